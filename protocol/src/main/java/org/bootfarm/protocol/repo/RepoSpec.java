@@ -1,0 +1,64 @@
+package org.bootfarm.protocol.repo;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The parsed {@code repo-spec.json} of a repo definition, in the seed's format: which package
+ * manager builds it, which kernel and init it boots, and the package lists per target.
+ *
+ * @param name           the definition's name; equals its directory name
+ * @param packageManager one of {@link #PACKAGE_MANAGERS}
+ * @param init           the init the ISO's kernel command line names ({@code rdinit=})
+ * @param kernel         a package name, or an absolute path to a kernel RPM
+ * @param packages       package lists keyed by {@code base}, {@code bootstrap}, {@code appliance};
+ *                       each a space-separated string as in the seed
+ * @param stagingScripts {@code packages_script_staging} keyed by target: a package-manager command
+ *                       such as {@code erase toybox}; empty string when none
+ */
+public record RepoSpec(
+    String name,
+    String packageManager,
+    String init,
+    String kernel,
+    Map<String, String> packages,
+    Map<String, String> stagingScripts) {
+
+  /** Package managers a definition may name. */
+  public static final List<String> PACKAGE_MANAGERS = List.of("tdnf", "yum", "dnf", "apt");
+
+  /** Targets a definition may build. */
+  public static final List<String> TARGETS = List.of("bootstrap", "appliance");
+
+  public RepoSpec {
+    packages = Map.copyOf(packages);
+    stagingScripts = Map.copyOf(stagingScripts);
+  }
+
+  /** The packages of one list ({@code base}, {@code bootstrap}, {@code appliance}), split on blanks. */
+  public List<String> packageList(String key) {
+    String value = packages.getOrDefault(key, "");
+    return value.isBlank() ? List.of() : Arrays.asList(value.trim().split("\\s+"));
+  }
+
+  /** The staging package-manager script of a target, or an empty string. */
+  public String stagingScript(String target) {
+    return stagingScripts.getOrDefault(target, "").trim();
+  }
+
+  /** Whether the definition can build the target: bootstrap always, appliance only with its list. */
+  public boolean supportsTarget(String target) {
+    return "bootstrap".equals(target) || ("appliance".equals(target) && packages.containsKey("appliance"));
+  }
+
+  /** Whether the kernel is given as a path to a kernel RPM rather than a package name. */
+  public boolean kernelIsFile() {
+    return kernel.startsWith("/");
+  }
+
+  /** The package-manager family: {@code rpm} for tdnf, yum and dnf; {@code deb} for apt. */
+  public String family() {
+    return "apt".equals(packageManager) ? "deb" : "rpm";
+  }
+}

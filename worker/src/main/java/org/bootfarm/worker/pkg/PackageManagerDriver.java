@@ -1,0 +1,42 @@
+package org.bootfarm.worker.pkg;
+
+import java.util.List;
+import java.util.Optional;
+import org.bootfarm.protocol.build.Lock;
+import org.bootfarm.worker.BuildFailure;
+
+/**
+ * One package manager, driven to install into an image root. One implementation per engine
+ * (as mkosi has one installer per package manager); the flags each passes are in one place.
+ */
+public interface PackageManagerDriver {
+
+  /** The engine's name as recorded in the lock and buildinfo ({@code dnf}, {@code mmdebstrap}). */
+  String engine();
+
+  /** Empty when this worker can run the driver; otherwise what is missing and how to install it. */
+  Optional<String> unavailableReason();
+
+  /**
+   * Installs packages into the session's rootfs. A rootfs without a package database is
+   * populated from scratch (whatever base.sh put there stays); otherwise packages are added.
+   * Package files are fetched into, and reused from, the session's cache directory.
+   *
+   * @throws BuildFailure PACKAGE for an unknown package, NETWORK for an unreachable repository,
+   *     INTEGRITY for a checksum or signature failure, TOOL when the engine itself fails
+   */
+  InstallReport install(PackageSession session, List<String> packages) throws BuildFailure;
+
+  /** Runs a {@code packages_script_staging} command such as {@code erase toybox}. */
+  void runScript(PackageSession session, String script) throws BuildFailure;
+
+  /** The exact packages now installed in the rootfs, with the sha256 of each package file. */
+  Lock lock(PackageSession session) throws BuildFailure;
+
+  /**
+   * Removes from the image what the package manager leaves behind: caches, logs, history
+   * databases, lock files. With {@code keepDatabase} the package database stays (appliances
+   * carry a package manager) and is made deterministic where the engine allows.
+   */
+  void cleanImage(PackageSession session, boolean keepDatabase) throws BuildFailure;
+}

@@ -1,0 +1,35 @@
+package org.bootfarm.worker.pkg;
+
+import java.nio.file.Path;
+import java.util.Optional;
+import org.bootfarm.protocol.repo.RepoDefinition;
+import org.bootfarm.worker.BuildLog;
+
+/**
+ * Everything a package-manager driver needs for one build of one definition.
+ *
+ * @param definition      the validated repo definition
+ * @param rootfs          the image root the packages go into
+ * @param cacheDir        this repo's warm cache on the worker ({@code <cache-dir>/<repo>}); kept
+ *                        between builds, written only with verified files
+ * @param workDir         scratch space inside the build directory, deleted with it
+ * @param aptSources      for apt: the sources file to use (the definition's, else the worker's own)
+ * @param sourceDateEpoch the build's SOURCE_DATE_EPOCH
+ * @param stage           the stage name log lines are attributed to
+ * @param log             where tool output goes
+ */
+public record PackageSession(
+    RepoDefinition definition,
+    Path rootfs,
+    Path cacheDir,
+    Path workDir,
+    Optional<Path> aptSources,
+    long sourceDateEpoch,
+    String stage,
+    BuildLog log) {
+
+  /** The same session attributed to another stage. */
+  public PackageSession inStage(String newStage) {
+    return new PackageSession(definition, rootfs, cacheDir, workDir, aptSources, sourceDateEpoch, newStage, log);
+  }
+}
