@@ -1,0 +1,104 @@
+package org.bootfarm.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
+import org.bootfarm.protocol.build.ArtifactRecord;
+import org.bootfarm.protocol.build.BuildResult;
+import org.bootfarm.protocol.build.StageRecord;
+import org.bootfarm.worker.BuildFailure;
+import org.bootfarm.worker.build.BuildEngine;
+import org.bootfarm.worker.build.BuildRequest;
+import org.bootfarm.worker.pkg.PackageDrivers;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code bootfarm build}: builds one repo definition on this machine and writes the ISO,
+ * buildinfo.json, manifest.json and the stage archives to the out directory. Exit 0 on success,
+ * 2 for a definition or input error, 1 for a build failure.
+ */
+@Command(name = "build", mixinStandardHelpOptions = true,
+    description = "Build a bootstrap ISO from a repo definition on this machine.")
+final class BuildCommand implements Callable<Integer> {
+
+  @Parameters(index = "0", paramLabel = "REPO-DIR", description = "the repo definition directory, e.g. repos/debian-12")
+  Path definitionDir;
+
+  @Option(names = "--target", defaultValue = "bootstrap", description = "what to build (default: ${DEFAULT-VALUE})")
+  String target;
+
+  @Option(names = "--component", paramLabel = "NAME=FILE",
+      description = "a component file the image carries: tether=FILE and unpack=FILE for a bootstrap")
+  Map<String, Path> components = new LinkedHashMap<>();
+
+  @Option(names = "--out", defaultValue = "out", paramLabel = "DIR", description = "where the artifacts go (default: ${DEFAULT-VALUE})")
+  Path outDir;
+
+  @Option(names = "--cache-dir", paramLabel = "DIR",
+      description = "the worker's cache root: warm package caches and build directories "
+          + "(default: $BOOTFARM_CACHE_DIR, else /var/cache/bootfarm as root, else ~/.cache/bootfarm)")
+  Path cacheDir;
+
+  @Option(names = "--keys", paramLabel = "DIR",
+      description = "trusted GPG keys for gpgkey=file: references (default: $BOOTFARM_KEYS, else /etc/pki/rpm-gpg)")
+  Path keysDir;
+
+  @Option(names = "--local-repos", description = "use each definition's <name>.repo.local instead of its .repo files")
+  boolean localRepos;
+
+  @Option(names = "--apt-sources", paramLabel = "FILE",
+      description = "apt sources for apt definitions without their own (default: this machine's configured Debian sources)")
+  Path aptSources;
+
+  @Option(names = "--source-date-epoch", paramLabel = "N",
+      description = "SOURCE_DATE_EPOCH of the image (default: $SOURCE_DATE_EPOCH, else " + BuildEngine.DEFAULT_SOURCE_DATE_EPOCH + ")")
+  Long sourceDateEpoch;
+
+  @Option(names = "--keep-build-dir", description = "leave the build directory under the cache dir for inspection")
+  boolean keepBuildDir;
+
+  @Option(names = "--json", description = "print one JSON object with status, error, artifacts and stages; logs go to stderr")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    BuildRequest request = new BuildRequest(definitionDir.toAbsolutePath().normalize(), target, components,
+        outDir.toAbsolutePath().normalize(), Defaults.cacheDir(cacheDir), Defaults.keysDir(keysDir), localRepos,
+        Optional.ofNullable(aptSources).map(Path::toAbsolutePath), 
+        sourceDateEpoch == null ? OptionalLong.empty() : OptionalLong.of(sourceDateEpoch), keepBuildDir);
+    PrintStream logOut = json ? System.err : System.out;
+    BuildProgress progress = new BuildProgress(logOut, System.console() != null && !json);
+    BuildResult result = new BuildEngine(PackageDrivers.standard()).run(request, progress);
+    progress.finish();
+    if (json) {
+      System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result));
+    } else {
+      printSummary(result, logOut);
+    }
+    if (result.succeeded()) {
+      return 0;
+    }
+    return BuildFailure.Kind.valueOf(result.errorKind()).exitCode();
+  }
+
+  private void printSummary(BuildResult result, PrintStream out) {
+    for (StageRecord stage : result.stages()) {
+      out.printf("stage %-20s %7.1f s  %s%n", stage.name(), stage.seconds(), stage.sha256());
+    }
+    if (result.succeeded()) {
+      for (ArtifactRecord artifact : result.artifacts()) {
+        out.printf("%s  %s  (%d bytes)%n", artifact.sha256(), outDir.resolve(artifact.name()), artifact.size());
+      }
+    } else {
+      System.err.println("bootfarm build: " + result.error());
+    }
+  }
+}

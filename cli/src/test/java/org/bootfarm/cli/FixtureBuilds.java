@@ -1,0 +1,62 @@
+package org.bootfarm.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/** Inputs and readers shared by the CLI build tests: component files, argument lists, manifests. */
+final class FixtureBuilds {
+  private FixtureBuilds() {}
+
+  /** Writes stand-in tether and unpack components into dir. */
+  static Map<String, Path> components(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    Path tether = dir.resolve("tether");
+    Path unpack = dir.resolve("unpack");
+    Files.writeString(tether, "#!/bin/sh\necho tether stand-in\n");
+    Files.writeString(unpack, "#!/bin/sh\necho unpack stand-in\n");
+    Files.setPosixFilePermissions(tether, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.setPosixFilePermissions(unpack, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return Map.of("tether", tether, "unpack", unpack);
+  }
+
+  /** The arguments of a {@code bootfarm build --json} of a definition. */
+  static List<String> buildArgs(Path definition, Map<String, Path> components, Path out, Path cache, Path keys) {
+    List<String> args = new ArrayList<>(List.of("build", definition.toString(), "--json",
+        "--out", out.toString(), "--cache-dir", cache.toString(), "--keys", keys.toString()));
+    components.forEach((name, file) -> {
+      args.add("--component");
+      args.add(name + "=" + file);
+    });
+    return args;
+  }
+
+  /** manifest.json as image:path → entry. */
+  static Map<String, JsonNode> manifest(Path out) throws IOException {
+    JsonNode root = new ObjectMapper().readTree(out.resolve("manifest.json").toFile());
+    JsonNode entries = root.isArray() ? root : root.get("entries");
+    Map<String, JsonNode> byPath = new TreeMap<>();
+    for (JsonNode entry : entries) {
+      byPath.put(entry.get("image").asText() + ":" + entry.get("path").asText(), entry);
+    }
+    return byPath;
+  }
+
+  /** Every regular file under dir, recursively. */
+  static List<Path> files(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      return walk.filter(Files::isRegularFile).sorted().toList();
+    }
+  }
+}

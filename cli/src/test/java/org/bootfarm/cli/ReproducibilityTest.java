@@ -1,0 +1,56 @@
+package org.bootfarm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.bootfarm.worker.fixture.FixtureDefinitions;
+import org.bootfarm.worker.fixture.FixtureYumRepo;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two builds of the same inputs in separate JVMs, from different build paths, under a different
+ * TZ, locale, umask, hostname and CPU count, give the same sha256 for every stage archive, the
+ * initramfs, the ISO, the buildinfo and the manifest.
+ */
+class ReproducibilityTest {
+
+  @Test
+  void buildsUnderVariedEnvironmentsAreBitIdentical(@TempDir Path dir) throws Exception {
+    try (FixtureYumRepo repo = FixtureYumRepo.start()) {
+      Path definition = FixtureDefinitions.write(dir.resolve("defs"), FixtureDefinitions.YUM, repo);
+      Map<String, Path> components = FixtureBuilds.components(dir.resolve("components"));
+      Path keys = Files.createDirectories(dir.resolve("keys"));
+
+      CliRun plain = CliRun.subprocess(
+          List.of("/bin/sh", "-c", "umask 022; exec \"$@\"", "sh"),
+          Map.of("TZ", "UTC", "LANG", "C", "LC_ALL", "C"),
+          FixtureBuilds.buildArgs(definition, components, dir.resolve("a/out"), dir.resolve("a/cache"), keys)
+              .toArray(String[]::new));
+      CliRun varied = CliRun.subprocess(
+          List.of("unshare", "--uts", "/bin/sh", "-c",
+              "hostname bootfarm-varied-host && umask 077 && exec taskset -c 0 \"$@\"", "sh"),
+          Map.of("TZ", "Pacific/Kiritimati", "LANG", "de_DE.UTF-8", "LC_ALL", "de_DE.UTF-8"),
+          FixtureBuilds.buildArgs(definition, components, dir.resolve("elsewhere/deeper/out"),
+              dir.resolve("elsewhere/deeper/cache-dir"), keys).toArray(String[]::new));
+      assertEquals(0, plain.exitCode, plain::toString);
+      assertEquals(0, varied.exitCode, varied::toString);
+
+      JsonNode a = plain.json();
+      JsonNode b = varied.json();
+      assertEquals(3, a.get("stages").size());
+      for (int i = 0; i < a.get("stages").size(); i++) {
+        assertEquals(a.get("stages").get(i).get("name"), b.get("stages").get(i).get("name"));
+        assertEquals(a.get("stages").get(i).get("sha256"), b.get("stages").get(i).get("sha256"),
+            "stage " + a.get("stages").get(i).get("name") + " differs");
+      }
+      assertEquals(a.get("artifacts"), b.get("artifacts"), "ISO, buildinfo and manifest are identical");
+      assertNotEquals(dir.resolve("a/out"), dir.resolve("elsewhere/deeper/out"));
+    }
+  }
+}

@@ -1,0 +1,47 @@
+package org.bootfarm.protocol.build;
+
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The exact inputs of a build, and the hashes they produced: what a rebuild must reproduce.
+ * Holds nothing that varies between two builds of the same inputs (no paths, hosts, clocks or
+ * durations), so two reproducible builds write byte-identical buildinfo files.
+ *
+ * @param format           version of this record's layout
+ * @param builder          the bootfarm version that built it
+ * @param repo             the definition's name
+ * @param target           {@code bootstrap} or {@code appliance}
+ * @param definitionDigest sha256 over the definition directory's files
+ * @param sourceDateEpoch  the SOURCE_DATE_EPOCH every timestamp was clamped to
+ * @param components       component name to sha256 (tether, unpack, ...)
+ * @param tools            tool name to version string (dnf, rpm, mmdebstrap, xorriso, kmod, java)
+ * @param lock             the exact package set
+ * @param stages           stage name to the sha256 of its output archive
+ * @param outputs          output file name to sha256 (initramfs, ISO)
+ */
+@JsonPropertyOrder({"format", "builder", "repo", "target", "definitionDigest", "sourceDateEpoch",
+    "components", "tools", "lock", "stages", "outputs"})
+public record BuildInfo(
+    int format,
+    String builder,
+    String repo,
+    String target,
+    String definitionDigest,
+    long sourceDateEpoch,
+    SortedMap<String, String> components,
+    SortedMap<String, String> tools,
+    Lock lock,
+    Map<String, String> stages,
+    SortedMap<String, String> outputs) {
+
+  public static final int FORMAT = 1;
+
+  public BuildInfo {
+    components = new TreeMap<>(components);
+    tools = new TreeMap<>(tools);
+    outputs = new TreeMap<>(outputs);
+  }
+}

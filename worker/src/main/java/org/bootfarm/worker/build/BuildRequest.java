@@ -1,0 +1,38 @@
+package org.bootfarm.worker.build;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * One build as the engine takes it: a definition directory, a target, the component files, and
+ * where this worker keeps its caches and writes the outputs.
+ *
+ * @param definitionDir   {@code repos/<name>}
+ * @param target          {@code bootstrap} (the only target until the appliance lands)
+ * @param components      component name ({@code tether}, {@code unpack}) to file
+ * @param outDir          where the artifacts are published (only when the whole build succeeded)
+ * @param cacheDir        the worker's cache root; each repo's warm package cache is a directory in it
+ * @param keysDir         trusted GPG keys looked up for {@code gpgkey=file:} references
+ * @param localRepos      use {@code <name>.repo.local} instead of the {@code .repo} files
+ * @param aptSources      the apt sources to use for apt definitions without their own
+ * @param sourceDateEpoch SOURCE_DATE_EPOCH; empty for the default (see {@link BuildEngine})
+ * @param keepBuildDir    leave the build directory in place after the build (for debugging)
+ */
+public record BuildRequest(
+    Path definitionDir,
+    String target,
+    Map<String, Path> components,
+    Path outDir,
+    Path cacheDir,
+    Path keysDir,
+    boolean localRepos,
+    Optional<Path> aptSources,
+    OptionalLong sourceDateEpoch,
+    boolean keepBuildDir) {
+
+  public BuildRequest {
+    components = Map.copyOf(components);
+  }
+}

@@ -1,0 +1,76 @@
+package org.bootfarm.worker.pkg;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.bootfarm.protocol.repo.RepoDefinition;
+import org.bootfarm.worker.BuildFailure;
+import org.bootfarm.worker.process.ToolProcess;
+
+/**
+ * The package-manager drivers this worker has, and which one builds a definition: dnf for tdnf,
+ * yum and dnf definitions; mmdebstrap for apt. Also what the worker advertises (the package
+ * managers it can run) and the tool versions a buildinfo records.
+ */
+public final class PackageDrivers {
+  private final PackageManagerDriver dnf;
+  private final PackageManagerDriver apt;
+  private final Map<String, String> versionCache = new ConcurrentHashMap<>();
+
+  public PackageDrivers(PackageManagerDriver dnf, PackageManagerDriver apt) {
+    this.dnf = dnf;
+    this.apt = apt;
+  }
+
+  /** The drivers of a standard worker. */
+  public static PackageDrivers standard() {
+    return new PackageDrivers(new DnfDriver(), new AptDriver());
+  }
+
+  /** The driver for a definition's package manager, or a TOOL failure saying what to install. */
+  public PackageManagerDriver forDefinition(RepoDefinition definition) throws BuildFailure {
+    String manager = definition.spec().packageManager();
+    PackageManagerDriver driver = "apt".equals(manager) ? apt : dnf;
+    Optional<String> missing = driver.unavailableReason();
+    if (missing.isPresent()) {
+      throw new BuildFailure(BuildFailure.Kind.TOOL, "this worker cannot run " + manager
+          + " definitions: " + missing.get());
+    }
+    return driver;
+  }
+
+  /** The package managers definitions may name that this worker can run. */
+  public List<String> runnablePackageManagers() {
+    List<String> runnable = new java.util.ArrayList<>();
+    if (dnf.unavailableReason().isEmpty()) {
+      runnable.addAll(List.of("dnf", "tdnf", "yum"));
+    }
+    if (apt.unavailableReason().isEmpty()) {
+      runnable.add("apt");
+    }
+    return runnable;
+  }
+
+  /** Versions of the tools a build with this driver runs, for the buildinfo. */
+  public TreeMap<String, String> toolVersions(PackageManagerDriver driver) {
+    TreeMap<String, String> tools = new TreeMap<>();
+    if (driver == apt) {
+      tools.put("mmdebstrap", version("mmdebstrap", "--version"));
+      tools.put("dpkg", version("dpkg", "--version"));
+      tools.put("apt", version("apt-get", "--version"));
+    } else {
+      tools.put("dnf", version("dnf", "--version"));
+      tools.put("rpm", version("rpm", "--version"));
+    }
+    tools.put("kmod", version("kmod", "--version"));
+    tools.put("xorriso", version("xorriso", "-version"));
+    tools.put("java", System.getProperty("java.vendor") + " " + System.getProperty("java.version"));
+    return tools;
+  }
+
+  private String version(String... command) {
+    return versionCache.computeIfAbsent(String.join(" ", command), k -> ToolProcess.version(command));
+  }
+}

@@ -1,0 +1,74 @@
+package org.bootfarm.worker.stage;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.bootfarm.protocol.repo.RepoSpec;
+import org.bootfarm.worker.BuildFailure;
+import org.bootfarm.worker.image.InRoot;
+import org.bootfarm.worker.image.KernelTree;
+import org.bootfarm.worker.pkg.PackageSession;
+
+/**
+ * The {@code base} stage, shared by every target of a repo: a fresh rootfs, the definition's
+ * {@code base.sh}, {@code packages.base} and the kernel, modules unpacked and indexed by depmod,
+ * the kernel moved to {@code bootfs/boot/vmlinuz64}, and {@code /etc/initrd-release}.
+ */
+public final class BaseStage implements Stage {
+  public static final String NAME = "base";
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public String run(StageContext ctx) throws BuildFailure, IOException {
+    RepoSpec spec = ctx.definition().spec();
+    StageTrees.createDirectory(ctx.rootfs());
+    StageTrees.createDirectory(ctx.bootfs());
+    Files.createDirectories(ctx.workDir());
+
+    if (ctx.definition().baseHook().isPresent()) {
+      ctx.log().line(NAME, "running base.sh");
+      StageTrees.runHook(ctx, ctx.definition().baseHook().get(), NAME);
+    }
+
+    List<String> packages = new ArrayList<>(spec.packageList("base"));
+    packages.add(spec.kernel());
+    ctx.log().line(NAME, "installing " + packages.size() + " packages with " + ctx.driver().engine());
+    PackageSession session = ctx.packageSession(NAME);
+    ctx.recordInstall(ctx.driver().install(session, packages));
+
+    KernelTree kernel = KernelTree.find(ctx.rootfs(), spec.kernel());
+    ctx.kernelVersion(kernel.version());
+    int unpacked = kernel.unpackCompressedModules();
+    ctx.log().line(NAME, "kernel " + kernel.version() + ": unpacked " + unpacked + " compressed modules");
+    kernel.depmod(ctx.log(), NAME, ctx.sourceDateEpoch());
+    kernel.moveKernelTo(ctx.bootfs());
+    writeInitrdRelease(ctx);
+
+    ctx.driver().cleanImage(session, true);
+    return StageTrees.archive(ctx, NAME);
+  }
+
+  /**
+   * Marks the image as an initrd for systemd: a copy of the image's os-release, or a minimal one
+   * naming the definition when the distribution ships none.
+   */
+  private static void writeInitrdRelease(StageContext ctx) throws IOException {
+    Path target = InRoot.resolve(ctx.rootfs(), "/etc/initrd-release");
+    Path osRelease = InRoot.resolve(ctx.rootfs(), "/etc/os-release");
+    if (!Files.isRegularFile(osRelease)) {
+      osRelease = InRoot.resolve(ctx.rootfs(), "/usr/lib/os-release");
+    }
+    byte[] content = Files.isRegularFile(osRelease)
+        ? Files.readAllBytes(osRelease)
+        : ("NAME=\"" + ctx.definition().name() + "\"\nID=bootfarm-initrd\n").getBytes();
+    Files.createDirectories(target.getParent());
+    Files.deleteIfExists(target);
+    StageTrees.writeFile(target, content, "rw-r--r--");
+  }
+}

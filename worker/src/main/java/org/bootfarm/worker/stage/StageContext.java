@@ -1,0 +1,129 @@
+package org.bootfarm.worker.stage;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.bootfarm.protocol.build.Lock;
+import org.bootfarm.protocol.repo.RepoDefinition;
+import org.bootfarm.worker.BuildLog;
+import org.bootfarm.worker.build.BuildRequest;
+import org.bootfarm.worker.pkg.InstallReport;
+import org.bootfarm.worker.pkg.PackageManagerDriver;
+import org.bootfarm.worker.pkg.PackageSession;
+
+/**
+ * The state one build's stages share: the definition, the build directory and the image trees in
+ * it, the package-manager driver, and what the stages found out on the way (kernel version,
+ * downloads).
+ *
+ * <p>The build directory holds {@code stage/rootfs} and {@code stage/bootfs} (the tree each
+ * stage archive captures), {@code iso/} (the ISO tree), {@code work/} (scratch) and
+ * {@code out/} (outputs before they are published).
+ */
+public final class StageContext {
+  private final RepoDefinition definition;
+  private final BuildRequest request;
+  private final Path buildDir;
+  private final PackageManagerDriver driver;
+  private final long sourceDateEpoch;
+  private final BuildLog log;
+  private final List<InstallReport> installs = new ArrayList<>();
+  private String kernelVersion;
+  private Lock lock;
+
+  public StageContext(RepoDefinition definition, BuildRequest request, Path buildDir,
+      PackageManagerDriver driver, long sourceDateEpoch, BuildLog log) {
+    this.definition = definition;
+    this.request = request;
+    this.buildDir = buildDir;
+    this.driver = driver;
+    this.sourceDateEpoch = sourceDateEpoch;
+    this.log = log;
+  }
+
+  public RepoDefinition definition() {
+    return definition;
+  }
+
+  public BuildRequest request() {
+    return request;
+  }
+
+  public Path buildDir() {
+    return buildDir;
+  }
+
+  /** The directory a stage archive captures: {@code rootfs/} and {@code bootfs/}. */
+  public Path stageTree() {
+    return buildDir.resolve("stage");
+  }
+
+  public Path rootfs() {
+    return stageTree().resolve("rootfs");
+  }
+
+  public Path bootfs() {
+    return stageTree().resolve("bootfs");
+  }
+
+  public Path isoTree() {
+    return buildDir.resolve("iso");
+  }
+
+  public Path workDir() {
+    return buildDir.resolve("work");
+  }
+
+  public Path outputDir() {
+    return buildDir.resolve("out");
+  }
+
+  /** This repo's warm package cache on the worker. */
+  public Path repoCacheDir() {
+    return request.cacheDir().resolve("repos").resolve(definition.name());
+  }
+
+  public PackageManagerDriver driver() {
+    return driver;
+  }
+
+  public long sourceDateEpoch() {
+    return sourceDateEpoch;
+  }
+
+  public BuildLog log() {
+    return log;
+  }
+
+  /** A package-manager session on the rootfs, attributed to the given stage. */
+  public PackageSession packageSession(String stage) {
+    return new PackageSession(definition, rootfs(), repoCacheDir(), workDir().resolve("pkg"),
+        definition.aptSources().or(() -> request.aptSources()), sourceDateEpoch, stage, log);
+  }
+
+  public void recordInstall(InstallReport report) {
+    installs.add(report);
+  }
+
+  /** What every install of this build downloaded and took from the cache. */
+  public InstallReport installTotals() {
+    return installs.stream().reduce(InstallReport.NOTHING, InstallReport::plus);
+  }
+
+  public String kernelVersion() {
+    return kernelVersion;
+  }
+
+  public void kernelVersion(String version) {
+    this.kernelVersion = version;
+  }
+
+  /** The exact package set, taken before the database is cleaned out of the image. */
+  public Lock lock() {
+    return lock;
+  }
+
+  public void lock(Lock packages) {
+    this.lock = packages;
+  }
+}

@@ -1,0 +1,55 @@
+package org.bootfarm.worker.stage;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.bootfarm.worker.BuildFailure;
+import org.bootfarm.worker.archive.DeterministicTar;
+import org.bootfarm.worker.hook.HookRunner;
+
+/**
+ * What the stages do to their trees in the same way: create files and directories with explicit
+ * modes (never the JVM's umask), run a definition hook with the environment the original VIC
+ * scripts expect, and capture the stage tree as a deterministic archive.
+ */
+final class StageTrees {
+  private StageTrees() {}
+
+  /** Creates a directory (and parents) with mode 0755 whatever the process umask is. */
+  static void createDirectory(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+  }
+
+  /** Writes a file with exactly the given permissions ("rwxr-xr-x" form). */
+  static void writeFile(Path file, byte[] content, String permissions) throws IOException {
+    Files.createDirectories(file.getParent());
+    Files.write(file, content);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(permissions));
+  }
+
+  /**
+   * Runs {@code base.sh} or {@code staging.sh} sandboxed, with {@code PKGDIR} (the stage tree
+   * holding rootfs/ and bootfs/), {@code REPODIR} (the definition), {@code rootfs_dir} and
+   * {@code bootfs_dir}, as VIC's isos/base.sh set them.
+   */
+  static void runHook(StageContext ctx, Path script, String stage) throws BuildFailure {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("PKGDIR", ctx.stageTree().toString());
+    env.put("REPODIR", ctx.definition().directory().toString());
+    env.put("rootfs_dir", ctx.rootfs().toString());
+    env.put("bootfs_dir", ctx.bootfs().toString());
+    new HookRunner(ctx.buildDir()).run(script, env, ctx.sourceDateEpoch(), ctx.log(), stage);
+  }
+
+  /** Writes the stage tree as {@code out/stages/<name>.tar.gz} and returns its sha256. */
+  static String archive(StageContext ctx, String name) throws IOException, BuildFailure {
+    Path archive = ctx.outputDir().resolve("stages").resolve(name + ".tar.gz");
+    Files.createDirectories(archive.getParent());
+    ctx.log().line(name, "writing stage archive " + archive.getFileName());
+    return DeterministicTar.write(ctx.stageTree(), archive, ctx.sourceDateEpoch());
+  }
+}
