@@ -514,6 +514,7 @@ public final class RepoDefinitionLoader {
         problem(fileName, "", "no [repository] section: add one with baseurl, gpgcheck and gpgkey");
       }
       List<String> seen = new ArrayList<>();
+      Map<String, List<String>> missingKeys = new LinkedHashMap<>();
       for (YumRepoFile.Section section : ini.sections()) {
         String id = "[" + section.name() + "]";
         if (seen.contains(section.name())) {
@@ -544,14 +545,15 @@ public final class RepoDefinitionLoader {
         }
         if (!gpgkey.isEmpty()) {
           for (String reference : gpgkey.split("[\\s,]+")) {
-            resolveKey(fileName, id, reference, keys);
+            resolveKey(fileName, id, reference, keys, missingKeys);
           }
         }
       }
+      missingKeys.forEach((reference, sections) -> reportMissingKey(fileName, reference, sections));
     }
 
     private void resolveKey(String fileName, String id, String reference,
-        List<RepoDefinition.ResolvedKey> keys) {
+        List<RepoDefinition.ResolvedKey> keys, Map<String, List<String>> missingKeys) {
       String field = id + " gpgkey";
       if (!reference.startsWith("file:")) {
         if (!reference.startsWith("https://") && !reference.startsWith("http://")) {
@@ -571,21 +573,34 @@ public final class RepoDefinitionLoader {
         problem(fileName, field, "\"" + reference + "\" names no file");
         return;
       }
-      Path inDefinition = dir.resolve(keyName.toString());
-      Path inTrusted = opts.trustedKeysDir().resolve(keyName.toString()).toAbsolutePath();
-      Path found = Files.isRegularFile(inDefinition) ? inDefinition
-          : Files.isRegularFile(inTrusted) ? inTrusted : null;
+      Path found = findKey(keyName.toString());
       if (found == null) {
-        problem(fileName, field, "key " + reference + " not found: looked for " + keyName + " in the"
-            + " definition directory " + dir + " and in the trusted-keys directory "
-            + opts.trustedKeysDir().toAbsolutePath() + "; install the key in the trusted-keys"
-            + " directory, or pass --keys DIR (or set " + LoadOptions.KEYS_ENV
-            + ") naming a directory that holds it");
-        return;
-      }
-      if (keys.stream().noneMatch(k -> k.reference().equals(reference))) {
+        missingKeys.computeIfAbsent(reference, r -> new ArrayList<>()).add(id);
+      } else if (keys.stream().noneMatch(k -> k.reference().equals(reference))) {
         keys.add(new RepoDefinition.ResolvedKey(reference, found));
       }
+    }
+
+    /** The key file of that name: in the definition directory first, then in the trusted keys. */
+    private Path findKey(String keyName) {
+      Path inDefinition = dir.resolve(keyName);
+      if (Files.isRegularFile(inDefinition)) {
+        return inDefinition;
+      }
+      Path inTrusted = opts.trustedKeysDir().resolve(keyName).toAbsolutePath();
+      return Files.isRegularFile(inTrusted) ? inTrusted : null;
+    }
+
+    /** One problem per missing key and file, naming the first section and any others using it. */
+    private void reportMissingKey(String fileName, String reference, List<String> sections) {
+      String keyName = Path.of(reference.replaceFirst("^file:(//)?", "")).getFileName().toString();
+      String others = sections.size() > 1
+          ? " (also used by " + String.join(", ", sections.subList(1, sections.size())) + ")" : "";
+      problem(fileName, sections.get(0) + " gpgkey", "key " + reference + " not found" + others
+          + ": looked for " + keyName + " in the definition directory " + dir + " and in the"
+          + " trusted-keys directory " + opts.trustedKeysDir().toAbsolutePath() + "; install the key"
+          + " in the trusted-keys directory, or pass --keys DIR (or set " + LoadOptions.KEYS_ENV
+          + ") naming a directory that holds it");
     }
 
     // ---- apt ----
