@@ -179,6 +179,11 @@ public final class RepoDefinitionLoader {
         }
       } else if ("deb".equals(family)) {
         aptSources = aptSources();
+      } else {
+        // package manager missing or unknown (already reported): still check any .repo files
+        for (Path repoFile : listFiles(p -> p.getFileName().toString().endsWith(".repo"))) {
+          checkRepoFile(repoFile, keys);
+        }
       }
 
       if (!problems.isEmpty()) {
