@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
  * and either {@code name}, {@code packagemanager}, {@code targets} or {@code problems} (each
  * {@code file}, {@code field}, {@code message}).
  */
-@Command(name = "check", mixinStandardHelpOptions = true,
+@Command(name = "check", mixinStandardHelpOptions = true, versionProvider = Main.JarVersion.class,
     description = "Validate a repo definition: every problem is listed, each naming file and field.",
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:the definition is valid", "2:the definition has problems (all are listed)"})
