@@ -2,6 +2,7 @@ package org.bootfarm.protocol.repo;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -83,7 +84,8 @@ public final class RepoDefinitionLoader {
   private static final Pattern DRIVERS_ARRAY =
       Pattern.compile("(?m)^\\s*(?:declare\\s+-a\\s+|local\\s+)?drivers=\\(");
   private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private RepoDefinitionLoader() {}
 
@@ -227,7 +229,12 @@ public final class RepoDefinitionLoader {
         problem(SPEC_FILE, "", "cannot read: " + e.getMessage());
         return spec;
       }
-      if (root == null || !root.isObject()) {
+      if (root == null || root.isMissingNode()) {
+        problem(SPEC_FILE, "", "is empty: write the definition's JSON object {\"name\": ...,"
+            + " \"packagemanager\": ..., \"init\": ..., \"kernel\": ..., \"packages\": {...}}");
+        return spec;
+      }
+      if (!root.isObject()) {
         problem(SPEC_FILE, "", "expected a JSON object {\"name\": ..., \"packagemanager\": ...}, got "
             + describe(root));
         return spec;

@@ -295,6 +295,30 @@ class RepoDefinitionLoaderTest {
   }
 
   @Test
+  void emptySpecIsAProblem() throws Exception {
+    spec("");
+    DefinitionProblem p = only(problems());
+    assertEquals("repo-spec.json", p.file());
+    assertMentions(p, "is empty");
+  }
+
+  @Test
+  void specThatIsNotAnObjectNamesWhatItIs() throws Exception {
+    spec("[\"photon-2.0\"]");
+    assertMentions(only(problems()), "expected a JSON object", "got an array");
+  }
+
+  @Test
+  void trailingContentAfterTheObjectIsMalformed() throws Exception {
+    spec("""
+        {"name": "fixture-1.0", "packagemanager": "tdnf", "kernel": "linux-esx", "init": "/bin/init",
+         "packages": {"base": "filesystem", "bootstrap": ""}}
+        {"name": "second"}
+        """);
+    assertMentions(only(problems()), "malformed JSON at line 3");
+  }
+
+  @Test
   void duplicateJsonKeysAreProblems() throws Exception {
     spec("{\"name\": \"fixture-1.0\", \"name\": \"other\"}");
     assertMentions(only(problems()), "malformed JSON", "Duplicate field 'name'");

@@ -102,38 +102,46 @@ public final class HookRunner {
    */
   public void run(String stage, Path script, Path repoDir, Path pkgDir, BuildLog log) throws BuildFailure {
     Path hook = script.toAbsolutePath().normalize();
-    Path bundle = pkgDir.toAbsolutePath().normalize();
     Path repo = repoDir.toAbsolutePath().normalize();
     String name = hook.getFileName().toString();
-    if (!bundle.startsWith(buildDir)) {
-      throw new IllegalArgumentException("bundle " + bundle + " is outside the build directory " + buildDir);
-    }
     if (!Files.isRegularFile(hook)) {
       throw new BuildFailure(BuildFailure.Kind.DEFINITION, name + " not found at " + hook);
     }
+    Path build;
+    Path bundle;
+    try {
+      // real paths: the sandbox binds directories, and a symlinked path would bind elsewhere
+      build = Files.createDirectories(buildDir).toRealPath();
+      bundle = pkgDir.toRealPath();
+    } catch (IOException e) {
+      throw new BuildFailure(BuildFailure.Kind.INTERNAL, "cannot prepare " + name + ": bundle "
+          + pkgDir + " or build directory " + buildDir + " is not usable: " + e.getMessage(), e);
+    }
+    if (!bundle.startsWith(build)) {
+      throw new IllegalArgumentException("bundle " + bundle + " is outside the build directory " + build);
+    }
     Path scratch;
     try {
-      Files.createDirectories(buildDir);
-      scratch = Files.createTempDirectory(buildDir, ".hook-");
+      scratch = Files.createTempDirectory(build, ".hook-");
     } catch (IOException e) {
       throw new BuildFailure(BuildFailure.Kind.INTERNAL,
-          "cannot create a scratch directory for " + name + " in " + buildDir + ": " + e.getMessage(), e);
+          "cannot create a scratch directory for " + name + " in " + build + ": " + e.getMessage(), e);
     }
     try {
-      runSandboxed(stage, name, command(hook, repo, bundle, scratch), log);
+      runSandboxed(stage, name, command(build, hook, repo, bundle, scratch), log);
     } finally {
       deleteTree(scratch);
     }
   }
 
-  private List<String> command(Path hook, Path repo, Path bundle, Path scratch) {
+  private List<String> command(Path build, Path hook, Path repo, Path bundle, Path scratch) {
     List<String> cmd = new ArrayList<>(List.of(BWRAP,
         "--die-with-parent", "--new-session",
         "--unshare-net", "--unshare-ipc", "--unshare-pid", "--unshare-uts", "--hostname", "bootfarm",
         "--ro-bind", "/", "/",
         "--dev", "/dev",
         "--proc", "/proc",
-        "--bind", buildDir.toString(), buildDir.toString()));
+        "--bind", build.toString(), build.toString()));
     if (runningAsRoot()) {
       for (String cap : ROOT_CAPABILITIES) {
         cmd.add("--cap-add");

@@ -205,6 +205,15 @@ class HookRunnerTest {
   }
 
   @Test
+  void buildDirectoryReachedThroughASymlinkIsStillWritable() throws Exception {
+    Path link = Files.createSymbolicLink(tmp.resolve("build-link"), build);
+    Path hook = hook("base.sh", "touch \"$(rootfs_dir $PKGDIR)/through-link\"\necho \"$PKGDIR\"\n");
+    new HookRunner(link, 0).run("base", hook, repo, link.resolve("bundle"), log);
+    assertTrue(Files.exists(bundle.resolve("rootfs/through-link")));
+    assertEquals(List.of("base: " + bundle.toRealPath()), lines);
+  }
+
+  @Test
   void scratchDirectoryIsRemoved() throws Exception {
     run(hook("base.sh", "echo x > \"$TMPDIR/t\"; echo x > \"$HOME/h\"\n"));
     try (var list = Files.list(build)) {
