@@ -1,0 +1,247 @@
+package org.bootfarm.worker.hook;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.bootfarm.worker.BuildFailure;
+import org.bootfarm.worker.BuildLog;
+
+/**
+ * Runs a repo definition's {@code base.sh} or {@code staging.sh} on the host side, the way the
+ * original VIC build sourced them, inside a bubblewrap sandbox with no network that can write only
+ * under the build directory.
+ *
+ * <p>The hook sees what the original scripts expect: {@code PKGDIR} (the bundle directory holding
+ * {@code rootfs/} and {@code bootfs/}), {@code REPODIR} (the definition directory, with a trailing
+ * slash), the shell functions {@code rootfs_dir DIR} and {@code bootfs_dir DIR} (echo
+ * {@code DIR/rootfs} and {@code DIR/bootfs}, exported to child bash processes too), and {@code $0}
+ * the hook's own path. It is sourced by {@code bash} with {@code set -e}, as the original
+ * {@code isos/base.sh} did, in a fixed environment: {@code LC_ALL=C}, {@code TZ=UTC},
+ * {@code umask 022}, {@code SOURCE_DATE_EPOCH}, a standard {@code PATH}, and {@code HOME} and
+ * {@code TMPDIR} in a scratch directory under the build directory that is removed afterwards.
+ *
+ * <p>The sandbox ({@code bwrap}, Debian package {@code bubblewrap}): the host root read-only, the
+ * build directory read-write, a private {@code /dev}, {@code /proc} and hostname, no network (a
+ * new network namespace with only a down loopback), no IPC or process visibility, and the process
+ * tree killed with the worker. As root it keeps only the file-system capabilities a hook needs
+ * ({@code CAP_MKNOD} for {@code mknod} of device nodes in the rootfs, {@code CAP_CHOWN},
+ * {@code CAP_FOWNER}, {@code CAP_FSETID}, {@code CAP_DAC_OVERRIDE}, {@code CAP_SETFCAP}); it cannot
+ * remount anything writable. Output lines (stdout and stderr merged) go to the {@link BuildLog} as
+ * they come; a non-zero exit becomes a {@link BuildFailure.Kind#HOOK} failure naming the script,
+ * its exit code and its last lines.
+ */
+public final class HookRunner {
+
+  /** The sandbox program this runner drives. */
+  public static final String BWRAP = "bwrap";
+
+  /** How many trailing output lines a failure message quotes. */
+  static final int LAST_LINES = 5;
+
+  private static final List<String> ROOT_CAPABILITIES = List.of(
+      "CAP_MKNOD", "CAP_CHOWN", "CAP_FOWNER", "CAP_FSETID", "CAP_DAC_OVERRIDE", "CAP_SETFCAP");
+
+  /** Sourced before the hook: the functions and settings of the original build scripts. */
+  private static final String PRELUDE = String.join("\n",
+      "rootfs_dir() { echo \"$1/rootfs\"; }",
+      "bootfs_dir() { echo \"$1/bootfs\"; }",
+      "export -f rootfs_dir bootfs_dir",
+      "umask 022",
+      "set -e",
+      "cd \"$PKGDIR\"",
+      ". \"$0\"",
+      "");
+
+  private final Path buildDir;
+  private final long sourceDateEpoch;
+  private final Duration timeout;
+
+  /**
+   * @param buildDir        the only directory hooks may write to; every bundle given to
+   *                        {@link #run} must be inside it
+   * @param sourceDateEpoch the build's SOURCE_DATE_EPOCH, passed to the hook
+   */
+  public HookRunner(Path buildDir, long sourceDateEpoch) {
+    this(buildDir, sourceDateEpoch, Duration.ofMinutes(30));
+  }
+
+  private HookRunner(Path buildDir, long sourceDateEpoch, Duration timeout) {
+    this.buildDir = buildDir.toAbsolutePath().normalize();
+    this.sourceDateEpoch = sourceDateEpoch;
+    this.timeout = timeout;
+  }
+
+  /** The same runner with a different limit on a hook's run time (default 30 minutes). */
+  public HookRunner withTimeout(Duration limit) {
+    return new HookRunner(buildDir, sourceDateEpoch, limit);
+  }
+
+  /**
+   * Runs one hook to completion.
+   *
+   * @param stage   the stage the hook's output lines are attributed to ({@code base}, {@code staging})
+   * @param script  the hook, e.g. {@code repos/centos-6.9/base.sh}
+   * @param repoDir the definition directory ({@code REPODIR})
+   * @param pkgDir  the bundle directory holding {@code rootfs/} and {@code bootfs/} ({@code PKGDIR});
+   *                must be inside the build directory
+   * @param log     receives every output line
+   * @throws BuildFailure {@code HOOK} when the hook exits non-zero or runs out of time, {@code TOOL}
+   *                      when bwrap is missing or cannot start
+   */
+  public void run(String stage, Path script, Path repoDir, Path pkgDir, BuildLog log) throws BuildFailure {
+    Path hook = script.toAbsolutePath().normalize();
+    Path repo = repoDir.toAbsolutePath().normalize();
+    String name = hook.getFileName().toString();
+    if (!Files.isRegularFile(hook)) {
+      throw new BuildFailure(BuildFailure.Kind.DEFINITION, name + " not found at " + hook);
+    }
+    Path build;
+    Path bundle;
+    try {
+      // real paths: the sandbox binds directories, and a symlinked path would bind elsewhere
+      build = Files.createDirectories(buildDir).toRealPath();
+      bundle = pkgDir.toRealPath();
+    } catch (IOException e) {
+      throw new BuildFailure(BuildFailure.Kind.INTERNAL, "cannot prepare " + name + ": bundle "
+          + pkgDir + " or build directory " + buildDir + " is not usable: " + e.getMessage(), e);
+    }
+    if (!bundle.startsWith(build)) {
+      throw new IllegalArgumentException("bundle " + bundle + " is outside the build directory " + build);
+    }
+    Path scratch;
+    try {
+      scratch = Files.createTempDirectory(build, ".hook-");
+    } catch (IOException e) {
+      throw new BuildFailure(BuildFailure.Kind.INTERNAL,
+          "cannot create a scratch directory for " + name + " in " + build + ": " + e.getMessage(), e);
+    }
+    try {
+      runSandboxed(stage, name, command(build, hook, repo, bundle, scratch), log);
+    } finally {
+      deleteTree(scratch);
+    }
+  }
+
+  private List<String> command(Path build, Path hook, Path repo, Path bundle, Path scratch) {
+    List<String> cmd = new ArrayList<>(List.of(BWRAP,
+        "--die-with-parent", "--new-session",
+        "--unshare-net", "--unshare-ipc", "--unshare-pid", "--unshare-uts", "--hostname", "bootfarm",
+        "--ro-bind", "/", "/",
+        "--dev", "/dev",
+        "--proc", "/proc",
+        "--bind", build.toString(), build.toString()));
+    if (runningAsRoot()) {
+      for (String cap : ROOT_CAPABILITIES) {
+        cmd.add("--cap-add");
+        cmd.add(cap);
+      }
+    }
+    cmd.addAll(List.of("--clearenv",
+        "--setenv", "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "--setenv", "LC_ALL", "C",
+        "--setenv", "TZ", "UTC",
+        "--setenv", "SOURCE_DATE_EPOCH", Long.toString(sourceDateEpoch),
+        "--setenv", "HOME", scratch.toString(),
+        "--setenv", "TMPDIR", scratch.toString(),
+        "--setenv", "PKGDIR", bundle.toString(),
+        "--setenv", "REPODIR", repo + "/",
+        "--chdir", bundle.toString(),
+        "bash", "--noprofile", "--norc", "-c", PRELUDE, hook.toString()));
+    return cmd;
+  }
+
+  private void runSandboxed(String stage, String name, List<String> cmd, BuildLog log) throws BuildFailure {
+    Process process;
+    try {
+      process = new ProcessBuilder(cmd)
+          .redirectErrorStream(true)
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          .start();
+    } catch (IOException e) {
+      throw new BuildFailure(BuildFailure.Kind.TOOL, "cannot run " + name + ": the sandbox program "
+          + BWRAP + " is missing or not executable on this worker (" + e.getMessage()
+          + "); install the Debian package bubblewrap", e);
+    }
+    AtomicBoolean timedOut = new AtomicBoolean();
+    Thread watchdog = new Thread(() -> {
+      try {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+          timedOut.set(true);
+          process.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+      }
+    }, "hook-watchdog-" + name);
+    watchdog.setDaemon(true);
+    watchdog.start();
+
+    Deque<String> last = new ArrayDeque<>();
+    String first = null;
+    try (BufferedReader out = new BufferedReader(
+        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line; (line = out.readLine()) != null; ) {
+        log.line(stage, line);
+        first = first == null ? line : first;
+        last.addLast(line);
+        if (last.size() > LAST_LINES) {
+          last.removeFirst();
+        }
+      }
+    } catch (IOException e) {
+      process.destroyForcibly();
+      throw new BuildFailure(BuildFailure.Kind.INTERNAL, "lost the output of " + name + ": " + e.getMessage(), e);
+    }
+    int exit;
+    try {
+      exit = process.waitFor();
+      watchdog.interrupt();
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new BuildFailure(BuildFailure.Kind.INTERNAL, name + " was interrupted", e);
+    }
+    String tail = last.isEmpty() ? "(no output)" : String.join(" | ", last);
+    if (timedOut.get()) {
+      throw new BuildFailure(BuildFailure.Kind.HOOK, name + " did not finish within " + timeout
+          + " and was killed: " + tail);
+    }
+    if (exit != 0 && first != null && first.startsWith(BWRAP + ": ")) {
+      throw new BuildFailure(BuildFailure.Kind.TOOL, "the sandbox for " + name + " could not start: "
+          + first + " (bwrap needs user or mount namespaces; run the worker as root or allow them)");
+    }
+    if (exit != 0) {
+      throw new BuildFailure(BuildFailure.Kind.HOOK, name + " exited " + exit + ": " + tail);
+    }
+  }
+
+  private static boolean runningAsRoot() {
+    try {
+      return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+    } catch (IOException | UnsupportedOperationException e) {
+      return "root".equals(System.getProperty("user.name"));
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException ignored) {
+      // a leftover scratch directory inside the build directory is removed with the build
+    }
+  }
+}
