@@ -19,11 +19,12 @@ import org.bootfarm.protocol.build.BuildInfo;
 import org.bootfarm.protocol.build.BuildResult;
 import org.bootfarm.protocol.build.StageRecord;
 import org.bootfarm.protocol.repo.DefinitionException;
+import org.bootfarm.protocol.repo.LoadOptions;
 import org.bootfarm.protocol.repo.RepoDefinition;
 import org.bootfarm.protocol.repo.RepoDefinitionLoader;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildLog;
-import org.bootfarm.worker.archive.Digests;
+import org.bootfarm.protocol.Sha256;
 import org.bootfarm.worker.pkg.PackageDrivers;
 import org.bootfarm.worker.pkg.PackageManagerDriver;
 import org.bootfarm.worker.stage.AssembleStage;
@@ -115,7 +116,7 @@ public final class BuildEngine {
   private static RepoDefinition load(BuildRequest request) throws BuildFailure {
     try {
       return RepoDefinitionLoader.load(request.definitionDir(),
-          new RepoDefinitionLoader.LoadOptions(request.keysDir(), request.localRepos()));
+          new LoadOptions(request.keysDir(), request.localRepos()));
     } catch (DefinitionException e) {
       throw new BuildFailure(BuildFailure.Kind.DEFINITION, e.getMessage(), e);
     }
@@ -164,7 +165,7 @@ public final class BuildEngine {
   private static TreeMap<String, String> componentDigests(BuildRequest request) throws IOException {
     TreeMap<String, String> digests = new TreeMap<>();
     for (Map.Entry<String, Path> c : request.components().entrySet()) {
-      digests.put(c.getKey(), Digests.sha256(c.getValue()));
+      digests.put(c.getKey(), Sha256.of(c.getValue()));
     }
     return digests;
   }
@@ -186,7 +187,7 @@ public final class BuildEngine {
       Files.copy(source, partial, StandardCopyOption.REPLACE_EXISTING);
       Files.move(partial, to.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       if (names.contains(name)) {
-        artifacts.add(new ArtifactRecord(name, Digests.sha256(to.resolve(name)), Files.size(to.resolve(name))));
+        artifacts.add(new ArtifactRecord(name, Sha256.of(to.resolve(name)), Files.size(to.resolve(name))));
       }
     }
     return artifacts;

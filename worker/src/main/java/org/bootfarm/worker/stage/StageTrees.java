@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.archive.DeterministicTar;
 import org.bootfarm.worker.hook.HookRunner;
@@ -33,16 +31,11 @@ final class StageTrees {
 
   /**
    * Runs {@code base.sh} or {@code staging.sh} sandboxed, with {@code PKGDIR} (the stage tree
-   * holding rootfs/ and bootfs/), {@code REPODIR} (the definition), {@code rootfs_dir} and
-   * {@code bootfs_dir}, as VIC's isos/base.sh set them.
+   * holding rootfs/ and bootfs/) and {@code REPODIR} (the definition), as VIC's isos/base.sh set them.
    */
   static void runHook(StageContext ctx, Path script, String stage) throws BuildFailure {
-    Map<String, String> env = new LinkedHashMap<>();
-    env.put("PKGDIR", ctx.stageTree().toString());
-    env.put("REPODIR", ctx.definition().directory().toString());
-    env.put("rootfs_dir", ctx.rootfs().toString());
-    env.put("bootfs_dir", ctx.bootfs().toString());
-    new HookRunner(ctx.buildDir()).run(script, env, ctx.sourceDateEpoch(), ctx.log(), stage);
+    new HookRunner(ctx.buildDir(), ctx.sourceDateEpoch())
+        .run(stage, script, ctx.definition().directory(), ctx.stageTree(), ctx.log());
   }
 
   /** Writes the stage tree as {@code out/stages/<name>.tar.gz} and returns its sha256. */
