@@ -3,9 +3,12 @@ package org.bootfarm.worker.pkg;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -19,6 +22,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -67,6 +72,9 @@ public final class DnfDriver implements PackageManagerDriver {
   private static final Pattern MISSING_DEPENDENCY = Pattern.compile("nothing provides .+");
   private static final Pattern TRANSACTION_STEP = Pattern.compile(
       "^\\s*(Installing|Upgrading|Reinstalling|Downgrading)\\s*:\\s*(\\S+)\\s+(\\d+)/(\\d+)\\s*$");
+  /** One lock per cache within this JVM; the file lock covers other processes. */
+  private static final Map<Path, ReentrantLock> CACHE_LOCKS = new ConcurrentHashMap<>();
+
   private static final Pattern RELEASE_VERSION = Pattern.compile("-(\\d[0-9A-Za-z._]*)$");
 
   @Override
@@ -239,7 +247,39 @@ public final class DnfDriver implements PackageManagerDriver {
   /** Runs one dnf transaction; on failure cleans the cache of what it added and classifies the error. */
   private InstallReport run(PackageSession session, List<String> arguments, int localFiles) throws BuildFailure {
     DnfFiles files = prepare(session);
-    Path cache = packageCache(session);
+    return holdingCache(session, () -> runHoldingCache(session, files, packageCache(session), arguments, localFiles));
+  }
+
+  /** Work on the package cache that may fail the build. */
+  private interface CacheWork<T> {
+    T run() throws BuildFailure;
+  }
+
+  /**
+   * Runs {@code work} while this process holds the session's package cache: builds of one repo on
+   * one worker share the cache, and the cleanup after a failure must not delete a file another run
+   * is verifying, nor may a lock be taken while files come and go.
+   */
+  private static <T> T holdingCache(PackageSession session, CacheWork<T> work) throws BuildFailure {
+    Path lockFile = session.cacheDir().resolve("dnf.lock").toAbsolutePath();
+    ReentrantLock local = CACHE_LOCKS.computeIfAbsent(lockFile, f -> new ReentrantLock());
+    local.lock();
+    try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock held = channel.lock()) {
+      return work.run();
+    } catch (IOException e) {
+      throw new BuildFailure(Kind.INTERNAL, "cannot lock the package cache " + lockFile + ": " + e.getMessage(), e);
+    } finally {
+      local.unlock();
+    }
+  }
+
+  /**
+   * Runs dnf, counts what it downloaded, and after a failure removes from the cache every file the
+   * run added.
+   */
+  private InstallReport runHoldingCache(PackageSession session, DnfFiles files, Path cache, List<String> arguments,
+      int localFiles) throws BuildFailure {
     Map<Path, FileState> before = cacheFiles(cache);
     Set<String> transaction = new LinkedHashSet<>();
     List<String> command = dnfCommand(session, files, arguments);
@@ -437,6 +477,10 @@ public final class DnfDriver implements PackageManagerDriver {
   @Override
   public Lock lock(PackageSession session) throws BuildFailure {
     DnfFiles files = prepare(session);
+    return holdingCache(session, () -> lockHoldingCache(session, files));
+  }
+
+  private Lock lockHoldingCache(PackageSession session, DnfFiles files) throws BuildFailure {
     Map<String, String> environment = environment(files);
     List<String> installed;
     try {

@@ -16,6 +16,10 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.bootfarm.protocol.build.Lock;
 import org.bootfarm.protocol.build.LockedPackage;
@@ -117,7 +121,62 @@ class DnfDriverTest {
     assertEquals(0, report.bytesDownloaded());
     assertEquals(6, report.fromCache());
     assertEquals(0, repo.rpmRequests(), "no .rpm requested from the server: " + repo.requestCounts());
+    assertEquals(Set.of("/repodata/repomd.xml"), repo.requestCounts().keySet(),
+        "only the freshness check of the metadata");
     assertTrue(Files.isRegularFile(second.rootfs().resolve("boot/vmlinuz-" + PHOTON_KERNEL)));
+  }
+
+  @Test
+  void concurrentInstallsSharingOneCacheBothSucceed() throws Exception {
+    RepoDefinition definition = FixtureDefinitions.create(dir.resolve("defs"), FixtureDefinitions.TDNF, repo);
+    Path cache = dir.resolve("cache");
+    PackageSession first = session(definition, "first", cache);
+    PackageSession second = session(definition, "second", cache);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      Future<InstallReport> a = pool.submit(() -> driver.install(first, basePlusKernel(definition)));
+      Future<InstallReport> b = pool.submit(() -> driver.install(second, basePlusKernel(definition)));
+
+      assertEquals(6, a.get().downloaded() + b.get().downloaded(), "each package fetched once between them");
+      assertTrue(Files.isRegularFile(first.rootfs().resolve("usr/bin/toybox")));
+      assertTrue(Files.isRegularFile(second.rootfs().resolve("usr/bin/toybox")));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void repoFileKeyReferencesPointAtTheResolvedKeyFiles() {
+    String repoFile = String.join("\n",
+        "[photon]",
+        "baseurl=https://packages.example/photon/$releasever",
+        "gpgkey=file:///etc/pki/rpm-gpg/VMWARE-RPM-GPG-KEY, https://keys.example/OTHER",
+        "   file:///etc/pki/rpm-gpg/SECOND-KEY",
+        "gpgcheck=1",
+        "");
+    List<RepoDefinition.ResolvedKey> keys = List.of(
+        new RepoDefinition.ResolvedKey("file:///etc/pki/rpm-gpg/VMWARE-RPM-GPG-KEY", Path.of("/keys/VMWARE-RPM-GPG-KEY")),
+        new RepoDefinition.ResolvedKey("file:///etc/pki/rpm-gpg/SECOND-KEY", Path.of("/defs/photon/SECOND-KEY")));
+
+    assertEquals(String.join("\n",
+            "[photon]",
+            "baseurl=https://packages.example/photon/$releasever",
+            "gpgkey=file:///keys/VMWARE-RPM-GPG-KEY, https://keys.example/OTHER",
+            "   file:///defs/photon/SECOND-KEY",
+            "gpgcheck=1",
+            ""),
+        DnfDriver.rewriteKeys(repoFile, keys));
+  }
+
+  @Test
+  void releaseVersionComesFromTheDefinitionName() {
+    assertEquals("2.0", DnfDriver.releaseVersion(spec("photon-2.0")));
+    assertEquals("6.9", DnfDriver.releaseVersion(spec("centos-6.9")));
+    assertEquals("0", DnfDriver.releaseVersion(spec("fixture-tdnf")));
+  }
+
+  private static RepoSpec spec(String name) {
+    return new RepoSpec(name, "tdnf", "/bin/init", "linux-esx", Map.of("base", "filesystem"), Map.of());
   }
 
   @Test
