@@ -72,10 +72,10 @@ public final class DnfDriver implements PackageManagerDriver {
   private static final Pattern MISSING_DEPENDENCY = Pattern.compile("nothing provides .+");
   private static final Pattern TRANSACTION_STEP = Pattern.compile(
       "^\\s*(Installing|Upgrading|Reinstalling|Downgrading)\\s*:\\s*(\\S+)\\s+(\\d+)/(\\d+)\\s*$");
+  private static final Pattern RELEASE_VERSION = Pattern.compile("-(\\d[0-9A-Za-z._]*)$");
+
   /** One lock per cache within this JVM; the file lock covers other processes. */
   private static final Map<Path, ReentrantLock> CACHE_LOCKS = new ConcurrentHashMap<>();
-
-  private static final Pattern RELEASE_VERSION = Pattern.compile("-(\\d[0-9A-Za-z._]*)$");
 
   @Override
   public String engine() {
@@ -97,7 +97,7 @@ public final class DnfDriver implements PackageManagerDriver {
     for (String item : packages) {
       if (item.startsWith("/")) {
         if (!Files.isRegularFile(Path.of(item))) {
-          throw new BuildFailure(Kind.INPUT, "kernel RPM " + item + " (repo-spec.json field kernel of "
+          throw new BuildFailure(Kind.INPUT, "package file " + item + " (repo-spec.json field kernel of "
               + session.definition().name() + ") does not exist on this worker; give an existing path or a package name");
         }
         localFiles++;
