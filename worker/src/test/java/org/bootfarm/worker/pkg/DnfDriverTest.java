@@ -322,8 +322,17 @@ class DnfDriverTest {
     Path cacheInsideRoot = root.resolve(DnfDriver.packageCache(session).toString().substring(1));
     assertTrue(Files.exists(root.resolve("var/log/dnf.log")), "dnf left its log, as FIELD-NOTES says");
     assertTrue(Files.exists(cacheInsideRoot), "dnf recreated its cachedir inside the root");
+    Set<String> owned = Set.copyOf(ExternalCommand.output(List.of("rpm", "--root", root.toString(),
+        "--dbpath", DnfDriver.RPM_DBPATH, "-qal"), Map.of()));
 
     driver.cleanImage(session, false);
+
+    List<String> unowned;
+    try (Stream<Path> paths = Files.walk(root)) {
+      unowned = paths.filter(p -> !p.equals(root)).map(p -> "/" + root.relativize(p))
+          .filter(p -> !owned.contains(p)).sorted().toList();
+    }
+    assertEquals(List.of(), unowned, "only what the packages own is left");
 
     for (String gone : List.of("var/log/dnf.log", "var/log/dnf.rpm.log", "var/log/dnf.librepo.log",
         "var/log/hawkey.log", "var/lib/dnf", "var/lib/rpm", "var/cache/dnf", "etc/dnf")) {
