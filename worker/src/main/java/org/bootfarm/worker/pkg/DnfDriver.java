@@ -134,6 +134,8 @@ public final class DnfDriver implements PackageManagerDriver {
    *   <li>{@code metadata_expire=0}: repomd.xml is checked on every run (a few hundred bytes), so
    *       a changed repository is seen at once; unchanged metadata and packages are not fetched</li>
    *   <li>{@code install_weak_deps=False}: exactly the listed packages and their requirements</li>
+   *   <li>{@code clean_requirements_on_remove=False}: {@code erase X} removes X and what requires
+   *       it, not X's dependencies, as tdnf and yum do</li>
    *   <li>{@code skip_if_unavailable=False}: an unreachable repository fails the build</li>
    *   <li>{@code --noplugins}: no host plugin changes the result</li>
    * </ul>
@@ -151,6 +153,7 @@ public final class DnfDriver implements PackageManagerDriver {
         "--setopt=keepcache=1",
         "--setopt=metadata_expire=0",
         "--setopt=install_weak_deps=False",
+        "--setopt=clean_requirements_on_remove=False",
         "--setopt=skip_if_unavailable=False"));
     command.addAll(arguments);
     return command;
