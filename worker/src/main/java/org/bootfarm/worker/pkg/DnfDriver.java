@@ -1,0 +1,667 @@
+package org.bootfarm.worker.pkg;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.bootfarm.protocol.build.Lock;
+import org.bootfarm.protocol.build.LockedPackage;
+import org.bootfarm.protocol.repo.RepoDefinition;
+import org.bootfarm.protocol.repo.RepoSpec;
+import org.bootfarm.worker.BuildFailure;
+import org.bootfarm.worker.BuildFailure.Kind;
+
+/**
+ * Installs RPM definitions (package manager tdnf, yum or dnf) into an image root with the host's
+ * dnf, on a worker that has neither tdnf nor yum. Package files are kept in a warm per-repo cache
+ * ({@code <session cache>/dnf}); after a failed run every file the run added to that cache is
+ * deleted, so a corrupt or unverified package never survives into the next build. Every flag
+ * dnf gets is in {@link #dnfCommand}.
+ */
+public final class DnfDriver implements PackageManagerDriver {
+
+  /** The engine name recorded in locks and buildinfo. */
+  public static final String ENGINE = "dnf";
+
+  /** Where the rpm database lives inside the image (Debian's rpm defaults to {@code ~/.rpmdb}). */
+  public static final String RPM_DBPATH = "/var/lib/rpm";
+
+  /** The {@code packages_script_staging} commands this driver runs. */
+  public static final Set<String> SCRIPT_COMMANDS =
+      Set.of("install", "erase", "remove", "reinstall", "update", "upgrade", "downgrade");
+
+  private static final String LOCK_QUERY =
+      "%{NAME}\\t%{EPOCHNUM}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\t%{BUILDTIME}\\t%{SIGMD5}\\n";
+
+  private static final Pattern CHECKSUM_MISMATCH =
+      Pattern.compile("(\\S+\\.rpm): Downloading successful, but checksum doesn't match");
+  private static final Pattern SIGNATURE_PROBLEM = Pattern.compile(
+      "(?:Package (\\S+\\.rpm) is not signed"
+          + "|Public key for (\\S+\\.rpm) is not (?:installed|trusted)"
+          + "|(\\S+\\.rpm): (?:Header|Signature)? ?V\\d .*(?:BAD|NOKEY)"
+          + "|Package (\\S+\\.rpm) has (?:a )?bad signature)");
+  private static final Pattern CURL_ERROR = Pattern.compile("Curl error \\(\\d+\\): (.*?) for (\\S+)");
+  private static final Pattern METADATA_FAILURE =
+      Pattern.compile("Failed to download metadata for repo '([^']+)'");
+  private static final Pattern NO_MATCH =
+      Pattern.compile("(?:No match for argument|No package \\S* ?available|Unable to find a match):? (.+)");
+  private static final Pattern MISSING_DEPENDENCY = Pattern.compile("nothing provides .+");
+  private static final Pattern TRANSACTION_STEP = Pattern.compile(
+      "^\\s*(Installing|Upgrading|Reinstalling|Downgrading)\\s*:\\s*(\\S+)\\s+(\\d+)/(\\d+)\\s*$");
+  private static final Pattern RELEASE_VERSION = Pattern.compile("-(\\d[0-9A-Za-z._]*)$");
+
+  /** One lock per cache within this JVM; the file lock covers other processes. */
+  private static final Map<Path, ReentrantLock> CACHE_LOCKS = new ConcurrentHashMap<>();
+
+  @Override
+  public String engine() {
+    return ENGINE;
+  }
+
+  @Override
+  public Optional<String> unavailableReason() {
+    boolean present = ExternalCommand.onPath("dnf").isPresent() && ExternalCommand.onPath("rpm").isPresent();
+    return present ? Optional.empty() : Optional.of("install Debian packages dnf and rpm");
+  }
+
+  @Override
+  public InstallReport install(PackageSession session, List<String> packages) throws BuildFailure {
+    if (packages.isEmpty()) {
+      return InstallReport.NOTHING;
+    }
+    int localFiles = 0;
+    for (String item : packages) {
+      if (item.startsWith("/")) {
+        if (!Files.isRegularFile(Path.of(item))) {
+          throw new BuildFailure(Kind.INPUT, "package file " + item + " (repo-spec.json field kernel of "
+              + session.definition().name() + ") does not exist on this worker; give an existing path or a package name");
+        }
+        localFiles++;
+      }
+    }
+    List<String> arguments = new ArrayList<>();
+    arguments.add("install");
+    arguments.addAll(packages);
+    return run(session, arguments, localFiles);
+  }
+
+  @Override
+  public void runScript(PackageSession session, String script) throws BuildFailure {
+    List<String> words = script.isBlank() ? List.of() : List.of(script.trim().split("\\s+"));
+    if (words.isEmpty()) {
+      return;
+    }
+    if (!SCRIPT_COMMANDS.contains(words.get(0)) || words.stream().anyMatch(w -> w.startsWith("-"))) {
+      throw new BuildFailure(Kind.DEFINITION, "repo-spec.json: packages_script_staging: '" + script
+          + "' is not a package-manager command dnf runs; use one of " + new TreeSet<>(SCRIPT_COMMANDS)
+          + " followed by package names, e.g. 'erase toybox'");
+    }
+    run(session, words, 0);
+  }
+
+  /**
+   * The whole dnf command line. Every flag bootfarm passes to dnf is here:
+   * <ul>
+   *   <li>{@code --installroot}, {@code --releasever}: the image root; the version from the
+   *       definition's name ({@code photon-2.0} → {@code 2.0}) for {@code $releasever} in .repo files</li>
+   *   <li>{@code --config}, {@code reposdir}, {@code varsdir}: only the definition's repositories
+   *       and none of the host's dnf configuration</li>
+   *   <li>{@code cachedir}, {@code keepcache=1}: the warm per-repo cache outside the image</li>
+   *   <li>{@code metadata_expire=0}: repomd.xml is checked on every run (a few hundred bytes), so
+   *       a changed repository is seen at once; unchanged metadata and packages are not fetched</li>
+   *   <li>{@code install_weak_deps=False}: exactly the listed packages and their requirements</li>
+   *   <li>{@code clean_requirements_on_remove=False}: {@code erase X} removes X and what requires
+   *       it, not X's dependencies, as tdnf and yum do</li>
+   *   <li>{@code skip_if_unavailable=False}: an unreachable repository fails the build</li>
+   *   <li>{@code --noplugins}: no host plugin changes the result</li>
+   * </ul>
+   */
+  public List<String> dnfCommand(PackageSession session, DnfFiles files, List<String> arguments) {
+    List<String> command = new ArrayList<>(List.of(
+        "dnf", "-y",
+        "--installroot=" + session.rootfs().toAbsolutePath(),
+        "--releasever=" + releaseVersion(session.definition().spec()),
+        "--config=" + files.config(),
+        "--noplugins",
+        "--setopt=reposdir=" + files.reposDir(),
+        "--setopt=varsdir=" + files.varsDir(),
+        "--setopt=cachedir=" + packageCache(session),
+        "--setopt=keepcache=1",
+        "--setopt=metadata_expire=0",
+        "--setopt=install_weak_deps=False",
+        "--setopt=clean_requirements_on_remove=False",
+        "--setopt=skip_if_unavailable=False"));
+    command.addAll(arguments);
+    return command;
+  }
+
+  /** The environment dnf and rpm run with: a private HOME whose .rpmmacros puts the rpmdb in the image. */
+  public Map<String, String> environment(DnfFiles files) {
+    return Map.of("HOME", files.home().toString(), "LC_ALL", "C", "LANG", "C", "TZ", "UTC");
+  }
+
+  /** The warm package cache of the session's repo. */
+  public static Path packageCache(PackageSession session) {
+    return session.cacheDir().resolve("dnf").toAbsolutePath();
+  }
+
+  /** {@code $releasever} for a definition: the version at the end of its name, else {@code 0}. */
+  public static String releaseVersion(RepoSpec spec) {
+    Matcher matcher = RELEASE_VERSION.matcher(spec.name());
+    return matcher.find() ? matcher.group(1) : "0";
+  }
+
+  /** The generated files dnf runs with, all under the session's work directory. */
+  public record DnfFiles(Path home, Path config, Path reposDir, Path varsDir) {}
+
+  /**
+   * Writes the private HOME (with {@code %_dbpath}), an empty dnf.conf, an empty vars dir and the
+   * repos dir: the definition's .repo files with each {@code gpgkey=file:} reference rewritten to
+   * the key file it resolved to.
+   */
+  DnfFiles prepare(PackageSession session) throws BuildFailure {
+    Path base = session.workDir().resolve("dnf").toAbsolutePath();
+    try {
+      DnfFiles files = new DnfFiles(base.resolve("home"), base.resolve("dnf.conf"), base.resolve("repos.d"),
+          base.resolve("vars"));
+      Files.createDirectories(files.home());
+      Files.createDirectories(files.varsDir());
+      Files.writeString(files.home().resolve(".rpmmacros"), "%_dbpath " + RPM_DBPATH + "\n");
+      Files.writeString(files.config(), "[main]\n");
+      deleteTree(files.reposDir());
+      Files.createDirectories(files.reposDir());
+      RepoDefinition definition = session.definition();
+      for (Path repoFile : definition.repoFiles()) {
+        String name = repoFile.getFileName().toString();
+        if (name.endsWith(".local")) {
+          name = name.substring(0, name.length() - ".local".length());
+        }
+        if (!name.endsWith(".repo")) {
+          name = name + ".repo";
+        }
+        Files.writeString(files.reposDir().resolve(name),
+            rewriteKeys(Files.readString(repoFile, StandardCharsets.UTF_8), definition.gpgKeys()));
+      }
+      Files.createDirectories(packageCache(session));
+      return files;
+    } catch (IOException e) {
+      throw new BuildFailure(Kind.INTERNAL, "cannot prepare dnf's configuration under " + base + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Replaces each {@code gpgkey} reference that was resolved with {@code file://} + its key file. */
+  static String rewriteKeys(String repoText, List<RepoDefinition.ResolvedKey> keys) {
+    Map<String, String> replacements = new HashMap<>();
+    keys.forEach(k -> replacements.put(k.reference(), "file://" + k.file().toAbsolutePath()));
+    StringBuilder out = new StringBuilder();
+    boolean inGpgKey = false;
+    for (String line : repoText.split("\n", -1)) {
+      Matcher key = Pattern.compile("^(\\s*gpgkey\\s*=)(.*)$").matcher(line);
+      String prefix;
+      String value;
+      if (key.matches()) {
+        inGpgKey = true;
+        prefix = key.group(1);
+        value = key.group(2);
+      } else if (inGpgKey && !line.isBlank() && Character.isWhitespace(line.charAt(0))) {
+        prefix = "";
+        value = line;
+      } else {
+        inGpgKey = false;
+        out.append(line).append('\n');
+        continue;
+      }
+      Matcher token = Pattern.compile("[^\\s,]+").matcher(value);
+      StringBuilder rewritten = new StringBuilder();
+      while (token.find()) {
+        token.appendReplacement(rewritten,
+            Matcher.quoteReplacement(replacements.getOrDefault(token.group(), token.group())));
+      }
+      token.appendTail(rewritten);
+      out.append(prefix).append(rewritten).append('\n');
+    }
+    return out.substring(0, out.length() - 1);
+  }
+
+  /** Runs one dnf transaction; on failure cleans the cache of what it added and classifies the error. */
+  private InstallReport run(PackageSession session, List<String> arguments, int localFiles) throws BuildFailure {
+    DnfFiles files = prepare(session);
+    return holdingCache(session, () -> runHoldingCache(session, files, packageCache(session), arguments, localFiles));
+  }
+
+  /** Work on the package cache that may fail the build. */
+  private interface CacheWork<T> {
+    T run() throws BuildFailure;
+  }
+
+  /**
+   * Runs {@code work} while this process holds the session's package cache: builds of one repo on
+   * one worker share the cache, and the cleanup after a failure must not delete a file another run
+   * is verifying, nor may a lock be taken while files come and go.
+   */
+  private static <T> T holdingCache(PackageSession session, CacheWork<T> work) throws BuildFailure {
+    Path lockFile = session.cacheDir().resolve("dnf.lock").toAbsolutePath();
+    ReentrantLock local = CACHE_LOCKS.computeIfAbsent(lockFile, f -> new ReentrantLock());
+    local.lock();
+    try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock held = channel.lock()) {
+      return work.run();
+    } catch (IOException e) {
+      throw new BuildFailure(Kind.INTERNAL, "cannot lock the package cache " + lockFile + ": " + e.getMessage(), e);
+    } finally {
+      local.unlock();
+    }
+  }
+
+  /**
+   * Runs dnf, counts what it downloaded, and after a failure removes from the cache every file the
+   * run added.
+   */
+  private InstallReport runHoldingCache(PackageSession session, DnfFiles files, Path cache, List<String> arguments,
+      int localFiles) throws BuildFailure {
+    Map<Path, FileState> before = cacheFiles(cache);
+    Set<String> transaction = new LinkedHashSet<>();
+    List<String> command = dnfCommand(session, files, arguments);
+    ExternalCommand.Result result;
+    try {
+      result = ExternalCommand.run(command, environment(files), session.workDir(), line -> {
+        session.log().line(session.stage(), line);
+        Matcher step = TRANSACTION_STEP.matcher(line);
+        if (step.matches()) {
+          transaction.add(step.group(2));
+          session.log().progress(session.stage(), Long.parseLong(step.group(3)), Long.parseLong(step.group(4)));
+        }
+      });
+    } catch (IOException e) {
+      throw new BuildFailure(Kind.TOOL, "cannot run dnf (" + e.getMessage() + "); install Debian packages dnf and rpm", e);
+    }
+    Map<Path, FileState> after = cacheFiles(cache);
+    List<Path> added = after.entrySet().stream()
+        .filter(e -> !e.getValue().equals(before.get(e.getKey())))
+        .map(Map.Entry::getKey).sorted().toList();
+    if (!result.succeeded()) {
+      Classified failure = classify(session, files, result);
+      discard(session, cache, added, failure.badFiles());
+      throw failure.failure();
+    }
+    List<Path> downloaded = added.stream().filter(p -> p.getFileName().toString().endsWith(".rpm")).toList();
+    long bytes = downloaded.stream().mapToLong(p -> after.get(p).size()).sum();
+    int fromCache = Math.max(0, transaction.size() - downloaded.size() - localFiles);
+    session.log().line(session.stage(), "dnf: " + downloaded.size() + " package files downloaded ("
+        + bytes + " bytes), " + fromCache + " taken from the cache " + cache);
+    return new InstallReport(downloaded.size(), bytes, fromCache);
+  }
+
+  /** Size and modification time of a cached file: a change means dnf (re)wrote it. */
+  private record FileState(long size, long modified) {}
+
+  private static Map<Path, FileState> cacheFiles(Path cache) throws BuildFailure {
+    Map<Path, FileState> files = new HashMap<>();
+    if (!Files.isDirectory(cache)) {
+      return files;
+    }
+    try (Stream<Path> paths = Files.walk(cache)) {
+      for (Path path : (Iterable<Path>) paths::iterator) {
+        if (Files.isRegularFile(path) && path.getParent() != null
+            && path.getParent().getFileName().toString().equals("packages")) {
+          files.put(path, new FileState(Files.size(path), Files.getLastModifiedTime(path).toMillis()));
+        }
+      }
+    } catch (IOException e) {
+      throw new BuildFailure(Kind.INTERNAL, "cannot read the package cache " + cache + ": " + e.getMessage(), e);
+    }
+    return files;
+  }
+
+  /**
+   * After a failed run: deletes every package file the run added or rewrote in the cache, and every
+   * cached file of a package named in an integrity failure, so only verified files stay.
+   */
+  private static void discard(PackageSession session, Path cache, List<Path> added, Set<String> badFiles) {
+    Set<Path> doomed = new TreeSet<>(added);
+    doomed.addAll(cacheFiles(cache, badFiles));
+    for (Path path : doomed) {
+      try {
+        Files.deleteIfExists(path);
+        session.log().line(session.stage(), "dnf: removed " + path + " from the cache (unverified after a failed run)");
+      } catch (IOException e) {
+        session.log().line(session.stage(), "dnf: could not remove " + path + ": " + e.getMessage());
+      }
+    }
+  }
+
+  private static List<Path> cacheFiles(Path cache, Set<String> fileNames) {
+    try {
+      return cacheFiles(cache).keySet().stream()
+          .filter(p -> fileNames.contains(p.getFileName().toString())).toList();
+    } catch (BuildFailure e) {
+      return List.of();
+    }
+  }
+
+  /** A classified dnf failure and the package files it names as bad (purged from the cache). */
+  private record Classified(BuildFailure failure, Set<String> badFiles) {
+    Classified(BuildFailure failure) {
+      this(failure, Set.of());
+    }
+  }
+
+  /** Maps dnf's output to the failure an operator can act on. */
+  private static Classified classify(PackageSession session, DnfFiles files, ExternalCommand.Result result) {
+    String definition = session.definition().name();
+    List<String> lines = result.tail();
+    Set<String> corrupt = matches(lines, CHECKSUM_MISMATCH);
+    if (!corrupt.isEmpty()) {
+      return new Classified(new BuildFailure(Kind.INTEGRITY, "package " + describe(corrupt) + " of " + definition
+          + " does not match the checksum in the repository metadata: the file on the mirror is corrupt"
+          + " or the metadata is stale; nothing of it was kept in the cache. Fix the repository, then rebuild."),
+          corrupt);
+    }
+    Set<String> unsigned = matches(lines, SIGNATURE_PROBLEM);
+    if (!unsigned.isEmpty()) {
+      return new Classified(new BuildFailure(Kind.INTEGRITY, "package " + describe(unsigned) + " of " + definition
+          + " is unsigned or not signed by a key listed in gpgkey= of its .repo file, and gpgcheck is on;"
+          + " it was refused and removed from the cache. Sign it, or fix gpgkey=."), unsigned);
+    }
+    for (String line : lines) {
+      Matcher curl = CURL_ERROR.matcher(line);
+      if (curl.find()) {
+        return new Classified(new BuildFailure(Kind.NETWORK, "cannot reach the repository of " + definition + " at "
+            + curl.group(2) + " (" + curl.group(1) + "); check its baseurl in the .repo file and the worker's network"));
+      }
+    }
+    for (String line : lines) {
+      Matcher metadata = METADATA_FAILURE.matcher(line);
+      if (metadata.find()) {
+        String repo = metadata.group(1);
+        return new Classified(new BuildFailure(Kind.NETWORK, "cannot download the metadata of repository '" + repo + "' of "
+            + definition + " from " + baseUrls(files, repo) + "; check its baseurl in the .repo file and the worker's network"));
+      }
+    }
+    Set<String> missing = new TreeSet<>();
+    for (String line : lines) {
+      Matcher noMatch = NO_MATCH.matcher(line);
+      if (noMatch.find()) {
+        missing.addAll(List.of(noMatch.group(1).trim().split("\\s+")));
+      }
+    }
+    if (!missing.isEmpty()) {
+      return new Classified(new BuildFailure(Kind.PACKAGE, "package " + String.join(", ", missing) + " not found in the repositories of "
+          + definition + "; check the package lists in repo-spec.json and the repositories in its .repo files"));
+    }
+    List<String> dependencies = lines.stream().map(String::trim)
+        .filter(l -> MISSING_DEPENDENCY.matcher(l).find()).distinct().toList();
+    if (!dependencies.isEmpty()) {
+      return new Classified(new BuildFailure(Kind.PACKAGE, "cannot resolve the packages of " + definition + ": "
+          + String.join("; ", dependencies)));
+    }
+    return new Classified(new BuildFailure(Kind.TOOL, "dnf " + String.join(" ", result.command().subList(
+        Math.max(0, result.command().size() - 8), result.command().size())) + " failed for " + definition
+        + " with exit code " + result.exitCode() + "; its last output:\n" + result.lastLines(15)));
+  }
+
+  private static Set<String> matches(List<String> lines, Pattern pattern) {
+    Set<String> found = new TreeSet<>();
+    for (String line : lines) {
+      Matcher matcher = pattern.matcher(line);
+      while (matcher.find()) {
+        for (int g = 1; g <= matcher.groupCount(); g++) {
+          if (matcher.group(g) != null) {
+            found.add(Path.of(matcher.group(g)).getFileName().toString());
+          }
+        }
+      }
+    }
+    return found;
+  }
+
+  /** "haveged (haveged-1.9.1-1.ph2.x86_64.rpm)" for each file. */
+  private static String describe(Set<String> fileNames) {
+    return fileNames.stream().map(f -> packageName(f) + " (" + f + ")").collect(Collectors.joining(", "));
+  }
+
+  /** The package name of an {@code N-V-R.A.rpm} file name (the file name itself when it is not one). */
+  static String packageName(String fileName) {
+    String base = fileName.endsWith(".rpm") ? fileName.substring(0, fileName.length() - 4) : fileName;
+    int arch = base.lastIndexOf('.');
+    String nvr = arch > 0 ? base.substring(0, arch) : base;
+    int release = nvr.lastIndexOf('-');
+    int version = release > 0 ? nvr.lastIndexOf('-', release - 1) : -1;
+    return version > 0 ? nvr.substring(0, version) : fileName;
+  }
+
+  private static String baseUrls(DnfFiles files, String repoId) {
+    Pattern section = Pattern.compile("^\\s*\\[(.+)]\\s*$");
+    Pattern url = Pattern.compile("^\\s*(?:baseurl|mirrorlist|metalink)\\s*=\\s*(.+)$");
+    List<String> urls = new ArrayList<>();
+    try (Stream<Path> repoFiles = Files.list(files.reposDir())) {
+      for (Path file : repoFiles.sorted().toList()) {
+        String current = "";
+        for (String line : Files.readAllLines(file)) {
+          Matcher s = section.matcher(line);
+          Matcher u = url.matcher(line);
+          if (s.matches()) {
+            current = s.group(1).trim();
+          } else if (current.equals(repoId) && u.matches()) {
+            urls.add(u.group(1).trim());
+          }
+        }
+      }
+    } catch (IOException e) {
+      return "its baseurl";
+    }
+    return urls.isEmpty() ? "its baseurl" : String.join(" ", urls);
+  }
+
+  @Override
+  public Lock lock(PackageSession session) throws BuildFailure {
+    DnfFiles files = prepare(session);
+    return holdingCache(session, () -> lockHoldingCache(session, files));
+  }
+
+  private Lock lockHoldingCache(PackageSession session, DnfFiles files) throws BuildFailure {
+    Map<String, String> environment = environment(files);
+    List<String> installed;
+    try {
+      installed = ExternalCommand.output(List.of("rpm", "--root", session.rootfs().toAbsolutePath().toString(),
+          "--dbpath", RPM_DBPATH, "-qa", "--qf", LOCK_QUERY), environment);
+    } catch (IOException e) {
+      throw new BuildFailure(Kind.TOOL, "cannot read the rpm database of " + session.rootfs() + ": " + e.getMessage(), e);
+    }
+    List<Path> candidates = new ArrayList<>(cacheFiles(packageCache(session)).keySet().stream()
+        .filter(p -> p.getFileName().toString().endsWith(".rpm")).sorted().toList());
+    RepoSpec spec = session.definition().spec();
+    if (spec.kernelIsFile()) {
+      candidates.add(Path.of(spec.kernel()));
+    }
+    Map<String, Path> fileByIdentity = identities(candidates, environment);
+    List<LockedPackage> packages = new ArrayList<>();
+    for (String row : installed) {
+      String[] f = row.split("\t", -1);
+      if (f.length != 7 || f[0].equals("gpg-pubkey")) {
+        continue; // keys dnf imported are not packages of the image
+      }
+      Path file = fileByIdentity.get(row);
+      if (file == null) {
+        throw new BuildFailure(Kind.INTERNAL, "installed package " + f[0] + "-" + f[2] + "-" + f[3] + "." + f[4]
+            + " has no package file in the cache " + packageCache(session)
+            + "; the cache was changed during the build, rebuild to pin it again");
+      }
+      String version = (f[1].equals("0") ? "" : f[1] + ":") + f[2] + "-" + f[3];
+      packages.add(new LockedPackage(f[0], version, f[4], sha256(file), Long.parseLong(f[5])));
+    }
+    return new Lock(ENGINE, packages);
+  }
+
+  /** Maps the {@link #LOCK_QUERY} line of each package file to the file. */
+  private static Map<String, Path> identities(List<Path> files, Map<String, String> environment) throws BuildFailure {
+    Map<String, Path> byIdentity = new LinkedHashMap<>();
+    if (files.isEmpty()) {
+      return byIdentity;
+    }
+    List<String> batch = new ArrayList<>(List.of("rpm", "-qp", "--nosignature", "--nodigest", "--qf", LOCK_QUERY));
+    files.forEach(f -> batch.add(f.toString()));
+    try {
+      List<String> lines = ExternalCommand.output(batch, environment);
+      if (lines.size() == files.size()) {
+        for (int i = 0; i < files.size(); i++) {
+          byIdentity.put(lines.get(i), files.get(i));
+        }
+        return byIdentity;
+      }
+    } catch (IOException e) {
+      // an unreadable file in the batch: query one by one below and skip the unreadable ones
+    }
+    for (Path file : files) {
+      try {
+        List<String> lines = ExternalCommand.output(
+            List.of("rpm", "-qp", "--nosignature", "--nodigest", "--qf", LOCK_QUERY, file.toString()), environment);
+        if (lines.size() == 1) {
+          byIdentity.put(lines.get(0), file);
+        }
+      } catch (IOException e) {
+        // not a readable package: it cannot be the file of an installed package
+      }
+    }
+    return byIdentity;
+  }
+
+  private static String sha256(Path file) throws BuildFailure {
+    try (InputStream in = Files.newInputStream(file)) {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      byte[] buffer = new byte[1 << 16];
+      for (int n; (n = in.read(buffer)) > 0; ) {
+        digest.update(buffer, 0, n);
+      }
+      return HexFormat.of().formatHex(digest.digest());
+    } catch (IOException | NoSuchAlgorithmException e) {
+      throw new BuildFailure(Kind.INTERNAL, "cannot hash " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void cleanImage(PackageSession session, boolean keepDatabase) throws BuildFailure {
+    Path root = session.rootfs().toAbsolutePath();
+    try {
+      removeCacheInsideRoot(session, root);
+      for (String directory : List.of("var/log", "var/lib/dnf", "var/lib/rpm")) {
+        Path dir = root.resolve(directory);
+        if (!Files.isDirectory(dir)) {
+          continue;
+        }
+        try (Stream<Path> children = Files.list(dir)) {
+          for (Path child : children.toList()) {
+            String name = child.getFileName().toString();
+            boolean leftover = switch (directory) {
+              case "var/log" -> name.startsWith("dnf") || name.equals("hawkey.log");
+              case "var/lib/dnf" -> name.startsWith("history");
+              default -> name.equals(".rpm.lock") || name.endsWith("-shm")
+                  || (name.endsWith("-wal") && Files.size(child) == 0);
+            };
+            if (leftover) {
+              deleteTree(child);
+            }
+          }
+        }
+      }
+      deleteTree(root.resolve("var/cache/dnf"));
+      deleteTree(root.resolve(".rpm.lock"));
+      if (!keepDatabase) {
+        deleteTree(root.resolve("var/lib/rpm"));
+        deleteTree(root.resolve("var/lib/dnf"));
+      }
+      removeIfOnlyEmptyDirectories(root.resolve("etc/dnf"));
+    } catch (IOException | UncheckedIOException e) {
+      throw new BuildFailure(Kind.INTERNAL, "cannot clean dnf's leftovers out of " + root + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * With {@code --installroot}, dnf recreates its cachedir path inside the image (holding
+   * {@code expired_repos.json}). Removes it, then each parent that is left empty and that no
+   * installed package owns.
+   */
+  private void removeCacheInsideRoot(PackageSession session, Path root) throws IOException, BuildFailure {
+    Path cache = packageCache(session);
+    Path inside = root.resolve(cache.getRoot().relativize(cache)).normalize();
+    if (!inside.startsWith(root) || inside.equals(root)) {
+      return;
+    }
+    deleteTree(inside);
+    DnfFiles files = prepare(session);
+    for (Path parent = inside.getParent(); parent != null && !parent.equals(root) && parent.startsWith(root);
+        parent = parent.getParent()) {
+      if (!Files.isDirectory(parent) || hasChildren(parent) || ownedByPackage(root, parent, files)) {
+        break;
+      }
+      Files.delete(parent);
+    }
+  }
+
+  private boolean ownedByPackage(Path root, Path directory, DnfFiles files) {
+    if (!Files.isDirectory(root.resolve(RPM_DBPATH.substring(1)))) {
+      return false;
+    }
+    try {
+      ExternalCommand.output(List.of("rpm", "--root", root.toString(), "--dbpath", RPM_DBPATH, "-qf",
+          "/" + root.relativize(directory)), environment(files));
+      return true;
+    } catch (IOException e) {
+      return false; // "not owned by any package"
+    }
+  }
+
+  private static boolean hasChildren(Path directory) throws IOException {
+    try (Stream<Path> children = Files.list(directory)) {
+      return children.findAny().isPresent();
+    }
+  }
+
+  private static void removeIfOnlyEmptyDirectories(Path directory) throws IOException {
+    if (!Files.isDirectory(directory)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(directory)) {
+      if (paths.anyMatch(p -> !Files.isDirectory(p))) {
+        return;
+      }
+    }
+    deleteTree(directory);
+  }
+
+  /** Deletes a file or a directory tree (without following symlinks); nothing when absent. */
+  static void deleteTree(Path path) throws IOException {
+    if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(path)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}
