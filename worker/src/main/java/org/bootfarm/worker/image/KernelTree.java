@@ -89,7 +89,7 @@ public final class KernelTree {
 
   /**
    * Moves the kernel image ({@code /boot/vmlinuz-<version>}, else the only {@code /boot/vmlinuz*})
-   * to {@code bootfs/boot/vmlinuz64}, and drops initrd images the package may have made.
+   * to {@code bootfs/boot/vmlinuz64}, and empties {@code /boot}.
    */
   public Path moveKernelTo(Path bootfs) throws BuildFailure, IOException {
     Path boot = InRoot.resolve(rootfs, "/boot");
@@ -111,13 +111,32 @@ public final class KernelTree {
     Path target = bootfs.resolve("boot/vmlinuz64");
     Files.createDirectories(target.getParent());
     Files.move(image, target, StandardCopyOption.REPLACE_EXISTING);
+    removeBootLeftovers(boot);
+    return target;
+  }
+
+  /**
+   * Empties {@code /boot} (initrd images, System.map, config: the kernel went to the ISO and the
+   * tree is unpacked into the guest's RAM) and drops the top-level {@code /vmlinuz*} and
+   * {@code /initrd.img*} links that then dangle.
+   */
+  private void removeBootLeftovers(Path boot) throws IOException {
     if (Files.isDirectory(boot)) {
-      try (Stream<Path> list = Files.list(boot)) {
-        for (Path p : list.filter(p -> p.getFileName().toString().startsWith("initrd")).toList()) {
+      try (Stream<Path> walk = Files.walk(boot)) {
+        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          if (!p.equals(boot)) {
+            Files.delete(p);
+          }
+        }
+      }
+    }
+    try (Stream<Path> top = Files.list(rootfs)) {
+      for (Path p : top.toList()) {
+        String name = p.getFileName().toString();
+        if (Files.isSymbolicLink(p) && (name.startsWith("vmlinuz") || name.startsWith("initrd.img"))) {
           Files.delete(p);
         }
       }
     }
-    return target;
   }
 }

@@ -161,7 +161,9 @@ public final class DnfDriver implements PackageManagerDriver {
 
   /** The environment dnf and rpm run with: a private HOME whose .rpmmacros puts the rpmdb in the image. */
   public Map<String, String> environment(DnfFiles files) {
-    return Map.of("HOME", files.home().toString(), "LC_ALL", "C", "LANG", "C", "TZ", "UTC");
+    // rpm records SOURCE_DATE_EPOCH as every package's INSTALLTIME, so the rpmdb is reproducible
+    return Map.of("HOME", files.home().toString(), "LC_ALL", "C", "LANG", "C", "TZ", "UTC",
+        "SOURCE_DATE_EPOCH", Long.toString(files.sourceDateEpoch()));
   }
 
   /** The warm package cache of the session's repo. */
@@ -176,7 +178,7 @@ public final class DnfDriver implements PackageManagerDriver {
   }
 
   /** The generated files dnf runs with, all under the session's work directory. */
-  public record DnfFiles(Path home, Path config, Path reposDir, Path varsDir) {}
+  public record DnfFiles(Path home, Path config, Path reposDir, Path varsDir, long sourceDateEpoch) {}
 
   /**
    * Writes the private HOME (with {@code %_dbpath}), an empty dnf.conf, an empty vars dir and the
@@ -187,7 +189,7 @@ public final class DnfDriver implements PackageManagerDriver {
     Path base = session.workDir().resolve("dnf").toAbsolutePath();
     try {
       DnfFiles files = new DnfFiles(base.resolve("home"), base.resolve("dnf.conf"), base.resolve("repos.d"),
-          base.resolve("vars"));
+          base.resolve("vars"), session.sourceDateEpoch());
       Files.createDirectories(files.home());
       Files.createDirectories(files.varsDir());
       Files.writeString(files.home().resolve(".rpmmacros"), "%_dbpath " + RPM_DBPATH + "\n");

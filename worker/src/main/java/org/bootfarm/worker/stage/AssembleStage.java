@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.archive.ImageTree;
+import org.bootfarm.worker.image.InRoot;
 import org.bootfarm.worker.archive.InitramfsWriter;
 import org.bootfarm.worker.iso.BootConfig;
 import org.bootfarm.worker.iso.IsoWriter;
@@ -54,14 +55,20 @@ public final class AssembleStage implements Stage {
   public String run(StageContext ctx) throws BuildFailure, IOException {
     Path rootfs = ctx.rootfs();
     for (Map.Entry<String, Path> component : ctx.request().components().entrySet()) {
-      StageTrees.writeFile(rootfs.resolve("bin").resolve(component.getKey()),
+      StageTrees.writeFile(InRoot.resolve(rootfs, "/bin/" + component.getKey()),
           Files.readAllBytes(component.getValue()), "rwxr-xr-x");
     }
-    StageTrees.writeFile(rootfs.resolve("bin/init"), asset("init"), "rwxr-xr-x");
-    StageTrees.writeFile(rootfs.resolve("bin/bootstrap"), asset("bootstrap"), "rwxr-xr-x");
-    StageTrees.writeFile(rootfs.resolve("bin/repoinit"),
+    StageTrees.writeFile(InRoot.resolve(rootfs, "/bin/init"), asset("init"), "rwxr-xr-x");
+    StageTrees.writeFile(InRoot.resolve(rootfs, "/bin/bootstrap"), asset("bootstrap"), "rwxr-xr-x");
+    StageTrees.writeFile(InRoot.resolve(rootfs, "/bin/repoinit"),
         Files.readAllBytes(ctx.definition().initScript()), "rwxr-xr-x");
-    TempfsLayout.write(rootfs);
+    long tempfsMib = TempfsLayout.write(rootfs);
+    ctx.log().line(NAME, "tether tmpfs: " + tempfsMib + " MiB");
+    String init = ctx.definition().spec().init();
+    if (!Files.isExecutable(InRoot.resolve(rootfs, init))) {
+      throw new BuildFailure(BuildFailure.Kind.DEFINITION, "repo-spec.json: init: " + init
+          + " is not an executable file in the image; name /bin/init or an init the packages install");
+    }
 
     Path iso = ctx.isoTree();
     StageTrees.createDirectory(iso.resolve("boot"));
@@ -80,9 +87,13 @@ public final class AssembleStage implements Stage {
     return isoSha256;
   }
 
-  /** The kernel command line: the spec's init as rdinit, and the serial console a VM logs to. */
+  /**
+   * The kernel command line: the spec's init as rdinit; the serial console a VM logs to (it must be
+   * the last console= so init, bootstrap and tether write there); only kernel errors, which keeps
+   * a TCG boot fast; and a panic reboots (qemu -no-reboot then exits) instead of hanging.
+   */
   static String kernelCommandLine(StageContext ctx) {
-    return "rdinit=" + ctx.definition().spec().init() + " console=ttyS0 console=tty0 quiet";
+    return "rdinit=" + ctx.definition().spec().init() + " console=ttyS0,115200n8 loglevel=3 panic=1";
   }
 
   /** ISO volume id: upper-case, at most 32 characters, from the repo name (never the clock). */
