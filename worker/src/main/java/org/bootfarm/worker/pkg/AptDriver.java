@@ -163,6 +163,7 @@ public final class AptDriver implements PackageManagerDriver {
           session.log().line(session.stage(), "apt: bootstrapping " + root + " (suite " + sources.suite()
               + " from " + sources.file() + ") with " + String.join(" ", packages));
           runApt(session, sources, mmdebstrapCommand(session, sources, packages), Map.of());
+          forgetTheWorker(root, sources);
         } else {
           session.log().line(session.stage(), "apt: adding " + String.join(" ", packages) + " to " + root);
           List<String> install = new ArrayList<>(List.of("apt-get", "-y", "install"));
@@ -314,6 +315,27 @@ public final class AptDriver implements PackageManagerDriver {
     cmd.add(session.rootfs().toString());
     cmd.add(sources.file().toString());
     return cmd;
+  }
+
+  /**
+   * Removes what mmdebstrap copies from this worker into the root: the sources it pasted (they
+   * name the worker's mirror), the apt options it made permanent (the worker's settings, and the
+   * image has no apt), and the host's hostname and resolv.conf. Without this the base stage's
+   * archive would differ between workers with different mirrors, settings or host names.
+   */
+  private static void forgetTheWorker(Path root, AptSourcesFile sources) throws IOException {
+    Path parts = root.resolve("etc/apt/sources.list.d");
+    if (Files.isDirectory(parts, LinkOption.NOFOLLOW_LINKS)) {
+      try (Stream<Path> files = Files.list(parts)) {
+        for (Path f : files.filter(f -> f.getFileName().toString().startsWith("0000")).toList()) {
+          Files.deleteIfExists(f);
+        }
+      }
+    }
+    deleteIfCopiedFromHost(root.resolve("etc/apt/sources.list"), sources.file());
+    Files.deleteIfExists(root.resolve("etc/apt/apt.conf.d/99mmdebstrap"));
+    deleteIfCopiedFromHost(root.resolve("etc/hostname"), Path.of("/etc/hostname"));
+    deleteIfCopiedFromHost(root.resolve("etc/resolv.conf"), Path.of("/etc/resolv.conf"));
   }
 
   // ---------------------------------------------------------------- host apt on the root
@@ -484,11 +506,18 @@ public final class AptDriver implements PackageManagerDriver {
     return new InstallReport(fetched.size(), bytes, fromCache);
   }
 
-  /** Copies {@code file} to a temporary name beside {@code target}, then renames it into place. */
+  /**
+   * Copies {@code file} to a temporary name of its own beside {@code target} (two builds of one
+   * repo may publish the same file at once), then renames it into place.
+   */
   private static void publish(Path file, Path target) throws IOException {
-    Path temporary = target.resolveSibling("." + target.getFileName() + ".partial");
-    Files.copy(file, temporary, StandardCopyOption.REPLACE_EXISTING);
-    Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    Path temporary = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".partial");
+    try {
+      Files.copy(file, temporary, StandardCopyOption.REPLACE_EXISTING);
+      Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(temporary);
+    }
   }
 
   /** Replaces the cached indices with the ones apt just verified; drops cached ones apt no longer has. */

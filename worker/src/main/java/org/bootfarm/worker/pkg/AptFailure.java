@@ -53,7 +53,9 @@ final class AptFailure {
       String next = i + 1 < problems.size() ? problems.get(i + 1) : "";
       for (String marker : NETWORK_MARKERS) {
         if (line.contains(marker) || (line.startsWith("Err:") && next.contains(marker))) {
-          String source = firstUrl(line).or(() -> firstUrl(next)).orElse(String.join(" ", sources.uris()));
+          java.util.Optional<String> url = firstUrl(line).or(() -> firstUrl(next));
+          String source = url.flatMap(u -> sources.uris().stream().filter(u::startsWith).findFirst())
+              .orElse(url.orElse(String.join(" ", sources.uris())));
           String reason = line.startsWith("Err:") ? next.trim() : line.trim();
           return new BuildFailure(Kind.NETWORK, "apt: cannot reach apt source " + source + where + ": " + reason
               + ". Check the worker's network and proxy, or the URIs in " + sources.file());

@@ -95,6 +95,30 @@ class AptDriverTest {
   }
 
   @Test
+  @Order(1)
+  void imageCarriesNothingOfTheWorker() throws Exception {
+    Path root = first.rootfs();
+    List<String> uris = AptSourcesFile.read(AptDriver.defaultSources()).uris();
+    try (Stream<Path> files = Files.walk(root.resolve("etc"))) {
+      for (Path f : files.filter(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)).toList()) {
+        String text = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
+        for (String uri : uris) {
+          assertFalse(text.contains(uri), f + " names the worker's apt source " + uri);
+        }
+      }
+    }
+    assertFalse(Files.exists(root.resolve("etc/apt/apt.conf.d/99mmdebstrap")), "the worker's apt settings stay out");
+    for (String hostFile : List.of("etc/hostname", "etc/resolv.conf")) {
+      if (Files.isRegularFile(root.resolve(hostFile)) && Files.isReadable(Path.of("/", hostFile))) {
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(Path.of("/", hostFile)),
+            Files.readAllBytes(root.resolve(hostFile))), hostFile + " copied from the worker");
+      }
+    }
+    assertTrue(Files.isRegularFile(root.resolve("etc/dpkg/dpkg.cfg.d/99mmdebstrap")),
+        "the path filters stay for later installs");
+  }
+
+  @Test
   @Order(2)
   void secondInstallIntoFreshRootDownloadsNothing() throws Exception {
     List<String> cacheBefore = children(first.cacheDir().resolve("apt/archives"));
