@@ -464,44 +464,64 @@ public final class AptDriver implements PackageManagerDriver {
   }
 
   /**
-   * After a successful run: checks each package file apt fetched against the signed indices and
-   * publishes it and the indices into the cache; counts what was downloaded and what came from the cache.
+   * After a successful run: checks each package file installed by this run — fetched ones and
+   * cached ones alike, since apt takes a file already in its archives directory on its size
+   * alone — against the SHA256 in the signed indices; publishes fetched files and the indices
+   * into the cache; counts what was downloaded and what came from the cache. A cached file that
+   * no longer matches is removed from the cache so that the next build fetches it again.
    */
   private InstallReport harvest(PackageSession session, Path archivesCache, Path listsCache,
       Set<String> cachedBefore, Set<String> installedBefore) throws IOException, BuildFailure {
     Path root = session.rootfs();
     Path archives = root.resolve("var/cache/apt/archives");
     Path lists = root.resolve("var/lib/apt/lists");
+    Set<String> added = new TreeSet<>(installedArchiveNames(session));
+    added.removeAll(installedBefore);
     Map<String, Path> fetched = new TreeMap<>();
+    Map<String, Path> reused = new TreeMap<>();
     try (Stream<Path> files = Files.list(archives)) {
       for (Path deb : files.filter(f -> isPublished(f, ".deb")).toList()) {
         String name = deb.getFileName().toString();
         Path cached = archivesCache.resolve(name);
-        if (!(Files.exists(cached) && Files.isSameFile(cached, deb))) {
+        if (!added.contains(name)) {
+          continue; // cached files this run did not need, or whatever else was left there
+        }
+        if (Files.exists(cached) && Files.isSameFile(cached, deb)) {
+          reused.put(name, cached);
+        } else {
           fetched.put(name, deb);
         }
       }
     }
-    AptPackageIndex index = AptPackageIndex.read(lists, fetched.keySet());
-    long bytes = 0;
+    Set<String> wanted = new TreeSet<>(fetched.keySet());
+    wanted.addAll(reused.keySet());
+    AptPackageIndex index = AptPackageIndex.read(lists, wanted);
+    String sourcesName = session.aptSources().map(Path::toString).orElse("the worker's apt sources");
+    for (Map.Entry<String, Path> e : reused.entrySet()) {
+      String sha = sha256(e.getValue());
+      if (!index.vouchesFor(e.getKey(), sha)) {
+        Files.deleteIfExists(e.getValue());
+        throw new BuildFailure(Kind.INTEGRITY, "apt: cached package file " + e.getValue() + " (sha256 " + sha
+            + ") does not match the SHA256 the signed indices of " + sourcesName + " state for it; it was"
+            + " installed by apt on its size alone and is now removed from the cache. Rebuild from scratch");
+      }
+    }
     for (Map.Entry<String, Path> e : fetched.entrySet()) {
       String sha = sha256(e.getValue());
       if (!index.vouchesFor(e.getKey(), sha)) {
         throw new BuildFailure(Kind.INTEGRITY, "apt: package file " + e.getKey() + " (sha256 " + sha + ")"
-            + (index.knows(e.getKey()) ? " does not match the SHA256 the signed index states for it"
-                : " is not listed in the signed indices of " + session.aptSources().map(Path::toString)
-                    .orElse("the worker's apt sources"))
+            + (index.knows(e.getKey()) ? " does not match the SHA256 the signed indices of " + sourcesName
+                + " state for it" : " is not listed in the signed indices of " + sourcesName)
             + "; it was not cached. Retry the build; if it persists the archive or a proxy serves bad files");
       }
     }
+    long bytes = 0;
     for (Map.Entry<String, Path> e : fetched.entrySet()) {
       publish(e.getValue(), archivesCache.resolve(e.getKey()));
       bytes += Files.size(e.getValue());
     }
     publishLists(lists, listsCache);
 
-    Set<String> added = new TreeSet<>(installedArchiveNames(session));
-    added.removeAll(installedBefore);
     int fromCache = (int) added.stream().filter(n -> cachedBefore.contains(n) && !fetched.containsKey(n)).count();
     return new InstallReport(fetched.size(), bytes, fromCache);
   }

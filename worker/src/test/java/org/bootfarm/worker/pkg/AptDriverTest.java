@@ -165,6 +165,7 @@ class AptDriverTest {
     List<String> cacheBefore = children(first.cacheDir().resolve("apt/archives"));
     BuildFailure failure = assertThrows(BuildFailure.class,
         () -> driver.install(session, List.of("busybox-static", "bootfarm-no-such-package")));
+    record(\"failure\", failure.getMessage());
     assertEquals(BuildFailure.Kind.PACKAGE, failure.kind(), failure.getMessage());
     assertTrue(failure.getMessage().contains("'bootfarm-no-such-package'"), failure.getMessage());
     assertEquals(cacheBefore, children(first.cacheDir().resolve("apt/archives")), "nothing published");
@@ -179,6 +180,7 @@ class AptDriverTest {
     PackageSession session = new PackageSession(definition, dir.resolve("unreachable-root"), cache,
         dir.resolve("unreachable-work"), Optional.of(sources), SOURCE_DATE_EPOCH, "base", this::record);
     BuildFailure failure = assertThrows(BuildFailure.class, () -> driver.install(session, BASE));
+    record(\"failure\", failure.getMessage());
     assertEquals(BuildFailure.Kind.NETWORK, failure.kind(), failure.getMessage());
     assertTrue(failure.getMessage().contains("http://127.0.0.1:9/debian"), failure.getMessage());
     assertEquals(List.of(), children(cache.resolve("apt/archives")));
@@ -204,16 +206,60 @@ class AptDriverTest {
     assertFalse(Files.exists(root.resolve("bin/busybox")));
   }
 
+  /**
+   * apt takes a package file already in the archives directory on its size alone; the driver must
+   * notice a same-size file whose bytes differ from what the signed index states, fail with
+   * INTEGRITY, and cache nothing of it.
+   */
+  @Test
+  @Order(8)
+  void samesizedTamperedPackageFileFailsIntegrityAndIsNotCached() throws Exception {
+    secondRoot();
+    Path cached = cachedCpio();
+    byte[] bytes = tampered(Files.readAllBytes(cached));
+    Files.delete(cached);
+    Path planted = second.rootfs().resolve("var/cache/apt/archives").resolve(cached.getFileName());
+    Files.createDirectories(planted.getParent());
+    Files.write(planted, bytes);
+
+    BuildFailure failure = assertThrows(BuildFailure.class, () -> driver.runScript(second, "install cpio"));
+    record(\"failure\", failure.getMessage());
+    assertEquals(BuildFailure.Kind.INTEGRITY, failure.kind(), failure.getMessage());
+    assertTrue(failure.getMessage().contains(cached.getFileName().toString()), failure.getMessage());
+    assertFalse(Files.exists(cached), "the tampered file was published to the cache");
+    assertFalse(Files.exists(planted), "the tampered file was left in the image");
+  }
+
+  /** A cache entry that went bad on disk after it was published is caught, reported, and evicted. */
+  @Test
+  @Order(9)
+  void corruptedCacheEntryFailsIntegrityAndIsEvicted() throws Exception {
+    secondRoot();
+    driver.runScript(second, "purge cpio"); // the tampered one the previous test installed
+    driver.runScript(second, "install cpio");
+    driver.runScript(second, "purge cpio");
+    Path cached = cachedCpio();
+    Files.write(cached, tampered(Files.readAllBytes(cached)));
+
+    BuildFailure failure = assertThrows(BuildFailure.class, () -> driver.runScript(second, "install cpio"));
+    record(\"failure\", failure.getMessage());
+    assertEquals(BuildFailure.Kind.INTEGRITY, failure.kind(), failure.getMessage());
+    assertTrue(failure.getMessage().contains(cached.toString()), failure.getMessage());
+    assertFalse(Files.exists(cached), "the bad cache entry is evicted so the next build fetches it again");
+    driver.runScript(second, "purge cpio");
+  }
+
   @Test
   @Order(8)
   void stagingScriptWithUnknownCommandIsADefinitionError() throws Exception {
     BuildFailure failure = assertThrows(BuildFailure.class, () -> driver.runScript(first, "frobnicate kmod"));
+    record(\"failure\", failure.getMessage());
     assertEquals(BuildFailure.Kind.DEFINITION, failure.kind());
     assertTrue(failure.getMessage().contains("frobnicate"), failure.getMessage());
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void cleanImageLeavesNoneOfThePackageManagersLeftovers() throws Exception {
     secondRoot();
     Path root = second.rootfs();
@@ -290,6 +336,20 @@ class AptDriverTest {
       secondReport = driver.install(second, BASE);
     }
     return secondReport;
+  }
+
+  private Path cachedCpio() throws IOException {
+    try (Stream<Path> files = Files.list(first.cacheDir().resolve("apt/archives"))) {
+      return files.filter(f -> f.getFileName().toString().startsWith("cpio_")).findFirst()
+          .orElseThrow(() -> new AssertionError("cpio was cached by the runScript test"));
+    }
+  }
+
+  /** The same bytes with the debian-binary member's mtime changed: dpkg ignores it, the sha256 does not. */
+  private static byte[] tampered(byte[] deb) {
+    byte[] bytes = deb.clone();
+    bytes[8 + 16] = (byte) (bytes[8 + 16] == '1' ? '2' : '1');
+    return bytes;
   }
 
   private PackageSession session(String name, Path cache) {
