@@ -157,7 +157,6 @@ public final class AptDriver implements PackageManagerDriver {
       Set<String> installedBefore = fresh ? Set.of() : installedArchiveNames(session);
       Set<String> cachedBefore = fileNames(archivesCache);
       seedRoot(root, archivesCache, listsCache);
-      boolean succeeded = false;
       try {
         if (fresh) {
           session.log().line(session.stage(), "apt: bootstrapping " + root + " (suite " + sources.suite()
@@ -170,8 +169,7 @@ public final class AptDriver implements PackageManagerDriver {
           install.addAll(packages);
           inRootWithHostApt(session, sources, List.of(List.of("apt-get", "update"), install));
         }
-        InstallReport report = harvest(session, archivesCache, listsCache, cachedBefore, installedBefore);
-        succeeded = true;
+        InstallReport report = harvest(session, sources, archivesCache, listsCache, cachedBefore, installedBefore);
         session.log().line(session.stage(), "apt: " + report.downloaded() + " package files downloaded ("
             + report.bytesDownloaded() + " bytes), " + report.fromCache() + " from the warm cache");
         return report;
@@ -470,8 +468,8 @@ public final class AptDriver implements PackageManagerDriver {
    * into the cache; counts what was downloaded and what came from the cache. A cached file that
    * no longer matches is removed from the cache so that the next build fetches it again.
    */
-  private InstallReport harvest(PackageSession session, Path archivesCache, Path listsCache,
-      Set<String> cachedBefore, Set<String> installedBefore) throws IOException, BuildFailure {
+  private InstallReport harvest(PackageSession session, AptSourcesFile sources, Path archivesCache,
+      Path listsCache, Set<String> cachedBefore, Set<String> installedBefore) throws IOException, BuildFailure {
     Path root = session.rootfs();
     Path archives = root.resolve("var/cache/apt/archives");
     Path lists = root.resolve("var/lib/apt/lists");
@@ -496,7 +494,7 @@ public final class AptDriver implements PackageManagerDriver {
     Set<String> wanted = new TreeSet<>(fetched.keySet());
     wanted.addAll(reused.keySet());
     AptPackageIndex index = AptPackageIndex.read(lists, wanted);
-    String sourcesName = session.aptSources().map(Path::toString).orElse("the worker's apt sources");
+    String sourcesName = sources.file().toString();
     for (Map.Entry<String, Path> e : reused.entrySet()) {
       String sha = sha256(e.getValue());
       if (!index.vouchesFor(e.getKey(), sha)) {

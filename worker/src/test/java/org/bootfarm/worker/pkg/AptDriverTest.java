@@ -165,7 +165,7 @@ class AptDriverTest {
     List<String> cacheBefore = children(first.cacheDir().resolve("apt/archives"));
     BuildFailure failure = assertThrows(BuildFailure.class,
         () -> driver.install(session, List.of("busybox-static", "bootfarm-no-such-package")));
-    record(\"failure\", failure.getMessage());
+    record("failure", failure.getMessage());
     assertEquals(BuildFailure.Kind.PACKAGE, failure.kind(), failure.getMessage());
     assertTrue(failure.getMessage().contains("'bootfarm-no-such-package'"), failure.getMessage());
     assertEquals(cacheBefore, children(first.cacheDir().resolve("apt/archives")), "nothing published");
@@ -180,7 +180,7 @@ class AptDriverTest {
     PackageSession session = new PackageSession(definition, dir.resolve("unreachable-root"), cache,
         dir.resolve("unreachable-work"), Optional.of(sources), SOURCE_DATE_EPOCH, "base", this::record);
     BuildFailure failure = assertThrows(BuildFailure.class, () -> driver.install(session, BASE));
-    record(\"failure\", failure.getMessage());
+    record("failure", failure.getMessage());
     assertEquals(BuildFailure.Kind.NETWORK, failure.kind(), failure.getMessage());
     assertTrue(failure.getMessage().contains("http://127.0.0.1:9/debian"), failure.getMessage());
     assertEquals(List.of(), children(cache.resolve("apt/archives")));
@@ -204,6 +204,29 @@ class AptDriverTest {
 
     driver.runScript(second, "remove busybox-static");
     assertFalse(Files.exists(root.resolve("bin/busybox")));
+
+    // a package with a service: installed, configured, but not started on the worker
+    driver.runScript(second, "install haveged");
+    assertTrue(Files.isExecutable(root.resolve("usr/sbin/haveged")));
+    assertEquals(List.of(), processesRunningFrom(root), "a service of the image was started on the worker");
+    driver.runScript(second, "purge haveged");
+  }
+
+  private static List<String> processesRunningFrom(Path root) throws IOException {
+    List<String> found = new ArrayList<>();
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      for (Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+        try {
+          Path exe = Files.readSymbolicLink(proc.resolve("exe"));
+          if (exe.startsWith(root)) {
+            found.add(proc.getFileName() + " " + exe);
+          }
+        } catch (IOException | SecurityException e) {
+          // process gone or not ours to read
+        }
+      }
+    }
+    return found;
   }
 
   /**
@@ -223,7 +246,7 @@ class AptDriverTest {
     Files.write(planted, bytes);
 
     BuildFailure failure = assertThrows(BuildFailure.class, () -> driver.runScript(second, "install cpio"));
-    record(\"failure\", failure.getMessage());
+    record("failure", failure.getMessage());
     assertEquals(BuildFailure.Kind.INTEGRITY, failure.kind(), failure.getMessage());
     assertTrue(failure.getMessage().contains(cached.getFileName().toString()), failure.getMessage());
     assertFalse(Files.exists(cached), "the tampered file was published to the cache");
@@ -242,7 +265,7 @@ class AptDriverTest {
     Files.write(cached, tampered(Files.readAllBytes(cached)));
 
     BuildFailure failure = assertThrows(BuildFailure.class, () -> driver.runScript(second, "install cpio"));
-    record(\"failure\", failure.getMessage());
+    record("failure", failure.getMessage());
     assertEquals(BuildFailure.Kind.INTEGRITY, failure.kind(), failure.getMessage());
     assertTrue(failure.getMessage().contains(cached.toString()), failure.getMessage());
     assertFalse(Files.exists(cached), "the bad cache entry is evicted so the next build fetches it again");
@@ -253,7 +276,7 @@ class AptDriverTest {
   @Order(8)
   void stagingScriptWithUnknownCommandIsADefinitionError() throws Exception {
     BuildFailure failure = assertThrows(BuildFailure.class, () -> driver.runScript(first, "frobnicate kmod"));
-    record(\"failure\", failure.getMessage());
+    record("failure", failure.getMessage());
     assertEquals(BuildFailure.Kind.DEFINITION, failure.kind());
     assertTrue(failure.getMessage().contains("frobnicate"), failure.getMessage());
   }
