@@ -1,0 +1,840 @@
+package org.bootfarm.worker.pkg;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.bootfarm.protocol.build.Lock;
+import org.bootfarm.protocol.build.LockedPackage;
+import org.bootfarm.worker.BuildFailure;
+import org.bootfarm.worker.BuildFailure.Kind;
+
+/**
+ * The driver for {@code apt} definitions: bootstraps a Debian root with mmdebstrap and adds,
+ * removes and pins packages with the host's apt and dpkg acting on that root.
+ *
+ * <p>Every flag handed to the tools is in {@link #mmdebstrapCommand}, {@link #aptConfig} and the
+ * constants below; docs/adr/0004-apt-driver-mmdebstrap.md says why each was chosen. In short:
+ * <ul>
+ *   <li>A root without a dpkg database is bootstrapped with {@code mmdebstrap --variant=essential}:
+ *       the Essential:yes set (dpkg, coreutils, bash, util-linux...) plus the requested packages,
+ *       and no apt inside the image. {@code --skip=check/empty} keeps what base.sh put there.</li>
+ *   <li>A root with a dpkg database gets packages from the host's {@code apt-get} with
+ *       {@code Dir} pointed at the root and {@code DPkg::Chroot-Directory}, as mmdebstrap itself
+ *       installs non-essential packages.</li>
+ *   <li>Sources: the definition's sources file, else {@link #defaultSources()}. The suite is the
+ *       first suite of that file ({@link AptSourcesFile}).</li>
+ *   <li>Warm cache: {@code <cacheDir>/apt/archives} (package files) and {@code <cacheDir>/apt/lists}
+ *       (signed indices) are linked into the root before a run; after a successful run each new
+ *       package file is checked against the SHA256 in the signed indices and only then published
+ *       (temporary name, atomic rename). A failed run publishes nothing.</li>
+ * </ul>
+ */
+public final class AptDriver implements PackageManagerDriver {
+
+  /** Debian's own sources on a Debian 12 worker (deb822), then the classic one-line file. */
+  static final List<String> DEFAULT_SOURCES = List.of("sources.list.d/debian.sources", "sources.list");
+
+  /**
+   * dpkg path filters written into the image's {@code /etc/dpkg/dpkg.cfg.d/99mmdebstrap}, so later
+   * installs into the same root obey them too: no manuals, info pages, translations or docs
+   * (copyright files stay, as the licences require) in an image that boots into a tmpfs.
+   */
+  static final List<String> DPKG_OPTIONS = List.of(
+      "path-exclude=/usr/share/man/*",
+      "path-exclude=/usr/share/info/*",
+      "path-exclude=/usr/share/locale/*",
+      "path-exclude=/usr/share/doc/*",
+      "path-include=/usr/share/doc/*/copyright",
+      "path-exclude=/usr/share/lintian/*");
+
+  /** The worker's apt settings carried over to the build: how to treat its (e.g. snapshot) archive. */
+  static final List<String> INHERITED_APT_SETTINGS = List.of("Acquire::Check-Valid-Until", "Acquire::Check-Date");
+
+  /** apt settings every run gets: no translations, no recommends (the package list is exact). */
+  static final List<String> APT_OPTIONS = List.of(
+      "Acquire::Languages \"none\"",
+      "APT::Install-Recommends \"false\"",
+      "APT::Install-Suggests \"false\"");
+
+  /** Debian package names, optionally with {@code :arch} or {@code =version}; nothing that looks like an option. */
+  private static final Pattern PACKAGE_NAME =
+      Pattern.compile("[a-z0-9][a-z0-9+.\\-]*(:[a-z0-9\\-]+)?(=[A-Za-z0-9.+~:\\-]+)?");
+
+  private static final List<String> TOOLS = List.of("mmdebstrap", "apt-get", "apt-config", "dpkg", "dpkg-query");
+  private static final Map<String, String> TOOL_PACKAGES =
+      Map.of("mmdebstrap", "mmdebstrap", "apt-get", "apt", "apt-config", "apt", "dpkg", "dpkg", "dpkg-query", "dpkg");
+
+  private static final int TAIL_LINES = 40;
+
+  private volatile List<String> inheritedAptOptions;
+  private volatile String hostArchitecture;
+
+  @Override
+  public String engine() {
+    return "mmdebstrap";
+  }
+
+  @Override
+  public Optional<String> unavailableReason() {
+    Set<String> missing = new LinkedHashSet<>();
+    for (String tool : TOOLS) {
+      if (findOnPath(tool).isEmpty()) {
+        missing.add(TOOL_PACKAGES.get(tool));
+      }
+    }
+    if (!missing.isEmpty()) {
+      return Optional.of("the apt driver needs mmdebstrap, apt and dpkg: install the Debian package(s) "
+          + String.join(" ", missing) + " (apt-get install " + String.join(" ", missing) + ")");
+    }
+    if (!runningAsRoot()) {
+      return Optional.of("the apt driver runs mmdebstrap --mode=root and chroots into the image: run the worker as root");
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The worker's own Debian sources: {@code /etc/apt/sources.list.d/debian.sources} when present,
+   * else {@code /etc/apt/sources.list}. Only Debian's file is taken: other files in
+   * {@code sources.list.d} (third-party archives) never reach an image.
+   *
+   * @throws BuildFailure TOOL when neither exists, naming both paths
+   */
+  public static Path defaultSources() throws BuildFailure {
+    return defaultSources(Path.of("/etc/apt"));
+  }
+
+  /** {@link #defaultSources()} relative to another apt configuration directory. */
+  static Path defaultSources(Path etcApt) throws BuildFailure {
+    for (String candidate : DEFAULT_SOURCES) {
+      Path file = etcApt.resolve(candidate);
+      if (Files.isRegularFile(file)) {
+        return file;
+      }
+    }
+    throw new BuildFailure(Kind.TOOL, "this worker has no Debian apt sources: neither "
+        + etcApt.resolve(DEFAULT_SOURCES.get(0)) + " nor " + etcApt.resolve(DEFAULT_SOURCES.get(1))
+        + " exists; configure the worker's Debian archive there, or ship a sources file in the repo definition");
+  }
+
+  @Override
+  public InstallReport install(PackageSession session, List<String> packages) throws BuildFailure {
+    checkPackageNames(packages);
+    Path root = session.rootfs();
+    boolean fresh = !Files.isRegularFile(root.resolve("var/lib/dpkg/status"));
+    if (!fresh && packages.isEmpty()) {
+      return InstallReport.NOTHING;
+    }
+    AptSourcesFile sources = sourcesOf(session);
+    Path archivesCache = session.cacheDir().resolve("apt/archives");
+    Path listsCache = session.cacheDir().resolve("apt/lists");
+    try {
+      Files.createDirectories(archivesCache);
+      Files.createDirectories(listsCache);
+      Set<String> installedBefore = fresh ? Set.of() : installedArchiveNames(session);
+      Set<String> cachedBefore = fileNames(archivesCache);
+      seedRoot(root, archivesCache, listsCache);
+      try {
+        if (fresh) {
+          session.log().line(session.stage(), "apt: bootstrapping " + root + " (suite " + sources.suite()
+              + " from " + sources.file() + ") with " + String.join(" ", packages));
+          runApt(session, sources, mmdebstrapCommand(session, sources, packages), Map.of());
+          forgetTheWorker(root, sources);
+        } else {
+          session.log().line(session.stage(), "apt: adding " + String.join(" ", packages) + " to " + root);
+          List<String> install = new ArrayList<>(List.of("apt-get", "-y", "install"));
+          install.addAll(packages);
+          inRootWithHostApt(session, sources, List.of(List.of("apt-get", "update"), install));
+        }
+        InstallReport report = harvest(session, sources, archivesCache, listsCache, cachedBefore, installedBefore);
+        session.log().line(session.stage(), "apt: " + report.downloaded() + " package files downloaded ("
+            + report.bytesDownloaded() + " bytes), " + report.fromCache() + " from the warm cache");
+        return report;
+      } finally {
+        emptyAptState(root);
+      }
+    } catch (IOException e) {
+      throw new BuildFailure(Kind.INTERNAL, "apt: " + e.getMessage() + " (root " + root + ", cache "
+          + session.cacheDir() + ")", e);
+    }
+  }
+
+  @Override
+  public void runScript(PackageSession session, String script) throws BuildFailure {
+    for (String command : script.split("[;\n]")) {
+      List<String> words = Arrays.stream(command.trim().split("\\s+")).filter(w -> !w.isEmpty()).toList();
+      if (words.isEmpty()) {
+        continue;
+      }
+      String verb = words.get(0);
+      List<String> packages = words.subList(1, words.size());
+      checkPackageNames(packages);
+      if (packages.isEmpty()) {
+        throw new BuildFailure(Kind.DEFINITION, "repo-spec.json: packages_script_staging: '" + command.trim()
+            + "' names no package; write e.g. 'remove busybox'");
+      }
+      switch (verb) {
+        case "install" -> install(session, packages);
+        case "remove", "erase", "purge" -> {
+          if (!Files.isRegularFile(session.rootfs().resolve("var/lib/dpkg/status"))) {
+            throw new BuildFailure(Kind.DEFINITION, "repo-spec.json: packages_script_staging: '" + command.trim()
+                + "' runs before any package was installed in " + session.rootfs());
+          }
+          List<String> remove = new ArrayList<>(List.of("apt-get", "-y", "purge".equals(verb) ? "purge" : "remove"));
+          remove.addAll(packages);
+          session.log().line(session.stage(), "apt: " + String.join(" ", remove.subList(2, remove.size()))
+              + " in " + session.rootfs());
+          try {
+            inRootWithHostApt(session, sourcesOf(session), List.of(remove));
+          } catch (IOException e) {
+            throw new BuildFailure(Kind.INTERNAL, "apt: " + e.getMessage(), e);
+          } finally {
+            emptyAptState(session.rootfs());
+          }
+        }
+        default -> throw new BuildFailure(Kind.DEFINITION, "repo-spec.json: packages_script_staging: '"
+            + command.trim() + "': unknown command '" + verb + "'; the apt driver knows install, remove"
+            + " (or erase) and purge");
+      }
+    }
+  }
+
+  @Override
+  public Lock lock(PackageSession session) throws BuildFailure {
+    Path archivesCache = session.cacheDir().resolve("apt/archives");
+    List<LockedPackage> locked = new ArrayList<>();
+    for (String[] p : installedPackages(session)) {
+      String archiveName = AptPackageIndex.archiveName(p[0], p[1], p[2]);
+      Path deb = archivesCache.resolve(archiveName);
+      if (!Files.isRegularFile(deb)) {
+        throw new BuildFailure(Kind.INTERNAL, "apt: package " + p[0] + " " + p[1] + " (" + p[2]
+            + ") is installed in " + session.rootfs() + " but its package file " + deb
+            + " is not in the warm cache; the lock needs the file that was installed: rebuild the root"
+            + " from scratch with this cache directory");
+      }
+      try {
+        locked.add(new LockedPackage(p[0], p[1], p[2], sha256(deb), DebFile.buildTime(deb)));
+      } catch (IOException e) {
+        throw new BuildFailure(Kind.INTERNAL, "apt: cannot read " + deb + ": " + e.getMessage(), e);
+      }
+    }
+    return new Lock(engine(), locked);
+  }
+
+  @Override
+  public void cleanImage(PackageSession session, boolean keepDatabase) throws BuildFailure {
+    Path root = session.rootfs();
+    try {
+      deleteChildren(root.resolve("var/cache/apt"));
+      deleteChildren(root.resolve("var/lib/apt/lists"));
+      deleteChildren(root.resolve("var/log/apt"));
+      for (String file : List.of("var/log/dpkg.log", "var/log/alternatives.log", "var/log/bootstrap.log",
+          "var/cache/ldconfig/aux-cache")) {
+        Files.deleteIfExists(root.resolve(file));
+      }
+      Path machineId = root.resolve("etc/machine-id");
+      if (Files.isRegularFile(machineId, LinkOption.NOFOLLOW_LINKS)) {
+        Files.write(machineId, new byte[0]);
+      }
+      for (String file : List.of("etc/hostname", "etc/resolv.conf")) {
+        deleteIfCopiedFromHost(root.resolve(file), Path.of("/").resolve(file));
+      }
+      for (String dir : List.of("var/lib/dpkg", "var/cache/debconf")) {
+        Path d = root.resolve(dir);
+        if (Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+          try (Stream<Path> files = Files.list(d)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().endsWith("-old")).toList()) {
+              Files.deleteIfExists(f);
+            }
+          }
+        }
+      }
+      if (!keepDatabase) {
+        deleteTree(root.resolve("var/lib/dpkg"));
+      }
+      session.log().line(session.stage(), "apt: cleaned package caches and logs out of " + root
+          + (keepDatabase ? " (dpkg database kept)" : " (dpkg database removed)"));
+    } catch (IOException e) {
+      throw new BuildFailure(Kind.INTERNAL, "apt: cannot clean " + root + ": " + e.getMessage(), e);
+    }
+  }
+
+  // ---------------------------------------------------------------- mmdebstrap
+
+  /** The whole mmdebstrap command line of a fresh root. */
+  List<String> mmdebstrapCommand(PackageSession session, AptSourcesFile sources, List<String> packages)
+      throws BuildFailure {
+    List<String> cmd = new ArrayList<>(List.of(
+        "mmdebstrap",
+        "--mode=root",
+        "--variant=essential",
+        "--verbose",
+        // base.sh may have put files into the root already
+        "--skip=check/empty",
+        // the archives directory holds the warm cache, linked in before the run
+        "--skip=download/empty",
+        "--skip=essential/unlink",
+        // keep package files and lists for harvest(); emptyAptState() removes them afterwards
+        "--skip=cleanup/apt"));
+    if (!packages.isEmpty()) {
+      cmd.add("--include=" + String.join(",", packages));
+    }
+    for (String option : aptOptions()) {
+      cmd.add("--aptopt=" + option);
+    }
+    for (String option : DPKG_OPTIONS) {
+      cmd.add("--dpkgopt=" + option);
+    }
+    cmd.add("--");
+    cmd.add(sources.suite());
+    cmd.add(session.rootfs().toString());
+    cmd.add(sources.file().toString());
+    return cmd;
+  }
+
+  /**
+   * Removes what mmdebstrap copies from this worker into the root: the sources it pasted (they
+   * name the worker's mirror), the apt options it made permanent (the worker's settings, and the
+   * image has no apt), and the host's hostname and resolv.conf. Without this the base stage's
+   * archive would differ between workers with different mirrors, settings or host names.
+   */
+  private static void forgetTheWorker(Path root, AptSourcesFile sources) throws IOException {
+    Path parts = root.resolve("etc/apt/sources.list.d");
+    if (Files.isDirectory(parts, LinkOption.NOFOLLOW_LINKS)) {
+      try (Stream<Path> files = Files.list(parts)) {
+        for (Path f : files.filter(f -> f.getFileName().toString().startsWith("0000")).toList()) {
+          Files.deleteIfExists(f);
+        }
+      }
+    }
+    deleteIfCopiedFromHost(root.resolve("etc/apt/sources.list"), sources.file());
+    Files.deleteIfExists(root.resolve("etc/apt/apt.conf.d/99mmdebstrap"));
+    deleteIfCopiedFromHost(root.resolve("etc/hostname"), Path.of("/etc/hostname"));
+    deleteIfCopiedFromHost(root.resolve("etc/resolv.conf"), Path.of("/etc/resolv.conf"));
+  }
+
+  // ---------------------------------------------------------------- host apt on the root
+
+  /**
+   * Runs apt-get commands on the host against the root: apt reads the root's dpkg status and
+   * caches, dpkg runs chrooted into it. /proc is mounted (and the host's /dev bound when the root
+   * has no device nodes) for the maintainer scripts; services are kept from starting by a
+   * policy-rc.d, as mmdebstrap does.
+   */
+  private void inRootWithHostApt(PackageSession session, AptSourcesFile sources, List<List<String>> commands)
+      throws BuildFailure, IOException {
+    Path root = session.rootfs();
+    Path aptDir = Files.createTempDirectory(Files.createDirectories(session.workDir()), "apt-");
+    Path emptyDir = Files.createDirectories(aptDir.resolve("empty"));
+    Path logDir = Files.createDirectories(aptDir.resolve("log"));
+    Path config = aptDir.resolve("apt.conf");
+    Files.writeString(config, aptConfig(root, sources.file(), emptyDir, logDir));
+    Files.createDirectories(root.resolve("var/cache/apt/archives/partial"));
+    Files.createDirectories(root.resolve("var/lib/apt/lists/partial"));
+
+    Path policy = root.resolve("usr/sbin/policy-rc.d");
+    boolean ownPolicy = false;
+    List<Path> mounts = new ArrayList<>();
+    try {
+      if (!Files.exists(policy, LinkOption.NOFOLLOW_LINKS) && Files.isDirectory(policy.getParent())) {
+        Files.writeString(policy, "#!/bin/sh\n# written by bootfarm while installing: start no services\nexit 101\n");
+        policy.toFile().setExecutable(true, false);
+        ownPolicy = true;
+      }
+      mount(session, mounts, root.resolve("proc"), "-t", "proc", "proc");
+      if (!isCharacterDevice(root.resolve("dev/null"))) {
+        mount(session, mounts, root.resolve("dev"), "--bind", "/dev");
+      }
+      for (List<String> command : commands) {
+        List<String> cmd = new ArrayList<>(command);
+        cmd.addAll(1, List.of("-o", "Dpkg::Use-Pty=0", "-o", "APT::Color=0"));
+        runApt(session, sources, cmd, Map.of("APT_CONFIG", config.toString()));
+      }
+    } finally {
+      for (int i = mounts.size() - 1; i >= 0; i--) {
+        unmount(session, mounts.get(i));
+      }
+      if (ownPolicy) {
+        Files.deleteIfExists(policy);
+      }
+      deleteTree(aptDir);
+    }
+  }
+
+  /** The apt configuration of host apt acting on {@code root}; nothing of the host's or the image's apt.conf.d is read. */
+  String aptConfig(Path root, Path sourcesFile, Path emptyDir, Path logDir) throws BuildFailure {
+    StringBuilder conf = new StringBuilder();
+    conf.append("Dir \"").append(root).append("/\";\n");
+    conf.append("Dir::Etc::SourceList \"").append(sourcesFile.toAbsolutePath()).append("\";\n");
+    conf.append("Dir::Etc::SourceParts \"").append(emptyDir).append("/\";\n");
+    conf.append("Dir::Etc::Parts \"").append(emptyDir).append("/\";\n");
+    conf.append("Dir::Etc::Preferences \"").append(emptyDir).append("/none\";\n");
+    conf.append("Dir::Etc::PreferencesParts \"").append(emptyDir).append("/\";\n");
+    conf.append("Dir::Etc::Trusted \"/etc/apt/trusted.gpg\";\n");
+    conf.append("Dir::Etc::TrustedParts \"/etc/apt/trusted.gpg.d/\";\n");
+    conf.append("Dir::Log \"").append(logDir).append("/\";\n");
+    conf.append("Dir::Bin::dpkg \"/usr/bin/dpkg\";\n");
+    conf.append("DPkg::Chroot-Directory \"").append(root).append("/\";\n");
+    conf.append("APT::Architecture \"").append(hostArchitecture()).append("\";\n");
+    conf.append("APT::Sandbox::User \"root\";\n");
+    for (String option : aptOptions()) {
+      conf.append(option).append(";\n");
+    }
+    return conf.toString();
+  }
+
+  private void mount(PackageSession session, List<Path> mounts, Path target, String... args)
+      throws BuildFailure, IOException {
+    if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    List<String> cmd = new ArrayList<>(List.of("mount"));
+    cmd.addAll(List.of(args));
+    cmd.add(target.toString());
+    ToolRun run = runTool(session, cmd, Map.of());
+    if (run.exitCode() != 0) {
+      throw new BuildFailure(Kind.TOOL, "apt: cannot mount " + target + " for the maintainer scripts: "
+          + String.join("\n", run.tail()));
+    }
+    mounts.add(target);
+  }
+
+  private void unmount(PackageSession session, Path target) {
+    try {
+      ToolRun run = runTool(session, List.of("umount", target.toString()), Map.of());
+      if (run.exitCode() != 0) {
+        runTool(session, List.of("umount", "--lazy", target.toString()), Map.of());
+      }
+    } catch (IOException | BuildFailure e) {
+      session.log().line(session.stage(), "apt: cannot unmount " + target + ": " + e.getMessage());
+    }
+  }
+
+  // ---------------------------------------------------------------- cache
+
+  /** Links the warm cache into the root's apt directories (copies when the cache is on another file system). */
+  private static void seedRoot(Path root, Path archivesCache, Path listsCache) throws IOException {
+    linkOrCopyFiles(archivesCache, Files.createDirectories(root.resolve("var/cache/apt/archives")), ".deb");
+    linkOrCopyFiles(listsCache, Files.createDirectories(root.resolve("var/lib/apt/lists")), "");
+  }
+
+  private static void linkOrCopyFiles(Path from, Path to, String suffix) throws IOException {
+    try (Stream<Path> files = Files.list(from)) {
+      for (Path file : files.filter(f -> isPublished(f, suffix)).toList()) {
+        Path target = to.resolve(file.getFileName().toString());
+        Files.deleteIfExists(target);
+        try {
+          Files.createLink(target, file);
+        } catch (IOException | UnsupportedOperationException e) {
+          Files.copy(file, target, StandardCopyOption.COPY_ATTRIBUTES);
+        }
+      }
+    }
+  }
+
+  private static boolean isPublished(Path file, String suffix) {
+    String name = file.getFileName().toString();
+    return Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && !name.startsWith(".") && name.endsWith(suffix)
+        && !"lock".equals(name);
+  }
+
+  /**
+   * After a successful run: checks each package file installed by this run — fetched ones and
+   * cached ones alike, since apt takes a file already in its archives directory on its size
+   * alone — against the SHA256 in the signed indices; publishes fetched files and the indices
+   * into the cache; counts what was downloaded and what came from the cache. A cached file that
+   * no longer matches is removed from the cache so that the next build fetches it again.
+   */
+  private InstallReport harvest(PackageSession session, AptSourcesFile sources, Path archivesCache,
+      Path listsCache, Set<String> cachedBefore, Set<String> installedBefore) throws IOException, BuildFailure {
+    Path root = session.rootfs();
+    Path archives = root.resolve("var/cache/apt/archives");
+    Path lists = root.resolve("var/lib/apt/lists");
+    Set<String> added = new TreeSet<>(installedArchiveNames(session));
+    added.removeAll(installedBefore);
+    Map<String, Path> fetched = new TreeMap<>();
+    Map<String, Path> reused = new TreeMap<>();
+    try (Stream<Path> files = Files.list(archives)) {
+      for (Path deb : files.filter(f -> isPublished(f, ".deb")).toList()) {
+        String name = deb.getFileName().toString();
+        Path cached = archivesCache.resolve(name);
+        if (!added.contains(name)) {
+          continue; // cached files this run did not need, or whatever else was left there
+        }
+        if (Files.exists(cached) && Files.isSameFile(cached, deb)) {
+          reused.put(name, cached);
+        } else {
+          fetched.put(name, deb);
+        }
+      }
+    }
+    Set<String> wanted = new TreeSet<>(fetched.keySet());
+    wanted.addAll(reused.keySet());
+    AptPackageIndex index = AptPackageIndex.read(lists, wanted);
+    String sourcesName = sources.file().toString();
+    for (Map.Entry<String, Path> e : reused.entrySet()) {
+      String sha = sha256(e.getValue());
+      if (!index.vouchesFor(e.getKey(), sha)) {
+        Files.deleteIfExists(e.getValue());
+        throw new BuildFailure(Kind.INTEGRITY, "apt: cached package file " + e.getValue() + " (sha256 " + sha
+            + ") does not match the SHA256 the signed indices of " + sourcesName + " state for it; it was"
+            + " installed by apt on its size alone and is now removed from the cache. Rebuild from scratch");
+      }
+    }
+    for (Map.Entry<String, Path> e : fetched.entrySet()) {
+      String sha = sha256(e.getValue());
+      if (!index.vouchesFor(e.getKey(), sha)) {
+        throw new BuildFailure(Kind.INTEGRITY, "apt: package file " + e.getKey() + " (sha256 " + sha + ")"
+            + (index.knows(e.getKey()) ? " does not match the SHA256 the signed indices of " + sourcesName
+                + " state for it" : " is not listed in the signed indices of " + sourcesName)
+            + "; it was not cached. Retry the build; if it persists the archive or a proxy serves bad files");
+      }
+    }
+    long bytes = 0;
+    for (Map.Entry<String, Path> e : fetched.entrySet()) {
+      publish(e.getValue(), archivesCache.resolve(e.getKey()));
+      bytes += Files.size(e.getValue());
+    }
+    publishLists(lists, listsCache);
+
+    int fromCache = (int) added.stream().filter(n -> cachedBefore.contains(n) && !fetched.containsKey(n)).count();
+    return new InstallReport(fetched.size(), bytes, fromCache);
+  }
+
+  /**
+   * Copies {@code file} to a temporary name of its own beside {@code target} (two builds of one
+   * repo may publish the same file at once), then renames it into place.
+   */
+  private static void publish(Path file, Path target) throws IOException {
+    Path temporary = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".partial");
+    try {
+      Files.copy(file, temporary, StandardCopyOption.REPLACE_EXISTING);
+      Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(temporary);
+    }
+  }
+
+  /** Replaces the cached indices with the ones apt just verified; drops cached ones apt no longer has. */
+  private static void publishLists(Path lists, Path listsCache) throws IOException {
+    if (!Files.isDirectory(lists)) {
+      return;
+    }
+    Set<String> fresh = new TreeSet<>();
+    try (Stream<Path> files = Files.list(lists)) {
+      for (Path file : files.filter(f -> isPublished(f, "")).toList()) {
+        String name = file.getFileName().toString();
+        fresh.add(name);
+        Path cached = listsCache.resolve(name);
+        if (!(Files.exists(cached) && Files.isSameFile(cached, file))) {
+          publish(file, cached);
+        }
+      }
+    }
+    try (Stream<Path> files = Files.list(listsCache)) {
+      for (Path stale : files.filter(f -> isPublished(f, "") && !fresh.contains(f.getFileName().toString())).toList()) {
+        Files.deleteIfExists(stale);
+      }
+    }
+  }
+
+  /**
+   * Empties the root's apt caches and lists (the warm cache lives outside the image). Best effort:
+   * it runs in finally blocks and must not hide the failure being reported; cleanImage removes
+   * the same files again.
+   */
+  private static void emptyAptState(Path root) {
+    try {
+      deleteChildren(root.resolve("var/cache/apt"));
+      deleteChildren(root.resolve("var/lib/apt/lists"));
+    } catch (IOException e) {
+      // cleanImage retries and reports
+    }
+  }
+
+  // ---------------------------------------------------------------- dpkg database
+
+  /** Installed packages as {name, version, arch}, sorted, from the root's dpkg database. */
+  private List<String[]> installedPackages(PackageSession session) throws BuildFailure {
+    Path admindir = session.rootfs().resolve("var/lib/dpkg");
+    if (!Files.isRegularFile(admindir.resolve("status"))) {
+      return List.of();
+    }
+    try {
+      List<String> lines = new ArrayList<>();
+      ToolRun run = runTool(session, List.of("dpkg-query", "--admindir=" + admindir, "-W",
+          "-f", "${db:Status-Abbrev}\\t${Package}\\t${Version}\\t${Architecture}\\n"), Map.of(), lines::add, false);
+      if (run.exitCode() != 0) {
+        throw new BuildFailure(Kind.TOOL, "apt: dpkg-query on " + admindir + " failed:\n" + String.join("\n", run.tail()));
+      }
+      List<String[]> packages = new ArrayList<>();
+      for (String line : lines) {
+        String[] f = line.split("\t");
+        if (f.length == 4 && f[0].startsWith("ii")) {
+          packages.add(new String[] {f[1], f[2], f[3]});
+        }
+      }
+      packages.sort((a, b) -> (a[0] + "\t" + a[2]).compareTo(b[0] + "\t" + b[2]));
+      return packages;
+    } catch (IOException e) {
+      throw new BuildFailure(Kind.TOOL, "apt: cannot run dpkg-query on " + admindir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Set<String> installedArchiveNames(PackageSession session) throws BuildFailure {
+    Set<String> names = new TreeSet<>();
+    for (String[] p : installedPackages(session)) {
+      names.add(AptPackageIndex.archiveName(p[0], p[1], p[2]));
+    }
+    return names;
+  }
+
+  // ---------------------------------------------------------------- running tools
+
+  /** What a tool run left: its exit code, its last lines, and every apt error or warning line. */
+  record ToolRun(int exitCode, List<String> tail, List<String> problems) {}
+
+  /** Runs an apt tool and turns a failure into the BuildFailure an operator can act on. */
+  private void runApt(PackageSession session, AptSourcesFile sources, List<String> command, Map<String, String> env)
+      throws BuildFailure, IOException {
+    ToolRun run = runTool(session, command, env);
+    if (run.exitCode() != 0) {
+      throw AptFailure.classify(command.get(0), run.exitCode(), run.problems(), run.tail(), sources);
+    }
+  }
+
+  private ToolRun runTool(PackageSession session, List<String> command, Map<String, String> env)
+      throws IOException, BuildFailure {
+    return runTool(session, command, env, line -> session.log().line(session.stage(), line), true);
+  }
+
+  /**
+   * Runs {@code command} with a fixed environment (LC_ALL=C, TZ=UTC, umask 022, the build's
+   * SOURCE_DATE_EPOCH, INITRD=No so no initramfs is generated), streaming each output line.
+   */
+  private ToolRun runTool(PackageSession session, List<String> command, Map<String, String> env,
+      java.util.function.Consumer<String> out, boolean mergeErrors) throws IOException, BuildFailure {
+    List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "umask 022; exec \"$@\"", "sh"));
+    cmd.addAll(command);
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(mergeErrors);
+    if (!mergeErrors) {
+      pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+    }
+    Map<String, String> environment = pb.environment();
+    Map<String, String> kept = new LinkedHashMap<>();
+    for (String name : List.of("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")) {
+      if (environment.containsKey(name)) {
+        kept.put(name, environment.get(name));
+      }
+    }
+    environment.clear();
+    environment.putAll(kept);
+    environment.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    environment.put("HOME", "/root");
+    environment.put("LC_ALL", "C");
+    environment.put("TZ", "UTC");
+    environment.put("SOURCE_DATE_EPOCH", Long.toString(session.sourceDateEpoch()));
+    environment.put("INITRD", "No");
+    environment.put("DEBIAN_FRONTEND", "noninteractive");
+    environment.put("DEBCONF_NONINTERACTIVE_SEEN", "true");
+    environment.putAll(env);
+    Process process = pb.start();
+    process.getOutputStream().close();
+    Deque<String> tail = new ArrayDeque<>();
+    List<String> problems = new ArrayList<>();
+    try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+        out.accept(line);
+        tail.addLast(line);
+        if (tail.size() > TAIL_LINES) {
+          tail.removeFirst();
+        }
+        if (AptFailure.isProblemLine(line) && problems.size() < 200) {
+          problems.add(line);
+        }
+      }
+    }
+    try {
+      return new ToolRun(process.waitFor(), List.copyOf(tail), problems);
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new BuildFailure(Kind.INTERNAL, "apt: interrupted while running " + command.get(0), e);
+    }
+  }
+
+  // ---------------------------------------------------------------- small things
+
+  private static void checkPackageNames(List<String> packages) throws BuildFailure {
+    for (String p : packages) {
+      if (!PACKAGE_NAME.matcher(p).matches()) {
+        throw new BuildFailure(Kind.PACKAGE, "apt: '" + p + "' is not a Debian package name"
+            + " (lower-case letters, digits, + - . ; optionally :arch or =version)");
+      }
+    }
+  }
+
+  private static AptSourcesFile sourcesOf(PackageSession session) throws BuildFailure {
+    Optional<Path> shipped = session.aptSources().or(() -> session.definition().aptSources());
+    Path file = shipped.isPresent() ? shipped.get() : defaultSources();
+    try {
+      return AptSourcesFile.read(file);
+    } catch (IllegalArgumentException e) {
+      throw new BuildFailure(shipped.isPresent() ? Kind.DEFINITION : Kind.TOOL, e.getMessage(), e);
+    } catch (IOException e) {
+      throw new BuildFailure(shipped.isPresent() ? Kind.DEFINITION : Kind.TOOL,
+          "cannot read apt sources file " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The worker's settings of {@link #INHERITED_APT_SETTINGS} (from apt-config) plus {@link #APT_OPTIONS}. */
+  private List<String> aptOptions() throws BuildFailure {
+    List<String> options = inheritedAptOptions;
+    if (options == null) {
+      List<String> found = new ArrayList<>();
+      try {
+        Process p = new ProcessBuilder("apt-config", "dump").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String dump = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        for (String line : dump.split("\n")) {
+          for (String key : INHERITED_APT_SETTINGS) {
+            Matcher m = Pattern.compile(Pattern.quote(key) + " \"([^\"]*)\";").matcher(line);
+            if (m.matches()) {
+              found.add(key + " \"" + m.group(1) + "\"");
+            }
+          }
+        }
+      } catch (IOException e) {
+        throw new BuildFailure(Kind.TOOL, "apt: cannot run apt-config: " + e.getMessage() + "; install apt", e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new BuildFailure(Kind.INTERNAL, "apt: interrupted while reading the apt configuration", e);
+      }
+      found.addAll(APT_OPTIONS);
+      options = List.copyOf(found);
+      inheritedAptOptions = options;
+    }
+    return options;
+  }
+
+  private String hostArchitecture() throws BuildFailure {
+    String arch = hostArchitecture;
+    if (arch == null) {
+      try {
+        Process p = new ProcessBuilder("dpkg", "--print-architecture").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        arch = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        if (p.waitFor() != 0 || arch.isEmpty()) {
+          throw new BuildFailure(Kind.TOOL, "apt: dpkg --print-architecture failed; install dpkg");
+        }
+      } catch (IOException e) {
+        throw new BuildFailure(Kind.TOOL, "apt: cannot run dpkg: " + e.getMessage() + "; install dpkg", e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new BuildFailure(Kind.INTERNAL, "apt: interrupted", e);
+      }
+      hostArchitecture = arch;
+    }
+    return arch;
+  }
+
+  private static Optional<Path> findOnPath(String tool) {
+    for (String dir : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".split(":")) {
+      Path candidate = Path.of(dir, tool);
+      if (Files.isExecutable(candidate)) {
+        return Optional.of(candidate);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static boolean runningAsRoot() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("Uid:")) {
+          return "0".equals(line.substring(4).trim().split("\\s+")[1]);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // fall through
+    }
+    return "root".equals(System.getProperty("user.name"));
+  }
+
+  private static boolean isCharacterDevice(Path file) {
+    try {
+      int mode = (Integer) Files.getAttribute(file, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+      return (mode & 0170000) == 0020000;
+    } catch (IOException | UnsupportedOperationException e) {
+      return false;
+    }
+  }
+
+  private static void deleteIfCopiedFromHost(Path inRoot, Path onHost) throws IOException {
+    if (Files.isRegularFile(inRoot, LinkOption.NOFOLLOW_LINKS) && Files.isReadable(onHost)
+        && Arrays.equals(Files.readAllBytes(inRoot), Files.readAllBytes(onHost))) {
+      Files.delete(inRoot);
+    }
+  }
+
+  private static Set<String> fileNames(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.filter(f -> isPublished(f, ".deb")).map(f -> f.getFileName().toString())
+          .collect(java.util.stream.Collectors.toCollection(TreeSet::new));
+    }
+  }
+
+  /** Deletes what is inside {@code dir} (never following a symbolic link out of it). */
+  private static void deleteChildren(Path dir) throws IOException {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> children = Files.list(dir)) {
+      for (Path child : children.toList()) {
+        deleteTree(child);
+      }
+    }
+  }
+
+  private static void deleteTree(Path path) throws IOException {
+    if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+      deleteChildren(path);
+    }
+    Files.deleteIfExists(path);
+  }
+
+  static String sha256(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      byte[] buffer = new byte[1 << 16];
+      for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
+        digest.update(buffer, 0, n);
+      }
+      return HexFormat.of().formatHex(digest.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("no SHA-256 in this JVM", e);
+    }
+  }
+}

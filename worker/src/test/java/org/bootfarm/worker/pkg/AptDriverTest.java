@@ -1,0 +1,465 @@
+package org.bootfarm.worker.pkg;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.ar.ArArchiveEntry;
+import org.apache.commons.compress.archivers.ar.ArArchiveInputStream;
+import org.bootfarm.protocol.build.Lock;
+import org.bootfarm.protocol.build.LockedPackage;
+import org.bootfarm.protocol.repo.RepoDefinition;
+import org.bootfarm.protocol.repo.RepoSpec;
+import org.bootfarm.worker.BuildFailure;
+import org.bootfarm.worker.BuildLog;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * The apt driver against the real Debian archive, through the worker's own apt sources. One root
+ * is bootstrapped cold for the whole class; a second, into another directory, must come entirely
+ * from the warm cache and be the same tree. The later tests change that second root, so they run
+ * in order.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class AptDriverTest {
+  private static final long SOURCE_DATE_EPOCH = 1_700_000_000L;
+  private static final List<String> BASE = List.of("busybox-static", "kmod");
+
+  private final AptDriver driver = new AptDriver();
+  private final List<String> log = Collections.synchronizedList(new ArrayList<>());
+  private Path dir;
+  private RepoDefinition definition;
+  private PackageSession first;
+  private InstallReport firstReport;
+  private PackageSession second;
+  private InstallReport secondReport;
+
+  @BeforeAll
+  void bootstrapOneRootCold() throws Exception {
+    assumeTrue(driver.unavailableReason().isEmpty(), () -> "apt driver unavailable: " + driver.unavailableReason());
+    dir = Files.createTempDirectory("apt-driver-test");
+    definition = definition(dir.resolve("debian-test"));
+    first = session("first", dir.resolve("cache"));
+    plantBaseShFile(first.rootfs());
+    firstReport = driver.install(first, BASE);
+  }
+
+  @AfterAll
+  void removeTemporaryFiles() throws IOException {
+    if (dir != null) {
+      try (Stream<Path> walk = Files.walk(dir)) {
+        for (Path p : walk.sorted(Collections.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  @Test
+  @Order(1)
+  void installsBusyboxIntoAFreshRootAndKeepsWhatBaseShPutThere() throws IOException {
+    Path root = first.rootfs();
+    assertTrue(Files.isExecutable(root.resolve("bin/busybox")), "bin/busybox in " + root);
+    assertTrue(Files.isExecutable(root.resolve("bin/kmod")), "bin/kmod in " + root);
+    assertEquals("from base.sh\n", Files.readString(root.resolve("etc/base-sh-was-here")));
+    assertTrue(firstReport.downloaded() > 10, "a cold cache downloads the essential set: " + firstReport);
+    assertTrue(firstReport.bytesDownloaded() > 1_000_000, firstReport.toString());
+    assertEquals(List.of(), children(root.resolve("var/cache/apt/archives")), "no package files left in the image");
+    assertEquals(List.of(), children(root.resolve("var/lib/apt/lists")), "no indices left in the image");
+    assertFalse(Files.exists(root.resolve("usr/share/man/man1")), "manuals are path-excluded");
+    assertTrue(Files.exists(root.resolve("usr/share/doc/busybox-static/copyright")), "copyright files stay");
+  }
+
+  @Test
+  @Order(1)
+  void imageCarriesNothingOfTheWorker() throws Exception {
+    Path root = first.rootfs();
+    List<String> uris = AptSourcesFile.read(AptDriver.defaultSources()).uris();
+    try (Stream<Path> files = Files.walk(root.resolve("etc"))) {
+      for (Path f : files.filter(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)).toList()) {
+        String text = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
+        for (String uri : uris) {
+          assertFalse(text.contains(uri), f + " names the worker's apt source " + uri);
+        }
+      }
+    }
+    assertFalse(Files.exists(root.resolve("etc/apt/apt.conf.d/99mmdebstrap")), "the worker's apt settings stay out");
+    for (String hostFile : List.of("etc/hostname", "etc/resolv.conf")) {
+      if (Files.isRegularFile(root.resolve(hostFile)) && Files.isReadable(Path.of("/", hostFile))) {
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(Path.of("/", hostFile)),
+            Files.readAllBytes(root.resolve(hostFile))), hostFile + " copied from the worker");
+      }
+    }
+    assertTrue(Files.isRegularFile(root.resolve("etc/dpkg/dpkg.cfg.d/99mmdebstrap")),
+        "the path filters stay for later installs");
+  }
+
+  @Test
+  @Order(2)
+  void secondInstallIntoFreshRootDownloadsNothing() throws Exception {
+    List<String> cacheBefore = children(first.cacheDir().resolve("apt/archives"));
+    InstallReport report = secondRoot();
+    assertEquals(0, report.downloaded(), "package files downloaded again: " + report);
+    assertEquals(0, report.bytesDownloaded());
+    int installed = driver.lock(second).packages().size();
+    assertEquals(installed, report.fromCache(), "every installed package comes from the cache");
+    assertEquals(cacheBefore, children(first.cacheDir().resolve("apt/archives")));
+    assertFalse(children(first.cacheDir().resolve("apt/lists")).isEmpty(), "signed indices are cached too");
+  }
+
+  @Test
+  @Order(3)
+  void twoInstallsIntoDifferentDirectoriesGiveIdenticalTrees() throws Exception {
+    secondRoot();
+    List<String> a = listing(first.rootfs());
+    List<String> b = listing(second.rootfs());
+    assertTrue(a.size() > 1000, "a real root: " + a.size() + " entries");
+    assertEquals(a, b);
+  }
+
+  @Test
+  @Order(4)
+  void lockListsBusyboxStaticWithTheSha256OfTheCachedPackageFile() throws Exception {
+    Lock lock = driver.lock(first);
+    assertEquals("mmdebstrap", lock.engine());
+    LockedPackage busybox = lock.packages().stream().filter(p -> p.name().equals("busybox-static")).findFirst()
+        .orElseThrow(() -> new AssertionError("busybox-static not in " + lock));
+    assertEquals("amd64", busybox.arch());
+    assertEquals(dpkgQuery(first.rootfs(), "busybox-static", "${Version}"), busybox.version());
+    Path deb = first.cacheDir().resolve("apt/archives")
+        .resolve("busybox-static_" + busybox.version().replace(":", "%3a") + "_amd64.deb");
+    assertEquals(sha256Of(deb), busybox.sha256());
+    assertEquals(firstArMemberMtime(deb), busybox.buildTime());
+    assertTrue(busybox.buildTime() > 1_500_000_000L, "a plausible build time: " + busybox.buildTime());
+    assertTrue(lock.packages().stream().anyMatch(p -> p.name().equals("dpkg")), "the essential set is locked too");
+  }
+
+  @Test
+  @Order(5)
+  void unknownPackageFailsNamingIt() throws Exception {
+    PackageSession session = session("unknown", first.cacheDir());
+    List<String> cacheBefore = children(first.cacheDir().resolve("apt/archives"));
+    BuildFailure failure = assertThrows(BuildFailure.class,
+        () -> driver.install(session, List.of("busybox-static", "bootfarm-no-such-package")));
+    record("failure", failure.getMessage());
+    assertEquals(BuildFailure.Kind.PACKAGE, failure.kind(), failure.getMessage());
+    assertTrue(failure.getMessage().contains("'bootfarm-no-such-package'"), failure.getMessage());
+    assertEquals(cacheBefore, children(first.cacheDir().resolve("apt/archives")), "nothing published");
+  }
+
+  @Test
+  @Order(6)
+  void unreachableSourceFailsNamingIt() throws Exception {
+    Path sources = Files.writeString(dir.resolve("unreachable.list"),
+        "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://127.0.0.1:9/debian bookworm main\n");
+    Path cache = dir.resolve("unreachable-cache");
+    PackageSession session = new PackageSession(definition, dir.resolve("unreachable-root"), cache,
+        dir.resolve("unreachable-work"), Optional.of(sources), SOURCE_DATE_EPOCH, "base", this::record);
+    BuildFailure failure = assertThrows(BuildFailure.class, () -> driver.install(session, BASE));
+    record("failure", failure.getMessage());
+    assertEquals(BuildFailure.Kind.NETWORK, failure.kind(), failure.getMessage());
+    assertTrue(failure.getMessage().contains("http://127.0.0.1:9/debian"), failure.getMessage());
+    assertEquals(List.of(), children(cache.resolve("apt/archives")));
+    assertEquals(List.of(), children(cache.resolve("apt/lists")));
+  }
+
+  @Test
+  @Order(7)
+  void runScriptInstallsIntoAnExistingRootAndRemovesAgain() throws Exception {
+    secondRoot();
+    Path root = second.rootfs();
+    driver.runScript(second, "install cpio");
+    assertTrue(Files.isExecutable(root.resolve("usr/bin/cpio")));
+    assertTrue(driver.lock(second).packages().stream().anyMatch(p -> p.name().equals("cpio")));
+    assertEquals(List.of(), children(root.resolve("var/cache/apt/archives")));
+    assertFalse(Files.exists(root.resolve("usr/sbin/policy-rc.d")), "the temporary policy-rc.d is gone");
+
+    driver.runScript(second, "remove cpio");
+    assertFalse(Files.exists(root.resolve("usr/bin/cpio")));
+    assertTrue(driver.lock(second).packages().stream().noneMatch(p -> p.name().equals("cpio")));
+
+    driver.runScript(second, "remove busybox-static");
+    assertFalse(Files.exists(root.resolve("bin/busybox")));
+
+    // a package with a service: installed, configured, but not started on the worker
+    driver.runScript(second, "install haveged");
+    assertTrue(Files.isExecutable(root.resolve("usr/sbin/haveged")));
+    assertEquals(List.of(), processesRunningFrom(root), "a service of the image was started on the worker");
+    driver.runScript(second, "purge haveged");
+  }
+
+  private static List<String> processesRunningFrom(Path root) throws IOException {
+    List<String> found = new ArrayList<>();
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      for (Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+        try {
+          Path exe = Files.readSymbolicLink(proc.resolve("exe"));
+          if (exe.startsWith(root)) {
+            found.add(proc.getFileName() + " " + exe);
+          }
+        } catch (IOException | SecurityException e) {
+          // process gone or not ours to read
+        }
+      }
+    }
+    return found;
+  }
+
+  /**
+   * apt takes a package file already in the archives directory on its size alone; the driver must
+   * notice a same-size file whose bytes differ from what the signed index states, fail with
+   * INTEGRITY, and cache nothing of it.
+   */
+  @Test
+  @Order(8)
+  void samesizedTamperedPackageFileFailsIntegrityAndIsNotCached() throws Exception {
+    secondRoot();
+    Path cached = cachedCpio();
+    byte[] bytes = tampered(Files.readAllBytes(cached));
+    Files.delete(cached);
+    Path planted = second.rootfs().resolve("var/cache/apt/archives").resolve(cached.getFileName());
+    Files.createDirectories(planted.getParent());
+    Files.write(planted, bytes);
+
+    BuildFailure failure = assertThrows(BuildFailure.class, () -> driver.runScript(second, "install cpio"));
+    record("failure", failure.getMessage());
+    assertEquals(BuildFailure.Kind.INTEGRITY, failure.kind(), failure.getMessage());
+    assertTrue(failure.getMessage().contains(cached.getFileName().toString()), failure.getMessage());
+    assertFalse(Files.exists(cached), "the tampered file was published to the cache");
+    assertFalse(Files.exists(planted), "the tampered file was left in the image");
+  }
+
+  /** A cache entry that went bad on disk after it was published is caught, reported, and evicted. */
+  @Test
+  @Order(9)
+  void corruptedCacheEntryFailsIntegrityAndIsEvicted() throws Exception {
+    secondRoot();
+    driver.runScript(second, "purge cpio"); // the tampered one the previous test installed
+    driver.runScript(second, "install cpio");
+    driver.runScript(second, "purge cpio");
+    Path cached = cachedCpio();
+    Files.write(cached, tampered(Files.readAllBytes(cached)));
+
+    BuildFailure failure = assertThrows(BuildFailure.class, () -> driver.runScript(second, "install cpio"));
+    record("failure", failure.getMessage());
+    assertEquals(BuildFailure.Kind.INTEGRITY, failure.kind(), failure.getMessage());
+    assertTrue(failure.getMessage().contains(cached.toString()), failure.getMessage());
+    assertFalse(Files.exists(cached), "the bad cache entry is evicted so the next build fetches it again");
+    driver.runScript(second, "purge cpio");
+  }
+
+  @Test
+  @Order(8)
+  void stagingScriptWithUnknownCommandIsADefinitionError() throws Exception {
+    BuildFailure failure = assertThrows(BuildFailure.class, () -> driver.runScript(first, "frobnicate kmod"));
+    record("failure", failure.getMessage());
+    assertEquals(BuildFailure.Kind.DEFINITION, failure.kind());
+    assertTrue(failure.getMessage().contains("frobnicate"), failure.getMessage());
+  }
+
+  @Test
+  @Order(10)
+  void cleanImageLeavesNoneOfThePackageManagersLeftovers() throws Exception {
+    secondRoot();
+    Path root = second.rootfs();
+    // what apt, dpkg, ldconfig and a bootstrap leave when they run in an image
+    for (String file : List.of("var/cache/apt/pkgcache.bin", "var/cache/apt/archives/x_1_amd64.deb",
+        "var/lib/apt/lists/some_Packages", "var/log/dpkg.log", "var/log/apt/history.log", "var/log/apt/term.log",
+        "var/log/alternatives.log", "var/log/bootstrap.log", "var/cache/ldconfig/aux-cache",
+        "var/lib/dpkg/status-old", "var/lib/dpkg/diversions-old")) {
+      Files.createDirectories(root.resolve(file).getParent());
+      Files.writeString(root.resolve(file), "leftover\n");
+    }
+    Files.writeString(root.resolve("etc/machine-id"), "0123456789abcdef0123456789abcdef\n");
+    for (String hostFile : List.of("etc/hostname", "etc/resolv.conf")) {
+      if (Files.isReadable(Path.of("/", hostFile))) {
+        Files.write(root.resolve(hostFile), Files.readAllBytes(Path.of("/", hostFile)));
+      }
+    }
+
+    driver.cleanImage(second, true);
+
+    for (String gone : List.of("var/cache/apt/pkgcache.bin", "var/cache/apt/archives", "var/lib/apt/lists/some_Packages",
+        "var/log/dpkg.log", "var/log/apt/history.log", "var/log/apt/term.log", "var/log/alternatives.log",
+        "var/log/bootstrap.log", "var/cache/ldconfig/aux-cache", "var/lib/dpkg/status-old",
+        "var/lib/dpkg/diversions-old", "etc/hostname", "etc/resolv.conf")) {
+      assertFalse(Files.exists(root.resolve(gone), LinkOption.NOFOLLOW_LINKS), gone + " left in the image");
+    }
+    assertEquals(0, Files.size(root.resolve("etc/machine-id")), "machine-id is emptied, not removed");
+    assertTrue(Files.isRegularFile(root.resolve("var/lib/dpkg/status")), "the database is kept");
+    assertTrue(Files.isExecutable(root.resolve("bin/kmod")), "nothing installed is touched");
+
+    driver.cleanImage(second, false);
+    assertFalse(Files.exists(root.resolve("var/lib/dpkg")), "without keepDatabase the dpkg database goes");
+  }
+
+  @Test
+  void defaultSourcesPrefersDebiansDeb822FileAndOtherwiseTheClassicList() throws Exception {
+    Path etc = Files.createDirectories(Files.createTempDirectory("etc-apt").resolve("apt"));
+    BuildFailure none = assertThrows(BuildFailure.class, () -> AptDriver.defaultSources(etc));
+    assertTrue(none.getMessage().contains(etc.resolve("sources.list.d/debian.sources").toString()), none.getMessage());
+    assertTrue(none.getMessage().contains(etc.resolve("sources.list").toString()), none.getMessage());
+
+    Path list = Files.writeString(etc.resolve("sources.list"), "deb http://127.0.0.1/debian bookworm main\n");
+    assertEquals(list, AptDriver.defaultSources(etc));
+    Files.createDirectories(etc.resolve("sources.list.d"));
+    Files.writeString(etc.resolve("sources.list.d/thirdparty.sources"), "Types: deb\nURIs: http://127.0.0.1/x\nSuites: y\n");
+    assertEquals(list, AptDriver.defaultSources(etc), "third-party files are never picked");
+    Path deb822 = Files.writeString(etc.resolve("sources.list.d/debian.sources"),
+        "Types: deb\nURIs: http://127.0.0.1/debian\nSuites: bookworm\nComponents: main\n");
+    assertEquals(deb822, AptDriver.defaultSources(etc));
+  }
+
+  @Test
+  @EnabledIfSystemProperty(named = "bootfarm.apt.measure", matches = "true")
+  void measureColdAndWarmDebian12PackageSet() throws Exception {
+    List<String> packages = List.of("busybox-static", "kmod", "iptables", "haveged", "linux-image-cloud-amd64");
+    Path cache = dir.resolve("measure-cache");
+    for (String run : List.of("cold", "warm")) {
+      PackageSession session = new PackageSession(definition, dir.resolve("measure-" + run), cache,
+          dir.resolve("measure-work-" + run), Optional.empty(), SOURCE_DATE_EPOCH, "base", this::record);
+      long start = System.nanoTime();
+      InstallReport report = driver.install(session, packages);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      System.out.printf("MEASURE %s: %.1f s, %s%n", run, seconds, report);
+      assertTrue(Files.isDirectory(session.rootfs().resolve("lib/modules")));
+    }
+  }
+
+  // ---------------------------------------------------------------- fixtures
+
+  private InstallReport secondRoot() throws Exception {
+    if (second == null) {
+      second = session("second", first.cacheDir());
+      plantBaseShFile(second.rootfs());
+      secondReport = driver.install(second, BASE);
+    }
+    return secondReport;
+  }
+
+  private Path cachedCpio() throws IOException {
+    try (Stream<Path> files = Files.list(first.cacheDir().resolve("apt/archives"))) {
+      return files.filter(f -> f.getFileName().toString().startsWith("cpio_")).findFirst()
+          .orElseThrow(() -> new AssertionError("cpio was cached by the runScript test"));
+    }
+  }
+
+  /** The same bytes with the debian-binary member's mtime changed: dpkg ignores it, the sha256 does not. */
+  private static byte[] tampered(byte[] deb) {
+    byte[] bytes = deb.clone();
+    bytes[8 + 16] = (byte) (bytes[8 + 16] == '1' ? '2' : '1');
+    return bytes;
+  }
+
+  private PackageSession session(String name, Path cache) {
+    return new PackageSession(definition, dir.resolve("root-" + name), cache, dir.resolve("work-" + name),
+        Optional.empty(), SOURCE_DATE_EPOCH, "base", this::record);
+  }
+
+  private void record(String stage, String text) {
+    log.add(text);
+    System.out.println("[" + stage + "] " + text);
+  }
+
+  private static void plantBaseShFile(Path root) throws IOException {
+    Files.createDirectories(root.resolve("etc"));
+    Files.writeString(root.resolve("etc/base-sh-was-here"), "from base.sh\n");
+  }
+
+  private static RepoDefinition definition(Path directory) throws IOException {
+    Files.createDirectories(directory);
+    Files.writeString(directory.resolve("repo-spec.json"), """
+        {
+          "name": "debian-test",
+          "packagemanager": "apt",
+          "kernel": "linux-image-cloud-amd64",
+          "init": "/bin/init",
+          "packages": { "base": "busybox-static kmod", "bootstrap": "" }
+        }
+        """);
+    Path init = Files.writeString(directory.resolve("init.sh"), "drivers=()\n");
+    RepoSpec spec = new RepoSpec("debian-test", "apt", "/bin/init", "linux-image-cloud-amd64",
+        Map.of("base", "busybox-static kmod", "bootstrap", ""), Map.of());
+    return new RepoDefinition(directory, spec, List.of(), List.of(), Optional.empty(), init, Optional.empty(),
+        Optional.empty());
+  }
+
+  private static List<String> children(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.map(f -> f.getFileName().toString()).filter(n -> !n.equals("partial") && !n.equals("lock"))
+          .sorted().toList();
+    }
+  }
+
+  /** Every entry under root: path, type, permissions, owner, and the link target or the file's sha256. */
+  private static List<String> listing(Path root) throws Exception {
+    List<String> lines = new ArrayList<>();
+    try (Stream<Path> walk = Files.walk(root)) {
+      for (Path p : walk.sorted().toList()) {
+        String rel = root.relativize(p).toString();
+        Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid", LinkOption.NOFOLLOW_LINKS);
+        String what;
+        if (Files.isSymbolicLink(p)) {
+          what = "-> " + Files.readSymbolicLink(p);
+        } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+          what = sha256Of(p);
+        } else {
+          what = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? "dir" : "special";
+        }
+        lines.add(rel + " " + Integer.toOctalString((Integer) a.get("mode")) + " " + a.get("uid") + ":" + a.get("gid")
+            + " " + what);
+      }
+    }
+    return lines;
+  }
+
+  private static String sha256Of(Path file) throws Exception {
+    MessageDigest digest = MessageDigest.getInstance("SHA-256");
+    digest.update(Files.readAllBytes(file));
+    return HexFormat.of().formatHex(digest.digest());
+  }
+
+  /** The debian-binary member's mtime as commons-compress reads it: an independent ar parser. */
+  private static long firstArMemberMtime(Path deb) throws IOException {
+    try (InputStream in = Files.newInputStream(deb); ArArchiveInputStream ar = new ArArchiveInputStream(in)) {
+      ArArchiveEntry entry = ar.getNextEntry();
+      assertEquals("debian-binary", entry.getName());
+      return entry.getLastModified();
+    }
+  }
+
+  private static String dpkgQuery(Path root, String pkg, String format) throws Exception {
+    Process p = new ProcessBuilder("dpkg-query", "--admindir=" + root.resolve("var/lib/dpkg"), "-W", "-f", format, pkg)
+        .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor());
+    return out.trim();
+  }
+}
