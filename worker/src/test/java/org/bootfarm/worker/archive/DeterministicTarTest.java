@@ -17,6 +17,8 @@ import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.bootfarm.worker.iso.BootConfig;
+import org.bootfarm.worker.iso.IsoWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +41,20 @@ class DeterministicTarTest {
     String cpioB = InitramfsWriter.write(b, temp.resolve("b.cpio.gz"), SampleTree.SDE, 6);
     assertEquals(cpioA, cpioB);
     assertEquals(Digests.sha256(temp.resolve("b.cpio.gz")), cpioB);
+
+    // the same trees as ISO contents, kernel and initramfs added under boot/
+    BootConfig boot = new BootConfig("/boot/vmlinuz64", "/boot/core.gz", "rdinit=/bin/init");
+    String[] isoShas = new String[2];
+    Path[] trees = {a, b};
+    for (int i = 0; i < 2; i++) {
+      Path bootDir = Files.createDirectories(trees[i].resolve("boot"));
+      Files.copy(trees[i].resolve("bin/hello"), bootDir.resolve("vmlinuz64"));
+      Files.copy(temp.resolve(i == 0 ? "a.cpio.gz" : "b.cpio.gz"), bootDir.resolve("core.gz"));
+      SampleTree.sh("chmod 0755 " + bootDir + " && chmod 0644 " + bootDir + "/*");
+      isoShas[i] =
+          IsoWriter.write(trees[i], temp.resolve(i + ".iso"), boot, "BOOTFARM", SampleTree.SDE);
+    }
+    assertEquals(isoShas[0], isoShas[1]);
   }
 
   @Test
