@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestOutputStream;
-import java.util.zip.GZIPOutputStream;
 
 /**
  * How every artifact reaches its final name: written under a temporary name in the same
@@ -45,7 +44,7 @@ public final class AtomicOutput {
       DigestOutputStream hashing;
       try (OutputStream file = Files.newOutputStream(temp)) {
         hashing = Digests.hashing(file);
-        GZIPOutputStream gzip = GzipStreams.open(hashing, gzipLevel);
+        ReproducibleGzipOutputStream gzip = new ReproducibleGzipOutputStream(hashing, gzipLevel);
         OutputStream buffered = new BufferedOutputStream(gzip, 1 << 16);
         body.writeTo(buffered);
         buffered.flush();

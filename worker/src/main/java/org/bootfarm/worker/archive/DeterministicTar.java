@@ -27,7 +27,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * links to their first path); each header carries numeric uid/gid with empty user and group
  * names, device major/minor only for device nodes, no atime/ctime; long names, long link
  * targets and files over 8 GiB get pax extended headers (named {@code ./PaxHeaders.X/...},
- * no pid or time in them); gzip has no name and mtime 0 ({@link GzipStreams}).
+ * no pid or time in them); gzip has no name and mtime 0 ({@link ReproducibleGzipOutputStream}).
  *
  * <p>Extraction ({@link #extract}) checks every entry first and refuses hostile paths, then
  * lets GNU tar restore owners, modes, device nodes, hard links and symlinks exactly.
