@@ -34,6 +34,9 @@ import java.util.concurrent.TimeUnit;
  * recognised between regular files inside the tree; a hard-linked symlink, device or fifo is
  * stored as independent entries.
  *
+ * <p>Names are taken as UTF-8: the worker's JVM must run under a UTF-8 locale
+ * ({@code LANG=C.UTF-8}); under {@code LC_ALL=C} a non-ASCII name is refused with an error.
+ *
  * <p>Sockets cannot be archived: they are skipped and listed in {@link Scan#skippedSockets()}
  * (a daemon a hook started may leave one behind; it means nothing in an image).
  */
@@ -44,6 +47,13 @@ public final class ImageTree {
       (a, b) ->
           Arrays.compareUnsigned(
               a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+
+  /**
+   * Whether the JVM maps file names to and from UTF-8. Under {@code LC_ALL=C} it does not: a
+   * non-ASCII name then turns into '?'s, which {@link #walk} refuses rather than archive.
+   */
+  static final boolean UTF8_FILE_NAMES =
+      "UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding", "UTF-8"));
 
   /** The result of a walk: the entries, and the sockets that were left out. */
   public record Scan(List<TreeEntry> entries, List<String> skippedSockets) {}
@@ -94,6 +104,13 @@ public final class ImageTree {
               throw new IOException("cannot stat " + file + " in image tree: " + e.getMessage(), e);
             }
             String relative = relativePath(root, file);
+            if (!UTF8_FILE_NAMES && !namesRoundTrip(root, relative, file)) {
+              throw new IOException(
+                  "a file name under " + file.getParent() + " (shown as '" + file.getFileName()
+                      + "') cannot be represented in this JVM's file-name encoding "
+                      + System.getProperty("sun.jnu.encoding")
+                      + ": run the worker with LANG=C.UTF-8 or LC_ALL=C.UTF-8, not LC_ALL=C");
+            }
             int statMode = (Integer) a.get("mode");
             TreeEntry.Type type = TreeEntry.Type.ofMode(statMode);
             if (type == TreeEntry.Type.SOCKET) {
@@ -152,6 +169,14 @@ public final class ImageTree {
           new ArrayList<>(List.of("touch", "-h", "-c", "-m", "-d", "@" + sourceDateEpoch, "--"));
       command.addAll(others.subList(from, Math.min(others.size(), from + 500)));
       ToolProcess.run(command, "clamping mtimes under " + root, "coreutils");
+    }
+  }
+
+  private static boolean namesRoundTrip(Path root, String relative, Path file) {
+    try {
+      return root.resolve(relative).equals(file);
+    } catch (java.nio.file.InvalidPathException e) {
+      return false;
     }
   }
 

@@ -129,6 +129,26 @@ class DeterministicTarTest {
         DeterministicTar.write(restored, temp.resolve("again.tar.gz"), SampleTree.SDE));
   }
 
+  @Test
+  void nonAsciiNamesAreArchivedAsTheirUtf8Bytes() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        ImageTree.UTF8_FILE_NAMES, "the test JVM runs under a non-UTF-8 locale");
+    Path a = temp.resolve("a");
+    Files.createDirectories(a);
+    // as ca-certificates names some of its files
+    Files.writeString(a.resolve("NetLock_Arany_=Class_Gold=_F\u0151tan\u00fas\u00edtv\u00e1ny.crt"), "c");
+    Files.writeString(a.resolve("NetLock_Arany_=Class_Gold=_Z.crt"), "z");
+    DeterministicTar.write(a, temp.resolve("a.tar.gz"), SampleTree.SDE);
+    String names = SampleTree.sh("LC_ALL=C.UTF-8 tar -tzf " + temp.resolve("a.tar.gz"));
+    assertEquals(
+        "NetLock_Arany_=Class_Gold=_F\u0151tan\u00fas\u00edtv\u00e1ny.crt\n"
+            + "NetLock_Arany_=Class_Gold=_Z.crt\n",
+        names);
+    // 'F' (0x46) sorts before 'Z' (0x5a) whatever follows
+    List<String> paths = ImageTree.scan(a, SampleTree.SDE).stream().map(TreeEntry::path).toList();
+    assertEquals("NetLock_Arany_=Class_Gold=_Z.crt", paths.get(1));
+  }
+
   private static List<String> describe(List<TreeEntry> entries) {
     return entries.stream()
         .map(
