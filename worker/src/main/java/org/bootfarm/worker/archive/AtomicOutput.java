@@ -1,0 +1,70 @@
+package org.bootfarm.worker.archive;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.DigestOutputStream;
+
+/**
+ * How every artifact reaches its final name: written under a temporary name in the same
+ * directory, hashed while it is written, then renamed into place atomically, so a reader (or a
+ * worker that died half way) never sees a partial file under the real name.
+ */
+public final class AtomicOutput {
+
+  private AtomicOutput() {}
+
+  /** Something that writes an artifact's (uncompressed) bytes to a stream. */
+  @FunctionalInterface
+  public interface Body {
+    void writeTo(OutputStream out) throws IOException;
+  }
+
+  /** A fresh temporary file beside {@code target}, mode 0644, for it to be moved into place. */
+  public static Path temporaryBeside(Path target) throws IOException {
+    Path dir = target.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".partial");
+    Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
+    return temp;
+  }
+
+  /**
+   * Writes {@code body} gzip'd at {@code gzipLevel} to {@code target} by way of a temporary
+   * file and returns the sha256 of the compressed file.
+   */
+  public static String writeGzip(Path target, int gzipLevel, Body body) throws IOException {
+    Path temp = temporaryBeside(target);
+    try {
+      DigestOutputStream hashing;
+      try (OutputStream file = Files.newOutputStream(temp)) {
+        hashing = Digests.hashing(file);
+        ReproducibleGzipOutputStream gzip = new ReproducibleGzipOutputStream(hashing, gzipLevel);
+        OutputStream buffered = new BufferedOutputStream(gzip, 1 << 16);
+        body.writeTo(buffered);
+        buffered.flush();
+        gzip.finish();
+        hashing.flush();
+      }
+      moveIntoPlace(temp, target);
+      return Digests.sha256Hex(hashing.getMessageDigest());
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+  }
+
+  /** Renames {@code temp} to {@code target} atomically (same directory, so same filesystem). */
+  public static void moveIntoPlace(Path temp, Path target) throws IOException {
+    try {
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new IOException(
+          "cannot move " + temp + " atomically to " + target + ": " + e.getMessage(), e);
+    }
+  }
+}
