@@ -85,13 +85,19 @@ install_packages() {
     rm -rf "$PKGDIR"
     mkdir -p "$PKGDIR" "$bootfs/boot/isolinux"
     # INITRD=No: the kernel's initramfs hook would build an initrd nobody boots (~30 s)
+    # merged-usr hook: usr-is-merged instead of usrmerge, which drags in perl (~47 MB)
     INITRD=No mmdebstrap --quiet --variant=essential --include="$packages" \
+        --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
         --aptopt='APT::Install-Recommends "false"' \
         --setup-hook='mkdir -p "$1"/var/cache/apt/archives' \
         --setup-hook="sync-in $cache/archives /var/cache/apt/archives/" \
         --customize-hook="sync-out /var/cache/apt/archives $cache/archives" \
         --skip=download/empty \
-        "$SUITE" "$rootfs" "$APT_SOURCES"
+        "$SUITE" "$rootfs" "$APT_SOURCES" > "$out/mmdebstrap.log" 2>&1 || {
+        tail -n 30 "$out/mmdebstrap.log" >&2
+        echo "$0: mmdebstrap failed; its whole output is in $out/mmdebstrap.log" >&2
+        return 1
+    }
 }
 
 base_and_staging() {
