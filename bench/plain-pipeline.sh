@@ -48,14 +48,21 @@ for file in "$tether" "$unpack" "$APT_SOURCES" "$isolinux_bin" "$ldlinux_c32" "$
     [ -r "$file" ] || { echo "$0: cannot read $file" >&2; exit 2; }
 done
 
-# The files that end up in tether's tmpfs, as LAYOUT.md lists them; /.tempfs_size is computed over them.
+# The files bootstrap and the repos' install-* functions copy into tether's tmpfs, for every repo
+# layout (rpm /lib + /lib64, Debian multiarch); LAYOUT.md holds the same list. /.tempfs_size is
+# computed over them.
 tempfs_patterns=(
     '/lib/modules/*' '/bin/tether' '/bin/unpack'
-    '/usr/sbin/xtables-legacy-multi' '/usr/sbin/haveged'
-    '/usr/lib/x86_64-linux-gnu/ld-linux*' '/usr/lib/x86_64-linux-gnu/libc.so*'
-    '/usr/lib/x86_64-linux-gnu/libm.so*' '/usr/lib/x86_64-linux-gnu/libxtables*'
-    '/usr/lib/x86_64-linux-gnu/libip*tc*' '/usr/lib/x86_64-linux-gnu/libhavege*'
-    '/usr/lib/x86_64-linux-gnu/xtables'
+    '/sbin/*tables*' '/usr/sbin/*tables*'
+    '/lib/libxtables*' '/lib64/libxtables*' '/usr/lib64/libxtables*' '/usr/lib/x86_64-linux-gnu/libxtables*'
+    '/lib/libip*tc*' '/lib64/libip*tc*' '/usr/lib64/libip*tc*' '/usr/lib/x86_64-linux-gnu/libip*tc*'
+    '/lib/xtables' '/lib64/xtables' '/usr/lib64/xtables' '/usr/lib/iptables' '/usr/lib/x86_64-linux-gnu/xtables'
+    '/lib64/ld-*' '/usr/lib/x86_64-linux-gnu/ld-linux*'
+    '/lib/libc.so*' '/lib/libc-*' '/lib64/libc.so*' '/lib64/libc-*' '/usr/lib/x86_64-linux-gnu/libc.so*'
+    '/lib/libm.so*' '/lib/libm-*' '/lib64/libm.so*' '/lib64/libm-*' '/usr/lib/x86_64-linux-gnu/libm.so*'
+    '/lib/libgcc_s*' '/lib64/libgcc_s*' '/lib/libdl*' '/lib64/libdl*'
+    '/usr/sbin/haveged' '/sbin/haveged' '/lib/libhavege*' '/lib64/libhavege*' '/usr/lib/x86_64-linux-gnu/libhavege*'
+    '/sbin/rngd' '/usr/sbin/rngd'
 )
 
 PKGDIR=$out/work
@@ -122,6 +129,8 @@ tempfs_bytes() {
         local pattern match
         for pattern in "${tempfs_patterns[@]}"; do
             for match in .$pattern; do
+                # a pattern without wildcards stays itself when nothing matches
+                [ -e "$match" ] || [ -L "$match" ] || continue
                 find "$match" -type f -printf '%i %s\n'
             done
         done
@@ -163,7 +172,7 @@ CFG
 make_initramfs() {
     (cd "$rootfs" && find . -mindepth 1 | sort | cpio --quiet -o -H newc -R 0:0 --reproducible | gzip -n -"$GZIP_LEVEL") \
         > "$bootfs/boot/core.gz"
-    touch -d "@$SOURCE_DATE_EPOCH" "$bootfs/boot/core.gz"
+    find "$bootfs" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
     echo "initramfs: $(du -sm --exclude=./proc "$rootfs" | cut -f1) MiB tree, $(( $(stat -c %s "$bootfs/boot/core.gz") / 1048576 )) MiB core.gz"
 }
 
