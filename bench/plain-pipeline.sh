@@ -1,6 +1,6 @@
 #!/bin/bash
 # The plain tool pipeline for the debian-12 bootstrap ISO: mmdebstrap into a directory, the repo's
-# staging hook, the assemble contract (worker/.../assemble/LAYOUT.md) done with coreutils, depmod,
+# hooks (if any), the assemble contract (worker/.../assemble/LAYOUT.md) done with coreutils, depmod,
 # sorted newc cpio + gzip, xorriso + isolinux. It is the prototype of bootfarm's assemble stage and the
 # baseline bootfarm is benchmarked against; it prints the time of every step.
 #
@@ -92,9 +92,13 @@ install_packages() {
     rm -rf "$PKGDIR"
     mkdir -p "$PKGDIR" "$bootfs/boot/isolinux"
     # INITRD=No: the kernel's initramfs hook would build an initrd nobody boots (~30 s)
-    # merged-usr hook: usr-is-merged instead of usrmerge, which drags in perl (~47 MB)
+    # merged-usr hook: usr-is-merged instead of usrmerge, which drags in perl (~47 MB); no manuals,
+    # translations or docs (as bootfarm's apt driver): the tree is unpacked into the guest's RAM
     INITRD=No mmdebstrap --quiet --variant=essential --include="$packages" \
         --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
+        --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
+        --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
+        --dpkgopt='path-include=/usr/share/doc/*/copyright' --dpkgopt='path-exclude=/usr/share/lintian/*' \
         --aptopt='APT::Install-Recommends "false"' \
         --setup-hook='mkdir -p "$1"/var/cache/apt/archives' \
         --setup-hook="sync-in $cache/archives /var/cache/apt/archives/" \
@@ -112,9 +116,12 @@ base_and_staging() {
     kernel=$(ls "$rootfs"/boot/vmlinuz-*)
     cp "$kernel" "$bootfs/boot/vmlinuz64"
     rm -rf "$rootfs"/boot/* "$rootfs"/vmlinuz* "$rootfs"/initrd.img*
-    if [ -f "$repodir/staging.sh" ]; then
-        bash "$repodir/staging.sh"
-    fi
+    local hook
+    for hook in base.sh staging.sh; do
+        if [ -f "$repodir/$hook" ]; then
+            bash -e "$repodir/$hook"
+        fi
+    done
     # what the package manager leaves behind
     rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/log/* \
         "$rootfs"/var/cache/ldconfig/aux-cache "$rootfs"/etc/machine-id
