@@ -46,11 +46,33 @@ class ReproducibilityTest {
       assertEquals(3, a.get("stages").size());
       for (int i = 0; i < a.get("stages").size(); i++) {
         assertEquals(a.get("stages").get(i).get("name"), b.get("stages").get(i).get("name"));
-        assertEquals(a.get("stages").get(i).get("sha256"), b.get("stages").get(i).get("sha256"),
-            "stage " + a.get("stages").get(i).get("name") + " differs");
+        String stage = a.get("stages").get(i).get("name").asText();
+        if (!a.get("stages").get(i).get("sha256").equals(b.get("stages").get(i).get("sha256"))) {
+          String why = stage.equals("assemble")
+              ? manifestDiff(dir.resolve("a/out"), dir.resolve("elsewhere/deeper/out"))
+              : StageArchiveDiff.describe(
+              dir.resolve("a/out/stages/" + stage + ".tar.gz"),
+              dir.resolve("elsewhere/deeper/out/stages/" + stage + ".tar.gz"));
+          throw new AssertionError("stage " + stage + " differs:\n" + why);
+        }
       }
       assertEquals(a.get("artifacts"), b.get("artifacts"), "ISO, buildinfo and manifest are identical");
       assertNotEquals(dir.resolve("a/out"), dir.resolve("elsewhere/deeper/out"));
     }
+  }
+
+  /** The manifest entries (initramfs and ISO files) that differ between two outputs. */
+  private static String manifestDiff(Path a, Path b) throws java.io.IOException {
+    Map<String, JsonNode> left = FixtureBuilds.manifest(a);
+    Map<String, JsonNode> right = FixtureBuilds.manifest(b);
+    StringBuilder out = new StringBuilder();
+    java.util.TreeSet<String> paths = new java.util.TreeSet<>(left.keySet());
+    paths.addAll(right.keySet());
+    for (String path : paths) {
+      if (!java.util.Objects.equals(left.get(path), right.get(path))) {
+        out.append(path).append("\n  a: ").append(left.get(path)).append("\n  b: ").append(right.get(path)).append('\n');
+      }
+    }
+    return out.length() == 0 ? "(every file equal: the ISO differs in its own metadata)" : out.toString();
   }
 }

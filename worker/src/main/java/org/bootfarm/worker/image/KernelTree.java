@@ -110,6 +110,7 @@ public final class KernelTree {
     }
     Path target = bootfs.resolve("boot/vmlinuz64");
     Files.createDirectories(target.getParent());
+    Files.setPosixFilePermissions(target.getParent(), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.move(image, target, StandardCopyOption.REPLACE_EXISTING);
     removeBootLeftovers(boot);
     return target;

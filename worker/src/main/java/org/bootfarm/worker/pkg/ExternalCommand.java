@@ -46,7 +46,7 @@ public final class ExternalCommand {
    */
   public static Result run(List<String> command, Map<String, String> environment, Path directory,
       Consumer<String> lines) throws IOException {
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+    ProcessBuilder builder = new ProcessBuilder(withUmask(command)).redirectErrorStream(true)
         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
     if (directory != null) {
       builder.directory(directory.toFile());
@@ -82,7 +82,7 @@ public final class ExternalCommand {
       throws IOException {
     Path errors = Files.createTempFile("bootfarm-stderr", ".txt");
     try {
-      ProcessBuilder builder = new ProcessBuilder(command)
+      ProcessBuilder builder = new ProcessBuilder(withUmask(command))
           .redirectError(errors.toFile())
           .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
       applyEnvironment(builder, environment);
@@ -108,6 +108,16 @@ public final class ExternalCommand {
     } finally {
       Files.deleteIfExists(errors);
     }
+  }
+
+  /**
+   * The command behind a shell that sets umask 022 first: Java cannot set a child's umask, and the
+   * modes of every file a tool creates in an image must not depend on the operator's umask.
+   */
+  static List<String> withUmask(List<String> command) {
+    List<String> wrapped = new ArrayList<>(List.of("/bin/sh", "-c", "umask 022 && exec \"$@\"", "sh"));
+    wrapped.addAll(command);
+    return wrapped;
   }
 
   private static void applyEnvironment(ProcessBuilder builder, Map<String, String> environment) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.archive.ImageTree;
@@ -76,6 +77,7 @@ public final class AssembleStage implements Stage {
     initramfsSha256 = InitramfsWriter.write(rootfs, iso.resolve("boot/core.gz"), ctx.sourceDateEpoch(),
         INITRAMFS_GZIP_LEVEL);
     Files.copy(ctx.bootfs().resolve("boot/vmlinuz64"), iso.resolve("boot/vmlinuz64"));
+    Files.setPosixFilePermissions(iso.resolve("boot/vmlinuz64"), PosixFilePermissions.fromString("rw-r--r--"));
 
     Path out = ctx.outputDir().resolve(isoName);
     ctx.log().line(NAME, "writing " + isoName);
