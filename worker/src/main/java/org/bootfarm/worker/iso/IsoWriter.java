@@ -2,10 +2,12 @@ package org.bootfarm.worker.iso;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
@@ -118,6 +120,9 @@ public final class IsoWriter {
           "making ISO " + outIso + " from " + isoTree,
           "xorriso");
       Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
+      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+        channel.force(true);
+      }
       String sha = Digests.sha256(temp);
       AtomicOutput.moveIntoPlace(temp, outIso);
       return sha;
