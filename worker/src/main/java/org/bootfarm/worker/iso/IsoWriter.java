@@ -131,6 +131,16 @@ public final class IsoWriter {
     }
   }
 
+  /**
+   * The first line of {@code xorriso -version} (e.g. "xorriso 1.5.4 : RockRidge filesystem
+   * manipulator, libburnia project."), for buildinfo's tool versions.
+   */
+  public static String xorrisoVersion() throws IOException {
+    String out =
+        ToolProcess.run(List.of("xorriso", "-version"), "asking xorriso its version", "xorriso");
+    return out.lines().filter(l -> l.startsWith("xorriso ")).findFirst().orElse(out.strip());
+  }
+
   private static void requireTool(Path file, String debianPackage) throws BuildFailure {
     if (!Files.isRegularFile(file)) {
       throw new BuildFailure(
