@@ -3,10 +3,13 @@ package org.bootfarm.worker.archive;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestOutputStream;
 
@@ -42,17 +45,33 @@ public final class AtomicOutput {
     Path temp = temporaryBeside(target);
     try {
       DigestOutputStream hashing;
-      try (OutputStream file = Files.newOutputStream(temp)) {
-        hashing = Digests.hashing(file);
+      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+        hashing = Digests.hashing(Channels.newOutputStream(channel));
         ReproducibleGzipOutputStream gzip = new ReproducibleGzipOutputStream(hashing, gzipLevel);
         OutputStream buffered = new BufferedOutputStream(gzip, 1 << 16);
         body.writeTo(buffered);
         buffered.flush();
         gzip.finish();
         hashing.flush();
+        channel.force(true);
+        gzip.close();
       }
       moveIntoPlace(temp, target);
       return Digests.sha256Hex(hashing.getMessageDigest());
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+  }
+
+  /** Writes {@code bytes} to {@code target} by way of a synced temporary file. */
+  public static void writeBytes(Path target, byte[] bytes) throws IOException {
+    Path temp = temporaryBeside(target);
+    try {
+      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+        Channels.newOutputStream(channel).write(bytes);
+        channel.force(true);
+      }
+      moveIntoPlace(temp, target);
     } finally {
       Files.deleteIfExists(temp);
     }

@@ -133,19 +133,26 @@ public final class DeterministicTar {
             new TarArchiveInputStream(new GZIPInputStream(file, 1 << 16), StandardCharsets.UTF_8.name())) {
       for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
         String name = checkedPath(tarGz, e.getName(), "entry");
-        for (int slash = name.indexOf('/'); slash > 0; slash = name.indexOf('/', slash + 1)) {
-          if (symlinks.contains(name.substring(0, slash))) {
-            throw new IOException(
-                "hostile archive " + tarGz + ": entry '" + e.getName() + "' goes through the symlink '"
-                    + name.substring(0, slash) + "' created by the same archive; refusing to extract");
-          }
-        }
+        refuseThroughSymlink(tarGz, e.getName(), name, symlinks);
         if (e.isLink()) {
-          checkedPath(tarGz, e.getLinkName(), "hard-link target of '" + e.getName() + "', which");
+          String target =
+              checkedPath(tarGz, e.getLinkName(), "hard-link target of '" + e.getName() + "', which");
+          refuseThroughSymlink(tarGz, e.getLinkName(), target, symlinks);
         }
         if (e.isSymbolicLink()) {
           symlinks.add(name);
         }
+      }
+    }
+  }
+
+  private static void refuseThroughSymlink(
+      Path tarGz, String raw, String name, Set<String> symlinks) throws IOException {
+    for (int slash = name.indexOf('/'); slash > 0; slash = name.indexOf('/', slash + 1)) {
+      if (symlinks.contains(name.substring(0, slash))) {
+        throw new IOException(
+            "hostile archive " + tarGz + ": '" + raw + "' goes through the symlink '"
+                + name.substring(0, slash) + "' created by the same archive; refusing to extract");
       }
     }
   }

@@ -2,10 +2,12 @@ package org.bootfarm.worker.iso;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
@@ -118,12 +120,25 @@ public final class IsoWriter {
           "making ISO " + outIso + " from " + isoTree,
           "xorriso");
       Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
+      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+        channel.force(true);
+      }
       String sha = Digests.sha256(temp);
       AtomicOutput.moveIntoPlace(temp, outIso);
       return sha;
     } finally {
       Files.deleteIfExists(temp);
     }
+  }
+
+  /**
+   * The first line of {@code xorriso -version} (e.g. "xorriso 1.5.4 : RockRidge filesystem
+   * manipulator, libburnia project."), for buildinfo's tool versions.
+   */
+  public static String xorrisoVersion() throws IOException {
+    String out =
+        ToolProcess.run(List.of("xorriso", "-version"), "asking xorriso its version", "xorriso");
+    return out.lines().filter(l -> l.startsWith("xorriso ")).findFirst().orElse(out.strip());
   }
 
   private static void requireTool(Path file, String debianPackage) throws BuildFailure {

@@ -2,12 +2,11 @@ package org.bootfarm.worker.record;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -170,14 +169,9 @@ public record Manifest(List<ManifestEntry> entries) {
 
   /** Writes pretty JSON with a trailing newline, through a temporary file moved into place. */
   public void writeJson(Path file) throws IOException {
-    byte[] json = (JSON.writer(PRETTY).writeValueAsString(this) + "\n").getBytes(StandardCharsets.UTF_8);
-    Path temp = AtomicOutput.temporaryBeside(file);
-    try {
-      Files.write(temp, json);
-      AtomicOutput.moveIntoPlace(temp, file);
-    } finally {
-      Files.deleteIfExists(temp);
-    }
+    byte[] json =
+        (JSON.writer(PRETTY).writeValueAsString(this) + "\n").getBytes(StandardCharsets.UTF_8);
+    AtomicOutput.writeBytes(file, json);
   }
 
   /** Reads a manifest written by {@link #writeJson}. */

@@ -203,6 +203,28 @@ class DeterministicTarTest {
         assertThrows(IOException.class, () -> DeterministicTar.extract(evil, temp.resolve("d")));
     assertTrue(e.getMessage().contains("etc/cron.d/evil"), e.getMessage());
     assertTrue(e.getMessage().contains("symlink 'etc'"), e.getMessage());
+    assertFalse(Files.exists(temp.resolve("d")), "nothing extracted");
+  }
+
+  @Test
+  void extractRefusesHardLinkThroughSymlinkItCreated() throws Exception {
+    Path evil = temp.resolve("hardlink.tar.gz");
+    try (OutputStream file = Files.newOutputStream(evil);
+        GZIPOutputStream gz = new GZIPOutputStream(file);
+        TarArchiveOutputStream tar = new TarArchiveOutputStream(gz)) {
+      TarArchiveEntry link = new TarArchiveEntry("up", TarConstants.LF_SYMLINK);
+      link.setLinkName("/");
+      tar.putArchiveEntry(link);
+      tar.closeArchiveEntry();
+      TarArchiveEntry hard = new TarArchiveEntry("shadow", TarConstants.LF_LINK);
+      hard.setLinkName("up/etc/shadow");
+      tar.putArchiveEntry(hard);
+      tar.closeArchiveEntry();
+    }
+    IOException e =
+        assertThrows(IOException.class, () -> DeterministicTar.extract(evil, temp.resolve("d")));
+    assertTrue(e.getMessage().contains("'up/etc/shadow' goes through the symlink 'up'"), e.getMessage());
+    assertFalse(Files.exists(temp.resolve("d")));
   }
 
   private Path hostileArchive(String name, String... entries) throws IOException {

@@ -68,6 +68,7 @@ class IsoWriterTest {
     assertTrue(text.contains("APPEND rdinit=/bin/init console=ttyS0 quiet\n"), text);
     assertEquals(Digests.sha256(tree.resolve("boot/core.gz")), Digests.sha256(core));
 
+    assertTrue(IsoWriter.xorrisoVersion().matches("xorriso \\d+\\.\\d+\\.\\d+ .*"));
     String pvd = sh("xorriso -indev " + iso + " -pvd_info 2>/dev/null");
     assertTrue(pvd.contains("Volume Id    : BOOTSTRAP"), pvd);
     assertTrue(pvd.contains("2023111422132000"), "volume dates from SOURCE_DATE_EPOCH: " + pvd);
