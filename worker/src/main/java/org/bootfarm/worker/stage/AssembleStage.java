@@ -72,6 +72,7 @@ public final class AssembleStage implements Stage {
     }
 
     Path iso = ctx.isoTree();
+    StageTrees.createDirectory(iso);
     StageTrees.createDirectory(iso.resolve("boot"));
     ctx.log().line(NAME, "writing initramfs boot/core.gz");
     initramfsSha256 = InitramfsWriter.write(rootfs, iso.resolve("boot/core.gz"), ctx.sourceDateEpoch(),
