@@ -292,6 +292,9 @@ public final class AptDriver implements PackageManagerDriver {
         "--mode=root",
         "--variant=essential",
         "--verbose",
+        // merged /usr set up by mmdebstrap itself: the usrmerge package would pull perl (~47 MB)
+        // into a tree the guest unpacks into RAM
+        "--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr",
         // base.sh may have put files into the root already
         "--skip=check/empty",
         // the archives directory holds the warm cache, linked in before the run

@@ -290,14 +290,22 @@ public final class DnfDriver implements PackageManagerDriver {
     List<String> command = dnfCommand(session, files, arguments);
     ExternalCommand.Result result;
     try {
-      result = ExternalCommand.run(command, environment(files), session.workDir(), line -> {
-        session.log().line(session.stage(), line);
-        Matcher step = TRANSACTION_STEP.matcher(line);
-        if (step.matches()) {
-          transaction.add(step.group(2));
-          session.log().progress(session.stage(), Long.parseLong(step.group(3)), Long.parseLong(step.group(4)));
-        }
-      });
+      // libdnf takes SOURCE_DATE_EPOCH as "now" when it judges the metadata's age, so with the
+      // build's (past) epoch it would never look for new metadata: refresh it first without.
+      Map<String, String> refreshEnvironment = new HashMap<>(environment(files));
+      refreshEnvironment.remove("SOURCE_DATE_EPOCH");
+      result = ExternalCommand.run(dnfCommand(session, files, List.of("makecache")), refreshEnvironment,
+          session.workDir(), line -> session.log().line(session.stage(), line));
+      if (result.succeeded()) {
+        result = ExternalCommand.run(command, environment(files), session.workDir(), line -> {
+          session.log().line(session.stage(), line);
+          Matcher step = TRANSACTION_STEP.matcher(line);
+          if (step.matches()) {
+            transaction.add(step.group(2));
+            session.log().progress(session.stage(), Long.parseLong(step.group(3)), Long.parseLong(step.group(4)));
+          }
+        });
+      }
     } catch (IOException e) {
       throw new BuildFailure(Kind.TOOL, "cannot run dnf (" + e.getMessage() + "); install Debian packages dnf and rpm", e);
     }

@@ -1,0 +1,75 @@
+package org.bootfarm.worker.build;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.bootfarm.protocol.build.BuildResult;
+import org.bootfarm.worker.pkg.PackageDrivers;
+
+/**
+ * Runs the build engine in a JVM of its own, so a test can vary what only a process has: umask,
+ * TZ, locale, hostname, CPU count. The child prints the BuildResult as JSON on stdout and its
+ * log on stderr.
+ */
+public final class EngineProcess {
+  private EngineProcess() {}
+
+  /** What one engine run in a child JVM printed. */
+  public record Run(int exitCode, BuildResult result, String log) {
+    /** How many package files the build downloaded, from the engine's closing log line. */
+    public int downloaded() {
+      return log.lines().filter(l -> l.contains("] downloaded ") && l.contains(" package files"))
+          .map(l -> l.replaceFirst(".*\\] downloaded (\\d+) package files.*", "$1"))
+          .mapToInt(Integer::parseInt).findFirst()
+          .orElseThrow(() -> new AssertionError("the build log has no download count:\n" + log));
+    }
+  }
+
+  /** Child entry point: {@code DEFINITION OUT CACHE KEYS NAME=FILE...}. */
+  public static void main(String[] args) throws Exception {
+    java.util.Map<String, Path> components = new java.util.HashMap<>();
+    for (int i = 4; i < args.length; i++) {
+      String[] pair = args[i].split("=", 2);
+      components.put(pair[0], Path.of(pair[1]));
+    }
+    BuildRequest request = new BuildRequest(Path.of(args[0]), "bootstrap", components, Path.of(args[1]),
+        Path.of(args[2]), Path.of(args[3]), false, Optional.empty(), OptionalLong.empty(), false);
+    BuildResult result = new BuildEngine(PackageDrivers.standard())
+        .run(request, (stage, text) -> System.err.println("[" + stage + "] " + text));
+    System.out.println(new ObjectMapper().writeValueAsString(result));
+    System.exit(result.succeeded() ? 0 : 1);
+  }
+
+  /**
+   * Builds a definition in a child JVM started through {@code wrapper} (e.g. {@code unshare --uts
+   * sh -c '...; exec "$@"' sh}) with extra environment variables.
+   */
+  public static Run build(List<String> wrapper, Map<String, String> env, Path definition, Path out, Path cache,
+      Path keys, Map<String, Path> components) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(wrapper);
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(EngineProcess.class.getName());
+    command.addAll(List.of(definition.toString(), out.toString(), cache.toString(), keys.toString()));
+    components.forEach((name, file) -> command.add(name + "=" + file));
+    Files.createDirectories(out);
+    Path stdout = out.resolveSibling(out.getFileName() + ".result.json");
+    Path stderr = out.resolveSibling(out.getFileName() + ".log");
+    ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
+    builder.environment().putAll(env);
+    int code = builder.start().waitFor();
+    String json = Files.readString(stdout);
+    String log = Files.readString(stderr);
+    if (json.isBlank()) {
+      throw new AssertionError("the engine printed no result (exit " + code + "):\n" + log);
+    }
+    return new Run(code, new ObjectMapper().readValue(json, BuildResult.class), log);
+  }
+}
