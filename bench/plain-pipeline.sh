@@ -9,7 +9,8 @@
 #   CACHE_DIR    keeps the downloaded .debs between runs (a warm run downloads nothing)
 # Environment: APT_SOURCES (default: this machine's /etc/apt/sources.list.d/debian.sources, else
 # /etc/apt/sources.list), SUITE (default bookworm), SOURCE_DATE_EPOCH (default 1735689600),
-# GZIP_LEVEL (default 6).
+# GZIP_LEVEL (default 6), EXTRA_PACKAGES (added to the spec's lists, e.g. "udev" to get the systemd
+# flavour of /bin/init).
 set -euo pipefail
 
 if [ $# -ne 4 ]; then
@@ -86,8 +87,8 @@ step() {
 
 install_packages() {
     local packages
-    packages=$(jq -r '[.packages.base, .packages.bootstrap, .kernel] | map(select(. != null)) | join(" ")' \
-        "$repodir/repo-spec.json" | xargs | tr ' ' ',')
+    packages=$( (jq -r '[.packages.base, .packages.bootstrap, .kernel] | map(select(. != null)) | join(" ")' \
+        "$repodir/repo-spec.json"; echo "${EXTRA_PACKAGES:-}") | xargs | tr ' ' ',')
     mkdir -p "$cache/archives"
     rm -rf "$PKGDIR"
     mkdir -p "$PKGDIR" "$bootfs/boot/isolinux"
@@ -145,7 +146,17 @@ tempfs_bytes() {
 }
 
 assemble_tree() {
-    install -m 0755 "$assemble/init" "$rootfs/bin/init"
+    # the systemd flavour when the rootfs has systemd's udev, else the sysv flavour
+    local flavour=init
+    # (Debian's is an absolute symlink to /bin/udevadm: test the link, not the host path it names)
+    local udevd
+    for udevd in /lib/systemd/systemd-udevd /usr/lib/systemd/systemd-udevd; do
+        if [ -e "$rootfs$udevd" ] || [ -L "$rootfs$udevd" ]; then
+            flavour=init-systemd
+        fi
+    done
+    echo "init: $flavour"
+    install -m 0755 "$assemble/$flavour" "$rootfs/bin/init"
     install -m 0755 "$assemble/bootstrap" "$rootfs/bin/bootstrap"
     install -m 0755 "$repodir/init.sh" "$rootfs/bin/repoinit"
     install -m 0755 "$tether" "$rootfs/bin/tether"

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -155,7 +156,15 @@ public final class QemuBoot {
    * exits non-zero or outlives {@code timeout}.
    */
   static void run(Path log, Duration timeout, String... command) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command)
+    run(log, timeout, Map.of(), command);
+  }
+
+  /** As {@link #run(Path, Duration, String...)}, with {@code environment} added to this process's. */
+  static void run(Path log, Duration timeout, Map<String, String> environment, String... command)
+      throws IOException, InterruptedException {
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().putAll(environment);
+    Process process = builder
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))

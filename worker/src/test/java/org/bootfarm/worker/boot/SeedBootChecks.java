@@ -1,0 +1,130 @@
+package org.bootfarm.worker.boot;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Boots a bootstrap ISO under qemu with a busybox container disk and checks what the seed asks of a
+ * custom bootstrap: the entropy daemon runs from /.tether, and the iptables rules the test tether
+ * applies through /.tether/bin/iptables-wrapper list exactly as the seed's, for a bridge network and
+ * for a published port. A subclass says which ISO.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class SeedBootChecks {
+
+  static final String DONE = "=== BOOTFARM-TETHER-DONE ===";
+  private static final Duration PIPELINE_TIMEOUT = Duration.ofMinutes(20);
+  private static final Duration BOOT_TIMEOUT = Duration.ofMinutes(4);
+
+  QemuBoot.Result boot;
+
+  /** The ISO to boot, built into (or found for) {@code work}. */
+  abstract Path iso(Path work) throws IOException, InterruptedException;
+
+  /** A directory of its own under worker/target for this test class. */
+  abstract String workName();
+
+  @BeforeAll
+  void buildAndBoot() throws IOException, InterruptedException {
+    Path work = projectRoot().resolve("worker/target").resolve(workName());
+    Files.createDirectories(work);
+    Path iso = iso(work);
+    Path disk = ContainerDisk.withBusyboxFrom(iso, work.resolve("disk"));
+    boot = QemuBoot.boot(iso, disk, DONE, BOOT_TIMEOUT);
+    Files.writeString(work.resolve("console.log"), boot.console());
+    System.out.printf("qemu ran %.1f s (timed out: %s, exit %d); console in %s%n",
+        boot.elapsed().toMillis() / 1e3, boot.timedOut(), boot.exitCode(), work.resolve("console.log"));
+  }
+
+  /**
+   * Builds the debian-12 ISO with bench/plain-pipeline.sh into {@code work/pipeline}, its package
+   * cache in the system property {@code bootfarm.boot.cache} (default: a directory under java.io.tmpdir).
+   */
+  static Path plainPipelineIso(Path work, Map<String, String> environment) throws IOException, InterruptedException {
+    Path projectRoot = projectRoot();
+    Path cache = Path.of(System.getProperty("bootfarm.boot.cache",
+        Path.of(System.getProperty("java.io.tmpdir"), "bootfarm-plain-pipeline-cache").toString()));
+    Path log = work.resolve("plain-pipeline.log");
+    long start = System.nanoTime();
+    QemuBoot.run(log, PIPELINE_TIMEOUT, environment, projectRoot.resolve("bench/plain-pipeline.sh").toString(),
+        work.resolve("pipeline").toString(), testResource("tether").toString(), testResource("unpack").toString(),
+        cache.toString());
+    System.out.printf("plain pipeline built the ISO in %.1f s:%n", (System.nanoTime() - start) / 1e9);
+    Files.readAllLines(log).stream().filter(l -> l.startsWith("TIMING") || l.startsWith("init:"))
+        .forEach(System.out::println);
+    return work.resolve("pipeline/bootstrap-debian-12.iso");
+  }
+
+  @Test
+  void bootReachesTetherWithTheWholeInitramfs() {
+    assertTrue(boot.printed(DONE), () -> "the test tether never finished; console:\n" + boot.console());
+    assertFalse(boot.timedOut(), "qemu had to be killed: the guest did not power off");
+    assertFalse(boot.console().contains("Initramfs unpacking failed"),
+        () -> "the kernel could not unpack the whole initramfs (too big for the RAM?):\n" + boot.console());
+    assertFalse(boot.console().contains("bootstrap: FATAL") || boot.console().contains("BOOTFARM-RULE-FAILED"),
+        () -> "the bootstrap or a tether rule failed:\n" + boot.console());
+  }
+
+  @Test
+  void entropyDaemonRunsFromTether() {
+    List<String> commands = processes();
+    assertTrue(commands.contains(SeedListings.ENTROPY_COMMAND),
+        () -> "no process runs '" + SeedListings.ENTROPY_COMMAND + "'; processes:\n" + String.join("\n", commands));
+  }
+
+  @Test
+  void bridgeNetworkRulesMatchTheSeed() {
+    assertEquals(SeedListings.parse(SeedListings.BRIDGE_FILTER), SeedListings.parse(section("filter-bridge")));
+  }
+
+  @Test
+  void publishedPortRulesMatchTheSeed() {
+    assertEquals(SeedListings.parse(SeedListings.PUBLISHED_FILTER),
+        SeedListings.parse(section("filter-published")));
+  }
+
+  @Test
+  void publishedPortNatRulesMatchTheSeed() {
+    assertEquals(SeedListings.parse(SeedListings.PUBLISHED_NAT), SeedListings.parse(section("nat-published")));
+  }
+
+  @Test
+  void unpackIsInstalledBesideTether() {
+    assertEquals("unpack (bootfarm test stand-in)", section("unpack").strip());
+  }
+
+  /** The command lines of the processes tether saw, without their pids. */
+  List<String> processes() {
+    return section("processes").lines().map(line -> line.strip().replaceFirst("^\\d+\\s+", "")).toList();
+  }
+
+  String section(String name) {
+    return boot.section(name).orElseThrow(() -> new AssertionError(
+        "the console has no section " + name + "; console:\n" + boot.console()));
+  }
+
+  static Path testResource(String name) {
+    return projectRoot().resolve("worker/src/test/resources/boot").resolve(name);
+  }
+
+  static Path projectRoot() {
+    Path dir = Path.of("").toAbsolutePath();
+    for (Path candidate = dir; candidate != null; candidate = candidate.getParent()) {
+      if (Files.isExecutable(candidate.resolve("bench/plain-pipeline.sh"))) {
+        return candidate;
+      }
+    }
+    throw new IllegalStateException("no bench/plain-pipeline.sh in " + dir + " or above; run from the project");
+  }
+}
