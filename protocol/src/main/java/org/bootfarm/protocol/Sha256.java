@@ -2,8 +2,10 @@ package org.bootfarm.protocol;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -48,6 +50,14 @@ public final class Sha256 {
     try (InputStream in = Files.newInputStream(file)) {
       return of(in);
     }
+  }
+
+  /**
+   * Wraps a stream so that everything written through it is also hashed; {@link #hex} of
+   * {@code stream.getMessageDigest()} once it is flushed is the sha256 of what was written.
+   */
+  public static DigestOutputStream hashing(OutputStream out) {
+    return new DigestOutputStream(out, newDigest());
   }
 
   /** Feeds everything left in a stream into a digest. */

@@ -1,5 +1,6 @@
 package org.bootfarm.worker.archive;
 
+import org.bootfarm.protocol.Sha256;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -46,7 +47,7 @@ public final class AtomicOutput {
     try {
       DigestOutputStream hashing;
       try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-        hashing = Digests.hashing(Channels.newOutputStream(channel));
+        hashing = Sha256.hashing(Channels.newOutputStream(channel));
         ReproducibleGzipOutputStream gzip = new ReproducibleGzipOutputStream(hashing, gzipLevel);
         OutputStream buffered = new BufferedOutputStream(gzip, 1 << 16);
         body.writeTo(buffered);
@@ -57,7 +58,7 @@ public final class AtomicOutput {
         gzip.close();
       }
       moveIntoPlace(temp, target);
-      return Digests.sha256Hex(hashing.getMessageDigest());
+      return Sha256.hex(hashing.getMessageDigest());
     } finally {
       Files.deleteIfExists(temp);
     }

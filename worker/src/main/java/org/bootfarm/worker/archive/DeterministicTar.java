@@ -1,5 +1,7 @@
 package org.bootfarm.worker.archive;
 
+import java.util.Map;
+import org.bootfarm.worker.process.ExternalCommand;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -119,9 +121,9 @@ public final class DeterministicTar {
   public static void extract(Path tarGz, Path dest) throws IOException {
     checkEntries(tarGz);
     Files.createDirectories(dest);
-    ToolProcess.run(
+    ExternalCommand.require(
         List.of("tar", "--numeric-owner", "--same-owner", "-xpzf", tarGz.toAbsolutePath().toString(),
-            "-C", dest.toAbsolutePath().toString()),
+            "-C", dest.toAbsolutePath().toString()), Map.of(),
         "extracting " + tarGz + " into " + dest, "tar");
   }
 

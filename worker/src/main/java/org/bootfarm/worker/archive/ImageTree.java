@@ -1,5 +1,6 @@
 package org.bootfarm.worker.archive;
 
+import org.bootfarm.worker.process.ExternalCommand;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
@@ -168,7 +169,7 @@ public final class ImageTree {
       List<String> command =
           new ArrayList<>(List.of("touch", "-h", "-c", "-m", "-d", "@" + sourceDateEpoch, "--"));
       command.addAll(others.subList(from, Math.min(others.size(), from + 500)));
-      ToolProcess.run(command, "clamping mtimes under " + root, "coreutils");
+      ExternalCommand.require(command, Map.of(), "clamping mtimes under " + root, "coreutils");
     }
   }
 

@@ -1,5 +1,7 @@
 package org.bootfarm.worker.image;
 
+import java.util.Map;
+import org.bootfarm.worker.process.ExternalCommand;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,7 +13,6 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildLog;
-import org.bootfarm.worker.process.ToolProcess;
 import org.tukaani.xz.XZInputStream;
 
 /**
@@ -76,11 +77,16 @@ public final class KernelTree {
 
   /** Runs the host's depmod against the rootfs for this kernel version. */
   public void depmod(BuildLog log, String stage, long sourceDateEpoch) throws BuildFailure {
-    ToolProcess.Result result = ToolProcess.of("depmod", "-a", "-b", rootfs.toString(), version)
-        .sourceDateEpoch(sourceDateEpoch).run(log, stage);
-    if (result.exitCode() != 0) {
+    ExternalCommand.Result result;
+    try {
+      result = ExternalCommand.run(List.of("depmod", "-a", "-b", rootfs.toString(), version),
+          Map.of("SOURCE_DATE_EPOCH", Long.toString(sourceDateEpoch)), null, line -> log.line(stage, line));
+    } catch (IOException e) {
+      throw new BuildFailure(BuildFailure.Kind.TOOL, "cannot run depmod: " + e.getMessage(), e);
+    }
+    if (!result.succeeded()) {
       throw new BuildFailure(BuildFailure.Kind.TOOL,
-          "depmod failed for kernel " + version + " (install Debian package kmod):\n" + result.tail());
+          "depmod failed for kernel " + version + " (install Debian package kmod):\n" + result.lastLines(20));
     }
     if (!Files.isRegularFile(modulesDir.resolve("modules.dep"))) {
       throw new BuildFailure(BuildFailure.Kind.TOOL, "depmod wrote no modules.dep for kernel " + version);
@@ -109,8 +115,7 @@ public final class KernelTree {
       image = candidates.get(0);
     }
     Path target = bootfs.resolve("boot/vmlinuz64");
-    Files.createDirectories(target.getParent());
-    Files.setPosixFilePermissions(target.getParent(), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    ImageDirectories.create(target.getParent());
     Files.move(image, target, StandardCopyOption.REPLACE_EXISTING);
     removeBootLeftovers(boot);
     return target;

@@ -1,5 +1,6 @@
 package org.bootfarm.worker.iso;
 
+import org.bootfarm.worker.process.ExternalCommand;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
@@ -14,9 +15,8 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.archive.AtomicOutput;
-import org.bootfarm.worker.archive.Digests;
+import org.bootfarm.protocol.Sha256;
 import org.bootfarm.worker.archive.ImageTree;
-import org.bootfarm.worker.archive.ToolProcess;
 
 /**
  * Makes the bootable ISO from a prepared tree (kernel and initramfs in it): adds isolinux from
@@ -70,7 +70,7 @@ public final class IsoWriter {
       throws IOException, BuildFailure {
     requireTool(isolinuxBin, "isolinux");
     requireTool(ldlinuxC32, "syslinux-common");
-    if (!ToolProcess.installed("xorriso")) {
+    if (!ExternalCommand.installed("xorriso")) {
       throw new BuildFailure(
           BuildFailure.Kind.TOOL,
           "xorriso is not installed on this worker (needed to make " + outIso
@@ -106,7 +106,7 @@ public final class IsoWriter {
     Path temp = AtomicOutput.temporaryBeside(outIso);
     try {
       Files.delete(temp); // xorriso refuses to overwrite a non-empty file; an empty one is fine too
-      ToolProcess.run(
+      ExternalCommand.require(
           List.of(
               "xorriso", "-as", "mkisofs",
               "-o", temp.toString(),
@@ -123,7 +123,7 @@ public final class IsoWriter {
       try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
         channel.force(true);
       }
-      String sha = Digests.sha256(temp);
+      String sha = Sha256.of(temp);
       AtomicOutput.moveIntoPlace(temp, outIso);
       return sha;
     } finally {
@@ -136,9 +136,8 @@ public final class IsoWriter {
    * manipulator, libburnia project."), for buildinfo's tool versions.
    */
   public static String xorrisoVersion() throws IOException {
-    String out =
-        ToolProcess.run(List.of("xorriso", "-version"), "asking xorriso its version", "xorriso");
-    return out.lines().filter(l -> l.startsWith("xorriso ")).findFirst().orElse(out.strip());
+    List<String> out = ExternalCommand.output(List.of("xorriso", "-version"), Map.of());
+    return out.stream().filter(l -> l.startsWith("xorriso ")).findFirst().orElse(String.join("\n", out).strip());
   }
 
   private static void requireTool(Path file, String debianPackage) throws BuildFailure {

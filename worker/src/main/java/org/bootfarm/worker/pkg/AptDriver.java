@@ -1,21 +1,12 @@
 package org.bootfarm.worker.pkg;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Deque;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -27,10 +18,13 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.build.Lock;
 import org.bootfarm.protocol.build.LockedPackage;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildFailure.Kind;
+import org.bootfarm.worker.image.ImageDirectories;
+import org.bootfarm.worker.process.ExternalCommand;
 
 /**
  * The driver for {@code apt} definitions: bootstraps a Debian root with mmdebstrap and adds,
@@ -102,7 +96,7 @@ public final class AptDriver implements PackageManagerDriver {
   public Optional<String> unavailableReason() {
     Set<String> missing = new LinkedHashSet<>();
     for (String tool : TOOLS) {
-      if (findOnPath(tool).isEmpty()) {
+      if (ExternalCommand.onPath(tool).isEmpty()) {
         missing.add(TOOL_PACKAGES.get(tool));
       }
     }
@@ -355,8 +349,8 @@ public final class AptDriver implements PackageManagerDriver {
     Path logDir = Files.createDirectories(aptDir.resolve("log"));
     Path config = aptDir.resolve("apt.conf");
     Files.writeString(config, aptConfig(root, sources.file(), emptyDir, logDir));
-    Files.createDirectories(root.resolve("var/cache/apt/archives/partial"));
-    Files.createDirectories(root.resolve("var/lib/apt/lists/partial"));
+    ImageDirectories.create(root.resolve("var/cache/apt/archives/partial"));
+    ImageDirectories.create(root.resolve("var/lib/apt/lists/partial"));
 
     Path policy = root.resolve("usr/sbin/policy-rc.d");
     boolean ownPolicy = false;
@@ -440,8 +434,8 @@ public final class AptDriver implements PackageManagerDriver {
 
   /** Links the warm cache into the root's apt directories (copies when the cache is on another file system). */
   private static void seedRoot(Path root, Path archivesCache, Path listsCache) throws IOException {
-    linkOrCopyFiles(archivesCache, Files.createDirectories(root.resolve("var/cache/apt/archives")), ".deb");
-    linkOrCopyFiles(listsCache, Files.createDirectories(root.resolve("var/lib/apt/lists")), "");
+    linkOrCopyFiles(archivesCache, ImageDirectories.create(root.resolve("var/cache/apt/archives")), ".deb");
+    linkOrCopyFiles(listsCache, ImageDirectories.create(root.resolve("var/lib/apt/lists")), "");
   }
 
   private static void linkOrCopyFiles(Path from, Path to, String suffix) throws IOException {
@@ -635,58 +629,37 @@ public final class AptDriver implements PackageManagerDriver {
   }
 
   /**
-   * Runs {@code command} with a fixed environment (LC_ALL=C, TZ=UTC, umask 022, the build's
-   * SOURCE_DATE_EPOCH, INITRD=No so no initramfs is generated), streaming each output line.
+   * Runs {@code command} in the build environment (see {@link ExternalCommand}) plus the build's
+   * SOURCE_DATE_EPOCH, {@code INITRD=No} (no initramfs is generated) and a non-interactive debconf,
+   * streaming each output line and collecting apt's error and warning lines. With
+   * {@code mergeErrors} false, only standard output reaches {@code out} (for queries).
    */
   private ToolRun runTool(PackageSession session, List<String> command, Map<String, String> env,
       java.util.function.Consumer<String> out, boolean mergeErrors) throws IOException, BuildFailure {
-    List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "umask 022; exec \"$@\"", "sh"));
-    cmd.addAll(command);
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(mergeErrors);
-    if (!mergeErrors) {
-      pb.redirectError(ProcessBuilder.Redirect.DISCARD);
-    }
-    Map<String, String> environment = pb.environment();
-    Map<String, String> kept = new LinkedHashMap<>();
-    for (String name : List.of("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")) {
-      if (environment.containsKey(name)) {
-        kept.put(name, environment.get(name));
-      }
-    }
-    environment.clear();
-    environment.putAll(kept);
-    environment.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    Map<String, String> environment = new LinkedHashMap<>();
     environment.put("HOME", "/root");
-    environment.put("LC_ALL", "C");
-    environment.put("TZ", "UTC");
     environment.put("SOURCE_DATE_EPOCH", Long.toString(session.sourceDateEpoch()));
     environment.put("INITRD", "No");
     environment.put("DEBIAN_FRONTEND", "noninteractive");
     environment.put("DEBCONF_NONINTERACTIVE_SEEN", "true");
     environment.putAll(env);
-    Process process = pb.start();
-    process.getOutputStream().close();
-    Deque<String> tail = new ArrayDeque<>();
-    List<String> problems = new ArrayList<>();
-    try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-        out.accept(line);
-        tail.addLast(line);
-        if (tail.size() > TAIL_LINES) {
-          tail.removeFirst();
-        }
-        if (AptFailure.isProblemLine(line) && problems.size() < 200) {
-          problems.add(line);
-        }
+    if (!mergeErrors) {
+      try {
+        ExternalCommand.output(command, environment).forEach(out);
+        return new ToolRun(0, List.of(), List.of());
+      } catch (IOException e) {
+        return new ToolRun(1, List.of(e.getMessage()), List.of());
       }
     }
-    try {
-      return new ToolRun(process.waitFor(), List.copyOf(tail), problems);
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-      throw new BuildFailure(Kind.INTERNAL, "apt: interrupted while running " + command.get(0), e);
-    }
+    List<String> problems = new ArrayList<>();
+    ExternalCommand.Result result = ExternalCommand.run(command, environment, null, line -> {
+      out.accept(line);
+      if (AptFailure.isProblemLine(line) && problems.size() < 200) {
+        problems.add(line);
+      }
+    });
+    List<String> tail = result.tail().subList(Math.max(0, result.tail().size() - TAIL_LINES), result.tail().size());
+    return new ToolRun(result.exitCode(), List.copyOf(tail), problems);
   }
 
   // ---------------------------------------------------------------- small things
@@ -719,10 +692,7 @@ public final class AptDriver implements PackageManagerDriver {
     if (options == null) {
       List<String> found = new ArrayList<>();
       try {
-        Process p = new ProcessBuilder("apt-config", "dump").redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String dump = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor();
-        for (String line : dump.split("\n")) {
+        for (String line : ExternalCommand.output(List.of("apt-config", "dump"), Map.of())) {
           for (String key : INHERITED_APT_SETTINGS) {
             Matcher m = Pattern.compile(Pattern.quote(key) + " \"([^\"]*)\";").matcher(line);
             if (m.matches()) {
@@ -732,9 +702,6 @@ public final class AptDriver implements PackageManagerDriver {
         }
       } catch (IOException e) {
         throw new BuildFailure(Kind.TOOL, "apt: cannot run apt-config: " + e.getMessage() + "; install apt", e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new BuildFailure(Kind.INTERNAL, "apt: interrupted while reading the apt configuration", e);
       }
       found.addAll(APT_OPTIONS);
       options = List.copyOf(found);
@@ -747,30 +714,16 @@ public final class AptDriver implements PackageManagerDriver {
     String arch = hostArchitecture;
     if (arch == null) {
       try {
-        Process p = new ProcessBuilder("dpkg", "--print-architecture").redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        arch = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        if (p.waitFor() != 0 || arch.isEmpty()) {
+        arch = String.join("", ExternalCommand.output(List.of("dpkg", "--print-architecture"), Map.of())).trim();
+        if (arch.isEmpty()) {
           throw new BuildFailure(Kind.TOOL, "apt: dpkg --print-architecture failed; install dpkg");
         }
       } catch (IOException e) {
         throw new BuildFailure(Kind.TOOL, "apt: cannot run dpkg: " + e.getMessage() + "; install dpkg", e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new BuildFailure(Kind.INTERNAL, "apt: interrupted", e);
       }
       hostArchitecture = arch;
     }
     return arch;
-  }
-
-  private static Optional<Path> findOnPath(String tool) {
-    for (String dir : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".split(":")) {
-      Path candidate = Path.of(dir, tool);
-      if (Files.isExecutable(candidate)) {
-        return Optional.of(candidate);
-      }
-    }
-    return Optional.empty();
   }
 
   private static boolean runningAsRoot() {
@@ -829,15 +782,7 @@ public final class AptDriver implements PackageManagerDriver {
   }
 
   static String sha256(Path file) throws IOException {
-    try (InputStream in = Files.newInputStream(file)) {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      byte[] buffer = new byte[1 << 16];
-      for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
-        digest.update(buffer, 0, n);
-      }
-      return HexFormat.of().formatHex(digest.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("no SHA-256 in this JVM", e);
-    }
+    return Sha256.of(file);
   }
+
 }

@@ -1,7 +1,7 @@
 package org.bootfarm.worker.pkg;
 
+import org.bootfarm.worker.process.ExternalCommand;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -9,12 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -28,6 +25,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.build.Lock;
 import org.bootfarm.protocol.build.LockedPackage;
 import org.bootfarm.protocol.repo.RepoDefinition;
@@ -561,17 +559,13 @@ public final class DnfDriver implements PackageManagerDriver {
   }
 
   private static String sha256(Path file) throws BuildFailure {
-    try (InputStream in = Files.newInputStream(file)) {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      byte[] buffer = new byte[1 << 16];
-      for (int n; (n = in.read(buffer)) > 0; ) {
-        digest.update(buffer, 0, n);
-      }
-      return HexFormat.of().formatHex(digest.digest());
-    } catch (IOException | NoSuchAlgorithmException e) {
+    try {
+      return Sha256.of(file);
+    } catch (IOException e) {
       throw new BuildFailure(Kind.INTERNAL, "cannot hash " + file + ": " + e.getMessage(), e);
     }
   }
+
 
   @Override
   public void cleanImage(PackageSession session, boolean keepDatabase) throws BuildFailure {

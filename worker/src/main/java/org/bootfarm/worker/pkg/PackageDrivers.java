@@ -1,5 +1,6 @@
 package org.bootfarm.worker.pkg;
 
+import org.bootfarm.worker.process.ExternalCommand;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -7,7 +8,6 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.bootfarm.protocol.repo.RepoDefinition;
 import org.bootfarm.worker.BuildFailure;
-import org.bootfarm.worker.process.ToolProcess;
 
 /**
  * The package-manager drivers this worker has, and which one builds a definition: dnf for tdnf,
@@ -71,6 +71,6 @@ public final class PackageDrivers {
   }
 
   private String version(String... command) {
-    return versionCache.computeIfAbsent(String.join(" ", command), k -> ToolProcess.version(command));
+    return versionCache.computeIfAbsent(String.join(" ", command), k -> ExternalCommand.firstLine(List.of(command)));
   }
 }

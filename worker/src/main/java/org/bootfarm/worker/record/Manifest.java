@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.bootfarm.worker.archive.AtomicOutput;
-import org.bootfarm.worker.archive.Digests;
+import org.bootfarm.protocol.Sha256;
 import org.bootfarm.worker.archive.ImageTree;
 import org.bootfarm.worker.archive.TreeEntry;
 
@@ -55,7 +55,7 @@ public record Manifest(List<ManifestEntry> entries) {
   public static Manifest of(String image, List<TreeEntry> tree) throws IOException {
     List<ManifestEntry> entries = new ArrayList<>(tree.size());
     for (TreeEntry e : tree) {
-      String sha = e.type() == TreeEntry.Type.FILE ? Digests.sha256(e.source()) : null;
+      String sha = e.type() == TreeEntry.Type.FILE ? Sha256.of(e.source()) : null;
       String target =
           switch (e.type()) {
             case SYMLINK -> e.symlinkTarget();

@@ -8,6 +8,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.archive.ImageTree;
+import org.bootfarm.worker.image.ImageDirectories;
 import org.bootfarm.worker.image.InRoot;
 import org.bootfarm.worker.archive.InitramfsWriter;
 import org.bootfarm.worker.iso.BootConfig;
@@ -59,7 +60,9 @@ public final class AssembleStage implements Stage {
       StageTrees.writeFile(InRoot.resolve(rootfs, "/bin/" + component.getKey()),
           Files.readAllBytes(component.getValue()), "rwxr-xr-x");
     }
-    StageTrees.writeFile(InRoot.resolve(rootfs, "/bin/init"), asset("init"), "rwxr-xr-x");
+    String flavour = initFlavour(rootfs);
+    ctx.log().line(NAME, "/bin/init: " + flavour);
+    StageTrees.writeFile(InRoot.resolve(rootfs, "/bin/init"), asset(flavour), "rwxr-xr-x");
     StageTrees.writeFile(InRoot.resolve(rootfs, "/bin/bootstrap"), asset("bootstrap"), "rwxr-xr-x");
     StageTrees.writeFile(InRoot.resolve(rootfs, "/bin/repoinit"),
         Files.readAllBytes(ctx.definition().initScript()), "rwxr-xr-x");
@@ -72,8 +75,8 @@ public final class AssembleStage implements Stage {
     }
 
     Path iso = ctx.isoTree();
-    StageTrees.createDirectory(iso);
-    StageTrees.createDirectory(iso.resolve("boot"));
+    ImageDirectories.create(iso);
+    ImageDirectories.create(iso.resolve("boot"));
     ctx.log().line(NAME, "writing initramfs boot/core.gz");
     initramfsSha256 = InitramfsWriter.write(rootfs, iso.resolve("boot/core.gz"), ctx.sourceDateEpoch(),
         INITRAMFS_GZIP_LEVEL);
@@ -97,6 +100,19 @@ public final class AssembleStage implements Stage {
    */
   static String kernelCommandLine(StageContext ctx) {
     return "rdinit=" + ctx.definition().spec().init() + " console=ttyS0,115200n8 loglevel=3 panic=1";
+  }
+
+  /**
+   * {@code init-systemd} when the image has systemd's udev (it then finds disks by label and loads
+   * modules for the hardware), else the sysv flavour {@code init}, which needs only bash.
+   */
+  static String initFlavour(Path rootfs) throws IOException {
+    for (String udevd : new String[] {"/lib/systemd/systemd-udevd", "/usr/lib/systemd/systemd-udevd"}) {
+      if (Files.isExecutable(InRoot.resolve(rootfs, udevd))) {
+        return "init-systemd";
+      }
+    }
+    return "init";
   }
 
   /** ISO volume id: upper-case, at most 32 characters, from the repo name (never the clock). */

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.bootfarm.protocol.repo.RepoSpec;
 import org.bootfarm.worker.BuildFailure;
+import org.bootfarm.worker.image.ImageDirectories;
 import org.bootfarm.worker.image.InRoot;
 import org.bootfarm.worker.image.KernelTree;
 import org.bootfarm.worker.pkg.PackageSession;
@@ -27,8 +28,8 @@ public final class BaseStage implements Stage {
   @Override
   public String run(StageContext ctx) throws BuildFailure, IOException {
     RepoSpec spec = ctx.definition().spec();
-    StageTrees.createDirectory(ctx.rootfs());
-    StageTrees.createDirectory(ctx.bootfs());
+    ImageDirectories.create(ctx.rootfs());
+    ImageDirectories.create(ctx.bootfs());
     Files.createDirectories(ctx.workDir());
 
     if (ctx.definition().baseHook().isPresent()) {
@@ -67,7 +68,7 @@ public final class BaseStage implements Stage {
     byte[] content = Files.isRegularFile(osRelease)
         ? Files.readAllBytes(osRelease)
         : ("NAME=\"" + ctx.definition().name() + "\"\nID=bootfarm-initrd\n").getBytes();
-    Files.createDirectories(target.getParent());
+    ImageDirectories.create(target.getParent());
     Files.deleteIfExists(target);
     StageTrees.writeFile(target, content, "rw-r--r--");
   }

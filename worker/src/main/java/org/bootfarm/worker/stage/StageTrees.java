@@ -7,24 +7,19 @@ import java.nio.file.attribute.PosixFilePermissions;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.archive.DeterministicTar;
 import org.bootfarm.worker.hook.HookRunner;
+import org.bootfarm.worker.image.ImageDirectories;
 
 /**
- * What the stages do to their trees in the same way: create files and directories with explicit
- * modes (never the JVM's umask), run a definition hook with the environment the original VIC
+ * What the stages do to their trees in the same way: write files with explicit modes (never the
+ * JVM's umask), run a definition hook with the environment the original VIC
  * scripts expect, and capture the stage tree as a deterministic archive.
  */
 final class StageTrees {
   private StageTrees() {}
 
-  /** Creates a directory (and parents) with mode 0755 whatever the process umask is. */
-  static void createDirectory(Path dir) throws IOException {
-    Files.createDirectories(dir);
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-  }
-
   /** Writes a file with exactly the given permissions ("rwxr-xr-x" form). */
   static void writeFile(Path file, byte[] content, String permissions) throws IOException {
-    Files.createDirectories(file.getParent());
+    ImageDirectories.create(file.getParent());
     Files.write(file, content);
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(permissions));
   }

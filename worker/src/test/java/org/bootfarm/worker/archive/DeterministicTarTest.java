@@ -1,5 +1,6 @@
 package org.bootfarm.worker.archive;
 
+import org.bootfarm.protocol.Sha256;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -36,11 +37,11 @@ class DeterministicTarTest {
     String tarB = DeterministicTar.write(b, temp.resolve("b.tar.gz"), SampleTree.SDE);
     assertEquals(listing(temp.resolve("a.tar.gz")), listing(temp.resolve("b.tar.gz")));
     assertEquals(tarA, tarB);
-    assertEquals(Digests.sha256(temp.resolve("a.tar.gz")), tarA, "returned sha is the file's");
+    assertEquals(Sha256.of(temp.resolve("a.tar.gz")), tarA, "returned sha is the file's");
     String cpioA = InitramfsWriter.write(a, temp.resolve("a.cpio.gz"), SampleTree.SDE, 6);
     String cpioB = InitramfsWriter.write(b, temp.resolve("b.cpio.gz"), SampleTree.SDE, 6);
     assertEquals(cpioA, cpioB);
-    assertEquals(Digests.sha256(temp.resolve("b.cpio.gz")), cpioB);
+    assertEquals(Sha256.of(temp.resolve("b.cpio.gz")), cpioB);
 
     // the same trees as ISO contents, kernel and initramfs added under boot/
     BootConfig boot = new BootConfig("/boot/vmlinuz64", "/boot/core.gz", "rdinit=/bin/init");
@@ -125,7 +126,7 @@ class DeterministicTarTest {
         "hard link restored as a hard link");
     // and writing the restored tree again gives the same archive
     assertEquals(
-        Digests.sha256(temp.resolve("a.tar.gz")),
+        Sha256.of(temp.resolve("a.tar.gz")),
         DeterministicTar.write(restored, temp.resolve("again.tar.gz"), SampleTree.SDE));
   }
 

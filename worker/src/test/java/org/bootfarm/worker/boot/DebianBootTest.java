@@ -1,15 +1,22 @@
 package org.bootfarm.worker.boot;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import org.bootfarm.worker.build.EngineProcess;
+import org.junit.jupiter.api.Test;
 
 /**
- * The debian-12 bootstrap ISO (sysv flavour of /bin/init) boots to tether and passes the seed's checks.
- * The ISO comes from bench/plain-pipeline.sh, or from the file named by the system property
- * {@code bootfarm.boot.iso}.
+ * repos/debian-12 built by the bootfarm engine twice — the second time in another build path,
+ * under another TZ, umask, hostname and CPU count, from the warm cache — gives bit-identical
+ * outputs, and the ISO (sysv flavour of /bin/init) boots to tether and passes the seed's checks.
  */
 class DebianBootTest extends SeedBootChecks {
+  private EngineProcess.Run plain;
+  private EngineProcess.Run varied;
 
   @Override
   String workName() {
@@ -18,10 +25,24 @@ class DebianBootTest extends SeedBootChecks {
 
   @Override
   Path iso(Path work) throws IOException, InterruptedException {
-    String given = System.getProperty("bootfarm.boot.iso");
-    if (given != null && !given.isBlank()) {
-      return Path.of(given);
-    }
-    return plainPipelineIso(work, Map.of());
+    Path definition = projectRoot().resolve("repos/debian-12");
+    plain = engineBuild(work, "out", definition, plainEnvironmentWrapper(), Map.of("TZ", "UTC"));
+    varied = engineBuild(work, "elsewhere/deeper/out", definition,
+        List.of("unshare", "--uts", "/bin/sh", "-c",
+            "hostname bootfarm-varied-host && umask 077 && exec taskset -c 0 \"$@\"", "sh"),
+        Map.of("TZ", "Pacific/Kiritimati"));
+    return isoOf(work, "out", plain);
+  }
+
+  @Test
+  void buildsUnderVariedEnvironmentsAreBitIdentical() {
+    assertEquals(plain.result().stages().stream().map(s -> s.name() + " " + s.sha256()).toList(),
+        varied.result().stages().stream().map(s -> s.name() + " " + s.sha256()).toList());
+    assertEquals(plain.result().artifacts(), varied.result().artifacts());
+  }
+
+  @Test
+  void secondBuildDownloadsNoPackage() {
+    assertEquals(0, varied.downloaded(), "the warm build downloaded package files");
   }
 }

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.nio.file.Files;
+import org.bootfarm.worker.build.EngineProcess;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,7 +24,22 @@ class DebianSystemdFlavourBootTest extends SeedBootChecks {
 
   @Override
   Path iso(Path work) throws IOException, InterruptedException {
-    return plainPipelineIso(work, Map.of("EXTRA_PACKAGES", "udev"));
+    // a copy of debian-12 with systemd's udev in its base packages (the name must stay debian-12)
+    Path definition = work.resolve("defs/debian-12");
+    copyDefinition(projectRoot().resolve("repos/debian-12"), definition);
+    Path spec = definition.resolve("repo-spec.json");
+    Files.writeString(spec, Files.readString(spec).replaceFirst("\"base\": \"", "\"base\": \"udev "));
+    EngineProcess.Run run = engineBuild(work, "out", definition, plainEnvironmentWrapper(), Map.of());
+    return isoOf(work, "out", run);
+  }
+
+  private static void copyDefinition(Path from, Path to) throws IOException {
+    Files.createDirectories(to);
+    try (var files = Files.list(from)) {
+      for (Path file : files.toList()) {
+        Files.copy(file, to.resolve(file.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
   }
 
   @Test

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.bootfarm.worker.build.EngineProcess;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -48,22 +49,33 @@ abstract class SeedBootChecks {
   }
 
   /**
-   * Builds the debian-12 ISO with bench/plain-pipeline.sh into {@code work/pipeline}, its package
-   * cache in the system property {@code bootfarm.boot.cache} (default: a directory under java.io.tmpdir).
+   * Builds a definition into {@code work/out} with the bootfarm engine in a child JVM, with the
+   * stand-in components from examples/components and the package cache shared by the boot tests.
    */
-  static Path plainPipelineIso(Path work, Map<String, String> environment) throws IOException, InterruptedException {
-    Path projectRoot = projectRoot();
-    Path cache = Path.of(System.getProperty("bootfarm.boot.cache",
-        Path.of(System.getProperty("java.io.tmpdir"), "bootfarm-plain-pipeline-cache").toString()));
-    Path log = work.resolve("plain-pipeline.log");
+  static EngineProcess.Run engineBuild(Path work, String outName, Path definition, List<String> wrapper,
+      Map<String, String> environment) throws IOException, InterruptedException {
+    Path keys = Files.createDirectories(work.resolve("keys"));
     long start = System.nanoTime();
-    QemuBoot.run(log, PIPELINE_TIMEOUT, environment, projectRoot.resolve("bench/plain-pipeline.sh").toString(),
-        work.resolve("pipeline").toString(), testResource("tether").toString(), testResource("unpack").toString(),
-        cache.toString());
-    System.out.printf("plain pipeline built the ISO in %.1f s:%n", (System.nanoTime() - start) / 1e9);
-    Files.readAllLines(log).stream().filter(l -> l.startsWith("TIMING") || l.startsWith("init:"))
-        .forEach(System.out::println);
-    return work.resolve("pipeline/bootstrap-debian-12.iso");
+    EngineProcess.Run run = EngineProcess.build(wrapper, environment, definition, work.resolve(outName),
+        projectRoot().resolve("worker/target/boot-cache"), keys,
+        Map.of("tether", component("tether"), "unpack", component("unpack")));
+    System.out.printf("bootfarm built %s in %.1f s: %s%n", definition.getFileName(),
+        (System.nanoTime() - start) / 1e9, run.result().stages());
+    if (run.exitCode() != 0) {
+      throw new AssertionError("the build failed: " + run.result().error() + "\n" + run.log());
+    }
+    return run;
+  }
+
+  /** The built ISO among a build's artifacts. */
+  static Path isoOf(Path work, String outName, EngineProcess.Run run) {
+    return run.result().artifacts().stream().filter(a -> a.name().endsWith(".iso"))
+        .map(a -> work.resolve(outName).resolve(a.name())).findFirst()
+        .orElseThrow(() -> new AssertionError("no ISO among " + run.result().artifacts()));
+  }
+
+  static List<String> plainEnvironmentWrapper() {
+    return List.of("/bin/sh", "-c", "umask 022; exec \"$@\"", "sh");
   }
 
   @Test
@@ -114,8 +126,9 @@ abstract class SeedBootChecks {
         "the console has no section " + name + "; console:\n" + boot.console()));
   }
 
-  static Path testResource(String name) {
-    return projectRoot().resolve("worker/src/test/resources/boot").resolve(name);
+  /** A stand-in component shipped in examples/components (tether, unpack). */
+  static Path component(String name) {
+    return projectRoot().resolve("examples/components").resolve(name);
   }
 
   static Path projectRoot() {

@@ -11,7 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.bootfarm.worker.BuildFailure;
-import org.bootfarm.worker.archive.Digests;
+import org.bootfarm.protocol.Sha256;
 import org.bootfarm.worker.archive.InitramfsWriter;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -45,7 +45,7 @@ class IsoWriterTest {
     Path tree = isoTree("tree", "022", "@1800000000");
     Path iso = temp.resolve("out/bootstrap.iso");
     String sha = IsoWriter.write(tree, iso, BOOT, "BOOTSTRAP", SDE);
-    assertEquals(Digests.sha256(iso), sha);
+    assertEquals(Sha256.of(iso), sha);
 
     String files = sh("xorriso -indev " + iso + " -find / 2>/dev/null");
     for (String path :
@@ -66,7 +66,7 @@ class IsoWriterTest {
     assertTrue(text.contains("KERNEL /boot/vmlinuz64\n"), text);
     assertTrue(text.contains("INITRD /boot/core.gz\n"), text);
     assertTrue(text.contains("APPEND rdinit=/bin/init console=ttyS0 quiet\n"), text);
-    assertEquals(Digests.sha256(tree.resolve("boot/core.gz")), Digests.sha256(core));
+    assertEquals(Sha256.of(tree.resolve("boot/core.gz")), Sha256.of(core));
 
     assertTrue(IsoWriter.xorrisoVersion().matches("xorriso \\d+\\.\\d+\\.\\d+ .*"));
     String pvd = sh("xorriso -indev " + iso + " -pvd_info 2>/dev/null");

@@ -1,5 +1,6 @@
 package org.bootfarm.worker.pkg;
 
+import org.bootfarm.worker.process.ExternalCommand;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.bootfarm.worker.archive.Digests;
+import org.bootfarm.protocol.Sha256;
 import org.bootfarm.worker.archive.ImageTree;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,8 +46,8 @@ class ManifestTest {
     Manifest.Difference tether = diff.get(2);
     assertEquals(10L, tether.leftSize());
     assertEquals(18L, tether.rightSize());
-    assertEquals(Digests.sha256(a.resolve("bin/tether")), tether.leftSha256());
-    assertEquals(Digests.sha256(b.resolve("bin/tether")), tether.rightSha256());
+    assertEquals(Sha256.of(a.resolve("bin/tether")), tether.leftSha256());
+    assertEquals(Sha256.of(b.resolve("bin/tether")), tether.rightSha256());
     assertEquals("size, sha256", tether.what());
     assertEquals("only left", diff.get(0).what());
     assertNull(diff.get(1).left());
@@ -89,6 +89,6 @@ class ManifestTest {
     assertEquals(List.of(), merged.diff(back));
     Path again = temp.resolve("again.json");
     back.writeJson(again);
-    assertEquals(Digests.sha256(file), Digests.sha256(again), "same manifest, same bytes");
+    assertEquals(Sha256.of(file), Sha256.of(again), "same manifest, same bytes");
   }
 }
