@@ -136,7 +136,8 @@ public final class IsoWriter {
    * manipulator, libburnia project."), for buildinfo's tool versions.
    */
   public static String xorrisoVersion() throws IOException {
-    List<String> out = ExternalCommand.output(List.of("xorriso", "-version"), Map.of());
+    // xorriso writes part of its version report to standard error: read both
+    List<String> out = ExternalCommand.run(List.of("xorriso", "-version"), Map.of(), null, line -> {}).tail();
     return out.stream().filter(l -> l.startsWith("xorriso ")).findFirst().orElse(String.join("\n", out).strip());
   }
 
