@@ -1,6 +1,7 @@
 package org.bootfarm.cli;
 
 import java.nio.file.Path;
+import org.bootfarm.protocol.repo.LoadOptions;
 
 /** Where bootfarm keeps things when the operator does not say: flags win, then environment, then these. */
 final class Defaults {
@@ -20,14 +21,9 @@ final class Defaults {
     return Path.of(System.getProperty("user.home"), ".cache", "bootfarm");
   }
 
+  /** The trusted-keys directory: the flag, else $BOOTFARM_KEYS, else /etc/pki/rpm-gpg (as check resolves it). */
   static Path keysDir(Path flag) {
-    if (flag != null) {
-      return flag.toAbsolutePath().normalize();
-    }
-    String env = System.getenv("BOOTFARM_KEYS");
-    if (env != null && !env.isBlank()) {
-      return Path.of(env).toAbsolutePath().normalize();
-    }
-    return Path.of("/etc/pki/rpm-gpg");
+    return LoadOptions.trustedKeysDir(flag == null ? null : flag.toString(), System.getenv())
+        .toAbsolutePath().normalize();
   }
 }
