@@ -391,6 +391,55 @@ class ArtifactStoreTest {
   }
 
   @Test
+  void statsStayExactWhilePutsAndCollectsRunTogether() throws Exception {
+    ArtifactStore store = open(EAGER);
+    int threads = 4;
+    int putsEach = 40;
+    ExecutorService pool = Executors.newFixedThreadPool(threads + 1);
+    CountDownLatch putsDone = new CountDownLatch(threads);
+    List<Future<?>> work = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int thread = t;
+      work.add(
+          pool.submit(
+              () -> {
+                try {
+                  for (int i = 0; i < putsEach; i++) {
+                    // a few objects recur across threads, so puts of one object race with collects
+                    byte[] data = bytes(1000 + (i % 10), i % 3 == 0 ? i : 1000 * thread + i);
+                    store.put(Sha256.of(data), new ByteArrayInputStream(data));
+                  }
+                } finally {
+                  putsDone.countDown();
+                }
+                return null;
+              }));
+    }
+    work.add(
+        pool.submit(
+            () -> {
+              while (putsDone.getCount() > 0) {
+                store.collect(Set.of());
+              }
+              return null;
+            }));
+    for (Future<?> f : work) {
+      f.get(60, TimeUnit.SECONDS);
+    }
+    pool.shutdown();
+    ArtifactStore.Stats live = store.stats();
+    long bytesOnDisk = 0;
+    for (Path file : filesUnder("objects")) {
+      bytesOnDisk += Files.size(temp.resolve("store/objects").resolve(file));
+    }
+    assertEquals(new ArtifactStore.Stats(filesUnder("objects").size(), bytesOnDisk), live);
+    store.close();
+    opened.remove(store);
+    assertEquals(live, open(EAGER).stats(), "the recount at start agrees");
+    assertEquals(List.of(), filesUnder("incoming"));
+  }
+
+  @Test
   void startDeletesStaleTemporaryFilesAndKeepsFreshOnes() throws Exception {
     Path incoming = Files.createDirectories(temp.resolve("store/incoming"));
     Path stale = Files.write(incoming.resolve("crashed-upload.part"), bytes(100, 50));
