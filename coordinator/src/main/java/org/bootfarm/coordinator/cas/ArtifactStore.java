@@ -134,6 +134,7 @@ public final class ArtifactStore implements Closeable {
   private final Map<String, String> pins = new ConcurrentHashMap<>();
   private final AtomicLong objectCount = new AtomicLong();
   private final AtomicLong objectBytes = new AtomicLong();
+  private volatile boolean closed;
 
   private ArtifactStore(Path root, Options options, FileChannel lockChannel, FileLock lock) {
     this.root = root;
@@ -298,6 +299,7 @@ public final class ArtifactStore implements Closeable {
   public PutResult put(String announcedSha256, InputStream content) throws IOException {
     String id = requireValidId(announcedSha256);
     Objects.requireNonNull(content, "content");
+    requireOpen();
     Path target = objectPath(id);
     putsInProgress.merge(id, 1, Integer::sum);
     try {
@@ -431,6 +433,7 @@ public final class ArtifactStore implements Closeable {
    */
   public boolean delete(String sha256) throws IOException {
     String id = requireValidId(sha256);
+    requireOpen();
     synchronized (stripe(id)) {
       String reason = pins.get(id);
       if (reason != null) {
@@ -468,6 +471,7 @@ public final class ArtifactStore implements Closeable {
    */
   public void pin(String sha256, String reason) throws IOException {
     String id = requireValidId(sha256);
+    requireOpen();
     if (reason == null || reason.isBlank()) {
       throw new IllegalArgumentException("pin of " + id + " needs a reason (who or what keeps it)");
     }
@@ -510,6 +514,7 @@ public final class ArtifactStore implements Closeable {
    */
   public boolean unpin(String sha256) throws IOException {
     String id = requireValidId(sha256);
+    requireOpen();
     synchronized (stripe(id)) {
       boolean removed = Files.deleteIfExists(pinsDir.resolve(id));
       if (removed) {
@@ -543,6 +548,7 @@ public final class ArtifactStore implements Closeable {
     for (String id : live) {
       requireValidId(id);
     }
+    requireOpen();
     Instant youngest = Instant.now().minus(options.collectMinAge());
     long deleted = 0;
     long freed = 0;
@@ -592,9 +598,13 @@ public final class ArtifactStore implements Closeable {
     return new Stats(objectCount.get(), objectBytes.get());
   }
 
-  /** Releases the directory lock. Puts still running may finish; the store should not be used. */
+  /**
+   * Releases the directory lock; later puts, deletes, pins and collects are refused (reads still
+   * work). Puts already running finish.
+   */
   @Override
   public void close() throws IOException {
+    closed = true;
     try {
       if (lock.isValid()) {
         lock.release();
@@ -619,6 +629,13 @@ public final class ArtifactStore implements Closeable {
           // finished or removed meanwhile
         }
       }
+    }
+  }
+
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException(
+          "artifact store " + root + " is closed; open it again to change it");
     }
   }
 

@@ -490,6 +490,25 @@ class ArtifactStoreTest {
   }
 
   @Test
+  void aClosedStoreRefusesChangesButStillReads() throws Exception {
+    ArtifactStore store = open(EAGER);
+    byte[] data = bytes(100, 80);
+    String sha = store.put(Sha256.of(data), new ByteArrayInputStream(data)).sha256();
+    store.close();
+
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class, () -> store.put(sha, new ByteArrayInputStream(data)));
+    assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    assertThrows(IllegalStateException.class, () -> store.collect(Set.of()));
+    assertThrows(IllegalStateException.class, () -> store.delete(sha));
+    assertThrows(IllegalStateException.class, () -> store.pin(sha, "keep"));
+    assertTrue(store.exists(sha));
+    opened.remove(store);
+    assertEquals(new ArtifactStore.Stats(1, 100), open(EAGER).stats(), "reopening works");
+  }
+
+  @Test
   void missingObjectIsReportedNotFoundByItsHash() throws Exception {
     ArtifactStore store = open(EAGER);
     String sha = Sha256.of(bytes(10, 70));
