@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -40,9 +41,9 @@ public final class ArtifactHttpEndpoint {
    *     thread freed, nothing stored)
    */
   public ArtifactHttpEndpoint(Vertx vertx, ArtifactStore store, Duration uploadIdleTimeout) {
-    this.vertx = vertx;
-    this.store = store;
-    this.uploadIdleTimeout = uploadIdleTimeout;
+    this.vertx = Objects.requireNonNull(vertx, "vertx");
+    this.store = Objects.requireNonNull(store, "store");
+    this.uploadIdleTimeout = Objects.requireNonNull(uploadIdleTimeout, "uploadIdleTimeout");
   }
 
   /**
@@ -77,27 +78,28 @@ public final class ArtifactHttpEndpoint {
     return true;
   }
 
+  /** An object's file and size, looked up off the event loop. */
+  private record Found(Path file, long size) {}
+
   private void get(HttpServerRequest request, String id, boolean headOnly) {
     HttpServerResponse response = request.response();
     vertx
         .executeBlocking(
             () -> {
               Path file = store.file(id);
-              return new Object[] {file, Files.size(file)};
+              return new Found(file, Files.size(file));
             },
             false)
         .onSuccess(
             found -> {
-              Path file = (Path) found[0];
-              long size = (Long) found[1];
               response
                   .putHeader("Content-Type", "application/octet-stream")
                   .putHeader("ETag", "\"" + id + "\"")
                   .putHeader("Cache-Control", "public, max-age=31536000, immutable");
               if (headOnly) {
-                response.putHeader("Content-Length", Long.toString(size)).end();
+                response.putHeader("Content-Length", Long.toString(found.size())).end();
               } else {
-                response.sendFile(file.toString());
+                response.sendFile(found.file().toString());
               }
             })
         .onFailure(e -> fail(request, e, false));
