@@ -1,0 +1,292 @@
+package org.bootfarm.coordinator.cas;
+
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The HTTP face of the {@link ArtifactStore} on Vert.x core: {@code PUT}, {@code GET} and {@code
+ * HEAD} of {@code /api/v1/artifacts/{sha256}}. A thin adapter: uploads are streamed from the
+ * event loop into {@link ArtifactStore#put} on a worker thread with back-pressure (the request is
+ * paused while more than 4 MiB wait), downloads are sent with {@code sendFile}. Errors answer
+ * {@code {"error": "..."}}: 400 bad id or wrong content, 404 unknown object, 413 too large.
+ */
+public final class ArtifactHttpEndpoint {
+  /** Path prefix this endpoint answers under. */
+  public static final String PREFIX = "/api/v1/artifacts/";
+
+  private static final long PAUSE_ABOVE_BYTES = 4L << 20;
+  private static final long RESUME_BELOW_BYTES = 1L << 20;
+
+  private final Vertx vertx;
+  private final ArtifactStore store;
+  private final Duration uploadIdleTimeout;
+
+  /**
+   * @param uploadIdleTimeout an upload that sends nothing for this long is abandoned (its worker
+   *     thread freed, nothing stored)
+   */
+  public ArtifactHttpEndpoint(Vertx vertx, ArtifactStore store, Duration uploadIdleTimeout) {
+    this.vertx = Objects.requireNonNull(vertx, "vertx");
+    this.store = Objects.requireNonNull(store, "store");
+    this.uploadIdleTimeout = Objects.requireNonNull(uploadIdleTimeout, "uploadIdleTimeout");
+  }
+
+  /**
+   * Answers the request if its path is under {@link #PREFIX}. Call it from the HTTP server's
+   * request handler, before anything reads the body.
+   *
+   * @return false if the path is not this endpoint's (the request is left untouched)
+   */
+  public boolean handle(HttpServerRequest request) {
+    String path = request.path();
+    if (path == null || !path.startsWith(PREFIX)) {
+      return false;
+    }
+    String id = path.substring(PREFIX.length());
+    HttpMethod method = request.method();
+    boolean upload = HttpMethod.PUT.equals(method);
+    if (!upload && !HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method)) {
+      request.response().putHeader("Allow", "GET, HEAD, PUT");
+      fail(request, 405, method + " is not supported on " + PREFIX + "{sha256}; use GET, HEAD or PUT",
+          true);
+      return true;
+    }
+    if (!ArtifactStore.isValidId(id)) {
+      fail(request, 400, idProblem(id), upload);
+      return true;
+    }
+    if (upload) {
+      put(request, id);
+    } else {
+      get(request, id, HttpMethod.HEAD.equals(method));
+    }
+    return true;
+  }
+
+  /** An object's file and size, looked up off the event loop. */
+  private record Found(Path file, long size) {}
+
+  private void get(HttpServerRequest request, String id, boolean headOnly) {
+    HttpServerResponse response = request.response();
+    vertx
+        .executeBlocking(
+            () -> {
+              Path file = store.file(id);
+              return new Found(file, Files.size(file));
+            },
+            false)
+        .onSuccess(
+            found -> {
+              response
+                  .putHeader("Content-Type", "application/octet-stream")
+                  .putHeader("ETag", "\"" + id + "\"")
+                  .putHeader("Cache-Control", "public, max-age=31536000, immutable");
+              if (headOnly) {
+                response.putHeader("Content-Length", Long.toString(found.size())).end();
+              } else {
+                response.sendFile(found.file().toString());
+              }
+            })
+        .onFailure(e -> fail(request, e, false));
+  }
+
+  private void put(HttpServerRequest request, String id) {
+    long limit = store.options().maxObjectBytes();
+    String declared = request.getHeader("Content-Length");
+    if (declared != null) {
+      try {
+        if (Long.parseLong(declared.trim()) > limit) {
+          fail(request, new ArtifactTooLargeException(id, limit), true);
+          return;
+        }
+      } catch (NumberFormatException e) {
+        fail(request, 400, "Content-Length \"" + declared + "\" is not a number", true);
+        return;
+      }
+    }
+    RequestBody body = new RequestBody(request, vertx.getOrCreateContext(), uploadIdleTimeout);
+    vertx
+        .executeBlocking(() -> store.put(id, body), false)
+        .onSuccess(
+            result -> {
+              body.discardRest();
+              request
+                  .response()
+                  .setStatusCode(result.created() ? 201 : 200)
+                  .putHeader("Content-Type", "application/json")
+                  .end(
+                      new JsonObject()
+                          .put("sha256", result.sha256())
+                          .put("size", result.size())
+                          .put("created", result.created())
+                          .encode());
+            })
+        .onFailure(e -> fail(request, e, !body.ended()));
+  }
+
+  private void fail(HttpServerRequest request, Throwable e, boolean closeAfter) {
+    int status;
+    if (e instanceof ArtifactNotFoundException) {
+      status = 404;
+    } else if (e instanceof ArtifactTooLargeException) {
+      status = 413;
+    } else if (e instanceof ArtifactRejectedException || e instanceof InvalidArtifactIdException) {
+      status = 400;
+    } else {
+      status = 500;
+    }
+    fail(request, status, e.getMessage(), closeAfter);
+  }
+
+  /** Answers an error; closes the connection after it if the request body was not read. */
+  private static void fail(HttpServerRequest request, int status, String message, boolean closeAfter) {
+    HttpServerResponse response = request.response();
+    if (response.ended() || response.closed()) {
+      return;
+    }
+    response.setStatusCode(status).putHeader("Content-Type", "application/json");
+    if (closeAfter) {
+      response.putHeader("Connection", "close");
+    }
+    response
+        .end(new JsonObject().put("error", message).encode())
+        .onComplete(
+            done -> {
+              if (closeAfter) {
+                request.connection().close();
+              }
+            });
+  }
+
+  private static String idProblem(String id) {
+    try {
+      ArtifactStore.requireValidId(id);
+      return "artifact id is valid";
+    } catch (InvalidArtifactIdException e) {
+      return e.getMessage();
+    }
+  }
+
+  /**
+   * A request body as a blocking stream for a worker thread: buffers arrive on the event loop,
+   * the request is paused while too many bytes wait and resumed once the reader catches up.
+   */
+  private static final class RequestBody extends InputStream {
+    private static final Object END = new Object();
+
+    private final HttpServerRequest request;
+    private final Context context;
+    private final Duration idleTimeout;
+    private final LinkedBlockingQueue<Object> items = new LinkedBlockingQueue<>();
+    private final AtomicLong queuedBytes = new AtomicLong();
+    private final AtomicBoolean paused = new AtomicBoolean();
+    private volatile boolean ended;
+    private Buffer current;
+    private int position;
+    private boolean finished;
+
+    RequestBody(HttpServerRequest request, Context context, Duration idleTimeout) {
+      this.request = request;
+      this.context = context;
+      this.idleTimeout = idleTimeout;
+      request.handler(
+          buffer -> {
+            // pause before the buffer is queued: the reader takes it after it sees the pause,
+            // so whichever take empties the queue resumes the request
+            if (queuedBytes.addAndGet(buffer.length()) > PAUSE_ABOVE_BYTES
+                && paused.compareAndSet(false, true)) {
+              request.pause();
+            }
+            items.add(buffer);
+          });
+      request.endHandler(
+          v -> {
+            ended = true;
+            items.add(END);
+          });
+      request.exceptionHandler(items::add);
+    }
+
+    boolean ended() {
+      return ended;
+    }
+
+    /** Drops whatever of the body is still to come (the store did not need it). */
+    void discardRest() {
+      context.runOnContext(
+          v -> {
+            if (!request.isEnded()) {
+              request.handler(buffer -> {});
+              paused.set(false);
+              request.resume();
+            }
+          });
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      int n = read(one, 0, 1);
+      return n == -1 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (len == 0) {
+        return 0;
+      }
+      while (current == null || position == current.length()) {
+        if (finished) {
+          return -1;
+        }
+        Object next;
+        try {
+          next = items.poll(idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("upload interrupted", e);
+        }
+        if (next == null) {
+          throw new IOException(
+              "upload sent nothing for " + idleTimeout.toSeconds() + " s; abandoned");
+        }
+        if (next == END) {
+          finished = true;
+          return -1;
+        }
+        if (next instanceof Throwable t) {
+          throw new IOException("upload broke off: " + t.getMessage(), t);
+        }
+        current = (Buffer) next;
+        position = 0;
+        if (queuedBytes.addAndGet(-current.length()) < RESUME_BELOW_BYTES && paused.get()) {
+          context.runOnContext(
+              v -> {
+                if (paused.compareAndSet(true, false)) {
+                  request.resume();
+                }
+              });
+        }
+      }
+      int n = Math.min(len, current.length() - position);
+      current.getBytes(position, position + n, b, off);
+      position += n;
+      return n;
+    }
+  }
+}

@@ -1,0 +1,175 @@
+package org.bootfarm.coordinator.cas;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.bootfarm.protocol.Sha256;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ArtifactHttpEndpointTest {
+  private static final long LIMIT = 8L << 20;
+
+  @TempDir Path temp;
+  private Vertx vertx;
+  private ArtifactStore store;
+  private HttpClient client;
+  private int port;
+
+  /** An HTTP answer: status, body, ETag and Content-Length headers. */
+  private record Reply(int status, Buffer body, String etag, String contentLength) {
+    JsonObject json() {
+      return body.toJsonObject();
+    }
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    vertx = Vertx.vertx();
+    store =
+        ArtifactStore.openAt(
+            temp.resolve("store"), ArtifactStore.Options.defaults().withMaxObjectBytes(LIMIT));
+    port = serve(store);
+    client = vertx.createHttpClient();
+  }
+
+  /** Serves a store's endpoint on a free port of 127.0.0.1; returns the port. */
+  private int serve(ArtifactStore served) throws Exception {
+    ArtifactHttpEndpoint endpoint = new ArtifactHttpEndpoint(vertx, served, Duration.ofSeconds(10));
+    HttpServer server =
+        vertx
+            .createHttpServer()
+            .requestHandler(
+                request -> {
+                  if (!endpoint.handle(request)) {
+                    request.response().setStatusCode(404).end("not an artifact path");
+                  }
+                });
+    return await(server.listen(0, "127.0.0.1")).actualPort();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    await(vertx.close());
+    store.close();
+  }
+
+  private static <T> T await(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  private Reply call(HttpMethod method, String path, byte[] body) throws Exception {
+    return await(
+        client
+            .request(method, port, "127.0.0.1", path)
+            .compose(request -> body == null ? request.send() : request.send(Buffer.buffer(body)))
+            .compose(
+                response ->
+                    response
+                        .body()
+                        .map(
+                            b ->
+                                new Reply(
+                                    response.statusCode(),
+                                    b,
+                                    response.getHeader("ETag"),
+                                    response.getHeader("Content-Length")))));
+  }
+
+  private static byte[] bytes(int size, long seed) {
+    byte[] data = new byte[size];
+    new Random(seed).nextBytes(data);
+    return data;
+  }
+
+  @Test
+  void uploadedArtifactDownloadsByItsHash() throws Exception {
+    byte[] data = bytes(6_000_000, 1);
+    String sha = Sha256.of(data);
+
+    Reply put = call(HttpMethod.PUT, "/api/v1/artifacts/" + sha, data);
+
+    assertEquals(201, put.status(), put.body().toString());
+    assertEquals(sha, put.json().getString("sha256"));
+    assertEquals(data.length, put.json().getLong("size"));
+    assertTrue(put.json().getBoolean("created"));
+    Reply get = call(HttpMethod.GET, "/api/v1/artifacts/" + sha, null);
+    assertEquals(200, get.status());
+    assertArrayEquals(data, get.body().getBytes());
+    assertEquals("\"" + sha + "\"", get.etag());
+    Reply head = call(HttpMethod.HEAD, "/api/v1/artifacts/" + sha, null);
+    assertEquals(200, head.status());
+    assertEquals(Integer.toString(data.length), head.contentLength());
+
+    Reply again = call(HttpMethod.PUT, "/api/v1/artifacts/" + sha, data);
+    assertEquals(200, again.status());
+    assertFalse(again.json().getBoolean("created"));
+    assertEquals(new ArtifactStore.Stats(1, data.length), store.stats());
+  }
+
+  @Test
+  void uploadWithAnotherHashIsRefusedAndNothingStored() throws Exception {
+    byte[] data = bytes(100_000, 2);
+    String announced = Sha256.of(bytes(10, 3));
+
+    Reply put = call(HttpMethod.PUT, "/api/v1/artifacts/" + announced, data);
+
+    assertEquals(400, put.status());
+    assertTrue(put.json().getString("error").contains(Sha256.of(data)), put.body().toString());
+    assertFalse(store.exists(announced));
+    assertEquals(new ArtifactStore.Stats(0, 0), store.stats());
+  }
+
+  @Test
+  void uploadOverTheLimitIsRefusedAs413() throws Exception {
+    try (ArtifactStore small =
+        ArtifactStore.openAt(
+            temp.resolve("small"), ArtifactStore.Options.defaults().withMaxObjectBytes(1000))) {
+      int smallPort = serve(small);
+      byte[] data = bytes(20_000, 4);
+
+      Reply put =
+          await(
+              client
+                  .request(HttpMethod.PUT, smallPort, "127.0.0.1", "/api/v1/artifacts/" + Sha256.of(data))
+                  .compose(request -> request.send(Buffer.buffer(data)))
+                  .compose(
+                      response ->
+                          response.body().map(b -> new Reply(response.statusCode(), b, null, null))));
+
+      assertEquals(413, put.status());
+      assertTrue(put.json().getString("error").contains("limit of 1000 bytes"), put.body().toString());
+      assertEquals(new ArtifactStore.Stats(0, 0), small.stats());
+    }
+  }
+
+  @Test
+  void badIdIs400AndUnknownIdIs404() throws Exception {
+    Reply traversal = call(HttpMethod.GET, "/api/v1/artifacts/..%2F..%2Fetc%2Fpasswd", null);
+    assertEquals(400, traversal.status());
+    Reply upper =
+        call(HttpMethod.GET, "/api/v1/artifacts/" + Sha256.of(bytes(1, 5)).toUpperCase(), null);
+    assertEquals(400, upper.status());
+    assertTrue(upper.json().getString("error").contains("upper-case"), upper.body().toString());
+
+    String missing = Sha256.of(bytes(1, 6));
+    Reply notFound = call(HttpMethod.GET, "/api/v1/artifacts/" + missing, null);
+    assertEquals(404, notFound.status());
+    assertTrue(notFound.json().getString("error").contains(missing));
+  }
+}
