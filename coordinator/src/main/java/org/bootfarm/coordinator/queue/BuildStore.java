@@ -43,6 +43,7 @@ public interface BuildStore extends AutoCloseable {
   /**
    * QUEUED → RUNNING on {@code worker}, which holds the lease until {@code leaseUntil}; records why
    * it was placed there. Refused unless the build is QUEUED (a RUNNING build cannot be claimed twice).
+   * Not-before is {@link #nextQueued}'s business: placement claims what it returned.
    */
   Optional<BuildRecord> claim(String id, String worker, Instant leaseUntil, String placement);
 
@@ -59,12 +60,18 @@ public interface BuildStore extends AutoCloseable {
   Optional<BuildRecord> finish(String id, String worker, BuildOutcome outcome);
 
   /**
-   * RUNNING → QUEUED after a lost run or a transient failure: the lease is dropped, attempts go up
-   * by one, {@code reason} becomes the error and the build is not handed out before {@code notBefore}.
+   * RUNNING → QUEUED after {@code worker}'s run was lost (its lease expired) or failed transiently:
+   * the lease is dropped, attempts go up by one, {@code reason} becomes the error and the build is not
+   * handed out before {@code notBefore}. Refused unless {@code worker} is still the lease owner (expired
+   * or not), so a reconciler acting on an old {@link #expiredLeases} answer cannot take a build from a
+   * worker that claimed it since.
    */
-  Optional<BuildRecord> requeue(String id, String reason, Instant notBefore);
+  Optional<BuildRecord> requeue(String id, String worker, String reason, Instant notBefore);
 
-  /** QUEUED or RUNNING → FAILED by the coordinator itself (e.g. attempts exhausted); drops any lease. */
+  /**
+   * QUEUED or RUNNING → FAILED by the coordinator itself (attempts exhausted, a build no worker will
+   * ever run); like {@link #cancel} it overrides any lease, which it drops.
+   */
   Optional<BuildRecord> fail(String id, String error, ErrorKind kind);
 
   /**

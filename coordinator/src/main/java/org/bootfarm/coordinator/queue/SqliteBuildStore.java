@@ -17,6 +17,8 @@ import java.sql.Types;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,6 +39,9 @@ import org.bootfarm.protocol.build.ArtifactRecord;
 public final class SqliteBuildStore implements BuildStore {
   private static final String COLUMNS = "id, repo, target, priority, options, state, worker, attempts, placement,"
       + " error, error_kind, submitted_at, started_at, finished_at, not_before, lease_owner, lease_expires_at, pinned";
+
+  /** Build ids bound in one {@code IN (...)} when reading components and artifacts (SQLite allows 32766). */
+  private static final int IDS_PER_QUERY = 500;
 
   private final Path file;
   private final Clock clock;
@@ -249,11 +254,11 @@ public final class SqliteBuildStore implements BuildStore {
   }
 
   @Override
-  public synchronized Optional<BuildRecord> requeue(String id, String reason, Instant notBefore) {
+  public synchronized Optional<BuildRecord> requeue(String id, String worker, String reason, Instant notBefore) {
     return transition(id, "requeue", "UPDATE builds SET state = 'QUEUED', attempts = attempts + 1, worker = NULL,"
         + " lease_owner = NULL, lease_expires_at = NULL, not_before = ?, error = ?, error_kind = 'TRANSIENT'"
-        + " WHERE id = ? AND state = 'RUNNING'",
-        notBefore == null ? null : notBefore.toEpochMilli(), reason, id);
+        + " WHERE id = ? AND state = 'RUNNING' AND lease_owner = ?",
+        notBefore == null ? null : notBefore.toEpochMilli(), reason, id, worker);
   }
 
   @Override
@@ -380,39 +385,37 @@ public final class SqliteBuildStore implements BuildStore {
         }
       }
     }
+    Map<String, Map<String, String>> components = new HashMap<>();
+    Map<String, List<ArtifactRecord>> artifacts = new HashMap<>();
+    for (int from = 0; from < rows.size(); from += IDS_PER_QUERY) {
+      List<String> ids = rows.subList(from, Math.min(rows.size(), from + IDS_PER_QUERY)).stream().map(Row::id).toList();
+      String in = " WHERE build_id IN (" + String.join(", ", Collections.nCopies(ids.size(), "?")) + ")";
+      try (PreparedStatement statement = connection.prepareStatement(
+          "SELECT build_id, name, sha256 FROM build_components" + in)) {
+        bind(statement, ids.toArray());
+        try (ResultSet result = statement.executeQuery()) {
+          while (result.next()) {
+            components.computeIfAbsent(result.getString(1), id -> new TreeMap<>())
+                .put(result.getString(2), result.getString(3));
+          }
+        }
+      }
+      try (PreparedStatement statement = connection.prepareStatement(
+          "SELECT build_id, name, sha256, size FROM build_artifacts" + in + " ORDER BY build_id, name")) {
+        bind(statement, ids.toArray());
+        try (ResultSet result = statement.executeQuery()) {
+          while (result.next()) {
+            artifacts.computeIfAbsent(result.getString(1), id -> new ArrayList<>())
+                .add(new ArtifactRecord(result.getString(2), result.getString(3), result.getLong(4)));
+          }
+        }
+      }
+    }
     List<BuildRecord> builds = new ArrayList<>(rows.size());
     for (Row row : rows) {
-      builds.add(row.toRecord(components(row.id), artifacts(row.id)));
+      builds.add(row.toRecord(components.getOrDefault(row.id, Map.of()), artifacts.getOrDefault(row.id, List.of())));
     }
     return builds;
-  }
-
-  private Map<String, String> components(String id) throws SQLException {
-    Map<String, String> components = new TreeMap<>();
-    try (PreparedStatement statement =
-        connection.prepareStatement("SELECT name, sha256 FROM build_components WHERE build_id = ?")) {
-      statement.setString(1, id);
-      try (ResultSet rows = statement.executeQuery()) {
-        while (rows.next()) {
-          components.put(rows.getString(1), rows.getString(2));
-        }
-      }
-    }
-    return components;
-  }
-
-  private List<ArtifactRecord> artifacts(String id) throws SQLException {
-    List<ArtifactRecord> artifacts = new ArrayList<>();
-    try (PreparedStatement statement = connection.prepareStatement(
-        "SELECT name, sha256, size FROM build_artifacts WHERE build_id = ? ORDER BY name")) {
-      statement.setString(1, id);
-      try (ResultSet rows = statement.executeQuery()) {
-        while (rows.next()) {
-          artifacts.add(new ArtifactRecord(rows.getString(1), rows.getString(2), rows.getLong(3)));
-        }
-      }
-    }
-    return artifacts;
   }
 
   /** One row of {@code builds}, read before its components and artifacts (one open result set at a time). */

@@ -203,7 +203,7 @@ class BuildStoreTest {
     String second = submit();
     String third = submit();
     running(first, "w1");
-    store.requeue(first, "lease of w1 expired", clock.instant().plusSeconds(30)).orElseThrow();
+    store.requeue(first, "w1", "lease of w1 expired", clock.instant().plusSeconds(30)).orElseThrow();
     running(second, "w2");
     assertEquals(List.of(third), store.nextQueued(clock.instant(), 10).stream().map(BuildRecord::id).toList());
     clock.advance(Duration.ofSeconds(30));
@@ -324,7 +324,7 @@ class BuildStoreTest {
     String id = submit();
     running(id, "w1");
     clock.advance(LEASE);
-    store.requeue(id, "lease of w1 expired", clock.instant()).orElseThrow();
+    store.requeue(id, "w1", "lease of w1 expired", clock.instant()).orElseThrow();
     running(id, "w2");
     assertTrue(store.finish(id, "w1", BuildOutcome.succeeded(List.of(ISO))).isEmpty());
     assertTrue(store.renewLease(id, "w1", leaseEnd()).isEmpty());
@@ -348,7 +348,7 @@ class BuildStoreTest {
     String id = submit();
     running(id, "w1");
     Instant notBefore = clock.instant().plusSeconds(8);
-    BuildRecord again = store.requeue(id, "lease of w1 expired", notBefore).orElseThrow();
+    BuildRecord again = store.requeue(id, "w1", "lease of w1 expired", notBefore).orElseThrow();
     assertEquals(BuildState.QUEUED, again.state());
     assertEquals(1, again.attempts());
     assertEquals(notBefore, again.notBefore());
@@ -357,16 +357,32 @@ class BuildStoreTest {
     assertNull(again.worker());
     assertNull(again.leaseOwner());
     running(id, "w2");
-    assertEquals(2, store.requeue(id, "w2 disk full", notBefore).orElseThrow().attempts());
+    assertEquals(2, store.requeue(id, "w2", "w2 disk full", notBefore).orElseThrow().attempts());
+  }
+
+  @Test
+  void requeueNamingAWorkerThatNoLongerHoldsTheBuildIsRefused() {
+    String id = submit();
+    running(id, "w1");
+    assertTrue(store.requeue(id, "w2", "w2 is not the holder", clock.instant()).isEmpty());
+    clock.advance(LEASE);
+    store.requeue(id, "w1", "lease of w1 expired", clock.instant()).orElseThrow();
+    running(id, "w2");
+    // a reconciler still acting on its earlier expiredLeases answer about w1
+    assertTrue(store.requeue(id, "w1", "lease of w1 expired", clock.instant()).isEmpty());
+    BuildRecord build = stored(id);
+    assertEquals(BuildState.RUNNING, build.state());
+    assertEquals("w2", build.leaseOwner());
+    assertEquals(1, build.attempts());
   }
 
   @Test
   void requeueOfQueuedOrFinishedBuildIsRefused() {
     String queued = submit();
-    assertTrue(store.requeue(queued, "why", clock.instant()).isEmpty());
+    assertTrue(store.requeue(queued, "w1", "why", clock.instant()).isEmpty());
     running(queued, "w1");
     store.finish(queued, "w1", BuildOutcome.succeeded(List.of())).orElseThrow();
-    assertTrue(store.requeue(queued, "why", clock.instant()).isEmpty());
+    assertTrue(store.requeue(queued, "w1", "why", clock.instant()).isEmpty());
     assertEquals(0, stored(queued).attempts());
   }
 
