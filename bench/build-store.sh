@@ -14,4 +14,5 @@ mkdir -p "$dir"
 cp="$here/coordinator/target/test-classes:$here/coordinator/target/classes:$(cat "$dir/cp.txt")"
 echo "machine: $(nproc) cores, $(. /etc/os-release; echo "$PRETTY_NAME"), $(df -T "$dir" | awk 'NR==2 {print $2}') at $dir, $(date -u +%Y-%m-%d)"
 echo
+rm -rf "$dir"/store-*
 java -cp "$cp" org.bootfarm.coordinator.queue.BuildStoreBenchmark "$dir" "${2:-2000}" "${3:-10000}"

@@ -45,19 +45,17 @@ public final class SqliteBuildStore implements BuildStore {
 
   private final Path file;
   private final Clock clock;
-  private final FileChannel lockChannel;
-  private final FileLock lock;
+  private final FileChannel lockChannel; // holds the lock on FILE.lock until closed
   private final Connection connection;
   private final BuildIdSequence ids;
   private final List<Integer> migrationsApplied;
   private boolean closed;
 
-  private SqliteBuildStore(Path file, Clock clock, FileChannel lockChannel, FileLock lock, Connection connection,
+  private SqliteBuildStore(Path file, Clock clock, FileChannel lockChannel, Connection connection,
       List<Integer> migrationsApplied) throws SQLException {
     this.file = file;
     this.clock = clock;
     this.lockChannel = lockChannel;
-    this.lock = lock;
     this.connection = connection;
     this.migrationsApplied = List.copyOf(migrationsApplied);
     String greatest;
@@ -101,12 +99,19 @@ public final class SqliteBuildStore implements BuildStore {
                 + "'); put the data dir on a local file system");
           }
         }
-        statement.executeUpdate("PRAGMA synchronous=FULL");
+        statement.executeUpdate("PRAGMA synchronous=FULL"); // fsync the WAL at every commit
+        try (ResultSet synchronous = statement.executeQuery("PRAGMA synchronous")) {
+          if (!synchronous.next() || synchronous.getInt(1) != 2) {
+            throw new BuildStoreException(absolute + ": SQLite did not take synchronous=FULL");
+          }
+        }
         statement.executeUpdate("PRAGMA foreign_keys=ON");
+        // an operator's sqlite3 session may hold a lock for a moment: wait rather than fail
+        statement.executeUpdate("PRAGMA busy_timeout=5000");
       }
       List<Integer> applied = new SchemaMigrations(SchemaMigrations.BUILD_STORE)
           .apply(connection, absolute.toString(), clock);
-      return new SqliteBuildStore(absolute, clock, channel, lock, connection, applied);
+      return new SqliteBuildStore(absolute, clock, channel, connection, applied);
     } catch (IOException | SQLException | RuntimeException e) {
       closeQuietly(connection, channel);
       if (e instanceof BuildStoreException known) {

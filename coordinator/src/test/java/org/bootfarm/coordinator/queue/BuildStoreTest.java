@@ -580,7 +580,8 @@ class BuildStoreTest {
 
   /**
    * A child JVM inserts builds and prints each id once insert returned; it is killed with SIGKILL
-   * (Process.destroyForcibly) while still inserting. Every id it printed must be in the file.
+   * (Process.destroyForcibly) while still inserting. Every id it printed must be in the file, and the
+   * kernel has released its lock, so the file opens again at once.
    */
   @Test
   void buildsReportedInsertedSurviveKillMinus9() throws Exception {
@@ -596,6 +597,9 @@ class BuildStoreTest {
       for (String line; printed.size() < 25 && (line = out.readLine()) != null; ) {
         printed.add(line);
       }
+      // a second coordinator (this JVM) cannot open the file the child holds
+      BuildStoreException busy = assertThrows(BuildStoreException.class, () -> SqliteBuildStore.open(file, clock));
+      assertTrue(busy.getMessage().contains("in use by another coordinator"), busy.getMessage());
       child.destroyForcibly(); // SIGKILL, mid-insert: it is still inserting
       assertTrue(child.waitFor(10, TimeUnit.SECONDS));
     }
