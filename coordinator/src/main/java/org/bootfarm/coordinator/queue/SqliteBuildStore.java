@@ -19,10 +19,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.bootfarm.protocol.build.ArtifactRecord;
 
 /**
@@ -49,6 +52,7 @@ public final class SqliteBuildStore implements BuildStore {
   private final Connection connection;
   private final BuildIdSequence ids;
   private final List<Integer> migrationsApplied;
+  private final ConcurrentLinkedQueue<PendingInsert> pendingInserts = new ConcurrentLinkedQueue<>();
   private boolean closed;
 
   private SqliteBuildStore(Path file, Clock clock, FileChannel lockChannel, Connection connection,
@@ -136,55 +140,124 @@ public final class SqliteBuildStore implements BuildStore {
     return ids.next();
   }
 
+  /**
+   * Group commit: the record joins the pending inserts, and whichever inserting thread gets the store
+   * next writes every pending one in one transaction (one fsync). A thread returns only once the
+   * transaction that holds its record has committed, so the contract of {@link BuildStore#insert} holds.
+   */
   @Override
-  public synchronized void insert(BuildRecord build) {
+  public void insert(BuildRecord build) {
     if (!BuildIdSequence.isValid(build.id())) {
       throw new IllegalArgumentException("build id '" + build.id() + "' was not issued by BuildStore.nextId()");
     }
-    transaction("insert build " + build.id(), () -> {
-      try (PreparedStatement exists = connection.prepareStatement("SELECT 1 FROM builds WHERE id = ?")) {
-        exists.setString(1, build.id());
-        try (ResultSet row = exists.executeQuery()) {
-          if (row.next()) {
-            throw new IllegalArgumentException("build " + build.id() + " is already in " + file);
+    PendingInsert mine = new PendingInsert(build);
+    pendingInserts.add(mine);
+    synchronized (this) {
+      if (!mine.written) {
+        List<PendingInsert> batch = new ArrayList<>();
+        for (PendingInsert next; (next = pendingInserts.poll()) != null; ) {
+          batch.add(next);
+        }
+        List<RuntimeException> outcomes = null;
+        try {
+          outcomes = insertAll(batch.stream().map(PendingInsert::build).toList());
+        } finally {
+          for (int i = 0; i < batch.size(); i++) { // also when an Error escaped: nobody may return as if written
+            batch.get(i).failure = outcomes != null ? outcomes.get(i) : new BuildStoreException(
+                "build " + batch.get(i).build.id() + " was not recorded: its insert batch failed; submit it again");
+            batch.get(i).written = true;
           }
         }
       }
-      try (PreparedStatement insert = connection.prepareStatement(
-          "INSERT INTO builds (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-        int i = 0;
-        insert.setString(++i, build.id());
-        insert.setString(++i, build.repo());
-        insert.setString(++i, build.target());
-        insert.setInt(++i, build.priority().rank());
-        insert.setString(++i, build.options());
-        insert.setString(++i, build.state().name());
-        insert.setString(++i, build.worker());
-        insert.setInt(++i, build.attempts());
-        insert.setString(++i, build.placement());
-        insert.setString(++i, build.error());
-        insert.setString(++i, build.errorKind() == null ? null : build.errorKind().name());
-        setInstant(insert, ++i, build.submittedAt());
-        setInstant(insert, ++i, build.startedAt());
-        setInstant(insert, ++i, build.finishedAt());
-        setInstant(insert, ++i, build.notBefore());
-        insert.setString(++i, build.leaseOwner());
-        setInstant(insert, ++i, build.leaseExpiry());
-        insert.setInt(++i, build.pinned() ? 1 : 0);
-        insert.executeUpdate();
+      if (mine.failure != null) {
+        throw mine.failure;
       }
-      try (PreparedStatement component = connection.prepareStatement(
-          "INSERT INTO build_components (build_id, name, sha256) VALUES (?, ?, ?)")) {
-        for (Map.Entry<String, String> entry : build.components().entrySet()) {
-          component.setString(1, build.id());
-          component.setString(2, entry.getKey());
-          component.setString(3, entry.getValue());
-          component.executeUpdate();
+    }
+  }
+
+  /** One record waiting for the next group commit; its fields are read and written under the store's lock. */
+  private static final class PendingInsert {
+    final BuildRecord build;
+    boolean written;
+    RuntimeException failure;
+
+    PendingInsert(BuildRecord build) {
+      this.build = build;
+    }
+
+    BuildRecord build() {
+      return build;
+    }
+  }
+
+  /**
+   * Inserts the builds in one transaction; returns, per build, null when it was written or why it
+   * was not (a duplicate id fails alone; a database error fails the whole batch).
+   */
+  synchronized List<RuntimeException> insertAll(List<BuildRecord> builds) {
+    List<RuntimeException> outcomes = new ArrayList<>(Collections.nCopies(builds.size(), null));
+    try {
+      transaction("insert " + builds.size() + " build(s)", () -> {
+        Set<String> batchIds = new HashSet<>();
+        for (int b = 0; b < builds.size(); b++) {
+          BuildRecord build = builds.get(b);
+          if (!batchIds.add(build.id()) || exists(build.id())) {
+            outcomes.set(b, new IllegalArgumentException("build " + build.id() + " is already in " + file));
+          } else {
+            writeBuild(build);
+          }
         }
+        return builds.size();
+      });
+    } catch (RuntimeException e) {
+      Collections.fill(outcomes, e);
+    }
+    return outcomes;
+  }
+
+  private boolean exists(String id) throws SQLException {
+    try (PreparedStatement exists = connection.prepareStatement("SELECT 1 FROM builds WHERE id = ?")) {
+      exists.setString(1, id);
+      try (ResultSet row = exists.executeQuery()) {
+        return row.next();
       }
-      insertArtifacts(build.id(), build.artifacts());
-      return 1;
-    });
+    }
+  }
+
+  private void writeBuild(BuildRecord build) throws SQLException {
+    try (PreparedStatement insert = connection.prepareStatement(
+        "INSERT INTO builds (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      int i = 0;
+      insert.setString(++i, build.id());
+      insert.setString(++i, build.repo());
+      insert.setString(++i, build.target());
+      insert.setInt(++i, build.priority().rank());
+      insert.setString(++i, build.options());
+      insert.setString(++i, build.state().name());
+      insert.setString(++i, build.worker());
+      insert.setInt(++i, build.attempts());
+      insert.setString(++i, build.placement());
+      insert.setString(++i, build.error());
+      insert.setString(++i, build.errorKind() == null ? null : build.errorKind().name());
+      setInstant(insert, ++i, build.submittedAt());
+      setInstant(insert, ++i, build.startedAt());
+      setInstant(insert, ++i, build.finishedAt());
+      setInstant(insert, ++i, build.notBefore());
+      insert.setString(++i, build.leaseOwner());
+      setInstant(insert, ++i, build.leaseExpiry());
+      insert.setInt(++i, build.pinned() ? 1 : 0);
+      insert.executeUpdate();
+    }
+    try (PreparedStatement component = connection.prepareStatement(
+        "INSERT INTO build_components (build_id, name, sha256) VALUES (?, ?, ?)")) {
+      for (Map.Entry<String, String> entry : build.components().entrySet()) {
+        component.setString(1, build.id());
+        component.setString(2, entry.getKey());
+        component.setString(3, entry.getValue());
+        component.executeUpdate();
+      }
+    }
+    insertArtifacts(build.id(), build.artifacts());
   }
 
   @Override

@@ -15,7 +15,7 @@ import org.bootfarm.protocol.build.ArtifactRecord;
 
 /**
  * Measures the SQLite build store on this machine's disk: durable inserts one after another and
- * from several threads, a whole claim → renew → finish cycle, reading the head of a deep queue, and
+ * from 4 and 16 threads (group commit), a whole claim → renew → finish cycle, reading the head of a deep queue, and
  * reopening a large file. Run by bench/build-store.sh; prints a Markdown table.
  *
  * <p>Arguments: DIR (a directory on the disk to measure) [BUILDS, default 2000] [DEEP_QUEUE, default 10000].
@@ -48,28 +48,29 @@ public final class BuildStoreBenchmark {
       }
       row("insert (durable, sequential)", nanos, System.nanoTime() - start);
 
-      int threads = 4;
-      long[] threaded = new long[builds];
-      ExecutorService pool = Executors.newFixedThreadPool(threads);
-      start = System.nanoTime();
-      List<Future<?>> work = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        int first = t;
-        work.add(pool.submit(() -> {
-          for (int i = first; i < builds; i += threads) {
-            long t0 = System.nanoTime();
-            store.insert(BuildRecord.queued(store.nextId(), "repo-" + (i % 50), "bootstrap", components,
-                BuildPriority.NIGHTLY, "{}", clock.instant()));
-            threaded[i] = System.nanoTime() - t0;
-          }
-          return null;
-        }));
+      for (int threads : new int[] {4, 16}) {
+        long[] threaded = new long[builds];
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        long begin = System.nanoTime();
+        List<Future<?>> work = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          int first = t;
+          work.add(pool.submit(() -> {
+            for (int i = first; i < builds; i += threads) {
+              long t0 = System.nanoTime();
+              store.insert(BuildRecord.queued(store.nextId(), "repo-" + (i % 50), "bootstrap", components,
+                  BuildPriority.NIGHTLY, "{}", clock.instant()));
+              threaded[i] = System.nanoTime() - t0;
+            }
+            return null;
+          }));
+        }
+        for (Future<?> f : work) {
+          f.get();
+        }
+        row("insert (durable, " + threads + " threads, group commit)", threaded, System.nanoTime() - begin);
+        pool.shutdown();
       }
-      for (Future<?> f : work) {
-        f.get();
-      }
-      row("insert (durable, " + threads + " threads)", threaded, System.nanoTime() - start);
-      pool.shutdown();
 
       long[] cycle = new long[builds];
       ArtifactRecord iso = new ArtifactRecord("bootstrap.iso", "33".repeat(32), 1 << 20);

@@ -114,6 +114,21 @@ class BuildStoreTest {
     assertEquals(1, store.list(BuildFilter.newest(10)).size());
   }
 
+  @Test
+  void aDuplicateInAGroupCommitFailsAloneAndItsNeighboursAreWritten() {
+    String stored = submit();
+    BuildRecord first = BuildRecord.queued(store.nextId(), "photon-2.0", "bootstrap", Map.of(), BuildPriority.NIGHTLY,
+        "{}", clock.instant());
+    BuildRecord last = BuildRecord.queued(store.nextId(), "photon-1.0", "bootstrap", Map.of(), BuildPriority.NIGHTLY,
+        "{}", clock.instant());
+    List<RuntimeException> outcomes = store.insertAll(List.of(first, stored(stored), first, last));
+    assertNull(outcomes.get(0));
+    assertTrue(outcomes.get(1) instanceof IllegalArgumentException, String.valueOf(outcomes.get(1)));
+    assertTrue(outcomes.get(2) instanceof IllegalArgumentException, String.valueOf(outcomes.get(2)));
+    assertNull(outcomes.get(3));
+    assertEquals(List.of(last.id(), first.id(), stored), ids(store.list(BuildFilter.newest(10))));
+  }
+
   // --- claim
 
   @Test
