@@ -32,8 +32,8 @@ import org.bootfarm.protocol.build.ArtifactRecord;
  * The build store in one SQLite file in the coordinator's data dir (docs/adr: build store on
  * SQLite). WAL journal with {@code synchronous=FULL}: a commit has reached the disk when it returns,
  * and a process killed at any moment leaves the last committed state. One JDBC connection serves
- * every thread in turn (SQLite has one writer anyway); every transition is one conditional
- * {@code UPDATE}, which is what makes it a compare-and-set.
+ * every thread in turn (SQLite has one writer anyway), concurrent inserts sharing one commit; every
+ * transition is one conditional {@code UPDATE}, which is what makes it a compare-and-set.
  *
  * <p>One coordinator per file: {@link #open} takes an exclusive lock on {@code FILE.lock} beside it
  * and refuses to open a file another process (or another store in this JVM) holds. Two coordinators
