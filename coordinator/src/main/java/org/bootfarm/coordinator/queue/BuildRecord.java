@@ -1,0 +1,82 @@
+package org.bootfarm.coordinator.queue;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.bootfarm.protocol.build.ArtifactRecord;
+
+/**
+ * One build as the coordinator's queue and history keep it: what was asked for, where it is, who
+ * holds it and what came out. Fields that do not apply yet are null ({@code worker} before a claim,
+ * {@code finishedAt} while it runs, and so on). Instants are kept to the millisecond.
+ *
+ * @param id a {@link BuildIdSequence} id: ids sort in submission order
+ * @param components component name → sha256 of the content in the artifact store (sorted by name)
+ * @param options the submission's options as JSON text ({@code "{}"} when there are none)
+ * @param worker the worker that runs or ran the build (cleared when it is re-queued)
+ * @param attempts how many runs were lost or failed transiently and put back in the queue
+ * @param placement why the build went (or could not go) where it did, e.g. "warm cache on w2"
+ * @param error the last error (a re-queued build keeps the reason it was re-queued)
+ * @param notBefore a re-queued build is not handed out again before this instant (backoff)
+ * @param leaseOwner the worker that holds the build now; only it may renew or finish it
+ * @param leaseExpiry when {@code leaseOwner}'s hold ends unless renewed
+ * @param pinned kept by retention whatever its age
+ */
+public record BuildRecord(
+    String id,
+    String repo,
+    String target,
+    SortedMap<String, String> components,
+    BuildPriority priority,
+    String options,
+    BuildState state,
+    String worker,
+    int attempts,
+    String placement,
+    List<ArtifactRecord> artifacts,
+    String error,
+    ErrorKind errorKind,
+    Instant submittedAt,
+    Instant startedAt,
+    Instant finishedAt,
+    Instant notBefore,
+    String leaseOwner,
+    Instant leaseExpiry,
+    boolean pinned) {
+
+  public BuildRecord {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(repo, "repo");
+    Objects.requireNonNull(target, "target");
+    Objects.requireNonNull(priority, "priority");
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(state, "state");
+    Objects.requireNonNull(submittedAt, "submittedAt");
+    components = Collections.unmodifiableSortedMap(new TreeMap<>(components));
+    artifacts = List.copyOf(artifacts);
+    if (attempts < 0) {
+      throw new IllegalArgumentException("attempts cannot be negative: " + attempts);
+    }
+    submittedAt = millis(submittedAt);
+    startedAt = millis(startedAt);
+    finishedAt = millis(finishedAt);
+    notBefore = millis(notBefore);
+    leaseExpiry = millis(leaseExpiry);
+  }
+
+  /** A new submission, QUEUED, as the store receives it from the submission API. */
+  public static BuildRecord queued(String id, String repo, String target, Map<String, String> components,
+      BuildPriority priority, String options, Instant submittedAt) {
+    return new BuildRecord(id, repo, target, new TreeMap<>(components), priority, options, BuildState.QUEUED,
+        null, 0, null, List.of(), null, null, submittedAt, null, null, null, null, null, false);
+  }
+
+  private static Instant millis(Instant instant) {
+    return instant == null ? null : instant.truncatedTo(ChronoUnit.MILLIS);
+  }
+}

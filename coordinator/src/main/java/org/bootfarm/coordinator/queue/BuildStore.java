@@ -1,0 +1,102 @@
+package org.bootfarm.coordinator.queue;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The coordinator's durable queue and build history. Every transition is a compare-and-set: it
+ * happens only when the build is in the state (and, for a worker, under the lease) the method names,
+ * and returns the build as it is afterwards; otherwise nothing changes and the result is empty. Safe
+ * for many threads of one coordinator; one store file belongs to one coordinator at a time.
+ */
+public interface BuildStore extends AutoCloseable {
+
+  /** A fresh build id, greater than every id this store has issued or holds. */
+  String nextId();
+
+  /**
+   * Records a new build; it is durable (survives kill -9 of this process, and power loss) when this
+   * returns, so the submitter may be told its id only afterwards.
+   *
+   * @throws IllegalArgumentException when the id is not one of {@link #nextId()}'s or already exists
+   */
+  void insert(BuildRecord build);
+
+  Optional<BuildRecord> get(String id);
+
+  /** Builds matching the filter, newest submission first. */
+  List<BuildRecord> list(BuildFilter filter);
+
+  /** The QUEUED build to place next at {@code now}: {@link #nextQueued(Instant, int)} with a limit of one. */
+  default Optional<BuildRecord> nextQueued(Instant now) {
+    return nextQueued(now, 1).stream().findFirst();
+  }
+
+  /**
+   * Up to {@code limit} QUEUED builds whose not-before has passed at {@code now}, in placement order:
+   * by priority (INTERACTIVE first), then by submission. Placement looks past the head of the queue
+   * when no live worker can run it.
+   */
+  List<BuildRecord> nextQueued(Instant now, int limit);
+
+  /**
+   * QUEUED → RUNNING on {@code worker}, which holds the lease until {@code leaseUntil}; records why
+   * it was placed there. Refused unless the build is QUEUED (a RUNNING build cannot be claimed twice).
+   * Not-before is {@link #nextQueued}'s business: placement claims what it returned.
+   */
+  Optional<BuildRecord> claim(String id, String worker, Instant leaseUntil, String placement);
+
+  /** Records why a QUEUED build is still waiting (e.g. "no live worker runs yum"). Refused otherwise. */
+  Optional<BuildRecord> notePlacement(String id, String reason);
+
+  /** Extends the lease to {@code until}; only the holder, and only before its lease has expired. */
+  Optional<BuildRecord> renewLease(String id, String worker, Instant until);
+
+  /**
+   * RUNNING → SUCCEEDED or FAILED with the outcome's artifacts; only by the holder of an unexpired
+   * lease, so a worker that lost its lease (expired, re-queued, cancelled) cannot publish.
+   */
+  Optional<BuildRecord> finish(String id, String worker, BuildOutcome outcome);
+
+  /**
+   * RUNNING → QUEUED after {@code worker}'s run was lost (its lease expired) or failed transiently:
+   * the lease is dropped, attempts go up by one, {@code reason} becomes the error and the build is not
+   * handed out before {@code notBefore}. Refused unless {@code worker} is still the lease owner (expired
+   * or not), so a reconciler acting on an old {@link #expiredLeases} answer cannot take a build from a
+   * worker that claimed it since.
+   */
+  Optional<BuildRecord> requeue(String id, String worker, String reason, Instant notBefore);
+
+  /**
+   * QUEUED or RUNNING → FAILED by the coordinator itself (attempts exhausted, a build no worker will
+   * ever run); like {@link #cancel} it overrides any lease, which it drops.
+   */
+  Optional<BuildRecord> fail(String id, String error, ErrorKind kind);
+
+  /**
+   * QUEUED or RUNNING → CANCELLED; drops any lease, so a worker still running it cannot publish. The
+   * result still names the worker, which the caller tells to stop.
+   */
+  Optional<BuildRecord> cancel(String id);
+
+  /** RUNNING builds whose lease expired at or before {@code now}, oldest expiry first: the reconciler's work. */
+  List<BuildRecord> expiredLeases(Instant now);
+
+  /** Marks a build as kept by retention whatever its age; empty when there is no such build. */
+  Optional<BuildRecord> pin(String id);
+
+  /** Undoes {@link #pin}; empty when there is no such build. */
+  Optional<BuildRecord> unpin(String id);
+
+  /**
+   * SUCCEEDED builds that retention may collect: per repo and target, all but the {@code keepNewest}
+   * most recently finished, and never a pinned one. Oldest first. Artifacts are shared by hash (a
+   * reproducible rebuild has the same ones), so a collector deletes only hashes no kept build names.
+   */
+  List<BuildRecord> beyondRetention(int keepNewest);
+
+  /** Releases the file; the store cannot be used afterwards. */
+  @Override
+  void close();
+}

@@ -1,0 +1,570 @@
+package org.bootfarm.coordinator.queue;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.bootfarm.protocol.build.ArtifactRecord;
+
+/**
+ * The build store in one SQLite file in the coordinator's data dir (docs/adr: build store on
+ * SQLite). WAL journal with {@code synchronous=FULL}: a commit has reached the disk when it returns,
+ * and a process killed at any moment leaves the last committed state. One JDBC connection serves
+ * every thread in turn (SQLite has one writer anyway), concurrent inserts sharing one commit; every
+ * transition is one conditional {@code UPDATE}, which is what makes it a compare-and-set.
+ *
+ * <p>One coordinator per file: {@link #open} takes an exclusive lock on {@code FILE.lock} beside it
+ * and refuses to open a file another process (or another store in this JVM) holds. Two coordinators
+ * sharing a file would each trust their own view of leases and ids; give each its own data dir.
+ */
+public final class SqliteBuildStore implements BuildStore {
+  private static final String COLUMNS = "id, repo, target, priority, options, state, worker, attempts, placement,"
+      + " error, error_kind, submitted_at, started_at, finished_at, not_before, lease_owner, lease_expires_at, pinned";
+
+  /** Build ids bound in one {@code IN (...)} when reading components and artifacts (SQLite allows 32766). */
+  private static final int IDS_PER_QUERY = 500;
+
+  private final Path file;
+  private final Clock clock;
+  private final FileChannel lockChannel; // holds the lock on FILE.lock until closed
+  private final Connection connection;
+  private final BuildIdSequence ids;
+  private final List<Integer> migrationsApplied;
+  private final ConcurrentLinkedQueue<PendingInsert> pendingInserts = new ConcurrentLinkedQueue<>();
+  private boolean closed;
+
+  private SqliteBuildStore(Path file, Clock clock, FileChannel lockChannel, Connection connection,
+      List<Integer> migrationsApplied) throws SQLException {
+    this.file = file;
+    this.clock = clock;
+    this.lockChannel = lockChannel;
+    this.connection = connection;
+    this.migrationsApplied = List.copyOf(migrationsApplied);
+    String greatest;
+    try (Statement statement = connection.createStatement();
+        ResultSet row = statement.executeQuery("SELECT MAX(id) FROM builds")) {
+      greatest = row.next() ? row.getString(1) : null;
+    }
+    this.ids = new BuildIdSequence(clock, greatest);
+  }
+
+  /**
+   * Opens (creating it and its directory when missing) the store at {@code file}, e.g.
+   * {@code DATA_DIR/builds.sqlite}, and brings its schema up to date. {@code clock} stamps starts and
+   * finishes and judges lease expiry.
+   */
+  public static SqliteBuildStore open(Path file, Clock clock) {
+    Path absolute = file.toAbsolutePath();
+    FileChannel channel = null;
+    Connection connection = null;
+    try {
+      Files.createDirectories(absolute.getParent());
+      Path lockFile = absolute.resolveSibling(absolute.getFileName() + ".lock");
+      channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      FileLock lock;
+      try {
+        lock = channel.tryLock();
+      } catch (OverlappingFileLockException e) {
+        lock = null;
+      }
+      if (lock == null) {
+        throw new BuildStoreException("the build store " + absolute + " is in use by another coordinator (it holds "
+            + lockFile + "); one store file serves one coordinator: stop the other or give this one its own"
+            + " --data-dir");
+      }
+      connection = DriverManager.getConnection("jdbc:sqlite:" + absolute);
+      try (Statement statement = connection.createStatement()) {
+        try (ResultSet mode = statement.executeQuery("PRAGMA journal_mode=WAL")) {
+          String journal = mode.next() ? mode.getString(1) : "";
+          if (!"wal".equalsIgnoreCase(journal)) {
+            throw new BuildStoreException(absolute + ": SQLite refused the WAL journal (got '" + journal
+                + "'); put the data dir on a local file system");
+          }
+        }
+        statement.executeUpdate("PRAGMA synchronous=FULL"); // fsync the WAL at every commit
+        try (ResultSet synchronous = statement.executeQuery("PRAGMA synchronous")) {
+          if (!synchronous.next() || synchronous.getInt(1) != 2) {
+            throw new BuildStoreException(absolute + ": SQLite did not take synchronous=FULL");
+          }
+        }
+        statement.executeUpdate("PRAGMA foreign_keys=ON");
+        // an operator's sqlite3 session may hold a lock for a moment: wait rather than fail
+        statement.executeUpdate("PRAGMA busy_timeout=5000");
+      }
+      List<Integer> applied = new SchemaMigrations(SchemaMigrations.BUILD_STORE)
+          .apply(connection, absolute.toString(), clock);
+      return new SqliteBuildStore(absolute, clock, channel, connection, applied);
+    } catch (IOException | SQLException | RuntimeException e) {
+      closeQuietly(connection, channel);
+      if (e instanceof BuildStoreException known) {
+        throw known;
+      }
+      throw new BuildStoreException("cannot open the build store " + absolute + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The database file. */
+  public Path file() {
+    return file;
+  }
+
+  /** The schema versions this {@link #open} applied (empty when the file was already up to date). */
+  public List<Integer> migrationsApplied() {
+    return migrationsApplied;
+  }
+
+  @Override
+  public String nextId() {
+    return ids.next();
+  }
+
+  /**
+   * Group commit: the record joins the pending inserts, and whichever inserting thread gets the store
+   * next writes every pending one in one transaction (one fsync). A thread returns only once the
+   * transaction that holds its record has committed, so the contract of {@link BuildStore#insert} holds.
+   */
+  @Override
+  public void insert(BuildRecord build) {
+    if (!BuildIdSequence.isValid(build.id())) {
+      throw new IllegalArgumentException("build id '" + build.id() + "' was not issued by BuildStore.nextId()");
+    }
+    PendingInsert mine = new PendingInsert(build);
+    pendingInserts.add(mine);
+    synchronized (this) {
+      if (!mine.written) {
+        List<PendingInsert> batch = new ArrayList<>();
+        for (PendingInsert next; (next = pendingInserts.poll()) != null; ) {
+          batch.add(next);
+        }
+        List<RuntimeException> outcomes = null;
+        try {
+          outcomes = insertAll(batch.stream().map(PendingInsert::build).toList());
+        } finally {
+          for (int i = 0; i < batch.size(); i++) { // also when an Error escaped: nobody may return as if written
+            batch.get(i).failure = outcomes != null ? outcomes.get(i) : new BuildStoreException(
+                "build " + batch.get(i).build.id() + " was not recorded: its insert batch failed; submit it again");
+            batch.get(i).written = true;
+          }
+        }
+      }
+      if (mine.failure != null) {
+        throw mine.failure;
+      }
+    }
+  }
+
+  /** One record waiting for the next group commit; its fields are read and written under the store's lock. */
+  private static final class PendingInsert {
+    final BuildRecord build;
+    boolean written;
+    RuntimeException failure;
+
+    PendingInsert(BuildRecord build) {
+      this.build = build;
+    }
+
+    BuildRecord build() {
+      return build;
+    }
+  }
+
+  /**
+   * Inserts the builds in one transaction; returns, per build, null when it was written or why it
+   * was not (a duplicate id fails alone; a database error fails the whole batch).
+   */
+  synchronized List<RuntimeException> insertAll(List<BuildRecord> builds) {
+    List<RuntimeException> outcomes = new ArrayList<>(Collections.nCopies(builds.size(), null));
+    try {
+      transaction("insert " + builds.size() + " build(s)", () -> {
+        Set<String> batchIds = new HashSet<>();
+        for (int b = 0; b < builds.size(); b++) {
+          BuildRecord build = builds.get(b);
+          if (!batchIds.add(build.id()) || exists(build.id())) {
+            outcomes.set(b, new IllegalArgumentException("build " + build.id() + " is already in " + file));
+          } else {
+            writeBuild(build);
+          }
+        }
+        return builds.size();
+      });
+    } catch (RuntimeException e) {
+      Collections.fill(outcomes, e);
+    }
+    return outcomes;
+  }
+
+  private boolean exists(String id) throws SQLException {
+    try (PreparedStatement exists = connection.prepareStatement("SELECT 1 FROM builds WHERE id = ?")) {
+      exists.setString(1, id);
+      try (ResultSet row = exists.executeQuery()) {
+        return row.next();
+      }
+    }
+  }
+
+  private void writeBuild(BuildRecord build) throws SQLException {
+    try (PreparedStatement insert = connection.prepareStatement(
+        "INSERT INTO builds (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      int i = 0;
+      insert.setString(++i, build.id());
+      insert.setString(++i, build.repo());
+      insert.setString(++i, build.target());
+      insert.setInt(++i, build.priority().rank());
+      insert.setString(++i, build.options());
+      insert.setString(++i, build.state().name());
+      insert.setString(++i, build.worker());
+      insert.setInt(++i, build.attempts());
+      insert.setString(++i, build.placement());
+      insert.setString(++i, build.error());
+      insert.setString(++i, build.errorKind() == null ? null : build.errorKind().name());
+      setInstant(insert, ++i, build.submittedAt());
+      setInstant(insert, ++i, build.startedAt());
+      setInstant(insert, ++i, build.finishedAt());
+      setInstant(insert, ++i, build.notBefore());
+      insert.setString(++i, build.leaseOwner());
+      setInstant(insert, ++i, build.leaseExpiry());
+      insert.setInt(++i, build.pinned() ? 1 : 0);
+      insert.executeUpdate();
+    }
+    try (PreparedStatement component = connection.prepareStatement(
+        "INSERT INTO build_components (build_id, name, sha256) VALUES (?, ?, ?)")) {
+      for (Map.Entry<String, String> entry : build.components().entrySet()) {
+        component.setString(1, build.id());
+        component.setString(2, entry.getKey());
+        component.setString(3, entry.getValue());
+        component.executeUpdate();
+      }
+    }
+    insertArtifacts(build.id(), build.artifacts());
+  }
+
+  @Override
+  public synchronized Optional<BuildRecord> get(String id) {
+    return query("get build " + id, () -> select("WHERE id = ?", id).stream().findFirst());
+  }
+
+  @Override
+  public synchronized List<BuildRecord> list(BuildFilter filter) {
+    StringBuilder where = new StringBuilder("WHERE 1 = 1");
+    List<Object> parameters = new ArrayList<>();
+    if (filter.repo() != null) {
+      where.append(" AND repo = ?");
+      parameters.add(filter.repo());
+    }
+    if (filter.state() != null) {
+      where.append(" AND state = ?");
+      parameters.add(filter.state().name());
+    }
+    where.append(" ORDER BY id DESC LIMIT ?");
+    parameters.add(filter.limit());
+    return query("list builds", () -> select(where.toString(), parameters.toArray()));
+  }
+
+  @Override
+  public synchronized List<BuildRecord> nextQueued(Instant now, int limit) {
+    return query("read the queue", () -> select(
+        "WHERE state = 'QUEUED' AND (not_before IS NULL OR not_before <= ?) ORDER BY priority, id LIMIT ?",
+        now.toEpochMilli(), limit));
+  }
+
+  @Override
+  public synchronized Optional<BuildRecord> claim(String id, String worker, Instant leaseUntil, String placement) {
+    Instant now = clock.instant();
+    requireFuture(leaseUntil, now, "claim of " + id + " by " + worker);
+    return transition(id, "claim", "UPDATE builds SET state = 'RUNNING', worker = ?, lease_owner = ?,"
+        + " lease_expires_at = ?, started_at = ?, placement = ? WHERE id = ? AND state = 'QUEUED'",
+        worker, worker, leaseUntil.toEpochMilli(), now.toEpochMilli(), placement, id);
+  }
+
+  @Override
+  public synchronized Optional<BuildRecord> notePlacement(String id, String reason) {
+    return transition(id, "note placement",
+        "UPDATE builds SET placement = ? WHERE id = ? AND state = 'QUEUED'", reason, id);
+  }
+
+  @Override
+  public synchronized Optional<BuildRecord> renewLease(String id, String worker, Instant until) {
+    Instant now = clock.instant();
+    requireFuture(until, now, "lease renewal of " + id + " by " + worker);
+    return transition(id, "renew lease", "UPDATE builds SET lease_expires_at = ?"
+        + " WHERE id = ? AND state = 'RUNNING' AND lease_owner = ? AND lease_expires_at > ?",
+        until.toEpochMilli(), id, worker, now.toEpochMilli());
+  }
+
+  @Override
+  public synchronized Optional<BuildRecord> finish(String id, String worker, BuildOutcome outcome) {
+    long now = clock.millis();
+    return transaction("finish build " + id, () -> {
+      int changed = update("UPDATE builds SET state = ?, finished_at = ?, error = ?, error_kind = ?,"
+          + " lease_owner = NULL, lease_expires_at = NULL"
+          + " WHERE id = ? AND state = 'RUNNING' AND lease_owner = ? AND lease_expires_at > ?",
+          outcome.state().name(), now, outcome.error(),
+          outcome.errorKind() == null ? null : outcome.errorKind().name(), id, worker, now);
+      if (changed == 0) {
+        return Optional.<BuildRecord>empty();
+      }
+      update("DELETE FROM build_artifacts WHERE build_id = ?", id);
+      insertArtifacts(id, outcome.artifacts());
+      return select("WHERE id = ?", id).stream().findFirst();
+    });
+  }
+
+  @Override
+  public synchronized Optional<BuildRecord> requeue(String id, String worker, String reason, Instant notBefore) {
+    return transition(id, "requeue", "UPDATE builds SET state = 'QUEUED', attempts = attempts + 1, worker = NULL,"
+        + " lease_owner = NULL, lease_expires_at = NULL, not_before = ?, error = ?, error_kind = 'TRANSIENT'"
+        + " WHERE id = ? AND state = 'RUNNING' AND lease_owner = ?",
+        notBefore == null ? null : notBefore.toEpochMilli(), reason, id, worker);
+  }
+
+  @Override
+  public synchronized Optional<BuildRecord> fail(String id, String error, ErrorKind kind) {
+    return transition(id, "fail", "UPDATE builds SET state = 'FAILED', finished_at = ?, error = ?, error_kind = ?,"
+        + " lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND state IN ('QUEUED', 'RUNNING')",
+        clock.millis(), error, kind.name(), id);
+  }
+
+  @Override
+  public synchronized Optional<BuildRecord> cancel(String id) {
+    return transition(id, "cancel", "UPDATE builds SET state = 'CANCELLED', finished_at = ?,"
+        + " lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND state IN ('QUEUED', 'RUNNING')",
+        clock.millis(), id);
+  }
+
+  @Override
+  public synchronized List<BuildRecord> expiredLeases(Instant now) {
+    return query("find expired leases", () -> select(
+        "WHERE state = 'RUNNING' AND lease_expires_at <= ? ORDER BY lease_expires_at, id", now.toEpochMilli()));
+  }
+
+  @Override
+  public synchronized Optional<BuildRecord> pin(String id) {
+    return transition(id, "pin", "UPDATE builds SET pinned = 1 WHERE id = ?", id);
+  }
+
+  @Override
+  public synchronized Optional<BuildRecord> unpin(String id) {
+    return transition(id, "unpin", "UPDATE builds SET pinned = 0 WHERE id = ?", id);
+  }
+
+  @Override
+  public synchronized List<BuildRecord> beyondRetention(int keepNewest) {
+    if (keepNewest < 0) {
+      throw new IllegalArgumentException("retention keeps a number of builds >= 0, not " + keepNewest);
+    }
+    return query("find builds beyond retention", () -> select(
+        "WHERE id IN (SELECT id FROM (SELECT id, pinned, ROW_NUMBER() OVER"
+            + " (PARTITION BY repo, target ORDER BY finished_at DESC, id DESC) AS newness"
+            + " FROM builds WHERE state = 'SUCCEEDED') AS ranked WHERE newness > ? AND pinned = 0) ORDER BY id",
+        keepNewest));
+  }
+
+  @Override
+  public synchronized void close() {
+    if (!closed) {
+      closed = true;
+      closeQuietly(connection, lockChannel);
+    }
+  }
+
+  private interface Work<T> {
+    T run() throws SQLException;
+  }
+
+  private Optional<BuildRecord> transition(String id, String what, String sql, Object... parameters) {
+    return transaction(what + " of build " + id, () -> update(sql, parameters) == 0
+        ? Optional.<BuildRecord>empty()
+        : select("WHERE id = ?", id).stream().findFirst());
+  }
+
+  private <T> T transaction(String what, Work<T> work) {
+    requireOpen();
+    try {
+      connection.setAutoCommit(false);
+      try {
+        T result = work.run();
+        connection.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        connection.rollback();
+        throw e;
+      } finally {
+        connection.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      throw new BuildStoreException("cannot " + what + " in " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private <T> T query(String what, Work<T> work) {
+    requireOpen();
+    try {
+      return work.run();
+    } catch (SQLException e) {
+      throw new BuildStoreException("cannot " + what + " in " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException("the build store " + file + " is closed");
+    }
+  }
+
+  private int update(String sql, Object... parameters) throws SQLException {
+    try (PreparedStatement statement = connection.prepareStatement(sql)) {
+      bind(statement, parameters);
+      return statement.executeUpdate();
+    }
+  }
+
+  private void insertArtifacts(String id, List<ArtifactRecord> artifacts) throws SQLException {
+    try (PreparedStatement insert = connection.prepareStatement(
+        "INSERT INTO build_artifacts (build_id, name, sha256, size) VALUES (?, ?, ?, ?)")) {
+      for (ArtifactRecord artifact : artifacts) {
+        insert.setString(1, id);
+        insert.setString(2, artifact.name());
+        insert.setString(3, artifact.sha256());
+        insert.setLong(4, artifact.size());
+        insert.executeUpdate();
+      }
+    }
+  }
+
+  private List<BuildRecord> select(String condition, Object... parameters) throws SQLException {
+    List<Row> rows = new ArrayList<>();
+    try (PreparedStatement statement = connection.prepareStatement("SELECT " + COLUMNS + " FROM builds " + condition)) {
+      bind(statement, parameters);
+      try (ResultSet result = statement.executeQuery()) {
+        while (result.next()) {
+          rows.add(Row.of(result));
+        }
+      }
+    }
+    Map<String, Map<String, String>> components = new HashMap<>();
+    Map<String, List<ArtifactRecord>> artifacts = new HashMap<>();
+    for (int from = 0; from < rows.size(); from += IDS_PER_QUERY) {
+      List<String> ids = rows.subList(from, Math.min(rows.size(), from + IDS_PER_QUERY)).stream().map(Row::id).toList();
+      String in = " WHERE build_id IN (" + String.join(", ", Collections.nCopies(ids.size(), "?")) + ")";
+      try (PreparedStatement statement = connection.prepareStatement(
+          "SELECT build_id, name, sha256 FROM build_components" + in)) {
+        bind(statement, ids.toArray());
+        try (ResultSet result = statement.executeQuery()) {
+          while (result.next()) {
+            components.computeIfAbsent(result.getString(1), id -> new TreeMap<>())
+                .put(result.getString(2), result.getString(3));
+          }
+        }
+      }
+      try (PreparedStatement statement = connection.prepareStatement(
+          "SELECT build_id, name, sha256, size FROM build_artifacts" + in + " ORDER BY build_id, name")) {
+        bind(statement, ids.toArray());
+        try (ResultSet result = statement.executeQuery()) {
+          while (result.next()) {
+            artifacts.computeIfAbsent(result.getString(1), id -> new ArrayList<>())
+                .add(new ArtifactRecord(result.getString(2), result.getString(3), result.getLong(4)));
+          }
+        }
+      }
+    }
+    List<BuildRecord> builds = new ArrayList<>(rows.size());
+    for (Row row : rows) {
+      builds.add(row.toRecord(components.getOrDefault(row.id, Map.of()), artifacts.getOrDefault(row.id, List.of())));
+    }
+    return builds;
+  }
+
+  /** One row of {@code builds}, read before its components and artifacts (one open result set at a time). */
+  private record Row(String id, String repo, String target, int priority, String options, String state,
+      String worker, int attempts, String placement, String error, String errorKind, Instant submittedAt,
+      Instant startedAt, Instant finishedAt, Instant notBefore, String leaseOwner, Instant leaseExpiry,
+      boolean pinned) {
+
+    static Row of(ResultSet r) throws SQLException {
+      return new Row(r.getString(1), r.getString(2), r.getString(3), r.getInt(4), r.getString(5), r.getString(6),
+          r.getString(7), r.getInt(8), r.getString(9), r.getString(10), r.getString(11), instant(r, 12),
+          instant(r, 13), instant(r, 14), instant(r, 15), r.getString(16), instant(r, 17), r.getInt(18) != 0);
+    }
+
+    BuildRecord toRecord(Map<String, String> components, List<ArtifactRecord> artifacts) {
+      return new BuildRecord(id, repo, target, new TreeMap<>(components), BuildPriority.ofRank(priority), options,
+          BuildState.valueOf(state), worker, attempts, placement, artifacts, error,
+          errorKind == null ? null : ErrorKind.valueOf(errorKind), submittedAt, startedAt, finishedAt, notBefore,
+          leaseOwner, leaseExpiry, pinned);
+    }
+  }
+
+  private static Instant instant(ResultSet row, int column) throws SQLException {
+    long millis = row.getLong(column);
+    return row.wasNull() ? null : Instant.ofEpochMilli(millis);
+  }
+
+  private static void setInstant(PreparedStatement statement, int index, Instant instant) throws SQLException {
+    if (instant == null) {
+      statement.setNull(index, Types.BIGINT);
+    } else {
+      statement.setLong(index, instant.toEpochMilli());
+    }
+  }
+
+  private static void bind(PreparedStatement statement, Object... parameters) throws SQLException {
+    for (int i = 0; i < parameters.length; i++) {
+      Object value = parameters[i];
+      if (value == null) {
+        statement.setNull(i + 1, Types.VARCHAR);
+      } else if (value instanceof Long number) {
+        statement.setLong(i + 1, number);
+      } else if (value instanceof Integer number) {
+        statement.setInt(i + 1, number);
+      } else {
+        statement.setString(i + 1, value.toString());
+      }
+    }
+  }
+
+  private static void requireFuture(Instant until, Instant now, String what) {
+    if (!until.isAfter(now)) {
+      throw new IllegalArgumentException(what + ": a lease must end in the future, but " + until
+          + " is not after now (" + now + ")");
+    }
+  }
+
+  private static void closeQuietly(Connection connection, FileChannel channel) {
+    try {
+      if (connection != null) {
+        connection.close();
+      }
+    } catch (SQLException ignored) {
+      // closing: nothing left to protect
+    }
+    try {
+      if (channel != null) {
+        channel.close(); // releases the lock
+      }
+    } catch (IOException ignored) {
+      // closing: nothing left to protect
+    }
+  }
+}
