@@ -21,10 +21,12 @@ import java.util.stream.Collectors;
  * <p><b>Capable</b>: alive, runs the request's package manager, has its arch, and has at least
  * the request's disk bytes free.
  *
- * <p><b>Rendezvous order</b>: capable workers sorted by {@link #weight(String, String)} of (repo,
- * worker id), highest first (ties, which need a 64-bit collision, by id). Rank 1 is the repo's
- * <i>home</i>. A worker leaving moves only the repos whose home it was; a worker joining becomes
- * home to about 1/n of the repos, taken from the others.
+ * <p><b>Rendezvous order</b>: capable workers sorted by {@link #score(String, WorkerView)},
+ * highest first (ties by id): weighted rendezvous hashing of (repo, worker id) with the worker's
+ * slots as weight. Rank 1 is the repo's <i>home</i>. A worker leaving moves only the repos whose
+ * home it was; a worker joining becomes home to its share of the repos (its slots over all
+ * slots), taken from the others. Weighting by slots matters: with plain rendezvous a 1-slot worker
+ * is home to as many repos as an 8-slot one, and the bound then pushes most of them elsewhere.
  *
  * <p><b>Load bound</b>, exactly: let {@code load(w) = busySlots + waitingBuilds}, {@code L} the sum
  * of loads over capable workers, {@code S} the sum of their slots, {@code c = 1 + epsilon}. The
@@ -49,15 +51,19 @@ public final class RendezvousPlacement {
   /** The paper's epsilon: a worker holds at most about 1.25 times the average. */
   public static final double DEFAULT_EPSILON = 0.25;
 
-  /** At most this many builds (running plus waiting) per slot on one worker by default. */
-  public static final int DEFAULT_MAX_BUILDS_PER_SLOT = 4;
+  /**
+   * At most this many builds (running plus waiting) per slot on one worker by default: high enough
+   * that in a nightly burst (about 4 builds per slot in the simulation) the bound, not the cap,
+   * decides; see bench/placement-simulation.sh.
+   */
+  public static final int DEFAULT_MAX_BUILDS_PER_SLOT = 8;
 
   private static final int LISTED_IN_REASONS = 3;
 
   private final double epsilon;
   private final int maxBuildsPerSlot;
 
-  /** Placement with epsilon 0.25 and at most 4 builds per slot. */
+  /** Placement with epsilon 0.25 and at most 8 builds per slot. */
   public RendezvousPlacement() {
     this(DEFAULT_EPSILON, DEFAULT_MAX_BUILDS_PER_SLOT);
   }
@@ -74,7 +80,7 @@ public final class RendezvousPlacement {
     }
     if (maxBuildsPerSlot < 1) {
       throw new IllegalArgumentException(
-          "max builds per slot must be at least 1 (4 is the default), was " + maxBuildsPerSlot);
+          "max builds per slot must be at least 1 (8 is the default), was " + maxBuildsPerSlot);
     }
     this.epsilon = epsilon;
     this.maxBuildsPerSlot = maxBuildsPerSlot;
@@ -91,12 +97,27 @@ public final class RendezvousPlacement {
   }
 
   /**
-   * The rendezvous weight of a repo on a worker: a stable 64-bit hash of the pair (FNV-1a 64 over
+   * The rendezvous score of a repo on a worker, highest first: {@code slots / -ln(u)} with
+   * {@code u} the worker's {@link #hash} for the repo mapped into (0, 1) (weighted rendezvous
+   * hashing, the "logarithmic method"), so a worker is home to a share of the repos proportional to
+   * its slots. Computed with {@link StrictMath} so every JVM ranks alike. A worker with 0 slots
+   * scores 0.
+   */
+  public static double score(String repo, WorkerView worker) {
+    if (worker.slots() == 0) {
+      return 0;
+    }
+    double unit = ((hash(repo, worker.id()) >>> 11) + 0.5) / 0x1p53;
+    return worker.slots() / -StrictMath.log(unit);
+  }
+
+  /**
+   * The stable 64-bit hash of a repo on a worker that rendezvous scores come from (FNV-1a 64 over
    * the UTF-8 bytes of the repo, a zero byte and the worker id, finished with the MurmurHash3
    * 64-bit finaliser for avalanche). Stable across JVMs and releases; changing it reshuffles every
    * repo's home and so every warm cache.
    */
-  public static long weight(String repo, String workerId) {
+  public static long hash(String repo, String workerId) {
     long hash = 0xcbf29ce484222325L;
     for (byte b : repo.getBytes(StandardCharsets.UTF_8)) {
       hash = (hash ^ (b & 0xff)) * 0x100000001b3L;
@@ -157,12 +178,12 @@ public final class RendezvousPlacement {
 
     // The home, found without sorting: the common case.
     WorkerView home = null;
-    long homeWeight = 0;
+    double homeScore = 0;
     for (WorkerView w : capable) {
-      long weight = weight(request.repo(), w.id());
-      if (home == null || before(weight, w.id(), homeWeight, home.id())) {
+      double score = score(request.repo(), w);
+      if (home == null || before(score, w.id(), homeScore, home.id())) {
         home = w;
-        homeWeight = weight;
+        homeScore = score;
       }
     }
     long homeBound = bound(home, totalLoad, totalSlots);
@@ -256,27 +277,27 @@ public final class RendezvousPlacement {
     }
   }
 
-  /** Whether weight a (of worker id a) comes before weight b in rendezvous order. */
-  private static boolean before(long weightA, String idA, long weightB, String idB) {
-    int byWeight = Long.compareUnsigned(weightA, weightB);
-    return byWeight > 0 || (byWeight == 0 && idA.compareTo(idB) < 0);
+  /** Whether score a (of worker id a) comes before score b in rendezvous order. */
+  private static boolean before(double scoreA, String idA, double scoreB, String idB) {
+    int byScore = Double.compare(scoreA, scoreB);
+    return byScore > 0 || (byScore == 0 && idA.compareTo(idB) < 0);
   }
 
-  private record Ranked(WorkerView worker, long weight, int rank) {}
+  private record Ranked(WorkerView worker, int rank) {}
 
   private static List<Ranked> rank(String repo, List<WorkerView> capable) {
-    record Weighted(WorkerView worker, long weight) {}
-    List<Weighted> weighted = new ArrayList<>(capable.size());
+    record Scored(WorkerView worker, double score) {}
+    List<Scored> scored = new ArrayList<>(capable.size());
     for (WorkerView w : capable) {
-      weighted.add(new Weighted(w, weight(repo, w.id())));
+      scored.add(new Scored(w, score(repo, w)));
     }
-    weighted.sort((x, y) -> {
-      int byWeight = Long.compareUnsigned(y.weight, x.weight);
-      return byWeight != 0 ? byWeight : x.worker.id().compareTo(y.worker.id());
+    scored.sort((x, y) -> {
+      int byScore = Double.compare(y.score, x.score);
+      return byScore != 0 ? byScore : x.worker.id().compareTo(y.worker.id());
     });
-    List<Ranked> ranked = new ArrayList<>(weighted.size());
-    for (int i = 0; i < weighted.size(); i++) {
-      ranked.add(new Ranked(weighted.get(i).worker, weighted.get(i).weight, i + 1));
+    List<Ranked> ranked = new ArrayList<>(scored.size());
+    for (int i = 0; i < scored.size(); i++) {
+      ranked.add(new Ranked(scored.get(i).worker, i + 1));
     }
     return ranked;
   }

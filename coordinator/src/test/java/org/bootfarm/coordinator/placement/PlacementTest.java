@@ -145,6 +145,20 @@ class PlacementTest {
   }
 
   @Test
+  void workerIsHomeToAShareOfReposProportionalToItsSlots() {
+    List<WorkerView> workers = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      workers.add(worker("one" + i, 1, "dnf"));
+      workers.add(worker("four" + i, 4, "dnf"));
+    }
+    Map<String, String> homes = homes(5000, workers);
+    long onFourSlotWorkers = homes.values().stream().filter(id -> id.startsWith("four")).count();
+    // 40 of the 50 slots are on 4-slot workers: their share is 4000 of 5000 (spread about 28).
+    assertTrue(onFourSlotWorkers > 3850 && onFourSlotWorkers < 4150,
+        "4-slot workers are home to " + onFourSlotWorkers + " of 5000 repos");
+  }
+
+  @Test
   void noWorkerExceedsCeilingOfCTimesItsShareOfTheAverage() {
     Random random = new Random(42);
     int[] slotChoices = {2, 4, 8};
@@ -341,14 +355,14 @@ class PlacementTest {
   }
 
   @Test
-  void rendezvousWeightIsStableAcrossRunsAndReleases() {
-    // Changing the weight function reshuffles every repo's home, and so every warm cache in the
+  void rendezvousHashIsStableAcrossRunsAndReleases() {
+    // Changing the hash reshuffles every repo's home, and so every warm cache in the
     // farm: this pins it. The values come from an independent Python implementation of FNV-1a 64
     // over "photon-2.0\0w1" finished with MurmurHash3's fmix64.
-    assertEquals(PINNED_PHOTON_W1, RendezvousPlacement.weight("photon-2.0", "w1"));
-    assertEquals(PINNED_PHOTON_W2, RendezvousPlacement.weight("photon-2.0", "w2"));
-    assertNotEquals(RendezvousPlacement.weight("photon-2.0", "w1"),
-        RendezvousPlacement.weight("photon-2.0w", "1"));
+    assertEquals(PINNED_PHOTON_W1, RendezvousPlacement.hash("photon-2.0", "w1"));
+    assertEquals(PINNED_PHOTON_W2, RendezvousPlacement.hash("photon-2.0", "w2"));
+    assertNotEquals(RendezvousPlacement.hash("photon-2.0", "w1"),
+        RendezvousPlacement.hash("photon-2.0w", "1"));
   }
 
   private static final long PINNED_PHOTON_W1 = -3729909069946722004L;
