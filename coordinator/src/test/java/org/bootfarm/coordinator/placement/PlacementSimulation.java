@@ -314,8 +314,9 @@ public final class PlacementSimulation {
   }
 
   /**
-   * Lets every worker with a free slot and nothing waiting take the last waiting build of the
-   * capable worker with the most waiting builds per slot, until none can. Returns how many moved.
+   * Lets every worker with a free slot and nothing waiting take a waiting build, until none can: a
+   * build whose repo's cache is warm on it if one waits anywhere, else the last waiting build of
+   * the capable worker with the most waiting builds per slot. Returns how many moved.
    */
   private static int steal(List<WorkerView> views, int[] running, List<ArrayDeque<Build>> waiting,
       PriorityQueue<Finish> finishes, Map<String, String> placedOn,
@@ -329,13 +330,37 @@ public final class PlacementSimulation {
     if (victims.isEmpty()) {
       return 0;
     }
+    Map<String, Integer> waitingOn = null; // repo to the worker it waits on, built when needed
     int moved = 0;
     for (int thief = 0; thief < views.size(); thief++) {
       WorkerView t = views.get(thief);
       while (running[thief] < t.slots() && waiting.get(thief).isEmpty()) {
+        if (waitingOn == null) {
+          waitingOn = new HashMap<>();
+          for (int v : victims) {
+            for (Build b : waiting.get(v)) {
+              waitingOn.put(b.repo().name(), v);
+            }
+          }
+        }
         int victim = -1;
+        Build b = null;
+        // Sorted: the iteration order of Map.copyOf varies from one JVM run to the next.
+        for (String repo : new java.util.TreeSet<>(t.warmCaches().keySet())) {
+          Integer v = waitingOn.get(repo);
+          if (v != null) {
+            victim = v;
+            for (Build candidate : waiting.get(v)) {
+              if (candidate.repo().name().equals(repo)) {
+                b = candidate;
+              }
+            }
+            waiting.get(v).remove(b);
+            break;
+          }
+        }
         double worst = 0;
-        for (int v : victims) {
+        for (int v : b != null ? List.<Integer>of() : victims) {
           ArrayDeque<Build> q = waiting.get(v);
           double backlog = (double) q.size() / views.get(v).slots();
           if (!q.isEmpty() && backlog > worst
@@ -347,7 +372,10 @@ public final class PlacementSimulation {
         if (victim < 0) {
           break;
         }
-        Build b = waiting.get(victim).pollLast();
+        if (b == null) {
+          b = waiting.get(victim).pollLast();
+        }
+        waitingOn.remove(b.repo().name());
         WorkerView v = views.get(victim);
         views.set(victim, new WorkerView(v.id(), v.packageManagers(), v.arch(), v.slots(),
             running[victim], waiting.get(victim).size(), v.freeDiskBytes(), v.warmCaches(),
