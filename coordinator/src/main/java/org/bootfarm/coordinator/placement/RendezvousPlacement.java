@@ -26,14 +26,15 @@ import java.util.stream.Collectors;
  * slots as weight. Rank 1 is the repo's <i>home</i>. A worker leaving moves only the repos whose
  * home it was; a worker joining becomes home to its share of the repos (its slots over all
  * slots), taken from the others. Weighting by slots matters: with plain rendezvous a 1-slot worker
- * is home to as many repos as an 8-slot one, and the bound then pushes most of them elsewhere.
+ * is home to as many repos as an 8-slot one, and the bound then pushes many of them elsewhere.
+ * Changing a worker's slots moves repos between it and the others in proportion to the change.
  *
  * <p><b>Load bound</b>, exactly: let {@code load(w) = busySlots + waitingBuilds}, {@code L} the sum
  * of loads over capable workers, {@code S} the sum of their slots, {@code c = 1 + epsilon}. The
  * average load per slot counting the build being placed is {@code (L + 1) / S}, so worker
  * {@code w}'s bound is {@code min(ceil(c * (L + 1) * slots(w) / S), maxBuildsPerSlot * slots(w))}.
  * A worker is <i>within the bound</i> when {@code load(w) < bound(w)}, i.e. it stays within it
- * after taking the build. Weighting by slots lets a 8-slot worker hold twice what a 4-slot one
+ * after taking the build. Weighting by slots lets an 8-slot worker hold twice what a 4-slot one
  * does; the cap of {@code maxBuildsPerSlot} builds per slot keeps a build from being queued behind
  * too many others on one worker (then it waits in the coordinator's queue instead). Without the cap
  * some capable worker is always within the bound, because the bounds sum to at least
@@ -212,9 +213,12 @@ public final class RendezvousPlacement {
       }
     }
     if (firstWithin == null) {
-      return Placement.waiting("all " + capable.size() + " live workers that " + runsText(request)
-          + " are at their load bound (" + listBounds(ranked, totalLoad, totalSlots)
-          + "); waiting");
+      String who = capable.size() == 1
+          ? "the only live worker that " + runsText(request).replaceFirst("^run ", "runs ")
+              + " is at its load bound ("
+          : "all " + capable.size() + " live workers that " + runsText(request)
+              + " are at their load bound (";
+      return Placement.waiting(who + listBounds(ranked, totalLoad, totalSlots) + "); waiting");
     }
     Ranked chosen = firstWarmWithin != null ? firstWarmWithin : firstWithin;
     long chosenBound = bound(chosen.worker, totalLoad, totalSlots);

@@ -222,6 +222,7 @@ class PlacementTest {
         true));
     workers.add(new WorkerView("apt-full-disk", Set.of("apt"), "x86_64", 8, 0, 0, GIB, Map.of(),
         true));
+    workers.add(worker("apt-draining", 0, "apt"));
     Set<String> used = new HashSet<>();
     for (int build = 0; build < 200; build++) {
       PlacementRequest request =
@@ -233,6 +234,12 @@ class PlacementTest {
       workers.replaceAll(w -> w.id().equals(id) ? w.withOneMoreBuild() : w);
     }
     assertEquals(Set.of("apt0", "apt1"), used);
+
+    Placement onlyDraining = placement.place(PlacementRequest.of("debian-12", "apt", "x86_64"),
+        List.of(worker("apt-draining", 0, "apt"), worker("rpm0", 4, "dnf")));
+    assertEquals(Outcome.WAITING_FOR_CAPACITY, onlyDraining.outcome());
+    assertEquals("the only live worker that runs apt on x86_64 is at its load bound"
+        + " (apt-draining rank 1 load 0/0); waiting", onlyDraining.reason());
   }
 
   @Test
