@@ -1,0 +1,19 @@
+#!/bin/bash
+# Discrete-event simulation of a nightly on the real placement code (RendezvousPlacement): 1,000
+# workers, 10,000 repos, two nights and the second again with 10% of the workers gone. Prints
+# Markdown tables (cache-hit ratio, makespan against its lower bound, repos that move) for
+# docs/benchmarks.md. Deterministic: fixed seeds, the same numbers on every run.
+#
+# Usage: bench/placement-simulation.sh [WORKERS [REPOS [MAX_BUILDS_PER_SLOT [EPSILONS]]]]
+#        e.g. bench/placement-simulation.sh 1000 10000 8 0.1,0.25,1.0   (the defaults)
+#        JAVA_OPTS=-Dorder=shuffled submits the second night in random order instead of
+#        longest-first by the first night's build times.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+echo "compiling the coordinator and its tests..." >&2
+mvn -q -B -ntp -pl coordinator -am test-compile >&2
+echo "machine: $(nproc) cores, $(uname -srm), $(java -version 2>&1 | head -1)" >&2
+# shellcheck disable=SC2086
+exec java ${JAVA_OPTS:-} -cp coordinator/target/test-classes:coordinator/target/classes \
+  org.bootfarm.coordinator.placement.PlacementSimulation "$@"

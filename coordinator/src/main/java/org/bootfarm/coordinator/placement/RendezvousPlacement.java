@@ -1,0 +1,389 @@
+package org.bootfarm.coordinator.placement;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * Chooses the worker for a build: among capable live workers, the repo's rendezvous
+ * (highest-random-weight) order decides, limited by bounded load (Mirrokni, Thorup, Zadimoghaddam,
+ * "Consistent Hashing with Bounded Loads", 2018), and a warm cache decides among the workers a
+ * build spills to. Stateless and deterministic: the same request and the same set of workers, in
+ * any order, give the same answer.
+ *
+ * <p><b>Capable</b>: alive, runs the request's package manager, has its arch, and has at least
+ * the request's disk bytes free.
+ *
+ * <p><b>Rendezvous order</b>: capable workers sorted by {@link #score(String, WorkerView)},
+ * highest first (ties by id): weighted rendezvous hashing of (repo, worker id) with the worker's
+ * slots as weight. Rank 1 is the repo's <i>home</i>. A worker leaving moves only the repos whose
+ * home it was; a worker joining becomes home to its share of the repos (its slots over all
+ * slots), taken from the others. Weighting by slots matters: with plain rendezvous a 1-slot worker
+ * is home to as many repos as an 8-slot one, and the bound then pushes many of them elsewhere.
+ * Changing a worker's slots moves repos between it and the others in proportion to the change.
+ *
+ * <p><b>Load bound</b>, exactly: let {@code load(w) = busySlots + waitingBuilds}, {@code L} the sum
+ * of loads over capable workers, {@code S} the sum of their slots, {@code c = 1 + epsilon}. The
+ * average load per slot counting the build being placed is {@code (L + 1) / S}, so worker
+ * {@code w}'s bound is {@code min(ceil(c * (L + 1) * slots(w) / S), maxBuildsPerSlot * slots(w))}.
+ * A worker is <i>within the bound</i> when {@code load(w) < bound(w)}, i.e. it stays within it
+ * after taking the build. Weighting by slots lets an 8-slot worker hold twice what a 4-slot one
+ * does; the cap of {@code maxBuildsPerSlot} builds per slot keeps a build from being queued behind
+ * too many others on one worker (then it waits in the coordinator's queue instead). Without the cap
+ * some capable worker is always within the bound, because the bounds sum to at least
+ * {@code c * (L + 1) > L}.
+ *
+ * <p><b>Choice</b>: the home, if it is within the bound. Otherwise the build spills: among the
+ * capable workers within the bound, the best-ranked one whose cache for the repo is warm, else the
+ * best-ranked one. A warm cache elsewhere never beats a home within the bound: that would keep a
+ * repo on whatever worker once held it, so a joining worker would never take its share and a
+ * returning one never get its repos back; rendezvous already keeps a repo on one worker, so the
+ * home is where the cache is warm in the steady state. Among spill targets, whose rank carries no
+ * stickiness of its own, the warm cache is worth more than rank.
+ */
+public final class RendezvousPlacement {
+  /** The paper's epsilon: a worker holds at most about 1.25 times the average. */
+  public static final double DEFAULT_EPSILON = 0.25;
+
+  /**
+   * At most this many builds (running plus waiting) per slot on one worker by default: high enough
+   * that in a nightly burst (about 4 builds per slot in the simulation) the bound, not the cap,
+   * decides; see bench/placement-simulation.sh.
+   */
+  public static final int DEFAULT_MAX_BUILDS_PER_SLOT = 8;
+
+  private static final int LISTED_IN_REASONS = 3;
+
+  private final double epsilon;
+  private final int maxBuildsPerSlot;
+
+  /** Placement with epsilon 0.25 and at most 8 builds per slot. */
+  public RendezvousPlacement() {
+    this(DEFAULT_EPSILON, DEFAULT_MAX_BUILDS_PER_SLOT);
+  }
+
+  /**
+   * @param epsilon how far above the average load per slot a worker may go ({@code c = 1 +
+   *     epsilon}); must be positive
+   * @param maxBuildsPerSlot most builds (running plus waiting) one worker holds per slot; at least 1
+   */
+  public RendezvousPlacement(double epsilon, int maxBuildsPerSlot) {
+    if (!(epsilon > 0) || Double.isInfinite(epsilon)) {
+      throw new IllegalArgumentException(
+          "placement epsilon must be a positive number (0.25 is the default), was " + epsilon);
+    }
+    if (maxBuildsPerSlot < 1) {
+      throw new IllegalArgumentException(
+          "max builds per slot must be at least 1 (8 is the default), was " + maxBuildsPerSlot);
+    }
+    this.epsilon = epsilon;
+    this.maxBuildsPerSlot = maxBuildsPerSlot;
+  }
+
+  /** The {@code epsilon} of {@code c = 1 + epsilon}. */
+  public double epsilon() {
+    return epsilon;
+  }
+
+  /** Most builds one worker holds per slot. */
+  public int maxBuildsPerSlot() {
+    return maxBuildsPerSlot;
+  }
+
+  /**
+   * The rendezvous score of a repo on a worker, highest first: {@code slots / -ln(u)} with
+   * {@code u} the worker's {@link #hash} for the repo mapped into (0, 1) (weighted rendezvous
+   * hashing, the "logarithmic method"), so a worker is home to a share of the repos proportional to
+   * its slots. Computed with {@link StrictMath} so every JVM ranks alike. A worker with 0 slots
+   * scores 0.
+   */
+  public static double score(String repo, WorkerView worker) {
+    if (worker.slots() == 0) {
+      return 0;
+    }
+    double unit = ((hash(repo, worker.id()) >>> 11) + 0.5) / 0x1p53;
+    return worker.slots() / -StrictMath.log(unit);
+  }
+
+  /**
+   * The stable 64-bit hash of a repo on a worker that rendezvous scores come from (FNV-1a 64 over
+   * the UTF-8 bytes of the repo, a zero byte and the worker id, finished with the MurmurHash3
+   * 64-bit finaliser for avalanche). Stable across JVMs and releases; changing it reshuffles every
+   * repo's home and so every warm cache.
+   */
+  public static long hash(String repo, String workerId) {
+    long hash = 0xcbf29ce484222325L;
+    for (byte b : repo.getBytes(StandardCharsets.UTF_8)) {
+      hash = (hash ^ (b & 0xff)) * 0x100000001b3L;
+    }
+    hash *= 0x100000001b3L; // the separator byte 0
+    for (byte b : workerId.getBytes(StandardCharsets.UTF_8)) {
+      hash = (hash ^ (b & 0xff)) * 0x100000001b3L;
+    }
+    hash ^= hash >>> 33;
+    hash *= 0xff51afd7ed558ccdL;
+    hash ^= hash >>> 33;
+    hash *= 0xc4ceb9fe1a85ec53L;
+    hash ^= hash >>> 33;
+    return hash;
+  }
+
+  /** The capable workers for a request in the repo's rendezvous order, home first. */
+  public List<WorkerView> rendezvousOrder(PlacementRequest request, Collection<WorkerView> workers) {
+    requireUniqueIds(workers);
+    List<WorkerView> capable = new ArrayList<>();
+    for (WorkerView w : workers) {
+      if (isCapable(w, request)) {
+        capable.add(w);
+      }
+    }
+    List<Ranked> ranked = rank(request.repo(), capable);
+    List<WorkerView> order = new ArrayList<>(ranked.size());
+    for (Ranked r : ranked) {
+      order.add(r.worker);
+    }
+    return order;
+  }
+
+  /**
+   * Places a build of {@code request.repo()} on one of {@code workers} (all workers the
+   * coordinator knows, dead or alive, capable or not; listed once each, in any order).
+   *
+   * @throws IllegalArgumentException if two entries share a worker id
+   */
+  public Placement place(PlacementRequest request, Collection<WorkerView> workers) {
+    requireUniqueIds(workers);
+    List<WorkerView> capable = new ArrayList<>();
+    for (WorkerView w : workers) {
+      if (isCapable(w, request)) {
+        capable.add(w);
+      }
+    }
+    if (capable.isEmpty()) {
+      return Placement.nowhere(whyNoneCapable(request, workers));
+    }
+    long totalLoad = 0;
+    long totalSlots = 0;
+    for (WorkerView w : capable) {
+      totalLoad += w.load();
+      totalSlots += w.slots();
+    }
+    String what = describe(request);
+
+    // The home, found without sorting: the common case.
+    WorkerView home = null;
+    double homeScore = 0;
+    for (WorkerView w : capable) {
+      double score = score(request.repo(), w);
+      if (home == null || before(score, w.id(), homeScore, home.id())) {
+        home = w;
+        homeScore = score;
+      }
+    }
+    long homeBound = bound(home, totalLoad, totalSlots);
+    if (home.load() < homeBound) {
+      return Placement.on(home.id(), "worker " + home.id() + ": rank 1 of " + capable.size()
+          + " for " + what + ", " + cacheState(home, request.repo()) + ", "
+          + loadText(home, homeBound));
+    }
+
+    List<Ranked> ranked = rank(request.repo(), capable);
+    Ranked firstWithin = null;
+    Ranked firstWarmWithin = null;
+    List<Ranked> passedOver = new ArrayList<>();
+    for (Ranked r : ranked) {
+      long bound = bound(r.worker, totalLoad, totalSlots);
+      if (r.worker.load() < bound) {
+        if (firstWithin == null) {
+          firstWithin = r;
+        }
+        if (r.worker.isWarmFor(request.repo())) {
+          firstWarmWithin = r;
+          break;
+        }
+      } else if (firstWithin == null) {
+        passedOver.add(r);
+      }
+    }
+    if (firstWithin == null) {
+      String who = capable.size() == 1
+          ? "the only live worker that " + runsText(request).replaceFirst("^run ", "runs ")
+              + " is at its load bound ("
+          : "all " + capable.size() + " live workers that " + runsText(request)
+              + " are at their load bound (";
+      return Placement.waiting(who + listBounds(ranked, totalLoad, totalSlots) + "); waiting");
+    }
+    Ranked chosen = firstWarmWithin != null ? firstWarmWithin : firstWithin;
+    long chosenBound = bound(chosen.worker, totalLoad, totalSlots);
+    StringBuilder reason = new StringBuilder()
+        .append("worker ").append(chosen.worker.id()).append(": rank ").append(chosen.rank)
+        .append(" of ").append(capable.size()).append(" for ").append(what).append(", ")
+        .append(cacheState(chosen.worker, request.repo())).append(", ")
+        .append(loadText(chosen.worker, chosenBound)).append("; passed over ")
+        .append(listBounds(passedOver, totalLoad, totalSlots));
+    if (chosen != firstWithin) {
+      reason.append("; its warm cache preferred over cold ").append(firstWithin.worker.id())
+          .append(" (rank ").append(firstWithin.rank).append(')');
+    }
+    return Placement.on(chosen.worker.id(), reason.toString());
+  }
+
+  /**
+   * The best placement other than {@code firstWorkerId}: where the second build of a
+   * reproducibility pair goes. Same rules as {@link #place}, with that worker left out.
+   */
+  public Placement secondChoice(
+      PlacementRequest request, Collection<WorkerView> workers, String firstWorkerId) {
+    requireUniqueIds(workers);
+    List<WorkerView> others = new ArrayList<>(workers.size());
+    for (WorkerView w : workers) {
+      if (!w.id().equals(firstWorkerId)) {
+        others.add(w);
+      }
+    }
+    Placement second = place(request, others);
+    return new Placement(second.outcome(), second.workerId(),
+        "second choice after " + firstWorkerId + ": " + second.reason());
+  }
+
+  /** The bound of one capable worker given the capable workers' total load and slots. */
+  long bound(WorkerView w, long totalLoad, long totalSlots) {
+    if (totalSlots == 0 || w.slots() == 0) {
+      return 0;
+    }
+    double share = (1 + epsilon) * (totalLoad + 1) * w.slots() / totalSlots;
+    // Subtract a hair so that an exact integer product is not rounded up by float error.
+    long bounded = (long) Math.ceil(share - 1e-9);
+    return Math.min(bounded, (long) maxBuildsPerSlot * w.slots());
+  }
+
+  private static boolean isCapable(WorkerView w, PlacementRequest request) {
+    return w.alive()
+        && w.packageManagers().contains(request.packageManager())
+        && w.arch().equals(request.arch())
+        && w.freeDiskBytes() >= request.diskBytes();
+  }
+
+  private static void requireUniqueIds(Collection<WorkerView> workers) {
+    Set<String> seen = new HashSet<>();
+    for (WorkerView w : workers) {
+      if (!seen.add(w.id())) {
+        throw new IllegalArgumentException("worker " + w.id()
+            + " is listed twice; pass each worker's latest view once");
+      }
+    }
+  }
+
+  /** Whether score a (of worker id a) comes before score b in rendezvous order. */
+  private static boolean before(double scoreA, String idA, double scoreB, String idB) {
+    int byScore = Double.compare(scoreA, scoreB);
+    return byScore > 0 || (byScore == 0 && idA.compareTo(idB) < 0);
+  }
+
+  private record Ranked(WorkerView worker, int rank) {}
+
+  private static List<Ranked> rank(String repo, List<WorkerView> capable) {
+    record Scored(WorkerView worker, double score) {}
+    List<Scored> scored = new ArrayList<>(capable.size());
+    for (WorkerView w : capable) {
+      scored.add(new Scored(w, score(repo, w)));
+    }
+    scored.sort((x, y) -> {
+      int byScore = Double.compare(y.score, x.score);
+      return byScore != 0 ? byScore : x.worker.id().compareTo(y.worker.id());
+    });
+    List<Ranked> ranked = new ArrayList<>(scored.size());
+    for (int i = 0; i < scored.size(); i++) {
+      ranked.add(new Ranked(scored.get(i).worker, i + 1));
+    }
+    return ranked;
+  }
+
+  private static String describe(PlacementRequest request) {
+    return request.repo() + " (" + request.packageManager() + ", " + request.arch() + ")";
+  }
+
+  private static String runsText(PlacementRequest request) {
+    String text = "run " + request.packageManager() + " on " + request.arch();
+    return request.diskBytes() > 0
+        ? text + " with " + bytesText(request.diskBytes()) + " free"
+        : text;
+  }
+
+  private static String cacheState(WorkerView w, String repo) {
+    WorkerView.WarmCache cache = w.warmCaches().get(repo);
+    if (cache == null) {
+      return "cache cold";
+    }
+    return cache.metadataRevision().isEmpty()
+        ? "cache warm"
+        : "cache warm (revision " + cache.metadataRevision() + ")";
+  }
+
+  private static String loadText(WorkerView w, long bound) {
+    return "load " + (w.load() + 1) + "/" + bound + " (" + w.slots() + " slots)";
+  }
+
+  private String listBounds(List<Ranked> ranked, long totalLoad, long totalSlots) {
+    String listed = ranked.stream()
+        .limit(LISTED_IN_REASONS)
+        .map(r -> r.worker.id() + " rank " + r.rank + " load " + r.worker.load() + "/"
+            + bound(r.worker, totalLoad, totalSlots))
+        .collect(Collectors.joining(", "));
+    return ranked.size() > LISTED_IN_REASONS
+        ? listed + " and " + (ranked.size() - LISTED_IN_REASONS) + " more"
+        : listed;
+  }
+
+  private static String whyNoneCapable(PlacementRequest request, Collection<WorkerView> workers) {
+    String pm = request.packageManager();
+    List<WorkerView> live = workers.stream().filter(WorkerView::alive).toList();
+    if (live.isEmpty()) {
+      return "no live worker runs " + pm + ": " + (workers.isEmpty()
+          ? "no worker has joined" : "none of the " + workers.size() + " known workers is alive")
+          + "; waiting";
+    }
+    List<WorkerView> runsPm = live.stream().filter(w -> w.packageManagers().contains(pm)).toList();
+    if (runsPm.isEmpty()) {
+      Set<String> others = new TreeSet<>();
+      live.forEach(w -> others.addAll(w.packageManagers()));
+      return "no live worker runs " + pm + " (the " + live.size() + " live workers run "
+          + (others.isEmpty() ? "nothing" : String.join(", ", others))
+          + "); start a worker that runs " + pm;
+    }
+    List<WorkerView> onArch =
+        runsPm.stream().filter(w -> w.arch().equals(request.arch())).toList();
+    if (onArch.isEmpty()) {
+      Set<String> arches = new TreeSet<>();
+      runsPm.forEach(w -> arches.add(w.arch()));
+      return "no live worker runs " + pm + " on " + request.arch() + " (the " + runsPm.size()
+          + " that run " + pm + " are " + String.join(", ", arches) + "); start a "
+          + request.arch() + " worker that runs " + pm;
+    }
+    WorkerView roomiest = onArch.stream()
+        .max(Comparator.comparingLong(WorkerView::freeDiskBytes)
+            .thenComparing(WorkerView::id, Comparator.reverseOrder()))
+        .orElseThrow();
+    return "no live worker that runs " + pm + " on " + request.arch() + " has "
+        + bytesText(request.diskBytes()) + " free for " + request.repo() + " (most free: "
+        + roomiest.id() + " with " + bytesText(roomiest.freeDiskBytes())
+        + "); free disk on a worker or add one";
+  }
+
+  private static String bytesText(long bytes) {
+    if (bytes < 1024 * 1024) {
+      return bytes + " bytes";
+    }
+    double mib = bytes / (1024.0 * 1024);
+    return mib < 1024
+        ? String.format(Locale.ROOT, "%.1f MiB", mib)
+        : String.format(Locale.ROOT, "%.1f GiB", mib / 1024);
+  }
+}
