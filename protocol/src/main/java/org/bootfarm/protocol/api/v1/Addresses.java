@@ -1,0 +1,60 @@
+package org.bootfarm.protocol.api.v1;
+
+import java.util.List;
+
+/**
+ * The event-bus addresses of API version 1. Client-facing ones are the only addresses the TCP
+ * bridge lets through; the others are between the coordinator and its workers.
+ */
+public final class Addresses {
+  private Addresses() {}
+
+  private static final String PREFIX = "bootfarm.v1.";
+
+  /** Request {@link SubmitRequest}; reply {@code {"id": ...}} once the build is durably recorded. */
+  public static final String SUBMIT = PREFIX + "builds.submit";
+  /** Request {@code {"id": ...}}; reply a {@link BuildView}. */
+  public static final String GET = PREFIX + "builds.get";
+  /** Request {@link BuildQuery}; reply {@code {"builds": [BuildView...]}}. */
+  public static final String LIST = PREFIX + "builds.list";
+  /** Request {@code {"id": ...}}; reply the cancelled {@link BuildView}. */
+  public static final String CANCEL = PREFIX + "builds.cancel";
+  /** Request {@code {}}; reply {@code {"repos": [...]}}. */
+  public static final String REPOS = PREFIX + "repos.list";
+  /** Request {@code {}}; reply {@code {"workers": [WorkerInfo...]}}. */
+  public static final String WORKERS = PREFIX + "workers.list";
+  /** Health check; reply {@code {"ok": true}}. */
+  public static final String PING = PREFIX + "ping";
+
+  /** Workers publish {@link WorkerInfo} here on start and with every heartbeat. */
+  public static final String WORKER_HEARTBEAT = PREFIX + "workers.heartbeat";
+
+  /** The addresses a client may use through the bridge; everything else is refused there. */
+  public static final List<String> CLIENT_ADDRESSES = List.of(SUBMIT, GET, LIST, CANCEL, REPOS, WORKERS, PING);
+
+  /** Where the {@link BuildEvent}s of one build are published while it runs. */
+  public static String buildEvents(String buildId) {
+    return PREFIX + "build." + requireToken(buildId, "build id") + ".events";
+  }
+
+  /** Where one worker takes work assigned to it by the coordinator. */
+  public static String workerInbox(String workerId) {
+    return PREFIX + "worker." + requireToken(workerId, "worker id") + ".inbox";
+  }
+
+  /** Whether a client may use the address: the fixed client addresses and any build's event stream. */
+  public static boolean clientMayUse(String address) {
+    return CLIENT_ADDRESSES.contains(address)
+        || (address.startsWith(PREFIX + "build.") && address.endsWith(".events")
+            && address.substring((PREFIX + "build.").length(), address.length() - ".events".length())
+                .matches("[A-Za-z0-9_-]{1,64}"));
+  }
+
+  private static String requireToken(String value, String what) {
+    if (value == null || !value.matches("[A-Za-z0-9_-]{1,64}")) {
+      throw new IllegalArgumentException(what + " '" + value
+          + "' is not 1-64 letters, digits, '-' or '_' and cannot be part of an address");
+    }
+    return value;
+  }
+}

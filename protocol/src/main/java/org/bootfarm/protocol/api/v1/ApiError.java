@@ -1,0 +1,35 @@
+package org.bootfarm.protocol.api.v1;
+
+import java.util.List;
+
+/**
+ * The body of every refused request, on every transport: a code a program can switch on, a
+ * message a person can act on, and the individual problems when there are several.
+ */
+public record ApiError(Code code, String message, List<String> problems) {
+
+  public ApiError {
+    problems = problems == null ? List.of() : List.copyOf(problems);
+  }
+
+  /** Why a request was refused; each maps to one HTTP status. */
+  public enum Code {
+    BAD_REQUEST(400),
+    UNAUTHORIZED(401),
+    NOT_FOUND(404),
+    CONFLICT(409),
+    TOO_LARGE(413),
+    UNAVAILABLE(503),
+    INTERNAL(500);
+
+    private final int httpStatus;
+
+    Code(int httpStatus) {
+      this.httpStatus = httpStatus;
+    }
+
+    public int httpStatus() {
+      return httpStatus;
+    }
+  }
+}

@@ -1,0 +1,25 @@
+package org.bootfarm.protocol.api.v1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import java.util.Map;
+import org.bootfarm.protocol.build.ArtifactRecord;
+
+/**
+ * A build as {@code GET /api/v1/builds/{id}} and the event-bus {@code get} answer it.
+ *
+ * @param placement why the build went (or cannot go) where it did
+ * @param attempts  runs lost or failed transiently and put back in the queue
+ * @param submittedAt ISO-8601 instants, null when not reached yet
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record BuildView(
+    String id, String repo, String target, Map<String, String> components, Priority priority, BuildState state,
+    String worker, int attempts, String placement, List<ArtifactRecord> artifacts, String error, String errorKind,
+    String submittedAt, String startedAt, String finishedAt) {
+
+  public BuildView {
+    components = components == null ? Map.of() : Map.copyOf(components);
+    artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);
+  }
+}
