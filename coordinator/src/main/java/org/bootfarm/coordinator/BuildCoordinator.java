@@ -1,0 +1,198 @@
+package org.bootfarm.coordinator;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.bootfarm.coordinator.cas.ArtifactStore;
+import org.bootfarm.coordinator.placement.Placement;
+import org.bootfarm.coordinator.placement.PlacementRequest;
+import org.bootfarm.coordinator.placement.RendezvousPlacement;
+import org.bootfarm.coordinator.placement.WorkerView;
+import org.bootfarm.coordinator.queue.BuildFilter;
+import org.bootfarm.coordinator.queue.BuildPriority;
+import org.bootfarm.coordinator.queue.BuildRecord;
+import org.bootfarm.coordinator.queue.BuildStore;
+import org.bootfarm.protocol.api.v1.ApiError;
+import org.bootfarm.protocol.api.v1.BuildQuery;
+import org.bootfarm.protocol.api.v1.BuildState;
+import org.bootfarm.protocol.api.v1.BuildView;
+import org.bootfarm.protocol.api.v1.Priority;
+import org.bootfarm.protocol.api.v1.SubmitRequest;
+import org.bootfarm.protocol.api.v1.WireJson;
+import org.bootfarm.protocol.api.v1.WorkerInfo;
+import org.bootfarm.protocol.repo.RepoDefinition;
+
+/**
+ * The coordinator's decisions, without any transport: accepts submissions (recorded durably before
+ * the id is answered), answers queries, tracks the live workers from their heartbeats, and places
+ * queued builds on them by rendezvous hashing with bounded load, under a lease. The event bus,
+ * bridge and HTTP adapters call this and only translate.
+ */
+public final class BuildCoordinator {
+  /** The architecture every worker runs today; placement already understands others. */
+  static final String ARCH = "x86_64";
+
+  private final BuildStore store;
+  private final ArtifactStore artifacts;
+  private final RepoCatalog repos;
+  private final RendezvousPlacement placement;
+  private final Clock clock;
+  private final Duration lease;
+  private final Map<String, WorkerInfo> workers = new ConcurrentHashMap<>();
+
+  /**
+   * @param clock the clock the store was opened with: leases are checked against the store's "now"
+   * @param lease how long a claimed build is held without a renewal
+   */
+  public BuildCoordinator(BuildStore store, ArtifactStore artifacts, RepoCatalog repos,
+      RendezvousPlacement placement, Clock clock, Duration lease) {
+    this.store = store;
+    this.artifacts = artifacts;
+    this.repos = repos;
+    this.placement = placement;
+    this.clock = clock;
+    this.lease = lease;
+  }
+
+  /** A build handed to a worker: the build and where it goes. */
+  public record Assignment(BuildView build, String workerId) {}
+
+  /**
+   * Checks a submission against the catalog and the artifact store, records it as QUEUED and
+   * returns its id. Nothing is recorded for a refused submission.
+   */
+  public String submit(SubmitRequest request) throws ApiException {
+    List<String> problems = new ArrayList<>(request.problems());
+    if (problems.isEmpty()) {
+      RepoCatalog.Entry entry = repos.find(request.repo()).orElse(null);
+      if (entry == null) {
+        problems.add("repo: '" + request.repo() + "' is not a repo definition of this farm; known: "
+            + repos.entries().stream().map(RepoCatalog.Entry::name).collect(Collectors.joining(", ")));
+      } else if (entry.definition().isEmpty()) {
+        problems.add("repo: '" + request.repo() + "' is an invalid definition: "
+            + entry.problems().stream().map(Object::toString).collect(Collectors.joining("; ")));
+      } else if (!entry.definition().get().spec().supportsTarget(request.targetOrDefault())) {
+        problems.add("target: '" + request.repo() + "' cannot build " + request.targetOrDefault());
+      }
+      request.components().forEach((name, sha256) -> {
+        if (!artifacts.exists(sha256)) {
+          problems.add("components." + name + ": " + sha256
+              + " is not in the artifact store; upload it first (PUT /api/v1/artifacts/" + sha256 + ")");
+        }
+      });
+    }
+    if (!problems.isEmpty()) {
+      throw new ApiException(ApiError.Code.BAD_REQUEST, "build refused", problems);
+    }
+    String id = store.nextId();
+    BuildPriority priority = request.priorityOrDefault() == Priority.NIGHTLY
+        ? BuildPriority.NIGHTLY : BuildPriority.INTERACTIVE;
+    store.insert(BuildRecord.queued(id, request.repo(), request.targetOrDefault(), request.components(), priority,
+        WireJson.write(request.options()), clock.instant()));
+    return id;
+  }
+
+  public BuildView get(String id) throws ApiException {
+    return store.get(id).map(BuildCoordinator::view)
+        .orElseThrow(() -> new ApiException(ApiError.Code.NOT_FOUND, "no build " + id));
+  }
+
+  public List<BuildView> list(BuildQuery query) {
+    org.bootfarm.coordinator.queue.BuildState state = query.state() == null
+        ? null : org.bootfarm.coordinator.queue.BuildState.valueOf(query.state().name());
+    return store.list(new BuildFilter(query.repo(), state, query.limitOrDefault())).stream()
+        .map(BuildCoordinator::view).toList();
+  }
+
+  public BuildView cancel(String id) throws ApiException {
+    BuildView current = get(id);
+    return store.cancel(id).map(BuildCoordinator::view).orElseThrow(() -> new ApiException(ApiError.Code.CONFLICT,
+        "build " + id + " is " + current.state() + " and can no longer be cancelled"));
+  }
+
+  /** A worker's heartbeat: it is alive, with these capabilities and caches. */
+  public void workerSeen(WorkerInfo info) {
+    workers.put(info.id(), info);
+  }
+
+  /** A worker left the cluster: it gets no more builds (its leases expire through the reconciler). */
+  public void workerLeft(String workerId) {
+    workers.remove(workerId);
+  }
+
+  public Collection<WorkerInfo> workers() {
+    return List.copyOf(workers.values());
+  }
+
+  /**
+   * Places the queued builds whose backoff has passed, highest priority first, on live workers
+   * and claims each under a lease; a build no worker can take now keeps the reason in its record.
+   */
+  public List<Assignment> assign(int maxBuilds) {
+    Instant now = clock.instant();
+    Map<String, WorkerView> views = workerViews();
+    List<Assignment> assignments = new ArrayList<>();
+    for (BuildRecord queued : store.nextQueued(now, maxBuilds)) {
+      Optional<String> manager = repos.find(queued.repo()).flatMap(RepoCatalog.Entry::definition)
+          .map(RepoDefinition::spec).map(spec -> spec.packageManager());
+      if (manager.isEmpty()) {
+        store.notePlacement(queued.id(), "repo " + queued.repo() + " is no longer a valid definition here");
+        continue;
+      }
+      Placement placed = placement.place(PlacementRequest.of(queued.repo(), manager.get(), ARCH), views.values());
+      if (!placed.placed()) {
+        store.notePlacement(queued.id(), placed.reason());
+        continue;
+      }
+      String worker = placed.workerId().orElseThrow();
+      Optional<BuildRecord> claimed = store.claim(queued.id(), worker, now.plus(lease), placed.reason());
+      if (claimed.isPresent()) {
+        views.put(worker, views.get(worker).withOneMoreBuild());
+        assignments.add(new Assignment(view(claimed.get()), worker));
+      }
+    }
+    return assignments;
+  }
+
+  /** The live workers as placement sees them, counting builds leased to them but not yet started. */
+  private Map<String, WorkerView> workerViews() {
+    Map<String, Integer> leased = new HashMap<>();
+    for (BuildRecord running : store.list(new BuildFilter(null, org.bootfarm.coordinator.queue.BuildState.RUNNING,
+        10_000))) {
+      if (running.leaseOwner() != null) {
+        leased.merge(running.leaseOwner(), 1, Integer::sum);
+      }
+    }
+    Map<String, WorkerView> views = new HashMap<>();
+    for (WorkerInfo info : workers.values()) {
+      Map<String, WorkerView.WarmCache> caches = info.warmCaches().stream().collect(Collectors.toMap(
+          WorkerInfo.WarmCache::repo, c -> new WorkerView.WarmCache(c.metadataRevision(), c.sizeBytes()),
+          (a, b) -> a));
+      int waiting = Math.max(0, leased.getOrDefault(info.id(), 0) - info.busySlots());
+      views.put(info.id(), new WorkerView(info.id(), java.util.Set.copyOf(info.packageManagers()), info.arch(),
+          info.slots(), info.busySlots(), waiting, info.freeDiskBytes(), caches, true));
+    }
+    return views;
+  }
+
+  /** A stored build as the wire shows it. */
+  static BuildView view(BuildRecord r) {
+    return new BuildView(r.id(), r.repo(), r.target(), r.components(),
+        r.priority() == BuildPriority.NIGHTLY ? Priority.NIGHTLY : Priority.INTERACTIVE,
+        BuildState.valueOf(r.state().name()), r.worker(), r.attempts(), r.placement(), r.artifacts(), r.error(),
+        r.errorKind() == null ? null : r.errorKind().name(), text(r.submittedAt()), text(r.startedAt()),
+        text(r.finishedAt()));
+  }
+
+  private static String text(Instant instant) {
+    return instant == null ? null : instant.toString();
+  }
+}

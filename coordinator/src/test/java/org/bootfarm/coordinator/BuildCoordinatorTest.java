@@ -1,0 +1,178 @@
+package org.bootfarm.coordinator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.bootfarm.coordinator.cas.ArtifactStore;
+import org.bootfarm.coordinator.placement.RendezvousPlacement;
+import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.protocol.Sha256;
+import org.bootfarm.protocol.api.v1.ApiError;
+import org.bootfarm.protocol.api.v1.BuildQuery;
+import org.bootfarm.protocol.api.v1.BuildState;
+import org.bootfarm.protocol.api.v1.BuildView;
+import org.bootfarm.protocol.api.v1.Priority;
+import org.bootfarm.protocol.api.v1.SubmitRequest;
+import org.bootfarm.protocol.api.v1.WorkerInfo;
+import org.bootfarm.protocol.repo.LoadOptions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The coordinator's decisions against the real SQLite store, the real artifact store and the
+ * project's own repos/ definitions (photon keys from ../shared/keys; centos-6.9's key is absent,
+ * so it stands for an invalid definition). The coordinator and the store share one clock.
+ */
+class BuildCoordinatorTest {
+  @TempDir Path dir;
+  SqliteBuildStore store;
+  ArtifactStore artifacts;
+  BuildCoordinator coordinator;
+  String tether;
+
+  @BeforeEach
+  void start() throws Exception {
+    Path root = projectRoot();
+    store = SqliteBuildStore.open(dir.resolve("builds.sqlite"), Clock.systemUTC());
+    artifacts = ArtifactStore.openAt(dir.resolve("cas"), ArtifactStore.Options.defaults());
+    RepoCatalog repos = RepoCatalog.read(root.resolve("repos"),
+        new LoadOptions(root.resolve("../shared/keys").normalize(), false));
+    coordinator = new BuildCoordinator(store, artifacts, repos, new RendezvousPlacement(),
+        Clock.systemUTC(), Duration.ofSeconds(10));
+    byte[] content = "tether stand-in".getBytes(StandardCharsets.UTF_8);
+    tether = Sha256.of(content);
+    artifacts.put(tether, new ByteArrayInputStream(content));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    store.close();
+    artifacts.close();
+  }
+
+  private SubmitRequest debian(Priority priority) {
+    return new SubmitRequest("debian-12", "bootstrap", Map.of("tether", tether), priority, null);
+  }
+
+  private static WorkerInfo worker(String id, List<String> managers, int slots) {
+    return new WorkerInfo(id, "test", "x86_64", managers, slots, 0, 100L << 30, List.of(), 1000);
+  }
+
+  @Test
+  void submissionIsRecordedQueuedBeforeItsIdIsAnswered() throws Exception {
+    String id = coordinator.submit(debian(null));
+    BuildView view = coordinator.get(id);
+    assertEquals(BuildState.QUEUED, view.state());
+    assertEquals("debian-12", view.repo());
+    assertEquals(Map.of("tether", tether), view.components());
+    assertEquals(Priority.INTERACTIVE, view.priority());
+  }
+
+  @Test
+  void unknownRepoIsRefusedListingTheKnownOnesAndNothingIsQueued() {
+    ApiException e = assertThrows(ApiException.class,
+        () -> coordinator.submit(new SubmitRequest("gentoo-1", null, Map.of(), null, null)));
+    assertEquals(ApiError.Code.BAD_REQUEST, e.error().code());
+    assertTrue(e.error().problems().get(0).contains("debian-12"), e.getMessage());
+    assertEquals(List.of(), coordinator.list(new BuildQuery(null, null, null)));
+  }
+
+  @Test
+  void componentNotInTheStoreIsRefusedNamingItAndHowToUploadIt() {
+    String missing = "b".repeat(64);
+    ApiException e = assertThrows(ApiException.class, () -> coordinator.submit(
+        new SubmitRequest("debian-12", null, Map.of("unpack", missing), null, null)));
+    assertTrue(e.error().problems().get(0).startsWith("components.unpack: " + missing), e.getMessage());
+    assertTrue(e.getMessage().contains("PUT /api/v1/artifacts/" + missing), e.getMessage());
+  }
+
+  @Test
+  void invalidDefinitionIsRefusedWithItsProblems() {
+    ApiException e = assertThrows(ApiException.class,
+        () -> coordinator.submit(new SubmitRequest("centos-6.9", null, Map.of(), null, null)));
+    assertTrue(e.getMessage().contains("invalid definition"), e.getMessage());
+    assertTrue(e.getMessage().contains("gpgkey"), e.getMessage());
+  }
+
+  @Test
+  void targetTheDefinitionCannotBuildIsRefused() {
+    ApiException e = assertThrows(ApiException.class,
+        () -> coordinator.submit(new SubmitRequest("debian-12", "appliance", Map.of(), null, null)));
+    assertTrue(e.getMessage().contains("cannot build appliance"), e.getMessage());
+  }
+
+  @Test
+  void buildGoesToAWorkerThatRunsItsPackageManagerUnderALease() throws Exception {
+    String id = coordinator.submit(debian(null));
+    coordinator.workerSeen(worker("rpm-only", List.of("dnf", "tdnf", "yum"), 4));
+    coordinator.workerSeen(worker("debian-box", List.of("apt"), 1));
+    List<BuildCoordinator.Assignment> assigned = coordinator.assign(10);
+    assertEquals(1, assigned.size());
+    assertEquals("debian-box", assigned.get(0).workerId());
+    BuildView view = coordinator.get(id);
+    assertEquals(BuildState.RUNNING, view.state());
+    assertEquals("debian-box", view.worker());
+    assertTrue(view.placement().contains("debian-box"), view.placement());
+  }
+
+  @Test
+  void buildNoLiveWorkerCanRunStaysQueuedWithTheReason() throws Exception {
+    String id = coordinator.submit(debian(null));
+    coordinator.workerSeen(worker("rpm-only", List.of("dnf", "tdnf", "yum"), 4));
+    assertEquals(List.of(), coordinator.assign(10));
+    BuildView view = coordinator.get(id);
+    assertEquals(BuildState.QUEUED, view.state());
+    assertNull(view.worker());
+    assertTrue(view.placement().contains("no live worker runs apt"), view.placement());
+  }
+
+  @Test
+  void aWorkerThatLeftGetsNoMoreBuilds() throws Exception {
+    coordinator.workerSeen(worker("debian-box", List.of("apt"), 4));
+    coordinator.workerLeft("debian-box");
+    String id = coordinator.submit(debian(null));
+    assertEquals(List.of(), coordinator.assign(10));
+    assertEquals(BuildState.QUEUED, coordinator.get(id).state());
+  }
+
+  @Test
+  void interactiveBuildsArePlacedBeforeNightlyOnes() throws Exception {
+    String nightly = coordinator.submit(debian(Priority.NIGHTLY));
+    String interactive = coordinator.submit(debian(Priority.INTERACTIVE));
+    coordinator.workerSeen(worker("debian-box", List.of("apt"), 1));
+    List<BuildCoordinator.Assignment> assigned = coordinator.assign(1);
+    assertEquals(interactive, assigned.get(0).build().id());
+    assertEquals(BuildState.QUEUED, coordinator.get(nightly).state());
+  }
+
+  @Test
+  void queuedBuildCanBeCancelledOnceAndThenNotAgain() throws Exception {
+    String id = coordinator.submit(debian(null));
+    assertEquals(BuildState.CANCELLED, coordinator.cancel(id).state());
+    ApiException e = assertThrows(ApiException.class, () -> coordinator.cancel(id));
+    assertEquals(ApiError.Code.CONFLICT, e.error().code());
+    assertEquals(ApiError.Code.NOT_FOUND,
+        assertThrows(ApiException.class, () -> coordinator.get("01NOSUCHBUILD")).error().code());
+  }
+
+  static Path projectRoot() {
+    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+      if (Files.isDirectory(p.resolve("repos")) && Files.isRegularFile(p.resolve("pom.xml"))) {
+        return p;
+      }
+    }
+    throw new IllegalStateException("no project root with repos/ above " + Path.of("").toAbsolutePath());
+  }
+}
