@@ -25,10 +25,12 @@ import org.bootfarm.protocol.api.v1.BuildQuery;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.BuildView;
 import org.bootfarm.protocol.api.v1.Priority;
+import org.bootfarm.protocol.api.v1.RepoInfo;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
 import org.bootfarm.protocol.repo.RepoDefinition;
+import org.bootfarm.protocol.repo.RepoSpec;
 
 /**
  * The coordinator's decisions, without any transport: accepts submissions (recorded durably before
@@ -116,6 +118,16 @@ public final class BuildCoordinator {
     BuildView current = get(id);
     return store.cancel(id).map(BuildCoordinator::view).orElseThrow(() -> new ApiException(ApiError.Code.CONFLICT,
         "build " + id + " is " + current.state() + " and can no longer be cancelled"));
+  }
+
+  /** Every definition of the catalog, with its problems when it could not be loaded. */
+  public List<RepoInfo> repos() {
+    return repos.entries().stream().map(entry -> entry.definition()
+        .map(def -> new RepoInfo(entry.name(), def.spec().packageManager(),
+            RepoSpec.TARGETS.stream().filter(def.spec()::supportsTarget).toList(), List.of()))
+        .orElseGet(() -> new RepoInfo(entry.name(), null, List.of(),
+            entry.problems().stream().map(Object::toString).toList())))
+        .toList();
   }
 
   /** A worker's heartbeat: it is alive, with these capabilities and caches. */

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,7 +23,6 @@ import org.bootfarm.protocol.api.v1.BuildView;
 import org.bootfarm.protocol.api.v1.Priority;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
-import org.bootfarm.protocol.repo.LoadOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,11 +42,11 @@ class BuildCoordinatorTest {
 
   @BeforeEach
   void start() throws Exception {
-    Path root = projectRoot();
+    Path root = ProjectTree.root();
     store = SqliteBuildStore.open(dir.resolve("builds.sqlite"), Clock.systemUTC());
     artifacts = ArtifactStore.openAt(dir.resolve("cas"), ArtifactStore.Options.defaults());
     RepoCatalog repos = RepoCatalog.read(root.resolve("repos"),
-        new LoadOptions(root.resolve("../shared/keys").normalize(), false));
+        ProjectTree.sharedKeys());
     coordinator = new BuildCoordinator(store, artifacts, repos, new RendezvousPlacement(),
         Clock.systemUTC(), Duration.ofSeconds(10));
     byte[] content = "tether stand-in".getBytes(StandardCharsets.UTF_8);
@@ -167,12 +165,4 @@ class BuildCoordinatorTest {
         assertThrows(ApiException.class, () -> coordinator.get("01NOSUCHBUILD")).error().code());
   }
 
-  static Path projectRoot() {
-    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-      if (Files.isDirectory(p.resolve("repos")) && Files.isRegularFile(p.resolve("pom.xml"))) {
-        return p;
-      }
-    }
-    throw new IllegalStateException("no project root with repos/ above " + Path.of("").toAbsolutePath());
-  }
 }

@@ -1,0 +1,162 @@
+package org.bootfarm.coordinator.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.Vertx;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import org.bootfarm.coordinator.BuildCoordinator;
+import org.bootfarm.coordinator.ProjectTree;
+import org.bootfarm.coordinator.RepoCatalog;
+import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
+import org.bootfarm.coordinator.cas.ArtifactStore;
+import org.bootfarm.coordinator.placement.RendezvousPlacement;
+import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.protocol.Sha256;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The HTTP API over a real Vert.x server, the SQLite store, the artifact store and the project's
+ * repos/, driven by the JDK's HTTP client: good requests are answered, bad ones refused at once
+ * with an error body, and nothing is queued by a refused one.
+ */
+class ApiHttpServerTest {
+  @TempDir static Path dir;
+  static Vertx vertx;
+  static SqliteBuildStore store;
+  static ArtifactStore artifacts;
+  static String base;
+  static final HttpClient HTTP = HttpClient.newHttpClient();
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  @BeforeAll
+  static void start() throws Exception {
+    Path root = ProjectTree.root();
+    store = SqliteBuildStore.open(dir.resolve("builds.sqlite"), Clock.systemUTC());
+    artifacts = ArtifactStore.openAt(dir.resolve("cas"), ArtifactStore.Options.defaults());
+    BuildCoordinator coordinator = new BuildCoordinator(store, artifacts,
+        RepoCatalog.read(root.resolve("repos"), ProjectTree.sharedKeys()),
+        new RendezvousPlacement(), Clock.systemUTC(), Duration.ofSeconds(10));
+    vertx = Vertx.vertx();
+    int port = new ApiHttpServer(vertx, coordinator, new ArtifactHttpEndpoint(vertx, artifacts, Duration.ofSeconds(30)))
+        .listen("127.0.0.1", 0).await().actualPort();
+    base = "http://127.0.0.1:" + port;
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    vertx.close().await();
+    store.close();
+    artifacts.close();
+  }
+
+  static HttpResponse<String> send(String method, String path, String body) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path));
+    request.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+        : HttpRequest.BodyPublishers.ofString(body));
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static JsonNode json(HttpResponse<String> response) throws Exception {
+    return JSON.readTree(response.body());
+  }
+
+  @Test
+  void uploadedComponentCanBeNamedInASubmissionWhichIsThenQueued() throws Exception {
+    byte[] tether = "#!/bin/sh\necho tether\n".getBytes(StandardCharsets.UTF_8);
+    String sha = Sha256.of(tether);
+    HttpResponse<String> put = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/artifacts/" + sha))
+        .PUT(HttpRequest.BodyPublishers.ofByteArray(tether)).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(201, put.statusCode(), put.body());
+    HttpResponse<String> submitted = send("POST", "/api/v1/builds",
+        "{\"repo\": \"debian-12\", \"target\": \"bootstrap\", \"components\": {\"tether\": \"" + sha + "\"}}");
+    assertEquals(201, submitted.statusCode(), submitted.body());
+    String id = json(submitted).get("id").asText();
+    HttpResponse<String> got = send("GET", "/api/v1/builds/" + id, null);
+    assertEquals(200, got.statusCode());
+    assertEquals("QUEUED", json(got).get("state").asText());
+    assertEquals(sha, json(got).get("components").get("tether").asText());
+    JsonNode listed = json(send("GET", "/api/v1/builds?repo=debian-12&state=QUEUED", null));
+    assertTrue(listed.get("builds").findValuesAsText("id").contains(id), listed::toString);
+  }
+
+  @Test
+  void malformedJsonIsRefusedNamingWhere() throws Exception {
+    HttpResponse<String> response = send("POST", "/api/v1/builds", "{\"repo\": ");
+    assertEquals(400, response.statusCode());
+    assertEquals("BAD_REQUEST", json(response).get("code").asText());
+    assertTrue(json(response).get("message").asText().startsWith("malformed JSON"), response.body());
+  }
+
+  @Test
+  void unknownRepoIsRefusedAndNothingQueued() throws Exception {
+    int before = json(send("GET", "/api/v1/builds?repo=nosuch-1", null)).get("builds").size();
+    HttpResponse<String> response = send("POST", "/api/v1/builds", "{\"repo\": \"nosuch-1\"}");
+    assertEquals(400, response.statusCode());
+    assertTrue(json(response).get("problems").get(0).asText().startsWith("repo: 'nosuch-1'"), response.body());
+    assertEquals(before, json(send("GET", "/api/v1/builds?repo=nosuch-1", null)).get("builds").size());
+  }
+
+  @Test
+  void componentHashNotInTheStoreIsRefused() throws Exception {
+    String missing = "c".repeat(64);
+    HttpResponse<String> response = send("POST", "/api/v1/builds",
+        "{\"repo\": \"debian-12\", \"components\": {\"unpack\": \"" + missing + "\"}}");
+    assertEquals(400, response.statusCode());
+    assertTrue(response.body().contains("components.unpack: " + missing), response.body());
+  }
+
+  @Test
+  void unknownTargetIsRefused() throws Exception {
+    HttpResponse<String> response = send("POST", "/api/v1/builds", "{\"repo\": \"debian-12\", \"target\": \"kernel\"}");
+    assertEquals(400, response.statusCode());
+    assertTrue(response.body().contains("target: 'kernel'"), response.body());
+  }
+
+  @Test
+  void oversizedBodyIsRefusedWith413() throws Exception {
+    String huge = "{\"repo\": \"debian-12\", \"options\": {\"x\": \"" + "y".repeat(ApiHttpServer.MAX_BODY_BYTES) + "\"}}";
+    HttpResponse<String> response = send("POST", "/api/v1/builds", huge);
+    assertEquals(413, response.statusCode());
+    assertEquals("TOO_LARGE", json(response).get("code").asText());
+  }
+
+  @Test
+  void unknownBuildIs404AndBadFilterIs400() throws Exception {
+    assertEquals(404, send("GET", "/api/v1/builds/01NOSUCHBUILD", null).statusCode());
+    assertEquals(400, send("GET", "/api/v1/builds?state=BOGUS", null).statusCode());
+    assertEquals(404, send("GET", "/api/v2/builds", null).statusCode());
+  }
+
+  @Test
+  void reposListsEachDefinitionWithItsPackageManagerOrProblems() throws Exception {
+    JsonNode repos = json(send("GET", "/api/v1/repos", null)).get("repos");
+    JsonNode debian = null;
+    JsonNode centos = null;
+    for (JsonNode repo : repos) {
+      if (repo.get("name").asText().equals("debian-12")) {
+        debian = repo;
+      }
+      if (repo.get("name").asText().equals("centos-6.9")) {
+        centos = repo;
+      }
+    }
+    assertEquals("apt", debian.get("packageManager").asText());
+    assertTrue(centos.get("problems").size() > 0, centos::toString);
+    assertEquals(200, send("GET", "/health", null).statusCode());
+    assertEquals(0, json(send("GET", "/api/v1/workers", null)).get("workers").size());
+  }
+
+}
