@@ -83,6 +83,12 @@ public interface BuildStore extends AutoCloseable {
   /** RUNNING builds whose lease expired at or before {@code now}, oldest expiry first: the reconciler's work. */
   List<BuildRecord> expiredLeases(Instant now);
 
+  /**
+   * RUNNING builds whose lease {@code worker} holds, expired or not, in submission order: what to
+   * re-queue when membership says the worker left.
+   */
+  List<BuildRecord> leasesHeldBy(String worker);
+
   /** Marks a build as kept by retention whatever its age; empty when there is no such build. */
   Optional<BuildRecord> pin(String id);
 

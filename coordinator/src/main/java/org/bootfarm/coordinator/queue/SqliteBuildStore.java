@@ -360,6 +360,12 @@ public final class SqliteBuildStore implements BuildStore {
   }
 
   @Override
+  public synchronized List<BuildRecord> leasesHeldBy(String worker) {
+    return query("find the leases of worker " + worker, () -> select(
+        "WHERE state = 'RUNNING' AND lease_owner = ? ORDER BY id", worker));
+  }
+
+  @Override
   public synchronized Optional<BuildRecord> pin(String id) {
     return transition(id, "pin", "UPDATE builds SET pinned = 1 WHERE id = ?", id);
   }

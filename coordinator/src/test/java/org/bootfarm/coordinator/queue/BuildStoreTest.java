@@ -284,6 +284,27 @@ class BuildStoreTest {
     assertEquals(BuildState.QUEUED, stored(queued).state());
   }
 
+  @Test
+  void leasesHeldByListsThatWorkersRunningBuildsExpiredOrNotInSubmissionOrder() {
+    String first = submit();
+    String other = submit();
+    String second = submit();
+    String finished = submit();
+    String queued = submit();
+    running(first, "w1");
+    running(other, "w2");
+    running(finished, "w1");
+    store.finish(finished, "w1", BuildOutcome.succeeded(List.of(ISO))).orElseThrow();
+    clock.advance(LEASE.plusSeconds(1)); // first's lease has run out: still w1's until re-queued
+    running(second, "w1");
+    assertEquals(List.of(first, second), store.leasesHeldBy("w1").stream().map(BuildRecord::id).toList());
+    assertEquals(List.of(other), store.leasesHeldBy("w2").stream().map(BuildRecord::id).toList());
+    assertTrue(store.leasesHeldBy("w3").isEmpty());
+    store.requeue(first, "w1", "w1 left", clock.instant()).orElseThrow();
+    assertEquals(List.of(second), store.leasesHeldBy("w1").stream().map(BuildRecord::id).toList());
+    assertEquals(BuildState.QUEUED, stored(queued).state());
+  }
+
   // --- finish
 
   @Test
