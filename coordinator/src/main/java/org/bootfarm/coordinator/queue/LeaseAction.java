@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * One thing the {@link LeaseReconciler} did to a build, and why, for the coordinator's log and its
- * counters (lease expiries, retries, builds given up on).
+ * counters (lease expiries, retries, builds given up on, leases extended after a restart).
  *
  * @param buildId the build
  * @param worker the worker whose run was lost, failed or reported
@@ -27,7 +27,9 @@ public record LeaseAction(String buildId, String worker, Cause cause, Decision d
     /** The worker reported a failure that may not happen elsewhere (network, tool, internal). */
     TRANSIENT_FAILURE,
     /** The worker reported a failure the same inputs always give (definition, package, hook). */
-    DETERMINISTIC_FAILURE
+    DETERMINISTIC_FAILURE,
+    /** The coordinator started again; leases that ran out (or would soon) while it was down get one more. */
+    COORDINATOR_RESTARTED
   }
 
   /** What became of the build. */
@@ -37,7 +39,9 @@ public record LeaseAction(String buildId, String worker, Cause cause, Decision d
     /** FAILED for good: a deterministic failure, or no attempts left. */
     FAILED,
     /** Nothing changed: the worker no longer held the build (its report came too late). */
-    REFUSED
+    REFUSED,
+    /** Still RUNNING on the same worker, whose lease was extended so it can renew. */
+    LEASE_EXTENDED
   }
 
   public LeaseAction {

@@ -11,7 +11,8 @@ import org.bootfarm.coordinator.queue.LeaseAction.Decision;
 /**
  * Decides what becomes of a build whose run was lost or failed: its lease ran out ({@link #reconcile}),
  * membership said its worker left ({@link #workerLeft}), or its worker reported a failure
- * ({@link #onFailure}). A lost or transiently failed run puts the build back in the queue behind a
+ * ({@link #onFailure}); and gives running builds a grace when the coordinator restarts
+ * ({@link #afterRestart}). A lost or transiently failed run puts the build back in the queue behind a
  * backoff until it has had {@link RetryPolicy#maxAttempts()} runs, then fails it; a deterministic
  * failure fails it at once. Every change is one of the store's compare-and-set transitions, so a
  * worker that no longer holds a build can neither publish nor fail it. Plain Java on a
@@ -59,6 +60,26 @@ public final class LeaseReconciler {
     for (BuildRecord build : store.leasesHeldBy(worker)) {
       String what = "worker " + worker + " left the cluster at " + now + " while running it";
       actions.add(runLost(build, worker, Cause.WORKER_LEFT, what, now));
+    }
+    return actions;
+  }
+
+  /**
+   * Call once when the coordinator starts on a store it ran on before, before the first
+   * {@link #reconcile}: every RUNNING build's lease is made to last at least one lease from
+   * {@code now}, by the same worker. Workers that kept building while the coordinator was down
+   * renew within that time and lose nothing; a worker that died meanwhile loses its builds to the
+   * reconciler one lease (plus one reconcile period) after the restart.
+   */
+  public List<LeaseAction> afterRestart(Instant now) {
+    Instant until = lease.leaseUntil(now);
+    List<LeaseAction> actions = new ArrayList<>();
+    for (BuildRecord build : store.extendLeasesUntil(until)) {
+      String worker = build.leaseOwner();
+      actions.add(new LeaseAction(build.id(), worker, Cause.COORDINATOR_RESTARTED, Decision.LEASE_EXTENDED,
+          build.attempts(), null, "the coordinator restarted at " + now + "; the lease of worker " + worker
+              + (build.leaseExpiry().isAfter(now) ? " (to end at " : " (ran out at ") + build.leaseExpiry()
+              + ") now runs until " + until + " so that " + worker + " can renew it if it is still building"));
     }
     return actions;
   }

@@ -339,6 +339,40 @@ class LeaseReconcilerTest {
     assertEquals(BuildState.CANCELLED, stored(id).state());
   }
 
+  // --- the coordinator restarts
+
+  @Test
+  void restartedCoordinatorGivesRunningWorkersOneLeaseToRenewThenTakesTheDeadOnesBuilds() {
+    String alive = submit();
+    String dead = submit();
+    claim(alive, "w1");
+    claim(dead, "w2");
+    store.close(); // the coordinator is killed; w1 keeps building, w2 dies
+    clock.advance(Duration.ofMinutes(1));
+    store = SqliteBuildStore.open(dir.resolve("builds.sqlite"), clock);
+    reconciler = new LeaseReconciler(store, lease, RetryPolicy.DEFAULT);
+    assertEquals(Optional.empty(), renew(alive, "w1"), "without the grace w1 could not renew");
+
+    List<LeaseAction> extended = reconciler.afterRestart(now());
+
+    assertEquals(List.of(alive, dead), extended.stream().map(LeaseAction::buildId).toList());
+    for (LeaseAction action : extended) {
+      assertEquals(Cause.COORDINATOR_RESTARTED, action.cause());
+      assertEquals(Decision.LEASE_EXTENDED, action.decision());
+      assertTrue(action.reason().contains("now runs until " + lease.leaseUntil(now())), action.reason());
+      assertEquals(BuildState.RUNNING, stored(action.buildId()).state());
+    }
+    Instant restart = now();
+    clock.advance(lease.renewEvery());
+    renew(alive, "w1").orElseThrow();
+    quietUntil(restart.plus(lease.duration()).minusMillis(1));
+    clock.set(restart.plus(lease.duration()));
+    LeaseAction lost = only(reconciler.reconcile(now()));
+    assertEquals(dead, lost.buildId());
+    assertEquals(Decision.REQUEUED, lost.decision());
+    assertEquals(BuildState.RUNNING, stored(alive).state());
+  }
+
   // --- the queue honours the backoff
 
   @Test
