@@ -110,7 +110,7 @@ public final class LeaseReconciler {
       return store.finish(buildId, worker, failure)
           .map(failed -> new LeaseAction(buildId, worker, Cause.DETERMINISTIC_FAILURE, Decision.FAILED, attempts,
               null, "worker " + worker + " reported a deterministic failure, not retried: " + failure.error()))
-          .orElseGet(() -> refused(buildId, worker, Cause.DETERMINISTIC_FAILURE, current, now));
+          .orElseGet(() -> refused(buildId, worker, Cause.DETERMINISTIC_FAILURE, store.get(buildId), now));
     }
     if (current.isEmpty() || !worker.equals(current.get().leaseOwner())) {
       return refused(buildId, worker, Cause.TRANSIENT_FAILURE, current, now);
@@ -121,7 +121,7 @@ public final class LeaseReconciler {
     if (retry.mayRetryAfter(lostRuns)) {
       return requeue(build, worker, Cause.TRANSIENT_FAILURE, what, now);
     }
-    String reason = givingUp(build, what);
+    String reason = givingUp(build, Cause.TRANSIENT_FAILURE, what);
     // finish, not fail: only the holder of an unexpired lease may end the build; if the lease has just
     // run out, the next reconcile gives up on it instead
     BuildOutcome last = BuildOutcome.failed(reason, ErrorKind.TRANSIENT, failure.artifacts());
@@ -137,7 +137,7 @@ public final class LeaseReconciler {
     if (retry.mayRetryAfter(lostRuns)) {
       return requeue(build, worker, cause, what, now);
     }
-    String reason = givingUp(build, what);
+    String reason = givingUp(build, cause, what);
     // BuildStore.fail overrides leases, which is safe here: the build was RUNNING on this worker with
     // its last run, so nothing re-queues it and nobody else can claim it before it fails; a final
     // state reached meanwhile (the worker finished, a cancel) makes the store refuse
@@ -149,18 +149,20 @@ public final class LeaseReconciler {
   private LeaseAction requeue(BuildRecord build, String worker, Cause cause, String what, Instant now) {
     int lostRuns = build.attempts() + 1;
     Instant notBefore = now.plus(retry.backoffAfter(lostRuns));
-    String reason = "run " + lostRuns + " of " + retry.maxAttempts() + " lost: " + what + "; re-queued, not before "
-        + notBefore;
+    String reason = run(lostRuns, cause) + what + "; re-queued, not before " + notBefore;
     return store.requeue(build.id(), worker, reason, notBefore)
         .map(queued -> new LeaseAction(build.id(), worker, cause, Decision.REQUEUED, queued.attempts(),
             queued.notBefore(), reason))
         .orElseGet(() -> refused(build.id(), worker, cause, store.get(build.id()), now));
   }
 
-  private String givingUp(BuildRecord build, String what) {
-    int lostRuns = build.attempts() + 1;
-    String reason = "run " + lostRuns + " of " + retry.maxAttempts() + " lost: " + what
-        + "; no runs left, so the build failed";
+  /** "run 2 of 3 lost: " or "run 2 of 3 failed: ", the start of every reason. */
+  private String run(int number, Cause cause) {
+    return "run " + number + " of " + retry.maxAttempts() + (cause == Cause.TRANSIENT_FAILURE ? " failed: " : " lost: ");
+  }
+
+  private String givingUp(BuildRecord build, Cause cause, String what) {
+    String reason = run(build.attempts() + 1, cause) + what + "; no runs left, so the build failed";
     if (build.error() != null) {
       reason += " (before that: " + build.error() + ")";
     }
@@ -184,7 +186,7 @@ public final class LeaseReconciler {
         why = "build " + buildId + " is now held by worker " + build.leaseOwner() + ", not " + worker;
       } else if (!build.leaseExpiry().isAfter(now)) {
         why = "the lease of worker " + worker + " on build " + buildId + " ran out at " + build.leaseExpiry()
-            + "; the next reconcile re-queues the build";
+            + "; the next reconcile takes the build back";
       } else {
         why = "the store refused the change to build " + buildId + " (it changed meanwhile: " + build.state()
             + ", held by " + build.leaseOwner() + ")";

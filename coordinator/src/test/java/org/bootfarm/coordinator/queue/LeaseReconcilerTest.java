@@ -240,7 +240,8 @@ class LeaseReconcilerTest {
     BuildRecord queued = stored(id);
     assertEquals(BuildState.QUEUED, queued.state());
     assertEquals(1, queued.attempts());
-    assertTrue(queued.error().contains("worker w1 reported a transient failure: " + error), queued.error());
+    assertEquals("run 1 of 3 failed: worker w1 reported a transient failure: " + error + "; re-queued, not before "
+        + now().plusSeconds(2), queued.error());
 
     clock.advance(Duration.ofSeconds(2));
     claim(id, "w2");
@@ -258,7 +259,7 @@ class LeaseReconcilerTest {
     assertEquals(BuildState.FAILED, failed.state());
     assertEquals(ErrorKind.TRANSIENT, failed.errorKind());
     assertEquals(List.of(LOG), failed.artifacts());
-    assertTrue(failed.error().startsWith("run 3 of 3 lost: worker w3 reported a transient failure: " + error),
+    assertTrue(failed.error().startsWith("run 3 of 3 failed: worker w3 reported a transient failure: " + error),
         failed.error());
   }
 
@@ -322,7 +323,7 @@ class LeaseReconcilerTest {
         ErrorKind.DETERMINISTIC, now());
     assertEquals(Decision.REFUSED, action.decision());
     assertTrue(action.reason().contains("ran out at " + START.plus(lease.duration())
-        + "; the next reconcile re-queues the build"), action.reason());
+        + "; the next reconcile takes the build back"), action.reason());
     assertEquals(Decision.REQUEUED, only(reconciler.reconcile(now())).decision());
   }
 
