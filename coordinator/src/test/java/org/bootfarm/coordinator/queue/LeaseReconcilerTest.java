@@ -1,6 +1,7 @@
 package org.bootfarm.coordinator.queue;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -400,8 +402,10 @@ class LeaseReconcilerTest {
     Duration bound = Duration.ofSeconds(15);
     assertTrue(lease.requeueWithin().plus(RetryPolicy.DEFAULT.firstBackoff()).compareTo(bound) <= 0);
     // the reconciler ticks on its own schedule: try it out of step with the renewals by various amounts
-    for (long phaseMillis : new long[] {0, 1, 333, 999}) {
-      clock.set(START.plus(Duration.ofHours(phaseMillis + 1)));
+    long[] phasesMillis = {0, 1, 333, 999};
+    for (int round = 0; round < phasesMillis.length; round++) {
+      long phaseMillis = phasesMillis[round];
+      clock.set(START.plus(Duration.ofHours(round + 1))); // a fresh build, well clear of the last round's
       String id = submit();
       claim(id, "w1");
       for (int renewal = 0; renewal < 3; renewal++) {
@@ -441,7 +445,7 @@ class LeaseReconcilerTest {
     assertEquals(Duration.ofSeconds(60), retry.backoffAfter(Integer.MAX_VALUE));
     assertEquals(Duration.ZERO, new RetryPolicy(5, Duration.ZERO, Duration.ZERO).backoffAfter(Integer.MAX_VALUE));
     assertTrue(retry.mayRetryAfter(2));
-    assertTrue(!retry.mayRetryAfter(3));
+    assertFalse(retry.mayRetryAfter(3));
     assertThrows(IllegalArgumentException.class, () -> retry.backoffAfter(0));
   }
 
@@ -453,7 +457,7 @@ class LeaseReconcilerTest {
     assertTrue(backwards.getMessage().contains("firstBackoff <= maxBackoff"), backwards.getMessage());
     assertThrows(IllegalArgumentException.class, () -> new LeasePolicy(Duration.ZERO, Duration.ofSeconds(1)));
     assertThrows(IllegalArgumentException.class, () -> new LeasePolicy(Duration.ofSeconds(10), Duration.ZERO));
-    assertEquals(Duration.ofMillis(3333), LeasePolicy.DEFAULT.renewEvery().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+    assertEquals(Duration.ofMillis(3333), LeasePolicy.DEFAULT.renewEvery().truncatedTo(ChronoUnit.MILLIS));
     assertEquals(Duration.ofSeconds(11), LeasePolicy.DEFAULT.requeueWithin());
   }
 }
