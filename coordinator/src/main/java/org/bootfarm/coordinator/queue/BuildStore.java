@@ -83,6 +83,20 @@ public interface BuildStore extends AutoCloseable {
   /** RUNNING builds whose lease expired at or before {@code now}, oldest expiry first: the reconciler's work. */
   List<BuildRecord> expiredLeases(Instant now);
 
+  /**
+   * RUNNING builds whose lease {@code worker} holds, expired or not, in submission order: what to
+   * re-queue when membership says the worker left.
+   */
+  List<BuildRecord> leasesHeldBy(String worker);
+
+  /**
+   * Every RUNNING build whose lease ends before {@code until} (expired or not) is held until
+   * {@code until} instead, by the same worker: a restarted coordinator's grace, so that workers that
+   * kept running while it was down can renew before the reconciler takes their builds. Returns those
+   * builds as they were before, with the lease ends that were moved.
+   */
+  List<BuildRecord> extendLeasesUntil(Instant until);
+
   /** Marks a build as kept by retention whatever its age; empty when there is no such build. */
   Optional<BuildRecord> pin(String id);
 

@@ -360,6 +360,23 @@ public final class SqliteBuildStore implements BuildStore {
   }
 
   @Override
+  public synchronized List<BuildRecord> leasesHeldBy(String worker) {
+    return query("find the leases of worker " + worker, () -> select(
+        "WHERE state = 'RUNNING' AND lease_owner = ? ORDER BY id", worker));
+  }
+
+  @Override
+  public synchronized List<BuildRecord> extendLeasesUntil(Instant until) {
+    requireFuture(until, clock.instant(), "extension of every lease");
+    long end = until.toEpochMilli();
+    return transaction("extend leases until " + until, () -> {
+      List<BuildRecord> shorter = select("WHERE state = 'RUNNING' AND lease_expires_at < ? ORDER BY id", end);
+      update("UPDATE builds SET lease_expires_at = ? WHERE state = 'RUNNING' AND lease_expires_at < ?", end, end);
+      return shorter;
+    });
+  }
+
+  @Override
   public synchronized Optional<BuildRecord> pin(String id) {
     return transition(id, "pin", "UPDATE builds SET pinned = 1 WHERE id = ?", id);
   }

@@ -2,6 +2,10 @@
  * The coordinator's durable queue and build history: {@link org.bootfarm.coordinator.queue.BuildStore}
  * (the contract a PostgreSQL store can follow later) and {@link
  * org.bootfarm.coordinator.queue.SqliteBuildStore} (one SQLite file in the data dir). Every state change
- * is a compare-and-set, so a worker that lost its lease can never publish a result.
+ * is a compare-and-set, so a worker that lost its lease can never publish a result. On top of it,
+ * {@link org.bootfarm.coordinator.queue.LeaseReconciler} applies the {@link
+ * org.bootfarm.coordinator.queue.LeasePolicy} and {@link org.bootfarm.coordinator.queue.RetryPolicy}:
+ * lost runs go back in the queue behind a backoff, the last one fails the build, deterministic
+ * failures are never retried.
  */
 package org.bootfarm.coordinator.queue;

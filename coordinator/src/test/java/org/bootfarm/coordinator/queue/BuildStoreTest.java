@@ -284,6 +284,51 @@ class BuildStoreTest {
     assertEquals(BuildState.QUEUED, stored(queued).state());
   }
 
+  @Test
+  void leasesHeldByListsThatWorkersRunningBuildsExpiredOrNotInSubmissionOrder() {
+    String first = submit();
+    String other = submit();
+    String second = submit();
+    String finished = submit();
+    String queued = submit();
+    running(first, "w1");
+    running(other, "w2");
+    running(finished, "w1");
+    store.finish(finished, "w1", BuildOutcome.succeeded(List.of(ISO))).orElseThrow();
+    clock.advance(LEASE.plusSeconds(1)); // first's lease has run out: still w1's until re-queued
+    running(second, "w1");
+    assertEquals(List.of(first, second), store.leasesHeldBy("w1").stream().map(BuildRecord::id).toList());
+    assertEquals(List.of(other), store.leasesHeldBy("w2").stream().map(BuildRecord::id).toList());
+    assertTrue(store.leasesHeldBy("w3").isEmpty());
+    store.requeue(first, "w1", "w1 left", clock.instant()).orElseThrow();
+    assertEquals(List.of(second), store.leasesHeldBy("w1").stream().map(BuildRecord::id).toList());
+    assertEquals(BuildState.QUEUED, stored(queued).state());
+  }
+
+  @Test
+  void extendLeasesUntilMovesOnlyRunningLeasesThatEndSooner() {
+    String expired = submit();
+    String longer = submit();
+    String queued = submit();
+    running(expired, "w1");
+    store.claim(longer, "w2", clock.instant().plus(Duration.ofMinutes(5)), "test").orElseThrow();
+    Instant expiredEnd = stored(expired).leaseExpiry();
+    Instant longerEnd = stored(longer).leaseExpiry();
+    clock.advance(Duration.ofMinutes(1)); // expired's lease ran out 45 s ago; longer has 4 minutes left
+    Instant until = clock.instant().plus(LEASE);
+
+    List<BuildRecord> extended = store.extendLeasesUntil(until);
+
+    assertEquals(List.of(expired), extended.stream().map(BuildRecord::id).toList());
+    assertEquals(expiredEnd, extended.get(0).leaseExpiry(), "as it was before");
+    assertEquals(until, stored(expired).leaseExpiry());
+    assertEquals("w1", stored(expired).leaseOwner());
+    assertTrue(store.renewLease(expired, "w1", until.plusSeconds(1)).isPresent(), "its worker can renew again");
+    assertEquals(longerEnd, stored(longer).leaseExpiry());
+    assertNull(stored(queued).leaseExpiry());
+    assertThrows(IllegalArgumentException.class, () -> store.extendLeasesUntil(clock.instant()));
+  }
+
   // --- finish
 
   @Test

@@ -1,0 +1,198 @@
+package org.bootfarm.coordinator.queue;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.bootfarm.coordinator.queue.LeaseAction.Cause;
+import org.bootfarm.coordinator.queue.LeaseAction.Decision;
+
+/**
+ * Decides what becomes of a build whose run was lost or failed: its lease ran out ({@link #reconcile}),
+ * membership said its worker left ({@link #workerLeft}), or its worker reported a failure
+ * ({@link #onFailure}); and gives running builds a grace when the coordinator restarts
+ * ({@link #afterRestart}). A lost or transiently failed run puts the build back in the queue behind a
+ * backoff until it has had {@link RetryPolicy#maxAttempts()} runs, then fails it; a deterministic
+ * failure fails it at once. Every change is one of the store's compare-and-set transitions, so a
+ * worker that no longer holds a build can neither publish nor fail it. Plain Java on a
+ * {@link BuildStore}: the caller passes the time from the coordinator's clock (the one the store was
+ * opened with), runs {@link #reconcile} every {@link LeasePolicy#reconcileEvery()}, and logs and
+ * counts the {@link LeaseAction}s it gets back. Meant to be called from one thread at a time.
+ */
+public final class LeaseReconciler {
+  private final BuildStore store;
+  private final LeasePolicy lease;
+  private final RetryPolicy retry;
+
+  public LeaseReconciler(BuildStore store, LeasePolicy lease, RetryPolicy retry) {
+    this.store = Objects.requireNonNull(store, "store");
+    this.lease = Objects.requireNonNull(lease, "lease");
+    this.retry = Objects.requireNonNull(retry, "retry");
+  }
+
+  public LeasePolicy leasePolicy() {
+    return lease;
+  }
+
+  public RetryPolicy retryPolicy() {
+    return retry;
+  }
+
+  /** Re-queues (or, with no runs left, fails) every RUNNING build whose lease ran out at or before {@code now}. */
+  public List<LeaseAction> reconcile(Instant now) {
+    List<LeaseAction> actions = new ArrayList<>();
+    for (BuildRecord build : store.expiredLeases(now)) {
+      String what = "worker " + build.leaseOwner() + " stopped renewing its lease, which ran out at "
+          + build.leaseExpiry();
+      actions.add(runLost(build, build.leaseOwner(), Cause.LEASE_EXPIRED, what, now));
+    }
+    return actions;
+  }
+
+  /**
+   * Ends at once every lease {@code worker} holds, because membership said it is gone, and re-queues
+   * (or fails) those builds as if the leases had run out. Should the worker come back, it holds none
+   * of them and cannot publish their results.
+   */
+  public List<LeaseAction> workerLeft(String worker, Instant now) {
+    List<LeaseAction> actions = new ArrayList<>();
+    for (BuildRecord build : store.leasesHeldBy(worker)) {
+      String what = "worker " + worker + " left the cluster at " + now + " while running it";
+      actions.add(runLost(build, worker, Cause.WORKER_LEFT, what, now));
+    }
+    return actions;
+  }
+
+  /**
+   * Call once when the coordinator starts on a store it ran on before, before the first
+   * {@link #reconcile}: every RUNNING build's lease is made to last at least one lease from
+   * {@code now}, by the same worker. Workers that kept building while the coordinator was down
+   * renew within that time and lose nothing; a worker that died meanwhile loses its builds to the
+   * reconciler one lease (plus one reconcile period) after the restart.
+   */
+  public List<LeaseAction> afterRestart(Instant now) {
+    Instant until = lease.leaseUntil(now);
+    List<LeaseAction> actions = new ArrayList<>();
+    for (BuildRecord build : store.extendLeasesUntil(until)) {
+      String worker = build.leaseOwner();
+      actions.add(new LeaseAction(build.id(), worker, Cause.COORDINATOR_RESTARTED, Decision.LEASE_EXTENDED,
+          build.attempts(), null, "the coordinator restarted at " + now + "; the lease of worker " + worker
+              + (build.leaseExpiry().isAfter(now) ? " (to end at " : " (ran out at ") + build.leaseExpiry()
+              + ") now runs until " + until + " so that " + worker + " can renew it if it is still building"));
+    }
+    return actions;
+  }
+
+  /**
+   * {@code worker} reports that its run of build {@code buildId} failed. A TRANSIENT failure puts the
+   * build back in the queue behind a backoff (or fails it when that was its last run); a
+   * DETERMINISTIC one (the worker's definition, input, package, integrity and hook failures) fails it
+   * without retry, with {@code error} as the build's error. Refused, changing nothing, unless
+   * {@code worker} holds the build's lease.
+   */
+  public LeaseAction onFailure(String buildId, String worker, String error, ErrorKind kind, Instant now) {
+    return onFailure(buildId, worker, BuildOutcome.failed(error, kind, List.of()), now);
+  }
+
+  /**
+   * {@link #onFailure(String, String, String, ErrorKind, Instant)} for a failure that carries artifacts
+   * (its log): they are recorded when the build fails for good, and dropped when it is re-queued.
+   */
+  public LeaseAction onFailure(String buildId, String worker, BuildOutcome failure, Instant now) {
+    if (failure.state() != BuildState.FAILED) {
+      throw new IllegalArgumentException("onFailure takes a FAILED outcome; a SUCCEEDED build is published with"
+          + " BuildStore.finish (build " + buildId + " from worker " + worker + ")");
+    }
+    Optional<BuildRecord> current = store.get(buildId);
+    if (failure.errorKind() == ErrorKind.DETERMINISTIC) {
+      int attempts = current.map(BuildRecord::attempts).orElse(0);
+      return store.finish(buildId, worker, failure)
+          .map(failed -> new LeaseAction(buildId, worker, Cause.DETERMINISTIC_FAILURE, Decision.FAILED, attempts,
+              null, "worker " + worker + " reported a deterministic failure, not retried: " + failure.error()))
+          .orElseGet(() -> refused(buildId, worker, Cause.DETERMINISTIC_FAILURE, store.get(buildId), now));
+    }
+    if (current.isEmpty() || !worker.equals(current.get().leaseOwner())) {
+      return refused(buildId, worker, Cause.TRANSIENT_FAILURE, current, now);
+    }
+    BuildRecord build = current.get();
+    String what = "worker " + worker + " reported a transient failure: " + failure.error();
+    int lostRuns = build.attempts() + 1;
+    if (retry.mayRetryAfter(lostRuns)) {
+      return requeue(build, worker, Cause.TRANSIENT_FAILURE, what, now);
+    }
+    String reason = givingUp(build, Cause.TRANSIENT_FAILURE, what);
+    // finish, not fail: only the holder of an unexpired lease may end the build; if the lease has just
+    // run out, the next reconcile gives up on it instead
+    BuildOutcome last = BuildOutcome.failed(reason, ErrorKind.TRANSIENT, failure.artifacts());
+    return store.finish(buildId, worker, last)
+        .map(failed -> new LeaseAction(buildId, worker, Cause.TRANSIENT_FAILURE, Decision.FAILED, lostRuns, null,
+            reason))
+        .orElseGet(() -> refused(buildId, worker, Cause.TRANSIENT_FAILURE, store.get(buildId), now));
+  }
+
+  /** The run of {@code build} on {@code worker} is lost: re-queue it behind its backoff, or fail it with no runs left. */
+  private LeaseAction runLost(BuildRecord build, String worker, Cause cause, String what, Instant now) {
+    int lostRuns = build.attempts() + 1;
+    if (retry.mayRetryAfter(lostRuns)) {
+      return requeue(build, worker, cause, what, now);
+    }
+    String reason = givingUp(build, cause, what);
+    // BuildStore.fail overrides leases, which is safe here: the build was RUNNING on this worker with
+    // its last run, so nothing re-queues it and nobody else can claim it before it fails; a final
+    // state reached meanwhile (the worker finished, a cancel) makes the store refuse
+    return store.fail(build.id(), reason, ErrorKind.TRANSIENT)
+        .map(failed -> new LeaseAction(build.id(), worker, cause, Decision.FAILED, lostRuns, null, reason))
+        .orElseGet(() -> refused(build.id(), worker, cause, store.get(build.id()), now));
+  }
+
+  private LeaseAction requeue(BuildRecord build, String worker, Cause cause, String what, Instant now) {
+    int lostRuns = build.attempts() + 1;
+    Instant notBefore = now.plus(retry.backoffAfter(lostRuns));
+    String reason = run(lostRuns, cause) + what + "; re-queued, not before " + notBefore;
+    return store.requeue(build.id(), worker, reason, notBefore)
+        .map(queued -> new LeaseAction(build.id(), worker, cause, Decision.REQUEUED, queued.attempts(),
+            queued.notBefore(), reason))
+        .orElseGet(() -> refused(build.id(), worker, cause, store.get(build.id()), now));
+  }
+
+  /** "run 2 of 3 lost: " or "run 2 of 3 failed: ", the start of every reason. */
+  private String run(int number, Cause cause) {
+    return "run " + number + " of " + retry.maxAttempts() + (cause == Cause.TRANSIENT_FAILURE ? " failed: " : " lost: ");
+  }
+
+  private String givingUp(BuildRecord build, Cause cause, String what) {
+    String reason = run(build.attempts() + 1, cause) + what + "; no runs left, so the build failed";
+    if (build.error() != null) {
+      reason += " (before that: " + build.error() + ")";
+    }
+    return reason + ". Check the workers' health, then submit it again";
+  }
+
+  private static LeaseAction refused(String buildId, String worker, Cause cause, Optional<BuildRecord> current,
+      Instant now) {
+    String why;
+    int attempts = current.map(BuildRecord::attempts).orElse(0);
+    if (current.isEmpty()) {
+      why = "there is no build " + buildId;
+    } else {
+      BuildRecord build = current.get();
+      if (build.state().isFinal()) {
+        why = "build " + buildId + " is already " + build.state();
+      } else if (build.leaseOwner() == null) {
+        why = "worker " + worker + " no longer holds build " + buildId + ", which is " + build.state()
+            + (build.error() == null ? "" : " after: " + build.error());
+      } else if (!build.leaseOwner().equals(worker)) {
+        why = "build " + buildId + " is now held by worker " + build.leaseOwner() + ", not " + worker;
+      } else if (!build.leaseExpiry().isAfter(now)) {
+        why = "the lease of worker " + worker + " on build " + buildId + " ran out at " + build.leaseExpiry()
+            + "; the next reconcile takes the build back";
+      } else {
+        why = "the store refused the change to build " + buildId + " (it changed meanwhile: " + build.state()
+            + ", held by " + build.leaseOwner() + ")";
+      }
+    }
+    return new LeaseAction(buildId, worker, cause, Decision.REFUSED, attempts, null,
+        why + "; the report of worker " + worker + " (" + cause + ") changed nothing");
+  }
+}
