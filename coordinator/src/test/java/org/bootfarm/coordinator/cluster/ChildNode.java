@@ -94,6 +94,19 @@ final class ChildNode implements AutoCloseable {
     process.waitFor(10, TimeUnit.SECONDS);
   }
 
+  /** SIGTERM: the JVM runs its shutdown hooks. */
+  void terminate() {
+    process.destroy();
+  }
+
+  /** SIGSTOP: the process freezes with its sockets open, as a hung or swapped-out JVM would. */
+  void freeze() throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-STOP", Long.toString(process.pid())).inheritIO().start();
+    if (kill.waitFor() != 0) {
+      throw new AssertionError("kill -STOP " + process.pid() + " failed");
+    }
+  }
+
   boolean exited(double seconds) throws InterruptedException {
     return process.waitFor((long) (seconds * 1000), TimeUnit.MILLISECONDS);
   }

@@ -37,6 +37,8 @@ class ClusterProcessesTest {
   private ChildNode worker1;
   private ChildNode worker2;
   private ChildNode lonelyWorker;
+  private ChildNode worker3;
+  private String worker3Id;
   private String coordinatorId;
   private String worker1Id;
   private String worker2Id;
@@ -107,14 +109,16 @@ class ClusterProcessesTest {
     // Vert.x drops the dead member's consumers a moment after Hazelcast reports it gone: until then a
     // request is still routed to it and times out. Probe with short timeouts until it fails fast.
     String failed;
+    int timedOut = -1;
     do {
+      timedOut++;
       coordinator.command("send ping.w2 200");
       failed = coordinator.await("fail ping.w2 ", 10);
     } while (failed.split(" ")[2].equals("TIMEOUT") && System.currentTimeMillis() - killedAt < 5000);
     long failsFastAfterMs = System.currentTimeMillis() - killedAt;
     long micros = Long.parseLong(failed.split(" ")[3]);
     System.out.println("requests to the dead worker's address fail with " + failed.split(" ")[2] + " from "
-        + failsFastAfterMs + " ms after the kill, in " + micros + " us");
+        + failsFastAfterMs + " ms after the kill, in " + micros + " us (" + timedOut + " probes of 200 ms timed out)");
     assertEquals("NO_HANDLERS", failed.split(" ")[2]);
     assertTrue(micros < 100_000, "failed only after " + micros + " us");
     coordinator.command("send ping.w1");
@@ -127,9 +131,9 @@ class ClusterProcessesTest {
   @Order(4)
   void workerStartedAfterTheCoordinatorJoinsAndServes() throws Exception {
     long before = System.nanoTime();
-    ChildNode worker3 = started(ChildNode.start("w3", NodeRole.WORKER, clusterName, freePort(), join, dir));
+    worker3 = started(ChildNode.start("w3", NodeRole.WORKER, clusterName, freePort(), join, dir));
     String ready = worker3.await("ready ", 60);
-    String worker3Id = ready.split(" ")[1];
+    worker3Id = ready.split(" ")[1];
     System.out.println("late worker started in " + ready.split(" ")[2] + " ms (" + (System.nanoTime() - before)
         / 1_000_000 + " ms with its JVM)");
     assertTrue(coordinator.await("joined " + worker3Id, 10).contains(" WORKER "));
@@ -146,6 +150,32 @@ class ClusterProcessesTest {
     assertNotEquals(0, lonelyWorker.exitValue());
     assertTrue(failed.contains("no coordinator"), failed);
     assertTrue(failed.contains("start a coordinator first"), failed);
+  }
+
+  @Test
+  @Order(6)
+  void workerStoppedWithSigtermLeavesTheClusterThroughItsShutdownHook() throws Exception {
+    long stoppedAt = System.currentTimeMillis();
+    worker1.terminate();
+    String left = coordinator.await("left " + worker1Id, 10);
+    System.out.println("coordinator saw the SIGTERMed worker leave after "
+        + (Long.parseLong(left.split(" ")[3]) - stoppedAt) + " ms");
+    assertTrue(worker1.exited(10), "the worker did not exit on SIGTERM");
+    System.out.println("the SIGTERMed worker exited after " + (System.currentTimeMillis() - stoppedAt) + " ms");
+    coordinator.command("send ping.w1 1000");
+    assertEquals("NO_HANDLERS", coordinator.await("fail ping.w1 ", 10).split(" ")[2]);
+  }
+
+  @Test
+  @Order(7)
+  void frozenWorkerIsGoneAfterTheMaximumTimeWithoutHeartbeat() throws Exception {
+    long frozenAt = System.currentTimeMillis();
+    worker3.freeze();
+    String left = coordinator.await("left " + worker3Id, 15);
+    long noticedMs = Long.parseLong(left.split(" ")[3]) - frozenAt;
+    System.out.println("coordinator noticed the frozen worker after " + noticedMs + " ms");
+    assertTrue(noticedMs >= 4000 && noticedMs < 10_000,
+        "expected about the 5 s without heartbeat, took " + noticedMs + " ms");
   }
 
   private ChildNode started(ChildNode child) {

@@ -1,0 +1,60 @@
+package org.bootfarm.coordinator.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The standalone shape: one coordinator alone on loopback, in this JVM. */
+class ClusterNodeTest {
+  @TempDir Path dir;
+
+  @Test
+  void coordinatorWithNoJoinListFormsAClusterOfOneAndServesItsEventBus() throws Exception {
+    int port = freePort();
+    long start = System.nanoTime();
+    try (ClusterNode node = ClusterNode.start(ClusterSettings.of(NodeRole.COORDINATOR, "localhost", port, "", dir)
+        .withClusterName("bootfarm-standalone-" + ProcessHandle.current().pid()))) {
+      System.out.println("standalone coordinator started in " + (System.nanoTime() - start) / 1_000_000 + " ms");
+      List<ClusterMember> members = node.membership().members();
+      assertEquals(List.of(new ClusterMember(node.nodeId(), "127.0.0.1:" + port, NodeRole.COORDINATOR, true)),
+          members);
+      assertTrue(node.membership().isLive(node.nodeId()));
+      assertEquals(List.of(), node.membership().workers());
+      node.vertx().eventBus().<String>consumer("echo", m -> m.reply("echo " + m.body())).completion().await();
+      assertEquals("echo hi", node.vertx().eventBus().<String>request("echo", "hi").await().body());
+    }
+  }
+
+  @Test
+  void takenClusterPortFailsNamingTheAddress() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      ClusterStartException e = assertThrows(ClusterStartException.class, () -> ClusterNode.start(
+          ClusterSettings.of(NodeRole.COORDINATOR, "127.0.0.1", taken.getLocalPort(), "", dir)));
+      System.out.println(e.getMessage());
+      assertTrue(e.getMessage().contains("127.0.0.1:" + taken.getLocalPort()), e.getMessage());
+      assertTrue(e.getMessage().contains("in use"), e.getMessage());
+    }
+  }
+
+  @Test
+  void unresolvableClusterHostIsNamed() {
+    ClusterStartException e = assertThrows(ClusterStartException.class, () -> ClusterNode.start(
+        ClusterSettings.of(NodeRole.COORDINATOR, "no-such-host.invalid", 5701, "", dir)));
+    assertEquals("--cluster-host 'no-such-host.invalid' does not resolve; give an IP address of this machine",
+        e.getMessage());
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+}
