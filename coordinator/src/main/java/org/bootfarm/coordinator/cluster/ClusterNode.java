@@ -92,7 +92,7 @@ public final class ClusterNode implements AutoCloseable {
     config.setProperty("hazelcast.max.no.heartbeat.seconds", Long.toString(settings.maxNoHeartbeat().toSeconds()));
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(settings.clusterPort()).setPortAutoIncrement(false);
-    network.setPublicAddress(host + ":" + settings.clusterPort());
+    network.setPublicAddress(new JoinMember(host, settings.clusterPort()).hazelcastMember());
     network.getInterfaces().setEnabled(true).setInterfaces(List.of(host));
     JoinConfig join = network.getJoin();
     join.getMulticastConfig().setEnabled(false);
@@ -165,7 +165,7 @@ public final class ClusterNode implements AutoCloseable {
             + " form a cluster on their own)";
       }
     }
-    String address = host + ":" + settings.clusterPort();
+    String address = new JoinMember(host, settings.clusterPort()).hazelcastMember();
     return "node " + address + " could not join cluster '" + settings.clusterName() + "' (join " + settings.join()
         + "): " + e;
   }

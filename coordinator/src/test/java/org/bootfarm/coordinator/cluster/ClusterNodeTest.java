@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.hazelcast.core.Hazelcast;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,6 +44,20 @@ class ClusterNodeTest {
       assertTrue(e.getMessage().contains("127.0.0.1:" + taken.getLocalPort()), e.getMessage());
       assertTrue(e.getMessage().contains("in use"), e.getMessage());
     }
+  }
+
+  @Test
+  void workerWithNoCoordinatorFailsAndLeavesNoHazelcastRunning() throws Exception {
+    int nobody = freePort();
+    long start = System.nanoTime();
+    ClusterStartException e = assertThrows(ClusterStartException.class, () -> ClusterNode.start(
+        ClusterSettings.of(NodeRole.WORKER, "127.0.0.1", freePort(), "127.0.0.1:" + nobody, dir)
+            .withClusterName("bootfarm-nobody-" + ProcessHandle.current().pid())));
+    System.out.println("worker without coordinator failed after " + (System.nanoTime() - start) / 1_000_000 + " ms");
+    assertTrue(e.getMessage().startsWith("worker found no coordinator in cluster"), e.getMessage());
+    assertTrue(e.getMessage().contains("127.0.0.1:" + nobody), e.getMessage());
+    // so a caller may wait and try again in the same JVM
+    assertEquals(Set.of(), Hazelcast.getAllHazelcastInstances());
   }
 
   @Test
