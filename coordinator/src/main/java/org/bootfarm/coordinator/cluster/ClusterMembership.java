@@ -38,6 +38,14 @@ public final class ClusterMembership {
     return members().stream().filter(m -> m.role() == NodeRole.WORKER).toList();
   }
 
+  /**
+   * The live coordinators (data members). A worker that sees none left must restart: the Vert.x
+   * cluster state lived only on them.
+   */
+  public List<ClusterMember> coordinators() {
+    return members().stream().filter(m -> m.role() == NodeRole.COORDINATOR).toList();
+  }
+
   /** Whether the member with this node id is live. */
   public boolean isLive(String nodeId) {
     return members().stream().anyMatch(m -> m.nodeId().equals(nodeId));
@@ -46,7 +54,9 @@ public final class ClusterMembership {
   /**
    * Calls {@code joined} and {@code left} for every member that joins or leaves from now on, on a
    * Vert.x context of the caller's (an event loop when called from a verticle), never concurrently
-   * for one subscription.
+   * for one subscription. {@code left} can come a few hundred milliseconds before Vert.x has dropped
+   * the member's event-bus consumers: a request sent to its address in that window, like one already
+   * in flight, fails only at its send timeout, so expire the member's leases here rather than wait.
    *
    * @return a handle that stops the calls when closed
    */

@@ -178,6 +178,28 @@ class ClusterProcessesTest {
         "expected about the 5 s without heartbeat, took " + noticedMs + " ms");
   }
 
+  @Test
+  @Order(8)
+  void workerHearsTheLastCoordinatorLeaveAfterWhichItsEventBusNoLongerWorks() throws Exception {
+    ChildNode worker4 = started(ChildNode.start("w4", NodeRole.WORKER, clusterName, freePort(), join, dir));
+    worker4.await("ready ", 60);
+    long killedAt = System.currentTimeMillis();
+    coordinator.killMinus9();
+    String left = worker4.await("left " + coordinatorId, 10);
+    System.out.println("worker noticed the killed coordinator after "
+        + (Long.parseLong(left.split(" ")[3]) - killedAt) + " ms");
+    assertTrue(left.contains(" COORDINATOR "), left);
+    worker4.command("members");
+    String members = worker4.await("members ", 10);
+    assertTrue(!members.contains("COORDINATOR"), members);
+    // the subscriptions lived on the coordinator: even the worker's own consumer is out of reach,
+    // which is why a worker with no coordinator left must restart
+    worker4.command("send ping.w4 1000");
+    String orphaned = worker4.await("", 10);
+    System.out.println("worker's request to its own consumer with no coordinator left: " + orphaned);
+    assertTrue(orphaned.startsWith("fail ping.w4 TIMEOUT"), orphaned);
+  }
+
   private ChildNode started(ChildNode child) {
     children.add(child);
     return child;
