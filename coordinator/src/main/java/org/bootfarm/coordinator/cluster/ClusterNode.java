@@ -3,12 +3,14 @@ package org.bootfarm.coordinator.cluster;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.partition.NoDataMemberInClusterException;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.file.FileSystemOptions;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -157,15 +159,20 @@ public final class ClusterNode implements AutoCloseable {
   }
 
   private static String startFailure(ClusterSettings settings, String host, Throwable e) {
+    String address = new JoinMember(host, settings.clusterPort()).hazelcastMember();
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t.getClass().getSimpleName().equals("NoDataMemberInClusterException")) {
+      if (t instanceof BindException) {
+        return "cannot listen on --cluster-host/--cluster-port " + address + ": the port is in use or the address"
+            + " is not one of this machine's; pick another port or stop the process holding it (" + t.getMessage()
+            + ")";
+      }
+      if (t instanceof NoDataMemberInClusterException) {
         return "worker found no coordinator in cluster '" + settings.clusterName() + "' at --join "
             + (settings.join().isEmpty() ? "(none given)" : settings.join())
             + ": start a coordinator first or fix --join (workers are Hazelcast lite members and cannot"
             + " form a cluster on their own)";
       }
     }
-    String address = new JoinMember(host, settings.clusterPort()).hazelcastMember();
     return "node " + address + " could not join cluster '" + settings.clusterName() + "' (join " + settings.join()
         + "): " + e;
   }

@@ -42,7 +42,8 @@ class ClusterNodeTest {
           ClusterSettings.of(NodeRole.COORDINATOR, "127.0.0.1", taken.getLocalPort(), "", dir)));
       System.out.println(e.getMessage());
       assertTrue(e.getMessage().contains("127.0.0.1:" + taken.getLocalPort()), e.getMessage());
-      assertTrue(e.getMessage().contains("in use"), e.getMessage());
+      assertTrue(e.getMessage().startsWith("cannot listen on --cluster-host/--cluster-port 127.0.0.1:"
+          + taken.getLocalPort() + ": the port is in use"), e.getMessage());
     }
   }
 
