@@ -80,7 +80,8 @@ public final class ClusterMembership {
 
   private ClusterMember member(Member m) {
     String vertxNodeId = m.getAttribute(VERTX_NODE_ID_ATTRIBUTE);
-    return new ClusterMember(vertxNodeId != null ? vertxNodeId : m.getUuid().toString(), m.getAddress().getHost() + ":" + m.getAddress().getPort(),
+    String address = new JoinMember(m.getAddress().getHost(), m.getAddress().getPort()).hazelcastMember();
+    return new ClusterMember(vertxNodeId != null ? vertxNodeId : m.getUuid().toString(), address,
         NodeRole.ofLiteMember(m.isLiteMember()), m.localMember());
   }
 

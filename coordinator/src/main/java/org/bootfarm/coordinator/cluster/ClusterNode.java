@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * One process's place in the farm's cluster: a clustered Vert.x on Hazelcast, started from {@link
@@ -68,11 +69,36 @@ public final class ClusterNode implements AutoCloseable {
           + settings.clusterPort() + " took longer than " + START_TIMEOUT.toSeconds() + " s; check --join "
           + settings.join(), e);
     } catch (RuntimeException e) {
-      throw new ClusterStartException(startFailure(settings, host, e), e);
+      boolean noCoordinator = causedBy(e, NoDataMemberInClusterException.class);
+      throw new ClusterStartException(startFailure(settings, host, e, noCoordinator), e, noCoordinator);
     }
     ClusterNode node = new ClusterNode(settings, vertx, clusterManager);
     Runtime.getRuntime().addShutdownHook(node.shutdownHook);
     return node;
+  }
+
+  /**
+   * Starts like {@link #start}, but a worker that finds no coordinator tries again every {@code
+   * retryEvery} until {@code patience} has passed, telling {@code waiting} each time (a failed try
+   * leaves nothing running). Any other failure ends the wait at once.
+   *
+   * @throws ClusterStartException the last failure, when patience ran out or the failure was not a
+   *     missing coordinator
+   */
+  public static ClusterNode startWhenCoordinatorIsUp(ClusterSettings settings, Duration patience, Duration retryEvery,
+      Consumer<String> waiting) throws ClusterStartException, InterruptedException {
+    long deadline = System.nanoTime() + patience.toNanos();
+    while (true) {
+      try {
+        return start(settings);
+      } catch (ClusterStartException e) {
+        if (!e.noCoordinator() || System.nanoTime() + retryEvery.toNanos() > deadline) {
+          throw e;
+        }
+        waiting.accept(e.getMessage() + "; trying again in " + retryEvery.toMillis() + " ms");
+        Thread.sleep(retryEvery.toMillis());
+      }
+    }
   }
 
   /**
@@ -158,19 +184,28 @@ public final class ClusterNode implements AutoCloseable {
     }
   }
 
-  private static String startFailure(ClusterSettings settings, String host, Throwable e) {
+  private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String startFailure(ClusterSettings settings, String host, Throwable e, boolean noCoordinator) {
+    if (noCoordinator) {
+      return "worker found no coordinator in cluster '" + settings.clusterName() + "' at --join "
+          + (settings.join().isEmpty() ? "(none given)" : settings.join())
+          + ": start a coordinator first or fix --join (workers are Hazelcast lite members and cannot"
+          + " form a cluster on their own)";
+    }
     String address = new JoinMember(host, settings.clusterPort()).hazelcastMember();
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof BindException) {
         return "cannot listen on --cluster-host/--cluster-port " + address + ": the port is in use or the address"
             + " is not one of this machine's; pick another port or stop the process holding it (" + t.getMessage()
             + ")";
-      }
-      if (t instanceof NoDataMemberInClusterException) {
-        return "worker found no coordinator in cluster '" + settings.clusterName() + "' at --join "
-            + (settings.join().isEmpty() ? "(none given)" : settings.join())
-            + ": start a coordinator first or fix --join (workers are Hazelcast lite members and cannot"
-            + " form a cluster on their own)";
       }
     }
     return "node " + address + " could not join cluster '" + settings.clusterName() + "' (join " + settings.join()

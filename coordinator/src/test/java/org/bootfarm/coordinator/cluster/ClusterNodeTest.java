@@ -1,6 +1,7 @@
 package org.bootfarm.coordinator.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,8 +10,13 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,8 +63,41 @@ class ClusterNodeTest {
     System.out.println("worker without coordinator failed after " + (System.nanoTime() - start) / 1_000_000 + " ms");
     assertTrue(e.getMessage().startsWith("worker found no coordinator in cluster"), e.getMessage());
     assertTrue(e.getMessage().contains("127.0.0.1:" + nobody), e.getMessage());
+    assertTrue(e.noCoordinator());
     // so a caller may wait and try again in the same JVM
     assertEquals(Set.of(), Hazelcast.getAllHazelcastInstances());
+  }
+
+  @Test
+  void waitingWorkerJoinsOnceACoordinatorComesUp() throws Exception {
+    int coordinatorPort = freePort();
+    String name = "bootfarm-late-coordinator-" + ProcessHandle.current().pid();
+    ClusterSettings worker = ClusterSettings.of(NodeRole.WORKER, "127.0.0.1", freePort(),
+        "127.0.0.1:" + coordinatorPort, dir.resolve("worker")).withClusterName(name);
+    List<String> waited = new CopyOnWriteArrayList<>();
+    CompletableFuture<ClusterNode> joined = CompletableFuture.supplyAsync(() -> {
+      try {
+        return ClusterNode.startWhenCoordinatorIsUp(
+            worker, Duration.ofSeconds(30), Duration.ofMillis(500), waited::add);
+      } catch (Exception e) {
+        throw new CompletionException(e);
+      }
+    });
+    while (waited.isEmpty()) {
+      assertFalse(joined.isDone(), "the worker should wait, not " + joined);
+      Thread.sleep(100);
+    }
+    try (ClusterNode coordinator = ClusterNode.start(
+            ClusterSettings.of(NodeRole.COORDINATOR, "127.0.0.1", coordinatorPort, "", dir.resolve("coordinator"))
+                .withClusterName(name));
+        ClusterNode workerNode = joined.get(30, TimeUnit.SECONDS)) {
+      assertTrue(waited.get(0).startsWith("worker found no coordinator"), waited.get(0));
+      assertTrue(waited.get(0).endsWith("; trying again in 500 ms"), waited.get(0));
+      assertEquals(List.of(workerNode.nodeId()),
+          coordinator.membership().workers().stream().map(ClusterMember::nodeId).toList());
+      workerNode.vertx().eventBus().<String>consumer("work", m -> m.reply("done")).completion().await();
+      assertEquals("done", coordinator.vertx().eventBus().<String>request("work", "").await().body());
+    }
   }
 
   @Test

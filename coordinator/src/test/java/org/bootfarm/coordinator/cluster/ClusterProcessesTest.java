@@ -49,7 +49,8 @@ class ClusterProcessesTest {
     clusterName = "bootfarm-test-" + ProcessHandle.current().pid();
     int coordinatorPort = freePort();
     join = "127.0.0.1:" + coordinatorPort;
-    coordinator = started(ChildNode.start("coordinator", NodeRole.COORDINATOR, clusterName, coordinatorPort, join, dir));
+    coordinator =
+        started(ChildNode.start("coordinator", NodeRole.COORDINATOR, clusterName, coordinatorPort, join, dir));
     // meanwhile a worker whose join list names a port nobody listens on
     int deadPort = freePort();
     lonelyWorker = started(ChildNode.start("lonely", NodeRole.WORKER, clusterName + "-alone", freePort(),
