@@ -46,7 +46,9 @@ public final class ClusterNode implements AutoCloseable {
   }
 
   /**
-   * Starts a clustered Vert.x and joins the cluster, blocking until it has joined.
+   * Starts a clustered Vert.x and joins the cluster, blocking until it has joined (call it from
+   * {@code main}, never from an event loop). A worker finding no coordinator fails at once, see
+   * {@link #startWhenCoordinatorIsUp} to wait for one.
    *
    * @throws ClusterStartException saying why, e.g. the port is taken or a worker found no coordinator
    */
