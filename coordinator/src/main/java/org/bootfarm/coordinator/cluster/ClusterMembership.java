@@ -1,0 +1,94 @@
+package org.bootfarm.coordinator.cluster;
+
+import com.hazelcast.cluster.Cluster;
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * The live members of the cluster and their roles, and a way to hear when one joins or leaves: the
+ * coordinator expires the leases of a worker the moment it leaves. A process killed with kill -9 is
+ * noticed within a second (its connections close); a frozen one after {@link
+ * ClusterSettings#maxNoHeartbeat()}.
+ */
+public final class ClusterMembership {
+  /** The member attribute under which vertx-hazelcast publishes a member's Vert.x node id. */
+  static final String VERTX_NODE_ID_ATTRIBUTE = "__vertx.nodeId";
+
+  private final Vertx vertx;
+  private final Cluster cluster;
+
+  ClusterMembership(Vertx vertx, Cluster cluster) {
+    this.vertx = vertx;
+    this.cluster = cluster;
+  }
+
+  /** The members live now, oldest first, this process's own among them. */
+  public List<ClusterMember> members() {
+    return cluster.getMembers().stream().map(this::member).toList();
+  }
+
+  /** The live workers (lite members). */
+  public List<ClusterMember> workers() {
+    return members().stream().filter(m -> m.role() == NodeRole.WORKER).toList();
+  }
+
+  /**
+   * The live coordinators (data members). A worker that sees none left must restart: the Vert.x
+   * cluster state lived only on them.
+   */
+  public List<ClusterMember> coordinators() {
+    return members().stream().filter(m -> m.role() == NodeRole.COORDINATOR).toList();
+  }
+
+  /** Whether the member with this node id is live. */
+  public boolean isLive(String nodeId) {
+    return members().stream().anyMatch(m -> m.nodeId().equals(nodeId));
+  }
+
+  /**
+   * Calls {@code joined} and {@code left} for every member that joins or leaves from now on, on a
+   * Vert.x context of the caller's (an event loop when called from a verticle), never concurrently
+   * for one subscription. {@code left} can come a few hundred milliseconds before Vert.x has dropped
+   * the member's event-bus consumers: a request sent to its address in that window, like one already
+   * in flight, fails only at its send timeout, so expire the member's leases here rather than wait.
+   *
+   * @return a handle that stops the calls when closed
+   */
+  public Subscription subscribe(Consumer<ClusterMember> joined, Consumer<ClusterMember> left) {
+    Context context = vertx.getOrCreateContext();
+    UUID id = cluster.addMembershipListener(new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent event) {
+        ClusterMember member = member(event.getMember());
+        context.runOnContext(v -> joined.accept(member));
+      }
+
+      @Override
+      public void memberRemoved(MembershipEvent event) {
+        ClusterMember member = member(event.getMember());
+        context.runOnContext(v -> left.accept(member));
+      }
+    });
+    return () -> cluster.removeMembershipListener(id);
+  }
+
+  private ClusterMember member(Member m) {
+    String vertxNodeId = m.getAttribute(VERTX_NODE_ID_ATTRIBUTE);
+    String address = new JoinMember(m.getAddress().getHost(), m.getAddress().getPort()).hazelcastMember();
+    return new ClusterMember(vertxNodeId != null ? vertxNodeId : m.getUuid().toString(), address,
+        NodeRole.ofLiteMember(m.isLiteMember()), m.localMember());
+  }
+
+  /** Stops the membership calls of one {@link #subscribe} call. */
+  @FunctionalInterface
+  public interface Subscription extends AutoCloseable {
+    @Override
+    void close();
+  }
+}

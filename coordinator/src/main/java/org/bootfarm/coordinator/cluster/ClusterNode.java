@@ -1,0 +1,216 @@
+package org.bootfarm.coordinator.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.partition.NoDataMemberInClusterException;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.file.FileSystemOptions;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * One process's place in the farm's cluster: a clustered Vert.x on Hazelcast, started from {@link
+ * ClusterSettings} and closed by a JVM shutdown hook (Vert.x 5 installs none), with the {@link
+ * ClusterMembership} view of who else is live. Coordinators are data members, workers lite members.
+ */
+public final class ClusterNode implements AutoCloseable {
+  /** How long closing may take before the process goes on without it. */
+  static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+  /** Longer than Hazelcast's own join and Vert.x's map set-up take even on a busy 2-core machine. */
+  static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+  private final ClusterSettings settings;
+  private final Vertx vertx;
+  private final HazelcastClusterManager clusterManager;
+  private final ClusterMembership membership;
+  private final Thread shutdownHook;
+
+  private ClusterNode(ClusterSettings settings, Vertx vertx, HazelcastClusterManager clusterManager) {
+    this.settings = settings;
+    this.vertx = vertx;
+    this.clusterManager = clusterManager;
+    this.membership = new ClusterMembership(vertx, clusterManager.getHazelcastInstance().getCluster());
+    this.shutdownHook = new Thread(this::closeVertx, "bootfarm-cluster-shutdown");
+  }
+
+  /**
+   * Starts a clustered Vert.x and joins the cluster, blocking until it has joined (call it from
+   * {@code main}, never from an event loop). A worker finding no coordinator fails at once, see
+   * {@link #startWhenCoordinatorIsUp} to wait for one.
+   *
+   * @throws ClusterStartException saying why, e.g. the port is taken or a worker found no coordinator
+   */
+  public static ClusterNode start(ClusterSettings settings) throws ClusterStartException {
+    String host = resolve(settings.clusterHost());
+    HazelcastClusterManager clusterManager = new HazelcastClusterManager(hazelcastConfig(settings, host));
+    VertxOptions options = new VertxOptions()
+        .setEventBusOptions(new EventBusOptions()
+            .setHost(host)
+            .setPort(settings.eventBusPort())
+            .setClusterPublicHost(host))
+        .setFileSystemOptions(new FileSystemOptions()
+            .setFileCacheDir(settings.dataDir().resolve("vertx-cache").toString()));
+    Vertx vertx;
+    try {
+      vertx = Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered()
+          .await(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new ClusterStartException("joining cluster '" + settings.clusterName() + "' at " + host + ":"
+          + settings.clusterPort() + " took longer than " + START_TIMEOUT.toSeconds() + " s; check --join "
+          + settings.join(), e);
+    } catch (RuntimeException e) {
+      boolean noCoordinator = causedBy(e, NoDataMemberInClusterException.class);
+      throw new ClusterStartException(startFailure(settings, host, e, noCoordinator), e, noCoordinator);
+    }
+    ClusterNode node = new ClusterNode(settings, vertx, clusterManager);
+    Runtime.getRuntime().addShutdownHook(node.shutdownHook);
+    return node;
+  }
+
+  /**
+   * Starts like {@link #start}, but a worker that finds no coordinator tries again every {@code
+   * retryEvery} until {@code patience} has passed, telling {@code waiting} each time (a failed try
+   * leaves nothing running). Any other failure ends the wait at once.
+   *
+   * @throws ClusterStartException the last failure, when patience ran out or the failure was not a
+   *     missing coordinator
+   */
+  public static ClusterNode startWhenCoordinatorIsUp(ClusterSettings settings, Duration patience, Duration retryEvery,
+      Consumer<String> waiting) throws ClusterStartException, InterruptedException {
+    long deadline = System.nanoTime() + patience.toNanos();
+    while (true) {
+      try {
+        return start(settings);
+      } catch (ClusterStartException e) {
+        if (!e.noCoordinator() || System.nanoTime() + retryEvery.toNanos() > deadline) {
+          throw e;
+        }
+        waiting.accept(e.getMessage() + "; trying again in " + retryEvery.toMillis() + " ms");
+        Thread.sleep(retryEvery.toMillis());
+      }
+    }
+  }
+
+  /**
+   * The Hazelcast configuration for these settings: Vert.x's own (its map settings), then TCP-IP
+   * join with the explicit members, multicast, auto-detection and phone-home off, bound to the
+   * cluster host only, and the failure-detection times.
+   */
+  static Config hazelcastConfig(ClusterSettings settings, String host) {
+    Config config = ConfigUtil.loadConfig();
+    config.setClusterName(settings.clusterName());
+    config.setLiteMember(settings.role().liteMember());
+    config.getMemberAttributeConfig().setAttribute("bootfarm.role", settings.role().name());
+    config.setProperty("hazelcast.phone.home.enabled", "false");
+    config.setProperty("hazelcast.socket.bind.any", "false");
+    // a joiner is let in after 1 s, not after Hazelcast's 5 s spent waiting for others to join with it
+    config.setProperty("hazelcast.wait.seconds.before.join", "1");
+    config.setProperty("hazelcast.heartbeat.interval.seconds",
+        Long.toString(settings.heartbeatInterval().toSeconds()));
+    config.setProperty("hazelcast.max.no.heartbeat.seconds", Long.toString(settings.maxNoHeartbeat().toSeconds()));
+    NetworkConfig network = config.getNetworkConfig();
+    network.setPort(settings.clusterPort()).setPortAutoIncrement(false);
+    network.setPublicAddress(new JoinMember(host, settings.clusterPort()).hazelcastMember());
+    network.getInterfaces().setEnabled(true).setInterfaces(List.of(host));
+    JoinConfig join = network.getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    List<String> members = new ArrayList<>();
+    for (JoinMember member : settings.join()) {
+      members.add(member.hazelcastMember());
+    }
+    if (members.isEmpty()) {
+      members.add(new JoinMember(host, settings.clusterPort()).hazelcastMember());
+    }
+    join.getTcpIpConfig().setEnabled(true).setMembers(members);
+    return config;
+  }
+
+  /** The clustered Vert.x of this process. */
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** This process's node id, the same in Vert.x and in {@link ClusterMembership}. */
+  public String nodeId() {
+    return clusterManager.getNodeId();
+  }
+
+  /** The settings this node was started with. */
+  public ClusterSettings settings() {
+    return settings;
+  }
+
+  /** The live members and their comings and goings. */
+  public ClusterMembership membership() {
+    return membership;
+  }
+
+  /** Leaves the cluster and closes Vert.x, waiting at most {@link #CLOSE_TIMEOUT}. */
+  @Override
+  public void close() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException shuttingDown) {
+      return; // the hook is closing Vert.x already
+    }
+    closeVertx();
+  }
+
+  private void closeVertx() {
+    try {
+      vertx.close().await(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | RuntimeException e) {
+      System.err.println("bootfarm: closing the cluster node did not finish cleanly: " + e);
+    }
+  }
+
+  private static String resolve(String clusterHost) throws ClusterStartException {
+    try {
+      return InetAddress.getByName(clusterHost).getHostAddress();
+    } catch (UnknownHostException e) {
+      throw new ClusterStartException("--cluster-host '" + clusterHost
+          + "' does not resolve; give an IP address of this machine", e);
+    }
+  }
+
+  private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String startFailure(ClusterSettings settings, String host, Throwable e, boolean noCoordinator) {
+    if (noCoordinator) {
+      return "worker found no coordinator in cluster '" + settings.clusterName() + "' at --join "
+          + (settings.join().isEmpty() ? "(none given)" : settings.join())
+          + ": start a coordinator first or fix --join (workers are Hazelcast lite members and cannot"
+          + " form a cluster on their own)";
+    }
+    String address = new JoinMember(host, settings.clusterPort()).hazelcastMember();
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof BindException) {
+        return "cannot listen on --cluster-host/--cluster-port " + address + ": the port is in use or the address"
+            + " is not one of this machine's; pick another port or stop the process holding it (" + t.getMessage()
+            + ")";
+      }
+    }
+    return "node " + address + " could not join cluster '" + settings.clusterName() + "' (join " + settings.join()
+        + "): " + e;
+  }
+}
