@@ -1,4 +1,4 @@
-package org.bootfarm.coordinator.cluster;
+package org.bootfarm.cluster;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;

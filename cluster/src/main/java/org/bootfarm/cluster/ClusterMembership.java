@@ -1,4 +1,4 @@
-package org.bootfarm.coordinator.cluster;
+package org.bootfarm.cluster;
 
 import com.hazelcast.cluster.Cluster;
 import com.hazelcast.cluster.Member;

@@ -1,4 +1,4 @@
-package org.bootfarm.coordinator.cluster;
+package org.bootfarm.cluster;
 
 /** A node could not join the cluster; the message says why and what to do. */
 public final class ClusterStartException extends Exception {

@@ -1,4 +1,4 @@
-package org.bootfarm.coordinator.cluster;
+package org.bootfarm.cluster;
 
 /**
  * One live member of the cluster as the farm sees it.

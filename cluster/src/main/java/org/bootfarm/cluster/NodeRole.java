@@ -1,4 +1,4 @@
-package org.bootfarm.coordinator.cluster;
+package org.bootfarm.cluster;
 
 /**
  * What a node is in the Hazelcast cluster: a coordinator holds the cluster state (a data member), a
