@@ -25,9 +25,9 @@ public final class WorkerDescription {
   private WorkerDescription() {}
 
   public static WorkerInfo describe(String workerId, PackageDrivers drivers, Path cacheDir, int slots, int busySlots,
-      long heartbeatMillis) throws IOException {
+      long heartbeatMillis, List<String> running) throws IOException {
     return new WorkerInfo(workerId, BuildEngine.builderVersion(), arch(), drivers.runnablePackageManagers(), slots,
-        busySlots, freeBytes(cacheDir), warmCaches(cacheDir), heartbeatMillis);
+        busySlots, freeBytes(cacheDir), warmCaches(cacheDir), heartbeatMillis, running);
   }
 
   /** The repo caches under {@code <cache-dir>/repos}, sorted by repo name. */

@@ -26,6 +26,9 @@ public final class Addresses {
   /** Health check; reply {@code {"ok": true}}. */
   public static final String PING = PREFIX + "ping";
 
+  /** Workers send a {@link BuildReport} here when a build ends. */
+  public static final String REPORT = PREFIX + "builds.report";
+
   /** Workers publish {@link WorkerInfo} here on start and with every heartbeat. */
   public static final String WORKER_HEARTBEAT = PREFIX + "workers.heartbeat";
 

@@ -1,0 +1,160 @@
+package org.bootfarm.coordinator.daemon;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import org.bootfarm.cluster.ClusterMembership;
+import org.bootfarm.cluster.NodeRole;
+import org.bootfarm.coordinator.BuildCoordinator;
+import org.bootfarm.coordinator.RepoCatalog;
+import org.bootfarm.coordinator.bus.EventBusApi;
+import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
+import org.bootfarm.coordinator.cas.ArtifactStore;
+import org.bootfarm.coordinator.http.ApiHttpServer;
+import org.bootfarm.coordinator.placement.RendezvousPlacement;
+import org.bootfarm.coordinator.queue.BuildOutcome;
+import org.bootfarm.coordinator.queue.ErrorKind;
+import org.bootfarm.coordinator.queue.LeasePolicy;
+import org.bootfarm.coordinator.queue.LeaseReconciler;
+import org.bootfarm.coordinator.queue.RetryPolicy;
+import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.protocol.api.v1.Addresses;
+import org.bootfarm.protocol.api.v1.Assignment;
+import org.bootfarm.protocol.api.v1.BuildReport;
+import org.bootfarm.protocol.api.v1.BuildState;
+import org.bootfarm.protocol.api.v1.WireJson;
+import org.bootfarm.protocol.api.v1.WorkerInfo;
+import org.bootfarm.protocol.repo.DefinitionFiles;
+import org.bootfarm.protocol.repo.LoadOptions;
+import org.bootfarm.protocol.repo.RepoDefinition;
+import org.bootfarm.protocol.repo.RepoDefinitionLoader;
+
+/**
+ * The coordinator process: opens the build store and artifact store in the data dir, reads the
+ * repo catalog, serves the event-bus and HTTP APIs, and on timers hands queued builds to workers
+ * and takes back the builds of workers whose leases ran out or who left the cluster. Reports from
+ * workers finish builds, but only from the worker that still holds the lease.
+ */
+public final class CoordinatorDaemon implements AutoCloseable {
+  /** Where and how the coordinator runs. */
+  public record Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
+      Duration assignEvery, LeasePolicy lease, RetryPolicy retry) {}
+
+  private final Vertx vertx;
+  private final SqliteBuildStore store;
+  private final ArtifactStore artifacts;
+  private final BuildCoordinator coordinator;
+  private final LeaseReconciler reconciler;
+  private final HttpServer http;
+  private final String artifactsUrl;
+  private final long[] timers = new long[2];
+  private final Clock clock = Clock.systemUTC();
+
+  private CoordinatorDaemon(Vertx vertx, Settings settings, ClusterMembership membership) throws IOException {
+    this.vertx = vertx;
+    Files.createDirectories(settings.dataDir());
+    store = SqliteBuildStore.open(settings.dataDir().resolve("builds.sqlite"), clock);
+    artifacts = ArtifactStore.openAt(settings.dataDir().resolve("artifacts"), ArtifactStore.Options.defaults());
+    RepoCatalog catalog = RepoCatalog.read(settings.reposDir(), new LoadOptions(settings.keysDir(), false));
+    coordinator = new BuildCoordinator(store, artifacts, catalog, new RendezvousPlacement(), clock,
+        settings.lease().duration());
+    reconciler = new LeaseReconciler(store, settings.lease(), settings.retry());
+    reconciler.afterRestart(clock.instant());
+    new EventBusApi(vertx, coordinator).register().await();
+    vertx.eventBus().<Object>consumer(Addresses.WORKER_HEARTBEAT, message -> renewLeases(message.body()));
+    vertx.eventBus().<Object>consumer(Addresses.REPORT, message -> report(message.body()));
+    if (membership != null) {
+      membership.subscribe(joined -> { }, left -> {
+        if (left.role() == NodeRole.WORKER) {
+          coordinator.workerLeft(left.nodeId());
+          vertx.executeBlocking(() -> reconciler.workerLeft(left.nodeId(), clock.instant()), false);
+        }
+      });
+    }
+    http = new ApiHttpServer(vertx, coordinator, new ArtifactHttpEndpoint(vertx, artifacts, Duration.ofMinutes(5)))
+        .listen(settings.httpHost(), settings.httpPort()).await();
+    artifactsUrl = "http://" + settings.httpHost() + ":" + http.actualPort();
+    timers[0] = vertx.setPeriodic(settings.assignEvery().toMillis(), id -> assign(catalog));
+    timers[1] = vertx.setPeriodic(settings.lease().reconcileEvery().toMillis(),
+        id -> vertx.executeBlocking(() -> reconciler.reconcile(clock.instant()), false));
+  }
+
+  /** Starts the coordinator on a clustered (or, for tests, local) Vert.x instance. */
+  public static CoordinatorDaemon start(Vertx vertx, Settings settings, ClusterMembership membership)
+      throws IOException {
+    return new CoordinatorDaemon(vertx, settings, membership);
+  }
+
+  /** The HTTP port it listens on (useful with port 0). */
+  public int httpPort() {
+    return http.actualPort();
+  }
+
+  public String artifactsUrl() {
+    return artifactsUrl;
+  }
+
+  /** Places queued builds and sends each to its worker's inbox with the definition's files. */
+  private void assign(RepoCatalog catalog) {
+    vertx.executeBlocking(() -> {
+      for (BuildCoordinator.Assignment placed : coordinator.assign(16)) {
+        RepoDefinition definition = catalog.find(placed.build().repo()).flatMap(RepoCatalog.Entry::definition)
+            .orElseThrow();
+        Assignment assignment = new Assignment(placed.build().id(), placed.build().repo(), placed.build().target(),
+            placed.build().components(), DefinitionFiles.read(definition.directory()),
+            RepoDefinitionLoader.digest(definition.directory()), artifactsUrl);
+        vertx.eventBus().send(Addresses.workerInbox(placed.workerId()), new JsonObject(WireJson.write(assignment)));
+      }
+      return null;
+    }, false);
+  }
+
+  private void renewLeases(Object body) {
+    try {
+      WorkerInfo info = WireJson.read(String.valueOf(body), WorkerInfo.class);
+      if (!info.running().isEmpty()) {
+        vertx.executeBlocking(() -> {
+          for (String buildId : info.running()) {
+            store.renewLease(buildId, info.id(), reconciler.leasePolicy().leaseUntil(clock.instant()));
+          }
+          return null;
+        }, false);
+      }
+    } catch (WireJson.WireFormatException e) {
+      // EventBusApi drops malformed heartbeats the same way
+    }
+  }
+
+  private void report(Object body) {
+    BuildReport report;
+    try {
+      report = WireJson.read(String.valueOf(body), BuildReport.class);
+    } catch (WireJson.WireFormatException e) {
+      return;
+    }
+    vertx.executeBlocking(() -> {
+      if (report.state() == BuildState.SUCCEEDED) {
+        store.finish(report.buildId(), report.workerId(), BuildOutcome.succeeded(report.artifacts()));
+      } else {
+        reconciler.onFailure(report.buildId(), report.workerId(), report.error(),
+            report.deterministic() ? ErrorKind.DETERMINISTIC : ErrorKind.TRANSIENT, clock.instant());
+      }
+      return null;
+    }, false);
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (long timer : timers) {
+      vertx.cancelTimer(timer);
+    }
+    http.close().await();
+    store.close();
+    artifacts.close();
+  }
+}

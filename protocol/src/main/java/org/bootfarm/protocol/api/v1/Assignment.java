@@ -1,0 +1,23 @@
+package org.bootfarm.protocol.api.v1;
+
+import java.util.Map;
+
+/**
+ * A build the coordinator hands to one worker, sent to {@link Addresses#workerInbox}: everything the
+ * worker needs and nothing it must already have — the definition's files travel with it (they are
+ * small text) and the worker checks them against their digest; components are fetched from the
+ * artifact store by sha256.
+ *
+ * @param definitionFiles  path relative to the definition directory → base64 of the file's bytes
+ * @param definitionDigest {@code RepoDefinitionLoader.digest} of those files
+ * @param artifactsUrl     base URL of the coordinator's HTTP API, e.g. {@code http://10.0.0.1:8080}
+ */
+public record Assignment(
+    String buildId, String repo, String target, Map<String, String> components,
+    Map<String, String> definitionFiles, String definitionDigest, String artifactsUrl) {
+
+  public Assignment {
+    components = Map.copyOf(components);
+    definitionFiles = Map.copyOf(definitionFiles);
+  }
+}

@@ -1,0 +1,25 @@
+package org.bootfarm.protocol.api.v1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import org.bootfarm.protocol.build.ArtifactRecord;
+import org.bootfarm.protocol.build.StageRecord;
+
+/**
+ * How a build ended on a worker, sent to {@link Addresses#REPORT}. The artifacts are already in the
+ * artifact store under their sha256 when this is sent; the coordinator accepts the report only
+ * from the worker that still holds the build's lease.
+ *
+ * @param deterministic for a failure: whether the same inputs fail the same way anywhere (a bad
+ *     definition, a missing package), so retrying elsewhere is pointless
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record BuildReport(
+    String buildId, String workerId, BuildState state, List<ArtifactRecord> artifacts, List<StageRecord> stages,
+    String error, String errorKind, boolean deterministic) {
+
+  public BuildReport {
+    artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);
+    stages = stages == null ? List.of() : List.copyOf(stages);
+  }
+}
