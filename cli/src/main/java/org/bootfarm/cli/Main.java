@@ -8,7 +8,8 @@ import picocli.CommandLine.IVersionProvider;
 @Command(name = "bootfarm", mixinStandardHelpOptions = true,
     description = "A reproducible build farm for bootable OS images.",
     versionProvider = Main.JarVersion.class,
-    subcommands = {BuildCommand.class, CheckCommand.class})
+    subcommands = {BuildCommand.class, CheckCommand.class, FarmCommands.Coordinator.class,
+        FarmCommands.Worker.class, FarmCommands.Standalone.class})
 public final class Main {
 
   /** The version recorded in the jar's manifest ("dev" when run from classes). */
