@@ -21,6 +21,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.bootfarm.worker.FileTrees;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.Assignment;
@@ -150,7 +151,7 @@ public final class WorkerAgent implements AutoCloseable {
       return new BuildReport(id, workerId, BuildState.SUCCEEDED, uploaded, result.stages(), null, null, false);
     } finally {
       busy.decrementAndGet();
-      deleteTree(work);
+      FileTrees.deleteQuietly(work);
     }
   }
 
@@ -183,19 +184,6 @@ public final class WorkerAgent implements AutoCloseable {
     if (response.statusCode() != 200 && response.statusCode() != 201) {
       throw new IOException("upload of " + file.getFileName() + " (" + sha256 + ") answered HTTP "
           + response.statusCode() + ": " + response.body());
-    }
-  }
-
-  private static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (var walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      // a leftover assignment directory wastes space only; it is under <cache-dir>/assignments
     }
   }
 

@@ -7,13 +7,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Stream;
+import org.bootfarm.worker.FileTrees;
 import org.bootfarm.protocol.build.ArtifactRecord;
 import org.bootfarm.protocol.build.BuildInfo;
 import org.bootfarm.protocol.build.BuildResult;
@@ -108,7 +108,7 @@ public final class BuildEngine {
       return new BuildResult(BuildResult.FAILED, e.toString(), BuildFailure.Kind.INTERNAL.name(), List.of(), stages);
     } finally {
       if (buildDir != null && !request.keepBuildDir()) {
-        deleteTree(buildDir);
+        FileTrees.deleteQuietly(buildDir);
       }
     }
   }
@@ -199,13 +199,4 @@ public final class BuildEngine {
     return version == null ? "bootfarm-dev" : "bootfarm-" + version;
   }
 
-  static void deleteTree(Path dir) {
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      // a leftover build directory wastes space but harms nothing; it is under builds/
-    }
-  }
 }

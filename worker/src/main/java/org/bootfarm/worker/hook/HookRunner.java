@@ -9,12 +9,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
+import org.bootfarm.worker.FileTrees;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildLog;
 
@@ -130,7 +129,7 @@ public final class HookRunner {
     try {
       runSandboxed(stage, name, command(build, hook, repo, bundle, scratch), log);
     } finally {
-      deleteTree(scratch);
+      FileTrees.deleteQuietly(scratch);
     }
   }
 
@@ -235,13 +234,4 @@ public final class HookRunner {
     }
   }
 
-  private static void deleteTree(Path dir) {
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException ignored) {
-      // a leftover scratch directory inside the build directory is removed with the build
-    }
-  }
 }

@@ -18,6 +18,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.bootfarm.worker.FileTrees;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.build.Lock;
 import org.bootfarm.protocol.build.LockedPackage;
@@ -267,7 +268,7 @@ public final class AptDriver implements PackageManagerDriver {
         }
       }
       if (!keepDatabase) {
-        deleteTree(root.resolve("var/lib/dpkg"));
+        FileTrees.delete(root.resolve("var/lib/dpkg"));
       }
       session.log().line(session.stage(), "apt: cleaned package caches and logs out of " + root
           + (keepDatabase ? " (dpkg database kept)" : " (dpkg database removed)"));
@@ -377,7 +378,7 @@ public final class AptDriver implements PackageManagerDriver {
       if (ownPolicy) {
         Files.deleteIfExists(policy);
       }
-      deleteTree(aptDir);
+      FileTrees.delete(aptDir);
     }
   }
 
@@ -769,16 +770,9 @@ public final class AptDriver implements PackageManagerDriver {
     }
     try (Stream<Path> children = Files.list(dir)) {
       for (Path child : children.toList()) {
-        deleteTree(child);
+        FileTrees.delete(child);
       }
     }
-  }
-
-  private static void deleteTree(Path path) throws IOException {
-    if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
-      deleteChildren(path);
-    }
-    Files.deleteIfExists(path);
   }
 
   static String sha256(Path file) throws IOException {

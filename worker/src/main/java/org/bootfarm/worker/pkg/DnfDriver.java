@@ -1,5 +1,6 @@
 package org.bootfarm.worker.pkg;
 
+import org.bootfarm.worker.FileTrees;
 import org.bootfarm.worker.process.ExternalCommand;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -192,7 +192,7 @@ public final class DnfDriver implements PackageManagerDriver {
       Files.createDirectories(files.varsDir());
       Files.writeString(files.home().resolve(".rpmmacros"), "%_dbpath " + RPM_DBPATH + "\n");
       Files.writeString(files.config(), "[main]\n");
-      deleteTree(files.reposDir());
+      FileTrees.delete(files.reposDir());
       Files.createDirectories(files.reposDir());
       RepoDefinition definition = session.definition();
       for (Path repoFile : definition.repoFiles()) {
@@ -587,16 +587,16 @@ public final class DnfDriver implements PackageManagerDriver {
                   || (name.endsWith("-wal") && Files.size(child) == 0);
             };
             if (leftover) {
-              deleteTree(child);
+              FileTrees.delete(child);
             }
           }
         }
       }
-      deleteTree(root.resolve("var/cache/dnf"));
-      deleteTree(root.resolve(".rpm.lock"));
+      FileTrees.delete(root.resolve("var/cache/dnf"));
+      FileTrees.delete(root.resolve(".rpm.lock"));
       if (!keepDatabase) {
-        deleteTree(root.resolve("var/lib/rpm"));
-        deleteTree(root.resolve("var/lib/dnf"));
+        FileTrees.delete(root.resolve("var/lib/rpm"));
+        FileTrees.delete(root.resolve("var/lib/dnf"));
       }
       removeIfOnlyEmptyDirectories(root.resolve("etc/dnf"));
     } catch (IOException | UncheckedIOException e) {
@@ -615,7 +615,7 @@ public final class DnfDriver implements PackageManagerDriver {
     if (!inside.startsWith(root) || inside.equals(root)) {
       return;
     }
-    deleteTree(inside);
+    FileTrees.delete(inside);
     DnfFiles files = prepare(session);
     for (Path parent = inside.getParent(); parent != null && !parent.equals(root) && parent.startsWith(root);
         parent = parent.getParent()) {
@@ -654,18 +654,7 @@ public final class DnfDriver implements PackageManagerDriver {
         return;
       }
     }
-    deleteTree(directory);
+    FileTrees.delete(directory);
   }
 
-  /** Deletes a file or a directory tree (without following symlinks); nothing when absent. */
-  static void deleteTree(Path path) throws IOException {
-    if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(path)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
 }

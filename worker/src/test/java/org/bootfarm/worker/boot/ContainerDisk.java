@@ -1,5 +1,6 @@
 package org.bootfarm.worker.boot;
 
+import org.bootfarm.worker.FileTrees;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,7 +46,7 @@ public final class ContainerDisk {
         "xorriso", "-osirrox", "on", "-indev", iso.toString(), "-extract", "/boot/core.gz", coreGz.toString());
 
     Path root = dir.resolve("container-root");
-    deleteTree(root);
+    FileTrees.delete(root);
     Path bin = Files.createDirectories(root.resolve("bin"));
     Path busybox = bin.resolve("busybox");
     extractBusybox(coreGz, busybox);
@@ -85,14 +86,4 @@ public final class ContainerDisk {
         + List.copyOf(BUSYBOX_PATHS) + "; the bootstrap's packages must include busybox");
   }
 
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (var paths = Files.walk(root)) {
-      for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(path);
-      }
-    }
-  }
 }
