@@ -13,6 +13,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.bootfarm.worker.process.ExternalCommand;
 import org.bootfarm.worker.FileTrees;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildLog;
@@ -141,7 +142,7 @@ public final class HookRunner {
         "--dev", "/dev",
         "--proc", "/proc",
         "--bind", build.toString(), build.toString()));
-    if (runningAsRoot()) {
+    if (ExternalCommand.runningAsRoot()) {
       for (String cap : ROOT_CAPABILITIES) {
         cmd.add("--cap-add");
         cmd.add(cap);
@@ -223,14 +224,6 @@ public final class HookRunner {
     }
     if (exit != 0) {
       throw new BuildFailure(BuildFailure.Kind.HOOK, name + " exited " + exit + ": " + tail);
-    }
-  }
-
-  private static boolean runningAsRoot() {
-    try {
-      return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
-    } catch (IOException | UnsupportedOperationException e) {
-      return "root".equals(System.getProperty("user.name"));
     }
   }
 

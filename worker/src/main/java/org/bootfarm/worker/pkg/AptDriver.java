@@ -105,7 +105,7 @@ public final class AptDriver implements PackageManagerDriver {
       return Optional.of("the apt driver needs mmdebstrap, apt and dpkg: install the Debian package(s) "
           + String.join(" ", missing) + " (apt-get install " + String.join(" ", missing) + ")");
     }
-    if (!runningAsRoot()) {
+    if (!ExternalCommand.runningAsRoot()) {
       return Optional.of("the apt driver runs mmdebstrap --mode=root and chroots into the image: run the worker as root");
     }
     return Optional.empty();
@@ -725,19 +725,6 @@ public final class AptDriver implements PackageManagerDriver {
       hostArchitecture = arch;
     }
     return arch;
-  }
-
-  private static boolean runningAsRoot() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("Uid:")) {
-          return "0".equals(line.substring(4).trim().split("\\s+")[1]);
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // fall through
-    }
-    return "root".equals(System.getProperty("user.name"));
   }
 
   private static boolean isCharacterDevice(Path file) {

@@ -155,6 +155,15 @@ public final class ExternalCommand {
     return onPath(tool).isPresent();
   }
 
+  /** Whether this process (and so every tool it starts) runs as root, as chroot, mknod and mmdebstrap need. */
+  public static boolean runningAsRoot() {
+    try {
+      return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+    } catch (IOException | UnsupportedOperationException e) {
+      return "root".equals(System.getProperty("user.name"));
+    }
+  }
+
   /** The environment every tool starts from, before the caller's additions. */
   static Map<String, String> buildEnvironment() {
     Map<String, String> env = new LinkedHashMap<>();
