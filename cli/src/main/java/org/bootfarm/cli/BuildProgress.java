@@ -24,17 +24,32 @@ final class BuildProgress implements BuildLog {
       out.println("[" + stage + "] " + text);
       return;
     }
-    boolean milestone = text.startsWith("stage ") || text.startsWith("FAILED");
-    if (milestone || !stage.equals(lastStage)) {
+    if ("build".equals(stage)) {
+      milestone(stage, text);
+      return;
+    }
+    if (!stage.equals(lastStage)) {
       clearStatus();
-      if (milestone) {
-        out.println("[" + stage + "] " + text);
-        lastStage = stage;
-        return;
-      }
       lastStage = stage;
     }
     status("[" + stage + "] " + text);
+  }
+
+  @Override
+  public synchronized void stageStarted(String stage) {
+    milestone(stage, BuildLog.startedText(stage));
+  }
+
+  @Override
+  public synchronized void stageFinished(String stage, String sha256, double seconds) {
+    milestone(stage, BuildLog.finishedText(stage, sha256, seconds));
+  }
+
+  /** A line that stays on screen: stages starting and ending, and the build's own lines. */
+  private void milestone(String stage, String text) {
+    clearStatus();
+    out.println("[" + stage + "] " + text);
+    lastStage = stage;
   }
 
   @Override

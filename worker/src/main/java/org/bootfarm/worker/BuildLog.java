@@ -1,7 +1,8 @@
 package org.bootfarm.worker;
 
 /**
- * Where a build reports what it is doing: log lines from tools and hooks, and stage progress.
+ * Where a build reports what it is doing: stages starting and finishing, log lines from tools and
+ * hooks, and progress within a stage.
  * The CLI prints it; the farm streams it to the submitter.
  */
 public interface BuildLog {
@@ -10,6 +11,24 @@ public interface BuildLog {
 
   /** Progress within a stage: {@code done} of {@code total} units (packages, files, bytes). */
   default void progress(String stage, long done, long total) {}
+
+  /** A stage began; by default a log line. */
+  default void stageStarted(String stage) {
+    line(stage, startedText(stage));
+  }
+
+  /** A stage ended with its output's sha256; by default a log line. */
+  default void stageFinished(String stage, String sha256, double seconds) {
+    line(stage, finishedText(stage, sha256, seconds));
+  }
+
+  static String startedText(String stage) {
+    return "stage " + stage + " started";
+  }
+
+  static String finishedText(String stage, String sha256, double seconds) {
+    return String.format("stage %s finished in %.1f s: %s", stage, seconds, sha256);
+  }
 
   /** A log that drops everything. */
   BuildLog DISCARD = (stage, text) -> {};

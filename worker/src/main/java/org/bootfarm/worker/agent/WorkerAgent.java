@@ -124,15 +124,26 @@ public final class WorkerAgent implements AutoCloseable {
       BuildLog log = new BuildLog() {
         @Override
         public void line(String stage, String text) {
-          BuildEvent event = text.startsWith("stage ") && text.endsWith(" started")
-              ? BuildEvent.stageStarted(id, stage) : BuildEvent.log(id, stage, text);
-          vertx.eventBus().publish(Addresses.buildEvents(id), new JsonObject(WireJson.write(event)));
+          publish(BuildEvent.log(id, stage, text));
         }
 
         @Override
         public void progress(String stage, long done, long total) {
-          vertx.eventBus().publish(Addresses.buildEvents(id),
-              new JsonObject(WireJson.write(BuildEvent.progress(id, stage, done, total))));
+          publish(BuildEvent.progress(id, stage, done, total));
+        }
+
+        @Override
+        public void stageStarted(String stage) {
+          publish(BuildEvent.stageStarted(id, stage));
+        }
+
+        @Override
+        public void stageFinished(String stage, String sha256, double seconds) {
+          publish(BuildEvent.stageFinished(id, stage, sha256, seconds));
+        }
+
+        private void publish(BuildEvent event) {
+          vertx.eventBus().publish(Addresses.buildEvents(id), new JsonObject(WireJson.write(event)));
         }
       };
       Path out = work.resolve("out");

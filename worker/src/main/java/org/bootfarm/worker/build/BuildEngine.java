@@ -76,13 +76,13 @@ public final class BuildEngine {
       AssembleStage assemble = new AssembleStage(definition.name());
       Map<String, String> stageHashes = new LinkedHashMap<>();
       for (Stage stage : List.of(new BaseStage(), new StagingStage(request.target()), assemble)) {
-        log.line(stage.name(), "stage " + stage.name() + " started");
+        log.stageStarted(stage.name());
         long start = System.nanoTime();
         String sha256 = stage.run(ctx);
         double seconds = (System.nanoTime() - start) / 1e9;
         stages.add(new StageRecord(stage.name(), sha256, Math.round(seconds * 10) / 10.0));
         stageHashes.put(stage.name(), sha256);
-        log.line(stage.name(), String.format("stage %s finished in %.1f s: %s", stage.name(), seconds, sha256));
+        log.stageFinished(stage.name(), sha256, seconds);
       }
 
       TreeMap<String, String> outputs = new TreeMap<>();
