@@ -108,9 +108,7 @@ public final class BuildCoordinator {
   }
 
   public List<BuildView> list(BuildQuery query) {
-    org.bootfarm.coordinator.queue.BuildState state = query.state() == null
-        ? null : org.bootfarm.coordinator.queue.BuildState.valueOf(query.state().name());
-    return store.list(new BuildFilter(query.repo(), state, query.limitOrDefault())).stream()
+    return store.list(new BuildFilter(query.repo(), query.state(), query.limitOrDefault())).stream()
         .map(BuildCoordinator::view).toList();
   }
 
@@ -177,7 +175,7 @@ public final class BuildCoordinator {
   /** The live workers as placement sees them, counting builds leased to them but not yet started. */
   private Map<String, WorkerView> workerViews() {
     Map<String, Integer> leased = new HashMap<>();
-    for (BuildRecord running : store.list(new BuildFilter(null, org.bootfarm.coordinator.queue.BuildState.RUNNING,
+    for (BuildRecord running : store.list(new BuildFilter(null, BuildState.RUNNING,
         10_000))) {
       if (running.leaseOwner() != null) {
         leased.merge(running.leaseOwner(), 1, Integer::sum);
@@ -199,7 +197,7 @@ public final class BuildCoordinator {
   static BuildView view(BuildRecord r) {
     return new BuildView(r.id(), r.repo(), r.target(), r.components(),
         r.priority() == BuildPriority.NIGHTLY ? Priority.NIGHTLY : Priority.INTERACTIVE,
-        BuildState.valueOf(r.state().name()), r.worker(), r.attempts(), r.placement(), r.artifacts(), r.error(),
+        r.state(), r.worker(), r.attempts(), r.placement(), r.artifacts(), r.error(),
         r.errorKind() == null ? null : r.errorKind().name(), text(r.submittedAt()), text(r.startedAt()),
         text(r.finishedAt()));
   }

@@ -1,5 +1,7 @@
 package org.bootfarm.coordinator.queue;
 
+import org.bootfarm.protocol.api.v1.BuildState;
+
 /**
  * Which builds {@link BuildStore#list} returns, newest first: those of {@code repo} (any when null)
  * in {@code state} (any when null), at most {@code limit} of them.

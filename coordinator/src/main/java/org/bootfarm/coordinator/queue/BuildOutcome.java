@@ -1,5 +1,6 @@
 package org.bootfarm.coordinator.queue;
 
+import org.bootfarm.protocol.api.v1.BuildState;
 import java.util.List;
 import java.util.Objects;
 import org.bootfarm.protocol.build.ArtifactRecord;

@@ -1,5 +1,6 @@
 package org.bootfarm.coordinator.queue;
 
+import org.bootfarm.protocol.api.v1.BuildState;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Collections;

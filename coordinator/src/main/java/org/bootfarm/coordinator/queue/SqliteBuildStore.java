@@ -1,5 +1,6 @@
 package org.bootfarm.coordinator.queue;
 
+import org.bootfarm.protocol.api.v1.BuildState;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;

@@ -1,5 +1,6 @@
 package org.bootfarm.coordinator.queue;
 
+import org.bootfarm.protocol.api.v1.BuildState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
