@@ -129,6 +129,11 @@ public final class FarmClient implements AutoCloseable {
     return vertx;
   }
 
+  /** Completes when a coordinator answers {@link Addresses#PING}: the event bus round trip alone. */
+  public Future<Void> ping() {
+    return request(Addresses.PING, Map.of(), Pong.class).mapEmpty();
+  }
+
   /** Submits a build; completes with its id once the coordinator has durably recorded it. */
   public Future<String> submit(SubmitRequest request) {
     return request(Addresses.SUBMIT, request, IdReply.class).map(IdReply::id);
@@ -277,6 +282,9 @@ public final class FarmClient implements AutoCloseable {
         .findFirst().orElse(ApiError.Code.INTERNAL);
     return new ApiError(code, what + " answered HTTP " + status + ": " + body, List.of());
   }
+
+  /** The answer to a ping. */
+  private record Pong(boolean ok) {}
 
   /** The answer to a submission. */
   private record IdReply(String id) {}
