@@ -40,7 +40,11 @@ public final class Addresses {
   /** The addresses a client may use through the bridge; everything else is refused there. */
   public static final List<String> CLIENT_ADDRESSES = List.of(SUBMIT, GET, LIST, CANCEL, REPOS, WORKERS, PING, INFO);
 
-  /** Where the {@link BuildEvent}s of one build are published while it runs. */
+  /**
+   * Where the {@link BuildEvent}s of one build are published: the worker's stage, progress and log
+   * events while it runs, and the coordinator's STATE event at each change of state (RUNNING when
+   * placed, QUEUED when put back); the final one (SUCCEEDED, FAILED or CANCELLED) is the last.
+   */
   public static String buildEvents(String buildId) {
     return PREFIX + "build." + requireToken(buildId, "build id") + ".events";
   }
