@@ -78,6 +78,10 @@ class FarmClientProcessesTest {
     repo = FixtureYumRepo.start();
     Path repos = Files.createDirectories(dir.resolve("repos"));
     FixtureDefinitions.write(repos, FixtureDefinitions.TDNF, repo);
+    // a definition whose base.sh fails: its build fails for good, and its log says why
+    Path failing = FixtureDefinitions.write(repos, FixtureDefinitions.YUM, repo);
+    Files.writeString(failing.resolve("base.sh"), "\necho 'fixture base.sh gives up here' >&2\nexit 3\n",
+        java.nio.file.StandardOpenOption.APPEND);
     Path keys = Files.createDirectories(dir.resolve("keys"));
     int clusterPort = freePort();
     httpPort = freePort();
@@ -147,6 +151,28 @@ class FarmClientProcessesTest {
     }
     assertTrue(log.contains("[base] stage base started\n"), log);
     assertTrue(log.contains("[assemble] stage assemble finished in "), log);
+  }
+
+  @Test
+  void aFailedBuildEndsWithItsErrorAndItsLogIsKeptToo() throws Exception {
+    Map<String, String> components = Map.of(
+        "tether", client.upload(Files.writeString(dir.resolve("tether"), "tether\n")).await(),
+        "unpack", client.upload(Files.writeString(dir.resolve("unpack"), "unpack\n")).await());
+    String id = client.submit(new SubmitRequest(FixtureDefinitions.YUM, null, components, null, null)).await();
+    List<BuildEvent> events = new CopyOnWriteArrayList<>();
+    BuildFollowing following = client.follow(id, events::add);
+    BuildEvent last = following.ended().await(5, TimeUnit.MINUTES);
+
+    assertEquals(BuildState.FAILED, last.state(), events::toString);
+    assertTrue(last.text().contains("base.sh"), last.text());
+    assertTrue(events.stream().noneMatch(e -> e.type() == BuildEvent.Type.STATE && e.state() == BuildState.QUEUED),
+        "a failing hook is deterministic: not retried: " + events);
+    BuildView build = client.get(id).await();
+    assertEquals(BuildState.FAILED, build.state(), build::toString);
+    assertNotNull(build.log(), "a failed build's record names its log too: " + build);
+    String log = Files.readString(client.download(build.log(), dir.resolve("failed.log")).await());
+    assertTrue(log.contains("fixture base.sh gives up here"), log);
+    assertTrue(log.contains("[build] failed ("), log);
   }
 
   @Test
