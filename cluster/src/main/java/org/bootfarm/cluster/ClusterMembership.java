@@ -82,7 +82,20 @@ public final class ClusterMembership {
     String vertxNodeId = m.getAttribute(VERTX_NODE_ID_ATTRIBUTE);
     String address = new JoinMember(m.getAddress().getHost(), m.getAddress().getPort()).hazelcastMember();
     return new ClusterMember(vertxNodeId != null ? vertxNodeId : m.getUuid().toString(), address,
-        NodeRole.ofLiteMember(m.isLiteMember()), m.localMember());
+        role(m), m.localMember());
+  }
+
+  /** The role the member published (its {@code bootfarm.role} attribute), else what its lite flag says. */
+  private static NodeRole role(Member m) {
+    String published = m.getAttribute(ClusterNode.ROLE_ATTRIBUTE);
+    if (published != null) {
+      try {
+        return NodeRole.valueOf(published);
+      } catch (IllegalArgumentException newerRole) {
+        // a role this version does not know: judge it by what it holds
+      }
+    }
+    return NodeRole.ofLiteMember(m.isLiteMember());
   }
 
   /** Stops the membership calls of one {@link #subscribe} call. */

@@ -28,6 +28,8 @@ import java.util.function.Consumer;
 public final class ClusterNode implements AutoCloseable {
   /** How long closing may take before the process goes on without it. */
   static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+  /** The member attribute under which every node publishes its {@link NodeRole}. */
+  static final String ROLE_ATTRIBUTE = "bootfarm.role";
   /** Longer than Hazelcast's own join and Vert.x's map set-up take even on a busy 2-core machine. */
   static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
@@ -47,7 +49,7 @@ public final class ClusterNode implements AutoCloseable {
 
   /**
    * Starts a clustered Vert.x and joins the cluster, blocking until it has joined (call it from
-   * {@code main}, never from an event loop). A worker finding no coordinator fails at once, see
+   * {@code main}, never from an event loop). A worker or client finding no coordinator fails at once, see
    * {@link #startWhenCoordinatorIsUp} to wait for one.
    *
    * @throws ClusterStartException saying why, e.g. the port is taken or a worker found no coordinator
@@ -80,7 +82,7 @@ public final class ClusterNode implements AutoCloseable {
   }
 
   /**
-   * Starts like {@link #start}, but a worker that finds no coordinator tries again every {@code
+   * Starts like {@link #start}, but a worker or client that finds no coordinator tries again every {@code
    * retryEvery} until {@code patience} has passed, telling {@code waiting} each time (a failed try
    * leaves nothing running). Any other failure ends the wait at once.
    *
@@ -112,7 +114,7 @@ public final class ClusterNode implements AutoCloseable {
     Config config = ConfigUtil.loadConfig();
     config.setClusterName(settings.clusterName());
     config.setLiteMember(settings.role().liteMember());
-    config.getMemberAttributeConfig().setAttribute("bootfarm.role", settings.role().name());
+    config.getMemberAttributeConfig().setAttribute(ROLE_ATTRIBUTE, settings.role().name());
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.socket.bind.any", "false");
     // a joiner is let in after 1 s, not after Hazelcast's 5 s spent waiting for others to join with it
@@ -197,10 +199,10 @@ public final class ClusterNode implements AutoCloseable {
 
   private static String startFailure(ClusterSettings settings, String host, Throwable e, boolean noCoordinator) {
     if (noCoordinator) {
-      return "worker found no coordinator in cluster '" + settings.clusterName() + "' at --join "
+      return settings.role().name().toLowerCase(java.util.Locale.ROOT) + " found no coordinator in cluster '" + settings.clusterName() + "' at --join "
           + (settings.join().isEmpty() ? "(none given)" : settings.join())
-          + ": start a coordinator first or fix --join (workers are Hazelcast lite members and cannot"
-          + " form a cluster on their own)";
+          + ": start a coordinator first or fix --join (workers and clients are Hazelcast lite members and"
+          + " cannot form a cluster on their own)";
     }
     String address = new JoinMember(host, settings.clusterPort()).hazelcastMember();
     for (Throwable t = e; t != null; t = t.getCause()) {

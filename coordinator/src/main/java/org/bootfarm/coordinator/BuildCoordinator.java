@@ -48,20 +48,29 @@ public final class BuildCoordinator {
   private final RendezvousPlacement placement;
   private final Clock clock;
   private final Duration lease;
+  private final BuildStateListener stateListener;
   private final Map<String, WorkerInfo> workers = new ConcurrentHashMap<>();
+
+  /** A coordinator whose state changes nobody hears (tests of the decisions alone). */
+  public BuildCoordinator(BuildStore store, ArtifactStore artifacts, RepoCatalog repos,
+      RendezvousPlacement placement, Clock clock, Duration lease) {
+    this(store, artifacts, repos, placement, clock, lease, BuildStateListener.NONE);
+  }
 
   /**
    * @param clock the clock the store was opened with: leases are checked against the store's "now"
    * @param lease how long a claimed build is held without a renewal
+   * @param stateListener told of the claims and cancellations this coordinator makes
    */
   public BuildCoordinator(BuildStore store, ArtifactStore artifacts, RepoCatalog repos,
-      RendezvousPlacement placement, Clock clock, Duration lease) {
+      RendezvousPlacement placement, Clock clock, Duration lease, BuildStateListener stateListener) {
     this.store = store;
     this.artifacts = artifacts;
     this.repos = repos;
     this.placement = placement;
     this.clock = clock;
     this.lease = lease;
+    this.stateListener = stateListener;
   }
 
   /** A build handed to a worker: the build and where it goes. */
@@ -114,8 +123,11 @@ public final class BuildCoordinator {
 
   public BuildView cancel(String id) throws ApiException {
     BuildView current = get(id);
-    return store.cancel(id).map(BuildCoordinator::view).orElseThrow(() -> new ApiException(ApiError.Code.CONFLICT,
-        "build " + id + " is " + current.state() + " and can no longer be cancelled"));
+    BuildView cancelled = store.cancel(id).map(BuildCoordinator::view).orElseThrow(() -> new ApiException(
+        ApiError.Code.CONFLICT, "build " + id + " is " + current.state() + " and can no longer be cancelled"));
+    stateListener.changed(cancelled, "cancelled while " + current.state()
+        + (cancelled.worker() == null || current.state() == BuildState.QUEUED ? "" : " on worker " + cancelled.worker()));
+    return cancelled;
   }
 
   /** Every definition of the catalog, with its problems when it could not be loaded. */
@@ -166,7 +178,9 @@ public final class BuildCoordinator {
       Optional<BuildRecord> claimed = store.claim(queued.id(), worker, now.plus(lease), placed.reason());
       if (claimed.isPresent()) {
         views.put(worker, views.get(worker).withOneMoreBuild());
-        assignments.add(new Assignment(view(claimed.get()), worker));
+        BuildView running = view(claimed.get());
+        stateListener.changed(running, "running on worker " + worker + ": " + placed.reason());
+        assignments.add(new Assignment(running, worker));
       }
     }
     return assignments;
@@ -194,12 +208,12 @@ public final class BuildCoordinator {
   }
 
   /** A stored build as the wire shows it. */
-  static BuildView view(BuildRecord r) {
+  public static BuildView view(BuildRecord r) {
     return new BuildView(r.id(), r.repo(), r.target(), r.components(),
         r.priority() == BuildPriority.NIGHTLY ? Priority.NIGHTLY : Priority.INTERACTIVE,
         r.state(), r.worker(), r.attempts(), r.placement(), r.artifacts(), r.error(),
         r.errorKind() == null ? null : r.errorKind().name(), text(r.submittedAt()), text(r.startedAt()),
-        text(r.finishedAt()));
+        text(r.finishedAt()), r.log());
   }
 
   private static String text(Instant instant) {

@@ -13,6 +13,7 @@ import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.BuildQuery;
+import org.bootfarm.protocol.api.v1.FarmInfo;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
@@ -27,16 +28,31 @@ import org.bootfarm.protocol.api.v1.WorkerInfo;
 public final class EventBusApi {
   private final Vertx vertx;
   private final BuildCoordinator coordinator;
+  private final FarmInfo info;
   private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
 
+  /** An API whose {@link Addresses#INFO} answers that this coordinator has no HTTP API. */
   public EventBusApi(Vertx vertx, BuildCoordinator coordinator) {
+    this(vertx, coordinator, null);
+  }
+
+  /** @param info what {@link Addresses#INFO} answers (null: this coordinator serves no HTTP API) */
+  public EventBusApi(Vertx vertx, BuildCoordinator coordinator, FarmInfo info) {
     this.vertx = vertx;
     this.coordinator = coordinator;
+    this.info = info;
   }
 
   /** Registers every consumer; the future completes when they are registered cluster-wide. */
   public Future<Void> register() {
     on(Addresses.PING, body -> Map.of("ok", true));
+    on(Addresses.INFO, body -> {
+      if (info == null) {
+        throw new ApiException(ApiError.Code.UNAVAILABLE, "this coordinator serves no HTTP API, so it has no"
+            + " artifact store URL to give; start it with --http-port");
+      }
+      return info;
+    });
     on(Addresses.SUBMIT, body -> Map.of("id", coordinator.submit(read(body, SubmitRequest.class))));
     on(Addresses.GET, body -> coordinator.get(id(body)));
     on(Addresses.LIST, body -> Map.of("builds", coordinator.list(read(body, BuildQuery.class))));

@@ -8,10 +8,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
 import org.bootfarm.cluster.ClusterMembership;
 import org.bootfarm.cluster.NodeRole;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.RepoCatalog;
+import org.bootfarm.coordinator.bus.BuildStatePublisher;
 import org.bootfarm.coordinator.bus.EventBusApi;
 import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
 import org.bootfarm.coordinator.cas.ArtifactStore;
@@ -19,6 +22,7 @@ import org.bootfarm.coordinator.http.ApiHttpServer;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.queue.BuildOutcome;
 import org.bootfarm.coordinator.queue.ErrorKind;
+import org.bootfarm.coordinator.queue.LeaseAction;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.LeaseReconciler;
 import org.bootfarm.coordinator.queue.RetryPolicy;
@@ -27,6 +31,7 @@ import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.Assignment;
 import org.bootfarm.protocol.api.v1.BuildReport;
 import org.bootfarm.protocol.api.v1.BuildState;
+import org.bootfarm.protocol.api.v1.FarmInfo;
 import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
 import org.bootfarm.protocol.repo.DefinitionFiles;
@@ -38,9 +43,14 @@ import org.bootfarm.protocol.repo.RepoDefinitionLoader;
  * The coordinator process: opens the build store and artifact store in the data dir, reads the
  * repo catalog, serves the event-bus and HTTP APIs, and on timers hands queued builds to workers
  * and takes back the builds of workers whose leases ran out or who left the cluster. Reports from
- * workers finish builds, but only from the worker that still holds the lease.
+ * workers finish builds, but only from the worker that still holds the lease. Every state change is
+ * published on the build's event address (see {@link BuildStatePublisher}).
  */
 public final class CoordinatorDaemon implements AutoCloseable {
+  /** The version {@link Addresses#INFO} reports: the jar's, or {@code dev} when run from classes. */
+  static final String VERSION = Objects.requireNonNullElse(
+      CoordinatorDaemon.class.getPackage().getImplementationVersion(), "dev");
+
   /** Where and how the coordinator runs. */
   public record Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
       Duration assignEvery, LeasePolicy lease, RetryPolicy retry) {}
@@ -49,6 +59,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
   private final SqliteBuildStore store;
   private final ArtifactStore artifacts;
   private final BuildCoordinator coordinator;
+  private final BuildStatePublisher states;
   private final LeaseReconciler reconciler;
   private final HttpServer http;
   private final String artifactsUrl;
@@ -61,27 +72,34 @@ public final class CoordinatorDaemon implements AutoCloseable {
     store = SqliteBuildStore.open(settings.dataDir().resolve("builds.sqlite"), clock);
     artifacts = ArtifactStore.openAt(settings.dataDir().resolve("artifacts"), ArtifactStore.Options.defaults());
     RepoCatalog catalog = RepoCatalog.read(settings.reposDir(), new LoadOptions(settings.keysDir(), false));
+    states = new BuildStatePublisher(vertx);
     coordinator = new BuildCoordinator(store, artifacts, catalog, new RendezvousPlacement(), clock,
-        settings.lease().duration());
+        settings.lease().duration(), states);
     reconciler = new LeaseReconciler(store, settings.lease(), settings.retry());
     reconciler.afterRestart(clock.instant());
-    new EventBusApi(vertx, coordinator).register().await();
+    http = new ApiHttpServer(vertx, coordinator, new ArtifactHttpEndpoint(vertx, artifacts, Duration.ofMinutes(5)))
+        .listen(settings.httpHost(), settings.httpPort()).await();
+    artifactsUrl = "http://" + settings.httpHost() + ":" + http.actualPort();
+    new EventBusApi(vertx, coordinator, new FarmInfo(VERSION, artifactsUrl)).register().await();
     vertx.eventBus().<Object>consumer(Addresses.WORKER_HEARTBEAT, message -> renewLeases(message.body()));
     vertx.eventBus().<Object>consumer(Addresses.REPORT, message -> report(message.body()));
     if (membership != null) {
       membership.subscribe(joined -> { }, left -> {
         if (left.role() == NodeRole.WORKER) {
           coordinator.workerLeft(left.nodeId());
-          vertx.executeBlocking(() -> reconciler.workerLeft(left.nodeId(), clock.instant()), false);
+          vertx.executeBlocking(() -> publish(reconciler.workerLeft(left.nodeId(), clock.instant())), false);
         }
       });
     }
-    http = new ApiHttpServer(vertx, coordinator, new ArtifactHttpEndpoint(vertx, artifacts, Duration.ofMinutes(5)))
-        .listen(settings.httpHost(), settings.httpPort()).await();
-    artifactsUrl = "http://" + settings.httpHost() + ":" + http.actualPort();
     timers[0] = vertx.setPeriodic(settings.assignEvery().toMillis(), id -> assign(catalog));
     timers[1] = vertx.setPeriodic(settings.lease().reconcileEvery().toMillis(),
-        id -> vertx.executeBlocking(() -> reconciler.reconcile(clock.instant()), false));
+        id -> vertx.executeBlocking(() -> publish(reconciler.reconcile(clock.instant())), false));
+  }
+
+  /** Publishes the state changes the reconciler made; returns how many actions it took. */
+  private int publish(List<LeaseAction> actions) {
+    actions.forEach(states::changed);
+    return actions.size();
   }
 
   /** Starts the coordinator on a clustered (or, for tests, local) Vert.x instance. */
@@ -139,10 +157,13 @@ public final class CoordinatorDaemon implements AutoCloseable {
     }
     vertx.executeBlocking(() -> {
       if (report.state() == BuildState.SUCCEEDED) {
-        store.finish(report.buildId(), report.workerId(), BuildOutcome.succeeded(report.artifacts()));
+        store.finish(report.buildId(), report.workerId(), BuildOutcome.succeeded(report.artifacts(), report.log()))
+            .ifPresent(done -> states.changed(BuildCoordinator.view(done),
+                "succeeded on worker " + report.workerId()));
       } else {
-        reconciler.onFailure(report.buildId(), report.workerId(), report.error(),
-            report.deterministic() ? ErrorKind.DETERMINISTIC : ErrorKind.TRANSIENT, clock.instant());
+        states.changed(reconciler.onFailure(report.buildId(), report.workerId(), BuildOutcome.failed(report.error(),
+            report.deterministic() ? ErrorKind.DETERMINISTIC : ErrorKind.TRANSIENT, List.of(), report.log()),
+            clock.instant()));
       }
       return null;
     }, false);

@@ -7,9 +7,11 @@ import org.bootfarm.protocol.build.ArtifactRecord;
 
 /**
  * What a worker publishes when it finishes a build it holds: SUCCEEDED with its artifacts, or
- * FAILED with an error and its kind (a failed build may still carry artifacts such as its log).
+ * FAILED with an error and its kind; either way with the sha256 of the run's whole log when the
+ * worker uploaded it (null otherwise).
  */
-public record BuildOutcome(BuildState state, List<ArtifactRecord> artifacts, String error, ErrorKind errorKind) {
+public record BuildOutcome(BuildState state, List<ArtifactRecord> artifacts, String error, ErrorKind errorKind,
+    String log) {
   public BuildOutcome {
     Objects.requireNonNull(state, "state");
     if (state != BuildState.SUCCEEDED && state != BuildState.FAILED) {
@@ -25,10 +27,20 @@ public record BuildOutcome(BuildState state, List<ArtifactRecord> artifacts, Str
   }
 
   public static BuildOutcome succeeded(List<ArtifactRecord> artifacts) {
-    return new BuildOutcome(BuildState.SUCCEEDED, artifacts, null, null);
+    return succeeded(artifacts, null);
+  }
+
+  /** SUCCEEDED with the artifacts and the sha256 of the run's log (null: no log). */
+  public static BuildOutcome succeeded(List<ArtifactRecord> artifacts, String log) {
+    return new BuildOutcome(BuildState.SUCCEEDED, artifacts, null, null, log);
   }
 
   public static BuildOutcome failed(String error, ErrorKind kind, List<ArtifactRecord> artifacts) {
-    return new BuildOutcome(BuildState.FAILED, artifacts, error, kind);
+    return failed(error, kind, artifacts, null);
+  }
+
+  /** FAILED with the sha256 of the run's log (null: no log). */
+  public static BuildOutcome failed(String error, ErrorKind kind, List<ArtifactRecord> artifacts, String log) {
+    return new BuildOutcome(BuildState.FAILED, artifacts, error, kind, log);
   }
 }

@@ -22,6 +22,8 @@ import org.bootfarm.protocol.build.ArtifactRecord;
  * @param worker the worker that runs or ran the build (cleared when it is re-queued)
  * @param attempts how many runs were lost or failed transiently and put back in the queue
  * @param placement why the build went (or could not go) where it did, e.g. "warm cache on w2"
+ * @param log sha256 of the whole log of the run that ended the build, in the artifact store (null when
+ *     none was reported: still queued or running, cancelled, or failed by the coordinator)
  * @param error the last error (a re-queued build keeps the reason it was re-queued)
  * @param notBefore a re-queued build is not handed out again before this instant (backoff)
  * @param leaseOwner the worker that holds the build now; only it may renew or finish it
@@ -40,6 +42,7 @@ public record BuildRecord(
     int attempts,
     String placement,
     List<ArtifactRecord> artifacts,
+    String log,
     String error,
     ErrorKind errorKind,
     Instant submittedAt,
@@ -74,7 +77,7 @@ public record BuildRecord(
   public static BuildRecord queued(String id, String repo, String target, Map<String, String> components,
       BuildPriority priority, String options, Instant submittedAt) {
     return new BuildRecord(id, repo, target, new TreeMap<>(components), priority, options, BuildState.QUEUED,
-        null, 0, null, List.of(), null, null, submittedAt, null, null, null, null, null, false);
+        null, 0, null, List.of(), null, null, null, submittedAt, null, null, null, null, null, false);
   }
 
   private static Instant millis(Instant instant) {

@@ -98,7 +98,8 @@ public final class LeaseReconciler {
 
   /**
    * {@link #onFailure(String, String, String, ErrorKind, Instant)} for a failure that carries artifacts
-   * (its log): they are recorded when the build fails for good, and dropped when it is re-queued.
+   * and a log: they are recorded when the build fails for good, and dropped when it is re-queued (the
+   * next run has its own).
    */
   public LeaseAction onFailure(String buildId, String worker, BuildOutcome failure, Instant now) {
     if (failure.state() != BuildState.FAILED) {
@@ -125,7 +126,7 @@ public final class LeaseReconciler {
     String reason = givingUp(build, Cause.TRANSIENT_FAILURE, what);
     // finish, not fail: only the holder of an unexpired lease may end the build; if the lease has just
     // run out, the next reconcile gives up on it instead
-    BuildOutcome last = BuildOutcome.failed(reason, ErrorKind.TRANSIENT, failure.artifacts());
+    BuildOutcome last = BuildOutcome.failed(reason, ErrorKind.TRANSIENT, failure.artifacts(), failure.log());
     return store.finish(buildId, worker, last)
         .map(failed -> new LeaseAction(buildId, worker, Cause.TRANSIENT_FAILURE, Decision.FAILED, lostRuns, null,
             reason))

@@ -362,6 +362,23 @@ class BuildStoreTest {
   }
 
   @Test
+  void finishedBuildKeepsTheSha256OfItsRunsLog() {
+    String log = "55".repeat(32);
+    String succeeded = submit();
+    running(succeeded, "w1");
+    assertEquals(log, store.finish(succeeded, "w1", BuildOutcome.succeeded(List.of(ISO), log)).orElseThrow().log());
+    String failed = submit();
+    running(failed, "w1");
+    assertEquals(log, store.finish(failed, "w1", BuildOutcome.failed("hook base.sh exited 1", ErrorKind.DETERMINISTIC,
+        List.of(), log)).orElseThrow().log());
+    assertNull(stored(submit()).log(), "a queued build has no log yet");
+    store.close();
+    store = SqliteBuildStore.open(dir.resolve("data/builds.sqlite"), clock);
+    assertEquals(log, stored(succeeded).log());
+    assertEquals(log, stored(failed).log());
+  }
+
+  @Test
   void finishByNonHolderIsRefused() {
     String id = submit();
     running(id, "w1");

@@ -25,7 +25,6 @@ import org.bootfarm.worker.FileTrees;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.Assignment;
-import org.bootfarm.protocol.api.v1.BuildEvent;
 import org.bootfarm.protocol.api.v1.BuildReport;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.WireJson;
@@ -42,9 +41,9 @@ import org.bootfarm.worker.pkg.PackageDrivers;
 /**
  * The worker process's farm side: advertises the worker with a heartbeat, takes assignments from
  * its inbox, and for each fetches and checks the definition and components, runs the build engine
- * on one of its slots, streams the build's events, uploads the outputs to the artifact store and
- * reports how the build ended. It talks to the coordinator only through the event bus and the
- * artifact store.
+ * on one of its slots, streams the build's events, uploads the outputs and the build's whole log to
+ * the artifact store and reports how the build ended. It talks to the coordinator only through the
+ * event bus and the artifact store.
  */
 public final class WorkerAgent implements AutoCloseable {
   /** How the worker runs. */
@@ -97,77 +96,94 @@ public final class WorkerAgent implements AutoCloseable {
     slots.executeBlocking(() -> run(assignment), false).onComplete(done -> {
       running.remove(assignment.buildId());
       BuildReport report = done.succeeded() ? done.result() : new BuildReport(assignment.buildId(), workerId,
-          BuildState.FAILED, List.of(), List.of(), "worker error: " + done.cause(), "INTERNAL", false);
+          BuildState.FAILED, List.of(), List.of(), "worker error: " + done.cause(), "INTERNAL", false, null);
       vertx.eventBus().send(Addresses.REPORT, new JsonObject(WireJson.write(report)));
     });
   }
 
-  /** One build on one slot: inputs fetched and checked, the engine run, outputs uploaded. */
+  /**
+   * One build on one slot: inputs fetched and checked, the engine run, outputs uploaded, and the
+   * build's whole log uploaded last (whatever the outcome), so the report can name it.
+   */
   private BuildReport run(Assignment assignment) throws IOException, InterruptedException {
     busy.incrementAndGet();
     String id = assignment.buildId();
     Path work = settings.cacheDir().resolve("assignments").resolve(id);
-    try {
-      Path definition = work.resolve("definition").resolve(assignment.repo());
-      DefinitionFiles.write(assignment.definitionFiles(), definition);
-      String digest = RepoDefinitionLoader.digest(definition);
-      if (!digest.equals(assignment.definitionDigest())) {
-        return failed(id, "the definition of " + assignment.repo() + " arrived with digest " + digest
-            + ", not the announced " + assignment.definitionDigest(), "INPUT", false);
+    try (BuildLogFile log = new BuildLogFile(id, work.resolve("build.log"), event -> vertx.eventBus()
+        .publish(Addresses.buildEvents(id), new JsonObject(WireJson.write(event))))) {
+      BuildReport report;
+      try {
+        report = build(assignment, work, log);
+      } catch (IOException | RuntimeException e) {
+        log.line("build", "worker " + workerId + " failed: " + e);
+        report = failed(id, "worker error: " + e, "INTERNAL", false);
       }
-      Map<String, Path> components = new HashMap<>();
-      for (Map.Entry<String, String> component : assignment.components().entrySet()) {
-        Path file = work.resolve("components").resolve(component.getKey());
-        download(assignment.artifactsUrl(), component.getValue(), file);
-        components.put(component.getKey(), file);
-      }
-      BuildLog log = new BuildLog() {
-        @Override
-        public void line(String stage, String text) {
-          publish(BuildEvent.log(id, stage, text));
-        }
-
-        @Override
-        public void progress(String stage, long done, long total) {
-          publish(BuildEvent.progress(id, stage, done, total));
-        }
-
-        @Override
-        public void stageStarted(String stage) {
-          publish(BuildEvent.stageStarted(id, stage));
-        }
-
-        @Override
-        public void stageFinished(String stage, String sha256, double seconds) {
-          publish(BuildEvent.stageFinished(id, stage, sha256, seconds));
-        }
-
-        private void publish(BuildEvent event) {
-          vertx.eventBus().publish(Addresses.buildEvents(id), new JsonObject(WireJson.write(event)));
-        }
-      };
-      Path out = work.resolve("out");
-      BuildResult result = new BuildEngine(drivers).run(new BuildRequest(definition, assignment.target(), components,
-          out, settings.cacheDir(), settings.keysDir(), false, Optional.empty(), OptionalLong.empty(), false), log);
-      if (!result.succeeded()) {
-        BuildFailure.Kind kind = BuildFailure.Kind.valueOf(result.errorKind());
-        return new BuildReport(id, workerId, BuildState.FAILED, List.of(), result.stages(), result.error(),
-            kind.name(), kind.deterministic());
-      }
-      List<ArtifactRecord> uploaded = new ArrayList<>();
-      for (ArtifactRecord artifact : result.artifacts()) {
-        upload(assignment.artifactsUrl(), artifact.sha256(), out.resolve(artifact.name()));
-        uploaded.add(artifact);
-      }
-      return new BuildReport(id, workerId, BuildState.SUCCEEDED, uploaded, result.stages(), null, null, false);
+      return withLog(report, uploadLog(assignment, log));
     } finally {
       busy.decrementAndGet();
       FileTrees.deleteQuietly(work);
     }
   }
 
+  /** Fetches and checks the inputs, runs the engine with {@code log}, uploads the outputs. */
+  private BuildReport build(Assignment assignment, Path work, BuildLog log) throws IOException, InterruptedException {
+    String id = assignment.buildId();
+    Path definition = work.resolve("definition").resolve(assignment.repo());
+    DefinitionFiles.write(assignment.definitionFiles(), definition);
+    String digest = RepoDefinitionLoader.digest(definition);
+    if (!digest.equals(assignment.definitionDigest())) {
+      String error = "the definition of " + assignment.repo() + " arrived with digest " + digest
+          + ", not the announced " + assignment.definitionDigest();
+      log.line("build", error);
+      return failed(id, error, "INPUT", false);
+    }
+    Map<String, Path> components = new HashMap<>();
+    for (Map.Entry<String, String> component : assignment.components().entrySet()) {
+      Path file = work.resolve("components").resolve(component.getKey());
+      download(assignment.artifactsUrl(), component.getValue(), file);
+      components.put(component.getKey(), file);
+    }
+    Path out = work.resolve("out");
+    BuildResult result = new BuildEngine(drivers).run(new BuildRequest(definition, assignment.target(), components,
+        out, settings.cacheDir(), settings.keysDir(), false, Optional.empty(), OptionalLong.empty(), false), log);
+    if (!result.succeeded()) {
+      BuildFailure.Kind kind = BuildFailure.Kind.valueOf(result.errorKind());
+      log.line("build", "failed (" + kind + "): " + result.error());
+      return new BuildReport(id, workerId, BuildState.FAILED, List.of(), result.stages(), result.error(),
+          kind.name(), kind.deterministic(), null);
+    }
+    List<ArtifactRecord> uploaded = new ArrayList<>();
+    for (ArtifactRecord artifact : result.artifacts()) {
+      upload(assignment.artifactsUrl(), artifact.sha256(), out.resolve(artifact.name()));
+      uploaded.add(artifact);
+    }
+    return new BuildReport(id, workerId, BuildState.SUCCEEDED, uploaded, result.stages(), null, null, false, null);
+  }
+
+  /**
+   * Uploads the build's log to the artifact store and returns its sha256, or null when that failed:
+   * the build's outcome stands without its log, and the reason goes to the worker's stderr.
+   */
+  private String uploadLog(Assignment assignment, BuildLogFile log) throws InterruptedException {
+    try {
+      Path file = log.finish();
+      String sha256 = Sha256.of(file);
+      upload(assignment.artifactsUrl(), sha256, file);
+      return sha256;
+    } catch (IOException | RuntimeException e) {
+      System.err.println("bootfarm worker " + workerId + ": the log of build " + assignment.buildId()
+          + " was not uploaded, its report goes without it: " + e.getMessage());
+      return null;
+    }
+  }
+
+  private static BuildReport withLog(BuildReport r, String log) {
+    return new BuildReport(r.buildId(), r.workerId(), r.state(), r.artifacts(), r.stages(), r.error(), r.errorKind(),
+        r.deterministic(), log);
+  }
+
   private BuildReport failed(String id, String error, String kind, boolean deterministic) {
-    return new BuildReport(id, workerId, BuildState.FAILED, List.of(), List.of(), error, kind, deterministic);
+    return new BuildReport(id, workerId, BuildState.FAILED, List.of(), List.of(), error, kind, deterministic, null);
   }
 
   /** Downloads an object from the artifact store and checks its sha256 before anything uses it. */

@@ -25,6 +25,11 @@ public final class Addresses {
   public static final String WORKERS = PREFIX + "workers.list";
   /** Health check; reply {@code {"ok": true}}. */
   public static final String PING = PREFIX + "ping";
+  /**
+   * Request {@code {}}; reply a {@link FarmInfo}: the coordinator's version and the base URL of its
+   * HTTP API, where clients upload components and download artifacts and logs.
+   */
+  public static final String INFO = PREFIX + "info";
 
   /** Workers send a {@link BuildReport} here when a build ends. */
   public static final String REPORT = PREFIX + "builds.report";
@@ -33,9 +38,13 @@ public final class Addresses {
   public static final String WORKER_HEARTBEAT = PREFIX + "workers.heartbeat";
 
   /** The addresses a client may use through the bridge; everything else is refused there. */
-  public static final List<String> CLIENT_ADDRESSES = List.of(SUBMIT, GET, LIST, CANCEL, REPOS, WORKERS, PING);
+  public static final List<String> CLIENT_ADDRESSES = List.of(SUBMIT, GET, LIST, CANCEL, REPOS, WORKERS, PING, INFO);
 
-  /** Where the {@link BuildEvent}s of one build are published while it runs. */
+  /**
+   * Where the {@link BuildEvent}s of one build are published: the worker's stage, progress and log
+   * events while it runs, and the coordinator's STATE event at each change of state (RUNNING when
+   * placed, QUEUED when put back); the final one (SUCCEEDED, FAILED or CANCELLED) is the last.
+   */
   public static String buildEvents(String buildId) {
     return PREFIX + "build." + requireToken(buildId, "build id") + ".events";
   }

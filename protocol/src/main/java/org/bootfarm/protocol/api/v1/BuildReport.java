@@ -12,11 +12,14 @@ import org.bootfarm.protocol.build.StageRecord;
  *
  * @param deterministic for a failure: whether the same inputs fail the same way anywhere (a bad
  *     definition, a missing package), so retrying elsewhere is pointless
+ * @param log the sha256 of the build's whole log (every line streamed as a LOG event), uploaded to
+ *     the artifact store like the artifacts, whether the build succeeded or failed; null when the
+ *     worker could not upload it
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BuildReport(
     String buildId, String workerId, BuildState state, List<ArtifactRecord> artifacts, List<StageRecord> stages,
-    String error, String errorKind, boolean deterministic) {
+    String error, String errorKind, boolean deterministic, String log) {
 
   public BuildReport {
     artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);

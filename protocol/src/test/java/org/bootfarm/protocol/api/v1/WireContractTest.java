@@ -32,13 +32,18 @@ class WireContractTest {
     assertEquals(submit, WireJson.read(WireJson.write(submit), SubmitRequest.class));
     BuildView view = new BuildView("01J", "debian-12", "bootstrap", Map.of("tether", SHA), Priority.NIGHTLY,
         BuildState.SUCCEEDED, "w1", 1, "worker w1: rank 1 of 2", List.of(new ArtifactRecord("a.iso", SHA, 42)),
-        null, null, "2026-11-25T18:00:00Z", "2026-11-25T18:00:01Z", "2026-11-25T18:01:00Z");
+        null, null, "2026-11-25T18:00:00Z", "2026-11-25T18:00:01Z", "2026-11-25T18:01:00Z", SHA);
     assertEquals(view, WireJson.read(WireJson.write(view), BuildView.class));
     BuildEvent event = BuildEvent.stageFinished("01J", "base", SHA, 12.5);
     assertEquals(event, WireJson.read(WireJson.write(event), BuildEvent.class));
     WorkerInfo worker = new WorkerInfo("w1", "bootfarm-dev", "x86_64", List.of("dnf", "apt"), 2, 1, 1L << 40,
         List.of(new WorkerInfo.WarmCache("debian-12", "r1", 1000)), 1000, List.of("01J"));
     assertEquals(worker, WireJson.read(WireJson.write(worker), WorkerInfo.class));
+    FarmInfo info = new FarmInfo("dev", "http://127.0.0.1:8080");
+    assertEquals(info, WireJson.read(WireJson.write(info), FarmInfo.class));
+    BuildReport report = new BuildReport("01J", "w1", BuildState.FAILED, List.of(), List.of(), "no package x",
+        "PACKAGE", true, SHA);
+    assertEquals(report, WireJson.read(WireJson.write(report), BuildReport.class));
     ApiError error = new ApiError(ApiError.Code.NOT_FOUND, "no build 01J", List.of());
     assertEquals(error, WireJson.read(WireJson.write(error), ApiError.class));
   }
@@ -88,6 +93,7 @@ class WireContractTest {
   @Test
   void bridgeLetsClientsUseOnlyTheClientAddressesAndBuildEventStreams() {
     assertTrue(Addresses.clientMayUse(Addresses.SUBMIT));
+    assertTrue(Addresses.clientMayUse(Addresses.INFO));
     assertTrue(Addresses.clientMayUse(Addresses.buildEvents("01JABC")));
     assertFalse(Addresses.clientMayUse(Addresses.WORKER_HEARTBEAT));
     assertFalse(Addresses.clientMayUse(Addresses.workerInbox("w1")));

@@ -1,0 +1,158 @@
+package org.bootfarm.cli;
+
+import io.vertx.core.Future;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import org.bootfarm.client.FarmClient;
+import org.bootfarm.cluster.ClusterSettings;
+import org.bootfarm.cluster.NodeRole;
+import org.bootfarm.protocol.api.v1.SubmitRequest;
+
+/**
+ * Submission throughput and latency over the event bus (issue 3): starts {@code bootfarm coordinator}
+ * as a child process on 127.0.0.1, joins its cluster from this JVM as a {@link FarmClient} (a lite
+ * member, the clustered-client path), and times {@code submit} calls, each answered only after the
+ * coordinator's durable insert: first one at a time, then with many in flight. No worker runs, so
+ * every build stays QUEUED; every id is checked to be distinct and the last build to read back QUEUED.
+ * The same is timed for {@code ping}, the event-bus round trip without the store, for comparison.
+ * Prints one Markdown table row per request and mode.
+ *
+ * <p>Usage: {@code EventBusSubmitBenchmark DIR REPOS_DIR SUBMISSIONS [IN_FLIGHT...]}.
+ */
+public final class EventBusSubmitBenchmark {
+  private EventBusSubmitBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    Path dir = Path.of(args[0]).toAbsolutePath();
+    Path repos = Path.of(args[1]).toAbsolutePath();
+    int submissions = Integer.parseInt(args[2]);
+    List<Integer> inFlight = new ArrayList<>();
+    for (int i = 3; i < args.length; i++) {
+      inFlight.add(Integer.parseInt(args[i]));
+    }
+    if (inFlight.isEmpty()) {
+      inFlight = List.of(1, 64);
+    }
+    Files.createDirectories(dir);
+    int clusterPort = freePort();
+    String cluster = "bench-submit-" + clusterPort;
+    Path keys = Files.createDirectories(dir.resolve("keys"));
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "coordinator",
+        "--data-dir", dir.resolve("coordinator").toString(), "--repos", repos.toString(), "--keys", keys.toString(),
+        "--http-port", String.valueOf(freePort()), "--cluster-name", cluster,
+        "--cluster-port", String.valueOf(clusterPort)));
+    Process coordinator = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("coordinator.log").toFile()).start();
+    try (FarmClient client = FarmClient.connect(ClusterSettings.of(NodeRole.CLIENT, "127.0.0.1", freePort(),
+        "127.0.0.1:" + clusterPort, dir.resolve("client")).withClusterName(cluster), Duration.ofSeconds(120))) {
+      Path tether = Files.writeString(dir.resolve("tether"), "tether\n");
+      Path unpack = Files.writeString(dir.resolve("unpack"), "unpack\n");
+      SubmitRequest request = new SubmitRequest("debian-12", null,
+          Map.of("tether", client.upload(tether).await(), "unpack", client.upload(unpack).await()), null, null);
+      // warm-up: JIT, connections, SQLite pages
+      run(() -> client.submit(request), Math.min(1000, submissions), 8, new long[Math.min(1000, submissions)]);
+      System.out.println("| request | in flight | requests | per second | p50 ms | p99 ms | max ms |");
+      System.out.println("|---|---|---|---|---|---|---|");
+      for (int n : inFlight) {
+        long[] latencies = new long[submissions];
+        row("ping (event bus only)", n, submissions, run(() -> client.ping(), submissions, n, latencies), latencies);
+      }
+      for (int n : inFlight) {
+        String[] ids = new String[submissions];
+        long[] latencies = new long[submissions];
+        AtomicInteger next = new AtomicInteger();
+        double seconds = run(() -> client.submit(request).onSuccess(id -> ids[next.getAndIncrement()] = id),
+            submissions, n, latencies);
+        row("submit (durable insert)", n, submissions, seconds, latencies);
+        long distinct = Arrays.stream(ids).distinct().count();
+        String state = client.get(ids[submissions - 1]).await().state().name();
+        if (distinct != submissions || !state.equals("QUEUED")) {
+          throw new IllegalStateException(distinct + " distinct ids for " + submissions + " submissions; the last"
+              + " build is " + state);
+        }
+      }
+      System.out.println();
+      System.out.println("every submission answered a distinct id; the last build read back QUEUED");
+    } finally {
+      coordinator.destroy();
+      coordinator.waitFor(15, TimeUnit.SECONDS);
+      coordinator.destroyForcibly();
+    }
+  }
+
+  private static void row(String request, int inFlight, int count, double seconds, long[] latencies) {
+    Arrays.sort(latencies);
+    System.out.printf("| %s | %d | %,d | %,.0f | %.2f | %.2f | %.1f |%n", request, inFlight, count, count / seconds,
+        millis(latencies, 0.50), millis(latencies, 0.99), latencies[latencies.length - 1] / 1e6);
+  }
+
+  /**
+   * Makes {@code count} requests keeping {@code inFlight} outstanding, recording each one's latency;
+   * returns the wall time in seconds.
+   */
+  private static double run(Supplier<Future<?>> request, int count, int inFlight, long[] latencies)
+      throws Exception {
+    AtomicInteger issued = new AtomicInteger();
+    CountDownLatch done = new CountDownLatch(count);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    long start = System.nanoTime();
+    if (inFlight == 1) {
+      for (int i = 0; i < count; i++) {
+        long t0 = System.nanoTime();
+        request.get().await();
+        latencies[i] = System.nanoTime() - t0;
+      }
+      return (System.nanoTime() - start) / 1e9;
+    }
+    Runnable[] next = new Runnable[1];
+    next[0] = () -> {
+      int i = issued.getAndIncrement();
+      if (i >= count) {
+        return;
+      }
+      long t0 = System.nanoTime();
+      request.get().onComplete(result -> {
+        latencies[i] = System.nanoTime() - t0;
+        if (result.failed()) {
+          failure.compareAndSet(null, result.cause());
+        }
+        done.countDown();
+        next[0].run();
+      });
+    };
+    for (int i = 0; i < inFlight; i++) {
+      next[0].run();
+    }
+    if (!done.await(10, TimeUnit.MINUTES)) {
+      throw new IllegalStateException("only " + (count - done.getCount()) + " of " + count + " submissions answered");
+    }
+    if (failure.get() != null) {
+      throw new IllegalStateException("a submission failed", failure.get());
+    }
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  private static double millis(long[] sorted, double quantile) {
+    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(quantile * sorted.length) - 1)] / 1e6;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}

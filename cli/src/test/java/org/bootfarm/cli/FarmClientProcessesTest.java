@@ -1,0 +1,189 @@
+package org.bootfarm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.bootfarm.client.ApiErrorException;
+import org.bootfarm.client.BuildFollowing;
+import org.bootfarm.client.FarmClient;
+import org.bootfarm.cluster.ClusterSettings;
+import org.bootfarm.cluster.NodeRole;
+import org.bootfarm.protocol.api.v1.ApiError;
+import org.bootfarm.protocol.api.v1.BuildEvent;
+import org.bootfarm.protocol.api.v1.BuildState;
+import org.bootfarm.protocol.api.v1.BuildView;
+import org.bootfarm.protocol.api.v1.SubmitRequest;
+import org.bootfarm.worker.fixture.FixtureDefinitions;
+import org.bootfarm.worker.fixture.FixtureYumRepo;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A {@link FarmClient} in the test JVM, joined as a lite member to a {@code bootfarm coordinator} and a
+ * {@code bootfarm worker} running as separate JVMs on 127.0.0.1: it uploads the components, submits,
+ * follows the build to its end (stage by stage, log lines, the coordinator's state events) and
+ * downloads the build's whole log from the artifact store; a bad submission fails with the
+ * coordinator's ApiError.
+ */
+class FarmClientProcessesTest {
+  @TempDir static Path dir;
+  static FixtureYumRepo repo;
+  static final List<Process> processes = new ArrayList<>();
+  static int httpPort;
+  static FarmClient client;
+
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  static void start(String name, List<String> args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    command.addAll(args);
+    processes.add(new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(dir.resolve(name + ".log").toFile()).start());
+  }
+
+  static void awaitLine(String name, String text, int seconds) throws Exception {
+    Path log = dir.resolve(name + ".log");
+    for (int i = 0; i < seconds * 10; i++) {
+      if (Files.exists(log) && Files.readString(log).contains(text)) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError(name + " never printed '" + text + "':\n" + Files.readString(log));
+  }
+
+  @BeforeAll
+  static void startFarm() throws Exception {
+    repo = FixtureYumRepo.start();
+    Path repos = Files.createDirectories(dir.resolve("repos"));
+    FixtureDefinitions.write(repos, FixtureDefinitions.TDNF, repo);
+    // a definition whose base.sh fails: its build fails for good, and its log says why
+    Path failing = FixtureDefinitions.write(repos, FixtureDefinitions.YUM, repo);
+    Files.writeString(failing.resolve("base.sh"), "\necho 'fixture base.sh gives up here' >&2\nexit 3\n",
+        java.nio.file.StandardOpenOption.APPEND);
+    Path keys = Files.createDirectories(dir.resolve("keys"));
+    int clusterPort = freePort();
+    httpPort = freePort();
+    String cluster = "client-test-" + clusterPort;
+    start("coordinator", List.of("coordinator", "--data-dir", dir.resolve("c").toString(), "--repos", repos.toString(),
+        "--keys", keys.toString(), "--http-port", String.valueOf(httpPort), "--cluster-name", cluster,
+        "--cluster-port", String.valueOf(clusterPort)));
+    // the client starts while the coordinator is still coming up: connect waits for it
+    client = FarmClient.connect(ClusterSettings.of(NodeRole.CLIENT, "127.0.0.1", freePort(),
+        "127.0.0.1:" + clusterPort, dir.resolve("client")).withClusterName(cluster), Duration.ofSeconds(120));
+    start("worker", List.of("worker", "--data-dir", dir.resolve("w").toString(), "--cache-dir",
+        dir.resolve("w/cache").toString(), "--keys", keys.toString(), "--cluster-name", cluster,
+        "--cluster-port", String.valueOf(freePort()), "--join", "127.0.0.1:" + clusterPort));
+    awaitLine("worker", "ready", 90);
+  }
+
+  @AfterAll
+  static void stopFarm() {
+    if (client != null) {
+      client.close();
+    }
+    processes.forEach(Process::destroyForcibly);
+    repo.close();
+  }
+
+  @Test
+  void clientFollowsABuildStageByStageToSucceededAndDownloadsItsWholeLog() throws Exception {
+    assertEquals("http://127.0.0.1:" + httpPort, client.info().await().artifactsUrl());
+    for (int i = 0; i < 100 && client.workers().await().isEmpty(); i++) {
+      Thread.sleep(100);
+    }
+    assertEquals(1, client.workers().await().size(), "the worker process advertises itself");
+    Path tether = Files.writeString(dir.resolve("tether"), "tether\n");
+    Path unpack = Files.writeString(dir.resolve("unpack"), "unpack\n");
+    Map<String, String> components = Map.of("tether", client.upload(tether).await(),
+        "unpack", client.upload(unpack).await());
+
+    String id = client.submit(new SubmitRequest(FixtureDefinitions.TDNF, null, components, null, null)).await();
+    List<BuildEvent> events = new CopyOnWriteArrayList<>();
+    BuildFollowing following = client.follow(id, events::add);
+    following.ready().await(30, TimeUnit.SECONDS);
+    BuildEvent last = following.ended().await(5, TimeUnit.MINUTES);
+
+    assertEquals(BuildState.SUCCEEDED, last.state(), events::toString);
+    assertEquals(last, events.get(events.size() - 1), "the final state event is the last one delivered");
+    assertEquals(BuildEvent.Type.STATE, events.get(0).type(), "the claim comes first: " + events.get(0));
+    assertEquals(BuildState.RUNNING, events.get(0).state(), events.get(0)::toString);
+    List<String> stages = events.stream()
+        .filter(e -> e.type() == BuildEvent.Type.STAGE_STARTED || e.type() == BuildEvent.Type.STAGE_FINISHED)
+        .map(e -> e.type() + " " + e.stage()).toList();
+    assertEquals(List.of("STAGE_STARTED base", "STAGE_FINISHED base", "STAGE_STARTED staging-bootstrap",
+        "STAGE_FINISHED staging-bootstrap", "STAGE_STARTED assemble", "STAGE_FINISHED assemble"), stages);
+    List<BuildEvent> lines = events.stream().filter(e -> e.type() == BuildEvent.Type.LOG).toList();
+    assertFalse(lines.isEmpty(), "log lines were streamed");
+    int firstLine = events.indexOf(lines.get(0));
+    assertTrue(firstLine > stages.indexOf("STAGE_STARTED base"), "log lines come after the first stage began");
+    assertEquals(1, events.stream().filter(e -> e.type() == BuildEvent.Type.STATE && e.state().isFinal()).count(),
+        "exactly one final state event");
+
+    BuildView build = client.get(id).await();
+    assertEquals(BuildState.SUCCEEDED, build.state(), build::toString);
+    assertNotNull(build.log(), "the build record names its log: " + build);
+    String log = Files.readString(client.download(build.log(), dir.resolve("build.log")).await());
+    for (BuildEvent line : lines) {
+      assertTrue(log.contains("[" + line.stage() + "] " + line.text() + "\n"),
+          "the stored log holds the streamed line '" + line.text() + "'");
+    }
+    assertTrue(log.contains("[base] stage base started\n"), log);
+    assertTrue(log.contains("[assemble] stage assemble finished in "), log);
+  }
+
+  @Test
+  void aFailedBuildEndsWithItsErrorAndItsLogIsKeptToo() throws Exception {
+    Map<String, String> components = Map.of(
+        "tether", client.upload(Files.writeString(dir.resolve("tether"), "tether\n")).await(),
+        "unpack", client.upload(Files.writeString(dir.resolve("unpack"), "unpack\n")).await());
+    String id = client.submit(new SubmitRequest(FixtureDefinitions.YUM, null, components, null, null)).await();
+    List<BuildEvent> events = new CopyOnWriteArrayList<>();
+    BuildFollowing following = client.follow(id, events::add);
+    BuildEvent last = following.ended().await(5, TimeUnit.MINUTES);
+
+    assertEquals(BuildState.FAILED, last.state(), events::toString);
+    assertTrue(last.text().contains("base.sh"), last.text());
+    assertTrue(events.stream().noneMatch(e -> e.type() == BuildEvent.Type.STATE && e.state() == BuildState.QUEUED),
+        "a failing hook is deterministic: not retried: " + events);
+    BuildView build = client.get(id).await();
+    assertEquals(BuildState.FAILED, build.state(), build::toString);
+    assertNotNull(build.log(), "a failed build's record names its log too: " + build);
+    String log = Files.readString(client.download(build.log(), dir.resolve("failed.log")).await());
+    assertTrue(log.contains("fixture base.sh gives up here"), log);
+    assertTrue(log.contains("[build] failed ("), log);
+  }
+
+  @Test
+  void submissionOfAnUnknownRepoFailsWithTheApiErrorNamingIt() {
+    ApiErrorException refused = assertThrows(ApiErrorException.class,
+        () -> client.submit(new SubmitRequest("no-such-repo", null, Map.of(), null, null)).await());
+    assertEquals(ApiError.Code.BAD_REQUEST, refused.code());
+    assertEquals("build refused", refused.error().message());
+    assertTrue(refused.error().problems().stream().anyMatch(p -> p.startsWith("repo: 'no-such-repo'")
+        && p.contains(FixtureDefinitions.TDNF)), refused.error().problems()::toString);
+    ApiErrorException missing = assertThrows(ApiErrorException.class, () -> client.get("01NOSUCHBUILD").await());
+    assertEquals(ApiError.Code.NOT_FOUND, missing.code(), missing::getMessage);
+  }
+}
