@@ -1,5 +1,7 @@
 package org.bootfarm.coordinator;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,10 +22,12 @@ import org.bootfarm.coordinator.queue.BuildFilter;
 import org.bootfarm.coordinator.queue.BuildPriority;
 import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.BuildStore;
+import org.bootfarm.coordinator.retention.BuildPins;
 import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.BuildQuery;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.BuildView;
+import org.bootfarm.protocol.api.v1.PinRequest;
 import org.bootfarm.protocol.api.v1.Priority;
 import org.bootfarm.protocol.api.v1.RepoInfo;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
@@ -49,6 +53,7 @@ public final class BuildCoordinator {
   private final Clock clock;
   private final Duration lease;
   private final Map<String, WorkerInfo> workers = new ConcurrentHashMap<>();
+  private final BuildPins pins;
 
   /**
    * @param clock the clock the store was opened with: leases are checked against the store's "now"
@@ -62,6 +67,7 @@ public final class BuildCoordinator {
     this.placement = placement;
     this.clock = clock;
     this.lease = lease;
+    this.pins = new BuildPins(store, artifacts);
   }
 
   /** A build handed to a worker: the build and where it goes. */
@@ -85,7 +91,7 @@ public final class BuildCoordinator {
         problems.add("target: '" + request.repo() + "' cannot build " + request.targetOrDefault());
       }
       request.components().forEach((name, sha256) -> {
-        if (!artifacts.exists(sha256)) {
+        if (!touchComponent(sha256)) {
           problems.add("components." + name + ": " + sha256
               + " is not in the artifact store; upload it first (PUT /api/v1/artifacts/" + sha256 + ")");
         }
@@ -102,6 +108,18 @@ public final class BuildCoordinator {
     return id;
   }
 
+  /**
+   * Whether a named component is stored; restarts its age so that a retention pass running now
+   * (whose live set does not yet hold this submission) cannot collect it under the new build.
+   */
+  private boolean touchComponent(String sha256) {
+    try {
+      return artifacts.touch(sha256);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read component " + sha256 + " in the artifact store", e);
+    }
+  }
+
   public BuildView get(String id) throws ApiException {
     return store.get(id).map(BuildCoordinator::view)
         .orElseThrow(() -> new ApiException(ApiError.Code.NOT_FOUND, "no build " + id));
@@ -116,6 +134,16 @@ public final class BuildCoordinator {
     BuildView current = get(id);
     return store.cancel(id).map(BuildCoordinator::view).orElseThrow(() -> new ApiException(ApiError.Code.CONFLICT,
         "build " + id + " is " + current.state() + " and can no longer be cancelled"));
+  }
+
+  /** Pins a finished build and its artifacts against retention ({@link BuildPins#pin}). */
+  public BuildView pin(String id, PinRequest request) throws ApiException {
+    return view(pins.pin(id, request.reason()));
+  }
+
+  /** Undoes {@link #pin}. */
+  public BuildView unpin(String id) throws ApiException {
+    return view(pins.unpin(id));
   }
 
   /** Every definition of the catalog, with its problems when it could not be loaded. */
@@ -199,7 +227,7 @@ public final class BuildCoordinator {
         r.priority() == BuildPriority.NIGHTLY ? Priority.NIGHTLY : Priority.INTERACTIVE,
         r.state(), r.worker(), r.attempts(), r.placement(), r.artifacts(), r.error(),
         r.errorKind() == null ? null : r.errorKind().name(), text(r.submittedAt()), text(r.startedAt()),
-        text(r.finishedAt()));
+        text(r.finishedAt()), r.pinned());
   }
 
   private static String text(Instant instant) {

@@ -9,19 +9,22 @@ import io.vertx.core.http.HttpServerRequest;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import org.bootfarm.coordinator.ApiException;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
 import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.BuildQuery;
 import org.bootfarm.protocol.api.v1.BuildState;
+import org.bootfarm.protocol.api.v1.PinRequest;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.protocol.api.v1.WireJson;
 
 /**
  * The coordinator's small HTTP API for scripts and curl, on Vert.x core: {@code POST /api/v1/builds},
  * {@code GET /api/v1/builds/{id}}, {@code GET /api/v1/builds?repo=&state=&limit=},
- * {@code GET /api/v1/workers}, {@code GET /api/v1/repos}, the artifact endpoint and
+ * {@code PUT} and {@code DELETE /api/v1/builds/{id}/pin}, {@code GET /api/v1/workers},
+ * {@code GET /api/v1/repos}, the artifact endpoint and
  * {@code GET /health}. It only translates: every decision is {@link BuildCoordinator}'s, run on a
  * worker thread because the store writes to disk. Every refusal is an {@link ApiError} body.
  */
@@ -29,6 +32,7 @@ public final class ApiHttpServer {
   /** Largest request body accepted outside the artifact endpoint. */
   public static final int MAX_BODY_BYTES = 64 * 1024;
   private static final String BUILDS = "/api/v1/builds";
+  private static final String PIN = "/pin";
 
   private final Vertx vertx;
   private final BuildCoordinator coordinator;
@@ -64,6 +68,12 @@ public final class ApiHttpServer {
         return;
       }
       answer(request, 200, () -> Map.of("builds", coordinator.list(query)));
+    } else if (path.startsWith(BUILDS + "/") && path.endsWith(PIN) && method.equals(HttpMethod.PUT)) {
+      String id = path.substring(BUILDS.length() + 1, path.length() - PIN.length());
+      readBody(request, PinRequest.class, pin -> answer(request, 200, () -> coordinator.pin(id, pin)));
+    } else if (path.startsWith(BUILDS + "/") && path.endsWith(PIN) && method.equals(HttpMethod.DELETE)) {
+      String id = path.substring(BUILDS.length() + 1, path.length() - PIN.length());
+      answer(request, 200, () -> coordinator.unpin(id));
     } else if (path.startsWith(BUILDS + "/") && method.equals(HttpMethod.GET)) {
       String id = path.substring(BUILDS.length() + 1);
       answer(request, 200, () -> coordinator.get(id));
@@ -79,6 +89,15 @@ public final class ApiHttpServer {
 
   /** Reads the body up to {@link #MAX_BODY_BYTES}, then submits it. */
   private void submit(HttpServerRequest request) {
+    readBody(request, SubmitRequest.class,
+        submission -> answer(request, 201, () -> Map.of("id", coordinator.submit(submission))));
+  }
+
+  /**
+   * Reads a JSON body of at most {@link #MAX_BODY_BYTES} as a version-1 message and hands it on;
+   * a body that is too large or not such a message is refused instead.
+   */
+  private <T> void readBody(HttpServerRequest request, Class<T> type, Consumer<T> then) {
     String length = request.getHeader("Content-Length");
     if (length != null && length.matches("\\d+") && Long.parseLong(length) > MAX_BODY_BYTES) {
       tooLarge(request);
@@ -98,14 +117,14 @@ public final class ApiHttpServer {
       if (request.response().ended()) {
         return;
       }
-      SubmitRequest submission;
+      T message;
       try {
-        submission = WireJson.read(body.toString(), SubmitRequest.class);
+        message = WireJson.read(body.toString(), type);
       } catch (WireJson.WireFormatException e) {
         refuse(request, new ApiError(ApiError.Code.BAD_REQUEST, e.getMessage(), List.of()));
         return;
       }
-      answer(request, 201, () -> Map.of("id", coordinator.submit(submission)));
+      then.accept(message);
     });
   }
 

@@ -1,6 +1,7 @@
 package org.bootfarm.coordinator.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,14 +15,21 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.ProjectTree;
 import org.bootfarm.coordinator.RepoCatalog;
 import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
+import org.bootfarm.coordinator.queue.BuildOutcome;
+import org.bootfarm.coordinator.queue.BuildPriority;
+import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.SqliteBuildStore;
 import org.bootfarm.protocol.Sha256;
+import org.bootfarm.protocol.build.ArtifactRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -138,6 +146,34 @@ class ApiHttpServerTest {
     assertEquals(404, send("GET", "/api/v1/builds/01NOSUCHBUILD", null).statusCode());
     assertEquals(400, send("GET", "/api/v1/builds?state=BOGUS", null).statusCode());
     assertEquals(404, send("GET", "/api/v2/builds", null).statusCode());
+  }
+
+  @Test
+  void pinningABuildOverHttpPinsItsArtifactsAndShowsInItsView() throws Exception {
+    byte[] iso = "an ISO worth keeping".getBytes(StandardCharsets.UTF_8);
+    String sha = artifacts.put(Sha256.of(iso), new java.io.ByteArrayInputStream(iso)).sha256();
+    String id = store.nextId();
+    store.insert(BuildRecord.queued(id, "debian-12", "bootstrap", Map.of(), BuildPriority.INTERACTIVE, "{}",
+        Instant.now()));
+    store.claim(id, "w1", Instant.now().plusSeconds(60), "test").orElseThrow();
+    store.finish(id, "w1", BuildOutcome.succeeded(List.of(new ArtifactRecord("bootstrap.iso", sha, iso.length))))
+        .orElseThrow();
+    assertFalse(json(send("GET", "/api/v1/builds/" + id, null)).get("pinned").asBoolean());
+
+    HttpResponse<String> pinned = send("PUT", "/api/v1/builds/" + id + "/pin", "{\"reason\": \"release 1.4\"}");
+
+    assertEquals(200, pinned.statusCode(), pinned.body());
+    assertTrue(json(pinned).get("pinned").asBoolean(), pinned.body());
+    assertTrue(json(send("GET", "/api/v1/builds/" + id, null)).get("pinned").asBoolean());
+    assertEquals("build " + id + ": release 1.4", artifacts.pinReason(sha).orElseThrow());
+    assertEquals(400, send("PUT", "/api/v1/builds/" + id + "/pin", "{}").statusCode());
+    assertEquals(400, send("PUT", "/api/v1/builds/" + id + "/pin", "{\"reason\": ").statusCode());
+    assertEquals(404, send("PUT", "/api/v1/builds/01NOSUCHBUILD/pin", "{\"reason\": \"x\"}").statusCode());
+
+    HttpResponse<String> unpinned = send("DELETE", "/api/v1/builds/" + id + "/pin", null);
+    assertEquals(200, unpinned.statusCode(), unpinned.body());
+    assertFalse(json(unpinned).get("pinned").asBoolean());
+    assertTrue(artifacts.pinReason(sha).isEmpty());
   }
 
   @Test

@@ -11,12 +11,13 @@ import org.bootfarm.protocol.build.ArtifactRecord;
  * @param placement why the build went (or cannot go) where it did
  * @param attempts  runs lost or failed transiently and put back in the queue
  * @param submittedAt ISO-8601 instants, null when not reached yet
+ * @param pinned    kept with its artifacts by retention whatever its age ({@code PUT /api/v1/builds/{id}/pin})
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BuildView(
     String id, String repo, String target, Map<String, String> components, Priority priority, BuildState state,
     String worker, int attempts, String placement, List<ArtifactRecord> artifacts, String error, String errorKind,
-    String submittedAt, String startedAt, String finishedAt) {
+    String submittedAt, String startedAt, String finishedAt, boolean pinned) {
 
   public BuildView {
     components = components == null ? Map.of() : Map.copyOf(components);
