@@ -6,6 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.attribute.FileTime;
+import java.util.Set;
+import org.bootfarm.coordinator.BuildCoordinator;
+import org.bootfarm.coordinator.ProjectTree;
+import org.bootfarm.coordinator.RepoCatalog;
+import org.bootfarm.coordinator.placement.RendezvousPlacement;
+import org.bootfarm.protocol.api.v1.SubmitRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -180,6 +188,28 @@ class RetentionPolicyTest {
 
     assertFalse(artifacts.exists(onlyFirst.sha256()));
     assertTrue(artifacts.exists(shared.sha256()), "the 11th build names the same buildinfo");
+  }
+
+  @Test
+  void componentOfASubmissionSurvivesACollectionThatReadItsLiveSetBefore() throws Exception {
+    artifacts.close();
+    artifacts = ArtifactStore.openAt(dir.resolve("cas"), ArtifactStore.Options.defaults()); // 1 h minimum age
+    String tether = stored("a tether uploaded long ago");
+    String forgotten = stored("an upload nobody names");
+    for (String old : List.of(tether, forgotten)) {
+      Files.setLastModifiedTime(artifacts.file(old), FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+    }
+    BuildCoordinator coordinator = new BuildCoordinator(builds, artifacts,
+        RepoCatalog.read(ProjectTree.root().resolve("repos"), ProjectTree.sharedKeys()), new RendezvousPlacement(),
+        Clock.systemUTC(), Duration.ofSeconds(10));
+    Set<String> liveBeforeTheSubmission = new RetentionPolicy(builds, artifacts, 10, logged::add).liveSet();
+
+    coordinator.submit(new SubmitRequest("debian-12", null, Map.of("tether", tether), null, null));
+    artifacts.collect(liveBeforeTheSubmission);
+
+    assertTrue(artifacts.exists(tether), "the submission restarted its component's age");
+    assertFalse(artifacts.exists(forgotten));
+    assertTrue(new RetentionPolicy(builds, artifacts, 10, logged::add).liveSet().contains(tether));
   }
 
   @Test
