@@ -13,6 +13,7 @@ import java.util.function.Consumer;
 import org.bootfarm.coordinator.ApiException;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
+import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.BuildQuery;
 import org.bootfarm.protocol.api.v1.BuildState;
@@ -30,7 +31,10 @@ import org.bootfarm.protocol.api.v1.WireJson;
  */
 public final class ApiHttpServer {
   /** Largest request body accepted outside the artifact endpoint. */
-  public static final int MAX_BODY_BYTES = 64 * 1024;
+  public static final int MAX_BODY_BYTES = Addresses.MAX_REQUEST_BYTES;
+  /** What a refused oversized body may still send, discarded, before the connection is closed. */
+  static final long DISCARD_AFTER_REFUSAL_BYTES = 1 << 20;
+  static final long LINGER_MILLIS = 2_000;
   private static final String BUILDS = "/api/v1/builds";
   private static final String PIN = "/pin";
 
@@ -128,10 +132,28 @@ public final class ApiHttpServer {
     });
   }
 
+  /**
+   * Answers 413 and closes the connection without reading the rest of the body (Vert.x would
+   * otherwise receive all of it, however large, to reuse the connection). It lingers a little
+   * first, discarding at most {@link #DISCARD_AFTER_REFUSAL_BYTES} or for {@link #LINGER_MILLIS}:
+   * closing with unread bytes resets the connection, and a client still sending would lose the answer.
+   */
   private void tooLarge(HttpServerRequest request) {
-    request.response().putHeader("Connection", "close");
-    refuse(request, new ApiError(ApiError.Code.TOO_LARGE,
-        "request body over " + MAX_BODY_BYTES + " bytes; a build submission is a small JSON object", List.of()));
+    if (request.response().ended()) {
+      return;
+    }
+    long[] discarded = {0};
+    request.handler(chunk -> {
+      discarded[0] += chunk.length();
+      if (discarded[0] > DISCARD_AFTER_REFUSAL_BYTES) {
+        request.connection().close();
+      }
+    });
+    ApiError error = new ApiError(ApiError.Code.TOO_LARGE,
+        "request body over " + MAX_BODY_BYTES + " bytes; a build submission is a small JSON object", List.of());
+    request.response().setStatusCode(error.code().httpStatus()).putHeader("Content-Type", "application/json")
+        .putHeader("Connection", "close").end(WireJson.write(error) + "\n")
+        .onComplete(done -> vertx.setTimer(LINGER_MILLIS, timer -> request.connection().close()));
   }
 
   private static BuildQuery query(HttpServerRequest request) throws ApiException {

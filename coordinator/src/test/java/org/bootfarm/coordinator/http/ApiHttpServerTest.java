@@ -7,6 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Vertx;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,12 +23,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.ProjectTree;
 import org.bootfarm.coordinator.RepoCatalog;
 import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
+import org.bootfarm.coordinator.queue.BuildFilter;
 import org.bootfarm.coordinator.queue.BuildOutcome;
 import org.bootfarm.coordinator.queue.BuildPriority;
 import org.bootfarm.coordinator.queue.BuildRecord;
@@ -81,6 +88,20 @@ class ApiHttpServerTest {
     return JSON.readTree(response.body());
   }
 
+  /** Every build the store holds, newest first: what a refused request must leave as it was. */
+  static List<String> allBuilds() {
+    return store.list(BuildFilter.newest(100_000)).stream().map(BuildRecord::id).toList();
+  }
+
+  /** Posts a submission that must be refused with {@code status}, and checks nothing was queued. */
+  static HttpResponse<String> refusedAndNothingQueued(int status, String body) throws Exception {
+    List<String> before = allBuilds();
+    HttpResponse<String> response = send("POST", "/api/v1/builds", body);
+    assertEquals(status, response.statusCode(), response.body());
+    assertEquals(before, allBuilds(), "a refused submission queued a build");
+    return response;
+  }
+
   @Test
   void uploadedComponentCanBeNamedInASubmissionWhichIsThenQueued() throws Exception {
     byte[] tether = "#!/bin/sh\necho tether\n".getBytes(StandardCharsets.UTF_8);
@@ -101,44 +122,75 @@ class ApiHttpServerTest {
   }
 
   @Test
-  void malformedJsonIsRefusedNamingWhere() throws Exception {
-    HttpResponse<String> response = send("POST", "/api/v1/builds", "{\"repo\": ");
-    assertEquals(400, response.statusCode());
+  void malformedJsonIsRefusedNamingWhereAndNothingQueued() throws Exception {
+    HttpResponse<String> response = refusedAndNothingQueued(400, "{\"repo\": ");
     assertEquals("BAD_REQUEST", json(response).get("code").asText());
     assertTrue(json(response).get("message").asText().startsWith("malformed JSON"), response.body());
+    HttpResponse<String> notAnObject = refusedAndNothingQueued(400, "[\"debian-12\"]");
+    assertTrue(json(notAnObject).get("message").asText().contains("expected a JSON object"), notAnObject.body());
+    refusedAndNothingQueued(400, "");
   }
 
   @Test
   void unknownRepoIsRefusedAndNothingQueued() throws Exception {
-    int before = json(send("GET", "/api/v1/builds?repo=nosuch-1", null)).get("builds").size();
-    HttpResponse<String> response = send("POST", "/api/v1/builds", "{\"repo\": \"nosuch-1\"}");
-    assertEquals(400, response.statusCode());
+    HttpResponse<String> response = refusedAndNothingQueued(400, "{\"repo\": \"nosuch-1\"}");
     assertTrue(json(response).get("problems").get(0).asText().startsWith("repo: 'nosuch-1'"), response.body());
-    assertEquals(before, json(send("GET", "/api/v1/builds?repo=nosuch-1", null)).get("builds").size());
   }
 
   @Test
-  void componentHashNotInTheStoreIsRefused() throws Exception {
+  void componentHashNotInTheStoreIsRefusedAndNothingQueued() throws Exception {
     String missing = "c".repeat(64);
-    HttpResponse<String> response = send("POST", "/api/v1/builds",
+    HttpResponse<String> response = refusedAndNothingQueued(400,
         "{\"repo\": \"debian-12\", \"components\": {\"unpack\": \"" + missing + "\"}}");
-    assertEquals(400, response.statusCode());
     assertTrue(response.body().contains("components.unpack: " + missing), response.body());
   }
 
   @Test
-  void unknownTargetIsRefused() throws Exception {
-    HttpResponse<String> response = send("POST", "/api/v1/builds", "{\"repo\": \"debian-12\", \"target\": \"kernel\"}");
-    assertEquals(400, response.statusCode());
+  void unknownTargetIsRefusedAndNothingQueued() throws Exception {
+    HttpResponse<String> response = refusedAndNothingQueued(400, "{\"repo\": \"debian-12\", \"target\": \"kernel\"}");
     assertTrue(response.body().contains("target: 'kernel'"), response.body());
   }
 
   @Test
-  void oversizedBodyIsRefusedWith413() throws Exception {
+  void oversizedBodyIsRefusedWith413AndNothingQueued() throws Exception {
     String huge = "{\"repo\": \"debian-12\", \"options\": {\"x\": \"" + "y".repeat(ApiHttpServer.MAX_BODY_BYTES) + "\"}}";
-    HttpResponse<String> response = send("POST", "/api/v1/builds", huge);
-    assertEquals(413, response.statusCode());
+    HttpResponse<String> response = refusedAndNothingQueued(413, huge);
     assertEquals("TOO_LARGE", json(response).get("code").asText());
+  }
+
+  @Test
+  void oversizedChunkedBodyIsRefusedWith413WithoutReadingItAll() throws Exception {
+    List<String> before = allBuilds();
+    long offered = 256L << 20;
+    AtomicLong sent = new AtomicLong();
+    try (Socket socket = new Socket("127.0.0.1", URI.create(base).getPort())) {
+      socket.setSoTimeout(20_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(("POST /api/v1/builds HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+          + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      Thread sender = new Thread(() -> {
+        byte[] chunk = ("10000\r\n" + "{".repeat(0x10000) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        try {
+          while (sent.get() < offered) {
+            out.write(chunk);
+            sent.addAndGet(0x10000);
+          }
+          out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+          // the server closed the connection: what is expected
+        }
+      });
+      sender.start();
+      String statusLine = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+          .readLine();
+      assertEquals("HTTP/1.1 413 Request Entity Too Large", statusLine);
+      sender.join(30_000);
+      assertFalse(sender.isAlive(), "the server neither read nor refused the rest of the body");
+      assertTrue(sent.get() < offered, "the server read the whole " + offered + "-byte body instead of closing");
+      assertTrue(sent.get() < ApiHttpServer.MAX_BODY_BYTES + ApiHttpServer.DISCARD_AFTER_REFUSAL_BYTES + (32 << 20),
+          "the server went on reading after its refusal: " + sent.get() + " bytes sent (socket buffers hold a few MiB)");
+    }
+    assertEquals(before, allBuilds());
   }
 
   @Test
