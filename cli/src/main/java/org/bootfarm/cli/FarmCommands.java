@@ -35,7 +35,7 @@ final class FarmCommands {
         description = "the repo definitions this farm builds (default: ${DEFAULT-VALUE})")
     Path repos;
 
-    @Option(names = "--keep-builds", paramLabel = "N", defaultValue = "10",
+    @Option(names = "--keep-builds", paramLabel = "N", defaultValue = "10", converter = NonNegativeIntConverter.class,
         description = "artifacts of the last N successful builds per repo and target are kept, with pinned builds'"
             + " (default: ${DEFAULT-VALUE})")
     int keepBuilds;

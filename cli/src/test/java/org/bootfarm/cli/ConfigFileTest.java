@@ -98,9 +98,10 @@ class ConfigFileTest {
   @Test
   void valueThatDoesNotParseStopsTheCommandNamingFileLineAndKey() throws Exception {
     List<String> bad = List.of("http-port = eighty", "collect-every = soon", "slots = -", "no equals sign here",
-        "slots = 1\nslots = 2");
+        "slots = 1\nslots = 2", "keep-builds = -1", "collect-every = 0s");
     List<String> expected = List.of("line 1: key 'http-port'", "line 1: key 'collect-every'", "line 1: key 'slots'",
-        "line 1: 'no equals sign here' is not 'key = value'", "line 2: key 'slots' is given twice");
+        "line 1: 'no equals sign here' is not 'key = value'", "line 2: key 'slots' is given twice",
+        "line 1: key 'keep-builds'", "line 1: key 'collect-every'");
     List<String> failures = new ArrayList<>();
     for (int i = 0; i < bad.size(); i++) {
       Path file = config(bad.get(i) + "\n");

@@ -150,7 +150,7 @@ public final class ApiHttpServer {
       }
     });
     ApiError error = new ApiError(ApiError.Code.TOO_LARGE,
-        "request body over " + MAX_BODY_BYTES + " bytes; a build submission is a small JSON object", List.of());
+        "request body over " + MAX_BODY_BYTES + " bytes; a request to this API is a small JSON object", List.of());
     request.response().setStatusCode(error.code().httpStatus()).putHeader("Content-Type", "application/json")
         .putHeader("Connection", "close").end(WireJson.write(error) + "\n")
         .onComplete(done -> vertx.setTimer(LINGER_MILLIS, timer -> request.connection().close()));
