@@ -98,6 +98,9 @@ class EventBusApiTest {
   void unknownTargetIsRefusedAndNothingQueued() {
     JsonObject error = refusedAndNothingQueued(400, new JsonObject().put("repo", "debian-12").put("target", "kernel"));
     assertTrue(error.encode().contains("target: 'kernel'"), error::encode);
+    JsonObject notThisRepo = refusedAndNothingQueued(400,
+        new JsonObject().put("repo", "debian-12").put("target", "appliance"));
+    assertTrue(notThisRepo.encode().contains("target: 'debian-12' cannot build appliance"), notThisRepo::encode);
   }
 
   @Test

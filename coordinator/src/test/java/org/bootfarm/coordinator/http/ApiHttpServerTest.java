@@ -149,6 +149,9 @@ class ApiHttpServerTest {
   void unknownTargetIsRefusedAndNothingQueued() throws Exception {
     HttpResponse<String> response = refusedAndNothingQueued(400, "{\"repo\": \"debian-12\", \"target\": \"kernel\"}");
     assertTrue(response.body().contains("target: 'kernel'"), response.body());
+    HttpResponse<String> notThisRepo = refusedAndNothingQueued(400,
+        "{\"repo\": \"debian-12\", \"target\": \"appliance\"}");
+    assertTrue(notThisRepo.body().contains("target: 'debian-12' cannot build appliance"), notThisRepo.body());
   }
 
   @Test
