@@ -117,6 +117,16 @@ class ConfigFileTest {
   }
 
   @Test
+  void processGivenABadFileThroughTheEnvironmentExits2BeforeStarting() throws Exception {
+    Path file = config("cluster-port = 5701\nslotz = 2\n");
+    CliRun run = CliRun.subprocess(List.of(), Map.of(ConfigFile.ENVIRONMENT, file.toString()),
+        "worker", "--data-dir", dir.toString());
+    assertEquals(2, run.exitCode, run::toString);
+    assertTrue(run.stderr.startsWith("bootfarm: config file " + file + " line 2: unknown key 'slotz'"), run::toString);
+    assertFalse(run.stdout.contains("ready"), run::toString);
+  }
+
+  @Test
   void missingNamedFileStopsTheCommand() {
     Path absent = dir.resolve("nosuch.conf");
     CliRun run = CliRun.inProcess("worker", "--config", absent.toString());
