@@ -32,6 +32,7 @@ import org.bootfarm.worker.stage.BaseStage;
 import org.bootfarm.worker.stage.Stage;
 import org.bootfarm.worker.stage.StageContext;
 import org.bootfarm.worker.stage.StagingStage;
+import org.bootfarm.worker.record.TreeManifest;
 
 /**
  * Runs one build on this machine: loads and checks the definition, checks the inputs, runs the
@@ -93,7 +94,7 @@ public final class BuildEngine {
           drivers.toolVersions(driver), ctx.lock(), stageHashes, outputs);
       Path out = ctx.outputDir();
       JSON.writeValue(out.resolve(BUILDINFO).toFile(), info);
-      assemble.manifest().writeJson(out.resolve(MANIFEST));
+      TreeManifest.write(assemble.manifest(), out.resolve(MANIFEST));
 
       List<ArtifactRecord> artifacts = publish(out, request.outDir(),
           List.of(assemble.isoName(), BUILDINFO, MANIFEST));
