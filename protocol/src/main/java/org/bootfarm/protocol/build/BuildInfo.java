@@ -39,6 +39,9 @@ public record BuildInfo(
 
   public static final int FORMAT = 1;
 
+  /** The name a build publishes its buildinfo under. */
+  public static final String FILE_NAME = "buildinfo.json";
+
   public BuildInfo {
     components = new TreeMap<>(components);
     tools = new TreeMap<>(tools);

@@ -28,6 +28,9 @@ import java.util.Objects;
  */
 public record Manifest(List<ManifestEntry> entries) {
 
+  /** The name a build publishes its manifest under. */
+  public static final String FILE_NAME = "manifest.json";
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Two-space indent and '\n' on every platform, so the file's bytes are stable too. */

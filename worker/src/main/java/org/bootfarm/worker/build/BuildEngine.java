@@ -17,6 +17,7 @@ import org.bootfarm.worker.FileTrees;
 import org.bootfarm.protocol.build.ArtifactRecord;
 import org.bootfarm.protocol.build.BuildInfo;
 import org.bootfarm.protocol.build.BuildResult;
+import org.bootfarm.protocol.build.Manifest;
 import org.bootfarm.protocol.build.StageRecord;
 import org.bootfarm.protocol.repo.DefinitionException;
 import org.bootfarm.protocol.repo.LoadOptions;
@@ -48,8 +49,8 @@ public final class BuildEngine {
   public static final long DEFAULT_SOURCE_DATE_EPOCH = 1704067200L;
   /** The components a bootstrap boots with; a build without them fails before any work. */
   public static final List<String> BOOTSTRAP_COMPONENTS = List.of("tether", "unpack");
-  public static final String BUILDINFO = "buildinfo.json";
-  public static final String MANIFEST = "manifest.json";
+  public static final String BUILDINFO = BuildInfo.FILE_NAME;
+  public static final String MANIFEST = Manifest.FILE_NAME;
 
   private static final ObjectMapper JSON = new ObjectMapper()
       .enable(SerializationFeature.INDENT_OUTPUT)
