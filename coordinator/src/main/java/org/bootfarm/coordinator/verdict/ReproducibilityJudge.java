@@ -20,6 +20,7 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.bootfarm.coordinator.cas.ArtifactStore;
+import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.BuildView;
 import org.bootfarm.protocol.api.v1.Verdict;
@@ -250,7 +251,8 @@ public final class ReproducibilityJudge {
         for (Manifest.Difference d : diffable) {
           Map<String, byte[]> l = d.image().equals("iso") ? a.iso() : a.initramfs();
           Map<String, byte[]> r = d.image().equals("iso") ? b.iso() : b.initramfs();
-          if (l.containsKey(d.path()) && r.containsKey(d.path())) {
+          // only the bytes the manifests name (a hard link's earlier cpio entries carry no data)
+          if (matches(l.get(d.path()), d.leftSha256()) && matches(r.get(d.path()), d.rightSha256())) {
             TextDiff.unified(d.path(), l.get(d.path()), r.get(d.path()))
                 .ifPresent(diff -> diffs.put(key(d.image(), d.path()), diff));
           }
@@ -259,6 +261,10 @@ public final class ReproducibilityJudge {
     }
     return differences.stream().map(d -> new FileDifference(d.image(), d.path(), d.what(), d.leftSize(),
         d.leftSha256(), d.rightSize(), d.rightSha256(), diffs.get(key(d.image(), d.path())))).toList();
+  }
+
+  private static boolean matches(byte[] content, String sha256) {
+    return content != null && Sha256.of(content).equals(sha256);
   }
 
   /** A regular file on both sides, of different content, small enough to diff. */
