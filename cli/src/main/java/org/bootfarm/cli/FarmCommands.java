@@ -9,6 +9,7 @@ import org.bootfarm.cluster.NodeRole;
 import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.RetryPolicy;
+import org.bootfarm.coordinator.retention.RetentionPolicy;
 import org.bootfarm.worker.agent.WorkerAgent;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,9 +35,20 @@ final class FarmCommands {
         description = "the repo definitions this farm builds (default: ${DEFAULT-VALUE})")
     Path repos;
 
+    @Option(names = "--keep-builds", paramLabel = "N", defaultValue = "10", converter = NonNegativeIntConverter.class,
+        description = "artifacts of the last N successful builds per repo and target are kept, with pinned builds'"
+            + " (default: ${DEFAULT-VALUE})")
+    int keepBuilds;
+
+    @Option(names = "--collect-every", paramLabel = "DURATION", defaultValue = "1h", converter = DurationConverter.class,
+        description = "how often artifacts retention no longer keeps are deleted, e.g. 30m (default: ${DEFAULT-VALUE};"
+            + " also once at start)")
+    Duration collectEvery;
+
     CoordinatorDaemon.Settings settings(FarmOptions farm) {
       return new CoordinatorDaemon.Settings(farm.dataDir.resolve("coordinator").toAbsolutePath(),
-          repos.toAbsolutePath(), Defaults.keysDir(farm.keys), httpHost, httpPort, Duration.ofMillis(500), LeasePolicy.DEFAULT, RetryPolicy.DEFAULT);
+          repos.toAbsolutePath(), Defaults.keysDir(farm.keys), httpHost, httpPort, Duration.ofMillis(500), LeasePolicy.DEFAULT, RetryPolicy.DEFAULT,
+          new RetentionPolicy.Settings(keepBuilds, collectEvery));
     }
   }
 

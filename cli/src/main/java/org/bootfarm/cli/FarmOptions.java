@@ -5,8 +5,13 @@ import org.bootfarm.cluster.ClusterSettings;
 import org.bootfarm.cluster.NodeRole;
 import picocli.CommandLine.Option;
 
-/** The flags every farm process takes: where its data lives and how it joins the cluster. */
+/** The flags every farm process takes: its config file, where its data lives and how it joins the cluster. */
 final class FarmOptions {
+  @Option(names = ConfigFile.OPTION, paramLabel = "FILE",
+      description = "read defaults for these flags from FILE, 'key = value' lines (default: $BOOTFARM_CONFIG, else "
+          + "/etc/bootfarm/bootfarm.conf when it exists); flags win over the file")
+  Path config;
+
   @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${env:BOOTFARM_DATA_DIR:-/var/lib/bootfarm}",
       description = "where this process keeps its state (default: $BOOTFARM_DATA_DIR, else ${DEFAULT-VALUE})")
   Path dataDir;

@@ -1,6 +1,10 @@
 package org.bootfarm.cli;
 
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
+import picocli.CommandLine.IParameterExceptionHandler;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 
@@ -21,19 +25,41 @@ public final class Main {
     }
   }
 
+  /** The farm commands, which read the config file ({@link ConfigFile}). */
+  private static final List<String> FARM_COMMANDS = List.of("coordinator", "worker", "standalone");
+
   /** The command line with every subcommand, for the launcher and for in-process tests. */
   public static CommandLine commandLine() {
+    return commandLine(List.of(), System.getenv(), ConfigFile.SYSTEM_FILE);
+  }
+
+  /**
+   * The command line for these arguments: the farm commands get the config file that {@code args}
+   * (its {@code --config}), {@code env} or {@code systemFile} name.
+   */
+  static CommandLine commandLine(List<String> args, Map<String, String> env, Path systemFile) {
     CommandLine cli = new CommandLine(new Main());
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       commandLine.getErr().println("bootfarm: " + e.getMessage());
       return 1;
+    });
+    for (String name : FARM_COMMANDS) {
+      ConfigFile.install(cli.getSubcommands().get(name), args, env, systemFile);
+    }
+    IParameterExceptionHandler usage = cli.getParameterExceptionHandler();
+    cli.setParameterExceptionHandler((e, rest) -> {
+      if (e instanceof ConfigFile.Problem) {
+        e.getCommandLine().getErr().println("bootfarm: " + e.getMessage());
+        return 2;
+      }
+      return usage.handleParseException(e, rest);
     });
     return cli;
   }
 
   /** Runs a command line in-process and returns its exit code. */
   public static int run(String... args) {
-    return commandLine().execute(args);
+    return commandLine(List.of(args), System.getenv(), ConfigFile.SYSTEM_FILE).execute(args);
   }
 
   public static void main(String[] args) {

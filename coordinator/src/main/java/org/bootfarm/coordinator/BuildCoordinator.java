@@ -1,5 +1,7 @@
 package org.bootfarm.coordinator;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,10 +22,12 @@ import org.bootfarm.coordinator.queue.BuildFilter;
 import org.bootfarm.coordinator.queue.BuildPriority;
 import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.BuildStore;
+import org.bootfarm.coordinator.retention.BuildPins;
 import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.BuildQuery;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.BuildView;
+import org.bootfarm.protocol.api.v1.PinRequest;
 import org.bootfarm.protocol.api.v1.Priority;
 import org.bootfarm.protocol.api.v1.RepoInfo;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
@@ -50,6 +54,7 @@ public final class BuildCoordinator {
   private final Duration lease;
   private final BuildStateListener stateListener;
   private final Map<String, WorkerInfo> workers = new ConcurrentHashMap<>();
+  private final BuildPins pins;
 
   /** A coordinator whose state changes nobody hears (tests of the decisions alone). */
   public BuildCoordinator(BuildStore store, ArtifactStore artifacts, RepoCatalog repos,
@@ -71,6 +76,7 @@ public final class BuildCoordinator {
     this.clock = clock;
     this.lease = lease;
     this.stateListener = stateListener;
+    this.pins = new BuildPins(store, artifacts);
   }
 
   /** A build handed to a worker: the build and where it goes. */
@@ -94,7 +100,7 @@ public final class BuildCoordinator {
         problems.add("target: '" + request.repo() + "' cannot build " + request.targetOrDefault());
       }
       request.components().forEach((name, sha256) -> {
-        if (!artifacts.exists(sha256)) {
+        if (!touchComponent(sha256)) {
           problems.add("components." + name + ": " + sha256
               + " is not in the artifact store; upload it first (PUT /api/v1/artifacts/" + sha256 + ")");
         }
@@ -109,6 +115,18 @@ public final class BuildCoordinator {
     store.insert(BuildRecord.queued(id, request.repo(), request.targetOrDefault(), request.components(), priority,
         WireJson.write(request.options()), clock.instant()));
     return id;
+  }
+
+  /**
+   * Whether a named component is stored; restarts its age so that a retention pass running now
+   * (whose live set does not yet hold this submission) cannot collect it under the new build.
+   */
+  private boolean touchComponent(String sha256) {
+    try {
+      return artifacts.touch(sha256);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read component " + sha256 + " in the artifact store", e);
+    }
   }
 
   public BuildView get(String id) throws ApiException {
@@ -128,6 +146,16 @@ public final class BuildCoordinator {
     stateListener.changed(cancelled, "cancelled while " + current.state()
         + (cancelled.worker() == null || current.state() == BuildState.QUEUED ? "" : " on worker " + cancelled.worker()));
     return cancelled;
+  }
+
+  /** Pins a finished build and its artifacts against retention ({@link BuildPins#pin}). */
+  public BuildView pin(String id, PinRequest request) throws ApiException {
+    return view(pins.pin(id, request.reason()));
+  }
+
+  /** Undoes {@link #pin}. */
+  public BuildView unpin(String id) throws ApiException {
+    return view(pins.unpin(id));
   }
 
   /** Every definition of the catalog, with its problems when it could not be loaded. */
@@ -213,7 +241,7 @@ public final class BuildCoordinator {
         r.priority() == BuildPriority.NIGHTLY ? Priority.NIGHTLY : Priority.INTERACTIVE,
         r.state(), r.worker(), r.attempts(), r.placement(), r.artifacts(), r.error(),
         r.errorKind() == null ? null : r.errorKind().name(), text(r.submittedAt()), text(r.startedAt()),
-        text(r.finishedAt()), r.log());
+        text(r.finishedAt()), r.log(), r.pinned());
   }
 
   private static String text(Instant instant) {

@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -98,20 +99,39 @@ public final class EventBusApi {
     });
   }
 
-  /** A message body as a version-1 type; a body that is not a JSON object of it is a BAD_REQUEST. */
+  /**
+   * A message body as a version-1 type; a body that is not a JSON object of it is a BAD_REQUEST, one
+   * over {@link Addresses#MAX_REQUEST_BYTES} TOO_LARGE.
+   */
   static <T> T read(Object body, Class<T> type) throws ApiException {
     if (!(body instanceof JsonObject) && !(body instanceof String)) {
       throw new ApiException(ApiError.Code.BAD_REQUEST, "the body must be a JSON object " + type.getSimpleName()
           + ", not " + (body == null ? "empty" : body.getClass().getSimpleName()));
     }
     try {
-      return WireJson.read(body.toString(), type);
+      return WireJson.read(withinLimit(body), type);
     } catch (WireJson.WireFormatException e) {
       throw new ApiException(ApiError.Code.BAD_REQUEST, e.getMessage());
     }
   }
 
+  /** The body as JSON text, refused when it is over {@link Addresses#MAX_REQUEST_BYTES} in UTF-8. */
+  private static String withinLimit(Object body) throws ApiException {
+    String text = body.toString();
+    // a char is at most 3 UTF-8 bytes: count exactly only when the quick bound is not enough
+    if (text.length() > Addresses.MAX_REQUEST_BYTES / 3
+        && (text.length() > Addresses.MAX_REQUEST_BYTES
+            || text.getBytes(StandardCharsets.UTF_8).length > Addresses.MAX_REQUEST_BYTES)) {
+      throw new ApiException(ApiError.Code.TOO_LARGE, "request body over " + Addresses.MAX_REQUEST_BYTES
+          + " bytes of JSON; a request on the event bus is a small JSON object");
+    }
+    return text;
+  }
+
   private static String id(Object body) throws ApiException {
+    if (body != null) {
+      withinLimit(body);
+    }
     if (body instanceof JsonObject json && json.getValue("id") instanceof String id && !id.isBlank()) {
       return id;
     }

@@ -412,6 +412,22 @@ public final class ArtifactStore implements Closeable {
   }
 
   /**
+   * Restarts an object's age for {@link #collect}, as a re-put would, if the store holds it. A
+   * caller about to record a reference to an object (a build naming a component) touches it first:
+   * a collect whose live set was read before the reference was recorded then finds it too young to
+   * delete.
+   *
+   * @return false if the store does not hold the object
+   */
+  public boolean touch(String sha256) throws IOException {
+    String id = requireValidId(sha256);
+    requireOpen();
+    synchronized (stripe(id)) {
+      return touchIfPresent(objectPath(id)).isPresent();
+    }
+  }
+
+  /**
    * An object's size in bytes.
    *
    * @throws ArtifactNotFoundException if the store does not hold it

@@ -27,6 +27,7 @@ import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.LeaseReconciler;
 import org.bootfarm.coordinator.queue.RetryPolicy;
 import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.coordinator.retention.RetentionPolicy;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.Assignment;
 import org.bootfarm.protocol.api.v1.BuildReport;
@@ -53,7 +54,13 @@ public final class CoordinatorDaemon implements AutoCloseable {
 
   /** Where and how the coordinator runs. */
   public record Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
-      Duration assignEvery, LeasePolicy lease, RetryPolicy retry) {}
+      Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention) {
+    /** With the default retention: the last 10 successful builds per repo and target, collected hourly. */
+    public Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
+        Duration assignEvery, LeasePolicy lease, RetryPolicy retry) {
+      this(dataDir, reposDir, keysDir, httpHost, httpPort, assignEvery, lease, retry, RetentionPolicy.Settings.DEFAULT);
+    }
+  }
 
   private final Vertx vertx;
   private final SqliteBuildStore store;
@@ -63,7 +70,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
   private final LeaseReconciler reconciler;
   private final HttpServer http;
   private final String artifactsUrl;
-  private final long[] timers = new long[2];
+  private final long[] timers = new long[3];
   private final Clock clock = Clock.systemUTC();
 
   private CoordinatorDaemon(Vertx vertx, Settings settings, ClusterMembership membership) throws IOException {
@@ -94,6 +101,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
     timers[0] = vertx.setPeriodic(settings.assignEvery().toMillis(), id -> assign(catalog));
     timers[1] = vertx.setPeriodic(settings.lease().reconcileEvery().toMillis(),
         id -> vertx.executeBlocking(() -> publish(reconciler.reconcile(clock.instant())), false));
+    timers[2] = new RetentionPolicy(store, artifacts, settings.retention().keepBuilds(),
+        line -> System.err.println("bootfarm coordinator: " + line)).schedule(vertx, settings.retention().collectEvery());
   }
 
   /** Publishes the state changes the reconciler made; returns how many actions it took. */

@@ -9,26 +9,34 @@ import io.vertx.core.http.HttpServerRequest;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import org.bootfarm.coordinator.ApiException;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
+import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.BuildQuery;
 import org.bootfarm.protocol.api.v1.BuildState;
+import org.bootfarm.protocol.api.v1.PinRequest;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.protocol.api.v1.WireJson;
 
 /**
  * The coordinator's small HTTP API for scripts and curl, on Vert.x core: {@code POST /api/v1/builds},
  * {@code GET /api/v1/builds/{id}}, {@code GET /api/v1/builds?repo=&state=&limit=},
- * {@code GET /api/v1/workers}, {@code GET /api/v1/repos}, the artifact endpoint and
+ * {@code PUT} and {@code DELETE /api/v1/builds/{id}/pin}, {@code GET /api/v1/workers},
+ * {@code GET /api/v1/repos}, the artifact endpoint and
  * {@code GET /health}. It only translates: every decision is {@link BuildCoordinator}'s, run on a
  * worker thread because the store writes to disk. Every refusal is an {@link ApiError} body.
  */
 public final class ApiHttpServer {
   /** Largest request body accepted outside the artifact endpoint. */
-  public static final int MAX_BODY_BYTES = 64 * 1024;
+  public static final int MAX_BODY_BYTES = Addresses.MAX_REQUEST_BYTES;
+  /** What a refused oversized body may still send, discarded, before the connection is closed. */
+  static final long DISCARD_AFTER_REFUSAL_BYTES = 1 << 20;
+  static final long LINGER_MILLIS = 2_000;
   private static final String BUILDS = "/api/v1/builds";
+  private static final String PIN = "/pin";
 
   private final Vertx vertx;
   private final BuildCoordinator coordinator;
@@ -64,6 +72,12 @@ public final class ApiHttpServer {
         return;
       }
       answer(request, 200, () -> Map.of("builds", coordinator.list(query)));
+    } else if (path.startsWith(BUILDS + "/") && path.endsWith(PIN) && method.equals(HttpMethod.PUT)) {
+      String id = path.substring(BUILDS.length() + 1, path.length() - PIN.length());
+      readBody(request, PinRequest.class, pin -> answer(request, 200, () -> coordinator.pin(id, pin)));
+    } else if (path.startsWith(BUILDS + "/") && path.endsWith(PIN) && method.equals(HttpMethod.DELETE)) {
+      String id = path.substring(BUILDS.length() + 1, path.length() - PIN.length());
+      answer(request, 200, () -> coordinator.unpin(id));
     } else if (path.startsWith(BUILDS + "/") && method.equals(HttpMethod.GET)) {
       String id = path.substring(BUILDS.length() + 1);
       answer(request, 200, () -> coordinator.get(id));
@@ -79,6 +93,15 @@ public final class ApiHttpServer {
 
   /** Reads the body up to {@link #MAX_BODY_BYTES}, then submits it. */
   private void submit(HttpServerRequest request) {
+    readBody(request, SubmitRequest.class,
+        submission -> answer(request, 201, () -> Map.of("id", coordinator.submit(submission))));
+  }
+
+  /**
+   * Reads a JSON body of at most {@link #MAX_BODY_BYTES} as a version-1 message and hands it on;
+   * a body that is too large or not such a message is refused instead.
+   */
+  private <T> void readBody(HttpServerRequest request, Class<T> type, Consumer<T> then) {
     String length = request.getHeader("Content-Length");
     if (length != null && length.matches("\\d+") && Long.parseLong(length) > MAX_BODY_BYTES) {
       tooLarge(request);
@@ -98,21 +121,39 @@ public final class ApiHttpServer {
       if (request.response().ended()) {
         return;
       }
-      SubmitRequest submission;
+      T message;
       try {
-        submission = WireJson.read(body.toString(), SubmitRequest.class);
+        message = WireJson.read(body.toString(), type);
       } catch (WireJson.WireFormatException e) {
         refuse(request, new ApiError(ApiError.Code.BAD_REQUEST, e.getMessage(), List.of()));
         return;
       }
-      answer(request, 201, () -> Map.of("id", coordinator.submit(submission)));
+      then.accept(message);
     });
   }
 
+  /**
+   * Answers 413 and closes the connection without reading the rest of the body (Vert.x would
+   * otherwise receive all of it, however large, to reuse the connection). It lingers a little
+   * first, discarding at most {@link #DISCARD_AFTER_REFUSAL_BYTES} or for {@link #LINGER_MILLIS}:
+   * closing with unread bytes resets the connection, and a client still sending would lose the answer.
+   */
   private void tooLarge(HttpServerRequest request) {
-    request.response().putHeader("Connection", "close");
-    refuse(request, new ApiError(ApiError.Code.TOO_LARGE,
-        "request body over " + MAX_BODY_BYTES + " bytes; a build submission is a small JSON object", List.of()));
+    if (request.response().ended()) {
+      return;
+    }
+    long[] discarded = {0};
+    request.handler(chunk -> {
+      discarded[0] += chunk.length();
+      if (discarded[0] > DISCARD_AFTER_REFUSAL_BYTES) {
+        request.connection().close();
+      }
+    });
+    ApiError error = new ApiError(ApiError.Code.TOO_LARGE,
+        "request body over " + MAX_BODY_BYTES + " bytes; a request to this API is a small JSON object", List.of());
+    request.response().setStatusCode(error.code().httpStatus()).putHeader("Content-Type", "application/json")
+        .putHeader("Connection", "close").end(WireJson.write(error) + "\n")
+        .onComplete(done -> vertx.setTimer(LINGER_MILLIS, timer -> request.connection().close()));
   }
 
   private static BuildQuery query(HttpServerRequest request) throws ApiException {

@@ -3,6 +3,7 @@ package org.bootfarm.coordinator.queue;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The coordinator's durable queue and build history. Every transition is a compare-and-set: it
@@ -109,6 +110,15 @@ public interface BuildStore extends AutoCloseable {
    * reproducible rebuild has the same ones), so a collector deletes only hashes no kept build names.
    */
   List<BuildRecord> beyondRetention(int keepNewest);
+
+  /**
+   * Every sha256 retention keeps: the artifacts and components of the builds it keeps (per repo and
+   * target the {@code keepNewest} most recently finished SUCCEEDED ones, and every pinned build), and
+   * the components of every QUEUED or RUNNING build, which a worker has yet to fetch; and the logs of
+   * the kept builds and of the {@code keepNewest} most recent FAILED or CANCELLED builds per repo and
+   * target, so a failure can still be read after the next hourly collection.
+   */
+  Set<String> retainedHashes(int keepNewest);
 
   /** Releases the file; the store cannot be used afterwards. */
   @Override

@@ -402,6 +402,37 @@ public final class SqliteBuildStore implements BuildStore {
   }
 
   @Override
+  public synchronized Set<String> retainedHashes(int keepNewest) {
+    if (keepNewest < 0) {
+      throw new IllegalArgumentException("retention keeps a number of builds >= 0, not " + keepNewest);
+    }
+    String kept = "SELECT id FROM (SELECT id, ROW_NUMBER() OVER"
+        + " (PARTITION BY repo, target ORDER BY finished_at DESC, id DESC) AS newness"
+        + " FROM builds WHERE state = 'SUCCEEDED') AS ranked WHERE newness <= ?"
+        + " UNION SELECT id FROM builds WHERE pinned = 1";
+    String sql = "SELECT sha256 FROM build_artifacts WHERE build_id IN (" + kept + ")"
+        + " UNION SELECT sha256 FROM build_components WHERE build_id IN (" + kept + ")"
+        + " UNION SELECT sha256 FROM build_components WHERE build_id IN"
+        + " (SELECT id FROM builds WHERE state IN ('QUEUED', 'RUNNING'))"
+        + " UNION SELECT log_sha256 FROM builds WHERE log_sha256 IS NOT NULL AND (id IN (" + kept + ")"
+        + " OR id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY repo, target"
+        + " ORDER BY finished_at DESC, id DESC) AS newness FROM builds WHERE state IN ('FAILED', 'CANCELLED'))"
+        + " AS ranked WHERE newness <= ?))";
+    return query("find the hashes retention keeps", () -> {
+      Set<String> hashes = new HashSet<>();
+      try (PreparedStatement statement = connection.prepareStatement(sql)) {
+        bind(statement, keepNewest, keepNewest, keepNewest, keepNewest);
+        try (ResultSet result = statement.executeQuery()) {
+          while (result.next()) {
+            hashes.add(result.getString(1));
+          }
+        }
+      }
+      return hashes;
+    });
+  }
+
+  @Override
   public synchronized void close() {
     if (!closed) {
       closed = true;

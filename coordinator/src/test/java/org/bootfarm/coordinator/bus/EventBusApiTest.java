@@ -20,6 +20,8 @@ import org.bootfarm.coordinator.ProjectTree;
 import org.bootfarm.coordinator.RepoCatalog;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
+import org.bootfarm.coordinator.queue.BuildFilter;
+import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.SqliteBuildStore;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.Addresses;
@@ -31,8 +33,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The event-bus API on a real Vert.x event bus over the real stores: requests are answered, and a
- * body of the wrong JSON type is refused with a 400 failure instead of leaving the client to time out.
+ * The event-bus API on a real Vert.x event bus over the real stores: requests are answered, and bad
+ * input (unknown repo or target, a component not in the store, malformed JSON, a body of the wrong
+ * JSON type or over the size limit) is refused at once with the error, queueing nothing.
  */
 class EventBusApiTest {
   @TempDir static Path dir;
@@ -71,6 +74,62 @@ class EventBusApiTest {
     return assertThrows(ReplyException.class, () -> vertx.eventBus().request(address, body, FAST).await());
   }
 
+  /** Every build the store holds, newest first: what a refused request must leave as it was. */
+  static List<String> allBuilds() {
+    return store.list(BuildFilter.newest(100_000)).stream().map(BuildRecord::id).toList();
+  }
+
+  /** Sends a submission that must be refused with {@code status}; checks nothing was queued; returns the error. */
+  static JsonObject refusedAndNothingQueued(int status, Object body) {
+    List<String> before = allBuilds();
+    ReplyException e = refusal(Addresses.SUBMIT, body);
+    assertEquals(status, e.failureCode(), e::getMessage);
+    assertEquals(before, allBuilds(), "a refused submission queued a build");
+    return new JsonObject(e.getMessage());
+  }
+
+  @Test
+  void unknownRepoIsRefusedAndNothingQueued() {
+    JsonObject error = refusedAndNothingQueued(400, new JsonObject().put("repo", "nosuch-1"));
+    assertTrue(error.getJsonArray("problems").getString(0).startsWith("repo: 'nosuch-1'"), error::encode);
+  }
+
+  @Test
+  void unknownTargetIsRefusedAndNothingQueued() {
+    JsonObject error = refusedAndNothingQueued(400, new JsonObject().put("repo", "debian-12").put("target", "kernel"));
+    assertTrue(error.encode().contains("target: 'kernel'"), error::encode);
+    JsonObject notThisRepo = refusedAndNothingQueued(400,
+        new JsonObject().put("repo", "debian-12").put("target", "appliance"));
+    assertTrue(notThisRepo.encode().contains("target: 'debian-12' cannot build appliance"), notThisRepo::encode);
+  }
+
+  @Test
+  void componentHashNotInTheStoreIsRefusedAndNothingQueued() {
+    String missing = "d".repeat(64);
+    JsonObject error = refusedAndNothingQueued(400, new JsonObject().put("repo", "debian-12")
+        .put("components", new JsonObject().put("tether", tether).put("unpack", missing)));
+    assertTrue(error.encode().contains("components.unpack: " + missing), error::encode);
+  }
+
+  @Test
+  void malformedJsonIsRefusedNamingWhereAndNothingQueued() {
+    JsonObject error = refusedAndNothingQueued(400, "{\"repo\": ");
+    assertTrue(error.getString("message").startsWith("malformed JSON"), error::encode);
+  }
+
+  @Test
+  void oversizedBodyIsRefusedAndNothingQueued() {
+    String filler = "y".repeat(Addresses.MAX_REQUEST_BYTES);
+    JsonObject asObject = refusedAndNothingQueued(413, new JsonObject().put("repo", "debian-12")
+        .put("options", new JsonObject().put("x", filler)));
+    assertEquals("TOO_LARGE", asObject.getString("code"));
+    refusedAndNothingQueued(413, "{\"repo\": \"debian-12\", \"options\": {\"x\": \"" + filler + "\"}}");
+    // two-byte characters: under the limit in chars, over it in UTF-8 bytes
+    refusedAndNothingQueued(413, new JsonObject().put("repo", "debian-12")
+        .put("options", new JsonObject().put("x", "é".repeat(Addresses.MAX_REQUEST_BYTES / 2 + 1))));
+    assertEquals(413, refusal(Addresses.GET, new JsonObject().put("id", "01J").put("x", filler)).failureCode());
+  }
+
   @Test
   void submittedBuildIsRecordedAndCanBeReadAndCancelled() {
     JsonObject submitted = request(Addresses.SUBMIT, new JsonObject()
@@ -84,20 +143,14 @@ class EventBusApiTest {
   @Test
   void bodiesOfTheWrongTypeAreRefusedAtOnceNotLeftToTimeOut() {
     for (Object wrong : List.of(new JsonArray().add("debian-12"), 42, "not json")) {
-      ReplyException e = refusal(Addresses.SUBMIT, wrong);
-      assertEquals(400, e.failureCode(), () -> "body " + wrong + ": " + e.getMessage());
+      refusedAndNothingQueued(400, wrong);
     }
-    ReplyException wrongField = refusal(Addresses.SUBMIT, new JsonObject().put("repo", 7));
-    assertEquals(400, wrongField.failureCode());
+    refusedAndNothingQueued(400, new JsonObject().put("repo", 7));
     assertEquals(400, refusal(Addresses.GET, new JsonObject().put("id", 12)).failureCode());
   }
 
   @Test
-  void refusalCarriesTheApiErrorNamingTheProblem() {
-    ReplyException e = refusal(Addresses.SUBMIT, new JsonObject().put("repo", "nosuch-1"));
-    JsonObject error = new JsonObject(e.getMessage());
-    assertEquals("BAD_REQUEST", error.getString("code"));
-    assertTrue(error.getJsonArray("problems").getString(0).startsWith("repo: 'nosuch-1'"), error::encode);
+  void unknownBuildIs404() {
     assertEquals(404, refusal(Addresses.GET, new JsonObject().put("id", "01NOSUCHBUILD")).failureCode());
   }
 

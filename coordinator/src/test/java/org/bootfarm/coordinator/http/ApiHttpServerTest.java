@@ -1,11 +1,17 @@
 package org.bootfarm.coordinator.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Vertx;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,14 +20,23 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.ProjectTree;
 import org.bootfarm.coordinator.RepoCatalog;
 import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
+import org.bootfarm.coordinator.queue.BuildFilter;
+import org.bootfarm.coordinator.queue.BuildOutcome;
+import org.bootfarm.coordinator.queue.BuildPriority;
+import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.SqliteBuildStore;
 import org.bootfarm.protocol.Sha256;
+import org.bootfarm.protocol.build.ArtifactRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -73,6 +88,20 @@ class ApiHttpServerTest {
     return JSON.readTree(response.body());
   }
 
+  /** Every build the store holds, newest first: what a refused request must leave as it was. */
+  static List<String> allBuilds() {
+    return store.list(BuildFilter.newest(100_000)).stream().map(BuildRecord::id).toList();
+  }
+
+  /** Posts a submission that must be refused with {@code status}, and checks nothing was queued. */
+  static HttpResponse<String> refusedAndNothingQueued(int status, String body) throws Exception {
+    List<String> before = allBuilds();
+    HttpResponse<String> response = send("POST", "/api/v1/builds", body);
+    assertEquals(status, response.statusCode(), response.body());
+    assertEquals(before, allBuilds(), "a refused submission queued a build");
+    return response;
+  }
+
   @Test
   void uploadedComponentCanBeNamedInASubmissionWhichIsThenQueued() throws Exception {
     byte[] tether = "#!/bin/sh\necho tether\n".getBytes(StandardCharsets.UTF_8);
@@ -93,44 +122,78 @@ class ApiHttpServerTest {
   }
 
   @Test
-  void malformedJsonIsRefusedNamingWhere() throws Exception {
-    HttpResponse<String> response = send("POST", "/api/v1/builds", "{\"repo\": ");
-    assertEquals(400, response.statusCode());
+  void malformedJsonIsRefusedNamingWhereAndNothingQueued() throws Exception {
+    HttpResponse<String> response = refusedAndNothingQueued(400, "{\"repo\": ");
     assertEquals("BAD_REQUEST", json(response).get("code").asText());
     assertTrue(json(response).get("message").asText().startsWith("malformed JSON"), response.body());
+    HttpResponse<String> notAnObject = refusedAndNothingQueued(400, "[\"debian-12\"]");
+    assertTrue(json(notAnObject).get("message").asText().contains("expected a JSON object"), notAnObject.body());
+    refusedAndNothingQueued(400, "");
   }
 
   @Test
   void unknownRepoIsRefusedAndNothingQueued() throws Exception {
-    int before = json(send("GET", "/api/v1/builds?repo=nosuch-1", null)).get("builds").size();
-    HttpResponse<String> response = send("POST", "/api/v1/builds", "{\"repo\": \"nosuch-1\"}");
-    assertEquals(400, response.statusCode());
+    HttpResponse<String> response = refusedAndNothingQueued(400, "{\"repo\": \"nosuch-1\"}");
     assertTrue(json(response).get("problems").get(0).asText().startsWith("repo: 'nosuch-1'"), response.body());
-    assertEquals(before, json(send("GET", "/api/v1/builds?repo=nosuch-1", null)).get("builds").size());
   }
 
   @Test
-  void componentHashNotInTheStoreIsRefused() throws Exception {
+  void componentHashNotInTheStoreIsRefusedAndNothingQueued() throws Exception {
     String missing = "c".repeat(64);
-    HttpResponse<String> response = send("POST", "/api/v1/builds",
+    HttpResponse<String> response = refusedAndNothingQueued(400,
         "{\"repo\": \"debian-12\", \"components\": {\"unpack\": \"" + missing + "\"}}");
-    assertEquals(400, response.statusCode());
     assertTrue(response.body().contains("components.unpack: " + missing), response.body());
   }
 
   @Test
-  void unknownTargetIsRefused() throws Exception {
-    HttpResponse<String> response = send("POST", "/api/v1/builds", "{\"repo\": \"debian-12\", \"target\": \"kernel\"}");
-    assertEquals(400, response.statusCode());
+  void unknownTargetIsRefusedAndNothingQueued() throws Exception {
+    HttpResponse<String> response = refusedAndNothingQueued(400, "{\"repo\": \"debian-12\", \"target\": \"kernel\"}");
     assertTrue(response.body().contains("target: 'kernel'"), response.body());
+    HttpResponse<String> notThisRepo = refusedAndNothingQueued(400,
+        "{\"repo\": \"debian-12\", \"target\": \"appliance\"}");
+    assertTrue(notThisRepo.body().contains("target: 'debian-12' cannot build appliance"), notThisRepo.body());
   }
 
   @Test
-  void oversizedBodyIsRefusedWith413() throws Exception {
+  void oversizedBodyIsRefusedWith413AndNothingQueued() throws Exception {
     String huge = "{\"repo\": \"debian-12\", \"options\": {\"x\": \"" + "y".repeat(ApiHttpServer.MAX_BODY_BYTES) + "\"}}";
-    HttpResponse<String> response = send("POST", "/api/v1/builds", huge);
-    assertEquals(413, response.statusCode());
+    HttpResponse<String> response = refusedAndNothingQueued(413, huge);
     assertEquals("TOO_LARGE", json(response).get("code").asText());
+  }
+
+  @Test
+  void oversizedChunkedBodyIsRefusedWith413WithoutReadingItAll() throws Exception {
+    List<String> before = allBuilds();
+    long offered = 256L << 20;
+    AtomicLong sent = new AtomicLong();
+    try (Socket socket = new Socket("127.0.0.1", URI.create(base).getPort())) {
+      socket.setSoTimeout(20_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(("POST /api/v1/builds HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+          + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      Thread sender = new Thread(() -> {
+        byte[] chunk = ("10000\r\n" + "{".repeat(0x10000) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        try {
+          while (sent.get() < offered) {
+            out.write(chunk);
+            sent.addAndGet(0x10000);
+          }
+          out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+          // the server closed the connection: what is expected
+        }
+      });
+      sender.start();
+      String statusLine = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+          .readLine();
+      assertEquals("HTTP/1.1 413 Request Entity Too Large", statusLine);
+      sender.join(30_000);
+      assertFalse(sender.isAlive(), "the server neither read nor refused the rest of the body");
+      assertTrue(sent.get() < offered, "the server read the whole " + offered + "-byte body instead of closing");
+      assertTrue(sent.get() < ApiHttpServer.MAX_BODY_BYTES + ApiHttpServer.DISCARD_AFTER_REFUSAL_BYTES + (32 << 20),
+          "the server went on reading after its refusal: " + sent.get() + " bytes sent (socket buffers hold a few MiB)");
+    }
+    assertEquals(before, allBuilds());
   }
 
   @Test
@@ -138,6 +201,34 @@ class ApiHttpServerTest {
     assertEquals(404, send("GET", "/api/v1/builds/01NOSUCHBUILD", null).statusCode());
     assertEquals(400, send("GET", "/api/v1/builds?state=BOGUS", null).statusCode());
     assertEquals(404, send("GET", "/api/v2/builds", null).statusCode());
+  }
+
+  @Test
+  void pinningABuildOverHttpPinsItsArtifactsAndShowsInItsView() throws Exception {
+    byte[] iso = "an ISO worth keeping".getBytes(StandardCharsets.UTF_8);
+    String sha = artifacts.put(Sha256.of(iso), new java.io.ByteArrayInputStream(iso)).sha256();
+    String id = store.nextId();
+    store.insert(BuildRecord.queued(id, "debian-12", "bootstrap", Map.of(), BuildPriority.INTERACTIVE, "{}",
+        Instant.now()));
+    store.claim(id, "w1", Instant.now().plusSeconds(60), "test").orElseThrow();
+    store.finish(id, "w1", BuildOutcome.succeeded(List.of(new ArtifactRecord("bootstrap.iso", sha, iso.length))))
+        .orElseThrow();
+    assertFalse(json(send("GET", "/api/v1/builds/" + id, null)).get("pinned").asBoolean());
+
+    HttpResponse<String> pinned = send("PUT", "/api/v1/builds/" + id + "/pin", "{\"reason\": \"release 1.4\"}");
+
+    assertEquals(200, pinned.statusCode(), pinned.body());
+    assertTrue(json(pinned).get("pinned").asBoolean(), pinned.body());
+    assertTrue(json(send("GET", "/api/v1/builds/" + id, null)).get("pinned").asBoolean());
+    assertEquals("build " + id + ": release 1.4", artifacts.pinReason(sha).orElseThrow());
+    assertEquals(400, send("PUT", "/api/v1/builds/" + id + "/pin", "{}").statusCode());
+    assertEquals(400, send("PUT", "/api/v1/builds/" + id + "/pin", "{\"reason\": ").statusCode());
+    assertEquals(404, send("PUT", "/api/v1/builds/01NOSUCHBUILD/pin", "{\"reason\": \"x\"}").statusCode());
+
+    HttpResponse<String> unpinned = send("DELETE", "/api/v1/builds/" + id + "/pin", null);
+    assertEquals(200, unpinned.statusCode(), unpinned.body());
+    assertFalse(json(unpinned).get("pinned").asBoolean());
+    assertTrue(artifacts.pinReason(sha).isEmpty());
   }
 
   @Test

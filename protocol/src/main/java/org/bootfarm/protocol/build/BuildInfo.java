@@ -19,7 +19,9 @@ import java.util.TreeMap;
  * @param components       component name to sha256 (tether, unpack, ...)
  * @param tools            tool name to version string (dnf, rpm, mmdebstrap, xorriso, kmod, java)
  * @param lock             the exact package set
- * @param stages           stage name to the sha256 of its output archive
+ * @param stages           stage name to the sha256 of its output archive, in run order (the JSON
+ *                         keeps that order: write it with a mapper that does not sort map keys,
+ *                         so a verdict can name the first stage that differs)
  * @param outputs          output file name to sha256 (initramfs, ISO)
  */
 @JsonPropertyOrder({"format", "builder", "repo", "target", "definitionDigest", "sourceDateEpoch",
@@ -38,6 +40,9 @@ public record BuildInfo(
     SortedMap<String, String> outputs) {
 
   public static final int FORMAT = 1;
+
+  /** The name a build publishes its buildinfo under. */
+  public static final String FILE_NAME = "buildinfo.json";
 
   public BuildInfo {
     components = new TreeMap<>(components);

@@ -1,5 +1,6 @@
 package org.bootfarm.worker.archive;
 
+import org.bootfarm.protocol.build.Manifest;
 import org.bootfarm.worker.process.ExternalCommand;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +13,6 @@ import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -43,11 +43,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ImageTree {
 
-  /** Bytes-of-UTF-8 order, the order every archive is written in. */
-  public static final Comparator<String> BYTE_ORDER =
-      (a, b) ->
-          Arrays.compareUnsigned(
-              a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+  /** Bytes-of-UTF-8 order, the order every archive is written in (the manifest's order too). */
+  public static final Comparator<String> BYTE_ORDER = Manifest.PATH_BYTE_ORDER;
 
   /**
    * Whether the JVM maps file names to and from UTF-8. Under {@code LC_ALL=C} it does not: a

@@ -17,6 +17,7 @@ import org.bootfarm.worker.FileTrees;
 import org.bootfarm.protocol.build.ArtifactRecord;
 import org.bootfarm.protocol.build.BuildInfo;
 import org.bootfarm.protocol.build.BuildResult;
+import org.bootfarm.protocol.build.Manifest;
 import org.bootfarm.protocol.build.StageRecord;
 import org.bootfarm.protocol.repo.DefinitionException;
 import org.bootfarm.protocol.repo.LoadOptions;
@@ -32,6 +33,7 @@ import org.bootfarm.worker.stage.BaseStage;
 import org.bootfarm.worker.stage.Stage;
 import org.bootfarm.worker.stage.StageContext;
 import org.bootfarm.worker.stage.StagingStage;
+import org.bootfarm.worker.record.TreeManifest;
 
 /**
  * Runs one build on this machine: loads and checks the definition, checks the inputs, runs the
@@ -47,12 +49,15 @@ public final class BuildEngine {
   public static final long DEFAULT_SOURCE_DATE_EPOCH = 1704067200L;
   /** The components a bootstrap boots with; a build without them fails before any work. */
   public static final List<String> BOOTSTRAP_COMPONENTS = List.of("tether", "unpack");
-  public static final String BUILDINFO = "buildinfo.json";
-  public static final String MANIFEST = "manifest.json";
+  public static final String BUILDINFO = BuildInfo.FILE_NAME;
+  public static final String MANIFEST = Manifest.FILE_NAME;
 
+  /**
+   * Writes buildinfo.json. Map keys are not sorted by the mapper: every map of a buildinfo is a
+   * sorted map already except {@code stages}, which stays in run order.
+   */
   private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+      .enable(SerializationFeature.INDENT_OUTPUT);
 
   private final PackageDrivers drivers;
 
@@ -93,7 +98,7 @@ public final class BuildEngine {
           drivers.toolVersions(driver), ctx.lock(), stageHashes, outputs);
       Path out = ctx.outputDir();
       JSON.writeValue(out.resolve(BUILDINFO).toFile(), info);
-      assemble.manifest().writeJson(out.resolve(MANIFEST));
+      TreeManifest.write(assemble.manifest(), out.resolve(MANIFEST));
 
       List<ArtifactRecord> artifacts = publish(out, request.outDir(),
           List.of(assemble.isoName(), BUILDINFO, MANIFEST));

@@ -13,7 +13,8 @@ import org.bootfarm.worker.image.InRoot;
 import org.bootfarm.worker.archive.InitramfsWriter;
 import org.bootfarm.worker.iso.BootConfig;
 import org.bootfarm.worker.iso.IsoWriter;
-import org.bootfarm.worker.record.Manifest;
+import org.bootfarm.protocol.build.Manifest;
+import org.bootfarm.worker.record.TreeManifest;
 
 /**
  * The {@code assemble} stage of a bootstrap: puts the components, bootfarm's init and bootstrap
@@ -88,8 +89,8 @@ public final class AssembleStage implements Stage {
     BootConfig boot = new BootConfig("/boot/vmlinuz64", "/boot/core.gz", kernelCommandLine(ctx));
     String isoSha256 = IsoWriter.write(iso, out, boot, volumeId(ctx), ctx.sourceDateEpoch());
 
-    manifest = Manifest.of("initramfs", ImageTree.scan(rootfs, ctx.sourceDateEpoch()))
-        .merge(Manifest.of("iso", ImageTree.scan(iso, ctx.sourceDateEpoch())));
+    manifest = TreeManifest.of("initramfs", ImageTree.scan(rootfs, ctx.sourceDateEpoch()))
+        .merge(TreeManifest.of("iso", ImageTree.scan(iso, ctx.sourceDateEpoch())));
     return isoSha256;
   }
 

@@ -9,7 +9,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.bootfarm.worker.record.Manifest;
+import org.bootfarm.protocol.build.Manifest;
+import org.bootfarm.worker.record.TreeManifest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,7 +26,7 @@ class InitramfsWriterTest {
     InitramfsWriter.write(root, out, SampleTree.SDE, 6);
     List<String> listed =
         Arrays.asList(SampleTree.sh("zcat " + out + " | cpio -it --quiet").split("\n"));
-    Manifest manifest = Manifest.of("initramfs", ImageTree.scan(root, SampleTree.SDE));
+    Manifest manifest = TreeManifest.of("initramfs", ImageTree.scan(root, SampleTree.SDE));
     assertEquals(manifest.paths("initramfs"), listed);
 
     String verbose =
@@ -80,8 +81,8 @@ class InitramfsWriterTest {
     Files.createDirectories(back);
     SampleTree.sh("cd " + back + " && zcat " + out + " | cpio -idm --quiet --no-absolute-filenames");
     assertEquals(
-        Manifest.of("initramfs", ImageTree.scan(root, SampleTree.SDE)),
-        Manifest.of("initramfs", ImageTree.scan(back, SampleTree.SDE)));
+        TreeManifest.of("initramfs", ImageTree.scan(root, SampleTree.SDE)),
+        TreeManifest.of("initramfs", ImageTree.scan(back, SampleTree.SDE)));
     assertEquals(
         Files.getAttribute(back.resolve("usr/lib/big.dat"), "unix:ino"),
         Files.getAttribute(back.resolve("usr/lib/big-link.dat"), "unix:ino"));

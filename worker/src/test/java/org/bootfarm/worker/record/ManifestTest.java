@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.bootfarm.protocol.Sha256;
+import org.bootfarm.protocol.build.Manifest;
 import org.bootfarm.worker.archive.ImageTree;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,8 +37,8 @@ class ManifestTest {
     Files.writeString(b.resolve("bin/tether"), "tether v2 changed\n");
     Files.delete(b.resolve("bin/busybox"));
     Files.writeString(b.resolve("bin/extra"), "new\n");
-    Manifest left = Manifest.of("initramfs", ImageTree.scan(a, SDE));
-    Manifest right = Manifest.of("initramfs", ImageTree.scan(b, SDE));
+    Manifest left = TreeManifest.of("initramfs", ImageTree.scan(a, SDE));
+    Manifest right = TreeManifest.of("initramfs", ImageTree.scan(b, SDE));
 
     List<Manifest.Difference> diff = left.diff(right);
     assertEquals(
@@ -51,16 +52,16 @@ class ManifestTest {
     assertEquals("size, sha256", tether.what());
     assertEquals("only left", diff.get(0).what());
     assertNull(diff.get(1).left());
-    assertEquals(List.of(), left.diff(Manifest.of("initramfs", ImageTree.scan(tree("c"), SDE))));
+    assertEquals(List.of(), left.diff(TreeManifest.of("initramfs", ImageTree.scan(tree("c"), SDE))));
   }
 
   @Test
   void modeChangeAloneIsADifference() throws Exception {
     Path a = tree("a");
-    Manifest before = Manifest.of("iso", ImageTree.scan(a, SDE));
+    Manifest before = TreeManifest.of("iso", ImageTree.scan(a, SDE));
     Files.setPosixFilePermissions(
         a.resolve("bin/init"), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-    List<Manifest.Difference> diff = before.diff(Manifest.of("iso", ImageTree.scan(a, SDE)));
+    List<Manifest.Difference> diff = before.diff(TreeManifest.of("iso", ImageTree.scan(a, SDE)));
     assertEquals(1, diff.size());
     assertEquals("mode", diff.get(0).what());
     assertEquals("0755", diff.get(0).right().mode());
@@ -70,11 +71,11 @@ class ManifestTest {
   void jsonRoundTripKeepsFieldOrderAndEndsWithNewline() throws Exception {
     Path a = tree("a");
     Manifest merged =
-        Manifest.of("iso", ImageTree.scan(a, SDE))
-            .merge(Manifest.of("initramfs", ImageTree.scan(a, SDE)));
+        TreeManifest.of("iso", ImageTree.scan(a, SDE))
+            .merge(TreeManifest.of("initramfs", ImageTree.scan(a, SDE)));
     assertEquals("initramfs", merged.entries().get(0).image(), "initramfs sorts before iso");
     Path file = temp.resolve("manifest.json");
-    merged.writeJson(file);
+    TreeManifest.write(merged, file);
     String json = Files.readString(file, StandardCharsets.UTF_8);
     assertTrue(json.endsWith("}\n"), json);
     assertTrue(json.startsWith("{\n  \"entries\" : [\n    {\n      \"image\" : \"initramfs\",\n"
@@ -88,7 +89,7 @@ class ManifestTest {
     assertEquals(merged, back);
     assertEquals(List.of(), merged.diff(back));
     Path again = temp.resolve("again.json");
-    back.writeJson(again);
+    TreeManifest.write(back, again);
     assertEquals(Sha256.of(file), Sha256.of(again), "same manifest, same bytes");
   }
 }

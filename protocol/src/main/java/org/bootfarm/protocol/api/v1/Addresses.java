@@ -11,6 +11,12 @@ public final class Addresses {
 
   private static final String PREFIX = "bootfarm.v1.";
 
+  /**
+   * Largest request body, as UTF-8 JSON text, that the coordinator reads on any address (and on the
+   * HTTP API); a larger one is refused as {@link ApiError.Code#TOO_LARGE} without being read.
+   */
+  public static final int MAX_REQUEST_BYTES = 64 * 1024;
+
   /** Request {@link SubmitRequest}; reply {@code {"id": ...}} once the build is durably recorded. */
   public static final String SUBMIT = PREFIX + "builds.submit";
   /** Request {@code {"id": ...}}; reply a {@link BuildView}. */

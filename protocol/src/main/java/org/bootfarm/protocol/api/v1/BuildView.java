@@ -13,12 +13,13 @@ import org.bootfarm.protocol.build.ArtifactRecord;
  * @param submittedAt ISO-8601 instants, null when not reached yet
  * @param log the sha256 of the finished run's whole log in the artifact store
  *     ({@code GET /api/v1/artifacts/{log}}), null until a worker reported it
+ * @param pinned    kept with its artifacts by retention whatever its age ({@code PUT /api/v1/builds/{id}/pin})
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BuildView(
     String id, String repo, String target, Map<String, String> components, Priority priority, BuildState state,
     String worker, int attempts, String placement, List<ArtifactRecord> artifacts, String error, String errorKind,
-    String submittedAt, String startedAt, String finishedAt, String log) {
+    String submittedAt, String startedAt, String finishedAt, String log, boolean pinned) {
 
   public BuildView {
     components = components == null ? Map.of() : Map.copyOf(components);

@@ -32,8 +32,10 @@ class WireContractTest {
     assertEquals(submit, WireJson.read(WireJson.write(submit), SubmitRequest.class));
     BuildView view = new BuildView("01J", "debian-12", "bootstrap", Map.of("tether", SHA), Priority.NIGHTLY,
         BuildState.SUCCEEDED, "w1", 1, "worker w1: rank 1 of 2", List.of(new ArtifactRecord("a.iso", SHA, 42)),
-        null, null, "2026-11-25T18:00:00Z", "2026-11-25T18:00:01Z", "2026-11-25T18:01:00Z", SHA);
+        null, null, "2026-11-25T18:00:00Z", "2026-11-25T18:00:01Z", "2026-11-25T18:01:00Z", SHA, true);
     assertEquals(view, WireJson.read(WireJson.write(view), BuildView.class));
+    PinRequest pin = new PinRequest("release 1.4");
+    assertEquals(pin, WireJson.read(WireJson.write(pin), PinRequest.class));
     BuildEvent event = BuildEvent.stageFinished("01J", "base", SHA, 12.5);
     assertEquals(event, WireJson.read(WireJson.write(event), BuildEvent.class));
     WorkerInfo worker = new WorkerInfo("w1", "bootfarm-dev", "x86_64", List.of("dnf", "apt"), 2, 1, 1L << 40,

@@ -1,4 +1,4 @@
-package org.bootfarm.worker.record;
+package org.bootfarm.protocol.build;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;

@@ -1,4 +1,4 @@
-package org.bootfarm.worker.record;
+package org.bootfarm.protocol.build;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -6,27 +6,30 @@ import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.bootfarm.worker.archive.AtomicOutput;
-import org.bootfarm.protocol.Sha256;
-import org.bootfarm.worker.archive.ImageTree;
-import org.bootfarm.worker.archive.TreeEntry;
 
 /**
  * {@code manifest.json}: every file of a build's images (initramfs and ISO) with its type,
  * mode, owner, size and sha256, ordered by image then by path bytes, so that two builds can be
- * compared file by file and the nightly verdict can name the files that differ.
+ * compared file by file and the nightly verdict can name the files that differ. The worker writes
+ * it (from a scanned tree, {@code org.bootfarm.worker.record.TreeManifest}); the coordinator reads
+ * it to judge two builds.
  *
  * @param entries the files, in (image, path bytes) order
  */
 public record Manifest(List<ManifestEntry> entries) {
+
+  /** The name a build publishes its manifest under. */
+  public static final String FILE_NAME = "manifest.json";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -36,45 +39,22 @@ public record Manifest(List<ManifestEntry> entries) {
           .withObjectIndenter(new DefaultIndenter("  ", "\n"))
           .withArrayIndenter(new DefaultIndenter("  ", "\n"));
 
+  /** Paths compared by their UTF-8 bytes, unsigned: the order of every deterministic writer. */
+  public static final Comparator<String> PATH_BYTE_ORDER =
+      (a, b) ->
+          Arrays.compareUnsigned(
+              a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+
   /** The order entries are kept in: image name, then the bytes of the path. */
   public static final Comparator<ManifestEntry> ORDER =
       Comparator.comparing(ManifestEntry::image)
-          .thenComparing(ManifestEntry::path, ImageTree.BYTE_ORDER);
+          .thenComparing(ManifestEntry::path, PATH_BYTE_ORDER);
 
   @JsonCreator
   public Manifest(@JsonProperty("entries") List<ManifestEntry> entries) {
     List<ManifestEntry> sorted = new ArrayList<>(entries);
     sorted.sort(ORDER);
     this.entries = List.copyOf(sorted);
-  }
-
-  /**
-   * The manifest of one image from its scanned tree, hashing every regular file (a hard link's
-   * later paths are listed as files of their own, with the same sha256).
-   */
-  public static Manifest of(String image, List<TreeEntry> tree) throws IOException {
-    List<ManifestEntry> entries = new ArrayList<>(tree.size());
-    for (TreeEntry e : tree) {
-      String sha = e.type() == TreeEntry.Type.FILE ? Sha256.of(e.source()) : null;
-      String target =
-          switch (e.type()) {
-            case SYMLINK -> e.symlinkTarget();
-            case CHAR_DEVICE, BLOCK_DEVICE -> e.rdevMajor() + ":" + e.rdevMinor();
-            default -> null;
-          };
-      entries.add(
-          new ManifestEntry(
-              image,
-              e.path(),
-              e.type().word(),
-              String.format("%04o", e.mode()),
-              e.uid(),
-              e.gid(),
-              e.size(),
-              sha,
-              target));
-    }
-    return new Manifest(entries);
   }
 
   /** This manifest and another's entries together (e.g. the initramfs and the ISO). */
@@ -151,7 +131,7 @@ public record Manifest(List<ManifestEntry> entries) {
       }
     }
     differences.sort(
-        Comparator.comparing(Difference::image).thenComparing(Difference::path, ImageTree.BYTE_ORDER));
+        Comparator.comparing(Difference::image).thenComparing(Difference::path, PATH_BYTE_ORDER));
     return differences;
   }
 
@@ -167,19 +147,36 @@ public record Manifest(List<ManifestEntry> entries) {
     return e.image() + "\0" + e.path();
   }
 
-  /** Writes pretty JSON with a trailing newline, through a temporary file moved into place. */
-  public void writeJson(Path file) throws IOException {
-    byte[] json =
-        (JSON.writer(PRETTY).writeValueAsString(this) + "\n").getBytes(StandardCharsets.UTF_8);
-    AtomicOutput.writeBytes(file, json);
+  /**
+   * The bytes of {@code manifest.json}: pretty JSON, two-space indent, '\n' line ends and a
+   * trailing newline, so the same manifest always gives the same bytes.
+   */
+  public byte[] toJson() {
+    try {
+      return (JSON.writer(PRETTY).writeValueAsString(this) + "\n").getBytes(StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write a manifest as JSON: " + e.getMessage(), e);
+    }
   }
 
-  /** Reads a manifest written by {@link #writeJson}. */
+  /** Reads a manifest written by {@link #toJson}. */
   public static Manifest readJson(Path file) throws IOException {
     try {
       return JSON.readValue(file.toFile(), Manifest.class);
     } catch (IOException e) {
       throw new IOException("cannot read manifest " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Reads a manifest from a stream (e.g. an artifact store object), naming {@code source} when it
+   * is not one.
+   */
+  public static Manifest readJson(InputStream in, String source) throws IOException {
+    try {
+      return JSON.readValue(in, Manifest.class);
+    } catch (IOException e) {
+      throw new IOException("cannot read manifest " + source + ": " + e.getMessage(), e);
     }
   }
 }
