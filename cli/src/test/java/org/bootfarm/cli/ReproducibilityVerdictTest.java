@@ -189,7 +189,7 @@ class ReproducibilityVerdictTest {
     assertTrue(judge.judge(failed, reference()).error().startsWith("left build broken FAILED"));
 
     BuildView running = new BuildView("still-running", failed.repo(), failed.target(), Map.of(), Priority.NIGHTLY,
-        BuildState.RUNNING, null, 0, null, List.of(), null, null, null, null, null);
+        BuildState.RUNNING, null, 0, null, List.of(), null, null, null, null, null, null, false);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> judge.judge(reference(), running));
     assertTrue(e.getMessage().contains("still-running is RUNNING"), e.getMessage());
@@ -227,7 +227,7 @@ class ReproducibilityVerdictTest {
     }
     return new BuildView(id, definition.getFileName().toString(), "bootstrap", Map.of(), Priority.NIGHTLY, state,
         "worker-" + id, 0, null, artifacts, Optional.ofNullable(result.get("error")).map(JsonNode::asText).orElse(null),
-        Optional.ofNullable(result.get("errorKind")).map(JsonNode::asText).orElse(null), null, null, null);
+        Optional.ofNullable(result.get("errorKind")).map(JsonNode::asText).orElse(null), null, null, null, null, false);
   }
 
   private static FileDifference file(Verdict verdict, String image, String path) {
