@@ -1,6 +1,10 @@
 package org.bootfarm.coordinator.daemon;
 
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -8,25 +12,40 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import org.bootfarm.cluster.ClusterMember;
 import org.bootfarm.cluster.ClusterMembership;
 import org.bootfarm.cluster.NodeRole;
+import org.bootfarm.coordinator.ApiException;
 import org.bootfarm.coordinator.BuildCoordinator;
+import org.bootfarm.coordinator.FarmApi;
 import org.bootfarm.coordinator.RepoCatalog;
 import org.bootfarm.coordinator.bus.EventBusApi;
+import org.bootfarm.coordinator.bus.ForwardingFarmApi;
 import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.http.ApiHttpServer;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.queue.BuildOutcome;
+import org.bootfarm.coordinator.queue.BuildStore;
 import org.bootfarm.coordinator.queue.ErrorKind;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.LeaseReconciler;
 import org.bootfarm.coordinator.queue.RetryPolicy;
 import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.coordinator.replication.ArtifactReplication;
+import org.bootfarm.coordinator.replication.BuildReplica;
+import org.bootfarm.coordinator.replication.ReplicatedBuildStore;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.Assignment;
 import org.bootfarm.protocol.api.v1.BuildReport;
+import org.bootfarm.protocol.api.v1.BuildQuery;
 import org.bootfarm.protocol.api.v1.BuildState;
+import org.bootfarm.protocol.api.v1.BuildView;
+import org.bootfarm.protocol.api.v1.RepoInfo;
+import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
 import org.bootfarm.protocol.repo.DefinitionFiles;
@@ -39,55 +58,116 @@ import org.bootfarm.protocol.repo.RepoDefinitionLoader;
  * repo catalog, serves the event-bus and HTTP APIs, and on timers hands queued builds to workers
  * and takes back the builds of workers whose leases ran out or who left the cluster. Reports from
  * workers finish builds, but only from the worker that still holds the lease.
+ *
+ * <p>Several coordinators may run in one cluster (docs/adr: several coordinators, one active): the
+ * oldest live one is active and does all of the above; the others are standbys that follow its
+ * builds from the cluster map into their own stores, copy its artifacts, keep their worker table
+ * from the heartbeats, and answer HTTP by forwarding to it. When the active one leaves, the next
+ * oldest takes over: it copies the map into its store, gives the running builds a fresh lease and
+ * starts serving and placing.
  */
 public final class CoordinatorDaemon implements AutoCloseable {
   /** Where and how the coordinator runs. */
   public record Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
       Duration assignEvery, LeasePolicy lease, RetryPolicy retry) {}
 
+  /** How long a finished build stays in the cluster map (each coordinator's own store keeps it for good). */
+  static final Duration HISTORY_IN_MAP = Duration.ofHours(24);
+  /** How long a standby waits for the active coordinator to answer a forwarded call. */
+  static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(10);
+
   private final Vertx vertx;
-  private final SqliteBuildStore store;
+  private final Settings settings;
+  private final ClusterMembership membership;
+  private final String nodeId;
+  private final SqliteBuildStore sqlite;
+  private final IMap<String, String> map;
+  private final BuildStore store;
   private final ArtifactStore artifacts;
+  private final RepoCatalog catalog;
   private final BuildCoordinator coordinator;
   private final LeaseReconciler reconciler;
   private final HttpServer http;
   private final String artifactsUrl;
-  private final long[] timers = new long[2];
+  private final ArtifactReplication replication;
+  private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
+  private final List<Long> timers = new ArrayList<>();
   private final Clock clock = Clock.systemUTC();
+  private BuildReplica replica;
+  private EventBusApi api;
+  private volatile boolean active;
+  private volatile boolean activating;
 
-  private CoordinatorDaemon(Vertx vertx, Settings settings, ClusterMembership membership) throws IOException {
+  private CoordinatorDaemon(Vertx vertx, Settings settings, ClusterMembership membership, HazelcastInstance hazelcast)
+      throws IOException {
     this.vertx = vertx;
+    this.settings = settings;
+    this.membership = membership;
+    this.nodeId = membership == null ? "local" : membership.members().stream().filter(ClusterMember::local)
+        .map(ClusterMember::nodeId).findFirst().orElse("local");
     Files.createDirectories(settings.dataDir());
-    store = SqliteBuildStore.open(settings.dataDir().resolve("builds.sqlite"), clock);
+    sqlite = SqliteBuildStore.open(settings.dataDir().resolve("builds.sqlite"), clock);
+    map = hazelcast == null ? null : hazelcast.getMap(ReplicatedBuildStore.MAP);
+    store = map == null ? sqlite : new ReplicatedBuildStore(sqlite, map, HISTORY_IN_MAP);
     artifacts = ArtifactStore.openAt(settings.dataDir().resolve("artifacts"), ArtifactStore.Options.defaults());
-    RepoCatalog catalog = RepoCatalog.read(settings.reposDir(), new LoadOptions(settings.keysDir(), false));
+    catalog = RepoCatalog.read(settings.reposDir(), new LoadOptions(settings.keysDir(), false));
     coordinator = new BuildCoordinator(store, artifacts, catalog, new RendezvousPlacement(), clock,
         settings.lease().duration());
     reconciler = new LeaseReconciler(store, settings.lease(), settings.retry());
-    reconciler.afterRestart(clock.instant());
-    new EventBusApi(vertx, coordinator).register().await();
-    vertx.eventBus().<Object>consumer(Addresses.WORKER_HEARTBEAT, message -> renewLeases(message.body()));
-    vertx.eventBus().<Object>consumer(Addresses.REPORT, message -> report(message.body()));
+    // every coordinator keeps its worker table: heartbeats are published to all of them
+    consumers.add(vertx.eventBus().<Object>consumer(Addresses.WORKER_HEARTBEAT, message -> heartbeat(message.body())));
+    ArtifactReplication[] announcer = new ArtifactReplication[1];
+    http = new ApiHttpServer(vertx, new ActiveOrForwarded(new ForwardingFarmApi(vertx, FORWARD_TIMEOUT)),
+        new ArtifactHttpEndpoint(vertx, artifacts, Duration.ofMinutes(5), stored -> {
+          if (announcer[0] != null) {
+            announcer[0].announce(stored);
+          }
+        })).listen(settings.httpHost(), settings.httpPort()).await();
+    artifactsUrl = "http://" + settings.httpHost() + ":" + http.actualPort();
+    replication = new ArtifactReplication(vertx, artifacts, artifactsUrl);
+    replication.start().await();
+    announcer[0] = replication;
+    if (isOldestCoordinator()) {
+      activate("the oldest coordinator in the cluster").await();
+    } else {
+      replica = new BuildReplica(map, sqlite);
+      int following = replica.follow();
+      System.out.println("bootfarm coordinator " + nodeId + " is a standby behind " + activeCoordinator()
+          + ": following " + following + " builds from the cluster map; HTTP calls are forwarded to it");
+    }
     if (membership != null) {
       membership.subscribe(joined -> { }, left -> {
         if (left.role() == NodeRole.WORKER) {
           coordinator.workerLeft(left.nodeId());
-          vertx.executeBlocking(() -> reconciler.workerLeft(left.nodeId(), clock.instant()), false);
+          if (active) {
+            vertx.executeBlocking(() -> reconciler.workerLeft(left.nodeId(), clock.instant()), false);
+          }
+        } else {
+          takeOverIfOldest("coordinator " + left.nodeId() + " left the cluster");
         }
       });
+      // the active one may have left between the check above and the subscription
+      vertx.runOnContext(v -> takeOverIfOldest("the active coordinator left while this one started"));
     }
-    http = new ApiHttpServer(vertx, coordinator, new ArtifactHttpEndpoint(vertx, artifacts, Duration.ofMinutes(5)))
-        .listen(settings.httpHost(), settings.httpPort()).await();
-    artifactsUrl = "http://" + settings.httpHost() + ":" + http.actualPort();
-    timers[0] = vertx.setPeriodic(settings.assignEvery().toMillis(), id -> assign(catalog));
-    timers[1] = vertx.setPeriodic(settings.lease().reconcileEvery().toMillis(),
-        id -> vertx.executeBlocking(() -> reconciler.reconcile(clock.instant()), false));
   }
 
-  /** Starts the coordinator on a clustered (or, for tests, local) Vert.x instance. */
+  /** Starts the coordinator on a clustered (or, for tests, local) Vert.x instance, alone: always active. */
   public static CoordinatorDaemon start(Vertx vertx, Settings settings, ClusterMembership membership)
       throws IOException {
-    return new CoordinatorDaemon(vertx, settings, membership);
+    return new CoordinatorDaemon(vertx, settings, membership, null);
+  }
+
+  /**
+   * Starts a coordinator that shares the cluster with others: active if it is the oldest live one,
+   * a standby following the active one otherwise (its build state through {@code hazelcast}'s maps).
+   */
+  public static CoordinatorDaemon start(Vertx vertx, Settings settings, ClusterMembership membership,
+      HazelcastInstance hazelcast) throws IOException {
+    if (hazelcast != null && membership == null) {
+      throw new IllegalArgumentException("a coordinator sharing state through Hazelcast needs the cluster membership"
+          + " to know which coordinator is active");
+    }
+    return new CoordinatorDaemon(vertx, settings, membership, hazelcast);
   }
 
   /** The HTTP port it listens on (useful with port 0). */
@@ -99,8 +179,122 @@ public final class CoordinatorDaemon implements AutoCloseable {
     return artifactsUrl;
   }
 
+  /** Whether this coordinator is the active one now (a standby forwards and follows). */
+  public boolean active() {
+    return active;
+  }
+
+  /** On the event loop: a standby that is now the oldest coordinator becomes the active one. */
+  private void takeOverIfOldest(String why) {
+    if (!active && !activating && isOldestCoordinator()) {
+      activate(why);
+    }
+  }
+
+  /** The active coordinator is the oldest live coordinator member: every member computes the same one. */
+  private boolean isOldestCoordinator() {
+    if (membership == null) {
+      return true;
+    }
+    List<ClusterMember> coordinators = membership.coordinators();
+    return !coordinators.isEmpty() && coordinators.get(0).local();
+  }
+
+  private String activeCoordinator() {
+    return membership == null ? nodeId : membership.coordinators().stream().findFirst()
+        .map(ClusterMember::nodeId).orElse("(none)");
+  }
+
+  /**
+   * Becomes the active coordinator: copies the replicated builds into the own store (a standby stops
+   * following first), gives every running build a fresh lease so its worker can keep reporting, then
+   * takes the API and report addresses and starts placing and reconciling.
+   */
+  private Future<Void> activate(String why) {
+    activating = true;
+    long began = System.nanoTime();
+    return vertx.executeBlocking(() -> {
+      int copied = map == null ? 0 : (replica != null ? replica : new BuildReplica(map, sqlite)).stopAndCopyAll();
+      int extended = reconciler.afterRestart(clock.instant()).size();
+      return new int[] {copied, extended};
+    }, false).compose(counts -> {
+      api = new EventBusApi(vertx, coordinator);
+      MessageConsumer<Object> reports = vertx.eventBus().consumer(Addresses.REPORT, message -> report(message.body()));
+      consumers.add(reports);
+      return Future.all(api.register(), reports.completion(), replication.serveFetches()).map(counts);
+    }).map(counts -> {
+      active = true;
+      activating = false;
+      timers.add(vertx.setPeriodic(settings.assignEvery().toMillis(), id -> assign()));
+      timers.add(vertx.setPeriodic(settings.lease().reconcileEvery().toMillis(),
+          id -> vertx.executeBlocking(() -> reconciler.reconcile(clock.instant()), false)));
+      System.out.println("bootfarm coordinator " + nodeId + " is now active (" + why + "): " + counts[0]
+          + " builds copied from the cluster map, " + counts[1] + " running builds given a fresh lease, in "
+          + (System.nanoTime() - began) / 1_000_000 + " ms; serving the API and placing builds");
+      return (Void) null;
+    }).onFailure(e -> {
+      activating = false;
+      System.err.println("bootfarm coordinator " + nodeId + " could not become active (" + why + "): " + e);
+    });
+  }
+
+  /** The HTTP server's calls: answered here when active, forwarded to the active coordinator otherwise. */
+  private final class ActiveOrForwarded implements FarmApi {
+    private final FarmApi forwarding;
+
+    ActiveOrForwarded(FarmApi forwarding) {
+      this.forwarding = forwarding;
+    }
+
+    private FarmApi target() {
+      return active ? coordinator : forwarding;
+    }
+
+    @Override
+    public String submit(SubmitRequest request) throws ApiException {
+      if (!active) {
+        // components uploaded to this standby: make sure the active one holds them before it checks
+        for (String sha256 : request.components().values()) {
+          if (sha256 != null && ArtifactStore.isValidId(sha256) && artifacts.exists(sha256)) {
+            try {
+              replication.copyToActive(sha256, FORWARD_TIMEOUT);
+            } catch (IOException e) {
+              // the active coordinator's own check then names the missing component
+            }
+          }
+        }
+      }
+      return target().submit(request);
+    }
+
+    @Override
+    public BuildView get(String id) throws ApiException {
+      return target().get(id);
+    }
+
+    @Override
+    public List<BuildView> list(BuildQuery query) throws ApiException {
+      return target().list(query);
+    }
+
+    @Override
+    public BuildView cancel(String id) throws ApiException {
+      return target().cancel(id);
+    }
+
+    @Override
+    public List<RepoInfo> repos() throws ApiException {
+      return target().repos();
+    }
+
+    @Override
+    public Collection<WorkerInfo> workers() throws ApiException {
+      return target().workers();
+    }
+  }
+
   /** Places queued builds and sends each to its worker's inbox with the definition's files. */
-  private void assign(RepoCatalog catalog) {
+  private void assign() {
     vertx.executeBlocking(() -> {
       for (BuildCoordinator.Assignment placed : coordinator.assign(16)) {
         RepoDefinition definition = catalog.find(placed.build().repo()).flatMap(RepoCatalog.Entry::definition)
@@ -114,19 +308,22 @@ public final class CoordinatorDaemon implements AutoCloseable {
     }, false);
   }
 
-  private void renewLeases(Object body) {
+  /** A worker's heartbeat: it is live (every coordinator), and, on the active one, its builds' leases go on. */
+  private void heartbeat(Object body) {
+    WorkerInfo info;
     try {
-      WorkerInfo info = WireJson.read(String.valueOf(body), WorkerInfo.class);
-      if (!info.running().isEmpty()) {
-        vertx.executeBlocking(() -> {
-          for (String buildId : info.running()) {
-            store.renewLease(buildId, info.id(), reconciler.leasePolicy().leaseUntil(clock.instant()));
-          }
-          return null;
-        }, false);
-      }
+      info = WireJson.read(String.valueOf(body), WorkerInfo.class);
     } catch (WireJson.WireFormatException e) {
-      // EventBusApi drops malformed heartbeats the same way
+      return; // EventBusApi drops malformed heartbeats the same way
+    }
+    coordinator.workerSeen(info);
+    if (active && !info.running().isEmpty()) {
+      vertx.executeBlocking(() -> {
+        for (String buildId : info.running()) {
+          store.renewLease(buildId, info.id(), reconciler.leasePolicy().leaseUntil(clock.instant()));
+        }
+        return null;
+      }, false);
     }
   }
 
@@ -150,9 +347,18 @@ public final class CoordinatorDaemon implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    active = false;
     for (long timer : timers) {
       vertx.cancelTimer(timer);
     }
+    if (api != null) {
+      api.unregister();
+    }
+    consumers.forEach(MessageConsumer::unregister);
+    if (replica != null) {
+      replica.close();
+    }
+    replication.close();
     http.close().await();
     store.close();
     artifacts.close();

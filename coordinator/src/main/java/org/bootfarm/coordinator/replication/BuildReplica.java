@@ -1,0 +1,144 @@
+package org.bootfarm.coordinator.replication;
+
+import com.hazelcast.core.EntryEvent;
+import com.hazelcast.map.IMap;
+import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.map.listener.EntryUpdatedListener;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.bootfarm.coordinator.queue.SqliteBuildStore;
+
+/**
+ * A standby coordinator's copy of the active one's builds: follows the {@link
+ * ReplicatedBuildStore#MAP} (an entry listener, after a snapshot of what is there already) and
+ * writes every record into this coordinator's own store, so that its history keeps up and a
+ * takeover starts from the live state. Records are applied one at a time in the order they arrive;
+ * Hazelcast delivers the changes of one build in order, so each build ends as its last change.
+ */
+public final class BuildReplica implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(BuildReplica.class.getName());
+
+  private final IMap<String, String> map;
+  private final SqliteBuildStore store;
+  private final ExecutorService applier = Executors.newSingleThreadExecutor(r -> {
+    Thread thread = new Thread(r, "bootfarm-build-replica");
+    thread.setDaemon(true);
+    return thread;
+  });
+  private volatile boolean following;
+  private UUID listener;
+
+  public BuildReplica(IMap<String, String> map, SqliteBuildStore store) {
+    this.map = map;
+    this.store = store;
+  }
+
+  /** The listener's calls: each changed record goes to the applier, in arrival order. */
+  private final class Changes implements EntryAddedListener<String, String>, EntryUpdatedListener<String, String> {
+    @Override
+    public void entryAdded(EntryEvent<String, String> event) {
+      enqueue(event.getValue());
+    }
+
+    @Override
+    public void entryUpdated(EntryEvent<String, String> event) {
+      enqueue(event.getValue());
+    }
+  }
+
+  /**
+   * Starts following: the listener first, then the snapshot of the map behind whatever it already
+   * delivered, so no change falls between the two. Returns once the snapshot is in the store.
+   *
+   * @return how many records the snapshot held
+   */
+  public synchronized int follow() {
+    if (following) {
+      return 0;
+    }
+    following = true;
+    listener = map.addEntryListener(new Changes(), true);
+    try {
+      return applier.submit(this::copyAll).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while copying the map " + ReplicatedBuildStore.MAP, e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot copy the map " + ReplicatedBuildStore.MAP + " into " + store.file()
+          + ": " + e.getCause(), e.getCause());
+    }
+  }
+
+  /**
+   * Stops following and copies the whole map once more into the store: what a standby does when it
+   * becomes the active coordinator, before it changes anything itself (its own writes must not come
+   * back to it through the listener).
+   *
+   * @return how many records the map held
+   */
+  public synchronized int stopAndCopyAll() {
+    following = false;
+    if (listener != null) {
+      map.removeEntryListener(listener);
+      listener = null;
+    }
+    try {
+      applier.submit(() -> { }).get(); // whatever was queued has run (and skipped itself)
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException e) {
+      // an empty task does not fail
+    }
+    return copyAll();
+  }
+
+  private void enqueue(String json) {
+    if (following) {
+      applier.execute(() -> {
+        if (following) {
+          apply(json);
+        }
+      });
+    }
+  }
+
+  private int copyAll() {
+    int copied = 0;
+    for (Map.Entry<String, String> entry : map.entrySet()) {
+      if (apply(entry.getValue())) {
+        copied++;
+      }
+    }
+    return copied;
+  }
+
+  private boolean apply(String json) {
+    try {
+      store.upsert(BuildRecordJson.read(json));
+      return true;
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "bootfarm: a build record from " + ReplicatedBuildStore.MAP
+          + " could not be copied into " + store.file() + ": " + e.getMessage(), e);
+      return false;
+    }
+  }
+
+  @Override
+  public void close() {
+    following = false;
+    if (listener != null) {
+      try {
+        map.removeEntryListener(listener);
+      } catch (RuntimeException e) {
+        // the cluster is going away with this process
+      }
+      listener = null;
+    }
+    applier.shutdownNow();
+  }
+}
