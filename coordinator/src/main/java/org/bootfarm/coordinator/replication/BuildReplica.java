@@ -4,6 +4,7 @@ import com.hazelcast.core.EntryEvent;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -11,7 +12,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.bootfarm.coordinator.queue.BuildFilter;
+import org.bootfarm.coordinator.queue.BuildRecord;
+import org.bootfarm.coordinator.queue.ErrorKind;
 import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.protocol.api.v1.BuildState;
 
 /**
  * A standby coordinator's copy of the active one's builds: follows the {@link
@@ -55,6 +60,11 @@ public final class BuildReplica implements AutoCloseable {
    * Starts following: the listener first, then the snapshot of the map behind whatever it already
    * delivered, so no change falls between the two. Returns once the snapshot is in the store.
    *
+   * <p>A build this store holds as QUEUED or RUNNING that the map does not hold is not live in the
+   * cluster (live records never expire from the map): this coordinator recorded it before it was
+   * restarted and the active one never heard of it. It is failed here, with a message saying so,
+   * so that a later takeover does not run a build nobody is waiting for.
+   *
    * @return how many records the snapshot held
    */
   public synchronized int follow() {
@@ -64,7 +74,11 @@ public final class BuildReplica implements AutoCloseable {
     following = true;
     listener = map.addEntryListener(new Changes(), true);
     try {
-      return applier.submit(this::copyAll).get();
+      return applier.submit(() -> {
+        int copied = copyAll();
+        retireUnknownLiveBuilds();
+        return copied;
+      }).get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while copying the map " + ReplicatedBuildStore.MAP, e);
@@ -95,6 +109,20 @@ public final class BuildReplica implements AutoCloseable {
       // an empty task does not fail
     }
     return copyAll();
+  }
+
+  private void retireUnknownLiveBuilds() {
+    for (BuildState state : List.of(BuildState.QUEUED, BuildState.RUNNING)) {
+      for (BuildRecord build : store.list(new BuildFilter(null, state, Integer.MAX_VALUE))) {
+        if (!map.containsKey(build.id())) {
+          store.fail(build.id(), "this coordinator recorded the build as " + state + " before it restarted, but the"
+              + " active coordinator does not know it (it was never replicated); submit it again if it is still"
+              + " wanted", ErrorKind.TRANSIENT);
+          LOG.warning("bootfarm: build " + build.id() + " was " + state + " in " + store.file()
+              + " but is unknown to the active coordinator: marked FAILED here");
+        }
+      }
+    }
   }
 
   private void enqueue(String json) {
