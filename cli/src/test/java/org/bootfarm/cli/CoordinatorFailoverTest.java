@@ -36,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * submitted through the standby succeeds. Then, with one build running and another queued behind it
  * (the worker has one slot; the fixture's base.sh sleeps), the active coordinator is killed with
  * kill -9: the standby takes over, both builds end SUCCEEDED, the whole history is on the survivor's
- * API and every artifact downloads from the survivor with its sha256.
+ * API and every artifact downloads from the survivor with its sha256. A third coordinator joining
+ * the survivor afterwards starts as a standby with the history and copies every artifact.
  */
 class CoordinatorFailoverTest {
   @TempDir static Path dir;
@@ -45,6 +46,8 @@ class CoordinatorFailoverTest {
   static Process active;
   static String activeApi;
   static String standbyApi;
+  static String clusterName;
+  static int secondClusterPort;
   static final HttpClient HTTP = HttpClient.newHttpClient();
   static final ObjectMapper JSON = new ObjectMapper();
 
@@ -92,6 +95,8 @@ class CoordinatorFailoverTest {
     int firstHttp = freePort();
     int secondHttp = freePort();
     String cluster = "failover-test-" + firstPort;
+    clusterName = cluster;
+    secondClusterPort = secondPort;
     active = start("coordinator-1", List.of("coordinator", "--data-dir", dir.resolve("c1").toString(),
         "--repos", repos.toString(), "--keys", keys.toString(), "--http-port", String.valueOf(firstHttp),
         "--cluster-name", cluster, "--cluster-port", String.valueOf(firstPort)));
@@ -114,9 +119,11 @@ class CoordinatorFailoverTest {
   static void stopFarm() throws Exception {
     processes.forEach(Process::destroyForcibly);
     if (System.getenv("KEEP_LOGS") != null) {
-      for (String name : List.of("coordinator-1", "coordinator-2", "worker")) {
-        Files.copy(dir.resolve(name + ".log"), Path.of(System.getenv("KEEP_LOGS"), name + ".log"),
-            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      for (String name : List.of("coordinator-1", "coordinator-2", "coordinator-3", "worker")) {
+        if (Files.exists(dir.resolve(name + ".log"))) {
+          Files.copy(dir.resolve(name + ".log"), Path.of(System.getenv("KEEP_LOGS"), name + ".log"),
+              java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
       }
     }
     repo.close();
@@ -230,11 +237,31 @@ class CoordinatorFailoverTest {
     for (JsonNode build : history) {
       assertEquals("SUCCEEDED", build.get("state").asText(), build::toString);
       assertFalse(build.get("artifacts").isEmpty(), build::toString);
+    }
+    assertEveryArtifactDownloads(standbyApi, history);
+
+    // a coordinator joining the survivor later copies the history and the objects stored before it came
+    start("coordinator-3", List.of("coordinator", "--data-dir", dir.resolve("c3").toString(),
+        "--repos", dir.resolve("repos").toString(), "--keys", dir.resolve("keys").toString(),
+        "--http-port", String.valueOf(freePort()), "--cluster-name", clusterName,
+        "--cluster-port", String.valueOf(freePort()), "--join", "127.0.0.1:" + secondClusterPort));
+    String following = awaitLine("coordinator-3", "is a standby", 90);
+    assertTrue(following.contains("following 3 builds"), following);
+    String caughtUp = awaitLine("coordinator-3", "missing artifacts from the active coordinator", 30);
+    String lateApi = awaitLine("coordinator-3", "ready: HTTP ", 5).replaceAll(".*ready: HTTP (\\S+),.*", "$1");
+    assertEveryArtifactDownloads(lateApi, history);
+    assertEquals(history, get(lateApi, "/api/v1/builds?limit=10").get("builds"), "its HTTP forwards to the active one");
+    System.out.println(caughtUp);
+  }
+
+  /** Every artifact of every build downloads from the coordinator at {@code api} with its sha256 and size. */
+  static void assertEveryArtifactDownloads(String api, JsonNode builds) throws Exception {
+    for (JsonNode build : builds) {
       for (JsonNode artifact : build.get("artifacts")) {
         String sha = artifact.get("sha256").asText();
         HttpResponse<byte[]> download = HTTP.send(HttpRequest.newBuilder(
-            URI.create(standbyApi + "/api/v1/artifacts/" + sha)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-        assertEquals(200, download.statusCode(), "artifact " + artifact + " of build " + build.get("id"));
+            URI.create(api + "/api/v1/artifacts/" + sha)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, download.statusCode(), "artifact " + artifact + " of build " + build.get("id") + " on " + api);
         assertEquals(sha, Sha256.of(download.body()), "artifact " + artifact + " of build " + build.get("id"));
         assertEquals(artifact.get("size").asLong(), download.body().length);
       }

@@ -14,7 +14,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.bootfarm.cluster.ClusterMember;
 import org.bootfarm.cluster.ClusterMembership;
 import org.bootfarm.cluster.NodeRole;
@@ -28,7 +30,9 @@ import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.http.ApiHttpServer;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
+import org.bootfarm.coordinator.queue.BuildFilter;
 import org.bootfarm.coordinator.queue.BuildOutcome;
+import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.BuildStore;
 import org.bootfarm.coordinator.queue.ErrorKind;
 import org.bootfarm.coordinator.queue.LeasePolicy;
@@ -73,6 +77,10 @@ public final class CoordinatorDaemon implements AutoCloseable {
 
   /** How long a finished build stays in the cluster map (each coordinator's own store keeps it for good). */
   static final Duration HISTORY_IN_MAP = Duration.ofHours(24);
+  /** Coordinator node id to its HTTP base URL, where the others copy its artifacts from. */
+  static final String COORDINATORS_MAP = "bootfarm.v1.coordinators";
+  /** How many of the newest builds a standby joining later fetches the artifacts of. */
+  static final int CATCH_UP_BUILDS = 10_000;
   /** How long a standby waits for the active coordinator to answer a forwarded call. */
   static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(10);
 
@@ -90,6 +98,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
   private final HttpServer http;
   private final String artifactsUrl;
   private final ArtifactReplication replication;
+  private final IMap<String, String> coordinatorUrls;
   private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
   private final List<Long> timers = new ArrayList<>();
   private final Clock clock = Clock.systemUTC();
@@ -127,6 +136,10 @@ public final class CoordinatorDaemon implements AutoCloseable {
     replication = new ArtifactReplication(vertx, artifacts, artifactsUrl);
     replication.start().await();
     announcer[0] = replication;
+    coordinatorUrls = hazelcast == null ? null : hazelcast.getMap(COORDINATORS_MAP);
+    if (coordinatorUrls != null) {
+      coordinatorUrls.set(nodeId, artifactsUrl);
+    }
     if (isOldestCoordinator()) {
       activate("the oldest coordinator in the cluster").await();
     } else {
@@ -134,6 +147,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
       int following = replica.follow();
       System.out.println("bootfarm coordinator " + nodeId + " is a standby behind " + activeCoordinator()
           + ": following " + following + " builds from the cluster map; HTTP calls are forwarded to it");
+      catchUpOnArtifacts();
     }
     if (membership != null) {
       membership.subscribe(joined -> { }, left -> {
@@ -191,9 +205,35 @@ public final class CoordinatorDaemon implements AutoCloseable {
     }
   }
 
+  /**
+   * In the background, copies from the active coordinator the components and artifacts of the builds
+   * this standby holds but whose objects it lacks: those stored before it joined, never announced to it.
+   */
+  private void catchUpOnArtifacts() {
+    String activeId = activeCoordinator();
+    String source = coordinatorUrls == null ? null : coordinatorUrls.get(activeId);
+    if (source == null) {
+      return;
+    }
+    vertx.executeBlocking(() -> {
+      Set<String> wanted = new HashSet<>();
+      for (BuildRecord build : sqlite.list(BuildFilter.newest(CATCH_UP_BUILDS))) {
+        wanted.addAll(build.components().values());
+        build.artifacts().forEach(artifact -> wanted.add(artifact.sha256()));
+      }
+      wanted.removeIf(artifacts::exists);
+      int copied = replication.copyMissing(wanted, source);
+      if (copied > 0) {
+        System.out.println("bootfarm coordinator " + nodeId + " copied " + copied + " of " + wanted.size()
+            + " missing artifacts from the active coordinator " + activeId + " at " + source);
+      }
+      return copied;
+    }, false);
+  }
+
   /** The active coordinator is the oldest live coordinator member: every member computes the same one. */
   private boolean isOldestCoordinator() {
-    if (membership == null) {
+    if (membership == null || map == null) { // started alone (no shared state): always active
       return true;
     }
     List<ClusterMember> coordinators = membership.coordinators();
@@ -359,6 +399,13 @@ public final class CoordinatorDaemon implements AutoCloseable {
       replica.close();
     }
     replication.close();
+    if (coordinatorUrls != null) {
+      try {
+        coordinatorUrls.remove(nodeId);
+      } catch (RuntimeException e) {
+        // the cluster is going away with this process
+      }
+    }
     http.close().await();
     store.close();
     artifacts.close();

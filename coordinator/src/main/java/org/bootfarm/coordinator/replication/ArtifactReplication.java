@@ -12,6 +12,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -99,6 +101,30 @@ public final class ArtifactReplication implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while the active coordinator copied artifact " + sha256, e);
     }
+  }
+
+  /**
+   * Copies from {@code source} every object of {@code sha256s} this store lacks: a standby joining
+   * later catches up with what was stored before it joined. Blocks; failures are logged and skipped.
+   *
+   * @return how many objects were copied
+   */
+  public int copyMissing(Collection<String> sha256s, String source) {
+    int copied = 0;
+    for (String sha256 : new TreeSet<>(sha256s)) {
+      try {
+        if (copy(sha256, source)) {
+          copied++;
+        }
+      } catch (IOException | RuntimeException e) {
+        LOG.warning("bootfarm: could not copy artifact " + sha256 + " from " + source + " into " + store.directory()
+            + ": " + e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    return copied;
   }
 
   /**
