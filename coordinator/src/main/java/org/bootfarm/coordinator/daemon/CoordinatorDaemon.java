@@ -254,7 +254,14 @@ public final class CoordinatorDaemon implements AutoCloseable {
     activating = true;
     long began = System.nanoTime();
     return vertx.executeBlocking(() -> {
-      int copied = map == null ? 0 : (replica != null ? replica : new BuildReplica(map, sqlite)).stopAndCopyAll();
+      int copied = 0;
+      if (replica != null) {
+        copied = replica.stopAndCopyAll();
+      } else if (map != null) {
+        try (BuildReplica once = new BuildReplica(map, sqlite)) {
+          copied = once.stopAndCopyAll();
+        }
+      }
       int extended = reconciler.afterRestart(clock.instant()).size();
       return new int[] {copied, extended};
     }, false).compose(counts -> {
