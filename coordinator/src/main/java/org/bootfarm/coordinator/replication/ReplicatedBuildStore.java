@@ -4,6 +4,7 @@ import com.hazelcast.map.IMap;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -98,7 +99,7 @@ public final class ReplicatedBuildStore implements BuildStore {
     Optional<BuildRecord> before = durable.get(id);
     Optional<BuildRecord> after = durable.notePlacement(id, reason);
     // placement retries every assign tick; only a new reason is news for the standbys
-    if (after.isPresent() && !(before.isPresent() && reason.equals(before.get().placement()))) {
+    if (after.isPresent() && !(before.isPresent() && Objects.equals(reason, before.get().placement()))) {
       replicate(after.get());
     }
     return after;
