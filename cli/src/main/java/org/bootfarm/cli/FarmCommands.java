@@ -75,7 +75,8 @@ final class FarmCommands {
     @Override
     public Integer call() throws Exception {
       ClusterNode node = ClusterNode.start(farm.cluster(NodeRole.COORDINATOR));
-      CoordinatorDaemon daemon = CoordinatorDaemon.start(node.vertx(), options.settings(farm), node.membership());
+      CoordinatorDaemon daemon = CoordinatorDaemon.start(node.vertx(), options.settings(farm), node.membership(),
+          node.hazelcast());
       System.out.println("bootfarm coordinator " + node.nodeId() + " ready: HTTP " + daemon.artifactsUrl()
           + ", cluster " + farm.clusterHost + ":" + farm.clusterPort);
       Thread.currentThread().join();
@@ -112,7 +113,7 @@ final class FarmCommands {
       ClusterNode node = ClusterNode.start(farm.cluster(NodeRole.COORDINATOR));
       Vertx vertx = node.vertx();
       CoordinatorDaemon daemon = CoordinatorDaemon.start(vertx, coordinatorOptions.settings(farm),
-          node.membership());
+          node.membership(), node.hazelcast());
       WorkerAgent.start(vertx, node.nodeId(), workerOptions.settings(farm));
       System.out.println("bootfarm standalone " + node.nodeId() + " ready: HTTP " + daemon.artifactsUrl());
       Thread.currentThread().join();

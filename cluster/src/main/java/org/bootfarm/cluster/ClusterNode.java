@@ -3,6 +3,7 @@ package org.bootfarm.cluster;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.partition.NoDataMemberInClusterException;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -148,6 +149,14 @@ public final class ClusterNode implements AutoCloseable {
   /** This process's node id, the same in Vert.x and in {@link ClusterMembership}. */
   public String nodeId() {
     return clusterManager.getNodeId();
+  }
+
+  /**
+   * The Hazelcast member under this node's Vert.x: coordinators keep their replicated live state in
+   * its maps (workers, lite members, hold none of it).
+   */
+  public HazelcastInstance hazelcast() {
+    return clusterManager.getHazelcastInstance();
   }
 
   /** The settings this node was started with. */

@@ -42,7 +42,7 @@ import org.bootfarm.protocol.repo.RepoSpec;
  * queued builds on them by rendezvous hashing with bounded load, under a lease. The event bus,
  * bridge and HTTP adapters call this and only translate.
  */
-public final class BuildCoordinator {
+public final class BuildCoordinator implements FarmApi {
   /** The architecture every worker runs today; placement already understands others. */
   static final String ARCH = "x86_64";
 

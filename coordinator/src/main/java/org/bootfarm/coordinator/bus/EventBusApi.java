@@ -14,6 +14,7 @@ import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.BuildQuery;
+import org.bootfarm.protocol.api.v1.PinRequest;
 import org.bootfarm.protocol.api.v1.FarmInfo;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.protocol.api.v1.WireJson;
@@ -58,6 +59,9 @@ public final class EventBusApi {
     on(Addresses.GET, body -> coordinator.get(id(body)));
     on(Addresses.LIST, body -> Map.of("builds", coordinator.list(read(body, BuildQuery.class))));
     on(Addresses.CANCEL, body -> coordinator.cancel(id(body)));
+    on(Addresses.PIN, body -> coordinator.pin(id(body), new PinRequest(
+        body instanceof JsonObject json && json.getValue("reason") instanceof String reason ? reason : null)));
+    on(Addresses.UNPIN, body -> coordinator.unpin(id(body)));
     on(Addresses.REPOS, body -> Map.of("repos", coordinator.repos()));
     on(Addresses.WORKERS, body -> Map.of("workers", coordinator.workers()));
     MessageConsumer<Object> heartbeat = vertx.eventBus().consumer(Addresses.WORKER_HEARTBEAT, message -> {

@@ -17,6 +17,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * The HTTP face of the {@link ArtifactStore} on Vert.x core: {@code PUT}, {@code GET} and {@code
@@ -35,15 +36,26 @@ public final class ArtifactHttpEndpoint {
   private final Vertx vertx;
   private final ArtifactStore store;
   private final Duration uploadIdleTimeout;
+  private final Consumer<ArtifactStore.PutResult> stored;
 
   /**
    * @param uploadIdleTimeout an upload that sends nothing for this long is abandoned (its worker
    *     thread freed, nothing stored)
    */
   public ArtifactHttpEndpoint(Vertx vertx, ArtifactStore store, Duration uploadIdleTimeout) {
+    this(vertx, store, uploadIdleTimeout, stored -> { });
+  }
+
+  /**
+   * @param stored told (on the event loop) of every upload that ended with the object in the store,
+   *     new or not: how other coordinators learn to copy it
+   */
+  public ArtifactHttpEndpoint(Vertx vertx, ArtifactStore store, Duration uploadIdleTimeout,
+      Consumer<ArtifactStore.PutResult> stored) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.store = Objects.requireNonNull(store, "store");
     this.uploadIdleTimeout = Objects.requireNonNull(uploadIdleTimeout, "uploadIdleTimeout");
+    this.stored = Objects.requireNonNull(stored, "stored");
   }
 
   /**
@@ -135,6 +147,7 @@ public final class ArtifactHttpEndpoint {
                           .put("size", result.size())
                           .put("created", result.created())
                           .encode());
+              stored.accept(result);
             })
         .onFailure(e -> fail(request, e, !body.ended()));
   }

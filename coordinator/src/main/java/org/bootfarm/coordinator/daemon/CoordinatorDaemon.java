@@ -1,6 +1,10 @@
 package org.bootfarm.coordinator.daemon;
 
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -8,31 +12,50 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import org.bootfarm.cluster.ClusterMember;
 import org.bootfarm.cluster.ClusterMembership;
 import org.bootfarm.cluster.NodeRole;
+import org.bootfarm.coordinator.ApiException;
 import org.bootfarm.coordinator.BuildCoordinator;
+import org.bootfarm.coordinator.FarmApi;
 import org.bootfarm.coordinator.RepoCatalog;
 import org.bootfarm.coordinator.bus.BuildStatePublisher;
 import org.bootfarm.coordinator.bus.EventBusApi;
+import org.bootfarm.coordinator.bus.ForwardingFarmApi;
 import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.http.ApiHttpServer;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
+import org.bootfarm.coordinator.queue.BuildFilter;
 import org.bootfarm.coordinator.queue.BuildOutcome;
+import org.bootfarm.coordinator.queue.BuildRecord;
+import org.bootfarm.coordinator.queue.BuildStore;
 import org.bootfarm.coordinator.queue.ErrorKind;
 import org.bootfarm.coordinator.queue.LeaseAction;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.LeaseReconciler;
 import org.bootfarm.coordinator.queue.RetryPolicy;
 import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.coordinator.replication.ArtifactReplication;
+import org.bootfarm.coordinator.replication.BuildReplica;
+import org.bootfarm.coordinator.replication.ReplicatedBuildStore;
 import org.bootfarm.coordinator.retention.RetentionPolicy;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.Assignment;
 import org.bootfarm.protocol.api.v1.BuildReport;
+import org.bootfarm.protocol.api.v1.BuildQuery;
 import org.bootfarm.protocol.api.v1.BuildState;
+import org.bootfarm.protocol.api.v1.BuildView;
 import org.bootfarm.protocol.api.v1.FarmInfo;
+import org.bootfarm.protocol.api.v1.PinRequest;
+import org.bootfarm.protocol.api.v1.RepoInfo;
+import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
 import org.bootfarm.protocol.repo.DefinitionFiles;
@@ -46,6 +69,13 @@ import org.bootfarm.protocol.repo.RepoDefinitionLoader;
  * and takes back the builds of workers whose leases ran out or who left the cluster. Reports from
  * workers finish builds, but only from the worker that still holds the lease. Every state change is
  * published on the build's event address (see {@link BuildStatePublisher}).
+ *
+ * <p>Several coordinators may run in one cluster (docs/adr: several coordinators, one active): the
+ * oldest live one is active and does all of the above; the others are standbys that follow its
+ * builds from the cluster map into their own stores, copy its artifacts, keep their worker table
+ * from the heartbeats, and answer HTTP by forwarding to it. When the active one leaves, the next
+ * oldest takes over: it copies the map into its store, gives the running builds a fresh lease and
+ * starts serving and placing.
  */
 public final class CoordinatorDaemon implements AutoCloseable {
   /** The version {@link Addresses#INFO} reports: the jar's, or {@code dev} when run from classes. */
@@ -62,47 +92,99 @@ public final class CoordinatorDaemon implements AutoCloseable {
     }
   }
 
+  /** How long a finished build stays in the cluster map (each coordinator's own store keeps it for good). */
+  static final Duration HISTORY_IN_MAP = Duration.ofHours(24);
+  /** Coordinator node id to its HTTP base URL, where the others copy its artifacts from. */
+  static final String COORDINATORS_MAP = "bootfarm.v1.coordinators";
+  /** How many of the newest builds a standby joining later fetches the artifacts of. */
+  static final int CATCH_UP_BUILDS = 10_000;
+  /** How long a standby waits for the active coordinator to answer a forwarded call. */
+  static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(10);
+
   private final Vertx vertx;
-  private final SqliteBuildStore store;
+  private final Settings settings;
+  private final ClusterMembership membership;
+  private final String nodeId;
+  private final SqliteBuildStore sqlite;
+  private final IMap<String, String> map;
+  private final BuildStore store;
   private final ArtifactStore artifacts;
+  private final RepoCatalog catalog;
   private final BuildCoordinator coordinator;
   private final BuildStatePublisher states;
   private final LeaseReconciler reconciler;
   private final HttpServer http;
   private final String artifactsUrl;
-  private final long[] timers = new long[3];
+  private final ArtifactReplication replication;
+  private final IMap<String, String> coordinatorUrls;
+  private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
+  private final List<Long> timers = new ArrayList<>();
   private final Clock clock = Clock.systemUTC();
+  private BuildReplica replica;
+  private EventBusApi api;
+  private volatile boolean active;
+  private volatile boolean activating;
 
-  private CoordinatorDaemon(Vertx vertx, Settings settings, ClusterMembership membership) throws IOException {
+  private CoordinatorDaemon(Vertx vertx, Settings settings, ClusterMembership membership, HazelcastInstance hazelcast)
+      throws IOException {
     this.vertx = vertx;
+    this.settings = settings;
+    this.membership = membership;
+    this.nodeId = membership == null ? "local" : membership.members().stream().filter(ClusterMember::local)
+        .map(ClusterMember::nodeId).findFirst().orElse("local");
     Files.createDirectories(settings.dataDir());
-    store = SqliteBuildStore.open(settings.dataDir().resolve("builds.sqlite"), clock);
+    sqlite = SqliteBuildStore.open(settings.dataDir().resolve("builds.sqlite"), clock);
+    map = hazelcast == null ? null : hazelcast.getMap(ReplicatedBuildStore.MAP);
+    store = map == null ? sqlite : new ReplicatedBuildStore(sqlite, map, HISTORY_IN_MAP);
     artifacts = ArtifactStore.openAt(settings.dataDir().resolve("artifacts"), ArtifactStore.Options.defaults());
-    RepoCatalog catalog = RepoCatalog.read(settings.reposDir(), new LoadOptions(settings.keysDir(), false));
+    catalog = RepoCatalog.read(settings.reposDir(), new LoadOptions(settings.keysDir(), false));
     states = new BuildStatePublisher(vertx);
     coordinator = new BuildCoordinator(store, artifacts, catalog, new RendezvousPlacement(), clock,
         settings.lease().duration(), states);
     reconciler = new LeaseReconciler(store, settings.lease(), settings.retry());
-    reconciler.afterRestart(clock.instant());
-    http = new ApiHttpServer(vertx, coordinator, new ArtifactHttpEndpoint(vertx, artifacts, Duration.ofMinutes(5)))
-        .listen(settings.httpHost(), settings.httpPort()).await();
+    // every coordinator keeps its worker table: heartbeats are published to all of them
+    consumers.add(vertx.eventBus().<Object>consumer(Addresses.WORKER_HEARTBEAT, message -> heartbeat(message.body())));
+    ArtifactReplication[] announcer = new ArtifactReplication[1];
+    http = new ApiHttpServer(vertx, new ActiveOrForwarded(new ForwardingFarmApi(vertx, FORWARD_TIMEOUT)),
+        new ArtifactHttpEndpoint(vertx, artifacts, Duration.ofMinutes(5), stored -> {
+          if (announcer[0] != null) {
+            announcer[0].announce(stored);
+          }
+        })).listen(settings.httpHost(), settings.httpPort()).await();
     artifactsUrl = "http://" + settings.httpHost() + ":" + http.actualPort();
-    new EventBusApi(vertx, coordinator, new FarmInfo(VERSION, artifactsUrl)).register().await();
-    vertx.eventBus().<Object>consumer(Addresses.WORKER_HEARTBEAT, message -> renewLeases(message.body()));
-    vertx.eventBus().<Object>consumer(Addresses.REPORT, message -> report(message.body()));
+    replication = new ArtifactReplication(vertx, artifacts, artifactsUrl);
+    replication.start().await();
+    announcer[0] = replication;
+    coordinatorUrls = hazelcast == null ? null : hazelcast.getMap(COORDINATORS_MAP);
+    if (coordinatorUrls != null) {
+      coordinatorUrls.set(nodeId, artifactsUrl);
+    }
+    if (isOldestCoordinator()) {
+      activate("the oldest coordinator in the cluster").await();
+    } else {
+      replica = new BuildReplica(map, sqlite);
+      int following = replica.follow();
+      System.out.println("bootfarm coordinator " + nodeId + " is a standby behind " + activeCoordinator()
+          + ": following " + following + " builds from the cluster map; HTTP calls are forwarded to it");
+      catchUpOnArtifacts();
+    }
     if (membership != null) {
       membership.subscribe(joined -> { }, left -> {
         if (left.role() == NodeRole.WORKER) {
           coordinator.workerLeft(left.nodeId());
-          vertx.executeBlocking(() -> publish(reconciler.workerLeft(left.nodeId(), clock.instant())), false);
+          if (active) {
+            vertx.executeBlocking(() -> publish(reconciler.workerLeft(left.nodeId(), clock.instant())), false);
+          }
+        } else {
+          takeOverIfOldest("coordinator " + left.nodeId() + " left the cluster");
         }
       });
+      // the active one may have left between the check above and the subscription
+      vertx.runOnContext(v -> takeOverIfOldest("the active coordinator left while this one started"));
     }
-    timers[0] = vertx.setPeriodic(settings.assignEvery().toMillis(), id -> assign(catalog));
-    timers[1] = vertx.setPeriodic(settings.lease().reconcileEvery().toMillis(),
-        id -> vertx.executeBlocking(() -> publish(reconciler.reconcile(clock.instant())), false));
-    timers[2] = new RetentionPolicy(store, artifacts, settings.retention().keepBuilds(),
-        line -> System.err.println("bootfarm coordinator: " + line)).schedule(vertx, settings.retention().collectEvery());
+    // every coordinator collects its own artifact store; a standby's store follows the active one's history
+    timers.add(new RetentionPolicy(store, artifacts, settings.retention().keepBuilds(),
+        line -> System.err.println("bootfarm coordinator: " + line)).schedule(vertx, settings.retention().collectEvery()));
   }
 
   /** Publishes the state changes the reconciler made; returns how many actions it took. */
@@ -111,10 +193,23 @@ public final class CoordinatorDaemon implements AutoCloseable {
     return actions.size();
   }
 
-  /** Starts the coordinator on a clustered (or, for tests, local) Vert.x instance. */
+  /** Starts the coordinator on a clustered (or, for tests, local) Vert.x instance, alone: always active. */
   public static CoordinatorDaemon start(Vertx vertx, Settings settings, ClusterMembership membership)
       throws IOException {
-    return new CoordinatorDaemon(vertx, settings, membership);
+    return new CoordinatorDaemon(vertx, settings, membership, null);
+  }
+
+  /**
+   * Starts a coordinator that shares the cluster with others: active if it is the oldest live one,
+   * a standby following the active one otherwise (its build state through {@code hazelcast}'s maps).
+   */
+  public static CoordinatorDaemon start(Vertx vertx, Settings settings, ClusterMembership membership,
+      HazelcastInstance hazelcast) throws IOException {
+    if (hazelcast != null && membership == null) {
+      throw new IllegalArgumentException("a coordinator sharing state through Hazelcast needs the cluster membership"
+          + " to know which coordinator is active");
+    }
+    return new CoordinatorDaemon(vertx, settings, membership, hazelcast);
   }
 
   /** The HTTP port it listens on (useful with port 0). */
@@ -126,8 +221,165 @@ public final class CoordinatorDaemon implements AutoCloseable {
     return artifactsUrl;
   }
 
+  /** Whether this coordinator is the active one now (a standby forwards and follows). */
+  public boolean active() {
+    return active;
+  }
+
+  /** On the event loop: a standby that is now the oldest coordinator becomes the active one. */
+  private void takeOverIfOldest(String why) {
+    if (!active && !activating && isOldestCoordinator()) {
+      activate(why);
+    }
+  }
+
+  /**
+   * In the background, copies from the active coordinator the components and artifacts of the builds
+   * this standby holds but whose objects it lacks: those stored before it joined, never announced to it.
+   */
+  private void catchUpOnArtifacts() {
+    String activeId = activeCoordinator();
+    String source = coordinatorUrls == null ? null : coordinatorUrls.get(activeId);
+    if (source == null) {
+      return;
+    }
+    vertx.executeBlocking(() -> {
+      Set<String> wanted = new HashSet<>();
+      for (BuildRecord build : sqlite.list(BuildFilter.newest(CATCH_UP_BUILDS))) {
+        wanted.addAll(build.components().values());
+        build.artifacts().forEach(artifact -> wanted.add(artifact.sha256()));
+      }
+      wanted.removeIf(artifacts::exists);
+      int copied = replication.copyMissing(wanted, source);
+      if (copied > 0) {
+        System.out.println("bootfarm coordinator " + nodeId + " copied " + copied + " of " + wanted.size()
+            + " missing artifacts from the active coordinator " + activeId + " at " + source);
+      }
+      return copied;
+    }, false);
+  }
+
+  /** The active coordinator is the oldest live coordinator member: every member computes the same one. */
+  private boolean isOldestCoordinator() {
+    if (membership == null || map == null) { // started alone (no shared state): always active
+      return true;
+    }
+    List<ClusterMember> coordinators = membership.coordinators();
+    return !coordinators.isEmpty() && coordinators.get(0).local();
+  }
+
+  private String activeCoordinator() {
+    return membership == null ? nodeId : membership.coordinators().stream().findFirst()
+        .map(ClusterMember::nodeId).orElse("(none)");
+  }
+
+  /**
+   * Becomes the active coordinator: copies the replicated builds into the own store (a standby stops
+   * following first), gives every running build a fresh lease so its worker can keep reporting, then
+   * takes the API and report addresses and starts placing and reconciling.
+   */
+  private Future<Void> activate(String why) {
+    activating = true;
+    long began = System.nanoTime();
+    return vertx.executeBlocking(() -> {
+      int copied = 0;
+      if (replica != null) {
+        copied = replica.stopAndCopyAll();
+      } else if (map != null) {
+        try (BuildReplica once = new BuildReplica(map, sqlite)) {
+          copied = once.stopAndCopyAll();
+        }
+      }
+      int extended = reconciler.afterRestart(clock.instant()).size();
+      return new int[] {copied, extended};
+    }, false).compose(counts -> {
+      api = new EventBusApi(vertx, coordinator, new FarmInfo(VERSION, artifactsUrl));
+      MessageConsumer<Object> reports = vertx.eventBus().consumer(Addresses.REPORT, message -> report(message.body()));
+      consumers.add(reports);
+      return Future.all(api.register(), reports.completion(), replication.serveFetches()).map(counts);
+    }).map(counts -> {
+      active = true;
+      activating = false;
+      timers.add(vertx.setPeriodic(settings.assignEvery().toMillis(), id -> assign()));
+      timers.add(vertx.setPeriodic(settings.lease().reconcileEvery().toMillis(),
+          id -> vertx.executeBlocking(() -> publish(reconciler.reconcile(clock.instant())), false)));
+      System.out.println("bootfarm coordinator " + nodeId + " is now active (" + why + "): " + counts[0]
+          + " builds copied from the cluster map, " + counts[1] + " running builds given a fresh lease, in "
+          + (System.nanoTime() - began) / 1_000_000 + " ms; serving the API and placing builds");
+      return (Void) null;
+    }).onFailure(e -> {
+      activating = false;
+      System.err.println("bootfarm coordinator " + nodeId + " could not become active (" + why + "): " + e);
+    });
+  }
+
+  /** The HTTP server's calls: answered here when active, forwarded to the active coordinator otherwise. */
+  private final class ActiveOrForwarded implements FarmApi {
+    private final FarmApi forwarding;
+
+    ActiveOrForwarded(FarmApi forwarding) {
+      this.forwarding = forwarding;
+    }
+
+    private FarmApi target() {
+      return active ? coordinator : forwarding;
+    }
+
+    @Override
+    public String submit(SubmitRequest request) throws ApiException {
+      if (!active) {
+        // components uploaded to this standby: make sure the active one holds them before it checks
+        for (String sha256 : request.components().values()) {
+          if (sha256 != null && ArtifactStore.isValidId(sha256) && artifacts.exists(sha256)) {
+            try {
+              replication.copyToActive(sha256, FORWARD_TIMEOUT);
+            } catch (IOException e) {
+              // the active coordinator's own check then names the missing component
+            }
+          }
+        }
+      }
+      return target().submit(request);
+    }
+
+    @Override
+    public BuildView get(String id) throws ApiException {
+      return target().get(id);
+    }
+
+    @Override
+    public List<BuildView> list(BuildQuery query) throws ApiException {
+      return target().list(query);
+    }
+
+    @Override
+    public BuildView cancel(String id) throws ApiException {
+      return target().cancel(id);
+    }
+
+    @Override
+    public BuildView pin(String id, PinRequest request) throws ApiException {
+      return target().pin(id, request);
+    }
+
+    @Override
+    public BuildView unpin(String id) throws ApiException {
+      return target().unpin(id);
+    }
+
+    @Override
+    public List<RepoInfo> repos() throws ApiException {
+      return target().repos();
+    }
+
+    @Override
+    public Collection<WorkerInfo> workers() throws ApiException {
+      return target().workers();
+    }
+  }
+
   /** Places queued builds and sends each to its worker's inbox with the definition's files. */
-  private void assign(RepoCatalog catalog) {
+  private void assign() {
     vertx.executeBlocking(() -> {
       for (BuildCoordinator.Assignment placed : coordinator.assign(16)) {
         RepoDefinition definition = catalog.find(placed.build().repo()).flatMap(RepoCatalog.Entry::definition)
@@ -141,19 +393,22 @@ public final class CoordinatorDaemon implements AutoCloseable {
     }, false);
   }
 
-  private void renewLeases(Object body) {
+  /** A worker's heartbeat: it is live (every coordinator), and, on the active one, its builds' leases go on. */
+  private void heartbeat(Object body) {
+    WorkerInfo info;
     try {
-      WorkerInfo info = WireJson.read(String.valueOf(body), WorkerInfo.class);
-      if (!info.running().isEmpty()) {
-        vertx.executeBlocking(() -> {
-          for (String buildId : info.running()) {
-            store.renewLease(buildId, info.id(), reconciler.leasePolicy().leaseUntil(clock.instant()));
-          }
-          return null;
-        }, false);
-      }
+      info = WireJson.read(String.valueOf(body), WorkerInfo.class);
     } catch (WireJson.WireFormatException e) {
-      // EventBusApi drops malformed heartbeats the same way
+      return; // EventBusApi drops malformed heartbeats the same way
+    }
+    coordinator.workerSeen(info);
+    if (active && !info.running().isEmpty()) {
+      vertx.executeBlocking(() -> {
+        for (String buildId : info.running()) {
+          store.renewLease(buildId, info.id(), reconciler.leasePolicy().leaseUntil(clock.instant()));
+        }
+        return null;
+      }, false);
     }
   }
 
@@ -180,8 +435,24 @@ public final class CoordinatorDaemon implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    active = false;
     for (long timer : timers) {
       vertx.cancelTimer(timer);
+    }
+    if (api != null) {
+      api.unregister();
+    }
+    consumers.forEach(MessageConsumer::unregister);
+    if (replica != null) {
+      replica.close();
+    }
+    replication.close();
+    if (coordinatorUrls != null) {
+      try {
+        coordinatorUrls.remove(nodeId);
+      } catch (RuntimeException e) {
+        // the cluster is going away with this process
+      }
     }
     http.close().await();
     store.close();

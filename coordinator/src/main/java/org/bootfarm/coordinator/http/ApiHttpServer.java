@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import org.bootfarm.coordinator.ApiException;
 import org.bootfarm.coordinator.BuildCoordinator;
+import org.bootfarm.coordinator.FarmApi;
 import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.ApiError;
@@ -27,7 +28,9 @@ import org.bootfarm.protocol.api.v1.WireJson;
  * {@code PUT} and {@code DELETE /api/v1/builds/{id}/pin}, {@code GET /api/v1/workers},
  * {@code GET /api/v1/repos}, the artifact endpoint and
  * {@code GET /health}. It only translates: every decision is {@link BuildCoordinator}'s, run on a
- * worker thread because the store writes to disk. Every refusal is an {@link ApiError} body.
+ * worker thread because the store writes to disk. Every refusal is an {@link ApiError} body. On a
+ * standby coordinator the calls go to the active one over the event bus (a {@link FarmApi} that
+ * forwards), with the same answers.
  */
 public final class ApiHttpServer {
   /** Largest request body accepted outside the artifact endpoint. */
@@ -39,10 +42,10 @@ public final class ApiHttpServer {
   private static final String PIN = "/pin";
 
   private final Vertx vertx;
-  private final BuildCoordinator coordinator;
+  private final FarmApi coordinator;
   private final ArtifactHttpEndpoint artifacts;
 
-  public ApiHttpServer(Vertx vertx, BuildCoordinator coordinator, ArtifactHttpEndpoint artifacts) {
+  public ApiHttpServer(Vertx vertx, FarmApi coordinator, ArtifactHttpEndpoint artifacts) {
     this.vertx = vertx;
     this.coordinator = coordinator;
     this.artifacts = artifacts;

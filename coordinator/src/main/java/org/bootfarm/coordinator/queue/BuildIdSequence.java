@@ -48,6 +48,31 @@ public final class BuildIdSequence {
     }
   }
 
+  /**
+   * Makes every later id greater than {@code id} too: a store that takes in builds recorded by
+   * another coordinator (a standby following the active one) calls this for each, so that after a
+   * takeover it never issues an id that sorts before, or equals, one the farm already handed out.
+   */
+  public synchronized void advancePast(String id) {
+    if (!isValid(id)) {
+      throw new IllegalArgumentException("not a build id: '" + id + "'");
+    }
+    long millis = decode(id, 0, 10);
+    long high = 0;
+    long low = 0;
+    for (int i = 10; i < LENGTH; i++) {
+      int digit = ALPHABET.indexOf(id.charAt(i));
+      high = ((high << 5) | (low >>> 59)) & 0xFFFF;
+      low = (low << 5) | digit;
+    }
+    if (millis > lastMillis || (millis == lastMillis && (high > tailHigh
+        || (high == tailHigh && Long.compareUnsigned(low, tailLow) > 0)))) {
+      lastMillis = millis;
+      tailHigh = high;
+      tailLow = low;
+    }
+  }
+
   /** The next id: greater than every id this sequence issued or was seeded with. */
   public synchronized String next() {
     long now = clock.millis();

@@ -55,6 +55,20 @@ class BuildIdSequenceTest {
   }
 
   @Test
+  void advancingPastAnotherCoordinatorsIdsKeepsEveryLaterIdAfterThem() {
+    String theirs = new BuildIdSequence(clock, null).next();
+    clock.advance(Duration.ofHours(-1)); // this coordinator's clock is an hour behind the other's
+    BuildIdSequence mine = new BuildIdSequence(clock, null);
+    String older = mine.next();
+    mine.advancePast(theirs);
+    mine.advancePast(older); // an older id moves nothing back
+    String next = mine.next();
+    assertTrue(next.compareTo(theirs) > 0, next + " must sort after " + theirs);
+    assertTrue(mine.next().compareTo(next) > 0);
+    assertThrows(IllegalArgumentException.class, () -> mine.advancePast("nope"));
+  }
+
+  @Test
   void tailOverflowCarriesIntoTheNextMillisecond() {
     String last = "01KDX0F8000000000000000000".substring(0, 10) + "ZZZZZZZZZZZZZZZZ";
     BuildIdSequence sequence = new BuildIdSequence(clock, last);

@@ -25,6 +25,10 @@ public final class Addresses {
   public static final String LIST = PREFIX + "builds.list";
   /** Request {@code {"id": ...}}; reply the cancelled {@link BuildView}. */
   public static final String CANCEL = PREFIX + "builds.cancel";
+  /** Request {@code {"id": ..., "reason": ...}}; reply the pinned {@link BuildView} (kept by retention). */
+  public static final String PIN = PREFIX + "builds.pin";
+  /** Request {@code {"id": ...}}; reply the {@link BuildView}, no longer pinned. */
+  public static final String UNPIN = PREFIX + "builds.unpin";
   /** Request {@code {}}; reply {@code {"repos": [...]}}. */
   public static final String REPOS = PREFIX + "repos.list";
   /** Request {@code {}}; reply {@code {"workers": [WorkerInfo...]}}. */
@@ -44,7 +48,7 @@ public final class Addresses {
   public static final String WORKER_HEARTBEAT = PREFIX + "workers.heartbeat";
 
   /** The addresses a client may use through the bridge; everything else is refused there. */
-  public static final List<String> CLIENT_ADDRESSES = List.of(SUBMIT, GET, LIST, CANCEL, REPOS, WORKERS, PING, INFO);
+  public static final List<String> CLIENT_ADDRESSES = List.of(SUBMIT, GET, LIST, CANCEL, PIN, UNPIN, REPOS, WORKERS, PING, INFO);
 
   /**
    * Where the {@link BuildEvent}s of one build are published: the worker's stage, progress and log

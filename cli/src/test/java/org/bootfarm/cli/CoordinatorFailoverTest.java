@@ -1,0 +1,273 @@
+package org.bootfarm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.bootfarm.protocol.Sha256;
+import org.bootfarm.worker.fixture.FixtureDefinitions;
+import org.bootfarm.worker.fixture.FixtureYumRepo;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two {@code bootfarm coordinator}s and one {@code bootfarm worker} as separate JVMs on 127.0.0.1:
+ * the first coordinator is active, the second a standby whose HTTP API forwards to it; a build
+ * submitted through the standby succeeds. Then, with one build running and another queued behind it
+ * (the worker has one slot; the fixture's base.sh sleeps), the active coordinator is killed with
+ * kill -9: the standby takes over, both builds end SUCCEEDED, the whole history is on the survivor's
+ * API and every artifact downloads from the survivor with its sha256. A third coordinator joining
+ * the survivor afterwards starts as a standby with the history and copies every artifact.
+ */
+class CoordinatorFailoverTest {
+  @TempDir static Path dir;
+  static FixtureYumRepo repo;
+  static final List<Process> processes = new ArrayList<>();
+  static Process active;
+  static String activeApi;
+  static String standbyApi;
+  static String clusterName;
+  static int secondClusterPort;
+  static final HttpClient HTTP = HttpClient.newHttpClient();
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  static Process start(String name, List<String> args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    command.addAll(args);
+    Process process = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(dir.resolve(name + ".log").toFile()).start();
+    processes.add(process);
+    return process;
+  }
+
+  static String awaitLine(String name, String text, int seconds) throws Exception {
+    Path log = dir.resolve(name + ".log");
+    for (int i = 0; i < seconds * 20; i++) {
+      if (Files.exists(log)) {
+        for (String line : Files.readAllLines(log)) {
+          if (line.contains(text)) {
+            return line;
+          }
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError(name + " never printed '" + text + "':\n" + Files.readString(log));
+  }
+
+  @BeforeAll
+  static void startFarm() throws Exception {
+    repo = FixtureYumRepo.start();
+    Path repos = Files.createDirectories(dir.resolve("repos"));
+    Path definition = FixtureDefinitions.write(repos, FixtureDefinitions.TDNF, repo);
+    Files.writeString(definition.resolve("base.sh"), "\nsleep 4\n", StandardOpenOption.APPEND);
+    Path keys = Files.createDirectories(dir.resolve("keys"));
+    int firstPort = freePort();
+    int secondPort = freePort();
+    int firstHttp = freePort();
+    int secondHttp = freePort();
+    String cluster = "failover-test-" + firstPort;
+    clusterName = cluster;
+    secondClusterPort = secondPort;
+    active = start("coordinator-1", List.of("coordinator", "--data-dir", dir.resolve("c1").toString(),
+        "--repos", repos.toString(), "--keys", keys.toString(), "--http-port", String.valueOf(firstHttp),
+        "--cluster-name", cluster, "--cluster-port", String.valueOf(firstPort)));
+    awaitLine("coordinator-1", "ready", 90);
+    start("coordinator-2", List.of("coordinator", "--data-dir", dir.resolve("c2").toString(),
+        "--repos", repos.toString(), "--keys", keys.toString(), "--http-port", String.valueOf(secondHttp),
+        "--cluster-name", cluster, "--cluster-port", String.valueOf(secondPort),
+        "--join", "127.0.0.1:" + firstPort));
+    awaitLine("coordinator-2", "ready", 90);
+    start("worker", List.of("worker", "--data-dir", dir.resolve("w").toString(), "--cache-dir",
+        dir.resolve("w/cache").toString(), "--keys", keys.toString(), "--cluster-name", cluster,
+        "--cluster-port", String.valueOf(freePort()), "--slots", "1",
+        "--join", "127.0.0.1:" + firstPort + ",127.0.0.1:" + secondPort));
+    awaitLine("worker", "ready", 90);
+    activeApi = "http://127.0.0.1:" + firstHttp;
+    standbyApi = "http://127.0.0.1:" + secondHttp;
+  }
+
+  @AfterAll
+  static void stopFarm() throws Exception {
+    processes.forEach(Process::destroyForcibly);
+    if (System.getenv("KEEP_LOGS") != null) {
+      for (String name : List.of("coordinator-1", "coordinator-2", "coordinator-3", "worker")) {
+        if (Files.exists(dir.resolve(name + ".log"))) {
+          Files.copy(dir.resolve(name + ".log"), Path.of(System.getenv("KEEP_LOGS"), name + ".log"),
+              java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
+    repo.close();
+  }
+
+  static String upload(String api, String content) throws Exception {
+    byte[] bytes = content.getBytes();
+    String sha = Sha256.of(bytes);
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/artifacts/" + sha))
+        .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.ofString());
+    assertTrue(response.statusCode() == 201 || response.statusCode() == 200, response::body);
+    return sha;
+  }
+
+  static HttpResponse<String> send(String api, String method, String path, String body) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(api + path))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+        .build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static JsonNode get(String api, String path) throws Exception {
+    return JSON.readTree(send(api, "GET", path, null).body());
+  }
+
+  static String submit(String api, Map<String, String> components) throws Exception {
+    String body = JSON.writeValueAsString(Map.of("repo", FixtureDefinitions.TDNF, "components", components));
+    HttpResponse<String> submitted = send(api, "POST", "/api/v1/builds", body);
+    assertEquals(201, submitted.statusCode(), submitted.body());
+    return JSON.readTree(submitted.body()).get("id").asText();
+  }
+
+  /** Polls the build on {@code api} until {@code until} holds; a refused poll (503 while taking over) is retried. */
+  static JsonNode awaitBuild(String api, String id, Predicate<JsonNode> until) throws Exception {
+    JsonNode build = null;
+    for (int i = 0; i < 3000; i++) {
+      HttpResponse<String> response = send(api, "GET", "/api/v1/builds/" + id, null);
+      if (response.statusCode() == 200) {
+        build = JSON.readTree(response.body());
+        if (until.test(build)) {
+          return build;
+        }
+      }
+      Thread.sleep(50);
+    }
+    return build;
+  }
+
+  static boolean finished(JsonNode build) {
+    return !List.of("QUEUED", "RUNNING").contains(build.get("state").asText());
+  }
+
+  @Test
+  void killedActiveCoordinatorsBuildsCompleteOnTheStandby() throws Exception {
+    assertTrue(Files.readString(dir.resolve("coordinator-1.log")).contains("is now active"));
+    awaitLine("coordinator-2", "is a standby", 5);
+    JsonNode workers = get(standbyApi, "/api/v1/workers").get("workers");
+    for (int i = 0; i < 100 && workers.size() < 1; i++) {
+      Thread.sleep(100);
+      workers = get(standbyApi, "/api/v1/workers").get("workers");
+    }
+    assertEquals(1, workers.size(), "the standby answers with the active coordinator's worker table: " + workers);
+
+    // the standby's HTTP: errors as the active one gives them, then a build with components uploaded to it
+    HttpResponse<String> unknownOnStandby = send(standbyApi, "GET", "/api/v1/builds/01ARZ3NDEKTSV4RRFFQ69G5FAV", null);
+    HttpResponse<String> unknownOnActive = send(activeApi, "GET", "/api/v1/builds/01ARZ3NDEKTSV4RRFFQ69G5FAV", null);
+    assertEquals(404, unknownOnStandby.statusCode(), unknownOnStandby.body());
+    assertEquals(unknownOnActive.body(), unknownOnStandby.body());
+    String badRepo = "{\"repo\": \"no-such-repo\"}";
+    HttpResponse<String> refusedOnStandby = send(standbyApi, "POST", "/api/v1/builds", badRepo);
+    HttpResponse<String> refusedOnActive = send(activeApi, "POST", "/api/v1/builds", badRepo);
+    assertEquals(400, refusedOnStandby.statusCode(), refusedOnStandby.body());
+    assertEquals(refusedOnActive.body(), refusedOnStandby.body());
+    Map<String, String> components = Map.of("tether", upload(standbyApi, "tether\n"),
+        "unpack", upload(standbyApi, "unpack\n"));
+    String firstId = submit(standbyApi, components);
+    JsonNode first = awaitBuild(standbyApi, firstId, CoordinatorFailoverTest::finished);
+    assertEquals("SUCCEEDED", first.get("state").asText(), first::toString);
+    assertEquals(3, first.get("artifacts").size(), first::toString);
+
+    // one build running on the worker's only slot, one queued behind it; then kill -9 of the active one
+    String runningId = submit(standbyApi, components);
+    JsonNode running = awaitBuild(standbyApi, runningId, b -> b.get("state").asText().equals("RUNNING") || finished(b));
+    assertEquals("RUNNING", running.get("state").asText(), running::toString);
+    String queuedId = submit(standbyApi, components);
+    Thread.sleep(1000); // a few assign ticks: it may stay QUEUED or be leased to the busy worker, to wait for its slot
+    JsonNode queued = get(standbyApi, "/api/v1/builds/" + queuedId);
+    assertTrue(List.of("QUEUED", "RUNNING").contains(queued.get("state").asText()), queued::toString);
+    assertEquals("RUNNING", get(standbyApi, "/api/v1/builds/" + runningId).get("state").asText());
+    Instant killedAt = Instant.now();
+    active.destroyForcibly().waitFor();
+    String takeover = awaitLine("coordinator-2", "is now active", 30);
+    Instant activeAt = Instant.now();
+    System.out.println(takeover);
+
+    JsonNode rerun = awaitBuild(standbyApi, runningId, CoordinatorFailoverTest::finished);
+    JsonNode second = awaitBuild(standbyApi, queuedId, CoordinatorFailoverTest::finished);
+    assertEquals("SUCCEEDED", rerun.get("state").asText(), rerun::toString);
+    assertEquals("SUCCEEDED", second.get("state").asText(), second::toString);
+    assertEquals(first.get("artifacts"), rerun.get("artifacts"), "the same inputs built the same bytes");
+    assertEquals(first.get("artifacts"), second.get("artifacts"), "the same inputs built the same bytes");
+    Instant firstAssigned = List.of(rerun, second).stream().map(b -> Instant.parse(b.get("startedAt").asText()))
+        .filter(t -> t.isAfter(killedAt)).min(Instant::compareTo).orElseThrow();
+    System.out.println("coordinator failover: kill -9 to 'now active' " + (activeAt.toEpochMilli()
+        - killedAt.toEpochMilli()) + " ms (polled every 50 ms), to the first build assigned by the new active "
+        + (firstAssigned.toEpochMilli() - killedAt.toEpochMilli()) + " ms; the running build ended after "
+        + rerun.get("attempts").asInt() + " lost run(s), the one behind it (" + queued.get("state").asText()
+        + " at the kill) after " + second.get("attempts").asInt());
+
+    // the survivor's history holds all three builds, and every artifact downloads from it intact
+    JsonNode history = get(standbyApi, "/api/v1/builds?limit=10").get("builds");
+    Set<String> ids = new HashSet<>();
+    history.forEach(b -> ids.add(b.get("id").asText()));
+    assertEquals(Set.of(firstId, runningId, queuedId), ids, history::toString);
+    for (JsonNode build : history) {
+      assertEquals("SUCCEEDED", build.get("state").asText(), build::toString);
+      assertFalse(build.get("artifacts").isEmpty(), build::toString);
+    }
+    assertEveryArtifactDownloads(standbyApi, history);
+
+    // a coordinator joining the survivor later copies the history and the objects stored before it came
+    start("coordinator-3", List.of("coordinator", "--data-dir", dir.resolve("c3").toString(),
+        "--repos", dir.resolve("repos").toString(), "--keys", dir.resolve("keys").toString(),
+        "--http-port", String.valueOf(freePort()), "--cluster-name", clusterName,
+        "--cluster-port", String.valueOf(freePort()), "--join", "127.0.0.1:" + secondClusterPort));
+    String following = awaitLine("coordinator-3", "is a standby", 90);
+    assertTrue(following.contains("following 3 builds"), following);
+    String caughtUp = awaitLine("coordinator-3", "missing artifacts from the active coordinator", 30);
+    String lateApi = awaitLine("coordinator-3", "ready: HTTP ", 5).replaceAll(".*ready: HTTP (\\S+),.*", "$1");
+    assertEveryArtifactDownloads(lateApi, history);
+    assertEquals(history, get(lateApi, "/api/v1/builds?limit=10").get("builds"), "its HTTP forwards to the active one");
+    System.out.println(caughtUp);
+  }
+
+  /** Every artifact of every build downloads from the coordinator at {@code api} with its sha256 and size. */
+  static void assertEveryArtifactDownloads(String api, JsonNode builds) throws Exception {
+    for (JsonNode build : builds) {
+      for (JsonNode artifact : build.get("artifacts")) {
+        String sha = artifact.get("sha256").asText();
+        HttpResponse<byte[]> download = HTTP.send(HttpRequest.newBuilder(
+            URI.create(api + "/api/v1/artifacts/" + sha)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, download.statusCode(), "artifact " + artifact + " of build " + build.get("id") + " on " + api);
+        assertEquals(sha, Sha256.of(download.body()), "artifact " + artifact + " of build " + build.get("id"));
+        assertEquals(artifact.get("size").asLong(), download.body().length);
+      }
+    }
+  }
+}

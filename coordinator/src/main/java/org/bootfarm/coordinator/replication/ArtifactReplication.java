@@ -1,0 +1,165 @@
+package org.bootfarm.coordinator.replication;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
+import org.bootfarm.coordinator.cas.ArtifactStore;
+
+/**
+ * Keeps every coordinator's artifact store holding what any of them stored: a coordinator that
+ * takes an upload announces its sha256 and its own HTTP base URL on {@link #STORED} (published to
+ * all), and each other coordinator copies the object from that URL through {@link
+ * ArtifactStore#put}, which checks the hash. A standby forwarding a submission first asks the
+ * active coordinator ({@link #FETCH}, consumed by the active one only) to copy the components the
+ * client uploaded to the standby, and waits for it, so that "upload, then submit" works on any
+ * coordinator without a race against the announcement.
+ */
+public final class ArtifactReplication implements AutoCloseable {
+  /** Published: {@code {"sha256", "source"}} after an upload; coordinator to coordinator only. */
+  public static final String STORED = "bootfarm.v1.coordinators.artifacts.stored";
+  /** Request to the active coordinator: {@code {"sha256", "source"}}; answered once it holds the object. */
+  public static final String FETCH = "bootfarm.v1.coordinators.artifacts.fetch";
+  private static final Logger LOG = Logger.getLogger(ArtifactReplication.class.getName());
+
+  private final Vertx vertx;
+  private final ArtifactStore store;
+  private final String ownUrl;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private MessageConsumer<Object> stored;
+  private MessageConsumer<Object> fetch;
+
+  /** @param ownUrl this coordinator's HTTP base URL, where the others copy its objects from */
+  public ArtifactReplication(Vertx vertx, ArtifactStore store, String ownUrl) {
+    this.vertx = vertx;
+    this.store = store;
+    this.ownUrl = ownUrl;
+  }
+
+  /** Starts copying what the other coordinators announce. */
+  public Future<Void> start() {
+    stored = vertx.eventBus().consumer(STORED, message -> {
+      if (message.body() instanceof JsonObject body && !ownUrl.equals(body.getString("source"))) {
+        String sha256 = body.getString("sha256");
+        vertx.executeBlocking(() -> copy(sha256, body.getString("source")), false)
+            .onFailure(e -> LOG.log(Level.WARNING, "bootfarm: could not copy artifact " + sha256 + " from "
+                + body.getString("source") + " into " + store.directory() + ": " + e.getMessage()));
+      }
+    });
+    return stored.completion();
+  }
+
+  /** Tells the other coordinators this one stored an object (call it after every upload). */
+  public void announce(ArtifactStore.PutResult result) {
+    vertx.eventBus().publish(STORED, new JsonObject().put("sha256", result.sha256()).put("source", ownUrl));
+  }
+
+  /** Called when this coordinator becomes the active one: it answers {@link #FETCH}. */
+  public Future<Void> serveFetches() {
+    fetch = vertx.eventBus().consumer(FETCH, message -> {
+      JsonObject body = message.body() instanceof JsonObject json ? json : new JsonObject();
+      String sha256 = body.getString("sha256");
+      vertx.executeBlocking(() -> copy(sha256, body.getString("source")), false)
+          .onSuccess(copied -> message.reply(new JsonObject().put("sha256", sha256).put("copied", copied)))
+          .onFailure(e -> message.fail(502, "the active coordinator could not copy artifact " + sha256 + " from "
+              + body.getString("source") + ": " + e.getMessage()));
+    });
+    return fetch.completion();
+  }
+
+  /**
+   * Blocks until the active coordinator holds {@code sha256}, which this coordinator holds, or
+   * {@code timeout} passes. Call off the event loop.
+   *
+   * @throws IOException saying why the active one does not have it
+   */
+  public void copyToActive(String sha256, Duration timeout) throws IOException {
+    try {
+      vertx.eventBus().request(FETCH, new JsonObject().put("sha256", sha256).put("source", ownUrl),
+          new DeliveryOptions().setSendTimeout(timeout.toMillis())).toCompletionStage().toCompletableFuture()
+          .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IOException("the active coordinator did not copy artifact " + sha256 + " from " + ownUrl + ": "
+          + (e.getCause() != null ? e.getCause().getMessage() : e), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while the active coordinator copied artifact " + sha256, e);
+    }
+  }
+
+  /**
+   * Copies from {@code source} every object of {@code sha256s} this store lacks: a standby joining
+   * later catches up with what was stored before it joined. Blocks; failures are logged and skipped.
+   *
+   * @return how many objects were copied
+   */
+  public int copyMissing(Collection<String> sha256s, String source) {
+    int copied = 0;
+    for (String sha256 : new TreeSet<>(sha256s)) {
+      try {
+        if (copy(sha256, source)) {
+          copied++;
+        }
+      } catch (IOException | RuntimeException e) {
+        LOG.warning("bootfarm: could not copy artifact " + sha256 + " from " + source + " into " + store.directory()
+            + ": " + e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    return copied;
+  }
+
+  /**
+   * Copies one object from another coordinator's store unless this one has it already; the store
+   * checks the bytes against {@code sha256}.
+   *
+   * @return whether anything was copied
+   */
+  boolean copy(String sha256, String source) throws IOException, InterruptedException {
+    ArtifactStore.requireValidId(sha256);
+    if (store.exists(sha256)) {
+      return false;
+    }
+    if (source == null || !source.startsWith("http")) {
+      throw new IOException("no coordinator URL to copy artifact " + sha256 + " from (got '" + source + "')");
+    }
+    HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(
+        URI.create(source + ArtifactHttpEndpoint.PREFIX + sha256)).GET().build(),
+        HttpResponse.BodyHandlers.ofInputStream());
+    try (InputStream in = response.body()) {
+      if (response.statusCode() != 200) {
+        throw new IOException("GET " + source + ArtifactHttpEndpoint.PREFIX + sha256 + " answered HTTP "
+            + response.statusCode());
+      }
+      return store.put(sha256, in).created();
+    }
+  }
+
+  @Override
+  public void close() {
+    if (stored != null) {
+      stored.unregister();
+    }
+    if (fetch != null) {
+      fetch.unregister();
+    }
+  }
+}
