@@ -270,12 +270,15 @@ public final class BridgeConnection implements AutoCloseable {
         + (error.path("problems").isEmpty() ? "" : ": " + String.join("; ",
             JSON.convertValue(error.path("problems"), String[].class)))
         : frame.path("message").asText("refused");
+    int code = frame.path("failureCode").asInt(0);
     if (frame.path("failureType").asText().equals("NO_HANDLERS")) {
       text = "no coordinator is serving the API right now (failing over?); try again in a few seconds";
+      code = 503;
     } else if (frame.path("failureType").asText().equals("TIMEOUT")) {
       text = "the coordinator did not answer in time";
+      code = 503;
     }
-    return new BridgeException(text, frame.path("failureCode").asInt(0), error);
+    return new BridgeException(text, code, error);
   }
 
   private void closed(String why) {
