@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.bootfarm.cluster.ClusterNode;
 import org.bootfarm.cluster.NodeRole;
+import org.bootfarm.coordinator.bridge.BridgeServer;
 import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.RetryPolicy;
@@ -71,14 +72,18 @@ final class FarmCommands {
   static final class Coordinator implements Callable<Integer> {
     @Mixin FarmOptions farm;
     @Mixin CoordinatorOptions options;
+    @Mixin BridgeSetup bridge;
 
     @Override
     public Integer call() throws Exception {
       ClusterNode node = ClusterNode.start(farm.cluster(NodeRole.COORDINATOR));
-      CoordinatorDaemon daemon = CoordinatorDaemon.start(node.vertx(), options.settings(farm), node.membership(),
+      CoordinatorDaemon.Settings settings = options.settings(farm);
+      CoordinatorDaemon daemon = CoordinatorDaemon.start(node.vertx(), settings, node.membership(),
           node.hazelcast());
+      BridgeServer bridgeServer = bridge.start(node.vertx(), settings.dataDir());
       System.out.println("bootfarm coordinator " + node.nodeId() + " ready: HTTP " + daemon.artifactsUrl()
-          + ", cluster " + farm.clusterHost + ":" + farm.clusterPort);
+          + ", bridge " + BridgeSetup.describe(bridgeServer, bridge) + ", cluster " + farm.clusterHost + ":"
+          + farm.clusterPort);
       Thread.currentThread().join();
       return 0;
     }
@@ -107,15 +112,18 @@ final class FarmCommands {
     @Mixin FarmOptions farm;
     @Mixin CoordinatorOptions coordinatorOptions;
     @Mixin WorkerOptions workerOptions;
+    @Mixin BridgeSetup bridge;
 
     @Override
     public Integer call() throws Exception {
       ClusterNode node = ClusterNode.start(farm.cluster(NodeRole.COORDINATOR));
       Vertx vertx = node.vertx();
-      CoordinatorDaemon daemon = CoordinatorDaemon.start(vertx, coordinatorOptions.settings(farm),
-          node.membership(), node.hazelcast());
+      CoordinatorDaemon.Settings settings = coordinatorOptions.settings(farm);
+      CoordinatorDaemon daemon = CoordinatorDaemon.start(vertx, settings, node.membership(), node.hazelcast());
+      BridgeServer bridgeServer = bridge.start(vertx, settings.dataDir());
       WorkerAgent.start(vertx, node.nodeId(), workerOptions.settings(farm));
-      System.out.println("bootfarm standalone " + node.nodeId() + " ready: HTTP " + daemon.artifactsUrl());
+      System.out.println("bootfarm standalone " + node.nodeId() + " ready: HTTP " + daemon.artifactsUrl()
+          + ", bridge " + BridgeSetup.describe(bridgeServer, bridge));
       Thread.currentThread().join();
       return 0;
     }
