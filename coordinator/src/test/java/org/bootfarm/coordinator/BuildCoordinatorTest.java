@@ -65,7 +65,7 @@ class BuildCoordinatorTest {
   }
 
   private static WorkerInfo worker(String id, List<String> managers, int slots) {
-    return new WorkerInfo(id, "test", "x86_64", managers, slots, 0, 100L << 30, List.of(), 1000, List.of());
+    return new WorkerInfo(id, "node-" + id, "test", "x86_64", managers, slots, 0, 100L << 30, List.of(), 1000, List.of());
   }
 
   @Test

@@ -2,6 +2,7 @@ package org.bootfarm.coordinator.daemon;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,6 +20,7 @@ import org.bootfarm.coordinator.http.ApiHttpServer;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.queue.BuildOutcome;
 import org.bootfarm.coordinator.queue.ErrorKind;
+import org.bootfarm.coordinator.queue.LeaseAction;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.LeaseReconciler;
 import org.bootfarm.coordinator.queue.RetryPolicy;
@@ -67,12 +69,15 @@ public final class CoordinatorDaemon implements AutoCloseable {
     reconciler.afterRestart(clock.instant());
     new EventBusApi(vertx, coordinator).register().await();
     vertx.eventBus().<Object>consumer(Addresses.WORKER_HEARTBEAT, message -> renewLeases(message.body()));
-    vertx.eventBus().<Object>consumer(Addresses.REPORT, message -> report(message.body()));
+    vertx.eventBus().<Object>consumer(Addresses.REPORT, this::report);
     if (membership != null) {
       membership.subscribe(joined -> { }, left -> {
         if (left.role() == NodeRole.WORKER) {
-          coordinator.workerLeft(left.nodeId());
-          vertx.executeBlocking(() -> reconciler.workerLeft(left.nodeId(), clock.instant()), false);
+          // workers keep their ids across restarts: only the ids whose latest heartbeat came from this node
+          for (String workerId : coordinator.workersOnNode(left.nodeId())) {
+            coordinator.workerLeft(workerId);
+            vertx.executeBlocking(() -> reconciler.workerLeft(workerId, clock.instant()), false);
+          }
         }
       });
     }
@@ -107,7 +112,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
             .orElseThrow();
         Assignment assignment = new Assignment(placed.build().id(), placed.build().repo(), placed.build().target(),
             placed.build().components(), DefinitionFiles.read(definition.directory()),
-            RepoDefinitionLoader.digest(definition.directory()), artifactsUrl);
+            RepoDefinitionLoader.digest(definition.directory()), artifactsUrl, placed.build().attempts());
         vertx.eventBus().send(Addresses.workerInbox(placed.workerId()), new JsonObject(WireJson.write(assignment)));
       }
       return null;
@@ -130,22 +135,37 @@ public final class CoordinatorDaemon implements AutoCloseable {
     }
   }
 
-  private void report(Object body) {
+  /**
+   * A worker's {@link BuildReport}: recorded, or refused when that worker no longer holds that run of the
+   * build; answered either way once the store has decided, so the worker stops sending it. A store
+   * failure answers with an error, and the worker sends the report again later.
+   */
+  private void report(Message<Object> message) {
     BuildReport report;
     try {
-      report = WireJson.read(String.valueOf(body), BuildReport.class);
+      report = WireJson.read(String.valueOf(message.body()), BuildReport.class);
     } catch (WireJson.WireFormatException e) {
+      message.fail(400, "malformed build report: " + e.getMessage());
       return;
     }
     vertx.executeBlocking(() -> {
-      if (report.state() == BuildState.SUCCEEDED) {
-        store.finish(report.buildId(), report.workerId(), BuildOutcome.succeeded(report.artifacts()));
+      LeaseAction action = report.state() == BuildState.SUCCEEDED
+          ? reconciler.onSuccess(report.buildId(), report.workerId(), report.attempt(), report.artifacts(),
+              clock.instant())
+          : reconciler.onFailure(report.buildId(), report.workerId(), report.attempt(), BuildOutcome.failed(
+              report.error(), report.deterministic() ? ErrorKind.DETERMINISTIC : ErrorKind.TRANSIENT,
+              report.artifacts()), clock.instant());
+      return action.decision() == LeaseAction.Decision.REFUSED ? action.reason() : null;
+    }, false).onComplete(done -> {
+      if (done.failed()) {
+        message.fail(500, "build report of " + report.buildId() + " not recorded: " + done.cause().getMessage());
+      } else if (done.result() != null) {
+        System.err.println("bootfarm coordinator: refused a report: " + done.result());
+        message.reply(new JsonObject().put("recorded", false).put("reason", done.result()));
       } else {
-        reconciler.onFailure(report.buildId(), report.workerId(), report.error(),
-            report.deterministic() ? ErrorKind.DETERMINISTIC : ErrorKind.TRANSIENT, clock.instant());
+        message.reply(new JsonObject().put("recorded", true));
       }
-      return null;
-    }, false);
+    });
   }
 
   @Override

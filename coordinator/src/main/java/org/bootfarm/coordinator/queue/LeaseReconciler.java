@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.bootfarm.protocol.build.ArtifactRecord;
 import org.bootfarm.coordinator.queue.LeaseAction.Cause;
 import org.bootfarm.coordinator.queue.LeaseAction.Decision;
 
@@ -86,6 +87,19 @@ public final class LeaseReconciler {
   }
 
   /**
+   * {@code worker} reports that its run number {@code attempt} (see {@link #onFailure(String, String, int,
+   * BuildOutcome, Instant)}) of build {@code buildId} succeeded with these artifacts: the build is
+   * SUCCEEDED, unless that worker no longer holds that run, when nothing changes.
+   */
+  public LeaseAction onSuccess(String buildId, String worker, int attempt, List<ArtifactRecord> artifacts,
+      Instant now) {
+    return store.finish(buildId, worker, attempt, BuildOutcome.succeeded(artifacts))
+        .map(done -> new LeaseAction(buildId, worker, Cause.SUCCESS_REPORTED, Decision.SUCCEEDED, done.attempts(),
+            null, "worker " + worker + " reported run " + (attempt + 1) + " of build " + buildId + " succeeded"))
+        .orElseGet(() -> refused(buildId, worker, attempt, Cause.SUCCESS_REPORTED, store.get(buildId), now));
+  }
+
+  /**
    * {@code worker} reports that its run of build {@code buildId} failed. A TRANSIENT failure puts the
    * build back in the queue behind a backoff (or fails it when that was its last run); a
    * DETERMINISTIC one (the worker's definition, input, package, integrity and hook failures) fails it
@@ -101,6 +115,20 @@ public final class LeaseReconciler {
    * (its log): they are recorded when the build fails for good, and dropped when it is re-queued.
    */
   public LeaseAction onFailure(String buildId, String worker, BuildOutcome failure, Instant now) {
+    return onFailure(buildId, worker, (Integer) null, failure, now);
+  }
+
+  /**
+   * A worker's report that its run number {@code attempt} (the build's attempts count when that run was
+   * claimed, echoed from its assignment) failed: as {@link #onFailure(String, String, BuildOutcome,
+   * Instant)}, but refused, changing nothing, when the build has been re-queued since (its attempts
+   * count moved on), even if it went back to the same worker id.
+   */
+  public LeaseAction onFailure(String buildId, String worker, int attempt, BuildOutcome failure, Instant now) {
+    return onFailure(buildId, worker, Integer.valueOf(attempt), failure, now);
+  }
+
+  private LeaseAction onFailure(String buildId, String worker, Integer attempt, BuildOutcome failure, Instant now) {
     if (failure.state() != BuildState.FAILED) {
       throw new IllegalArgumentException("onFailure takes a FAILED outcome; a SUCCEEDED build is published with"
           + " BuildStore.finish (build " + buildId + " from worker " + worker + ")");
@@ -108,13 +136,14 @@ public final class LeaseReconciler {
     Optional<BuildRecord> current = store.get(buildId);
     if (failure.errorKind() == ErrorKind.DETERMINISTIC) {
       int attempts = current.map(BuildRecord::attempts).orElse(0);
-      return store.finish(buildId, worker, failure)
+      return finish(buildId, worker, attempt, failure)
           .map(failed -> new LeaseAction(buildId, worker, Cause.DETERMINISTIC_FAILURE, Decision.FAILED, attempts,
               null, "worker " + worker + " reported a deterministic failure, not retried: " + failure.error()))
-          .orElseGet(() -> refused(buildId, worker, Cause.DETERMINISTIC_FAILURE, store.get(buildId), now));
+          .orElseGet(() -> refused(buildId, worker, attempt, Cause.DETERMINISTIC_FAILURE, store.get(buildId), now));
     }
-    if (current.isEmpty() || !worker.equals(current.get().leaseOwner())) {
-      return refused(buildId, worker, Cause.TRANSIENT_FAILURE, current, now);
+    if (current.isEmpty() || !worker.equals(current.get().leaseOwner())
+        || (attempt != null && current.get().attempts() != attempt)) {
+      return refused(buildId, worker, attempt, Cause.TRANSIENT_FAILURE, current, now);
     }
     BuildRecord build = current.get();
     String what = "worker " + worker + " reported a transient failure: " + failure.error();
@@ -126,10 +155,14 @@ public final class LeaseReconciler {
     // finish, not fail: only the holder of an unexpired lease may end the build; if the lease has just
     // run out, the next reconcile gives up on it instead
     BuildOutcome last = BuildOutcome.failed(reason, ErrorKind.TRANSIENT, failure.artifacts());
-    return store.finish(buildId, worker, last)
+    return finish(buildId, worker, attempt, last)
         .map(failed -> new LeaseAction(buildId, worker, Cause.TRANSIENT_FAILURE, Decision.FAILED, lostRuns, null,
             reason))
-        .orElseGet(() -> refused(buildId, worker, Cause.TRANSIENT_FAILURE, store.get(buildId), now));
+        .orElseGet(() -> refused(buildId, worker, attempt, Cause.TRANSIENT_FAILURE, store.get(buildId), now));
+  }
+
+  private Optional<BuildRecord> finish(String buildId, String worker, Integer attempt, BuildOutcome outcome) {
+    return attempt == null ? store.finish(buildId, worker, outcome) : store.finish(buildId, worker, attempt, outcome);
   }
 
   /** The run of {@code build} on {@code worker} is lost: re-queue it behind its backoff, or fail it with no runs left. */
@@ -172,6 +205,12 @@ public final class LeaseReconciler {
 
   private static LeaseAction refused(String buildId, String worker, Cause cause, Optional<BuildRecord> current,
       Instant now) {
+    return refused(buildId, worker, null, cause, current, now);
+  }
+
+  /** Why a change asked for by {@code worker} (for its run {@code attempt}, when known) was refused. */
+  private static LeaseAction refused(String buildId, String worker, Integer attempt, Cause cause,
+      Optional<BuildRecord> current, Instant now) {
     String why;
     int attempts = current.map(BuildRecord::attempts).orElse(0);
     if (current.isEmpty()) {
@@ -185,6 +224,9 @@ public final class LeaseReconciler {
             + (build.error() == null ? "" : " after: " + build.error());
       } else if (!build.leaseOwner().equals(worker)) {
         why = "build " + buildId + " is now held by worker " + build.leaseOwner() + ", not " + worker;
+      } else if (attempt != null && build.attempts() != attempt) {
+        why = "the report is of run " + (attempt + 1) + " of build " + buildId + ", but worker " + worker
+            + " now holds it for run " + (build.attempts() + 1) + " (it was re-queued and placed there again)";
       } else if (!build.leaseExpiry().isAfter(now)) {
         why = "the lease of worker " + worker + " on build " + buildId + " ran out at " + build.leaseExpiry()
             + "; the next reconcile takes the build back";

@@ -1,7 +1,7 @@
 package org.bootfarm.worker.agent;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.WorkerExecutor;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -19,7 +20,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.bootfarm.worker.FileTrees;
 import org.bootfarm.protocol.Sha256;
@@ -29,6 +36,7 @@ import org.bootfarm.protocol.api.v1.BuildEvent;
 import org.bootfarm.protocol.api.v1.BuildReport;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.WireJson;
+import org.bootfarm.protocol.api.v1.WorkerInfo;
 import org.bootfarm.protocol.build.ArtifactRecord;
 import org.bootfarm.protocol.build.BuildResult;
 import org.bootfarm.protocol.repo.DefinitionFiles;
@@ -45,43 +53,134 @@ import org.bootfarm.worker.pkg.PackageDrivers;
  * on one of its slots, streams the build's events, uploads the outputs to the artifact store and
  * reports how the build ended. It talks to the coordinator only through the event bus and the
  * artifact store.
+ *
+ * <p>Builds outlive the cluster connection: they run on the agent's own threads, and when the
+ * process has to rejoin the cluster (the last coordinator died) it {@link #detach}es and
+ * {@link #attach}es the new node while they go on. A report is a request, sent again with backoff
+ * until a coordinator answers or {@link Settings#reportPatience()} has passed; meanwhile the build
+ * stays in the heartbeat's running list, so its lease is renewed. Uploads are retried the same way.
  */
 public final class WorkerAgent implements AutoCloseable {
-  /** How the worker runs. */
-  public record Settings(Path cacheDir, Path keysDir, int slots, long heartbeatMillis) {}
+  /**
+   * How the worker runs.
+   *
+   * @param packageManagers the package managers it runs and advertises, a subset of those it can run;
+   *     empty for all of them
+   * @param reportPatience how long a report (and an upload) is retried while no coordinator answers
+   */
+  public record Settings(Path cacheDir, Path keysDir, int slots, long heartbeatMillis, List<String> packageManagers,
+      Duration reportPatience) {
+    public Settings {
+      packageManagers = List.copyOf(packageManagers);
+    }
 
-  private final Vertx vertx;
-  private final String workerId;
-  private final Settings settings;
-  private final PackageDrivers drivers = PackageDrivers.standard();
-  private final WorkerExecutor slots;
-  private final Set<String> running = ConcurrentHashMap.newKeySet();
-  private final AtomicInteger busy = new AtomicInteger();
-  private final HttpClient http = HttpClient.newHttpClient();
-  private final MessageConsumer<Object> inbox;
-  private final long heartbeatTimer;
-
-  private WorkerAgent(Vertx vertx, String workerId, Settings settings) {
-    this.vertx = vertx;
-    this.workerId = workerId;
-    this.settings = settings;
-    this.slots = vertx.createSharedWorkerExecutor("bootfarm-build-slots-" + workerId, settings.slots(),
-        java.util.concurrent.TimeUnit.HOURS.toNanos(6));
-    this.inbox = vertx.eventBus().consumer(Addresses.workerInbox(workerId), message -> accept(message.body()));
-    this.heartbeatTimer = vertx.setPeriodic(0, settings.heartbeatMillis(), id -> heartbeat());
+    /** Every package manager this machine can run, reports retried for five minutes. */
+    public Settings(Path cacheDir, Path keysDir, int slots, long heartbeatMillis) {
+      this(cacheDir, keysDir, slots, heartbeatMillis, List.of(), Duration.ofMinutes(5));
+    }
   }
 
-  /** Starts taking work on the given (clustered) Vert.x instance under the given worker id. */
-  public static WorkerAgent start(Vertx vertx, String workerId, Settings settings) {
-    WorkerAgent agent = new WorkerAgent(vertx, workerId, settings);
-    agent.inbox.completion().await();
+  /** The first wait before a report or upload is tried again; it doubles up to {@link #MAX_RETRY_WAIT}. */
+  static final Duration FIRST_RETRY_WAIT = Duration.ofMillis(500);
+  static final Duration MAX_RETRY_WAIT = Duration.ofSeconds(5);
+  /** How long one report waits for the coordinator's answer. */
+  static final Duration REPORT_TIMEOUT = Duration.ofSeconds(10);
+
+  private final String workerId;
+  private final Settings settings;
+  private final PackageDrivers drivers;
+  private final ExecutorService slots;
+  private final ScheduledExecutorService retries;
+  /** Builds held here, by id: running, or finished with the report not yet answered. Their leases are renewed. */
+  private final Map<String, Integer> held = new ConcurrentHashMap<>();
+  /** The runs taken, as build id and attempt, so one assignment delivered twice runs once. */
+  private final Set<String> runs = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger busy = new AtomicInteger();
+  private final HttpClient http = HttpClient.newHttpClient();
+  /** The cluster connection now; null while detached. */
+  private volatile Connection connection;
+
+  /** One attached cluster node: its Vert.x, node id, inbox consumer and heartbeat timer. */
+  private record Connection(Vertx vertx, String nodeId, MessageConsumer<Object> inbox, long heartbeatTimer) {}
+
+  private WorkerAgent(String workerId, Settings settings) {
+    this.workerId = WorkerInfo.requireValidId(workerId);
+    this.settings = settings;
+    PackageDrivers standard = PackageDrivers.standard();
+    this.drivers = settings.packageManagers().isEmpty() ? standard : standard.limitedTo(settings.packageManagers());
+    this.slots = Executors.newFixedThreadPool(settings.slots(), daemonThreads("bootfarm-build-slot"));
+    this.retries = Executors.newSingleThreadScheduledExecutor(daemonThreads("bootfarm-report-retry"));
+  }
+
+  /**
+   * Starts taking work on the given (clustered) Vert.x instance under the given worker id.
+   *
+   * @param nodeId the cluster node id of this process, advertised so the coordinator can tell which
+   *     workers a member leaving the cluster takes with it
+   * @throws IllegalArgumentException for an invalid worker id, or package managers it cannot run
+   */
+  public static WorkerAgent start(Vertx vertx, String workerId, String nodeId, Settings settings) {
+    WorkerAgent agent = create(workerId, settings);
+    agent.attach(vertx, nodeId);
     return agent;
   }
 
+  /**
+   * A worker not attached to any cluster node yet: checks the id and the package managers before the
+   * process spends time joining the cluster. {@link #attach} it to start taking work.
+   *
+   * @throws IllegalArgumentException for an invalid worker id, or package managers it cannot run
+   */
+  public static WorkerAgent create(String workerId, Settings settings) {
+    return new WorkerAgent(workerId, settings);
+  }
+
+  /** The worker's id. */
+  public String workerId() {
+    return workerId;
+  }
+
+  /** The package managers it advertises. */
+  public List<String> packageManagers() {
+    return drivers.runnablePackageManagers();
+  }
+
+  /** Takes work from the cluster node {@code vertx} (after {@link #detach} from an earlier one). */
+  public synchronized void attach(Vertx vertx, String nodeId) {
+    if (connection != null) {
+      throw new IllegalStateException("worker " + workerId + " is attached to node " + connection.nodeId()
+          + " already: detach first");
+    }
+    MessageConsumer<Object> inbox = vertx.eventBus().consumer(Addresses.workerInbox(workerId),
+        message -> accept(message.body()));
+    inbox.completion().await();
+    long timer = vertx.setPeriodic(0, settings.heartbeatMillis(), id -> heartbeat());
+    connection = new Connection(vertx, nodeId, inbox, timer);
+  }
+
+  /**
+   * Stops taking work from the current cluster node (which is about to close); running builds go on,
+   * and their reports wait for the next {@link #attach}.
+   */
+  public synchronized void detach() {
+    Connection current = connection;
+    connection = null;
+    if (current != null) {
+      current.vertx().cancelTimer(current.heartbeatTimer());
+      current.inbox().unregister(); // not awaited: the cluster it would tell may be gone
+    }
+  }
+
   private void heartbeat() {
-    vertx.executeBlocking(() -> WorkerDescription.describe(workerId, drivers, settings.cacheDir(), settings.slots(),
-        busy.get(), settings.heartbeatMillis(), List.copyOf(running)), false)
-        .onSuccess(info -> vertx.eventBus().publish(Addresses.WORKER_HEARTBEAT, new JsonObject(WireJson.write(info))));
+    Connection current = connection;
+    if (current == null) {
+      return;
+    }
+    current.vertx().executeBlocking(() -> WorkerDescription.describe(workerId, current.nodeId(), drivers,
+        settings.cacheDir(), settings.slots(), busy.get(), settings.heartbeatMillis(), List.copyOf(held.keySet())),
+        false)
+        .onSuccess(info -> current.vertx().eventBus().publish(Addresses.WORKER_HEARTBEAT,
+            new JsonObject(WireJson.write(info))));
   }
 
   private void accept(Object body) {
@@ -91,34 +190,113 @@ public final class WorkerAgent implements AutoCloseable {
     } catch (WireJson.WireFormatException e) {
       return;
     }
-    if (!running.add(assignment.buildId())) {
+    if (!runs.add(assignment.buildId() + "/" + assignment.attempt())) {
       return;
     }
-    slots.executeBlocking(() -> run(assignment), false).onComplete(done -> {
-      running.remove(assignment.buildId());
-      BuildReport report = done.succeeded() ? done.result() : new BuildReport(assignment.buildId(), workerId,
-          BuildState.FAILED, List.of(), List.of(), "worker error: " + done.cause(), "INTERNAL", false);
-      vertx.eventBus().send(Addresses.REPORT, new JsonObject(WireJson.write(report)));
+    held.put(assignment.buildId(), assignment.attempt());
+    log("build " + assignment.buildId() + " (" + assignment.repo() + ") run " + (assignment.attempt() + 1)
+        + " started");
+    CompletableFuture.supplyAsync(() -> {
+      try {
+        return run(assignment);
+      } catch (Exception e) {
+        return failed(assignment, "worker error: " + e, "INTERNAL", false);
+      }
+    }, slots).thenAccept(report -> {
+      log("build " + report.buildId() + " run " + (report.attempt() + 1) + " ended " + report.state()
+          + (report.error() == null ? "" : ": " + report.error()));
+      sendReport(report, 1, System.nanoTime() + settings.reportPatience().toNanos());
     });
+  }
+
+  /**
+   * Sends a report as a request; on no answer (no coordinator consumes now, or it timed out) sends it
+   * again after a growing wait, until the deadline. The build leaves the heartbeat's running list when a
+   * coordinator answered (recorded or refused) or the patience ran out.
+   */
+  private void sendReport(BuildReport report, int tries, long deadline) {
+    Connection current = connection;
+    if (current == null) {
+      retryReport(report, tries, deadline, "no cluster connection");
+      return;
+    }
+    try {
+      current.vertx().eventBus().request(Addresses.REPORT, new JsonObject(WireJson.write(report)),
+          new DeliveryOptions().setSendTimeout(REPORT_TIMEOUT.toMillis())).onComplete(answer -> {
+            if (answer.succeeded()) {
+              JsonObject body = answer.result().body() instanceof JsonObject json ? json : new JsonObject();
+              log("report of build " + report.buildId() + " run " + (report.attempt() + 1) + " "
+                  + (body.getBoolean("recorded", false) ? "recorded" : "refused: " + body.getString("reason"))
+                  + " after " + tries + " tr" + (tries == 1 ? "y" : "ies"));
+              release(report);
+            } else {
+              retryReport(report, tries, deadline, answer.cause().toString());
+            }
+          });
+    } catch (RuntimeException e) { // a closing Vert.x may throw instead of failing the future
+      retryReport(report, tries, deadline, e.toString());
+    }
+  }
+
+  private void retryReport(BuildReport report, int tries, long deadline, String why) {
+    long wait = retryWait(tries).toNanos();
+    if (System.nanoTime() + wait > deadline) {
+      log("gave up reporting build " + report.buildId() + " after " + tries + " tries in "
+          + settings.reportPatience() + " (" + why + "); the coordinator takes it back when its lease runs out");
+      release(report);
+      return;
+    }
+    if (tries == 1 || tries % 10 == 0) {
+      log("report of build " + report.buildId() + " not answered (" + why + "); sending it again with backoff");
+    }
+    retries.schedule(() -> sendReport(report, tries + 1, deadline), wait, TimeUnit.NANOSECONDS);
+  }
+
+  private void release(BuildReport report) {
+    held.remove(report.buildId(), report.attempt());
+  }
+
+  /** The wait after the {@code tries}-th failed try: doubling from {@link #FIRST_RETRY_WAIT}, capped. */
+  static Duration retryWait(int tries) {
+    Duration wait = FIRST_RETRY_WAIT;
+    for (int i = 1; i < tries && wait.compareTo(MAX_RETRY_WAIT) < 0; i++) {
+      wait = wait.multipliedBy(2);
+    }
+    return wait.compareTo(MAX_RETRY_WAIT) > 0 ? MAX_RETRY_WAIT : wait;
+  }
+
+  private void log(String message) {
+    System.err.println("bootfarm worker " + workerId + ": " + message);
+  }
+
+  private static ThreadFactory daemonThreads(String name) {
+    AtomicInteger count = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
   }
 
   /** One build on one slot: inputs fetched and checked, the engine run, outputs uploaded. */
   private BuildReport run(Assignment assignment) throws IOException, InterruptedException {
     busy.incrementAndGet();
     String id = assignment.buildId();
-    Path work = settings.cacheDir().resolve("assignments").resolve(id);
+    Path work = settings.cacheDir().resolve("assignments").resolve(id + "-" + assignment.attempt());
+    long deadline = System.nanoTime() + settings.reportPatience().toNanos();
     try {
       Path definition = work.resolve("definition").resolve(assignment.repo());
       DefinitionFiles.write(assignment.definitionFiles(), definition);
       String digest = RepoDefinitionLoader.digest(definition);
       if (!digest.equals(assignment.definitionDigest())) {
-        return failed(id, "the definition of " + assignment.repo() + " arrived with digest " + digest
+        return failed(assignment, "the definition of " + assignment.repo() + " arrived with digest " + digest
             + ", not the announced " + assignment.definitionDigest(), "INPUT", false);
       }
       Map<String, Path> components = new HashMap<>();
       for (Map.Entry<String, String> component : assignment.components().entrySet()) {
         Path file = work.resolve("components").resolve(component.getKey());
-        download(assignment.artifactsUrl(), component.getValue(), file);
+        withRetries("download of component " + component.getKey(), deadline,
+            () -> download(assignment.artifactsUrl(), component.getValue(), file));
         components.put(component.getKey(), file);
       }
       BuildLog log = new BuildLog() {
@@ -142,8 +320,16 @@ public final class WorkerAgent implements AutoCloseable {
           publish(BuildEvent.stageFinished(id, stage, sha256, seconds));
         }
 
+        /** Events are for watchers now: while the worker is between cluster nodes they are dropped. */
         private void publish(BuildEvent event) {
-          vertx.eventBus().publish(Addresses.buildEvents(id), new JsonObject(WireJson.write(event)));
+          Connection current = connection;
+          if (current != null) {
+            try {
+              current.vertx().eventBus().publish(Addresses.buildEvents(id), new JsonObject(WireJson.write(event)));
+            } catch (RuntimeException closing) {
+              // the node is closing under us: the next event goes to the next one
+            }
+          }
         }
       };
       Path out = work.resolve("out");
@@ -151,32 +337,76 @@ public final class WorkerAgent implements AutoCloseable {
           out, settings.cacheDir(), settings.keysDir(), false, Optional.empty(), OptionalLong.empty(), false), log);
       if (!result.succeeded()) {
         BuildFailure.Kind kind = BuildFailure.Kind.valueOf(result.errorKind());
-        return new BuildReport(id, workerId, BuildState.FAILED, List.of(), result.stages(), result.error(),
-            kind.name(), kind.deterministic());
+        return new BuildReport(id, workerId, assignment.attempt(), BuildState.FAILED, List.of(), result.stages(),
+            result.error(), kind.name(), kind.deterministic());
       }
       List<ArtifactRecord> uploaded = new ArrayList<>();
       for (ArtifactRecord artifact : result.artifacts()) {
-        upload(assignment.artifactsUrl(), artifact.sha256(), out.resolve(artifact.name()));
+        withRetries("upload of " + artifact.name(), deadline,
+            () -> upload(assignment.artifactsUrl(), artifact.sha256(), out.resolve(artifact.name())));
         uploaded.add(artifact);
       }
-      return new BuildReport(id, workerId, BuildState.SUCCEEDED, uploaded, result.stages(), null, null, false);
+      return new BuildReport(id, workerId, assignment.attempt(), BuildState.SUCCEEDED, uploaded, result.stages(),
+          null, null, false);
     } finally {
       busy.decrementAndGet();
       FileTrees.deleteQuietly(work);
     }
   }
 
-  private BuildReport failed(String id, String error, String kind, boolean deterministic) {
-    return new BuildReport(id, workerId, BuildState.FAILED, List.of(), List.of(), error, kind, deterministic);
+  private BuildReport failed(Assignment assignment, String error, String kind, boolean deterministic) {
+    return new BuildReport(assignment.buildId(), workerId, assignment.attempt(), BuildState.FAILED, List.of(),
+        List.of(), error, kind, deterministic);
+  }
+
+  /** A transfer to or from the artifact store. */
+  private interface Transfer {
+    void run() throws IOException, InterruptedException;
+  }
+
+  /** The store did not answer, or answered with a server error: worth trying again. */
+  private static final class StoreUnavailable extends IOException {
+    StoreUnavailable(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /**
+   * Runs a transfer, trying again with backoff while the artifact store cannot be reached or answers
+   * 5xx (its coordinator restarting), until {@code deadline}; any other failure ends it at once.
+   */
+  private void withRetries(String what, long deadline, Transfer transfer) throws IOException, InterruptedException {
+    for (int tries = 1; ; tries++) {
+      try {
+        transfer.run();
+        return;
+      } catch (StoreUnavailable e) {
+        long wait = retryWait(tries).toNanos();
+        if (System.nanoTime() + wait > deadline) {
+          throw new IOException(what + " failed " + tries + " times: " + e.getMessage(), e);
+        }
+        if (tries == 1) {
+          log(what + " failed (" + e.getMessage() + "); trying again with backoff");
+        }
+        TimeUnit.NANOSECONDS.sleep(wait);
+      }
+    }
   }
 
   /** Downloads an object from the artifact store and checks its sha256 before anything uses it. */
   private void download(String baseUrl, String sha256, Path file) throws IOException, InterruptedException {
     Files.createDirectories(file.getParent());
-    HttpResponse<InputStream> response = http.send(
-        HttpRequest.newBuilder(URI.create(baseUrl + "/api/v1/artifacts/" + sha256)).GET().build(),
-        HttpResponse.BodyHandlers.ofInputStream());
+    HttpResponse<InputStream> response;
+    try {
+      response = http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/api/v1/artifacts/" + sha256)).GET().build(),
+          HttpResponse.BodyHandlers.ofInputStream());
+    } catch (IOException e) {
+      throw new StoreUnavailable("artifact store " + baseUrl + " unreachable: " + e, e);
+    }
     try (InputStream in = response.body()) {
+      if (response.statusCode() >= 500) {
+        throw new StoreUnavailable("artifact " + sha256 + " answered HTTP " + response.statusCode(), null);
+      }
       if (response.statusCode() != 200) {
         throw new IOException("artifact " + sha256 + " answered HTTP " + response.statusCode() + " at " + baseUrl);
       }
@@ -189,19 +419,27 @@ public final class WorkerAgent implements AutoCloseable {
   }
 
   private void upload(String baseUrl, String sha256, Path file) throws IOException, InterruptedException {
-    HttpResponse<String> response = http.send(
-        HttpRequest.newBuilder(URI.create(baseUrl + "/api/v1/artifacts/" + sha256))
-            .PUT(HttpRequest.BodyPublishers.ofFile(file)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response;
+    try {
+      response = http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/api/v1/artifacts/" + sha256))
+          .PUT(HttpRequest.BodyPublishers.ofFile(file)).build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new StoreUnavailable("artifact store " + baseUrl + " unreachable: " + e, e);
+    }
+    if (response.statusCode() >= 500) {
+      throw new StoreUnavailable("upload of " + file.getFileName() + " answered HTTP " + response.statusCode(), null);
+    }
     if (response.statusCode() != 200 && response.statusCode() != 201) {
       throw new IOException("upload of " + file.getFileName() + " (" + sha256 + ") answered HTTP "
           + response.statusCode() + ": " + response.body());
     }
   }
 
+  /** Stops taking work and stops the slots and retries (running builds are interrupted). */
   @Override
   public void close() {
-    vertx.cancelTimer(heartbeatTimer);
-    inbox.unregister().await();
-    slots.close();
+    detach();
+    slots.shutdownNow();
+    retries.shutdownNow();
   }
 }

@@ -38,7 +38,7 @@ class WorkerDescriptionTest {
 
   @Test
   void describesWhatThisWorkerCanRun(@TempDir Path cache) throws Exception {
-    WorkerInfo info = WorkerDescription.describe("w1", PackageDrivers.standard(), cache.resolve("not-yet"), 2, 0, 1000, List.of());
+    WorkerInfo info = WorkerDescription.describe("w1", "node-1", PackageDrivers.standard(), cache.resolve("not-yet"), 2, 0, 1000, List.of());
     assertEquals("w1", info.id());
     assertEquals("x86_64", info.arch());
     assertTrue(info.packageManagers().containsAll(List.of("dnf", "tdnf", "yum", "apt")), info::toString);

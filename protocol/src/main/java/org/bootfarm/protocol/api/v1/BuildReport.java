@@ -8,14 +8,17 @@ import org.bootfarm.protocol.build.StageRecord;
 /**
  * How a build ended on a worker, sent to {@link Addresses#REPORT}. The artifacts are already in the
  * artifact store under their sha256 when this is sent; the coordinator accepts the report only
- * from the worker that still holds the build's lease.
+ * from the worker that still holds the build's lease, for the run it holds it for. It is a request:
+ * the coordinator answers once the report is recorded (or refused), and the worker sends it again
+ * until one does.
  *
+ * @param attempt the {@link Assignment#attempt()} of the run this reports on
  * @param deterministic for a failure: whether the same inputs fail the same way anywhere (a bad
  *     definition, a missing package), so retrying elsewhere is pointless
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BuildReport(
-    String buildId, String workerId, BuildState state, List<ArtifactRecord> artifacts, List<StageRecord> stages,
+    String buildId, String workerId, int attempt, BuildState state, List<ArtifactRecord> artifacts, List<StageRecord> stages,
     String error, String errorKind, boolean deterministic) {
 
   public BuildReport {

@@ -36,7 +36,7 @@ class WireContractTest {
     assertEquals(view, WireJson.read(WireJson.write(view), BuildView.class));
     BuildEvent event = BuildEvent.stageFinished("01J", "base", SHA, 12.5);
     assertEquals(event, WireJson.read(WireJson.write(event), BuildEvent.class));
-    WorkerInfo worker = new WorkerInfo("w1", "bootfarm-dev", "x86_64", List.of("dnf", "apt"), 2, 1, 1L << 40,
+    WorkerInfo worker = new WorkerInfo("w1", "node-1", "bootfarm-dev", "x86_64", List.of("dnf", "apt"), 2, 1, 1L << 40,
         List.of(new WorkerInfo.WarmCache("debian-12", "r1", 1000)), 1000, List.of("01J"));
     assertEquals(worker, WireJson.read(WireJson.write(worker), WorkerInfo.class));
     ApiError error = new ApiError(ApiError.Code.NOT_FOUND, "no build 01J", List.of());
