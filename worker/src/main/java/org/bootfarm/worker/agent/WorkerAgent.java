@@ -295,7 +295,7 @@ public final class WorkerAgent implements AutoCloseable {
       Map<String, Path> components = new HashMap<>();
       for (Map.Entry<String, String> component : assignment.components().entrySet()) {
         Path file = work.resolve("components").resolve(component.getKey());
-        withRetries("download of component " + component.getKey(), deadline,
+        withRetries("build " + id + ": download of component " + component.getKey(), deadline,
             () -> download(assignment.artifactsUrl(), component.getValue(), file));
         components.put(component.getKey(), file);
       }
@@ -342,7 +342,7 @@ public final class WorkerAgent implements AutoCloseable {
       }
       List<ArtifactRecord> uploaded = new ArrayList<>();
       for (ArtifactRecord artifact : result.artifacts()) {
-        withRetries("upload of " + artifact.name(), deadline,
+        withRetries("build " + id + ": upload of " + artifact.name(), deadline,
             () -> upload(assignment.artifactsUrl(), artifact.sha256(), out.resolve(artifact.name())));
         uploaded.add(artifact);
       }
