@@ -45,4 +45,15 @@ class WorkerDescriptionTest {
     assertTrue(info.freeDiskBytes() > 0);
     assertEquals(List.of(), info.warmCaches());
   }
+
+  @Test
+  void workerLimitedToAptAdvertisesOnlyAptAndRefusesWhatItCannotRun(@TempDir Path cache) throws Exception {
+    PackageDrivers aptOnly = PackageDrivers.standard().limitedTo(List.of("apt"));
+    WorkerInfo info = WorkerDescription.describe("w1", "node-1", aptOnly, cache, 1, 0, 1000, List.of());
+    assertEquals(List.of("apt"), info.packageManagers());
+    IllegalArgumentException unknown = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> PackageDrivers.standard().limitedTo(List.of("apt", "pacman")));
+    assertTrue(unknown.getMessage().contains("cannot run pacman") && unknown.getMessage().contains("tdnf"),
+        unknown.getMessage());
+  }
 }
