@@ -2,12 +2,16 @@ package org.bootfarm.cli;
 
 import io.vertx.core.Vertx;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.bootfarm.cluster.ClusterNode;
+import org.bootfarm.cluster.ClusterSettings;
+import org.bootfarm.cluster.JoinMember;
 import org.bootfarm.cluster.NodeRole;
 import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
 import org.bootfarm.coordinator.queue.LeasePolicy;
@@ -105,8 +109,12 @@ final class FarmCommands {
     @Override
     public Integer call() throws Exception {
       WorkerAgent agent = options.agent(farm);
+      ClusterSettings settings = farm.cluster(NodeRole.WORKER);
       for (boolean first = true; ; first = false) {
-        ClusterNode node = ClusterNode.startWhenCoordinatorIsUp(farm.cluster(NodeRole.WORKER), Duration.ofMinutes(5),
+        if (!first) {
+          awaitListening(settings.join(), Duration.ofMinutes(5));
+        }
+        ClusterNode node = ClusterNode.startWhenCoordinatorIsUp(settings, Duration.ofMinutes(5),
             Duration.ofSeconds(1), message -> System.err.println("bootfarm worker: " + message));
         CountDownLatch noCoordinatorLeft = new CountDownLatch(1);
         node.membership().subscribe(joined -> { }, left -> {
@@ -125,6 +133,26 @@ final class FarmCommands {
             + ": the last coordinator left the cluster; joining again (running builds go on)");
         agent.detach();
         node.close();
+      }
+    }
+
+    /**
+     * Waits until one of the join addresses accepts a TCP connection, probing twice a second: a plain
+     * connect costs nothing, while each try to join a cluster with no coordinator starts (and stops) a
+     * whole Hazelcast member, which on a small machine slows down the very coordinator being waited for.
+     */
+    static void awaitListening(List<JoinMember> join, Duration patience) throws InterruptedException {
+      long deadline = System.nanoTime() + patience.toNanos();
+      while (System.nanoTime() < deadline) {
+        for (JoinMember member : join) {
+          try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(member.host(), member.port()), 200);
+            return;
+          } catch (IOException notYet) {
+            // nobody listens there yet
+          }
+        }
+        Thread.sleep(500);
       }
     }
   }

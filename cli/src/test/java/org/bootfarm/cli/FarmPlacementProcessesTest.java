@@ -86,9 +86,18 @@ class FarmPlacementProcessesTest {
   }
 
   @AfterAll
-  static void stopFarm() {
+  static void stopFarm() throws Exception {
     if (farm != null) {
       farm.close();
+    }
+    String keep = System.getProperty("bootfarm.test.keepLogs");
+    if (keep != null) {
+      Path target = Files.createDirectories(Path.of(keep));
+      try (var logs = Files.list(dir)) {
+        for (Path log : logs.filter(p -> p.toString().endsWith(".log")).toList()) {
+          Files.copy(log, target.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
     }
     if (repo != null) {
       repo.close();
@@ -297,11 +306,14 @@ class FarmPlacementProcessesTest {
     Map<String, JsonNode> before = allBuilds();
     assertEquals("QUEUED", before.get(yumBuild).get("state").asText());
 
+    long killed = System.nanoTime();
     coordinator.destroyForcibly().waitFor(); // kill -9
     // the first build ends while no coordinator runs: its upload waits for one
     String worker = running.get("worker").asText();
     farm.awaitLine(worker, "build " + first + ": upload of", 90);
+    long uploadWaiting = System.nanoTime();
     coordinator = farm.startCoordinator("coordinator-restarted", dir.resolve("coordinator-data"), repos, keys);
+    long restarted = System.nanoTime();
 
     for (JsonNode was : List.of(running, alsoRunning)) {
       JsonNode done = farm.awaitBuild(was.get("id").asText(), FarmProcesses::finished);
@@ -310,6 +322,15 @@ class FarmPlacementProcessesTest {
       assertEquals(0, done.get("attempts").asInt(), done::toString);
       assertArtifactsMatchTheirHashes(done);
       farm.awaitLine(was.get("worker").asText(), "report of build " + was.get("id").asText() + " run 1 recorded", 10);
+      System.out.printf("build %s on %s SUCCEEDED %.1f s after the kill%n", was.get("id").asText(),
+          done.get("worker").asText(), (System.nanoTime() - killed) / 1e9);
+    }
+    System.out.printf("kill -9 -> first build's upload waiting %.1f s; coordinator ready again %.1f s after the kill%n",
+        (uploadWaiting - killed) / 1e9, (restarted - killed) / 1e9);
+    for (String w : new java.util.TreeSet<>(List.of(running.get("worker").asText(), alsoRunning.get("worker").asText()))) {
+      farm.logText(w).lines().filter(l -> l.contains("report of build") || l.contains("upload of")
+          || l.contains("coordinator left") || l.contains("rejoined") || l.contains("ended"))
+          .forEach(l -> System.out.println(w + " | " + l));
     }
 
     Map<String, JsonNode> after = allBuilds();
