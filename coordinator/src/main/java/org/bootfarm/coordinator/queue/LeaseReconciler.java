@@ -1,6 +1,7 @@
 package org.bootfarm.coordinator.queue;
 
 import org.bootfarm.protocol.api.v1.BuildState;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,7 +75,16 @@ public final class LeaseReconciler {
    * reconciler one lease (plus one reconcile period) after the restart.
    */
   public List<LeaseAction> afterRestart(Instant now) {
-    Instant until = lease.leaseUntil(now);
+    return afterRestart(now, lease.duration());
+  }
+
+  /**
+   * {@link #afterRestart(Instant)} with the leases made to last {@code grace} from {@code now}: more than
+   * one lease when the workers must first join the cluster again before they can renew (they must when
+   * the last coordinator died, ADR 0013), which takes them several seconds on a busy machine.
+   */
+  public List<LeaseAction> afterRestart(Instant now, Duration grace) {
+    Instant until = now.plus(grace);
     List<LeaseAction> actions = new ArrayList<>();
     for (BuildRecord build : store.extendLeasesUntil(until)) {
       String worker = build.leaseOwner();
