@@ -3,12 +3,15 @@ package org.bootfarm.coordinator.daemon;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.bootfarm.cluster.ClusterMembership;
 import org.bootfarm.cluster.NodeRole;
 import org.bootfarm.coordinator.BuildCoordinator;
@@ -63,6 +66,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
   private final HttpServer http;
   private final String artifactsUrl;
   private final long[] timers = new long[2];
+  /** The consumers of the workers' heartbeats and reports: closed with the daemon, so reports wait for the next. */
+  private final List<MessageConsumer<Object>> workerConsumers = new ArrayList<>();
   private final Clock clock = Clock.systemUTC();
 
   private CoordinatorDaemon(Vertx vertx, Settings settings, ClusterMembership membership) throws IOException {
@@ -76,8 +81,9 @@ public final class CoordinatorDaemon implements AutoCloseable {
     reconciler = new LeaseReconciler(store, settings.lease(), settings.retry());
     reconciler.afterRestart(clock.instant(), settings.lease().duration().plus(REJOIN_GRACE));
     new EventBusApi(vertx, coordinator).register().await();
-    vertx.eventBus().<Object>consumer(Addresses.WORKER_HEARTBEAT, message -> renewLeases(message.body()));
-    vertx.eventBus().<Object>consumer(Addresses.REPORT, this::report);
+    workerConsumers.add(vertx.eventBus().<Object>consumer(Addresses.WORKER_HEARTBEAT,
+        message -> renewLeases(message.body())));
+    workerConsumers.add(vertx.eventBus().<Object>consumer(Addresses.REPORT, this::report));
     if (membership != null) {
       membership.subscribe(joined -> { }, left -> {
         if (left.role() == NodeRole.WORKER) {
@@ -180,6 +186,9 @@ public final class CoordinatorDaemon implements AutoCloseable {
   public void close() throws Exception {
     for (long timer : timers) {
       vertx.cancelTimer(timer);
+    }
+    for (MessageConsumer<Object> consumer : workerConsumers) {
+      consumer.unregister().await();
     }
     http.close().await();
     store.close();

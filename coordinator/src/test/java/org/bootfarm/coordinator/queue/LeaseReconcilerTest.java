@@ -420,6 +420,24 @@ class LeaseReconcilerTest {
     assertEquals(BuildState.RUNNING, stored(alive).state());
   }
 
+  @Test
+  void restartGraceLongerThanALeaseLetsAWorkerThatRejoinsLateRenew() {
+    String id = submit();
+    claim(id, "w1");
+    store.close();
+    clock.advance(Duration.ofMinutes(1));
+    store = SqliteBuildStore.open(dir.resolve("builds.sqlite"), clock);
+    reconciler = new LeaseReconciler(store, lease, RetryPolicy.DEFAULT);
+    Duration grace = lease.duration().plusSeconds(30);
+
+    LeaseAction extended = only(reconciler.afterRestart(now(), grace));
+    assertTrue(extended.reason().contains("now runs until " + now().plus(grace)), extended.reason());
+    Instant restart = now();
+    quietUntil(restart.plus(grace).minusSeconds(1)); // w1 is still joining the cluster: nothing taken
+    renew(id, "w1").orElseThrow();
+    assertEquals("w1", stored(id).leaseOwner());
+  }
+
   // --- the queue honours the backoff
 
   @Test

@@ -82,7 +82,7 @@ public final class WorkerAgent implements AutoCloseable {
 
   /** The first wait before a report or upload is tried again; it doubles up to {@link #MAX_RETRY_WAIT}. */
   static final Duration FIRST_RETRY_WAIT = Duration.ofMillis(500);
-  static final Duration MAX_RETRY_WAIT = Duration.ofSeconds(5);
+  static final Duration MAX_RETRY_WAIT = Duration.ofSeconds(2);
   /** How long one report waits for the coordinator's answer. */
   static final Duration REPORT_TIMEOUT = Duration.ofSeconds(10);
 
@@ -95,6 +95,8 @@ public final class WorkerAgent implements AutoCloseable {
   private final Map<String, Integer> held = new ConcurrentHashMap<>();
   /** The runs taken, as build id and attempt, so one assignment delivered twice runs once. */
   private final Set<String> runs = ConcurrentHashMap.newKeySet();
+  /** Builds whose report was sent and not answered yet: it is being sent again. */
+  private final Set<String> reportsWaiting = ConcurrentHashMap.newKeySet();
   private final AtomicInteger busy = new AtomicInteger();
   private final HttpClient http = HttpClient.newHttpClient();
   /** The cluster connection now; null while detached. */
@@ -239,6 +241,7 @@ public final class WorkerAgent implements AutoCloseable {
   }
 
   private void retryReport(BuildReport report, int tries, long deadline, String why) {
+    reportsWaiting.add(report.buildId());
     long wait = retryWait(tries).toNanos();
     if (System.nanoTime() + wait > deadline) {
       log("gave up reporting build " + report.buildId() + " after " + tries + " tries in "
@@ -253,7 +256,13 @@ public final class WorkerAgent implements AutoCloseable {
   }
 
   private void release(BuildReport report) {
+    reportsWaiting.remove(report.buildId());
     held.remove(report.buildId(), report.attempt());
+  }
+
+  /** The builds whose report no coordinator has answered yet, sorted: they are being sent again. */
+  public List<String> reportsWaiting() {
+    return reportsWaiting.stream().sorted().toList();
   }
 
   /** The wait after the {@code tries}-th failed try: doubling from {@link #FIRST_RETRY_WAIT}, capped. */
