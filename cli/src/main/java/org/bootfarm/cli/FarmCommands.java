@@ -1,10 +1,17 @@
 package org.bootfarm.cli;
 
 import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import org.bootfarm.cluster.ClusterNode;
+import org.bootfarm.cluster.ClusterSettings;
+import org.bootfarm.cluster.JoinMember;
 import org.bootfarm.cluster.NodeRole;
 import org.bootfarm.coordinator.bridge.BridgeServer;
 import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
@@ -12,6 +19,7 @@ import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.RetryPolicy;
 import org.bootfarm.coordinator.retention.RetentionPolicy;
 import org.bootfarm.worker.agent.WorkerAgent;
+import org.bootfarm.worker.agent.WorkerIdentity;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -62,8 +70,24 @@ final class FarmCommands {
         description = "package caches and build directories (default: $BOOTFARM_CACHE_DIR, else /var/cache/bootfarm as root)")
     Path cacheDir;
 
+    @Option(names = "--worker-id", paramLabel = "NAME",
+        description = "this worker's stable name: letters, digits, '.', '_', '-' (default: kept in <data-dir>/worker-id,"
+            + " created once as <hostname>-<8 random hex>)")
+    String workerId;
+
+    @Option(names = "--package-managers", paramLabel = "LIST", split = ",",
+        description = "run (and advertise) only these of the package managers this machine can run, e.g. apt"
+            + " (default: all of them)")
+    List<String> packageManagers = List.of();
+
     WorkerAgent.Settings settings(FarmOptions farm) {
-      return new WorkerAgent.Settings(Defaults.cacheDir(cacheDir), Defaults.keysDir(farm.keys), slots, 1000);
+      return new WorkerAgent.Settings(Defaults.cacheDir(cacheDir), Defaults.keysDir(farm.keys), slots, 1000,
+          packageManagers, Duration.ofMinutes(5));
+    }
+
+    /** The worker's id and settings, checked before anything joins the cluster. */
+    WorkerAgent agent(FarmOptions farm) throws IOException {
+      return WorkerAgent.create(WorkerIdentity.resolve(workerId, farm.dataDir.toAbsolutePath()), settings(farm));
     }
   }
 
@@ -95,14 +119,59 @@ final class FarmCommands {
     @Mixin FarmOptions farm;
     @Mixin WorkerOptions options;
 
+    /**
+     * Joins, takes work, and when the last coordinator leaves the cluster (whose Vert.x state lived on
+     * the coordinators, ADR 0013) leaves and joins again as a new node, under the same worker id;
+     * running builds go on meanwhile and report to the coordinator that comes back.
+     */
     @Override
     public Integer call() throws Exception {
-      ClusterNode node = ClusterNode.startWhenCoordinatorIsUp(farm.cluster(NodeRole.WORKER), Duration.ofMinutes(5),
-          Duration.ofSeconds(5), message -> System.err.println("bootfarm worker: " + message));
-      WorkerAgent.start(node.vertx(), node.nodeId(), options.settings(farm));
-      System.out.println("bootfarm worker " + node.nodeId() + " ready: " + options.slots + " slots");
-      Thread.currentThread().join();
-      return 0;
+      WorkerAgent agent = options.agent(farm);
+      ClusterSettings settings = farm.cluster(NodeRole.WORKER);
+      for (boolean first = true; ; first = false) {
+        if (!first) {
+          awaitListening(settings.join(), Duration.ofMinutes(5));
+        }
+        ClusterNode node = ClusterNode.startWhenCoordinatorIsUp(settings, Duration.ofMinutes(5),
+            Duration.ofSeconds(1), message -> System.err.println("bootfarm worker: " + message));
+        CountDownLatch noCoordinatorLeft = new CountDownLatch(1);
+        node.membership().subscribe(joined -> { }, left -> {
+          if (node.membership().coordinators().isEmpty()) {
+            noCoordinatorLeft.countDown();
+          }
+        });
+        agent.attach(node.vertx(), node.nodeId());
+        System.out.println("bootfarm worker " + agent.workerId() + (first ? " ready: " : " rejoined: ")
+            + options.slots + " slots, runs " + String.join(",", agent.packageManagers()) + ", node " + node.nodeId());
+        if (node.membership().coordinators().isEmpty()) {
+          noCoordinatorLeft.countDown();
+        }
+        noCoordinatorLeft.await();
+        System.out.println("bootfarm worker " + agent.workerId()
+            + ": the last coordinator left the cluster; joining again (running builds go on)");
+        agent.detach();
+        node.close();
+      }
+    }
+
+    /**
+     * Waits until one of the join addresses accepts a TCP connection, probing twice a second: a plain
+     * connect costs nothing, while each try to join a cluster with no coordinator starts (and stops) a
+     * whole Hazelcast member, which on a small machine slows down the very coordinator being waited for.
+     */
+    static void awaitListening(List<JoinMember> join, Duration patience) throws InterruptedException {
+      long deadline = System.nanoTime() + patience.toNanos();
+      while (System.nanoTime() < deadline) {
+        for (JoinMember member : join) {
+          try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(member.host(), member.port()), 200);
+            return;
+          } catch (IOException notYet) {
+            // nobody listens there yet
+          }
+        }
+        Thread.sleep(500);
+      }
     }
   }
 
@@ -116,12 +185,13 @@ final class FarmCommands {
 
     @Override
     public Integer call() throws Exception {
+      WorkerAgent agent = workerOptions.agent(farm);
       ClusterNode node = ClusterNode.start(farm.cluster(NodeRole.COORDINATOR));
       Vertx vertx = node.vertx();
       CoordinatorDaemon.Settings settings = coordinatorOptions.settings(farm);
       CoordinatorDaemon daemon = CoordinatorDaemon.start(vertx, settings, node.membership(), node.hazelcast());
       BridgeServer bridgeServer = bridge.start(vertx, settings.dataDir());
-      WorkerAgent.start(vertx, node.nodeId(), workerOptions.settings(farm));
+      agent.attach(vertx, node.nodeId());
       System.out.println("bootfarm standalone " + node.nodeId() + " ready: HTTP " + daemon.artifactsUrl()
           + ", bridge " + BridgeSetup.describe(bridgeServer, bridge));
       Thread.currentThread().join();

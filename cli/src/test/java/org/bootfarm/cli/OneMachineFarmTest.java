@@ -51,7 +51,7 @@ class OneMachineFarmTest {
     vertx = Vertx.vertx();
     coordinator = CoordinatorDaemon.start(vertx, new CoordinatorDaemon.Settings(dir.resolve("data"), repos, keys,
         "127.0.0.1", 0, Duration.ofMillis(200), LeasePolicy.DEFAULT, RetryPolicy.DEFAULT), null);
-    worker = WorkerAgent.start(vertx, "w1", new WorkerAgent.Settings(dir.resolve("cache"), keys, 1, 500));
+    worker = WorkerAgent.start(vertx, "w1", "local", new WorkerAgent.Settings(dir.resolve("cache"), keys, 1, 500));
     api = coordinator.artifactsUrl();
   }
 

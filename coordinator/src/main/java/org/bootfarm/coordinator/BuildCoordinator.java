@@ -178,6 +178,15 @@ public final class BuildCoordinator implements FarmApi {
     workers.remove(workerId);
   }
 
+  /**
+   * The workers whose latest heartbeat came from cluster node {@code nodeId}: the ones a member leaving
+   * the cluster takes with it. A worker that already came back on another node is not among them.
+   */
+  public List<String> workersOnNode(String nodeId) {
+    return workers.values().stream().filter(info -> nodeId.equals(info.nodeId())).map(WorkerInfo::id).sorted()
+        .toList();
+  }
+
   public Collection<WorkerInfo> workers() {
     return List.copyOf(workers.values());
   }

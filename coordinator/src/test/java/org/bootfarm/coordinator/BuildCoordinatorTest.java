@@ -65,7 +65,20 @@ class BuildCoordinatorTest {
   }
 
   private static WorkerInfo worker(String id, List<String> managers, int slots) {
-    return new WorkerInfo(id, "test", "x86_64", managers, slots, 0, 100L << 30, List.of(), 1000, List.of());
+    return new WorkerInfo(id, "node-" + id, "test", "x86_64", managers, slots, 0, 100L << 30, List.of(), 1000, List.of());
+  }
+
+  @Test
+  void aNodeLeavingTakesOnlyTheWorkersWhoseLatestHeartbeatCameFromIt() {
+    coordinator.workerSeen(new WorkerInfo("w1", "node-old", "test", "x86_64", List.of("apt"), 1, 0, 1L << 30,
+        List.of(), 1000, List.of()));
+    coordinator.workerSeen(worker("w2", List.of("apt"), 1));
+    assertEquals(List.of("w1"), coordinator.workersOnNode("node-old"));
+    // w1 restarted on a new node (same stable id) before the old member was seen leaving
+    coordinator.workerSeen(new WorkerInfo("w1", "node-new", "test", "x86_64", List.of("apt"), 1, 0, 1L << 30,
+        List.of(), 1000, List.of()));
+    assertEquals(List.of(), coordinator.workersOnNode("node-old"));
+    assertEquals(List.of("w1"), coordinator.workersOnNode("node-new"));
   }
 
   @Test

@@ -33,6 +33,7 @@ public final class BuildStatePublisher implements BuildStateListener {
     switch (action.decision()) {
       case REQUEUED -> publish(action.buildId(), BuildState.QUEUED, action.reason());
       case FAILED -> publish(action.buildId(), BuildState.FAILED, action.reason());
+      case SUCCEEDED -> publish(action.buildId(), BuildState.SUCCEEDED, action.reason());
       case REFUSED, LEASE_EXTENDED -> { }
     }
   }

@@ -4,6 +4,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
@@ -100,6 +101,13 @@ public final class CoordinatorDaemon implements AutoCloseable {
   static final int CATCH_UP_BUILDS = 10_000;
   /** How long a standby waits for the active coordinator to answer a forwarded call. */
   static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(10);
+  /**
+   * What a coordinator that starts (or takes over) adds to one lease before it takes back the builds it
+   * finds running: their workers may have to join the cluster again before they can renew (the
+   * cluster's state died with the last coordinator), measured at 3-18 s here with four workers and the
+   * coordinator starting at once on 2 busy cores.
+   */
+  static final Duration REJOIN_GRACE = Duration.ofSeconds(30);
 
   private final Vertx vertx;
   private final Settings settings;
@@ -171,11 +179,14 @@ public final class CoordinatorDaemon implements AutoCloseable {
     if (membership != null) {
       membership.subscribe(joined -> { }, left -> {
         if (left.role() == NodeRole.WORKER) {
-          coordinator.workerLeft(left.nodeId());
-          if (active) {
-            vertx.executeBlocking(() -> publish(reconciler.workerLeft(left.nodeId(), clock.instant())), false);
+          // workers keep their ids across restarts: only the ids whose latest heartbeat came from this node
+          for (String workerId : coordinator.workersOnNode(left.nodeId())) {
+            coordinator.workerLeft(workerId);
+            if (active) {
+              vertx.executeBlocking(() -> publish(reconciler.workerLeft(workerId, clock.instant())), false);
+            }
           }
-        } else {
+        } else if (left.role() == NodeRole.COORDINATOR) {
           takeOverIfOldest("coordinator " + left.nodeId() + " left the cluster");
         }
       });
@@ -290,11 +301,11 @@ public final class CoordinatorDaemon implements AutoCloseable {
           copied = once.stopAndCopyAll();
         }
       }
-      int extended = reconciler.afterRestart(clock.instant()).size();
+      int extended = reconciler.afterRestart(clock.instant(), settings.lease().duration().plus(REJOIN_GRACE)).size();
       return new int[] {copied, extended};
     }, false).compose(counts -> {
       api = new EventBusApi(vertx, coordinator, new FarmInfo(VERSION, artifactsUrl));
-      MessageConsumer<Object> reports = vertx.eventBus().consumer(Addresses.REPORT, message -> report(message.body()));
+      MessageConsumer<Object> reports = vertx.eventBus().consumer(Addresses.REPORT, this::report);
       consumers.add(reports);
       return Future.all(api.register(), reports.completion(), replication.serveFetches()).map(counts);
     }).map(counts -> {
@@ -386,7 +397,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
             .orElseThrow();
         Assignment assignment = new Assignment(placed.build().id(), placed.build().repo(), placed.build().target(),
             placed.build().components(), DefinitionFiles.read(definition.directory()),
-            RepoDefinitionLoader.digest(definition.directory()), artifactsUrl);
+            RepoDefinitionLoader.digest(definition.directory()), artifactsUrl, placed.build().attempts());
         vertx.eventBus().send(Addresses.workerInbox(placed.workerId()), new JsonObject(WireJson.write(assignment)));
       }
       return null;
@@ -412,25 +423,39 @@ public final class CoordinatorDaemon implements AutoCloseable {
     }
   }
 
-  private void report(Object body) {
+  /**
+   * A worker's {@link BuildReport}: recorded, or refused when that worker no longer holds that run of the
+   * build; answered either way once the store has decided, so the worker stops sending it. A store
+   * failure answers with an error, and the worker sends the report again later. A recorded report is
+   * published as the build's new state.
+   */
+  private void report(Message<Object> message) {
     BuildReport report;
     try {
-      report = WireJson.read(String.valueOf(body), BuildReport.class);
+      report = WireJson.read(String.valueOf(message.body()), BuildReport.class);
     } catch (WireJson.WireFormatException e) {
+      message.fail(400, "malformed build report: " + e.getMessage());
       return;
     }
     vertx.executeBlocking(() -> {
-      if (report.state() == BuildState.SUCCEEDED) {
-        store.finish(report.buildId(), report.workerId(), BuildOutcome.succeeded(report.artifacts(), report.log()))
-            .ifPresent(done -> states.changed(BuildCoordinator.view(done),
-                "succeeded on worker " + report.workerId()));
+      LeaseAction action = report.state() == BuildState.SUCCEEDED
+          ? reconciler.onSuccess(report.buildId(), report.workerId(), report.attempt(), report.artifacts(),
+              report.log(), clock.instant())
+          : reconciler.onFailure(report.buildId(), report.workerId(), report.attempt(), BuildOutcome.failed(
+              report.error(), report.deterministic() ? ErrorKind.DETERMINISTIC : ErrorKind.TRANSIENT,
+              report.artifacts(), report.log()), clock.instant());
+      states.changed(action);
+      return action.decision() == LeaseAction.Decision.REFUSED ? action.reason() : null;
+    }, false).onComplete(done -> {
+      if (done.failed()) {
+        message.fail(500, "build report of " + report.buildId() + " not recorded: " + done.cause().getMessage());
+      } else if (done.result() != null) {
+        System.err.println("bootfarm coordinator: refused a report: " + done.result());
+        message.reply(new JsonObject().put("recorded", false).put("reason", done.result()));
       } else {
-        states.changed(reconciler.onFailure(report.buildId(), report.workerId(), BuildOutcome.failed(report.error(),
-            report.deterministic() ? ErrorKind.DETERMINISTIC : ErrorKind.TRANSIENT, List.of(), report.log()),
-            clock.instant()));
+        message.reply(new JsonObject().put("recorded", true));
       }
-      return null;
-    }, false);
+    });
   }
 
   @Override

@@ -61,6 +61,15 @@ public interface BuildStore extends AutoCloseable {
   Optional<BuildRecord> finish(String id, String worker, BuildOutcome outcome);
 
   /**
+   * {@link #finish(String, String, BuildOutcome)} for a worker's report of one run: refused also unless
+   * the build's {@link BuildRecord#attempts()} is still {@code attempt}, the count it was claimed
+   * under. A worker keeps its id across restarts, so a build whose lease ran out (a frozen worker) can
+   * be placed on the same worker id again; the old run's late report names the right owner but an
+   * older attempt, and must not publish.
+   */
+  Optional<BuildRecord> finish(String id, String worker, int attempt, BuildOutcome outcome);
+
+  /**
    * RUNNING → QUEUED after {@code worker}'s run was lost (its lease expired) or failed transiently:
    * the lease is dropped, attempts go up by one, {@code reason} becomes the error and the build is not
    * handed out before {@code notBefore}. Refused unless {@code worker} is still the lease owner (expired

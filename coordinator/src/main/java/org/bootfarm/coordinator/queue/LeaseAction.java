@@ -29,7 +29,9 @@ public record LeaseAction(String buildId, String worker, Cause cause, Decision d
     /** The worker reported a failure the same inputs always give (definition, package, hook). */
     DETERMINISTIC_FAILURE,
     /** The coordinator started again; leases that ran out (or would soon) while it was down get one more. */
-    COORDINATOR_RESTARTED
+    COORDINATOR_RESTARTED,
+    /** The worker reported that its run succeeded. */
+    SUCCESS_REPORTED
   }
 
   /** What became of the build. */
@@ -41,7 +43,9 @@ public record LeaseAction(String buildId, String worker, Cause cause, Decision d
     /** Nothing changed: the worker no longer held the build (its report came too late). */
     REFUSED,
     /** Still RUNNING on the same worker, whose lease was extended so it can renew. */
-    LEASE_EXTENDED
+    LEASE_EXTENDED,
+    /** SUCCEEDED with the worker's artifacts. */
+    SUCCEEDED
   }
 
   public LeaseAction {

@@ -1,11 +1,13 @@
 package org.bootfarm.coordinator.queue;
 
 import org.bootfarm.protocol.api.v1.BuildState;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.bootfarm.protocol.build.ArtifactRecord;
 import org.bootfarm.coordinator.queue.LeaseAction.Cause;
 import org.bootfarm.coordinator.queue.LeaseAction.Decision;
 
@@ -73,7 +75,16 @@ public final class LeaseReconciler {
    * reconciler one lease (plus one reconcile period) after the restart.
    */
   public List<LeaseAction> afterRestart(Instant now) {
-    Instant until = lease.leaseUntil(now);
+    return afterRestart(now, lease.duration());
+  }
+
+  /**
+   * {@link #afterRestart(Instant)} with the leases made to last {@code grace} from {@code now}: more than
+   * one lease when the workers must first join the cluster again before they can renew (they must when
+   * the last coordinator died, ADR 0013), which takes them several seconds on a busy machine.
+   */
+  public List<LeaseAction> afterRestart(Instant now, Duration grace) {
+    Instant until = now.plus(grace);
     List<LeaseAction> actions = new ArrayList<>();
     for (BuildRecord build : store.extendLeasesUntil(until)) {
       String worker = build.leaseOwner();
@@ -83,6 +94,25 @@ public final class LeaseReconciler {
               + ") now runs until " + until + " so that " + worker + " can renew it if it is still building"));
     }
     return actions;
+  }
+
+  /**
+   * {@code worker} reports that its run number {@code attempt} (see {@link #onFailure(String, String, int,
+   * BuildOutcome, Instant)}) of build {@code buildId} succeeded with these artifacts: the build is
+   * SUCCEEDED, unless that worker no longer holds that run, when nothing changes.
+   */
+  public LeaseAction onSuccess(String buildId, String worker, int attempt, List<ArtifactRecord> artifacts,
+      Instant now) {
+    return onSuccess(buildId, worker, attempt, artifacts, null, now);
+  }
+
+  /** {@link #onSuccess(String, String, int, List, Instant)} with the sha256 of the run's log in the artifact store. */
+  public LeaseAction onSuccess(String buildId, String worker, int attempt, List<ArtifactRecord> artifacts, String log,
+      Instant now) {
+    return store.finish(buildId, worker, attempt, BuildOutcome.succeeded(artifacts, log))
+        .map(done -> new LeaseAction(buildId, worker, Cause.SUCCESS_REPORTED, Decision.SUCCEEDED, done.attempts(),
+            null, "worker " + worker + " reported run " + (attempt + 1) + " of build " + buildId + " succeeded"))
+        .orElseGet(() -> refused(buildId, worker, attempt, Cause.SUCCESS_REPORTED, store.get(buildId), now));
   }
 
   /**
@@ -102,6 +132,20 @@ public final class LeaseReconciler {
    * next run has its own).
    */
   public LeaseAction onFailure(String buildId, String worker, BuildOutcome failure, Instant now) {
+    return onFailure(buildId, worker, (Integer) null, failure, now);
+  }
+
+  /**
+   * A worker's report that its run number {@code attempt} (the build's attempts count when that run was
+   * claimed, echoed from its assignment) failed: as {@link #onFailure(String, String, BuildOutcome,
+   * Instant)}, but refused, changing nothing, when the build has been re-queued since (its attempts
+   * count moved on), even if it went back to the same worker id.
+   */
+  public LeaseAction onFailure(String buildId, String worker, int attempt, BuildOutcome failure, Instant now) {
+    return onFailure(buildId, worker, Integer.valueOf(attempt), failure, now);
+  }
+
+  private LeaseAction onFailure(String buildId, String worker, Integer attempt, BuildOutcome failure, Instant now) {
     if (failure.state() != BuildState.FAILED) {
       throw new IllegalArgumentException("onFailure takes a FAILED outcome; a SUCCEEDED build is published with"
           + " BuildStore.finish (build " + buildId + " from worker " + worker + ")");
@@ -109,13 +153,14 @@ public final class LeaseReconciler {
     Optional<BuildRecord> current = store.get(buildId);
     if (failure.errorKind() == ErrorKind.DETERMINISTIC) {
       int attempts = current.map(BuildRecord::attempts).orElse(0);
-      return store.finish(buildId, worker, failure)
+      return finish(buildId, worker, attempt, failure)
           .map(failed -> new LeaseAction(buildId, worker, Cause.DETERMINISTIC_FAILURE, Decision.FAILED, attempts,
               null, "worker " + worker + " reported a deterministic failure, not retried: " + failure.error()))
-          .orElseGet(() -> refused(buildId, worker, Cause.DETERMINISTIC_FAILURE, store.get(buildId), now));
+          .orElseGet(() -> refused(buildId, worker, attempt, Cause.DETERMINISTIC_FAILURE, store.get(buildId), now));
     }
-    if (current.isEmpty() || !worker.equals(current.get().leaseOwner())) {
-      return refused(buildId, worker, Cause.TRANSIENT_FAILURE, current, now);
+    if (current.isEmpty() || !worker.equals(current.get().leaseOwner())
+        || (attempt != null && current.get().attempts() != attempt)) {
+      return refused(buildId, worker, attempt, Cause.TRANSIENT_FAILURE, current, now);
     }
     BuildRecord build = current.get();
     String what = "worker " + worker + " reported a transient failure: " + failure.error();
@@ -127,10 +172,14 @@ public final class LeaseReconciler {
     // finish, not fail: only the holder of an unexpired lease may end the build; if the lease has just
     // run out, the next reconcile gives up on it instead
     BuildOutcome last = BuildOutcome.failed(reason, ErrorKind.TRANSIENT, failure.artifacts(), failure.log());
-    return store.finish(buildId, worker, last)
+    return finish(buildId, worker, attempt, last)
         .map(failed -> new LeaseAction(buildId, worker, Cause.TRANSIENT_FAILURE, Decision.FAILED, lostRuns, null,
             reason))
-        .orElseGet(() -> refused(buildId, worker, Cause.TRANSIENT_FAILURE, store.get(buildId), now));
+        .orElseGet(() -> refused(buildId, worker, attempt, Cause.TRANSIENT_FAILURE, store.get(buildId), now));
+  }
+
+  private Optional<BuildRecord> finish(String buildId, String worker, Integer attempt, BuildOutcome outcome) {
+    return attempt == null ? store.finish(buildId, worker, outcome) : store.finish(buildId, worker, attempt, outcome);
   }
 
   /** The run of {@code build} on {@code worker} is lost: re-queue it behind its backoff, or fail it with no runs left. */
@@ -173,6 +222,12 @@ public final class LeaseReconciler {
 
   private static LeaseAction refused(String buildId, String worker, Cause cause, Optional<BuildRecord> current,
       Instant now) {
+    return refused(buildId, worker, null, cause, current, now);
+  }
+
+  /** Why a change asked for by {@code worker} (for its run {@code attempt}, when known) was refused. */
+  private static LeaseAction refused(String buildId, String worker, Integer attempt, Cause cause,
+      Optional<BuildRecord> current, Instant now) {
     String why;
     int attempts = current.map(BuildRecord::attempts).orElse(0);
     if (current.isEmpty()) {
@@ -186,6 +241,9 @@ public final class LeaseReconciler {
             + (build.error() == null ? "" : " after: " + build.error());
       } else if (!build.leaseOwner().equals(worker)) {
         why = "build " + buildId + " is now held by worker " + build.leaseOwner() + ", not " + worker;
+      } else if (attempt != null && build.attempts() != attempt) {
+        why = "the report is of run " + (attempt + 1) + " of build " + buildId + ", but worker " + worker
+            + " now holds it for run " + (build.attempts() + 1) + " (it was re-queued and placed there again)";
       } else if (!build.leaseExpiry().isAfter(now)) {
         why = "the lease of worker " + worker + " on build " + buildId + " ran out at " + build.leaseExpiry()
             + "; the next reconcile takes the build back";

@@ -337,14 +337,25 @@ public final class SqliteBuildStore implements BuildStore {
   }
 
   @Override
-  public synchronized Optional<BuildRecord> finish(String id, String worker, BuildOutcome outcome) {
+  public Optional<BuildRecord> finish(String id, String worker, BuildOutcome outcome) {
+    return finish(id, worker, null, outcome);
+  }
+
+  @Override
+  public Optional<BuildRecord> finish(String id, String worker, int attempt, BuildOutcome outcome) {
+    return finish(id, worker, Integer.valueOf(attempt), outcome);
+  }
+
+  /** Both finishes: {@code attempt} null means any attempt. */
+  private synchronized Optional<BuildRecord> finish(String id, String worker, Integer attempt, BuildOutcome outcome) {
     long now = clock.millis();
     return transaction("finish build " + id, () -> {
       int changed = update("UPDATE builds SET state = ?, finished_at = ?, error = ?, error_kind = ?, log_sha256 = ?,"
           + " lease_owner = NULL, lease_expires_at = NULL"
-          + " WHERE id = ? AND state = 'RUNNING' AND lease_owner = ? AND lease_expires_at > ?",
+          + " WHERE id = ? AND state = 'RUNNING' AND lease_owner = ? AND lease_expires_at > ?"
+          + " AND attempts = COALESCE(?, attempts)",
           outcome.state().name(), now, outcome.error(),
-          outcome.errorKind() == null ? null : outcome.errorKind().name(), outcome.log(), id, worker, now);
+          outcome.errorKind() == null ? null : outcome.errorKind().name(), outcome.log(), id, worker, now, attempt);
       if (changed == 0) {
         return Optional.<BuildRecord>empty();
       }

@@ -116,6 +116,11 @@ public final class ReplicatedBuildStore implements BuildStore {
   }
 
   @Override
+  public Optional<BuildRecord> finish(String id, String worker, int attempt, BuildOutcome outcome) {
+    return replicated(durable.finish(id, worker, attempt, outcome));
+  }
+
+  @Override
   public Optional<BuildRecord> requeue(String id, String worker, String reason, Instant notBefore) {
     return replicated(durable.requeue(id, worker, reason, notBefore));
   }

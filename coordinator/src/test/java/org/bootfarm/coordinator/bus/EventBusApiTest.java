@@ -156,7 +156,7 @@ class EventBusApiTest {
 
   @Test
   void heartbeatMakesAWorkerVisible() throws Exception {
-    WorkerInfo info = new WorkerInfo("bus-worker", "test", "x86_64", List.of("apt"), 2, 0, 1L << 30, List.of(), 1000, List.of());
+    WorkerInfo info = new WorkerInfo("bus-worker", "bus-node", "test", "x86_64", List.of("apt"), 2, 0, 1L << 30, List.of(), 1000, List.of());
     vertx.eventBus().publish(Addresses.WORKER_HEARTBEAT, new JsonObject(WireJson.write(info)));
     JsonObject workers = new JsonObject();
     for (int i = 0; i < 50 && !workers.encode().contains("bus-worker"); i++) {

@@ -94,12 +94,13 @@ class BuildStateEventsTest {
   }
 
   void heartbeat() {
-    vertx.eventBus().publish(Addresses.WORKER_HEARTBEAT, new JsonObject(WireJson.write(new WorkerInfo("w1", "dev",
-        "x86_64", List.of("apt", "dnf"), 1, 0, 1L << 40, List.of(), 1000, List.of()))));
+    vertx.eventBus().publish(Addresses.WORKER_HEARTBEAT, new JsonObject(WireJson.write(new WorkerInfo("w1", "node-1",
+        "dev", "x86_64", List.of("apt", "dnf"), 1, 0, 1L << 40, List.of(), 1000, List.of()))));
   }
 
-  void report(String id, String error, boolean deterministic, String log) {
-    vertx.eventBus().send(Addresses.REPORT, new JsonObject(WireJson.write(new BuildReport(id, "w1", BuildState.FAILED,
+  void report(String id, int attempt, String error, boolean deterministic, String log) {
+    vertx.eventBus().send(Addresses.REPORT, new JsonObject(WireJson.write(new BuildReport(id, "w1", attempt,
+        BuildState.FAILED,
         List.of(), List.of(), error, deterministic ? "PACKAGE" : "NETWORK", deterministic, log))));
   }
 
@@ -114,14 +115,14 @@ class BuildStateEventsTest {
     assertTrue(running.text().startsWith("running on worker w1: "), running.text());
     assertEquals(id, inbox.poll(10, TimeUnit.SECONDS).buildId());
 
-    report(id, "mirror unreachable", false, null);
+    report(id, 0, "mirror unreachable", false, null);
     BuildEvent requeued = next(states, BuildState.QUEUED);
     assertTrue(requeued.text().startsWith("run 1 of 3 failed: worker w1 reported a transient failure: mirror"
         + " unreachable; re-queued"), requeued.text());
 
     next(states, BuildState.RUNNING);
     assertEquals(id, inbox.poll(10, TimeUnit.SECONDS).buildId());
-    report(id, "package 'busybox' not found", true, LOG);
+    report(id, 1, "package 'busybox' not found", true, LOG);
     BuildEvent failed = next(states, BuildState.FAILED);
     assertTrue(failed.text().contains("package 'busybox' not found"), failed.text());
 

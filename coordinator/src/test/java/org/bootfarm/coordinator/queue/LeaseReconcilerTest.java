@@ -86,6 +86,49 @@ class LeaseReconcilerTest {
     clock.set(instant);
   }
 
+  // --- reports of an older run of the same build on the same worker id
+
+  @Test
+  void reportOfAnOlderRunOnTheSameWorkerIdIsRefusedAndTheCurrentRunsIsRecorded() {
+    String id = submit();
+    claim(id, "w1");
+    int firstRun = stored(id).attempts();
+    // w1 freezes: its lease runs out, the build is re-queued and placed on w1 again (stable id, restarted)
+    clock.set(START.plus(lease.requeueWithin()));
+    assertEquals(Decision.REQUEUED, only(reconciler.reconcile(now())).decision());
+    clock.set(stored(id).notBefore());
+    claim(id, "w1");
+    int secondRun = stored(id).attempts();
+    assertEquals(firstRun + 1, secondRun);
+
+    // the frozen run wakes up and reports: right owner, old attempt
+    LeaseAction staleSuccess = reconciler.onSuccess(id, "w1", firstRun, List.of(ISO), now());
+    assertEquals(Decision.REFUSED, staleSuccess.decision(), staleSuccess::toString);
+    assertTrue(staleSuccess.reason().contains("run 1") && staleSuccess.reason().contains("run 2"),
+        staleSuccess.reason());
+    LeaseAction staleFailure = reconciler.onFailure(id, "w1", firstRun,
+        BuildOutcome.failed("hook failed", ErrorKind.DETERMINISTIC, List.of()), now());
+    assertEquals(Decision.REFUSED, staleFailure.decision(), staleFailure::toString);
+    LeaseAction staleTransient = reconciler.onFailure(id, "w1", firstRun,
+        BuildOutcome.failed("network", ErrorKind.TRANSIENT, List.of()), now());
+    assertEquals(Decision.REFUSED, staleTransient.decision(), staleTransient::toString);
+    assertTrue(store.finish(id, "w1", firstRun, BuildOutcome.succeeded(List.of(ISO))).isEmpty(),
+        "the store itself refuses the old attempt");
+    BuildRecord untouched = stored(id);
+    assertEquals(BuildState.RUNNING, untouched.state());
+    assertEquals("w1", untouched.leaseOwner());
+    assertEquals(secondRun, untouched.attempts());
+    assertEquals(List.of(), untouched.artifacts());
+
+    // a report with the right attempt but from another worker is refused too
+    assertEquals(Decision.REFUSED, reconciler.onSuccess(id, "w2", secondRun, List.of(ISO), now()).decision());
+
+    LeaseAction current = reconciler.onSuccess(id, "w1", secondRun, List.of(ISO), now());
+    assertEquals(Decision.SUCCEEDED, current.decision(), current::toString);
+    assertEquals(BuildState.SUCCEEDED, stored(id).state());
+    assertEquals(List.of(ISO), stored(id).artifacts());
+  }
+
   // --- lease expiry
 
   @Test
@@ -375,6 +418,24 @@ class LeaseReconcilerTest {
     assertEquals(dead, lost.buildId());
     assertEquals(Decision.REQUEUED, lost.decision());
     assertEquals(BuildState.RUNNING, stored(alive).state());
+  }
+
+  @Test
+  void restartGraceLongerThanALeaseLetsAWorkerThatRejoinsLateRenew() {
+    String id = submit();
+    claim(id, "w1");
+    store.close();
+    clock.advance(Duration.ofMinutes(1));
+    store = SqliteBuildStore.open(dir.resolve("builds.sqlite"), clock);
+    reconciler = new LeaseReconciler(store, lease, RetryPolicy.DEFAULT);
+    Duration grace = lease.duration().plusSeconds(30);
+
+    LeaseAction extended = only(reconciler.afterRestart(now(), grace));
+    assertTrue(extended.reason().contains("now runs until " + now().plus(grace)), extended.reason());
+    Instant restart = now();
+    quietUntil(restart.plus(grace).minusSeconds(1)); // w1 is still joining the cluster: nothing taken
+    renew(id, "w1").orElseThrow();
+    assertEquals("w1", stored(id).leaseOwner());
   }
 
   // --- the queue honours the backoff

@@ -1,7 +1,7 @@
 package org.bootfarm.worker.agent;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.WorkerExecutor;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -19,15 +20,23 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.bootfarm.worker.FileTrees;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.Assignment;
+import org.bootfarm.protocol.api.v1.BuildEvent;
 import org.bootfarm.protocol.api.v1.BuildReport;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.WireJson;
+import org.bootfarm.protocol.api.v1.WorkerInfo;
 import org.bootfarm.protocol.build.ArtifactRecord;
 import org.bootfarm.protocol.build.BuildResult;
 import org.bootfarm.protocol.repo.DefinitionFiles;
@@ -42,45 +51,138 @@ import org.bootfarm.worker.pkg.PackageDrivers;
  * The worker process's farm side: advertises the worker with a heartbeat, takes assignments from
  * its inbox, and for each fetches and checks the definition and components, runs the build engine
  * on one of its slots, streams the build's events, uploads the outputs and the build's whole log to
- * the artifact store and reports how the build ended. It talks to the coordinator only through the
- * event bus and the artifact store.
+ * the artifact store and reports how the build ended. It talks to the coordinator only through the event bus and the
+ * artifact store.
+ *
+ * <p>Builds outlive the cluster connection: they run on the agent's own threads, and when the
+ * process has to rejoin the cluster (the last coordinator died) it {@link #detach}es and
+ * {@link #attach}es the new node while they go on. A report is a request, sent again with backoff
+ * until a coordinator answers or {@link Settings#reportPatience()} has passed; meanwhile the build
+ * stays in the heartbeat's running list, so its lease is renewed. Uploads are retried the same way.
  */
 public final class WorkerAgent implements AutoCloseable {
-  /** How the worker runs. */
-  public record Settings(Path cacheDir, Path keysDir, int slots, long heartbeatMillis) {}
+  /**
+   * How the worker runs.
+   *
+   * @param packageManagers the package managers it runs and advertises, a subset of those it can run;
+   *     empty for all of them
+   * @param reportPatience how long a report (and an upload) is retried while no coordinator answers
+   */
+  public record Settings(Path cacheDir, Path keysDir, int slots, long heartbeatMillis, List<String> packageManagers,
+      Duration reportPatience) {
+    public Settings {
+      packageManagers = List.copyOf(packageManagers);
+    }
 
-  private final Vertx vertx;
-  private final String workerId;
-  private final Settings settings;
-  private final PackageDrivers drivers = PackageDrivers.standard();
-  private final WorkerExecutor slots;
-  private final Set<String> running = ConcurrentHashMap.newKeySet();
-  private final AtomicInteger busy = new AtomicInteger();
-  private final HttpClient http = HttpClient.newHttpClient();
-  private final MessageConsumer<Object> inbox;
-  private final long heartbeatTimer;
-
-  private WorkerAgent(Vertx vertx, String workerId, Settings settings) {
-    this.vertx = vertx;
-    this.workerId = workerId;
-    this.settings = settings;
-    this.slots = vertx.createSharedWorkerExecutor("bootfarm-build-slots-" + workerId, settings.slots(),
-        java.util.concurrent.TimeUnit.HOURS.toNanos(6));
-    this.inbox = vertx.eventBus().consumer(Addresses.workerInbox(workerId), message -> accept(message.body()));
-    this.heartbeatTimer = vertx.setPeriodic(0, settings.heartbeatMillis(), id -> heartbeat());
+    /** Every package manager this machine can run, reports retried for five minutes. */
+    public Settings(Path cacheDir, Path keysDir, int slots, long heartbeatMillis) {
+      this(cacheDir, keysDir, slots, heartbeatMillis, List.of(), Duration.ofMinutes(5));
+    }
   }
 
-  /** Starts taking work on the given (clustered) Vert.x instance under the given worker id. */
-  public static WorkerAgent start(Vertx vertx, String workerId, Settings settings) {
-    WorkerAgent agent = new WorkerAgent(vertx, workerId, settings);
-    agent.inbox.completion().await();
+  /** The first wait before a report or upload is tried again; it doubles up to {@link #MAX_RETRY_WAIT}. */
+  static final Duration FIRST_RETRY_WAIT = Duration.ofMillis(500);
+  static final Duration MAX_RETRY_WAIT = Duration.ofSeconds(2);
+  /** How long one report waits for the coordinator's answer. */
+  static final Duration REPORT_TIMEOUT = Duration.ofSeconds(10);
+
+  private final String workerId;
+  private final Settings settings;
+  private final PackageDrivers drivers;
+  private final ExecutorService slots;
+  private final ScheduledExecutorService retries;
+  /** Builds held here, by id: running, or finished with the report not yet answered. Their leases are renewed. */
+  private final Map<String, Integer> held = new ConcurrentHashMap<>();
+  /** The runs taken, as build id and attempt, so one assignment delivered twice runs once. */
+  private final Set<String> runs = ConcurrentHashMap.newKeySet();
+  /** Builds whose report was sent and not answered yet: it is being sent again. */
+  private final Set<String> reportsWaiting = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger busy = new AtomicInteger();
+  private final HttpClient http = HttpClient.newHttpClient();
+  /** The cluster connection now; null while detached. */
+  private volatile Connection connection;
+
+  /** One attached cluster node: its Vert.x, node id, inbox consumer and heartbeat timer. */
+  private record Connection(Vertx vertx, String nodeId, MessageConsumer<Object> inbox, long heartbeatTimer) {}
+
+  private WorkerAgent(String workerId, Settings settings) {
+    this.workerId = WorkerInfo.requireValidId(workerId);
+    this.settings = settings;
+    PackageDrivers standard = PackageDrivers.standard();
+    this.drivers = settings.packageManagers().isEmpty() ? standard : standard.limitedTo(settings.packageManagers());
+    this.slots = Executors.newFixedThreadPool(settings.slots(), daemonThreads("bootfarm-build-slot"));
+    this.retries = Executors.newSingleThreadScheduledExecutor(daemonThreads("bootfarm-report-retry"));
+  }
+
+  /**
+   * Starts taking work on the given (clustered) Vert.x instance under the given worker id.
+   *
+   * @param nodeId the cluster node id of this process, advertised so the coordinator can tell which
+   *     workers a member leaving the cluster takes with it
+   * @throws IllegalArgumentException for an invalid worker id, or package managers it cannot run
+   */
+  public static WorkerAgent start(Vertx vertx, String workerId, String nodeId, Settings settings) {
+    WorkerAgent agent = create(workerId, settings);
+    agent.attach(vertx, nodeId);
     return agent;
   }
 
+  /**
+   * A worker not attached to any cluster node yet: checks the id and the package managers before the
+   * process spends time joining the cluster. {@link #attach} it to start taking work.
+   *
+   * @throws IllegalArgumentException for an invalid worker id, or package managers it cannot run
+   */
+  public static WorkerAgent create(String workerId, Settings settings) {
+    return new WorkerAgent(workerId, settings);
+  }
+
+  /** The worker's id. */
+  public String workerId() {
+    return workerId;
+  }
+
+  /** The package managers it advertises. */
+  public List<String> packageManagers() {
+    return drivers.runnablePackageManagers();
+  }
+
+  /** Takes work from the cluster node {@code vertx} (after {@link #detach} from an earlier one). */
+  public synchronized void attach(Vertx vertx, String nodeId) {
+    if (connection != null) {
+      throw new IllegalStateException("worker " + workerId + " is attached to node " + connection.nodeId()
+          + " already: detach first");
+    }
+    MessageConsumer<Object> inbox = vertx.eventBus().consumer(Addresses.workerInbox(workerId),
+        message -> accept(message.body()));
+    inbox.completion().await();
+    long timer = vertx.setPeriodic(0, settings.heartbeatMillis(), id -> heartbeat());
+    connection = new Connection(vertx, nodeId, inbox, timer);
+  }
+
+  /**
+   * Stops taking work from the current cluster node (which is about to close); running builds go on,
+   * and their reports wait for the next {@link #attach}.
+   */
+  public synchronized void detach() {
+    Connection current = connection;
+    connection = null;
+    if (current != null) {
+      current.vertx().cancelTimer(current.heartbeatTimer());
+      current.inbox().unregister(); // not awaited: the cluster it would tell may be gone
+    }
+  }
+
   private void heartbeat() {
-    vertx.executeBlocking(() -> WorkerDescription.describe(workerId, drivers, settings.cacheDir(), settings.slots(),
-        busy.get(), settings.heartbeatMillis(), List.copyOf(running)), false)
-        .onSuccess(info -> vertx.eventBus().publish(Addresses.WORKER_HEARTBEAT, new JsonObject(WireJson.write(info))));
+    Connection current = connection;
+    if (current == null) {
+      return;
+    }
+    current.vertx().executeBlocking(() -> WorkerDescription.describe(workerId, current.nodeId(), drivers,
+        settings.cacheDir(), settings.slots(), busy.get(), settings.heartbeatMillis(), List.copyOf(held.keySet())),
+        false)
+        .onSuccess(info -> current.vertx().eventBus().publish(Addresses.WORKER_HEARTBEAT,
+            new JsonObject(WireJson.write(info))));
   }
 
   private void accept(Object body) {
@@ -90,15 +192,99 @@ public final class WorkerAgent implements AutoCloseable {
     } catch (WireJson.WireFormatException e) {
       return;
     }
-    if (!running.add(assignment.buildId())) {
+    if (!runs.add(assignment.buildId() + "/" + assignment.attempt())) {
       return;
     }
-    slots.executeBlocking(() -> run(assignment), false).onComplete(done -> {
-      running.remove(assignment.buildId());
-      BuildReport report = done.succeeded() ? done.result() : new BuildReport(assignment.buildId(), workerId,
-          BuildState.FAILED, List.of(), List.of(), "worker error: " + done.cause(), "INTERNAL", false, null);
-      vertx.eventBus().send(Addresses.REPORT, new JsonObject(WireJson.write(report)));
+    held.put(assignment.buildId(), assignment.attempt());
+    log("build " + assignment.buildId() + " (" + assignment.repo() + ") run " + (assignment.attempt() + 1)
+        + " started");
+    CompletableFuture.supplyAsync(() -> {
+      try {
+        return run(assignment);
+      } catch (Exception e) {
+        return failed(assignment, "worker error: " + e, "INTERNAL", false);
+      }
+    }, slots).thenAccept(report -> {
+      log("build " + report.buildId() + " run " + (report.attempt() + 1) + " ended " + report.state()
+          + (report.error() == null ? "" : ": " + report.error()));
+      sendReport(report, 1, System.nanoTime() + settings.reportPatience().toNanos());
     });
+  }
+
+  /**
+   * Sends a report as a request; on no answer (no coordinator consumes now, or it timed out) sends it
+   * again after a growing wait, until the deadline. The build leaves the heartbeat's running list when a
+   * coordinator answered (recorded or refused) or the patience ran out.
+   */
+  private void sendReport(BuildReport report, int tries, long deadline) {
+    Connection current = connection;
+    if (current == null) {
+      retryReport(report, tries, deadline, "no cluster connection");
+      return;
+    }
+    try {
+      current.vertx().eventBus().request(Addresses.REPORT, new JsonObject(WireJson.write(report)),
+          new DeliveryOptions().setSendTimeout(REPORT_TIMEOUT.toMillis())).onComplete(answer -> {
+            if (answer.succeeded()) {
+              JsonObject body = answer.result().body() instanceof JsonObject json ? json : new JsonObject();
+              log("report of build " + report.buildId() + " run " + (report.attempt() + 1) + " "
+                  + (body.getBoolean("recorded", false) ? "recorded" : "refused: " + body.getString("reason"))
+                  + " after " + tries + " tr" + (tries == 1 ? "y" : "ies"));
+              release(report);
+            } else {
+              retryReport(report, tries, deadline, answer.cause().toString());
+            }
+          });
+    } catch (RuntimeException e) { // a closing Vert.x may throw instead of failing the future
+      retryReport(report, tries, deadline, e.toString());
+    }
+  }
+
+  private void retryReport(BuildReport report, int tries, long deadline, String why) {
+    reportsWaiting.add(report.buildId());
+    long wait = retryWait(tries).toNanos();
+    if (System.nanoTime() + wait > deadline) {
+      log("gave up reporting build " + report.buildId() + " after " + tries + " tries in "
+          + settings.reportPatience() + " (" + why + "); the coordinator takes it back when its lease runs out");
+      release(report);
+      return;
+    }
+    if (tries == 1 || tries % 10 == 0) {
+      log("report of build " + report.buildId() + " not answered (" + why + "); sending it again with backoff");
+    }
+    retries.schedule(() -> sendReport(report, tries + 1, deadline), wait, TimeUnit.NANOSECONDS);
+  }
+
+  private void release(BuildReport report) {
+    reportsWaiting.remove(report.buildId());
+    held.remove(report.buildId(), report.attempt());
+  }
+
+  /** The builds whose report no coordinator has answered yet, sorted: they are being sent again. */
+  public List<String> reportsWaiting() {
+    return reportsWaiting.stream().sorted().toList();
+  }
+
+  /** The wait after the {@code tries}-th failed try: doubling from {@link #FIRST_RETRY_WAIT}, capped. */
+  static Duration retryWait(int tries) {
+    Duration wait = FIRST_RETRY_WAIT;
+    for (int i = 1; i < tries && wait.compareTo(MAX_RETRY_WAIT) < 0; i++) {
+      wait = wait.multipliedBy(2);
+    }
+    return wait.compareTo(MAX_RETRY_WAIT) > 0 ? MAX_RETRY_WAIT : wait;
+  }
+
+  private void log(String message) {
+    System.err.println("bootfarm worker " + workerId + ": " + message);
+  }
+
+  private static ThreadFactory daemonThreads(String name) {
+    AtomicInteger count = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
   }
 
   /**
@@ -108,25 +294,38 @@ public final class WorkerAgent implements AutoCloseable {
   private BuildReport run(Assignment assignment) throws IOException, InterruptedException {
     busy.incrementAndGet();
     String id = assignment.buildId();
-    Path work = settings.cacheDir().resolve("assignments").resolve(id);
-    try (BuildLogFile log = new BuildLogFile(id, work.resolve("build.log"), event -> vertx.eventBus()
-        .publish(Addresses.buildEvents(id), new JsonObject(WireJson.write(event))))) {
+    Path work = settings.cacheDir().resolve("assignments").resolve(id + "-" + assignment.attempt());
+    long deadline = System.nanoTime() + settings.reportPatience().toNanos();
+    try (BuildLogFile log = new BuildLogFile(id, work.resolve("build.log"), event -> publish(id, event))) {
       BuildReport report;
       try {
-        report = build(assignment, work, log);
+        report = build(assignment, work, log, deadline);
       } catch (IOException | RuntimeException e) {
         log.line("build", "worker " + workerId + " failed: " + e);
-        report = failed(id, "worker error: " + e, "INTERNAL", false);
+        report = failed(assignment, "worker error: " + e, "INTERNAL", false);
       }
-      return withLog(report, uploadLog(assignment, log));
+      return withLog(report, uploadLog(assignment, log, deadline));
     } finally {
       busy.decrementAndGet();
       FileTrees.deleteQuietly(work);
     }
   }
 
+  /** Events are for watchers now: while the worker is between cluster nodes they are dropped. */
+  private void publish(String buildId, BuildEvent event) {
+    Connection current = connection;
+    if (current != null) {
+      try {
+        current.vertx().eventBus().publish(Addresses.buildEvents(buildId), new JsonObject(WireJson.write(event)));
+      } catch (RuntimeException closing) {
+        // the node is closing under us: the next event goes to the next one
+      }
+    }
+  }
+
   /** Fetches and checks the inputs, runs the engine with {@code log}, uploads the outputs. */
-  private BuildReport build(Assignment assignment, Path work, BuildLog log) throws IOException, InterruptedException {
+  private BuildReport build(Assignment assignment, Path work, BuildLog log, long deadline)
+      throws IOException, InterruptedException {
     String id = assignment.buildId();
     Path definition = work.resolve("definition").resolve(assignment.repo());
     DefinitionFiles.write(assignment.definitionFiles(), definition);
@@ -135,12 +334,13 @@ public final class WorkerAgent implements AutoCloseable {
       String error = "the definition of " + assignment.repo() + " arrived with digest " + digest
           + ", not the announced " + assignment.definitionDigest();
       log.line("build", error);
-      return failed(id, error, "INPUT", false);
+      return failed(assignment, error, "INPUT", false);
     }
     Map<String, Path> components = new HashMap<>();
     for (Map.Entry<String, String> component : assignment.components().entrySet()) {
       Path file = work.resolve("components").resolve(component.getKey());
-      download(assignment.artifactsUrl(), component.getValue(), file);
+      withRetries("build " + id + ": download of component " + component.getKey(), deadline,
+          () -> download(assignment.artifactsUrl(), component.getValue(), file));
       components.put(component.getKey(), file);
     }
     Path out = work.resolve("out");
@@ -149,50 +349,95 @@ public final class WorkerAgent implements AutoCloseable {
     if (!result.succeeded()) {
       BuildFailure.Kind kind = BuildFailure.Kind.valueOf(result.errorKind());
       log.line("build", "failed (" + kind + "): " + result.error());
-      return new BuildReport(id, workerId, BuildState.FAILED, List.of(), result.stages(), result.error(),
-          kind.name(), kind.deterministic(), null);
+      return new BuildReport(id, workerId, assignment.attempt(), BuildState.FAILED, List.of(), result.stages(),
+          result.error(), kind.name(), kind.deterministic(), null);
     }
     List<ArtifactRecord> uploaded = new ArrayList<>();
     for (ArtifactRecord artifact : result.artifacts()) {
-      upload(assignment.artifactsUrl(), artifact.sha256(), out.resolve(artifact.name()));
+      withRetries("build " + id + ": upload of " + artifact.name(), deadline,
+          () -> upload(assignment.artifactsUrl(), artifact.sha256(), out.resolve(artifact.name())));
       uploaded.add(artifact);
     }
-    return new BuildReport(id, workerId, BuildState.SUCCEEDED, uploaded, result.stages(), null, null, false, null);
+    return new BuildReport(id, workerId, assignment.attempt(), BuildState.SUCCEEDED, uploaded, result.stages(),
+        null, null, false, null);
   }
 
   /**
    * Uploads the build's log to the artifact store and returns its sha256, or null when that failed:
    * the build's outcome stands without its log, and the reason goes to the worker's stderr.
    */
-  private String uploadLog(Assignment assignment, BuildLogFile log) throws InterruptedException {
+  private String uploadLog(Assignment assignment, BuildLogFile log, long deadline) throws InterruptedException {
     try {
       Path file = log.finish();
       String sha256 = Sha256.of(file);
-      upload(assignment.artifactsUrl(), sha256, file);
+      withRetries("build " + assignment.buildId() + ": upload of its log", deadline,
+          () -> upload(assignment.artifactsUrl(), sha256, file));
       return sha256;
     } catch (IOException | RuntimeException e) {
-      System.err.println("bootfarm worker " + workerId + ": the log of build " + assignment.buildId()
-          + " was not uploaded, its report goes without it: " + e.getMessage());
+      log("the log of build " + assignment.buildId() + " was not uploaded, its report goes without it: "
+          + e.getMessage());
       return null;
     }
   }
 
   private static BuildReport withLog(BuildReport r, String log) {
-    return new BuildReport(r.buildId(), r.workerId(), r.state(), r.artifacts(), r.stages(), r.error(), r.errorKind(),
-        r.deterministic(), log);
+    return new BuildReport(r.buildId(), r.workerId(), r.attempt(), r.state(), r.artifacts(), r.stages(), r.error(),
+        r.errorKind(), r.deterministic(), log);
   }
 
-  private BuildReport failed(String id, String error, String kind, boolean deterministic) {
-    return new BuildReport(id, workerId, BuildState.FAILED, List.of(), List.of(), error, kind, deterministic, null);
+  private BuildReport failed(Assignment assignment, String error, String kind, boolean deterministic) {
+    return new BuildReport(assignment.buildId(), workerId, assignment.attempt(), BuildState.FAILED, List.of(),
+        List.of(), error, kind, deterministic, null);
+  }
+
+  /** A transfer to or from the artifact store. */
+  private interface Transfer {
+    void run() throws IOException, InterruptedException;
+  }
+
+  /** The store did not answer, or answered with a server error: worth trying again. */
+  private static final class StoreUnavailable extends IOException {
+    StoreUnavailable(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /**
+   * Runs a transfer, trying again with backoff while the artifact store cannot be reached or answers
+   * 5xx (its coordinator restarting), until {@code deadline}; any other failure ends it at once.
+   */
+  private void withRetries(String what, long deadline, Transfer transfer) throws IOException, InterruptedException {
+    for (int tries = 1; ; tries++) {
+      try {
+        transfer.run();
+        return;
+      } catch (StoreUnavailable e) {
+        long wait = retryWait(tries).toNanos();
+        if (System.nanoTime() + wait > deadline) {
+          throw new IOException(what + " failed " + tries + " times: " + e.getMessage(), e);
+        }
+        if (tries == 1) {
+          log(what + " failed (" + e.getMessage() + "); trying again with backoff");
+        }
+        TimeUnit.NANOSECONDS.sleep(wait);
+      }
+    }
   }
 
   /** Downloads an object from the artifact store and checks its sha256 before anything uses it. */
   private void download(String baseUrl, String sha256, Path file) throws IOException, InterruptedException {
     Files.createDirectories(file.getParent());
-    HttpResponse<InputStream> response = http.send(
-        HttpRequest.newBuilder(URI.create(baseUrl + "/api/v1/artifacts/" + sha256)).GET().build(),
-        HttpResponse.BodyHandlers.ofInputStream());
+    HttpResponse<InputStream> response;
+    try {
+      response = http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/api/v1/artifacts/" + sha256)).GET().build(),
+          HttpResponse.BodyHandlers.ofInputStream());
+    } catch (IOException e) {
+      throw new StoreUnavailable("artifact store " + baseUrl + " unreachable: " + e, e);
+    }
     try (InputStream in = response.body()) {
+      if (response.statusCode() >= 500) {
+        throw new StoreUnavailable("artifact " + sha256 + " answered HTTP " + response.statusCode(), null);
+      }
       if (response.statusCode() != 200) {
         throw new IOException("artifact " + sha256 + " answered HTTP " + response.statusCode() + " at " + baseUrl);
       }
@@ -205,19 +450,27 @@ public final class WorkerAgent implements AutoCloseable {
   }
 
   private void upload(String baseUrl, String sha256, Path file) throws IOException, InterruptedException {
-    HttpResponse<String> response = http.send(
-        HttpRequest.newBuilder(URI.create(baseUrl + "/api/v1/artifacts/" + sha256))
-            .PUT(HttpRequest.BodyPublishers.ofFile(file)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response;
+    try {
+      response = http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/api/v1/artifacts/" + sha256))
+          .PUT(HttpRequest.BodyPublishers.ofFile(file)).build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new StoreUnavailable("artifact store " + baseUrl + " unreachable: " + e, e);
+    }
+    if (response.statusCode() >= 500) {
+      throw new StoreUnavailable("upload of " + file.getFileName() + " answered HTTP " + response.statusCode(), null);
+    }
     if (response.statusCode() != 200 && response.statusCode() != 201) {
       throw new IOException("upload of " + file.getFileName() + " (" + sha256 + ") answered HTTP "
           + response.statusCode() + ": " + response.body());
     }
   }
 
+  /** Stops taking work and stops the slots and retries (running builds are interrupted). */
   @Override
   public void close() {
-    vertx.cancelTimer(heartbeatTimer);
-    inbox.unregister().await();
-    slots.close();
+    detach();
+    slots.shutdownNow();
+    retries.shutdownNow();
   }
 }

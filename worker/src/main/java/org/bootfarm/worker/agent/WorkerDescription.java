@@ -24,9 +24,9 @@ import org.bootfarm.worker.pkg.PackageDrivers;
 public final class WorkerDescription {
   private WorkerDescription() {}
 
-  public static WorkerInfo describe(String workerId, PackageDrivers drivers, Path cacheDir, int slots, int busySlots,
-      long heartbeatMillis, List<String> running) throws IOException {
-    return new WorkerInfo(workerId, BuildEngine.builderVersion(), arch(), drivers.runnablePackageManagers(), slots,
+  public static WorkerInfo describe(String workerId, String nodeId, PackageDrivers drivers, Path cacheDir, int slots,
+      int busySlots, long heartbeatMillis, List<String> running) throws IOException {
+    return new WorkerInfo(workerId, nodeId, BuildEngine.builderVersion(), arch(), drivers.runnablePackageManagers(), slots,
         busySlots, freeBytes(cacheDir), warmCaches(cacheDir), heartbeatMillis, running);
   }
 

@@ -19,9 +19,37 @@ public final class PackageDrivers {
   private final PackageManagerDriver apt;
   private final Map<String, String> versionCache = new ConcurrentHashMap<>();
 
+  /** The package managers this worker was limited to ({@code --package-managers}); null when not limited. */
+  private final List<String> limitedTo;
+
   public PackageDrivers(PackageManagerDriver dnf, PackageManagerDriver apt) {
+    this(dnf, apt, null);
+  }
+
+  private PackageDrivers(PackageManagerDriver dnf, PackageManagerDriver apt, List<String> limitedTo) {
     this.dnf = dnf;
     this.apt = apt;
+    this.limitedTo = limitedTo;
+  }
+
+  /**
+   * These drivers limited to some of the package managers they can run (a worker's
+   * {@code --package-managers}): only those are advertised, and a definition of another one is
+   * refused like one whose tools are missing.
+   *
+   * @throws IllegalArgumentException naming a package manager these drivers cannot run, and the ones
+   *     they can
+   */
+  public PackageDrivers limitedTo(List<String> managers) {
+    List<String> runnable = runnablePackageManagers();
+    List<String> unknown = managers.stream().filter(m -> !runnable.contains(m)).toList();
+    if (managers.isEmpty() || !unknown.isEmpty()) {
+      throw new IllegalArgumentException("--package-managers " + String.join(",", managers) + ": "
+          + (managers.isEmpty() ? "names none" : "this worker cannot run " + String.join(", ", unknown))
+          + "; it can run " + (runnable.isEmpty() ? "nothing (install dnf or mmdebstrap)" : String.join(", ", runnable))
+          + ", so list some of those, or leave the flag out to run all of them");
+    }
+    return new PackageDrivers(dnf, apt, List.copyOf(new java.util.LinkedHashSet<>(managers)));
   }
 
   /** The drivers of a standard worker. */
@@ -32,6 +60,10 @@ public final class PackageDrivers {
   /** The driver for a definition's package manager, or a TOOL failure saying what to install. */
   public PackageManagerDriver forDefinition(RepoDefinition definition) throws BuildFailure {
     String manager = definition.spec().packageManager();
+    if (limitedTo != null && !limitedTo.contains(manager)) {
+      throw new BuildFailure(BuildFailure.Kind.TOOL, "this worker runs only " + String.join(", ", limitedTo)
+          + " (--package-managers), not " + manager + " definitions");
+    }
     PackageManagerDriver driver = "apt".equals(manager) ? apt : dnf;
     Optional<String> missing = driver.unavailableReason();
     if (missing.isPresent()) {
@@ -49,6 +81,9 @@ public final class PackageDrivers {
     }
     if (apt.unavailableReason().isEmpty()) {
       runnable.add("apt");
+    }
+    if (limitedTo != null) {
+      runnable.retainAll(limitedTo);
     }
     return runnable;
   }

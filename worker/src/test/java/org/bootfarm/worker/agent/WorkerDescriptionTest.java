@@ -38,11 +38,22 @@ class WorkerDescriptionTest {
 
   @Test
   void describesWhatThisWorkerCanRun(@TempDir Path cache) throws Exception {
-    WorkerInfo info = WorkerDescription.describe("w1", PackageDrivers.standard(), cache.resolve("not-yet"), 2, 0, 1000, List.of());
+    WorkerInfo info = WorkerDescription.describe("w1", "node-1", PackageDrivers.standard(), cache.resolve("not-yet"), 2, 0, 1000, List.of());
     assertEquals("w1", info.id());
     assertEquals("x86_64", info.arch());
     assertTrue(info.packageManagers().containsAll(List.of("dnf", "tdnf", "yum", "apt")), info::toString);
     assertTrue(info.freeDiskBytes() > 0);
     assertEquals(List.of(), info.warmCaches());
+  }
+
+  @Test
+  void workerLimitedToAptAdvertisesOnlyAptAndRefusesWhatItCannotRun(@TempDir Path cache) throws Exception {
+    PackageDrivers aptOnly = PackageDrivers.standard().limitedTo(List.of("apt"));
+    WorkerInfo info = WorkerDescription.describe("w1", "node-1", aptOnly, cache, 1, 0, 1000, List.of());
+    assertEquals(List.of("apt"), info.packageManagers());
+    IllegalArgumentException unknown = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> PackageDrivers.standard().limitedTo(List.of("apt", "pacman")));
+    assertTrue(unknown.getMessage().contains("cannot run pacman") && unknown.getMessage().contains("tdnf"),
+        unknown.getMessage());
   }
 }

@@ -61,7 +61,8 @@ public final class Addresses {
 
   /** Where one worker takes work assigned to it by the coordinator. */
   public static String workerInbox(String workerId) {
-    return PREFIX + "worker." + requireToken(workerId, "worker id") + ".inbox";
+    WorkerInfo.requireValidId(workerId);
+    return PREFIX + "worker." + workerId + ".inbox";
   }
 
   /** Whether a client may use the address: the fixed client addresses and any build's event stream. */

@@ -11,10 +11,13 @@ import java.util.Map;
  * @param definitionFiles  path relative to the definition directory → base64 of the file's bytes
  * @param definitionDigest {@code RepoDefinitionLoader.digest} of those files
  * @param artifactsUrl     base URL of the coordinator's HTTP API, e.g. {@code http://10.0.0.1:8080}
+ * @param attempt          the build's attempts count when it was claimed for this run; the worker echoes it
+ *     in its {@link BuildReport}, so a report of an older run of the same build on the same worker
+ *     (after its lease ran out and the build was placed there again) is told apart and refused
  */
 public record Assignment(
     String buildId, String repo, String target, Map<String, String> components,
-    Map<String, String> definitionFiles, String definitionDigest, String artifactsUrl) {
+    Map<String, String> definitionFiles, String definitionDigest, String artifactsUrl, int attempt) {
 
   public Assignment {
     components = Map.copyOf(components);

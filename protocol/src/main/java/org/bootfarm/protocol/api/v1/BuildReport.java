@@ -8,8 +8,11 @@ import org.bootfarm.protocol.build.StageRecord;
 /**
  * How a build ended on a worker, sent to {@link Addresses#REPORT}. The artifacts are already in the
  * artifact store under their sha256 when this is sent; the coordinator accepts the report only
- * from the worker that still holds the build's lease.
+ * from the worker that still holds the build's lease, for the run it holds it for. It is a request:
+ * the coordinator answers once the report is recorded (or refused), and the worker sends it again
+ * until one does.
  *
+ * @param attempt the {@link Assignment#attempt()} of the run this reports on
  * @param deterministic for a failure: whether the same inputs fail the same way anywhere (a bad
  *     definition, a missing package), so retrying elsewhere is pointless
  * @param log the sha256 of the build's whole log (every line streamed as a LOG event), uploaded to
@@ -18,8 +21,8 @@ import org.bootfarm.protocol.build.StageRecord;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BuildReport(
-    String buildId, String workerId, BuildState state, List<ArtifactRecord> artifacts, List<StageRecord> stages,
-    String error, String errorKind, boolean deterministic, String log) {
+    String buildId, String workerId, int attempt, BuildState state, List<ArtifactRecord> artifacts,
+    List<StageRecord> stages, String error, String errorKind, boolean deterministic, String log) {
 
   public BuildReport {
     artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);

@@ -38,12 +38,12 @@ class WireContractTest {
     assertEquals(pin, WireJson.read(WireJson.write(pin), PinRequest.class));
     BuildEvent event = BuildEvent.stageFinished("01J", "base", SHA, 12.5);
     assertEquals(event, WireJson.read(WireJson.write(event), BuildEvent.class));
-    WorkerInfo worker = new WorkerInfo("w1", "bootfarm-dev", "x86_64", List.of("dnf", "apt"), 2, 1, 1L << 40,
+    WorkerInfo worker = new WorkerInfo("w1", "node-1", "bootfarm-dev", "x86_64", List.of("dnf", "apt"), 2, 1, 1L << 40,
         List.of(new WorkerInfo.WarmCache("debian-12", "r1", 1000)), 1000, List.of("01J"));
     assertEquals(worker, WireJson.read(WireJson.write(worker), WorkerInfo.class));
     FarmInfo info = new FarmInfo("dev", "http://127.0.0.1:8080");
     assertEquals(info, WireJson.read(WireJson.write(info), FarmInfo.class));
-    BuildReport report = new BuildReport("01J", "w1", BuildState.FAILED, List.of(), List.of(), "no package x",
+    BuildReport report = new BuildReport("01J", "w1", 2, BuildState.FAILED, List.of(), List.of(), "no package x",
         "PACKAGE", true, SHA);
     assertEquals(report, WireJson.read(WireJson.write(report), BuildReport.class));
     ApiError error = new ApiError(ApiError.Code.NOT_FOUND, "no build 01J", List.of());

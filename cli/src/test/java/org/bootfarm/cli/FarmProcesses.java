@@ -1,0 +1,146 @@
+package org.bootfarm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.bootfarm.protocol.Sha256;
+
+/**
+ * Farm processes for tests: {@code bootfarm coordinator} and {@code bootfarm worker} started as
+ * separate JVMs on 127.0.0.1 from this test's class path, each logging to {@code <dir>/<name>.log},
+ * and the coordinator's HTTP API driven with plain requests. {@link #close} kills whatever is left.
+ */
+final class FarmProcesses implements AutoCloseable {
+  static final HttpClient HTTP = HttpClient.newHttpClient();
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  final Path dir;
+  final String cluster;
+  final int clusterPort;
+  final int httpPort;
+  final String api;
+  private final List<Process> processes = new ArrayList<>();
+
+  FarmProcesses(Path dir) throws IOException {
+    this.dir = dir;
+    this.clusterPort = freePort();
+    this.httpPort = freePort();
+    this.cluster = "farm-test-" + clusterPort;
+    this.api = "http://127.0.0.1:" + httpPort;
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /** Starts {@code bootfarm ARGS} in a new JVM whose output goes to {@code <dir>/<name>.log}. */
+  Process start(String name, List<String> args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    command.addAll(args);
+    Process process = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(log(name).toFile()).start();
+    processes.add(process);
+    return process;
+  }
+
+  /** Starts the coordinator on this farm's ports, with {@code name} as its log name, and waits until it is ready. */
+  Process startCoordinator(String name, Path dataDir, Path repos, Path keys) throws Exception {
+    Process process = start(name, List.of("coordinator", "--data-dir", dataDir.toString(), "--repos",
+        repos.toString(), "--keys", keys.toString(), "--http-port", String.valueOf(httpPort), "--cluster-name",
+        cluster, "--cluster-port", String.valueOf(clusterPort)));
+    awaitLine(name, "ready", 90);
+    return process;
+  }
+
+  /** Starts a worker joining this farm's coordinator, with its data and cache under {@code <dir>/<name>}. */
+  Process startWorker(String name, List<String> extraArgs) throws IOException {
+    List<String> args = new ArrayList<>(List.of("worker", "--data-dir", dir.resolve(name).toString(), "--cache-dir",
+        dir.resolve(name + "/cache").toString(), "--keys", dir.resolve("keys").toString(), "--cluster-name", cluster,
+        "--cluster-port", String.valueOf(freePort()), "--join", "127.0.0.1:" + clusterPort));
+    args.addAll(extraArgs);
+    return start(name, args);
+  }
+
+  Path log(String name) {
+    return dir.resolve(name + ".log");
+  }
+
+  String logText(String name) throws IOException {
+    return Files.exists(log(name)) ? Files.readString(log(name)) : "";
+  }
+
+  void awaitLine(String name, String text, int seconds) throws Exception {
+    for (int i = 0; i < seconds * 10; i++) {
+      if (logText(name).contains(text)) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError(name + " never printed '" + text + "':\n" + logText(name));
+  }
+
+  String upload(String content) throws Exception {
+    byte[] bytes = content.getBytes();
+    String sha = Sha256.of(bytes);
+    HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/artifacts/" + sha))
+        .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.ofString());
+    return sha;
+  }
+
+  JsonNode get(String path) throws Exception {
+    return JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(api + path)).GET().build(),
+        HttpResponse.BodyHandlers.ofString()).body());
+  }
+
+  byte[] download(String sha256) throws Exception {
+    HttpResponse<byte[]> response = HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/artifacts/" + sha256))
+        .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, response.statusCode(), "GET /api/v1/artifacts/" + sha256);
+    return response.body();
+  }
+
+  /** Submits a build of {@code repo} over HTTP and returns its id. */
+  String submit(String repo, Map<String, String> components) throws Exception {
+    String body = JSON.writeValueAsString(Map.of("repo", repo, "components", components));
+    HttpResponse<String> submitted = HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/builds"))
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(201, submitted.statusCode(), submitted.body());
+    return JSON.readTree(submitted.body()).get("id").asText();
+  }
+
+  /** The build's record once {@code until} holds, or as it is after two minutes. */
+  JsonNode awaitBuild(String id, Predicate<JsonNode> until) throws Exception {
+    JsonNode build = get("/api/v1/builds/" + id);
+    for (int i = 0; i < 2400 && !until.test(build); i++) {
+      Thread.sleep(50);
+      build = get("/api/v1/builds/" + id);
+    }
+    return build;
+  }
+
+  static boolean finished(JsonNode build) {
+    return !List.of("QUEUED", "RUNNING").contains(build.get("state").asText());
+  }
+
+  @Override
+  public void close() {
+    processes.forEach(Process::destroyForcibly);
+  }
+}

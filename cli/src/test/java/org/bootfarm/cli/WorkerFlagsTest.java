@@ -1,0 +1,38 @@
+package org.bootfarm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The worker's own flags are checked before it joins any cluster: a {@code --worker-id} that cannot be
+ * an address and a {@code --package-managers} entry this machine cannot run stop the start with an
+ * error that says what to give instead, and leave no worker id behind.
+ */
+class WorkerFlagsTest {
+  @TempDir Path dir;
+
+  @Test
+  void workerIdWithASpaceIsRefusedBeforeJoining() {
+    CliRun run = CliRun.inProcess("worker", "--data-dir", dir.toString(), "--worker-id", "build 7",
+        "--join", "127.0.0.1:1");
+    assertEquals(1, run.exitCode, run::toString);
+    assertTrue(run.stderr.contains("--worker-id 'build 7'") && run.stderr.contains("letters, digits"), run::toString);
+  }
+
+  @Test
+  void packageManagerTheWorkerCannotRunIsRefusedNamingTheOnesItCan() {
+    CliRun run = CliRun.inProcess("worker", "--data-dir", dir.toString(), "--package-managers", "apt,pacman",
+        "--join", "127.0.0.1:1");
+    assertEquals(1, run.exitCode, run::toString);
+    assertTrue(run.stderr.contains("cannot run pacman"), run::toString);
+    assertTrue(run.stderr.contains("it can run") && run.stderr.contains("tdnf"), run::toString);
+    assertFalse(run.stderr.contains("cannot run apt"), run::toString);
+    assertTrue(Files.exists(dir.resolve("worker-id")), "the id was kept before the flags failed: " + run);
+  }
+}
