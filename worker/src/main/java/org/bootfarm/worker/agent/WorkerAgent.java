@@ -35,6 +35,7 @@ import org.bootfarm.protocol.api.v1.Assignment;
 import org.bootfarm.protocol.api.v1.BuildEvent;
 import org.bootfarm.protocol.api.v1.BuildReport;
 import org.bootfarm.protocol.api.v1.BuildState;
+import org.bootfarm.protocol.api.v1.FarmInfo;
 import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
 import org.bootfarm.protocol.build.ArtifactRecord;
@@ -340,7 +341,7 @@ public final class WorkerAgent implements AutoCloseable {
     for (Map.Entry<String, String> component : assignment.components().entrySet()) {
       Path file = work.resolve("components").resolve(component.getKey());
       withRetries("build " + id + ": download of component " + component.getKey(), deadline,
-          () -> download(assignment.artifactsUrl(), component.getValue(), file));
+          assignment.artifactsUrl(), url -> download(url, component.getValue(), file));
       components.put(component.getKey(), file);
     }
     Path out = work.resolve("out");
@@ -355,7 +356,7 @@ public final class WorkerAgent implements AutoCloseable {
     List<ArtifactRecord> uploaded = new ArrayList<>();
     for (ArtifactRecord artifact : result.artifacts()) {
       withRetries("build " + id + ": upload of " + artifact.name(), deadline,
-          () -> upload(assignment.artifactsUrl(), artifact.sha256(), out.resolve(artifact.name())));
+          assignment.artifactsUrl(), url -> upload(url, artifact.sha256(), out.resolve(artifact.name())));
       uploaded.add(artifact);
     }
     return new BuildReport(id, workerId, assignment.attempt(), BuildState.SUCCEEDED, uploaded, result.stages(),
@@ -371,7 +372,7 @@ public final class WorkerAgent implements AutoCloseable {
       Path file = log.finish();
       String sha256 = Sha256.of(file);
       withRetries("build " + assignment.buildId() + ": upload of its log", deadline,
-          () -> upload(assignment.artifactsUrl(), sha256, file));
+          assignment.artifactsUrl(), url -> upload(url, sha256, file));
       return sha256;
     } catch (IOException | RuntimeException e) {
       log("the log of build " + assignment.buildId() + " was not uploaded, its report goes without it: "
@@ -390,9 +391,9 @@ public final class WorkerAgent implements AutoCloseable {
         List.of(), error, kind, deterministic, null);
   }
 
-  /** A transfer to or from the artifact store. */
+  /** A transfer to or from the artifact store at a base URL. */
   private interface Transfer {
-    void run() throws IOException, InterruptedException;
+    void run(String baseUrl) throws IOException, InterruptedException;
   }
 
   /** The store did not answer, or answered with a server error: worth trying again. */
@@ -404,14 +405,24 @@ public final class WorkerAgent implements AutoCloseable {
 
   /**
    * Runs a transfer, trying again with backoff while the artifact store cannot be reached or answers
-   * 5xx (its coordinator restarting), until {@code deadline}; any other failure ends it at once.
+   * 5xx (its coordinator restarting), until {@code deadline}; any other failure ends it at once. Before
+   * each new try it asks the cluster which coordinator serves the API now ({@link Addresses#INFO}): when
+   * the one that assigned the build died and a standby took over, the transfer goes to the new one.
    */
-  private void withRetries(String what, long deadline, Transfer transfer) throws IOException, InterruptedException {
+  private void withRetries(String what, long deadline, String firstUrl, Transfer transfer)
+      throws IOException, InterruptedException {
+    String url = firstUrl;
     for (int tries = 1; ; tries++) {
       try {
-        transfer.run();
+        transfer.run(url);
         return;
       } catch (StoreUnavailable e) {
+        String active = activeArtifactsUrl();
+        if (active != null && !active.equals(url)) {
+          log(what + ": the artifact store moved from " + url + " to " + active + " (another coordinator is active)");
+          url = active;
+          continue;
+        }
         long wait = retryWait(tries).toNanos();
         if (System.nanoTime() + wait > deadline) {
           throw new IOException(what + " failed " + tries + " times: " + e.getMessage(), e);
@@ -421,6 +432,23 @@ public final class WorkerAgent implements AutoCloseable {
         }
         TimeUnit.NANOSECONDS.sleep(wait);
       }
+    }
+  }
+
+  /** The HTTP base URL of the coordinator serving the API now, or null when none answers within 3 s. */
+  private String activeArtifactsUrl() throws InterruptedException {
+    Connection current = connection;
+    if (current == null) {
+      return null;
+    }
+    try {
+      Object body = current.vertx().eventBus().request(Addresses.INFO, new JsonObject(),
+          new DeliveryOptions().setSendTimeout(3000)).toCompletionStage().toCompletableFuture()
+          .get(4, TimeUnit.SECONDS).body();
+      return WireJson.read(String.valueOf(body), FarmInfo.class).artifactsUrl();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
+        | WireJson.WireFormatException | RuntimeException e) {
+      return null;
     }
   }
 
