@@ -117,7 +117,7 @@ final class ClientCommands {
               + ": " + component.getValue() + " is not a readable file", List.of()));
         }
         hashes.put(component.getKey(), farm.upload(component.getValue()));
-        notes.println("component " + component.getKey() + " " + hashes.get(component.getKey()));
+        System.err.println("component " + component.getKey() + " " + hashes.get(component.getKey()));
       }
       String id = farm.submit(new SubmitRequest(repo, target, hashes, priority, Map.of()));
       if (!await) {
