@@ -13,6 +13,7 @@ import org.bootfarm.cluster.ClusterNode;
 import org.bootfarm.cluster.ClusterSettings;
 import org.bootfarm.cluster.JoinMember;
 import org.bootfarm.cluster.NodeRole;
+import org.bootfarm.coordinator.bridge.BridgeServer;
 import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.RetryPolicy;
@@ -95,14 +96,18 @@ final class FarmCommands {
   static final class Coordinator implements Callable<Integer> {
     @Mixin FarmOptions farm;
     @Mixin CoordinatorOptions options;
+    @Mixin BridgeSetup bridge;
 
     @Override
     public Integer call() throws Exception {
       ClusterNode node = ClusterNode.start(farm.cluster(NodeRole.COORDINATOR));
-      CoordinatorDaemon daemon = CoordinatorDaemon.start(node.vertx(), options.settings(farm), node.membership(),
+      CoordinatorDaemon.Settings settings = options.settings(farm);
+      CoordinatorDaemon daemon = CoordinatorDaemon.start(node.vertx(), settings, node.membership(),
           node.hazelcast());
+      BridgeServer bridgeServer = bridge.start(node.vertx(), settings.dataDir());
       System.out.println("bootfarm coordinator " + node.nodeId() + " ready: HTTP " + daemon.artifactsUrl()
-          + ", cluster " + farm.clusterHost + ":" + farm.clusterPort);
+          + ", bridge " + BridgeSetup.describe(bridgeServer, bridge) + ", cluster " + farm.clusterHost + ":"
+          + farm.clusterPort);
       Thread.currentThread().join();
       return 0;
     }
@@ -176,16 +181,19 @@ final class FarmCommands {
     @Mixin FarmOptions farm;
     @Mixin CoordinatorOptions coordinatorOptions;
     @Mixin WorkerOptions workerOptions;
+    @Mixin BridgeSetup bridge;
 
     @Override
     public Integer call() throws Exception {
       WorkerAgent agent = workerOptions.agent(farm);
       ClusterNode node = ClusterNode.start(farm.cluster(NodeRole.COORDINATOR));
       Vertx vertx = node.vertx();
-      CoordinatorDaemon daemon = CoordinatorDaemon.start(vertx, coordinatorOptions.settings(farm),
-          node.membership(), node.hazelcast());
+      CoordinatorDaemon.Settings settings = coordinatorOptions.settings(farm);
+      CoordinatorDaemon daemon = CoordinatorDaemon.start(vertx, settings, node.membership(), node.hazelcast());
+      BridgeServer bridgeServer = bridge.start(vertx, settings.dataDir());
       agent.attach(vertx, node.nodeId());
-      System.out.println("bootfarm standalone " + node.nodeId() + " ready: HTTP " + daemon.artifactsUrl());
+      System.out.println("bootfarm standalone " + node.nodeId() + " ready: HTTP " + daemon.artifactsUrl()
+          + ", bridge " + BridgeSetup.describe(bridgeServer, bridge));
       Thread.currentThread().join();
       return 0;
     }

@@ -13,7 +13,10 @@ import picocli.CommandLine.IVersionProvider;
     description = "A reproducible build farm for bootable OS images.",
     versionProvider = Main.JarVersion.class,
     subcommands = {BuildCommand.class, CheckCommand.class, FarmCommands.Coordinator.class,
-        FarmCommands.Worker.class, FarmCommands.Standalone.class})
+        FarmCommands.Worker.class, FarmCommands.Standalone.class, ClientCommands.Submit.class,
+        ClientCommands.Status.class, ClientCommands.ListBuilds.class, ClientCommands.Logs.class,
+        ClientCommands.Fetch.class, ClientCommands.Cancel.class, ClientCommands.Repos.class,
+        ClientCommands.Workers.class})
 public final class Main {
 
   /** The version recorded in the jar's manifest ("dev" when run from classes). */

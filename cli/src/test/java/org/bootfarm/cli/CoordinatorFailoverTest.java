@@ -97,11 +97,11 @@ class CoordinatorFailoverTest {
     String cluster = "failover-test-" + firstPort;
     clusterName = cluster;
     secondClusterPort = secondPort;
-    active = start("coordinator-1", List.of("coordinator", "--data-dir", dir.resolve("c1").toString(),
+    active = start("coordinator-1", List.of("coordinator", "--bridge-port", "0", "--data-dir", dir.resolve("c1").toString(),
         "--repos", repos.toString(), "--keys", keys.toString(), "--http-port", String.valueOf(firstHttp),
         "--cluster-name", cluster, "--cluster-port", String.valueOf(firstPort)));
     awaitLine("coordinator-1", "ready", 90);
-    start("coordinator-2", List.of("coordinator", "--data-dir", dir.resolve("c2").toString(),
+    start("coordinator-2", List.of("coordinator", "--bridge-port", "0", "--data-dir", dir.resolve("c2").toString(),
         "--repos", repos.toString(), "--keys", keys.toString(), "--http-port", String.valueOf(secondHttp),
         "--cluster-name", cluster, "--cluster-port", String.valueOf(secondPort),
         "--join", "127.0.0.1:" + firstPort));
@@ -246,7 +246,7 @@ class CoordinatorFailoverTest {
     assertEveryArtifactDownloads(standbyApi, history);
 
     // a coordinator joining the survivor later copies the history and the objects stored before it came
-    start("coordinator-3", List.of("coordinator", "--data-dir", dir.resolve("c3").toString(),
+    start("coordinator-3", List.of("coordinator", "--bridge-port", "0", "--data-dir", dir.resolve("c3").toString(),
         "--repos", dir.resolve("repos").toString(), "--keys", dir.resolve("keys").toString(),
         "--http-port", String.valueOf(freePort()), "--cluster-name", clusterName,
         "--cluster-port", String.valueOf(freePort()), "--join", "127.0.0.1:" + secondClusterPort));

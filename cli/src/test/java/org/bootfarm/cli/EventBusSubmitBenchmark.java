@@ -51,7 +51,7 @@ public final class EventBusSubmitBenchmark {
     Path keys = Files.createDirectories(dir.resolve("keys"));
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "coordinator",
+        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "coordinator", "--bridge-port", "0",
         "--data-dir", dir.resolve("coordinator").toString(), "--repos", repos.toString(), "--keys", keys.toString(),
         "--http-port", String.valueOf(freePort()), "--cluster-name", cluster,
         "--cluster-port", String.valueOf(clusterPort)));

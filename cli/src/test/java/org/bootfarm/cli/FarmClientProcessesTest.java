@@ -86,7 +86,7 @@ class FarmClientProcessesTest {
     int clusterPort = freePort();
     httpPort = freePort();
     String cluster = "client-test-" + clusterPort;
-    start("coordinator", List.of("coordinator", "--data-dir", dir.resolve("c").toString(), "--repos", repos.toString(),
+    start("coordinator", List.of("coordinator", "--bridge-port", "0", "--data-dir", dir.resolve("c").toString(), "--repos", repos.toString(),
         "--keys", keys.toString(), "--http-port", String.valueOf(httpPort), "--cluster-name", cluster,
         "--cluster-port", String.valueOf(clusterPort)));
     // the client starts while the coordinator is still coming up: connect waits for it

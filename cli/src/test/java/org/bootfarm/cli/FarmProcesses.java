@@ -62,7 +62,7 @@ final class FarmProcesses implements AutoCloseable {
 
   /** Starts the coordinator on this farm's ports, with {@code name} as its log name, and waits until it is ready. */
   Process startCoordinator(String name, Path dataDir, Path repos, Path keys) throws Exception {
-    Process process = start(name, List.of("coordinator", "--data-dir", dataDir.toString(), "--repos",
+    Process process = start(name, List.of("coordinator", "--bridge-port", "0", "--data-dir", dataDir.toString(), "--repos",
         repos.toString(), "--keys", keys.toString(), "--http-port", String.valueOf(httpPort), "--cluster-name",
         cluster, "--cluster-port", String.valueOf(clusterPort)));
     awaitLine(name, "ready", 90);

@@ -8,17 +8,8 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -27,7 +18,6 @@ import org.bootfarm.cluster.ClusterNode;
 import org.bootfarm.cluster.ClusterSettings;
 import org.bootfarm.cluster.ClusterStartException;
 import org.bootfarm.cluster.NodeRole;
-import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.BuildEvent;
@@ -58,7 +48,7 @@ public final class FarmClient implements AutoCloseable {
   private final ClusterNode node;
   private final Duration requestTimeout;
   private final DeliveryOptions delivery;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  private final ArtifactTransfer transfer = new ArtifactTransfer();
   private volatile Future<FarmInfo> info;
 
   private FarmClient(Vertx vertx, ClusterNode node, Duration requestTimeout) {
@@ -203,16 +193,7 @@ public final class FarmClient implements AutoCloseable {
    * read or the store not reached.
    */
   public Future<String> upload(Path file) {
-    return info().compose(farm -> vertx.executeBlocking(() -> {
-      String sha256 = Sha256.of(file);
-      HttpResponse<String> response = http.send(HttpRequest.newBuilder(artifact(farm, sha256))
-          .PUT(HttpRequest.BodyPublishers.ofFile(file)).build(), HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() != 200 && response.statusCode() != 201) {
-        throw new ApiErrorException(httpError("upload of " + file + " as " + sha256, response.statusCode(),
-            response.body()));
-      }
-      return sha256;
-    }, false));
+    return info().compose(farm -> vertx.executeBlocking(() -> transfer.upload(farm.artifactsUrl(), file), false));
   }
 
   /**
@@ -220,30 +201,8 @@ public final class FarmClient implements AutoCloseable {
    * replacing it, and checks that the bytes have the sha256 they were asked by.
    */
   public Future<Path> download(String sha256, Path file) {
-    return info().compose(farm -> vertx.executeBlocking(() -> {
-      HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(artifact(farm, sha256)).GET().build(),
-          HttpResponse.BodyHandlers.ofInputStream());
-      try (InputStream in = response.body()) {
-        if (response.statusCode() != 200) {
-          throw new ApiErrorException(httpError("download of " + sha256, response.statusCode(),
-              new String(in.readAllBytes(), StandardCharsets.UTF_8)));
-        }
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path partial = Files.createTempFile(parent, file.getFileName().toString(), ".part");
-        try {
-          Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
-          String actual = Sha256.of(partial);
-          if (!actual.equals(sha256)) {
-            throw new IOException("artifact " + sha256 + " arrived as " + actual + "; not kept");
-          }
-          Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-          Files.deleteIfExists(partial);
-        }
-      }
-      return file;
-    }, false));
+    return info().compose(farm -> vertx.executeBlocking(() -> transfer.download(farm.artifactsUrl(), sha256, file),
+        false));
   }
 
   /** Leaves the cluster when this client joined it; a Vert.x given to {@link #on} stays up. */
@@ -268,20 +227,6 @@ public final class FarmClient implements AutoCloseable {
         });
   }
 
-  private static URI artifact(FarmInfo farm, String sha256) {
-    if (farm.artifactsUrl() == null) {
-      throw new ApiErrorException(new ApiError(ApiError.Code.UNAVAILABLE,
-          "the coordinator announced no HTTP API, so artifacts cannot be moved", List.of()));
-    }
-    return URI.create(farm.artifactsUrl() + "/api/v1/artifacts/" + sha256);
-  }
-
-  /** The artifact endpoint's refusal: its JSON body is an ApiError-like {@code {"error": ...}} or text. */
-  private static ApiError httpError(String what, int status, String body) {
-    ApiError.Code code = Arrays.stream(ApiError.Code.values()).filter(c -> c.httpStatus() == status)
-        .findFirst().orElse(ApiError.Code.INTERNAL);
-    return new ApiError(code, what + " answered HTTP " + status + ": " + body, List.of());
-  }
 
   /** The answer to a ping. */
   private record Pong(boolean ok) {}
