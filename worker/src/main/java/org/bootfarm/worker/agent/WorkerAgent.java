@@ -469,7 +469,11 @@ public final class WorkerAgent implements AutoCloseable {
       if (response.statusCode() != 200) {
         throw new IOException("artifact " + sha256 + " answered HTTP " + response.statusCode() + " at " + baseUrl);
       }
-      Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      try {
+        Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      } catch (IOException e) {
+        throw new StoreUnavailable("artifact " + sha256 + " broke off while downloading from " + baseUrl + ": " + e, e);
+      }
     }
     String actual = Sha256.of(file);
     if (!actual.equals(sha256)) {
