@@ -156,6 +156,10 @@ class ReproducibilityVerdictTest {
     assertTrue(page.contains("First differing stage: <strong>base</strong>"), page);
     assertTrue(page.contains("<td>etc/built-at</td>") && page.contains("<td>etc/noise</td>"), page);
     assertTrue(page.contains("<pre>--- left/etc/built-at\n+++ right/etc/built-at\n"), page);
+    Path html = Files.writeString(dir.resolve("verdict.html"), page);
+    String rendered = HeadlessChromium.dumpDom(html.toUri().toString());
+    assertTrue(rendered.contains("<td>etc/built-at</td>") && rendered.contains("<td>etc/noise</td>"),
+        "headless Chromium shows both files' rows:\n" + rendered);
 
     ReproducibilityJudge withoutTools = new ReproducibilityJudge(store, ReproducibilityJudge.Options.defaults()
         .withScratchParent(shared.resolve("scratch"))
