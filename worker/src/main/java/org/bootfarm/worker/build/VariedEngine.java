@@ -39,6 +39,8 @@ public final class VariedEngine {
   public static final String TASKSET = "taskset";
   /** How many stderr lines of the engine process a failure quotes. */
   static final int STDERR_LINES = 20;
+  /** How long the relays may go on reading after the engine process exited. */
+  static final long STREAM_DRAIN_MILLIS = 30_000;
 
   private VariedEngine() {}
 
@@ -116,6 +118,8 @@ public final class VariedEngine {
     Deque<String> stderr = new ArrayDeque<>();
     Thread events = new Thread(() -> relayEvents(process, log, result), "engine-events");
     Thread errors = new Thread(() -> relayStderr(process, log, stderr), "engine-stderr");
+    events.setDaemon(true);
+    errors.setDaemon(true);
     events.start();
     errors.start();
     try {
@@ -124,8 +128,9 @@ public final class VariedEngine {
           .getBytes(StandardCharsets.UTF_8));
       stdin.flush(); // left open: the engine stops when it closes
       int exit = process.waitFor();
-      events.join();
-      errors.join();
+      // a descendant that kept the engine's stdout or stderr open must not hold the slot forever
+      events.join(STREAM_DRAIN_MILLIS);
+      errors.join(STREAM_DRAIN_MILLIS);
       stdin.close();
       if (result.get() != null) {
         return result.get();
