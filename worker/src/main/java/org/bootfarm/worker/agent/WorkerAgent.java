@@ -35,6 +35,7 @@ import org.bootfarm.protocol.api.v1.Assignment;
 import org.bootfarm.protocol.api.v1.BuildEvent;
 import org.bootfarm.protocol.api.v1.BuildReport;
 import org.bootfarm.protocol.api.v1.BuildState;
+import org.bootfarm.protocol.api.v1.BuildVariation;
 import org.bootfarm.protocol.api.v1.FarmInfo;
 import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
@@ -46,6 +47,7 @@ import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildLog;
 import org.bootfarm.worker.build.BuildEngine;
 import org.bootfarm.worker.build.BuildRequest;
+import org.bootfarm.worker.build.VariedEngine;
 import org.bootfarm.worker.pkg.PackageDrivers;
 
 /**
@@ -60,6 +62,11 @@ import org.bootfarm.worker.pkg.PackageDrivers;
  * {@link #attach}es the new node while they go on. A report is a request, sent again with backoff
  * until a coordinator answers or {@link Settings#reportPatience()} has passed; meanwhile the build
  * stays in the heartbeat's running list, so its lease is renewed. Uploads are retried the same way.
+ *
+ * <p>An assignment that carries a {@link BuildVariation} (the second side of a reproducibility pair) is
+ * built by {@link VariedEngine} in an engine process of its own under that variation, its work and build
+ * directories deeper by the variation's path prefix; the variation is the build log's first line. The
+ * package cache is the worker's usual one (ADR "varied builds").
  */
 public final class WorkerAgent implements AutoCloseable {
   /**
@@ -295,7 +302,8 @@ public final class WorkerAgent implements AutoCloseable {
   private BuildReport run(Assignment assignment) throws IOException, InterruptedException {
     busy.incrementAndGet();
     String id = assignment.buildId();
-    Path work = settings.cacheDir().resolve("assignments").resolve(id + "-" + assignment.attempt());
+    Path work = settings.cacheDir().resolve("assignments").resolve(pathPrefix(assignment))
+        .resolve(id + "-" + assignment.attempt());
     long deadline = System.nanoTime() + settings.reportPatience().toNanos();
     try (BuildLogFile log = new BuildLogFile(id, work.resolve("build.log"), event -> publish(id, event))) {
       BuildReport report;
@@ -345,8 +353,23 @@ public final class WorkerAgent implements AutoCloseable {
       components.put(component.getKey(), file);
     }
     Path out = work.resolve("out");
-    BuildResult result = new BuildEngine(drivers).run(new BuildRequest(definition, assignment.target(), components,
-        out, settings.cacheDir(), settings.keysDir(), false, Optional.empty(), OptionalLong.empty(), false), log);
+    BuildVariation variation = assignment.variation();
+    BuildResult result;
+    if (variation == null || variation.isStandard()) {
+      result = new BuildEngine(drivers).run(new BuildRequest(definition, assignment.target(), components,
+          out, settings.cacheDir(), settings.keysDir(), false, Optional.empty(), OptionalLong.empty(), false), log);
+    } else {
+      log.line("build", "variation: " + variation.describe());
+      Path builds = settings.cacheDir().resolve("builds").resolve(pathPrefix(assignment));
+      try {
+        result = VariedEngine.run(new BuildRequest(definition, assignment.target(), components, out,
+            settings.cacheDir(), settings.keysDir(), false, Optional.empty(), OptionalLong.empty(), false, builds),
+            drivers.runnablePackageManagers(), variation, log);
+      } catch (BuildFailure refused) {
+        log.line("build", "failed (" + refused.kind() + "): " + refused.getMessage());
+        return failed(assignment, refused.getMessage(), refused.kind().name(), refused.kind().deterministic());
+      }
+    }
     if (!result.succeeded()) {
       BuildFailure.Kind kind = BuildFailure.Kind.valueOf(result.errorKind());
       log.line("build", "failed (" + kind + "): " + result.error());
@@ -361,6 +384,15 @@ public final class WorkerAgent implements AutoCloseable {
     }
     return new BuildReport(id, workerId, assignment.attempt(), BuildState.SUCCEEDED, uploaded, result.stages(),
         null, null, false, null);
+  }
+
+  /**
+   * The extra directory levels a varied assignment's work and build directories go under (see
+   * {@link BuildVariation#pathPrefix()}); empty for every other build.
+   */
+  private static String pathPrefix(Assignment assignment) {
+    BuildVariation variation = assignment.variation();
+    return variation == null || variation.pathPrefix() == null ? "" : variation.pathPrefix();
   }
 
   /**

@@ -75,7 +75,7 @@ public final class BuildEngine {
       PackageManagerDriver driver = drivers.forDefinition(definition);
       long sourceDateEpoch = sourceDateEpoch(request);
 
-      buildDir = request.cacheDir().resolve("builds").resolve(UUID.randomUUID().toString());
+      buildDir = request.buildsRoot().resolve(UUID.randomUUID().toString());
       Files.createDirectories(buildDir);
       StageContext ctx = new StageContext(definition, request, buildDir, driver, sourceDateEpoch, log);
       AssembleStage assemble = new AssembleStage(definition.name());

@@ -19,6 +19,8 @@ import java.util.OptionalLong;
  * @param aptSources      the apt sources to use for apt definitions without their own
  * @param sourceDateEpoch SOURCE_DATE_EPOCH; empty for the default (see {@link BuildEngine})
  * @param keepBuildDir    leave the build directory in place after the build (for debugging)
+ * @param buildsDir       where the build directory is made; null for {@code <cacheDir>/builds} (a varied
+ *                        build of a reproducibility pair puts it deeper, see {@code BuildVariation.pathPrefix})
  */
 public record BuildRequest(
     Path definitionDir,
@@ -30,9 +32,22 @@ public record BuildRequest(
     boolean localRepos,
     Optional<Path> aptSources,
     OptionalLong sourceDateEpoch,
-    boolean keepBuildDir) {
+    boolean keepBuildDir,
+    Path buildsDir) {
 
   public BuildRequest {
     components = Map.copyOf(components);
+  }
+
+  /** A request whose build directory goes under {@code <cacheDir>/builds}. */
+  public BuildRequest(Path definitionDir, String target, Map<String, Path> components, Path outDir, Path cacheDir,
+      Path keysDir, boolean localRepos, Optional<Path> aptSources, OptionalLong sourceDateEpoch, boolean keepBuildDir) {
+    this(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources, sourceDateEpoch,
+        keepBuildDir, null);
+  }
+
+  /** The directory each build directory is made in. */
+  public Path buildsRoot() {
+    return buildsDir != null ? buildsDir : cacheDir.resolve("builds");
   }
 }

@@ -1,5 +1,6 @@
 package org.bootfarm.protocol.api.v1;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Map;
 
 /**
@@ -14,13 +15,24 @@ import java.util.Map;
  * @param attempt          the build's attempts count when it was claimed for this run; the worker echoes it
  *     in its {@link BuildReport}, so a report of an older run of the same build on the same worker
  *     (after its lease ran out and the build was placed there again) is told apart and refused
+ * @param variation      the environment to build under (one side of a reproducibility pair), or null to
+ *     build as the worker builds everything; absent from the JSON when null
  */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record Assignment(
     String buildId, String repo, String target, Map<String, String> components,
-    Map<String, String> definitionFiles, String definitionDigest, String artifactsUrl, int attempt) {
+    Map<String, String> definitionFiles, String definitionDigest, String artifactsUrl, int attempt,
+    BuildVariation variation) {
 
   public Assignment {
     components = Map.copyOf(components);
     definitionFiles = Map.copyOf(definitionFiles);
+  }
+
+  /** An assignment without a variation. */
+  public Assignment(
+      String buildId, String repo, String target, Map<String, String> components,
+      Map<String, String> definitionFiles, String definitionDigest, String artifactsUrl, int attempt) {
+    this(buildId, repo, target, components, definitionFiles, definitionDigest, artifactsUrl, attempt, null);
   }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import java.util.stream.Collectors;
 
 /**
@@ -49,6 +50,11 @@ public final class WireJson {
       throw new WireFormatException(field(e).isEmpty()
           ? "expected a JSON object " + type.getSimpleName()
           : field(e) + ": wrong JSON type, expected " + e.getTargetType().getSimpleName());
+    } catch (ValueInstantiationException e) {
+      // a record's constructor refused the values (e.g. an invalid BuildVariation): its message says why
+      String why = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage()
+          : e.getOriginalMessage();
+      throw new WireFormatException(field(e).isEmpty() ? why : field(e) + ": " + why);
     } catch (JsonProcessingException e) {
       throw new WireFormatException("malformed JSON at line " + e.getLocation().getLineNr() + ", column "
           + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());

@@ -1,0 +1,257 @@
+package org.bootfarm.worker.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.bootfarm.protocol.Sha256;
+import org.bootfarm.protocol.api.v1.Addresses;
+import org.bootfarm.protocol.api.v1.Assignment;
+import org.bootfarm.protocol.api.v1.BuildEvent;
+import org.bootfarm.protocol.api.v1.BuildReport;
+import org.bootfarm.protocol.api.v1.BuildState;
+import org.bootfarm.protocol.api.v1.BuildVariation;
+import org.bootfarm.protocol.api.v1.WireJson;
+import org.bootfarm.protocol.build.ArtifactRecord;
+import org.bootfarm.protocol.build.Manifest;
+import org.bootfarm.protocol.build.ManifestEntry;
+import org.bootfarm.protocol.repo.DefinitionFiles;
+import org.bootfarm.protocol.repo.RepoDefinitionLoader;
+import org.bootfarm.worker.fixture.FixtureDefinitions;
+import org.bootfarm.worker.fixture.FixtureYumRepo;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A worker agent takes the same fixture assignment once as it builds everything and once under
+ * {@link BuildVariation#varied()} (an engine process of its own in another UTS namespace, umask 077,
+ * one CPU, TZ Pacific/Kiritimati, LANG C.UTF-8, a deeper build path) and gives the same sha256 for
+ * every artifact; the varied build's streamed log names the variation and shows the engine process
+ * really ran under it. A definition whose staging hook writes {@code $(hostname) $(umask) $(nproc)}
+ * into the image shows what of the variation reaches a sandboxed hook: the CPU count does, the
+ * hostname and umask do not (the sandbox sets its own). Driven through the agent's real inbox on a
+ * non-clustered Vert.x, with an artifact store and a report consumer standing in for the coordinator.
+ */
+class VariedAssignmentTest {
+  @TempDir static Path dir;
+  static FixtureYumRepo repo;
+  static Vertx vertx;
+  static WorkerAgent worker;
+  static HttpServer store;
+  static String storeUrl;
+  static final Map<String, byte[]> OBJECTS = new ConcurrentHashMap<>();
+  static final Map<String, CompletableFuture<BuildReport>> REPORTS = new ConcurrentHashMap<>();
+  static final Map<String, List<BuildEvent>> EVENTS = new ConcurrentHashMap<>();
+  static final AtomicInteger BUILDS = new AtomicInteger();
+  static Map<String, String> components;
+
+  @BeforeAll
+  static void start() throws Exception {
+    repo = FixtureYumRepo.start();
+    store = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    store.createContext("/api/v1/artifacts/", VariedAssignmentTest::serveArtifact);
+    store.start();
+    storeUrl = "http://127.0.0.1:" + store.getAddress().getPort();
+    vertx = Vertx.vertx();
+    vertx.eventBus().consumer(Addresses.REPORT, message -> {
+      try {
+        BuildReport report = WireJson.read(String.valueOf(message.body()), BuildReport.class);
+        message.reply(new JsonObject().put("recorded", true));
+        REPORTS.computeIfAbsent(report.buildId(), id -> new CompletableFuture<>()).complete(report);
+      } catch (WireJson.WireFormatException e) {
+        message.fail(400, e.getMessage());
+      }
+    }).completion().await();
+    Path keys = Files.createDirectories(dir.resolve("keys"));
+    worker = WorkerAgent.start(vertx, "w1", "local", new WorkerAgent.Settings(dir.resolve("cache"), keys, 1, 500));
+    components = new TreeMap<>(Map.of(
+        "tether", put("#!/bin/sh\necho tether stand-in\n"), "unpack", put("#!/bin/sh\necho unpack stand-in\n")));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (worker != null) {
+      worker.close();
+    }
+    if (vertx != null) {
+      vertx.close().await();
+    }
+    if (store != null) {
+      store.stop(0);
+    }
+    if (repo != null) {
+      repo.close();
+    }
+  }
+
+  /** The artifact store's two calls the worker makes: GET and PUT /api/v1/artifacts/SHA256, checked by hash. */
+  private static void serveArtifact(HttpExchange exchange) throws IOException {
+    String sha = exchange.getRequestURI().getPath().substring("/api/v1/artifacts/".length());
+    try (exchange) {
+      if (exchange.getRequestMethod().equals("PUT")) {
+        byte[] body = exchange.getRequestBody().readAllBytes();
+        boolean matches = Sha256.of(body).equals(sha);
+        if (matches) {
+          OBJECTS.put(sha, body);
+        }
+        exchange.sendResponseHeaders(matches ? 201 : 400, -1);
+        return;
+      }
+      byte[] body = OBJECTS.get(sha);
+      if (body == null) {
+        exchange.sendResponseHeaders(404, -1);
+        return;
+      }
+      exchange.sendResponseHeaders(200, body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    }
+  }
+
+  private static String put(String content) {
+    byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+    String sha = Sha256.of(bytes);
+    OBJECTS.put(sha, bytes);
+    return sha;
+  }
+
+  /** Sends the definition in {@code definitionDir} to the worker's inbox as an assignment and waits for its report. */
+  private static BuildReport build(Path definitionDir, BuildVariation variation) throws Exception {
+    String id = "build-" + BUILDS.incrementAndGet();
+    EVENTS.put(id, Collections.synchronizedList(new ArrayList<>()));
+    vertx.eventBus().<Object>consumer(Addresses.buildEvents(id), message -> {
+      try {
+        EVENTS.get(id).add(WireJson.read(String.valueOf(message.body()), BuildEvent.class));
+      } catch (WireJson.WireFormatException e) {
+        throw new AssertionError(e);
+      }
+    }).completion().await();
+    CompletableFuture<BuildReport> report = REPORTS.computeIfAbsent(id, key -> new CompletableFuture<>());
+    Assignment assignment = new Assignment(id, definitionDir.getFileName().toString(), "bootstrap", components,
+        DefinitionFiles.read(definitionDir), RepoDefinitionLoader.digest(definitionDir), storeUrl, 0, variation);
+    vertx.eventBus().send(Addresses.workerInbox("w1"), new JsonObject(WireJson.write(assignment)));
+    return report.get(10, TimeUnit.MINUTES);
+  }
+
+  private static Map<String, String> hashes(BuildReport report) {
+    Map<String, String> hashes = new TreeMap<>();
+    for (ArtifactRecord artifact : report.artifacts()) {
+      hashes.put(artifact.name(), artifact.sha256());
+    }
+    return hashes;
+  }
+
+  /** The build's whole log as the worker uploaded it. */
+  private static String uploadedLog(BuildReport report) {
+    assertNotNull(report.log(), "the report names the uploaded log");
+    return new String(OBJECTS.get(report.log()), StandardCharsets.UTF_8);
+  }
+
+  private static Manifest manifest(BuildReport report) throws IOException {
+    String sha = hashes(report).get(Manifest.FILE_NAME);
+    return Manifest.readJson(new ByteArrayInputStream(OBJECTS.get(sha)), "manifest of " + report.buildId());
+  }
+
+  @Test
+  void variedBuildGivesTheSameArtifactsAndItsLogShowsTheVariation() throws Exception {
+    Path definition = FixtureDefinitions.write(dir.resolve("same"), FixtureDefinitions.YUM, repo);
+    BuildReport plain = build(definition, null);
+    assertEquals(BuildState.SUCCEEDED, plain.state(), plain::toString);
+    BuildReport varied = build(definition, BuildVariation.varied());
+    assertEquals(BuildState.SUCCEEDED, varied.state(), () -> varied + "\n" + uploadedLog(varied));
+
+    assertEquals(3, hashes(plain).size(), plain::toString);
+    assertEquals(hashes(plain), hashes(varied), "ISO, buildinfo and manifest are bit-identical");
+    assertEquals(stageHashes(plain), stageHashes(varied), "every stage archive is bit-identical");
+
+    String log = uploadedLog(varied);
+    assertTrue(log.lines().anyMatch(l -> l.equals("[build] variation: TZ=Pacific/Kiritimati LANG=C.UTF-8 umask=077"
+        + " hostname=bootfarm-rebuild cpus=1 path=+second/build/path")), log);
+    String observed = log.lines().filter(l -> l.startsWith("[build] engine process: ")).findFirst().orElseThrow(
+        () -> new AssertionError("the engine process did not say what it runs under:\n" + log));
+    assertTrue(observed.contains("TZ=Pacific/Kiritimati LANG=C.UTF-8 LC_ALL=C.UTF-8 umask=0077"
+        + " hostname=bootfarm-rebuild cpus=1 builds in "), observed);
+    assertTrue(observed.endsWith("/builds/second/build/path"), observed);
+    assertFalse(uploadedLog(plain).contains("variation:"), "a plain build names no variation");
+
+    List<BuildEvent> events = new ArrayList<>(EVENTS.get(varied.buildId()));
+    assertTrue(events.stream().anyMatch(e -> e.type() == BuildEvent.Type.LOG && e.text().startsWith("variation: ")),
+        "the variation streams to followers");
+    assertEquals(List.of("base", "staging-bootstrap", "assemble"), events.stream()
+        .filter(e -> e.type() == BuildEvent.Type.STAGE_FINISHED).map(BuildEvent::stage).toList(),
+        "the engine process's stage events stream to followers");
+    assertTrue(events.stream().allMatch(e -> varied.buildId().equals(e.buildId())), "relayed events carry the build id");
+  }
+
+  @Test
+  void hookSeesTheVariedCpuCountButTheSandboxsHostnameAndUmask() throws Exception {
+    int cpus = Runtime.getRuntime().availableProcessors();
+    assumeTrue(cpus > 1, "one CPU here: the varied CPU count equals the worker's");
+    Path definition = FixtureDefinitions.write(dir.resolve("environment"), FixtureDefinitions.YUM, repo);
+    Files.writeString(definition.resolve("staging.sh"), "\necho \"$(hostname) $(umask) $(nproc)\" > "
+        + "\"$(rootfs_dir \"$PKGDIR\")/etc/build-environment\"\n", java.nio.file.StandardOpenOption.APPEND);
+
+    BuildReport plain = build(definition, null);
+    assertEquals(BuildState.SUCCEEDED, plain.state(), plain::toString);
+    BuildReport varied = build(definition, BuildVariation.varied());
+    assertEquals(BuildState.SUCCEEDED, varied.state(), () -> varied + "\n" + uploadedLog(varied));
+
+    String iso = "bootstrap-fixture-yum.iso";
+    assertNotEquals(hashes(plain).get(iso), hashes(varied).get(iso), "what the hook saw differs, so the ISOs do");
+    assertEquals(Sha256.of(("bootfarm 0022 " + cpus + "\n").getBytes(StandardCharsets.UTF_8)),
+        environmentFile(plain).sha256(), "plain: the sandbox's hostname and umask, every CPU");
+    assertEquals(Sha256.of("bootfarm 0022 1\n".getBytes(StandardCharsets.UTF_8)),
+        environmentFile(varied).sha256(), "varied: the sandbox's hostname and umask, one CPU");
+    List<String> differences = manifest(plain).diff(manifest(varied)).stream()
+        .map(d -> d.image() + ":" + d.path()).toList();
+    assertEquals(List.of("initramfs:etc/build-environment", "iso:boot/core.gz"), differences,
+        "only the hook's file differs, and the initramfs holding it");
+  }
+
+  @Test
+  void variationWithALocaleTheWorkerLacksIsRefusedNotIgnored() throws Exception {
+    Path definition = FixtureDefinitions.write(dir.resolve("refused"), FixtureDefinitions.YUM, repo);
+    BuildReport refused = build(definition, new BuildVariation(null, null, "xx_XX.UTF-8", null, null, null));
+    assertEquals(BuildState.FAILED, refused.state(), refused::toString);
+    assertEquals("TOOL", refused.errorKind());
+    assertFalse(refused.deterministic(), "another worker may have the locale");
+    assertTrue(refused.error().contains("locale xx_XX.UTF-8 is not installed"), refused.error());
+    assertTrue(uploadedLog(refused).contains("locale xx_XX.UTF-8 is not installed"), uploadedLog(refused));
+    assertEquals(List.of(), refused.stages(), "nothing was built");
+  }
+
+  private static List<String> stageHashes(BuildReport report) {
+    return report.stages().stream().map(s -> s.name() + " " + s.sha256()).toList();
+  }
+
+  private static ManifestEntry environmentFile(BuildReport report) throws IOException {
+    return manifest(report).entries().stream().filter(e -> e.path().endsWith("etc/build-environment"))
+        .findFirst().orElseThrow(() -> new AssertionError("no etc/build-environment in " + report.buildId()));
+  }
+}
