@@ -95,29 +95,13 @@ public final class NightlyStore implements AutoCloseable {
 
   /** Writes a run as it is now (inserted or replaced). */
   public synchronized void putRun(NightlyReport run) {
-    try (PreparedStatement upsert = connection.prepareStatement("INSERT OR REPLACE INTO nightly_runs (id,"
-        + " scheduled_for, started_at, finished_at, record) VALUES (?, ?, ?, ?, ?)")) {
-      bindRun(upsert, run);
-      upsert.executeUpdate();
-    } catch (SQLException e) {
-      throw failure("record nightly run " + run.id(), e);
-    }
+    putRunLocally(run);
     replicate(RUN + run.id(), run.withPairs(List.of()), run.ended());
   }
 
   /** Writes a pair as it is now (inserted or replaced). */
   public synchronized void putPair(ReproducibilityPair pair) {
-    try (PreparedStatement upsert = connection.prepareStatement("INSERT OR REPLACE INTO reproducibility_pairs (id,"
-        + " run_id, created_at, judged_at, record) VALUES (?, ?, ?, ?, ?)")) {
-      upsert.setString(1, pair.id());
-      upsert.setString(2, pair.run());
-      upsert.setLong(3, Instant.parse(pair.createdAt()).toEpochMilli());
-      setInstant(upsert, 4, pair.judgedAt());
-      upsert.setString(5, WireJson.write(pair));
-      upsert.executeUpdate();
-    } catch (SQLException e) {
-      throw failure("record reproducibility pair " + pair.id(), e);
-    }
+    putPairLocally(pair);
     replicate(PAIR + pair.id(), pair, pair.hasVerdict());
   }
 
@@ -205,16 +189,18 @@ public final class NightlyStore implements AutoCloseable {
     return copied;
   }
 
+  /** Writes a run into the file alone. */
   private synchronized void putRunLocally(NightlyReport run) {
     try (PreparedStatement upsert = connection.prepareStatement("INSERT OR REPLACE INTO nightly_runs (id,"
         + " scheduled_for, started_at, finished_at, record) VALUES (?, ?, ?, ?, ?)")) {
       bindRun(upsert, run);
       upsert.executeUpdate();
     } catch (SQLException e) {
-      throw failure("copy nightly run " + run.id(), e);
+      throw failure("record nightly run " + run.id(), e);
     }
   }
 
+  /** Writes a pair into the file alone. */
   private synchronized void putPairLocally(ReproducibilityPair pair) {
     try (PreparedStatement upsert = connection.prepareStatement("INSERT OR REPLACE INTO reproducibility_pairs (id,"
         + " run_id, created_at, judged_at, record) VALUES (?, ?, ?, ?, ?)")) {
@@ -225,7 +211,7 @@ public final class NightlyStore implements AutoCloseable {
       upsert.setString(5, WireJson.write(pair));
       upsert.executeUpdate();
     } catch (SQLException e) {
-      throw failure("copy reproducibility pair " + pair.id(), e);
+      throw failure("record reproducibility pair " + pair.id(), e);
     }
   }
 
