@@ -136,6 +136,8 @@ class NightlyProcessesTest {
     JsonNode latest = farm.get("/api/v1/nightly/latest");
     assertEquals(printed.get("id").asText(), latest.get("id").asText());
     assertEquals(2, latest.get("pairs").size(), latest::toString);
+    assertTrue(latest.get("notes").toString().contains(SAME + ": target appliance not built, workers build only"
+        + " [bootstrap] today"), latest::toString);
     JsonNode same = pairOf(latest, SAME);
     assertEquals("REPRODUCIBLE", same.get("outcome").asText(), same::toString);
     assertNotEquals(same.get("leftWorker").asText(), same.get("rightWorker").asText(), same::toString);
