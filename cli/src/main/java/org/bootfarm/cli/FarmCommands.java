@@ -15,6 +15,7 @@ import org.bootfarm.cluster.JoinMember;
 import org.bootfarm.cluster.NodeRole;
 import org.bootfarm.coordinator.bridge.BridgeServer;
 import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
+import org.bootfarm.coordinator.nightly.NightlySchedule;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.RetryPolicy;
 import org.bootfarm.coordinator.retention.RetentionPolicy;
@@ -54,10 +55,16 @@ final class FarmCommands {
             + " also once at start)")
     Duration collectEvery;
 
+    @Option(names = "--nightly", paramLabel = "CRON", defaultValue = NightlySchedule.DEFAULT,
+        converter = NightlyScheduleConverter.class,
+        description = "when every repo is rebuilt as a reproducibility pair: a Unix cron expression in UTC, or 'off'"
+            + " (default: ${DEFAULT-VALUE}; a leading sixth field counts seconds)")
+    NightlySchedule nightly;
+
     CoordinatorDaemon.Settings settings(FarmOptions farm) {
       return new CoordinatorDaemon.Settings(farm.dataDir.resolve("coordinator").toAbsolutePath(),
           repos.toAbsolutePath(), Defaults.keysDir(farm.keys), httpHost, httpPort, Duration.ofMillis(500), LeasePolicy.DEFAULT, RetryPolicy.DEFAULT,
-          new RetentionPolicy.Settings(keepBuilds, collectEvery));
+          new RetentionPolicy.Settings(keepBuilds, collectEvery), nightly);
     }
   }
 

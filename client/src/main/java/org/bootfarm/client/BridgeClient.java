@@ -23,6 +23,8 @@ import org.bootfarm.protocol.api.v1.RepoInfo;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
+import org.bootfarm.protocol.api.v1.NightlyReport;
+import org.bootfarm.protocol.api.v1.ReproducibilityPair;
 
 /**
  * The farm's API (version 1) over the coordinator's TCP bridge, blocking, for clients outside the
@@ -98,6 +100,31 @@ public final class BridgeClient implements AutoCloseable {
 
   public List<WorkerInfo> workers() {
     return all(call(Addresses.WORKERS, Map.of(), JsonNode.class).path("workers"), WorkerInfo.class);
+  }
+
+  /** The newest nightly run with its pairs ({@link Addresses#NIGHTLY_LATEST}). */
+  public NightlyReport nightlyLatest() {
+    return call(Addresses.NIGHTLY_LATEST, Map.of(), NightlyReport.class);
+  }
+
+  /** One nightly run with its pairs. */
+  public NightlyReport nightly(String id) {
+    return call(Addresses.NIGHTLY_GET, Map.of("id", id), NightlyReport.class);
+  }
+
+  /** Starts a nightly run now; answers it as recorded, its pairs submitted. */
+  public NightlyReport nightlyRunNow() {
+    return call(Addresses.NIGHTLY_RUN_NOW, Map.of(), NightlyReport.class);
+  }
+
+  /** Rebuilds a SUCCEEDED build on another worker; answers the pair, to follow with {@link #pair}. */
+  public ReproducibilityPair verify(String buildId) {
+    return call(Addresses.VERIFY, Map.of("id", buildId), ReproducibilityPair.class);
+  }
+
+  /** One reproducibility pair, with its verdict once judged. */
+  public ReproducibilityPair pair(String id) {
+    return call(Addresses.PAIR_GET, Map.of("id", id), ReproducibilityPair.class);
   }
 
   /**

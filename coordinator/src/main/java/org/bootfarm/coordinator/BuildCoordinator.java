@@ -22,6 +22,8 @@ import org.bootfarm.coordinator.queue.BuildFilter;
 import org.bootfarm.coordinator.queue.BuildPriority;
 import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.BuildStore;
+import org.bootfarm.coordinator.queue.ErrorKind;
+import org.bootfarm.coordinator.nightly.PairSide;
 import org.bootfarm.coordinator.retention.BuildPins;
 import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.BuildQuery;
@@ -44,7 +46,7 @@ import org.bootfarm.protocol.repo.RepoSpec;
  */
 public final class BuildCoordinator implements FarmApi {
   /** The architecture every worker runs today; placement already understands others. */
-  static final String ARCH = "x86_64";
+  public static final String ARCH = "x86_64";
 
   private final BuildStore store;
   private final ArtifactStore artifacts;
@@ -79,8 +81,15 @@ public final class BuildCoordinator implements FarmApi {
     this.pins = new BuildPins(store, artifacts);
   }
 
-  /** A build handed to a worker: the build and where it goes. */
-  public record Assignment(BuildView build, String workerId) {}
+  /**
+   * A build handed to a worker: the build, where it goes, and, for a build of a reproducibility pair,
+   * which side it is (side B is the one built under a varied environment); null for other builds.
+   */
+  public record Assignment(BuildView build, String workerId, PairSide pairSide) {
+    public Assignment(BuildView build, String workerId) {
+      this(build, workerId, null);
+    }
+  }
 
   /**
    * Checks a submission against the catalog and the artifact store, records it as QUEUED and
@@ -206,7 +215,18 @@ public final class BuildCoordinator implements FarmApi {
         store.notePlacement(queued.id(), "repo " + queued.repo() + " is no longer a valid definition here");
         continue;
       }
-      Placement placed = placement.place(PlacementRequest.of(queued.repo(), manager.get(), ARCH), views.values());
+      PlacementRequest request = PlacementRequest.of(queued.repo(), manager.get(), ARCH);
+      PairSide side = PairSide.of(queued.options()).orElse(null);
+      Placement placed;
+      if (side != null && side.isSideB()) {
+        Optional<Placement> second = placeSideB(queued, side, request, views);
+        if (second.isEmpty()) {
+          continue;
+        }
+        placed = second.get();
+      } else {
+        placed = placement.place(request, views.values());
+      }
       if (!placed.placed()) {
         store.notePlacement(queued.id(), placed.reason());
         continue;
@@ -217,10 +237,46 @@ public final class BuildCoordinator implements FarmApi {
         views.put(worker, views.get(worker).withOneMoreBuild());
         BuildView running = view(claimed.get());
         stateListener.changed(running, "running on worker " + worker + ": " + placed.reason());
-        assignments.add(new Assignment(running, worker));
+        assignments.add(new Assignment(running, worker, side));
       }
     }
     return assignments;
+  }
+
+  /**
+   * Where side B of a reproducibility pair goes: the best capable worker other than the one side A
+   * runs or ran on ({@link RendezvousPlacement#secondChoice}). Empty, with the reason noted, while side A
+   * is not placed yet; side B is failed, with the reason, when no other live worker can run the repo
+   * at all (a pair needs two workers; the pair's verdict is then FAILED with that error).
+   */
+  private Optional<Placement> placeSideB(BuildRecord queued, PairSide side, PlacementRequest request,
+      Map<String, WorkerView> views) {
+    BuildRecord sideA = store.get(side.otherSide()).orElse(null);
+    String firstWorker = sideA == null ? null : sideA.worker();
+    if (firstWorker == null) {
+      if (sideA == null || sideA.state() == BuildState.QUEUED || sideA.state() == BuildState.RUNNING) {
+        store.notePlacement(queued.id(), "side B of reproducibility pair " + side.pair()
+            + ": waiting for side A (build " + side.otherSide() + ") to be placed, so as to go to another worker");
+      } else {
+        failSideB(queued, "side A (build " + side.otherSide() + ") ended " + sideA.state()
+            + " without running on any worker, so there is nothing to reproduce");
+      }
+      return Optional.empty();
+    }
+    Placement placed = placement.secondChoice(request, views.values(), firstWorker);
+    if (placed.outcome() == Placement.Outcome.NO_CAPABLE_WORKER) {
+      failSideB(queued, "no live worker other than " + firstWorker + " (which built side A, build "
+          + side.otherSide() + ") can run " + request.packageManager() + " on " + request.arch()
+          + ": a reproducibility pair needs two different workers; start a second worker that runs "
+          + request.packageManager());
+      return Optional.empty();
+    }
+    return Optional.of(placed);
+  }
+
+  private void failSideB(BuildRecord queued, String why) {
+    store.fail(queued.id(), why, ErrorKind.DETERMINISTIC).ifPresent(failed ->
+        stateListener.changed(view(failed), "failed: " + why));
   }
 
   /** The live workers as placement sees them, counting builds leased to them but not yet started. */

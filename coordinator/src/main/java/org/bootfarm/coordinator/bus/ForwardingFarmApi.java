@@ -82,7 +82,7 @@ public final class ForwardingFarmApi implements FarmApi {
     return readAll(call(Addresses.WORKERS, new JsonObject()).getJsonArray("workers"), WorkerInfo.class);
   }
 
-  private JsonObject call(String address, JsonObject body) throws ApiException {
+  JsonObject call(String address, JsonObject body) throws ApiException {
     try {
       Message<Object> reply = vertx.eventBus().request(address, body, new DeliveryOptions()
           .setSendTimeout(timeout.toMillis())).toCompletionStage().toCompletableFuture()
@@ -115,7 +115,7 @@ public final class ForwardingFarmApi implements FarmApi {
         + " leaving: try again");
   }
 
-  private static <T> T read(JsonObject json, Class<T> type) throws ApiException {
+  static <T> T read(JsonObject json, Class<T> type) throws ApiException {
     try {
       return WireJson.read(json.encode(), type);
     } catch (WireJson.WireFormatException e) {
@@ -124,7 +124,7 @@ public final class ForwardingFarmApi implements FarmApi {
     }
   }
 
-  private static <T> List<T> readAll(JsonArray items, Class<T> type) throws ApiException {
+  static <T> List<T> readAll(JsonArray items, Class<T> type) throws ApiException {
     List<T> all = new ArrayList<>();
     for (Object item : items == null ? new JsonArray() : items) {
       all.add(read((JsonObject) item, type));

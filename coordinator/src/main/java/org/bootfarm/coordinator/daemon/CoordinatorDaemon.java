@@ -31,7 +31,16 @@ import org.bootfarm.coordinator.bus.EventBusApi;
 import org.bootfarm.coordinator.bus.ForwardingFarmApi;
 import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
 import org.bootfarm.coordinator.cas.ArtifactStore;
+import org.bootfarm.coordinator.bus.ForwardingNightlyApi;
+import org.bootfarm.coordinator.bus.NightlyBusApi;
 import org.bootfarm.coordinator.http.ApiHttpServer;
+import org.bootfarm.coordinator.nightly.NightlyApi;
+import org.bootfarm.coordinator.nightly.NightlyRuns;
+import org.bootfarm.coordinator.nightly.NightlySchedule;
+import org.bootfarm.coordinator.nightly.NightlyStore;
+import org.bootfarm.coordinator.verdict.ReproducibilityJudge;
+import org.bootfarm.protocol.api.v1.NightlyReport;
+import org.bootfarm.protocol.api.v1.ReproducibilityPair;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.queue.BuildFilter;
 import org.bootfarm.coordinator.queue.BuildOutcome;
@@ -83,9 +92,21 @@ public final class CoordinatorDaemon implements AutoCloseable {
   static final String VERSION = Objects.requireNonNullElse(
       CoordinatorDaemon.class.getPackage().getImplementationVersion(), "dev");
 
-  /** Where and how the coordinator runs. */
+  /**
+   * Where and how the coordinator runs.
+   *
+   * @param nightly when nightly reproducibility runs start ({@link NightlySchedule#DEFAULT}: 02:00 UTC)
+   */
   public record Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
-      Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention) {
+      Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention,
+      NightlySchedule nightly) {
+    /** With the default nightly schedule, 02:00 UTC. */
+    public Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
+        Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention) {
+      this(dataDir, reposDir, keysDir, httpHost, httpPort, assignEvery, lease, retry, retention,
+          NightlySchedule.parse(NightlySchedule.DEFAULT));
+    }
+
     /** With the default retention: the last 10 successful builds per repo and target, collected hourly. */
     public Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
         Duration assignEvery, LeasePolicy lease, RetryPolicy retry) {
@@ -93,6 +114,10 @@ public final class CoordinatorDaemon implements AutoCloseable {
     }
   }
 
+  /** How long a finished nightly run or pair stays in the cluster map (each coordinator's store keeps it). */
+  static final Duration NIGHTLY_IN_MAP = Duration.ofDays(7);
+  /** How often the active coordinator checks the nightly schedule and judges the pairs whose builds ended. */
+  static final Duration NIGHTLY_TICK = Duration.ofSeconds(1);
   /** How long a finished build stays in the cluster map (each coordinator's own store keeps it for good). */
   static final Duration HISTORY_IN_MAP = Duration.ofHours(24);
   /** Coordinator node id to its HTTP base URL, where the others copy its artifacts from. */
@@ -125,6 +150,9 @@ public final class CoordinatorDaemon implements AutoCloseable {
   private final String artifactsUrl;
   private final ArtifactReplication replication;
   private final IMap<String, String> coordinatorUrls;
+  private final NightlyStore nightlyStore;
+  private final NightlyRuns nightly;
+  private NightlyBusApi nightlyApi;
   private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
   private final List<Long> timers = new ArrayList<>();
   private final Clock clock = Clock.systemUTC();
@@ -150,15 +178,22 @@ public final class CoordinatorDaemon implements AutoCloseable {
     coordinator = new BuildCoordinator(store, artifacts, catalog, new RendezvousPlacement(), clock,
         settings.lease().duration(), states);
     reconciler = new LeaseReconciler(store, settings.lease(), settings.retry());
+    nightlyStore = NightlyStore.open(settings.dataDir().resolve("builds.sqlite"),
+        hazelcast == null ? null : hazelcast.getMap(NightlyStore.MAP), NIGHTLY_IN_MAP);
+    nightly = new NightlyRuns(coordinator, store, catalog, nightlyStore,
+        new ReproducibilityJudge(artifacts, ReproducibilityJudge.Options.defaults()), settings.nightly(), clock,
+        line -> System.out.println("bootfarm coordinator: " + line));
     // every coordinator keeps its worker table: heartbeats are published to all of them
     consumers.add(vertx.eventBus().<Object>consumer(Addresses.WORKER_HEARTBEAT, message -> heartbeat(message.body())));
     ArtifactReplication[] announcer = new ArtifactReplication[1];
-    http = new ApiHttpServer(vertx, new ActiveOrForwarded(new ForwardingFarmApi(vertx, FORWARD_TIMEOUT)),
+    ForwardingFarmApi forwarding = new ForwardingFarmApi(vertx, FORWARD_TIMEOUT);
+    http = new ApiHttpServer(vertx, new ActiveOrForwarded(forwarding),
         new ArtifactHttpEndpoint(vertx, artifacts, Duration.ofMinutes(5), stored -> {
           if (announcer[0] != null) {
             announcer[0].announce(stored);
           }
-        })).listen(settings.httpHost(), settings.httpPort()).await();
+        }), new ActiveOrForwardedNightly(new ForwardingNightlyApi(forwarding)))
+        .listen(settings.httpHost(), settings.httpPort()).await();
     artifactsUrl = "http://" + settings.httpHost() + ":" + http.actualPort();
     replication = new ArtifactReplication(vertx, artifacts, artifactsUrl);
     replication.start().await();
@@ -302,15 +337,20 @@ public final class CoordinatorDaemon implements AutoCloseable {
         }
       }
       int extended = reconciler.afterRestart(clock.instant(), settings.lease().duration().plus(REJOIN_GRACE)).size();
+      // the nightly runs and pairs the previous active coordinator recorded: a scheduled instant it ran is not run again
+      nightlyStore.copyFromMap();
       return new int[] {copied, extended};
     }, false).compose(counts -> {
       api = new EventBusApi(vertx, coordinator, new FarmInfo(VERSION, artifactsUrl));
+      nightlyApi = new NightlyBusApi(vertx, nightly);
       MessageConsumer<Object> reports = vertx.eventBus().consumer(Addresses.REPORT, this::report);
       consumers.add(reports);
-      return Future.all(api.register(), reports.completion(), replication.serveFetches()).map(counts);
+      return Future.all(api.register(), nightlyApi.register(), reports.completion(), replication.serveFetches())
+          .map(counts);
     }).map(counts -> {
       active = true;
       activating = false;
+      nightly.start(NIGHTLY_TICK);
       timers.add(vertx.setPeriodic(settings.assignEvery().toMillis(), id -> assign()));
       timers.add(vertx.setPeriodic(settings.lease().reconcileEvery().toMillis(),
           id -> vertx.executeBlocking(() -> publish(reconciler.reconcile(clock.instant())), false)));
@@ -389,6 +429,49 @@ public final class CoordinatorDaemon implements AutoCloseable {
     }
   }
 
+  /** The nightly HTTP calls: answered here when active, forwarded to the active coordinator otherwise. */
+  private final class ActiveOrForwardedNightly implements NightlyApi {
+    private final NightlyApi forwarding;
+
+    ActiveOrForwardedNightly(NightlyApi forwarding) {
+      this.forwarding = forwarding;
+    }
+
+    private NightlyApi target() {
+      return active ? nightly : forwarding;
+    }
+
+    @Override
+    public NightlyReport latest() throws ApiException {
+      return target().latest();
+    }
+
+    @Override
+    public NightlyReport get(String id) throws ApiException {
+      return target().get(id);
+    }
+
+    @Override
+    public List<NightlyReport> list(int limit) throws ApiException {
+      return target().list(limit);
+    }
+
+    @Override
+    public NightlyReport runNow() throws ApiException {
+      return target().runNow();
+    }
+
+    @Override
+    public ReproducibilityPair verify(String buildId) throws ApiException {
+      return target().verify(buildId);
+    }
+
+    @Override
+    public ReproducibilityPair pair(String id) throws ApiException {
+      return target().pair(id);
+    }
+  }
+
   /** Places queued builds and sends each to its worker's inbox with the definition's files. */
   private void assign() {
     vertx.executeBlocking(() -> {
@@ -398,10 +481,21 @@ public final class CoordinatorDaemon implements AutoCloseable {
         Assignment assignment = new Assignment(placed.build().id(), placed.build().repo(), placed.build().target(),
             placed.build().components(), DefinitionFiles.read(definition.directory()),
             RepoDefinitionLoader.digest(definition.directory()), artifactsUrl, placed.build().attempts());
+        assignment = forPairSide(placed, assignment);
         vertx.eventBus().send(Addresses.workerInbox(placed.workerId()), new JsonObject(WireJson.write(assignment)));
       }
       return null;
     }, false);
+  }
+
+  /**
+   * The assignment as the pair side of {@code placed} wants it: side B of a reproducibility pair
+   * ({@code placed.pairSide().isSideB()}: a nightly pair's second build, or a {@code verify} rebuild) is
+   * built under a varied environment, which the protocol's {@code Assignment} carries as its
+   * {@code variation}; every other build goes as it is.
+   */
+  static Assignment forPairSide(BuildCoordinator.Assignment placed, Assignment assignment) {
+    return assignment;
   }
 
   /** A worker's heartbeat: it is live (every coordinator), and, on the active one, its builds' leases go on. */
@@ -464,8 +558,12 @@ public final class CoordinatorDaemon implements AutoCloseable {
     for (long timer : timers) {
       vertx.cancelTimer(timer);
     }
+    nightly.close();
     if (api != null) {
       api.unregister();
+    }
+    if (nightlyApi != null) {
+      nightlyApi.unregister();
     }
     consumers.forEach(MessageConsumer::unregister);
     if (replica != null) {
@@ -480,6 +578,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
       }
     }
     http.close().await();
+    nightlyStore.close();
     store.close();
     artifacts.close();
   }

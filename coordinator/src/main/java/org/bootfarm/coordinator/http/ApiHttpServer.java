@@ -14,6 +14,10 @@ import org.bootfarm.coordinator.ApiException;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.FarmApi;
 import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
+import org.bootfarm.coordinator.nightly.NightlyApi;
+import org.bootfarm.coordinator.nightly.NightlyPage;
+import org.bootfarm.coordinator.verdict.VerdictPage;
+import org.bootfarm.protocol.api.v1.ReproducibilityPair;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.BuildQuery;
@@ -42,13 +46,29 @@ public final class ApiHttpServer {
   private static final String PIN = "/pin";
 
   private final Vertx vertx;
+  private static final String NIGHTLY = "/api/v1/nightly";
+  private static final String PAIRS = "/api/v1/pairs/";
+  private static final String VERIFY = "/verify";
+
   private final FarmApi coordinator;
   private final ArtifactHttpEndpoint artifacts;
+  private final NightlyApi nightly;
 
   public ApiHttpServer(Vertx vertx, FarmApi coordinator, ArtifactHttpEndpoint artifacts) {
+    this(vertx, coordinator, artifacts, null);
+  }
+
+  /**
+   * With the nightly calls too: {@code GET /api/v1/nightly} (the runs), {@code POST /api/v1/nightly} (a run
+   * now), {@code GET /api/v1/nightly/latest} and {@code /api/v1/nightly/{id}} (JSON), {@code GET
+   * /api/v1/pairs/{id}}, {@code POST /api/v1/builds/{id}/verify}, and the HTML pages {@code GET
+   * /nightly/latest}, {@code /nightly/{id}} and {@code /verdicts/{pair}} (null: none of them).
+   */
+  public ApiHttpServer(Vertx vertx, FarmApi coordinator, ArtifactHttpEndpoint artifacts, NightlyApi nightly) {
     this.vertx = vertx;
     this.coordinator = coordinator;
     this.artifacts = artifacts;
+    this.nightly = nightly;
   }
 
   /** Starts listening; the future completes with the bound server (port 0 picks a free one). */
@@ -62,6 +82,9 @@ public final class ApiHttpServer {
     }
     String path = request.path();
     HttpMethod method = request.method();
+    if (nightly != null && nightly(request, path, method)) {
+      return;
+    }
     if (path.equals("/health") && method.equals(HttpMethod.GET)) {
       reply(request, 200, Map.of("ok", true));
     } else if (path.equals(BUILDS) && method.equals(HttpMethod.POST)) {
@@ -92,6 +115,64 @@ public final class ApiHttpServer {
       refuse(request, new ApiError(ApiError.Code.NOT_FOUND, method + " " + path
           + " is not an API call; see GET /api/v1/builds, /api/v1/repos, /api/v1/workers, /health", List.of()));
     }
+  }
+
+  /** Answers a nightly, pair or verify call; false when the request is none of them. */
+  private boolean nightly(HttpServerRequest request, String path, HttpMethod method) {
+    boolean get = method.equals(HttpMethod.GET);
+    if (path.equals(NIGHTLY) && get) {
+      String limit = request.getParam("limit");
+      int count = limit != null && limit.matches("\\d{1,4}") ? Integer.parseInt(limit) : 20;
+      answer(request, 200, () -> Map.of("runs", nightly.list(count)));
+    } else if (path.equals(NIGHTLY) && method.equals(HttpMethod.POST)) {
+      answer(request, 201, nightly::runNow);
+    } else if (path.equals(NIGHTLY + "/latest") && get) {
+      answer(request, 200, nightly::latest);
+    } else if (path.startsWith(NIGHTLY + "/") && get) {
+      String id = path.substring(NIGHTLY.length() + 1);
+      answer(request, 200, () -> nightly.get(id));
+    } else if (path.startsWith(PAIRS) && get) {
+      String id = path.substring(PAIRS.length());
+      answer(request, 200, () -> nightly.pair(id));
+    } else if (path.startsWith(BUILDS + "/") && path.endsWith(VERIFY) && method.equals(HttpMethod.POST)) {
+      String id = path.substring(BUILDS.length() + 1, path.length() - VERIFY.length());
+      answer(request, 201, () -> nightly.verify(id));
+    } else if (path.equals("/nightly/latest") && get) {
+      page(request, () -> NightlyPage.render(nightly.latest()));
+    } else if (path.startsWith("/nightly/") && get) {
+      String id = path.substring("/nightly/".length());
+      page(request, () -> NightlyPage.render(nightly.get(id)));
+    } else if (path.startsWith("/verdicts/") && get) {
+      String id = path.substring("/verdicts/".length());
+      page(request, () -> {
+        ReproducibilityPair pair = nightly.pair(id);
+        return pair.verdict() == null ? NightlyPage.pending(pair) : VerdictPage.render(pair.verdict());
+      });
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  /** Runs a call that renders an HTML page on a worker thread; a refusal is a short page with its message. */
+  private void page(HttpServerRequest request, Callable<String> render) {
+    vertx.executeBlocking(render, false).onComplete(result -> {
+      if (request.response().ended()) {
+        return;
+      }
+      int status = 200;
+      String html;
+      if (result.succeeded()) {
+        html = result.result();
+      } else {
+        ApiError error = result.cause() instanceof ApiException refused ? refused.error()
+            : new ApiError(ApiError.Code.INTERNAL, String.valueOf(result.cause()), List.of());
+        status = error.code().httpStatus();
+        html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>" + status
+            + "</title></head>\n<body><p>" + VerdictPage.escape(error.message()) + "</p></body>\n</html>\n";
+      }
+      request.response().setStatusCode(status).putHeader("Content-Type", "text/html; charset=utf-8").end(html);
+    });
   }
 
   /** Reads the body up to {@link #MAX_BODY_BYTES}, then submits it. */

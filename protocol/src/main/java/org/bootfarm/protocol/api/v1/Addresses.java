@@ -41,6 +41,25 @@ public final class Addresses {
    */
   public static final String INFO = PREFIX + "info";
 
+  /** Request {@code {}}; reply the newest {@link NightlyReport} (NOT_FOUND before the first run). */
+  public static final String NIGHTLY_LATEST = PREFIX + "nightly.latest";
+  /** Request {@code {"id": ...}}; reply that run's {@link NightlyReport}. */
+  public static final String NIGHTLY_GET = PREFIX + "nightly.get";
+  /** Request {@code {"limit": N}} (optional); reply {@code {"runs": [NightlyReport...]}}, newest first, without pairs. */
+  public static final String NIGHTLY_LIST = PREFIX + "nightly.list";
+  /**
+   * Request {@code {}}; starts a nightly run now and replies its {@link NightlyReport} as recorded, its pairs
+   * submitted; follow it with {@link #NIGHTLY_GET} until {@code finishedAt} is set.
+   */
+  public static final String NIGHTLY_RUN_NOW = PREFIX + "nightly.run-now";
+  /**
+   * Request {@code {"id": ...}} of a SUCCEEDED build; rebuilds it (same repo, target, components) on another
+   * worker and replies the {@link ReproducibilityPair}, not judged yet; follow it with {@link #PAIR_GET}.
+   */
+  public static final String VERIFY = PREFIX + "builds.verify";
+  /** Request {@code {"id": ...}} of a pair; reply the {@link ReproducibilityPair}, with its verdict once judged. */
+  public static final String PAIR_GET = PREFIX + "pairs.get";
+
   /** Workers send a {@link BuildReport} here when a build ends. */
   public static final String REPORT = PREFIX + "builds.report";
 
@@ -48,7 +67,8 @@ public final class Addresses {
   public static final String WORKER_HEARTBEAT = PREFIX + "workers.heartbeat";
 
   /** The addresses a client may use through the bridge; everything else is refused there. */
-  public static final List<String> CLIENT_ADDRESSES = List.of(SUBMIT, GET, LIST, CANCEL, PIN, UNPIN, REPOS, WORKERS, PING, INFO);
+  public static final List<String> CLIENT_ADDRESSES = List.of(SUBMIT, GET, LIST, CANCEL, PIN, UNPIN, REPOS, WORKERS, PING, INFO,
+      NIGHTLY_LATEST, NIGHTLY_GET, NIGHTLY_LIST, NIGHTLY_RUN_NOW, VERIFY, PAIR_GET);
 
   /**
    * Where the {@link BuildEvent}s of one build are published: the worker's stage, progress and log

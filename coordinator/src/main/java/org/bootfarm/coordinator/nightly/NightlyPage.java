@@ -1,0 +1,87 @@
+package org.bootfarm.coordinator.nightly;
+
+import static org.bootfarm.coordinator.verdict.VerdictPage.escape;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import org.bootfarm.protocol.api.v1.NightlyReport;
+import org.bootfarm.protocol.api.v1.ReproducibilityPair;
+import org.bootfarm.protocol.api.v1.Verdict;
+
+/**
+ * One nightly run as a small self-contained HTML page (inline style, no scripts): one row per repo and
+ * target, green when REPRODUCIBLE, red when UNREPRODUCIBLE or FAILED, grey while its builds run, each
+ * linking to the pair's diff report ({@code /verdicts/{pair}}, a {@code VerdictPage}). Every value is
+ * HTML-escaped.
+ */
+public final class NightlyPage {
+  private static final String STYLE = String.join("\n",
+      "body{font-family:sans-serif;margin:1.5em;color:#222}",
+      "table{border-collapse:collapse;margin:.5em 0 1.5em}",
+      "th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left}",
+      "td.hash{font-family:monospace;font-size:.85em}",
+      "tr.REPRODUCIBLE td.outcome{background:#2e7d32;color:#fff;font-weight:bold}",
+      "tr.UNREPRODUCIBLE td.outcome,tr.FAILED td.outcome{background:#c62828;color:#fff;font-weight:bold}",
+      "tr.RUNNING td.outcome{background:#9e9e9e;color:#fff}");
+
+  private NightlyPage() {}
+
+  /** The page of a run. */
+  public static String render(NightlyReport run) {
+    StringBuilder html = new StringBuilder();
+    html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Nightly ")
+        .append(escape(run.id())).append("</title>\n<style>\n").append(STYLE).append("\n</style>\n</head>\n<body>\n");
+    html.append("<h1>Nightly run ").append(escape(run.id())).append("</h1>\n<p>")
+        .append(escape(run.trigger())).append(run.scheduledFor() == null ? "" : " for " + escape(run.scheduledFor()))
+        .append(", started ").append(escape(run.startedAt())).append(", ")
+        .append(run.ended() ? "ended " + escape(run.finishedAt()) : "running").append("</p>\n");
+    for (String note : run.notes()) {
+      html.append("<p class=\"note\">").append(escape(note)).append("</p>\n");
+    }
+    html.append("<table>\n<tr><th>repo</th><th>target</th><th>verdict</th><th>left</th><th>right</th>"
+        + "<th>first differing stage</th><th>ISO sha256</th><th>report</th></tr>\n");
+    for (ReproducibilityPair pair : run.pairs()) {
+      String outcome = pair.outcome() == null ? "RUNNING" : pair.outcome().name();
+      html.append("<tr class=\"").append(outcome).append("\"><td>").append(escape(pair.repo())).append("</td><td>")
+          .append(escape(pair.target())).append("</td><td class=\"outcome\">").append(outcome).append("</td><td>")
+          .append(side(pair.left(), pair.leftWorker(), pair.leftSeconds())).append("</td><td>")
+          .append(side(pair.right(), pair.rightWorker(), pair.rightSeconds())).append("</td><td>")
+          .append(pair.verdict() == null || pair.verdict().firstDifferingStage() == null ? ""
+              : escape(pair.verdict().firstDifferingStage()))
+          .append("</td><td class=\"hash\">").append(escape(isoHashes(pair))).append("</td><td><a href=\"/verdicts/")
+          .append(escape(URLEncoder.encode(pair.id(), StandardCharsets.UTF_8))).append("\">")
+          .append(pair.verdict() != null && pair.verdict().error() != null ? escape(pair.verdict().error()) : "diff report")
+          .append("</a></td></tr>\n");
+    }
+    html.append("</table>\n</body>\n</html>\n");
+    return html.toString();
+  }
+
+  /** The page of a pair not judged yet (its verdict's page once judged is a {@code VerdictPage}). */
+  public static String pending(ReproducibilityPair pair) {
+    return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Pair " + escape(pair.id())
+        + "</title>\n</head>\n<body>\n<h1>" + escape(pair.repo()) + " · " + escape(pair.target())
+        + "</h1>\n<p>Not judged yet: builds <code>" + escape(pair.left()) + "</code> and <code>"
+        + escape(pair.right()) + "</code> are still running.</p>\n</body>\n</html>\n";
+  }
+
+  private static String side(String build, String worker, Double seconds) {
+    if (build == null) {
+      return "–";
+    }
+    return "<code>" + escape(build) + "</code>" + (worker == null ? "" : " on " + escape(worker))
+        + (seconds == null ? "" : String.format(java.util.Locale.ROOT, " (%.1f s)", seconds));
+  }
+
+  private static String isoHashes(ReproducibilityPair pair) {
+    if (pair.verdict() == null) {
+      return "";
+    }
+    for (Verdict.SidePair artifact : pair.verdict().artifacts()) {
+      if (artifact.name().endsWith(".iso")) {
+        return artifact.same() ? artifact.leftSha256() : artifact.leftSha256() + " / " + artifact.rightSha256();
+      }
+    }
+    return "";
+  }
+}

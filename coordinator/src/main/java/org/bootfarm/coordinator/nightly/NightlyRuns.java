@@ -1,0 +1,364 @@
+package org.bootfarm.coordinator.nightly;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.bootfarm.coordinator.ApiException;
+import org.bootfarm.coordinator.BuildCoordinator;
+import org.bootfarm.coordinator.RepoCatalog;
+import org.bootfarm.coordinator.queue.BuildFilter;
+import org.bootfarm.coordinator.queue.BuildRecord;
+import org.bootfarm.coordinator.queue.BuildStore;
+import org.bootfarm.coordinator.verdict.ReproducibilityJudge;
+import org.bootfarm.protocol.api.v1.ApiError;
+import org.bootfarm.protocol.api.v1.BuildState;
+import org.bootfarm.protocol.api.v1.BuildView;
+import org.bootfarm.protocol.api.v1.NightlyReport;
+import org.bootfarm.protocol.api.v1.Priority;
+import org.bootfarm.protocol.api.v1.ReproducibilityPair;
+import org.bootfarm.protocol.api.v1.SubmitRequest;
+import org.bootfarm.protocol.api.v1.Verdict;
+import org.bootfarm.protocol.api.v1.WorkerInfo;
+import org.bootfarm.protocol.repo.RepoDefinition;
+import org.bootfarm.protocol.repo.RepoSpec;
+
+/**
+ * Nightly reproducibility runs and {@code verify} on the active coordinator. A run is recorded first
+ * (a scheduled one keyed by its instant, so it runs once), then, for every repo of the catalog that
+ * some live worker can run and every target its spec supports, a pair is submitted: side A placed as
+ * usual, side B (its options say so, {@link PairSide}) on the best other capable worker, both with
+ * priority NIGHTLY. A repo only one live worker can run gets a FAILED pair at once, saying so. A
+ * background thread starts the run a schedule makes due, judges each pair once both builds ended
+ * ({@link ReproducibilityJudge}, which may spawn xorriso and diffoscope: never on the event loop) and
+ * ends a run when all its pairs are judged. Every state lives in the {@link NightlyStore}, so a
+ * coordinator taking over carries on with the runs and pairs the old one left.
+ *
+ * <p>Components: a nightly build reuses the components of the newest SUCCEEDED build of the same
+ * repo and target, else of the newest SUCCEEDED build of any repo; with none, the pair is FAILED and
+ * says to submit one build with its components first.
+ */
+public final class NightlyRuns implements NightlyApi, AutoCloseable {
+  /**
+   * How long after its instant a scheduled run that no coordinator started is still started by one
+   * becoming active (a takeover or a restart around the hour); older instants are skipped.
+   */
+  public static final Duration CATCH_UP = Duration.ofMinutes(10);
+  /**
+   * The targets workers build today (a worker refuses any other); a repo's other supported targets are
+   * named in the run's notes instead of getting a pair that could only fail.
+   */
+  static final List<String> WORKER_TARGETS = List.of("bootstrap");
+  /** How many recent SUCCEEDED builds are searched for the components a nightly build reuses. */
+  static final int COMPONENT_SEARCH = 200;
+  private static final DateTimeFormatter COMPACT =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter COMPACT_MILLIS =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS").withZone(ZoneOffset.UTC);
+
+  private final BuildCoordinator coordinator;
+  private final BuildStore builds;
+  private final RepoCatalog catalog;
+  private final NightlyStore store;
+  private final ReproducibilityJudge judge;
+  private final NightlySchedule schedule;
+  private final Clock clock;
+  private final Consumer<String> log;
+  private final Object runLock = new Object();
+  private ScheduledExecutorService ticker;
+  private volatile Instant activeSince;
+
+  public NightlyRuns(BuildCoordinator coordinator, BuildStore builds, RepoCatalog catalog, NightlyStore store,
+      ReproducibilityJudge judge, NightlySchedule schedule, Clock clock, Consumer<String> log) {
+    this.coordinator = coordinator;
+    this.builds = builds;
+    this.catalog = catalog;
+    this.store = store;
+    this.judge = judge;
+    this.schedule = schedule;
+    this.clock = clock;
+    this.log = log;
+    this.activeSince = clock.instant();
+  }
+
+  /**
+   * Starts the background thread that runs {@link #tick} every {@code every}: on the active coordinator
+   * only, after it copied the cluster's nightly records into its store.
+   */
+  public synchronized void start(Duration every) {
+    if (ticker != null) {
+      return;
+    }
+    activeSince = clock.instant();
+    ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread thread = new Thread(r, "bootfarm-nightly");
+      thread.setDaemon(true);
+      return thread;
+    });
+    ticker.scheduleWithFixedDelay(() -> {
+      try {
+        tick();
+      } catch (RuntimeException e) {
+        log.accept("nightly: " + e);
+      }
+    }, 0, every.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * One step of the background work: starts the scheduled run that is due (the latest instant at or
+   * before now, if no run for it is recorded and it is at most {@link #CATCH_UP} older than this
+   * coordinator's activation), judges every pair whose builds both ended, and ends the runs whose
+   * pairs are all judged.
+   */
+  public void tick() {
+    Instant now = clock.instant();
+    Optional<Instant> due = schedule.lastAtOrBefore(now)
+        .filter(instant -> !instant.isBefore(activeSince.minus(CATCH_UP)));
+    if (due.isPresent() && !store.hasScheduled(due.get())) {
+      startRun(NightlyReport.SCHEDULE, due.get());
+    }
+    for (ReproducibilityPair pair : store.openPairs()) {
+      judgeIfEnded(pair);
+    }
+    endJudgedRuns();
+  }
+
+  @Override
+  public NightlyReport latest() throws ApiException {
+    NightlyReport newest = store.runs(1).stream().findFirst().orElseThrow(() -> new ApiException(
+        ApiError.Code.NOT_FOUND, "no nightly run yet; start one with 'bootfarm nightly --now' or POST /api/v1/nightly"));
+    return get(newest.id());
+  }
+
+  @Override
+  public NightlyReport get(String id) throws ApiException {
+    return store.report(id).orElseThrow(() -> new ApiException(ApiError.Code.NOT_FOUND, "no nightly run " + id
+        + "; GET /api/v1/nightly lists the runs"));
+  }
+
+  @Override
+  public List<NightlyReport> list(int limit) {
+    return store.runs(Math.max(1, Math.min(limit, 1000)));
+  }
+
+  @Override
+  public NightlyReport runNow() throws ApiException {
+    return get(startRun(NightlyReport.ON_DEMAND, null).id());
+  }
+
+  @Override
+  public ReproducibilityPair pair(String id) throws ApiException {
+    return store.pair(id).orElseThrow(() -> new ApiException(ApiError.Code.NOT_FOUND, "no reproducibility pair "
+        + id));
+  }
+
+  @Override
+  public ReproducibilityPair verify(String buildId) throws ApiException {
+    BuildView left = coordinator.get(buildId);
+    if (left.state() != BuildState.SUCCEEDED || left.worker() == null) {
+      throw new ApiException(ApiError.Code.CONFLICT, "build " + buildId + " is " + left.state()
+          + "; only a SUCCEEDED build can be verified (rebuilt on another worker and compared)");
+    }
+    Instant now = clock.instant();
+    String pairId = "verify-" + buildId + "-" + COMPACT_MILLIS.format(now);
+    String right = coordinator.submit(new SubmitRequest(left.repo(), left.target(), left.components(),
+        Priority.INTERACTIVE, PairSide.sideB(pairId, buildId)));
+    ReproducibilityPair pair = new ReproducibilityPair(pairId, null, left.repo(), left.target(), buildId, right,
+        left.worker(), null, null, null, null, now.toString(), null, null);
+    store.putPair(pair);
+    log.accept("verify: build " + buildId + " (" + left.repo() + " " + left.target() + ", built on " + left.worker()
+        + ") is rebuilt as " + right + " on another worker; pair " + pairId);
+    return pair;
+  }
+
+  /** Records a run, then submits its pairs; answers the run as recorded (without pairs). */
+  NightlyReport startRun(String trigger, Instant scheduledFor) {
+    synchronized (runLock) {
+      Instant now = clock.instant();
+      List<String> notes = new ArrayList<>();
+      List<Planned> planned = plan(notes);
+      String id = scheduledFor != null ? "sched-" + COMPACT.format(scheduledFor) + "Z"
+          : "now-" + COMPACT_MILLIS.format(now) + "Z";
+      NightlyReport run = new NightlyReport(id, trigger, scheduledFor == null ? null : scheduledFor.toString(),
+          now.toString(), null, notes, List.of());
+      if (!store.insertRun(run)) {
+        return store.run(id).orElse(run);
+      }
+      int n = 0;
+      for (Planned pair : planned) {
+        store.putPair(submit(run.id() + "-" + (++n), run.id(), pair, now));
+      }
+      log.accept("nightly run " + id + " (" + trigger + (scheduledFor == null ? "" : " for " + scheduledFor)
+          + "): " + planned.size() + " reproducibility pairs" + (notes.isEmpty() ? "" : "; " + String.join("; ", notes)));
+      return run;
+    }
+  }
+
+  /** A repo and target to pair, and the live workers that can run it. */
+  private record Planned(String repo, String target, String packageManager, List<String> capableWorkers) {}
+
+  /** Every repo and target some live worker can run; what is left out goes into {@code notes}. */
+  private List<Planned> plan(List<String> notes) {
+    Collection<WorkerInfo> workers = coordinator.workers();
+    List<Planned> planned = new ArrayList<>();
+    for (RepoCatalog.Entry entry : catalog.entries()) {
+      if (entry.definition().isEmpty()) {
+        notes.add(entry.name() + ": not built, its definition is invalid ("
+            + entry.problems().stream().map(Object::toString).collect(Collectors.joining("; ")) + ")");
+        continue;
+      }
+      RepoSpec spec = entry.definition().map(RepoDefinition::spec).orElseThrow();
+      List<String> capable = workers.stream()
+          .filter(w -> w.packageManagers().contains(spec.packageManager()) && BuildCoordinator.ARCH.equals(w.arch()))
+          .map(WorkerInfo::id).sorted().toList();
+      if (capable.isEmpty()) {
+        notes.add(entry.name() + ": not built, no live worker runs " + spec.packageManager() + " on "
+            + BuildCoordinator.ARCH);
+        continue;
+      }
+      for (String target : RepoSpec.TARGETS) {
+        if (spec.supportsTarget(target) && WORKER_TARGETS.contains(target)) {
+          planned.add(new Planned(entry.name(), target, spec.packageManager(), capable));
+        } else if (spec.supportsTarget(target)) {
+          notes.add(entry.name() + ": target " + target + " not built, workers build only " + WORKER_TARGETS
+              + " today");
+        }
+      }
+    }
+    return planned;
+  }
+
+  /** Submits both sides of one pair, or gives the pair its FAILED verdict at once when it cannot run. */
+  private ReproducibilityPair submit(String pairId, String runId, Planned planned, Instant now) {
+    if (planned.capableWorkers().size() < 2) {
+      return failedAtOnce(pairId, runId, planned, now, "only one live worker (" + planned.capableWorkers().get(0)
+          + ") runs " + planned.packageManager() + " on " + BuildCoordinator.ARCH
+          + ": a reproducibility pair needs two different workers; start a second worker that runs "
+          + planned.packageManager());
+    }
+    Map<String, String> components = componentsFor(planned.repo(), planned.target());
+    if (components.isEmpty()) {
+      return failedAtOnce(pairId, runId, planned, now, "no components known for " + planned.repo() + " "
+          + planned.target() + ": a nightly build reuses those of the latest SUCCEEDED build; submit one build with"
+          + " its --component files first");
+    }
+    String left;
+    String right;
+    try {
+      left = coordinator.submit(new SubmitRequest(planned.repo(), planned.target(), components, Priority.NIGHTLY,
+          PairSide.sideA(pairId)));
+      right = coordinator.submit(new SubmitRequest(planned.repo(), planned.target(), components, Priority.NIGHTLY,
+          PairSide.sideB(pairId, left)));
+    } catch (ApiException e) {
+      return failedAtOnce(pairId, runId, planned, now, "the coordinator refused the nightly build: "
+          + e.getMessage() + (e.error().problems().isEmpty() ? "" : " (" + String.join("; ", e.error().problems()) + ")"));
+    }
+    return new ReproducibilityPair(pairId, runId, planned.repo(), planned.target(), left, right, null, null, null,
+        null, null, now.toString(), null, null);
+  }
+
+  private static ReproducibilityPair failedAtOnce(String pairId, String runId, Planned planned, Instant now,
+      String error) {
+    Verdict verdict = new Verdict(Verdict.Outcome.FAILED, null, null, planned.repo(), planned.target(), List.of(),
+        List.of(), null, List.of(), null, List.of(), error);
+    return new ReproducibilityPair(pairId, runId, planned.repo(), planned.target(), null, null, null, null, null,
+        null, null, now.toString(), null, null).judged(verdict, now.toString(), null, null, null, null);
+  }
+
+  /** The components of the newest SUCCEEDED build of the repo and target, else of any repo; empty if none. */
+  private Map<String, String> componentsFor(String repo, String target) {
+    for (BuildRecord build : builds.list(new BuildFilter(repo, BuildState.SUCCEEDED, COMPONENT_SEARCH))) {
+      if (build.target().equals(target) && !build.components().isEmpty()) {
+        return build.components();
+      }
+    }
+    for (BuildRecord build : builds.list(new BuildFilter(null, BuildState.SUCCEEDED, COMPONENT_SEARCH))) {
+      if (build.target().equals(target) && !build.components().isEmpty()) {
+        return build.components();
+      }
+    }
+    return Map.of();
+  }
+
+  /** Judges a pair whose two builds both ended, and records the verdict; does nothing while one runs. */
+  private void judgeIfEnded(ReproducibilityPair pair) {
+    if (pair.left() == null || pair.right() == null) {
+      return;
+    }
+    BuildView left;
+    BuildView right;
+    try {
+      left = coordinator.get(pair.left());
+      right = coordinator.get(pair.right());
+    } catch (ApiException e) {
+      Verdict gone = new Verdict(Verdict.Outcome.FAILED, pair.left(), pair.right(), pair.repo(), pair.target(),
+          List.of(), List.of(), null, List.of(), null, List.of(), e.getMessage());
+      store.putPair(pair.judged(gone, clock.instant().toString(), null, null, null, null));
+      return;
+    }
+    if (!ended(left) || !ended(right)) {
+      return;
+    }
+    Verdict verdict;
+    try {
+      verdict = judge.judge(left, right);
+    } catch (IOException | RuntimeException e) {
+      verdict = new Verdict(Verdict.Outcome.FAILED, left.id(), right.id(), left.repo(), left.target(), List.of(),
+          List.of(), null, List.of(), null, List.of(), "the pair could not be judged: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    store.putPair(pair.judged(verdict, clock.instant().toString(), left.worker(), right.worker(), seconds(left),
+        seconds(right)));
+    log.accept("reproducibility pair " + pair.id() + " (" + pair.repo() + " " + pair.target() + ", builds "
+        + left.id() + " on " + left.worker() + " and " + right.id() + " on " + right.worker() + "): "
+        + verdict.outcome() + (verdict.firstDifferingStage() == null ? "" : ", first differing stage "
+        + verdict.firstDifferingStage()) + (verdict.error() == null ? "" : ": " + verdict.error()));
+  }
+
+  private void endJudgedRuns() {
+    synchronized (runLock) {
+      for (NightlyReport run : store.openRuns()) {
+        List<ReproducibilityPair> pairs = store.pairsOf(run.id());
+        if (pairs.stream().allMatch(ReproducibilityPair::hasVerdict)) {
+          store.putRun(run.endedAt(clock.instant().toString()));
+          Map<Verdict.Outcome, Long> counts = pairs.stream().collect(Collectors.groupingBy(
+              ReproducibilityPair::outcome, java.util.TreeMap::new, Collectors.counting()));
+          log.accept("nightly run " + run.id() + " ended: " + pairs.size() + " pairs " + counts);
+        }
+      }
+    }
+  }
+
+  private static boolean ended(BuildView build) {
+    return build.state() != BuildState.QUEUED && build.state() != BuildState.RUNNING;
+  }
+
+  private static Double seconds(BuildView build) {
+    if (build.startedAt() == null || build.finishedAt() == null) {
+      return null;
+    }
+    return Duration.between(Instant.parse(build.startedAt()), Instant.parse(build.finishedAt())).toMillis() / 1000.0;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (ticker != null) {
+      ticker.shutdownNow();
+      ticker = null;
+    }
+  }
+}

@@ -1,0 +1,298 @@
+package org.bootfarm.coordinator.nightly;
+
+import com.hazelcast.map.IMap;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.bootfarm.coordinator.queue.BuildStoreException;
+import org.bootfarm.protocol.api.v1.NightlyReport;
+import org.bootfarm.protocol.api.v1.ReproducibilityPair;
+import org.bootfarm.protocol.api.v1.WireJson;
+
+/**
+ * The durable record of nightly runs and reproducibility pairs, in the build store's SQLite file
+ * (tables of migration 0003, which {@code SqliteBuildStore.open} applies: open that first). A run is
+ * recorded before any of its builds is submitted, keyed by its scheduled instant (UNIQUE), so a
+ * scheduled instant runs once. With a cluster map, every change is also written there after the
+ * commit (key {@code run/<id>} or {@code pair/<id>}, value the record's JSON; a finished record
+ * expires after {@code historyTtl}) and a coordinator that becomes active copies the map in first:
+ * the run a coordinator recorded before it died is known to the one that takes over (docs/adr:
+ * nightly runs recorded once).
+ */
+public final class NightlyStore implements AutoCloseable {
+  /** The Hazelcast map standbys copy nightly records from at takeover; versioned like the wire. */
+  public static final String MAP = "bootfarm.v1.nightly";
+  private static final Logger LOG = Logger.getLogger(NightlyStore.class.getName());
+  private static final String RUN = "run/";
+  private static final String PAIR = "pair/";
+
+  private final Connection connection;
+  private final IMap<String, String> map;
+  private final Duration historyTtl;
+
+  private NightlyStore(Connection connection, IMap<String, String> map, Duration historyTtl) {
+    this.connection = connection;
+    this.map = map;
+    this.historyTtl = historyTtl;
+  }
+
+  /**
+   * Opens the nightly tables of the build store file {@code file} (already opened and migrated by
+   * {@code SqliteBuildStore.open}); {@code map} null keeps the records in the file alone.
+   */
+  public static NightlyStore open(Path file, IMap<String, String> map, Duration historyTtl) {
+    try {
+      Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+      try (Statement statement = connection.createStatement()) {
+        statement.executeUpdate("PRAGMA synchronous=FULL");
+        statement.executeUpdate("PRAGMA busy_timeout=5000");
+        try (ResultSet table = statement.executeQuery(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'nightly_runs'")) {
+          if (!table.next()) {
+            connection.close();
+            throw new BuildStoreException(file + " has no nightly_runs table: open it with SqliteBuildStore.open"
+                + " first, which applies migration 0003");
+          }
+        }
+      }
+      return new NightlyStore(connection, map, historyTtl);
+    } catch (SQLException e) {
+      throw new BuildStoreException("cannot open the nightly tables of " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Records a new run (without its pairs). Returns false, changing nothing, when a run with that id or
+   * (for a scheduled run) that scheduled instant is already recorded.
+   */
+  public synchronized boolean insertRun(NightlyReport run) {
+    try (PreparedStatement insert = connection.prepareStatement("INSERT INTO nightly_runs (id, scheduled_for,"
+        + " started_at, finished_at, record) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+      bindRun(insert, run);
+      if (insert.executeUpdate() == 0) {
+        return false;
+      }
+    } catch (SQLException e) {
+      throw failure("record nightly run " + run.id(), e);
+    }
+    replicate(RUN + run.id(), run.withPairs(List.of()), run.ended());
+    return true;
+  }
+
+  /** Writes a run as it is now (inserted or replaced). */
+  public synchronized void putRun(NightlyReport run) {
+    putRunLocally(run);
+    replicate(RUN + run.id(), run.withPairs(List.of()), run.ended());
+  }
+
+  /** Writes a pair as it is now (inserted or replaced). */
+  public synchronized void putPair(ReproducibilityPair pair) {
+    putPairLocally(pair);
+    replicate(PAIR + pair.id(), pair, pair.hasVerdict());
+  }
+
+  /** The run without its pairs. */
+  public synchronized Optional<NightlyReport> run(String id) {
+    List<NightlyReport> runs = runs("SELECT record FROM nightly_runs WHERE id = ?", id, 1);
+    return runs.stream().findFirst();
+  }
+
+  /** The run with its pairs, by repo and target. */
+  public synchronized Optional<NightlyReport> report(String id) {
+    return run(id).map(run -> run.withPairs(pairsOf(id)));
+  }
+
+  /** The newest runs (by start), without their pairs. */
+  public synchronized List<NightlyReport> runs(int limit) {
+    return runs("SELECT record FROM nightly_runs ORDER BY started_at DESC, id DESC LIMIT ?", null, limit);
+  }
+
+  /** Whether a run for the scheduled instant is recorded. */
+  public synchronized boolean hasScheduled(Instant scheduledFor) {
+    try (PreparedStatement query = connection.prepareStatement(
+        "SELECT 1 FROM nightly_runs WHERE scheduled_for = ?")) {
+      query.setLong(1, scheduledFor.toEpochMilli());
+      try (ResultSet row = query.executeQuery()) {
+        return row.next();
+      }
+    } catch (SQLException e) {
+      throw failure("read nightly runs", e);
+    }
+  }
+
+  /** Runs not finished yet, oldest first, without their pairs. */
+  public synchronized List<NightlyReport> openRuns() {
+    return runs("SELECT record FROM nightly_runs WHERE finished_at IS NULL ORDER BY started_at", null, -1);
+  }
+
+  /** A run's pairs, by repo and target. */
+  public synchronized List<ReproducibilityPair> pairsOf(String runId) {
+    List<ReproducibilityPair> pairs = pairs("SELECT record FROM reproducibility_pairs WHERE run_id = ?", runId);
+    pairs.sort((a, b) -> (a.repo() + "\0" + a.target()).compareTo(b.repo() + "\0" + b.target()));
+    return pairs;
+  }
+
+  public synchronized Optional<ReproducibilityPair> pair(String id) {
+    return pairs("SELECT record FROM reproducibility_pairs WHERE id = ?", id).stream().findFirst();
+  }
+
+  /** Pairs without a verdict yet, oldest first. */
+  public synchronized List<ReproducibilityPair> openPairs() {
+    return pairs("SELECT record FROM reproducibility_pairs WHERE judged_at IS NULL ORDER BY created_at, id", null);
+  }
+
+  /**
+   * Copies every record of the cluster map into the file (a coordinator becoming active does this
+   * before it schedules anything); returns how many records it copied.
+   */
+  public int copyFromMap() {
+    if (map == null) {
+      return 0;
+    }
+    int copied = 0;
+    for (Map.Entry<String, String> entry : map.entrySet()) {
+      try {
+        if (entry.getKey().startsWith(RUN)) {
+          NightlyReport run = WireJson.read(entry.getValue(), NightlyReport.class);
+          Optional<NightlyReport> mine = run(run.id());
+          if (mine.isEmpty() || !mine.get().ended()) {
+            putRunLocally(run);
+            copied++;
+          }
+        } else if (entry.getKey().startsWith(PAIR)) {
+          ReproducibilityPair pair = WireJson.read(entry.getValue(), ReproducibilityPair.class);
+          Optional<ReproducibilityPair> mine = pair(pair.id());
+          if (mine.isEmpty() || !mine.get().hasVerdict()) {
+            putPairLocally(pair);
+            copied++;
+          }
+        }
+      } catch (WireJson.WireFormatException e) {
+        LOG.warning("bootfarm: skipped the unreadable nightly record " + entry.getKey() + " of map " + MAP + ": "
+            + e.getMessage());
+      }
+    }
+    return copied;
+  }
+
+  /** Writes a run into the file alone. */
+  private synchronized void putRunLocally(NightlyReport run) {
+    try (PreparedStatement upsert = connection.prepareStatement("INSERT OR REPLACE INTO nightly_runs (id,"
+        + " scheduled_for, started_at, finished_at, record) VALUES (?, ?, ?, ?, ?)")) {
+      bindRun(upsert, run);
+      upsert.executeUpdate();
+    } catch (SQLException e) {
+      throw failure("record nightly run " + run.id(), e);
+    }
+  }
+
+  /** Writes a pair into the file alone. */
+  private synchronized void putPairLocally(ReproducibilityPair pair) {
+    try (PreparedStatement upsert = connection.prepareStatement("INSERT OR REPLACE INTO reproducibility_pairs (id,"
+        + " run_id, created_at, judged_at, record) VALUES (?, ?, ?, ?, ?)")) {
+      upsert.setString(1, pair.id());
+      upsert.setString(2, pair.run());
+      upsert.setLong(3, Instant.parse(pair.createdAt()).toEpochMilli());
+      setInstant(upsert, 4, pair.judgedAt());
+      upsert.setString(5, WireJson.write(pair));
+      upsert.executeUpdate();
+    } catch (SQLException e) {
+      throw failure("record reproducibility pair " + pair.id(), e);
+    }
+  }
+
+  private void replicate(String key, Object record, boolean finished) {
+    if (map == null) {
+      return;
+    }
+    try {
+      if (finished) {
+        map.set(key, WireJson.write(record), historyTtl.toMillis(), TimeUnit.MILLISECONDS);
+      } else {
+        map.set(key, WireJson.write(record), 0, TimeUnit.SECONDS); // 0: never expires
+      }
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "bootfarm: nightly record " + key + " is recorded here but could not be written to the"
+          + " cluster map " + MAP + ": " + e, e);
+    }
+  }
+
+  private static void bindRun(PreparedStatement statement, NightlyReport run) throws SQLException {
+    statement.setString(1, run.id());
+    setInstant(statement, 2, run.scheduledFor());
+    statement.setLong(3, Instant.parse(run.startedAt()).toEpochMilli());
+    setInstant(statement, 4, run.finishedAt());
+    statement.setString(5, WireJson.write(run.withPairs(List.of())));
+  }
+
+  private static void setInstant(PreparedStatement statement, int index, String instant) throws SQLException {
+    if (instant == null) {
+      statement.setNull(index, Types.INTEGER);
+    } else {
+      statement.setLong(index, Instant.parse(instant).toEpochMilli());
+    }
+  }
+
+  private List<NightlyReport> runs(String sql, String id, int limit) {
+    List<NightlyReport> runs = new ArrayList<>();
+    try (PreparedStatement query = connection.prepareStatement(sql)) {
+      if (id != null) {
+        query.setString(1, id);
+      } else if (limit >= 0) {
+        query.setInt(1, limit);
+      }
+      try (ResultSet rows = query.executeQuery()) {
+        while (rows.next()) {
+          runs.add(WireJson.read(rows.getString(1), NightlyReport.class));
+        }
+      }
+    } catch (SQLException | WireJson.WireFormatException e) {
+      throw failure("read nightly runs", e);
+    }
+    return runs;
+  }
+
+  private List<ReproducibilityPair> pairs(String sql, String id) {
+    List<ReproducibilityPair> pairs = new ArrayList<>();
+    try (PreparedStatement query = connection.prepareStatement(sql)) {
+      if (id != null) {
+        query.setString(1, id);
+      }
+      try (ResultSet rows = query.executeQuery()) {
+        while (rows.next()) {
+          pairs.add(WireJson.read(rows.getString(1), ReproducibilityPair.class));
+        }
+      }
+    } catch (SQLException | WireJson.WireFormatException e) {
+      throw failure("read reproducibility pairs", e);
+    }
+    return pairs;
+  }
+
+  private static BuildStoreException failure(String what, Exception e) {
+    return new BuildStoreException("cannot " + what + " in the build store: " + e.getMessage(), e);
+  }
+
+  @Override
+  public synchronized void close() {
+    try {
+      connection.close();
+    } catch (SQLException e) {
+      LOG.warning("bootfarm: closing the nightly tables: " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,46 @@
+package org.bootfarm.protocol.api.v1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
+/**
+ * Two builds of the same repo, target and components on two different workers, and the verdict on
+ * them once both ended: one row of a {@link NightlyReport}, and what {@code verify} answers
+ * ({@link Addresses#VERIFY}, {@link Addresses#PAIR_GET}). The left build is placed as usual (for
+ * {@code verify}: the build being verified); the right one on the best other capable worker.
+ *
+ * @param id           the pair's id; its diff report is {@code GET /verdicts/{id}} (HTML) and
+ *                     {@code /api/v1/pairs/{id}} (JSON)
+ * @param run          the nightly run it belongs to, null for a {@code verify}
+ * @param left         the left build's id, null when no build was submitted (see the verdict's error)
+ * @param right        the right build's id, null likewise
+ * @param leftWorker   the worker that built the left side, once known
+ * @param rightWorker  the worker that built the right side, once known
+ * @param leftSeconds  how long the left build ran, once it ended
+ * @param rightSeconds how long the right build ran, once it ended
+ * @param outcome      the verdict's outcome, null until judged
+ * @param createdAt    when the pair was recorded
+ * @param judgedAt     when it was judged, null before
+ * @param verdict      the whole verdict (artifact and stage hashes on each side, the differing files),
+ *                     null until judged
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({"id", "run", "repo", "target", "left", "right", "leftWorker", "rightWorker", "leftSeconds",
+    "rightSeconds", "outcome", "createdAt", "judgedAt", "verdict"})
+public record ReproducibilityPair(
+    String id, String run, String repo, String target, String left, String right, String leftWorker,
+    String rightWorker, Double leftSeconds, Double rightSeconds, Verdict.Outcome outcome, String createdAt,
+    String judgedAt, Verdict verdict) {
+
+  /** The same pair, judged at {@code instant} with these sides' workers and run times. */
+  public ReproducibilityPair judged(Verdict value, String instant, String leftWorkerId, String rightWorkerId,
+      Double leftRun, Double rightRun) {
+    return new ReproducibilityPair(id, run, repo, target, left, right, leftWorkerId, rightWorkerId, leftRun,
+        rightRun, value.outcome(), createdAt, instant, value);
+  }
+
+  /** Whether the pair has its verdict. */
+  public boolean hasVerdict() {
+    return verdict != null;
+  }
+}
