@@ -61,6 +61,7 @@ import org.bootfarm.protocol.api.v1.Assignment;
 import org.bootfarm.protocol.api.v1.BuildReport;
 import org.bootfarm.protocol.api.v1.BuildQuery;
 import org.bootfarm.protocol.api.v1.BuildState;
+import org.bootfarm.protocol.api.v1.BuildVariation;
 import org.bootfarm.protocol.api.v1.BuildView;
 import org.bootfarm.protocol.api.v1.FarmInfo;
 import org.bootfarm.protocol.api.v1.PinRequest;
@@ -495,7 +496,12 @@ public final class CoordinatorDaemon implements AutoCloseable {
    * {@code variation}; every other build goes as it is.
    */
   static Assignment forPairSide(BuildCoordinator.Assignment placed, Assignment assignment) {
-    return assignment;
+    if (placed.pairSide() == null || !placed.pairSide().isSideB()) {
+      return assignment;
+    }
+    return new Assignment(assignment.buildId(), assignment.repo(), assignment.target(), assignment.components(),
+        assignment.definitionFiles(), assignment.definitionDigest(), assignment.artifactsUrl(), assignment.attempt(),
+        BuildVariation.varied());
   }
 
   /** A worker's heartbeat: it is live (every coordinator), and, on the active one, its builds' leases go on. */
