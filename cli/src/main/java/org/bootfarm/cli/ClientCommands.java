@@ -47,9 +47,14 @@ final class ClientCommands {
 
     abstract int run(BridgeClient farm) throws Exception;
 
+    /** Runs before the command connects; what it returns is closed after the command (a farm it started). */
+    AutoCloseable prepare() throws Exception {
+      return () -> { };
+    }
+
     @Override
     public final Integer call() {
-      try (BridgeClient farm = client.connect()) {
+      try (AutoCloseable prepared = prepare(); BridgeClient farm = client.connect()) {
         return run(farm);
       } catch (ApiErrorException e) {
         ApiError error = e.error();

@@ -7,6 +7,8 @@ import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.LinkedHashMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.bootfarm.cluster.ClusterNode;
@@ -61,10 +63,15 @@ final class FarmCommands {
             + " (default: ${DEFAULT-VALUE}; a leading sixth field counts seconds)")
     NightlySchedule nightly;
 
+    @Option(names = "--nightly-component", paramLabel = "NAME=FILE",
+        description = "a component every nightly build takes (tether=FILE, unpack=FILE); without any, nightly"
+            + " builds take the components of the latest successful build")
+    Map<String, Path> nightlyComponents = new LinkedHashMap<>();
+
     CoordinatorDaemon.Settings settings(FarmOptions farm) {
       return new CoordinatorDaemon.Settings(farm.dataDir.resolve("coordinator").toAbsolutePath(),
           repos.toAbsolutePath(), Defaults.keysDir(farm.keys), httpHost, httpPort, Duration.ofMillis(500), LeasePolicy.DEFAULT, RetryPolicy.DEFAULT,
-          new RetentionPolicy.Settings(keepBuilds, collectEvery), nightly);
+          new RetentionPolicy.Settings(keepBuilds, collectEvery), nightly, nightlyComponents);
     }
   }
 

@@ -1,6 +1,10 @@
 package org.bootfarm.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Map;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Locale;
@@ -22,6 +26,9 @@ import picocli.CommandLine.Parameters;
 final class NightlyCommands {
   private NightlyCommands() {}
 
+  /** The stand-in components the embedded farm's nightly builds take when none are named. */
+  static final Path EXAMPLE_COMPONENTS = Path.of("examples", "components");
+
   /** How often a followed run or pair is read again. */
   static final Duration POLL = Duration.ofSeconds(1);
 
@@ -41,8 +48,56 @@ final class NightlyCommands {
         description = "with --wait, how long to follow the run at most (default: ${DEFAULT-VALUE})")
     Duration patience;
 
+    @Option(names = "--embedded", description = "start a farm in this process (a coordinator and two workers on"
+        + " 127.0.0.1), run the command against it, and stop it again")
+    boolean embedded;
+
+    @Option(names = "--embedded-dir", paramLabel = "DIR",
+        defaultValue = "${env:BOOTFARM_DATA_DIR:-/var/lib/bootfarm}/embedded",
+        description = "with --embedded, where the farm keeps its state (default: ${DEFAULT-VALUE})")
+    Path embeddedDir;
+
+    @Option(names = "--repos", defaultValue = "repos", paramLabel = "DIR",
+        description = "with --embedded, the repo definitions it builds (default: ${DEFAULT-VALUE})")
+    Path repos;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR", description = "with --embedded, the first worker's package"
+        + " cache (default: as bootfarm build); the second's is <cache-dir>/workers/2")
+    Path cacheDir;
+
+    @Option(names = "--keys", paramLabel = "DIR", description = "with --embedded, trusted GPG keys (default: as"
+        + " bootfarm check)")
+    Path keys;
+
+    @Option(names = "--component", paramLabel = "NAME=FILE", description = "with --embedded, a component the"
+        + " nightly builds take (default: every file of examples/components)")
+    Map<String, Path> components = new java.util.LinkedHashMap<>();
+
+    @Override
+    AutoCloseable prepare() throws Exception {
+      if (!embedded) {
+        return super.prepare();
+      }
+      System.err.println("starting an embedded farm in " + embeddedDir + " (a coordinator and two workers)");
+      if (components.isEmpty() && Files.isDirectory(EXAMPLE_COMPONENTS)) {
+        try (var files = Files.list(EXAMPLE_COMPONENTS)) {
+          files.filter(Files::isRegularFile).sorted()
+              .forEach(file -> components.put(file.getFileName().toString(), file.toAbsolutePath()));
+        }
+        System.err.println("components: " + components.keySet() + " from " + EXAMPLE_COMPONENTS);
+      }
+      EmbeddedFarm started = EmbeddedFarm.start(embeddedDir, repos, Defaults.keysDir(keys),
+          Defaults.cacheDir(cacheDir), components);
+      client.farm = started.farm();
+      client.token = started.token();
+      return started;
+    }
+
     @Override
     int run(BridgeClient farm) throws Exception {
+      if (embedded && now) {
+        awaitWorkers(farm, 2);
+      }
       PrintStream notes = client.json ? System.err : System.out;
       NightlyReport run = now ? farm.nightlyRunNow() : id != null ? farm.nightly(id) : farm.nightlyLatest();
       if (now) {
@@ -67,7 +122,45 @@ final class NightlyCommands {
       } else {
         printReport(run, farm, System.out);
       }
+      if (embedded) {
+        System.out.println("report saved: " + saveReport(farm, run, embeddedDir.resolve("reports")).toUri());
+      }
       return run.allReproducible() ? 0 : ClientCommands.BUILD_FAILED;
+    }
+  }
+
+  /**
+   * Saves the run's HTML report and each pair's diff report beside it, so they outlive an embedded
+   * farm; returns the run's page. Links between them are rewritten to the saved files.
+   */
+  static Path saveReport(BridgeClient farm, NightlyReport run, Path dir) throws IOException, InterruptedException {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    String base = farm.info().artifactsUrl();
+    Files.createDirectories(dir);
+    Path page = dir.resolve(run.id() + ".html");
+    String html = fetch(http, base + "/nightly/" + run.id());
+    for (ReproducibilityPair pair : run.pairs()) {
+      Path pairPage = dir.resolve(pair.id() + ".html");
+      Files.writeString(pairPage, fetch(http, base + "/verdicts/" + pair.id()));
+      html = html.replace("\"/verdicts/" + pair.id() + "\"", "\"" + pairPage.getFileName() + "\"");
+    }
+    Files.writeString(page, html);
+    return page.toAbsolutePath();
+  }
+
+  private static String fetch(java.net.http.HttpClient http, String url) throws IOException, InterruptedException {
+    java.net.http.HttpResponse<String> response = http.send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create(url)).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IOException(url + " answered HTTP " + response.statusCode() + ": " + response.body());
+    }
+    return response.body();
+  }
+
+  /** Waits until {@code count} workers have sent their first heartbeat, so the run pairs them (at most 30 s). */
+  static void awaitWorkers(BridgeClient farm, int count) throws InterruptedException {
+    for (int i = 0; i < 60 && farm.workers().size() < count; i++) {
+      Thread.sleep(500);
     }
   }
 

@@ -167,6 +167,10 @@ class NightlyProcessesTest {
     assertTrue(page.contains("<tr class=\"UNREPRODUCIBLE\"><td>" + NOISE + "</td>"), page);
     assertTrue(page.contains("href=\"/verdicts/" + noise.get("id").asText() + "\""), page);
     assertEquals(page, html("/nightly/" + latest.get("id").asText()));
+    String rendered = HeadlessChromium.dumpDom(farm.api + "/nightly/latest");
+    assertTrue(rendered.contains("<tr class=\"REPRODUCIBLE\"><td>" + SAME + "</td>")
+        && rendered.contains("<tr class=\"UNREPRODUCIBLE\"><td>" + NOISE + "</td>"),
+        "headless Chromium shows every repo's row:\n" + rendered);
     String diffReport = html("/verdicts/" + noise.get("id").asText());
     assertTrue(diffReport.contains("<td>etc/noise</td>"), diffReport);
     assertTrue(diffReport.contains("UNREPRODUCIBLE"), diffReport);

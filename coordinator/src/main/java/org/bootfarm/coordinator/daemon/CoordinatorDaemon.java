@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.bootfarm.cluster.ClusterMember;
@@ -97,10 +98,22 @@ public final class CoordinatorDaemon implements AutoCloseable {
    * Where and how the coordinator runs.
    *
    * @param nightly when nightly reproducibility runs start ({@link NightlySchedule#DEFAULT}: 02:00 UTC)
+   * @param nightlyComponents component name to file: stored (and pinned) at start, and used by nightly
+   *     builds instead of the components of the latest successful build
    */
   public record Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
       Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention,
-      NightlySchedule nightly) {
+      NightlySchedule nightly, Map<String, Path> nightlyComponents) {
+    public Settings {
+      nightlyComponents = Map.copyOf(nightlyComponents);
+    }
+
+    /** Nightly builds take the components of the latest successful build. */
+    public Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
+        Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention,
+        NightlySchedule nightly) {
+      this(dataDir, reposDir, keysDir, httpHost, httpPort, assignEvery, lease, retry, retention, nightly, Map.of());
+    }
     /** With the default nightly schedule, 02:00 UTC. */
     public Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
         Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention) {
@@ -183,7 +196,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
         hazelcast == null ? null : hazelcast.getMap(NightlyStore.MAP), NIGHTLY_IN_MAP);
     nightly = new NightlyRuns(coordinator, store, catalog, nightlyStore,
         new ReproducibilityJudge(artifacts, ReproducibilityJudge.Options.defaults()), settings.nightly(), clock,
-        line -> System.out.println("bootfarm coordinator: " + line));
+        line -> System.out.println("bootfarm coordinator: " + line), storeNightlyComponents(settings, artifacts));
     // every coordinator keeps its worker table: heartbeats are published to all of them
     consumers.add(vertx.eventBus().<Object>consumer(Addresses.WORKER_HEARTBEAT, message -> heartbeat(message.body())));
     ArtifactReplication[] announcer = new ArtifactReplication[1];
@@ -232,6 +245,26 @@ public final class CoordinatorDaemon implements AutoCloseable {
     // every coordinator collects its own artifact store; a standby's store follows the active one's history
     timers.add(new RetentionPolicy(store, artifacts, settings.retention().keepBuilds(),
         line -> System.err.println("bootfarm coordinator: " + line)).schedule(vertx, settings.retention().collectEvery()));
+  }
+
+  /** Puts the configured nightly components into the artifact store, pinned; returns name to sha256. */
+  private static Map<String, String> storeNightlyComponents(Settings settings, ArtifactStore artifacts)
+      throws IOException {
+    Map<String, String> stored = new java.util.TreeMap<>();
+    for (Map.Entry<String, Path> component : settings.nightlyComponents().entrySet()) {
+      Path file = component.getValue();
+      if (!Files.isRegularFile(file)) {
+        throw new IOException("nightly component " + component.getKey() + ": " + file
+            + " is not a readable file; fix --nightly-component");
+      }
+      String sha256 = org.bootfarm.protocol.Sha256.of(file);
+      try (java.io.InputStream in = Files.newInputStream(file)) {
+        artifacts.put(sha256, in);
+      }
+      artifacts.pin(sha256, "nightly component " + component.getKey());
+      stored.put(component.getKey(), sha256);
+    }
+    return stored;
   }
 
   /** Publishes the state changes the reconciler made; returns how many actions it took. */

@@ -72,6 +72,7 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
   private final BuildStore builds;
   private final RepoCatalog catalog;
   private final NightlyStore store;
+  private final Map<String, String> components;
   private final ReproducibilityJudge judge;
   private final NightlySchedule schedule;
   private final Clock clock;
@@ -82,6 +83,17 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
 
   public NightlyRuns(BuildCoordinator coordinator, BuildStore builds, RepoCatalog catalog, NightlyStore store,
       ReproducibilityJudge judge, NightlySchedule schedule, Clock clock, Consumer<String> log) {
+    this(coordinator, builds, catalog, store, judge, schedule, clock, log, Map.of());
+  }
+
+  /**
+   * @param components component name to sha256 (already in the artifact store) that every nightly build
+   *     takes; empty to take those of the latest successful build
+   */
+  public NightlyRuns(BuildCoordinator coordinator, BuildStore builds, RepoCatalog catalog, NightlyStore store,
+      ReproducibilityJudge judge, NightlySchedule schedule, Clock clock, Consumer<String> log,
+      Map<String, String> components) {
+    this.components = Map.copyOf(components);
     this.coordinator = coordinator;
     this.builds = builds;
     this.catalog = catalog;
@@ -215,8 +227,8 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
     List<Planned> planned = new ArrayList<>();
     for (RepoCatalog.Entry entry : catalog.entries()) {
       if (entry.definition().isEmpty()) {
-        notes.add(entry.name() + ": not built, its definition is invalid ("
-            + entry.problems().stream().map(Object::toString).collect(Collectors.joining("; ")) + ")");
+        notes.add(entry.name() + ": not built, its definition is invalid (" + entry.problems().size()
+            + " problem(s); bootfarm repos or bootfarm check shows them)");
         continue;
       }
       RepoSpec spec = entry.definition().map(RepoDefinition::spec).orElseThrow();
@@ -251,8 +263,8 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
     Map<String, String> components = componentsFor(planned.repo(), planned.target());
     if (components.isEmpty()) {
       return failedAtOnce(pairId, runId, planned, now, "no components known for " + planned.repo() + " "
-          + planned.target() + ": a nightly build reuses those of the latest SUCCEEDED build; submit one build with"
-          + " its --component files first");
+          + planned.target() + ": give the coordinator --nightly-component NAME=FILE, or submit one build with its"
+          + " --component files first (a nightly build reuses those of the latest SUCCEEDED build)");
     }
     String left;
     String right;
@@ -277,8 +289,14 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
         null, null, now.toString(), null, null).judged(verdict, now.toString(), null, null, null, null);
   }
 
-  /** The components of the newest SUCCEEDED build of the repo and target, else of any repo; empty if none. */
+  /**
+   * The configured nightly components, else those of the newest SUCCEEDED build of the repo and target,
+   * else of any repo; empty if none.
+   */
   private Map<String, String> componentsFor(String repo, String target) {
+    if (!components.isEmpty()) {
+      return components;
+    }
     for (BuildRecord build : builds.list(new BuildFilter(repo, BuildState.SUCCEEDED, COMPONENT_SEARCH))) {
       if (build.target().equals(target) && !build.components().isEmpty()) {
         return build.components();

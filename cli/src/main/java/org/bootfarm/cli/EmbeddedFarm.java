@@ -1,0 +1,99 @@
+package org.bootfarm.cli;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.bootfarm.cluster.ClusterNode;
+import org.bootfarm.cluster.ClusterSettings;
+import org.bootfarm.cluster.NodeRole;
+import org.bootfarm.coordinator.bridge.BridgeServer;
+import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
+import org.bootfarm.coordinator.nightly.NightlySchedule;
+import org.bootfarm.coordinator.queue.LeasePolicy;
+import org.bootfarm.coordinator.queue.RetryPolicy;
+import org.bootfarm.coordinator.retention.RetentionPolicy;
+import org.bootfarm.worker.agent.WorkerAgent;
+import org.bootfarm.worker.agent.WorkerIdentity;
+
+/**
+ * A whole farm in this JVM for one job (the README's main job): a coordinator with its bridge on
+ * ephemeral loopback ports, a cluster of one, and two workers with their own package caches, so a
+ * reproducibility pair has two different workers to run on. Its state lives under one directory and
+ * survives it, so a second run finds its caches warm and its history.
+ */
+final class EmbeddedFarm implements AutoCloseable {
+  private final ClusterNode node;
+  private final CoordinatorDaemon daemon;
+  private final BridgeServer bridge;
+  private final List<WorkerAgent> workers = new ArrayList<>();
+  private final String token;
+
+  private EmbeddedFarm(Path dataDir, Path repos, Path keys, Path cacheDir, Map<String, Path> components)
+      throws Exception {
+    java.util.logging.Logger.getLogger("com.hazelcast").setLevel(java.util.logging.Level.WARNING);
+    Files.createDirectories(dataDir);
+    node = ClusterNode.start(ClusterSettings.of(NodeRole.COORDINATOR, "127.0.0.1", freePort(), "",
+        dataDir.toAbsolutePath()).withClusterName("bootfarm-embedded-" + ProcessHandle.current().pid()));
+    Path coordinatorDir = dataDir.resolve("coordinator").toAbsolutePath();
+    daemon = CoordinatorDaemon.start(node.vertx(), new CoordinatorDaemon.Settings(coordinatorDir,
+        repos.toAbsolutePath(), keys, "127.0.0.1", 0, Duration.ofMillis(500), LeasePolicy.DEFAULT,
+        RetryPolicy.DEFAULT, RetentionPolicy.Settings.DEFAULT, NightlySchedule.parse(NightlySchedule.OFF), components),
+        node.membership(), node.hazelcast());
+    Path tokens = BridgeSetup.localTokensFile(coordinatorDir);
+    bridge = BridgeServer.start(node.vertx(), BridgeServer.Settings.loopback(0, tokens)).await();
+    token = localToken(tokens);
+    for (int i = 1; i <= 2; i++) {
+      Path workerData = dataDir.resolve("worker-" + i).toAbsolutePath();
+      WorkerAgent agent = WorkerAgent.create(WorkerIdentity.resolve(null, workerData),
+          new WorkerAgent.Settings(i == 1 ? cacheDir : cacheDir.resolve("workers").resolve(String.valueOf(i)),
+              keys, 1, 1000));
+      agent.attach(node.vertx(), node.nodeId());
+      workers.add(agent);
+    }
+  }
+
+  /** Starts the farm; its coordinator, two workers and bridge are ready when this returns. */
+  static EmbeddedFarm start(Path dataDir, Path repos, Path keys, Path cacheDir, Map<String, Path> components)
+      throws Exception {
+    return new EmbeddedFarm(dataDir, repos, keys, cacheDir, components);
+  }
+
+  /** The bridge address for the client commands. */
+  String farm() {
+    return "127.0.0.1:" + bridge.actualPort();
+  }
+
+  String token() {
+    return token;
+  }
+
+  private static String localToken(Path tokens) throws IOException {
+    for (String line : Files.readAllLines(tokens)) {
+      String[] fields = line.strip().split("\\s+");
+      if (fields.length == 2 && fields[0].equals(BridgeSetup.LOCAL_CLIENT)) {
+        return fields[1];
+      }
+    }
+    throw new IOException("the embedded farm's tokens file " + tokens + " has no '" + BridgeSetup.LOCAL_CLIENT
+        + "' token; delete the file and run again");
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    workers.forEach(WorkerAgent::close);
+    bridge.close().await();
+    daemon.close();
+    node.close();
+  }
+}
