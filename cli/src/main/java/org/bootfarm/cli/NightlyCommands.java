@@ -250,7 +250,17 @@ final class NightlyCommands {
       return "first differing stage " + verdict.firstDifferingStage() + "; " + verdict.files().size()
           + " files differ" + (verdict.files().isEmpty() ? "" : ", e.g. " + verdict.files().get(0).path());
     }
-    return "";
+    return cacheUse(pair);
+  }
+
+  /** Both sides' package-cache use, e.g. "packages cached 82/82 and 0/82"; empty when unknown. */
+  private static String cacheUse(ReproducibilityPair pair) {
+    if (pair.leftCache() == null || pair.rightCache() == null) {
+      return "";
+    }
+    return "packages from cache " + pair.leftCache().fromCache() + "/" + (pair.leftCache().fromCache()
+        + pair.leftCache().downloaded()) + " and " + pair.rightCache().fromCache() + "/"
+        + (pair.rightCache().fromCache() + pair.rightCache().downloaded());
   }
 
   private static String reportUrl(BridgeClient farm, String path) {

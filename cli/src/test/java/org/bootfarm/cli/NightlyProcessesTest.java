@@ -2,6 +2,7 @@ package org.bootfarm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -160,6 +161,12 @@ class NightlyProcessesTest {
         .asText());
     for (JsonNode build : List.of(same, noise)) {
       assertEquals("NIGHTLY", farm.get("/api/v1/builds/" + build.get("left").asText()).get("priority").asText());
+    }
+    for (String side : List.of("leftCache", "rightCache")) {
+      JsonNode cache = same.get(side);
+      assertNotNull(cache, () -> side + " is recorded with the pair: " + same);
+      assertTrue(cache.get("fromCache").asInt() + cache.get("downloaded").asInt() > 0,
+          () -> "the fixture installs packages, from the cache or downloaded: " + same);
     }
 
     String page = html("/nightly/latest");

@@ -572,8 +572,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
     }
     vertx.executeBlocking(() -> {
       LeaseAction action = report.state() == BuildState.SUCCEEDED
-          ? reconciler.onSuccess(report.buildId(), report.workerId(), report.attempt(), report.artifacts(),
-              report.log(), clock.instant())
+          ? reconciler.onSuccess(report.buildId(), report.workerId(), report.attempt(),
+              BuildOutcome.succeeded(report.artifacts(), report.log(), report.packageCache()), clock.instant())
           : reconciler.onFailure(report.buildId(), report.workerId(), report.attempt(), BuildOutcome.failed(
               report.error(), report.deterministic() ? ErrorKind.DETERMINISTIC : ErrorKind.TRANSIENT,
               report.artifacts(), report.log()), clock.instant());

@@ -44,8 +44,10 @@ public final class NightlyPage {
       String outcome = pair.outcome() == null ? "RUNNING" : pair.outcome().name();
       html.append("<tr class=\"").append(outcome).append("\"><td>").append(escape(pair.repo())).append("</td><td>")
           .append(escape(pair.target())).append("</td><td class=\"outcome\">").append(outcome).append("</td><td>")
-          .append(side(pair.left(), pair.leftWorker(), pair.leftSeconds())).append("</td><td>")
-          .append(side(pair.right(), pair.rightWorker(), pair.rightSeconds())).append("</td><td>")
+          .append(side(pair.left(), pair.leftWorker(), pair.leftSeconds())).append(cache(pair.leftCache()))
+          .append("</td><td>")
+          .append(side(pair.right(), pair.rightWorker(), pair.rightSeconds())).append(cache(pair.rightCache()))
+          .append("</td><td>")
           .append(pair.verdict() == null || pair.verdict().firstDifferingStage() == null ? ""
               : escape(pair.verdict().firstDifferingStage()))
           .append("</td><td class=\"hash\">").append(escape(isoHashes(pair))).append("</td><td><a href=\"/verdicts/")
@@ -63,6 +65,12 @@ public final class NightlyPage {
         + "</title>\n</head>\n<body>\n<h1>" + escape(pair.repo()) + " · " + escape(pair.target())
         + "</h1>\n<p>Not judged yet: builds <code>" + escape(pair.left()) + "</code> and <code>"
         + escape(pair.right()) + "</code> are still running.</p>\n</body>\n</html>\n";
+  }
+
+  /** A side's package-cache use, e.g. "; packages: 82 cached, 0 downloaded"; empty when unknown. */
+  static String cache(org.bootfarm.protocol.build.PackageCacheUse use) {
+    return use == null ? "" : "<br><span class=\"cache\">packages: " + use.fromCache() + " cached, " + use.downloaded()
+        + " downloaded (" + use.bytesDownloaded() + " bytes)</span>";
   }
 
   private static String side(String build, String worker, Double seconds) {

@@ -340,7 +340,7 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
       return;
     }
     store.putPair(pair.judged(verdict, clock.instant().toString(), left.worker(), right.worker(), seconds(left),
-        seconds(right)));
+        seconds(right), left.packageCache(), right.packageCache()));
     log.accept("reproducibility pair " + pair.id() + " (" + pair.repo() + " " + pair.target() + ", builds "
         + left.id() + " on " + left.worker() + " and " + right.id() + " on " + right.worker() + "): "
         + verdict.outcome() + (verdict.firstDifferingStage() == null ? "" : ", first differing stage "

@@ -4,6 +4,7 @@ import org.bootfarm.protocol.api.v1.BuildState;
 import java.util.List;
 import java.util.Objects;
 import org.bootfarm.protocol.build.ArtifactRecord;
+import org.bootfarm.protocol.build.PackageCacheUse;
 
 /**
  * What a worker publishes when it finishes a build it holds: SUCCEEDED with its artifacts, or
@@ -11,7 +12,12 @@ import org.bootfarm.protocol.build.ArtifactRecord;
  * worker uploaded it (null otherwise).
  */
 public record BuildOutcome(BuildState state, List<ArtifactRecord> artifacts, String error, ErrorKind errorKind,
-    String log) {
+    String log, PackageCacheUse packageCache) {
+  /** An outcome without cache figures. */
+  public BuildOutcome(BuildState state, List<ArtifactRecord> artifacts, String error, ErrorKind errorKind, String log) {
+    this(state, artifacts, error, errorKind, log, null);
+  }
+
   public BuildOutcome {
     Objects.requireNonNull(state, "state");
     if (state != BuildState.SUCCEEDED && state != BuildState.FAILED) {
@@ -33,6 +39,11 @@ public record BuildOutcome(BuildState state, List<ArtifactRecord> artifacts, Str
   /** SUCCEEDED with the artifacts and the sha256 of the run's log (null: no log). */
   public static BuildOutcome succeeded(List<ArtifactRecord> artifacts, String log) {
     return new BuildOutcome(BuildState.SUCCEEDED, artifacts, null, null, log);
+  }
+
+  /** SUCCEEDED with the artifacts, the run's log and how it used the package cache (either may be null). */
+  public static BuildOutcome succeeded(List<ArtifactRecord> artifacts, String log, PackageCacheUse packageCache) {
+    return new BuildOutcome(BuildState.SUCCEEDED, artifacts, null, null, log, packageCache);
   }
 
   public static BuildOutcome failed(String error, ErrorKind kind, List<ArtifactRecord> artifacts) {

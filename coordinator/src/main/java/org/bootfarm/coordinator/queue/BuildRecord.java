@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.bootfarm.protocol.build.ArtifactRecord;
+import org.bootfarm.protocol.build.PackageCacheUse;
 
 /**
  * One build as the coordinator's queue and history keep it: what was asked for, where it is, who
@@ -29,6 +30,7 @@ import org.bootfarm.protocol.build.ArtifactRecord;
  * @param leaseOwner the worker that holds the build now; only it may renew or finish it
  * @param leaseExpiry when {@code leaseOwner}'s hold ends unless renewed
  * @param pinned kept by retention whatever its age
+ * @param packageCache how the run that ended the build used its worker's package cache (null: unknown)
  */
 public record BuildRecord(
     String id,
@@ -51,7 +53,18 @@ public record BuildRecord(
     Instant notBefore,
     String leaseOwner,
     Instant leaseExpiry,
-    boolean pinned) {
+    boolean pinned,
+    PackageCacheUse packageCache) {
+
+  /** A record without cache figures. */
+  public BuildRecord(String id, String repo, String target, SortedMap<String, String> components,
+      BuildPriority priority, String options, BuildState state, String worker, int attempts, String placement,
+      List<ArtifactRecord> artifacts, String log, String error, ErrorKind errorKind, Instant submittedAt,
+      Instant startedAt, Instant finishedAt, Instant notBefore, String leaseOwner, Instant leaseExpiry,
+      boolean pinned) {
+    this(id, repo, target, components, priority, options, state, worker, attempts, placement, artifacts, log, error,
+        errorKind, submittedAt, startedAt, finishedAt, notBefore, leaseOwner, leaseExpiry, pinned, null);
+  }
 
   public BuildRecord {
     Objects.requireNonNull(id, "id");

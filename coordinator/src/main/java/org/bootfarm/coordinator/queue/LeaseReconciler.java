@@ -109,7 +109,12 @@ public final class LeaseReconciler {
   /** {@link #onSuccess(String, String, int, List, Instant)} with the sha256 of the run's log in the artifact store. */
   public LeaseAction onSuccess(String buildId, String worker, int attempt, List<ArtifactRecord> artifacts, String log,
       Instant now) {
-    return store.finish(buildId, worker, attempt, BuildOutcome.succeeded(artifacts, log))
+    return onSuccess(buildId, worker, attempt, BuildOutcome.succeeded(artifacts, log), now);
+  }
+
+  /** {@link #onSuccess(String, String, int, List, Instant)} with the whole SUCCEEDED outcome (log, cache use). */
+  public LeaseAction onSuccess(String buildId, String worker, int attempt, BuildOutcome success, Instant now) {
+    return store.finish(buildId, worker, attempt, success)
         .map(done -> new LeaseAction(buildId, worker, Cause.SUCCESS_REPORTED, Decision.SUCCEEDED, done.attempts(),
             null, "worker " + worker + " reported run " + (attempt + 1) + " of build " + buildId + " succeeded"))
         .orElseGet(() -> refused(buildId, worker, attempt, Cause.SUCCESS_REPORTED, store.get(buildId), now));

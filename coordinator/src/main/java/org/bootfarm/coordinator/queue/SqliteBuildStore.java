@@ -27,7 +27,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.build.ArtifactRecord;
+import org.bootfarm.protocol.build.PackageCacheUse;
 
 /**
  * The build store in one SQLite file in the coordinator's data dir (docs/adr: build store on
@@ -43,7 +45,7 @@ import org.bootfarm.protocol.build.ArtifactRecord;
 public final class SqliteBuildStore implements BuildStore {
   private static final String COLUMNS = "id, repo, target, priority, options, state, worker, attempts, placement,"
       + " error, error_kind, submitted_at, started_at, finished_at, not_before, lease_owner, lease_expires_at, pinned,"
-      + " log_sha256";
+      + " log_sha256, package_cache";
 
   /** Build ids bound in one {@code IN (...)} when reading components and artifacts (SQLite allows 32766). */
   private static final int IDS_PER_QUERY = 500;
@@ -228,7 +230,7 @@ public final class SqliteBuildStore implements BuildStore {
 
   private void writeBuild(BuildRecord build) throws SQLException {
     try (PreparedStatement insert = connection.prepareStatement(
-        "INSERT INTO builds (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        "INSERT INTO builds (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       int i = 0;
       insert.setString(++i, build.id());
       insert.setString(++i, build.repo());
@@ -249,6 +251,7 @@ public final class SqliteBuildStore implements BuildStore {
       setInstant(insert, ++i, build.leaseExpiry());
       insert.setInt(++i, build.pinned() ? 1 : 0);
       insert.setString(++i, build.log());
+      insert.setString(++i, build.packageCache() == null ? null : WireJson.write(build.packageCache()));
       insert.executeUpdate();
     }
     try (PreparedStatement component = connection.prepareStatement(
@@ -351,11 +354,12 @@ public final class SqliteBuildStore implements BuildStore {
     long now = clock.millis();
     return transaction("finish build " + id, () -> {
       int changed = update("UPDATE builds SET state = ?, finished_at = ?, error = ?, error_kind = ?, log_sha256 = ?,"
-          + " lease_owner = NULL, lease_expires_at = NULL"
+          + " package_cache = ?, lease_owner = NULL, lease_expires_at = NULL"
           + " WHERE id = ? AND state = 'RUNNING' AND lease_owner = ? AND lease_expires_at > ?"
           + " AND attempts = COALESCE(?, attempts)",
           outcome.state().name(), now, outcome.error(),
-          outcome.errorKind() == null ? null : outcome.errorKind().name(), outcome.log(), id, worker, now, attempt);
+          outcome.errorKind() == null ? null : outcome.errorKind().name(), outcome.log(),
+          outcome.packageCache() == null ? null : WireJson.write(outcome.packageCache()), id, worker, now, attempt);
       if (changed == 0) {
         return Optional.<BuildRecord>empty();
       }
@@ -582,20 +586,32 @@ public final class SqliteBuildStore implements BuildStore {
   private record Row(String id, String repo, String target, int priority, String options, String state,
       String worker, int attempts, String placement, String error, String errorKind, Instant submittedAt,
       Instant startedAt, Instant finishedAt, Instant notBefore, String leaseOwner, Instant leaseExpiry,
-      boolean pinned, String log) {
+      boolean pinned, String log, String packageCache) {
 
     static Row of(ResultSet r) throws SQLException {
       return new Row(r.getString(1), r.getString(2), r.getString(3), r.getInt(4), r.getString(5), r.getString(6),
           r.getString(7), r.getInt(8), r.getString(9), r.getString(10), r.getString(11), instant(r, 12),
           instant(r, 13), instant(r, 14), instant(r, 15), r.getString(16), instant(r, 17), r.getInt(18) != 0,
-          r.getString(19));
+          r.getString(19), r.getString(20));
     }
 
     BuildRecord toRecord(Map<String, String> components, List<ArtifactRecord> artifacts) {
       return new BuildRecord(id, repo, target, new TreeMap<>(components), BuildPriority.ofRank(priority), options,
           BuildState.valueOf(state), worker, attempts, placement, artifacts, log, error,
           errorKind == null ? null : ErrorKind.valueOf(errorKind), submittedAt, startedAt, finishedAt, notBefore,
-          leaseOwner, leaseExpiry, pinned);
+          leaseOwner, leaseExpiry, pinned, cacheUse());
+    }
+
+    /** The stored JSON as a record; unreadable text (a newer writer's) reads as unknown. */
+    private PackageCacheUse cacheUse() {
+      if (packageCache == null) {
+        return null;
+      }
+      try {
+        return WireJson.read(packageCache, PackageCacheUse.class);
+      } catch (WireJson.WireFormatException e) {
+        return null;
+      }
     }
   }
 

@@ -11,7 +11,9 @@ import org.bootfarm.coordinator.queue.BuildPriority;
 import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.ErrorKind;
 import org.bootfarm.protocol.api.v1.BuildState;
+import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.build.ArtifactRecord;
+import org.bootfarm.protocol.build.PackageCacheUse;
 
 /**
  * A {@link BuildRecord} as JSON text, every field of it (leases and backoff included, unlike the
@@ -36,6 +38,7 @@ public final class BuildRecordJson {
         .put("submittedAt", millis(r.submittedAt())).put("startedAt", millis(r.startedAt()))
         .put("finishedAt", millis(r.finishedAt())).put("notBefore", millis(r.notBefore()))
         .put("leaseOwner", r.leaseOwner()).put("leaseExpiry", millis(r.leaseExpiry())).put("pinned", r.pinned())
+        .put("packageCache", r.packageCache() == null ? null : new JsonObject(WireJson.write(r.packageCache())))
         .encode();
   }
 
@@ -60,11 +63,16 @@ public final class BuildRecordJson {
           o.getString("placement"), artifacts, o.getString("log"), o.getString("error"),
           errorKind == null ? null : ErrorKind.valueOf(errorKind), instant(o, "submittedAt"),
           instant(o, "startedAt"), instant(o, "finishedAt"), instant(o, "notBefore"), o.getString("leaseOwner"),
-          instant(o, "leaseExpiry"), o.getBoolean("pinned", false));
+          instant(o, "leaseExpiry"), o.getBoolean("pinned", false), packageCache(o.getJsonObject("packageCache")));
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("not a replicated build record (" + e + "): "
           + (json.length() > 200 ? json.substring(0, 200) + "..." : json), e);
     }
+  }
+
+  private static PackageCacheUse packageCache(JsonObject json) {
+    return json == null ? null : new PackageCacheUse(json.getInteger("downloaded", 0),
+        json.getLong("bytesDownloaded", 0L), json.getInteger("fromCache", 0));
   }
 
   private static Long millis(Instant instant) {

@@ -29,6 +29,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.bootfarm.protocol.build.ArtifactRecord;
+import org.bootfarm.protocol.build.PackageCacheUse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -376,6 +377,23 @@ class BuildStoreTest {
     store = SqliteBuildStore.open(dir.resolve("data/builds.sqlite"), clock);
     assertEquals(log, stored(succeeded).log());
     assertEquals(log, stored(failed).log());
+  }
+
+  @Test
+  void succeededBuildKeepsHowItUsedThePackageCacheAcrossAReopenAndACopy() {
+    PackageCacheUse warm = new PackageCacheUse(1, 4096, 81);
+    String id = submit();
+    running(id, "w1");
+    assertEquals(warm, store.finish(id, "w1", BuildOutcome.succeeded(List.of(ISO), null, warm)).orElseThrow()
+        .packageCache());
+    assertNull(stored(submit()).packageCache(), "a queued build has no cache figures");
+    store.close();
+    store = SqliteBuildStore.open(dir.resolve("data/builds.sqlite"), clock);
+    assertEquals(warm, stored(id).packageCache());
+    assertEquals(81.0 / 82, warm.hitRatio(), 1e-9);
+    BuildRecord copied = org.bootfarm.coordinator.replication.BuildRecordJson.read(
+        org.bootfarm.coordinator.replication.BuildRecordJson.write(stored(id)));
+    assertEquals(warm, copied.packageCache(), "a standby's copy keeps it too");
   }
 
   @Test

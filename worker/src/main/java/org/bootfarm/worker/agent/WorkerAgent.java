@@ -383,7 +383,7 @@ public final class WorkerAgent implements AutoCloseable {
       uploaded.add(artifact);
     }
     return new BuildReport(id, workerId, assignment.attempt(), BuildState.SUCCEEDED, uploaded, result.stages(),
-        null, null, false, null);
+        null, null, false, null, result.packageCache());
   }
 
   /**
@@ -415,7 +415,7 @@ public final class WorkerAgent implements AutoCloseable {
 
   private static BuildReport withLog(BuildReport r, String log) {
     return new BuildReport(r.buildId(), r.workerId(), r.attempt(), r.state(), r.artifacts(), r.stages(), r.error(),
-        r.errorKind(), r.deterministic(), log);
+        r.errorKind(), r.deterministic(), log, r.packageCache());
   }
 
   private BuildReport failed(Assignment assignment, String error, String kind, boolean deterministic) {

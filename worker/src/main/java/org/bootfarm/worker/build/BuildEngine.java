@@ -17,6 +17,7 @@ import org.bootfarm.worker.FileTrees;
 import org.bootfarm.protocol.build.ArtifactRecord;
 import org.bootfarm.protocol.build.BuildInfo;
 import org.bootfarm.protocol.build.BuildResult;
+import org.bootfarm.protocol.build.PackageCacheUse;
 import org.bootfarm.protocol.build.Manifest;
 import org.bootfarm.protocol.build.StageRecord;
 import org.bootfarm.protocol.repo.DefinitionException;
@@ -104,7 +105,8 @@ public final class BuildEngine {
           List.of(assemble.isoName(), BUILDINFO, MANIFEST));
       log.line("build", "downloaded " + ctx.installTotals().downloaded() + " package files, "
           + ctx.installTotals().fromCache() + " from the warm cache");
-      return new BuildResult(BuildResult.SUCCEEDED, null, null, artifacts, stages);
+      return new BuildResult(BuildResult.SUCCEEDED, null, null, artifacts, stages, new PackageCacheUse(
+          ctx.installTotals().downloaded(), ctx.installTotals().bytesDownloaded(), ctx.installTotals().fromCache()));
     } catch (BuildFailure failure) {
       log.line("build", "FAILED: " + failure.getMessage());
       return new BuildResult(BuildResult.FAILED, failure.getMessage(), failure.kind().name(), List.of(), stages);

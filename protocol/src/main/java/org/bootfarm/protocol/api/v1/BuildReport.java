@@ -3,6 +3,7 @@ package org.bootfarm.protocol.api.v1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import org.bootfarm.protocol.build.ArtifactRecord;
+import org.bootfarm.protocol.build.PackageCacheUse;
 import org.bootfarm.protocol.build.StageRecord;
 
 /**
@@ -22,7 +23,14 @@ import org.bootfarm.protocol.build.StageRecord;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BuildReport(
     String buildId, String workerId, int attempt, BuildState state, List<ArtifactRecord> artifacts,
-    List<StageRecord> stages, String error, String errorKind, boolean deterministic, String log) {
+    List<StageRecord> stages, String error, String errorKind, boolean deterministic, String log,
+    PackageCacheUse packageCache) {
+
+  /** A report without cache figures. */
+  public BuildReport(String buildId, String workerId, int attempt, BuildState state, List<ArtifactRecord> artifacts,
+      List<StageRecord> stages, String error, String errorKind, boolean deterministic, String log) {
+    this(buildId, workerId, attempt, state, artifacts, stages, error, errorKind, deterministic, log, null);
+  }
 
   public BuildReport {
     artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);

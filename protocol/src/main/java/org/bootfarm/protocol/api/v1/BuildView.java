@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Map;
 import org.bootfarm.protocol.build.ArtifactRecord;
+import org.bootfarm.protocol.build.PackageCacheUse;
 
 /**
  * A build as {@code GET /api/v1/builds/{id}} and the event-bus {@code get} answer it.
@@ -19,7 +20,16 @@ import org.bootfarm.protocol.build.ArtifactRecord;
 public record BuildView(
     String id, String repo, String target, Map<String, String> components, Priority priority, BuildState state,
     String worker, int attempts, String placement, List<ArtifactRecord> artifacts, String error, String errorKind,
-    String submittedAt, String startedAt, String finishedAt, String log, boolean pinned) {
+    String submittedAt, String startedAt, String finishedAt, String log, boolean pinned,
+    PackageCacheUse packageCache) {
+
+  /** A view without cache figures. */
+  public BuildView(String id, String repo, String target, Map<String, String> components, Priority priority,
+      BuildState state, String worker, int attempts, String placement, List<ArtifactRecord> artifacts, String error,
+      String errorKind, String submittedAt, String startedAt, String finishedAt, String log, boolean pinned) {
+    this(id, repo, target, components, priority, state, worker, attempts, placement, artifacts, error, errorKind,
+        submittedAt, startedAt, finishedAt, log, pinned, null);
+  }
 
   public BuildView {
     components = components == null ? Map.of() : Map.copyOf(components);

@@ -2,6 +2,7 @@ package org.bootfarm.protocol.api.v1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import org.bootfarm.protocol.build.PackageCacheUse;
 
 /**
  * Two builds of the same repo, target and components on two different workers, and the verdict on
@@ -23,20 +24,36 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  * @param judgedAt     when it was judged, null before
  * @param verdict      the whole verdict (artifact and stage hashes on each side, the differing files),
  *                     null until judged
+ * @param leftCache    how the left build used its worker's package cache, once known
+ * @param rightCache   the same for the right build
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"id", "run", "repo", "target", "left", "right", "leftWorker", "rightWorker", "leftSeconds",
-    "rightSeconds", "outcome", "createdAt", "judgedAt", "verdict"})
+    "rightSeconds", "outcome", "createdAt", "judgedAt", "verdict", "leftCache", "rightCache"})
 public record ReproducibilityPair(
     String id, String run, String repo, String target, String left, String right, String leftWorker,
     String rightWorker, Double leftSeconds, Double rightSeconds, Verdict.Outcome outcome, String createdAt,
-    String judgedAt, Verdict verdict) {
+    String judgedAt, Verdict verdict, PackageCacheUse leftCache, PackageCacheUse rightCache) {
+
+  /** A pair without cache figures. */
+  public ReproducibilityPair(String id, String run, String repo, String target, String left, String right,
+      String leftWorker, String rightWorker, Double leftSeconds, Double rightSeconds, Verdict.Outcome outcome,
+      String createdAt, String judgedAt, Verdict verdict) {
+    this(id, run, repo, target, left, right, leftWorker, rightWorker, leftSeconds, rightSeconds, outcome, createdAt,
+        judgedAt, verdict, null, null);
+  }
 
   /** The same pair, judged at {@code instant} with these sides' workers and run times. */
   public ReproducibilityPair judged(Verdict value, String instant, String leftWorkerId, String rightWorkerId,
       Double leftRun, Double rightRun) {
+    return judged(value, instant, leftWorkerId, rightWorkerId, leftRun, rightRun, null, null);
+  }
+
+  /** {@link #judged(Verdict, String, String, String, Double, Double)} with each side's package-cache use. */
+  public ReproducibilityPair judged(Verdict value, String instant, String leftWorkerId, String rightWorkerId,
+      Double leftRun, Double rightRun, PackageCacheUse leftCacheUse, PackageCacheUse rightCacheUse) {
     return new ReproducibilityPair(id, run, repo, target, left, right, leftWorkerId, rightWorkerId, leftRun,
-        rightRun, value.outcome(), createdAt, instant, value);
+        rightRun, value.outcome(), createdAt, instant, value, leftCacheUse, rightCacheUse);
   }
 
   /** Whether the pair has its verdict. */
