@@ -27,6 +27,9 @@ import org.bootfarm.worker.agent.WorkerIdentity;
  * survives it, so a second run finds its caches warm and its history.
  */
 final class EmbeddedFarm implements AutoCloseable {
+  /** Held here: java.util.logging keeps loggers weakly, and a collected one forgets its level. */
+  private static final java.util.logging.Logger HAZELCAST_LOG = java.util.logging.Logger.getLogger("com.hazelcast");
+
   private final ClusterNode node;
   private final CoordinatorDaemon daemon;
   private final BridgeServer bridge;
@@ -35,7 +38,7 @@ final class EmbeddedFarm implements AutoCloseable {
 
   private EmbeddedFarm(Path dataDir, Path repos, Path keys, Path cacheDir, Map<String, Path> components)
       throws Exception {
-    java.util.logging.Logger.getLogger("com.hazelcast").setLevel(java.util.logging.Level.WARNING);
+    HAZELCAST_LOG.setLevel(java.util.logging.Level.WARNING);
     Files.createDirectories(dataDir);
     node = ClusterNode.start(ClusterSettings.of(NodeRole.COORDINATOR, "127.0.0.1", freePort(), "",
         dataDir.toAbsolutePath()).withClusterName("bootfarm-embedded-" + ProcessHandle.current().pid()));
