@@ -1,0 +1,112 @@
+package org.bootfarm.coordinator.bus;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.bootfarm.coordinator.ApiException;
+import org.bootfarm.protocol.api.v1.Addresses;
+import org.bootfarm.protocol.api.v1.ApiError;
+import org.bootfarm.protocol.api.v1.WireJson;
+
+/**
+ * The consumers of a group of event-bus API addresses (version 1), and how each answers: its call
+ * runs on a worker thread, a result is replied as JSON, and a refusal fails the message with the
+ * HTTP-style status of its {@link ApiError} and the error as JSON text, so a client never waits out a
+ * timeout for a body it sent wrong. {@link EventBusApi} and {@link NightlyBusApi} are two such groups.
+ */
+final class ApiConsumers {
+  /** A coordinator call answering one address. */
+  @FunctionalInterface
+  interface Call {
+    Object apply(Object body) throws ApiException;
+  }
+
+  private final Vertx vertx;
+  private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
+
+  ApiConsumers(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  /** Answers {@code address} with {@code call}. */
+  void on(String address, Call call) {
+    consumers.add(vertx.eventBus().consumer(address, message -> answer(message, call)));
+  }
+
+  /** Adds a consumer that answers in its own way (e.g. not at all), to be registered and unregistered with the rest. */
+  void add(MessageConsumer<Object> consumer) {
+    consumers.add(consumer);
+  }
+
+  /** Completes when every consumer is registered cluster-wide. */
+  Future<Void> registered() {
+    return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
+  }
+
+  Future<Void> unregister() {
+    return Future.all(consumers.stream().map(MessageConsumer::unregister).toList()).mapEmpty();
+  }
+
+  private void answer(Message<Object> message, Call call) {
+    Object body = message.body();
+    vertx.executeBlocking(() -> call.apply(body), false).onComplete(result -> {
+      if (result.succeeded()) {
+        message.reply(new JsonObject(WireJson.write(result.result())));
+      } else if (result.cause() instanceof ApiException refused) {
+        message.fail(refused.error().code().httpStatus(), WireJson.write(refused.error()));
+      } else {
+        message.fail(ApiError.Code.INTERNAL.httpStatus(), WireJson.write(
+            new ApiError(ApiError.Code.INTERNAL, String.valueOf(result.cause()), List.of())));
+      }
+    });
+  }
+
+  /**
+   * A message body as a version-1 type; a body that is not a JSON object of it is a BAD_REQUEST, one
+   * over {@link Addresses#MAX_REQUEST_BYTES} TOO_LARGE.
+   */
+  static <T> T read(Object body, Class<T> type) throws ApiException {
+    if (!(body instanceof JsonObject) && !(body instanceof String)) {
+      throw new ApiException(ApiError.Code.BAD_REQUEST, "the body must be a JSON object " + type.getSimpleName()
+          + ", not " + (body == null ? "empty" : body.getClass().getSimpleName()));
+    }
+    try {
+      return WireJson.read(withinLimit(body), type);
+    } catch (WireJson.WireFormatException e) {
+      throw new ApiException(ApiError.Code.BAD_REQUEST, e.getMessage());
+    }
+  }
+
+  /**
+   * The {@code id} of a {@code {"id": ...}} body, at most {@code maxLength} characters; anything else
+   * is a BAD_REQUEST naming {@code what} the id is of, a body over the limit TOO_LARGE.
+   */
+  static String id(Object body, String what, int maxLength) throws ApiException {
+    if (body != null) {
+      withinLimit(body);
+    }
+    if (body instanceof JsonObject json && json.getValue("id") instanceof String id && !id.isBlank()
+        && id.length() <= maxLength) {
+      return id;
+    }
+    throw new ApiException(ApiError.Code.BAD_REQUEST, "the body must be {\"id\": \"<" + what + ">\"}");
+  }
+
+  /** The body as JSON text, refused when it is over {@link Addresses#MAX_REQUEST_BYTES} in UTF-8. */
+  private static String withinLimit(Object body) throws ApiException {
+    String text = body.toString();
+    // a char is at most 3 UTF-8 bytes: count exactly only when the quick bound is not enough
+    if (text.length() > Addresses.MAX_REQUEST_BYTES / 3
+        && (text.length() > Addresses.MAX_REQUEST_BYTES
+            || text.getBytes(StandardCharsets.UTF_8).length > Addresses.MAX_REQUEST_BYTES)) {
+      throw new ApiException(ApiError.Code.TOO_LARGE, "request body over " + Addresses.MAX_REQUEST_BYTES
+          + " bytes of JSON; a request on the event bus is a small JSON object");
+    }
+    return text;
+  }
+}
