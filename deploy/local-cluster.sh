@@ -222,7 +222,11 @@ do_status() {
     if running "$name"; then state_word="running (pid $(pid_of "$name"))"; else state_word="NOT running"; fi
     printf '%-12s %-22s %s   log %s\n' "$name" "$state_word" "$url" "$state/$name.log"
   done
-  [ "$any" = 1 ] || echo "nothing running from $state (settings of the last start: $settings)"
+  if [ "$any" = 1 ]; then
+    echo "CLI: BOOTFARM_DATA_DIR=$state/coordinator ./bootfarm workers --farm 127.0.0.1:$BRIDGE_PORT"
+  else
+    echo "nothing running from $state (settings of the last start: $settings)"
+  fi
 }
 
 do_start() {
