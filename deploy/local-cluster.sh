@@ -134,32 +134,35 @@ started_names() {
   return 0
 }
 
-stop_one() {
-  local name="$1" pid i
-  pid="$(pid_of "$name")" || return 0
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 150; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      echo "$prog: $name (pid $pid) ignored TERM for 15 s; killing it" >&2
-      kill -KILL "$pid" 2>/dev/null || true
-      for ((i = 0; i < 50; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-      done
-    fi
-    echo "stopped $name (pid $pid)"
-  fi
-  rm -f "$state/$name.pid"
-}
-
+# TERM to every process start recorded, at once; then up to 15 s for them to leave; then KILL the rest.
 stop_all() {
-  local name
+  local name pid i live=() left
   for name in $(started_names); do
-    stop_one "$name"
+    if running "$name"; then
+      pid="$(pid_of "$name")"
+      kill -TERM "$pid" 2>/dev/null || true
+      live+=("$name:$pid")
+    else
+      rm -f "$state/$name.pid"
+    fi
+  done
+  for ((i = 0; i < 150 && ${#live[@]} > 0; i++)); do
+    left=()
+    for name in "${live[@]}"; do
+      if kill -0 "${name#*:}" 2>/dev/null; then
+        left+=("$name")
+      else
+        echo "stopped ${name%%:*} (pid ${name#*:})"
+        rm -f "$state/${name%%:*}.pid"
+      fi
+    done
+    live=("${left[@]+"${left[@]}"}")
+    [ ${#live[@]} -eq 0 ] || sleep 0.1
+  done
+  for name in "${live[@]+"${live[@]}"}"; do
+    echo "$prog: ${name%%:*} (pid ${name#*:}) ignored TERM for 15 s; killing it" >&2
+    kill -KILL "${name#*:}" 2>/dev/null || true
+    rm -f "$state/${name%%:*}.pid"
   done
 }
 
