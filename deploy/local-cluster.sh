@@ -5,6 +5,7 @@
 #   deploy/local-cluster.sh start [-n N] [--repos DIR] [--state DIR] [port and other options] [-- COORDINATOR FLAGS]
 #   deploy/local-cluster.sh stop   [--state DIR]
 #   deploy/local-cluster.sh status [--state DIR]
+#   deploy/local-cluster.sh restart NAME [--state DIR]     NAME: coordinator, worker-I or prometheus
 #
 # `start` runs one coordinator and N workers (default 2) through the ./bootfarm launcher, writes
 # <state>/prometheus.yml (jobs bootfarm-coordinator and bootfarm-worker, plus Prometheus itself; the alert
@@ -12,7 +13,9 @@
 # <state>/prometheus. It returns once the coordinator's /metrics, every worker's /metrics and Prometheus's
 # /-/ready answer, or fails naming the process that did not come up and its log file (and stops the rest).
 # `stop` sends TERM to everything `start` started, waits, then KILLs what is left; it is safe to repeat.
-# `status` prints each process, whether it runs, and its URL. Logs and pid files live in the state dir.
+# `status` prints each process, whether it runs, and its URL. `restart NAME` stops one process (if it runs) and
+# starts it again with the command line `start` gave it (kept in <state>/NAME.cmd), e.g. a worker killed or
+# upgraded, and waits until it answers. Logs and pid files live in the state dir.
 #
 # Options of start (every port is overridable, so tests can use free ones; a port already taken is refused
 # naming the option that moves it):
@@ -56,7 +59,7 @@ command="${1:-}"
 [ -n "$command" ] || { usage >&2; exit 2; }
 shift
 case "$command" in
-  start|stop|status) ;;
+  start|stop|status|restart) ;;
   -h|--help|help) usage; exit 0 ;;
   *) echo "$prog: unknown command '$command'" >&2; usage >&2; exit 2 ;;
 esac
@@ -74,6 +77,14 @@ metrics_port=9101
 prometheus_port=""
 timeout=180
 coordinator_extra=()
+restart_name=""
+if [ "$command" = restart ]; then
+  case "${1:-}" in
+    ""|-*) die "restart needs the name of a process: coordinator, worker-I or prometheus" ;;
+  esac
+  restart_name="$1"
+  shift
+fi
 
 need_value() {
   [ $# -ge 2 ] && [ -n "$2" ] || die "option $1 needs a value (see: $prog --help)"
@@ -103,7 +114,7 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "$command" != start ] && { [ "$workers" != 2 ] || [ ${#coordinator_extra[@]} -gt 0 ]; }; then
-  die "$command takes only --state DIR"
+  die "$command takes only --state DIR (and restart --timeout SECONDS)"
 fi
 mkdir -p "$state"
 state="$(cd "$state" && pwd)"
@@ -119,7 +130,16 @@ pid_of() {
 running() {
   local pid
   pid="$(pid_of "$1")" || return 1
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+  [ -n "$pid" ] && alive "$pid"
+}
+
+# A process that exists and is no zombie (a killed process whose parent has not reaped it yet).
+alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 0
+  stat="${stat##*) }"
+  [ "${stat%% *}" != Z ]
 }
 
 # Names of the processes start recorded, Prometheus first (so stop ends the watcher before the watched).
@@ -134,10 +154,10 @@ started_names() {
   return 0
 }
 
-# TERM to every process start recorded, at once; then up to 15 s for them to leave; then KILL the rest.
-stop_all() {
+# TERM to the processes NAME..., at once; then up to 15 s for them to leave; then KILL the rest.
+stop_names() {
   local name pid i live=() left
-  for name in $(started_names); do
+  for name in "$@"; do
     if running "$name"; then
       pid="$(pid_of "$name")"
       kill -TERM "$pid" 2>/dev/null || true
@@ -149,7 +169,7 @@ stop_all() {
   for ((i = 0; i < 150 && ${#live[@]} > 0; i++)); do
     left=()
     for name in "${live[@]}"; do
-      if kill -0 "${name#*:}" 2>/dev/null; then
+      if alive "${name#*:}"; then
         left+=("$name")
       else
         echo "stopped ${name%%:*} (pid ${name#*:})"
@@ -166,11 +186,19 @@ stop_all() {
   done
 }
 
-# Starts COMMAND... in the background as NAME, its output in <state>/NAME.log and its pid in <state>/NAME.pid.
-# The launcher and prometheus exec their program, so the pid is the program's own.
+stop_all() {
+  # shellcheck disable=SC2046 # names are single words
+  stop_names $(started_names)
+}
+
+# Starts COMMAND... in the background as NAME, its output in <state>/NAME.log and its pid in <state>/NAME.pid;
+# the command line goes to <state>/NAME.cmd (NUL-separated) and the URL that answers when it is ready to
+# <state>/NAME.url, for restart. The launcher and prometheus exec their program: the pid is the program's own.
 launch() {
-  local name="$1"
-  shift
+  local name="$1" url="$2"
+  shift 2
+  printf '%s\0' "$@" >"$state/$name.cmd"
+  echo "$url" >"$state/$name.url"
   echo "== $(date -u '+%Y-%m-%dT%H:%M:%SZ') $prog starts: $*" >>"$state/$name.log"
   nohup "$@" </dev/null >>"$state/$name.log" 2>&1 &
   echo $! >"$state/$name.pid"
@@ -327,17 +355,17 @@ EOF
       || die "promtool rejects $state/prometheus.yml (with $rules): $(cat "$state/promtool.log")"
   fi
 
-  launch coordinator "${launcher[@]}" coordinator --data-dir "$state/coordinator" --repos "$repos" \
+  launch coordinator "http://127.0.0.1:$http_port/metrics" "${launcher[@]}" coordinator --data-dir "$state/coordinator" --repos "$repos" \
     "${keys_flag[@]}" --cluster-name "$cluster_name" --cluster-port "$cluster_port" \
     --http-port "$http_port" --bridge-port "$bridge_port" "${coordinator_extra[@]}"
   for ((i = 1; i <= workers; i++)); do
-    launch "worker-$i" "${launcher[@]}" worker --data-dir "$state/worker-$i" --cache-dir "$state/worker-$i/cache" \
+    launch "worker-$i" "http://127.0.0.1:$((metrics_port + i - 1))/metrics" "${launcher[@]}" worker --data-dir "$state/worker-$i" --cache-dir "$state/worker-$i/cache" \
       --worker-id "local-worker-$i" "${keys_flag[@]}" --cluster-name "$cluster_name" \
       --cluster-port "$((worker_cluster_port + i - 1))" --join "127.0.0.1:$cluster_port" \
       --metrics-host 127.0.0.1 --metrics-port "$((metrics_port + i - 1))" "${worker_flags[@]}"
   done
   mkdir -p "$state/prometheus/data"
-  launch prometheus "$prometheus_bin" --config.file "$state/prometheus.yml" \
+  launch prometheus "http://127.0.0.1:$prometheus_port/-/ready" "$prometheus_bin" --config.file "$state/prometheus.yml" \
     --storage.tsdb.path "$state/prometheus/data" --storage.tsdb.retention.time 2d \
     --web.listen-address "127.0.0.1:$prometheus_port"
 
@@ -351,8 +379,20 @@ EOF
   do_status
 }
 
+do_restart() {
+  local name="$restart_name" command=() url
+  [ -f "$state/$name.cmd" ] || die "$name was never started from $state (no $state/$name.cmd); see: $prog status --state $state"
+  mapfile -d '' -t command <"$state/$name.cmd"
+  url="$(cat "$state/$name.url")"
+  stop_names "$name"
+  launch "$name" "$url" "${command[@]}"
+  await_ready "$name" "$url" "$(($(date +%s) + timeout))" || exit 1
+  echo "restarted $name (pid $(pid_of "$name")): $url answers"
+}
+
 case "$command" in
   start) do_start ;;
+  restart) do_restart ;;
   stop) stop_all; echo "local cluster in $state stopped" ;;
   status) do_status ;;
 esac
