@@ -30,6 +30,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.MatchResult;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -62,6 +63,10 @@ class DashboardQueriesProcessesTest {
   static final List<String> CLEAN = List.of("fixture-alpha", "fixture-beta");
   static final String NOISE = "fixture-noise";
   static final String BROKEN = "fixture-broken";
+  /** A repo whose base.sh sleeps, so that its build is caught running on a worker that is then killed. */
+  static final String SLOW = "fixture-slow";
+  /** Names of the series the farm and Prometheus export, as they appear in dashboard queries. */
+  static final Pattern METRIC_NAME = Pattern.compile("\\b(?:bootfarm|jvm|process|vertx)_[a-zA-Z0-9_]+\\b|\\bup\\b");
   /** Grafana's built-in interval variables, as Grafana would fill them in for a short dashboard range. */
   static final Map<String, String> GRAFANA_BUILTINS = Map.of("$__rate_interval", "1m", "$__interval", "15s",
       "${__rate_interval}", "1m", "${__interval}", "15s", "$__range", "1h", "${__range}", "1h");
@@ -95,6 +100,7 @@ class DashboardQueriesProcessesTest {
     writeTdnfDefinitionAs(NOISE, String.join("\n", "", "mkdir -p \"$(rootfs_dir \"$PKGDIR\")/etc\"",
         "head -c 16 /dev/urandom > \"$(rootfs_dir \"$PKGDIR\")/etc/noise\"", ""));
     writeTdnfDefinitionAs(BROKEN, "\necho 'fixture-broken: failing on purpose' >&2\nexit 3\n");
+    writeTdnfDefinitionAs(SLOW, "\nsleep 10\n");
     Path keys = Files.createDirectories(dir.resolve("keys"));
     Path tokens = Files.writeString(dir.resolve("tokens"), "ci " + TOKEN + "\n");
     tether = Files.writeString(dir.resolve("tether"), "tether\n");
@@ -118,11 +124,7 @@ class DashboardQueriesProcessesTest {
         "--", "--tokens", tokens.toString(), "--nightly", "0 2 1 1 *");
     assertEquals(0, start.exitCode, () -> "local-cluster.sh start failed:\n" + start);
     System.out.println("local-cluster.sh start: " + start.millis + " ms\n" + start.stdout);
-    for (int i = 0; i < 600 && get(coordinatorApi + "/api/v1/workers").get("workers").size() < 2; i++) {
-      Thread.sleep(100);
-    }
-    assertEquals(2, get(coordinatorApi + "/api/v1/workers").get("workers").size(),
-        () -> "both workers joined the coordinator: " + logsOrNote());
+    awaitWorkers(2);
   }
 
   @AfterAll
@@ -181,6 +183,8 @@ class DashboardQueriesProcessesTest {
     } finally {
       pool.shutdownNow();
     }
+    buildOnAKilledWorkerIsRetriedElsewhere();
+
     Shell broken = cli("submit", BROKEN, "--component", "tether=" + tether, "--component", "unpack=" + unpack,
         "--wait", "--json", "--patience", "10m");
     assertNotEquals(0, broken.exitCode, broken::toString);
@@ -198,10 +202,56 @@ class DashboardQueriesProcessesTest {
         + outcomes);
   }
 
+  /**
+   * A lost lease and a retry, which the dashboards count: a slow build is caught running, its worker is killed
+   * with SIGKILL and started again with {@code local-cluster.sh restart}; the build is queued again and succeeds.
+   */
+  static void buildOnAKilledWorkerIsRetriedElsewhere() throws Exception {
+    Shell submitted = cli("submit", SLOW, "--component", "tether=" + tether, "--component", "unpack=" + unpack,
+        "--json");
+    assertEquals(0, submitted.exitCode, submitted::toString);
+    String id = JSON.readTree(submitted.stdout).get("id").asText();
+    JsonNode build = get(coordinatorApi + "/api/v1/builds/" + id);
+    for (int i = 0; i < 1200 && !(build.path("state").asText().equals("RUNNING") && build.hasNonNull("worker")); i++) {
+      Thread.sleep(100);
+      build = get(coordinatorApi + "/api/v1/builds/" + id);
+    }
+    assertEquals("RUNNING", build.path("state").asText(), build::toString);
+    String victim = build.get("worker").asText().replace("local-worker-", "worker-");
+    long pid = Long.parseLong(Files.readString(state.resolve(victim + ".pid")).strip());
+    ProcessHandle process = ProcessHandle.of(pid).orElseThrow(() -> new AssertionError(victim + " is not running"));
+    process.destroyForcibly();
+    process.onExit().get(30, TimeUnit.SECONDS);
+    Shell restart = script("restart", victim, "--state", state.toString());
+    assertEquals(0, restart.exitCode, restart::toString);
+    for (int i = 0; i < 3000 && !List.of("SUCCEEDED", "FAILED", "CANCELLED").contains(build.path("state").asText());
+        i++) {
+      Thread.sleep(100);
+      build = get(coordinatorApi + "/api/v1/builds/" + id);
+    }
+    JsonNode retried = build;
+    assertEquals("SUCCEEDED", retried.path("state").asText(), retried::toString);
+    assertTrue(retried.path("attempts").asInt() >= 1, () -> "the build was retried after its worker died: " + retried);
+    awaitWorkers(2);
+  }
+
+  static void awaitWorkers(int count) throws Exception {
+    for (int i = 0; i < 900 && get(coordinatorApi + "/api/v1/workers").get("workers").size() < count; i++) {
+      Thread.sleep(100);
+    }
+    assertEquals(count, get(coordinatorApi + "/api/v1/workers").get("workers").size(),
+        () -> count + " workers are live: " + logsOrNote());
+  }
+
   @Test
   @Order(2)
   void everyQueryOfEveryDashboardPanelReturnsData() throws Exception {
     awaitTwoScrapesFromNow();
+    // the check itself can fail: a name nobody exports and a 0/0 are no data
+    assertTrue(evaluate("bootfarm_no_such_metric_total") != null && evaluate("0/0") != null
+        && evaluate("up{job=\"bootfarm-worker\"}") == null, "the query check tells data from no data");
+    java.util.Set<String> exported = new java.util.HashSet<>();
+    get(prometheus + "/api/v1/label/__name__/values").path("data").forEach(name -> exported.add(name.asText()));
     List<Path> dashboards = dashboardFiles();
     assertTrue(!dashboards.isEmpty(), "no dashboards in " + checkout.resolve("grafana/dashboards")
         + ": there is nothing to check, and issue 5 asks for four");
@@ -232,6 +282,12 @@ class DashboardQueriesProcessesTest {
           String problem = evaluate(expr);
           if (problem != null) {
             failures.add(where + "\n    expr: " + expr + "\n    got:  " + problem);
+          }
+          // a name without series is no data too, even where "or vector(0)" makes the query answer
+          List<String> missing = METRIC_NAME.matcher(expr).results().map(MatchResult::group).distinct()
+              .filter(name -> !exported.contains(name)).toList();
+          if (!missing.isEmpty()) {
+            failures.add(where + "\n    expr: " + expr + "\n    names no series Prometheus holds: " + missing);
           }
         }
       }
