@@ -208,8 +208,16 @@ port_taken() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# Whether http://127.0.0.1:PORT/PATH answers 200, asked over bash's /dev/tcp (no HTTP client needed).
 answers() {
-  curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null
+  local rest="${1#http://}" status=""
+  local address="${rest%%/*}" path="/${rest#*/}"
+  (
+    exec 3<>"/dev/tcp/${address%:*}/${address##*:}" || exit 1
+    printf 'GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n' "$path" "$address" >&3
+    read -r -t 2 status <&3 || exit 1
+    case "$status" in "HTTP/1."?" 200 "*) exit 0 ;; *) exit 1 ;; esac
+  ) 2>/dev/null
 }
 
 # Waits until URL answers; fails naming NAME, its log and the last lines of it when NAME exits or time runs out.
@@ -272,7 +280,6 @@ do_start() {
   repos="$(cd "$repos" && pwd)"
   local prometheus_bin="${PROMETHEUS:-/usr/bin/prometheus}"
   [ -x "$prometheus_bin" ] || die "no Prometheus at $prometheus_bin: install Debian's package (apt-get install prometheus) or set PROMETHEUS"
-  command -v curl >/dev/null || die "curl is missing: apt-get install curl"
 
   if [ -z "$prometheus_port" ]; then
     prometheus_port=9090
