@@ -49,11 +49,12 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 5's proof that the dashboards show data: {@code deploy/local-cluster.sh} starts a coordinator, two
  * workers and Debian's Prometheus as processes on 127.0.0.1 (free ports, the fixture yum repo), builds run
  * through the farm with the CLI over the bridge (two repos twice each, so the second build of each finds a
- * warm cache, a repo whose base.sh fails, and a {@code nightly --now --wait} whose pairs are judged
- * reproducible, unreproducible and failed), and once Prometheus has scraped everything twice more, every
- * query of every panel of every dashboard in {@code grafana/dashboards/} is evaluated through Prometheus's
- * HTTP API and must return data; the alert rules of {@code deploy/prometheus/alerts.yml} must be loaded and
- * healthy. All failing queries are reported together.
+ * warm cache, a slow build whose worker is killed with SIGKILL and started again with {@code local-cluster.sh
+ * restart}, so the build is retried, a repo whose base.sh fails, and a {@code nightly --now --wait} whose pairs
+ * are judged reproducible, unreproducible and failed), and once Prometheus has scraped everything twice more,
+ * every query of every panel of every dashboard in {@code grafana/dashboards/} is evaluated through
+ * Prometheus's HTTP API and must return data, and every metric it names must have series; the alert rules of
+ * {@code deploy/prometheus/alerts.yml} must be loaded and healthy. All failing queries are reported together.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DashboardQueriesProcessesTest {
