@@ -108,7 +108,7 @@ class CoordinatorFailoverTest {
     awaitLine("coordinator-2", "ready", 90);
     start("worker", List.of("worker", "--data-dir", dir.resolve("w").toString(), "--cache-dir",
         dir.resolve("w/cache").toString(), "--keys", keys.toString(), "--cluster-name", cluster,
-        "--cluster-port", String.valueOf(freePort()), "--slots", "1",
+        "--cluster-port", String.valueOf(freePort()), "--slots", "1", "--metrics-port", "0",
         "--join", "127.0.0.1:" + firstPort + ",127.0.0.1:" + secondPort));
     awaitLine("worker", "ready", 90);
     activeApi = "http://127.0.0.1:" + firstHttp;

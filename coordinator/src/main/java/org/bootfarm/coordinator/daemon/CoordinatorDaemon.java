@@ -205,7 +205,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
     nightly = new NightlyRuns(coordinator, store, catalog, nightlyStore,
         new ReproducibilityJudge(artifacts, ReproducibilityJudge.Options.defaults()), settings.nightly(), clock,
         line -> System.out.println("bootfarm coordinator: " + line), storeNightlyComponents(settings, artifacts));
-    metrics = new FarmMetrics(this.nodeMetrics.registry(), new FarmMetrics.Sources(sqlite, store,
+    metrics = new FarmMetrics(this.nodeMetrics.registry(), new FarmMetrics.Sources(
+        catalog.entries().stream().map(RepoCatalog.Entry::name).toList(), sqlite, store,
         coordinator::workers, artifacts, nightlyStore, settings.nightly(), () -> active, settings.lease().duration(),
         clock));
     nightly.listen(metrics);

@@ -47,8 +47,12 @@ public final class FarmMetrics implements BuildStateListener, NightlyListener {
   /** Buckets of build durations and queue waits: seconds to an hour. */
   static final Duration[] BUILD_BUCKETS = seconds(1, 5, 10, 30, 60, 120, 300, 600, 900, 1800, 2700, 3600);
 
-  /** What this coordinator's gauges read, besides the registry. */
-  public record Sources(SqliteBuildStore queue, BuildStore builds, Supplier<? extends Iterable<WorkerInfo>> workers,
+  /**
+   * What this coordinator's gauges read, besides the registry.
+   *
+   * @param repos the catalog's repos: their retry counters exist from the start, at 0
+   */
+  public record Sources(java.util.Collection<String> repos, SqliteBuildStore queue, BuildStore builds, Supplier<? extends Iterable<WorkerInfo>> workers,
       ArtifactStore artifacts, NightlyStore nightly, NightlySchedule schedule, BooleanSupplier active,
       Duration lease, Clock clock) {}
 
@@ -75,6 +79,7 @@ public final class FarmMetrics implements BuildStateListener, NightlyListener {
         .description("leases that ran out or whose worker left (the build went back to the queue or failed)")
         .register(registry);
     nightlyRuns = Counter.builder("bootfarm.nightly.runs").description("nightly runs started").register(registry);
+    sources.repos().forEach(this::retries);
     reproducible = MultiGauge.builder("bootfarm.repo.reproducible")
         .description("latest verdict of the repo: 1 reproducible, 0 not").register(registry);
     gauge("bootfarm.coordinator.active", "1 on the active coordinator, 0 on a standby",
@@ -216,12 +221,16 @@ public final class FarmMetrics implements BuildStateListener, NightlyListener {
       return;
     }
     if (action.decision() == LeaseAction.Decision.REQUEUED) {
-      Counter.builder("bootfarm.build.retries").description("builds queued again for another attempt")
-          .tag("repo", build.repo()).register(registry).increment();
+      retries(build.repo()).increment();
     } else if (build.state().isFinal()) {
       finished(build.repo(), build.target(), build.state(), build.startedAt(),
           build.finishedAt() == null ? sources.clock().instant() : build.finishedAt());
     }
+  }
+
+  private Counter retries(String repo) {
+    return Counter.builder("bootfarm.build.retries").description("builds queued again for another attempt")
+        .tag("repo", repo).register(registry);
   }
 
   private void finished(String repo, String target, BuildState state, Instant started, Instant ended) {
