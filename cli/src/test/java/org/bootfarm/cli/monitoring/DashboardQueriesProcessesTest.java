@@ -30,7 +30,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.MatchResult;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -66,8 +65,6 @@ class DashboardQueriesProcessesTest {
   static final String BROKEN = "fixture-broken";
   /** A repo whose base.sh sleeps, so that its build is caught running on a worker that is then killed. */
   static final String SLOW = "fixture-slow";
-  /** Names of the series the farm and Prometheus export, as they appear in dashboard queries. */
-  static final Pattern METRIC_NAME = Pattern.compile("\\b(?:bootfarm|jvm|process|vertx)_[a-zA-Z0-9_]+\\b|\\bup\\b");
   /** Grafana's built-in interval variables, as Grafana would fill them in for a short dashboard range. */
   static final Map<String, String> GRAFANA_BUILTINS = Map.of("$__rate_interval", "1m", "$__interval", "15s",
       "${__rate_interval}", "1m", "${__interval}", "15s", "$__range", "1h", "${__range}", "1h");
@@ -90,7 +87,7 @@ class DashboardQueriesProcessesTest {
   @BeforeAll
   static void startLocalCluster() throws Exception {
     began = System.nanoTime();
-    checkout = checkoutRoot();
+    checkout = MonitoringFiles.repoRoot();
     script = checkout.resolve("deploy/local-cluster.sh");
     state = dir.resolve("state");
     repo = FixtureYumRepo.start();
@@ -260,10 +257,8 @@ class DashboardQueriesProcessesTest {
     int queries = 0;
     for (Path file : dashboards) {
       JsonNode dashboard = JSON.readTree(file.toFile());
-      List<JsonNode> panels = new ArrayList<>();
-      collectPanels(dashboard.path("panels"), panels);
       int queriesOfDashboard = 0;
-      for (JsonNode panel : panels) {
+      for (JsonNode panel : DashboardsTest.panels(dashboard)) {
         String where = file.getFileName() + " / panel \"" + panel.path("title").asText("(untitled)") + "\"";
         List<String> exprs = new ArrayList<>();
         for (JsonNode target : panel.path("targets")) {
@@ -285,8 +280,7 @@ class DashboardQueriesProcessesTest {
             failures.add(where + "\n    expr: " + expr + "\n    got:  " + problem);
           }
           // a name without series is no data too, even where "or vector(0)" makes the query answer
-          List<String> missing = METRIC_NAME.matcher(expr).results().map(MatchResult::group).distinct()
-              .filter(name -> !exported.contains(name)).toList();
+          List<String> missing = PromqlNames.selected(expr).stream().filter(name -> !exported.contains(name)).toList();
           if (!missing.isEmpty()) {
             failures.add(where + "\n    expr: " + expr + "\n    names no series Prometheus holds: " + missing);
           }
@@ -423,21 +417,8 @@ class DashboardQueriesProcessesTest {
   // --- dashboards
 
   static List<Path> dashboardFiles() throws IOException {
-    Path folder = checkout.resolve("grafana/dashboards");
-    if (!Files.isDirectory(folder)) {
-      return List.of();
-    }
-    try (Stream<Path> files = Files.list(folder)) {
-      return files.filter(p -> p.toString().endsWith(".json")).sorted().toList();
-    }
-  }
-
-  /** Every panel, including those nested in rows ({@code panels[].panels[]}), rows themselves too. */
-  static void collectPanels(JsonNode panels, List<JsonNode> into) {
-    for (JsonNode panel : panels) {
-      into.add(panel);
-      collectPanels(panel.path("panels"), into);
-    }
+    return Files.isDirectory(MonitoringFiles.grafanaDir().resolve("dashboards")) ? MonitoringFiles.dashboards()
+        : List.of();
   }
 
   // --- processes
@@ -550,17 +531,6 @@ class DashboardQueriesProcessesTest {
       }
     }
     throw new IOException("found no " + count + " consecutive free ports on 127.0.0.1");
-  }
-
-  /** The checkout's root: the directory above the cli module, which holds deploy/ and grafana/. */
-  static Path checkoutRoot() {
-    Path here = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-    for (Path p = here; p != null; p = p.getParent()) {
-      if (Files.isRegularFile(p.resolve("deploy/local-cluster.sh"))) {
-        return p;
-      }
-    }
-    throw new IllegalStateException("no deploy/local-cluster.sh above " + here);
   }
 
   /** The fixture tdnf definition under another name, with lines appended to its base.sh. */
