@@ -184,8 +184,12 @@ public final class ClusterNode implements AutoCloseable {
    */
   public synchronized void keepOpenOnShutdown() {
     if (shutdownHook != null) {
-      Runtime.getRuntime().removeShutdownHook(shutdownHook);
-      shutdownHook = null;
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        shutdownHook = null;
+      } catch (IllegalStateException shuttingDown) {
+        // the JVM is stopping already and the hook closes the node
+      }
     }
   }
 
