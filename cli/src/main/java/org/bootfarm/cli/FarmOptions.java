@@ -32,6 +32,11 @@ final class FarmOptions {
       description = "the coordinators to join; a coordinator without it forms a cluster of its own")
   String join;
 
+  @Option(names = "--event-bus-port", paramLabel = "PORT", defaultValue = "0",
+      description = "the clustered event bus's TCP port on --cluster-host, which every other member must reach;"
+          + " 0 for any free port (default: ${DEFAULT-VALUE}; fix it when a firewall sits between members)")
+  int eventBusPort;
+
   /** How a process finds the cluster's members. */
   enum Discovery {
     TCP, KUBERNETES;
@@ -70,7 +75,7 @@ final class FarmOptions {
    */
   ClusterSettings cluster(NodeRole role) {
     ClusterSettings settings = ClusterSettings.of(role, clusterHost, clusterPort, join, dataDir.toAbsolutePath())
-        .withClusterName(clusterName);
+        .withClusterName(clusterName).withEventBusPort(eventBusPort);
     switch (discovery) {
       case TCP -> {
         if (kubernetesServiceDns != null) {
