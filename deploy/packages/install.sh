@@ -26,6 +26,8 @@ if [ "$print_only" = 1 ]; then
   exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive
+# debian:12-slim drops /usr/share/man; the JDK's postinst registers man pages with update-alternatives
+mkdir -p /usr/share/man/man1
 apt-get update -qq
 # shellcheck disable=SC2086 # one package per word
 apt-get install -y -qq --no-install-recommends $packages

@@ -25,6 +25,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.bootfarm.cluster.ClusterSettings;
 import org.bootfarm.cluster.NodeRole;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine.ParameterException;
@@ -94,6 +95,36 @@ class DeployFilesTest {
     assertTrue(mountTargets(services.get("prometheus")).contains("/etc/prometheus"));
     assertTrue(mountTargets(services.get("grafana")).contains("/etc/grafana/provisioning"));
     assertTrue(mountTargets(services.get("grafana")).contains("/var/lib/grafana/dashboards"));
+  }
+
+  @Test
+  void composeMountsWhatThePrometheusAndGrafanaFilesExpect() throws Exception {
+    Path prometheusYml = DEPLOY.resolve("prometheus/prometheus.yml");
+    Path providers = ROOT.resolve("grafana/provisioning/dashboards");
+    Assumptions.assumeTrue(Files.isRegularFile(prometheusYml) && Files.isDirectory(providers),
+        "deploy/prometheus and grafana/provisioning are not in this tree yet");
+    JsonNode services = YAML.readTree(composeConfig()).get("services");
+    // every scrape target is a compose service on the port it serves metrics on
+    Set<String> targets = new TreeSet<>();
+    YAML.readTree(prometheusYml.toFile()).get("scrape_configs").forEach(job -> job.path("static_configs")
+        .forEach(c -> c.path("targets").forEach(t -> targets.add(t.asText()))));
+    Set<String> served = new TreeSet<>(Set.of("coordinator:8080"));
+    for (String worker : List.of("worker-1", "worker-2", "worker-3")) {
+      served.add(worker + ":" + flags(services.get(worker).get("command")).get("metrics-port"));
+    }
+    assertTrue(targets.containsAll(served), "prometheus.yml scrapes " + targets + ", compose serves " + served);
+    // the dashboard provider reads the directory compose mounts grafana/dashboards at
+    Set<String> paths = new TreeSet<>();
+    try (Stream<Path> files = Files.list(providers)) {
+      for (Path file : files.filter(p -> p.toString().matches(".*\\.ya?ml")).toList()) {
+        YAML.readTree(file.toFile()).path("providers").forEach(p -> paths.add(p.at("/options/path").asText()));
+      }
+    }
+    assertFalse(paths.isEmpty(), "no dashboard provider under " + providers);
+    for (String path : paths) {
+      assertTrue(mountTargets(services.get("grafana")).contains(path), "the dashboard provider reads " + path
+          + ", which compose does not mount");
+    }
   }
 
   /** The compose file as {@code docker-compose config} resolves it (Debian's docker-compose needs no engine). */
