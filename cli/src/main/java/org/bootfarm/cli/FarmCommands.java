@@ -32,7 +32,8 @@ import sun.misc.Signal;
 /**
  * The farm's long-running processes: {@code bootfarm coordinator}, {@code bootfarm worker} and
  * {@code bootfarm standalone} (a coordinator and one worker in one JVM, a cluster of one on
- * 127.0.0.1). Each runs until it is stopped (SIGTERM leaves the cluster cleanly).
+ * 127.0.0.1). Each runs until it is stopped: SIGTERM leaves the cluster cleanly, a worker after
+ * draining (its running builds finish and report first).
  */
 final class FarmCommands {
   private FarmCommands() {}

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Upgrading a worker without losing builds: SIGTERM to a worker in the middle of a build lets that
  * build finish and report on the same worker in its first run, the worker advertises no slots
- * meanwhile so a build queued then goes to the other worker, and the drained worker exits 0.
+ * meanwhile so a build queued then goes to the other worker, and the drained worker exits 0. A second
+ * SIGTERM ends the drain at once: the build goes back to the queue and runs again on the other worker.
  *
  * <p>Both workers have two slots and the slow repo's home (by the real placement) is the one stopped:
  * without the drain the second build would go there too, as its load (1) is under its bound (2).
@@ -73,6 +74,48 @@ class WorkerDrainProcessesTest {
       assertEquals("SUCCEEDED", secondDone.get("state").asText(), secondDone::toString);
       assertEquals(other, secondDone.get("worker").asText(), secondDone::toString);
       assertEquals(0, secondDone.get("attempts").asInt(), secondDone::toString);
+    }
+  }
+
+  @Test
+  void secondSignalLeavesAtOnceAndTheBuildRunsAgainElsewhere() throws Exception {
+    try (FixtureYumRepo repo = FixtureYumRepo.start(); FarmProcesses farm = new FarmProcesses(dir)) {
+      Path repos = Files.createDirectories(dir.resolve("repos"));
+      FixtureBuilds.writeTdnfDefinition(dir.resolve("scratch"), repos, repo, SLOW, "\nsleep 20\n");
+      Path keys = Files.createDirectories(dir.resolve("keys"));
+      farm.startCoordinator("coordinator", dir.resolve("coordinator-data"), repos, keys);
+      List<String> ids = List.of("drain-a", "drain-b");
+      String home = new RendezvousPlacement().place(PlacementRequest.of(SLOW, "tdnf", "x86_64"), List.of(
+          twoSlotWorker(ids.get(0)), twoSlotWorker(ids.get(1)))).workerId().orElseThrow();
+      String other = home.equals(ids.get(0)) ? ids.get(1) : ids.get(0);
+      Process stopped = farm.startWorker(home, List.of("--worker-id", home, "--slots", "2"));
+      farm.startWorker(other, List.of("--worker-id", other, "--slots", "2"));
+      farm.awaitLine(home, "ready", 90);
+      farm.awaitLine(other, "ready", 90);
+      awaitWorkerSlots(farm, Map.of(home, 2, other, 2));
+      Map<String, String> components = Map.of("tether", farm.upload("tether\n"), "unpack", farm.upload("unpack\n"));
+
+      String build = farm.submit(SLOW, components);
+      JsonNode running = farm.awaitBuild(build, b -> "RUNNING".equals(b.get("state").asText())
+          && b.hasNonNull("worker"));
+      assertEquals(home, running.get("worker").asText(), running::toString);
+      farm.awaitLine(home, "build " + build, 60);
+
+      stopped.destroy(); // SIGTERM: drain
+      farm.awaitLine(home, "stopping: no new builds", 30);
+      long secondAt = System.nanoTime();
+      stopped.destroy(); // SIGTERM again: leave now
+      assertTrue(stopped.waitFor(30, TimeUnit.SECONDS), "a second SIGTERM did not end the drain");
+      System.out.printf("drain: second SIGTERM to exit %.1f s%n", (System.nanoTime() - secondAt) / 1e9);
+      assertEquals(143, stopped.exitValue(), () -> "a worker that left builds behind exits as killed by SIGTERM;"
+          + " log:\n" + logOf(farm, home));
+      String log = farm.logText(home);
+      assertTrue(log.contains("SIGTERM again: leaving the cluster now") && log.contains("unfinished"), log);
+
+      JsonNode done = farm.awaitBuild(build, FarmProcesses::finished);
+      assertEquals("SUCCEEDED", done.get("state").asText(), done::toString);
+      assertEquals(other, done.get("worker").asText(), done::toString);
+      assertEquals(1, done.get("attempts").asInt(), done::toString);
     }
   }
 
