@@ -67,6 +67,10 @@ import org.bootfarm.worker.pkg.PackageDrivers;
  * built by {@link VariedEngine} in an engine process of its own under that variation, its work and build
  * directories deeper by the variation's path prefix; the variation is the build log's first line. The
  * package cache is the worker's usual one (ADR "varied builds").
+ *
+ * <p>Before the process stops it {@link #drain}s: it advertises no slots, so placement gives it no new
+ * build, and waits for the builds it holds to finish and be reported; a build still held when the
+ * drain gives up goes back to the queue when its lease runs out, as for a killed worker.
  */
 public final class WorkerAgent implements AutoCloseable {
   /**
@@ -107,6 +111,10 @@ public final class WorkerAgent implements AutoCloseable {
   private final Set<String> reportsWaiting = ConcurrentHashMap.newKeySet();
   private final AtomicInteger busy = new AtomicInteger();
   private final HttpClient http = HttpClient.newHttpClient();
+  /** Set by {@link #drain}: the heartbeat advertises no slots. */
+  private volatile boolean draining;
+  /** Set by {@link #leaveNow}: a drain in progress stops waiting. */
+  private volatile boolean leaveNow;
   /** The cluster connection now; null while detached. */
   private volatile Connection connection;
 
@@ -187,7 +195,7 @@ public final class WorkerAgent implements AutoCloseable {
       return;
     }
     current.vertx().executeBlocking(() -> WorkerDescription.describe(workerId, current.nodeId(), drivers,
-        settings.cacheDir(), settings.slots(), busy.get(), settings.heartbeatMillis(), List.copyOf(held.keySet())),
+        settings.cacheDir(), draining ? 0 : settings.slots(), busy.get(), settings.heartbeatMillis(), List.copyOf(held.keySet())),
         false)
         .onSuccess(info -> current.vertx().eventBus().publish(Addresses.WORKER_HEARTBEAT,
             new JsonObject(WireJson.write(info))));
@@ -266,6 +274,33 @@ public final class WorkerAgent implements AutoCloseable {
   private void release(BuildReport report) {
     reportsWaiting.remove(report.buildId());
     held.remove(report.buildId(), report.attempt());
+  }
+
+  /**
+   * Drains this worker before its process stops: from now on it advertises no slots (a heartbeat goes
+   * out at once), so placement gives it no new build, while the builds it holds run, upload and report
+   * as usual, their leases renewed. Returns when no build is held, when {@code timeout} has passed or
+   * when {@link #leaveNow} is called, with the builds still held then (empty: all finished and
+   * reported). An assignment that was on its way when the drain began is still run.
+   */
+  public List<String> drain(Duration timeout) throws InterruptedException {
+    draining = true;
+    heartbeat();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!held.isEmpty() && !leaveNow && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    return held.keySet().stream().sorted().toList();
+  }
+
+  /** Ends a {@link #drain} at once (a second stop signal): the builds still held go back with their leases. */
+  public void leaveNow() {
+    leaveNow = true;
+  }
+
+  /** The builds held now, sorted: running, or finished with the report not answered yet. */
+  public List<String> heldBuilds() {
+    return held.keySet().stream().sorted().toList();
   }
 
   /** The builds whose report no coordinator has answered yet, sorted: they are being sent again. */
