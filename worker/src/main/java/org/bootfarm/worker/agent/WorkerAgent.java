@@ -1,5 +1,6 @@
 package org.bootfarm.worker.agent;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -116,7 +117,7 @@ public final class WorkerAgent implements AutoCloseable {
   /** One attached cluster node: its Vert.x, node id, inbox consumer and heartbeat timer. */
   private record Connection(Vertx vertx, String nodeId, MessageConsumer<Object> inbox, long heartbeatTimer) {}
 
-  private WorkerAgent(String workerId, Settings settings, io.micrometer.core.instrument.MeterRegistry registry) {
+  private WorkerAgent(String workerId, Settings settings, MeterRegistry registry) {
     this.workerId = WorkerInfo.requireValidId(workerId);
     this.settings = settings;
     this.metrics = registry == null ? null : new WorkerMetrics(registry, settings.slots(), busy::get);
@@ -154,7 +155,7 @@ public final class WorkerAgent implements AutoCloseable {
    * registry} and fed by every build it runs.
    */
   public static WorkerAgent create(String workerId, Settings settings,
-      io.micrometer.core.instrument.MeterRegistry registry) {
+      MeterRegistry registry) {
     return new WorkerAgent(workerId, settings, registry);
   }
 
