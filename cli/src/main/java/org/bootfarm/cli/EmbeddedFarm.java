@@ -46,12 +46,13 @@ final class EmbeddedFarm implements AutoCloseable {
     daemon = CoordinatorDaemon.start(node.vertx(), new CoordinatorDaemon.Settings(coordinatorDir,
         repos.toAbsolutePath(), keys, "127.0.0.1", 0, Duration.ofMillis(500), LeasePolicy.DEFAULT,
         RetryPolicy.DEFAULT, RetentionPolicy.Settings.DEFAULT, NightlySchedule.parse(NightlySchedule.OFF), components),
-        node.membership(), node.hazelcast());
+        node.membership(), node.hazelcast(), node.metrics());
     Path tokens = BridgeSetup.localTokensFile(coordinatorDir);
     bridge = BridgeServer.start(node.vertx(), BridgeServer.Settings.loopback(0, tokens)).await();
     token = localToken(tokens);
     for (int i = 1; i <= 2; i++) {
       Path workerData = dataDir.resolve("worker-" + i).toAbsolutePath();
+      // no metrics port for these workers (--metrics-port 0): the embedded farm serves one job and ends
       WorkerAgent agent = WorkerAgent.create(WorkerIdentity.resolve(null, workerData),
           new WorkerAgent.Settings(i == 1 ? cacheDir : cacheDir.resolve("workers").resolve(String.valueOf(i)),
               keys, 1, 1000));

@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.bootfarm.cluster.ClusterNode;
 import org.bootfarm.cluster.ClusterSettings;
 import org.bootfarm.cluster.JoinMember;
+import org.bootfarm.cluster.MetricsHttpServer;
+import org.bootfarm.cluster.NodeMetrics;
 import org.bootfarm.cluster.NodeRole;
 import org.bootfarm.coordinator.bridge.BridgeServer;
 import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
@@ -102,14 +104,36 @@ final class FarmCommands {
             + " and report before it leaves the cluster; a second signal leaves at once (default: ${DEFAULT-VALUE})")
     Duration drainTimeout;
 
+    @Option(names = "--metrics-host", paramLabel = "HOST", defaultValue = "127.0.0.1",
+        description = "address of the worker's Prometheus GET /metrics (default: ${DEFAULT-VALUE})")
+    String metricsHost;
+
+    @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "9101",
+        description = "port of the worker's GET /metrics, 0 to serve none (default: ${DEFAULT-VALUE})")
+    int metricsPort;
+
     WorkerAgent.Settings settings(FarmOptions farm) {
       return new WorkerAgent.Settings(Defaults.cacheDir(cacheDir), Defaults.keysDir(farm.keys), slots, 1000,
           packageManagers, Duration.ofMinutes(5));
     }
 
-    /** The worker's id and settings, checked before anything joins the cluster. */
-    WorkerAgent agent(FarmOptions farm) throws IOException {
-      return WorkerAgent.create(WorkerIdentity.resolve(workerId, farm.dataDir.toAbsolutePath()), settings(farm));
+    /** The worker's id and settings, checked before anything joins the cluster; its meters go to {@code metrics}. */
+    WorkerAgent agent(FarmOptions farm, NodeMetrics metrics) throws IOException {
+      return WorkerAgent.create(WorkerIdentity.resolve(workerId, farm.dataDir.toAbsolutePath()), settings(farm),
+          metrics.registry());
+    }
+
+    /** Serves {@code metrics} at --metrics-host/--metrics-port; null with port 0. */
+    MetricsHttpServer serveMetrics(NodeMetrics metrics) {
+      if (metricsPort < 0 || metricsPort > 65535) {
+        throw new IllegalArgumentException("--metrics-port " + metricsPort + " is not in 0..65535 (0: no metrics)");
+      }
+      return metricsPort == 0 ? null : MetricsHttpServer.start(metrics, metricsHost, metricsPort);
+    }
+
+    /** Where the metrics are served, for the ready line. */
+    String describeMetrics(MetricsHttpServer server) {
+      return server == null ? "metrics off" : "metrics http://" + metricsHost + ":" + server.port() + "/metrics";
     }
   }
 
@@ -125,7 +149,7 @@ final class FarmCommands {
       ClusterNode node = ClusterNode.start(farm.cluster(NodeRole.COORDINATOR));
       CoordinatorDaemon.Settings settings = options.settings(farm);
       CoordinatorDaemon daemon = CoordinatorDaemon.start(node.vertx(), settings, node.membership(),
-          node.hazelcast());
+          node.hazelcast(), node.metrics());
       BridgeServer bridgeServer = bridge.start(node.vertx(), settings.dataDir());
       System.out.println("bootfarm coordinator " + node.nodeId() + " ready: HTTP " + daemon.artifactsUrl()
           + ", bridge " + BridgeSetup.describe(bridgeServer, bridge) + ", cluster " + farm.clusterHost + ":"
@@ -149,7 +173,10 @@ final class FarmCommands {
      */
     @Override
     public Integer call() throws Exception {
-      WorkerAgent agent = options.agent(farm);
+      // one registry for the process: every cluster node it joins on reports into it, and it serves on meanwhile
+      NodeMetrics metrics = NodeMetrics.create("worker");
+      WorkerAgent agent = options.agent(farm, metrics);
+      MetricsHttpServer metricsServer = options.serveMetrics(metrics);
       ClusterSettings settings = farm.cluster(NodeRole.WORKER);
       AtomicReference<ClusterNode> current = new AtomicReference<>();
       Runtime.getRuntime().addShutdownHook(new Thread(() -> drainAndLeave(agent, current, options.drainTimeout),
@@ -158,7 +185,7 @@ final class FarmCommands {
         if (!first) {
           awaitListening(settings.join(), Duration.ofMinutes(5));
         }
-        ClusterNode node = ClusterNode.startWhenCoordinatorIsUp(settings, Duration.ofMinutes(5),
+        ClusterNode node = ClusterNode.startWhenCoordinatorIsUp(settings, metrics, Duration.ofMinutes(5),
             Duration.ofSeconds(1), message -> System.err.println("bootfarm worker: " + message));
         node.keepOpenOnShutdown(); // drainAndLeave closes it once the builds are done
         current.set(node);
@@ -170,7 +197,8 @@ final class FarmCommands {
         });
         agent.attach(node.vertx(), node.nodeId());
         System.out.println("bootfarm worker " + agent.workerId() + (first ? " ready: " : " rejoined: ")
-            + options.slots + " slots, runs " + String.join(",", agent.packageManagers()) + ", node " + node.nodeId());
+            + options.slots + " slots, runs " + String.join(",", agent.packageManagers()) + ", node " + node.nodeId()
+            + ", " + options.describeMetrics(metricsServer));
         if (node.membership().coordinators().isEmpty()) {
           noCoordinatorLeft.countDown();
         }
@@ -261,15 +289,20 @@ final class FarmCommands {
 
     @Override
     public Integer call() throws Exception {
-      WorkerAgent agent = workerOptions.agent(farm);
+      // the worker's meters apart from the coordinator's, so each endpoint carries its own job's names
+      NodeMetrics workerMetrics = NodeMetrics.create("worker");
+      WorkerAgent agent = workerOptions.agent(farm, workerMetrics);
+      MetricsHttpServer metricsServer = workerOptions.serveMetrics(workerMetrics);
       ClusterNode node = ClusterNode.start(farm.cluster(NodeRole.COORDINATOR));
       Vertx vertx = node.vertx();
       CoordinatorDaemon.Settings settings = coordinatorOptions.settings(farm);
-      CoordinatorDaemon daemon = CoordinatorDaemon.start(vertx, settings, node.membership(), node.hazelcast());
+      CoordinatorDaemon daemon = CoordinatorDaemon.start(vertx, settings, node.membership(), node.hazelcast(),
+          node.metrics());
       BridgeServer bridgeServer = bridge.start(vertx, settings.dataDir());
       agent.attach(vertx, node.nodeId());
       System.out.println("bootfarm standalone " + node.nodeId() + " ready: HTTP " + daemon.artifactsUrl()
-          + ", bridge " + BridgeSetup.describe(bridgeServer, bridge));
+          + ", bridge " + BridgeSetup.describe(bridgeServer, bridge) + ", worker "
+          + workerOptions.describeMetrics(metricsServer));
       Thread.currentThread().join();
       return 0;
     }

@@ -65,6 +65,17 @@ class ConfigFileTest {
   }
 
   @Test
+  void workerMetricsAddressComesFromTheFileOrItsDefault() throws Exception {
+    var defaults = (FarmCommands.Worker) parse("worker");
+    assertEquals("127.0.0.1", defaults.options.metricsHost);
+    assertEquals(9101, defaults.options.metricsPort);
+    Path file = config("metrics-host = 0.0.0.0\nmetrics-port = 0\n");
+    var configured = (FarmCommands.Standalone) parse("standalone", "--config", file.toString());
+    assertEquals("0.0.0.0", configured.workerOptions.metricsHost);
+    assertEquals(0, configured.workerOptions.metricsPort, "0 serves no metrics");
+  }
+
+  @Test
   void fileIsFoundThroughTheEnvironmentThenTheSystemLocation() throws Exception {
     Path fromEnvironment = config("slots = 3\n");
     Path system = Files.writeString(dir.resolve("system.conf"), "slots = 5\n");

@@ -94,7 +94,8 @@ class FarmClientProcessesTest {
         "127.0.0.1:" + clusterPort, dir.resolve("client")).withClusterName(cluster), Duration.ofSeconds(120));
     start("worker", List.of("worker", "--data-dir", dir.resolve("w").toString(), "--cache-dir",
         dir.resolve("w/cache").toString(), "--keys", keys.toString(), "--cluster-name", cluster,
-        "--cluster-port", String.valueOf(freePort()), "--join", "127.0.0.1:" + clusterPort));
+        "--cluster-port", String.valueOf(freePort()), "--join", "127.0.0.1:" + clusterPort,
+        "--metrics-port", "0"));
     awaitLine("worker", "ready", 90);
   }
 

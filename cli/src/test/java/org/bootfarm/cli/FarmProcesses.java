@@ -74,6 +74,9 @@ final class FarmProcesses implements AutoCloseable {
     List<String> args = new ArrayList<>(List.of("worker", "--data-dir", dir.resolve(name).toString(), "--cache-dir",
         dir.resolve(name + "/cache").toString(), "--keys", dir.resolve("keys").toString(), "--cluster-name", cluster,
         "--cluster-port", String.valueOf(freePort()), "--join", "127.0.0.1:" + clusterPort));
+    if (!extraArgs.contains("--metrics-port")) {
+      args.addAll(List.of("--metrics-port", "0")); // several workers on one machine: no fixed metrics port
+    }
     args.addAll(extraArgs);
     return start(name, args);
   }

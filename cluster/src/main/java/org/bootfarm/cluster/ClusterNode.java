@@ -40,11 +40,17 @@ public final class ClusterNode implements AutoCloseable {
   private final ClusterMembership membership;
   /** Closes Vert.x on JVM shutdown; null once the owner closes the node itself ({@link #keepOpenOnShutdown}). */
   private Thread shutdownHook;
+  private final NodeMetrics metrics;
+  /** Whether this node made {@link #metrics} and closes it (a worker's outlives its nodes). */
+  private final boolean ownsMetrics;
 
-  private ClusterNode(ClusterSettings settings, Vertx vertx, HazelcastClusterManager clusterManager) {
+  private ClusterNode(ClusterSettings settings, Vertx vertx, HazelcastClusterManager clusterManager,
+      NodeMetrics metrics, boolean ownsMetrics) {
     this.settings = settings;
     this.vertx = vertx;
     this.clusterManager = clusterManager;
+    this.metrics = metrics;
+    this.ownsMetrics = ownsMetrics;
     this.membership = new ClusterMembership(vertx, clusterManager.getHazelcastInstance().getCluster());
     this.shutdownHook = new Thread(this::closeVertx, "bootfarm-cluster-shutdown");
   }
@@ -57,6 +63,28 @@ public final class ClusterNode implements AutoCloseable {
    * @throws ClusterStartException saying why, e.g. the port is taken or a worker found no coordinator
    */
   public static ClusterNode start(ClusterSettings settings) throws ClusterStartException {
+    return start(settings, null);
+  }
+
+  /**
+   * {@link #start(ClusterSettings)} with this node's Vert.x reporting its event-bus and HTTP meters into
+   * {@code metrics} (null: a registry of the node's own, closed with it).
+   */
+  public static ClusterNode start(ClusterSettings settings, NodeMetrics metrics) throws ClusterStartException {
+    boolean ownsMetrics = metrics == null;
+    NodeMetrics meters = ownsMetrics ? NodeMetrics.create(settings.role().name()) : metrics;
+    try {
+      return start(settings, meters, ownsMetrics);
+    } catch (ClusterStartException | RuntimeException e) {
+      if (ownsMetrics) {
+        meters.close();
+      }
+      throw e;
+    }
+  }
+
+  private static ClusterNode start(ClusterSettings settings, NodeMetrics metrics, boolean ownsMetrics)
+      throws ClusterStartException {
     String host = resolve(settings.clusterHost());
     HazelcastClusterManager clusterManager = new HazelcastClusterManager(hazelcastConfig(settings, host));
     VertxOptions options = new VertxOptions()
@@ -65,10 +93,12 @@ public final class ClusterNode implements AutoCloseable {
             .setPort(settings.eventBusPort())
             .setClusterPublicHost(host))
         .setFileSystemOptions(new FileSystemOptions()
-            .setFileCacheDir(settings.dataDir().resolve("vertx-cache").toString()));
+            .setFileCacheDir(settings.dataDir().resolve("vertx-cache").toString()))
+        .setMetricsOptions(metrics.vertxOptions());
     Vertx vertx;
     try {
-      vertx = Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered()
+      vertx = Vertx.builder().with(options).withMetrics(metrics.vertxFactory()).withClusterManager(clusterManager)
+          .buildClustered()
           .await(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       throw new ClusterStartException("joining cluster '" + settings.clusterName() + "' at " + host + ":"
@@ -78,7 +108,7 @@ public final class ClusterNode implements AutoCloseable {
       boolean noCoordinator = causedBy(e, NoDataMemberInClusterException.class);
       throw new ClusterStartException(startFailure(settings, host, e, noCoordinator), e, noCoordinator);
     }
-    ClusterNode node = new ClusterNode(settings, vertx, clusterManager);
+    ClusterNode node = new ClusterNode(settings, vertx, clusterManager, metrics, ownsMetrics);
     Runtime.getRuntime().addShutdownHook(node.shutdownHook);
     return node;
   }
@@ -93,10 +123,16 @@ public final class ClusterNode implements AutoCloseable {
    */
   public static ClusterNode startWhenCoordinatorIsUp(ClusterSettings settings, Duration patience, Duration retryEvery,
       Consumer<String> waiting) throws ClusterStartException, InterruptedException {
+    return startWhenCoordinatorIsUp(settings, null, patience, retryEvery, waiting);
+  }
+
+  /** {@link #startWhenCoordinatorIsUp(ClusterSettings, Duration, Duration, Consumer)} reporting into {@code metrics}. */
+  public static ClusterNode startWhenCoordinatorIsUp(ClusterSettings settings, NodeMetrics metrics, Duration patience,
+      Duration retryEvery, Consumer<String> waiting) throws ClusterStartException, InterruptedException {
     long deadline = System.nanoTime() + patience.toNanos();
     while (true) {
       try {
-        return start(settings);
+        return start(settings, metrics);
       } catch (ClusterStartException e) {
         if (!e.noCoordinator() || System.nanoTime() + retryEvery.toNanos() > deadline) {
           throw e;
@@ -168,6 +204,11 @@ public final class ClusterNode implements AutoCloseable {
     return clusterManager.getHazelcastInstance();
   }
 
+  /** The meters this node's Vert.x reports into, with the JVM's; the coordinator adds the farm's. */
+  public NodeMetrics metrics() {
+    return metrics;
+  }
+
   /** The settings this node was started with. */
   public ClusterSettings settings() {
     return settings;
@@ -216,6 +257,9 @@ public final class ClusterNode implements AutoCloseable {
       vertx.close().await(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException | RuntimeException e) {
       System.err.println("bootfarm: closing the cluster node did not finish cleanly: " + e);
+    }
+    if (ownsMetrics) {
+      metrics.close();
     }
   }
 

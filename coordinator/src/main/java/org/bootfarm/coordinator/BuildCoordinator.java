@@ -121,8 +121,10 @@ public final class BuildCoordinator implements FarmApi {
     String id = store.nextId();
     BuildPriority priority = request.priorityOrDefault() == Priority.NIGHTLY
         ? BuildPriority.NIGHTLY : BuildPriority.INTERACTIVE;
-    store.insert(BuildRecord.queued(id, request.repo(), request.targetOrDefault(), request.components(), priority,
-        WireJson.write(request.options()), clock.instant()));
+    BuildRecord queued = BuildRecord.queued(id, request.repo(), request.targetOrDefault(), request.components(),
+        priority, WireJson.write(request.options()), clock.instant());
+    store.insert(queued);
+    stateListener.submitted(view(queued));
     return id;
   }
 

@@ -16,6 +16,10 @@ public interface BuildStateListener {
    */
   void changed(BuildView build, String text);
 
+  /** A build was accepted and durably queued (no state event is published for it: followers subscribe after). */
+  default void submitted(BuildView build) {
+  }
+
   /** A listener that ignores every change: a coordinator without an event bus. */
   BuildStateListener NONE = (build, text) -> { };
 }

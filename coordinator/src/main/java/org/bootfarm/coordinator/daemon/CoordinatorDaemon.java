@@ -22,9 +22,11 @@ import java.util.Objects;
 import java.util.Set;
 import org.bootfarm.cluster.ClusterMember;
 import org.bootfarm.cluster.ClusterMembership;
+import org.bootfarm.cluster.NodeMetrics;
 import org.bootfarm.cluster.NodeRole;
 import org.bootfarm.coordinator.ApiException;
 import org.bootfarm.coordinator.BuildCoordinator;
+import org.bootfarm.coordinator.BuildStateListener;
 import org.bootfarm.coordinator.FarmApi;
 import org.bootfarm.coordinator.RepoCatalog;
 import org.bootfarm.coordinator.bus.BuildStatePublisher;
@@ -35,6 +37,7 @@ import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.bus.ForwardingNightlyApi;
 import org.bootfarm.coordinator.bus.NightlyBusApi;
 import org.bootfarm.coordinator.http.ApiHttpServer;
+import org.bootfarm.coordinator.metrics.FarmMetrics;
 import org.bootfarm.coordinator.nightly.NightlyApi;
 import org.bootfarm.coordinator.nightly.NightlyRuns;
 import org.bootfarm.coordinator.nightly.NightlySchedule;
@@ -166,6 +169,10 @@ public final class CoordinatorDaemon implements AutoCloseable {
   private final IMap<String, String> coordinatorUrls;
   private final NightlyStore nightlyStore;
   private final NightlyRuns nightly;
+  private final NodeMetrics nodeMetrics;
+  /** Whether {@link #nodeMetrics} was made here (no cluster node gave one) and is closed with the daemon. */
+  private final boolean ownsNodeMetrics;
+  private final FarmMetrics metrics;
   private NightlyBusApi nightlyApi;
   private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
   private final List<Long> timers = new ArrayList<>();
@@ -175,9 +182,11 @@ public final class CoordinatorDaemon implements AutoCloseable {
   private volatile boolean active;
   private volatile boolean activating;
 
-  private CoordinatorDaemon(Vertx vertx, Settings settings, ClusterMembership membership, HazelcastInstance hazelcast)
-      throws IOException {
+  private CoordinatorDaemon(Vertx vertx, Settings settings, ClusterMembership membership, HazelcastInstance hazelcast,
+      NodeMetrics nodeMetrics) throws IOException {
     this.vertx = vertx;
+    this.ownsNodeMetrics = nodeMetrics == null;
+    this.nodeMetrics = ownsNodeMetrics ? NodeMetrics.create("coordinator") : nodeMetrics;
     this.settings = settings;
     this.membership = membership;
     this.nodeId = membership == null ? "local" : membership.members().stream().filter(ClusterMember::local)
@@ -190,13 +199,18 @@ public final class CoordinatorDaemon implements AutoCloseable {
     catalog = RepoCatalog.read(settings.reposDir(), new LoadOptions(settings.keysDir(), false));
     states = new BuildStatePublisher(vertx);
     coordinator = new BuildCoordinator(store, artifacts, catalog, new RendezvousPlacement(), clock,
-        settings.lease().duration(), states);
+        settings.lease().duration(), new PublishedAndCounted());
     reconciler = new LeaseReconciler(store, settings.lease(), settings.retry());
     nightlyStore = NightlyStore.open(settings.dataDir().resolve("builds.sqlite"),
         hazelcast == null ? null : hazelcast.getMap(NightlyStore.MAP), NIGHTLY_IN_MAP);
     nightly = new NightlyRuns(coordinator, store, catalog, nightlyStore,
         new ReproducibilityJudge(artifacts, ReproducibilityJudge.Options.defaults()), settings.nightly(), clock,
         line -> System.out.println("bootfarm coordinator: " + line), storeNightlyComponents(settings, artifacts));
+    metrics = new FarmMetrics(this.nodeMetrics.registry(), new FarmMetrics.Sources(
+        catalog.entries().stream().map(RepoCatalog.Entry::name).toList(), sqlite, store,
+        coordinator::workers, artifacts, nightlyStore, settings.nightly(), () -> active, settings.lease().duration(),
+        clock));
+    nightly.listen(metrics);
     // every coordinator keeps its worker table: heartbeats are published to all of them
     consumers.add(vertx.eventBus().<Object>consumer(Addresses.WORKER_HEARTBEAT, message -> heartbeat(message.body())));
     ArtifactReplication[] announcer = new ArtifactReplication[1];
@@ -207,6 +221,10 @@ public final class CoordinatorDaemon implements AutoCloseable {
             announcer[0].announce(stored);
           }
         }), new ActiveOrForwardedNightly(new ForwardingNightlyApi(forwarding)))
+        .withMetrics(() -> {
+          metrics.refresh();
+          return this.nodeMetrics.scrape();
+        })
         .listen(settings.httpHost(), settings.httpPort()).await();
     artifactsUrl = "http://" + settings.httpHost() + ":" + http.actualPort();
     replication = new ArtifactReplication(vertx, artifacts, artifactsUrl);
@@ -231,6 +249,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
           // workers keep their ids across restarts: only the ids whose latest heartbeat came from this node
           for (String workerId : coordinator.workersOnNode(left.nodeId())) {
             coordinator.workerLeft(workerId);
+            metrics.workerLeft(workerId);
             if (active) {
               vertx.executeBlocking(() -> publish(reconciler.workerLeft(workerId, clock.instant())), false);
             }
@@ -267,16 +286,36 @@ public final class CoordinatorDaemon implements AutoCloseable {
     return stored;
   }
 
-  /** Publishes the state changes the reconciler made; returns how many actions it took. */
+  /** Publishes and counts the state changes the reconciler made; returns how many actions it took. */
   private int publish(List<LeaseAction> actions) {
-    actions.forEach(states::changed);
+    actions.forEach(this::changed);
     return actions.size();
+  }
+
+  /** One reconciler decision: published on the build's address and counted. */
+  private void changed(LeaseAction action) {
+    states.changed(action);
+    metrics.changed(action);
+  }
+
+  /** The coordinator's own state changes: published on the build's address and counted. */
+  private final class PublishedAndCounted implements BuildStateListener {
+    @Override
+    public void changed(BuildView build, String text) {
+      states.changed(build, text);
+      metrics.changed(build, text);
+    }
+
+    @Override
+    public void submitted(BuildView build) {
+      metrics.submitted(build);
+    }
   }
 
   /** Starts the coordinator on a clustered (or, for tests, local) Vert.x instance, alone: always active. */
   public static CoordinatorDaemon start(Vertx vertx, Settings settings, ClusterMembership membership)
       throws IOException {
-    return new CoordinatorDaemon(vertx, settings, membership, null);
+    return new CoordinatorDaemon(vertx, settings, membership, null, null);
   }
 
   /**
@@ -289,7 +328,21 @@ public final class CoordinatorDaemon implements AutoCloseable {
       throw new IllegalArgumentException("a coordinator sharing state through Hazelcast needs the cluster membership"
           + " to know which coordinator is active");
     }
-    return new CoordinatorDaemon(vertx, settings, membership, hazelcast);
+    return start(vertx, settings, membership, hazelcast, null);
+  }
+
+  /**
+   * {@link #start(Vertx, Settings, ClusterMembership, HazelcastInstance)} with the farm's meters in {@code
+   * nodeMetrics}, the registry {@code vertx} reports into (the cluster node's), served at {@code GET
+   * /metrics}; null: a registry of the daemon's own, without Vert.x's meters.
+   */
+  public static CoordinatorDaemon start(Vertx vertx, Settings settings, ClusterMembership membership,
+      HazelcastInstance hazelcast, NodeMetrics nodeMetrics) throws IOException {
+    if (hazelcast != null && membership == null) {
+      throw new IllegalArgumentException("a coordinator sharing state through Hazelcast needs the cluster membership"
+          + " to know which coordinator is active");
+    }
+    return new CoordinatorDaemon(vertx, settings, membership, hazelcast, nodeMetrics);
   }
 
   /** The HTTP port it listens on (useful with port 0). */
@@ -546,6 +599,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
       return; // EventBusApi drops malformed heartbeats the same way
     }
     coordinator.workerSeen(info);
+    metrics.workerSeen(info);
     if (active && !info.running().isEmpty()) {
       vertx.executeBlocking(() -> {
         for (String buildId : info.running()) {
@@ -577,7 +631,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
           : reconciler.onFailure(report.buildId(), report.workerId(), report.attempt(), BuildOutcome.failed(
               report.error(), report.deterministic() ? ErrorKind.DETERMINISTIC : ErrorKind.TRANSIENT,
               report.artifacts(), report.log()), clock.instant());
-      states.changed(action);
+      changed(action);
       return action.decision() == LeaseAction.Decision.REFUSED ? action.reason() : null;
     }, false).onComplete(done -> {
       if (done.failed()) {
@@ -620,5 +674,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
     nightlyStore.close();
     store.close();
     artifacts.close();
+    if (ownsNodeMetrics) {
+      nodeMetrics.close();
+    }
   }
 }

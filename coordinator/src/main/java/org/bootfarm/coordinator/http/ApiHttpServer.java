@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import org.bootfarm.cluster.NodeMetrics;
 import org.bootfarm.coordinator.ApiException;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.FarmApi;
@@ -53,6 +54,7 @@ public final class ApiHttpServer {
   private final FarmApi coordinator;
   private final ArtifactHttpEndpoint artifacts;
   private final NightlyApi nightly;
+  private Callable<String> metrics;
 
   public ApiHttpServer(Vertx vertx, FarmApi coordinator, ArtifactHttpEndpoint artifacts) {
     this(vertx, coordinator, artifacts, null);
@@ -71,6 +73,15 @@ public final class ApiHttpServer {
     this.nightly = nightly;
   }
 
+  /**
+   * Serves {@code GET /metrics}: the Prometheus text {@code scrape} renders, run on a worker thread (it may
+   * read the stores). Call before {@link #listen}.
+   */
+  public ApiHttpServer withMetrics(Callable<String> scrape) {
+    this.metrics = scrape;
+    return this;
+  }
+
   /** Starts listening; the future completes with the bound server (port 0 picks a free one). */
   public Future<HttpServer> listen(String host, int port) {
     return vertx.createHttpServer().requestHandler(this::handle).listen(port, host);
@@ -85,7 +96,17 @@ public final class ApiHttpServer {
     if (nightly != null && nightly(request, path, method)) {
       return;
     }
-    if (path.equals("/health") && method.equals(HttpMethod.GET)) {
+    if (metrics != null && path.equals("/metrics") && method.equals(HttpMethod.GET)) {
+      vertx.executeBlocking(metrics, false).onComplete(scraped -> {
+        if (scraped.succeeded()) {
+          request.response().putHeader("Content-Type", NodeMetrics.CONTENT_TYPE)
+              .end(scraped.result());
+        } else {
+          request.response().setStatusCode(500).putHeader("Content-Type", "text/plain; charset=utf-8")
+              .end("metrics could not be read: " + scraped.cause() + "\n");
+        }
+      });
+    } else if (path.equals("/health") && method.equals(HttpMethod.GET)) {
       reply(request, 200, Map.of("ok", true));
     } else if (path.equals(BUILDS) && method.equals(HttpMethod.POST)) {
       submit(request);

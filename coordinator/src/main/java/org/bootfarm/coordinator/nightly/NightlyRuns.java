@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -80,6 +81,7 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
   private final Object runLock = new Object();
   private ScheduledExecutorService ticker;
   private volatile Instant activeSince;
+  private volatile NightlyListener listener = NightlyListener.NONE;
 
   public NightlyRuns(BuildCoordinator coordinator, BuildStore builds, RepoCatalog catalog, NightlyStore store,
       ReproducibilityJudge judge, NightlySchedule schedule, Clock clock, Consumer<String> log) {
@@ -103,6 +105,19 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
     this.clock = clock;
     this.log = log;
     this.activeSince = clock.instant();
+  }
+
+  /** From now on, tells {@code listener} of every run started and every pair judged here. */
+  public void listen(NightlyListener listener) {
+    this.listener = Objects.requireNonNull(listener, "listener");
+  }
+
+  /** Records a pair as it is now; a judged one is told to the listener. */
+  private void putPair(ReproducibilityPair pair) {
+    store.putPair(pair);
+    if (pair.hasVerdict()) {
+      listener.judged(pair);
+    }
   }
 
   /**
@@ -189,7 +204,7 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
         Priority.INTERACTIVE, PairSide.sideB(pairId, buildId)));
     ReproducibilityPair pair = new ReproducibilityPair(pairId, null, left.repo(), left.target(), buildId, right,
         left.worker(), null, null, null, null, now.toString(), null, null);
-    store.putPair(pair);
+    putPair(pair);
     log.accept("verify: build " + buildId + " (" + left.repo() + " " + left.target() + ", built on " + left.worker()
         + ") is rebuilt as " + right + " on another worker; pair " + pairId);
     return pair;
@@ -208,9 +223,10 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
       if (!store.insertRun(run)) {
         return store.run(id).orElse(run);
       }
+      listener.runStarted(run);
       int n = 0;
       for (Planned pair : planned) {
-        store.putPair(submit(run.id() + "-" + (++n), run.id(), pair, now));
+        putPair(submit(run.id() + "-" + (++n), run.id(), pair, now));
       }
       log.accept("nightly run " + id + " (" + trigger + (scheduledFor == null ? "" : " for " + scheduledFor)
           + "): " + planned.size() + " reproducibility pairs" + (notes.isEmpty() ? "" : "; " + String.join("; ", notes)));
@@ -323,7 +339,7 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
     } catch (ApiException e) {
       Verdict gone = new Verdict(Verdict.Outcome.FAILED, pair.left(), pair.right(), pair.repo(), pair.target(),
           List.of(), List.of(), null, List.of(), null, List.of(), e.getMessage());
-      store.putPair(pair.judged(gone, clock.instant().toString(), null, null, null, null));
+      putPair(pair.judged(gone, clock.instant().toString(), null, null, null, null));
       return;
     }
     if (!ended(left) || !ended(right)) {
@@ -339,7 +355,7 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
       Thread.currentThread().interrupt();
       return;
     }
-    store.putPair(pair.judged(verdict, clock.instant().toString(), left.worker(), right.worker(), seconds(left),
+    putPair(pair.judged(verdict, clock.instant().toString(), left.worker(), right.worker(), seconds(left),
         seconds(right), left.packageCache(), right.packageCache()));
     log.accept("reproducibility pair " + pair.id() + " (" + pair.repo() + " " + pair.target() + ", builds "
         + left.id() + " on " + left.worker() + " and " + right.id() + " on " + right.worker() + "): "

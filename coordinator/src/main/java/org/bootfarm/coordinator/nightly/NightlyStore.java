@@ -15,12 +15,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.bootfarm.coordinator.queue.BuildStoreException;
 import org.bootfarm.protocol.api.v1.NightlyReport;
 import org.bootfarm.protocol.api.v1.ReproducibilityPair;
+import org.bootfarm.protocol.api.v1.Verdict;
 import org.bootfarm.protocol.api.v1.WireJson;
 
 /**
@@ -148,6 +150,27 @@ public final class NightlyStore implements AutoCloseable {
 
   public synchronized Optional<ReproducibilityPair> pair(String id) {
     return pairs("SELECT record FROM reproducibility_pairs WHERE id = ?", id).stream().findFirst();
+  }
+
+  /**
+   * The outcome of the latest judged pair of every repo and target, keyed {@code repo + "\0" + target}
+   * (the reproducibility gauge); computed in SQLite from the records' JSON, without reading them into Java.
+   */
+  public synchronized Map<String, Verdict.Outcome> latestOutcomes() {
+    String sql = "SELECT repo, target, outcome FROM (SELECT json_extract(record, '$.repo') AS repo,"
+        + " json_extract(record, '$.target') AS target, json_extract(record, '$.outcome') AS outcome,"
+        + " ROW_NUMBER() OVER (PARTITION BY json_extract(record, '$.repo'), json_extract(record, '$.target')"
+        + " ORDER BY judged_at DESC, id DESC) AS newness FROM reproducibility_pairs WHERE judged_at IS NOT NULL)"
+        + " AS ranked WHERE newness = 1 AND outcome IS NOT NULL";
+    Map<String, Verdict.Outcome> latest = new TreeMap<>();
+    try (PreparedStatement query = connection.prepareStatement(sql); ResultSet rows = query.executeQuery()) {
+      while (rows.next()) {
+        latest.put(rows.getString(1) + "\0" + rows.getString(2), Verdict.Outcome.valueOf(rows.getString(3)));
+      }
+    } catch (SQLException | IllegalArgumentException e) {
+      throw failure("read the latest verdicts", e);
+    }
+    return latest;
   }
 
   /** Pairs without a verdict yet, oldest first. */

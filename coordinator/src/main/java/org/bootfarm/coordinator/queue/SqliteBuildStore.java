@@ -308,6 +308,39 @@ public final class SqliteBuildStore implements BuildStore {
     return query("list builds", () -> select(where.toString(), parameters.toArray()));
   }
 
+  /**
+   * What is QUEUED now, for the queue gauges: how many builds of each priority (every priority present,
+   * zero or not) and when the oldest of them was submitted (null when none). One indexed query.
+   */
+  public synchronized QueueSummary queueSummary() {
+    return query("count the queue", () -> {
+      Map<BuildPriority, Long> depth = new java.util.EnumMap<>(BuildPriority.class);
+      for (BuildPriority priority : BuildPriority.values()) {
+        depth.put(priority, 0L);
+      }
+      Instant oldest = null;
+      try (PreparedStatement statement = connection.prepareStatement(
+          "SELECT priority, COUNT(*), MIN(submitted_at) FROM builds WHERE state = 'QUEUED' GROUP BY priority");
+          ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          depth.put(BuildPriority.ofRank(rows.getInt(1)), rows.getLong(2));
+          Instant submitted = Instant.ofEpochMilli(rows.getLong(3));
+          oldest = oldest == null || submitted.isBefore(oldest) ? submitted : oldest;
+        }
+      }
+      return new QueueSummary(depth, oldest);
+    });
+  }
+
+  /**
+   * The queue now: QUEUED builds by priority, and the submission time of the oldest (null when empty).
+   */
+  public record QueueSummary(Map<BuildPriority, Long> depth, Instant oldestSubmitted) {
+    public QueueSummary {
+      depth = Map.copyOf(depth);
+    }
+  }
+
   @Override
   public synchronized List<BuildRecord> nextQueued(Instant now, int limit) {
     return query("read the queue", () -> select(

@@ -1,5 +1,6 @@
 package org.bootfarm.worker.agent;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -48,6 +49,7 @@ import org.bootfarm.worker.BuildLog;
 import org.bootfarm.worker.build.BuildEngine;
 import org.bootfarm.worker.build.BuildRequest;
 import org.bootfarm.worker.build.VariedEngine;
+import org.bootfarm.worker.metrics.WorkerMetrics;
 import org.bootfarm.worker.pkg.PackageDrivers;
 
 /**
@@ -115,15 +117,19 @@ public final class WorkerAgent implements AutoCloseable {
   private volatile boolean draining;
   /** Set by {@link #leaveNow}: a drain in progress stops waiting. */
   private volatile boolean leaveNow;
+
+  /** Where the builds are counted; null: nowhere. */
+  private final WorkerMetrics metrics;
   /** The cluster connection now; null while detached. */
   private volatile Connection connection;
 
   /** One attached cluster node: its Vert.x, node id, inbox consumer and heartbeat timer. */
   private record Connection(Vertx vertx, String nodeId, MessageConsumer<Object> inbox, long heartbeatTimer) {}
 
-  private WorkerAgent(String workerId, Settings settings) {
+  private WorkerAgent(String workerId, Settings settings, MeterRegistry registry) {
     this.workerId = WorkerInfo.requireValidId(workerId);
     this.settings = settings;
+    this.metrics = registry == null ? null : new WorkerMetrics(registry, settings.slots(), busy::get);
     PackageDrivers standard = PackageDrivers.standard();
     this.drivers = settings.packageManagers().isEmpty() ? standard : standard.limitedTo(settings.packageManagers());
     this.slots = Executors.newFixedThreadPool(settings.slots(), daemonThreads("bootfarm-build-slot"));
@@ -150,7 +156,16 @@ public final class WorkerAgent implements AutoCloseable {
    * @throws IllegalArgumentException for an invalid worker id, or package managers it cannot run
    */
   public static WorkerAgent create(String workerId, Settings settings) {
-    return new WorkerAgent(workerId, settings);
+    return new WorkerAgent(workerId, settings, null);
+  }
+
+  /**
+   * {@link #create(String, Settings)} with the worker's meters (docs/metrics.md) registered in {@code
+   * registry} and fed by every build it runs.
+   */
+  public static WorkerAgent create(String workerId, Settings settings,
+      MeterRegistry registry) {
+    return new WorkerAgent(workerId, settings, registry);
   }
 
   /** The worker's id. */
@@ -224,7 +239,21 @@ public final class WorkerAgent implements AutoCloseable {
       log("build " + report.buildId() + " run " + (report.attempt() + 1) + " ended " + report.state()
           + (report.error() == null ? "" : ": " + report.error()));
       sendReport(report, 1, System.nanoTime() + settings.reportPatience().toNanos());
+      count(assignment, report);
     });
+  }
+
+  /** Counts an ended build, and measures its repo's package cache, on the slot thread that ran it. */
+  private void count(Assignment assignment, BuildReport report) {
+    if (metrics == null) {
+      return;
+    }
+    try {
+      metrics.buildEnded(assignment.repo(), assignment.target(), report);
+      metrics.cacheSize(assignment.repo(), WorkerDescription.repoCacheBytes(settings.cacheDir(), assignment.repo()));
+    } catch (IOException | RuntimeException e) {
+      log("build " + assignment.buildId() + " was not fully counted in the worker's metrics: " + e);
+    }
   }
 
   /**
@@ -408,8 +437,9 @@ public final class WorkerAgent implements AutoCloseable {
     if (!result.succeeded()) {
       BuildFailure.Kind kind = BuildFailure.Kind.valueOf(result.errorKind());
       log.line("build", "failed (" + kind + "): " + result.error());
+      // with its cache use: the coordinator keeps it for successes only, the worker's metrics count it either way
       return new BuildReport(id, workerId, assignment.attempt(), BuildState.FAILED, List.of(), result.stages(),
-          result.error(), kind.name(), kind.deterministic(), null);
+          result.error(), kind.name(), kind.deterministic(), null, result.packageCache());
     }
     List<ArtifactRecord> uploaded = new ArrayList<>();
     for (ArtifactRecord artifact : result.artifacts()) {

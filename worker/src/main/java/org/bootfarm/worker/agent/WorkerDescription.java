@@ -42,33 +42,48 @@ public final class WorkerDescription {
       dirs = list.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).sorted().toList();
     }
     for (Path dir : dirs) {
-      long[] size = {0};
-      long[] newestMetadata = {0};
-      try (Stream<Path> walk = Files.walk(dir)) {
-        walk.forEach(p -> {
-          try {
-            BasicFileAttributes attributes = Files.readAttributes(p, BasicFileAttributes.class,
-                LinkOption.NOFOLLOW_LINKS);
-            if (attributes.isRegularFile()) {
-              size[0] += attributes.size();
-              String name = p.getFileName().toString();
-              if (name.equals("repomd.xml") || name.endsWith("InRelease") || name.endsWith("Release")) {
-                newestMetadata[0] = Math.max(newestMetadata[0], attributes.lastModifiedTime().toMillis());
-              }
-            }
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        });
-      } catch (UncheckedIOException e) {
-        throw e.getCause();
-      }
-      if (size[0] > 0) {
-        String revision = newestMetadata[0] == 0 ? "" : Instant.ofEpochMilli(newestMetadata[0]).toString();
-        caches.add(new WorkerInfo.WarmCache(dir.getFileName().toString(), revision, size[0]));
+      WorkerInfo.WarmCache cache = describeCache(dir);
+      if (cache.sizeBytes() > 0) {
+        caches.add(cache);
       }
     }
     return caches;
+  }
+
+  /**
+   * Bytes in the package cache of {@code repo} ({@code <cache-dir>/repos/<repo>}), 0 when there is none:
+   * the worker's cache-size gauge after each build. Walks the directory: call it off the event loop.
+   */
+  public static long repoCacheBytes(Path cacheDir, String repo) throws IOException {
+    Path dir = cacheDir.resolve("repos").resolve(repo);
+    return Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) ? describeCache(dir).sizeBytes() : 0;
+  }
+
+  /** One repo cache directory: its bytes and the time of its newest package metadata. */
+  private static WorkerInfo.WarmCache describeCache(Path dir) throws IOException {
+    long[] size = {0};
+    long[] newestMetadata = {0};
+    try (Stream<Path> walk = Files.walk(dir)) {
+      walk.forEach(p -> {
+        try {
+          BasicFileAttributes attributes = Files.readAttributes(p, BasicFileAttributes.class,
+              LinkOption.NOFOLLOW_LINKS);
+          if (attributes.isRegularFile()) {
+            size[0] += attributes.size();
+            String name = p.getFileName().toString();
+            if (name.equals("repomd.xml") || name.endsWith("InRelease") || name.endsWith("Release")) {
+              newestMetadata[0] = Math.max(newestMetadata[0], attributes.lastModifiedTime().toMillis());
+            }
+          }
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+    String revision = newestMetadata[0] == 0 ? "" : Instant.ofEpochMilli(newestMetadata[0]).toString();
+    return new WorkerInfo.WarmCache(dir.getFileName().toString(), revision, size[0]);
   }
 
   /** Usable bytes on the file system of the cache directory (or its nearest existing parent). */

@@ -66,10 +66,20 @@ public final class BuildEngine {
     this.drivers = drivers;
   }
 
+  /**
+   * How the build's package installs used the warm cache so far (a failed build too: the worker's
+   * metrics count its downloads); null when it failed before any stage could install.
+   */
+  private static PackageCacheUse cacheUse(StageContext ctx) {
+    return ctx == null ? null : new PackageCacheUse(ctx.installTotals().downloaded(),
+        ctx.installTotals().bytesDownloaded(), ctx.installTotals().fromCache());
+  }
+
   /** Runs the build; never throws for a build failure, which is reported in the result. */
   public BuildResult run(BuildRequest request, BuildLog log) {
     List<StageRecord> stages = new ArrayList<>();
     Path buildDir = null;
+    StageContext ctx = null;
     try {
       RepoDefinition definition = load(request);
       checkInputs(definition, request);
@@ -78,7 +88,7 @@ public final class BuildEngine {
 
       buildDir = request.buildsRoot().resolve(UUID.randomUUID().toString());
       Files.createDirectories(buildDir);
-      StageContext ctx = new StageContext(definition, request, buildDir, driver, sourceDateEpoch, log);
+      ctx = new StageContext(definition, request, buildDir, driver, sourceDateEpoch, log);
       AssembleStage assemble = new AssembleStage(definition.name());
       Map<String, String> stageHashes = new LinkedHashMap<>();
       for (Stage stage : List.of(new BaseStage(), new StagingStage(request.target()), assemble)) {
@@ -105,14 +115,15 @@ public final class BuildEngine {
           List.of(assemble.isoName(), BUILDINFO, MANIFEST));
       log.line("build", "downloaded " + ctx.installTotals().downloaded() + " package files, "
           + ctx.installTotals().fromCache() + " from the warm cache");
-      return new BuildResult(BuildResult.SUCCEEDED, null, null, artifacts, stages, new PackageCacheUse(
-          ctx.installTotals().downloaded(), ctx.installTotals().bytesDownloaded(), ctx.installTotals().fromCache()));
+      return new BuildResult(BuildResult.SUCCEEDED, null, null, artifacts, stages, cacheUse(ctx));
     } catch (BuildFailure failure) {
       log.line("build", "FAILED: " + failure.getMessage());
-      return new BuildResult(BuildResult.FAILED, failure.getMessage(), failure.kind().name(), List.of(), stages);
+      return new BuildResult(BuildResult.FAILED, failure.getMessage(), failure.kind().name(), List.of(), stages,
+          cacheUse(ctx));
     } catch (IOException | RuntimeException e) {
       log.line("build", "FAILED: " + e);
-      return new BuildResult(BuildResult.FAILED, e.toString(), BuildFailure.Kind.INTERNAL.name(), List.of(), stages);
+      return new BuildResult(BuildResult.FAILED, e.toString(), BuildFailure.Kind.INTERNAL.name(), List.of(), stages,
+          cacheUse(ctx));
     } finally {
       if (buildDir != null && !request.keepBuildDir()) {
         FileTrees.deleteQuietly(buildDir);
