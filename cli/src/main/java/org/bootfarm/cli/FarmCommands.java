@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.LinkedHashMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import org.bootfarm.cluster.ClusterNode;
 import org.bootfarm.cluster.ClusterSettings;
 import org.bootfarm.cluster.JoinMember;
@@ -28,11 +29,13 @@ import org.bootfarm.worker.agent.WorkerIdentity;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
 
 /**
  * The farm's long-running processes: {@code bootfarm coordinator}, {@code bootfarm worker} and
  * {@code bootfarm standalone} (a coordinator and one worker in one JVM, a cluster of one on
- * 127.0.0.1). Each runs until it is stopped (SIGTERM leaves the cluster cleanly).
+ * 127.0.0.1). Each runs until it is stopped: SIGTERM leaves the cluster cleanly, a worker after
+ * draining (its running builds finish and report first).
  */
 final class FarmCommands {
   private FarmCommands() {}
@@ -95,6 +98,11 @@ final class FarmCommands {
         description = "run (and advertise) only these of the package managers this machine can run, e.g. apt"
             + " (default: all of them)")
     List<String> packageManagers = List.of();
+
+    @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "30m", converter = DurationConverter.class,
+        description = "on SIGTERM the worker takes no new builds and waits this long for its running builds to finish"
+            + " and report before it leaves the cluster; a second signal leaves at once (default: ${DEFAULT-VALUE})")
+    Duration drainTimeout;
 
     @Option(names = "--metrics-host", paramLabel = "HOST", defaultValue = "127.0.0.1",
         description = "address of the worker's Prometheus GET /metrics (default: ${DEFAULT-VALUE})")
@@ -160,7 +168,8 @@ final class FarmCommands {
     /**
      * Joins, takes work, and when the last coordinator leaves the cluster (whose Vert.x state lived on
      * the coordinators, ADR 0013) leaves and joins again as a new node, under the same worker id;
-     * running builds go on meanwhile and report to the coordinator that comes back.
+     * running builds go on meanwhile and report to the coordinator that comes back. On SIGTERM it
+     * drains ({@link #drainAndLeave}).
      */
     @Override
     public Integer call() throws Exception {
@@ -169,12 +178,17 @@ final class FarmCommands {
       WorkerAgent agent = options.agent(farm, metrics);
       MetricsHttpServer metricsServer = options.serveMetrics(metrics);
       ClusterSettings settings = farm.cluster(NodeRole.WORKER);
+      AtomicReference<ClusterNode> current = new AtomicReference<>();
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> drainAndLeave(agent, current, options.drainTimeout),
+          "bootfarm-worker-drain"));
       for (boolean first = true; ; first = false) {
         if (!first) {
           awaitListening(settings.join(), Duration.ofMinutes(5));
         }
         ClusterNode node = ClusterNode.startWhenCoordinatorIsUp(settings, metrics, Duration.ofMinutes(5),
             Duration.ofSeconds(1), message -> System.err.println("bootfarm worker: " + message));
+        node.keepOpenOnShutdown(); // drainAndLeave closes it once the builds are done
+        current.set(node);
         CountDownLatch noCoordinatorLeft = new CountDownLatch(1);
         node.membership().subscribe(joined -> { }, left -> {
           if (node.membership().coordinators().isEmpty()) {
@@ -192,8 +206,53 @@ final class FarmCommands {
         System.out.println("bootfarm worker " + agent.workerId()
             + ": the last coordinator left the cluster; joining again (running builds go on)");
         agent.detach();
+        current.set(null);
         node.close();
       }
+    }
+
+    /**
+     * The worker's shutdown: takes no new builds, waits up to {@code timeout} for the running ones to
+     * finish and report, then leaves the cluster. A second SIGTERM or SIGINT leaves at once; builds still
+     * running then go back to the queue when their leases run out. A worker that drained completely
+     * exits 0, so a supervisor sees a clean stop.
+     */
+    static void drainAndLeave(WorkerAgent agent, AtomicReference<ClusterNode> current, Duration timeout) {
+      String who = "bootfarm worker " + agent.workerId();
+      for (String name : List.of("TERM", "INT")) {
+        try {
+          Signal.handle(new Signal(name), second -> {
+            System.err.println(who + ": SIG" + name + " again: leaving the cluster now");
+            agent.leaveNow();
+          });
+        } catch (IllegalArgumentException notHandled) {
+          // the JVM keeps this signal (e.g. -Xrs): a second one cannot shorten the drain
+        }
+      }
+      List<String> held = agent.heldBuilds();
+      System.err.println(who + ": stopping: no new builds; waiting up to " + timeout + " for "
+          + (held.isEmpty() ? "no running build" : held.size() + " running build(s) " + held)
+          + " to finish and report (signal again to leave at once)");
+      List<String> left;
+      try {
+        left = agent.drain(timeout);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        left = agent.heldBuilds();
+      }
+      agent.detach();
+      ClusterNode node = current.getAndSet(null);
+      if (node != null) {
+        node.close();
+      }
+      if (left.isEmpty()) {
+        System.err.println(who + ": drained: every build finished and was reported; left the cluster");
+        System.out.flush();
+        System.err.flush();
+        Runtime.getRuntime().halt(0);
+      }
+      System.err.println(who + ": left the cluster with build(s) " + left + " unfinished; the coordinator takes"
+          + " them back when their leases run out");
     }
 
     /**
@@ -202,6 +261,9 @@ final class FarmCommands {
      * whole Hazelcast member, which on a small machine slows down the very coordinator being waited for.
      */
     static void awaitListening(List<JoinMember> join, Duration patience) throws InterruptedException {
+      if (join.isEmpty()) {
+        return; // Kubernetes discovery: nothing to probe, joining retries by itself
+      }
       long deadline = System.nanoTime() + patience.toNanos();
       while (System.nanoTime() < deadline) {
         for (JoinMember member : join) {

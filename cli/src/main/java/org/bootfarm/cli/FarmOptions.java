@@ -3,7 +3,9 @@ package org.bootfarm.cli;
 import java.nio.file.Path;
 import org.bootfarm.cluster.ClusterSettings;
 import org.bootfarm.cluster.NodeRole;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
 /** The flags every farm process takes: its config file, where its data lives and how it joins the cluster. */
 final class FarmOptions {
@@ -30,12 +32,66 @@ final class FarmOptions {
       description = "the coordinators to join; a coordinator without it forms a cluster of its own")
   String join;
 
+  @Option(names = "--event-bus-port", paramLabel = "PORT", defaultValue = "0",
+      description = "the clustered event bus's TCP port on --cluster-host, which every other member must reach;"
+          + " 0 for any free port (default: ${DEFAULT-VALUE}; fix it when a firewall sits between members)")
+  int eventBusPort;
+
+  /** How a process finds the cluster's members. */
+  enum Discovery {
+    TCP, KUBERNETES;
+
+    /** Reads {@code tcp} or {@code kubernetes}, so a config file with another value is refused before start. */
+    static final class Converter implements ITypeConverter<Discovery> {
+      @Override
+      public Discovery convert(String value) {
+        return switch (value) {
+          case "tcp" -> TCP;
+          case "kubernetes" -> KUBERNETES;
+          default -> throw new TypeConversionException("'" + value + "' is neither tcp nor kubernetes");
+        };
+      }
+    }
+  }
+
+  @Option(names = "--discovery", paramLabel = "tcp|kubernetes", defaultValue = "tcp", converter = Discovery.Converter.class,
+      description = "how this process finds the cluster: tcp joins the --join members; kubernetes looks up the"
+          + " members behind --kubernetes-service-dns (default: ${DEFAULT-VALUE})")
+  Discovery discovery;
+
+  @Option(names = "--kubernetes-service-dns", paramLabel = "NAME",
+      description = "with --discovery kubernetes: the headless service whose addresses are the farm's members,"
+          + " e.g. bootfarm-hazelcast.bootfarm.svc.cluster.local")
+  String kubernetesServiceDns;
+
   @Option(names = "--keys", paramLabel = "DIR",
       description = "trusted GPG keys for gpgkey=file: references (default: $BOOTFARM_KEYS, else /etc/pki/rpm-gpg)")
   Path keys;
 
+  /**
+   * The cluster settings these flags give.
+   *
+   * @throws IllegalArgumentException naming the flag whose value cannot be used
+   */
   ClusterSettings cluster(NodeRole role) {
-    return ClusterSettings.of(role, clusterHost, clusterPort, join, dataDir.toAbsolutePath())
-        .withClusterName(clusterName);
+    ClusterSettings settings = ClusterSettings.of(role, clusterHost, clusterPort, join, dataDir.toAbsolutePath())
+        .withClusterName(clusterName).withEventBusPort(eventBusPort);
+    switch (discovery) {
+      case TCP -> {
+        if (kubernetesServiceDns != null) {
+          throw new IllegalArgumentException("--kubernetes-service-dns is only read with --discovery kubernetes;"
+              + " add that or drop it");
+        }
+        return settings;
+      }
+      case KUBERNETES -> {
+        if (kubernetesServiceDns == null) {
+          throw new IllegalArgumentException("--discovery kubernetes needs --kubernetes-service-dns NAME, the"
+              + " headless service in front of the farm's pods");
+        }
+        return settings.withKubernetesDiscovery(kubernetesServiceDns);
+      }
+      default -> throw new IllegalStateException("unknown discovery " + discovery);
+    }
   }
 }

@@ -106,15 +106,7 @@ class FarmPlacementProcessesTest {
 
   /** The fixture tdnf definition under another name (its spec's name follows the directory's). */
   static void writeTdnfDefinitionAs(String name, String appendToBaseSh) throws Exception {
-    Path scratch = Files.createDirectories(dir.resolve("scratch").resolve(name));
-    Path written = FixtureDefinitions.write(scratch, FixtureDefinitions.TDNF, repo);
-    Path target = Files.move(written, repos.resolve(name));
-    Path spec = target.resolve("repo-spec.json");
-    Files.writeString(spec, Files.readString(spec).replace("\"name\": \"" + FixtureDefinitions.TDNF + "\"",
-        "\"name\": \"" + name + "\""));
-    if (!appendToBaseSh.isEmpty()) {
-      Files.writeString(target.resolve("base.sh"), appendToBaseSh, StandardOpenOption.APPEND);
-    }
+    FixtureBuilds.writeTdnfDefinition(dir.resolve("scratch"), repos, repo, name, appendToBaseSh);
   }
 
   // --- placement as the coordinator computes it, with the real code

@@ -5,12 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.bootfarm.worker.fixture.FixtureDefinitions;
+import org.bootfarm.worker.fixture.FixtureYumRepo;
 
 /** Inputs and readers shared by the CLI build tests: component files, argument lists, manifests. */
 final class FixtureBuilds {
@@ -48,6 +51,25 @@ final class FixtureBuilds {
       byPath.put(entry.get("image").asText() + ":" + entry.get("path").asText(), entry);
     }
     return byPath;
+  }
+
+  /**
+   * Writes the fixture tdnf definition into {@code repos} under another name (its spec's name follows
+   * the directory's), with {@code appendToBaseSh} appended to its base.sh (e.g. a sleep, so a build is
+   * reliably caught running); {@code scratch} holds the copy first.
+   */
+  static Path writeTdnfDefinition(Path scratch, Path repos, FixtureYumRepo repo, String name, String appendToBaseSh)
+      throws IOException {
+    Path written = FixtureDefinitions.write(Files.createDirectories(scratch.resolve(name)), FixtureDefinitions.TDNF,
+        repo);
+    Path target = Files.move(written, repos.resolve(name));
+    Path spec = target.resolve("repo-spec.json");
+    Files.writeString(spec, Files.readString(spec).replace("\"name\": \"" + FixtureDefinitions.TDNF + "\"",
+        "\"name\": \"" + name + "\""));
+    if (!appendToBaseSh.isEmpty()) {
+      Files.writeString(target.resolve("base.sh"), appendToBaseSh, StandardOpenOption.APPEND);
+    }
+    return target;
   }
 
   /** Every regular file under dir, recursively. */

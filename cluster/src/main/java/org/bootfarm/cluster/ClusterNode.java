@@ -38,7 +38,8 @@ public final class ClusterNode implements AutoCloseable {
   private final Vertx vertx;
   private final HazelcastClusterManager clusterManager;
   private final ClusterMembership membership;
-  private final Thread shutdownHook;
+  /** Closes Vert.x on JVM shutdown; null once the owner closes the node itself ({@link #keepOpenOnShutdown}). */
+  private Thread shutdownHook;
   private final NodeMetrics metrics;
   /** Whether this node made {@link #metrics} and closes it (a worker's outlives its nodes). */
   private final boolean ownsMetrics;
@@ -144,8 +145,9 @@ public final class ClusterNode implements AutoCloseable {
 
   /**
    * The Hazelcast configuration for these settings: Vert.x's own (its map settings), then TCP-IP
-   * join with the explicit members, multicast, auto-detection and phone-home off, bound to the
-   * cluster host only, and the failure-detection times.
+   * join with the explicit members (or, with Kubernetes discovery, Hazelcast's Kubernetes join in
+   * DNS-lookup mode on the headless service, TCP-IP off), multicast, auto-detection and phone-home
+   * off, bound to the cluster host only, and the failure-detection times.
    */
   static Config hazelcastConfig(ClusterSettings settings, String host) {
     Config config = ConfigUtil.loadConfig();
@@ -166,6 +168,13 @@ public final class ClusterNode implements AutoCloseable {
     JoinConfig join = network.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
+    if (settings.kubernetesDiscovery()) {
+      join.getTcpIpConfig().setEnabled(false);
+      join.getKubernetesConfig().setEnabled(true)
+          .setProperty("service-dns", settings.kubernetesServiceDns())
+          .setProperty("service-port", Integer.toString(settings.clusterPort()));
+      return config;
+    }
     List<String> members = new ArrayList<>();
     for (JoinMember member : settings.join()) {
       members.add(member.hazelcastMember());
@@ -210,13 +219,35 @@ public final class ClusterNode implements AutoCloseable {
     return membership;
   }
 
+  /**
+   * Removes the shutdown hook that closes this node when the JVM stops: the caller's own hook calls
+   * {@link #close} when it is done (a worker first lets its running builds finish, then leaves).
+   */
+  public synchronized void keepOpenOnShutdown() {
+    if (shutdownHook != null) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        shutdownHook = null;
+      } catch (IllegalStateException shuttingDown) {
+        // the JVM is stopping already and the hook closes the node
+      }
+    }
+  }
+
   /** Leaves the cluster and closes Vert.x, waiting at most {@link #CLOSE_TIMEOUT}. */
   @Override
   public void close() {
-    try {
-      Runtime.getRuntime().removeShutdownHook(shutdownHook);
-    } catch (IllegalStateException shuttingDown) {
-      return; // the hook is closing Vert.x already
+    Thread hook;
+    synchronized (this) {
+      hook = shutdownHook;
+      shutdownHook = null;
+    }
+    if (hook != null) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        return; // the hook is closing Vert.x already
+      }
     }
     closeVertx();
   }
@@ -252,8 +283,10 @@ public final class ClusterNode implements AutoCloseable {
 
   private static String startFailure(ClusterSettings settings, String host, Throwable e, boolean noCoordinator) {
     if (noCoordinator) {
-      return settings.role().name().toLowerCase(java.util.Locale.ROOT) + " found no coordinator in cluster '" + settings.clusterName() + "' at --join "
-          + (settings.join().isEmpty() ? "(none given)" : settings.join())
+      return settings.role().name().toLowerCase(java.util.Locale.ROOT) + " found no coordinator in cluster '"
+          + settings.clusterName() + "' " + (settings.kubernetesDiscovery()
+              ? "behind the Kubernetes service " + settings.kubernetesServiceDns()
+              : "at --join " + (settings.join().isEmpty() ? "(none given)" : settings.join()))
           + ": start a coordinator first or fix --join (workers and clients are Hazelcast lite members and"
           + " cannot form a cluster on their own)";
     }

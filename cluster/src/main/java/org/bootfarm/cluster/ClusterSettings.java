@@ -7,8 +7,9 @@ import java.util.Objects;
 
 /**
  * How a node joins the farm's cluster: the cluster name (nodes with different names never join),
- * the host and port this node's Hazelcast listens on, the members it contacts to join, its role, its
- * data dir, the event-bus port and how fast a member that stops answering is declared gone.
+ * the host and port this node's Hazelcast listens on, how it finds the others (the members it contacts
+ * to join, or Kubernetes' DNS), its role, its data dir, the event-bus port and how fast a member that
+ * stops answering is declared gone.
  *
  * @param clusterName Hazelcast cluster name; only nodes with the same name form a cluster
  * @param clusterHost the IP (or a name resolving to one) this node binds and advertises, for Hazelcast
@@ -21,6 +22,9 @@ import java.util.Objects;
  * @param heartbeatInterval how often members send heartbeats (Hazelcast's default is 5 s)
  * @param maxNoHeartbeat how long a silent member stays in the cluster (Hazelcast's default is 60 s);
  *     a killed process is noticed at once by its closed connections, a frozen one only after this
+ * @param kubernetesServiceDns null to join the {@code join} members over TCP-IP; else the DNS name of
+ *     the headless Kubernetes service whose addresses are the members (Hazelcast's DNS-lookup mode,
+ *     which needs no access to the Kubernetes API), e.g. {@code bootfarm-hazelcast.bootfarm.svc.cluster.local}
  */
 public record ClusterSettings(
     String clusterName,
@@ -31,7 +35,8 @@ public record ClusterSettings(
     Path dataDir,
     int eventBusPort,
     Duration heartbeatInterval,
-    Duration maxNoHeartbeat) {
+    Duration maxNoHeartbeat,
+    String kubernetesServiceDns) {
 
   /** The cluster name used when none is given. */
   public static final String DEFAULT_CLUSTER_NAME = "bootfarm";
@@ -67,6 +72,21 @@ public record ClusterSettings(
       throw new IllegalArgumentException("max time without heartbeat " + maxNoHeartbeat
           + " must be whole seconds and at least twice the heartbeat interval " + heartbeatInterval);
     }
+    if (kubernetesServiceDns != null) {
+      if (kubernetesServiceDns.isBlank() || kubernetesServiceDns.chars().anyMatch(Character::isWhitespace)) {
+        throw new IllegalArgumentException("--kubernetes-service-dns '" + kubernetesServiceDns + "' is not a DNS"
+            + " name; give the headless service's, e.g. bootfarm-hazelcast.bootfarm.svc.cluster.local");
+      }
+      if (!join.isEmpty()) {
+        throw new IllegalArgumentException("--join " + join + " and Kubernetes discovery exclude each other:"
+            + " members come from the service " + kubernetesServiceDns + "; drop --join");
+      }
+    }
+  }
+
+  /** Whether members are found through Kubernetes' DNS rather than the {@code join} list. */
+  public boolean kubernetesDiscovery() {
+    return kubernetesServiceDns != null;
   }
 
   /**
@@ -77,24 +97,35 @@ public record ClusterSettings(
    */
   public static ClusterSettings of(NodeRole role, String clusterHost, int clusterPort, String join, Path dataDir) {
     return new ClusterSettings(DEFAULT_CLUSTER_NAME, clusterHost, clusterPort, JoinMember.parseList(join), role,
-        dataDir, 0, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_MAX_NO_HEARTBEAT);
+        dataDir, 0, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_MAX_NO_HEARTBEAT, null);
   }
 
   /** The same settings under another cluster name. */
   public ClusterSettings withClusterName(String name) {
     return new ClusterSettings(name, clusterHost, clusterPort, join, role, dataDir, eventBusPort, heartbeatInterval,
-        maxNoHeartbeat);
+        maxNoHeartbeat, kubernetesServiceDns);
   }
 
   /** The same settings with another event-bus port (0: any free port). */
   public ClusterSettings withEventBusPort(int port) {
     return new ClusterSettings(clusterName, clusterHost, clusterPort, join, role, dataDir, port, heartbeatInterval,
-        maxNoHeartbeat);
+        maxNoHeartbeat, kubernetesServiceDns);
   }
 
   /** The same settings with other failure-detection times. */
   public ClusterSettings withFailureDetection(Duration interval, Duration maxSilence) {
     return new ClusterSettings(clusterName, clusterHost, clusterPort, join, role, dataDir, eventBusPort, interval,
-        maxSilence);
+        maxSilence, kubernetesServiceDns);
+  }
+
+  /**
+   * The same settings finding members through the headless Kubernetes service {@code serviceDns}
+   * instead of a join list (which must be empty).
+   *
+   * @throws IllegalArgumentException when the name is blank or a join list is set
+   */
+  public ClusterSettings withKubernetesDiscovery(String serviceDns) {
+    return new ClusterSettings(clusterName, clusterHost, clusterPort, join, role, dataDir, eventBusPort,
+        heartbeatInterval, maxNoHeartbeat, Objects.requireNonNull(serviceDns, "serviceDns"));
   }
 }

@@ -90,6 +90,34 @@ class ClusterSettingsTest {
     assertEquals("5", config.getProperty("hazelcast.max.no.heartbeat.seconds"));
   }
 
+  @Test
+  void kubernetesDiscoveryJoinsThroughTheHeadlessServiceDnsWithTcpAndMulticastOff() {
+    ClusterSettings settings = ClusterSettings.of(NodeRole.WORKER, "10.244.1.7", 5701, "", DATA)
+        .withKubernetesDiscovery("bootfarm-hazelcast.bootfarm.svc.cluster.local");
+    Config config = ClusterNode.hazelcastConfig(settings, "10.244.1.7");
+    JoinConfig join = config.getNetworkConfig().getJoin();
+    assertTrue(join.getKubernetesConfig().isEnabled());
+    assertEquals("bootfarm-hazelcast.bootfarm.svc.cluster.local", join.getKubernetesConfig().getProperty("service-dns"));
+    assertEquals("5701", join.getKubernetesConfig().getProperty("service-port"));
+    assertFalse(join.getTcpIpConfig().isEnabled());
+    assertFalse(join.getMulticastConfig().isEnabled());
+    assertFalse(join.getAutoDetectionConfig().isEnabled());
+    // DNS-lookup mode: no API-mode keys, so no RBAC is needed
+    assertEquals(null, join.getKubernetesConfig().getProperty("service-name"));
+    assertEquals(List.of("10.244.1.7"), List.copyOf(config.getNetworkConfig().getInterfaces().getInterfaces()));
+    assertTrue(config.isLiteMember());
+  }
+
+  @Test
+  void kubernetesDiscoveryRefusesAJoinListAndABlankName() {
+    ClusterSettings tcp = ClusterSettings.of(NodeRole.WORKER, "10.244.1.7", 5701, "10.0.0.5", DATA);
+    assertMessage(() -> tcp.withKubernetesDiscovery("bootfarm-hazelcast"), "exclude each other");
+    ClusterSettings none = ClusterSettings.of(NodeRole.WORKER, "10.244.1.7", 5701, "", DATA);
+    assertMessage(() -> none.withKubernetesDiscovery(" "), "--kubernetes-service-dns ' ' is not a DNS name");
+    assertFalse(none.kubernetesDiscovery());
+    assertTrue(none.withKubernetesDiscovery("svc").kubernetesDiscovery());
+  }
+
   private static void assertError(String join, String expected) {
     assertMessage(() -> JoinMember.parseList(join), expected);
   }

@@ -28,7 +28,7 @@ final class Promtool {
       process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
     } catch (IOException e) {
       throw new IOException("cannot run promtool (" + e.getMessage() + "): install Debian's prometheus package "
-          + "(apt-get install prometheus; it is listed in deploy/packages/debian.txt)", e);
+          + "(apt-get install prometheus; it is listed in deploy/packages/test.txt)", e);
     }
     process.getOutputStream().close();
     byte[] output = process.getInputStream().readAllBytes();

@@ -26,6 +26,7 @@ import org.bootfarm.cluster.NodeMetrics;
 import org.bootfarm.cluster.NodeRole;
 import org.bootfarm.coordinator.ApiException;
 import org.bootfarm.coordinator.BuildCoordinator;
+import org.bootfarm.coordinator.BuildStateListener;
 import org.bootfarm.coordinator.FarmApi;
 import org.bootfarm.coordinator.RepoCatalog;
 import org.bootfarm.coordinator.bus.BuildStatePublisher;
@@ -298,7 +299,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
   }
 
   /** The coordinator's own state changes: published on the build's address and counted. */
-  private final class PublishedAndCounted implements org.bootfarm.coordinator.BuildStateListener {
+  private final class PublishedAndCounted implements BuildStateListener {
     @Override
     public void changed(BuildView build, String text) {
       states.changed(build, text);

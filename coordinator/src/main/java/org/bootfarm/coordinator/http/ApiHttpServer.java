@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import org.bootfarm.cluster.NodeMetrics;
 import org.bootfarm.coordinator.ApiException;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.FarmApi;
@@ -98,7 +99,7 @@ public final class ApiHttpServer {
     if (metrics != null && path.equals("/metrics") && method.equals(HttpMethod.GET)) {
       vertx.executeBlocking(metrics, false).onComplete(scraped -> {
         if (scraped.succeeded()) {
-          request.response().putHeader("Content-Type", org.bootfarm.cluster.NodeMetrics.CONTENT_TYPE)
+          request.response().putHeader("Content-Type", NodeMetrics.CONTENT_TYPE)
               .end(scraped.result());
         } else {
           request.response().setStatusCode(500).putHeader("Content-Type", "text/plain; charset=utf-8")

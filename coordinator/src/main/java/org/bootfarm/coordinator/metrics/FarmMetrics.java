@@ -13,12 +13,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 import org.bootfarm.coordinator.BuildStateListener;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.nightly.NightlyListener;
@@ -52,7 +54,7 @@ public final class FarmMetrics implements BuildStateListener, NightlyListener {
    *
    * @param repos the catalog's repos: their retry counters exist from the start, at 0
    */
-  public record Sources(java.util.Collection<String> repos, SqliteBuildStore queue, BuildStore builds, Supplier<? extends Iterable<WorkerInfo>> workers,
+  public record Sources(Collection<String> repos, SqliteBuildStore queue, BuildStore builds, Supplier<? extends Iterable<WorkerInfo>> workers,
       ArtifactStore artifacts, NightlyStore nightly, NightlySchedule schedule, BooleanSupplier active,
       Duration lease, Clock clock) {}
 
@@ -109,7 +111,7 @@ public final class FarmMetrics implements BuildStateListener, NightlyListener {
         Snapshot::nightlyNext);
   }
 
-  private void gauge(String name, String description, java.util.function.ToDoubleFunction<Snapshot> value) {
+  private void gauge(String name, String description, ToDoubleFunction<Snapshot> value) {
     Gauge.builder(name, this, m -> value.applyAsDouble(m.snapshot)).description(description).register(registry);
   }
 

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -108,7 +109,7 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
 
   /** From now on, tells {@code listener} of every run started and every pair judged here. */
   public void listen(NightlyListener listener) {
-    this.listener = java.util.Objects.requireNonNull(listener, "listener");
+    this.listener = Objects.requireNonNull(listener, "listener");
   }
 
   /** Records a pair as it is now; a judged one is told to the listener. */

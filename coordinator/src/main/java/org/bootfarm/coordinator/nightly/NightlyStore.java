@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -161,7 +162,7 @@ public final class NightlyStore implements AutoCloseable {
         + " ROW_NUMBER() OVER (PARTITION BY json_extract(record, '$.repo'), json_extract(record, '$.target')"
         + " ORDER BY judged_at DESC, id DESC) AS newness FROM reproducibility_pairs WHERE judged_at IS NOT NULL)"
         + " AS ranked WHERE newness = 1 AND outcome IS NOT NULL";
-    Map<String, Verdict.Outcome> latest = new java.util.TreeMap<>();
+    Map<String, Verdict.Outcome> latest = new TreeMap<>();
     try (PreparedStatement query = connection.prepareStatement(sql); ResultSet rows = query.executeQuery()) {
       while (rows.next()) {
         latest.put(rows.getString(1) + "\0" + rows.getString(2), Verdict.Outcome.valueOf(rows.getString(3)));

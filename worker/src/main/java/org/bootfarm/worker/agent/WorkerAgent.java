@@ -1,5 +1,6 @@
 package org.bootfarm.worker.agent;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -68,6 +69,10 @@ import org.bootfarm.worker.pkg.PackageDrivers;
  * built by {@link VariedEngine} in an engine process of its own under that variation, its work and build
  * directories deeper by the variation's path prefix; the variation is the build log's first line. The
  * package cache is the worker's usual one (ADR "varied builds").
+ *
+ * <p>Before the process stops it {@link #drain}s: it advertises no slots, so placement gives it no new
+ * build, and waits for the builds it holds to finish and be reported; a build still held when the
+ * drain gives up goes back to the queue when its lease runs out, as for a killed worker.
  */
 public final class WorkerAgent implements AutoCloseable {
   /**
@@ -108,6 +113,11 @@ public final class WorkerAgent implements AutoCloseable {
   private final Set<String> reportsWaiting = ConcurrentHashMap.newKeySet();
   private final AtomicInteger busy = new AtomicInteger();
   private final HttpClient http = HttpClient.newHttpClient();
+  /** Set by {@link #drain}: the heartbeat advertises no slots. */
+  private volatile boolean draining;
+  /** Set by {@link #leaveNow}: a drain in progress stops waiting. */
+  private volatile boolean leaveNow;
+
   /** Where the builds are counted; null: nowhere. */
   private final WorkerMetrics metrics;
   /** The cluster connection now; null while detached. */
@@ -116,7 +126,7 @@ public final class WorkerAgent implements AutoCloseable {
   /** One attached cluster node: its Vert.x, node id, inbox consumer and heartbeat timer. */
   private record Connection(Vertx vertx, String nodeId, MessageConsumer<Object> inbox, long heartbeatTimer) {}
 
-  private WorkerAgent(String workerId, Settings settings, io.micrometer.core.instrument.MeterRegistry registry) {
+  private WorkerAgent(String workerId, Settings settings, MeterRegistry registry) {
     this.workerId = WorkerInfo.requireValidId(workerId);
     this.settings = settings;
     this.metrics = registry == null ? null : new WorkerMetrics(registry, settings.slots(), busy::get);
@@ -154,7 +164,7 @@ public final class WorkerAgent implements AutoCloseable {
    * registry} and fed by every build it runs.
    */
   public static WorkerAgent create(String workerId, Settings settings,
-      io.micrometer.core.instrument.MeterRegistry registry) {
+      MeterRegistry registry) {
     return new WorkerAgent(workerId, settings, registry);
   }
 
@@ -200,7 +210,7 @@ public final class WorkerAgent implements AutoCloseable {
       return;
     }
     current.vertx().executeBlocking(() -> WorkerDescription.describe(workerId, current.nodeId(), drivers,
-        settings.cacheDir(), settings.slots(), busy.get(), settings.heartbeatMillis(), List.copyOf(held.keySet())),
+        settings.cacheDir(), draining ? 0 : settings.slots(), busy.get(), settings.heartbeatMillis(), List.copyOf(held.keySet())),
         false)
         .onSuccess(info -> current.vertx().eventBus().publish(Addresses.WORKER_HEARTBEAT,
             new JsonObject(WireJson.write(info))));
@@ -293,6 +303,33 @@ public final class WorkerAgent implements AutoCloseable {
   private void release(BuildReport report) {
     reportsWaiting.remove(report.buildId());
     held.remove(report.buildId(), report.attempt());
+  }
+
+  /**
+   * Drains this worker before its process stops: from now on it advertises no slots (a heartbeat goes
+   * out at once), so placement gives it no new build, while the builds it holds run, upload and report
+   * as usual, their leases renewed. Returns when no build is held, when {@code timeout} has passed or
+   * when {@link #leaveNow} is called, with the builds still held then (empty: all finished and
+   * reported). An assignment that was on its way when the drain began is still run.
+   */
+  public List<String> drain(Duration timeout) throws InterruptedException {
+    draining = true;
+    heartbeat();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!held.isEmpty() && !leaveNow && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    return held.keySet().stream().sorted().toList();
+  }
+
+  /** Ends a {@link #drain} at once (a second stop signal): the builds still held go back with their leases. */
+  public void leaveNow() {
+    leaveNow = true;
+  }
+
+  /** The builds held now, sorted: running, or finished with the report not answered yet. */
+  public List<String> heldBuilds() {
+    return held.keySet().stream().sorted().toList();
   }
 
   /** The builds whose report no coordinator has answered yet, sorted: they are being sent again. */

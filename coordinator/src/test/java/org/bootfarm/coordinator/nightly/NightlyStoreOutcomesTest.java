@@ -1,0 +1,48 @@
+package org.bootfarm.coordinator.nightly;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.protocol.api.v1.ReproducibilityPair;
+import org.bootfarm.protocol.api.v1.Verdict;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The reproducibility gauge reads the latest judged pair of each repo and target from the nightly
+ * tables (a real SQLite file): a newer verdict replaces an older one, pairs not judged yet are
+ * ignored, and each target of a repo keeps its own.
+ */
+class NightlyStoreOutcomesTest {
+  @TempDir Path dir;
+
+  static ReproducibilityPair judged(String id, String repo, String target, Verdict.Outcome outcome, String at) {
+    Verdict verdict = new Verdict(outcome, "l-" + id, "r-" + id, repo, target, List.of(), List.of(), null, List.of(),
+        null, List.of(), outcome == Verdict.Outcome.FAILED ? "a side failed" : null);
+    return new ReproducibilityPair(id, "run", repo, target, "l-" + id, "r-" + id, null, null, null, null, null, at,
+        null, null).judged(verdict, at, "w1", "w2", 1.0, 1.0);
+  }
+
+  @Test
+  void latestJudgedPairOfEachRepoAndTargetWins() {
+    Path file = dir.resolve("builds.sqlite");
+    try (SqliteBuildStore builds = SqliteBuildStore.open(file, Clock.systemUTC());
+        NightlyStore store = NightlyStore.open(file, null, Duration.ofDays(7))) {
+      assertEquals(Map.of(), store.latestOutcomes(), "no verdict yet");
+      store.putPair(judged("p1", "debian-12", "bootstrap", Verdict.Outcome.UNREPRODUCIBLE, "2026-01-01T02:00:00Z"));
+      store.putPair(judged("p2", "debian-12", "bootstrap", Verdict.Outcome.REPRODUCIBLE, "2026-01-02T02:00:00Z"));
+      store.putPair(judged("p3", "debian-12", "appliance", Verdict.Outcome.FAILED, "2026-01-02T02:00:00Z"));
+      store.putPair(judged("p4", "photon-2.0", "bootstrap", Verdict.Outcome.REPRODUCIBLE, "2026-01-01T02:00:00Z"));
+      store.putPair(new ReproducibilityPair("p5", "run", "photon-2.0", "bootstrap", "l", "r", null, null, null, null,
+          null, "2026-01-03T02:00:00Z", null, null)); // running: no verdict
+      assertEquals(Map.of("debian-12\0bootstrap", Verdict.Outcome.REPRODUCIBLE,
+          "debian-12\0appliance", Verdict.Outcome.FAILED,
+          "photon-2.0\0bootstrap", Verdict.Outcome.REPRODUCIBLE), store.latestOutcomes());
+    }
+  }
+}
