@@ -12,7 +12,8 @@
 # rules of deploy/prometheus/alerts.yml when that file exists) and starts Prometheus with its own storage under
 # <state>/prometheus. It returns once the coordinator's /metrics, every worker's /metrics and Prometheus's
 # /-/ready answer, or fails naming the process that did not come up and its log file (and stops the rest).
-# `stop` sends TERM to everything `start` started, waits, then KILLs what is left; it is safe to repeat.
+# `stop` sends TERM to everything `start` started and waits (workers drain: a running build may finish), sends
+# TERM again after STOP_WAIT seconds, then KILLs what is left; it is safe to repeat.
 # `status` prints each process, whether it runs, and its URL. `restart NAME` stops one process (if it runs) and
 # starts it again with the command line `start` gave it (kept in <state>/NAME.cmd), e.g. a worker killed or
 # upgraded, and waits until it answers. Logs and pid files live in the state dir.
@@ -38,6 +39,7 @@
 #   BOOTFARM_WORKER_FLAGS      extra flags for every worker, e.g. "--package-managers tdnf --slots 2"
 #   SCRAPE_INTERVAL            Prometheus scrape and rule evaluation interval (default 2s)
 #   PROMETHEUS                 the Prometheus binary (default /usr/bin/prometheus)
+#   STOP_WAIT                  seconds stop and restart wait after the first TERM (default 15)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -154,9 +156,30 @@ started_names() {
   return 0
 }
 
-# TERM to the processes NAME..., at once; then up to 15 s for them to leave; then KILL the rest.
+# Keeps in `live` (entries NAME:PID) those still alive, reporting the others stopped; waits up to $1 tenths
+# of a second for all to go.
+await_exit() {
+  local tenths="$1" i entry left
+  for ((i = 0; i <= tenths && ${#live[@]} > 0; i++)); do
+    left=()
+    for entry in "${live[@]}"; do
+      if alive "${entry#*:}"; then
+        left+=("$entry")
+      else
+        echo "stopped ${entry%%:*} (pid ${entry#*:})"
+        rm -f "$state/${entry%%:*}.pid"
+      fi
+    done
+    live=("${left[@]+"${left[@]}"}")
+    if [ ${#live[@]} -gt 0 ] && [ "$i" -lt "$tenths" ]; then sleep 0.1; fi
+  done
+}
+
+# TERM to the processes NAME..., at once, and up to STOP_WAIT seconds (default 15) for them to leave: a worker
+# drains on TERM, letting a running build finish. Then a second TERM (a draining worker leaves at once) and
+# 5 s more; then KILL for what is left.
 stop_names() {
-  local name pid i live=() left
+  local name pid entry live=()
   for name in "$@"; do
     if running "$name"; then
       pid="$(pid_of "$name")"
@@ -166,23 +189,18 @@ stop_names() {
       rm -f "$state/$name.pid"
     fi
   done
-  for ((i = 0; i < 150 && ${#live[@]} > 0; i++)); do
-    left=()
-    for name in "${live[@]}"; do
-      if alive "${name#*:}"; then
-        left+=("$name")
-      else
-        echo "stopped ${name%%:*} (pid ${name#*:})"
-        rm -f "$state/${name%%:*}.pid"
-      fi
-    done
-    live=("${left[@]+"${left[@]}"}")
-    [ ${#live[@]} -eq 0 ] || sleep 0.1
+  local wait="${STOP_WAIT:-15}"
+  [[ "$wait" =~ ^[0-9]+$ ]] || die "STOP_WAIT takes a number of seconds, not '$wait'"
+  await_exit $((wait * 10))
+  for entry in "${live[@]+"${live[@]}"}"; do
+    echo "$prog: ${entry%%:*} (pid ${entry#*:}) still runs ${wait} s after TERM (a worker draining a build?); TERM again" >&2
+    kill -TERM "${entry#*:}" 2>/dev/null || true
   done
-  for name in "${live[@]+"${live[@]}"}"; do
-    echo "$prog: ${name%%:*} (pid ${name#*:}) ignored TERM for 15 s; killing it" >&2
-    kill -KILL "${name#*:}" 2>/dev/null || true
-    rm -f "$state/${name%%:*}.pid"
+  await_exit 50
+  for entry in "${live[@]+"${live[@]}"}"; do
+    echo "$prog: ${entry%%:*} (pid ${entry#*:}) ignored TERM twice; killing it" >&2
+    kill -KILL "${entry#*:}" 2>/dev/null || true
+    rm -f "$state/${entry%%:*}.pid"
   done
 }
 
