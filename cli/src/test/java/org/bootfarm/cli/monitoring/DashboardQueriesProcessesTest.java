@@ -291,10 +291,11 @@ class DashboardQueriesProcessesTest {
       }
     }
     System.out.println("evaluated " + queries + " queries of " + dashboards.size() + " dashboards; "
-        + failures.size() + " failed");
+        + failures.size() + " findings");
     if (!failures.isEmpty()) {
-      fail(failures.size() + " of " + queries + " dashboard queries returned no data (Prometheus " + prometheus
-          + "):\n  " + String.join("\n  ", failures));
+      fail(failures.size() + " findings over " + queries + " dashboard queries: no data from Prometheus " + prometheus
+          + " (a name nobody exports, a wrong query, or a run that does not exercise it):\n  "
+          + String.join("\n  ", failures));
     }
   }
 
