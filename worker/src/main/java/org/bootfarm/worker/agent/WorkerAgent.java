@@ -356,8 +356,14 @@ public final class WorkerAgent implements AutoCloseable {
     BuildVariation variation = assignment.variation();
     BuildResult result;
     if (variation == null || variation.isStandard()) {
+      // both sides of a reproducibility pair rebuild every stage: no stage cache read or filled
+      boolean reuseStages = !assignment.mustBuildFromScratch();
+      if (!reuseStages) {
+        log.line("build", "from scratch: the stage cache is neither used nor filled");
+      }
       result = new BuildEngine(drivers).run(new BuildRequest(definition, assignment.target(), components,
-          out, settings.cacheDir(), settings.keysDir(), false, Optional.empty(), OptionalLong.empty(), false), log);
+          out, settings.cacheDir(), settings.keysDir(), false, Optional.empty(), OptionalLong.empty(), false)
+          .withReuseStages(reuseStages), log);
     } else {
       log.line("build", "variation: " + variation.describe());
       Path builds = settings.cacheDir().resolve("builds").resolve(pathPrefix(assignment));
