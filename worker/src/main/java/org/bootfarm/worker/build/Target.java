@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.bootfarm.protocol.repo.RepoDefinition;
+import org.bootfarm.protocol.repo.RepoSpec;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.stage.ApplianceAssembleStage;
 import org.bootfarm.worker.stage.AssembleStage;
@@ -15,15 +16,15 @@ import org.bootfarm.worker.stage.ImageAssembly;
  * stage that assembles it: the container VMs' {@code bootstrap} and the endpoint VM's {@code appliance}.
  */
 public enum Target {
-  BOOTSTRAP("bootstrap", List.of("tether", "unpack")),
-  APPLIANCE("appliance", List.of("vic-init", "docker-engine-server", "port-layer-server", "vicadmin", "unpack"));
+  BOOTSTRAP("bootstrap"),
+  APPLIANCE("appliance");
 
   private final String id;
   private final List<String> components;
 
-  Target(String id, List<String> components) {
+  Target(String id) {
     this.id = id;
-    this.components = components;
+    this.components = RepoSpec.COMPONENTS.get(id);
   }
 
   /** The name in requests, records and stage names ({@code staging-<id>}). */

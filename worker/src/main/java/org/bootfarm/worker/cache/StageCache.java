@@ -20,7 +20,8 @@ import org.bootfarm.worker.archive.AtomicOutput;
  * where the key is the sha256 of everything the stage reads ({@link BaseStageKey}) and the second hash is the
  * archive's own. An entry is published only after its copy was verified against the archive's sha256, by an
  * atomic rename, so a reader never sees a partial one; on every reuse its bytes are hashed again, and an entry
- * that does not match its name, or is older than {@link #MAX_AGE}, is deleted and not used.
+ * that does not match its name, or is older than {@link #MAX_AGE}, is deleted and not used (each publication
+ * also deletes every entry past that age, whatever its key).
  * Reproducibility pairs and varied builds never read or write it (ADR "appliance and stage cache").
  */
 public final class StageCache {
@@ -97,9 +98,23 @@ public final class StageCache {
         }
       }
       AtomicOutput.moveIntoPlace(temp, target);
+      pruneExpired(stage);
       return new Entry(target, sha256);
     } finally {
       Files.deleteIfExists(temp);
+    }
+  }
+
+  /** Deletes the entries of every key that are older than {@link #MAX_AGE}: nothing would reuse them. */
+  private void pruneExpired(String stage) throws IOException {
+    Instant oldest = clock.instant().minus(MAX_AGE);
+    try (Stream<Path> files = Files.list(dir.resolve(stage))) {
+      for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".tar.gz")
+          && !f.getFileName().toString().startsWith(".")).toList()) {
+        if (Files.getLastModifiedTime(file).toInstant().isBefore(oldest)) {
+          Files.deleteIfExists(file);
+        }
+      }
     }
   }
 

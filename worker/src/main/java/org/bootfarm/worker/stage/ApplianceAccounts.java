@@ -17,7 +17,7 @@ import org.bootfarm.worker.image.InRoot;
  * {@code vicadmin} (uid and gid 1000, supplementary group {@code systemd-journal}, home
  * {@code /home/vicadmin}, no login shell, password locked) and group {@code vic} (gid 1001). Nothing
  * depends on the build host (no useradd of the host, whose defaults vary) or the clock: the shadow
- * "last changed" day is SOURCE_DATE_EPOCH's.
+ * "last changed" day of every account is SOURCE_DATE_EPOCH's.
  */
 final class ApplianceAccounts {
   static final String USER = "vicadmin";
@@ -51,6 +51,7 @@ final class ApplianceAccounts {
     Path shadow = etc.resolve("shadow");
     if (Files.isRegularFile(shadow, LinkOption.NOFOLLOW_LINKS)) {
       add(shadow, USER + ":!:" + sourceDateEpoch / 86400 + ":0:99999:7:::", -1);
+      clampLastChanged(shadow, sourceDateEpoch / 86400);
     }
     Path gshadow = etc.resolve("gshadow");
     if (Files.isRegularFile(gshadow, LinkOption.NOFOLLOW_LINKS)) {
@@ -104,6 +105,25 @@ final class ApplianceAccounts {
         }
         return;
       }
+    }
+  }
+
+  /**
+   * Sets every account's "last changed" day (field 3 of shadow) to SOURCE_DATE_EPOCH's: pwconv and useradd,
+   * run by package scripts, write the day they ran, and the appliance must not depend on it.
+   */
+  private static void clampLastChanged(Path shadow, long day) throws IOException {
+    List<String> lines = lines(shadow);
+    List<String> clamped = new ArrayList<>();
+    for (String line : lines) {
+      String[] fields = line.split(":", -1);
+      if (fields.length > 2 && !fields[2].isEmpty()) {
+        fields[2] = String.valueOf(day);
+      }
+      clamped.add(String.join(":", fields));
+    }
+    if (!clamped.equals(lines)) {
+      rewrite(shadow, clamped);
     }
   }
 

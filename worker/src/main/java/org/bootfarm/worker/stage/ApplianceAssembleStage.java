@@ -34,13 +34,18 @@ public final class ApplianceAssembleStage implements ImageAssembly {
   static final List<String> SCRIPTS = List.of("nat-setup", "permissions-setup");
   static final String SCRIPT_DIR = "/usr/lib/vic";
   /**
+   * Masked too: with the empty machine-id every boot is a "first boot", and the wizard would wait on the
+   * console for a locale, time zone and root password that nobody types on an appliance.
+   */
+  static final String FIRSTBOOT = "systemd-firstboot.service";
+  /**
    * Units the endpoint VM must never run (vic-init configures the network, names and time itself):
    * masked, i.e. linked to /dev/null in {@link #UNIT_DIR}, so neither a dependency nor an activation
    * socket can start them and {@code systemctl is-enabled} answers {@code masked}.
    */
   public static final List<String> MASKED = List.of(
       "systemd-networkd.service", "systemd-networkd.socket", "systemd-networkd-wait-online.service",
-      "systemd-resolved.service", "systemd-timesyncd.service");
+      "systemd-resolved.service", "systemd-timesyncd.service", FIRSTBOOT);
 
   private BootMedia.Written written;
 
@@ -97,7 +102,9 @@ public final class ApplianceAssembleStage implements ImageAssembly {
     ApplianceAccounts.write(rootfs, ctx.sourceDateEpoch());
     ctx.log().line(NAME, "accounts: vicadmin (uid/gid 1000, in systemd-journal), group vic (gid 1001)");
     ImageNormaliser.normalise(rootfs);
-    StageTrees.writeFile(InRoot.resolve(rootfs, "/etc/machine-id"), new byte[0], "r--r--r--");
+    Path machineId = InRoot.resolve(rootfs, "/etc").resolve("machine-id");
+    Files.deleteIfExists(machineId);
+    StageTrees.writeFile(machineId, new byte[0], "r--r--r--");
 
     written = BootMedia.write(ctx, NAME, ISO_NAME, BootMedia.volumeId("APPLIANCE", ctx.definition().name()),
         BootMedia.commandLine(INIT));
