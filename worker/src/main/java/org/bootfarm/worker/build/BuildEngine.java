@@ -179,13 +179,20 @@ public final class BuildEngine {
     return Optional.of(rewritten);
   }
 
-  /** Puts the base stage archive this build made into the worker's stage cache. */
-  private void publishBase(StageContext ctx, PackageManagerDriver driver, String sha256)
-      throws BuildFailure, IOException {
-    String key = baseKey(ctx, driver);
-    StageCache.Entry entry = new StageCache(ctx.request().stageCacheDir())
-        .publish(BaseStage.NAME, key, baseArchive(ctx), sha256);
-    ctx.log().line(BaseStage.NAME, "stage cache: published " + entry.archive().getFileName() + " (key " + key + ")");
+  /**
+   * Puts the base stage archive this build made into the worker's stage cache. A cache that cannot take
+   * it (disk full, permissions) costs later builds time, not this build: the reason is logged.
+   */
+  private void publishBase(StageContext ctx, PackageManagerDriver driver, String sha256) throws BuildFailure {
+    try {
+      String key = baseKey(ctx, driver);
+      StageCache.Entry entry = new StageCache(ctx.request().stageCacheDir())
+          .publish(BaseStage.NAME, key, baseArchive(ctx), sha256);
+      ctx.log().line(BaseStage.NAME, "stage cache: published " + entry.archive().getFileName() + " (key " + key + ")");
+    } catch (IOException e) {
+      ctx.log().line(BaseStage.NAME, "stage cache: not published, " + e.getMessage()
+          + "; check " + ctx.request().stageCacheDir());
+    }
   }
 
   private static Path baseArchive(StageContext ctx) {
