@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -174,9 +172,6 @@ class ApplianceProcessesTest {
 
   private static HttpResponse<String> post(String repoName, String target, Map<String, String> components)
       throws Exception {
-    String body = FarmProcesses.JSON.writeValueAsString(Map.of("repo", repoName, "target", target,
-        "components", components));
-    return FarmProcesses.HTTP.send(HttpRequest.newBuilder(URI.create(farm.api + "/api/v1/builds"))
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    return farm.post(repoName, target, components);
   }
 }
