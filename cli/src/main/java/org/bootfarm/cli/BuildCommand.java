@@ -26,17 +26,19 @@ import picocli.CommandLine.Parameters;
  * 2 for a definition or input error, 1 for a build failure.
  */
 @Command(name = "build", mixinStandardHelpOptions = true,
-    description = "Build a bootstrap ISO from a repo definition on this machine.")
+    description = "Build a bootstrap or appliance ISO from a repo definition on this machine.")
 final class BuildCommand implements Callable<Integer> {
 
   @Parameters(index = "0", paramLabel = "REPO-DIR", description = "the repo definition directory, e.g. repos/debian-12")
   Path definitionDir;
 
-  @Option(names = "--target", defaultValue = "bootstrap", description = "what to build (default: ${DEFAULT-VALUE})")
+  @Option(names = "--target", defaultValue = "bootstrap",
+      description = "what to build: bootstrap or appliance (default: ${DEFAULT-VALUE})")
   String target;
 
   @Option(names = "--component", paramLabel = "NAME=FILE",
-      description = "a component file the image carries: tether=FILE and unpack=FILE for a bootstrap")
+      description = "a component file the image carries: tether=FILE and unpack=FILE for a bootstrap;"
+          + " vic-init, docker-engine-server, port-layer-server, vicadmin and unpack for an appliance")
   Map<String, Path> components = new LinkedHashMap<>();
 
   @Option(names = "--out", defaultValue = "out", paramLabel = "DIR", description = "where the artifacts go (default: ${DEFAULT-VALUE})")
@@ -65,6 +67,10 @@ final class BuildCommand implements Callable<Integer> {
   @Option(names = "--keep-build-dir", description = "leave the build directory under the cache dir for inspection")
   boolean keepBuildDir;
 
+  @Option(names = "--reuse-stages", description = "take the base stage from the cache dir's stage cache when it"
+      + " holds one for the same inputs, and put a base stage that ran there (default: every stage runs)")
+  boolean reuseStages;
+
   @Option(names = "--json", description = "print one JSON object with status, error, artifacts and stages; logs go to stderr")
   boolean json;
 
@@ -73,7 +79,8 @@ final class BuildCommand implements Callable<Integer> {
     BuildRequest request = new BuildRequest(definitionDir.toAbsolutePath().normalize(), target, components,
         outDir.toAbsolutePath().normalize(), Defaults.cacheDir(cacheDir), Defaults.keysDir(keysDir), localRepos,
         Optional.ofNullable(aptSources).map(Path::toAbsolutePath), 
-        sourceDateEpoch == null ? OptionalLong.empty() : OptionalLong.of(sourceDateEpoch), keepBuildDir);
+        sourceDateEpoch == null ? OptionalLong.empty() : OptionalLong.of(sourceDateEpoch), keepBuildDir)
+        .withReuseStages(reuseStages);
     PrintStream logOut = json ? System.err : System.out;
     BuildProgress progress = new BuildProgress(logOut, System.console() != null && !json);
     BuildResult result = new BuildEngine(PackageDrivers.standard()).run(request, progress);

@@ -19,6 +19,7 @@ import org.bootfarm.cluster.MetricsHttpServer;
 import org.bootfarm.cluster.NodeMetrics;
 import org.bootfarm.cluster.NodeRole;
 import org.bootfarm.coordinator.bridge.BridgeServer;
+import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
 import org.bootfarm.coordinator.nightly.NightlySchedule;
 import org.bootfarm.coordinator.queue.LeasePolicy;
@@ -73,10 +74,15 @@ final class FarmCommands {
             + " builds take the components of the latest successful build")
     Map<String, Path> nightlyComponents = new LinkedHashMap<>();
 
+    @Option(names = "--appliance-repo", paramLabel = "NAME", defaultValue = BuildCoordinator.DEFAULT_APPLIANCE_REPO,
+        description = "the one repo the appliance ISO is built from; an appliance of any other repo is refused"
+            + " (default: ${DEFAULT-VALUE})")
+    String applianceRepo;
+
     CoordinatorDaemon.Settings settings(FarmOptions farm) {
       return new CoordinatorDaemon.Settings(farm.dataDir.resolve("coordinator").toAbsolutePath(),
           repos.toAbsolutePath(), Defaults.keysDir(farm.keys), httpHost, httpPort, Duration.ofMillis(500), LeasePolicy.DEFAULT, RetryPolicy.DEFAULT,
-          new RetentionPolicy.Settings(keepBuilds, collectEvery), nightly, nightlyComponents);
+          new RetentionPolicy.Settings(keepBuilds, collectEvery), nightly, nightlyComponents, applianceRepo);
     }
   }
 

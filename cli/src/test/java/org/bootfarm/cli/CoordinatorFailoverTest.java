@@ -14,7 +14,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -88,7 +87,10 @@ class CoordinatorFailoverTest {
     repo = FixtureYumRepo.start();
     Path repos = Files.createDirectories(dir.resolve("repos"));
     Path definition = FixtureDefinitions.write(repos, FixtureDefinitions.TDNF, repo);
-    Files.writeString(definition.resolve("base.sh"), "\nsleep 4\n", StandardOpenOption.APPEND);
+    // every build takes 4 s more in staging.sh, which runs in every build (base may come from the stage cache)
+    Files.writeString(definition.resolve("staging.sh"), "#!/bin/bash\nsleep 4\n");
+    Files.setPosixFilePermissions(definition.resolve("staging.sh"),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     Path keys = Files.createDirectories(dir.resolve("keys"));
     int firstPort = freePort();
     int secondPort = freePort();

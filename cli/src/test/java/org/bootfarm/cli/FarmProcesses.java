@@ -121,11 +121,16 @@ final class FarmProcesses implements AutoCloseable {
 
   /** Submits a build of {@code repo} over HTTP and returns its id. */
   String submit(String repo, Map<String, String> components) throws Exception {
-    String body = JSON.writeValueAsString(Map.of("repo", repo, "components", components));
-    HttpResponse<String> submitted = HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/builds"))
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> submitted = post(repo, "bootstrap", components);
     assertEquals(201, submitted.statusCode(), submitted.body());
     return JSON.readTree(submitted.body()).get("id").asText();
+  }
+
+  /** {@code POST /api/v1/builds} of {@code repo} and {@code target}: the coordinator's answer, whatever it is. */
+  HttpResponse<String> post(String repo, String target, Map<String, String> components) throws Exception {
+    String body = JSON.writeValueAsString(Map.of("repo", repo, "target", target, "components", components));
+    return HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/builds"))
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   /** The build's record once {@code until} holds, or as it is after two minutes. */

@@ -31,6 +31,24 @@ final class FixtureBuilds {
     return Map.of("tether", tether, "unpack", unpack);
   }
 
+  /**
+   * Writes the fixture tdnf definition into {@code repos} under another name (its name field too), with
+   * lines appended to its base.sh; {@code scratch} holds the first copy.
+   */
+  static Path writeTdnfDefinitionAs(org.bootfarm.worker.fixture.FixtureYumRepo repo, Path scratch, Path repos,
+      String name, String appendToBaseSh) throws IOException {
+    Path first = Files.createDirectories(scratch.resolve(name));
+    Path target = Files.move(org.bootfarm.worker.fixture.FixtureDefinitions.write(first,
+        org.bootfarm.worker.fixture.FixtureDefinitions.TDNF, repo), repos.resolve(name));
+    Path spec = target.resolve("repo-spec.json");
+    Files.writeString(spec, Files.readString(spec).replace(
+        "\"name\": \"" + org.bootfarm.worker.fixture.FixtureDefinitions.TDNF + "\"", "\"name\": \"" + name + "\""));
+    if (!appendToBaseSh.isEmpty()) {
+      Files.writeString(target.resolve("base.sh"), appendToBaseSh, java.nio.file.StandardOpenOption.APPEND);
+    }
+    return target;
+  }
+
   /** The arguments of a {@code bootfarm build --json} of a definition. */
   static List<String> buildArgs(Path definition, Map<String, Path> components, Path out, Path cache, Path keys) {
     List<String> args = new ArrayList<>(List.of("build", definition.toString(), "--json",

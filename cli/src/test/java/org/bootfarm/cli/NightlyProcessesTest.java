@@ -11,11 +11,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -90,14 +88,7 @@ class NightlyProcessesTest {
 
   /** The fixture tdnf definition under another name, with lines appended to its base.sh. */
   static void writeTdnfDefinitionAs(String name, String appendToBaseSh) throws Exception {
-    Path scratch = Files.createDirectories(dir.resolve("scratch").resolve(name));
-    Path target = Files.move(FixtureDefinitions.write(scratch, FixtureDefinitions.TDNF, repo), repos.resolve(name));
-    Path spec = target.resolve("repo-spec.json");
-    Files.writeString(spec, Files.readString(spec).replace("\"name\": \"" + FixtureDefinitions.TDNF + "\"",
-        "\"name\": \"" + name + "\""));
-    if (!appendToBaseSh.isEmpty()) {
-      Files.writeString(target.resolve("base.sh"), appendToBaseSh, StandardOpenOption.APPEND);
-    }
+    FixtureBuilds.writeTdnfDefinitionAs(repo, dir.resolve("scratch"), repos, name, appendToBaseSh);
   }
 
   static CliRun cli(String... args) {
@@ -137,8 +128,8 @@ class NightlyProcessesTest {
     JsonNode latest = farm.get("/api/v1/nightly/latest");
     assertEquals(printed.get("id").asText(), latest.get("id").asText());
     assertEquals(2, latest.get("pairs").size(), latest::toString);
-    assertTrue(latest.get("notes").toString().contains(SAME + ": target appliance not built, workers build only"
-        + " [bootstrap] today"), latest::toString);
+    assertTrue(latest.get("notes").toString().contains(SAME + ": target appliance not built, this farm builds the"
+        + " appliance only from 'photon-2.0' (--appliance-repo)"), latest::toString);
     JsonNode same = pairOf(latest, SAME);
     assertEquals("REPRODUCIBLE", same.get("outcome").asText(), same::toString);
     assertNotEquals(same.get("leftWorker").asText(), same.get("rightWorker").asText(), same::toString);

@@ -47,6 +47,10 @@ import org.bootfarm.protocol.repo.RepoSpec;
 public final class BuildCoordinator implements FarmApi {
   /** The architecture every worker runs today; placement already understands others. */
   public static final String ARCH = "x86_64";
+  /** The repo the farm builds its appliance from unless configured otherwise ({@code --appliance-repo}). */
+  public static final String DEFAULT_APPLIANCE_REPO = "photon-2.0";
+  /** The appliance target's name. */
+  public static final String APPLIANCE = "appliance";
 
   private final BuildStore store;
   private final ArtifactStore artifacts;
@@ -57,6 +61,7 @@ public final class BuildCoordinator implements FarmApi {
   private final BuildStateListener stateListener;
   private final Map<String, WorkerInfo> workers = new ConcurrentHashMap<>();
   private final BuildPins pins;
+  private final String applianceRepo;
 
   /** A coordinator whose state changes nobody hears (tests of the decisions alone). */
   public BuildCoordinator(BuildStore store, ArtifactStore artifacts, RepoCatalog repos,
@@ -71,6 +76,17 @@ public final class BuildCoordinator implements FarmApi {
    */
   public BuildCoordinator(BuildStore store, ArtifactStore artifacts, RepoCatalog repos,
       RendezvousPlacement placement, Clock clock, Duration lease, BuildStateListener stateListener) {
+    this(store, artifacts, repos, placement, clock, lease, stateListener, DEFAULT_APPLIANCE_REPO);
+  }
+
+  /**
+   * @param applianceRepo the one repo this farm builds the appliance from (the seed: the appliance is never
+   *     customised); an appliance of any other repo is refused at submission
+   */
+  public BuildCoordinator(BuildStore store, ArtifactStore artifacts, RepoCatalog repos,
+      RendezvousPlacement placement, Clock clock, Duration lease, BuildStateListener stateListener,
+      String applianceRepo) {
+    this.applianceRepo = applianceRepo;
     this.store = store;
     this.artifacts = artifacts;
     this.repos = repos;
@@ -105,8 +121,15 @@ public final class BuildCoordinator implements FarmApi {
       } else if (entry.definition().isEmpty()) {
         problems.add("repo: '" + request.repo() + "' is an invalid definition: "
             + entry.problems().stream().map(Object::toString).collect(Collectors.joining("; ")));
+      } else if (APPLIANCE.equals(request.targetOrDefault()) && !applianceRepo.equals(request.repo())) {
+        problems.add("target: this farm builds the appliance only from its appliance repo '" + applianceRepo
+            + "', not from '" + request.repo() + "' (the appliance is never customised; the coordinator's"
+            + " --appliance-repo, config key appliance-repo, names that repo); build the bootstrap of '"
+            + request.repo() + "' or the appliance of '" + applianceRepo + "'");
       } else if (!entry.definition().get().spec().supportsTarget(request.targetOrDefault())) {
-        problems.add("target: '" + request.repo() + "' cannot build " + request.targetOrDefault());
+        problems.add("target: '" + request.repo() + "' cannot build " + request.targetOrDefault()
+            + (APPLIANCE.equals(request.targetOrDefault())
+                ? ": its repo-spec.json has no packages.appliance" : ""));
       }
       request.components().forEach((name, sha256) -> {
         if (!touchComponent(sha256)) {
@@ -173,10 +196,21 @@ public final class BuildCoordinator implements FarmApi {
   public List<RepoInfo> repos() {
     return repos.entries().stream().map(entry -> entry.definition()
         .map(def -> new RepoInfo(entry.name(), def.spec().packageManager(),
-            RepoSpec.TARGETS.stream().filter(def.spec()::supportsTarget).toList(), List.of()))
+            targets(entry.name(), def.spec()), List.of()))
         .orElseGet(() -> new RepoInfo(entry.name(), null, List.of(),
             entry.problems().stream().map(Object::toString).toList())))
         .toList();
+  }
+
+  /** The targets this farm builds from a repo: its bootstrap, and the appliance only from the appliance repo. */
+  public List<String> targets(String repo, RepoSpec spec) {
+    return RepoSpec.TARGETS.stream().filter(spec::supportsTarget)
+        .filter(target -> !APPLIANCE.equals(target) || applianceRepo.equals(repo)).toList();
+  }
+
+  /** The repo this farm builds its appliance from. */
+  public String applianceRepo() {
+    return applianceRepo;
   }
 
   /** A worker's heartbeat: it is alive, with these capabilities and caches. */

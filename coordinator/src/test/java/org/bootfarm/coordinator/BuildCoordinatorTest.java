@@ -118,10 +118,28 @@ class BuildCoordinatorTest {
   }
 
   @Test
-  void targetTheDefinitionCannotBuildIsRefused() {
+  void applianceOfAnotherRepoThanTheApplianceRepoIsRefusedNamingTheFlag() {
+    // debian-12 has packages.appliance, but the farm's appliance repo is photon-2.0 (the default)
     ApiException e = assertThrows(ApiException.class,
         () -> coordinator.submit(new SubmitRequest("debian-12", "appliance", Map.of(), null, null)));
-    assertTrue(e.getMessage().contains("cannot build appliance"), e.getMessage());
+    assertTrue(e.getMessage().contains("only from its appliance repo 'photon-2.0', not from 'debian-12'"),
+        e::getMessage);
+    assertTrue(e.getMessage().contains("--appliance-repo"), e::getMessage);
+    assertEquals(List.of(), store.list(new org.bootfarm.coordinator.queue.BuildFilter(null, null, 10)));
+  }
+
+  @Test
+  void applianceRepoWithoutApplianceListIsRefused() throws Exception {
+    RepoCatalog repos = RepoCatalog.read(ProjectTree.root().resolve("repos"), ProjectTree.sharedKeys());
+    BuildCoordinator farm = new BuildCoordinator(store, artifacts, repos, new RendezvousPlacement(),
+        Clock.systemUTC(), Duration.ofSeconds(10), BuildStateListener.NONE, "debian-12");
+    assertEquals(List.of("bootstrap", "appliance"), farm.repos().stream()
+        .filter(r -> r.name().equals("debian-12")).findFirst().orElseThrow().targets());
+    String id = farm.submit(new SubmitRequest("debian-12", "appliance", Map.of(), null, null));
+    assertEquals("appliance", farm.get(id).target());
+    // the default farm lists no appliance for debian-12
+    assertEquals(List.of("bootstrap"), coordinator.repos().stream()
+        .filter(r -> r.name().equals("debian-12")).findFirst().orElseThrow().targets());
   }
 
   @Test

@@ -103,12 +103,24 @@ public final class CoordinatorDaemon implements AutoCloseable {
    * @param nightly when nightly reproducibility runs start ({@link NightlySchedule#DEFAULT}: 02:00 UTC)
    * @param nightlyComponents component name to file: stored (and pinned) at start, and used by nightly
    *     builds instead of the components of the latest successful build
+   * @param applianceRepo the only repo the appliance target is built from ({@code --appliance-repo})
    */
   public record Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
       Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention,
-      NightlySchedule nightly, Map<String, Path> nightlyComponents) {
+      NightlySchedule nightly, Map<String, Path> nightlyComponents, String applianceRepo) {
     public Settings {
       nightlyComponents = Map.copyOf(nightlyComponents);
+      if (applianceRepo == null || applianceRepo.isBlank()) {
+        throw new IllegalArgumentException("--appliance-repo needs the name of a repo definition");
+      }
+    }
+
+    /** The appliance is built from {@link BuildCoordinator#DEFAULT_APPLIANCE_REPO}. */
+    public Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
+        Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention,
+        NightlySchedule nightly, Map<String, Path> nightlyComponents) {
+      this(dataDir, reposDir, keysDir, httpHost, httpPort, assignEvery, lease, retry, retention, nightly,
+          nightlyComponents, BuildCoordinator.DEFAULT_APPLIANCE_REPO);
     }
 
     /** Nightly builds take the components of the latest successful build. */
@@ -199,7 +211,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
     catalog = RepoCatalog.read(settings.reposDir(), new LoadOptions(settings.keysDir(), false));
     states = new BuildStatePublisher(vertx);
     coordinator = new BuildCoordinator(store, artifacts, catalog, new RendezvousPlacement(), clock,
-        settings.lease().duration(), new PublishedAndCounted());
+        settings.lease().duration(), new PublishedAndCounted(), settings.applianceRepo());
     reconciler = new LeaseReconciler(store, settings.lease(), settings.retry());
     nightlyStore = NightlyStore.open(settings.dataDir().resolve("builds.sqlite"),
         hazelcast == null ? null : hazelcast.getMap(NightlyStore.MAP), NIGHTLY_IN_MAP);
@@ -579,15 +591,16 @@ public final class CoordinatorDaemon implements AutoCloseable {
    * The assignment as the pair side of {@code placed} wants it: side B of a reproducibility pair
    * ({@code placed.pairSide().isSideB()}: a nightly pair's second build, or a {@code verify} rebuild) is
    * built under a varied environment, which the protocol's {@code Assignment} carries as its
-   * {@code variation}; every other build goes as it is.
+   * {@code variation}; both sides are built from scratch ({@code fromScratch}: no stage of a worker's
+   * stage cache is used or filled, ADR 0021 and "appliance and stage cache"); every other build goes as it is.
    */
   static Assignment forPairSide(BuildCoordinator.Assignment placed, Assignment assignment) {
-    if (placed.pairSide() == null || !placed.pairSide().isSideB()) {
+    if (placed.pairSide() == null) {
       return assignment;
     }
     return new Assignment(assignment.buildId(), assignment.repo(), assignment.target(), assignment.components(),
         assignment.definitionFiles(), assignment.definitionDigest(), assignment.artifactsUrl(), assignment.attempt(),
-        BuildVariation.varied());
+        placed.pairSide().isSideB() ? BuildVariation.varied() : null, Boolean.TRUE);
   }
 
   /** A worker's heartbeat: it is live (every coordinator), and, on the active one, its builds' leases go on. */

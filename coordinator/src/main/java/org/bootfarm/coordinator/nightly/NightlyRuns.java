@@ -61,7 +61,7 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
    * The targets workers build today (a worker refuses any other); a repo's other supported targets are
    * named in the run's notes instead of getting a pair that could only fail.
    */
-  static final List<String> WORKER_TARGETS = List.of("bootstrap");
+  static final List<String> WORKER_TARGETS = List.of("bootstrap", "appliance");
   /** How many recent SUCCEEDED builds are searched for the components a nightly build reuses. */
   static final int COMPONENT_SEARCH = 200;
   private static final DateTimeFormatter COMPACT =
@@ -256,12 +256,23 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
             + BuildCoordinator.ARCH);
         continue;
       }
+      List<String> farmTargets = coordinator.targets(entry.name(), spec);
       for (String target : RepoSpec.TARGETS) {
-        if (spec.supportsTarget(target) && WORKER_TARGETS.contains(target)) {
-          planned.add(new Planned(entry.name(), target, spec.packageManager(), capable));
-        } else if (spec.supportsTarget(target)) {
+        if (!spec.supportsTarget(target)) {
+          continue;
+        }
+        if (!farmTargets.contains(target)) {
+          notes.add(entry.name() + ": target " + target + " not built, this farm builds the appliance only from '"
+              + coordinator.applianceRepo() + "' (--appliance-repo)");
+        } else if (!WORKER_TARGETS.contains(target)) {
           notes.add(entry.name() + ": target " + target + " not built, workers build only " + WORKER_TARGETS
               + " today");
+        } else if (BuildCoordinator.APPLIANCE.equals(target) && componentsFor(entry.name(), target).isEmpty()) {
+          notes.add(entry.name() + ": target appliance not built, no appliance components known (give the"
+              + " coordinator --nightly-component for each of " + RepoSpec.COMPONENTS.get(target)
+              + ", or build one appliance first)");
+        } else {
+          planned.add(new Planned(entry.name(), target, spec.packageManager(), capable));
         }
       }
     }
@@ -306,11 +317,16 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
   }
 
   /**
-   * The configured nightly components, else those of the newest SUCCEEDED build of the repo and target,
-   * else of any repo; empty if none.
+   * The configured nightly components (those the target takes, when all of them are configured), else
+   * those of the newest SUCCEEDED build of the repo and target, else of any repo; empty if none.
    */
   private Map<String, String> componentsFor(String repo, String target) {
-    if (!components.isEmpty()) {
+    if (!components.isEmpty() && components.keySet().containsAll(RepoSpec.COMPONENTS.get(target))) {
+      Map<String, String> forTarget = new java.util.TreeMap<>(components);
+      forTarget.keySet().retainAll(RepoSpec.COMPONENTS.get(target));
+      return forTarget;
+    }
+    if (!components.isEmpty() && !BuildCoordinator.APPLIANCE.equals(target)) {
       return components;
     }
     for (BuildRecord build : builds.list(new BuildFilter(repo, BuildState.SUCCEEDED, COMPONENT_SEARCH))) {

@@ -100,7 +100,7 @@ class EventBusApiTest {
     assertTrue(error.encode().contains("target: 'kernel'"), error::encode);
     JsonObject notThisRepo = refusedAndNothingQueued(400,
         new JsonObject().put("repo", "debian-12").put("target", "appliance"));
-    assertTrue(notThisRepo.encode().contains("target: 'debian-12' cannot build appliance"), notThisRepo::encode);
+    assertTrue(notThisRepo.encode().contains("target: this farm builds the appliance only from its appliance repo 'photon-2.0', not from 'debian-12'"), notThisRepo::encode);
   }
 
   @Test

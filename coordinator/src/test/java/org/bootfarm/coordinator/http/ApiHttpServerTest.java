@@ -151,7 +151,7 @@ class ApiHttpServerTest {
     assertTrue(response.body().contains("target: 'kernel'"), response.body());
     HttpResponse<String> notThisRepo = refusedAndNothingQueued(400,
         "{\"repo\": \"debian-12\", \"target\": \"appliance\"}");
-    assertTrue(notThisRepo.body().contains("target: 'debian-12' cannot build appliance"), notThisRepo.body());
+    assertTrue(notThisRepo.body().contains("target: this farm builds the appliance only from its appliance repo 'photon-2.0', not from 'debian-12'"), notThisRepo.body());
   }
 
   @Test

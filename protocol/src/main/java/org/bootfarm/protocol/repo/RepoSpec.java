@@ -31,6 +31,14 @@ public record RepoSpec(
   /** Targets a definition may build. */
   public static final List<String> TARGETS = List.of("bootstrap", "appliance");
 
+  /**
+   * The components each target boots with, all required and no others accepted: a bootstrap carries
+   * tether and unpack; the endpoint VM's appliance carries vic-init and the daemons it starts.
+   */
+  public static final Map<String, List<String>> COMPONENTS = Map.of(
+      "bootstrap", List.of("tether", "unpack"),
+      "appliance", List.of("vic-init", "docker-engine-server", "port-layer-server", "vicadmin", "unpack"));
+
   public RepoSpec {
     packages = Map.copyOf(packages);
     stagingScripts = Map.copyOf(stagingScripts);

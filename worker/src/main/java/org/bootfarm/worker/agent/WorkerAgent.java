@@ -419,11 +419,18 @@ public final class WorkerAgent implements AutoCloseable {
     Path out = work.resolve("out");
     BuildVariation variation = assignment.variation();
     BuildResult result;
+    // both sides of a reproducibility pair (and every varied build) rebuild every stage: no stage cache read or filled
+    boolean reuseStages = !assignment.mustBuildFromScratch() && (variation == null || variation.isStandard());
     if (variation == null || variation.isStandard()) {
+      if (!reuseStages) {
+        log.line("build", "from scratch: the stage cache is neither used nor filled");
+      }
       result = new BuildEngine(drivers).run(new BuildRequest(definition, assignment.target(), components,
-          out, settings.cacheDir(), settings.keysDir(), false, Optional.empty(), OptionalLong.empty(), false), log);
+          out, settings.cacheDir(), settings.keysDir(), false, Optional.empty(), OptionalLong.empty(), false)
+          .withReuseStages(reuseStages), log);
     } else {
       log.line("build", "variation: " + variation.describe());
+      log.line("build", "from scratch: the stage cache is neither used nor filled");
       Path builds = settings.cacheDir().resolve("builds").resolve(pathPrefix(assignment));
       try {
         result = VariedEngine.run(new BuildRequest(definition, assignment.target(), components, out,

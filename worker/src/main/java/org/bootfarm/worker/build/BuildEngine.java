@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -29,18 +30,24 @@ import org.bootfarm.worker.BuildLog;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.worker.pkg.PackageDrivers;
 import org.bootfarm.worker.pkg.PackageManagerDriver;
-import org.bootfarm.worker.stage.AssembleStage;
+import org.bootfarm.worker.archive.DeterministicTar;
+import org.bootfarm.worker.cache.BaseStageKey;
+import org.bootfarm.worker.cache.StageCache;
+import org.bootfarm.worker.pkg.AptDriver;
 import org.bootfarm.worker.stage.BaseStage;
+import org.bootfarm.worker.stage.ImageAssembly;
 import org.bootfarm.worker.stage.Stage;
 import org.bootfarm.worker.stage.StageContext;
 import org.bootfarm.worker.stage.StagingStage;
 import org.bootfarm.worker.record.TreeManifest;
 
 /**
- * Runs one build on this machine: loads and checks the definition, checks the inputs, runs the
- * stages ({@code base}, {@code staging-<target>}, {@code assemble}) in a private build directory,
- * records the buildinfo and manifest, and publishes the outputs to the out directory only when
- * everything succeeded. Nothing is published by a failed build.
+ * Runs one build on this machine: loads and checks the definition, checks the inputs of the target
+ * ({@link Target}: bootstrap or appliance), runs the stages ({@code base}, {@code staging-<target>},
+ * {@code assemble}) in a private build directory, records the buildinfo and manifest, and publishes the
+ * outputs to the out directory only when everything succeeded. Nothing is published by a failed build.
+ * With {@link BuildRequest#reuseStages()} the {@code base} stage comes from the worker's {@link StageCache}
+ * when it holds one for the same inputs, and a base stage that ran is put there.
  */
 public final class BuildEngine {
   /**
@@ -49,7 +56,7 @@ public final class BuildEngine {
    */
   public static final long DEFAULT_SOURCE_DATE_EPOCH = 1704067200L;
   /** The components a bootstrap boots with; a build without them fails before any work. */
-  public static final List<String> BOOTSTRAP_COMPONENTS = List.of("tether", "unpack");
+  public static final List<String> BOOTSTRAP_COMPONENTS = Target.BOOTSTRAP.components();
   public static final String BUILDINFO = BuildInfo.FILE_NAME;
   public static final String MANIFEST = Manifest.FILE_NAME;
 
@@ -82,29 +89,36 @@ public final class BuildEngine {
     StageContext ctx = null;
     try {
       RepoDefinition definition = load(request);
-      checkInputs(definition, request);
+      Target target = Target.of(request.target());
+      target.checkInputs(definition, request.components());
       PackageManagerDriver driver = drivers.forDefinition(definition);
       long sourceDateEpoch = sourceDateEpoch(request);
 
       buildDir = request.buildsRoot().resolve(UUID.randomUUID().toString());
       Files.createDirectories(buildDir);
       ctx = new StageContext(definition, request, buildDir, driver, sourceDateEpoch, log);
-      AssembleStage assemble = new AssembleStage(definition.name());
+      ImageAssembly assemble = target.assembly(definition);
       Map<String, String> stageHashes = new LinkedHashMap<>();
-      for (Stage stage : List.of(new BaseStage(), new StagingStage(request.target()), assemble)) {
+      for (Stage stage : List.of(new BaseStage(), new StagingStage(target.id()), assemble)) {
         log.stageStarted(stage.name());
         long start = System.nanoTime();
-        String sha256 = stage.run(ctx);
+        boolean cacheable = stage instanceof BaseStage && request.reuseStages();
+        Optional<String> cached = cacheable ? restoreBase(ctx, driver) : Optional.empty();
+        String sha256 = cached.isPresent() ? cached.get() : stage.run(ctx);
+        if (cacheable && cached.isEmpty()) {
+          publishBase(ctx, driver, sha256);
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
-        stages.add(new StageRecord(stage.name(), sha256, Math.round(seconds * 10) / 10.0));
+        stages.add(new StageRecord(stage.name(), sha256, Math.round(seconds * 10) / 10.0,
+            cached.isPresent() ? Boolean.TRUE : null));
         stageHashes.put(stage.name(), sha256);
         log.stageFinished(stage.name(), sha256, seconds);
       }
 
       TreeMap<String, String> outputs = new TreeMap<>();
       outputs.put("core.gz", assemble.initramfsSha256());
-      outputs.put(assemble.isoName(), stageHashes.get(AssembleStage.NAME));
-      BuildInfo info = new BuildInfo(BuildInfo.FORMAT, builderVersion(), definition.name(), request.target(),
+      outputs.put(assemble.isoName(), stageHashes.get(assemble.name()));
+      BuildInfo info = new BuildInfo(BuildInfo.FORMAT, builderVersion(), definition.name(), target.id(),
           RepoDefinitionLoader.digest(definition.directory()), sourceDateEpoch, componentDigests(request),
           drivers.toolVersions(driver), ctx.lock(), stageHashes, outputs);
       Path out = ctx.outputDir();
@@ -131,36 +145,77 @@ public final class BuildEngine {
     }
   }
 
+  /** The stage-cache key of this build's base stage ({@link BaseStageKey}). */
+  private String baseKey(StageContext ctx, PackageManagerDriver driver) throws BuildFailure, IOException {
+    Optional<Path> aptSources = Optional.empty();
+    if ("apt".equals(ctx.definition().spec().packageManager())) {
+      Optional<Path> chosen = ctx.packageSession(BaseStage.NAME).aptSources();
+      aptSources = Optional.of(chosen.isPresent() ? chosen.get() : AptDriver.defaultSources());
+    }
+    return BaseStageKey.of(BaseStageKey.listing(ctx.definition(), aptSources, ctx.sourceDateEpoch(),
+        builderVersion(), drivers.toolVersions(driver)));
+  }
+
+  /**
+   * Restores the base stage's tree from the worker's stage cache when it holds a verified entry for this
+   * build's key: the archive is extracted into the stage tree and written again as this build's base stage
+   * archive, whose sha256 must be the entry's (the restored tree is then the one the archive captured:
+   * paths, contents, numeric owners, modes, links, device nodes, clamped mtimes). Returns that sha256, or
+   * empty when the stage must run (no entry, or one that did not restore identically, which is discarded).
+   */
+  private Optional<String> restoreBase(StageContext ctx, PackageManagerDriver driver) throws BuildFailure, IOException {
+    String key = baseKey(ctx, driver);
+    StageCache cache = new StageCache(ctx.request().stageCacheDir());
+    Optional<StageCache.Entry> entry = cache.find(BaseStage.NAME, key, ctx.log());
+    if (entry.isEmpty()) {
+      ctx.log().line(BaseStage.NAME, "stage cache: no entry for key " + key + "; the stage runs");
+      return Optional.empty();
+    }
+    ctx.log().line(BaseStage.NAME, "stage cache: restoring " + entry.get().archive().getFileName());
+    DeterministicTar.extract(entry.get().archive(), ctx.stageTree());
+    Files.createDirectories(ctx.workDir());
+    Path archive = baseArchive(ctx);
+    Files.createDirectories(archive.getParent());
+    String rewritten = DeterministicTar.write(ctx.stageTree(), archive, ctx.sourceDateEpoch());
+    if (!rewritten.equals(entry.get().sha256())) {
+      ctx.log().line(BaseStage.NAME, "stage cache: the restored tree archives to " + rewritten + ", not "
+          + entry.get().sha256() + "; entry discarded, the stage runs");
+      Files.deleteIfExists(entry.get().archive());
+      FileTrees.delete(ctx.stageTree());
+      Files.deleteIfExists(archive);
+      return Optional.empty();
+    }
+    ctx.log().line(BaseStage.NAME, "stage cache: base from cache (key " + key + ", sha256 " + rewritten
+        + "); the stage did not run");
+    return Optional.of(rewritten);
+  }
+
+  /**
+   * Puts the base stage archive this build made into the worker's stage cache. A cache that cannot take
+   * it (disk full, permissions) costs later builds time, not this build: the reason is logged.
+   */
+  private void publishBase(StageContext ctx, PackageManagerDriver driver, String sha256) throws BuildFailure {
+    try {
+      String key = baseKey(ctx, driver);
+      StageCache.Entry entry = new StageCache(ctx.request().stageCacheDir())
+          .publish(BaseStage.NAME, key, baseArchive(ctx), sha256);
+      ctx.log().line(BaseStage.NAME, "stage cache: published " + entry.archive().getFileName() + " (key " + key + ")");
+    } catch (IOException e) {
+      ctx.log().line(BaseStage.NAME, "stage cache: not published, " + e.getMessage()
+          + "; check " + ctx.request().stageCacheDir());
+    }
+  }
+
+  private static Path baseArchive(StageContext ctx) {
+    return ctx.outputDir().resolve("stages").resolve(BaseStage.NAME + ".tar.gz");
+  }
+
   private static RepoDefinition load(BuildRequest request) throws BuildFailure {
     try {
       return RepoDefinitionLoader.load(request.definitionDir(),
           new LoadOptions(request.keysDir(), request.localRepos()));
     } catch (DefinitionException e) {
       throw new BuildFailure(BuildFailure.Kind.DEFINITION, e.getMessage(), e);
-    }
-  }
-
-  private static void checkInputs(RepoDefinition definition, BuildRequest request) throws BuildFailure {
-    if (!"bootstrap".equals(request.target())) {
-      throw new BuildFailure(BuildFailure.Kind.INPUT, "unknown target '" + request.target()
-          + "': this worker builds the bootstrap target (--target bootstrap)");
-    }
-    for (String name : BOOTSTRAP_COMPONENTS) {
-      Path file = request.components().get(name);
-      if (file == null) {
-        throw new BuildFailure(BuildFailure.Kind.INPUT, "missing component '" + name
-            + "': a bootstrap needs it; pass --component " + name + "=FILE");
-      }
-      if (!Files.isRegularFile(file)) {
-        throw new BuildFailure(BuildFailure.Kind.INPUT, "component '" + name + "' file " + file
-            + " does not exist or is not a regular file");
-      }
-    }
-    for (String name : request.components().keySet()) {
-      if (!BOOTSTRAP_COMPONENTS.contains(name)) {
-        throw new BuildFailure(BuildFailure.Kind.INPUT, "unknown component '" + name
-            + "': a bootstrap takes " + BOOTSTRAP_COMPONENTS);
-      }
     }
   }
 

@@ -10,8 +10,8 @@ import java.util.OptionalLong;
  * where this worker keeps its caches and writes the outputs.
  *
  * @param definitionDir   {@code repos/<name>}
- * @param target          {@code bootstrap} (the only target until the appliance lands)
- * @param components      component name ({@code tether}, {@code unpack}) to file
+ * @param target          {@code bootstrap} or {@code appliance} ({@link Target})
+ * @param components      component name ({@code tether}, {@code unpack}, ...; see {@link Target}) to file
  * @param outDir          where the artifacts are published (only when the whole build succeeded)
  * @param cacheDir        the worker's cache root; each repo's warm package cache is a directory in it
  * @param keysDir         trusted GPG keys looked up for {@code gpgkey=file:} references
@@ -21,6 +21,9 @@ import java.util.OptionalLong;
  * @param keepBuildDir    leave the build directory in place after the build (for debugging)
  * @param buildsDir       where the build directory is made; null for {@code <cacheDir>/builds} (a varied
  *                        build of a reproducibility pair puts it deeper, see {@code BuildVariation.pathPrefix})
+ * @param reuseStages     whether the build may take its {@code base} stage from the worker's stage cache
+ *                        under {@code <cacheDir>/stages}, and put the one it built there; false for both
+ *                        sides of a reproducibility pair and for every varied build (they rebuild from scratch)
  */
 public record BuildRequest(
     Path definitionDir,
@@ -33,17 +36,37 @@ public record BuildRequest(
     Optional<Path> aptSources,
     OptionalLong sourceDateEpoch,
     boolean keepBuildDir,
-    Path buildsDir) {
+    Path buildsDir,
+    boolean reuseStages) {
 
   public BuildRequest {
     components = Map.copyOf(components);
   }
 
-  /** A request whose build directory goes under {@code <cacheDir>/builds}. */
+  /** A request that builds every stage from scratch. */
+  public BuildRequest(Path definitionDir, String target, Map<String, Path> components, Path outDir, Path cacheDir,
+      Path keysDir, boolean localRepos, Optional<Path> aptSources, OptionalLong sourceDateEpoch, boolean keepBuildDir,
+      Path buildsDir) {
+    this(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources, sourceDateEpoch,
+        keepBuildDir, buildsDir, false);
+  }
+
+  /** A request whose build directory goes under {@code <cacheDir>/builds}, building every stage from scratch. */
   public BuildRequest(Path definitionDir, String target, Map<String, Path> components, Path outDir, Path cacheDir,
       Path keysDir, boolean localRepos, Optional<Path> aptSources, OptionalLong sourceDateEpoch, boolean keepBuildDir) {
     this(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources, sourceDateEpoch,
         keepBuildDir, null);
+  }
+
+  /** The same request, allowed (or not) to reuse cached stages. */
+  public BuildRequest withReuseStages(boolean reuse) {
+    return new BuildRequest(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources,
+        sourceDateEpoch, keepBuildDir, buildsDir, reuse);
+  }
+
+  /** The worker's stage cache: {@code <cacheDir>/stages}. */
+  public Path stageCacheDir() {
+    return cacheDir.resolve("stages");
   }
 
   /** The directory each build directory is made in. */

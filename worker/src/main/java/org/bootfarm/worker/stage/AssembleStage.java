@@ -1,36 +1,26 @@
 package org.bootfarm.worker.stage;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import org.bootfarm.worker.BuildFailure;
-import org.bootfarm.worker.archive.ImageTree;
-import org.bootfarm.worker.image.ImageDirectories;
 import org.bootfarm.worker.image.InRoot;
-import org.bootfarm.worker.archive.InitramfsWriter;
-import org.bootfarm.worker.iso.BootConfig;
-import org.bootfarm.worker.iso.IsoWriter;
 import org.bootfarm.protocol.build.Manifest;
-import org.bootfarm.worker.record.TreeManifest;
 
 /**
  * The {@code assemble} stage of a bootstrap: puts the components, bootfarm's init and bootstrap
  * scripts and the definition's init.sh into the rootfs (the layout is
  * {@code org/bootfarm/worker/assemble/LAYOUT.md}), writes the rootfs as the gzip'd newc
- * initramfs {@code /boot/core.gz}, and the ISO that boots it with isolinux.
+ * initramfs {@code /boot/core.gz}, and the ISO that boots it with isolinux ({@link BootMedia}).
  */
-public final class AssembleStage implements Stage {
+public final class AssembleStage implements ImageAssembly {
   public static final String NAME = "assemble";
   /** The default repo's bootstrap is plain {@code bootstrap.iso}; every other one carries its name. */
   public static final String DEFAULT_REPO = "photon-2.0";
-  private static final int INITRAMFS_GZIP_LEVEL = 6;
 
   private final String isoName;
-  private Manifest manifest;
-  private String initramfsSha256;
+  private BootMedia.Written written;
 
   public AssembleStage(String repoName) {
     this.isoName = DEFAULT_REPO.equals(repoName) ? "bootstrap.iso" : "bootstrap-" + repoName + ".iso";
@@ -41,17 +31,19 @@ public final class AssembleStage implements Stage {
     return NAME;
   }
 
+  @Override
   public String isoName() {
     return isoName;
   }
 
-  /** Every file of the initramfs and the ISO, known once the stage ran. */
+  @Override
   public Manifest manifest() {
-    return manifest;
+    return written.manifest();
   }
 
+  @Override
   public String initramfsSha256() {
-    return initramfsSha256;
+    return written.initramfsSha256();
   }
 
   @Override
@@ -74,33 +66,13 @@ public final class AssembleStage implements Stage {
       throw new BuildFailure(BuildFailure.Kind.DEFINITION, "repo-spec.json: init: " + init
           + " is not an executable file in the image; name /bin/init or an init the packages install");
     }
-
-    Path iso = ctx.isoTree();
-    ImageDirectories.create(iso);
-    ImageDirectories.create(iso.resolve("boot"));
-    ctx.log().line(NAME, "writing initramfs boot/core.gz");
-    initramfsSha256 = InitramfsWriter.write(rootfs, iso.resolve("boot/core.gz"), ctx.sourceDateEpoch(),
-        INITRAMFS_GZIP_LEVEL);
-    Files.copy(ctx.bootfs().resolve("boot/vmlinuz64"), iso.resolve("boot/vmlinuz64"));
-    Files.setPosixFilePermissions(iso.resolve("boot/vmlinuz64"), PosixFilePermissions.fromString("rw-r--r--"));
-
-    Path out = ctx.outputDir().resolve(isoName);
-    ctx.log().line(NAME, "writing " + isoName);
-    BootConfig boot = new BootConfig("/boot/vmlinuz64", "/boot/core.gz", kernelCommandLine(ctx));
-    String isoSha256 = IsoWriter.write(iso, out, boot, volumeId(ctx), ctx.sourceDateEpoch());
-
-    manifest = TreeManifest.of("initramfs", ImageTree.scan(rootfs, ctx.sourceDateEpoch()))
-        .merge(TreeManifest.of("iso", ImageTree.scan(iso, ctx.sourceDateEpoch())));
-    return isoSha256;
+    written = BootMedia.write(ctx, NAME, isoName, volumeId(ctx), kernelCommandLine(ctx));
+    return written.isoSha256();
   }
 
-  /**
-   * The kernel command line: the spec's init as rdinit; the serial console a VM logs to (it must be
-   * the last console= so init, bootstrap and tether write there); only kernel errors, which keeps
-   * a TCG boot fast; and a panic reboots (qemu -no-reboot then exits) instead of hanging.
-   */
+  /** The kernel command line: the spec's init as rdinit, on the serial console ({@link BootMedia#commandLine}). */
   static String kernelCommandLine(StageContext ctx) {
-    return "rdinit=" + ctx.definition().spec().init() + " console=ttyS0,115200n8 loglevel=3 panic=1";
+    return BootMedia.commandLine(ctx.definition().spec().init());
   }
 
   /**
@@ -118,17 +90,10 @@ public final class AssembleStage implements Stage {
 
   /** ISO volume id: upper-case, at most 32 characters, from the repo name (never the clock). */
   static String volumeId(StageContext ctx) {
-    String id = ("BOOTSTRAP-" + ctx.definition().name()).toUpperCase().replaceAll("[^A-Z0-9_-]", "_");
-    return id.length() > 32 ? id.substring(0, 32) : id;
+    return BootMedia.volumeId("BOOTSTRAP", ctx.definition().name());
   }
 
   private static byte[] asset(String name) throws IOException {
-    String resource = "/org/bootfarm/worker/assemble/" + name;
-    try (InputStream in = AssembleStage.class.getResourceAsStream(resource)) {
-      if (in == null) {
-        throw new IOException("bootfarm jar lacks its resource " + resource + ": rebuild the jar");
-      }
-      return in.readAllBytes();
-    }
+    return BootMedia.asset("assemble", name);
   }
 }

@@ -71,14 +71,25 @@ public final class QemuBoot {
    */
   public static Result boot(Path iso, Path disk, String doneMarker, Duration timeout)
       throws IOException, InterruptedException {
-    for (Path file : List.of(iso, disk)) {
+    return boot(iso, disk, doneMarker, timeout, 512);
+  }
+
+  /**
+   * Boots {@code iso} with {@code memoryMib} of RAM and, unless {@code disk} is null, {@code disk} as a raw
+   * virtio disk.
+   */
+  public static Result boot(Path iso, Path disk, String doneMarker, Duration timeout, int memoryMib)
+      throws IOException, InterruptedException {
+    for (Path file : disk == null ? List.of(iso) : List.of(iso, disk)) {
       if (!Files.isReadable(file)) {
         throw new IOException("cannot boot: " + file + " is not readable");
       }
     }
-    List<String> command = List.of("qemu-system-x86_64", "-m", "512", "-display", "none", "-no-reboot",
-        "-cdrom", iso.toString(), "-serial", "stdio", "-monitor", "none",
-        "-drive", "file=" + disk + ",format=raw,if=virtio");
+    List<String> command = new java.util.ArrayList<>(List.of("qemu-system-x86_64", "-m", String.valueOf(memoryMib),
+        "-display", "none", "-no-reboot", "-cdrom", iso.toString(), "-serial", "stdio", "-monitor", "none"));
+    if (disk != null) {
+      command.addAll(List.of("-drive", "file=" + disk + ",format=raw,if=virtio"));
+    }
     ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));

@@ -31,15 +31,19 @@ public final class EngineProcess {
     }
   }
 
-  /** Child entry point: {@code DEFINITION OUT CACHE KEYS NAME=FILE...}. */
+  /**
+   * Child entry point: {@code DEFINITION OUT CACHE KEYS TARGET REUSE NAME=FILE...}, REUSE being
+   * {@code reuse-stages} or {@code from-scratch}.
+   */
   public static void main(String[] args) throws Exception {
     java.util.Map<String, Path> components = new java.util.HashMap<>();
-    for (int i = 4; i < args.length; i++) {
+    for (int i = 6; i < args.length; i++) {
       String[] pair = args[i].split("=", 2);
       components.put(pair[0], Path.of(pair[1]));
     }
-    BuildRequest request = new BuildRequest(Path.of(args[0]), "bootstrap", components, Path.of(args[1]),
-        Path.of(args[2]), Path.of(args[3]), false, Optional.empty(), OptionalLong.empty(), false);
+    BuildRequest request = new BuildRequest(Path.of(args[0]), args[4], components, Path.of(args[1]),
+        Path.of(args[2]), Path.of(args[3]), false, Optional.empty(), OptionalLong.empty(), false)
+        .withReuseStages("reuse-stages".equals(args[5]));
     BuildResult result = new BuildEngine(PackageDrivers.standard())
         .run(request, (stage, text) -> System.err.println("[" + stage + "] " + text));
     System.out.println(new ObjectMapper().writeValueAsString(result));
@@ -52,12 +56,23 @@ public final class EngineProcess {
    */
   public static Run build(List<String> wrapper, Map<String, String> env, Path definition, Path out, Path cache,
       Path keys, Map<String, Path> components) throws IOException, InterruptedException {
+    return build(wrapper, env, definition, out, cache, keys, components, "bootstrap", false);
+  }
+
+  /**
+   * As {@link #build(List, Map, Path, Path, Path, Path, Map)}, for {@code target}, reusing the worker's
+   * stage cache under {@code cache} when {@code reuseStages}.
+   */
+  public static Run build(List<String> wrapper, Map<String, String> env, Path definition, Path out, Path cache,
+      Path keys, Map<String, Path> components, String target, boolean reuseStages)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(wrapper);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(EngineProcess.class.getName());
-    command.addAll(List.of(definition.toString(), out.toString(), cache.toString(), keys.toString()));
+    command.addAll(List.of(definition.toString(), out.toString(), cache.toString(), keys.toString(), target,
+        reuseStages ? "reuse-stages" : "from-scratch"));
     components.forEach((name, file) -> command.add(name + "=" + file));
     Files.createDirectories(out);
     Path stdout = out.resolveSibling(out.getFileName() + ".result.json");

@@ -17,12 +17,15 @@ import java.util.Map;
  *     (after its lease ran out and the build was placed there again) is told apart and refused
  * @param variation      the environment to build under (one side of a reproducibility pair), or null to
  *     build as the worker builds everything; absent from the JSON when null
+ * @param fromScratch    {@code true} for both sides of a reproducibility pair (nightly, verify): every stage
+ *     runs, and no stage is taken from or put into the worker's stage cache; null (absent from the JSON, so
+ *     workers that predate the field still read every other assignment) means the worker may reuse stages
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Assignment(
     String buildId, String repo, String target, Map<String, String> components,
     Map<String, String> definitionFiles, String definitionDigest, String artifactsUrl, int attempt,
-    BuildVariation variation) {
+    BuildVariation variation, Boolean fromScratch) {
 
   public Assignment {
     components = Map.copyOf(components);
@@ -33,6 +36,20 @@ public record Assignment(
   public Assignment(
       String buildId, String repo, String target, Map<String, String> components,
       Map<String, String> definitionFiles, String definitionDigest, String artifactsUrl, int attempt) {
-    this(buildId, repo, target, components, definitionFiles, definitionDigest, artifactsUrl, attempt, null);
+    this(buildId, repo, target, components, definitionFiles, definitionDigest, artifactsUrl, attempt, null, null);
+  }
+
+  /** An assignment that may reuse cached stages, built under {@code variation} (null: none). */
+  public Assignment(
+      String buildId, String repo, String target, Map<String, String> components,
+      Map<String, String> definitionFiles, String definitionDigest, String artifactsUrl, int attempt,
+      BuildVariation variation) {
+    this(buildId, repo, target, components, definitionFiles, definitionDigest, artifactsUrl, attempt, variation,
+        null);
+  }
+
+  /** Whether every stage must run: no stage cache read or written (both sides of a reproducibility pair). */
+  public boolean mustBuildFromScratch() {
+    return Boolean.TRUE.equals(fromScratch);
   }
 }

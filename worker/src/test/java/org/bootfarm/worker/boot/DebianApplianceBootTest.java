@@ -1,0 +1,130 @@
+package org.bootfarm.worker.boot;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.bootfarm.protocol.build.Manifest;
+import org.bootfarm.worker.build.EngineProcess;
+import org.bootfarm.worker.build.Target;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The appliance of repos/debian-12, built by the bootfarm engine twice — once as a worker builds it
+ * (its base stage from or into the stage cache), once from scratch under another umask, TZ, hostname
+ * and CPU count — gives the same bytes, dpkg database included, and boots under qemu (TCG) with systemd
+ * as PID 1 to vic.target, where the stand-in vic-init (examples/components/vic-init) prints the default
+ * target, the vicadmin user and the state of the units that must stay off.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DebianApplianceBootTest {
+  static final String DONE = "=== BOOTFARM-VIC-INIT-DONE ===";
+  private static final Duration BOOT_TIMEOUT = Duration.ofMinutes(4);
+  /** systemd, dbus and the kernel's modules unpack into RAM beside the initramfs itself. */
+  private static final int MEMORY_MIB = 1024;
+
+  private EngineProcess.Run first;
+  private EngineProcess.Run scratch;
+  private Path work;
+  private QemuBoot.Result boot;
+
+  @BeforeAll
+  void buildTwiceAndBoot() throws IOException, InterruptedException {
+    work = SeedBootChecks.projectRoot().resolve("worker/target/boot-test-appliance");
+    Files.createDirectories(work);
+    Path definition = SeedBootChecks.projectRoot().resolve("repos/debian-12");
+    first = build("out", SeedBootChecks.plainEnvironmentWrapper(), Map.of("TZ", "UTC"), definition, true);
+    scratch = build("elsewhere/deeper/out", List.of("unshare", "--uts", "/bin/sh", "-c",
+        "hostname bootfarm-varied-host && umask 077 && exec taskset -c 0 \"$@\"", "sh"),
+        Map.of("TZ", "Pacific/Kiritimati"), definition, false);
+    Path iso = work.resolve("out/appliance.iso");
+    boot = QemuBoot.boot(iso, null, DONE, BOOT_TIMEOUT, MEMORY_MIB);
+    Files.writeString(work.resolve("console.log"), boot.console());
+    System.out.printf("qemu ran %.1f s (timed out: %s, exit %d); console in %s%n",
+        boot.elapsed().toMillis() / 1e3, boot.timedOut(), boot.exitCode(), work.resolve("console.log"));
+  }
+
+  private EngineProcess.Run build(String out, List<String> wrapper, Map<String, String> env, Path definition,
+      boolean reuseStages) throws IOException, InterruptedException {
+    Map<String, Path> components = new HashMap<>();
+    for (String name : Target.APPLIANCE.components()) {
+      components.put(name, SeedBootChecks.component(name));
+    }
+    long start = System.nanoTime();
+    EngineProcess.Run run = EngineProcess.build(wrapper, env, definition, work.resolve(out),
+        SeedBootChecks.projectRoot().resolve("worker/target/boot-cache"),
+        Files.createDirectories(work.resolve("keys")), components, "appliance", reuseStages);
+    System.out.printf("bootfarm built the appliance of %s (%s) in %.1f s: %s%n", definition.getFileName(),
+        reuseStages ? "reusing stages" : "from scratch", (System.nanoTime() - start) / 1e9, run.result().stages());
+    if (run.exitCode() != 0) {
+      throw new AssertionError("the appliance build failed: " + run.result().error() + "\n" + run.log());
+    }
+    return run;
+  }
+
+  @Test
+  void twoBuildsGiveTheSameBytesPackageDatabaseIncluded() throws IOException {
+    List<Manifest.Difference> differences = Manifest.readJson(work.resolve("out/manifest.json"))
+        .diff(Manifest.readJson(work.resolve("elsewhere/deeper/out/manifest.json")));
+    assertEquals(List.of(), differences.stream().map(d -> d.image() + ":" + d.path() + " " + d.what()).toList(),
+        "files that differ between the two appliance builds");
+    assertEquals(first.result().stages().stream().map(s -> s.name() + " " + s.sha256()).toList(),
+        scratch.result().stages().stream().map(s -> s.name() + " " + s.sha256()).toList());
+    assertEquals(first.result().artifacts(), scratch.result().artifacts());
+    assertTrue(Manifest.readJson(work.resolve("out/manifest.json")).paths("initramfs").contains("var/lib/dpkg/status"),
+        "the appliance has no dpkg database");
+  }
+
+  @Test
+  void bootsWithSystemdToVicTargetWhereVicInitRuns() {
+    assertTrue(boot.printed(DONE), () -> "vic-init never finished; console:\n" + boot.console());
+    assertFalse(boot.timedOut(), "qemu had to be killed: the appliance did not power off");
+    Map<String, String> facts = facts();
+    assertEquals("systemd", facts.get("pid1"), facts::toString);
+    assertEquals("vic.target", facts.get("default-target"), facts::toString);
+    assertEquals("active", facts.get("vic.target"), facts::toString);
+  }
+
+  @Test
+  void vicadminIsUid1000InSystemdJournalAndVicIsGid1001() {
+    Map<String, String> facts = facts();
+    String id = facts.get("vicadmin");
+    assertTrue(id.startsWith("uid=1000(vicadmin) gid=1000(vicadmin) groups=1000(vicadmin),"), id);
+    assertTrue(id.contains("(systemd-journal)"), id);
+    assertEquals("vic:x:1001:", facts.get("vic-group"), facts::toString);
+  }
+
+  @Test
+  void networkdResolvedAndTimesyncdAreMaskedAndInactive() {
+    Map<String, String> facts = facts();
+    for (String unit : List.of("systemd-networkd.service", "systemd-resolved.service", "systemd-timesyncd.service")) {
+      assertEquals("masked inactive", facts.get(unit), () -> unit + ": " + facts);
+    }
+  }
+
+  @Test
+  void natAndPermissionsSetupRan() {
+    Map<String, String> facts = facts();
+    assertEquals("active", facts.get("nat.service"), facts::toString);
+    assertEquals("active root:vic 770", facts.get("permissions.service"), facts::toString);
+  }
+
+  /** The {@code name value} lines vic-init printed in its {@code appliance} section. */
+  private Map<String, String> facts() {
+    String section = boot.section("appliance").orElseThrow(() -> new AssertionError(
+        "the console has no appliance section; console:\n" + boot.console()));
+    return section.lines().map(String::strip).filter(l -> l.contains(" "))
+        .collect(Collectors.toMap(l -> l.substring(0, l.indexOf(' ')), l -> l.substring(l.indexOf(' ') + 1),
+            (a, b) -> a + " | " + b));
+  }
+}
