@@ -70,6 +70,20 @@ class DashboardQueriesProcessesTest {
       "${__rate_interval}", "1m", "${__interval}", "15s", "$__range", "1h", "${__range}", "1h");
   static final Pattern VARIABLE = Pattern.compile("\\$\\{?\\w+");
 
+  /** What the run must have made the farm count, so that the panels show more than zeros. */
+  static final Map<String, String> RUN_SHOWS = new java.util.LinkedHashMap<>();
+
+  static {
+    RUN_SHOWS.put("sum(bootfarm_package_cache_hits_total) > 0", "a build found packages in a warm cache");
+    RUN_SHOWS.put("sum(bootfarm_package_cache_misses_total) > 0", "a build downloaded packages");
+    RUN_SHOWS.put("sum(bootfarm_builds_finished_total{outcome=\"failed\"}) > 0", "a build failed");
+    RUN_SHOWS.put("sum(bootfarm_build_retries_total) > 0", "a build was retried");
+    RUN_SHOWS.put("sum(bootfarm_lease_expiries_total) > 0", "a lease was lost");
+    RUN_SHOWS.put("sum(bootfarm_verdicts_total{verdict=\"unreproducible\"}) > 0", "a pair was unreproducible");
+    RUN_SHOWS.put("max(bootfarm_nightly_last_run_failures) > 0", "the nightly run had failures");
+    RUN_SHOWS.put("max(bootfarm_nightly_last_run_timestamp_seconds) > 0", "a nightly run started");
+  }
+
   @TempDir static Path dir;
   static Path checkout;
   static Path script;
@@ -288,6 +302,12 @@ class DashboardQueriesProcessesTest {
       }
       if (queriesOfDashboard == 0) {
         failures.add(file.getFileName() + ": no panel has a query");
+      }
+    }
+    for (Map.Entry<String, String> shown : RUN_SHOWS.entrySet()) {
+      String problem = evaluate(shown.getKey());
+      if (problem != null) {
+        failures.add("the run did not show that " + shown.getValue() + ": " + shown.getKey() + " gave " + problem);
       }
     }
     System.out.println("evaluated " + queries + " queries of " + dashboards.size() + " dashboards; "
