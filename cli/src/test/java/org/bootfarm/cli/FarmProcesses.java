@@ -1,6 +1,7 @@
 package org.bootfarm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -133,17 +134,24 @@ final class FarmProcesses implements AutoCloseable {
         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /** The build's record once {@code until} holds, or as it is after two minutes. */
+  /**
+   * The build's record once {@code until} holds, or as it is after two minutes. An answer that is not a build
+   * record (a coordinator restarted a moment ago may still be a standby forwarding to the dead one until the
+   * cluster drops it) is asked again; still no record after two minutes fails with the last answer.
+   */
   JsonNode awaitBuild(String id, Predicate<JsonNode> until) throws Exception {
     JsonNode build = get("/api/v1/builds/" + id);
-    for (int i = 0; i < 2400 && !until.test(build); i++) {
+    for (int i = 0; i < 2400 && (!build.has("state") || !until.test(build)); i++) {
       Thread.sleep(50);
       build = get("/api/v1/builds/" + id);
     }
+    JsonNode last = build;
+    assertNotNull(last.get("state"), () -> "GET /api/v1/builds/" + id + " answers no build record: " + last);
     return build;
   }
 
   static boolean finished(JsonNode build) {
+    assertNotNull(build.get("state"), () -> "not a build record: " + build);
     return !List.of("QUEUED", "RUNNING").contains(build.get("state").asText());
   }
 

@@ -257,8 +257,14 @@ class MetricsProcessesTest {
         + ",target=\"bootstrap\"}"));
     assertEquals(misses, value(worker, "bootfarm_package_cache_misses_total{" + tdnf + "}"),
         "the second build of the repo downloads nothing");
-    assertEquals(misses, value(worker, "bootfarm_package_cache_hits_total{" + tdnf + "}"),
-        "the second build takes every package from the cache");
+    // the second build's base comes from the stage cache (ADR 0025): only its later stages install packages,
+    // every one of them from the package cache, as its own report says
+    assertEquals(second.get("packageCache").get("fromCache").asDouble(),
+        value(worker, "bootfarm_package_cache_hits_total{" + tdnf + "}"), second::toString);
+    assertEquals(1.0, value(worker, "bootfarm_stages_total{" + tdnf + ",source=\"cache\",stage=\"base\","
+        + "target=\"bootstrap\"}"), "the second build restored base from the stage cache");
+    assertEquals(1.0, value(worker, "bootfarm_stages_total{" + tdnf + ",source=\"built\",stage=\"base\","
+        + "target=\"bootstrap\"}"), "the first build ran base");
     assertTrue(value(worker, "bootfarm_package_cache_misses_total{repo=\"" + BROKEN + "\"}") > 0,
         "a failed build's downloads are counted too");
     assertEquals(2.0, value(worker, "bootfarm_stage_duration_seconds_count{" + tdnf

@@ -49,6 +49,10 @@ public final class WorkerMetrics {
           .tags("repo", repo, "target", target, "stage", stage.name())
           .serviceLevelObjectives(STAGE_BUCKETS)
           .register(registry).record(Duration.ofNanos(Math.round(stage.seconds() * 1e9)));
+      Counter.builder("bootfarm.stages").description("stages this worker ran to an end, built or restored from"
+              + " the stage cache")
+          .tags("repo", repo, "target", target, "stage", stage.name(), "source", stage.cached() ? "cache" : "built")
+          .register(registry).increment();
     }
     PackageCacheUse cache = report.packageCache();
     if (cache != null) {
