@@ -128,8 +128,11 @@ class FarmClientProcessesTest {
 
     assertEquals(BuildState.SUCCEEDED, last.state(), events::toString);
     assertEquals(last, events.get(events.size() - 1), "the final state event is the last one delivered");
-    assertEquals(BuildEvent.Type.STATE, events.get(0).type(), "the claim comes first: " + events.get(0));
-    assertEquals(BuildState.RUNNING, events.get(0).state(), events.get(0)::toString);
+    // the claim is published by the coordinator, the stage events by the worker: Vert.x orders each sender's
+    // messages but not the two senders' against each other (ADR 0014), so the claim may trail "base started"
+    List<BuildEvent> claims = events.stream()
+        .filter(e -> e.type() == BuildEvent.Type.STATE && e.state() == BuildState.RUNNING).toList();
+    assertEquals(1, claims.size(), () -> "one claim event: " + events);
     List<String> stages = events.stream()
         .filter(e -> e.type() == BuildEvent.Type.STAGE_STARTED || e.type() == BuildEvent.Type.STAGE_FINISHED)
         .map(e -> e.type() + " " + e.stage()).toList();
