@@ -233,9 +233,9 @@ public final class VariedEngine {
     }
   }
 
+  /** Stops the engine process and its whole tree: SIGTERM, then SIGKILL after a short grace. */
   private static void kill(Process process) {
-    process.descendants().forEach(ProcessHandle::destroyForcibly);
-    process.destroyForcibly();
+    ExternalCommand.stop(process);
   }
 
   /** The CPUs this process may run on, from {@code Cpus_allowed_list} in /proc/self/status (e.g. {@code 0-3,6}). */
