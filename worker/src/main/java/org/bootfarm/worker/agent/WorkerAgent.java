@@ -246,15 +246,17 @@ public final class WorkerAgent implements AutoCloseable {
       return;
     }
     held.put(assignment.buildId(), assignment.attempt());
+    RunningBuild self = new RunningBuild(assignment.attempt());
+    running.put(assignment.buildId(), self);
     log("build " + assignment.buildId() + " (" + assignment.repo() + ") run " + (assignment.attempt() + 1)
         + " started");
     CompletableFuture.supplyAsync(() -> {
       try {
-        return run(assignment);
+        return run(assignment, self);
       } catch (Exception e) {
         return failed(assignment, "worker error: " + e, "INTERNAL", false);
       }
-    }, slots).thenAccept(report -> {
+    }, slots).whenComplete((report, error) -> running.remove(assignment.buildId(), self)).thenAccept(report -> {
       log("build " + report.buildId() + " run " + (report.attempt() + 1) + " ended " + report.state()
           + (report.error() == null ? "" : ": " + report.error()));
       sendReport(report, 1, System.nanoTime() + settings.reportPatience().toNanos());
@@ -277,29 +279,37 @@ public final class WorkerAgent implements AutoCloseable {
   }
 
   /**
-   * One run on a slot thread, which a cancel interrupts until the run {@link #end}s; the interrupt never
-   * reaches the slot thread's next build.
+   * One run taken from the inbox: waiting for a slot, then on its slot thread, which a cancel interrupts
+   * until the run {@link #end}s; the interrupt never reaches the slot thread's next build. A run cancelled
+   * while it waits for a slot does not start.
    */
   private static final class RunningBuild {
     final int attempt;
-    private final Thread thread;
+    private Thread thread;
     private long cancelledAt;
     private boolean cancelled;
     private boolean ended;
 
-    RunningBuild(int attempt, Thread thread) {
+    RunningBuild(int attempt) {
       this.attempt = attempt;
-      this.thread = thread;
     }
 
-    /** Interrupts the run unless it ended or was cancelled already; whether it did. */
+    /** The run starts on the calling slot thread; false when it was cancelled before. */
+    synchronized boolean start() {
+      thread = Thread.currentThread();
+      return !cancelled;
+    }
+
+    /** Interrupts the run (or keeps it from starting) unless it ended or was cancelled already; whether it did. */
     synchronized boolean cancel() {
       if (ended || cancelled) {
         return false;
       }
       cancelled = true;
       cancelledAt = System.nanoTime();
-      thread.interrupt();
+      if (thread != null) {
+        thread.interrupt();
+      }
       return true;
     }
 
@@ -436,18 +446,16 @@ public final class WorkerAgent implements AutoCloseable {
    * One build on one slot: inputs fetched and checked, the engine run, outputs uploaded, and the
    * build's whole log uploaded last (whatever the outcome), so the report can name it.
    */
-  private BuildReport run(Assignment assignment) throws IOException, InterruptedException {
+  private BuildReport run(Assignment assignment, RunningBuild self) throws IOException, InterruptedException {
     busy.incrementAndGet();
     String id = assignment.buildId();
     Path work = settings.cacheDir().resolve("assignments").resolve(pathPrefix(assignment))
         .resolve(id + "-" + assignment.attempt());
     long deadline = System.nanoTime() + settings.reportPatience().toNanos();
-    RunningBuild self = new RunningBuild(assignment.attempt(), Thread.currentThread());
-    running.put(id, self);
     try (BuildLogFile log = new BuildLogFile(id, work.resolve("build.log"), event -> publish(id, event))) {
       BuildReport report;
       try {
-        report = build(assignment, work, log, deadline);
+        report = self.start() ? build(assignment, work, log, deadline) : null;
       } catch (InterruptedException e) {
         if (!self.end()) {
           throw e; // the worker is closing
@@ -469,7 +477,6 @@ public final class WorkerAgent implements AutoCloseable {
       return withLog(report, uploadLog(assignment, log, deadline));
     } finally {
       self.end();
-      running.remove(id, self);
       busy.decrementAndGet();
       FileTrees.deleteQuietly(work);
     }
