@@ -118,10 +118,15 @@ public final class ExternalCommand {
    * an ended parent left behind (reparented to init) are stopped too.
    */
   public static void stop(Process process) {
+    stop(process, STOP_GRACE);
+  }
+
+  /** {@link #stop(Process)} with another grace between SIGTERM and SIGKILL. */
+  public static void stop(Process process, Duration grace) {
     List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
     tree.add(process.toHandle());
     tree.forEach(ProcessHandle::destroy);
-    long deadline = System.nanoTime() + STOP_GRACE.toNanos();
+    long deadline = System.nanoTime() + grace.toNanos();
     for (ProcessHandle handle : tree) {
       while (handle.isAlive() && System.nanoTime() < deadline) {
         try {
