@@ -95,6 +95,15 @@ class CancelRunningBuildProcessesTest {
     assertTrue(seconds < 60, "stopped and reported " + seconds + " s after the cancel, well before the sleep's end");
     assertEquals(0, entries(builds), "the cancelled build's directory is removed from " + builds);
     assertEquals(0, entries(dir.resolve(WORKER + "/cache/assignments")), "its work directory is removed");
+    try (Stream<Path> stages = Files.exists(dir.resolve(WORKER + "/cache/stages"))
+        ? Files.walk(dir.resolve(WORKER + "/cache/stages")) : Stream.empty()) {
+      assertEquals(List.of(), stages.filter(p -> p.getFileName().toString().startsWith(".")).toList(),
+          "no half-written stage cache entry is left");
+    }
+    HttpResponse<String> again = FarmProcesses.HTTP.send(HttpRequest.newBuilder(
+        URI.create(farm.api + "/api/v1/builds/" + id + "/cancel")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(409, again.statusCode(), "a cancelled build cannot be cancelled again: " + again.body());
     JsonNode cancelled = farm.get("/api/v1/builds/" + id);
     assertEquals("CANCELLED", cancelled.get("state").asText(), "the worker's late report changes nothing: "
         + cancelled);
