@@ -110,7 +110,7 @@ public final class ExternalCommand {
   }
 
   /** How long {@link #stop} waits after SIGTERM before it sends SIGKILL. */
-  static final Duration STOP_GRACE = Duration.ofSeconds(2);
+  public static final Duration STOP_GRACE = Duration.ofSeconds(2);
 
   /**
    * Stops {@code process} and every descendant it has now: SIGTERM to all, then SIGKILL to those still
