@@ -92,6 +92,7 @@ class CancelRunningBuildProcessesTest {
     assertEquals(List.of(), sleeps(), "no process of the cancelled build's staging.sh is left");
     farm.awaitLine(WORKER, "report of build " + id + " run 1 refused", 20);
     double seconds = (System.nanoTime() - cancelledAt) / 1e9;
+    farm.logText(WORKER).lines().filter(l -> l.contains(id)).forEach(System.out::println); // the stop, measured
     assertTrue(seconds < 60, "stopped and reported " + seconds + " s after the cancel, well before the sleep's end");
     assertEquals(0, entries(builds), "the cancelled build's directory is removed from " + builds);
     assertEquals(0, entries(dir.resolve(WORKER + "/cache/assignments")), "its work directory is removed");
