@@ -179,6 +179,9 @@ public final class BuildCoordinator implements FarmApi {
         ApiError.Code.CONFLICT, "build " + id + " is " + current.state() + " and can no longer be cancelled"));
     stateListener.changed(cancelled, "cancelled while " + current.state()
         + (cancelled.worker() == null || current.state() == BuildState.QUEUED ? "" : " on worker " + cancelled.worker()));
+    if (current.state() == BuildState.RUNNING && current.worker() != null) {
+      stateListener.cancelledWhileRunning(cancelled, current.worker(), current.attempts());
+    }
     return cancelled;
   }
 

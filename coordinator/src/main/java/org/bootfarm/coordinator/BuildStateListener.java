@@ -20,6 +20,14 @@ public interface BuildStateListener {
   default void submitted(BuildView build) {
   }
 
+  /**
+   * A build was cancelled while {@code worker} ran it, under {@code attempt} (its attempts count when it was
+   * claimed): the run must be told to stop, or it holds the worker's slot to its end (its late report is
+   * refused either way). Called after {@link #changed} for the same cancellation; must not block.
+   */
+  default void cancelledWhileRunning(BuildView build, String worker, int attempt) {
+  }
+
   /** A listener that ignores every change: a coordinator without an event bus. */
   BuildStateListener NONE = (build, text) -> { };
 }

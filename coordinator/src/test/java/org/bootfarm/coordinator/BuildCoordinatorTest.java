@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.bootfarm.coordinator.cas.ArtifactStore;
@@ -194,6 +195,32 @@ class BuildCoordinatorTest {
     assertEquals(ApiError.Code.CONFLICT, e.error().code());
     assertEquals(ApiError.Code.NOT_FOUND,
         assertThrows(ApiException.class, () -> coordinator.get("01NOSUCHBUILD")).error().code());
+  }
+
+  @Test
+  void cancellingARunningBuildNamesItsWorkerAndAttemptSoTheRunCanBeStopped() throws Exception {
+    List<String> told = new ArrayList<>();
+    BuildStateListener listener = new BuildStateListener() {
+      @Override
+      public void changed(BuildView build, String text) {
+      }
+
+      @Override
+      public void cancelledWhileRunning(BuildView build, String worker, int attempt) {
+        told.add(build.id() + " " + build.state() + " " + worker + " " + attempt);
+      }
+    };
+    BuildCoordinator farm = new BuildCoordinator(store, artifacts, RepoCatalog.read(ProjectTree.root().resolve("repos"),
+        ProjectTree.sharedKeys()), new RendezvousPlacement(), Clock.systemUTC(), Duration.ofSeconds(10), listener);
+    String queued = farm.submit(debian(null));
+    farm.cancel(queued);
+    assertEquals(List.of(), told, "a queued build runs nowhere: no worker is told");
+
+    String running = farm.submit(debian(null));
+    farm.workerSeen(worker("debian-box", List.of("apt"), 1));
+    BuildCoordinator.Assignment assigned = farm.assign(1).get(0);
+    farm.cancel(running);
+    assertEquals(List.of(running + " CANCELLED debian-box " + assigned.build().attempts()), told);
   }
 
 }

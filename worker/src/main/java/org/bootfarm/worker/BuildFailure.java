@@ -23,7 +23,9 @@ public class BuildFailure extends Exception {
     /** A tool the build drives failed or is missing on this worker. */
     TOOL(1, false),
     /** Anything else. */
-    INTERNAL(1, false);
+    INTERNAL(1, false),
+    /** The run was stopped before its end: the build was cancelled (by the coordinator, for a farm build). */
+    CANCELLED(1, false);
 
     private final int exitCode;
     private final boolean deterministic;

@@ -71,6 +71,7 @@ import org.bootfarm.protocol.api.v1.FarmInfo;
 import org.bootfarm.protocol.api.v1.PinRequest;
 import org.bootfarm.protocol.api.v1.RepoInfo;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
+import org.bootfarm.protocol.api.v1.RunCancel;
 import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
 import org.bootfarm.protocol.repo.DefinitionFiles;
@@ -321,6 +322,20 @@ public final class CoordinatorDaemon implements AutoCloseable {
     @Override
     public void submitted(BuildView build) {
       metrics.submitted(build);
+    }
+
+    /** Tells the worker to stop the run ({@link RunCancel} on its inbox), so its slot is free at once. */
+    @Override
+    public void cancelledWhileRunning(BuildView build, String worker, int attempt) {
+      try {
+        vertx.eventBus().send(Addresses.workerInbox(worker), new JsonObject(WireJson.write(new RunCancel(build.id(),
+            attempt))));
+        System.out.println("bootfarm coordinator: build " + build.id() + ": cancelled while running on worker "
+            + worker + "; told it to stop");
+      } catch (RuntimeException e) { // a closing event bus: the run goes on to its end and its report is refused
+        System.err.println("bootfarm coordinator: build " + build.id() + ": cancelled while running on worker "
+            + worker + ", but it could not be told to stop (" + e + "); it runs to its end");
+      }
     }
   }
 

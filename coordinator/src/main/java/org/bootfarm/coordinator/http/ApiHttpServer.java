@@ -30,7 +30,8 @@ import org.bootfarm.protocol.api.v1.WireJson;
 /**
  * The coordinator's small HTTP API for scripts and curl, on Vert.x core: {@code POST /api/v1/builds},
  * {@code GET /api/v1/builds/{id}}, {@code GET /api/v1/builds?repo=&state=&limit=},
- * {@code PUT} and {@code DELETE /api/v1/builds/{id}/pin}, {@code GET /api/v1/workers},
+ * {@code PUT} and {@code DELETE /api/v1/builds/{id}/pin}, {@code POST /api/v1/builds/{id}/cancel} (a running
+ * build's worker is told to stop it), {@code GET /api/v1/workers},
  * {@code GET /api/v1/repos}, the artifact endpoint and
  * {@code GET /health}. It only translates: every decision is {@link BuildCoordinator}'s, run on a
  * worker thread because the store writes to disk. Every refusal is an {@link ApiError} body. On a
@@ -45,6 +46,7 @@ public final class ApiHttpServer {
   static final long LINGER_MILLIS = 2_000;
   private static final String BUILDS = "/api/v1/builds";
   private static final String PIN = "/pin";
+  private static final String CANCEL = "/cancel";
 
   private final Vertx vertx;
   private static final String NIGHTLY = "/api/v1/nightly";
@@ -125,6 +127,9 @@ public final class ApiHttpServer {
     } else if (path.startsWith(BUILDS + "/") && path.endsWith(PIN) && method.equals(HttpMethod.DELETE)) {
       String id = path.substring(BUILDS.length() + 1, path.length() - PIN.length());
       answer(request, 200, () -> coordinator.unpin(id));
+    } else if (path.startsWith(BUILDS + "/") && path.endsWith(CANCEL) && method.equals(HttpMethod.POST)) {
+      String id = path.substring(BUILDS.length() + 1, path.length() - CANCEL.length());
+      answer(request, 200, () -> coordinator.cancel(id));
     } else if (path.startsWith(BUILDS + "/") && method.equals(HttpMethod.GET)) {
       String id = path.substring(BUILDS.length() + 1);
       answer(request, 200, () -> coordinator.get(id));

@@ -38,6 +38,7 @@ import org.bootfarm.protocol.api.v1.BuildReport;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.BuildVariation;
 import org.bootfarm.protocol.api.v1.FarmInfo;
+import org.bootfarm.protocol.api.v1.RunCancel;
 import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
 import org.bootfarm.protocol.build.ArtifactRecord;
@@ -69,6 +70,12 @@ import org.bootfarm.worker.pkg.PackageDrivers;
  * built by {@link VariedEngine} in an engine process of its own under that variation, its work and build
  * directories deeper by the variation's path prefix; the variation is the build log's first line. The
  * package cache is the worker's usual one (ADR "varied builds").
+ *
+ * <p>A {@link RunCancel} on the inbox (the build was cancelled while it ran here) stops that run: its slot
+ * thread is interrupted, which stops the external tool it waits for with its whole process tree ({@link
+ * org.bootfarm.worker.process.ExternalCommand}) or the varied engine process; nothing is uploaded but the
+ * log, the build directory is removed, the slot is free at once and the run is reported CANCELLED (the
+ * coordinator refuses that report, which ends its sending). A cancel of a run not held here is ignored.
  *
  * <p>Before the process stops it {@link #drain}s: it advertises no slots, so placement gives it no new
  * build, and waits for the builds it holds to finish and be reported; a build still held when the
@@ -111,6 +118,8 @@ public final class WorkerAgent implements AutoCloseable {
   private final Set<String> runs = ConcurrentHashMap.newKeySet();
   /** Builds whose report was sent and not answered yet: it is being sent again. */
   private final Set<String> reportsWaiting = ConcurrentHashMap.newKeySet();
+  /** The runs on a slot now, by build id: what a {@link RunCancel} stops. */
+  private final Map<String, RunningBuild> running = new ConcurrentHashMap<>();
   private final AtomicInteger busy = new AtomicInteger();
   private final HttpClient http = HttpClient.newHttpClient();
   /** Set by {@link #drain}: the heartbeat advertises no slots. */
@@ -217,30 +226,104 @@ public final class WorkerAgent implements AutoCloseable {
   }
 
   private void accept(Object body) {
+    if (body instanceof JsonObject json && json.containsKey("cancel")) {
+      try {
+        cancel(WireJson.read(json.encode(), RunCancel.class));
+      } catch (WireJson.WireFormatException e) {
+        log("ignored a malformed run cancel on the inbox: " + e.getMessage());
+      }
+      return;
+    }
     Assignment assignment;
     try {
       assignment = WireJson.read(String.valueOf(body), Assignment.class);
     } catch (WireJson.WireFormatException e) {
+      log("ignored a message on the inbox that is neither an assignment nor a run cancel (a newer coordinator?): "
+          + e.getMessage());
       return;
     }
     if (!runs.add(assignment.buildId() + "/" + assignment.attempt())) {
       return;
     }
     held.put(assignment.buildId(), assignment.attempt());
+    RunningBuild self = new RunningBuild(assignment.attempt());
+    running.put(assignment.buildId(), self);
     log("build " + assignment.buildId() + " (" + assignment.repo() + ") run " + (assignment.attempt() + 1)
         + " started");
     CompletableFuture.supplyAsync(() -> {
       try {
-        return run(assignment);
+        return run(assignment, self);
       } catch (Exception e) {
         return failed(assignment, "worker error: " + e, "INTERNAL", false);
       }
-    }, slots).thenAccept(report -> {
+    }, slots).whenComplete((report, error) -> running.remove(assignment.buildId(), self)).thenAccept(report -> {
       log("build " + report.buildId() + " run " + (report.attempt() + 1) + " ended " + report.state()
           + (report.error() == null ? "" : ": " + report.error()));
       sendReport(report, 1, System.nanoTime() + settings.reportPatience().toNanos());
       count(assignment, report);
     });
+  }
+
+  /** Stops the run the coordinator cancelled, if it runs here; ignores it (with a log line) otherwise. */
+  private void cancel(RunCancel cancel) {
+    RunningBuild run = running.get(cancel.cancel());
+    String which = "build " + cancel.cancel() + " run " + (cancel.attempt() + 1);
+    if (run == null || run.attempt != cancel.attempt()) {
+      log(which + ": cancel ignored: this worker does not run it"
+          + (run == null ? " (it ended already, or never ran here)" : " (it runs run " + (run.attempt + 1) + ")"));
+      return;
+    }
+    if (run.cancel()) {
+      log(which + ": cancelled by the coordinator; stopping it");
+    }
+  }
+
+  /**
+   * One run taken from the inbox: waiting for a slot, then on its slot thread, which a cancel interrupts
+   * until the run {@link #end}s; the interrupt never reaches the slot thread's next build. A run cancelled
+   * while it waits for a slot does not start.
+   */
+  private static final class RunningBuild {
+    final int attempt;
+    private Thread thread;
+    private long cancelledAt;
+    private boolean cancelled;
+    private boolean ended;
+
+    RunningBuild(int attempt) {
+      this.attempt = attempt;
+    }
+
+    /** The run starts on the calling slot thread; false when it was cancelled before. */
+    synchronized boolean start() {
+      thread = Thread.currentThread();
+      return !cancelled;
+    }
+
+    /** Interrupts the run (or keeps it from starting) unless it ended or was cancelled already; whether it did. */
+    synchronized boolean cancel() {
+      if (ended || cancelled) {
+        return false;
+      }
+      cancelled = true;
+      cancelledAt = System.nanoTime();
+      if (thread != null) {
+        thread.interrupt();
+      }
+      return true;
+    }
+
+    /** Called on the run's own thread when the build ended: clears a cancel's interrupt; whether it was cancelled. */
+    synchronized boolean end() {
+      ended = true;
+      Thread.interrupted();
+      return cancelled;
+    }
+
+    /** Seconds from the cancel to now. */
+    synchronized double secondsSinceCancel() {
+      return (System.nanoTime() - cancelledAt) / 1e9;
+    }
   }
 
   /** Counts an ended build, and measures its repo's package cache, on the slot thread that ran it. */
@@ -363,7 +446,7 @@ public final class WorkerAgent implements AutoCloseable {
    * One build on one slot: inputs fetched and checked, the engine run, outputs uploaded, and the
    * build's whole log uploaded last (whatever the outcome), so the report can name it.
    */
-  private BuildReport run(Assignment assignment) throws IOException, InterruptedException {
+  private BuildReport run(Assignment assignment, RunningBuild self) throws IOException, InterruptedException {
     busy.incrementAndGet();
     String id = assignment.buildId();
     Path work = settings.cacheDir().resolve("assignments").resolve(pathPrefix(assignment))
@@ -372,13 +455,28 @@ public final class WorkerAgent implements AutoCloseable {
     try (BuildLogFile log = new BuildLogFile(id, work.resolve("build.log"), event -> publish(id, event))) {
       BuildReport report;
       try {
-        report = build(assignment, work, log, deadline);
+        report = self.start() ? build(assignment, work, log, deadline) : null;
+      } catch (InterruptedException e) {
+        if (!self.end()) {
+          throw e; // the worker is closing
+        }
+        report = null;
       } catch (IOException | RuntimeException e) {
         log.line("build", "worker " + workerId + " failed: " + e);
         report = failed(assignment, "worker error: " + e, "INTERNAL", false);
       }
+      if (self.end()) {
+        String stopped = "cancelled by the coordinator, stopped after "
+            + String.format(java.util.Locale.ROOT, "%.1f", self.secondsSinceCancel()) + " s";
+        log.line("build", stopped);
+        log("build " + id + " run " + (assignment.attempt() + 1) + ": " + stopped);
+        report = new BuildReport(id, workerId, assignment.attempt(), BuildState.CANCELLED, List.of(),
+            report == null ? List.of() : report.stages(), "cancelled by the coordinator",
+            BuildFailure.Kind.CANCELLED.name(), false, null, report == null ? null : report.packageCache());
+      }
       return withLog(report, uploadLog(assignment, log, deadline));
     } finally {
+      self.end();
       busy.decrementAndGet();
       FileTrees.deleteQuietly(work);
     }

@@ -33,6 +33,11 @@ import org.bootfarm.worker.pkg.PackageDrivers;
 public final class EngineMain {
   /** The stage a line about the engine process itself is attributed to. */
   static final String STAGE = "build";
+  /**
+   * How long a SIGTERM waits for the interrupted build to end and clean up; shorter than the grace
+   * {@link VariedEngine} gives the process before SIGKILL.
+   */
+  static final long STOP_WAIT_MILLIS = 8_000;
 
   private EngineMain() {}
 
@@ -107,6 +112,18 @@ public final class EngineMain {
     }, "engine-orphan-watch");
     orphanWatch.setDaemon(true);
     orphanWatch.start();
+
+    // SIGTERM (the worker stops a cancelled build): the build is interrupted, which stops its tools, and its
+    // engine removes the build directory before the process ends
+    Thread build = Thread.currentThread();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      build.interrupt();
+      try {
+        build.join(STOP_WAIT_MILLIS);
+      } catch (InterruptedException ignored) {
+        // the JVM goes down anyway
+      }
+    }, "engine-stop"));
 
     BuildLog log = new StreamingLog(out);
     BuildRequest request = job.request();

@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -233,10 +234,15 @@ public final class VariedEngine {
     }
   }
 
+  /**
+   * Stops the engine process and its whole tree: SIGTERM, then SIGKILL after {@link #STOP_GRACE}, time for
+   * the engine to remove its build directory ({@link EngineMain} interrupts its build on SIGTERM).
+   */
   private static void kill(Process process) {
-    process.descendants().forEach(ProcessHandle::destroyForcibly);
-    process.destroyForcibly();
+    ExternalCommand.stop(process, STOP_GRACE);
   }
+
+  static final Duration STOP_GRACE = Duration.ofMillis(EngineMain.STOP_WAIT_MILLIS + 2_000);
 
   /** The CPUs this process may run on, from {@code Cpus_allowed_list} in /proc/self/status (e.g. {@code 0-3,6}). */
   static List<Integer> allowedCpus() {

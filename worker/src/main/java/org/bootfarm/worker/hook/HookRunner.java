@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.bootfarm.worker.process.ExternalCommand;
 import org.bootfarm.worker.FileTrees;
 import org.bootfarm.worker.BuildFailure;
@@ -174,47 +174,55 @@ public final class HookRunner {
           + BWRAP + " is missing or not executable on this worker (" + e.getMessage()
           + "); install the Debian package bubblewrap", e);
     }
-    AtomicBoolean timedOut = new AtomicBoolean();
-    Thread watchdog = new Thread(() -> {
-      try {
-        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-          timedOut.set(true);
-          process.destroyForcibly();
-        }
-      } catch (InterruptedException e) {
-        process.destroyForcibly();
-      }
-    }, "hook-watchdog-" + name);
-    watchdog.setDaemon(true);
-    watchdog.start();
-
+    // the output is read on a thread of its own, so this one waits interruptibly: a cancelled build's
+    // interrupt stops the sandbox and everything in it at once
     Deque<String> last = new ArrayDeque<>();
-    String first = null;
-    try (BufferedReader out = new BufferedReader(
-        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line; (line = out.readLine()) != null; ) {
-        log.line(stage, line);
-        first = first == null ? line : first;
-        last.addLast(line);
-        if (last.size() > LAST_LINES) {
-          last.removeFirst();
+    AtomicReference<String> firstLine = new AtomicReference<>();
+    AtomicReference<IOException> lost = new AtomicReference<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader out = new BufferedReader(
+          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line; (line = out.readLine()) != null; ) {
+          log.line(stage, line);
+          firstLine.compareAndSet(null, line);
+          last.addLast(line);
+          if (last.size() > LAST_LINES) {
+            last.removeFirst();
+          }
         }
+      } catch (IOException e) {
+        lost.set(e);
       }
-    } catch (IOException e) {
-      process.destroyForcibly();
-      throw new BuildFailure(BuildFailure.Kind.INTERNAL, "lost the output of " + name + ": " + e.getMessage(), e);
-    }
+    }, "hook-output-" + name);
+    reader.setDaemon(true);
+    reader.start();
+    boolean timedOut;
     int exit;
     try {
+      timedOut = !process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (timedOut) {
+        process.destroyForcibly();
+      }
       exit = process.waitFor();
-      watchdog.interrupt();
+      reader.join(); // until the sandbox's last process closed the output
     } catch (InterruptedException e) {
-      process.destroyForcibly();
+      ExternalCommand.stop(process);
+      try {
+        reader.join(ExternalCommand.STOP_GRACE.toMillis());
+      } catch (InterruptedException again) {
+        // stopping already
+      }
       Thread.currentThread().interrupt();
-      throw new BuildFailure(BuildFailure.Kind.INTERNAL, name + " was interrupted", e);
+      throw new BuildFailure(BuildFailure.Kind.CANCELLED, name + " was stopped: its build was interrupted", e);
     }
+    if (lost.get() != null) {
+      process.destroyForcibly();
+      throw new BuildFailure(BuildFailure.Kind.INTERNAL, "lost the output of " + name + ": " + lost.get().getMessage(),
+          lost.get());
+    }
+    String first = firstLine.get();
     String tail = last.isEmpty() ? "(no output)" : String.join(" | ", last);
-    if (timedOut.get()) {
+    if (timedOut) {
       throw new BuildFailure(BuildFailure.Kind.HOOK, name + " did not finish within " + timeout
           + " and was killed: " + tail);
     }

@@ -421,6 +421,8 @@ public final class AptDriver implements PackageManagerDriver {
   }
 
   private void unmount(PackageSession session, Path target) {
+    // a cancelled build (its thread interrupted) still unmounts what it mounted before its directory is removed
+    boolean interrupted = Thread.interrupted();
     try {
       ToolRun run = runTool(session, List.of("umount", target.toString()), Map.of());
       if (run.exitCode() != 0) {
@@ -428,6 +430,10 @@ public final class AptDriver implements PackageManagerDriver {
       }
     } catch (IOException | BuildFailure e) {
       session.log().line(session.stage(), "apt: cannot unmount " + target + ": " + e.getMessage());
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

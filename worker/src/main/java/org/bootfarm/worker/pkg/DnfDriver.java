@@ -304,6 +304,12 @@ public final class DnfDriver implements PackageManagerDriver {
           }
         });
       }
+    } catch (java.io.InterruptedIOException e) {
+      // the build was cancelled while dnf ran: what it wrote into the cache may be half-written
+      Map<Path, FileState> after = cacheFiles(cache);
+      discard(session, cache, after.keySet().stream().filter(p -> !after.get(p).equals(before.get(p))).sorted()
+          .toList(), Set.of());
+      throw new BuildFailure(Kind.CANCELLED, "dnf was stopped: " + e.getMessage(), e);
     } catch (IOException e) {
       throw new BuildFailure(Kind.TOOL, "cannot run dnf (" + e.getMessage() + "); install Debian packages dnf and rpm", e);
     }

@@ -3,9 +3,11 @@ package org.bootfarm.worker.process;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -13,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -50,7 +53,14 @@ public final class ExternalCommand {
    * changed by {@code environment} (a null value removes a variable), handing every line of
    * standard output and error, merged, to {@code lines}.
    *
-   * @throws IOException when the tool cannot be started or the wait is interrupted
+   * <p>The output is read on a thread of its own, so the calling thread waits interruptibly: when it
+   * is interrupted (the build was cancelled) the tool and all its descendants are {@linkplain #stop stopped}
+   * and an {@link InterruptedIOException} is thrown, the thread's interrupt flag left set; a command
+   * started while the flag is set is stopped at once. A clean-up that must run after an interruption (an
+   * umount) clears the flag around its call and sets it again after.
+   *
+   * @throws IOException when the tool cannot be started; {@link InterruptedIOException} when the wait is
+   *     interrupted
    */
   public static Result run(List<String> command, Map<String, String> environment, Path directory,
       Consumer<String> lines) throws IOException {
@@ -60,21 +70,73 @@ public final class ExternalCommand {
     }
     Process process = builder.start();
     Deque<String> tail = new ArrayDeque<>();
-    try (BufferedReader reader = new BufferedReader(
-        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-        lines.accept(line);
-        tail.addLast(line);
-        if (tail.size() > TAIL_LINES) {
-          tail.removeFirst();
+    AtomicReference<IOException> readFailure = new AtomicReference<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(
+          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+          lines.accept(line);
+          tail.addLast(line);
+          if (tail.size() > TAIL_LINES) {
+            tail.removeFirst();
+          }
+        }
+      } catch (IOException e) {
+        readFailure.set(e);
+      }
+    }, "output-of-" + Path.of(command.get(0)).getFileName());
+    reader.setDaemon(true);
+    reader.start();
+    try {
+      int exit = process.waitFor();
+      reader.join(); // until every descendant holding the output closed it, as a read to the end would
+      if (readFailure.get() != null) {
+        throw readFailure.get();
+      }
+      return new Result(List.copyOf(command), exit, new ArrayList<>(tail));
+    } catch (InterruptedException e) {
+      stop(process);
+      try {
+        reader.join(STOP_GRACE.toMillis());
+      } catch (InterruptedException again) {
+        // stopping already
+      }
+      Thread.currentThread().interrupt();
+      InterruptedIOException interrupted = new InterruptedIOException("interrupted while running " + command.get(0)
+          + ": stopped it and its child processes");
+      interrupted.initCause(e);
+      throw interrupted;
+    }
+  }
+
+  /** How long {@link #stop} waits after SIGTERM before it sends SIGKILL. */
+  public static final Duration STOP_GRACE = Duration.ofSeconds(2);
+
+  /**
+   * Stops {@code process} and every descendant it has now: SIGTERM to all, then SIGKILL to those still
+   * alive after {@link #STOP_GRACE}. The descendants are listed before the first signal, so children that
+   * an ended parent left behind (reparented to init) are stopped too.
+   */
+  public static void stop(Process process) {
+    stop(process, STOP_GRACE);
+  }
+
+  /** {@link #stop(Process)} with another grace between SIGTERM and SIGKILL. */
+  public static void stop(Process process, Duration grace) {
+    List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
+    tree.add(process.toHandle());
+    tree.forEach(ProcessHandle::destroy);
+    long deadline = System.nanoTime() + grace.toNanos();
+    for (ProcessHandle handle : tree) {
+      while (handle.isAlive() && System.nanoTime() < deadline) {
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          break; // interrupted again: straight to SIGKILL
         }
       }
-      return new Result(List.copyOf(command), process.waitFor(), new ArrayList<>(tail));
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while running " + command.get(0), e);
     }
+    tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
   }
 
   /**
@@ -100,9 +162,9 @@ public final class ExternalCommand {
         }
         return out;
       } catch (InterruptedException e) {
-        process.destroyForcibly();
+        stop(process);
         Thread.currentThread().interrupt();
-        throw new IOException("interrupted while running " + command.get(0), e);
+        throw (IOException) new InterruptedIOException("interrupted while running " + command.get(0)).initCause(e);
       }
     } finally {
       Files.deleteIfExists(errors);

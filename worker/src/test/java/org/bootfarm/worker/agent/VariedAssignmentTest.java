@@ -34,6 +34,7 @@ import org.bootfarm.protocol.api.v1.BuildEvent;
 import org.bootfarm.protocol.api.v1.BuildReport;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.BuildVariation;
+import org.bootfarm.protocol.api.v1.RunCancel;
 import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.build.ArtifactRecord;
 import org.bootfarm.protocol.build.Manifest;
@@ -143,6 +144,11 @@ class VariedAssignmentTest {
 
   /** Sends the definition in {@code definitionDir} to the worker's inbox as an assignment and waits for its report. */
   private static BuildReport build(Path definitionDir, BuildVariation variation) throws Exception {
+    return send(definitionDir, variation).get(10, TimeUnit.MINUTES);
+  }
+
+  /** Sends the definition in {@code definitionDir} to the worker's inbox as an assignment; its report to come. */
+  private static CompletableFuture<BuildReport> send(Path definitionDir, BuildVariation variation) throws Exception {
     String id = "build-" + BUILDS.incrementAndGet();
     EVENTS.put(id, Collections.synchronizedList(new ArrayList<>()));
     vertx.eventBus().<Object>consumer(Addresses.buildEvents(id), message -> {
@@ -156,7 +162,7 @@ class VariedAssignmentTest {
     Assignment assignment = new Assignment(id, definitionDir.getFileName().toString(), "bootstrap", components,
         DefinitionFiles.read(definitionDir), RepoDefinitionLoader.digest(definitionDir), storeUrl, 0, variation);
     vertx.eventBus().send(Addresses.workerInbox("w1"), new JsonObject(WireJson.write(assignment)));
-    return report.get(10, TimeUnit.MINUTES);
+    return report;
   }
 
   private static Map<String, String> hashes(BuildReport report) {
@@ -244,6 +250,59 @@ class VariedAssignmentTest {
     assertTrue(refused.error().contains("locale xx_XX.UTF-8 is not installed"), refused.error());
     assertTrue(uploadedLog(refused).contains("locale xx_XX.UTF-8 is not installed"), uploadedLog(refused));
     assertEquals(List.of(), refused.stages(), "nothing was built");
+  }
+
+  @Test
+  void cancelStopsAVariedBuildsEngineProcessTreeAndIgnoresRunsItDoesNotHold() throws Exception {
+    String marker = "120.4343";
+    Path definition = FixtureDefinitions.write(dir.resolve("cancelled"), FixtureDefinitions.YUM, repo);
+    Files.writeString(definition.resolve("staging.sh"), "\nsleep " + marker + "\n",
+        java.nio.file.StandardOpenOption.APPEND);
+    CompletableFuture<BuildReport> report = send(definition, BuildVariation.varied());
+    String id = "build-" + BUILDS.get();
+    for (int i = 0; i < 3000 && sleeps(marker).isEmpty() && !report.isDone(); i++) {
+      Thread.sleep(100);
+    }
+    assertFalse(report.isDone(), () -> "the build ended before its staging.sh slept: " + report.join());
+    assertFalse(sleeps(marker).isEmpty(), "staging.sh sleeps");
+
+    vertx.eventBus().send(Addresses.workerInbox("w1"), new JsonObject(WireJson.write(new RunCancel(id, 7))));
+    vertx.eventBus().send(Addresses.workerInbox("w1"), new JsonObject(WireJson.write(new RunCancel("no-such", 0))));
+    vertx.eventBus().send(Addresses.workerInbox("w1"), new JsonObject().put("something", "new"));
+    Thread.sleep(1000);
+    assertFalse(report.isDone(), "a cancel of another attempt, of another build, or an unknown message stops nothing");
+    assertFalse(sleeps(marker).isEmpty(), "staging.sh still sleeps");
+    assertEquals(List.of(id), worker.heldBuilds());
+
+    long cancelled = System.nanoTime();
+    vertx.eventBus().send(Addresses.workerInbox("w1"), new JsonObject(WireJson.write(new RunCancel(id, 0))));
+    BuildReport stopped = report.get(60, TimeUnit.SECONDS);
+    double seconds = (System.nanoTime() - cancelled) / 1e9;
+    assertEquals(BuildState.CANCELLED, stopped.state(), stopped::toString);
+    assertEquals("CANCELLED", stopped.errorKind());
+    assertEquals("cancelled by the coordinator", stopped.error());
+    assertEquals(List.of(), stopped.artifacts(), "nothing is published");
+    assertTrue(seconds < 30, "reported " + seconds + " s after the cancel, not after the 120 s sleep");
+    assertEquals(List.of(), sleeps(marker), "the engine process's whole tree is stopped");
+    assertTrue(uploadedLog(stopped).contains("cancelled by the coordinator, stopped after"), uploadedLog(stopped));
+    Path builds = dir.resolve("cache/builds/second/build/path");
+    try (var left = Files.list(builds)) {
+      assertEquals(List.of(), left.toList(), "the varied build's directory is removed");
+    }
+  }
+
+  /** Live processes running {@code sleep marker}, from /proc. */
+  private static List<String> sleeps(String marker) throws IOException {
+    try (var procs = Files.list(Path.of("/proc"))) {
+      return procs.filter(p -> p.getFileName().toString().matches("\\d+")).filter(p -> {
+        try {
+          return new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8)
+              .equals("sleep\0" + marker + "\0") && !Files.readString(p.resolve("status")).contains("State:\tZ");
+        } catch (IOException gone) {
+          return false;
+        }
+      }).map(p -> p.getFileName().toString()).toList();
+    }
   }
 
   private static List<String> stageHashes(BuildReport report) {

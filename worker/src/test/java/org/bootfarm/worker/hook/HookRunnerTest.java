@@ -103,6 +103,48 @@ class HookRunnerTest {
   }
 
   @Test
+  void interruptingTheBuildStopsTheHookAndEverythingItStarted() throws Exception {
+    String marker = "300.4715";
+    Path hook = hook("base.sh", "sleep " + marker + " &\necho started\nsleep " + marker + "\n");
+    java.util.concurrent.CompletableFuture<Throwable> ended = new java.util.concurrent.CompletableFuture<>();
+    Thread build = new Thread(() -> {
+      try {
+        run(hook);
+        ended.complete(null);
+      } catch (BuildFailure e) {
+        ended.complete(e);
+      }
+    });
+    build.start();
+    for (int i = 0; i < 200 && !lines.contains("base: started"); i++) {
+      Thread.sleep(50);
+    }
+    assertTrue(lines.contains("base: started"), lines::toString);
+    for (int i = 0; i < 100 && sleeps(marker).size() < 2; i++) {
+      Thread.sleep(50); // the second sleep starts right after the echo
+    }
+    assertEquals(2, sleeps(marker).size(), "both sleeps of the hook run");
+    build.interrupt();
+    Throwable failure = ended.get(20, TimeUnit.SECONDS);
+    assertTrue(failure instanceof BuildFailure f && f.kind() == BuildFailure.Kind.CANCELLED, String.valueOf(failure));
+    assertEquals(List.of(), sleeps(marker), "no process of the hook is left");
+  }
+
+  /** Live processes running {@code sleep marker}, from /proc. */
+  static List<Path> sleeps(String marker) throws IOException {
+    try (var procs = Files.list(Path.of("/proc"))) {
+      return procs.filter(p -> p.getFileName().toString().matches("\\d+")).filter(p -> {
+        try {
+          return new String(Files.readAllBytes(p.resolve("cmdline")), java.nio.charset.StandardCharsets.UTF_8)
+              .equals("sleep\0" + marker + "\0") && !Files.readString(p.resolve("status")).contains("State:\tZ");
+        } catch (IOException gone) {
+          return false;
+        }
+      }).toList();
+    }
+  }
+
+  @Test
   void hookCannotReachTheNetwork() throws Exception {
     try (ServerSocket server = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
       server.setSoTimeout(2000);

@@ -51,6 +51,16 @@ class WireContractTest {
   }
 
   @Test
+  void runCancelIsTheSmallMessageTheIssueWritesAndNoAssignmentReaderTakesItForOne() throws Exception {
+    RunCancel cancel = new RunCancel("01J", 2);
+    assertEquals("{\"cancel\":\"01J\",\"attempt\":2}", WireJson.write(cancel));
+    assertEquals(cancel, WireJson.read("{\"cancel\": \"01J\", \"attempt\": 2}", RunCancel.class));
+    // a worker that predates RunCancel reads its inbox as assignments only: it refuses the message, and ignores it
+    assertThrows(WireJson.WireFormatException.class, () -> WireJson.read(WireJson.write(cancel), Assignment.class));
+    assertThrows(WireJson.WireFormatException.class, () -> WireJson.read("{\"attempt\": 2}", RunCancel.class));
+  }
+
+  @Test
   void unknownFieldIsRefusedNamingItAndTheKnownOnes() {
     WireJson.WireFormatException e = assertThrows(WireJson.WireFormatException.class,
         () -> WireJson.read("{\"repo\": \"x\", \"taget\": \"bootstrap\"}", SubmitRequest.class));

@@ -1,0 +1,87 @@
+package org.bootfarm.worker.process;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** Interrupting the thread that waits for a real tool stops the tool and every process it started. */
+class ExternalCommandTest {
+
+  /** What the interrupted thread saw: the exception, whether its interrupt flag was still set, and when. */
+  private record Outcome(Throwable thrown, boolean stillInterrupted, long endedNanos) {}
+
+  @Test
+  void interruptStopsTheWholeProcessTree() throws Exception {
+    String marker = "300.4711";
+    Outcome outcome = interruptWhileRunning("sleep " + marker + " & sleep " + marker + " & echo started; sleep "
+        + marker, marker);
+    assertInstanceOf(InterruptedIOException.class, outcome.thrown(), "the interrupted run throws");
+    assertTrue(outcome.stillInterrupted(), "the thread's interrupt flag is left set for its caller");
+    assertEquals(List.of(), sleepsWith(marker), "no process of the tree is left");
+  }
+
+  @Test
+  void childrenThatIgnoreSigtermAreKilledAfterTheGrace() throws Exception {
+    String marker = "300.4712";
+    long before = System.nanoTime();
+    Outcome outcome = interruptWhileRunning("trap '' TERM; sleep " + marker + " & echo started; sleep " + marker,
+        marker);
+    assertInstanceOf(InterruptedIOException.class, outcome.thrown());
+    assertEquals(List.of(), sleepsWith(marker), "processes ignoring SIGTERM are killed");
+    assertTrue(outcome.endedNanos() - before >= ExternalCommand.STOP_GRACE.toNanos(),
+        "SIGKILL comes only after the grace");
+  }
+
+  /** Runs {@code script} on a thread, interrupts it once the script printed "started", returns what happened. */
+  private Outcome interruptWhileRunning(String script, String marker) throws Exception {
+    List<String> lines = new CopyOnWriteArrayList<>();
+    CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+    Thread runner = new Thread(() -> {
+      try {
+        ExternalCommand.run(List.of("sh", "-c", script), Map.of(), null, lines::add);
+        outcome.complete(new Outcome(null, Thread.currentThread().isInterrupted(), System.nanoTime()));
+      } catch (IOException e) {
+        outcome.complete(new Outcome(e, Thread.currentThread().isInterrupted(), System.nanoTime()));
+      }
+    });
+    runner.start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!lines.contains("started") && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertTrue(lines.contains("started"), "the script started; its output: " + lines);
+    assertTrue(sleepsWith(marker).size() >= 2, "the sleeps run before the interrupt: " + sleepsWith(marker));
+    runner.interrupt();
+    Outcome result = outcome.get(ExternalCommand.STOP_GRACE.toSeconds() + 10, TimeUnit.SECONDS);
+    runner.join(5000);
+    return result;
+  }
+
+  /** The pids of live processes whose command line is {@code sleep marker} (zombies are not alive). */
+  private static List<Long> sleepsWith(String marker) throws IOException {
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      return procs.filter(p -> p.getFileName().toString().matches("\\d+")).filter(p -> {
+        try {
+          String cmdline = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8);
+          String status = Files.readString(p.resolve("status"));
+          return cmdline.equals("sleep\0" + marker + "\0") && !status.contains("State:\tZ");
+        } catch (IOException gone) {
+          return false;
+        }
+      }).map(p -> Long.parseLong(p.getFileName().toString())).sorted().toList();
+    }
+  }
+}
