@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.bootfarm.client.ApiErrorException;
 import org.bootfarm.client.BridgeClient;
 import org.bootfarm.protocol.api.v1.ApiError;
@@ -252,16 +253,36 @@ final class ClientCommands {
           throw new ApiErrorException(new ApiError(ApiError.Code.CONFLICT, "build " + id + " is " + build.state()
               + ": its log is stored when it ends; follow it live with: bootfarm logs -f " + id, List.of()));
         }
+        AtomicBoolean sawTheEnd = new AtomicBoolean();
         build = farm.await(id, event -> {
           if (event.type() == BuildEvent.Type.LOG) {
             System.out.println(client.json ? WireJson.write(event) : "[" + event.stage() + "] " + event.text());
           } else if (event.type() == BuildEvent.Type.STATE) {
+            sawTheEnd.compareAndSet(false, event.state().isFinal());
             System.out.println(client.json ? WireJson.write(event) : "[build] " + event.state()
                 + (event.text() == null ? "" : ": " + event.text()));
           }
         }, Duration.ofDays(1));
+        if (!sawTheEnd.get()) {
+          // it ended between the first look and the subscription: no event came, so show what was stored
+          printStoredLog(farm, build, follow);
+        }
         return build.state() == BuildState.SUCCEEDED ? 0 : BUILD_FAILED;
       }
+      printStoredLog(farm, build, follow);
+      return 0;
+    }
+
+    /** The stored log; when following, then the final state line a live follow ends with. */
+    private void printStoredLog(BridgeClient farm, BuildView build, boolean withState) throws Exception {
+      printStoredLog(farm, build);
+      if (withState && !client.json) {
+        System.out.println("[build] " + build.state());
+      }
+    }
+
+    private static void printStoredLog(BridgeClient farm, BuildView build) throws Exception {
+      String id = build.id();
       if (build.log() == null) {
         throw new ApiErrorException(new ApiError(ApiError.Code.NOT_FOUND, "build " + id + " is " + build.state()
             + " and has no stored log (it never ran on a worker, or its log was collected)", List.of()));
@@ -274,7 +295,6 @@ final class ClientCommands {
       } finally {
         Files.deleteIfExists(file);
       }
-      return 0;
     }
   }
 
