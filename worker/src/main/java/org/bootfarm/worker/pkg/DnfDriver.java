@@ -409,9 +409,9 @@ public final class DnfDriver implements PackageManagerDriver {
    * {@code file://} repository read-only; nothing of other repos' caches, the worker's data or the
    * rest of the build directory. {@link Phase#DOWNLOAD}: the host's network, the cache writable, no
    * capability, no package script. {@link Phase#INSTALL}: no network, {@link #INSTALL_CAPABILITIES},
-   * the host's harmless device nodes in the image's /dev for the scripts, and the cache read-only
-   * but for its top directory (dnf writes its lock there), so no package script can change a cached
-   * package or its metadata.
+   * the host's harmless device nodes in the image's /dev for the scripts, and the cache's entries
+   * read-only in an otherwise empty tmpfs (dnf writes its lock files there), so no package script can
+   * change the cache.
    */
   Sandbox sandbox(PackageSession session, DnfFiles files, Phase phase, List<String> arguments) throws BuildFailure {
     Path root = session.rootfs().toAbsolutePath();
@@ -419,25 +419,27 @@ public final class DnfDriver implements PackageManagerDriver {
     Path configuration = files.config().getParent();
     Sandbox sandbox = Sandbox.confined()
         .writable(root)
-        .workingDirectory(configuration)
-        .writable(cache);
+        .workingDirectory(configuration);
+    if (phase == Phase.DOWNLOAD) {
+      sandbox.network(Sandbox.Network.HOST).writable(configuration).writable(cache);
+    } else {
+      // the cache's entries read-only over an empty tmpfs: dnf writes its lock files into the
+      // tmpfs, and no package script can change the cache
+      sandbox.readOnly(configuration).emptyDirectory(cache);
+      try (Stream<Path> entries = Files.list(cache)) {
+        for (Path entry : entries.sorted().toList()) {
+          // directories and files dnf made; never a link, which the bind would follow on the host
+          if (Files.isDirectory(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+              || Files.isRegularFile(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            sandbox.readOnly(entry);
+          }
+        }
+      } catch (IOException e) {
+        throw new BuildFailure(Kind.INTERNAL, "cannot read the package cache " + cache + ": " + e.getMessage(), e);
+      }
+    }
     for (Path input : readOnlyInputs(session, files, arguments)) {
       sandbox.readOnly(input);
-    }
-    if (phase == Phase.DOWNLOAD) {
-      return sandbox.writable(configuration).network(Sandbox.Network.HOST);
-    }
-    sandbox.readOnly(configuration);
-    try (Stream<Path> entries = Files.list(cache)) {
-      for (Path entry : entries.sorted().toList()) {
-        // directories and files dnf made; never a link, which the bind would follow on the host
-        if (Files.isDirectory(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-            || Files.isRegularFile(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-          sandbox.readOnly(entry);
-        }
-      }
-    } catch (IOException e) {
-      throw new BuildFailure(Kind.INTERNAL, "cannot read the package cache " + cache + ": " + e.getMessage(), e);
     }
     return sandbox.capabilities(INSTALL_CAPABILITIES).devicesIn(root);
   }

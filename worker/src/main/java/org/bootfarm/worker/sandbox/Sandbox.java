@@ -88,6 +88,15 @@ public final class Sandbox {
   }
 
   /**
+   * Puts an empty tmpfs at {@code path}, hiding the host's directory there: what is written into it
+   * is gone with the sandbox. Later {@link #readOnly} binds may show some of the host's entries in it.
+   */
+  public Sandbox emptyDirectory(Path path) {
+    mounts.addAll(List.of("--tmpfs", absolute(path)));
+    return this;
+  }
+
+  /**
    * Gives package scripts chrooted into {@code root} the host's harmless device nodes
    * ({@link ImageDevices}); call {@link ImageDevices#check} before and
    * {@link ImageDevices#removeMountPoints} after the run.
