@@ -147,6 +147,27 @@ class DnfDriverTest {
   }
 
   @Test
+  void keyGivenByUrlIsFetchedInTheDownloadPhaseSoTheInstallWithoutNetworkVerifiesWithIt() throws Exception {
+    Path directory = FixtureDefinitions.write(dir.resolve("defs"), FixtureDefinitions.TDNF, repo);
+    Path repoFile = directory.resolve("fixture.repo");
+    String keyUrl = repo.baseUrl() + FixtureYumRepo.SERVED_KEY;
+    Files.writeString(repoFile, Files.readString(repoFile).replace(FixtureDefinitions.KEY_REFERENCE, keyUrl));
+    Files.delete(directory.resolve(FixtureDefinitions.KEY_FILE_NAME));
+    RepoDefinition definition = FixtureDefinitions.definition(directory);
+    assertEquals(List.of(), definition.gpgKeys(), "no key file: dnf must fetch " + keyUrl);
+    PackageSession session = session(definition, "build", dir.resolve("cache"));
+    repo.resetCounts();
+
+    InstallReport report = driver.install(session, basePlusKernel(definition));
+
+    assertEquals(6, report.downloaded());
+    assertEquals(1, repo.requests("/" + FixtureYumRepo.SERVED_KEY), "the key is fetched once: " + repo.requestCounts());
+    assertTrue(logLines.stream().anyMatch(l -> l.contains("Importing GPG key")), "dnf imported the key");
+    assertTrue(Files.isRegularFile(session.rootfs().resolve("boot/vmlinuz-" + PHOTON_KERNEL)));
+    assertEquals(6, driver.lock(session).packages().size(), "only packages in the lock, not the imported key");
+  }
+
+  @Test
   void repoFileKeyReferencesPointAtTheResolvedKeyFiles() {
     String repoFile = String.join("\n",
         "[photon]",
