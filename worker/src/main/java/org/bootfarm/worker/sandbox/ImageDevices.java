@@ -2,14 +2,13 @@ package org.bootfarm.worker.sandbox;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.bootfarm.worker.BuildFailure;
+import org.bootfarm.worker.image.ImageRoot;
 
 /**
  * The device nodes package scripts chrooted into an image get while a package manager runs: the
@@ -28,37 +27,36 @@ public final class ImageDevices {
   /** The host device nodes bound into the image. */
   public static final List<String> NODES = List.of("null", "zero", "full", "random", "urandom", "tty");
 
-  private final Path root;
+  private final ImageRoot image;
   private final Set<String> madeBySandbox;
 
-  private ImageDevices(Path root, Set<String> madeBySandbox) {
-    this.root = root;
+  private ImageDevices(ImageRoot image, Set<String> madeBySandbox) {
+    this.image = image;
     this.madeBySandbox = madeBySandbox;
   }
 
   /**
-   * Checks that bubblewrap can make its mount points in {@code root} without following a link the
+   * Checks that bubblewrap can make its mount points in the image without following a link the
    * image holds, and notes which nodes the image lacks.
    *
-   * @param withProc whether {@code root/proc} gets a proc mount too
+   * @param withProc whether the image's {@code /proc} gets a proc mount too
    * @throws BuildFailure DEFINITION when {@code /dev}, {@code /proc} or one of the nodes is a symbolic
    *     link or {@code /dev} is not a directory, naming it
    */
-  public static ImageDevices prepare(Path root, boolean withProc) throws BuildFailure, IOException {
-    Path dev = root.resolve("dev");
-    refuseLink(root, dev, true);
+  public static ImageDevices prepare(ImageRoot image, boolean withProc) throws BuildFailure, IOException {
+    refuseLink(image, "/dev", true);
     if (withProc) {
-      refuseLink(root, root.resolve("proc"), true);
+      refuseLink(image, "/proc", true);
     }
     Set<String> missing = new TreeSet<>();
     for (String node : NODES) {
-      Path path = dev.resolve(node);
-      refuseLink(root, path, false);
-      if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+      String path = "/dev/" + node;
+      refuseLink(image, path, false);
+      if (!image.exists(path)) {
         missing.add(node);
       }
     }
-    return new ImageDevices(root, missing);
+    return new ImageDevices(image, missing);
   }
 
   /** The bwrap arguments binding the host's nodes over {@code root/dev/<name>}. */
@@ -72,39 +70,31 @@ public final class ImageDevices {
 
   /**
    * Deletes the mount points bubblewrap made for nodes the image lacked: only empty regular files,
-   * only in a {@code dev} that is still a directory (the sandbox has ended; nothing changes the tree
-   * while this runs).
+   * only in a {@code /dev} that is still a directory and not a link (the sandbox has ended; nothing
+   * changes the tree while this runs).
    */
   public void removeMountPoints() throws IOException {
-    Path dev = root.resolve("dev");
-    if (!Files.isDirectory(dev, LinkOption.NOFOLLOW_LINKS)) {
+    if (image.isSymbolicLink("/dev") || !image.isDirectory("/dev")) {
       return;
     }
     for (String node : madeBySandbox) {
-      Path path = dev.resolve(node);
-      if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-        continue;
-      }
-      BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      if (attributes.isRegularFile() && attributes.size() == 0) {
-        Files.delete(path);
+      String path = "/dev/" + node;
+      if (!image.isSymbolicLink(path) && image.isRegularFile(path) && image.read(path).length == 0) {
+        image.delete(path);
       }
     }
   }
 
-  private static void refuseLink(Path root, Path path, boolean mustBeDirectory) throws BuildFailure, IOException {
-    if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-      return;
+  private static void refuseLink(ImageRoot image, String path, boolean mustBeDirectory)
+      throws BuildFailure, IOException {
+    if (image.isSymbolicLink(path)) {
+      throw new BuildFailure(BuildFailure.Kind.DEFINITION, "the image's " + path + " is a symbolic link (to "
+          + Files.readSymbolicLink(image.locate(path)) + "), made by base.sh or a package: the package manager's"
+          + " sandbox binds the host's device nodes and its own /proc there and never follows a link the image"
+          + " holds; make " + path + (mustBeDirectory ? " a directory" : " a device node or leave it out"));
     }
-    String inImage = "/" + root.relativize(path);
-    if (Files.isSymbolicLink(path)) {
-      throw new BuildFailure(BuildFailure.Kind.DEFINITION, "the image's " + inImage + " is a symbolic link (to "
-          + Files.readSymbolicLink(path) + "), made by base.sh or a package: the package manager's sandbox binds the"
-          + " host's device nodes and its own /proc there and never follows a link the image holds; make "
-          + inImage + (mustBeDirectory ? " a directory" : " a device node or leave it out"));
-    }
-    if (mustBeDirectory && !Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
-      throw new BuildFailure(BuildFailure.Kind.DEFINITION, "the image's " + inImage + " is not a directory, made by"
+    if (mustBeDirectory && image.exists(path) && !image.isDirectory(path)) {
+      throw new BuildFailure(BuildFailure.Kind.DEFINITION, "the image's " + path + " is not a directory, made by"
           + " base.sh or a package: the package manager's sandbox binds device nodes and /proc there; make it a directory");
     }
   }

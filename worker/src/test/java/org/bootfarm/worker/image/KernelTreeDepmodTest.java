@@ -32,7 +32,7 @@ class KernelTreeDepmodTest {
     Path rootfs = tmp.resolve("rootfs");
     module(Files.createDirectories(rootfs.resolve("lib/modules/4.19.0/kernel/drivers/net")), "vmxnet3");
 
-    KernelTree kernel = KernelTree.find(rootfs, "linux");
+    KernelTree kernel = KernelTree.find(ImageRoot.of(rootfs), "linux");
     kernel.depmod((stage, text) -> lines.add(text), "base", 1_700_000_000L);
 
     assertEquals(List.of("kernel/drivers/net/vmxnet3.ko:"),
@@ -49,9 +49,12 @@ class KernelTreeDepmodTest {
       canaries.watch(hostDirectory);
       Path rootfs = tmp.resolve("rootfs");
       Files.createDirectories(rootfs.resolve("lib/modules"));
-      // an image (base.sh or a package) links its module directory to a directory of the host
+      // an image (base.sh or a package) links its module directory to an absolute path that is a
+      // directory in the image (so the worker's own steps, which resolve links inside the tree, find
+      // a kernel) and on the host too: the host's depmod follows the link to the host's
       Files.createSymbolicLink(rootfs.resolve("lib/modules/4.19.0"), hostDirectory);
-      KernelTree kernel = KernelTree.find(rootfs, "linux");
+      module(Files.createDirectories(rootfs.resolve(hostDirectory.toString().substring(1)).resolve("kernel")), "vmxnet3");
+      KernelTree kernel = KernelTree.find(ImageRoot.of(rootfs), "linux");
 
       BuildFailure failure = assertThrows(BuildFailure.class,
           () -> kernel.depmod((stage, text) -> lines.add(text), "base", 1_700_000_000L));

@@ -30,6 +30,7 @@ import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildLog;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
+import org.bootfarm.worker.sandbox.Sandbox;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -165,6 +166,24 @@ class DnfDriverTest {
     assertTrue(logLines.stream().anyMatch(l -> l.contains("Importing GPG key")), "dnf imported the key");
     assertTrue(Files.isRegularFile(session.rootfs().resolve("boot/vmlinuz-" + PHOTON_KERNEL)));
     assertEquals(6, driver.lock(session).packages().size(), "only packages in the lock, not the imported key");
+  }
+
+  @Test
+  void onlyTheDownloadPhaseHasTheNetworkAndOnlyTheInstallPhaseCapabilitiesAndDevices() throws Exception {
+    RepoDefinition definition = FixtureDefinitions.create(dir.resolve("defs"), FixtureDefinitions.TDNF, repo);
+    PackageSession session = session(definition, "build", dir.resolve("cache"));
+    DnfDriver.DnfFiles files = driver.prepare(session);
+
+    Sandbox download = driver.sandbox(session, files, DnfDriver.Phase.DOWNLOAD, List.of("install", "toybox"));
+    Sandbox install = driver.sandbox(session, files, DnfDriver.Phase.INSTALL, List.of("install", "toybox"));
+
+    assertEquals(Sandbox.Network.HOST, download.network());
+    assertEquals(Set.of(), download.capabilities());
+    assertFalse(download.command(List.of("true")).contains("--dev-bind"), "device nodes in the download phase");
+    assertEquals(Sandbox.Network.NONE, install.network());
+    assertEquals(DnfDriver.INSTALL_CAPABILITIES, install.capabilities());
+    assertTrue(install.command(List.of("true")).contains("--dev-bind"));
+    assertTrue(install.command(List.of("true")).contains("--unshare-net"));
   }
 
   @Test
