@@ -22,6 +22,7 @@ import org.bootfarm.worker.FileTrees;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.build.Lock;
 import org.bootfarm.protocol.build.LockedPackage;
+import org.bootfarm.protocol.repo.RepoSpec;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildFailure.Kind;
 import org.bootfarm.worker.image.ImageDirectories;
@@ -76,8 +77,7 @@ public final class AptDriver implements PackageManagerDriver {
       "APT::Install-Suggests \"false\"");
 
   /** Debian package names, optionally with {@code :arch} or {@code =version}; nothing that looks like an option. */
-  private static final Pattern PACKAGE_NAME =
-      Pattern.compile("[a-z0-9][a-z0-9+.\\-]*(:[a-z0-9\\-]+)?(=[A-Za-z0-9.+~:\\-]+)?");
+  private static final Pattern PACKAGE_NAME = RepoSpec.APT_PACKAGE_WORD;
 
   private static final List<String> TOOLS = List.of("mmdebstrap", "apt-get", "apt-config", "dpkg", "dpkg-query");
   private static final Map<String, String> TOOL_PACKAGES =
