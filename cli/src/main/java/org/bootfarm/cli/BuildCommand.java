@@ -73,7 +73,7 @@ final class BuildCommand implements Callable<Integer> {
       + " holds one for the same inputs, and put a base stage that ran there (default: every stage runs)")
   boolean reuseStages;
 
-  @Option(names = "--allow-unsigned", paramLabel = "REPO", split = ",",
+  @Option(names = "--allow-unsigned", paramLabel = "REPO", split = "\\s*,\\s*",
       description = "allow definition REPO (its directory name) to install packages without a signature check;"
           + " the buildinfo then lists what went unchecked (default: every package's signature is checked)")
   List<String> allowUnsigned = new ArrayList<>();

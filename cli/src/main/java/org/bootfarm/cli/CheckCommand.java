@@ -54,7 +54,7 @@ public final class CheckCommand implements Callable<Integer> {
   @Option(names = "--local-repos", description = "local-repo mode: check <name>.repo.local in place of the .repo files")
   boolean localRepos;
 
-  @Option(names = "--allow-unsigned", paramLabel = "REPO", split = ",",
+  @Option(names = "--allow-unsigned", paramLabel = "REPO", split = "\\s*,\\s*",
       description = "allow definition REPO (its directory name) to install packages without a signature check:"
           + " .repo sections without gpgcheck=1, a kernel .rpm file, apt sources with trusted=yes; repeatable")
   List<String> allowUnsigned = new ArrayList<>();
