@@ -140,9 +140,9 @@ public final class DnfDriver implements PackageManagerDriver {
    *       it, not X's dependencies, as tdnf and yum do</li>
    *   <li>{@code skip_if_unavailable=False}: an unreachable repository fails the build</li>
    *   <li>{@code --noplugins}: no host plugin changes the result</li>
-   *   <li>{@code *.gpgcheck=1} (and {@code gpgcheck=1}, {@code localpkg_gpgcheck=1} in the generated main
-   *       config): every package's signature is checked, whatever a .repo file says, unless the operator
-   *       allowed the definition unsigned and it has unsigned sources ({@link #checksSignatures})</li>
+   *   <li>{@code *.gpgcheck=1} (and {@code localpkg_gpgcheck=1} in the generated main config): every
+   *       package's signature is checked, whatever a .repo file says, unless the operator allowed the
+   *       definition unsigned and it has unsigned sources ({@link #checksSignatures})</li>
    * </ul>
    */
   public List<String> dnfCommand(PackageSession session, DnfFiles files, List<String> arguments) {
@@ -198,7 +198,7 @@ public final class DnfDriver implements PackageManagerDriver {
   public record DnfFiles(Path home, Path config, Path reposDir, Path varsDir, long sourceDateEpoch) {}
 
   /**
-   * Writes the private HOME (with {@code %_dbpath}), the dnf.conf (empty but for the signature checks),
+   * Writes the private HOME (with {@code %_dbpath}), the dnf.conf (empty but for localpkg_gpgcheck),
    * an empty vars dir and the repos dir: the definition's .repo files with each {@code gpgkey=file:}
    * reference rewritten to the key file it resolved to.
    */
@@ -210,8 +210,10 @@ public final class DnfDriver implements PackageManagerDriver {
       Files.createDirectories(files.home());
       Files.createDirectories(files.varsDir());
       Files.writeString(files.home().resolve(".rpmmacros"), "%_dbpath " + RPM_DBPATH + "\n");
+      // not gpgcheck=1 here: --setopt=*.gpgcheck=1 covers every repository, and gpgcheck=1 in [main] makes the
+      // rpmdb's write count (its sqlite change counter) depend on the cache being cold or warm (docs/adr/0027)
       Files.writeString(files.config(), checksSignatures(session.definition())
-          ? "[main]\ngpgcheck=1\nlocalpkg_gpgcheck=1\n" : "[main]\n");
+          ? "[main]\nlocalpkg_gpgcheck=1\n" : "[main]\n");
       FileTrees.delete(files.reposDir());
       Files.createDirectories(files.reposDir());
       RepoDefinition definition = session.definition();

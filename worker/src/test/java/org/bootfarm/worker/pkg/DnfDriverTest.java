@@ -340,7 +340,8 @@ class DnfDriverTest {
       assertEquals(BuildFailure.Kind.INTEGRITY, failure.kind(), failure.getMessage());
       assertTrue(failure.getMessage().contains("package " + FixtureYumRepo.DAMAGED_PACKAGE + " "), failure.getMessage());
       assertFalse(Files.exists(session.rootfs().resolve("usr/sbin/haveged")), "nothing of it installed");
-      assertTrue(Files.readString(session.workDir().resolve("dnf/dnf.conf")).contains("gpgcheck=1\n"));
+      assertTrue(Files.readString(session.workDir().resolve("dnf/dnf.conf")).contains("localpkg_gpgcheck=1\n"));
+      assertTrue(driver.dnfCommand(session, driver.prepare(session), List.of()).contains("--setopt=*.gpgcheck=1"));
     }
   }
 
