@@ -4,6 +4,7 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -72,12 +73,13 @@ final class IsoContents {
     }
     for (Map.Entry<String, Path> e : isoTargets.entrySet()) {
       Path file = e.getValue();
-      if (Files.isRegularFile(file) && Files.size(file) <= maxBytes) {
+      // an ISO may hold a symbolic link at that path: what it names on this machine is never read
+      if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && Files.size(file) <= maxBytes) {
         fromIso.put(e.getKey(), Files.readAllBytes(file));
       }
     }
     if (!initramfsPaths.isEmpty()) {
-      if (!Files.isRegularFile(initramfs)) {
+      if (!Files.isRegularFile(initramfs, LinkOption.NOFOLLOW_LINKS)) {
         throw new IOException("xorriso did not extract /" + INITRAMFS_IN_ISO + " from " + iso + " (exit "
             + run.exitCode() + "): " + run.stderrTail());
       }

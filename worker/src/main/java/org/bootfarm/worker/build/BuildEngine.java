@@ -155,7 +155,7 @@ public final class BuildEngine {
   private String baseKey(StageContext ctx, PackageManagerDriver driver) throws BuildFailure, IOException {
     Optional<Path> aptSources = Optional.empty();
     if ("apt".equals(ctx.definition().spec().packageManager())) {
-      Optional<Path> chosen = ctx.packageSession(BaseStage.NAME).aptSources();
+      Optional<Path> chosen = ctx.aptSources();
       aptSources = Optional.of(chosen.isPresent() ? chosen.get() : AptDriver.defaultSources());
     }
     return BaseStageKey.of(BaseStageKey.listing(ctx.definition(), aptSources, ctx.sourceDateEpoch(),

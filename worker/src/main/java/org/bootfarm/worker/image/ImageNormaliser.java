@@ -1,10 +1,6 @@
 package org.bootfarm.worker.image;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 /**
@@ -20,26 +16,20 @@ public final class ImageNormaliser {
 
   private ImageNormaliser() {}
 
-  public static void normalise(Path rootfs) throws IOException {
-    Path machineId = InRoot.resolve(rootfs, "/etc").resolve("machine-id");
-    if (Files.isSymbolicLink(machineId)) {
+  public static void normalise(ImageRoot rootfs) throws IOException {
+    if (rootfs.isSymbolicLink("/etc/machine-id")) {
       // dbus's postinst may link it to its own id: the empty file is systemd's first-boot marker
-      Files.delete(machineId);
-      Files.write(machineId, new byte[0]);
-      Files.setPosixFilePermissions(machineId, PosixFilePermissions.fromString("r--r--r--"));
-    } else if (Files.isRegularFile(machineId, LinkOption.NOFOLLOW_LINKS)) {
-      Files.write(machineId, new byte[0]);
+      rootfs.write("/etc/machine-id", new byte[0], "r--r--r--");
+    } else if (rootfs.isRegularFile("/etc/machine-id")) {
+      rootfs.rewrite("/etc/machine-id", new byte[0]);
     }
     // dbus's postinst (dbus-uuidgen --ensure) writes a random id of its own: point it at systemd's instead
-    Path dbusMachineId = InRoot.resolve(rootfs, "/var/lib/dbus").resolve("machine-id");
-    if (Files.isRegularFile(dbusMachineId, LinkOption.NOFOLLOW_LINKS)) {
-      Files.delete(dbusMachineId);
-      Files.createSymbolicLink(dbusMachineId, Path.of("/etc/machine-id"));
+    if (!rootfs.isSymbolicLink("/var/lib/dbus/machine-id") && rootfs.isRegularFile("/var/lib/dbus/machine-id")) {
+      rootfs.symlink("/var/lib/dbus/machine-id", "/etc/machine-id");
     }
     for (String path : REMOVED) {
-      Path file = InRoot.resolve(rootfs, path);
-      if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-        Files.delete(file);
+      if (!rootfs.isSymbolicLink(path) && rootfs.isRegularFile(path)) {
+        rootfs.delete(path);
       }
     }
   }

@@ -4,10 +4,10 @@ import java.util.Map;
 import org.bootfarm.worker.process.ExternalCommand;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.LinkOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -21,23 +21,22 @@ import org.tukaani.xz.XZInputStream;
  * version, and moves the kernel image out of the rootfs to {@code bootfs/boot/vmlinuz64}.
  */
 public final class KernelTree {
-  private final Path rootfs;
-  private final String version;
-  private final Path modulesDir;
+  private static final String MODULES = "/lib/modules";
 
-  private KernelTree(Path rootfs, String version, Path modulesDir) {
+  private final ImageRoot rootfs;
+  private final String version;
+
+  private KernelTree(ImageRoot rootfs, String version) {
     this.rootfs = rootfs;
     this.version = version;
-    this.modulesDir = modulesDir;
   }
 
   /** Finds the single kernel installed in the rootfs; more than one or none is an error naming them. */
-  public static KernelTree find(Path rootfs, String kernelPackage) throws BuildFailure, IOException {
-    Path modules = InRoot.resolve(rootfs, "/lib/modules");
+  public static KernelTree find(ImageRoot rootfs, String kernelPackage) throws BuildFailure, IOException {
     List<String> versions = new ArrayList<>();
-    if (Files.isDirectory(modules)) {
-      try (Stream<Path> list = Files.list(modules)) {
-        list.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().forEach(versions::add);
+    for (String name : rootfs.list(MODULES)) {
+      if (rootfs.isDirectory(MODULES + "/" + name)) {
+        versions.add(name);
       }
     }
     if (versions.isEmpty()) {
@@ -48,29 +47,36 @@ public final class KernelTree {
       throw new BuildFailure(BuildFailure.Kind.PACKAGE, "more than one kernel installed (" + versions
           + "): repo-spec.json field kernel and packages.base must bring exactly one");
     }
-    return new KernelTree(rootfs, versions.get(0), modules.resolve(versions.get(0)));
+    return new KernelTree(rootfs, versions.get(0));
   }
 
   public String version() {
     return version;
   }
 
-  /** Decompresses every {@code .ko.xz} module in place, keeping its mode; returns how many. */
+  /**
+   * Decompresses every {@code .ko.xz} module in place, keeping its mode; returns how many. Only
+   * regular files count, and each {@code .ko} is written as a new file: a link in the modules tree
+   * is neither read through nor written through.
+   */
   public int unpackCompressedModules() throws IOException {
-    List<Path> compressed;
+    Path modulesDir = rootfs.resolve(MODULES + "/" + version);
+    List<String> compressed;
     try (Stream<Path> walk = Files.walk(modulesDir)) {
       compressed = walk.filter(p -> p.getFileName().toString().endsWith(".ko.xz"))
-          .filter(Files::isRegularFile).sorted().toList();
+          .filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
+          .map(p -> "/" + rootfs.hostPath().relativize(p)).sorted().toList();
     }
-    for (Path xz : compressed) {
-      String name = xz.getFileName().toString();
-      Path ko = xz.resolveSibling(name.substring(0, name.length() - ".xz".length()));
-      try (InputStream in = new XZInputStream(Files.newInputStream(xz));
-          OutputStream out = Files.newOutputStream(ko)) {
-        in.transferTo(out);
-      }
-      Files.setPosixFilePermissions(ko, Files.getPosixFilePermissions(xz));
-      Files.delete(xz);
+    for (String xz : compressed) {
+      String ko = xz.substring(0, xz.length() - ".xz".length());
+      Path source = rootfs.resolve(xz);
+      String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(source, LinkOption.NOFOLLOW_LINKS));
+      rootfs.write(ko, mode, out -> {
+        try (InputStream in = new XZInputStream(rootfs.open(xz))) {
+          in.transferTo(out);
+        }
+      });
+      rootfs.delete(xz);
     }
     return compressed.size();
   }
@@ -79,7 +85,7 @@ public final class KernelTree {
   public void depmod(BuildLog log, String stage, long sourceDateEpoch) throws BuildFailure {
     ExternalCommand.Result result;
     try {
-      result = ExternalCommand.run(List.of("depmod", "-a", "-b", rootfs.toString(), version),
+      result = ExternalCommand.run(List.of("depmod", "-a", "-b", rootfs.hostPath().toString(), version),
           Map.of("SOURCE_DATE_EPOCH", Long.toString(sourceDateEpoch)), null, line -> log.line(stage, line));
     } catch (IOException e) {
       throw new BuildFailure(BuildFailure.Kind.TOOL, "cannot run depmod: " + e.getMessage(), e);
@@ -88,24 +94,30 @@ public final class KernelTree {
       throw new BuildFailure(BuildFailure.Kind.TOOL,
           "depmod failed for kernel " + version + " (install Debian package kmod):\n" + result.lastLines(20));
     }
-    if (!Files.isRegularFile(modulesDir.resolve("modules.dep"))) {
+    if (!hasModulesDep()) {
       throw new BuildFailure(BuildFailure.Kind.TOOL, "depmod wrote no modules.dep for kernel " + version);
+    }
+  }
+
+  private boolean hasModulesDep() {
+    try {
+      return rootfs.isRegularFile(MODULES + "/" + version + "/modules.dep");
+    } catch (IOException e) {
+      return false;
     }
   }
 
   /**
    * Moves the kernel image ({@code /boot/vmlinuz-<version>}, else the only {@code /boot/vmlinuz*})
-   * to {@code bootfs/boot/vmlinuz64}, and empties {@code /boot}.
+   * to {@code /boot/vmlinuz64} in the bootfs, and empties {@code /boot}.
    */
-  public Path moveKernelTo(Path bootfs) throws BuildFailure, IOException {
-    Path boot = InRoot.resolve(rootfs, "/boot");
-    Path image = boot.resolve("vmlinuz-" + version);
-    if (!Files.isRegularFile(image)) {
-      List<Path> candidates = new ArrayList<>();
-      if (Files.isDirectory(boot)) {
-        try (Stream<Path> list = Files.list(boot)) {
-          list.filter(p -> p.getFileName().toString().startsWith("vmlinuz")).filter(Files::isRegularFile)
-              .sorted().forEach(candidates::add);
+  public void moveKernelTo(ImageRoot bootfs) throws BuildFailure, IOException {
+    String image = "/boot/vmlinuz-" + version;
+    if (!rootfs.isRegularFile(image)) {
+      List<String> candidates = new ArrayList<>();
+      for (String name : rootfs.list("/boot")) {
+        if (name.startsWith("vmlinuz") && rootfs.isRegularFile("/boot/" + name)) {
+          candidates.add("/boot/" + name);
         }
       }
       if (candidates.size() != 1) {
@@ -114,34 +126,23 @@ public final class KernelTree {
       }
       image = candidates.get(0);
     }
-    Path target = bootfs.resolve("boot/vmlinuz64");
-    ImageDirectories.create(target.getParent());
-    Files.move(image, target, StandardCopyOption.REPLACE_EXISTING);
-    removeBootLeftovers(boot);
-    return target;
+    rootfs.moveTo(image, bootfs, BOOTFS_KERNEL);
+    removeBootLeftovers();
   }
+
+  /** Where {@link #moveKernelTo} puts the kernel in the bootfs. */
+  public static final String BOOTFS_KERNEL = "/boot/vmlinuz64";
 
   /**
    * Empties {@code /boot} (initrd images, System.map, config: the kernel went to the ISO and the
    * tree is unpacked into the guest's RAM) and drops the top-level {@code /vmlinuz*} and
    * {@code /initrd.img*} links that then dangle.
    */
-  private void removeBootLeftovers(Path boot) throws IOException {
-    if (Files.isDirectory(boot)) {
-      try (Stream<Path> walk = Files.walk(boot)) {
-        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          if (!p.equals(boot)) {
-            Files.delete(p);
-          }
-        }
-      }
-    }
-    try (Stream<Path> top = Files.list(rootfs)) {
-      for (Path p : top.toList()) {
-        String name = p.getFileName().toString();
-        if (Files.isSymbolicLink(p) && (name.startsWith("vmlinuz") || name.startsWith("initrd.img"))) {
-          Files.delete(p);
-        }
+  private void removeBootLeftovers() throws IOException {
+    rootfs.deleteChildren("/boot");
+    for (String name : rootfs.list("/")) {
+      if ((name.startsWith("vmlinuz") || name.startsWith("initrd.img")) && rootfs.isSymbolicLink("/" + name)) {
+        rootfs.delete("/" + name);
       }
     }
   }

@@ -1,6 +1,7 @@
 package org.bootfarm.worker.pkg;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -26,6 +27,7 @@ import org.bootfarm.protocol.repo.RepoSpec;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildFailure.Kind;
 import org.bootfarm.worker.image.ImageDirectories;
+import org.bootfarm.worker.image.ImageRoot;
 import org.bootfarm.worker.process.ExternalCommand;
 
 /**
@@ -139,7 +141,14 @@ public final class AptDriver implements PackageManagerDriver {
   public InstallReport install(PackageSession session, List<String> packages) throws BuildFailure {
     checkPackageNames(packages);
     Path root = session.rootfs();
-    boolean fresh = !Files.isRegularFile(root.resolve("var/lib/dpkg/status"));
+    try {
+      if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+        ImageDirectories.create(root); // a fresh root, as mmdebstrap would make it
+      }
+    } catch (IOException e) {
+      throw new BuildFailure(Kind.INTERNAL, "apt: cannot create the root " + root + ": " + e.getMessage(), e);
+    }
+    boolean fresh = !hasDpkgDatabase(session);
     if (!fresh && packages.isEmpty()) {
       return InstallReport.NOTHING;
     }
@@ -151,13 +160,13 @@ public final class AptDriver implements PackageManagerDriver {
       Files.createDirectories(listsCache);
       Set<String> installedBefore = fresh ? Set.of() : installedArchiveNames(session);
       Set<String> cachedBefore = fileNames(archivesCache);
-      seedRoot(root, archivesCache, listsCache);
+      seedRoot(session.image(), archivesCache, listsCache);
       try {
         if (fresh) {
           session.log().line(session.stage(), "apt: bootstrapping " + root + " (suite " + sources.suite()
               + " from " + sources.file() + ") with " + String.join(" ", packages));
           runApt(session, sources, mmdebstrapCommand(session, sources, packages), Map.of());
-          forgetTheWorker(root, sources);
+          forgetTheWorker(session.image(), sources);
         } else {
           session.log().line(session.stage(), "apt: adding " + String.join(" ", packages) + " to " + root);
           List<String> install = new ArrayList<>(List.of("apt-get", "-y", "install"));
@@ -169,7 +178,7 @@ public final class AptDriver implements PackageManagerDriver {
             + report.bytesDownloaded() + " bytes), " + report.fromCache() + " from the warm cache");
         return report;
       } finally {
-        emptyAptState(root);
+        emptyAptState(session);
       }
     } catch (IOException e) {
       throw new BuildFailure(Kind.INTERNAL, "apt: " + e.getMessage() + " (root " + root + ", cache "
@@ -194,7 +203,7 @@ public final class AptDriver implements PackageManagerDriver {
       switch (verb) {
         case "install" -> install(session, packages);
         case "remove", "erase", "purge" -> {
-          if (!Files.isRegularFile(session.rootfs().resolve("var/lib/dpkg/status"))) {
+          if (!hasDpkgDatabase(session)) {
             throw new BuildFailure(Kind.DEFINITION, "repo-spec.json: packages_script_staging: '" + command.trim()
                 + "' runs before any package was installed in " + session.rootfs());
           }
@@ -207,7 +216,7 @@ public final class AptDriver implements PackageManagerDriver {
           } catch (IOException e) {
             throw new BuildFailure(Kind.INTERNAL, "apt: " + e.getMessage(), e);
           } finally {
-            emptyAptState(session.rootfs());
+            emptyAptState(session);
           }
         }
         default -> throw new BuildFailure(Kind.DEFINITION, "repo-spec.json: packages_script_staging: '"
@@ -243,32 +252,31 @@ public final class AptDriver implements PackageManagerDriver {
   public void cleanImage(PackageSession session, boolean keepDatabase) throws BuildFailure {
     Path root = session.rootfs();
     try {
-      deleteChildren(root.resolve("var/cache/apt"));
-      deleteChildren(root.resolve("var/lib/apt/lists"));
-      deleteChildren(root.resolve("var/log/apt"));
-      for (String file : List.of("var/log/dpkg.log", "var/log/alternatives.log", "var/log/bootstrap.log",
-          "var/cache/ldconfig/aux-cache")) {
-        Files.deleteIfExists(root.resolve(file));
+      ImageRoot image = session.image();
+      image.deleteChildren("/var/cache/apt");
+      image.deleteChildren("/var/lib/apt/lists");
+      image.deleteChildren("/var/log/apt");
+      for (String file : List.of("/var/log/dpkg.log", "/var/log/alternatives.log", "/var/log/bootstrap.log",
+          "/var/cache/ldconfig/aux-cache")) {
+        deleteFile(image, file);
       }
-      Path machineId = root.resolve("etc/machine-id");
-      if (Files.isRegularFile(machineId, LinkOption.NOFOLLOW_LINKS)) {
-        Files.write(machineId, new byte[0]);
+      if (!image.isSymbolicLink("/etc/machine-id") && image.isRegularFile("/etc/machine-id")) {
+        image.rewrite("/etc/machine-id", new byte[0]);
       }
-      for (String file : List.of("etc/hostname", "etc/resolv.conf")) {
-        deleteIfCopiedFromHost(root.resolve(file), Path.of("/").resolve(file));
+      for (String file : List.of("/etc/hostname", "/etc/resolv.conf")) {
+        deleteIfCopiedFromHost(image, file, Path.of(file));
       }
-      for (String dir : List.of("var/lib/dpkg", "var/cache/debconf")) {
-        Path d = root.resolve(dir);
-        if (Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
-          try (Stream<Path> files = Files.list(d)) {
-            for (Path f : files.filter(f -> f.getFileName().toString().endsWith("-old")).toList()) {
-              Files.deleteIfExists(f);
+      for (String dir : List.of("/var/lib/dpkg", "/var/cache/debconf")) {
+        if (!image.isSymbolicLink(dir)) {
+          for (String name : image.list(dir)) {
+            if (name.endsWith("-old")) {
+              deleteFile(image, dir + "/" + name);
             }
           }
         }
       }
       if (!keepDatabase) {
-        FileTrees.delete(root.resolve("var/lib/dpkg"));
+        image.delete("/var/lib/dpkg");
       }
       session.log().line(session.stage(), "apt: cleaned package caches and logs out of " + root
           + (keepDatabase ? " (dpkg database kept)" : " (dpkg database removed)"));
@@ -319,19 +327,19 @@ public final class AptDriver implements PackageManagerDriver {
    * image has no apt), and the host's hostname and resolv.conf. Without this the base stage's
    * archive would differ between workers with different mirrors, settings or host names.
    */
-  private static void forgetTheWorker(Path root, AptSourcesFile sources) throws IOException {
-    Path parts = root.resolve("etc/apt/sources.list.d");
-    if (Files.isDirectory(parts, LinkOption.NOFOLLOW_LINKS)) {
-      try (Stream<Path> files = Files.list(parts)) {
-        for (Path f : files.filter(f -> f.getFileName().toString().startsWith("0000")).toList()) {
-          Files.deleteIfExists(f);
+  private static void forgetTheWorker(ImageRoot image, AptSourcesFile sources) throws IOException {
+    String parts = "/etc/apt/sources.list.d";
+    if (!image.isSymbolicLink(parts)) {
+      for (String name : image.list(parts)) {
+        if (name.startsWith("0000")) {
+          deleteFile(image, parts + "/" + name);
         }
       }
     }
-    deleteIfCopiedFromHost(root.resolve("etc/apt/sources.list"), sources.file());
-    Files.deleteIfExists(root.resolve("etc/apt/apt.conf.d/99mmdebstrap"));
-    deleteIfCopiedFromHost(root.resolve("etc/hostname"), Path.of("/etc/hostname"));
-    deleteIfCopiedFromHost(root.resolve("etc/resolv.conf"), Path.of("/etc/resolv.conf"));
+    deleteIfCopiedFromHost(image, "/etc/apt/sources.list", sources.file());
+    deleteFile(image, "/etc/apt/apt.conf.d/99mmdebstrap");
+    deleteIfCopiedFromHost(image, "/etc/hostname", Path.of("/etc/hostname"));
+    deleteIfCopiedFromHost(image, "/etc/resolv.conf", Path.of("/etc/resolv.conf"));
   }
 
   // ---------------------------------------------------------------- host apt on the root
@@ -345,21 +353,22 @@ public final class AptDriver implements PackageManagerDriver {
   private void inRootWithHostApt(PackageSession session, AptSourcesFile sources, List<List<String>> commands)
       throws BuildFailure, IOException {
     Path root = session.rootfs();
+    ImageRoot image = session.image();
     Path aptDir = Files.createTempDirectory(Files.createDirectories(session.workDir()), "apt-");
     Path emptyDir = Files.createDirectories(aptDir.resolve("empty"));
     Path logDir = Files.createDirectories(aptDir.resolve("log"));
     Path config = aptDir.resolve("apt.conf");
     Files.writeString(config, aptConfig(root, sources.file(), emptyDir, logDir));
-    ImageDirectories.create(root.resolve("var/cache/apt/archives/partial"));
-    ImageDirectories.create(root.resolve("var/lib/apt/lists/partial"));
+    image.createDirectories("/var/cache/apt/archives/partial");
+    image.createDirectories("/var/lib/apt/lists/partial");
 
-    Path policy = root.resolve("usr/sbin/policy-rc.d");
+    String policy = "/usr/sbin/policy-rc.d";
     boolean ownPolicy = false;
     List<Path> mounts = new ArrayList<>();
     try {
-      if (!Files.exists(policy, LinkOption.NOFOLLOW_LINKS) && Files.isDirectory(policy.getParent())) {
-        Files.writeString(policy, "#!/bin/sh\n# written by bootfarm while installing: start no services\nexit 101\n");
-        policy.toFile().setExecutable(true, false);
+      if (!image.isSymbolicLink(policy) && !image.exists(policy) && image.isDirectory("/usr/sbin")) {
+        image.write(policy, "#!/bin/sh\n# written by bootfarm while installing: start no services\nexit 101\n"
+            .getBytes(StandardCharsets.UTF_8), "rwxr-xr-x");
         ownPolicy = true;
       }
       mount(session, mounts, root.resolve("proc"), "-t", "proc", "proc");
@@ -376,7 +385,7 @@ public final class AptDriver implements PackageManagerDriver {
         unmount(session, mounts.get(i));
       }
       if (ownPolicy) {
-        Files.deleteIfExists(policy);
+        image.delete(policy);
       }
       FileTrees.delete(aptDir);
     }
@@ -439,11 +448,25 @@ public final class AptDriver implements PackageManagerDriver {
 
   // ---------------------------------------------------------------- cache
 
-  /** Links the warm cache into the root's apt directories (copies when the cache is on another file system). */
-  private static void seedRoot(Path root, Path archivesCache, Path listsCache) throws IOException {
-    linkOrCopyFiles(archivesCache, ImageDirectories.create(root.resolve("var/cache/apt/archives")), ".deb");
-    linkOrCopyFiles(listsCache, ImageDirectories.create(root.resolve("var/lib/apt/lists")), "");
+  /**
+   * Empties the root's apt archives and lists and links the warm cache into them (copies when the cache
+   * is on another file system): what apt finds there is exactly the cache, whatever a hook left.
+   */
+  private static void seedRoot(ImageRoot image, Path archivesCache, Path listsCache) throws IOException {
+    for (String dir : List.of(ARCHIVES, LISTS)) {
+      if (image.isSymbolicLink(dir)) {
+        image.delete(dir); // apt's own directory, never a link to somewhere else
+      }
+    }
+    image.deleteChildren(ARCHIVES);
+    image.deleteChildren(LISTS);
+    linkOrCopyFiles(archivesCache, image.createDirectories(ARCHIVES), ".deb");
+    linkOrCopyFiles(listsCache, image.createDirectories(LISTS), "");
   }
+
+  /** apt's package files and signed indices inside a root. */
+  private static final String ARCHIVES = "/var/cache/apt/archives";
+  private static final String LISTS = "/var/lib/apt/lists";
 
   private static void linkOrCopyFiles(Path from, Path to, String suffix) throws IOException {
     try (Stream<Path> files = Files.list(from)) {
@@ -474,9 +497,9 @@ public final class AptDriver implements PackageManagerDriver {
    */
   private InstallReport harvest(PackageSession session, AptSourcesFile sources, Path archivesCache,
       Path listsCache, Set<String> cachedBefore, Set<String> installedBefore) throws IOException, BuildFailure {
-    Path root = session.rootfs();
-    Path archives = root.resolve("var/cache/apt/archives");
-    Path lists = root.resolve("var/lib/apt/lists");
+    ImageRoot image = session.image();
+    Path archives = image.resolve(ARCHIVES);
+    Path lists = image.resolve(LISTS);
     Set<String> added = new TreeSet<>(installedArchiveNames(session));
     added.removeAll(installedBefore);
     Map<String, Path> fetched = new TreeMap<>();
@@ -570,10 +593,11 @@ public final class AptDriver implements PackageManagerDriver {
    * it runs in finally blocks and must not hide the failure being reported; cleanImage removes
    * the same files again.
    */
-  private static void emptyAptState(Path root) {
+  private static void emptyAptState(PackageSession session) {
     try {
-      deleteChildren(root.resolve("var/cache/apt"));
-      deleteChildren(root.resolve("var/lib/apt/lists"));
+      ImageRoot image = session.image();
+      image.deleteChildren("/var/cache/apt");
+      image.deleteChildren(LISTS);
     } catch (IOException e) {
       // cleanImage retries and reports
     }
@@ -583,9 +607,14 @@ public final class AptDriver implements PackageManagerDriver {
 
   /** Installed packages as {name, version, arch}, sorted, from the root's dpkg database. */
   private List<String[]> installedPackages(PackageSession session) throws BuildFailure {
-    Path admindir = session.rootfs().resolve("var/lib/dpkg");
-    if (!Files.isRegularFile(admindir.resolve("status"))) {
+    if (!hasDpkgDatabase(session)) {
       return List.of();
+    }
+    Path admindir;
+    try {
+      admindir = session.image().resolve("/var/lib/dpkg");
+    } catch (IOException e) {
+      throw new BuildFailure(Kind.INTERNAL, "apt: cannot find the dpkg database of " + session.rootfs() + ": " + e.getMessage(), e);
     }
     try {
       List<String> lines = new ArrayList<>();
@@ -755,10 +784,28 @@ public final class AptDriver implements PackageManagerDriver {
     }
   }
 
-  private static void deleteIfCopiedFromHost(Path inRoot, Path onHost) throws IOException {
-    if (Files.isRegularFile(inRoot, LinkOption.NOFOLLOW_LINKS) && Files.isReadable(onHost)
-        && Arrays.equals(Files.readAllBytes(inRoot), Files.readAllBytes(onHost))) {
-      Files.delete(inRoot);
+  /** Deletes the image's file at {@code path} when it holds exactly the host file's bytes (the host's, copied in). */
+  private static void deleteIfCopiedFromHost(ImageRoot image, String path, Path onHost) throws IOException {
+    if (!image.isSymbolicLink(path) && image.isRegularFile(path) && Files.isReadable(onHost)
+        && Arrays.equals(image.read(path), Files.readAllBytes(onHost))) {
+      image.delete(path);
+    }
+  }
+
+  /** Deletes a regular file or link at {@code path}; a directory there stays. */
+  private static void deleteFile(ImageRoot image, String path) throws IOException {
+    if (image.isSymbolicLink(path) || image.isRegularFile(path)) {
+      image.delete(path);
+    }
+  }
+
+  /** Whether the root holds a dpkg database (a package was installed). */
+  private static boolean hasDpkgDatabase(PackageSession session) throws BuildFailure {
+    try {
+      return Files.exists(session.rootfs(), LinkOption.NOFOLLOW_LINKS)
+          && session.image().isRegularFile("/var/lib/dpkg/status");
+    } catch (IOException e) {
+      throw new BuildFailure(Kind.INTERNAL, "apt: cannot read " + session.rootfs() + ": " + e.getMessage(), e);
     }
   }
 
@@ -766,18 +813,6 @@ public final class AptDriver implements PackageManagerDriver {
     try (Stream<Path> files = Files.list(dir)) {
       return files.filter(f -> isPublished(f, ".deb")).map(f -> f.getFileName().toString())
           .collect(java.util.stream.Collectors.toCollection(TreeSet::new));
-    }
-  }
-
-  /** Deletes what is inside {@code dir} (never following a symbolic link out of it). */
-  private static void deleteChildren(Path dir) throws IOException {
-    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (Stream<Path> children = Files.list(dir)) {
-      for (Path child : children.toList()) {
-        FileTrees.delete(child);
-      }
     }
   }
 

@@ -8,6 +8,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -32,6 +33,7 @@ import org.bootfarm.protocol.repo.RepoDefinition;
 import org.bootfarm.protocol.repo.RepoSpec;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildFailure.Kind;
+import org.bootfarm.worker.image.ImageRoot;
 
 /**
  * Installs RPM definitions (package manager tdnf, yum or dnf) into an image root with the host's
@@ -597,38 +599,37 @@ public final class DnfDriver implements PackageManagerDriver {
 
   @Override
   public void cleanImage(PackageSession session, boolean keepDatabase) throws BuildFailure {
-    Path root = session.rootfs().toAbsolutePath();
+    ImageRoot image = null;
     try {
-      removeCacheInsideRoot(session, root);
-      for (String directory : List.of("var/log", "var/lib/dnf", "var/lib/rpm")) {
-        Path dir = root.resolve(directory);
-        if (!Files.isDirectory(dir)) {
-          continue;
+      image = session.image();
+      removeCacheInsideRoot(session, image);
+      for (String directory : List.of("/var/log", "/var/lib/dnf", "/var/lib/rpm")) {
+        if (image.isSymbolicLink(directory)) {
+          continue; // not the package manager's directory: nothing of it is emptied through a link
         }
-        try (Stream<Path> children = Files.list(dir)) {
-          for (Path child : children.toList()) {
-            String name = child.getFileName().toString();
-            boolean leftover = switch (directory) {
-              case "var/log" -> name.startsWith("dnf") || name.equals("hawkey.log");
-              case "var/lib/dnf" -> name.startsWith("history");
-              default -> name.equals(".rpm.lock") || name.endsWith("-shm")
-                  || (name.endsWith("-wal") && Files.size(child) == 0);
-            };
-            if (leftover) {
-              FileTrees.delete(child);
-            }
+        for (String name : image.list(directory)) {
+          String child = directory + "/" + name;
+          boolean leftover = switch (directory) {
+            case "/var/log" -> name.startsWith("dnf") || name.equals("hawkey.log");
+            case "/var/lib/dnf" -> name.startsWith("history");
+            default -> name.equals(".rpm.lock") || name.endsWith("-shm")
+                || (name.endsWith("-wal") && !image.isSymbolicLink(child) && Files.size(image.resolve(child)) == 0);
+          };
+          if (leftover) {
+            image.delete(child);
           }
         }
       }
-      FileTrees.delete(root.resolve("var/cache/dnf"));
-      FileTrees.delete(root.resolve(".rpm.lock"));
+      image.delete("/var/cache/dnf");
+      image.delete("/.rpm.lock");
       if (!keepDatabase) {
-        FileTrees.delete(root.resolve("var/lib/rpm"));
-        FileTrees.delete(root.resolve("var/lib/dnf"));
+        image.delete("/var/lib/rpm");
+        image.delete("/var/lib/dnf");
       }
-      removeIfOnlyEmptyDirectories(root.resolve("etc/dnf"));
+      removeIfOnlyEmptyDirectories(image, "/etc/dnf");
     } catch (IOException | UncheckedIOException e) {
-      throw new BuildFailure(Kind.INTERNAL, "cannot clean dnf's leftovers out of " + root + ": " + e.getMessage(), e);
+      throw new BuildFailure(Kind.INTERNAL, "cannot clean dnf's leftovers out of " + (image == null ? session.rootfs() : image)
+          + ": " + e.getMessage(), e);
     }
   }
 
@@ -637,52 +638,45 @@ public final class DnfDriver implements PackageManagerDriver {
    * {@code expired_repos.json}). Removes it, then each parent that is left empty and that no
    * installed package owns.
    */
-  private void removeCacheInsideRoot(PackageSession session, Path root) throws IOException, BuildFailure {
+  private void removeCacheInsideRoot(PackageSession session, ImageRoot image) throws IOException, BuildFailure {
     Path cache = packageCache(session);
-    Path inside = root.resolve(cache.getRoot().relativize(cache)).normalize();
-    if (!inside.startsWith(root) || inside.equals(root)) {
-      return;
-    }
-    FileTrees.delete(inside);
+    String inside = "/" + cache.getRoot().relativize(cache);
+    image.delete(inside);
     DnfFiles files = prepare(session);
-    for (Path parent = inside.getParent(); parent != null && !parent.equals(root) && parent.startsWith(root);
-        parent = parent.getParent()) {
-      if (!Files.isDirectory(parent) || hasChildren(parent) || ownedByPackage(root, parent, files)) {
+    for (Path parent = Path.of(inside).getParent(); parent != null && parent.getNameCount() > 0; parent = parent.getParent()) {
+      String path = parent.toString();
+      if (image.isSymbolicLink(path) || !image.isDirectory(path) || !image.list(path).isEmpty()
+          || ownedByPackage(image, path, files)) {
         break;
       }
-      Files.delete(parent);
+      image.delete(path);
     }
   }
 
-  private boolean ownedByPackage(Path root, Path directory, DnfFiles files) {
-    if (!Files.isDirectory(root.resolve(RPM_DBPATH.substring(1)))) {
+  private boolean ownedByPackage(ImageRoot image, String directory, DnfFiles files) throws IOException {
+    if (!image.isDirectory(RPM_DBPATH)) {
       return false;
     }
     try {
-      ExternalCommand.output(List.of("rpm", "--root", root.toString(), "--dbpath", RPM_DBPATH, "-qf",
-          "/" + root.relativize(directory)), environment(files));
+      ExternalCommand.output(List.of("rpm", "--root", image.hostPath().toString(), "--dbpath", RPM_DBPATH, "-qf",
+          directory), environment(files));
       return true;
     } catch (IOException e) {
       return false; // "not owned by any package"
     }
   }
 
-  private static boolean hasChildren(Path directory) throws IOException {
-    try (Stream<Path> children = Files.list(directory)) {
-      return children.findAny().isPresent();
-    }
-  }
-
-  private static void removeIfOnlyEmptyDirectories(Path directory) throws IOException {
-    if (!Files.isDirectory(directory)) {
+  /** Deletes {@code directory} when it holds nothing but (empty) directories. */
+  private static void removeIfOnlyEmptyDirectories(ImageRoot image, String directory) throws IOException {
+    if (image.isSymbolicLink(directory) || !image.isDirectory(directory)) {
       return;
     }
-    try (Stream<Path> paths = Files.walk(directory)) {
-      if (paths.anyMatch(p -> !Files.isDirectory(p))) {
+    try (Stream<Path> paths = Files.walk(image.resolve(directory))) {
+      if (paths.anyMatch(p -> !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))) {
         return;
       }
     }
-    FileTrees.delete(directory);
+    image.delete(directory);
   }
 
 }

@@ -1,9 +1,11 @@
 package org.bootfarm.worker.pkg;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.bootfarm.protocol.repo.RepoDefinition;
 import org.bootfarm.worker.BuildLog;
+import org.bootfarm.worker.image.ImageRoot;
 
 /**
  * Everything a package-manager driver needs for one build of one definition.
@@ -27,6 +29,14 @@ public record PackageSession(
     long sourceDateEpoch,
     String stage,
     BuildLog log) {
+
+  /**
+   * The rootfs for the worker's own reads and writes in it ({@link ImageRoot}: nothing followed out of
+   * the tree); {@link #rootfs()} is for the confined tools.
+   */
+  public ImageRoot image() throws IOException {
+    return ImageRoot.of(rootfs);
+  }
 
   /** The same session attributed to another stage. */
   public PackageSession inStage(String newStage) {

@@ -2,14 +2,10 @@ package org.bootfarm.worker.stage;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.bootfarm.worker.BuildFailure;
-import org.bootfarm.worker.image.ImageDirectories;
-import org.bootfarm.worker.image.InRoot;
+import org.bootfarm.worker.image.ImageRoot;
 
 /**
  * Writes the appliance's own accounts into {@code /etc/passwd}, {@code group}, {@code shadow} and
@@ -28,15 +24,14 @@ final class ApplianceAccounts {
 
   private ApplianceAccounts() {}
 
-  static void write(Path rootfs, long sourceDateEpoch) throws BuildFailure, IOException {
-    Path etc = InRoot.resolve(rootfs, "/etc");
-    Path passwd = etc.resolve("passwd");
-    Path group = etc.resolve("group");
-    if (!Files.isRegularFile(passwd, LinkOption.NOFOLLOW_LINKS) || !Files.isRegularFile(group, LinkOption.NOFOLLOW_LINKS)) {
+  static void write(ImageRoot rootfs, long sourceDateEpoch) throws BuildFailure, IOException {
+    AccountFile passwd = new AccountFile(rootfs, "/etc/passwd");
+    AccountFile group = new AccountFile(rootfs, "/etc/group");
+    if (!rootfs.isRegularFile(passwd.path()) || !rootfs.isRegularFile(group.path())) {
       throw new BuildFailure(BuildFailure.Kind.DEFINITION, "the appliance image has no /etc/passwd or /etc/group:"
           + " the base packages must install them (filesystem, base-passwd)");
     }
-    List<String> groups = lines(group);
+    List<String> groups = group.lines();
     if (groups.stream().noneMatch(l -> l.startsWith(JOURNAL_GROUP + ":"))) {
       throw new BuildFailure(BuildFailure.Kind.DEFINITION, "the appliance image has no group " + JOURNAL_GROUP
           + " for vicadmin: packages.appliance must install systemd, which creates it");
@@ -48,23 +43,40 @@ final class ApplianceAccounts {
     add(group, GROUP + ":x:" + GROUP_ID + ":", GROUP_ID);
     addMember(group, JOURNAL_GROUP, 3);
 
-    Path shadow = etc.resolve("shadow");
-    if (Files.isRegularFile(shadow, LinkOption.NOFOLLOW_LINKS)) {
+    AccountFile shadow = new AccountFile(rootfs, "/etc/shadow");
+    if (rootfs.isRegularFile(shadow.path())) {
       add(shadow, USER + ":!:" + sourceDateEpoch / 86400 + ":0:99999:7:::", -1);
       clampLastChanged(shadow, sourceDateEpoch / 86400);
     }
-    Path gshadow = etc.resolve("gshadow");
-    if (Files.isRegularFile(gshadow, LinkOption.NOFOLLOW_LINKS)) {
+    AccountFile gshadow = new AccountFile(rootfs, "/etc/gshadow");
+    if (rootfs.isRegularFile(gshadow.path())) {
       add(gshadow, USER + ":!::", -1);
       add(gshadow, GROUP + ":!::", -1);
       addMember(gshadow, JOURNAL_GROUP, 3);
     }
 
-    Path home = InRoot.resolve(rootfs, "/home/" + USER);
-    ImageDirectories.create(home);
-    Files.setAttribute(home, "unix:uid", USER_ID, LinkOption.NOFOLLOW_LINKS);
-    Files.setAttribute(home, "unix:gid", USER_ID, LinkOption.NOFOLLOW_LINKS);
-    Files.setAttribute(home, "unix:mode", 0750, LinkOption.NOFOLLOW_LINKS);
+    String home = "/home/" + USER;
+    if (rootfs.isSymbolicLink(home)) {
+      rootfs.delete(home); // the home directory is the appliance's, not whatever a link there names
+    }
+    rootfs.createDirectories(home);
+    rootfs.setOwnerAndMode(home, USER_ID, USER_ID, 0750);
+  }
+
+  /** One of the colon-separated account files of the image, edited in place. */
+  private record AccountFile(ImageRoot rootfs, String path) {
+    List<String> lines() throws IOException {
+      return new ArrayList<>(new String(rootfs.read(path), StandardCharsets.UTF_8).lines().toList());
+    }
+
+    /** Rewrites the file in place: its mode and owner stay. */
+    void rewrite(List<String> lines) throws IOException {
+      rootfs.rewrite(path, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    String name() {
+      return path.substring(path.lastIndexOf('/') + 1);
+    }
   }
 
   /**
@@ -72,8 +84,8 @@ final class ApplianceAccounts {
    * name, or (for {@code id >= 0}) another entry with the same numeric id, is refused: the appliance's
    * ids are fixed, and a package that took them must be left out.
    */
-  private static void add(Path file, String line, int id) throws BuildFailure, IOException {
-    List<String> lines = lines(file);
+  private static void add(AccountFile file, String line, int id) throws BuildFailure, IOException {
+    List<String> lines = file.lines();
     if (lines.contains(line)) {
       return;
     }
@@ -81,18 +93,18 @@ final class ApplianceAccounts {
     for (String existing : lines) {
       String[] fields = existing.split(":", -1);
       if (fields[0].equals(name) || (id >= 0 && fields.length > 2 && fields[2].equals(String.valueOf(id)))) {
-        throw new BuildFailure(BuildFailure.Kind.DEFINITION, "the appliance image's " + file.getFileName()
+        throw new BuildFailure(BuildFailure.Kind.DEFINITION, "the appliance image's " + file.name()
             + " already has '" + existing + "', which collides with the appliance's '" + line
             + "': leave out the package that creates it");
       }
     }
     lines.add(line);
-    rewrite(file, lines);
+    file.rewrite(lines);
   }
 
   /** Adds vicadmin to the member list (field {@code field}) of {@code groupName}. */
-  private static void addMember(Path file, String groupName, int field) throws IOException {
-    List<String> lines = lines(file);
+  private static void addMember(AccountFile file, String groupName, int field) throws IOException {
+    List<String> lines = file.lines();
     for (int i = 0; i < lines.size(); i++) {
       String[] fields = lines.get(i).split(":", -1);
       if (fields[0].equals(groupName) && fields.length > field) {
@@ -101,7 +113,7 @@ final class ApplianceAccounts {
           members.add(USER);
           fields[field] = String.join(",", members);
           lines.set(i, String.join(":", fields));
-          rewrite(file, lines);
+          file.rewrite(lines);
         }
         return;
       }
@@ -112,8 +124,8 @@ final class ApplianceAccounts {
    * Sets every account's "last changed" day (field 3 of shadow) to SOURCE_DATE_EPOCH's: pwconv and useradd,
    * run by package scripts, write the day they ran, and the appliance must not depend on it.
    */
-  private static void clampLastChanged(Path shadow, long day) throws IOException {
-    List<String> lines = lines(shadow);
+  private static void clampLastChanged(AccountFile shadow, long day) throws IOException {
+    List<String> lines = shadow.lines();
     List<String> clamped = new ArrayList<>();
     for (String line : lines) {
       String[] fields = line.split(":", -1);
@@ -123,16 +135,7 @@ final class ApplianceAccounts {
       clamped.add(String.join(":", fields));
     }
     if (!clamped.equals(lines)) {
-      rewrite(shadow, clamped);
+      shadow.rewrite(clamped);
     }
-  }
-
-  private static List<String> lines(Path file) throws IOException {
-    return new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8));
-  }
-
-  /** Rewrites the file in place: its mode and owner stay. */
-  private static void rewrite(Path file, List<String> lines) throws IOException {
-    Files.writeString(file, String.join("\n", lines) + "\n", StandardCharsets.UTF_8);
   }
 }

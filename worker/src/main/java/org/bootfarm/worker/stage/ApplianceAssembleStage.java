@@ -2,16 +2,13 @@ package org.bootfarm.worker.stage;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.bootfarm.protocol.build.Manifest;
 import org.bootfarm.worker.BuildFailure;
-import org.bootfarm.worker.image.ImageDirectories;
 import org.bootfarm.worker.image.ImageNormaliser;
-import org.bootfarm.worker.image.InRoot;
+import org.bootfarm.worker.image.ImageRoot;
 
 /**
  * The {@code assemble} stage of the endpoint VM's appliance: the components into {@code /sbin}, the
@@ -71,73 +68,55 @@ public final class ApplianceAssembleStage implements ImageAssembly {
 
   @Override
   public String run(StageContext ctx) throws BuildFailure, IOException {
-    Path rootfs = ctx.rootfs();
-    if (!Files.isExecutable(InRoot.resolve(rootfs, INIT))) {
+    ImageRoot rootfs = ctx.rootfs();
+    if (!rootfs.isExecutable(INIT)) {
       throw new BuildFailure(BuildFailure.Kind.DEFINITION, ctx.definition().directory().resolve("repo-spec.json")
           + ": packages.appliance: the image has no executable " + INIT + "; the appliance boots systemd:"
           + " add systemd to packages.appliance");
     }
     for (Map.Entry<String, Path> component : ctx.request().components().entrySet()) {
-      StageTrees.writeFile(InRoot.resolve(rootfs, "/sbin/" + component.getKey()),
-          Files.readAllBytes(component.getValue()), "rwxr-xr-x");
+      rootfs.copy(component.getValue(), "/sbin/" + component.getKey(), "rwxr-xr-x");
     }
     // the base stage marks its tree as an initrd; systemd would then run initrd.target, not vic.target
-    Files.deleteIfExists(InRoot.resolve(rootfs, "/etc/initrd-release"));
+    rootfs.delete("/etc/initrd-release");
 
-    Path units = ImageDirectories.create(InRoot.resolve(rootfs, UNIT_DIR));
     for (String unit : UNITS) {
-      StageTrees.writeFile(units.resolve(unit), asset(unit), "rw-r--r--");
+      rootfs.write(UNIT_DIR + "/" + unit, asset(unit), "rw-r--r--");
     }
-    Path scripts = ImageDirectories.create(InRoot.resolve(rootfs, SCRIPT_DIR));
     for (String script : SCRIPTS) {
-      StageTrees.writeFile(scripts.resolve(script), asset(script), "rwxr-xr-x");
+      rootfs.write(SCRIPT_DIR + "/" + script, asset(script), "rwxr-xr-x");
     }
-    link(units.resolve("default.target"), UNIT_DIR + "/vic.target");
+    rootfs.symlink(UNIT_DIR + "/default.target", UNIT_DIR + "/vic.target");
     for (String unit : MASKED) {
-      removeEnablement(units, unit);
-      link(units.resolve(unit), "/dev/null");
+      removeEnablement(rootfs, unit);
+      rootfs.symlink(UNIT_DIR + "/" + unit, "/dev/null");
     }
     ctx.log().line(NAME, "units: " + UNITS + " in " + UNIT_DIR + ", default.target -> vic.target; masked " + MASKED);
 
     ApplianceAccounts.write(rootfs, ctx.sourceDateEpoch());
     ctx.log().line(NAME, "accounts: vicadmin (uid/gid 1000, in systemd-journal), group vic (gid 1001)");
     ImageNormaliser.normalise(rootfs);
-    Path machineId = InRoot.resolve(rootfs, "/etc").resolve("machine-id");
-    Files.deleteIfExists(machineId);
-    StageTrees.writeFile(machineId, new byte[0], "r--r--r--");
+    rootfs.write("/etc/machine-id", new byte[0], "r--r--r--");
 
     written = BootMedia.write(ctx, NAME, ISO_NAME, BootMedia.volumeId("APPLIANCE", ctx.definition().name()),
         BootMedia.commandLine(INIT));
     return written.isoSha256();
   }
 
-  /** Replaces whatever is at {@code link} with a symlink to {@code target}. */
-  private static void link(Path link, String target) throws IOException {
-    if (Files.isDirectory(link, LinkOption.NOFOLLOW_LINKS)) {
-      throw new IOException(link + " is a directory; cannot make it a link to " + target);
-    }
-    Files.deleteIfExists(link);
-    Files.createSymbolicLink(link, Path.of(target));
-  }
-
   /**
    * Deletes the links that enabled {@code unit} in the unit dir: {@code *.wants/unit}, {@code *.requires/unit},
    * and aliases such as {@code dbus-org.freedesktop.resolve1.service} that point at it.
    */
-  private static void removeEnablement(Path units, String unit) throws IOException {
-    try (Stream<Path> children = Files.list(units)) {
-      for (Path child : children.sorted().toList()) {
-        if (Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
-          Path wanted = child.resolve(unit);
-          if (Files.isSymbolicLink(wanted)) {
-            Files.delete(wanted);
-          }
-        } else if (Files.isSymbolicLink(child) && !child.getFileName().toString().equals(unit)) {
-          Path target = Files.readSymbolicLink(child).getFileName();
-          if (target != null && target.toString().equals(unit)) {
-            Files.delete(child);
-          }
+  private static void removeEnablement(ImageRoot rootfs, String unit) throws IOException {
+    for (String child : rootfs.list(UNIT_DIR)) {
+      String path = UNIT_DIR + "/" + child;
+      if (rootfs.isSymbolicLink(path)) {
+        Path target = Files.readSymbolicLink(rootfs.locate(path)).getFileName();
+        if (!child.equals(unit) && target != null && target.toString().equals(unit)) {
+          rootfs.delete(path);
         }
+      } else if (rootfs.isDirectory(path) && rootfs.isSymbolicLink(path + "/" + unit)) {
+        rootfs.delete(path + "/" + unit);
       }
     }
   }

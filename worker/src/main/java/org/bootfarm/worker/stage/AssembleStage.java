@@ -1,11 +1,10 @@
 package org.bootfarm.worker.stage;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.bootfarm.worker.BuildFailure;
-import org.bootfarm.worker.image.InRoot;
+import org.bootfarm.worker.image.ImageRoot;
 import org.bootfarm.protocol.build.Manifest;
 
 /**
@@ -48,21 +47,21 @@ public final class AssembleStage implements ImageAssembly {
 
   @Override
   public String run(StageContext ctx) throws BuildFailure, IOException {
-    Path rootfs = ctx.rootfs();
+    ImageRoot rootfs = ctx.rootfs();
+    // each of these replaces whatever the image has at its path, a link included (a busybox image's
+    // /bin/init links to the multi-call binary, which must stay as the package made it)
     for (Map.Entry<String, Path> component : ctx.request().components().entrySet()) {
-      StageTrees.writeFile(InRoot.resolve(rootfs, "/bin/" + component.getKey()),
-          Files.readAllBytes(component.getValue()), "rwxr-xr-x");
+      rootfs.copy(component.getValue(), "/bin/" + component.getKey(), "rwxr-xr-x");
     }
     String flavour = initFlavour(rootfs);
     ctx.log().line(NAME, "/bin/init: " + flavour);
-    StageTrees.writeFile(InRoot.resolve(rootfs, "/bin/init"), asset(flavour), "rwxr-xr-x");
-    StageTrees.writeFile(InRoot.resolve(rootfs, "/bin/bootstrap"), asset("bootstrap"), "rwxr-xr-x");
-    StageTrees.writeFile(InRoot.resolve(rootfs, "/bin/repoinit"),
-        Files.readAllBytes(ctx.definition().initScript()), "rwxr-xr-x");
+    rootfs.write("/bin/init", asset(flavour), "rwxr-xr-x");
+    rootfs.write("/bin/bootstrap", asset("bootstrap"), "rwxr-xr-x");
+    rootfs.copy(ctx.definition().initScript(), "/bin/repoinit", "rwxr-xr-x");
     long tempfsMib = TempfsLayout.write(rootfs);
     ctx.log().line(NAME, "tether tmpfs: " + tempfsMib + " MiB");
     String init = ctx.definition().spec().init();
-    if (!Files.isExecutable(InRoot.resolve(rootfs, init))) {
+    if (!rootfs.isExecutable(init)) {
       throw new BuildFailure(BuildFailure.Kind.DEFINITION, "repo-spec.json: init: " + init
           + " is not an executable file in the image; name /bin/init or an init the packages install");
     }
@@ -79,9 +78,9 @@ public final class AssembleStage implements ImageAssembly {
    * {@code init-systemd} when the image has systemd's udev (it then finds disks by label and loads
    * modules for the hardware), else the sysv flavour {@code init}, which needs only bash.
    */
-  static String initFlavour(Path rootfs) throws IOException {
+  static String initFlavour(ImageRoot rootfs) throws IOException {
     for (String udevd : new String[] {"/lib/systemd/systemd-udevd", "/usr/lib/systemd/systemd-udevd"}) {
-      if (Files.isExecutable(InRoot.resolve(rootfs, udevd))) {
+      if (rootfs.isExecutable(udevd)) {
         return "init-systemd";
       }
     }

@@ -2,13 +2,12 @@ package org.bootfarm.worker.stage;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.bootfarm.protocol.repo.RepoSpec;
 import org.bootfarm.worker.BuildFailure;
-import org.bootfarm.worker.image.ImageDirectories;
-import org.bootfarm.worker.image.InRoot;
+import org.bootfarm.worker.image.ImageRoot;
 import org.bootfarm.worker.image.KernelTree;
 import org.bootfarm.worker.pkg.PackageSession;
 
@@ -28,8 +27,7 @@ public final class BaseStage implements Stage {
   @Override
   public String run(StageContext ctx) throws BuildFailure, IOException {
     RepoSpec spec = ctx.definition().spec();
-    ImageDirectories.create(ctx.rootfs());
-    ImageDirectories.create(ctx.bootfs());
+    ctx.createImageTrees();
     Files.createDirectories(ctx.workDir());
 
     if (ctx.definition().baseHook().isPresent()) {
@@ -43,13 +41,14 @@ public final class BaseStage implements Stage {
     PackageSession session = ctx.packageSession(NAME);
     ctx.recordInstall(ctx.driver().install(session, packages));
 
-    KernelTree kernel = KernelTree.find(ctx.rootfs(), spec.kernel());
+    ImageRoot rootfs = ctx.rootfs();
+    KernelTree kernel = KernelTree.find(rootfs, spec.kernel());
     ctx.kernelVersion(kernel.version());
     int unpacked = kernel.unpackCompressedModules();
     ctx.log().line(NAME, "kernel " + kernel.version() + ": unpacked " + unpacked + " compressed modules");
     kernel.depmod(ctx.log(), NAME, ctx.sourceDateEpoch());
     kernel.moveKernelTo(ctx.bootfs());
-    writeInitrdRelease(ctx);
+    writeInitrdRelease(ctx, rootfs);
 
     ctx.driver().cleanImage(session, true);
     return StageTrees.archive(ctx, NAME);
@@ -59,17 +58,15 @@ public final class BaseStage implements Stage {
    * Marks the image as an initrd for systemd: a copy of the image's os-release, or a minimal one
    * naming the definition when the distribution ships none.
    */
-  private static void writeInitrdRelease(StageContext ctx) throws IOException {
-    Path target = InRoot.resolve(ctx.rootfs(), "/etc/initrd-release");
-    Path osRelease = InRoot.resolve(ctx.rootfs(), "/etc/os-release");
-    if (!Files.isRegularFile(osRelease)) {
-      osRelease = InRoot.resolve(ctx.rootfs(), "/usr/lib/os-release");
+  private static void writeInitrdRelease(StageContext ctx, ImageRoot rootfs) throws IOException {
+    byte[] content;
+    if (rootfs.isRegularFile("/etc/os-release")) {
+      content = rootfs.read("/etc/os-release");
+    } else if (rootfs.isRegularFile("/usr/lib/os-release")) {
+      content = rootfs.read("/usr/lib/os-release");
+    } else {
+      content = ("NAME=\"" + ctx.definition().name() + "\"\nID=bootfarm-initrd\n").getBytes(StandardCharsets.UTF_8);
     }
-    byte[] content = Files.isRegularFile(osRelease)
-        ? Files.readAllBytes(osRelease)
-        : ("NAME=\"" + ctx.definition().name() + "\"\nID=bootfarm-initrd\n").getBytes();
-    ImageDirectories.create(target.getParent());
-    Files.deleteIfExists(target);
-    StageTrees.writeFile(target, content, "rw-r--r--");
+    rootfs.write("/etc/initrd-release", content, "rw-r--r--");
   }
 }

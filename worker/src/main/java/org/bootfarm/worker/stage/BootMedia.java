@@ -10,6 +10,8 @@ import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.archive.ImageTree;
 import org.bootfarm.worker.archive.InitramfsWriter;
 import org.bootfarm.worker.image.ImageDirectories;
+import org.bootfarm.worker.image.ImageRoot;
+import org.bootfarm.worker.image.KernelTree;
 import org.bootfarm.worker.iso.BootConfig;
 import org.bootfarm.worker.iso.IsoWriter;
 import org.bootfarm.worker.record.TreeManifest;
@@ -36,14 +38,17 @@ final class BootMedia {
    */
   static Written write(StageContext ctx, String stage, String isoName, String volumeId, String commandLine)
       throws BuildFailure, IOException {
-    Path rootfs = ctx.rootfs();
+    ImageRoot rootfs = ctx.rootfs();
+    ImageRoot bootfs = ctx.bootfs();
     Path iso = ctx.isoTree();
     ImageDirectories.create(iso);
     ImageDirectories.create(iso.resolve("boot"));
     ctx.log().line(stage, "writing initramfs boot/core.gz");
-    String initramfsSha256 = InitramfsWriter.write(rootfs, iso.resolve("boot/core.gz"), ctx.sourceDateEpoch(),
+    String initramfsSha256 = InitramfsWriter.write(rootfs.hostPath(), iso.resolve("boot/core.gz"), ctx.sourceDateEpoch(),
         INITRAMFS_GZIP_LEVEL);
-    Files.copy(ctx.bootfs().resolve("boot/vmlinuz64"), iso.resolve("boot/vmlinuz64"));
+    try (InputStream kernel = bootfs.open(KernelTree.BOOTFS_KERNEL)) {
+      Files.copy(kernel, iso.resolve("boot/vmlinuz64"));
+    }
     Files.setPosixFilePermissions(iso.resolve("boot/vmlinuz64"), PosixFilePermissions.fromString("rw-r--r--"));
 
     Path out = ctx.outputDir().resolve(isoName);
@@ -51,7 +56,7 @@ final class BootMedia {
     BootConfig boot = new BootConfig("/boot/vmlinuz64", "/boot/core.gz", commandLine);
     String isoSha256 = IsoWriter.write(iso, out, boot, volumeId, ctx.sourceDateEpoch());
 
-    Manifest manifest = TreeManifest.of("initramfs", ImageTree.scan(rootfs, ctx.sourceDateEpoch()))
+    Manifest manifest = TreeManifest.of("initramfs", ImageTree.scan(rootfs.hostPath(), ctx.sourceDateEpoch()))
         .merge(TreeManifest.of("iso", ImageTree.scan(iso, ctx.sourceDateEpoch())));
     return new Written(isoSha256, initramfsSha256, manifest);
   }

@@ -1,12 +1,15 @@
 package org.bootfarm.worker.stage;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.bootfarm.protocol.build.Lock;
 import org.bootfarm.protocol.repo.RepoDefinition;
 import org.bootfarm.worker.BuildLog;
 import org.bootfarm.worker.build.BuildRequest;
+import org.bootfarm.worker.image.ImageRoot;
 import org.bootfarm.worker.pkg.InstallReport;
 import org.bootfarm.worker.pkg.PackageManagerDriver;
 import org.bootfarm.worker.pkg.PackageSession;
@@ -21,6 +24,7 @@ import org.bootfarm.worker.pkg.PackageSession;
  * {@code out/} (outputs before they are published).
  */
 public final class StageContext {
+  private static final String STAGE_TREE = "stage";
   private final RepoDefinition definition;
   private final BuildRequest request;
   private final Path buildDir;
@@ -55,15 +59,26 @@ public final class StageContext {
 
   /** The directory a stage archive captures: {@code rootfs/} and {@code bootfs/}. */
   public Path stageTree() {
-    return buildDir.resolve("stage");
+    return buildDir.resolve(STAGE_TREE);
   }
 
-  public Path rootfs() {
-    return stageTree().resolve("rootfs");
+  /**
+   * The image root, checked each time it is asked for: a hook writes inside it, and must not have
+   * replaced the tree itself with a link ({@link ImageRoot#open}).
+   */
+  public ImageRoot rootfs() throws IOException {
+    return ImageRoot.open(buildDir, STAGE_TREE + "/rootfs");
   }
 
-  public Path bootfs() {
-    return stageTree().resolve("bootfs");
+  /** The tree that holds what goes beside the initramfs on the ISO (the kernel), checked like {@link #rootfs()}. */
+  public ImageRoot bootfs() throws IOException {
+    return ImageRoot.open(buildDir, STAGE_TREE + "/bootfs");
+  }
+
+  /** Creates both image trees of a fresh build (the base stage's first step). */
+  public void createImageTrees() throws IOException {
+    ImageRoot.create(buildDir, STAGE_TREE + "/rootfs");
+    ImageRoot.create(buildDir, STAGE_TREE + "/bootfs");
   }
 
   public Path isoTree() {
@@ -96,9 +111,14 @@ public final class StageContext {
   }
 
   /** A package-manager session on the rootfs, attributed to the given stage. */
-  public PackageSession packageSession(String stage) {
-    return new PackageSession(definition, rootfs(), repoCacheDir(), workDir().resolve("pkg"),
-        definition.aptSources().or(() -> request.aptSources()), sourceDateEpoch, stage, log);
+  public PackageSession packageSession(String stage) throws IOException {
+    return new PackageSession(definition, rootfs().hostPath(), repoCacheDir(), workDir().resolve("pkg"),
+        aptSources(), sourceDateEpoch, stage, log);
+  }
+
+  /** For apt definitions: the definition's own sources file, else the one the request names (else the worker's). */
+  public Optional<Path> aptSources() {
+    return definition.aptSources().or(() -> request.aptSources());
   }
 
   public void recordInstall(InstallReport report) {

@@ -3,26 +3,17 @@ package org.bootfarm.worker.stage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.archive.DeterministicTar;
 import org.bootfarm.worker.hook.HookRunner;
-import org.bootfarm.worker.image.ImageDirectories;
 
 /**
- * What the stages do to their trees in the same way: write files with explicit modes (never the
- * JVM's umask), run a definition hook with the environment the original VIC
- * scripts expect, and capture the stage tree as a deterministic archive.
+ * What the stages do to their trees in the same way: run a definition hook with the environment the
+ * original VIC scripts expect, and capture the stage tree as a deterministic archive. Files go into the
+ * trees through {@link org.bootfarm.worker.image.ImageRoot}.
  */
 final class StageTrees {
   private StageTrees() {}
-
-  /** Writes a file with exactly the given permissions ("rwxr-xr-x" form). */
-  static void writeFile(Path file, byte[] content, String permissions) throws IOException {
-    ImageDirectories.create(file.getParent());
-    Files.write(file, content);
-    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(permissions));
-  }
 
   /**
    * Runs {@code base.sh} or {@code staging.sh} sandboxed, with {@code PKGDIR} (the stage tree
@@ -31,6 +22,13 @@ final class StageTrees {
   static void runHook(StageContext ctx, Path script, String stage) throws BuildFailure {
     new HookRunner(ctx.buildDir(), ctx.sourceDateEpoch())
         .run(stage, script, ctx.definition().directory(), ctx.stageTree(), ctx.log());
+    try {
+      ctx.rootfs();
+      ctx.bootfs();
+    } catch (IOException e) {
+      throw new BuildFailure(BuildFailure.Kind.HOOK, script.getFileName() + " left the image trees unusable: "
+          + e.getMessage(), e);
+    }
   }
 
   /** Writes the stage tree as {@code out/stages/<name>.tar.gz} and returns its sha256. */

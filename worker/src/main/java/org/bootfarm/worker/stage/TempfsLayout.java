@@ -12,7 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.bootfarm.worker.image.InRoot;
+import org.bootfarm.worker.image.ImageRoot;
 
 /**
  * Writes {@code /.tempfs_list} and {@code /.tempfs_size} into a bootstrap rootfs: the patterns of
@@ -40,19 +40,17 @@ final class TempfsLayout {
   private TempfsLayout() {}
 
   /** Writes both files (mode 0644) after the components are in place; returns the size in MiB. */
-  static long write(Path rootfs) throws IOException {
+  static long write(ImageRoot rootfs) throws IOException {
     long bytes = listedBytes(rootfs);
     long mib = (bytes + MIB - 1) / MIB;
     long size = mib + mib / 5;
-    StageTrees.writeFile(rootfs.resolve(".tempfs_list"),
-        (String.join(" ", PATTERNS) + "\n").getBytes(StandardCharsets.UTF_8), "rw-r--r--");
-    StageTrees.writeFile(rootfs.resolve(".tempfs_size"),
-        (size + "\n").getBytes(StandardCharsets.UTF_8), "rw-r--r--");
+    rootfs.write("/.tempfs_list", (String.join(" ", PATTERNS) + "\n").getBytes(StandardCharsets.UTF_8), "rw-r--r--");
+    rootfs.write("/.tempfs_size", (size + "\n").getBytes(StandardCharsets.UTF_8), "rw-r--r--");
     return size;
   }
 
   /** The page-rounded bytes of every regular file the patterns reach, each file counted once. */
-  static long listedBytes(Path rootfs) throws IOException {
+  static long listedBytes(ImageRoot rootfs) throws IOException {
     Set<Object> seen = new HashSet<>();
     long total = 0;
     for (String pattern : PATTERNS) {
@@ -69,13 +67,13 @@ final class TempfsLayout {
   }
 
   /** Expands a shell-style pattern inside the rootfs; links in the directory part are followed in the image. */
-  private static List<Path> expand(Path rootfs, String pattern) throws IOException {
+  private static List<Path> expand(ImageRoot rootfs, String pattern) throws IOException {
     List<String> current = List.of("");
     String[] parts = pattern.substring(1).split("/");
     for (String part : parts) {
       List<String> next = new ArrayList<>();
       for (String base : current) {
-        Path dir = InRoot.resolve(rootfs, base.isEmpty() ? "/" : base);
+        Path dir = rootfs.resolve(base.isEmpty() ? "/" : base);
         if (!Files.isDirectory(dir)) {
           continue;
         }
@@ -94,9 +92,7 @@ final class TempfsLayout {
     }
     List<Path> matches = new ArrayList<>();
     for (String imagePath : current) {
-      int slash = imagePath.lastIndexOf('/');
-      String parent = slash <= 0 ? "/" : imagePath.substring(0, slash);
-      Path host = InRoot.resolve(rootfs, parent).resolve(imagePath.substring(slash + 1));
+      Path host = rootfs.locate(imagePath);
       if (Files.exists(host, LinkOption.NOFOLLOW_LINKS)) {
         matches.add(host);
       }

@@ -36,12 +36,17 @@ abstract class SeedBootChecks {
   /** A directory of its own under worker/target for this test class. */
   abstract String workName();
 
+  /** The container disk to boot with: by default one with the busybox of the ISO's own initramfs. */
+  Path containerDisk(Path iso, Path dir) throws IOException, InterruptedException {
+    return ContainerDisk.withBusyboxFrom(iso, dir);
+  }
+
   @BeforeAll
   void buildAndBoot() throws IOException, InterruptedException {
     Path work = projectRoot().resolve("worker/target").resolve(workName());
     Files.createDirectories(work);
     Path iso = iso(work);
-    Path disk = ContainerDisk.withBusyboxFrom(iso, work.resolve("disk"));
+    Path disk = containerDisk(iso, work.resolve("disk"));
     boot = QemuBoot.boot(iso, disk, DONE, BOOT_TIMEOUT);
     Files.writeString(work.resolve("console.log"), boot.console());
     System.out.printf("qemu ran %.1f s (timed out: %s, exit %d); console in %s%n",
