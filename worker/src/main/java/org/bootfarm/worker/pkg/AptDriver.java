@@ -23,6 +23,7 @@ import org.bootfarm.worker.FileTrees;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.build.Lock;
 import org.bootfarm.protocol.build.LockedPackage;
+import org.bootfarm.protocol.repo.RepoSpec;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildFailure.Kind;
 import org.bootfarm.worker.image.ImageDirectories;
@@ -78,8 +79,7 @@ public final class AptDriver implements PackageManagerDriver {
       "APT::Install-Suggests \"false\"");
 
   /** Debian package names, optionally with {@code :arch} or {@code =version}; nothing that looks like an option. */
-  private static final Pattern PACKAGE_NAME =
-      Pattern.compile("[a-z0-9][a-z0-9+.\\-]*(:[a-z0-9\\-]+)?(=[A-Za-z0-9.+~:\\-]+)?");
+  private static final Pattern PACKAGE_NAME = RepoSpec.APT_PACKAGE_WORD;
 
   private static final List<String> TOOLS = List.of("mmdebstrap", "apt-get", "apt-config", "dpkg", "dpkg-query");
   private static final Map<String, String> TOOL_PACKAGES =
@@ -709,11 +709,24 @@ public final class AptDriver implements PackageManagerDriver {
     }
   }
 
-  private static AptSourcesFile sourcesOf(PackageSession session) throws BuildFailure {
+  /**
+   * The sources the session installs from. An entry that switches apt's signature check off
+   * ({@code [trusted=yes]}, {@code Trusted: yes}, ...) is refused unless the operator allowed the
+   * definition unsigned: the loader refuses it in a definition's own file, and this is the driver's own
+   * refusal, which also covers the worker's sources (docs/adr/0027).
+   */
+  static AptSourcesFile sourcesOf(PackageSession session) throws BuildFailure {
     Optional<Path> shipped = session.aptSources().or(() -> session.definition().aptSources());
     Path file = shipped.isPresent() ? shipped.get() : defaultSources();
     try {
-      return AptSourcesFile.read(file);
+      AptSourcesFile sources = AptSourcesFile.read(file);
+      if (!sources.insecure().isEmpty() && !session.definition().unsignedAllowed()) {
+        throw new BuildFailure(shipped.isPresent() ? Kind.DEFINITION : Kind.INPUT, "apt sources file " + file + " "
+            + String.join("; ", sources.describeInsecure()) + ": that switches apt's signature check off, and "
+            + session.definition().name() + " is not allowed unsigned; remove the option and name the archive's"
+            + " key with signed-by=, or have the operator pass --allow-unsigned " + session.definition().name());
+      }
+      return sources;
     } catch (IllegalArgumentException e) {
       throw new BuildFailure(shipped.isPresent() ? Kind.DEFINITION : Kind.TOOL, e.getMessage(), e);
     } catch (IOException e) {
