@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -71,6 +73,11 @@ final class BuildCommand implements Callable<Integer> {
       + " holds one for the same inputs, and put a base stage that ran there (default: every stage runs)")
   boolean reuseStages;
 
+  @Option(names = "--allow-unsigned", paramLabel = "REPO", split = "\\s*,\\s*",
+      description = "allow definition REPO (its directory name) to install packages without a signature check;"
+          + " the buildinfo then lists what went unchecked (default: every package's signature is checked)")
+  List<String> allowUnsigned = new ArrayList<>();
+
   @Option(names = "--json", description = "print one JSON object with status, error, artifacts and stages; logs go to stderr")
   boolean json;
 
@@ -80,7 +87,7 @@ final class BuildCommand implements Callable<Integer> {
         outDir.toAbsolutePath().normalize(), Defaults.cacheDir(cacheDir), Defaults.keysDir(keysDir), localRepos,
         Optional.ofNullable(aptSources).map(Path::toAbsolutePath), 
         sourceDateEpoch == null ? OptionalLong.empty() : OptionalLong.of(sourceDateEpoch), keepBuildDir)
-        .withReuseStages(reuseStages);
+        .withReuseStages(reuseStages).withAllowUnsigned(allowUnsigned);
     PrintStream logOut = json ? System.err : System.out;
     BuildProgress progress = new BuildProgress(logOut, System.console() != null && !json);
     BuildResult result = new BuildEngine(PackageDrivers.standard()).run(request, progress);

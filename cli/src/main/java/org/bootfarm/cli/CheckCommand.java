@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.bootfarm.protocol.repo.DefinitionException;
 import org.bootfarm.protocol.repo.DefinitionProblem;
@@ -21,11 +23,12 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code bootfarm check <repo-dir>}: validates a repo definition without building it. Prints
- * {@code ok: DIR (NAME, PACKAGEMANAGER, targets ...)} and exits 0, or prints every problem, one per
- * line as {@code FILE: FIELD: message}, on standard output and exits 2. With {@code --json} it
- * prints one JSON object instead: {@code status} ({@code ok}/{@code invalid}), {@code directory},
- * and either {@code name}, {@code packagemanager}, {@code targets} or {@code problems} (each
- * {@code file}, {@code field}, {@code message}).
+ * {@code ok: DIR (NAME, PACKAGEMANAGER, targets ...)} and exits 0, followed by one indented line per
+ * source allowed unsigned ({@code unsigned (allowed): ...}) and per note ({@code note: FILE: FIELD: ...}),
+ * or prints every problem, one per line as {@code FILE: FIELD: message}, on standard output and exits 2.
+ * With {@code --json} it prints one JSON object instead: {@code status} ({@code ok}/{@code invalid}),
+ * {@code directory}, and either {@code name}, {@code packagemanager}, {@code targets}, {@code unsigned}
+ * and {@code notes}, or {@code problems} (each {@code file}, {@code field}, {@code message}).
  */
 @Command(name = "check", mixinStandardHelpOptions = true, versionProvider = Main.JarVersion.class,
     description = "Validate a repo definition: every problem is listed, each naming file and field.",
@@ -51,13 +54,19 @@ public final class CheckCommand implements Callable<Integer> {
   @Option(names = "--local-repos", description = "local-repo mode: check <name>.repo.local in place of the .repo files")
   boolean localRepos;
 
+  @Option(names = "--allow-unsigned", paramLabel = "REPO", split = "\\s*,\\s*",
+      description = "allow definition REPO (its directory name) to install packages without a signature check:"
+          + " .repo sections without gpgcheck=1, a kernel .rpm file, apt sources with trusted=yes; repeatable")
+  List<String> allowUnsigned = new ArrayList<>();
+
   @Option(names = "--json", description = "print one JSON object instead of text")
   boolean json;
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    LoadOptions opts = new LoadOptions(LoadOptions.trustedKeysDir(keys, System.getenv()), localRepos);
+    LoadOptions opts = new LoadOptions(LoadOptions.trustedKeysDir(keys, System.getenv()), localRepos,
+        Set.copyOf(allowUnsigned));
     try {
       RepoDefinition def = RepoDefinitionLoader.load(repoDir, opts);
       List<String> targets = RepoSpec.TARGETS.stream().filter(def.spec()::supportsTarget).toList();
@@ -66,26 +75,34 @@ public final class CheckCommand implements Callable<Integer> {
         result.put("name", def.name());
         result.put("packagemanager", def.spec().packageManager());
         targets.forEach(result.putArray("targets")::add);
+        def.unsigned().forEach(result.putArray("unsigned")::add);
+        putProblems(result.putArray("notes"), def.notes());
         out.println(result);
       } else {
         out.println("ok: " + repoDir + " (" + def.name() + ", " + def.spec().packageManager()
             + ", targets " + String.join(" ", targets) + ")");
+        def.unsigned().forEach(source -> out.println("  unsigned (allowed by --allow-unsigned " + def.name()
+            + "): " + source));
+        def.notes().forEach(note -> out.println("  note: " + note));
       }
       out.flush();
       return VALID;
     } catch (DefinitionException e) {
       if (json) {
         ObjectNode result = status("invalid");
-        ArrayNode problems = result.putArray("problems");
-        for (DefinitionProblem p : e.problems()) {
-          problems.addObject().put("file", p.file()).put("field", p.field()).put("message", p.message());
-        }
+        putProblems(result.putArray("problems"), e.problems());
         out.println(result);
       } else {
         e.problems().forEach(out::println);
       }
       out.flush();
       return INVALID;
+    }
+  }
+
+  private static void putProblems(ArrayNode array, List<DefinitionProblem> problems) {
+    for (DefinitionProblem p : problems) {
+      array.addObject().put("file", p.file()).put("field", p.field()).put("message", p.message());
     }
   }
 

@@ -179,6 +179,10 @@ final class ClientCommands {
     if (build.placement() != null) {
       out.println("placement " + build.placement());
     }
+    if (!build.unsigned().isEmpty()) {
+      out.println("UNSIGNED  installed without a signature check (allowed by --allow-unsigned): "
+          + String.join("; ", build.unsigned()));
+    }
     out.println("submitted " + build.submittedAt() + (build.startedAt() == null ? "" : "  started "
         + build.startedAt()) + (build.finishedAt() == null ? "" : "  finished " + build.finishedAt()));
     for (ArtifactRecord artifact : build.artifacts()) {
@@ -369,8 +373,9 @@ final class ClientCommands {
       }
       for (RepoInfo repo : repos) {
         System.out.printf("%-16s %-6s %s%s%n", repo.name(), repo.packageManager() == null ? "-" : repo.packageManager(),
-            String.join(",", repo.targets()), repo.problems().isEmpty() ? "" : "  INVALID: "
-            + String.join("; ", repo.problems()));
+            String.join(",", repo.targets()), (repo.problems().isEmpty() ? "" : "  INVALID: "
+            + String.join("; ", repo.problems())) + (repo.unsigned().isEmpty() ? "" : "  UNSIGNED (allowed): "
+            + String.join("; ", repo.unsigned())));
       }
       return 0;
     }

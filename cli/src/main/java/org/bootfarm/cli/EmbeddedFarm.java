@@ -8,9 +8,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.bootfarm.cluster.ClusterNode;
 import org.bootfarm.cluster.ClusterSettings;
 import org.bootfarm.cluster.NodeRole;
+import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.bridge.BridgeServer;
 import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
 import org.bootfarm.coordinator.nightly.NightlySchedule;
@@ -36,8 +38,8 @@ final class EmbeddedFarm implements AutoCloseable {
   private final List<WorkerAgent> workers = new ArrayList<>();
   private final String token;
 
-  private EmbeddedFarm(Path dataDir, Path repos, Path keys, Path cacheDir, Map<String, Path> components)
-      throws Exception {
+  private EmbeddedFarm(Path dataDir, Path repos, Path keys, Path cacheDir, Map<String, Path> components,
+      Set<String> allowUnsigned) throws Exception {
     HAZELCAST_LOG.setLevel(java.util.logging.Level.WARNING);
     Files.createDirectories(dataDir);
     node = ClusterNode.start(ClusterSettings.of(NodeRole.COORDINATOR, "127.0.0.1", freePort(), "",
@@ -45,7 +47,8 @@ final class EmbeddedFarm implements AutoCloseable {
     Path coordinatorDir = dataDir.resolve("coordinator").toAbsolutePath();
     daemon = CoordinatorDaemon.start(node.vertx(), new CoordinatorDaemon.Settings(coordinatorDir,
         repos.toAbsolutePath(), keys, "127.0.0.1", 0, Duration.ofMillis(500), LeasePolicy.DEFAULT,
-        RetryPolicy.DEFAULT, RetentionPolicy.Settings.DEFAULT, NightlySchedule.parse(NightlySchedule.OFF), components),
+        RetryPolicy.DEFAULT, RetentionPolicy.Settings.DEFAULT, NightlySchedule.parse(NightlySchedule.OFF), components,
+        BuildCoordinator.DEFAULT_APPLIANCE_REPO, allowUnsigned),
         node.membership(), node.hazelcast(), node.metrics());
     Path tokens = BridgeSetup.localTokensFile(coordinatorDir);
     bridge = BridgeServer.start(node.vertx(), BridgeServer.Settings.loopback(0, tokens)).await();
@@ -61,10 +64,13 @@ final class EmbeddedFarm implements AutoCloseable {
     }
   }
 
-  /** Starts the farm; its coordinator, two workers and bridge are ready when this returns. */
-  static EmbeddedFarm start(Path dataDir, Path repos, Path keys, Path cacheDir, Map<String, Path> components)
-      throws Exception {
-    return new EmbeddedFarm(dataDir, repos, keys, cacheDir, components);
+  /**
+   * Starts the farm; its coordinator, two workers and bridge are ready when this returns. The repos in
+   * {@code allowUnsigned} may install packages without a signature check (the coordinator's --allow-unsigned).
+   */
+  static EmbeddedFarm start(Path dataDir, Path repos, Path keys, Path cacheDir, Map<String, Path> components,
+      Set<String> allowUnsigned) throws Exception {
+    return new EmbeddedFarm(dataDir, repos, keys, cacheDir, components, allowUnsigned);
   }
 
   /** The bridge address for the client commands. */

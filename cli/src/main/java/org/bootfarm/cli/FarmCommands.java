@@ -6,9 +6,11 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.LinkedHashMap;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
@@ -79,10 +81,17 @@ final class FarmCommands {
             + " (default: ${DEFAULT-VALUE})")
     String applianceRepo;
 
+    @Option(names = "--allow-unsigned", paramLabel = "REPO", split = "\\s*,\\s*",
+        description = "allow repo REPO to install packages without a signature check (.repo sections without"
+            + " gpgcheck=1, a kernel .rpm file, apt sources with trusted=yes): its builds' buildinfo and the nightly"
+            + " report say UNSIGNED; repeatable, or a comma list (default: every definition that would is refused)")
+    List<String> allowUnsigned = new ArrayList<>();
+
     CoordinatorDaemon.Settings settings(FarmOptions farm) {
       return new CoordinatorDaemon.Settings(farm.dataDir.resolve("coordinator").toAbsolutePath(),
           repos.toAbsolutePath(), Defaults.keysDir(farm.keys), httpHost, httpPort, Duration.ofMillis(500), LeasePolicy.DEFAULT, RetryPolicy.DEFAULT,
-          new RetentionPolicy.Settings(keepBuilds, collectEvery), nightly, nightlyComponents, applianceRepo);
+          new RetentionPolicy.Settings(keepBuilds, collectEvery), nightly, nightlyComponents, applianceRepo,
+          Set.copyOf(allowUnsigned));
     }
   }
 

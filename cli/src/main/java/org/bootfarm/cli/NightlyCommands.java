@@ -73,6 +73,11 @@ final class NightlyCommands {
         + " nightly builds take (default: every file of examples/components)")
     Map<String, Path> components = new java.util.LinkedHashMap<>();
 
+    @Option(names = "--allow-unsigned", paramLabel = "REPO", split = "\\s*,\\s*", description = "with --embedded, allow"
+        + " repo REPO to install packages without a signature check (as the coordinator's --allow-unsigned);"
+        + " repeatable")
+    java.util.List<String> allowUnsigned = new java.util.ArrayList<>();
+
     @Override
     AutoCloseable prepare() throws Exception {
       if (!embedded) {
@@ -87,7 +92,7 @@ final class NightlyCommands {
         System.err.println("components: " + components.keySet() + " from " + EXAMPLE_COMPONENTS);
       }
       EmbeddedFarm started = EmbeddedFarm.start(embeddedDir, repos, Defaults.keysDir(keys),
-          Defaults.cacheDir(cacheDir), components);
+          Defaults.cacheDir(cacheDir), components, Set.copyOf(allowUnsigned));
       client.farm = started.farm();
       client.token = started.token();
       return started;
@@ -216,6 +221,10 @@ final class NightlyCommands {
     out.println((pair.outcome() == null ? "NOT JUDGED YET" : pair.outcome().name()) + "  " + pair.repo() + " "
         + pair.target() + "  left " + side(pair.left(), pair.leftWorker()) + "  right "
         + side(pair.right(), pair.rightWorker()));
+    if (pair.hasUnsignedBuilds()) {
+      out.println("UNSIGNED: installed without a signature check (allowed by --allow-unsigned): "
+          + String.join("; ", pair.unsigned()));
+    }
     Verdict verdict = pair.verdict();
     if (verdict != null) {
       if (verdict.error() != null) {
@@ -239,6 +248,11 @@ final class NightlyCommands {
   }
 
   private static String detail(ReproducibilityPair pair) {
+    String unsigned = pair.hasUnsignedBuilds() ? "UNSIGNED (" + String.join("; ", pair.unsigned()) + ") " : "";
+    return unsigned + verdictDetail(pair);
+  }
+
+  private static String verdictDetail(ReproducibilityPair pair) {
     Verdict verdict = pair.verdict();
     if (verdict == null) {
       return "";

@@ -97,4 +97,65 @@ class BuildCommandTest {
     assertFalse(manifest.containsKey("initramfs:etc/localtime"), "staging.sh removed /etc/localtime");
     assertTrue(Files.isRegularFile(dir.resolve("out/bootstrap-fixture-yum.iso")));
   }
+  @Test
+  void buildsTheVicCentos7ShapedDefinitionWithoutDriversArrayAndWithSystemdAsInit(@TempDir Path dir) throws Exception {
+    Path definition = FixtureDefinitions.write(dir, FixtureDefinitions.CENTOS_7, repo);
+    CliRun check = CliRun.inProcess("check", definition.toString(), "--keys", keys.toString());
+    assertEquals(0, check.exitCode, check::toString);
+    assertTrue(check.stdout.contains("note: init.sh: drivers: no drivers=( ... ) array"), check.stdout);
+
+    Map<String, Path> components = FixtureBuilds.components(dir.resolve("components"));
+    CliRun run = CliRun.inProcess(FixtureBuilds.buildArgs(definition, components, dir.resolve("out"),
+        dir.resolve("cache"), keys).toArray(String[]::new));
+    assertEquals(0, run.exitCode, run::toString);
+    Path out = dir.resolve("out");
+    assertTrue(Files.isRegularFile(out.resolve("bootstrap-fixture-centos-7.iso")));
+    Map<String, JsonNode> manifest = FixtureBuilds.manifest(out);
+    for (String file : List.of("lib/systemd/systemd", "sbin/depmod", "sbin/udevd", "sbin/rngd", "bin/repoinit")) {
+      assertTrue(manifest.containsKey("initramfs:" + file), () -> file + " not in the initramfs: " + manifest.keySet());
+    }
+    JsonNode buildinfo = new ObjectMapper().readTree(out.resolve("buildinfo.json").toFile());
+    List<String> locked = new ArrayList<>();
+    buildinfo.get("lock").get("packages").forEach(p -> locked.add(p.get("name").asText()));
+    assertTrue(locked.containsAll(List.of("module-init-tools", "systemd", "kernel", "udev", "util-linux-ng")),
+        locked::toString);
+    assertFalse(buildinfo.has("unsigned"), "every package was checked: " + buildinfo);
+  }
+
+  /** The fixture tdnf definition with gpgcheck=0, served by a repository one of whose base packages is unsigned. */
+  static Path gpgcheckOffDefinition(Path dir, FixtureYumRepo served) throws Exception {
+    Path definition = FixtureDefinitions.write(dir, FixtureDefinitions.TDNF, served);
+    Path repoFile = definition.resolve("fixture.repo");
+    Files.writeString(repoFile, Files.readString(repoFile).replace("gpgcheck=1", "gpgcheck=0"));
+    return definition;
+  }
+
+  @Test
+  void gpgcheckOffIsRefusedWithExitTwoUnlessAllowedAndThenTheBuildinfoSaysUnsigned(@TempDir Path dir)
+      throws Exception {
+    try (FixtureYumRepo unsigned = FixtureYumRepo.start(FixtureYumRepo.Variant.UNSIGNED_PACKAGE)) {
+      Path definition = gpgcheckOffDefinition(dir, unsigned);
+      Map<String, Path> components = FixtureBuilds.components(dir.resolve("components"));
+      List<String> args = FixtureBuilds.buildArgs(definition, components, dir.resolve("out"), dir.resolve("cache"),
+          keys);
+
+      CliRun refused = CliRun.inProcess(args.toArray(String[]::new));
+      assertEquals(2, refused.exitCode, refused::toString);
+      String error = refused.json().get("error").asText();
+      for (String part : List.of("fixture.repo: [bootfarm-fixture] gpgcheck: gpgcheck=0",
+          "without a signature check", "--allow-unsigned fixture-tdnf")) {
+        assertTrue(error.contains(part), () -> part + " not in: " + error);
+      }
+      assertFalse(Files.exists(dir.resolve("out/buildinfo.json")), "nothing published");
+      assertEquals(0, unsigned.rpmRequests(), "nothing downloaded");
+
+      List<String> allowed = new ArrayList<>(args);
+      allowed.addAll(List.of("--allow-unsigned", "fixture-tdnf"));
+      CliRun run = CliRun.inProcess(allowed.toArray(String[]::new));
+      assertEquals(0, run.exitCode, run::toString);
+      JsonNode buildinfo = new ObjectMapper().readTree(dir.resolve("out/buildinfo.json").toFile());
+      assertEquals("[\"fixture.repo [bootfarm-fixture]: gpgcheck=0\"]", buildinfo.get("unsigned").toString());
+      assertTrue(run.stderr.contains("UNSIGNED (allowed by the operator)"), run::toString);
+    }
+  }
 }

@@ -154,9 +154,78 @@ class CheckCommandTest {
     assertEquals(2, missing.exit());
     assertTrue(missing.out().startsWith("photon-2.0.repo.local: missing: local-repo mode uses"), missing.out());
 
-    Files.writeString(dir.resolve("photon-2.0.repo.local"), "[local]\nbaseurl=http://127.0.0.1:8080/photon/\ngpgcheck=0\n");
+    Files.writeString(dir.resolve("photon-2.0.repo.local"), "[local]\nbaseurl=http://127.0.0.1:8080/photon/\n"
+        + "gpgcheck=1\ngpgkey=https://127.0.0.1:8080/photon/KEY\n");
     Files.writeString(dir.resolve("photon-2.0.repo"), "[remote]\nname=not read in local-repo mode\n");
     assertEquals(0, bootfarm("check", dir.toString(), "--local-repos").exit());
+  }
+
+  // ---- signature checking cannot be switched off by omission ----
+
+  @Test
+  void gpgcheckOffIsADefinitionErrorUntilTheOperatorAllowsItThenItIsListed() throws IOException {
+    Path dir = copyOf("photon-2.0");
+    Path repo = dir.resolve("photon-2.0.repo");
+    Files.writeString(repo, Files.readString(repo).replaceFirst("gpgcheck=1\n", "gpgcheck=0\n"));
+
+    Run refused = bootfarm("check", dir.toString(), "--keys", sharedKeys());
+    assertEquals(2, refused.exit(), refused::toString);
+    assertEquals(1, refused.lines().size(), refused::toString);
+    assertTrue(refused.out().startsWith("photon-2.0.repo: [photon-2.0] gpgcheck: gpgcheck=0: packages from this"
+        + " repository would be installed without a signature check: set gpgcheck=1"), refused.out());
+    assertTrue(refused.out().contains("--allow-unsigned photon-2.0"), refused.out());
+    assertEquals(2, bootfarm("check", dir.toString(), "--keys", sharedKeys(), "--allow-unsigned", "photon-1.0")
+        .exit(), "allowing another repo allows nothing here");
+
+    Run allowed = bootfarm("check", dir.toString(), "--keys", sharedKeys(), "--allow-unsigned", "photon-1.0,photon-2.0");
+    assertEquals(0, allowed.exit(), allowed::toString);
+    assertEquals(List.of("ok: " + dir + " (photon-2.0, tdnf, targets bootstrap appliance)",
+        "  unsigned (allowed by --allow-unsigned photon-2.0): photon-2.0.repo [photon-2.0]: gpgcheck=0"),
+        allowed.lines());
+    JsonNode json = new ObjectMapper().readTree(bootfarm("check", dir.toString(), "--keys", sharedKeys(),
+        "--allow-unsigned", "photon-2.0", "--json").out());
+    assertEquals("[\"photon-2.0.repo [photon-2.0]: gpgcheck=0\"]", json.get("unsigned").toString());
+  }
+
+  @Test
+  void anAllowedDefinitionThatIsSignedIsNotMarkedUnsigned() {
+    Path dir = repoRoot().resolve("repos/photon-2.0");
+    Run run = bootfarm("check", dir.toString(), "--keys", sharedKeys(), "--allow-unsigned", "photon-2.0");
+    assertEquals(new Run(0, "ok: " + dir + " (photon-2.0, tdnf, targets bootstrap appliance)\n", ""), run);
+  }
+
+  @Test
+  void trustedAptSourceIsADefinitionErrorNamingFileAndLine() throws IOException {
+    Path dir = copyOf("debian-12");
+    Files.writeString(dir.resolve("sources.list"), "deb [trusted=yes] http://127.0.0.1:9/debian bookworm main\n");
+    Run run = bootfarm("check", dir.toString());
+    assertEquals(2, run.exit(), run::toString);
+    assertTrue(run.out().startsWith("sources.list: line 1: trusted=yes switches apt's signature check off for"
+        + " http://127.0.0.1:9/debian"), run.out());
+    assertTrue(run.out().contains("--allow-unsigned debian-12"), run.out());
+  }
+
+  @Test
+  void packageNameThatReadsAsAnOptionIsADefinitionError() throws IOException {
+    Path dir = copyOf("photon-1.0");
+    Path spec = dir.resolve("repo-spec.json");
+    Files.writeString(spec, Files.readString(spec).replace("\"grep iproute2\"", "\"grep --nogpgcheck\""));
+    Run run = bootfarm("check", dir.toString(), "--keys", sharedKeys());
+    assertEquals(2, run.exit(), run::toString);
+    assertTrue(run.out().startsWith("repo-spec.json: packages.bootstrap: \"--nogpgcheck\" is not a package name"),
+        run.out());
+  }
+
+  @Test
+  void initScriptWithoutDriversArrayChecksWithANote() throws IOException {
+    Path dir = copyOf("photon-1.0");
+    Path init = dir.resolve("init.sh");
+    Files.writeString(init, Files.readString(init).replaceFirst("(?s)\ndrivers=\\(.*?\\)\n", "\n"));
+    Run run = bootfarm("check", dir.toString(), "--keys", sharedKeys());
+    assertEquals(0, run.exit(), run::toString);
+    assertEquals(List.of("ok: " + dir + " (photon-1.0, tdnf, targets bootstrap appliance)",
+        "  note: init.sh: drivers: no drivers=( ... ) array: the bootstrap loads no kernel modules of this repo"
+            + " (only its netfilter set and what the hardware needs)"), run.lines());
   }
 
   @Test

@@ -57,6 +57,18 @@ class ConfigFileTest {
   }
 
   @Test
+  void allowUnsignedIsACommaListInTheFileAndRepeatableOnTheCommandLine() throws Exception {
+    Path file = config("allow-unsigned = fixture-a, fixture-b\n");
+    var coordinator = (FarmCommands.Coordinator) parse("coordinator", "--config", file.toString());
+    assertEquals(java.util.Set.of("fixture-a", "fixture-b"), coordinator.options.settings(coordinator.farm)
+        .allowUnsigned());
+    var flagged = (FarmCommands.Standalone) parse("standalone", "--allow-unsigned", "x", "--allow-unsigned", "y,z");
+    assertEquals(List.of("x", "y", "z"), flagged.coordinatorOptions.allowUnsigned);
+    assertEquals(List.of(), ((FarmCommands.Coordinator) parse("coordinator")).options.allowUnsigned,
+        "by default no repo may go unsigned");
+  }
+
+  @Test
   void flagWinsOverTheFile() throws Exception {
     Path file = config("http-port = 8081\nslots = 4\n");
     var standalone = (FarmCommands.Standalone) parse("standalone", "--http-port", "9090", "--config=" + file);

@@ -331,6 +331,7 @@ class DeployFilesTest {
     var standalone = (FarmCommands.Standalone) parse("standalone", "--config", file.toString());
     assertEquals(5711, standalone.farm.eventBusPort);
     assertEquals(FarmOptions.Discovery.KUBERNETES, standalone.farm.discovery);
+    assertEquals(List.of("my-local-repo", "my-other-repo"), standalone.coordinatorOptions.allowUnsigned);
   }
 
   @Test

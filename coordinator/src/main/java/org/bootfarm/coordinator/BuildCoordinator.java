@@ -144,8 +144,11 @@ public final class BuildCoordinator implements FarmApi {
     String id = store.nextId();
     BuildPriority priority = request.priorityOrDefault() == Priority.NIGHTLY
         ? BuildPriority.NIGHTLY : BuildPriority.INTERACTIVE;
+    // the operator's --allow-unsigned decided when the catalog was read; the submitter has no say in it
+    List<String> unsigned = repos.find(request.repo()).flatMap(RepoCatalog.Entry::definition)
+        .map(RepoDefinition::unsigned).orElse(List.of());
     BuildRecord queued = BuildRecord.queued(id, request.repo(), request.targetOrDefault(), request.components(),
-        priority, WireJson.write(request.options()), clock.instant());
+        priority, WireJson.write(request.options()), clock.instant(), unsigned);
     store.insert(queued);
     stateListener.submitted(view(queued));
     return id;
@@ -199,7 +202,7 @@ public final class BuildCoordinator implements FarmApi {
   public List<RepoInfo> repos() {
     return repos.entries().stream().map(entry -> entry.definition()
         .map(def -> new RepoInfo(entry.name(), def.spec().packageManager(),
-            targets(entry.name(), def.spec()), List.of()))
+            targets(entry.name(), def.spec()), List.of(), def.unsigned()))
         .orElseGet(() -> new RepoInfo(entry.name(), null, List.of(),
             entry.problems().stream().map(Object::toString).toList())))
         .toList();
@@ -345,7 +348,7 @@ public final class BuildCoordinator implements FarmApi {
         r.priority() == BuildPriority.NIGHTLY ? Priority.NIGHTLY : Priority.INTERACTIVE,
         r.state(), r.worker(), r.attempts(), r.placement(), r.artifacts(), r.error(),
         r.errorKind() == null ? null : r.errorKind().name(), text(r.submittedAt()), text(r.startedAt()),
-        text(r.finishedAt()), r.log(), r.pinned(), r.packageCache());
+        text(r.finishedAt()), r.log(), r.pinned(), r.packageCache(), r.unsigned());
   }
 
   private static String text(Instant instant) {

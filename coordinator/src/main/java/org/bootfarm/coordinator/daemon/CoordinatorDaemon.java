@@ -105,15 +105,26 @@ public final class CoordinatorDaemon implements AutoCloseable {
    * @param nightlyComponents component name to file: stored (and pinned) at start, and used by nightly
    *     builds instead of the components of the latest successful build
    * @param applianceRepo the only repo the appliance target is built from ({@code --appliance-repo})
+   * @param allowUnsigned the repos the operator allows to install packages without a signature check
+   *     ({@code --allow-unsigned}); every other definition that would is refused
    */
   public record Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
       Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention,
-      NightlySchedule nightly, Map<String, Path> nightlyComponents, String applianceRepo) {
+      NightlySchedule nightly, Map<String, Path> nightlyComponents, String applianceRepo, Set<String> allowUnsigned) {
     public Settings {
       nightlyComponents = Map.copyOf(nightlyComponents);
+      allowUnsigned = allowUnsigned == null ? Set.of() : Set.copyOf(allowUnsigned);
       if (applianceRepo == null || applianceRepo.isBlank()) {
         throw new IllegalArgumentException("--appliance-repo needs the name of a repo definition");
       }
+    }
+
+    /** Every repo must be signed throughout. */
+    public Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
+        Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention,
+        NightlySchedule nightly, Map<String, Path> nightlyComponents, String applianceRepo) {
+      this(dataDir, reposDir, keysDir, httpHost, httpPort, assignEvery, lease, retry, retention, nightly,
+          nightlyComponents, applianceRepo, Set.of());
     }
 
     /** The appliance is built from {@link BuildCoordinator#DEFAULT_APPLIANCE_REPO}. */
@@ -209,7 +220,10 @@ public final class CoordinatorDaemon implements AutoCloseable {
     map = hazelcast == null ? null : hazelcast.getMap(ReplicatedBuildStore.MAP);
     store = map == null ? sqlite : new ReplicatedBuildStore(sqlite, map, HISTORY_IN_MAP);
     artifacts = ArtifactStore.openAt(settings.dataDir().resolve("artifacts"), ArtifactStore.Options.defaults());
-    catalog = RepoCatalog.read(settings.reposDir(), new LoadOptions(settings.keysDir(), false));
+    catalog = RepoCatalog.read(settings.reposDir(), new LoadOptions(settings.keysDir(), false,
+        settings.allowUnsigned()));
+    describeUnsigned(catalog, settings.allowUnsigned()).forEach(line -> System.out.println("bootfarm coordinator: "
+        + line));
     states = new BuildStatePublisher(vertx);
     coordinator = new BuildCoordinator(store, artifacts, catalog, new RendezvousPlacement(), clock,
         settings.lease().duration(), new PublishedAndCounted(), settings.applianceRepo());
@@ -594,7 +608,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
             .orElseThrow();
         Assignment assignment = new Assignment(placed.build().id(), placed.build().repo(), placed.build().target(),
             placed.build().components(), DefinitionFiles.read(definition.directory()),
-            RepoDefinitionLoader.digest(definition.directory()), artifactsUrl, placed.build().attempts());
+            RepoDefinitionLoader.digest(definition.directory()), artifactsUrl, placed.build().attempts(), null, null,
+            definition.unsignedAllowed() ? Boolean.TRUE : null);
         assignment = forPairSide(placed, assignment);
         vertx.eventBus().send(Addresses.workerInbox(placed.workerId()), new JsonObject(WireJson.write(assignment)));
       }
@@ -615,7 +630,27 @@ public final class CoordinatorDaemon implements AutoCloseable {
     }
     return new Assignment(assignment.buildId(), assignment.repo(), assignment.target(), assignment.components(),
         assignment.definitionFiles(), assignment.definitionDigest(), assignment.artifactsUrl(), assignment.attempt(),
-        placed.pairSide().isSideB() ? BuildVariation.varied() : null, Boolean.TRUE);
+        placed.pairSide().isSideB() ? BuildVariation.varied() : null, Boolean.TRUE, assignment.allowUnsigned());
+  }
+
+  /**
+   * What the operator's {@code --allow-unsigned} did, one line each: the repos allowed that install packages
+   * without a signature check (and what), those allowed that are signed throughout, and names that match no
+   * definition of the catalog (a misspelt name allows nothing).
+   */
+  static List<String> describeUnsigned(RepoCatalog catalog, Set<String> allowed) {
+    List<String> lines = new ArrayList<>();
+    for (String name : new java.util.TreeSet<>(allowed)) {
+      java.util.Optional<RepoCatalog.Entry> entry = catalog.find(name);
+      if (entry.isEmpty()) {
+        lines.add("--allow-unsigned " + name + " names no repo definition of this farm; it allows nothing");
+      } else if (entry.get().definition().isPresent()) {
+        List<String> unsigned = entry.get().definition().get().unsigned();
+        lines.add(unsigned.isEmpty() ? "repo " + name + " is allowed unsigned but is signed throughout"
+            : "repo " + name + " is built UNSIGNED (allowed by --allow-unsigned): " + String.join("; ", unsigned));
+      }
+    }
+    return lines;
   }
 
   /** A worker's heartbeat: it is live (every coordinator), and, on the active one, its builds' leases go on. */

@@ -11,8 +11,9 @@ import org.bootfarm.protocol.api.v1.Verdict;
 /**
  * One nightly run as a small self-contained HTML page (inline style, no scripts): one row per repo and
  * target, green when REPRODUCIBLE, red when UNREPRODUCIBLE or FAILED, grey while its builds run, each
- * linking to the pair's diff report ({@code /verdicts/{pair}}, a {@code VerdictPage}). Every value is
- * HTML-escaped.
+ * linking to the pair's diff report ({@code /verdicts/{pair}}, a {@code VerdictPage}). A pair whose builds
+ * install packages without a signature check (allowed by the operator) is marked UNSIGNED under its repo's
+ * name, with what goes unchecked. Every value is HTML-escaped.
  */
 public final class NightlyPage {
   private static final String STYLE = String.join("\n",
@@ -22,7 +23,8 @@ public final class NightlyPage {
       "td.hash{font-family:monospace;font-size:.85em}",
       "tr.REPRODUCIBLE td.outcome{background:#2e7d32;color:#fff;font-weight:bold}",
       "tr.UNREPRODUCIBLE td.outcome,tr.FAILED td.outcome{background:#c62828;color:#fff;font-weight:bold}",
-      "tr.RUNNING td.outcome{background:#9e9e9e;color:#fff}");
+      "tr.RUNNING td.outcome{background:#9e9e9e;color:#fff}",
+      "span.unsigned{background:#e65100;color:#fff;font-weight:bold;padding:0 .3em}");
 
   private NightlyPage() {}
 
@@ -42,7 +44,8 @@ public final class NightlyPage {
         + "<th>first differing stage</th><th>ISO sha256</th><th>report</th></tr>\n");
     for (ReproducibilityPair pair : run.pairs()) {
       String outcome = pair.outcome() == null ? "RUNNING" : pair.outcome().name();
-      html.append("<tr class=\"").append(outcome).append("\"><td>").append(escape(pair.repo())).append("</td><td>")
+      html.append("<tr class=\"").append(outcome).append("\"><td>").append(escape(pair.repo())).append(unsigned(pair))
+          .append("</td><td>")
           .append(escape(pair.target())).append("</td><td class=\"outcome\">").append(outcome).append("</td><td>")
           .append(side(pair.left(), pair.leftWorker(), pair.leftSeconds())).append(cache(pair.leftCache()))
           .append("</td><td>")
@@ -65,6 +68,12 @@ public final class NightlyPage {
         + "</title>\n</head>\n<body>\n<h1>" + escape(pair.repo()) + " · " + escape(pair.target())
         + "</h1>\n<p>Not judged yet: builds <code>" + escape(pair.left()) + "</code> and <code>"
         + escape(pair.right()) + "</code> are still running.</p>\n</body>\n</html>\n";
+  }
+
+  /** The UNSIGNED mark of a pair built without signature checks, with what goes unchecked; empty otherwise. */
+  static String unsigned(ReproducibilityPair pair) {
+    return pair.hasUnsignedBuilds() ? "<br><span class=\"unsigned\" title=\"installed without a signature check, allowed"
+        + " by --allow-unsigned\">UNSIGNED</span> " + escape(String.join("; ", pair.unsigned())) : "";
   }
 
   /** A side's package-cache use, e.g. "; packages: 82 cached, 0 downloaded"; empty when unknown. */

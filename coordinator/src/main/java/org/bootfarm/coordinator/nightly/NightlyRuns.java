@@ -203,7 +203,7 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
     String right = coordinator.submit(new SubmitRequest(left.repo(), left.target(), left.components(),
         Priority.INTERACTIVE, PairSide.sideB(pairId, buildId)));
     ReproducibilityPair pair = new ReproducibilityPair(pairId, null, left.repo(), left.target(), buildId, right,
-        left.worker(), null, null, null, null, now.toString(), null, null);
+        left.worker(), null, null, null, null, now.toString(), null, null).withUnsigned(unsignedOf(right));
     putPair(pair);
     log.accept("verify: build " + buildId + " (" + left.repo() + " " + left.target() + ", built on " + left.worker()
         + ") is rebuilt as " + right + " on another worker; pair " + pairId);
@@ -305,7 +305,19 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
           + e.getMessage() + (e.error().problems().isEmpty() ? "" : " (" + String.join("; ", e.error().problems()) + ")"));
     }
     return new ReproducibilityPair(pairId, runId, planned.repo(), planned.target(), left, right, null, null, null,
-        null, null, now.toString(), null, null);
+        null, null, now.toString(), null, null).withUnsigned(unsignedOf(left));
+  }
+
+  /**
+   * What a submitted build installs without a signature check, as the coordinator recorded it: the pair is
+   * marked with it, so the report says UNSIGNED whatever the verdict.
+   */
+  private List<String> unsignedOf(String buildId) {
+    try {
+      return coordinator.get(buildId).unsigned();
+    } catch (ApiException e) {
+      return List.of();
+    }
   }
 
   private static ReproducibilityPair failedAtOnce(String pairId, String runId, Planned planned, Instant now,

@@ -31,6 +31,9 @@ import org.bootfarm.protocol.build.PackageCacheUse;
  * @param leaseExpiry when {@code leaseOwner}'s hold ends unless renewed
  * @param pinned kept by retention whatever its age
  * @param packageCache how the run that ended the build used its worker's package cache (null: unknown)
+ * @param unsigned what the build installs without a signature check, as the coordinator decided at submission
+ *     (its definition's unsigned sources, allowed by the operator's {@code --allow-unsigned}); empty when every
+ *     package is checked
  */
 public record BuildRecord(
     String id,
@@ -54,7 +57,19 @@ public record BuildRecord(
     String leaseOwner,
     Instant leaseExpiry,
     boolean pinned,
-    PackageCacheUse packageCache) {
+    PackageCacheUse packageCache,
+    List<String> unsigned) {
+
+  /** A record of a build that checks every signature. */
+  public BuildRecord(String id, String repo, String target, SortedMap<String, String> components,
+      BuildPriority priority, String options, BuildState state, String worker, int attempts, String placement,
+      List<ArtifactRecord> artifacts, String log, String error, ErrorKind errorKind, Instant submittedAt,
+      Instant startedAt, Instant finishedAt, Instant notBefore, String leaseOwner, Instant leaseExpiry,
+      boolean pinned, PackageCacheUse packageCache) {
+    this(id, repo, target, components, priority, options, state, worker, attempts, placement, artifacts, log, error,
+        errorKind, submittedAt, startedAt, finishedAt, notBefore, leaseOwner, leaseExpiry, pinned, packageCache,
+        List.of());
+  }
 
   /** A record without cache figures. */
   public BuildRecord(String id, String repo, String target, SortedMap<String, String> components,
@@ -76,6 +91,7 @@ public record BuildRecord(
     Objects.requireNonNull(submittedAt, "submittedAt");
     components = Collections.unmodifiableSortedMap(new TreeMap<>(components));
     artifacts = List.copyOf(artifacts);
+    unsigned = unsigned == null ? List.of() : List.copyOf(unsigned);
     if (attempts < 0) {
       throw new IllegalArgumentException("attempts cannot be negative: " + attempts);
     }
@@ -89,8 +105,14 @@ public record BuildRecord(
   /** A new submission, QUEUED, as the store receives it from the submission API. */
   public static BuildRecord queued(String id, String repo, String target, Map<String, String> components,
       BuildPriority priority, String options, Instant submittedAt) {
+    return queued(id, repo, target, components, priority, options, submittedAt, List.of());
+  }
+
+  /** A new submission, QUEUED, that installs what {@code unsigned} names without a signature check. */
+  public static BuildRecord queued(String id, String repo, String target, Map<String, String> components,
+      BuildPriority priority, String options, Instant submittedAt, List<String> unsigned) {
     return new BuildRecord(id, repo, target, new TreeMap<>(components), priority, options, BuildState.QUEUED,
-        null, 0, null, List.of(), null, null, null, submittedAt, null, null, null, null, null, false);
+        null, 0, null, List.of(), null, null, null, submittedAt, null, null, null, null, null, false, null, unsigned);
   }
 
   private static Instant millis(Instant instant) {

@@ -39,6 +39,7 @@ public final class BuildRecordJson {
         .put("finishedAt", millis(r.finishedAt())).put("notBefore", millis(r.notBefore()))
         .put("leaseOwner", r.leaseOwner()).put("leaseExpiry", millis(r.leaseExpiry())).put("pinned", r.pinned())
         .put("packageCache", r.packageCache() == null ? null : new JsonObject(WireJson.write(r.packageCache())))
+        .put("unsigned", new JsonArray(new ArrayList<Object>(r.unsigned())))
         .encode();
   }
 
@@ -63,7 +64,8 @@ public final class BuildRecordJson {
           o.getString("placement"), artifacts, o.getString("log"), o.getString("error"),
           errorKind == null ? null : ErrorKind.valueOf(errorKind), instant(o, "submittedAt"),
           instant(o, "startedAt"), instant(o, "finishedAt"), instant(o, "notBefore"), o.getString("leaseOwner"),
-          instant(o, "leaseExpiry"), o.getBoolean("pinned", false), packageCache(o.getJsonObject("packageCache")));
+          instant(o, "leaseExpiry"), o.getBoolean("pinned", false), packageCache(o.getJsonObject("packageCache")),
+          o.getJsonArray("unsigned", new JsonArray()).stream().map(String.class::cast).toList());
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("not a replicated build record (" + e + "): "
           + (json.length() > 200 ? json.substring(0, 200) + "..." : json), e);

@@ -38,4 +38,16 @@ class NightlyPageTest {
     assertTrue(page.contains("running"), page);
     assertFalse(page.contains("<script>"), page);
   }
+  @Test
+  void aPairBuiltUnsignedIsMarkedUnderItsRepoWithWhatWentUncheckedAndASignedOneIsNot() {
+    Verdict same = new Verdict(Verdict.Outcome.REPRODUCIBLE, "b1", "b2", "fixture", "bootstrap", List.of(), List.of(),
+        null, List.of(), null, List.of(), null);
+    NightlyReport run = new NightlyReport("now-1", NightlyReport.ON_DEMAND, null, "2026-11-25T02:00:00Z", null,
+        List.of(), List.of(pair("now-1-1", "fixture-unsigned", same).withUnsigned(List.of("fixture.repo [x]: <gpgcheck=0>")),
+            pair("now-1-2", "fixture-signed", same)));
+    String page = NightlyPage.render(run);
+    assertTrue(page.contains("<tr class=\"REPRODUCIBLE\"><td>fixture-unsigned<br><span class=\"unsigned\""), page);
+    assertTrue(page.contains(">UNSIGNED</span> fixture.repo [x]: &lt;gpgcheck=0&gt;</td>"), page);
+    assertTrue(page.contains("<tr class=\"REPRODUCIBLE\"><td>fixture-signed</td>"), page);
+  }
 }

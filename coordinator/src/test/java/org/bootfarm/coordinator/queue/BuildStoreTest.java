@@ -397,6 +397,26 @@ class BuildStoreTest {
   }
 
   @Test
+  void whatABuildInstallsUncheckedIsKeptAcrossAReopenAndACopy() {
+    List<String> unsigned = List.of("fixture.repo [base]: gpgcheck=0", "repo-spec.json kernel: k.rpm");
+    String id = store.nextId();
+    store.insert(BuildRecord.queued(id, "fixture-allowed", "bootstrap", Map.of(), BuildPriority.INTERACTIVE, "{}",
+        clock.instant(), unsigned));
+    String checked = submit();
+    running(id, "w1");
+    store.finish(id, "w1", BuildOutcome.succeeded(List.of(ISO)));
+    assertEquals(unsigned, stored(id).unsigned(), "a finished build keeps what it was decided at submission");
+    assertEquals(List.of(), stored(checked).unsigned());
+    store.close();
+    store = SqliteBuildStore.open(dir.resolve("data/builds.sqlite"), clock);
+    assertEquals(unsigned, stored(id).unsigned());
+    assertEquals(List.of(), stored(checked).unsigned());
+    BuildRecord copied = org.bootfarm.coordinator.replication.BuildRecordJson.read(
+        org.bootfarm.coordinator.replication.BuildRecordJson.write(stored(id)));
+    assertEquals(unsigned, copied.unsigned(), "a standby's copy keeps it too");
+  }
+
+  @Test
   void finishByNonHolderIsRefused() {
     String id = submit();
     running(id, "w1");

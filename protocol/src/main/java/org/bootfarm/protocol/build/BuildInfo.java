@@ -1,6 +1,8 @@
 package org.bootfarm.protocol.build;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -23,9 +25,13 @@ import java.util.TreeMap;
  *                         keeps that order: write it with a mapper that does not sort map keys,
  *                         so a verdict can name the first stage that differs)
  * @param outputs          output file name to sha256 (initramfs, ISO)
+ * @param unsigned         what installed packages without a signature check because the operator allowed
+ *                         this repo unsigned ({@code --allow-unsigned}), one entry per source, e.g.
+ *                         {@code fixture.repo [base]: gpgcheck=0} (sorted); absent from the JSON when
+ *                         every package was checked
  */
 @JsonPropertyOrder({"format", "builder", "repo", "target", "definitionDigest", "sourceDateEpoch",
-    "components", "tools", "lock", "stages", "outputs"})
+    "components", "tools", "lock", "stages", "outputs", "unsigned"})
 public record BuildInfo(
     int format,
     String builder,
@@ -37,7 +43,8 @@ public record BuildInfo(
     SortedMap<String, String> tools,
     Lock lock,
     Map<String, String> stages,
-    SortedMap<String, String> outputs) {
+    SortedMap<String, String> outputs,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> unsigned) {
 
   public static final int FORMAT = 1;
 
@@ -48,5 +55,14 @@ public record BuildInfo(
     components = new TreeMap<>(components);
     tools = new TreeMap<>(tools);
     outputs = new TreeMap<>(outputs);
+    unsigned = unsigned == null ? List.of() : unsigned.stream().sorted().toList();
+  }
+
+  /** The buildinfo of a build that checked every package's signature. */
+  public BuildInfo(int format, String builder, String repo, String target, String definitionDigest,
+      long sourceDateEpoch, SortedMap<String, String> components, SortedMap<String, String> tools, Lock lock,
+      Map<String, String> stages, SortedMap<String, String> outputs) {
+    this(format, builder, repo, target, definitionDigest, sourceDateEpoch, components, tools, lock, stages,
+        outputs, List.of());
   }
 }

@@ -17,6 +17,15 @@ import java.util.Optional;
  * @param initScript  {@code init.sh}
  * @param baseHook    {@code base.sh}, when present
  * @param stagingHook {@code staging.sh}, when present
+ * @param unsignedAllowed whether the operator allowed this definition to install packages without a signature
+ *                    check ({@code --allow-unsigned NAME}); the package-manager drivers enforce signatures
+ *                    otherwise, whatever the files say
+ * @param unsigned    what installs packages without a signature check, one entry per source, relative to the
+ *                    definition (e.g. {@code fixture.repo [base]: gpgcheck=0}, {@code repo-spec.json kernel:
+ *                    kernel-5.rpm}); empty unless allowed (a definition not allowed is refused), and empty
+ *                    for an allowed definition that is signed throughout
+ * @param notes       what an operator may want to know about a valid definition, each naming the file
+ *                    and field (e.g. an init.sh without a drivers array); never a reason to refuse it
  */
 public record RepoDefinition(
     Path directory,
@@ -26,7 +35,22 @@ public record RepoDefinition(
     Optional<Path> aptSources,
     Path initScript,
     Optional<Path> baseHook,
-    Optional<Path> stagingHook) {
+    Optional<Path> stagingHook,
+    boolean unsignedAllowed,
+    List<String> unsigned,
+    List<DefinitionProblem> notes) {
+
+  public RepoDefinition {
+    unsigned = List.copyOf(unsigned);
+    notes = List.copyOf(notes);
+  }
+
+  /** A definition that must be signed throughout, without notes. */
+  public RepoDefinition(Path directory, RepoSpec spec, List<Path> repoFiles, List<ResolvedKey> gpgKeys,
+      Optional<Path> aptSources, Path initScript, Optional<Path> baseHook, Optional<Path> stagingHook) {
+    this(directory, spec, repoFiles, gpgKeys, aptSources, initScript, baseHook, stagingHook, false, List.of(),
+        List.of());
+  }
 
   /** A {@code gpgkey=file:///...} reference and the key file it was resolved to. */
   public record ResolvedKey(String reference, Path file) {}

@@ -46,18 +46,30 @@ import org.bootfarm.protocol.Sha256;
  *       top level and inside {@code packages} and {@code packages_script_staging}, are problems,
  *       not ignored</strong>: a misspelt {@code packagemanger} would otherwise silently fall back
  *       to nothing.</li>
- *   <li>{@code init.sh} must exist, define a {@code drivers=( ... )} array and the
- *       {@code install-entropy} and {@code install-iptables} functions (checked textually), and
- *       pass {@code bash -n}; {@code base.sh} and {@code staging.sh} are optional and must pass
- *       {@code bash -n} when present. The syntax check is skipped on a machine without bash.</li>
+ *   <li>{@code init.sh} must exist, define the {@code install-entropy} and
+ *       {@code install-iptables} functions (checked textually), and pass {@code bash -n}; its
+ *       {@code drivers=( ... )} array is optional: without one the bootstrap loads no repo drivers,
+ *       as VIC's own bootstrap treats it (VIC ships such definitions), and {@link RepoDefinition#notes()}
+ *       says so. {@code base.sh} and {@code staging.sh} are optional and must pass {@code bash -n}
+ *       when present. The syntax check is skipped on a machine without bash.</li>
+ *   <li>Package names are words, never options: every name in {@code packages.*}, in a
+ *       {@code packages_script_staging} script after its verb, and the kernel (unless it is a file)
+ *       matches {@link RepoSpec#RPM_PACKAGE_WORD} or {@link RepoSpec#APT_PACKAGE_WORD}.</li>
  *   <li>rpm package managers (tdnf, yum, dnf): at least one {@code *.repo} file, or in local-repo
  *       mode {@code <name>.repo.local}, which then replaces them. Each is read as INI: every
  *       section needs {@code baseurl}, {@code mirrorlist} or {@code metalink}; {@code gpgcheck}
- *       is 0 or 1; {@code gpgcheck=1} needs a {@code gpgkey}; each {@code file:///...} key is
- *       found by its file name in the definition directory first, then in
+ *       and {@code repo_gpgcheck} are 0 or 1; {@code gpgcheck=1} needs a {@code gpgkey}; each
+ *       {@code file:///...} key is found by its file name in the definition directory first, then in
  *       {@link LoadOptions#trustedKeysDir()}.</li>
  *   <li>apt: no {@code .repo} files; at most one sources file ({@code sources.list},
  *       {@code *.list} or {@code *.sources}); none means the worker's own apt sources.</li>
+ *   <li>Signature checking cannot be switched off by omission (docs/adr/0027): a {@code .repo}
+ *       section without {@code gpgcheck=1} (dnf's default is off) or with {@code gpgcheck=0}, a
+ *       kernel given as an {@code .rpm} file (dnf checks no file's signature), and an enabled apt
+ *       source with {@code trusted}, {@code allow-insecure}, {@code allow-weak} or
+ *       {@code allow-downgrade-to-insecure} on, are problems unless the operator allowed the
+ *       definition ({@link LoadOptions#allowsUnsigned}); then they are listed in
+ *       {@link RepoDefinition#unsigned()}.</li>
  * </ul>
  */
 public final class RepoDefinitionLoader {
@@ -142,6 +154,10 @@ public final class RepoDefinitionLoader {
     private final Path dir;
     private final LoadOptions opts;
     private final List<DefinitionProblem> problems = new ArrayList<>();
+    private final List<DefinitionProblem> notes = new ArrayList<>();
+    /** What installs packages without a signature check ({@link RepoDefinition#unsigned()}). */
+    private final List<String> unsigned = new ArrayList<>();
+    private String dirName;
 
     Run(Path dir, LoadOptions opts) {
       this.dir = dir.toAbsolutePath().normalize();
@@ -158,12 +174,13 @@ public final class RepoDefinitionLoader {
             + " holding repo-spec.json, e.g. repos/photon-2.0");
         throw new DefinitionException(dir, problems);
       }
-      String dirName = dir.getFileName().toString();
+      dirName = dir.getFileName().toString();
       SpecFields spec = readSpec(dirName);
       String family = spec.packageManager != null && RepoSpec.PACKAGE_MANAGERS.contains(spec.packageManager)
           ? ("apt".equals(spec.packageManager) ? "deb" : "rpm") : null;
       checkKernel(spec, family);
       checkStagingScripts(spec, family);
+      checkPackageWords(spec, family);
 
       Path init = dir.resolve(INIT_SCRIPT);
       checkInitScript(init);
@@ -181,6 +198,7 @@ public final class RepoDefinitionLoader {
         }
       } else if ("deb".equals(family)) {
         aptSources = aptSources();
+        aptSources.ifPresent(this::checkAptSourcesSigned);
       } else {
         // package manager missing or unknown (already reported): still check any .repo files
         for (Path repoFile : listFiles(p -> p.getFileName().toString().endsWith(".repo"))) {
@@ -194,7 +212,8 @@ public final class RepoDefinitionLoader {
       RepoSpec repoSpec = new RepoSpec(spec.name, spec.packageManager, spec.init, spec.kernel,
           spec.packages, spec.stagingScripts);
       return new RepoDefinition(dir, repoSpec, List.copyOf(repoFiles), List.copyOf(keys),
-          aptSources, init, baseHook, stagingHook);
+          aptSources, init, baseHook, stagingHook, opts.allowsUnsigned(dirName), List.copyOf(unsigned),
+          List.copyOf(notes));
     }
 
     // ---- repo-spec.json ----
@@ -378,10 +397,74 @@ public final class RepoDefinitionLoader {
         } else if (!Files.isRegularFile(Path.of(spec.kernel))) {
           problem(SPEC_FILE, "kernel", "kernel RPM " + spec.kernel + " does not exist on this"
               + " machine: copy it there or name the kernel package instead");
+        } else {
+          // dnf checks no package given as a file (localpkg_gpgcheck cannot work without a key import)
+          unsigned(SPEC_FILE, "kernel", SPEC_FILE + " kernel: " + Path.of(spec.kernel).getFileName(),
+              spec.kernel + " is installed from its file without a signature check (dnf checks the"
+              + " signature of no package given as a file)", "name the kernel package of a signed repository"
+              + " instead");
         }
       } else if (spec.kernel.chars().anyMatch(Character::isWhitespace)) {
         problem(SPEC_FILE, "kernel", "\"" + spec.kernel + "\" names more than one package: give"
             + " exactly one kernel package, and put other packages in packages.base");
+      }
+    }
+
+    /**
+     * Every package name of the package lists, of the staging scripts (after their verb) and the kernel
+     * (unless it is a file) must be a word no tool can read as an option ({@link RepoSpec#RPM_PACKAGE_WORD},
+     * {@link RepoSpec#APT_PACKAGE_WORD}).
+     */
+    private void checkPackageWords(SpecFields spec, String family) {
+      if (family == null) {
+        return;
+      }
+      Pattern word = "deb".equals(family) ? RepoSpec.APT_PACKAGE_WORD : RepoSpec.RPM_PACKAGE_WORD;
+      String shape = "deb".equals(family)
+          ? "a Debian package name: lower-case letters, digits and + . -, starting with a letter or digit,"
+              + " optionally :ARCH or =VERSION"
+          : "a package name: letters, digits and . _ + : ~ -, starting with a letter or digit";
+      if (spec.kernel != null && !spec.kernel.startsWith("/")
+          && !spec.kernel.chars().anyMatch(Character::isWhitespace) && !word.matcher(spec.kernel).matches()) {
+        problem(SPEC_FILE, "kernel", notAWord(spec.kernel, shape));
+      }
+      spec.packages.forEach((list, value) -> checkWords("packages." + list, List.of(value.split("\\s+")), word,
+          shape));
+      List<String> verbs = "deb".equals(family) ? APT_STAGING_VERBS : RPM_STAGING_VERBS;
+      spec.stagingScripts.forEach((target, script) -> {
+        List<String> words = script.isBlank() ? List.of() : List.of(script.split("\\s+"));
+        if (!words.isEmpty() && !verbs.contains(words.get(0))) {
+          return; // refused for its verb already
+        }
+        checkWords("packages_script_staging." + target, words.isEmpty() ? words : words.subList(1, words.size()),
+            word, shape);
+      });
+    }
+
+    private void checkWords(String field, List<String> words, Pattern word, String shape) {
+      for (String name : words) {
+        if (!name.isEmpty() && !word.matcher(name).matches()) {
+          problem(SPEC_FILE, field, notAWord(name, shape));
+        }
+      }
+    }
+
+    private static String notAWord(String name, String shape) {
+      return "\"" + name + "\" is not " + shape + (name.startsWith("-") ? " (a word starting with - would be"
+          + " read as an option of the package manager)" : "") + ": correct the name or remove it";
+    }
+
+    /**
+     * Records a source of packages installed without a signature check: allowed when the operator allowed
+     * this definition ({@link LoadOptions#allowsUnsigned}), else a problem naming the file, the field, what
+     * is unchecked and both ways out.
+     */
+    private void unsigned(String file, String field, String entry, String what, String fix) {
+      if (opts.allowsUnsigned(dirName)) {
+        unsigned.add(entry);
+      } else {
+        problem(file, field, what + ": " + fix + ", or, to build it unsigned on purpose, have the operator pass"
+            + " --allow-unsigned " + dirName + " (config key allow-unsigned on a farm)");
       }
     }
 
@@ -411,7 +494,8 @@ public final class RepoDefinitionLoader {
     private void checkInitScript(Path init) {
       if (!Files.isRegularFile(init)) {
         problem(INIT_SCRIPT, "", "missing: every repo definition needs an init.sh defining the"
-            + " drivers array and the install-entropy and install-iptables functions");
+            + " install-entropy and install-iptables functions (and a drivers=( ... ) array of the kernel"
+            + " modules to load, if any)");
         return;
       }
       String text;
@@ -422,8 +506,8 @@ public final class RepoDefinitionLoader {
         return;
       }
       if (!DRIVERS_ARRAY.matcher(text).find()) {
-        problem(INIT_SCRIPT, "drivers", "no drivers array: add drivers=( ... ) listing the kernel"
-            + " modules the bootstrap loads (may be empty)");
+        notes.add(new DefinitionProblem(INIT_SCRIPT, "drivers", "no drivers=( ... ) array: the bootstrap"
+            + " loads no kernel modules of this repo (only its netfilter set and what the hardware needs)"));
       }
       for (String function : List.of("install-entropy", "install-iptables")) {
         Pattern definition = Pattern.compile("(?m)^\\s*(?:function\\s+" + Pattern.quote(function)
@@ -548,7 +632,19 @@ public final class RepoDefinitionLoader {
         String gpgcheck = values.get("gpgcheck");
         if (gpgcheck != null && !gpgcheck.equals("0") && !gpgcheck.equals("1")) {
           problem(fileName, id + " gpgcheck", "\"" + gpgcheck + "\" is not 0 or 1: use 1 to verify"
-              + " package signatures (recommended) or 0 to skip the check");
+              + " package signatures");
+        } else if (!"1".equals(gpgcheck)) {
+          String off = gpgcheck == null ? "no gpgcheck" : "gpgcheck=0";
+          unsigned(fileName, id + " gpgcheck", fileName + " " + id + ": " + off, off + ": packages from this"
+              + " repository would be installed without a signature check" + (gpgcheck == null
+                  ? " (dnf's default is not to check)" : ""), "set gpgcheck=1 and gpgkey=file:///etc/pki/rpm-gpg/<KEY>"
+              + " naming the key its packages are signed with");
+        }
+        String repoGpgcheck = values.get("repo_gpgcheck");
+        if (repoGpgcheck != null && !repoGpgcheck.equals("0") && !repoGpgcheck.equals("1")) {
+          problem(fileName, id + " repo_gpgcheck", "\"" + repoGpgcheck + "\" is not 0 or 1: use 1 to verify"
+              + " the signature of the repository's metadata too, or remove it (package signatures are checked"
+              + " either way)");
         }
         String gpgkey = values.getOrDefault("gpgkey", "").strip();
         if ("1".equals(gpgcheck) && gpgkey.isEmpty()) {
@@ -635,6 +731,28 @@ public final class RepoDefinitionLoader {
         return Optional.empty();
       }
       return sources.stream().findFirst();
+    }
+
+    /** The shipped apt sources: an entry that switches apt's signature check off is unsigned. */
+    private void checkAptSourcesSigned(Path file) {
+      String fileName = file.getFileName().toString();
+      AptSources sources;
+      try {
+        sources = AptSources.read(file);
+      } catch (IOException e) {
+        problem(fileName, "", "cannot read: " + e.getMessage());
+        return;
+      }
+      for (AptSources.Entry entry : sources.entries()) {
+        List<String> insecure = entry.insecureOptions();
+        if (entry.enabled() && !insecure.isEmpty()) {
+          unsigned(fileName, "line " + entry.line(), fileName + " line " + entry.line() + ": "
+              + String.join(" ", insecure), String.join(" and ", insecure) + " switch" + (insecure.size() == 1
+              ? "es" : "") + " apt's signature check off for " + String.join(" ", entry.uris()), "remove "
+              + (insecure.size() == 1 ? "it" : "them") + " and name the archive's key with signed-by= (Signed-By:"
+              + " in a .sources file)");
+        }
+      }
     }
 
     private static String describe(JsonNode node) {

@@ -3,6 +3,7 @@ package org.bootfarm.protocol.repo;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The parsed {@code repo-spec.json} of a repo definition, in the seed's format: which package
@@ -27,6 +28,20 @@ public record RepoSpec(
 
   /** Package managers a definition may name. */
   public static final List<String> PACKAGE_MANAGERS = List.of("tdnf", "yum", "dnf", "apt");
+
+  /**
+   * A package name of a tdnf, yum or dnf definition: a word starting with a letter or digit, of letters,
+   * digits and {@code . _ + : ~ -} (so {@code name-version-release} and an epoch's {@code :} pass), never
+   * anything dnf could read as an option, a glob or a file.
+   */
+  public static final Pattern RPM_PACKAGE_WORD = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+:~-]*");
+
+  /**
+   * A package name of an apt definition, as Debian's policy spells them: lower-case letters, digits and
+   * {@code + . -}, starting with a letter or digit, optionally {@code :ARCH} and {@code =VERSION}.
+   */
+  public static final Pattern APT_PACKAGE_WORD =
+      Pattern.compile("[a-z0-9][a-z0-9+.\\-]*(:[a-z0-9\\-]+)?(=[A-Za-z0-9.+~:\\-]+)?");
 
   /** Targets a definition may build. */
   public static final List<String> TARGETS = List.of("bootstrap", "appliance");

@@ -155,13 +155,21 @@ class RepoDefinitionLoaderTest {
   }
 
   @Test
-  void acceptsKernelRpmThatExists() throws Exception {
+  void kernelRpmThatExistsIsUncheckedSoItNeedsTheOperatorsAllowance() throws Exception {
     Path rpm = Files.writeString(tmp.resolve("kernel-2.6.32.x86_64.rpm"), "rpm");
     spec("""
         {"name": "fixture-1.0", "packagemanager": "yum", "kernel": "%s", "init": "/bin/init",
          "packages": {"base": "filesystem", "bootstrap": ""}}
         """.formatted(rpm));
-    assertTrue(RepoDefinitionLoader.load(dir, opts()).spec().kernelIsFile());
+    DefinitionProblem p = only(problems());
+    assertEquals("repo-spec.json", p.file());
+    assertEquals("kernel", p.field());
+    assertMentions(p, rpm.toString(), "without a signature check", "--allow-unsigned fixture-1.0");
+
+    RepoDefinition def = RepoDefinitionLoader.load(dir, opts().withAllowUnsigned(List.of("fixture-1.0")));
+    assertTrue(def.spec().kernelIsFile());
+    assertTrue(def.unsignedAllowed());
+    assertEquals(List.of("repo-spec.json kernel: kernel-2.6.32.x86_64.rpm"), def.unsigned());
   }
 
   @Test
@@ -333,12 +341,24 @@ class RepoDefinitionLoaderTest {
   }
 
   @Test
-  void initScriptMustDefineDriversAndBothFunctions() throws Exception {
-    write("init.sh", "#!/bin/bash\nmodules=(vmxnet3)\ninstall_entropy () { :; }\n");
+  void initScriptMustDefineBothFunctions() throws Exception {
+    write("init.sh", "#!/bin/bash\ndrivers=(vmxnet3)\ninstall_entropy () { :; }\n");
     List<DefinitionProblem> problems = problems();
-    assertEquals(List.of("drivers", "install-entropy", "install-iptables"),
+    assertEquals(List.of("install-entropy", "install-iptables"),
         problems.stream().map(DefinitionProblem::field).toList());
     assertTrue(problems.stream().allMatch(p -> p.file().equals("init.sh")));
+  }
+
+  @Test
+  void initScriptWithoutDriversArrayMeansNoDriversAndIsNotedNotRefused() throws Exception {
+    write("init.sh", INIT_SH.replace("drivers=( \"vmxnet3\" \"nf_nat\" )\n", "modules=(vmxnet3)\n"));
+    RepoDefinition def = RepoDefinitionLoader.load(dir, opts());
+    DefinitionProblem note = only(def.notes());
+    assertEquals("init.sh", note.file());
+    assertEquals("drivers", note.field());
+    assertMentions(note, "loads no kernel modules of this repo");
+    write("init.sh", INIT_SH);
+    assertEquals(List.of(), RepoDefinitionLoader.load(dir, opts()).notes());
   }
 
   @Test
@@ -368,7 +388,8 @@ class RepoDefinitionLoaderTest {
 
   @Test
   void namesTheSectionWithoutBaseurl() throws Exception {
-    write("fixture.repo", REPO_FILE + "\n[fixture-updates]\nname=Updates\ngpgcheck=0\n");
+    write("fixture.repo", REPO_FILE + "\n[fixture-updates]\nname=Updates\ngpgcheck=1\n"
+        + "gpgkey=file:///etc/pki/rpm-gpg/FIXTURE-KEY\n");
     DefinitionProblem p = only(problems());
     assertEquals("fixture.repo", p.file());
     assertEquals("[fixture-updates] baseurl", p.field());
@@ -377,8 +398,8 @@ class RepoDefinitionLoaderTest {
 
   @Test
   void mirrorlistOrMetalinkIsEnoughForASection() throws Exception {
-    write("fixture.repo", "[a]\nmirrorlist=http://127.0.0.1/list\ngpgcheck=0\n"
-        + "[b]\nmetalink=http://127.0.0.1/metalink?repo=$basearch\ngpgcheck=0\n");
+    write("fixture.repo", "[a]\nmirrorlist=http://127.0.0.1/list\ngpgcheck=1\ngpgkey=https://127.0.0.1/key\n"
+        + "[b]\nmetalink=http://127.0.0.1/metalink?repo=$basearch\ngpgcheck=1\ngpgkey=https://127.0.0.1/key\n");
     assertEquals(List.of(), RepoDefinitionLoader.load(dir, opts()).gpgKeys());
   }
 
@@ -437,8 +458,9 @@ class RepoDefinitionLoaderTest {
 
   @Test
   void localRepoFileReplacesRepoFiles() throws Exception {
-    write("fixture.repo", "[broken]\nname=no url here\n");
-    write("fixture-1.0.repo.local", "[local]\nbaseurl=http://127.0.0.1:9/repo/\ngpgcheck=0\n");
+    write("fixture.repo", "[broken]\nname=no url here\ngpgcheck=1\ngpgkey=file:///etc/pki/rpm-gpg/FIXTURE-KEY\n");
+    write("fixture-1.0.repo.local", "[local]\nbaseurl=http://127.0.0.1:9/repo/\ngpgcheck=1\n"
+        + "gpgkey=file:///etc/pki/rpm-gpg/FIXTURE-KEY\n");
     RepoDefinition def = RepoDefinitionLoader.load(dir, new LoadOptions(keys, true));
     assertEquals(List.of(dir.resolve("fixture-1.0.repo.local")), def.repoFiles());
     assertEquals("[broken] baseurl", only(problems(new LoadOptions(keys, false))).field());
@@ -499,6 +521,173 @@ class RepoDefinitionLoaderTest {
         "fixture.repo: [fixture] gpgkey"), where);
     DefinitionException e = assertThrows(DefinitionException.class, () -> RepoDefinitionLoader.load(dir, opts()));
     assertTrue(e.getMessage().contains("repo-spec.json: packages.base: expected a string"), e.getMessage());
+  }
+
+  // ---- signatures cannot be switched off by omission (docs/adr/0027) ----
+
+  @Test
+  void sectionWithoutGpgcheckIsRefusedNamingTheSectionAndTheFlag() throws Exception {
+    write("fixture.repo", REPO_FILE.replace("gpgcheck=1\n", ""));
+    DefinitionProblem p = only(problems());
+    assertEquals("fixture.repo", p.file());
+    assertEquals("[fixture] gpgcheck", p.field());
+    assertMentions(p, "no gpgcheck", "without a signature check", "dnf's default is not to check",
+        "set gpgcheck=1", "--allow-unsigned fixture-1.0", "allow-unsigned");
+  }
+
+  @Test
+  void sectionWithGpgcheckZeroIsRefusedAmongSignedOnes() throws Exception {
+    write("fixture.repo", REPO_FILE + "\n[fixture-extras]\nbaseurl=http://127.0.0.1/extras/\ngpgcheck=0\n");
+    DefinitionProblem p = only(problems());
+    assertEquals("[fixture-extras] gpgcheck", p.field());
+    assertMentions(p, "gpgcheck=0", "without a signature check", "--allow-unsigned fixture-1.0");
+  }
+
+  @Test
+  void allowingTheDefinitionLoadsItAndListsEverySectionThatGoesUnchecked() throws Exception {
+    write("fixture.repo", REPO_FILE + "\n[plain]\nbaseurl=http://127.0.0.1/plain/\n"
+        + "\n[off]\nbaseurl=http://127.0.0.1/off/\ngpgcheck=0\n");
+    assertEquals(2, problems(opts().withAllowUnsigned(List.of("another-repo"))).size(),
+        "allowing another definition allows nothing here");
+    RepoDefinition def = RepoDefinitionLoader.load(dir, opts().withAllowUnsigned(List.of("fixture-1.0")));
+    assertTrue(def.unsignedAllowed());
+    assertEquals(List.of("fixture.repo [plain]: no gpgcheck", "fixture.repo [off]: gpgcheck=0"), def.unsigned());
+  }
+
+  @Test
+  void anAllowedDefinitionThatIsSignedThroughoutListsNothingUnsigned() throws Exception {
+    RepoDefinition def = RepoDefinitionLoader.load(dir, opts().withAllowUnsigned(List.of("fixture-1.0")));
+    assertTrue(def.unsignedAllowed());
+    assertEquals(List.of(), def.unsigned());
+    assertFalse(RepoDefinitionLoader.load(dir, opts()).unsignedAllowed());
+  }
+
+  @Test
+  void repoGpgcheckMustBeZeroOrOne() throws Exception {
+    write("fixture.repo", REPO_FILE + "repo_gpgcheck=sometimes\n");
+    assertEquals("[fixture] repo_gpgcheck", only(problems()).field());
+    write("fixture.repo", REPO_FILE + "repo_gpgcheck=1\n");
+    assertEquals(List.of(), RepoDefinitionLoader.load(dir, opts()).unsigned());
+  }
+
+  void aptDefinition() throws IOException {
+    Files.delete(dir.resolve("fixture.repo"));
+    spec("""
+        {"name": "fixture-1.0", "packagemanager": "apt", "kernel": "linux-image-cloud-amd64", "init": "/bin/init",
+         "packages": {"base": "busybox kmod", "bootstrap": ""}}
+        """);
+  }
+
+  @Test
+  void aptSourceMarkedTrustedIsRefusedInBothFormats() throws Exception {
+    aptDefinition();
+    write("sources.list", """
+        # the archive
+        deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://127.0.0.1/debian bookworm main
+        deb [arch=amd64 trusted=yes] http://127.0.0.1/local bookworm main
+        """);
+    DefinitionProblem p = only(problems());
+    assertEquals("sources.list", p.file());
+    assertEquals("line 3", p.field());
+    assertMentions(p, "trusted=yes", "signature check off for http://127.0.0.1/local", "signed-by=",
+        "--allow-unsigned fixture-1.0");
+
+    Files.delete(dir.resolve("sources.list"));
+    write("debian.sources", """
+        Types: deb
+        URIs: http://127.0.0.1/debian
+        Suites: bookworm
+        Components: main
+        Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+        Types: deb
+        URIs: http://127.0.0.1/local
+        Suites: bookworm
+        Components: main
+        Trusted: yes
+        Allow-Weak: yes
+        """);
+    p = only(problems());
+    assertEquals("debian.sources", p.file());
+    assertEquals("line 7", p.field());
+    assertMentions(p, "trusted=yes and allow-weak=yes switch apt's signature check off");
+  }
+
+  @Test
+  void aptOptionsThatWeakenTheCheckAreUnsignedAndTheirFalseValuesAreNot() throws Exception {
+    aptDefinition();
+    write("sources.list", """
+        deb [trusted=no allow-insecure=false] http://127.0.0.1/a bookworm main
+        deb [allow-insecure=yes] http://127.0.0.1/b bookworm main
+        deb [allow-downgrade-to-insecure=yes] http://127.0.0.1/c bookworm main
+        """);
+    assertEquals(List.of("line 2", "line 3"), problems().stream().map(DefinitionProblem::field).toList());
+    RepoDefinition def = RepoDefinitionLoader.load(dir, opts().withAllowUnsigned(List.of("fixture-1.0")));
+    assertEquals(List.of("sources.list line 2: allow-insecure=yes",
+        "sources.list line 3: allow-downgrade-to-insecure=yes"), def.unsigned());
+  }
+
+  @Test
+  void aDisabledTrustedStanzaInstallsNothingAndIsNotUnsigned() throws Exception {
+    aptDefinition();
+    write("debian.sources", """
+        Types: deb
+        URIs: http://127.0.0.1/debian
+        Suites: bookworm
+
+        Types: deb
+        URIs: http://127.0.0.1/old
+        Suites: buster
+        Trusted: yes
+        Enabled: no
+        """);
+    assertEquals(List.of(), RepoDefinitionLoader.load(dir, opts()).unsigned());
+  }
+
+  // ---- package names are words, never options ----
+
+  @Test
+  void packageNamesThatReadAsOptionsAreRefusedNamingFieldAndWord() throws Exception {
+    spec("""
+        {"name": "fixture-1.0", "packagemanager": "tdnf", "kernel": "--nogpgcheck", "init": "/bin/init",
+         "packages_script_staging": {"bootstrap": "install -x", "appliance": "erase toybox"},
+         "packages": {"base": "filesystem --setopt=gpgcheck=0 toybox", "bootstrap": "-y",
+                      "appliance": "systemd *"}}
+        """);
+    List<DefinitionProblem> problems = problems();
+    assertEquals(List.of("kernel", "packages.base", "packages.bootstrap", "packages.appliance",
+        "packages_script_staging.bootstrap"), problems.stream().map(DefinitionProblem::field).toList(),
+        problems::toString);
+    assertTrue(problems.stream().allMatch(p -> p.file().equals("repo-spec.json")));
+    assertMentions(problems.get(0), "\"--nogpgcheck\" is not a package name", "read as an option");
+    assertMentions(problems.get(1), "\"--setopt=gpgcheck=0\"");
+    assertMentions(problems.get(2), "\"-y\"");
+    assertMentions(problems.get(3), "\"*\" is not a package name");
+    assertFalse(problems.get(3).message().contains("option"), problems.get(3)::toString);
+    assertMentions(problems.get(4), "\"-x\"");
+  }
+
+  @Test
+  void rpmNamesWithVersionsAndEpochsAreWords() throws Exception {
+    spec("""
+        {"name": "fixture-1.0", "packagemanager": "yum", "kernel": "kernel-2.6.32-754.el6", "init": "/bin/init",
+         "packages_script_staging": {"bootstrap": "erase util-linux-ng"},
+         "packages": {"base": "filesystem bash-4.1.2 perl:5.10 libstdc++ python2.7_x", "bootstrap": ""}}
+        """);
+    assertEquals(List.of("filesystem", "bash-4.1.2", "perl:5.10", "libstdc++", "python2.7_x"),
+        RepoDefinitionLoader.load(dir, opts()).spec().packageList("base"));
+  }
+
+  @Test
+  void aptNamesFollowDebianPolicyWithArchAndVersion() throws Exception {
+    aptDefinition();
+    spec("""
+        {"name": "fixture-1.0", "packagemanager": "apt", "kernel": "linux-image-cloud-amd64", "init": "/bin/init",
+         "packages": {"base": "busybox:amd64 kmod=30+20221128-1 g++ Busybox", "bootstrap": ""}}
+        """);
+    DefinitionProblem p = only(problems());
+    assertEquals("packages.base", p.field());
+    assertMentions(p, "\"Busybox\" is not a Debian package name");
   }
 
   @Test

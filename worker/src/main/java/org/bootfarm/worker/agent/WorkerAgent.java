@@ -519,20 +519,23 @@ public final class WorkerAgent implements AutoCloseable {
     BuildResult result;
     // both sides of a reproducibility pair (and every varied build) rebuild every stage: no stage cache read or filled
     boolean reuseStages = !assignment.mustBuildFromScratch() && (variation == null || variation.isStandard());
+    // the coordinator's operator decides which repos may go unsigned; the assignment carries that decision
+    List<String> allowUnsigned = assignment.allowsUnsigned() ? List.of(assignment.repo()) : List.of();
     if (variation == null || variation.isStandard()) {
       if (!reuseStages) {
         log.line("build", "from scratch: the stage cache is neither used nor filled");
       }
       result = new BuildEngine(drivers).run(new BuildRequest(definition, assignment.target(), components,
           out, settings.cacheDir(), settings.keysDir(), false, Optional.empty(), OptionalLong.empty(), false)
-          .withReuseStages(reuseStages), log);
+          .withReuseStages(reuseStages).withAllowUnsigned(allowUnsigned), log);
     } else {
       log.line("build", "variation: " + variation.describe());
       log.line("build", "from scratch: the stage cache is neither used nor filled");
       Path builds = settings.cacheDir().resolve("builds").resolve(pathPrefix(assignment));
       try {
         result = VariedEngine.run(new BuildRequest(definition, assignment.target(), components, out,
-            settings.cacheDir(), settings.keysDir(), false, Optional.empty(), OptionalLong.empty(), false, builds),
+            settings.cacheDir(), settings.keysDir(), false, Optional.empty(), OptionalLong.empty(), false, builds)
+            .withAllowUnsigned(allowUnsigned),
             drivers.runnablePackageManagers(), variation, log);
       } catch (BuildFailure refused) {
         log.line("build", "failed (" + refused.kind() + "): " + refused.getMessage());

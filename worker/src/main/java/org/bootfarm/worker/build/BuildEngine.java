@@ -34,6 +34,7 @@ import org.bootfarm.worker.archive.DeterministicTar;
 import org.bootfarm.worker.cache.BaseStageKey;
 import org.bootfarm.worker.cache.StageCache;
 import org.bootfarm.worker.pkg.AptDriver;
+import org.bootfarm.worker.pkg.AptSourcesFile;
 import org.bootfarm.worker.stage.BaseStage;
 import org.bootfarm.worker.stage.ImageAssembly;
 import org.bootfarm.worker.stage.Stage;
@@ -92,6 +93,11 @@ public final class BuildEngine {
       Target target = Target.of(request.target());
       target.checkInputs(definition, request.components());
       PackageManagerDriver driver = drivers.forDefinition(definition);
+      List<String> unsigned = unsignedSources(definition, request);
+      if (!unsigned.isEmpty()) {
+        log.line("build", "UNSIGNED (allowed by the operator): packages installed without a signature check from "
+            + String.join("; ", unsigned));
+      }
       long sourceDateEpoch = sourceDateEpoch(request);
 
       buildDir = request.buildsRoot().resolve(UUID.randomUUID().toString());
@@ -120,7 +126,7 @@ public final class BuildEngine {
       outputs.put(assemble.isoName(), stageHashes.get(assemble.name()));
       BuildInfo info = new BuildInfo(BuildInfo.FORMAT, builderVersion(), definition.name(), target.id(),
           RepoDefinitionLoader.digest(definition.directory()), sourceDateEpoch, componentDigests(request),
-          drivers.toolVersions(driver), ctx.lock(), stageHashes, outputs);
+          drivers.toolVersions(driver), ctx.lock(), stageHashes, outputs, unsigned);
       Path out = ctx.outputDir();
       JSON.writeValue(out.resolve(BUILDINFO).toFile(), info);
       TreeManifest.write(assemble.manifest(), out.resolve(MANIFEST));
@@ -222,10 +228,40 @@ public final class BuildEngine {
     return ctx.outputDir().resolve("stages").resolve(BaseStage.NAME + ".tar.gz");
   }
 
+  /**
+   * What this build installs without a signature check, for its buildinfo: what the loader found in the
+   * definition (only when the operator allowed it unsigned), and, for an apt definition without sources of
+   * its own, the insecure entries of the sources it takes instead ({@code --apt-sources} or the worker's),
+   * named without path or line, which differ between workers. Those are refused here, naming the file,
+   * unless allowed; the apt driver refuses them again on its own.
+   */
+  static List<String> unsignedSources(RepoDefinition definition, BuildRequest request) throws BuildFailure {
+    List<String> unsigned = new ArrayList<>(definition.unsigned());
+    if ("apt".equals(definition.spec().packageManager()) && definition.aptSources().isEmpty()) {
+      Path file = request.aptSources().isPresent() ? request.aptSources().get() : AptDriver.defaultSources();
+      AptSourcesFile sources;
+      try {
+        sources = AptSourcesFile.read(file);
+      } catch (IOException | IllegalArgumentException e) {
+        return unsigned; // the driver reports an unreadable sources file when it needs it
+      }
+      List<String> insecure = sources.insecure().stream().flatMap(e -> e.insecureOptions().stream())
+          .distinct().sorted().toList();
+      if (!insecure.isEmpty() && !definition.unsignedAllowed()) {
+        throw new BuildFailure(BuildFailure.Kind.INPUT, "apt sources file " + file + " "
+            + String.join("; ", sources.describeInsecure()) + ": that switches apt's signature check off for "
+            + definition.name() + "; remove the option and name the archive's key with signed-by=, or pass"
+            + " --allow-unsigned " + definition.name() + " to build it unsigned on purpose");
+      }
+      insecure.forEach(option -> unsigned.add("apt sources of the worker: " + option));
+    }
+    return List.copyOf(unsigned);
+  }
+
   private static RepoDefinition load(BuildRequest request) throws BuildFailure {
     try {
       return RepoDefinitionLoader.load(request.definitionDir(),
-          new LoadOptions(request.keysDir(), request.localRepos()));
+          new LoadOptions(request.keysDir(), request.localRepos(), request.allowUnsigned()));
     } catch (DefinitionException e) {
       throw new BuildFailure(BuildFailure.Kind.DEFINITION, e.getMessage(), e);
     }

@@ -1,9 +1,11 @@
 package org.bootfarm.worker.build;
 
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * One build as the engine takes it: a definition directory, a target, the component files, and
@@ -24,6 +26,8 @@ import java.util.OptionalLong;
  * @param reuseStages     whether the build may take its {@code base} stage from the worker's stage cache
  *                        under {@code <cacheDir>/stages}, and put the one it built there; false for both
  *                        sides of a reproducibility pair and for every varied build (they rebuild from scratch)
+ * @param allowUnsigned   the definitions the operator allows to install packages without a signature check
+ *                        ({@code --allow-unsigned NAME}; on a farm the coordinator decides and the assignment says)
  */
 public record BuildRequest(
     Path definitionDir,
@@ -37,10 +41,20 @@ public record BuildRequest(
     OptionalLong sourceDateEpoch,
     boolean keepBuildDir,
     Path buildsDir,
-    boolean reuseStages) {
+    boolean reuseStages,
+    Set<String> allowUnsigned) {
 
   public BuildRequest {
     components = Map.copyOf(components);
+    allowUnsigned = allowUnsigned == null ? Set.of() : Set.copyOf(allowUnsigned);
+  }
+
+  /** A request that allows no definition unsigned. */
+  public BuildRequest(Path definitionDir, String target, Map<String, Path> components, Path outDir, Path cacheDir,
+      Path keysDir, boolean localRepos, Optional<Path> aptSources, OptionalLong sourceDateEpoch, boolean keepBuildDir,
+      Path buildsDir, boolean reuseStages) {
+    this(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources, sourceDateEpoch,
+        keepBuildDir, buildsDir, reuseStages, Set.of());
   }
 
   /** A request that builds every stage from scratch. */
@@ -61,7 +75,13 @@ public record BuildRequest(
   /** The same request, allowed (or not) to reuse cached stages. */
   public BuildRequest withReuseStages(boolean reuse) {
     return new BuildRequest(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources,
-        sourceDateEpoch, keepBuildDir, buildsDir, reuse);
+        sourceDateEpoch, keepBuildDir, buildsDir, reuse, allowUnsigned);
+  }
+
+  /** The same request, allowing exactly these definitions to go unsigned. */
+  public BuildRequest withAllowUnsigned(Collection<String> names) {
+    return new BuildRequest(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources,
+        sourceDateEpoch, keepBuildDir, buildsDir, reuseStages, Set.copyOf(names));
   }
 
   /** The worker's stage cache: {@code <cacheDir>/stages}. */

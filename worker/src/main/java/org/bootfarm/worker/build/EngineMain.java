@@ -48,11 +48,12 @@ public final class EngineMain {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Job(String definitionDir, String target, Map<String, String> components, String outDir,
       String cacheDir, String keysDir, boolean localRepos, String aptSources, Long sourceDateEpoch,
-      boolean keepBuildDir, String buildsDir, List<String> packageManagers) {
+      boolean keepBuildDir, String buildsDir, List<String> packageManagers, List<String> allowUnsigned) {
 
     public Job {
       components = new TreeMap<>(components);
       packageManagers = List.copyOf(packageManagers);
+      allowUnsigned = allowUnsigned == null ? List.of() : allowUnsigned.stream().sorted().toList();
     }
 
     /** The job that runs {@code request} with the given package managers. */
@@ -63,7 +64,8 @@ public final class EngineMain {
           absolute(request.cacheDir()), absolute(request.keysDir()), request.localRepos(),
           request.aptSources().map(EngineMain::absolute).orElse(null),
           request.sourceDateEpoch().isPresent() ? request.sourceDateEpoch().getAsLong() : null,
-          request.keepBuildDir(), absolute(request.buildsRoot()), packageManagers);
+          request.keepBuildDir(), absolute(request.buildsRoot()), packageManagers,
+          List.copyOf(request.allowUnsigned()));
     }
 
     /** The request this job stands for. */
@@ -73,7 +75,7 @@ public final class EngineMain {
       return new BuildRequest(Path.of(definitionDir), target, files, Path.of(outDir), Path.of(cacheDir),
           Path.of(keysDir), localRepos, Optional.ofNullable(aptSources).map(Path::of),
           sourceDateEpoch == null ? OptionalLong.empty() : OptionalLong.of(sourceDateEpoch), keepBuildDir,
-          buildsDir == null ? null : Path.of(buildsDir));
+          buildsDir == null ? null : Path.of(buildsDir)).withAllowUnsigned(allowUnsigned);
     }
   }
 

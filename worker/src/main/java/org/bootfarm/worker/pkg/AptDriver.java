@@ -25,6 +25,8 @@ import org.bootfarm.worker.FileTrees;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.build.Lock;
 import org.bootfarm.protocol.build.LockedPackage;
+import org.bootfarm.protocol.repo.AptSources;
+import org.bootfarm.protocol.repo.RepoSpec;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildFailure.Kind;
 import org.bootfarm.worker.image.ImageDirectories;
@@ -124,8 +126,7 @@ public final class AptDriver implements PackageManagerDriver {
   enum Phase { DOWNLOAD, INSTALL }
 
   /** Debian package names, optionally with {@code :arch} or {@code =version}; nothing that looks like an option. */
-  private static final Pattern PACKAGE_NAME =
-      Pattern.compile("[a-z0-9][a-z0-9+.\\-]*(:[a-z0-9\\-]+)?(=[A-Za-z0-9.+~:\\-]+)?");
+  private static final Pattern PACKAGE_NAME = RepoSpec.APT_PACKAGE_WORD;
 
   private static final List<String> TOOLS = List.of("mmdebstrap", "apt-get", "apt-config", "dpkg", "dpkg-query");
   private static final Map<String, String> TOOL_PACKAGES =
@@ -501,8 +502,8 @@ public final class AptDriver implements PackageManagerDriver {
 
   /**
    * The sandbox of one apt, dpkg or mmdebstrap run on the session's root. Every phase sees, besides
-   * the host's programs: the root writable, the sources file and the host's apt keyrings
-   * ({@link #HOST_KEYRINGS}) read-only, an empty /etc/apt/apt.conf.d, and {@code aptDir} (this run's generated apt.conf and log
+   * the host's programs: the root writable, the sources file, the host's apt keyrings
+   * ({@link #HOST_KEYRINGS}) and the key files the sources name ({@link #signedByFiles}) read-only, an empty /etc/apt/apt.conf.d, and {@code aptDir} (this run's generated apt.conf and log
    * directory) writable. {@link Phase#DOWNLOAD}: the host's network, no capability, no package
    * script runs. {@link Phase#INSTALL}: no network, {@link #INSTALL_CAPABILITIES}, the sandbox's own
    * /proc at the root's /proc and the host's harmless device nodes in the root's /dev (call
@@ -519,6 +520,9 @@ public final class AptDriver implements PackageManagerDriver {
         sandbox.readOnly(keyring);
       }
     }
+    for (Path key : signedByFiles(sources)) {
+      sandbox.readOnly(key);
+    }
     if (aptDir != null) {
       sandbox.writable(aptDir.toAbsolutePath());
     }
@@ -526,6 +530,31 @@ public final class AptDriver implements PackageManagerDriver {
       return sandbox.network(Sandbox.Network.HOST);
     }
     return sandbox.capabilities(INSTALL_CAPABILITIES).procIn(root).devicesIn(root);
+  }
+
+  /**
+   * The key files the sources name with {@code signed-by} ({@code Signed-By:}), which apt reads to
+   * check the indices: e.g. a keyring in /etc/apt/keyrings or beside a definition. A fingerprint or
+   * an inline key names no file.
+   */
+  static List<Path> signedByFiles(AptSourcesFile sources) {
+    Set<Path> files = new TreeSet<>();
+    try {
+      for (AptSources.Entry entry : AptSources.read(sources.file()).entries()) {
+        String value = entry.options().get("signed-by");
+        if (!entry.enabled() || value == null) {
+          continue;
+        }
+        for (String item : value.split("[,\\s]+")) {
+          if (item.startsWith("/") && Files.isRegularFile(Path.of(item))) {
+            files.add(Path.of(item).toAbsolutePath().normalize());
+          }
+        }
+      }
+    } catch (IOException e) {
+      // read once already (sourcesOf); apt names a key file it cannot open
+    }
+    return new ArrayList<>(files);
   }
 
   /** The sandbox of dpkg-query on the root's database: the root read-only, nothing else. */
@@ -819,11 +848,24 @@ public final class AptDriver implements PackageManagerDriver {
     }
   }
 
-  private static AptSourcesFile sourcesOf(PackageSession session) throws BuildFailure {
+  /**
+   * The sources the session installs from. An entry that switches apt's signature check off
+   * ({@code [trusted=yes]}, {@code Trusted: yes}, ...) is refused unless the operator allowed the
+   * definition unsigned: the loader refuses it in a definition's own file, and this is the driver's own
+   * refusal, which also covers the worker's sources (docs/adr/0027).
+   */
+  static AptSourcesFile sourcesOf(PackageSession session) throws BuildFailure {
     Optional<Path> shipped = session.aptSources().or(() -> session.definition().aptSources());
     Path file = shipped.isPresent() ? shipped.get() : defaultSources();
     try {
-      return AptSourcesFile.read(file);
+      AptSourcesFile sources = AptSourcesFile.read(file);
+      if (!sources.insecure().isEmpty() && !session.definition().unsignedAllowed()) {
+        throw new BuildFailure(shipped.isPresent() ? Kind.DEFINITION : Kind.INPUT, "apt sources file " + file + " "
+            + String.join("; ", sources.describeInsecure()) + ": that switches apt's signature check off, and "
+            + session.definition().name() + " is not allowed unsigned; remove the option and name the archive's"
+            + " key with signed-by=, or have the operator pass --allow-unsigned " + session.definition().name());
+      }
+      return sources;
     } catch (IllegalArgumentException e) {
       throw new BuildFailure(shipped.isPresent() ? Kind.DEFINITION : Kind.TOOL, e.getMessage(), e);
     } catch (IOException e) {

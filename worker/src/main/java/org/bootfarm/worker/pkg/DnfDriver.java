@@ -130,6 +130,10 @@ public final class DnfDriver implements PackageManagerDriver {
     }
     int localFiles = 0;
     for (String item : packages) {
+      if (item.startsWith("-")) {
+        throw new BuildFailure(Kind.DEFINITION, "repo-spec.json of " + session.definition().name() + ": '" + item
+            + "' is not a package name (dnf would read it as an option); correct the package lists");
+      }
       if (item.startsWith("/")) {
         if (!Files.isRegularFile(Path.of(item))) {
           throw new BuildFailure(Kind.INPUT, "package file " + item + " (repo-spec.json field kernel of "
@@ -173,6 +177,9 @@ public final class DnfDriver implements PackageManagerDriver {
    *       it, not X's dependencies, as tdnf and yum do</li>
    *   <li>{@code skip_if_unavailable=False}: an unreachable repository fails the build</li>
    *   <li>{@code --noplugins}: no host plugin changes the result</li>
+   *   <li>{@code *.gpgcheck=1} (and {@code localpkg_gpgcheck=1} in the generated main config): every
+   *       package's signature is checked, whatever a .repo file says, unless the operator allowed the
+   *       definition unsigned and it has unsigned sources ({@link #checksSignatures})</li>
    *   <li>{@link Phase#DOWNLOAD}: {@code --downloadonly} (for a command other than {@code makecache});
    *       {@link Phase#INSTALL}: {@code -C}, the cache only, since the sandbox has no network</li>
    * </ul>
@@ -204,8 +211,20 @@ public final class DnfDriver implements PackageManagerDriver {
         "--setopt=install_weak_deps=False",
         "--setopt=clean_requirements_on_remove=False",
         "--setopt=skip_if_unavailable=False"));
+    if (checksSignatures(session.definition())) {
+      command.add("--setopt=*.gpgcheck=1");
+    }
     command.addAll(arguments);
     return command;
+  }
+
+  /**
+   * Whether dnf must check every package's signature: always, except for a definition the operator allowed
+   * unsigned ({@code --allow-unsigned}) that has sources without a check. The loader refuses such sources
+   * otherwise; this is the driver's own refusal, should anything bypass the loader (docs/adr/0027).
+   */
+  static boolean checksSignatures(RepoDefinition definition) {
+    return !definition.unsignedAllowed() || definition.unsigned().isEmpty();
   }
 
   /** The environment dnf and rpm run with: a private HOME whose .rpmmacros puts the rpmdb in the image. */
@@ -230,9 +249,9 @@ public final class DnfDriver implements PackageManagerDriver {
   public record DnfFiles(Path home, Path config, Path reposDir, Path varsDir, long sourceDateEpoch) {}
 
   /**
-   * Writes the private HOME (with {@code %_dbpath}), an empty dnf.conf, an empty vars dir and the
-   * repos dir: the definition's .repo files with each {@code gpgkey=file:} reference rewritten to
-   * the key file it resolved to.
+   * Writes the private HOME (with {@code %_dbpath}), the dnf.conf (empty but for localpkg_gpgcheck),
+   * an empty vars dir and the repos dir: the definition's .repo files with each {@code gpgkey=file:}
+   * reference rewritten to the key file it resolved to.
    */
   DnfFiles prepare(PackageSession session) throws BuildFailure {
     Path base = session.workDir().resolve("dnf").toAbsolutePath();
@@ -242,7 +261,10 @@ public final class DnfDriver implements PackageManagerDriver {
       Files.createDirectories(files.home());
       Files.createDirectories(files.varsDir());
       Files.writeString(files.home().resolve(".rpmmacros"), "%_dbpath " + RPM_DBPATH + "\n");
-      Files.writeString(files.config(), "[main]\n");
+      // not gpgcheck=1 here: --setopt=*.gpgcheck=1 covers every repository, and gpgcheck=1 in [main] makes the
+      // rpmdb's write count (its sqlite change counter) depend on the cache being cold or warm (docs/adr/0027)
+      Files.writeString(files.config(), checksSignatures(session.definition())
+          ? "[main]\nlocalpkg_gpgcheck=1\n" : "[main]\n");
       FileTrees.delete(files.reposDir());
       Files.createDirectories(files.reposDir());
       RepoDefinition definition = session.definition();

@@ -72,7 +72,7 @@ class VariedEngineTest {
   void jobCarriesEveryFieldOfTheRequest() throws Exception {
     BuildRequest request = new BuildRequest(Path.of("/d/repo"), "bootstrap", Map.of("tether", Path.of("/c/t")),
         Path.of("/o"), Path.of("/cache"), Path.of("/keys"), true, Optional.of(Path.of("/apt.sources")),
-        OptionalLong.of(42), true, Path.of("/cache/builds/x/y"));
+        OptionalLong.of(42), true, Path.of("/cache/builds/x/y")).withAllowUnsigned(List.of("repo"));
     EngineMain.Job job = WireJson.read(WireJson.write(EngineMain.Job.of(request, List.of("dnf"))), EngineMain.Job.class);
     assertEquals(request, job.request());
     assertEquals(List.of("dnf"), job.packageManagers());

@@ -248,11 +248,12 @@ class DnfDriverTest {
     Path kernelFile = Files.copy(repo.packageFile("linux-esx"), Files.createDirectories(dir.resolve("kernels"))
         .resolve("linux-esx-4.19.0-1.ph2.x86_64.rpm"));
     RepoSpec spec = written.spec();
+    // as the loader gives it once the operator allowed the definition unsigned: dnf checks no file's signature
     RepoDefinition definition = new RepoDefinition(written.directory(),
         new RepoSpec(spec.name(), spec.packageManager(), spec.init(), kernelFile.toString(), spec.packages(),
             spec.stagingScripts()),
         written.repoFiles(), written.gpgKeys(), written.aptSources(), written.initScript(), written.baseHook(),
-        written.stagingHook());
+        written.stagingHook(), true, List.of("repo-spec.json kernel: " + kernelFile.getFileName()), List.of());
     PackageSession session = session(definition, "build", dir.resolve("cache"));
     repo.resetCounts();
 
@@ -351,6 +352,63 @@ class DnfDriverTest {
       assertEquals(List.of(), cachedRpms(dir.resolve("cache")));
       assertFalse(Files.exists(session.rootfs().resolve("usr/sbin/haveged")), "nothing of it installed");
     }
+  }
+
+  /**
+   * The fixture tdnf definition with {@code gpgcheck=0}, served by a repository whose haveged is unsigned,
+   * handed to the driver as the loader would never hand it: not allowed unsigned.
+   */
+  private RepoDefinition gpgcheckOffDefinition(FixtureYumRepo served, boolean allowed) throws IOException {
+    RepoDefinition written = FixtureDefinitions.create(dir.resolve("defs-" + allowed), FixtureDefinitions.TDNF,
+        served);
+    Path repoFile = written.repoFiles().get(0);
+    Files.writeString(repoFile, Files.readString(repoFile).replace("gpgcheck=1", "gpgcheck=0"));
+    return new RepoDefinition(written.directory(), written.spec(), written.repoFiles(), written.gpgKeys(),
+        written.aptSources(), written.initScript(), written.baseHook(), written.stagingHook(), allowed,
+        allowed ? List.of("fixture.repo [bootfarm-fixture]: gpgcheck=0") : List.of(), List.of());
+  }
+
+  @Test
+  void driverChecksSignaturesOfADefinitionNotAllowedUnsignedWhateverItsRepoFileSays() throws Exception {
+    try (FixtureYumRepo unsigned = FixtureYumRepo.start(FixtureYumRepo.Variant.UNSIGNED_PACKAGE)) {
+      RepoDefinition definition = gpgcheckOffDefinition(unsigned, false);
+      PackageSession session = session(definition, "build", dir.resolve("cache"));
+
+      BuildFailure failure = assertThrows(BuildFailure.class,
+          () -> driver.install(session, basePlusKernel(definition)));
+
+      assertEquals(BuildFailure.Kind.INTEGRITY, failure.kind(), failure.getMessage());
+      assertTrue(failure.getMessage().contains("package " + FixtureYumRepo.DAMAGED_PACKAGE + " "), failure.getMessage());
+      assertFalse(Files.exists(session.rootfs().resolve("usr/sbin/haveged")), "nothing of it installed");
+      assertTrue(Files.readString(session.workDir().resolve("dnf/dnf.conf")).contains("localpkg_gpgcheck=1\n"));
+      assertTrue(driver.dnfCommand(session, driver.prepare(session), List.of()).contains("--setopt=*.gpgcheck=1"));
+    }
+  }
+
+  @Test
+  void aDefinitionAllowedUnsignedInstallsItsUncheckedPackages() throws Exception {
+    try (FixtureYumRepo unsigned = FixtureYumRepo.start(FixtureYumRepo.Variant.UNSIGNED_PACKAGE)) {
+      RepoDefinition definition = gpgcheckOffDefinition(unsigned, true);
+      PackageSession session = session(definition, "build", dir.resolve("cache"));
+
+      driver.install(session, basePlusKernel(definition));
+
+      assertTrue(Files.isRegularFile(session.rootfs().resolve("usr/sbin/haveged")));
+      assertFalse(driver.dnfCommand(session, driver.prepare(session), List.of()).contains("--setopt=*.gpgcheck=1"));
+    }
+  }
+
+  @Test
+  void aPackageNameThatReadsAsAnOptionIsRefusedBeforeDnfRuns() throws Exception {
+    RepoDefinition definition = FixtureDefinitions.create(dir.resolve("defs"), FixtureDefinitions.TDNF, repo);
+    PackageSession session = session(definition, "build", dir.resolve("cache"));
+
+    BuildFailure failure = assertThrows(BuildFailure.class,
+        () -> driver.install(session, List.of("filesystem", "--nogpgcheck")));
+
+    assertEquals(BuildFailure.Kind.DEFINITION, failure.kind());
+    assertTrue(failure.getMessage().contains("'--nogpgcheck' is not a package name"), failure.getMessage());
+    assertFalse(Files.exists(session.rootfs().resolve("usr")), "dnf did not run");
   }
 
   @Test

@@ -20,16 +20,28 @@ import java.util.Map;
  * @param fromScratch    {@code true} for both sides of a reproducibility pair (nightly, verify): every stage
  *     runs, and no stage is taken from or put into the worker's stage cache; null (absent from the JSON, so
  *     workers that predate the field still read every other assignment) means the worker may reuse stages
+ * @param allowUnsigned  {@code true} when the coordinator's operator allowed this repo to install packages
+ *     without a signature check ({@code --allow-unsigned REPO}): the worker loads the definition so, and its
+ *     buildinfo lists what went unchecked; null (absent from the JSON) means every signature is checked
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Assignment(
     String buildId, String repo, String target, Map<String, String> components,
     Map<String, String> definitionFiles, String definitionDigest, String artifactsUrl, int attempt,
-    BuildVariation variation, Boolean fromScratch) {
+    BuildVariation variation, Boolean fromScratch, Boolean allowUnsigned) {
 
   public Assignment {
     components = Map.copyOf(components);
     definitionFiles = Map.copyOf(definitionFiles);
+  }
+
+  /** An assignment whose signatures are all checked. */
+  public Assignment(
+      String buildId, String repo, String target, Map<String, String> components,
+      Map<String, String> definitionFiles, String definitionDigest, String artifactsUrl, int attempt,
+      BuildVariation variation, Boolean fromScratch) {
+    this(buildId, repo, target, components, definitionFiles, definitionDigest, artifactsUrl, attempt, variation,
+        fromScratch, null);
   }
 
   /** An assignment without a variation. */
@@ -46,6 +58,11 @@ public record Assignment(
       BuildVariation variation) {
     this(buildId, repo, target, components, definitionFiles, definitionDigest, artifactsUrl, attempt, variation,
         null);
+  }
+
+  /** Whether the operator allowed this repo to install packages without a signature check. */
+  public boolean allowsUnsigned() {
+    return Boolean.TRUE.equals(allowUnsigned);
   }
 
   /** Whether every stage must run: no stage cache read or written (both sides of a reproducibility pair). */

@@ -15,13 +15,25 @@ import org.bootfarm.protocol.build.PackageCacheUse;
  * @param log the sha256 of the finished run's whole log in the artifact store
  *     ({@code GET /api/v1/artifacts/{log}}), null until a worker reported it
  * @param pinned    kept with its artifacts by retention whatever its age ({@code PUT /api/v1/builds/{id}/pin})
+ * @param unsigned  what the build installs without a signature check, allowed by the operator
+ *     ({@code --allow-unsigned}); absent from the JSON when every package is checked
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BuildView(
     String id, String repo, String target, Map<String, String> components, Priority priority, BuildState state,
     String worker, int attempts, String placement, List<ArtifactRecord> artifacts, String error, String errorKind,
     String submittedAt, String startedAt, String finishedAt, String log, boolean pinned,
-    PackageCacheUse packageCache) {
+    PackageCacheUse packageCache,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> unsigned) {
+
+  /** A view of a build that checks every signature. */
+  public BuildView(String id, String repo, String target, Map<String, String> components, Priority priority,
+      BuildState state, String worker, int attempts, String placement, List<ArtifactRecord> artifacts, String error,
+      String errorKind, String submittedAt, String startedAt, String finishedAt, String log, boolean pinned,
+      PackageCacheUse packageCache) {
+    this(id, repo, target, components, priority, state, worker, attempts, placement, artifacts, error, errorKind,
+        submittedAt, startedAt, finishedAt, log, pinned, packageCache, List.of());
+  }
 
   /** A view without cache figures. */
   public BuildView(String id, String repo, String target, Map<String, String> components, Priority priority,
@@ -34,5 +46,6 @@ public record BuildView(
   public BuildView {
     components = components == null ? Map.of() : Map.copyOf(components);
     artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);
+    unsigned = unsigned == null ? List.of() : List.copyOf(unsigned);
   }
 }

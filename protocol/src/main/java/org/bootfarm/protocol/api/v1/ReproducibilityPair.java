@@ -2,6 +2,7 @@ package org.bootfarm.protocol.api.v1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.util.List;
 import org.bootfarm.protocol.build.PackageCacheUse;
 
 /**
@@ -26,14 +27,30 @@ import org.bootfarm.protocol.build.PackageCacheUse;
  *                     null until judged
  * @param leftCache    how the left build used its worker's package cache, once known
  * @param rightCache   the same for the right build
+ * @param unsigned     what both builds install without a signature check, allowed by the coordinator's operator
+ *                     ({@code --allow-unsigned}): the report marks such a pair UNSIGNED; absent from the JSON
+ *                     when every package is checked (also for a repo allowed unsigned that is signed throughout)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"id", "run", "repo", "target", "left", "right", "leftWorker", "rightWorker", "leftSeconds",
-    "rightSeconds", "outcome", "createdAt", "judgedAt", "verdict", "leftCache", "rightCache"})
+    "rightSeconds", "outcome", "createdAt", "judgedAt", "verdict", "leftCache", "rightCache", "unsigned"})
 public record ReproducibilityPair(
     String id, String run, String repo, String target, String left, String right, String leftWorker,
     String rightWorker, Double leftSeconds, Double rightSeconds, Verdict.Outcome outcome, String createdAt,
-    String judgedAt, Verdict verdict, PackageCacheUse leftCache, PackageCacheUse rightCache) {
+    String judgedAt, Verdict verdict, PackageCacheUse leftCache, PackageCacheUse rightCache,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> unsigned) {
+
+  public ReproducibilityPair {
+    unsigned = unsigned == null ? List.of() : List.copyOf(unsigned);
+  }
+
+  /** A pair whose builds check every signature. */
+  public ReproducibilityPair(String id, String run, String repo, String target, String left, String right,
+      String leftWorker, String rightWorker, Double leftSeconds, Double rightSeconds, Verdict.Outcome outcome,
+      String createdAt, String judgedAt, Verdict verdict, PackageCacheUse leftCache, PackageCacheUse rightCache) {
+    this(id, run, repo, target, left, right, leftWorker, rightWorker, leftSeconds, rightSeconds, outcome, createdAt,
+        judgedAt, verdict, leftCache, rightCache, List.of());
+  }
 
   /** A pair without cache figures. */
   public ReproducibilityPair(String id, String run, String repo, String target, String left, String right,
@@ -53,7 +70,18 @@ public record ReproducibilityPair(
   public ReproducibilityPair judged(Verdict value, String instant, String leftWorkerId, String rightWorkerId,
       Double leftRun, Double rightRun, PackageCacheUse leftCacheUse, PackageCacheUse rightCacheUse) {
     return new ReproducibilityPair(id, run, repo, target, left, right, leftWorkerId, rightWorkerId, leftRun,
-        rightRun, value.outcome(), createdAt, instant, value, leftCacheUse, rightCacheUse);
+        rightRun, value.outcome(), createdAt, instant, value, leftCacheUse, rightCacheUse, unsigned);
+  }
+
+  /** The same pair, marked as installing {@code sources} without a signature check. */
+  public ReproducibilityPair withUnsigned(List<String> sources) {
+    return new ReproducibilityPair(id, run, repo, target, left, right, leftWorker, rightWorker, leftSeconds,
+        rightSeconds, outcome, createdAt, judgedAt, verdict, leftCache, rightCache, sources);
+  }
+
+  /** Whether its builds install packages without a signature check (allowed by the operator). */
+  public boolean hasUnsignedBuilds() {
+    return !unsigned.isEmpty();
   }
 
   /** Whether the pair has its verdict. */

@@ -51,6 +51,30 @@ class WireContractTest {
   }
 
   @Test
+  void theUnsignedDecisionTravelsOnlyWhenTheOperatorMadeIt() throws Exception {
+    Assignment checked = new Assignment("01J", "fixture", "bootstrap", Map.of("tether", SHA), Map.of("repo-spec.json",
+        "e30="), SHA, "http://127.0.0.1:8080", 0);
+    assertFalse(WireJson.write(checked).contains("allowUnsigned"), "absent, so workers predating it read the rest");
+    assertFalse(WireJson.read(WireJson.write(checked), Assignment.class).allowsUnsigned());
+    Assignment allowed = new Assignment("01J", "fixture", "bootstrap", Map.of("tether", SHA), Map.of("repo-spec.json",
+        "e30="), SHA, "http://127.0.0.1:8080", 0, null, null, true);
+    assertEquals(allowed, WireJson.read(WireJson.write(allowed), Assignment.class));
+    assertTrue(WireJson.read(WireJson.write(allowed), Assignment.class).allowsUnsigned());
+
+    BuildView unsigned = new BuildView("01J", "fixture", "bootstrap", Map.of(), Priority.NIGHTLY, BuildState.QUEUED,
+        null, 0, null, List.of(), null, null, "2026-11-25T18:00:00Z", null, null, null, false, null,
+        List.of("fixture.repo [base]: gpgcheck=0"));
+    assertEquals(unsigned, WireJson.read(WireJson.write(unsigned), BuildView.class));
+    assertTrue(WireJson.write(unsigned).contains("\"unsigned\":[\"fixture.repo [base]: gpgcheck=0\"]"));
+    BuildView signed = new BuildView("01J", "fixture", "bootstrap", Map.of(), Priority.NIGHTLY, BuildState.QUEUED,
+        null, 0, null, List.of(), null, null, "2026-11-25T18:00:00Z", null, null, null, false);
+    assertFalse(WireJson.write(signed).contains("unsigned"), WireJson.write(signed));
+    ReproducibilityPair pair = new ReproducibilityPair("p", "r", "fixture", "bootstrap", "a", "b", null, null, null,
+        null, null, "2026-11-25T18:00:00Z", null, null).withUnsigned(List.of("sources.list line 1: trusted=yes"));
+    assertEquals(pair, WireJson.read(WireJson.write(pair), ReproducibilityPair.class));
+  }
+
+  @Test
   void runCancelIsTheSmallMessageTheIssueWritesAndNoAssignmentReaderTakesItForOne() throws Exception {
     RunCancel cancel = new RunCancel("01J", 2);
     assertEquals("{\"cancel\":\"01J\",\"attempt\":2}", WireJson.write(cancel));
