@@ -92,9 +92,11 @@ public final class AptDriver implements PackageManagerDriver {
 
   /**
    * What mmdebstrap, apt and dpkg keep in the install phase, where dpkg unpacks and runs maintainer
-   * scripts chrooted into the root ({@link Capability#why()} says why each). No {@code MKNOD}: Debian
-   * packages ship no device nodes, and without it mmdebstrap makes none in the tree. The download
-   * phase keeps none.
+   * scripts chrooted into the root ({@link Capability#why()} says why each). {@code DAC_OVERRIDE}
+   * too: without it systemd's postinst fails to create /run/systemd/netif/links, leases and lldp
+   * inside a directory it has just given to systemd-network (measured with debian-12's appliance
+   * set). No {@code MKNOD}: Debian packages ship no device nodes, and without it mmdebstrap makes
+   * none in the tree. The download phase keeps none.
    */
   public static final Set<Capability> INSTALL_CAPABILITIES = Collections.unmodifiableSet(EnumSet.of(
       Capability.CHOWN, Capability.DAC_OVERRIDE, Capability.FOWNER, Capability.FSETID, Capability.SETFCAP,

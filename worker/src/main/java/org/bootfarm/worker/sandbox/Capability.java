@@ -35,8 +35,9 @@ public enum Capability {
       + " nodes; every writable mount is nodev, so a node cannot be opened inside the sandbox"),
 
   /** Permission bits do not stop root. */
-  DAC_OVERRIDE("package scripts edit files whose mode shuts out even their owner: RPM distributions ship"
-      + " /etc/shadow and /etc/gshadow with mode 0000, and useradd/groupadd in a %pre writes them"),
+  DAC_OVERRIDE("package scripts write where the mode shuts root out: RPM distributions ship /etc/shadow and"
+      + " /etc/gshadow mode 0000 and useradd in a %pre writes them; Debian's systemd postinst creates"
+      + " /run/systemd/netif/* inside a directory owned by systemd-network (Permission denied without it)"),
 
   /** chroot(2). */
   SYS_CHROOT("rpm and dpkg chroot into the image to run package scripts; mmdebstrap chroots to run dpkg");

@@ -104,6 +104,19 @@ class SandboxTest {
   }
 
   @Test
+  void withoutDacOverrideRootCannotCreateInADirectoryAnotherUserOwnsAsPackageScriptsDo() throws Exception {
+    // what Debian's systemd postinst does: /run/systemd/netif belongs to systemd-network, mode 0755
+    Path image = Files.createDirectories(tmp.resolve("rootfs/run/systemd/netif"));
+    Files.setAttribute(image, "unix:uid", 100);
+    String create = "mkdir " + image + "/links 2>/dev/null && echo created || echo refused";
+
+    assertEquals(List.of("refused"), run(Sandbox.confined().writable(tmp.resolve("rootfs"))
+        .capabilities(EnumSet.of(Capability.CHOWN, Capability.FOWNER)), create));
+    assertEquals(List.of("created"), run(Sandbox.confined().writable(tmp.resolve("rootfs"))
+        .capabilities(EnumSet.of(Capability.DAC_OVERRIDE)), create));
+  }
+
+  @Test
   void rootDevAndReadOnlyBindsCannotBeWrittenAndWritableBindsAreNosuidNodev() throws Exception {
     Path writable = Files.createDirectories(tmp.resolve("rootfs"));
     Path readOnly = Files.createDirectories(tmp.resolve("definition"));
