@@ -505,7 +505,7 @@ public final class AptDriver implements PackageManagerDriver {
   /**
    * The sandbox of one apt, dpkg or mmdebstrap run on the session's root. Every phase sees, besides
    * the host's programs: the root writable, the sources file, the host's apt keyrings
-   * ({@link #HOST_KEYRINGS}) and the key files the sources name ({@link #signedByFiles}) read-only, an empty /etc/apt/apt.conf.d, and {@code aptDir} (this run's generated apt.conf and log
+   * ({@link #HOST_KEYRINGS}) and the keyrings the sources name ({@link #signedByFiles}) read-only, an empty /etc/apt/apt.conf.d, and {@code aptDir} (this run's generated apt.conf and log
    * directory) writable. {@link Phase#DOWNLOAD}: the host's network, no capability, no package
    * script runs. {@link Phase#INSTALL}: no network, {@link #INSTALL_CAPABILITIES}, the sandbox's own
    * /proc at the root's /proc and the host's harmless device nodes in the root's /dev (call
@@ -522,8 +522,8 @@ public final class AptDriver implements PackageManagerDriver {
         sandbox.readOnly(keyring);
       }
     }
-    for (Path key : signedByFiles(sources)) {
-      sandbox.readOnly(key);
+    for (Path[] key : signedByFiles(session, sources)) {
+      sandbox.readOnly(key[0], key[1]);
     }
     if (aptDir != null) {
       sandbox.writable(aptDir.toAbsolutePath());
@@ -535,12 +535,26 @@ public final class AptDriver implements PackageManagerDriver {
   }
 
   /**
-   * The key files the sources name with {@code signed-by} ({@code Signed-By:}), which apt reads to
-   * check the indices: e.g. a keyring in /etc/apt/keyrings or beside a definition. A fingerprint or
-   * an inline key names no file.
+   * Where a key file named with {@code signed-by} may lie to be shown to apt: the usual keyring
+   * directories. A key elsewhere (or one beside the definition, see {@link #signedByFiles}) stays
+   * invisible, so no sources file can show a maintainer script a file of the worker's.
    */
-  static List<Path> signedByFiles(AptSourcesFile sources) {
-    Set<Path> files = new TreeSet<>();
+  static final List<Path> KEYRING_DIRECTORIES = List.of(Path.of("/etc/apt/keyrings"),
+      Path.of("/etc/apt/trusted.gpg.d"), Path.of("/usr/share/keyrings"), Path.of("/usr/local/share/keyrings"));
+
+  /**
+   * The key files the sources name with {@code signed-by} ({@code Signed-By:}), which apt reads to
+   * check the indices, as {host file, path apt opens}: only keyrings ({@code .gpg}, {@code .asc}, the
+   * names apt takes) whose real path is in {@link #KEYRING_DIRECTORIES} or the definition's directory.
+   * A fingerprint or an inline key names no file; a key elsewhere is not shown (apt then names it).
+   */
+  static List<Path[]> signedByFiles(PackageSession session, AptSourcesFile sources) {
+    List<Path> allowed = new ArrayList<>();
+    for (Path dir : KEYRING_DIRECTORIES) {
+      realPath(dir).ifPresent(allowed::add);
+    }
+    realPath(session.definition().directory()).ifPresent(allowed::add);
+    Map<Path, Path[]> files = new TreeMap<>();
     try {
       for (AptSources.Entry entry : AptSources.read(sources.file()).entries()) {
         String value = entry.options().get("signed-by");
@@ -548,15 +562,28 @@ public final class AptDriver implements PackageManagerDriver {
           continue;
         }
         for (String item : value.split("[,\\s]+")) {
-          if (item.startsWith("/") && Files.isRegularFile(Path.of(item))) {
-            files.add(Path.of(item).toAbsolutePath().normalize());
+          if (!item.startsWith("/") || !(item.endsWith(".gpg") || item.endsWith(".asc"))) {
+            continue;
+          }
+          Path named = Path.of(item).toAbsolutePath().normalize();
+          Optional<Path> real = realPath(named);
+          if (real.isPresent() && Files.isRegularFile(real.get()) && allowed.stream().anyMatch(real.get()::startsWith)) {
+            files.put(named, new Path[] {real.get(), named});
           }
         }
       }
     } catch (IOException e) {
       // read once already (sourcesOf); apt names a key file it cannot open
     }
-    return new ArrayList<>(files);
+    return new ArrayList<>(files.values());
+  }
+
+  private static Optional<Path> realPath(Path path) {
+    try {
+      return Optional.of(path.toRealPath());
+    } catch (IOException e) {
+      return Optional.empty();
+    }
   }
 
   /** The sandbox of dpkg-query on the root's database: the root read-only, nothing else. */

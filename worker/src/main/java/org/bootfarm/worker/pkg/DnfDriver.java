@@ -429,8 +429,8 @@ public final class DnfDriver implements PackageManagerDriver {
   /**
    * The sandbox of one dnf run. Both phases see, besides the host's programs: the image root
    * writable, dnf's generated configuration (private HOME, dnf.conf, repos.d; read-only in the install
-   * phase), the repo's own package cache, the key files the .repo files name, a package given as a file (a kernel RPM) and a
-   * {@code file://} repository read-only; nothing of other repos' caches, the worker's data or the
+   * phase), the repo's own package cache, and the key files and a kernel RPM file read-only
+   * ({@link #readOnlyInputs}); nothing of other repos' caches, the worker's data or the
    * rest of the build directory. {@link Phase#DOWNLOAD}: the host's network, the cache writable, no
    * capability, no package script. {@link Phase#INSTALL}: no network, {@link #INSTALL_CAPABILITIES},
    * the host's harmless device nodes in the image's /dev for the scripts, and the cache's entries
@@ -468,50 +468,24 @@ public final class DnfDriver implements PackageManagerDriver {
     return phase == Phase.DOWNLOAD ? sandbox : sandbox.capabilities(INSTALL_CAPABILITIES).devicesIn(root);
   }
 
-  /** The host files a dnf or rpm run reads besides the image and the cache: keys, package files, file:// repositories. */
+  /**
+   * The host files a dnf or rpm run reads besides the image and the cache: the key files the .repo
+   * files name (the loader resolved them in the definition or the trusted-keys directory) and a
+   * kernel RPM file. A {@code file://} repository stays invisible: a .repo file could name any
+   * directory of the worker; serve it over http.
+   */
   private static List<Path> readOnlyInputs(PackageSession session, DnfFiles files, List<String> arguments) {
     Set<Path> inputs = new TreeSet<>();
     for (RepoDefinition.ResolvedKey key : session.definition().gpgKeys()) {
       inputs.add(key.file().toAbsolutePath().normalize());
     }
-    for (String argument : arguments) {
-      if (argument.startsWith("/") && Files.exists(Path.of(argument))) {
-        inputs.add(Path.of(argument).toAbsolutePath().normalize());
-      }
-    }
+    // the one host file a definition may name (an operator's kernel RPM); any other path argument
+    // stays invisible, so no definition can show a package script a file of the worker's
     RepoSpec spec = session.definition().spec();
     if (spec.kernelIsFile() && Files.exists(Path.of(spec.kernel()))) {
       inputs.add(Path.of(spec.kernel()).toAbsolutePath().normalize());
     }
-    inputs.addAll(fileRepositories(files));
     return new ArrayList<>(inputs);
-  }
-
-  /** The directories of {@code baseurl=file:///...} repositories in the generated repos.d. */
-  private static List<Path> fileRepositories(DnfFiles files) {
-    List<Path> directories = new ArrayList<>();
-    Pattern baseurl = Pattern.compile("^\\s*baseurl\\s*=(.*)$");
-    try (Stream<Path> repoFiles = Files.list(files.reposDir())) {
-      for (Path file : repoFiles.sorted().toList()) {
-        for (String line : Files.readAllLines(file)) {
-          Matcher m = baseurl.matcher(line);
-          if (!m.matches()) {
-            continue;
-          }
-          for (String url : m.group(1).trim().split("[\\s,]+")) {
-            if (url.startsWith("file:///") && !url.contains("$")) {
-              Path directory = Path.of(url.substring("file://".length()));
-              if (Files.isDirectory(directory)) {
-                directories.add(directory.toAbsolutePath().normalize());
-              }
-            }
-          }
-        }
-      }
-    } catch (IOException e) {
-      return directories;
-    }
-    return directories;
   }
 
   /** Size and modification time of a cached file: a change means dnf (re)wrote it. */

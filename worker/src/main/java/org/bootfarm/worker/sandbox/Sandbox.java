@@ -80,6 +80,12 @@ public final class Sandbox {
     return this;
   }
 
+  /** Shows the host's {@code source} at {@code path}, read-only (a key file whose name is a link). */
+  public Sandbox readOnly(Path source, Path path) {
+    mounts.addAll(List.of("--ro-bind", absolute(source), absolute(path)));
+    return this;
+  }
+
   /** Shows a host directory at the same path, writable (but {@code nosuid} and {@code nodev}). It must exist. */
   public Sandbox writable(Path path) {
     String p = absolute(path);

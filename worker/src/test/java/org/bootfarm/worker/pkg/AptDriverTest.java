@@ -358,8 +358,10 @@ class AptDriverTest {
     try (HostileDebRepo hostile = HostileDebRepo.start();
         ServerSocket listener = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
         HostCanaries canaries = new HostCanaries()) {
+      Path key = Files.copy(HostileDebRepo.key(), definition.directory().resolve("bootfarm-fixture.asc"),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       Path sources = Files.writeString(dir.resolve("with-hostile.sources"),
-          Files.readString(worker) + "\n" + hostile.sourcesStanza());
+          Files.readString(worker) + "\n" + hostile.sourcesStanza(key));
       PackageSession session = new PackageSession(definition, second.rootfs(), second.cacheDir(), second.workDir(),
           Optional.of(sources), SOURCE_DATE_EPOCH, "staging", this::record);
       Path hostEtc = Path.of("/etc", HostCanaries.uniqueName());
@@ -387,6 +389,33 @@ class AptDriverTest {
       canaries.assertNoSecretIn("the build log", String.join("\n", log));
       canaries.assertUntouched();
       assertTrue(Files.isExecutable(second.rootfs().resolve("usr/bin/" + EscapeProbe.PACKAGE)), "installed anyway");
+    }
+  }
+
+  @Test
+  void sandboxShowsOnlyKeyringsFromKeyringDirectoriesOrTheDefinition() throws Exception {
+    try (HostCanaries canaries = new HostCanaries()) {
+      Path secret = canaries.plant(Path.of("/root", HostCanaries.uniqueName() + ".gpg"));
+      Path beside = Files.writeString(definition.directory().resolve("archive.gpg"), "key\n");
+      Path linkOut = definition.directory().resolve("linked.gpg");
+      Files.deleteIfExists(linkOut);
+      Files.createSymbolicLink(linkOut, secret);
+      Path debian = Path.of("/usr/share/keyrings/debian-archive-keyring.gpg");
+      Path sources = Files.writeString(dir.resolve("keys.list"), String.join("\n",
+          "deb [signed-by=" + debian + "] http://127.0.0.1:9/debian bookworm main",
+          "deb [signed-by=" + secret + "] http://127.0.0.1:9/a bookworm main",
+          "deb [signed-by=" + beside + "," + linkOut + "] http://127.0.0.1:9/b bookworm main", ""));
+
+      List<Path> shown = AptDriver.signedByFiles(first, AptSourcesFile.read(sources)).stream().map(k -> k[1]).toList();
+
+      List<Path> expected = new ArrayList<>(List.of(beside));
+      if (Files.isRegularFile(debian)) {
+        expected.add(0, debian);
+      }
+      assertEquals(expected.stream().sorted().toList(), shown.stream().sorted().toList(),
+          "a key in /root, or a link beside the definition to it, must stay invisible");
+      Files.delete(linkOut);
+      Files.delete(beside);
     }
   }
 
