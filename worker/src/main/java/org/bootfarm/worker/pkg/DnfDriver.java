@@ -462,30 +462,50 @@ public final class DnfDriver implements PackageManagerDriver {
         throw new BuildFailure(Kind.INTERNAL, "cannot read the package cache " + cache + ": " + e.getMessage(), e);
       }
     }
-    for (Path input : readOnlyInputs(session, files, arguments)) {
-      sandbox.readOnly(input);
+    for (Path[] input : readOnlyInputs(session, files, arguments)) {
+      sandbox.readOnly(input[0], input[1]);
     }
     return phase == Phase.DOWNLOAD ? sandbox : sandbox.capabilities(INSTALL_CAPABILITIES).devicesIn(root);
   }
 
   /**
-   * The host files a dnf or rpm run reads besides the image and the cache: the key files the .repo
-   * files name (the loader resolved them in the definition or the trusted-keys directory) and a
-   * kernel RPM file. A {@code file://} repository stays invisible: a .repo file could name any
+   * The host files a dnf or rpm run reads besides the image and the cache, as {host file, path dnf
+   * opens}: the key files the .repo files name (the loader resolved them in the definition or the
+   * trusted-keys directory; {@link #realKeyFile}) and a kernel RPM file. A {@code file://} repository stays invisible: a .repo file could name any
    * directory of the worker; serve it over http.
    */
-  private static List<Path> readOnlyInputs(PackageSession session, DnfFiles files, List<String> arguments) {
-    Set<Path> inputs = new TreeSet<>();
+  private static List<Path[]> readOnlyInputs(PackageSession session, DnfFiles files, List<String> arguments) {
+    Map<Path, Path[]> inputs = new java.util.TreeMap<>();
     for (RepoDefinition.ResolvedKey key : session.definition().gpgKeys()) {
-      inputs.add(key.file().toAbsolutePath().normalize());
+      Path named = key.file().toAbsolutePath().normalize();
+      realKeyFile(session, named).ifPresent(real -> inputs.put(named, new Path[] {real, named}));
     }
     // the one host file a definition may name (an operator's kernel RPM); any other path argument
     // stays invisible, so no definition can show a package script a file of the worker's
     RepoSpec spec = session.definition().spec();
     if (spec.kernelIsFile() && Files.exists(Path.of(spec.kernel()))) {
-      inputs.add(Path.of(spec.kernel()).toAbsolutePath().normalize());
+      Path kernel = Path.of(spec.kernel()).toAbsolutePath().normalize();
+      inputs.put(kernel, new Path[] {kernel, kernel});
     }
-    return new ArrayList<>(inputs);
+    return new ArrayList<>(inputs.values());
+  }
+
+  /**
+   * The real file behind a key file the loader resolved, when it lies where keys do: in the
+   * directory it is named in, the definition's, /etc/pki or /usr/share. A key named in the definition
+   * that is a link to, say, a file in /root is not shown (dnf then reports the key missing).
+   */
+  private static Optional<Path> realKeyFile(PackageSession session, Path named) {
+    try {
+      Path real = named.toRealPath();
+      List<Path> places = new ArrayList<>(List.of(named.getParent().toRealPath(), Path.of("/etc/pki"),
+          Path.of("/usr/share")));
+      places.add(session.definition().directory().toRealPath());
+      return Files.isRegularFile(real) && places.stream().anyMatch(real::startsWith) ? Optional.of(real)
+          : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
   }
 
   /** Size and modification time of a cached file: a change means dnf (re)wrote it. */
@@ -665,8 +685,8 @@ public final class DnfDriver implements PackageManagerDriver {
         .writable(session.rootfs().toAbsolutePath())
         .readOnly(packageCache(session))
         .readOnly(files.config().getParent());
-    for (Path input : readOnlyInputs(session, files, List.of())) {
-      sandbox.readOnly(input);
+    for (Path[] input : readOnlyInputs(session, files, List.of())) {
+      sandbox.readOnly(input[0], input[1]);
     }
     return sandbox;
   }

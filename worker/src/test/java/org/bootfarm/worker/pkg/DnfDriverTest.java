@@ -30,6 +30,7 @@ import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildLog;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
+import org.bootfarm.worker.fixture.HostCanaries;
 import org.bootfarm.worker.sandbox.Sandbox;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -184,6 +185,27 @@ class DnfDriverTest {
     assertEquals(DnfDriver.INSTALL_CAPABILITIES, install.capabilities());
     assertTrue(install.command(List.of("true")).contains("--dev-bind"));
     assertTrue(install.command(List.of("true")).contains("--unshare-net"));
+  }
+
+  @Test
+  void aKeyFileThatLinksOutOfTheDefinitionIsNotShownToTheSandbox() throws Exception {
+    RepoDefinition definition = FixtureDefinitions.create(dir.resolve("defs"), FixtureDefinitions.TDNF, repo);
+    PackageSession session = session(definition, "build", dir.resolve("cache"));
+    DnfDriver.DnfFiles files = driver.prepare(session);
+    Path key = definition.gpgKeys().get(0).file();
+    assertTrue(String.join(" ", driver.sandbox(session, files, DnfDriver.Phase.INSTALL, List.of("install")).command(
+        List.of("true"))).contains("--ro-bind " + key.toRealPath() + " " + key.toAbsolutePath()), "the key is shown");
+
+    try (HostCanaries canaries = new HostCanaries()) {
+      Path secret = canaries.plant(Path.of("/root", HostCanaries.uniqueName()));
+      Files.delete(key);
+      Files.createSymbolicLink(key, secret);
+      for (DnfDriver.Phase phase : DnfDriver.Phase.values()) {
+        List<String> command = driver.sandbox(session, files, phase, List.of("install")).command(List.of("true"));
+        assertFalse(String.join(" ", command).contains(secret.toString()), phase + " shows " + secret);
+      }
+      Files.delete(key);
+    }
   }
 
   @Test
