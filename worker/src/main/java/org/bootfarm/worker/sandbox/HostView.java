@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -104,31 +105,62 @@ final class HostView {
   }
 
   /**
-   * The directory holding the {@link #GENERATED_ETC} files: made once per worker process, private to
-   * root (0700, files 0444), and made again should something have removed it.
+   * The directory holding the {@link #GENERATED_ETC} files: {@code <tmpdir>/bootfarm-sandbox-etc-<digest
+   * of their content>}, made once per machine (worker processes share it; a killed one leaves nothing
+   * behind) and trusted only when it is a directory of this user's with mode 0700 holding exactly
+   * these files. One that is not (someone else's) is left alone for a private one of this process.
    */
   static synchronized Path generatedEtc() {
     try {
-      if (generatedEtc != null && holdsGeneratedFiles(generatedEtc)) {
+      if (generatedEtc != null && trusted(generatedEtc)) {
         return generatedEtc;
       }
-      Path dir = Files.createTempDirectory("bootfarm-sandbox-etc-",
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      for (Map.Entry<String, String> file : GENERATED_ETC.entrySet()) {
-        Path path = Files.writeString(dir.resolve(file.getKey()), file.getValue(), StandardCharsets.UTF_8);
-        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("r--r--r--"));
+      Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+      Path shared = tmp.resolve("bootfarm-sandbox-etc-" + digest());
+      if (!trusted(shared)) {
+        Path made = write(Files.createTempDirectory(tmp, "bootfarm-sandbox-etc-new-", OWNER_ONLY));
+        try {
+          Files.move(made, shared, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException taken) {
+          // another worker process was first (or something else holds the name): keep ours if theirs is not right
+          if (!trusted(shared)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(made)));
+            generatedEtc = made;
+            return made;
+          }
+          deleteQuietly(made);
+        }
       }
-      Path made = dir;
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(made)));
-      generatedEtc = dir;
-      return dir;
+      generatedEtc = shared;
+      return shared;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the sandbox's /etc files under " + System.getProperty("java.io.tmpdir")
           + ": " + e.getMessage() + "; the worker needs a writable temporary directory", e);
     }
   }
 
-  private static boolean holdsGeneratedFiles(Path dir) throws IOException {
+  private static final java.nio.file.attribute.FileAttribute<java.util.Set<java.nio.file.attribute.PosixFilePermission>>
+      OWNER_ONLY = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+
+  private static Path write(Path dir) throws IOException {
+    for (Map.Entry<String, String> file : GENERATED_ETC.entrySet()) {
+      Path path = Files.writeString(dir.resolve(file.getKey()), file.getValue(), StandardCharsets.UTF_8);
+      Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("r--r--r--"));
+    }
+    return dir;
+  }
+
+  private static boolean trusted(Path dir) throws IOException {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+        || !Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"))
+        || !PosixFilePermissions.toString(Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS)).equals("rwx------")) {
+      return false;
+    }
+    try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
+      if (entries.count() != GENERATED_ETC.size()) {
+        return false;
+      }
+    }
     for (Map.Entry<String, String> file : GENERATED_ETC.entrySet()) {
       Path path = dir.resolve(file.getKey());
       if (!Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)
@@ -137,6 +169,16 @@ final class HostView {
       }
     }
     return true;
+  }
+
+  private static String digest() {
+    try {
+      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+      GENERATED_ETC.forEach((name, content) -> sha.update((name + "\0" + content + "\0").getBytes(StandardCharsets.UTF_8)));
+      return java.util.HexFormat.of().formatHex(sha.digest()).substring(0, 16);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static void deleteQuietly(Path dir) {

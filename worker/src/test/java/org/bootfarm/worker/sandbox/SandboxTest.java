@@ -79,6 +79,25 @@ class SandboxTest {
   }
 
   @Test
+  void generatedEtcThatWasTamperedWithIsNotUsed() throws Exception {
+    Path shared = HostView.generatedEtc();
+    assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(shared)));
+    Path passwd = shared.resolve("passwd");
+    String original = Files.readString(passwd);
+    Files.setPosixFilePermissions(passwd, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    Files.writeString(passwd, original + "intruder:x:0:0::/root:/bin/sh\n");
+    try {
+      Path used = HostView.generatedEtc();
+      assertFalse(used.equals(shared), "a passwd with an extra root account was used");
+      assertEquals(original, Files.readString(used.resolve("passwd")));
+      assertEquals(List.of("passwd: root nobody"), run(Sandbox.confined(), "echo \"passwd: $(cut -d: -f1 /etc/passwd | tr '\\n' ' ' | sed 's/ $//')\""));
+    } finally {
+      Files.writeString(passwd, original);
+      Files.setPosixFilePermissions(passwd, java.nio.file.attribute.PosixFilePermissions.fromString("r--r--r--"));
+    }
+  }
+
+  @Test
   void aPhaseWithNetworkSeesTheResolverAndTlsRootsToo() throws Exception {
     List<String> lines = run(Sandbox.confined().network(Sandbox.Network.HOST), "ls -A /etc");
     Set<String> expected = new TreeSet<>(List.of("alternatives", "group", "ld.so.cache", "nsswitch.conf", "passwd"));
