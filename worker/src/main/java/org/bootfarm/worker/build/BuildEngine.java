@@ -101,7 +101,7 @@ public final class BuildEngine {
       long sourceDateEpoch = sourceDateEpoch(request);
 
       buildDir = request.buildsRoot().resolve(UUID.randomUUID().toString());
-      Files.createDirectories(buildDir);
+      makeBuildDirectory(buildDir);
       ctx = new StageContext(definition, request, buildDir, driver, sourceDateEpoch, log);
       ImageAssembly assemble = target.assembly(definition);
       Map<String, String> stageHashes = new LinkedHashMap<>();
@@ -149,6 +149,18 @@ public final class BuildEngine {
         FileTrees.deleteQuietly(buildDir);
       }
     }
+  }
+
+  /**
+   * Makes the build directory readable by its owner only (0700, whatever the umask): it holds the
+   * image trees, the package sessions and the outputs before they are published.
+   */
+  static void makeBuildDirectory(Path buildDir) throws IOException {
+    java.util.Set<java.nio.file.attribute.PosixFilePermission> ownerOnly =
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------");
+    Files.createDirectories(buildDir.getParent());
+    Files.createDirectory(buildDir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(ownerOnly));
+    Files.setPosixFilePermissions(buildDir, ownerOnly);
   }
 
   /** The stage-cache key of this build's base stage ({@link BaseStageKey}). */

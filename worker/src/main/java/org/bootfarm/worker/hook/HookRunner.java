@@ -8,20 +8,24 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.bootfarm.worker.process.ExternalCommand;
-import org.bootfarm.worker.FileTrees;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildLog;
+import org.bootfarm.worker.sandbox.Capability;
+import org.bootfarm.worker.sandbox.Sandbox;
 
 /**
  * Runs a repo definition's {@code base.sh} or {@code staging.sh} on the host side, the way the
- * original VIC build sourced them, inside a bubblewrap sandbox with no network that can write only
- * under the build directory.
+ * original VIC build sourced them, inside a {@link Sandbox} that shows the hook only what it needs.
  *
  * <p>The hook sees what the original scripts expect: {@code PKGDIR} (the bundle directory holding
  * {@code rootfs/} and {@code bootfs/}), {@code REPODIR} (the definition directory, with a trailing
@@ -30,28 +34,35 @@ import org.bootfarm.worker.BuildLog;
  * the hook's own path. It is sourced by {@code bash} with {@code set -e}, as the original
  * {@code isos/base.sh} did, in a fixed environment: {@code LC_ALL=C}, {@code TZ=UTC},
  * {@code umask 022}, {@code SOURCE_DATE_EPOCH}, a standard {@code PATH}, and {@code HOME} and
- * {@code TMPDIR} in a scratch directory under the build directory that is removed afterwards.
+ * {@code TMPDIR} in the sandbox's private {@code /tmp}, which is gone when the hook ends.
  *
- * <p>The sandbox ({@code bwrap}, Debian package {@code bubblewrap}): the host root read-only, the
- * build directory read-write, a private {@code /dev}, {@code /proc} and hostname, no network (a
- * new network namespace with only a down loopback), no IPC or process visibility, and the process
- * tree killed with the worker. As root it keeps only the file-system capabilities a hook needs
- * ({@code CAP_MKNOD} for {@code mknod} of device nodes in the rootfs, {@code CAP_CHOWN},
- * {@code CAP_FOWNER}, {@code CAP_FSETID}, {@code CAP_DAC_OVERRIDE}, {@code CAP_SETFCAP}); it cannot
- * remount anything writable. Output lines (stdout and stderr merged) go to the {@link BuildLog} as
- * they come; a non-zero exit becomes a {@link BuildFailure.Kind#HOOK} failure naming the script,
- * its exit code and its last lines.
+ * <p>What the hook sees: {@code PKGDIR} writable; {@code REPODIR} (and so the hook) read-only; the
+ * host's programs and a minimal {@code /etc} read-only; a private {@code /proc}, {@code /dev} and
+ * {@code /tmp}; nothing else of the host (not {@code /root}, {@code /home}, the worker's data
+ * directory, any package cache, the build's other directories or other builds); no network. As root
+ * it keeps {@link #CAPABILITIES} only: it can make device nodes in the rootfs (centos-6.9's base.sh)
+ * but not open one, and it can neither remount nor chroot. Output lines (stdout and stderr merged) go
+ * to the {@link BuildLog} as they come; a non-zero exit becomes a {@link BuildFailure.Kind#HOOK}
+ * failure naming the script, its exit code and its last lines.
  */
 public final class HookRunner {
 
   /** The sandbox program this runner drives. */
-  public static final String BWRAP = "bwrap";
+  public static final String BWRAP = Sandbox.BWRAP;
 
   /** How many trailing output lines a failure message quotes. */
   static final int LAST_LINES = 5;
 
-  private static final List<String> ROOT_CAPABILITIES = List.of(
-      "CAP_MKNOD", "CAP_CHOWN", "CAP_FOWNER", "CAP_FSETID", "CAP_DAC_OVERRIDE", "CAP_SETFCAP");
+  /**
+   * What a hook keeps as root: file-system work on the rootfs it owns. No {@code CAP_DAC_OVERRIDE}
+   * (the seed definitions' hooks, VIC's included, work on files root owns) and no
+   * {@code CAP_SYS_CHROOT}.
+   */
+  public static final Set<Capability> CAPABILITIES = Collections.unmodifiableSet(EnumSet.of(
+      Capability.MKNOD, Capability.CHOWN, Capability.FOWNER, Capability.FSETID, Capability.SETFCAP));
+
+  /** Where HOME and TMPDIR point: the sandbox's private tmpfs. */
+  static final String SCRATCH = "/tmp";
 
   /** Sourced before the hook: the functions and settings of the original build scripts. */
   private static final String PRELUDE = String.join("\n",
@@ -69,8 +80,8 @@ public final class HookRunner {
   private final Duration timeout;
 
   /**
-   * @param buildDir        the only directory hooks may write to; every bundle given to
-   *                        {@link #run} must be inside it
+   * @param buildDir        the build directory; every bundle given to {@link #run} must be inside
+   *                        it, and the bundle is all of it a hook sees
    * @param sourceDateEpoch the build's SOURCE_DATE_EPOCH, passed to the hook
    */
   public HookRunner(Path buildDir, long sourceDateEpoch) {
@@ -120,46 +131,29 @@ public final class HookRunner {
     if (!bundle.startsWith(build)) {
       throw new IllegalArgumentException("bundle " + bundle + " is outside the build directory " + build);
     }
-    Path scratch;
-    try {
-      scratch = Files.createTempDirectory(build, ".hook-");
-    } catch (IOException e) {
-      throw new BuildFailure(BuildFailure.Kind.INTERNAL,
-          "cannot create a scratch directory for " + name + " in " + build + ": " + e.getMessage(), e);
-    }
-    try {
-      runSandboxed(stage, name, command(build, hook, repo, bundle, scratch), log);
-    } finally {
-      FileTrees.deleteQuietly(scratch);
-    }
+    runSandboxed(stage, name, command(hook, repo, bundle), log);
   }
 
-  private List<String> command(Path build, Path hook, Path repo, Path bundle, Path scratch) {
-    List<String> cmd = new ArrayList<>(List.of(BWRAP,
-        "--die-with-parent", "--new-session",
-        "--unshare-net", "--unshare-ipc", "--unshare-pid", "--unshare-uts", "--hostname", "bootfarm",
-        "--ro-bind", "/", "/",
-        "--dev", "/dev",
-        "--proc", "/proc",
-        "--bind", build.toString(), build.toString()));
-    if (ExternalCommand.runningAsRoot()) {
-      for (String cap : ROOT_CAPABILITIES) {
-        cmd.add("--cap-add");
-        cmd.add(cap);
-      }
+  /** The bwrap command line running {@code hook} for {@code bundle}. */
+  List<String> command(Path hook, Path repo, Path bundle) {
+    Sandbox sandbox = Sandbox.confined()
+        .capabilities(CAPABILITIES)
+        .readOnly(repo)
+        .writable(bundle);
+    if (!hook.startsWith(repo)) {
+      sandbox.readOnly(hook);
     }
-    cmd.addAll(List.of("--clearenv",
-        "--setenv", "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-        "--setenv", "LC_ALL", "C",
-        "--setenv", "TZ", "UTC",
-        "--setenv", "SOURCE_DATE_EPOCH", Long.toString(sourceDateEpoch),
-        "--setenv", "HOME", scratch.toString(),
-        "--setenv", "TMPDIR", scratch.toString(),
-        "--setenv", "PKGDIR", bundle.toString(),
-        "--setenv", "REPODIR", repo + "/",
-        "--chdir", bundle.toString(),
-        "bash", "--noprofile", "--norc", "-c", PRELUDE, hook.toString()));
-    return cmd;
+    Map<String, String> environment = new LinkedHashMap<>();
+    environment.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    environment.put("LC_ALL", "C");
+    environment.put("TZ", "UTC");
+    environment.put("SOURCE_DATE_EPOCH", Long.toString(sourceDateEpoch));
+    environment.put("HOME", SCRATCH);
+    environment.put("TMPDIR", SCRATCH);
+    environment.put("PKGDIR", bundle.toString());
+    environment.put("REPODIR", repo + "/");
+    return sandbox.environment(environment).workingDirectory(bundle)
+        .command(List.of("bash", "--noprofile", "--norc", "-c", PRELUDE, hook.toString()));
   }
 
   private void runSandboxed(String stage, String name, List<String> cmd, BuildLog log) throws BuildFailure {

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildLog;
+import org.bootfarm.worker.sandbox.Sandbox;
 import org.tukaani.xz.XZInputStream;
 
 /**
@@ -81,18 +82,24 @@ public final class KernelTree {
     return compressed.size();
   }
 
-  /** Runs the host's depmod against the rootfs for this kernel version. */
+  /**
+   * Runs the host's depmod against the rootfs for this kernel version, in a {@link Sandbox}: depmod
+   * follows the links the image holds, so it sees the rootfs (writable, for the modules.* files it
+   * writes) and the host's programs only, with no network and no capability.
+   */
   public void depmod(BuildLog log, String stage, long sourceDateEpoch) throws BuildFailure {
     ExternalCommand.Result result;
     try {
-      result = ExternalCommand.run(List.of("depmod", "-a", "-b", rootfs.hostPath().toString(), version),
+      Sandbox sandbox = Sandbox.confined().writable(rootfs.hostPath());
+      result = ExternalCommand.run(sandbox.command(List.of("depmod", "-a", "-b", rootfs.hostPath().toString(),
+          version)),
           Map.of("SOURCE_DATE_EPOCH", Long.toString(sourceDateEpoch)), null, line -> log.line(stage, line));
     } catch (IOException e) {
       throw new BuildFailure(BuildFailure.Kind.TOOL, "cannot run depmod: " + e.getMessage(), e);
     }
     if (!result.succeeded()) {
       throw new BuildFailure(BuildFailure.Kind.TOOL,
-          "depmod failed for kernel " + version + " (install Debian package kmod):\n" + result.lastLines(20));
+          "depmod failed for kernel " + version + " (install Debian packages kmod and bubblewrap):\n" + result.lastLines(20));
     }
     if (!hasModulesDep()) {
       throw new BuildFailure(BuildFailure.Kind.TOOL, "depmod wrote no modules.dep for kernel " + version);

@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,12 +25,16 @@ import org.bootfarm.worker.FileTrees;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.build.Lock;
 import org.bootfarm.protocol.build.LockedPackage;
+import org.bootfarm.protocol.repo.AptSources;
 import org.bootfarm.protocol.repo.RepoSpec;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildFailure.Kind;
 import org.bootfarm.worker.image.ImageDirectories;
 import org.bootfarm.worker.image.ImageRoot;
 import org.bootfarm.worker.process.ExternalCommand;
+import org.bootfarm.worker.sandbox.Capability;
+import org.bootfarm.worker.sandbox.ImageDevices;
+import org.bootfarm.worker.sandbox.Sandbox;
 
 /**
  * The driver for {@code apt} definitions: bootstraps a Debian root with mmdebstrap and adds,
@@ -49,6 +55,12 @@ import org.bootfarm.worker.process.ExternalCommand;
  *       (signed indices) are linked into the root before a run; after a successful run each new
  *       package file is checked against the SHA256 in the signed indices and only then published
  *       (temporary name, atomic rename). A failed run publishes nothing.</li>
+ *   <li>Confinement: every tool runs in a {@link Sandbox}, in two phases. The download phase has the
+ *       host's network and runs no package script: host apt fetches the indices and exactly the
+ *       package files the install will need into the root's apt directories. The install phase
+ *       (mmdebstrap with {@code --skip=update}, or host apt with dpkg chrooted into the root) has no
+ *       network. Both see the root writable and only the host files apt needs
+ *       ({@link #sandbox}).</li>
  * </ul>
  */
 public final class AptDriver implements PackageManagerDriver {
@@ -77,6 +89,43 @@ public final class AptDriver implements PackageManagerDriver {
       "Acquire::Languages \"none\"",
       "APT::Install-Recommends \"false\"",
       "APT::Install-Suggests \"false\"");
+
+  /**
+   * What mmdebstrap, apt and dpkg keep in the install phase, where dpkg unpacks and runs maintainer
+   * scripts chrooted into the root ({@link Capability#why()} says why each). {@code DAC_OVERRIDE}
+   * too: without it systemd's postinst fails to create /run/systemd/netif/links, leases and lldp
+   * inside a directory it has just given to systemd-network (measured with debian-12's appliance
+   * set). No {@code MKNOD}: Debian packages ship no device nodes, and without it mmdebstrap makes
+   * none in the tree. The download phase keeps none.
+   */
+  public static final Set<Capability> INSTALL_CAPABILITIES = Collections.unmodifiableSet(EnumSet.of(
+      Capability.CHOWN, Capability.DAC_OVERRIDE, Capability.FOWNER, Capability.FSETID, Capability.SETFCAP,
+      Capability.SYS_CHROOT));
+
+  /** The host's apt keyrings apt checks the sources' signatures with when a source names no Signed-By. */
+  static final List<Path> HOST_KEYRINGS = List.of(Path.of("/etc/apt/trusted.gpg"), Path.of("/etc/apt/trusted.gpg.d"));
+
+  /**
+   * The stand-in for the dummy {@code usr-is-merged} that mmdebstrap's merged-usr setup hook installs
+   * before it resolves the essential set, so the download phase resolves the same set (without it
+   * apt picks usrmerge and perl).
+   */
+  static final String MERGED_USR_STATUS = String.join("\n",
+      "Package: usr-is-merged",
+      "Status: install ok installed",
+      "Priority: optional",
+      "Section: oldlibs",
+      "Maintainer: bootfarm",
+      "Architecture: all",
+      "Multi-Arch: foreign",
+      "Source: mmdebstrap-dummy-usr-is-merged",
+      "Version: 1",
+      "Description: stand-in for mmdebstrap's merged-usr setup hook",
+      "",
+      "");
+
+  /** Whether a run has the network: only the one that runs no maintainer script. */
+  enum Phase { DOWNLOAD, INSTALL }
 
   /** Debian package names, optionally with {@code :arch} or {@code =version}; nothing that looks like an option. */
   private static final Pattern PACKAGE_NAME = RepoSpec.APT_PACKAGE_WORD;
@@ -109,6 +158,9 @@ public final class AptDriver implements PackageManagerDriver {
     }
     if (!ExternalCommand.runningAsRoot()) {
       return Optional.of("the apt driver runs mmdebstrap --mode=root and chroots into the image: run the worker as root");
+    }
+    if (!ExternalCommand.installed(Sandbox.BWRAP)) {
+      return Optional.of("the apt driver runs its tools in a bubblewrap sandbox: install the Debian package bubblewrap");
     }
     return Optional.empty();
   }
@@ -165,13 +217,20 @@ public final class AptDriver implements PackageManagerDriver {
         if (fresh) {
           session.log().line(session.stage(), "apt: bootstrapping " + root + " (suite " + sources.suite()
               + " from " + sources.file() + ") with " + String.join(" ", packages));
-          runApt(session, sources, mmdebstrapCommand(session, sources, packages), Map.of());
+          downloadForBootstrap(session, sources, packages);
+          ImageDevices devices = ImageDevices.prepare(session.image(), true);
+          try {
+            runApt(session, sources, mmdebstrapCommand(session, sources, packages), Map.of(),
+                sandbox(session, sources, Phase.INSTALL, null));
+          } finally {
+            devices.removeMountPoints();
+          }
           forgetTheWorker(session.image(), sources);
         } else {
           session.log().line(session.stage(), "apt: adding " + String.join(" ", packages) + " to " + root);
           List<String> install = new ArrayList<>(List.of("apt-get", "-y", "install"));
           install.addAll(packages);
-          inRootWithHostApt(session, sources, List.of(List.of("apt-get", "update"), install));
+          inRootWithHostApt(session, sources, packages, install);
         }
         InstallReport report = harvest(session, sources, archivesCache, listsCache, cachedBefore, installedBefore);
         session.log().line(session.stage(), "apt: " + report.downloaded() + " package files downloaded ("
@@ -212,7 +271,7 @@ public final class AptDriver implements PackageManagerDriver {
           session.log().line(session.stage(), "apt: " + String.join(" ", remove.subList(2, remove.size()))
               + " in " + session.rootfs());
           try {
-            inRootWithHostApt(session, sourcesOf(session), List.of(remove));
+            inRootWithHostApt(session, sourcesOf(session), List.of(), remove);
           } catch (IOException e) {
             throw new BuildFailure(Kind.INTERNAL, "apt: " + e.getMessage(), e);
           } finally {
@@ -300,6 +359,10 @@ public final class AptDriver implements PackageManagerDriver {
         "--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr",
         // base.sh may have put files into the root already
         "--skip=check/empty",
+        // the download phase fetched the indices; this run has no network (downloadForBootstrap)
+        "--skip=update",
+        // the sandbox mounts /proc and binds the device nodes; mmdebstrap could not mount anyway
+        "--skip=chroot/mount",
         // the archives directory holds the warm cache, linked in before the run
         "--skip=download/empty",
         "--skip=essential/unlink",
@@ -311,6 +374,8 @@ public final class AptDriver implements PackageManagerDriver {
     for (String option : aptOptions()) {
       cmd.add("--aptopt=" + option);
     }
+    // the sandbox is the confinement; apt's own drop to _apt would need CAP_SETUID
+    cmd.add("--aptopt=APT::Sandbox::User \"root\"");
     for (String option : DPKG_OPTIONS) {
       cmd.add("--dpkgopt=" + option);
     }
@@ -345,13 +410,51 @@ public final class AptDriver implements PackageManagerDriver {
   // ---------------------------------------------------------------- host apt on the root
 
   /**
-   * Runs apt-get commands on the host against the root: apt reads the root's dpkg status and
-   * caches, dpkg runs chrooted into it. /proc is mounted (and the host's /dev bound when the root
-   * has no device nodes) for the maintainer scripts; services are kept from starting by a
+   * Downloads, with the host's network and no package script, what mmdebstrap will install into a
+   * fresh root: the indices ({@code apt-get update}) and the package files of the essential set
+   * (mmdebstrap's own pattern for {@code --variant=essential}), of {@code packages} and of the real
+   * {@code usr-is-merged} its merged-usr hook installs, resolved as mmdebstrap resolves them (an
+   * empty status but for the hook's dummy usr-is-merged, apt not forced essential, the native
+   * architecture only), into the root's {@code var/lib/apt/lists} and {@code var/cache/apt/archives}.
+   * mmdebstrap then runs with {@code --skip=update} and no network, and finds every file present.
+   */
+  private void downloadForBootstrap(PackageSession session, AptSourcesFile sources, List<String> packages)
+      throws BuildFailure, IOException {
+    Path root = session.rootfs();
+    Path aptDir = Files.createTempDirectory(Files.createDirectories(session.workDir()), "apt-");
+    try {
+      Path emptyDir = Files.createDirectories(aptDir.resolve("empty"));
+      Path logDir = Files.createDirectories(aptDir.resolve("log"));
+      Path status = Files.writeString(aptDir.resolve("status"), MERGED_USR_STATUS);
+      String architecture = hostArchitecture();
+      Path config = Files.writeString(aptDir.resolve("apt.conf"), aptConfig(root, sources.file(), emptyDir, logDir)
+          + "Dir::State::status \"" + status + "\";\n"
+          + "APT::Architectures \"" + architecture + "\";\n"
+          + "pkgCacheGen::ForceEssential \",\";\n");
+      String essential = "?narrow(?or(?archive(^" + sources.suite() + "$),?codename(^" + sources.suite() + "$)),"
+          + "?architecture(" + architecture + "),?essential)";
+      List<String> download = new ArrayList<>(List.of("apt-get", "-y", "--download-only", "install", essential));
+      download.addAll(packages);
+      download.add("usr-is-merged");
+      Sandbox sandbox = sandbox(session, sources, Phase.DOWNLOAD, aptDir);
+      for (List<String> command : List.of(List.of("apt-get", "update", "--error-on=any"), download)) {
+        runApt(session, sources, withoutPty(command), Map.of("APT_CONFIG", config.toString()), sandbox);
+      }
+    } finally {
+      FileTrees.delete(aptDir);
+    }
+  }
+
+  /**
+   * Runs {@code command} (apt-get install, remove or purge) with the host's apt against the root:
+   * apt reads the root's dpkg status and caches, dpkg runs chrooted into it. When
+   * {@code toDownload} names packages, a download phase with the network fetches the indices and
+   * their files first; the command itself runs without network, with the sandbox's /proc and device
+   * nodes in the root for the maintainer scripts. Services are kept from starting by a
    * policy-rc.d, as mmdebstrap does.
    */
-  private void inRootWithHostApt(PackageSession session, AptSourcesFile sources, List<List<String>> commands)
-      throws BuildFailure, IOException {
+  private void inRootWithHostApt(PackageSession session, AptSourcesFile sources, List<String> toDownload,
+      List<String> command) throws BuildFailure, IOException {
     Path root = session.rootfs();
     ImageRoot image = session.image();
     Path aptDir = Files.createTempDirectory(Files.createDirectories(session.workDir()), "apt-");
@@ -361,34 +464,131 @@ public final class AptDriver implements PackageManagerDriver {
     Files.writeString(config, aptConfig(root, sources.file(), emptyDir, logDir));
     image.createDirectories("/var/cache/apt/archives/partial");
     image.createDirectories("/var/lib/apt/lists/partial");
+    Map<String, String> environment = Map.of("APT_CONFIG", config.toString());
 
     String policy = "/usr/sbin/policy-rc.d";
     boolean ownPolicy = false;
-    List<Path> mounts = new ArrayList<>();
     try {
       if (!image.isSymbolicLink(policy) && !image.exists(policy) && image.isDirectory("/usr/sbin")) {
         image.write(policy, "#!/bin/sh\n# written by bootfarm while installing: start no services\nexit 101\n"
             .getBytes(StandardCharsets.UTF_8), "rwxr-xr-x");
         ownPolicy = true;
       }
-      mount(session, mounts, root.resolve("proc"), "-t", "proc", "proc");
-      if (!isCharacterDevice(root.resolve("dev/null"))) {
-        mount(session, mounts, root.resolve("dev"), "--bind", "/dev");
+      if (!toDownload.isEmpty()) {
+        List<String> download = new ArrayList<>(List.of("apt-get", "-y", "--download-only", "install"));
+        download.addAll(toDownload);
+        Sandbox sandbox = sandbox(session, sources, Phase.DOWNLOAD, aptDir);
+        for (List<String> step : List.of(List.of("apt-get", "update", "--error-on=any"), download)) {
+          runApt(session, sources, withoutPty(step), environment, sandbox);
+        }
       }
-      for (List<String> command : commands) {
-        List<String> cmd = new ArrayList<>(command);
-        cmd.addAll(1, List.of("-o", "Dpkg::Use-Pty=0", "-o", "APT::Color=0"));
-        runApt(session, sources, cmd, Map.of("APT_CONFIG", config.toString()));
+      ImageDevices devices = ImageDevices.prepare(session.image(), true);
+      try {
+        runApt(session, sources, withoutPty(command), environment, sandbox(session, sources, Phase.INSTALL, aptDir));
+      } finally {
+        devices.removeMountPoints();
       }
     } finally {
-      for (int i = mounts.size() - 1; i >= 0; i--) {
-        unmount(session, mounts.get(i));
-      }
       if (ownPolicy) {
         image.delete(policy);
       }
       FileTrees.delete(aptDir);
     }
+  }
+
+  private static List<String> withoutPty(List<String> aptGet) {
+    List<String> cmd = new ArrayList<>(aptGet);
+    cmd.addAll(1, List.of("-o", "Dpkg::Use-Pty=0", "-o", "APT::Color=0"));
+    return cmd;
+  }
+
+  /**
+   * The sandbox of one apt, dpkg or mmdebstrap run on the session's root. Every phase sees, besides
+   * the host's programs: the root writable, the sources file, the host's apt keyrings
+   * ({@link #HOST_KEYRINGS}) and the keyrings the sources name ({@link #signedByFiles}) read-only, an empty /etc/apt/apt.conf.d, and {@code aptDir} (this run's generated apt.conf and log
+   * directory) writable. {@link Phase#DOWNLOAD}: the host's network, no capability, no package
+   * script runs. {@link Phase#INSTALL}: no network, {@link #INSTALL_CAPABILITIES}, the sandbox's own
+   * /proc at the root's /proc and the host's harmless device nodes in the root's /dev (call
+   * {@link ImageDevices#prepare} before and remove the mount points after). The warm cache is never
+   * seen: its files are linked into the root before and published from it after the run.
+   */
+  Sandbox sandbox(PackageSession session, AptSourcesFile sources, Phase phase, Path aptDir) {
+    Path root = session.rootfs().toAbsolutePath();
+    Sandbox sandbox = Sandbox.confined().writable(root).readOnly(sources.file().toAbsolutePath())
+        // mmdebstrap's own apt-config calls read the host's apt.conf.d: none of it (as for host apt)
+        .emptyDirectory(Path.of("/etc/apt/apt.conf.d"));
+    for (Path keyring : HOST_KEYRINGS) {
+      if (Files.exists(keyring)) {
+        sandbox.readOnly(keyring);
+      }
+    }
+    for (Path[] key : signedByFiles(session, sources)) {
+      sandbox.readOnly(key[0], key[1]);
+    }
+    if (aptDir != null) {
+      sandbox.writable(aptDir.toAbsolutePath());
+    }
+    if (phase == Phase.DOWNLOAD) {
+      return sandbox.network(Sandbox.Network.HOST);
+    }
+    return sandbox.capabilities(INSTALL_CAPABILITIES).procIn(root).devicesIn(root);
+  }
+
+  /**
+   * Where a key file named with {@code signed-by} may lie to be shown to apt: the usual keyring
+   * directories. A key elsewhere (or one beside the definition, see {@link #signedByFiles}) stays
+   * invisible, so no sources file can show a maintainer script a file of the worker's.
+   */
+  static final List<Path> KEYRING_DIRECTORIES = List.of(Path.of("/etc/apt/keyrings"),
+      Path.of("/etc/apt/trusted.gpg.d"), Path.of("/usr/share/keyrings"), Path.of("/usr/local/share/keyrings"));
+
+  /**
+   * The key files the sources name with {@code signed-by} ({@code Signed-By:}), which apt reads to
+   * check the indices, as {host file, path apt opens}: only keyrings ({@code .gpg}, {@code .asc}, the
+   * names apt takes) whose real path is in {@link #KEYRING_DIRECTORIES} or the definition's directory.
+   * A fingerprint or an inline key names no file; a key elsewhere is not shown (apt then names it).
+   */
+  static List<Path[]> signedByFiles(PackageSession session, AptSourcesFile sources) {
+    List<Path> allowed = new ArrayList<>();
+    for (Path dir : KEYRING_DIRECTORIES) {
+      realPath(dir).ifPresent(allowed::add);
+    }
+    realPath(session.definition().directory()).ifPresent(allowed::add);
+    Map<Path, Path[]> files = new TreeMap<>();
+    try {
+      for (AptSources.Entry entry : AptSources.read(sources.file()).entries()) {
+        String value = entry.options().get("signed-by");
+        if (!entry.enabled() || value == null) {
+          continue;
+        }
+        for (String item : value.split("[,\\s]+")) {
+          if (!item.startsWith("/") || !(item.endsWith(".gpg") || item.endsWith(".asc"))) {
+            continue;
+          }
+          Path named = Path.of(item).toAbsolutePath().normalize();
+          Optional<Path> real = realPath(named);
+          if (real.isPresent() && Files.isRegularFile(real.get()) && allowed.stream().anyMatch(real.get()::startsWith)) {
+            files.put(named, new Path[] {real.get(), named});
+          }
+        }
+      }
+    } catch (IOException e) {
+      // read once already (sourcesOf); apt names a key file it cannot open
+    }
+    return new ArrayList<>(files.values());
+  }
+
+  private static Optional<Path> realPath(Path path) {
+    try {
+      return Optional.of(path.toRealPath());
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** The sandbox of dpkg-query on the root's database: the root read-only, nothing else. */
+  private static Sandbox querySandbox(PackageSession session) {
+    return Sandbox.confined().readOnly(session.rootfs().toAbsolutePath());
   }
 
   /** The apt configuration of host apt acting on {@code root}; nothing of the host's or the image's apt.conf.d is read. */
@@ -411,39 +611,6 @@ public final class AptDriver implements PackageManagerDriver {
       conf.append(option).append(";\n");
     }
     return conf.toString();
-  }
-
-  private void mount(PackageSession session, List<Path> mounts, Path target, String... args)
-      throws BuildFailure, IOException {
-    if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    List<String> cmd = new ArrayList<>(List.of("mount"));
-    cmd.addAll(List.of(args));
-    cmd.add(target.toString());
-    ToolRun run = runTool(session, cmd, Map.of());
-    if (run.exitCode() != 0) {
-      throw new BuildFailure(Kind.TOOL, "apt: cannot mount " + target + " for the maintainer scripts: "
-          + String.join("\n", run.tail()));
-    }
-    mounts.add(target);
-  }
-
-  private void unmount(PackageSession session, Path target) {
-    // a cancelled build (its thread interrupted) still unmounts what it mounted before its directory is removed
-    boolean interrupted = Thread.interrupted();
-    try {
-      ToolRun run = runTool(session, List.of("umount", target.toString()), Map.of());
-      if (run.exitCode() != 0) {
-        runTool(session, List.of("umount", "--lazy", target.toString()), Map.of());
-      }
-    } catch (IOException | BuildFailure e) {
-      session.log().line(session.stage(), "apt: cannot unmount " + target + ": " + e.getMessage());
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
   }
 
   // ---------------------------------------------------------------- cache
@@ -618,8 +785,8 @@ public final class AptDriver implements PackageManagerDriver {
     }
     try {
       List<String> lines = new ArrayList<>();
-      ToolRun run = runTool(session, List.of("dpkg-query", "--admindir=" + admindir, "-W",
-          "-f", "${db:Status-Abbrev}\\t${Package}\\t${Version}\\t${Architecture}\\n"), Map.of(), lines::add, false);
+      ToolRun run = runTool(session, querySandbox(session).command(List.of("dpkg-query", "--admindir=" + admindir, "-W",
+          "-f", "${db:Status-Abbrev}\\t${Package}\\t${Version}\\t${Architecture}\\n")), Map.of(), lines::add, false);
       if (run.exitCode() != 0) {
         throw new BuildFailure(Kind.TOOL, "apt: dpkg-query on " + admindir + " failed:\n" + String.join("\n", run.tail()));
       }
@@ -651,9 +818,9 @@ public final class AptDriver implements PackageManagerDriver {
   record ToolRun(int exitCode, List<String> tail, List<String> problems) {}
 
   /** Runs an apt tool and turns a failure into the BuildFailure an operator can act on. */
-  private void runApt(PackageSession session, AptSourcesFile sources, List<String> command, Map<String, String> env)
-      throws BuildFailure, IOException {
-    ToolRun run = runTool(session, command, env);
+  private void runApt(PackageSession session, AptSourcesFile sources, List<String> command, Map<String, String> env,
+      Sandbox sandbox) throws BuildFailure, IOException {
+    ToolRun run = runTool(session, sandbox.command(command), env);
     if (run.exitCode() != 0) {
       throw AptFailure.classify(command.get(0), run.exitCode(), run.problems(), run.tail(), sources);
     }
@@ -665,15 +832,16 @@ public final class AptDriver implements PackageManagerDriver {
   }
 
   /**
-   * Runs {@code command} in the build environment (see {@link ExternalCommand}) plus the build's
-   * SOURCE_DATE_EPOCH, {@code INITRD=No} (no initramfs is generated) and a non-interactive debconf,
+   * Runs {@code command} (a sandboxed one) in the build environment (see {@link ExternalCommand}) plus
+   * the build's SOURCE_DATE_EPOCH, {@code INITRD=No} (no initramfs is generated), a non-interactive
+   * debconf and HOME in the sandbox's private /tmp,
    * streaming each output line and collecting apt's error and warning lines. With
    * {@code mergeErrors} false, only standard output reaches {@code out} (for queries).
    */
   private ToolRun runTool(PackageSession session, List<String> command, Map<String, String> env,
       java.util.function.Consumer<String> out, boolean mergeErrors) throws IOException, BuildFailure {
     Map<String, String> environment = new LinkedHashMap<>();
-    environment.put("HOME", "/root");
+    environment.put("HOME", "/tmp");
     environment.put("SOURCE_DATE_EPOCH", Long.toString(session.sourceDateEpoch()));
     environment.put("INITRD", "No");
     environment.put("DEBIAN_FRONTEND", "noninteractive");
@@ -773,15 +941,6 @@ public final class AptDriver implements PackageManagerDriver {
       hostArchitecture = arch;
     }
     return arch;
-  }
-
-  private static boolean isCharacterDevice(Path file) {
-    try {
-      int mode = (Integer) Files.getAttribute(file, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-      return (mode & 0170000) == 0020000;
-    } catch (IOException | UnsupportedOperationException e) {
-      return false;
-    }
   }
 
   /** Deletes the image's file at {@code path} when it holds exactly the host file's bytes (the host's, copied in). */

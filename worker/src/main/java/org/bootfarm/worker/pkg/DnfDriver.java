@@ -12,6 +12,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -34,6 +36,9 @@ import org.bootfarm.protocol.repo.RepoSpec;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildFailure.Kind;
 import org.bootfarm.worker.image.ImageRoot;
+import org.bootfarm.worker.sandbox.Capability;
+import org.bootfarm.worker.sandbox.ImageDevices;
+import org.bootfarm.worker.sandbox.Sandbox;
 
 /**
  * Installs RPM definitions (package manager tdnf, yum or dnf) into an image root with the host's
@@ -41,6 +46,13 @@ import org.bootfarm.worker.image.ImageRoot;
  * ({@code <session cache>/dnf}); after a failed run every file the run added to that cache is
  * deleted, so a corrupt or unverified package never survives into the next build. Every flag
  * dnf gets is in {@link #dnfCommand}.
+ *
+ * <p>dnf and rpm run in a {@link Sandbox} ({@link #sandbox}), in two phases: a download phase with
+ * the host's network that runs no package script ({@code makecache}, then the same command with
+ * {@code --downloadonly}, which also checks the signatures and imports the keys, fetching a key given
+ * by URL), and an install phase without network ({@code -C}, from the cache only) in which rpm runs
+ * the package scripts. Both see the image root and the repo's own cache writable and nothing else of
+ * the host's that dnf does not need.
  */
 public final class DnfDriver implements PackageManagerDriver {
 
@@ -74,6 +86,25 @@ public final class DnfDriver implements PackageManagerDriver {
       "^\\s*(Installing|Upgrading|Reinstalling|Downgrading)\\s*:\\s*(\\S+)\\s+(\\d+)/(\\d+)\\s*$");
   private static final Pattern RELEASE_VERSION = Pattern.compile("-(\\d[0-9A-Za-z._]*)$");
 
+  /**
+   * What rpm keeps in the install phase, where it unpacks files and runs package scripts chrooted
+   * into the image ({@link Capability#why()} says why each): {@code SYS_CHROOT} for the chroot,
+   * {@code CHOWN}, {@code FOWNER}, {@code FSETID}, {@code SETFCAP} and {@code MKNOD} to give files the
+   * owners, modes, capabilities and device types their packages state, {@code DAC_OVERRIDE} for
+   * scripts that edit mode-0000 files such as /etc/shadow. The download phase keeps none.
+   */
+  public static final Set<Capability> INSTALL_CAPABILITIES = Collections.unmodifiableSet(EnumSet.of(
+      Capability.CHOWN, Capability.DAC_OVERRIDE, Capability.FOWNER, Capability.FSETID, Capability.MKNOD,
+      Capability.SETFCAP, Capability.SYS_CHROOT));
+
+  /** The two runs of every transaction: only the one that runs no package script has network. */
+  public enum Phase {
+    /** {@code makecache} and {@code --downloadonly}: the host's network, no package script, no capability. */
+    DOWNLOAD,
+    /** {@code -C}: no network, rpm installs and runs the package scripts. */
+    INSTALL
+  }
+
   /** One lock per cache within this JVM; the file lock covers other processes. */
   private static final Map<Path, ReentrantLock> CACHE_LOCKS = new ConcurrentHashMap<>();
 
@@ -85,7 +116,11 @@ public final class DnfDriver implements PackageManagerDriver {
   @Override
   public Optional<String> unavailableReason() {
     boolean present = ExternalCommand.onPath("dnf").isPresent() && ExternalCommand.onPath("rpm").isPresent();
-    return present ? Optional.empty() : Optional.of("install Debian packages dnf and rpm");
+    if (!present) {
+      return Optional.of("install Debian packages dnf and rpm");
+    }
+    return ExternalCommand.installed(Sandbox.BWRAP) ? Optional.empty()
+        : Optional.of("dnf runs in a bubblewrap sandbox: install the Debian package bubblewrap");
   }
 
   @Override
@@ -145,8 +180,22 @@ public final class DnfDriver implements PackageManagerDriver {
    *   <li>{@code *.gpgcheck=1} (and {@code localpkg_gpgcheck=1} in the generated main config): every
    *       package's signature is checked, whatever a .repo file says, unless the operator allowed the
    *       definition unsigned and it has unsigned sources ({@link #checksSignatures})</li>
+   *   <li>{@link Phase#DOWNLOAD}: {@code --downloadonly} (for a command other than {@code makecache});
+   *       {@link Phase#INSTALL}: {@code -C}, the cache only, since the sandbox has no network</li>
    * </ul>
    */
+  public List<String> dnfCommand(PackageSession session, DnfFiles files, Phase phase, List<String> arguments) {
+    List<String> command = dnfCommand(session, files, List.of());
+    if (phase == Phase.INSTALL) {
+      command.add("-C");
+    } else if (!arguments.isEmpty() && !arguments.get(0).equals("makecache")) {
+      command.add("--downloadonly");
+    }
+    command.addAll(arguments);
+    return command;
+  }
+
+  /** {@link #dnfCommand(PackageSession, DnfFiles, Phase, List)} without the phase's flag. */
   public List<String> dnfCommand(PackageSession session, DnfFiles files, List<String> arguments) {
     List<String> command = new ArrayList<>(List.of(
         "dnf", "-y",
@@ -309,18 +358,19 @@ public final class DnfDriver implements PackageManagerDriver {
       int localFiles) throws BuildFailure {
     Map<Path, FileState> before = cacheFiles(cache);
     Set<String> transaction = new LinkedHashSet<>();
-    List<String> command = dnfCommand(session, files, arguments);
     ExternalCommand.Result result;
     try {
       // libdnf takes SOURCE_DATE_EPOCH as "now" when it judges the metadata's age, so with the
       // build's (past) epoch it would never look for new metadata: refresh it first without.
       Map<String, String> refreshEnvironment = new HashMap<>(environment(files));
       refreshEnvironment.remove("SOURCE_DATE_EPOCH");
-      result = ExternalCommand.run(dnfCommand(session, files, List.of("makecache")), refreshEnvironment,
-          session.workDir(), line -> session.log().line(session.stage(), line));
+      result = runDnf(session, files, Phase.DOWNLOAD, List.of("makecache"), refreshEnvironment, line -> {});
+      if (result.succeeded() && !REMOVALS.contains(arguments.get(0))) {
+        // downloads, checks every signature and imports the keys (a key URL is fetched here): no script runs
+        result = runDnf(session, files, Phase.DOWNLOAD, arguments, environment(files), line -> {});
+      }
       if (result.succeeded()) {
-        result = ExternalCommand.run(command, environment(files), session.workDir(), line -> {
-          session.log().line(session.stage(), line);
+        result = runDnf(session, files, Phase.INSTALL, arguments, environment(files), line -> {
           Matcher step = TRANSACTION_STEP.matcher(line);
           if (step.matches()) {
             transaction.add(step.group(2));
@@ -335,7 +385,8 @@ public final class DnfDriver implements PackageManagerDriver {
           .toList(), Set.of());
       throw new BuildFailure(Kind.CANCELLED, "dnf was stopped: " + e.getMessage(), e);
     } catch (IOException e) {
-      throw new BuildFailure(Kind.TOOL, "cannot run dnf (" + e.getMessage() + "); install Debian packages dnf and rpm", e);
+      throw new BuildFailure(Kind.TOOL, "cannot run dnf (" + e.getMessage() + "); install Debian packages dnf, rpm"
+          + " and bubblewrap", e);
     }
     Map<Path, FileState> after = cacheFiles(cache);
     List<Path> added = after.entrySet().stream()
@@ -352,6 +403,109 @@ public final class DnfDriver implements PackageManagerDriver {
     session.log().line(session.stage(), "dnf: " + downloaded.size() + " package files downloaded ("
         + bytes + " bytes), " + fromCache + " taken from the cache " + cache);
     return new InstallReport(downloaded.size(), bytes, fromCache);
+  }
+
+  /** The commands that only take packages away: they need nothing downloaded. */
+  private static final Set<String> REMOVALS = Set.of("erase", "remove");
+
+  /** Runs one dnf command of {@code phase} in its sandbox, every output line to the build log and to {@code lines}. */
+  private ExternalCommand.Result runDnf(PackageSession session, DnfFiles files, Phase phase, List<String> arguments,
+      Map<String, String> environment, java.util.function.Consumer<String> lines) throws IOException, BuildFailure {
+    Sandbox sandbox = sandbox(session, files, phase, arguments);
+    ImageDevices devices = phase == Phase.INSTALL ? ImageDevices.prepare(session.image(), false) : null;
+    try {
+      return ExternalCommand.run(sandbox.command(dnfCommand(session, files, phase, arguments)), environment, null,
+          line -> {
+            session.log().line(session.stage(), line);
+            lines.accept(line);
+          });
+    } finally {
+      if (devices != null) {
+        devices.removeMountPoints();
+      }
+    }
+  }
+
+  /**
+   * The sandbox of one dnf run. Both phases see, besides the host's programs: the image root
+   * writable, dnf's generated configuration (private HOME, dnf.conf, repos.d; read-only in the install
+   * phase), the repo's own package cache, and the key files and a kernel RPM file read-only
+   * ({@link #readOnlyInputs}); nothing of other repos' caches, the worker's data or the
+   * rest of the build directory. {@link Phase#DOWNLOAD}: the host's network, the cache writable, no
+   * capability, no package script. {@link Phase#INSTALL}: no network, {@link #INSTALL_CAPABILITIES},
+   * the host's harmless device nodes in the image's /dev for the scripts, and the cache's entries
+   * read-only in an otherwise empty tmpfs (dnf writes its lock files there), so no package script can
+   * change the cache.
+   */
+  Sandbox sandbox(PackageSession session, DnfFiles files, Phase phase, List<String> arguments) throws BuildFailure {
+    Path root = session.rootfs().toAbsolutePath();
+    Path cache = packageCache(session);
+    Path configuration = files.config().getParent();
+    Sandbox sandbox = Sandbox.confined()
+        .writable(root)
+        .workingDirectory(configuration);
+    if (phase == Phase.DOWNLOAD) {
+      sandbox.network(Sandbox.Network.HOST).writable(configuration).writable(cache);
+    } else {
+      // the cache's entries read-only over an empty tmpfs: dnf writes its lock files into the
+      // tmpfs, and no package script can change the cache
+      sandbox.readOnly(configuration).emptyDirectory(cache);
+      try (Stream<Path> entries = Files.list(cache)) {
+        for (Path entry : entries.sorted().toList()) {
+          // directories and files dnf made; never a link, which the bind would follow on the host
+          if (Files.isDirectory(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+              || Files.isRegularFile(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            sandbox.readOnly(entry);
+          }
+        }
+      } catch (IOException e) {
+        throw new BuildFailure(Kind.INTERNAL, "cannot read the package cache " + cache + ": " + e.getMessage(), e);
+      }
+    }
+    for (Path[] input : readOnlyInputs(session, files, arguments)) {
+      sandbox.readOnly(input[0], input[1]);
+    }
+    return phase == Phase.DOWNLOAD ? sandbox : sandbox.capabilities(INSTALL_CAPABILITIES).devicesIn(root);
+  }
+
+  /**
+   * The host files a dnf or rpm run reads besides the image and the cache, as {host file, path dnf
+   * opens}: the key files the .repo files name (the loader resolved them in the definition or the
+   * trusted-keys directory; {@link #realKeyFile}) and a kernel RPM file. A {@code file://} repository stays invisible: a .repo file could name any
+   * directory of the worker; serve it over http.
+   */
+  private static List<Path[]> readOnlyInputs(PackageSession session, DnfFiles files, List<String> arguments) {
+    Map<Path, Path[]> inputs = new java.util.TreeMap<>();
+    for (RepoDefinition.ResolvedKey key : session.definition().gpgKeys()) {
+      Path named = key.file().toAbsolutePath().normalize();
+      realKeyFile(session, named).ifPresent(real -> inputs.put(named, new Path[] {real, named}));
+    }
+    // the one host file a definition may name (an operator's kernel RPM); any other path argument
+    // stays invisible, so no definition can show a package script a file of the worker's
+    RepoSpec spec = session.definition().spec();
+    if (spec.kernelIsFile() && Files.exists(Path.of(spec.kernel()))) {
+      Path kernel = Path.of(spec.kernel()).toAbsolutePath().normalize();
+      inputs.put(kernel, new Path[] {kernel, kernel});
+    }
+    return new ArrayList<>(inputs.values());
+  }
+
+  /**
+   * The real file behind a key file the loader resolved, when it lies where keys do: in the
+   * directory it is named in, the definition's, /etc/pki or /usr/share. A key named in the definition
+   * that is a link to, say, a file in /root is not shown (dnf then reports the key missing).
+   */
+  private static Optional<Path> realKeyFile(PackageSession session, Path named) {
+    try {
+      Path real = named.toRealPath();
+      List<Path> places = new ArrayList<>(List.of(named.getParent().toRealPath(), Path.of("/etc/pki"),
+          Path.of("/usr/share")));
+      places.add(session.definition().directory().toRealPath());
+      return Files.isRegularFile(real) && places.stream().anyMatch(real::startsWith) ? Optional.of(real)
+          : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
   }
 
   /** Size and modification time of a cached file: a change means dnf (re)wrote it. */
@@ -521,12 +675,29 @@ public final class DnfDriver implements PackageManagerDriver {
     return holdingCache(session, () -> lockHoldingCache(session, files));
   }
 
+  /**
+   * The sandbox of rpm's queries (the lock): the image root writable (sqlite makes the rpmdb's
+   * {@code -shm} file even to read), the cache, the private HOME and a kernel file read-only; no
+   * network, no capability.
+   */
+  private static Sandbox querySandbox(PackageSession session, DnfFiles files) {
+    Sandbox sandbox = Sandbox.confined()
+        .writable(session.rootfs().toAbsolutePath())
+        .readOnly(packageCache(session))
+        .readOnly(files.config().getParent());
+    for (Path[] input : readOnlyInputs(session, files, List.of())) {
+      sandbox.readOnly(input[0], input[1]);
+    }
+    return sandbox;
+  }
+
   private Lock lockHoldingCache(PackageSession session, DnfFiles files) throws BuildFailure {
     Map<String, String> environment = environment(files);
+    Sandbox queries = querySandbox(session, files);
     List<String> installed;
     try {
-      installed = ExternalCommand.output(List.of("rpm", "--root", session.rootfs().toAbsolutePath().toString(),
-          "--dbpath", RPM_DBPATH, "-qa", "--qf", LOCK_QUERY), environment);
+      installed = ExternalCommand.output(queries.command(List.of("rpm", "--root",
+          session.rootfs().toAbsolutePath().toString(), "--dbpath", RPM_DBPATH, "-qa", "--qf", LOCK_QUERY)), environment);
     } catch (IOException e) {
       throw new BuildFailure(Kind.TOOL, "cannot read the rpm database of " + session.rootfs() + ": " + e.getMessage(), e);
     }
@@ -536,7 +707,7 @@ public final class DnfDriver implements PackageManagerDriver {
     if (spec.kernelIsFile()) {
       candidates.add(Path.of(spec.kernel()));
     }
-    Map<String, Path> fileByIdentity = identities(candidates, environment);
+    Map<String, Path> fileByIdentity = identities(candidates, queries, environment);
     List<LockedPackage> packages = new ArrayList<>();
     for (String row : installed) {
       String[] f = row.split("\t", -1);
@@ -556,7 +727,8 @@ public final class DnfDriver implements PackageManagerDriver {
   }
 
   /** Maps the {@link #LOCK_QUERY} line of each package file to the file. */
-  private static Map<String, Path> identities(List<Path> files, Map<String, String> environment) throws BuildFailure {
+  private static Map<String, Path> identities(List<Path> files, Sandbox queries, Map<String, String> environment)
+      throws BuildFailure {
     Map<String, Path> byIdentity = new LinkedHashMap<>();
     if (files.isEmpty()) {
       return byIdentity;
@@ -564,7 +736,7 @@ public final class DnfDriver implements PackageManagerDriver {
     List<String> batch = new ArrayList<>(List.of("rpm", "-qp", "--nosignature", "--nodigest", "--qf", LOCK_QUERY));
     files.forEach(f -> batch.add(f.toString()));
     try {
-      List<String> lines = ExternalCommand.output(batch, environment);
+      List<String> lines = ExternalCommand.output(queries.command(batch), environment);
       if (lines.size() == files.size()) {
         for (int i = 0; i < files.size(); i++) {
           byIdentity.put(lines.get(i), files.get(i));
@@ -576,8 +748,8 @@ public final class DnfDriver implements PackageManagerDriver {
     }
     for (Path file : files) {
       try {
-        List<String> lines = ExternalCommand.output(
-            List.of("rpm", "-qp", "--nosignature", "--nodigest", "--qf", LOCK_QUERY, file.toString()), environment);
+        List<String> lines = ExternalCommand.output(queries.command(
+            List.of("rpm", "-qp", "--nosignature", "--nodigest", "--qf", LOCK_QUERY, file.toString())), environment);
         if (lines.size() == 1) {
           byIdentity.put(lines.get(0), file);
         }

@@ -256,7 +256,7 @@ class HookRunnerTest {
   }
 
   @Test
-  void scratchDirectoryIsRemoved() throws Exception {
+  void homeAndTmpdirLeaveNothingInTheBuildDirectory() throws Exception {
     run(hook("base.sh", "echo x > \"$TMPDIR/t\"; echo x > \"$HOME/h\"\n"));
     try (var list = Files.list(build)) {
       assertEquals(List.of(bundle), list.toList());

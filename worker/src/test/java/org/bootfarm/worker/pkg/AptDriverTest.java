@@ -9,6 +9,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -28,6 +31,11 @@ import org.bootfarm.protocol.build.LockedPackage;
 import org.bootfarm.protocol.repo.RepoDefinition;
 import org.bootfarm.protocol.repo.RepoSpec;
 import org.bootfarm.worker.BuildFailure;
+import org.bootfarm.worker.fixture.EscapeProbe;
+import org.bootfarm.worker.fixture.HostCanaries;
+import org.bootfarm.worker.fixture.HostileDebRepo;
+import org.bootfarm.worker.process.ExternalCommand;
+import org.bootfarm.worker.sandbox.Sandbox;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -315,6 +323,100 @@ class AptDriverTest {
 
     driver.cleanImage(second, false);
     assertFalse(Files.exists(root.resolve("var/lib/dpkg")), "without keepDatabase the dpkg database goes");
+  }
+
+  @Test
+  void onlyTheDownloadPhaseHasTheNetworkAndOnlyTheInstallPhaseCapabilitiesProcAndDevices() throws Exception {
+    AptSourcesFile sources = AptSourcesFile.read(AptDriver.defaultSources());
+    Sandbox download = driver.sandbox(first, sources, AptDriver.Phase.DOWNLOAD, null);
+    Sandbox install = driver.sandbox(first, sources, AptDriver.Phase.INSTALL, null);
+
+    assertEquals(Sandbox.Network.HOST, download.network());
+    assertEquals(java.util.Set.of(), download.capabilities());
+    List<String> downloadCommand = download.command(List.of("true"));
+    assertFalse(downloadCommand.contains("--dev-bind") || downloadCommand.contains("--proc") && downloadCommand
+        .contains(first.rootfs().resolve("proc").toString()), "devices or /proc in the download phase");
+    assertEquals(Sandbox.Network.NONE, install.network());
+    assertEquals(AptDriver.INSTALL_CAPABILITIES, install.capabilities());
+    List<String> installCommand = install.command(List.of("true"));
+    assertTrue(installCommand.contains("--dev-bind") && installCommand.contains(first.rootfs().resolve("proc").toString()));
+  }
+
+  /**
+   * A package whose postinst (bootfarm-probe, chrooted into the root by dpkg) escapes the chroot and
+   * tries the host's /etc, /root, /etc/shadow, the warm cache, 127.0.0.1 and a device node: each is
+   * refused, the canaries are unchanged. Without the sandbox the same program writes the host's /etc
+   * (docs/field-notes.md, "Sandboxes").
+   */
+  @Test
+  @Order(9)
+  void maintainerScriptThatEscapesTheChrootFindsNothingOfTheHostAndNoNetwork() throws Exception {
+    assumeTrue(ExternalCommand.runningAsRoot(), "dpkg chroots into the root only as root");
+    secondRoot();
+    Path worker = AptDriver.defaultSources();
+    assumeTrue(worker.getFileName().toString().endsWith(".sources"), "this worker's sources are deb822");
+    try (HostileDebRepo hostile = HostileDebRepo.start();
+        ServerSocket listener = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+        HostCanaries canaries = new HostCanaries()) {
+      Path key = Files.copy(HostileDebRepo.key(), definition.directory().resolve("bootfarm-fixture.asc"),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Path sources = Files.writeString(dir.resolve("with-hostile.sources"),
+          Files.readString(worker) + "\n" + hostile.sourcesStanza(key));
+      PackageSession session = new PackageSession(definition, second.rootfs(), second.cacheDir(), second.workDir(),
+          Optional.of(sources), SOURCE_DATE_EPOCH, "staging", this::record);
+      Path hostEtc = Path.of("/etc", HostCanaries.uniqueName());
+      Path rootSecret = canaries.plant(Path.of("/root", HostCanaries.uniqueName()));
+      Path warmCache = second.cacheDir().resolve("apt/archives").resolve(HostCanaries.uniqueName());
+      new EscapeProbe().connect(listener.getLocalPort()).device(1, 3)
+          .read(rootSecret).read(Path.of("/etc/shadow"))
+          .write(hostEtc).write(warmCache)
+          .writeInto(second.rootfs());
+
+      driver.runScript(session, "install " + EscapeProbe.PACKAGE);
+
+      List<String> reports = EscapeProbe.reports(log);
+      assertEquals(Optional.of("OK"), EscapeProbe.outcome(log, "chroot escape"),
+          "the postinst ran and left dpkg's chroot (into the sandbox): " + reports);
+      for (String attempt : List.of("connect 127.0.0.1:" + listener.getLocalPort(), "mknod /bootfarm-probe-disk b 1:3",
+          "read " + rootSecret, "read /etc/shadow", "write " + hostEtc, "write " + warmCache)) {
+        assertTrue(EscapeProbe.outcome(log, attempt).orElse("not tried").startsWith("refused: "),
+            attempt + " not refused: " + reports);
+      }
+      listener.setSoTimeout(100); // a connection it made would be waiting in the backlog by now
+      assertThrows(SocketTimeoutException.class, listener::accept, "the postinst reached 127.0.0.1");
+      assertFalse(Files.exists(hostEtc), "the postinst wrote the host's /etc");
+      assertFalse(Files.exists(warmCache), "the postinst wrote into the warm cache");
+      canaries.assertNoSecretIn("the build log", String.join("\n", log));
+      canaries.assertUntouched();
+      assertTrue(Files.isExecutable(second.rootfs().resolve("usr/bin/" + EscapeProbe.PACKAGE)), "installed anyway");
+    }
+  }
+
+  @Test
+  void sandboxShowsOnlyKeyringsFromKeyringDirectoriesOrTheDefinition() throws Exception {
+    try (HostCanaries canaries = new HostCanaries()) {
+      Path secret = canaries.plant(Path.of("/root", HostCanaries.uniqueName() + ".gpg"));
+      Path beside = Files.writeString(definition.directory().resolve("archive.gpg"), "key\n");
+      Path linkOut = definition.directory().resolve("linked.gpg");
+      Files.deleteIfExists(linkOut);
+      Files.createSymbolicLink(linkOut, secret);
+      Path debian = Path.of("/usr/share/keyrings/debian-archive-keyring.gpg");
+      Path sources = Files.writeString(dir.resolve("keys.list"), String.join("\n",
+          "deb [signed-by=" + debian + "] http://127.0.0.1:9/debian bookworm main",
+          "deb [signed-by=" + secret + "] http://127.0.0.1:9/a bookworm main",
+          "deb [signed-by=" + beside + "," + linkOut + "] http://127.0.0.1:9/b bookworm main", ""));
+
+      List<Path> shown = AptDriver.signedByFiles(first, AptSourcesFile.read(sources)).stream().map(k -> k[1]).toList();
+
+      List<Path> expected = new ArrayList<>(List.of(beside));
+      if (Files.isRegularFile(debian)) {
+        expected.add(0, debian);
+      }
+      assertEquals(expected.stream().sorted().toList(), shown.stream().sorted().toList(),
+          "a key in /root, or a link beside the definition to it, must stay invisible");
+      Files.delete(linkOut);
+      Files.delete(beside);
+    }
   }
 
   @Test

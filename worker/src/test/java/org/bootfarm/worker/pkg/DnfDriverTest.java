@@ -30,6 +30,8 @@ import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildLog;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
+import org.bootfarm.worker.fixture.HostCanaries;
+import org.bootfarm.worker.sandbox.Sandbox;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -143,6 +145,66 @@ class DnfDriverTest {
       assertTrue(Files.isRegularFile(second.rootfs().resolve("usr/bin/toybox")));
     } finally {
       pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void keyGivenByUrlIsFetchedInTheDownloadPhaseSoTheInstallWithoutNetworkVerifiesWithIt() throws Exception {
+    Path directory = FixtureDefinitions.write(dir.resolve("defs"), FixtureDefinitions.TDNF, repo);
+    Path repoFile = directory.resolve("fixture.repo");
+    String keyUrl = repo.baseUrl() + FixtureYumRepo.SERVED_KEY;
+    Files.writeString(repoFile, Files.readString(repoFile).replace(FixtureDefinitions.KEY_REFERENCE, keyUrl));
+    Files.delete(directory.resolve(FixtureDefinitions.KEY_FILE_NAME));
+    RepoDefinition definition = FixtureDefinitions.definition(directory);
+    assertEquals(List.of(), definition.gpgKeys(), "no key file: dnf must fetch " + keyUrl);
+    PackageSession session = session(definition, "build", dir.resolve("cache"));
+    repo.resetCounts();
+
+    InstallReport report = driver.install(session, basePlusKernel(definition));
+
+    assertEquals(6, report.downloaded());
+    assertEquals(1, repo.requests("/" + FixtureYumRepo.SERVED_KEY), "the key is fetched once: " + repo.requestCounts());
+    assertTrue(logLines.stream().anyMatch(l -> l.contains("Importing GPG key")), "dnf imported the key");
+    assertTrue(Files.isRegularFile(session.rootfs().resolve("boot/vmlinuz-" + PHOTON_KERNEL)));
+    assertEquals(6, driver.lock(session).packages().size(), "only packages in the lock, not the imported key");
+  }
+
+  @Test
+  void onlyTheDownloadPhaseHasTheNetworkAndOnlyTheInstallPhaseCapabilitiesAndDevices() throws Exception {
+    RepoDefinition definition = FixtureDefinitions.create(dir.resolve("defs"), FixtureDefinitions.TDNF, repo);
+    PackageSession session = session(definition, "build", dir.resolve("cache"));
+    DnfDriver.DnfFiles files = driver.prepare(session);
+
+    Sandbox download = driver.sandbox(session, files, DnfDriver.Phase.DOWNLOAD, List.of("install", "toybox"));
+    Sandbox install = driver.sandbox(session, files, DnfDriver.Phase.INSTALL, List.of("install", "toybox"));
+
+    assertEquals(Sandbox.Network.HOST, download.network());
+    assertEquals(Set.of(), download.capabilities());
+    assertFalse(download.command(List.of("true")).contains("--dev-bind"), "device nodes in the download phase");
+    assertEquals(Sandbox.Network.NONE, install.network());
+    assertEquals(DnfDriver.INSTALL_CAPABILITIES, install.capabilities());
+    assertTrue(install.command(List.of("true")).contains("--dev-bind"));
+    assertTrue(install.command(List.of("true")).contains("--unshare-net"));
+  }
+
+  @Test
+  void aKeyFileThatLinksOutOfTheDefinitionIsNotShownToTheSandbox() throws Exception {
+    RepoDefinition definition = FixtureDefinitions.create(dir.resolve("defs"), FixtureDefinitions.TDNF, repo);
+    PackageSession session = session(definition, "build", dir.resolve("cache"));
+    DnfDriver.DnfFiles files = driver.prepare(session);
+    Path key = definition.gpgKeys().get(0).file();
+    assertTrue(String.join(" ", driver.sandbox(session, files, DnfDriver.Phase.INSTALL, List.of("install")).command(
+        List.of("true"))).contains("--ro-bind " + key.toRealPath() + " " + key.toAbsolutePath()), "the key is shown");
+
+    try (HostCanaries canaries = new HostCanaries()) {
+      Path secret = canaries.plant(Path.of("/root", HostCanaries.uniqueName()));
+      Files.delete(key);
+      Files.createSymbolicLink(key, secret);
+      for (DnfDriver.Phase phase : DnfDriver.Phase.values()) {
+        List<String> command = driver.sandbox(session, files, phase, List.of("install")).command(List.of("true"));
+        assertFalse(String.join(" ", command).contains(secret.toString()), phase + " shows " + secret);
+      }
+      Files.delete(key);
     }
   }
 
