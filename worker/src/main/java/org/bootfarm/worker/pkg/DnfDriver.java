@@ -818,20 +818,22 @@ public final class DnfDriver implements PackageManagerDriver {
     for (Path parent = Path.of(inside).getParent(); parent != null && parent.getNameCount() > 0; parent = parent.getParent()) {
       String path = parent.toString();
       if (image.isSymbolicLink(path) || !image.isDirectory(path) || !image.list(path).isEmpty()
-          || ownedByPackage(image, path, files)) {
+          || ownedByPackage(session, image, path, files)) {
         break;
       }
       image.delete(path);
     }
   }
 
-  private boolean ownedByPackage(ImageRoot image, String directory, DnfFiles files) throws IOException {
+  /** Whether an installed package owns {@code directory}: asked of the image's rpm database, confined as the lock's queries. */
+  private boolean ownedByPackage(PackageSession session, ImageRoot image, String directory, DnfFiles files)
+      throws IOException {
     if (!image.isDirectory(RPM_DBPATH)) {
       return false;
     }
     try {
-      ExternalCommand.output(List.of("rpm", "--root", image.hostPath().toString(), "--dbpath", RPM_DBPATH, "-qf",
-          directory), environment(files));
+      ExternalCommand.output(querySandbox(session, files).command(List.of("rpm", "--root",
+          image.hostPath().toString(), "--dbpath", RPM_DBPATH, "-qf", directory)), environment(files));
       return true;
     } catch (IOException e) {
       return false; // "not owned by any package"
