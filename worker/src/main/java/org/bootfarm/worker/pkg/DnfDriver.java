@@ -48,9 +48,10 @@ import org.bootfarm.worker.sandbox.Sandbox;
  * dnf gets is in {@link #dnfCommand}.
  *
  * <p>dnf and rpm run in a {@link Sandbox} ({@link #sandbox}), in two phases: a download phase with
- * the host's network that runs no package script ({@code makecache}, then the same command with
- * {@code --downloadonly}, which also checks the signatures and imports the keys, fetching a key given
- * by URL), and an install phase without network ({@code -C}, from the cache only) in which rpm runs
+ * the host's network that runs no package script (the command with {@code --downloadonly --refresh},
+ * which checks the repositories' metadata, downloads, checks the signatures and imports the keys,
+ * fetching a key given by URL; a removal, which downloads nothing, runs {@code makecache} instead), and
+ * an install phase without network ({@code -C}, from the cache only) in which rpm runs
  * the package scripts. Both see the image root and the repo's own cache writable and nothing else of
  * the host's that dnf does not need.
  */
@@ -99,7 +100,7 @@ public final class DnfDriver implements PackageManagerDriver {
 
   /** The two runs of every transaction: only the one that runs no package script has network. */
   public enum Phase {
-    /** {@code makecache} and {@code --downloadonly}: the host's network, no package script, no capability. */
+    /** {@code --downloadonly --refresh} (or {@code makecache}): the host's network, no package script, no capability. */
     DOWNLOAD,
     /** {@code -C}: no network, rpm installs and runs the package scripts. */
     INSTALL
@@ -190,6 +191,7 @@ public final class DnfDriver implements PackageManagerDriver {
       command.add("-C");
     } else if (!arguments.isEmpty() && !arguments.get(0).equals("makecache")) {
       command.add("--downloadonly");
+      command.add("--refresh");
     }
     command.addAll(arguments);
     return command;
@@ -360,13 +362,15 @@ public final class DnfDriver implements PackageManagerDriver {
     Set<String> transaction = new LinkedHashSet<>();
     ExternalCommand.Result result;
     try {
-      // libdnf takes SOURCE_DATE_EPOCH as "now" when it judges the metadata's age, so with the
-      // build's (past) epoch it would never look for new metadata: refresh it first without.
-      Map<String, String> refreshEnvironment = new HashMap<>(environment(files));
-      refreshEnvironment.remove("SOURCE_DATE_EPOCH");
-      result = runDnf(session, files, Phase.DOWNLOAD, List.of("makecache"), refreshEnvironment, line -> {});
-      if (result.succeeded() && !REMOVALS.contains(arguments.get(0))) {
-        // downloads, checks every signature and imports the keys (a key URL is fetched here): no script runs
+      if (REMOVALS.contains(arguments.get(0))) {
+        // nothing to download, but the install phase runs from the cache: make sure there is one.
+        // libdnf takes SOURCE_DATE_EPOCH as "now" when it judges the metadata's age: refresh without it.
+        Map<String, String> refreshEnvironment = new HashMap<>(environment(files));
+        refreshEnvironment.remove("SOURCE_DATE_EPOCH");
+        result = runDnf(session, files, Phase.DOWNLOAD, List.of("makecache"), refreshEnvironment, line -> {});
+      } else {
+        // refreshes the metadata (--refresh: whatever age SOURCE_DATE_EPOCH makes it seem), downloads,
+        // checks every signature and imports the keys (a key URL is fetched here): no script runs
         result = runDnf(session, files, Phase.DOWNLOAD, arguments, environment(files), line -> {});
       }
       if (result.succeeded()) {

@@ -31,6 +31,7 @@ import org.bootfarm.worker.BuildLog;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.bootfarm.worker.fixture.HostCanaries;
+import org.bootfarm.worker.fixture.YumRepoServer;
 import org.bootfarm.worker.sandbox.Sandbox;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -127,6 +128,34 @@ class DnfDriverTest {
     assertEquals(Set.of("/repodata/repomd.xml"), repo.requestCounts().keySet(),
         "only the freshness check of the metadata");
     assertTrue(Files.isRegularFile(second.rootfs().resolve("boot/vmlinuz-" + PHOTON_KERNEL)));
+  }
+
+  /**
+   * The metadata is checked at every install although SOURCE_DATE_EPOCH (a past date) is "now" to libdnf
+   * when it judges the metadata's age: a package taken out of the repository since the last build is
+   * reported missing, not fetched by a stale index.
+   */
+  @Test
+  void aRepositoryChangedSinceTheLastInstallIsSeenAtOnce() throws Exception {
+    Path served = Files.createDirectories(dir.resolve("served"));
+    for (Path rpm : YumRepoServer.rpms(repo.directory())) {
+      Files.copy(rpm, served.resolve(rpm.getFileName()));
+    }
+    YumRepoServer.index(served);
+    try (YumRepoServer changing = YumRepoServer.serve(served)) {
+      RepoDefinition definition = FixtureDefinitions.definition(
+          FixtureDefinitions.write(dir.resolve("defs"), FixtureDefinitions.TDNF, changing.baseUrl()));
+      Path cache = dir.resolve("cache");
+      driver.install(session(definition, "first", cache), List.of("filesystem"));
+
+      Files.delete(changing.packageFile("toybox"));
+      YumRepoServer.index(served);
+      BuildFailure missing = assertThrows(BuildFailure.class,
+          () -> driver.install(session(definition, "second", cache), List.of("filesystem", "toybox")));
+
+      assertEquals(BuildFailure.Kind.PACKAGE, missing.kind(), missing.getMessage());
+      assertTrue(missing.getMessage().contains("toybox"), missing.getMessage());
+    }
   }
 
   @Test
