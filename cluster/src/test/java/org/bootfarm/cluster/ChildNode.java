@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * order, commands written to its stdin, and kill -9.
  */
 final class ChildNode implements AutoCloseable {
-  /** Quiets Hazelcast's warnings about the module system (FIELD-NOTES.md). */
+  /** Quiets Hazelcast's warnings about the module system (docs/field-notes.md). */
   static final List<String> JVM_FLAGS = List.of("--add-modules", "java.se",
       "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
       "--add-opens", "java.base/java.lang=ALL-UNNAMED",

@@ -30,7 +30,7 @@ import org.bootfarm.protocol.api.v1.WireJson;
  *
  * <p>It is bootfarm's own server rather than the shipped bridge because the shipped one wedges a
  * connection on a frame of unknown type, has no frame-size limit and leaves a client waiting when a
- * body has the wrong JSON type (FIELD-NOTES.md, ADR 0020). Here each bad frame is answered with an
+ * body has the wrong JSON type (docs/field-notes.md, ADR 0020). Here each bad frame is answered with an
  * {@code err} frame naming what was wrong, changes nothing, and the connection keeps being served;
  * only repeated token failures close it.
  */

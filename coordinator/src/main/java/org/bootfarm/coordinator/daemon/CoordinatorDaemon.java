@@ -86,7 +86,7 @@ import org.bootfarm.protocol.repo.RepoDefinitionLoader;
  * workers finish builds, but only from the worker that still holds the lease. Every state change is
  * published on the build's event address (see {@link BuildStatePublisher}).
  *
- * <p>Several coordinators may run in one cluster (docs/adr: several coordinators, one active): the
+ * <p>Several coordinators may run in one cluster (ADR 0018): the
  * oldest live one is active and does all of the above; the others are standbys that follow its
  * builds from the cluster map into their own stores, copy its artifacts, keep their worker table
  * from the heartbeats, and answer HTTP by forwarding to it. When the active one leaves, the next
@@ -622,7 +622,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
    * ({@code placed.pairSide().isSideB()}: a nightly pair's second build, or a {@code verify} rebuild) is
    * built under a varied environment, which the protocol's {@code Assignment} carries as its
    * {@code variation}; both sides are built from scratch ({@code fromScratch}: no stage of a worker's
-   * stage cache is used or filled, ADR 0021 and "appliance and stage cache"); every other build goes as it is.
+   * stage cache is used or filled, ADRs 0021 and 0025); every other build goes as it is.
    */
   static Assignment forPairSide(BuildCoordinator.Assignment placed, Assignment assignment) {
     if (placed.pairSide() == null) {

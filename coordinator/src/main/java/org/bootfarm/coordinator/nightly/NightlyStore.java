@@ -32,8 +32,7 @@ import org.bootfarm.protocol.api.v1.WireJson;
  * scheduled instant runs once. With a cluster map, every change is also written there after the
  * commit (key {@code run/<id>} or {@code pair/<id>}, value the record's JSON; a finished record
  * expires after {@code historyTtl}) and a coordinator that becomes active copies the map in first:
- * the run a coordinator recorded before it died is known to the one that takes over (docs/adr:
- * nightly runs recorded once).
+ * the run a coordinator recorded before it died is known to the one that takes over (ADR 0022).
  */
 public final class NightlyStore implements AutoCloseable {
   /** The Hazelcast map standbys copy nightly records from at takeover; versioned like the wire. */

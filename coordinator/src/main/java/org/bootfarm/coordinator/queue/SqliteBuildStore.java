@@ -32,8 +32,8 @@ import org.bootfarm.protocol.build.ArtifactRecord;
 import org.bootfarm.protocol.build.PackageCacheUse;
 
 /**
- * The build store in one SQLite file in the coordinator's data dir (docs/adr: build store on
- * SQLite). WAL journal with {@code synchronous=FULL}: a commit has reached the disk when it returns,
+ * The build store in one SQLite file in the coordinator's data dir (ADR 0010). WAL journal with
+ * {@code synchronous=FULL}: a commit has reached the disk when it returns,
  * and a process killed at any moment leaves the last committed state. One JDBC connection serves
  * every thread in turn (SQLite has one writer anyway), concurrent inserts sharing one commit; every
  * transition is one conditional {@code UPDATE}, which is what makes it a compare-and-set.
@@ -270,7 +270,7 @@ public final class SqliteBuildStore implements BuildStore {
   /**
    * Writes {@code build} as it is, replacing any record of that id with its components and artifacts,
    * and moves the id sequence past it. Not a transition of this store's own: a standby copies in the
-   * records the active coordinator wrote (docs/adr: several coordinators), which already passed the
+   * records the active coordinator wrote (ADR 0018), which already passed the
    * active one's compare-and-set.
    */
   public synchronized void upsert(BuildRecord build) {

@@ -10,7 +10,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param sha256    sha256 of the stage's output archive (for {@code assemble}, of the ISO)
  * @param seconds   wall-clock duration
  * @param fromCache {@code true} when the stage's tree was restored from the worker's stage cache
- *                  (ADR "appliance and stage cache"); absent (null) when the stage ran
+ *                  (ADR 0025); absent (null) when the stage ran
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record StageRecord(String name, String sha256, double seconds, Boolean fromCache) {

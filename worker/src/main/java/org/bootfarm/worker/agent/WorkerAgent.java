@@ -69,7 +69,7 @@ import org.bootfarm.worker.pkg.PackageDrivers;
  * <p>An assignment that carries a {@link BuildVariation} (the second side of a reproducibility pair) is
  * built by {@link VariedEngine} in an engine process of its own under that variation, its work and build
  * directories deeper by the variation's path prefix; the variation is the build log's first line. The
- * package cache is the worker's usual one (ADR "varied builds").
+ * package cache is the worker's usual one (ADR 0021).
  *
  * <p>A {@link RunCancel} on the inbox (the build was cancelled while it ran here) stops that run: its slot
  * thread is interrupted, which stops the external tool it waits for with its whole process tree ({@link

@@ -22,7 +22,7 @@ import org.bootfarm.worker.archive.AtomicOutput;
  * atomic rename, so a reader never sees a partial one; on every reuse its bytes are hashed again, and an entry
  * that does not match its name, or is older than {@link #MAX_AGE}, is deleted and not used (each publication
  * also deletes every entry past that age, whatever its key).
- * Reproducibility pairs and varied builds never read or write it (ADR "appliance and stage cache").
+ * Reproducibility pairs and varied builds never read or write it (ADR 0025).
  */
 public final class StageCache {
   /**

@@ -41,7 +41,7 @@ import org.bootfarm.worker.sandbox.Sandbox;
  * removes and pins packages with the host's apt and dpkg acting on that root.
  *
  * <p>Every flag handed to the tools is in {@link #mmdebstrapCommand}, {@link #aptConfig} and the
- * constants below; docs/adr/0004-apt-driver-mmdebstrap.md says why each was chosen. In short:
+ * constants below; docs/adr/0006-apt-driver-mmdebstrap.md says why each was chosen. In short:
  * <ul>
  *   <li>A root without a dpkg database is bootstrapped with {@code mmdebstrap --variant=essential}:
  *       the Essential:yes set (dpkg, coreutils, bash, util-linux...) plus the requested packages,
