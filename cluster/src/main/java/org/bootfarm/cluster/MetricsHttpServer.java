@@ -6,6 +6,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -17,6 +18,7 @@ import java.util.regex.Pattern;
  * other path is a 404 naming the one that exists.
  */
 public final class MetricsHttpServer implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(MetricsHttpServer.class.getName());
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
   private final Vertx vertx;
@@ -79,7 +81,7 @@ public final class MetricsHttpServer implements AutoCloseable {
     try {
       vertx.close().await(10, TimeUnit.SECONDS);
     } catch (Exception e) {
-      System.err.println("bootfarm: closing the metrics server did not finish cleanly: " + e);
+      LOG.log(Level.WARNING, "bootfarm: closing the metrics server did not finish cleanly: " + e);
     }
   }
 }

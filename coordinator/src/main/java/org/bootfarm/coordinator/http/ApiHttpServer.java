@@ -134,7 +134,8 @@ public final class ApiHttpServer {
       answer(context.request(), 200, () -> Map.of("runs", nightly.list(count)));
     });
     exactly(router, HttpMethod.POST, NIGHTLY).handler(context -> answer(context.request(), 201, nightly::runNow));
-    exactly(router, HttpMethod.GET, NIGHTLY + "/latest").handler(context -> answer(context.request(), 200, nightly::latest));
+    exactly(router, HttpMethod.GET, NIGHTLY + "/latest")
+        .handler(context -> answer(context.request(), 200, nightly::latest));
     withId(router, HttpMethod.GET, NIGHTLY + "/", "", (request, id) -> answer(request, 200, () -> nightly.get(id)));
     withId(router, HttpMethod.GET, PAIRS, "", (request, id) -> answer(request, 200, () -> nightly.pair(id)));
     withId(router, HttpMethod.POST, BUILDS + "/", VERIFY, (request, id) ->
