@@ -32,8 +32,8 @@ import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.protocol.api.v1.WireJson;
 
 /**
- * The coordinator's small HTTP API for scripts and curl, on a Vert.x Web {@link Router}: {@code POST /api/v1/builds},
- * {@code GET /api/v1/builds/{id}}, {@code GET /api/v1/builds?repo=&state=&limit=},
+ * The coordinator's small HTTP API for scripts and curl, as routes on a Vert.x Web {@link Router}:
+ * {@code POST /api/v1/builds}, {@code GET /api/v1/builds/{id}}, {@code GET /api/v1/builds?repo=&state=&limit=},
  * {@code PUT} and {@code DELETE /api/v1/builds/{id}/pin}, {@code POST /api/v1/builds/{id}/cancel} (a running
  * build's worker is told to stop it), {@code GET /api/v1/workers},
  * {@code GET /api/v1/repos}, the artifact endpoint and
