@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -64,11 +65,10 @@ class ReportWaitsForACoordinatorTest {
         ArtifactStore artifacts = ArtifactStore.openAt(dir.resolve("data").resolve("artifacts"),
             ArtifactStore.Options.defaults());
         ArtifactHttpEndpoint endpoint = new ArtifactHttpEndpoint(vertx, artifacts, Duration.ofMinutes(1));
-        HttpServer storeOnly = vertx.createHttpServer().requestHandler(request -> {
-          if (!endpoint.handle(request)) {
-            request.response().setStatusCode(503).end("no coordinator");
-          }
-        }).listen(port, "127.0.0.1").await();
+        Router storeRoutes = Router.router(vertx);
+        endpoint.mount(storeRoutes);
+        storeRoutes.route().handler(context -> context.response().setStatusCode(503).end("no coordinator"));
+        HttpServer storeOnly = vertx.createHttpServer().requestHandler(storeRoutes).listen(port, "127.0.0.1").await();
         for (int i = 0; i < 1200 && !worker.reportsWaiting().contains(id); i++) {
           Thread.sleep(50);
         }

@@ -256,6 +256,8 @@ public final class ClusterNode implements AutoCloseable {
     try {
       vertx.close().await(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException | RuntimeException e) {
+      // printed, not logged: this runs in the JVM's shutdown hook too, where java.util.logging's own hook
+      // (behind System.Logger) may already have closed its handlers and the warning would be lost
       System.err.println("bootfarm: closing the cluster node did not finish cleanly: " + e);
     }
     if (ownsMetrics) {

@@ -7,6 +7,9 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -18,17 +21,21 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 /**
- * The HTTP face of the {@link ArtifactStore} on Vert.x core: {@code PUT}, {@code GET} and {@code
- * HEAD} of {@code /api/v1/artifacts/{sha256}}. A thin adapter: uploads are streamed from the
- * event loop into {@link ArtifactStore#put} on a worker thread with back-pressure (the request is
- * paused while more than 4 MiB wait), downloads are sent with {@code sendFile}. Errors answer
- * {@code {"error": "..."}}: 400 bad id or wrong content, 404 unknown object, 413 too large.
+ * The HTTP face of the {@link ArtifactStore}, as routes on a Vert.x Web {@link Router}: {@code PUT},
+ * {@code GET} and {@code HEAD} of {@code /api/v1/artifacts/{sha256}}. A thin adapter: uploads are
+ * streamed from the event loop into {@link ArtifactStore#put} on a worker thread with back-pressure
+ * (the request is paused while more than 4 MiB wait), downloads are sent with {@code sendFile}.
+ * Errors answer {@code {"error": "..."}}: 400 bad id or wrong content, 404 unknown object, 413 too
+ * large.
  */
 public final class ArtifactHttpEndpoint {
   /** Path prefix this endpoint answers under. */
   public static final String PREFIX = "/api/v1/artifacts/";
+  /** Any path under {@link #PREFIX}, matched as the client sent it. */
+  private static final String ANY_ID = "(?s)" + Pattern.quote(PREFIX) + ".*";
 
   private static final long PAUSE_ABOVE_BYTES = 4L << 20;
   private static final long RESUME_BELOW_BYTES = 1L << 20;
@@ -59,41 +66,39 @@ public final class ArtifactHttpEndpoint {
   }
 
   /**
-   * Answers the request if its path is under {@link #PREFIX}. Call it from the HTTP server's
-   * request handler, before anything reads the body.
-   *
-   * @return false if the path is not this endpoint's (the request is left untouched)
+   * Adds this endpoint's routes to {@code router}, ahead of whatever is added after: {@code PUT},
+   * {@code GET} and {@code HEAD} of any path under {@link #PREFIX} (matched as sent, not normalized;
+   * the id is the rest of the path, undecoded), and 405 for any other method there. The routes
+   * read no body before the handler streams it.
    */
-  public boolean handle(HttpServerRequest request) {
-    String path = request.path();
-    if (path == null || !path.startsWith(PREFIX)) {
-      return false;
-    }
-    String id = path.substring(PREFIX.length());
-    HttpMethod method = request.method();
-    boolean upload = HttpMethod.PUT.equals(method);
-    if (!upload && !HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method)) {
+  public void mount(Router router) {
+    onAnyId(router).method(HttpMethod.PUT).handler(context -> put(context.request(), id(context)));
+    onAnyId(router).method(HttpMethod.GET).handler(context -> get(context.request(), id(context), false));
+    onAnyId(router).method(HttpMethod.HEAD).handler(context -> get(context.request(), id(context), true));
+    onAnyId(router).handler(context -> {
+      HttpServerRequest request = context.request();
       request.response().putHeader("Allow", "GET, HEAD, PUT");
-      fail(request, 405, method + " is not supported on " + PREFIX + "{sha256}; use GET, HEAD or PUT",
+      fail(request, 405, request.method() + " is not supported on " + PREFIX + "{sha256}; use GET, HEAD or PUT",
           true);
-      return true;
-    }
-    if (!ArtifactStore.isValidId(id)) {
-      fail(request, 400, idProblem(id), upload);
-      return true;
-    }
-    if (upload) {
-      put(request, id);
-    } else {
-      get(request, id, HttpMethod.HEAD.equals(method));
-    }
-    return true;
+    });
+  }
+
+  private static Route onAnyId(Router router) {
+    return router.routeWithRegex(ANY_ID).useNormalizedPath(false);
+  }
+
+  private static String id(RoutingContext context) {
+    return context.request().path().substring(PREFIX.length());
   }
 
   /** An object's file and size, looked up off the event loop. */
   private record Found(Path file, long size) {}
 
   private void get(HttpServerRequest request, String id, boolean headOnly) {
+    if (!ArtifactStore.isValidId(id)) {
+      fail(request, 400, idProblem(id), false);
+      return;
+    }
     HttpServerResponse response = request.response();
     vertx
         .executeBlocking(
@@ -118,6 +123,10 @@ public final class ArtifactHttpEndpoint {
   }
 
   private void put(HttpServerRequest request, String id) {
+    if (!ArtifactStore.isValidId(id)) {
+      fail(request, 400, idProblem(id), true);
+      return;
+    }
     long limit = store.options().maxObjectBytes();
     String declared = request.getHeader("Content-Length");
     if (declared != null) {

@@ -7,8 +7,6 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -30,6 +28,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.bootfarm.coordinator.StoreLock;
 import org.bootfarm.protocol.Sha256;
 
 /**
@@ -119,8 +118,7 @@ public final class ArtifactStore implements Closeable {
   private final Path incoming;
   private final Path pinsDir;
   private final Options options;
-  private final FileChannel lockChannel;
-  private final FileLock lock;
+  private final StoreLock lock;
 
   /** Guards, per first byte of the id, the decision to publish or delete an object. */
   private final Object[] stripes = new Object[STRIPES];
@@ -136,13 +134,12 @@ public final class ArtifactStore implements Closeable {
   private final AtomicLong objectBytes = new AtomicLong();
   private volatile boolean closed;
 
-  private ArtifactStore(Path root, Options options, FileChannel lockChannel, FileLock lock) {
+  private ArtifactStore(Path root, Options options, StoreLock lock) {
     this.root = root;
     this.objects = root.resolve("objects");
     this.incoming = root.resolve("incoming");
     this.pinsDir = root.resolve("pins");
     this.options = options;
-    this.lockChannel = lockChannel;
     this.lock = lock;
     for (int i = 0; i < STRIPES; i++) {
       stripes[i] = new Object();
@@ -160,27 +157,18 @@ public final class ArtifactStore implements Closeable {
     Objects.requireNonNull(options, "options");
     Path root = Files.createDirectories(directory).toAbsolutePath();
     Path lockFile = root.resolve("store.lock");
-    FileChannel channel =
-        FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-    FileLock lock;
-    try {
-      lock = channel.tryLock();
-    } catch (OverlappingFileLockException e) {
-      lock = null;
-    } catch (IOException e) {
-      channel.close();
-      throw e;
-    }
-    if (lock == null) {
-      channel.close();
-      throw new IOException(
-          "artifact store "
-              + root
-              + " is already open (its lock "
-              + lockFile
-              + " is held); give every coordinator its own data directory, or stop the other one");
-    }
-    ArtifactStore store = new ArtifactStore(root, options, channel, lock);
+    StoreLock lock =
+        StoreLock.tryAcquire(lockFile)
+            .orElseThrow(
+                () ->
+                    new IOException(
+                        "artifact store "
+                            + root
+                            + " is already open (its lock "
+                            + lockFile
+                            + " is held); give every coordinator its own data directory, or stop the"
+                            + " other one"));
+    ArtifactStore store = new ArtifactStore(root, options, lock);
     try {
       store.start();
     } catch (IOException | RuntimeException e) {
@@ -621,13 +609,7 @@ public final class ArtifactStore implements Closeable {
   @Override
   public void close() throws IOException {
     closed = true;
-    try {
-      if (lock.isValid()) {
-        lock.release();
-      }
-    } finally {
-      lockChannel.close();
-    }
+    lock.close();
   }
 
   private void sweepStaleTemps() throws IOException {

@@ -6,10 +6,14 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import org.bootfarm.cluster.NodeMetrics;
 import org.bootfarm.coordinator.ApiException;
 import org.bootfarm.coordinator.BuildCoordinator;
@@ -28,8 +32,8 @@ import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.protocol.api.v1.WireJson;
 
 /**
- * The coordinator's small HTTP API for scripts and curl, on Vert.x core: {@code POST /api/v1/builds},
- * {@code GET /api/v1/builds/{id}}, {@code GET /api/v1/builds?repo=&state=&limit=},
+ * The coordinator's small HTTP API for scripts and curl, as routes on a Vert.x Web {@link Router}:
+ * {@code POST /api/v1/builds}, {@code GET /api/v1/builds/{id}}, {@code GET /api/v1/builds?repo=&state=&limit=},
  * {@code PUT} and {@code DELETE /api/v1/builds/{id}/pin}, {@code POST /api/v1/builds/{id}/cancel} (a running
  * build's worker is told to stop it), {@code GET /api/v1/workers},
  * {@code GET /api/v1/repos}, the artifact endpoint and
@@ -47,12 +51,11 @@ public final class ApiHttpServer {
   private static final String BUILDS = "/api/v1/builds";
   private static final String PIN = "/pin";
   private static final String CANCEL = "/cancel";
-
-  private final Vertx vertx;
   private static final String NIGHTLY = "/api/v1/nightly";
   private static final String PAIRS = "/api/v1/pairs/";
   private static final String VERIFY = "/verify";
 
+  private final Vertx vertx;
   private final FarmApi coordinator;
   private final ArtifactHttpEndpoint artifacts;
   private final NightlyApi nightly;
@@ -86,98 +89,111 @@ public final class ApiHttpServer {
 
   /** Starts listening; the future completes with the bound server (port 0 picks a free one). */
   public Future<HttpServer> listen(String host, int port) {
-    return vertx.createHttpServer().requestHandler(this::handle).listen(port, host);
+    return vertx.createHttpServer().requestHandler(router()).listen(port, host);
   }
 
-  private void handle(HttpServerRequest request) {
-    if (artifacts.handle(request)) {
-      return;
+  /**
+   * Every call this server answers, tried in this order; the first route that matches answers. Paths
+   * match as the client sent them (not normalized; a trailing slash counts), and an id is the text
+   * between a path's fixed parts, undecoded. Any other method or path is a {@code NOT_FOUND} naming it.
+   */
+  private Router router() {
+    Router router = Router.router(vertx);
+    artifacts.mount(router);
+    if (nightly != null) {
+      nightlyRoutes(router);
     }
-    String path = request.path();
-    HttpMethod method = request.method();
-    if (nightly != null && nightly(request, path, method)) {
-      return;
+    if (metrics != null) {
+      exactly(router, HttpMethod.GET, "/metrics").handler(context -> scrapeMetrics(context.request()));
     }
-    if (metrics != null && path.equals("/metrics") && method.equals(HttpMethod.GET)) {
-      vertx.executeBlocking(metrics, false).onComplete(scraped -> {
-        if (scraped.succeeded()) {
-          request.response().putHeader("Content-Type", NodeMetrics.CONTENT_TYPE)
-              .end(scraped.result());
-        } else {
-          request.response().setStatusCode(500).putHeader("Content-Type", "text/plain; charset=utf-8")
-              .end("metrics could not be read: " + scraped.cause() + "\n");
-        }
-      });
-    } else if (path.equals("/health") && method.equals(HttpMethod.GET)) {
-      reply(request, 200, Map.of("ok", true));
-    } else if (path.equals(BUILDS) && method.equals(HttpMethod.POST)) {
-      submit(request);
-    } else if (path.equals(BUILDS) && method.equals(HttpMethod.GET)) {
-      BuildQuery query;
-      try {
-        query = query(request);
-      } catch (ApiException e) {
-        refuse(request, e.error());
-        return;
-      }
-      answer(request, 200, () -> Map.of("builds", coordinator.list(query)));
-    } else if (path.startsWith(BUILDS + "/") && path.endsWith(PIN) && method.equals(HttpMethod.PUT)) {
-      String id = path.substring(BUILDS.length() + 1, path.length() - PIN.length());
-      readBody(request, PinRequest.class, pin -> answer(request, 200, () -> coordinator.pin(id, pin)));
-    } else if (path.startsWith(BUILDS + "/") && path.endsWith(PIN) && method.equals(HttpMethod.DELETE)) {
-      String id = path.substring(BUILDS.length() + 1, path.length() - PIN.length());
-      answer(request, 200, () -> coordinator.unpin(id));
-    } else if (path.startsWith(BUILDS + "/") && path.endsWith(CANCEL) && method.equals(HttpMethod.POST)) {
-      String id = path.substring(BUILDS.length() + 1, path.length() - CANCEL.length());
-      answer(request, 200, () -> coordinator.cancel(id));
-    } else if (path.startsWith(BUILDS + "/") && method.equals(HttpMethod.GET)) {
-      String id = path.substring(BUILDS.length() + 1);
-      answer(request, 200, () -> coordinator.get(id));
-    } else if (path.equals("/api/v1/workers") && method.equals(HttpMethod.GET)) {
-      answer(request, 200, () -> Map.of("workers", coordinator.workers()));
-    } else if (path.equals("/api/v1/repos") && method.equals(HttpMethod.GET)) {
-      answer(request, 200, () -> Map.of("repos", coordinator.repos()));
-    } else {
-      refuse(request, new ApiError(ApiError.Code.NOT_FOUND, method + " " + path
-          + " is not an API call; see GET /api/v1/builds, /api/v1/repos, /api/v1/workers, /health", List.of()));
-    }
+    exactly(router, HttpMethod.GET, "/health").handler(context -> reply(context.request(), 200, Map.of("ok", true)));
+    exactly(router, HttpMethod.POST, BUILDS).handler(context -> submit(context.request()));
+    exactly(router, HttpMethod.GET, BUILDS).handler(context -> list(context.request()));
+    withId(router, HttpMethod.PUT, BUILDS + "/", PIN, (request, id) ->
+        readBody(request, PinRequest.class, pin -> answer(request, 200, () -> coordinator.pin(id, pin))));
+    withId(router, HttpMethod.DELETE, BUILDS + "/", PIN, (request, id) ->
+        answer(request, 200, () -> coordinator.unpin(id)));
+    withId(router, HttpMethod.POST, BUILDS + "/", CANCEL, (request, id) ->
+        answer(request, 200, () -> coordinator.cancel(id)));
+    withId(router, HttpMethod.GET, BUILDS + "/", "", (request, id) -> answer(request, 200, () -> coordinator.get(id)));
+    exactly(router, HttpMethod.GET, "/api/v1/workers")
+        .handler(context -> answer(context.request(), 200, () -> Map.of("workers", coordinator.workers())));
+    exactly(router, HttpMethod.GET, "/api/v1/repos")
+        .handler(context -> answer(context.request(), 200, () -> Map.of("repos", coordinator.repos())));
+    router.route().handler(context -> notFound(context.request()));
+    // the router refuses a path that does not start with "/" before any route sees it
+    router.errorHandler(404, context -> notFound(context.request()));
+    return router;
   }
 
-  /** Answers a nightly, pair or verify call; false when the request is none of them. */
-  private boolean nightly(HttpServerRequest request, String path, HttpMethod method) {
-    boolean get = method.equals(HttpMethod.GET);
-    if (path.equals(NIGHTLY) && get) {
-      String limit = request.getParam("limit");
+  /** The nightly, pair and verify calls and the HTML pages. */
+  private void nightlyRoutes(Router router) {
+    exactly(router, HttpMethod.GET, NIGHTLY).handler(context -> {
+      String limit = context.request().getParam("limit");
       int count = limit != null && limit.matches("\\d{1,4}") ? Integer.parseInt(limit) : 20;
-      answer(request, 200, () -> Map.of("runs", nightly.list(count)));
-    } else if (path.equals(NIGHTLY) && method.equals(HttpMethod.POST)) {
-      answer(request, 201, nightly::runNow);
-    } else if (path.equals(NIGHTLY + "/latest") && get) {
-      answer(request, 200, nightly::latest);
-    } else if (path.startsWith(NIGHTLY + "/") && get) {
-      String id = path.substring(NIGHTLY.length() + 1);
-      answer(request, 200, () -> nightly.get(id));
-    } else if (path.startsWith(PAIRS) && get) {
-      String id = path.substring(PAIRS.length());
-      answer(request, 200, () -> nightly.pair(id));
-    } else if (path.startsWith(BUILDS + "/") && path.endsWith(VERIFY) && method.equals(HttpMethod.POST)) {
-      String id = path.substring(BUILDS.length() + 1, path.length() - VERIFY.length());
-      answer(request, 201, () -> nightly.verify(id));
-    } else if (path.equals("/nightly/latest") && get) {
-      page(request, () -> NightlyPage.render(nightly.latest()));
-    } else if (path.startsWith("/nightly/") && get) {
-      String id = path.substring("/nightly/".length());
-      page(request, () -> NightlyPage.render(nightly.get(id)));
-    } else if (path.startsWith("/verdicts/") && get) {
-      String id = path.substring("/verdicts/".length());
-      page(request, () -> {
-        ReproducibilityPair pair = nightly.pair(id);
-        return pair.verdict() == null ? NightlyPage.pending(pair) : VerdictPage.render(pair.verdict());
-      });
-    } else {
-      return false;
+      answer(context.request(), 200, () -> Map.of("runs", nightly.list(count)));
+    });
+    exactly(router, HttpMethod.POST, NIGHTLY).handler(context -> answer(context.request(), 201, nightly::runNow));
+    exactly(router, HttpMethod.GET, NIGHTLY + "/latest")
+        .handler(context -> answer(context.request(), 200, nightly::latest));
+    withId(router, HttpMethod.GET, NIGHTLY + "/", "", (request, id) -> answer(request, 200, () -> nightly.get(id)));
+    withId(router, HttpMethod.GET, PAIRS, "", (request, id) -> answer(request, 200, () -> nightly.pair(id)));
+    withId(router, HttpMethod.POST, BUILDS + "/", VERIFY, (request, id) ->
+        answer(request, 201, () -> nightly.verify(id)));
+    exactly(router, HttpMethod.GET, "/nightly/latest")
+        .handler(context -> page(context.request(), () -> NightlyPage.render(nightly.latest())));
+    withId(router, HttpMethod.GET, "/nightly/", "", (request, id) ->
+        page(request, () -> NightlyPage.render(nightly.get(id))));
+    withId(router, HttpMethod.GET, "/verdicts/", "", (request, id) -> page(request, () -> {
+      ReproducibilityPair pair = nightly.pair(id);
+      return pair.verdict() == null ? NightlyPage.pending(pair) : VerdictPage.render(pair.verdict());
+    }));
+  }
+
+  /** A route for exactly {@code path} as sent: no normalizing, no trailing slash ignored. */
+  private static Route exactly(Router router, HttpMethod method, String path) {
+    return router.routeWithRegex(method, Pattern.quote(path)).useNormalizedPath(false);
+  }
+
+  /**
+   * A route for {@code prefix}, any text, then {@code suffix}; {@code handler} gets that text, as sent
+   * (undecoded), as the id.
+   */
+  private static void withId(Router router, HttpMethod method, String prefix, String suffix,
+      BiConsumer<HttpServerRequest, String> handler) {
+    String regex = "(?s)" + Pattern.quote(prefix) + ".*" + (suffix.isEmpty() ? "" : Pattern.quote(suffix));
+    router.routeWithRegex(method, regex).useNormalizedPath(false).handler(context -> {
+      String path = context.request().path();
+      handler.accept(context.request(), path.substring(prefix.length(), path.length() - suffix.length()));
+    });
+  }
+
+  private void notFound(HttpServerRequest request) {
+    refuse(request, new ApiError(ApiError.Code.NOT_FOUND, request.method() + " " + request.path()
+        + " is not an API call; see GET /api/v1/builds, /api/v1/repos, /api/v1/workers, /health", List.of()));
+  }
+
+  private void scrapeMetrics(HttpServerRequest request) {
+    vertx.executeBlocking(metrics, false).onComplete(scraped -> {
+      if (scraped.succeeded()) {
+        request.response().putHeader("Content-Type", NodeMetrics.CONTENT_TYPE)
+            .end(scraped.result());
+      } else {
+        request.response().setStatusCode(500).putHeader("Content-Type", "text/plain; charset=utf-8")
+            .end("metrics could not be read: " + scraped.cause() + "\n");
+      }
+    });
+  }
+
+  private void list(HttpServerRequest request) {
+    BuildQuery query;
+    try {
+      query = query(request);
+    } catch (ApiException e) {
+      refuse(request, e.error());
+      return;
     }
-    return true;
+    answer(request, 200, () -> Map.of("builds", coordinator.list(query)));
   }
 
   /** Runs a call that renders an HTML page on a worker thread; a refusal is a short page with its message. */

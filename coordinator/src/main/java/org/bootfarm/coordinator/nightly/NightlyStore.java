@@ -1,5 +1,6 @@
 package org.bootfarm.coordinator.nightly;
 
+import java.lang.System.Logger.Level;
 import com.hazelcast.map.IMap;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -17,8 +18,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.bootfarm.coordinator.queue.BuildStoreException;
 import org.bootfarm.protocol.api.v1.NightlyReport;
 import org.bootfarm.protocol.api.v1.ReproducibilityPair;
@@ -37,7 +36,7 @@ import org.bootfarm.protocol.api.v1.WireJson;
 public final class NightlyStore implements AutoCloseable {
   /** The Hazelcast map standbys copy nightly records from at takeover; versioned like the wire. */
   public static final String MAP = "bootfarm.v1.nightly";
-  private static final Logger LOG = Logger.getLogger(NightlyStore.class.getName());
+  private static final System.Logger LOG = System.getLogger(NightlyStore.class.getName());
   private static final String RUN = "run/";
   private static final String PAIR = "pair/";
 
@@ -204,8 +203,8 @@ public final class NightlyStore implements AutoCloseable {
           }
         }
       } catch (WireJson.WireFormatException e) {
-        LOG.warning("bootfarm: skipped the unreadable nightly record " + entry.getKey() + " of map " + MAP + ": "
-            + e.getMessage());
+        LOG.log(Level.WARNING, "bootfarm: skipped the unreadable nightly record " + entry.getKey() + " of map " + MAP
+            + ": " + e.getMessage());
       }
     }
     return copied;
@@ -314,7 +313,7 @@ public final class NightlyStore implements AutoCloseable {
     try {
       connection.close();
     } catch (SQLException e) {
-      LOG.warning("bootfarm: closing the nightly tables: " + e.getMessage());
+      LOG.log(Level.WARNING, "bootfarm: closing the nightly tables: " + e.getMessage());
     }
   }
 }

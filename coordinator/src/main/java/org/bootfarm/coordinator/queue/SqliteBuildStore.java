@@ -2,12 +2,8 @@ package org.bootfarm.coordinator.queue;
 
 import org.bootfarm.protocol.api.v1.BuildState;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -27,6 +23,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import org.bootfarm.coordinator.StoreLock;
 import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.build.ArtifactRecord;
 import org.bootfarm.protocol.build.PackageCacheUse;
@@ -52,18 +49,18 @@ public final class SqliteBuildStore implements BuildStore {
 
   private final Path file;
   private final Clock clock;
-  private final FileChannel lockChannel; // holds the lock on FILE.lock until closed
+  private final StoreLock lock; // held on FILE.lock until closed
   private final Connection connection;
   private final BuildIdSequence ids;
   private final List<Integer> migrationsApplied;
   private final ConcurrentLinkedQueue<PendingInsert> pendingInserts = new ConcurrentLinkedQueue<>();
   private boolean closed;
 
-  private SqliteBuildStore(Path file, Clock clock, FileChannel lockChannel, Connection connection,
+  private SqliteBuildStore(Path file, Clock clock, StoreLock lock, Connection connection,
       List<Integer> migrationsApplied) throws SQLException {
     this.file = file;
     this.clock = clock;
-    this.lockChannel = lockChannel;
+    this.lock = lock;
     this.connection = connection;
     this.migrationsApplied = List.copyOf(migrationsApplied);
     String greatest;
@@ -81,23 +78,14 @@ public final class SqliteBuildStore implements BuildStore {
    */
   public static SqliteBuildStore open(Path file, Clock clock) {
     Path absolute = file.toAbsolutePath();
-    FileChannel channel = null;
+    StoreLock lock = null;
     Connection connection = null;
     try {
       Files.createDirectories(absolute.getParent());
       Path lockFile = absolute.resolveSibling(absolute.getFileName() + ".lock");
-      channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      FileLock lock;
-      try {
-        lock = channel.tryLock();
-      } catch (OverlappingFileLockException e) {
-        lock = null;
-      }
-      if (lock == null) {
-        throw new BuildStoreException("the build store " + absolute + " is in use by another coordinator (it holds "
-            + lockFile + "); one store file serves one coordinator: stop the other or give this one its own"
-            + " --data-dir");
-      }
+      lock = StoreLock.tryAcquire(lockFile).orElseThrow(() -> new BuildStoreException("the build store " + absolute
+            + " is in use by another coordinator (it holds " + lockFile + "); one store file serves one coordinator:"
+            + " stop the other or give this one its own --data-dir"));
       connection = DriverManager.getConnection("jdbc:sqlite:" + absolute);
       try (Statement statement = connection.createStatement()) {
         try (ResultSet mode = statement.executeQuery("PRAGMA journal_mode=WAL")) {
@@ -119,9 +107,9 @@ public final class SqliteBuildStore implements BuildStore {
       }
       List<Integer> applied = new SchemaMigrations(SchemaMigrations.BUILD_STORE)
           .apply(connection, absolute.toString(), clock);
-      return new SqliteBuildStore(absolute, clock, channel, connection, applied);
+      return new SqliteBuildStore(absolute, clock, lock, connection, applied);
     } catch (IOException | SQLException | RuntimeException e) {
-      closeQuietly(connection, channel);
+      closeQuietly(connection, lock);
       if (e instanceof BuildStoreException known) {
         throw known;
       }
@@ -505,7 +493,7 @@ public final class SqliteBuildStore implements BuildStore {
   public synchronized void close() {
     if (!closed) {
       closed = true;
-      closeQuietly(connection, lockChannel);
+      closeQuietly(connection, lock);
     }
   }
 
@@ -696,7 +684,7 @@ public final class SqliteBuildStore implements BuildStore {
     }
   }
 
-  private static void closeQuietly(Connection connection, FileChannel channel) {
+  private static void closeQuietly(Connection connection, StoreLock lock) {
     try {
       if (connection != null) {
         connection.close();
@@ -705,8 +693,8 @@ public final class SqliteBuildStore implements BuildStore {
       // closing: nothing left to protect
     }
     try {
-      if (channel != null) {
-        channel.close(); // releases the lock
+      if (lock != null) {
+        lock.close();
       }
     } catch (IOException ignored) {
       // closing: nothing left to protect

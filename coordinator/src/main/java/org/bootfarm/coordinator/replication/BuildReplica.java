@@ -1,5 +1,6 @@
 package org.bootfarm.coordinator.replication;
 
+import java.lang.System.Logger.Level;
 import com.hazelcast.core.EntryEvent;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
@@ -10,8 +11,6 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.bootfarm.coordinator.queue.BuildFilter;
 import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.ErrorKind;
@@ -26,7 +25,7 @@ import org.bootfarm.protocol.api.v1.BuildState;
  * Hazelcast delivers the changes of one build in order, so each build ends as its last change.
  */
 public final class BuildReplica implements AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(BuildReplica.class.getName());
+  private static final System.Logger LOG = System.getLogger(BuildReplica.class.getName());
 
   private final IMap<String, String> map;
   private final SqliteBuildStore store;
@@ -118,7 +117,7 @@ public final class BuildReplica implements AutoCloseable {
           store.fail(build.id(), "this coordinator recorded the build as " + state + " before it restarted, but the"
               + " active coordinator does not know it (it was never replicated); submit it again if it is still"
               + " wanted", ErrorKind.TRANSIENT);
-          LOG.warning("bootfarm: build " + build.id() + " was " + state + " in " + store.file()
+          LOG.log(Level.WARNING, "bootfarm: build " + build.id() + " was " + state + " in " + store.file()
               + " but is unknown to the active coordinator: marked FAILED here");
         }
       }

@@ -1,5 +1,6 @@
 package org.bootfarm.coordinator.replication;
 
+import java.lang.System.Logger.Level;
 import com.hazelcast.map.IMap;
 import java.time.Duration;
 import java.time.Instant;
@@ -7,8 +8,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.bootfarm.coordinator.queue.BuildFilter;
 import org.bootfarm.coordinator.queue.BuildOutcome;
 import org.bootfarm.coordinator.queue.BuildRecord;
@@ -31,7 +30,7 @@ import org.bootfarm.protocol.api.v1.BuildState;
 public final class ReplicatedBuildStore implements BuildStore {
   /** The Hazelcast map of live builds; its name is versioned like the wire. */
   public static final String MAP = "bootfarm.v1.builds";
-  private static final Logger LOG = Logger.getLogger(ReplicatedBuildStore.class.getName());
+  private static final System.Logger LOG = System.getLogger(ReplicatedBuildStore.class.getName());
 
   private final BuildStore durable;
   private final IMap<String, String> map;

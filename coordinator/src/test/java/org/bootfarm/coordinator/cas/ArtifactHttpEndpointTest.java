@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Random;
@@ -51,15 +52,10 @@ class ArtifactHttpEndpointTest {
   /** Serves a store's endpoint on a free port of 127.0.0.1; returns the port. */
   private int serve(ArtifactStore served) throws Exception {
     ArtifactHttpEndpoint endpoint = new ArtifactHttpEndpoint(vertx, served, Duration.ofSeconds(10));
-    HttpServer server =
-        vertx
-            .createHttpServer()
-            .requestHandler(
-                request -> {
-                  if (!endpoint.handle(request)) {
-                    request.response().setStatusCode(404).end("not an artifact path");
-                  }
-                });
+    Router router = Router.router(vertx);
+    endpoint.mount(router);
+    router.route().handler(context -> context.response().setStatusCode(404).end("not an artifact path"));
+    HttpServer server = vertx.createHttpServer().requestHandler(router);
     return await(server.listen(0, "127.0.0.1")).actualPort();
   }
 

@@ -250,4 +250,16 @@ class ApiHttpServerTest {
     assertEquals(0, json(send("GET", "/api/v1/workers", null)).get("workers").size());
   }
 
+  @Test
+  void pathsMatchAsSentAndOddOnesAreRefusedWithAnAnswer() throws Exception {
+    HttpResponse<String> slash = send("GET", "/health/", null);
+    assertEquals(404, slash.statusCode(), "a trailing slash is another path");
+    assertEquals("GET /health/ is not an API call; see GET /api/v1/builds, /api/v1/repos, /api/v1/workers, /health",
+        json(slash).get("message").asText());
+    assertEquals(404, send("GET", "/api/v1/../v1/repos", null).statusCode(), "paths are not normalized");
+    assertEquals("no build a%2Fb", json(send("GET", "/api/v1/builds/a%2Fb", null)).get("message").asText(),
+        "an id is taken as sent, undecoded");
+    assertEquals(404, send("PUT", "/api/v1/builds/pin", "{}").statusCode(), "no id between the fixed parts");
+  }
+
 }
