@@ -50,6 +50,8 @@ final class InboxDispatcher {
       cancels.accept(cancel);
     } else if (message instanceof Assignment assignment) {
       assignments.accept(assignment);
+    } else {
+      log.warning("ignored an empty message on the inbox");
     }
   }
 }
