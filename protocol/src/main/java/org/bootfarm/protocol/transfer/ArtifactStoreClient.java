@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -153,7 +154,7 @@ public final class ArtifactStoreClient {
             new String(body.readAllBytes(), StandardCharsets.UTF_8));
       }
       return reader.read(body);
-    } catch (InterruptedIOException e) {
+    } catch (InterruptedIOException | ClosedByInterruptException e) { // the body, or the file it goes to
       Thread.interrupted();
       InterruptedException interrupted = new InterruptedException(e.getMessage());
       interrupted.initCause(e);
