@@ -6,21 +6,14 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.logging.Level;
-import java.util.logging.Logger;
-import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
 import org.bootfarm.coordinator.cas.ArtifactStore;
+import org.bootfarm.protocol.transfer.ArtifactStoreClient;
 
 /**
  * Keeps every coordinator's artifact store holding what any of them stored: a coordinator that
@@ -36,12 +29,13 @@ public final class ArtifactReplication implements AutoCloseable {
   public static final String STORED = "bootfarm.v1.coordinators.artifacts.stored";
   /** Request to the active coordinator: {@code {"sha256", "source"}}; answered once it holds the object. */
   public static final String FETCH = "bootfarm.v1.coordinators.artifacts.fetch";
-  private static final Logger LOG = Logger.getLogger(ArtifactReplication.class.getName());
+  private static final System.Logger LOG = System.getLogger(ArtifactReplication.class.getName());
 
   private final Vertx vertx;
   private final ArtifactStore store;
   private final String ownUrl;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  /** The farm's one artifact client: timeouts, and what it reads goes through {@link ArtifactStore#put}. */
+  private final ArtifactStoreClient artifacts = new ArtifactStoreClient();
   private MessageConsumer<Object> stored;
   private MessageConsumer<Object> fetch;
 
@@ -58,8 +52,8 @@ public final class ArtifactReplication implements AutoCloseable {
       if (message.body() instanceof JsonObject body && !ownUrl.equals(body.getString("source"))) {
         String sha256 = body.getString("sha256");
         vertx.executeBlocking(() -> copy(sha256, body.getString("source")), false)
-            .onFailure(e -> LOG.log(Level.WARNING, "bootfarm: could not copy artifact " + sha256 + " from "
-                + body.getString("source") + " into " + store.directory() + ": " + e.getMessage()));
+            .onFailure(e -> LOG.log(System.Logger.Level.WARNING, "bootfarm: could not copy artifact " + sha256
+                + " from " + body.getString("source") + " into " + store.directory() + ": " + e.getMessage()));
       }
     });
     return stored.completion();
@@ -117,8 +111,8 @@ public final class ArtifactReplication implements AutoCloseable {
           copied++;
         }
       } catch (IOException | RuntimeException e) {
-        LOG.warning("bootfarm: could not copy artifact " + sha256 + " from " + source + " into " + store.directory()
-            + ": " + e.getMessage());
+        LOG.log(System.Logger.Level.WARNING, "bootfarm: could not copy artifact " + sha256 + " from " + source
+            + " into " + store.directory() + ": " + e.getMessage());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
@@ -129,7 +123,7 @@ public final class ArtifactReplication implements AutoCloseable {
 
   /**
    * Copies one object from another coordinator's store unless this one has it already; the store
-   * checks the bytes against {@code sha256}.
+   * writes it to a temporary file, checks the bytes against {@code sha256} and only then renames it in.
    *
    * @return whether anything was copied
    */
@@ -141,16 +135,7 @@ public final class ArtifactReplication implements AutoCloseable {
     if (source == null || !source.startsWith("http")) {
       throw new IOException("no coordinator URL to copy artifact " + sha256 + " from (got '" + source + "')");
     }
-    HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(
-        URI.create(source + ArtifactHttpEndpoint.PREFIX + sha256)).GET().build(),
-        HttpResponse.BodyHandlers.ofInputStream());
-    try (InputStream in = response.body()) {
-      if (response.statusCode() != 200) {
-        throw new IOException("GET " + source + ArtifactHttpEndpoint.PREFIX + sha256 + " answered HTTP "
-            + response.statusCode());
-      }
-      return store.put(sha256, in).created();
-    }
+    return artifacts.read(source, sha256, in -> store.put(sha256, in).created());
   }
 
   @Override

@@ -1,6 +1,7 @@
 package org.bootfarm.protocol.api.v1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.util.Map;
 
 /**
@@ -25,10 +26,11 @@ import java.util.Map;
  *     buildinfo lists what went unchecked; null (absent from the JSON) means every signature is checked
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonTypeInfo(use = JsonTypeInfo.Id.NONE) // read and written as itself; see WorkerInboxMessage
 public record Assignment(
     String buildId, String repo, String target, Map<String, String> components,
     Map<String, String> definitionFiles, String definitionDigest, String artifactsUrl, int attempt,
-    BuildVariation variation, Boolean fromScratch, Boolean allowUnsigned) {
+    BuildVariation variation, Boolean fromScratch, Boolean allowUnsigned) implements WorkerInboxMessage {
 
   public Assignment {
     components = Map.copyOf(components);

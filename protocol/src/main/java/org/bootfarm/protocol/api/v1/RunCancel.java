@@ -1,5 +1,7 @@
 package org.bootfarm.protocol.api.v1;
 
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+
 /**
  * The coordinator's word to a worker that a build it runs was cancelled, sent to the worker's
  * {@link Addresses#workerInbox} beside the {@link Assignment}s as {@code {"cancel": BUILD_ID, "attempt": N}}:
@@ -10,7 +12,8 @@ package org.bootfarm.protocol.api.v1;
  * @param cancel  the id of the cancelled build
  * @param attempt the {@link Assignment#attempt()} of the run to stop
  */
-public record RunCancel(String cancel, int attempt) {
+@JsonTypeInfo(use = JsonTypeInfo.Id.NONE) // read and written as itself; see WorkerInboxMessage
+public record RunCancel(String cancel, int attempt) implements WorkerInboxMessage {
   public RunCancel {
     if (cancel == null || cancel.isBlank()) {
       throw new IllegalArgumentException("a run cancel needs the build id in 'cancel'");

@@ -1,0 +1,91 @@
+package org.bootfarm.coordinator.replication;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.bootfarm.coordinator.cas.ArtifactStore;
+import org.bootfarm.protocol.Sha256;
+import org.bootfarm.protocol.transfer.ArtifactStoreClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A coordinator copies objects from another one's store over HTTP, and keeps only what hashes right. */
+class ArtifactReplicationTest {
+  private static final byte[] OBJECT = "an object another coordinator stored".getBytes(StandardCharsets.UTF_8);
+  private static final String SHA = Sha256.of(OBJECT);
+  private static final String OTHER = Sha256.of("something else".getBytes(StandardCharsets.UTF_8));
+
+  @TempDir Path dir;
+  private HttpServer other;
+  private String otherUrl;
+  /** What the other coordinator's store answers, by sha256: the object, or bytes that are not it. */
+  private final Map<String, byte[]> served = new ConcurrentHashMap<>();
+  private ArtifactStore store;
+  private ArtifactReplication replication;
+
+  @BeforeEach
+  void start() throws IOException {
+    other = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    other.createContext(ArtifactStoreClient.PATH, exchange -> {
+      try (exchange) {
+        byte[] body = served.get(exchange.getRequestURI().getPath().substring(ArtifactStoreClient.PATH.length()));
+        if (body == null) {
+          exchange.sendResponseHeaders(404, -1);
+        } else {
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+        }
+      }
+    });
+    other.start();
+    otherUrl = "http://127.0.0.1:" + other.getAddress().getPort();
+    store = ArtifactStore.openAt(dir.resolve("store"), ArtifactStore.Options.defaults());
+    replication = new ArtifactReplication(null, store, "http://127.0.0.1:1");
+  }
+
+  @AfterEach
+  void stop() throws IOException {
+    other.stop(0);
+    store.close();
+  }
+
+  @Test
+  void copiesWhatItLacksOnce() throws Exception {
+    served.put(SHA, OBJECT);
+    assertTrue(replication.copy(SHA, otherUrl));
+    try (var in = store.open(SHA)) {
+      assertArrayEquals(OBJECT, in.readAllBytes());
+    }
+    assertFalse(replication.copy(SHA, otherUrl), "held already: nothing copied");
+  }
+
+  @Test
+  void keepsNothingWhoseBytesHashOtherwise() throws Exception {
+    served.put(OTHER, OBJECT);
+    assertThrows(IOException.class, () -> replication.copy(OTHER, otherUrl));
+    assertFalse(store.exists(OTHER));
+    assertEquals(0, replication.copyMissing(List.of(OTHER), otherUrl));
+    assertFalse(store.exists(OTHER));
+  }
+
+  @Test
+  void anObjectTheOtherLacksIsSkippedByTheCatchUp() throws Exception {
+    served.put(SHA, OBJECT);
+    assertEquals(1, replication.copyMissing(List.of(SHA, OTHER), otherUrl));
+    assertTrue(store.exists(SHA));
+  }
+}

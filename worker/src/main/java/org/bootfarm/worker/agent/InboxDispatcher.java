@@ -1,0 +1,57 @@
+package org.bootfarm.worker.agent;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.util.function.Consumer;
+import org.bootfarm.protocol.api.v1.Addresses;
+import org.bootfarm.protocol.api.v1.Assignment;
+import org.bootfarm.protocol.api.v1.RunCancel;
+import org.bootfarm.protocol.api.v1.WireJson;
+import org.bootfarm.protocol.api.v1.WorkerInboxMessage;
+
+/**
+ * Reads the worker's {@link Addresses#workerInbox}: decodes each message once into a {@link
+ * WorkerInboxMessage} and hands it on by its type, an {@link Assignment} to be run or a {@link
+ * RunCancel} to stop one. A message that is neither (from a newer coordinator, say) is logged and
+ * ignored.
+ */
+final class InboxDispatcher {
+  private final String workerId;
+  private final Consumer<Assignment> assignments;
+  private final Consumer<RunCancel> cancels;
+  private final WorkerLog log;
+
+  InboxDispatcher(String workerId, Consumer<Assignment> assignments, Consumer<RunCancel> cancels, WorkerLog log) {
+    this.workerId = workerId;
+    this.assignments = assignments;
+    this.cancels = cancels;
+    this.log = log;
+  }
+
+  /** Starts reading the inbox on {@code vertx}; returns once the consumer is registered. */
+  MessageConsumer<Object> listen(Vertx vertx) {
+    MessageConsumer<Object> inbox = vertx.eventBus().consumer(Addresses.workerInbox(workerId),
+        message -> dispatch(message.body()));
+    inbox.completion().await();
+    return inbox;
+  }
+
+  /** Acts on one inbox body (a JSON object, or its text). */
+  void dispatch(Object body) {
+    WorkerInboxMessage message;
+    try {
+      message = WireJson.read(String.valueOf(body), WorkerInboxMessage.class);
+    } catch (WireJson.WireFormatException e) {
+      log.warning("ignored a message on the inbox that is neither an assignment nor a run cancel"
+          + " (a newer coordinator?): " + e.getMessage());
+      return;
+    }
+    if (message instanceof RunCancel cancel) {
+      cancels.accept(cancel);
+    } else if (message instanceof Assignment assignment) {
+      assignments.accept(assignment);
+    } else {
+      log.warning("ignored an empty message on the inbox");
+    }
+  }
+}

@@ -1,0 +1,75 @@
+package org.bootfarm.worker.agent;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.bootfarm.protocol.Sha256;
+import org.bootfarm.protocol.api.v1.Assignment;
+import org.bootfarm.protocol.build.ArtifactRecord;
+import org.bootfarm.protocol.transfer.ArtifactStoreClient;
+import org.bootfarm.protocol.transfer.Backoff;
+import org.bootfarm.protocol.transfer.StoreFailover;
+
+/**
+ * A run's traffic with the artifact store, through the farm's one {@link ArtifactStoreClient}: the
+ * components it builds with come down (each checked against its sha256 before anything uses it), its
+ * outputs and its whole log go up. Each transfer is carried through a coordinator's restart or
+ * failover by {@link StoreFailover}, which asks the cluster which coordinator serves the store now,
+ * until the run's report patience has passed.
+ */
+final class RunTransfers {
+  private final ArtifactStoreClient store = new ArtifactStoreClient();
+  private final StoreFailover failover;
+  private final WorkerLog log;
+
+  RunTransfers(ClusterLink link, Backoff backoff, WorkerLog log) {
+    this.failover = new StoreFailover(backoff, link::activeArtifactsUrl, log::info);
+    this.log = log;
+  }
+
+  /** Downloads the assignment's components into {@code dir}, by name; checked, or an exception says why not. */
+  Map<String, Path> fetchComponents(Assignment assignment, Path dir, long deadline)
+      throws IOException, InterruptedException {
+    Map<String, Path> components = new HashMap<>();
+    for (Map.Entry<String, String> component : assignment.components().entrySet()) {
+      Path file = dir.resolve(component.getKey());
+      failover.run("build " + assignment.buildId() + ": download of component " + component.getKey(), deadline,
+          assignment.artifactsUrl(), url -> store.download(url, component.getValue(), file));
+      components.put(component.getKey(), file);
+    }
+    return components;
+  }
+
+  /** Uploads the build's outputs from {@code out}; returns them as uploaded. */
+  List<ArtifactRecord> uploadOutputs(Assignment assignment, List<ArtifactRecord> artifacts, Path out,
+      long deadline) throws IOException, InterruptedException {
+    List<ArtifactRecord> uploaded = new ArrayList<>();
+    for (ArtifactRecord artifact : artifacts) {
+      failover.run("build " + assignment.buildId() + ": upload of " + artifact.name(), deadline,
+          assignment.artifactsUrl(), url -> store.upload(url, artifact.sha256(), out.resolve(artifact.name())));
+      uploaded.add(artifact);
+    }
+    return uploaded;
+  }
+
+  /**
+   * Uploads the build's finished log and returns its sha256, or null when that failed: the build's
+   * outcome stands without its log, and the reason goes to the worker's log.
+   */
+  String uploadLog(Assignment assignment, BuildLogFile buildLog, long deadline) throws InterruptedException {
+    try {
+      Path file = buildLog.finish();
+      String sha256 = Sha256.of(file);
+      failover.run("build " + assignment.buildId() + ": upload of its log", deadline, assignment.artifactsUrl(),
+          url -> store.upload(url, sha256, file));
+      return sha256;
+    } catch (IOException | RuntimeException e) {
+      log.warning("the log of build " + assignment.buildId() + " was not uploaded, its report goes without it: "
+          + e.getMessage());
+      return null;
+    }
+  }
+}

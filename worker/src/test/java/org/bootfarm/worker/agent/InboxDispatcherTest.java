@@ -1,0 +1,40 @@
+package org.bootfarm.worker.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.bootfarm.protocol.api.v1.Assignment;
+import org.bootfarm.protocol.api.v1.RunCancel;
+import org.bootfarm.protocol.api.v1.WireJson;
+import org.junit.jupiter.api.Test;
+
+class InboxDispatcherTest {
+  private final List<Assignment> assignments = new CopyOnWriteArrayList<>();
+  private final List<RunCancel> cancels = new CopyOnWriteArrayList<>();
+  private final InboxDispatcher inbox = new InboxDispatcher("w1", assignments::add, cancels::add, new WorkerLog("w1"));
+
+  @Test
+  void eachMessageGoesWhereItsTypeSays() {
+    Assignment assignment = new Assignment("01J", "fixture", "bootstrap", Map.of(), Map.of(), "a".repeat(64),
+        "http://127.0.0.1:8080", 0);
+    inbox.dispatch(new JsonObject(WireJson.write(assignment)));
+    inbox.dispatch(new JsonObject(WireJson.write(new RunCancel("01J", 0))));
+    inbox.dispatch(WireJson.write(new RunCancel("01K", 1))); // as text, too
+
+    assertEquals(List.of(assignment), assignments);
+    assertEquals(List.of(new RunCancel("01J", 0), new RunCancel("01K", 1)), cancels);
+  }
+
+  @Test
+  void aMessageThatIsNeitherIsIgnored() {
+    inbox.dispatch(new JsonObject().put("cancel", "").put("attempt", 0)); // a cancel without a build id
+    inbox.dispatch(new JsonObject().put("somethingNewer", true));
+    inbox.dispatch("not json");
+    inbox.dispatch(null);
+    assertEquals(List.of(), assignments);
+    assertEquals(List.of(), cancels);
+  }
+}
