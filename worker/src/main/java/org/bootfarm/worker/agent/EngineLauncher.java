@@ -28,7 +28,7 @@ import org.bootfarm.worker.pkg.PackageDrivers;
  * against its digest, fetches the components, chooses the engine — the {@link BuildEngine} in this
  * process, or for an assignment carrying a non-standard {@link BuildVariation} (one side of a
  * reproducibility pair) the {@link VariedEngine} in an engine process of its own under that variation,
- * its work and build directories deeper by the variation's path prefix (ADR "varied builds") — uploads
+ * its work and build directories deeper by the variation's path prefix (ADR 0021) — uploads
  * the outputs, and last the build's whole log, whatever the outcome, so the report can name it.
  *
  * <p>A run the coordinator cancelled ({@link RunningBuild#cancel}) is interrupted wherever it waits
