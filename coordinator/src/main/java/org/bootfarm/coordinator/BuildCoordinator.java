@@ -1,32 +1,30 @@
 package org.bootfarm.coordinator;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
 import org.bootfarm.coordinator.cas.ArtifactStore;
-import org.bootfarm.coordinator.placement.Placement;
-import org.bootfarm.coordinator.placement.PlacementRequest;
+import org.bootfarm.coordinator.nightly.PairSide;
+import org.bootfarm.coordinator.placement.LiveWorkers;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
-import org.bootfarm.coordinator.placement.WorkerView;
 import org.bootfarm.coordinator.queue.BuildFilter;
+import org.bootfarm.coordinator.queue.BuildOutcome;
 import org.bootfarm.coordinator.queue.BuildPriority;
 import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.BuildStore;
 import org.bootfarm.coordinator.queue.ErrorKind;
-import org.bootfarm.coordinator.nightly.PairSide;
+import org.bootfarm.coordinator.queue.LeaseAction;
+import org.bootfarm.coordinator.queue.LeasePolicy;
+import org.bootfarm.coordinator.queue.LeaseReconciler;
+import org.bootfarm.coordinator.queue.RetryPolicy;
 import org.bootfarm.coordinator.retention.BuildPins;
 import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.BuildQuery;
+import org.bootfarm.protocol.api.v1.BuildReport;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.BuildView;
 import org.bootfarm.protocol.api.v1.PinRequest;
@@ -39,10 +37,21 @@ import org.bootfarm.protocol.repo.RepoDefinition;
 import org.bootfarm.protocol.repo.RepoSpec;
 
 /**
- * The coordinator's decisions, without any transport: accepts submissions (recorded durably before
- * the id is answered), answers queries, tracks the live workers from their heartbeats, and places
- * queued builds on them by rendezvous hashing with bounded load, under a lease. The event bus,
- * bridge and HTTP adapters call this and only translate.
+ * The owner of a build's life, without any transport: every change of a build's state is decided here
+ * and made through the store's compare-and-set transitions. A submission is checked and QUEUED
+ * (recorded durably before the id is answered); queued builds are placed on the live workers by
+ * rendezvous hashing with bounded load and RUNNING under a lease; heartbeats renew the leases; a
+ * worker's report finishes the build, or re-queues it behind a backoff ({@link LeaseReconciler} decides
+ * lost, failed and reported runs for it); a cancel ends it. Also answers the queries of {@link FarmApi}.
+ * The event bus, bridge, HTTP adapters and the daemon's timers call this and only translate; every
+ * change is told to the {@link BuildStateListener}.
+ *
+ * <pre>
+ *   submit ─▶ QUEUED ─assign─▶ RUNNING ─report─▶ SUCCEEDED | FAILED
+ *               ▲                 │ lost / transient failure, runs left: re-queued (retried)
+ *               └─────────────────┘ no runs left, deterministic failure: FAILED
+ *   QUEUED | RUNNING ─cancel─▶ CANCELLED
+ * </pre>
  */
 public final class BuildCoordinator implements FarmApi {
   /** The architecture every worker runs today; placement already understands others. */
@@ -53,14 +62,15 @@ public final class BuildCoordinator implements FarmApi {
   public static final String APPLIANCE = "appliance";
 
   private final BuildStore store;
-  private final ArtifactStore artifacts;
   private final RepoCatalog repos;
-  private final RendezvousPlacement placement;
   private final Clock clock;
   private final Duration lease;
+  private final LeaseReconciler leases;
   private final BuildStateListener stateListener;
-  private final Map<String, WorkerInfo> workers = new ConcurrentHashMap<>();
+  private final LiveWorkers workers = new LiveWorkers();
   private final BuildPins pins;
+  private final SubmissionCheck submissions;
+  private final BuildPlacer placer;
   private final String applianceRepo;
 
   /** A coordinator whose state changes nobody hears (tests of the decisions alone). */
@@ -86,15 +96,27 @@ public final class BuildCoordinator implements FarmApi {
   public BuildCoordinator(BuildStore store, ArtifactStore artifacts, RepoCatalog repos,
       RendezvousPlacement placement, Clock clock, Duration lease, BuildStateListener stateListener,
       String applianceRepo) {
+    this(store, artifacts, repos, placement, clock, new LeasePolicy(lease, LeasePolicy.DEFAULT.reconcileEvery()),
+        RetryPolicy.DEFAULT, stateListener, applianceRepo);
+  }
+
+  /**
+   * @param lease how long a claimed or renewed build is held, and how often the leases are reconciled
+   * @param retry how often, and after how long, a lost or transiently failed run is tried again
+   */
+  public BuildCoordinator(BuildStore store, ArtifactStore artifacts, RepoCatalog repos,
+      RendezvousPlacement placement, Clock clock, LeasePolicy lease, RetryPolicy retry,
+      BuildStateListener stateListener, String applianceRepo) {
     this.applianceRepo = applianceRepo;
     this.store = store;
-    this.artifacts = artifacts;
     this.repos = repos;
-    this.placement = placement;
     this.clock = clock;
-    this.lease = lease;
+    this.lease = lease.duration();
+    this.leases = new LeaseReconciler(store, lease, retry);
     this.stateListener = stateListener;
     this.pins = new BuildPins(store, artifacts);
+    this.submissions = new SubmissionCheck(repos, artifacts, applianceRepo);
+    this.placer = new BuildPlacer(repos, placement, store, workers);
   }
 
   /**
@@ -112,32 +134,7 @@ public final class BuildCoordinator implements FarmApi {
    * returns its id. Nothing is recorded for a refused submission.
    */
   public String submit(SubmitRequest request) throws ApiException {
-    List<String> problems = new ArrayList<>(request.problems());
-    if (problems.isEmpty()) {
-      RepoCatalog.Entry entry = repos.find(request.repo()).orElse(null);
-      if (entry == null) {
-        problems.add("repo: '" + request.repo() + "' is not a repo definition of this farm; known: "
-            + repos.entries().stream().map(RepoCatalog.Entry::name).collect(Collectors.joining(", ")));
-      } else if (entry.definition().isEmpty()) {
-        problems.add("repo: '" + request.repo() + "' is an invalid definition: "
-            + entry.problems().stream().map(Object::toString).collect(Collectors.joining("; ")));
-      } else if (APPLIANCE.equals(request.targetOrDefault()) && !applianceRepo.equals(request.repo())) {
-        problems.add("target: this farm builds the appliance only from its appliance repo '" + applianceRepo
-            + "', not from '" + request.repo() + "' (the appliance is never customised; the coordinator's"
-            + " --appliance-repo, config key appliance-repo, names that repo); build the bootstrap of '"
-            + request.repo() + "' or the appliance of '" + applianceRepo + "'");
-      } else if (!entry.definition().get().spec().supportsTarget(request.targetOrDefault())) {
-        problems.add("target: '" + request.repo() + "' cannot build " + request.targetOrDefault()
-            + (APPLIANCE.equals(request.targetOrDefault())
-                ? ": its repo-spec.json has no packages.appliance" : ""));
-      }
-      request.components().forEach((name, sha256) -> {
-        if (!touchComponent(sha256)) {
-          problems.add("components." + name + ": " + sha256
-              + " is not in the artifact store; upload it first (PUT /api/v1/artifacts/" + sha256 + ")");
-        }
-      });
-    }
+    List<String> problems = submissions.problems(request);
     if (!problems.isEmpty()) {
       throw new ApiException(ApiError.Code.BAD_REQUEST, "build refused", problems);
     }
@@ -152,18 +149,6 @@ public final class BuildCoordinator implements FarmApi {
     store.insert(queued);
     stateListener.submitted(view(queued));
     return id;
-  }
-
-  /**
-   * Whether a named component is stored; restarts its age so that a retention pass running now
-   * (whose live set does not yet hold this submission) cannot collect it under the new build.
-   */
-  private boolean touchComponent(String sha256) {
-    try {
-      return artifacts.touch(sha256);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read component " + sha256 + " in the artifact store", e);
-    }
   }
 
   public BuildView get(String id) throws ApiException {
@@ -221,12 +206,12 @@ public final class BuildCoordinator implements FarmApi {
 
   /** A worker's heartbeat: it is alive, with these capabilities and caches. */
   public void workerSeen(WorkerInfo info) {
-    workers.put(info.id(), info);
+    workers.seen(info);
   }
 
-  /** A worker left the cluster: it gets no more builds (its leases expire through the reconciler). */
+  /** A worker left the cluster: it gets no more builds (its runs are taken back by {@link #takeBackRunsOf}). */
   public void workerLeft(String workerId) {
-    workers.remove(workerId);
+    workers.left(workerId);
   }
 
   /**
@@ -234,112 +219,88 @@ public final class BuildCoordinator implements FarmApi {
    * the cluster takes with it. A worker that already came back on another node is not among them.
    */
   public List<String> workersOnNode(String nodeId) {
-    return workers.values().stream().filter(info -> nodeId.equals(info.nodeId())).map(WorkerInfo::id).sorted()
-        .toList();
+    return workers.onNode(nodeId);
   }
 
   public Collection<WorkerInfo> workers() {
-    return List.copyOf(workers.values());
+    return workers.all();
+  }
+
+  /** A heartbeat's list of running builds: the worker's lease on each goes on for one more lease (holder only). */
+  public void renewLeases(WorkerInfo info) {
+    for (String buildId : info.running()) {
+      store.renewLease(buildId, info.id(), clock.instant().plus(lease));
+    }
+  }
+
+  /**
+   * A worker's report of one run: the build SUCCEEDED or FAILED, or, for a transient failure with runs
+   * left, QUEUED again behind a backoff; REFUSED, changing nothing, when that worker no longer holds that
+   * run of the build. Told to the listener either way.
+   */
+  public LeaseAction report(BuildReport report) {
+    Instant now = clock.instant();
+    LeaseAction action = report.state() == BuildState.SUCCEEDED
+        ? leases.onSuccess(report.buildId(), report.workerId(), report.attempt(),
+            BuildOutcome.succeeded(report.artifacts(), report.log(), report.packageCache()), now)
+        : leases.onFailure(report.buildId(), report.workerId(), report.attempt(), BuildOutcome.failed(
+            report.error(), report.deterministic() ? ErrorKind.DETERMINISTIC : ErrorKind.TRANSIENT,
+            report.artifacts(), report.log()), now);
+    stateListener.leaseDecided(action);
+    return action;
+  }
+
+  /** Re-queues (or, with no runs left, fails) every build whose lease ran out; returns how many it changed. */
+  public int reconcileLeases() {
+    return told(leases.reconcile(clock.instant()));
+  }
+
+  /** Membership said {@code workerId} left: its runs are lost now, re-queued or failed as if their leases ran out. */
+  public int takeBackRunsOf(String workerId) {
+    return told(leases.workerLeft(workerId, clock.instant()));
+  }
+
+  /**
+   * On becoming the active coordinator: every RUNNING build's lease lasts one lease plus {@code rejoinGrace}
+   * from now, so its worker can join the cluster again and renew; returns how many leases were extended.
+   */
+  public int afterTakeover(Duration rejoinGrace) {
+    return told(leases.afterRestart(clock.instant(), lease.plus(rejoinGrace)));
+  }
+
+  private int told(List<LeaseAction> actions) {
+    actions.forEach(stateListener::leaseDecided);
+    return actions.size();
   }
 
   /**
    * Places the queued builds whose backoff has passed, highest priority first, on live workers
-   * and claims each under a lease; a build no worker can take now keeps the reason in its record.
+   * ({@link BuildPlacer} advises where) and claims each under a lease; a build no worker can take now
+   * keeps the reason in its record, and side B of a pair that can never find a second worker fails.
    */
   public List<Assignment> assign(int maxBuilds) {
     Instant now = clock.instant();
-    Map<String, WorkerView> views = workerViews();
+    BuildPlacer.Round round = placer.round();
     List<Assignment> assignments = new ArrayList<>();
     for (BuildRecord queued : store.nextQueued(now, maxBuilds)) {
-      Optional<String> manager = repos.find(queued.repo()).flatMap(RepoCatalog.Entry::definition)
-          .map(RepoDefinition::spec).map(spec -> spec.packageManager());
-      if (manager.isEmpty()) {
-        store.notePlacement(queued.id(), "repo " + queued.repo() + " is no longer a valid definition here");
-        continue;
-      }
-      PlacementRequest request = PlacementRequest.of(queued.repo(), manager.get(), ARCH);
-      PairSide side = PairSide.of(queued.options()).orElse(null);
-      Placement placed;
-      if (side != null && side.isSideB()) {
-        Optional<Placement> second = placeSideB(queued, side, request, views);
-        if (second.isEmpty()) {
-          continue;
+      BuildPlacer.Advice advice = round.advise(queued);
+      if (advice instanceof BuildPlacer.Wait wait) {
+        store.notePlacement(queued.id(), wait.reason());
+      } else if (advice instanceof BuildPlacer.Fail fail) {
+        store.fail(queued.id(), fail.why(), ErrorKind.DETERMINISTIC).ifPresent(failed ->
+            stateListener.changed(view(failed), "failed: " + fail.why()));
+      } else if (advice instanceof BuildPlacer.Place place) {
+        String worker = place.placement().workerId().orElseThrow();
+        Optional<BuildRecord> claimed = store.claim(queued.id(), worker, now.plus(lease), place.placement().reason());
+        if (claimed.isPresent()) {
+          round.claimed(worker);
+          BuildView running = view(claimed.get());
+          stateListener.changed(running, "running on worker " + worker + ": " + place.placement().reason());
+          assignments.add(new Assignment(running, worker, place.side()));
         }
-        placed = second.get();
-      } else {
-        placed = placement.place(request, views.values());
-      }
-      if (!placed.placed()) {
-        store.notePlacement(queued.id(), placed.reason());
-        continue;
-      }
-      String worker = placed.workerId().orElseThrow();
-      Optional<BuildRecord> claimed = store.claim(queued.id(), worker, now.plus(lease), placed.reason());
-      if (claimed.isPresent()) {
-        views.put(worker, views.get(worker).withOneMoreBuild());
-        BuildView running = view(claimed.get());
-        stateListener.changed(running, "running on worker " + worker + ": " + placed.reason());
-        assignments.add(new Assignment(running, worker, side));
       }
     }
     return assignments;
-  }
-
-  /**
-   * Where side B of a reproducibility pair goes: the best capable worker other than the one side A
-   * runs or ran on ({@link RendezvousPlacement#secondChoice}). Empty, with the reason noted, while side A
-   * is not placed yet; side B is failed, with the reason, when no other live worker can run the repo
-   * at all (a pair needs two workers; the pair's verdict is then FAILED with that error).
-   */
-  private Optional<Placement> placeSideB(BuildRecord queued, PairSide side, PlacementRequest request,
-      Map<String, WorkerView> views) {
-    BuildRecord sideA = store.get(side.otherSide()).orElse(null);
-    String firstWorker = sideA == null ? null : sideA.worker();
-    if (firstWorker == null) {
-      if (sideA == null || sideA.state() == BuildState.QUEUED || sideA.state() == BuildState.RUNNING) {
-        store.notePlacement(queued.id(), "side B of reproducibility pair " + side.pair()
-            + ": waiting for side A (build " + side.otherSide() + ") to be placed, so as to go to another worker");
-      } else {
-        failSideB(queued, "side A (build " + side.otherSide() + ") ended " + sideA.state()
-            + " without running on any worker, so there is nothing to reproduce");
-      }
-      return Optional.empty();
-    }
-    Placement placed = placement.secondChoice(request, views.values(), firstWorker);
-    if (placed.outcome() == Placement.Outcome.NO_CAPABLE_WORKER) {
-      failSideB(queued, "no live worker other than " + firstWorker + " (which built side A, build "
-          + side.otherSide() + ") can run " + request.packageManager() + " on " + request.arch()
-          + ": a reproducibility pair needs two different workers; start a second worker that runs "
-          + request.packageManager());
-      return Optional.empty();
-    }
-    return Optional.of(placed);
-  }
-
-  private void failSideB(BuildRecord queued, String why) {
-    store.fail(queued.id(), why, ErrorKind.DETERMINISTIC).ifPresent(failed ->
-        stateListener.changed(view(failed), "failed: " + why));
-  }
-
-  /** The live workers as placement sees them, counting builds leased to them but not yet started. */
-  private Map<String, WorkerView> workerViews() {
-    Map<String, Integer> leased = new HashMap<>();
-    for (BuildRecord running : store.list(new BuildFilter(null, BuildState.RUNNING,
-        10_000))) {
-      if (running.leaseOwner() != null) {
-        leased.merge(running.leaseOwner(), 1, Integer::sum);
-      }
-    }
-    Map<String, WorkerView> views = new HashMap<>();
-    for (WorkerInfo info : workers.values()) {
-      Map<String, WorkerView.WarmCache> caches = info.warmCaches().stream().collect(Collectors.toMap(
-          WorkerInfo.WarmCache::repo, c -> new WorkerView.WarmCache(c.metadataRevision(), c.sizeBytes()),
-          (a, b) -> a));
-      int waiting = Math.max(0, leased.getOrDefault(info.id(), 0) - info.busySlots());
-      views.put(info.id(), new WorkerView(info.id(), java.util.Set.copyOf(info.packageManagers()), info.arch(),
-          info.slots(), info.busySlots(), waiting, info.freeDiskBytes(), caches, true));
-    }
-    return views;
   }
 
   /** A stored build as the wire shows it. */

@@ -1,5 +1,6 @@
 package org.bootfarm.coordinator;
 
+import org.bootfarm.coordinator.queue.LeaseAction;
 import org.bootfarm.protocol.api.v1.BuildView;
 
 /**
@@ -26,6 +27,14 @@ public interface BuildStateListener {
    * refused either way). Called after {@link #changed} for the same cancellation; must not block.
    */
   default void cancelledWhileRunning(BuildView build, String worker, int attempt) {
+  }
+
+  /**
+   * A decision about a worker's run ({@link org.bootfarm.coordinator.queue.LeaseReconciler}'s): a report
+   * recorded or refused, a lost run re-queued or failed, a lease extended after a takeover. REFUSED and
+   * LEASE_EXTENDED change no state. Called on the thread that made it; must not block.
+   */
+  default void leaseDecided(LeaseAction action) {
   }
 
   /** A listener that ignores every change: a coordinator without an event bus. */

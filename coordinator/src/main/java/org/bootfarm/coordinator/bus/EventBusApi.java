@@ -12,17 +12,16 @@ import org.bootfarm.protocol.api.v1.BuildQuery;
 import org.bootfarm.protocol.api.v1.PinRequest;
 import org.bootfarm.protocol.api.v1.FarmInfo;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
-import org.bootfarm.protocol.api.v1.WorkerInfo;
 
 /**
  * The coordinator's event-bus API (version 1): consumers on the {@link Addresses} that clients,
  * the TCP bridge and workers use, each translating a JSON object body into a
- * {@link BuildCoordinator} call run on a worker thread. A refusal fails the message with the
+ * {@link BuildCoordinator} call run on a worker thread (heartbeats are not among them: every coordinator,
+ * active or not, consumes them once through {@code intake.HeartbeatConsumer}). A refusal fails the message with the
  * HTTP-style status of its {@link ApiError} and the error as JSON text, so a client never waits
  * out a timeout for a body it sent wrong.
  */
 public final class EventBusApi {
-  private final Vertx vertx;
   private final BuildCoordinator coordinator;
   private final FarmInfo info;
   private final ApiConsumers consumers;
@@ -34,7 +33,6 @@ public final class EventBusApi {
 
   /** @param info what {@link Addresses#INFO} answers (null: this coordinator serves no HTTP API) */
   public EventBusApi(Vertx vertx, BuildCoordinator coordinator, FarmInfo info) {
-    this.vertx = vertx;
     this.coordinator = coordinator;
     this.info = info;
     this.consumers = new ApiConsumers(vertx);
@@ -59,13 +57,6 @@ public final class EventBusApi {
     consumers.on(Addresses.UNPIN, body -> coordinator.unpin(id(body)));
     consumers.on(Addresses.REPOS, body -> Map.of("repos", coordinator.repos()));
     consumers.on(Addresses.WORKERS, body -> Map.of("workers", coordinator.workers()));
-    consumers.add(vertx.eventBus().consumer(Addresses.WORKER_HEARTBEAT, message -> {
-      try {
-        coordinator.workerSeen(read(message.body(), WorkerInfo.class));
-      } catch (ApiException e) {
-        // a malformed heartbeat is dropped: the worker's next one is read on its own
-      }
-    }));
     return consumers.registered();
   }
 

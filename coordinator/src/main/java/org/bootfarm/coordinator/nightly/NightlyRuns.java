@@ -7,7 +7,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -20,8 +19,6 @@ import java.util.stream.Collectors;
 import org.bootfarm.coordinator.ApiException;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.RepoCatalog;
-import org.bootfarm.coordinator.queue.BuildFilter;
-import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.BuildStore;
 import org.bootfarm.coordinator.verdict.ReproducibilityJudge;
 import org.bootfarm.protocol.api.v1.ApiError;
@@ -32,14 +29,12 @@ import org.bootfarm.protocol.api.v1.Priority;
 import org.bootfarm.protocol.api.v1.ReproducibilityPair;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.protocol.api.v1.Verdict;
-import org.bootfarm.protocol.api.v1.WorkerInfo;
-import org.bootfarm.protocol.repo.RepoDefinition;
-import org.bootfarm.protocol.repo.RepoSpec;
 
 /**
  * Nightly reproducibility runs and {@code verify} on the active coordinator. A run is recorded first
  * (a scheduled one keyed by its instant, so it runs once), then, for every repo of the catalog that
- * some live worker can run and every target its spec supports, a pair is submitted: side A placed as
+ * some live worker can run and every target its spec supports ({@link NightlyPlanner} plans which, and
+ * with which components), a pair is submitted: side A placed as
  * usual, side B (its options say so, {@link PairSide}) on the best other capable worker, both with
  * priority NIGHTLY. A repo only one live worker can run gets a FAILED pair at once, saying so. A
  * background thread starts the run a schedule makes due, judges each pair once both builds ended
@@ -57,23 +52,14 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
    * becoming active (a takeover or a restart around the hour); older instants are skipped.
    */
   public static final Duration CATCH_UP = Duration.ofMinutes(10);
-  /**
-   * The targets workers build today (a worker refuses any other); a repo's other supported targets are
-   * named in the run's notes instead of getting a pair that could only fail.
-   */
-  static final List<String> WORKER_TARGETS = List.of("bootstrap", "appliance");
-  /** How many recent SUCCEEDED builds are searched for the components a nightly build reuses. */
-  static final int COMPONENT_SEARCH = 200;
   private static final DateTimeFormatter COMPACT =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(ZoneOffset.UTC);
   private static final DateTimeFormatter COMPACT_MILLIS =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS").withZone(ZoneOffset.UTC);
 
   private final BuildCoordinator coordinator;
-  private final BuildStore builds;
-  private final RepoCatalog catalog;
+  private final NightlyPlanner planner;
   private final NightlyStore store;
-  private final Map<String, String> components;
   private final ReproducibilityJudge judge;
   private final NightlySchedule schedule;
   private final Clock clock;
@@ -95,10 +81,8 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
   public NightlyRuns(BuildCoordinator coordinator, BuildStore builds, RepoCatalog catalog, NightlyStore store,
       ReproducibilityJudge judge, NightlySchedule schedule, Clock clock, Consumer<String> log,
       Map<String, String> components) {
-    this.components = Map.copyOf(components);
     this.coordinator = coordinator;
-    this.builds = builds;
-    this.catalog = catalog;
+    this.planner = new NightlyPlanner(coordinator, builds, catalog, components);
     this.store = store;
     this.judge = judge;
     this.schedule = schedule;
@@ -215,7 +199,7 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
     synchronized (runLock) {
       Instant now = clock.instant();
       List<String> notes = new ArrayList<>();
-      List<Planned> planned = plan(notes);
+      List<NightlyPlanner.Planned> planned = planner.plan(notes);
       String id = scheduledFor != null ? "sched-" + COMPACT.format(scheduledFor) + "Z"
           : "now-" + COMPACT_MILLIS.format(now) + "Z";
       NightlyReport run = new NightlyReport(id, trigger, scheduledFor == null ? null : scheduledFor.toString(),
@@ -225,7 +209,7 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
       }
       listener.runStarted(run);
       int n = 0;
-      for (Planned pair : planned) {
+      for (NightlyPlanner.Planned pair : planned) {
         putPair(submit(run.id() + "-" + (++n), run.id(), pair, now));
       }
       log.accept("nightly run " + id + " (" + trigger + (scheduledFor == null ? "" : " for " + scheduledFor)
@@ -234,60 +218,15 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
     }
   }
 
-  /** A repo and target to pair, and the live workers that can run it. */
-  private record Planned(String repo, String target, String packageManager, List<String> capableWorkers) {}
-
-  /** Every repo and target some live worker can run; what is left out goes into {@code notes}. */
-  private List<Planned> plan(List<String> notes) {
-    Collection<WorkerInfo> workers = coordinator.workers();
-    List<Planned> planned = new ArrayList<>();
-    for (RepoCatalog.Entry entry : catalog.entries()) {
-      if (entry.definition().isEmpty()) {
-        notes.add(entry.name() + ": not built, its definition is invalid (" + entry.problems().size()
-            + " problem(s); bootfarm repos or bootfarm check shows them)");
-        continue;
-      }
-      RepoSpec spec = entry.definition().map(RepoDefinition::spec).orElseThrow();
-      List<String> capable = workers.stream()
-          .filter(w -> w.packageManagers().contains(spec.packageManager()) && BuildCoordinator.ARCH.equals(w.arch()))
-          .map(WorkerInfo::id).sorted().toList();
-      if (capable.isEmpty()) {
-        notes.add(entry.name() + ": not built, no live worker runs " + spec.packageManager() + " on "
-            + BuildCoordinator.ARCH);
-        continue;
-      }
-      List<String> farmTargets = coordinator.targets(entry.name(), spec);
-      for (String target : RepoSpec.TARGETS) {
-        if (!spec.supportsTarget(target)) {
-          continue;
-        }
-        if (!farmTargets.contains(target)) {
-          notes.add(entry.name() + ": target " + target + " not built, this farm builds the appliance only from '"
-              + coordinator.applianceRepo() + "' (--appliance-repo)");
-        } else if (!WORKER_TARGETS.contains(target)) {
-          notes.add(entry.name() + ": target " + target + " not built, workers build only " + WORKER_TARGETS
-              + " today");
-        } else if (BuildCoordinator.APPLIANCE.equals(target) && componentsFor(entry.name(), target).isEmpty()) {
-          notes.add(entry.name() + ": target appliance not built, no appliance components known (give the"
-              + " coordinator --nightly-component for each of " + RepoSpec.COMPONENTS.get(target)
-              + ", or build one appliance first)");
-        } else {
-          planned.add(new Planned(entry.name(), target, spec.packageManager(), capable));
-        }
-      }
-    }
-    return planned;
-  }
-
   /** Submits both sides of one pair, or gives the pair its FAILED verdict at once when it cannot run. */
-  private ReproducibilityPair submit(String pairId, String runId, Planned planned, Instant now) {
+  private ReproducibilityPair submit(String pairId, String runId, NightlyPlanner.Planned planned, Instant now) {
     if (planned.capableWorkers().size() < 2) {
       return failedAtOnce(pairId, runId, planned, now, "only one live worker (" + planned.capableWorkers().get(0)
           + ") runs " + planned.packageManager() + " on " + BuildCoordinator.ARCH
           + ": a reproducibility pair needs two different workers; start a second worker that runs "
           + planned.packageManager());
     }
-    Map<String, String> components = componentsFor(planned.repo(), planned.target());
+    Map<String, String> components = planner.componentsFor(planned.repo(), planned.target());
     if (components.isEmpty()) {
       return failedAtOnce(pairId, runId, planned, now, "no components known for " + planned.repo() + " "
           + planned.target() + ": give the coordinator --nightly-component NAME=FILE, or submit one build with its"
@@ -320,38 +259,13 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
     }
   }
 
-  private static ReproducibilityPair failedAtOnce(String pairId, String runId, Planned planned, Instant now,
+  private static ReproducibilityPair failedAtOnce(String pairId, String runId, NightlyPlanner.Planned planned,
+      Instant now,
       String error) {
     Verdict verdict = new Verdict(Verdict.Outcome.FAILED, null, null, planned.repo(), planned.target(), List.of(),
         List.of(), null, List.of(), null, List.of(), error);
     return new ReproducibilityPair(pairId, runId, planned.repo(), planned.target(), null, null, null, null, null,
         null, null, now.toString(), null, null).judged(verdict, now.toString(), null, null, null, null);
-  }
-
-  /**
-   * The configured nightly components (those the target takes, when all of them are configured), else
-   * those of the newest SUCCEEDED build of the repo and target, else of any repo; empty if none.
-   */
-  private Map<String, String> componentsFor(String repo, String target) {
-    if (!components.isEmpty() && components.keySet().containsAll(RepoSpec.COMPONENTS.get(target))) {
-      Map<String, String> forTarget = new java.util.TreeMap<>(components);
-      forTarget.keySet().retainAll(RepoSpec.COMPONENTS.get(target));
-      return forTarget;
-    }
-    if (!components.isEmpty() && !BuildCoordinator.APPLIANCE.equals(target)) {
-      return components;
-    }
-    for (BuildRecord build : builds.list(new BuildFilter(repo, BuildState.SUCCEEDED, COMPONENT_SEARCH))) {
-      if (build.target().equals(target) && !build.components().isEmpty()) {
-        return build.components();
-      }
-    }
-    for (BuildRecord build : builds.list(new BuildFilter(null, BuildState.SUCCEEDED, COMPONENT_SEARCH))) {
-      if (build.target().equals(target) && !build.components().isEmpty()) {
-        return build.components();
-      }
-    }
-    return Map.of();
   }
 
   /** Judges a pair whose two builds both ended, and records the verdict; does nothing while one runs. */

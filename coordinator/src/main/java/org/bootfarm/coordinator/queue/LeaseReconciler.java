@@ -19,9 +19,11 @@ import org.bootfarm.coordinator.queue.LeaseAction.Decision;
  * backoff until it has had {@link RetryPolicy#maxAttempts()} runs, then fails it; a deterministic
  * failure fails it at once. Every change is one of the store's compare-and-set transitions, so a
  * worker that no longer holds a build can neither publish nor fail it. Plain Java on a
- * {@link BuildStore}: the caller passes the time from the coordinator's clock (the one the store was
- * opened with), runs {@link #reconcile} every {@link LeasePolicy#reconcileEvery()}, and logs and
- * counts the {@link LeaseAction}s it gets back. Meant to be called from one thread at a time.
+ * {@link BuildStore}, the part of the build's state machine that {@link
+ * org.bootfarm.coordinator.BuildCoordinator} owns for runs: it passes the time from the coordinator's
+ * clock (the one the store was opened with), has {@link #reconcile} run every {@link
+ * LeasePolicy#reconcileEvery()}, and tells its listener of the {@link LeaseAction}s it gets back.
+ * Meant to be called from one thread at a time.
  */
 public final class LeaseReconciler {
   private final BuildStore store;

@@ -19,6 +19,7 @@ import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.ProjectTree;
 import org.bootfarm.coordinator.RepoCatalog;
 import org.bootfarm.coordinator.cas.ArtifactStore;
+import org.bootfarm.coordinator.intake.HeartbeatConsumer;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.queue.BuildFilter;
 import org.bootfarm.coordinator.queue.BuildRecord;
@@ -57,6 +58,7 @@ class EventBusApiTest {
         new RendezvousPlacement(), Clock.systemUTC(), Duration.ofSeconds(10));
     vertx = Vertx.vertx();
     new EventBusApi(vertx, coordinator).register().await();
+    new HeartbeatConsumer(vertx, coordinator, info -> { }, () -> false).register().await();
   }
 
   @AfterAll

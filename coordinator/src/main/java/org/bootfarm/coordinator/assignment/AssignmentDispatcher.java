@@ -1,0 +1,43 @@
+package org.bootfarm.coordinator.assignment;
+
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import org.bootfarm.coordinator.BuildCoordinator;
+
+/**
+ * The active coordinator's placing loop: on a timer, has {@link BuildCoordinator#assign} place up to
+ * {@value #BUILDS_PER_TICK} queued builds and sends each to its worker's inbox as an {@link
+ * AssignmentFactory} message.
+ */
+public final class AssignmentDispatcher {
+  /** How many queued builds one tick places at most. */
+  static final int BUILDS_PER_TICK = 16;
+
+  private final Vertx vertx;
+  private final BuildCoordinator coordinator;
+  private final AssignmentFactory assignments;
+  private final WorkerInbox inbox;
+
+  public AssignmentDispatcher(Vertx vertx, BuildCoordinator coordinator, AssignmentFactory assignments,
+      WorkerInbox inbox) {
+    this.vertx = vertx;
+    this.coordinator = coordinator;
+    this.assignments = assignments;
+    this.inbox = inbox;
+  }
+
+  /** Places every {@code every} from now on; returns the Vert.x timer id, to be cancelled by the caller. */
+  public long start(Duration every) {
+    return vertx.setPeriodic(every.toMillis(), id -> assignQueued());
+  }
+
+  /** Places queued builds (on a worker thread) and sends each to its worker. */
+  public void assignQueued() {
+    vertx.executeBlocking(() -> {
+      for (BuildCoordinator.Assignment placed : coordinator.assign(BUILDS_PER_TICK)) {
+        inbox.assign(placed.workerId(), assignments.assignmentFor(placed));
+      }
+      return null;
+    }, false);
+  }
+}

@@ -1,0 +1,65 @@
+package org.bootfarm.coordinator.intake;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import org.bootfarm.coordinator.BuildCoordinator;
+import org.bootfarm.protocol.api.v1.Addresses;
+import org.bootfarm.protocol.api.v1.WireJson;
+import org.bootfarm.protocol.api.v1.WorkerInfo;
+
+/**
+ * The coordinator's one consumer of worker heartbeats ({@link Addresses#WORKER_HEARTBEAT}, published to
+ * every coordinator): each heartbeat is recorded once in the worker table (every coordinator keeps one,
+ * so a standby can take over with it), told to {@code seen} (the metrics), and, on the active
+ * coordinator, renews the leases of the builds the worker runs. A malformed heartbeat is dropped; the
+ * worker's next one is read on its own.
+ */
+public final class HeartbeatConsumer {
+  private final Vertx vertx;
+  private final BuildCoordinator coordinator;
+  private final Consumer<WorkerInfo> seen;
+  private final BooleanSupplier active;
+  private MessageConsumer<Object> consumer;
+
+  /**
+   * @param seen told of every heartbeat after the worker table (e.g. the farm's metrics)
+   * @param active whether this coordinator is the active one now, which alone renews leases
+   */
+  public HeartbeatConsumer(Vertx vertx, BuildCoordinator coordinator, Consumer<WorkerInfo> seen,
+      BooleanSupplier active) {
+    this.vertx = vertx;
+    this.coordinator = coordinator;
+    this.seen = seen;
+    this.active = active;
+  }
+
+  /** Starts consuming; the future completes when the consumer is registered cluster-wide. */
+  public Future<Void> register() {
+    consumer = vertx.eventBus().consumer(Addresses.WORKER_HEARTBEAT, message -> heartbeat(message.body()));
+    return consumer.completion();
+  }
+
+  public Future<Void> unregister() {
+    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+  }
+
+  private void heartbeat(Object body) {
+    WorkerInfo info;
+    try {
+      info = WireJson.read(String.valueOf(body), WorkerInfo.class);
+    } catch (WireJson.WireFormatException e) {
+      return;
+    }
+    coordinator.workerSeen(info);
+    seen.accept(info);
+    if (active.getAsBoolean() && !info.running().isEmpty()) {
+      vertx.executeBlocking(() -> {
+        coordinator.renewLeases(info);
+        return null;
+      }, false);
+    }
+  }
+}

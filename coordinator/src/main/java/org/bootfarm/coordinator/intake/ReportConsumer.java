@@ -1,0 +1,64 @@
+package org.bootfarm.coordinator.intake;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import org.bootfarm.coordinator.BuildCoordinator;
+import org.bootfarm.coordinator.queue.LeaseAction;
+import org.bootfarm.protocol.api.v1.Addresses;
+import org.bootfarm.protocol.api.v1.BuildReport;
+import org.bootfarm.protocol.api.v1.WireJson;
+
+/**
+ * The active coordinator's intake of workers' {@link BuildReport}s ({@link Addresses#REPORT}): each is
+ * handed to {@link BuildCoordinator#report}, which records or refuses it, and answered once the store has
+ * decided, so the worker stops sending it. A store failure answers with an error, and the worker sends
+ * the report again later.
+ */
+public final class ReportConsumer {
+  private static final System.Logger LOG = System.getLogger(ReportConsumer.class.getName());
+
+  private final Vertx vertx;
+  private final BuildCoordinator coordinator;
+  private MessageConsumer<Object> consumer;
+
+  public ReportConsumer(Vertx vertx, BuildCoordinator coordinator) {
+    this.vertx = vertx;
+    this.coordinator = coordinator;
+  }
+
+  /** Starts consuming; the future completes when the consumer is registered cluster-wide. */
+  public Future<Void> register() {
+    consumer = vertx.eventBus().consumer(Addresses.REPORT, this::report);
+    return consumer.completion();
+  }
+
+  public Future<Void> unregister() {
+    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+  }
+
+  private void report(Message<Object> message) {
+    BuildReport report;
+    try {
+      report = WireJson.read(String.valueOf(message.body()), BuildReport.class);
+    } catch (WireJson.WireFormatException e) {
+      message.fail(400, "malformed build report: " + e.getMessage());
+      return;
+    }
+    vertx.executeBlocking(() -> {
+      LeaseAction action = coordinator.report(report);
+      return action.decision() == LeaseAction.Decision.REFUSED ? action.reason() : null;
+    }, false).onComplete(done -> {
+      if (done.failed()) {
+        message.fail(500, "build report of " + report.buildId() + " not recorded: " + done.cause().getMessage());
+      } else if (done.result() != null) {
+        LOG.log(System.Logger.Level.WARNING, "bootfarm coordinator: refused a report: " + done.result());
+        message.reply(new JsonObject().put("recorded", false).put("reason", done.result()));
+      } else {
+        message.reply(new JsonObject().put("recorded", true));
+      }
+    });
+  }
+}

@@ -1,0 +1,58 @@
+package org.bootfarm.coordinator.placement;
+
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.bootfarm.protocol.api.v1.WorkerInfo;
+
+/**
+ * The live workers as their latest heartbeats describe them, and how placement sees them. A worker is
+ * added by its heartbeat and removed when membership says it left; safe for many threads.
+ */
+public final class LiveWorkers {
+  private final Map<String, WorkerInfo> workers = new ConcurrentHashMap<>();
+
+  /** A worker's heartbeat: it is alive, with these capabilities and caches. */
+  public void seen(WorkerInfo info) {
+    workers.put(info.id(), info);
+  }
+
+  /** A worker left the cluster: it gets no more builds. */
+  public void left(String workerId) {
+    workers.remove(workerId);
+  }
+
+  /**
+   * The workers whose latest heartbeat came from cluster node {@code nodeId}: the ones a member leaving
+   * the cluster takes with it. A worker that already came back on another node is not among them.
+   */
+  public List<String> onNode(String nodeId) {
+    return workers.values().stream().filter(info -> nodeId.equals(info.nodeId())).map(WorkerInfo::id).sorted()
+        .toList();
+  }
+
+  public Collection<WorkerInfo> all() {
+    return List.copyOf(workers.values());
+  }
+
+  /**
+   * The live workers as placement sees them, counting the builds leased to each ({@code leased}: worker id
+   * to the RUNNING builds whose lease it holds) but not yet started there.
+   */
+  public Map<String, WorkerView> views(Map<String, Integer> leased) {
+    Map<String, WorkerView> views = new HashMap<>();
+    for (WorkerInfo info : workers.values()) {
+      Map<String, WorkerView.WarmCache> caches = info.warmCaches().stream().collect(Collectors.toMap(
+          WorkerInfo.WarmCache::repo, c -> new WorkerView.WarmCache(c.metadataRevision(), c.sizeBytes()),
+          (a, b) -> a));
+      int waiting = Math.max(0, leased.getOrDefault(info.id(), 0) - info.busySlots());
+      views.put(info.id(), new WorkerView(info.id(), Set.copyOf(info.packageManagers()), info.arch(),
+          info.slots(), info.busySlots(), waiting, info.freeDiskBytes(), caches, true));
+    }
+    return views;
+  }
+}

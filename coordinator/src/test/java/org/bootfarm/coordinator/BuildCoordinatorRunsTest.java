@@ -1,0 +1,143 @@
+package org.bootfarm.coordinator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.bootfarm.coordinator.cas.ArtifactStore;
+import org.bootfarm.coordinator.placement.RendezvousPlacement;
+import org.bootfarm.coordinator.queue.LeaseAction;
+import org.bootfarm.coordinator.queue.LeasePolicy;
+import org.bootfarm.coordinator.queue.RetryPolicy;
+import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.protocol.Sha256;
+import org.bootfarm.protocol.api.v1.BuildReport;
+import org.bootfarm.protocol.api.v1.BuildState;
+import org.bootfarm.protocol.api.v1.BuildView;
+import org.bootfarm.protocol.api.v1.Priority;
+import org.bootfarm.protocol.api.v1.SubmitRequest;
+import org.bootfarm.protocol.api.v1.WorkerInfo;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The run transitions {@link BuildCoordinator} owns besides placing: heartbeats renew only the holder's
+ * leases, a report finishes the build or is refused, and a departed worker's run goes back to the queue;
+ * every decision is told to the listener.
+ */
+class BuildCoordinatorRunsTest {
+  @TempDir Path dir;
+  SqliteBuildStore store;
+  ArtifactStore artifacts;
+  BuildCoordinator coordinator;
+  final List<LeaseAction> decided = new ArrayList<>();
+  final MovableClock clock = new MovableClock();
+  String tether;
+
+  @BeforeEach
+  void start() throws Exception {
+    store = SqliteBuildStore.open(dir.resolve("builds.sqlite"), clock);
+    artifacts = ArtifactStore.openAt(dir.resolve("cas"), ArtifactStore.Options.defaults());
+    BuildStateListener listener = new BuildStateListener() {
+      @Override
+      public void changed(BuildView build, String text) {
+      }
+
+      @Override
+      public void leaseDecided(LeaseAction action) {
+        decided.add(action);
+      }
+    };
+    coordinator = new BuildCoordinator(store, artifacts, RepoCatalog.read(ProjectTree.root().resolve("repos"),
+        ProjectTree.sharedKeys()), new RendezvousPlacement(), clock,
+        new LeasePolicy(Duration.ofSeconds(10), Duration.ofSeconds(1)), RetryPolicy.DEFAULT, listener, "photon-2.0");
+    byte[] content = "tether stand-in".getBytes(StandardCharsets.UTF_8);
+    tether = Sha256.of(content);
+    artifacts.put(tether, new ByteArrayInputStream(content));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    store.close();
+    artifacts.close();
+  }
+
+  /** A clock the test moves by hand; the store and the coordinator share it. */
+  static final class MovableClock extends Clock {
+    volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+  }
+
+  private static WorkerInfo worker(String id, List<String> running) {
+    return new WorkerInfo(id, "node-" + id, "test", "x86_64", List.of("apt"), 1, 0, 100L << 30, List.of(), 1000,
+        running);
+  }
+
+  /** Submits a debian-12 build and places it on w1. */
+  private String runningOnW1() throws Exception {
+    String id = coordinator.submit(new SubmitRequest("debian-12", "bootstrap", Map.of("tether", tether),
+        Priority.INTERACTIVE, null));
+    coordinator.workerSeen(worker("w1", List.of()));
+    assertEquals(id, coordinator.assign(1).get(0).build().id());
+    return id;
+  }
+
+  @Test
+  void aHeartbeatRenewsOnlyTheLeasesItsWorkerHolds() throws Exception {
+    String id = runningOnW1();
+    Instant claimed = store.get(id).orElseThrow().leaseExpiry();
+    clock.now = clock.now.plusSeconds(5);
+    coordinator.renewLeases(worker("w2", List.of(id)));
+    assertEquals(claimed, store.get(id).orElseThrow().leaseExpiry(), "w2 holds no lease on " + id);
+    coordinator.renewLeases(worker("w1", List.of(id)));
+    assertTrue(store.get(id).orElseThrow().leaseExpiry().isAfter(claimed), "w1's heartbeat renewed its lease");
+  }
+
+  @Test
+  void aReportFromTheHolderFinishesTheBuildAndOneFromAnotherWorkerIsRefused() throws Exception {
+    String id = runningOnW1();
+    LeaseAction refused = coordinator.report(new BuildReport(id, "w2", 0, BuildState.SUCCEEDED, List.of(), List.of(),
+        null, null, false, null));
+    assertEquals(LeaseAction.Decision.REFUSED, refused.decision(), refused::toString);
+    LeaseAction done = coordinator.report(new BuildReport(id, "w1", 0, BuildState.SUCCEEDED, List.of(), List.of(),
+        null, null, false, null));
+    assertEquals(LeaseAction.Decision.SUCCEEDED, done.decision(), done::toString);
+    assertEquals(BuildState.SUCCEEDED, coordinator.get(id).state());
+    assertEquals(List.of(refused, done), decided);
+  }
+
+  @Test
+  void aDepartedWorkersRunGoesBackToTheQueue() throws Exception {
+    String id = runningOnW1();
+    coordinator.workerLeft("w1");
+    assertEquals(1, coordinator.takeBackRunsOf("w1"));
+    assertEquals(BuildState.QUEUED, coordinator.get(id).state());
+    assertEquals(LeaseAction.Decision.REQUEUED, decided.get(0).decision(), decided::toString);
+  }
+}
