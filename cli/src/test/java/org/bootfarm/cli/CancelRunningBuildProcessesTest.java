@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * directory is gone), the build stays CANCELLED after the worker's report, and the worker's one slot takes
  * the next build at once.
  */
+@Tag("process")
 class CancelRunningBuildProcessesTest {
   static final String STUCK = "fixture-stuck";
   static final String NEXT = "fixture-next";

@@ -26,6 +26,7 @@ import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * API and every artifact downloads from the survivor with its sha256. A third coordinator joining
  * the survivor afterwards starts as a standby with the history and copies every artifact.
  */
+@Tag("process")
 class CoordinatorFailoverTest {
   @TempDir static Path dir;
   static FixtureYumRepo repo;

@@ -30,6 +30,7 @@ import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * downloads the build's whole log from the artifact store; a bad submission fails with the
  * coordinator's ApiError.
  */
+@Tag("process")
 class FarmClientProcessesTest {
   @TempDir static Path dir;
   static FixtureYumRepo repo;

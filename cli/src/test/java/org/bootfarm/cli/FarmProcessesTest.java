@@ -12,6 +12,7 @@ import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with the same output hashes. The fixture definition's base.sh sleeps a few seconds so that a build
  * is reliably caught running.
  */
+@Tag("process")
 class FarmProcessesTest {
   @TempDir static Path dir;
   static FixtureYumRepo repo;

@@ -22,6 +22,7 @@ import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * values moved as the builds did: submitted and finished counts, the cache missed on the first build and
  * hit on the second, the queue empty at the end.
  */
+@Tag("process")
 class MetricsProcessesTest {
   static final String BROKEN = "fixture-broken";
   static final Pattern ROW = Pattern.compile("^\\| `([a-z_]+)` \\| (counter|gauge|histogram) \\|");

@@ -17,6 +17,7 @@ import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * started (they were recorded in the cluster map before anything was submitted) and starts none of their
  * instants again, only later ones. No worker runs here, so every run has no pair and notes why.
  */
+@Tag("process")
 class NightlyScheduleProcessesTest {
   static final Pattern RUN_LINE = Pattern.compile("nightly run (sched-\\S+) \\(schedule for (\\S+)\\)");
 

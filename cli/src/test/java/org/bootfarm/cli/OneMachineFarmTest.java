@@ -23,6 +23,7 @@ import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * outputs land in the artifact store under their sha256; a second build of the same repo goes to
  * the same worker and downloads no package.
  */
+@Tag("tool")
 class OneMachineFarmTest {
   @TempDir static Path dir;
   static FixtureYumRepo repo;

@@ -26,6 +26,7 @@ import org.bootfarm.protocol.Sha256;
 import org.bootfarm.worker.agent.WorkerAgent;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * artifact store serves on its port: the outputs upload, the report finds no coordinator and waits.
  * A new coordinator on the same data dir then records the build SUCCEEDED from that worker, first run.
  */
+@Tag("tool")
 class ReportWaitsForACoordinatorTest {
   static final HttpClient HTTP = HttpClient.newHttpClient();
   static final ObjectMapper JSON = new ObjectMapper();

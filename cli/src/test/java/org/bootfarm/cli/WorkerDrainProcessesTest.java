@@ -14,6 +14,7 @@ import org.bootfarm.coordinator.placement.PlacementRequest;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.placement.WorkerView;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Both workers have two slots and the slow repo's home (by the real placement) is the one stopped:
  * without the drain the second build would go there too, as its load (1) is under its bound (2).
  */
+@Tag("process")
 class WorkerDrainProcessesTest {
   static final String SLOW = "fixture-slow";
 

@@ -21,6 +21,7 @@ import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.BuildEvent;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * after its patience with a message saying what to do, and a request on an event bus that no
  * coordinator serves fails at once with an UNAVAILABLE ApiError naming the address.
  */
+@Tag("unit")
 class FarmClientTest {
   @TempDir Path dir;
 

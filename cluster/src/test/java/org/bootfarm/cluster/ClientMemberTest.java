@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A clustered client is a lite member like a worker, but the membership view reports it as a CLIENT,
  * so a coordinator never takes it for a worker (places builds on it, or expires leases when it leaves).
  */
+@Tag("unit")
 class ClientMemberTest {
   @TempDir Path dir;
 

@@ -40,6 +40,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,6 +56,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Prometheus's HTTP API and must return data, and every metric it names must have series; the alert rules of
  * {@code deploy/prometheus/alerts.yml} must be loaded and healthy. All failing queries are reported together.
  */
+@Tag("process")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DashboardQueriesProcessesTest {
   static final HttpClient HTTP = HttpClient.newHttpClient();

@@ -26,6 +26,7 @@ import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * nothing, and leaves the connection answering pings; repeated token failures close it; a token
  * deleted from the file stops working without a restart.
  */
+@Tag("unit")
 class BridgeServerTest {
   static final String TOKEN = "alice-token-0123456789abcdef";
   static final String OTHER = "bob-token-0123456789abcdef00";

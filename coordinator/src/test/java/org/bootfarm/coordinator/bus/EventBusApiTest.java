@@ -29,6 +29,7 @@ import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * input (unknown repo or target, a component not in the store, malformed JSON, a body of the wrong
  * JSON type or over the size limit) is refused at once with the error, queueing nothing.
  */
+@Tag("unit")
 class EventBusApiTest {
   @TempDir static Path dir;
   static Vertx vertx;

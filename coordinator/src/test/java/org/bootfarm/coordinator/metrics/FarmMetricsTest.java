@@ -31,6 +31,7 @@ import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * final states, and the gauges read the queue, the worker table and the artifact store when scraped. The
  * test speaks the worker's side of the wire itself (heartbeat, inbox, report).
  */
+@Tag("unit")
 class FarmMetricsTest {
   static final DeliveryOptions FAST = new DeliveryOptions().setSendTimeout(5000);
 

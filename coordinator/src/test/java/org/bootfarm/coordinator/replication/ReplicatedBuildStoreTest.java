@@ -29,6 +29,7 @@ import org.bootfarm.protocol.build.ArtifactRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * standby's history, the map survives the active member's death (its backups), and ids issued after a takeover
  * sort after every id the standby copied in.
  */
+@Tag("unit")
 class ReplicatedBuildStoreTest {
   private static final String TETHER = "11".repeat(32);
   private static final ArtifactRecord ISO = new ArtifactRecord("bootstrap.iso", "33".repeat(32), 1234);

@@ -20,6 +20,7 @@ import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.RetryPolicy;
 import org.bootfarm.protocol.Sha256;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The coordinator daemon runs retention once at start and then on its timer: an artifact nothing
  * names, older than the store's minimum age, is deleted by each; a pinned one stays.
  */
+@Tag("unit")
 class RetentionScheduleTest {
   @TempDir Path dir;
 

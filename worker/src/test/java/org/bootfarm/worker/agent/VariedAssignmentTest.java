@@ -45,6 +45,7 @@ import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,6 +59,7 @@ import org.junit.jupiter.api.io.TempDir;
  * hostname and umask do not (the sandbox sets its own). Driven through the agent's real inbox on a
  * non-clustered Vert.x, with an artifact store and a report consumer standing in for the coordinator.
  */
+@Tag("tool")
 class VariedAssignmentTest {
   @TempDir static Path dir;
   static FixtureYumRepo repo;

@@ -20,10 +20,12 @@ import java.util.concurrent.TimeUnit;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildLog;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Runs real hooks through bubblewrap: the original environment, and the sandbox's walls. */
+@Tag("tool")
 class HookRunnerTest {
 
   @TempDir Path tmp;

@@ -15,9 +15,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Interrupting the thread that waits for a real tool stops the tool and every process it started. */
+@Tag("unit")
 class ExternalCommandTest {
 
   /** What the interrupted thread saw: the exception, whether its interrupt flag was still set, and when. */
