@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.bootfarm.protocol.repo.RepoSpec;
+import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,7 +56,7 @@ class ApplianceProcessesTest {
     FixtureBuilds.writeTdnfDefinitionAs(repo, dir.resolve("scratch"), repos, OTHER, "");
     Files.createDirectories(dir.resolve("keys"));
     Path tokens = Files.writeString(dir.resolve("tokens"), "ci " + TOKEN + "\n");
-    int bridgePort = FarmProcesses.freePort();
+    int bridgePort = FreePorts.one();
     bridge = "127.0.0.1:" + bridgePort;
     farm.start("coordinator", List.of("coordinator", "--nightly", "off", "--appliance-repo", APPLIANCE_REPO,
         "--bridge-port", String.valueOf(bridgePort), "--tokens", tokens.toString(),

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.bootfarm.protocol.Sha256;
+import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
@@ -47,7 +48,7 @@ class ClientCommandsTest {
     Files.writeString(definition.resolve("base.sh"), "\nsleep 2\n", java.nio.file.StandardOpenOption.APPEND);
     Files.createDirectories(dir.resolve("keys"));
     Path tokens = Files.writeString(dir.resolve("tokens"), "# test clients\nci " + TOKEN + "\n");
-    int bridgePort = FarmProcesses.freePort();
+    int bridgePort = FreePorts.one();
     bridge = "127.0.0.1:" + bridgePort;
     farm.start("coordinator", List.of("coordinator", "--bridge-port", String.valueOf(bridgePort), "--tokens",
         tokens.toString(), "--data-dir", dir.resolve("c").toString(), "--repos", repos.toString(), "--keys",

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.bootfarm.protocol.Sha256;
+import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
@@ -51,12 +51,6 @@ class CoordinatorFailoverTest {
   static int secondClusterPort;
   static final HttpClient HTTP = HttpClient.newHttpClient();
   static final ObjectMapper JSON = new ObjectMapper();
-
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 
   static Process start(String name, List<String> args) throws IOException {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -94,10 +88,10 @@ class CoordinatorFailoverTest {
     Files.setPosixFilePermissions(definition.resolve("staging.sh"),
         java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     Path keys = Files.createDirectories(dir.resolve("keys"));
-    int firstPort = freePort();
-    int secondPort = freePort();
-    int firstHttp = freePort();
-    int secondHttp = freePort();
+    int firstPort = FreePorts.one();
+    int secondPort = FreePorts.one();
+    int firstHttp = FreePorts.one();
+    int secondHttp = FreePorts.one();
     String cluster = "failover-test-" + firstPort;
     clusterName = cluster;
     secondClusterPort = secondPort;
@@ -112,7 +106,7 @@ class CoordinatorFailoverTest {
     awaitLine("coordinator-2", "ready", 90);
     start("worker", List.of("worker", "--data-dir", dir.resolve("w").toString(), "--cache-dir",
         dir.resolve("w/cache").toString(), "--keys", keys.toString(), "--cluster-name", cluster,
-        "--cluster-port", String.valueOf(freePort()), "--slots", "1", "--metrics-port", "0",
+        "--cluster-port", String.valueOf(FreePorts.one()), "--slots", "1", "--metrics-port", "0",
         "--join", "127.0.0.1:" + firstPort + ",127.0.0.1:" + secondPort));
     awaitLine("worker", "ready", 90);
     activeApi = "http://127.0.0.1:" + firstHttp;
@@ -263,8 +257,8 @@ class CoordinatorFailoverTest {
     // a coordinator joining the survivor later copies the history and the objects stored before it came
     start("coordinator-3", List.of("coordinator", "--bridge-port", "0", "--data-dir", dir.resolve("c3").toString(),
         "--repos", dir.resolve("repos").toString(), "--keys", dir.resolve("keys").toString(),
-        "--http-port", String.valueOf(freePort()), "--cluster-name", clusterName,
-        "--cluster-port", String.valueOf(freePort()), "--join", "127.0.0.1:" + secondClusterPort));
+        "--http-port", String.valueOf(FreePorts.one()), "--cluster-name", clusterName,
+        "--cluster-port", String.valueOf(FreePorts.one()), "--join", "127.0.0.1:" + secondClusterPort));
     String following = awaitLine("coordinator-3", "is a standby", 90);
     assertTrue(following.contains("following 3 builds"), following);
     String caughtUp = awaitLine("coordinator-3", "missing artifacts from the active coordinator", 30);

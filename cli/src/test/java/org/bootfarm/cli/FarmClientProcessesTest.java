@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +25,7 @@ import org.bootfarm.protocol.api.v1.BuildEvent;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.BuildView;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
+import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
@@ -48,12 +48,6 @@ class FarmClientProcessesTest {
   static final List<Process> processes = new ArrayList<>();
   static int httpPort;
   static FarmClient client;
-
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 
   static void start(String name, List<String> args) throws IOException {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -85,18 +79,18 @@ class FarmClientProcessesTest {
     Files.writeString(failing.resolve("base.sh"), "\necho 'fixture base.sh gives up here' >&2\nexit 3\n",
         java.nio.file.StandardOpenOption.APPEND);
     Path keys = Files.createDirectories(dir.resolve("keys"));
-    int clusterPort = freePort();
-    httpPort = freePort();
+    int clusterPort = FreePorts.one();
+    httpPort = FreePorts.one();
     String cluster = "client-test-" + clusterPort;
     start("coordinator", List.of("coordinator", "--bridge-port", "0", "--data-dir", dir.resolve("c").toString(), "--repos", repos.toString(),
         "--keys", keys.toString(), "--http-port", String.valueOf(httpPort), "--cluster-name", cluster,
         "--cluster-port", String.valueOf(clusterPort)));
     // the client starts while the coordinator is still coming up: connect waits for it
-    client = FarmClient.connect(ClusterSettings.of(NodeRole.CLIENT, "127.0.0.1", freePort(),
+    client = FarmClient.connect(ClusterSettings.of(NodeRole.CLIENT, "127.0.0.1", FreePorts.one(),
         "127.0.0.1:" + clusterPort, dir.resolve("client")).withClusterName(cluster), Duration.ofSeconds(120));
     start("worker", List.of("worker", "--data-dir", dir.resolve("w").toString(), "--cache-dir",
         dir.resolve("w/cache").toString(), "--keys", keys.toString(), "--cluster-name", cluster,
-        "--cluster-port", String.valueOf(freePort()), "--join", "127.0.0.1:" + clusterPort,
+        "--cluster-port", String.valueOf(FreePorts.one()), "--join", "127.0.0.1:" + clusterPort,
         "--metrics-port", "0"));
     awaitLine("worker", "ready", 90);
   }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import org.bootfarm.protocol.Sha256;
+import org.bootfarm.testkit.FreePorts;
 
 /**
  * Farm processes for tests: {@code bootfarm coordinator} and {@code bootfarm worker} started as
@@ -37,16 +37,10 @@ final class FarmProcesses implements AutoCloseable {
 
   FarmProcesses(Path dir) throws IOException {
     this.dir = dir;
-    this.clusterPort = freePort();
-    this.httpPort = freePort();
+    this.clusterPort = FreePorts.one();
+    this.httpPort = FreePorts.one();
     this.cluster = "farm-test-" + clusterPort;
     this.api = "http://127.0.0.1:" + httpPort;
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 
   /** Starts {@code bootfarm ARGS} in a new JVM whose output goes to {@code <dir>/<name>.log}. */
@@ -74,7 +68,7 @@ final class FarmProcesses implements AutoCloseable {
   Process startWorker(String name, List<String> extraArgs) throws IOException {
     List<String> args = new ArrayList<>(List.of("worker", "--data-dir", dir.resolve(name).toString(), "--cache-dir",
         dir.resolve(name + "/cache").toString(), "--keys", dir.resolve("keys").toString(), "--cluster-name", cluster,
-        "--cluster-port", String.valueOf(freePort()), "--join", "127.0.0.1:" + clusterPort));
+        "--cluster-port", String.valueOf(FreePorts.one()), "--join", "127.0.0.1:" + clusterPort));
     if (!extraArgs.contains("--metrics-port")) {
       args.addAll(List.of("--metrics-port", "0")); // several workers on one machine: no fixed metrics port
     }

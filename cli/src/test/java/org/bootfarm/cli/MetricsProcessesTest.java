@@ -18,6 +18,7 @@ import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
@@ -69,7 +70,7 @@ class MetricsProcessesTest {
         String.valueOf(farm.httpPort), "--cluster-name", farm.cluster, "--cluster-port",
         String.valueOf(farm.clusterPort)));
     farm.awaitLine("coordinator", "ready", 90);
-    workerMetricsPort = FarmProcesses.freePort();
+    workerMetricsPort = FreePorts.one();
     farm.startWorker("worker", List.of("--worker-id", "w-metrics", "--metrics-port",
         String.valueOf(workerMetricsPort)));
     farm.awaitLine("worker", "ready", 90);

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,7 +57,7 @@ class NightlyProcessesTest {
         "head -c 16 /dev/urandom > \"$(rootfs_dir \"$PKGDIR\")/etc/noise\"", ""));
     Files.createDirectories(dir.resolve("keys"));
     Path tokens = Files.writeString(dir.resolve("tokens"), "ci " + TOKEN + "\n");
-    int bridgePort = FarmProcesses.freePort();
+    int bridgePort = FreePorts.one();
     bridge = "127.0.0.1:" + bridgePort;
     farm.start("coordinator", List.of("coordinator", "--nightly", "off", "--bridge-port", String.valueOf(bridgePort),
         "--tokens", tokens.toString(), "--data-dir", dir.resolve("c").toString(), "--repos", repos.toString(),

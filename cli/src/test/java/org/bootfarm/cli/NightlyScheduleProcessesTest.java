@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
@@ -50,12 +51,12 @@ class NightlyScheduleProcessesTest {
         "--http-port", String.valueOf(farm.httpPort), "--cluster-name", farm.cluster, "--cluster-port",
         String.valueOf(farm.clusterPort)));
     farm.awaitLine("coordinator-1", "ready", 90);
-    int secondHttp = FarmProcesses.freePort();
+    int secondHttp = FreePorts.one();
     secondApi = "http://127.0.0.1:" + secondHttp;
     farm.start("coordinator-2", List.of("coordinator", "--nightly", "*/5 * * * * *", "--no-bridge",
         "--data-dir", dir.resolve("c2").toString(), "--repos", repos.toString(), "--keys", keys.toString(),
         "--http-port", String.valueOf(secondHttp), "--cluster-name", farm.cluster, "--cluster-port",
-        String.valueOf(FarmProcesses.freePort()), "--join", "127.0.0.1:" + farm.clusterPort));
+        String.valueOf(FreePorts.one()), "--join", "127.0.0.1:" + farm.clusterPort));
     farm.awaitLine("coordinator-2", "is a standby", 90);
   }
 

@@ -4,14 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.bootfarm.testkit.FreePorts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -49,19 +47,19 @@ class ClusterProcessesTest {
   void startCoordinatorAndTwoWorkers() throws Exception {
     dir = Files.createTempDirectory("cluster-test");
     clusterName = "bootfarm-test-" + ProcessHandle.current().pid();
-    int coordinatorPort = freePort();
+    int coordinatorPort = FreePorts.one();
     join = "127.0.0.1:" + coordinatorPort;
     coordinator =
         started(ChildNode.start("coordinator", NodeRole.COORDINATOR, clusterName, coordinatorPort, join, dir));
     // meanwhile a worker whose join list names a port nobody listens on
-    int deadPort = freePort();
-    lonelyWorker = started(ChildNode.start("lonely", NodeRole.WORKER, clusterName + "-alone", freePort(),
+    int deadPort = FreePorts.one();
+    lonelyWorker = started(ChildNode.start("lonely", NodeRole.WORKER, clusterName + "-alone", FreePorts.one(),
         "127.0.0.1:" + deadPort, dir));
     String ready = coordinator.await("ready ", 60);
     coordinatorId = ready.split(" ")[1];
     System.out.println("coordinator started in " + ready.split(" ")[2] + " ms");
-    worker1 = started(ChildNode.start("w1", NodeRole.WORKER, clusterName, freePort(), join, dir));
-    worker2 = started(ChildNode.start("w2", NodeRole.WORKER, clusterName, freePort(), join, dir));
+    worker1 = started(ChildNode.start("w1", NodeRole.WORKER, clusterName, FreePorts.one(), join, dir));
+    worker2 = started(ChildNode.start("w2", NodeRole.WORKER, clusterName, FreePorts.one(), join, dir));
     String ready1 = worker1.await("ready ", 60);
     String ready2 = worker2.await("ready ", 60);
     worker1Id = ready1.split(" ")[1];
@@ -134,7 +132,7 @@ class ClusterProcessesTest {
   @Order(4)
   void workerStartedAfterTheCoordinatorJoinsAndServes() throws Exception {
     long before = System.nanoTime();
-    worker3 = started(ChildNode.start("w3", NodeRole.WORKER, clusterName, freePort(), join, dir));
+    worker3 = started(ChildNode.start("w3", NodeRole.WORKER, clusterName, FreePorts.one(), join, dir));
     String ready = worker3.await("ready ", 60);
     worker3Id = ready.split(" ")[1];
     System.out.println("late worker started in " + ready.split(" ")[2] + " ms (" + (System.nanoTime() - before)
@@ -184,7 +182,7 @@ class ClusterProcessesTest {
   @Test
   @Order(8)
   void workerHearsTheLastCoordinatorLeaveAfterWhichItsEventBusNoLongerWorks() throws Exception {
-    ChildNode worker4 = started(ChildNode.start("w4", NodeRole.WORKER, clusterName, freePort(), join, dir));
+    ChildNode worker4 = started(ChildNode.start("w4", NodeRole.WORKER, clusterName, FreePorts.one(), join, dir));
     worker4.await("ready ", 60);
     long killedAt = System.currentTimeMillis();
     coordinator.killMinus9();
@@ -212,9 +210,4 @@ class ClusterProcessesTest {
     return member.startsWith(coordinatorId) ? 0 : member.startsWith(worker1Id) ? 1 : 2;
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
-  }
 }

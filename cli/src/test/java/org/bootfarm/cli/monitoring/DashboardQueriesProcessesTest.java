@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -28,12 +27,12 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.bootfarm.cli.Main;
+import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
@@ -120,12 +119,12 @@ class DashboardQueriesProcessesTest {
     tether = Files.writeString(dir.resolve("tether"), "tether\n");
     unpack = Files.writeString(dir.resolve("unpack"), "unpack\n");
 
-    int httpPort = freePorts(1);
-    int bridgePort = freePorts(1);
-    int clusterPort = freePorts(1);
-    int workerClusterPorts = freePorts(2);
-    int metricsPorts = freePorts(2);
-    int prometheusPort = freePorts(1);
+    int httpPort = FreePorts.one();
+    int bridgePort = FreePorts.one();
+    int clusterPort = FreePorts.one();
+    int workerClusterPorts = FreePorts.consecutive(2);
+    int metricsPorts = FreePorts.consecutive(2);
+    int prometheusPort = FreePorts.one();
     coordinatorApi = "http://127.0.0.1:" + httpPort;
     bridge = "127.0.0.1:" + bridgePort;
     prometheus = "http://127.0.0.1:" + prometheusPort;
@@ -535,25 +534,6 @@ class DashboardQueriesProcessesTest {
       }
     }
     return text.toString();
-  }
-
-  /** The first of {@code count} consecutive ports on 127.0.0.1 that are all free now. */
-  static int freePorts(int count) throws IOException {
-    for (int attempt = 0; attempt < 200; attempt++) {
-      int base = ThreadLocalRandom.current().nextInt(20_000, 60_000);
-      boolean free = true;
-      for (int port = base; port < base + count && free; port++) {
-        try (ServerSocket socket = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
-          socket.setReuseAddress(true);
-        } catch (IOException taken) {
-          free = false;
-        }
-      }
-      if (free) {
-        return base;
-      }
-    }
-    throw new IOException("found no " + count + " consecutive free ports on 127.0.0.1");
   }
 
   /** The fixture tdnf definition under another name, with lines appended to its base.sh. */

@@ -10,7 +10,6 @@ import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,6 +25,7 @@ import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.SqliteBuildStore;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.build.ArtifactRecord;
+import org.bootfarm.testkit.FreePorts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,12 +55,6 @@ class ReplicatedBuildStoreTest {
   private IMap<String, String> activeMap;
   private IMap<String, String> standbyMap;
 
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
   static Config config(String cluster, int port, int joinPort) {
     Config config = new Config().setClusterName(cluster);
     config.setProperty("hazelcast.phone.home.enabled", "false");
@@ -76,10 +70,10 @@ class ReplicatedBuildStoreTest {
 
   @BeforeAll
   static void startMembers() throws IOException {
-    int firstPort = freePort();
+    int firstPort = FreePorts.one();
     String cluster = "replicated-store-test-" + firstPort;
     first = Hazelcast.newHazelcastInstance(config(cluster, firstPort, firstPort));
-    second = Hazelcast.newHazelcastInstance(config(cluster, freePort(), firstPort));
+    second = Hazelcast.newHazelcastInstance(config(cluster, FreePorts.one(), firstPort));
   }
 
   @AfterAll
@@ -184,7 +178,7 @@ class ReplicatedBuildStoreTest {
     Clock behind = Clock.fixed(Instant.now().minus(Duration.ofHours(1)), ZoneOffset.UTC);
     open("takeover", Duration.ofHours(1), behind);
     // the active coordinator is a third member that dies (terminate: no graceful migration)
-    HazelcastInstance doomed = Hazelcast.newHazelcastInstance(config(first.getConfig().getClusterName(), freePort(),
+    HazelcastInstance doomed = Hazelcast.newHazelcastInstance(config(first.getConfig().getClusterName(), FreePorts.one(),
         first.getCluster().getLocalMember().getAddress().getPort()));
     ReplicatedBuildStore active = new ReplicatedBuildStore(activeSqlite, doomed.getMap("takeover"),
         Duration.ofHours(1));
