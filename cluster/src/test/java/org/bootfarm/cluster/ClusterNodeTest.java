@@ -1,5 +1,6 @@
 package org.bootfarm.cluster;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -85,10 +86,8 @@ class ClusterNodeTest {
         throw new CompletionException(e);
       }
     });
-    while (waited.isEmpty()) {
-      assertFalse(joined.isDone(), "the worker should wait, not " + joined);
-      Thread.sleep(100);
-    }
+    await().atMost(Duration.ofSeconds(60)).until(() -> !waited.isEmpty() || joined.isDone());
+    assertFalse(waited.isEmpty() && joined.isDone(), "the worker should wait, not " + joined);
     try (ClusterNode coordinator = ClusterNode.start(
             ClusterSettings.of(NodeRole.COORDINATOR, "127.0.0.1", coordinatorPort, "", dir.resolve("coordinator"))
                 .withClusterName(name));

@@ -29,6 +29,7 @@ import org.bootfarm.protocol.api.v1.BuildReport;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
+import org.bootfarm.testkit.Eventually;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -135,8 +136,9 @@ class FarmMetricsTest {
 
     String first = submit();
     String second = submit();
-    Thread.sleep(50); // the oldest queued build ages
-    Map<String, Double> queued = scrape();
+    // the oldest queued build ages
+    Map<String, Double> queued = Eventually.value(Duration.ofSeconds(10), Duration.ofMillis(50), this::scrape,
+        scraped -> scraped.getOrDefault("bootfarm_queue_oldest_age_seconds", 0.0) > 0);
     String debian = "{priority=\"interactive\",repo=\"debian-12\",target=\"bootstrap\"}";
     assertEquals(2.0, value(queued, "bootfarm_builds_submitted_total" + debian));
     assertEquals(2.0, value(queued, "bootfarm_queue_depth{priority=\"interactive\"}"));

@@ -1,5 +1,6 @@
 package org.bootfarm.coordinator.replication;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,6 +26,7 @@ import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.SqliteBuildStore;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.build.ArtifactRecord;
+import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -107,13 +109,8 @@ class ReplicatedBuildStoreTest {
     return id;
   }
 
-  private static <T> T eventually(Supplier<T> value, java.util.function.Predicate<T> until) throws InterruptedException {
-    T last = value.get();
-    for (int i = 0; i < 200 && !until.test(last); i++) {
-      Thread.sleep(25);
-      last = value.get();
-    }
-    return last;
+  private static <T> T eventually(Supplier<T> value, java.util.function.Predicate<T> until) {
+    return Eventually.value(Duration.ofSeconds(10), Duration.ofMillis(25), value::get, until);
   }
 
   @Test
@@ -167,7 +164,8 @@ class ReplicatedBuildStoreTest {
     active.finish(done, "w1", BuildOutcome.succeeded(List.of(ISO))).orElseThrow();
 
     assertFalse(eventually(() -> activeMap.containsKey(done), present -> !present), "a final record expires");
-    Thread.sleep(1500);
+    await("a QUEUED record does not expire").during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5))
+        .until(() -> activeMap.containsKey(live));
     assertTrue(activeMap.containsKey(live), "a QUEUED record does not expire");
     assertEquals(BuildState.SUCCEEDED, standbySqlite.get(done).orElseThrow().state());
   }
