@@ -10,10 +10,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.bootfarm.protocol.repo.RepoSpec;
+import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
@@ -69,9 +71,7 @@ class ApplianceProcessesTest {
     }
     farm.awaitLine("appliance-a", "ready", 90);
     farm.awaitLine("appliance-b", "ready", 90);
-    for (int i = 0; i < 300 && farm.get("/api/v1/workers").get("workers").size() < 2; i++) {
-      Thread.sleep(100);
-    }
+    Eventually.value(Duration.ofSeconds(30), () -> farm.get("/api/v1/workers").get("workers").size(), n -> n >= 2);
     applianceComponents = new TreeMap<>();
     for (String name : RepoSpec.COMPONENTS.get("appliance")) {
       applianceComponents.put(name, farm.upload("#!/bin/sh\necho " + name + " stand-in\n"));

@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.bootfarm.protocol.Sha256;
+import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
@@ -84,11 +86,8 @@ class ClientCommandsTest {
     CliRun repos = cli("repos", "--json");
     assertEquals(0, repos.exitCode, repos::toString);
     assertEquals(FixtureDefinitions.TDNF, repos.json().get("repos").get(0).get("name").asText(), repos::toString);
-    CliRun workers = cli("workers");
-    for (int i = 0; i < 50 && !workers.stdout.contains("w-cli"); i++) {
-      Thread.sleep(200);
-      workers = cli("workers");
-    }
+    CliRun workers = Eventually.value(Duration.ofSeconds(10), Duration.ofMillis(200), () -> cli("workers"),
+        run -> run.stdout.contains("w-cli"));
     assertTrue(workers.stdout.contains("w-cli") && workers.stdout.contains("tdnf"), workers::toString);
   }
 

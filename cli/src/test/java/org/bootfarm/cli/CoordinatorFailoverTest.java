@@ -13,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.bootfarm.protocol.Sha256;
+import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
@@ -65,15 +67,11 @@ class CoordinatorFailoverTest {
 
   static String awaitLine(String name, String text, int seconds) throws Exception {
     Path log = dir.resolve(name + ".log");
-    for (int i = 0; i < seconds * 20; i++) {
-      if (Files.exists(log)) {
-        for (String line : Files.readAllLines(log)) {
-          if (line.contains(text)) {
-            return line;
-          }
-        }
-      }
-      Thread.sleep(50);
+    java.util.Optional<String> line = Eventually.value(Duration.ofSeconds(seconds), Duration.ofMillis(50),
+        () -> Files.exists(log) ? Files.readAllLines(log).stream().filter(l -> l.contains(text)).findFirst()
+            : java.util.Optional.<String>empty(), java.util.Optional::isPresent);
+    if (line.isPresent()) {
+      return line.get();
     }
     throw new AssertionError(name + " never printed '" + text + "':\n" + Files.readString(log));
   }
@@ -155,18 +153,16 @@ class CoordinatorFailoverTest {
 
   /** Polls the build on {@code api} until {@code until} holds; a refused poll (503 while taking over) is retried. */
   static JsonNode awaitBuild(String api, String id, Predicate<JsonNode> until) throws Exception {
-    JsonNode build = null;
-    for (int i = 0; i < 3000; i++) {
+    java.util.concurrent.atomic.AtomicReference<JsonNode> build = new java.util.concurrent.atomic.AtomicReference<>();
+    Eventually.holds(Duration.ofMinutes(3), Duration.ofMillis(50), () -> {
       HttpResponse<String> response = send(api, "GET", "/api/v1/builds/" + id, null);
       if (response.statusCode() == 200) {
-        build = JSON.readTree(response.body());
-        if (until.test(build)) {
-          return build;
-        }
+        build.set(JSON.readTree(response.body()));
+        return until.test(build.get());
       }
-      Thread.sleep(50);
-    }
-    return build;
+      return false;
+    });
+    return build.get();
   }
 
   static boolean finished(JsonNode build) {
@@ -177,11 +173,8 @@ class CoordinatorFailoverTest {
   void killedActiveCoordinatorsBuildsCompleteOnTheStandby() throws Exception {
     assertTrue(Files.readString(dir.resolve("coordinator-1.log")).contains("is now active"));
     awaitLine("coordinator-2", "is a standby", 5);
-    JsonNode workers = get(standbyApi, "/api/v1/workers").get("workers");
-    for (int i = 0; i < 100 && workers.size() < 1; i++) {
-      Thread.sleep(100);
-      workers = get(standbyApi, "/api/v1/workers").get("workers");
-    }
+    JsonNode workers = Eventually.value(Duration.ofSeconds(10), () -> get(standbyApi, "/api/v1/workers").get("workers"),
+        listed -> listed.size() >= 1);
     assertEquals(1, workers.size(), "the standby answers with the active coordinator's worker table: " + workers);
 
     // the standby's HTTP: errors as the active one gives them, then a build with components uploaded to it

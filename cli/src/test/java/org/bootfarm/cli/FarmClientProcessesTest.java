@@ -25,6 +25,7 @@ import org.bootfarm.protocol.api.v1.BuildEvent;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.BuildView;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
+import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
@@ -60,11 +61,9 @@ class FarmClientProcessesTest {
 
   static void awaitLine(String name, String text, int seconds) throws Exception {
     Path log = dir.resolve(name + ".log");
-    for (int i = 0; i < seconds * 10; i++) {
-      if (Files.exists(log) && Files.readString(log).contains(text)) {
-        return;
-      }
-      Thread.sleep(100);
+    if (Eventually.holds(Duration.ofSeconds(seconds), Eventually.EVERY,
+        () -> Files.exists(log) && Files.readString(log).contains(text))) {
+      return;
     }
     throw new AssertionError(name + " never printed '" + text + "':\n" + Files.readString(log));
   }
@@ -107,9 +106,7 @@ class FarmClientProcessesTest {
   @Test
   void clientFollowsABuildStageByStageToSucceededAndDownloadsItsWholeLog() throws Exception {
     assertEquals("http://127.0.0.1:" + httpPort, client.info().await().artifactsUrl());
-    for (int i = 0; i < 100 && client.workers().await().isEmpty(); i++) {
-      Thread.sleep(100);
-    }
+    Eventually.value(Duration.ofSeconds(10), () -> client.workers().await(), workers -> !workers.isEmpty());
     assertEquals(1, client.workers().await().size(), "the worker process advertises itself");
     Path tether = Files.writeString(dir.resolve("tether"), "tether\n");
     Path unpack = Files.writeString(dir.resolve("unpack"), "unpack\n");

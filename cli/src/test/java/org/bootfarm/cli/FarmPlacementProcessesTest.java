@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -23,6 +24,7 @@ import org.bootfarm.coordinator.placement.WorkerView;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
+import org.bootfarm.testkit.Eventually;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
@@ -136,11 +138,8 @@ class FarmPlacementProcessesTest {
   // --- waiting on the farm
 
   static JsonNode awaitWorkers(Set<String> ids) throws Exception {
-    JsonNode workers = farm.get("/api/v1/workers").get("workers");
-    for (int i = 0; i < 600 && !listedIds(workers).containsAll(ids); i++) {
-      Thread.sleep(100);
-      workers = farm.get("/api/v1/workers").get("workers");
-    }
+    JsonNode workers = Eventually.value(Duration.ofMinutes(1), () -> farm.get("/api/v1/workers").get("workers"),
+        listed -> listedIds(listed).containsAll(ids));
     Set<String> listed = listedIds(workers);
     assertTrue(listed.containsAll(ids), () -> "workers listed: " + listed + ", expected " + ids);
     return workers;
@@ -159,15 +158,14 @@ class FarmPlacementProcessesTest {
    * from heartbeats, and a stale one would count a finished build against its worker's load bound.
    */
   static void awaitIdleWorkers() throws Exception {
-    for (int i = 0; i < 100; i++) {
+    if (Eventually.holds(Duration.ofSeconds(10), Eventually.EVERY, () -> {
       boolean idle = true;
       for (JsonNode worker : farm.get("/api/v1/workers").get("workers")) {
         idle &= worker.get("busySlots").asInt() == 0 && worker.get("running").isEmpty();
       }
-      if (idle) {
-        return;
-      }
-      Thread.sleep(100);
+      return idle;
+    })) {
+      return;
     }
     throw new AssertionError("workers still busy: " + farm.get("/api/v1/workers"));
   }

@@ -12,11 +12,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import org.bootfarm.protocol.Sha256;
+import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
 
 /**
@@ -85,11 +87,8 @@ final class FarmProcesses implements AutoCloseable {
   }
 
   void awaitLine(String name, String text, int seconds) throws Exception {
-    for (int i = 0; i < seconds * 10; i++) {
-      if (logText(name).contains(text)) {
-        return;
-      }
-      Thread.sleep(100);
+    if (Eventually.holds(Duration.ofSeconds(seconds), Eventually.EVERY, () -> logText(name).contains(text))) {
+      return;
     }
     throw new AssertionError(name + " never printed '" + text + "':\n" + logText(name));
   }
@@ -134,11 +133,8 @@ final class FarmProcesses implements AutoCloseable {
    * cluster drops it) is asked again; still no record after two minutes fails with the last answer.
    */
   JsonNode awaitBuild(String id, Predicate<JsonNode> until) throws Exception {
-    JsonNode build = get("/api/v1/builds/" + id);
-    for (int i = 0; i < 2400 && (!build.has("state") || !until.test(build)); i++) {
-      Thread.sleep(50);
-      build = get("/api/v1/builds/" + id);
-    }
+    JsonNode build = Eventually.value(Duration.ofMinutes(2), Duration.ofMillis(50), () -> get("/api/v1/builds/" + id),
+        b -> b.has("state") && until.test(b));
     JsonNode last = build;
     assertNotNull(last.get("state"), () -> "GET /api/v1/builds/" + id + " answers no build record: " + last);
     return build;

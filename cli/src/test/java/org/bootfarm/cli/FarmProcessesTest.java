@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.bootfarm.testkit.Eventually;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
@@ -60,11 +62,8 @@ class FarmProcessesTest {
 
   @Test
   void buildsRunOnWorkerProcessesAndAKilledWorkersBuildCompletesOnTheOther() throws Exception {
-    JsonNode workers = farm.get("/api/v1/workers").get("workers");
-    for (int i = 0; i < 100 && workers.size() < 2; i++) {
-      Thread.sleep(100);
-      workers = farm.get("/api/v1/workers").get("workers");
-    }
+    JsonNode workers = Eventually.value(Duration.ofSeconds(10), () -> farm.get("/api/v1/workers").get("workers"),
+        listed -> listed.size() >= 2);
     assertEquals(2, workers.size(), workers::toString);
     assertTrue(workers.get(0).get("packageManagers").toString().contains("tdnf"), workers::toString);
     Map<String, String> components = Map.of("tether", farm.upload("tether\n"), "unpack", farm.upload("unpack\n"));

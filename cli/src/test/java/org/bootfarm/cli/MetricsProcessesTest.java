@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +19,7 @@ import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
@@ -142,11 +144,7 @@ class MetricsProcessesTest {
 
   /** The worker's scrape once {@code until} holds (it counts a build as it sends the report), or fails. */
   static Map<String, Double> workerOnce(Predicate<Map<String, Double>> until, String what) throws Exception {
-    Map<String, Double> scraped = worker();
-    for (int i = 0; i < 100 && !until.test(scraped); i++) {
-      Thread.sleep(100);
-      scraped = worker();
-    }
+    Map<String, Double> scraped = Eventually.value(Duration.ofSeconds(10), MetricsProcessesTest::worker, until);
     Map<String, Double> last = scraped;
     assertTrue(until.test(last), () -> what + "; the worker's scrape: " + last);
     return last;

@@ -11,9 +11,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
@@ -69,9 +71,7 @@ class NightlyProcessesTest {
     }
     farm.awaitLine("nightly-a", "ready", 90);
     farm.awaitLine("nightly-b", "ready", 90);
-    for (int i = 0; i < 300 && farm.get("/api/v1/workers").get("workers").size() < 2; i++) {
-      Thread.sleep(100);
-    }
+    Eventually.value(Duration.ofSeconds(30), () -> farm.get("/api/v1/workers").get("workers").size(), n -> n >= 2);
     // nightly builds reuse the components of the latest successful build: one build first
     Map<String, String> components = Map.of("tether", farm.upload("tether\n"), "unpack", farm.upload("unpack\n"));
     firstBuild = farm.submit(SAME, components);

@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
@@ -92,9 +94,7 @@ class NightlyScheduleProcessesTest {
   @Test
   void scheduledRunsStartOncePerInstantOnTheActiveCoordinatorAlsoAcrossATakeover() throws Exception {
     // the schedule fires on the active coordinator: wait for two of its instants (5 s apart)
-    for (int i = 0; i < 300 && instantsStartedBy("coordinator-1").size() < 2; i++) {
-      Thread.sleep(100);
-    }
+    Eventually.value(Duration.ofSeconds(30), () -> instantsStartedBy("coordinator-1"), started -> started.size() >= 2);
     List<String> byFirst = instantsStartedBy("coordinator-1");
     String firstLog = farm.logText("coordinator-1");
     assertTrue(byFirst.size() >= 2, () -> "the active coordinator started " + byFirst + ":\n" + firstLog);
@@ -110,9 +110,7 @@ class NightlyScheduleProcessesTest {
     first.destroyForcibly().waitFor();
     List<String> startedByFirst = instantsStartedBy("coordinator-1");
     farm.awaitLine("coordinator-2", "is now active", 30);
-    for (int i = 0; i < 200 && instantsStartedBy("coordinator-2").size() < 2; i++) {
-      Thread.sleep(100);
-    }
+    Eventually.value(Duration.ofSeconds(20), () -> instantsStartedBy("coordinator-2"), started -> started.size() >= 2);
     List<String> bySecond = instantsStartedBy("coordinator-2");
     String secondLog = farm.logText("coordinator-2");
     assertTrue(bySecond.size() >= 2, () -> "the coordinator that took over started " + bySecond + ":\n" + secondLog);

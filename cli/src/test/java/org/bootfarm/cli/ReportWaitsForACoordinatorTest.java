@@ -23,6 +23,7 @@ import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.RetryPolicy;
 import org.bootfarm.protocol.Sha256;
+import org.bootfarm.testkit.Eventually;
 import org.bootfarm.worker.agent.WorkerAgent;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
@@ -71,9 +72,7 @@ class ReportWaitsForACoordinatorTest {
             request.response().setStatusCode(503).end("no coordinator");
           }
         }).listen(port, "127.0.0.1").await();
-        for (int i = 0; i < 1200 && !worker.reportsWaiting().contains(id); i++) {
-          Thread.sleep(50);
-        }
+        Eventually.holds(Duration.ofMinutes(1), Duration.ofMillis(50), () -> worker.reportsWaiting().contains(id));
         assertEquals(List.of(id), worker.reportsWaiting(), "the report found no coordinator and waits");
         storeOnly.close().await();
         artifacts.close();
@@ -90,9 +89,7 @@ class ReportWaitsForACoordinatorTest {
                 + artifact.get("sha256").asText())).GET().build(), HttpResponse.BodyHandlers.ofByteArray()).body();
             assertEquals(artifact.get("sha256").asText(), Sha256.of(bytes), artifact::toString);
           }
-          for (int i = 0; i < 100 && !worker.reportsWaiting().isEmpty(); i++) {
-            Thread.sleep(50);
-          }
+          Eventually.holds(Duration.ofSeconds(5), Duration.ofMillis(50), () -> worker.reportsWaiting().isEmpty());
           assertTrue(worker.reportsWaiting().isEmpty(), () -> "still waiting: " + worker.reportsWaiting());
         } finally {
           second.close();
@@ -126,15 +123,8 @@ class ReportWaitsForACoordinatorTest {
   }
 
   private static JsonNode await(String api, String id, java.util.function.Predicate<JsonNode> until) throws Exception {
-    JsonNode build = null;
-    for (int i = 0; i < 1200; i++) {
-      build = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/builds/" + id)).GET().build(),
-          HttpResponse.BodyHandlers.ofString()).body());
-      if (until.test(build)) {
-        break;
-      }
-      Thread.sleep(50);
-    }
-    return build;
+    return Eventually.value(Duration.ofMinutes(1), Duration.ofMillis(50),
+        () -> JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/builds/" + id)).GET().build(),
+            HttpResponse.BodyHandlers.ofString()).body()), until);
   }
 }

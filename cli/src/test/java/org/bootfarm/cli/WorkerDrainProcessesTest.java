@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.bootfarm.coordinator.placement.PlacementRequest;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.placement.WorkerView;
+import org.bootfarm.testkit.Eventually;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -127,17 +129,15 @@ class WorkerDrainProcessesTest {
 
   /** Waits until the coordinator lists exactly these workers with these advertised slots. */
   static void awaitWorkerSlots(FarmProcesses farm, Map<String, Integer> slots) throws Exception {
-    Map<String, Integer> listed = Map.of();
-    for (int i = 0; i < 300; i++) {
+    Map<String, Integer> listed = Eventually.value(Duration.ofSeconds(30), () -> {
       java.util.TreeMap<String, Integer> now = new java.util.TreeMap<>();
       for (JsonNode worker : farm.get("/api/v1/workers").get("workers")) {
         now.put(worker.get("id").asText(), worker.get("slots").asInt());
       }
-      listed = now;
-      if (listed.equals(new java.util.TreeMap<>(slots))) {
-        return;
-      }
-      Thread.sleep(100);
+      return now;
+    }, now -> now.equals(new java.util.TreeMap<>(slots)));
+    if (listed.equals(new java.util.TreeMap<>(slots))) {
+      return;
     }
     throw new AssertionError("workers listed with slots " + listed + ", expected " + slots);
   }

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -32,6 +33,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.bootfarm.cli.Main;
+import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
@@ -224,11 +226,8 @@ class DashboardQueriesProcessesTest {
         "--json");
     assertEquals(0, submitted.exitCode, submitted::toString);
     String id = JSON.readTree(submitted.stdout).get("id").asText();
-    JsonNode build = get(coordinatorApi + "/api/v1/builds/" + id);
-    for (int i = 0; i < 1200 && !(build.path("state").asText().equals("RUNNING") && build.hasNonNull("worker")); i++) {
-      Thread.sleep(100);
-      build = get(coordinatorApi + "/api/v1/builds/" + id);
-    }
+    JsonNode build = Eventually.value(Duration.ofMinutes(2), () -> get(coordinatorApi + "/api/v1/builds/" + id),
+        b -> b.path("state").asText().equals("RUNNING") && b.hasNonNull("worker"));
     assertEquals("RUNNING", build.path("state").asText(), build::toString);
     String victim = build.get("worker").asText().replace("local-worker-", "worker-");
     long pid = Long.parseLong(Files.readString(state.resolve(victim + ".pid")).strip());
@@ -237,21 +236,16 @@ class DashboardQueriesProcessesTest {
     process.onExit().get(30, TimeUnit.SECONDS);
     Shell restart = script("restart", victim, "--state", state.toString());
     assertEquals(0, restart.exitCode, restart::toString);
-    for (int i = 0; i < 3000 && !List.of("SUCCEEDED", "FAILED", "CANCELLED").contains(build.path("state").asText());
-        i++) {
-      Thread.sleep(100);
-      build = get(coordinatorApi + "/api/v1/builds/" + id);
-    }
-    JsonNode retried = build;
+    JsonNode retried = Eventually.value(Duration.ofMinutes(5), () -> get(coordinatorApi + "/api/v1/builds/" + id),
+        b -> List.of("SUCCEEDED", "FAILED", "CANCELLED").contains(b.path("state").asText()));
     assertEquals("SUCCEEDED", retried.path("state").asText(), retried::toString);
     assertTrue(retried.path("attempts").asInt() >= 1, () -> "the build was retried after its worker died: " + retried);
     awaitWorkers(2);
   }
 
   static void awaitWorkers(int count) throws Exception {
-    for (int i = 0; i < 900 && get(coordinatorApi + "/api/v1/workers").get("workers").size() < count; i++) {
-      Thread.sleep(100);
-    }
+    Eventually.value(Duration.ofSeconds(90), () -> get(coordinatorApi + "/api/v1/workers").get("workers").size(),
+        live -> live >= count);
     assertEquals(count, get(coordinatorApi + "/api/v1/workers").get("workers").size(),
         () -> count + " workers are live: " + logsOrNote());
   }
@@ -329,26 +323,20 @@ class DashboardQueriesProcessesTest {
       return;
     }
     List<String> problems = new ArrayList<>();
-    int count = 0;
-    for (int attempt = 0; attempt < 60; attempt++) {
-      problems.clear();
-      count = 0;
+    // the rules Prometheus loaded, one entry per rule: null when healthy, else what is wrong with it
+    List<String> rulesRead = Eventually.value(Duration.ofSeconds(30), Duration.ofMillis(500), () -> {
+      List<String> read = new ArrayList<>();
       for (JsonNode group : get(prometheus + "/api/v1/rules").path("data").path("groups")) {
         for (JsonNode rule : group.path("rules")) {
-          count++;
-          if (!"ok".equals(rule.path("health").asText())) {
-            problems.add(group.path("name").asText() + " / " + rule.path("name").asText() + ": health "
-                + rule.path("health").asText() + " " + rule.path("lastError").asText("") + "\n    query: "
-                + rule.path("query").asText());
-          }
+          read.add("ok".equals(rule.path("health").asText()) ? null : group.path("name").asText() + " / "
+              + rule.path("name").asText() + ": health " + rule.path("health").asText() + " "
+              + rule.path("lastError").asText("") + "\n    query: " + rule.path("query").asText());
         }
       }
-      if (count > 0 && problems.isEmpty()) {
-        break;
-      }
-      Thread.sleep(500);
-    }
-    final int loaded = count;
+      return read;
+    }, read -> !read.isEmpty() && read.stream().allMatch(java.util.Objects::isNull));
+    rulesRead.stream().filter(java.util.Objects::nonNull).forEach(problems::add);
+    final int loaded = rulesRead.size();
     assertTrue(loaded > 0, () -> rules + " exists but Prometheus loaded no rule from it; " + logsOrNote());
     assertTrue(problems.isEmpty(), () -> "of " + loaded + " alert rules, these are not healthy:\n  "
         + String.join("\n  ", problems));
@@ -404,35 +392,41 @@ class DashboardQueriesProcessesTest {
     return !value.isEmpty() && !value.equals("NaN");
   }
 
+  /** Prometheus's active targets as read once: those not scraped up since an instant, and the newest scrape. */
+  record Scrapes(JsonNode targets, List<String> pending, List<String> jobs, Instant newest) {
+    static Scrapes since(Instant after) throws Exception {
+      JsonNode targets = get(prometheus + "/api/v1/targets?state=active").path("data").path("activeTargets");
+      List<String> pending = new ArrayList<>();
+      Instant newest = after;
+      for (JsonNode target : targets) {
+        Instant scraped = OffsetDateTime.parse(target.path("lastScrape").asText()).toInstant();
+        if (!scraped.isAfter(after) || !"up".equals(target.path("health").asText())) {
+          pending.add(target.path("labels").path("job").asText() + " " + target.path("scrapeUrl").asText() + " "
+              + target.path("health").asText() + " " + target.path("lastError").asText());
+        }
+        newest = scraped.isAfter(newest) ? scraped : newest;
+      }
+      List<String> jobs = new ArrayList<>();
+      targets.forEach(t -> jobs.add(t.path("labels").path("job").asText()));
+      return new Scrapes(targets, pending, jobs, newest);
+    }
+
+    boolean allUp() {
+      return pending.isEmpty() && jobs.contains("bootfarm-coordinator") && jobs.contains("bootfarm-worker");
+    }
+  }
+
   /** Waits until Prometheus has scraped every target twice after now, all of them up. */
   static void awaitTwoScrapesFromNow() throws Exception {
     Instant after = Instant.now();
     for (int round = 0; round < 2; round++) {
-      Instant latest = after;
-      for (int i = 0; ; i++) {
-        JsonNode targets = get(prometheus + "/api/v1/targets?state=active").path("data").path("activeTargets");
-        List<String> pending = new ArrayList<>();
-        Instant newest = after;
-        for (JsonNode target : targets) {
-          Instant scraped = OffsetDateTime.parse(target.path("lastScrape").asText()).toInstant();
-          if (!scraped.isAfter(after) || !"up".equals(target.path("health").asText())) {
-            pending.add(target.path("labels").path("job").asText() + " " + target.path("scrapeUrl").asText() + " "
-                + target.path("health").asText() + " " + target.path("lastError").asText());
-          }
-          newest = scraped.isAfter(newest) ? scraped : newest;
-        }
-        List<String> jobs = new ArrayList<>();
-        targets.forEach(t -> jobs.add(t.path("labels").path("job").asText()));
-        if (pending.isEmpty() && jobs.contains("bootfarm-coordinator") && jobs.contains("bootfarm-worker")) {
-          latest = newest;
-          break;
-        }
-        if (i > 300) {
-          fail("Prometheus did not scrape every target up within 60 s: " + pending + " of " + targets);
-        }
-        Thread.sleep(200);
+      Instant since = after;
+      Scrapes scrapes = Eventually.value(Duration.ofSeconds(60), Duration.ofMillis(200), () -> Scrapes.since(since),
+          Scrapes::allUp);
+      if (!scrapes.allUp()) {
+        fail("Prometheus did not scrape every target up within 60 s: " + scrapes.pending() + " of " + scrapes.targets());
       }
-      after = latest;
+      after = scrapes.newest();
     }
   }
 
