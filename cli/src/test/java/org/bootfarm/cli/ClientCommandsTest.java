@@ -13,6 +13,7 @@ import java.util.List;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
+import org.bootfarm.testkit.Gate;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
@@ -40,6 +41,8 @@ class ClientCommandsTest {
   static String bridge;
   static Path tether;
   static Path unpack;
+  /** Every build waits in staging.sh until the test lets it go on. */
+  static final Gate GATE = new Gate("client-commands");
 
   @BeforeAll
   static void startFarm() throws Exception {
@@ -47,7 +50,7 @@ class ClientCommandsTest {
     farm = new FarmProcesses(dir);
     Path repos = Files.createDirectories(dir.resolve("repos"));
     Path definition = FixtureDefinitions.write(repos, FixtureDefinitions.TDNF, repo);
-    Files.writeString(definition.resolve("base.sh"), "\nsleep 2\n", java.nio.file.StandardOpenOption.APPEND);
+    FixtureBuilds.gateInStaging(definition, GATE);
     Files.createDirectories(dir.resolve("keys"));
     Path tokens = Files.writeString(dir.resolve("tokens"), "# test clients\nci " + TOKEN + "\n");
     int bridgePort = FreePorts.one();
@@ -94,8 +97,11 @@ class ClientCommandsTest {
   @Test
   @Order(2)
   void submitWaitFollowsTheBuildAndFetchVerifiesEveryHash() throws Exception {
-    CliRun run = cli("submit", FixtureDefinitions.TDNF, "--component", "tether=" + tether, "--component",
-        "unpack=" + unpack, "--wait");
+    CliRun run;
+    try (AutoCloseable open = GATE.keepOpening(dir)) {
+      run = cli("submit", FixtureDefinitions.TDNF, "--component", "tether=" + tether, "--component",
+          "unpack=" + unpack, "--wait");
+    }
     assertEquals(0, run.exitCode, run::toString);
     for (String stage : List.of("base", "staging-bootstrap", "assemble")) {
       assertTrue(run.stdout.contains("[" + stage + "]"), "followed stage " + stage + ":\n" + run);
@@ -140,7 +146,10 @@ class ClientCommandsTest {
     assertEquals(2, again.exitCode, again::toString);
     assertTrue(again.stderr.contains("can no longer be cancelled"), again::toString);
 
-    CliRun follow = cli("logs", "-f", running);
+    CliRun follow;
+    try (AutoCloseable open = GATE.keepOpening(dir)) {
+      follow = cli("logs", "-f", running);
+    }
     assertEquals(0, follow.exitCode, follow::toString);
     // followed live from wherever the build is, or (the fixture build is quick once base comes from the stage
     // cache) ended before or while the follow began: the stored log is printed then; either way it ends so

@@ -1,5 +1,6 @@
 package org.bootfarm.cli;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,6 +25,7 @@ import java.util.function.Predicate;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
+import org.bootfarm.testkit.Gate;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
@@ -36,10 +38,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Two {@code bootfarm coordinator}s and one {@code bootfarm worker} as separate JVMs on 127.0.0.1:
  * the first coordinator is active, the second a standby whose HTTP API forwards to it; a build
  * submitted through the standby succeeds. Then, with one build running and another queued behind it
- * (the worker has one slot; the fixture's base.sh sleeps), the active coordinator is killed with
- * kill -9: the standby takes over, both builds end SUCCEEDED, the whole history is on the survivor's
- * API and every artifact downloads from the survivor with its sha256. A third coordinator joining
- * the survivor afterwards starts as a standby with the history and copies every artifact.
+ * (the worker has one slot; staging.sh waits at a gate the test opens after the kill), the active
+ * coordinator is killed with kill -9: the standby takes over, both builds end SUCCEEDED, the whole
+ * history is on the survivor's API and every artifact downloads from the survivor with its sha256. A
+ * third coordinator joining the survivor afterwards starts as a standby with the history and copies every artifact.
  */
 @Tag("process")
 class CoordinatorFailoverTest {
@@ -76,15 +78,17 @@ class CoordinatorFailoverTest {
     throw new AssertionError(name + " never printed '" + text + "':\n" + Files.readString(log));
   }
 
+  /** Every build waits in staging.sh until the test lets it go on. */
+  static final Gate GATE = new Gate("coordinator-failover");
+
   @BeforeAll
   static void startFarm() throws Exception {
     repo = FixtureYumRepo.start();
     Path repos = Files.createDirectories(dir.resolve("repos"));
     Path definition = FixtureDefinitions.write(repos, FixtureDefinitions.TDNF, repo);
-    // every build takes 4 s more in staging.sh, which runs in every build (base may come from the stage cache)
-    Files.writeString(definition.resolve("staging.sh"), "#!/bin/bash\nsleep 4\n");
-    Files.setPosixFilePermissions(definition.resolve("staging.sh"),
-        java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    // every build waits in staging.sh, which runs in every build (base may come from the stage cache),
+    // until the test lets it go on
+    FixtureBuilds.gateInStaging(definition, GATE);
     Path keys = Files.createDirectories(dir.resolve("keys"));
     int firstPort = FreePorts.one();
     int secondPort = FreePorts.one();
@@ -190,6 +194,7 @@ class CoordinatorFailoverTest {
     Map<String, String> components = Map.of("tether", upload(standbyApi, "tether\n"),
         "unpack", upload(standbyApi, "unpack\n"));
     String firstId = submit(standbyApi, components);
+    GATE.pass(dir, Duration.ofMinutes(2));
     JsonNode first = awaitBuild(standbyApi, firstId, CoordinatorFailoverTest::finished);
     assertEquals("SUCCEEDED", first.get("state").asText(), first::toString);
     assertEquals(3, first.get("artifacts").size(), first::toString);
@@ -207,10 +212,13 @@ class CoordinatorFailoverTest {
 
     // one build running on the worker's only slot, one queued behind it; then kill -9 of the active one
     String runningId = submit(standbyApi, components);
+    GATE.awaitReached(dir, Duration.ofMinutes(2));
     JsonNode running = awaitBuild(standbyApi, runningId, b -> b.get("state").asText().equals("RUNNING") || finished(b));
     assertEquals("RUNNING", running.get("state").asText(), running::toString);
     String queuedId = submit(standbyApi, components);
-    Thread.sleep(1000); // a few assign ticks: it may stay QUEUED or be leased to the busy worker, to wait for its slot
+    // a few assign ticks: it may stay QUEUED or be leased to the busy worker, to wait for its slot
+    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10)).until(() -> List.of("QUEUED", "RUNNING")
+        .contains(get(standbyApi, "/api/v1/builds/" + queuedId).get("state").asText()));
     JsonNode queued = get(standbyApi, "/api/v1/builds/" + queuedId);
     assertTrue(List.of("QUEUED", "RUNNING").contains(queued.get("state").asText()), queued::toString);
     assertEquals("RUNNING", get(standbyApi, "/api/v1/builds/" + runningId).get("state").asText());
@@ -220,8 +228,12 @@ class CoordinatorFailoverTest {
     Instant activeAt = Instant.now();
     System.out.println(takeover);
 
-    JsonNode rerun = awaitBuild(standbyApi, runningId, CoordinatorFailoverTest::finished);
-    JsonNode second = awaitBuild(standbyApi, queuedId, CoordinatorFailoverTest::finished);
+    JsonNode rerun;
+    JsonNode second;
+    try (AutoCloseable open = GATE.keepOpening(dir)) {
+      rerun = awaitBuild(standbyApi, runningId, CoordinatorFailoverTest::finished);
+      second = awaitBuild(standbyApi, queuedId, CoordinatorFailoverTest::finished);
+    }
     assertEquals("SUCCEEDED", rerun.get("state").asText(), rerun::toString);
     assertEquals("SUCCEEDED", second.get("state").asText(), second::toString);
     assertEquals(first.get("artifacts"), rerun.get("artifacts"), "the same inputs built the same bytes");

@@ -25,6 +25,7 @@ import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
 import org.bootfarm.testkit.Eventually;
+import org.bootfarm.testkit.Gate;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
@@ -52,8 +53,9 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FarmPlacementProcessesTest {
   static final List<String> REPOS = List.of("fixture-a", "fixture-b", "fixture-c");
-  /** A fixture definition whose base.sh sleeps, so that a build is reliably caught running. */
+  /** A fixture definition whose staging.sh waits at {@link #GATE}, so that a build is reliably caught running. */
   static final String SLOW = "fixture-slow";
+  static final Gate GATE = new Gate("farm-placement");
   static final String YUM = FixtureDefinitions.YUM;
   static final String APT_WORKER = "apt-only";
   static final RendezvousPlacement PLACEMENT = new RendezvousPlacement();
@@ -79,7 +81,8 @@ class FarmPlacementProcessesTest {
     for (String name : REPOS) {
       writeTdnfDefinitionAs(name, "");
     }
-    writeTdnfDefinitionAs(SLOW, "\nsleep 6\n");
+    writeTdnfDefinitionAs(SLOW, "");
+    FixtureBuilds.gateInStaging(repos.resolve(SLOW), GATE);
     FixtureDefinitions.write(repos, YUM, repo);
     keys = Files.createDirectories(dir.resolve("keys"));
     farm = new FarmProcesses(dir);
@@ -290,9 +293,11 @@ class FarmPlacementProcessesTest {
   @Order(4)
   void aCoordinatorKilledAndRestartedLosesNothingAndTheRunningBuildsFinishOnTheirWorkers() throws Exception {
     String first = farm.submit(SLOW, components);
+    GATE.awaitReached(dir, Duration.ofMinutes(2));
     JsonNode running = farm.awaitBuild(first, b -> !b.get("state").asText().equals("QUEUED"));
     assertEquals("RUNNING", running.get("state").asText(), running::toString);
     String second = farm.submit(SLOW, components);
+    GATE.awaitReached(dir, Duration.ofMinutes(2));
     JsonNode alsoRunning = farm.awaitBuild(second, b -> !b.get("state").asText().equals("QUEUED"));
     assertEquals("RUNNING", alsoRunning.get("state").asText(), alsoRunning::toString);
     Map<String, JsonNode> before = allBuilds();
@@ -300,6 +305,7 @@ class FarmPlacementProcessesTest {
 
     long killed = System.nanoTime();
     coordinator.destroyForcibly().waitFor(); // kill -9
+    AutoCloseable open = GATE.keepOpening(dir); // the builds go on while no coordinator runs
     // the first build ends while no coordinator runs: its upload waits for one
     String worker = running.get("worker").asText();
     farm.awaitLine(worker, "build " + first + ": upload of", 90);
@@ -317,6 +323,7 @@ class FarmPlacementProcessesTest {
       System.out.printf("build %s on %s SUCCEEDED %.1f s after the kill%n", was.get("id").asText(),
           done.get("worker").asText(), (System.nanoTime() - killed) / 1e9);
     }
+    open.close();
     System.out.printf("kill -9 -> first build's upload waiting %.1f s; coordinator ready again %.1f s after the kill%n",
         (uploadWaiting - killed) / 1e9, (restarted - killed) / 1e9);
     for (String w : new java.util.TreeSet<>(List.of(running.get("worker").asText(), alsoRunning.get("worker").asText()))) {

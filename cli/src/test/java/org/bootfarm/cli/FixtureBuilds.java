@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.bootfarm.testkit.Gate;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 
@@ -88,6 +89,15 @@ final class FixtureBuilds {
       Files.writeString(target.resolve("base.sh"), appendToBaseSh, StandardOpenOption.APPEND);
     }
     return target;
+  }
+
+  /**
+   * Makes the definition's staging.sh (a hook every build runs: base may come from the stage cache) wait at
+   * {@code gate} until the test lets it go on, so that a build is caught running for as long as the test needs.
+   */
+  static void gateInStaging(Path definition, Gate gate) throws IOException {
+    Path staging = Files.writeString(definition.resolve("staging.sh"), "#!/bin/bash\n" + gate.hookLines());
+    Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwxr-xr-x"));
   }
 
   /** Every regular file under dir, recursively. */

@@ -13,7 +13,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +23,7 @@ import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.RetryPolicy;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.testkit.Eventually;
+import org.bootfarm.testkit.Gate;
 import org.bootfarm.worker.agent.WorkerAgent;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
@@ -51,7 +51,8 @@ class ReportWaitsForACoordinatorTest {
     Vertx vertx = Vertx.vertx();
     try (FixtureYumRepo repo = FixtureYumRepo.start()) {
       Path definition = FixtureDefinitions.write(repos, FixtureDefinitions.TDNF, repo);
-      Files.writeString(definition.resolve("base.sh"), "\nsleep 3\n", StandardOpenOption.APPEND);
+      Gate gate = new Gate("report-waits");
+      FixtureBuilds.gateInStaging(definition, gate); // the build runs until the first coordinator is gone
       CoordinatorDaemon first = CoordinatorDaemon.start(vertx, settings(repos, keys, 0), null);
       int port = first.httpPort();
       String api = "http://127.0.0.1:" + port;
@@ -60,10 +61,12 @@ class ReportWaitsForACoordinatorTest {
       try {
         Map<String, String> components = Map.of("tether", upload(api, "tether\n"), "unpack", upload(api, "unpack\n"));
         String id = submit(api, components);
+        Path bundle = gate.awaitReached(dir, Duration.ofMinutes(2));
         JsonNode running = await(api, id, b -> !b.get("state").asText().equals("QUEUED"));
         assertEquals("RUNNING", running.get("state").asText(), running::toString);
 
         first.close();
+        gate.open(bundle);
         ArtifactStore artifacts = ArtifactStore.openAt(dir.resolve("data").resolve("artifacts"),
             ArtifactStore.Options.defaults());
         ArtifactHttpEndpoint endpoint = new ArtifactHttpEndpoint(vertx, artifacts, Duration.ofMinutes(1));

@@ -15,6 +15,7 @@ import org.bootfarm.coordinator.placement.PlacementRequest;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.placement.WorkerView;
 import org.bootfarm.testkit.Eventually;
+import org.bootfarm.testkit.Gate;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -32,6 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("process")
 class WorkerDrainProcessesTest {
   static final String SLOW = "fixture-slow";
+  /** The slow repo's staging.sh waits here until the test lets its build go on. */
+  static final Gate GATE = new Gate("worker-drain");
 
   @TempDir Path dir;
 
@@ -39,7 +42,8 @@ class WorkerDrainProcessesTest {
   void stoppedWorkerFinishesItsBuildAndTheNextGoesElsewhere() throws Exception {
     try (FixtureYumRepo repo = FixtureYumRepo.start(); FarmProcesses farm = new FarmProcesses(dir)) {
       Path repos = Files.createDirectories(dir.resolve("repos"));
-      FixtureBuilds.writeTdnfDefinition(dir.resolve("scratch"), repos, repo, SLOW, "\nsleep 8\n");
+      FixtureBuilds.gateInStaging(FixtureBuilds.writeTdnfDefinition(dir.resolve("scratch"), repos, repo, SLOW, ""),
+          GATE);
       Path keys = Files.createDirectories(dir.resolve("keys"));
       farm.startCoordinator("coordinator", dir.resolve("coordinator-data"), repos, keys);
       List<String> ids = List.of("drain-a", "drain-b");
@@ -54,6 +58,7 @@ class WorkerDrainProcessesTest {
       Map<String, String> components = Map.of("tether", farm.upload("tether\n"), "unpack", farm.upload("unpack\n"));
 
       String first = farm.submit(SLOW, components);
+      GATE.awaitReached(dir, Duration.ofMinutes(2));
       JsonNode running = farm.awaitBuild(first, b -> "RUNNING".equals(b.get("state").asText())
           && b.hasNonNull("worker"));
       assertEquals(home, running.get("worker").asText(), running::toString);
@@ -64,6 +69,7 @@ class WorkerDrainProcessesTest {
       farm.awaitLine(home, "stopping: no new builds", 30);
       awaitWorkerSlots(farm, Map.of(home, 0, other, 2));
       String second = farm.submit(SLOW, components);
+      AutoCloseable open = GATE.keepOpening(dir); // the drained build, and the second one on the other worker
 
       JsonNode firstDone = farm.awaitBuild(first, FarmProcesses::finished);
       assertEquals("SUCCEEDED", firstDone.get("state").asText(), firstDone::toString);
@@ -78,6 +84,7 @@ class WorkerDrainProcessesTest {
       assertEquals("SUCCEEDED", secondDone.get("state").asText(), secondDone::toString);
       assertEquals(other, secondDone.get("worker").asText(), secondDone::toString);
       assertEquals(0, secondDone.get("attempts").asInt(), secondDone::toString);
+      open.close();
     }
   }
 
@@ -85,7 +92,8 @@ class WorkerDrainProcessesTest {
   void secondSignalLeavesAtOnceAndTheBuildRunsAgainElsewhere() throws Exception {
     try (FixtureYumRepo repo = FixtureYumRepo.start(); FarmProcesses farm = new FarmProcesses(dir)) {
       Path repos = Files.createDirectories(dir.resolve("repos"));
-      FixtureBuilds.writeTdnfDefinition(dir.resolve("scratch"), repos, repo, SLOW, "\nsleep 20\n");
+      FixtureBuilds.gateInStaging(FixtureBuilds.writeTdnfDefinition(dir.resolve("scratch"), repos, repo, SLOW, ""),
+          GATE);
       Path keys = Files.createDirectories(dir.resolve("keys"));
       farm.startCoordinator("coordinator", dir.resolve("coordinator-data"), repos, keys);
       List<String> ids = List.of("drain-a", "drain-b");
@@ -100,6 +108,7 @@ class WorkerDrainProcessesTest {
       Map<String, String> components = Map.of("tether", farm.upload("tether\n"), "unpack", farm.upload("unpack\n"));
 
       String build = farm.submit(SLOW, components);
+      GATE.awaitReached(dir, Duration.ofMinutes(2));
       JsonNode running = farm.awaitBuild(build, b -> "RUNNING".equals(b.get("state").asText())
           && b.hasNonNull("worker"));
       assertEquals(home, running.get("worker").asText(), running::toString);
@@ -116,10 +125,12 @@ class WorkerDrainProcessesTest {
       String log = farm.logText(home);
       assertTrue(log.contains("SIGTERM again: leaving the cluster now") && log.contains("unfinished"), log);
 
+      AutoCloseable open = GATE.keepOpening(dir); // the build's run on the other worker
       JsonNode done = farm.awaitBuild(build, FarmProcesses::finished);
       assertEquals("SUCCEEDED", done.get("state").asText(), done::toString);
       assertEquals(other, done.get("worker").asText(), done::toString);
       assertEquals(1, done.get("attempts").asInt(), done::toString);
+      open.close();
     }
   }
 

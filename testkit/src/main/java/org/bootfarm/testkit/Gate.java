@@ -4,14 +4,21 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
-import java.util.HashSet;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Stream;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A gate a fixture hook waits at, so that a test catches a build mid-run for as long as it needs and then
@@ -33,7 +40,7 @@ public final class Gate {
   private static final String OPEN = ".gate-open";
 
   private final String name;
-  private final Set<Path> seen = new HashSet<>();
+  private final Set<Path> seen = ConcurrentHashMap.newKeySet();
 
   /** A gate called {@code name} (letters, digits and dashes: it names files). */
   public Gate(String name) {
@@ -70,6 +77,8 @@ public final class Gate {
   public void open(Path bundle) {
     try {
       Files.createFile(bundle.resolve(name + OPEN));
+    } catch (FileAlreadyExistsException alreadyOpen) {
+      // opened before: nothing to do
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open gate " + name + " in " + bundle, e);
     }
@@ -82,19 +91,55 @@ public final class Gate {
     return bundle;
   }
 
+  /**
+   * From now until the answer is closed, lets every hook that reaches this gate under {@code root} go on at
+   * once: for the runs of a build whose number the test does not know (a retry, a takeover).
+   */
+  public AutoCloseable keepOpening(Path root) {
+    ScheduledExecutorService opener = Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "gate " + name + " opener");
+      thread.setDaemon(true);
+      return thread;
+    });
+    opener.scheduleWithFixedDelay(() -> {
+      for (Optional<Path> bundle = newArrival(root); bundle.isPresent(); bundle = newArrival(root)) {
+        seen.add(bundle.get());
+        open(bundle.get());
+      }
+    }, 0, 100, TimeUnit.MILLISECONDS);
+    return opener::shutdownNow;
+  }
+
+  /** A bundle under {@code root} whose hook waits at this gate and that no earlier call answered. */
   private Optional<Path> newArrival(Path root) {
     String marker = name + REACHED;
-    for (int attempt = 0; ; attempt++) {
-      // a build's directories come and go while this walks: walk again when one vanishes underneath
-      try (Stream<Path> files = Files.find(root, 12, (path, attributes) -> path.getFileName() != null
-          && path.getFileName().toString().equals(marker))) {
-        List<Path> bundles = files.map(Path::getParent).filter(bundle -> !seen.contains(bundle)).toList();
-        return bundles.stream().findFirst();
-      } catch (IOException | UncheckedIOException e) {
-        if (attempt == 3) {
-          return Optional.empty();
+    List<Path> found = new ArrayList<>();
+    try {
+      Files.walkFileTree(root, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes) {
+          // a bundle's image trees hold no marker, and are most of the files under root
+          String dirName = dir.getFileName() == null ? "" : dir.getFileName().toString();
+          return dirName.equals("rootfs") || dirName.equals("bootfs") ? FileVisitResult.SKIP_SUBTREE
+              : FileVisitResult.CONTINUE;
         }
-      }
+
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+          if (file.getFileName().toString().equals(marker) && !seen.contains(file.getParent())) {
+            found.add(file.getParent());
+          }
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFileFailed(Path file, IOException e) {
+          return FileVisitResult.CONTINUE; // a build's directories come and go while this walks
+        }
+      });
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot look for gate " + name + " under " + root, e);
     }
+    return found.stream().findFirst();
   }
 }
