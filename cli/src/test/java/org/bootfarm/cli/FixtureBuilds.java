@@ -74,7 +74,7 @@ final class FixtureBuilds {
 
   /**
    * Writes the fixture tdnf definition into {@code repos} under another name (its spec's name follows
-   * the directory's), with {@code appendToBaseSh} appended to its base.sh (e.g. a sleep, so a build is
+   * the directory's), with {@code appendToBaseSh} appended to its base.sh (a line that breaks or varies the build;
    * reliably caught running); {@code scratch} holds the copy first.
    */
   static Path writeTdnfDefinition(Path scratch, Path repos, FixtureYumRepo repo, String name, String appendToBaseSh)

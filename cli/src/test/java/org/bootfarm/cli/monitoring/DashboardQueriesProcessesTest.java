@@ -35,6 +35,7 @@ import java.util.stream.Stream;
 import org.bootfarm.cli.Main;
 import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
+import org.bootfarm.testkit.Gate;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
@@ -66,8 +67,9 @@ class DashboardQueriesProcessesTest {
   static final List<String> CLEAN = List.of("fixture-alpha", "fixture-beta");
   static final String NOISE = "fixture-noise";
   static final String BROKEN = "fixture-broken";
-  /** A repo whose base.sh sleeps, so that its build is caught running on a worker that is then killed. */
+  /** A repo whose staging.sh waits at {@link #GATE}, so that its build is caught running on a worker then killed. */
   static final String SLOW = "fixture-slow";
+  static final Gate GATE = new Gate("dashboard-slow");
   /** Grafana's built-in interval variables, as Grafana would fill them in for a short dashboard range. */
   static final Map<String, String> GRAFANA_BUILTINS = Map.of("$__rate_interval", "1m", "$__interval", "15s",
       "${__rate_interval}", "1m", "${__interval}", "15s", "$__range", "1h", "${__range}", "1h");
@@ -115,7 +117,10 @@ class DashboardQueriesProcessesTest {
     writeTdnfDefinitionAs(NOISE, String.join("\n", "", "mkdir -p \"$(rootfs_dir \"$PKGDIR\")/etc\"",
         "head -c 16 /dev/urandom > \"$(rootfs_dir \"$PKGDIR\")/etc/noise\"", ""));
     writeTdnfDefinitionAs(BROKEN, "\necho 'fixture-broken: failing on purpose' >&2\nexit 3\n");
-    writeTdnfDefinitionAs(SLOW, "\nsleep 10\n");
+    writeTdnfDefinitionAs(SLOW, "");
+    // the slow repo's staging.sh (every build runs it) waits at the gate until the test lets it go on
+    Path staging = Files.writeString(repos.resolve(SLOW).resolve("staging.sh"), "#!/bin/bash\n" + GATE.hookLines());
+    Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwxr-xr-x"));
     Path keys = Files.createDirectories(dir.resolve("keys"));
     Path tokens = Files.writeString(dir.resolve("tokens"), "ci " + TOKEN + "\n");
     tether = Files.writeString(dir.resolve("tether"), "tether\n");
@@ -226,6 +231,7 @@ class DashboardQueriesProcessesTest {
         "--json");
     assertEquals(0, submitted.exitCode, submitted::toString);
     String id = JSON.readTree(submitted.stdout).get("id").asText();
+    GATE.awaitReached(state, Duration.ofMinutes(2));
     JsonNode build = Eventually.value(Duration.ofMinutes(2), () -> get(coordinatorApi + "/api/v1/builds/" + id),
         b -> b.path("state").asText().equals("RUNNING") && b.hasNonNull("worker"));
     assertEquals("RUNNING", build.path("state").asText(), build::toString);
@@ -236,8 +242,11 @@ class DashboardQueriesProcessesTest {
     process.onExit().get(30, TimeUnit.SECONDS);
     Shell restart = script("restart", victim, "--state", state.toString());
     assertEquals(0, restart.exitCode, restart::toString);
-    JsonNode retried = Eventually.value(Duration.ofMinutes(5), () -> get(coordinatorApi + "/api/v1/builds/" + id),
-        b -> List.of("SUCCEEDED", "FAILED", "CANCELLED").contains(b.path("state").asText()));
+    JsonNode retried;
+    try (AutoCloseable open = GATE.keepOpening(state)) {
+      retried = Eventually.value(Duration.ofMinutes(5), () -> get(coordinatorApi + "/api/v1/builds/" + id),
+          b -> List.of("SUCCEEDED", "FAILED", "CANCELLED").contains(b.path("state").asText()));
+    }
     assertEquals("SUCCEEDED", retried.path("state").asText(), retried::toString);
     assertTrue(retried.path("attempts").asInt() >= 1, () -> "the build was retried after its worker died: " + retried);
     awaitWorkers(2);
