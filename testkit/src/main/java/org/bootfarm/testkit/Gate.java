@@ -40,7 +40,10 @@ public final class Gate {
   private static final String OPEN = ".gate-open";
 
   private final String name;
+  /** Bundles {@link #awaitReached} answered already. */
   private final Set<Path> seen = ConcurrentHashMap.newKeySet();
+  /** Bundles whose gate this test opened. */
+  private final Set<Path> opened = ConcurrentHashMap.newKeySet();
 
   /** A gate called {@code name} (letters, digits and dashes: it names files). */
   public Gate(String name) {
@@ -68,13 +71,14 @@ public final class Gate {
   public Path awaitReached(Path root, Duration atMost) {
     Path bundle = await("hook at gate " + name + " under " + root).atMost(atMost)
         .pollInterval(Duration.ofMillis(100))
-        .until(() -> newArrival(root), Optional::isPresent).orElseThrow();
+        .until(() -> arrival(root, seen), Optional::isPresent).orElseThrow();
     seen.add(bundle);
     return bundle;
   }
 
   /** Lets the hook waiting in {@code bundle} (an answer of {@link #awaitReached}) go on. */
   public void open(Path bundle) {
+    opened.add(bundle);
     try {
       Files.createFile(bundle.resolve(name + OPEN));
     } catch (FileAlreadyExistsException alreadyOpen) {
@@ -92,8 +96,9 @@ public final class Gate {
   }
 
   /**
-   * From now until the answer is closed, lets every hook that reaches this gate under {@code root} go on at
-   * once: for the runs of a build whose number the test does not know (a retry, a takeover).
+   * From now until the answer is closed, lets every hook waiting at this gate under {@code root} go on, the
+   * ones {@link #awaitReached} saw and the ones still to come: for the runs of a build whose number the test
+   * does not know (a retry, a takeover).
    */
   public AutoCloseable keepOpening(Path root) {
     ScheduledExecutorService opener = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -102,16 +107,15 @@ public final class Gate {
       return thread;
     });
     opener.scheduleWithFixedDelay(() -> {
-      for (Optional<Path> bundle = newArrival(root); bundle.isPresent(); bundle = newArrival(root)) {
-        seen.add(bundle.get());
+      for (Optional<Path> bundle = arrival(root, opened); bundle.isPresent(); bundle = arrival(root, opened)) {
         open(bundle.get());
       }
     }, 0, 100, TimeUnit.MILLISECONDS);
     return opener::shutdownNow;
   }
 
-  /** A bundle under {@code root} whose hook waits at this gate and that no earlier call answered. */
-  private Optional<Path> newArrival(Path root) {
+  /** A bundle under {@code root} whose hook waits at this gate, not one of {@code known}. */
+  private Optional<Path> arrival(Path root, Set<Path> known) {
     String marker = name + REACHED;
     List<Path> found = new ArrayList<>();
     try {
@@ -126,7 +130,7 @@ public final class Gate {
 
         @Override
         public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
-          if (file.getFileName().toString().equals(marker) && !seen.contains(file.getParent())) {
+          if (file.getFileName().toString().equals(marker) && !known.contains(file.getParent())) {
             found.add(file.getParent());
           }
           return FileVisitResult.CONTINUE;

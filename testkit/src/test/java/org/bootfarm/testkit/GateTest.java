@@ -47,9 +47,12 @@ class GateTest {
   }
 
   @Test
-  void keepOpeningLetsEveryLaterArrivalGoOn() throws Exception {
+  void keepOpeningLetsTheWaitingHookAndEveryLaterArrivalGoOn() throws Exception {
     Gate gate = new Gate("gate-test");
+    Process waiting = hook(gate, dir.resolve("run-0"));
+    gate.awaitReached(dir, Duration.ofSeconds(30));
     try (AutoCloseable open = gate.keepOpening(dir)) {
+      assertTrue(waiting.waitFor(30, TimeUnit.SECONDS), "the hook seen waiting went on");
       for (String run : List.of("run-1", "run-2")) {
         Process hook = hook(gate, dir.resolve(run));
         assertTrue(hook.waitFor(30, TimeUnit.SECONDS), run + " went on");
