@@ -41,7 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  * (the worker has one slot; staging.sh waits at a gate the test opens after the kill), the active
  * coordinator is killed with kill -9: the standby takes over, both builds end SUCCEEDED, the whole
  * history is on the survivor's API and every artifact downloads from the survivor with its sha256. A
- * third coordinator joining the survivor afterwards starts as a standby with the history and copies every artifact.
+ * third coordinator joining the survivor afterwards starts as a standby with the history and copies
+ * every artifact.
  */
 @Tag("process")
 class CoordinatorFailoverTest {
