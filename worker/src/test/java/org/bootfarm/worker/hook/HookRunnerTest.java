@@ -236,7 +236,7 @@ class HookRunnerTest {
 
   @Test
   void hookOverItsTimeIsKilled() throws Exception {
-    Path hook = hook("base.sh", "echo waiting\nsleep 600\n");
+    Path hook = hook("base.sh", "echo waiting\nsleep 600\n"); // behaviour under test: a hook over its time
     long start = System.nanoTime();
     BuildFailure failure = assertThrows(BuildFailure.class, () ->
         new HookRunner(build, 0).withTimeout(Duration.ofSeconds(2)).run("base", hook, repo, bundle, log));
