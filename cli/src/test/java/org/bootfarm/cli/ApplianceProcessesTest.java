@@ -10,15 +10,19 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.bootfarm.protocol.repo.RepoSpec;
+import org.bootfarm.testkit.Eventually;
+import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * base stage from that worker's stage cache (same sha256, log says so); and {@code bootfarm nightly}
  * pairs both targets of the appliance repo, each side built from scratch, REPRODUCIBLE.
  */
+@Tag("process")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ApplianceProcessesTest {
   static final String TOKEN = "appliance-client-token-0123456789abcdef";
@@ -53,7 +58,7 @@ class ApplianceProcessesTest {
     FixtureBuilds.writeTdnfDefinitionAs(repo, dir.resolve("scratch"), repos, OTHER, "");
     Files.createDirectories(dir.resolve("keys"));
     Path tokens = Files.writeString(dir.resolve("tokens"), "ci " + TOKEN + "\n");
-    int bridgePort = FarmProcesses.freePort();
+    int bridgePort = FreePorts.one();
     bridge = "127.0.0.1:" + bridgePort;
     farm.start("coordinator", List.of("coordinator", "--nightly", "off", "--appliance-repo", APPLIANCE_REPO,
         "--bridge-port", String.valueOf(bridgePort), "--tokens", tokens.toString(),
@@ -66,9 +71,7 @@ class ApplianceProcessesTest {
     }
     farm.awaitLine("appliance-a", "ready", 90);
     farm.awaitLine("appliance-b", "ready", 90);
-    for (int i = 0; i < 300 && farm.get("/api/v1/workers").get("workers").size() < 2; i++) {
-      Thread.sleep(100);
-    }
+    Eventually.value(Duration.ofSeconds(30), () -> farm.get("/api/v1/workers").get("workers").size(), n -> n >= 2);
     applianceComponents = new TreeMap<>();
     for (String name : RepoSpec.COMPONENTS.get("appliance")) {
       applianceComponents.put(name, farm.upload("#!/bin/sh\necho " + name + " stand-in\n"));

@@ -16,6 +16,7 @@ import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Every kind of bad input gets a clear error naming what is wrong, the documented exit code, and
  * leaves nothing published in the out directory and nothing unverified in the package cache.
  */
+@Tag("tool")
 class BadInputTest {
   static FixtureYumRepo good;
   @TempDir static Path shared;

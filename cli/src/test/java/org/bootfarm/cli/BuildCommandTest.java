@@ -15,10 +15,12 @@ import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code bootfarm build} end to end against the fixture yum repository served on 127.0.0.1. */
+@Tag("tool")
 class BuildCommandTest {
   static FixtureYumRepo repo;
   @TempDir static Path shared;

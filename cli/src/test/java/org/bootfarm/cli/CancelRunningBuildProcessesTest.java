@@ -12,12 +12,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.bootfarm.testkit.Eventually;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * directory is gone), the build stays CANCELLED after the worker's report, and the worker's one slot takes
  * the next build at once.
  */
+@Tag("process")
 class CancelRunningBuildProcessesTest {
   static final String STUCK = "fixture-stuck";
   static final String NEXT = "fixture-next";
@@ -70,11 +74,11 @@ class CancelRunningBuildProcessesTest {
     Map<String, String> components = Map.of("tether", farm.upload("tether\n"), "unpack", farm.upload("unpack\n"));
     String id = farm.submit(STUCK, components);
     farm.awaitBuild(id, b -> !"QUEUED".equals(b.get("state").asText()));
-    for (int i = 0; i < 1800 && sleeps().isEmpty(); i++) {
+    Eventually.holds(Duration.ofMinutes(3), Eventually.EVERY, () -> {
       assertEquals("RUNNING", farm.get("/api/v1/builds/" + id).get("state").asText(), () -> "build " + id
           + " ended before its staging.sh slept:\n" + logs());
-      Thread.sleep(100);
-    }
+      return !sleeps().isEmpty();
+    });
     assertTrue(!sleeps().isEmpty(), () -> "staging.sh never started its sleep:\n" + logs());
     Path builds = dir.resolve(WORKER + "/cache/builds");
     assertTrue(entries(builds) > 0, "the running build has its build directory under " + builds);

@@ -7,15 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.bootfarm.protocol.Sha256;
+import org.bootfarm.testkit.Eventually;
+import org.bootfarm.testkit.FreePorts;
+import org.bootfarm.testkit.Gate;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * build to SUCCEEDED, fetch verifies every hash, logs prints the stored log and follows a running
  * one, cancel, repos, workers; and each error is one line with its exit code.
  */
+@Tag("process")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClientCommandsTest {
   static final String TOKEN = "ci-client-token-0123456789abcdef";
@@ -35,6 +41,8 @@ class ClientCommandsTest {
   static String bridge;
   static Path tether;
   static Path unpack;
+  /** Every build waits in staging.sh until the test lets it go on. */
+  static final Gate GATE = new Gate("client-commands");
 
   @BeforeAll
   static void startFarm() throws Exception {
@@ -42,10 +50,10 @@ class ClientCommandsTest {
     farm = new FarmProcesses(dir);
     Path repos = Files.createDirectories(dir.resolve("repos"));
     Path definition = FixtureDefinitions.write(repos, FixtureDefinitions.TDNF, repo);
-    Files.writeString(definition.resolve("base.sh"), "\nsleep 2\n", java.nio.file.StandardOpenOption.APPEND);
+    FixtureBuilds.gateInStaging(definition, GATE);
     Files.createDirectories(dir.resolve("keys"));
     Path tokens = Files.writeString(dir.resolve("tokens"), "# test clients\nci " + TOKEN + "\n");
-    int bridgePort = FarmProcesses.freePort();
+    int bridgePort = FreePorts.one();
     bridge = "127.0.0.1:" + bridgePort;
     farm.start("coordinator", List.of("coordinator", "--bridge-port", String.valueOf(bridgePort), "--tokens",
         tokens.toString(), "--data-dir", dir.resolve("c").toString(), "--repos", repos.toString(), "--keys",
@@ -81,19 +89,19 @@ class ClientCommandsTest {
     CliRun repos = cli("repos", "--json");
     assertEquals(0, repos.exitCode, repos::toString);
     assertEquals(FixtureDefinitions.TDNF, repos.json().get("repos").get(0).get("name").asText(), repos::toString);
-    CliRun workers = cli("workers");
-    for (int i = 0; i < 50 && !workers.stdout.contains("w-cli"); i++) {
-      Thread.sleep(200);
-      workers = cli("workers");
-    }
+    CliRun workers = Eventually.value(Duration.ofSeconds(10), Duration.ofMillis(200), () -> cli("workers"),
+        run -> run.stdout.contains("w-cli"));
     assertTrue(workers.stdout.contains("w-cli") && workers.stdout.contains("tdnf"), workers::toString);
   }
 
   @Test
   @Order(2)
   void submitWaitFollowsTheBuildAndFetchVerifiesEveryHash() throws Exception {
-    CliRun run = cli("submit", FixtureDefinitions.TDNF, "--component", "tether=" + tether, "--component",
-        "unpack=" + unpack, "--wait");
+    CliRun run;
+    try (AutoCloseable open = GATE.keepOpening(dir)) {
+      run = cli("submit", FixtureDefinitions.TDNF, "--component", "tether=" + tether, "--component",
+          "unpack=" + unpack, "--wait");
+    }
     assertEquals(0, run.exitCode, run::toString);
     for (String stage : List.of("base", "staging-bootstrap", "assemble")) {
       assertTrue(run.stdout.contains("[" + stage + "]"), "followed stage " + stage + ":\n" + run);
@@ -138,7 +146,10 @@ class ClientCommandsTest {
     assertEquals(2, again.exitCode, again::toString);
     assertTrue(again.stderr.contains("can no longer be cancelled"), again::toString);
 
-    CliRun follow = cli("logs", "-f", running);
+    CliRun follow;
+    try (AutoCloseable open = GATE.keepOpening(dir)) {
+      follow = cli("logs", "-f", running);
+    }
     assertEquals(0, follow.exitCode, follow::toString);
     // followed live from wherever the build is, or (the fixture build is quick once base comes from the stage
     // cache) ended before or while the follow began: the stored log is printed then; either way it ends so

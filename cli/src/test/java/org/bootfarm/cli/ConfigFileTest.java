@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine.ParseResult;
@@ -19,6 +20,7 @@ import picocli.CommandLine.ParseResult;
  * flags win over it, and a key or value it cannot take stops the command with exit 2 and a message
  * naming the file, line and key before anything starts.
  */
+@Tag("unit")
 class ConfigFileTest {
   @TempDir Path dir;
 

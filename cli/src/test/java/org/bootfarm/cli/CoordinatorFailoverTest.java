@@ -1,5 +1,6 @@
 package org.bootfarm.cli;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,13 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -22,10 +23,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.bootfarm.protocol.Sha256;
+import org.bootfarm.testkit.Eventually;
+import org.bootfarm.testkit.FreePorts;
+import org.bootfarm.testkit.Gate;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,11 +38,13 @@ import org.junit.jupiter.api.io.TempDir;
  * Two {@code bootfarm coordinator}s and one {@code bootfarm worker} as separate JVMs on 127.0.0.1:
  * the first coordinator is active, the second a standby whose HTTP API forwards to it; a build
  * submitted through the standby succeeds. Then, with one build running and another queued behind it
- * (the worker has one slot; the fixture's base.sh sleeps), the active coordinator is killed with
- * kill -9: the standby takes over, both builds end SUCCEEDED, the whole history is on the survivor's
- * API and every artifact downloads from the survivor with its sha256. A third coordinator joining
- * the survivor afterwards starts as a standby with the history and copies every artifact.
+ * (the worker has one slot; staging.sh waits at a gate the test opens after the kill), the active
+ * coordinator is killed with kill -9: the standby takes over, both builds end SUCCEEDED, the whole
+ * history is on the survivor's API and every artifact downloads from the survivor with its sha256. A
+ * third coordinator joining the survivor afterwards starts as a standby with the history and copies
+ * every artifact.
  */
+@Tag("process")
 class CoordinatorFailoverTest {
   @TempDir static Path dir;
   static FixtureYumRepo repo;
@@ -49,12 +56,6 @@ class CoordinatorFailoverTest {
   static int secondClusterPort;
   static final HttpClient HTTP = HttpClient.newHttpClient();
   static final ObjectMapper JSON = new ObjectMapper();
-
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 
   static Process start(String name, List<String> args) throws IOException {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -69,33 +70,31 @@ class CoordinatorFailoverTest {
 
   static String awaitLine(String name, String text, int seconds) throws Exception {
     Path log = dir.resolve(name + ".log");
-    for (int i = 0; i < seconds * 20; i++) {
-      if (Files.exists(log)) {
-        for (String line : Files.readAllLines(log)) {
-          if (line.contains(text)) {
-            return line;
-          }
-        }
-      }
-      Thread.sleep(50);
+    java.util.Optional<String> line = Eventually.value(Duration.ofSeconds(seconds), Duration.ofMillis(50),
+        () -> Files.exists(log) ? Files.readAllLines(log).stream().filter(l -> l.contains(text)).findFirst()
+            : java.util.Optional.<String>empty(), java.util.Optional::isPresent);
+    if (line.isPresent()) {
+      return line.get();
     }
     throw new AssertionError(name + " never printed '" + text + "':\n" + Files.readString(log));
   }
+
+  /** Every build waits in staging.sh until the test lets it go on. */
+  static final Gate GATE = new Gate("coordinator-failover");
 
   @BeforeAll
   static void startFarm() throws Exception {
     repo = FixtureYumRepo.start();
     Path repos = Files.createDirectories(dir.resolve("repos"));
     Path definition = FixtureDefinitions.write(repos, FixtureDefinitions.TDNF, repo);
-    // every build takes 4 s more in staging.sh, which runs in every build (base may come from the stage cache)
-    Files.writeString(definition.resolve("staging.sh"), "#!/bin/bash\nsleep 4\n");
-    Files.setPosixFilePermissions(definition.resolve("staging.sh"),
-        java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    // every build waits in staging.sh, which runs in every build (base may come from the stage cache),
+    // until the test lets it go on
+    FixtureBuilds.gateInStaging(definition, GATE);
     Path keys = Files.createDirectories(dir.resolve("keys"));
-    int firstPort = freePort();
-    int secondPort = freePort();
-    int firstHttp = freePort();
-    int secondHttp = freePort();
+    int firstPort = FreePorts.one();
+    int secondPort = FreePorts.one();
+    int firstHttp = FreePorts.one();
+    int secondHttp = FreePorts.one();
     String cluster = "failover-test-" + firstPort;
     clusterName = cluster;
     secondClusterPort = secondPort;
@@ -110,7 +109,7 @@ class CoordinatorFailoverTest {
     awaitLine("coordinator-2", "ready", 90);
     start("worker", List.of("worker", "--data-dir", dir.resolve("w").toString(), "--cache-dir",
         dir.resolve("w/cache").toString(), "--keys", keys.toString(), "--cluster-name", cluster,
-        "--cluster-port", String.valueOf(freePort()), "--slots", "1", "--metrics-port", "0",
+        "--cluster-port", String.valueOf(FreePorts.one()), "--slots", "1", "--metrics-port", "0",
         "--join", "127.0.0.1:" + firstPort + ",127.0.0.1:" + secondPort));
     awaitLine("worker", "ready", 90);
     activeApi = "http://127.0.0.1:" + firstHttp;
@@ -159,18 +158,16 @@ class CoordinatorFailoverTest {
 
   /** Polls the build on {@code api} until {@code until} holds; a refused poll (503 while taking over) is retried. */
   static JsonNode awaitBuild(String api, String id, Predicate<JsonNode> until) throws Exception {
-    JsonNode build = null;
-    for (int i = 0; i < 3000; i++) {
+    java.util.concurrent.atomic.AtomicReference<JsonNode> build = new java.util.concurrent.atomic.AtomicReference<>();
+    Eventually.holds(Duration.ofMinutes(3), Duration.ofMillis(50), () -> {
       HttpResponse<String> response = send(api, "GET", "/api/v1/builds/" + id, null);
       if (response.statusCode() == 200) {
-        build = JSON.readTree(response.body());
-        if (until.test(build)) {
-          return build;
-        }
+        build.set(JSON.readTree(response.body()));
+        return until.test(build.get());
       }
-      Thread.sleep(50);
-    }
-    return build;
+      return false;
+    });
+    return build.get();
   }
 
   static boolean finished(JsonNode build) {
@@ -181,11 +178,8 @@ class CoordinatorFailoverTest {
   void killedActiveCoordinatorsBuildsCompleteOnTheStandby() throws Exception {
     assertTrue(Files.readString(dir.resolve("coordinator-1.log")).contains("is now active"));
     awaitLine("coordinator-2", "is a standby", 5);
-    JsonNode workers = get(standbyApi, "/api/v1/workers").get("workers");
-    for (int i = 0; i < 100 && workers.size() < 1; i++) {
-      Thread.sleep(100);
-      workers = get(standbyApi, "/api/v1/workers").get("workers");
-    }
+    JsonNode workers = Eventually.value(Duration.ofSeconds(10), () -> get(standbyApi, "/api/v1/workers").get("workers"),
+        listed -> listed.size() >= 1);
     assertEquals(1, workers.size(), "the standby answers with the active coordinator's worker table: " + workers);
 
     // the standby's HTTP: errors as the active one gives them, then a build with components uploaded to it
@@ -201,6 +195,7 @@ class CoordinatorFailoverTest {
     Map<String, String> components = Map.of("tether", upload(standbyApi, "tether\n"),
         "unpack", upload(standbyApi, "unpack\n"));
     String firstId = submit(standbyApi, components);
+    GATE.pass(dir, Duration.ofMinutes(2));
     JsonNode first = awaitBuild(standbyApi, firstId, CoordinatorFailoverTest::finished);
     assertEquals("SUCCEEDED", first.get("state").asText(), first::toString);
     assertEquals(3, first.get("artifacts").size(), first::toString);
@@ -218,10 +213,13 @@ class CoordinatorFailoverTest {
 
     // one build running on the worker's only slot, one queued behind it; then kill -9 of the active one
     String runningId = submit(standbyApi, components);
+    GATE.awaitReached(dir, Duration.ofMinutes(2));
     JsonNode running = awaitBuild(standbyApi, runningId, b -> b.get("state").asText().equals("RUNNING") || finished(b));
     assertEquals("RUNNING", running.get("state").asText(), running::toString);
     String queuedId = submit(standbyApi, components);
-    Thread.sleep(1000); // a few assign ticks: it may stay QUEUED or be leased to the busy worker, to wait for its slot
+    // a few assign ticks: it may stay QUEUED or be leased to the busy worker, to wait for its slot
+    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10)).until(() -> List.of("QUEUED", "RUNNING")
+        .contains(get(standbyApi, "/api/v1/builds/" + queuedId).get("state").asText()));
     JsonNode queued = get(standbyApi, "/api/v1/builds/" + queuedId);
     assertTrue(List.of("QUEUED", "RUNNING").contains(queued.get("state").asText()), queued::toString);
     assertEquals("RUNNING", get(standbyApi, "/api/v1/builds/" + runningId).get("state").asText());
@@ -231,8 +229,12 @@ class CoordinatorFailoverTest {
     Instant activeAt = Instant.now();
     System.out.println(takeover);
 
-    JsonNode rerun = awaitBuild(standbyApi, runningId, CoordinatorFailoverTest::finished);
-    JsonNode second = awaitBuild(standbyApi, queuedId, CoordinatorFailoverTest::finished);
+    JsonNode rerun;
+    JsonNode second;
+    try (AutoCloseable open = GATE.keepOpening(dir)) {
+      rerun = awaitBuild(standbyApi, runningId, CoordinatorFailoverTest::finished);
+      second = awaitBuild(standbyApi, queuedId, CoordinatorFailoverTest::finished);
+    }
     assertEquals("SUCCEEDED", rerun.get("state").asText(), rerun::toString);
     assertEquals("SUCCEEDED", second.get("state").asText(), second::toString);
     assertEquals(first.get("artifacts"), rerun.get("artifacts"), "the same inputs built the same bytes");
@@ -261,8 +263,8 @@ class CoordinatorFailoverTest {
     // a coordinator joining the survivor later copies the history and the objects stored before it came
     start("coordinator-3", List.of("coordinator", "--bridge-port", "0", "--data-dir", dir.resolve("c3").toString(),
         "--repos", dir.resolve("repos").toString(), "--keys", dir.resolve("keys").toString(),
-        "--http-port", String.valueOf(freePort()), "--cluster-name", clusterName,
-        "--cluster-port", String.valueOf(freePort()), "--join", "127.0.0.1:" + secondClusterPort));
+        "--http-port", String.valueOf(FreePorts.one()), "--cluster-name", clusterName,
+        "--cluster-port", String.valueOf(FreePorts.one()), "--join", "127.0.0.1:" + secondClusterPort));
     String following = awaitLine("coordinator-3", "is a standby", 90);
     assertTrue(following.contains("following 3 builds"), following);
     String caughtUp = awaitLine("coordinator-3", "missing artifacts from the active coordinator", 30);

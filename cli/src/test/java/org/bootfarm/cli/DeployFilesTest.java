@@ -26,6 +26,7 @@ import java.util.stream.Stream;
 import org.bootfarm.cluster.ClusterSettings;
 import org.bootfarm.cluster.NodeRole;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine.ParameterException;
@@ -38,6 +39,7 @@ import picocli.CommandLine.ParameterException;
  * config files and the systemd environment file are accepted by the real config parser; the systemd
  * units pass {@code systemd-analyze verify}.
  */
+@Tag("unit")
 class DeployFilesTest {
   static final YAMLMapper YAML = new YAMLMapper();
   /** Images compose may pull rather than build: the public Prometheus and Grafana. */

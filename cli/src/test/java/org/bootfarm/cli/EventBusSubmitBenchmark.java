@@ -1,8 +1,6 @@
 package org.bootfarm.cli;
 
 import io.vertx.core.Future;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,6 +17,7 @@ import org.bootfarm.client.FarmClient;
 import org.bootfarm.cluster.ClusterSettings;
 import org.bootfarm.cluster.NodeRole;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
+import org.bootfarm.testkit.FreePorts;
 
 /**
  * Submission throughput and latency over the event bus (issue 3): starts {@code bootfarm coordinator}
@@ -46,18 +45,18 @@ public final class EventBusSubmitBenchmark {
       inFlight = List.of(1, 64);
     }
     Files.createDirectories(dir);
-    int clusterPort = freePort();
+    int clusterPort = FreePorts.one();
     String cluster = "bench-submit-" + clusterPort;
     Path keys = Files.createDirectories(dir.resolve("keys"));
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
         "-cp", System.getProperty("java.class.path"), Main.class.getName(), "coordinator", "--bridge-port", "0",
         "--data-dir", dir.resolve("coordinator").toString(), "--repos", repos.toString(), "--keys", keys.toString(),
-        "--http-port", String.valueOf(freePort()), "--cluster-name", cluster,
+        "--http-port", String.valueOf(FreePorts.one()), "--cluster-name", cluster,
         "--cluster-port", String.valueOf(clusterPort)));
     Process coordinator = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(dir.resolve("coordinator.log").toFile()).start();
-    try (FarmClient client = FarmClient.connect(ClusterSettings.of(NodeRole.CLIENT, "127.0.0.1", freePort(),
+    try (FarmClient client = FarmClient.connect(ClusterSettings.of(NodeRole.CLIENT, "127.0.0.1", FreePorts.one(),
         "127.0.0.1:" + clusterPort, dir.resolve("client")).withClusterName(cluster), Duration.ofSeconds(120))) {
       Path tether = Files.writeString(dir.resolve("tether"), "tether\n");
       Path unpack = Files.writeString(dir.resolve("unpack"), "unpack\n");
@@ -150,9 +149,4 @@ public final class EventBusSubmitBenchmark {
     return sorted[Math.min(sorted.length - 1, (int) Math.ceil(quantile * sorted.length) - 1)] / 1e6;
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 }

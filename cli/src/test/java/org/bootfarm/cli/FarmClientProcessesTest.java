@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,10 +25,13 @@ import org.bootfarm.protocol.api.v1.BuildEvent;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.BuildView;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
+import org.bootfarm.testkit.Eventually;
+import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,18 +42,13 @@ import org.junit.jupiter.api.io.TempDir;
  * downloads the build's whole log from the artifact store; a bad submission fails with the
  * coordinator's ApiError.
  */
+@Tag("process")
 class FarmClientProcessesTest {
   @TempDir static Path dir;
   static FixtureYumRepo repo;
   static final List<Process> processes = new ArrayList<>();
   static int httpPort;
   static FarmClient client;
-
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 
   static void start(String name, List<String> args) throws IOException {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -64,11 +61,9 @@ class FarmClientProcessesTest {
 
   static void awaitLine(String name, String text, int seconds) throws Exception {
     Path log = dir.resolve(name + ".log");
-    for (int i = 0; i < seconds * 10; i++) {
-      if (Files.exists(log) && Files.readString(log).contains(text)) {
-        return;
-      }
-      Thread.sleep(100);
+    if (Eventually.holds(Duration.ofSeconds(seconds), Eventually.EVERY,
+        () -> Files.exists(log) && Files.readString(log).contains(text))) {
+      return;
     }
     throw new AssertionError(name + " never printed '" + text + "':\n" + Files.readString(log));
   }
@@ -83,18 +78,18 @@ class FarmClientProcessesTest {
     Files.writeString(failing.resolve("base.sh"), "\necho 'fixture base.sh gives up here' >&2\nexit 3\n",
         java.nio.file.StandardOpenOption.APPEND);
     Path keys = Files.createDirectories(dir.resolve("keys"));
-    int clusterPort = freePort();
-    httpPort = freePort();
+    int clusterPort = FreePorts.one();
+    httpPort = FreePorts.one();
     String cluster = "client-test-" + clusterPort;
     start("coordinator", List.of("coordinator", "--bridge-port", "0", "--data-dir", dir.resolve("c").toString(), "--repos", repos.toString(),
         "--keys", keys.toString(), "--http-port", String.valueOf(httpPort), "--cluster-name", cluster,
         "--cluster-port", String.valueOf(clusterPort)));
     // the client starts while the coordinator is still coming up: connect waits for it
-    client = FarmClient.connect(ClusterSettings.of(NodeRole.CLIENT, "127.0.0.1", freePort(),
+    client = FarmClient.connect(ClusterSettings.of(NodeRole.CLIENT, "127.0.0.1", FreePorts.one(),
         "127.0.0.1:" + clusterPort, dir.resolve("client")).withClusterName(cluster), Duration.ofSeconds(120));
     start("worker", List.of("worker", "--data-dir", dir.resolve("w").toString(), "--cache-dir",
         dir.resolve("w/cache").toString(), "--keys", keys.toString(), "--cluster-name", cluster,
-        "--cluster-port", String.valueOf(freePort()), "--join", "127.0.0.1:" + clusterPort,
+        "--cluster-port", String.valueOf(FreePorts.one()), "--join", "127.0.0.1:" + clusterPort,
         "--metrics-port", "0"));
     awaitLine("worker", "ready", 90);
   }
@@ -111,9 +106,7 @@ class FarmClientProcessesTest {
   @Test
   void clientFollowsABuildStageByStageToSucceededAndDownloadsItsWholeLog() throws Exception {
     assertEquals("http://127.0.0.1:" + httpPort, client.info().await().artifactsUrl());
-    for (int i = 0; i < 100 && client.workers().await().isEmpty(); i++) {
-      Thread.sleep(100);
-    }
+    Eventually.value(Duration.ofSeconds(10), () -> client.workers().await(), workers -> !workers.isEmpty());
     assertEquals(1, client.workers().await().size(), "the worker process advertises itself");
     Path tether = Files.writeString(dir.resolve("tether"), "tether\n");
     Path unpack = Files.writeString(dir.resolve("unpack"), "unpack\n");

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -23,12 +24,15 @@ import org.bootfarm.coordinator.placement.WorkerView;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
+import org.bootfarm.testkit.Eventually;
+import org.bootfarm.testkit.Gate;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,11 +49,13 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Worker ids are chosen here with the real placement code so that each stage shows something:
  * both first workers are home to some repos, and the late one to some but not all.
  */
+@Tag("process")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FarmPlacementProcessesTest {
   static final List<String> REPOS = List.of("fixture-a", "fixture-b", "fixture-c");
-  /** A fixture definition whose base.sh sleeps, so that a build is reliably caught running. */
+  /** A fixture definition whose staging.sh waits at {@link #GATE}, so that a build is reliably caught running. */
   static final String SLOW = "fixture-slow";
+  static final Gate GATE = new Gate("farm-placement");
   static final String YUM = FixtureDefinitions.YUM;
   static final String APT_WORKER = "apt-only";
   static final RendezvousPlacement PLACEMENT = new RendezvousPlacement();
@@ -75,7 +81,8 @@ class FarmPlacementProcessesTest {
     for (String name : REPOS) {
       writeTdnfDefinitionAs(name, "");
     }
-    writeTdnfDefinitionAs(SLOW, "\nsleep 6\n");
+    writeTdnfDefinitionAs(SLOW, "");
+    FixtureBuilds.gateInStaging(repos.resolve(SLOW), GATE);
     FixtureDefinitions.write(repos, YUM, repo);
     keys = Files.createDirectories(dir.resolve("keys"));
     farm = new FarmProcesses(dir);
@@ -134,11 +141,8 @@ class FarmPlacementProcessesTest {
   // --- waiting on the farm
 
   static JsonNode awaitWorkers(Set<String> ids) throws Exception {
-    JsonNode workers = farm.get("/api/v1/workers").get("workers");
-    for (int i = 0; i < 600 && !listedIds(workers).containsAll(ids); i++) {
-      Thread.sleep(100);
-      workers = farm.get("/api/v1/workers").get("workers");
-    }
+    JsonNode workers = Eventually.value(Duration.ofMinutes(1), () -> farm.get("/api/v1/workers").get("workers"),
+        listed -> listedIds(listed).containsAll(ids));
     Set<String> listed = listedIds(workers);
     assertTrue(listed.containsAll(ids), () -> "workers listed: " + listed + ", expected " + ids);
     return workers;
@@ -157,15 +161,14 @@ class FarmPlacementProcessesTest {
    * from heartbeats, and a stale one would count a finished build against its worker's load bound.
    */
   static void awaitIdleWorkers() throws Exception {
-    for (int i = 0; i < 100; i++) {
+    if (Eventually.holds(Duration.ofSeconds(10), Eventually.EVERY, () -> {
       boolean idle = true;
       for (JsonNode worker : farm.get("/api/v1/workers").get("workers")) {
         idle &= worker.get("busySlots").asInt() == 0 && worker.get("running").isEmpty();
       }
-      if (idle) {
-        return;
-      }
-      Thread.sleep(100);
+      return idle;
+    })) {
+      return;
     }
     throw new AssertionError("workers still busy: " + farm.get("/api/v1/workers"));
   }
@@ -290,9 +293,11 @@ class FarmPlacementProcessesTest {
   @Order(4)
   void aCoordinatorKilledAndRestartedLosesNothingAndTheRunningBuildsFinishOnTheirWorkers() throws Exception {
     String first = farm.submit(SLOW, components);
+    GATE.awaitReached(dir, Duration.ofMinutes(2));
     JsonNode running = farm.awaitBuild(first, b -> !b.get("state").asText().equals("QUEUED"));
     assertEquals("RUNNING", running.get("state").asText(), running::toString);
     String second = farm.submit(SLOW, components);
+    GATE.awaitReached(dir, Duration.ofMinutes(2));
     JsonNode alsoRunning = farm.awaitBuild(second, b -> !b.get("state").asText().equals("QUEUED"));
     assertEquals("RUNNING", alsoRunning.get("state").asText(), alsoRunning::toString);
     Map<String, JsonNode> before = allBuilds();
@@ -300,6 +305,7 @@ class FarmPlacementProcessesTest {
 
     long killed = System.nanoTime();
     coordinator.destroyForcibly().waitFor(); // kill -9
+    AutoCloseable open = GATE.keepOpening(dir); // the builds go on while no coordinator runs
     // the first build ends while no coordinator runs: its upload waits for one
     String worker = running.get("worker").asText();
     farm.awaitLine(worker, "build " + first + ": upload of", 90);
@@ -317,6 +323,7 @@ class FarmPlacementProcessesTest {
       System.out.printf("build %s on %s SUCCEEDED %.1f s after the kill%n", was.get("id").asText(),
           done.get("worker").asText(), (System.nanoTime() - killed) / 1e9);
     }
+    open.close();
     System.out.printf("kill -9 -> first build's upload waiting %.1f s; coordinator ready again %.1f s after the kill%n",
         (uploadWaiting - killed) / 1e9, (restarted - killed) / 1e9);
     for (String w : new java.util.TreeSet<>(List.of(running.get("worker").asText(), alsoRunning.get("worker").asText()))) {

@@ -6,18 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import org.bootfarm.protocol.Sha256;
+import org.bootfarm.testkit.Eventually;
+import org.bootfarm.testkit.FreePorts;
 
 /**
  * Farm processes for tests: {@code bootfarm coordinator} and {@code bootfarm worker} started as
@@ -37,16 +39,10 @@ final class FarmProcesses implements AutoCloseable {
 
   FarmProcesses(Path dir) throws IOException {
     this.dir = dir;
-    this.clusterPort = freePort();
-    this.httpPort = freePort();
+    this.clusterPort = FreePorts.one();
+    this.httpPort = FreePorts.one();
     this.cluster = "farm-test-" + clusterPort;
     this.api = "http://127.0.0.1:" + httpPort;
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 
   /** Starts {@code bootfarm ARGS} in a new JVM whose output goes to {@code <dir>/<name>.log}. */
@@ -74,7 +70,7 @@ final class FarmProcesses implements AutoCloseable {
   Process startWorker(String name, List<String> extraArgs) throws IOException {
     List<String> args = new ArrayList<>(List.of("worker", "--data-dir", dir.resolve(name).toString(), "--cache-dir",
         dir.resolve(name + "/cache").toString(), "--keys", dir.resolve("keys").toString(), "--cluster-name", cluster,
-        "--cluster-port", String.valueOf(freePort()), "--join", "127.0.0.1:" + clusterPort));
+        "--cluster-port", String.valueOf(FreePorts.one()), "--join", "127.0.0.1:" + clusterPort));
     if (!extraArgs.contains("--metrics-port")) {
       args.addAll(List.of("--metrics-port", "0")); // several workers on one machine: no fixed metrics port
     }
@@ -91,11 +87,8 @@ final class FarmProcesses implements AutoCloseable {
   }
 
   void awaitLine(String name, String text, int seconds) throws Exception {
-    for (int i = 0; i < seconds * 10; i++) {
-      if (logText(name).contains(text)) {
-        return;
-      }
-      Thread.sleep(100);
+    if (Eventually.holds(Duration.ofSeconds(seconds), Eventually.EVERY, () -> logText(name).contains(text))) {
+      return;
     }
     throw new AssertionError(name + " never printed '" + text + "':\n" + logText(name));
   }
@@ -140,11 +133,8 @@ final class FarmProcesses implements AutoCloseable {
    * cluster drops it) is asked again; still no record after two minutes fails with the last answer.
    */
   JsonNode awaitBuild(String id, Predicate<JsonNode> until) throws Exception {
-    JsonNode build = get("/api/v1/builds/" + id);
-    for (int i = 0; i < 2400 && (!build.has("state") || !until.test(build)); i++) {
-      Thread.sleep(50);
-      build = get("/api/v1/builds/" + id);
-    }
+    JsonNode build = Eventually.value(Duration.ofMinutes(2), Duration.ofMillis(50), () -> get("/api/v1/builds/" + id),
+        b -> b.has("state") && until.test(b));
     JsonNode last = build;
     assertNotNull(last.get("state"), () -> "GET /api/v1/builds/" + id + " answers no build record: " + last);
     return build;

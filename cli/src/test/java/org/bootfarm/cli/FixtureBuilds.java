@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.bootfarm.testkit.Gate;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 
@@ -73,7 +74,7 @@ final class FixtureBuilds {
 
   /**
    * Writes the fixture tdnf definition into {@code repos} under another name (its spec's name follows
-   * the directory's), with {@code appendToBaseSh} appended to its base.sh (e.g. a sleep, so a build is
+   * the directory's), with {@code appendToBaseSh} appended to its base.sh (a line that breaks or varies the build;
    * reliably caught running); {@code scratch} holds the copy first.
    */
   static Path writeTdnfDefinition(Path scratch, Path repos, FixtureYumRepo repo, String name, String appendToBaseSh)
@@ -88,6 +89,15 @@ final class FixtureBuilds {
       Files.writeString(target.resolve("base.sh"), appendToBaseSh, StandardOpenOption.APPEND);
     }
     return target;
+  }
+
+  /**
+   * Makes the definition's staging.sh (a hook every build runs: base may come from the stage cache) wait at
+   * {@code gate} until the test lets it go on, so that a build is caught running for as long as the test needs.
+   */
+  static void gateInStaging(Path definition, Gate gate) throws IOException {
+    Path staging = Files.writeString(definition.resolve("staging.sh"), "#!/bin/bash\n" + gate.hookLines());
+    Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwxr-xr-x"));
   }
 
   /** Every regular file under dir, recursively. */

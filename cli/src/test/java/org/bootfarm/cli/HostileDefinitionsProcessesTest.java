@@ -22,6 +22,7 @@ import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.bootfarm.worker.fixture.HostCanaries;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * refused) or contained (the build succeeds and the image holds only what bootfarm placed); the canaries
  * outside every build are unchanged, no secret reaches a build log, and the farm's state is unchanged.
  */
+@Tag("process")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HostileDefinitionsProcessesTest {
   static final String WORKER = "w-hostile";

@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,10 +19,13 @@ import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.bootfarm.testkit.Eventually;
+import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * values moved as the builds did: submitted and finished counts, the cache missed on the first build and
  * hit on the second, the queue empty at the end.
  */
+@Tag("process")
 class MetricsProcessesTest {
   static final String BROKEN = "fixture-broken";
   static final Pattern ROW = Pattern.compile("^\\| `([a-z_]+)` \\| (counter|gauge|histogram) \\|");
@@ -67,7 +72,7 @@ class MetricsProcessesTest {
         String.valueOf(farm.httpPort), "--cluster-name", farm.cluster, "--cluster-port",
         String.valueOf(farm.clusterPort)));
     farm.awaitLine("coordinator", "ready", 90);
-    workerMetricsPort = FarmProcesses.freePort();
+    workerMetricsPort = FreePorts.one();
     farm.startWorker("worker", List.of("--worker-id", "w-metrics", "--metrics-port",
         String.valueOf(workerMetricsPort)));
     farm.awaitLine("worker", "ready", 90);
@@ -139,11 +144,7 @@ class MetricsProcessesTest {
 
   /** The worker's scrape once {@code until} holds (it counts a build as it sends the report), or fails. */
   static Map<String, Double> workerOnce(Predicate<Map<String, Double>> until, String what) throws Exception {
-    Map<String, Double> scraped = worker();
-    for (int i = 0; i < 100 && !until.test(scraped); i++) {
-      Thread.sleep(100);
-      scraped = worker();
-    }
+    Map<String, Double> scraped = Eventually.value(Duration.ofSeconds(10), MetricsProcessesTest::worker, until);
     Map<String, Double> last = scraped;
     assertTrue(until.test(last), () -> what + "; the worker's scrape: " + last);
     return last;

@@ -11,14 +11,18 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.bootfarm.testkit.Eventually;
+import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * stage, on the JSON API, the HTML report and its diff report pages. {@code bootfarm verify} rebuilds
  * a build on the other worker and prints REPRODUCIBLE.
  */
+@Tag("process")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NightlyProcessesTest {
   static final String TOKEN = "nightly-client-token-0123456789abcdef";
@@ -54,7 +59,7 @@ class NightlyProcessesTest {
         "head -c 16 /dev/urandom > \"$(rootfs_dir \"$PKGDIR\")/etc/noise\"", ""));
     Files.createDirectories(dir.resolve("keys"));
     Path tokens = Files.writeString(dir.resolve("tokens"), "ci " + TOKEN + "\n");
-    int bridgePort = FarmProcesses.freePort();
+    int bridgePort = FreePorts.one();
     bridge = "127.0.0.1:" + bridgePort;
     farm.start("coordinator", List.of("coordinator", "--nightly", "off", "--bridge-port", String.valueOf(bridgePort),
         "--tokens", tokens.toString(), "--data-dir", dir.resolve("c").toString(), "--repos", repos.toString(),
@@ -66,9 +71,7 @@ class NightlyProcessesTest {
     }
     farm.awaitLine("nightly-a", "ready", 90);
     farm.awaitLine("nightly-b", "ready", 90);
-    for (int i = 0; i < 300 && farm.get("/api/v1/workers").get("workers").size() < 2; i++) {
-      Thread.sleep(100);
-    }
+    Eventually.value(Duration.ofSeconds(30), () -> farm.get("/api/v1/workers").get("workers").size(), n -> n >= 2);
     // nightly builds reuse the components of the latest successful build: one build first
     Map<String, String> components = Map.of("tether", farm.upload("tether\n"), "unpack", farm.upload("unpack\n"));
     firstBuild = farm.submit(SAME, components);

@@ -7,16 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.bootfarm.testkit.Eventually;
+import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * started (they were recorded in the cluster map before anything was submitted) and starts none of their
  * instants again, only later ones. No worker runs here, so every run has no pair and notes why.
  */
+@Tag("process")
 class NightlyScheduleProcessesTest {
   static final Pattern RUN_LINE = Pattern.compile("nightly run (sched-\\S+) \\(schedule for (\\S+)\\)");
 
@@ -48,12 +53,12 @@ class NightlyScheduleProcessesTest {
         "--http-port", String.valueOf(farm.httpPort), "--cluster-name", farm.cluster, "--cluster-port",
         String.valueOf(farm.clusterPort)));
     farm.awaitLine("coordinator-1", "ready", 90);
-    int secondHttp = FarmProcesses.freePort();
+    int secondHttp = FreePorts.one();
     secondApi = "http://127.0.0.1:" + secondHttp;
     farm.start("coordinator-2", List.of("coordinator", "--nightly", "*/5 * * * * *", "--no-bridge",
         "--data-dir", dir.resolve("c2").toString(), "--repos", repos.toString(), "--keys", keys.toString(),
         "--http-port", String.valueOf(secondHttp), "--cluster-name", farm.cluster, "--cluster-port",
-        String.valueOf(FarmProcesses.freePort()), "--join", "127.0.0.1:" + farm.clusterPort));
+        String.valueOf(FreePorts.one()), "--join", "127.0.0.1:" + farm.clusterPort));
     farm.awaitLine("coordinator-2", "is a standby", 90);
   }
 
@@ -89,9 +94,7 @@ class NightlyScheduleProcessesTest {
   @Test
   void scheduledRunsStartOncePerInstantOnTheActiveCoordinatorAlsoAcrossATakeover() throws Exception {
     // the schedule fires on the active coordinator: wait for two of its instants (5 s apart)
-    for (int i = 0; i < 300 && instantsStartedBy("coordinator-1").size() < 2; i++) {
-      Thread.sleep(100);
-    }
+    Eventually.value(Duration.ofSeconds(30), () -> instantsStartedBy("coordinator-1"), started -> started.size() >= 2);
     List<String> byFirst = instantsStartedBy("coordinator-1");
     String firstLog = farm.logText("coordinator-1");
     assertTrue(byFirst.size() >= 2, () -> "the active coordinator started " + byFirst + ":\n" + firstLog);
@@ -107,9 +110,7 @@ class NightlyScheduleProcessesTest {
     first.destroyForcibly().waitFor();
     List<String> startedByFirst = instantsStartedBy("coordinator-1");
     farm.awaitLine("coordinator-2", "is now active", 30);
-    for (int i = 0; i < 200 && instantsStartedBy("coordinator-2").size() < 2; i++) {
-      Thread.sleep(100);
-    }
+    Eventually.value(Duration.ofSeconds(20), () -> instantsStartedBy("coordinator-2"), started -> started.size() >= 2);
     List<String> bySecond = instantsStartedBy("coordinator-2");
     String secondLog = farm.logText("coordinator-2");
     assertTrue(bySecond.size() >= 2, () -> "the coordinator that took over started " + bySecond + ":\n" + secondLog);

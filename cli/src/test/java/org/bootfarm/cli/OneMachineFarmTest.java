@@ -18,11 +18,13 @@ import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.RetryPolicy;
 import org.bootfarm.protocol.Sha256;
+import org.bootfarm.testkit.Eventually;
 import org.bootfarm.worker.agent.WorkerAgent;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * outputs land in the artifact store under their sha256; a second build of the same repo goes to
  * the same worker and downloads no package.
  */
+@Tag("tool")
 class OneMachineFarmTest {
   @TempDir static Path dir;
   static FixtureYumRepo repo;
@@ -79,16 +82,10 @@ class OneMachineFarmTest {
         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(201, submitted.statusCode(), submitted.body());
     String id = JSON.readTree(submitted.body()).get("id").asText();
-    JsonNode build = null;
-    for (int i = 0; i < 600; i++) {
-      build = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/builds/" + id)).GET().build(),
-          HttpResponse.BodyHandlers.ofString()).body());
-      String state = build.get("state").asText();
-      if (!state.equals("QUEUED") && !state.equals("RUNNING")) {
-        break;
-      }
-      Thread.sleep(200);
-    }
+    JsonNode build = Eventually.value(Duration.ofMinutes(2), Duration.ofMillis(200),
+        () -> JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/builds/" + id)).GET().build(),
+            HttpResponse.BodyHandlers.ofString()).body()),
+        b -> !java.util.List.of("QUEUED", "RUNNING").contains(b.get("state").asText()));
     return build;
   }
 

@@ -14,7 +14,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -24,9 +23,12 @@ import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.RetryPolicy;
 import org.bootfarm.protocol.Sha256;
+import org.bootfarm.testkit.Eventually;
+import org.bootfarm.testkit.Gate;
 import org.bootfarm.worker.agent.WorkerAgent;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * artifact store serves on its port: the outputs upload, the report finds no coordinator and waits.
  * A new coordinator on the same data dir then records the build SUCCEEDED from that worker, first run.
  */
+@Tag("tool")
 class ReportWaitsForACoordinatorTest {
   static final HttpClient HTTP = HttpClient.newHttpClient();
   static final ObjectMapper JSON = new ObjectMapper();
@@ -49,7 +52,8 @@ class ReportWaitsForACoordinatorTest {
     Vertx vertx = Vertx.vertx();
     try (FixtureYumRepo repo = FixtureYumRepo.start()) {
       Path definition = FixtureDefinitions.write(repos, FixtureDefinitions.TDNF, repo);
-      Files.writeString(definition.resolve("base.sh"), "\nsleep 3\n", StandardOpenOption.APPEND);
+      Gate gate = new Gate("report-waits");
+      FixtureBuilds.gateInStaging(definition, gate); // the build runs until the first coordinator is gone
       CoordinatorDaemon first = CoordinatorDaemon.start(vertx, settings(repos, keys, 0), null);
       int port = first.httpPort();
       String api = "http://127.0.0.1:" + port;
@@ -58,10 +62,12 @@ class ReportWaitsForACoordinatorTest {
       try {
         Map<String, String> components = Map.of("tether", upload(api, "tether\n"), "unpack", upload(api, "unpack\n"));
         String id = submit(api, components);
+        Path bundle = gate.awaitReached(dir, Duration.ofMinutes(2));
         JsonNode running = await(api, id, b -> !b.get("state").asText().equals("QUEUED"));
         assertEquals("RUNNING", running.get("state").asText(), running::toString);
 
         first.close();
+        gate.open(bundle);
         ArtifactStore artifacts = ArtifactStore.openAt(dir.resolve("data").resolve("artifacts"),
             ArtifactStore.Options.defaults());
         ArtifactHttpEndpoint endpoint = new ArtifactHttpEndpoint(vertx, artifacts, Duration.ofMinutes(1));
@@ -69,9 +75,7 @@ class ReportWaitsForACoordinatorTest {
         endpoint.mount(storeRoutes);
         storeRoutes.route().handler(context -> context.response().setStatusCode(503).end("no coordinator"));
         HttpServer storeOnly = vertx.createHttpServer().requestHandler(storeRoutes).listen(port, "127.0.0.1").await();
-        for (int i = 0; i < 1200 && !worker.reportsWaiting().contains(id); i++) {
-          Thread.sleep(50);
-        }
+        Eventually.holds(Duration.ofMinutes(1), Duration.ofMillis(50), () -> worker.reportsWaiting().contains(id));
         assertEquals(List.of(id), worker.reportsWaiting(), "the report found no coordinator and waits");
         storeOnly.close().await();
         artifacts.close();
@@ -88,9 +92,7 @@ class ReportWaitsForACoordinatorTest {
                 + artifact.get("sha256").asText())).GET().build(), HttpResponse.BodyHandlers.ofByteArray()).body();
             assertEquals(artifact.get("sha256").asText(), Sha256.of(bytes), artifact::toString);
           }
-          for (int i = 0; i < 100 && !worker.reportsWaiting().isEmpty(); i++) {
-            Thread.sleep(50);
-          }
+          Eventually.holds(Duration.ofSeconds(5), Duration.ofMillis(50), () -> worker.reportsWaiting().isEmpty());
           assertTrue(worker.reportsWaiting().isEmpty(), () -> "still waiting: " + worker.reportsWaiting());
         } finally {
           second.close();
@@ -124,15 +126,8 @@ class ReportWaitsForACoordinatorTest {
   }
 
   private static JsonNode await(String api, String id, java.util.function.Predicate<JsonNode> until) throws Exception {
-    JsonNode build = null;
-    for (int i = 0; i < 1200; i++) {
-      build = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/builds/" + id)).GET().build(),
-          HttpResponse.BodyHandlers.ofString()).body());
-      if (until.test(build)) {
-        break;
-      }
-      Thread.sleep(50);
-    }
-    return build;
+    return Eventually.value(Duration.ofMinutes(1), Duration.ofMillis(50),
+        () -> JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/builds/" + id)).GET().build(),
+            HttpResponse.BodyHandlers.ofString()).body()), until);
   }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * TZ, locale, umask, hostname and CPU count, give the same sha256 for every stage archive, the
  * initramfs, the ISO, the buildinfo and the manifest.
  */
+@Tag("tool")
 class ReproducibilityTest {
 
   @Test

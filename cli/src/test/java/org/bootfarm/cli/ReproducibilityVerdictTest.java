@@ -34,6 +34,7 @@ import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * UNREPRODUCIBLE in the {@code base} stage, naming both files with a unified diff of the text one;
  * a failed side makes it FAILED with that side's error.
  */
+@Tag("tool")
 class ReproducibilityVerdictTest {
   @TempDir static Path shared;
   static FixtureYumRepo repo;

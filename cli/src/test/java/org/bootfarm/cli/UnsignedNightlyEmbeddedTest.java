@@ -16,6 +16,7 @@ import org.bootfarm.protocol.api.v1.NightlyReport;
 import org.bootfarm.protocol.api.v1.ReproducibilityPair;
 import org.bootfarm.protocol.api.v1.Verdict;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and its saved HTML page mark the pair UNSIGNED with what went unchecked, and so does each build's buildinfo;
  * the text report marks it too.
  */
+@Tag("process")
 class UnsignedNightlyEmbeddedTest {
   @TempDir Path dir;
 

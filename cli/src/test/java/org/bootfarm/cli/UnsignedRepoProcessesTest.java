@@ -13,6 +13,7 @@ import java.util.Map;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * definition allowed is accepted and its build recorded UNSIGNED; an allowed definition that is signed
  * throughout is recorded as checked. No worker is needed: the decision is the coordinator's.
  */
+@Tag("process")
 class UnsignedRepoProcessesTest {
   @TempDir static Path dir;
   static FixtureYumRepo repo;

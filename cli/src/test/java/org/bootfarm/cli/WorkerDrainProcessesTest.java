@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,7 +14,10 @@ import java.util.concurrent.TimeUnit;
 import org.bootfarm.coordinator.placement.PlacementRequest;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.placement.WorkerView;
+import org.bootfarm.testkit.Eventually;
+import org.bootfarm.testkit.Gate;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,8 +30,11 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Both workers have two slots and the slow repo's home (by the real placement) is the one stopped:
  * without the drain the second build would go there too, as its load (1) is under its bound (2).
  */
+@Tag("process")
 class WorkerDrainProcessesTest {
   static final String SLOW = "fixture-slow";
+  /** The slow repo's staging.sh waits here until the test lets its build go on. */
+  static final Gate GATE = new Gate("worker-drain");
 
   @TempDir Path dir;
 
@@ -35,7 +42,8 @@ class WorkerDrainProcessesTest {
   void stoppedWorkerFinishesItsBuildAndTheNextGoesElsewhere() throws Exception {
     try (FixtureYumRepo repo = FixtureYumRepo.start(); FarmProcesses farm = new FarmProcesses(dir)) {
       Path repos = Files.createDirectories(dir.resolve("repos"));
-      FixtureBuilds.writeTdnfDefinition(dir.resolve("scratch"), repos, repo, SLOW, "\nsleep 8\n");
+      FixtureBuilds.gateInStaging(FixtureBuilds.writeTdnfDefinition(dir.resolve("scratch"), repos, repo, SLOW, ""),
+          GATE);
       Path keys = Files.createDirectories(dir.resolve("keys"));
       farm.startCoordinator("coordinator", dir.resolve("coordinator-data"), repos, keys);
       List<String> ids = List.of("drain-a", "drain-b");
@@ -50,6 +58,7 @@ class WorkerDrainProcessesTest {
       Map<String, String> components = Map.of("tether", farm.upload("tether\n"), "unpack", farm.upload("unpack\n"));
 
       String first = farm.submit(SLOW, components);
+      GATE.awaitReached(dir, Duration.ofMinutes(2));
       JsonNode running = farm.awaitBuild(first, b -> "RUNNING".equals(b.get("state").asText())
           && b.hasNonNull("worker"));
       assertEquals(home, running.get("worker").asText(), running::toString);
@@ -60,6 +69,7 @@ class WorkerDrainProcessesTest {
       farm.awaitLine(home, "stopping: no new builds", 30);
       awaitWorkerSlots(farm, Map.of(home, 0, other, 2));
       String second = farm.submit(SLOW, components);
+      AutoCloseable open = GATE.keepOpening(dir); // the drained build, and the second one on the other worker
 
       JsonNode firstDone = farm.awaitBuild(first, FarmProcesses::finished);
       assertEquals("SUCCEEDED", firstDone.get("state").asText(), firstDone::toString);
@@ -74,6 +84,7 @@ class WorkerDrainProcessesTest {
       assertEquals("SUCCEEDED", secondDone.get("state").asText(), secondDone::toString);
       assertEquals(other, secondDone.get("worker").asText(), secondDone::toString);
       assertEquals(0, secondDone.get("attempts").asInt(), secondDone::toString);
+      open.close();
     }
   }
 
@@ -81,7 +92,8 @@ class WorkerDrainProcessesTest {
   void secondSignalLeavesAtOnceAndTheBuildRunsAgainElsewhere() throws Exception {
     try (FixtureYumRepo repo = FixtureYumRepo.start(); FarmProcesses farm = new FarmProcesses(dir)) {
       Path repos = Files.createDirectories(dir.resolve("repos"));
-      FixtureBuilds.writeTdnfDefinition(dir.resolve("scratch"), repos, repo, SLOW, "\nsleep 20\n");
+      FixtureBuilds.gateInStaging(FixtureBuilds.writeTdnfDefinition(dir.resolve("scratch"), repos, repo, SLOW, ""),
+          GATE);
       Path keys = Files.createDirectories(dir.resolve("keys"));
       farm.startCoordinator("coordinator", dir.resolve("coordinator-data"), repos, keys);
       List<String> ids = List.of("drain-a", "drain-b");
@@ -96,6 +108,7 @@ class WorkerDrainProcessesTest {
       Map<String, String> components = Map.of("tether", farm.upload("tether\n"), "unpack", farm.upload("unpack\n"));
 
       String build = farm.submit(SLOW, components);
+      GATE.awaitReached(dir, Duration.ofMinutes(2));
       JsonNode running = farm.awaitBuild(build, b -> "RUNNING".equals(b.get("state").asText())
           && b.hasNonNull("worker"));
       assertEquals(home, running.get("worker").asText(), running::toString);
@@ -112,10 +125,12 @@ class WorkerDrainProcessesTest {
       String log = farm.logText(home);
       assertTrue(log.contains("SIGTERM again: leaving the cluster now") && log.contains("unfinished"), log);
 
+      AutoCloseable open = GATE.keepOpening(dir); // the build's run on the other worker
       JsonNode done = farm.awaitBuild(build, FarmProcesses::finished);
       assertEquals("SUCCEEDED", done.get("state").asText(), done::toString);
       assertEquals(other, done.get("worker").asText(), done::toString);
       assertEquals(1, done.get("attempts").asInt(), done::toString);
+      open.close();
     }
   }
 
@@ -125,17 +140,15 @@ class WorkerDrainProcessesTest {
 
   /** Waits until the coordinator lists exactly these workers with these advertised slots. */
   static void awaitWorkerSlots(FarmProcesses farm, Map<String, Integer> slots) throws Exception {
-    Map<String, Integer> listed = Map.of();
-    for (int i = 0; i < 300; i++) {
+    Map<String, Integer> listed = Eventually.value(Duration.ofSeconds(30), () -> {
       java.util.TreeMap<String, Integer> now = new java.util.TreeMap<>();
       for (JsonNode worker : farm.get("/api/v1/workers").get("workers")) {
         now.put(worker.get("id").asText(), worker.get("slots").asInt());
       }
-      listed = now;
-      if (listed.equals(new java.util.TreeMap<>(slots))) {
-        return;
-      }
-      Thread.sleep(100);
+      return now;
+    }, now -> now.equals(new java.util.TreeMap<>(slots)));
+    if (listed.equals(new java.util.TreeMap<>(slots))) {
+      return;
     }
     throw new AssertionError("workers listed with slots " + listed + ", expected " + slots);
   }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * an address and a {@code --package-managers} entry this machine cannot run stop the start with an
  * error that says what to give instead, and leave no worker id behind.
  */
+@Tag("unit")
 class WorkerFlagsTest {
   @TempDir Path dir;
 

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Vertx;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +19,8 @@ import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.BuildEvent;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
+import org.bootfarm.testkit.FreePorts;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,19 +29,14 @@ import org.junit.jupiter.api.io.TempDir;
  * after its patience with a message saying what to do, and a request on an event bus that no
  * coordinator serves fails at once with an UNAVAILABLE ApiError naming the address.
  */
+@Tag("unit")
 class FarmClientTest {
   @TempDir Path dir;
 
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
   @Test
   void connectWithNoCoordinatorFailsClearlyAfterItsPatience() throws Exception {
-    int nobody = freePort();
-    ClusterSettings settings = ClusterSettings.of(NodeRole.CLIENT, "127.0.0.1", freePort(), "127.0.0.1:" + nobody,
+    int nobody = FreePorts.one();
+    ClusterSettings settings = ClusterSettings.of(NodeRole.CLIENT, "127.0.0.1", FreePorts.one(), "127.0.0.1:" + nobody,
         dir).withClusterName("bootfarm-client-alone-" + ProcessHandle.current().pid());
     long start = System.nanoTime();
     ClusterStartException e = assertTimeoutPreemptively(Duration.ofSeconds(60),

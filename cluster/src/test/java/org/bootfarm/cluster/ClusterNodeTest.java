@@ -1,12 +1,12 @@
 package org.bootfarm.cluster;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.core.Hazelcast;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -17,16 +17,19 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.bootfarm.testkit.FreePorts;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The standalone shape: one coordinator alone on loopback, in this JVM. */
+@Tag("unit")
 class ClusterNodeTest {
   @TempDir Path dir;
 
   @Test
   void coordinatorWithNoJoinListFormsAClusterOfOneAndServesItsEventBus() throws Exception {
-    int port = freePort();
+    int port = FreePorts.one();
     long start = System.nanoTime();
     try (ClusterNode node = ClusterNode.start(ClusterSettings.of(NodeRole.COORDINATOR, "localhost", port, "", dir)
         .withClusterName("bootfarm-standalone-" + ProcessHandle.current().pid()))) {
@@ -55,10 +58,10 @@ class ClusterNodeTest {
 
   @Test
   void workerWithNoCoordinatorFailsAndLeavesNoHazelcastRunning() throws Exception {
-    int nobody = freePort();
+    int nobody = FreePorts.one();
     long start = System.nanoTime();
     ClusterStartException e = assertThrows(ClusterStartException.class, () -> ClusterNode.start(
-        ClusterSettings.of(NodeRole.WORKER, "127.0.0.1", freePort(), "127.0.0.1:" + nobody, dir)
+        ClusterSettings.of(NodeRole.WORKER, "127.0.0.1", FreePorts.one(), "127.0.0.1:" + nobody, dir)
             .withClusterName("bootfarm-nobody-" + ProcessHandle.current().pid())));
     System.out.println("worker without coordinator failed after " + (System.nanoTime() - start) / 1_000_000 + " ms");
     assertTrue(e.getMessage().startsWith("worker found no coordinator in cluster"), e.getMessage());
@@ -70,9 +73,9 @@ class ClusterNodeTest {
 
   @Test
   void waitingWorkerJoinsOnceACoordinatorComesUp() throws Exception {
-    int coordinatorPort = freePort();
+    int coordinatorPort = FreePorts.one();
     String name = "bootfarm-late-coordinator-" + ProcessHandle.current().pid();
-    ClusterSettings worker = ClusterSettings.of(NodeRole.WORKER, "127.0.0.1", freePort(),
+    ClusterSettings worker = ClusterSettings.of(NodeRole.WORKER, "127.0.0.1", FreePorts.one(),
         "127.0.0.1:" + coordinatorPort, dir.resolve("worker")).withClusterName(name);
     List<String> waited = new CopyOnWriteArrayList<>();
     CompletableFuture<ClusterNode> joined = CompletableFuture.supplyAsync(() -> {
@@ -83,10 +86,8 @@ class ClusterNodeTest {
         throw new CompletionException(e);
       }
     });
-    while (waited.isEmpty()) {
-      assertFalse(joined.isDone(), "the worker should wait, not " + joined);
-      Thread.sleep(100);
-    }
+    await().atMost(Duration.ofSeconds(60)).until(() -> !waited.isEmpty() || joined.isDone());
+    assertFalse(waited.isEmpty() && joined.isDone(), "the worker should wait, not " + joined);
     try (ClusterNode coordinator = ClusterNode.start(
             ClusterSettings.of(NodeRole.COORDINATOR, "127.0.0.1", coordinatorPort, "", dir.resolve("coordinator"))
                 .withClusterName(name));
@@ -108,9 +109,4 @@ class ClusterNodeTest {
         e.getMessage());
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
-  }
 }

@@ -4,18 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.bootfarm.testkit.Eventually;
+import org.bootfarm.testkit.FreePorts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * late worker joins, and a worker with no coordinator to join says so. The tests run in order on one
  * cluster: each later one relies on the members the earlier ones left.
  */
+@Tag("process")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterProcessesTest {
@@ -47,19 +49,19 @@ class ClusterProcessesTest {
   void startCoordinatorAndTwoWorkers() throws Exception {
     dir = Files.createTempDirectory("cluster-test");
     clusterName = "bootfarm-test-" + ProcessHandle.current().pid();
-    int coordinatorPort = freePort();
+    int coordinatorPort = FreePorts.one();
     join = "127.0.0.1:" + coordinatorPort;
     coordinator =
         started(ChildNode.start("coordinator", NodeRole.COORDINATOR, clusterName, coordinatorPort, join, dir));
     // meanwhile a worker whose join list names a port nobody listens on
-    int deadPort = freePort();
-    lonelyWorker = started(ChildNode.start("lonely", NodeRole.WORKER, clusterName + "-alone", freePort(),
+    int deadPort = FreePorts.one();
+    lonelyWorker = started(ChildNode.start("lonely", NodeRole.WORKER, clusterName + "-alone", FreePorts.one(),
         "127.0.0.1:" + deadPort, dir));
     String ready = coordinator.await("ready ", 60);
     coordinatorId = ready.split(" ")[1];
     System.out.println("coordinator started in " + ready.split(" ")[2] + " ms");
-    worker1 = started(ChildNode.start("w1", NodeRole.WORKER, clusterName, freePort(), join, dir));
-    worker2 = started(ChildNode.start("w2", NodeRole.WORKER, clusterName, freePort(), join, dir));
+    worker1 = started(ChildNode.start("w1", NodeRole.WORKER, clusterName, FreePorts.one(), join, dir));
+    worker2 = started(ChildNode.start("w2", NodeRole.WORKER, clusterName, FreePorts.one(), join, dir));
     String ready1 = worker1.await("ready ", 60);
     String ready2 = worker2.await("ready ", 60);
     worker1Id = ready1.split(" ")[1];
@@ -132,7 +134,7 @@ class ClusterProcessesTest {
   @Order(4)
   void workerStartedAfterTheCoordinatorJoinsAndServes() throws Exception {
     long before = System.nanoTime();
-    worker3 = started(ChildNode.start("w3", NodeRole.WORKER, clusterName, freePort(), join, dir));
+    worker3 = started(ChildNode.start("w3", NodeRole.WORKER, clusterName, FreePorts.one(), join, dir));
     String ready = worker3.await("ready ", 60);
     worker3Id = ready.split(" ")[1];
     System.out.println("late worker started in " + ready.split(" ")[2] + " ms (" + (System.nanoTime() - before)
@@ -163,8 +165,13 @@ class ClusterProcessesTest {
         + (Long.parseLong(left.split(" ")[3]) - stoppedAt) + " ms");
     assertTrue(worker1.exited(10), "the worker did not exit on SIGTERM");
     System.out.println("the SIGTERMed worker exited after " + (System.currentTimeMillis() - stoppedAt) + " ms");
-    coordinator.command("send ping.w1 1000");
-    assertEquals("NO_HANDLERS", coordinator.await("fail ping.w1 ", 10).split(" ")[2]);
+    // as after a kill (order 3), the coordinator's Vert.x may route a request to the departed worker's
+    // consumers for a moment after Hazelcast reported it gone, where it times out: ask until it does not
+    String failure = Eventually.value(Duration.ofSeconds(15), Duration.ofMillis(100), () -> {
+      coordinator.command("send ping.w1 1000");
+      return coordinator.await("fail ping.w1 ", 10).split(" ")[2];
+    }, answer -> !answer.equals("TIMEOUT"));
+    assertEquals("NO_HANDLERS", failure);
   }
 
   @Test
@@ -182,7 +189,7 @@ class ClusterProcessesTest {
   @Test
   @Order(8)
   void workerHearsTheLastCoordinatorLeaveAfterWhichItsEventBusNoLongerWorks() throws Exception {
-    ChildNode worker4 = started(ChildNode.start("w4", NodeRole.WORKER, clusterName, freePort(), join, dir));
+    ChildNode worker4 = started(ChildNode.start("w4", NodeRole.WORKER, clusterName, FreePorts.one(), join, dir));
     worker4.await("ready ", 60);
     long killedAt = System.currentTimeMillis();
     coordinator.killMinus9();
@@ -210,9 +217,4 @@ class ClusterProcessesTest {
     return member.startsWith(coordinatorId) ? 0 : member.startsWith(worker1Id) ? 1 : 2;
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
-  }
 }

@@ -10,9 +10,11 @@ import com.hazelcast.config.JoinConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Join lists and settings are checked before anything starts, and become the Hazelcast config the farm needs. */
+@Tag("unit")
 class ClusterSettingsTest {
   private static final Path DATA = Path.of("/tmp/bootfarm-data");
 

@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
  * static map by registry name), and a registry outlives the Vert.x instance that reported into it, as a
  * worker's does when it joins the cluster again on a new one. Real Vert.x instances and event buses.
  */
+@Tag("unit")
 class NodeMetricsTest {
   static Vertx vertx(NodeMetrics metrics) {
     return Vertx.builder().with(new VertxOptions().setMetricsOptions(metrics.vertxOptions()))

@@ -26,6 +26,7 @@ import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * project's own repos/ definitions (photon keys from ../shared/keys; centos-6.9's key is absent,
  * so it stands for an invalid definition). The coordinator and the store share one clock.
  */
+@Tag("unit")
 class BuildCoordinatorTest {
   @TempDir Path dir;
   SqliteBuildStore store;

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -20,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -28,18 +28,21 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.bootfarm.cli.Main;
+import org.bootfarm.testkit.Eventually;
+import org.bootfarm.testkit.FreePorts;
+import org.bootfarm.testkit.Gate;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,6 +58,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Prometheus's HTTP API and must return data, and every metric it names must have series; the alert rules of
  * {@code deploy/prometheus/alerts.yml} must be loaded and healthy. All failing queries are reported together.
  */
+@Tag("process")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DashboardQueriesProcessesTest {
   static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -63,8 +67,11 @@ class DashboardQueriesProcessesTest {
   static final List<String> CLEAN = List.of("fixture-alpha", "fixture-beta");
   static final String NOISE = "fixture-noise";
   static final String BROKEN = "fixture-broken";
-  /** A repo whose base.sh sleeps, so that its build is caught running on a worker that is then killed. */
+  /** A repo whose staging.sh waits at {@link #GATE}, so that its build is caught running on a worker then killed. */
   static final String SLOW = "fixture-slow";
+  static final Gate GATE = new Gate("dashboard-slow");
+  /** Opens the gate for every slow build once the one caught running was retried. */
+  static AutoCloseable slowBuildsGoOn;
   /** Grafana's built-in interval variables, as Grafana would fill them in for a short dashboard range. */
   static final Map<String, String> GRAFANA_BUILTINS = Map.of("$__rate_interval", "1m", "$__interval", "15s",
       "${__rate_interval}", "1m", "${__interval}", "15s", "$__range", "1h", "${__range}", "1h");
@@ -112,18 +119,21 @@ class DashboardQueriesProcessesTest {
     writeTdnfDefinitionAs(NOISE, String.join("\n", "", "mkdir -p \"$(rootfs_dir \"$PKGDIR\")/etc\"",
         "head -c 16 /dev/urandom > \"$(rootfs_dir \"$PKGDIR\")/etc/noise\"", ""));
     writeTdnfDefinitionAs(BROKEN, "\necho 'fixture-broken: failing on purpose' >&2\nexit 3\n");
-    writeTdnfDefinitionAs(SLOW, "\nsleep 10\n");
+    writeTdnfDefinitionAs(SLOW, "");
+    // the slow repo's staging.sh (every build runs it) waits at the gate until the test lets it go on
+    Path staging = Files.writeString(repos.resolve(SLOW).resolve("staging.sh"), "#!/bin/bash\n" + GATE.hookLines());
+    Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwxr-xr-x"));
     Path keys = Files.createDirectories(dir.resolve("keys"));
     Path tokens = Files.writeString(dir.resolve("tokens"), "ci " + TOKEN + "\n");
     tether = Files.writeString(dir.resolve("tether"), "tether\n");
     unpack = Files.writeString(dir.resolve("unpack"), "unpack\n");
 
-    int httpPort = freePorts(1);
-    int bridgePort = freePorts(1);
-    int clusterPort = freePorts(1);
-    int workerClusterPorts = freePorts(2);
-    int metricsPorts = freePorts(2);
-    int prometheusPort = freePorts(1);
+    int httpPort = FreePorts.one();
+    int bridgePort = FreePorts.one();
+    int clusterPort = FreePorts.one();
+    int workerClusterPorts = FreePorts.consecutive(2);
+    int metricsPorts = FreePorts.consecutive(2);
+    int prometheusPort = FreePorts.one();
     coordinatorApi = "http://127.0.0.1:" + httpPort;
     bridge = "127.0.0.1:" + bridgePort;
     prometheus = "http://127.0.0.1:" + prometheusPort;
@@ -141,6 +151,9 @@ class DashboardQueriesProcessesTest {
 
   @AfterAll
   static void stopLocalCluster() throws Exception {
+    if (slowBuildsGoOn != null) {
+      slowBuildsGoOn.close();
+    }
     try {
       if (started) {
         Shell stop = script("stop", "--state", state.toString());
@@ -223,11 +236,9 @@ class DashboardQueriesProcessesTest {
         "--json");
     assertEquals(0, submitted.exitCode, submitted::toString);
     String id = JSON.readTree(submitted.stdout).get("id").asText();
-    JsonNode build = get(coordinatorApi + "/api/v1/builds/" + id);
-    for (int i = 0; i < 1200 && !(build.path("state").asText().equals("RUNNING") && build.hasNonNull("worker")); i++) {
-      Thread.sleep(100);
-      build = get(coordinatorApi + "/api/v1/builds/" + id);
-    }
+    GATE.awaitReached(state, Duration.ofMinutes(2));
+    JsonNode build = Eventually.value(Duration.ofMinutes(2), () -> get(coordinatorApi + "/api/v1/builds/" + id),
+        b -> b.path("state").asText().equals("RUNNING") && b.hasNonNull("worker"));
     assertEquals("RUNNING", build.path("state").asText(), build::toString);
     String victim = build.get("worker").asText().replace("local-worker-", "worker-");
     long pid = Long.parseLong(Files.readString(state.resolve(victim + ".pid")).strip());
@@ -236,21 +247,18 @@ class DashboardQueriesProcessesTest {
     process.onExit().get(30, TimeUnit.SECONDS);
     Shell restart = script("restart", victim, "--state", state.toString());
     assertEquals(0, restart.exitCode, restart::toString);
-    for (int i = 0; i < 3000 && !List.of("SUCCEEDED", "FAILED", "CANCELLED").contains(build.path("state").asText());
-        i++) {
-      Thread.sleep(100);
-      build = get(coordinatorApi + "/api/v1/builds/" + id);
-    }
-    JsonNode retried = build;
+    // from here on every build of the slow repo goes on at once: this one's retry, the nightly run's pair
+    slowBuildsGoOn = GATE.keepOpening(state);
+    JsonNode retried = Eventually.value(Duration.ofMinutes(5), () -> get(coordinatorApi + "/api/v1/builds/" + id),
+        b -> List.of("SUCCEEDED", "FAILED", "CANCELLED").contains(b.path("state").asText()));
     assertEquals("SUCCEEDED", retried.path("state").asText(), retried::toString);
     assertTrue(retried.path("attempts").asInt() >= 1, () -> "the build was retried after its worker died: " + retried);
     awaitWorkers(2);
   }
 
   static void awaitWorkers(int count) throws Exception {
-    for (int i = 0; i < 900 && get(coordinatorApi + "/api/v1/workers").get("workers").size() < count; i++) {
-      Thread.sleep(100);
-    }
+    Eventually.value(Duration.ofSeconds(90), () -> get(coordinatorApi + "/api/v1/workers").get("workers").size(),
+        live -> live >= count);
     assertEquals(count, get(coordinatorApi + "/api/v1/workers").get("workers").size(),
         () -> count + " workers are live: " + logsOrNote());
   }
@@ -328,26 +336,20 @@ class DashboardQueriesProcessesTest {
       return;
     }
     List<String> problems = new ArrayList<>();
-    int count = 0;
-    for (int attempt = 0; attempt < 60; attempt++) {
-      problems.clear();
-      count = 0;
+    // the rules Prometheus loaded, one entry per rule: null when healthy, else what is wrong with it
+    List<String> rulesRead = Eventually.value(Duration.ofSeconds(30), Duration.ofMillis(500), () -> {
+      List<String> read = new ArrayList<>();
       for (JsonNode group : get(prometheus + "/api/v1/rules").path("data").path("groups")) {
         for (JsonNode rule : group.path("rules")) {
-          count++;
-          if (!"ok".equals(rule.path("health").asText())) {
-            problems.add(group.path("name").asText() + " / " + rule.path("name").asText() + ": health "
-                + rule.path("health").asText() + " " + rule.path("lastError").asText("") + "\n    query: "
-                + rule.path("query").asText());
-          }
+          read.add("ok".equals(rule.path("health").asText()) ? null : group.path("name").asText() + " / "
+              + rule.path("name").asText() + ": health " + rule.path("health").asText() + " "
+              + rule.path("lastError").asText("") + "\n    query: " + rule.path("query").asText());
         }
       }
-      if (count > 0 && problems.isEmpty()) {
-        break;
-      }
-      Thread.sleep(500);
-    }
-    final int loaded = count;
+      return read;
+    }, read -> !read.isEmpty() && read.stream().allMatch(java.util.Objects::isNull));
+    rulesRead.stream().filter(java.util.Objects::nonNull).forEach(problems::add);
+    final int loaded = rulesRead.size();
     assertTrue(loaded > 0, () -> rules + " exists but Prometheus loaded no rule from it; " + logsOrNote());
     assertTrue(problems.isEmpty(), () -> "of " + loaded + " alert rules, these are not healthy:\n  "
         + String.join("\n  ", problems));
@@ -403,35 +405,41 @@ class DashboardQueriesProcessesTest {
     return !value.isEmpty() && !value.equals("NaN");
   }
 
+  /** Prometheus's active targets as read once: those not scraped up since an instant, and the newest scrape. */
+  record Scrapes(JsonNode targets, List<String> pending, List<String> jobs, Instant newest) {
+    static Scrapes since(Instant after) throws Exception {
+      JsonNode targets = get(prometheus + "/api/v1/targets?state=active").path("data").path("activeTargets");
+      List<String> pending = new ArrayList<>();
+      Instant newest = after;
+      for (JsonNode target : targets) {
+        Instant scraped = OffsetDateTime.parse(target.path("lastScrape").asText()).toInstant();
+        if (!scraped.isAfter(after) || !"up".equals(target.path("health").asText())) {
+          pending.add(target.path("labels").path("job").asText() + " " + target.path("scrapeUrl").asText() + " "
+              + target.path("health").asText() + " " + target.path("lastError").asText());
+        }
+        newest = scraped.isAfter(newest) ? scraped : newest;
+      }
+      List<String> jobs = new ArrayList<>();
+      targets.forEach(t -> jobs.add(t.path("labels").path("job").asText()));
+      return new Scrapes(targets, pending, jobs, newest);
+    }
+
+    boolean allUp() {
+      return pending.isEmpty() && jobs.contains("bootfarm-coordinator") && jobs.contains("bootfarm-worker");
+    }
+  }
+
   /** Waits until Prometheus has scraped every target twice after now, all of them up. */
   static void awaitTwoScrapesFromNow() throws Exception {
     Instant after = Instant.now();
     for (int round = 0; round < 2; round++) {
-      Instant latest = after;
-      for (int i = 0; ; i++) {
-        JsonNode targets = get(prometheus + "/api/v1/targets?state=active").path("data").path("activeTargets");
-        List<String> pending = new ArrayList<>();
-        Instant newest = after;
-        for (JsonNode target : targets) {
-          Instant scraped = OffsetDateTime.parse(target.path("lastScrape").asText()).toInstant();
-          if (!scraped.isAfter(after) || !"up".equals(target.path("health").asText())) {
-            pending.add(target.path("labels").path("job").asText() + " " + target.path("scrapeUrl").asText() + " "
-                + target.path("health").asText() + " " + target.path("lastError").asText());
-          }
-          newest = scraped.isAfter(newest) ? scraped : newest;
-        }
-        List<String> jobs = new ArrayList<>();
-        targets.forEach(t -> jobs.add(t.path("labels").path("job").asText()));
-        if (pending.isEmpty() && jobs.contains("bootfarm-coordinator") && jobs.contains("bootfarm-worker")) {
-          latest = newest;
-          break;
-        }
-        if (i > 300) {
-          fail("Prometheus did not scrape every target up within 60 s: " + pending + " of " + targets);
-        }
-        Thread.sleep(200);
+      Instant since = after;
+      Scrapes scrapes = Eventually.value(Duration.ofSeconds(60), Duration.ofMillis(200), () -> Scrapes.since(since),
+          Scrapes::allUp);
+      if (!scrapes.allUp()) {
+        fail("Prometheus did not scrape every target up within 60 s: " + scrapes.pending() + " of " + scrapes.targets());
       }
-      after = latest;
+      after = scrapes.newest();
     }
   }
 
@@ -533,25 +541,6 @@ class DashboardQueriesProcessesTest {
       }
     }
     return text.toString();
-  }
-
-  /** The first of {@code count} consecutive ports on 127.0.0.1 that are all free now. */
-  static int freePorts(int count) throws IOException {
-    for (int attempt = 0; attempt < 200; attempt++) {
-      int base = ThreadLocalRandom.current().nextInt(20_000, 60_000);
-      boolean free = true;
-      for (int port = base; port < base + count && free; port++) {
-        try (ServerSocket socket = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
-          socket.setReuseAddress(true);
-        } catch (IOException taken) {
-          free = false;
-        }
-      }
-      if (free) {
-        return base;
-      }
-    }
-    throw new IOException("found no " + count + " consecutive free ports on 127.0.0.1");
   }
 
   /** The fixture tdnf definition under another name, with lines appended to its base.sh. */

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * panel and query on the provisioned datasource, plain PromQL that promtool parses, and only metrics of the
  * catalogue docs/metrics.md.
  */
+@Tag("unit")
 class DashboardsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 

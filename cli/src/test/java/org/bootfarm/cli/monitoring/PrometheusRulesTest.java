@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * promtool unit tests pass, and every alert tells the operator what to do, selects only catalogue metrics,
  * and has a unit test where it fires and one where it stays quiet.
  */
+@Tag("unit")
 class PrometheusRulesTest {
   /** The alerts issue 5 asks for, plus the coordinator and worker scrape alerts. */
   private static final Set<String> REQUIRED_ALERTS = Set.of("BootfarmCoordinatorDown", "BootfarmQueueStuck",

@@ -24,8 +24,10 @@ import org.bootfarm.coordinator.queue.BuildFilter;
 import org.bootfarm.coordinator.queue.SqliteBuildStore;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.Addresses;
+import org.bootfarm.testkit.Eventually;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * nothing, and leaves the connection answering pings; repeated token failures close it; a token
  * deleted from the file stops working without a restart.
  */
+@Tag("unit")
 class BridgeServerTest {
   static final String TOKEN = "alice-token-0123456789abcdef";
   static final String OTHER = "bob-token-0123456789abcdef00";
@@ -203,13 +206,11 @@ class BridgeServerTest {
       assertEquals("pong", client.read().getString("type"));
       Files.writeString(file, "dave dave-token-0123456789abcdef\n");
       Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 1000));
-      String answer = "pong";
-      for (int i = 0; i < 50 && answer.equals("pong"); i++) {
-        Thread.sleep(200);
+      String answer = Eventually.value(Duration.ofSeconds(10), Duration.ofMillis(200), () -> {
         client.send(ping(carol));
         JsonObject reply = client.read();
-        answer = reply.getString("type").equals("pong") ? "pong" : reply.getString("message");
-      }
+        return reply.getString("type").equals("pong") ? "pong" : reply.getString("message");
+      }, reply -> !reply.equals("pong"));
       assertEquals("access_denied", answer, "carol's token is refused on her open connection");
     } finally {
       second.close().await();

@@ -15,6 +15,7 @@ import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The bridge with PEM files speaks TLS: a client trusting the certificate pings through it, and a
  * client speaking plain TCP to it gets no answer in frames.
  */
+@Tag("unit")
 class BridgeTlsTest {
   @TempDir Path dir;
 

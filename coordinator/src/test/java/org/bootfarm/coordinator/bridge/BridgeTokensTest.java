@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The tokens file: clients by name, and every wrong line named with its number and what to do. */
+@Tag("unit")
 class BridgeTokensTest {
   @TempDir Path dir;
 

@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Frames are cut right however the bytes arrive, and an oversized frame is skipped without losing the next. */
+@Tag("unit")
 class FrameReaderTest {
   final List<String> seen = new ArrayList<>();
   final FrameReader reader = new FrameReader(16, 1024, new FrameReader.Frames() {

@@ -28,8 +28,10 @@ import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
+import org.bootfarm.testkit.Eventually;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * input (unknown repo or target, a component not in the store, malformed JSON, a body of the wrong
  * JSON type or over the size limit) is refused at once with the error, queueing nothing.
  */
+@Tag("unit")
 class EventBusApiTest {
   @TempDir static Path dir;
   static Vertx vertx;
@@ -160,11 +163,8 @@ class EventBusApiTest {
   void heartbeatMakesAWorkerVisible() throws Exception {
     WorkerInfo info = new WorkerInfo("bus-worker", "bus-node", "test", "x86_64", List.of("apt"), 2, 0, 1L << 30, List.of(), 1000, List.of());
     vertx.eventBus().publish(Addresses.WORKER_HEARTBEAT, new JsonObject(WireJson.write(info)));
-    JsonObject workers = new JsonObject();
-    for (int i = 0; i < 50 && !workers.encode().contains("bus-worker"); i++) {
-      Thread.sleep(50);
-      workers = request(Addresses.WORKERS, new JsonObject());
-    }
+    JsonObject workers = Eventually.value(Duration.ofSeconds(10), Duration.ofMillis(50),
+        () -> request(Addresses.WORKERS, new JsonObject()), w -> w.encode().contains("bus-worker"));
     assertTrue(workers.encode().contains("bus-worker"), workers::encode);
     assertTrue(request(Addresses.PING, new JsonObject()).getBoolean("ok"));
   }

@@ -25,6 +25,7 @@ import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.protocol.api.v1.WireJson;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * an active coordinator's {@link BuildCoordinator} answer what the coordinator answers, refusals
  * included word for word, and no active coordinator is UNAVAILABLE at once rather than a hang.
  */
+@Tag("unit")
 class ForwardingFarmApiTest {
   @TempDir static Path dir;
   static Vertx vertx;

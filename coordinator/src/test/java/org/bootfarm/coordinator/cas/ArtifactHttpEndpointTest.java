@@ -20,9 +20,11 @@ import java.util.concurrent.TimeUnit;
 import org.bootfarm.protocol.Sha256;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@Tag("unit")
 class ArtifactHttpEndpointTest {
   private static final long LIMIT = 8L << 20;
 

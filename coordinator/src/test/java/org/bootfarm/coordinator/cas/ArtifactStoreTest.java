@@ -32,9 +32,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.bootfarm.protocol.Sha256;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@Tag("unit")
 class ArtifactStoreTest {
 
   /** Collects everything that is not live or pinned, at once; temp files stale after an hour. */

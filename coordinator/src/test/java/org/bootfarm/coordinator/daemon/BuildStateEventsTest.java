@@ -27,6 +27,7 @@ import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * worker's error, and the log it reported kept in the record) and CANCELLED. The test speaks the
  * worker's side of the wire itself (heartbeat, inbox, report) on a real event bus.
  */
+@Tag("unit")
 class BuildStateEventsTest {
   static final DeliveryOptions FAST = new DeliveryOptions().setSendTimeout(5000);
   static final String LOG = "ab".repeat(32);

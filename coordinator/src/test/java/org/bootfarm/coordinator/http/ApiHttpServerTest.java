@@ -39,6 +39,7 @@ import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.build.ArtifactRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,6 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
  * repos/, driven by the JDK's HTTP client: good requests are answered, bad ones refused at once
  * with an error body, and nothing is queued by a refused one.
  */
+@Tag("unit")
 class ApiHttpServerTest {
   @TempDir static Path dir;
   static Vertx vertx;

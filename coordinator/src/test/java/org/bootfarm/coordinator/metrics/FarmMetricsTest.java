@@ -29,8 +29,10 @@ import org.bootfarm.protocol.api.v1.BuildReport;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
+import org.bootfarm.testkit.Eventually;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * final states, and the gauges read the queue, the worker table and the artifact store when scraped. The
  * test speaks the worker's side of the wire itself (heartbeat, inbox, report).
  */
+@Tag("unit")
 class FarmMetricsTest {
   static final DeliveryOptions FAST = new DeliveryOptions().setSendTimeout(5000);
 
@@ -133,8 +136,9 @@ class FarmMetricsTest {
 
     String first = submit();
     String second = submit();
-    Thread.sleep(50); // the oldest queued build ages
-    Map<String, Double> queued = scrape();
+    // the oldest queued build ages
+    Map<String, Double> queued = Eventually.value(Duration.ofSeconds(10), Duration.ofMillis(50), this::scrape,
+        scraped -> scraped.getOrDefault("bootfarm_queue_oldest_age_seconds", 0.0) > 0);
     String debian = "{priority=\"interactive\",repo=\"debian-12\",target=\"bootstrap\"}";
     assertEquals(2.0, value(queued, "bootfarm_builds_submitted_total" + debian));
     assertEquals(2.0, value(queued, "bootfarm_queue_depth{priority=\"interactive\"}"));

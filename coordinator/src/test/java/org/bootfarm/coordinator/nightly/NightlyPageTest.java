@@ -7,9 +7,11 @@ import java.util.List;
 import org.bootfarm.protocol.api.v1.NightlyReport;
 import org.bootfarm.protocol.api.v1.ReproducibilityPair;
 import org.bootfarm.protocol.api.v1.Verdict;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The nightly report page: one row per pair, coloured by outcome, linking to its diff report, escaped. */
+@Tag("unit")
 class NightlyPageTest {
   static ReproducibilityPair pair(String id, String repo, Verdict verdict) {
     ReproducibilityPair open = new ReproducibilityPair(id, "now-1", repo, "bootstrap", "b1", "b2", "w1", null, 3.5,

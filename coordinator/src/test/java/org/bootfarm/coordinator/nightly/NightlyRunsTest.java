@@ -37,6 +37,7 @@ import org.bootfarm.protocol.api.v1.Verdict;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,6 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the coordinator; builds end through the store as a worker's report would end them. The clock is
  * moved by hand, so schedule instants are exact.
  */
+@Tag("unit")
 class NightlyRunsTest {
   @TempDir Path dir;
   MovableClock clock = new MovableClock(Instant.parse("2026-11-25T01:58:00Z"));

@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Instant;
 import java.util.Optional;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The schedule arithmetic: which instant is due at a given time, in UTC, for Unix and seconds cron. */
+@Tag("unit")
 class NightlyScheduleTest {
   static Instant at(String text) {
     return Instant.parse(text);

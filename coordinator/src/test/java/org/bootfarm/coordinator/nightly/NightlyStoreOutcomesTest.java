@@ -10,6 +10,7 @@ import java.util.Map;
 import org.bootfarm.coordinator.queue.SqliteBuildStore;
 import org.bootfarm.protocol.api.v1.ReproducibilityPair;
 import org.bootfarm.protocol.api.v1.Verdict;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * tables (a real SQLite file): a newer verdict replaces an older one, pairs not judged yet are
  * ignored, and each target of a repo keeps its own.
  */
+@Tag("unit")
 class NightlyStoreOutcomesTest {
   @TempDir Path dir;
 

@@ -15,9 +15,11 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import org.bootfarm.coordinator.placement.Placement.Outcome;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The properties of rendezvous placement with bounded load that the farm relies on. */
+@Tag("unit")
 class PlacementTest {
   private static final long GIB = 1024L * 1024 * 1024;
   private final RendezvousPlacement placement = new RendezvousPlacement();

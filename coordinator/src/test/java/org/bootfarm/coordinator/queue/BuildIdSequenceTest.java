@@ -10,9 +10,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Build ids sort in the order they were issued, whatever the clock does. */
+@Tag("unit")
 class BuildIdSequenceTest {
   private final SteppingClock clock = new SteppingClock(Instant.parse("2026-01-01T00:00:00Z"));
 

@@ -32,10 +32,12 @@ import org.bootfarm.protocol.build.ArtifactRecord;
 import org.bootfarm.protocol.build.PackageCacheUse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The SQLite build store on real database files: transitions and their refusals, order, durability. */
+@Tag("unit")
 class BuildStoreTest {
   private static final String TETHER = "11".repeat(32);
   private static final String UNPACK = "22".repeat(32);
@@ -700,6 +702,7 @@ class BuildStoreTest {
    * kernel has released its lock, so the file opens again at once.
    */
   @Test
+  @Tag("process")
   void buildsReportedInsertedSurviveKillMinus9() throws Exception {
     store.close();
     Path file = dir.resolve("data/builds.sqlite");

@@ -21,6 +21,6 @@ public final class InsertingProcess {
       System.out.println(id);
       System.out.flush();
     }
-    Thread.sleep(Long.MAX_VALUE); // never closes the store: the parent kills this process
+    Thread.sleep(Long.MAX_VALUE); // behaviour under test: never closes the store, the parent kills this process
   }
 }

@@ -19,6 +19,7 @@ import org.bootfarm.coordinator.queue.LeaseAction.Decision;
 import org.bootfarm.protocol.build.ArtifactRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the queue behind their backoff, the last one fails the build, deterministic failures are not retried,
  * and a worker that lost its lease can change nothing.
  */
+@Tag("unit")
 class LeaseReconcilerTest {
   private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
   private static final ArtifactRecord ISO = new ArtifactRecord("bootstrap.iso", "33".repeat(32), 1234);

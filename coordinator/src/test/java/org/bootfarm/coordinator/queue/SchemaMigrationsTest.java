@@ -13,10 +13,12 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Numbered SQL migrations on real SQLite files: upgrades, refusals and rollback. */
+@Tag("unit")
 class SchemaMigrationsTest {
   private static final String V1 = "/org/bootfarm/coordinator/queue/migrations-v1";
   private static final String V2 = "/org/bootfarm/coordinator/queue/migrations-v2";

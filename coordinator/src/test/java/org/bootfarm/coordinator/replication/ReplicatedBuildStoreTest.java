@@ -1,5 +1,6 @@
 package org.bootfarm.coordinator.replication;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,7 +11,6 @@ import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,9 +26,12 @@ import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.SqliteBuildStore;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.build.ArtifactRecord;
+import org.bootfarm.testkit.Eventually;
+import org.bootfarm.testkit.FreePorts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * standby's history, the map survives the active member's death (its backups), and ids issued after a takeover
  * sort after every id the standby copied in.
  */
+@Tag("unit")
 class ReplicatedBuildStoreTest {
   private static final String TETHER = "11".repeat(32);
   private static final ArtifactRecord ISO = new ArtifactRecord("bootstrap.iso", "33".repeat(32), 1234);
@@ -52,12 +56,6 @@ class ReplicatedBuildStoreTest {
   private BuildReplica replica;
   private IMap<String, String> activeMap;
   private IMap<String, String> standbyMap;
-
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 
   static Config config(String cluster, int port, int joinPort) {
     Config config = new Config().setClusterName(cluster);
@@ -74,10 +72,10 @@ class ReplicatedBuildStoreTest {
 
   @BeforeAll
   static void startMembers() throws IOException {
-    int firstPort = freePort();
+    int firstPort = FreePorts.one();
     String cluster = "replicated-store-test-" + firstPort;
     first = Hazelcast.newHazelcastInstance(config(cluster, firstPort, firstPort));
-    second = Hazelcast.newHazelcastInstance(config(cluster, freePort(), firstPort));
+    second = Hazelcast.newHazelcastInstance(config(cluster, FreePorts.one(), firstPort));
   }
 
   @AfterAll
@@ -111,13 +109,8 @@ class ReplicatedBuildStoreTest {
     return id;
   }
 
-  private static <T> T eventually(Supplier<T> value, java.util.function.Predicate<T> until) throws InterruptedException {
-    T last = value.get();
-    for (int i = 0; i < 200 && !until.test(last); i++) {
-      Thread.sleep(25);
-      last = value.get();
-    }
-    return last;
+  private static <T> T eventually(Supplier<T> value, java.util.function.Predicate<T> until) {
+    return Eventually.value(Duration.ofSeconds(10), Duration.ofMillis(25), value::get, until);
   }
 
   @Test
@@ -171,7 +164,8 @@ class ReplicatedBuildStoreTest {
     active.finish(done, "w1", BuildOutcome.succeeded(List.of(ISO))).orElseThrow();
 
     assertFalse(eventually(() -> activeMap.containsKey(done), present -> !present), "a final record expires");
-    Thread.sleep(1500);
+    await("a QUEUED record does not expire").during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5))
+        .until(() -> activeMap.containsKey(live));
     assertTrue(activeMap.containsKey(live), "a QUEUED record does not expire");
     assertEquals(BuildState.SUCCEEDED, standbySqlite.get(done).orElseThrow().state());
   }
@@ -182,7 +176,7 @@ class ReplicatedBuildStoreTest {
     Clock behind = Clock.fixed(Instant.now().minus(Duration.ofHours(1)), ZoneOffset.UTC);
     open("takeover", Duration.ofHours(1), behind);
     // the active coordinator is a third member that dies (terminate: no graceful migration)
-    HazelcastInstance doomed = Hazelcast.newHazelcastInstance(config(first.getConfig().getClusterName(), freePort(),
+    HazelcastInstance doomed = Hazelcast.newHazelcastInstance(config(first.getConfig().getClusterName(), FreePorts.one(),
         first.getCluster().getLocalMember().getAddress().getPort()));
     ReplicatedBuildStore active = new ReplicatedBuildStore(activeSqlite, doomed.getMap("takeover"),
         Duration.ofHours(1));

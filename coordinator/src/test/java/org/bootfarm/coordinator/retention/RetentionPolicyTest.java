@@ -34,6 +34,7 @@ import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.build.ArtifactRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,6 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * objects of any age): what the last N successful builds, unfinished builds and pins name stays,
  * the rest goes.
  */
+@Tag("unit")
 class RetentionPolicyTest {
   @TempDir Path dir;
   SqliteBuildStore builds;

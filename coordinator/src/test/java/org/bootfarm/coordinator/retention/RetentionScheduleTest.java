@@ -1,5 +1,6 @@
 package org.bootfarm.coordinator.retention;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,6 +21,8 @@ import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.RetryPolicy;
 import org.bootfarm.protocol.Sha256;
+import org.bootfarm.testkit.Eventually;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The coordinator daemon runs retention once at start and then on its timer: an artifact nothing
  * names, older than the store's minimum age, is deleted by each; a pinned one stays.
  */
+@Tag("unit")
 class RetentionScheduleTest {
   @TempDir Path dir;
 
@@ -43,12 +47,8 @@ class RetentionScheduleTest {
     Files.setLastModifiedTime(file, FileTime.from(Instant.now().minus(Duration.ofHours(2))));
   }
 
-  static boolean goneWithin(Path file, Duration limit) throws InterruptedException {
-    long end = System.nanoTime() + limit.toNanos();
-    while (Files.exists(file) && System.nanoTime() < end) {
-      Thread.sleep(50);
-    }
-    return !Files.exists(file);
+  static boolean goneWithin(Path file, Duration limit) {
+    return Eventually.holds(limit, Duration.ofMillis(50), () -> !Files.exists(file));
   }
 
   @Test
@@ -77,7 +77,9 @@ class RetentionScheduleTest {
           URI.create(daemon.artifactsUrl() + "/api/v1/artifacts/" + uploaded))
           .PUT(HttpRequest.BodyPublishers.ofByteArray(later)).build(), HttpResponse.BodyHandlers.ofString());
       assertEquals(201, put.statusCode(), put.body());
-      Thread.sleep(700);
+      // kept through two runs of the 300 ms timer
+      await("younger than the minimum age: kept").during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(5))
+          .until(() -> Files.exists(objectFile(artifacts, uploaded)));
       assertTrue(Files.exists(objectFile(artifacts, uploaded)), "younger than the minimum age: kept");
       age(objectFile(artifacts, uploaded));
       assertTrue(goneWithin(objectFile(artifacts, uploaded), Duration.ofSeconds(10)), "collected by the timer");

@@ -9,9 +9,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.bootfarm.testkit.Eventually;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@Tag("unit")
 class ExternalToolTest {
 
   private static final List<Path> SYSTEM = List.of(Path.of("/usr/bin"), Path.of("/bin"));
@@ -40,9 +43,8 @@ class ExternalToolTest {
         Map.of("PATH", "/usr/bin:/bin"), dir, Duration.ofMillis(1500), 1000);
     assertTrue(run.timedOut());
     long child = Long.parseLong(Files.readString(pidFile).strip());
-    for (int i = 0; i < 50 && ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false); i++) {
-      Thread.sleep(100);
-    }
+    Eventually.holds(Duration.ofSeconds(5), Duration.ofMillis(100),
+        () -> !ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false));
     assertFalse(ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false), "sleep " + child + " survived");
   }
 

@@ -9,8 +9,10 @@ import org.bootfarm.protocol.api.v1.Verdict;
 import org.bootfarm.protocol.api.v1.Verdict.FileDifference;
 import org.bootfarm.protocol.api.v1.Verdict.Outcome;
 import org.bootfarm.protocol.api.v1.Verdict.SidePair;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class VerdictPageTest {
 
   private static final String A = "a".repeat(64);

@@ -7,10 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Entries and options of apt sources files in both formats, as apt would act on them. */
+@Tag("unit")
 class AptSourcesTest {
   @TempDir Path dir;
 

@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Path;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Where the trusted keys come from: --keys, then BOOTFARM_KEYS, then the worker's default. */
+@Tag("unit")
 class LoadOptionsTest {
 
   @Test

@@ -13,10 +13,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Pins what {@link RepoDefinitionLoader} accepts and what it reports, one rule per test. */
+@Tag("unit")
 class RepoDefinitionLoaderTest {
 
   static final String INIT_SH = """

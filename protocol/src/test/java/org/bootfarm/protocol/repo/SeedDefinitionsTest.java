@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
  * Photon key but not the CentOS 6 key. So the Photon definitions load, and centos-6.9 reports
  * exactly one problem: its key is missing (operators install it, see repos/centos-6.9/README.md).
  */
+@Tag("unit")
 class SeedDefinitionsTest {
 
   /** The repository root: the nearest directory above the working directory holding repos/. */

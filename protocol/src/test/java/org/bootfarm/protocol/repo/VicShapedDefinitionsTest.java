@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * in {@code packages.base}, a {@code packages_script_staging.bootstrap} of {@code ""}, a key referenced by
  * https URL, disabled sections, and a definition whose name carries no version.
  */
+@Tag("unit")
 class VicShapedDefinitionsTest {
 
   /** An init.sh as VIC's later definitions write it: tracing on, both functions, no drivers array. */

@@ -1,5 +1,6 @@
 package org.bootfarm.worker.agent;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -18,6 +19,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -41,10 +43,12 @@ import org.bootfarm.protocol.build.Manifest;
 import org.bootfarm.protocol.build.ManifestEntry;
 import org.bootfarm.protocol.repo.DefinitionFiles;
 import org.bootfarm.protocol.repo.RepoDefinitionLoader;
+import org.bootfarm.testkit.Eventually;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,6 +62,7 @@ import org.junit.jupiter.api.io.TempDir;
  * hostname and umask do not (the sandbox sets its own). Driven through the agent's real inbox on a
  * non-clustered Vert.x, with an artifact store and a report consumer standing in for the coordinator.
  */
+@Tag("tool")
 class VariedAssignmentTest {
   @TempDir static Path dir;
   static FixtureYumRepo repo;
@@ -260,16 +265,15 @@ class VariedAssignmentTest {
         java.nio.file.StandardOpenOption.APPEND);
     CompletableFuture<BuildReport> report = send(definition, BuildVariation.varied());
     String id = "build-" + BUILDS.get();
-    for (int i = 0; i < 3000 && sleeps(marker).isEmpty() && !report.isDone(); i++) {
-      Thread.sleep(100);
-    }
+    Eventually.holds(Duration.ofMinutes(5), Duration.ofMillis(100), () -> !sleeps(marker).isEmpty() || report.isDone());
     assertFalse(report.isDone(), () -> "the build ended before its staging.sh slept: " + report.join());
     assertFalse(sleeps(marker).isEmpty(), "staging.sh sleeps");
 
     vertx.eventBus().send(Addresses.workerInbox("w1"), new JsonObject(WireJson.write(new RunCancel(id, 7))));
     vertx.eventBus().send(Addresses.workerInbox("w1"), new JsonObject(WireJson.write(new RunCancel("no-such", 0))));
     vertx.eventBus().send(Addresses.workerInbox("w1"), new JsonObject().put("something", "new"));
-    Thread.sleep(1000);
+    await("a cancel of another attempt, of another build, or an unknown message stops nothing")
+        .during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> !report.isDone());
     assertFalse(report.isDone(), "a cancel of another attempt, of another build, or an unknown message stops nothing");
     assertFalse(sleeps(marker).isEmpty(), "staging.sh still sleeps");
     assertEquals(List.of(id), worker.heldBuilds());

@@ -10,10 +10,12 @@ import java.time.Instant;
 import java.util.List;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
 import org.bootfarm.worker.pkg.PackageDrivers;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A worker advertises the package managers it can run, its disk, and its warm repo caches. */
+@Tag("unit")
 class WorkerDescriptionTest {
 
   @Test

@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A worker's id is the flag when given, else made once and kept in the data dir, so restarts keep it. */
+@Tag("unit")
 class WorkerIdentityTest {
   @TempDir Path dir;
 

@@ -20,9 +20,11 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.bootfarm.worker.iso.BootConfig;
 import org.bootfarm.worker.iso.IsoWriter;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@Tag("unit")
 class DeterministicTarTest {
 
   @TempDir Path temp;

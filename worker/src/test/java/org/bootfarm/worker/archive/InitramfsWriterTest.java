@@ -11,9 +11,11 @@ import java.util.Arrays;
 import java.util.List;
 import org.bootfarm.protocol.build.Manifest;
 import org.bootfarm.worker.record.TreeManifest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@Tag("unit")
 class InitramfsWriterTest {
 
   @TempDir Path temp;

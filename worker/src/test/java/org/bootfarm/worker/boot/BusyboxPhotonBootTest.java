@@ -16,6 +16,7 @@ import org.bootfarm.worker.build.EngineProcess;
 import org.bootfarm.worker.fixture.BusyboxPhotonRepo;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * ISO's busybox is the package's, byte for byte, and its applets still link to it. (Writing through
  * the link once made every applet run the init script, and the VM fork-bombed.)
  */
+@Tag("boot")
 class BusyboxPhotonBootTest extends SeedBootChecks {
   private static final String INIT_RESOURCE = "/org/bootfarm/worker/assemble/init";
   private static final String BUSYBOX = BusyboxPhotonRepo.MULTI_CALL_BINARY.substring(1);

@@ -16,6 +16,7 @@ import org.bootfarm.protocol.build.Manifest;
 import org.bootfarm.worker.build.EngineProcess;
 import org.bootfarm.worker.build.Target;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -26,6 +27,8 @@ import org.junit.jupiter.api.TestInstance;
  * as PID 1 to vic.target, where the stand-in vic-init (examples/components/vic-init) prints the default
  * target, the vicadmin user and the state of the units that must stay off.
  */
+@Tag("boot")
+@Tag("network")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DebianApplianceBootTest {
   static final String DONE = "=== BOOTFARM-VIC-INIT-DONE ===";

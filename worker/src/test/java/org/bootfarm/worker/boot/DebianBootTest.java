@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.bootfarm.worker.build.EngineProcess;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,6 +15,8 @@ import org.junit.jupiter.api.Test;
  * under another TZ, umask, hostname and CPU count, from the warm cache — gives bit-identical
  * outputs, and the ISO (sysv flavour of /bin/init) boots to tether and passes the seed's checks.
  */
+@Tag("boot")
+@Tag("network")
 class DebianBootTest extends SeedBootChecks {
   private EngineProcess.Run plain;
   private EngineProcess.Run varied;

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.nio.file.Files;
 import org.bootfarm.worker.build.EngineProcess;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,6 +16,8 @@ import org.junit.jupiter.api.Test;
  * the hardware and the containerfs label, is stopped before switch_root, and the seed's checks pass
  * as with the sysv flavour.
  */
+@Tag("boot")
+@Tag("network")
 class DebianSystemdFlavourBootTest extends SeedBootChecks {
 
   @Override

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.bootfarm.worker.build.EngineProcess;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.TestInstance;
  * applies through /.tether/bin/iptables-wrapper list exactly as the seed's, for a bridge network and
  * for a published port. A subclass says which ISO.
  */
+@Tag("boot")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class SeedBootChecks {
 

@@ -23,6 +23,7 @@ import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.bootfarm.worker.pkg.PackageDrivers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * bit-identical to the one on the cached base and leaves the cache alone; a corrupt entry is discarded
  * and rebuilt; and the appliance's tree has its units, masked services, accounts and empty machine-id.
  */
+@Tag("tool")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ApplianceAndStageCacheTest {
   private FixtureYumRepo repo;

@@ -14,10 +14,12 @@ import org.bootfarm.protocol.build.BuildResult;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.bootfarm.worker.pkg.PackageDrivers;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The build directory a build makes is its owner's alone, whatever the worker's umask. */
+@Tag("tool")
 class BuildDirectoryModeTest {
 
   @TempDir Path tmp;

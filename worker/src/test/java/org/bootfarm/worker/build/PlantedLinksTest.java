@@ -22,6 +22,7 @@ import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.bootfarm.worker.pkg.PackageDrivers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * succeed with every host canary unchanged and the image made of what bootfarm placed; a hook that
  * swaps the rootfs itself for a link fails the build, naming it.
  */
+@Tag("tool")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PlantedLinksTest {
   private static final String KERNEL = "4.19.0-1.ph2-esx";

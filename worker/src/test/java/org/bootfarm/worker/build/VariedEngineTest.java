@@ -12,12 +12,14 @@ import java.util.OptionalLong;
 import org.bootfarm.protocol.api.v1.BuildVariation;
 import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.worker.BuildFailure;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * How a variation becomes the engine process's command line, which CPUs and locales a worker has,
  * and that a variation this worker cannot apply is refused before anything starts.
  */
+@Tag("unit")
 class VariedEngineTest {
 
   @Test

@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.repo.RepoDefinition;
 import org.bootfarm.protocol.repo.RepoSpec;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * sha256 is published, an entry past its age is discarded, and the base key changes with every input the
  * base stage reads and with none it does not.
  */
+@Tag("unit")
 class StageCacheTest {
   private static final String KEY = "a".repeat(64);
   @TempDir Path dir;

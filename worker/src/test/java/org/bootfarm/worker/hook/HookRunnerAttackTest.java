@@ -18,6 +18,7 @@ import org.bootfarm.worker.fixture.HostCanaries;
 import org.bootfarm.worker.process.ExternalCommand;
 import org.bootfarm.worker.sandbox.Capability;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Hooks that try to get out of their sandbox: each attack is made for real, is refused, and a canary
  * outside the bundle shows that nothing there was read or changed. The refusal is in the build log.
  */
+@Tag("tool")
 class HookRunnerAttackTest {
 
   @TempDir Path tmp;

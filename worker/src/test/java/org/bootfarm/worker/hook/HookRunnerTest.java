@@ -17,13 +17,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.bootfarm.testkit.Eventually;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildLog;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Runs real hooks through bubblewrap: the original environment, and the sandbox's walls. */
+@Tag("tool")
 class HookRunnerTest {
 
   @TempDir Path tmp;
@@ -116,13 +119,10 @@ class HookRunnerTest {
       }
     });
     build.start();
-    for (int i = 0; i < 200 && !lines.contains("base: started"); i++) {
-      Thread.sleep(50);
-    }
+    Eventually.holds(Duration.ofSeconds(20), Duration.ofMillis(50), () -> lines.contains("base: started"));
     assertTrue(lines.contains("base: started"), lines::toString);
-    for (int i = 0; i < 100 && sleeps(marker).size() < 2; i++) {
-      Thread.sleep(50); // the second sleep starts right after the echo
-    }
+    // the second sleep starts right after the echo
+    Eventually.holds(Duration.ofSeconds(10), Duration.ofMillis(50), () -> sleeps(marker).size() >= 2);
     assertEquals(2, sleeps(marker).size(), "both sleeps of the hook run");
     build.interrupt();
     Throwable failure = ended.get(20, TimeUnit.SECONDS);
@@ -236,7 +236,7 @@ class HookRunnerTest {
 
   @Test
   void hookOverItsTimeIsKilled() throws Exception {
-    Path hook = hook("base.sh", "echo waiting\nsleep 600\n");
+    Path hook = hook("base.sh", "echo waiting\nsleep 600\n"); // behaviour under test: a hook over its time
     long start = System.nanoTime();
     BuildFailure failure = assertThrows(BuildFailure.class, () ->
         new HookRunner(build, 0).withTimeout(Duration.ofSeconds(2)).run("base", hook, repo, bundle, log));

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * path ({@code hostPath()}, a package session's {@code rootfs()}) is handed whole to confined tools and
  * link-safe walkers, never extended.
  */
+@Tag("unit")
 class ImageAccessRuleTest {
   private static final Pattern BYPASS = Pattern.compile(
       "(hostPath\\(\\)|\\.rootfs\\(\\)|\\.bootfs\\(\\)|stageTree\\(\\))\\s*\\.resolve\\(|\\bInRoot\\.");

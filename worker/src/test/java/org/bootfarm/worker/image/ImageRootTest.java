@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * into an image replaces a link instead of writing through it. Every case plants the links a hostile
  * package or hook could plant, and checks a canary on the host side that must not change.
  */
+@Tag("unit")
 class ImageRootTest {
 
   @TempDir Path tmp;

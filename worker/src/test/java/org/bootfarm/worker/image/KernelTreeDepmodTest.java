@@ -15,6 +15,7 @@ import java.util.Map;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.fixture.HostCanaries;
 import org.bootfarm.worker.process.ExternalCommand;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * depmod as a build runs it, in its sandbox: it indexes an image's modules, and an image whose
  * module directory is a link to a directory on the host cannot make it write there.
  */
+@Tag("unit")
 class KernelTreeDepmodTest {
 
   @TempDir Path tmp;

@@ -14,9 +14,11 @@ import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.worker.archive.InitramfsWriter;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@Tag("tool")
 class IsoWriterTest {
 
   static final long SDE = 1_700_000_000L;
@@ -144,6 +146,7 @@ class IsoWriterTest {
    * our cpio (device node included).
    */
   @Test
+  @Tag("boot")
   void isoBootsUnderQemuFromIsolinuxToRdinit() throws Exception {
     Path kernel = findDebianKernel();
     Assumptions.assumeTrue(

@@ -14,6 +14,7 @@ import java.util.Optional;
 import org.bootfarm.protocol.repo.RepoDefinition;
 import org.bootfarm.protocol.repo.RepoSpec;
 import org.bootfarm.worker.BuildFailure;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * source given to the build ({@code --apt-sources}, or the worker's own) never reaches mmdebstrap unless
  * the operator allowed the definition unsigned. Nothing is downloaded: the refusal comes first.
  */
+@Tag("unit")
 class AptDriverSignaturesTest {
   @TempDir Path dir;
   final List<String> log = new ArrayList<>();

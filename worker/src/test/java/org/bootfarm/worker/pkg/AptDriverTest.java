@@ -38,21 +38,19 @@ import org.bootfarm.worker.process.ExternalCommand;
 import org.bootfarm.worker.sandbox.Sandbox;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * The apt driver against the real Debian archive, through the worker's own apt sources. One root
  * is bootstrapped cold for the whole class; a second, into another directory, must come entirely
- * from the warm cache and be the same tree. The later tests change that second root, so they run
- * in order.
+ * from the warm cache and be the same tree. No test changes those two: a test that changes a root
+ * installs one of its own from the warm cache, so each stands alone, in any order.
  */
+@Tag("network")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AptDriverTest {
   private static final long SOURCE_DATE_EPOCH = 1_700_000_000L;
   private static final List<String> BASE = List.of("busybox-static", "kmod");
@@ -88,7 +86,6 @@ class AptDriverTest {
   }
 
   @Test
-  @Order(1)
   void installsBusyboxIntoAFreshRootAndKeepsWhatBaseShPutThere() throws IOException {
     Path root = first.rootfs();
     assertTrue(Files.isExecutable(root.resolve("bin/busybox")), "bin/busybox in " + root);
@@ -103,7 +100,6 @@ class AptDriverTest {
   }
 
   @Test
-  @Order(1)
   void imageCarriesNothingOfTheWorker() throws Exception {
     Path root = first.rootfs();
     List<String> uris = AptSourcesFile.read(AptDriver.defaultSources()).uris();
@@ -127,7 +123,6 @@ class AptDriverTest {
   }
 
   @Test
-  @Order(2)
   void secondInstallIntoFreshRootDownloadsNothing() throws Exception {
     List<String> cacheBefore = children(first.cacheDir().resolve("apt/archives"));
     InstallReport report = secondRoot();
@@ -140,7 +135,6 @@ class AptDriverTest {
   }
 
   @Test
-  @Order(3)
   void twoInstallsIntoDifferentDirectoriesGiveIdenticalTrees() throws Exception {
     secondRoot();
     List<String> a = listing(first.rootfs());
@@ -150,7 +144,6 @@ class AptDriverTest {
   }
 
   @Test
-  @Order(4)
   void lockListsBusyboxStaticWithTheSha256OfTheCachedPackageFile() throws Exception {
     Lock lock = driver.lock(first);
     assertEquals("mmdebstrap", lock.engine());
@@ -167,7 +160,6 @@ class AptDriverTest {
   }
 
   @Test
-  @Order(5)
   void unknownPackageFailsNamingIt() throws Exception {
     PackageSession session = session("unknown", first.cacheDir());
     List<String> cacheBefore = children(first.cacheDir().resolve("apt/archives"));
@@ -180,7 +172,6 @@ class AptDriverTest {
   }
 
   @Test
-  @Order(6)
   void unreachableSourceFailsNamingIt() throws Exception {
     Path sources = Files.writeString(dir.resolve("unreachable.list"),
         "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://127.0.0.1:9/debian bookworm main\n");
@@ -196,28 +187,27 @@ class AptDriverTest {
   }
 
   @Test
-  @Order(7)
   void runScriptInstallsIntoAnExistingRootAndRemovesAgain() throws Exception {
-    secondRoot();
-    Path root = second.rootfs();
-    driver.runScript(second, "install cpio");
+    PackageSession own = ownRoot("run-script");
+    Path root = own.rootfs();
+    driver.runScript(own, "install cpio");
     assertTrue(Files.isExecutable(root.resolve("usr/bin/cpio")));
-    assertTrue(driver.lock(second).packages().stream().anyMatch(p -> p.name().equals("cpio")));
+    assertTrue(driver.lock(own).packages().stream().anyMatch(p -> p.name().equals("cpio")));
     assertEquals(List.of(), children(root.resolve("var/cache/apt/archives")));
     assertFalse(Files.exists(root.resolve("usr/sbin/policy-rc.d")), "the temporary policy-rc.d is gone");
 
-    driver.runScript(second, "remove cpio");
+    driver.runScript(own, "remove cpio");
     assertFalse(Files.exists(root.resolve("usr/bin/cpio")));
-    assertTrue(driver.lock(second).packages().stream().noneMatch(p -> p.name().equals("cpio")));
+    assertTrue(driver.lock(own).packages().stream().noneMatch(p -> p.name().equals("cpio")));
 
-    driver.runScript(second, "remove busybox-static");
+    driver.runScript(own, "remove busybox-static");
     assertFalse(Files.exists(root.resolve("bin/busybox")));
 
     // a package with a service: installed, configured, but not started on the worker
-    driver.runScript(second, "install haveged");
+    driver.runScript(own, "install haveged");
     assertTrue(Files.isExecutable(root.resolve("usr/sbin/haveged")));
     assertEquals(List.of(), processesRunningFrom(root), "a service of the image was started on the worker");
-    driver.runScript(second, "purge haveged");
+    driver.runScript(own, "purge haveged");
   }
 
   private static List<String> processesRunningFrom(Path root) throws IOException {
@@ -244,44 +234,42 @@ class AptDriverTest {
    * so apt is offered only the verified cache and fetches what it lacks.
    */
   @Test
-  @Order(8)
   void samesizedTamperedPackageFileLeftInTheRootIsNeitherInstalledNorCached() throws Exception {
-    secondRoot();
+    PackageSession own = ownRoot("tampered-in-root");
+    driver.runScript(own, "install cpio"); // cpio into the cache
+    driver.runScript(own, "purge cpio");
     Path cached = cachedCpio();
     byte[] genuine = Files.readAllBytes(cached);
     Files.delete(cached);
-    Path planted = second.rootfs().resolve("var/cache/apt/archives").resolve(cached.getFileName());
+    Path planted = own.rootfs().resolve("var/cache/apt/archives").resolve(cached.getFileName());
     Files.createDirectories(planted.getParent());
     Files.write(planted, tampered(genuine));
 
-    driver.runScript(second, "install cpio");
+    driver.runScript(own, "install cpio");
 
-    assertTrue(Files.isExecutable(second.rootfs().resolve("usr/bin/cpio")));
+    assertTrue(Files.isExecutable(own.rootfs().resolve("usr/bin/cpio")));
     assertArrayEquals(genuine, Files.readAllBytes(cachedCpio()), "the cache holds the genuine file, fetched again");
     assertFalse(Files.exists(planted), "the tampered file was left in the image");
   }
 
   /** A cache entry that went bad on disk after it was published is caught, reported, and evicted. */
   @Test
-  @Order(9)
   void corruptedCacheEntryFailsIntegrityAndIsEvicted() throws Exception {
-    secondRoot();
-    driver.runScript(second, "purge cpio"); // the one the previous test installed
-    driver.runScript(second, "install cpio");
-    driver.runScript(second, "purge cpio");
+    PackageSession own = ownRoot("corrupted-cache");
+    driver.runScript(own, "install cpio"); // cpio into the cache
+    driver.runScript(own, "purge cpio");
     Path cached = cachedCpio();
     Files.write(cached, tampered(Files.readAllBytes(cached)));
 
-    BuildFailure failure = assertThrows(BuildFailure.class, () -> driver.runScript(second, "install cpio"));
+    BuildFailure failure = assertThrows(BuildFailure.class, () -> driver.runScript(own, "install cpio"));
     record("failure", failure.getMessage());
     assertEquals(BuildFailure.Kind.INTEGRITY, failure.kind(), failure.getMessage());
     assertTrue(failure.getMessage().contains(cached.toString()), failure.getMessage());
     assertFalse(Files.exists(cached), "the bad cache entry is evicted so the next build fetches it again");
-    driver.runScript(second, "purge cpio");
+    driver.runScript(own, "purge cpio");
   }
 
   @Test
-  @Order(8)
   void stagingScriptWithUnknownCommandIsADefinitionError() throws Exception {
     BuildFailure failure = assertThrows(BuildFailure.class, () -> driver.runScript(first, "frobnicate kmod"));
     record("failure", failure.getMessage());
@@ -290,10 +278,9 @@ class AptDriverTest {
   }
 
   @Test
-  @Order(10)
   void cleanImageLeavesNoneOfThePackageManagersLeftovers() throws Exception {
-    secondRoot();
-    Path root = second.rootfs();
+    PackageSession own = ownRoot("clean-image");
+    Path root = own.rootfs();
     // what apt, dpkg, ldconfig and a bootstrap leave when they run in an image
     for (String file : List.of("var/cache/apt/pkgcache.bin", "var/cache/apt/archives/x_1_amd64.deb",
         "var/lib/apt/lists/some_Packages", "var/log/dpkg.log", "var/log/apt/history.log", "var/log/apt/term.log",
@@ -309,7 +296,7 @@ class AptDriverTest {
       }
     }
 
-    driver.cleanImage(second, true);
+    driver.cleanImage(own, true);
 
     for (String gone : List.of("var/cache/apt/pkgcache.bin", "var/cache/apt/archives", "var/lib/apt/lists/some_Packages",
         "var/log/dpkg.log", "var/log/apt/history.log", "var/log/apt/term.log", "var/log/alternatives.log",
@@ -321,7 +308,7 @@ class AptDriverTest {
     assertTrue(Files.isRegularFile(root.resolve("var/lib/dpkg/status")), "the database is kept");
     assertTrue(Files.isExecutable(root.resolve("bin/kmod")), "nothing installed is touched");
 
-    driver.cleanImage(second, false);
+    driver.cleanImage(own, false);
     assertFalse(Files.exists(root.resolve("var/lib/dpkg")), "without keepDatabase the dpkg database goes");
   }
 
@@ -349,10 +336,9 @@ class AptDriverTest {
    * (docs/field-notes.md, "Sandboxes").
    */
   @Test
-  @Order(9)
   void maintainerScriptThatEscapesTheChrootFindsNothingOfTheHostAndNoNetwork() throws Exception {
     assumeTrue(ExternalCommand.runningAsRoot(), "dpkg chroots into the root only as root");
-    secondRoot();
+    PackageSession own = ownRoot("escape-probe");
     Path worker = AptDriver.defaultSources();
     assumeTrue(worker.getFileName().toString().endsWith(".sources"), "this worker's sources are deb822");
     try (HostileDebRepo hostile = HostileDebRepo.start();
@@ -362,15 +348,15 @@ class AptDriverTest {
           java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       Path sources = Files.writeString(dir.resolve("with-hostile.sources"),
           Files.readString(worker) + "\n" + hostile.sourcesStanza(key));
-      PackageSession session = new PackageSession(definition, second.rootfs(), second.cacheDir(), second.workDir(),
+      PackageSession session = new PackageSession(definition, own.rootfs(), own.cacheDir(), own.workDir(),
           Optional.of(sources), SOURCE_DATE_EPOCH, "staging", this::record);
       Path hostEtc = Path.of("/etc", HostCanaries.uniqueName());
       Path rootSecret = canaries.plant(Path.of("/root", HostCanaries.uniqueName()));
-      Path warmCache = second.cacheDir().resolve("apt/archives").resolve(HostCanaries.uniqueName());
+      Path warmCache = own.cacheDir().resolve("apt/archives").resolve(HostCanaries.uniqueName());
       new EscapeProbe().connect(listener.getLocalPort()).device(1, 3)
           .read(rootSecret).read(Path.of("/etc/shadow"))
           .write(hostEtc).write(warmCache)
-          .writeInto(second.rootfs());
+          .writeInto(own.rootfs());
 
       driver.runScript(session, "install " + EscapeProbe.PACKAGE);
 
@@ -388,7 +374,7 @@ class AptDriverTest {
       assertFalse(Files.exists(warmCache), "the postinst wrote into the warm cache");
       canaries.assertNoSecretIn("the build log", String.join("\n", log));
       canaries.assertUntouched();
-      assertTrue(Files.isExecutable(second.rootfs().resolve("usr/bin/" + EscapeProbe.PACKAGE)), "installed anyway");
+      assertTrue(Files.isExecutable(own.rootfs().resolve("usr/bin/" + EscapeProbe.PACKAGE)), "installed anyway");
     }
   }
 
@@ -463,10 +449,21 @@ class AptDriverTest {
     return secondReport;
   }
 
+  /**
+   * A root of its own for a test that changes it, installed like the second root from the warm cache: the
+   * shared roots stay as {@link #bootstrapOneRootCold} and {@link #secondRoot} left them, whatever ran before.
+   */
+  private PackageSession ownRoot(String name) throws Exception {
+    PackageSession session = session(name, first.cacheDir());
+    plantBaseShFile(session.rootfs());
+    driver.install(session, BASE);
+    return session;
+  }
+
   private Path cachedCpio() throws IOException {
     try (Stream<Path> files = Files.list(first.cacheDir().resolve("apt/archives"))) {
       return files.filter(f -> f.getFileName().toString().startsWith("cpio_")).findFirst()
-          .orElseThrow(() -> new AssertionError("cpio was cached by the runScript test"));
+          .orElseThrow(() -> new AssertionError("cpio was cached by this test's install"));
     }
   }
 

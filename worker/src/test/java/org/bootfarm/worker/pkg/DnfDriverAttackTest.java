@@ -26,6 +26,7 @@ import org.bootfarm.worker.fixture.HostCanaries;
 import org.bootfarm.worker.process.ExternalCommand;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * canaries outside the build are unchanged. Without the sandbox the same package writes the host's
  * /etc (docs/field-notes.md, "Sandboxes").
  */
+@Tag("tool")
 class DnfDriverAttackTest {
 
   private static FixtureYumRepo repo;

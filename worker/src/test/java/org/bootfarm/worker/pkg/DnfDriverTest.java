@@ -35,10 +35,12 @@ import org.bootfarm.worker.fixture.YumRepoServer;
 import org.bootfarm.worker.sandbox.Sandbox;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The dnf driver against the fixture yum repository: real dnf, rpm, createrepo_c and depmod. */
+@Tag("tool")
 class DnfDriverTest {
 
   private static final String PHOTON_KERNEL = "4.19.0-1.ph2-esx";

@@ -9,15 +9,19 @@ import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.bootfarm.testkit.Eventually;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Interrupting the thread that waits for a real tool stops the tool and every process it started. */
+@Tag("unit")
 class ExternalCommandTest {
 
   /** What the interrupted thread saw: the exception, whether its interrupt flag was still set, and when. */
@@ -58,10 +62,7 @@ class ExternalCommandTest {
       }
     });
     runner.start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!lines.contains("started") && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
+    Eventually.holds(Duration.ofSeconds(20), Duration.ofMillis(20), () -> lines.contains("started"));
     assertTrue(lines.contains("started"), "the script started; its output: " + lines);
     assertTrue(sleepsWith(marker).size() >= 2, "the sleeps run before the interrupt: " + sleepsWith(marker));
     runner.interrupt();

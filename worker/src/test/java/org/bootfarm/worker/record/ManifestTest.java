@@ -11,9 +11,11 @@ import java.util.List;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.build.Manifest;
 import org.bootfarm.worker.archive.ImageTree;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@Tag("unit")
 class ManifestTest {
 
   static final long SDE = 1_700_000_000L;

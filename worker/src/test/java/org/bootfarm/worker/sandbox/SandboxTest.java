@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.bootfarm.worker.process.ExternalCommand;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * exactly what it shows of the host, the capabilities it keeps, the network per phase, and that
  * stopping the run stops everything in it.
  */
+@Tag("tool")
 class SandboxTest {
 
   @TempDir Path tmp;

@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * A build variation names only valid environments, survives the wire inside an assignment, and an
  * assignment without one reads and writes exactly as before variations existed.
  */
+@Tag("unit")
 class BuildVariationTest {
   private static final String SHA = "b".repeat(64);
 

@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Map;
 import org.bootfarm.protocol.build.ArtifactRecord;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The version-1 messages survive the wire unchanged, and bad bodies are refused naming the field. */
+@Tag("unit")
 class WireContractTest {
   private static final String SHA = "a".repeat(64);
 
