@@ -29,6 +29,7 @@ import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * leases, a report finishes the build or is refused, and a departed worker's run goes back to the queue;
  * every decision is told to the listener.
  */
+@Tag("unit")
 class BuildCoordinatorRunsTest {
   @TempDir Path dir;
   SqliteBuildStore store;

@@ -20,10 +20,12 @@ import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.transfer.ArtifactStoreClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A coordinator copies objects from another one's store over HTTP, and keeps only what hashes right. */
+@Tag("unit")
 class ArtifactReplicationTest {
   private static final byte[] OBJECT = "an object another coordinator stored".getBytes(StandardCharsets.UTF_8);
   private static final String SHA = Sha256.of(OBJECT);

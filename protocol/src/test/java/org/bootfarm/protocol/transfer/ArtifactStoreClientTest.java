@@ -29,10 +29,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.bootfarm.protocol.Sha256;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The shared artifact client against a real local HTTP server that answers as the store does, or misbehaves. */
+@Tag("unit")
 class ArtifactStoreClientTest {
   private static final byte[] CONTENT = "the bytes of an artifact\n".repeat(1000).getBytes(StandardCharsets.UTF_8);
   private static final String SHA = sha(CONTENT);

@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class BackoffTest {
   private final Backoff backoff = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(2), 0.5);
 

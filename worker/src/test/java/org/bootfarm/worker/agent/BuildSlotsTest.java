@@ -16,8 +16,10 @@ import org.bootfarm.protocol.api.v1.BuildReport;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.RunCancel;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class BuildSlotsTest {
   private final BuildSlots slots = new BuildSlots(2, new WorkerLog("w1"));
   private final BlockingQueue<BuildReport> ended = new LinkedBlockingQueue<>();

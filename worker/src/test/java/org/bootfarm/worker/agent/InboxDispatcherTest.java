@@ -9,8 +9,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.bootfarm.protocol.api.v1.Assignment;
 import org.bootfarm.protocol.api.v1.RunCancel;
 import org.bootfarm.protocol.api.v1.WireJson;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("unit")
 class InboxDispatcherTest {
   private final List<Assignment> assignments = new CopyOnWriteArrayList<>();
   private final List<RunCancel> cancels = new CopyOnWriteArrayList<>();
