@@ -472,7 +472,7 @@ class DnfDriverTest {
     driver.install(session, basePlusKernel(definition));
     Path root = session.rootfs();
     Path cacheInsideRoot = root.resolve(DnfDriver.packageCache(session).toString().substring(1));
-    assertTrue(Files.exists(root.resolve("var/log/dnf.log")), "dnf left its log, as FIELD-NOTES says");
+    assertTrue(Files.exists(root.resolve("var/log/dnf.log")), "dnf left its log, as docs/field-notes.md says");
     assertTrue(Files.exists(cacheInsideRoot), "dnf recreated its cachedir inside the root");
     Set<String> owned = Set.copyOf(ExternalCommand.output(List.of("rpm", "--root", root.toString(),
         "--dbpath", DnfDriver.RPM_DBPATH, "-qal"), Map.of()));
