@@ -6,11 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +29,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.bootfarm.testkit.SteppingClock;
 
 /**
  * The run transitions {@link BuildCoordinator} owns besides placing: heartbeats renew only the holder's
@@ -45,7 +43,7 @@ class BuildCoordinatorRunsTest {
   ArtifactStore artifacts;
   BuildCoordinator coordinator;
   final List<LeaseAction> decided = new ArrayList<>();
-  final MovableClock clock = new MovableClock();
+  final SteppingClock clock = new SteppingClock(Instant.parse("2026-01-01T00:00:00Z"));
   String tether;
 
   @BeforeEach
@@ -76,25 +74,6 @@ class BuildCoordinatorRunsTest {
     artifacts.close();
   }
 
-  /** A clock the test moves by hand; the store and the coordinator share it. */
-  static final class MovableClock extends Clock {
-    volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-  }
 
   private static WorkerInfo worker(String id, List<String> running) {
     return new WorkerInfo(id, "node-" + id, "test", "x86_64", List.of("apt"), 1, 0, 100L << 30, List.of(), 1000,
@@ -114,7 +93,7 @@ class BuildCoordinatorRunsTest {
   void aHeartbeatRenewsOnlyTheLeasesItsWorkerHolds() throws Exception {
     String id = runningOnW1();
     Instant claimed = store.get(id).orElseThrow().leaseExpiry();
-    clock.now = clock.now.plusSeconds(5);
+    clock.advance(Duration.ofSeconds(5));
     coordinator.renewLeases(worker("w2", List.of(id)));
     assertEquals(claimed, store.get(id).orElseThrow().leaseExpiry(), "w2 holds no lease on " + id);
     coordinator.renewLeases(worker("w1", List.of(id)));

@@ -9,11 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +37,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.bootfarm.testkit.SteppingClock;
 
 /**
  * Nightly runs against the real SQLite store (its nightly tables included), the real artifact store,
@@ -51,7 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("unit")
 class NightlyRunsTest {
   @TempDir Path dir;
-  MovableClock clock = new MovableClock(Instant.parse("2026-11-25T01:58:00Z"));
+  SteppingClock clock = new SteppingClock(Instant.parse("2026-11-25T01:58:00Z"));
   SqliteBuildStore builds;
   NightlyStore store;
   ArtifactStore artifacts;
@@ -242,31 +240,4 @@ class NightlyRunsTest {
         right.error());
   }
 
-  /** A clock the test sets by hand. */
-  static final class MovableClock extends Clock {
-    private volatile Instant now;
-
-    MovableClock(Instant start) {
-      now = start;
-    }
-
-    void set(Instant instant) {
-      now = instant;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-  }
 }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.bootfarm.testkit.SteppingClock;
 
 /** Build ids sort in the order they were issued, whatever the clock does. */
 @Tag("unit")

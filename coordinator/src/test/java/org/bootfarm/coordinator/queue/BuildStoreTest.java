@@ -35,6 +35,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.bootfarm.testkit.SteppingClock;
 
 /** The SQLite build store on real database files: transitions and their refusals, order, durability. */
 @Tag("unit")

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.bootfarm.testkit.SteppingClock;
 
 /**
  * Measures what a mass loss of workers costs the coordinator on this machine's disk: one

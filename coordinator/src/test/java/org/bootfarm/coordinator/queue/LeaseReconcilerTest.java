@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.bootfarm.testkit.SteppingClock;
 
 /**
  * Leases and retries on a real SQLite build store, with a clock moved by hand: lost runs go back in
