@@ -6,7 +6,10 @@ import org.bootfarm.protocol.api.v1.Assignment;
 import org.bootfarm.protocol.api.v1.BuildReport;
 import org.bootfarm.worker.metrics.WorkerMetrics;
 
-/** Feeds the worker's meters (docs/metrics.md) from each ended build; does nothing when there are none. */
+/**
+ * Feeds the worker's meters (docs/metrics.md) from each ended build and each inbox message refused; does
+ * nothing when there are none.
+ */
 final class BuildMeters {
   private final WorkerMetrics metrics;
   private final Path cacheDir;
@@ -29,6 +32,13 @@ final class BuildMeters {
       metrics.cacheSize(assignment.repo(), WorkerDescription.repoCacheBytes(cacheDir, assignment.repo()));
     } catch (IOException | RuntimeException e) {
       log.warning("build " + assignment.buildId() + " was not fully counted in the worker's metrics: " + e);
+    }
+  }
+
+  /** Counts an inbox message refused for {@code reason}. */
+  void inboxRefused(String reason) {
+    if (metrics != null) {
+      metrics.inboxRefused(reason);
     }
   }
 }

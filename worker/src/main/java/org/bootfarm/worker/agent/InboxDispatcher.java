@@ -2,6 +2,7 @@ package org.bootfarm.worker.agent;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
+import java.util.List;
 import java.util.function.Consumer;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.Assignment;
@@ -13,18 +14,24 @@ import org.bootfarm.protocol.api.v1.WorkerInboxMessage;
  * Reads the worker's {@link Addresses#workerInbox}: decodes each message once into a {@link
  * WorkerInboxMessage} and hands it on by its type, an {@link Assignment} to be run or a {@link
  * RunCancel} to stop one. A message that is neither (from a newer coordinator, say) is logged and
- * ignored.
+ * ignored. An assignment whose fields are not all of their shape ({@link Assignment#problems()}: a repo of
+ * {@code ../../etc/cron.d}, a component named as a path) is refused before anything touches the disk:
+ * logged with every problem, counted ({@code bootfarm_worker_inbox_refused_total}) and otherwise ignored.
  */
 final class InboxDispatcher {
   private final String workerId;
   private final Consumer<Assignment> assignments;
   private final Consumer<RunCancel> cancels;
+  private final Consumer<String> refused;
   private final WorkerLog log;
 
-  InboxDispatcher(String workerId, Consumer<Assignment> assignments, Consumer<RunCancel> cancels, WorkerLog log) {
+  /** @param refused told the reason of each message refused (for the worker's metrics) */
+  InboxDispatcher(String workerId, Consumer<Assignment> assignments, Consumer<RunCancel> cancels,
+      Consumer<String> refused, WorkerLog log) {
     this.workerId = workerId;
     this.assignments = assignments;
     this.cancels = cancels;
+    this.refused = refused;
     this.log = log;
   }
 
@@ -44,12 +51,19 @@ final class InboxDispatcher {
     } catch (WireJson.WireFormatException e) {
       log.warning("ignored a message on the inbox that is neither an assignment nor a run cancel"
           + " (a newer coordinator?): " + e.getMessage());
+      refused.accept("unreadable");
       return;
     }
     if (message instanceof RunCancel cancel) {
       cancels.accept(cancel);
     } else if (message instanceof Assignment assignment) {
-      assignments.accept(assignment);
+      List<String> problems = assignment.problems();
+      if (problems.isEmpty()) {
+        assignments.accept(assignment);
+      } else {
+        log.warning("refused an assignment, nothing of it was written: " + String.join("; ", problems));
+        refused.accept("malformed_assignment");
+      }
     } else {
       log.warning("ignored an empty message on the inbox");
     }

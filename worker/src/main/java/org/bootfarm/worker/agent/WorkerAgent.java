@@ -85,7 +85,7 @@ public final class WorkerAgent implements AutoCloseable {
     this.launcher = new EngineLauncher(workerId, settings, drivers, link, new RunTransfers(link, RETRY_BACKOFF, log),
         log);
     this.heartbeat = new HeartbeatPublisher(workerId, drivers, settings, slots, link);
-    this.inbox = new InboxDispatcher(workerId, this::run, slots::cancel, log);
+    this.inbox = new InboxDispatcher(workerId, this::run, slots::cancel, meters::inboxRefused, log);
   }
 
   /**

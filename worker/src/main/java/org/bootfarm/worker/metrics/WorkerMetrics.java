@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,6 +38,19 @@ public final class WorkerMetrics {
     Gauge.builder("bootfarm.slots", () -> slots).description("build slots this worker offers").register(registry);
     Gauge.builder("bootfarm.slots.busy", busy::getAsInt).description("of those, slots running a build now")
         .register(registry);
+    for (String reason : List.of("malformed_assignment", "unreadable")) {
+      inboxRefused(reason, 0); // present at 0 from the start, so an alert sees the first one as an increase
+    }
+  }
+
+  /** A message on the inbox was refused for {@code reason} (malformed_assignment, unreadable). */
+  public void inboxRefused(String reason) {
+    inboxRefused(reason, 1);
+  }
+
+  private void inboxRefused(String reason, int count) {
+    Counter.builder("bootfarm.worker.inbox.refused").description("inbox messages this worker refused to act on")
+        .tag("reason", reason).register(registry).increment(count);
   }
 
   /** A build of {@code repo} and {@code target} ended here as {@code report} says (before it is sent). */

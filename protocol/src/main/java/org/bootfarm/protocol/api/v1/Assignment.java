@@ -2,7 +2,12 @@ package org.bootfarm.protocol.api.v1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import org.bootfarm.protocol.repo.RepoSpec;
 
 /**
  * A build the coordinator hands to one worker, sent to {@link Addresses#workerInbox}: everything the
@@ -60,6 +65,57 @@ public record Assignment(
       BuildVariation variation) {
     this(buildId, repo, target, components, definitionFiles, definitionDigest, artifactsUrl, attempt, variation,
         null);
+  }
+
+  /**
+   * What makes this assignment unfit to act on, each problem naming its field; empty when every field has
+   * its shape. A worker checks this before it touches its disk: ids, the repo and component names become
+   * file names there, so none may be a path ({@link WireNames}).
+   */
+  public List<String> problems() {
+    List<String> problems = new ArrayList<>();
+    if (!WireNames.is(WireNames.ID, buildId)) {
+      problems.add("buildId: '" + buildId + "' is not 1-64 letters, digits, '-' or '_'");
+    }
+    if (!WireNames.is(WireNames.REPO, repo)) {
+      problems.add("repo: '" + repo + "' is not a definition name (letters, digits, '.', '_', '-'; not . or ..)");
+    }
+    if (!RepoSpec.TARGETS.contains(target)) {
+      problems.add("target: '" + target + "' is unknown; one of " + RepoSpec.TARGETS);
+    }
+    components.forEach((name, sha256) -> {
+      if (!WireNames.is(WireNames.COMPONENT, name)) {
+        problems.add("components: '" + name + "' is not a component name (lower-case letters, digits, '-')");
+      }
+      if (!WireNames.is(WireNames.SHA256, sha256)) {
+        problems.add("components." + name + ": '" + sha256 + "' is not a lower-case hex sha256");
+      }
+    });
+    definitionFiles.keySet().stream().filter(path -> !WireNames.isRelativeFilePath(path)).sorted()
+        .forEach(path -> problems.add("definitionFiles: '" + path + "' is not a relative path inside the definition"));
+    if (!WireNames.is(WireNames.SHA256, definitionDigest)) {
+      problems.add("definitionDigest: '" + definitionDigest + "' is not a lower-case hex sha256");
+    }
+    if (!isHttpUrl(artifactsUrl)) {
+      problems.add("artifactsUrl: '" + artifactsUrl + "' is not an http or https URL with a host");
+    }
+    if (attempt < 0) {
+      problems.add("attempt: " + attempt + " is negative");
+    }
+    return problems;
+  }
+
+  private static boolean isHttpUrl(String url) {
+    if (url == null) {
+      return false;
+    }
+    try {
+      URI uri = new URI(url);
+      return ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null
+          && uri.getRawUserInfo() == null;
+    } catch (URISyntaxException e) {
+      return false;
+    }
   }
 
   /** Whether the operator allowed this repo to install packages without a signature check. */

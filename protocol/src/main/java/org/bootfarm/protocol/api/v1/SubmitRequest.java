@@ -41,17 +41,17 @@ public record SubmitRequest(
     List<String> problems = new ArrayList<>();
     if (repo == null || repo.isBlank()) {
       problems.add("repo: required, the name of a repo definition (see the repos list)");
-    } else if (!repo.matches("[A-Za-z0-9._-]{1,100}")) {
-      problems.add("repo: '" + repo + "' is not a definition name (letters, digits, '.', '_', '-')");
+    } else if (!WireNames.is(WireNames.REPO, repo)) {
+      problems.add("repo: '" + repo + "' is not a definition name (letters, digits, '.', '_', '-'; not . or ..)");
     }
     if (!RepoSpec.TARGETS.contains(targetOrDefault())) {
       problems.add("target: '" + target + "' is unknown; one of " + RepoSpec.TARGETS);
     }
     components.forEach((name, sha256) -> {
-      if (!name.matches("[a-z][a-z0-9-]{0,63}")) {
+      if (!WireNames.is(WireNames.COMPONENT, name)) {
         problems.add("components: '" + name + "' is not a component name (lower-case letters, digits, '-')");
       }
-      if (sha256 == null || !sha256.matches("[0-9a-f]{64}")) {
+      if (!WireNames.is(WireNames.SHA256, sha256)) {
         problems.add("components." + name + ": '" + sha256 + "' is not a lower-case hex sha256");
       }
     });
