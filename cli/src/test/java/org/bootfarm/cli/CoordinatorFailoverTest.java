@@ -140,7 +140,7 @@ class CoordinatorFailoverTest {
   }
 
   static HttpResponse<String> send(String api, String method, String path, String body) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create(api + path))
+    return HTTP.send(HttpRequest.newBuilder(URI.create(api + path)).header("Content-Type", "application/json")
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
         .build(), HttpResponse.BodyHandlers.ofString());
   }

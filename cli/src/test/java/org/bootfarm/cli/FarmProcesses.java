@@ -124,7 +124,7 @@ final class FarmProcesses implements AutoCloseable {
   HttpResponse<String> post(String repo, String target, Map<String, String> components) throws Exception {
     String body = JSON.writeValueAsString(Map.of("repo", repo, "target", target, "components", components));
     return HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/builds"))
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   /**

@@ -79,7 +79,7 @@ class OneMachineFarmTest {
     String body = JSON.writeValueAsString(Map.of("repo", FixtureDefinitions.TDNF, "target", "bootstrap",
         "components", Map.of("tether", tether, "unpack", unpack)));
     HttpResponse<String> submitted = HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/builds"))
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(201, submitted.statusCode(), submitted.body());
     String id = JSON.readTree(submitted.body()).get("id").asText();
     JsonNode build = Eventually.value(Duration.ofMinutes(2), Duration.ofMillis(200),

@@ -120,7 +120,7 @@ class ReportWaitsForACoordinatorTest {
   private static String submit(String api, Map<String, String> components) throws Exception {
     String body = JSON.writeValueAsString(Map.of("repo", FixtureDefinitions.TDNF, "components", components));
     HttpResponse<String> submitted = HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/builds"))
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(201, submitted.statusCode(), submitted.body());
     return JSON.readTree(submitted.body()).get("id").asText();
   }

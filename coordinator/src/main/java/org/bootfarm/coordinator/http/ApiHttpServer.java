@@ -89,7 +89,7 @@ public final class ApiHttpServer {
 
   /** Starts listening; the future completes with the bound server (port 0 picks a free one). */
   public Future<HttpServer> listen(String host, int port) {
-    return vertx.createHttpServer().requestHandler(router()).listen(port, host);
+    return vertx.createHttpServer().requestHandler(router(RequestOrigin.isLoopbackBind(host))).listen(port, host);
   }
 
   /**
@@ -97,8 +97,22 @@ public final class ApiHttpServer {
    * match as the client sent them (not normalized; a trailing slash counts), and an id is the text
    * between a path's fixed parts, undecoded. Any other method or path is a {@code NOT_FOUND} naming it.
    */
-  private Router router() {
+  private Router router(boolean loopbackOnly) {
     Router router = Router.router(vertx);
+    if (loopbackOnly) {
+      router.route().handler(context -> {
+        io.vertx.core.net.HostAndPort authority = context.request().authority();
+        String host = authority == null ? context.request().getHeader("Host") : authority.host();
+        if (RequestOrigin.loopbackHost(host)) {
+          context.next();
+        } else {
+          refuse(context.request(), new ApiError(ApiError.Code.MISDIRECTED, "this coordinator listens on a loopback"
+              + " address and answers only requests addressed to it (localhost, 127.0.0.1, [::1]), not to Host '"
+              + host + "'; to serve other machines start it with --http-host set to their network's address",
+              List.of()));
+        }
+      });
+    }
     artifacts.mount(router);
     if (nightly != null) {
       nightlyRoutes(router);
@@ -228,6 +242,12 @@ public final class ApiHttpServer {
    * a body that is too large or not such a message is refused instead.
    */
   private <T> void readBody(HttpServerRequest request, Class<T> type, Consumer<T> then) {
+    if (!RequestOrigin.isJson(request.getHeader("Content-Type"))) {
+      refuse(request, new ApiError(ApiError.Code.UNSUPPORTED_MEDIA_TYPE, request.method() + " " + request.path()
+          + " reads a JSON body, but its Content-Type is '" + request.getHeader("Content-Type")
+          + "': send it with Content-Type: application/json", List.of()));
+      return;
+    }
     String length = request.getHeader("Content-Length");
     if (length != null && length.matches("\\d+") && Long.parseLong(length) > MAX_BODY_BYTES) {
       tooLarge(request);

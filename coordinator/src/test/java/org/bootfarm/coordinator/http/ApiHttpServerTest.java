@@ -83,6 +83,9 @@ class ApiHttpServerTest {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path));
     request.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
         : HttpRequest.BodyPublishers.ofString(body));
+    if (body != null) {
+      request.header("Content-Type", "application/json");
+    }
     return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
@@ -102,6 +105,73 @@ class ApiHttpServerTest {
     assertEquals(status, response.statusCode(), response.body());
     assertEquals(before, allBuilds(), "a refused submission queued a build");
     return response;
+  }
+
+  /** A submission good in every way, with its component in the store. */
+  static String goodSubmission() throws Exception {
+    byte[] tether = "#!/bin/sh\necho the tether of the origin tests\n".getBytes(StandardCharsets.UTF_8);
+    String sha = Sha256.of(tether);
+    HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/artifacts/" + sha))
+        .PUT(HttpRequest.BodyPublishers.ofByteArray(tether)).build(), HttpResponse.BodyHandlers.ofString());
+    return "{\"repo\": \"debian-12\", \"target\": \"bootstrap\", \"components\": {\"tether\": \"" + sha + "\"}}";
+  }
+
+  /** Sends {@code head} (request line and headers) and {@code body} on a raw socket; returns the status line and body. */
+  static List<String> raw(String head, String body) throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", URI.create(base).getPort())) {
+      socket.setSoTimeout(20_000);
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      socket.getOutputStream().write((head + "Content-Length: " + bytes.length + "\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().write(bytes);
+      String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      return List.of(answer.substring(0, answer.indexOf("\r\n")), answer.substring(answer.indexOf("\r\n\r\n") + 4));
+    }
+  }
+
+  /** What a web page can send to a loopback coordinator without a CORS preflight: a text/plain POST. */
+  @Test
+  void aCrossOriginTextPlainSubmissionIsRefusedAndNothingQueued() throws Exception {
+    String submission = goodSubmission();
+    List<String> before = allBuilds();
+    for (String type : List.of("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x")) {
+      HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/builds"))
+          .header("Content-Type", type).POST(HttpRequest.BodyPublishers.ofString(submission)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(415, response.statusCode(), response.body());
+      assertEquals("UNSUPPORTED_MEDIA_TYPE", json(response).get("code").asText());
+      assertTrue(json(response).get("message").asText().contains("Content-Type: application/json"), response.body());
+    }
+    List<String> noType = raw("POST /api/v1/builds HTTP/1.1\r\nHost: 127.0.0.1\r\n", submission);
+    assertEquals("HTTP/1.1 415 Unsupported Media Type", noType.get(0), noType.get(1));
+    assertEquals(before, allBuilds(), "a refused submission queued a build");
+    HttpResponse<String> json = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/builds"))
+        .header("Content-Type", "application/json; charset=utf-8").POST(HttpRequest.BodyPublishers.ofString(submission))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(201, json.statusCode(), "the same submission as JSON is taken: " + json.body());
+  }
+
+  /** DNS rebinding: a page's own name resolving to 127.0.0.1 reaches the loopback server with a foreign Host. */
+  @Test
+  void aForeignHostHeaderIsRefusedByALoopbackServerAndNothingQueued() throws Exception {
+    String submission = goodSubmission();
+    List<String> before = allBuilds();
+    for (String host : List.of("attacker.example", "attacker.example:" + URI.create(base).getPort(), "10.0.0.1",
+        "127.0.0.1.attacker.example", "localhost.attacker.example:80", "")) {
+      List<String> post = raw("POST /api/v1/builds HTTP/1.1\r\nHost: " + host
+          + "\r\nContent-Type: application/json\r\n", submission);
+      assertTrue(post.get(0).startsWith(host.isEmpty() ? "HTTP/1.1 4" : "HTTP/1.1 421"), host + ": " + post);
+      List<String> get = raw("GET /api/v1/workers HTTP/1.1\r\nHost: " + host + "\r\n", "");
+      assertTrue(get.get(0).startsWith(host.isEmpty() ? "HTTP/1.1 4" : "HTTP/1.1 421"), host + ": " + get);
+      if (!host.isEmpty()) {
+        assertTrue(get.get(1).contains("MISDIRECTED") && get.get(1).contains("--http-host"), get.get(1));
+      }
+    }
+    assertEquals(before, allBuilds(), "a refused submission queued a build");
+    for (String host : List.of("localhost", "localhost:" + URI.create(base).getPort(), "127.0.0.1", "[::1]:8080")) {
+      List<String> get = raw("GET /api/v1/workers HTTP/1.1\r\nHost: " + host + "\r\n", "");
+      assertEquals("HTTP/1.1 200 OK", get.get(0), host + ": " + get.get(1));
+    }
   }
 
   @Test

@@ -17,6 +17,10 @@ public record ApiError(Code code, String message, List<String> problems) {
     BAD_REQUEST(400),
     UNAUTHORIZED(401),
     NOT_FOUND(404),
+    /** A body that is not {@code application/json} where JSON is read. */
+    UNSUPPORTED_MEDIA_TYPE(415),
+    /** A request addressed to another host than this loopback-bound server (a web page, DNS rebinding). */
+    MISDIRECTED(421),
     CONFLICT(409),
     TOO_LARGE(413),
     UNAVAILABLE(503),
