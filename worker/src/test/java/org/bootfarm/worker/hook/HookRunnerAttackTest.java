@@ -9,9 +9,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.bootfarm.testkit.Eventually;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildLog;
 import org.bootfarm.worker.fixture.HostCanaries;
@@ -198,6 +200,9 @@ class HookRunnerAttackTest {
     runHook("setsid sleep " + marker + " < /dev/null > /dev/null 2>&1 &\nnohup sleep " + marker
         + " > /dev/null 2>&1 &\necho started\n");
     assertEquals(List.of("started"), lines);
+    // the kernel kills what is left in the hook's PID namespace as its init exits, a moment after the hook's
+    // shell ended: a few seconds of patience tell that from a process that survives (it would sleep 301 s)
+    Eventually.holds(Duration.ofSeconds(5), Duration.ofMillis(50), () -> HookRunnerTest.sleeps(marker).isEmpty());
     assertEquals(List.of(), HookRunnerTest.sleeps(marker), "a process the hook left running survived it");
   }
 
