@@ -77,20 +77,13 @@ public record Assignment(
     if (!WireNames.is(WireNames.ID, buildId)) {
       problems.add("buildId: '" + buildId + "' is not 1-64 letters, digits, '-' or '_'");
     }
-    if (!WireNames.is(WireNames.REPO, repo)) {
-      problems.add("repo: '" + repo + "' is not a definition name (letters, digits, '.', '_', '-'; not . or ..)");
+    if (WireNames.repoProblem(repo) != null) {
+      problems.add(WireNames.repoProblem(repo));
     }
     if (!RepoSpec.TARGETS.contains(target)) {
       problems.add("target: '" + target + "' is unknown; one of " + RepoSpec.TARGETS);
     }
-    components.forEach((name, sha256) -> {
-      if (!WireNames.is(WireNames.COMPONENT, name)) {
-        problems.add("components: '" + name + "' is not a component name (lower-case letters, digits, '-')");
-      }
-      if (!WireNames.is(WireNames.SHA256, sha256)) {
-        problems.add("components." + name + ": '" + sha256 + "' is not a lower-case hex sha256");
-      }
-    });
+    WireNames.addComponentProblems(components, problems);
     definitionFiles.keySet().stream().filter(path -> !WireNames.isRelativeFilePath(path)).sorted()
         .forEach(path -> problems.add("definitionFiles: '" + path + "' is not a relative path inside the definition"));
     if (!WireNames.is(WireNames.SHA256, definitionDigest)) {

@@ -41,20 +41,13 @@ public record SubmitRequest(
     List<String> problems = new ArrayList<>();
     if (repo == null || repo.isBlank()) {
       problems.add("repo: required, the name of a repo definition (see the repos list)");
-    } else if (!WireNames.is(WireNames.REPO, repo)) {
-      problems.add("repo: '" + repo + "' is not a definition name (letters, digits, '.', '_', '-'; not . or ..)");
+    } else if (WireNames.repoProblem(repo) != null) {
+      problems.add(WireNames.repoProblem(repo));
     }
     if (!RepoSpec.TARGETS.contains(targetOrDefault())) {
       problems.add("target: '" + target + "' is unknown; one of " + RepoSpec.TARGETS);
     }
-    components.forEach((name, sha256) -> {
-      if (!WireNames.is(WireNames.COMPONENT, name)) {
-        problems.add("components: '" + name + "' is not a component name (lower-case letters, digits, '-')");
-      }
-      if (!WireNames.is(WireNames.SHA256, sha256)) {
-        problems.add("components." + name + ": '" + sha256 + "' is not a lower-case hex sha256");
-      }
-    });
+    WireNames.addComponentProblems(components, problems);
     return problems;
   }
 }

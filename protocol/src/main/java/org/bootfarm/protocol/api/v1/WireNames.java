@@ -1,5 +1,7 @@
 package org.bootfarm.protocol.api.v1;
 
+import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -37,6 +39,24 @@ public final class WireNames {
       }
     }
     return true;
+  }
+
+  /** What is wrong with {@code repo} as a definition name, or null when nothing is. */
+  public static String repoProblem(String repo) {
+    return is(REPO, repo) ? null
+        : "repo: '" + repo + "' is not a definition name (letters, digits, '.', '_', '-'; not . or ..)";
+  }
+
+  /** Adds to {@code problems} what is wrong with each entry of {@code components} (name to sha256). */
+  public static void addComponentProblems(Map<String, String> components, List<String> problems) {
+    components.forEach((name, sha256) -> {
+      if (!is(COMPONENT, name)) {
+        problems.add("components: '" + name + "' is not a component name (lower-case letters, digits, '-')");
+      }
+      if (!is(SHA256, sha256)) {
+        problems.add("components." + name + ": '" + sha256 + "' is not a lower-case hex sha256");
+      }
+    });
   }
 
   /** Whether {@code value} is non-null and matches {@code shape} whole. */
