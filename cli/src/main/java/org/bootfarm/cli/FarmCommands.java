@@ -41,6 +41,9 @@ import sun.misc.Signal;
  * draining (its running builds finish and report first).
  */
 final class FarmCommands {
+  /** Daemon messages of the farm commands; the ready lines stay on standard output, where tools wait for them. */
+  private static final System.Logger LOG = System.getLogger(FarmCommands.class.getName());
+
   private FarmCommands() {}
 
   /** The coordinator's own flags. */
@@ -201,7 +204,7 @@ final class FarmCommands {
           awaitListening(settings.join(), Duration.ofMinutes(5));
         }
         ClusterNode node = ClusterNode.startWhenCoordinatorIsUp(settings, metrics, Duration.ofMinutes(5),
-            Duration.ofSeconds(1), message -> System.err.println("bootfarm worker: " + message));
+            Duration.ofSeconds(1), message -> LOG.log(System.Logger.Level.INFO, "bootfarm worker: " + message));
         node.keepOpenOnShutdown(); // drainAndLeave closes it once the builds are done
         current.set(node);
         CountDownLatch noCoordinatorLeft = new CountDownLatch(1);
@@ -237,7 +240,7 @@ final class FarmCommands {
       for (String name : List.of("TERM", "INT")) {
         try {
           Signal.handle(new Signal(name), second -> {
-            System.err.println(who + ": SIG" + name + " again: leaving the cluster now");
+            LOG.log(System.Logger.Level.WARNING, who + ": SIG" + name + " again: leaving the cluster now");
             agent.leaveNow();
           });
         } catch (IllegalArgumentException notHandled) {
@@ -245,7 +248,7 @@ final class FarmCommands {
         }
       }
       List<String> held = agent.heldBuilds();
-      System.err.println(who + ": stopping: no new builds; waiting up to " + timeout + " for "
+      LOG.log(System.Logger.Level.INFO, who + ": stopping: no new builds; waiting up to " + timeout + " for "
           + (held.isEmpty() ? "no running build" : held.size() + " running build(s) " + held)
           + " to finish and report (signal again to leave at once)");
       List<String> left;
@@ -261,13 +264,13 @@ final class FarmCommands {
         node.close();
       }
       if (left.isEmpty()) {
-        System.err.println(who + ": drained: every build finished and was reported; left the cluster");
+        LOG.log(System.Logger.Level.INFO, who + ": drained: every build finished and was reported; left the cluster");
         System.out.flush();
         System.err.flush();
         Runtime.getRuntime().halt(0);
       }
-      System.err.println(who + ": left the cluster with build(s) " + left + " unfinished; the coordinator takes"
-          + " them back when their leases run out");
+      LOG.log(System.Logger.Level.WARNING, who + ": left the cluster with build(s) " + left
+          + " unfinished; the coordinator takes them back when their leases run out");
     }
 
     /**

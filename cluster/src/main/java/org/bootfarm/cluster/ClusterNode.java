@@ -256,9 +256,10 @@ public final class ClusterNode implements AutoCloseable {
     try {
       vertx.close().await(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException | RuntimeException e) {
-      // printed, not logged: this runs in the JVM's shutdown hook too, where java.util.logging's own hook
-      // (behind System.Logger) may already have closed its handlers and the warning would be lost
-      System.err.println("bootfarm: closing the cluster node did not finish cleanly: " + e);
+      // this runs in the JVM's shutdown hook too: bootfarm's System.Logger writes there all the same
+      // (logging.DaemonLoggerFinder; java.util.logging would have closed its handlers already)
+      System.getLogger(ClusterNode.class.getName()).log(System.Logger.Level.WARNING,
+          "bootfarm: closing the cluster node did not finish cleanly: " + e);
     }
     if (ownsMetrics) {
       metrics.close();
