@@ -89,12 +89,12 @@ public final class Addresses {
   public static boolean clientMayUse(String address) {
     return CLIENT_ADDRESSES.contains(address)
         || (address.startsWith(PREFIX + "build.") && address.endsWith(".events")
-            && address.substring((PREFIX + "build.").length(), address.length() - ".events".length())
-                .matches("[A-Za-z0-9_-]{1,64}"));
+            && WireNames.is(WireNames.ID,
+                address.substring((PREFIX + "build.").length(), address.length() - ".events".length())));
   }
 
   private static String requireToken(String value, String what) {
-    if (value == null || !value.matches("[A-Za-z0-9_-]{1,64}")) {
+    if (!WireNames.is(WireNames.ID, value)) {
       throw new IllegalArgumentException(what + " '" + value
           + "' is not 1-64 letters, digits, '-' or '_' and cannot be part of an address");
     }

@@ -77,8 +77,9 @@ public record Assignment(
     if (!WireNames.is(WireNames.ID, buildId)) {
       problems.add("buildId: '" + buildId + "' is not 1-64 letters, digits, '-' or '_'");
     }
-    if (WireNames.repoProblem(repo) != null) {
-      problems.add(WireNames.repoProblem(repo));
+    String repoProblem = WireNames.repoProblem(repo);
+    if (repoProblem != null) {
+      problems.add(repoProblem);
     }
     if (!RepoSpec.TARGETS.contains(target)) {
       problems.add("target: '" + target + "' is unknown; one of " + RepoSpec.TARGETS);

@@ -39,10 +39,10 @@ public record SubmitRequest(
    */
   public List<String> problems() {
     List<String> problems = new ArrayList<>();
-    if (repo == null || repo.isBlank()) {
-      problems.add("repo: required, the name of a repo definition (see the repos list)");
-    } else if (WireNames.repoProblem(repo) != null) {
-      problems.add(WireNames.repoProblem(repo));
+    String repoProblem = repo == null || repo.isBlank()
+        ? "repo: required, the name of a repo definition (see the repos list)" : WireNames.repoProblem(repo);
+    if (repoProblem != null) {
+      problems.add(repoProblem);
     }
     if (!RepoSpec.TARGETS.contains(targetOrDefault())) {
       problems.add("target: '" + target + "' is unknown; one of " + RepoSpec.TARGETS);

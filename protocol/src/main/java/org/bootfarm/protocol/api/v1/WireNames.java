@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * what a worker accepts in an assignment are the same rule; none of them can be a path.
  */
 public final class WireNames {
-  /** Build ids (ULIDs today) and worker ids: they are also parts of event-bus addresses. */
+  /** Build ids (ULIDs today) and every other token of an event-bus address ({@link Addresses}). */
   public static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   /** A repo definition's name (its directory under repos/), never "." or "..". */
   public static final Pattern REPO = Pattern.compile("(?!\\.{1,2}$)[A-Za-z0-9._-]{1,100}");
