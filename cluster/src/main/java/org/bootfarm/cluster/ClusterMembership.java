@@ -7,14 +7,21 @@ import com.hazelcast.cluster.MembershipListener;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
+import org.bootfarm.cluster.identity.FarmTrust;
+import org.bootfarm.cluster.identity.MemberClaim;
+import org.bootfarm.cluster.identity.MemberIdentity;
 
 /**
  * The live members of the cluster and their roles, and a way to hear when one joins or leaves: the
  * coordinator expires the leases of a worker the moment it leaves. A process killed with kill -9 is
  * noticed within a second (its connections close); a frozen one after {@link
- * ClusterSettings#maxNoHeartbeat()}.
+ * ClusterSettings#maxNoHeartbeat()}. In a farm with certificates only members whose signed claim
+ * ({@link MemberClaim}) a farm certificate of their role made count at all: any other Hazelcast member
+ * (a process that only knew the cluster name) is left out of every list and call, and shown by {@link
+ * #unverified()}.
  */
 public final class ClusterMembership {
   /** The member attribute under which vertx-hazelcast publishes a member's Vert.x node id. */
@@ -22,15 +29,28 @@ public final class ClusterMembership {
 
   private final Vertx vertx;
   private final Cluster cluster;
+  private final String clusterName;
+  /** Null in a cluster run without certificates (in-process test clusters): every member counts. */
+  private final FarmTrust trust;
 
-  ClusterMembership(Vertx vertx, Cluster cluster) {
+  ClusterMembership(Vertx vertx, Cluster cluster, String clusterName, FarmTrust trust) {
     this.vertx = vertx;
     this.cluster = cluster;
+    this.clusterName = clusterName;
+    this.trust = trust;
   }
 
-  /** The members live now, oldest first, this process's own among them. */
+  /** The members live now, oldest first, this process's own among them; only verified ones in a farm with certificates. */
   public List<ClusterMember> members() {
-    return cluster.getMembers().stream().map(this::member).toList();
+    return cluster.getMembers().stream().map(this::member).flatMap(Optional::stream).toList();
+  }
+
+  /**
+   * The Hazelcast members live now that the farm ignores: no claim, or one no farm certificate of
+   * their role signed for their address ({@code host:port} each; empty in a cluster without certificates).
+   */
+  public List<String> unverified() {
+    return cluster.getMembers().stream().filter(m -> member(m).isEmpty()).map(ClusterMembership::address).toList();
   }
 
   /** The live workers (lite members). */
@@ -65,24 +85,33 @@ public final class ClusterMembership {
     UUID id = cluster.addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent event) {
-        ClusterMember member = member(event.getMember());
-        context.runOnContext(v -> joined.accept(member));
+        member(event.getMember()).ifPresent(member -> context.runOnContext(v -> joined.accept(member)));
       }
 
       @Override
       public void memberRemoved(MembershipEvent event) {
-        ClusterMember member = member(event.getMember());
-        context.runOnContext(v -> left.accept(member));
+        member(event.getMember()).ifPresent(member -> context.runOnContext(v -> left.accept(member)));
       }
     });
     return () -> cluster.removeMembershipListener(id);
   }
 
-  private ClusterMember member(Member m) {
+  /** The member as the farm sees it; empty when the farm has certificates and its claim does not verify. */
+  private Optional<ClusterMember> member(Member m) {
     String vertxNodeId = m.getAttribute(VERTX_NODE_ID_ATTRIBUTE);
-    String address = new JoinMember(m.getAddress().getHost(), m.getAddress().getPort()).hazelcastMember();
-    return new ClusterMember(vertxNodeId != null ? vertxNodeId : m.getUuid().toString(), address,
-        role(m), m.localMember());
+    String address = address(m);
+    NodeRole role = role(m);
+    String nodeId = vertxNodeId != null ? vertxNodeId : m.getUuid().toString();
+    if (trust == null) {
+      return Optional.of(new ClusterMember(nodeId, address, role, m.localMember()));
+    }
+    Optional<MemberIdentity> identity = MemberClaim.verify(trust, m.getAttribute(MemberClaim.ATTRIBUTE), clusterName,
+        address, role);
+    return identity.map(who -> new ClusterMember(nodeId, address, role, m.localMember(), who.name()));
+  }
+
+  private static String address(Member m) {
+    return new JoinMember(m.getAddress().getHost(), m.getAddress().getPort()).hazelcastMember();
   }
 
   /** The role the member published (its {@code bootfarm.role} attribute), else what its lite flag says. */

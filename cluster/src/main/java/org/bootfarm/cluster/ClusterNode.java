@@ -9,22 +9,30 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.file.FileSystemOptions;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import org.bootfarm.cluster.identity.ClusterRefusals;
+import org.bootfarm.cluster.identity.MemberClaim;
+import org.bootfarm.cluster.identity.MessageSignatures;
 
 /**
  * One process's place in the farm's cluster: a clustered Vert.x on Hazelcast, started from {@link
  * ClusterSettings} and closed by a JVM shutdown hook (Vert.x 5 installs none), with the {@link
  * ClusterMembership} view of who else is live. Coordinators are data members, workers lite members.
+ * With a farm certificate ({@link ClusterSettings#credential()}, ADR 0031) the event bus runs over
+ * mutual TLS with the farm CA as its only root, the node claims its role with a signed member
+ * attribute, signs every message it sends, and counts the Hazelcast members it ignores.
  */
 public final class ClusterNode implements AutoCloseable {
   /** How long closing may take before the process goes on without it. */
@@ -41,6 +49,8 @@ public final class ClusterNode implements AutoCloseable {
   /** Closes Vert.x on JVM shutdown; null once the owner closes the node itself ({@link #keepOpenOnShutdown}). */
   private Thread shutdownHook;
   private final NodeMetrics metrics;
+  private final ClusterRefusals refusals;
+  private final MessageSignatures signatures;
   /** Whether this node made {@link #metrics} and closes it (a worker's outlives its nodes). */
   private final boolean ownsMetrics;
 
@@ -51,7 +61,11 @@ public final class ClusterNode implements AutoCloseable {
     this.clusterManager = clusterManager;
     this.metrics = metrics;
     this.ownsMetrics = ownsMetrics;
-    this.membership = new ClusterMembership(vertx, clusterManager.getHazelcastInstance().getCluster());
+    this.refusals = new ClusterRefusals(metrics.registry());
+    this.signatures = settings.secured()
+        ? new MessageSignatures(settings.credential().trust(), Clock.systemUTC()) : MessageSignatures.UNSECURED;
+    this.membership = new ClusterMembership(vertx, clusterManager.getHazelcastInstance().getCluster(),
+        settings.clusterName(), settings.secured() ? settings.credential().trust() : null);
     this.shutdownHook = new Thread(this::closeVertx, "bootfarm-cluster-shutdown");
   }
 
@@ -87,11 +101,19 @@ public final class ClusterNode implements AutoCloseable {
       throws ClusterStartException {
     String host = resolve(settings.clusterHost());
     HazelcastClusterManager clusterManager = new HazelcastClusterManager(hazelcastConfig(settings, host));
+    EventBusOptions eventBus = new EventBusOptions()
+        .setHost(host)
+        .setPort(settings.eventBusPort())
+        .setClusterPublicHost(host);
+    if (settings.secured()) {
+      // mutual TLS, the farm CA the only root: a process without a farm certificate can neither send to
+      // nor receive from this node (Vert.x does not check host names on the event bus; members are named)
+      eventBus.setSsl(true).setClientAuth(ClientAuth.REQUIRED)
+          .setKeyCertOptions(settings.credential().keyCertOptions())
+          .setTrustOptions(settings.credential().trustOptions());
+    }
     VertxOptions options = new VertxOptions()
-        .setEventBusOptions(new EventBusOptions()
-            .setHost(host)
-            .setPort(settings.eventBusPort())
-            .setClusterPublicHost(host))
+        .setEventBusOptions(eventBus)
         .setFileSystemOptions(new FileSystemOptions()
             .setFileCacheDir(settings.dataDir().resolve("vertx-cache").toString()))
         .setMetricsOptions(metrics.vertxOptions());
@@ -108,8 +130,14 @@ public final class ClusterNode implements AutoCloseable {
       boolean noCoordinator = causedBy(e, NoDataMemberInClusterException.class);
       throw new ClusterStartException(startFailure(settings, host, e, noCoordinator), e, noCoordinator);
     }
+    if (settings.secured()) {
+      MessageSignatures.signOutgoing(vertx.eventBus(), settings.credential(), Clock.systemUTC());
+    }
     ClusterNode node = new ClusterNode(settings, vertx, clusterManager, metrics, ownsMetrics);
     Runtime.getRuntime().addShutdownHook(node.shutdownHook);
+    if (settings.secured()) {
+      node.countUnverifiedMembers();
+    }
     return node;
   }
 
@@ -154,6 +182,10 @@ public final class ClusterNode implements AutoCloseable {
     config.setClusterName(settings.clusterName());
     config.setLiteMember(settings.role().liteMember());
     config.getMemberAttributeConfig().setAttribute(ROLE_ATTRIBUTE, settings.role().name());
+    if (settings.secured()) {
+      config.getMemberAttributeConfig().setAttribute(MemberClaim.ATTRIBUTE, MemberClaim.make(settings.credential(),
+          settings.clusterName(), new JoinMember(host, settings.clusterPort()).hazelcastMember(), settings.role()));
+    }
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.socket.bind.any", "false");
     // a joiner is let in after 1 s, not after Hazelcast's 5 s spent waiting for others to join with it
@@ -207,6 +239,42 @@ public final class ClusterNode implements AutoCloseable {
   /** The meters this node's Vert.x reports into, with the JVM's; the coordinator adds the farm's. */
   public NodeMetrics metrics() {
     return metrics;
+  }
+
+  /** Counts and logs what this node refused from the cluster for want of a farm certificate. */
+  public ClusterRefusals refusals() {
+    return refusals;
+  }
+
+  /** Who sent a message this node received, by its signature (ADR 0031); unsecured in one-JVM test clusters. */
+  public MessageSignatures signatures() {
+    return signatures;
+  }
+
+  /**
+   * Logs and counts every Hazelcast member that joins (or is there) without a claim a farm
+   * certificate signed; the membership leaves such members out of everything the farm does.
+   */
+  private void countUnverifiedMembers() {
+    com.hazelcast.cluster.Cluster cluster = clusterManager.getHazelcastInstance().getCluster();
+    java.util.function.Consumer<com.hazelcast.cluster.Member> check = m -> {
+      if (membership.unverified().contains(new JoinMember(m.getAddress().getHost(), m.getAddress().getPort())
+          .hazelcastMember())) {
+        refusals.refuse(ClusterRefusals.Reason.UNVERIFIED_MEMBER, "Hazelcast member " + m.getAddress() + " ("
+            + m.getUuid() + ") joined cluster '" + settings.clusterName() + "' without a farm certificate's claim for"
+            + " its role and address; the farm ignores it: it gets no builds, no say and no event-bus traffic");
+      }
+    };
+    cluster.addMembershipListener(new com.hazelcast.cluster.MembershipListener() {
+      @Override
+      public void memberAdded(com.hazelcast.cluster.MembershipEvent event) {
+        check.accept(event.getMember());
+      }
+
+      @Override
+      public void memberRemoved(com.hazelcast.cluster.MembershipEvent event) {}
+    });
+    cluster.getMembers().forEach(check);
   }
 
   /** The settings this node was started with. */

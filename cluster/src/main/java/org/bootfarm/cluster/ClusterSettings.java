@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import org.bootfarm.cluster.identity.MemberCredential;
 
 /**
  * How a node joins the farm's cluster: the cluster name (nodes with different names never join),
@@ -25,6 +26,9 @@ import java.util.Objects;
  * @param kubernetesServiceDns null to join the {@code join} members over TCP-IP; else the DNS name of
  *     the headless Kubernetes service whose addresses are the members (Hazelcast's DNS-lookup mode,
  *     which needs no access to the Kubernetes API), e.g. {@code bootfarm-hazelcast.bootfarm.svc.cluster.local}
+ * @param credential this member's farm certificate and key: the event bus runs over mutual TLS with
+ *     the farm CA, the node signs what it sends and claims its role with it (ADR 0031); null only for
+ *     clusters inside one test JVM, the commands always give one
  */
 public record ClusterSettings(
     String clusterName,
@@ -36,7 +40,8 @@ public record ClusterSettings(
     int eventBusPort,
     Duration heartbeatInterval,
     Duration maxNoHeartbeat,
-    String kubernetesServiceDns) {
+    String kubernetesServiceDns,
+    MemberCredential credential) {
 
   /** The cluster name used when none is given. */
   public static final String DEFAULT_CLUSTER_NAME = "bootfarm";
@@ -72,6 +77,11 @@ public record ClusterSettings(
       throw new IllegalArgumentException("max time without heartbeat " + maxNoHeartbeat
           + " must be whole seconds and at least twice the heartbeat interval " + heartbeatInterval);
     }
+    if (credential != null && credential.identity().role() != role) {
+      throw new IllegalArgumentException("the farm certificate in " + credential.dir() + " is a "
+          + credential.identity() + "'s; this node runs as " + role.name().toLowerCase(java.util.Locale.ROOT)
+          + " and needs a certificate of that role");
+    }
     if (kubernetesServiceDns != null) {
       if (kubernetesServiceDns.isBlank() || kubernetesServiceDns.chars().anyMatch(Character::isWhitespace)) {
         throw new IllegalArgumentException("--kubernetes-service-dns '" + kubernetesServiceDns + "' is not a DNS"
@@ -97,25 +107,25 @@ public record ClusterSettings(
    */
   public static ClusterSettings of(NodeRole role, String clusterHost, int clusterPort, String join, Path dataDir) {
     return new ClusterSettings(DEFAULT_CLUSTER_NAME, clusterHost, clusterPort, JoinMember.parseList(join), role,
-        dataDir, 0, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_MAX_NO_HEARTBEAT, null);
+        dataDir, 0, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_MAX_NO_HEARTBEAT, null, null);
   }
 
   /** The same settings under another cluster name. */
   public ClusterSettings withClusterName(String name) {
     return new ClusterSettings(name, clusterHost, clusterPort, join, role, dataDir, eventBusPort, heartbeatInterval,
-        maxNoHeartbeat, kubernetesServiceDns);
+        maxNoHeartbeat, kubernetesServiceDns, credential);
   }
 
   /** The same settings with another event-bus port (0: any free port). */
   public ClusterSettings withEventBusPort(int port) {
     return new ClusterSettings(clusterName, clusterHost, clusterPort, join, role, dataDir, port, heartbeatInterval,
-        maxNoHeartbeat, kubernetesServiceDns);
+        maxNoHeartbeat, kubernetesServiceDns, credential);
   }
 
   /** The same settings with other failure-detection times. */
   public ClusterSettings withFailureDetection(Duration interval, Duration maxSilence) {
     return new ClusterSettings(clusterName, clusterHost, clusterPort, join, role, dataDir, eventBusPort, interval,
-        maxSilence, kubernetesServiceDns);
+        maxSilence, kubernetesServiceDns, credential);
   }
 
   /**
@@ -126,6 +136,17 @@ public record ClusterSettings(
    */
   public ClusterSettings withKubernetesDiscovery(String serviceDns) {
     return new ClusterSettings(clusterName, clusterHost, clusterPort, join, role, dataDir, eventBusPort,
-        heartbeatInterval, maxNoHeartbeat, Objects.requireNonNull(serviceDns, "serviceDns"));
+        heartbeatInterval, maxNoHeartbeat, Objects.requireNonNull(serviceDns, "serviceDns"), credential);
+  }
+
+  /** The same settings with this member's farm certificate: mutual TLS, signed messages and claim (ADR 0031). */
+  public ClusterSettings withCredential(MemberCredential memberCredential) {
+    return new ClusterSettings(clusterName, clusterHost, clusterPort, join, role, dataDir, eventBusPort,
+        heartbeatInterval, maxNoHeartbeat, kubernetesServiceDns, memberCredential);
+  }
+
+  /** Whether this node has a farm certificate (every node the commands start does). */
+  public boolean secured() {
+    return credential != null;
   }
 }

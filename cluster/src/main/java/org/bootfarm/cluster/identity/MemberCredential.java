@@ -1,0 +1,116 @@
+package org.bootfarm.cluster.identity;
+
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
+import java.util.Base64;
+
+/**
+ * One member's credential, loaded from its member directory ({@link FarmCa#issue}): its key, its
+ * certificate and the farm CA it trusts. It makes the event bus's TLS options and signs what the
+ * member vouches for; {@link #trust()} checks what other members signed.
+ */
+public final class MemberCredential {
+  private final Path dir;
+  private final MemberIdentity identity;
+  private final X509Certificate certificate;
+  private final PrivateKey key;
+  private final FarmTrust trust;
+  private final String encodedCertificate;
+
+  private MemberCredential(Path dir, MemberIdentity identity, X509Certificate certificate, PrivateKey key,
+      FarmTrust trust) throws CertificateEncodingException {
+    this.dir = dir;
+    this.identity = identity;
+    this.certificate = certificate;
+    this.key = key;
+    this.trust = trust;
+    this.encodedCertificate = Base64.getEncoder().encodeToString(certificate.getEncoded());
+  }
+
+  /**
+   * The credential in {@code dir}: {@code member.pem}, {@code member.key}, {@code ca.pem}.
+   *
+   * @throws IdentityException naming the missing or bad file, a certificate the CA did not sign, or a
+   *     key that is not the certificate's
+   */
+  public static MemberCredential load(Path dir) throws IdentityException {
+    for (String file : new String[] {FarmCa.MEMBER_CERT, FarmCa.MEMBER_KEY, FarmCa.CA_CERT}) {
+      if (!Files.isRegularFile(dir.resolve(file))) {
+        throw new IdentityException("member directory " + dir + " has no " + file + "; issue one with: bootfarm ca"
+            + " issue --ca CA_DIR --role coordinator|worker|client NAME --out " + dir);
+      }
+    }
+    FarmTrust trust = new FarmTrust(PemFiles.readCertificate(dir.resolve(FarmCa.CA_CERT)));
+    X509Certificate certificate = PemFiles.readCertificate(dir.resolve(FarmCa.MEMBER_CERT));
+    MemberIdentity identity = trust.identify(certificate);
+    PrivateKey key = PemFiles.readPrivateKey(dir.resolve(FarmCa.MEMBER_KEY));
+    try {
+      MemberCredential credential = new MemberCredential(dir, identity, certificate, key, trust);
+      byte[] probe = "bootfarm-key-probe".getBytes(StandardCharsets.US_ASCII);
+      if (trust.verify(credential.encodedCertificate, probe, credential.sign(probe)).isEmpty()) {
+        throw new IdentityException(dir.resolve(FarmCa.MEMBER_KEY) + " is not the key of "
+            + dir.resolve(FarmCa.MEMBER_CERT) + "; issue the member anew");
+      }
+      return credential;
+    } catch (CertificateEncodingException e) {
+      throw new IdentityException(dir.resolve(FarmCa.MEMBER_CERT) + " cannot be encoded: " + e.getMessage(), e);
+    }
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  public MemberIdentity identity() {
+    return identity;
+  }
+
+  public X509Certificate certificate() {
+    return certificate;
+  }
+
+  public X509Certificate caCertificate() {
+    return trust.caCertificate();
+  }
+
+  /** What this member trusts: certificates of its farm's CA. */
+  public FarmTrust trust() {
+    return trust;
+  }
+
+  /** This member's certificate, DER in base64: what it sends along with what it signs. */
+  public String encodedCertificate() {
+    return encodedCertificate;
+  }
+
+  /** {@code data} signed with this member's key, base64. */
+  public String sign(byte[] data) {
+    try {
+      Signature signer = Signature.getInstance(FarmTrust.ALGORITHM);
+      signer.initSign(key);
+      signer.update(data);
+      return Base64.getEncoder().encodeToString(signer.sign());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("signing with " + dir.resolve(FarmCa.MEMBER_KEY) + " failed", e);
+    }
+  }
+
+  /** This member's key and certificate for TLS. */
+  public PemKeyCertOptions keyCertOptions() {
+    return new PemKeyCertOptions().setKeyPath(dir.resolve(FarmCa.MEMBER_KEY).toString())
+        .setCertPath(dir.resolve(FarmCa.MEMBER_CERT).toString());
+  }
+
+  /** The farm CA as the only trusted root for TLS. */
+  public PemTrustOptions trustOptions() {
+    return new PemTrustOptions().addCertPath(dir.resolve(FarmCa.CA_CERT).toString());
+  }
+}

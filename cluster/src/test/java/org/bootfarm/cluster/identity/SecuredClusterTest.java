@@ -1,0 +1,84 @@
+package org.bootfarm.cluster.identity;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.bootfarm.cluster.ClusterNode;
+import org.bootfarm.cluster.ClusterSettings;
+import org.bootfarm.cluster.NodeRole;
+import org.bootfarm.testkit.Eventually;
+import org.bootfarm.testkit.FreePorts;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A cluster whose members hold farm certificates: they talk over mutual TLS and know who sent what;
+ * a Hazelcast member that only knows the cluster name, or holds another CA's certificate, is ignored,
+ * counted, and can neither send to nor receive from the farm's addresses.
+ */
+@Tag("unit")
+class SecuredClusterTest {
+  @TempDir Path dir;
+
+  @Test
+  void membersOfOneCaTalkAndKnowEachOtherAndStrangersAreShutOut() throws Exception {
+    FarmCa ca = FarmCa.init(dir.resolve("ca"), "test");
+    FarmCa otherCa = FarmCa.init(dir.resolve("other-ca"), "other");
+    int port = FreePorts.one();
+    String cluster = "secured-" + port;
+    ClusterSettings coordinatorSettings = ClusterSettings.of(NodeRole.COORDINATOR, "127.0.0.1", port, "",
+        dir.resolve("c")).withClusterName(cluster)
+        .withCredential(ca.issue(new MemberIdentity("c1", NodeRole.COORDINATOR), dir.resolve("c1")));
+    try (ClusterNode coordinator = ClusterNode.start(coordinatorSettings);
+        ClusterNode worker = ClusterNode.start(ClusterSettings.of(NodeRole.WORKER, "127.0.0.1", FreePorts.one(),
+            "127.0.0.1:" + port, dir.resolve("w")).withClusterName(cluster)
+            .withCredential(ca.issue(new MemberIdentity("w1", NodeRole.WORKER), dir.resolve("w1"))))) {
+      AtomicReference<Optional<MemberIdentity>> sender = new AtomicReference<>();
+      coordinator.vertx().eventBus().<JsonObject>consumer("farm.report", m -> {
+        sender.set(coordinator.signatures().sender(m));
+        m.reply(new JsonObject().put("ok", true));
+      }).completion().await();
+      JsonObject reply = worker.vertx().eventBus().<JsonObject>request("farm.report", new JsonObject().put("x", 1))
+          .await().body();
+      assertEquals(true, reply.getBoolean("ok"));
+      assertEquals(Optional.of(new MemberIdentity("w1", NodeRole.WORKER)), sender.get());
+      assertEquals(List.of("c1", "w1"), coordinator.membership().members().stream().map(m -> m.name()).toList());
+
+      // a process that knows only the cluster name: ignored by the membership, counted, shut out of the bus
+      try (ClusterNode stranger = ClusterNode.start(ClusterSettings.of(NodeRole.COORDINATOR, "127.0.0.1",
+          FreePorts.one(), "127.0.0.1:" + port, dir.resolve("s")).withClusterName(cluster))) {
+        assertTrue(Eventually.holds(Duration.ofSeconds(10), Eventually.EVERY,
+            () -> coordinator.refusals().count(ClusterRefusals.Reason.UNVERIFIED_MEMBER) >= 1));
+        assertEquals(List.of("c1", "w1"), coordinator.membership().members().stream().map(m -> m.name()).toList());
+        assertEquals(1, coordinator.membership().unverified().size());
+        assertEquals(List.of("c1"), worker.membership().coordinators().stream().map(m -> m.name()).toList());
+        assertThrows(RuntimeException.class, () -> stranger.vertx().eventBus()
+            .request("farm.report", new JsonObject().put("forged", true), new DeliveryOptions().setSendTimeout(3000))
+            .await());
+        assertEquals(Optional.of(new MemberIdentity("w1", NodeRole.WORKER)), sender.get());
+      }
+
+      // a certificate of another CA: the TLS handshake fails both ways, and its claim counts for nothing
+      try (ClusterNode forger = ClusterNode.start(ClusterSettings.of(NodeRole.WORKER, "127.0.0.1", FreePorts.one(),
+          "127.0.0.1:" + port, dir.resolve("f")).withClusterName(cluster)
+          .withCredential(otherCa.issue(new MemberIdentity("w1", NodeRole.WORKER), dir.resolve("forged-w1"))))) {
+        assertTrue(Eventually.holds(Duration.ofSeconds(10), Eventually.EVERY,
+            () -> coordinator.refusals().count(ClusterRefusals.Reason.UNVERIFIED_MEMBER) >= 2));
+        assertEquals(List.of("w1"), coordinator.membership().workers().stream().map(m -> m.name()).toList());
+        assertThrows(RuntimeException.class, () -> forger.vertx().eventBus()
+            .request("farm.report", new JsonObject().put("forged", true), new DeliveryOptions().setSendTimeout(3000))
+            .await());
+        assertEquals(Optional.of(new MemberIdentity("w1", NodeRole.WORKER)), sender.get());
+      }
+    }
+  }
+}
