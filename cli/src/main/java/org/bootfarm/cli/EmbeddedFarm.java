@@ -45,11 +45,10 @@ final class EmbeddedFarm implements AutoCloseable {
     node = ClusterNode.start(ClusterSettings.of(NodeRole.COORDINATOR, "127.0.0.1", freePort(), "",
         dataDir.toAbsolutePath()).withClusterName("bootfarm-embedded-" + ProcessHandle.current().pid()));
     Path coordinatorDir = dataDir.resolve("coordinator").toAbsolutePath();
-    daemon = CoordinatorDaemon.start(node.vertx(), new CoordinatorDaemon.Settings(coordinatorDir,
+    daemon = CoordinatorDaemon.start(node, new CoordinatorDaemon.Settings(coordinatorDir,
         repos.toAbsolutePath(), keys, "127.0.0.1", 0, Duration.ofMillis(500), LeasePolicy.DEFAULT,
         RetryPolicy.DEFAULT, RetentionPolicy.Settings.DEFAULT, NightlySchedule.parse(NightlySchedule.OFF), components,
-        BuildCoordinator.DEFAULT_APPLIANCE_REPO, allowUnsigned),
-        node.membership(), node.hazelcast(), node.metrics());
+        BuildCoordinator.DEFAULT_APPLIANCE_REPO, allowUnsigned));
     Path tokens = BridgeSetup.localTokensFile(coordinatorDir);
     bridge = BridgeServer.start(node.vertx(), BridgeServer.Settings.loopback(0, tokens)).await();
     token = localToken(tokens);
@@ -59,7 +58,7 @@ final class EmbeddedFarm implements AutoCloseable {
       WorkerAgent agent = WorkerAgent.create(WorkerIdentity.resolve(null, workerData),
           new WorkerAgent.Settings(i == 1 ? cacheDir : cacheDir.resolve("workers").resolve(String.valueOf(i)),
               keys, 1, 1000));
-      agent.attach(node.vertx(), node.nodeId());
+      agent.attach(node);
       workers.add(agent);
     }
   }

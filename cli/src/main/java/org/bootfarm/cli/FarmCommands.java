@@ -166,8 +166,7 @@ final class FarmCommands {
     public Integer call() throws Exception {
       ClusterNode node = ClusterNode.start(farm.cluster(NodeRole.COORDINATOR));
       CoordinatorDaemon.Settings settings = options.settings(farm);
-      CoordinatorDaemon daemon = CoordinatorDaemon.start(node.vertx(), settings, node.membership(),
-          node.hazelcast(), node.metrics());
+      CoordinatorDaemon daemon = CoordinatorDaemon.start(node, settings);
       BridgeServer bridgeServer = bridge.start(node.vertx(), settings.dataDir());
       System.out.println("bootfarm coordinator " + node.nodeId() + " ready: HTTP " + daemon.artifactsUrl()
           + ", bridge " + BridgeSetup.describe(bridgeServer, bridge) + ", cluster " + farm.clusterHost + ":"
@@ -213,7 +212,7 @@ final class FarmCommands {
             noCoordinatorLeft.countDown();
           }
         });
-        agent.attach(node.vertx(), node.nodeId());
+        agent.attach(node);
         System.out.println("bootfarm worker " + agent.workerId() + (first ? " ready: " : " rejoined: ")
             + options.slots + " slots, runs " + String.join(",", agent.packageManagers()) + ", node " + node.nodeId()
             + ", " + options.describeMetrics(metricsServer));
@@ -314,10 +313,9 @@ final class FarmCommands {
       ClusterNode node = ClusterNode.start(farm.cluster(NodeRole.COORDINATOR));
       Vertx vertx = node.vertx();
       CoordinatorDaemon.Settings settings = coordinatorOptions.settings(farm);
-      CoordinatorDaemon daemon = CoordinatorDaemon.start(vertx, settings, node.membership(), node.hazelcast(),
-          node.metrics());
+      CoordinatorDaemon daemon = CoordinatorDaemon.start(node, settings);
       BridgeServer bridgeServer = bridge.start(vertx, settings.dataDir());
-      agent.attach(vertx, node.nodeId());
+      agent.attach(node);
       System.out.println("bootfarm standalone " + node.nodeId() + " ready: HTTP " + daemon.artifactsUrl()
           + ", bridge " + BridgeSetup.describe(bridgeServer, bridge) + ", worker "
           + workerOptions.describeMetrics(metricsServer));

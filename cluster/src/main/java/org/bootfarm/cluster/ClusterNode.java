@@ -25,6 +25,7 @@ import java.util.function.Consumer;
 import org.bootfarm.cluster.identity.ClusterRefusals;
 import org.bootfarm.cluster.identity.MemberClaim;
 import org.bootfarm.cluster.identity.MessageSignatures;
+import org.bootfarm.cluster.identity.SenderCheck;
 
 /**
  * One process's place in the farm's cluster: a clustered Vert.x on Hazelcast, started from {@link
@@ -249,6 +250,11 @@ public final class ClusterNode implements AutoCloseable {
   /** Who sent a message this node received, by its signature (ADR 0031); unsecured in one-JVM test clusters. */
   public MessageSignatures signatures() {
     return signatures;
+  }
+
+  /** Who may send what to this node's consumers, by the senders' certificates. */
+  public SenderCheck senderCheck() {
+    return settings.secured() ? new SenderCheck(signatures, refusals) : SenderCheck.UNSECURED;
   }
 
   /**

@@ -81,4 +81,44 @@ class SecuredClusterTest {
       }
     }
   }
+
+  @Test
+  void aWorkerSpeaksOnlyForItselfAndOnlyCoordinatorsSpeakForAnyone() throws Exception {
+    FarmCa ca = FarmCa.init(dir.resolve("ca"), "test");
+    int port = FreePorts.one();
+    String cluster = "senders-" + port;
+    try (ClusterNode coordinator = ClusterNode.start(ClusterSettings.of(NodeRole.COORDINATOR, "127.0.0.1", port, "",
+        dir.resolve("c")).withClusterName(cluster)
+        .withCredential(ca.issue(new MemberIdentity("c1", NodeRole.COORDINATOR), dir.resolve("c1"))));
+        ClusterNode other = ClusterNode.start(ClusterSettings.of(NodeRole.WORKER, "127.0.0.1", FreePorts.one(),
+            "127.0.0.1:" + port, dir.resolve("w2")).withClusterName(cluster)
+            .withCredential(ca.issue(new MemberIdentity("w2", NodeRole.WORKER), dir.resolve("w2-member"))));
+        ClusterNode worker = ClusterNode.start(ClusterSettings.of(NodeRole.WORKER, "127.0.0.1", FreePorts.one(),
+            "127.0.0.1:" + port, dir.resolve("w1")).withClusterName(cluster)
+            .withCredential(ca.issue(new MemberIdentity("w1", NodeRole.WORKER), dir.resolve("w1-member"))))) {
+      SenderCheck check = coordinator.senderCheck();
+      coordinator.vertx().eventBus().<JsonObject>consumer("farm.report", m -> {
+        String claimed = m.body().getString("workerId");
+        m.reply(new JsonObject().put("accepted", check.fromCoordinatorOr(m, claimed, "a report of " + claimed)));
+      }).completion().await();
+      JsonObject forWorkerOne = new JsonObject().put("workerId", "w1");
+      assertEquals(true, worker.vertx().eventBus().<JsonObject>request("farm.report", forWorkerOne).await().body()
+          .getBoolean("accepted"));
+      assertEquals(false, other.vertx().eventBus().<JsonObject>request("farm.report", forWorkerOne).await().body()
+          .getBoolean("accepted"));
+      assertEquals(1, coordinator.refusals().count(ClusterRefusals.Reason.UNAUTHENTICATED_MESSAGE));
+      assertEquals(true, coordinator.vertx().eventBus().<JsonObject>request("farm.report", forWorkerOne).await()
+          .body().getBoolean("accepted"));
+      // only a coordinator may write to a worker's inbox
+      AtomicReference<Boolean> fromCoordinator = new AtomicReference<>();
+      worker.vertx().eventBus().<JsonObject>consumer("farm.inbox.w1", m -> {
+        fromCoordinator.set(worker.senderCheck().fromCoordinator(m, "an inbox message"));
+        m.reply("seen");
+      }).completion().await();
+      other.vertx().eventBus().request("farm.inbox.w1", new JsonObject()).await();
+      assertEquals(false, fromCoordinator.get());
+      coordinator.vertx().eventBus().request("farm.inbox.w1", new JsonObject()).await();
+      assertEquals(true, fromCoordinator.get());
+    }
+  }
 }

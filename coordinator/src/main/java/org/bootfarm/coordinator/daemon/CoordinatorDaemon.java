@@ -38,6 +38,8 @@ import org.bootfarm.coordinator.failover.StandbyFollower;
 import org.bootfarm.coordinator.failover.Takeover;
 import org.bootfarm.coordinator.http.ApiHttpServer;
 import org.bootfarm.coordinator.intake.DepartedWorkers;
+import org.bootfarm.cluster.ClusterNode;
+import org.bootfarm.cluster.identity.SenderCheck;
 import org.bootfarm.coordinator.intake.HeartbeatConsumer;
 import org.bootfarm.coordinator.intake.ReportConsumer;
 import org.bootfarm.coordinator.metrics.FarmMetrics;
@@ -164,6 +166,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
   private final BuildCoordinator coordinator;
   private final NightlyRuns nightly;
   private final HeartbeatConsumer heartbeats;
+  /** Who may send reports and heartbeats, by certificate (ADR 0031). */
+  private final SenderCheck senders;
   private final HttpServer http;
   private final String artifactsUrl;
   private final ArtifactReplication replication;
@@ -177,8 +181,9 @@ public final class CoordinatorDaemon implements AutoCloseable {
   private ReportConsumer reports;
 
   private CoordinatorDaemon(Vertx vertx, Settings settings, ClusterMembership membership, HazelcastInstance hazelcast,
-      NodeMetrics nodeMetrics) throws IOException {
+      NodeMetrics nodeMetrics, SenderCheck senders) throws IOException {
     this.vertx = vertx;
+    this.senders = senders;
     this.settings = settings;
     this.ownsNodeMetrics = nodeMetrics == null;
     this.nodeMetrics = ownsNodeMetrics ? NodeMetrics.create("coordinator") : nodeMetrics;
@@ -207,7 +212,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
         line -> LOG.log(System.Logger.Level.INFO, "bootfarm coordinator: " + line),
         NightlyComponents.store(settings.nightlyComponents(), artifacts));
     nightly.listen(metrics);
-    heartbeats = new HeartbeatConsumer(vertx, coordinator, metrics::workerSeen, this::active);
+    heartbeats = new HeartbeatConsumer(vertx, coordinator, metrics::workerSeen, this::active, senders);
     heartbeats.register();
     ArtifactReplication[] announcer = new ArtifactReplication[1];
     ForwardingFarmApi forwarding = new ForwardingFarmApi(vertx, FORWARD_TIMEOUT);
@@ -265,7 +270,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
   private Future<?> serveAsActive() {
     api = new EventBusApi(vertx, coordinator, new FarmInfo(VERSION, artifactsUrl));
     nightlyApi = new NightlyBusApi(vertx, nightly);
-    reports = new ReportConsumer(vertx, coordinator);
+    reports = new ReportConsumer(vertx, coordinator, senders);
     return Future.all(api.register(), nightlyApi.register(), reports.register(), replication.serveFetches());
   }
 
@@ -289,7 +294,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
   /** Starts the coordinator on a clustered (or, for tests, local) Vert.x instance, alone: always active. */
   public static CoordinatorDaemon start(Vertx vertx, Settings settings, ClusterMembership membership)
       throws IOException {
-    return new CoordinatorDaemon(vertx, settings, membership, null, null);
+    return new CoordinatorDaemon(vertx, settings, membership, null, null, SenderCheck.UNSECURED);
   }
 
   /**
@@ -312,7 +317,17 @@ public final class CoordinatorDaemon implements AutoCloseable {
       throw new IllegalArgumentException("a coordinator sharing state through Hazelcast needs the cluster membership"
           + " to know which coordinator is active");
     }
-    return new CoordinatorDaemon(vertx, settings, membership, hazelcast, nodeMetrics);
+    return new CoordinatorDaemon(vertx, settings, membership, hazelcast, nodeMetrics, SenderCheck.UNSECURED);
+  }
+
+  /**
+   * Starts the coordinator of a farm's cluster {@code node} (what the commands do): it shares state
+   * with the node's other coordinators, reports into the node's meters, and takes reports and
+   * heartbeats only from the members their certificates say may send them (ADR 0031).
+   */
+  public static CoordinatorDaemon start(ClusterNode node, Settings settings) throws IOException {
+    return new CoordinatorDaemon(node.vertx(), settings, node.membership(), node.hazelcast(), node.metrics(),
+        node.senderCheck());
   }
 
   /** The HTTP port it listens on (useful with port 0). */

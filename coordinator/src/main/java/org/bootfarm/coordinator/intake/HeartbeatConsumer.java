@@ -5,6 +5,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import io.vertx.core.eventbus.Message;
+import org.bootfarm.cluster.identity.SenderCheck;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.WireJson;
@@ -15,13 +17,16 @@ import org.bootfarm.protocol.api.v1.WorkerInfo;
  * every coordinator): each heartbeat is recorded once in the worker table (every coordinator keeps one,
  * so a standby can take over with it), told to {@code seen} (the metrics), and, on the active
  * coordinator, renews the leases of the builds the worker runs. A malformed heartbeat is dropped; the
- * worker's next one is read on its own.
+ * worker's next one is read on its own. In a farm with certificates a heartbeat counts only when the
+ * certificate of the worker it describes (or a coordinator's) signed it: a stranger can neither
+ * invent a worker that attracts builds nor speak for a real one.
  */
 public final class HeartbeatConsumer {
   private final Vertx vertx;
   private final BuildCoordinator coordinator;
   private final Consumer<WorkerInfo> seen;
   private final BooleanSupplier active;
+  private final SenderCheck senders;
   private MessageConsumer<Object> consumer;
 
   /**
@@ -29,7 +34,8 @@ public final class HeartbeatConsumer {
    * @param active whether this coordinator is the active one now, which alone renews leases
    */
   public HeartbeatConsumer(Vertx vertx, BuildCoordinator coordinator, Consumer<WorkerInfo> seen,
-      BooleanSupplier active) {
+      BooleanSupplier active, SenderCheck senders) {
+    this.senders = senders;
     this.vertx = vertx;
     this.coordinator = coordinator;
     this.seen = seen;
@@ -38,7 +44,7 @@ public final class HeartbeatConsumer {
 
   /** Starts consuming; the future completes when the consumer is registered cluster-wide. */
   public Future<Void> register() {
-    consumer = vertx.eventBus().consumer(Addresses.WORKER_HEARTBEAT, message -> heartbeat(message.body()));
+    consumer = vertx.eventBus().consumer(Addresses.WORKER_HEARTBEAT, this::heartbeat);
     return consumer.completion();
   }
 
@@ -46,11 +52,14 @@ public final class HeartbeatConsumer {
     return consumer == null ? Future.succeededFuture() : consumer.unregister();
   }
 
-  private void heartbeat(Object body) {
+  private void heartbeat(Message<Object> message) {
     WorkerInfo info;
     try {
-      info = WireJson.read(String.valueOf(body), WorkerInfo.class);
+      info = WireJson.read(String.valueOf(message.body()), WorkerInfo.class);
     } catch (WireJson.WireFormatException e) {
+      return;
+    }
+    if (!senders.fromCoordinatorOr(message, info.id(), "a heartbeat of worker '" + info.id() + "'")) {
       return;
     }
     coordinator.workerSeen(info);

@@ -61,7 +61,7 @@ class EventBusApiTest {
         new RendezvousPlacement(), Clock.systemUTC(), Duration.ofSeconds(10));
     vertx = Vertx.vertx();
     new EventBusApi(vertx, coordinator).register().await();
-    new HeartbeatConsumer(vertx, coordinator, info -> { }, () -> false).register().await();
+    new HeartbeatConsumer(vertx, coordinator, info -> { }, () -> false, org.bootfarm.cluster.identity.SenderCheck.UNSECURED).register().await();
   }
 
   @AfterAll

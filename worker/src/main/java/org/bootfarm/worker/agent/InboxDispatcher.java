@@ -4,6 +4,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.util.List;
 import java.util.function.Consumer;
+import org.bootfarm.cluster.identity.SenderCheck;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.Assignment;
 import org.bootfarm.protocol.api.v1.RunCancel;
@@ -17,6 +18,8 @@ import org.bootfarm.protocol.api.v1.WorkerInboxMessage;
  * ignored. An assignment whose fields are not all of their shape ({@link Assignment#problems()}: a repo of
  * {@code ../../etc/cron.d}, a component named as a path) is refused before anything touches the disk:
  * logged with every problem, counted ({@code bootfarm_worker_inbox_refused_total}) and otherwise ignored.
+ * In a farm with certificates only a coordinator's signed message is read at all (ADR 0031); another
+ * sender's is refused the same way, as {@code unauthenticated}.
  */
 final class InboxDispatcher {
   private final String workerId;
@@ -36,9 +39,16 @@ final class InboxDispatcher {
   }
 
   /** Starts reading the inbox on {@code vertx}; returns once the consumer is registered. */
-  MessageConsumer<Object> listen(Vertx vertx) {
-    MessageConsumer<Object> inbox = vertx.eventBus().consumer(Addresses.workerInbox(workerId),
-        message -> dispatch(message.body()));
+  MessageConsumer<Object> listen(Vertx vertx, SenderCheck senders) {
+    MessageConsumer<Object> inbox = vertx.eventBus().consumer(Addresses.workerInbox(workerId), message -> {
+      if (senders.fromCoordinator(message, "a message to worker '" + workerId + "''s inbox")) {
+        dispatch(message.body());
+      } else {
+        log.warning("refused a message on the inbox that no coordinator of this farm signed; nothing of it was"
+            + " read or written");
+        refused.accept("unauthenticated");
+      }
+    });
     inbox.completion().await();
     return inbox;
   }

@@ -5,6 +5,8 @@ import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.bootfarm.cluster.ClusterNode;
+import org.bootfarm.cluster.identity.SenderCheck;
 import org.bootfarm.protocol.api.v1.Assignment;
 import org.bootfarm.protocol.api.v1.BuildReport;
 import org.bootfarm.protocol.api.v1.BuildVariation;
@@ -130,14 +132,26 @@ public final class WorkerAgent implements AutoCloseable {
     return drivers.runnablePackageManagers();
   }
 
-  /** Takes work from the cluster node {@code vertx} (after {@link #detach} from an earlier one). */
-  public synchronized void attach(Vertx vertx, String nodeId) {
+  /**
+   * Takes work from the farm's cluster {@code node} (after {@link #detach} from an earlier one), only
+   * from its coordinators, as their certificates say (ADR 0031): what the commands do.
+   */
+  public void attach(ClusterNode node) {
+    attach(node.vertx(), node.nodeId(), node.senderCheck());
+  }
+
+  /** Takes work from the cluster node {@code vertx} of a cluster run without certificates (one-JVM tests). */
+  public void attach(Vertx vertx, String nodeId) {
+    attach(vertx, nodeId, SenderCheck.UNSECURED);
+  }
+
+  private synchronized void attach(Vertx vertx, String nodeId, SenderCheck senders) {
     ClusterLink.Node attached = link.node();
     if (attached != null) {
       throw new IllegalStateException("worker " + workerId + " is attached to node " + attached.nodeId()
           + " already: detach first");
     }
-    link.attached(new ClusterLink.Node(vertx, nodeId, inbox.listen(vertx)));
+    link.attached(new ClusterLink.Node(vertx, nodeId, inbox.listen(vertx, senders)));
     heartbeat.start(vertx);
   }
 

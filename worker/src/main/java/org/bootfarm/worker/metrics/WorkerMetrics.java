@@ -38,12 +38,12 @@ public final class WorkerMetrics {
     Gauge.builder("bootfarm.slots", () -> slots).description("build slots this worker offers").register(registry);
     Gauge.builder("bootfarm.slots.busy", busy::getAsInt).description("of those, slots running a build now")
         .register(registry);
-    for (String reason : List.of("malformed_assignment", "unreadable")) {
+    for (String reason : List.of("malformed_assignment", "unreadable", "unauthenticated")) {
       inboxRefused(reason, 0); // present at 0 from the start, so an alert sees the first one as an increase
     }
   }
 
-  /** A message on the inbox was refused for {@code reason} (malformed_assignment, unreadable). */
+  /** A message on the inbox was refused for {@code reason} (malformed_assignment, unreadable, unauthenticated). */
   public void inboxRefused(String reason) {
     inboxRefused(reason, 1);
   }

@@ -1,0 +1,65 @@
+package org.bootfarm.cluster.identity;
+
+import io.vertx.core.eventbus.Message;
+import java.util.Optional;
+import org.bootfarm.cluster.NodeRole;
+
+/**
+ * The one rule a consumer applies before it acts on a message whose sender matters: who may send
+ * what, by the sender's verified certificate ({@link MessageSignatures}), never by a body field.
+ * Coordinators are the farm's authority and may send anything (an embedded farm's workers share its
+ * coordinator's node, and so its certificate); a worker speaks only for itself. Each refusal is
+ * logged and counted as {@link ClusterRefusals.Reason#UNAUTHENTICATED_MESSAGE}.
+ */
+public final class SenderCheck {
+  /** For clusters inside one test JVM, run without certificates: every sender is taken at its word. */
+  public static final SenderCheck UNSECURED = new SenderCheck(MessageSignatures.UNSECURED, null);
+
+  private final MessageSignatures signatures;
+  private final ClusterRefusals refusals;
+
+  public SenderCheck(MessageSignatures signatures, ClusterRefusals refusals) {
+    this.signatures = signatures;
+    this.refusals = refusals;
+  }
+
+  /** Whether senders are checked (every node the commands start has a farm certificate). */
+  public boolean secured() {
+    return signatures.secured();
+  }
+
+  /** The verified sender of {@code message}; empty when unsigned, forged, or in an unsecured cluster. */
+  public Optional<MemberIdentity> sender(Message<?> message) {
+    return signatures.sender(message);
+  }
+
+  /**
+   * Whether {@code message} (described by {@code what} in the log) came from a coordinator, or from
+   * the worker named {@code worker} (null: from no worker at all).
+   */
+  public boolean fromCoordinatorOr(Message<?> message, String worker, String what) {
+    if (!secured()) {
+      return true;
+    }
+    Optional<MemberIdentity> sender = signatures.sender(message);
+    if (sender.isEmpty()) {
+      refusals.refuse(ClusterRefusals.Reason.UNAUTHENTICATED_MESSAGE, what + " on " + message.address()
+          + " carries no valid farm member signature (unsigned, altered, stale or another CA's); ignored");
+      return false;
+    }
+    MemberIdentity who = sender.get();
+    if (who.role() == NodeRole.COORDINATOR || (worker != null && who.role() == NodeRole.WORKER
+        && who.name().equals(worker))) {
+      return true;
+    }
+    refusals.refuse(ClusterRefusals.Reason.UNAUTHENTICATED_MESSAGE, what + " on " + message.address() + " came from "
+        + who + ", who may not send it" + (worker == null ? " (only a coordinator may)"
+            : " (only worker '" + worker + "' or a coordinator may)") + "; ignored");
+    return false;
+  }
+
+  /** Whether {@code message} came from a coordinator of this farm. */
+  public boolean fromCoordinator(Message<?> message, String what) {
+    return fromCoordinatorOr(message, null, what);
+  }
+}
