@@ -26,6 +26,7 @@ import org.bootfarm.cluster.identity.ClusterRefusals;
 import org.bootfarm.cluster.identity.MemberClaim;
 import org.bootfarm.cluster.identity.MessageSignatures;
 import org.bootfarm.cluster.identity.SenderCheck;
+import org.bootfarm.cluster.identity.SignedRecords;
 
 /**
  * One process's place in the farm's cluster: a clustered Vert.x on Hazelcast, started from {@link
@@ -250,6 +251,11 @@ public final class ClusterNode implements AutoCloseable {
   /** Who sent a message this node received, by its signature (ADR 0031); unsecured in one-JVM test clusters. */
   public MessageSignatures signatures() {
     return signatures;
+  }
+
+  /** Seals what a coordinator puts into the shared maps, and opens only what a coordinator sealed. */
+  public SignedRecords signedRecords() {
+    return settings.secured() ? new SignedRecords(settings.credential(), refusals) : SignedRecords.UNSECURED;
   }
 
   /** Who may send what to this node's consumers, by the senders' certificates. */

@@ -40,6 +40,7 @@ import org.bootfarm.coordinator.http.ApiHttpServer;
 import org.bootfarm.coordinator.intake.DepartedWorkers;
 import org.bootfarm.cluster.ClusterNode;
 import org.bootfarm.cluster.identity.SenderCheck;
+import org.bootfarm.cluster.identity.SignedRecords;
 import org.bootfarm.coordinator.intake.HeartbeatConsumer;
 import org.bootfarm.coordinator.intake.ReportConsumer;
 import org.bootfarm.coordinator.metrics.FarmMetrics;
@@ -146,7 +147,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
   /** How long a finished build stays in the cluster map (each coordinator's own store keeps it for good). */
   static final Duration HISTORY_IN_MAP = Duration.ofHours(24);
   /** Coordinator node id to its HTTP base URL, where the others copy its artifacts from. */
-  static final String COORDINATORS_MAP = "bootfarm.v1.coordinators";
+  static final String COORDINATORS_MAP = StandbyFollower.COORDINATORS_MAP;
   /** How long a standby waits for the active coordinator to answer a forwarded call. */
   static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(10);
 
@@ -181,7 +182,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
   private ReportConsumer reports;
 
   private CoordinatorDaemon(Vertx vertx, Settings settings, ClusterMembership membership, HazelcastInstance hazelcast,
-      NodeMetrics nodeMetrics, SenderCheck senders) throws IOException {
+      NodeMetrics nodeMetrics, SenderCheck senders, SignedRecords records) throws IOException {
     this.vertx = vertx;
     this.senders = senders;
     this.settings = settings;
@@ -192,7 +193,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
     Files.createDirectories(settings.dataDir());
     SqliteBuildStore sqlite = SqliteBuildStore.open(settings.dataDir().resolve("builds.sqlite"), clock);
     IMap<String, String> map = hazelcast == null ? null : hazelcast.getMap(ReplicatedBuildStore.MAP);
-    store = map == null ? sqlite : new ReplicatedBuildStore(sqlite, map, HISTORY_IN_MAP);
+    store = map == null ? sqlite : new ReplicatedBuildStore(sqlite, map, HISTORY_IN_MAP, records);
     artifacts = ArtifactStore.openAt(settings.dataDir().resolve("artifacts"), ArtifactStore.Options.defaults());
     catalog = RepoCatalog.read(settings.reposDir(), new LoadOptions(settings.keysDir(), false,
         settings.allowUnsigned()));
@@ -200,7 +201,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
     UnsignedRepoNotice.lines(catalog, settings.allowUnsigned())
         .forEach(line -> System.out.println("bootfarm coordinator: " + line));
     nightlyStore = NightlyStore.open(settings.dataDir().resolve("builds.sqlite"),
-        hazelcast == null ? null : hazelcast.getMap(NightlyStore.MAP), NIGHTLY_IN_MAP);
+        hazelcast == null ? null : hazelcast.getMap(NightlyStore.MAP), NIGHTLY_IN_MAP, records);
     metrics = new FarmMetrics(this.nodeMetrics.registry(), new FarmMetrics.Sources(
         catalog.entries().stream().map(RepoCatalog.Entry::name).toList(), sqlite, store,
         this::workers, artifacts, nightlyStore, settings.nightly(), this::active, settings.lease().duration(), clock));
@@ -234,10 +235,10 @@ public final class CoordinatorDaemon implements AutoCloseable {
     announcer[0] = replication;
     coordinatorUrls = hazelcast == null ? null : hazelcast.getMap(COORDINATORS_MAP);
     if (coordinatorUrls != null) {
-      coordinatorUrls.set(nodeId, artifactsUrl);
+      coordinatorUrls.set(nodeId, records.seal(COORDINATORS_MAP, nodeId, artifactsUrl));
     }
     ActiveCoordinatorElection election = new ActiveCoordinatorElection(membership, map != null, nodeId);
-    standby = new StandbyFollower(vertx, nodeId, map, sqlite, artifacts, replication, coordinatorUrls);
+    standby = new StandbyFollower(vertx, nodeId, map, sqlite, artifacts, replication, coordinatorUrls, records);
     takeover = new Takeover(vertx, nodeId, election, standby, coordinator, nightlyStore, new Takeover.Duties() {
       @Override
       public Future<?> serve() {
@@ -294,7 +295,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
   /** Starts the coordinator on a clustered (or, for tests, local) Vert.x instance, alone: always active. */
   public static CoordinatorDaemon start(Vertx vertx, Settings settings, ClusterMembership membership)
       throws IOException {
-    return new CoordinatorDaemon(vertx, settings, membership, null, null, SenderCheck.UNSECURED);
+    return new CoordinatorDaemon(vertx, settings, membership, null, null, SenderCheck.UNSECURED, SignedRecords.UNSECURED);
   }
 
   /**
@@ -317,17 +318,18 @@ public final class CoordinatorDaemon implements AutoCloseable {
       throw new IllegalArgumentException("a coordinator sharing state through Hazelcast needs the cluster membership"
           + " to know which coordinator is active");
     }
-    return new CoordinatorDaemon(vertx, settings, membership, hazelcast, nodeMetrics, SenderCheck.UNSECURED);
+    return new CoordinatorDaemon(vertx, settings, membership, hazelcast, nodeMetrics, SenderCheck.UNSECURED, SignedRecords.UNSECURED);
   }
 
   /**
    * Starts the coordinator of a farm's cluster {@code node} (what the commands do): it shares state
-   * with the node's other coordinators, reports into the node's meters, and takes reports and
-   * heartbeats only from the members their certificates say may send them (ADR 0031).
+   * with the node's other coordinators, reports into the node's meters, takes reports and heartbeats
+   * only from the members their certificates say may send them, and seals what it puts into the shared
+   * maps, adopting only what a coordinator sealed (ADR 0031).
    */
   public static CoordinatorDaemon start(ClusterNode node, Settings settings) throws IOException {
     return new CoordinatorDaemon(node.vertx(), settings, node.membership(), node.hazelcast(), node.metrics(),
-        node.senderCheck());
+        node.senderCheck(), node.signedRecords());
   }
 
   /** The HTTP port it listens on (useful with port 0). */

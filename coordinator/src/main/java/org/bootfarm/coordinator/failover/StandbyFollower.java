@@ -1,6 +1,7 @@
 package org.bootfarm.coordinator.failover;
 
 import com.hazelcast.map.IMap;
+import org.bootfarm.cluster.identity.SignedRecords;
 import io.vertx.core.Vertx;
 import java.util.HashSet;
 import java.util.Map;
@@ -22,6 +23,8 @@ public final class StandbyFollower implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(StandbyFollower.class.getName());
   /** How many of the newest builds a standby joining later fetches the artifacts of. */
   static final int CATCH_UP_BUILDS = 10_000;
+  /** The cluster map of coordinator node ids to their HTTP base URLs, each value sealed by its coordinator. */
+  public static final String COORDINATORS_MAP = "bootfarm.v1.coordinators";
 
   private final Vertx vertx;
   private final String nodeId;
@@ -30,6 +33,7 @@ public final class StandbyFollower implements AutoCloseable {
   private final ArtifactStore artifacts;
   private final ArtifactReplication replication;
   private final Map<String, String> coordinatorUrls;
+  private final SignedRecords records;
   private BuildReplica replica;
 
   /**
@@ -37,7 +41,9 @@ public final class StandbyFollower implements AutoCloseable {
    * @param coordinatorUrls coordinator node id to its HTTP base URL (null without shared state)
    */
   public StandbyFollower(Vertx vertx, String nodeId, IMap<String, String> map, SqliteBuildStore sqlite,
-      ArtifactStore artifacts, ArtifactReplication replication, Map<String, String> coordinatorUrls) {
+      ArtifactStore artifacts, ArtifactReplication replication, Map<String, String> coordinatorUrls,
+      SignedRecords records) {
+    this.records = records;
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.map = map;
@@ -49,7 +55,7 @@ public final class StandbyFollower implements AutoCloseable {
 
   /** Starts following the builds of {@code activeId} and catching up on their artifacts. */
   public void follow(String activeId) {
-    replica = new BuildReplica(map, sqlite);
+    replica = new BuildReplica(map, sqlite, records);
     int following = replica.follow();
     LOG.log(System.Logger.Level.INFO, "bootfarm coordinator " + nodeId + " is a standby behind " + activeId
         + ": following " + following + " builds from the cluster map; HTTP calls are forwarded to it");
@@ -62,7 +68,7 @@ public final class StandbyFollower implements AutoCloseable {
       return replica.stopAndCopyAll();
     }
     if (map != null) {
-      try (BuildReplica once = new BuildReplica(map, sqlite)) {
+      try (BuildReplica once = new BuildReplica(map, sqlite, records)) {
         return once.stopAndCopyAll();
       }
     }
@@ -74,7 +80,8 @@ public final class StandbyFollower implements AutoCloseable {
    * this standby holds but whose objects it lacks: those stored before it joined, never announced to it.
    */
   private void catchUpOnArtifacts(String activeId) {
-    String source = coordinatorUrls == null ? null : coordinatorUrls.get(activeId);
+    String source = coordinatorUrls == null ? null
+        : records.open(COORDINATORS_MAP, activeId, coordinatorUrls.get(activeId)).orElse(null);
     if (source == null) {
       return;
     }

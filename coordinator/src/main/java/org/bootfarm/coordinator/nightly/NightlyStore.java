@@ -2,6 +2,7 @@ package org.bootfarm.coordinator.nightly;
 
 import java.lang.System.Logger.Level;
 import com.hazelcast.map.IMap;
+import org.bootfarm.cluster.identity.SignedRecords;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -43,8 +44,10 @@ public final class NightlyStore implements AutoCloseable {
   private final Connection connection;
   private final IMap<String, String> map;
   private final Duration historyTtl;
+  private final SignedRecords records;
 
-  private NightlyStore(Connection connection, IMap<String, String> map, Duration historyTtl) {
+  private NightlyStore(Connection connection, IMap<String, String> map, Duration historyTtl, SignedRecords records) {
+    this.records = records;
     this.connection = connection;
     this.map = map;
     this.historyTtl = historyTtl;
@@ -55,6 +58,11 @@ public final class NightlyStore implements AutoCloseable {
    * {@code SqliteBuildStore.open}); {@code map} null keeps the records in the file alone.
    */
   public static NightlyStore open(Path file, IMap<String, String> map, Duration historyTtl) {
+    return open(file, map, historyTtl, SignedRecords.UNSECURED);
+  }
+
+  /** {@link #open(Path, IMap, Duration)} sealing what it puts into the map and opening only what a coordinator sealed. */
+  public static NightlyStore open(Path file, IMap<String, String> map, Duration historyTtl, SignedRecords records) {
     try {
       Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
       try (Statement statement = connection.createStatement()) {
@@ -69,7 +77,7 @@ public final class NightlyStore implements AutoCloseable {
           }
         }
       }
-      return new NightlyStore(connection, map, historyTtl);
+      return new NightlyStore(connection, map, historyTtl, records);
     } catch (SQLException e) {
       throw new BuildStoreException("cannot open the nightly tables of " + file + ": " + e.getMessage(), e);
     }
@@ -186,16 +194,20 @@ public final class NightlyStore implements AutoCloseable {
     }
     int copied = 0;
     for (Map.Entry<String, String> entry : map.entrySet()) {
+      Optional<String> value = records.open(MAP, entry.getKey(), entry.getValue());
+      if (value.isEmpty()) {
+        continue;
+      }
       try {
         if (entry.getKey().startsWith(RUN)) {
-          NightlyReport run = WireJson.read(entry.getValue(), NightlyReport.class);
+          NightlyReport run = WireJson.read(value.get(), NightlyReport.class);
           Optional<NightlyReport> mine = run(run.id());
           if (mine.isEmpty() || !mine.get().ended()) {
             putRunLocally(run);
             copied++;
           }
         } else if (entry.getKey().startsWith(PAIR)) {
-          ReproducibilityPair pair = WireJson.read(entry.getValue(), ReproducibilityPair.class);
+          ReproducibilityPair pair = WireJson.read(value.get(), ReproducibilityPair.class);
           Optional<ReproducibilityPair> mine = pair(pair.id());
           if (mine.isEmpty() || !mine.get().hasVerdict()) {
             putPairLocally(pair);
@@ -242,9 +254,9 @@ public final class NightlyStore implements AutoCloseable {
     }
     try {
       if (finished) {
-        map.set(key, WireJson.write(record), historyTtl.toMillis(), TimeUnit.MILLISECONDS);
+        map.set(key, records.seal(MAP, key, WireJson.write(record)), historyTtl.toMillis(), TimeUnit.MILLISECONDS);
       } else {
-        map.set(key, WireJson.write(record), 0, TimeUnit.SECONDS); // 0: never expires
+        map.set(key, records.seal(MAP, key, WireJson.write(record)), 0, TimeUnit.SECONDS); // 0: never expires
       }
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "bootfarm: nightly record " + key + " is recorded here but could not be written to the"

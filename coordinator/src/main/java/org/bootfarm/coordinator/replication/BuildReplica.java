@@ -3,6 +3,9 @@ package org.bootfarm.coordinator.replication;
 import java.lang.System.Logger.Level;
 import com.hazelcast.core.EntryEvent;
 import com.hazelcast.map.IMap;
+import java.util.Optional;
+import org.bootfarm.cluster.identity.SignedRecords;
+import org.bootfarm.coordinator.queue.BuildRecord;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
 import java.util.List;
@@ -29,6 +32,7 @@ public final class BuildReplica implements AutoCloseable {
 
   private final IMap<String, String> map;
   private final SqliteBuildStore store;
+  private final SignedRecords records;
   private final ExecutorService applier = Executors.newSingleThreadExecutor(r -> {
     Thread thread = new Thread(r, "bootfarm-build-replica");
     thread.setDaemon(true);
@@ -38,20 +42,26 @@ public final class BuildReplica implements AutoCloseable {
   private UUID listener;
 
   public BuildReplica(IMap<String, String> map, SqliteBuildStore store) {
+    this(map, store, SignedRecords.UNSECURED);
+  }
+
+  /** Adopting only records a coordinator of this farm sealed for their key (ADR 0031). */
+  public BuildReplica(IMap<String, String> map, SqliteBuildStore store, SignedRecords records) {
     this.map = map;
     this.store = store;
+    this.records = records;
   }
 
   /** The listener's calls: each changed record goes to the applier, in arrival order. */
   private final class Changes implements EntryAddedListener<String, String>, EntryUpdatedListener<String, String> {
     @Override
     public void entryAdded(EntryEvent<String, String> event) {
-      enqueue(event.getValue());
+      enqueue(event.getKey(), event.getValue());
     }
 
     @Override
     public void entryUpdated(EntryEvent<String, String> event) {
-      enqueue(event.getValue());
+      enqueue(event.getKey(), event.getValue());
     }
   }
 
@@ -124,11 +134,11 @@ public final class BuildReplica implements AutoCloseable {
     }
   }
 
-  private void enqueue(String json) {
+  private void enqueue(String key, String value) {
     if (following) {
       applier.execute(() -> {
         if (following) {
-          apply(json);
+          apply(key, value);
         }
       });
     }
@@ -137,16 +147,26 @@ public final class BuildReplica implements AutoCloseable {
   private int copyAll() {
     int copied = 0;
     for (Map.Entry<String, String> entry : map.entrySet()) {
-      if (apply(entry.getValue())) {
+      if (apply(entry.getKey(), entry.getValue())) {
         copied++;
       }
     }
     return copied;
   }
 
-  private boolean apply(String json) {
+  private boolean apply(String key, String value) {
+    Optional<String> json = records.open(ReplicatedBuildStore.MAP, key, value);
+    if (json.isEmpty()) {
+      return false;
+    }
     try {
-      store.upsert(BuildRecordJson.read(json));
+      BuildRecord build = BuildRecordJson.read(json.get());
+      if (!build.id().equals(key)) {
+        LOG.log(Level.WARNING, "bootfarm: the record under '" + key + "' in " + ReplicatedBuildStore.MAP
+            + " is build " + build.id() + "'s; not adopted");
+        return false;
+      }
+      store.upsert(build);
       return true;
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "bootfarm: a build record from " + ReplicatedBuildStore.MAP

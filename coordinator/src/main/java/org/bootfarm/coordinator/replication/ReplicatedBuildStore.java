@@ -2,6 +2,7 @@ package org.bootfarm.coordinator.replication;
 
 import java.lang.System.Logger.Level;
 import com.hazelcast.map.IMap;
+import org.bootfarm.cluster.identity.SignedRecords;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -34,9 +35,17 @@ public final class ReplicatedBuildStore implements BuildStore {
 
   private final BuildStore durable;
   private final IMap<String, String> map;
+  private final SignedRecords records;
   private final Duration historyTtl;
 
   public ReplicatedBuildStore(BuildStore durable, IMap<String, String> map, Duration historyTtl) {
+    this(durable, map, historyTtl, SignedRecords.UNSECURED);
+  }
+
+  /** With every record sealed by this coordinator's certificate before it goes into the map (ADR 0031). */
+  public ReplicatedBuildStore(BuildStore durable, IMap<String, String> map, Duration historyTtl,
+      SignedRecords records) {
+    this.records = records;
     this.durable = durable;
     this.map = map;
     this.historyTtl = historyTtl;
@@ -46,9 +55,10 @@ public final class ReplicatedBuildStore implements BuildStore {
   void replicate(BuildRecord build) {
     try {
       if (build.state() == BuildState.QUEUED || build.state() == BuildState.RUNNING) {
-        map.set(build.id(), BuildRecordJson.write(build), 0, TimeUnit.SECONDS); // 0: never expires
+        map.set(build.id(), records.seal(MAP, build.id(), BuildRecordJson.write(build)), 0, TimeUnit.SECONDS); // 0: never expires
       } else {
-        map.set(build.id(), BuildRecordJson.write(build), historyTtl.toMillis(), TimeUnit.MILLISECONDS);
+        map.set(build.id(), records.seal(MAP, build.id(), BuildRecordJson.write(build)), historyTtl.toMillis(),
+            TimeUnit.MILLISECONDS);
       }
     } catch (RuntimeException e) {
       // the durable store has it; standbys catch up from the next change of this build or at takeover
