@@ -16,6 +16,8 @@ import java.util.function.Supplier;
 import org.bootfarm.client.FarmClient;
 import org.bootfarm.cluster.ClusterSettings;
 import org.bootfarm.cluster.NodeRole;
+import org.bootfarm.cluster.identity.FarmCa;
+import org.bootfarm.cluster.identity.MemberIdentity;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.testkit.FreePorts;
 
@@ -26,9 +28,11 @@ import org.bootfarm.testkit.FreePorts;
  * coordinator's durable insert: first one at a time, then with many in flight. No worker runs, so
  * every build stays QUEUED; every id is checked to be distinct and the last build to read back QUEUED.
  * The same is timed for {@code ping}, the event-bus round trip without the store, for comparison.
- * Prints one Markdown table row per request and mode.
+ * Prints one Markdown table row per request and mode. MODE {@code mtls} runs coordinator and client
+ * with farm certificates (the event bus over mutual TLS, every message signed and checked, as every
+ * command runs), {@code plain} without, for the baseline ({@link BenchCoordinator}).
  *
- * <p>Usage: {@code EventBusSubmitBenchmark DIR REPOS_DIR SUBMISSIONS [IN_FLIGHT...]}.
+ * <p>Usage: {@code EventBusSubmitBenchmark DIR REPOS_DIR SUBMISSIONS MODE [IN_FLIGHT...]}.
  */
 public final class EventBusSubmitBenchmark {
   private EventBusSubmitBenchmark() {}
@@ -37,8 +41,13 @@ public final class EventBusSubmitBenchmark {
     Path dir = Path.of(args[0]).toAbsolutePath();
     Path repos = Path.of(args[1]).toAbsolutePath();
     int submissions = Integer.parseInt(args[2]);
+    boolean mtls = switch (args[3]) {
+      case "mtls" -> true;
+      case "plain" -> false;
+      default -> throw new IllegalArgumentException("MODE '" + args[3] + "' is not mtls or plain");
+    };
     List<Integer> inFlight = new ArrayList<>();
-    for (int i = 3; i < args.length; i++) {
+    for (int i = 4; i < args.length; i++) {
       inFlight.add(Integer.parseInt(args[i]));
     }
     if (inFlight.isEmpty()) {
@@ -47,17 +56,24 @@ public final class EventBusSubmitBenchmark {
     Files.createDirectories(dir);
     int clusterPort = FreePorts.one();
     String cluster = "bench-submit-" + clusterPort;
-    Path keys = Files.createDirectories(dir.resolve("keys"));
+    String memberDir = "-";
+    ClusterSettings clientSettings = ClusterSettings.of(NodeRole.CLIENT, "127.0.0.1", FreePorts.one(),
+        "127.0.0.1:" + clusterPort, dir.resolve("client")).withClusterName(cluster);
+    if (mtls) {
+      FarmCa ca = FarmCa.init(dir.resolve("farm-ca"), cluster);
+      memberDir = ca.issue(new MemberIdentity("bench-coordinator", NodeRole.COORDINATOR), dir.resolve("coordinator-member"))
+          .dir().toString();
+      clientSettings = clientSettings.withCredential(ca.issue(new MemberIdentity("bench-client", NodeRole.CLIENT),
+          dir.resolve("client-member")));
+    }
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "coordinator", "--bridge-port", "0",
-        "--data-dir", dir.resolve("coordinator").toString(), "--repos", repos.toString(), "--keys", keys.toString(),
-        "--http-port", String.valueOf(FreePorts.one()), "--cluster-name", cluster,
-        "--cluster-port", String.valueOf(clusterPort)));
+        "-cp", System.getProperty("java.class.path"), BenchCoordinator.class.getName(), dir.toString(), repos.toString(),
+        cluster, String.valueOf(clusterPort), String.valueOf(FreePorts.one()), memberDir));
     Process coordinator = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(dir.resolve("coordinator.log").toFile()).start();
-    try (FarmClient client = FarmClient.connect(ClusterSettings.of(NodeRole.CLIENT, "127.0.0.1", FreePorts.one(),
-        "127.0.0.1:" + clusterPort, dir.resolve("client")).withClusterName(cluster), Duration.ofSeconds(120))) {
+    System.out.println("mode: " + (mtls ? "mutual TLS, signed messages" : "plain event bus (baseline)"));
+    try (FarmClient client = FarmClient.connect(clientSettings, Duration.ofSeconds(120))) {
       Path tether = Files.writeString(dir.resolve("tether"), "tether\n");
       Path unpack = Files.writeString(dir.resolve("unpack"), "unpack\n");
       SubmitRequest request = new SubmitRequest("debian-12", null,

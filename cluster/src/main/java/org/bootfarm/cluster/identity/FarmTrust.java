@@ -12,6 +12,8 @@ import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
 import javax.security.auth.x500.X500Principal;
+import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
+import org.bouncycastle.crypto.signers.Ed25519Signer;
 
 /**
  * What a member trusts: the farm CA's certificate. It says whose a certificate is (only one the CA
@@ -27,6 +29,10 @@ public final class FarmTrust {
   private final Map<String, Known> known = new ConcurrentHashMap<>();
 
   private record Known(MemberIdentity identity, X509Certificate certificate) {}
+
+  private record MessageKey(MemberIdentity identity, Ed25519PublicKeyParameters key, X509Certificate certificate) {}
+
+  private final Map<String, MessageKey> messageKeys = new ConcurrentHashMap<>();
 
   public FarmTrust(X509Certificate ca) {
     this.ca = ca;
@@ -83,6 +89,55 @@ public final class FarmTrust {
       return check.verify(Base64.getDecoder().decode(signature)) ? Optional.of(member.get().identity())
           : Optional.empty();
     } catch (GeneralSecurityException | IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** What a certificate's key signs to vouch for a process's message key. */
+  static byte[] messageKeyBinding(String messagePublicKey) {
+    return ("bootfarm-message-key-v1\n" + messagePublicKey).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  }
+
+  /**
+   * Whose message key signed {@code data}: {@code signer} is a member's {@link
+   * MemberCredential#messageSigner()} (certificate, message key, the certificate's vouching), {@code
+   * signature} the message key's (base64). The certificate and its vouching are checked once per
+   * signer; each message costs one Ed25519 verification.
+   */
+  public Optional<MemberIdentity> verifyMessage(String signer, byte[] data, String signature) {
+    if (signer == null || signature == null || signer.length() > 12_000) {
+      return Optional.empty();
+    }
+    MessageKey key = messageKeys.get(signer);
+    if (key == null) {
+      String[] parts = signer.split("\\.", -1);
+      if (parts.length != 3) {
+        return Optional.empty();
+      }
+      Optional<MemberIdentity> vouched = verify(parts[0], messageKeyBinding(parts[1]), parts[2]);
+      if (vouched.isEmpty()) {
+        return Optional.empty();
+      }
+      try {
+        key = new MessageKey(vouched.get(), new Ed25519PublicKeyParameters(Base64.getDecoder().decode(parts[1]), 0),
+            known.get(parts[0]).certificate());
+      } catch (IllegalArgumentException | NullPointerException e) {
+        return Optional.empty();
+      }
+      if (messageKeys.size() >= REMEMBERED) {
+        messageKeys.clear();
+      }
+      messageKeys.put(signer, key);
+    }
+    try {
+      key.certificate().checkValidity();
+      byte[] raw = Base64.getDecoder().decode(signature);
+      Ed25519Signer check = new Ed25519Signer();
+      check.init(false, key.key());
+      check.update(data, 0, data.length);
+      return check.verifySignature(raw) ? Optional.of(key.identity()) : Optional.empty();
+    } catch (CertificateException | IllegalArgumentException e) {
+      messageKeys.remove(signer);
       return Optional.empty();
     }
   }

@@ -10,12 +10,18 @@ import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
+import java.security.SecureRandom;
 import java.util.Base64;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.bouncycastle.crypto.signers.Ed25519Signer;
 
 /**
  * One member's credential, loaded from its member directory ({@link FarmCa#issue}): its key, its
  * certificate and the farm CA it trusts. It makes the event bus's TLS options and signs what the
- * member vouches for; {@link #trust()} checks what other members signed.
+ * member vouches for; {@link #trust()} checks what other members signed. Event-bus messages, many per
+ * second, are signed with a message key of this process's own (Ed25519, several times cheaper than the
+ * certificate's ECDSA key in the JDK), which the certificate's key vouches for once ({@link
+ * #messageSigner()}: certificate, message key and that vouching travel with each message).
  */
 public final class MemberCredential {
   private final Path dir;
@@ -24,6 +30,8 @@ public final class MemberCredential {
   private final PrivateKey key;
   private final FarmTrust trust;
   private final String encodedCertificate;
+  private final Ed25519PrivateKeyParameters messageKey;
+  private final String messageSigner;
 
   private MemberCredential(Path dir, MemberIdentity identity, X509Certificate certificate, PrivateKey key,
       FarmTrust trust) throws CertificateEncodingException {
@@ -33,6 +41,10 @@ public final class MemberCredential {
     this.key = key;
     this.trust = trust;
     this.encodedCertificate = Base64.getEncoder().encodeToString(certificate.getEncoded());
+    this.messageKey = new Ed25519PrivateKeyParameters(new SecureRandom());
+    String messagePublicKey = Base64.getEncoder().encodeToString(messageKey.generatePublicKey().getEncoded());
+    this.messageSigner = encodedCertificate + "." + messagePublicKey + "."
+        + sign(FarmTrust.messageKeyBinding(messagePublicKey));
   }
 
   /**
@@ -101,6 +113,22 @@ public final class MemberCredential {
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("signing with " + dir.resolve(FarmCa.MEMBER_KEY) + " failed", e);
     }
+  }
+
+  /**
+   * Who signs this process's messages: its certificate, its message key and the certificate key's
+   * signature over that message key ({@link FarmTrust#verifyMessage} checks all three).
+   */
+  public String messageSigner() {
+    return messageSigner;
+  }
+
+  /** {@code data} signed with this process's message key, base64. */
+  public String signMessage(byte[] data) {
+    Ed25519Signer signer = new Ed25519Signer();
+    signer.init(true, messageKey);
+    signer.update(data, 0, data.length);
+    return Base64.getEncoder().encodeToString(signer.generateSignature());
   }
 
   /** This member's key and certificate for TLS. */

@@ -21,8 +21,9 @@ import java.util.Optional;
 /**
  * Ties every event-bus message a member sends to that member's certificate, so that a receiver
  * knows who sent it from a credential it checks, never from a body field: the sending node signs the
- * address, the time, the headers and the digest of the body, and attaches its certificate ({@link
- * #signOutgoing}); a consumer that must know its sender asks {@link #sender}. Mutual TLS already keeps
+ * address, the time, the headers and the digest of the body with its message key, and attaches its
+ * certificate and the certificate's vouching for that key ({@link #signOutgoing}, {@link
+ * MemberCredential#messageSigner}); a consumer that must know its sender asks {@link #sender}. Mutual TLS already keeps
  * processes without a farm certificate off the event bus; this tells one member from another (a
  * worker cannot report for another's build, nor a worker act as a coordinator).
  */
@@ -61,8 +62,8 @@ public final class MessageSignatures {
       headers.remove(SENT);
       headers.remove(SIGNATURE);
       String sent = Long.toString(clock.millis());
-      String signature = credential.sign(signed(message.address(), sent, headers, context.body()));
-      headers.set(SIGNER, credential.encodedCertificate());
+      String signature = credential.signMessage(signed(message.address(), sent, headers, context.body()));
+      headers.set(SIGNER, credential.messageSigner());
       headers.set(SENT, sent);
       headers.set(SIGNATURE, signature);
       context.next();
@@ -87,7 +88,7 @@ public final class MessageSignatures {
     if (skew > MAX_SKEW.toMillis()) {
       return Optional.empty();
     }
-    return trust.verify(headers.get(SIGNER), signed(message.address(), sent, headers, message.body()),
+    return trust.verifyMessage(headers.get(SIGNER), signed(message.address(), sent, headers, message.body()),
         headers.get(SIGNATURE));
   }
 

@@ -86,8 +86,8 @@ class FarmCaTest {
     JsonObject body = new JsonObject().put("buildId", "b-1").put("attempt", 2).put("sha", "ab");
     MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("bootfarm-caller", "alice submit");
     String sent = Long.toString(System.currentTimeMillis());
-    String signature = worker.sign(MessageSignatures.signed("builds.report", sent, headers, body));
-    headers.add(MessageSignatures.SIGNER, worker.encodedCertificate()).add(MessageSignatures.SENT, sent)
+    String signature = worker.signMessage(MessageSignatures.signed("builds.report", sent, headers, body));
+    headers.add(MessageSignatures.SIGNER, worker.messageSigner()).add(MessageSignatures.SENT, sent)
         .add(MessageSignatures.SIGNATURE, signature);
     assertEquals(Optional.of(worker.identity()), signatures.sender(message("builds.report", headers, body)));
     // the body as a receiver decodes it from the wire
@@ -100,6 +100,15 @@ class FarmCaTest {
     MultiMap old = MultiMap.caseInsensitiveMultiMap().addAll(headers).set(MessageSignatures.SENT, "1000");
     assertEquals(Optional.empty(), signatures.sender(message("builds.report", old, body)));
     assertEquals(Optional.empty(), MessageSignatures.UNSECURED.sender(message("builds.report", headers, body)));
+    // the worker's certificate vouching for another process's message key: refused
+    MemberCredential twin = MemberCredential.load(dir.resolve("w1"));
+    String[] own = worker.messageSigner().split("\\.");
+    String[] other = twin.messageSigner().split("\\.");
+    MultiMap swapped = MultiMap.caseInsensitiveMultiMap().addAll(headers)
+        .set(MessageSignatures.SIGNER, own[0] + "." + other[1] + "." + own[2])
+        .set(MessageSignatures.SIGNATURE, twin.signMessage(MessageSignatures.signed("builds.report", sent,
+            MultiMap.caseInsensitiveMultiMap().add("bootfarm-caller", "alice submit"), body)));
+    assertEquals(Optional.empty(), signatures.sender(message("builds.report", swapped, body)));
   }
 
   private static Message<Object> message(String address, MultiMap headers, Object body) {
