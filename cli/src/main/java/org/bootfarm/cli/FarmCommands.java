@@ -23,6 +23,7 @@ import org.bootfarm.cluster.NodeRole;
 import org.bootfarm.coordinator.bridge.BridgeServer;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
+import org.bootfarm.coordinator.http.HttpsIdentity;
 import org.bootfarm.coordinator.nightly.NightlySchedule;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.RetryPolicy;
@@ -53,6 +54,14 @@ final class FarmCommands {
 
     @Option(names = "--http-port", defaultValue = "8080", description = "HTTP API port (default: ${DEFAULT-VALUE})")
     int httpPort;
+
+    @Option(names = "--tls-cert", paramLabel = "PEM",
+        description = "serve the HTTP API over HTTPS with this certificate chain (with --tls-key); the artifact URL"
+            + " handed to workers and clients says https")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "the private key of --tls-cert")
+    Path tlsKey;
 
     @Option(names = "--repos", defaultValue = "repos", paramLabel = "DIR",
         description = "the repo definitions this farm builds (default: ${DEFAULT-VALUE})")
@@ -166,7 +175,8 @@ final class FarmCommands {
     public Integer call() throws Exception {
       ClusterNode node = ClusterNode.start(farm.cluster(NodeRole.COORDINATOR));
       CoordinatorDaemon.Settings settings = options.settings(farm);
-      CoordinatorDaemon daemon = CoordinatorDaemon.start(node, settings);
+      CoordinatorDaemon daemon = CoordinatorDaemon.start(node, settings, HttpsIdentity.of(options.tlsCert,
+          options.tlsKey));
       BridgeServer bridgeServer = bridge.start(node.vertx(), settings.dataDir());
       System.out.println("bootfarm coordinator " + node.nodeId() + " ready: HTTP " + daemon.artifactsUrl()
           + ", bridge " + BridgeSetup.describe(bridgeServer, bridge) + ", cluster " + farm.clusterHost + ":"
@@ -313,7 +323,8 @@ final class FarmCommands {
       ClusterNode node = ClusterNode.start(farm.cluster(NodeRole.COORDINATOR));
       Vertx vertx = node.vertx();
       CoordinatorDaemon.Settings settings = coordinatorOptions.settings(farm);
-      CoordinatorDaemon daemon = CoordinatorDaemon.start(node, settings);
+      CoordinatorDaemon daemon = CoordinatorDaemon.start(node, settings,
+          HttpsIdentity.of(coordinatorOptions.tlsCert, coordinatorOptions.tlsKey));
       BridgeServer bridgeServer = bridge.start(vertx, settings.dataDir());
       agent.attach(node);
       System.out.println("bootfarm standalone " + node.nodeId() + " ready: HTTP " + daemon.artifactsUrl()

@@ -36,6 +36,15 @@ final class FarmProcesses implements AutoCloseable {
   final int httpPort;
   final String api;
   private final List<Process> processes = new ArrayList<>();
+  private final java.util.Map<String, Process> byName = new java.util.concurrent.ConcurrentHashMap<>();
+  /** The data dir of the first coordinator started, whose tokens file the others share. */
+  private Path coordinatorData;
+
+  /** Reads a metrics page (or any text) for an await. */
+  @FunctionalInterface
+  interface Scrape {
+    String get() throws Exception;
+  }
 
   FarmProcesses(Path dir) throws IOException {
     this.dir = dir;
@@ -54,11 +63,27 @@ final class FarmProcesses implements AutoCloseable {
     Process process = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(log(name).toFile()).start();
     processes.add(process);
+    byName.put(name, process);
     return process;
+  }
+
+  /** Kills the process started as {@code name} with kill -9 and waits until it is gone. */
+  void kill(String name) throws InterruptedException {
+    byName.get(name).destroyForcibly().waitFor();
+  }
+
+  /** The tokens file of the first coordinator started (its data dir's), for the others to share. */
+  Path tokensFile() {
+    Path dir = coordinatorData.resolve("coordinator");
+    Path access = dir.resolve("access-tokens");
+    return Files.exists(access) ? access : dir.resolve("bridge-tokens");
   }
 
   /** Starts the coordinator on this farm's ports, with {@code name} as its log name, and waits until it is ready. */
   Process startCoordinator(String name, Path dataDir, Path repos, Path keys) throws Exception {
+    if (coordinatorData == null) {
+      coordinatorData = dataDir;
+    }
     Process process = start(name, List.of("coordinator", "--bridge-port", "0", "--data-dir", dataDir.toString(), "--repos",
         repos.toString(), "--keys", keys.toString(), "--http-port", String.valueOf(httpPort), "--cluster-name",
         cluster, "--cluster-port", String.valueOf(clusterPort)));
@@ -102,7 +127,12 @@ final class FarmProcesses implements AutoCloseable {
   }
 
   JsonNode get(String path) throws Exception {
-    return JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(api + path)).GET().build(),
+    return get(api, path);
+  }
+
+  /** {@code GET path} of the coordinator at {@code base} (another coordinator of this farm), as JSON. */
+  JsonNode get(String base, String path) throws Exception {
+    return JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(),
         HttpResponse.BodyHandlers.ofString()).body());
   }
 

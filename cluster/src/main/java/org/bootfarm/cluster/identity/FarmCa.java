@@ -13,13 +13,17 @@ import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Date;
+import java.util.List;
 import org.bootfarm.cluster.NodeRole;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
@@ -126,6 +130,31 @@ public final class FarmCa {
    * @throws IdentityException when the directory holds a member already or cannot be written
    */
   public MemberCredential issue(MemberIdentity member, Path memberDir) throws IdentityException {
+    return issue(member, memberDir, List.of());
+  }
+
+  /**
+   * {@link #issue(MemberIdentity, Path)} with {@code hosts} (DNS names or IP addresses) as the
+   * certificate's subject alternative names, so that it can serve HTTPS to clients that check them
+   * (a coordinator's API with {@code --tls-cert}).
+   *
+   * @throws IdentityException also for a host that is neither a DNS name nor an IP address
+   */
+  public MemberCredential issue(MemberIdentity member, Path memberDir, List<String> hosts) throws IdentityException {
+    List<GeneralName> names = new ArrayList<>();
+    for (String host : hosts) {
+      if (host.matches("[0-9.]+") || host.contains(":")) {
+        try {
+          names.add(new GeneralName(GeneralName.iPAddress, host));
+        } catch (IllegalArgumentException e) {
+          throw new IdentityException("host '" + host + "' is not an IP address", e);
+        }
+      } else if (host.matches("(?i)(\\*\\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")) {
+        names.add(new GeneralName(GeneralName.dNSName, host));
+      } else {
+        throw new IdentityException("host '" + host + "' is neither a DNS name nor an IP address");
+      }
+    }
     if (Files.exists(memberDir.resolve(MEMBER_KEY))) {
       throw new IdentityException(memberDir + " holds a member key already; bootfarm never replaces one (move the"
           + " directory away to issue anew)");
@@ -146,6 +175,10 @@ public final class FarmCa {
           extensions.createSubjectKeyIdentifier(pair.getPublic()));
       builder.addExtension(Extension.authorityKeyIdentifier, false,
           extensions.createAuthorityKeyIdentifier(certificate));
+      if (!names.isEmpty()) {
+        builder.addExtension(Extension.subjectAlternativeName, false,
+            new GeneralNames(names.toArray(GeneralName[]::new)));
+      }
       X509Certificate issued = sign(builder, key);
       Files.createDirectories(memberDir);
       PemFiles.writeNew(memberDir.resolve(MEMBER_KEY), PemFiles.privateKeyPem(pair.getPrivate()), true);

@@ -41,6 +41,7 @@ import org.bootfarm.coordinator.intake.DepartedWorkers;
 import org.bootfarm.cluster.ClusterNode;
 import org.bootfarm.cluster.identity.SenderCheck;
 import org.bootfarm.cluster.identity.SignedRecords;
+import org.bootfarm.coordinator.http.HttpsIdentity;
 import org.bootfarm.coordinator.intake.HeartbeatConsumer;
 import org.bootfarm.coordinator.intake.ReportConsumer;
 import org.bootfarm.coordinator.metrics.FarmMetrics;
@@ -182,7 +183,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
   private ReportConsumer reports;
 
   private CoordinatorDaemon(Vertx vertx, Settings settings, ClusterMembership membership, HazelcastInstance hazelcast,
-      NodeMetrics nodeMetrics, SenderCheck senders, SignedRecords records) throws IOException {
+      NodeMetrics nodeMetrics, SenderCheck senders, SignedRecords records, HttpsIdentity https) throws IOException {
     this.vertx = vertx;
     this.senders = senders;
     this.settings = settings;
@@ -228,8 +229,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
           metrics.refresh();
           return this.nodeMetrics.scrape();
         })
-        .listen(settings.httpHost(), settings.httpPort()).await();
-    artifactsUrl = "http://" + settings.httpHost() + ":" + http.actualPort();
+        .listen(settings.httpHost(), settings.httpPort(), https).await();
+    artifactsUrl = (https == null ? "http://" : "https://") + settings.httpHost() + ":" + http.actualPort();
     replication = new ArtifactReplication(vertx, artifacts, artifactsUrl);
     replication.start().await();
     announcer[0] = replication;
@@ -295,7 +296,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
   /** Starts the coordinator on a clustered (or, for tests, local) Vert.x instance, alone: always active. */
   public static CoordinatorDaemon start(Vertx vertx, Settings settings, ClusterMembership membership)
       throws IOException {
-    return new CoordinatorDaemon(vertx, settings, membership, null, null, SenderCheck.UNSECURED, SignedRecords.UNSECURED);
+    return new CoordinatorDaemon(vertx, settings, membership, null, null, SenderCheck.UNSECURED, SignedRecords.UNSECURED, null);
   }
 
   /**
@@ -318,7 +319,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
       throw new IllegalArgumentException("a coordinator sharing state through Hazelcast needs the cluster membership"
           + " to know which coordinator is active");
     }
-    return new CoordinatorDaemon(vertx, settings, membership, hazelcast, nodeMetrics, SenderCheck.UNSECURED, SignedRecords.UNSECURED);
+    return new CoordinatorDaemon(vertx, settings, membership, hazelcast, nodeMetrics, SenderCheck.UNSECURED, SignedRecords.UNSECURED, null);
   }
 
   /**
@@ -328,8 +329,13 @@ public final class CoordinatorDaemon implements AutoCloseable {
    * maps, adopting only what a coordinator sealed (ADR 0031).
    */
   public static CoordinatorDaemon start(ClusterNode node, Settings settings) throws IOException {
+    return start(node, settings, null);
+  }
+
+  /** {@link #start(ClusterNode, Settings)} serving its API over HTTPS with {@code https} (null: plain HTTP). */
+  public static CoordinatorDaemon start(ClusterNode node, Settings settings, HttpsIdentity https) throws IOException {
     return new CoordinatorDaemon(node.vertx(), settings, node.membership(), node.hazelcast(), node.metrics(),
-        node.senderCheck(), node.signedRecords());
+        node.senderCheck(), node.signedRecords(), https);
   }
 
   /** The HTTP port it listens on (useful with port 0). */

@@ -89,7 +89,13 @@ public final class ApiHttpServer {
 
   /** Starts listening; the future completes with the bound server (port 0 picks a free one). */
   public Future<HttpServer> listen(String host, int port) {
-    return vertx.createHttpServer().requestHandler(router(RequestOrigin.isLoopbackBind(host))).listen(port, host);
+    return listen(host, port, null);
+  }
+
+  /** {@link #listen(String, int)} over HTTPS with {@code https} (null: plain HTTP). */
+  public Future<HttpServer> listen(String host, int port, HttpsIdentity https) {
+    return (https == null ? vertx.createHttpServer() : vertx.createHttpServer(https.serverOptions()))
+        .requestHandler(router(RequestOrigin.isLoopbackBind(host))).listen(port, host);
   }
 
   /**

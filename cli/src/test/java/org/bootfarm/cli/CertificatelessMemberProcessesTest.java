@@ -1,0 +1,251 @@
+package org.bootfarm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.bootfarm.cluster.ClusterNode;
+import org.bootfarm.cluster.ClusterSettings;
+import org.bootfarm.cluster.NodeRole;
+import org.bootfarm.coordinator.replication.BuildRecordJson;
+import org.bootfarm.coordinator.replication.ReplicatedBuildStore;
+import org.bootfarm.protocol.Sha256;
+import org.bootfarm.protocol.api.v1.Addresses;
+import org.bootfarm.protocol.api.v1.Assignment;
+import org.bootfarm.protocol.api.v1.BuildReport;
+import org.bootfarm.protocol.api.v1.BuildState;
+import org.bootfarm.protocol.api.v1.WireJson;
+import org.bootfarm.protocol.api.v1.WorkerInfo;
+import org.bootfarm.protocol.build.ArtifactRecord;
+import org.bootfarm.testkit.Eventually;
+import org.bootfarm.testkit.FreePorts;
+import org.bootfarm.testkit.Gate;
+import org.bootfarm.worker.fixture.FixtureYumRepo;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A process that joins the farm's Hazelcast cluster with the right cluster name but no farm
+ * certificate (issue 13, ADR 0031), against a real farm of separate JVMs (coordinators and a worker
+ * with certificates from one farm CA): it sends a forged SUCCEEDED report for a running build,
+ * publishes heartbeats as a new worker and as the real one, joins as a coordinator, writes a forged
+ * record into the replicated builds map before the active coordinator is killed, and sends the worker
+ * an assignment whose repo is a path. Each is refused or ignored, logged and counted in {@code
+ * bootfarm_cluster_refused_total}; the real build ends SUCCEEDED with its real hashes and the standby
+ * that takes over adopts nothing forged. The failover comes last: it kills the first coordinator.
+ */
+@Tag("process")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CertificatelessMemberProcessesTest {
+  static final String HELD = "fixture-held";
+  static final String WORKER = "w-real";
+  static final Gate GATE = new Gate("certificateless");
+  static final String FORGED_SHA = "f".repeat(64);
+
+  @TempDir static Path dir;
+  static FixtureYumRepo repo;
+  static FarmProcesses farm;
+  static int workerMetricsPort;
+  static final List<ClusterNode> rogues = new ArrayList<>();
+
+  @BeforeAll
+  static void startFarm() throws Exception {
+    repo = FixtureYumRepo.start();
+    Path repos = Files.createDirectories(dir.resolve("repos"));
+    FixtureBuilds.writeTdnfDefinition(dir.resolve("scratch"), repos, repo, HELD, "");
+    FixtureBuilds.gateInStaging(repos.resolve(HELD), GATE);
+    Path keys = Files.createDirectories(dir.resolve("keys"));
+    farm = new FarmProcesses(dir);
+    farm.startCoordinator("coordinator-a", dir.resolve("coordinator-a"), repos, keys);
+    workerMetricsPort = FreePorts.one();
+    farm.startWorker(WORKER, List.of("--worker-id", WORKER, "--slots", "1", "--metrics-port",
+        String.valueOf(workerMetricsPort)));
+    farm.awaitLine(WORKER, "ready", 90);
+  }
+
+  @AfterAll
+  static void stopFarm() throws Exception {
+    rogues.forEach(ClusterNode::close);
+    if (farm != null) {
+      farm.close();
+    }
+    if (repo != null) {
+      repo.close();
+    }
+  }
+
+  /** A member that knows only the cluster name (no farm certificate), joined from this JVM. */
+  static ClusterNode rogue(NodeRole role, String name) throws Exception {
+    ClusterNode node = ClusterNode.start(ClusterSettings.of(role, "127.0.0.1", FreePorts.one(),
+        "127.0.0.1:" + farm.clusterPort, dir.resolve("rogue-" + name)).withClusterName(farm.cluster));
+    rogues.add(node);
+    return node;
+  }
+
+  @Test
+  @Order(1)
+  void aForgedSucceededReportForARunningBuildIsRefusedAndTheRealOneCounts() throws Exception {
+    String id = farm.submit(HELD, Map.of("tether", farm.upload("tether\n"), "unpack", farm.upload("unpack\n")));
+    Path bundle = GATE.awaitReached(dir, Duration.ofMinutes(3));
+    JsonNode running = farm.get("/api/v1/builds/" + id);
+    assertEquals("RUNNING", running.get("state").asText(), running::toString);
+    int attempt = running.get("attempts").asInt(1);
+
+    ClusterNode rogue = rogue(NodeRole.WORKER, "reporter");
+    BuildReport forged = new BuildReport(id, WORKER, attempt, BuildState.SUCCEEDED,
+        List.of(new ArtifactRecord("bootstrap.iso", FORGED_SHA, 1)), List.of(), null, null, false, "forged");
+    for (int a = 1; a <= Math.max(attempt, 1); a++) {
+      BuildReport each = new BuildReport(id, WORKER, a, BuildState.SUCCEEDED, forged.artifacts(), List.of(), null,
+          null, false, "forged");
+      assertThrows(RuntimeException.class, () -> rogue.vertx().eventBus().request(Addresses.REPORT,
+          new JsonObject(WireJson.write(each)), new DeliveryOptions().setSendTimeout(5_000)).await(),
+          "a member without a farm certificate reaches no coordinator's event bus");
+    }
+    assertEquals("RUNNING", farm.get("/api/v1/builds/" + id).get("state").asText(), "the forgery changed nothing");
+    awaitMetric("coordinator", coordinatorMetrics(), "bootfarm_cluster_refused_total{reason=\"unverified_member\"}");
+    assertTrue(farm.logText("coordinator-a").contains("refused (unverified_member)"), farm.logText("coordinator-a"));
+
+    GATE.open(bundle);
+    JsonNode done = farm.awaitBuild(id, FarmProcesses::finished);
+    assertEquals("SUCCEEDED", done.get("state").asText(), done::toString);
+    assertFalse(done.get("artifacts").isEmpty(), done::toString);
+    for (JsonNode artifact : done.get("artifacts")) {
+      String sha = artifact.get("sha256").asText();
+      assertNotEquals(FORGED_SHA, sha);
+      assertEquals(sha, Sha256.of(farm.download(sha)), "the recorded hash is the real bytes' hash");
+    }
+  }
+
+  @Test
+  @Order(2)
+  void heartbeatsAsANewWorkerAndAsTheRealOneChangeNothing() throws Exception {
+    JsonNode before = farm.get("/api/v1/workers").get("workers");
+    assertEquals(1, before.size(), before::toString);
+    ClusterNode rogue = rogue(NodeRole.WORKER, "heartbeats");
+    Instant until = Instant.now().plusSeconds(5);
+    while (Instant.now().isBefore(until)) {
+      for (String id : List.of("w-phantom", WORKER)) {
+        WorkerInfo fake = new WorkerInfo(id, rogue.nodeId(), "9.9", "x86_64", List.of("dnf", "apt"), 64, 0,
+            1L << 50, List.of(), System.currentTimeMillis(), List.of());
+        rogue.vertx().eventBus().publish(Addresses.WORKER_HEARTBEAT, new JsonObject(WireJson.write(fake)));
+      }
+      Thread.sleep(200);
+    }
+    JsonNode after = farm.get("/api/v1/workers").get("workers");
+    assertEquals(1, after.size(), "no phantom worker: " + after);
+    assertEquals(WORKER, after.get(0).get("id").asText(), after::toString);
+    assertEquals(1, after.get(0).get("slots").asInt(), "the real worker's heartbeat is its own: " + after);
+    assertNotEquals("9.9", after.get(0).get("version").asText(), after::toString);
+    awaitMetric("coordinator", coordinatorMetrics(), "bootfarm_cluster_refused_total{reason=\"unverified_member\"}");
+  }
+
+  @Test
+  @Order(3)
+  void anAssignmentWhoseRepoIsAPathNeverReachesTheWorker() throws Exception {
+    JsonNode buildsBefore = farm.get("/api/v1/builds");
+    ClusterNode rogue = rogue(NodeRole.COORDINATOR, "assigner");
+    Assignment forged = new Assignment("01ROGUE0000000000000000009", "../../x", "bootstrap",
+        Map.of("tether", Sha256.of("t".getBytes())), Map.of("repo-spec.json", "e30="), "0".repeat(64), farm.api, 0);
+    for (int i = 0; i < 3; i++) {
+      rogue.vertx().eventBus().send(Addresses.workerInbox(WORKER), new JsonObject(WireJson.write(forged)));
+    }
+    awaitMetric(WORKER, () -> scrape(workerMetricsPort), "bootfarm_cluster_refused_total{reason=\"unverified_member\"}");
+    Thread.sleep(3_000);
+    String log = farm.logText(WORKER);
+    assertFalse(log.contains("01ROGUE0000000000000000009"), "the worker never saw the assignment:\n" + log);
+    assertTrue(log.contains("refused (unverified_member)"), log);
+    try (Stream<Path> all = Files.walk(dir.getParent() == null ? dir : dir)) {
+      assertEquals(List.of(), all.filter(p -> p.getFileName().toString().equals("x")).toList());
+    }
+    assertEquals(buildsBefore, farm.get("/api/v1/builds"), "no build recorded or changed");
+  }
+
+  @Test
+  @Order(4)
+  void aStrangerAsCoordinatorAndItsForgedBuildRecordAreNotAdoptedWhenTheActiveOneDies() throws Exception {
+    // the stranger joins as a coordinator (a data member) BEFORE the real standby: were it counted, it
+    // would be the oldest coordinator left once the active one dies
+    ClusterNode stranger = rogue(NodeRole.COORDINATOR, "coordinator");
+    int standbyHttp = FreePorts.one();
+    farm.start("coordinator-b", List.of("coordinator", "--bridge-port", "0", "--data-dir",
+        dir.resolve("coordinator-b").toString(), "--repos", dir.resolve("repos").toString(), "--keys",
+        dir.resolve("keys").toString(), "--http-port", String.valueOf(standbyHttp), "--cluster-name", farm.cluster,
+        "--cluster-port", String.valueOf(FreePorts.one()), "--join", "127.0.0.1:" + farm.clusterPort,
+        "--tokens", farm.tokensFile().toString()));
+    farm.awaitLine("coordinator-b", "is a standby", 90);
+
+    JsonNode real = farm.get("/api/v1/builds").get("builds").get(0);
+    String realId = real.get("id").asText();
+    String forgedId = "01FORGED000000000000000001";
+    var map = stranger.hazelcast().<String, String>getMap(ReplicatedBuildStore.MAP);
+    String realRecord = map.get(realId);
+    assertTrue(realRecord != null && realRecord.contains("bootfarm-sealed-v1"), "records are sealed: " + realRecord);
+    // a copy of a real build's record, moved to a new id and with the hashes changed, and the same unsealed
+    String forged = realRecord.replace(realId, forgedId);
+    map.set(forgedId, forged);
+    String payload = new JsonObject(realRecord).getString("payload");
+    map.set(realId, payload.replaceAll("[0-9a-f]{64}", FORGED_SHA));
+    map.set("01FORGED000000000000000002", BuildRecordJson.write(BuildRecordJson.read(payload)));
+
+    farm.kill("coordinator-a");
+    farm.awaitLine("coordinator-b", "is now active", 60);
+    String standbyApi = "http://127.0.0.1:" + standbyHttp;
+    JsonNode adopted = farm.get(standbyApi, "/api/v1/builds/" + realId);
+    assertEquals(real.get("artifacts"), adopted.get("artifacts"), "the real record, not the forged hashes");
+    for (String id : List.of(forgedId, "01FORGED000000000000000002")) {
+      JsonNode answer = farm.get(standbyApi, "/api/v1/builds/" + id);
+      assertFalse(answer.has("state"), "no forged build was adopted: " + answer);
+    }
+    String metrics = FarmProcesses.HTTP.send(HttpRequest.newBuilder(URI.create(standbyApi + "/metrics")).GET().build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    assertTrue(metricAtLeast(metrics, "bootfarm_cluster_refused_total{reason=\"forged_record\"}", 2), metrics);
+    String log = farm.logText("coordinator-b");
+    assertTrue(log.contains("refused (forged_record)"), log);
+    assertTrue(log.contains("refused (unverified_member)"), log);
+    assertEquals(WORKER, farm.get(standbyApi, "/api/v1/workers").get("workers").get(0).get("id").asText(),
+        "the standby leads the real worker, not the stranger");
+  }
+
+  private static FarmProcesses.Scrape coordinatorMetrics() {
+    return () -> FarmProcesses.HTTP.send(HttpRequest.newBuilder(URI.create(farm.api + "/metrics")).GET().build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  private static String scrape(int port) throws Exception {
+    return FarmProcesses.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).GET()
+        .build(), HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  private static void awaitMetric(String who, FarmProcesses.Scrape scrape, String series) throws Exception {
+    boolean counted = Eventually.holds(Duration.ofSeconds(30), Eventually.EVERY,
+        () -> metricAtLeast(scrape.get(), series, 1));
+    assertTrue(counted, who + " never counted " + series + ":\n" + scrape.get());
+  }
+
+  static boolean metricAtLeast(String metrics, String series, double least) {
+    return metrics.lines().filter(l -> l.startsWith(series + " "))
+        .anyMatch(l -> Double.parseDouble(l.substring(series.length() + 1).strip()) >= least);
+  }
+}
