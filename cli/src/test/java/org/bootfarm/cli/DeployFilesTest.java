@@ -304,11 +304,11 @@ class DeployFilesTest {
     Path workerConf = Files.writeString(dir.resolve("worker.conf"), data.get("worker.conf").asText());
 
     var coordinator = (FarmCommands.Coordinator) parse("coordinator", "--config", coordinatorConf.toString());
-    ClusterSettings cluster = coordinator.farm.cluster(NodeRole.COORDINATOR);
+    ClusterSettings cluster = coordinator.farm.cluster(NodeRole.COORDINATOR, null);
     assertEquals("bootfarm-hazelcast.bootfarm.svc.cluster.local", cluster.kubernetesServiceDns());
     assertEquals(8080, coordinator.options.httpPort);
     var worker = (FarmCommands.Worker) parse("worker", "--config", workerConf.toString());
-    assertTrue(worker.farm.cluster(NodeRole.WORKER).kubernetesDiscovery());
+    assertTrue(worker.farm.cluster(NodeRole.WORKER, null).kubernetesDiscovery());
     assertEquals(Path.of("/var/cache/bootfarm"), worker.options.cacheDir);
     assertEquals(java.time.Duration.ofMinutes(30), worker.options.drainTimeout);
 
