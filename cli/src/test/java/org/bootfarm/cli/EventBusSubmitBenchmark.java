@@ -54,10 +54,11 @@ public final class EventBusSubmitBenchmark {
         "--data-dir", dir.resolve("coordinator").toString(), "--repos", repos.toString(), "--keys", keys.toString(),
         "--http-port", String.valueOf(FreePorts.one()), "--cluster-name", cluster,
         "--cluster-port", String.valueOf(clusterPort)));
-    Process coordinator = new ProcessBuilder(command).redirectErrorStream(true)
+    Process coordinator = SharedFarmCa.giveTo(new ProcessBuilder(command), dir).redirectErrorStream(true)
         .redirectOutput(dir.resolve("coordinator.log").toFile()).start();
     try (FarmClient client = FarmClient.connect(ClusterSettings.of(NodeRole.CLIENT, "127.0.0.1", FreePorts.one(),
-        "127.0.0.1:" + clusterPort, dir.resolve("client")).withClusterName(cluster), Duration.ofSeconds(120))) {
+        "127.0.0.1:" + clusterPort, dir.resolve("client")).withClusterName(cluster)
+        .withCredential(SharedFarmCa.client(dir, "bench-client")), Duration.ofSeconds(120))) {
       Path tether = Files.writeString(dir.resolve("tether"), "tether\n");
       Path unpack = Files.writeString(dir.resolve("unpack"), "unpack\n");
       SubmitRequest request = new SubmitRequest("debian-12", null,

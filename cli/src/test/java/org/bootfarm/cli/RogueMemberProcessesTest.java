@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Callers the farm does not know, against a real coordinator and worker in their own JVMs (issue 13):
  * <ul>
- *   <li>a member that knows only the cluster name joins from this JVM and sends the worker assignments whose
+ *   <li>a member joins from this JVM (with a farm client certificate, so that what it sends arrives at all:
+ *       without one it is refused at the event bus, ADR 0031) and sends the worker assignments whose
  *       names are paths ("an assignment whose repo ../../../../etc/cron.d the worker uses as a path and writes
  *       as root before any check"): each is refused before anything is written, logged, counted in {@code
  *       bootfarm_worker_inbox_refused_total};
@@ -89,7 +90,8 @@ class RogueMemberProcessesTest {
                 "x".getBytes(StandardCharsets.UTF_8))), digest, farm.api, 0));
 
     ClusterNode rogue = ClusterNode.start(ClusterSettings.of(NodeRole.CLIENT, "127.0.0.1", FreePorts.one(),
-        "127.0.0.1:" + farm.clusterPort, dir.resolve("rogue")).withClusterName(farm.cluster));
+        "127.0.0.1:" + farm.clusterPort, dir.resolve("rogue")).withClusterName(farm.cluster)
+        .withCredential(SharedFarmCa.client(dir, "rogue")));
     try {
       for (Assignment assignment : forged) {
         rogue.vertx().eventBus().send(Addresses.workerInbox("w-target"), new JsonObject(WireJson.write(assignment)));
