@@ -82,7 +82,8 @@ final class FarmOptions {
    * @throws IdentityException when that certificate cannot be had
    */
   ClusterSettings coordinatorCluster() throws IdentityException {
-    return cluster(NodeRole.COORDINATOR, member.coordinator(dataDir.toAbsolutePath(), clusterHost, clusterPort));
+    return cluster(NodeRole.COORDINATOR, member.coordinator(dataDir.toAbsolutePath(), clusterName, clusterHost,
+        clusterPort));
   }
 
   /**

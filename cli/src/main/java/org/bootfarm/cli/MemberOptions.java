@@ -44,19 +44,26 @@ final class MemberOptions {
   record WorkerMember(String workerId, MemberCredential credential) {}
 
   /**
-   * The credential of a coordinator (or standalone farm) with this data dir and cluster address.
+   * The credential of a coordinator (or standalone farm) with this data dir and cluster address; a CA
+   * it makes for itself names the farm {@code clusterName}.
    *
    * @throws IdentityException naming the directory that cannot be used and what to do
    */
-  MemberCredential coordinator(Path dataDir, String clusterHost, int clusterPort) throws IdentityException {
+  MemberCredential coordinator(Path dataDir, String clusterName, String clusterHost, int clusterPort)
+      throws IdentityException {
     String name = memberName != null ? memberName : coordinatorName(clusterHost, clusterPort);
     MemberCredential credential;
     if (memberDir != null) {
-      credential = MemberCredential.load(memberDir);
+      credential = MemberCredential.load(memberDir.toAbsolutePath());
     } else if (farmCa != null) {
-      credential = FarmCa.load(farmCa).issueOrLoad(identity(name, NodeRole.COORDINATOR), ownMemberDir(dataDir));
+      credential = FarmCa.load(farmCa.toAbsolutePath()).issueOrLoad(identity(name, NodeRole.COORDINATOR),
+          ownMemberDir(dataDir));
     } else {
-      credential = ownCa(dataDir, name);
+      credential = ownCa(dataDir, clusterName, name);
+      Path caDir = dataDir.resolve(OWN_CA_DIR).toAbsolutePath();
+      LOG.log(System.Logger.Level.INFO, "the farm CA is " + caDir + " (made on this coordinator's first start;"
+          + " keep " + FarmCa.CA_KEY + " secret); give a worker its certificate with: bootfarm ca issue --ca " + caDir
+          + " --role worker WORKER_ID --out DIR, copy DIR to the worker and start it with --member-dir DIR");
     }
     announce(credential);
     return credential;
@@ -73,7 +80,7 @@ final class MemberOptions {
     MemberCredential credential;
     String workerId;
     if (memberDir != null) {
-      credential = MemberCredential.load(memberDir);
+      credential = MemberCredential.load(memberDir.toAbsolutePath());
       String certified = credential.identity().name();
       if (workerIdFlag != null && !workerIdFlag.equals(certified)) {
         throw new IdentityException("--worker-id " + workerIdFlag + " differs from the name in the certificate "
@@ -83,7 +90,8 @@ final class MemberOptions {
       workerId = resolveId.resolve(certified);
     } else if (farmCa != null) {
       workerId = resolveId.resolve(workerIdFlag);
-      credential = FarmCa.load(farmCa).issueOrLoad(identity(workerId, NodeRole.WORKER), ownMemberDir(dataDir));
+      credential = FarmCa.load(farmCa.toAbsolutePath()).issueOrLoad(identity(workerId, NodeRole.WORKER),
+          ownMemberDir(dataDir));
     } else {
       throw new IdentityException("a worker needs a farm certificate to join the farm; give one of: --member-dir DIR"
           + " (or $" + MEMBER_DIR_ENV + ", a directory made by 'bootfarm ca issue --ca CA_DIR --role worker NAME'"
@@ -101,17 +109,13 @@ final class MemberOptions {
   }
 
   /**
-   * A credential from the CA in {@code <dataDir>/farm-ca}, made on the first start, issued into {@code
-   * <dataDir>/member} (a coordinator given no certificate, and the embedded farm); logs how to add workers.
+   * The coordinator credential {@code name} from the CA in {@code <dataDir>/farm-ca} (of farm {@code
+   * farmName}), made on the first start and issued into {@code <dataDir>/member}: a coordinator given no
+   * certificate, and the embedded farm.
    */
-  static MemberCredential ownCa(Path dataDir, String name) throws IdentityException {
-    Path caDir = dataDir.resolve(OWN_CA_DIR).toAbsolutePath();
-    FarmCa ca = FarmCa.loadOrInit(caDir, name);
-    MemberCredential credential = ca.issueOrLoad(identity(name, NodeRole.COORDINATOR), ownMemberDir(dataDir));
-    LOG.log(System.Logger.Level.INFO, "the farm CA is " + caDir + " (made on this node's first start; keep "
-        + FarmCa.CA_KEY + " secret); give a worker its certificate with: bootfarm ca issue --ca " + caDir
-        + " --role worker WORKER_ID --out DIR, copy DIR to the worker and start it with --member-dir DIR");
-    return credential;
+  static MemberCredential ownCa(Path dataDir, String farmName, String name) throws IdentityException {
+    FarmCa ca = FarmCa.loadOrInit(dataDir.resolve(OWN_CA_DIR).toAbsolutePath(), farmName);
+    return ca.issueOrLoad(identity(name, NodeRole.COORDINATOR), ownMemberDir(dataDir));
   }
 
   /** The name a coordinator's own certificate gets: coordinator-HOST-PORT in member-name characters. */

@@ -89,10 +89,10 @@ class MemberCertificatesTest {
   void coordinatorWithoutACertificateMakesItsOwnCaOnceAndKeepsIt() throws Exception {
     Path data = dir.resolve("c");
     MemberOptions options = new MemberOptions();
-    MemberCredential first = options.coordinator(data, "127.0.0.1", 5701);
+    MemberCredential first = options.coordinator(data, "bootfarm", "127.0.0.1", 5701);
     assertEquals(new MemberIdentity("coordinator-127.0.0.1-5701", NodeRole.COORDINATOR), first.identity());
     assertTrue(Files.exists(data.resolve("farm-ca/ca.key")));
-    MemberCredential second = options.coordinator(data, "127.0.0.1", 5701);
+    MemberCredential second = options.coordinator(data, "bootfarm", "127.0.0.1", 5701);
     assertEquals(first.certificate(), second.certificate(), "the second start reuses the first's certificate");
   }
 
