@@ -71,8 +71,8 @@ final class MemberOptions {
 
   /**
    * The id and credential of a worker: with {@code --member-dir} the id is the certificate's name (a
-   * differing {@code workerIdFlag} is an error), else it is the usual one ({@link org.bootfarm.worker.agent
-   * .WorkerIdentity}, via {@code resolveId}) and the node issues itself a certificate of that name.
+   * differing {@code workerIdFlag} is an error), else it is the usual one (flag or data dir, via {@code
+   * resolveId}) and the node issues itself a certificate of that name.
    *
    * @throws IdentityException when no way to a certificate is given, or the one given cannot be used
    */
@@ -81,6 +81,10 @@ final class MemberOptions {
     String workerId;
     if (memberDir != null) {
       credential = MemberCredential.load(memberDir.toAbsolutePath());
+      if (credential.identity().role() != NodeRole.WORKER) {
+        throw new IdentityException("the certificate in " + memberDir + " names " + credential.identity()
+            + ", not a worker; issue this worker one with: bootfarm ca issue --ca CA_DIR --role worker NAME");
+      }
       String certified = credential.identity().name();
       if (workerIdFlag != null && !workerIdFlag.equals(certified)) {
         throw new IdentityException("--worker-id " + workerIdFlag + " differs from the name in the certificate "
@@ -94,9 +98,10 @@ final class MemberOptions {
           ownMemberDir(dataDir));
     } else {
       throw new IdentityException("a worker needs a farm certificate to join the farm; give one of: --member-dir DIR"
-          + " (or $" + MEMBER_DIR_ENV + ", a directory made by 'bootfarm ca issue --ca CA_DIR --role worker NAME'"
-          + " on the machine holding the CA), --farm-ca DIR (or $" + FARM_CA_ENV + ", a CA with its key on this"
-          + " machine: the worker issues itself a certificate), or run 'bootfarm standalone' for a farm of one");
+          + " (or $" + MEMBER_DIR_ENV + "), a directory issued by 'bootfarm ca issue --ca CA_DIR --role worker NAME'"
+          + " on the machine that holds the CA, which is <data-dir>/" + OWN_CA_DIR + " of a coordinator that made its"
+          + " own (its log names it); --farm-ca DIR (or $" + FARM_CA_ENV + "), a CA with its key on this machine,"
+          + " from which the worker issues itself a certificate; or run 'bootfarm standalone' for a farm of one");
     }
     announce(credential);
     return new WorkerMember(workerId, credential);

@@ -70,7 +70,7 @@ class MemberCertificatesTest {
     CliRun run = CliRun.inProcess("worker", "--data-dir", dir.resolve("w").toString(), "--join", "127.0.0.1:1");
     assertEquals(1, run.exitCode, run::toString);
     assertTrue(run.stderr.contains("--member-dir") && run.stderr.contains("--farm-ca")
-        && run.stderr.contains("bootfarm standalone"), run::toString);
+        && run.stderr.contains("<data-dir>/farm-ca") && run.stderr.contains("bootfarm standalone"), run::toString);
     assertFalse(Files.exists(dir.resolve("w/member")), run::toString);
   }
 
@@ -83,6 +83,17 @@ class MemberCertificatesTest {
         "--member-dir", ca.resolve("members/build-7").toString(), "--worker-id", "build-8");
     assertEquals(1, run.exitCode, run::toString);
     assertTrue(run.stderr.contains("--worker-id build-8") && run.stderr.contains("build-7"), run::toString);
+  }
+
+  @Test
+  void workerGivenACoordinatorsCertificateIsRefusedBeforeJoining() {
+    Path ca = dir.resolve("ca");
+    assertEquals(0, CliRun.inProcess("ca", "init", ca.toString()).exitCode);
+    assertEquals(0, CliRun.inProcess("ca", "issue", "--ca", ca.toString(), "--role", "coordinator", "c-1").exitCode);
+    CliRun run = CliRun.inProcess("worker", "--data-dir", dir.resolve("w").toString(), "--join", "127.0.0.1:1",
+        "--member-dir", ca.resolve("members/c-1").toString());
+    assertEquals(1, run.exitCode, run::toString);
+    assertTrue(run.stderr.contains("names coordinator 'c-1', not a worker"), run::toString);
   }
 
   @Test
