@@ -16,7 +16,9 @@
 # TERM again after STOP_WAIT seconds, then KILLs what is left; it is safe to repeat.
 # `status` prints each process, whether it runs, and its URL. `restart NAME` stops one process (if it runs) and
 # starts it again with the command line `start` gave it (kept in <state>/NAME.cmd), e.g. a worker killed or
-# upgraded, and waits until it answers. Logs and pid files live in the state dir.
+# upgraded, and waits until it answers. Logs and pid files live in the state dir, and so do the farm CA
+# (<state>/farm-ca, made on the first start) and each process's certificate (<state>/members/NAME, given with
+# --member-dir), so the event bus runs over mutual TLS like a real farm's.
 #
 # Options of start (every port is overridable, so tests can use free ones; a port already taken is refused
 # naming the option that moves it):
@@ -333,6 +335,12 @@ do_start() {
   if [ -n "${BOOTFARM_WORKER_FLAGS:-}" ]; then
     read -r -a worker_flags <<<"$BOOTFARM_WORKER_FLAGS"
   fi
+  # issue_member ROLE NAME: NAME's certificate in <state>/members/NAME, issued once
+  issue_member() {
+    [ -f "$state/members/$2/member.key" ] && return 0
+    "${launcher[@]}" ca issue --ca "$state/farm-ca" --role "$1" --out "$state/members/$2" "$2" >>"$state/ca.log" 2>&1 \
+      || die "cannot issue $1 $2 a certificate: $(cat "$state/ca.log")"
+  }
   local keys_flag=()
   if [ -n "$keys" ]; then
     [ -d "$keys" ] || die "no keys directory $keys"
@@ -380,11 +388,24 @@ EOF
       || die "promtool rejects $state/prometheus.yml (with $rules): $(cat "$state/promtool.log")"
   fi
 
+  # the farm CA and one member directory per process, made on the first start and kept (ADR 0031): every
+  # node runs the event bus over mutual TLS with its own certificate
+  if [ ! -f "$state/farm-ca/ca.key" ]; then
+    "${launcher[@]}" ca init "$state/farm-ca" --farm-name "$cluster_name" >>"$state/ca.log" 2>&1 \
+      || die "cannot make the farm CA in $state/farm-ca: $(cat "$state/ca.log")"
+  fi
+  issue_member coordinator coordinator
+  for ((i = 1; i <= workers; i++)); do
+    issue_member worker "local-worker-$i"
+  done
+
   launch coordinator "http://127.0.0.1:$http_port/metrics" "${launcher[@]}" coordinator --data-dir "$state/coordinator" --repos "$repos" \
     "${keys_flag[@]}" --cluster-name "$cluster_name" --cluster-port "$cluster_port" \
+    --member-dir "$state/members/coordinator" \
     --http-port "$http_port" --bridge-port "$bridge_port" "${coordinator_extra[@]}"
   for ((i = 1; i <= workers; i++)); do
     launch "worker-$i" "http://127.0.0.1:$((metrics_port + i - 1))/metrics" "${launcher[@]}" worker --data-dir "$state/worker-$i" --cache-dir "$state/worker-$i/cache" \
+      --member-dir "$state/members/local-worker-$i" \
       --worker-id "local-worker-$i" "${keys_flag[@]}" --cluster-name "$cluster_name" \
       --cluster-port "$((worker_cluster_port + i - 1))" --join "127.0.0.1:$cluster_port" \
       --metrics-host 127.0.0.1 --metrics-port "$((metrics_port + i - 1))" "${worker_flags[@]}"

@@ -42,8 +42,10 @@ final class EmbeddedFarm implements AutoCloseable {
       Set<String> allowUnsigned) throws Exception {
     HAZELCAST_LOG.setLevel(java.util.logging.Level.WARNING);
     Files.createDirectories(dataDir);
+    // its CA and certificate are made under the data dir on the first run and reused after (ADR 0031)
     node = ClusterNode.start(ClusterSettings.of(NodeRole.COORDINATOR, "127.0.0.1", freePort(), "",
-        dataDir.toAbsolutePath()).withClusterName("bootfarm-embedded-" + ProcessHandle.current().pid()));
+        dataDir.toAbsolutePath()).withClusterName("bootfarm-embedded-" + ProcessHandle.current().pid())
+        .withCredential(MemberOptions.ownCa(dataDir, "embedded", "coordinator-embedded")));
     Path coordinatorDir = dataDir.resolve("coordinator").toAbsolutePath();
     daemon = CoordinatorDaemon.start(node, new CoordinatorDaemon.Settings(coordinatorDir,
         repos.toAbsolutePath(), keys, "127.0.0.1", 0, Duration.ofMillis(500), LeasePolicy.DEFAULT,

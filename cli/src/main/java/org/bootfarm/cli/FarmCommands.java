@@ -144,10 +144,15 @@ final class FarmCommands {
           packageManagers, Duration.ofMinutes(5));
     }
 
-    /** The worker's id and settings, checked before anything joins the cluster; its meters go to {@code metrics}. */
-    WorkerAgent agent(FarmOptions farm, NodeMetrics metrics) throws IOException {
-      return WorkerAgent.create(WorkerIdentity.resolve(workerId, farm.dataDir.toAbsolutePath()), settings(farm),
-          metrics.registry());
+    /** The worker's id and farm certificate ({@link MemberOptions#worker}), before anything joins the cluster. */
+    MemberOptions.WorkerMember member(FarmOptions farm) throws Exception {
+      Path dataDir = farm.dataDir.toAbsolutePath();
+      return farm.member.worker(workerId, dataDir, flag -> WorkerIdentity.resolve(flag, dataDir));
+    }
+
+    /** The worker {@code id} with its settings checked; its meters go to {@code metrics}. */
+    WorkerAgent agent(String id, FarmOptions farm, NodeMetrics metrics) {
+      return WorkerAgent.create(id, settings(farm), metrics.registry());
     }
 
     /** Serves {@code metrics} at --metrics-host/--metrics-port; null with port 0. */
@@ -173,7 +178,7 @@ final class FarmCommands {
 
     @Override
     public Integer call() throws Exception {
-      ClusterNode node = ClusterNode.start(farm.cluster(NodeRole.COORDINATOR));
+      ClusterNode node = ClusterNode.start(farm.coordinatorCluster());
       CoordinatorDaemon.Settings settings = options.settings(farm);
       CoordinatorDaemon daemon = CoordinatorDaemon.start(node, settings, HttpsIdentity.of(options.tlsCert,
           options.tlsKey));
@@ -202,9 +207,10 @@ final class FarmCommands {
     public Integer call() throws Exception {
       // one registry for the process: every cluster node it joins on reports into it, and it serves on meanwhile
       NodeMetrics metrics = NodeMetrics.create("worker");
-      WorkerAgent agent = options.agent(farm, metrics);
+      MemberOptions.WorkerMember member = options.member(farm);
+      WorkerAgent agent = options.agent(member.workerId(), farm, metrics);
       MetricsHttpServer metricsServer = options.serveMetrics(metrics);
-      ClusterSettings settings = farm.cluster(NodeRole.WORKER);
+      ClusterSettings settings = farm.cluster(NodeRole.WORKER, member.credential());
       AtomicReference<ClusterNode> current = new AtomicReference<>();
       Runtime.getRuntime().addShutdownHook(new Thread(() -> drainAndLeave(agent, current, options.drainTimeout),
           "bootfarm-worker-drain"));
@@ -318,9 +324,10 @@ final class FarmCommands {
     public Integer call() throws Exception {
       // the worker's meters apart from the coordinator's, so each endpoint carries its own job's names
       NodeMetrics workerMetrics = NodeMetrics.create("worker");
-      WorkerAgent agent = workerOptions.agent(farm, workerMetrics);
+      WorkerAgent agent = workerOptions.agent(WorkerIdentity.resolve(workerOptions.workerId,
+          farm.dataDir.toAbsolutePath()), farm, workerMetrics);
       MetricsHttpServer metricsServer = workerOptions.serveMetrics(workerMetrics);
-      ClusterNode node = ClusterNode.start(farm.cluster(NodeRole.COORDINATOR));
+      ClusterNode node = ClusterNode.start(farm.coordinatorCluster());
       Vertx vertx = node.vertx();
       CoordinatorDaemon.Settings settings = coordinatorOptions.settings(farm);
       CoordinatorDaemon daemon = CoordinatorDaemon.start(node, settings,

@@ -3,11 +3,17 @@ package org.bootfarm.cli;
 import java.nio.file.Path;
 import org.bootfarm.cluster.ClusterSettings;
 import org.bootfarm.cluster.NodeRole;
+import org.bootfarm.cluster.identity.IdentityException;
+import org.bootfarm.cluster.identity.MemberCredential;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
 
-/** The flags every farm process takes: its config file, where its data lives and how it joins the cluster. */
+/**
+ * The flags every farm process takes: its config file, where its data lives, how it joins the cluster
+ * and with which farm certificate ({@link MemberOptions}).
+ */
 final class FarmOptions {
   @Option(names = ConfigFile.OPTION, paramLabel = "FILE",
       description = "read defaults for these flags from FILE, 'key = value' lines (default: $BOOTFARM_CONFIG, else "
@@ -68,14 +74,26 @@ final class FarmOptions {
       description = "trusted GPG keys for gpgkey=file: references (default: $BOOTFARM_KEYS, else /etc/pki/rpm-gpg)")
   Path keys;
 
+  @Mixin MemberOptions member;
+
   /**
-   * The cluster settings these flags give.
+   * A coordinator's cluster settings, with the farm certificate {@link MemberOptions#coordinator} decides on.
+   *
+   * @throws IdentityException when that certificate cannot be had
+   */
+  ClusterSettings coordinatorCluster() throws IdentityException {
+    return cluster(NodeRole.COORDINATOR, member.coordinator(dataDir.toAbsolutePath(), clusterName, clusterHost,
+        clusterPort));
+  }
+
+  /**
+   * The cluster settings these flags give, for a node with this farm certificate.
    *
    * @throws IllegalArgumentException naming the flag whose value cannot be used
    */
-  ClusterSettings cluster(NodeRole role) {
+  ClusterSettings cluster(NodeRole role, MemberCredential credential) {
     ClusterSettings settings = ClusterSettings.of(role, clusterHost, clusterPort, join, dataDir.toAbsolutePath())
-        .withClusterName(clusterName).withEventBusPort(eventBusPort);
+        .withClusterName(clusterName).withEventBusPort(eventBusPort).withCredential(credential);
     switch (discovery) {
       case TCP -> {
         if (kubernetesServiceDns != null) {

@@ -62,7 +62,7 @@ class CoordinatorFailoverTest {
         "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
         "-cp", System.getProperty("java.class.path"), Main.class.getName()));
     command.addAll(args);
-    Process process = new ProcessBuilder(command).redirectErrorStream(true)
+    Process process = SharedFarmCa.giveTo(new ProcessBuilder(command), dir).redirectErrorStream(true)
         .redirectOutput(dir.resolve(name + ".log").toFile()).start();
     processes.add(process);
     return process;

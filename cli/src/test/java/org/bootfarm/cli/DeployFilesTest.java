@@ -37,7 +37,8 @@ import picocli.CommandLine.ParameterException;
  * ones; every Dockerfile installs a package list that exists through {@code install.sh}, as {@code
  * .ci/run} does; the Kubernetes manifests parse and agree with the config files they mount; the
  * config files and the systemd environment file are accepted by the real config parser; the systemd
- * units pass {@code systemd-analyze verify}.
+ * units pass {@code systemd-analyze verify}. Every node they start gives a farm certificate ({@code
+ * --member-dir}, ADR 0031), and a NetworkPolicy keeps the cluster and event-bus ports to farm pods.
  */
 @Tag("unit")
 class DeployFilesTest {
@@ -57,7 +58,8 @@ class DeployFilesTest {
     JsonNode services = compose.get("services");
     Set<String> names = new TreeSet<>();
     services.fieldNames().forEachRemaining(names::add);
-    assertEquals(Set.of("coordinator", "worker-1", "worker-2", "worker-3", "prometheus", "grafana"), names);
+    assertEquals(Set.of("farm-certificates", "coordinator", "worker-1", "worker-2", "worker-3", "prometheus",
+        "grafana"), names);
     for (String name : names) {
       JsonNode service = services.get(name);
       String image = service.path("image").asText();
@@ -295,6 +297,69 @@ class DeployFilesTest {
     return ports;
   }
 
+  // --- farm certificates (ADR 0031)
+
+  @Test
+  void everyNodeTheDeployFilesStartGivesAMemberDir() throws Exception {
+    JsonNode services = YAML.readTree(composeConfig()).get("services");
+    for (String node : List.of("coordinator", "worker-1", "worker-2", "worker-3")) {
+      String memberDir = flags(services.get(node).get("command")).get("member-dir");
+      assertEquals("/etc/bootfarm-members/" + node, memberDir, node);
+      assertTrue(mountTargets(services.get(node)).contains("/etc/bootfarm-members"), node + " mounts no member dirs");
+    }
+    assertTrue(services.get("farm-certificates").get("command").toString().contains("ca issue"));
+
+    Map<String, JsonNode> objects = kubernetesObjects();
+    for (String conf : List.of("coordinator.conf", "worker.conf")) {
+      assertEquals("/etc/bootfarm-member", configMapFile(conf).get("member-dir"), conf);
+    }
+    for (String pods : List.of("Deployment/bootfarm-coordinator", "StatefulSet/bootfarm-worker")) {
+      JsonNode container = objects.get(pods).at("/spec/template/spec/containers/0");
+      Set<String> mounts = new TreeSet<>();
+      container.get("volumeMounts").forEach(m -> mounts.add(m.get("mountPath").asText()));
+      assertTrue(mounts.contains("/etc/bootfarm-member"), pods + " mounts nothing at its member-dir: " + mounts);
+    }
+
+    for (String unit : List.of("bootfarm-coordinator.service", "bootfarm-worker.service")) {
+      String exec = Files.readAllLines(DEPLOY.resolve("systemd").resolve(unit)).stream()
+          .filter(l -> l.startsWith("ExecStart=")).findFirst().orElseThrow();
+      assertTrue(exec.contains("--member-dir /etc/bootfarm/member"), unit + ": " + exec);
+    }
+
+    String script = Files.readString(DEPLOY.resolve("local-cluster.sh"));
+    Matcher launches = Pattern.compile("launch (coordinator|\"worker-\\$i\") .*?(?=\n\s*(done|for|$))",
+        Pattern.DOTALL).matcher(script);
+    int count = 0;
+    while (launches.find()) {
+      count++;
+      assertTrue(launches.group().contains("--member-dir"), "local-cluster.sh: " + launches.group());
+    }
+    assertEquals(2, count, "local-cluster.sh launches a coordinator and workers");
+  }
+
+  @Test
+  void networkPolicyLetsOnlyFarmPodsReachTheClusterAndEventBusPorts() throws Exception {
+    JsonNode policy = kubernetesObjects().get("NetworkPolicy/bootfarm-cluster-members-only");
+    assertNotNull(policy, "deploy/k8s has no NetworkPolicy bootfarm-cluster-members-only");
+    JsonNode members = policy.at("/spec/podSelector/matchLabels");
+    assertEquals("true", members.path("bootfarm/cluster-member").asText());
+    Set<Integer> clusterPorts = Set.of(Integer.parseInt(configMapFile("coordinator.conf").get("cluster-port")),
+        Integer.parseInt(configMapFile("coordinator.conf").get("event-bus-port")));
+    assertEquals(clusterPorts, Set.of(Integer.parseInt(configMapFile("worker.conf").get("cluster-port")),
+        Integer.parseInt(configMapFile("worker.conf").get("event-bus-port"))), "both kinds of pod use the same ports");
+    for (JsonNode rule : policy.at("/spec/ingress")) {
+      Set<Integer> ports = new TreeSet<>();
+      rule.path("ports").forEach(p -> ports.add(p.get("port").asInt()));
+      boolean fromMembersOnly = rule.has("from") && rule.get("from").size() == 1
+          && rule.get("from").get(0).at("/podSelector/matchLabels").equals(members);
+      if (fromMembersOnly) {
+        assertEquals(clusterPorts, ports, "the members-only rule names the cluster and event-bus ports");
+      } else {
+        assertTrue(ports.stream().noneMatch(clusterPorts::contains), "a rule open to others reaches " + ports);
+      }
+    }
+  }
+
   // --- config files against the real parser
 
   @Test
@@ -304,11 +369,12 @@ class DeployFilesTest {
     Path workerConf = Files.writeString(dir.resolve("worker.conf"), data.get("worker.conf").asText());
 
     var coordinator = (FarmCommands.Coordinator) parse("coordinator", "--config", coordinatorConf.toString());
-    ClusterSettings cluster = coordinator.farm.cluster(NodeRole.COORDINATOR);
+    ClusterSettings cluster = coordinator.farm.cluster(NodeRole.COORDINATOR, null);
+    assertEquals(Path.of("/etc/bootfarm-member"), coordinator.farm.member.memberDir);
     assertEquals("bootfarm-hazelcast.bootfarm.svc.cluster.local", cluster.kubernetesServiceDns());
     assertEquals(8080, coordinator.options.httpPort);
     var worker = (FarmCommands.Worker) parse("worker", "--config", workerConf.toString());
-    assertTrue(worker.farm.cluster(NodeRole.WORKER).kubernetesDiscovery());
+    assertTrue(worker.farm.cluster(NodeRole.WORKER, null).kubernetesDiscovery());
     assertEquals(Path.of("/var/cache/bootfarm"), worker.options.cacheDir);
     assertEquals(java.time.Duration.ofMinutes(30), worker.options.drainTimeout);
 

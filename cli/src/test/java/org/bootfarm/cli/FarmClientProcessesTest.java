@@ -55,7 +55,7 @@ class FarmClientProcessesTest {
         "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
         "-cp", System.getProperty("java.class.path"), Main.class.getName()));
     command.addAll(args);
-    processes.add(new ProcessBuilder(command).redirectErrorStream(true)
+    processes.add(SharedFarmCa.giveTo(new ProcessBuilder(command), dir).redirectErrorStream(true)
         .redirectOutput(dir.resolve(name + ".log").toFile()).start());
   }
 
@@ -86,7 +86,8 @@ class FarmClientProcessesTest {
         "--cluster-port", String.valueOf(clusterPort)));
     // the client starts while the coordinator is still coming up: connect waits for it
     client = FarmClient.connect(ClusterSettings.of(NodeRole.CLIENT, "127.0.0.1", FreePorts.one(),
-        "127.0.0.1:" + clusterPort, dir.resolve("client")).withClusterName(cluster), Duration.ofSeconds(120));
+        "127.0.0.1:" + clusterPort, dir.resolve("client")).withClusterName(cluster)
+        .withCredential(SharedFarmCa.client(dir, "test-client")), Duration.ofSeconds(120));
     start("worker", List.of("worker", "--data-dir", dir.resolve("w").toString(), "--cache-dir",
         dir.resolve("w/cache").toString(), "--keys", keys.toString(), "--cluster-name", cluster,
         "--cluster-port", String.valueOf(FreePorts.one()), "--join", "127.0.0.1:" + clusterPort,

@@ -60,7 +60,7 @@ final class FarmProcesses implements AutoCloseable {
         "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
         "-cp", System.getProperty("java.class.path"), Main.class.getName()));
     command.addAll(args);
-    Process process = new ProcessBuilder(command).redirectErrorStream(true)
+    Process process = SharedFarmCa.giveTo(new ProcessBuilder(command), dir).redirectErrorStream(true)
         .redirectOutput(log(name).toFile()).start();
     processes.add(process);
     byName.put(name, process);

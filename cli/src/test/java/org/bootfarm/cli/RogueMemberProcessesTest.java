@@ -19,6 +19,8 @@ import java.util.stream.Stream;
 import org.bootfarm.cluster.ClusterNode;
 import org.bootfarm.cluster.ClusterSettings;
 import org.bootfarm.cluster.NodeRole;
+import org.bootfarm.cluster.identity.FarmCa;
+import org.bootfarm.cluster.identity.MemberIdentity;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.Assignment;
 import org.bootfarm.protocol.api.v1.WireJson;
@@ -35,7 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Callers the farm does not know, against a real coordinator and worker in their own JVMs (issue 13):
  * <ul>
- *   <li>a member that knows only the cluster name joins from this JVM and sends the worker assignments whose
+ *   <li>a member joins from this JVM with a farm coordinator certificate (a coordinator with a bug, or one an
+ *       attacker took over: without a certificate nothing it sends arrives, ADR 0031, and only a coordinator's
+ *       inbox messages are read at all) and sends the worker assignments whose
  *       names are paths ("an assignment whose repo ../../../../etc/cron.d the worker uses as a path and writes
  *       as root before any check"): each is refused before anything is written, logged, counted in {@code
  *       bootfarm_worker_inbox_refused_total};
@@ -88,8 +92,10 @@ class RogueMemberProcessesTest {
             Map.of("../../../../../escaped-file", Base64.getEncoder().encodeToString(
                 "x".getBytes(StandardCharsets.UTF_8))), digest, farm.api, 0));
 
-    ClusterNode rogue = ClusterNode.start(ClusterSettings.of(NodeRole.CLIENT, "127.0.0.1", FreePorts.one(),
-        "127.0.0.1:" + farm.clusterPort, dir.resolve("rogue")).withClusterName(farm.cluster));
+    ClusterNode rogue = ClusterNode.start(ClusterSettings.of(NodeRole.COORDINATOR, "127.0.0.1", FreePorts.one(),
+        "127.0.0.1:" + farm.clusterPort, dir.resolve("rogue")).withClusterName(farm.cluster)
+        .withCredential(FarmCa.load(SharedFarmCa.of(dir)).issueOrLoad(new MemberIdentity("rogue-coordinator",
+            NodeRole.COORDINATOR), dir.resolve("rogue-coordinator-member"))));
     try {
       for (Assignment assignment : forged) {
         rogue.vertx().eventBus().send(Addresses.workerInbox("w-target"), new JsonObject(WireJson.write(assignment)));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.bootfarm.cluster.identity.FarmCa;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,21 +21,26 @@ class WorkerFlagsTest {
   @TempDir Path dir;
 
   @Test
-  void workerIdWithASpaceIsRefusedBeforeJoining() {
+  void workerIdWithASpaceIsRefusedBeforeJoining() throws Exception {
     CliRun run = CliRun.inProcess("worker", "--data-dir", dir.toString(), "--worker-id", "build 7",
-        "--join", "127.0.0.1:1");
+        "--join", "127.0.0.1:1", "--farm-ca", farmCa().toString());
     assertEquals(1, run.exitCode, run::toString);
     assertTrue(run.stderr.contains("--worker-id 'build 7'") && run.stderr.contains("letters, digits"), run::toString);
   }
 
   @Test
-  void packageManagerTheWorkerCannotRunIsRefusedNamingTheOnesItCan() {
+  void packageManagerTheWorkerCannotRunIsRefusedNamingTheOnesItCan() throws Exception {
     CliRun run = CliRun.inProcess("worker", "--data-dir", dir.toString(), "--package-managers", "apt,pacman",
-        "--join", "127.0.0.1:1");
+        "--join", "127.0.0.1:1", "--farm-ca", farmCa().toString());
     assertEquals(1, run.exitCode, run::toString);
     assertTrue(run.stderr.contains("cannot run pacman"), run::toString);
     assertTrue(run.stderr.contains("it can run") && run.stderr.contains("tdnf"), run::toString);
     assertFalse(run.stderr.contains("cannot run apt"), run::toString);
     assertTrue(Files.exists(dir.resolve("worker-id")), "the id was kept before the flags failed: " + run);
+  }
+
+  /** A CA with its key on this machine, from which the worker issues itself a certificate. */
+  private Path farmCa() throws Exception {
+    return FarmCa.init(dir.resolve("farm-ca"), "test").dir();
   }
 }

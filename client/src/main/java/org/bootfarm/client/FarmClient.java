@@ -59,9 +59,10 @@ public final class FarmClient implements AutoCloseable {
   }
 
   /**
-   * Joins the cluster of {@code settings} (role {@link NodeRole#CLIENT}) and waits until a
-   * coordinator answers, for at most {@code patience}: a coordinator still starting is waited for,
-   * one that never comes is a {@link ClusterStartException} saying so. Blocks: call it from {@code
+   * Joins the cluster of {@code settings} (role {@link NodeRole#CLIENT}; a farm started by the commands
+   * admits it only with a client certificate of its CA, {@link ClusterSettings#withCredential}, ADR 0031)
+   * and waits until a coordinator answers, for at most {@code patience}: a coordinator still starting
+   * is waited for, one that never comes is a {@link ClusterStartException} saying so. Blocks: call it from {@code
    * main} or a test, never from an event loop.
    *
    * @throws ClusterStartException when the cluster could not be joined or no coordinator answered in time

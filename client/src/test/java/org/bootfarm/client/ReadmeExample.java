@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Map;
 import org.bootfarm.cluster.ClusterSettings;
 import org.bootfarm.cluster.NodeRole;
+import org.bootfarm.cluster.identity.MemberCredential;
 import org.bootfarm.protocol.api.v1.BuildEvent;
 import org.bootfarm.protocol.api.v1.Priority;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
@@ -18,7 +19,9 @@ final class ReadmeExample {
   private ReadmeExample() {}
 
   public static void main(String[] args) throws Exception {
-    ClusterSettings cluster = ClusterSettings.of(NodeRole.CLIENT, "10.0.0.9", 5701, "10.0.0.1:5701", Path.of("/tmp/client"));
+    // a client certificate of the farm CA (bootfarm ca issue --ca CA --role client NAME --out DIR)
+    ClusterSettings cluster = ClusterSettings.of(NodeRole.CLIENT, "10.0.0.9", 5701, "10.0.0.1:5701", Path.of("/tmp/client"))
+        .withCredential(MemberCredential.load(Path.of("/etc/bootfarm/client-member")));
     try (FarmClient farm = FarmClient.connect(cluster, Duration.ofMinutes(1))) {
       String tether = farm.upload(Path.of("examples/components/tether")).await();
       String unpack = farm.upload(Path.of("examples/components/unpack")).await();
