@@ -1,5 +1,6 @@
 package org.bootfarm.coordinator.bus;
 
+import static org.bootfarm.coordinator.access.CallerHeader.MEMBER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -68,19 +69,19 @@ class ForwardingFarmApiTest {
 
   @Test
   void forwardedCallsAnswerWhatTheActiveCoordinatorAnswers() throws Exception {
-    String id = forwarding.submit(new SubmitRequest("debian-12", null, Map.of("tether", tether), null, null));
+    String id = forwarding.submit(MEMBER, new SubmitRequest("debian-12", null, Map.of("tether", tether), null, null));
     assertEquals(WireJson.write(coordinator.get(id)), WireJson.write(forwarding.get(id)));
     assertEquals(WireJson.write(coordinator.list(new BuildQuery("debian-12", null, 5))),
         WireJson.write(forwarding.list(new BuildQuery("debian-12", null, 5))));
     assertEquals(WireJson.write(coordinator.repos()), WireJson.write(forwarding.repos()));
-    assertEquals("CANCELLED", forwarding.cancel(id).state().name());
+    assertEquals("CANCELLED", forwarding.cancel(MEMBER, id).state().name());
   }
 
   @Test
   void refusalsComeBackWordForWord() {
     SubmitRequest unknown = new SubmitRequest("no-such-repo", null, Map.of("tether", "ab".repeat(32)), null, null);
-    ApiException direct = assertThrows(ApiException.class, () -> coordinator.submit(unknown));
-    ApiException forwarded = assertThrows(ApiException.class, () -> forwarding.submit(unknown));
+    ApiException direct = assertThrows(ApiException.class, () -> coordinator.submit(MEMBER, unknown));
+    ApiException forwarded = assertThrows(ApiException.class, () -> forwarding.submit(MEMBER, unknown));
     assertEquals(direct.error(), forwarded.error());
     ApiException missing = assertThrows(ApiException.class, () -> forwarding.get("01ARZ3NDEKTSV4RRFFQ69G5FAV"));
     assertEquals(ApiError.Code.NOT_FOUND, missing.error().code());
