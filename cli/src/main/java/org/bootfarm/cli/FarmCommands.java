@@ -169,14 +169,17 @@ final class FarmCommands {
      */
     WorkerAgent agent(FarmOptions farm, NodeMetrics metrics, String inProcessToken) throws IOException {
       String token = tokenFile != null ? WorkerTokenFile.read(tokenFile) : inProcessToken;
+      // the id and the package managers are checked first: those errors say more about a wrong command line
+      WorkerAgent agent = WorkerAgent.create(WorkerIdentity.resolve(workerId, farm.dataDir.toAbsolutePath()),
+          settings(farm, token), metrics.registry());
       if (token == null) {
+        agent.close();
         throw new IllegalArgumentException("a worker needs the token it uploads and downloads artifacts with: give"
             + " --token-file FILE (or BOOTFARM_TOKEN_FILE), a file holding the token of a client of role submit in"
             + " the coordinator's tokens file (its 'workers' line: <coordinator data-dir>/coordinator/"
             + DefaultTokensFile.NAME + ")");
       }
-      return WorkerAgent.create(WorkerIdentity.resolve(workerId, farm.dataDir.toAbsolutePath()),
-          settings(farm, token), metrics.registry());
+      return agent;
     }
 
     /** Serves {@code metrics} at --metrics-host/--metrics-port; null with port 0. */

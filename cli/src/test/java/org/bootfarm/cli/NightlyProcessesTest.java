@@ -58,7 +58,7 @@ class NightlyProcessesTest {
     writeTdnfDefinitionAs(NOISE, String.join("\n", "", "mkdir -p \"$(rootfs_dir \"$PKGDIR\")/etc\"",
         "head -c 16 /dev/urandom > \"$(rootfs_dir \"$PKGDIR\")/etc/noise\"", ""));
     Files.createDirectories(dir.resolve("keys"));
-    Path tokens = Files.writeString(dir.resolve("tokens"), "ci " + TOKEN + "\n");
+    Path tokens = Files.writeString(dir.resolve("tokens"), "ci " + TOKEN + " admin\n");
     int bridgePort = FreePorts.one();
     bridge = "127.0.0.1:" + bridgePort;
     farm.start("coordinator", List.of("coordinator", "--nightly", "off", "--bridge-port", String.valueOf(bridgePort),
@@ -101,7 +101,7 @@ class NightlyProcessesTest {
   }
 
   static String html(String path) throws Exception {
-    HttpResponse<String> page = FarmProcesses.HTTP.send(HttpRequest.newBuilder(URI.create(farm.api + path)).GET()
+    HttpResponse<String> page = FarmProcesses.HTTP.send(HttpRequest.newBuilder(URI.create(farm.api + path)).header("Authorization", "Bearer " + farm.adminToken()).GET()
         .build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, page.statusCode(), page::body);
     assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"), page::toString);

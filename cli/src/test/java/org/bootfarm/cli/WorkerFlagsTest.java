@@ -37,4 +37,25 @@ class WorkerFlagsTest {
     assertFalse(run.stderr.contains("cannot run apt"), run::toString);
     assertTrue(Files.exists(dir.resolve("worker-id")), "the id was kept before the flags failed: " + run);
   }
+
+  @Test
+  void workerWithoutATokenFileIsRefusedNamingTheFlagAndWhereTheTokenIs() {
+    CliRun run = CliRun.inProcess("worker", "--data-dir", dir.toString(), "--join", "127.0.0.1:1");
+    assertEquals(1, run.exitCode, run::toString);
+    assertTrue(run.stderr.contains("--token-file FILE (or BOOTFARM_TOKEN_FILE)")
+        && run.stderr.contains("access-tokens"), run::toString);
+  }
+
+  @Test
+  void anEmptyOrMissingTokenFileIsRefusedNamingIt() throws Exception {
+    Path empty = Files.writeString(dir.resolve("empty-token"), "\n# nothing\n");
+    CliRun run = CliRun.inProcess("worker", "--data-dir", dir.toString(), "--join", "127.0.0.1:1",
+        "--token-file", empty.toString());
+    assertEquals(1, run.exitCode, run::toString);
+    assertTrue(run.stderr.contains("--token-file " + empty + " is empty"), run::toString);
+    CliRun missing = CliRun.inProcess("worker", "--data-dir", dir.toString(), "--join", "127.0.0.1:1",
+        "--token-file", dir.resolve("absent").toString());
+    assertEquals(1, missing.exitCode, missing::toString);
+    assertTrue(missing.stderr.contains("--token-file " + dir.resolve("absent") + " cannot be read"), missing::toString);
+  }
 }
