@@ -20,7 +20,9 @@ import java.util.Optional;
  * this farm starts in-process, and those given its token with {@code --token-file}). A {@code bridge-tokens}
  * file of an older bootfarm there is moved to the new name. Because the farm wrote the {@code local} line
  * itself, a {@code local} line without a role is given {@code admin}, and a missing {@code workers} line is
- * added; each change is logged.
+ * added; each change is logged. The {@code workers} token alone is also written to {@code
+ * <data-dir>/workers-token} (owner only, rewritten at each start from the tokens file): the file a worker
+ * that shares this volume (compose) or got a copy of it is given with {@code --token-file}.
  */
 public final class DefaultTokensFile {
   private static final System.Logger LOG = System.getLogger(DefaultTokensFile.class.getName());
@@ -29,6 +31,8 @@ public final class DefaultTokensFile {
   public static final String OLD_NAME = "bridge-tokens";
   public static final String LOCAL_CLIENT = "local";
   public static final String WORKERS_CLIENT = "workers";
+  /** The file beside the tokens file holding the {@code workers} token alone. */
+  public static final String WORKERS_TOKEN_FILE = "workers-token";
 
   private DefaultTokensFile() {
   }
@@ -51,8 +55,20 @@ public final class DefaultTokensFile {
       write(file, "# bootfarm clients: one 'name token [read|submit|admin]' per line (no role: submit);"
           + " delete a line to revoke it\n" + LOCAL_CLIENT + " " + newToken() + " admin\n"
           + WORKERS_CLIENT + " " + newToken() + " submit\n", false);
-      return file;
+    } else {
+      complete(file);
     }
+    Optional<String> workers = tokenOf(file, WORKERS_CLIENT);
+    Path workersFile = coordinatorDataDir.resolve(WORKERS_TOKEN_FILE);
+    if (workers.isPresent() && !(Files.exists(workersFile)
+        && Files.readString(workersFile, StandardCharsets.UTF_8).strip().equals(workers.get()))) {
+      write(workersFile, workers.get() + "\n", true);
+    }
+    return file;
+  }
+
+  /** Gives a role-less {@code local} line {@code admin} and adds a missing {@code workers} line. */
+  private static void complete(Path file) throws IOException {
     List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
     List<String> updated = new ArrayList<>();
     boolean workers = false;
@@ -77,7 +93,6 @@ public final class DefaultTokensFile {
     if (changed) {
       write(file, String.join("\n", updated) + "\n", true);
     }
-    return file;
   }
 
   /** The token of {@code client} in a tokens file, if it has a line. */

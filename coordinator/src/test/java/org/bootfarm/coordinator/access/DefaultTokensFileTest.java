@@ -29,6 +29,9 @@ class DefaultTokensFileTest {
     String workers = DefaultTokensFile.tokenOf(file, "workers").orElseThrow();
     assertEquals(Optional.of(new Caller("local", AccessRole.ADMIN)), tokens.callerOf(local));
     assertEquals(Optional.of(new Caller("workers", AccessRole.SUBMIT)), tokens.callerOf(workers));
+    assertEquals(workers, Files.readString(dir.resolve("workers-token")).strip(),
+        "the workers token alone, for a worker's --token-file");
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("workers-token"))));
     String before = Files.readString(file);
     DefaultTokensFile.prepare(dir);
     assertEquals(before, Files.readString(file), "a second start changes nothing");
