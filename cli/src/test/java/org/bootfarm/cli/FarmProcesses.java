@@ -30,8 +30,9 @@ import org.bootfarm.testkit.FreePorts;
  * <p>Authentication is on, as in production: the farm has one tokens file ({@link #tokensFile}, made as a
  * coordinator makes its default one, with a {@code local} admin and a {@code workers} client) that every
  * coordinator started here is given with {@code --tokens} unless the test gives its own (then the farm's
- * {@code workers} line is added to that file), and every worker gets the {@code workers} token with {@code
- * --token-file}. Requests built with {@link #request} carry the admin token.
+ * {@code workers} line and its admin, as {@code farm-processes}, are added to that file), and every worker gets
+ * the {@code workers} token with {@code --token-file}. Requests built with {@link #request} carry the admin
+ * token.
  */
 final class FarmProcesses implements AutoCloseable {
   static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -91,6 +92,9 @@ final class FarmProcesses implements AutoCloseable {
         if (DefaultTokensFile.tokenOf(own, DefaultTokensFile.WORKERS_CLIENT).isEmpty()) {
           Files.writeString(own, DefaultTokensFile.WORKERS_CLIENT + " " + workersToken() + " submit\n",
               java.nio.file.StandardOpenOption.APPEND);
+        }
+        if (DefaultTokensFile.tokenOf(own, "farm-processes").isEmpty()) {
+          Files.writeString(own, "farm-processes " + adminToken + " admin\n", java.nio.file.StandardOpenOption.APPEND);
         }
       }
     }

@@ -519,8 +519,9 @@ class DashboardQueriesProcessesTest {
   }
 
   static JsonNode get(String url) throws Exception {
-    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
+    // the coordinator's API needs the token; /metrics and Prometheus ignore it
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url))
+        .header("Authorization", "Bearer " + TOKEN).GET().build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, response.statusCode(), () -> "GET " + url + ": " + response.body());
     return JSON.readTree(response.body());
   }

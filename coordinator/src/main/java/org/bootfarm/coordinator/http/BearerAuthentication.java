@@ -86,7 +86,15 @@ final class BearerAuthentication implements Handler<RoutingContext> {
     return token.isEmpty() ? null : token;
   }
 
+  /**
+   * Answers the refusal; a request that came with a body (an upload) gets {@code Connection: close}, so that
+   * the server does not go on receiving a body it will never read.
+   */
   private static void refuse(HttpServerRequest request, ApiError error) {
+    String length = request.getHeader("Content-Length");
+    if (request.getHeader("Transfer-Encoding") != null || (length != null && !length.equals("0"))) {
+      request.response().putHeader("Connection", "close");
+    }
     request.response().setStatusCode(error.code().httpStatus()).putHeader("Content-Type", "application/json")
         .end(WireJson.write(error) + "\n");
   }

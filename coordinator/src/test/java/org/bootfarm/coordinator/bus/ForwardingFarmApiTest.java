@@ -20,7 +20,9 @@ import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.queue.SqliteBuildStore;
 import org.bootfarm.protocol.Sha256;
+import org.bootfarm.protocol.api.v1.AccessRole;
 import org.bootfarm.protocol.api.v1.ApiError;
+import org.bootfarm.protocol.api.v1.Caller;
 import org.bootfarm.protocol.api.v1.BuildQuery;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.protocol.api.v1.WireJson;
@@ -75,6 +77,17 @@ class ForwardingFarmApiTest {
         WireJson.write(forwarding.list(new BuildQuery("debian-12", null, 5))));
     assertEquals(WireJson.write(coordinator.repos()), WireJson.write(forwarding.repos()));
     assertEquals("CANCELLED", forwarding.cancel(MEMBER, id).state().name());
+  }
+
+  @Test
+  void aForwardedCallIsMadeForItsCallerNotForTheStandby() throws Exception {
+    Caller ci = new Caller("ci", AccessRole.SUBMIT);
+    String id = forwarding.submit(ci, new SubmitRequest("debian-12", null, Map.of("tether", tether), null, null));
+    assertEquals("ci", coordinator.get(id).submittedBy(), "the active coordinator records the HTTP client");
+    ApiException others = assertThrows(ApiException.class,
+        () -> forwarding.cancel(new Caller("bob", AccessRole.SUBMIT), id));
+    assertEquals(ApiError.Code.FORBIDDEN, others.error().code());
+    assertEquals("CANCELLED", forwarding.cancel(ci, id).state().name());
   }
 
   @Test
