@@ -19,6 +19,9 @@
 # upgraded, and waits until it answers. Logs and pid files live in the state dir, and so do the farm CA
 # (<state>/farm-ca, made on the first start) and each process's certificate (<state>/members/NAME, given with
 # --member-dir), so the event bus runs over mutual TLS like a real farm's.
+# Workers upload with the coordinator's 'workers' token: `start` waits for the coordinator's tokens file (its
+# --tokens after --, else the one it makes on first start, <state>/coordinator/coordinator/access-tokens) and
+# copies that line's token into <state>/worker-token (mode 600), which every worker gets as --token-file.
 #
 # Options of start (every port is overridable, so tests can use free ones; a port already taken is refused
 # naming the option that moves it):
@@ -258,6 +261,27 @@ await_ready() {
   done
 }
 
+# Copies the 'workers' token of the coordinator's tokens file into <state>/worker-token, waiting for the file
+# (a coordinator makes its default one early in its start); names the file and what to add when it has none.
+write_worker_token() {
+  local tokens="$state/coordinator/coordinator/access-tokens" i token="" deadline
+  for ((i = 0; i < ${#coordinator_extra[@]}; i++)); do
+    if [ "${coordinator_extra[$i]}" = "--tokens" ]; then tokens="${coordinator_extra[$((i + 1))]:-}"; fi
+  done
+  deadline=$(($(date +%s) + timeout))
+  while :; do
+    token="$(awk '$1 == "workers" { print $2; exit }' "$tokens" 2>/dev/null || true)"
+    [ -n "$token" ] && break
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      echo "$prog: no 'workers' line in the coordinator's tokens file $tokens after ${timeout} s: add one" \
+        "('workers <token> submit', token from: openssl rand -hex 32), or see $state/coordinator.log" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+  (umask 077 && printf '%s\n' "$token" >"$state/worker-token")
+}
+
 abort_start() {
   echo "$prog: start failed; stopping what it started (logs stay in $state)" >&2
   stop_all >&2
@@ -403,12 +427,14 @@ EOF
     "${keys_flag[@]}" --cluster-name "$cluster_name" --cluster-port "$cluster_port" \
     --member-dir "$state/members/coordinator" \
     --http-port "$http_port" --bridge-port "$bridge_port" "${coordinator_extra[@]}"
+  write_worker_token || abort_start
   for ((i = 1; i <= workers; i++)); do
     launch "worker-$i" "http://127.0.0.1:$((metrics_port + i - 1))/metrics" "${launcher[@]}" worker --data-dir "$state/worker-$i" --cache-dir "$state/worker-$i/cache" \
       --member-dir "$state/members/local-worker-$i" \
       --worker-id "local-worker-$i" "${keys_flag[@]}" --cluster-name "$cluster_name" \
       --cluster-port "$((worker_cluster_port + i - 1))" --join "127.0.0.1:$cluster_port" \
-      --metrics-host 127.0.0.1 --metrics-port "$((metrics_port + i - 1))" "${worker_flags[@]}"
+      --metrics-host 127.0.0.1 --metrics-port "$((metrics_port + i - 1))" --token-file "$state/worker-token" \
+      "${worker_flags[@]}"
   done
   mkdir -p "$state/prometheus/data"
   launch prometheus "http://127.0.0.1:$prometheus_port/-/ready" "$prometheus_bin" --config.file "$state/prometheus.yml" \

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.bootfarm.client.BridgeClient;
+import org.bootfarm.coordinator.access.DefaultTokensFile;
 import picocli.CommandLine.Option;
 
 /**
@@ -71,23 +72,25 @@ final class ClientOptions {
     return Optional.empty();
   }
 
-  /** The 'local' token of a farm on this machine, when its tokens file is readable here. */
+  /**
+   * The 'local' token of a farm on this machine, when its tokens file is readable here ({@code bridge-tokens}
+   * of a coordinator not restarted since roles came, else {@code access-tokens}).
+   */
   static Optional<String> localToken(String address, Map<String, String> env) {
     if (!(address.startsWith("127.0.0.1:") || address.startsWith("localhost:"))) {
       return Optional.empty();
     }
     Path dataDir = Path.of(Optional.ofNullable(env.get("BOOTFARM_DATA_DIR")).filter(v -> !v.isBlank())
         .orElse("/var/lib/bootfarm"));
-    Path tokens = dataDir.resolve("coordinator").resolve(BridgeSetup.TOKENS_FILE_NAME);
-    try {
-      for (String line : Files.readAllLines(tokens)) {
-        String[] fields = line.strip().split("\\s+");
-        if (fields.length == 2 && fields[0].equals(BridgeSetup.LOCAL_CLIENT)) {
-          return Optional.of(fields[1]);
+    for (String name : List.of(DefaultTokensFile.NAME, DefaultTokensFile.OLD_NAME)) {
+      Path tokens = dataDir.resolve("coordinator").resolve(name);
+      try {
+        if (Files.isReadable(tokens)) {
+          return DefaultTokensFile.tokenOf(tokens, DefaultTokensFile.LOCAL_CLIENT);
         }
+      } catch (IOException e) {
+        // not readable here: the caller asks for a token
       }
-    } catch (IOException e) {
-      // not readable here: the caller asks for a token
     }
     return Optional.empty();
   }

@@ -13,6 +13,7 @@ import org.bootfarm.cluster.ClusterNode;
 import org.bootfarm.cluster.ClusterSettings;
 import org.bootfarm.cluster.NodeRole;
 import org.bootfarm.coordinator.BuildCoordinator;
+import org.bootfarm.coordinator.access.DefaultTokensFile;
 import org.bootfarm.coordinator.bridge.BridgeServer;
 import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
 import org.bootfarm.coordinator.nightly.NightlySchedule;
@@ -26,7 +27,9 @@ import org.bootfarm.worker.agent.WorkerIdentity;
  * A whole farm in this JVM for one job (the README's main job): a coordinator with its bridge on
  * ephemeral loopback ports, a cluster of one, and two workers with their own package caches, so a
  * reproducibility pair has two different workers to run on. Its state lives under one directory and
- * survives it, so a second run finds its caches warm and its history.
+ * survives it, so a second run finds its caches warm and its history. The client commands use the
+ * coordinator's {@code local} (admin) token, and the workers upload with its {@code workers} token, both
+ * from the tokens file in its data dir, handed over in-process.
  */
 final class EmbeddedFarm implements AutoCloseable {
   /** Held here: java.util.logging keeps loggers weakly, and a collected one forgets its level. */
@@ -51,15 +54,17 @@ final class EmbeddedFarm implements AutoCloseable {
         repos.toAbsolutePath(), keys, "127.0.0.1", 0, Duration.ofMillis(500), LeasePolicy.DEFAULT,
         RetryPolicy.DEFAULT, RetentionPolicy.Settings.DEFAULT, NightlySchedule.parse(NightlySchedule.OFF), components,
         BuildCoordinator.DEFAULT_APPLIANCE_REPO, allowUnsigned));
-    Path tokens = BridgeSetup.localTokensFile(coordinatorDir);
-    bridge = BridgeServer.start(node.vertx(), BridgeServer.Settings.loopback(0, tokens)).await();
-    token = localToken(tokens);
+    Path tokens = daemon.access().tokens().file();
+    bridge = BridgeServer.start(node.vertx(), BridgeServer.Settings.loopback(0, tokens), daemon.access().tokens(),
+        daemon.access().refusals()).await();
+    token = tokenOf(tokens, DefaultTokensFile.LOCAL_CLIENT);
+    String workersToken = tokenOf(tokens, DefaultTokensFile.WORKERS_CLIENT);
     for (int i = 1; i <= 2; i++) {
       Path workerData = dataDir.resolve("worker-" + i).toAbsolutePath();
       // no metrics port for these workers (--metrics-port 0): the embedded farm serves one job and ends
       WorkerAgent agent = WorkerAgent.create(WorkerIdentity.resolve(null, workerData),
           new WorkerAgent.Settings(i == 1 ? cacheDir : cacheDir.resolve("workers").resolve(String.valueOf(i)),
-              keys, 1, 1000));
+              keys, 1, 1000).withStoreToken(workersToken));
       agent.attach(node);
       workers.add(agent);
     }
@@ -83,15 +88,9 @@ final class EmbeddedFarm implements AutoCloseable {
     return token;
   }
 
-  private static String localToken(Path tokens) throws IOException {
-    for (String line : Files.readAllLines(tokens)) {
-      String[] fields = line.strip().split("\\s+");
-      if (fields.length == 2 && fields[0].equals(BridgeSetup.LOCAL_CLIENT)) {
-        return fields[1];
-      }
-    }
-    throw new IOException("the embedded farm's tokens file " + tokens + " has no '" + BridgeSetup.LOCAL_CLIENT
-        + "' token; delete the file and run again");
+  private static String tokenOf(Path tokens, String client) throws IOException {
+    return DefaultTokensFile.tokenOf(tokens, client).orElseThrow(() -> new IOException("the embedded farm's tokens"
+        + " file " + tokens + " has no '" + client + "' token; delete the file and run again"));
   }
 
   private static int freePort() throws IOException {

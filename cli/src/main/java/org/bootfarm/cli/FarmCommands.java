@@ -22,6 +22,7 @@ import org.bootfarm.cluster.NodeMetrics;
 import org.bootfarm.cluster.NodeRole;
 import org.bootfarm.coordinator.bridge.BridgeServer;
 import org.bootfarm.coordinator.BuildCoordinator;
+import org.bootfarm.coordinator.access.DefaultTokensFile;
 import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
 import org.bootfarm.coordinator.http.HttpsIdentity;
 import org.bootfarm.coordinator.nightly.NightlySchedule;
@@ -99,11 +100,33 @@ final class FarmCommands {
             + " report say UNSIGNED; repeatable, or a comma list (default: every definition that would is refused)")
     List<String> allowUnsigned = new ArrayList<>();
 
+    @Option(names = "--tokens", paramLabel = "FILE",
+        description = "the clients of the HTTP API and the bridge, one 'name token [read|submit|admin]' per line,"
+            + " re-read when it changes (default: <data-dir>/coordinator/" + DefaultTokensFile.NAME + ", made with a"
+            + " 'local' admin and a 'workers' token when missing)")
+    Path tokens;
+
+    @Option(names = "--protect-metrics", description = "GET /metrics needs a token of role read too (default: open)")
+    boolean protectMetrics;
+
     CoordinatorDaemon.Settings settings(FarmOptions farm) {
       return new CoordinatorDaemon.Settings(farm.dataDir.resolve("coordinator").toAbsolutePath(),
           repos.toAbsolutePath(), Defaults.keysDir(farm.keys), httpHost, httpPort, Duration.ofMillis(500), LeasePolicy.DEFAULT, RetryPolicy.DEFAULT,
           new RetentionPolicy.Settings(keepBuilds, collectEvery), nightly, nightlyComponents, applianceRepo,
-          Set.copyOf(allowUnsigned));
+          Set.copyOf(allowUnsigned), tokens == null ? null : tokens.toAbsolutePath(), protectMetrics);
+    }
+
+    /**
+     * The token of the {@code workers} client in the tokens file these settings use (the default file is made
+     * when missing): what a worker in this process sends to the artifact store.
+     */
+    static String workersToken(CoordinatorDaemon.Settings settings) throws IOException {
+      Path file = settings.tokensFile() != null ? settings.tokensFile()
+          : DefaultTokensFile.prepare(settings.dataDir());
+      return DefaultTokensFile.tokenOf(file, DefaultTokensFile.WORKERS_CLIENT).orElseThrow(() -> new IOException(
+          "tokens file " + file + " has no '" + DefaultTokensFile.WORKERS_CLIENT + "' client, whose token the worker"
+          + " of this process uploads with: add a line 'workers <token> submit' (openssl rand -hex 32), or give"
+          + " --token-file"));
     }
   }
 
@@ -139,9 +162,14 @@ final class FarmCommands {
         description = "port of the worker's GET /metrics, 0 to serve none (default: ${DEFAULT-VALUE})")
     int metricsPort;
 
-    WorkerAgent.Settings settings(FarmOptions farm) {
+    @Option(names = "--token-file", paramLabel = "FILE", defaultValue = "${env:BOOTFARM_TOKEN_FILE}",
+        description = "a file holding the token (of role submit) this worker uploads and downloads artifacts with;"
+            + " never the token itself on the command line (default: $BOOTFARM_TOKEN_FILE)")
+    Path tokenFile;
+
+    WorkerAgent.Settings settings(FarmOptions farm, String storeToken) {
       return new WorkerAgent.Settings(Defaults.cacheDir(cacheDir), Defaults.keysDir(farm.keys), slots, 1000,
-          packageManagers, Duration.ofMinutes(5));
+          packageManagers, Duration.ofMinutes(5), storeToken);
     }
 
     /** The worker's id and farm certificate ({@link MemberOptions#worker}), before anything joins the cluster. */
@@ -150,9 +178,22 @@ final class FarmCommands {
       return farm.member.worker(workerId, dataDir, flag -> WorkerIdentity.resolve(flag, dataDir));
     }
 
-    /** The worker {@code id} with its settings checked; its meters go to {@code metrics}. */
-    WorkerAgent agent(String id, FarmOptions farm, NodeMetrics metrics) {
-      return WorkerAgent.create(id, settings(farm), metrics.registry());
+    /**
+     * The worker {@code id} with its settings checked; its meters go to {@code metrics}, and it sends the token
+     * of --token-file, else {@code inProcessToken} (null: the flag is required).
+     */
+    WorkerAgent agent(String id, FarmOptions farm, NodeMetrics metrics, String inProcessToken) throws IOException {
+      String token = tokenFile != null ? WorkerTokenFile.read(tokenFile) : inProcessToken;
+      // the id and the package managers are checked first: those errors say more about a wrong command line
+      WorkerAgent agent = WorkerAgent.create(id, settings(farm, token), metrics.registry());
+      if (token == null) {
+        agent.close();
+        throw new IllegalArgumentException("a worker needs the token it uploads and downloads artifacts with: give"
+            + " --token-file FILE (or BOOTFARM_TOKEN_FILE), a file holding the token of a client of role submit in"
+            + " the coordinator's tokens file (its 'workers' line: <coordinator data-dir>/coordinator/"
+            + DefaultTokensFile.NAME + ")");
+      }
+      return agent;
     }
 
     /** Serves {@code metrics} at --metrics-host/--metrics-port; null with port 0. */
@@ -182,7 +223,7 @@ final class FarmCommands {
       CoordinatorDaemon.Settings settings = options.settings(farm);
       CoordinatorDaemon daemon = CoordinatorDaemon.start(node, settings, HttpsIdentity.of(options.tlsCert,
           options.tlsKey));
-      BridgeServer bridgeServer = bridge.start(node.vertx(), settings.dataDir());
+      BridgeServer bridgeServer = bridge.start(node.vertx(), daemon);
       System.out.println("bootfarm coordinator " + node.nodeId() + " ready: HTTP " + daemon.artifactsUrl()
           + ", bridge " + BridgeSetup.describe(bridgeServer, bridge) + ", cluster " + farm.clusterHost + ":"
           + farm.clusterPort);
@@ -208,7 +249,7 @@ final class FarmCommands {
       // one registry for the process: every cluster node it joins on reports into it, and it serves on meanwhile
       NodeMetrics metrics = NodeMetrics.create("worker");
       MemberOptions.WorkerMember member = options.member(farm);
-      WorkerAgent agent = options.agent(member.workerId(), farm, metrics);
+      WorkerAgent agent = options.agent(member.workerId(), farm, metrics, null);
       MetricsHttpServer metricsServer = options.serveMetrics(metrics);
       ClusterSettings settings = farm.cluster(NodeRole.WORKER, member.credential());
       AtomicReference<ClusterNode> current = new AtomicReference<>();
@@ -324,15 +365,17 @@ final class FarmCommands {
     public Integer call() throws Exception {
       // the worker's meters apart from the coordinator's, so each endpoint carries its own job's names
       NodeMetrics workerMetrics = NodeMetrics.create("worker");
+      CoordinatorDaemon.Settings settings = coordinatorOptions.settings(farm);
+      // the worker in this process uploads with the farm's 'workers' token, handed over in-process
       WorkerAgent agent = workerOptions.agent(WorkerIdentity.resolve(workerOptions.workerId,
-          farm.dataDir.toAbsolutePath()), farm, workerMetrics);
+          farm.dataDir.toAbsolutePath()), farm, workerMetrics,
+          workerOptions.tokenFile != null ? null : CoordinatorOptions.workersToken(settings));
       MetricsHttpServer metricsServer = workerOptions.serveMetrics(workerMetrics);
       ClusterNode node = ClusterNode.start(farm.coordinatorCluster());
       Vertx vertx = node.vertx();
-      CoordinatorDaemon.Settings settings = coordinatorOptions.settings(farm);
       CoordinatorDaemon daemon = CoordinatorDaemon.start(node, settings,
           HttpsIdentity.of(coordinatorOptions.tlsCert, coordinatorOptions.tlsKey));
-      BridgeServer bridgeServer = bridge.start(vertx, settings.dataDir());
+      BridgeServer bridgeServer = bridge.start(vertx, daemon);
       agent.attach(node);
       System.out.println("bootfarm standalone " + node.nodeId() + " ready: HTTP " + daemon.artifactsUrl()
           + ", bridge " + BridgeSetup.describe(bridgeServer, bridge) + ", worker "

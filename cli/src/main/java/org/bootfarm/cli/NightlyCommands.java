@@ -128,7 +128,8 @@ final class NightlyCommands {
         printReport(run, farm, System.out);
       }
       if (embedded) {
-        System.out.println("report saved: " + saveReport(farm, run, embeddedDir.resolve("reports")).toUri());
+        System.out.println("report saved: " + saveReport(farm, run, embeddedDir.resolve("reports"),
+            client.token).toUri());
       }
       return run.allReproducible() ? 0 : ClientCommands.BUILD_FAILED;
     }
@@ -136,26 +137,30 @@ final class NightlyCommands {
 
   /**
    * Saves the run's HTML report and each pair's diff report beside it, so they outlive an embedded
-   * farm; returns the run's page. Links between them are rewritten to the saved files.
+   * farm; returns the run's page. Links between them are rewritten to the saved files. The pages are read
+   * over HTTP with {@code token} (a {@code read} role at least).
    */
-  static Path saveReport(BridgeClient farm, NightlyReport run, Path dir) throws IOException, InterruptedException {
+  static Path saveReport(BridgeClient farm, NightlyReport run, Path dir, String token)
+      throws IOException, InterruptedException {
     java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
     String base = farm.info().artifactsUrl();
     Files.createDirectories(dir);
     Path page = dir.resolve(run.id() + ".html");
-    String html = fetch(http, base + "/nightly/" + run.id());
+    String html = fetch(http, base + "/nightly/" + run.id(), token);
     for (ReproducibilityPair pair : run.pairs()) {
       Path pairPage = dir.resolve(pair.id() + ".html");
-      Files.writeString(pairPage, fetch(http, base + "/verdicts/" + pair.id()));
+      Files.writeString(pairPage, fetch(http, base + "/verdicts/" + pair.id(), token));
       html = html.replace("\"/verdicts/" + pair.id() + "\"", "\"" + pairPage.getFileName() + "\"");
     }
     Files.writeString(page, html);
     return page.toAbsolutePath();
   }
 
-  private static String fetch(java.net.http.HttpClient http, String url) throws IOException, InterruptedException {
+  private static String fetch(java.net.http.HttpClient http, String url, String token)
+      throws IOException, InterruptedException {
     java.net.http.HttpResponse<String> response = http.send(java.net.http.HttpRequest.newBuilder(
-        java.net.URI.create(url)).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        java.net.URI.create(url)).header("Authorization", "Bearer " + token).GET().build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 200) {
       throw new IOException(url + " answered HTTP " + response.statusCode() + ": " + response.body());
     }

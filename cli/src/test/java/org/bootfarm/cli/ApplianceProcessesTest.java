@@ -57,7 +57,7 @@ class ApplianceProcessesTest {
     FixtureBuilds.writeTdnfDefinitionAs(repo, dir.resolve("scratch"), repos, APPLIANCE_REPO, "");
     FixtureBuilds.writeTdnfDefinitionAs(repo, dir.resolve("scratch"), repos, OTHER, "");
     Files.createDirectories(dir.resolve("keys"));
-    Path tokens = Files.writeString(dir.resolve("tokens"), "ci " + TOKEN + "\n");
+    Path tokens = Files.writeString(dir.resolve("tokens"), "ci " + TOKEN + " admin\n");
     int bridgePort = FreePorts.one();
     bridge = "127.0.0.1:" + bridgePort;
     farm.start("coordinator", List.of("coordinator", "--nightly", "off", "--appliance-repo", APPLIANCE_REPO,

@@ -85,7 +85,7 @@ class CancelRunningBuildProcessesTest {
 
     long cancelledAt = System.nanoTime();
     HttpResponse<String> cancel = FarmProcesses.HTTP.send(HttpRequest.newBuilder(
-        URI.create(farm.api + "/api/v1/builds/" + id + "/cancel")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+        URI.create(farm.api + "/api/v1/builds/" + id + "/cancel")).header("Authorization", "Bearer " + farm.adminToken()).POST(HttpRequest.BodyPublishers.noBody()).build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(200, cancel.statusCode(), cancel.body());
     assertEquals("CANCELLED", FarmProcesses.JSON.readTree(cancel.body()).get("state").asText(), cancel.body());
@@ -106,7 +106,7 @@ class CancelRunningBuildProcessesTest {
           "no half-written stage cache entry is left");
     }
     HttpResponse<String> again = FarmProcesses.HTTP.send(HttpRequest.newBuilder(
-        URI.create(farm.api + "/api/v1/builds/" + id + "/cancel")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+        URI.create(farm.api + "/api/v1/builds/" + id + "/cancel")).header("Authorization", "Bearer " + farm.adminToken()).POST(HttpRequest.BodyPublishers.noBody()).build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(409, again.statusCode(), "a cancelled build cannot be cancelled again: " + again.body());
     JsonNode cancelled = farm.get("/api/v1/builds/" + id);

@@ -192,8 +192,7 @@ class CertificatelessMemberProcessesTest {
     farm.start("coordinator-b", List.of("coordinator", "--bridge-port", "0", "--data-dir",
         dir.resolve("coordinator-b").toString(), "--repos", dir.resolve("repos").toString(), "--keys",
         dir.resolve("keys").toString(), "--http-port", String.valueOf(standbyHttp), "--cluster-name", farm.cluster,
-        "--cluster-port", String.valueOf(FreePorts.one()), "--join", "127.0.0.1:" + farm.clusterPort,
-        "--tokens", farm.tokensFile().toString()));
+        "--cluster-port", String.valueOf(FreePorts.one()), "--join", "127.0.0.1:" + farm.clusterPort));
     farm.awaitLine("coordinator-b", "is a standby", 90);
 
     JsonNode real = farm.get("/api/v1/builds").get("builds").get(0);
@@ -218,7 +217,7 @@ class CertificatelessMemberProcessesTest {
       JsonNode answer = farm.get(standbyApi, "/api/v1/builds/" + id);
       assertFalse(answer.has("state"), "no forged build was adopted: " + answer);
     }
-    String metrics = FarmProcesses.HTTP.send(HttpRequest.newBuilder(URI.create(standbyApi + "/metrics")).GET().build(),
+    String metrics = FarmProcesses.HTTP.send(farm.request(standbyApi, "/metrics").GET().build(),
         HttpResponse.BodyHandlers.ofString()).body();
     assertTrue(metricAtLeast(metrics, "bootfarm_cluster_refused_total{reason=\"forged_record\"}", 2), metrics);
     String log = farm.logText("coordinator-b");
@@ -229,7 +228,7 @@ class CertificatelessMemberProcessesTest {
   }
 
   private static FarmProcesses.Scrape coordinatorMetrics() {
-    return () -> FarmProcesses.HTTP.send(HttpRequest.newBuilder(URI.create(farm.api + "/metrics")).GET().build(),
+    return () -> FarmProcesses.HTTP.send(farm.request("/metrics").GET().build(),
         HttpResponse.BodyHandlers.ofString()).body();
   }
 

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
+import org.bootfarm.coordinator.access.DefaultTokensFile;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
@@ -56,12 +57,27 @@ class CoordinatorFailoverTest {
   static int secondClusterPort;
   static final HttpClient HTTP = HttpClient.newHttpClient();
   static final ObjectMapper JSON = new ObjectMapper();
+  /** The one tokens file every coordinator of this farm is given, as an operator gives coordinators one file. */
+  static Path tokens;
+  static String adminToken;
 
+  /** Starts {@code bootfarm ARGS}; a coordinator gets the farm's tokens file, a worker its workers token. */
   static Process start(String name, List<String> args) throws IOException {
+    if (tokens == null) {
+      tokens = DefaultTokensFile.prepare(Files.createDirectories(dir.resolve("access")));
+      adminToken = DefaultTokensFile.tokenOf(tokens, DefaultTokensFile.LOCAL_CLIENT).orElseThrow();
+      Files.writeString(dir.resolve("access").resolve("worker-token"),
+          DefaultTokensFile.tokenOf(tokens, DefaultTokensFile.WORKERS_CLIENT).orElseThrow());
+    }
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
         "-cp", System.getProperty("java.class.path"), Main.class.getName()));
     command.addAll(args);
+    if (args.get(0).equals("coordinator")) {
+      command.addAll(List.of("--tokens", tokens.toString()));
+    } else if (args.get(0).equals("worker")) {
+      command.addAll(List.of("--token-file", dir.resolve("access").resolve("worker-token").toString()));
+    }
     Process process = SharedFarmCa.giveTo(new ProcessBuilder(command), dir).redirectErrorStream(true)
         .redirectOutput(dir.resolve(name + ".log").toFile()).start();
     processes.add(process);
@@ -133,14 +149,14 @@ class CoordinatorFailoverTest {
   static String upload(String api, String content) throws Exception {
     byte[] bytes = content.getBytes();
     String sha = Sha256.of(bytes);
-    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/artifacts/" + sha))
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/artifacts/" + sha)).header("Authorization", "Bearer " + adminToken)
         .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.ofString());
     assertTrue(response.statusCode() == 201 || response.statusCode() == 200, response::body);
     return sha;
   }
 
   static HttpResponse<String> send(String api, String method, String path, String body) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create(api + path)).header("Content-Type", "application/json")
+    return HTTP.send(HttpRequest.newBuilder(URI.create(api + path)).header("Authorization", "Bearer " + adminToken).header("Content-Type", "application/json")
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
         .build(), HttpResponse.BodyHandlers.ofString());
   }
@@ -280,7 +296,7 @@ class CoordinatorFailoverTest {
       for (JsonNode artifact : build.get("artifacts")) {
         String sha = artifact.get("sha256").asText();
         HttpResponse<byte[]> download = HTTP.send(HttpRequest.newBuilder(
-            URI.create(api + "/api/v1/artifacts/" + sha)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            URI.create(api + "/api/v1/artifacts/" + sha)).header("Authorization", "Bearer " + adminToken).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, download.statusCode(), "artifact " + artifact + " of build " + build.get("id") + " on " + api);
         assertEquals(sha, Sha256.of(download.body()), "artifact " + artifact + " of build " + build.get("id"));
         assertEquals(artifact.get("size").asLong(), download.body().length);

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.bootfarm.client.ApiErrorException;
 import org.bootfarm.client.BuildFollowing;
 import org.bootfarm.client.FarmClient;
+import org.bootfarm.coordinator.access.DefaultTokensFile;
 import org.bootfarm.cluster.ClusterSettings;
 import org.bootfarm.cluster.NodeRole;
 import org.bootfarm.protocol.api.v1.ApiError;
@@ -50,11 +51,21 @@ class FarmClientProcessesTest {
   static int httpPort;
   static FarmClient client;
 
+  /** The farm's tokens file: the coordinator gets it with --tokens, the worker its 'workers' token. */
+  static Path tokens;
+
   static void start(String name, List<String> args) throws IOException {
+    if (tokens == null) {
+      tokens = DefaultTokensFile.prepare(Files.createDirectories(dir.resolve("access")));
+      Files.writeString(dir.resolve("access").resolve("worker-token"),
+          DefaultTokensFile.tokenOf(tokens, DefaultTokensFile.WORKERS_CLIENT).orElseThrow());
+    }
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
         "-cp", System.getProperty("java.class.path"), Main.class.getName()));
     command.addAll(args);
+    command.addAll(args.get(0).equals("coordinator") ? List.of("--tokens", tokens.toString())
+        : List.of("--token-file", dir.resolve("access").resolve("worker-token").toString()));
     processes.add(SharedFarmCa.giveTo(new ProcessBuilder(command), dir).redirectErrorStream(true)
         .redirectOutput(dir.resolve(name + ".log").toFile()).start());
   }
@@ -87,7 +98,8 @@ class FarmClientProcessesTest {
     // the client starts while the coordinator is still coming up: connect waits for it
     client = FarmClient.connect(ClusterSettings.of(NodeRole.CLIENT, "127.0.0.1", FreePorts.one(),
         "127.0.0.1:" + clusterPort, dir.resolve("client")).withClusterName(cluster)
-        .withCredential(SharedFarmCa.client(dir, "test-client")), Duration.ofSeconds(120));
+        .withCredential(SharedFarmCa.client(dir, "test-client")), Duration.ofSeconds(120))
+        .withToken(DefaultTokensFile.tokenOf(tokens, DefaultTokensFile.LOCAL_CLIENT).orElseThrow());
     start("worker", List.of("worker", "--data-dir", dir.resolve("w").toString(), "--cache-dir",
         dir.resolve("w/cache").toString(), "--keys", keys.toString(), "--cluster-name", cluster,
         "--cluster-port", String.valueOf(FreePorts.one()), "--join", "127.0.0.1:" + clusterPort,

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import org.bootfarm.coordinator.access.DefaultTokensFile;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
@@ -25,6 +26,13 @@ import org.bootfarm.testkit.FreePorts;
  * Farm processes for tests: {@code bootfarm coordinator} and {@code bootfarm worker} started as
  * separate JVMs on 127.0.0.1 from this test's class path, each logging to {@code <dir>/<name>.log},
  * and the coordinator's HTTP API driven with plain requests. {@link #close} kills whatever is left.
+ *
+ * <p>Authentication is on, as in production: the farm has one tokens file ({@link #tokensFile}, made as a
+ * coordinator makes its default one, with a {@code local} admin and a {@code workers} client) that every
+ * coordinator started here is given with {@code --tokens} unless the test gives its own (then the farm's
+ * {@code workers} line and its admin, as {@code farm-processes}, are added to that file), and every worker gets
+ * the {@code workers} token with {@code --token-file}. Requests built with {@link #request} carry the admin
+ * token.
  */
 final class FarmProcesses implements AutoCloseable {
   static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -35,10 +43,13 @@ final class FarmProcesses implements AutoCloseable {
   final int clusterPort;
   final int httpPort;
   final String api;
+  /** The tokens file of this farm's coordinators. */
+  final Path tokensFile;
+  /** A file holding the {@code workers} token, for the workers' {@code --token-file}. */
+  final Path workerTokenFile;
+  private final String adminToken;
   private final List<Process> processes = new ArrayList<>();
   private final java.util.Map<String, Process> byName = new java.util.concurrent.ConcurrentHashMap<>();
-  /** The data dir of the first coordinator started, whose tokens file the others share. */
-  private Path coordinatorData;
 
   /** Reads a metrics page (or any text) for an await. */
   @FunctionalInterface
@@ -52,6 +63,57 @@ final class FarmProcesses implements AutoCloseable {
     this.httpPort = FreePorts.one();
     this.cluster = "farm-test-" + clusterPort;
     this.api = "http://127.0.0.1:" + httpPort;
+    this.tokensFile = DefaultTokensFile.prepare(Files.createDirectories(dir.resolve("farm-access")));
+    this.adminToken = DefaultTokensFile.tokenOf(tokensFile, DefaultTokensFile.LOCAL_CLIENT).orElseThrow();
+    this.workerTokenFile = Files.writeString(dir.resolve("farm-access").resolve("worker-token"),
+        workersToken() + "\n");
+  }
+
+  /** The {@code local} client's token: role admin. */
+  String adminToken() {
+    return adminToken;
+  }
+
+  String workersToken() throws IOException {
+    return DefaultTokensFile.tokenOf(tokensFile, DefaultTokensFile.WORKERS_CLIENT).orElseThrow();
+  }
+
+  /** A request to {@code path} of this farm's API, with the admin token. */
+  HttpRequest.Builder request(String path) {
+    return request(api, path);
+  }
+
+  /** A request to {@code path} of the coordinator at {@code base} (another of this farm's), with the admin token. */
+  HttpRequest.Builder request(String base, String path) {
+    return HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + adminToken);
+  }
+
+  /**
+   * {@code args} with the farm's tokens: a coordinator (or standalone) gets {@code --tokens} (or its own file
+   * gets the farm's workers line), a worker {@code --token-file}.
+   */
+  private List<String> withTokens(List<String> args) throws IOException {
+    List<String> all = new ArrayList<>(args);
+    String command = args.isEmpty() ? "" : args.get(0);
+    if (command.equals("coordinator") || command.equals("standalone")) {
+      int given = all.indexOf("--tokens");
+      if (given < 0) {
+        all.addAll(List.of("--tokens", tokensFile.toString()));
+      } else {
+        Path own = Path.of(all.get(given + 1));
+        if (DefaultTokensFile.tokenOf(own, DefaultTokensFile.WORKERS_CLIENT).isEmpty()) {
+          Files.writeString(own, DefaultTokensFile.WORKERS_CLIENT + " " + workersToken() + " submit\n",
+              java.nio.file.StandardOpenOption.APPEND);
+        }
+        if (DefaultTokensFile.tokenOf(own, "farm-processes").isEmpty()) {
+          Files.writeString(own, "farm-processes " + adminToken + " admin\n", java.nio.file.StandardOpenOption.APPEND);
+        }
+      }
+    }
+    if (command.equals("worker") && !all.contains("--token-file")) {
+      all.addAll(List.of("--token-file", workerTokenFile.toString()));
+    }
+    return all;
   }
 
   /** Starts {@code bootfarm ARGS} in a new JVM whose output goes to {@code <dir>/<name>.log}. */
@@ -59,7 +121,7 @@ final class FarmProcesses implements AutoCloseable {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
         "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-    command.addAll(args);
+    command.addAll(withTokens(args));
     Process process = SharedFarmCa.giveTo(new ProcessBuilder(command), dir).redirectErrorStream(true)
         .redirectOutput(log(name).toFile()).start();
     processes.add(process);
@@ -72,18 +134,10 @@ final class FarmProcesses implements AutoCloseable {
     byName.get(name).destroyForcibly().waitFor();
   }
 
-  /** The tokens file of the first coordinator started (its data dir's), for the others to share. */
-  Path tokensFile() {
-    Path dir = coordinatorData.resolve("coordinator");
-    Path access = dir.resolve("access-tokens");
-    return Files.exists(access) ? access : dir.resolve("bridge-tokens");
-  }
+
 
   /** Starts the coordinator on this farm's ports, with {@code name} as its log name, and waits until it is ready. */
   Process startCoordinator(String name, Path dataDir, Path repos, Path keys) throws Exception {
-    if (coordinatorData == null) {
-      coordinatorData = dataDir;
-    }
     Process process = start(name, List.of("coordinator", "--bridge-port", "0", "--data-dir", dataDir.toString(), "--repos",
         repos.toString(), "--keys", keys.toString(), "--http-port", String.valueOf(httpPort), "--cluster-name",
         cluster, "--cluster-port", String.valueOf(clusterPort)));
@@ -121,7 +175,7 @@ final class FarmProcesses implements AutoCloseable {
   String upload(String content) throws Exception {
     byte[] bytes = content.getBytes();
     String sha = Sha256.of(bytes);
-    HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/artifacts/" + sha))
+    HTTP.send(request("/api/v1/artifacts/" + sha)
         .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.ofString());
     return sha;
   }
@@ -132,12 +186,12 @@ final class FarmProcesses implements AutoCloseable {
 
   /** {@code GET path} of the coordinator at {@code base} (another coordinator of this farm), as JSON. */
   JsonNode get(String base, String path) throws Exception {
-    return JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(),
+    return JSON.readTree(HTTP.send(request(base, path).GET().build(),
         HttpResponse.BodyHandlers.ofString()).body());
   }
 
   byte[] download(String sha256) throws Exception {
-    HttpResponse<byte[]> response = HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/artifacts/" + sha256))
+    HttpResponse<byte[]> response = HTTP.send(request("/api/v1/artifacts/" + sha256)
         .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
     assertEquals(200, response.statusCode(), "GET /api/v1/artifacts/" + sha256);
     return response.body();
@@ -153,7 +207,7 @@ final class FarmProcesses implements AutoCloseable {
   /** {@code POST /api/v1/builds} of {@code repo} and {@code target}: the coordinator's answer, whatever it is. */
   HttpResponse<String> post(String repo, String target, Map<String, String> components) throws Exception {
     String body = JSON.writeValueAsString(Map.of("repo", repo, "target", target, "components", components));
-    return HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/builds"))
+    return HTTP.send(request("/api/v1/builds")
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
 

@@ -201,7 +201,7 @@ class MetricsProcessesTest {
     assertEquals("FAILED", failed.get("state").asText(), failed::toString);
     // a nightly run now: with one worker its pairs cannot run, so they are judged FAILED at once
     HttpResponse<String> nightly = FarmProcesses.HTTP.send(HttpRequest.newBuilder(URI.create(farm.api
-        + "/api/v1/nightly")).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        + "/api/v1/nightly")).header("Authorization", "Bearer " + farm.adminToken()).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(201, nightly.statusCode(), nightly.body());
     long buildsDone = System.nanoTime();
 

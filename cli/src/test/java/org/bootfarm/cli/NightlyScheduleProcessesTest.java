@@ -84,7 +84,7 @@ class NightlyScheduleProcessesTest {
 
   static List<String> instantsListed(String api) throws Exception {
     JsonNode runs = FarmProcesses.JSON.readTree(FarmProcesses.HTTP.send(java.net.http.HttpRequest.newBuilder(
-        java.net.URI.create(api + "/api/v1/nightly?limit=1000")).GET().build(),
+        java.net.URI.create(api + "/api/v1/nightly?limit=1000")).header("Authorization", "Bearer " + farm.adminToken()).GET().build(),
         java.net.http.HttpResponse.BodyHandlers.ofString()).body()).get("runs");
     List<String> instants = new ArrayList<>();
     runs.forEach(run -> instants.add(run.get("scheduledFor").asText()));

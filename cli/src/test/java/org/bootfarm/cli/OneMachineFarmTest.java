@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import org.bootfarm.coordinator.access.DefaultTokensFile;
 import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.RetryPolicy;
@@ -43,6 +44,8 @@ class OneMachineFarmTest {
   static WorkerAgent worker;
   static String api;
   static final HttpClient HTTP = HttpClient.newHttpClient();
+  /** The coordinator's local admin token. */
+  static String token;
   static final ObjectMapper JSON = new ObjectMapper();
 
   @BeforeAll
@@ -54,7 +57,10 @@ class OneMachineFarmTest {
     vertx = Vertx.vertx();
     coordinator = CoordinatorDaemon.start(vertx, new CoordinatorDaemon.Settings(dir.resolve("data"), repos, keys,
         "127.0.0.1", 0, Duration.ofMillis(200), LeasePolicy.DEFAULT, RetryPolicy.DEFAULT), null);
-    worker = WorkerAgent.start(vertx, "w1", "local", new WorkerAgent.Settings(dir.resolve("cache"), keys, 1, 500));
+    Path tokens = coordinator.access().tokens().file();
+    token = DefaultTokensFile.tokenOf(tokens, DefaultTokensFile.LOCAL_CLIENT).orElseThrow();
+    worker = WorkerAgent.start(vertx, "w1", "local", new WorkerAgent.Settings(dir.resolve("cache"), keys, 1, 500)
+        .withStoreToken(DefaultTokensFile.tokenOf(tokens, DefaultTokensFile.WORKERS_CLIENT).orElseThrow()));
     api = coordinator.artifactsUrl();
   }
 
@@ -69,7 +75,7 @@ class OneMachineFarmTest {
   static String upload(String content) throws Exception {
     byte[] bytes = content.getBytes();
     String sha = Sha256.of(bytes);
-    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/artifacts/" + sha))
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/artifacts/" + sha)).header("Authorization", "Bearer " + token)
         .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.ofString());
     assertTrue(response.statusCode() == 201 || response.statusCode() == 200, response::body);
     return sha;
@@ -78,12 +84,12 @@ class OneMachineFarmTest {
   static JsonNode buildAndWait(String tether, String unpack) throws Exception {
     String body = JSON.writeValueAsString(Map.of("repo", FixtureDefinitions.TDNF, "target", "bootstrap",
         "components", Map.of("tether", tether, "unpack", unpack)));
-    HttpResponse<String> submitted = HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/builds"))
+    HttpResponse<String> submitted = HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/builds")).header("Authorization", "Bearer " + token)
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(201, submitted.statusCode(), submitted.body());
     String id = JSON.readTree(submitted.body()).get("id").asText();
     JsonNode build = Eventually.value(Duration.ofMinutes(2), Duration.ofMillis(200),
-        () -> JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/builds/" + id)).GET().build(),
+        () -> JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/builds/" + id)).header("Authorization", "Bearer " + token).GET().build(),
             HttpResponse.BodyHandlers.ofString()).body()),
         b -> !java.util.List.of("QUEUED", "RUNNING").contains(b.get("state").asText()));
     return build;
@@ -100,7 +106,7 @@ class OneMachineFarmTest {
     boolean iso = false;
     for (JsonNode artifact : first.get("artifacts")) {
       String sha = artifact.get("sha256").asText();
-      byte[] stored = HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/artifacts/" + sha)).GET().build(),
+      byte[] stored = HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/artifacts/" + sha)).header("Authorization", "Bearer " + token).GET().build(),
           HttpResponse.BodyHandlers.ofByteArray()).body();
       assertEquals(sha, Sha256.of(stored), "the store serves " + artifact.get("name") + " under its hash");
       assertEquals(artifact.get("size").asLong(), stored.length);

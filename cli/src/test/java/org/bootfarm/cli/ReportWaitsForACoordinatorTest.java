@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
+import org.bootfarm.coordinator.access.DefaultTokensFile;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
 import org.bootfarm.coordinator.queue.LeasePolicy;
@@ -41,6 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("tool")
 class ReportWaitsForACoordinatorTest {
   static final HttpClient HTTP = HttpClient.newHttpClient();
+  /** The coordinator\'s local admin token. */
+  static String token;
   static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dir;
@@ -57,8 +60,10 @@ class ReportWaitsForACoordinatorTest {
       CoordinatorDaemon first = CoordinatorDaemon.start(vertx, settings(repos, keys, 0), null);
       int port = first.httpPort();
       String api = "http://127.0.0.1:" + port;
-      WorkerAgent worker = WorkerAgent.start(vertx, "w1", "local",
-          new WorkerAgent.Settings(dir.resolve("cache"), keys, 1, 500));
+      Path tokens = first.access().tokens().file();
+      token = DefaultTokensFile.tokenOf(tokens, DefaultTokensFile.LOCAL_CLIENT).orElseThrow();
+      WorkerAgent worker = WorkerAgent.start(vertx, "w1", "local", new WorkerAgent.Settings(dir.resolve("cache"), keys,
+          1, 500).withStoreToken(DefaultTokensFile.tokenOf(tokens, DefaultTokensFile.WORKERS_CLIENT).orElseThrow()));
       try {
         Map<String, String> components = Map.of("tether", upload(api, "tether\n"), "unpack", upload(api, "unpack\n"));
         String id = submit(api, components);
@@ -89,7 +94,7 @@ class ReportWaitsForACoordinatorTest {
           assertEquals(3, done.get("artifacts").size(), done::toString);
           for (JsonNode artifact : done.get("artifacts")) {
             byte[] bytes = HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/artifacts/"
-                + artifact.get("sha256").asText())).GET().build(), HttpResponse.BodyHandlers.ofByteArray()).body();
+                + artifact.get("sha256").asText())).header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofByteArray()).body();
             assertEquals(artifact.get("sha256").asText(), Sha256.of(bytes), artifact::toString);
           }
           Eventually.holds(Duration.ofSeconds(5), Duration.ofMillis(50), () -> worker.reportsWaiting().isEmpty());
@@ -112,14 +117,14 @@ class ReportWaitsForACoordinatorTest {
   private static String upload(String api, String content) throws Exception {
     byte[] bytes = content.getBytes();
     String sha = Sha256.of(bytes);
-    HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/artifacts/" + sha))
+    HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/artifacts/" + sha)).header("Authorization", "Bearer " + token)
         .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.ofString());
     return sha;
   }
 
   private static String submit(String api, Map<String, String> components) throws Exception {
     String body = JSON.writeValueAsString(Map.of("repo", FixtureDefinitions.TDNF, "components", components));
-    HttpResponse<String> submitted = HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/builds"))
+    HttpResponse<String> submitted = HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/builds")).header("Authorization", "Bearer " + token)
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(201, submitted.statusCode(), submitted.body());
     return JSON.readTree(submitted.body()).get("id").asText();
@@ -127,7 +132,7 @@ class ReportWaitsForACoordinatorTest {
 
   private static JsonNode await(String api, String id, java.util.function.Predicate<JsonNode> until) throws Exception {
     return Eventually.value(Duration.ofMinutes(1), Duration.ofMillis(50),
-        () -> JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/builds/" + id)).GET().build(),
+        () -> JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/builds/" + id)).header("Authorization", "Bearer " + token).GET().build(),
             HttpResponse.BodyHandlers.ofString()).body()), until);
   }
 }

@@ -127,7 +127,7 @@ class RogueMemberProcessesTest {
     JsonNode buildsBefore = farm.get("/api/v1/builds");
     String component = farm.upload("tether of a web page\n");
     String submission = "{\"repo\": \"anything\", \"components\": {\"tether\": \"" + component + "\"}}";
-    HttpResponse<String> plain = FarmProcesses.HTTP.send(HttpRequest.newBuilder(URI.create(farm.api + "/api/v1/builds"))
+    HttpResponse<String> plain = FarmProcesses.HTTP.send(HttpRequest.newBuilder(URI.create(farm.api + "/api/v1/builds")).header("Authorization", "Bearer " + farm.adminToken())
         .header("Content-Type", "text/plain;charset=UTF-8").POST(HttpRequest.BodyPublishers.ofString(submission))
         .build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(415, plain.statusCode(), plain.body());

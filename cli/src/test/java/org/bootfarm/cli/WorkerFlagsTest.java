@@ -41,6 +41,28 @@ class WorkerFlagsTest {
 
   /** A CA with its key on this machine, from which the worker issues itself a certificate. */
   private Path farmCa() throws Exception {
-    return FarmCa.init(dir.resolve("farm-ca"), "test").dir();
+    return FarmCa.loadOrInit(dir.resolve("farm-ca"), "test").dir();
+  }
+
+  @Test
+  void workerWithoutATokenFileIsRefusedNamingTheFlagAndWhereTheTokenIs() throws Exception {
+    CliRun run = CliRun.inProcess("worker", "--data-dir", dir.toString(), "--join", "127.0.0.1:1", "--farm-ca",
+        farmCa().toString());
+    assertEquals(1, run.exitCode, run::toString);
+    assertTrue(run.stderr.contains("--token-file FILE (or BOOTFARM_TOKEN_FILE)")
+        && run.stderr.contains("access-tokens"), run::toString);
+  }
+
+  @Test
+  void anEmptyOrMissingTokenFileIsRefusedNamingIt() throws Exception {
+    Path empty = Files.writeString(dir.resolve("empty-token"), "\n# nothing\n");
+    CliRun run = CliRun.inProcess("worker", "--data-dir", dir.toString(), "--join", "127.0.0.1:1",
+        "--token-file", empty.toString(), "--farm-ca", farmCa().toString());
+    assertEquals(1, run.exitCode, run::toString);
+    assertTrue(run.stderr.contains("--token-file " + empty + " is empty"), run::toString);
+    CliRun missing = CliRun.inProcess("worker", "--data-dir", dir.toString(), "--join", "127.0.0.1:1",
+        "--token-file", dir.resolve("absent").toString(), "--farm-ca", farmCa().toString());
+    assertEquals(1, missing.exitCode, missing::toString);
+    assertTrue(missing.stderr.contains("--token-file " + dir.resolve("absent") + " cannot be read"), missing::toString);
   }
 }

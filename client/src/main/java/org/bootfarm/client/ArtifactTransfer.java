@@ -16,7 +16,17 @@ import org.bootfarm.protocol.transfer.ArtifactTransferException;
  * {@link ApiErrorException} with the code of its HTTP status.
  */
 public final class ArtifactTransfer {
-  private final ArtifactStoreClient store = new ArtifactStoreClient();
+  private final ArtifactStoreClient store;
+
+  /** Transfers without a token (a store that asks for none). */
+  public ArtifactTransfer() {
+    this(null);
+  }
+
+  /** Transfers that send {@code token} as {@code Authorization: Bearer} (null: none). */
+  public ArtifactTransfer(String token) {
+    this.store = ArtifactStoreClient.withToken(token);
+  }
 
   /**
    * Uploads a file; the store checks it against its name. Uploading what is already stored costs

@@ -36,17 +36,19 @@ public final class BridgeClient implements AutoCloseable {
   private static final Duration RECHECK = Duration.ofSeconds(5);
 
   private final BridgeConnection connection;
-  private final ArtifactTransfer transfer = new ArtifactTransfer();
+  private final ArtifactTransfer transfer;
   private final String artifactsUrlOverride;
   private FarmInfo info;
 
-  private BridgeClient(BridgeConnection connection, String artifactsUrlOverride) {
+  private BridgeClient(BridgeConnection connection, String artifactsUrlOverride, String token) {
     this.connection = connection;
     this.artifactsUrlOverride = artifactsUrlOverride;
+    this.transfer = new ArtifactTransfer(token);
   }
 
   /**
-   * Connects and proves the token with a ping.
+   * Connects and proves the token with a ping. The same token goes with the artifact uploads and downloads,
+   * which are HTTP requests to the coordinator.
    *
    * @param trustedCertificate PEM certificate of a TLS bridge, or null for plain TCP
    * @param artifactsUrl the coordinator's HTTP base URL for artifacts, or null to use the one it announces
@@ -61,7 +63,7 @@ public final class BridgeClient implements AutoCloseable {
         connection.close();
         throw e;
       }
-      return new BridgeClient(connection, artifactsUrl);
+      return new BridgeClient(connection, artifactsUrl, token);
     } catch (BridgeConnection.BridgeException e) {
       throw refusal(e);
     }

@@ -48,7 +48,7 @@ public final class FarmClient implements AutoCloseable {
   private final ClusterNode node;
   private final Duration requestTimeout;
   private final DeliveryOptions delivery;
-  private final ArtifactTransfer transfer = new ArtifactTransfer();
+  private volatile ArtifactTransfer transfer = new ArtifactTransfer();
   private volatile Future<FarmInfo> info;
 
   private FarmClient(Vertx vertx, ClusterNode node, Duration requestTimeout) {
@@ -91,6 +91,16 @@ public final class FarmClient implements AutoCloseable {
    */
   public static FarmClient on(Vertx vertx, Duration requestTimeout) {
     return new FarmClient(Objects.requireNonNull(vertx, "vertx"), null, requestTimeout);
+  }
+
+  /**
+   * Sends {@code token} with this client's artifact uploads and downloads, which are HTTP requests to the
+   * coordinator and need a token of its tokens file (role {@code submit} to upload, {@code read} to
+   * download); its event-bus calls are a cluster member's and need none.
+   */
+  public FarmClient withToken(String token) {
+    this.transfer = new ArtifactTransfer(token);
+    return this;
   }
 
   /** Pings until a coordinator's API answers, until the deadline. */

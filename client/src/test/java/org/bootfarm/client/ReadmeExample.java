@@ -1,5 +1,6 @@
 package org.bootfarm.client;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -22,7 +23,8 @@ final class ReadmeExample {
     // a client certificate of the farm CA (bootfarm ca issue --ca CA --role client NAME --out DIR)
     ClusterSettings cluster = ClusterSettings.of(NodeRole.CLIENT, "10.0.0.9", 5701, "10.0.0.1:5701", Path.of("/tmp/client"))
         .withCredential(MemberCredential.load(Path.of("/etc/bootfarm/client-member")));
-    try (FarmClient farm = FarmClient.connect(cluster, Duration.ofMinutes(1))) {
+    String token = Files.readString(Path.of("/etc/bootfarm/client-token")).strip();   // a token of role submit
+    try (FarmClient farm = FarmClient.connect(cluster, Duration.ofMinutes(1)).withToken(token)) {
       String tether = farm.upload(Path.of("examples/components/tether")).await();
       String unpack = farm.upload(Path.of("examples/components/unpack")).await();
       String id = farm.submit(new SubmitRequest("debian-12", "bootstrap",

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import org.bootfarm.coordinator.access.ApiPermissions;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.nightly.PairSide;
 import org.bootfarm.coordinator.placement.LiveWorkers;
@@ -27,6 +28,7 @@ import org.bootfarm.protocol.api.v1.BuildQuery;
 import org.bootfarm.protocol.api.v1.BuildReport;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.BuildView;
+import org.bootfarm.protocol.api.v1.Caller;
 import org.bootfarm.protocol.api.v1.PinRequest;
 import org.bootfarm.protocol.api.v1.Priority;
 import org.bootfarm.protocol.api.v1.RepoInfo;
@@ -131,9 +133,9 @@ public final class BuildCoordinator implements FarmApi {
 
   /**
    * Checks a submission against the catalog and the artifact store, records it as QUEUED and
-   * returns its id. Nothing is recorded for a refused submission.
+   * returns its id, with {@code caller} as its submitter. Nothing is recorded for a refused submission.
    */
-  public String submit(SubmitRequest request) throws ApiException {
+  public String submit(Caller caller, SubmitRequest request) throws ApiException {
     List<String> problems = submissions.problems(request);
     if (!problems.isEmpty()) {
       throw new ApiException(ApiError.Code.BAD_REQUEST, "build refused", problems);
@@ -145,7 +147,7 @@ public final class BuildCoordinator implements FarmApi {
     List<String> unsigned = repos.find(request.repo()).flatMap(RepoCatalog.Entry::definition)
         .map(RepoDefinition::unsigned).orElse(List.of());
     BuildRecord queued = BuildRecord.queued(id, request.repo(), request.targetOrDefault(), request.components(),
-        priority, WireJson.write(request.options()), clock.instant(), unsigned);
+        priority, WireJson.write(request.options()), clock.instant(), unsigned, caller.name());
     store.insert(queued);
     stateListener.submitted(view(queued));
     return id;
@@ -161,8 +163,14 @@ public final class BuildCoordinator implements FarmApi {
         .map(BuildCoordinator::view).toList();
   }
 
-  public BuildView cancel(String id) throws ApiException {
+  /** Cancels a build for {@code caller}: its submitter, or an admin ({@link ApiPermissions#mayCancel}). */
+  public BuildView cancel(Caller caller, String id) throws ApiException {
     BuildView current = get(id);
+    String submittedBy = store.get(id).map(BuildRecord::submittedBy).orElse(null);
+    if (!ApiPermissions.mayCancel(caller, submittedBy)) {
+      ApiError refused = ApiPermissions.cancelRefused(caller, id, submittedBy);
+      throw new ApiException(refused.code(), refused.message());
+    }
     BuildView cancelled = store.cancel(id).map(BuildCoordinator::view).orElseThrow(() -> new ApiException(
         ApiError.Code.CONFLICT, "build " + id + " is " + current.state() + " and can no longer be cancelled"));
     stateListener.changed(cancelled, "cancelled while " + current.state()
@@ -174,12 +182,12 @@ public final class BuildCoordinator implements FarmApi {
   }
 
   /** Pins a finished build and its artifacts against retention ({@link BuildPins#pin}). */
-  public BuildView pin(String id, PinRequest request) throws ApiException {
+  public BuildView pin(Caller caller, String id, PinRequest request) throws ApiException {
     return view(pins.pin(id, request.reason()));
   }
 
   /** Undoes {@link #pin}. */
-  public BuildView unpin(String id) throws ApiException {
+  public BuildView unpin(Caller caller, String id) throws ApiException {
     return view(pins.unpin(id));
   }
 
@@ -309,7 +317,7 @@ public final class BuildCoordinator implements FarmApi {
         r.priority() == BuildPriority.NIGHTLY ? Priority.NIGHTLY : Priority.INTERACTIVE,
         r.state(), r.worker(), r.attempts(), r.placement(), r.artifacts(), r.error(),
         r.errorKind() == null ? null : r.errorKind().name(), text(r.submittedAt()), text(r.startedAt()),
-        text(r.finishedAt()), r.log(), r.pinned(), r.packageCache(), r.unsigned());
+        text(r.finishedAt()), r.log(), r.pinned(), r.packageCache(), r.unsigned(), r.submittedBy());
   }
 
   private static String text(Instant instant) {

@@ -1,5 +1,6 @@
 package org.bootfarm.coordinator;
 
+import static org.bootfarm.coordinator.access.CallerHeader.MEMBER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -86,7 +87,7 @@ class BuildCoordinatorTest {
 
   @Test
   void submissionIsRecordedQueuedBeforeItsIdIsAnswered() throws Exception {
-    String id = coordinator.submit(debian(null));
+    String id = coordinator.submit(MEMBER, debian(null));
     BuildView view = coordinator.get(id);
     assertEquals(BuildState.QUEUED, view.state());
     assertEquals("debian-12", view.repo());
@@ -97,7 +98,7 @@ class BuildCoordinatorTest {
   @Test
   void unknownRepoIsRefusedListingTheKnownOnesAndNothingIsQueued() {
     ApiException e = assertThrows(ApiException.class,
-        () -> coordinator.submit(new SubmitRequest("gentoo-1", null, Map.of(), null, null)));
+        () -> coordinator.submit(MEMBER, new SubmitRequest("gentoo-1", null, Map.of(), null, null)));
     assertEquals(ApiError.Code.BAD_REQUEST, e.error().code());
     assertTrue(e.error().problems().get(0).contains("debian-12"), e.getMessage());
     assertEquals(List.of(), coordinator.list(new BuildQuery(null, null, null)));
@@ -106,7 +107,7 @@ class BuildCoordinatorTest {
   @Test
   void componentNotInTheStoreIsRefusedNamingItAndHowToUploadIt() {
     String missing = "b".repeat(64);
-    ApiException e = assertThrows(ApiException.class, () -> coordinator.submit(
+    ApiException e = assertThrows(ApiException.class, () -> coordinator.submit(MEMBER, 
         new SubmitRequest("debian-12", null, Map.of("unpack", missing), null, null)));
     assertTrue(e.error().problems().get(0).startsWith("components.unpack: " + missing), e.getMessage());
     assertTrue(e.getMessage().contains("PUT /api/v1/artifacts/" + missing), e.getMessage());
@@ -115,7 +116,7 @@ class BuildCoordinatorTest {
   @Test
   void invalidDefinitionIsRefusedWithItsProblems() {
     ApiException e = assertThrows(ApiException.class,
-        () -> coordinator.submit(new SubmitRequest("centos-6.9", null, Map.of(), null, null)));
+        () -> coordinator.submit(MEMBER, new SubmitRequest("centos-6.9", null, Map.of(), null, null)));
     assertTrue(e.getMessage().contains("invalid definition"), e.getMessage());
     assertTrue(e.getMessage().contains("gpgkey"), e.getMessage());
   }
@@ -124,7 +125,7 @@ class BuildCoordinatorTest {
   void applianceOfAnotherRepoThanTheApplianceRepoIsRefusedNamingTheFlag() {
     // debian-12 has packages.appliance, but the farm's appliance repo is photon-2.0 (the default)
     ApiException e = assertThrows(ApiException.class,
-        () -> coordinator.submit(new SubmitRequest("debian-12", "appliance", Map.of(), null, null)));
+        () -> coordinator.submit(MEMBER, new SubmitRequest("debian-12", "appliance", Map.of(), null, null)));
     assertTrue(e.getMessage().contains("only from its appliance repo 'photon-2.0', not from 'debian-12'"),
         e::getMessage);
     assertTrue(e.getMessage().contains("--appliance-repo"), e::getMessage);
@@ -138,7 +139,7 @@ class BuildCoordinatorTest {
         Clock.systemUTC(), Duration.ofSeconds(10), BuildStateListener.NONE, "debian-12");
     assertEquals(List.of("bootstrap", "appliance"), farm.repos().stream()
         .filter(r -> r.name().equals("debian-12")).findFirst().orElseThrow().targets());
-    String id = farm.submit(new SubmitRequest("debian-12", "appliance", Map.of(), null, null));
+    String id = farm.submit(MEMBER, new SubmitRequest("debian-12", "appliance", Map.of(), null, null));
     assertEquals("appliance", farm.get(id).target());
     // the default farm lists no appliance for debian-12
     assertEquals(List.of("bootstrap"), coordinator.repos().stream()
@@ -147,7 +148,7 @@ class BuildCoordinatorTest {
 
   @Test
   void buildGoesToAWorkerThatRunsItsPackageManagerUnderALease() throws Exception {
-    String id = coordinator.submit(debian(null));
+    String id = coordinator.submit(MEMBER, debian(null));
     coordinator.workerSeen(worker("rpm-only", List.of("dnf", "tdnf", "yum"), 4));
     coordinator.workerSeen(worker("debian-box", List.of("apt"), 1));
     List<BuildCoordinator.Assignment> assigned = coordinator.assign(10);
@@ -161,7 +162,7 @@ class BuildCoordinatorTest {
 
   @Test
   void buildNoLiveWorkerCanRunStaysQueuedWithTheReason() throws Exception {
-    String id = coordinator.submit(debian(null));
+    String id = coordinator.submit(MEMBER, debian(null));
     coordinator.workerSeen(worker("rpm-only", List.of("dnf", "tdnf", "yum"), 4));
     assertEquals(List.of(), coordinator.assign(10));
     BuildView view = coordinator.get(id);
@@ -174,15 +175,15 @@ class BuildCoordinatorTest {
   void aWorkerThatLeftGetsNoMoreBuilds() throws Exception {
     coordinator.workerSeen(worker("debian-box", List.of("apt"), 4));
     coordinator.workerLeft("debian-box");
-    String id = coordinator.submit(debian(null));
+    String id = coordinator.submit(MEMBER, debian(null));
     assertEquals(List.of(), coordinator.assign(10));
     assertEquals(BuildState.QUEUED, coordinator.get(id).state());
   }
 
   @Test
   void interactiveBuildsArePlacedBeforeNightlyOnes() throws Exception {
-    String nightly = coordinator.submit(debian(Priority.NIGHTLY));
-    String interactive = coordinator.submit(debian(Priority.INTERACTIVE));
+    String nightly = coordinator.submit(MEMBER, debian(Priority.NIGHTLY));
+    String interactive = coordinator.submit(MEMBER, debian(Priority.INTERACTIVE));
     coordinator.workerSeen(worker("debian-box", List.of("apt"), 1));
     List<BuildCoordinator.Assignment> assigned = coordinator.assign(1);
     assertEquals(interactive, assigned.get(0).build().id());
@@ -191,9 +192,9 @@ class BuildCoordinatorTest {
 
   @Test
   void queuedBuildCanBeCancelledOnceAndThenNotAgain() throws Exception {
-    String id = coordinator.submit(debian(null));
-    assertEquals(BuildState.CANCELLED, coordinator.cancel(id).state());
-    ApiException e = assertThrows(ApiException.class, () -> coordinator.cancel(id));
+    String id = coordinator.submit(MEMBER, debian(null));
+    assertEquals(BuildState.CANCELLED, coordinator.cancel(MEMBER, id).state());
+    ApiException e = assertThrows(ApiException.class, () -> coordinator.cancel(MEMBER, id));
     assertEquals(ApiError.Code.CONFLICT, e.error().code());
     assertEquals(ApiError.Code.NOT_FOUND,
         assertThrows(ApiException.class, () -> coordinator.get("01NOSUCHBUILD")).error().code());
@@ -214,14 +215,14 @@ class BuildCoordinatorTest {
     };
     BuildCoordinator farm = new BuildCoordinator(store, artifacts, RepoCatalog.read(ProjectTree.root().resolve("repos"),
         ProjectTree.sharedKeys()), new RendezvousPlacement(), Clock.systemUTC(), Duration.ofSeconds(10), listener);
-    String queued = farm.submit(debian(null));
-    farm.cancel(queued);
+    String queued = farm.submit(MEMBER, debian(null));
+    farm.cancel(MEMBER, queued);
     assertEquals(List.of(), told, "a queued build runs nowhere: no worker is told");
 
-    String running = farm.submit(debian(null));
+    String running = farm.submit(MEMBER, debian(null));
     farm.workerSeen(worker("debian-box", List.of("apt"), 1));
     BuildCoordinator.Assignment assigned = farm.assign(1).get(0);
-    farm.cancel(running);
+    farm.cancel(MEMBER, running);
     assertEquals(List.of(running + " CANCELLED debian-box " + assigned.build().attempts()), told);
   }
 

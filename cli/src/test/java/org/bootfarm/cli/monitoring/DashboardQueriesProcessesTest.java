@@ -124,7 +124,9 @@ class DashboardQueriesProcessesTest {
     Path staging = Files.writeString(repos.resolve(SLOW).resolve("staging.sh"), "#!/bin/bash\n" + GATE.hookLines());
     Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwxr-xr-x"));
     Path keys = Files.createDirectories(dir.resolve("keys"));
-    Path tokens = Files.writeString(dir.resolve("tokens"), "ci " + TOKEN + "\n");
+    // the workers upload with the 'workers' line, which local-cluster.sh hands them as --token-file
+    Path tokens = Files.writeString(dir.resolve("tokens"), "ci " + TOKEN + " admin\nworkers "
+        + "dashboard-workers-0123456789abcdef submit\n");
     tether = Files.writeString(dir.resolve("tether"), "tether\n");
     unpack = Files.writeString(dir.resolve("unpack"), "unpack\n");
 
@@ -517,8 +519,9 @@ class DashboardQueriesProcessesTest {
   }
 
   static JsonNode get(String url) throws Exception {
-    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
+    // the coordinator's API needs the token; /metrics and Prometheus ignore it
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url))
+        .header("Authorization", "Bearer " + TOKEN).GET().build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, response.statusCode(), () -> "GET " + url + ": " + response.body());
     return JSON.readTree(response.body());
   }

@@ -18,15 +18,23 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import org.bootfarm.coordinator.access.AccessTokens;
+import org.bootfarm.coordinator.access.ApiPermissions;
+import org.bootfarm.coordinator.access.ApiRefusals;
+import org.bootfarm.coordinator.access.CallerHeader;
+import org.bootfarm.coordinator.access.LiveTokens;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.ApiError;
+import org.bootfarm.protocol.api.v1.Caller;
 import org.bootfarm.protocol.api.v1.WireJson;
 
 /**
  * The coordinator's TCP event-bus bridge: clients outside the cluster (the {@code bootfarm} CLI)
  * reach the public API addresses over one TCP (optionally TLS) connection, speaking the wire format
  * of vertx-tcp-eventbus-bridge (4-byte length, JSON frame {@code {type, address, replyAddress,
- * headers, body}}). Every frame must carry a token of the tokens file in {@code headers.token}.
+ * headers, body}}). Every frame must carry a token of the tokens file in {@code headers.token}, whose role
+ * must allow the address ({@link ApiPermissions}, the table the HTTP API uses too); the call then goes to the
+ * coordinator for that token's client ({@link CallerHeader}).
  *
  * <p>It is bootfarm's own server rather than the shipped bridge because the shipped one wedges a
  * connection on a frame of unknown type, has no frame-size limit and leaves a client waiting when a
@@ -75,37 +83,51 @@ public final class BridgeServer {
   private final Vertx vertx;
   private final Settings settings;
   private final NetServer server;
-  private final long reloadTimer;
   private final AtomicLong connections = new AtomicLong();
-  private volatile BridgeTokens tokens;
+  private final LiveTokens tokens;
+  private final boolean ownsTokens;
+  private final ApiRefusals refusals;
 
-  private BridgeServer(Vertx vertx, Settings settings, BridgeTokens tokens) {
+  private BridgeServer(Vertx vertx, Settings settings, LiveTokens tokens, boolean ownsTokens, ApiRefusals refusals) {
     this.vertx = vertx;
     this.settings = settings;
     this.tokens = tokens;
+    this.ownsTokens = ownsTokens;
+    this.refusals = refusals;
     NetServerOptions options = new NetServerOptions().setHost(settings.host()).setPort(settings.port());
     if (settings.tlsCert() != null) {
       options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
           .setCertPath(settings.tlsCert().toString()).setKeyPath(settings.tlsKey().toString()));
     }
     this.server = vertx.createNetServer(options).connectHandler(socket -> new Connection(socket).start());
-    this.reloadTimer = vertx.setPeriodic(2000, id -> reloadTokens());
   }
 
   /**
-   * Reads the tokens file and listens.
+   * Reads the tokens file of {@code settings} (kept current until {@link #close}) and listens; refusals are
+   * not counted.
    *
-   * @throws BridgeTokens.TokensFileException when the tokens file is missing or wrong
+   * @throws AccessTokens.TokensFileException when the tokens file is missing or wrong
    */
-  public static Future<BridgeServer> start(Vertx vertx, Settings settings) throws BridgeTokens.TokensFileException {
-    BridgeServer bridge = new BridgeServer(vertx, settings, BridgeTokens.read(settings.tokensFile()));
+  public static Future<BridgeServer> start(Vertx vertx, Settings settings) throws AccessTokens.TokensFileException {
+    return listen(new BridgeServer(vertx, settings, LiveTokens.watch(vertx, settings.tokensFile()), true,
+        ApiRefusals.uncounted()));
+  }
+
+  /** Listens, checking tokens against the coordinator's {@code tokens} and counting refusals in {@code refusals}. */
+  public static Future<BridgeServer> start(Vertx vertx, Settings settings, LiveTokens tokens, ApiRefusals refusals) {
+    return listen(new BridgeServer(vertx, settings, tokens, false, refusals));
+  }
+
+  private static Future<BridgeServer> listen(BridgeServer bridge) {
+    Vertx vertx = bridge.vertx;
+    Settings settings = bridge.settings;
     return bridge.server.listen().map(listening -> {
       LOG.log(System.Logger.Level.INFO, "bridge listening on {0}:{1} ({2}), {3} tokens from {4}", settings.host(),
           String.valueOf(listening.actualPort()), settings.tlsCert() == null ? "plain TCP" : "TLS",
           bridge.tokens.size(), settings.tokensFile());
       return bridge;
     }).recover(failure -> {
-      vertx.cancelTimer(bridge.reloadTimer);
+      bridge.closeTokens();
       return Future.failedFuture(new IllegalStateException("the bridge cannot listen on " + settings.host() + ":"
           + settings.port() + " (" + failure.getMessage() + "); choose another --bridge-port", failure));
     });
@@ -116,25 +138,14 @@ public final class BridgeServer {
   }
 
   public Future<Void> close() {
-    vertx.cancelTimer(reloadTimer);
+    closeTokens();
     return server.close();
   }
 
-  private void reloadTokens() {
-    BridgeTokens current = tokens;
-    vertx.executeBlocking(current::reloadIfChanged, false).onComplete(result -> {
-      if (result.succeeded()) {
-        if (result.result() != current) {
-          tokens = result.result();
-          LOG.log(System.Logger.Level.INFO, "tokens file {0} read again: {1} tokens", current.file(),
-              result.result().size());
-        }
-      } else if (current.size() > 0 || !(result.cause() instanceof BridgeTokens.TokensFileException)) {
-        tokens = BridgeTokens.none(current.file());
-        LOG.log(System.Logger.Level.ERROR, "tokens file went bad, every client is refused until it is fixed: {0}",
-            result.cause().getMessage());
-      }
-    });
+  private void closeTokens() {
+    if (ownsTokens) {
+      tokens.close();
+    }
   }
 
   /** One client connection: its frame reader, token failures and event-stream registrations. */
@@ -193,7 +204,7 @@ public final class BridgeServer {
             + " is not one of send, register, unregister, ping");
         return;
       }
-      String client = client(frame, replyAddress);
+      Caller client = client(frame, replyAddress);
       if (client == null) {
         return;
       }
@@ -209,6 +220,15 @@ public final class BridgeServer {
             + Addresses.CLIENT_ADDRESSES + ", register only for a build's event address"));
         return;
       }
+      ApiPermissions.Permission needed = ApiPermissions.forAddress(address);
+      if (!client.may(needed.role())) {
+        LOG.log(System.Logger.Level.WARNING, "bridge {0}: {1} to {2} by client ''{3}'' refused: role {4}, needs {5}",
+            peer, type, address, client.name(), client.role().word(), needed.role().word());
+        refusals.count(ApiRefusals.Interface.BRIDGE, ApiRefusals.Reason.FORBIDDEN);
+        ApiError forbidden = ApiPermissions.forbidden(client, needed);
+        error(replyAddress, "access_denied", forbidden.code(), forbidden.message());
+        return;
+      }
       switch (type) {
         case "send" -> send(client, address, replyAddress, frame.getValue("body"));
         case "register" -> register(address, replyAddress);
@@ -217,20 +237,22 @@ public final class BridgeServer {
     }
 
     /** The client a frame's token belongs to; null (after answering) when it has none that is valid. */
-    private String client(JsonObject frame, String replyAddress) {
+    private Caller client(JsonObject frame, String replyAddress) {
       Object headers = frame.getValue("headers");
       Object token = headers instanceof JsonObject h ? h.getValue("token") : null;
-      String client = token instanceof String t ? tokens.clientOf(t).orElse(null) : null;
+      Caller client = token instanceof String t ? tokens.callerOf(t).orElse(null) : null;
       if (client != null) {
         return client;
       }
+      refusals.count(ApiRefusals.Interface.BRIDGE, ApiRefusals.Reason.UNAUTHENTICATED);
       tokenFailures++;
       boolean last = tokenFailures >= settings.maxTokenFailures();
       LOG.log(System.Logger.Level.WARNING, "bridge {0}: frame refused, {1} token ({2} of {3})", peer,
           token == null ? "no" : "unknown", tokenFailures, settings.maxTokenFailures());
       error(replyAddress, "access_denied", ApiError.Code.UNAUTHORIZED, (token == null
           ? "the frame carries no token: put it in headers.token"
-          : "the token is not valid (revoked or mistyped): ask the farm's operator for one")
+          : "the token is not valid (revoked or mistyped): give the token of a client in the coordinator's tokens"
+          + " file, or ask the farm's operator for one")
           + (last ? "; too many refused frames, closing the connection" : ""));
       if (last) {
         close();
@@ -247,15 +269,15 @@ public final class BridgeServer {
       };
     }
 
-    private void send(String client, String address, String replyAddress, Object body) {
+    private void send(Caller client, String address, String replyAddress, Object body) {
       if (body != null && !(body instanceof JsonObject)) {
         error(replyAddress, "invalid_body", ApiError.Code.BAD_REQUEST, "the body sent to " + address
             + " must be a JSON object, not " + jsonType(body));
         return;
       }
       JsonObject request = body == null ? new JsonObject() : (JsonObject) body;
-      DeliveryOptions options = new DeliveryOptions().setSendTimeout(settings.requestTimeout().toMillis())
-          .addHeader("bootfarm-client", client);
+      DeliveryOptions options = CallerHeader.write(
+          new DeliveryOptions().setSendTimeout(settings.requestTimeout().toMillis()), client);
       if (replyAddress == null) {
         vertx.eventBus().send(address, request, options);
         return;

@@ -9,8 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.bootfarm.coordinator.ApiException;
+import org.bootfarm.coordinator.access.CallerHeader;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.ApiError;
+import org.bootfarm.protocol.api.v1.Caller;
 import org.bootfarm.protocol.api.v1.WireJson;
 
 /**
@@ -33,9 +35,21 @@ final class ApiConsumers {
     this.vertx = vertx;
   }
 
+  /** A coordinator call answering one address for the caller the message names ({@link CallerHeader}). */
+  @FunctionalInterface
+  interface CallerCall {
+    Object apply(Caller caller, Object body) throws ApiException;
+  }
+
   /** Answers {@code address} with {@code call}. */
   void on(String address, Call call) {
     consumers.add(vertx.eventBus().consumer(address, message -> answer(message, call)));
+  }
+
+  /** Answers {@code address} with {@code call}, given who the message was sent for. */
+  void onFor(String address, CallerCall call) {
+    consumers.add(vertx.eventBus().consumer(address,
+        message -> answer(message, body -> call.apply(CallerHeader.read(message.headers()), body))));
   }
 
   /** Adds a consumer that answers in its own way (e.g. not at all), to be registered and unregistered with the rest. */

@@ -19,7 +19,8 @@ import org.bootfarm.protocol.api.v1.SubmitRequest;
  * {@link BuildCoordinator} call run on a worker thread (heartbeats are not among them: every coordinator,
  * active or not, consumes them once through {@code intake.HeartbeatConsumer}). A refusal fails the message with the
  * HTTP-style status of its {@link ApiError} and the error as JSON text, so a client never waits
- * out a timeout for a body it sent wrong.
+ * out a timeout for a body it sent wrong. The calls that change something are made for the caller the
+ * message names ({@code access.CallerHeader}): the bridge's client, a standby's HTTP client, or the member.
  */
 public final class EventBusApi {
   private final BuildCoordinator coordinator;
@@ -48,13 +49,14 @@ public final class EventBusApi {
       }
       return info;
     });
-    consumers.on(Addresses.SUBMIT, body -> Map.of("id", coordinator.submit(read(body, SubmitRequest.class))));
+    consumers.onFor(Addresses.SUBMIT, (caller, body) ->
+        Map.of("id", coordinator.submit(caller, read(body, SubmitRequest.class))));
     consumers.on(Addresses.GET, body -> coordinator.get(id(body)));
     consumers.on(Addresses.LIST, body -> Map.of("builds", coordinator.list(read(body, BuildQuery.class))));
-    consumers.on(Addresses.CANCEL, body -> coordinator.cancel(id(body)));
-    consumers.on(Addresses.PIN, body -> coordinator.pin(id(body), new PinRequest(
+    consumers.onFor(Addresses.CANCEL, (caller, body) -> coordinator.cancel(caller, id(body)));
+    consumers.onFor(Addresses.PIN, (caller, body) -> coordinator.pin(caller, id(body), new PinRequest(
         body instanceof JsonObject json && json.getValue("reason") instanceof String reason ? reason : null)));
-    consumers.on(Addresses.UNPIN, body -> coordinator.unpin(id(body)));
+    consumers.onFor(Addresses.UNPIN, (caller, body) -> coordinator.unpin(caller, id(body)));
     consumers.on(Addresses.REPOS, body -> Map.of("repos", coordinator.repos()));
     consumers.on(Addresses.WORKERS, body -> Map.of("workers", coordinator.workers()));
     return consumers.registered();

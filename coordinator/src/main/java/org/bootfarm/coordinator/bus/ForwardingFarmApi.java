@@ -16,10 +16,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.bootfarm.coordinator.ApiException;
 import org.bootfarm.coordinator.FarmApi;
+import org.bootfarm.coordinator.access.CallerHeader;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.BuildQuery;
 import org.bootfarm.protocol.api.v1.BuildView;
+import org.bootfarm.protocol.api.v1.Caller;
 import org.bootfarm.protocol.api.v1.PinRequest;
 import org.bootfarm.protocol.api.v1.RepoInfo;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
@@ -30,7 +32,9 @@ import org.bootfarm.protocol.api.v1.WorkerInfo;
  * The public API of whichever coordinator is active, called over the event bus ({@link Addresses}):
  * what a standby's HTTP server answers with. A refusal by the active one comes back as the same
  * {@link ApiError}; no active coordinator (a takeover under way) is UNAVAILABLE, to be retried.
- * Blocks the calling thread: call it off the event loop, as the HTTP server does.
+ * Blocks the calling thread: call it off the event loop, as the HTTP server does. A call that changes
+ * something carries its caller ({@link CallerHeader}), so that the active coordinator records and checks the
+ * client of the HTTP request, not this standby.
  */
 public final class ForwardingFarmApi implements FarmApi {
   private final Vertx vertx;
@@ -42,8 +46,8 @@ public final class ForwardingFarmApi implements FarmApi {
   }
 
   @Override
-  public String submit(SubmitRequest request) throws ApiException {
-    return call(Addresses.SUBMIT, new JsonObject(WireJson.write(request))).getString("id");
+  public String submit(Caller caller, SubmitRequest request) throws ApiException {
+    return call(Addresses.SUBMIT, new JsonObject(WireJson.write(request)), caller).getString("id");
   }
 
   @Override
@@ -58,18 +62,19 @@ public final class ForwardingFarmApi implements FarmApi {
   }
 
   @Override
-  public BuildView cancel(String id) throws ApiException {
-    return read(call(Addresses.CANCEL, new JsonObject().put("id", id)), BuildView.class);
+  public BuildView cancel(Caller caller, String id) throws ApiException {
+    return read(call(Addresses.CANCEL, new JsonObject().put("id", id), caller), BuildView.class);
   }
 
   @Override
-  public BuildView pin(String id, PinRequest request) throws ApiException {
-    return read(call(Addresses.PIN, new JsonObject().put("id", id).put("reason", request.reason())), BuildView.class);
+  public BuildView pin(Caller caller, String id, PinRequest request) throws ApiException {
+    return read(call(Addresses.PIN, new JsonObject().put("id", id).put("reason", request.reason()), caller),
+        BuildView.class);
   }
 
   @Override
-  public BuildView unpin(String id) throws ApiException {
-    return read(call(Addresses.UNPIN, new JsonObject().put("id", id)), BuildView.class);
+  public BuildView unpin(Caller caller, String id) throws ApiException {
+    return read(call(Addresses.UNPIN, new JsonObject().put("id", id), caller), BuildView.class);
   }
 
   @Override
@@ -83,9 +88,17 @@ public final class ForwardingFarmApi implements FarmApi {
   }
 
   JsonObject call(String address, JsonObject body) throws ApiException {
+    return call(address, body, null);
+  }
+
+  /** A call made for {@code caller} (null: for no one but the cluster member this is). */
+  JsonObject call(String address, JsonObject body, Caller caller) throws ApiException {
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeout.toMillis());
+    if (caller != null) {
+      CallerHeader.write(options, caller);
+    }
     try {
-      Message<Object> reply = vertx.eventBus().request(address, body, new DeliveryOptions()
-          .setSendTimeout(timeout.toMillis())).toCompletionStage().toCompletableFuture()
+      Message<Object> reply = vertx.eventBus().request(address, body, options).toCompletionStage().toCompletableFuture()
           .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
       Object answer = reply.body();
       return answer instanceof JsonObject json ? json : new JsonObject(String.valueOf(answer));

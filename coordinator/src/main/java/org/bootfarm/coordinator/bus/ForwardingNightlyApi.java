@@ -5,6 +5,7 @@ import java.util.List;
 import org.bootfarm.coordinator.ApiException;
 import org.bootfarm.coordinator.nightly.NightlyApi;
 import org.bootfarm.protocol.api.v1.Addresses;
+import org.bootfarm.protocol.api.v1.Caller;
 import org.bootfarm.protocol.api.v1.NightlyReport;
 import org.bootfarm.protocol.api.v1.ReproducibilityPair;
 
@@ -38,13 +39,13 @@ public final class ForwardingNightlyApi implements NightlyApi {
   }
 
   @Override
-  public NightlyReport runNow() throws ApiException {
-    return ForwardingFarmApi.read(bus.call(Addresses.NIGHTLY_RUN_NOW, new JsonObject()), NightlyReport.class);
+  public NightlyReport runNow(Caller caller) throws ApiException {
+    return ForwardingFarmApi.read(bus.call(Addresses.NIGHTLY_RUN_NOW, new JsonObject(), caller), NightlyReport.class);
   }
 
   @Override
-  public ReproducibilityPair verify(String buildId) throws ApiException {
-    return ForwardingFarmApi.read(bus.call(Addresses.VERIFY, new JsonObject().put("id", buildId)),
+  public ReproducibilityPair verify(Caller caller, String buildId) throws ApiException {
+    return ForwardingFarmApi.read(bus.call(Addresses.VERIFY, new JsonObject().put("id", buildId), caller),
         ReproducibilityPair.class);
   }
 

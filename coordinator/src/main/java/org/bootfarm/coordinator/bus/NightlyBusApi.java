@@ -29,8 +29,8 @@ public final class NightlyBusApi {
     consumers.on(Addresses.NIGHTLY_GET, body -> nightly.get(id(body)));
     consumers.on(Addresses.NIGHTLY_LIST, body -> Map.of("runs", nightly.list(
         body instanceof JsonObject json && json.getValue("limit") instanceof Number limit ? limit.intValue() : 20)));
-    consumers.on(Addresses.NIGHTLY_RUN_NOW, body -> nightly.runNow());
-    consumers.on(Addresses.VERIFY, body -> nightly.verify(id(body)));
+    consumers.onFor(Addresses.NIGHTLY_RUN_NOW, (caller, body) -> nightly.runNow(caller));
+    consumers.onFor(Addresses.VERIFY, (caller, body) -> nightly.verify(caller, id(body)));
     consumers.on(Addresses.PAIR_GET, body -> nightly.pair(id(body)));
     return consumers.registered();
   }

@@ -21,6 +21,7 @@ import org.bootfarm.cluster.ClusterMembership;
 import org.bootfarm.cluster.NodeMetrics;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.RepoCatalog;
+import org.bootfarm.coordinator.access.FarmAccess;
 import org.bootfarm.coordinator.assignment.AssignmentDispatcher;
 import org.bootfarm.coordinator.assignment.AssignmentFactory;
 import org.bootfarm.coordinator.assignment.WorkerInbox;
@@ -92,16 +93,28 @@ public final class CoordinatorDaemon implements AutoCloseable {
    * @param applianceRepo the only repo the appliance target is built from ({@code --appliance-repo})
    * @param allowUnsigned the repos the operator allows to install packages without a signature check
    *     ({@code --allow-unsigned}); every other definition that would is refused
+   * @param tokensFile the clients of the HTTP API and the bridge ({@code --tokens}); null: {@code
+   *     <dataDir>/access-tokens}, made on first start ({@code access.DefaultTokensFile})
+   * @param protectMetrics whether {@code GET /metrics} needs a {@code read} token ({@code --protect-metrics})
    */
   public record Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
       Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention,
-      NightlySchedule nightly, Map<String, Path> nightlyComponents, String applianceRepo, Set<String> allowUnsigned) {
+      NightlySchedule nightly, Map<String, Path> nightlyComponents, String applianceRepo, Set<String> allowUnsigned,
+      Path tokensFile, boolean protectMetrics) {
     public Settings {
       nightlyComponents = Map.copyOf(nightlyComponents);
       allowUnsigned = allowUnsigned == null ? Set.of() : Set.copyOf(allowUnsigned);
       if (applianceRepo == null || applianceRepo.isBlank()) {
         throw new IllegalArgumentException("--appliance-repo needs the name of a repo definition");
       }
+    }
+
+    /** The default tokens file, metrics open. */
+    public Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
+        Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention,
+        NightlySchedule nightly, Map<String, Path> nightlyComponents, String applianceRepo, Set<String> allowUnsigned) {
+      this(dataDir, reposDir, keysDir, httpHost, httpPort, assignEvery, lease, retry, retention, nightly,
+          nightlyComponents, applianceRepo, allowUnsigned, null, false);
     }
 
     /** Every repo must be signed throughout. */
@@ -164,6 +177,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
   /** Whether {@link #nodeMetrics} was made here (no cluster node gave one) and is closed with the daemon. */
   private final boolean ownsNodeMetrics;
   private final FarmMetrics metrics;
+  private final FarmAccess access;
   private final WorkerInbox inbox;
   private final BuildCoordinator coordinator;
   private final NightlyRuns nightly;
@@ -206,6 +220,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
     metrics = new FarmMetrics(this.nodeMetrics.registry(), new FarmMetrics.Sources(
         catalog.entries().stream().map(RepoCatalog.Entry::name).toList(), sqlite, store,
         this::workers, artifacts, nightlyStore, settings.nightly(), this::active, settings.lease().duration(), clock));
+    access = FarmAccess.open(vertx, settings.tokensFile(), settings.dataDir(), settings.protectMetrics(),
+        this.nodeMetrics.registry(), hazelcast);
     inbox = new WorkerInbox(vertx);
     coordinator = new BuildCoordinator(store, artifacts, catalog, new RendezvousPlacement(), clock, settings.lease(),
         settings.retry(), new BuildStateFanout(new BuildStatePublisher(vertx), metrics, inbox), settings.applianceRepo());
@@ -225,13 +241,14 @@ public final class CoordinatorDaemon implements AutoCloseable {
             announcer[0].announce(stored);
           }
         }), new ActiveOrForwardedNightlyApi(this::active, nightly, new ForwardingNightlyApi(forwarding)))
+        .withAccess(access.tokens(), access.refusals(), access.protectMetrics())
         .withMetrics(() -> {
           metrics.refresh();
           return this.nodeMetrics.scrape();
         })
         .listen(settings.httpHost(), settings.httpPort(), https).await();
     artifactsUrl = (https == null ? "http://" : "https://") + settings.httpHost() + ":" + http.actualPort();
-    replication = new ArtifactReplication(vertx, artifacts, artifactsUrl);
+    replication = new ArtifactReplication(vertx, artifacts, artifactsUrl, access.coordinatorsToken());
     replication.start().await();
     announcer[0] = replication;
     coordinatorUrls = hazelcast == null ? null : hazelcast.getMap(COORDINATORS_MAP);
@@ -347,6 +364,11 @@ public final class CoordinatorDaemon implements AutoCloseable {
     return artifactsUrl;
   }
 
+  /** The tokens, refusal counter and coordinators' token this coordinator checks callers with (the bridge too). */
+  public FarmAccess access() {
+    return access;
+  }
+
   /** Whether this coordinator is the active one now (a standby forwards and follows). */
   public boolean active() {
     return takeover != null && takeover.active();
@@ -379,6 +401,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
       }
     }
     http.close().await();
+    access.close();
     nightlyStore.close();
     store.close();
     artifacts.close();

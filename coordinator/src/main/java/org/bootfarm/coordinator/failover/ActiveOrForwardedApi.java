@@ -12,6 +12,7 @@ import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.replication.ArtifactReplication;
 import org.bootfarm.protocol.api.v1.BuildQuery;
 import org.bootfarm.protocol.api.v1.BuildView;
+import org.bootfarm.protocol.api.v1.Caller;
 import org.bootfarm.protocol.api.v1.PinRequest;
 import org.bootfarm.protocol.api.v1.RepoInfo;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
@@ -52,7 +53,7 @@ public final class ActiveOrForwardedApi implements FarmApi {
   }
 
   @Override
-  public String submit(SubmitRequest request) throws ApiException {
+  public String submit(Caller caller, SubmitRequest request) throws ApiException {
     if (!active.getAsBoolean()) {
       // components uploaded to this standby: make sure the active one holds them before it checks
       for (String sha256 : request.components().values()) {
@@ -65,7 +66,7 @@ public final class ActiveOrForwardedApi implements FarmApi {
         }
       }
     }
-    return target().submit(request);
+    return target().submit(caller, request);
   }
 
   @Override
@@ -79,18 +80,18 @@ public final class ActiveOrForwardedApi implements FarmApi {
   }
 
   @Override
-  public BuildView cancel(String id) throws ApiException {
-    return target().cancel(id);
+  public BuildView cancel(Caller caller, String id) throws ApiException {
+    return target().cancel(caller, id);
   }
 
   @Override
-  public BuildView pin(String id, PinRequest request) throws ApiException {
-    return target().pin(id, request);
+  public BuildView pin(Caller caller, String id, PinRequest request) throws ApiException {
+    return target().pin(caller, id, request);
   }
 
   @Override
-  public BuildView unpin(String id) throws ApiException {
-    return target().unpin(id);
+  public BuildView unpin(Caller caller, String id) throws ApiException {
+    return target().unpin(caller, id);
   }
 
   @Override

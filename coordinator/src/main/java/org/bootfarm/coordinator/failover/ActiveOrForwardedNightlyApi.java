@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.bootfarm.coordinator.ApiException;
 import org.bootfarm.coordinator.nightly.NightlyApi;
+import org.bootfarm.protocol.api.v1.Caller;
 import org.bootfarm.protocol.api.v1.NightlyReport;
 import org.bootfarm.protocol.api.v1.ReproducibilityPair;
 
@@ -39,13 +40,13 @@ public final class ActiveOrForwardedNightlyApi implements NightlyApi {
   }
 
   @Override
-  public NightlyReport runNow() throws ApiException {
-    return target().runNow();
+  public NightlyReport runNow(Caller caller) throws ApiException {
+    return target().runNow(caller);
   }
 
   @Override
-  public ReproducibilityPair verify(String buildId) throws ApiException {
-    return target().verify(buildId);
+  public ReproducibilityPair verify(Caller caller, String buildId) throws ApiException {
+    return target().verify(caller, buildId);
   }
 
   @Override

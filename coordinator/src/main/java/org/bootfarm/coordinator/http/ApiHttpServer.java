@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -18,6 +19,8 @@ import org.bootfarm.cluster.NodeMetrics;
 import org.bootfarm.coordinator.ApiException;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.FarmApi;
+import org.bootfarm.coordinator.access.ApiRefusals;
+import org.bootfarm.coordinator.access.LiveTokens;
 import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
 import org.bootfarm.coordinator.nightly.NightlyApi;
 import org.bootfarm.coordinator.nightly.NightlyPage;
@@ -27,6 +30,7 @@ import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.BuildQuery;
 import org.bootfarm.protocol.api.v1.BuildState;
+import org.bootfarm.protocol.api.v1.Caller;
 import org.bootfarm.protocol.api.v1.PinRequest;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.protocol.api.v1.WireJson;
@@ -37,7 +41,9 @@ import org.bootfarm.protocol.api.v1.WireJson;
  * {@code PUT} and {@code DELETE /api/v1/builds/{id}/pin}, {@code POST /api/v1/builds/{id}/cancel} (a running
  * build's worker is told to stop it), {@code GET /api/v1/workers},
  * {@code GET /api/v1/repos}, the artifact endpoint and
- * {@code GET /health}. It only translates: every decision is {@link BuildCoordinator}'s, run on a
+ * {@code GET /health}. Every call but {@code GET /health} (and {@code GET /metrics}, unless protected) needs
+ * a token of the tokens file whose role allows it ({@link BearerAuthentication}), checked after the Host and
+ * before any body is read. It only translates: every decision is {@link BuildCoordinator}'s, run on a
  * worker thread because the store writes to disk. Every refusal is an {@link ApiError} body. On a
  * standby coordinator the calls go to the active one over the event bus (a {@link FarmApi} that
  * forwards), with the same answers.
@@ -60,6 +66,9 @@ public final class ApiHttpServer {
   private final ArtifactHttpEndpoint artifacts;
   private final NightlyApi nightly;
   private Callable<String> metrics;
+  private LiveTokens tokens;
+  private ApiRefusals refusals = ApiRefusals.uncounted();
+  private boolean protectMetrics;
 
   public ApiHttpServer(Vertx vertx, FarmApi coordinator, ArtifactHttpEndpoint artifacts) {
     this(vertx, coordinator, artifacts, null);
@@ -87,6 +96,17 @@ public final class ApiHttpServer {
     return this;
   }
 
+  /**
+   * Checks every call's token against {@code tokens} (required before {@link #listen}), counts refusals in
+   * {@code refusals}, and with {@code protectMetrics} asks a {@code read} token for {@code GET /metrics} too.
+   */
+  public ApiHttpServer withAccess(LiveTokens tokens, ApiRefusals refusals, boolean protectMetrics) {
+    this.tokens = tokens;
+    this.refusals = refusals;
+    this.protectMetrics = protectMetrics;
+    return this;
+  }
+
   /** Starts listening; the future completes with the bound server (port 0 picks a free one). */
   public Future<HttpServer> listen(String host, int port) {
     return listen(host, port, null);
@@ -94,6 +114,9 @@ public final class ApiHttpServer {
 
   /** {@link #listen(String, int)} over HTTPS with {@code https} (null: plain HTTP). */
   public Future<HttpServer> listen(String host, int port, HttpsIdentity https) {
+    if (tokens == null) {
+      throw new IllegalStateException("the HTTP API needs a tokens file to check its callers: call withAccess");
+    }
     return (https == null ? vertx.createHttpServer() : vertx.createHttpServer(https.serverOptions()))
         .requestHandler(router(RequestOrigin.isLoopbackBind(host))).listen(port, host);
   }
@@ -112,6 +135,7 @@ public final class ApiHttpServer {
         if (RequestOrigin.loopbackHost(host)) {
           context.next();
         } else {
+          refusals.count(ApiRefusals.Interface.HTTP, ApiRefusals.Reason.MISDIRECTED);
           refuse(context.request(), new ApiError(ApiError.Code.MISDIRECTED, "this coordinator listens on a loopback"
               + " address and answers only requests addressed to it (localhost, 127.0.0.1, [::1]), not to Host '"
               + host + "'; to serve other machines start it with --http-host set to their network's address",
@@ -119,6 +143,7 @@ public final class ApiHttpServer {
         }
       });
     }
+    router.route().handler(new BearerAuthentication(tokens, refusals, protectMetrics));
     artifacts.mount(router);
     if (nightly != null) {
       nightlyRoutes(router);
@@ -127,15 +152,16 @@ public final class ApiHttpServer {
       exactly(router, HttpMethod.GET, "/metrics").handler(context -> scrapeMetrics(context.request()));
     }
     exactly(router, HttpMethod.GET, "/health").handler(context -> reply(context.request(), 200, Map.of("ok", true)));
-    exactly(router, HttpMethod.POST, BUILDS).handler(context -> submit(context.request()));
+    exactly(router, HttpMethod.POST, BUILDS).handler(this::submit);
     exactly(router, HttpMethod.GET, BUILDS).handler(context -> list(context.request()));
-    withId(router, HttpMethod.PUT, BUILDS + "/", PIN, (request, id) ->
-        readBody(request, PinRequest.class, pin -> answer(request, 200, () -> coordinator.pin(id, pin))));
-    withId(router, HttpMethod.DELETE, BUILDS + "/", PIN, (request, id) ->
-        answer(request, 200, () -> coordinator.unpin(id)));
-    withId(router, HttpMethod.POST, BUILDS + "/", CANCEL, (request, id) ->
-        answer(request, 200, () -> coordinator.cancel(id)));
-    withId(router, HttpMethod.GET, BUILDS + "/", "", (request, id) -> answer(request, 200, () -> coordinator.get(id)));
+    withId(router, HttpMethod.PUT, BUILDS + "/", PIN, (context, id) -> readBody(context.request(), PinRequest.class,
+        pin -> answer(context.request(), 200, () -> coordinator.pin(caller(context), id, pin))));
+    withId(router, HttpMethod.DELETE, BUILDS + "/", PIN, (context, id) ->
+        answer(context.request(), 200, () -> coordinator.unpin(caller(context), id)));
+    withId(router, HttpMethod.POST, BUILDS + "/", CANCEL, (context, id) ->
+        answer(context.request(), 200, () -> coordinator.cancel(caller(context), id)));
+    withId(router, HttpMethod.GET, BUILDS + "/", "", (context, id) ->
+        answer(context.request(), 200, () -> coordinator.get(id)));
     exactly(router, HttpMethod.GET, "/api/v1/workers")
         .handler(context -> answer(context.request(), 200, () -> Map.of("workers", coordinator.workers())));
     exactly(router, HttpMethod.GET, "/api/v1/repos")
@@ -153,18 +179,20 @@ public final class ApiHttpServer {
       int count = limit != null && limit.matches("\\d{1,4}") ? Integer.parseInt(limit) : 20;
       answer(context.request(), 200, () -> Map.of("runs", nightly.list(count)));
     });
-    exactly(router, HttpMethod.POST, NIGHTLY).handler(context -> answer(context.request(), 201, nightly::runNow));
+    exactly(router, HttpMethod.POST, NIGHTLY)
+        .handler(context -> answer(context.request(), 201, () -> nightly.runNow(caller(context))));
     exactly(router, HttpMethod.GET, NIGHTLY + "/latest")
         .handler(context -> answer(context.request(), 200, nightly::latest));
-    withId(router, HttpMethod.GET, NIGHTLY + "/", "", (request, id) -> answer(request, 200, () -> nightly.get(id)));
-    withId(router, HttpMethod.GET, PAIRS, "", (request, id) -> answer(request, 200, () -> nightly.pair(id)));
-    withId(router, HttpMethod.POST, BUILDS + "/", VERIFY, (request, id) ->
-        answer(request, 201, () -> nightly.verify(id)));
+    withId(router, HttpMethod.GET, NIGHTLY + "/", "", (context, id) ->
+        answer(context.request(), 200, () -> nightly.get(id)));
+    withId(router, HttpMethod.GET, PAIRS, "", (context, id) -> answer(context.request(), 200, () -> nightly.pair(id)));
+    withId(router, HttpMethod.POST, BUILDS + "/", VERIFY, (context, id) ->
+        answer(context.request(), 201, () -> nightly.verify(caller(context), id)));
     exactly(router, HttpMethod.GET, "/nightly/latest")
         .handler(context -> page(context.request(), () -> NightlyPage.render(nightly.latest())));
-    withId(router, HttpMethod.GET, "/nightly/", "", (request, id) ->
-        page(request, () -> NightlyPage.render(nightly.get(id))));
-    withId(router, HttpMethod.GET, "/verdicts/", "", (request, id) -> page(request, () -> {
+    withId(router, HttpMethod.GET, "/nightly/", "", (context, id) ->
+        page(context.request(), () -> NightlyPage.render(nightly.get(id))));
+    withId(router, HttpMethod.GET, "/verdicts/", "", (context, id) -> page(context.request(), () -> {
       ReproducibilityPair pair = nightly.pair(id);
       return pair.verdict() == null ? NightlyPage.pending(pair) : VerdictPage.render(pair.verdict());
     }));
@@ -180,11 +208,11 @@ public final class ApiHttpServer {
    * (undecoded), as the id.
    */
   private static void withId(Router router, HttpMethod method, String prefix, String suffix,
-      BiConsumer<HttpServerRequest, String> handler) {
+      BiConsumer<RoutingContext, String> handler) {
     String regex = "(?s)" + Pattern.quote(prefix) + ".*" + (suffix.isEmpty() ? "" : Pattern.quote(suffix));
     router.routeWithRegex(method, regex).useNormalizedPath(false).handler(context -> {
       String path = context.request().path();
-      handler.accept(context.request(), path.substring(prefix.length(), path.length() - suffix.length()));
+      handler.accept(context, path.substring(prefix.length(), path.length() - suffix.length()));
     });
   }
 
@@ -237,10 +265,15 @@ public final class ApiHttpServer {
     });
   }
 
-  /** Reads the body up to {@link #MAX_BODY_BYTES}, then submits it. */
-  private void submit(HttpServerRequest request) {
-    readBody(request, SubmitRequest.class,
-        submission -> answer(request, 201, () -> Map.of("id", coordinator.submit(submission))));
+  /** Reads the body up to {@link #MAX_BODY_BYTES}, then submits it for its caller. */
+  private void submit(RoutingContext context) {
+    readBody(context.request(), SubmitRequest.class, submission ->
+        answer(context.request(), 201, () -> Map.of("id", coordinator.submit(caller(context), submission))));
+  }
+
+  /** Who the call is for, as {@link BearerAuthentication} let it through. */
+  private static Caller caller(RoutingContext context) {
+    return BearerAuthentication.caller(context);
   }
 
   /**
@@ -249,6 +282,7 @@ public final class ApiHttpServer {
    */
   private <T> void readBody(HttpServerRequest request, Class<T> type, Consumer<T> then) {
     if (!RequestOrigin.isJson(request.getHeader("Content-Type"))) {
+      refusals.count(ApiRefusals.Interface.HTTP, ApiRefusals.Reason.UNSUPPORTED_MEDIA_TYPE);
       refuse(request, new ApiError(ApiError.Code.UNSUPPORTED_MEDIA_TYPE, request.method() + " " + request.path()
           + " reads a JSON body, but its Content-Type is '" + request.getHeader("Content-Type")
           + "': send it with Content-Type: application/json", List.of()));

@@ -2,6 +2,7 @@ package org.bootfarm.coordinator.nightly;
 
 import java.util.List;
 import org.bootfarm.coordinator.ApiException;
+import org.bootfarm.protocol.api.v1.Caller;
 import org.bootfarm.protocol.api.v1.NightlyReport;
 import org.bootfarm.protocol.api.v1.ReproducibilityPair;
 
@@ -21,10 +22,10 @@ public interface NightlyApi {
   List<NightlyReport> list(int limit) throws ApiException;
 
   /** Starts a run now; answers it as recorded, its pairs submitted (or already judged FAILED). */
-  NightlyReport runNow() throws ApiException;
+  NightlyReport runNow(Caller caller) throws ApiException;
 
   /** Rebuilds a SUCCEEDED build on another worker; answers the pair, not judged yet. */
-  ReproducibilityPair verify(String buildId) throws ApiException;
+  ReproducibilityPair verify(Caller caller, String buildId) throws ApiException;
 
   /** One pair, with its verdict once judged; NOT_FOUND for an unknown id. */
   ReproducibilityPair pair(String id) throws ApiException;

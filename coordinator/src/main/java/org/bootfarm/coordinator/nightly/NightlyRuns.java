@@ -21,9 +21,11 @@ import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.RepoCatalog;
 import org.bootfarm.coordinator.queue.BuildStore;
 import org.bootfarm.coordinator.verdict.ReproducibilityJudge;
+import org.bootfarm.protocol.api.v1.AccessRole;
 import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.BuildView;
+import org.bootfarm.protocol.api.v1.Caller;
 import org.bootfarm.protocol.api.v1.NightlyReport;
 import org.bootfarm.protocol.api.v1.Priority;
 import org.bootfarm.protocol.api.v1.ReproducibilityPair;
@@ -52,6 +54,8 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
    * becoming active (a takeover or a restart around the hour); older instants are skipped.
    */
   public static final Duration CATCH_UP = Duration.ofMinutes(10);
+  /** Who a nightly run's builds are submitted by, whoever started the run: the farm itself. */
+  public static final Caller NIGHTLY = new Caller("nightly", AccessRole.ADMIN);
   private static final DateTimeFormatter COMPACT =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(ZoneOffset.UTC);
   private static final DateTimeFormatter COMPACT_MILLIS =
@@ -165,8 +169,10 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
   }
 
   @Override
-  public NightlyReport runNow() throws ApiException {
-    return get(startRun(NightlyReport.ON_DEMAND, null).id());
+  public NightlyReport runNow(Caller caller) throws ApiException {
+    NightlyReport run = startRun(NightlyReport.ON_DEMAND, null);
+    log.accept("nightly run " + run.id() + " was asked for by client '" + caller.name() + "'");
+    return get(run.id());
   }
 
   @Override
@@ -176,7 +182,7 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
   }
 
   @Override
-  public ReproducibilityPair verify(String buildId) throws ApiException {
+  public ReproducibilityPair verify(Caller caller, String buildId) throws ApiException {
     BuildView left = coordinator.get(buildId);
     if (left.state() != BuildState.SUCCEEDED || left.worker() == null) {
       throw new ApiException(ApiError.Code.CONFLICT, "build " + buildId + " is " + left.state()
@@ -184,7 +190,7 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
     }
     Instant now = clock.instant();
     String pairId = "verify-" + buildId + "-" + COMPACT_MILLIS.format(now);
-    String right = coordinator.submit(new SubmitRequest(left.repo(), left.target(), left.components(),
+    String right = coordinator.submit(caller, new SubmitRequest(left.repo(), left.target(), left.components(),
         Priority.INTERACTIVE, PairSide.sideB(pairId, buildId)));
     ReproducibilityPair pair = new ReproducibilityPair(pairId, null, left.repo(), left.target(), buildId, right,
         left.worker(), null, null, null, null, now.toString(), null, null).withUnsigned(unsignedOf(right));
@@ -235,9 +241,9 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
     String left;
     String right;
     try {
-      left = coordinator.submit(new SubmitRequest(planned.repo(), planned.target(), components, Priority.NIGHTLY,
+      left = coordinator.submit(NIGHTLY, new SubmitRequest(planned.repo(), planned.target(), components, Priority.NIGHTLY,
           PairSide.sideA(pairId)));
-      right = coordinator.submit(new SubmitRequest(planned.repo(), planned.target(), components, Priority.NIGHTLY,
+      right = coordinator.submit(NIGHTLY, new SubmitRequest(planned.repo(), planned.target(), components, Priority.NIGHTLY,
           PairSide.sideB(pairId, left)));
     } catch (ApiException e) {
       return failedAtOnce(pairId, runId, planned, now, "the coordinator refused the nightly build: "

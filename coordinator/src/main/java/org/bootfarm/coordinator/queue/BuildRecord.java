@@ -34,6 +34,8 @@ import org.bootfarm.protocol.build.PackageCacheUse;
  * @param unsigned what the build installs without a signature check, as the coordinator decided at submission
  *     (its definition's unsigned sources, allowed by the operator's {@code --allow-unsigned}); empty when every
  *     package is checked
+ * @param submittedBy the client that submitted the build (its name in the tokens file, or {@code
+ *     cluster-member}); null for builds recorded before submitters were
  */
 public record BuildRecord(
     String id,
@@ -58,7 +60,19 @@ public record BuildRecord(
     Instant leaseExpiry,
     boolean pinned,
     PackageCacheUse packageCache,
-    List<String> unsigned) {
+    List<String> unsigned,
+    String submittedBy) {
+
+  /** A record whose submitter is not known. */
+  public BuildRecord(String id, String repo, String target, SortedMap<String, String> components,
+      BuildPriority priority, String options, BuildState state, String worker, int attempts, String placement,
+      List<ArtifactRecord> artifacts, String log, String error, ErrorKind errorKind, Instant submittedAt,
+      Instant startedAt, Instant finishedAt, Instant notBefore, String leaseOwner, Instant leaseExpiry,
+      boolean pinned, PackageCacheUse packageCache, List<String> unsigned) {
+    this(id, repo, target, components, priority, options, state, worker, attempts, placement, artifacts, log, error,
+        errorKind, submittedAt, startedAt, finishedAt, notBefore, leaseOwner, leaseExpiry, pinned, packageCache,
+        unsigned, null);
+  }
 
   /** A record of a build that checks every signature. */
   public BuildRecord(String id, String repo, String target, SortedMap<String, String> components,
@@ -111,8 +125,15 @@ public record BuildRecord(
   /** A new submission, QUEUED, that installs what {@code unsigned} names without a signature check. */
   public static BuildRecord queued(String id, String repo, String target, Map<String, String> components,
       BuildPriority priority, String options, Instant submittedAt, List<String> unsigned) {
+    return queued(id, repo, target, components, priority, options, submittedAt, unsigned, null);
+  }
+
+  /** A new submission, QUEUED, by the client named {@code submittedBy}. */
+  public static BuildRecord queued(String id, String repo, String target, Map<String, String> components,
+      BuildPriority priority, String options, Instant submittedAt, List<String> unsigned, String submittedBy) {
     return new BuildRecord(id, repo, target, new TreeMap<>(components), priority, options, BuildState.QUEUED,
-        null, 0, null, List.of(), null, null, null, submittedAt, null, null, null, null, null, false, null, unsigned);
+        null, 0, null, List.of(), null, null, null, submittedAt, null, null, null, null, null, false, null, unsigned,
+        submittedBy);
   }
 
   private static Instant millis(Instant instant) {

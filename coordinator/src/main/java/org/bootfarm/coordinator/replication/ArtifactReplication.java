@@ -22,7 +22,8 @@ import org.bootfarm.protocol.transfer.ArtifactStoreClient;
  * ArtifactStore#put}, which checks the hash. A standby forwarding a submission first asks the
  * active coordinator ({@link #FETCH}, consumed by the active one only) to copy the components the
  * client uploaded to the standby, and waits for it, so that "upload, then submit" works on any
- * coordinator without a race against the announcement.
+ * coordinator without a race against the announcement. Copies are fetched with the coordinators' own token
+ * ({@code access.FarmAccess}), which every coordinator of the cluster accepts.
  */
 public final class ArtifactReplication implements AutoCloseable {
   /** Published: {@code {"sha256", "source"}} after an upload; coordinator to coordinator only. */
@@ -35,15 +36,19 @@ public final class ArtifactReplication implements AutoCloseable {
   private final ArtifactStore store;
   private final String ownUrl;
   /** The farm's one artifact client: timeouts, and what it reads goes through {@link ArtifactStore#put}. */
-  private final ArtifactStoreClient artifacts = new ArtifactStoreClient();
+  private final ArtifactStoreClient artifacts;
   private MessageConsumer<Object> stored;
   private MessageConsumer<Object> fetch;
 
-  /** @param ownUrl this coordinator's HTTP base URL, where the others copy its objects from */
-  public ArtifactReplication(Vertx vertx, ArtifactStore store, String ownUrl) {
+  /**
+   * @param ownUrl this coordinator's HTTP base URL, where the others copy its objects from
+   * @param token what the other coordinators' artifact stores accept from a coordinator (null: none)
+   */
+  public ArtifactReplication(Vertx vertx, ArtifactStore store, String ownUrl, String token) {
     this.vertx = vertx;
     this.store = store;
     this.ownUrl = ownUrl;
+    this.artifacts = ArtifactStoreClient.withToken(token);
   }
 
   /** Starts copying what the other coordinators announce. */

@@ -40,6 +40,7 @@ public final class BuildRecordJson {
         .put("leaseOwner", r.leaseOwner()).put("leaseExpiry", millis(r.leaseExpiry())).put("pinned", r.pinned())
         .put("packageCache", r.packageCache() == null ? null : new JsonObject(WireJson.write(r.packageCache())))
         .put("unsigned", new JsonArray(new ArrayList<Object>(r.unsigned())))
+        .put("submittedBy", r.submittedBy())
         .encode();
   }
 
@@ -65,7 +66,8 @@ public final class BuildRecordJson {
           errorKind == null ? null : ErrorKind.valueOf(errorKind), instant(o, "submittedAt"),
           instant(o, "startedAt"), instant(o, "finishedAt"), instant(o, "notBefore"), o.getString("leaseOwner"),
           instant(o, "leaseExpiry"), o.getBoolean("pinned", false), packageCache(o.getJsonObject("packageCache")),
-          o.getJsonArray("unsigned", new JsonArray()).stream().map(String.class::cast).toList());
+          o.getJsonArray("unsigned", new JsonArray()).stream().map(String.class::cast).toList(),
+          o.getString("submittedBy"));
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("not a replicated build record (" + e + "): "
           + (json.length() > 200 ? json.substring(0, 200) + "..." : json), e);

@@ -16,6 +16,8 @@ import java.time.Duration;
 import java.util.List;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.ProjectTree;
+import org.bootfarm.coordinator.access.ApiRefusals;
+import org.bootfarm.coordinator.access.LiveTokens;
 import org.bootfarm.coordinator.RepoCatalog;
 import org.bootfarm.coordinator.bus.EventBusApi;
 import org.bootfarm.coordinator.cas.ArtifactStore;
@@ -41,6 +43,9 @@ import org.junit.jupiter.api.io.TempDir;
 class BridgeServerTest {
   static final String TOKEN = "alice-token-0123456789abcdef";
   static final String OTHER = "bob-token-0123456789abcdef00";
+  static final String VIEWER = "viewer-token-0123456789abcdef";
+  static final String OPS = "ops-token-0123456789abcdef0000";
+  static ApiRefusals refusals;
 
   @TempDir static Path dir;
   static Vertx vertx;
@@ -63,9 +68,11 @@ class BridgeServerTest {
     vertx = Vertx.vertx();
     new EventBusApi(vertx, coordinator).register().await();
     tokensFile = dir.resolve("tokens");
-    Files.writeString(tokensFile, "# clients of the test farm\nalice " + TOKEN + "\nbob   " + OTHER + "\n");
-    bridge = BridgeServer.start(vertx, BridgeServer.Settings.loopback(0, tokensFile).withMaxFrameBytes(4096))
-        .await();
+    Files.writeString(tokensFile, "# clients of the test farm\nalice " + TOKEN + "\nbob   " + OTHER + "\nviewer "
+        + VIEWER + " read\nops " + OPS + " admin\n");
+    refusals = new ApiRefusals(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    bridge = BridgeServer.start(vertx, BridgeServer.Settings.loopback(0, tokensFile).withMaxFrameBytes(4096),
+        LiveTokens.watch(vertx, tokensFile), refusals).await();
   }
 
   @AfterAll
@@ -110,6 +117,48 @@ class BridgeServerTest {
       client.send(send(Addresses.GET, new JsonObject().put("id", id), OTHER));
       JsonObject build = client.read().getJsonObject("body");
       assertEquals("QUEUED", build.getString("state"), build::encode);
+    }
+  }
+
+  @Test
+  void aTokenWhoseRoleIsTooSmallIsRefusedByTheBridgeNamingBothRolesAndCounted() throws Exception {
+    int before = builds();
+    double forbidden = refusals.counted(ApiRefusals.Interface.BRIDGE, ApiRefusals.Reason.FORBIDDEN);
+    double unauthenticated = refusals.counted(ApiRefusals.Interface.BRIDGE, ApiRefusals.Reason.UNAUTHENTICATED);
+    try (FrameSocket client = FrameSocket.connect(bridge.actualPort())) {
+      client.send(send(Addresses.SUBMIT, submission(), VIEWER));
+      JsonObject err = client.read();
+      assertEquals(403, err.getInteger("failureCode"), err::encode);
+      assertTrue(err.getJsonObject("error").getString("message").startsWith("client 'viewer' has role read;"
+          + " submitting needs submit"), err::encode);
+      client.send(send(Addresses.PIN, new JsonObject().put("id", "x").put("reason", "r"), TOKEN));
+      JsonObject pin = client.read();
+      assertEquals(403, pin.getInteger("failureCode"), pin::encode);
+      assertTrue(pin.getJsonObject("error").getString("message").contains("pinning needs admin"), pin::encode);
+      client.send(send(Addresses.REPOS, new JsonObject(), VIEWER));
+      assertEquals("message", client.read().getString("type"), "a read token reads");
+      client.send(send(Addresses.REPOS, new JsonObject(), "wrong-token-0123456789abcdef"));
+      assertEquals(401, client.read().getInteger("failureCode"));
+    }
+    assertEquals(before, builds());
+    assertEquals(forbidden + 2, refusals.counted(ApiRefusals.Interface.BRIDGE, ApiRefusals.Reason.FORBIDDEN));
+    assertEquals(unauthenticated + 1,
+        refusals.counted(ApiRefusals.Interface.BRIDGE, ApiRefusals.Reason.UNAUTHENTICATED));
+  }
+
+  @Test
+  void aBuildRecordsTheBridgeClientThatSubmittedItAndOnlyItOrAnAdminCancelsIt() throws Exception {
+    try (FrameSocket client = FrameSocket.connect(bridge.actualPort())) {
+      client.send(send(Addresses.SUBMIT, submission(), TOKEN));
+      String id = client.read().getJsonObject("body").getString("id");
+      client.send(send(Addresses.GET, new JsonObject().put("id", id), VIEWER));
+      assertEquals("alice", client.read().getJsonObject("body").getString("submittedBy"));
+      client.send(send(Addresses.CANCEL, new JsonObject().put("id", id), OTHER));
+      JsonObject refused = client.read();
+      assertEquals(403, refused.getInteger("failureCode"), refused::encode);
+      assertTrue(refused.getString("message").contains("was submitted by 'alice'"), refused::encode);
+      client.send(send(Addresses.CANCEL, new JsonObject().put("id", id), OPS));
+      assertEquals("CANCELLED", client.read().getJsonObject("body").getString("state"));
     }
   }
 

@@ -1,5 +1,6 @@
 package org.bootfarm.coordinator.bus;
 
+import static org.bootfarm.coordinator.access.CallerHeader.MEMBER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,7 +20,9 @@ import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.queue.SqliteBuildStore;
 import org.bootfarm.protocol.Sha256;
+import org.bootfarm.protocol.api.v1.AccessRole;
 import org.bootfarm.protocol.api.v1.ApiError;
+import org.bootfarm.protocol.api.v1.Caller;
 import org.bootfarm.protocol.api.v1.BuildQuery;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.protocol.api.v1.WireJson;
@@ -68,19 +71,30 @@ class ForwardingFarmApiTest {
 
   @Test
   void forwardedCallsAnswerWhatTheActiveCoordinatorAnswers() throws Exception {
-    String id = forwarding.submit(new SubmitRequest("debian-12", null, Map.of("tether", tether), null, null));
+    String id = forwarding.submit(MEMBER, new SubmitRequest("debian-12", null, Map.of("tether", tether), null, null));
     assertEquals(WireJson.write(coordinator.get(id)), WireJson.write(forwarding.get(id)));
     assertEquals(WireJson.write(coordinator.list(new BuildQuery("debian-12", null, 5))),
         WireJson.write(forwarding.list(new BuildQuery("debian-12", null, 5))));
     assertEquals(WireJson.write(coordinator.repos()), WireJson.write(forwarding.repos()));
-    assertEquals("CANCELLED", forwarding.cancel(id).state().name());
+    assertEquals("CANCELLED", forwarding.cancel(MEMBER, id).state().name());
+  }
+
+  @Test
+  void aForwardedCallIsMadeForItsCallerNotForTheStandby() throws Exception {
+    Caller ci = new Caller("ci", AccessRole.SUBMIT);
+    String id = forwarding.submit(ci, new SubmitRequest("debian-12", null, Map.of("tether", tether), null, null));
+    assertEquals("ci", coordinator.get(id).submittedBy(), "the active coordinator records the HTTP client");
+    ApiException others = assertThrows(ApiException.class,
+        () -> forwarding.cancel(new Caller("bob", AccessRole.SUBMIT), id));
+    assertEquals(ApiError.Code.FORBIDDEN, others.error().code());
+    assertEquals("CANCELLED", forwarding.cancel(ci, id).state().name());
   }
 
   @Test
   void refusalsComeBackWordForWord() {
     SubmitRequest unknown = new SubmitRequest("no-such-repo", null, Map.of("tether", "ab".repeat(32)), null, null);
-    ApiException direct = assertThrows(ApiException.class, () -> coordinator.submit(unknown));
-    ApiException forwarded = assertThrows(ApiException.class, () -> forwarding.submit(unknown));
+    ApiException direct = assertThrows(ApiException.class, () -> coordinator.submit(MEMBER, unknown));
+    ApiException forwarded = assertThrows(ApiException.class, () -> forwarding.submit(MEMBER, unknown));
     assertEquals(direct.error(), forwarded.error());
     ApiException missing = assertThrows(ApiException.class, () -> forwarding.get("01ARZ3NDEKTSV4RRFFQ69G5FAV"));
     assertEquals(ApiError.Code.NOT_FOUND, missing.error().code());

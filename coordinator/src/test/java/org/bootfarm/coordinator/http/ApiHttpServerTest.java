@@ -27,6 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.ProjectTree;
 import org.bootfarm.coordinator.RepoCatalog;
+import org.bootfarm.coordinator.access.ApiRefusals;
+import org.bootfarm.coordinator.access.LiveTokens;
 import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
@@ -57,6 +59,7 @@ class ApiHttpServerTest {
   static String base;
   static final HttpClient HTTP = HttpClient.newHttpClient();
   static final ObjectMapper JSON = new ObjectMapper();
+  static final String ADMIN = "admin-0123456789abcdef";
 
   @BeforeAll
   static void start() throws Exception {
@@ -67,7 +70,9 @@ class ApiHttpServerTest {
         RepoCatalog.read(root.resolve("repos"), ProjectTree.sharedKeys()),
         new RendezvousPlacement(), Clock.systemUTC(), Duration.ofSeconds(10));
     vertx = Vertx.vertx();
+    Path tokens = java.nio.file.Files.writeString(dir.resolve("tokens"), "ops " + ADMIN + " admin\n");
     int port = new ApiHttpServer(vertx, coordinator, new ArtifactHttpEndpoint(vertx, artifacts, Duration.ofSeconds(30)))
+        .withAccess(LiveTokens.watch(vertx, tokens), ApiRefusals.uncounted(), false)
         .listen("127.0.0.1", 0).await().actualPort();
     base = "http://127.0.0.1:" + port;
   }
@@ -79,8 +84,13 @@ class ApiHttpServerTest {
     artifacts.close();
   }
 
+  /** A request to {@code path} with the admin's token. */
+  static HttpRequest.Builder authorized(String path) {
+    return HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + ADMIN);
+  }
+
   static HttpResponse<String> send(String method, String path, String body) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path));
+    HttpRequest.Builder request = authorized(path);
     request.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
         : HttpRequest.BodyPublishers.ofString(body));
     if (body != null) {
@@ -111,7 +121,7 @@ class ApiHttpServerTest {
   static String goodSubmission() throws Exception {
     byte[] tether = "#!/bin/sh\necho the tether of the origin tests\n".getBytes(StandardCharsets.UTF_8);
     String sha = Sha256.of(tether);
-    HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/artifacts/" + sha))
+    HTTP.send(authorized(("/api/v1/artifacts/" + sha))
         .PUT(HttpRequest.BodyPublishers.ofByteArray(tether)).build(), HttpResponse.BodyHandlers.ofString());
     return "{\"repo\": \"debian-12\", \"target\": \"bootstrap\", \"components\": {\"tether\": \"" + sha + "\"}}";
   }
@@ -121,7 +131,7 @@ class ApiHttpServerTest {
     try (Socket socket = new Socket("127.0.0.1", URI.create(base).getPort())) {
       socket.setSoTimeout(20_000);
       byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-      socket.getOutputStream().write((head + "Content-Length: " + bytes.length + "\r\nConnection: close\r\n\r\n")
+      socket.getOutputStream().write((head + "Authorization: Bearer " + ADMIN + "\r\nContent-Length: " + bytes.length + "\r\nConnection: close\r\n\r\n")
           .getBytes(StandardCharsets.US_ASCII));
       socket.getOutputStream().write(bytes);
       String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -135,7 +145,7 @@ class ApiHttpServerTest {
     String submission = goodSubmission();
     List<String> before = allBuilds();
     for (String type : List.of("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x")) {
-      HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/builds"))
+      HttpResponse<String> response = HTTP.send(authorized(("/api/v1/builds"))
           .header("Content-Type", type).POST(HttpRequest.BodyPublishers.ofString(submission)).build(),
           HttpResponse.BodyHandlers.ofString());
       assertEquals(415, response.statusCode(), response.body());
@@ -145,7 +155,7 @@ class ApiHttpServerTest {
     List<String> noType = raw("POST /api/v1/builds HTTP/1.1\r\nHost: 127.0.0.1\r\n", submission);
     assertEquals("HTTP/1.1 415 Unsupported Media Type", noType.get(0), noType.get(1));
     assertEquals(before, allBuilds(), "a refused submission queued a build");
-    HttpResponse<String> json = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/builds"))
+    HttpResponse<String> json = HTTP.send(authorized(("/api/v1/builds"))
         .header("Content-Type", "application/json; charset=utf-8").POST(HttpRequest.BodyPublishers.ofString(submission))
         .build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(201, json.statusCode(), "the same submission as JSON is taken: " + json.body());
@@ -178,7 +188,7 @@ class ApiHttpServerTest {
   void uploadedComponentCanBeNamedInASubmissionWhichIsThenQueued() throws Exception {
     byte[] tether = "#!/bin/sh\necho tether\n".getBytes(StandardCharsets.UTF_8);
     String sha = Sha256.of(tether);
-    HttpResponse<String> put = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/artifacts/" + sha))
+    HttpResponse<String> put = HTTP.send(authorized(("/api/v1/artifacts/" + sha))
         .PUT(HttpRequest.BodyPublishers.ofByteArray(tether)).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(201, put.statusCode(), put.body());
     HttpResponse<String> submitted = send("POST", "/api/v1/builds",
@@ -242,6 +252,7 @@ class ApiHttpServerTest {
       socket.setSoTimeout(20_000);
       OutputStream out = socket.getOutputStream();
       out.write(("POST /api/v1/builds HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+          + "Authorization: Bearer " + ADMIN + "\r\n"
           + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       Thread sender = new Thread(() -> {
         byte[] chunk = ("10000\r\n" + "{".repeat(0x10000) + "\r\n").getBytes(StandardCharsets.US_ASCII);

@@ -1,5 +1,6 @@
 package org.bootfarm.coordinator.nightly;
 
+import static org.bootfarm.coordinator.access.CallerHeader.MEMBER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -91,7 +92,7 @@ class NightlyRunsTest {
 
   /** A debian-12 build that succeeded on {@code worker}: where nightly builds take their components from. */
   String succeededDebianBuild(String worker) throws Exception {
-    String id = coordinator.submit(new SubmitRequest("debian-12", "bootstrap", components, Priority.INTERACTIVE,
+    String id = coordinator.submit(MEMBER, new SubmitRequest("debian-12", "bootstrap", components, Priority.INTERACTIVE,
         null));
     builds.claim(id, worker, clock.instant().plusSeconds(600), "test");
     builds.finish(id, worker, BuildOutcome.succeeded(List.of()));
@@ -145,7 +146,7 @@ class NightlyRunsTest {
     coordinator.workerSeen(aptWorker("w1"));
     coordinator.workerSeen(aptWorker("w2"));
     succeededDebianBuild("w1");
-    NightlyReport run = runs("off").runNow();
+    NightlyReport run = runs("off").runNow(MEMBER);
 
     assertEquals(NightlyReport.ON_DEMAND, run.trigger());
     assertEquals(1, run.pairs().size(), run::toString);
@@ -180,7 +181,7 @@ class NightlyRunsTest {
     coordinator.workerSeen(aptWorker("w1"));
     succeededDebianBuild("w1");
     NightlyRuns nightly = runs("off");
-    NightlyReport run = nightly.runNow();
+    NightlyReport run = nightly.runNow(MEMBER);
     ReproducibilityPair pair = run.pairs().get(0);
     assertEquals(Verdict.Outcome.FAILED, pair.outcome());
     assertNull(pair.left());
@@ -198,7 +199,7 @@ class NightlyRunsTest {
     coordinator.workerSeen(aptWorker("w2"));
     succeededDebianBuild("w2");
     NightlyRuns nightly = runs("off");
-    NightlyReport run = nightly.runNow();
+    NightlyReport run = nightly.runNow(MEMBER);
     coordinator.assign(10);
     ReproducibilityPair pair = run.pairs().get(0);
     BuildView left = coordinator.get(pair.left());
@@ -229,7 +230,7 @@ class NightlyRunsTest {
     coordinator.workerSeen(aptWorker("w1"));
     coordinator.workerSeen(aptWorker("w2"));
     String earlier = succeededDebianBuild("w1");
-    ReproducibilityPair pair = runs("off").verify(earlier);
+    ReproducibilityPair pair = runs("off").verify(MEMBER, earlier);
     assertEquals(earlier, pair.left());
     assertNull(pair.run());
     coordinator.workerLeft("w2");

@@ -400,6 +400,24 @@ class BuildStoreTest {
   }
 
   @Test
+  void whoSubmittedABuildIsKeptAcrossAReopenAndACopyAndOlderBuildsHaveNone() {
+    String id = store.nextId();
+    store.insert(BuildRecord.queued(id, "photon-2.0", "bootstrap", Map.of(), BuildPriority.INTERACTIVE, "{}",
+        clock.instant(), List.of(), "ci"));
+    String older = submit();
+    store.close();
+    store = SqliteBuildStore.open(dir.resolve("data/builds.sqlite"), clock);
+    assertEquals("ci", stored(id).submittedBy());
+    assertEquals(null, stored(older).submittedBy(), "a build recorded without a submitter reads as none");
+    assertEquals("(unknown)", org.bootfarm.coordinator.BuildCoordinator.view(stored(older)).submittedBy());
+    BuildRecord copied = org.bootfarm.coordinator.replication.BuildRecordJson.read(
+        org.bootfarm.coordinator.replication.BuildRecordJson.write(stored(id)));
+    assertEquals("ci", copied.submittedBy(), "a standby's copy keeps it too");
+    assertEquals(null, org.bootfarm.coordinator.replication.BuildRecordJson.read(
+        org.bootfarm.coordinator.replication.BuildRecordJson.write(stored(older))).submittedBy());
+  }
+
+  @Test
   void whatABuildInstallsUncheckedIsKeptAcrossAReopenAndACopy() {
     List<String> unsigned = List.of("fixture.repo [base]: gpgcheck=0", "repo-spec.json kernel: k.rpm");
     String id = store.nextId();

@@ -1,5 +1,6 @@
 package org.bootfarm.coordinator.retention;
 
+import static org.bootfarm.coordinator.access.CallerHeader.MEMBER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -235,7 +236,7 @@ class RetentionPolicyTest {
         Clock.systemUTC(), Duration.ofSeconds(10));
     Set<String> liveBeforeTheSubmission = new RetentionPolicy(builds, artifacts, 10, logged::add).liveSet();
 
-    coordinator.submit(new SubmitRequest("debian-12", null, Map.of("tether", tether), null, null));
+    coordinator.submit(MEMBER, new SubmitRequest("debian-12", null, Map.of("tether", tether), null, null));
     artifacts.collect(liveBeforeTheSubmission);
 
     assertTrue(artifacts.exists(tether), "the submission restarted its component's age");

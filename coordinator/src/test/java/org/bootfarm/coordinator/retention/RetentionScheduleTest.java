@@ -74,7 +74,7 @@ class RetentionScheduleTest {
       byte[] later = "uploaded while the coordinator runs".getBytes(StandardCharsets.UTF_8);
       String uploaded = Sha256.of(later);
       HttpResponse<String> put = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-          URI.create(daemon.artifactsUrl() + "/api/v1/artifacts/" + uploaded))
+          URI.create(daemon.artifactsUrl() + "/api/v1/artifacts/" + uploaded)).header("Authorization", "Bearer " + localToken(daemon))
           .PUT(HttpRequest.BodyPublishers.ofByteArray(later)).build(), HttpResponse.BodyHandlers.ofString());
       assertEquals(201, put.statusCode(), put.body());
       // kept through two runs of the 300 ms timer
@@ -87,5 +87,11 @@ class RetentionScheduleTest {
     } finally {
       vertx.close().await();
     }
+  }
+
+  /** The coordinator's own local admin token, from the tokens file it made. */
+  private static String localToken(CoordinatorDaemon daemon) throws java.io.IOException {
+    return org.bootfarm.coordinator.access.DefaultTokensFile.tokenOf(daemon.access().tokens().file(),
+        org.bootfarm.coordinator.access.DefaultTokensFile.LOCAL_CLIENT).orElseThrow();
   }
 }

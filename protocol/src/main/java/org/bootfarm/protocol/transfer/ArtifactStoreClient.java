@@ -30,7 +30,7 @@ import org.bootfarm.protocol.Sha256;
 
 /**
  * The one HTTP client of a coordinator's content-addressed artifact store ({@code GET} and {@code
- * PUT /api/v1/artifacts/{sha256}}, no other header or token), used by the worker, the client
+ * PUT /api/v1/artifacts/{sha256}}, with {@code Authorization: Bearer <token>} when given a token), used by the worker, the client
  * library and coordinator-to-coordinator replication alike. It connects within {@link
  * Timeouts#connect()}, gives up on a store that sends nothing for {@link Timeouts#idle()} (while
  * waiting for the answer or in the middle of a body), downloads into a temporary file beside the
@@ -76,15 +76,32 @@ public final class ArtifactStoreClient {
 
   private final Timeouts timeouts;
   private final HttpClient http;
+  private final String token;
 
-  /** A client with {@link Timeouts#DEFAULT}. */
+  /** A client with {@link Timeouts#DEFAULT} and no token (a store that asks for none). */
   public ArtifactStoreClient() {
     this(Timeouts.DEFAULT);
   }
 
   public ArtifactStoreClient(Timeouts timeouts) {
+    this(timeouts, null);
+  }
+
+  /** @param token sent as {@code Authorization: Bearer <token>} with every request; null: none */
+  public ArtifactStoreClient(Timeouts timeouts, String token) {
     this.timeouts = Objects.requireNonNull(timeouts, "timeouts");
     this.http = HttpClient.newBuilder().connectTimeout(timeouts.connect()).build();
+    this.token = token;
+  }
+
+  /** A client with {@link Timeouts#DEFAULT} that sends {@code token} (null: none). */
+  public static ArtifactStoreClient withToken(String token) {
+    return new ArtifactStoreClient(Timeouts.DEFAULT, token);
+  }
+
+  private HttpRequest.Builder request(URI uri) {
+    HttpRequest.Builder builder = HttpRequest.newBuilder(uri);
+    return token == null ? builder : builder.header("Authorization", "Bearer " + token);
   }
 
   /** Where the object {@code sha256} is at the store of the coordinator at {@code baseUrl}. */
@@ -101,7 +118,7 @@ public final class ArtifactStoreClient {
     String what = "upload of " + file.getFileName() + " (" + sha256 + ")";
     Progress progress = new Progress();
     HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.ofFile(file);
-    HttpRequest request = HttpRequest.newBuilder(uri)
+    HttpRequest request = request(uri)
         .PUT(HttpRequest.BodyPublishers.fromPublisher(progress.counting(body), body.contentLength())).build();
     HttpResponse<String> response = await(what, uri, progress,
         http.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
@@ -147,7 +164,7 @@ public final class ArtifactStoreClient {
     String what = "download of artifact " + sha256;
     Progress progress = new Progress();
     HttpResponse<InputStream> response = await(what, uri, progress,
-        http.sendAsync(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofInputStream()));
+        http.sendAsync(request(uri).GET().build(), HttpResponse.BodyHandlers.ofInputStream()));
     try (WatchedBody body = new WatchedBody(response.body(), progress, what, uri)) {
       if (response.statusCode() != 200) {
         throw ArtifactTransferException.answered(what, uri, response.statusCode(),

@@ -21,11 +21,13 @@ import org.bootfarm.protocol.transfer.StoreFailover;
  * until the run's report patience has passed.
  */
 final class RunTransfers {
-  private final ArtifactStoreClient store = new ArtifactStoreClient();
+  private final ArtifactStoreClient store;
   private final StoreFailover failover;
   private final WorkerLog log;
 
-  RunTransfers(ClusterLink link, Backoff backoff, WorkerLog log) {
+  /** @param token sent to the artifact store with every transfer (null: none) */
+  RunTransfers(ClusterLink link, Backoff backoff, WorkerLog log, String token) {
+    this.store = ArtifactStoreClient.withToken(token);
     this.failover = new StoreFailover(backoff, link::activeArtifactsUrl, log::info);
     this.log = log;
   }

@@ -48,11 +48,24 @@ public final class WorkerAgent implements AutoCloseable {
    * @param packageManagers the package managers it runs and advertises, a subset of those it can run;
    *     empty for all of them
    * @param reportPatience how long a report (and an upload) is retried while no coordinator answers
+   * @param storeToken the token sent to the coordinator's artifact store ({@code Authorization: Bearer}); a
+   *     client of role {@code submit} in the coordinator's tokens file, {@code workers} by default; null: none
    */
   public record Settings(Path cacheDir, Path keysDir, int slots, long heartbeatMillis, List<String> packageManagers,
-      Duration reportPatience) {
+      Duration reportPatience, String storeToken) {
     public Settings {
       packageManagers = List.copyOf(packageManagers);
+    }
+
+    /** Without a token for the artifact store. */
+    public Settings(Path cacheDir, Path keysDir, int slots, long heartbeatMillis, List<String> packageManagers,
+        Duration reportPatience) {
+      this(cacheDir, keysDir, slots, heartbeatMillis, packageManagers, reportPatience, null);
+    }
+
+    /** The same, sending {@code token} to the artifact store. */
+    public Settings withStoreToken(String token) {
+      return new Settings(cacheDir, keysDir, slots, heartbeatMillis, packageManagers, reportPatience, token);
     }
 
     /** Every package manager this machine can run, reports retried for five minutes. */
@@ -84,7 +97,8 @@ public final class WorkerAgent implements AutoCloseable {
     this.meters = new BuildMeters(registry == null ? null : new WorkerMetrics(registry, settings.slots(), slots::busy),
         settings.cacheDir(), log);
     this.reports = new ReportSender(link, RETRY_BACKOFF, settings.reportPatience(), log, slots::release);
-    this.launcher = new EngineLauncher(workerId, settings, drivers, link, new RunTransfers(link, RETRY_BACKOFF, log),
+    this.launcher = new EngineLauncher(workerId, settings, drivers, link, new RunTransfers(link, RETRY_BACKOFF, log,
+        settings.storeToken()),
         log);
     this.heartbeat = new HeartbeatPublisher(workerId, drivers, settings, slots, link);
     this.inbox = new InboxDispatcher(workerId, this::run, slots::cancel, meters::inboxRefused, log);

@@ -15,7 +15,10 @@ public record ApiError(Code code, String message, List<String> problems) {
   /** Why a request was refused; each maps to one HTTP status. */
   public enum Code {
     BAD_REQUEST(400),
+    /** No token, or one that is not on the coordinator's tokens file (HTTP adds {@code WWW-Authenticate: Bearer}). */
     UNAUTHORIZED(401),
+    /** A valid token whose role does not allow the call. */
+    FORBIDDEN(403),
     NOT_FOUND(404),
     /** A body that is not {@code application/json} where JSON is read. */
     UNSUPPORTED_MEDIA_TYPE(415),

@@ -17,6 +17,8 @@ import org.bootfarm.protocol.build.PackageCacheUse;
  * @param pinned    kept with its artifacts by retention whatever its age ({@code PUT /api/v1/builds/{id}/pin})
  * @param unsigned  what the build installs without a signature check, allowed by the operator
  *     ({@code --allow-unsigned}); absent from the JSON when every package is checked
+ * @param submittedBy the client that submitted it (its name in the coordinator's tokens file); {@code
+ *     "(unknown)"} for builds recorded before submitters were
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BuildView(
@@ -24,7 +26,19 @@ public record BuildView(
     String worker, int attempts, String placement, List<ArtifactRecord> artifacts, String error, String errorKind,
     String submittedAt, String startedAt, String finishedAt, String log, boolean pinned,
     PackageCacheUse packageCache,
-    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> unsigned) {
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> unsigned,
+    String submittedBy) {
+  /** What {@link #submittedBy} says of a build recorded before submitters were. */
+  public static final String UNKNOWN_SUBMITTER = "(unknown)";
+
+  /** A view of a build whose submitter is not known. */
+  public BuildView(String id, String repo, String target, Map<String, String> components, Priority priority,
+      BuildState state, String worker, int attempts, String placement, List<ArtifactRecord> artifacts, String error,
+      String errorKind, String submittedAt, String startedAt, String finishedAt, String log, boolean pinned,
+      PackageCacheUse packageCache, List<String> unsigned) {
+    this(id, repo, target, components, priority, state, worker, attempts, placement, artifacts, error, errorKind,
+        submittedAt, startedAt, finishedAt, log, pinned, packageCache, unsigned, null);
+  }
 
   /** A view of a build that checks every signature. */
   public BuildView(String id, String repo, String target, Map<String, String> components, Priority priority,
@@ -47,5 +61,6 @@ public record BuildView(
     components = components == null ? Map.of() : Map.copyOf(components);
     artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);
     unsigned = unsigned == null ? List.of() : List.copyOf(unsigned);
+    submittedBy = submittedBy == null ? UNKNOWN_SUBMITTER : submittedBy;
   }
 }

@@ -1,4 +1,4 @@
-package org.bootfarm.coordinator.bridge;
+package org.bootfarm.coordinator.access;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,16 +11,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.bootfarm.protocol.Sha256;
+import org.bootfarm.protocol.api.v1.AccessRole;
+import org.bootfarm.protocol.api.v1.Caller;
 
 /**
- * The bridge's access list, read from a tokens file of {@code name token} lines (one client per
- * line, {@code #} comments), so that one client's access can be revoked by deleting its line. Only
- * the tokens' sha256 are held; a presented token is hashed before it is looked up, so the lookup
- * reveals nothing through its timing.
+ * The farm's access list, read from a tokens file of {@code name token [role]} lines (one client per line,
+ * {@code #} comments; role {@code read}, {@code submit} or {@code admin}, {@code submit} when left out), so
+ * that one client's access can be revoked by deleting its line. The HTTP API and the bridge both check
+ * tokens against it. Only the tokens' sha256 are held; a presented token is hashed before it is looked up,
+ * so the lookup reveals nothing through its timing.
  */
-public final class BridgeTokens {
+public final class AccessTokens {
   /** The shortest token accepted: shorter ones are guessable. */
   public static final int MIN_TOKEN_LENGTH = 16;
+  /** The role of a line that names none: what every bridge client could do before roles existed. */
+  public static final AccessRole DEFAULT_ROLE = AccessRole.SUBMIT;
 
   /** A tokens file that cannot be used, with every problem found (file, line, what to do). */
   public static final class TokensFileException extends Exception {
@@ -31,16 +36,16 @@ public final class BridgeTokens {
 
   private final Path file;
   private final FileTime readAt;
-  private final Map<String, String> namesByTokenSha256;
+  private final Map<String, Caller> callersByTokenSha256;
 
-  private BridgeTokens(Path file, FileTime readAt, Map<String, String> namesByTokenSha256) {
+  private AccessTokens(Path file, FileTime readAt, Map<String, Caller> callersByTokenSha256) {
     this.file = file;
     this.readAt = readAt;
-    this.namesByTokenSha256 = Map.copyOf(namesByTokenSha256);
+    this.callersByTokenSha256 = Map.copyOf(callersByTokenSha256);
   }
 
   /** Reads the file, refusing it whole when any line is wrong. */
-  public static BridgeTokens read(Path file) throws TokensFileException {
+  public static AccessTokens read(Path file) throws TokensFileException {
     List<String> lines;
     FileTime modified;
     try {
@@ -48,10 +53,10 @@ public final class BridgeTokens {
       lines = Files.readAllLines(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new TokensFileException("tokens file " + file + " cannot be read (" + e.getMessage()
-          + "); create it with one 'name token' line per client");
+          + "); create it with one 'name token [read|submit|admin]' line per client");
     }
     List<String> problems = new ArrayList<>();
-    Map<String, String> names = new HashMap<>();
+    Map<String, Caller> callers = new HashMap<>();
     Map<String, Integer> lineOfName = new HashMap<>();
     for (int i = 0; i < lines.size(); i++) {
       String line = lines.get(i).strip();
@@ -60,14 +65,21 @@ public final class BridgeTokens {
         continue;
       }
       String[] fields = line.split("\\s+");
-      if (fields.length != 2) {
-        problems.add(file + ":" + number + ": expected 'name token', found " + fields.length + " fields");
+      if (fields.length != 2 && fields.length != 3) {
+        problems.add(file + ":" + number + ": expected 'name token [read|submit|admin]', found " + fields.length
+            + " fields");
         continue;
       }
       String name = fields[0];
       String token = fields[1];
       if (!name.matches("[A-Za-z0-9._@-]{1,64}")) {
         problems.add(file + ":" + number + ": name '" + name + "' must be 1-64 letters, digits, '.', '_', '@' or '-'");
+      }
+      Optional<AccessRole> role = fields.length == 3 ? AccessRole.ofWord(fields[2]) : Optional.of(DEFAULT_ROLE);
+      if (role.isEmpty()) {
+        problems.add(file + ":" + number + ": the role of '" + name + "' is '" + fields[2]
+            + "'; write read, submit or admin (or nothing, for submit)");
+        continue;
       }
       if (token.length() < MIN_TOKEN_LENGTH) {
         problems.add(file + ":" + number + ": the token of '" + name + "' is shorter than " + MIN_TOKEN_LENGTH
@@ -78,7 +90,7 @@ public final class BridgeTokens {
       if (earlier != null) {
         problems.add(file + ":" + number + ": name '" + name + "' is already used on line " + earlier);
       }
-      if (names.putIfAbsent(Sha256.of(token.getBytes(StandardCharsets.UTF_8)), name) != null) {
+      if (callers.putIfAbsent(Sha256.of(token.getBytes(StandardCharsets.UTF_8)), new Caller(name, role.get())) != null) {
         problems.add(file + ":" + number + ": the token of '" + name + "' is also another client's token;"
             + " every client needs its own");
       }
@@ -86,36 +98,36 @@ public final class BridgeTokens {
     if (!problems.isEmpty()) {
       throw new TokensFileException(String.join("\n", problems));
     }
-    return new BridgeTokens(file, modified, names);
+    return new AccessTokens(file, modified, callers);
   }
 
-  /** The client a token belongs to, if it is on the list. */
-  public Optional<String> clientOf(String token) {
+  /** The client a token belongs to, with its role, if it is on the list. */
+  public Optional<Caller> callerOf(String token) {
     if (token == null || token.isEmpty()) {
       return Optional.empty();
     }
-    return Optional.ofNullable(namesByTokenSha256.get(Sha256.of(token.getBytes(StandardCharsets.UTF_8))));
+    return Optional.ofNullable(callersByTokenSha256.get(Sha256.of(token.getBytes(StandardCharsets.UTF_8))));
   }
 
   public int size() {
-    return namesByTokenSha256.size();
+    return callersByTokenSha256.size();
   }
 
   public Path file() {
     return file;
   }
 
-  /** An empty list: every frame is refused (what the bridge falls back to when the file goes bad). */
-  public static BridgeTokens none(Path file) {
-    return new BridgeTokens(file, FileTime.fromMillis(0), Map.of());
+  /** An empty list: every call is refused (what the servers fall back to when the file goes bad). */
+  public static AccessTokens none(Path file) {
+    return new AccessTokens(file, FileTime.fromMillis(0), Map.of());
   }
 
   /**
    * This list again if the file did not change since it was read, else the file read anew. The
-   * caller decides what a file that went bad means; the bridge refuses everyone until it is fixed,
+   * caller decides what a file that went bad means; {@link LiveTokens} refuses everyone until it is fixed,
    * because keeping the old list would silently keep a revoked token valid.
    */
-  public BridgeTokens reloadIfChanged() throws TokensFileException {
+  public AccessTokens reloadIfChanged() throws TokensFileException {
     try {
       if (Files.getLastModifiedTime(file).equals(readAt)) {
         return this;

@@ -1,0 +1,103 @@
+package org.bootfarm.coordinator.access;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.bootfarm.protocol.api.v1.AccessRole;
+import org.bootfarm.protocol.api.v1.Addresses;
+import org.bootfarm.protocol.api.v1.ApiError;
+import org.bootfarm.protocol.api.v1.Caller;
+
+/**
+ * The one table of which role each API call needs, for the HTTP API and the bridge (event-bus addresses)
+ * alike. Reads (builds, workers, repos, nightly runs, pairs, the HTML pages, artifact GET and HEAD) need
+ * {@code read}; submitting, uploading an artifact, verifying and cancelling one's own build need {@code
+ * submit}; a nightly run now, pinning, unpinning and cancelling another client's build need {@code admin}.
+ * {@code GET /health} is open, and {@code GET /metrics} too unless the coordinator protects it.
+ */
+public final class ApiPermissions {
+  /** What a call needs: a role, and the words that say what the call does ("submitting"). */
+  public record Permission(AccessRole role, String doing) {}
+
+  private static final Permission READING = new Permission(AccessRole.READ, "reading");
+  private static final Permission SUBMITTING = new Permission(AccessRole.SUBMIT, "submitting");
+  private static final Permission CANCELLING = new Permission(AccessRole.SUBMIT, "cancelling a build");
+  private static final Permission CANCELLING_OTHERS = new Permission(AccessRole.ADMIN,
+      "cancelling another client's build");
+  private static final Permission VERIFYING = new Permission(AccessRole.SUBMIT, "verifying");
+  private static final Permission UPLOADING = new Permission(AccessRole.SUBMIT, "uploading an artifact");
+  private static final Permission PINNING = new Permission(AccessRole.ADMIN, "pinning");
+  private static final Permission UNPINNING = new Permission(AccessRole.ADMIN, "unpinning");
+  private static final Permission NIGHTLY_NOW = new Permission(AccessRole.ADMIN, "starting a nightly run");
+  private static final Permission READING_METRICS = new Permission(AccessRole.READ, "reading the metrics");
+
+  private static final Map<String, Permission> BY_ADDRESS = Map.ofEntries(
+      Map.entry(Addresses.SUBMIT, SUBMITTING), Map.entry(Addresses.CANCEL, CANCELLING),
+      Map.entry(Addresses.VERIFY, VERIFYING), Map.entry(Addresses.PIN, PINNING),
+      Map.entry(Addresses.UNPIN, UNPINNING), Map.entry(Addresses.NIGHTLY_RUN_NOW, NIGHTLY_NOW));
+
+  private static final String BUILDS = "/api/v1/builds";
+  private static final String ARTIFACTS = "/api/v1/artifacts/";
+
+  private ApiPermissions() {
+  }
+
+  /**
+   * What a call to an event-bus address (a bridge {@code send}, or following a build's events) needs: the
+   * writes of the table, {@code read} for every other address a client may use.
+   */
+  public static Permission forAddress(String address) {
+    return BY_ADDRESS.getOrDefault(address, READING);
+  }
+
+  /**
+   * What an HTTP request needs, by method and path as sent; empty for what is open ({@code GET /health},
+   * and {@code GET /metrics} unless {@code protectMetrics}). A path that is no call needs {@code read}, so
+   * that an unauthenticated client learns nothing of which paths exist.
+   */
+  public static Optional<Permission> forHttp(String method, String path, boolean protectMetrics) {
+    boolean get = method.equals("GET") || method.equals("HEAD");
+    if (get && path.equals("/health")) {
+      return Optional.empty();
+    }
+    if (get && path.equals("/metrics")) {
+      return protectMetrics ? Optional.of(READING_METRICS) : Optional.empty();
+    }
+    if (get) {
+      return Optional.of(READING);
+    }
+    boolean build = path.startsWith(BUILDS + "/");
+    return Optional.of(switch (method) {
+      case "PUT" -> path.startsWith(ARTIFACTS) ? UPLOADING : build && path.endsWith("/pin") ? PINNING : READING;
+      case "DELETE" -> build && path.endsWith("/pin") ? UNPINNING : READING;
+      case "POST" -> path.equals(BUILDS) ? SUBMITTING
+          : build && path.endsWith("/cancel") ? CANCELLING
+          : build && path.endsWith("/verify") ? VERIFYING
+          : path.equals("/api/v1/nightly") ? NIGHTLY_NOW : READING;
+      default -> READING;
+    });
+  }
+
+  /** Whether {@code caller} may cancel a build that {@code submittedBy} submitted (null: not recorded). */
+  public static boolean mayCancel(Caller caller, String submittedBy) {
+    return caller.may(AccessRole.ADMIN) || (caller.may(CANCELLING.role()) && caller.name().equals(submittedBy));
+  }
+
+  /** The refusal of a cancel that {@link #mayCancel} does not allow. */
+  public static ApiError cancelRefused(Caller caller, String buildId, String submittedBy) {
+    return forbidden(caller, CANCELLING_OTHERS, "build " + buildId + " was submitted by "
+        + (submittedBy == null ? "a client this coordinator did not record" : "'" + submittedBy + "'"));
+  }
+
+  /** The 403 for a caller whose role is not enough: names the caller, its role, and the role needed. */
+  public static ApiError forbidden(Caller caller, Permission needed) {
+    return forbidden(caller, needed, null);
+  }
+
+  private static ApiError forbidden(Caller caller, Permission needed, String why) {
+    return new ApiError(ApiError.Code.FORBIDDEN, "client '" + caller.name() + "' has role " + caller.role().word()
+        + "; " + needed.doing() + " needs " + needed.role().word() + (why == null ? "" : " (" + why + ")")
+        + ": give it a token of such a role in the coordinator's tokens file, or ask the farm's operator",
+        List.of());
+  }
+}

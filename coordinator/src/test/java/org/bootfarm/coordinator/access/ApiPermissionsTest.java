@@ -1,0 +1,93 @@
+package org.bootfarm.coordinator.access;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import java.util.Optional;
+import org.bootfarm.protocol.api.v1.AccessRole;
+import org.bootfarm.protocol.api.v1.Addresses;
+import org.bootfarm.protocol.api.v1.ApiError;
+import org.bootfarm.protocol.api.v1.Caller;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** The one table of which role each call needs, on HTTP and on the bridge's addresses alike. */
+@Tag("unit")
+class ApiPermissionsTest {
+  static AccessRole http(String method, String path) {
+    return ApiPermissions.forHttp(method, path, false).map(ApiPermissions.Permission::role).orElse(null);
+  }
+
+  @Test
+  void everyHttpCallNeedsTheRoleOfTheTable() {
+    Map<String, AccessRole> table = new java.util.LinkedHashMap<>();
+    table.put("GET /api/v1/builds", AccessRole.READ);
+    table.put("GET /api/v1/builds/b-1", AccessRole.READ);
+    table.put("GET /api/v1/workers", AccessRole.READ);
+    table.put("GET /api/v1/repos", AccessRole.READ);
+    table.put("GET /api/v1/nightly", AccessRole.READ);
+    table.put("GET /api/v1/nightly/latest", AccessRole.READ);
+    table.put("GET /api/v1/pairs/p-1", AccessRole.READ);
+    table.put("GET /nightly/latest", AccessRole.READ);
+    table.put("GET /verdicts/p-1", AccessRole.READ);
+    table.put("GET /api/v1/artifacts/" + "a".repeat(64), AccessRole.READ);
+    table.put("HEAD /api/v1/artifacts/" + "a".repeat(64), AccessRole.READ);
+    table.put("PUT /api/v1/artifacts/" + "a".repeat(64), AccessRole.SUBMIT);
+    table.put("POST /api/v1/builds", AccessRole.SUBMIT);
+    table.put("POST /api/v1/builds/b-1/cancel", AccessRole.SUBMIT);
+    table.put("POST /api/v1/builds/b-1/verify", AccessRole.SUBMIT);
+    table.put("POST /api/v1/nightly", AccessRole.ADMIN);
+    table.put("PUT /api/v1/builds/b-1/pin", AccessRole.ADMIN);
+    table.put("DELETE /api/v1/builds/b-1/pin", AccessRole.ADMIN);
+    table.put("POST /no/such/call", AccessRole.READ);
+    table.forEach((call, role) -> {
+      String[] parts = call.split(" ");
+      assertEquals(role, http(parts[0], parts[1]), call);
+    });
+  }
+
+  @Test
+  void healthIsOpenAndMetricsOpenUnlessProtected() {
+    assertEquals(Optional.empty(), ApiPermissions.forHttp("GET", "/health", true));
+    assertEquals(Optional.empty(), ApiPermissions.forHttp("GET", "/metrics", false));
+    assertEquals(AccessRole.READ, ApiPermissions.forHttp("GET", "/metrics", true).orElseThrow().role());
+    assertEquals(AccessRole.READ, http("POST", "/health"), "only GET /health is open");
+  }
+
+  @Test
+  void theBridgeAddressesNeedTheSameRolesAsTheirHttpCalls() {
+    assertEquals(AccessRole.SUBMIT, ApiPermissions.forAddress(Addresses.SUBMIT).role());
+    assertEquals(AccessRole.SUBMIT, ApiPermissions.forAddress(Addresses.CANCEL).role());
+    assertEquals(AccessRole.SUBMIT, ApiPermissions.forAddress(Addresses.VERIFY).role());
+    assertEquals(AccessRole.ADMIN, ApiPermissions.forAddress(Addresses.PIN).role());
+    assertEquals(AccessRole.ADMIN, ApiPermissions.forAddress(Addresses.UNPIN).role());
+    assertEquals(AccessRole.ADMIN, ApiPermissions.forAddress(Addresses.NIGHTLY_RUN_NOW).role());
+    for (String read : new String[] {Addresses.GET, Addresses.LIST, Addresses.REPOS, Addresses.WORKERS, Addresses.PING,
+        Addresses.INFO, Addresses.NIGHTLY_LATEST, Addresses.NIGHTLY_GET, Addresses.NIGHTLY_LIST, Addresses.PAIR_GET}) {
+      assertEquals(AccessRole.READ, ApiPermissions.forAddress(read).role(), read);
+    }
+  }
+
+  @Test
+  void aBuildIsCancelledByItsSubmitterOrAnAdminOnly() {
+    assertTrue(ApiPermissions.mayCancel(new Caller("ci", AccessRole.SUBMIT), "ci"));
+    assertFalse(ApiPermissions.mayCancel(new Caller("bob", AccessRole.SUBMIT), "ci"));
+    assertFalse(ApiPermissions.mayCancel(new Caller("ci", AccessRole.READ), "ci"), "read never cancels");
+    assertTrue(ApiPermissions.mayCancel(new Caller("ops", AccessRole.ADMIN), "ci"));
+    assertFalse(ApiPermissions.mayCancel(new Caller("bob", AccessRole.SUBMIT), null), "an unrecorded submitter");
+    ApiError refused = ApiPermissions.cancelRefused(new Caller("bob", AccessRole.SUBMIT), "b-1", "ci");
+    assertEquals(ApiError.Code.FORBIDDEN, refused.code());
+    assertTrue(refused.message().startsWith("client 'bob' has role submit; cancelling another client's build needs"
+        + " admin (build b-1 was submitted by 'ci')"), refused.message());
+  }
+
+  @Test
+  void aForbiddenCallNamesTheCallerItsRoleAndTheRoleNeeded() {
+    ApiError error = ApiPermissions.forbidden(new Caller("viewer", AccessRole.READ),
+        ApiPermissions.forAddress(Addresses.SUBMIT));
+    assertEquals(403, error.code().httpStatus());
+    assertTrue(error.message().startsWith("client 'viewer' has role read; submitting needs submit"), error.message());
+  }
+}
