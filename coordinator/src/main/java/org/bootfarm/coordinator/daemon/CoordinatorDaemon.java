@@ -160,8 +160,6 @@ public final class CoordinatorDaemon implements AutoCloseable {
   static final Duration NIGHTLY_TICK = Duration.ofSeconds(1);
   /** How long a finished build stays in the cluster map (each coordinator's own store keeps it for good). */
   static final Duration HISTORY_IN_MAP = Duration.ofHours(24);
-  /** Coordinator node id to its HTTP base URL, where the others copy its artifacts from. */
-  static final String COORDINATORS_MAP = StandbyFollower.COORDINATORS_MAP;
   /** How long a standby waits for the active coordinator to answer a forwarded call. */
   static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(10);
 
@@ -182,8 +180,6 @@ public final class CoordinatorDaemon implements AutoCloseable {
   private final BuildCoordinator coordinator;
   private final NightlyRuns nightly;
   private final HeartbeatConsumer heartbeats;
-  /** Who may send reports and heartbeats, by certificate (ADR 0031). */
-  private final SenderCheck senders;
   private final HttpServer http;
   private final String artifactsUrl;
   private final ArtifactReplication replication;
@@ -191,15 +187,14 @@ public final class CoordinatorDaemon implements AutoCloseable {
   private final StandbyFollower standby;
   private final Takeover takeover;
   private final List<Long> timers = new ArrayList<>();
+  private final ReportConsumer reports;
   // the active coordinator's addresses, registered by serve()
   private EventBusApi api;
   private NightlyBusApi nightlyApi;
-  private ReportConsumer reports;
 
   private CoordinatorDaemon(Vertx vertx, Settings settings, ClusterMembership membership, HazelcastInstance hazelcast,
       NodeMetrics nodeMetrics, SenderCheck senders, SignedRecords records, HttpsIdentity https) throws IOException {
     this.vertx = vertx;
-    this.senders = senders;
     this.settings = settings;
     this.ownsNodeMetrics = nodeMetrics == null;
     this.nodeMetrics = ownsNodeMetrics ? NodeMetrics.create("coordinator") : nodeMetrics;
@@ -231,6 +226,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
         NightlyComponents.store(settings.nightlyComponents(), artifacts));
     nightly.listen(metrics);
     heartbeats = new HeartbeatConsumer(vertx, coordinator, metrics::workerSeen, this::active, senders);
+    reports = new ReportConsumer(vertx, coordinator, senders);
     heartbeats.register();
     ArtifactReplication[] announcer = new ArtifactReplication[1];
     ForwardingFarmApi forwarding = new ForwardingFarmApi(vertx, FORWARD_TIMEOUT);
@@ -251,9 +247,10 @@ public final class CoordinatorDaemon implements AutoCloseable {
     replication = new ArtifactReplication(vertx, artifacts, artifactsUrl, access.coordinatorsToken());
     replication.start().await();
     announcer[0] = replication;
-    coordinatorUrls = hazelcast == null ? null : hazelcast.getMap(COORDINATORS_MAP);
+    coordinatorUrls = hazelcast == null ? null : hazelcast.getMap(StandbyFollower.COORDINATORS_MAP);
     if (coordinatorUrls != null) {
-      coordinatorUrls.set(nodeId, records.seal(COORDINATORS_MAP, nodeId, artifactsUrl));
+      coordinatorUrls.set(nodeId, records.seal(StandbyFollower.COORDINATORS_MAP, nodeId,
+          artifactsUrl));
     }
     ActiveCoordinatorElection election = new ActiveCoordinatorElection(membership, map != null, nodeId);
     standby = new StandbyFollower(vertx, nodeId, map, sqlite, artifacts, replication, coordinatorUrls, records);
@@ -289,7 +286,6 @@ public final class CoordinatorDaemon implements AutoCloseable {
   private Future<?> serveAsActive() {
     api = new EventBusApi(vertx, coordinator, new FarmInfo(VERSION, artifactsUrl));
     nightlyApi = new NightlyBusApi(vertx, nightly);
-    reports = new ReportConsumer(vertx, coordinator, senders);
     return Future.all(api.register(), nightlyApi.register(), reports.register(), replication.serveFetches());
   }
 
@@ -313,22 +309,13 @@ public final class CoordinatorDaemon implements AutoCloseable {
   /** Starts the coordinator on a clustered (or, for tests, local) Vert.x instance, alone: always active. */
   public static CoordinatorDaemon start(Vertx vertx, Settings settings, ClusterMembership membership)
       throws IOException {
-    return new CoordinatorDaemon(vertx, settings, membership, null, null, SenderCheck.UNSECURED, SignedRecords.UNSECURED, null);
+    return start(vertx, settings, membership, null, null);
   }
 
   /**
-   * Starts a coordinator that shares the cluster with others: active if it is the oldest live one,
-   * a standby following the active one otherwise (its build state through {@code hazelcast}'s maps).
-   */
-  public static CoordinatorDaemon start(Vertx vertx, Settings settings, ClusterMembership membership,
-      HazelcastInstance hazelcast) throws IOException {
-    return start(vertx, settings, membership, hazelcast, null);
-  }
-
-  /**
-   * {@link #start(Vertx, Settings, ClusterMembership, HazelcastInstance)} with the farm's meters in {@code
-   * nodeMetrics}, the registry {@code vertx} reports into (the cluster node's), served at {@code GET
-   * /metrics}; null: a registry of the daemon's own, without Vert.x's meters.
+   * Starts a coordinator that shares the cluster with others through {@code hazelcast}'s maps (active if it
+   * is the oldest live one, else a standby following the active one), without member certificates (one-JVM
+   * tests), its farm meters in {@code nodeMetrics} (null: a registry of its own, without Vert.x's meters).
    */
   public static CoordinatorDaemon start(Vertx vertx, Settings settings, ClusterMembership membership,
       HazelcastInstance hazelcast, NodeMetrics nodeMetrics) throws IOException {
@@ -336,20 +323,21 @@ public final class CoordinatorDaemon implements AutoCloseable {
       throw new IllegalArgumentException("a coordinator sharing state through Hazelcast needs the cluster membership"
           + " to know which coordinator is active");
     }
-    return new CoordinatorDaemon(vertx, settings, membership, hazelcast, nodeMetrics, SenderCheck.UNSECURED, SignedRecords.UNSECURED, null);
+    return new CoordinatorDaemon(vertx, settings, membership, hazelcast, nodeMetrics, SenderCheck.UNSECURED,
+        SignedRecords.UNSECURED, null);
   }
 
-  /**
-   * Starts the coordinator of a farm's cluster {@code node} (what the commands do): it shares state
-   * with the node's other coordinators, reports into the node's meters, takes reports and heartbeats
-   * only from the members their certificates say may send them, and seals what it puts into the shared
-   * maps, adopting only what a coordinator sealed (ADR 0031).
-   */
+  /** {@link #start(ClusterNode, Settings, HttpsIdentity)} serving plain HTTP. */
   public static CoordinatorDaemon start(ClusterNode node, Settings settings) throws IOException {
     return start(node, settings, null);
   }
 
-  /** {@link #start(ClusterNode, Settings)} serving its API over HTTPS with {@code https} (null: plain HTTP). */
+  /**
+   * Starts the coordinator of a farm's cluster {@code node} (what the commands do), its API over HTTPS with
+   * {@code https} (null: plain HTTP): it shares state with the node's other coordinators, reports into the
+   * node's meters, takes reports and heartbeats only from the members their certificates say may send them,
+   * and seals what it puts into the shared maps, adopting only what a coordinator sealed (ADR 0031).
+   */
   public static CoordinatorDaemon start(ClusterNode node, Settings settings, HttpsIdentity https) throws IOException {
     return new CoordinatorDaemon(node.vertx(), settings, node.membership(), node.hazelcast(), node.metrics(),
         node.senderCheck(), node.signedRecords(), https);
@@ -388,9 +376,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
       nightlyApi.unregister();
     }
     heartbeats.unregister();
-    if (reports != null) {
-      reports.unregister();
-    }
+    reports.unregister();
     standby.close();
     replication.close();
     if (coordinatorUrls != null) {
