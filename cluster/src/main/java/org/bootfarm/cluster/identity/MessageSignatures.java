@@ -93,7 +93,7 @@ public final class MessageSignatures {
   }
 
   /** What a signature covers: the address, the send time, every other header (sorted) and the body's sha256. */
-  static byte[] signed(String address, String sent, MultiMap headers, Object body) {
+  public static byte[] signed(String address, String sent, MultiMap headers, Object body) {
     List<String> covered = new ArrayList<>();
     for (Map.Entry<String, String> header : headers) {
       String name = header.getKey().toLowerCase(java.util.Locale.ROOT);

@@ -1,6 +1,12 @@
 package org.bootfarm.coordinator.access;
 
 import io.vertx.core.MultiMap;
+import io.vertx.core.eventbus.Message;
+import org.bootfarm.cluster.NodeRole;
+import org.bootfarm.cluster.identity.MemberIdentity;
+import org.bootfarm.cluster.identity.SenderCheck;
+import org.bootfarm.coordinator.ApiException;
+import org.bootfarm.protocol.api.v1.ApiError;
 import io.vertx.core.eventbus.DeliveryOptions;
 import java.util.Optional;
 import org.bootfarm.protocol.api.v1.AccessRole;
@@ -11,11 +17,11 @@ import org.bootfarm.protocol.api.v1.Caller;
  * the token it checked) and by a standby forwarding an HTTP call to the active coordinator, read by the
  * active coordinator's API consumers. The only class that reads or writes these headers.
  *
- * <p>A call without the headers is a cluster member's own call (a {@code FarmClient}, a worker, a tool
- * that joined the cluster), and it is {@link #MEMBER}: {@code admin}, as every member's call was before
- * tokens, because membership of the cluster is today its own credential. This is the place where member
- * identity will be checked: once members carry certificates, only a coordinator may relay a caller (the
- * headers of any other member are then refused) and a member's own role comes from its certificate.
+ * <p>Who may name a caller is decided by the sender's farm certificate ({@link #read(Message, SenderCheck)},
+ * ADR 0031): only a coordinator relays a caller (the bridge and a standby run on coordinators); any other
+ * member calls for itself, a clustered client with role {@code submit}, a worker with {@code read}, a
+ * coordinator's own call with {@code admin}; an unsigned call is refused. In a cluster without
+ * certificates (one-JVM tests) a call without the headers is {@link #MEMBER}.
  */
 public final class CallerHeader {
   static final String NAME = "bootfarm-caller";
@@ -29,6 +35,36 @@ public final class CallerHeader {
   /** Adds {@code caller} to a message's delivery options. */
   public static DeliveryOptions write(DeliveryOptions options, Caller caller) {
     return options.addHeader(NAME, caller.name()).addHeader(ROLE, caller.role().word());
+  }
+
+  /**
+   * Who {@code message} was sent for, by its sender's certificate: a coordinator's relayed caller (else the
+   * coordinator itself, admin), a client member itself (submit), a worker itself (read).
+   *
+   * @throws ApiException {@code UNAUTHORIZED} for a message no farm member signed, {@code FORBIDDEN} for caller
+   *     headers from a member that is no coordinator
+   */
+  public static Caller read(Message<?> message, SenderCheck senders) throws ApiException {
+    if (!senders.secured()) {
+      return read(message.headers());
+    }
+    Optional<MemberIdentity> sender = senders.sender(message);
+    if (sender.isEmpty()) {
+      senders.fromCoordinator(message, "an API call"); // logs and counts it
+      throw new ApiException(ApiError.Code.UNAUTHORIZED, "an event-bus API call must be signed with a farm member's"
+          + " certificate (ADR 0031); clients without one use the bridge or HTTP with a token");
+    }
+    MemberIdentity who = sender.get();
+    boolean relayed = message.headers() != null && message.headers().contains(NAME);
+    if (who.role() == NodeRole.COORDINATOR) {
+      return relayed ? read(message.headers()) : new Caller(who.name(), AccessRole.ADMIN);
+    }
+    if (relayed) {
+      senders.fromCoordinator(message, "an API call relaying a caller"); // logs and counts it
+      throw new ApiException(ApiError.Code.FORBIDDEN, who + " named a caller for its call; only a coordinator"
+          + " relays callers (the bridge, a standby), a member calls for itself");
+    }
+    return new Caller(who.name(), who.role() == NodeRole.CLIENT ? AccessRole.SUBMIT : AccessRole.READ);
   }
 
   /** The caller a message was sent for; {@link #MEMBER} when it carries no (readable) caller headers. */

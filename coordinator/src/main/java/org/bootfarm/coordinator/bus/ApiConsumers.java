@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.bootfarm.coordinator.ApiException;
+import org.bootfarm.cluster.identity.SenderCheck;
+import org.bootfarm.coordinator.access.ApiPermissions;
 import org.bootfarm.coordinator.access.CallerHeader;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.ApiError;
@@ -29,10 +31,16 @@ final class ApiConsumers {
   }
 
   private final Vertx vertx;
+  private final SenderCheck senders;
   private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
 
-  ApiConsumers(Vertx vertx) {
+  /**
+   * @param senders who sent each call, by certificate: every call is answered only for a caller whose role
+   *     may make it ({@link CallerHeader#read(Message, SenderCheck)}, {@link ApiPermissions#forAddress})
+   */
+  ApiConsumers(Vertx vertx, SenderCheck senders) {
     this.vertx = vertx;
+    this.senders = senders;
   }
 
   /** A coordinator call answering one address for the caller the message names ({@link CallerHeader}). */
@@ -43,13 +51,13 @@ final class ApiConsumers {
 
   /** Answers {@code address} with {@code call}. */
   void on(String address, Call call) {
-    consumers.add(vertx.eventBus().consumer(address, message -> answer(message, call)));
+    onFor(address, (caller, body) -> call.apply(body));
   }
 
   /** Answers {@code address} with {@code call}, given who the message was sent for. */
   void onFor(String address, CallerCall call) {
     consumers.add(vertx.eventBus().consumer(address,
-        message -> answer(message, body -> call.apply(CallerHeader.read(message.headers()), body))));
+        message -> answer(message, body -> call.apply(permitted(message), body))));
   }
 
   /** Adds a consumer that answers in its own way (e.g. not at all), to be registered and unregistered with the rest. */
@@ -64,6 +72,17 @@ final class ApiConsumers {
 
   Future<Void> unregister() {
     return Future.all(consumers.stream().map(MessageConsumer::unregister).toList()).mapEmpty();
+  }
+
+  /** The caller of {@code message} when its role may call that address; else refused, naming what is missing. */
+  private Caller permitted(Message<Object> message) throws ApiException {
+    Caller caller = CallerHeader.read(message, senders);
+    ApiPermissions.Permission needed = ApiPermissions.forAddress(message.address());
+    if (senders.secured() && !caller.role().allows(needed.role())) {
+      ApiError refused = ApiPermissions.forbidden(caller, needed);
+      throw new ApiException(refused.code(), refused.message(), refused.problems());
+    }
+    return caller;
   }
 
   private void answer(Message<Object> message, Call call) {

@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
+import org.bootfarm.cluster.identity.SenderCheck;
 import org.bootfarm.coordinator.ApiException;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.protocol.api.v1.Addresses;
@@ -34,9 +35,14 @@ public final class EventBusApi {
 
   /** @param info what {@link Addresses#INFO} answers (null: this coordinator serves no HTTP API) */
   public EventBusApi(Vertx vertx, BuildCoordinator coordinator, FarmInfo info) {
+    this(vertx, coordinator, info, SenderCheck.UNSECURED);
+  }
+
+  /** With every call answered only for a sender whose certificate may make it ({@code senders}, ADR 0031). */
+  public EventBusApi(Vertx vertx, BuildCoordinator coordinator, FarmInfo info, SenderCheck senders) {
     this.coordinator = coordinator;
     this.info = info;
-    this.consumers = new ApiConsumers(vertx);
+    this.consumers = new ApiConsumers(vertx, senders);
   }
 
   /** Registers every consumer; the future completes when they are registered cluster-wide. */

@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
+import org.bootfarm.cluster.identity.SenderCheck;
 import org.bootfarm.coordinator.ApiException;
 import org.bootfarm.coordinator.nightly.NightlyApi;
 import org.bootfarm.protocol.api.v1.Addresses;
@@ -19,8 +20,13 @@ public final class NightlyBusApi {
   private final ApiConsumers consumers;
 
   public NightlyBusApi(Vertx vertx, NightlyApi nightly) {
+    this(vertx, nightly, SenderCheck.UNSECURED);
+  }
+
+  /** With every call answered only for a sender whose certificate may make it ({@code senders}, ADR 0031). */
+  public NightlyBusApi(Vertx vertx, NightlyApi nightly, SenderCheck senders) {
     this.nightly = nightly;
-    this.consumers = new ApiConsumers(vertx);
+    this.consumers = new ApiConsumers(vertx, senders);
   }
 
   /** Registers every consumer; the future completes when they are registered cluster-wide. */

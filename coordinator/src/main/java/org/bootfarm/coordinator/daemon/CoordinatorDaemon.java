@@ -187,10 +187,10 @@ public final class CoordinatorDaemon implements AutoCloseable {
   private final StandbyFollower standby;
   private final Takeover takeover;
   private final List<Long> timers = new ArrayList<>();
+  // the active coordinator's addresses, registered by serveAsActive()
   private final ReportConsumer reports;
-  // the active coordinator's addresses, registered by serve()
-  private EventBusApi api;
-  private NightlyBusApi nightlyApi;
+  private final EventBusApi api;
+  private final NightlyBusApi nightlyApi;
 
   private CoordinatorDaemon(Vertx vertx, Settings settings, ClusterMembership membership, HazelcastInstance hazelcast,
       NodeMetrics nodeMetrics, SenderCheck senders, SignedRecords records, HttpsIdentity https) throws IOException {
@@ -247,6 +247,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
     replication = new ArtifactReplication(vertx, artifacts, artifactsUrl, access.coordinatorsToken());
     replication.start().await();
     announcer[0] = replication;
+    api = new EventBusApi(vertx, coordinator, new FarmInfo(VERSION, artifactsUrl), senders);
+    nightlyApi = new NightlyBusApi(vertx, nightly, senders);
     coordinatorUrls = hazelcast == null ? null : hazelcast.getMap(StandbyFollower.COORDINATORS_MAP);
     if (coordinatorUrls != null) {
       coordinatorUrls.set(nodeId, records.seal(StandbyFollower.COORDINATORS_MAP, nodeId,
@@ -284,8 +286,6 @@ public final class CoordinatorDaemon implements AutoCloseable {
 
   /** Takes the active coordinator's addresses: the event-bus API, the nightly API, reports, artifact fetches. */
   private Future<?> serveAsActive() {
-    api = new EventBusApi(vertx, coordinator, new FarmInfo(VERSION, artifactsUrl));
-    nightlyApi = new NightlyBusApi(vertx, nightly);
     return Future.all(api.register(), nightlyApi.register(), reports.register(), replication.serveFetches());
   }
 
@@ -369,12 +369,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
       vertx.cancelTimer(timer);
     }
     nightly.close();
-    if (api != null) {
-      api.unregister();
-    }
-    if (nightlyApi != null) {
-      nightlyApi.unregister();
-    }
+    api.unregister();
+    nightlyApi.unregister();
     heartbeats.unregister();
     reports.unregister();
     standby.close();
