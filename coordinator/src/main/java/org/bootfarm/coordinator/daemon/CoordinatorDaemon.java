@@ -216,7 +216,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
         catalog.entries().stream().map(RepoCatalog.Entry::name).toList(), sqlite, store,
         this::workers, artifacts, nightlyStore, settings.nightly(), this::active, settings.lease().duration(), clock));
     access = FarmAccess.open(vertx, settings.tokensFile(), settings.dataDir(), settings.protectMetrics(),
-        this.nodeMetrics.registry(), hazelcast);
+        this.nodeMetrics.registry(), senders);
     inbox = new WorkerInbox(vertx);
     coordinator = new BuildCoordinator(store, artifacts, catalog, new RendezvousPlacement(), clock, settings.lease(),
         settings.retry(), new BuildStateFanout(new BuildStatePublisher(vertx), metrics, inbox), settings.applianceRepo());
