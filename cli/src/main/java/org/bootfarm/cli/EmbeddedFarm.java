@@ -88,6 +88,16 @@ final class EmbeddedFarm implements AutoCloseable {
     return token;
   }
 
+  /** The embedded farm's tokens file (its 'local' client is admin). */
+  Path tokensFile() {
+    return daemon.access().tokens().file();
+  }
+
+  /** The embedded farm's CA directory, made on its first start. */
+  Path caDir() {
+    return node.settings().credential().dir().resolveSibling(MemberOptions.OWN_CA_DIR);
+  }
+
   private static String tokenOf(Path tokens, String client) throws IOException {
     return DefaultTokensFile.tokenOf(tokens, client).orElseThrow(() -> new IOException("the embedded farm's tokens"
         + " file " + tokens + " has no '" + client + "' token; delete the file and run again"));

@@ -226,7 +226,7 @@ final class FarmCommands {
       BridgeServer bridgeServer = bridge.start(node.vertx(), daemon);
       System.out.println("bootfarm coordinator " + node.nodeId() + " ready: HTTP " + daemon.artifactsUrl()
           + ", bridge " + BridgeSetup.describe(bridgeServer, bridge) + ", cluster " + farm.clusterHost + ":"
-          + farm.clusterPort);
+          + farm.clusterPort + ", tokens " + daemon.access().tokens().file());
       Thread.currentThread().join();
       return 0;
     }
@@ -379,7 +379,7 @@ final class FarmCommands {
       agent.attach(node);
       System.out.println("bootfarm standalone " + node.nodeId() + " ready: HTTP " + daemon.artifactsUrl()
           + ", bridge " + BridgeSetup.describe(bridgeServer, bridge) + ", worker "
-          + workerOptions.describeMetrics(metricsServer));
+          + workerOptions.describeMetrics(metricsServer) + ", tokens " + daemon.access().tokens().file());
       Thread.currentThread().join();
       return 0;
     }

@@ -95,6 +95,8 @@ final class NightlyCommands {
           Defaults.cacheDir(cacheDir), components, Set.copyOf(allowUnsigned));
       client.farm = started.farm();
       client.token = started.token();
+      System.err.println("the embedded farm's tokens are in " + started.tokensFile() + " (client 'local' is admin),"
+          + " its members' certificates are of the farm CA in " + started.caDir());
       return started;
     }
 
