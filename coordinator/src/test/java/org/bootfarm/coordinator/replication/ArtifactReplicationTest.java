@@ -56,7 +56,7 @@ class ArtifactReplicationTest {
     other.start();
     otherUrl = "http://127.0.0.1:" + other.getAddress().getPort();
     store = ArtifactStore.openAt(dir.resolve("store"), ArtifactStore.Options.defaults());
-    replication = new ArtifactReplication(null, store, "http://127.0.0.1:1", null);
+    replication = new ArtifactReplication(null, store, "http://127.0.0.1:1", null, null);
   }
 
   @AfterEach
