@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import org.bootfarm.cluster.identity.FarmCa;
 import org.bootfarm.protocol.Sha256;
+import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * HTTPS where the farm leaves one machine, with real processes: the operator issues a coordinator certificate
  * for 127.0.0.1 with {@code bootfarm ca issue --host}, the coordinator serves its API with {@code --tls-cert} and
  * {@code --tls-key}, and a worker that was given nothing but its farm CA downloads the components and uploads the
- * build's artifacts over HTTPS; the artifacts come down over HTTPS with the farm CA trusted, and plain HTTP to the
- * port gets no answer.
+ * build's artifacts over HTTPS; the artifacts come down over HTTPS with the farm CA trusted (the CLI's {@code
+ * fetch} with {@code --tls-ca} too), and plain HTTP to the port gets no answer.
  */
 @Tag("process")
 class HttpsFarmProcessesTest {
@@ -36,6 +37,7 @@ class HttpsFarmProcessesTest {
   @TempDir static Path dir;
   static FixtureYumRepo repo;
   static FarmProcesses farm;
+  static String bridge;
 
   @BeforeAll
   static void startFarm() throws Exception {
@@ -49,7 +51,13 @@ class HttpsFarmProcessesTest {
     assertEquals(0, issued.exitCode, issued::toString);
     assertTrue(issued.toString().contains("--tls-cert " + member.resolve(FarmCa.MEMBER_CERT)), issued::toString);
     farm = FarmProcesses.https(dir, member.resolve(FarmCa.MEMBER_CERT), member.resolve(FarmCa.MEMBER_KEY));
-    farm.startCoordinator("coordinator", dir.resolve("coordinator-data"), repos, keys);
+    bridge = "127.0.0.1:" + FreePorts.one();
+    farm.start("coordinator", List.of("coordinator", "--bridge-port", bridge.split(":")[1], "--bridge-tls-cert",
+        member.resolve(FarmCa.MEMBER_CERT).toString(), "--bridge-tls-key", member.resolve(FarmCa.MEMBER_KEY).toString(),
+        "--data-dir", dir.resolve("coordinator-data").toString(), "--repos", repos.toString(), "--keys",
+        keys.toString(), "--http-port", String.valueOf(farm.httpPort), "--cluster-name", farm.cluster,
+        "--cluster-port", String.valueOf(farm.clusterPort)));
+    farm.awaitLine("coordinator", "ready", 90);
     farm.startWorker("worker", List.of("--worker-id", "w-https"));
     farm.awaitLine("worker", "ready", 90);
   }
@@ -82,6 +90,13 @@ class HttpsFarmProcessesTest {
       assertEquals(sha256, Sha256.of(farm.download(sha256)), artifact::toString);
     }
     assertFalse(workerLog.contains("refused by TLS"), workerLog);
+
+    // the CLI trusts its --tls-ca for the https artifact URL the coordinator announces, as for the bridge
+    Path out = dir.resolve("fetched");
+    CliRun fetched = CliRun.inProcess("fetch", id, "--out", out.toString(), "--farm", bridge, "--token",
+        farm.adminToken(), "--tls-ca", SharedFarmCa.of(dir).resolve(FarmCa.CA_CERT).toString());
+    assertEquals(0, fetched.exitCode, fetched::toString);
+    assertTrue(Files.exists(out.resolve("build.log")), fetched::toString);
 
     String plain = "http://127.0.0.1:" + farm.httpPort;
     assertThrows(IOException.class, () -> FarmProcesses.HTTP.send(HttpRequest.newBuilder(URI.create(plain + "/health"))
