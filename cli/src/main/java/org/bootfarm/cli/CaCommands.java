@@ -1,6 +1,8 @@
 package org.bootfarm.cli;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.bootfarm.cluster.NodeRole;
 import org.bootfarm.cluster.identity.FarmCa;
@@ -73,6 +75,12 @@ final class CaCommands {
         description = "where the member's files go (default: <CA DIR>/members/NAME); refused when it holds a member")
     Path out;
 
+    @Option(names = "--host", paramLabel = "NAME_OR_IP",
+        description = "a DNS name or IP address clients reach this member's HTTPS API by, put into the certificate's"
+            + " subject alternative names (a coordinator started with --tls-cert member.pem --tls-key member.key);"
+            + " repeatable")
+    List<String> hosts = new ArrayList<>();
+
     @Parameters(paramLabel = "NAME", description = "the member's name; a worker's is its worker id")
     String name;
 
@@ -81,11 +89,14 @@ final class CaCommands {
       try {
         MemberIdentity member = new MemberIdentity(name, role);
         Path memberDir = (out != null ? out : ca.resolve("members").resolve(name)).toAbsolutePath();
-        MemberCredential credential = FarmCa.load(ca.toAbsolutePath()).issue(member, memberDir);
+        MemberCredential credential = FarmCa.load(ca.toAbsolutePath()).issue(member, memberDir, hosts);
         spec.commandLine().getOut().println("issued " + credential.identity() + " into " + memberDir + ": "
             + FarmCa.MEMBER_CERT + ", " + FarmCa.MEMBER_KEY + " (owner-only), " + FarmCa.CA_CERT
             + "\ncopy the directory to the member's machine and start it with: --member-dir " + memberDir
-            + " (or " + MemberOptions.MEMBER_DIR_ENV + "=" + memberDir + ")");
+            + " (or " + MemberOptions.MEMBER_DIR_ENV + "=" + memberDir + ")"
+            + (hosts.isEmpty() ? "" : "\nto serve HTTPS as " + String.join(", ", hosts) + ", add: --tls-cert "
+                + memberDir.resolve(FarmCa.MEMBER_CERT) + " --tls-key " + memberDir.resolve(FarmCa.MEMBER_KEY)
+                + " (clients trust it with --tls-ca " + memberDir.resolve(FarmCa.CA_CERT) + ")"));
         return 0;
       } catch (IdentityException | IllegalArgumentException e) {
         spec.commandLine().getErr().println("bootfarm: " + e.getMessage());

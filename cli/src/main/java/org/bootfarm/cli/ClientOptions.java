@@ -30,7 +30,8 @@ final class ClientOptions {
       + " local farm's 'local' token when readable)")
   String token;
 
-  @Option(names = "--tls-ca", paramLabel = "PEM", description = "trust this certificate and speak TLS to the bridge")
+  @Option(names = "--tls-ca", paramLabel = "PEM",
+      description = "trust this certificate (a farm CA): speak TLS to the bridge, and trust it for an https artifact URL")
   Path tlsCa;
 
   @Option(names = "--artifacts-url", paramLabel = "URL",

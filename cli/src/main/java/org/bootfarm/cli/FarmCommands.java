@@ -20,6 +20,7 @@ import org.bootfarm.cluster.JoinMember;
 import org.bootfarm.cluster.MetricsHttpServer;
 import org.bootfarm.cluster.NodeMetrics;
 import org.bootfarm.cluster.NodeRole;
+import org.bootfarm.cluster.identity.MemberCredential;
 import org.bootfarm.coordinator.bridge.BridgeServer;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.access.DefaultTokensFile;
@@ -179,13 +180,16 @@ final class FarmCommands {
     }
 
     /**
-     * The worker {@code id} with its settings checked; its meters go to {@code metrics}, and it sends the token
-     * of --token-file, else {@code inProcessToken} (null: the flag is required).
+     * The worker {@code id} with its settings checked; its meters go to {@code metrics}, it sends the token
+     * of --token-file, else {@code inProcessToken} (null: the flag is required), and trusts its farm CA, the
+     * {@code ca.pem} of {@code credential}'s member directory, for an HTTPS coordinator.
      */
-    WorkerAgent agent(String id, FarmOptions farm, NodeMetrics metrics, String inProcessToken) throws IOException {
+    WorkerAgent agent(String id, FarmOptions farm, NodeMetrics metrics, String inProcessToken,
+        MemberCredential credential) throws IOException {
       String token = tokenFile != null ? WorkerTokenFile.read(tokenFile) : inProcessToken;
       // the id and the package managers are checked first: those errors say more about a wrong command line
-      WorkerAgent agent = WorkerAgent.create(id, settings(farm, token), metrics.registry());
+      WorkerAgent agent = WorkerAgent.create(id, settings(farm, token).withTrustedCas(credential == null ? List.of()
+          : List.of(credential.caFile())), metrics.registry());
       if (token == null) {
         agent.close();
         throw new IllegalArgumentException("a worker needs the token it uploads and downloads artifacts with: give"
@@ -249,7 +253,7 @@ final class FarmCommands {
       // one registry for the process: every cluster node it joins on reports into it, and it serves on meanwhile
       NodeMetrics metrics = NodeMetrics.create("worker");
       MemberOptions.WorkerMember member = options.member(farm);
-      WorkerAgent agent = options.agent(member.workerId(), farm, metrics, null);
+      WorkerAgent agent = options.agent(member.workerId(), farm, metrics, null, member.credential());
       MetricsHttpServer metricsServer = options.serveMetrics(metrics);
       ClusterSettings settings = farm.cluster(NodeRole.WORKER, member.credential());
       AtomicReference<ClusterNode> current = new AtomicReference<>();
@@ -366,12 +370,13 @@ final class FarmCommands {
       // the worker's meters apart from the coordinator's, so each endpoint carries its own job's names
       NodeMetrics workerMetrics = NodeMetrics.create("worker");
       CoordinatorDaemon.Settings settings = coordinatorOptions.settings(farm);
+      ClusterSettings cluster = farm.coordinatorCluster();
       // the worker in this process uploads with the farm's 'workers' token, handed over in-process
       WorkerAgent agent = workerOptions.agent(WorkerIdentity.resolve(workerOptions.workerId,
           farm.dataDir.toAbsolutePath()), farm, workerMetrics,
-          workerOptions.tokenFile != null ? null : CoordinatorOptions.workersToken(settings));
+          workerOptions.tokenFile != null ? null : CoordinatorOptions.workersToken(settings), cluster.credential());
       MetricsHttpServer metricsServer = workerOptions.serveMetrics(workerMetrics);
-      ClusterNode node = ClusterNode.start(farm.coordinatorCluster());
+      ClusterNode node = ClusterNode.start(cluster);
       Vertx vertx = node.vertx();
       CoordinatorDaemon daemon = CoordinatorDaemon.start(node, settings,
           HttpsIdentity.of(coordinatorOptions.tlsCert, coordinatorOptions.tlsKey));

@@ -17,8 +17,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import org.bootfarm.cluster.identity.FarmCa;
 import org.bootfarm.coordinator.access.DefaultTokensFile;
 import org.bootfarm.protocol.Sha256;
+import org.bootfarm.protocol.transfer.TlsTrust;
 import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
 
@@ -33,6 +35,10 @@ import org.bootfarm.testkit.FreePorts;
  * {@code workers} line and its admin, as {@code farm-processes}, are added to that file), and every worker gets
  * the {@code workers} token with {@code --token-file}. Requests built with {@link #request} carry the admin
  * token.
+ *
+ * <p>A farm made with {@link #https} serves its API over HTTPS: every coordinator started here gets {@code
+ * --tls-cert} and {@code --tls-key}, {@link #api} says {@code https}, and the helpers' requests go through {@link
+ * #http}, which trusts the test farm's CA besides the JDK's roots.
  */
 final class FarmProcesses implements AutoCloseable {
   static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -43,6 +49,11 @@ final class FarmProcesses implements AutoCloseable {
   final int clusterPort;
   final int httpPort;
   final String api;
+  /** What the helpers send with: {@link #HTTP}, or for an HTTPS farm a client trusting the test farm's CA. */
+  final HttpClient http;
+  /** The certificate and key an HTTPS farm's coordinators serve with; null for plain HTTP. */
+  private final Path tlsCert;
+  private final Path tlsKey;
   /** The tokens file of this farm's coordinators. */
   final Path tokensFile;
   /** A file holding the {@code workers} token, for the workers' {@code --token-file}. */
@@ -58,11 +69,27 @@ final class FarmProcesses implements AutoCloseable {
   }
 
   FarmProcesses(Path dir) throws IOException {
+    this(dir, null, null);
+  }
+
+  /**
+   * A farm whose coordinators serve HTTPS with {@code tlsCert} and {@code tlsKey} (a certificate of the test
+   * farm's CA, {@link SharedFarmCa}, naming 127.0.0.1).
+   */
+  static FarmProcesses https(Path dir, Path tlsCert, Path tlsKey) throws IOException {
+    return new FarmProcesses(dir, tlsCert, tlsKey);
+  }
+
+  private FarmProcesses(Path dir, Path tlsCert, Path tlsKey) throws IOException {
     this.dir = dir;
     this.clusterPort = FreePorts.one();
     this.httpPort = FreePorts.one();
     this.cluster = "farm-test-" + clusterPort;
-    this.api = "http://127.0.0.1:" + httpPort;
+    this.tlsCert = tlsCert;
+    this.tlsKey = tlsKey;
+    this.api = (tlsCert == null ? "http" : "https") + "://127.0.0.1:" + httpPort;
+    this.http = tlsCert == null ? HTTP : HttpClient.newBuilder().sslContext(TlsTrust.withRoots(
+        List.of(SharedFarmCa.of(dir).resolve(FarmCa.CA_CERT)))).build();
     this.tokensFile = DefaultTokensFile.prepare(Files.createDirectories(dir.resolve("farm-access")));
     this.adminToken = DefaultTokensFile.tokenOf(tokensFile, DefaultTokensFile.LOCAL_CLIENT).orElseThrow();
     this.workerTokenFile = Files.writeString(dir.resolve("farm-access").resolve("worker-token"),
@@ -95,6 +122,10 @@ final class FarmProcesses implements AutoCloseable {
   private List<String> withTokens(List<String> args) throws IOException {
     List<String> all = new ArrayList<>(args);
     String command = args.isEmpty() ? "" : args.get(0);
+    if ((command.equals("coordinator") || command.equals("standalone")) && tlsCert != null
+        && !all.contains("--tls-cert")) {
+      all.addAll(List.of("--tls-cert", tlsCert.toString(), "--tls-key", tlsKey.toString()));
+    }
     if (command.equals("coordinator") || command.equals("standalone")) {
       int given = all.indexOf("--tokens");
       if (given < 0) {
@@ -175,7 +206,7 @@ final class FarmProcesses implements AutoCloseable {
   String upload(String content) throws Exception {
     byte[] bytes = content.getBytes();
     String sha = Sha256.of(bytes);
-    HTTP.send(request("/api/v1/artifacts/" + sha)
+    http.send(request("/api/v1/artifacts/" + sha)
         .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.ofString());
     return sha;
   }
@@ -186,12 +217,12 @@ final class FarmProcesses implements AutoCloseable {
 
   /** {@code GET path} of the coordinator at {@code base} (another coordinator of this farm), as JSON. */
   JsonNode get(String base, String path) throws Exception {
-    return JSON.readTree(HTTP.send(request(base, path).GET().build(),
+    return JSON.readTree(http.send(request(base, path).GET().build(),
         HttpResponse.BodyHandlers.ofString()).body());
   }
 
   byte[] download(String sha256) throws Exception {
-    HttpResponse<byte[]> response = HTTP.send(request("/api/v1/artifacts/" + sha256)
+    HttpResponse<byte[]> response = http.send(request("/api/v1/artifacts/" + sha256)
         .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
     assertEquals(200, response.statusCode(), "GET /api/v1/artifacts/" + sha256);
     return response.body();
@@ -207,7 +238,7 @@ final class FarmProcesses implements AutoCloseable {
   /** {@code POST /api/v1/builds} of {@code repo} and {@code target}: the coordinator's answer, whatever it is. */
   HttpResponse<String> post(String repo, String target, Map<String, String> components) throws Exception {
     String body = JSON.writeValueAsString(Map.of("repo", repo, "target", target, "components", components));
-    return HTTP.send(request("/api/v1/builds")
+    return http.send(request("/api/v1/builds")
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
 

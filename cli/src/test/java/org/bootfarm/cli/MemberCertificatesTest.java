@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
 import org.bootfarm.cluster.NodeRole;
 import org.bootfarm.cluster.identity.MemberCredential;
 import org.bootfarm.cluster.identity.MemberIdentity;
@@ -48,6 +51,27 @@ class MemberCertificatesTest {
     CliRun twice = CliRun.inProcess("ca", "issue", "--ca", ca.toString(), "--role", "worker", "build-7");
     assertEquals(2, twice.exitCode, twice::toString);
     assertTrue(twice.stderr.contains("holds a member key already"), twice::toString);
+  }
+
+  @Test
+  void caIssueHostPutsTheNamesIntoTheCertificateAndSaysHowToServeHttps() throws Exception {
+    Path ca = dir.resolve("ca-https");
+    assertEquals(0, CliRun.inProcess("ca", "init", ca.toString()).exitCode);
+    Path out = dir.resolve("https-member").toAbsolutePath();
+    CliRun issued = CliRun.inProcess("ca", "issue", "--ca", ca.toString(), "--role", "coordinator", "--host",
+        "farm.example.org", "--host", "10.0.0.1", "--out", out.toString(), "coordinator-1");
+    assertEquals(0, issued.exitCode, issued::toString);
+    assertTrue(issued.stdout.contains("--tls-cert " + out.resolve("member.pem") + " --tls-key "
+        + out.resolve("member.key")), issued::toString);
+    Collection<List<?>> names = MemberCredential.load(out).certificate()
+        .getSubjectAlternativeNames();
+    assertEquals(Set.of(List.of(2, "farm.example.org"), List.of(7, "10.0.0.1")),
+        Set.copyOf(names), "DNS name (2) and IP address (7)");
+
+    CliRun bad = CliRun.inProcess("ca", "issue", "--ca", ca.toString(), "--role", "coordinator", "--host",
+        "not a host!", "--out", dir.resolve("bad-host").toString(), "coordinator-2");
+    assertEquals(2, bad.exitCode, bad::toString);
+    assertTrue(bad.stderr.contains("'not a host!' is neither a DNS name nor an IP address"), bad::toString);
   }
 
   @Test

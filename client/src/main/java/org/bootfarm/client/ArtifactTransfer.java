@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import javax.net.ssl.SSLContext;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.transfer.ArtifactStoreClient;
@@ -25,7 +26,15 @@ public final class ArtifactTransfer {
 
   /** Transfers that send {@code token} as {@code Authorization: Bearer} (null: none). */
   public ArtifactTransfer(String token) {
-    this.store = ArtifactStoreClient.withToken(token);
+    this(token, null);
+  }
+
+  /**
+   * Transfers that send {@code token} (null: none) and trust {@code trust}'s roots for an {@code https} store
+   * ({@link org.bootfarm.protocol.transfer.TlsTrust#withRoots}; null: the JDK's).
+   */
+  public ArtifactTransfer(String token, SSLContext trust) {
+    this.store = ArtifactStoreClient.withToken(token, trust);
   }
 
   /**

@@ -25,6 +25,7 @@ import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
 import org.bootfarm.protocol.api.v1.NightlyReport;
 import org.bootfarm.protocol.api.v1.ReproducibilityPair;
+import org.bootfarm.protocol.transfer.TlsTrust;
 
 /**
  * The farm's API (version 1) over the coordinator's TCP bridge, blocking, for clients outside the
@@ -40,21 +41,30 @@ public final class BridgeClient implements AutoCloseable {
   private final String artifactsUrlOverride;
   private FarmInfo info;
 
-  private BridgeClient(BridgeConnection connection, String artifactsUrlOverride, String token) {
+  private BridgeClient(BridgeConnection connection, String artifactsUrlOverride, ArtifactTransfer transfer) {
     this.connection = connection;
     this.artifactsUrlOverride = artifactsUrlOverride;
-    this.transfer = new ArtifactTransfer(token);
+    this.transfer = transfer;
   }
 
   /**
    * Connects and proves the token with a ping. The same token goes with the artifact uploads and downloads,
    * which are HTTP requests to the coordinator.
    *
-   * @param trustedCertificate PEM certificate of a TLS bridge, or null for plain TCP
+   * @param trustedCertificate PEM certificate of a TLS bridge, or null for plain TCP; an {@code https} artifact
+   *     URL may chain to it too, besides the JDK's roots
    * @param artifactsUrl the coordinator's HTTP base URL for artifacts, or null to use the one it announces
    */
   public static BridgeClient connect(String farm, String token, Path trustedCertificate, String artifactsUrl,
       Duration timeout) {
+    ArtifactTransfer transfer;
+    try {
+      transfer = new ArtifactTransfer(token,
+          trustedCertificate == null ? null : TlsTrust.withRoots(List.of(trustedCertificate)));
+    } catch (IOException e) {
+      throw new ApiErrorException(new ApiError(ApiError.Code.BAD_REQUEST, "--tls-ca: " + e.getMessage(),
+          List.of()));
+    }
     try {
       BridgeConnection connection = BridgeConnection.open(farm, token, trustedCertificate, timeout);
       try {
@@ -63,7 +73,7 @@ public final class BridgeClient implements AutoCloseable {
         connection.close();
         throw e;
       }
-      return new BridgeClient(connection, artifactsUrl, token);
+      return new BridgeClient(connection, artifactsUrl, transfer);
     } catch (BridgeConnection.BridgeException e) {
       throw refusal(e);
     }

@@ -8,12 +8,14 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
 import org.bootfarm.cluster.ClusterNode;
 import org.bootfarm.cluster.ClusterSettings;
 import org.bootfarm.cluster.ClusterStartException;
@@ -28,6 +30,7 @@ import org.bootfarm.protocol.api.v1.RepoInfo;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
+import org.bootfarm.protocol.transfer.TlsTrust;
 
 /**
  * A Java client of the farm for clustered programs and tests: it joins the farm's cluster as a
@@ -48,12 +51,16 @@ public final class FarmClient implements AutoCloseable {
   private final ClusterNode node;
   private final Duration requestTimeout;
   private final DeliveryOptions delivery;
-  private volatile ArtifactTransfer transfer = new ArtifactTransfer();
+  /** What an {@code https} artifact URL may chain to besides the JDK's roots: the farm CA of a client certificate. */
+  private final SSLContext trust;
+  private volatile ArtifactTransfer transfer;
   private volatile Future<FarmInfo> info;
 
   private FarmClient(Vertx vertx, ClusterNode node, Duration requestTimeout) {
     this.vertx = vertx;
     this.node = node;
+    this.trust = farmTrust(node);
+    this.transfer = new ArtifactTransfer(null, trust);
     this.requestTimeout = requestTimeout;
     this.delivery = new DeliveryOptions().setSendTimeout(requestTimeout.toMillis());
   }
@@ -99,8 +106,21 @@ public final class FarmClient implements AutoCloseable {
    * download); its event-bus calls are a cluster member's and need none.
    */
   public FarmClient withToken(String token) {
-    this.transfer = new ArtifactTransfer(token);
+    this.transfer = new ArtifactTransfer(token, trust);
     return this;
+  }
+
+  /** The JDK's roots and the farm CA of the node's certificate, for an HTTPS coordinator; null without one. */
+  private static SSLContext farmTrust(ClusterNode node) {
+    if (node == null || node.settings().credential() == null) {
+      return null;
+    }
+    try {
+      return TlsTrust.withRoots(List.of(node.settings().credential().caFile()));
+    } catch (IOException e) {
+      throw new UncheckedIOException("the client cannot trust its farm CA for HTTPS artifact transfers: "
+          + e.getMessage() + " (check ca.pem of its member directory)", e);
+    }
   }
 
   /** Pings until a coordinator's API answers, until the deadline. */

@@ -93,6 +93,11 @@ public final class MemberCredential {
     return trust.caCertificate();
   }
 
+  /** The farm CA's certificate file in the member directory: what the member trusts an HTTPS coordinator by. */
+  public Path caFile() {
+    return dir.resolve(FarmCa.CA_CERT);
+  }
+
   /** What this member trusts: certificates of its farm's CA. */
   public FarmTrust trust() {
     return trust;
@@ -139,6 +144,6 @@ public final class MemberCredential {
 
   /** The farm CA as the only trusted root for TLS. */
   public PemTrustOptions trustOptions() {
-    return new PemTrustOptions().addCertPath(dir.resolve(FarmCa.CA_CERT).toString());
+    return new PemTrustOptions().addCertPath(caFile().toString());
   }
 }

@@ -193,7 +193,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
   private final NightlyBusApi nightlyApi;
 
   private CoordinatorDaemon(Vertx vertx, Settings settings, ClusterMembership membership, HazelcastInstance hazelcast,
-      NodeMetrics nodeMetrics, SenderCheck senders, SignedRecords records, HttpsIdentity https) throws IOException {
+      NodeMetrics nodeMetrics, SenderCheck senders, SignedRecords records, HttpsIdentity https,
+      javax.net.ssl.SSLContext peerTrust) throws IOException {
     this.vertx = vertx;
     this.settings = settings;
     this.ownsNodeMetrics = nodeMetrics == null;
@@ -244,15 +245,14 @@ public final class CoordinatorDaemon implements AutoCloseable {
         })
         .listen(settings.httpHost(), settings.httpPort(), https).await();
     artifactsUrl = (https == null ? "http://" : "https://") + settings.httpHost() + ":" + http.actualPort();
-    replication = new ArtifactReplication(vertx, artifacts, artifactsUrl, access.coordinatorsToken());
+    replication = new ArtifactReplication(vertx, artifacts, artifactsUrl, access.coordinatorsToken(), peerTrust);
     replication.start().await();
     announcer[0] = replication;
     api = new EventBusApi(vertx, coordinator, new FarmInfo(VERSION, artifactsUrl), senders);
     nightlyApi = new NightlyBusApi(vertx, nightly, senders);
     coordinatorUrls = hazelcast == null ? null : hazelcast.getMap(StandbyFollower.COORDINATORS_MAP);
     if (coordinatorUrls != null) {
-      coordinatorUrls.set(nodeId, records.seal(StandbyFollower.COORDINATORS_MAP, nodeId,
-          artifactsUrl));
+      coordinatorUrls.set(nodeId, records.seal(StandbyFollower.COORDINATORS_MAP, nodeId, artifactsUrl));
     }
     ActiveCoordinatorElection election = new ActiveCoordinatorElection(membership, map != null, nodeId);
     standby = new StandbyFollower(vertx, nodeId, map, sqlite, artifacts, replication, coordinatorUrls, records);
@@ -298,12 +298,10 @@ public final class CoordinatorDaemon implements AutoCloseable {
         id -> vertx.executeBlocking(coordinator::reconcileLeases, false)));
   }
 
+  private ArtifactReplication replication() { return replication; }
+
   private Collection<WorkerInfo> workers() {
     return coordinator.workers();
-  }
-
-  private ArtifactReplication replication() {
-    return replication;
   }
 
   /** Starts the coordinator on a clustered (or, for tests, local) Vert.x instance, alone: always active. */
@@ -324,7 +322,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
           + " to know which coordinator is active");
     }
     return new CoordinatorDaemon(vertx, settings, membership, hazelcast, nodeMetrics, SenderCheck.UNSECURED,
-        SignedRecords.UNSECURED, null);
+        SignedRecords.UNSECURED, null, null);
   }
 
   /** {@link #start(ClusterNode, Settings, HttpsIdentity)} serving plain HTTP. */
@@ -336,11 +334,12 @@ public final class CoordinatorDaemon implements AutoCloseable {
    * Starts the coordinator of a farm's cluster {@code node} (what the commands do), its API over HTTPS with
    * {@code https} (null: plain HTTP): it shares state with the node's other coordinators, reports into the
    * node's meters, takes reports and heartbeats only from the members their certificates say may send them,
-   * and seals what it puts into the shared maps, adopting only what a coordinator sealed (ADR 0031).
+   * and seals what it puts into the shared maps, adopting only what a coordinator sealed (ADR 0031); it copies
+   * other coordinators' artifacts trusting its farm CA for HTTPS.
    */
   public static CoordinatorDaemon start(ClusterNode node, Settings settings, HttpsIdentity https) throws IOException {
     return new CoordinatorDaemon(node.vertx(), settings, node.membership(), node.hazelcast(), node.metrics(),
-        node.senderCheck(), node.signedRecords(), https);
+        node.senderCheck(), node.signedRecords(), https, ArtifactReplication.peerTrust(node.settings().credential()));
   }
 
   /** The HTTP port it listens on (useful with port 0). */

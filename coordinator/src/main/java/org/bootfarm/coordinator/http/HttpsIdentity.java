@@ -10,7 +10,7 @@ import java.nio.file.Path;
  * --tls-key}): where the farm leaves one machine, tokens and artifacts travel encrypted, and the URL
  * handed to workers and clients for artifacts says {@code https}. Any PEM certificate chain works, one
  * from the operator's PKI or a coordinator certificate of the farm CA issued with the host names and
- * addresses clients use ({@code bootfarm ca issue --role coordinator NAME --dns HOST --ip ADDR}).
+ * addresses clients use ({@code bootfarm ca issue --role coordinator NAME --host HOST --host ADDR}).
  *
  * @param certificate PEM certificate chain, the server's first
  * @param key its PEM private key (PKCS#8 or PKCS#1)

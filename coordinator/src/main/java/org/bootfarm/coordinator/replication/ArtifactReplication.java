@@ -8,12 +8,16 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLContext;
+import org.bootfarm.cluster.identity.MemberCredential;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.protocol.transfer.ArtifactStoreClient;
+import org.bootfarm.protocol.transfer.TlsTrust;
 
 /**
  * Keeps every coordinator's artifact store holding what any of them stored: a coordinator that
@@ -23,7 +27,9 @@ import org.bootfarm.protocol.transfer.ArtifactStoreClient;
  * active coordinator ({@link #FETCH}, consumed by the active one only) to copy the components the
  * client uploaded to the standby, and waits for it, so that "upload, then submit" works on any
  * coordinator without a race against the announcement. Copies are fetched with the coordinators' own token
- * ({@code access.FarmAccess}), which every coordinator of the cluster accepts.
+ * ({@code access.FarmAccess}), which every coordinator of the cluster accepts, over {@code https} trusting
+ * the JDK's roots and the farm CA ({@link #peerTrust}), so coordinators serving {@code --tls-cert} copy from
+ * each other with their host names checked.
  */
 public final class ArtifactReplication implements AutoCloseable {
   /** Published: {@code {"sha256", "source"}} after an upload; coordinator to coordinator only. */
@@ -43,12 +49,23 @@ public final class ArtifactReplication implements AutoCloseable {
   /**
    * @param ownUrl this coordinator's HTTP base URL, where the others copy its objects from
    * @param token what the other coordinators' artifact stores accept from a coordinator (null: none)
+   * @param trust the roots another coordinator's {@code https} certificate must chain to ({@link #peerTrust})
    */
-  public ArtifactReplication(Vertx vertx, ArtifactStore store, String ownUrl, String token) {
+  public ArtifactReplication(Vertx vertx, ArtifactStore store, String ownUrl, String token, SSLContext trust) {
     this.vertx = vertx;
     this.store = store;
     this.ownUrl = ownUrl;
-    this.artifacts = ArtifactStoreClient.withToken(token);
+    this.artifacts = ArtifactStoreClient.withToken(token, trust);
+  }
+
+  /**
+   * What a coordinator holding {@code credential} trusts another coordinator's HTTPS API by: the JDK's roots and
+   * its farm CA ({@code ca.pem} of its member directory); without a credential (one-JVM tests) the JDK's only.
+   *
+   * @throws IOException naming the CA file that cannot be read
+   */
+  public static SSLContext peerTrust(MemberCredential credential) throws IOException {
+    return TlsTrust.withRoots(credential == null ? List.of() : List.of(credential.caFile()));
   }
 
   /** Starts copying what the other coordinators announce. */

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -15,7 +17,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.bootfarm.cluster.NodeRole;
+import org.bootfarm.cluster.identity.FarmCa;
+import org.bootfarm.cluster.identity.MemberCredential;
+import org.bootfarm.cluster.identity.MemberIdentity;
 import org.bootfarm.coordinator.cas.ArtifactStore;
+import org.bootfarm.coordinator.http.HttpsIdentity;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.transfer.ArtifactStoreClient;
 import org.junit.jupiter.api.AfterEach;
@@ -24,7 +31,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A coordinator copies objects from another one's store over HTTP, and keeps only what hashes right. */
+/**
+ * A coordinator copies objects from another one's store over HTTP, or HTTPS with a certificate of its farm CA,
+ * and keeps only what hashes right.
+ */
 @Tag("unit")
 class ArtifactReplicationTest {
   private static final byte[] OBJECT = "an object another coordinator stored".getBytes(StandardCharsets.UTF_8);
@@ -56,13 +66,38 @@ class ArtifactReplicationTest {
     other.start();
     otherUrl = "http://127.0.0.1:" + other.getAddress().getPort();
     store = ArtifactStore.openAt(dir.resolve("store"), ArtifactStore.Options.defaults());
-    replication = new ArtifactReplication(null, store, "http://127.0.0.1:1", null);
+    replication = new ArtifactReplication(null, store, "http://127.0.0.1:1", null, null);
   }
 
   @AfterEach
   void stop() throws IOException {
     other.stop(0);
     store.close();
+  }
+
+  @Test
+  void copiesFromACoordinatorServingHttpsWhenItTrustsTheFarmCa() throws Exception {
+    FarmCa ca = FarmCa.init(dir.resolve("farm-ca"), "test");
+    MemberCredential peer = ca.issue(new MemberIdentity("coordinator-2", NodeRole.COORDINATOR), dir.resolve("peer"),
+        List.of("127.0.0.1"));
+    Vertx vertx = Vertx.vertx();
+    try {
+      HttpsIdentity identity = HttpsIdentity.of(peer.dir().resolve(FarmCa.MEMBER_CERT),
+          peer.dir().resolve(FarmCa.MEMBER_KEY));
+      int port = vertx.createHttpServer(identity.serverOptions())
+          .requestHandler(request -> request.response().end(Buffer.buffer(OBJECT))).listen(0, "127.0.0.1").await()
+          .actualPort();
+      String peerUrl = "https://127.0.0.1:" + port;
+      assertThrows(IOException.class, () -> replication.copy(SHA, peerUrl), "the JDK's roots alone refuse it");
+      ArtifactReplication trusting = new ArtifactReplication(null, store, "http://127.0.0.1:1", null,
+          ArtifactReplication.peerTrust(peer));
+      assertTrue(trusting.copy(SHA, peerUrl));
+      try (var in = store.open(SHA)) {
+        assertArrayEquals(OBJECT, in.readAllBytes());
+      }
+    } finally {
+      vertx.close().await();
+    }
   }
 
   @Test

@@ -26,6 +26,7 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLContext;
 import org.bootfarm.protocol.Sha256;
 
 /**
@@ -35,7 +36,8 @@ import org.bootfarm.protocol.Sha256;
  * Timeouts#connect()}, gives up on a store that sends nothing for {@link Timeouts#idle()} (while
  * waiting for the answer or in the middle of a body), downloads into a temporary file beside the
  * target that is renamed into place only when its sha256 is the one asked for, and says in its
- * {@link ArtifactTransferException} whether another try can help.
+ * {@link ArtifactTransferException} whether another try can help. Over {@code https} it trusts the
+ * roots it is given ({@link TlsTrust}: the JDK's and the farm CA, or a client's {@code --tls-ca}).
  *
  * <p>It lives in the protocol module, under the wire contract it speaks, because every module
  * that moves artifacts (worker, client, coordinator) depends on protocol already and on nothing
@@ -89,14 +91,32 @@ public final class ArtifactStoreClient {
 
   /** @param token sent as {@code Authorization: Bearer <token>} with every request; null: none */
   public ArtifactStoreClient(Timeouts timeouts, String token) {
+    this(timeouts, token, null);
+  }
+
+  /**
+   * @param token sent as {@code Authorization: Bearer <token>} with every request; null: none
+   * @param trust the roots an {@code https} store's certificate must chain to ({@link TlsTrust#withRoots}; host
+   *     names are checked as always); null: the JDK's own
+   */
+  public ArtifactStoreClient(Timeouts timeouts, String token, SSLContext trust) {
     this.timeouts = Objects.requireNonNull(timeouts, "timeouts");
-    this.http = HttpClient.newBuilder().connectTimeout(timeouts.connect()).build();
+    HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(timeouts.connect());
+    this.http = (trust == null ? builder : builder.sslContext(trust)).build();
     this.token = token;
   }
 
   /** A client with {@link Timeouts#DEFAULT} that sends {@code token} (null: none). */
   public static ArtifactStoreClient withToken(String token) {
-    return new ArtifactStoreClient(Timeouts.DEFAULT, token);
+    return withToken(token, null);
+  }
+
+  /**
+   * A client with {@link Timeouts#DEFAULT} that sends {@code token} (null: none) and trusts {@code trust}'s roots
+   * for an {@code https} store (null: the JDK's).
+   */
+  public static ArtifactStoreClient withToken(String token, SSLContext trust) {
+    return new ArtifactStoreClient(Timeouts.DEFAULT, token, trust);
   }
 
   private HttpRequest.Builder request(URI uri) {
@@ -201,6 +221,9 @@ public final class ArtifactStoreClient {
       Throwable cause = e.getCause();
       if (cause instanceof HttpTimeoutException timeout) {
         throw ArtifactTransferException.timedOut(what, uri, "did not connect within " + timeouts.connect());
+      }
+      if (cause instanceof javax.net.ssl.SSLHandshakeException handshake) {
+        throw ArtifactTransferException.untrusted(what, uri, handshake);
       }
       throw ArtifactTransferException.unreachable(what, uri,
           cause instanceof IOException io ? io : new IOException(String.valueOf(cause), cause));

@@ -6,8 +6,9 @@ import java.net.URI;
 /**
  * Why a transfer to or from a coordinator's artifact store failed, and whether trying again can
  * help: the store did not answer, answered a server error (5xx), went quiet or broke off the body
- * (worth another try, perhaps on another coordinator), or it refused the request or sent bytes
- * that are not what was asked for (not worth one).
+ * (worth another try, perhaps on another coordinator), or it refused the request, sent bytes
+ * that are not what was asked for, or showed an {@code https} certificate this side does not trust
+ * (not worth one).
  */
 public final class ArtifactTransferException extends IOException {
   private final int status;
@@ -40,6 +41,14 @@ public final class ArtifactTransferException extends IOException {
   static ArtifactTransferException unreachable(String what, URI uri, IOException cause) {
     return new ArtifactTransferException(what + ": artifact store " + uri + " unreachable: " + cause, cause, 0, "",
         true);
+  }
+
+  static ArtifactTransferException untrusted(String what, URI uri, javax.net.ssl.SSLHandshakeException cause) {
+    return new ArtifactTransferException(what + ": artifact store " + uri + " refused by TLS: " + cause.getMessage()
+        + "; its certificate must chain to a CA this side trusts and name the host " + uri.getHost()
+        + " (a worker or coordinator trusts its farm CA, ca.pem of its member directory; a client gives --tls-ca;"
+        + " issue the coordinator's certificate with 'bootfarm ca issue --role coordinator --host "
+        + uri.getHost() + "')", cause, 0, "", false);
   }
 
   static ArtifactTransferException timedOut(String what, URI uri, String how) {

@@ -12,6 +12,7 @@ import org.bootfarm.protocol.build.ArtifactRecord;
 import org.bootfarm.protocol.transfer.ArtifactStoreClient;
 import org.bootfarm.protocol.transfer.Backoff;
 import org.bootfarm.protocol.transfer.StoreFailover;
+import org.bootfarm.protocol.transfer.TlsTrust;
 
 /**
  * A run's traffic with the artifact store, through the farm's one {@link ArtifactStoreClient}: the
@@ -25,9 +26,18 @@ final class RunTransfers {
   private final StoreFailover failover;
   private final WorkerLog log;
 
-  /** @param token sent to the artifact store with every transfer (null: none) */
-  RunTransfers(ClusterLink link, Backoff backoff, WorkerLog log, String token) {
-    this.store = ArtifactStoreClient.withToken(token);
+  /**
+   * @param token sent to the artifact store with every transfer (null: none)
+   * @param trustedCas PEM CA files an {@code https} store may chain to, besides the JDK's roots
+   * @throws IllegalArgumentException naming a CA file that cannot be read
+   */
+  RunTransfers(ClusterLink link, Backoff backoff, WorkerLog log, String token, List<Path> trustedCas) {
+    try {
+      this.store = ArtifactStoreClient.withToken(token, trustedCas.isEmpty() ? null : TlsTrust.withRoots(trustedCas));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("the worker cannot trust its farm CA for HTTPS downloads and uploads: "
+          + e.getMessage() + " (check the member directory's ca.pem)", e);
+    }
     this.failover = new StoreFailover(backoff, link::activeArtifactsUrl, log::info);
     this.log = log;
   }

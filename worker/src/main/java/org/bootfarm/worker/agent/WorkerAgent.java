@@ -50,11 +50,20 @@ public final class WorkerAgent implements AutoCloseable {
    * @param reportPatience how long a report (and an upload) is retried while no coordinator answers
    * @param storeToken the token sent to the coordinator's artifact store ({@code Authorization: Bearer}); a
    *     client of role {@code submit} in the coordinator's tokens file, {@code workers} by default; null: none
+   * @param trustedCas PEM CA certificates an {@code https} artifact store may chain to besides the JDK's roots
+   *     (the farm CA, {@code ca.pem} of the worker's member directory); host names are checked as always
    */
   public record Settings(Path cacheDir, Path keysDir, int slots, long heartbeatMillis, List<String> packageManagers,
-      Duration reportPatience, String storeToken) {
+      Duration reportPatience, String storeToken, List<Path> trustedCas) {
     public Settings {
       packageManagers = List.copyOf(packageManagers);
+      trustedCas = List.copyOf(trustedCas);
+    }
+
+    /** Trusting only the JDK's roots for an {@code https} store. */
+    public Settings(Path cacheDir, Path keysDir, int slots, long heartbeatMillis, List<String> packageManagers,
+        Duration reportPatience, String storeToken) {
+      this(cacheDir, keysDir, slots, heartbeatMillis, packageManagers, reportPatience, storeToken, List.of());
     }
 
     /** Without a token for the artifact store. */
@@ -65,7 +74,14 @@ public final class WorkerAgent implements AutoCloseable {
 
     /** The same, sending {@code token} to the artifact store. */
     public Settings withStoreToken(String token) {
-      return new Settings(cacheDir, keysDir, slots, heartbeatMillis, packageManagers, reportPatience, token);
+      return new Settings(cacheDir, keysDir, slots, heartbeatMillis, packageManagers, reportPatience, token,
+          trustedCas);
+    }
+
+    /** The same, trusting the CA certificates {@code cas} (PEM files) for an {@code https} artifact store. */
+    public Settings withTrustedCas(List<Path> cas) {
+      return new Settings(cacheDir, keysDir, slots, heartbeatMillis, packageManagers, reportPatience, storeToken,
+          cas);
     }
 
     /** Every package manager this machine can run, reports retried for five minutes. */
@@ -98,8 +114,7 @@ public final class WorkerAgent implements AutoCloseable {
         settings.cacheDir(), log);
     this.reports = new ReportSender(link, RETRY_BACKOFF, settings.reportPatience(), log, slots::release);
     this.launcher = new EngineLauncher(workerId, settings, drivers, link, new RunTransfers(link, RETRY_BACKOFF, log,
-        settings.storeToken()),
-        log);
+        settings.storeToken(), settings.trustedCas()), log);
     this.heartbeat = new HeartbeatPublisher(workerId, drivers, settings, slots, link);
     this.inbox = new InboxDispatcher(workerId, this::run, slots::cancel, meters::inboxRefused, log);
   }
