@@ -65,12 +65,12 @@ class ApplianceProcessesTest {
         "--data-dir", dir.resolve("c").toString(), "--repos", repos.toString(),
         "--keys", dir.resolve("keys").toString(), "--http-port", String.valueOf(farm.httpPort), "--cluster-name",
         farm.cluster, "--cluster-port", String.valueOf(farm.clusterPort)));
-    farm.awaitLine("coordinator", "ready", 90);
+    farm.awaitLine("coordinator", " ready: ", 90);
     for (String worker : List.of("appliance-a", "appliance-b")) {
       farm.startWorker(worker, List.of("--worker-id", worker, "--package-managers", "tdnf"));
     }
-    farm.awaitLine("appliance-a", "ready", 90);
-    farm.awaitLine("appliance-b", "ready", 90);
+    farm.awaitLine("appliance-a", " ready: ", 90);
+    farm.awaitLine("appliance-b", " ready: ", 90);
     Eventually.value(Duration.ofSeconds(30), () -> farm.get("/api/v1/workers").get("workers").size(), n -> n >= 2);
     applianceComponents = new TreeMap<>();
     for (String name : RepoSpec.COMPONENTS.get("appliance")) {

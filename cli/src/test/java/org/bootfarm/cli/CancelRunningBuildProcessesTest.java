@@ -56,7 +56,7 @@ class CancelRunningBuildProcessesTest {
     farm = new FarmProcesses(dir);
     farm.startCoordinator("coordinator", dir.resolve("coordinator-data"), repos, keys);
     farm.startWorker(WORKER, List.of("--worker-id", WORKER, "--slots", "1"));
-    farm.awaitLine(WORKER, "ready", 90);
+    farm.awaitLine(WORKER, " ready: ", 90);
   }
 
   @AfterAll

@@ -82,7 +82,7 @@ class CertificatelessMemberProcessesTest {
     workerMetricsPort = FreePorts.one();
     farm.startWorker(WORKER, List.of("--worker-id", WORKER, "--slots", "1", "--metrics-port",
         String.valueOf(workerMetricsPort)));
-    farm.awaitLine(WORKER, "ready", 90);
+    farm.awaitLine(WORKER, " ready: ", 90);
   }
 
   @AfterAll

@@ -59,9 +59,9 @@ class ClientCommandsTest {
         tokens.toString(), "--data-dir", dir.resolve("c").toString(), "--repos", repos.toString(), "--keys",
         dir.resolve("keys").toString(), "--http-port", String.valueOf(farm.httpPort), "--cluster-name", farm.cluster,
         "--cluster-port", String.valueOf(farm.clusterPort)));
-    farm.awaitLine("coordinator", "ready", 90);
+    farm.awaitLine("coordinator", " ready: ", 90);
     farm.startWorker("worker", List.of("--worker-id", "w-cli"));
-    farm.awaitLine("worker", "ready", 90);
+    farm.awaitLine("worker", " ready: ", 90);
     tether = Files.writeString(dir.resolve("tether"), "#!/bin/sh\necho tether\n");
     unpack = Files.writeString(dir.resolve("unpack"), "#!/bin/sh\necho unpack\n");
   }

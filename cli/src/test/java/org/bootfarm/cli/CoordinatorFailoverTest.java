@@ -117,17 +117,17 @@ class CoordinatorFailoverTest {
     active = start("coordinator-1", List.of("coordinator", "--bridge-port", "0", "--data-dir", dir.resolve("c1").toString(),
         "--repos", repos.toString(), "--keys", keys.toString(), "--http-port", String.valueOf(firstHttp),
         "--cluster-name", cluster, "--cluster-port", String.valueOf(firstPort)));
-    awaitLine("coordinator-1", "ready", 90);
+    awaitLine("coordinator-1", " ready: ", 90);
     start("coordinator-2", List.of("coordinator", "--bridge-port", "0", "--data-dir", dir.resolve("c2").toString(),
         "--repos", repos.toString(), "--keys", keys.toString(), "--http-port", String.valueOf(secondHttp),
         "--cluster-name", cluster, "--cluster-port", String.valueOf(secondPort),
         "--join", "127.0.0.1:" + firstPort));
-    awaitLine("coordinator-2", "ready", 90);
+    awaitLine("coordinator-2", " ready: ", 90);
     start("worker", List.of("worker", "--data-dir", dir.resolve("w").toString(), "--cache-dir",
         dir.resolve("w/cache").toString(), "--keys", keys.toString(), "--cluster-name", cluster,
         "--cluster-port", String.valueOf(FreePorts.one()), "--slots", "1", "--metrics-port", "0",
         "--join", "127.0.0.1:" + firstPort + ",127.0.0.1:" + secondPort));
-    awaitLine("worker", "ready", 90);
+    awaitLine("worker", " ready: ", 90);
     activeApi = "http://127.0.0.1:" + firstHttp;
     standbyApi = "http://127.0.0.1:" + secondHttp;
   }

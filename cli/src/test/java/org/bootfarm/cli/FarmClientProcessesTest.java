@@ -104,7 +104,7 @@ class FarmClientProcessesTest {
         dir.resolve("w/cache").toString(), "--keys", keys.toString(), "--cluster-name", cluster,
         "--cluster-port", String.valueOf(FreePorts.one()), "--join", "127.0.0.1:" + clusterPort,
         "--metrics-port", "0"));
-    awaitLine("worker", "ready", 90);
+    awaitLine("worker", " ready: ", 90);
   }
 
   @AfterAll

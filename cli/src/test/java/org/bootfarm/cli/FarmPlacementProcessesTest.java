@@ -88,7 +88,7 @@ class FarmPlacementProcessesTest {
     farm = new FarmProcesses(dir);
     coordinator = farm.startCoordinator("coordinator", dir.resolve("coordinator-data"), repos, keys);
     farm.startWorker(APT_WORKER, List.of("--worker-id", APT_WORKER, "--package-managers", "apt"));
-    farm.awaitLine(APT_WORKER, "ready", 90);
+    farm.awaitLine(APT_WORKER, " ready: ", 90);
     components = Map.of("tether", farm.upload("tether\n"), "unpack", farm.upload("unpack\n"));
   }
 
@@ -223,8 +223,8 @@ class FarmPlacementProcessesTest {
     for (String id : List.of(workerA, workerB)) {
       farm.startWorker(id, List.of("--worker-id", id, "--package-managers", "tdnf"));
     }
-    farm.awaitLine(workerA, "ready", 90);
-    farm.awaitLine(workerB, "ready", 90);
+    farm.awaitLine(workerA, " ready: ", 90);
+    farm.awaitLine(workerB, " ready: ", 90);
     awaitWorkers(Set.of(workerA, workerB));
 
     Map<String, List<String>> workersOfRepo = new HashMap<>();
@@ -276,7 +276,7 @@ class FarmPlacementProcessesTest {
       }
     }
     farm.startWorker(lateWorker, List.of("--worker-id", lateWorker, "--package-managers", "tdnf"));
-    farm.awaitLine(lateWorker, "ready", 90);
+    farm.awaitLine(lateWorker, " ready: ", 90);
     awaitWorkers(Set.of(workerA, workerB, lateWorker));
 
     for (String repoName : REPOS) {

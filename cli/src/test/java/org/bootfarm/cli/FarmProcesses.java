@@ -172,7 +172,7 @@ final class FarmProcesses implements AutoCloseable {
     Process process = start(name, List.of("coordinator", "--bridge-port", "0", "--data-dir", dataDir.toString(), "--repos",
         repos.toString(), "--keys", keys.toString(), "--http-port", String.valueOf(httpPort), "--cluster-name",
         cluster, "--cluster-port", String.valueOf(clusterPort)));
-    awaitLine(name, "ready", 90);
+    awaitLine(name, " ready: ", 90);
     return process;
   }
 

@@ -46,7 +46,7 @@ class FarmProcessesTest {
     farm.startCoordinator("coordinator", dir.resolve("c"), repos, keys);
     for (String name : List.of("worker-a", "worker-b")) {
       Process process = farm.startWorker(name, List.of());
-      farm.awaitLine(name, "ready", 90);
+      farm.awaitLine(name, " ready: ", 90);
       String ready = farm.logText(name).lines().filter(l -> l.startsWith("bootfarm worker ")).findFirst().orElseThrow();
       workersById.put(ready.split(" ")[2], process);
     }

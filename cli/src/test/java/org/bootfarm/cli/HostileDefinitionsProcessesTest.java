@@ -109,7 +109,7 @@ class HostileDefinitionsProcessesTest {
     Path keys = Files.createDirectories(dir.resolve("keys"));
     farm.startCoordinator("coordinator", dir.resolve("coordinator-data"), repos, keys);
     farm.startWorker(WORKER, List.of("--worker-id", WORKER, "--slots", "2"));
-    farm.awaitLine(WORKER, "ready", 90);
+    farm.awaitLine(WORKER, " ready: ", 90);
     Map<String, String> components = Map.of("tether", farm.upload("#!/bin/sh\necho tether\n"),
         "unpack", farm.upload("#!/bin/sh\necho unpack\n"));
     JsonNode plain = farm.awaitBuild(farm.submit(PLAIN, components), FarmProcesses::finished);

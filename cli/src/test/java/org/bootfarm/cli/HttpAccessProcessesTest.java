@@ -65,9 +65,9 @@ class HttpAccessProcessesTest {
         "--data-dir", coordinatorData.toString(), "--repos", repos.toString(), "--keys", keys.toString(),
         "--http-port", String.valueOf(farm.httpPort), "--cluster-name", farm.cluster, "--cluster-port",
         String.valueOf(farm.clusterPort)));
-    farm.awaitLine("coordinator", "ready", 90);
+    farm.awaitLine("coordinator", " ready: ", 90);
     farm.startWorker("worker", List.of("--worker-id", "w-access"));
-    farm.awaitLine("worker", "ready", 90);
+    farm.awaitLine("worker", " ready: ", 90);
   }
 
   @AfterAll

@@ -45,7 +45,7 @@ class MemberCertificatesProcessesTest {
           "--repos", repos.toString(), "--keys", keys.toString(), "--http-port", String.valueOf(farm.httpPort),
           "--cluster-name", farm.cluster, "--cluster-port", String.valueOf(farm.clusterPort), "--member-dir",
           dir.resolve("m/c").toString()));
-      farm.awaitLine("coordinator", "ready", 90);
+      farm.awaitLine("coordinator", " ready: ", 90);
       assertTrue(farm.logText("coordinator").contains("mutual TLS as coordinator 'c-1'"), farm.logText("coordinator"));
 
       farm.startWorker("worker", List.of("--member-dir", dir.resolve("m/w").toString()));

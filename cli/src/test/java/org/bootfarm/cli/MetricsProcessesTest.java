@@ -71,11 +71,11 @@ class MetricsProcessesTest {
         dir.resolve("c").toString(), "--repos", repos.toString(), "--keys", keys.toString(), "--http-port",
         String.valueOf(farm.httpPort), "--cluster-name", farm.cluster, "--cluster-port",
         String.valueOf(farm.clusterPort)));
-    farm.awaitLine("coordinator", "ready", 90);
+    farm.awaitLine("coordinator", " ready: ", 90);
     workerMetricsPort = FreePorts.one();
     farm.startWorker("worker", List.of("--worker-id", "w-metrics", "--metrics-port",
         String.valueOf(workerMetricsPort)));
-    farm.awaitLine("worker", "ready", 90);
+    farm.awaitLine("worker", " ready: ", 90);
   }
 
   @AfterAll

@@ -65,12 +65,12 @@ class NightlyProcessesTest {
         "--tokens", tokens.toString(), "--data-dir", dir.resolve("c").toString(), "--repos", repos.toString(),
         "--keys", dir.resolve("keys").toString(), "--http-port", String.valueOf(farm.httpPort), "--cluster-name",
         farm.cluster, "--cluster-port", String.valueOf(farm.clusterPort)));
-    farm.awaitLine("coordinator", "ready", 90);
+    farm.awaitLine("coordinator", " ready: ", 90);
     for (String worker : List.of("nightly-a", "nightly-b")) {
       farm.startWorker(worker, List.of("--worker-id", worker, "--package-managers", "tdnf"));
     }
-    farm.awaitLine("nightly-a", "ready", 90);
-    farm.awaitLine("nightly-b", "ready", 90);
+    farm.awaitLine("nightly-a", " ready: ", 90);
+    farm.awaitLine("nightly-b", " ready: ", 90);
     Eventually.value(Duration.ofSeconds(30), () -> farm.get("/api/v1/workers").get("workers").size(), n -> n >= 2);
     // nightly builds reuse the components of the latest successful build: one build first
     Map<String, String> components = Map.of("tether", farm.upload("tether\n"), "unpack", farm.upload("unpack\n"));

@@ -52,7 +52,7 @@ class NightlyScheduleProcessesTest {
         "--data-dir", dir.resolve("c1").toString(), "--repos", repos.toString(), "--keys", keys.toString(),
         "--http-port", String.valueOf(farm.httpPort), "--cluster-name", farm.cluster, "--cluster-port",
         String.valueOf(farm.clusterPort)));
-    farm.awaitLine("coordinator-1", "ready", 90);
+    farm.awaitLine("coordinator-1", " ready: ", 90);
     int secondHttp = FreePorts.one();
     secondApi = "http://127.0.0.1:" + secondHttp;
     farm.start("coordinator-2", List.of("coordinator", "--nightly", "*/5 * * * * *", "--no-bridge",

@@ -63,7 +63,7 @@ class RogueMemberProcessesTest {
     farm.startCoordinator("coordinator", dir.resolve("c"), repos, keys);
     metricsPort = FreePorts.one();
     farm.startWorker("worker", List.of("--worker-id", "w-target", "--metrics-port", String.valueOf(metricsPort)));
-    farm.awaitLine("worker", "ready", 90);
+    farm.awaitLine("worker", " ready: ", 90);
   }
 
   @AfterAll

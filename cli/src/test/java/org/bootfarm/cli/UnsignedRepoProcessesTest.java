@@ -49,7 +49,7 @@ class UnsignedRepoProcessesTest {
         "--keys", Files.createDirectories(dir.resolve("keys")).toString(), "--http-port",
         String.valueOf(farm.httpPort), "--cluster-name", farm.cluster, "--cluster-port",
         String.valueOf(farm.clusterPort)));
-    farm.awaitLine("coordinator", "ready", 90);
+    farm.awaitLine("coordinator", " ready: ", 90);
   }
 
   @AfterAll

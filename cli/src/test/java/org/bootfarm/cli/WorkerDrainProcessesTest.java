@@ -52,8 +52,8 @@ class WorkerDrainProcessesTest {
       String other = home.equals(ids.get(0)) ? ids.get(1) : ids.get(0);
       Process stopped = farm.startWorker(home, List.of("--worker-id", home, "--slots", "2"));
       farm.startWorker(other, List.of("--worker-id", other, "--slots", "2"));
-      farm.awaitLine(home, "ready", 90);
-      farm.awaitLine(other, "ready", 90);
+      farm.awaitLine(home, " ready: ", 90);
+      farm.awaitLine(other, " ready: ", 90);
       awaitWorkerSlots(farm, Map.of(home, 2, other, 2));
       Map<String, String> components = Map.of("tether", farm.upload("tether\n"), "unpack", farm.upload("unpack\n"));
 
@@ -102,8 +102,8 @@ class WorkerDrainProcessesTest {
       String other = home.equals(ids.get(0)) ? ids.get(1) : ids.get(0);
       Process stopped = farm.startWorker(home, List.of("--worker-id", home, "--slots", "2"));
       farm.startWorker(other, List.of("--worker-id", other, "--slots", "2"));
-      farm.awaitLine(home, "ready", 90);
-      farm.awaitLine(other, "ready", 90);
+      farm.awaitLine(home, " ready: ", 90);
+      farm.awaitLine(other, " ready: ", 90);
       awaitWorkerSlots(farm, Map.of(home, 2, other, 2));
       Map<String, String> components = Map.of("tether", farm.upload("tether\n"), "unpack", farm.upload("unpack\n"));
 

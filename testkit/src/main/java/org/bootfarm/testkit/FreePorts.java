@@ -7,16 +7,32 @@ import java.net.ServerSocket;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Free TCP ports for tests that start servers, clusters or whole farms: the one place a test asks the
- * kernel for a port. The port is free when this returns; a server started right after binds it.
+ * Free TCP ports for tests that start servers, clusters or whole farms: the one place a test picks a
+ * port. The port is free when this returns, and it lies below the kernel's ephemeral range
+ * ({@code /proc/sys/net/ipv4/ip_local_port_range}), which the kernel hands to every {@code bind(0)} and
+ * outgoing connection: a port it gave out once could be given again to another process's connection
+ * before the test's server binds it (seen in a whole-suite run as "Address already in use" on a
+ * coordinator's HTTP port, with a farm's dozens of TLS connections about).
  */
 public final class FreePorts {
 
   private FreePorts() {
   }
 
-  /** A port nobody listens on now, on any address, chosen by the kernel (binds port 0). */
+  /** The lowest port the kernel hands out by itself; what lies below is only ever bound on purpose. */
+  private static final int EPHEMERAL_LOW = ephemeralLow();
+  private static final int LOWEST = 10_000;
+
+  /** A port nobody listens on now, on any address, below the kernel's ephemeral range when it can be. */
   public static int one() {
+    if (EPHEMERAL_LOW - LOWEST >= 1_000) {
+      for (int attempt = 0; attempt < 200; attempt++) {
+        int port = ThreadLocalRandom.current().nextInt(LOWEST, EPHEMERAL_LOW);
+        if (allFree(port, 1) && freeOnAnyAddress(port)) {
+          return port;
+        }
+      }
+    }
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     } catch (IOException e) {
@@ -24,17 +40,36 @@ public final class FreePorts {
     }
   }
 
+  private static boolean freeOnAnyAddress(int port) {
+    try (ServerSocket socket = new ServerSocket(port)) {
+      return true;
+    } catch (IOException taken) {
+      return false;
+    }
+  }
+
+  private static int ephemeralLow() {
+    try {
+      // read line-wise: Files.readString of a /proc file (size 0) returned only its first byte here
+      String range = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+          .get(0);
+      return Integer.parseInt(range.strip().split("\\s+")[0]);
+    } catch (IOException | RuntimeException unknown) {
+      return LOWEST; // no such file: let the kernel choose
+    }
+  }
+
   /**
    * The first of {@code count} consecutive free ports, for programs that take a base port and count up
    * from it (Hazelcast's port range). The kernel hands out single ports only, so this probes random
-   * bases between 20000 and 60000.
+   * bases below the ephemeral range, as {@link #one} does.
    */
   public static int consecutive(int count) {
     if (count == 1) {
       return one();
     }
     for (int attempt = 0; attempt < 200; attempt++) {
-      int base = ThreadLocalRandom.current().nextInt(20_000, 60_000);
+      int base = ThreadLocalRandom.current().nextInt(LOWEST, Math.max(LOWEST + 1_000, EPHEMERAL_LOW) - count);
       if (allFree(base, count)) {
         return base;
       }

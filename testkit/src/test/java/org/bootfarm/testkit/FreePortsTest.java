@@ -1,0 +1,28 @@
+package org.bootfarm.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** Ports handed to tests are bindable and never ones the kernel hands out by itself. */
+@Tag("unit")
+class FreePortsTest {
+  @Test
+  void portsAreBindableAndBelowTheKernelsEphemeralRange() throws Exception {
+    int low = Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).strip()
+        .split("\\s+")[0]);
+    for (int i = 0; i < 50; i++) {
+      int port = FreePorts.one();
+      assertTrue(port < low, port + " is in the kernel's ephemeral range from " + low);
+      try (ServerSocket socket = new ServerSocket(port)) {
+        assertTrue(socket.isBound());
+      }
+    }
+    int base = FreePorts.consecutive(3);
+    assertTrue(base + 2 < low, base + " + 2 reaches the kernel's ephemeral range from " + low);
+  }
+}
