@@ -18,6 +18,7 @@ import org.bootfarm.cluster.ClusterSettings;
 import org.bootfarm.cluster.NodeRole;
 import org.bootfarm.cluster.identity.FarmCa;
 import org.bootfarm.cluster.identity.MemberIdentity;
+import org.bootfarm.coordinator.access.DefaultTokensFile;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.testkit.FreePorts;
 
@@ -73,7 +74,9 @@ public final class EventBusSubmitBenchmark {
     Process coordinator = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(dir.resolve("coordinator.log").toFile()).start();
     System.out.println("mode: " + (mtls ? "mutual TLS, signed messages" : "plain event bus (baseline)"));
-    try (FarmClient client = FarmClient.connect(clientSettings, Duration.ofSeconds(120))) {
+    try (FarmClient client = FarmClient.connect(clientSettings, Duration.ofSeconds(120)).withToken(
+        DefaultTokensFile.tokenOf(dir.resolve("coordinator").resolve(DefaultTokensFile.NAME),
+            DefaultTokensFile.LOCAL_CLIENT).orElseThrow())) {
       Path tether = Files.writeString(dir.resolve("tether"), "tether\n");
       Path unpack = Files.writeString(dir.resolve("unpack"), "unpack\n");
       SubmitRequest request = new SubmitRequest("debian-12", null,
