@@ -7,8 +7,10 @@ import com.hazelcast.cluster.MembershipListener;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.bootfarm.cluster.identity.FarmTrust;
 import org.bootfarm.cluster.identity.MemberClaim;
@@ -32,12 +34,28 @@ public final class ClusterMembership {
   private final String clusterName;
   /** Null in a cluster run without certificates (in-process test clusters): every member counts. */
   private final FarmTrust trust;
+  /**
+   * Whose each live member's claim is, by its Hazelcast UUID: a member's attributes do not change while it
+   * lives, so its claim's signature is checked once, not at every look at the membership.
+   */
+  private final Map<UUID, Optional<MemberIdentity>> claims = new ConcurrentHashMap<>();
 
   ClusterMembership(Vertx vertx, Cluster cluster, String clusterName, FarmTrust trust) {
     this.vertx = vertx;
     this.cluster = cluster;
     this.clusterName = clusterName;
     this.trust = trust;
+    if (trust != null) {
+      cluster.addMembershipListener(new MembershipListener() {
+        @Override
+        public void memberAdded(MembershipEvent event) {}
+
+        @Override
+        public void memberRemoved(MembershipEvent event) {
+          claims.remove(event.getMember().getUuid());
+        }
+      });
+    }
   }
 
   /** The members live now, oldest first, this process's own among them; only verified ones in a farm with certificates. */
@@ -51,6 +69,11 @@ public final class ClusterMembership {
    */
   public List<String> unverified() {
     return cluster.getMembers().stream().filter(m -> member(m).isEmpty()).map(ClusterMembership::address).toList();
+  }
+
+  /** Whether the farm counts {@code m}: always without certificates, else when its claim verifies. */
+  boolean counts(Member m) {
+    return member(m).isPresent();
   }
 
   /** The live workers (lite members). */
@@ -105,8 +128,13 @@ public final class ClusterMembership {
     if (trust == null) {
       return Optional.of(new ClusterMember(nodeId, address, role, m.localMember()));
     }
-    Optional<MemberIdentity> identity = MemberClaim.verify(trust, m.getAttribute(MemberClaim.ATTRIBUTE), clusterName,
-        address, role);
+    Optional<MemberIdentity> identity = claims.get(m.getUuid());
+    if (identity == null) {
+      identity = MemberClaim.verify(trust, m.getAttribute(MemberClaim.ATTRIBUTE), clusterName, address, role);
+      if (cluster.getMembers().contains(m)) { // a member that left is not remembered: its removal came already
+        claims.put(m.getUuid(), identity);
+      }
+    }
     return identity.map(who -> new ClusterMember(nodeId, address, role, m.localMember(), who.name()));
   }
 

@@ -270,8 +270,7 @@ public final class ClusterNode implements AutoCloseable {
   private void countUnverifiedMembers() {
     com.hazelcast.cluster.Cluster cluster = clusterManager.getHazelcastInstance().getCluster();
     java.util.function.Consumer<com.hazelcast.cluster.Member> check = m -> {
-      if (membership.unverified().contains(new JoinMember(m.getAddress().getHost(), m.getAddress().getPort())
-          .hazelcastMember())) {
+      if (!membership.counts(m)) {
         refusals.refuse(ClusterRefusals.Reason.UNVERIFIED_MEMBER, "Hazelcast member " + m.getAddress() + " ("
             + m.getUuid() + ") joined cluster '" + settings.clusterName() + "' without a farm certificate's claim for"
             + " its role and address; the farm ignores it: it gets no builds, no say and no event-bus traffic");
