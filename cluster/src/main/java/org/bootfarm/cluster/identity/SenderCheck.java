@@ -34,6 +34,32 @@ public final class SenderCheck {
   }
 
   /**
+   * The verified sender of {@code message} (described by {@code what} in the log); when there is none in a
+   * farm with certificates, the refusal is logged and counted here, so a caller only decides what to answer.
+   * Empty, uncounted, in an unsecured cluster.
+   */
+  public Optional<MemberIdentity> identify(Message<?> message, String what) {
+    if (!secured()) {
+      return Optional.empty();
+    }
+    Optional<MemberIdentity> sender = signatures.sender(message);
+    if (sender.isEmpty()) {
+      refusals.refuse(ClusterRefusals.Reason.UNAUTHENTICATED_MESSAGE, what + " on " + message.address()
+          + " carries no valid farm member signature (unsigned, altered, stale or another CA's); ignored");
+    }
+    return sender;
+  }
+
+  /**
+   * Logs and counts {@code what}, sent by {@code who}, as a message {@code who} may not send; {@code rule}
+   * says who may.
+   */
+  public void refuse(Message<?> message, MemberIdentity who, String what, String rule) {
+    refusals.refuse(ClusterRefusals.Reason.UNAUTHENTICATED_MESSAGE, what + " on " + message.address() + " came from "
+        + who + ", who may not send it (" + rule + "); ignored");
+  }
+
+  /**
    * Whether {@code message} (described by {@code what} in the log) came from a coordinator, or from
    * the worker named {@code worker} (null: from no worker at all).
    */
@@ -41,10 +67,8 @@ public final class SenderCheck {
     if (!secured()) {
       return true;
     }
-    Optional<MemberIdentity> sender = signatures.sender(message);
+    Optional<MemberIdentity> sender = identify(message, what);
     if (sender.isEmpty()) {
-      refusals.refuse(ClusterRefusals.Reason.UNAUTHENTICATED_MESSAGE, what + " on " + message.address()
-          + " carries no valid farm member signature (unsigned, altered, stale or another CA's); ignored");
       return false;
     }
     MemberIdentity who = sender.get();
@@ -52,9 +76,8 @@ public final class SenderCheck {
         && who.name().equals(worker))) {
       return true;
     }
-    refusals.refuse(ClusterRefusals.Reason.UNAUTHENTICATED_MESSAGE, what + " on " + message.address() + " came from "
-        + who + ", who may not send it" + (worker == null ? " (only a coordinator may)"
-            : " (only worker '" + worker + "' or a coordinator may)") + "; ignored");
+    refuse(message, who, what, worker == null ? "only a coordinator may" : "only worker '" + worker
+        + "' or a coordinator may");
     return false;
   }
 

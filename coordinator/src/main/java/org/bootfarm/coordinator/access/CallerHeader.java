@@ -48,9 +48,8 @@ public final class CallerHeader {
     if (!senders.secured()) {
       return read(message.headers());
     }
-    Optional<MemberIdentity> sender = senders.sender(message);
+    Optional<MemberIdentity> sender = senders.identify(message, "an API call");
     if (sender.isEmpty()) {
-      senders.fromCoordinator(message, "an API call"); // logs and counts it
       throw new ApiException(ApiError.Code.UNAUTHORIZED, "an event-bus API call must be signed with a farm member's"
           + " certificate (ADR 0031); clients without one use the bridge or HTTP with a token");
     }
@@ -60,7 +59,7 @@ public final class CallerHeader {
       return relayed ? read(message.headers()) : new Caller(who.name(), AccessRole.ADMIN);
     }
     if (relayed) {
-      senders.fromCoordinator(message, "an API call relaying a caller"); // logs and counts it
+      senders.refuse(message, who, "an API call relaying a caller", "only a coordinator relays a caller");
       throw new ApiException(ApiError.Code.FORBIDDEN, who + " named a caller for its call; only a coordinator"
           + " relays callers (the bridge, a standby), a member calls for itself");
     }

@@ -51,11 +51,17 @@ public final class CoordinatorTokens implements AutoCloseable {
           || token.length() < AccessTokens.MIN_TOKEN_LENGTH) {
         return;
       }
-      if (!senders.fromCoordinator(message, "a coordinator's token announcement")) {
+      if (!senders.secured()) {
+        tokens.trust(token, COORDINATORS);
         return;
       }
-      Optional<MemberIdentity> who = senders.sender(message).filter(id -> id.role() == NodeRole.COORDINATOR);
-      tokens.trust(token, who.map(id -> new Caller(id.name(), AccessRole.READ)).orElse(COORDINATORS));
+      String what = "a coordinator's token announcement";
+      Optional<MemberIdentity> who = senders.identify(message, what);
+      if (who.isPresent() && who.get().role() != NodeRole.COORDINATOR) {
+        senders.refuse(message, who.get(), what, "only a coordinator may");
+      } else if (who.isPresent()) {
+        tokens.trust(token, new Caller(who.get().name(), AccessRole.READ));
+      }
     });
     JsonObject announcement = new JsonObject().put("token", own);
     long timer = vertx.setPeriodic(0, ANNOUNCE_EVERY_MILLIS, id -> vertx.eventBus().publish(ANNOUNCE, announcement));
