@@ -95,7 +95,7 @@ final class EmbeddedFarm implements AutoCloseable {
 
   /** The embedded farm's CA directory, made on its first start. */
   Path caDir() {
-    return node.settings().credential().dir().resolveSibling(MemberOptions.OWN_CA_DIR);
+    return MemberOptions.ownCaDir(node.settings().dataDir());
   }
 
   private static String tokenOf(Path tokens, String client) throws IOException {

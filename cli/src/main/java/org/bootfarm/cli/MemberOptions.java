@@ -60,7 +60,7 @@ final class MemberOptions {
           ownMemberDir(dataDir));
     } else {
       credential = ownCa(dataDir, clusterName, name);
-      Path caDir = dataDir.resolve(OWN_CA_DIR).toAbsolutePath();
+      Path caDir = ownCaDir(dataDir);
       LOG.log(System.Logger.Level.INFO, "the farm CA is " + caDir + " (made on this coordinator's first start;"
           + " keep " + FarmCa.CA_KEY + " secret); give a worker its certificate with: bootfarm ca issue --ca " + caDir
           + " --role worker WORKER_ID --out DIR, copy DIR to the worker and start it with --member-dir DIR");
@@ -119,7 +119,7 @@ final class MemberOptions {
    * certificate, and the embedded farm.
    */
   static MemberCredential ownCa(Path dataDir, String farmName, String name) throws IdentityException {
-    FarmCa ca = FarmCa.loadOrInit(dataDir.resolve(OWN_CA_DIR).toAbsolutePath(), farmName);
+    FarmCa ca = FarmCa.loadOrInit(ownCaDir(dataDir), farmName);
     return ca.issueOrLoad(identity(name, NodeRole.COORDINATOR), ownMemberDir(dataDir));
   }
 
@@ -127,6 +127,11 @@ final class MemberOptions {
   static String coordinatorName(String clusterHost, int clusterPort) {
     String name = ("coordinator-" + clusterHost + "-" + clusterPort).replaceAll("[^A-Za-z0-9._-]", "-");
     return name.length() > 64 ? name.substring(name.length() - 64) : name;
+  }
+
+  /** Where a coordinator (or an embedded farm) started without a CA of its own keeps the one it makes. */
+  static Path ownCaDir(Path dataDir) {
+    return dataDir.resolve(OWN_CA_DIR).toAbsolutePath();
   }
 
   private static Path ownMemberDir(Path dataDir) {
