@@ -65,11 +65,6 @@ public final class FarmTrust {
     return subject(certificate);
   }
 
-  /** Whose the base64 DER certificate {@code encoded} is, empty when it is not a farm member's. */
-  public Optional<MemberIdentity> identify(String encoded) {
-    return known(encoded).map(Known::identity);
-  }
-
   /**
    * Whose key signed {@code data}: the member of the certificate {@code encoded} (base64 DER) when
    * the farm CA signed that certificate and {@code signature} (base64) verifies; else empty.
@@ -78,18 +73,18 @@ public final class FarmTrust {
     if (encoded == null || signature == null) {
       return Optional.empty();
     }
-    Optional<Known> member = known(encoded);
-    if (member.isEmpty()) {
-      return Optional.empty();
-    }
+    return known(encoded).filter(member -> signedBy(member.certificate(), data, signature)).map(Known::identity);
+  }
+
+  /** Whether {@code signature} (base64) is {@code certificate}'s key's over {@code data}. */
+  private static boolean signedBy(X509Certificate certificate, byte[] data, String signature) {
     try {
       Signature check = Signature.getInstance(ALGORITHM);
-      check.initVerify(member.get().certificate().getPublicKey());
+      check.initVerify(certificate.getPublicKey());
       check.update(data);
-      return check.verify(Base64.getDecoder().decode(signature)) ? Optional.of(member.get().identity())
-          : Optional.empty();
+      return check.verify(Base64.getDecoder().decode(signature));
     } catch (GeneralSecurityException | IllegalArgumentException e) {
-      return Optional.empty();
+      return false;
     }
   }
 
@@ -114,14 +109,15 @@ public final class FarmTrust {
       if (parts.length != 3) {
         return Optional.empty();
       }
-      Optional<MemberIdentity> vouched = verify(parts[0], messageKeyBinding(parts[1]), parts[2]);
-      if (vouched.isEmpty()) {
+      Optional<Known> vouching = known(parts[0])
+          .filter(member -> signedBy(member.certificate(), messageKeyBinding(parts[1]), parts[2]));
+      if (vouching.isEmpty()) {
         return Optional.empty();
       }
       try {
-        key = new MessageKey(vouched.get(), new Ed25519PublicKeyParameters(Base64.getDecoder().decode(parts[1]), 0),
-            known.get(parts[0]).certificate());
-      } catch (IllegalArgumentException | NullPointerException e) {
+        key = new MessageKey(vouching.get().identity(),
+            new Ed25519PublicKeyParameters(Base64.getDecoder().decode(parts[1]), 0), vouching.get().certificate());
+      } catch (IllegalArgumentException e) {
         return Optional.empty();
       }
       if (messageKeys.size() >= REMEMBERED) {
