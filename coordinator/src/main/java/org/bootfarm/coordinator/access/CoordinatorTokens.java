@@ -23,7 +23,7 @@ public final class CoordinatorTokens implements AutoCloseable {
   /** Where coordinators announce their tokens (published, to every coordinator). */
   public static final String ANNOUNCE = "bootfarm.v1.coordinators.token";
   /** How often a coordinator announces its token: a coordinator that joins later learns it within this. */
-  static final long ANNOUNCE_EVERY_MILLIS = 3000;
+  public static final long ANNOUNCE_EVERY_MILLIS = 3000;
   /** Who a coordinator copying an artifact from another is, in a cluster without certificates. */
   public static final Caller COORDINATORS = new Caller("coordinators", AccessRole.READ);
 

@@ -15,7 +15,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLContext;
 import org.bootfarm.cluster.identity.MemberCredential;
+import org.bootfarm.coordinator.access.CoordinatorTokens;
 import org.bootfarm.coordinator.cas.ArtifactStore;
+import org.bootfarm.protocol.transfer.ArtifactTransferException;
 import org.bootfarm.protocol.transfer.ArtifactStoreClient;
 import org.bootfarm.protocol.transfer.TlsTrust;
 
@@ -157,7 +159,17 @@ public final class ArtifactReplication implements AutoCloseable {
     if (source == null || !source.startsWith("http")) {
       throw new IOException("no coordinator URL to copy artifact " + sha256 + " from (got '" + source + "')");
     }
-    return artifacts.read(source, sha256, in -> store.put(sha256, in).created());
+    try {
+      return artifacts.read(source, sha256, in -> store.put(sha256, in).created());
+    } catch (ArtifactTransferException e) {
+      if (e.status() != 401) {
+        throw e;
+      }
+      // a coordinator that joined a moment ago: the source may not have heard its token yet, which each
+      // coordinator announces every CoordinatorTokens.ANNOUNCE_EVERY_MILLIS; asked again after two of those
+      Thread.sleep(2 * CoordinatorTokens.ANNOUNCE_EVERY_MILLIS);
+      return artifacts.read(source, sha256, in -> store.put(sha256, in).created());
+    }
   }
 
   @Override
