@@ -317,7 +317,8 @@ public final class BuildCoordinator implements FarmApi {
         r.priority() == BuildPriority.NIGHTLY ? Priority.NIGHTLY : Priority.INTERACTIVE,
         r.state(), r.worker(), r.attempts(), r.placement(), r.artifacts(), r.error(),
         r.errorKind() == null ? null : r.errorKind().name(), text(r.submittedAt()), text(r.startedAt()),
-        text(r.finishedAt()), r.log(), r.pinned(), r.packageCache(), r.unsigned(), r.submittedBy());
+        text(r.finishedAt()), r.log(), r.pinned(), r.packageCache(), r.unsigned(), r.submittedBy(),
+        r.definitionDigest(), r.rebuildOf());
   }
 
   private static String text(Instant instant) {

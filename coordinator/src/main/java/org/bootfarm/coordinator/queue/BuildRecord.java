@@ -36,6 +36,11 @@ import org.bootfarm.protocol.build.PackageCacheUse;
  *     package is checked
  * @param submittedBy the client that submitted the build (its name in the tokens file, or {@code
  *     cluster-member}); null for builds recorded before submitters were
+ * @param definitionDigest the digest of the definition the build builds, pinned at submission: its files are
+ *     in the artifact store under that digest ({@code DefinitionArchive}); null for builds recorded before
+ * @param rebuildOf the build whose record this one rebuilds; null for every other build
+ * @param pinnedBuildinfo for a rebuild, the sha256 of the buildinfo whose lock, components and
+ *     SOURCE_DATE_EPOCH it builds from (the rebuilt build's {@code buildinfo.json} artifact); null otherwise
  */
 public record BuildRecord(
     String id,
@@ -61,7 +66,21 @@ public record BuildRecord(
     boolean pinned,
     PackageCacheUse packageCache,
     List<String> unsigned,
-    String submittedBy) {
+    String submittedBy,
+    String definitionDigest,
+    String rebuildOf,
+    String pinnedBuildinfo) {
+
+  /** A record of a build that pins no definition (recorded before definitions were pinned). */
+  public BuildRecord(String id, String repo, String target, SortedMap<String, String> components,
+      BuildPriority priority, String options, BuildState state, String worker, int attempts, String placement,
+      List<ArtifactRecord> artifacts, String log, String error, ErrorKind errorKind, Instant submittedAt,
+      Instant startedAt, Instant finishedAt, Instant notBefore, String leaseOwner, Instant leaseExpiry,
+      boolean pinned, PackageCacheUse packageCache, List<String> unsigned, String submittedBy) {
+    this(id, repo, target, components, priority, options, state, worker, attempts, placement, artifacts, log, error,
+        errorKind, submittedAt, startedAt, finishedAt, notBefore, leaseOwner, leaseExpiry, pinned, packageCache,
+        unsigned, submittedBy, null, null, null);
+  }
 
   /** A record whose submitter is not known. */
   public BuildRecord(String id, String repo, String target, SortedMap<String, String> components,
@@ -134,6 +153,20 @@ public record BuildRecord(
     return new BuildRecord(id, repo, target, new TreeMap<>(components), priority, options, BuildState.QUEUED,
         null, 0, null, List.of(), null, null, null, submittedAt, null, null, null, null, null, false, null, unsigned,
         submittedBy);
+  }
+
+  /** The same queued record pinned to the definition stored under {@code digest}. */
+  public BuildRecord withDefinition(String digest) {
+    return new BuildRecord(id, repo, target, components, priority, options, state, worker, attempts, placement,
+        artifacts, log, error, errorKind, submittedAt, startedAt, finishedAt, notBefore, leaseOwner, leaseExpiry,
+        pinned, packageCache, unsigned, submittedBy, digest, rebuildOf, pinnedBuildinfo);
+  }
+
+  /** The same queued record as a rebuild of build {@code original} from its buildinfo {@code buildinfoSha256}. */
+  public BuildRecord asRebuildOf(String original, String buildinfoSha256) {
+    return new BuildRecord(id, repo, target, components, priority, options, state, worker, attempts, placement,
+        artifacts, log, error, errorKind, submittedAt, startedAt, finishedAt, notBefore, leaseOwner, leaseExpiry,
+        pinned, packageCache, unsigned, submittedBy, definitionDigest, original, buildinfoSha256);
   }
 
   private static Instant millis(Instant instant) {

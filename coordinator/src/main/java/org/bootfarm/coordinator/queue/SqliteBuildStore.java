@@ -42,7 +42,7 @@ import org.bootfarm.protocol.build.PackageCacheUse;
 public final class SqliteBuildStore implements BuildStore {
   private static final String COLUMNS = "id, repo, target, priority, options, state, worker, attempts, placement,"
       + " error, error_kind, submitted_at, started_at, finished_at, not_before, lease_owner, lease_expires_at, pinned,"
-      + " log_sha256, package_cache, unsigned, submitted_by";
+      + " log_sha256, package_cache, unsigned, submitted_by, definition_digest, rebuild_of, pinned_buildinfo";
 
   /** Build ids bound in one {@code IN (...)} when reading components and artifacts (SQLite allows 32766). */
   private static final int IDS_PER_QUERY = 500;
@@ -218,7 +218,7 @@ public final class SqliteBuildStore implements BuildStore {
 
   private void writeBuild(BuildRecord build) throws SQLException {
     try (PreparedStatement insert = connection.prepareStatement(
-        "INSERT INTO builds (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        "INSERT INTO builds (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       int i = 0;
       insert.setString(++i, build.id());
       insert.setString(++i, build.repo());
@@ -242,6 +242,9 @@ public final class SqliteBuildStore implements BuildStore {
       insert.setString(++i, build.packageCache() == null ? null : WireJson.write(build.packageCache()));
       insert.setString(++i, build.unsigned().isEmpty() ? null : WireJson.write(build.unsigned()));
       insert.setString(++i, build.submittedBy());
+      insert.setString(++i, build.definitionDigest());
+      insert.setString(++i, build.rebuildOf());
+      insert.setString(++i, build.pinnedBuildinfo());
       insert.executeUpdate();
     }
     try (PreparedStatement component = connection.prepareStatement(
@@ -609,20 +612,23 @@ public final class SqliteBuildStore implements BuildStore {
   private record Row(String id, String repo, String target, int priority, String options, String state,
       String worker, int attempts, String placement, String error, String errorKind, Instant submittedAt,
       Instant startedAt, Instant finishedAt, Instant notBefore, String leaseOwner, Instant leaseExpiry,
-      boolean pinned, String log, String packageCache, String unsigned, String submittedBy) {
+      boolean pinned, String log, String packageCache, String unsigned, String submittedBy, String definitionDigest,
+      String rebuildOf, String pinnedBuildinfo) {
 
     static Row of(ResultSet r) throws SQLException {
       return new Row(r.getString(1), r.getString(2), r.getString(3), r.getInt(4), r.getString(5), r.getString(6),
           r.getString(7), r.getInt(8), r.getString(9), r.getString(10), r.getString(11), instant(r, 12),
           instant(r, 13), instant(r, 14), instant(r, 15), r.getString(16), instant(r, 17), r.getInt(18) != 0,
-          r.getString(19), r.getString(20), r.getString(21), r.getString(22));
+          r.getString(19), r.getString(20), r.getString(21), r.getString(22), r.getString(23), r.getString(24),
+          r.getString(25));
     }
 
     BuildRecord toRecord(Map<String, String> components, List<ArtifactRecord> artifacts) {
       return new BuildRecord(id, repo, target, new TreeMap<>(components), BuildPriority.ofRank(priority), options,
           BuildState.valueOf(state), worker, attempts, placement, artifacts, log, error,
           errorKind == null ? null : ErrorKind.valueOf(errorKind), submittedAt, startedAt, finishedAt, notBefore,
-          leaseOwner, leaseExpiry, pinned, cacheUse(), unsignedSources(), submittedBy);
+          leaseOwner, leaseExpiry, pinned, cacheUse(), unsignedSources(), submittedBy, definitionDigest, rebuildOf,
+          pinnedBuildinfo);
     }
 
     /** The stored JSON array; unreadable text (a newer writer's) reads as one entry saying so, never as none. */

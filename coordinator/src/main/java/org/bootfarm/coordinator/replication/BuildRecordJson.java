@@ -41,6 +41,8 @@ public final class BuildRecordJson {
         .put("packageCache", r.packageCache() == null ? null : new JsonObject(WireJson.write(r.packageCache())))
         .put("unsigned", new JsonArray(new ArrayList<Object>(r.unsigned())))
         .put("submittedBy", r.submittedBy())
+        .put("definitionDigest", r.definitionDigest()).put("rebuildOf", r.rebuildOf())
+        .put("pinnedBuildinfo", r.pinnedBuildinfo())
         .encode();
   }
 
@@ -67,7 +69,8 @@ public final class BuildRecordJson {
           instant(o, "startedAt"), instant(o, "finishedAt"), instant(o, "notBefore"), o.getString("leaseOwner"),
           instant(o, "leaseExpiry"), o.getBoolean("pinned", false), packageCache(o.getJsonObject("packageCache")),
           o.getJsonArray("unsigned", new JsonArray()).stream().map(String.class::cast).toList(),
-          o.getString("submittedBy"));
+          o.getString("submittedBy"), o.getString("definitionDigest"), o.getString("rebuildOf"),
+          o.getString("pinnedBuildinfo"));
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("not a replicated build record (" + e + "): "
           + (json.length() > 200 ? json.substring(0, 200) + "..." : json), e);

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import org.bootfarm.worker.pkg.PinnedInputs;
 
 /**
  * One build as the engine takes it: a definition directory, a target, the component files, and
@@ -28,6 +29,8 @@ import java.util.Set;
  *                        sides of a reproducibility pair and for every varied build (they rebuild from scratch)
  * @param allowUnsigned   the definitions the operator allows to install packages without a signature check
  *                        ({@code --allow-unsigned NAME}; on a farm the coordinator decides and the assignment says)
+ * @param pinned          for a rebuild from a record: the exact package files to install (no upstream is read);
+ *                        empty for a build that resolves its packages from the definition's repositories
  */
 public record BuildRequest(
     Path definitionDir,
@@ -42,11 +45,21 @@ public record BuildRequest(
     boolean keepBuildDir,
     Path buildsDir,
     boolean reuseStages,
-    Set<String> allowUnsigned) {
+    Set<String> allowUnsigned,
+    Optional<PinnedInputs> pinned) {
 
   public BuildRequest {
     components = Map.copyOf(components);
     allowUnsigned = allowUnsigned == null ? Set.of() : Set.copyOf(allowUnsigned);
+    pinned = pinned == null ? Optional.empty() : pinned;
+  }
+
+  /** A request that resolves its packages from the definition's repositories. */
+  public BuildRequest(Path definitionDir, String target, Map<String, Path> components, Path outDir, Path cacheDir,
+      Path keysDir, boolean localRepos, Optional<Path> aptSources, OptionalLong sourceDateEpoch, boolean keepBuildDir,
+      Path buildsDir, boolean reuseStages, Set<String> allowUnsigned) {
+    this(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources, sourceDateEpoch,
+        keepBuildDir, buildsDir, reuseStages, allowUnsigned, Optional.empty());
   }
 
   /** A request that allows no definition unsigned. */
@@ -75,13 +88,22 @@ public record BuildRequest(
   /** The same request, allowed (or not) to reuse cached stages. */
   public BuildRequest withReuseStages(boolean reuse) {
     return new BuildRequest(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources,
-        sourceDateEpoch, keepBuildDir, buildsDir, reuse, allowUnsigned);
+        sourceDateEpoch, keepBuildDir, buildsDir, reuse, allowUnsigned, pinned);
   }
 
   /** The same request, allowing exactly these definitions to go unsigned. */
   public BuildRequest withAllowUnsigned(Collection<String> names) {
     return new BuildRequest(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources,
-        sourceDateEpoch, keepBuildDir, buildsDir, reuseStages, Set.copyOf(names));
+        sourceDateEpoch, keepBuildDir, buildsDir, reuseStages, Set.copyOf(names), pinned);
+  }
+
+  /**
+   * The same request as a rebuild from a record: it installs exactly {@code inputs} at {@code epoch} and never
+   * takes a stage from the stage cache nor puts one there (the cache's keys know nothing of pinned inputs).
+   */
+  public BuildRequest pinnedTo(PinnedInputs inputs, long epoch) {
+    return new BuildRequest(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources,
+        OptionalLong.of(epoch), keepBuildDir, buildsDir, false, allowUnsigned, Optional.of(inputs));
   }
 
   /** The worker's stage cache: {@code <cacheDir>/stages}. */

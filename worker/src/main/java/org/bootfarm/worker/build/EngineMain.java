@@ -16,6 +16,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TimeZone;
 import java.util.TreeMap;
+import org.bootfarm.protocol.build.LockedPackage;
+import org.bootfarm.worker.pkg.PinnedInputs;
 import org.bootfarm.protocol.api.v1.BuildEvent;
 import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.build.BuildResult;
@@ -48,7 +50,8 @@ public final class EngineMain {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Job(String definitionDir, String target, Map<String, String> components, String outDir,
       String cacheDir, String keysDir, boolean localRepos, String aptSources, Long sourceDateEpoch,
-      boolean keepBuildDir, String buildsDir, List<String> packageManagers, List<String> allowUnsigned) {
+      boolean keepBuildDir, String buildsDir, List<String> packageManagers, List<String> allowUnsigned,
+      String pinnedDir, List<LockedPackage> pinnedPackages) {
 
     public Job {
       components = new TreeMap<>(components);
@@ -65,17 +68,20 @@ public final class EngineMain {
           request.aptSources().map(EngineMain::absolute).orElse(null),
           request.sourceDateEpoch().isPresent() ? request.sourceDateEpoch().getAsLong() : null,
           request.keepBuildDir(), absolute(request.buildsRoot()), packageManagers,
-          List.copyOf(request.allowUnsigned()));
+          List.copyOf(request.allowUnsigned()), request.pinned().map(p -> absolute(p.dir())).orElse(null),
+          request.pinned().map(PinnedInputs::packages).orElse(null));
     }
 
     /** The request this job stands for. */
     public BuildRequest request() {
       Map<String, Path> files = new TreeMap<>();
       components.forEach((name, file) -> files.put(name, Path.of(file)));
-      return new BuildRequest(Path.of(definitionDir), target, files, Path.of(outDir), Path.of(cacheDir),
+      BuildRequest request = new BuildRequest(Path.of(definitionDir), target, files, Path.of(outDir), Path.of(cacheDir),
           Path.of(keysDir), localRepos, Optional.ofNullable(aptSources).map(Path::of),
           sourceDateEpoch == null ? OptionalLong.empty() : OptionalLong.of(sourceDateEpoch), keepBuildDir,
           buildsDir == null ? null : Path.of(buildsDir)).withAllowUnsigned(allowUnsigned);
+      return pinnedDir == null ? request
+          : request.pinnedTo(new PinnedInputs(Path.of(pinnedDir), pinnedPackages), sourceDateEpoch);
     }
   }
 

@@ -308,6 +308,14 @@ public final class AptDriver implements PackageManagerDriver {
   }
 
   @Override
+  public java.util.Map<String, Path> packageFiles(PackageSession session, Lock lock) throws BuildFailure {
+    java.util.List<Path> roots = new java.util.ArrayList<>();
+    session.pinned().ifPresent(pinned -> roots.add(pinned.dir()));
+    roots.add(session.cacheDir());
+    return PackageFiles.find(lock, ".deb", roots);
+  }
+
+  @Override
   public void cleanImage(PackageSession session, boolean keepDatabase) throws BuildFailure {
     Path root = session.rootfs();
     try {

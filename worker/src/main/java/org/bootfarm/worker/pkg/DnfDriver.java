@@ -774,6 +774,14 @@ public final class DnfDriver implements PackageManagerDriver {
 
 
   @Override
+  public java.util.Map<String, Path> packageFiles(PackageSession session, Lock lock) throws BuildFailure {
+    java.util.List<Path> roots = new java.util.ArrayList<>();
+    session.pinned().ifPresent(pinned -> roots.add(pinned.dir()));
+    roots.add(session.cacheDir());
+    return PackageFiles.find(lock, ".rpm", roots);
+  }
+
+  @Override
   public void cleanImage(PackageSession session, boolean keepDatabase) throws BuildFailure {
     ImageRoot image = null;
     try {

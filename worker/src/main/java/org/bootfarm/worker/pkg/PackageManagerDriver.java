@@ -34,6 +34,16 @@ public interface PackageManagerDriver {
   Lock lock(PackageSession session) throws BuildFailure;
 
   /**
+   * Where each package of {@code lock} (as {@link #lock} just read it from this session) is on this worker's
+   * disk, by sha256: in the repo's warm cache, or for a pinned session in its {@link PinnedInputs#dir}. The
+   * worker archives these files in the farm's store after a successful build (uploading only what the store
+   * lacks), so the build can be rebuilt from its record once upstream has moved.
+   *
+   * @throws BuildFailure INTEGRITY when a locked package's file is nowhere to be found
+   */
+  java.util.Map<String, java.nio.file.Path> packageFiles(PackageSession session, Lock lock) throws BuildFailure;
+
+  /**
    * Removes from the image what the package manager leaves behind: caches, logs, history
    * databases, lock files. With {@code keepDatabase} the package database stays (appliances
    * carry a package manager) and is made deterministic where the engine allows.

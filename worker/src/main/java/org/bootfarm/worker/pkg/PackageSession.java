@@ -19,6 +19,8 @@ import org.bootfarm.worker.image.ImageRoot;
  * @param sourceDateEpoch the build's SOURCE_DATE_EPOCH
  * @param stage           the stage name log lines are attributed to
  * @param log             where tool output goes
+ * @param pinned          for a rebuild from a record: the exact package files to install, and nothing from
+ *                        the definition's repositories; empty for a build that resolves its packages
  */
 public record PackageSession(
     RepoDefinition definition,
@@ -28,7 +30,14 @@ public record PackageSession(
     Optional<Path> aptSources,
     long sourceDateEpoch,
     String stage,
-    BuildLog log) {
+    BuildLog log,
+    Optional<PinnedInputs> pinned) {
+
+  /** A session that resolves its packages from the definition's repositories. */
+  public PackageSession(RepoDefinition definition, Path rootfs, Path cacheDir, Path workDir,
+      Optional<Path> aptSources, long sourceDateEpoch, String stage, BuildLog log) {
+    this(definition, rootfs, cacheDir, workDir, aptSources, sourceDateEpoch, stage, log, Optional.empty());
+  }
 
   /**
    * The rootfs for the worker's own reads and writes in it ({@link ImageRoot}: nothing followed out of
@@ -40,6 +49,7 @@ public record PackageSession(
 
   /** The same session attributed to another stage. */
   public PackageSession inStage(String newStage) {
-    return new PackageSession(definition, rootfs, cacheDir, workDir, aptSources, sourceDateEpoch, newStage, log);
+    return new PackageSession(definition, rootfs, cacheDir, workDir, aptSources, sourceDateEpoch, newStage, log,
+        pinned);
   }
 }

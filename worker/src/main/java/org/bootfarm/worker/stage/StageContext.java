@@ -113,7 +113,7 @@ public final class StageContext {
   /** A package-manager session on the rootfs, attributed to the given stage. */
   public PackageSession packageSession(String stage) throws IOException {
     return new PackageSession(definition, rootfs().hostPath(), repoCacheDir(), workDir().resolve("pkg"),
-        aptSources(), sourceDateEpoch, stage, log);
+        aptSources(), sourceDateEpoch, stage, log, request.pinned());
   }
 
   /** For apt definitions: the definition's own sources file, else the one the request names (else the worker's). */

@@ -7,6 +7,7 @@ import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.bootfarm.protocol.build.LockedPackage;
 import org.bootfarm.protocol.repo.RepoSpec;
 
 /**
@@ -29,17 +30,41 @@ import org.bootfarm.protocol.repo.RepoSpec;
  * @param allowUnsigned  {@code true} when the coordinator's operator allowed this repo to install packages
  *     without a signature check ({@code --allow-unsigned REPO}): the worker loads the definition so, and its
  *     buildinfo lists what went unchecked; null (absent from the JSON) means every signature is checked
+ * @param inputs         for a rebuild from a record (a {@code rebuild}, side B of a reproducibility pair): exactly
+ *     the packages to install, each fetched from the artifact store by its sha256 and checked against it; the
+ *     package manager reads only a local repository the worker makes of them, never the definition's upstream;
+ *     null (absent from the JSON) means the packages are resolved from the definition's repositories
+ * @param sourceDateEpoch the SOURCE_DATE_EPOCH to build with (a rebuild takes the original's); null: the
+ *     engine's default, the newest package's build time
+ * @param rebuildOf      the build whose record this one rebuilds, for the worker's log; null for others
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonTypeInfo(use = JsonTypeInfo.Id.NONE) // read and written as itself; see WorkerInboxMessage
 public record Assignment(
     String buildId, String repo, String target, Map<String, String> components,
     Map<String, String> definitionFiles, String definitionDigest, String artifactsUrl, int attempt,
-    BuildVariation variation, Boolean fromScratch, Boolean allowUnsigned) implements WorkerInboxMessage {
+    BuildVariation variation, Boolean fromScratch, Boolean allowUnsigned, List<LockedPackage> inputs,
+    Long sourceDateEpoch, String rebuildOf) implements WorkerInboxMessage {
 
   public Assignment {
     components = Map.copyOf(components);
     definitionFiles = Map.copyOf(definitionFiles);
+    inputs = inputs == null ? null : List.copyOf(inputs);
+  }
+
+  /** An assignment whose packages are resolved from the definition's repositories. */
+  public Assignment(
+      String buildId, String repo, String target, Map<String, String> components,
+      Map<String, String> definitionFiles, String definitionDigest, String artifactsUrl, int attempt,
+      BuildVariation variation, Boolean fromScratch, Boolean allowUnsigned) {
+    this(buildId, repo, target, components, definitionFiles, definitionDigest, artifactsUrl, attempt, variation,
+        fromScratch, allowUnsigned, null, null, null);
+  }
+
+  /** The same assignment built from exactly {@code pinned} at {@code epoch}, as a rebuild of {@code original}. */
+  public Assignment pinnedTo(List<LockedPackage> pinned, Long epoch, String original) {
+    return new Assignment(buildId, repo, target, components, definitionFiles, definitionDigest, artifactsUrl,
+        attempt, variation, fromScratch, allowUnsigned, pinned, epoch, original);
   }
 
   /** An assignment whose signatures are all checked. */
@@ -96,6 +121,21 @@ public record Assignment(
     if (attempt < 0) {
       problems.add("attempt: " + attempt + " is negative");
     }
+    if (inputs != null) {
+      for (int i = 0; i < inputs.size(); i++) {
+        LockedPackage input = inputs.get(i);
+        if (input == null || !WireNames.is(WireNames.SHA256, input.sha256())) {
+          problems.add("inputs[" + i + "]: " + (input == null ? "null" : "sha256 '" + input.sha256()
+              + "' is not a lower-case hex sha256"));
+        }
+      }
+    }
+    if (sourceDateEpoch != null && sourceDateEpoch < 0) {
+      problems.add("sourceDateEpoch: " + sourceDateEpoch + " is negative");
+    }
+    if (rebuildOf != null && !WireNames.is(WireNames.ID, rebuildOf)) {
+      problems.add("rebuildOf: '" + rebuildOf + "' is not 1-64 letters, digits, '-' or '_'");
+    }
     return problems;
   }
 
@@ -115,6 +155,11 @@ public record Assignment(
   /** Whether the operator allowed this repo to install packages without a signature check. */
   public boolean allowsUnsigned() {
     return Boolean.TRUE.equals(allowUnsigned);
+  }
+
+  /** Whether this is a rebuild from archived inputs: exactly {@link #inputs} are installed, from the farm's store. */
+  public boolean isPinned() {
+    return inputs != null;
   }
 
   /** Whether every stage must run: no stage cache read or written (both sides of a reproducibility pair). */

@@ -19,6 +19,10 @@ import org.bootfarm.protocol.build.PackageCacheUse;
  *     ({@code --allow-unsigned}); absent from the JSON when every package is checked
  * @param submittedBy the client that submitted it (its name in the coordinator's tokens file); {@code
  *     "(unknown)"} for builds recorded before submitters were
+ * @param definitionDigest the digest of the definition this build builds, pinned when it was submitted (the
+ *     definition's files are kept in the artifact store under it); null for builds recorded before pinning
+ * @param rebuildOf the build whose record this build rebuilds (its definition, components and archived
+ *     packages, never the upstream repositories); null for every other build
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BuildView(
@@ -27,9 +31,18 @@ public record BuildView(
     String submittedAt, String startedAt, String finishedAt, String log, boolean pinned,
     PackageCacheUse packageCache,
     @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> unsigned,
-    String submittedBy) {
+    String submittedBy, String definitionDigest, String rebuildOf) {
   /** What {@link #submittedBy} says of a build recorded before submitters were. */
   public static final String UNKNOWN_SUBMITTER = "(unknown)";
+
+  /** A view of a build without a pinned definition. */
+  public BuildView(String id, String repo, String target, Map<String, String> components, Priority priority,
+      BuildState state, String worker, int attempts, String placement, List<ArtifactRecord> artifacts, String error,
+      String errorKind, String submittedAt, String startedAt, String finishedAt, String log, boolean pinned,
+      PackageCacheUse packageCache, List<String> unsigned, String submittedBy) {
+    this(id, repo, target, components, priority, state, worker, attempts, placement, artifacts, error, errorKind,
+        submittedAt, startedAt, finishedAt, log, pinned, packageCache, unsigned, submittedBy, null, null);
+  }
 
   /** A view of a build whose submitter is not known. */
   public BuildView(String id, String repo, String target, Map<String, String> components, Priority priority,
