@@ -123,9 +123,14 @@ public final class BuildCoordinator implements FarmApi {
 
   /**
    * A build handed to a worker: the build, where it goes, and, for a build of a reproducibility pair,
-   * which side it is (side B is the one built under a varied environment); null for other builds.
+   * which side it is (side B is the one built under a varied environment); null for other builds; for a
+   * rebuild from a record, the sha256 of the buildinfo whose lock it installs ({@link BuildRecord#pinnedBuildinfo}).
    */
-  public record Assignment(BuildView build, String workerId, PairSide pairSide) {
+  public record Assignment(BuildView build, String workerId, PairSide pairSide, String pinnedBuildinfo) {
+    public Assignment(BuildView build, String workerId, PairSide pairSide) {
+      this(build, workerId, pairSide, null);
+    }
+
     public Assignment(BuildView build, String workerId) {
       this(build, workerId, null);
     }
@@ -304,7 +309,7 @@ public final class BuildCoordinator implements FarmApi {
           round.claimed(worker);
           BuildView running = view(claimed.get());
           stateListener.changed(running, "running on worker " + worker + ": " + place.placement().reason());
-          assignments.add(new Assignment(running, worker, place.side()));
+          assignments.add(new Assignment(running, worker, place.side(), claimed.get().pinnedBuildinfo()));
         }
       }
     }

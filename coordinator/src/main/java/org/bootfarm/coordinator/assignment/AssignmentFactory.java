@@ -4,7 +4,9 @@ import java.io.IOException;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.RepoCatalog;
 import org.bootfarm.protocol.api.v1.Assignment;
+import org.bootfarm.coordinator.inputs.RecordedBuildInfos;
 import org.bootfarm.protocol.api.v1.BuildVariation;
+import org.bootfarm.protocol.build.BuildInfo;
 import org.bootfarm.protocol.repo.DefinitionFiles;
 import org.bootfarm.protocol.repo.RepoDefinition;
 import org.bootfarm.protocol.repo.RepoDefinitionLoader;
@@ -17,11 +19,16 @@ import org.bootfarm.protocol.repo.RepoDefinitionLoader;
 public final class AssignmentFactory {
   private final RepoCatalog catalog;
   private final String artifactsUrl;
+  private final RecordedBuildInfos buildInfos;
 
-  /** @param artifactsUrl the coordinator's HTTP base URL, where the worker fetches components and uploads artifacts */
-  public AssignmentFactory(RepoCatalog catalog, String artifactsUrl) {
+  /**
+   * @param artifactsUrl the coordinator's HTTP base URL, where the worker fetches components and uploads artifacts
+   * @param buildInfos where a rebuild's pinned buildinfo is read from
+   */
+  public AssignmentFactory(RepoCatalog catalog, String artifactsUrl, RecordedBuildInfos buildInfos) {
     this.catalog = catalog;
     this.artifactsUrl = artifactsUrl;
+    this.buildInfos = buildInfos;
   }
 
   /** The message for {@code placed}; reads the definition's files from the repos dir (which may fail). */
@@ -32,7 +39,22 @@ public final class AssignmentFactory {
         placed.build().components(), DefinitionFiles.read(definition.directory()),
         RepoDefinitionLoader.digest(definition.directory()), artifactsUrl, placed.build().attempts(), null, null,
         definition.unsignedAllowed() ? Boolean.TRUE : null);
-    return forPairSide(placed, assignment);
+    return pinned(placed, forPairSide(placed, assignment));
+  }
+
+  /**
+   * A rebuild ({@code pinnedBuildinfo} on its record) installs exactly the lock of the buildinfo it pins, at that
+   * buildinfo's SOURCE_DATE_EPOCH; every other build goes as it is.
+   *
+   * @throws IOException when the pinned buildinfo can no longer be read (the build then cannot run anywhere)
+   */
+  private Assignment pinned(BuildCoordinator.Assignment placed, Assignment assignment) throws IOException {
+    String pinnedBuildinfo = placed.pinnedBuildinfo();
+    if (pinnedBuildinfo == null) {
+      return assignment;
+    }
+    BuildInfo info = buildInfos.read(pinnedBuildinfo);
+    return assignment.pinnedTo(info.lock().packages(), info.sourceDateEpoch(), placed.build().rebuildOf());
   }
 
   /**
@@ -48,6 +70,7 @@ public final class AssignmentFactory {
     }
     return new Assignment(assignment.buildId(), assignment.repo(), assignment.target(), assignment.components(),
         assignment.definitionFiles(), assignment.definitionDigest(), assignment.artifactsUrl(), assignment.attempt(),
-        placed.pairSide().isSideB() ? BuildVariation.varied() : null, Boolean.TRUE, assignment.allowUnsigned());
+        placed.pairSide().isSideB() ? BuildVariation.varied() : null, Boolean.TRUE, assignment.allowUnsigned(),
+        assignment.inputs(), assignment.sourceDateEpoch(), assignment.rebuildOf());
   }
 }

@@ -38,6 +38,7 @@ import org.bootfarm.coordinator.failover.ActiveOrForwardedNightlyApi;
 import org.bootfarm.coordinator.failover.StandbyFollower;
 import org.bootfarm.coordinator.failover.Takeover;
 import org.bootfarm.coordinator.http.ApiHttpServer;
+import org.bootfarm.coordinator.inputs.RecordedBuildInfos;
 import org.bootfarm.coordinator.intake.DepartedWorkers;
 import org.bootfarm.cluster.ClusterNode;
 import org.bootfarm.cluster.identity.SenderCheck;
@@ -292,7 +293,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
   /** Starts the active coordinator's timers: nightly runs, placing queued builds, reconciling leases. */
   private void startActiveTimers() {
     nightly.start(NIGHTLY_TICK);
-    timers.add(new AssignmentDispatcher(vertx, coordinator, new AssignmentFactory(catalog, artifactsUrl), inbox)
+    timers.add(new AssignmentDispatcher(vertx, coordinator, new AssignmentFactory(catalog, artifactsUrl,
+        new RecordedBuildInfos(artifacts)), inbox)
         .start(settings.assignEvery()));
     timers.add(vertx.setPeriodic(settings.lease().reconcileEvery().toMillis(),
         id -> vertx.executeBlocking(coordinator::reconcileLeases, false)));

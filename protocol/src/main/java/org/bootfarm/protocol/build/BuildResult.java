@@ -12,11 +12,14 @@ import java.util.List;
  * @param artifacts the published files
  * @param stages    the stages that finished, in order
  * @param packageCache how the package install used the warm cache, null when it did not run
+ * @param inputFiles   for a successful build: where each installed package's file is on the building machine,
+ *     sha256 to absolute path (the worker archives them in the farm's store); absent from the JSON when empty
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BuildResult(
     String status, String error, String errorKind, List<ArtifactRecord> artifacts, List<StageRecord> stages,
-    PackageCacheUse packageCache) {
+    PackageCacheUse packageCache,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) java.util.Map<String, String> inputFiles) {
 
   public static final String SUCCEEDED = "SUCCEEDED";
   public static final String FAILED = "FAILED";
@@ -24,6 +27,13 @@ public record BuildResult(
   public BuildResult {
     artifacts = List.copyOf(artifacts);
     stages = List.copyOf(stages);
+    inputFiles = inputFiles == null ? java.util.Map.of() : java.util.Map.copyOf(inputFiles);
+  }
+
+  /** A result that names no input files (a failed build, or one from before inputs were archived). */
+  public BuildResult(String status, String error, String errorKind, List<ArtifactRecord> artifacts,
+      List<StageRecord> stages, PackageCacheUse packageCache) {
+    this(status, error, errorKind, artifacts, stages, packageCache, null);
   }
 
   /** A result without cache figures (the package install did not run). */

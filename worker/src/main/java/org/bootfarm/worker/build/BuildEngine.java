@@ -135,7 +135,9 @@ public final class BuildEngine {
           List.of(assemble.isoName(), BUILDINFO, MANIFEST));
       log.line("build", "downloaded " + ctx.installTotals().downloaded() + " package files, "
           + ctx.installTotals().fromCache() + " from the warm cache");
-      return new BuildResult(BuildResult.SUCCEEDED, null, null, artifacts, stages, cacheUse(ctx));
+      Map<String, String> inputFiles = new TreeMap<>();
+      ctx.inputFiles().forEach((sha256, file) -> inputFiles.put(sha256, file.toAbsolutePath().toString()));
+      return new BuildResult(BuildResult.SUCCEEDED, null, null, artifacts, stages, cacheUse(ctx), inputFiles);
     } catch (BuildFailure failure) {
       log.line("build", "FAILED: " + failure.getMessage());
       return new BuildResult(BuildResult.FAILED, failure.getMessage(), failure.kind().name(), List.of(), stages,

@@ -34,6 +34,7 @@ public final class StageContext {
   private final List<InstallReport> installs = new ArrayList<>();
   private String kernelVersion;
   private Lock lock;
+  private java.util.Map<String, Path> inputFiles = java.util.Map.of();
 
   public StageContext(RepoDefinition definition, BuildRequest request, Path buildDir,
       PackageManagerDriver driver, long sourceDateEpoch, BuildLog log) {
@@ -139,6 +140,16 @@ public final class StageContext {
   }
 
   /** The exact package set, taken before the database is cleaned out of the image. */
+  /** Where each locked package's file is on this worker, by sha256 (empty until the staging stage took the lock). */
+  public java.util.Map<String, Path> inputFiles() {
+    return inputFiles;
+  }
+
+  /** Records where the locked packages' files are ({@link org.bootfarm.worker.pkg.PackageManagerDriver#packageFiles}). */
+  public void inputFiles(java.util.Map<String, Path> files) {
+    this.inputFiles = java.util.Map.copyOf(files);
+  }
+
   public Lock lock() {
     return lock;
   }

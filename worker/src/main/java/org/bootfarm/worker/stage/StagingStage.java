@@ -41,6 +41,7 @@ public final class StagingStage implements Stage {
       StageTrees.runHook(ctx, ctx.definition().stagingHook().get(), name());
     }
     ctx.lock(ctx.driver().lock(session));
+    ctx.inputFiles(ctx.driver().packageFiles(session, ctx.lock()));
     ctx.driver().cleanImage(session, "appliance".equals(target));
     ImageNormaliser.normalise(ctx.rootfs());
     return StageTrees.archive(ctx, name());
