@@ -124,13 +124,13 @@ public final class RepoCatalog {
       return "repos: " + name + " valid again, digest " + shortDigest(after.digest())
           + "; builds submitted from now on build it";
     }
-    return "repos: " + name + " changed, digest " + shortDigest(before.digest()) + " → " + shortDigest(after.digest())
+    return "repos: " + name + " changed, digest " + shortDigest(before.digest()) + " -> " + shortDigest(after.digest())
         + "; builds submitted from now on build it";
   }
 
-  /** The first 12 hex digits of a digest, as {@code bootfarm repos} shows it. */
+  /** The first 12 hex digits of a digest, as {@code bootfarm repos} shows it (log lines stay ASCII). */
   public static String shortDigest(String digest) {
-    return digest == null ? "-" : digest.substring(0, Math.min(12, digest.length())) + "…";
+    return digest == null ? "-" : digest.substring(0, Math.min(12, digest.length()));
   }
 
   /**

@@ -66,8 +66,8 @@ class RepoCatalogTest {
     List<String> changes = catalog.reload(false);
     RepoCatalog.Entry after = entry("debian-12");
     assertNotEquals(before.digest(), after.digest());
-    assertEquals(List.of("repos: debian-12 changed, digest " + before.digest().substring(0, 12) + "… → "
-        + after.digest().substring(0, 12) + "…; builds submitted from now on build it"), changes);
+    assertEquals(List.of("repos: debian-12 changed, digest " + before.digest().substring(0, 12) + " -> "
+        + after.digest().substring(0, 12) + "; builds submitted from now on build it"), changes);
     assertTrue(DefinitionArchive.unpack(after.archive()).containsKey("base.sh"));
     // the entry handed out before the reload is untouched: a build checked against it pins its bytes
     assertTrue(!DefinitionArchive.unpack(before.archive()).containsKey("base.sh"));
@@ -122,7 +122,7 @@ class RepoCatalogTest {
     Files.writeString(repos.resolve("debian-12/repo-spec.json"), spec);
     List<String> fixed = catalog.reload(false);
     assertEquals(List.of("repos: debian-12 valid again, digest " + entry("debian-12").digest().substring(0, 12)
-        + "…; builds submitted from now on build it"), fixed);
+        + "; builds submitted from now on build it"), fixed);
   }
 
   @Test
