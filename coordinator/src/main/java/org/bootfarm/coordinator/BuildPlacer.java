@@ -18,7 +18,7 @@ import org.bootfarm.protocol.repo.RepoDefinition;
 /**
  * Where a queued build should go, by rendezvous hashing with bounded load over the live workers: a
  * worker, a reason to wait, or (for side B of a reproducibility pair that can never find a second worker)
- * a reason to fail. Only advises: {@link BuildCoordinator#assign} makes the transition it advises.
+ * a reason to fail; a build whose pinned definition is no longer stored fails too. Only advises: {@link BuildCoordinator#assign} makes the transition it advises.
  */
 final class BuildPlacer {
   /** What to do with one queued build. */

@@ -15,8 +15,8 @@ import org.bootfarm.protocol.repo.RepoDefinition;
 import org.bootfarm.protocol.repo.RepoDefinitionLoader;
 
 /**
- * Builds the {@link Assignment} message a worker gets for a build placed on it: the build, its
- * definition's files and digest, where to fetch artifacts from, the run's attempt number, whether the
+ * Builds the {@link Assignment} message a worker gets for a build placed on it: the build, the files and
+ * digest of the definition it was pinned to at submission (ADR 0034), where to fetch artifacts from, the run's attempt number, whether the
  * operator allowed the repo unsigned, and for a reproducibility pair how its side is built.
  */
 public final class AssignmentFactory {
