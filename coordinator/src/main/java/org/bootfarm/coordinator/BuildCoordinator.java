@@ -1,5 +1,6 @@
 package org.bootfarm.coordinator;
 
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -168,7 +169,7 @@ public final class BuildCoordinator implements FarmApi {
   private String pin(RepoCatalog.Entry entry) throws ApiException {
     try {
       return definitions.keep(entry);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new ApiException(ApiError.Code.INTERNAL, "cannot keep definition " + entry.name() + " "
           + entry.digest() + " in the coordinator's artifact store (" + e.getMessage() + "): the build is not"
           + " recorded; free space in the coordinator's data directory and submit again");
