@@ -51,7 +51,9 @@ final class DnfPinnedRepository {
 
   /**
    * Makes the local repository once per session: every pinned rpm linked (or copied) from
-   * {@link PinnedInputs#dir} and indexed by createrepo_c, run confined to that directory.
+   * {@link PinnedInputs#dir} and indexed by createrepo_c, run confined to that directory. The files are named so
+   * that createrepo_c lists them in the order dnf saw them upstream ({@link #upstreamOrder}): rpm breaks ties in
+   * its transaction order by the order packages are added, and that order shows in the image's rpm database.
    *
    * @throws BuildFailure INPUT naming a pinned package whose file is not in the pinned directory
    */
@@ -64,13 +66,15 @@ final class DnfPinnedRepository {
       FileTrees.delete(repo);
       Files.createDirectories(repo);
       List<String> missing = new ArrayList<>();
-      for (LockedPackage p : pinned.packages()) {
+      List<LockedPackage> ordered = upstreamOrder(session.definition(), pinned.packages());
+      for (int rank = 0; rank < ordered.size(); rank++) {
+        LockedPackage p = ordered.get(rank);
         Path source = pinned.file(p, SUFFIX);
         if (!Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
           missing.add(p.describe() + " (" + source + ")");
           continue;
         }
-        Path target = repo.resolve(PinnedInputs.fileName(p, SUFFIX));
+        Path target = repo.resolve(String.format("%05d-%s", rank, PinnedInputs.fileName(p, SUFFIX)));
         if (Files.exists(target)) {
           continue;
         }
@@ -91,6 +95,49 @@ final class DnfPinnedRepository {
       throw new BuildFailure(Kind.TOOL, "cannot make the local repository of the pinned packages in " + repo + ": "
           + e.getMessage() + "; install the Debian package createrepo-c", e);
     }
+  }
+
+  /**
+   * The pinned packages in the order dnf loaded them upstream: by repository in the order dnf reads the
+   * definition's .repo files (file names sorted, sections in file order), then by URL (the order of the
+   * repository's metadata, for repositories whose metadata lists packages sorted by location); packages of no known
+   * origin last, by sha256.
+   */
+  static List<LockedPackage> upstreamOrder(RepoDefinition definition, List<LockedPackage> packages) {
+    List<String> repoIds = new ArrayList<>();
+    Map<String, Path> byWrittenName = new TreeMap<>();
+    for (Path repoFile : definition.repoFiles()) {
+      byWrittenName.put(writtenName(repoFile), repoFile);
+    }
+    Pattern section = Pattern.compile("^\\s*\\[(.+)]\\s*$");
+    for (Path repoFile : byWrittenName.values()) {
+      try {
+        for (String line : Files.readAllLines(repoFile)) {
+          Matcher m = section.matcher(line);
+          if (m.matches() && !m.group(1).trim().equals("main")) {
+            repoIds.add(m.group(1).trim());
+          }
+        }
+      } catch (IOException e) {
+        // unreadable: its packages sort after the known repositories'
+      }
+    }
+    java.util.Comparator<LockedPackage> order = java.util.Comparator
+        .comparing((LockedPackage p) -> p.origin() == null ? Integer.MAX_VALUE
+            : repoIds.contains(p.origin().repository()) ? repoIds.indexOf(p.origin().repository()) : repoIds.size())
+        .thenComparing(p -> p.origin() == null ? "" : p.origin().repository())
+        .thenComparing(p -> p.origin() == null || p.origin().url() == null ? "" : p.origin().url())
+        .thenComparing(LockedPackage::sha256);
+    return packages.stream().sorted(order).toList();
+  }
+
+  /** The name dnf's repos.d copy of a definition's repo file has ({@code x.repo.local} → {@code x.repo}). */
+  static String writtenName(Path repoFile) {
+    String name = repoFile.getFileName().toString();
+    if (name.endsWith(".local")) {
+      name = name.substring(0, name.length() - ".local".length());
+    }
+    return name.endsWith(".repo") ? name : name + ".repo";
   }
 
   /**

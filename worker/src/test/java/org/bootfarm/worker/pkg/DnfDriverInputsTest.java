@@ -69,10 +69,11 @@ class DnfDriverInputsTest {
     Path cache = dir.resolve("cache");
     Lock original;
     RepoDefinition definition;
+    PackageSession first;
     Path pinnedDir = Files.createDirectories(dir.resolve("pinned"));
     try (FixtureYumRepo repo = FixtureYumRepo.start()) {
       definition = FixtureDefinitions.create(dir.resolve("defs"), FixtureDefinitions.TDNF, repo);
-      PackageSession first = session(definition, "first", cache, Optional.empty());
+      first = session(definition, "first", cache, Optional.empty());
       driver.install(first, basePlusKernel(definition));
       original = driver.lock(first);
       for (Map.Entry<String, Path> e : driver.packageFiles(first, original).entrySet()) {
@@ -91,6 +92,11 @@ class DnfDriverInputsTest {
     Map<String, Path> files = driver.packageFiles(rebuild, again);
     again.packages().forEach(p -> assertEquals(pinned.file(p, ".rpm").toAbsolutePath(), files.get(p.sha256())));
     assertTrue(logLines.stream().noneMatch(l -> l.contains("Curl error")), "no network tried");
+
+    driver.cleanImage(first, true);
+    driver.cleanImage(rebuild, true);
+    assertEquals(image(first.rootfs()), image(rebuild.rootfs()),
+        "the same image, package database included: nothing of the local repository is in it");
   }
 
   @Test
@@ -136,6 +142,19 @@ class DnfDriverInputsTest {
       }
     }
     return files;
+  }
+
+  /** Every entry of an image: path to kind and content (files by sha256, links by target). */
+  private static Map<String, String> image(Path root) throws IOException {
+    Map<String, String> entries = new TreeMap<>();
+    try (Stream<Path> walk = Files.walk(root)) {
+      for (Path p : walk.toList()) {
+        String kind = Files.isSymbolicLink(p) ? "link " + Files.readSymbolicLink(p)
+            : Files.isDirectory(p) ? "dir" : Files.isRegularFile(p) ? "file " + Sha256.of(p) : "other";
+        entries.put("/" + root.relativize(p), kind);
+      }
+    }
+    return entries;
   }
 
   private PackageSession session(RepoDefinition definition, String name, Path cache, Optional<PinnedInputs> pinned)
