@@ -350,7 +350,8 @@ public final class DnfDriver implements PackageManagerDriver {
    * is verifying, nor may a lock be taken while files come and go.
    */
   private static <T> T holdingCache(PackageSession session, CacheWork<T> work) throws BuildFailure {
-    Path lockFile = session.cacheDir().resolve("dnf.lock").toAbsolutePath();
+    // beside the cache: the repo's warm cache, or a pinned session's own (the warm cache is not even locked)
+    Path lockFile = packageCache(session).getParent().resolve("dnf.lock");
     ReentrantLock local = CACHE_LOCKS.computeIfAbsent(lockFile, f -> new ReentrantLock());
     local.lock();
     try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);

@@ -133,11 +133,11 @@ class DnfDriverInputsTest {
         notPinned::getMessage);
   }
 
+  /** Every file under {@code root} (its lock file too) with its sha256. */
   private static Map<Path, String> tree(Path root) throws IOException {
     Map<Path, String> files = new TreeMap<>();
     try (Stream<Path> walk = Files.walk(root)) {
-      for (Path p : walk.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().endsWith(".lock"))
-          .toList()) {
+      for (Path p : walk.filter(Files::isRegularFile).toList()) {
         files.put(root.relativize(p), Sha256.of(p));
       }
     }
