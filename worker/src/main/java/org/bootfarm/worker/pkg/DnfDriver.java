@@ -275,9 +275,10 @@ public final class DnfDriver implements PackageManagerDriver {
       RepoDefinition definition = session.definition();
       if (session.pinned().isPresent()) {
         // a rebuild: the local repository of the pinned files is the only one dnf sees
-        Path repo = DnfPinnedRepository.make(session, session.pinned().get());
-        Files.writeString(files.reposDir().resolve(DnfPinnedRepository.REPO_ID + ".repo"),
-            DnfPinnedRepository.repoFile(definition, repo, checksSignatures(definition)));
+        String repoText = DnfPinnedRepository.repoFile(definition, DnfPinnedRepository.directory(session),
+            checksSignatures(definition));
+        DnfPinnedRepository.make(session, session.pinned().get());
+        Files.writeString(files.reposDir().resolve(DnfPinnedRepository.REPO_ID + ".repo"), repoText);
         Files.createDirectories(packageCache(session));
         return files;
       }

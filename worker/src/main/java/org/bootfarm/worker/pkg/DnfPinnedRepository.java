@@ -144,7 +144,7 @@ final class DnfPinnedRepository {
    * The .repo text of the local repository: its file:// baseurl, gpgcheck as the definition has it, and every
    * key the definition's .repo files name (resolved to its key file).
    *
-   * @throws BuildFailure DEFINITION when a key is given by URL: a rebuild reads no network
+   * @throws BuildFailure DEFINITION when a key is given by URL (or not found): a rebuild reads no network
    */
   static String repoFile(RepoDefinition definition, Path repo, boolean checkSignatures) throws BuildFailure {
     Map<String, Path> resolved = new TreeMap<>();
@@ -162,7 +162,8 @@ final class DnfPinnedRepository {
     if (checkSignatures && !unresolved.isEmpty()) {
       throw new BuildFailure(Kind.DEFINITION, "a rebuild from pinned inputs reads no network, but the .repo files of "
           + definition.name() + " name the signing key " + String.join(", ", unresolved)
-          + " by URL; name it gpgkey=file:///etc/pki/rpm-gpg/<file> and put the key in the keys directory");
+          + ", which is no key file on this machine; name it gpgkey=file:///etc/pki/rpm-gpg/<file> and put the key"
+          + " in the definition or the keys directory");
     }
     StringBuilder text = new StringBuilder("[" + REPO_ID + "]\nname=pinned inputs of a rebuild\nbaseurl=file://"
         + repo + "\nenabled=1\ngpgcheck=" + (checkSignatures ? 1 : 0) + "\n");

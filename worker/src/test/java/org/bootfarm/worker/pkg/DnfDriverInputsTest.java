@@ -133,6 +133,23 @@ class DnfDriverInputsTest {
         notPinned::getMessage);
   }
 
+  @Test
+  void aRebuildOfADefinitionWhoseKeyIsGivenByUrlIsRefusedBeforeDnfRuns() throws Exception {
+    String keyUrl = "http://127.0.0.1:9/" + FixtureYumRepo.SERVED_KEY;
+    Path directory = FixtureDefinitions.write(dir.resolve("defs"), FixtureDefinitions.TDNF, "http://127.0.0.1:9/");
+    Path repoFile = directory.resolve("fixture.repo");
+    Files.writeString(repoFile, Files.readString(repoFile).replace(FixtureDefinitions.KEY_REFERENCE, keyUrl));
+    Files.delete(directory.resolve(FixtureDefinitions.KEY_FILE_NAME));
+    RepoDefinition definition = FixtureDefinitions.definition(directory);
+    PackageSession rebuild = session(definition, "rebuild", dir.resolve("cache"),
+        Optional.of(new PinnedInputs(Files.createDirectories(dir.resolve("pinned")), List.of())));
+
+    BuildFailure failure = assertThrows(BuildFailure.class, () -> driver.install(rebuild, List.of("toybox")));
+    assertEquals(BuildFailure.Kind.DEFINITION, failure.kind());
+    assertTrue(failure.getMessage().contains(keyUrl) && failure.getMessage().contains("gpgkey=file:"),
+        failure::getMessage);
+  }
+
   /** Every file under {@code root} (its lock file too) with its sha256. */
   private static Map<Path, String> tree(Path root) throws IOException {
     Map<Path, String> files = new TreeMap<>();
