@@ -124,7 +124,7 @@ final class RebuildInputs implements AutoCloseable {
         throw input("definition " + definition + " changed while it was copied; rebuild again");
       }
       List<String> problems = new ArrayList<>();
-      for (LockedPackage p : info.lock().packages()) {
+      for (LockedPackage p : info.lock().inputs()) { // installed and removed by the staging
         Path source = bySha256.get(p.sha256());
         if (source == null) {
           problems.add(missing(p, inputs.resolve("packages"), bySha256));
@@ -140,7 +140,7 @@ final class RebuildInputs implements AutoCloseable {
         throw input(String.join("; ", problems) + ". Nothing was built; " + FETCH_HINT);
       }
       return new RebuildInputs(root, info, definitionCopy, components,
-          new PinnedInputs(pinnedDir, info.lock().packages()));
+          new PinnedInputs(pinnedDir, info.lock().inputs()));
     } catch (BuildFailure | RuntimeException e) {
       FileTrees.deleteQuietly(root);
       throw e;

@@ -80,7 +80,7 @@ public final class AssignmentFactory {
       return assignment;
     }
     BuildInfo info = buildInfos.read(pinnedBuildinfo);
-    return assignment.pinnedTo(info.lock().packages(), info.sourceDateEpoch(), placed.build().rebuildOf());
+    return assignment.pinnedTo(info.lock().inputs(), info.sourceDateEpoch(), placed.build().rebuildOf());
   }
 
   /**

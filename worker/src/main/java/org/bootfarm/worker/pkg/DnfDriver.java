@@ -767,7 +767,8 @@ public final class DnfDriver implements PackageManagerDriver {
     }
     Lock lock = new Lock(ENGINE, packages);
     if (session.pinned().isPresent()) {
-      lock = DnfPinnedRepository.matchPinned(lock, session.pinned().get());
+      // only a part of the pinned set before or after the staging's removals: StagingStage checks the whole
+      lock = PinnedSet.installedAreAllPinned(lock, session.pinned().get());
       Map<String, Path> pinnedFiles = new HashMap<>();
       for (LockedPackage p : lock.packages()) {
         pinnedFiles.put(p.sha256(), session.pinned().get().file(p, DnfPinnedRepository.SUFFIX).toAbsolutePath());
@@ -776,7 +777,12 @@ public final class DnfDriver implements PackageManagerDriver {
     } else {
       lock = DnfOrigins.add(lock, filesBySha256, packageCache(session), originQuery(session, files));
     }
-    LOCKED_FILES.put(session.rootfs().toAbsolutePath(), Map.copyOf(filesBySha256));
+    // a staging that removes packages reads the lock before and after: packageFiles wants the files of both
+    LOCKED_FILES.merge(session.rootfs().toAbsolutePath(), Map.copyOf(filesBySha256), (earlier, now) -> {
+      Map<String, Path> both = new HashMap<>(earlier);
+      both.putAll(now);
+      return Map.copyOf(both);
+    });
     return lock;
   }
 
@@ -875,10 +881,10 @@ public final class DnfDriver implements PackageManagerDriver {
   public Map<String, Path> packageFiles(PackageSession session, Lock lock) throws BuildFailure {
     // the lock just hashed each file it mapped to a package: take those when they are all still there
     Map<String, Path> known = LOCKED_FILES.remove(session.rootfs().toAbsolutePath());
-    if (known != null && lock.packages().stream().allMatch(p -> known.containsKey(p.sha256())
+    if (known != null && lock.inputs().stream().allMatch(p -> known.containsKey(p.sha256())
         && Files.isRegularFile(known.get(p.sha256()), LinkOption.NOFOLLOW_LINKS))) {
       Map<String, Path> files = new HashMap<>();
-      lock.packages().forEach(p -> files.put(p.sha256(), known.get(p.sha256())));
+      lock.inputs().forEach(p -> files.put(p.sha256(), known.get(p.sha256())));
       return files;
     }
     List<Path> roots = new ArrayList<>();

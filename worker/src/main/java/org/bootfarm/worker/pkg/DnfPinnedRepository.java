@@ -26,8 +26,8 @@ import org.bootfarm.worker.sandbox.Sandbox;
 /**
  * The local repository a pinned dnf session (a rebuild from a record) installs from: the pinned package
  * files linked into the session's work directory, indexed by createrepo_c, named by a .repo file that
- * is the only repository dnf sees (file:// baseurl, the definition's signature checks kept), and, after
- * the transactions, the check that the image holds exactly the pinned set. Nothing of it is inside the
+ * is the only repository dnf sees (file:// baseurl, the definition's signature checks kept); {@link PinnedSet}
+ * checks what it installed against the pinned set. Nothing of it is inside the
  * image: dnf's cache for it is in the work directory too, never the repo's warm cache (docs/adr/0035).
  */
 final class DnfPinnedRepository {
@@ -204,40 +204,5 @@ final class DnfPinnedRepository {
       }
     }
     return references;
-  }
-
-  /**
-   * The lock the rebuild read, checked against the pinned set: the same packages (name and arch) with the same
-   * sha256, each given the origin the record names.
-   *
-   * @throws BuildFailure INTEGRITY naming each package that differs
-   */
-  static Lock matchPinned(Lock read, PinnedInputs pinned) throws BuildFailure {
-    Map<String, LockedPackage> expected = new TreeMap<>();
-    pinned.packages().forEach(p -> expected.put(p.name() + "." + p.arch(), p));
-    Map<String, LockedPackage> actual = new TreeMap<>();
-    read.packages().forEach(p -> actual.put(p.name() + "." + p.arch(), p));
-    List<String> differences = new ArrayList<>();
-    for (Map.Entry<String, LockedPackage> e : expected.entrySet()) {
-      LockedPackage got = actual.get(e.getKey());
-      if (got == null) {
-        differences.add(e.getValue().describe() + " is pinned but not installed");
-      } else if (!got.sha256().equals(e.getValue().sha256())) {
-        differences.add(e.getKey() + " is installed from sha256 " + got.sha256() + " (" + got.describe()
-            + "), pinned " + e.getValue().sha256() + " (" + e.getValue().describe() + ")");
-      }
-    }
-    actual.keySet().stream().filter(k -> !expected.containsKey(k))
-        .forEach(k -> differences.add(actual.get(k).describe() + " is installed but not pinned"));
-    if (!differences.isEmpty()) {
-      throw new BuildFailure(Kind.INTEGRITY, "the rebuild did not install exactly the recorded packages: "
-          + String.join("; ", differences) + ". The definition's package lists or scripts no longer give the"
-          + " recorded set from these inputs; rebuild with the definition the buildinfo's definitionDigest names");
-    }
-    Map<String, LockedPackage> bySha = new TreeMap<>();
-    pinned.packages().forEach(p -> bySha.put(p.sha256(), p));
-    List<LockedPackage> withOrigins = read.packages().stream()
-        .map(p -> p.withOrigin(bySha.get(p.sha256()).origin())).toList();
-    return new Lock(read.engine(), withOrigins);
   }
 }

@@ -25,12 +25,13 @@ public final class PackageFiles {
   private PackageFiles() {}
 
   /**
-   * The file of every package of {@code lock} under {@code roots} (missing roots are skipped).
+   * The file of every package of {@code lock} (installed and removed, {@link Lock#inputs}) under {@code roots}
+   * (missing roots are skipped).
    *
    * @throws BuildFailure INTEGRITY naming the packages no file under the roots holds
    */
   public static Map<String, Path> find(Lock lock, String suffix, List<Path> roots) throws BuildFailure {
-    Set<String> wanted = lock.packages().stream().map(LockedPackage::sha256).collect(Collectors.toSet());
+    Set<String> wanted = lock.inputs().stream().map(LockedPackage::sha256).collect(Collectors.toSet());
     Map<String, Path> found = new HashMap<>();
     for (Path root : roots) {
       if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
@@ -58,7 +59,7 @@ public final class PackageFiles {
       }
     }
     List<String> missing = new ArrayList<>();
-    for (LockedPackage p : lock.packages()) {
+    for (LockedPackage p : lock.inputs()) {
       if (!found.containsKey(p.sha256())) {
         missing.add(p.describe() + " (sha256 " + p.sha256() + ")");
       }

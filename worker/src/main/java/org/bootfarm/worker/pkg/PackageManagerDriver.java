@@ -34,8 +34,8 @@ public interface PackageManagerDriver {
   Lock lock(PackageSession session) throws BuildFailure;
 
   /**
-   * Where each package of {@code lock} (as {@link #lock} just read it from this session) is on this worker's
-   * disk, by sha256: in the repo's warm cache, or for a pinned session in its {@link PinnedInputs#dir}. The
+   * Where each package of {@code lock} (installed and removed, {@link Lock#inputs}; as {@link #lock} read them from
+   * this session) is on this worker's disk, by sha256: in the repo's warm cache, or for a pinned session in its {@link PinnedInputs#dir}. The
    * worker archives these files in the farm's store after a successful build (uploading only what the store
    * lacks), so the build can be rebuilt from its record once upstream has moved.
    *
