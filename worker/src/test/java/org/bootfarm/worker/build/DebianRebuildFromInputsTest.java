@@ -98,6 +98,10 @@ class DebianRebuildFromInputsTest {
         log.clear();
         BuildResult second = new BuildEngine(PackageDrivers.standard()).run(rebuild, (stage, line) -> log.add(line));
         assertEquals(BuildResult.SUCCEEDED, second.status(), () -> second.error() + "\n" + String.join("\n", log));
+        assertTrue(log.stream().anyMatch(l -> l.contains("installed from the pinned inputs, none downloaded")),
+            () -> "the rebuild did not install from its pinned inputs:\n" + String.join("\n", log));
+        System.out.printf("rebuilt %d packages from their archived files: %s%n", info.lock().packages().size(),
+            iso(second));
 
         assertEquals(iso(first), iso(second), "the rebuilt ISO differs from the original");
         assertEquals(Files.readString(work.resolve("original/buildinfo.json")),
