@@ -62,6 +62,11 @@ import org.bootfarm.worker.sandbox.Sandbox;
  *       (mmdebstrap with {@code --skip=update}, or host apt with dpkg chrooted into the root) has no
  *       network. Both see the root writable and only the host files apt needs
  *       ({@link #sandbox}).</li>
+ *   <li>Lock: each installed package's file sha256, build time and origin (suite/component and URL, from
+ *       the verified indices in the lists cache, {@link AptOrigins}).</li>
+ *   <li>Rebuild from a record ({@link PackageSession#pinned}): the only source is a
+ *       {@link PinnedAptRepository} of the pinned files; no phase has network, the warm cache is neither
+ *       read nor written, and the lock must be exactly the pinned set (docs/adr/0036).</li>
  * </ul>
  */
 public final class AptDriver implements PackageManagerDriver {
