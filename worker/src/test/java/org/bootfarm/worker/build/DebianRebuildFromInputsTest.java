@@ -43,18 +43,30 @@ class DebianRebuildFromInputsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Test
-  void rebuildFromArchivedDebsIsBitIdenticalAndReachesNoMirror() throws Exception {
+  void bootstrapRebuiltFromArchivedDebsIsBitIdenticalAndReachesNoMirror() throws Exception {
+    buildThenRebuildFromInputs(Target.BOOTSTRAP);
+  }
+
+  /** The appliance keeps its dpkg database (and apt's extended_states): those must not differ either. */
+  @Test
+  void applianceRebuiltFromArchivedDebsIsBitIdenticalAndReachesNoMirror() throws Exception {
+    buildThenRebuildFromInputs(Target.APPLIANCE);
+  }
+
+  private void buildThenRebuildFromInputs(Target target) throws Exception {
     AptDriver apt = new AptDriver();
     assumeTrue(apt.unavailableReason().isEmpty(), () -> "apt driver unavailable: " + apt.unavailableReason());
     Path root = BuildDirectoryModeTest.repoRoot();
     Path definition = root.resolve("repos/debian-12");
-    Path components = root.resolve("examples/components");
-    Map<String, Path> parts = Map.of("tether", components.resolve("tether"), "unpack", components.resolve("unpack"));
+    Map<String, Path> parts = new java.util.HashMap<>();
+    for (String name : target.components()) {
+      parts.put(name, root.resolve("examples/components").resolve(name));
+    }
     Path work = Files.createTempDirectory("debian-rebuild");
     List<String> log = Collections.synchronizedList(new ArrayList<>());
     try {
       Path keys = Files.createDirectories(work.resolve("keys"));
-      BuildRequest original = new BuildRequest(definition, "bootstrap", parts, work.resolve("original"),
+      BuildRequest original = new BuildRequest(definition, target.id(), parts, work.resolve("original"),
           root.resolve("worker/target/boot-cache"), keys, false, Optional.empty(), OptionalLong.empty(), false,
           work.resolve("builds"), false);
       BuildResult first = new BuildEngine(PackageDrivers.standard()).run(original, (stage, line) -> log.add(line));
@@ -91,7 +103,7 @@ class DebianRebuildFromInputsTest {
         counter.start();
         Path tripwireSources = Files.writeString(work.resolve("tripwire.sources"), "Types: deb\nURIs: http://127.0.0.1:"
             + tripwire.getLocalPort() + "/debian\nSuites: bookworm\nComponents: main\n");
-        BuildRequest rebuild = new BuildRequest(definition, "bootstrap", parts, work.resolve("rebuild"),
+        BuildRequest rebuild = new BuildRequest(definition, target.id(), parts, work.resolve("rebuild"),
             work.resolve("empty-cache"), keys, false, Optional.of(tripwireSources), OptionalLong.empty(), false,
             work.resolve("builds"), false).pinnedTo(new PinnedInputs(inputs, info.lock().packages()),
                 info.sourceDateEpoch());
