@@ -33,10 +33,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * repos/debian-12 built once from the worker's own apt sources, then rebuilt from its record alone: the
- * package files the first build installed, copied as {@code <sha256>.deb}, with the apt sources pointed at a
- * tripwire on 127.0.0.1 and an empty package cache. The rebuild's ISO and buildinfo are the original's, bit
- * for bit, and nothing connected to the tripwire.
+ * repos/debian-12 (each target) built once from the worker's own apt sources, then rebuilt from its record
+ * alone: the package files the first build installed, copied as {@code <sha256>.deb}, with the apt sources
+ * pointed at a tripwire on 127.0.0.1 and an empty package cache. The rebuild's ISO and buildinfo are the
+ * original's, bit for bit, and nothing connected to the tripwire.
  */
 @Tag("network")
 class DebianRebuildFromInputsTest {
