@@ -66,7 +66,8 @@ import org.bootfarm.worker.sandbox.Sandbox;
  *       the verified indices in the lists cache, {@link AptOrigins}).</li>
  *   <li>Rebuild from a record ({@link PackageSession#pinned}): the only source is a
  *       {@link PinnedAptRepository} of the pinned files; no phase has network, the warm cache is neither
- *       read nor written, and the lock must be exactly the pinned set (docs/adr/0036).</li>
+ *       read nor written, and the lock must be part of the pinned set, with what the staging removed all of it
+ *       (docs/adr/0036, 0035).</li>
  * </ul>
  */
 public final class AptDriver implements PackageManagerDriver {
@@ -336,8 +337,8 @@ public final class AptDriver implements PackageManagerDriver {
   /**
    * The installed packages with the sha256 of each file, its build time and its origin. A build that resolved
    * its packages reads each file from the warm cache and its origin from the verified indices in the cache's
-   * lists ({@link AptOrigins}); a rebuild from a record must have installed exactly the pinned set, and its
-   * lock is that set, origins included.
+   * lists ({@link AptOrigins}); a rebuild from a record must have installed only pinned packages, and its
+   * lock is those, origins included.
    */
   @Override
   public Lock lock(PackageSession session) throws BuildFailure {
@@ -387,11 +388,13 @@ public final class AptDriver implements PackageManagerDriver {
   }
 
   /**
-   * The lock of a rebuild: the installed packages must be exactly the pinned ones (name, version,
-   * architecture); each is locked as the record locked it, sha256, build time and origin included, since apt
-   * took its file from the local repository only after checking it against that sha256.
+   * The lock of a rebuild: every installed package must be a pinned one (name, version, architecture); each
+   * is locked as the record locked it, sha256, build time and origin included, since apt took its file from the
+   * local repository only after checking it against that sha256. A pinned package not installed is no error
+   * here: a lock read before or after the staging's removals is part of the pinned set, and
+   * {@link PinnedSet#exactly} checks the whole set at the end of the staging.
    *
-   * @throws BuildFailure INPUT naming what was installed beyond the pinned set and what of it was not
+   * @throws BuildFailure INPUT naming what was installed beyond the pinned set
    */
   private Lock pinnedLock(PackageSession session, PinnedInputs pinned) throws BuildFailure {
     Map<String, LockedPackage> byName = new TreeMap<>();
@@ -400,7 +403,6 @@ public final class AptDriver implements PackageManagerDriver {
     }
     List<LockedPackage> locked = new ArrayList<>();
     List<String> extra = new ArrayList<>();
-    Set<String> missing = new TreeSet<>(byName.keySet());
     for (String[] p : installedPackages(session)) {
       String archiveName = AptPackageIndex.archiveName(p[0], p[1], p[2]);
       LockedPackage record = byName.get(archiveName);
@@ -408,14 +410,11 @@ public final class AptDriver implements PackageManagerDriver {
         extra.add(p[0] + "-" + p[1] + "." + p[2]);
       } else {
         locked.add(record);
-        missing.remove(archiveName);
       }
     }
-    if (!extra.isEmpty() || !missing.isEmpty()) {
-      throw new BuildFailure(Kind.INPUT, "apt: the rebuild did not install exactly the pinned packages of the record"
-          + (extra.isEmpty() ? "" : "; installed but not pinned: " + String.join(", ", extra))
-          + (missing.isEmpty() ? "" : "; pinned but not installed: " + String.join(", ",
-              missing.stream().map(n -> byName.get(n).describe()).toList()))
+    if (!extra.isEmpty()) {
+      throw new BuildFailure(Kind.INPUT, "apt: the rebuild installed packages the record does not pin"
+          + "; installed but not pinned: " + String.join(", ", extra)
           + ". The definition's package lists or hooks no longer install what the recorded build did: rebuild with"
           + " the definition digest the record names");
     }
@@ -432,7 +431,7 @@ public final class AptDriver implements PackageManagerDriver {
     Map<String, Path> files = new TreeMap<>();
     List<String> missing = new ArrayList<>();
     Path archivesCache = session.cacheDir().resolve("apt/archives");
-    for (LockedPackage p : lock.packages()) {
+    for (LockedPackage p : lock.inputs()) { // installed and removed by the staging
       Path file = session.pinned().isPresent() ? session.pinned().get().file(p, ".deb")
           : archivesCache.resolve(AptPackageIndex.archiveName(p.name(), p.version(), p.arch()));
       try {

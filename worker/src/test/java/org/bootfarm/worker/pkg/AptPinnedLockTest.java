@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The lock of a rebuild, read with the real dpkg-query from a root's dpkg status: exactly the pinned set, each
- * package as the record locked it, or a failure naming what differs; and its files are the pinned ones.
+ * The lock of a rebuild, read with the real dpkg-query from a root's dpkg status: a part of the pinned set, each
+ * package as the record locked it, or a failure naming what is not pinned; with what the staging removed, exactly
+ * the pinned set ({@link PinnedSet#exactly}); and its files are the pinned ones.
  */
 @Tag("tool")
 class AptPinnedLockTest {
@@ -53,8 +54,26 @@ class AptPinnedLockTest {
     BuildFailure failure = assertThrows(BuildFailure.class, () -> driver.lock(session));
 
     assertEquals(BuildFailure.Kind.INPUT, failure.kind());
-    assertTrue(failure.getMessage().contains("installed but not pinned: bootfarm-b-2.0.all")
-        && failure.getMessage().contains("pinned but not installed: bootfarm-c-3.0.all"), failure.getMessage());
+    assertTrue(failure.getMessage().contains("installed but not pinned: bootfarm-b-2.0.all"), failure.getMessage());
+  }
+
+  @Test
+  void aPinnedPackageNotInstalledIsLegitimateOnlyWhenTheStagingRemovedIt() throws Exception {
+    PackageSession session = session(List.of(A), List.of(A, C));
+
+    Lock lock = driver.lock(session); // read after a staging that removed C: a part of the pinned set
+    assertEquals(new Lock("mmdebstrap", List.of(A)), lock);
+
+    PinnedInputs pinned = session.pinned().orElseThrow();
+    BuildFailure failure = assertThrows(BuildFailure.class, () -> PinnedSet.exactly(lock, pinned));
+    assertEquals(BuildFailure.Kind.INTEGRITY, failure.kind());
+    assertTrue(failure.getMessage().contains("bootfarm-c-3.0.all (sha256 " + C.sha256()
+        + ") is pinned but was never installed"), failure.getMessage());
+    Lock withRemoved = lock.withRemoved(List.of(C));
+    assertEquals(withRemoved, PinnedSet.exactly(withRemoved, pinned));
+    assertEquals(Map.of(A.sha256(), tmp.resolve("inputs/" + A.sha256() + ".deb"), C.sha256(),
+        tmp.resolve("inputs/" + C.sha256() + ".deb")), driver.packageFiles(session, withRemoved),
+        "the removed package's file is an input too");
   }
 
   /** A root whose dpkg status holds {@code installed}, in a session pinned to {@code pinned}. */
