@@ -115,6 +115,11 @@ public final class ReplicatedBuildStore implements BuildStore {
   }
 
   @Override
+  public Optional<BuildRecord> pinAsRebuild(String id, String original, String buildinfoSha256) {
+    return replicated(durable.pinAsRebuild(id, original, buildinfoSha256));
+  }
+
+  @Override
   public Optional<BuildRecord> renewLease(String id, String worker, Instant until) {
     return replicated(durable.renewLease(id, worker, until));
   }
