@@ -87,8 +87,8 @@ class PairDriftProcessesTest {
 
   /** Starts a nightly run, lets side A resolve and wait at the gate, runs {@code meanwhile}, then lets both go. */
   static JsonNode nightlyRun(ThrowingRunnable meanwhile) throws Exception {
-    CliRun started = cli("nightly", "--now", "--json");
-    assertEquals(0, started.exitCode, started::toString);
+    CliRun started = cli("nightly", "--now", "--json"); // exits 1: the run is not (yet) all REPRODUCIBLE
+    assertTrue(started.stdout.contains("\"id\""), started::toString);
     String id = FarmProcesses.JSON.readTree(started.stdout).get("id").asText();
     Path sideA = GATE.awaitReached(dir, Duration.ofMinutes(3));
     meanwhile.run();

@@ -39,15 +39,15 @@ import org.bootfarm.protocol.api.v1.Verdict;
  * Nightly reproducibility runs and {@code verify} on the active coordinator. A run is recorded first
  * (a scheduled one keyed by its instant, so it runs once), then, for every repo of the catalog that
  * some live worker can run and every target its spec supports ({@link NightlyPlanner} plans which, and
- * with which components), a pair is submitted: side A placed as
- * usual, side B (its options say so, {@link PairSide}) once side A succeeded, on the best other capable worker,
- * as a rebuild of side A's record (it installs side A's buildinfo lock from the farm's archive, so a mirror update
- * between the two sides changes nothing), both with priority NIGHTLY. A repo only one live worker can run gets a FAILED pair at once, saying so. A
- * background thread starts the run a schedule makes due, judges each pair once both builds ended
- * ({@link ReproducibilityJudge}, which may spawn xorriso and diffoscope: never on the event loop) and
- * ends a run when all its pairs are judged. A judged nightly pair whose side A succeeded also carries the drift of
- * its inputs since the previous night ({@link NightlyDrift}), apart from the verdict. Every state lives in the {@link NightlyStore}, so a
- * coordinator taking over carries on with the runs and pairs the old one left.
+ * with which components), a pair is submitted: side A placed as usual, side B (its options say so,
+ * {@link PairSide}) once side A succeeded, on the best other capable worker, as a rebuild of side A's record (it
+ * installs side A's buildinfo lock from the farm's archive, so a mirror update between the two sides changes
+ * nothing; ADR 0038), both with priority NIGHTLY. A repo only one live worker can run gets a FAILED pair at once,
+ * saying so. A background thread starts the run a schedule makes due, judges each pair once both builds ended
+ * ({@link ReproducibilityJudge}, which may spawn xorriso and diffoscope: never on the event loop) and ends a run
+ * when all its pairs are judged. A judged nightly pair whose side A succeeded also carries the drift of its inputs
+ * since the previous night ({@link NightlyDrift}), apart from the verdict. Every state lives in the {@link
+ * NightlyStore}, so a coordinator taking over carries on with the runs and pairs the old one left.
  *
  * <p>Components: a nightly build reuses the components of the newest SUCCEEDED build of the same
  * repo and target, else of the newest SUCCEEDED build of any repo; with none, the pair is FAILED and
@@ -330,7 +330,7 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
         + verdict.firstDifferingStage()) + (verdict.error() == null ? "" : ": " + verdict.error()));
   }
 
-  /** A nightly pair whose side A succeeded, with the drift of its inputs since the previous night; others as they are. */
+  /** A nightly pair whose side A succeeded, with the drift of its inputs since the previous night; others as is. */
   private ReproducibilityPair withDrift(ReproducibilityPair pair) {
     if (pair.run() == null) {
       return pair;
