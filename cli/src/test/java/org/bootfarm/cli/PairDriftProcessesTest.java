@@ -93,9 +93,10 @@ class PairDriftProcessesTest {
     Path sideA = GATE.awaitReached(dir, Duration.ofMinutes(3));
     meanwhile.run();
     GATE.open(sideA);
-    GATE.pass(dir, Duration.ofMinutes(3)); // side B, placed once side A succeeded
-    return Eventually.value(Duration.ofMinutes(5), () -> farm.get("/api/v1/nightly/" + id),
-        run -> run.hasNonNull("finishedAt"));
+    try (AutoCloseable open = GATE.keepOpening(dir)) { // side B, placed once side A succeeded
+      return Eventually.value(Duration.ofMinutes(6), () -> farm.get("/api/v1/nightly/" + id),
+          run -> run.hasNonNull("finishedAt"));
+    }
   }
 
   interface ThrowingRunnable {
