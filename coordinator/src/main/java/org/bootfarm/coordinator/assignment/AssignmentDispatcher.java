@@ -1,13 +1,15 @@
 package org.bootfarm.coordinator.assignment;
 
 import io.vertx.core.Vertx;
+import java.io.IOException;
 import java.time.Duration;
 import org.bootfarm.coordinator.BuildCoordinator;
+import org.bootfarm.protocol.api.v1.Assignment;
 
 /**
  * The active coordinator's placing loop: on a timer, has {@link BuildCoordinator#assign} place up to
  * {@value #BUILDS_PER_TICK} queued builds and sends each to its worker's inbox as an {@link
- * AssignmentFactory} message.
+ * AssignmentFactory} message; a build whose message cannot be made (its pinned definition is gone) fails.
  */
 public final class AssignmentDispatcher {
   /** How many queued builds one tick places at most. */
@@ -35,7 +37,15 @@ public final class AssignmentDispatcher {
   public void assignQueued() {
     vertx.executeBlocking(() -> {
       for (BuildCoordinator.Assignment placed : coordinator.assign(BUILDS_PER_TICK)) {
-        inbox.assign(placed.workerId(), assignments.assignmentFor(placed));
+        Assignment assignment;
+        try {
+          assignment = assignments.assignmentFor(placed);
+        } catch (IOException e) {
+          // e.g. its pinned definition is gone: no run of it can ever start, so it fails now, not at lease expiry
+          coordinator.failUnassignable(placed.build().id(), e.getMessage());
+          continue;
+        }
+        inbox.assign(placed.workerId(), assignment);
       }
       return null;
     }, false);

@@ -20,6 +20,7 @@ import org.bootfarm.cluster.ClusterMember;
 import org.bootfarm.cluster.ClusterMembership;
 import org.bootfarm.cluster.NodeMetrics;
 import org.bootfarm.coordinator.BuildCoordinator;
+import org.bootfarm.coordinator.PinnedDefinitions;
 import org.bootfarm.coordinator.RepoCatalog;
 import org.bootfarm.coordinator.access.FarmAccess;
 import org.bootfarm.coordinator.assignment.AssignmentDispatcher;
@@ -221,7 +222,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
         this.nodeMetrics.registry(), senders);
     inbox = new WorkerInbox(vertx);
     coordinator = new BuildCoordinator(store, artifacts, catalog, new RendezvousPlacement(), clock, settings.lease(),
-        settings.retry(), new BuildStateFanout(new BuildStatePublisher(vertx), metrics, inbox), settings.applianceRepo());
+        settings.retry(), new BuildStateFanout(new BuildStatePublisher(vertx), metrics, inbox, this::replication),
+        settings.applianceRepo());
     nightly = new NightlyRuns(coordinator, store, catalog, nightlyStore,
         new ReproducibilityJudge(artifacts, ReproducibilityJudge.Options.defaults()), new RecordedBuildInfos(artifacts),
         settings.nightly(), clock,
@@ -284,6 +286,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
     timers.add(new RetentionPolicy(store, artifacts, settings.retention().keepBuilds(),
         line -> LOG.log(System.Logger.Level.INFO, "bootfarm coordinator: " + line))
         .schedule(vertx, settings.retention().collectEvery()));
+    timers.add(CatalogReload.schedule(vertx, catalog));
   }
 
   /** Takes the active coordinator's addresses: the event-bus API, the nightly API, reports, artifact fetches. */
@@ -295,8 +298,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
   private void startActiveTimers() {
     nightly.start(NIGHTLY_TICK);
     timers.add(new AssignmentDispatcher(vertx, coordinator, new AssignmentFactory(catalog, artifactsUrl,
-        new RecordedBuildInfos(artifacts)), inbox)
-        .start(settings.assignEvery()));
+        new RecordedBuildInfos(artifacts), new PinnedDefinitions(artifacts)), inbox).start(settings.assignEvery()));
     timers.add(vertx.setPeriodic(settings.lease().reconcileEvery().toMillis(),
         id -> vertx.executeBlocking(coordinator::reconcileLeases, false)));
   }
