@@ -327,7 +327,7 @@ public final class BuildCoordinator implements FarmApi {
       } else if (advice instanceof BuildPlacer.Place place) {
         String worker = place.placement().workerId().orElseThrow();
         if (place.rebuild() != null && store.pinAsRebuild(queued.id(), place.rebuild().original(),
-            place.rebuild().buildinfoSha256()).isEmpty()) {
+            place.rebuild().buildinfoSha256(), place.rebuild().definitionDigest()).isEmpty()) {
           continue; // no longer QUEUED (cancelled meanwhile)
         }
         Optional<BuildRecord> claimed = store.claim(queued.id(), worker, now.plus(lease), place.placement().reason());

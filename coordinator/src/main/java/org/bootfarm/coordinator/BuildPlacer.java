@@ -36,8 +36,11 @@ final class BuildPlacer {
   record Place(Placement placement, PairSide side, Rebuild rebuild) implements Advice {
   }
 
-  /** Side B of a pair rebuilds build {@code original} from its buildinfo {@code buildinfoSha256}. */
-  record Rebuild(String original, String buildinfoSha256) {
+  /**
+   * Side B of a pair rebuilds build {@code original} from its buildinfo {@code buildinfoSha256} and its pinned
+   * definition {@code definitionDigest} (null for an original recorded before definitions were pinned).
+   */
+  record Rebuild(String original, String buildinfoSha256, String definitionDigest) {
   }
 
   /** Leave it queued, noting why. */
@@ -151,7 +154,7 @@ final class BuildPlacer {
             + ": a reproducibility pair needs two different workers; start a second worker that runs "
             + request.packageManager());
       }
-      return advice(placed, side, new Rebuild(sideA.id(), buildinfo.get()));
+      return advice(placed, side, new Rebuild(sideA.id(), buildinfo.get(), sideA.definitionDigest()));
     }
 
     private Advice advice(Placement placed, PairSide side, Rebuild rebuild) {

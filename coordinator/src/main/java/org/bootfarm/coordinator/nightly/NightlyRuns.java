@@ -199,14 +199,16 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
       throw new ApiException(ApiError.Code.CONFLICT, "build " + buildId + " is " + left.state()
           + "; only a SUCCEEDED build can be verified (rebuilt on another worker and compared)");
     }
-    String buildinfo = builds.get(buildId).flatMap(RecordedBuildInfos::buildinfoOf).orElseThrow(() ->
+    BuildRecord original = builds.get(buildId).orElseThrow(() -> new ApiException(ApiError.Code.NOT_FOUND,
+        "no build " + buildId));
+    String buildinfo = RecordedBuildInfos.buildinfoOf(original).orElseThrow(() ->
         new ApiException(ApiError.Code.CONFLICT, "build " + buildId + " published no buildinfo.json, so it cannot be"
             + " rebuilt from its record; verify a build that published one (any build of this bootfarm does)"));
     Instant now = clock.instant();
     String pairId = "verify-" + buildId + "-" + COMPACT_MILLIS.format(now);
     String right = coordinator.submit(caller, new SubmitRequest(left.repo(), left.target(), left.components(),
         Priority.INTERACTIVE, PairSide.sideB(pairId, buildId)));
-    builds.pinAsRebuild(right, buildId, buildinfo);
+    builds.pinAsRebuild(right, buildId, buildinfo, original.definitionDigest());
     ReproducibilityPair pair = new ReproducibilityPair(pairId, null, left.repo(), left.target(), buildId, right,
         left.worker(), null, null, null, null, now.toString(), null, null).withUnsigned(unsignedOf(right))
         .withRebuiltFrom(buildinfo);

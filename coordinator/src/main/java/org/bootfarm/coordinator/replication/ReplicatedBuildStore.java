@@ -115,8 +115,9 @@ public final class ReplicatedBuildStore implements BuildStore {
   }
 
   @Override
-  public Optional<BuildRecord> pinAsRebuild(String id, String original, String buildinfoSha256) {
-    return replicated(durable.pinAsRebuild(id, original, buildinfoSha256));
+  public Optional<BuildRecord> pinAsRebuild(String id, String original, String buildinfoSha256,
+      String definitionDigest) {
+    return replicated(durable.pinAsRebuild(id, original, buildinfoSha256, definitionDigest));
   }
 
   @Override

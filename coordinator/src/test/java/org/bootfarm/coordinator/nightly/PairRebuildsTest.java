@@ -3,6 +3,7 @@ package org.bootfarm.coordinator.nightly;
 import static org.bootfarm.coordinator.access.CallerHeader.MEMBER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -149,6 +150,7 @@ class PairRebuildsTest {
     BuildRecord rebuild = builds.get(pair.right()).orElseThrow();
     assertEquals(pair.left(), rebuild.rebuildOf());
     assertEquals(buildinfo.sha256(), rebuild.pinnedBuildinfo());
+    assertEquals(builds.get(pair.left()).orElseThrow().definitionDigest(), rebuild.definitionDigest());
     String sideAWorker = builds.get(pair.left()).orElseThrow().worker();
     assertNotEquals(sideAWorker, rebuild.worker());
     assertTrue(rebuild.placement().startsWith("second choice after " + sideAWorker), rebuild.placement());
@@ -195,10 +197,35 @@ class PairRebuildsTest {
     assertEquals(BuildState.QUEUED, rebuild.state());
     assertEquals(original, rebuild.rebuildOf());
     assertEquals(buildinfo.sha256(), rebuild.pinnedBuildinfo());
+    assertNotNull(rebuild.definitionDigest());
+    assertEquals(builds.get(original).orElseThrow().definitionDigest(), rebuild.definitionDigest());
 
     BuildCoordinator.Assignment placed = coordinator.assign(10).get(0);
     assertEquals(buildinfo.sha256(), placed.pinnedBuildinfo());
     assertEquals("w2", placed.workerId());
+  }
+
+  @Test
+  void pinningAsARebuildTakesTheOriginalsDefinitionOnceAndOnlyWhileQueued() throws Exception {
+    String id = coordinator.submit(MEMBER, new SubmitRequest("debian-12", "bootstrap", components, Priority.INTERACTIVE,
+        null));
+    String own = builds.get(id).orElseThrow().definitionDigest();
+    String theOriginals = "e".repeat(64);
+    assertNotEquals(own, theOriginals);
+    BuildRecord pinned = builds.pinAsRebuild(id, "b-original", "f".repeat(64), theOriginals).orElseThrow();
+    assertEquals("b-original", pinned.rebuildOf());
+    assertEquals(theOriginals, pinned.definitionDigest());
+    assertTrue(builds.pinAsRebuild(id, "b-original", "f".repeat(64), theOriginals).isPresent(), "same pin again");
+    assertTrue(builds.pinAsRebuild(id, "b-other", "f".repeat(64), theOriginals).isEmpty(), "a rebuild of another");
+    String older = coordinator.submit(MEMBER, new SubmitRequest("debian-12", "bootstrap", components,
+        Priority.INTERACTIVE, null));
+    assertEquals(own, builds.pinAsRebuild(older, "b-unpinned", "f".repeat(64), null).orElseThrow().definitionDigest(),
+        "an original recorded before definitions were pinned leaves the build's own");
+    builds.claim(older, "w1", clock.instant().plusSeconds(600), "test");
+    String running = coordinator.submit(MEMBER, new SubmitRequest("debian-12", "bootstrap", components,
+        Priority.INTERACTIVE, null));
+    builds.claim(running, "w1", clock.instant().plusSeconds(600), "test");
+    assertTrue(builds.pinAsRebuild(running, "b-original", "f".repeat(64), null).isEmpty(), "no longer QUEUED");
   }
 
   @Test
