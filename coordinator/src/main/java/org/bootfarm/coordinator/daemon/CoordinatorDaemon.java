@@ -225,7 +225,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
         settings.retry(), new BuildStateFanout(new BuildStatePublisher(vertx), metrics, inbox, this::replication),
         settings.applianceRepo());
     nightly = new NightlyRuns(coordinator, store, catalog, nightlyStore,
-        new ReproducibilityJudge(artifacts, ReproducibilityJudge.Options.defaults()), settings.nightly(), clock,
+        new ReproducibilityJudge(artifacts, ReproducibilityJudge.Options.defaults()), new RecordedBuildInfos(artifacts),
+        settings.nightly(), clock,
         line -> LOG.log(System.Logger.Level.INFO, "bootfarm coordinator: " + line),
         NightlyComponents.store(settings.nightlyComponents(), artifacts));
     nightly.listen(metrics);
