@@ -9,6 +9,9 @@ import java.util.List;
 import java.util.Optional;
 import org.bootfarm.coordinator.access.ApiPermissions;
 import org.bootfarm.coordinator.cas.ArtifactStore;
+import org.bootfarm.coordinator.inputs.BuildInputIndex;
+import org.bootfarm.coordinator.inputs.RebuildCheck;
+import org.bootfarm.coordinator.inputs.RecordedBuildInfos;
 import org.bootfarm.coordinator.nightly.PairSide;
 import org.bootfarm.coordinator.placement.LiveWorkers;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
@@ -74,6 +77,8 @@ public final class BuildCoordinator implements FarmApi {
   private final SubmissionCheck submissions;
   private final BuildPlacer placer;
   private final String applianceRepo;
+  private final RebuildCheck rebuilds;
+  private final BuildInputIndex inputs;
 
   /** A coordinator whose state changes nobody hears (tests of the decisions alone). */
   public BuildCoordinator(BuildStore store, ArtifactStore artifacts, RepoCatalog repos,
@@ -119,6 +124,9 @@ public final class BuildCoordinator implements FarmApi {
     this.pins = new BuildPins(store, artifacts);
     this.submissions = new SubmissionCheck(repos, artifacts, applianceRepo);
     this.placer = new BuildPlacer(repos, placement, store, workers);
+    RecordedBuildInfos buildInfos = new RecordedBuildInfos(artifacts);
+    this.rebuilds = new RebuildCheck(artifacts, buildInfos, repos);
+    this.inputs = new BuildInputIndex(store, buildInfos);
   }
 
   /**
@@ -196,6 +204,19 @@ public final class BuildCoordinator implements FarmApi {
     return view(pins.unpin(id));
   }
 
+  /**
+   * Records a QUEUED rebuild of build {@code id} from its record for {@code caller} ({@link RebuildCheck}: refused,
+   * nothing recorded, when something it pins is gone) and answers it.
+   */
+  public BuildView rebuild(Caller caller, String id) throws ApiException {
+    BuildRecord original = store.get(id).orElseThrow(() -> new ApiException(ApiError.Code.NOT_FOUND, "no build " + id));
+    BuildRecord queued = rebuilds.rebuildOf(original, store.nextId(), clock.instant(), caller.name());
+    store.insert(queued);
+    BuildView view = view(queued);
+    stateListener.submitted(view);
+    return view;
+  }
+
   /** Every definition of the catalog, with its problems when it could not be loaded. */
   public List<RepoInfo> repos() {
     return repos.entries().stream().map(entry -> entry.definition()
@@ -259,8 +280,27 @@ public final class BuildCoordinator implements FarmApi {
         : leases.onFailure(report.buildId(), report.workerId(), report.attempt(), BuildOutcome.failed(
             report.error(), report.deterministic() ? ErrorKind.DETERMINISTIC : ErrorKind.TRANSIENT,
             report.artifacts(), report.log()), now);
+    if (report.state() == BuildState.SUCCEEDED) {
+      indexInputs(report.buildId());
+    }
     stateListener.leaseDecided(action);
     return action;
+  }
+
+  /**
+   * Records which packages a build that just SUCCEEDED installed, so retention keeps them with it; a buildinfo
+   * that cannot be read now is indexed again before the next collection ({@link BuildInputIndex#catchUp}).
+   */
+  private void indexInputs(String id) {
+    try {
+      Optional<BuildRecord> build = store.get(id);
+      if (build.isPresent()) {
+        inputs.index(build.get());
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      System.getLogger(BuildCoordinator.class.getName()).log(System.Logger.Level.WARNING, "the inputs of build "
+          + id + " are indexed at the next collection: " + e.getMessage());
+    }
   }
 
   /** Re-queues (or, with no runs left, fails) every build whose lease ran out; returns how many it changed. */

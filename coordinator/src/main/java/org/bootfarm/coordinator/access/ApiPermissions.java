@@ -35,7 +35,8 @@ public final class ApiPermissions {
 
   private static final Map<String, Permission> BY_ADDRESS = Map.ofEntries(
       Map.entry(Addresses.SUBMIT, SUBMITTING), Map.entry(Addresses.CANCEL, CANCELLING),
-      Map.entry(Addresses.VERIFY, VERIFYING), Map.entry(Addresses.REBUILD, REBUILDING), Map.entry(Addresses.PIN, PINNING),
+      Map.entry(Addresses.VERIFY, VERIFYING), Map.entry(Addresses.REBUILD, REBUILDING),
+      Map.entry(Addresses.GC, COLLECTING), Map.entry(Addresses.PIN, PINNING),
       Map.entry(Addresses.UNPIN, UNPINNING), Map.entry(Addresses.NIGHTLY_RUN_NOW, NIGHTLY_NOW));
 
   private static final String BUILDS = "/api/v1/builds";

@@ -63,6 +63,7 @@ public final class EventBusApi {
     consumers.onFor(Addresses.PIN, (caller, body) -> coordinator.pin(caller, id(body), new PinRequest(
         body instanceof JsonObject json && json.getValue("reason") instanceof String reason ? reason : null)));
     consumers.onFor(Addresses.UNPIN, (caller, body) -> coordinator.unpin(caller, id(body)));
+    consumers.onFor(Addresses.REBUILD, (caller, body) -> coordinator.rebuild(caller, id(body)));
     consumers.on(Addresses.REPOS, body -> Map.of("repos", coordinator.repos()));
     consumers.on(Addresses.WORKERS, body -> Map.of("workers", coordinator.workers()));
     return consumers.registered();

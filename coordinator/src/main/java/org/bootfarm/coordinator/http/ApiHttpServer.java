@@ -38,7 +38,8 @@ import org.bootfarm.protocol.api.v1.WireJson;
 /**
  * The coordinator's small HTTP API for scripts and curl, as routes on a Vert.x Web {@link Router}:
  * {@code POST /api/v1/builds}, {@code GET /api/v1/builds/{id}}, {@code GET /api/v1/builds?repo=&state=&limit=},
- * {@code PUT} and {@code DELETE /api/v1/builds/{id}/pin}, {@code POST /api/v1/builds/{id}/cancel} (a running
+ * {@code PUT} and {@code DELETE /api/v1/builds/{id}/pin}, {@code POST /api/v1/builds/{id}/rebuild} (201 and the
+ * new build, ADR 0037), {@code POST /api/v1/builds/{id}/cancel} (a running
  * build's worker is told to stop it), {@code GET /api/v1/workers},
  * {@code GET /api/v1/repos}, the artifact endpoint and
  * {@code GET /health}. Every call but {@code GET /health} (and {@code GET /metrics}, unless protected) needs
@@ -158,6 +159,8 @@ public final class ApiHttpServer {
         pin -> answer(context.request(), 200, () -> coordinator.pin(caller(context), id, pin))));
     withId(router, HttpMethod.DELETE, BUILDS + "/", PIN, (context, id) ->
         answer(context.request(), 200, () -> coordinator.unpin(caller(context), id)));
+    withId(router, HttpMethod.POST, BUILDS + "/", "/rebuild", (context, id) ->
+        answer(context.request(), 201, () -> coordinator.rebuild(caller(context), id)));
     withId(router, HttpMethod.POST, BUILDS + "/", CANCEL, (context, id) ->
         answer(context.request(), 200, () -> coordinator.cancel(caller(context), id)));
     withId(router, HttpMethod.GET, BUILDS + "/", "", (context, id) ->
