@@ -6,13 +6,12 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.security.MessageDigest;
+import java.io.OutputStream;
+import java.security.DigestOutputStream;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -113,40 +112,16 @@ public final class RepoDefinitionLoader {
   /**
    * The definition digest recorded in a buildinfo: sha256 over every file under {@code dir}, in
    * sorted order of relative path ({@code /}-separated), each contributing its kind, path, size
-   * and contents ({@code file\0path\0size\0bytes}; a symlink {@code link\0path\0target\0}).
+   * and contents ({@code file\0path\0size\0bytes}; a symlink {@code link\0path\0target\0}): the sha256 of
+   * {@link DefinitionArchive#pack}{@code (dir)}, which the artifact store keeps under this digest.
    * Directories contribute only through their files, so an empty directory changes nothing.
    *
    * @throws UncheckedIOException when the directory cannot be read
    */
   public static String digest(Path dir) {
-    MessageDigest digest = Sha256.newDigest();
-    try (Stream<Path> walk = Files.walk(dir)) {
-      List<Path> entries = walk
-          .filter(p -> !p.equals(dir))
-          .filter(p -> !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
-          .sorted((a, b) -> relative(dir, a).compareTo(relative(dir, b)))
-          .toList();
-      for (Path entry : entries) {
-        String rel = relative(dir, entry);
-        if (Files.isSymbolicLink(entry)) {
-          digest.update(("link\0" + rel + "\0" + Files.readSymbolicLink(entry) + "\0")
-              .getBytes(StandardCharsets.UTF_8));
-        } else {
-          digest.update(("file\0" + rel + "\0" + Files.size(entry) + "\0")
-              .getBytes(StandardCharsets.UTF_8));
-          try (InputStream in = Files.newInputStream(entry)) {
-            Sha256.update(digest, in);
-          }
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read repo definition " + dir + " to digest it", e);
-    }
-    return Sha256.hex(digest);
-  }
-
-  private static String relative(Path dir, Path p) {
-    return dir.relativize(p).toString().replace('\\', '/');
+    DigestOutputStream hashing = Sha256.hashing(OutputStream.nullOutputStream());
+    DefinitionArchive.write(dir, hashing);
+    return Sha256.hex(hashing.getMessageDigest());
   }
 
   /** One validation pass over one directory: accumulates problems, builds the definition. */
