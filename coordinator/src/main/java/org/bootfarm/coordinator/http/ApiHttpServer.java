@@ -19,6 +19,7 @@ import org.bootfarm.cluster.NodeMetrics;
 import org.bootfarm.coordinator.ApiException;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.FarmApi;
+import org.bootfarm.coordinator.retention.StoreCollection;
 import org.bootfarm.coordinator.access.ApiRefusals;
 import org.bootfarm.coordinator.access.LiveTokens;
 import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
@@ -70,6 +71,7 @@ public final class ApiHttpServer {
   private LiveTokens tokens;
   private ApiRefusals refusals = ApiRefusals.uncounted();
   private boolean protectMetrics;
+  private StoreCollection collection;
 
   public ApiHttpServer(Vertx vertx, FarmApi coordinator, ArtifactHttpEndpoint artifacts) {
     this(vertx, coordinator, artifacts, null);
@@ -94,6 +96,15 @@ public final class ApiHttpServer {
    */
   public ApiHttpServer withMetrics(Callable<String> scrape) {
     this.metrics = scrape;
+    return this;
+  }
+
+  /**
+   * Serves {@code POST /api/v1/gc} ({@code ?dryRun=true}: only count): a collection of this coordinator's own
+   * artifact store now, answered as a {@code CollectionReport}. Call before {@link #listen}.
+   */
+  public ApiHttpServer withCollection(StoreCollection collection) {
+    this.collection = collection;
     return this;
   }
 
@@ -151,6 +162,10 @@ public final class ApiHttpServer {
     }
     if (metrics != null) {
       exactly(router, HttpMethod.GET, "/metrics").handler(context -> scrapeMetrics(context.request()));
+    }
+    if (collection != null) {
+      exactly(router, HttpMethod.POST, "/api/v1/gc").handler(context -> answer(context.request(), 200,
+          () -> collection.collect("true".equals(context.request().getParam("dryRun")))));
     }
     exactly(router, HttpMethod.GET, "/health").handler(context -> reply(context.request(), 200, Map.of("ok", true)));
     exactly(router, HttpMethod.POST, BUILDS).handler(this::submit);
