@@ -38,12 +38,16 @@ public final class BuildInputIndex {
   }
 
   /**
-   * Indexes every build retention keeps whose inputs are not recorded yet; returns the problems of those whose
-   * buildinfo could not be read (a standby that has not copied it yet reads it at its next collection).
+   * Indexes every SUCCEEDED build whose inputs are not recorded yet and whose buildinfo this coordinator holds (a
+   * standby that has not copied it yet indexes it at a later collection; a build whose buildinfo was collected
+   * has no inputs left to keep); returns the problems of the buildinfos that could not be read.
    */
-  public List<String> catchUp(int keepNewest) {
+  public List<String> catchUp() {
     List<String> problems = new ArrayList<>();
-    for (BuildRecord build : builds.keptWithoutInputs(keepNewest)) {
+    for (BuildRecord build : builds.withoutInputs()) {
+      if (RecordedBuildInfos.buildinfoOf(build).filter(buildInfos::holds).isEmpty()) {
+        continue;
+      }
       try {
         index(build);
       } catch (IOException | RuntimeException e) {

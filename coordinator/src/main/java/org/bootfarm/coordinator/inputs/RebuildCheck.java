@@ -75,8 +75,7 @@ public final class RebuildCheck {
     }
     definitionProblem(original, info).ifPresent(problems::add);
     if (!problems.isEmpty()) {
-      throw new ApiException(ApiError.Code.CONFLICT, what + ": " + String.join("; ", problems) + "; " + HOW_TO_KEEP,
-          problems);
+      throw new ApiException(ApiError.Code.CONFLICT, what + " (" + HOW_TO_KEEP + ")", problems);
     }
     return BuildRecord.queued(id, original.repo(), original.target(), original.components(),
         BuildPriority.INTERACTIVE, original.options(), now, original.unsigned(), submittedBy)

@@ -137,10 +137,10 @@ public interface BuildStore extends AutoCloseable {
   void recordInputs(String id, Collection<String> sha256s);
 
   /**
-   * The SUCCEEDED builds retention keeps (as {@link #retainedHashes} counts them) whose inputs are not recorded
-   * yet ({@link #recordInputs}): what a coordinator indexes before it collects.
+   * The SUCCEEDED builds that published a buildinfo and whose inputs are not recorded yet ({@link
+   * #recordInputs}): what a coordinator indexes before it collects.
    */
-  List<BuildRecord> keptWithoutInputs(int keepNewest);
+  List<BuildRecord> withoutInputs();
 
   /** Every sha256 some build's recorded inputs name ({@link #recordInputs}): how a collection counts inputs. */
   Set<String> recordedInputs();

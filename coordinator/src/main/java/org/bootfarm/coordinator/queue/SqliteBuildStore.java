@@ -533,9 +533,10 @@ public final class SqliteBuildStore implements BuildStore {
   }
 
   @Override
-  public synchronized List<BuildRecord> keptWithoutInputs(int keepNewest) {
-    return query("find the kept builds whose inputs are not recorded", () -> select("WHERE state = 'SUCCEEDED'"
-        + " AND id IN (" + KEPT + ") AND id NOT IN (SELECT build_id FROM build_inputs)", keepNewest));
+  public synchronized List<BuildRecord> withoutInputs() {
+    return query("find the builds whose inputs are not recorded", () -> select("WHERE state = 'SUCCEEDED'"
+        + " AND id IN (SELECT build_id FROM build_artifacts WHERE name = 'buildinfo.json')"
+        + " AND id NOT IN (SELECT build_id FROM build_inputs)"));
   }
 
   @Override

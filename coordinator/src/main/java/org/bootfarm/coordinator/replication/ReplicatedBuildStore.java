@@ -195,8 +195,8 @@ public final class ReplicatedBuildStore implements BuildStore {
   }
 
   @Override
-  public List<BuildRecord> keptWithoutInputs(int keepNewest) {
-    return durable.keptWithoutInputs(keepNewest);
+  public List<BuildRecord> withoutInputs() {
+    return durable.withoutInputs();
   }
 
   /** Closes the durable store; the map belongs to the cluster and stays. */

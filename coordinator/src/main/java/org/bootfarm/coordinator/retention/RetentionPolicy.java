@@ -90,7 +90,7 @@ public final class RetentionPolicy {
     }
     try {
       long start = System.nanoTime();
-      for (String problem : inputs.catchUp(keepBuilds)) {
+      for (String problem : inputs.catchUp()) {
         log.accept("retention: the inputs of " + problem + "; they are looked for again at the next collection");
       }
       Set<String> live = liveSet();
