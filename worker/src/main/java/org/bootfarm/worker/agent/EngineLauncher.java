@@ -152,6 +152,7 @@ final class EngineLauncher {
     // the inputs go up before the outputs and the report: a build the farm calls SUCCEEDED can be rebuilt
     RunTransfers.Archived archived = transfers.archiveInputs(assignment, result.inputFiles(), deadline);
     buildLog.line("build", archived.describe());
+    log.info("build " + assignment.buildId() + ": " + archived.describe());
     List<ArtifactRecord> uploaded = transfers.uploadOutputs(assignment, result.artifacts(), out, deadline);
     return new BuildReport(assignment.buildId(), workerId, assignment.attempt(), BuildState.SUCCEEDED, uploaded,
         result.stages(), null, null, false, null, result.packageCache());
