@@ -158,6 +158,7 @@ public record Assignment(
   }
 
   /** Whether this is a rebuild from archived inputs: exactly {@link #inputs} are installed, from the farm's store. */
+  @com.fasterxml.jackson.annotation.JsonIgnore // a question about the fields, not a field of the wire
   public boolean isPinned() {
     return inputs != null;
   }
