@@ -115,7 +115,7 @@ class RebuildFromRecordProcessesTest {
 
   /** The file of object {@code sha256} in the coordinator's artifact store. */
   static Path storedObject(String sha256) throws IOException {
-    try (Stream<Path> walk = Files.walk(dir.resolve("c").resolve("artifacts"))) {
+    try (Stream<Path> walk = Files.walk(dir.resolve("c"))) {
       return walk.filter(p -> p.getFileName().toString().equals(sha256)).findFirst()
           .orElseThrow(() -> new AssertionError("the coordinator's store holds no object " + sha256));
     }

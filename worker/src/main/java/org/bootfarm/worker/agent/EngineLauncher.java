@@ -194,9 +194,10 @@ final class EngineLauncher {
           + RepoDefinitionLoader.SPEC_FILE);
     }
     try {
-      String manager = new com.fasterxml.jackson.databind.ObjectMapper().readTree(spec).path("packagemanager").asText();
+      byte[] json = java.util.Base64.getDecoder().decode(spec); // DefinitionFiles carry each file as base64
+      String manager = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).path("packagemanager").asText();
       return "apt".equals(manager) ? "deb" : "rpm";
-    } catch (IOException e) {
+    } catch (IOException | IllegalArgumentException e) {
       throw new BuildFailure(BuildFailure.Kind.DEFINITION, RepoDefinitionLoader.SPEC_FILE + " of " + assignment.repo()
           + " cannot be read: " + e.getMessage());
     }
