@@ -157,7 +157,7 @@ class RebuildFromRecordProcessesTest {
       assertEquals(ClientCommands.BUILD_FAILED, rebuild.exitCode, rebuild::toString);
       JsonNode failed = FarmProcesses.JSON.readTree(rebuild.stdout);
       assertEquals("FAILED", failed.get("state").asText(), failed::toString);
-      assertEquals("INPUT", failed.get("errorKind").asText(), failed::toString);
+      assertEquals("DETERMINISTIC", failed.get("errorKind").asText(), "not retried: " + failed);
       String error = failed.get("error").asText();
       assertTrue(error.contains(victim.get("name").asText()) && error.contains(victim.get("sha256").asText())
           && error.contains("do not hash to the recorded sha256") && error.contains("not used"), error);
