@@ -468,8 +468,10 @@ public final class SqliteBuildStore implements BuildStore {
     if (keepNewest < 0) {
       throw new IllegalArgumentException("retention keeps a number of builds >= 0, not " + keepNewest);
     }
-    String kept = KEPT;
-    String sql = "SELECT sha256 FROM build_artifacts WHERE build_id IN (" + kept + ")"
+    // the kept builds once, as a named subquery: every clause below names it without a parameter of its own
+    String kept = "SELECT id FROM kept";
+    String sql = "WITH kept(id) AS (" + KEPT + ")"
+        + " SELECT sha256 FROM build_artifacts WHERE build_id IN (" + kept + ")"
         + " UNION SELECT sha256 FROM build_inputs WHERE build_id IN (" + kept + ")"
         + " UNION SELECT sha256 FROM build_components WHERE build_id IN (" + kept + ")"
         + " UNION SELECT sha256 FROM build_components WHERE build_id IN"
@@ -481,7 +483,7 @@ public final class SqliteBuildStore implements BuildStore {
     return query("find the hashes retention keeps", () -> {
       Set<String> hashes = new HashSet<>();
       try (PreparedStatement statement = connection.prepareStatement(sql)) {
-        bind(statement, keepNewest, keepNewest, keepNewest, keepNewest, keepNewest);
+        bind(statement, keepNewest, keepNewest); // the kept builds, and the failed builds whose logs stay
         try (ResultSet result = statement.executeQuery()) {
           while (result.next()) {
             hashes.add(result.getString(1));
