@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The farm keeps its own inputs (ADR 0037), on a coordinator and a worker as separate JVMs: a build of the
  * fixture yum repository archives every package it installed; with the fixture server stopped and a tripwire
  * listening on its port, {@code bootfarm rebuild ID --wait} builds the same ISO, bit for bit, from the archive
- * alone, and nothing connects to the upstream. Then the bad inputs: an archived package whose bytes were
+ * alone, and nothing connects to the upstream; {@code fetch --inputs} writes the record that {@code build
+ * --from-buildinfo} turns into the same ISO on one machine. Then the bad inputs: an archived package whose bytes were
  * overwritten in the coordinator's store fails the rebuild naming the hash mismatch, unused; one deleted
  * from the store refuses the rebuild, naming the package and how to pin builds.
  */
@@ -146,6 +147,34 @@ class RebuildFromRecordProcessesTest {
 
   @Test
   @Order(2)
+  void fetchInputsWritesTheRecordThatRebuildsTheSameIsoOnOneMachine() throws Exception {
+    Path inputs = dir.resolve("fetched");
+
+    CliRun fetch = cli("fetch", "--inputs", original, "--out", inputs.toString());
+
+    assertEquals(0, fetch.exitCode, fetch::toString);
+    assertTrue(Files.isRegularFile(inputs.resolve("definition").resolve("repo-spec.json")), fetch::toString);
+    assertEquals(2, FixtureBuilds.files(inputs.resolve("components")).size(), fetch::toString);
+    List<Path> packages = FixtureBuilds.files(inputs.resolve("packages"));
+    assertEquals(lock().size(), packages.size(), fetch::toString);
+    for (Path p : packages) {
+      assertEquals(p.getFileName().toString(), org.bootfarm.protocol.Sha256.of(p) + ".rpm", "named by its sha256");
+    }
+    Path out = dir.resolve("one-machine");
+    CliRun build = CliRun.inProcess("build", "--from-buildinfo", inputs.resolve("buildinfo.json").toString(),
+        "--inputs", inputs.toString(), "--out", out.toString(), "--cache-dir", dir.resolve("one-machine-cache")
+        .toString(), "--keys", dir.resolve("keys").toString());
+    assertEquals(0, build.exitCode, build::toString);
+    try (Stream<Path> isos = Files.list(out)) {
+      Path iso = isos.filter(f -> f.toString().endsWith(".iso")).findFirst().orElseThrow();
+      assertEquals(artifact(originalBuild, ".iso"), org.bootfarm.protocol.Sha256.of(iso),
+          "the one-machine rebuild from the fetched record is the farm's ISO, bit for bit");
+    }
+    assertEquals(0, tripwire.connections(), "nothing connected to the stopped upstream's port");
+  }
+
+  @Test
+  @Order(3)
   void aTamperedArchivedPackageFailsTheRebuildNamingTheMismatchAndIsNotUsed() throws Exception {
     JsonNode victim = lock().get(0);
     Path object = storedObject(victim.get("sha256").asText());
@@ -168,7 +197,7 @@ class RebuildFromRecordProcessesTest {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void aRebuildWhoseArchivedPackageIsGoneIsRefusedNamingItAndHowToPin() throws Exception {
     JsonNode victim = lock().get(lock().size() - 1);
     Files.delete(storedObject(victim.get("sha256").asText()));
