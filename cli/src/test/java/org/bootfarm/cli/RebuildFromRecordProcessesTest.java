@@ -214,6 +214,20 @@ class RebuildFromRecordProcessesTest {
     assertEquals(0, tripwire.connections(), "nothing connected to the stopped upstream's port");
   }
 
+  @Test
+  @Order(5)
+  void gcSaysWhatItWouldFreeAndThatItKeepsTheKeptBuildsInputs() throws Exception {
+    CliRun gc = cli("gc", "--dry-run", "--json");
+
+    assertEquals(0, gc.exitCode, gc::toString);
+    JsonNode report = FarmProcesses.JSON.readTree(gc.stdout);
+    assertTrue(report.get("dryRun").asBoolean(), report::toString);
+    assertTrue(report.get("keptInputs").asInt() >= lock().size() - 1,
+        "the original's archived packages (but the one deleted) are kept: " + report);
+    CliRun plain = cli("gc", "--dry-run");
+    assertTrue(plain.stdout.startsWith("would free "), plain::toString);
+  }
+
   /** A listener on the stopped upstream's port that counts every connection made to it. */
   static final class Tripwire implements AutoCloseable {
     private final ServerSocket socket;
