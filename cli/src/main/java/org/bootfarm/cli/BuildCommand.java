@@ -25,14 +25,26 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code bootfarm build}: builds one repo definition on this machine and writes the ISO,
  * buildinfo.json, manifest.json and the stage archives to the out directory. Exit 0 on success,
- * 2 for a definition or input error, 1 for a build failure.
+ * 2 for a definition or input error, 1 for a build failure. With {@code --from-buildinfo FILE --inputs DIR}
+ * it builds again exactly what a recorded buildinfo names, from archived inputs only ({@link RebuildInputs}).
  */
 @Command(name = "build", mixinStandardHelpOptions = true,
     description = "Build a bootstrap or appliance ISO from a repo definition on this machine.")
 final class BuildCommand implements Callable<Integer> {
 
-  @Parameters(index = "0", paramLabel = "REPO-DIR", description = "the repo definition directory, e.g. repos/debian-12")
+  @Parameters(index = "0", arity = "0..1", paramLabel = "REPO-DIR",
+      description = "the repo definition directory, e.g. repos/debian-12 (with --from-buildinfo: default DIR/definition)")
   Path definitionDir;
+
+  @Option(names = "--from-buildinfo", paramLabel = "FILE",
+      description = "build again exactly what this buildinfo.json records (its target, components, packages and"
+          + " SOURCE_DATE_EPOCH) from the archived inputs in --inputs, reading no package repository")
+  Path fromBuildinfo;
+
+  @Option(names = "--inputs", paramLabel = "DIR",
+      description = "with --from-buildinfo: the build's inputs as bootfarm fetch --inputs writes them:"
+          + " DIR/definition/, DIR/components/NAME, DIR/packages/ (package files, found by sha256)")
+  Path inputsDir;
 
   @Option(names = "--target", defaultValue = "bootstrap",
       description = "what to build: bootstrap or appliance (default: ${DEFAULT-VALUE})")
@@ -83,11 +95,60 @@ final class BuildCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (fromBuildinfo != null) {
+      return rebuild();
+    }
+    if (inputsDir != null || definitionDir == null) {
+      return refuse(definitionDir == null ? "give the repo definition directory (REPO-DIR), e.g. repos/photon-2.0"
+          : "--inputs is for a rebuild: give --from-buildinfo FILE too");
+    }
     BuildRequest request = new BuildRequest(definitionDir.toAbsolutePath().normalize(), target, components,
         outDir.toAbsolutePath().normalize(), Defaults.cacheDir(cacheDir), Defaults.keysDir(keysDir), localRepos,
         Optional.ofNullable(aptSources).map(Path::toAbsolutePath), 
         sourceDateEpoch == null ? OptionalLong.empty() : OptionalLong.of(sourceDateEpoch), keepBuildDir)
         .withReuseStages(reuseStages).withAllowUnsigned(allowUnsigned);
+    return run(request);
+  }
+
+  /** {@code --from-buildinfo}: the recorded target, components and epoch, the archived packages only. */
+  private Integer rebuild() throws Exception {
+    if (inputsDir == null) {
+      return refuse("--from-buildinfo needs --inputs DIR, the build's inputs (bootfarm fetch --inputs BUILD_ID --out DIR)");
+    }
+    if (!components.isEmpty() || sourceDateEpoch != null || reuseStages || localRepos) {
+      return refuse("--from-buildinfo takes the components and SOURCE_DATE_EPOCH from the record and reads no"
+          + " repository: leave out --component, --source-date-epoch, --reuse-stages and --local-repos");
+    }
+    Path cache = Defaults.cacheDir(cacheDir);
+    RebuildInputs inputs;
+    try {
+      inputs = RebuildInputs.prepare(fromBuildinfo.toAbsolutePath(), inputsDir.toAbsolutePath(),
+          definitionDir == null ? null : definitionDir.toAbsolutePath(), cache.resolve("rebuilds"));
+    } catch (BuildFailure failure) {
+      return refuse(failure.getMessage());
+    }
+    try (inputs) {
+      long epoch = inputs.info().sourceDateEpoch();
+      BuildRequest request = new BuildRequest(inputs.definition(), inputs.info().target(), inputs.components(),
+          outDir.toAbsolutePath().normalize(), cache, Defaults.keysDir(keysDir), false,
+          Optional.ofNullable(aptSources).map(Path::toAbsolutePath), OptionalLong.of(epoch), keepBuildDir)
+          .withAllowUnsigned(allowUnsigned).pinnedTo(inputs.pinned(), epoch);
+      return run(request);
+    }
+  }
+
+  /** An input error before anything was built: exit 2, reported as a failed build would be. */
+  private Integer refuse(String error) throws Exception {
+    BuildResult result = new BuildResult(BuildResult.FAILED, error, BuildFailure.Kind.INPUT.name(), List.of(),
+        List.of(), null);
+    if (json) {
+      System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result));
+    }
+    System.err.println("bootfarm build: " + error);
+    return BuildFailure.Kind.INPUT.exitCode();
+  }
+
+  private Integer run(BuildRequest request) throws Exception {
     PrintStream logOut = json ? System.err : System.out;
     BuildProgress progress = new BuildProgress(logOut, System.console() != null && !json);
     BuildResult result = new BuildEngine(PackageDrivers.standard()).run(request, progress);

@@ -387,7 +387,9 @@ final class ClientCommands {
         return 0;
       }
       for (RepoInfo repo : repos) {
-        System.out.printf("%-16s %-6s %s%s%n", repo.name(), repo.packageManager() == null ? "-" : repo.packageManager(),
+        // the digest builds submitted now are pinned to, short (--json gives it whole)
+        System.out.printf("%-16s %-6s %-12s %s%s%n", repo.name(), repo.packageManager() == null ? "-"
+            : repo.packageManager(), repo.digest() == null ? "-" : repo.digest().substring(0, 12),
             String.join(",", repo.targets()), (repo.problems().isEmpty() ? "" : "  INVALID: "
             + String.join("; ", repo.problems())) + (repo.unsigned().isEmpty() ? "" : "  UNSIGNED (allowed): "
             + String.join("; ", repo.unsigned())));

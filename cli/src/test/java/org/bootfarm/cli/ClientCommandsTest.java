@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.bootfarm.protocol.Sha256;
+import org.bootfarm.protocol.repo.RepoDefinitionLoader;
 import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.testkit.Gate;
@@ -41,6 +42,7 @@ class ClientCommandsTest {
   static String bridge;
   static Path tether;
   static Path unpack;
+  static Path definition;
   /** Every build waits in staging.sh until the test lets it go on. */
   static final Gate GATE = new Gate("client-commands");
 
@@ -49,7 +51,7 @@ class ClientCommandsTest {
     repo = FixtureYumRepo.start();
     farm = new FarmProcesses(dir);
     Path repos = Files.createDirectories(dir.resolve("repos"));
-    Path definition = FixtureDefinitions.write(repos, FixtureDefinitions.TDNF, repo);
+    definition = FixtureDefinitions.write(repos, FixtureDefinitions.TDNF, repo);
     FixtureBuilds.gateInStaging(definition, GATE);
     Files.createDirectories(dir.resolve("keys"));
     Path tokens = Files.writeString(dir.resolve("tokens"), "# test clients\nci " + TOKEN + "\n");
@@ -89,6 +91,11 @@ class ClientCommandsTest {
     CliRun repos = cli("repos", "--json");
     assertEquals(0, repos.exitCode, repos::toString);
     assertEquals(FixtureDefinitions.TDNF, repos.json().get("repos").get(0).get("name").asText(), repos::toString);
+    String digest = RepoDefinitionLoader.digest(definition);
+    assertEquals(digest, repos.json().get("repos").get(0).get("digest").asText(), repos::toString);
+    CliRun table = cli("repos");
+    assertTrue(table.stdout.contains(" " + digest.substring(0, 12) + " ")
+        && !table.stdout.contains(digest.substring(0, 13)), table::toString);
     CliRun workers = Eventually.value(Duration.ofSeconds(10), Duration.ofMillis(200), () -> cli("workers"),
         run -> run.stdout.contains("w-cli"));
     assertTrue(workers.stdout.contains("w-cli") && workers.stdout.contains("tdnf"), workers::toString);

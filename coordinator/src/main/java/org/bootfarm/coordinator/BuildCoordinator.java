@@ -1,5 +1,6 @@
 package org.bootfarm.coordinator;
 
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -76,6 +77,7 @@ public final class BuildCoordinator implements FarmApi {
   private final BuildPins pins;
   private final SubmissionCheck submissions;
   private final BuildPlacer placer;
+  private final PinnedDefinitions definitions;
   private final String applianceRepo;
   private final RebuildCheck rebuilds;
   private final BuildInputIndex inputs;
@@ -123,7 +125,8 @@ public final class BuildCoordinator implements FarmApi {
     this.stateListener = stateListener;
     this.pins = new BuildPins(store, artifacts);
     this.submissions = new SubmissionCheck(repos, artifacts, applianceRepo);
-    this.placer = new BuildPlacer(repos, placement, store, workers);
+    this.definitions = new PinnedDefinitions(artifacts);
+    this.placer = new BuildPlacer(repos, definitions, placement, store, workers);
     RecordedBuildInfos buildInfos = new RecordedBuildInfos(artifacts);
     this.rebuilds = new RebuildCheck(artifacts, buildInfos, repos);
     this.inputs = new BuildInputIndex(store, buildInfos);
@@ -156,14 +159,29 @@ public final class BuildCoordinator implements FarmApi {
     String id = store.nextId();
     BuildPriority priority = request.priorityOrDefault() == Priority.NIGHTLY
         ? BuildPriority.NIGHTLY : BuildPriority.INTERACTIVE;
+    // one snapshot's entry: the definition checked is the one pinned (the catalogue may reload meanwhile)
+    RepoCatalog.Entry entry = repos.find(request.repo()).filter(e -> e.definition().isPresent())
+        .orElseThrow(() -> new ApiException(ApiError.Code.CONFLICT, "repo " + request.repo()
+            + " changed while the build was submitted and is no longer valid: see bootfarm repos"));
     // the operator's --allow-unsigned decided when the catalog was read; the submitter has no say in it
-    List<String> unsigned = repos.find(request.repo()).flatMap(RepoCatalog.Entry::definition)
-        .map(RepoDefinition::unsigned).orElse(List.of());
+    List<String> unsigned = entry.definition().map(RepoDefinition::unsigned).orElse(List.of());
     BuildRecord queued = BuildRecord.queued(id, request.repo(), request.targetOrDefault(), request.components(),
-        priority, WireJson.write(request.options()), clock.instant(), unsigned, caller.name());
+        priority, WireJson.write(request.options()), clock.instant(), unsigned, caller.name())
+        .withDefinition(pin(entry));
     store.insert(queued);
     stateListener.submitted(view(queued));
     return id;
+  }
+
+  /** Keeps the definition's checked bytes in the artifact store under its digest, which the build records. */
+  private String pin(RepoCatalog.Entry entry) throws ApiException {
+    try {
+      return definitions.keep(entry);
+    } catch (IOException e) {
+      throw new ApiException(ApiError.Code.INTERNAL, "cannot keep definition " + entry.name() + " "
+          + entry.digest() + " in the coordinator's artifact store (" + e.getMessage() + "): the build is not"
+          + " recorded; free space in the coordinator's data directory and submit again");
+    }
   }
 
   public BuildView get(String id) throws ApiException {
@@ -217,11 +235,14 @@ public final class BuildCoordinator implements FarmApi {
     return view;
   }
 
-  /** Every definition of the catalog, with its problems when it could not be loaded. */
+  /**
+   * Every definition of the catalog as it is now, with the digest builds submitted now are pinned to, or its
+   * problems when it could not be loaded.
+   */
   public List<RepoInfo> repos() {
     return repos.entries().stream().map(entry -> entry.definition()
         .map(def -> new RepoInfo(entry.name(), def.spec().packageManager(),
-            targets(entry.name(), def.spec()), List.of(), def.unsigned()))
+            targets(entry.name(), def.spec()), List.of(), def.unsigned(), entry.digest()))
         .orElseGet(() -> new RepoInfo(entry.name(), null, List.of(),
             entry.problems().stream().map(Object::toString).toList())))
         .toList();
@@ -354,6 +375,15 @@ public final class BuildCoordinator implements FarmApi {
       }
     }
     return assignments;
+  }
+
+  /**
+   * A build claimed by {@link #assign} whose assignment cannot be made (its pinned definition is gone from the
+   * artifact store): FAILED with {@code why}, deterministically, since no other run could do better.
+   */
+  public void failUnassignable(String id, String why) {
+    store.fail(id, why, ErrorKind.DETERMINISTIC).ifPresent(failed -> stateListener.changed(view(failed),
+        "failed: " + why));
   }
 
   /** A stored build as the wire shows it. */

@@ -18,7 +18,7 @@ import org.bootfarm.protocol.repo.RepoDefinition;
 /**
  * Where a queued build should go, by rendezvous hashing with bounded load over the live workers: a
  * worker, a reason to wait, or (for side B of a reproducibility pair that can never find a second worker)
- * a reason to fail. Only advises: {@link BuildCoordinator#assign} makes the transition it advises.
+ * a reason to fail; a build whose pinned definition is no longer stored fails too. Only advises: {@link BuildCoordinator#assign} makes the transition it advises.
  */
 final class BuildPlacer {
   /** What to do with one queued build. */
@@ -38,12 +38,15 @@ final class BuildPlacer {
   }
 
   private final RepoCatalog repos;
+  private final PinnedDefinitions definitions;
   private final RendezvousPlacement placement;
   private final BuildStore store;
   private final LiveWorkers workers;
 
-  BuildPlacer(RepoCatalog repos, RendezvousPlacement placement, BuildStore store, LiveWorkers workers) {
+  BuildPlacer(RepoCatalog repos, PinnedDefinitions definitions, RendezvousPlacement placement, BuildStore store,
+      LiveWorkers workers) {
     this.repos = repos;
+    this.definitions = definitions;
     this.placement = placement;
     this.store = store;
     this.workers = workers;
@@ -63,8 +66,12 @@ final class BuildPlacer {
     }
 
     Advice advise(BuildRecord queued) {
-      Optional<String> manager = repos.find(queued.repo()).flatMap(RepoCatalog.Entry::definition)
-          .map(RepoDefinition::spec).map(spec -> spec.packageManager());
+      Optional<String> manager;
+      try {
+        manager = packageManager(queued);
+      } catch (PinnedDefinitions.MissingDefinitionException e) {
+        return new Fail(e.getMessage());
+      }
       if (manager.isEmpty()) {
         return new Wait("repo " + queued.repo() + " is no longer a valid definition here");
       }
@@ -74,6 +81,20 @@ final class BuildPlacer {
         return sideB(side, request);
       }
       return advice(placement.place(request, views.values()), side);
+    }
+
+    /**
+     * The package manager the build needs: its pinned definition's (the catalogue's entry when it still holds
+     * those bytes, else the stored archive, so a pinned build places even after its directory changed or went);
+     * a build recorded before pinning uses the catalogue's.
+     */
+    private Optional<String> packageManager(BuildRecord queued) throws PinnedDefinitions.MissingDefinitionException {
+      Optional<RepoCatalog.Entry> entry = repos.find(queued.repo());
+      String pinned = queued.definitionDigest();
+      if (pinned == null || entry.map(e -> pinned.equals(e.digest())).orElse(false)) {
+        return entry.flatMap(RepoCatalog.Entry::definition).map(RepoDefinition::spec).map(spec -> spec.packageManager());
+      }
+      return definitions.packageManager(queued.id(), queued.repo(), pinned);
     }
 
     /** {@code worker} got a build in this pass: the next placements see it one build busier. */

@@ -1,16 +1,15 @@
 package org.bootfarm.coordinator.assignment;
 
 import io.vertx.core.Vertx;
+import java.io.IOException;
 import java.time.Duration;
-import java.util.List;
 import org.bootfarm.coordinator.BuildCoordinator;
-import org.bootfarm.protocol.api.v1.BuildReport;
-import org.bootfarm.protocol.api.v1.BuildState;
+import org.bootfarm.protocol.api.v1.Assignment;
 
 /**
  * The active coordinator's placing loop: on a timer, has {@link BuildCoordinator#assign} place up to
  * {@value #BUILDS_PER_TICK} queued builds and sends each to its worker's inbox as an {@link
- * AssignmentFactory} message; a build whose message cannot be made fails with the reason.
+ * AssignmentFactory} message; a build whose message cannot be made (its pinned definition is gone) fails.
  */
 public final class AssignmentDispatcher {
   /** How many queued builds one tick places at most. */
@@ -38,27 +37,17 @@ public final class AssignmentDispatcher {
   public void assignQueued() {
     vertx.executeBlocking(() -> {
       for (BuildCoordinator.Assignment placed : coordinator.assign(BUILDS_PER_TICK)) {
-        org.bootfarm.protocol.api.v1.Assignment message;
+        Assignment assignment;
         try {
-          message = assignments.assignmentFor(placed);
-        } catch (java.io.IOException | RuntimeException e) {
-          failUnassignable(placed, e);
+          assignment = assignments.assignmentFor(placed);
+        } catch (IOException | RuntimeException e) {
+          // e.g. its pinned definition is gone: no run of it can ever start, so it fails now, not at lease expiry
+          coordinator.failUnassignable(placed.build().id(), e.getMessage());
           continue;
         }
-        inbox.assign(placed.workerId(), message);
+        inbox.assign(placed.workerId(), assignment);
       }
       return null;
     }, false);
-  }
-
-  /**
-   * A placed build whose assignment cannot be made (its definition or a rebuild's pinned buildinfo cannot be
-   * read) could run nowhere: it FAILS now with the reason, deterministically, instead of waiting for its lease to
-   * run out and being placed again and again; the builds placed with it still go to their workers.
-   */
-  private void failUnassignable(BuildCoordinator.Assignment placed, Exception e) {
-    coordinator.report(new BuildReport(placed.build().id(), placed.workerId(), placed.build().attempts(),
-        BuildState.FAILED, List.of(), List.of(), "the coordinator could not make the assignment of build "
-        + placed.build().id() + ": " + e.getMessage(), "INPUT", true, null));
   }
 }

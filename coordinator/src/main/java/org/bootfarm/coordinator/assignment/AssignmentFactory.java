@@ -1,44 +1,70 @@
 package org.bootfarm.coordinator.assignment;
 
 import java.io.IOException;
+import java.util.Map;
 import org.bootfarm.coordinator.BuildCoordinator;
+import org.bootfarm.coordinator.PinnedDefinitions;
 import org.bootfarm.coordinator.RepoCatalog;
 import org.bootfarm.protocol.api.v1.Assignment;
 import org.bootfarm.coordinator.inputs.RecordedBuildInfos;
 import org.bootfarm.protocol.api.v1.BuildVariation;
+import org.bootfarm.protocol.api.v1.BuildView;
 import org.bootfarm.protocol.build.BuildInfo;
 import org.bootfarm.protocol.repo.DefinitionFiles;
 import org.bootfarm.protocol.repo.RepoDefinition;
 import org.bootfarm.protocol.repo.RepoDefinitionLoader;
 
 /**
- * Builds the {@link Assignment} message a worker gets for a build placed on it: the build, its
- * definition's files and digest, where to fetch artifacts from, the run's attempt number, whether the
+ * Builds the {@link Assignment} message a worker gets for a build placed on it: the build, the files and
+ * digest of the definition it was pinned to at submission (ADR 0034), where to fetch artifacts from, the run's attempt number, whether the
  * operator allowed the repo unsigned, and for a reproducibility pair how its side is built.
  */
 public final class AssignmentFactory {
   private final RepoCatalog catalog;
   private final String artifactsUrl;
   private final RecordedBuildInfos buildInfos;
+  private final PinnedDefinitions definitions;
 
   /**
    * @param artifactsUrl the coordinator's HTTP base URL, where the worker fetches components and uploads artifacts
    * @param buildInfos where a rebuild's pinned buildinfo is read from
+   * @param definitions where a build's pinned definition is read from
    */
-  public AssignmentFactory(RepoCatalog catalog, String artifactsUrl, RecordedBuildInfos buildInfos) {
+  public AssignmentFactory(RepoCatalog catalog, String artifactsUrl, RecordedBuildInfos buildInfos,
+      PinnedDefinitions definitions) {
     this.catalog = catalog;
     this.artifactsUrl = artifactsUrl;
     this.buildInfos = buildInfos;
+    this.definitions = definitions;
   }
 
-  /** The message for {@code placed}; reads the definition's files from the repos dir (which may fail). */
+  /**
+   * The message for {@code placed}: with the definition pinned at its submission, read from the artifact store
+   * under {@link BuildView#definitionDigest} and checked against it, never from the repos directory (which may
+   * have changed since); a build recorded before definitions were pinned gets the catalogue's definition.
+   *
+   * @throws PinnedDefinitions.MissingDefinitionException when the pinned definition is no longer stored intact
+   *     (the build then cannot run anywhere)
+   */
   public Assignment assignmentFor(BuildCoordinator.Assignment placed) throws IOException {
-    RepoDefinition definition = catalog.find(placed.build().repo()).flatMap(RepoCatalog.Entry::definition)
-        .orElseThrow();
-    Assignment assignment = new Assignment(placed.build().id(), placed.build().repo(), placed.build().target(),
-        placed.build().components(), DefinitionFiles.read(definition.directory()),
-        RepoDefinitionLoader.digest(definition.directory()), artifactsUrl, placed.build().attempts(), null, null,
-        definition.unsignedAllowed() ? Boolean.TRUE : null);
+    BuildView build = placed.build();
+    Map<String, String> files;
+    String digest = build.definitionDigest();
+    Boolean allowUnsigned;
+    if (digest != null) {
+      files = definitions.files(build.id(), build.repo(), digest);
+      // what the operator allowed unsigned was decided at submission and recorded with the build
+      allowUnsigned = build.unsigned().isEmpty() ? null : Boolean.TRUE;
+    } else {
+      RepoDefinition definition = catalog.find(build.repo()).flatMap(RepoCatalog.Entry::definition)
+          .orElseThrow(() -> new IOException("build " + build.id() + " pins no definition and repo " + build.repo()
+              + " is no longer a valid definition here"));
+      files = DefinitionFiles.read(definition.directory());
+      digest = RepoDefinitionLoader.digest(definition.directory());
+      allowUnsigned = definition.unsignedAllowed() ? Boolean.TRUE : null;
+    }
+    Assignment assignment = new Assignment(build.id(), build.repo(), build.target(), build.components(), files,
+        digest, artifactsUrl, build.attempts(), null, null, allowUnsigned);
     return pinned(placed, forPairSide(placed, assignment));
   }
 

@@ -1,26 +1,33 @@
 package org.bootfarm.coordinator.daemon;
 
+import java.util.function.Supplier;
 import org.bootfarm.coordinator.BuildStateListener;
 import org.bootfarm.coordinator.assignment.WorkerInbox;
 import org.bootfarm.coordinator.bus.BuildStatePublisher;
+import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.metrics.FarmMetrics;
 import org.bootfarm.coordinator.queue.LeaseAction;
+import org.bootfarm.coordinator.replication.ArtifactReplication;
 import org.bootfarm.protocol.api.v1.BuildView;
 
 /**
  * Where the {@link org.bootfarm.coordinator.BuildCoordinator}'s state changes go: published on the build's
- * event address, counted in the farm's metrics, and a run cancelled while running is told to stop on its
- * worker's inbox.
+ * event address, counted in the farm's metrics, a run cancelled while running is told to stop on its
+ * worker's inbox, and a submitted build's pinned definition is announced to the other coordinators.
  */
 final class BuildStateFanout implements BuildStateListener {
   private final BuildStatePublisher states;
   private final FarmMetrics metrics;
   private final WorkerInbox inbox;
+  private final Supplier<ArtifactReplication> replication;
 
-  BuildStateFanout(BuildStatePublisher states, FarmMetrics metrics, WorkerInbox inbox) {
+  /** @param replication tells the other coordinators of a submitted build's pinned definition (null until started) */
+  BuildStateFanout(BuildStatePublisher states, FarmMetrics metrics, WorkerInbox inbox,
+      Supplier<ArtifactReplication> replication) {
     this.states = states;
     this.metrics = metrics;
     this.inbox = inbox;
+    this.replication = replication;
   }
 
   @Override
@@ -32,6 +39,11 @@ final class BuildStateFanout implements BuildStateListener {
   @Override
   public void submitted(BuildView build) {
     metrics.submitted(build);
+    ArtifactReplication replicating = replication.get();
+    if (build.definitionDigest() != null && replicating != null) {
+      // stored by the submission, not uploaded: announced here so a standby copies it as it copies uploads
+      replicating.announce(new ArtifactStore.PutResult(build.definitionDigest(), 0, false));
+    }
   }
 
   @Override

@@ -20,6 +20,7 @@ import org.bootfarm.cluster.ClusterMember;
 import org.bootfarm.cluster.ClusterMembership;
 import org.bootfarm.cluster.NodeMetrics;
 import org.bootfarm.coordinator.BuildCoordinator;
+import org.bootfarm.coordinator.PinnedDefinitions;
 import org.bootfarm.coordinator.RepoCatalog;
 import org.bootfarm.coordinator.access.FarmAccess;
 import org.bootfarm.coordinator.assignment.AssignmentDispatcher;
@@ -222,7 +223,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
         this.nodeMetrics.registry(), senders);
     inbox = new WorkerInbox(vertx);
     coordinator = new BuildCoordinator(store, artifacts, catalog, new RendezvousPlacement(), clock, settings.lease(),
-        settings.retry(), new BuildStateFanout(new BuildStatePublisher(vertx), metrics, inbox), settings.applianceRepo());
+        settings.retry(), new BuildStateFanout(new BuildStatePublisher(vertx), metrics, inbox, this::replication),
+        settings.applianceRepo());
     nightly = new NightlyRuns(coordinator, store, catalog, nightlyStore,
         new ReproducibilityJudge(artifacts, ReproducibilityJudge.Options.defaults()), settings.nightly(), clock,
         line -> LOG.log(System.Logger.Level.INFO, "bootfarm coordinator: " + line),
@@ -232,8 +234,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
     reports = new ReportConsumer(vertx, coordinator, senders);
     heartbeats.register();
     // every coordinator collects its own artifact store; a standby's store follows the active one's history
-    RetentionPolicy retention = new RetentionPolicy(store, artifacts, settings.retention().keepBuilds(),
-        line -> LOG.log(System.Logger.Level.INFO, "bootfarm coordinator: " + line));
+    RetentionPolicy retention = RetentionPolicy.logging(store, artifacts, settings.retention(), LOG);
     ArtifactReplication[] announcer = new ArtifactReplication[1];
     ForwardingFarmApi forwarding = new ForwardingFarmApi(vertx, FORWARD_TIMEOUT);
     http = new ApiHttpServer(vertx, new ActiveOrForwardedApi(this::active, coordinator, forwarding, artifacts,
@@ -286,6 +287,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
       vertx.runOnContext(v -> takeover.takeOverIfLeader("the active coordinator left while this one started"));
     }
     timers.add(retention.schedule(vertx, settings.retention().collectEvery()));
+    timers.add(CatalogReload.schedule(vertx, catalog));
   }
 
   /** Takes the active coordinator's addresses: the event-bus API, the nightly API, reports, artifact fetches. */
@@ -297,8 +299,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
   private void startActiveTimers() {
     nightly.start(NIGHTLY_TICK);
     timers.add(new AssignmentDispatcher(vertx, coordinator, new AssignmentFactory(catalog, artifactsUrl,
-        new RecordedBuildInfos(artifacts)), inbox)
-        .start(settings.assignEvery()));
+        new RecordedBuildInfos(artifacts), new PinnedDefinitions(artifacts)), inbox).start(settings.assignEvery()));
     timers.add(vertx.setPeriodic(settings.lease().reconcileEvery().toMillis(),
         id -> vertx.executeBlocking(coordinator::reconcileLeases, false)));
   }

@@ -76,8 +76,8 @@ public final class StandbyFollower implements AutoCloseable {
   }
 
   /**
-   * In the background, copies from the active coordinator the components and artifacts of the builds
-   * this standby holds but whose objects it lacks: those stored before it joined, never announced to it.
+   * In the background, copies from the active coordinator the components, artifacts and pinned definitions of
+   * the builds this standby holds but whose objects it lacks: those stored before it joined, never announced to it.
    */
   private void catchUpOnArtifacts(String activeId) {
     String source = coordinatorUrls == null ? null
@@ -90,6 +90,9 @@ public final class StandbyFollower implements AutoCloseable {
       for (BuildRecord build : sqlite.list(BuildFilter.newest(CATCH_UP_BUILDS))) {
         wanted.addAll(build.components().values());
         build.artifacts().forEach(artifact -> wanted.add(artifact.sha256()));
+        if (build.definitionDigest() != null) {
+          wanted.add(build.definitionDigest());
+        }
       }
       wanted.removeIf(artifacts::exists);
       int copied = replication.copyMissing(wanted, source);

@@ -126,7 +126,8 @@ public interface BuildStore extends AutoCloseable {
    * target the {@code keepNewest} most recently finished SUCCEEDED ones, and every pinned build), and
    * the components of every QUEUED or RUNNING build, which a worker has yet to fetch; and the logs of
    * the kept builds and of the {@code keepNewest} most recent FAILED or CANCELLED builds per repo and
-   * target, so a failure can still be read after the next hourly collection.
+   * target, so a failure can still be read after the next hourly collection; and the pinned definition
+   * ({@link BuildRecord#definitionDigest}) of every kept, QUEUED or RUNNING build (docs/adr/0034).
    */
   Set<String> retainedHashes(int keepNewest);
 

@@ -479,7 +479,10 @@ public final class SqliteBuildStore implements BuildStore {
         + " UNION SELECT log_sha256 FROM builds WHERE log_sha256 IS NOT NULL AND (id IN (" + kept + ")"
         + " OR id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY repo, target"
         + " ORDER BY finished_at DESC, id DESC) AS newness FROM builds WHERE state IN ('FAILED', 'CANCELLED'))"
-        + " AS ranked WHERE newness <= ?))";
+        + " AS ranked WHERE newness <= ?))"
+        // the definition a kept, pinned or unfinished build is pinned to (docs/adr/0034)
+        + " UNION SELECT definition_digest FROM builds WHERE definition_digest IS NOT NULL AND (id IN (" + kept + ")"
+        + " OR state IN ('QUEUED', 'RUNNING'))";
     return query("find the hashes retention keeps", () -> {
       Set<String> hashes = new HashSet<>();
       try (PreparedStatement statement = connection.prepareStatement(sql)) {

@@ -65,6 +65,13 @@ public final class RetentionPolicy {
     this.inputs = new BuildInputIndex(builds, new RecordedBuildInfos(artifacts));
   }
 
+  /** A policy keeping {@code settings}' builds that logs each collection at INFO on {@code logger}. */
+  public static RetentionPolicy logging(BuildStore builds, ArtifactStore artifacts, Settings settings,
+      System.Logger logger) {
+    return new RetentionPolicy(builds, artifacts, settings.keepBuilds(),
+        line -> logger.log(System.Logger.Level.INFO, "bootfarm coordinator: " + line));
+  }
+
   /** The hashes retention keeps now (pins are kept by the artifact store itself). */
   public Set<String> liveSet() {
     return builds.retainedHashes(keepBuilds);

@@ -25,6 +25,7 @@ import org.bootfarm.worker.FileTrees;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.build.Lock;
 import org.bootfarm.protocol.build.LockedPackage;
+import org.bootfarm.protocol.build.PackageOrigin;
 import org.bootfarm.protocol.repo.AptSources;
 import org.bootfarm.protocol.repo.RepoSpec;
 import org.bootfarm.worker.BuildFailure;
@@ -61,6 +62,11 @@ import org.bootfarm.worker.sandbox.Sandbox;
  *       (mmdebstrap with {@code --skip=update}, or host apt with dpkg chrooted into the root) has no
  *       network. Both see the root writable and only the host files apt needs
  *       ({@link #sandbox}).</li>
+ *   <li>Lock: each installed package's file sha256, build time and origin (suite/component and URL, from
+ *       the verified indices in the lists cache, {@link AptOrigins}).</li>
+ *   <li>Rebuild from a record ({@link PackageSession#pinned}): the only source is a
+ *       {@link PinnedAptRepository} of the pinned files; no phase has network, the warm cache is neither
+ *       read nor written, and the lock must be exactly the pinned set (docs/adr/0036).</li>
  * </ul>
  */
 public final class AptDriver implements PackageManagerDriver {
@@ -204,15 +210,20 @@ public final class AptDriver implements PackageManagerDriver {
     if (!fresh && packages.isEmpty()) {
       return InstallReport.NOTHING;
     }
-    AptSourcesFile sources = sourcesOf(session);
     Path archivesCache = session.cacheDir().resolve("apt/archives");
     Path listsCache = session.cacheDir().resolve("apt/lists");
+    boolean pinned = session.pinned().isPresent();
+    AptSourcesFile sources = openSources(session);
     try {
       Files.createDirectories(archivesCache);
       Files.createDirectories(listsCache);
       Set<String> installedBefore = fresh ? Set.of() : installedArchiveNames(session);
       Set<String> cachedBefore = fileNames(archivesCache);
-      seedRoot(session.image(), archivesCache, listsCache);
+      if (pinned) {
+        emptyRoot(session.image()); // apt would take a warm-cache file of the same name on its size alone
+      } else {
+        seedRoot(session.image(), archivesCache, listsCache);
+      }
       try {
         if (fresh) {
           session.log().line(session.stage(), "apt: bootstrapping " + root + " (suite " + sources.suite()
@@ -232,6 +243,13 @@ public final class AptDriver implements PackageManagerDriver {
           install.addAll(packages);
           inRootWithHostApt(session, sources, packages, install);
         }
+        if (pinned) {
+          Set<String> added = new TreeSet<>(installedArchiveNames(session));
+          added.removeAll(installedBefore);
+          session.log().line(session.stage(), "apt: " + added.size() + " package files installed from the pinned"
+              + " inputs, none downloaded");
+          return InstallReport.NOTHING;
+        }
         InstallReport report = harvest(session, sources, archivesCache, listsCache, cachedBefore, installedBefore);
         session.log().line(session.stage(), "apt: " + report.downloaded() + " package files downloaded ("
             + report.bytesDownloaded() + " bytes), " + report.fromCache() + " from the warm cache");
@@ -242,6 +260,34 @@ public final class AptDriver implements PackageManagerDriver {
     } catch (IOException e) {
       throw new BuildFailure(Kind.INTERNAL, "apt: " + e.getMessage() + " (root " + root + ", cache "
           + session.cacheDir() + ")", e);
+    } finally {
+      closeSources(session, sources);
+    }
+  }
+
+  /**
+   * The sources of one run: {@link #sourcesOf} for a build that resolves its packages; for a rebuild from a
+   * record ({@link PackageSession#pinned}) a {@link PinnedAptRepository} of the pinned files in a fresh
+   * directory of the work dir, and never the definition's or the worker's sources. Close with
+   * {@link #closeSources}.
+   */
+  static AptSourcesFile openSources(PackageSession session) throws BuildFailure {
+    if (session.pinned().isEmpty()) {
+      return sourcesOf(session);
+    }
+    try {
+      Path dir = Files.createTempDirectory(Files.createDirectories(session.workDir()), "apt-pinned-");
+      return PinnedAptRepository.write(session.pinned().get(), dir, session.sourceDateEpoch()).sources();
+    } catch (IOException e) {
+      throw new BuildFailure(Kind.INTERNAL, "apt: cannot make a directory in " + session.workDir() + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** Deletes what {@link #openSources} wrote for a pinned session; best effort (the work dir goes with the build). */
+  static void closeSources(PackageSession session, AptSourcesFile sources) {
+    if (session.pinned().isPresent()) {
+      FileTrees.deleteQuietly(sources.file().getParent());
     }
   }
 
@@ -270,12 +316,14 @@ public final class AptDriver implements PackageManagerDriver {
           remove.addAll(packages);
           session.log().line(session.stage(), "apt: " + String.join(" ", remove.subList(2, remove.size()))
               + " in " + session.rootfs());
+          AptSourcesFile sources = openSources(session);
           try {
-            inRootWithHostApt(session, sourcesOf(session), List.of(), remove);
+            inRootWithHostApt(session, sources, List.of(), remove);
           } catch (IOException e) {
             throw new BuildFailure(Kind.INTERNAL, "apt: " + e.getMessage(), e);
           } finally {
             emptyAptState(session);
+            closeSources(session, sources);
           }
         }
         default -> throw new BuildFailure(Kind.DEFINITION, "repo-spec.json: packages_script_staging: '"
@@ -285,11 +333,32 @@ public final class AptDriver implements PackageManagerDriver {
     }
   }
 
+  /**
+   * The installed packages with the sha256 of each file, its build time and its origin. A build that resolved
+   * its packages reads each file from the warm cache and its origin from the verified indices in the cache's
+   * lists ({@link AptOrigins}); a rebuild from a record must have installed exactly the pinned set, and its
+   * lock is that set, origins included.
+   */
   @Override
   public Lock lock(PackageSession session) throws BuildFailure {
+    if (session.pinned().isPresent()) {
+      return pinnedLock(session, session.pinned().get());
+    }
     Path archivesCache = session.cacheDir().resolve("apt/archives");
+    List<String[]> installed = installedPackages(session);
+    Set<String> names = new TreeSet<>();
+    installed.forEach(p -> names.add(AptPackageIndex.archiveName(p[0], p[1], p[2])));
+    AptOrigins origins;
+    try {
+      origins = AptOrigins.read(session.cacheDir().resolve("apt/lists"),
+          installed.isEmpty() ? List.of() : sourcesOf(session).uris(), names);
+    } catch (IOException e) {
+      throw new BuildFailure(Kind.INTERNAL, "apt: cannot read the indices in " + session.cacheDir().resolve("apt/lists")
+          + ": " + e.getMessage(), e);
+    }
     List<LockedPackage> locked = new ArrayList<>();
-    for (String[] p : installedPackages(session)) {
+    List<String> unknownOrigin = new ArrayList<>();
+    for (String[] p : installed) {
       String archiveName = AptPackageIndex.archiveName(p[0], p[1], p[2]);
       Path deb = archivesCache.resolve(archiveName);
       if (!Files.isRegularFile(deb)) {
@@ -299,20 +368,89 @@ public final class AptDriver implements PackageManagerDriver {
             + " from scratch with this cache directory");
       }
       try {
-        locked.add(new LockedPackage(p[0], p[1], p[2], sha256(deb), DebFile.buildTime(deb)));
+        String sha = sha256(deb);
+        PackageOrigin origin = origins.of(archiveName, sha).orElse(null);
+        if (origin == null) {
+          unknownOrigin.add(archiveName);
+        }
+        locked.add(new LockedPackage(p[0], p[1], p[2], sha, DebFile.buildTime(deb), origin));
       } catch (IOException e) {
         throw new BuildFailure(Kind.INTERNAL, "apt: cannot read " + deb + ": " + e.getMessage(), e);
       }
     }
+    if (!unknownOrigin.isEmpty()) {
+      session.log().line(session.stage(), "apt: no index in " + session.cacheDir().resolve("apt/lists")
+          + " lists " + String.join(", ", unknownOrigin) + " with the installed file's sha256 (the indices moved on"
+          + " since it was installed); locked without an origin");
+    }
     return new Lock(engine(), locked);
   }
 
+  /**
+   * The lock of a rebuild: the installed packages must be exactly the pinned ones (name, version,
+   * architecture); each is locked as the record locked it, sha256, build time and origin included, since apt
+   * took its file from the local repository only after checking it against that sha256.
+   *
+   * @throws BuildFailure INPUT naming what was installed beyond the pinned set and what of it was not
+   */
+  private Lock pinnedLock(PackageSession session, PinnedInputs pinned) throws BuildFailure {
+    Map<String, LockedPackage> byName = new TreeMap<>();
+    for (LockedPackage p : pinned.packages()) {
+      byName.put(AptPackageIndex.archiveName(p.name(), p.version(), p.arch()), p);
+    }
+    List<LockedPackage> locked = new ArrayList<>();
+    List<String> extra = new ArrayList<>();
+    Set<String> missing = new TreeSet<>(byName.keySet());
+    for (String[] p : installedPackages(session)) {
+      String archiveName = AptPackageIndex.archiveName(p[0], p[1], p[2]);
+      LockedPackage record = byName.get(archiveName);
+      if (record == null) {
+        extra.add(p[0] + "-" + p[1] + "." + p[2]);
+      } else {
+        locked.add(record);
+        missing.remove(archiveName);
+      }
+    }
+    if (!extra.isEmpty() || !missing.isEmpty()) {
+      throw new BuildFailure(Kind.INPUT, "apt: the rebuild did not install exactly the pinned packages of the record"
+          + (extra.isEmpty() ? "" : "; installed but not pinned: " + String.join(", ", extra))
+          + (missing.isEmpty() ? "" : "; pinned but not installed: " + String.join(", ",
+              missing.stream().map(n -> byName.get(n).describe()).toList()))
+          + ". The definition's package lists or hooks no longer install what the recorded build did: rebuild with"
+          + " the definition digest the record names");
+    }
+    return new Lock(engine(), locked);
+  }
+
+  /**
+   * Each locked package's file, found by name rather than by hashing every file the worker keeps: for a rebuild
+   * {@code <sha256>.deb} in the pinned inputs' directory; otherwise the warm cache's
+   * {@code name_version_arch.deb}, checked to still have the locked sha256.
+   */
   @Override
   public java.util.Map<String, Path> packageFiles(PackageSession session, Lock lock) throws BuildFailure {
-    java.util.List<Path> roots = new java.util.ArrayList<>();
-    session.pinned().ifPresent(pinned -> roots.add(pinned.dir()));
-    roots.add(session.cacheDir());
-    return PackageFiles.find(lock, ".deb", roots);
+    Map<String, Path> files = new TreeMap<>();
+    List<String> missing = new ArrayList<>();
+    Path archivesCache = session.cacheDir().resolve("apt/archives");
+    for (LockedPackage p : lock.packages()) {
+      Path file = session.pinned().isPresent() ? session.pinned().get().file(p, ".deb")
+          : archivesCache.resolve(AptPackageIndex.archiveName(p.name(), p.version(), p.arch()));
+      try {
+        if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+            && (session.pinned().isPresent() || sha256(file).equals(p.sha256()))) {
+          files.put(p.sha256(), file);
+          continue;
+        }
+      } catch (IOException e) {
+        // named below
+      }
+      missing.add(p.describe() + " (sha256 " + p.sha256() + ", " + file + ")");
+    }
+    if (!missing.isEmpty()) {
+      throw new BuildFailure(Kind.INTEGRITY, "apt: the package file of " + String.join(", ", missing)
+          + " is gone or changed since the lock was taken: the package cache changed during the build; build again");
+    }
+    return files;
   }
 
   @Override
@@ -536,8 +674,13 @@ public final class AptDriver implements PackageManagerDriver {
     if (aptDir != null) {
       sandbox.writable(aptDir.toAbsolutePath());
     }
+    if (session.pinned().isPresent()) {
+      // a rebuild: the local repository and the pinned files it links to, and no network in any phase
+      sandbox.readOnly(sources.file().toAbsolutePath().getParent())
+          .readOnly(session.pinned().get().dir().toAbsolutePath());
+    }
     if (phase == Phase.DOWNLOAD) {
-      return sandbox.network(Sandbox.Network.HOST);
+      return session.pinned().isPresent() ? sandbox : sandbox.network(Sandbox.Network.HOST);
     }
     return sandbox.capabilities(INSTALL_CAPABILITIES).procIn(root).devicesIn(root);
   }
@@ -637,6 +780,17 @@ public final class AptDriver implements PackageManagerDriver {
     image.deleteChildren(LISTS);
     linkOrCopyFiles(archivesCache, image.createDirectories(ARCHIVES), ".deb");
     linkOrCopyFiles(listsCache, image.createDirectories(LISTS), "");
+  }
+
+  /** Empties the root's apt archives and lists for a run that takes nothing from the warm cache (a rebuild). */
+  private static void emptyRoot(ImageRoot image) throws IOException {
+    for (String dir : List.of(ARCHIVES, LISTS)) {
+      if (image.isSymbolicLink(dir)) {
+        image.delete(dir);
+      }
+      image.deleteChildren(dir);
+      image.createDirectories(dir);
+    }
   }
 
   /** apt's package files and signed indices inside a root. */

@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import org.tukaani.xz.XZInputStream;
@@ -41,8 +42,7 @@ public final class AptPackageIndex {
     }
     List<Path> indices;
     try (Stream<Path> files = Files.list(listsDir)) {
-      indices = files.filter(p -> p.getFileName().toString().matches(".*_Packages(\\.(gz|xz))?"))
-          .sorted().toList();
+      indices = files.filter(AptPackageIndex::isPackagesIndex).sorted().toList();
     }
     for (Path index : indices) {
       readIndex(index, wanted, found);
@@ -52,6 +52,23 @@ public final class AptPackageIndex {
 
   private static void readIndex(Path index, Set<String> wanted, Map<String, Set<String>> found)
       throws IOException {
+    readStanzas(index, stanza -> {
+      if (stanza.sha256() != null && wanted.contains(stanza.archiveName())) {
+        found.computeIfAbsent(stanza.archiveName(), k -> new HashSet<>()).add(stanza.sha256());
+      }
+    });
+  }
+
+  /** The fields of one package stanza of an index that the apt driver reads; a field the stanza lacks is null. */
+  record Stanza(String pkg, String version, String arch, String sha256, String filename) {
+    /** {@link #archiveName(String, String, String)} of this package. */
+    String archiveName() {
+      return AptPackageIndex.archiveName(pkg, version, arch);
+    }
+  }
+
+  /** Every stanza of a {@code Packages} index (plain, {@code .gz} or {@code .xz}) with a name, version and architecture. */
+  static void readStanzas(Path index, Consumer<Stanza> each) throws IOException {
     String name = index.getFileName().toString();
     InputStream raw = Files.newInputStream(index);
     InputStream in = name.endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16)
@@ -61,15 +78,13 @@ public final class AptPackageIndex {
       String version = null;
       String arch = null;
       String sha256 = null;
+      String filename = null;
       for (String line = reader.readLine(); ; line = reader.readLine()) {
         if (line == null || line.isEmpty()) {
-          if (pkg != null && version != null && arch != null && sha256 != null) {
-            String archiveName = archiveName(pkg, version, arch);
-            if (wanted.contains(archiveName)) {
-              found.computeIfAbsent(archiveName, k -> new HashSet<>()).add(sha256);
-            }
+          if (pkg != null && version != null && arch != null) {
+            each.accept(new Stanza(pkg, version, arch, sha256, filename));
           }
-          pkg = version = arch = sha256 = null;
+          pkg = version = arch = sha256 = filename = null;
           if (line == null) {
             break;
           }
@@ -81,9 +96,16 @@ public final class AptPackageIndex {
           arch = line.substring(14).trim();
         } else if (line.startsWith("SHA256: ")) {
           sha256 = line.substring(8).trim();
+        } else if (line.startsWith("Filename: ")) {
+          filename = line.substring(10).trim();
         }
       }
     }
+  }
+
+  /** Whether {@code file} is a {@code Packages} index as apt names them in its lists directory. */
+  static boolean isPackagesIndex(Path file) {
+    return file.getFileName().toString().matches(".*_Packages(\\.(gz|xz))?");
   }
 
   /** The file name apt gives a package in its archives directory: {@code name_version_arch.deb}, ':' as %3a. */

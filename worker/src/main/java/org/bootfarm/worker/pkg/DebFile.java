@@ -1,15 +1,23 @@
 package org.bootfarm.worker.pkg;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.archivers.ar.ArArchiveEntry;
+import org.apache.commons.compress.archivers.ar.ArArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.tukaani.xz.XZInputStream;
 
 /**
- * A Debian binary package file ({@code .deb}, an {@code ar} archive) read for its build time: the
+ * A Debian binary package file ({@code .deb}, an {@code ar} archive) read for its build time (the
  * timestamp of its first member, {@code debian-binary}, which dpkg-deb sets to the package's
- * SOURCE_DATE_EPOCH when the package was built reproducibly.
+ * SOURCE_DATE_EPOCH when the package was built reproducibly) and for its control stanza (the
+ * {@code control} file of its {@code control.tar}, which a local apt repository's index repeats).
  */
 public final class DebFile {
   private static final byte[] AR_MAGIC = "!<arch>\n".getBytes(StandardCharsets.US_ASCII);
@@ -41,6 +49,41 @@ public final class DebFile {
         throw new IOException(deb + " has a non-numeric ar member timestamp '" + mtime + "'", e);
       }
     }
+  }
+
+  /**
+   * The package's control stanza: the {@code control} file of its {@code control.tar}, {@code .tar.gz}
+   * or {@code .tar.xz} (what Debian's dpkg-deb writes), as text without trailing blank lines.
+   *
+   * @throws IOException when the file is not a .deb or has no control file (the message names the file)
+   */
+  public static String control(Path deb) throws IOException {
+    try (ArArchiveInputStream ar = new ArArchiveInputStream(new BufferedInputStream(Files.newInputStream(deb)))) {
+      for (ArArchiveEntry member = ar.getNextEntry(); member != null; member = ar.getNextEntry()) {
+        String name = member.getName();
+        if (!name.startsWith("control.tar")) {
+          continue;
+        }
+        InputStream raw = new BufferedInputStream(ar);
+        InputStream tarStream = switch (name) {
+          case "control.tar" -> raw;
+          case "control.tar.gz" -> new GZIPInputStream(raw);
+          case "control.tar.xz" -> new XZInputStream(raw);
+          default -> throw new IOException(deb + " has a control member of unknown compression: " + name);
+        };
+        TarArchiveInputStream tar = new TarArchiveInputStream(tarStream);
+        for (TarArchiveEntry entry = tar.getNextEntry(); entry != null; entry = tar.getNextEntry()) {
+          if (entry.isFile() && (entry.getName().equals("./control") || entry.getName().equals("control"))) {
+            String text = new String(tar.readAllBytes(), StandardCharsets.UTF_8);
+            return text.replaceAll("\\n+$", "");
+          }
+        }
+        throw new IOException(deb + ": " + name + " has no control file");
+      }
+    } catch (IllegalArgumentException e) {
+      throw new IOException(deb + " is not a Debian package: " + e.getMessage(), e);
+    }
+    throw new IOException(deb + " is not a Debian package: no control.tar member");
   }
 
   private static boolean startsWith(byte[] bytes, byte[] prefix) {

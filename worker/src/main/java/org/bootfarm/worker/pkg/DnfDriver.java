@@ -238,6 +238,9 @@ public final class DnfDriver implements PackageManagerDriver {
 
   /** The warm package cache of the session's repo. */
   public static Path packageCache(PackageSession session) {
+    if (session.pinned().isPresent()) {
+      return DnfPinnedRepository.cache(session); // a rebuild leaves the warm cache as it was
+    }
     return session.cacheDir().resolve("dnf").toAbsolutePath();
   }
 
@@ -270,6 +273,15 @@ public final class DnfDriver implements PackageManagerDriver {
       FileTrees.delete(files.reposDir());
       Files.createDirectories(files.reposDir());
       RepoDefinition definition = session.definition();
+      if (session.pinned().isPresent()) {
+        // a rebuild: the local repository of the pinned files is the only one dnf sees
+        String repoText = DnfPinnedRepository.repoFile(definition, DnfPinnedRepository.directory(session),
+            checksSignatures(definition));
+        DnfPinnedRepository.make(session, session.pinned().get());
+        Files.writeString(files.reposDir().resolve(DnfPinnedRepository.REPO_ID + ".repo"), repoText);
+        Files.createDirectories(packageCache(session));
+        return files;
+      }
       for (Path repoFile : definition.repoFiles()) {
         String name = repoFile.getFileName().toString();
         if (name.endsWith(".local")) {
@@ -339,7 +351,8 @@ public final class DnfDriver implements PackageManagerDriver {
    * is verifying, nor may a lock be taken while files come and go.
    */
   private static <T> T holdingCache(PackageSession session, CacheWork<T> work) throws BuildFailure {
-    Path lockFile = session.cacheDir().resolve("dnf.lock").toAbsolutePath();
+    // beside the cache: the repo's warm cache, or a pinned session's own (the warm cache is not even locked)
+    Path lockFile = packageCache(session).getParent().resolve("dnf.lock");
     ReentrantLock local = CACHE_LOCKS.computeIfAbsent(lockFile, f -> new ReentrantLock());
     local.lock();
     try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -399,6 +412,11 @@ public final class DnfDriver implements PackageManagerDriver {
     if (!result.succeeded()) {
       Classified failure = classify(session, files, result);
       discard(session, cache, added, failure.badFiles());
+      if (session.pinned().isPresent() && failure.failure().kind() == Kind.PACKAGE) {
+        throw new BuildFailure(Kind.PACKAGE, "a rebuild installs only the packages its record locked, and "
+            + failure.failure().getMessage() + ". The record's lock holds what stayed installed: a package a"
+            + " staging script removed, or one the definition asks for since, is not among the pinned inputs");
+      }
       throw failure.failure();
     }
     List<Path> downloaded = added.stream().filter(p -> p.getFileName().toString().endsWith(".rpm")).toList();
@@ -449,27 +467,39 @@ public final class DnfDriver implements PackageManagerDriver {
         .writable(root)
         .workingDirectory(configuration);
     if (phase == Phase.DOWNLOAD) {
-      sandbox.network(Sandbox.Network.HOST).writable(configuration).writable(cache);
+      // a rebuild from pinned inputs reads its local repository only: no network at all
+      sandbox.network(session.pinned().isPresent() ? Sandbox.Network.NONE : Sandbox.Network.HOST)
+          .writable(configuration).writable(cache);
     } else {
-      // the cache's entries read-only over an empty tmpfs: dnf writes its lock files into the
-      // tmpfs, and no package script can change the cache
-      sandbox.readOnly(configuration).emptyDirectory(cache);
-      try (Stream<Path> entries = Files.list(cache)) {
-        for (Path entry : entries.sorted().toList()) {
-          // directories and files dnf made; never a link, which the bind would follow on the host
-          if (Files.isDirectory(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-              || Files.isRegularFile(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            sandbox.readOnly(entry);
-          }
-        }
-      } catch (IOException e) {
-        throw new BuildFailure(Kind.INTERNAL, "cannot read the package cache " + cache + ": " + e.getMessage(), e);
-      }
+      sandbox.readOnly(configuration);
+      cacheReadOnly(sandbox, cache);
+    }
+    if (session.pinned().isPresent()) {
+      sandbox.readOnly(DnfPinnedRepository.directory(session));
     }
     for (Path[] input : readOnlyInputs(session, files, arguments)) {
       sandbox.readOnly(input[0], input[1]);
     }
     return phase == Phase.DOWNLOAD ? sandbox : sandbox.capabilities(INSTALL_CAPABILITIES).devicesIn(root);
+  }
+
+  /**
+   * Shows the cache's entries read-only over an empty tmpfs: dnf writes its lock files into the tmpfs, and no
+   * package script can change the cache.
+   */
+  private static void cacheReadOnly(Sandbox sandbox, Path cache) throws BuildFailure {
+    sandbox.emptyDirectory(cache);
+    try (Stream<Path> entries = Files.list(cache)) {
+      for (Path entry : entries.sorted().toList()) {
+        // directories and files dnf made; never a link, which the bind would follow on the host
+        if (Files.isDirectory(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+            || Files.isRegularFile(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          sandbox.readOnly(entry);
+        }
+      }
+    } catch (IOException e) {
+      throw new BuildFailure(Kind.INTERNAL, "cannot read the package cache " + cache + ": " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -689,6 +719,9 @@ public final class DnfDriver implements PackageManagerDriver {
         .writable(session.rootfs().toAbsolutePath())
         .readOnly(packageCache(session))
         .readOnly(files.config().getParent());
+    if (session.pinned().isPresent()) {
+      sandbox.readOnly(DnfPinnedRepository.directory(session));
+    }
     for (Path[] input : readOnlyInputs(session, files, List.of())) {
       sandbox.readOnly(input[0], input[1]);
     }
@@ -705,14 +738,17 @@ public final class DnfDriver implements PackageManagerDriver {
     } catch (IOException e) {
       throw new BuildFailure(Kind.TOOL, "cannot read the rpm database of " + session.rootfs() + ": " + e.getMessage(), e);
     }
-    List<Path> candidates = new ArrayList<>(cacheFiles(packageCache(session)).keySet().stream()
-        .filter(p -> p.getFileName().toString().endsWith(".rpm")).sorted().toList());
+    List<Path> candidates = new ArrayList<>(session.pinned().isPresent()
+        ? pinnedRepositoryFiles(session)
+        : cacheFiles(packageCache(session)).keySet().stream()
+            .filter(p -> p.getFileName().toString().endsWith(".rpm")).sorted().toList());
     RepoSpec spec = session.definition().spec();
     if (spec.kernelIsFile()) {
       candidates.add(Path.of(spec.kernel()));
     }
     Map<String, Path> fileByIdentity = identities(candidates, queries, environment);
     List<LockedPackage> packages = new ArrayList<>();
+    Map<String, Path> filesBySha256 = new HashMap<>();
     for (String row : installed) {
       String[] f = row.split("\t", -1);
       if (f.length != 7 || f[0].equals("gpg-pubkey")) {
@@ -725,10 +761,72 @@ public final class DnfDriver implements PackageManagerDriver {
             + "; the cache was changed during the build, rebuild to pin it again");
       }
       String version = (f[1].equals("0") ? "" : f[1] + ":") + f[2] + "-" + f[3];
-      packages.add(new LockedPackage(f[0], version, f[4], sha256(file), Long.parseLong(f[5])));
+      String sha256 = sha256(file);
+      filesBySha256.put(sha256, file);
+      packages.add(new LockedPackage(f[0], version, f[4], sha256, Long.parseLong(f[5])));
     }
-    return new Lock(ENGINE, packages);
+    Lock lock = new Lock(ENGINE, packages);
+    if (session.pinned().isPresent()) {
+      lock = DnfPinnedRepository.matchPinned(lock, session.pinned().get());
+      Map<String, Path> pinnedFiles = new HashMap<>();
+      for (LockedPackage p : lock.packages()) {
+        pinnedFiles.put(p.sha256(), session.pinned().get().file(p, DnfPinnedRepository.SUFFIX).toAbsolutePath());
+      }
+      filesBySha256 = pinnedFiles;
+    } else {
+      lock = DnfOrigins.add(lock, filesBySha256, packageCache(session), originQuery(session, files));
+    }
+    LOCKED_FILES.put(session.rootfs().toAbsolutePath(), Map.copyOf(filesBySha256));
+    return lock;
   }
+
+  /** The package files of the pinned session's local repository. */
+  private static List<Path> pinnedRepositoryFiles(PackageSession session) throws BuildFailure {
+    try (Stream<Path> list = Files.list(DnfPinnedRepository.directory(session))) {
+      return list.filter(p -> p.getFileName().toString().endsWith(DnfPinnedRepository.SUFFIX)).sorted().toList();
+    } catch (IOException e) {
+      throw new BuildFailure(Kind.INTERNAL, "cannot list the pinned repository: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * How {@link DnfOrigins} asks dnf where a repository's packages are: {@code repoquery -C --location} with the
+   * build's configuration, from the cache only, against an empty scratch root (the image is not touched), in a
+   * sandbox without network that sees the cache read-only.
+   */
+  private DnfOrigins.Query originQuery(PackageSession session, DnfFiles files) {
+    return (repoId, nevras) -> {
+      Path scratch = session.workDir().resolve("dnf-query-root").toAbsolutePath();
+      try {
+        FileTrees.delete(scratch);
+        Files.createDirectories(scratch);
+      } catch (IOException e) {
+        throw new BuildFailure(Kind.INTERNAL, "cannot make " + scratch + ": " + e.getMessage(), e);
+      }
+      List<String> command = new ArrayList<>();
+      for (String word : dnfCommand(session, files, List.of())) {
+        command.add(word.startsWith("--installroot=") ? "--installroot=" + scratch : word);
+      }
+      command.addAll(List.of("-C", "-q", "repoquery", "--location", "--repo=" + repoId));
+      command.addAll(nevras);
+      Sandbox sandbox = Sandbox.confined().writable(scratch).readOnly(files.config().getParent());
+      cacheReadOnly(sandbox, packageCache(session));
+      for (Path[] input : readOnlyInputs(session, files, List.of())) {
+        sandbox.readOnly(input[0], input[1]);
+      }
+      Map<String, String> environment = new HashMap<>(environment(files));
+      environment.remove("SOURCE_DATE_EPOCH"); // libdnf would take it as "now"
+      try {
+        return ExternalCommand.output(sandbox.command(command), environment);
+      } catch (IOException e) {
+        throw new BuildFailure(Kind.TOOL, "cannot ask dnf where the packages of repository " + repoId
+            + " came from: " + e.getMessage(), e);
+      }
+    };
+  }
+
+  /** The files {@link #lock} found for each image, by sha256, until {@link #packageFiles} takes them. */
+  private static final Map<Path, Map<String, Path>> LOCKED_FILES = new ConcurrentHashMap<>();
 
   /** Maps the {@link #LOCK_QUERY} line of each package file to the file. */
   private static Map<String, Path> identities(List<Path> files, Sandbox queries, Map<String, String> environment)
@@ -774,10 +872,18 @@ public final class DnfDriver implements PackageManagerDriver {
 
 
   @Override
-  public java.util.Map<String, Path> packageFiles(PackageSession session, Lock lock) throws BuildFailure {
-    java.util.List<Path> roots = new java.util.ArrayList<>();
+  public Map<String, Path> packageFiles(PackageSession session, Lock lock) throws BuildFailure {
+    // the lock just hashed each file it mapped to a package: take those when they are all still there
+    Map<String, Path> known = LOCKED_FILES.remove(session.rootfs().toAbsolutePath());
+    if (known != null && lock.packages().stream().allMatch(p -> known.containsKey(p.sha256())
+        && Files.isRegularFile(known.get(p.sha256()), LinkOption.NOFOLLOW_LINKS))) {
+      Map<String, Path> files = new HashMap<>();
+      lock.packages().forEach(p -> files.put(p.sha256(), known.get(p.sha256())));
+      return files;
+    }
+    List<Path> roots = new ArrayList<>();
     session.pinned().ifPresent(pinned -> roots.add(pinned.dir()));
-    roots.add(session.cacheDir());
+    roots.add(packageCache(session));
     return PackageFiles.find(lock, ".rpm", roots);
   }
 

@@ -1,0 +1,179 @@
+package org.bootfarm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.bootfarm.protocol.Sha256;
+import org.bootfarm.worker.fixture.FixtureDefinitions;
+import org.bootfarm.worker.fixture.FixtureYumRepo;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bootfarm build --from-buildinfo FILE --inputs DIR} against a fixture build whose repository is gone: the
+ * rebuild is bit for bit the original with no connection to the upstream, and inputs that do not match the
+ * record (a changed package, a missing one, another definition) are refused before anything is built.
+ */
+@Tag("tool")
+class RebuildFromBuildinfoTest {
+  private static final String ISO = "bootstrap-fixture-tdnf.iso";
+
+  @TempDir static Path shared;
+  static Path keys;
+  static Path original;
+  static Path inputs;
+  static Path cache;
+  static ServerSocket tripwire;
+  static final AtomicInteger connections = new AtomicInteger();
+
+  @BeforeAll
+  static void buildThenTakeTheRepositoryAway() throws Exception {
+    keys = Files.createDirectories(shared.resolve("no-keys"));
+    cache = shared.resolve("cache");
+    original = shared.resolve("original");
+    int port;
+    Path definition;
+    Map<String, Path> components = FixtureBuilds.components(shared.resolve("components"));
+    JsonNode result;
+    try (FixtureYumRepo repo = FixtureYumRepo.start()) {
+      port = URI.create(repo.baseUrl()).getPort();
+      definition = FixtureDefinitions.write(shared.resolve("defs"), FixtureDefinitions.TDNF, repo);
+      CliRun first = CliRun.inProcess(FixtureBuilds.buildArgs(definition, components, original, cache, keys)
+          .toArray(String[]::new));
+      assertEquals(0, first.exitCode, first::toString);
+      result = first.json();
+    }
+    // the inputs as bootfarm fetch --inputs lays them out; package files under their upstream names
+    inputs = shared.resolve("inputs");
+    copyTree(definition, inputs.resolve("definition"));
+    for (Map.Entry<String, Path> c : components.entrySet()) {
+      Files.createDirectories(inputs.resolve("components"));
+      Files.copy(c.getValue(), inputs.resolve("components").resolve(c.getKey()));
+    }
+    Path packages = Files.createDirectories(inputs.resolve("packages"));
+    JsonNode files = result.get("inputFiles");
+    assertEquals(6, files.size(), result::toString);
+    for (Iterator<Map.Entry<String, JsonNode>> it = files.fields(); it.hasNext(); ) {
+      Path file = Path.of(it.next().getValue().asText());
+      Files.copy(file, packages.resolve(file.getFileName()));
+    }
+    tripwire = new ServerSocket();
+    tripwire.setReuseAddress(true);
+    tripwire.bind(new InetSocketAddress("127.0.0.1", port));
+    Thread counter = new Thread(() -> {
+      while (!tripwire.isClosed()) {
+        try (Socket ignored = tripwire.accept()) {
+          connections.incrementAndGet();
+        } catch (IOException e) {
+          return;
+        }
+      }
+    }, "tripwire");
+    counter.setDaemon(true);
+    counter.start();
+  }
+
+  @AfterAll
+  static void removeTripwire() throws IOException {
+    tripwire.close();
+  }
+
+  @Test
+  void rebuildFromTheRecordAndArchivedInputsIsBitIdenticalAndTouchesNoUpstream() throws Exception {
+    Path out = shared.resolve("rebuilt");
+    CliRun rebuild = CliRun.inProcess(rebuildArgs(inputs, out, "--json"));
+    assertEquals(0, rebuild.exitCode, rebuild::toString);
+
+    assertEquals(Sha256.of(original.resolve(ISO)), Sha256.of(out.resolve(ISO)), "the same ISO, bit for bit");
+    assertEquals(Files.readString(original.resolve("buildinfo.json")), Files.readString(out.resolve("buildinfo.json")),
+        "the same buildinfo, origins included");
+    JsonNode buildinfo = new ObjectMapper().readTree(out.resolve("buildinfo.json").toFile());
+    buildinfo.get("lock").get("packages").forEach(p -> assertEquals("bootfarm-fixture",
+        p.get("origin").get("repository").asText(), p::toString));
+    assertEquals(0, connections.get(), "no connection to the definition's repository was tried");
+    assertFalse(Files.list(cache.resolve("rebuilds")).findAny().isPresent(), "the private copy of the inputs is gone");
+  }
+
+  @Test
+  void aPackageFileChangedAfterTheBuildIsRefusedNamingThePackageAndBothDigests() throws Exception {
+    Path tampered = shared.resolve("tampered");
+    copyTree(inputs, tampered);
+    Path haveged;
+    try (Stream<Path> list = Files.list(tampered.resolve("packages"))) {
+      haveged = list.filter(p -> p.getFileName().toString().startsWith("haveged-")).findFirst().orElseThrow();
+    }
+    String recorded = Sha256.of(haveged);
+    byte[] bytes = Files.readAllBytes(haveged);
+    bytes[bytes.length / 2] ^= 1;
+    Files.write(haveged, bytes);
+
+    CliRun run = CliRun.inProcess(rebuildArgs(tampered, shared.resolve("out-tampered"), "--json"));
+    assertEquals(2, run.exitCode, run::toString);
+    String error = run.json().get("error").asText();
+    for (String part : List.of("package haveged-", haveged.toString(), Sha256.of(haveged), recorded, "refused",
+        "bootfarm fetch --inputs")) {
+      assertTrue(error.contains(part), () -> part + " not in: " + error);
+    }
+    assertFalse(Files.exists(shared.resolve("out-tampered").resolve(ISO)), "nothing built");
+  }
+
+  @Test
+  void aMissingPackageOrAnotherDefinitionIsAClearInputError() throws Exception {
+    Path partial = shared.resolve("partial");
+    copyTree(inputs, partial);
+    try (Stream<Path> list = Files.list(partial.resolve("packages"))) {
+      Files.delete(list.filter(p -> p.getFileName().toString().startsWith("kmod-")).findFirst().orElseThrow());
+    }
+    CliRun missing = CliRun.inProcess(rebuildArgs(partial, shared.resolve("out-partial")));
+    assertEquals(2, missing.exitCode, missing::toString);
+    assertTrue(missing.stderr.contains("package kmod-") && missing.stderr.contains("is not in "
+        + partial.resolve("packages")), missing::toString);
+
+    Path edited = shared.resolve("edited");
+    copyTree(inputs, edited);
+    Files.writeString(edited.resolve("definition/base.sh"), "\n# edited\n", java.nio.file.StandardOpenOption.APPEND);
+    CliRun other = CliRun.inProcess(rebuildArgs(edited, shared.resolve("out-edited")));
+    assertEquals(2, other.exitCode, other::toString);
+    assertTrue(other.stderr.contains("records definitionDigest"), other::toString);
+  }
+
+  private static String[] rebuildArgs(Path inputDir, Path out, String... more) {
+    List<String> args = new ArrayList<>(List.of("build", "--from-buildinfo",
+        original.resolve("buildinfo.json").toString(), "--inputs", inputDir.toString(), "--out", out.toString(),
+        "--cache-dir", cache.toString(), "--keys", keys.toString()));
+    args.addAll(List.of(more));
+    return args.toArray(String[]::new);
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> walk = Files.walk(from)) {
+      for (Path p : walk.toList()) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target);
+        }
+      }
+    }
+  }
+}

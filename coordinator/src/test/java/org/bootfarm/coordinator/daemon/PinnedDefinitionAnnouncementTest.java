@@ -1,0 +1,70 @@
+package org.bootfarm.coordinator.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.bootfarm.coordinator.ProjectTree;
+import org.bootfarm.coordinator.queue.LeasePolicy;
+import org.bootfarm.coordinator.queue.RetryPolicy;
+import org.bootfarm.coordinator.replication.ArtifactReplication;
+import org.bootfarm.protocol.api.v1.Addresses;
+import org.bootfarm.protocol.api.v1.WireJson;
+import org.bootfarm.protocol.repo.RepoDefinitionLoader;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real daemon tells the other coordinators of a submitted build's pinned definition as it tells them of an
+ * upload ({@link ArtifactReplication#STORED}), so a standby copies the definition before it may have to run
+ * the build (ADR 0034).
+ */
+@Tag("unit")
+class PinnedDefinitionAnnouncementTest {
+  @TempDir Path dir;
+  Vertx vertx;
+  CoordinatorDaemon daemon;
+  final BlockingQueue<JsonObject> announced = new LinkedBlockingQueue<>();
+
+  @BeforeEach
+  void start() throws Exception {
+    vertx = Vertx.vertx();
+    daemon = CoordinatorDaemon.start(vertx, new CoordinatorDaemon.Settings(dir.resolve("data"),
+        ProjectTree.root().resolve("repos"), ProjectTree.sharedKeys().trustedKeysDir(), "127.0.0.1", 0,
+        Duration.ofMillis(100), LeasePolicy.DEFAULT, new RetryPolicy(3, Duration.ZERO, Duration.ZERO)), null);
+    vertx.eventBus().<Object>consumer(ArtifactReplication.STORED, message -> {
+      if (message.body() instanceof JsonObject body) {
+        announced.add(body);
+      }
+    }).completion().await();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    daemon.close();
+    vertx.close().await();
+  }
+
+  @Test
+  void submittedBuildsDefinitionIsAnnouncedFromThisCoordinator() throws Exception {
+    JsonObject answer = (JsonObject) vertx.eventBus().request(Addresses.SUBMIT,
+        new JsonObject(WireJson.write(Map.of("repo", "debian-12"))), new DeliveryOptions().setSendTimeout(5000))
+        .await().body();
+    assertNotNull(answer.getString("id"), answer::encode);
+    JsonObject stored = announced.poll(10, TimeUnit.SECONDS);
+    assertNotNull(stored, "no announcement of the pinned definition");
+    assertEquals(RepoDefinitionLoader.digest(ProjectTree.root().resolve("repos/debian-12")), stored.getString("sha256"));
+    assertEquals(daemon.artifactsUrl(), stored.getString("source"));
+  }
+}
