@@ -302,26 +302,10 @@ public final class BuildCoordinator implements FarmApi {
             report.error(), report.deterministic() ? ErrorKind.DETERMINISTIC : ErrorKind.TRANSIENT,
             report.artifacts(), report.log()), now);
     if (report.state() == BuildState.SUCCEEDED) {
-      indexInputs(report.buildId());
+      inputs.succeeded(report.buildId()); // retention keeps a kept build's inputs from now on
     }
     stateListener.leaseDecided(action);
     return action;
-  }
-
-  /**
-   * Records which packages a build that just SUCCEEDED installed, so retention keeps them with it; a buildinfo
-   * that cannot be read now is indexed again before the next collection ({@link BuildInputIndex#catchUp}).
-   */
-  private void indexInputs(String id) {
-    try {
-      Optional<BuildRecord> build = store.get(id);
-      if (build.isPresent()) {
-        inputs.index(build.get());
-      }
-    } catch (java.io.IOException | RuntimeException e) {
-      System.getLogger(BuildCoordinator.class.getName()).log(System.Logger.Level.WARNING, "the inputs of build "
-          + id + " are indexed at the next collection: " + e.getMessage());
-    }
   }
 
   /** Re-queues (or, with no runs left, fails) every build whose lease ran out; returns how many it changed. */

@@ -38,6 +38,22 @@ public final class BuildInputIndex {
   }
 
   /**
+   * Indexes build {@code id}, which was just reported SUCCEEDED; a buildinfo that cannot be read now is indexed
+   * before the next collection ({@link #catchUp}), so a failure here is only logged.
+   */
+  public void succeeded(String id) {
+    try {
+      Optional<BuildRecord> build = builds.get(id);
+      if (build.isPresent()) {
+        index(build.get());
+      }
+    } catch (IOException | RuntimeException e) {
+      System.getLogger(BuildInputIndex.class.getName()).log(System.Logger.Level.WARNING, "the inputs of build "
+          + id + " are indexed at the next collection: " + e.getMessage());
+    }
+  }
+
+  /**
    * Indexes every SUCCEEDED build whose inputs are not recorded yet and whose buildinfo this coordinator holds (a
    * standby that has not copied it yet indexes it at a later collection; a build whose buildinfo was collected
    * has no inputs left to keep); returns the problems of the buildinfos that could not be read.
