@@ -189,7 +189,7 @@ final class NightlyCommands {
     @Override
     int run(BridgeClient farm) throws Exception {
       ReproducibilityPair pair = farm.verify(id);
-      (client.json ? System.err : System.out).println("build " + id + " is rebuilt as " + pair.right()
+      (client.json ? System.err : System.out).println("build " + id + " is rebuilt from its record as " + pair.right()
           + " on a worker other than " + pair.leftWorker() + "; waiting for the verdict");
       long deadline = System.nanoTime() + patience.toNanos();
       while (!pair.hasVerdict() && System.nanoTime() < deadline) {
@@ -220,6 +220,14 @@ final class NightlyCommands {
           pair.outcome() == null ? "RUNNING" : pair.outcome(), side(pair.left(), pair.leftWorker()),
           side(pair.right(), pair.rightWorker()), detail(pair));
     }
+    if (run.pairs().stream().anyMatch(pair -> pair.drift() != null)) {
+      out.println("inputs since the previous night (drift, apart from the verdict):");
+      for (ReproducibilityPair pair : run.pairs()) {
+        if (pair.drift() != null) {
+          out.println("  " + pair.repo() + " " + pair.target() + ": " + pair.drift().summary());
+        }
+      }
+    }
     out.println("report: " + reportUrl(farm, "/nightly/" + run.id()));
   }
 
@@ -231,6 +239,12 @@ final class NightlyCommands {
     if (pair.hasUnsignedBuilds()) {
       out.println("UNSIGNED: installed without a signature check (allowed by --allow-unsigned): "
           + String.join("; ", pair.unsigned()));
+    }
+    if (pair.rebuiltFrom() != null) {
+      out.println("right side rebuilt the left build's record: installed the lock of buildinfo " + pair.rebuiltFrom());
+    }
+    if (pair.drift() != null) {
+      out.println("inputs since the previous night: " + pair.drift().summary());
     }
     Verdict verdict = pair.verdict();
     if (verdict != null) {

@@ -334,7 +334,8 @@ public final class BuildCoordinator implements FarmApi {
   /**
    * Places the queued builds whose backoff has passed, highest priority first, on live workers
    * ({@link BuildPlacer} advises where) and claims each under a lease; a build no worker can take now
-   * keeps the reason in its record, and side B of a pair that can never find a second worker fails.
+   * keeps the reason in its record. Side B of a pair waits for side A to succeed, is recorded as a rebuild of side
+   * A's buildinfo before it is claimed, and fails when side A did not succeed or no second worker can run it.
    */
   public List<Assignment> assign(int maxBuilds) {
     Instant now = clock.instant();
@@ -349,6 +350,10 @@ public final class BuildCoordinator implements FarmApi {
             stateListener.changed(view(failed), "failed: " + fail.why()));
       } else if (advice instanceof BuildPlacer.Place place) {
         String worker = place.placement().workerId().orElseThrow();
+        if (place.rebuild() != null && store.pinAsRebuild(queued.id(), place.rebuild().original(),
+            place.rebuild().buildinfoSha256(), place.rebuild().definitionDigest()).isEmpty()) {
+          continue; // no longer QUEUED (cancelled meanwhile)
+        }
         Optional<BuildRecord> claimed = store.claim(queued.id(), worker, now.plus(lease), place.placement().reason());
         if (claimed.isPresent()) {
           round.claimed(worker);

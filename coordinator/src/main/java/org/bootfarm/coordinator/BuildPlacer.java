@@ -3,6 +3,7 @@ package org.bootfarm.coordinator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.bootfarm.coordinator.inputs.RecordedBuildInfos;
 import org.bootfarm.coordinator.nightly.PairSide;
 import org.bootfarm.coordinator.placement.LiveWorkers;
 import org.bootfarm.coordinator.placement.Placement;
@@ -13,20 +14,33 @@ import org.bootfarm.coordinator.queue.BuildFilter;
 import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.BuildStore;
 import org.bootfarm.protocol.api.v1.BuildState;
+import org.bootfarm.protocol.build.BuildInfo;
 import org.bootfarm.protocol.repo.RepoDefinition;
 
 /**
  * Where a queued build should go, by rendezvous hashing with bounded load over the live workers: a
- * worker, a reason to wait, or (for side B of a reproducibility pair that can never find a second worker)
- * a reason to fail; a build whose pinned definition is no longer stored fails too. Only advises: {@link BuildCoordinator#assign} makes the transition it advises.
+ * worker, a reason to wait, or a reason to fail: for side B of a reproducibility pair whose side A did not
+ * succeed or that can never find a second worker, and for a build whose pinned definition is no longer stored.
+ * Side B rebuilds side A's record: it waits for side A to succeed and is placed as a rebuild of side A's
+ * buildinfo (ADR 0038). Only advises: {@link BuildCoordinator#assign} makes the transition it advises.
  */
 final class BuildPlacer {
   /** What to do with one queued build. */
   sealed interface Advice permits Place, Wait, Fail {
   }
 
-  /** Claim it for {@code placement}'s worker; {@code side} is its side of a reproducibility pair, or null. */
-  record Place(Placement placement, PairSide side) implements Advice {
+  /**
+   * Claim it for {@code placement}'s worker; {@code side} is its side of a reproducibility pair, or null; {@code
+   * rebuild}, for side B, the record it rebuilds (pinned on the build before it is claimed), else null.
+   */
+  record Place(Placement placement, PairSide side, Rebuild rebuild) implements Advice {
+  }
+
+  /**
+   * Side B of a pair rebuilds build {@code original} from its buildinfo {@code buildinfoSha256} and its pinned
+   * definition {@code definitionDigest} (null for an original recorded before definitions were pinned).
+   */
+  record Rebuild(String original, String buildinfoSha256, String definitionDigest) {
   }
 
   /** Leave it queued, noting why. */
@@ -78,9 +92,9 @@ final class BuildPlacer {
       PlacementRequest request = PlacementRequest.of(queued.repo(), manager.get(), BuildCoordinator.ARCH);
       PairSide side = PairSide.of(queued.options()).orElse(null);
       if (side != null && side.isSideB()) {
-        return sideB(side, request);
+        return sideB(queued, side, request);
       }
-      return advice(placement.place(request, views.values()), side);
+      return advice(placement.place(request, views.values()), side, null);
     }
 
     /**
@@ -103,22 +117,36 @@ final class BuildPlacer {
     }
 
     /**
-     * Where side B of a reproducibility pair goes: the best capable worker other than the one side A
-     * runs or ran on ({@link RendezvousPlacement#secondChoice}). Waits while side A is not placed yet;
-     * fails when no other live worker can run the repo at all (a pair needs two workers; the pair's
-     * verdict is then FAILED with that error).
+     * Where side B of a reproducibility pair goes: it rebuilds side A's record, so it waits while side A is
+     * queued or running, fails when side A ended otherwise than SUCCEEDED (nothing to reproduce) or published no
+     * buildinfo, and is placed, as a rebuild of side A's buildinfo, on the best capable worker other than the one
+     * side A ran on ({@link RendezvousPlacement#secondChoice}); fails when no other live worker can run the repo at
+     * all (a pair needs two workers; the pair's verdict is then FAILED with that error).
      */
-    private Advice sideB(PairSide side, PlacementRequest request) {
+    private Advice sideB(BuildRecord queued, PairSide side, PlacementRequest request) {
       BuildRecord sideA = store.get(side.otherSide()).orElse(null);
-      String firstWorker = sideA == null ? null : sideA.worker();
-      if (firstWorker == null) {
-        if (sideA == null || sideA.state() == BuildState.QUEUED || sideA.state() == BuildState.RUNNING) {
-          return new Wait("side B of reproducibility pair " + side.pair() + ": waiting for side A (build "
-              + side.otherSide() + ") to be placed, so as to go to another worker");
-        }
-        return new Fail("side A (build " + side.otherSide() + ") ended " + sideA.state()
-            + " without running on any worker, so there is nothing to reproduce");
+      if (sideA == null) {
+        return new Fail("side A (build " + side.otherSide() + ") is not in the build store, so there is nothing to"
+            + " reproduce");
       }
+      if (sideA.state() == BuildState.QUEUED || sideA.state() == BuildState.RUNNING) {
+        return new Wait("side B of reproducibility pair " + side.pair() + ": waiting for side A (build "
+            + side.otherSide() + ", " + sideA.state() + ") to succeed; side B rebuilds its record on another worker");
+      }
+      if (sideA.state() != BuildState.SUCCEEDED) {
+        return new Fail("side A (build " + side.otherSide() + ") ended " + sideA.state()
+            + ", so there is nothing to reproduce: side B rebuilds side A's record once side A succeeds");
+      }
+      Optional<String> buildinfo = RecordedBuildInfos.buildinfoOf(sideA);
+      if (buildinfo.isEmpty()) {
+        return new Fail("side A (build " + side.otherSide() + ") published no " + BuildInfo.FILE_NAME
+            + ", so side B cannot rebuild its record");
+      }
+      if (queued.rebuildOf() != null && !queued.rebuildOf().equals(sideA.id())) {
+        return new Fail("side B of pair " + side.pair() + " is already a rebuild of build " + queued.rebuildOf()
+            + ", not of its side A (build " + sideA.id() + ")");
+      }
+      String firstWorker = sideA.worker();
       Placement placed = placement.secondChoice(request, views.values(), firstWorker);
       if (placed.outcome() == Placement.Outcome.NO_CAPABLE_WORKER) {
         return new Fail("no live worker other than " + firstWorker + " (which built side A, build "
@@ -126,11 +154,11 @@ final class BuildPlacer {
             + ": a reproducibility pair needs two different workers; start a second worker that runs "
             + request.packageManager());
       }
-      return advice(placed, side);
+      return advice(placed, side, new Rebuild(sideA.id(), buildinfo.get(), sideA.definitionDigest()));
     }
 
-    private Advice advice(Placement placed, PairSide side) {
-      return placed.placed() ? new Place(placed, side) : new Wait(placed.reason());
+    private Advice advice(Placement placed, PairSide side, Rebuild rebuild) {
+      return placed.placed() ? new Place(placed, side, rebuild) : new Wait(placed.reason());
     }
   }
 

@@ -226,14 +226,14 @@ public final class CoordinatorDaemon implements AutoCloseable {
         settings.retry(), new BuildStateFanout(new BuildStatePublisher(vertx), metrics, inbox, this::replication),
         settings.applianceRepo());
     nightly = new NightlyRuns(coordinator, store, catalog, nightlyStore,
-        new ReproducibilityJudge(artifacts, ReproducibilityJudge.Options.defaults()), settings.nightly(), clock,
+        new ReproducibilityJudge(artifacts, ReproducibilityJudge.Options.defaults()), new RecordedBuildInfos(artifacts),
+        settings.nightly(), clock,
         line -> LOG.log(System.Logger.Level.INFO, "bootfarm coordinator: " + line),
         NightlyComponents.store(settings.nightlyComponents(), artifacts));
     nightly.listen(metrics);
     heartbeats = new HeartbeatConsumer(vertx, coordinator, metrics::workerSeen, this::active, senders);
     reports = new ReportConsumer(vertx, coordinator, senders);
     heartbeats.register();
-    // every coordinator collects its own artifact store; a standby's store follows the active one's history
     RetentionPolicy retention = RetentionPolicy.logging(store, artifacts, settings.retention(), LOG);
     ArtifactReplication[] announcer = new ArtifactReplication[1];
     ForwardingFarmApi forwarding = new ForwardingFarmApi(vertx, FORWARD_TIMEOUT);

@@ -5,6 +5,7 @@ import static org.bootfarm.coordinator.verdict.VerdictPage.escape;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import org.bootfarm.protocol.api.v1.NightlyReport;
+import org.bootfarm.protocol.api.v1.InputDrift;
 import org.bootfarm.protocol.api.v1.ReproducibilityPair;
 import org.bootfarm.protocol.api.v1.Verdict;
 
@@ -41,7 +42,8 @@ public final class NightlyPage {
       html.append("<p class=\"note\">").append(escape(note)).append("</p>\n");
     }
     html.append("<table>\n<tr><th>repo</th><th>target</th><th>verdict</th><th>left</th><th>right</th>"
-        + "<th>first differing stage</th><th>ISO sha256</th><th>report</th></tr>\n");
+        + "<th>first differing stage</th><th>ISO sha256</th><th>report</th><th>inputs since the previous night</th>"
+        + "</tr>\n");
     for (ReproducibilityPair pair : run.pairs()) {
       String outcome = pair.outcome() == null ? "RUNNING" : pair.outcome().name();
       html.append("<tr class=\"").append(outcome).append("\"><td>").append(escape(pair.repo())).append(unsigned(pair))
@@ -49,14 +51,15 @@ public final class NightlyPage {
           .append(escape(pair.target())).append("</td><td class=\"outcome\">").append(outcome).append("</td><td>")
           .append(side(pair.left(), pair.leftWorker(), pair.leftSeconds())).append(cache(pair.leftCache()))
           .append("</td><td>")
-          .append(side(pair.right(), pair.rightWorker(), pair.rightSeconds())).append(cache(pair.rightCache()))
+          .append(side(pair.right(), pair.rightWorker(), pair.rightSeconds())).append(rebuilt(pair))
+          .append(cache(pair.rightCache()))
           .append("</td><td>")
           .append(pair.verdict() == null || pair.verdict().firstDifferingStage() == null ? ""
               : escape(pair.verdict().firstDifferingStage()))
           .append("</td><td class=\"hash\">").append(escape(isoHashes(pair))).append("</td><td><a href=\"/verdicts/")
           .append(escape(URLEncoder.encode(pair.id(), StandardCharsets.UTF_8))).append("\">")
           .append(pair.verdict() != null && pair.verdict().error() != null ? escape(pair.verdict().error()) : "diff report")
-          .append("</a></td></tr>\n");
+          .append("</a></td><td>").append(drift(pair)).append("</td></tr>\n");
     }
     html.append("</table>\n</body>\n</html>\n");
     return html.toString();
@@ -67,7 +70,31 @@ public final class NightlyPage {
     return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Pair " + escape(pair.id())
         + "</title>\n</head>\n<body>\n<h1>" + escape(pair.repo()) + " · " + escape(pair.target())
         + "</h1>\n<p>Not judged yet: builds <code>" + escape(pair.left()) + "</code> and <code>"
-        + escape(pair.right()) + "</code> are still running.</p>\n</body>\n</html>\n";
+        + escape(pair.right()) + "</code> are still running (the right one rebuilds the left one's record once it"
+        + " succeeded).</p>\n</body>\n</html>\n";
+  }
+
+  /** That the right side rebuilt the left side's record (installed its buildinfo's lock); empty before. */
+  static String rebuilt(ReproducibilityPair pair) {
+    return pair.rebuiltFrom() == null ? "" : "<br><span class=\"rebuild\" title=\"installed exactly the left build's"
+        + " lock from the farm's archive\">rebuilt the left build's record (buildinfo <code>"
+        + escape(pair.rebuiltFrom().substring(0, Math.min(12, pair.rebuiltFrom().length()))) + "</code>)</span>";
+  }
+
+  /** What changed in the pair's inputs since the previous night, apart from its verdict; empty when not known. */
+  static String drift(ReproducibilityPair pair) {
+    if (pair.drift() == null) {
+      return "";
+    }
+    InputDrift drift = pair.drift();
+    if (drift.note() != null || drift.none()) {
+      return escape(drift.summary());
+    }
+    StringBuilder html = new StringBuilder("<ul class=\"drift\">");
+    drift.upgraded().forEach(c -> html.append("<li>upgraded ").append(escape(c.describe())).append("</li>"));
+    drift.added().forEach(p -> html.append("<li>added ").append(escape(p)).append("</li>"));
+    drift.removed().forEach(p -> html.append("<li>removed ").append(escape(p)).append("</li>"));
+    return html.append("</ul>since pair ").append(escape(drift.previousPair())).toString();
   }
 
   /** The UNSIGNED mark of a pair built without signature checks, with what goes unchecked; empty otherwise. */

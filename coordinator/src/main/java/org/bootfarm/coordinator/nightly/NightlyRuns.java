@@ -19,6 +19,8 @@ import java.util.stream.Collectors;
 import org.bootfarm.coordinator.ApiException;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.RepoCatalog;
+import org.bootfarm.coordinator.inputs.RecordedBuildInfos;
+import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.BuildStore;
 import org.bootfarm.coordinator.verdict.ReproducibilityJudge;
 import org.bootfarm.protocol.api.v1.AccessRole;
@@ -26,6 +28,7 @@ import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.BuildView;
 import org.bootfarm.protocol.api.v1.Caller;
+import org.bootfarm.protocol.api.v1.InputDrift;
 import org.bootfarm.protocol.api.v1.NightlyReport;
 import org.bootfarm.protocol.api.v1.Priority;
 import org.bootfarm.protocol.api.v1.ReproducibilityPair;
@@ -36,13 +39,15 @@ import org.bootfarm.protocol.api.v1.Verdict;
  * Nightly reproducibility runs and {@code verify} on the active coordinator. A run is recorded first
  * (a scheduled one keyed by its instant, so it runs once), then, for every repo of the catalog that
  * some live worker can run and every target its spec supports ({@link NightlyPlanner} plans which, and
- * with which components), a pair is submitted: side A placed as
- * usual, side B (its options say so, {@link PairSide}) on the best other capable worker, both with
- * priority NIGHTLY. A repo only one live worker can run gets a FAILED pair at once, saying so. A
- * background thread starts the run a schedule makes due, judges each pair once both builds ended
- * ({@link ReproducibilityJudge}, which may spawn xorriso and diffoscope: never on the event loop) and
- * ends a run when all its pairs are judged. Every state lives in the {@link NightlyStore}, so a
- * coordinator taking over carries on with the runs and pairs the old one left.
+ * with which components), a pair is submitted: side A placed as usual, side B (its options say so,
+ * {@link PairSide}) once side A succeeded, on the best other capable worker, as a rebuild of side A's record (it
+ * installs side A's buildinfo lock from the farm's archive, so a mirror update between the two sides changes
+ * nothing; ADR 0038), both with priority NIGHTLY. A repo only one live worker can run gets a FAILED pair at once,
+ * saying so. A background thread starts the run a schedule makes due, judges each pair once both builds ended
+ * ({@link ReproducibilityJudge}, which may spawn xorriso and diffoscope: never on the event loop) and ends a run
+ * when all its pairs are judged. A judged nightly pair whose side A succeeded also carries the drift of its inputs
+ * since the previous night ({@link NightlyDrift}), apart from the verdict. Every state lives in the {@link
+ * NightlyStore}, so a coordinator taking over carries on with the runs and pairs the old one left.
  *
  * <p>Components: a nightly build reuses the components of the newest SUCCEEDED build of the same
  * repo and target, else of the newest SUCCEEDED build of any repo; with none, the pair is FAILED and
@@ -63,6 +68,8 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
 
   private final BuildCoordinator coordinator;
   private final NightlyPlanner planner;
+  private final BuildStore builds;
+  private final NightlyDrift drift;
   private final NightlyStore store;
   private final ReproducibilityJudge judge;
   private final NightlySchedule schedule;
@@ -74,19 +81,23 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
   private volatile NightlyListener listener = NightlyListener.NONE;
 
   public NightlyRuns(BuildCoordinator coordinator, BuildStore builds, RepoCatalog catalog, NightlyStore store,
-      ReproducibilityJudge judge, NightlySchedule schedule, Clock clock, Consumer<String> log) {
-    this(coordinator, builds, catalog, store, judge, schedule, clock, log, Map.of());
+      ReproducibilityJudge judge, RecordedBuildInfos buildInfos, NightlySchedule schedule, Clock clock,
+      Consumer<String> log) {
+    this(coordinator, builds, catalog, store, judge, buildInfos, schedule, clock, log, Map.of());
   }
 
   /**
+   * @param buildInfos where side A's buildinfo (what side B rebuilds, what drift compares) is read from
    * @param components component name to sha256 (already in the artifact store) that every nightly build
    *     takes; empty to take those of the latest successful build
    */
   public NightlyRuns(BuildCoordinator coordinator, BuildStore builds, RepoCatalog catalog, NightlyStore store,
-      ReproducibilityJudge judge, NightlySchedule schedule, Clock clock, Consumer<String> log,
-      Map<String, String> components) {
+      ReproducibilityJudge judge, RecordedBuildInfos buildInfos, NightlySchedule schedule, Clock clock,
+      Consumer<String> log, Map<String, String> components) {
     this.coordinator = coordinator;
     this.planner = new NightlyPlanner(coordinator, builds, catalog, components);
+    this.builds = builds;
+    this.drift = new NightlyDrift(store, builds, buildInfos);
     this.store = store;
     this.judge = judge;
     this.schedule = schedule;
@@ -188,15 +199,23 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
       throw new ApiException(ApiError.Code.CONFLICT, "build " + buildId + " is " + left.state()
           + "; only a SUCCEEDED build can be verified (rebuilt on another worker and compared)");
     }
+    BuildRecord original = builds.get(buildId).orElseThrow(() -> new ApiException(ApiError.Code.NOT_FOUND,
+        "no build " + buildId));
+    String buildinfo = RecordedBuildInfos.buildinfoOf(original).orElseThrow(() ->
+        new ApiException(ApiError.Code.CONFLICT, "build " + buildId + " published no buildinfo.json, so it cannot be"
+            + " rebuilt from its record; verify a build that published one (any build of this bootfarm does)"));
     Instant now = clock.instant();
     String pairId = "verify-" + buildId + "-" + COMPACT_MILLIS.format(now);
     String right = coordinator.submit(caller, new SubmitRequest(left.repo(), left.target(), left.components(),
         Priority.INTERACTIVE, PairSide.sideB(pairId, buildId)));
+    builds.pinAsRebuild(right, buildId, buildinfo, original.definitionDigest());
     ReproducibilityPair pair = new ReproducibilityPair(pairId, null, left.repo(), left.target(), buildId, right,
-        left.worker(), null, null, null, null, now.toString(), null, null).withUnsigned(unsignedOf(right));
+        left.worker(), null, null, null, null, now.toString(), null, null).withUnsigned(unsignedOf(right))
+        .withRebuiltFrom(buildinfo);
     putPair(pair);
     log.accept("verify: build " + buildId + " (" + left.repo() + " " + left.target() + ", built on " + left.worker()
-        + ") is rebuilt as " + right + " on another worker; pair " + pairId);
+        + ") is rebuilt from its record (buildinfo " + buildinfo + ") as " + right + " on another worker; pair "
+        + pairId);
     return pair;
   }
 
@@ -303,12 +322,30 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
       Thread.currentThread().interrupt();
       return;
     }
-    putPair(pair.judged(verdict, clock.instant().toString(), left.worker(), right.worker(), seconds(left),
-        seconds(right), left.packageCache(), right.packageCache()));
+    ReproducibilityPair judged = pair.judged(verdict, clock.instant().toString(), left.worker(), right.worker(),
+        seconds(left), seconds(right), left.packageCache(), right.packageCache());
+    String rebuilt = builds.get(right.id()).map(BuildRecord::pinnedBuildinfo).orElse(null);
+    putPair(withDrift(rebuilt == null ? judged : judged.withRebuiltFrom(rebuilt)));
     log.accept("reproducibility pair " + pair.id() + " (" + pair.repo() + " " + pair.target() + ", builds "
         + left.id() + " on " + left.worker() + " and " + right.id() + " on " + right.worker() + "): "
         + verdict.outcome() + (verdict.firstDifferingStage() == null ? "" : ", first differing stage "
         + verdict.firstDifferingStage()) + (verdict.error() == null ? "" : ": " + verdict.error()));
+  }
+
+  /** A nightly pair whose side A succeeded, with the drift of its inputs since the previous night; others as is. */
+  private ReproducibilityPair withDrift(ReproducibilityPair pair) {
+    if (pair.run() == null) {
+      return pair;
+    }
+    Optional<BuildRecord> sideA = builds.get(pair.left()).filter(b -> b.state() == BuildState.SUCCEEDED);
+    if (sideA.isEmpty()) {
+      return pair;
+    }
+    try {
+      return pair.withDrift(drift.of(pair, sideA.get()));
+    } catch (RuntimeException e) {
+      return pair.withDrift(InputDrift.notCompared("the earlier pairs could not be read: " + e.getMessage()));
+    }
   }
 
   private void endJudgedRuns() {

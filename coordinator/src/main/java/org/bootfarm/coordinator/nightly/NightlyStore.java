@@ -179,6 +179,31 @@ public final class NightlyStore implements AutoCloseable {
     return latest;
   }
 
+  /**
+   * The pairs of {@code repo} and {@code target} that nightly runs other than {@code pair}'s recorded before it,
+   * newest first, at most {@code limit}: where the drift of {@code pair}'s inputs is measured from.
+   */
+  public synchronized List<ReproducibilityPair> earlierNightlyPairs(ReproducibilityPair pair, int limit) {
+    List<ReproducibilityPair> pairs = new ArrayList<>();
+    try (PreparedStatement query = connection.prepareStatement("SELECT record FROM reproducibility_pairs"
+        + " WHERE run_id IS NOT NULL AND run_id <> ? AND created_at <= ? AND json_extract(record, '$.repo') = ?"
+        + " AND json_extract(record, '$.target') = ? ORDER BY created_at DESC, id DESC LIMIT ?")) {
+      query.setString(1, pair.run() == null ? "" : pair.run());
+      query.setLong(2, Instant.parse(pair.createdAt()).toEpochMilli());
+      query.setString(3, pair.repo());
+      query.setString(4, pair.target());
+      query.setInt(5, limit);
+      try (ResultSet rows = query.executeQuery()) {
+        while (rows.next()) {
+          pairs.add(WireJson.read(rows.getString(1), ReproducibilityPair.class));
+        }
+      }
+    } catch (SQLException | WireJson.WireFormatException e) {
+      throw failure("read the earlier pairs of " + pair.repo() + " " + pair.target(), e);
+    }
+    return pairs;
+  }
+
   /** Pairs without a verdict yet, oldest first. */
   public synchronized List<ReproducibilityPair> openPairs() {
     return pairs("SELECT record FROM reproducibility_pairs WHERE judged_at IS NULL ORDER BY created_at, id", null);

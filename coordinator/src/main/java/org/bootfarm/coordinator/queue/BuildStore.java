@@ -86,6 +86,15 @@ public interface BuildStore extends AutoCloseable {
   Optional<BuildRecord> fail(String id, String error, ErrorKind kind);
 
   /**
+   * A QUEUED build becomes a rebuild of build {@code original} from its buildinfo {@code buildinfoSha256}
+   * ({@link BuildRecord#asRebuildOf}): it will install exactly that buildinfo's lock, and build the definition
+   * {@code definitionDigest} the original built (null keeps the build's own: an original recorded before
+   * definitions were pinned). Refused unless the build is QUEUED and not a rebuild of another record already
+   * (pinning the same record again answers the build as it is).
+   */
+  Optional<BuildRecord> pinAsRebuild(String id, String original, String buildinfoSha256, String definitionDigest);
+
+  /**
    * QUEUED or RUNNING → CANCELLED; drops any lease, so a worker still running it cannot publish. The
    * result still names the worker, which the caller tells to stop.
    */

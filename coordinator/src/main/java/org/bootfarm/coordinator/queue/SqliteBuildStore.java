@@ -358,6 +358,15 @@ public final class SqliteBuildStore implements BuildStore {
   }
 
   @Override
+  public synchronized Optional<BuildRecord> pinAsRebuild(String id, String original, String buildinfoSha256,
+      String definitionDigest) {
+    return transition(id, "pin as a rebuild of " + original, "UPDATE builds SET rebuild_of = ?, pinned_buildinfo = ?,"
+        + " definition_digest = COALESCE(?, definition_digest) WHERE id = ? AND state = 'QUEUED'"
+        + " AND ((rebuild_of IS NULL AND pinned_buildinfo IS NULL) OR (rebuild_of = ? AND pinned_buildinfo = ?))",
+        original, buildinfoSha256, definitionDigest, id, original, buildinfoSha256);
+  }
+
+  @Override
   public synchronized Optional<BuildRecord> renewLease(String id, String worker, Instant until) {
     Instant now = clock.instant();
     requireFuture(until, now, "lease renewal of " + id + " by " + worker);

@@ -115,6 +115,12 @@ public final class ReplicatedBuildStore implements BuildStore {
   }
 
   @Override
+  public Optional<BuildRecord> pinAsRebuild(String id, String original, String buildinfoSha256,
+      String definitionDigest) {
+    return replicated(durable.pinAsRebuild(id, original, buildinfoSha256, definitionDigest));
+  }
+
+  @Override
   public Optional<BuildRecord> renewLease(String id, String worker, Instant until) {
     return replicated(durable.renewLease(id, worker, until));
   }

@@ -65,7 +65,10 @@ public final class RetentionPolicy {
     this.inputs = new BuildInputIndex(builds, new RecordedBuildInfos(artifacts));
   }
 
-  /** A policy keeping {@code settings}' builds that logs each collection at INFO on {@code logger}. */
+  /**
+   * A policy keeping {@code settings}' builds that logs each collection at INFO on {@code logger}: each coordinator
+   * runs one on its own artifact store (a standby's store follows the active one's history).
+   */
   public static RetentionPolicy logging(BuildStore builds, ArtifactStore artifacts, Settings settings,
       System.Logger logger) {
     return new RetentionPolicy(builds, artifacts, settings.keepBuilds(),

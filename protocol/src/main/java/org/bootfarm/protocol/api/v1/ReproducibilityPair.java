@@ -30,18 +30,33 @@ import org.bootfarm.protocol.build.PackageCacheUse;
  * @param unsigned     what both builds install without a signature check, allowed by the coordinator's operator
  *                     ({@code --allow-unsigned}): the report marks such a pair UNSIGNED; absent from the JSON
  *                     when every package is checked (also for a repo allowed unsigned that is signed throughout)
+ * @param rebuiltFrom  the sha256 of side A's buildinfo that side B rebuilt: side B installed exactly that lock from
+ *                     the farm's archive, so the pair compares two builds of the same inputs; null before side B
+ *                     was placed, and for pairs recorded before side B rebuilt side A's record
+ * @param drift        for a nightly pair whose side A succeeded, what changed in its resolved inputs since the
+ *                     previous nightly run of that repo and target (apart from the verdict); null otherwise
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"id", "run", "repo", "target", "left", "right", "leftWorker", "rightWorker", "leftSeconds",
-    "rightSeconds", "outcome", "createdAt", "judgedAt", "verdict", "leftCache", "rightCache", "unsigned"})
+    "rightSeconds", "outcome", "createdAt", "judgedAt", "verdict", "leftCache", "rightCache", "unsigned",
+    "rebuiltFrom", "drift"})
 public record ReproducibilityPair(
     String id, String run, String repo, String target, String left, String right, String leftWorker,
     String rightWorker, Double leftSeconds, Double rightSeconds, Verdict.Outcome outcome, String createdAt,
     String judgedAt, Verdict verdict, PackageCacheUse leftCache, PackageCacheUse rightCache,
-    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> unsigned) {
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> unsigned, String rebuiltFrom, InputDrift drift) {
 
   public ReproducibilityPair {
     unsigned = unsigned == null ? List.of() : List.copyOf(unsigned);
+  }
+
+  /** A pair whose side B rebuilt nothing yet and whose drift is not known. */
+  public ReproducibilityPair(String id, String run, String repo, String target, String left, String right,
+      String leftWorker, String rightWorker, Double leftSeconds, Double rightSeconds, Verdict.Outcome outcome,
+      String createdAt, String judgedAt, Verdict verdict, PackageCacheUse leftCache, PackageCacheUse rightCache,
+      List<String> unsigned) {
+    this(id, run, repo, target, left, right, leftWorker, rightWorker, leftSeconds, rightSeconds, outcome, createdAt,
+        judgedAt, verdict, leftCache, rightCache, unsigned, null, null);
   }
 
   /** A pair whose builds check every signature. */
@@ -70,13 +85,26 @@ public record ReproducibilityPair(
   public ReproducibilityPair judged(Verdict value, String instant, String leftWorkerId, String rightWorkerId,
       Double leftRun, Double rightRun, PackageCacheUse leftCacheUse, PackageCacheUse rightCacheUse) {
     return new ReproducibilityPair(id, run, repo, target, left, right, leftWorkerId, rightWorkerId, leftRun,
-        rightRun, value.outcome(), createdAt, instant, value, leftCacheUse, rightCacheUse, unsigned);
+        rightRun, value.outcome(), createdAt, instant, value, leftCacheUse, rightCacheUse, unsigned, rebuiltFrom,
+        drift);
   }
 
   /** The same pair, marked as installing {@code sources} without a signature check. */
   public ReproducibilityPair withUnsigned(List<String> sources) {
     return new ReproducibilityPair(id, run, repo, target, left, right, leftWorker, rightWorker, leftSeconds,
-        rightSeconds, outcome, createdAt, judgedAt, verdict, leftCache, rightCache, sources);
+        rightSeconds, outcome, createdAt, judgedAt, verdict, leftCache, rightCache, sources, rebuiltFrom, drift);
+  }
+
+  /** The same pair, its side B a rebuild of side A's buildinfo {@code buildinfoSha256}. */
+  public ReproducibilityPair withRebuiltFrom(String buildinfoSha256) {
+    return new ReproducibilityPair(id, run, repo, target, left, right, leftWorker, rightWorker, leftSeconds,
+        rightSeconds, outcome, createdAt, judgedAt, verdict, leftCache, rightCache, unsigned, buildinfoSha256, drift);
+  }
+
+  /** The same pair with {@code value} as its inputs' drift. */
+  public ReproducibilityPair withDrift(InputDrift value) {
+    return new ReproducibilityPair(id, run, repo, target, left, right, leftWorker, rightWorker, leftSeconds,
+        rightSeconds, outcome, createdAt, judgedAt, verdict, leftCache, rightCache, unsigned, rebuiltFrom, value);
   }
 
   /** Whether its builds install packages without a signature check (allowed by the operator). */
