@@ -179,6 +179,9 @@ final class ClientCommands {
     if (build.placement() != null) {
       out.println("placement " + build.placement());
     }
+    if (build.rebuildOf() != null) {
+      out.println("rebuildOf " + build.rebuildOf() + "  (from its record: archived packages, no upstream read)");
+    }
     if (!build.unsigned().isEmpty()) {
       out.println("UNSIGNED  installed without a signature check (allowed by --allow-unsigned): "
           + String.join("; ", build.unsigned()));
@@ -303,13 +306,18 @@ final class ClientCommands {
   }
 
   @Command(name = "fetch", mixinStandardHelpOptions = true,
-      description = "Download a successful build's artifacts and log, checking every sha256.")
+      description = "Download a successful build's artifacts and log (with --inputs: its record and every input),"
+          + " checking every sha256.")
   static final class Fetch extends ClientCommand {
     @Parameters(index = "0", paramLabel = "ID")
     String id;
 
     @Option(names = "--out", defaultValue = "out", paramLabel = "DIR", description = "where they go (default: ${DEFAULT-VALUE})")
     Path out;
+
+    @Option(names = "--inputs", description = "instead: the build's record and every input (buildinfo.json,"
+        + " definition/, components/, packages/), the layout bootfarm build --from-buildinfo reads")
+    boolean inputs;
 
     @Override
     int run(BridgeClient farm) throws Exception {
@@ -319,6 +327,13 @@ final class ClientCommands {
             + (build.error() == null ? "" : " (" + build.error() + ")") + ": only a SUCCEEDED build has artifacts"
             + " to fetch" + (build.state().isFinal() ? "" : "; wait for it with: bootfarm submit --wait, or logs -f"),
             List.of()));
+      }
+      if (inputs) {
+        Map<String, Object> written = RecordCommands.fetchInputs(farm, build, out, client.json);
+        if (client.json) {
+          printJson(Map.of("id", id, "inputs", written));
+        }
+        return 0;
       }
       Files.createDirectories(out);
       List<Map<String, Object>> fetched = new java.util.ArrayList<>();

@@ -16,7 +16,8 @@ import picocli.CommandLine.IVersionProvider;
         FarmCommands.Worker.class, FarmCommands.Standalone.class, ClientCommands.Submit.class,
         ClientCommands.Status.class, ClientCommands.ListBuilds.class, ClientCommands.Logs.class,
         ClientCommands.Fetch.class, ClientCommands.Cancel.class, ClientCommands.Repos.class,
-        ClientCommands.Workers.class, NightlyCommands.Nightly.class, NightlyCommands.Verify.class,
+        ClientCommands.Workers.class, RecordCommands.Rebuild.class, RecordCommands.Pin.class,
+        RecordCommands.Unpin.class, RecordCommands.Gc.class, NightlyCommands.Nightly.class, NightlyCommands.Verify.class,
         CaCommands.class})
 public final class Main {
 

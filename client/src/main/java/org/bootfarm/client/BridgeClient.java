@@ -106,6 +106,20 @@ public final class BridgeClient implements AutoCloseable {
     return call(Addresses.PIN, Map.of("id", id, "reason", request.reason()), BuildView.class);
   }
 
+  public BuildView unpin(String id) {
+    return call(Addresses.UNPIN, Map.of("id", id), BuildView.class);
+  }
+
+  /** Rebuilds a SUCCEEDED build from its record (ADR 0037); answers the new QUEUED build, whose rebuildOf names it. */
+  public BuildView rebuild(String id) {
+    return call(Addresses.REBUILD, Map.of("id", id), BuildView.class);
+  }
+
+  /** Collects the active coordinator's artifact store now (admin), or with {@code dryRun} only counts. */
+  public org.bootfarm.protocol.api.v1.CollectionReport gc(boolean dryRun) {
+    return call(Addresses.GC, Map.of("dryRun", dryRun), org.bootfarm.protocol.api.v1.CollectionReport.class);
+  }
+
   public List<RepoInfo> repos() {
     return all(call(Addresses.REPOS, Map.of(), JsonNode.class).path("repos"), RepoInfo.class);
   }

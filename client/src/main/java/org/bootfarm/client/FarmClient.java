@@ -175,6 +175,11 @@ public final class FarmClient implements AutoCloseable {
     return request(Addresses.CANCEL, Map.of("id", id), BuildView.class);
   }
 
+  /** Rebuilds a SUCCEEDED build from its record (ADR 0037); completes with the new QUEUED build. */
+  public Future<BuildView> rebuild(String id) {
+    return request(Addresses.REBUILD, Map.of("id", id), BuildView.class);
+  }
+
   /** The repo definitions the farm builds, with the problems of those it could not load. */
   public Future<List<RepoInfo>> repos() {
     return request(Addresses.REPOS, Map.of(), RepoList.class).map(RepoList::repos);

@@ -10,6 +10,9 @@ import java.util.List;
 import java.util.Optional;
 import org.bootfarm.coordinator.access.ApiPermissions;
 import org.bootfarm.coordinator.cas.ArtifactStore;
+import org.bootfarm.coordinator.inputs.BuildInputIndex;
+import org.bootfarm.coordinator.inputs.RebuildCheck;
+import org.bootfarm.coordinator.inputs.RecordedBuildInfos;
 import org.bootfarm.coordinator.nightly.PairSide;
 import org.bootfarm.coordinator.placement.LiveWorkers;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
@@ -76,6 +79,8 @@ public final class BuildCoordinator implements FarmApi {
   private final BuildPlacer placer;
   private final PinnedDefinitions definitions;
   private final String applianceRepo;
+  private final RebuildCheck rebuilds;
+  private final BuildInputIndex inputs;
 
   /** A coordinator whose state changes nobody hears (tests of the decisions alone). */
   public BuildCoordinator(BuildStore store, ArtifactStore artifacts, RepoCatalog repos,
@@ -122,6 +127,9 @@ public final class BuildCoordinator implements FarmApi {
     this.submissions = new SubmissionCheck(repos, artifacts, applianceRepo);
     this.definitions = new PinnedDefinitions(artifacts);
     this.placer = new BuildPlacer(repos, definitions, placement, store, workers);
+    RecordedBuildInfos buildInfos = new RecordedBuildInfos(artifacts);
+    this.rebuilds = new RebuildCheck(artifacts, buildInfos, repos);
+    this.inputs = new BuildInputIndex(store, buildInfos);
   }
 
   /**
@@ -215,6 +223,19 @@ public final class BuildCoordinator implements FarmApi {
   }
 
   /**
+   * Records a QUEUED rebuild of build {@code id} from its record for {@code caller} ({@link RebuildCheck}: refused,
+   * nothing recorded, when something it pins is gone) and answers it.
+   */
+  public BuildView rebuild(Caller caller, String id) throws ApiException {
+    BuildRecord original = store.get(id).orElseThrow(() -> new ApiException(ApiError.Code.NOT_FOUND, "no build " + id));
+    BuildRecord queued = rebuilds.rebuildOf(original, store.nextId(), clock.instant(), caller.name());
+    store.insert(queued);
+    BuildView view = view(queued);
+    stateListener.submitted(view);
+    return view;
+  }
+
+  /**
    * Every definition of the catalog as it is now, with the digest builds submitted now are pinned to, or its
    * problems when it could not be loaded.
    */
@@ -280,6 +301,9 @@ public final class BuildCoordinator implements FarmApi {
         : leases.onFailure(report.buildId(), report.workerId(), report.attempt(), BuildOutcome.failed(
             report.error(), report.deterministic() ? ErrorKind.DETERMINISTIC : ErrorKind.TRANSIENT,
             report.artifacts(), report.log()), now);
+    if (report.state() == BuildState.SUCCEEDED) {
+      inputs.succeeded(report.buildId()); // retention keeps a kept build's inputs from now on
+    }
     stateListener.leaseDecided(action);
     return action;
   }

@@ -30,6 +30,9 @@ public interface FarmApi {
 
   BuildView unpin(Caller caller, String id) throws ApiException;
 
+  /** Records a QUEUED rebuild of SUCCEEDED build {@code id} from its record (ADR 0037); answers the new build. */
+  BuildView rebuild(Caller caller, String id) throws ApiException;
+
   List<RepoInfo> repos() throws ApiException;
 
   Collection<WorkerInfo> workers() throws ApiException;

@@ -11,8 +11,8 @@ import org.bootfarm.protocol.api.v1.Caller;
 /**
  * The one table of which role each API call needs, for the HTTP API and the bridge (event-bus addresses)
  * alike. Reads (builds, workers, repos, nightly runs, pairs, the HTML pages, artifact GET and HEAD) need
- * {@code read}; submitting, uploading an artifact, verifying and cancelling one's own build need {@code
- * submit}; a nightly run now, pinning, unpinning and cancelling another client's build need {@code admin}.
+ * {@code read}; submitting, uploading an artifact (and asking which ones the store lacks), rebuilding, verifying
+ * and cancelling one's own build need {@code submit}; a collection now ({@code POST /api/v1/gc}), a nightly run now, pinning, unpinning and cancelling another client's build need {@code admin}.
  * {@code GET /health} is open, and {@code GET /metrics} too unless the coordinator protects it.
  */
 public final class ApiPermissions {
@@ -25,6 +25,8 @@ public final class ApiPermissions {
   private static final Permission CANCELLING_OTHERS = new Permission(AccessRole.ADMIN,
       "cancelling another client's build");
   private static final Permission VERIFYING = new Permission(AccessRole.SUBMIT, "verifying");
+  private static final Permission REBUILDING = new Permission(AccessRole.SUBMIT, "rebuilding a build");
+  private static final Permission COLLECTING = new Permission(AccessRole.ADMIN, "collecting the artifact store");
   private static final Permission UPLOADING = new Permission(AccessRole.SUBMIT, "uploading an artifact");
   private static final Permission PINNING = new Permission(AccessRole.ADMIN, "pinning");
   private static final Permission UNPINNING = new Permission(AccessRole.ADMIN, "unpinning");
@@ -33,7 +35,8 @@ public final class ApiPermissions {
 
   private static final Map<String, Permission> BY_ADDRESS = Map.ofEntries(
       Map.entry(Addresses.SUBMIT, SUBMITTING), Map.entry(Addresses.CANCEL, CANCELLING),
-      Map.entry(Addresses.VERIFY, VERIFYING), Map.entry(Addresses.PIN, PINNING),
+      Map.entry(Addresses.VERIFY, VERIFYING), Map.entry(Addresses.REBUILD, REBUILDING),
+      Map.entry(Addresses.GC, COLLECTING), Map.entry(Addresses.PIN, PINNING),
       Map.entry(Addresses.UNPIN, UNPINNING), Map.entry(Addresses.NIGHTLY_RUN_NOW, NIGHTLY_NOW));
 
   private static final String BUILDS = "/api/v1/builds";
@@ -71,6 +74,9 @@ public final class ApiPermissions {
       case "PUT" -> path.startsWith(ARTIFACTS) ? UPLOADING : build && path.endsWith("/pin") ? PINNING : READING;
       case "DELETE" -> build && path.endsWith("/pin") ? UNPINNING : READING;
       case "POST" -> path.equals(BUILDS) ? SUBMITTING
+          : path.equals(ARTIFACTS + "missing") ? UPLOADING
+          : build && path.endsWith("/rebuild") ? REBUILDING
+          : path.equals("/api/v1/gc") ? COLLECTING
           : build && path.endsWith("/cancel") ? CANCELLING
           : build && path.endsWith("/verify") ? VERIFYING
           : path.equals("/api/v1/nightly") ? NIGHTLY_NOW : READING;

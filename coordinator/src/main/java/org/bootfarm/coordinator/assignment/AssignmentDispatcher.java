@@ -40,7 +40,7 @@ public final class AssignmentDispatcher {
         Assignment assignment;
         try {
           assignment = assignments.assignmentFor(placed);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
           // e.g. its pinned definition is gone: no run of it can ever start, so it fails now, not at lease expiry
           coordinator.failUnassignable(placed.build().id(), e.getMessage());
           continue;

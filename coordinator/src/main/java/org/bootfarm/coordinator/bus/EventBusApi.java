@@ -7,6 +7,7 @@ import java.util.Map;
 import org.bootfarm.cluster.identity.SenderCheck;
 import org.bootfarm.coordinator.ApiException;
 import org.bootfarm.coordinator.BuildCoordinator;
+import org.bootfarm.coordinator.retention.StoreCollection;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.BuildQuery;
@@ -27,6 +28,7 @@ public final class EventBusApi {
   private final BuildCoordinator coordinator;
   private final FarmInfo info;
   private final ApiConsumers consumers;
+  private StoreCollection collection;
 
   /** An API whose {@link Addresses#INFO} answers that this coordinator has no HTTP API. */
   public EventBusApi(Vertx vertx, BuildCoordinator coordinator) {
@@ -43,6 +45,12 @@ public final class EventBusApi {
     this.coordinator = coordinator;
     this.info = info;
     this.consumers = new ApiConsumers(vertx, senders);
+  }
+
+  /** Answers {@link Addresses#GC} too, with a collection of this coordinator's store. Call before {@link #register}. */
+  public EventBusApi withCollection(StoreCollection collection) {
+    this.collection = collection;
+    return this;
   }
 
   /** Registers every consumer; the future completes when they are registered cluster-wide. */
@@ -63,6 +71,11 @@ public final class EventBusApi {
     consumers.onFor(Addresses.PIN, (caller, body) -> coordinator.pin(caller, id(body), new PinRequest(
         body instanceof JsonObject json && json.getValue("reason") instanceof String reason ? reason : null)));
     consumers.onFor(Addresses.UNPIN, (caller, body) -> coordinator.unpin(caller, id(body)));
+    consumers.onFor(Addresses.REBUILD, (caller, body) -> coordinator.rebuild(caller, id(body)));
+    if (collection != null) {
+      consumers.on(Addresses.GC, body -> collection.collect(body instanceof JsonObject json
+          && Boolean.TRUE.equals(json.getValue("dryRun"))));
+    }
     consumers.on(Addresses.REPOS, body -> Map.of("repos", coordinator.repos()));
     consumers.on(Addresses.WORKERS, body -> Map.of("workers", coordinator.workers()));
     return consumers.registered();

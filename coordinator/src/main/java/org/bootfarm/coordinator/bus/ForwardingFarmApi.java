@@ -78,6 +78,11 @@ public final class ForwardingFarmApi implements FarmApi {
   }
 
   @Override
+  public BuildView rebuild(Caller caller, String id) throws ApiException {
+    return read(call(Addresses.REBUILD, new JsonObject().put("id", id), caller), BuildView.class);
+  }
+
+  @Override
   public List<RepoInfo> repos() throws ApiException {
     return readAll(call(Addresses.REPOS, new JsonObject()).getJsonArray("repos"), RepoInfo.class);
   }

@@ -37,6 +37,15 @@ public final class ArtifactHttpEndpoint {
   /** Any path under {@link #PREFIX}, matched as the client sent it. */
   private static final String ANY_ID = "(?s)" + Pattern.quote(PREFIX) + ".*";
 
+  /**
+   * The batch query of what the store lacks: {@code POST} a JSON array of sha256 hex strings, answered 200 with
+   * the array of those the store holds no object of (in the order asked, without repeats). A worker asks it
+   * before it archives a build's inputs, so a build of an unchanged repo uploads nothing.
+   */
+  public static final String MISSING = PREFIX + "missing";
+  /** The most hashes one {@link #MISSING} query may ask about. */
+  public static final int MISSING_MAX = 100_000;
+
   private static final long PAUSE_ABOVE_BYTES = 4L << 20;
   private static final long RESUME_BELOW_BYTES = 1L << 20;
 
@@ -72,6 +81,7 @@ public final class ArtifactHttpEndpoint {
    * read no body before the handler streams it.
    */
   public void mount(Router router) {
+    router.post(MISSING).handler(this::missing);
     onAnyId(router).method(HttpMethod.PUT).handler(context -> put(context.request(), id(context)));
     onAnyId(router).method(HttpMethod.GET).handler(context -> get(context.request(), id(context), false));
     onAnyId(router).method(HttpMethod.HEAD).handler(context -> get(context.request(), id(context), true));
@@ -80,6 +90,45 @@ public final class ArtifactHttpEndpoint {
       request.response().putHeader("Allow", "GET, HEAD, PUT");
       fail(request, 405, request.method() + " is not supported on " + PREFIX + "{sha256}; use GET, HEAD or PUT",
           true);
+    });
+  }
+
+  private void missing(RoutingContext context) {
+    HttpServerRequest request = context.request();
+    request.bodyHandler(body -> {
+      io.vertx.core.json.JsonArray asked;
+      try {
+        asked = new io.vertx.core.json.JsonArray(body);
+      } catch (RuntimeException e) {
+        fail(request, 400, "the body of POST " + MISSING + " must be a JSON array of sha256 strings: "
+            + e.getMessage(), false);
+        return;
+      }
+      if (asked.size() > MISSING_MAX) {
+        fail(request, 400, "POST " + MISSING + " asks about " + asked.size() + " hashes; ask about at most "
+            + MISSING_MAX + " at a time", false);
+        return;
+      }
+      java.util.LinkedHashSet<String> hashes = new java.util.LinkedHashSet<>();
+      for (int i = 0; i < asked.size(); i++) {
+        Object value = asked.getValue(i);
+        if (!(value instanceof String id) || !ArtifactStore.isValidId(id)) {
+          fail(request, 400, "POST " + MISSING + ": element " + i + " (" + value + ") is not a lower-case hex"
+              + " sha256", false);
+          return;
+        }
+        hashes.add(id);
+      }
+      vertx.executeBlocking(() -> {
+        io.vertx.core.json.JsonArray lacking = new io.vertx.core.json.JsonArray();
+        for (String id : hashes) {
+          if (!store.exists(id)) {
+            lacking.add(id);
+          }
+        }
+        return lacking;
+      }, false).onSuccess(lacking -> request.response().putHeader("Content-Type", "application/json")
+          .end(lacking.encode())).onFailure(e -> fail(request, e, false));
     });
   }
 

@@ -597,6 +597,39 @@ public final class ArtifactStore implements Closeable {
     return new Collected(deleted, freed);
   }
 
+  /**
+   * What {@link #collect} would delete now, by id with its size, without deleting anything: a dry run of a
+   * collection ({@code bootfarm gc --dry-run}).
+   */
+  public Map<String, Long> collectable(Set<String> live) throws IOException {
+    Instant youngest = Instant.now().minus(options.collectMinAge());
+    Map<String, Long> collectable = new java.util.TreeMap<>();
+    try (DirectoryStream<Path> shards = Files.newDirectoryStream(objects)) {
+      for (Path shard : shards) {
+        if (!Files.isDirectory(shard)) {
+          continue;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(shard)) {
+          for (Path file : files) {
+            String id = file.getFileName().toString();
+            if (!isObjectFile(shard, file) || live.contains(id) || pins.containsKey(id)
+                || putsInProgress.containsKey(id)) {
+              continue;
+            }
+            try {
+              if (!Files.getLastModifiedTime(file).toInstant().isAfter(youngest)) {
+                collectable.put(id, Files.size(file));
+              }
+            } catch (NoSuchFileException e) {
+              // deleted meanwhile: nothing to collect
+            }
+          }
+        }
+      }
+    }
+    return collectable;
+  }
+
   /** Object count and total bytes, kept current by every put and delete (no disk access). */
   public Stats stats() {
     return new Stats(objectCount.get(), objectBytes.get());

@@ -60,6 +60,7 @@ import org.bootfarm.coordinator.queue.SqliteBuildStore;
 import org.bootfarm.coordinator.replication.ArtifactReplication;
 import org.bootfarm.coordinator.replication.ReplicatedBuildStore;
 import org.bootfarm.coordinator.retention.RetentionPolicy;
+import org.bootfarm.coordinator.retention.StoreCollection;
 import org.bootfarm.coordinator.verdict.ReproducibilityJudge;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.FarmInfo;
@@ -233,6 +234,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
     heartbeats = new HeartbeatConsumer(vertx, coordinator, metrics::workerSeen, this::active, senders);
     reports = new ReportConsumer(vertx, coordinator, senders);
     heartbeats.register();
+    RetentionPolicy retention = RetentionPolicy.logging(store, artifacts, settings.retention(), LOG);
     ArtifactReplication[] announcer = new ArtifactReplication[1];
     ForwardingFarmApi forwarding = new ForwardingFarmApi(vertx, FORWARD_TIMEOUT);
     http = new ApiHttpServer(vertx, new ActiveOrForwardedApi(this::active, coordinator, forwarding, artifacts,
@@ -243,6 +245,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
           }
         }), new ActiveOrForwardedNightlyApi(this::active, nightly, new ForwardingNightlyApi(forwarding)))
         .withAccess(access.tokens(), access.refusals(), access.protectMetrics())
+        .withCollection(StoreCollection.of(retention))
         .withMetrics(() -> {
           metrics.refresh();
           return this.nodeMetrics.scrape();
@@ -252,7 +255,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
     replication = new ArtifactReplication(vertx, artifacts, artifactsUrl, access.coordinatorsToken(), peerTrust);
     replication.start().await();
     announcer[0] = replication;
-    api = new EventBusApi(vertx, coordinator, new FarmInfo(VERSION, artifactsUrl), senders);
+    api = new EventBusApi(vertx, coordinator, new FarmInfo(VERSION, artifactsUrl), senders)
+        .withCollection(StoreCollection.of(retention));
     nightlyApi = new NightlyBusApi(vertx, nightly, senders);
     coordinatorUrls = hazelcast == null ? null : hazelcast.getMap(StandbyFollower.COORDINATORS_MAP);
     if (coordinatorUrls != null) {
@@ -282,10 +286,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
       // the active one may have left between the check above and the subscription
       vertx.runOnContext(v -> takeover.takeOverIfLeader("the active coordinator left while this one started"));
     }
-    // every coordinator collects its own artifact store; a standby's store follows the active one's history
-    timers.add(new RetentionPolicy(store, artifacts, settings.retention().keepBuilds(),
-        line -> LOG.log(System.Logger.Level.INFO, "bootfarm coordinator: " + line))
-        .schedule(vertx, settings.retention().collectEvery()));
+    timers.add(retention.schedule(vertx, settings.retention().collectEvery()));
     timers.add(CatalogReload.schedule(vertx, catalog));
   }
 

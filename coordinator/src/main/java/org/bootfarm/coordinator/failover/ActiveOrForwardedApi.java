@@ -95,6 +95,11 @@ public final class ActiveOrForwardedApi implements FarmApi {
   }
 
   @Override
+  public BuildView rebuild(Caller caller, String id) throws ApiException {
+    return target().rebuild(caller, id);
+  }
+
+  @Override
   public List<RepoInfo> repos() throws ApiException {
     return target().repos();
   }

@@ -19,6 +19,7 @@ import org.bootfarm.cluster.NodeMetrics;
 import org.bootfarm.coordinator.ApiException;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.FarmApi;
+import org.bootfarm.coordinator.retention.StoreCollection;
 import org.bootfarm.coordinator.access.ApiRefusals;
 import org.bootfarm.coordinator.access.LiveTokens;
 import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
@@ -38,7 +39,8 @@ import org.bootfarm.protocol.api.v1.WireJson;
 /**
  * The coordinator's small HTTP API for scripts and curl, as routes on a Vert.x Web {@link Router}:
  * {@code POST /api/v1/builds}, {@code GET /api/v1/builds/{id}}, {@code GET /api/v1/builds?repo=&state=&limit=},
- * {@code PUT} and {@code DELETE /api/v1/builds/{id}/pin}, {@code POST /api/v1/builds/{id}/cancel} (a running
+ * {@code PUT} and {@code DELETE /api/v1/builds/{id}/pin}, {@code POST /api/v1/builds/{id}/rebuild} (201 and the
+ * new build, ADR 0037), {@code POST /api/v1/builds/{id}/cancel} (a running
  * build's worker is told to stop it), {@code GET /api/v1/workers},
  * {@code GET /api/v1/repos}, the artifact endpoint and
  * {@code GET /health}. Every call but {@code GET /health} (and {@code GET /metrics}, unless protected) needs
@@ -69,6 +71,7 @@ public final class ApiHttpServer {
   private LiveTokens tokens;
   private ApiRefusals refusals = ApiRefusals.uncounted();
   private boolean protectMetrics;
+  private StoreCollection collection;
 
   public ApiHttpServer(Vertx vertx, FarmApi coordinator, ArtifactHttpEndpoint artifacts) {
     this(vertx, coordinator, artifacts, null);
@@ -93,6 +96,15 @@ public final class ApiHttpServer {
    */
   public ApiHttpServer withMetrics(Callable<String> scrape) {
     this.metrics = scrape;
+    return this;
+  }
+
+  /**
+   * Serves {@code POST /api/v1/gc} ({@code ?dryRun=true}: only count): a collection of this coordinator's own
+   * artifact store now, answered as a {@code CollectionReport}. Call before {@link #listen}.
+   */
+  public ApiHttpServer withCollection(StoreCollection collection) {
+    this.collection = collection;
     return this;
   }
 
@@ -151,6 +163,10 @@ public final class ApiHttpServer {
     if (metrics != null) {
       exactly(router, HttpMethod.GET, "/metrics").handler(context -> scrapeMetrics(context.request()));
     }
+    if (collection != null) {
+      exactly(router, HttpMethod.POST, "/api/v1/gc").handler(context -> answer(context.request(), 200,
+          () -> collection.collect("true".equals(context.request().getParam("dryRun")))));
+    }
     exactly(router, HttpMethod.GET, "/health").handler(context -> reply(context.request(), 200, Map.of("ok", true)));
     exactly(router, HttpMethod.POST, BUILDS).handler(this::submit);
     exactly(router, HttpMethod.GET, BUILDS).handler(context -> list(context.request()));
@@ -158,6 +174,8 @@ public final class ApiHttpServer {
         pin -> answer(context.request(), 200, () -> coordinator.pin(caller(context), id, pin))));
     withId(router, HttpMethod.DELETE, BUILDS + "/", PIN, (context, id) ->
         answer(context.request(), 200, () -> coordinator.unpin(caller(context), id)));
+    withId(router, HttpMethod.POST, BUILDS + "/", "/rebuild", (context, id) ->
+        answer(context.request(), 201, () -> coordinator.rebuild(caller(context), id)));
     withId(router, HttpMethod.POST, BUILDS + "/", CANCEL, (context, id) ->
         answer(context.request(), 200, () -> coordinator.cancel(caller(context), id)));
     withId(router, HttpMethod.GET, BUILDS + "/", "", (context, id) ->

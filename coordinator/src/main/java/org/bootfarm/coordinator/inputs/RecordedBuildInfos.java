@@ -30,6 +30,11 @@ public final class RecordedBuildInfos {
         .findFirst();
   }
 
+  /** Whether the store holds the object {@code sha256} (a buildinfo to {@link #read}). */
+  public boolean holds(String sha256) {
+    return read.containsKey(sha256) || artifacts.exists(sha256);
+  }
+
   /**
    * The buildinfo stored under {@code sha256}.
    *

@@ -1,6 +1,7 @@
 package org.bootfarm.coordinator.queue;
 
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -138,6 +139,21 @@ public interface BuildStore extends AutoCloseable {
    * ({@link BuildRecord#definitionDigest}) of every kept, QUEUED or RUNNING build (docs/adr/0034).
    */
   Set<String> retainedHashes(int keepNewest);
+
+  /**
+   * Records the package files SUCCEEDED build {@code id} installed (its buildinfo's lock), by sha256, so that
+   * {@link #retainedHashes} keeps them while it keeps the build; replaces what was recorded for it.
+   */
+  void recordInputs(String id, Collection<String> sha256s);
+
+  /**
+   * The SUCCEEDED builds that published a buildinfo and whose inputs are not recorded yet ({@link
+   * #recordInputs}): what a coordinator indexes before it collects.
+   */
+  List<BuildRecord> withoutInputs();
+
+  /** Every sha256 some build's recorded inputs name ({@link #recordInputs}): how a collection counts inputs. */
+  Set<String> recordedInputs();
 
   /** Releases the file; the store cannot be used afterwards. */
   @Override

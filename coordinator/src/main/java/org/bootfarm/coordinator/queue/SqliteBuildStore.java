@@ -14,6 +14,7 @@ import java.sql.Types;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -476,11 +477,11 @@ public final class SqliteBuildStore implements BuildStore {
     if (keepNewest < 0) {
       throw new IllegalArgumentException("retention keeps a number of builds >= 0, not " + keepNewest);
     }
-    String kept = "SELECT id FROM (SELECT id, ROW_NUMBER() OVER"
-        + " (PARTITION BY repo, target ORDER BY finished_at DESC, id DESC) AS newness"
-        + " FROM builds WHERE state = 'SUCCEEDED') AS ranked WHERE newness <= ?"
-        + " UNION SELECT id FROM builds WHERE pinned = 1";
-    String sql = "SELECT sha256 FROM build_artifacts WHERE build_id IN (" + kept + ")"
+    // the kept builds once, as a named subquery: every clause below names it without a parameter of its own
+    String kept = "SELECT id FROM kept";
+    String sql = "WITH kept(id) AS (" + KEPT + ")"
+        + " SELECT sha256 FROM build_artifacts WHERE build_id IN (" + kept + ")"
+        + " UNION SELECT sha256 FROM build_inputs WHERE build_id IN (" + kept + ")"
         + " UNION SELECT sha256 FROM build_components WHERE build_id IN (" + kept + ")"
         + " UNION SELECT sha256 FROM build_components WHERE build_id IN"
         + " (SELECT id FROM builds WHERE state IN ('QUEUED', 'RUNNING'))"
@@ -494,7 +495,7 @@ public final class SqliteBuildStore implements BuildStore {
     return query("find the hashes retention keeps", () -> {
       Set<String> hashes = new HashSet<>();
       try (PreparedStatement statement = connection.prepareStatement(sql)) {
-        bind(statement, keepNewest, keepNewest, keepNewest, keepNewest, keepNewest);
+        bind(statement, keepNewest, keepNewest); // the kept builds, and the failed builds whose logs stay
         try (ResultSet result = statement.executeQuery()) {
           while (result.next()) {
             hashes.add(result.getString(1));
@@ -503,6 +504,53 @@ public final class SqliteBuildStore implements BuildStore {
       }
       return hashes;
     });
+  }
+
+  /**
+   * The builds retention keeps, as a query with one parameter (how many SUCCEEDED builds per repo and target):
+   * those newest ones, the pinned ones, and the originals of unfinished rebuilds (which install their inputs).
+   */
+  private static final String KEPT = "SELECT id FROM (SELECT id, ROW_NUMBER() OVER"
+      + " (PARTITION BY repo, target ORDER BY finished_at DESC, id DESC) AS newness"
+      + " FROM builds WHERE state = 'SUCCEEDED') AS ranked WHERE newness <= ?"
+      + " UNION SELECT id FROM builds WHERE pinned = 1"
+      + " UNION SELECT rebuild_of FROM builds WHERE rebuild_of IS NOT NULL AND state IN ('QUEUED', 'RUNNING')";
+
+  @Override
+  public synchronized void recordInputs(String id, Collection<String> sha256s) {
+    transaction("record the inputs of build " + id, () -> {
+      update("DELETE FROM build_inputs WHERE build_id = ?", id);
+      try (PreparedStatement insert = connection.prepareStatement(
+          "INSERT OR IGNORE INTO build_inputs (build_id, sha256) VALUES (?, ?)")) {
+        for (String sha256 : sha256s) {
+          insert.setString(1, id);
+          insert.setString(2, sha256);
+          insert.executeUpdate();
+        }
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public synchronized Set<String> recordedInputs() {
+    return query("list the recorded inputs", () -> {
+      Set<String> hashes = new HashSet<>();
+      try (PreparedStatement statement = connection.prepareStatement("SELECT DISTINCT sha256 FROM build_inputs");
+          ResultSet result = statement.executeQuery()) {
+        while (result.next()) {
+          hashes.add(result.getString(1));
+        }
+      }
+      return hashes;
+    });
+  }
+
+  @Override
+  public synchronized List<BuildRecord> withoutInputs() {
+    return query("find the builds whose inputs are not recorded", () -> select("WHERE state = 'SUCCEEDED'"
+        + " AND id IN (SELECT build_id FROM build_artifacts WHERE name = 'buildinfo.json')"
+        + " AND id NOT IN (SELECT build_id FROM build_inputs)"));
   }
 
   @Override

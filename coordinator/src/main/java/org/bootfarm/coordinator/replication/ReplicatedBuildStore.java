@@ -189,6 +189,22 @@ public final class ReplicatedBuildStore implements BuildStore {
     return durable.retainedHashes(keepNewest);
   }
 
+  /** Not replicated: every coordinator derives a build's inputs from its replicated buildinfo artifact. */
+  @Override
+  public void recordInputs(String id, java.util.Collection<String> sha256s) {
+    durable.recordInputs(id, sha256s);
+  }
+
+  @Override
+  public java.util.Set<String> recordedInputs() {
+    return durable.recordedInputs();
+  }
+
+  @Override
+  public List<BuildRecord> withoutInputs() {
+    return durable.withoutInputs();
+  }
+
   /** Closes the durable store; the map belongs to the cluster and stays. */
   @Override
   public void close() {

@@ -3,16 +3,21 @@ package org.bootfarm.coordinator.retention;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.bootfarm.coordinator.cas.ArtifactStore;
+import org.bootfarm.coordinator.inputs.BuildInputIndex;
+import org.bootfarm.coordinator.inputs.RecordedBuildInfos;
 import org.bootfarm.coordinator.queue.BuildStore;
+import org.bootfarm.protocol.api.v1.CollectionReport;
 
 /**
- * The artifact store's retention rule, applied: keeps the artifacts and components of the last
- * {@code keepBuilds} SUCCEEDED builds of every repo and target and of every pinned build, the
+ * The artifact store's retention rule, applied: keeps the artifacts, components and inputs (the archived
+ * packages they installed, ADR 0037) of the last {@code keepBuilds} SUCCEEDED builds of every repo and target,
+ * of every pinned build and of every build a queued rebuild installs from, the
  * components of every build not finished yet, and every pinned artifact; {@link ArtifactStore#collect}
  * deletes the rest (except what was put too recently to be referenced yet). Artifacts are shared by
  * hash, so an old build's artifact that a kept build also names stays.
@@ -44,6 +49,7 @@ public final class RetentionPolicy {
   private final int keepBuilds;
   private final Consumer<String> log;
   private final AtomicBoolean collecting = new AtomicBoolean();
+  private final BuildInputIndex inputs;
 
   /**
    * @param log where each collection's result (and failure) is reported, one line each
@@ -56,6 +62,17 @@ public final class RetentionPolicy {
     }
     this.keepBuilds = keepBuilds;
     this.log = Objects.requireNonNull(log, "log");
+    this.inputs = new BuildInputIndex(builds, new RecordedBuildInfos(artifacts));
+  }
+
+  /**
+   * A policy keeping {@code settings}' builds that logs each collection at INFO on {@code logger}: each coordinator
+   * runs one on its own artifact store (a standby's store follows the active one's history).
+   */
+  public static RetentionPolicy logging(BuildStore builds, ArtifactStore artifacts, Settings settings,
+      System.Logger logger) {
+    return new RetentionPolicy(builds, artifacts, settings.keepBuilds(),
+        line -> logger.log(System.Logger.Level.INFO, "bootfarm coordinator: " + line));
   }
 
   /** The hashes retention keeps now (pins are kept by the artifact store itself). */
@@ -64,24 +81,43 @@ public final class RetentionPolicy {
   }
 
   /**
-   * Reads the live set and collects everything else, logging what was freed. One collection at a
-   * time: a call while another runs returns empty at once.
+   * Indexes the inputs of the kept builds, reads the live set and collects everything else, logging what was
+   * freed and kept. One collection at a time: a call while another runs returns empty at once.
    */
   public ArtifactStore.Collected collect() throws IOException {
+    CollectionReport report = collectNow(false);
+    return report == null ? new ArtifactStore.Collected(0, 0)
+        : new ArtifactStore.Collected(report.freedObjects(), report.freedBytes());
+  }
+
+  /**
+   * One collection now ({@code bootfarm gc}), or with {@code dryRun} only what it would free; null when another
+   * collection is running.
+   */
+  public CollectionReport collectNow(boolean dryRun) throws IOException {
     if (!collecting.compareAndSet(false, true)) {
-      return new ArtifactStore.Collected(0, 0);
+      return null;
     }
     try {
       long start = System.nanoTime();
+      for (String problem : inputs.catchUp()) {
+        log.accept("retention: the inputs of " + problem + "; they are looked for again at the next collection");
+      }
       Set<String> live = liveSet();
-      ArtifactStore.Collected freed = artifacts.collect(live);
+      Set<String> recordedInputs = builds.recordedInputs();
+      Map<String, Long> collectable = artifacts.collectable(live);
+      long freedInputs = collectable.keySet().stream().filter(recordedInputs::contains).count();
+      long keptInputs = live.stream().filter(recordedInputs::contains).count();
+      ArtifactStore.Collected freed = dryRun
+          ? new ArtifactStore.Collected(collectable.size(), collectable.values().stream().mapToLong(Long::longValue).sum())
+          : artifacts.collect(live);
       ArtifactStore.Stats left = artifacts.stats();
-      log.accept("retention: freed " + freed.objects() + " artifact(s), " + freed.bytes() + " bytes, keeping "
-          + live.size() + " referenced by the last " + keepBuilds + " successful build(s) per repo and target,"
-          + " unfinished and pinned builds, and " + artifacts.pins().size() + " pinned artifact(s); "
-          + left.objects() + " artifact(s), " + left.bytes() + " bytes remain (" + (System.nanoTime() - start)
-          / 1_000_000 + " ms)");
-      return freed;
+      CollectionReport report = new CollectionReport(dryRun, freed.objects(), freed.bytes(), freedInputs, live.size(),
+          keptInputs, artifacts.pins().size(), left.objects(), left.bytes());
+      log.accept("retention: " + report.describe() + "; kept builds: the last " + keepBuilds + " successful one(s)"
+          + " per repo and target, the pinned ones, the unfinished ones and those a queued rebuild installs from ("
+          + (System.nanoTime() - start) / 1_000_000 + " ms)");
+      return report;
     } finally {
       collecting.set(false);
     }

@@ -38,6 +38,9 @@ class ApiPermissionsTest {
     table.put("POST /api/v1/builds", AccessRole.SUBMIT);
     table.put("POST /api/v1/builds/b-1/cancel", AccessRole.SUBMIT);
     table.put("POST /api/v1/builds/b-1/verify", AccessRole.SUBMIT);
+    table.put("POST /api/v1/builds/b-1/rebuild", AccessRole.SUBMIT);
+    table.put("POST /api/v1/artifacts/missing", AccessRole.SUBMIT);
+    table.put("POST /api/v1/gc", AccessRole.ADMIN);
     table.put("POST /api/v1/nightly", AccessRole.ADMIN);
     table.put("PUT /api/v1/builds/b-1/pin", AccessRole.ADMIN);
     table.put("DELETE /api/v1/builds/b-1/pin", AccessRole.ADMIN);
@@ -61,6 +64,8 @@ class ApiPermissionsTest {
     assertEquals(AccessRole.SUBMIT, ApiPermissions.forAddress(Addresses.SUBMIT).role());
     assertEquals(AccessRole.SUBMIT, ApiPermissions.forAddress(Addresses.CANCEL).role());
     assertEquals(AccessRole.SUBMIT, ApiPermissions.forAddress(Addresses.VERIFY).role());
+    assertEquals(AccessRole.SUBMIT, ApiPermissions.forAddress(Addresses.REBUILD).role());
+    assertEquals(AccessRole.ADMIN, ApiPermissions.forAddress(Addresses.GC).role());
     assertEquals(AccessRole.ADMIN, ApiPermissions.forAddress(Addresses.PIN).role());
     assertEquals(AccessRole.ADMIN, ApiPermissions.forAddress(Addresses.UNPIN).role());
     assertEquals(AccessRole.ADMIN, ApiPermissions.forAddress(Addresses.NIGHTLY_RUN_NOW).role());

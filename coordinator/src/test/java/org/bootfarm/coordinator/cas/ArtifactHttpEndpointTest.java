@@ -15,6 +15,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.bootfarm.protocol.Sha256;
@@ -93,6 +94,25 @@ class ArtifactHttpEndpointTest {
     byte[] data = new byte[size];
     new Random(seed).nextBytes(data);
     return data;
+  }
+
+  @Test
+  void theMissingQueryAnswersWhatTheStoreLacksAndOnlyThat() throws Exception {
+    byte[] held = bytes(1000, 7);
+    String heldSha = Sha256.of(held);
+    call(HttpMethod.PUT, "/api/v1/artifacts/" + heldSha, held);
+    String lacking = Sha256.of(bytes(1000, 8));
+    org.bootfarm.protocol.transfer.ArtifactStoreClient client = new org.bootfarm.protocol.transfer.ArtifactStoreClient();
+
+    List<String> missing = vertx.executeBlocking(() -> client.missing("http://127.0.0.1:" + port,
+        List.of(heldSha, lacking, lacking))).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+    assertEquals(List.of(lacking), missing);
+    Reply bad = call(HttpMethod.POST, ArtifactHttpEndpoint.MISSING, "[\"../etc/passwd\"]".getBytes());
+    assertEquals(400, bad.status(), bad.body().toString());
+    assertTrue(bad.json().getString("error").contains("element 0"), bad.body().toString());
+    Reply notJson = call(HttpMethod.POST, ArtifactHttpEndpoint.MISSING, "{\"a\": 1}".getBytes());
+    assertEquals(400, notJson.status(), notJson.body().toString());
   }
 
   @Test

@@ -148,6 +148,38 @@ public final class ArtifactStoreClient {
   }
 
   /**
+   * Which of {@code sha256s} the store at {@code baseUrl} lacks ({@code POST /api/v1/artifacts/missing}), in the
+   * order asked: what a worker must upload to archive a build's inputs. One request per 10,000 hashes.
+   */
+  public java.util.List<String> missing(String baseUrl, java.util.Collection<String> sha256s)
+      throws IOException, InterruptedException {
+    java.util.List<String> asked = java.util.List.copyOf(new java.util.LinkedHashSet<>(sha256s));
+    java.util.List<String> lacking = new java.util.ArrayList<>();
+    URI uri = URI.create(baseUrl + PATH + "missing");
+    for (int from = 0; from < asked.size(); from += 10_000) {
+      java.util.List<String> part = asked.subList(from, Math.min(asked.size(), from + 10_000));
+      String what = "query of which of " + part.size() + " artifact(s) the store lacks";
+      Progress progress = new Progress();
+      String json = part.stream().map(h -> "\"" + h + "\"").collect(java.util.stream.Collectors.joining(",", "[", "]"));
+      HttpRequest request = request(uri).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(json)).build();
+      HttpResponse<String> response = await(what, uri, progress,
+          http.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
+      if (response.statusCode() != 200) {
+        throw ArtifactTransferException.answered(what, uri, response.statusCode(), response.body());
+      }
+      java.util.Set<String> wanted = new java.util.HashSet<>(part);
+      java.util.regex.Matcher hash = java.util.regex.Pattern.compile("\"([0-9a-f]{64})\"").matcher(response.body());
+      while (hash.find()) {
+        if (wanted.contains(hash.group(1))) {
+          lacking.add(hash.group(1));
+        }
+      }
+    }
+    return lacking;
+  }
+
+  /**
    * Downloads an object into {@code file} (replacing it) through a temporary file beside it, renamed
    * into place only when the bytes have the sha256 asked for; on any failure (a mismatch, a timeout,
    * an interrupt) nothing is left behind and an existing {@code file} is untouched.

@@ -13,6 +13,7 @@ import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.BuildVariation;
 import org.bootfarm.protocol.build.ArtifactRecord;
 import org.bootfarm.protocol.build.BuildResult;
+import org.bootfarm.protocol.build.LockedPackage;
 import org.bootfarm.protocol.repo.DefinitionFiles;
 import org.bootfarm.protocol.repo.RepoDefinitionLoader;
 import org.bootfarm.worker.BuildFailure;
@@ -22,14 +23,15 @@ import org.bootfarm.worker.build.BuildEngine;
 import org.bootfarm.worker.build.BuildRequest;
 import org.bootfarm.worker.build.VariedEngine;
 import org.bootfarm.worker.pkg.PackageDrivers;
+import org.bootfarm.worker.pkg.PinnedInputs;
 
 /**
  * Runs one assignment on the slot thread that calls it and says how it ended: checks the definition
  * against its digest, fetches the components, chooses the engine — the {@link BuildEngine} in this
  * process, or for an assignment carrying a non-standard {@link BuildVariation} (one side of a
  * reproducibility pair) the {@link VariedEngine} in an engine process of its own under that variation,
- * its work and build directories deeper by the variation's path prefix (ADR 0021) — uploads
- * the outputs, and last the build's whole log, whatever the outcome, so the report can name it.
+ * its work and build directories deeper by the variation's path prefix (ADR 0021) — archives a successful
+ * build's inputs (uploading only what the store lacks) and uploads its outputs, and last the build's whole log, whatever the outcome, so the report can name it.
  *
  * <p>A run the coordinator cancelled ({@link RunningBuild#cancel}) is interrupted wherever it waits
  * (the external tool it runs is stopped with its whole process tree): nothing is uploaded but the log,
@@ -88,7 +90,10 @@ final class EngineLauncher {
     }
   }
 
-  /** Fetches and checks the inputs, runs the chosen engine with {@code buildLog}, uploads the outputs. */
+  /**
+   * Fetches and checks the inputs (for a rebuild from a record, its archived packages too: ADR 0037), runs the
+   * chosen engine with {@code buildLog}, archives the inputs of a success and uploads its outputs.
+   */
   private BuildReport build(Assignment assignment, Path work, BuildLog buildLog, long deadline)
       throws IOException, InterruptedException {
     Path definition = work.resolve("definition").resolve(assignment.repo());
@@ -101,6 +106,13 @@ final class EngineLauncher {
       return failed(assignment, workerId, error, "INPUT", false);
     }
     Map<String, Path> components = transfers.fetchComponents(assignment, work.resolve("components"), deadline);
+    Optional<PinnedInputs> pinned;
+    try {
+      pinned = pinnedInputs(assignment, work.resolve("inputs"), buildLog, deadline);
+    } catch (BuildFailure refused) {
+      buildLog.line("build", "failed (" + refused.kind() + "): " + refused.getMessage());
+      return failed(assignment, workerId, refused.getMessage(), refused.kind().name(), refused.kind().deterministic());
+    }
     Path out = work.resolve("out");
     BuildVariation variation = assignment.variation();
     BuildResult result;
@@ -112,17 +124,17 @@ final class EngineLauncher {
       if (!reuseStages) {
         buildLog.line("build", "from scratch: the stage cache is neither used nor filled");
       }
-      result = new BuildEngine(drivers).run(new BuildRequest(definition, assignment.target(), components,
+      result = new BuildEngine(drivers).run(pinnedTo(new BuildRequest(definition, assignment.target(), components,
           out, settings.cacheDir(), settings.keysDir(), false, Optional.empty(), OptionalLong.empty(), false)
-          .withReuseStages(reuseStages).withAllowUnsigned(allowUnsigned), buildLog);
+          .withReuseStages(reuseStages).withAllowUnsigned(allowUnsigned), assignment, pinned), buildLog);
     } else {
       buildLog.line("build", "variation: " + variation.describe());
       buildLog.line("build", "from scratch: the stage cache is neither used nor filled");
       Path builds = settings.cacheDir().resolve("builds").resolve(pathPrefix(assignment));
       try {
-        result = VariedEngine.run(new BuildRequest(definition, assignment.target(), components, out,
+        result = VariedEngine.run(pinnedTo(new BuildRequest(definition, assignment.target(), components, out,
             settings.cacheDir(), settings.keysDir(), false, Optional.empty(), OptionalLong.empty(), false, builds)
-            .withAllowUnsigned(allowUnsigned),
+            .withAllowUnsigned(allowUnsigned), assignment, pinned),
             drivers.runnablePackageManagers(), variation, buildLog);
       } catch (BuildFailure refused) {
         buildLog.line("build", "failed (" + refused.kind() + "): " + refused.getMessage());
@@ -137,9 +149,58 @@ final class EngineLauncher {
       return new BuildReport(assignment.buildId(), workerId, assignment.attempt(), BuildState.FAILED, List.of(),
           result.stages(), result.error(), kind.name(), kind.deterministic(), null, result.packageCache());
     }
+    // the inputs go up before the outputs and the report: a build the farm calls SUCCEEDED can be rebuilt
+    RunTransfers.Archived archived = transfers.archiveInputs(assignment, result.inputFiles(), deadline);
+    buildLog.line("build", archived.describe());
+    log.info("build " + assignment.buildId() + ": " + archived.describe());
     List<ArtifactRecord> uploaded = transfers.uploadOutputs(assignment, result.artifacts(), out, deadline);
     return new BuildReport(assignment.buildId(), workerId, assignment.attempt(), BuildState.SUCCEEDED, uploaded,
         result.stages(), null, null, false, null, result.packageCache());
+  }
+
+  /**
+   * For a pinned assignment (a rebuild from a record), its inputs fetched from the farm's store into {@code dir}
+   * and checked; empty for every other assignment.
+   *
+   * @throws BuildFailure INPUT naming a package the store lacks or whose archived bytes do not match its sha256
+   */
+  private Optional<PinnedInputs> pinnedInputs(Assignment assignment, Path dir, BuildLog buildLog, long deadline)
+      throws IOException, InterruptedException, BuildFailure {
+    if (!assignment.isPinned()) {
+      return Optional.empty();
+    }
+    String suffix = "." + packageFamily(assignment);
+    transfers.fetchInputs(assignment, dir, suffix, deadline);
+    buildLog.line("build", "rebuild of build " + (assignment.rebuildOf() == null ? "?" : assignment.rebuildOf())
+        + " from its record: " + assignment.inputs().size() + " archived packages, no upstream repository read");
+    return Optional.of(new PinnedInputs(dir, assignment.inputs()));
+  }
+
+  /** {@code request} pinned to {@code pinned} at the assignment's SOURCE_DATE_EPOCH, or as it is. */
+  private static BuildRequest pinnedTo(BuildRequest request, Assignment assignment, Optional<PinnedInputs> pinned) {
+    if (pinned.isEmpty()) {
+      return request;
+    }
+    long epoch = assignment.sourceDateEpoch() != null ? assignment.sourceDateEpoch()
+        : assignment.inputs().stream().mapToLong(LockedPackage::buildTime).max().orElse(0);
+    return request.pinnedTo(pinned.get(), epoch);
+  }
+
+  /** {@code deb} for a definition whose package manager is apt, {@code rpm} for every other. */
+  private static String packageFamily(Assignment assignment) throws BuildFailure {
+    String spec = assignment.definitionFiles().get(RepoDefinitionLoader.SPEC_FILE);
+    if (spec == null) {
+      throw new BuildFailure(BuildFailure.Kind.DEFINITION, "the definition of " + assignment.repo() + " has no "
+          + RepoDefinitionLoader.SPEC_FILE);
+    }
+    try {
+      byte[] json = java.util.Base64.getDecoder().decode(spec); // DefinitionFiles carry each file as base64
+      String manager = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).path("packagemanager").asText();
+      return "apt".equals(manager) ? "deb" : "rpm";
+    } catch (IOException | IllegalArgumentException e) {
+      throw new BuildFailure(BuildFailure.Kind.DEFINITION, RepoDefinitionLoader.SPEC_FILE + " of " + assignment.repo()
+          + " cannot be read: " + e.getMessage());
+    }
   }
 
   /**

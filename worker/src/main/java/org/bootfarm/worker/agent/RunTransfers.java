@@ -55,6 +55,65 @@ final class RunTransfers {
     return components;
   }
 
+  /** What archiving a build's inputs did: files uploaded, their bytes, and files the store held already. */
+  record Archived(int uploaded, long bytes, int held) {
+    String describe() {
+      return "archived " + uploaded + " new input(s), " + bytes + " bytes; " + held + " already held";
+    }
+  }
+
+  /**
+   * Archives a successful build's inputs ({@code inputFiles}: sha256 to the package file on this machine) in the
+   * farm's store: asks which ones it lacks ({@link ArtifactStoreClient#missing}) and uploads only those, so a
+   * build of an unchanged repo uploads nothing.
+   */
+  Archived archiveInputs(Assignment assignment, Map<String, String> inputFiles, long deadline)
+      throws IOException, InterruptedException {
+    if (inputFiles.isEmpty()) {
+      return new Archived(0, 0, 0);
+    }
+    List<List<String>> lacking = new ArrayList<>();
+    failover.run("build " + assignment.buildId() + ": query of which inputs the store lacks", deadline,
+        assignment.artifactsUrl(), url -> lacking.add(store.missing(url, inputFiles.keySet())));
+    List<String> missing = lacking.get(lacking.size() - 1);
+    long bytes = 0;
+    for (String sha256 : missing) {
+      Path file = Path.of(inputFiles.get(sha256));
+      failover.run("build " + assignment.buildId() + ": upload of input " + file.getFileName() + " (" + sha256 + ")",
+          deadline, assignment.artifactsUrl(), url -> store.upload(url, sha256, file));
+      bytes += java.nio.file.Files.size(file);
+    }
+    return new Archived(missing.size(), bytes, inputFiles.size() - missing.size());
+  }
+
+  /**
+   * Downloads a pinned assignment's inputs ({@link Assignment#inputs}) into {@code dir}, each as
+   * {@code <sha256><suffix>} and checked against its sha256 before anything uses it.
+   *
+   * @throws org.bootfarm.worker.BuildFailure INPUT naming the package the store no longer holds, or whose bytes
+   *     do not hash to what the record says (a damaged or tampered archive: nothing of it is kept)
+   */
+  void fetchInputs(Assignment assignment, Path dir, String suffix, long deadline)
+      throws IOException, InterruptedException, org.bootfarm.worker.BuildFailure {
+    for (org.bootfarm.protocol.build.LockedPackage input : assignment.inputs()) {
+      Path file = dir.resolve(org.bootfarm.worker.pkg.PinnedInputs.fileName(input, suffix));
+      try {
+        failover.run("build " + assignment.buildId() + ": download of input " + input.describe(), deadline,
+            assignment.artifactsUrl(), url -> store.download(url, input.sha256(), file));
+      } catch (org.bootfarm.protocol.transfer.ArtifactTransferException e) {
+        String problem = e.status() == 404
+            ? "is no longer in the farm's artifact store (collected by retention?); pin the builds you may"
+                + " rebuild (bootfarm pin ID) or keep more (--keep-builds), then build it anew"
+            : e.status() == 200
+            ? "was refused: the archived bytes do not hash to the recorded sha256, so the archive is damaged or"
+                + " was tampered with; it was not used (" + e.getMessage() + ")"
+            : "could not be downloaded: " + e.getMessage();
+        throw new org.bootfarm.worker.BuildFailure(org.bootfarm.worker.BuildFailure.Kind.INPUT, "input package "
+            + input.describe() + " (sha256 " + input.sha256() + ") " + problem);
+      }
+    }
+  }
+
   /** Uploads the build's outputs from {@code out}; returns them as uploaded. */
   List<ArtifactRecord> uploadOutputs(Assignment assignment, List<ArtifactRecord> artifacts, Path out,
       long deadline) throws IOException, InterruptedException {

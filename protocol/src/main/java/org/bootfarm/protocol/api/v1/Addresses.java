@@ -29,6 +29,17 @@ public final class Addresses {
   public static final String PIN = PREFIX + "builds.pin";
   /** Request {@code {"id": ...}}; reply the {@link BuildView}, no longer pinned. */
   public static final String UNPIN = PREFIX + "builds.unpin";
+  /**
+   * Request {@code {"id": ...}} of a SUCCEEDED build; records a new QUEUED build that rebuilds it from its record
+   * (its pinned definition, components and archived packages; no upstream repository is read) and replies
+   * its {@link BuildView}, whose {@code rebuildOf} names the original.
+   */
+  public static final String REBUILD = PREFIX + "builds.rebuild";
+  /**
+   * Request {@code {"dryRun": true|false}}; the active coordinator collects its artifact store now (or, for a dry
+   * run, only counts) and replies a {@link CollectionReport}. Needs the admin role.
+   */
+  public static final String GC = PREFIX + "artifacts.gc";
   /** Request {@code {}}; reply {@code {"repos": [...]}}. */
   public static final String REPOS = PREFIX + "repos.list";
   /** Request {@code {}}; reply {@code {"workers": [WorkerInfo...]}}. */
@@ -67,7 +78,7 @@ public final class Addresses {
   public static final String WORKER_HEARTBEAT = PREFIX + "workers.heartbeat";
 
   /** The addresses a client may use through the bridge; everything else is refused there. */
-  public static final List<String> CLIENT_ADDRESSES = List.of(SUBMIT, GET, LIST, CANCEL, PIN, UNPIN, REPOS, WORKERS, PING, INFO,
+  public static final List<String> CLIENT_ADDRESSES = List.of(SUBMIT, GET, LIST, CANCEL, PIN, UNPIN, REBUILD, GC, REPOS, WORKERS, PING, INFO,
       NIGHTLY_LATEST, NIGHTLY_GET, NIGHTLY_LIST, NIGHTLY_RUN_NOW, VERIFY, PAIR_GET);
 
   /**

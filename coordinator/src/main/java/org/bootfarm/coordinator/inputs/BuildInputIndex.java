@@ -1,0 +1,75 @@
+package org.bootfarm.coordinator.inputs;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.bootfarm.coordinator.queue.BuildRecord;
+import org.bootfarm.coordinator.queue.BuildStore;
+import org.bootfarm.protocol.api.v1.BuildState;
+import org.bootfarm.protocol.build.BuildInfo;
+import org.bootfarm.protocol.build.LockedPackage;
+
+/**
+ * Records which package files each SUCCEEDED build installed ({@link BuildStore#recordInputs}), read from the
+ * lock of its buildinfo artifact, so that retention keeps the inputs of the builds it keeps. Every coordinator
+ * indexes on its own, before each collection, from the buildinfo artifacts it holds: a standby derives the
+ * same list from the replicated record and artifact, so nothing more needs replicating (ADR 0037).
+ */
+public final class BuildInputIndex {
+  private final BuildStore builds;
+  private final RecordedBuildInfos buildInfos;
+
+  public BuildInputIndex(BuildStore builds, RecordedBuildInfos buildInfos) {
+    this.builds = builds;
+    this.buildInfos = buildInfos;
+  }
+
+  /** Indexes {@code build} if it SUCCEEDED and published a buildinfo; returns how many inputs it recorded. */
+  public int index(BuildRecord build) throws IOException {
+    Optional<String> buildinfo = RecordedBuildInfos.buildinfoOf(build);
+    if (build.state() != BuildState.SUCCEEDED || buildinfo.isEmpty()) {
+      return 0;
+    }
+    BuildInfo info = buildInfos.read(buildinfo.get());
+    List<String> inputs = info.lock().packages().stream().map(LockedPackage::sha256).distinct().toList();
+    builds.recordInputs(build.id(), inputs);
+    return inputs.size();
+  }
+
+  /**
+   * Indexes build {@code id}, which was just reported SUCCEEDED; a buildinfo that cannot be read now is indexed
+   * before the next collection ({@link #catchUp}), so a failure here is only logged.
+   */
+  public void succeeded(String id) {
+    try {
+      Optional<BuildRecord> build = builds.get(id);
+      if (build.isPresent()) {
+        index(build.get());
+      }
+    } catch (IOException | RuntimeException e) {
+      System.getLogger(BuildInputIndex.class.getName()).log(System.Logger.Level.WARNING, "the inputs of build "
+          + id + " are indexed at the next collection: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Indexes every SUCCEEDED build whose inputs are not recorded yet and whose buildinfo this coordinator holds (a
+   * standby that has not copied it yet indexes it at a later collection; a build whose buildinfo was collected
+   * has no inputs left to keep); returns the problems of the buildinfos that could not be read.
+   */
+  public List<String> catchUp() {
+    List<String> problems = new ArrayList<>();
+    for (BuildRecord build : builds.withoutInputs()) {
+      if (RecordedBuildInfos.buildinfoOf(build).filter(buildInfos::holds).isEmpty()) {
+        continue;
+      }
+      try {
+        index(build);
+      } catch (IOException | RuntimeException e) {
+        problems.add("build " + build.id() + ": " + e.getMessage());
+      }
+    }
+    return problems;
+  }
+}
