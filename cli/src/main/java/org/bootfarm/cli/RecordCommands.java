@@ -176,7 +176,7 @@ final class RecordCommands {
     written.put("components", components);
     String suffix = "." + family(farm, build.repo());
     List<String> packages = new ArrayList<>();
-    for (LockedPackage p : info.lock().packages()) {
+    for (LockedPackage p : info.lock().inputs()) { // installed and removed by the staging: a rebuild needs both
       Path file = out.resolve("packages").resolve(p.sha256() + suffix);
       try {
         farm.download(p.sha256(), file);

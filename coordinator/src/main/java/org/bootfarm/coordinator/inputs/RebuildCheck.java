@@ -84,13 +84,13 @@ public final class RebuildCheck {
 
   /** The one problem naming the locked packages the store lacks (the first {@link #NAMED} and a count); none. */
   private List<String> missingPackages(BuildInfo info) {
-    List<LockedPackage> missing = info.lock().packages().stream().filter(p -> !artifacts.exists(p.sha256())).toList();
+    List<LockedPackage> missing = info.lock().inputs().stream().filter(p -> !artifacts.exists(p.sha256())).toList();
     if (missing.isEmpty()) {
       return List.of();
     }
     List<String> named = missing.stream().limit(NAMED).map(p -> p.describe() + " (sha256 " + p.sha256() + ")")
         .toList();
-    return List.of(missing.size() + " of its " + info.lock().packages().size() + " archived package(s) are no longer"
+    return List.of(missing.size() + " of its " + info.lock().inputs().size() + " archived package(s) are no longer"
         + " in the artifact store: " + String.join(", ", named)
         + (missing.size() > NAMED ? " and " + (missing.size() - NAMED) + " more" : ""));
   }
