@@ -13,8 +13,9 @@ import org.bootfarm.protocol.build.LockedPackage;
 /**
  * Records which package files each SUCCEEDED build installed ({@link BuildStore#recordInputs}), those its staging
  * removed again included ({@code Lock.inputs()}), read from the lock of its buildinfo artifact, so that
- * retention keeps the inputs of the builds it keeps. Every coordinator indexes on its own, before each collection, from the buildinfo artifacts it holds: a standby derives the
- * same list from the replicated record and artifact, so nothing more needs replicating (ADR 0037).
+ * retention keeps the inputs of the builds it keeps. Every coordinator indexes on its own, before each
+ * collection, from the buildinfo artifacts it holds: a standby derives the same list from the replicated record
+ * and artifact, so nothing more needs replicating (ADR 0037).
  */
 public final class BuildInputIndex {
   private final BuildStore builds;
