@@ -99,12 +99,17 @@ class RebuildFromRecordTest {
 
   /** A SUCCEEDED debian-12 build whose buildinfo locks {@code lock} and names {@code components}. */
   String succeeded(List<LockedPackage> lock, Map<String, String> components) throws Exception {
+    return succeeded(new Lock("apt", lock), components);
+  }
+
+  /** A SUCCEEDED debian-12 build whose buildinfo locks {@code lock} and names {@code components}. */
+  String succeeded(Lock lock, Map<String, String> components) throws Exception {
     String id = store.nextId();
     store.insert(BuildRecord.queued(id, "debian-12", "bootstrap", components, BuildPriority.INTERACTIVE, "{}",
         Instant.now(), List.of(), "alice"));
     store.claim(id, "w1", Instant.now().plusSeconds(600), "test").orElseThrow();
     BuildInfo info = new BuildInfo(BuildInfo.FORMAT, "test", "debian-12", "bootstrap", debianDigest(), 1700000000L,
-        new TreeMap<>(components), new TreeMap<>(), new Lock("apt", lock), new LinkedHashMap<>(),
+        new TreeMap<>(components), new TreeMap<>(), lock, new LinkedHashMap<>(),
         new TreeMap<>(), List.of());
     String buildinfo = stored(WireJson.write(info));
     String iso = stored("iso of " + id);
@@ -227,6 +232,22 @@ class RebuildFromRecordTest {
     assertTrue(logged.get(logged.size() - 1).contains("(2 of them archived inputs)"), logged::toString);
     ApiException refused = assertThrows(ApiException.class, () -> coordinator.rebuild(MEMBER, old));
     assertTrue(refused.getMessage().contains(oldOnly.get(0).describe()), refused.getMessage());
+  }
+
+  @Test
+  void packagesTheStagingRemovedAreInputsRetentionKeepsAndARebuildNeeds() throws Exception {
+    List<LockedPackage> installed = packages("kept", 2);
+    List<LockedPackage> removed = packages("toybox", 1);
+    String original = succeeded(new Lock("apt", installed, removed), Map.of());
+    new RetentionPolicy(store, artifacts, 10, logged::add).collectNow(true);
+    assertTrue(store.retainedHashes(10).contains(removed.get(0).sha256()), "a removed package is an input too");
+    assertTrue(artifacts.exists(removed.get(0).sha256()), "and is not collected");
+
+    artifacts.delete(removed.get(0).sha256());
+    ApiException refused = assertThrows(ApiException.class, () -> coordinator.rebuild(MEMBER, original));
+    assertEquals(ApiError.Code.CONFLICT, refused.error().code());
+    assertTrue(refused.getMessage().contains("1 of its 3 archived package(s) are no longer in the artifact store: "
+        + removed.get(0).describe()), refused::getMessage);
   }
 
   @Test
