@@ -9,8 +9,11 @@ import java.util.TreeMap;
 
 /**
  * The exact inputs of a build, and the hashes they produced: what a rebuild must reproduce.
- * Holds nothing that varies between two builds of the same inputs (no paths, hosts, clocks or
- * durations), so two reproducible builds write byte-identical buildinfo files.
+ * Holds nothing that varies between two builds of the same inputs (no paths, clocks or durations), so
+ * two reproducible builds write byte-identical buildinfo files. The one place a host appears is each
+ * locked package's origin URL (where the package manager fetched it): two builds resolving from different
+ * mirrors differ there, which is why a reproducibility pair's side B is a rebuild of side A's record and
+ * keeps its origins (ADR 0038).
  *
  * @param format           version of this record's layout
  * @param builder          the bootfarm version that built it
