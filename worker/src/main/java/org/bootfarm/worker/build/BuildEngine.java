@@ -235,11 +235,13 @@ public final class BuildEngine {
    * definition (only when the operator allowed it unsigned), and, for an apt definition without sources of
    * its own, the insecure entries of the sources it takes instead ({@code --apt-sources} or the worker's),
    * named without path or line, which differ between workers. Those are refused here, naming the file,
-   * unless allowed; the apt driver refuses them again on its own.
+   * unless allowed; the apt driver refuses them again on its own. A rebuild from a record reads no sources
+   * (it installs its pinned files), so it neither checks nor names the rebuilding machine's.
    */
   static List<String> unsignedSources(RepoDefinition definition, BuildRequest request) throws BuildFailure {
     List<String> unsigned = new ArrayList<>(definition.unsigned());
-    if ("apt".equals(definition.spec().packageManager()) && definition.aptSources().isEmpty()) {
+    if ("apt".equals(definition.spec().packageManager()) && definition.aptSources().isEmpty()
+        && request.pinned().isEmpty()) {
       Path file = request.aptSources().isPresent() ? request.aptSources().get() : AptDriver.defaultSources();
       AptSourcesFile sources;
       try {
