@@ -115,10 +115,30 @@ class VariedAssignmentTest {
     }
   }
 
-  /** The artifact store's two calls the worker makes: GET and PUT /api/v1/artifacts/SHA256, checked by hash. */
+  /**
+   * The artifact store's calls the worker makes: GET and PUT /api/v1/artifacts/SHA256, checked by hash, and
+   * POST /api/v1/artifacts/missing (which of a JSON array of hashes it lacks), before archiving inputs.
+   */
   private static void serveArtifact(HttpExchange exchange) throws IOException {
     String sha = exchange.getRequestURI().getPath().substring("/api/v1/artifacts/".length());
     try (exchange) {
+      if (exchange.getRequestMethod().equals("POST") && sha.equals("missing")) {
+        String asked = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        java.util.regex.Matcher hash = java.util.regex.Pattern.compile("\"([0-9a-f]{64})\"").matcher(asked);
+        List<String> lacking = new ArrayList<>();
+        while (hash.find()) {
+          if (!OBJECTS.containsKey(hash.group(1))) {
+            lacking.add("\"" + hash.group(1) + "\"");
+          }
+        }
+        byte[] body = ("[" + String.join(",", lacking) + "]").getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(200, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+          out.write(body);
+        }
+        return;
+      }
       if (exchange.getRequestMethod().equals("PUT")) {
         byte[] body = exchange.getRequestBody().readAllBytes();
         boolean matches = Sha256.of(body).equals(sha);
@@ -199,6 +219,14 @@ class VariedAssignmentTest {
 
     assertEquals(3, hashes(plain).size(), plain::toString);
     assertEquals(hashes(plain), hashes(varied), "ISO, buildinfo and manifest are bit-identical");
+    org.bootfarm.protocol.build.BuildInfo info = WireJson.read(new String(OBJECTS.get(
+        hashes(plain).get(org.bootfarm.protocol.build.BuildInfo.FILE_NAME)), StandardCharsets.UTF_8),
+        org.bootfarm.protocol.build.BuildInfo.class);
+    assertFalse(info.lock().inputs().isEmpty(), "the fixture build installed packages");
+    info.lock().inputs().forEach(p -> assertTrue(OBJECTS.containsKey(p.sha256()),
+        () -> "the worker did not archive input " + p.describe() + " in the store"));
+    assertTrue(uploadedLog(varied).contains("archived 0 new input(s), 0 bytes;"),
+        "the second build of the same inputs uploads none of them again");
     assertEquals(stageHashes(plain), stageHashes(varied), "every stage archive is bit-identical");
 
     String log = uploadedLog(varied);
