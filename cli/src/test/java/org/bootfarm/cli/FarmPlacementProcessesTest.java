@@ -306,9 +306,10 @@ class FarmPlacementProcessesTest {
     long killed = System.nanoTime();
     coordinator.destroyForcibly().waitFor(); // kill -9
     AutoCloseable open = GATE.keepOpening(dir); // the builds go on while no coordinator runs
-    // the first build ends while no coordinator runs: its upload waits for one
+    // the first build ends while no coordinator runs: its first transfer (asking which of its inputs the store
+    // lacks, before it archives them and uploads its outputs) waits for one
     String worker = running.get("worker").asText();
-    farm.awaitLine(worker, "build " + first + ": upload of", 90);
+    farm.awaitLine(worker, "build " + first + ": query of which inputs the store lacks", 90);
     long uploadWaiting = System.nanoTime();
     coordinator = farm.startCoordinator("coordinator-restarted", dir.resolve("coordinator-data"), repos, keys);
     long restarted = System.nanoTime();
@@ -327,7 +328,7 @@ class FarmPlacementProcessesTest {
     System.out.printf("kill -9 -> first build's upload waiting %.1f s; coordinator ready again %.1f s after the kill%n",
         (uploadWaiting - killed) / 1e9, (restarted - killed) / 1e9);
     for (String w : new java.util.TreeSet<>(List.of(running.get("worker").asText(), alsoRunning.get("worker").asText()))) {
-      farm.logText(w).lines().filter(l -> l.contains("report of build") || l.contains("upload of")
+      farm.logText(w).lines().filter(l -> l.contains("report of build") || l.contains("upload of") || l.contains("query of")
           || l.contains("coordinator left") || l.contains("rejoined") || l.contains("ended"))
           .forEach(l -> System.out.println(w + " | " + l));
     }

@@ -149,7 +149,10 @@ final class FarmProcesses implements AutoCloseable {
 
   /** Starts {@code bootfarm ARGS} in a new JVM whose output goes to {@code <dir>/<name>.log}. */
   Process start(String name, List<String> args) throws IOException {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    // SIGHUP at its default, as systemd starts a daemon: a test run under nohup would otherwise hand its
+    // processes an ignored SIGHUP, which the JVM keeps ignored (a coordinator reloads its repos on SIGHUP)
+    List<String> command = new ArrayList<>(List.of("env", "--default-signal=HUP",
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
         "-cp", System.getProperty("java.class.path"), Main.class.getName()));
     command.addAll(withTokens(args));

@@ -82,7 +82,13 @@ final class CatalogReload {
       return;
     }
     try {
-      Signal.handle(new Signal("HUP"), signal -> HANGUPS.incrementAndGet());
+      // HotSpot leaves a SIGHUP the process inherited as ignored (nohup) ignored, and says so by returning SIG_IGN
+      if (Signal.handle(new Signal("HUP"), signal -> HANGUPS.incrementAndGet()) == sun.misc.SignalHandler.SIG_IGN) {
+        LOG.log(System.Logger.Level.WARNING, "bootfarm coordinator: SIGHUP is ignored in this process (started under"
+            + " nohup, or by a parent that ignores it), and the JVM keeps it so: a SIGHUP reloads nothing; the repos"
+            + " directory is still polled every " + POLL_EVERY.toSeconds() + " s. Start the coordinator without nohup"
+            + " (systemd, setsid, or env --default-signal=HUP) for SIGHUP to reload at once");
+      }
     } catch (IllegalArgumentException notHandled) {
       // the JVM keeps SIGHUP (-Xrs, or a platform without it): changes are still found by polling
       LOG.log(System.Logger.Level.WARNING, "bootfarm coordinator: SIGHUP cannot be handled here ("
