@@ -7,17 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
+import org.bootfarm.testkit.Tripwire;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
@@ -42,8 +39,7 @@ class RebuildFromBuildinfoTest {
   static Path original;
   static Path inputs;
   static Path cache;
-  static ServerSocket tripwire;
-  static final AtomicInteger connections = new AtomicInteger();
+  static Tripwire tripwire;
 
   @BeforeAll
   static void buildThenTakeTheRepositoryAway() throws Exception {
@@ -76,20 +72,7 @@ class RebuildFromBuildinfoTest {
       Path file = Path.of(it.next().getValue().asText());
       Files.copy(file, packages.resolve(file.getFileName()));
     }
-    tripwire = new ServerSocket();
-    tripwire.setReuseAddress(true);
-    tripwire.bind(new InetSocketAddress("127.0.0.1", port));
-    Thread counter = new Thread(() -> {
-      while (!tripwire.isClosed()) {
-        try (Socket ignored = tripwire.accept()) {
-          connections.incrementAndGet();
-        } catch (IOException e) {
-          return;
-        }
-      }
-    }, "tripwire");
-    counter.setDaemon(true);
-    counter.start();
+    tripwire = Tripwire.on(port);
   }
 
   @AfterAll
@@ -109,7 +92,7 @@ class RebuildFromBuildinfoTest {
     JsonNode buildinfo = new ObjectMapper().readTree(out.resolve("buildinfo.json").toFile());
     buildinfo.get("lock").get("packages").forEach(p -> assertEquals("bootfarm-fixture",
         p.get("origin").get("repository").asText(), p::toString));
-    assertEquals(0, connections.get(), "no connection to the definition's repository was tried");
+    assertEquals(0, tripwire.connections(), "no connection to the definition's repository was tried");
     assertFalse(Files.list(cache.resolve("rebuilds")).findAny().isPresent(), "the private copy of the inputs is gone");
   }
 

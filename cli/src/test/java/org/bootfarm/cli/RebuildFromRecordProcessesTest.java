@@ -5,16 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
+import org.bootfarm.testkit.Tripwire;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
@@ -75,7 +72,7 @@ class RebuildFromRecordProcessesTest {
     assertEquals("SUCCEEDED", originalBuild.get("state").asText(), originalBuild::toString);
     int port = URI.create(repo.baseUrl()).getPort();
     repo.close();
-    tripwire = new Tripwire(port);
+    tripwire = Tripwire.on(port);
   }
 
   @AfterAll
@@ -226,35 +223,5 @@ class RebuildFromRecordProcessesTest {
         "the original's archived packages (but the one deleted) are kept: " + report);
     CliRun plain = cli("gc", "--dry-run");
     assertTrue(plain.stdout.startsWith("would free "), plain::toString);
-  }
-
-  /** A listener on the stopped upstream's port that counts every connection made to it. */
-  static final class Tripwire implements AutoCloseable {
-    private final ServerSocket socket;
-    private final AtomicInteger connections = new AtomicInteger();
-
-    Tripwire(int port) throws IOException {
-      socket = new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
-      Thread accepting = new Thread(() -> {
-        while (!socket.isClosed()) {
-          try (Socket connection = socket.accept()) {
-            connections.incrementAndGet();
-          } catch (IOException closed) {
-            return;
-          }
-        }
-      }, "upstream-tripwire");
-      accepting.setDaemon(true);
-      accepting.start();
-    }
-
-    int connections() {
-      return connections.get();
-    }
-
-    @Override
-    public void close() throws IOException {
-      socket.close();
-    }
   }
 }

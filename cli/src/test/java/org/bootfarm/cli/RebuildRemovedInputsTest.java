@@ -6,17 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
+import org.bootfarm.testkit.Tripwire;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.worker.build.Target;
@@ -80,15 +77,14 @@ class RebuildRemovedInputsTest {
       Files.copy(file, packages.resolve(file.getFileName()));
     }
 
-    AtomicInteger connections = new AtomicInteger();
-    try (ServerSocket tripwire = tripwire(port, connections)) {
+    try (Tripwire tripwire = Tripwire.on(port)) {
       Path out = dir.resolve("rebuilt");
       CliRun rebuild = CliRun.inProcess(rebuildArgs(original, inputs, out, cache, keys));
       assertEquals(0, rebuild.exitCode, rebuild::toString);
       assertEquals(Sha256.of(original.resolve(ISO)), Sha256.of(out.resolve(ISO)), "the same ISO, bit for bit");
       assertEquals(Files.readString(original.resolve("buildinfo.json")), Files.readString(out.resolve("buildinfo.json")),
           "the same buildinfo, removed packages and origins included");
-      assertEquals(0, connections.get(), "no connection to the definition's repository was tried");
+      assertEquals(0, tripwire.connections(), "no connection to the definition's repository was tried");
 
       // without the removed package's file the rebuild is refused before anything is built, naming it
       Path partial = dir.resolve("partial");
@@ -100,32 +96,13 @@ class RebuildRemovedInputsTest {
       assertEquals(2, missing.exitCode, missing::toString);
       assertTrue(missing.stderr.contains("package toybox-") && missing.stderr.contains("is not in "
           + partial.resolve("packages")), missing::toString);
-      assertEquals(0, connections.get());
+      assertEquals(0, tripwire.connections());
     }
   }
 
   private static String[] rebuildArgs(Path original, Path inputDir, Path out, Path cache, Path keys) {
     return new String[] {"build", "--from-buildinfo", original.resolve("buildinfo.json").toString(), "--inputs",
         inputDir.toString(), "--out", out.toString(), "--cache-dir", cache.toString(), "--keys", keys.toString()};
-  }
-
-  /** Listens where the fixture repository was and counts every connection. */
-  private static ServerSocket tripwire(int port, AtomicInteger connections) throws IOException {
-    ServerSocket tripwire = new ServerSocket();
-    tripwire.setReuseAddress(true);
-    tripwire.bind(new InetSocketAddress("127.0.0.1", port));
-    Thread counter = new Thread(() -> {
-      while (!tripwire.isClosed()) {
-        try (Socket ignored = tripwire.accept()) {
-          connections.incrementAndGet();
-        } catch (IOException e) {
-          return;
-        }
-      }
-    }, "tripwire");
-    counter.setDaemon(true);
-    counter.start();
-    return tripwire;
   }
 
   /** The appliance's components from examples/components. */

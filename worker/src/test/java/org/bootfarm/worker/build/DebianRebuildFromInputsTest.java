@@ -8,9 +8,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,11 +16,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.bootfarm.protocol.build.ArtifactRecord;
 import org.bootfarm.protocol.build.BuildInfo;
 import org.bootfarm.protocol.build.BuildResult;
 import org.bootfarm.protocol.build.LockedPackage;
+import org.bootfarm.testkit.Tripwire;
 import org.bootfarm.worker.FileTrees;
 import org.bootfarm.worker.pkg.AptDriver;
 import org.bootfarm.worker.pkg.AptSourcesFile;
@@ -88,21 +85,9 @@ class DebianRebuildFromInputsTest {
         Files.copy(Path.of(e.getValue()), inputs.resolve(e.getKey() + ".deb"));
       }
 
-      AtomicInteger connections = new AtomicInteger();
-      try (ServerSocket tripwire = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-        Thread counter = new Thread(() -> {
-          while (!tripwire.isClosed()) {
-            try (Socket ignored = tripwire.accept()) {
-              connections.incrementAndGet();
-            } catch (IOException closed) {
-              return;
-            }
-          }
-        });
-        counter.setDaemon(true);
-        counter.start();
+      try (Tripwire tripwire = Tripwire.onFreePort()) {
         Path tripwireSources = Files.writeString(work.resolve("tripwire.sources"), "Types: deb\nURIs: http://127.0.0.1:"
-            + tripwire.getLocalPort() + "/debian\nSuites: bookworm\nComponents: main\n");
+            + tripwire.port() + "/debian\nSuites: bookworm\nComponents: main\n");
         BuildRequest rebuild = new BuildRequest(definition, target.id(), parts, work.resolve("rebuild"),
             work.resolve("empty-cache"), keys, false, Optional.of(tripwireSources), OptionalLong.empty(), false,
             work.resolve("builds"), false).pinnedTo(new PinnedInputs(inputs, info.lock().packages()),
@@ -121,7 +106,7 @@ class DebianRebuildFromInputsTest {
         assertEquals(first.stages().stream().map(s -> s.name() + " " + s.sha256()).toList(),
             second.stages().stream().map(s -> s.name() + " " + s.sha256()).toList());
         assertEquals(0, second.packageCache().downloaded(), "the rebuild downloaded package files");
-        assertEquals(0, connections.get(), "the rebuild connected to the apt sources it was given");
+        assertEquals(0, tripwire.connections(), "the rebuild connected to the apt sources it was given");
         Path archives = work.resolve("empty-cache/repos/debian-12/apt/archives");
         assertFalse(Files.isDirectory(archives) && hasFiles(archives), "the rebuild put package files into " + archives);
       }
