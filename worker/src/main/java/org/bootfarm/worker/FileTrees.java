@@ -9,7 +9,8 @@ import java.util.stream.Stream;
 
 /**
  * Deletes directory trees, the one way the worker does it: depth first, never following a symbolic
- * link out of the tree (a link is removed, not its target), a missing path is no error.
+ * link out of the tree (a link is removed, not its target), a missing path is no error; and places a
+ * file in a second directory without copying its bytes when the file system allows.
  */
 public final class FileTrees {
   private FileTrees() {}
@@ -23,6 +24,18 @@ public final class FileTrees {
       for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);
       }
+    }
+  }
+
+  /**
+   * Makes {@code target} a hard link to {@code source}, or a copy (attributes kept) where the two are on
+   * different file systems or links are not supported: cached package files placed where a tool reads them.
+   */
+  public static void linkOrCopy(Path source, Path target) throws IOException {
+    try {
+      Files.createLink(target, source);
+    } catch (IOException | UnsupportedOperationException e) {
+      Files.copy(source, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
     }
   }
 

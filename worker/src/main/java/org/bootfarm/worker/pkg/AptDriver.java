@@ -801,11 +801,7 @@ public final class AptDriver implements PackageManagerDriver {
       for (Path file : files.filter(f -> isPublished(f, suffix)).toList()) {
         Path target = to.resolve(file.getFileName().toString());
         Files.deleteIfExists(target);
-        try {
-          Files.createLink(target, file);
-        } catch (IOException | UnsupportedOperationException e) {
-          Files.copy(file, target, StandardCopyOption.COPY_ATTRIBUTES);
-        }
+        FileTrees.linkOrCopy(file, target);
       }
     }
   }

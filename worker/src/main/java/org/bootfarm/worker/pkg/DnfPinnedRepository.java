@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -78,11 +77,7 @@ final class DnfPinnedRepository {
         if (Files.exists(target)) {
           continue;
         }
-        try {
-          Files.createLink(target, source);
-        } catch (IOException | UnsupportedOperationException e) {
-          Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES);
-        }
+        FileTrees.linkOrCopy(source, target);
       }
       if (!missing.isEmpty()) {
         throw new BuildFailure(Kind.INPUT, "the pinned inputs lack the package file of " + String.join(", ", missing)
