@@ -217,12 +217,16 @@ class CoordinatorFailoverTest {
     assertEquals(3, first.get("artifacts").size(), first::toString);
     // metrics: the active one counts the build; the standby says it is one, counts nothing, and reports the
     // gauges from its own copy (its worker table from the heartbeats)
+    // (the active one counts after its write, which the standby's copy may show first: wait for the count)
+    String finishedCount = "\nbootfarm_builds_finished_total{outcome=\"succeeded\",repo=\""
+        + FixtureDefinitions.TDNF + "\",target=\"bootstrap\"} 1.0\n";
+    await().atMost(Duration.ofSeconds(15)).until(() -> send(activeApi, "GET", "/metrics", null).body()
+        .contains(finishedCount));
     String activeMetrics = send(activeApi, "GET", "/metrics", null).body();
     String standbyMetrics = send(standbyApi, "GET", "/metrics", null).body();
     assertTrue(activeMetrics.contains("\nbootfarm_coordinator_active 1.0\n"), activeMetrics);
     assertTrue(standbyMetrics.contains("\nbootfarm_coordinator_active 0.0\n"), standbyMetrics);
-    assertTrue(activeMetrics.contains("\nbootfarm_builds_finished_total{outcome=\"succeeded\",repo=\""
-        + FixtureDefinitions.TDNF + "\",target=\"bootstrap\"} 1.0\n"), activeMetrics);
+    assertTrue(activeMetrics.contains(finishedCount), activeMetrics);
     assertFalse(standbyMetrics.contains("bootfarm_builds_finished_total{"), "counters only where the event is handled");
     assertTrue(standbyMetrics.contains("\nbootfarm_workers_live 1.0\n"), standbyMetrics);
     assertTrue(standbyMetrics.contains("\nbootfarm_queue_depth{priority=\"interactive\"} 0.0\n"), standbyMetrics);
