@@ -7,7 +7,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.bootfarm.coordinator.access.ApiPermissions;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.inputs.BuildInputIndex;
@@ -60,12 +62,15 @@ import org.bootfarm.protocol.repo.RepoSpec;
  * </pre>
  */
 public final class BuildCoordinator implements FarmApi {
+  private static final System.Logger LOG = System.getLogger(BuildCoordinator.class.getName());
   /** The architecture every worker runs today; placement already understands others. */
   public static final String ARCH = "x86_64";
   /** The repo the farm builds its appliance from unless configured otherwise ({@code --appliance-repo}). */
   public static final String DEFAULT_APPLIANCE_REPO = "photon-2.0";
   /** The appliance target's name. */
   public static final String APPLIANCE = "appliance";
+  /** How many queued builds {@link #assign} reads from the store at a time. */
+  static final int QUEUE_PAGE = 64;
 
   private final BuildStore store;
   private final RepoCatalog repos;
@@ -76,6 +81,7 @@ public final class BuildCoordinator implements FarmApi {
   private final LiveWorkers workers = new LiveWorkers();
   private final BuildPins pins;
   private final SubmissionCheck submissions;
+  private final ReportCheck reports;
   private final BuildPlacer placer;
   private final PinnedDefinitions definitions;
   private final String applianceRepo;
@@ -125,6 +131,7 @@ public final class BuildCoordinator implements FarmApi {
     this.stateListener = stateListener;
     this.pins = new BuildPins(store, artifacts);
     this.submissions = new SubmissionCheck(repos, artifacts, applianceRepo);
+    this.reports = new ReportCheck(artifacts);
     this.definitions = new PinnedDefinitions(artifacts);
     this.placer = new BuildPlacer(repos, definitions, placement, store, workers);
     RecordedBuildInfos buildInfos = new RecordedBuildInfos(artifacts);
@@ -149,13 +156,33 @@ public final class BuildCoordinator implements FarmApi {
 
   /**
    * Checks a submission against the catalog and the artifact store, records it as QUEUED and
-   * returns its id, with {@code caller} as its submitter. Nothing is recorded for a refused submission.
+   * returns its id, with {@code caller} as its submitter. Nothing is recorded for a refused submission, among
+   * them every one whose options carry a key the farm reserves for itself ({@link SubmissionCheck#RESERVED_OPTIONS}).
    */
   public String submit(Caller caller, SubmitRequest request) throws ApiException {
+    return queue(caller, request, Map.of());
+  }
+
+  /**
+   * The coordinator's own submission of one side of a reproducibility pair (nightly, verify): {@code request} is
+   * checked as any other (so it carries no reserved key itself), then recorded with {@code pairSide} ({@link
+   * PairSide#sideA}, {@link PairSide#sideB}) among its options. No API reaches this (ADR 0040).
+   */
+  public String submitPairSide(Caller caller, SubmitRequest request, Map<String, Object> pairSide)
+      throws ApiException {
+    if (!SubmissionCheck.RESERVED_OPTIONS.containsAll(pairSide.keySet())) {
+      throw new IllegalArgumentException("not a pair side's options: " + pairSide.keySet());
+    }
+    return queue(caller, request, pairSide);
+  }
+
+  private String queue(Caller caller, SubmitRequest request, Map<String, Object> farmOptions) throws ApiException {
     List<String> problems = submissions.problems(request);
     if (!problems.isEmpty()) {
       throw new ApiException(ApiError.Code.BAD_REQUEST, "build refused", problems);
     }
+    Map<String, Object> options = new TreeMap<>(request.options());
+    options.putAll(farmOptions);
     String id = store.nextId();
     BuildPriority priority = request.priorityOrDefault() == Priority.NIGHTLY
         ? BuildPriority.NIGHTLY : BuildPriority.INTERACTIVE;
@@ -166,7 +193,7 @@ public final class BuildCoordinator implements FarmApi {
     // the operator's --allow-unsigned decided when the catalog was read; the submitter has no say in it
     List<String> unsigned = entry.definition().map(RepoDefinition::unsigned).orElse(List.of());
     BuildRecord queued = BuildRecord.queued(id, request.repo(), request.targetOrDefault(), request.components(),
-        priority, WireJson.write(request.options()), clock.instant(), unsigned, caller.name())
+        priority, WireJson.write(options), clock.instant(), unsigned, caller.name())
         .withDefinition(pin(entry));
     store.insert(queued);
     stateListener.submitted(view(queued));
@@ -295,6 +322,10 @@ public final class BuildCoordinator implements FarmApi {
    */
   public LeaseAction report(BuildReport report) {
     Instant now = clock.instant();
+    List<String> refused = reports.problems(report);
+    if (!refused.isEmpty()) {
+      return refuse(report, String.join("; ", refused), now);
+    }
     LeaseAction action = report.state() == BuildState.SUCCEEDED
         ? leases.onSuccess(report.buildId(), report.workerId(), report.attempt(),
             BuildOutcome.succeeded(report.artifacts(), report.log(), report.packageCache()), now)
@@ -304,6 +335,22 @@ public final class BuildCoordinator implements FarmApi {
     if (report.state() == BuildState.SUCCEEDED) {
       inputs.succeeded(report.buildId()); // retention keeps a kept build's inputs from now on
     }
+    stateListener.leaseDecided(action);
+    return action;
+  }
+
+  /**
+   * A report naming artifacts the store does not hold as reported ({@link ReportCheck}): nothing of it is recorded;
+   * the run counts as a transient failure whose error names them, so the build is tried again (or, with no runs
+   * left, FAILED), and only under the lease as a report would be. Logged and told to the listener.
+   */
+  private LeaseAction refuse(BuildReport report, String problems, Instant now) {
+    String why = "the report of worker " + report.workerId() + " was refused, nothing of it recorded: " + problems;
+    LOG.log(System.Logger.Level.WARNING, "bootfarm coordinator: build " + report.buildId() + " attempt "
+        + report.attempt() + ": " + why);
+    stateListener.reportRefused(report.buildId(), report.workerId(), why);
+    LeaseAction action = leases.onFailure(report.buildId(), report.workerId(), report.attempt(),
+        BuildOutcome.failed(why, ErrorKind.TRANSIENT, List.of()), now);
     stateListener.leaseDecided(action);
     return action;
   }
@@ -334,36 +381,53 @@ public final class BuildCoordinator implements FarmApi {
   /**
    * Places the queued builds whose backoff has passed, highest priority first, on live workers
    * ({@link BuildPlacer} advises where) and claims each under a lease; a build no worker can take now
-   * keeps the reason in its record. Side B of a pair waits for side A to succeed, is recorded as a rebuild of side
+   * keeps the reason in its record, and placement reads on past it (page by page, in placement order) to the end
+   * of the queue or until {@code maxBuilds} are placed. Side B of a pair waits for side A to succeed, is recorded as a rebuild of side
    * A's buildinfo before it is claimed, and fails when side A did not succeed or no second worker can run it.
    */
   public List<Assignment> assign(int maxBuilds) {
     Instant now = clock.instant();
     BuildPlacer.Round round = placer.round();
     List<Assignment> assignments = new ArrayList<>();
-    for (BuildRecord queued : store.nextQueued(now, maxBuilds)) {
-      BuildPlacer.Advice advice = round.advise(queued);
-      if (advice instanceof BuildPlacer.Wait wait) {
-        store.notePlacement(queued.id(), wait.reason());
-      } else if (advice instanceof BuildPlacer.Fail fail) {
-        store.fail(queued.id(), fail.why(), ErrorKind.DETERMINISTIC).ifPresent(failed ->
-            stateListener.changed(view(failed), "failed: " + fail.why()));
-      } else if (advice instanceof BuildPlacer.Place place) {
-        String worker = place.placement().workerId().orElseThrow();
-        if (place.rebuild() != null && store.pinAsRebuild(queued.id(), place.rebuild().original(),
-            place.rebuild().buildinfoSha256(), place.rebuild().definitionDigest()).isEmpty()) {
-          continue; // no longer QUEUED (cancelled meanwhile)
+    // page through the queue in placement order: builds that cannot be placed now never hide the ones behind them
+    List<BuildRecord> page = store.nextQueued(now, QUEUE_PAGE);
+    while (!page.isEmpty() && assignments.size() < maxBuilds && !round.full()) {
+      for (BuildRecord queued : page) {
+        if (assignments.size() >= maxBuilds || round.full()) {
+          break;
         }
-        Optional<BuildRecord> claimed = store.claim(queued.id(), worker, now.plus(lease), place.placement().reason());
-        if (claimed.isPresent()) {
-          round.claimed(worker);
-          BuildView running = view(claimed.get());
-          stateListener.changed(running, "running on worker " + worker + ": " + place.placement().reason());
-          assignments.add(new Assignment(running, worker, place.side(), claimed.get().pinnedBuildinfo()));
-        }
+        place(queued, round, now).ifPresent(assignments::add);
       }
+      page = page.size() < QUEUE_PAGE ? List.of() : store.nextQueuedAfter(now, page.get(page.size() - 1), QUEUE_PAGE);
     }
     return assignments;
+  }
+
+  /** Does what {@code round} advises for one queued build; the assignment when it was claimed. */
+  private Optional<Assignment> place(BuildRecord queued, BuildPlacer.Round round, Instant now) {
+    BuildPlacer.Advice advice = round.advise(queued);
+    if (advice instanceof BuildPlacer.Wait wait) {
+      if (!wait.reason().equals(queued.placement())) { // a durable write only when the reason changed
+        store.notePlacement(queued.id(), wait.reason());
+      }
+    } else if (advice instanceof BuildPlacer.Fail fail) {
+      store.fail(queued.id(), fail.why(), ErrorKind.DETERMINISTIC).ifPresent(failed ->
+          stateListener.changed(view(failed), "failed: " + fail.why()));
+    } else if (advice instanceof BuildPlacer.Place place) {
+      String worker = place.placement().workerId().orElseThrow();
+      if (place.rebuild() != null && store.pinAsRebuild(queued.id(), place.rebuild().original(),
+          place.rebuild().buildinfoSha256(), place.rebuild().definitionDigest()).isEmpty()) {
+        return Optional.empty(); // no longer QUEUED (cancelled meanwhile)
+      }
+      Optional<BuildRecord> claimed = store.claim(queued.id(), worker, now.plus(lease), place.placement().reason());
+      if (claimed.isPresent()) {
+        round.claimed(worker);
+        BuildView running = view(claimed.get());
+        stateListener.changed(running, "running on worker " + worker + ": " + place.placement().reason());
+        return Optional.of(new Assignment(running, worker, place.side(), claimed.get().pinnedBuildinfo()));
+      }
+    }
+    return Optional.empty();
   }
 
   /**

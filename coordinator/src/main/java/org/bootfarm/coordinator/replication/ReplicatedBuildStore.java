@@ -99,6 +99,11 @@ public final class ReplicatedBuildStore implements BuildStore {
   }
 
   @Override
+  public List<BuildRecord> nextQueuedAfter(Instant now, BuildRecord after, int limit) {
+    return durable.nextQueuedAfter(now, after, limit);
+  }
+
+  @Override
   public Optional<BuildRecord> claim(String id, String worker, Instant leaseUntil, String placement) {
     return replicated(durable.claim(id, worker, leaseUntil, placement));
   }
