@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -62,15 +61,12 @@ import org.bootfarm.protocol.repo.RepoSpec;
  * </pre>
  */
 public final class BuildCoordinator implements FarmApi {
-  private static final System.Logger LOG = System.getLogger(BuildCoordinator.class.getName());
   /** The architecture every worker runs today; placement already understands others. */
   public static final String ARCH = "x86_64";
   /** The repo the farm builds its appliance from unless configured otherwise ({@code --appliance-repo}). */
   public static final String DEFAULT_APPLIANCE_REPO = "photon-2.0";
   /** The appliance target's name. */
   public static final String APPLIANCE = "appliance";
-  /** How many queued builds {@link #assign} reads from the store at a time. */
-  static final int QUEUE_PAGE = 64;
 
   private final BuildStore store;
   private final RepoCatalog repos;
@@ -82,7 +78,7 @@ public final class BuildCoordinator implements FarmApi {
   private final BuildPins pins;
   private final SubmissionCheck submissions;
   private final ReportCheck reports;
-  private final BuildPlacer placer;
+  private final PlacingPass placing;
   private final PinnedDefinitions definitions;
   private final String applianceRepo;
   private final RebuildCheck rebuilds;
@@ -131,9 +127,10 @@ public final class BuildCoordinator implements FarmApi {
     this.stateListener = stateListener;
     this.pins = new BuildPins(store, artifacts);
     this.submissions = new SubmissionCheck(repos, artifacts, applianceRepo);
-    this.reports = new ReportCheck(artifacts);
+    this.reports = new ReportCheck(artifacts, leases, stateListener);
     this.definitions = new PinnedDefinitions(artifacts);
-    this.placer = new BuildPlacer(repos, definitions, placement, store, workers);
+    this.placing = new PlacingPass(new BuildPlacer(repos, definitions, placement, store, workers), store,
+        stateListener);
     RecordedBuildInfos buildInfos = new RecordedBuildInfos(artifacts);
     this.rebuilds = new RebuildCheck(artifacts, buildInfos, repos);
     this.inputs = new BuildInputIndex(store, buildInfos);
@@ -318,13 +315,14 @@ public final class BuildCoordinator implements FarmApi {
   /**
    * A worker's report of one run: the build SUCCEEDED or FAILED, or, for a transient failure with runs
    * left, QUEUED again behind a backoff; REFUSED, changing nothing, when that worker no longer holds that
-   * run of the build. Told to the listener either way.
+   * run of the build. A report naming an artifact the store does not hold as reported is not recorded: the run
+   * is retried as a transient failure ({@link ReportCheck}). Told to the listener either way.
    */
   public LeaseAction report(BuildReport report) {
     Instant now = clock.instant();
-    List<String> refused = reports.problems(report);
-    if (!refused.isEmpty()) {
-      return refuse(report, String.join("; ", refused), now);
+    Optional<LeaseAction> refused = reports.refused(report, now);
+    if (refused.isPresent()) {
+      return refused.get();
     }
     LeaseAction action = report.state() == BuildState.SUCCEEDED
         ? leases.onSuccess(report.buildId(), report.workerId(), report.attempt(),
@@ -335,22 +333,6 @@ public final class BuildCoordinator implements FarmApi {
     if (report.state() == BuildState.SUCCEEDED) {
       inputs.succeeded(report.buildId()); // retention keeps a kept build's inputs from now on
     }
-    stateListener.leaseDecided(action);
-    return action;
-  }
-
-  /**
-   * A report naming artifacts the store does not hold as reported ({@link ReportCheck}): nothing of it is recorded;
-   * the run counts as a transient failure whose error names them, so the build is tried again (or, with no runs
-   * left, FAILED), and only under the lease as a report would be. Logged and told to the listener.
-   */
-  private LeaseAction refuse(BuildReport report, String problems, Instant now) {
-    String why = "the report of worker " + report.workerId() + " was refused, nothing of it recorded: " + problems;
-    LOG.log(System.Logger.Level.WARNING, "bootfarm coordinator: build " + report.buildId() + " attempt "
-        + report.attempt() + ": " + why);
-    stateListener.reportRefused(report.buildId(), report.workerId(), why);
-    LeaseAction action = leases.onFailure(report.buildId(), report.workerId(), report.attempt(),
-        BuildOutcome.failed(why, ErrorKind.TRANSIENT, List.of()), now);
     stateListener.leaseDecided(action);
     return action;
   }
@@ -386,48 +368,7 @@ public final class BuildCoordinator implements FarmApi {
    * A's buildinfo before it is claimed, and fails when side A did not succeed or no second worker can run it.
    */
   public List<Assignment> assign(int maxBuilds) {
-    Instant now = clock.instant();
-    BuildPlacer.Round round = placer.round();
-    List<Assignment> assignments = new ArrayList<>();
-    // page through the queue in placement order: builds that cannot be placed now never hide the ones behind them
-    List<BuildRecord> page = store.nextQueued(now, QUEUE_PAGE);
-    while (!page.isEmpty() && assignments.size() < maxBuilds && !round.full()) {
-      for (BuildRecord queued : page) {
-        if (assignments.size() >= maxBuilds || round.full()) {
-          break;
-        }
-        place(queued, round, now).ifPresent(assignments::add);
-      }
-      page = page.size() < QUEUE_PAGE ? List.of() : store.nextQueuedAfter(now, page.get(page.size() - 1), QUEUE_PAGE);
-    }
-    return assignments;
-  }
-
-  /** Does what {@code round} advises for one queued build; the assignment when it was claimed. */
-  private Optional<Assignment> place(BuildRecord queued, BuildPlacer.Round round, Instant now) {
-    BuildPlacer.Advice advice = round.advise(queued);
-    if (advice instanceof BuildPlacer.Wait wait) {
-      if (!wait.reason().equals(queued.placement())) { // a durable write only when the reason changed
-        store.notePlacement(queued.id(), wait.reason());
-      }
-    } else if (advice instanceof BuildPlacer.Fail fail) {
-      store.fail(queued.id(), fail.why(), ErrorKind.DETERMINISTIC).ifPresent(failed ->
-          stateListener.changed(view(failed), "failed: " + fail.why()));
-    } else if (advice instanceof BuildPlacer.Place place) {
-      String worker = place.placement().workerId().orElseThrow();
-      if (place.rebuild() != null && store.pinAsRebuild(queued.id(), place.rebuild().original(),
-          place.rebuild().buildinfoSha256(), place.rebuild().definitionDigest()).isEmpty()) {
-        return Optional.empty(); // no longer QUEUED (cancelled meanwhile)
-      }
-      Optional<BuildRecord> claimed = store.claim(queued.id(), worker, now.plus(lease), place.placement().reason());
-      if (claimed.isPresent()) {
-        round.claimed(worker);
-        BuildView running = view(claimed.get());
-        stateListener.changed(running, "running on worker " + worker + ": " + place.placement().reason());
-        return Optional.of(new Assignment(running, worker, place.side(), claimed.get().pinnedBuildinfo()));
-      }
-    }
-    return Optional.empty();
+    return placing.pass(maxBuilds, clock.instant(), lease);
   }
 
   /**
