@@ -64,15 +64,15 @@ final class SubmissionCheck {
     List<String> required = RepoSpec.COMPONENTS.getOrDefault(request.targetOrDefault(), List.of());
     for (String name : required) {
       if (!request.components().containsKey(name)) {
-        problems.add("components." + name + ": required, not given: a " + request.targetOrDefault() + " boots with "
-            + required + "; upload the file (bootfarm submit --component " + name + "=FILE uploads it, or"
-            + " PUT /api/v1/artifacts/SHA256) and name its sha256 under components");
+        problems.add("components." + name + ": required, not given (" + article(request.targetOrDefault())
+            + " boots with " + String.join(", ", required) + "); upload it (bootfarm submit --component " + name
+            + "=FILE, or PUT /api/v1/artifacts/SHA256) and name its sha256");
       }
     }
     request.components().forEach((name, sha256) -> {
       if (!required.contains(name)) {
-        problems.add("components." + name + ": not a component of a " + request.targetOrDefault()
-            + ", which takes " + required + "; leave it out");
+        problems.add("components." + name + ": not a component of " + article(request.targetOrDefault())
+            + ", which takes " + String.join(", ", required) + "; leave it out");
       } else if (!touchComponent(sha256)) {
         problems.add("components." + name + ": " + sha256
             + " is not in the artifact store; upload it first (bootfarm submit --component " + name
@@ -80,6 +80,10 @@ final class SubmissionCheck {
       }
     });
     return problems;
+  }
+
+  private static String article(String target) {
+    return (target.startsWith("a") ? "an " : "a ") + target;
   }
 
   /**

@@ -83,7 +83,7 @@ class BuildCoordinatorRunsTest {
 
   /** Submits a debian-12 build and places it on w1. */
   private String runningOnW1() throws Exception {
-    String id = coordinator.submit(MEMBER, new SubmitRequest("debian-12", "bootstrap", Map.of("tether", tether),
+    String id = coordinator.submit(MEMBER, new SubmitRequest("debian-12", "bootstrap", Map.of("tether", tether, "unpack", tether),
         Priority.INTERACTIVE, null));
     coordinator.workerSeen(worker("w1", List.of()));
     assertEquals(id, coordinator.assign(1).get(0).build().id());

@@ -108,7 +108,8 @@ class BuildStateEventsTest {
 
   @Test
   void placementRequeueAndFailureArePublishedAsStateEvents() throws Exception {
-    String id = request(Addresses.SUBMIT, Map.of("repo", "debian-12")).getString("id");
+    String id = request(Addresses.SUBMIT, Map.of("repo", "debian-12", "components",
+        DaemonComponents.bootstrap(daemon, dir.resolve("data")))).getString("id");
     BlockingQueue<BuildEvent> states = states(id);
     heartbeat(); // only now can the build be placed: the subscription is already there
 
@@ -136,7 +137,8 @@ class BuildStateEventsTest {
 
   @Test
   void cancellingAQueuedBuildPublishesCancelled() throws Exception {
-    String id = request(Addresses.SUBMIT, Map.of("repo", "debian-12")).getString("id");
+    String id = request(Addresses.SUBMIT, Map.of("repo", "debian-12", "components",
+        DaemonComponents.bootstrap(daemon, dir.resolve("data")))).getString("id");
     BlockingQueue<BuildEvent> states = states(id);
     assertEquals("CANCELLED", request(Addresses.CANCEL, Map.of("id", id)).getString("state"));
     BuildEvent cancelled = next(states, BuildState.CANCELLED);

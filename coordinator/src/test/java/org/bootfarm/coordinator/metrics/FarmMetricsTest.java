@@ -21,6 +21,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.bootfarm.coordinator.ProjectTree;
 import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
+import org.bootfarm.coordinator.daemon.DaemonComponents;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.RetryPolicy;
 import org.bootfarm.protocol.api.v1.Addresses;
@@ -102,9 +103,10 @@ class FarmMetricsTest {
         "dev", "x86_64", List.of("apt", "dnf"), 2, busy, 1L << 40, List.of(), 1000, List.of()))));
   }
 
-  String submit() {
-    JsonObject answer = (JsonObject) vertx.eventBus().request(Addresses.SUBMIT,
-        new JsonObject(WireJson.write(Map.of("repo", "debian-12"))), FAST).await().body();
+  String submit() throws Exception {
+    JsonObject answer = (JsonObject) vertx.eventBus().request(Addresses.SUBMIT, new JsonObject(WireJson.write(
+        Map.of("repo", "debian-12", "components", DaemonComponents.bootstrap(daemon, dir.resolve("data"))))), FAST)
+        .await().body();
     return answer.getString("id");
   }
 

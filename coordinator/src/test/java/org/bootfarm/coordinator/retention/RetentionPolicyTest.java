@@ -236,7 +236,7 @@ class RetentionPolicyTest {
         Clock.systemUTC(), Duration.ofSeconds(10));
     Set<String> liveBeforeTheSubmission = new RetentionPolicy(builds, artifacts, 10, logged::add).liveSet();
 
-    coordinator.submit(MEMBER, new SubmitRequest("debian-12", null, Map.of("tether", tether), null, null));
+    coordinator.submit(MEMBER, new SubmitRequest("debian-12", null, Map.of("tether", tether, "unpack", tether), null, null));
     artifacts.collect(liveBeforeTheSubmission);
 
     assertTrue(artifacts.exists(tether), "the submission restarted its component's age");
