@@ -256,4 +256,22 @@ class RetentionPolicyTest {
         assertThrows(ApiException.class, () -> pins.pin(done, " ")).error().code());
     assertFalse(builds.get(done).orElseThrow().pinned());
   }
+
+  @Test
+  void aBuildNamingAMalformedOrMissingArtifactIsLoggedAndSkippedAndTheCollectionGoesOn() throws Exception {
+    // records written before reports were checked (ADR 0040): a buildinfo that is no sha256, one the store lacks
+    String bad = succeeded("debian-12", new ArtifactRecord("buildinfo.json", "not-a-sha256", 10));
+    succeeded("debian-12", new ArtifactRecord("buildinfo.json", "ef".repeat(32), 10));
+    ArtifactRecord kept = succeededWithUniqueIso("photon-2.0");
+    String orphan = stored("nobody names this");
+    ArtifactStore.Collected freed = retention.collect();
+    assertEquals(1, freed.objects(), "the pass went on past the bad entries and collected the orphan");
+    assertFalse(artifacts.exists(orphan));
+    assertTrue(artifacts.exists(kept.sha256()));
+    assertTrue(logged.stream().anyMatch(line -> line.contains("build " + bad) && line.contains("not-a-sha256")),
+        logged::toString);
+    assertTrue(logged.stream().anyMatch(line -> line.contains("'not-a-sha256'") && line.contains("skipped")),
+        logged::toString);
+    assertEquals(0, retention.collect().objects(), "and the next pass runs as well");
+  }
 }
