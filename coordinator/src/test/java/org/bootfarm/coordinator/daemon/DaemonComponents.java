@@ -25,19 +25,19 @@ public final class DaemonComponents {
   /** The components of a bootstrap, uploaded to {@code daemon} (whose data directory is {@code dataDir}). */
   public static Map<String, String> bootstrap(CoordinatorDaemon daemon, Path dataDir)
       throws IOException, InterruptedException {
+    return Map.of("tether", upload(daemon, dataDir, "#!/bin/sh\necho stand-in tether\n"),
+        "unpack", upload(daemon, dataDir, "#!/bin/sh\necho stand-in unpack\n"));
+  }
+
+  /** Uploads {@code text} to {@code daemon} and returns its sha256. */
+  public static String upload(CoordinatorDaemon daemon, Path dataDir, String text)
+      throws IOException, InterruptedException {
     String token;
     try (Stream<Path> files = Files.walk(dataDir)) {
       Path tokens = files.filter(f -> f.getFileName().toString().equals(DefaultTokensFile.NAME)).findFirst()
           .orElseThrow(() -> new IOException("no " + DefaultTokensFile.NAME + " under " + dataDir));
       token = DefaultTokensFile.tokenOf(tokens, DefaultTokensFile.LOCAL_CLIENT).orElseThrow();
     }
-    String tether = upload(daemon, token, "#!/bin/sh\necho stand-in tether\n");
-    String unpack = upload(daemon, token, "#!/bin/sh\necho stand-in unpack\n");
-    return Map.of("tether", tether, "unpack", unpack);
-  }
-
-  private static String upload(CoordinatorDaemon daemon, String token, String text)
-      throws IOException, InterruptedException {
     byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
     String sha256 = Sha256.of(bytes);
     HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
@@ -45,7 +45,7 @@ public final class DaemonComponents {
         "Bearer " + token).PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(),
         HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() / 100 != 2) {
-      throw new IOException("upload of a stand-in component: " + response.statusCode() + " " + response.body());
+      throw new IOException("upload of a stand-in artifact: " + response.statusCode() + " " + response.body());
     }
     return sha256;
   }
