@@ -183,4 +183,29 @@ class FarmMetricsTest {
     assertEquals(2.0, value(after, "bootfarm_worker_slots"));
     assertEquals(0.0, value(after, "bootfarm_worker_slots_busy"));
   }
+
+  @Test
+  void aReportNamingAnArtifactTheStoreLacksIsRefusedCountedAndRetriedAndACollectionStillRuns() throws Exception {
+    assertEquals(0.0, value(scrape(), "bootfarm_reports_refused_total"));
+    String id = submit();
+    heartbeat(0);
+    Assignment run = inbox.poll(10, TimeUnit.SECONDS);
+    assertNotNull(run, "the build was placed");
+    JsonObject answer = (JsonObject) vertx.eventBus().request(Addresses.REPORT, new JsonObject(WireJson.write(
+        new BuildReport(id, "w1", 0, BuildState.SUCCEEDED, List.of(new org.bootfarm.protocol.build.ArtifactRecord(
+            "bootstrap-debian-12.iso", "ab".repeat(32), 4096)), List.of(), null, null, false, null))), FAST)
+        .await().body();
+    assertNotNull(answer, "the report is answered, so the worker stops sending it");
+    Assignment retried = inbox.poll(10, TimeUnit.SECONDS);
+    assertNotNull(retried, "the run was retried");
+    assertEquals(id, retried.buildId());
+    assertEquals(1, retried.attempt());
+    assertEquals(1.0, value(scrape(), "bootfarm_reports_refused_total"));
+    JsonObject view = (JsonObject) vertx.eventBus().request(Addresses.GET, new JsonObject(Map.of("id", id)), FAST)
+        .await().body();
+    assertEquals("[]", view.getJsonArray("artifacts").encode(), "nothing of the refused report was recorded");
+    JsonObject collected = (JsonObject) vertx.eventBus().request(Addresses.GC, new JsonObject(), FAST).await()
+        .body();
+    assertNotNull(collected.getValue("freedObjects"), collected::encode);
+  }
 }
