@@ -363,9 +363,10 @@ public final class BuildCoordinator implements FarmApi {
   /**
    * Places the queued builds whose backoff has passed, highest priority first, on live workers
    * ({@link BuildPlacer} advises where) and claims each under a lease; a build no worker can take now
-   * keeps the reason in its record, and placement reads on past it (page by page, in placement order) to the end
-   * of the queue or until {@code maxBuilds} are placed. Side B of a pair waits for side A to succeed, is recorded as a rebuild of side
-   * A's buildinfo before it is claimed, and fails when side A did not succeed or no second worker can run it.
+   * keeps the reason in its record, and placement reads on past it ({@link PlacingPass}: page by page, in
+   * placement order) to the end of the queue or until {@code maxBuilds} are placed. Side B of a pair waits for
+   * side A to succeed, is recorded as a rebuild of side A's buildinfo before it is claimed, and fails when side A
+   * did not succeed or no second worker can run it.
    */
   public List<Assignment> assign(int maxBuilds) {
     return placing.pass(maxBuilds, clock.instant(), lease);
