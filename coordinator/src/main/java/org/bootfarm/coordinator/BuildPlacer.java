@@ -113,10 +113,11 @@ final class BuildPlacer {
 
     /**
      * Whether every live worker holds its most builds ({@link RendezvousPlacement#maxBuildsPerSlot} per slot), so
-     * no build can be placed in this pass, however far down the queue it reads; false without live workers.
+     * no build can be placed in this pass, however far down the queue it reads; false without live workers (the
+     * pass then notes on each build why it waits).
      */
     boolean full() {
-      return !views.isEmpty() && views.values().stream()
+      return views.values().stream().anyMatch(WorkerView::alive) && views.values().stream()
           .noneMatch(w -> w.alive() && w.load() < (long) placement.maxBuildsPerSlot() * w.slots());
     }
 
