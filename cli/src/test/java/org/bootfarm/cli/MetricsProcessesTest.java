@@ -55,6 +55,8 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MetricsProcessesTest {
   static final String BROKEN = "fixture-broken";
+  /** A copy whose staging hook sleeps: a build that spans three leases, added only for the upload test. */
+  static final String SLOW = "fixture-slow";
   static final Pattern ROW = Pattern.compile("^\\| `([a-z_]+)` \\| (counter|gauge|histogram) \\|");
 
   @TempDir static Path dir;
@@ -382,16 +384,30 @@ class MetricsProcessesTest {
           && refused.contains("its limit (--uploads-per-client)"), refused);
     }
 
-    // the submit, the worker's claim, its lease renewals and its report all go on meanwhile
+    // the submit, the worker's claim, its lease renewals and its report all go on meanwhile, through a build
+    // whose staging hook sleeps 15 s: three 5 s leases
+    Path slow = Files.createDirectories(dir.resolve("repos").resolve(SLOW));
+    try (var files = Files.list(dir.resolve("repos").resolve(FixtureDefinitions.TDNF))) {
+      for (Path file : files.toList()) {
+        Files.copy(file, slow.resolve(file.getFileName()), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+      }
+    }
+    Path spec = slow.resolve("repo-spec.json");
+    Files.writeString(spec, Files.readString(spec).replace(FixtureDefinitions.TDNF, SLOW));
+    Files.writeString(slow.resolve("staging.sh"), "#!/bin/bash\nsleep 15\n");
+    assertTrue(Eventually.holds(Duration.ofSeconds(20), Eventually.EVERY,
+        () -> farm.get("/api/v1/repos").toString().contains(SLOW)), "the coordinator reads the new definition");
     long began = System.nanoTime();
-    JsonNode build = build(FixtureDefinitions.TDNF);
+    JsonNode build = build(SLOW);
     long seconds = (System.nanoTime() - began) / 1_000_000_000;
     assertEquals("SUCCEEDED", build.get("state").asText(), build::toString);
     Map<String, Double> after = coordinator();
     assertEquals(20.0, value(after, "bootfarm_uploads_in_flight"), "the slow uploads trickled on throughout");
     assertEquals(0.0, value(after, "bootfarm_lease_expiries_total"), "the build's lease held for " + seconds + " s");
-    assertEquals(0.0, value(after, "bootfarm_build_retries_total{repo=\"" + FixtureDefinitions.TDNF + "\"}"));
+    assertTrue(seconds >= 15, "the build spanned three leases: " + seconds + " s");
+    assertEquals(0, build.get("attempts").asInt(), () -> "the build was never put back in the queue: " + build);
+    assertEquals(0.0, after.getOrDefault("bootfarm_build_retries_total{repo=\"" + SLOW + "\"}", 0.0));
     assertEquals(1.0, value(after, "bootfarm_uploads_refused_total{reason=\"client_limit\"}"));
-    System.out.println("bounded uploads: a build of " + seconds + " s ran under twenty slow uploads, 5 s lease held");
+    System.out.println("bounded uploads: a build of " + seconds + " s ran under twenty slow uploads, its 5 s lease held");
   }
 }
