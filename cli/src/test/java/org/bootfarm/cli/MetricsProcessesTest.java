@@ -48,14 +48,15 @@ import org.junit.jupiter.api.io.TempDir;
  * values moved as the builds did: submitted and finished counts, the cache missed on the first build and
  * hit on the second, the queue empty at the end. Then, on the same farm (ADR 0041): an upload that would cross
  * the store's quota is refused 507 and leaves the store as it was, and twenty slow uploads (one byte a second)
- * hold upload threads while a build is submitted and runs: it succeeds with its (short) lease intact, because
+ * hold upload threads while a build that outlasts two leases is submitted and runs: it succeeds with its lease
+ * intact, because
  * uploads never take the threads leases, reports and the build store use.
  */
 @Tag("process")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MetricsProcessesTest {
   static final String BROKEN = "fixture-broken";
-  /** A copy whose staging hook sleeps: a build that spans three leases, added only for the upload test. */
+  /** A copy whose staging hook sleeps: a build that outlasts two leases, added only for the upload test. */
   static final String SLOW = "fixture-slow";
   static final Pattern ROW = Pattern.compile("^\\| `([a-z_]+)` \\| (counter|gauge|histogram) \\|");
 
@@ -89,12 +90,13 @@ class MetricsProcessesTest {
     farm = new FarmProcesses(dir);
     slowToken = DefaultTokensFile.newToken();
     Files.writeString(farm.tokensFile, "slow-client " + slowToken + " submit\n", StandardOpenOption.APPEND);
-    // a short lease, so that renewals held up by uploads would show; room for twenty uploads of one client and
-    // the farm's own; a quota the test's oversized upload crosses; no minimum rate (cut-offs: BoundedUploadsTest)
+    // room for twenty uploads of one client and the farm's own; a quota the test's oversized upload crosses; no
+    // minimum rate (cut-offs: BoundedUploadsTest); the default 10 s lease (a shorter one expires on a loaded
+    // machine with no upload at all), which the upload test's build outlasts twice
     farm.start("coordinator", List.of("coordinator", "--nightly", "off", "--bridge-port", "0", "--data-dir",
         dir.resolve("c").toString(), "--repos", repos.toString(), "--keys", keys.toString(), "--http-port",
         String.valueOf(farm.httpPort), "--cluster-name", farm.cluster, "--cluster-port",
-        String.valueOf(farm.clusterPort), "--lease", "5s", "--upload-threads", "24", "--uploads-per-client", "20",
+        String.valueOf(farm.clusterPort), "--upload-threads", "24", "--uploads-per-client", "20",
         "--upload-min-rate", "0", "--store-quota", "1G"));
     farm.awaitLine("coordinator", " ready: ", 90);
     workerMetricsPort = FreePorts.one();
@@ -385,7 +387,7 @@ class MetricsProcessesTest {
     }
 
     // the submit, the worker's claim, its lease renewals and its report all go on meanwhile, through a build
-    // whose staging hook sleeps 15 s: three 5 s leases
+    // whose staging hook sleeps 25 s: more than two 10 s leases
     Path slow = Files.createDirectories(dir.resolve("repos").resolve(SLOW));
     try (var files = Files.list(dir.resolve("repos").resolve(FixtureDefinitions.TDNF))) {
       for (Path file : files.toList()) {
@@ -394,7 +396,7 @@ class MetricsProcessesTest {
     }
     Path spec = slow.resolve("repo-spec.json");
     Files.writeString(spec, Files.readString(spec).replace(FixtureDefinitions.TDNF, SLOW));
-    Files.writeString(slow.resolve("staging.sh"), "#!/bin/bash\nsleep 15\n");
+    Files.writeString(slow.resolve("staging.sh"), "#!/bin/bash\nsleep 25\n");
     assertTrue(Eventually.holds(Duration.ofSeconds(20), Eventually.EVERY,
         () -> farm.get("/api/v1/repos").toString().contains(SLOW)), "the coordinator reads the new definition");
     long began = System.nanoTime();
@@ -404,10 +406,10 @@ class MetricsProcessesTest {
     Map<String, Double> after = coordinator();
     assertEquals(20.0, value(after, "bootfarm_uploads_in_flight"), "the slow uploads trickled on throughout");
     assertEquals(0.0, value(after, "bootfarm_lease_expiries_total"), "the build's lease held for " + seconds + " s");
-    assertTrue(seconds >= 15, "the build spanned three leases: " + seconds + " s");
+    assertTrue(seconds >= 25, "the build outlasted two leases: " + seconds + " s");
     assertEquals(0, build.get("attempts").asInt(), () -> "the build was never put back in the queue: " + build);
     assertEquals(0.0, after.getOrDefault("bootfarm_build_retries_total{repo=\"" + SLOW + "\"}", 0.0));
     assertEquals(1.0, value(after, "bootfarm_uploads_refused_total{reason=\"client_limit\"}"));
-    System.out.println("bounded uploads: a build of " + seconds + " s ran under twenty slow uploads, its 5 s lease held");
+    System.out.println("bounded uploads: a build of " + seconds + " s ran under twenty slow uploads, its 10 s lease held");
   }
 }
