@@ -309,6 +309,21 @@ public final class ArtifactStore implements Closeable {
    *     ({@link Options#space}; nothing stored)
    */
   public PutResult put(String announcedSha256, InputStream content, long declaredSize) throws IOException {
+    return put(announcedSha256, content, declaredSize, true);
+  }
+
+  /**
+   * {@link #put(String, InputStream)} of an object the coordinator stores for itself, not for a client: a
+   * submission's pinned definition, a nightly component given on the command line. It is not held to the
+   * {@link Options#space} limits, which bound what clients send (ADR 0041): a submit must not fail because
+   * uploads filled the store, and the free-space reserve is what leaves room for these small writes.
+   */
+  public PutResult putOwn(String sha256, InputStream content) throws IOException {
+    return put(sha256, content, -1, false);
+  }
+
+  private PutResult put(String announcedSha256, InputStream content, long declaredSize, boolean limited)
+      throws IOException {
     String id = requireValidId(announcedSha256);
     Objects.requireNonNull(content, "content");
     requireOpen();
@@ -321,7 +336,7 @@ public final class ArtifactStore implements Closeable {
           return new PutResult(id, existing.get(), false);
         }
       }
-      SpaceClaims.Claim claim = space.open(id);
+      SpaceClaims.Claim claim = space.open(id, limited);
       Path temp = Files.createTempFile(incoming, id + ".", TEMP_SUFFIX);
       activeTemps.add(temp);
       try (claim) {

@@ -29,20 +29,25 @@ final class SpaceClaims {
     this.storedBytes = storedBytes;
   }
 
-  /** A new, empty claim for one put of {@code id}. */
-  Claim open(String id) {
-    return new Claim(id);
+  /**
+   * A new, empty claim for one put of {@code id}; {@code limited} false: one the coordinator makes for itself,
+   * counted but never refused.
+   */
+  Claim open(String id, boolean limited) {
+    return new Claim(id, limited);
   }
 
   /** One put's claim: grown before bytes are written, told when they are, closed when the put ends. */
   final class Claim implements AutoCloseable {
     private final String id;
+    private final boolean limited;
     private long mine;
     private long mineWritten;
     private boolean closed;
 
-    private Claim(String id) {
+    private Claim(String id, boolean limited) {
       this.id = id;
+      this.limited = limited;
     }
 
     /** Claims space so that {@code total} bytes of this upload are covered; refused if that crosses a limit. */
@@ -64,6 +69,11 @@ final class SpaceClaims {
       synchronized (SpaceClaims.this) {
         long others = claimed - mine;
         long stored = storedBytes.getAsLong();
+        if (!limited) {
+          claimed += more;
+          mine += more;
+          return;
+        }
         if (space.quotaBytes() > 0 && stored + claimed + more > space.quotaBytes()) {
           long over = stored + claimed + more - space.quotaBytes();
           throw new StoreFullException(StoreFullException.Limit.QUOTA, "upload of " + id + " refused: the artifact"

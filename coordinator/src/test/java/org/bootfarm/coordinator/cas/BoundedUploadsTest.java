@@ -38,7 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  * test sends exactly as slowly as it means to: slow uploads hold threads of their own pool and never the Vert.x
  * worker pool; an upload slower than the minimum rate or past its deadline is cut off with 408; a client over its
  * limit gets 429 and a full pool 503, both with Retry-After; an upload that would cross the quota or eat into the
- * disk's reserve gets 507 with what is full and what to do, and leaves nothing in the store.
+ * disk's reserve gets 507 with what is full and what to do, and leaves nothing in the store, while what the
+ * coordinator stores for a submit (its pinned definition) is still kept.
  */
 @Tag("unit")
 class BoundedUploadsTest {
@@ -293,6 +294,17 @@ class BoundedUploadsTest {
     assertEquals(0, store.stats().objects());
     assertEquals(List.of(), incoming());
     assertEquals(1.0, refused("reserve"));
+  }
+
+  @Test
+  void whatTheCoordinatorStoresForASubmitIsNotRefusedWhenUploadsAre() throws Exception {
+    serve(UploadLimits.DEFAULTS, new StoreSpace(1, 0, 100)); // every upload refused: quota and reserve
+    byte[] definition = bytes(2000, 40);
+    assertEquals(507, upload("alice", definition, true).status());
+
+    ArtifactStore.PutResult kept = store.putOwn(Sha256.of(definition), new java.io.ByteArrayInputStream(definition));
+
+    assertTrue(kept.created() && store.exists(Sha256.of(definition)), "a submission's pinned definition is kept");
   }
 
   /** A condition that may take a moment. */
