@@ -110,17 +110,11 @@ final class FarmCommands {
     @Option(names = "--protect-metrics", description = "GET /metrics needs a token of role read too (default: open)")
     boolean protectMetrics;
 
-    @Option(names = "--lease", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
-        description = "how long a worker holds a build without renewing it; a dead worker's build is requeued within"
-            + " this plus a second (default: ${DEFAULT-VALUE})")
-    Duration lease;
-
     @Mixin UploadOptions uploads;
 
     CoordinatorDaemon.Settings settings(FarmOptions farm) {
       return new CoordinatorDaemon.Settings(farm.dataDir.resolve("coordinator").toAbsolutePath(),
-          repos.toAbsolutePath(), Defaults.keysDir(farm.keys), httpHost, httpPort, Duration.ofMillis(500),
-          new LeasePolicy(lease, LeasePolicy.DEFAULT.reconcileEvery()), RetryPolicy.DEFAULT,
+          repos.toAbsolutePath(), Defaults.keysDir(farm.keys), httpHost, httpPort, Duration.ofMillis(500), LeasePolicy.DEFAULT, RetryPolicy.DEFAULT,
           new RetentionPolicy.Settings(keepBuilds, collectEvery), nightly, nightlyComponents, applianceRepo,
           Set.copyOf(allowUnsigned), tokens == null ? null : tokens.toAbsolutePath(), protectMetrics,
           uploads.limits());

@@ -91,7 +91,7 @@ class MetricsProcessesTest {
     slowToken = DefaultTokensFile.newToken();
     Files.writeString(farm.tokensFile, "slow-client " + slowToken + " submit\n", StandardOpenOption.APPEND);
     // room for twenty uploads of one client and the farm's own; a quota the test's oversized upload crosses; no
-    // minimum rate (cut-offs: BoundedUploadsTest); the default 10 s lease (a shorter one expires on a loaded
+    // minimum rate (cut-offs: BoundedUploadsTest); the 10 s lease (a 5 s one expired on a loaded
     // machine with no upload at all), which the upload test's build outlasts twice
     farm.start("coordinator", List.of("coordinator", "--nightly", "off", "--bridge-port", "0", "--data-dir",
         dir.resolve("c").toString(), "--repos", repos.toString(), "--keys", keys.toString(), "--http-port",
