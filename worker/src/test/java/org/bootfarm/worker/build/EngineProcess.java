@@ -38,13 +38,14 @@ public final class EngineProcess {
 
   /**
    * Child entry point: {@code DEFINITION OUT CACHE KEYS TARGET REUSE NAME=FILE...}, REUSE being
-   * {@code reuse-stages} or {@code from-scratch}; or {@code --job FILE}, FILE holding an
-   * {@link EngineMain.Job} as JSON.
+   * {@code reuse-stages} or {@code from-scratch}; or {@code --job FILE REUSE}, FILE holding an
+   * {@link EngineMain.Job} as JSON (which says nothing of stage reuse).
    */
   public static void main(String[] args) throws Exception {
     BuildRequest request;
-    if (args.length == 2 && JOB.equals(args[0])) {
-      request = WireJson.read(Files.readString(Path.of(args[1])), EngineMain.Job.class).request();
+    if (args.length == 3 && JOB.equals(args[0])) {
+      request = WireJson.read(Files.readString(Path.of(args[1])), EngineMain.Job.class).request()
+          .withReuseStages("reuse-stages".equals(args[2]));
     } else {
       java.util.Map<String, Path> components = new java.util.HashMap<>();
       for (int i = 6; i < args.length; i++) {
@@ -85,9 +86,8 @@ public final class EngineProcess {
 
   /**
    * Runs the whole of {@code request} (its apt sources, pinned inputs and SOURCE_DATE_EPOCH included) in a
-   * child JVM started through {@code wrapper}, with extra environment variables. As in the worker's engine
-   * process ({@link EngineMain}), the request goes over as an {@link EngineMain.Job}, which carries no stage
-   * reuse: the child builds every stage.
+   * child JVM started through {@code wrapper}, with extra environment variables. The request goes over as
+   * the {@link EngineMain.Job} the worker's engine process reads, written beside {@code request.outDir()}.
    */
   public static Run build(List<String> wrapper, Map<String, String> env, BuildRequest request)
       throws IOException, InterruptedException {
@@ -95,7 +95,8 @@ public final class EngineProcess {
     Files.createDirectories(out);
     Path job = Files.writeString(out.resolveSibling(out.getFileName() + ".job.json"),
         WireJson.write(EngineMain.Job.of(request, List.of())));
-    return start(wrapper, env, out, List.of(JOB, job.toString()));
+    return start(wrapper, env, out,
+        List.of(JOB, job.toString(), request.reuseStages() ? "reuse-stages" : "from-scratch"));
   }
 
   private static Run start(List<String> wrapper, Map<String, String> env, Path out, List<String> args)
