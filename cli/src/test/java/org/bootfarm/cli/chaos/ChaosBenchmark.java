@@ -153,6 +153,9 @@ public final class ChaosBenchmark {
     }
     components = uploadComponents();
     say("farm up: coordinators " + coordinators() + ", workers w1 w2 w3; store " + store);
+    Thread supervisor = new Thread(this::superviseLoop, "chaos-supervisor");
+    supervisor.setDaemon(true);
+    supervisor.start();
     Thread submitter = new Thread(this::submitLoop, "chaos-submitter");
     submitter.setDaemon(true);
     submitter.start();
@@ -205,6 +208,22 @@ public final class ChaosBenchmark {
       }
     }
     return active;
+  }
+
+  /** Restarts every member that exited by itself, every two seconds, as systemd would. */
+  void superviseLoop() {
+    while (true) {
+      try {
+        for (Member member : members.values()) {
+          member.superviseOnce();
+        }
+        Thread.sleep(2000);
+      } catch (InterruptedException e) {
+        return;
+      } catch (Exception e) {
+        say("supervisor: " + e);
+      }
+    }
   }
 
   /** Keeps about four builds queued: a submission every two seconds while fewer are waiting. */

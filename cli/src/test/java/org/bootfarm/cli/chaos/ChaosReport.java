@@ -32,8 +32,10 @@ final class ChaosReport {
     Map<String, JsonNode> last = new TreeMap<>();
     bench.say("draining: " + ids.size() + " accepted builds, up to " + drain + " s");
     double drainStart = bench.now();
+    long onlyUnknownSince = System.nanoTime();
     while (true) {
       int open = 0;
+      int known = 0;
       for (String id : ids) {
         if (finished(last.get(id))) {
           continue;
@@ -41,12 +43,18 @@ final class ChaosReport {
         JsonNode build = bench.build(id);
         if (build != null) {
           last.put(id, build);
+          known++;
         }
         if (!finished(build)) {
           open++;
         }
       }
-      if (open == 0 || System.nanoTime() > deadline) {
+      if (known > 0) {
+        onlyUnknownSince = System.nanoTime();
+      }
+      // what is left no coordinator knows: after a minute of that, it will not come back
+      boolean hopeless = System.nanoTime() - onlyUnknownSince > 60_000_000_000L;
+      if (open == 0 || hopeless || System.nanoTime() > deadline) {
         bench.say("drain ended after " + String.format("%.0f", bench.now() - drainStart) + " s with " + open
             + " builds not finished");
         break;
@@ -141,6 +149,9 @@ final class ChaosReport {
     System.out.println("| builds the two coordinators answer differently | " + disagree + " |");
     System.out.println("| submits unanswered / refused (not accepted) | " + unanswered + " / " + refusedTotal + " |");
     System.out.println("| coordinators active at the end | " + bench.active() + " |");
+    StringBuilder exits = new StringBuilder();
+    bench.members.values().forEach(m -> exits.append(m.name).append(' ').append(m.unplannedExits).append(' '));
+    System.out.println("| exits nobody asked for, restarted by the supervisor | " + exits.toString().trim() + " |");
     if (!failures.isEmpty()) {
       System.out.println();
       System.out.println("FAILED builds by error:");

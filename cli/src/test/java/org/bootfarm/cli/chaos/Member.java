@@ -22,6 +22,10 @@ final class Member {
   final Path log;
   private Process process;
   private int readyLinesBefore;
+  /** Whether this member should be running: cleared by a kill, set by a start; the supervisor restarts it. */
+  private volatile boolean wanted;
+  /** Exits nobody asked for, each restarted by {@link #superviseOnce}. */
+  volatile int unplannedExits;
 
   Member(ChaosBenchmark bench, String name, String address, List<String> args, Path farmCa) {
     this.bench = bench;
@@ -33,6 +37,7 @@ final class Member {
   }
 
   synchronized void start() throws IOException {
+    wanted = true;
     readyLinesBefore = readyLines();
     List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", bench.nsPrefix + name,
         "env", "--default-signal=HUP", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -53,6 +58,7 @@ final class Member {
 
   /** SIGKILL, and waits until the JVM is gone. */
   synchronized void kill() {
+    wanted = false;
     if (process != null && process.isAlive()) {
       process.destroyForcibly();
       try {
@@ -63,6 +69,20 @@ final class Member {
     }
   }
 
+  /**
+   * As systemd's Restart=always would: starts this member again when it exited by itself (e.g. a coordinator
+   * whose join took longer than 60 s on the loaded machine); returns whether it did.
+   */
+  synchronized boolean superviseOnce() throws IOException {
+    if (!wanted || process == null || process.isAlive()) {
+      return false;
+    }
+    unplannedExits++;
+    bench.say("supervisor: " + name + " exited by itself with " + process.exitValue() + "; starting it again");
+    start();
+    return true;
+  }
+
   private int readyLines() throws IOException {
     if (!Files.exists(log)) {
       return 0;
@@ -71,16 +91,17 @@ final class Member {
         .count();
   }
 
-  /** Waits until this start printed its ready line; a process that died or never did is a setup error. */
+  /**
+   * Waits until this member printed its ready line since its last start; when it exits first it is started
+   * again, as a supervisor would, until {@code seconds} pass (then it is a setup error or a finding).
+   */
   void awaitReady(int seconds) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
     while (System.nanoTime() < deadline) {
       if (readyLines() > readyLinesBefore) {
         return;
       }
-      if (!alive()) {
-        throw new IllegalStateException(name + " exited before it was ready; see " + log);
-      }
+      superviseOnce();
       Thread.sleep(200);
     }
     throw new IllegalStateException(name + " was not ready within " + seconds + " s; see " + log);
