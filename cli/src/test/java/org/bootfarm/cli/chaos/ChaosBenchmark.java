@@ -311,6 +311,8 @@ public final class ChaosBenchmark {
     volatile List<String> held = List.of();
     /** Seconds until the victim's builds ran elsewhere (a coordinator: until another one is active); NaN: never. */
     volatile double recovered = Double.NaN;
+    /** Seconds until no held build was the victim's any more (queued again, or running or finished elsewhere). */
+    volatile double takenBack = Double.NaN;
     volatile boolean measured;
 
     Fault(int number, Kind kind, String victim, double at) {
@@ -424,6 +426,8 @@ public final class ChaosBenchmark {
       } else {
         Set<String> pending = ConcurrentHashMap.newKeySet();
         pending.addAll(fault.held);
+        Set<String> onVictim = ConcurrentHashMap.newKeySet();
+        onVictim.addAll(fault.held);
         while (!pending.isEmpty() && System.nanoTime() < deadline) {
           for (String id : List.copyOf(pending)) {
             JsonNode b = build(id);
@@ -432,6 +436,12 @@ public final class ChaosBenchmark {
             }
             String state = b.get("state").asText();
             String worker = b.path("worker").asText();
+            if (state.equals("QUEUED") || !worker.equals(fault.victim)) {
+              onVictim.remove(id);
+              if (onVictim.isEmpty() && Double.isNaN(fault.takenBack)) {
+                fault.takenBack = (System.nanoTime() - injected) / 1e9;
+              }
+            }
             if ((state.equals("RUNNING") && !worker.equals(fault.victim)) || (!state.equals("QUEUED")
                 && !state.equals("RUNNING") && !worker.equals(fault.victim))) {
               pending.remove(id);

@@ -63,11 +63,15 @@ final class ChaosReport {
     }
     // each coordinator's own final answer, to see whether they agree
     int disagree = 0;
+    int unknownToOne = 0;
     for (String id : ids) {
       String one = state(bench.http.json(bench.api("c1"), "/api/v1/builds/" + id, 5));
       String two = state(bench.http.json(bench.api("c2"), "/api/v1/builds/" + id, 5));
       if (!one.equals(two)) {
         disagree++;
+      }
+      if (one.equals("UNKNOWN") != two.equals("UNKNOWN")) {
+        unknownToOne++;
       }
     }
     Map<String, Integer> states = new TreeMap<>();
@@ -75,6 +79,7 @@ final class ChaosReport {
     List<String> lost = new ArrayList<>();
     int corrupt = 0;
     int missing = 0;
+    int forgotten = 0;
     int checked = 0;
     for (String id : ids) {
       JsonNode build = last.get(id);
@@ -85,6 +90,9 @@ final class ChaosReport {
       }
       if (state.equals("FAILED")) {
         String error = build.path("error").asText("");
+        if (error.contains("does not know")) {
+          forgotten++;
+        }
         failures.merge(error.length() > 110 ? error.substring(0, 110) + "…" : error, 1, Integer::sum);
       }
       if (state.equals("SUCCEEDED")) {
@@ -122,11 +130,13 @@ final class ChaosReport {
     System.out.println();
     System.out.printf("chaos: store=%s faults=%d accepted=%d succeeded=%d failed=%d lost=%d duplicated=%d"
             + " corrupt=%d missing_artifacts=%d artifacts_checked=%d coordinators_disagree=%d"
-            + " submits_unanswered=%d submits_refused=%d%n", bench.store, bench.done.size(), ids.size(), succeeded,
-        failed, lost.size(), duplicated.size(), corrupt, missing, checked, disagree, unanswered, refusedTotal);
+            + " submits_unanswered=%d submits_refused=%d failed_unrecorded=%d%n", bench.store, bench.done.size(),
+        ids.size(), succeeded, failed, lost.size(), duplicated.size(), corrupt, missing, checked, disagree, unanswered,
+        refusedTotal, forgotten);
     System.out.println();
-    System.out.println("| # | at (s) | fault | victim | builds held | s until they ran elsewhere | note |");
-    System.out.println("|---|---|---|---|---|---|---|");
+    System.out.println("| # | at (s) | fault | victim | builds held | s until taken back | s until they ran elsewhere"
+        + " | note |");
+    System.out.println("|---|---|---|---|---|---|---|---|");
     for (ChaosBenchmark.Fault f : bench.done) {
       String until;
       if (f.victim.startsWith("c")) {
@@ -135,8 +145,10 @@ final class ChaosReport {
       } else {
         until = f.held.isEmpty() ? "-" : Double.isNaN(f.recovered) ? "never (120 s)" : String.format("%.1f", f.recovered);
       }
-      System.out.printf("| %d | %.0f | %s | %s | %d | %s | %s |%n", f.number, f.at, f.kind.name().toLowerCase()
-          .replace('_', ' '), f.victim, f.held.size(), until, f.note);
+      String takenBack = f.victim.startsWith("c") || f.held.isEmpty() ? "-"
+          : Double.isNaN(f.takenBack) ? "never (120 s)" : String.format("%.1f", f.takenBack);
+      System.out.printf("| %d | %.0f | %s | %s | %d | %s | %s | %s |%n", f.number, f.at, f.kind.name().toLowerCase()
+          .replace('_', ' '), f.victim, f.held.size(), takenBack, until, f.note);
     }
     System.out.println();
     System.out.println("| builds | count |");
@@ -146,7 +158,10 @@ final class ChaosReport {
     System.out.println("| lost (accepted, never finished or unknown) | " + lost.size() + " |");
     System.out.println("| duplicated (two runs ended SUCCEEDED) | " + duplicated.size() + " |");
     System.out.println("| artifacts checked / corrupt / missing | " + checked + " / " + corrupt + " / " + missing + " |");
-    System.out.println("| builds the two coordinators answer differently | " + disagree + " |");
+    System.out.println("| FAILED because the active coordinator had no record of them (lost, then failed) | "
+        + forgotten + " |");
+    System.out.println("| builds the two coordinators answer differently / unknown to one of them | " + disagree
+        + " / " + unknownToOne + " |");
     System.out.println("| submits unanswered / refused (not accepted) | " + unanswered + " / " + refusedTotal + " |");
     System.out.println("| coordinators active at the end | " + bench.active() + " |");
     StringBuilder exits = new StringBuilder();
