@@ -142,8 +142,10 @@ if [ "$store" = postgresql ]; then
 fi
 
 # -am: the reactor's modules come from their target/classes (nothing is installed); cli writes cp.txt last
-(cd "$here" && mvn -q -B -ntp -o -pl cli -am test-compile dependency:build-classpath \
-  -Dmdep.outputFile="$dir/run/cp.txt" -Dmdep.includeScope=test)
+if ! (cd "$here" && mvn -q -B -ntp -o -pl cli -am test-compile dependency:build-classpath \
+    -Dmdep.outputFile="$dir/run/cp.txt" -Dmdep.includeScope=test) >"$dir/run/mvn.log" 2>&1; then
+  cat "$dir/run/mvn.log" >&2; echo "chaos.sh: building the driver failed" >&2; exit 2
+fi
 cp="$here/cli/target/test-classes:$here/cli/target/classes:$(cat "$dir/run/cp.txt")"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)," \
   "$(free -g | awk '/^Mem:/ {print $2 " GiB RAM"}'), $(. /etc/os-release; echo "$PRETTY_NAME")," \
