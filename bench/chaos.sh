@@ -126,15 +126,16 @@ if [ "$store" = postgresql ]; then
   # coordinators' start until it lands.
   pg_bin=/usr/lib/postgresql/15/bin
   [ -x "$pg_bin/initdb" ] || { echo "chaos.sh: PostgreSQL 15 missing: apt-get install -y postgresql-15" >&2; exit 2; }
-  pg_data="$dir/run/postgresql"
+  pg_home="$dir/run/postgresql" # owned by postgres: the data directory and the server's log
+  pg_data="$pg_home/data"
   mkdir -p "$pg_data"
-  chown postgres: "$pg_data"
+  chown -R postgres: "$pg_home"
   BOOTFARM_STORE_PASSWORD=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
   export BOOTFARM_STORE_PASSWORD
   su postgres -c "$pg_bin/initdb -D '$pg_data' -A scram-sha-256 --pwfile=<(echo postgres-$id) -U postgres" \
     >"$dir/run/postgresql-initdb.log"
   echo "host all all $net.0/24 scram-sha-256" >>"$pg_data/pg_hba.conf"
-  su postgres -c "$pg_bin/pg_ctl -D '$pg_data' -l '$dir/run/postgresql.log' -w start \
+  su postgres -c "$pg_bin/pg_ctl -D '$pg_data' -l '$pg_home/postgresql.log' -w start \
     -o \"-c listen_addresses=$net.254 -c port=55432 -c unix_socket_directories='$pg_data'\"" >/dev/null
   PGPASSWORD=postgres-$id "$pg_bin/psql" -h "$net.254" -p 55432 -U postgres -v ON_ERROR_STOP=1 -q \
     -c "CREATE ROLE bootfarm LOGIN PASSWORD '$BOOTFARM_STORE_PASSWORD'" -c "CREATE DATABASE bootfarm OWNER bootfarm"
