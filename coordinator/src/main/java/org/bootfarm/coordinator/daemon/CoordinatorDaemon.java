@@ -56,7 +56,7 @@ import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.queue.BuildStore;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.RetryPolicy;
-import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.coordinator.replication.ArtifactReplication;
 import org.bootfarm.coordinator.replication.ReplicatedBuildStore;
 import org.bootfarm.coordinator.retention.RetentionPolicy;
@@ -205,7 +205,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
     this.nodeId = membership == null ? "local" : membership.members().stream().filter(ClusterMember::local)
         .map(ClusterMember::nodeId).findFirst().orElse("local");
     Files.createDirectories(settings.dataDir());
-    SqliteBuildStore sqlite = SqliteBuildStore.open(settings.dataDir().resolve("builds.sqlite"), clock);
+    SqlBuildStore sqlite = SqlBuildStore.open(settings.dataDir().resolve("builds.sqlite"), clock);
     IMap<String, String> map = hazelcast == null ? null : hazelcast.getMap(ReplicatedBuildStore.MAP);
     store = map == null ? sqlite : new ReplicatedBuildStore(sqlite, map, HISTORY_IN_MAP, records);
     artifacts = ArtifactStore.openAt(settings.dataDir().resolve("artifacts"), ArtifactStore.Options.defaults());

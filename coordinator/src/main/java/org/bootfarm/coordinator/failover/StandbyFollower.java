@@ -9,7 +9,7 @@ import java.util.Set;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.queue.BuildFilter;
 import org.bootfarm.coordinator.queue.BuildRecord;
-import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.coordinator.replication.ArtifactReplication;
 import org.bootfarm.coordinator.replication.BuildReplica;
 
@@ -29,7 +29,7 @@ public final class StandbyFollower implements AutoCloseable {
   private final Vertx vertx;
   private final String nodeId;
   private final IMap<String, String> map;
-  private final SqliteBuildStore sqlite;
+  private final SqlBuildStore sqlite;
   private final ArtifactStore artifacts;
   private final ArtifactReplication replication;
   private final Map<String, String> coordinatorUrls;
@@ -40,7 +40,7 @@ public final class StandbyFollower implements AutoCloseable {
    * @param map the replicated builds (null: no shared state, nothing to follow)
    * @param coordinatorUrls coordinator node id to its HTTP base URL (null without shared state)
    */
-  public StandbyFollower(Vertx vertx, String nodeId, IMap<String, String> map, SqliteBuildStore sqlite,
+  public StandbyFollower(Vertx vertx, String nodeId, IMap<String, String> map, SqlBuildStore sqlite,
       ArtifactStore artifacts, ArtifactReplication replication, Map<String, String> coordinatorUrls,
       SignedRecords records) {
     this.records = records;

@@ -1,7 +1,7 @@
 /**
  * The coordinator's durable queue and build history: {@link org.bootfarm.coordinator.queue.BuildStore}
  * (the contract a PostgreSQL store can follow later) and {@link
- * org.bootfarm.coordinator.queue.SqliteBuildStore} (one SQLite file in the data dir). Every state change
+ * org.bootfarm.coordinator.queue.SqlBuildStore} (one SQLite file in the data dir). Every state change
  * is a compare-and-set, so a worker that lost its lease can never publish a result. On top of it,
  * {@link org.bootfarm.coordinator.queue.LeaseReconciler} applies the {@link
  * org.bootfarm.coordinator.queue.LeasePolicy} and {@link org.bootfarm.coordinator.queue.RetryPolicy}:

@@ -17,7 +17,7 @@ import java.util.concurrent.Executors;
 import org.bootfarm.coordinator.queue.BuildFilter;
 import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.ErrorKind;
-import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.protocol.api.v1.BuildState;
 
 /**
@@ -31,7 +31,7 @@ public final class BuildReplica implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(BuildReplica.class.getName());
 
   private final IMap<String, String> map;
-  private final SqliteBuildStore store;
+  private final SqlBuildStore store;
   private final SignedRecords records;
   private final ExecutorService applier = Executors.newSingleThreadExecutor(r -> {
     Thread thread = new Thread(r, "bootfarm-build-replica");
@@ -41,12 +41,12 @@ public final class BuildReplica implements AutoCloseable {
   private volatile boolean following;
   private UUID listener;
 
-  public BuildReplica(IMap<String, String> map, SqliteBuildStore store) {
+  public BuildReplica(IMap<String, String> map, SqlBuildStore store) {
     this(map, store, SignedRecords.UNSECURED);
   }
 
   /** Adopting only records a coordinator of this farm sealed for their key (ADR 0031). */
-  public BuildReplica(IMap<String, String> map, SqliteBuildStore store, SignedRecords records) {
+  public BuildReplica(IMap<String, String> map, SqlBuildStore store, SignedRecords records) {
     this.map = map;
     this.store = store;
     this.records = records;

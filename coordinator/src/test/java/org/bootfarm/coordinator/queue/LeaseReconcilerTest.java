@@ -38,12 +38,12 @@ class LeaseReconcilerTest {
   @TempDir Path dir;
   private final SteppingClock clock = new SteppingClock(START);
   private final LeasePolicy lease = LeasePolicy.DEFAULT;
-  private SqliteBuildStore store;
+  private SqlBuildStore store;
   private LeaseReconciler reconciler;
 
   @BeforeEach
   void open() {
-    store = SqliteBuildStore.open(dir.resolve("builds.sqlite"), clock);
+    store = SqlBuildStore.open(dir.resolve("builds.sqlite"), clock);
     reconciler = new LeaseReconciler(store, lease, RetryPolicy.DEFAULT);
   }
 
@@ -399,7 +399,7 @@ class LeaseReconcilerTest {
     claim(dead, "w2");
     store.close(); // the coordinator is killed; w1 keeps building, w2 dies
     clock.advance(Duration.ofMinutes(1));
-    store = SqliteBuildStore.open(dir.resolve("builds.sqlite"), clock);
+    store = SqlBuildStore.open(dir.resolve("builds.sqlite"), clock);
     reconciler = new LeaseReconciler(store, lease, RetryPolicy.DEFAULT);
     assertEquals(Optional.empty(), renew(alive, "w1"), "without the grace w1 could not renew");
 
@@ -429,7 +429,7 @@ class LeaseReconcilerTest {
     claim(id, "w1");
     store.close();
     clock.advance(Duration.ofMinutes(1));
-    store = SqliteBuildStore.open(dir.resolve("builds.sqlite"), clock);
+    store = SqlBuildStore.open(dir.resolve("builds.sqlite"), clock);
     reconciler = new LeaseReconciler(store, lease, RetryPolicy.DEFAULT);
     Duration grace = lease.duration().plusSeconds(30);
 

@@ -23,7 +23,7 @@ import java.util.function.Supplier;
 import org.bootfarm.coordinator.queue.BuildOutcome;
 import org.bootfarm.coordinator.queue.BuildPriority;
 import org.bootfarm.coordinator.queue.BuildRecord;
-import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.build.ArtifactRecord;
 import org.bootfarm.testkit.Eventually;
@@ -51,8 +51,8 @@ class ReplicatedBuildStoreTest {
   static HazelcastInstance second;
 
   @TempDir Path dir;
-  private SqliteBuildStore activeSqlite;
-  private SqliteBuildStore standbySqlite;
+  private SqlBuildStore activeSqlite;
+  private SqlBuildStore standbySqlite;
   private BuildReplica replica;
   private IMap<String, String> activeMap;
   private IMap<String, String> standbyMap;
@@ -95,8 +95,8 @@ class ReplicatedBuildStoreTest {
 
   /** Both coordinators' stores on one map of this test's own name. */
   private ReplicatedBuildStore open(String mapName, Duration historyTtl, Clock standbyClock) {
-    activeSqlite = SqliteBuildStore.open(dir.resolve("active/builds.sqlite"), Clock.systemUTC());
-    standbySqlite = SqliteBuildStore.open(dir.resolve("standby/builds.sqlite"), standbyClock);
+    activeSqlite = SqlBuildStore.open(dir.resolve("active/builds.sqlite"), Clock.systemUTC());
+    standbySqlite = SqlBuildStore.open(dir.resolve("standby/builds.sqlite"), standbyClock);
     activeMap = first.getMap(mapName);
     standbyMap = second.getMap(mapName);
     return new ReplicatedBuildStore(activeSqlite, activeMap, historyTtl);
