@@ -33,11 +33,12 @@ import org.bootfarm.coordinator.bus.ForwardingNightlyApi;
 import org.bootfarm.coordinator.bus.NightlyBusApi;
 import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
 import org.bootfarm.coordinator.cas.ArtifactStore;
-import org.bootfarm.coordinator.failover.ActiveCoordinatorElection;
+import org.bootfarm.coordinator.failover.Election;
 import org.bootfarm.coordinator.failover.ActiveOrForwardedApi;
 import org.bootfarm.coordinator.failover.ActiveOrForwardedNightlyApi;
 import org.bootfarm.coordinator.failover.StandbyFollower;
 import org.bootfarm.coordinator.failover.Takeover;
+import org.bootfarm.coordinator.failover.TermElection;
 import org.bootfarm.coordinator.http.ApiHttpServer;
 import org.bootfarm.coordinator.inputs.RecordedBuildInfos;
 import org.bootfarm.coordinator.intake.DepartedWorkers;
@@ -57,8 +58,8 @@ import org.bootfarm.coordinator.queue.BuildStore;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.RetryPolicy;
 import org.bootfarm.coordinator.queue.SqlBuildStore;
+import org.bootfarm.coordinator.queue.StoreDatabase;
 import org.bootfarm.coordinator.replication.ArtifactReplication;
-import org.bootfarm.coordinator.replication.ReplicatedBuildStore;
 import org.bootfarm.coordinator.retention.RetentionPolicy;
 import org.bootfarm.coordinator.retention.StoreCollection;
 import org.bootfarm.coordinator.verdict.ReproducibilityJudge;
@@ -99,11 +100,12 @@ public final class CoordinatorDaemon implements AutoCloseable {
    * @param tokensFile the clients of the HTTP API and the bridge ({@code --tokens}); null: {@code
    *     <dataDir>/access-tokens}, made on first start ({@code access.DefaultTokensFile})
    * @param protectMetrics whether {@code GET /metrics} needs a {@code read} token ({@code --protect-metrics})
+   * @param store the farm's shared PostgreSQL store ({@code --store}); null: SQLite in the data dir
    */
   public record Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
       Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention,
       NightlySchedule nightly, Map<String, Path> nightlyComponents, String applianceRepo, Set<String> allowUnsigned,
-      Path tokensFile, boolean protectMetrics) {
+      Path tokensFile, boolean protectMetrics, StoreDatabase store) {
     public Settings {
       nightlyComponents = Map.copyOf(nightlyComponents);
       allowUnsigned = allowUnsigned == null ? Set.of() : Set.copyOf(allowUnsigned);
@@ -112,12 +114,12 @@ public final class CoordinatorDaemon implements AutoCloseable {
       }
     }
 
-    /** The default tokens file, metrics open. */
+    /** The default tokens file, metrics open, the build store in the data dir. */
     public Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
         Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention,
         NightlySchedule nightly, Map<String, Path> nightlyComponents, String applianceRepo, Set<String> allowUnsigned) {
       this(dataDir, reposDir, keysDir, httpHost, httpPort, assignEvery, lease, retry, retention, nightly,
-          nightlyComponents, applianceRepo, allowUnsigned, null, false);
+          nightlyComponents, applianceRepo, allowUnsigned, null, false, null);
     }
 
     /** Every repo must be signed throughout. */
@@ -157,12 +159,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
   }
 
   private static final System.Logger LOG = System.getLogger(CoordinatorDaemon.class.getName());
-  /** How long a finished nightly run or pair stays in the cluster map (each coordinator's store keeps it). */
-  static final Duration NIGHTLY_IN_MAP = Duration.ofDays(7);
   /** How often the active coordinator checks the nightly schedule and judges the pairs whose builds ended. */
   static final Duration NIGHTLY_TICK = Duration.ofSeconds(1);
-  /** How long a finished build stays in the cluster map (each coordinator's own store keeps it for good). */
-  static final Duration HISTORY_IN_MAP = Duration.ofHours(24);
   /** How long a standby waits for the active coordinator to answer a forwarded call. */
   static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(10);
 
@@ -170,6 +168,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
   private final Settings settings;
   private final String nodeId;
   private final Clock clock = Clock.systemUTC();
+  private final CoordinatorStores stores;
   private final BuildStore store;
   private final ArtifactStore artifacts;
   private final RepoCatalog catalog;
@@ -189,6 +188,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
   private final IMap<String, String> coordinatorUrls;
   private final StandbyFollower standby;
   private final Takeover takeover;
+  private final Election election;
   private final List<Long> timers = new ArrayList<>();
   // the active coordinator's addresses, registered by serveAsActive()
   private final ReportConsumer reports;
@@ -205,17 +205,16 @@ public final class CoordinatorDaemon implements AutoCloseable {
     this.nodeId = membership == null ? "local" : membership.members().stream().filter(ClusterMember::local)
         .map(ClusterMember::nodeId).findFirst().orElse("local");
     Files.createDirectories(settings.dataDir());
-    SqlBuildStore sqlite = SqlBuildStore.open(settings.dataDir().resolve("builds.sqlite"), clock);
-    IMap<String, String> map = hazelcast == null ? null : hazelcast.getMap(ReplicatedBuildStore.MAP);
-    store = map == null ? sqlite : new ReplicatedBuildStore(sqlite, map, HISTORY_IN_MAP, records);
+    stores = CoordinatorStores.open(settings.store(), settings.dataDir(), hazelcast, records, clock);
+    store = stores.builds();
+    SqlBuildStore sqlite = stores.sql();
     artifacts = ArtifactStore.openAt(settings.dataDir().resolve("artifacts"), ArtifactStore.Options.defaults());
     catalog = RepoCatalog.read(settings.reposDir(), new LoadOptions(settings.keysDir(), false,
         settings.allowUnsigned()));
     // the operator's own words, on standard output: an embedded farm's user reads them there
     UnsignedRepoNotice.lines(catalog, settings.allowUnsigned())
         .forEach(line -> System.out.println("bootfarm coordinator: " + line));
-    nightlyStore = NightlyStore.open(settings.dataDir().resolve("builds.sqlite"),
-        hazelcast == null ? null : hazelcast.getMap(NightlyStore.MAP), NIGHTLY_IN_MAP, records);
+    nightlyStore = stores.nightly();
     metrics = new FarmMetrics(this.nodeMetrics.registry(), new FarmMetrics.Sources(
         catalog.entries().stream().map(RepoCatalog.Entry::name).toList(), sqlite, store,
         this::workers, artifacts, nightlyStore, settings.nightly(), this::active, settings.lease().duration(), clock));
@@ -262,19 +261,10 @@ public final class CoordinatorDaemon implements AutoCloseable {
     if (coordinatorUrls != null) {
       coordinatorUrls.set(nodeId, records.seal(StandbyFollower.COORDINATORS_MAP, nodeId, artifactsUrl));
     }
-    ActiveCoordinatorElection election = new ActiveCoordinatorElection(membership, map != null, nodeId);
-    standby = new StandbyFollower(vertx, nodeId, map, sqlite, artifacts, replication, coordinatorUrls, records);
-    takeover = new Takeover(vertx, nodeId, election, standby, coordinator, nightlyStore, new Takeover.Duties() {
-      @Override
-      public Future<?> serve() {
-        return serveAsActive();
-      }
-
-      @Override
-      public void start() {
-        startActiveTimers();
-      }
-    });
+    election = stores.election(vertx, membership, nodeId, clock, this::termLost);
+    standby = new StandbyFollower(vertx, nodeId, stores.map(), sqlite, artifacts, replication, coordinatorUrls, records);
+    takeover = new Takeover(vertx, nodeId, election, standby, coordinator, nightlyStore,
+        Takeover.Duties.of(this::serveAsActive, this::startActiveTimers));
     if (election.thisOneLeads()) {
       takeover.activate("the oldest coordinator in the cluster").await();
     } else {
@@ -282,10 +272,10 @@ public final class CoordinatorDaemon implements AutoCloseable {
     }
     if (membership != null) {
       new DepartedWorkers(vertx, coordinator, metrics::workerLeft, this::active).watch(membership);
-      election.onCoordinatorLeft(takeover::takeOverIfLeader);
-      // the active one may have left between the check above and the subscription
-      vertx.runOnContext(v -> takeover.takeOverIfLeader("the active coordinator left while this one started"));
     }
+    election.onCoordinatorLeft(takeover::takeOverIfLeader); // alone without a shared store: never called
+    // the active one may have left between the check above and the subscription
+    vertx.runOnContext(v -> takeover.takeOverIfLeader("the active coordinator left while this one started"));
     timers.add(retention.schedule(vertx, settings.retention().collectEvery()));
     timers.add(CatalogReload.schedule(vertx, catalog));
   }
@@ -305,6 +295,12 @@ public final class CoordinatorDaemon implements AutoCloseable {
   }
 
   private ArtifactReplication replication() { return replication; }
+
+  /** This coordinator's term of the shared store ended under it: it stops acting as the active one, and exits. */
+  private void termLost() {
+    takeover.stop();
+    TermElection.exitProcess();
+  }
 
   private Collection<WorkerInfo> workers() {
     return coordinator.workers();
@@ -389,8 +385,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
     }
     http.close().await();
     access.close();
-    nightlyStore.close();
-    store.close();
+    stores.close(election);
     artifacts.close();
     if (ownsNodeMetrics) {
       nodeMetrics.close();

@@ -11,7 +11,7 @@ import org.bootfarm.cluster.NodeRole;
  * oldest live coordinator member, which every member computes alike without a vote. A coordinator
  * started alone, without shared state, is always active.
  */
-public final class ActiveCoordinatorElection {
+public final class ActiveCoordinatorElection implements Election {
   private final ClusterMembership membership;
   private final boolean sharesState;
   private final String nodeId;
@@ -28,6 +28,7 @@ public final class ActiveCoordinatorElection {
   }
 
   /** Whether this coordinator is the oldest live one, and so the one that should be active. */
+  @Override
   public boolean thisOneLeads() {
     if (membership == null || !sharesState) { // started alone (no shared state): always active
       return true;
@@ -37,12 +38,14 @@ public final class ActiveCoordinatorElection {
   }
 
   /** The node id of the coordinator that should be active, "(none)" when there is no coordinator. */
+  @Override
   public String leader() {
     return membership == null ? nodeId : membership.coordinators().stream().findFirst()
         .map(ClusterMember::nodeId).orElse("(none)");
   }
 
   /** Calls {@code why} with a reason each time a coordinator leaves the cluster (the leader may have changed). */
+  @Override
   public void onCoordinatorLeft(Consumer<String> why) {
     if (membership != null) {
       membership.subscribe(joined -> { }, left -> {

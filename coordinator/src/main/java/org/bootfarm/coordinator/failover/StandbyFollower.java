@@ -55,6 +55,12 @@ public final class StandbyFollower implements AutoCloseable {
 
   /** Starts following the builds of {@code activeId} and catching up on their artifacts. */
   public void follow(String activeId) {
+    if (map == null) { // the shared store (docs/adr/0039): the builds are already where this one reads them
+      LOG.log(System.Logger.Level.INFO, "bootfarm coordinator " + nodeId + " is a standby behind " + activeId
+          + ", reading the shared store " + sqlite.database().name() + "; HTTP calls are forwarded to it");
+      catchUpOnArtifacts(activeId);
+      return;
+    }
     replica = new BuildReplica(map, sqlite, records);
     int following = replica.follow();
     LOG.log(System.Logger.Level.INFO, "bootfarm coordinator " + nodeId + " is a standby behind " + activeId

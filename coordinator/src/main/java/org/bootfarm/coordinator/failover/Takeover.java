@@ -30,11 +30,26 @@ public final class Takeover {
 
     /** Starts the active coordinator's timers (placing, reconciling, nightly runs); called once serving. */
     void start();
+
+    /** The duties of {@code serve} and {@code start}. */
+    static Duties of(java.util.function.Supplier<Future<?>> serve, Runnable start) {
+      return new Duties() {
+        @Override
+        public Future<?> serve() {
+          return serve.get();
+        }
+
+        @Override
+        public void start() {
+          start.run();
+        }
+      };
+    }
   }
 
   private final Vertx vertx;
   private final String nodeId;
-  private final ActiveCoordinatorElection election;
+  private final Election election;
   private final StandbyFollower standby;
   private final BuildCoordinator coordinator;
   private final NightlyStore nightlyStore;
@@ -42,7 +57,7 @@ public final class Takeover {
   private volatile boolean active;
   private volatile boolean activating;
 
-  public Takeover(Vertx vertx, String nodeId, ActiveCoordinatorElection election, StandbyFollower standby,
+  public Takeover(Vertx vertx, String nodeId, Election election, StandbyFollower standby,
       BuildCoordinator coordinator, NightlyStore nightlyStore, Duties duties) {
     this.vertx = vertx;
     this.nodeId = nodeId;

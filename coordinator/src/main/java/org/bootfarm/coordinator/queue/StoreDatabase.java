@@ -47,6 +47,7 @@ public final class StoreDatabase {
   private final String name;
   private final Path file;
   private volatile long epoch; // 0: this coordinator holds no term
+  private volatile Runnable onFenced = () -> { };
 
   private StoreDatabase(Engine engine, String jdbcUrl, Properties properties, String name, Path file) {
     this.engine = engine;
@@ -153,9 +154,15 @@ public final class StoreDatabase {
     }
   }
 
+  /** Called each time the database refuses a write of this coordinator's stores ({@code TermElection} listens). */
+  public void onFenced(Runnable listener) {
+    this.onFenced = listener;
+  }
+
   /** A store error for {@code what}: {@link FencedWriteException} when the fence refused it. */
   public BuildStoreException failure(String what, SQLException e) {
     if (FencedWriteException.SQLSTATE.equals(e.getSQLState())) {
+      onFenced.run();
       return new FencedWriteException("cannot " + what + " in " + name + ": " + serverMessage(e), e);
     }
     return new BuildStoreException("cannot " + what + " in " + name + ": " + e.getMessage(), e);
