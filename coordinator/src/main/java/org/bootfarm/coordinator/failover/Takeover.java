@@ -8,7 +8,7 @@ import org.bootfarm.coordinator.nightly.NightlyStore;
 
 /**
  * How a coordinator becomes the active one, at start or when the active one left: it copies the
- * replicated builds into its own store (a standby stops following first), gives every running build a
+ * replicated builds into its own store (a standby stops following first; nothing to copy on the shared store), gives every running build a
  * fresh lease so its worker can keep reporting, copies the nightly runs, then takes the API and report
  * addresses and starts placing and reconciling ({@link Duties}). Knows whether this coordinator is
  * active; only {@link #takeOverIfLeader} and the first {@link #activate} make it so.
@@ -100,7 +100,7 @@ public final class Takeover {
       activating = false;
       duties.start();
       LOG.log(System.Logger.Level.INFO, "bootfarm coordinator " + nodeId + " is now active (" + why + "): "
-          + counts[0] + " builds copied from the cluster map, " + counts[1] + " running builds given a fresh lease,"
+          + (election instanceof TermElection ? "" : counts[0] + " builds copied from the cluster map, ") + counts[1] + " running builds given a fresh lease,"
           + " in " + (System.nanoTime() - began) / 1_000_000 + " ms; serving the API and placing builds");
       return (Void) null;
     }).onFailure(e -> {
