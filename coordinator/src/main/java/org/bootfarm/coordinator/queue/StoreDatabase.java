@@ -76,13 +76,16 @@ public final class StoreDatabase {
       throw new IllegalArgumentException("--store " + url + " is not a URL: " + e.getMessage()
           + "; write postgresql://HOST:PORT/DB?user=USER");
     }
-    if (!"postgresql".equals(uri.getScheme()) || uri.getHost() == null || uri.getPath() == null
+    // several hosts (host1:5432,host2:5432, with targetServerType=primary) make a registry-based authority
+    String hosts = uri.getHost() != null ? uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort())
+        : uri.getRawAuthority();
+    if (!"postgresql".equals(uri.getScheme()) || hosts == null || uri.getPath() == null
         || uri.getPath().length() < 2) {
       throw new IllegalArgumentException("--store " + redact(url) + " must look like postgresql://HOST:PORT/DB?user=USER");
     }
     String query = uri.getRawQuery() == null ? "" : uri.getRawQuery();
     boolean passwordInQuery = Pattern.compile("(^|&)password=", Pattern.CASE_INSENSITIVE).matcher(query).find();
-    if (uri.getRawUserInfo() != null || passwordInQuery) {
+    if (uri.getRawUserInfo() != null || hosts.contains("@") || passwordInQuery) {
       throw new IllegalArgumentException("--store " + redact(url) + " carries credentials in the URL; a command line"
           + " is visible to every user of the machine: name the user as ?user=USER and give the password with"
           + " --store-password-file FILE or the environment variable BOOTFARM_STORE_PASSWORD");
@@ -93,7 +96,7 @@ public final class StoreDatabase {
     }
     properties.setProperty("ApplicationName", "bootfarm coordinator");
     return new StoreDatabase(Engine.POSTGRESQL, "jdbc:" + url, properties,
-        "postgresql://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort()) + uri.getPath(), null);
+        "postgresql://" + hosts + uri.getPath(), null);
   }
 
   private static String redact(String url) {

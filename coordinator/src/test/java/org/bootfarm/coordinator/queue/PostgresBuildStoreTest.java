@@ -66,6 +66,15 @@ class PostgresBuildStoreTest extends BuildStoreTest {
   }
 
   @Test
+  void severalHostsAreOneStoreAndItsNameKeepsNoParameters() {
+    assertEquals("postgresql://db1:5432,db2:5432/bootfarm", StoreDatabase.postgresql(
+        "postgresql://db1:5432,db2:5432/bootfarm?user=bootfarm&targetServerType=primary", null).name());
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+        () -> StoreDatabase.postgresql("mysql://db1/bootfarm", null));
+    assertTrue(refused.getMessage().contains("postgresql://HOST:PORT/DB?user=USER"), refused.getMessage());
+  }
+
+  @Test
   void aPasswordInTheUrlIsRefusedSayingWhereToPutIt() {
     for (String url : List.of("postgresql://bootfarm:secret@127.0.0.1:5432/bootfarm",
         "postgresql://127.0.0.1:5432/bootfarm?user=bootfarm&password=secret")) {
