@@ -110,27 +110,13 @@ final class FarmCommands {
     @Option(names = "--protect-metrics", description = "GET /metrics needs a token of role read too (default: open)")
     boolean protectMetrics;
 
-    @Option(names = "--store", paramLabel = "URL",
-        description = "keep builds, nightly runs and pins in this PostgreSQL database, shared by every coordinator of"
-            + " the farm: postgresql://HOST:PORT/DB?user=USER (password from --store-password-file or"
-            + " $BOOTFARM_STORE_PASSWORD, never in the URL); needed for more than one coordinator (default: SQLite in"
-            + " <data-dir>/coordinator)")
-    String storeUrl;
-
-    @Option(names = "--store-password-file", paramLabel = "FILE",
-        description = "the file whose first line is the --store database password (default: $BOOTFARM_STORE_PASSWORD)")
-    Path storePasswordFile;
-
-    /** The store these flags name; null: SQLite in the data dir. */
-    StoreFlags store() {
-      return new StoreFlags(storeUrl, storePasswordFile, System.getenv());
-    }
+    @Mixin StoreFlags.Options store = new StoreFlags.Options();
 
     CoordinatorDaemon.Settings settings(FarmOptions farm) {
       return new CoordinatorDaemon.Settings(farm.dataDir.resolve("coordinator").toAbsolutePath(),
           repos.toAbsolutePath(), Defaults.keysDir(farm.keys), httpHost, httpPort, Duration.ofMillis(500), LeasePolicy.DEFAULT, RetryPolicy.DEFAULT,
           new RetentionPolicy.Settings(keepBuilds, collectEvery), nightly, nightlyComponents, applianceRepo,
-          Set.copyOf(allowUnsigned), tokens == null ? null : tokens.toAbsolutePath(), protectMetrics, store().database());
+          Set.copyOf(allowUnsigned), tokens == null ? null : tokens.toAbsolutePath(), protectMetrics, store.flags().database());
     }
 
     /**

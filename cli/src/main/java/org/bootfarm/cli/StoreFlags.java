@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.bootfarm.coordinator.queue.StoreDatabase;
+import picocli.CommandLine.Option;
 
 /**
  * The coordinator's {@code --store} and where its password comes from: {@code --store-password-file} (first line),
@@ -12,6 +13,25 @@ import org.bootfarm.coordinator.queue.StoreDatabase;
  */
 record StoreFlags(String url, Path passwordFile, Map<String, String> environment) {
   static final String PASSWORD_ENV = "BOOTFARM_STORE_PASSWORD";
+
+  /** The coordinator's flags for its store (a picocli mixin). */
+  static final class Options {
+    @Option(names = "--store", paramLabel = "URL",
+        description = "keep builds, nightly runs and pins in this PostgreSQL database, shared by every coordinator of"
+            + " the farm: postgresql://HOST:PORT/DB?user=USER (password from --store-password-file or"
+            + " $BOOTFARM_STORE_PASSWORD, never in the URL); needed for more than one coordinator (default: SQLite in"
+            + " <data-dir>/coordinator)")
+    String url;
+
+    @Option(names = "--store-password-file", paramLabel = "FILE",
+        description = "the file whose first line is the --store database password (default: $BOOTFARM_STORE_PASSWORD)")
+    Path passwordFile;
+
+    /** What these flags and the environment name. */
+    StoreFlags flags() {
+      return new StoreFlags(url, passwordFile, System.getenv());
+    }
+  }
 
   /** The database, or null for the default SQLite file in the data dir; an error names the flag to fix. */
   StoreDatabase database() {

@@ -20,6 +20,15 @@ class StoreFlagsTest {
   @TempDir Path dir;
 
   @Test
+  void theCoordinatorCommandTakesTheStoreFlags() {
+    FarmCommands.Coordinator coordinator = new FarmCommands.Coordinator();
+    new picocli.CommandLine(coordinator).parseArgs("--store", "postgresql://db/bootfarm?user=b",
+        "--store-password-file", "/etc/bootfarm/store-password");
+    assertEquals("postgresql://db/bootfarm?user=b", coordinator.options.store.url);
+    assertEquals(Path.of("/etc/bootfarm/store-password"), coordinator.options.store.passwordFile);
+  }
+
+  @Test
   void withoutStoreTheCoordinatorKeepsSqliteInItsDataDir() {
     assertNull(new StoreFlags(null, null, Map.of()).database());
     IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,

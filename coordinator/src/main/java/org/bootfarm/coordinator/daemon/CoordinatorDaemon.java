@@ -266,7 +266,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
     takeover = new Takeover(vertx, nodeId, election, standby, coordinator, nightlyStore,
         Takeover.Duties.of(this::serveAsActive, this::startActiveTimers));
     if (election.thisOneLeads()) {
-      takeover.activate("the oldest coordinator in the cluster").await();
+      takeover.activate(stores.shared() ? "it holds the shared store's term" : "the oldest coordinator in the cluster")
+          .await();
     } else {
       standby.follow(election.leader());
     }

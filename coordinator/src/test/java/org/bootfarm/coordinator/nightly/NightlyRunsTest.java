@@ -24,7 +24,7 @@ import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.queue.BuildOutcome;
 import org.bootfarm.coordinator.queue.ErrorKind;
 import org.bootfarm.coordinator.queue.SqlBuildStore;
-import org.bootfarm.coordinator.queue.StoreUnderTest;
+import org.bootfarm.coordinator.queue.StoreFixture;
 import org.bootfarm.coordinator.verdict.ReproducibilityJudge;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.BuildState;
@@ -53,10 +53,10 @@ import org.bootfarm.testkit.SteppingClock;
 @Tag("unit")
 abstract class NightlyRunsTest {
   @TempDir Path dir;
-  StoreUnderTest database;
+  StoreFixture database;
 
   /** This test's database (a fresh one). */
-  abstract StoreUnderTest database();
+  abstract StoreFixture database();
 
   SteppingClock clock = new SteppingClock(Instant.parse("2026-11-25T01:58:00Z"));
   SqlBuildStore builds;

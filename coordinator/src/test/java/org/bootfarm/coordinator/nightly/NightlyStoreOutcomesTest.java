@@ -7,7 +7,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import org.bootfarm.coordinator.queue.SqlBuildStore;
-import org.bootfarm.coordinator.queue.StoreUnderTest;
+import org.bootfarm.coordinator.queue.StoreFixture;
 import org.bootfarm.protocol.api.v1.ReproducibilityPair;
 import org.bootfarm.protocol.api.v1.Verdict;
 import org.junit.jupiter.api.Tag;
@@ -34,8 +34,8 @@ class NightlyStoreOutcomesTest {
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "postgresql"})
   void latestJudgedPairOfEachRepoAndTargetWins(String engine) {
-    try (StoreUnderTest database = engine.equals("sqlite") ? StoreUnderTest.sqlite(dir.resolve("builds.sqlite"))
-            : StoreUnderTest.postgres(getClass().getSimpleName());
+    try (StoreFixture database = engine.equals("sqlite") ? StoreFixture.sqlite(dir.resolve("builds.sqlite"))
+            : StoreFixture.postgres(getClass().getSimpleName());
         SqlBuildStore builds = database.openBuilds(Clock.systemUTC());
         NightlyStore store = database.openNightly()) {
       assertEquals(Map.of(), store.latestOutcomes(), "no verdict yet");

@@ -20,12 +20,12 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("unit")
 class PostgresBuildStoreTest extends BuildStoreTest {
-  private StoreUnderTest database;
+  private StoreFixture database;
 
   @Override
   SqlBuildStore reopen() {
     if (database == null) {
-      database = StoreUnderTest.postgres(getClass().getSimpleName());
+      database = StoreFixture.postgres(getClass().getSimpleName());
     }
     return database.openBuilds(clock);
   }

@@ -15,7 +15,7 @@ import org.bootfarm.testkit.PostgresServer;
  * server, emptied for each test, where the stores write under a term begun at the first open (an active
  * coordinator's). Opening again within a test opens the same database.
  */
-public abstract class StoreUnderTest implements AutoCloseable {
+public abstract class StoreFixture implements AutoCloseable {
   /** The database, the same object within a test (it carries the term's epoch on PostgreSQL). */
   public abstract StoreDatabase database();
 
@@ -39,9 +39,9 @@ public abstract class StoreUnderTest implements AutoCloseable {
   }
 
   /** A SQLite file (the coordinator's default store). */
-  public static StoreUnderTest sqlite(Path file) {
+  public static StoreFixture sqlite(Path file) {
     StoreDatabase database = StoreDatabase.sqlite(file);
-    return new StoreUnderTest() {
+    return new StoreFixture() {
       @Override
       public StoreDatabase database() {
         return database;
@@ -53,11 +53,11 @@ public abstract class StoreUnderTest implements AutoCloseable {
    * A database of the shared PostgreSQL server named {@code name} (one per test class), created at its first use
    * and emptied at each later one.
    */
-  public static StoreUnderTest postgres(String name) {
+  public static StoreFixture postgres(String name) {
     PostgresServer server = PostgresServer.shared();
     String database = Created.database(server, name);
     StoreDatabase shared = StoreDatabase.postgresql(server.storeUrl(database), null);
-    return new StoreUnderTest() {
+    return new StoreFixture() {
       private StoreTerm term;
 
       @Override
