@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.concurrent.TimeUnit;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -38,7 +42,9 @@ import org.junit.jupiter.api.Test;
  * Two {@code bootfarm coordinator}s on one PostgreSQL store ({@code --store}, docs/adr/0039) and one worker, each
  * its own JVM: the active coordinator is killed with SIGKILL right after it answered a submit; the standby takes the
  * term and the build runs to SUCCEEDED. Then both coordinators are stopped and started in the other order, and every
- * accepted build is still there, read through either coordinator.
+ * accepted build is still there, read through either coordinator. A coordinator on its own SQLite file that tries
+ * to join is refused, saying to use {@code --store postgresql://}. Last, the active coordinator's lock session is
+ * terminated: it exits with 75 and the standby takes the next term.
  */
 @Tag("process")
 class SharedStoreFailoverTest {
@@ -51,6 +57,7 @@ class SharedStoreFailoverTest {
   static PostgresServer postgres;
   static FixtureYumRepo repo;
   static String store;
+  static String database;
   static Path repos;
   static Path keys;
   static String cluster;
@@ -60,7 +67,8 @@ class SharedStoreFailoverTest {
   @BeforeAll
   static void start() throws Exception {
         postgres = PostgresServer.start();
-    store = postgres.storeUrl(postgres.createDatabase());
+    database = postgres.createDatabase();
+    store = postgres.storeUrl(database);
     repo = FixtureYumRepo.start();
     repos = Files.createDirectories(dir.resolve("repos"));
     FixtureDefinitions.write(repos, FixtureDefinitions.TDNF, repo);
@@ -180,6 +188,15 @@ class SharedStoreFailoverTest {
     Process second = coordinator(1, "coordinator-2");
     String standing = awaitLine("coordinator-2", "is a standby", 90);
     assertTrue(standing.contains("reading the shared store"), standing);
+    // a coordinator on its own SQLite file cannot join: the others would never see the builds it accepts
+    Process alone = run("coordinator-sqlite", List.of("coordinator", "--bridge-port", "0", "--data-dir",
+        dir.resolve("c-sqlite").toString(), "--repos", repos.toString(), "--keys", keys.toString(), "--http-port",
+        String.valueOf(FreePorts.one()), "--cluster-name", cluster, "--cluster-port", String.valueOf(FreePorts.one()),
+        "--join", "127.0.0.1:" + CLUSTER_PORTS[0]));
+    assertTrue(alone.waitFor(120, TimeUnit.SECONDS), "a second coordinator on SQLite exits");
+    assertTrue(alone.exitValue() != 0, "exit code " + alone.exitValue());
+    String refusal = awaitLine("coordinator-sqlite", "--store postgresql://", 5);
+    assertTrue(refusal.contains("keeps its builds in its own SQLite file"), refusal);
     run("worker", List.of("worker", "--data-dir",
         dir.resolve("w").toString(), "--cache-dir",
         dir.resolve("w/cache").toString(), "--keys", keys.toString(), "--cluster-name",
@@ -190,7 +207,15 @@ class SharedStoreFailoverTest {
     Map<String, String> components = Map.of("tether", upload(api(0), "tether\n"),
         "unpack", upload(api(0), "unpack\n"));
     String accepted = submit(api(0), components);
-    first.destroyForcibly(); // SIGKILL, right after the answer
+    // the build's pinned definition and its components are artifacts, which a standby copies a moment later
+    // (artifacts are not in the shared store): killed before that copy, the new active could not run the build
+    // ("definition no longer held"). Only that copy is waited for; the build's row is committed already.
+    String definition = get(api(0), "/api/v1/builds/" + accepted).get("definitionDigest").asText();
+    for (String sha : List.of(definition, components.get("tether"), components.get("unpack"))) {
+      assertTrue(Eventually.holds(Duration.ofSeconds(30), Duration.ofMillis(20),
+          () -> send(api(1), "GET", "/api/v1/artifacts/" + sha, null).statusCode() == 200), sha + " copied");
+    }
+    first.destroyForcibly(); // SIGKILL, right after the answer and the copy
     first.waitFor();
     String takeover = awaitLine("coordinator-2", "is now active", 30);
     System.out.println(takeover);
@@ -217,5 +242,20 @@ class SharedStoreFailoverTest {
         SharedStoreFailoverTest::finished);
     assertEquals("SUCCEEDED", runAfterRestart.get("state").asText(), runAfterRestart::toString);
     assertTrue(secondAgain.isAlive());
+
+    // the active coordinator's lock session is lost (a cut between it and the database): it stops acting and
+    // exits with 75 to be started again as a standby, and the standby takes term 4
+    try (Connection admin = postgres.connect(database); Statement statement = admin.createStatement();
+        ResultSet killed = statement.executeQuery("SELECT pg_terminate_backend(pid) FROM pg_locks"
+            + " WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database"
+            + " WHERE datname = current_database())")) {
+      assertTrue(killed.next() && killed.getBoolean(1), "terminated the session holding the term lock");
+    }
+    assertTrue(secondAgain.waitFor(60, TimeUnit.SECONDS), "the coordinator that lost its term exits");
+    assertEquals(75, secondAgain.exitValue());
+    assertTrue(awaitLine("coordinator-2-again", "lost its term", 5).contains("lost its term 3"));
+    assertTrue(awaitLine("coordinator-1-again", "holds term", 30).contains("holds term 4"));
+    JsonNode builds = get(api(0), "/api/v1/builds?limit=10").get("builds");
+    assertEquals(2, builds.size(), builds::toString);
   }
 }

@@ -71,17 +71,16 @@ import org.bootfarm.protocol.repo.LoadOptions;
 /**
  * The coordinator process, wired: opens the build store and artifact store in the data dir, reads the
  * repo catalog, serves the event-bus and HTTP APIs, and connects the parts that decide. The build's
- * life is decided by {@link BuildCoordinator}; which coordinator is active by {@link
- * ActiveCoordinatorElection} and becoming it by {@link Takeover}; a standby follows through {@link
+ * life is decided by {@link BuildCoordinator}; which coordinator is active by an {@link Election}
+ * ({@link CoordinatorStores}) and becoming it by {@link Takeover}; a standby follows through {@link
  * StandbyFollower} and forwards HTTP through {@link ActiveOrForwardedApi}; heartbeats come in through the
  * one {@link HeartbeatConsumer}, reports through {@link ReportConsumer}, workers leaving through {@link
  * DepartedWorkers}; builds go out through {@link AssignmentDispatcher}. Every state change is published on
  * the build's event address and counted ({@link BuildStateFanout}).
  *
- * <p>Several coordinators may run in one cluster (ADR 0018): the
- * oldest live one is active; the others are standbys that follow its builds from the cluster map into
- * their own stores, copy its artifacts, keep their worker table from the heartbeats, and answer HTTP by
- * forwarding to it. When the active one leaves, the next oldest takes over.
+ * <p>Several coordinators may run in one cluster on a shared PostgreSQL store (ADR 0039): the holder of
+ * its term lock is active; the others are standbys that read the same store, copy its artifacts, keep their
+ * worker table from the heartbeats, and answer HTTP by forwarding to it. When the lock frees, one takes over.
  */
 public final class CoordinatorDaemon implements AutoCloseable {
   /** The version {@link Addresses#INFO} reports: the jar's, or {@code dev} when run from classes. */
@@ -205,9 +204,9 @@ public final class CoordinatorDaemon implements AutoCloseable {
     this.nodeId = membership == null ? "local" : membership.members().stream().filter(ClusterMember::local)
         .map(ClusterMember::nodeId).findFirst().orElse("local");
     Files.createDirectories(settings.dataDir());
-    stores = CoordinatorStores.open(settings.store(), settings.dataDir(), hazelcast, records, clock);
-    store = stores.builds();
+    stores = CoordinatorStores.open(settings.store(), settings.dataDir(), clock);
     SqlBuildStore sqlite = stores.sql();
+    store = sqlite;
     artifacts = ArtifactStore.openAt(settings.dataDir().resolve("artifacts"), ArtifactStore.Options.defaults());
     catalog = RepoCatalog.read(settings.reposDir(), new LoadOptions(settings.keysDir(), false,
         settings.allowUnsigned()));
@@ -262,8 +261,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
       coordinatorUrls.set(nodeId, records.seal(StandbyFollower.COORDINATORS_MAP, nodeId, artifactsUrl));
     }
     election = stores.election(vertx, membership, nodeId, clock, this::termLost);
-    standby = new StandbyFollower(vertx, nodeId, stores.map(), sqlite, artifacts, replication, coordinatorUrls, records);
-    takeover = new Takeover(vertx, nodeId, election, standby, coordinator, nightlyStore,
+    standby = new StandbyFollower(vertx, nodeId, sqlite, artifacts, replication, coordinatorUrls, records);
+    takeover = new Takeover(vertx, nodeId, election, coordinator,
         Takeover.Duties.of(this::serveAsActive, this::startActiveTimers));
     if (election.thisOneLeads()) {
       takeover.activate(stores.shared() ? "it holds the shared store's term" : "the oldest coordinator in the cluster")
@@ -314,8 +313,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
   }
 
   /**
-   * Starts a coordinator that shares the cluster with others through {@code hazelcast}'s maps (active if it
-   * is the oldest live one, else a standby following the active one), without member certificates (one-JVM
+   * Starts a coordinator that shares the cluster with others through {@code hazelcast} (on a shared store:
+   * active if it holds the store's term, else a standby following the active one), without member certificates (one-JVM
    * tests), its farm meters in {@code nodeMetrics} (null: a registry of its own, without Vert.x's meters).
    */
   public static CoordinatorDaemon start(Vertx vertx, Settings settings, ClusterMembership membership,

@@ -3,8 +3,8 @@ package org.bootfarm.coordinator.failover;
 import java.util.function.Consumer;
 
 /**
- * Which coordinator is the active one: by the cluster's membership ({@link ActiveCoordinatorElection}, each
- * coordinator with its own store) or by the shared PostgreSQL store's term lock ({@link TermElection}).
+ * Which coordinator is the active one: the only one, on its own SQLite store ({@link SoleCoordinator}), or the
+ * holder of the shared PostgreSQL store's term lock ({@link TermElection}).
  */
 public interface Election {
   /** Whether this coordinator is (or may now become) the active one. */

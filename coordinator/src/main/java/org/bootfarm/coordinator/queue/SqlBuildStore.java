@@ -319,26 +319,6 @@ public final class SqlBuildStore implements BuildStore {
     insertArtifacts(build.id(), build.artifacts());
   }
 
-  /**
-   * Writes {@code build} as it is, replacing any record of that id with its components and artifacts,
-   * and moves the id sequence past it. Not a transition of this store's own: a standby copies in the
-   * records the active coordinator wrote (ADR 0018), which already passed the
-   * active one's compare-and-set.
-   */
-  public synchronized void upsert(BuildRecord build) {
-    if (!BuildIdSequence.isValid(build.id())) {
-      throw new IllegalArgumentException("build id '" + build.id() + "' is not a build id");
-    }
-    transaction("copy in build " + build.id(), () -> {
-      update("DELETE FROM build_components WHERE build_id = ?", build.id());
-      update("DELETE FROM build_artifacts WHERE build_id = ?", build.id());
-      update("DELETE FROM builds WHERE id = ?", build.id());
-      writeBuild(build);
-      return null;
-    });
-    ids.advancePast(build.id());
-  }
-
   @Override
   public synchronized Optional<BuildRecord> get(String id) {
     return query("get build " + id, () -> select("WHERE id = ?", id).stream().findFirst());

@@ -68,7 +68,7 @@ class PairRebuildsTest {
   @BeforeEach
   void start() throws Exception {
     builds = SqlBuildStore.open(dir.resolve("builds.sqlite"), clock);
-    store = NightlyStore.open(dir.resolve("builds.sqlite"), null, Duration.ofDays(7));
+    store = NightlyStore.open(dir.resolve("builds.sqlite"));
     artifacts = ArtifactStore.openAt(dir.resolve("cas"), ArtifactStore.Options.defaults());
     coordinator = new BuildCoordinator(builds, artifacts, RepoCatalog.read(ProjectTree.root().resolve("repos"),
         ProjectTree.sharedKeys()), new RendezvousPlacement(), clock, Duration.ofMinutes(10));

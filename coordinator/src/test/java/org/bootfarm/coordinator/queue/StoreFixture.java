@@ -28,7 +28,7 @@ public abstract class StoreFixture implements AutoCloseable {
 
   /** The nightly store of the same database, without a cluster map. */
   public NightlyStore openNightly() {
-    return NightlyStore.open(database(), null, Duration.ofDays(7), SignedRecords.UNSECURED);
+    return NightlyStore.open(database());
   }
 
   void opened(Clock clock) {

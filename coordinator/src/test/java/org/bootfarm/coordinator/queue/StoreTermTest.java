@@ -55,8 +55,8 @@ class StoreTermTest {
     b = StoreDatabase.postgresql(server.storeUrl(name), null);
     storeA = SqlBuildStore.open(a, clock);
     storeB = SqlBuildStore.open(b, clock);
-    nightlyA = NightlyStore.open(a, null, Duration.ofDays(7), SignedRecords.UNSECURED);
-    nightlyB = NightlyStore.open(b, null, Duration.ofDays(7), SignedRecords.UNSECURED);
+    nightlyA = NightlyStore.open(a);
+    nightlyB = NightlyStore.open(b);
   }
 
   @AfterEach
