@@ -41,7 +41,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code bootfarm worker} running as separate JVMs on 127.0.0.1: it uploads the components, submits,
  * follows the build to its end (stage by stage, log lines, the coordinator's state events) and
  * downloads the build's whole log from the artifact store; a bad submission fails with the
- * coordinator's ApiError.
+ * coordinator's ApiError. Submissions carrying the farm's own option key ({@code reproducibility}: "I am side B
+ * of a pair whose side A does not exist", which once stalled placement for good) are refused on the event bus,
+ * over HTTP and over the TCP bridge, and a normal build submitted after them runs (ADR 0040).
  */
 @Tag("process")
 class FarmClientProcessesTest {
@@ -117,7 +119,8 @@ class FarmClientProcessesTest {
   }
 
   @Test
-  void clientFollowsABuildStageByStageToSucceededAndDownloadsItsWholeLog() throws Exception {
+  void afterSeventeenSubmissionsWithReservedOptionsAClientFollowsABuildToSucceededAndDownloadsItsWholeLog()
+      throws Exception {
     assertEquals("http://127.0.0.1:" + httpPort, client.info().await().artifactsUrl());
     Eventually.value(Duration.ofSeconds(10), () -> client.workers().await(), workers -> !workers.isEmpty());
     assertEquals(1, client.workers().await().size(), "the worker process advertises itself");
@@ -125,6 +128,7 @@ class FarmClientProcessesTest {
     Path unpack = Files.writeString(dir.resolve("unpack"), "unpack\n");
     Map<String, String> components = Map.of("tether", client.upload(tether).await(),
         "unpack", client.upload(unpack).await());
+    refusesReservedOptionsOnEveryApi(components);
 
     String id = client.submit(new SubmitRequest(FixtureDefinitions.TDNF, null, components, null, null)).await();
     List<BuildEvent> events = new CopyOnWriteArrayList<>();
@@ -195,5 +199,50 @@ class FarmClientProcessesTest {
         && p.contains(FixtureDefinitions.TDNF)), refused.error().problems()::toString);
     ApiErrorException missing = assertThrows(ApiErrorException.class, () -> client.get("01NOSUCHBUILD").await());
     assertEquals(ApiError.Code.NOT_FOUND, missing.code(), missing::getMessage);
+  }
+
+  /**
+   * Seventeen submissions, more than a placing pass once read, each claiming to be side B of a pair whose side A
+   * does not exist: six on the event bus, six over HTTP, five over the bridge; each refused naming the key, none
+   * recorded.
+   */
+  private static void refusesReservedOptionsOnEveryApi(Map<String, String> components) throws Exception {
+    int before = client.list(new org.bootfarm.protocol.api.v1.BuildQuery(null, null, 1000)).await().size();
+    String localToken = DefaultTokensFile.tokenOf(tokens, DefaultTokensFile.LOCAL_CLIENT).orElseThrow();
+    awaitLine("coordinator", ", bridge 127.0.0.1:", 30);
+    java.util.regex.Matcher bridgePort = java.util.regex.Pattern.compile(", bridge 127\\.0\\.0\\.1:(\\d+)")
+        .matcher(Files.readString(dir.resolve("coordinator.log")));
+    assertTrue(bridgePort.find(), "the coordinator's ready line names its bridge");
+    String reserved = "options.reproducibility: a reserved key";
+    try (org.bootfarm.client.BridgeClient bridge = org.bootfarm.client.BridgeClient.connect("127.0.0.1:"
+        + bridgePort.group(1), localToken, null, null, Duration.ofSeconds(30))) {
+      for (int i = 0; i < 17; i++) {
+        Map<String, Object> options = Map.of("reproducibility", Map.of("pair", "hostile-" + i, "side", "B",
+            "otherSide", "01NOSUCHSIDEA00000000000" + String.format("%02d", i)));
+        SubmitRequest hostile = new SubmitRequest(FixtureDefinitions.TDNF, null, components, null, options);
+        String refusal;
+        if (i % 3 == 0) {
+          ApiErrorException e = assertThrows(ApiErrorException.class, () -> client.submit(hostile).await());
+          assertEquals(ApiError.Code.BAD_REQUEST, e.code());
+          refusal = e.error().problems().toString();
+        } else if (i % 3 == 1) {
+          java.net.http.HttpResponse<String> answer = java.net.http.HttpClient.newHttpClient().send(
+              java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + httpPort
+                  + "/api/v1/builds")).header("Authorization", "Bearer " + localToken)
+                  .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers
+                      .ofString(org.bootfarm.protocol.api.v1.WireJson.write(hostile))).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+          assertEquals(400, answer.statusCode(), answer.body());
+          refusal = answer.body();
+        } else {
+          ApiErrorException e = assertThrows(ApiErrorException.class, () -> bridge.submit(hostile));
+          assertEquals(ApiError.Code.BAD_REQUEST, e.code());
+          refusal = e.error().problems().toString();
+        }
+        assertTrue(refusal.contains(reserved) && refusal.contains("nightly and verify"), refusal);
+      }
+    }
+    assertEquals(before, client.list(new org.bootfarm.protocol.api.v1.BuildQuery(null, null, 1000)).await().size(),
+        "no refused submission was recorded");
   }
 }

@@ -5,11 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,12 +25,17 @@ import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.bootfarm.coordinator.access.DefaultTokensFile;
+import org.bootfarm.protocol.Sha256;
 import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,17 +46,27 @@ import org.junit.jupiter.api.io.TempDir;
  * then a nightly run is started; both scrapes hold every name docs/metrics.md lists for their process
  * (the tables are read from the file, so the catalogue and the exporters cannot drift apart), and the
  * values moved as the builds did: submitted and finished counts, the cache missed on the first build and
- * hit on the second, the queue empty at the end.
+ * hit on the second, the queue empty at the end. Then, on the same farm (ADR 0041): an upload that would cross
+ * the store's quota is refused 507 and leaves the store as it was, and twenty slow uploads (one byte a second)
+ * hold upload threads while a build that outlasts two leases is submitted and runs: it succeeds with its lease
+ * intact, because
+ * uploads never take the threads leases, reports and the build store use.
  */
 @Tag("process")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MetricsProcessesTest {
   static final String BROKEN = "fixture-broken";
+  /** A copy whose staging hook sleeps: a build that outlasts two leases, added only for the upload test. */
+  static final String SLOW = "fixture-slow";
   static final Pattern ROW = Pattern.compile("^\\| `([a-z_]+)` \\| (counter|gauge|histogram) \\|");
 
   @TempDir static Path dir;
   static FixtureYumRepo repo;
   static FarmProcesses farm;
   static int workerMetricsPort;
+  /** A client of its own for the slow uploads, so that the farm's and the worker's uploads have theirs. */
+  static String slowToken;
+  static final List<Socket> slowUploads = new ArrayList<>();
 
   @BeforeAll
   static void startFarm() throws Exception {
@@ -67,10 +88,16 @@ class MetricsProcessesTest {
     Files.setPosixFilePermissions(staging, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     Path keys = Files.createDirectories(dir.resolve("keys"));
     farm = new FarmProcesses(dir);
+    slowToken = DefaultTokensFile.newToken();
+    Files.writeString(farm.tokensFile, "slow-client " + slowToken + " submit\n", StandardOpenOption.APPEND);
+    // room for twenty uploads of one client and the farm's own; a quota the test's oversized upload crosses; no
+    // minimum rate (cut-offs: BoundedUploadsTest); the 10 s lease (a 5 s one expired on a loaded
+    // machine with no upload at all), which the upload test's build outlasts twice
     farm.start("coordinator", List.of("coordinator", "--nightly", "off", "--bridge-port", "0", "--data-dir",
         dir.resolve("c").toString(), "--repos", repos.toString(), "--keys", keys.toString(), "--http-port",
         String.valueOf(farm.httpPort), "--cluster-name", farm.cluster, "--cluster-port",
-        String.valueOf(farm.clusterPort)));
+        String.valueOf(farm.clusterPort), "--upload-threads", "24", "--uploads-per-client", "20",
+        "--upload-min-rate", "0", "--store-quota", "1G"));
     farm.awaitLine("coordinator", " ready: ", 90);
     workerMetricsPort = FreePorts.one();
     farm.startWorker("worker", List.of("--worker-id", "w-metrics", "--metrics-port",
@@ -79,7 +106,10 @@ class MetricsProcessesTest {
   }
 
   @AfterAll
-  static void stopFarm() {
+  static void stopFarm() throws IOException {
+    for (Socket socket : slowUploads) {
+      socket.close();
+    }
     farm.close();
     repo.close();
   }
@@ -181,6 +211,7 @@ class MetricsProcessesTest {
   }
 
   @Test
+  @Order(1)
   void bothProcessesExportTheCatalogueAndTheValuesFollowTheBuilds() throws Exception {
     long began = System.nanoTime();
     String tdnf = "repo=\"" + FixtureDefinitions.TDNF + "\"";
@@ -274,5 +305,111 @@ class MetricsProcessesTest {
     assertEquals(0.0, value(worker, "bootfarm_slots_busy"));
     System.out.println("metrics process test: 3 builds and a nightly run in "
         + (buildsDone - began) / 1_000_000 + " ms");
+  }
+
+  /** Opens {@code PUT} of {@code sha256} with the slow client's token and sends its head; the body is up to the caller. */
+  static Socket openUpload(String sha256, long contentLength) throws IOException {
+    Socket socket = new Socket("127.0.0.1", farm.httpPort);
+    socket.setSoTimeout(30_000);
+    socket.getOutputStream().write(("PUT /api/v1/artifacts/" + sha256 + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + "Authorization: Bearer " + slowToken + "\r\nContent-Length: " + contentLength + "\r\n\r\n")
+        .getBytes(StandardCharsets.US_ASCII));
+    socket.getOutputStream().flush();
+    return socket;
+  }
+
+  /** The status line, headers and body of the answer on {@code socket} (its body read by Content-Length). */
+  static String answer(Socket socket) throws IOException {
+    InputStream in = socket.getInputStream();
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        throw new IOException("connection closed before an answer: " + head);
+      }
+      head.write(b);
+    }
+    Matcher length = Pattern.compile("(?i)content-length: (\\d+)").matcher(head.toString(StandardCharsets.ISO_8859_1));
+    int bodyLength = length.find() ? Integer.parseInt(length.group(1)) : 0;
+    return head.toString(StandardCharsets.ISO_8859_1) + new String(in.readNBytes(bodyLength), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  @Order(2)
+  void uploadsAreBoundedAndABuildRunsAndKeepsItsLeaseWhileTwentyTrickleIn() throws Exception {
+    Map<String, Double> before = coordinator();
+    Path incoming = dir.resolve("c/coordinator/artifacts/incoming");
+
+    // an upload that would cross the 1 GiB quota: refused before a byte is stored
+    String huge = Sha256.of("not this".getBytes(StandardCharsets.UTF_8));
+    try (Socket socket = openUpload(huge, 2L << 30)) {
+      socket.getOutputStream().write(new byte[4096]);
+      String refused = answer(socket);
+      assertTrue(refused.startsWith("HTTP/1.1 507 "), refused);
+      assertTrue(refused.contains("of its 1 GiB quota (--store-quota)") && refused.contains("this one needs 2 GiB")
+          && refused.contains("Free space with 'bootfarm gc'"), refused);
+    }
+    HttpResponse<String> head = FarmProcesses.HTTP.send(farm.request("/api/v1/artifacts/" + huge)
+        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(404, head.statusCode(), "nothing of the refused upload was published");
+    try (var left = Files.list(incoming)) {
+      assertEquals(List.of(), left.toList(), "no partial object is left");
+    }
+    Map<String, Double> afterRefusal = coordinator();
+    assertEquals(value(before, "bootfarm_artifact_store_bytes"), value(afterRefusal, "bootfarm_artifact_store_bytes"));
+    assertEquals(1.0, value(afterRefusal, "bootfarm_uploads_refused_total{reason=\"quota\"}"));
+
+    // twenty uploads of one byte a second: all twenty run, a twenty-first of the same client is told to wait
+    for (int i = 0; i < 20; i++) {
+      byte[] content = ("slow upload " + i + " ").repeat(8).getBytes(StandardCharsets.UTF_8);
+      Socket socket = openUpload(Sha256.of(content), content.length);
+      slowUploads.add(socket);
+      Thread sender = new Thread(() -> {
+        try {
+          for (byte b : content) {
+            socket.getOutputStream().write(b);
+            socket.getOutputStream().flush();
+            Thread.sleep(1000);
+          }
+        } catch (IOException | InterruptedException e) {
+          // the test ended
+        }
+      });
+      sender.setDaemon(true);
+      sender.start();
+    }
+    assertTrue(Eventually.holds(Duration.ofSeconds(10), Eventually.EVERY,
+        () -> Double.valueOf(20.0).equals(coordinator().get("bootfarm_uploads_in_flight"))), "twenty slow uploads run");
+    try (Socket socket = openUpload(Sha256.of("one too many".getBytes(StandardCharsets.UTF_8)), 12)) {
+      String refused = answer(socket);
+      assertTrue(refused.startsWith("HTTP/1.1 429 ") && refused.contains("Retry-After: 5")
+          && refused.contains("its limit (--uploads-per-client)"), refused);
+    }
+
+    // the submit, the worker's claim, its lease renewals and its report all go on meanwhile, through a build
+    // whose staging hook sleeps 25 s: more than two 10 s leases
+    Path slow = Files.createDirectories(dir.resolve("repos").resolve(SLOW));
+    try (var files = Files.list(dir.resolve("repos").resolve(FixtureDefinitions.TDNF))) {
+      for (Path file : files.toList()) {
+        Files.copy(file, slow.resolve(file.getFileName()), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+      }
+    }
+    Path spec = slow.resolve("repo-spec.json");
+    Files.writeString(spec, Files.readString(spec).replace(FixtureDefinitions.TDNF, SLOW));
+    Files.writeString(slow.resolve("staging.sh"), "#!/bin/bash\nsleep 25\n");
+    assertTrue(Eventually.holds(Duration.ofSeconds(20), Eventually.EVERY,
+        () -> farm.get("/api/v1/repos").toString().contains(SLOW)), "the coordinator reads the new definition");
+    long began = System.nanoTime();
+    JsonNode build = build(SLOW);
+    long seconds = (System.nanoTime() - began) / 1_000_000_000;
+    assertEquals("SUCCEEDED", build.get("state").asText(), build::toString);
+    Map<String, Double> after = coordinator();
+    assertEquals(20.0, value(after, "bootfarm_uploads_in_flight"), "the slow uploads trickled on throughout");
+    assertEquals(0.0, value(after, "bootfarm_lease_expiries_total"), "the build's lease held for " + seconds + " s");
+    assertTrue(seconds >= 25, "the build outlasted two leases: " + seconds + " s");
+    assertEquals(0, build.get("attempts").asInt(), () -> "the build was never put back in the queue: " + build);
+    assertEquals(0.0, after.getOrDefault("bootfarm_build_retries_total{repo=\"" + SLOW + "\"}", 0.0));
+    assertEquals(1.0, value(after, "bootfarm_uploads_refused_total{reason=\"client_limit\"}"));
+    System.out.println("bounded uploads: a build of " + seconds + " s ran under twenty slow uploads, its 10 s lease held");
   }
 }

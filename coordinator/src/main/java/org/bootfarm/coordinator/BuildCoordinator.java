@@ -4,10 +4,11 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.bootfarm.coordinator.access.ApiPermissions;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.inputs.BuildInputIndex;
@@ -76,7 +77,8 @@ public final class BuildCoordinator implements FarmApi {
   private final LiveWorkers workers = new LiveWorkers();
   private final BuildPins pins;
   private final SubmissionCheck submissions;
-  private final BuildPlacer placer;
+  private final ReportCheck reports;
+  private final PlacingPass placing;
   private final PinnedDefinitions definitions;
   private final String applianceRepo;
   private final RebuildCheck rebuilds;
@@ -125,8 +127,10 @@ public final class BuildCoordinator implements FarmApi {
     this.stateListener = stateListener;
     this.pins = new BuildPins(store, artifacts);
     this.submissions = new SubmissionCheck(repos, artifacts, applianceRepo);
+    this.reports = new ReportCheck(artifacts, leases, stateListener);
     this.definitions = new PinnedDefinitions(artifacts);
-    this.placer = new BuildPlacer(repos, definitions, placement, store, workers);
+    this.placing = new PlacingPass(new BuildPlacer(repos, definitions, placement, store, workers), store,
+        stateListener);
     RecordedBuildInfos buildInfos = new RecordedBuildInfos(artifacts);
     this.rebuilds = new RebuildCheck(artifacts, buildInfos, repos);
     this.inputs = new BuildInputIndex(store, buildInfos);
@@ -149,13 +153,33 @@ public final class BuildCoordinator implements FarmApi {
 
   /**
    * Checks a submission against the catalog and the artifact store, records it as QUEUED and
-   * returns its id, with {@code caller} as its submitter. Nothing is recorded for a refused submission.
+   * returns its id, with {@code caller} as its submitter. Nothing is recorded for a refused submission, among
+   * them every one whose options carry a key the farm reserves for itself ({@link SubmissionCheck#RESERVED_OPTIONS}).
    */
   public String submit(Caller caller, SubmitRequest request) throws ApiException {
+    return queue(caller, request, Map.of());
+  }
+
+  /**
+   * The coordinator's own submission of one side of a reproducibility pair (nightly, verify): {@code request} is
+   * checked as any other (so it carries no reserved key itself), then recorded with {@code pairSide} ({@link
+   * PairSide#sideA}, {@link PairSide#sideB}) among its options. No API reaches this (ADR 0040).
+   */
+  public String submitPairSide(Caller caller, SubmitRequest request, Map<String, Object> pairSide)
+      throws ApiException {
+    if (!SubmissionCheck.RESERVED_OPTIONS.containsAll(pairSide.keySet())) {
+      throw new IllegalArgumentException("not a pair side's options: " + pairSide.keySet());
+    }
+    return queue(caller, request, pairSide);
+  }
+
+  private String queue(Caller caller, SubmitRequest request, Map<String, Object> farmOptions) throws ApiException {
     List<String> problems = submissions.problems(request);
     if (!problems.isEmpty()) {
       throw new ApiException(ApiError.Code.BAD_REQUEST, "build refused", problems);
     }
+    Map<String, Object> options = new TreeMap<>(request.options());
+    options.putAll(farmOptions);
     String id = store.nextId();
     BuildPriority priority = request.priorityOrDefault() == Priority.NIGHTLY
         ? BuildPriority.NIGHTLY : BuildPriority.INTERACTIVE;
@@ -166,7 +190,7 @@ public final class BuildCoordinator implements FarmApi {
     // the operator's --allow-unsigned decided when the catalog was read; the submitter has no say in it
     List<String> unsigned = entry.definition().map(RepoDefinition::unsigned).orElse(List.of());
     BuildRecord queued = BuildRecord.queued(id, request.repo(), request.targetOrDefault(), request.components(),
-        priority, WireJson.write(request.options()), clock.instant(), unsigned, caller.name())
+        priority, WireJson.write(options), clock.instant(), unsigned, caller.name())
         .withDefinition(pin(entry));
     store.insert(queued);
     stateListener.submitted(view(queued));
@@ -291,10 +315,15 @@ public final class BuildCoordinator implements FarmApi {
   /**
    * A worker's report of one run: the build SUCCEEDED or FAILED, or, for a transient failure with runs
    * left, QUEUED again behind a backoff; REFUSED, changing nothing, when that worker no longer holds that
-   * run of the build. Told to the listener either way.
+   * run of the build. A report naming an artifact the store does not hold as reported is not recorded: the run
+   * is retried as a transient failure ({@link ReportCheck}). Told to the listener either way.
    */
   public LeaseAction report(BuildReport report) {
     Instant now = clock.instant();
+    Optional<LeaseAction> refused = reports.refused(report, now);
+    if (refused.isPresent()) {
+      return refused.get();
+    }
     LeaseAction action = report.state() == BuildState.SUCCEEDED
         ? leases.onSuccess(report.buildId(), report.workerId(), report.attempt(),
             BuildOutcome.succeeded(report.artifacts(), report.log(), report.packageCache()), now)
@@ -334,36 +363,13 @@ public final class BuildCoordinator implements FarmApi {
   /**
    * Places the queued builds whose backoff has passed, highest priority first, on live workers
    * ({@link BuildPlacer} advises where) and claims each under a lease; a build no worker can take now
-   * keeps the reason in its record. Side B of a pair waits for side A to succeed, is recorded as a rebuild of side
-   * A's buildinfo before it is claimed, and fails when side A did not succeed or no second worker can run it.
+   * keeps the reason in its record, and placement reads on past it ({@link PlacingPass}: page by page, in
+   * placement order) to the end of the queue or until {@code maxBuilds} are placed. Side B of a pair waits for
+   * side A to succeed, is recorded as a rebuild of side A's buildinfo before it is claimed, and fails when side A
+   * did not succeed or no second worker can run it.
    */
   public List<Assignment> assign(int maxBuilds) {
-    Instant now = clock.instant();
-    BuildPlacer.Round round = placer.round();
-    List<Assignment> assignments = new ArrayList<>();
-    for (BuildRecord queued : store.nextQueued(now, maxBuilds)) {
-      BuildPlacer.Advice advice = round.advise(queued);
-      if (advice instanceof BuildPlacer.Wait wait) {
-        store.notePlacement(queued.id(), wait.reason());
-      } else if (advice instanceof BuildPlacer.Fail fail) {
-        store.fail(queued.id(), fail.why(), ErrorKind.DETERMINISTIC).ifPresent(failed ->
-            stateListener.changed(view(failed), "failed: " + fail.why()));
-      } else if (advice instanceof BuildPlacer.Place place) {
-        String worker = place.placement().workerId().orElseThrow();
-        if (place.rebuild() != null && store.pinAsRebuild(queued.id(), place.rebuild().original(),
-            place.rebuild().buildinfoSha256(), place.rebuild().definitionDigest()).isEmpty()) {
-          continue; // no longer QUEUED (cancelled meanwhile)
-        }
-        Optional<BuildRecord> claimed = store.claim(queued.id(), worker, now.plus(lease), place.placement().reason());
-        if (claimed.isPresent()) {
-          round.claimed(worker);
-          BuildView running = view(claimed.get());
-          stateListener.changed(running, "running on worker " + worker + ": " + place.placement().reason());
-          assignments.add(new Assignment(running, worker, place.side(), claimed.get().pinnedBuildinfo()));
-        }
-      }
-    }
-    return assignments;
+    return placing.pass(maxBuilds, clock.instant(), lease);
   }
 
   /**

@@ -111,6 +111,16 @@ final class BuildPlacer {
       return definitions.packageManager(queued.id(), queued.repo(), pinned);
     }
 
+    /**
+     * Whether every live worker holds its most builds ({@link RendezvousPlacement#maxBuildsPerSlot} per slot), so
+     * no build can be placed in this pass, however far down the queue it reads; false without live workers (the
+     * pass then notes on each build why it waits).
+     */
+    boolean full() {
+      return views.values().stream().anyMatch(WorkerView::alive) && views.values().stream()
+          .noneMatch(w -> w.alive() && w.load() < (long) placement.maxBuildsPerSlot() * w.slots());
+    }
+
     /** {@code worker} got a build in this pass: the next placements see it one build busier. */
     void claimed(String worker) {
       views.put(worker, views.get(worker).withOneMoreBuild());
@@ -128,6 +138,10 @@ final class BuildPlacer {
       if (sideA == null) {
         return new Fail("side A (build " + side.otherSide() + ") is not in the build store, so there is nothing to"
             + " reproduce");
+      }
+      if (PairSide.of(sideA.options()).map(PairSide::isSideB).orElse(false)) {
+        return new Fail("build " + side.otherSide() + ", named as side A, is itself side B of a pair, so there is"
+            + " nothing to reproduce: a side B rebuilds a build that is not waiting on another");
       }
       if (sideA.state() == BuildState.QUEUED || sideA.state() == BuildState.RUNNING) {
         return new Wait("side B of reproducibility pair " + side.pair() + ": waiting for side A (build "

@@ -37,6 +37,14 @@ public interface BuildStateListener {
   default void leaseDecided(LeaseAction action) {
   }
 
+  /**
+   * A worker's report of build {@code buildId} was refused because it names an artifact the coordinator's store
+   * does not hold as reported ({@code why}); the run was retried or failed as a transient failure, reported to
+   * {@link #leaseDecided} apart. Must not block.
+   */
+  default void reportRefused(String buildId, String workerId, String why) {
+  }
+
   /** A listener that ignores every change: a coordinator without an event bus. */
   BuildStateListener NONE = (build, text) -> { };
 }

@@ -46,7 +46,7 @@ public final class PinnedDefinitions {
   public String keep(RepoCatalog.Entry entry) throws IOException {
     String digest = entry.digest();
     if (!artifacts.touch(digest)) {
-      artifacts.put(digest, new ByteArrayInputStream(entry.archive()));
+      artifacts.putOwn(digest, new ByteArrayInputStream(entry.archive()));
     }
     return digest;
   }

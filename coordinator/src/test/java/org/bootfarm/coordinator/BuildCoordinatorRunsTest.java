@@ -14,12 +14,14 @@ import java.util.List;
 import java.util.Map;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
+import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.LeaseAction;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.RetryPolicy;
 import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.BuildReport;
+import org.bootfarm.protocol.build.ArtifactRecord;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.BuildView;
 import org.bootfarm.protocol.api.v1.Priority;
@@ -34,8 +36,9 @@ import org.bootfarm.testkit.SteppingClock;
 
 /**
  * The run transitions {@link BuildCoordinator} owns besides placing: heartbeats renew only the holder's
- * leases, a report finishes the build or is refused, and a departed worker's run goes back to the queue;
- * every decision is told to the listener.
+ * leases, a report finishes the build or is refused (another worker's; one naming artifacts the store does not
+ * hold as reported, whose run is retried), and a departed worker's run goes back to the queue; every decision is
+ * told to the listener.
  */
 @Tag("unit")
 class BuildCoordinatorRunsTest {
@@ -44,6 +47,7 @@ class BuildCoordinatorRunsTest {
   ArtifactStore artifacts;
   BuildCoordinator coordinator;
   final List<LeaseAction> decided = new ArrayList<>();
+  final List<String> refusedReports = new ArrayList<>();
   final SteppingClock clock = new SteppingClock(Instant.parse("2026-01-01T00:00:00Z"));
   String tether;
 
@@ -59,6 +63,11 @@ class BuildCoordinatorRunsTest {
       @Override
       public void leaseDecided(LeaseAction action) {
         decided.add(action);
+      }
+
+      @Override
+      public void reportRefused(String buildId, String workerId, String why) {
+        refusedReports.add(buildId + ": " + why);
       }
     };
     coordinator = new BuildCoordinator(store, artifacts, RepoCatalog.read(ProjectTree.root().resolve("repos"),
@@ -83,7 +92,7 @@ class BuildCoordinatorRunsTest {
 
   /** Submits a debian-12 build and places it on w1. */
   private String runningOnW1() throws Exception {
-    String id = coordinator.submit(MEMBER, new SubmitRequest("debian-12", "bootstrap", Map.of("tether", tether),
+    String id = coordinator.submit(MEMBER, new SubmitRequest("debian-12", "bootstrap", Map.of("tether", tether, "unpack", tether),
         Priority.INTERACTIVE, null));
     coordinator.workerSeen(worker("w1", List.of()));
     assertEquals(id, coordinator.assign(1).get(0).build().id());
@@ -121,5 +130,50 @@ class BuildCoordinatorRunsTest {
     assertEquals(1, coordinator.takeBackRunsOf("w1"));
     assertEquals(BuildState.QUEUED, coordinator.get(id).state());
     assertEquals(LeaseAction.Decision.REQUEUED, decided.get(0).decision(), decided::toString);
+  }
+
+  @Test
+  void aReportNamingAnArtifactTheStoreLacksIsRefusedNothingRecordedAndTheRunRetried() throws Exception {
+    String id = runningOnW1();
+    String absent = "ab".repeat(32);
+    LeaseAction action = coordinator.report(new BuildReport(id, "w1", 0, BuildState.SUCCEEDED,
+        List.of(new ArtifactRecord("bootstrap-debian-12.iso", absent, 1234)), List.of(), null, null, false, null));
+    assertEquals(LeaseAction.Decision.REQUEUED, action.decision(), action::toString);
+    BuildRecord after = store.get(id).orElseThrow();
+    assertEquals(BuildState.QUEUED, after.state());
+    assertEquals(List.of(), after.artifacts(), "nothing of the refused report is recorded");
+    assertTrue(after.error().contains("artifact bootstrap-debian-12.iso (sha256 " + absent + ", 1234 bytes): not in"
+        + " the coordinator's artifact store"), after.error());
+    assertEquals(1, refusedReports.size(), refusedReports::toString);
+    assertEquals(List.of(action), decided);
+  }
+
+  @Test
+  void aReportWhoseArtifactSizeIsWrongIsRefusedAndAHeldOneIsRecorded() throws Exception {
+    String id = runningOnW1();
+    long size = artifacts.size(tether);
+    LeaseAction wrong = coordinator.report(new BuildReport(id, "w1", 0, BuildState.SUCCEEDED,
+        List.of(new ArtifactRecord("buildinfo.json", tether, size + 1)), List.of(), null, null, false, null));
+    assertEquals(LeaseAction.Decision.REQUEUED, wrong.decision(), wrong::toString);
+    assertTrue(store.get(id).orElseThrow().error().contains("the artifact store holds " + size + " bytes under that"
+        + " sha256"), () -> store.get(id).orElseThrow().error());
+    clock.advance(Duration.ofMinutes(2)); // past the retry's backoff
+    String again = id;
+    assertEquals(again, coordinator.assign(1).get(0).build().id());
+    LeaseAction done = coordinator.report(new BuildReport(id, "w1", 1, BuildState.SUCCEEDED,
+        List.of(new ArtifactRecord("tether-copy", tether, size)), List.of(), null, null, false, null));
+    assertEquals(LeaseAction.Decision.SUCCEEDED, done.decision(), done::toString);
+    assertEquals(List.of(new ArtifactRecord("tether-copy", tether, size)), store.get(id).orElseThrow().artifacts());
+  }
+
+  @Test
+  void aReportNamingAMalformedHashOrAMissingLogIsRefused() throws Exception {
+    String id = runningOnW1();
+    LeaseAction action = coordinator.report(new BuildReport(id, "w1", 0, BuildState.FAILED,
+        List.of(new ArtifactRecord("x", "../../etc/passwd", 1)), List.of(), "boom", "PACKAGE", true, "cd".repeat(32)));
+    assertEquals(LeaseAction.Decision.REQUEUED, action.decision(), "refused, so retried though it said deterministic");
+    String error = store.get(id).orElseThrow().error();
+    assertTrue(error.contains("not a lower-case hex sha256"), error);
+    assertTrue(error.contains("log (sha256 " + "cd".repeat(32) + "): not in the coordinator's artifact store"), error);
   }
 }

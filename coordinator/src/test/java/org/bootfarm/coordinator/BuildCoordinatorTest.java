@@ -65,7 +65,7 @@ class BuildCoordinatorTest {
   }
 
   private SubmitRequest debian(Priority priority) {
-    return new SubmitRequest("debian-12", "bootstrap", Map.of("tether", tether), priority, null);
+    return new SubmitRequest("debian-12", "bootstrap", Map.of("tether", tether, "unpack", tether), priority, null);
   }
 
   private static WorkerInfo worker(String id, List<String> managers, int slots) {
@@ -91,7 +91,7 @@ class BuildCoordinatorTest {
     BuildView view = coordinator.get(id);
     assertEquals(BuildState.QUEUED, view.state());
     assertEquals("debian-12", view.repo());
-    assertEquals(Map.of("tether", tether), view.components());
+    assertEquals(Map.of("tether", tether, "unpack", tether), view.components());
     assertEquals(Priority.INTERACTIVE, view.priority());
   }
 
@@ -108,7 +108,7 @@ class BuildCoordinatorTest {
   void componentNotInTheStoreIsRefusedNamingItAndHowToUploadIt() {
     String missing = "b".repeat(64);
     ApiException e = assertThrows(ApiException.class, () -> coordinator.submit(MEMBER, 
-        new SubmitRequest("debian-12", null, Map.of("unpack", missing), null, null)));
+        new SubmitRequest("debian-12", null, Map.of("tether", tether, "unpack", missing), null, null)));
     assertTrue(e.error().problems().get(0).startsWith("components.unpack: " + missing), e.getMessage());
     assertTrue(e.getMessage().contains("PUT /api/v1/artifacts/" + missing), e.getMessage());
   }
@@ -139,7 +139,9 @@ class BuildCoordinatorTest {
         Clock.systemUTC(), Duration.ofSeconds(10), BuildStateListener.NONE, "debian-12");
     assertEquals(List.of("bootstrap", "appliance"), farm.repos().stream()
         .filter(r -> r.name().equals("debian-12")).findFirst().orElseThrow().targets());
-    String id = farm.submit(MEMBER, new SubmitRequest("debian-12", "appliance", Map.of(), null, null));
+    Map<String, String> appliance = Map.of("vic-init", tether, "docker-engine-server", tether, "port-layer-server",
+        tether, "vicadmin", tether, "unpack", tether);
+    String id = farm.submit(MEMBER, new SubmitRequest("debian-12", "appliance", appliance, null, null));
     assertEquals("appliance", farm.get(id).target());
     // the default farm lists no appliance for debian-12
     assertEquals(List.of("bootstrap"), coordinator.repos().stream()

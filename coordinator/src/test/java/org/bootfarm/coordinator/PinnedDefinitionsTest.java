@@ -80,7 +80,7 @@ class PinnedDefinitionsTest {
   }
 
   private String submit() throws ApiException {
-    return coordinator.submit(MEMBER, new SubmitRequest("debian-12", "bootstrap", Map.of("tether", tether), null,
+    return coordinator.submit(MEMBER, new SubmitRequest("debian-12", "bootstrap", Map.of("tether", tether, "unpack", tether), null,
         null));
   }
 

@@ -1,7 +1,10 @@
 package org.bootfarm.coordinator.cas;
 
 import io.vertx.core.Context;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -19,17 +22,21 @@ import java.util.Objects;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
  * The HTTP face of the {@link ArtifactStore}, as routes on a Vert.x Web {@link Router}: {@code PUT},
  * {@code GET} and {@code HEAD} of {@code /api/v1/artifacts/{sha256}}. A thin adapter: uploads are
- * streamed from the event loop into {@link ArtifactStore#put} on a worker thread with back-pressure
- * (the request is paused while more than 4 MiB wait), downloads are sent with {@code sendFile}.
- * Errors answer {@code {"error": "..."}}: 400 bad id or wrong content, 404 unknown object, 413 too
- * large.
+ * streamed from the event loop into {@link ArtifactStore#put} on a thread of the uploads' own bounded pool
+ * (never the Vert.x worker pool the leases, reports and build store use) with back-pressure (the request is
+ * paused while more than 4 MiB wait), within the {@link UploadLimits}; downloads are sent with {@code sendFile}.
+ * Errors answer {@code {"error": "..."}}: 400 bad id or wrong content, 404 unknown object, 408 upload cut off
+ * (deadline, minimum rate, idle), 413 too large, 429 the client's uploads at their limit and 503 every upload
+ * thread busy (both with {@code Retry-After}), 507 the store's quota or its disk's reserve reached.
  */
 public final class ArtifactHttpEndpoint {
   /** Path prefix this endpoint answers under. */
@@ -46,32 +53,52 @@ public final class ArtifactHttpEndpoint {
   /** The most hashes one {@link #MISSING} query may ask about. */
   public static final int MISSING_MAX = 100_000;
 
-  private static final long PAUSE_ABOVE_BYTES = 4L << 20;
-  private static final long RESUME_BELOW_BYTES = 1L << 20;
+  /** What a refused upload is told to wait before it tries again, in seconds. */
+  static final int RETRY_AFTER_SECONDS = 5;
+  private static final AtomicInteger POOLS = new AtomicInteger();
 
   private final Vertx vertx;
   private final ArtifactStore store;
-  private final Duration uploadIdleTimeout;
+  private final UploadLimits limits;
+  private final WorkerExecutor pool;
+  private final UploadSlots slots;
+  private final UploadMeters meters;
   private final Consumer<ArtifactStore.PutResult> stored;
 
   /**
-   * @param uploadIdleTimeout an upload that sends nothing for this long is abandoned (its worker
-   *     thread freed, nothing stored)
+   * With the default {@link UploadLimits} but {@code uploadIdleTimeout}, its meters in a registry of its own.
+   *
+   * @param uploadIdleTimeout an upload that sends nothing for this long is abandoned (its thread freed, nothing
+   *     stored)
    */
   public ArtifactHttpEndpoint(Vertx vertx, ArtifactStore store, Duration uploadIdleTimeout) {
-    this(vertx, store, uploadIdleTimeout, stored -> { });
+    this(vertx, store, UploadLimits.DEFAULTS.withIdleTimeout(uploadIdleTimeout), new SimpleMeterRegistry(),
+        stored -> { });
   }
 
   /**
+   * @param limits how uploads are bounded: their pool, per-client limit, deadline, minimum rate and idle timeout
+   *     (the store's space is the store's own, {@link ArtifactStore.Options#space})
+   * @param registry where the uploads' meters go ({@link UploadMeters})
    * @param stored told (on the event loop) of every upload that ended with the object in the store,
    *     new or not: how other coordinators learn to copy it
    */
-  public ArtifactHttpEndpoint(Vertx vertx, ArtifactStore store, Duration uploadIdleTimeout,
+  public ArtifactHttpEndpoint(Vertx vertx, ArtifactStore store, UploadLimits limits, MeterRegistry registry,
       Consumer<ArtifactStore.PutResult> stored) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.store = Objects.requireNonNull(store, "store");
-    this.uploadIdleTimeout = Objects.requireNonNull(uploadIdleTimeout, "uploadIdleTimeout");
+    this.limits = Objects.requireNonNull(limits, "limits");
     this.stored = Objects.requireNonNull(stored, "stored");
+    this.slots = new UploadSlots(limits.threads(), limits.perClient());
+    this.meters = new UploadMeters(registry, slots::running);
+    // an upload may run until its deadline: Vert.x's blocked-thread warning only after that
+    this.pool = vertx.createSharedWorkerExecutor("bootfarm-uploads-" + POOLS.incrementAndGet(), limits.threads(),
+        limits.deadline().plusMinutes(1).toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Closes the uploads' pool; uploads running are cut off as their connections close. */
+  public void close() {
+    pool.close();
   }
 
   /**
@@ -81,8 +108,17 @@ public final class ArtifactHttpEndpoint {
    * read no body before the handler streams it.
    */
   public void mount(Router router) {
+    mount(router, context -> String.valueOf(context.request().remoteAddress().hostAddress()));
+  }
+
+  /**
+   * {@link #mount(Router)}, counting uploads per client as {@code clientOf} names the caller of a request (the
+   * per-client limit of {@link UploadLimits#perClient}).
+   */
+  public void mount(Router router, Function<RoutingContext, String> clientOf) {
     router.post(MISSING).handler(this::missing);
-    onAnyId(router).method(HttpMethod.PUT).handler(context -> put(context.request(), id(context)));
+    onAnyId(router).method(HttpMethod.PUT).handler(context -> put(context.request(), id(context),
+        clientOf.apply(context)));
     onAnyId(router).method(HttpMethod.GET).handler(context -> get(context.request(), id(context), false));
     onAnyId(router).method(HttpMethod.HEAD).handler(context -> get(context.request(), id(context), true));
     onAnyId(router).handler(context -> {
@@ -171,16 +207,18 @@ public final class ArtifactHttpEndpoint {
         .onFailure(e -> fail(request, e, false));
   }
 
-  private void put(HttpServerRequest request, String id) {
+  private void put(HttpServerRequest request, String id, String client) {
     if (!ArtifactStore.isValidId(id)) {
       fail(request, 400, idProblem(id), true);
       return;
     }
     long limit = store.options().maxObjectBytes();
     String declared = request.getHeader("Content-Length");
+    long declaredSize = -1;
     if (declared != null) {
       try {
-        if (Long.parseLong(declared.trim()) > limit) {
+        declaredSize = Long.parseLong(declared.trim());
+        if (declaredSize > limit) {
           fail(request, new ArtifactTooLargeException(id, limit), true);
           return;
         }
@@ -189,9 +227,16 @@ public final class ArtifactHttpEndpoint {
         return;
       }
     }
-    RequestBody body = new RequestBody(request, vertx.getOrCreateContext(), uploadIdleTimeout);
-    vertx
-        .executeBlocking(() -> store.put(id, body), false)
+    UploadSlots.Refusal refusal = slots.take(client);
+    if (refusal != null) {
+      refuse(request, id, client, refusal);
+      return;
+    }
+    UploadBody body = new UploadBody(request, vertx.getOrCreateContext(), id, limits);
+    long size = declaredSize;
+    pool
+        .executeBlocking(() -> store.put(id, body, size), false)
+        .onComplete(done -> slots.release(client))
         .onSuccess(
             result -> {
               body.discardRest();
@@ -210,12 +255,39 @@ public final class ArtifactHttpEndpoint {
         .onFailure(e -> fail(request, e, !body.ended()));
   }
 
+  /** Answers an upload that may not start now, 429 or 503 with when to try again; its body is not read. */
+  private void refuse(HttpServerRequest request, String id, String client, UploadSlots.Refusal refusal) {
+    request.response().putHeader("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
+    if (refusal == UploadSlots.Refusal.CLIENT_LIMIT) {
+      meters.refused(UploadMeters.Reason.CLIENT_LIMIT);
+      fail(request, 429, "upload of " + id + " refused: client " + client + " has " + slots.perClient()
+          + " uploads running, its limit (--uploads-per-client); nothing was read. Wait for one to end and send it"
+          + " again (Retry-After: " + RETRY_AFTER_SECONDS + " s), or upload fewer at once", true);
+    } else {
+      meters.refused(UploadMeters.Reason.BUSY);
+      fail(request, 503, "upload of " + id + " refused: the coordinator runs " + slots.all() + " uploads, all its"
+          + " upload threads (--upload-threads); nothing was read. Send it again after Retry-After: "
+          + RETRY_AFTER_SECONDS + " s", true);
+    }
+  }
+
   private void fail(HttpServerRequest request, Throwable e, boolean closeAfter) {
     int status;
     if (e instanceof ArtifactNotFoundException) {
       status = 404;
     } else if (e instanceof ArtifactTooLargeException) {
       status = 413;
+    } else if (e instanceof StoreFullException full) {
+      status = 507;
+      meters.refused(full.limit() == StoreFullException.Limit.QUOTA ? UploadMeters.Reason.QUOTA
+          : UploadMeters.Reason.RESERVE);
+    } else if (e instanceof UploadCutOffException cut) {
+      status = 408;
+      meters.refused(switch (cut.reason()) {
+        case DEADLINE -> UploadMeters.Reason.DEADLINE;
+        case TOO_SLOW -> UploadMeters.Reason.TOO_SLOW;
+        case IDLE -> UploadMeters.Reason.IDLE;
+      });
     } else if (e instanceof ArtifactRejectedException || e instanceof InvalidArtifactIdException) {
       status = 400;
     } else {
@@ -250,114 +322,6 @@ public final class ArtifactHttpEndpoint {
       return "artifact id is valid";
     } catch (InvalidArtifactIdException e) {
       return e.getMessage();
-    }
-  }
-
-  /**
-   * A request body as a blocking stream for a worker thread: buffers arrive on the event loop,
-   * the request is paused while too many bytes wait and resumed once the reader catches up.
-   */
-  private static final class RequestBody extends InputStream {
-    private static final Object END = new Object();
-
-    private final HttpServerRequest request;
-    private final Context context;
-    private final Duration idleTimeout;
-    private final LinkedBlockingQueue<Object> items = new LinkedBlockingQueue<>();
-    private final AtomicLong queuedBytes = new AtomicLong();
-    private final AtomicBoolean paused = new AtomicBoolean();
-    private volatile boolean ended;
-    private Buffer current;
-    private int position;
-    private boolean finished;
-
-    RequestBody(HttpServerRequest request, Context context, Duration idleTimeout) {
-      this.request = request;
-      this.context = context;
-      this.idleTimeout = idleTimeout;
-      request.handler(
-          buffer -> {
-            // pause before the buffer is queued: the reader takes it after it sees the pause,
-            // so whichever take empties the queue resumes the request
-            if (queuedBytes.addAndGet(buffer.length()) > PAUSE_ABOVE_BYTES
-                && paused.compareAndSet(false, true)) {
-              request.pause();
-            }
-            items.add(buffer);
-          });
-      request.endHandler(
-          v -> {
-            ended = true;
-            items.add(END);
-          });
-      request.exceptionHandler(items::add);
-    }
-
-    boolean ended() {
-      return ended;
-    }
-
-    /** Drops whatever of the body is still to come (the store did not need it). */
-    void discardRest() {
-      context.runOnContext(
-          v -> {
-            if (!request.isEnded()) {
-              request.handler(buffer -> {});
-              paused.set(false);
-              request.resume();
-            }
-          });
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      int n = read(one, 0, 1);
-      return n == -1 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (len == 0) {
-        return 0;
-      }
-      while (current == null || position == current.length()) {
-        if (finished) {
-          return -1;
-        }
-        Object next;
-        try {
-          next = items.poll(idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IOException("upload interrupted", e);
-        }
-        if (next == null) {
-          throw new IOException(
-              "upload sent nothing for " + idleTimeout.toSeconds() + " s; abandoned");
-        }
-        if (next == END) {
-          finished = true;
-          return -1;
-        }
-        if (next instanceof Throwable t) {
-          throw new IOException("upload broke off: " + t.getMessage(), t);
-        }
-        current = (Buffer) next;
-        position = 0;
-        if (queuedBytes.addAndGet(-current.length()) < RESUME_BELOW_BYTES && paused.get()) {
-          context.runOnContext(
-              v -> {
-                if (paused.compareAndSet(true, false)) {
-                  request.resume();
-                }
-              });
-        }
-      }
-      int n = Math.min(len, current.length() - position);
-      current.getBytes(position, position + n, b, off);
-      position += n;
-      return n;
     }
   }
 }

@@ -58,9 +58,11 @@ public final class ArtifactStore implements Closeable {
    * @param collectMinAge {@link #collect} keeps objects published (or re-put) more recently than
    *     this, so an upload is not collected before the build or request that refers to it is
    *     recorded
+   * @param space the store's quota and its file system's free-space reserve, checked before an upload writes
    */
-  public record Options(long maxObjectBytes, Duration staleTempAge, Duration collectMinAge) {
+  public record Options(long maxObjectBytes, Duration staleTempAge, Duration collectMinAge, StoreSpace space) {
     public Options {
+      Objects.requireNonNull(space, "space");
       if (maxObjectBytes <= 0) {
         throw new IllegalArgumentException("maxObjectBytes must be positive, was " + maxObjectBytes);
       }
@@ -73,21 +75,28 @@ public final class ArtifactStore implements Closeable {
       }
     }
 
-    /** 16 GiB per object, temporary files stale after 1 hour, nothing younger than 1 hour collected. */
+    /**
+     * 16 GiB per object, temporary files stale after 1 hour, nothing younger than 1 hour collected, no quota and
+     * max(1 GiB, 5 %) of the file system kept free ({@link StoreSpace#DEFAULT}).
+     */
     public static Options defaults() {
-      return new Options(16L << 30, Duration.ofHours(1), Duration.ofHours(1));
+      return new Options(16L << 30, Duration.ofHours(1), Duration.ofHours(1), StoreSpace.DEFAULT);
     }
 
     public Options withMaxObjectBytes(long value) {
-      return new Options(value, staleTempAge, collectMinAge);
+      return new Options(value, staleTempAge, collectMinAge, space);
     }
 
     public Options withStaleTempAge(Duration value) {
-      return new Options(maxObjectBytes, value, collectMinAge);
+      return new Options(maxObjectBytes, value, collectMinAge, space);
     }
 
     public Options withCollectMinAge(Duration value) {
-      return new Options(maxObjectBytes, staleTempAge, value);
+      return new Options(maxObjectBytes, staleTempAge, value, space);
+    }
+
+    public Options withSpace(StoreSpace value) {
+      return new Options(maxObjectBytes, staleTempAge, collectMinAge, value);
     }
   }
 
@@ -132,6 +141,7 @@ public final class ArtifactStore implements Closeable {
   private final Map<String, String> pins = new ConcurrentHashMap<>();
   private final AtomicLong objectCount = new AtomicLong();
   private final AtomicLong objectBytes = new AtomicLong();
+  private SpaceClaims space;
   private volatile boolean closed;
 
   private ArtifactStore(Path root, Options options, StoreLock lock) {
@@ -210,6 +220,7 @@ public final class ArtifactStore implements Closeable {
     }
     objectCount.set(count);
     objectBytes.set(bytes);
+    space = new SpaceClaims(options.space(), root, objectBytes::get);
   }
 
   /** The store's directory. */
@@ -285,6 +296,34 @@ public final class ArtifactStore implements Closeable {
    * @throws IOException if reading the stream or writing the disk fails (nothing stored)
    */
   public PutResult put(String announcedSha256, InputStream content) throws IOException {
+    return put(announcedSha256, content, -1);
+  }
+
+  /**
+   * {@link #put(String, InputStream)} of an object whose uploader declared its size: the space for all of it is
+   * claimed before a byte is written.
+   *
+   * @param declaredSize the size the uploader announced (e.g. its Content-Length); -1: unknown, space is claimed
+   *     as the bytes arrive
+   * @throws StoreFullException if the object would cross the store's quota or eat into its file system's reserve
+   *     ({@link Options#space}; nothing stored)
+   */
+  public PutResult put(String announcedSha256, InputStream content, long declaredSize) throws IOException {
+    return put(announcedSha256, content, declaredSize, true);
+  }
+
+  /**
+   * {@link #put(String, InputStream)} of an object the coordinator stores for itself, not for a client: a
+   * submission's pinned definition, a nightly component given on the command line. It is not held to the
+   * {@link Options#space} limits, which bound what clients send (ADR 0041): a submit must not fail because
+   * uploads filled the store, and the free-space reserve is what leaves room for these small writes.
+   */
+  public PutResult putOwn(String sha256, InputStream content) throws IOException {
+    return put(sha256, content, -1, false);
+  }
+
+  private PutResult put(String announcedSha256, InputStream content, long declaredSize, boolean limited)
+      throws IOException {
     String id = requireValidId(announcedSha256);
     Objects.requireNonNull(content, "content");
     requireOpen();
@@ -297,10 +336,12 @@ public final class ArtifactStore implements Closeable {
           return new PutResult(id, existing.get(), false);
         }
       }
+      SpaceClaims.Claim claim = space.open(id, limited);
       Path temp = Files.createTempFile(incoming, id + ".", TEMP_SUFFIX);
       activeTemps.add(temp);
-      try {
-        long size = writeVerified(id, content, temp);
+      try (claim) {
+        claim.cover(Math.max(declaredSize, 1)); // before a byte is written: all of it when its size is known
+        long size = writeVerified(id, content, temp, claim);
         Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("r--r--r--"));
         synchronized (stripe(id)) {
           Optional<Long> existing = touchIfPresent(target);
@@ -329,7 +370,8 @@ public final class ArtifactStore implements Closeable {
   }
 
   /** Streams into the temporary file, hashing and counting; fsyncs; checks digest and size. */
-  private long writeVerified(String id, InputStream content, Path temp) throws IOException {
+  private long writeVerified(String id, InputStream content, Path temp, SpaceClaims.Claim claim)
+      throws IOException {
     long limit = options.maxObjectBytes();
     long size = 0;
     try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
@@ -341,7 +383,9 @@ public final class ArtifactStore implements Closeable {
         if (size > limit) {
           throw new ArtifactTooLargeException(id, limit);
         }
+        claim.cover(size);
         hashing.write(buffer, 0, n);
+        claim.wrote(n);
       }
       hashing.flush();
       String actual = Sha256.hex(hashing.getMessageDigest());

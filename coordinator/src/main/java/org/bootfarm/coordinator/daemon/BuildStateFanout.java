@@ -53,6 +53,11 @@ final class BuildStateFanout implements BuildStateListener {
   }
 
   @Override
+  public void reportRefused(String buildId, String workerId, String why) {
+    metrics.reportRefused(buildId, workerId, why);
+  }
+
+  @Override
   public void cancelledWhileRunning(BuildView build, String worker, int attempt) {
     inbox.stopRun(build.id(), worker, attempt);
   }

@@ -31,8 +31,8 @@ import org.bootfarm.coordinator.bus.EventBusApi;
 import org.bootfarm.coordinator.bus.ForwardingFarmApi;
 import org.bootfarm.coordinator.bus.ForwardingNightlyApi;
 import org.bootfarm.coordinator.bus.NightlyBusApi;
-import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
 import org.bootfarm.coordinator.cas.ArtifactStore;
+import org.bootfarm.coordinator.cas.UploadLimits;
 import org.bootfarm.coordinator.failover.Election;
 import org.bootfarm.coordinator.failover.ActiveOrForwardedApi;
 import org.bootfarm.coordinator.failover.ActiveOrForwardedNightlyApi;
@@ -99,55 +99,51 @@ public final class CoordinatorDaemon implements AutoCloseable {
    * @param tokensFile the clients of the HTTP API and the bridge ({@code --tokens}); null: {@code
    *     <dataDir>/access-tokens}, made on first start ({@code access.DefaultTokensFile})
    * @param protectMetrics whether {@code GET /metrics} needs a {@code read} token ({@code --protect-metrics})
+   * @param uploads how uploads are bounded and how much of its disk the artifact store may fill (ADR 0041)
    * @param store the farm's shared PostgreSQL store ({@code --store}); null: SQLite in the data dir
    */
   public record Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
       Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention,
       NightlySchedule nightly, Map<String, Path> nightlyComponents, String applianceRepo, Set<String> allowUnsigned,
-      Path tokensFile, boolean protectMetrics, StoreDatabase store) {
+      Path tokensFile, boolean protectMetrics, UploadLimits uploads, StoreDatabase store) {
     public Settings {
       nightlyComponents = Map.copyOf(nightlyComponents);
       allowUnsigned = allowUnsigned == null ? Set.of() : Set.copyOf(allowUnsigned);
+      uploads = uploads == null ? UploadLimits.DEFAULTS : uploads;
       if (applianceRepo == null || applianceRepo.isBlank()) {
         throw new IllegalArgumentException("--appliance-repo needs the name of a repo definition");
       }
     }
 
-    /** The default tokens file, metrics open, the build store in the data dir. */
+    /** With the default {@link UploadLimits}. */
+    public Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort, Duration assignEvery,
+        LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention, NightlySchedule nightly, Map<String,
+        Path> nightlyComponents, String applianceRepo, Set<String> allowUnsigned, Path tokensFile, boolean metrics) {
+      this(dataDir, reposDir, keysDir, httpHost, httpPort, assignEvery, lease, retry, retention, nightly,
+          nightlyComponents, applianceRepo, allowUnsigned, tokensFile, metrics, UploadLimits.DEFAULTS, null);
+    }
+
+    /** The default tokens file, metrics open. */
     public Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
         Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention,
         NightlySchedule nightly, Map<String, Path> nightlyComponents, String applianceRepo, Set<String> allowUnsigned) {
       this(dataDir, reposDir, keysDir, httpHost, httpPort, assignEvery, lease, retry, retention, nightly,
-          nightlyComponents, applianceRepo, allowUnsigned, null, false, null);
+          nightlyComponents, applianceRepo, allowUnsigned, null, false);
     }
 
-    /** Every repo must be signed throughout. */
-    public Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
-        Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention,
-        NightlySchedule nightly, Map<String, Path> nightlyComponents, String applianceRepo) {
-      this(dataDir, reposDir, keysDir, httpHost, httpPort, assignEvery, lease, retry, retention, nightly,
-          nightlyComponents, applianceRepo, Set.of());
-    }
-
-    /** The appliance is built from {@link BuildCoordinator#DEFAULT_APPLIANCE_REPO}. */
+    /** Every repo signed throughout; the appliance is built from {@link BuildCoordinator#DEFAULT_APPLIANCE_REPO}. */
     public Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
         Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention,
         NightlySchedule nightly, Map<String, Path> nightlyComponents) {
       this(dataDir, reposDir, keysDir, httpHost, httpPort, assignEvery, lease, retry, retention, nightly,
-          nightlyComponents, BuildCoordinator.DEFAULT_APPLIANCE_REPO);
+          nightlyComponents, BuildCoordinator.DEFAULT_APPLIANCE_REPO, Set.of());
     }
 
-    /** Nightly builds take the components of the latest successful build. */
-    public Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
-        Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention,
-        NightlySchedule nightly) {
-      this(dataDir, reposDir, keysDir, httpHost, httpPort, assignEvery, lease, retry, retention, nightly, Map.of());
-    }
-    /** With the default nightly schedule, 02:00 UTC. */
+    /** With the default nightly schedule, 02:00 UTC; nightly builds take the latest successful build's components. */
     public Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
         Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention) {
       this(dataDir, reposDir, keysDir, httpHost, httpPort, assignEvery, lease, retry, retention,
-          NightlySchedule.parse(NightlySchedule.DEFAULT));
+          NightlySchedule.parse(NightlySchedule.DEFAULT), Map.of());
     }
 
     /** With the default retention: the last 10 successful builds per repo and target, collected hourly. */
@@ -170,6 +166,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
   private final CoordinatorStores stores;
   private final BuildStore store;
   private final ArtifactStore artifacts;
+  private final ArtifactIntake intake;
   private final RepoCatalog catalog;
   private final NightlyStore nightlyStore;
   private final NodeMetrics nodeMetrics;
@@ -207,7 +204,9 @@ public final class CoordinatorDaemon implements AutoCloseable {
     stores = CoordinatorStores.open(settings.store(), settings.dataDir(), clock);
     SqlBuildStore sqlite = stores.sql();
     store = sqlite;
-    artifacts = ArtifactStore.openAt(settings.dataDir().resolve("artifacts"), ArtifactStore.Options.defaults());
+    intake = ArtifactIntake.open(vertx, settings.dataDir().resolve("artifacts"), settings.uploads(),
+        this.nodeMetrics.registry());
+    artifacts = intake.store();
     catalog = RepoCatalog.read(settings.reposDir(), new LoadOptions(settings.keysDir(), false,
         settings.allowUnsigned()));
     // the operator's own words, on standard output: an embedded farm's user reads them there
@@ -237,7 +236,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
     ForwardingFarmApi forwarding = new ForwardingFarmApi(vertx, FORWARD_TIMEOUT);
     http = new ApiHttpServer(vertx, new ActiveOrForwardedApi(this::active, coordinator, forwarding, artifacts,
         this::replication, FORWARD_TIMEOUT),
-        new ArtifactHttpEndpoint(vertx, artifacts, Duration.ofMinutes(5), stored -> {
+        intake.endpoint(stored -> {
           if (announcer[0] != null) {
             announcer[0].announce(stored);
           }
@@ -386,7 +385,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
     http.close().await();
     access.close();
     stores.close(election);
-    artifacts.close();
+    intake.close();
     if (ownsNodeMetrics) {
       nodeMetrics.close();
     }

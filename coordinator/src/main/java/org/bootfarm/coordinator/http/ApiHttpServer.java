@@ -156,7 +156,7 @@ public final class ApiHttpServer {
       });
     }
     router.route().handler(new BearerAuthentication(tokens, refusals, protectMetrics));
-    artifacts.mount(router);
+    artifacts.mount(router, BearerAuthentication::uploader);
     if (nightly != null) {
       nightlyRoutes(router);
     }

@@ -40,6 +40,17 @@ final class BearerAuthentication implements Handler<RoutingContext> {
     return context.get(CALLER);
   }
 
+  /**
+   * Who an upload counts against for the per-client upload limit (ADR 0041): the caller's client name at the
+   * address it calls from, so that workers sharing the {@code workers} token each have their own allowance and
+   * one client cannot take every upload thread from one machine; the address alone on an open route.
+   */
+  static String uploader(RoutingContext context) {
+    Caller caller = caller(context);
+    String address = context.request().remoteAddress() == null ? "?" : context.request().remoteAddress().hostAddress();
+    return caller == null ? address : "'" + caller.name() + "' at " + address;
+  }
+
   @Override
   public void handle(RoutingContext context) {
     HttpServerRequest request = context.request();

@@ -62,10 +62,10 @@ public final class BuildInputIndex {
   public List<String> catchUp() {
     List<String> problems = new ArrayList<>();
     for (BuildRecord build : builds.withoutInputs()) {
-      if (RecordedBuildInfos.buildinfoOf(build).filter(buildInfos::holds).isEmpty()) {
-        continue;
-      }
-      try {
+      try { // one build naming a malformed or missing buildinfo is a problem of its own; the others go on
+        if (RecordedBuildInfos.buildinfoOf(build).filter(buildInfos::holds).isEmpty()) {
+          continue;
+        }
         index(build);
       } catch (IOException | RuntimeException e) {
         problems.add("build " + build.id() + ": " + e.getMessage());

@@ -9,6 +9,7 @@ import java.util.Optional;
 import org.bootfarm.coordinator.ApiException;
 import org.bootfarm.coordinator.RepoCatalog;
 import org.bootfarm.coordinator.cas.ArtifactStore;
+import org.bootfarm.coordinator.nightly.PairSide;
 import org.bootfarm.coordinator.queue.BuildPriority;
 import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.protocol.api.v1.ApiError;
@@ -78,8 +79,26 @@ public final class RebuildCheck {
       throw new ApiException(ApiError.Code.CONFLICT, what + " (" + HOW_TO_KEEP + ")", problems);
     }
     return BuildRecord.queued(id, original.repo(), original.target(), original.components(),
-        BuildPriority.INTERACTIVE, original.options(), now, original.unsigned(), submittedBy)
+        BuildPriority.INTERACTIVE, withoutPairSide(original.options()), now, original.unsigned(), submittedBy)
         .withDefinition(original.definitionDigest()).asRebuildOf(original.id(), buildinfo.get());
+  }
+
+  /**
+   * The original's options without its side of a reproducibility pair: a rebuild is a build of its own, not that
+   * side again (which placement would fail as a rebuild of something else, ADR 0040).
+   */
+  private static String withoutPairSide(String options) {
+    if (PairSide.of(options).isEmpty()) {
+      return options;
+    }
+    try {
+      com.fasterxml.jackson.databind.node.ObjectNode node = (com.fasterxml.jackson.databind.node.ObjectNode)
+          new com.fasterxml.jackson.databind.ObjectMapper().readTree(options);
+      node.remove(PairSide.OPTION);
+      return node.toString();
+    } catch (IOException | ClassCastException e) {
+      return "{}";
+    }
   }
 
   /** The one problem naming the locked packages the store lacks (the first {@link #NAMED} and a count); none. */

@@ -69,6 +69,7 @@ public final class FarmMetrics implements BuildStateListener, NightlyListener {
   private final Sources sources;
   private final Counter leaseExpiries;
   private final Counter nightlyRuns;
+  private final Counter reportsRefused;
   private final MultiGauge reproducible;
   /** Worker id to when its latest heartbeat arrived here. */
   private final Map<String, Instant> heartbeats = new ConcurrentHashMap<>();
@@ -81,6 +82,9 @@ public final class FarmMetrics implements BuildStateListener, NightlyListener {
         .description("leases that ran out or whose worker left (the build went back to the queue or failed)")
         .register(registry);
     nightlyRuns = Counter.builder("bootfarm.nightly.runs").description("nightly runs started").register(registry);
+    reportsRefused = Counter.builder("bootfarm.reports.refused")
+        .description("workers' reports refused for naming an artifact the store does not hold as reported")
+        .register(registry);
     sources.repos().forEach(this::retries);
     reproducible = MultiGauge.builder("bootfarm.repo.reproducible")
         .description("latest verdict of the repo: 1 reproducible, 0 not").register(registry);
@@ -228,6 +232,11 @@ public final class FarmMetrics implements BuildStateListener, NightlyListener {
       finished(build.repo(), build.target(), build.state(), build.startedAt(),
           build.finishedAt() == null ? sources.clock().instant() : build.finishedAt());
     }
+  }
+
+  @Override
+  public void reportRefused(String buildId, String workerId, String why) {
+    reportsRefused.increment();
   }
 
   private Counter retries(String repo) {

@@ -29,7 +29,7 @@ public final class NightlyComponents {
       }
       String sha256 = Sha256.of(file);
       try (InputStream in = Files.newInputStream(file)) {
-        artifacts.put(sha256, in);
+        artifacts.putOwn(sha256, in);
       }
       artifacts.pin(sha256, "nightly component " + component.getKey());
       stored.put(component.getKey(), sha256);

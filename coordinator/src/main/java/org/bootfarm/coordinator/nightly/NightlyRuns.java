@@ -206,8 +206,8 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
             + " rebuilt from its record; verify a build that published one (any build of this bootfarm does)"));
     Instant now = clock.instant();
     String pairId = "verify-" + buildId + "-" + COMPACT_MILLIS.format(now);
-    String right = coordinator.submit(caller, new SubmitRequest(left.repo(), left.target(), left.components(),
-        Priority.INTERACTIVE, PairSide.sideB(pairId, buildId)));
+    String right = coordinator.submitPairSide(caller, new SubmitRequest(left.repo(), left.target(), left.components(),
+        Priority.INTERACTIVE, null), PairSide.sideB(pairId, buildId));
     builds.pinAsRebuild(right, buildId, buildinfo, original.definitionDigest());
     ReproducibilityPair pair = new ReproducibilityPair(pairId, null, left.repo(), left.target(), buildId, right,
         left.worker(), null, null, null, null, now.toString(), null, null).withUnsigned(unsignedOf(right))
@@ -260,10 +260,10 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
     String left;
     String right;
     try {
-      left = coordinator.submit(NIGHTLY, new SubmitRequest(planned.repo(), planned.target(), components, Priority.NIGHTLY,
-          PairSide.sideA(pairId)));
-      right = coordinator.submit(NIGHTLY, new SubmitRequest(planned.repo(), planned.target(), components, Priority.NIGHTLY,
-          PairSide.sideB(pairId, left)));
+      left = coordinator.submitPairSide(NIGHTLY, new SubmitRequest(planned.repo(), planned.target(), components,
+          Priority.NIGHTLY, null), PairSide.sideA(pairId));
+      right = coordinator.submitPairSide(NIGHTLY, new SubmitRequest(planned.repo(), planned.target(), components,
+          Priority.NIGHTLY, null), PairSide.sideB(pairId, left));
     } catch (ApiException e) {
       return failedAtOnce(pairId, runId, planned, now, "the coordinator refused the nightly build: "
           + e.getMessage() + (e.error().problems().isEmpty() ? "" : " (" + String.join("; ", e.error().problems()) + ")"));

@@ -43,6 +43,17 @@ public interface BuildStore extends AutoCloseable {
   List<BuildRecord> nextQueued(Instant now, int limit);
 
   /**
+   * The next page of {@link #nextQueued(Instant, int)}: up to {@code limit} of the same builds that come after
+   * {@code after} (a build a page returned) in placement order, so placement reads past any number of builds it
+   * cannot place without reading the whole queue each time. This default reads the whole queue; a store
+   * answers it from an index.
+   */
+  default List<BuildRecord> nextQueuedAfter(Instant now, BuildRecord after, int limit) {
+    return nextQueued(now, Integer.MAX_VALUE).stream().filter(b -> b.priority().rank() > after.priority().rank()
+        || (b.priority() == after.priority() && b.id().compareTo(after.id()) > 0)).limit(limit).toList();
+  }
+
+  /**
    * QUEUED → RUNNING on {@code worker}, which holds the lease until {@code leaseUntil}; records why
    * it was placed there. Refused unless the build is QUEUED (a RUNNING build cannot be claimed twice).
    * Not-before is {@link #nextQueued}'s business: placement claims what it returned.

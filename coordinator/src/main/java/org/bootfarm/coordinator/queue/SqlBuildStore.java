@@ -382,6 +382,14 @@ public final class SqlBuildStore implements BuildStore {
   }
 
   @Override
+  public synchronized List<BuildRecord> nextQueuedAfter(Instant now, BuildRecord after, int limit) {
+    return query("read the queue", () -> select(
+        "WHERE state = 'QUEUED' AND (not_before IS NULL OR not_before <= ?) AND (priority > ? OR (priority = ? AND"
+            + " id > ?)) ORDER BY priority, id LIMIT ?", now.toEpochMilli(), after.priority().rank(),
+        after.priority().rank(), after.id(), limit));
+  }
+
+  @Override
   public synchronized Optional<BuildRecord> claim(String id, String worker, Instant leaseUntil, String placement) {
     Instant now = clock.instant();
     requireFuture(leaseUntil, now, "claim of " + id + " by " + worker);

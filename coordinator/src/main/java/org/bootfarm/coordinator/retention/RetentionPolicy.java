@@ -103,7 +103,7 @@ public final class RetentionPolicy {
       for (String problem : inputs.catchUp()) {
         log.accept("retention: the inputs of " + problem + "; they are looked for again at the next collection");
       }
-      Set<String> live = liveSet();
+      Set<String> live = validIds(liveSet());
       Set<String> recordedInputs = builds.recordedInputs();
       Map<String, Long> collectable = artifacts.collectable(live);
       long freedInputs = collectable.keySet().stream().filter(recordedInputs::contains).count();
@@ -121,6 +121,24 @@ public final class RetentionPolicy {
     } finally {
       collecting.set(false);
     }
+  }
+
+  /**
+   * {@code live} without the entries that are no sha256 (a record written before reports were checked, ADR 0040):
+   * each is logged and skipped, so one bad entry never stops a collection (the store refuses a live set holding
+   * one as a whole).
+   */
+  private Set<String> validIds(Set<String> live) {
+    Set<String> valid = new java.util.HashSet<>(live.size());
+    for (String id : live) {
+      if (ArtifactStore.isValidId(id)) {
+        valid.add(id);
+      } else {
+        log.accept("retention: the build store names '" + id + "' as an artifact, which is no sha256; skipped (see"
+            + " bootfarm list for the build naming it and its error)");
+      }
+    }
+    return valid;
   }
 
   /**

@@ -97,7 +97,7 @@ class BridgeServerTest {
   }
 
   static JsonObject submission() {
-    return new JsonObject().put("repo", "debian-12").put("components", new JsonObject().put("tether", tether));
+    return new JsonObject().put("repo", "debian-12").put("components", new JsonObject().put("tether", tether).put("unpack", tether));
   }
 
   static int builds() {

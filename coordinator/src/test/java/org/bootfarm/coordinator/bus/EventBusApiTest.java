@@ -138,7 +138,7 @@ class EventBusApiTest {
   @Test
   void submittedBuildIsRecordedAndCanBeReadAndCancelled() {
     JsonObject submitted = request(Addresses.SUBMIT, new JsonObject()
-        .put("repo", "debian-12").put("components", new JsonObject().put("tether", tether)));
+        .put("repo", "debian-12").put("components", new JsonObject().put("tether", tether).put("unpack", tether)));
     String id = submitted.getString("id");
     assertEquals("QUEUED", request(Addresses.GET, new JsonObject().put("id", id)).getString("state"));
     assertEquals("CANCELLED", request(Addresses.CANCEL, new JsonObject().put("id", id)).getString("state"));

@@ -71,10 +71,10 @@ class ForwardingFarmApiTest {
 
   @Test
   void forwardedCallsAnswerWhatTheActiveCoordinatorAnswers() throws Exception {
-    String id = forwarding.submit(MEMBER, new SubmitRequest("debian-12", null, Map.of("tether", tether), null, null));
-    assertEquals(WireJson.write(coordinator.get(id)), WireJson.write(forwarding.get(id)));
-    assertEquals(WireJson.write(coordinator.list(new BuildQuery("debian-12", null, 5))),
-        WireJson.write(forwarding.list(new BuildQuery("debian-12", null, 5))));
+    String id = forwarding.submit(MEMBER, new SubmitRequest("debian-12", null, Map.of("tether", tether, "unpack", tether), null, null));
+    assertEquals(coordinator.get(id), forwarding.get(id)); // as records: the components map's order is no answer
+    assertEquals(coordinator.list(new BuildQuery("debian-12", null, 5)),
+        forwarding.list(new BuildQuery("debian-12", null, 5)));
     assertEquals(WireJson.write(coordinator.repos()), WireJson.write(forwarding.repos()));
     assertEquals("CANCELLED", forwarding.cancel(MEMBER, id).state().name());
   }
@@ -82,7 +82,7 @@ class ForwardingFarmApiTest {
   @Test
   void aForwardedCallIsMadeForItsCallerNotForTheStandby() throws Exception {
     Caller ci = new Caller("ci", AccessRole.SUBMIT);
-    String id = forwarding.submit(ci, new SubmitRequest("debian-12", null, Map.of("tether", tether), null, null));
+    String id = forwarding.submit(ci, new SubmitRequest("debian-12", null, Map.of("tether", tether, "unpack", tether), null, null));
     assertEquals("ci", coordinator.get(id).submittedBy(), "the active coordinator records the HTTP client");
     ApiException others = assertThrows(ApiException.class,
         () -> forwarding.cancel(new Caller("bob", AccessRole.SUBMIT), id));

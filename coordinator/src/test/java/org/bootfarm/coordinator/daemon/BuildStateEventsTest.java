@@ -40,7 +40,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("unit")
 class BuildStateEventsTest {
   static final DeliveryOptions FAST = new DeliveryOptions().setSendTimeout(5000);
-  static final String LOG = "ab".repeat(32);
 
   @TempDir Path dir;
   Vertx vertx;
@@ -108,7 +107,8 @@ class BuildStateEventsTest {
 
   @Test
   void placementRequeueAndFailureArePublishedAsStateEvents() throws Exception {
-    String id = request(Addresses.SUBMIT, Map.of("repo", "debian-12")).getString("id");
+    String id = request(Addresses.SUBMIT, Map.of("repo", "debian-12", "components",
+        DaemonComponents.bootstrap(daemon, dir.resolve("data")))).getString("id");
     BlockingQueue<BuildEvent> states = states(id);
     heartbeat(); // only now can the build be placed: the subscription is already there
 
@@ -124,19 +124,21 @@ class BuildStateEventsTest {
 
     next(states, BuildState.RUNNING);
     assertEquals(id, inbox.poll(10, TimeUnit.SECONDS).buildId());
-    report(id, 1, "package 'busybox' not found", true, LOG);
+    String log = DaemonComponents.upload(daemon, dir.resolve("data"), "the failed run's whole log\n");
+    report(id, 1, "package 'busybox' not found", true, log);
     BuildEvent failed = next(states, BuildState.FAILED);
     assertTrue(failed.text().contains("package 'busybox' not found"), failed.text());
 
     BuildView build = WireJson.read(request(Addresses.GET, Map.of("id", id)).encode(), BuildView.class);
     assertEquals(BuildState.FAILED, build.state());
-    assertEquals(LOG, build.log(), "the failed run's log is kept with the build");
+    assertEquals(log, build.log(), "the failed run's log is kept with the build");
     assertEquals(null, states.poll(300, TimeUnit.MILLISECONDS), "nothing after the final state");
   }
 
   @Test
   void cancellingAQueuedBuildPublishesCancelled() throws Exception {
-    String id = request(Addresses.SUBMIT, Map.of("repo", "debian-12")).getString("id");
+    String id = request(Addresses.SUBMIT, Map.of("repo", "debian-12", "components",
+        DaemonComponents.bootstrap(daemon, dir.resolve("data")))).getString("id");
     BlockingQueue<BuildEvent> states = states(id);
     assertEquals("CANCELLED", request(Addresses.CANCEL, Map.of("id", id)).getString("state"));
     BuildEvent cancelled = next(states, BuildState.CANCELLED);

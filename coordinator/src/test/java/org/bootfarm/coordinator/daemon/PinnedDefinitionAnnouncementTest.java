@@ -58,8 +58,11 @@ class PinnedDefinitionAnnouncementTest {
 
   @Test
   void submittedBuildsDefinitionIsAnnouncedFromThisCoordinator() throws Exception {
+    Map<String, String> components = DaemonComponents.bootstrap(daemon, dir.resolve("data"));
+    Thread.sleep(200); // the uploads' own announcements are not what this test waits for
+    announced.clear();
     JsonObject answer = (JsonObject) vertx.eventBus().request(Addresses.SUBMIT,
-        new JsonObject(WireJson.write(Map.of("repo", "debian-12"))), new DeliveryOptions().setSendTimeout(5000))
+        new JsonObject(WireJson.write(Map.of("repo", "debian-12", "components", components))), new DeliveryOptions().setSendTimeout(5000))
         .await().body();
     assertNotNull(answer.getString("id"), answer::encode);
     JsonObject stored = announced.poll(10, TimeUnit.SECONDS);

@@ -119,7 +119,7 @@ class ApiHttpAccessTest {
     String sha = Sha256.of(tether);
     assertEquals(201 / 100, send(SUBMIT, "PUT", "/api/v1/artifacts/" + sha,
         new String(tether, StandardCharsets.UTF_8)).statusCode() / 100);
-    return "{\"repo\": \"debian-12\", \"target\": \"bootstrap\", \"components\": {\"tether\": \"" + sha + "\"}}";
+    return "{\"repo\": \"debian-12\", \"target\": \"bootstrap\", \"components\": {\"tether\": \"" + sha + "\", \"unpack\": \"" + sha + "\"}}";
   }
 
   @Test

@@ -123,7 +123,7 @@ class ApiHttpServerTest {
     String sha = Sha256.of(tether);
     HTTP.send(authorized(("/api/v1/artifacts/" + sha))
         .PUT(HttpRequest.BodyPublishers.ofByteArray(tether)).build(), HttpResponse.BodyHandlers.ofString());
-    return "{\"repo\": \"debian-12\", \"target\": \"bootstrap\", \"components\": {\"tether\": \"" + sha + "\"}}";
+    return "{\"repo\": \"debian-12\", \"target\": \"bootstrap\", \"components\": {\"tether\": \"" + sha + "\", \"unpack\": \"" + sha + "\"}}";
   }
 
   /** Sends {@code head} (request line and headers) and {@code body} on a raw socket; returns the status line and body. */
@@ -192,7 +192,7 @@ class ApiHttpServerTest {
         .PUT(HttpRequest.BodyPublishers.ofByteArray(tether)).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(201, put.statusCode(), put.body());
     HttpResponse<String> submitted = send("POST", "/api/v1/builds",
-        "{\"repo\": \"debian-12\", \"target\": \"bootstrap\", \"components\": {\"tether\": \"" + sha + "\"}}");
+        "{\"repo\": \"debian-12\", \"target\": \"bootstrap\", \"components\": {\"tether\": \"" + sha + "\", \"unpack\": \"" + sha + "\"}}");
     assertEquals(201, submitted.statusCode(), submitted.body());
     String id = json(submitted).get("id").asText();
     HttpResponse<String> got = send("GET", "/api/v1/builds/" + id, null);

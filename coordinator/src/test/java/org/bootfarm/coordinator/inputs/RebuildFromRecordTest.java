@@ -104,8 +104,13 @@ class RebuildFromRecordTest {
 
   /** A SUCCEEDED debian-12 build whose buildinfo locks {@code lock} and names {@code components}. */
   String succeeded(Lock lock, Map<String, String> components) throws Exception {
+    return succeeded(lock, components, "{}");
+  }
+
+  /** The same, submitted with {@code options}. */
+  String succeeded(Lock lock, Map<String, String> components, String options) throws Exception {
     String id = store.nextId();
-    store.insert(BuildRecord.queued(id, "debian-12", "bootstrap", components, BuildPriority.INTERACTIVE, "{}",
+    store.insert(BuildRecord.queued(id, "debian-12", "bootstrap", components, BuildPriority.INTERACTIVE, options,
         Instant.now(), List.of(), "alice"));
     store.claim(id, "w1", Instant.now().plusSeconds(600), "test").orElseThrow();
     BuildInfo info = new BuildInfo(BuildInfo.FORMAT, "test", "debian-12", "bootstrap", debianDigest(), 1700000000L,
@@ -134,6 +139,14 @@ class RebuildFromRecordTest {
     assertEquals(RecordedBuildInfos.buildinfoOf(store.get(original).orElseThrow()).orElseThrow(),
         record.pinnedBuildinfo());
     assertEquals(MEMBER.name(), record.submittedBy());
+  }
+
+  @Test
+  void aRebuildOfAPairsSideBIsABuildOfItsOwnNotThatSideAgain() throws Exception {
+    String sideB = succeeded(new Lock("apt", packages("p", 1)), Map.of(), "{\"note\":\"kept\",\"reproducibility\":"
+        + "{\"pair\":\"p1\",\"side\":\"B\",\"otherSide\":\"01SIDEA\"}}");
+    BuildView rebuild = coordinator.rebuild(MEMBER, sideB);
+    assertEquals("{\"note\":\"kept\"}", store.get(rebuild.id()).orElseThrow().options());
   }
 
   @Test

@@ -21,6 +21,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.bootfarm.coordinator.ProjectTree;
 import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
+import org.bootfarm.coordinator.daemon.DaemonComponents;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.RetryPolicy;
 import org.bootfarm.protocol.api.v1.Addresses;
@@ -102,9 +103,10 @@ class FarmMetricsTest {
         "dev", "x86_64", List.of("apt", "dnf"), 2, busy, 1L << 40, List.of(), 1000, List.of()))));
   }
 
-  String submit() {
-    JsonObject answer = (JsonObject) vertx.eventBus().request(Addresses.SUBMIT,
-        new JsonObject(WireJson.write(Map.of("repo", "debian-12"))), FAST).await().body();
+  String submit() throws Exception {
+    JsonObject answer = (JsonObject) vertx.eventBus().request(Addresses.SUBMIT, new JsonObject(WireJson.write(
+        Map.of("repo", "debian-12", "components", DaemonComponents.bootstrap(daemon, dir.resolve("data"))))), FAST)
+        .await().body();
     return answer.getString("id");
   }
 
@@ -180,5 +182,30 @@ class FarmMetricsTest {
     assertEquals(1.0, value(after, "bootfarm_workers_live"));
     assertEquals(2.0, value(after, "bootfarm_worker_slots"));
     assertEquals(0.0, value(after, "bootfarm_worker_slots_busy"));
+  }
+
+  @Test
+  void aReportNamingAnArtifactTheStoreLacksIsRefusedCountedAndRetriedAndACollectionStillRuns() throws Exception {
+    assertEquals(0.0, value(scrape(), "bootfarm_reports_refused_total"));
+    String id = submit();
+    heartbeat(0);
+    Assignment run = inbox.poll(10, TimeUnit.SECONDS);
+    assertNotNull(run, "the build was placed");
+    JsonObject answer = (JsonObject) vertx.eventBus().request(Addresses.REPORT, new JsonObject(WireJson.write(
+        new BuildReport(id, "w1", 0, BuildState.SUCCEEDED, List.of(new org.bootfarm.protocol.build.ArtifactRecord(
+            "bootstrap-debian-12.iso", "ab".repeat(32), 4096)), List.of(), null, null, false, null))), FAST)
+        .await().body();
+    assertNotNull(answer, "the report is answered, so the worker stops sending it");
+    Assignment retried = inbox.poll(10, TimeUnit.SECONDS);
+    assertNotNull(retried, "the run was retried");
+    assertEquals(id, retried.buildId());
+    assertEquals(1, retried.attempt());
+    assertEquals(1.0, value(scrape(), "bootfarm_reports_refused_total"));
+    JsonObject view = (JsonObject) vertx.eventBus().request(Addresses.GET, new JsonObject(Map.of("id", id)), FAST)
+        .await().body();
+    assertEquals("[]", view.getJsonArray("artifacts").encode(), "nothing of the refused report was recorded");
+    JsonObject collected = (JsonObject) vertx.eventBus().request(Addresses.GC, new JsonObject(), FAST).await()
+        .body();
+    assertNotNull(collected.getValue("freedObjects"), collected::encode);
   }
 }

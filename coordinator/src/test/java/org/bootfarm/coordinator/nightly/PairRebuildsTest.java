@@ -74,7 +74,7 @@ class PairRebuildsTest {
         ProjectTree.sharedKeys()), new RendezvousPlacement(), clock, Duration.ofMinutes(10));
     byte[] tether = "tether stand-in".getBytes(StandardCharsets.UTF_8);
     artifacts.put(Sha256.of(tether), new ByteArrayInputStream(tether));
-    components = Map.of("tether", Sha256.of(tether));
+    components = Map.of("tether", Sha256.of(tether), "unpack", Sha256.of(tether));
     workersSeen();
   }
 

@@ -236,7 +236,7 @@ class RetentionPolicyTest {
         Clock.systemUTC(), Duration.ofSeconds(10));
     Set<String> liveBeforeTheSubmission = new RetentionPolicy(builds, artifacts, 10, logged::add).liveSet();
 
-    coordinator.submit(MEMBER, new SubmitRequest("debian-12", null, Map.of("tether", tether), null, null));
+    coordinator.submit(MEMBER, new SubmitRequest("debian-12", null, Map.of("tether", tether, "unpack", tether), null, null));
     artifacts.collect(liveBeforeTheSubmission);
 
     assertTrue(artifacts.exists(tether), "the submission restarted its component's age");
@@ -255,5 +255,23 @@ class RetentionPolicyTest {
     assertEquals(ApiError.Code.BAD_REQUEST,
         assertThrows(ApiException.class, () -> pins.pin(done, " ")).error().code());
     assertFalse(builds.get(done).orElseThrow().pinned());
+  }
+
+  @Test
+  void aBuildNamingAMalformedOrMissingArtifactIsLoggedAndSkippedAndTheCollectionGoesOn() throws Exception {
+    // records written before reports were checked (ADR 0040): a buildinfo that is no sha256, one the store lacks
+    String bad = succeeded("debian-12", new ArtifactRecord("buildinfo.json", "not-a-sha256", 10));
+    succeeded("debian-12", new ArtifactRecord("buildinfo.json", "ef".repeat(32), 10));
+    ArtifactRecord kept = succeededWithUniqueIso("photon-2.0");
+    String orphan = stored("nobody names this");
+    ArtifactStore.Collected freed = retention.collect();
+    assertEquals(1, freed.objects(), "the pass went on past the bad entries and collected the orphan");
+    assertFalse(artifacts.exists(orphan));
+    assertTrue(artifacts.exists(kept.sha256()));
+    assertTrue(logged.stream().anyMatch(line -> line.contains("build " + bad) && line.contains("not-a-sha256")),
+        logged::toString);
+    assertTrue(logged.stream().anyMatch(line -> line.contains("'not-a-sha256'") && line.contains("skipped")),
+        logged::toString);
+    assertEquals(0, retention.collect().objects(), "and the next pass runs as well");
   }
 }

@@ -62,7 +62,7 @@ public final class ArtifactTransferException extends IOException {
   static ArtifactTransferException answered(String what, URI uri, int status, String body) {
     return new ArtifactTransferException(what + " answered HTTP " + status + " at " + uri
         + (body == null || body.isBlank() ? "" : ": " + body.strip()), null, status, body == null ? "" : body,
-        status >= 500);
+        status >= 500 || status == 429);
   }
 
   static ArtifactTransferException hashMismatch(URI uri, String asked, String actual) {

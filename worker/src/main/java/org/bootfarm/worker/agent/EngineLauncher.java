@@ -105,9 +105,10 @@ final class EngineLauncher {
       buildLog.line("build", error);
       return failed(assignment, workerId, error, "INPUT", false);
     }
-    Map<String, Path> components = transfers.fetchComponents(assignment, work.resolve("components"), deadline);
+    Map<String, Path> components;
     Optional<PinnedInputs> pinned;
     try {
+      components = transfers.fetchComponents(assignment, work.resolve("components"), deadline);
       pinned = pinnedInputs(assignment, work.resolve("inputs"), buildLog, deadline);
     } catch (BuildFailure refused) {
       buildLog.line("build", "failed (" + refused.kind() + "): " + refused.getMessage());

@@ -42,9 +42,22 @@ final class RunTransfers {
     this.log = log;
   }
 
-  /** Downloads the assignment's components into {@code dir}, by name; checked, or an exception says why not. */
+  /**
+   * Downloads the assignment's components into {@code dir}, by name; checked, or an exception says why not. Before
+   * anything is downloaded, the assignment must name every component its target boots with.
+   *
+   * @throws org.bootfarm.worker.BuildFailure INPUT, deterministic, naming the components the assignment lacks
+   */
   Map<String, Path> fetchComponents(Assignment assignment, Path dir, long deadline)
-      throws IOException, InterruptedException {
+      throws IOException, InterruptedException, org.bootfarm.worker.BuildFailure {
+    List<String> required = org.bootfarm.protocol.repo.RepoSpec.COMPONENTS.getOrDefault(assignment.target(), List.of());
+    List<String> missing = required.stream().filter(name -> !assignment.components().containsKey(name)).toList();
+    if (!missing.isEmpty()) {
+      throw new org.bootfarm.worker.BuildFailure(org.bootfarm.worker.BuildFailure.Kind.INPUT, "the assignment of build "
+          + assignment.buildId() + " lacks component(s) " + missing + ": a " + assignment.target() + " boots with "
+          + required + "; nothing was downloaded. Submit it again naming every one (bootfarm submit --component"
+          + " NAME=FILE)");
+    }
     Map<String, Path> components = new HashMap<>();
     for (Map.Entry<String, String> component : assignment.components().entrySet()) {
       Path file = dir.resolve(component.getKey());

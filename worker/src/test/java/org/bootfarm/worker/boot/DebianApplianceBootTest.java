@@ -21,11 +21,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * The appliance of repos/debian-12, built by the bootfarm engine twice — once as a worker builds it
- * (its base stage from or into the stage cache), once from scratch under another umask, TZ, hostname
- * and CPU count — gives the same bytes, dpkg database included, and boots under qemu (TCG) with systemd
- * as PID 1 to vic.target, where the stand-in vic-init (examples/components/vic-init) prints the default
- * target, the vicadmin user and the state of the units that must stay off.
+ * The appliance of repos/debian-12, built by the bootfarm engine as a worker builds it (its base stage from
+ * or into the stage cache), then rebuilt from scratch from that build's record alone — its locked package
+ * files as pinned inputs, apt sources pointed at a tripwire, an empty package cache — in another build path,
+ * under another umask, TZ, hostname and CPU count ({@link RebuildFromRecord}): the rebuild reaches no mirror
+ * and gives the same bytes, dpkg database (and apt's extended_states) included. The appliance boots under
+ * qemu (TCG) with systemd as PID 1 to vic.target, where the stand-in vic-init (examples/components/vic-init)
+ * prints the default target, the vicadmin user and the state of the units that must stay off.
  */
 @Tag("boot")
 @Tag("network")
@@ -37,19 +39,17 @@ class DebianApplianceBootTest {
   private static final int MEMORY_MIB = 1024;
 
   private EngineProcess.Run first;
-  private EngineProcess.Run scratch;
+  private RebuildFromRecord rebuild;
   private Path work;
   private QemuBoot.Result boot;
 
   @BeforeAll
-  void buildTwiceAndBoot() throws IOException, InterruptedException {
+  void buildRebuildAndBoot() throws IOException, InterruptedException {
     work = SeedBootChecks.projectRoot().resolve("worker/target/boot-test-appliance");
     Files.createDirectories(work);
     Path definition = SeedBootChecks.projectRoot().resolve("repos/debian-12");
     first = build("out", SeedBootChecks.plainEnvironmentWrapper(), Map.of("TZ", "UTC"), definition, true);
-    scratch = build("elsewhere/deeper/out", List.of("unshare", "--uts", "/bin/sh", "-c",
-        "hostname bootfarm-varied-host && umask 077 && exec taskset -c 0 \"$@\"", "sh"),
-        Map.of("TZ", "Pacific/Kiritimati"), definition, false);
+    rebuild = RebuildFromRecord.of(work, "out", first, definition, "appliance", components());
     Path iso = work.resolve("out/appliance.iso");
     boot = QemuBoot.boot(iso, null, DONE, BOOT_TIMEOUT, MEMORY_MIB);
     Files.writeString(work.resolve("console.log"), boot.console());
@@ -57,16 +57,20 @@ class DebianApplianceBootTest {
         boot.elapsed().toMillis() / 1e3, boot.timedOut(), boot.exitCode(), work.resolve("console.log"));
   }
 
-  private EngineProcess.Run build(String out, List<String> wrapper, Map<String, String> env, Path definition,
-      boolean reuseStages) throws IOException, InterruptedException {
+  private static Map<String, Path> components() {
     Map<String, Path> components = new HashMap<>();
     for (String name : Target.APPLIANCE.components()) {
       components.put(name, SeedBootChecks.component(name));
     }
+    return components;
+  }
+
+  private EngineProcess.Run build(String out, List<String> wrapper, Map<String, String> env, Path definition,
+      boolean reuseStages) throws IOException, InterruptedException {
     long start = System.nanoTime();
     EngineProcess.Run run = EngineProcess.build(wrapper, env, definition, work.resolve(out),
         SeedBootChecks.projectRoot().resolve("worker/target/boot-cache"),
-        Files.createDirectories(work.resolve("keys")), components, "appliance", reuseStages);
+        Files.createDirectories(work.resolve("keys")), components(), "appliance", reuseStages);
     System.out.printf("bootfarm built the appliance of %s (%s) in %.1f s: %s%n", definition.getFileName(),
         reuseStages ? "reusing stages" : "from scratch", (System.nanoTime() - start) / 1e9, run.result().stages());
     if (run.exitCode() != 0) {
@@ -78,14 +82,22 @@ class DebianApplianceBootTest {
   @Test
   void twoBuildsGiveTheSameBytesPackageDatabaseIncluded() throws IOException {
     List<Manifest.Difference> differences = Manifest.readJson(work.resolve("out/manifest.json"))
-        .diff(Manifest.readJson(work.resolve("elsewhere/deeper/out/manifest.json")));
+        .diff(Manifest.readJson(work.resolve(RebuildFromRecord.OUT).resolve("manifest.json")));
     assertEquals(List.of(), differences.stream().map(d -> d.image() + ":" + d.path() + " " + d.what()).toList(),
-        "files that differ between the two appliance builds");
-    assertEquals(first.result().stages().stream().map(s -> s.name() + " " + s.sha256()).toList(),
-        scratch.result().stages().stream().map(s -> s.name() + " " + s.sha256()).toList());
-    assertEquals(first.result().artifacts(), scratch.result().artifacts());
+        "files that differ between the appliance build and its rebuild from the record");
+    rebuild.assertBitIdentical();
     assertTrue(Manifest.readJson(work.resolve("out/manifest.json")).paths("initramfs").contains("var/lib/dpkg/status"),
         "the appliance has no dpkg database");
+  }
+
+  @Test
+  void rebuildInstallsFromThePinnedInputsAndReachesNoMirror() throws IOException {
+    rebuild.assertInstalledFromThePinnedInputsAlone();
+  }
+
+  @Test
+  void lockRecordsWhereEachPackageCameFrom() throws Exception {
+    rebuild.assertLockRecordsWhereEachPackageCameFrom();
   }
 
   @Test

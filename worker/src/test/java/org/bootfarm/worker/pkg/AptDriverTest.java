@@ -47,7 +47,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * The apt driver against the real Debian archive, through the worker's own apt sources. One root
  * is bootstrapped cold for the whole class; a second, into another directory, must come entirely
  * from the warm cache and be the same tree. No test changes those two: a test that changes a root
- * installs one of its own from the warm cache, so each stands alone, in any order.
+ * works on a copy of the first, so each stands alone, in any order.
  */
 @Tag("network")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -450,13 +450,17 @@ class AptDriverTest {
   }
 
   /**
-   * A root of its own for a test that changes it, installed like the second root from the warm cache: the
-   * shared roots stay as {@link #bootstrapOneRootCold} and {@link #secondRoot} left them, whatever ran before.
+   * A root of its own for a test that changes it: a copy ({@code cp -a}) of the first root, which is what an
+   * install of the same packages into another directory gives ({@link #twoInstallsIntoDifferentDirectoriesGiveIdenticalTrees}),
+   * without another bootstrap. The shared roots stay as {@link #bootstrapOneRootCold} and {@link #secondRoot}
+   * left them, whatever ran before.
    */
   private PackageSession ownRoot(String name) throws Exception {
     PackageSession session = session(name, first.cacheDir());
-    plantBaseShFile(session.rootfs());
-    driver.install(session, BASE);
+    Process copy = new ProcessBuilder("cp", "-a", "--", first.rootfs().toString(), session.rootfs().toString())
+        .redirectErrorStream(true).start();
+    String output = new String(copy.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, copy.waitFor(), () -> "cp -a " + first.rootfs() + " " + session.rootfs() + ": " + output);
     return session;
   }
 

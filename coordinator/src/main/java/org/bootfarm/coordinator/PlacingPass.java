@@ -1,0 +1,79 @@
+package org.bootfarm.coordinator;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.bootfarm.coordinator.queue.BuildRecord;
+import org.bootfarm.coordinator.queue.BuildStore;
+import org.bootfarm.coordinator.queue.ErrorKind;
+import org.bootfarm.protocol.api.v1.BuildView;
+
+/**
+ * One placing pass over the queue ({@link BuildCoordinator#assign}): reads the QUEUED builds page by page in
+ * placement order (priority, then submission) and does what {@link BuildPlacer} advises for each, so builds that
+ * cannot be placed now, however many, never hide the ones behind them (ADR 0040). A pass ends when it placed as
+ * many builds as asked, reached the queue's end, or every live worker holds its most builds. A build left waiting
+ * keeps its reason in its record, written only when the reason changed, so a long queue costs reads, not writes.
+ */
+final class PlacingPass {
+  /** How many queued builds a pass reads from the store at a time. */
+  static final int QUEUE_PAGE = 64;
+
+  private final BuildPlacer placer;
+  private final BuildStore store;
+  private final BuildStateListener stateListener;
+
+  PlacingPass(BuildPlacer placer, BuildStore store, BuildStateListener stateListener) {
+    this.placer = placer;
+    this.store = store;
+    this.stateListener = stateListener;
+  }
+
+  /** Places up to {@code maxBuilds} builds whose backoff passed at {@code now}, each claimed for {@code lease}. */
+  List<BuildCoordinator.Assignment> pass(int maxBuilds, Instant now, Duration lease) {
+    BuildPlacer.Round round = placer.round();
+    List<BuildCoordinator.Assignment> assignments = new ArrayList<>();
+    List<BuildRecord> page = store.nextQueued(now, QUEUE_PAGE);
+    while (!page.isEmpty() && assignments.size() < maxBuilds && !round.full()) {
+      for (BuildRecord queued : page) {
+        if (assignments.size() >= maxBuilds || round.full()) {
+          break;
+        }
+        place(queued, round, now, lease).ifPresent(assignments::add);
+      }
+      page = page.size() < QUEUE_PAGE ? List.of() : store.nextQueuedAfter(now, page.get(page.size() - 1), QUEUE_PAGE);
+    }
+    return assignments;
+  }
+
+  /** Does what {@code round} advises for one queued build; the assignment when it was claimed. */
+  private Optional<BuildCoordinator.Assignment> place(BuildRecord queued, BuildPlacer.Round round, Instant now,
+      Duration lease) {
+    BuildPlacer.Advice advice = round.advise(queued);
+    if (advice instanceof BuildPlacer.Wait wait) {
+      if (!wait.reason().equals(queued.placement())) {
+        store.notePlacement(queued.id(), wait.reason());
+      }
+    } else if (advice instanceof BuildPlacer.Fail fail) {
+      store.fail(queued.id(), fail.why(), ErrorKind.DETERMINISTIC).ifPresent(failed ->
+          stateListener.changed(BuildCoordinator.view(failed), "failed: " + fail.why()));
+    } else if (advice instanceof BuildPlacer.Place place) {
+      String worker = place.placement().workerId().orElseThrow();
+      if (place.rebuild() != null && store.pinAsRebuild(queued.id(), place.rebuild().original(),
+          place.rebuild().buildinfoSha256(), place.rebuild().definitionDigest()).isEmpty()) {
+        return Optional.empty(); // no longer QUEUED (cancelled meanwhile)
+      }
+      Optional<BuildRecord> claimed = store.claim(queued.id(), worker, now.plus(lease), place.placement().reason());
+      if (claimed.isPresent()) {
+        round.claimed(worker);
+        BuildView running = BuildCoordinator.view(claimed.get());
+        stateListener.changed(running, "running on worker " + worker + ": " + place.placement().reason());
+        return Optional.of(new BuildCoordinator.Assignment(running, worker, place.side(),
+            claimed.get().pinnedBuildinfo()));
+      }
+    }
+    return Optional.empty();
+  }
+}
