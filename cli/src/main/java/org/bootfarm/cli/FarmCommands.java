@@ -111,13 +111,14 @@ final class FarmCommands {
     boolean protectMetrics;
 
     @Mixin UploadOptions uploads;
+    @Mixin StoreFlags.Options store = new StoreFlags.Options();
 
     CoordinatorDaemon.Settings settings(FarmOptions farm) {
       return new CoordinatorDaemon.Settings(farm.dataDir.resolve("coordinator").toAbsolutePath(),
           repos.toAbsolutePath(), Defaults.keysDir(farm.keys), httpHost, httpPort, Duration.ofMillis(500), LeasePolicy.DEFAULT, RetryPolicy.DEFAULT,
           new RetentionPolicy.Settings(keepBuilds, collectEvery), nightly, nightlyComponents, applianceRepo,
           Set.copyOf(allowUnsigned), tokens == null ? null : tokens.toAbsolutePath(), protectMetrics,
-          uploads.limits());
+          uploads.limits(), store.flags().database());
     }
 
     /**
@@ -226,8 +227,8 @@ final class FarmCommands {
 
     @Override
     public Integer call() throws Exception {
+      CoordinatorDaemon.Settings settings = options.settings(farm); // a wrong --store is refused before joining
       ClusterNode node = ClusterNode.start(farm.coordinatorCluster());
-      CoordinatorDaemon.Settings settings = options.settings(farm);
       CoordinatorDaemon daemon = CoordinatorDaemon.start(node, settings, HttpsIdentity.of(options.tlsCert,
           options.tlsKey));
       BridgeServer bridgeServer = bridge.start(node.vertx(), daemon);

@@ -27,6 +27,7 @@ import org.bootfarm.protocol.Sha256;
 import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.testkit.Gate;
+import org.bootfarm.testkit.PostgresServer;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
@@ -36,8 +37,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two {@code bootfarm coordinator}s and one {@code bootfarm worker} as separate JVMs on 127.0.0.1:
- * the first coordinator is active, the second a standby whose HTTP API forwards to it; a build
+ * Two {@code bootfarm coordinator}s on one PostgreSQL store (ADR 0039) and one {@code bootfarm worker} as separate
+ * JVMs on 127.0.0.1: the first coordinator is active, the second a standby whose HTTP API forwards to it; a build
  * submitted through the standby succeeds. Then, with one build running and another queued behind it
  * (the worker has one slot; staging.sh waits at a gate the test opens after the kill), the active
  * coordinator is killed with kill -9: the standby takes over, both builds end SUCCEEDED, the whole
@@ -60,6 +61,8 @@ class CoordinatorFailoverTest {
   /** The one tokens file every coordinator of this farm is given, as an operator gives coordinators one file. */
   static Path tokens;
   static String adminToken;
+  static PostgresServer postgres;
+  static String store;
 
   /** Starts {@code bootfarm ARGS}; a coordinator gets the farm's tokens file, a worker its workers token. */
   static Process start(String name, List<String> args) throws IOException {
@@ -101,6 +104,8 @@ class CoordinatorFailoverTest {
   @BeforeAll
   static void startFarm() throws Exception {
     repo = FixtureYumRepo.start();
+    postgres = PostgresServer.start();
+    store = postgres.storeUrl(postgres.createDatabase());
     Path repos = Files.createDirectories(dir.resolve("repos"));
     Path definition = FixtureDefinitions.write(repos, FixtureDefinitions.TDNF, repo);
     // every build waits in staging.sh, which runs in every build (base may come from the stage cache),
@@ -116,12 +121,12 @@ class CoordinatorFailoverTest {
     secondClusterPort = secondPort;
     active = start("coordinator-1", List.of("coordinator", "--bridge-port", "0", "--data-dir", dir.resolve("c1").toString(),
         "--repos", repos.toString(), "--keys", keys.toString(), "--http-port", String.valueOf(firstHttp),
-        "--cluster-name", cluster, "--cluster-port", String.valueOf(firstPort)));
+        "--cluster-name", cluster, "--cluster-port", String.valueOf(firstPort), "--store", store));
     awaitLine("coordinator-1", " ready: ", 90);
     start("coordinator-2", List.of("coordinator", "--bridge-port", "0", "--data-dir", dir.resolve("c2").toString(),
         "--repos", repos.toString(), "--keys", keys.toString(), "--http-port", String.valueOf(secondHttp),
         "--cluster-name", cluster, "--cluster-port", String.valueOf(secondPort),
-        "--join", "127.0.0.1:" + firstPort));
+        "--join", "127.0.0.1:" + firstPort, "--store", store));
     awaitLine("coordinator-2", " ready: ", 90);
     start("worker", List.of("worker", "--data-dir", dir.resolve("w").toString(), "--cache-dir",
         dir.resolve("w/cache").toString(), "--keys", keys.toString(), "--cluster-name", cluster,
@@ -144,6 +149,9 @@ class CoordinatorFailoverTest {
       }
     }
     repo.close();
+    if (postgres != null) {
+      postgres.close();
+    }
   }
 
   static String upload(String api, String content) throws Exception {
@@ -284,9 +292,10 @@ class CoordinatorFailoverTest {
     start("coordinator-3", List.of("coordinator", "--bridge-port", "0", "--data-dir", dir.resolve("c3").toString(),
         "--repos", dir.resolve("repos").toString(), "--keys", dir.resolve("keys").toString(),
         "--http-port", String.valueOf(FreePorts.one()), "--cluster-name", clusterName,
-        "--cluster-port", String.valueOf(FreePorts.one()), "--join", "127.0.0.1:" + secondClusterPort));
+        "--cluster-port", String.valueOf(FreePorts.one()), "--join", "127.0.0.1:" + secondClusterPort,
+        "--store", store));
     String following = awaitLine("coordinator-3", "is a standby", 90);
-    assertTrue(following.contains("following 3 builds"), following);
+    assertTrue(following.contains("reading the shared store"), following);
     String caughtUp = awaitLine("coordinator-3", "missing artifacts from the active coordinator", 30);
     String lateApi = awaitLine("coordinator-3", "ready: HTTP ", 5).replaceAll(".*ready: HTTP (\\S+),.*", "$1");
     assertEveryArtifactDownloads(lateApi, history);

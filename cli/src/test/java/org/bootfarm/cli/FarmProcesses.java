@@ -172,9 +172,16 @@ final class FarmProcesses implements AutoCloseable {
 
   /** Starts the coordinator on this farm's ports, with {@code name} as its log name, and waits until it is ready. */
   Process startCoordinator(String name, Path dataDir, Path repos, Path keys) throws Exception {
-    Process process = start(name, List.of("coordinator", "--bridge-port", "0", "--data-dir", dataDir.toString(), "--repos",
-        repos.toString(), "--keys", keys.toString(), "--http-port", String.valueOf(httpPort), "--cluster-name",
-        cluster, "--cluster-port", String.valueOf(clusterPort)));
+    return startCoordinator(name, dataDir, repos, keys, List.of());
+  }
+
+  /** {@link #startCoordinator(String, Path, Path, Path)} with {@code more} flags, e.g. {@code --store URL}. */
+  Process startCoordinator(String name, Path dataDir, Path repos, Path keys, List<String> more) throws Exception {
+    List<String> args = new java.util.ArrayList<>(List.of("coordinator", "--bridge-port", "0", "--data-dir",
+        dataDir.toString(), "--repos", repos.toString(), "--keys", keys.toString(), "--http-port",
+        String.valueOf(httpPort), "--cluster-name", cluster, "--cluster-port", String.valueOf(clusterPort)));
+    args.addAll(more);
+    Process process = start(name, args);
     awaitLine(name, " ready: ", 90);
     return process;
   }

@@ -16,6 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
+import org.bootfarm.testkit.PostgresServer;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
@@ -28,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Two {@code bootfarm coordinator}s as separate JVMs with a seconds schedule (a six-field
  * {@code --nightly} cron firing every 5 s): runs are started by the schedule, by the active coordinator only, once per scheduled
  * instant; after kill -9 of the active one, the standby that takes over knows the runs the dead one
- * started (they were recorded in the cluster map before anything was submitted) and starts none of their
- * instants again, only later ones. No worker runs here, so every run has no pair and notes why.
+ * started (they were recorded in the shared PostgreSQL store before anything was submitted, ADR 0039) and starts
+ * none of their instants again, only later ones. No worker runs here, so every run has no pair and notes why.
  */
 @Tag("process")
 class NightlyScheduleProcessesTest {
@@ -40,10 +41,13 @@ class NightlyScheduleProcessesTest {
   static FarmProcesses farm;
   static Process first;
   static String secondApi;
+  static PostgresServer postgres;
 
   @BeforeAll
   static void startTwoCoordinators() throws Exception {
     repo = FixtureYumRepo.start();
+    postgres = PostgresServer.start();
+    String store = postgres.storeUrl(postgres.createDatabase());
     farm = new FarmProcesses(dir);
     Path repos = Files.createDirectories(dir.resolve("repos"));
     FixtureDefinitions.write(repos, FixtureDefinitions.TDNF, repo);
@@ -51,14 +55,14 @@ class NightlyScheduleProcessesTest {
     first = farm.start("coordinator-1", List.of("coordinator", "--nightly", "*/5 * * * * *", "--no-bridge",
         "--data-dir", dir.resolve("c1").toString(), "--repos", repos.toString(), "--keys", keys.toString(),
         "--http-port", String.valueOf(farm.httpPort), "--cluster-name", farm.cluster, "--cluster-port",
-        String.valueOf(farm.clusterPort)));
+        String.valueOf(farm.clusterPort), "--store", store));
     farm.awaitLine("coordinator-1", " ready: ", 90);
     int secondHttp = FreePorts.one();
     secondApi = "http://127.0.0.1:" + secondHttp;
     farm.start("coordinator-2", List.of("coordinator", "--nightly", "*/5 * * * * *", "--no-bridge",
         "--data-dir", dir.resolve("c2").toString(), "--repos", repos.toString(), "--keys", keys.toString(),
         "--http-port", String.valueOf(secondHttp), "--cluster-name", farm.cluster, "--cluster-port",
-        String.valueOf(FreePorts.one()), "--join", "127.0.0.1:" + farm.clusterPort));
+        String.valueOf(FreePorts.one()), "--join", "127.0.0.1:" + farm.clusterPort, "--store", store));
     farm.awaitLine("coordinator-2", "is a standby", 90);
   }
 
@@ -69,6 +73,9 @@ class NightlyScheduleProcessesTest {
     }
     if (repo != null) {
       repo.close();
+    }
+    if (postgres != null) {
+      postgres.close();
     }
   }
 

@@ -18,7 +18,7 @@ import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.LeaseAction;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.RetryPolicy;
-import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.BuildReport;
 import org.bootfarm.protocol.build.ArtifactRecord;
@@ -43,7 +43,7 @@ import org.bootfarm.testkit.SteppingClock;
 @Tag("unit")
 class BuildCoordinatorRunsTest {
   @TempDir Path dir;
-  SqliteBuildStore store;
+  SqlBuildStore store;
   ArtifactStore artifacts;
   BuildCoordinator coordinator;
   final List<LeaseAction> decided = new ArrayList<>();
@@ -53,7 +53,7 @@ class BuildCoordinatorRunsTest {
 
   @BeforeEach
   void start() throws Exception {
-    store = SqliteBuildStore.open(dir.resolve("builds.sqlite"), clock);
+    store = SqlBuildStore.open(dir.resolve("builds.sqlite"), clock);
     artifacts = ArtifactStore.openAt(dir.resolve("cas"), ArtifactStore.Options.defaults());
     BuildStateListener listener = new BuildStateListener() {
       @Override

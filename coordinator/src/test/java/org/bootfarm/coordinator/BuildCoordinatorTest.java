@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
-import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.BuildQuery;
@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("unit")
 class BuildCoordinatorTest {
   @TempDir Path dir;
-  SqliteBuildStore store;
+  SqlBuildStore store;
   ArtifactStore artifacts;
   BuildCoordinator coordinator;
   String tether;
@@ -47,7 +47,7 @@ class BuildCoordinatorTest {
   @BeforeEach
   void start() throws Exception {
     Path root = ProjectTree.root();
-    store = SqliteBuildStore.open(dir.resolve("builds.sqlite"), Clock.systemUTC());
+    store = SqlBuildStore.open(dir.resolve("builds.sqlite"), Clock.systemUTC());
     artifacts = ArtifactStore.openAt(dir.resolve("cas"), ArtifactStore.Options.defaults());
     RepoCatalog repos = RepoCatalog.read(root.resolve("repos"),
         ProjectTree.sharedKeys());

@@ -19,7 +19,7 @@ import org.bootfarm.coordinator.nightly.PairSide;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.queue.BuildFilter;
 import org.bootfarm.coordinator.queue.BuildRecord;
-import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.BuildState;
@@ -40,14 +40,14 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("unit")
 class ClientRequestLimitsTest {
   @TempDir Path dir;
-  SqliteBuildStore store;
+  SqlBuildStore store;
   ArtifactStore artifacts;
   BuildCoordinator coordinator;
   Map<String, String> components;
 
   @BeforeEach
   void start() throws Exception {
-    store = SqliteBuildStore.open(dir.resolve("builds.sqlite"), Clock.systemUTC());
+    store = SqlBuildStore.open(dir.resolve("builds.sqlite"), Clock.systemUTC());
     artifacts = ArtifactStore.openAt(dir.resolve("cas"), ArtifactStore.Options.defaults());
     coordinator = new BuildCoordinator(store, artifacts, RepoCatalog.read(ProjectTree.root().resolve("repos"),
         ProjectTree.sharedKeys()), new RendezvousPlacement(), Clock.systemUTC(), Duration.ofSeconds(10));

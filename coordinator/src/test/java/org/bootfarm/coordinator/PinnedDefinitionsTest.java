@@ -21,7 +21,7 @@ import org.bootfarm.coordinator.assignment.AssignmentFactory;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.inputs.RecordedBuildInfos;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
-import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.Assignment;
 import org.bootfarm.protocol.api.v1.BuildState;
@@ -47,7 +47,7 @@ class PinnedDefinitionsTest {
 
   @TempDir Path dir;
   Path definition;
-  SqliteBuildStore store;
+  SqlBuildStore store;
   ArtifactStore artifacts;
   RepoCatalog catalog;
   BuildCoordinator coordinator;
@@ -61,7 +61,7 @@ class PinnedDefinitionsTest {
     for (String file : List.of("init.sh", "repo-spec.json")) {
       Files.copy(ProjectTree.root().resolve("repos/debian-12").resolve(file), definition.resolve(file));
     }
-    store = SqliteBuildStore.open(dir.resolve("builds.sqlite"), Clock.systemUTC());
+    store = SqlBuildStore.open(dir.resolve("builds.sqlite"), Clock.systemUTC());
     artifacts = ArtifactStore.openAt(dir.resolve("cas"), ArtifactStore.Options.defaults());
     catalog = RepoCatalog.read(repos, ProjectTree.sharedKeys());
     coordinator = new BuildCoordinator(store, artifacts, catalog, new RendezvousPlacement(), Clock.systemUTC(),

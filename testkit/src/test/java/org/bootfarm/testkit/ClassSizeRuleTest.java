@@ -28,7 +28,7 @@ class ClassSizeRuleTest {
   /** The large classes that each do one thing, and what that thing is. */
   static final Map<String, String> ONE_CONCERN = Map.of(
       "ArtifactStore.java", "the content-addressed artifact store on disk",
-      "SqliteBuildStore.java", "the durable build store: SQL for every build state",
+      "SqlBuildStore.java", "the durable build store: SQL for every build state",
       "RepoDefinitionLoader.java", "reading and checking a repo definition, field by field",
       "DnfDriver.java", "driving dnf/rpm for a root (one driver per package manager)",
       "AptDriver.java", "driving mmdebstrap/apt for a root (one driver per package manager)",

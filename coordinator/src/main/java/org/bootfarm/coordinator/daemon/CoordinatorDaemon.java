@@ -33,11 +33,12 @@ import org.bootfarm.coordinator.bus.ForwardingNightlyApi;
 import org.bootfarm.coordinator.bus.NightlyBusApi;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.cas.UploadLimits;
-import org.bootfarm.coordinator.failover.ActiveCoordinatorElection;
+import org.bootfarm.coordinator.failover.Election;
 import org.bootfarm.coordinator.failover.ActiveOrForwardedApi;
 import org.bootfarm.coordinator.failover.ActiveOrForwardedNightlyApi;
 import org.bootfarm.coordinator.failover.StandbyFollower;
 import org.bootfarm.coordinator.failover.Takeover;
+import org.bootfarm.coordinator.failover.TermElection;
 import org.bootfarm.coordinator.http.ApiHttpServer;
 import org.bootfarm.coordinator.inputs.RecordedBuildInfos;
 import org.bootfarm.coordinator.intake.DepartedWorkers;
@@ -56,9 +57,9 @@ import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.queue.BuildStore;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.RetryPolicy;
-import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.coordinator.queue.SqlBuildStore;
+import org.bootfarm.coordinator.queue.StoreDatabase;
 import org.bootfarm.coordinator.replication.ArtifactReplication;
-import org.bootfarm.coordinator.replication.ReplicatedBuildStore;
 import org.bootfarm.coordinator.retention.RetentionPolicy;
 import org.bootfarm.coordinator.retention.StoreCollection;
 import org.bootfarm.coordinator.verdict.ReproducibilityJudge;
@@ -70,17 +71,16 @@ import org.bootfarm.protocol.repo.LoadOptions;
 /**
  * The coordinator process, wired: opens the build store and artifact store in the data dir, reads the
  * repo catalog, serves the event-bus and HTTP APIs, and connects the parts that decide. The build's
- * life is decided by {@link BuildCoordinator}; which coordinator is active by {@link
- * ActiveCoordinatorElection} and becoming it by {@link Takeover}; a standby follows through {@link
+ * life is decided by {@link BuildCoordinator}; which coordinator is active by an {@link Election}
+ * ({@link CoordinatorStores}) and becoming it by {@link Takeover}; a standby follows through {@link
  * StandbyFollower} and forwards HTTP through {@link ActiveOrForwardedApi}; heartbeats come in through the
  * one {@link HeartbeatConsumer}, reports through {@link ReportConsumer}, workers leaving through {@link
  * DepartedWorkers}; builds go out through {@link AssignmentDispatcher}. Every state change is published on
  * the build's event address and counted ({@link BuildStateFanout}).
  *
- * <p>Several coordinators may run in one cluster (ADR 0018): the
- * oldest live one is active; the others are standbys that follow its builds from the cluster map into
- * their own stores, copy its artifacts, keep their worker table from the heartbeats, and answer HTTP by
- * forwarding to it. When the active one leaves, the next oldest takes over.
+ * <p>Several coordinators may run in one cluster on a shared PostgreSQL store (ADR 0039): the holder of
+ * its term lock is active; the others are standbys that read the same store, copy its artifacts, keep their
+ * worker table from the heartbeats, and answer HTTP by forwarding to it. When the lock frees, one takes over.
  */
 public final class CoordinatorDaemon implements AutoCloseable {
   /** The version {@link Addresses#INFO} reports: the jar's, or {@code dev} when run from classes. */
@@ -100,11 +100,12 @@ public final class CoordinatorDaemon implements AutoCloseable {
    *     <dataDir>/access-tokens}, made on first start ({@code access.DefaultTokensFile})
    * @param protectMetrics whether {@code GET /metrics} needs a {@code read} token ({@code --protect-metrics})
    * @param uploads how uploads are bounded and how much of its disk the artifact store may fill (ADR 0041)
+   * @param store the farm's shared PostgreSQL store ({@code --store}); null: SQLite in the data dir
    */
   public record Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
       Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention,
       NightlySchedule nightly, Map<String, Path> nightlyComponents, String applianceRepo, Set<String> allowUnsigned,
-      Path tokensFile, boolean protectMetrics, UploadLimits uploads) {
+      Path tokensFile, boolean protectMetrics, UploadLimits uploads, StoreDatabase store) {
     public Settings {
       nightlyComponents = Map.copyOf(nightlyComponents);
       allowUnsigned = allowUnsigned == null ? Set.of() : Set.copyOf(allowUnsigned);
@@ -119,7 +120,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
         LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention, NightlySchedule nightly, Map<String,
         Path> nightlyComponents, String applianceRepo, Set<String> allowUnsigned, Path tokensFile, boolean metrics) {
       this(dataDir, reposDir, keysDir, httpHost, httpPort, assignEvery, lease, retry, retention, nightly,
-          nightlyComponents, applianceRepo, allowUnsigned, tokensFile, metrics, UploadLimits.DEFAULTS);
+          nightlyComponents, applianceRepo, allowUnsigned, tokensFile, metrics, UploadLimits.DEFAULTS, null);
     }
 
     /** The default tokens file, metrics open. */
@@ -153,12 +154,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
   }
 
   private static final System.Logger LOG = System.getLogger(CoordinatorDaemon.class.getName());
-  /** How long a finished nightly run or pair stays in the cluster map (each coordinator's store keeps it). */
-  static final Duration NIGHTLY_IN_MAP = Duration.ofDays(7);
   /** How often the active coordinator checks the nightly schedule and judges the pairs whose builds ended. */
   static final Duration NIGHTLY_TICK = Duration.ofSeconds(1);
-  /** How long a finished build stays in the cluster map (each coordinator's own store keeps it for good). */
-  static final Duration HISTORY_IN_MAP = Duration.ofHours(24);
   /** How long a standby waits for the active coordinator to answer a forwarded call. */
   static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(10);
 
@@ -166,6 +163,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
   private final Settings settings;
   private final String nodeId;
   private final Clock clock = Clock.systemUTC();
+  private final CoordinatorStores stores;
   private final BuildStore store;
   private final ArtifactStore artifacts;
   private final ArtifactIntake intake;
@@ -186,6 +184,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
   private final IMap<String, String> coordinatorUrls;
   private final StandbyFollower standby;
   private final Takeover takeover;
+  private final Election election;
   private final List<Long> timers = new ArrayList<>();
   // the active coordinator's addresses, registered by serveAsActive()
   private final ReportConsumer reports;
@@ -202,9 +201,9 @@ public final class CoordinatorDaemon implements AutoCloseable {
     this.nodeId = membership == null ? "local" : membership.members().stream().filter(ClusterMember::local)
         .map(ClusterMember::nodeId).findFirst().orElse("local");
     Files.createDirectories(settings.dataDir());
-    SqliteBuildStore sqlite = SqliteBuildStore.open(settings.dataDir().resolve("builds.sqlite"), clock);
-    IMap<String, String> map = hazelcast == null ? null : hazelcast.getMap(ReplicatedBuildStore.MAP);
-    store = map == null ? sqlite : new ReplicatedBuildStore(sqlite, map, HISTORY_IN_MAP, records);
+    stores = CoordinatorStores.open(settings.store(), settings.dataDir(), clock);
+    SqlBuildStore sqlite = stores.sql();
+    store = sqlite;
     intake = ArtifactIntake.open(vertx, settings.dataDir().resolve("artifacts"), settings.uploads(),
         this.nodeMetrics.registry());
     artifacts = intake.store();
@@ -213,8 +212,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
     // the operator's own words, on standard output: an embedded farm's user reads them there
     UnsignedRepoNotice.lines(catalog, settings.allowUnsigned())
         .forEach(line -> System.out.println("bootfarm coordinator: " + line));
-    nightlyStore = NightlyStore.open(settings.dataDir().resolve("builds.sqlite"),
-        hazelcast == null ? null : hazelcast.getMap(NightlyStore.MAP), NIGHTLY_IN_MAP, records);
+    nightlyStore = stores.nightly();
     metrics = new FarmMetrics(this.nodeMetrics.registry(), new FarmMetrics.Sources(
         catalog.entries().stream().map(RepoCatalog.Entry::name).toList(), sqlite, store,
         this::workers, artifacts, nightlyStore, settings.nightly(), this::active, settings.lease().duration(), clock));
@@ -261,30 +259,22 @@ public final class CoordinatorDaemon implements AutoCloseable {
     if (coordinatorUrls != null) {
       coordinatorUrls.set(nodeId, records.seal(StandbyFollower.COORDINATORS_MAP, nodeId, artifactsUrl));
     }
-    ActiveCoordinatorElection election = new ActiveCoordinatorElection(membership, map != null, nodeId);
-    standby = new StandbyFollower(vertx, nodeId, map, sqlite, artifacts, replication, coordinatorUrls, records);
-    takeover = new Takeover(vertx, nodeId, election, standby, coordinator, nightlyStore, new Takeover.Duties() {
-      @Override
-      public Future<?> serve() {
-        return serveAsActive();
-      }
-
-      @Override
-      public void start() {
-        startActiveTimers();
-      }
-    });
+    election = stores.election(vertx, membership, nodeId, clock, this::termLost);
+    standby = new StandbyFollower(vertx, nodeId, sqlite, artifacts, replication, coordinatorUrls, records);
+    takeover = new Takeover(vertx, nodeId, election, coordinator,
+        Takeover.Duties.of(this::serveAsActive, this::startActiveTimers));
     if (election.thisOneLeads()) {
-      takeover.activate("the oldest coordinator in the cluster").await();
+      takeover.activate(stores.shared() ? "it holds the shared store's term" : "the oldest coordinator in the cluster")
+          .await();
     } else {
       standby.follow(election.leader());
     }
     if (membership != null) {
       new DepartedWorkers(vertx, coordinator, metrics::workerLeft, this::active).watch(membership);
-      election.onCoordinatorLeft(takeover::takeOverIfLeader);
-      // the active one may have left between the check above and the subscription
-      vertx.runOnContext(v -> takeover.takeOverIfLeader("the active coordinator left while this one started"));
     }
+    election.onCoordinatorLeft(takeover::takeOverIfLeader); // alone without a shared store: never called
+    // the active one may have left between the check above and the subscription
+    vertx.runOnContext(v -> takeover.takeOverIfLeader("the active coordinator left while this one started"));
     timers.add(retention.schedule(vertx, settings.retention().collectEvery()));
     timers.add(CatalogReload.schedule(vertx, catalog));
   }
@@ -305,6 +295,12 @@ public final class CoordinatorDaemon implements AutoCloseable {
 
   private ArtifactReplication replication() { return replication; }
 
+  /** This coordinator's term of the shared store ended under it: it stops acting as the active one, and exits. */
+  private void termLost() {
+    takeover.stop();
+    TermElection.exitProcess();
+  }
+
   private Collection<WorkerInfo> workers() {
     return coordinator.workers();
   }
@@ -316,8 +312,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
   }
 
   /**
-   * Starts a coordinator that shares the cluster with others through {@code hazelcast}'s maps (active if it
-   * is the oldest live one, else a standby following the active one), without member certificates (one-JVM
+   * Starts a coordinator that shares the cluster with others through {@code hazelcast} (on a shared store:
+   * active if it holds the store's term, else a standby following the active one), without member certificates (one-JVM
    * tests), its farm meters in {@code nodeMetrics} (null: a registry of its own, without Vert.x's meters).
    */
   public static CoordinatorDaemon start(Vertx vertx, Settings settings, ClusterMembership membership,
@@ -388,8 +384,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
     }
     http.close().await();
     access.close();
-    nightlyStore.close();
-    store.close();
+    stores.close(election);
     intake.close();
     if (ownsNodeMetrics) {
       nodeMetrics.close();

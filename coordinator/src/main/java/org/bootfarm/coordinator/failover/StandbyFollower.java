@@ -1,6 +1,5 @@
 package org.bootfarm.coordinator.failover;
 
-import com.hazelcast.map.IMap;
 import org.bootfarm.cluster.identity.SignedRecords;
 import io.vertx.core.Vertx;
 import java.util.HashSet;
@@ -9,15 +8,13 @@ import java.util.Set;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.queue.BuildFilter;
 import org.bootfarm.coordinator.queue.BuildRecord;
-import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.coordinator.replication.ArtifactReplication;
-import org.bootfarm.coordinator.replication.BuildReplica;
 
 /**
- * A standby's following of the active coordinator: its builds from the cluster map into this
- * coordinator's own store ({@link BuildReplica}), and, once in the background, the artifacts of those
- * builds that were stored before this one joined. On takeover the following stops and every build in the
- * map is copied in.
+ * A standby's following of the active coordinator on the shared store (ADR 0039): the builds are already where
+ * it reads them, so it only copies, once in the background, the artifacts of the builds that were stored before
+ * it joined (those stored later are announced to it, {@link ArtifactReplication}).
  */
 public final class StandbyFollower implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(StandbyFollower.class.getName());
@@ -28,51 +25,29 @@ public final class StandbyFollower implements AutoCloseable {
 
   private final Vertx vertx;
   private final String nodeId;
-  private final IMap<String, String> map;
-  private final SqliteBuildStore sqlite;
+  private final SqlBuildStore sqlite;
   private final ArtifactStore artifacts;
   private final ArtifactReplication replication;
   private final Map<String, String> coordinatorUrls;
   private final SignedRecords records;
-  private BuildReplica replica;
 
-  /**
-   * @param map the replicated builds (null: no shared state, nothing to follow)
-   * @param coordinatorUrls coordinator node id to its HTTP base URL (null without shared state)
-   */
-  public StandbyFollower(Vertx vertx, String nodeId, IMap<String, String> map, SqliteBuildStore sqlite,
-      ArtifactStore artifacts, ArtifactReplication replication, Map<String, String> coordinatorUrls,
-      SignedRecords records) {
+  /** @param coordinatorUrls coordinator node id to its HTTP base URL (null without a cluster) */
+  public StandbyFollower(Vertx vertx, String nodeId, SqlBuildStore sqlite, ArtifactStore artifacts,
+      ArtifactReplication replication, Map<String, String> coordinatorUrls, SignedRecords records) {
     this.records = records;
     this.vertx = vertx;
     this.nodeId = nodeId;
-    this.map = map;
     this.sqlite = sqlite;
     this.artifacts = artifacts;
     this.replication = replication;
     this.coordinatorUrls = coordinatorUrls;
   }
 
-  /** Starts following the builds of {@code activeId} and catching up on their artifacts. */
+  /** Starts following {@code activeId}: catching up on the artifacts of the builds it stored before this one came. */
   public void follow(String activeId) {
-    replica = new BuildReplica(map, sqlite, records);
-    int following = replica.follow();
     LOG.log(System.Logger.Level.INFO, "bootfarm coordinator " + nodeId + " is a standby behind " + activeId
-        + ": following " + following + " builds from the cluster map; HTTP calls are forwarded to it");
+        + ", reading the shared store " + sqlite.database().name() + "; HTTP calls are forwarded to it");
     catchUpOnArtifacts(activeId);
-  }
-
-  /** Stops following (when it did) and copies every build of the cluster map into the store; returns how many. */
-  public int stopAndCopyAll() {
-    if (replica != null) {
-      return replica.stopAndCopyAll();
-    }
-    if (map != null) {
-      try (BuildReplica once = new BuildReplica(map, sqlite, records)) {
-        return once.stopAndCopyAll();
-      }
-    }
-    return 0;
   }
 
   /**
@@ -106,8 +81,6 @@ public final class StandbyFollower implements AutoCloseable {
 
   @Override
   public void close() {
-    if (replica != null) {
-      replica.close();
-    }
+    // nothing held: the catch-up runs once and ends with the process
   }
 }

@@ -4,13 +4,11 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import org.bootfarm.coordinator.BuildCoordinator;
-import org.bootfarm.coordinator.nightly.NightlyStore;
 
 /**
- * How a coordinator becomes the active one, at start or when the active one left: it copies the
- * replicated builds into its own store (a standby stops following first), gives every running build a
- * fresh lease so its worker can keep reporting, copies the nightly runs, then takes the API and report
- * addresses and starts placing and reconciling ({@link Duties}). Knows whether this coordinator is
+ * How a coordinator becomes the active one, at start or when it took the shared store's term: it gives every
+ * running build a fresh lease so its worker can keep reporting (the builds and nightly runs are already in the
+ * store it reads), then takes the API and report addresses and starts placing and reconciling ({@link Duties}). Knows whether this coordinator is
  * active; only {@link #takeOverIfLeader} and the first {@link #activate} make it so.
  */
 public final class Takeover {
@@ -30,26 +28,36 @@ public final class Takeover {
 
     /** Starts the active coordinator's timers (placing, reconciling, nightly runs); called once serving. */
     void start();
+
+    /** The duties of {@code serve} and {@code start}. */
+    static Duties of(java.util.function.Supplier<Future<?>> serve, Runnable start) {
+      return new Duties() {
+        @Override
+        public Future<?> serve() {
+          return serve.get();
+        }
+
+        @Override
+        public void start() {
+          start.run();
+        }
+      };
+    }
   }
 
   private final Vertx vertx;
   private final String nodeId;
-  private final ActiveCoordinatorElection election;
-  private final StandbyFollower standby;
+  private final Election election;
   private final BuildCoordinator coordinator;
-  private final NightlyStore nightlyStore;
   private final Duties duties;
   private volatile boolean active;
   private volatile boolean activating;
 
-  public Takeover(Vertx vertx, String nodeId, ActiveCoordinatorElection election, StandbyFollower standby,
-      BuildCoordinator coordinator, NightlyStore nightlyStore, Duties duties) {
+  public Takeover(Vertx vertx, String nodeId, Election election, BuildCoordinator coordinator, Duties duties) {
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.election = election;
-    this.standby = standby;
     this.coordinator = coordinator;
-    this.nightlyStore = nightlyStore;
     this.duties = duties;
   }
 
@@ -74,18 +82,13 @@ public final class Takeover {
   public Future<Void> activate(String why) {
     activating = true;
     long began = System.nanoTime();
-    return vertx.executeBlocking(() -> {
-      int copied = standby.stopAndCopyAll();
-      int extended = coordinator.afterTakeover(REJOIN_GRACE);
-      // the nightly runs and pairs the previous active coordinator recorded: a scheduled instant it ran is not run again
-      nightlyStore.copyFromMap();
-      return new int[] {copied, extended};
-    }, false).compose(counts -> duties.serve().map(counts)).map(counts -> {
+    return vertx.executeBlocking(() -> coordinator.afterTakeover(REJOIN_GRACE), false)
+        .compose(extended -> duties.serve().map(extended)).map(extended -> {
       active = true;
       activating = false;
       duties.start();
       LOG.log(System.Logger.Level.INFO, "bootfarm coordinator " + nodeId + " is now active (" + why + "): "
-          + counts[0] + " builds copied from the cluster map, " + counts[1] + " running builds given a fresh lease,"
+          + extended + " running builds given a fresh lease,"
           + " in " + (System.nanoTime() - began) / 1_000_000 + " ms; serving the API and placing builds");
       return (Void) null;
     }).onFailure(e -> {

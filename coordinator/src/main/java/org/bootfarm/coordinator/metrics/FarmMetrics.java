@@ -30,7 +30,7 @@ import org.bootfarm.coordinator.queue.BuildPriority;
 import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.BuildStore;
 import org.bootfarm.coordinator.queue.LeaseAction;
-import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.BuildView;
 import org.bootfarm.protocol.api.v1.NightlyReport;
@@ -54,7 +54,7 @@ public final class FarmMetrics implements BuildStateListener, NightlyListener {
    *
    * @param repos the catalog's repos: their retry counters exist from the start, at 0
    */
-  public record Sources(Collection<String> repos, SqliteBuildStore queue, BuildStore builds, Supplier<? extends Iterable<WorkerInfo>> workers,
+  public record Sources(Collection<String> repos, SqlBuildStore queue, BuildStore builds, Supplier<? extends Iterable<WorkerInfo>> workers,
       ArtifactStore artifacts, NightlyStore nightly, NightlySchedule schedule, BooleanSupplier active,
       Duration lease, Clock clock) {}
 
@@ -126,7 +126,7 @@ public final class FarmMetrics implements BuildStateListener, NightlyListener {
    */
   public synchronized void refresh() {
     Instant now = sources.clock().instant();
-    SqliteBuildStore.QueueSummary queue = sources.queue().queueSummary();
+    SqlBuildStore.QueueSummary queue = sources.queue().queueSummary();
     double oldest = queue.oldestSubmitted() == null ? 0
         : Math.max(0, Duration.between(queue.oldestSubmitted(), now).toMillis() / 1000.0);
     int live = 0;

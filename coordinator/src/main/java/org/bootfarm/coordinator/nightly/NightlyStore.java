@@ -1,85 +1,62 @@
 package org.bootfarm.coordinator.nightly;
 
 import java.lang.System.Logger.Level;
-import com.hazelcast.map.IMap;
-import org.bootfarm.cluster.identity.SignedRecords;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.sql.Types;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.bootfarm.coordinator.queue.BuildStoreException;
+import org.bootfarm.coordinator.queue.StoreDatabase;
 import org.bootfarm.protocol.api.v1.NightlyReport;
 import org.bootfarm.protocol.api.v1.ReproducibilityPair;
 import org.bootfarm.protocol.api.v1.Verdict;
 import org.bootfarm.protocol.api.v1.WireJson;
 
 /**
- * The durable record of nightly runs and reproducibility pairs, in the build store's SQLite file
- * (tables of migration 0003, which {@code SqliteBuildStore.open} applies: open that first). A run is
- * recorded before any of its builds is submitted, keyed by its scheduled instant (UNIQUE), so a
- * scheduled instant runs once. With a cluster map, every change is also written there after the
- * commit (key {@code run/<id>} or {@code pair/<id>}, value the record's JSON; a finished record
- * expires after {@code historyTtl}) and a coordinator that becomes active copies the map in first:
- * the run a coordinator recorded before it died is known to the one that takes over (ADR 0022).
+ * The durable record of nightly runs and reproducibility pairs, in the build store's database, SQLite or
+ * PostgreSQL (tables of migration 0003, which {@code SqlBuildStore.open} applies: open that first; on PostgreSQL
+ * every write carries the coordinator's term like the build store's, docs/adr/0039). A run is recorded before
+ * any of its builds is submitted, keyed by its scheduled instant (UNIQUE), so a scheduled instant runs once: on
+ * the shared store, whichever coordinator is active then (ADR 0022).
  */
 public final class NightlyStore implements AutoCloseable {
-  /** The Hazelcast map standbys copy nightly records from at takeover; versioned like the wire. */
-  public static final String MAP = "bootfarm.v1.nightly";
   private static final System.Logger LOG = System.getLogger(NightlyStore.class.getName());
-  private static final String RUN = "run/";
-  private static final String PAIR = "pair/";
 
+  private final StoreDatabase database;
   private final Connection connection;
-  private final IMap<String, String> map;
-  private final Duration historyTtl;
-  private final SignedRecords records;
 
-  private NightlyStore(Connection connection, IMap<String, String> map, Duration historyTtl, SignedRecords records) {
-    this.records = records;
+  private NightlyStore(StoreDatabase database, Connection connection) {
+    this.database = database;
     this.connection = connection;
-    this.map = map;
-    this.historyTtl = historyTtl;
   }
 
-  /**
-   * Opens the nightly tables of the build store file {@code file} (already opened and migrated by
-   * {@code SqliteBuildStore.open}); {@code map} null keeps the records in the file alone.
-   */
-  public static NightlyStore open(Path file, IMap<String, String> map, Duration historyTtl) {
-    return open(file, map, historyTtl, SignedRecords.UNSECURED);
+  /** Opens the nightly tables of the SQLite build store file {@code file} (opened first by {@code SqlBuildStore.open}). */
+  public static NightlyStore open(Path file) {
+    return open(StoreDatabase.sqlite(file));
   }
 
-  /** {@link #open(Path, IMap, Duration)} sealing what it puts into the map and opening only what a coordinator sealed. */
-  public static NightlyStore open(Path file, IMap<String, String> map, Duration historyTtl, SignedRecords records) {
+  /** The nightly tables of the build store in {@code database}, opened and migrated by {@code SqlBuildStore.open}. */
+  public static NightlyStore open(StoreDatabase database) {
     try {
-      Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
-      try (Statement statement = connection.createStatement()) {
-        statement.executeUpdate("PRAGMA synchronous=FULL");
-        statement.executeUpdate("PRAGMA busy_timeout=5000");
-        try (ResultSet table = statement.executeQuery(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'nightly_runs'")) {
-          if (!table.next()) {
-            connection.close();
-            throw new BuildStoreException(file + " has no nightly_runs table: open it with SqliteBuildStore.open"
-                + " first, which applies migration 0003");
-          }
+      Connection connection = database.connect();
+      try (ResultSet table = connection.getMetaData().getTables(null, null, "nightly_runs", null)) {
+        if (!table.next()) {
+          connection.close();
+          throw new BuildStoreException(database.name() + " has no nightly_runs table: open it with"
+              + " SqlBuildStore.open first, which applies migration 0003");
         }
       }
-      return new NightlyStore(connection, map, historyTtl, records);
+      return new NightlyStore(database, connection);
     } catch (SQLException e) {
-      throw new BuildStoreException("cannot open the nightly tables of " + file + ": " + e.getMessage(), e);
+      throw database.failure("open the nightly tables", e);
     }
   }
 
@@ -90,6 +67,7 @@ public final class NightlyStore implements AutoCloseable {
   public synchronized boolean insertRun(NightlyReport run) {
     try (PreparedStatement insert = connection.prepareStatement("INSERT INTO nightly_runs (id, scheduled_for,"
         + " started_at, finished_at, record) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+      database.fence(connection);
       bindRun(insert, run);
       if (insert.executeUpdate() == 0) {
         return false;
@@ -97,20 +75,39 @@ public final class NightlyStore implements AutoCloseable {
     } catch (SQLException e) {
       throw failure("record nightly run " + run.id(), e);
     }
-    replicate(RUN + run.id(), run.withPairs(List.of()), run.ended());
     return true;
   }
 
   /** Writes a run as it is now (inserted or replaced). */
   public synchronized void putRun(NightlyReport run) {
-    putRunLocally(run);
-    replicate(RUN + run.id(), run.withPairs(List.of()), run.ended());
+    try (PreparedStatement upsert = connection.prepareStatement("INSERT INTO nightly_runs (id, scheduled_for,"
+        + " started_at, finished_at, record) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+        + " scheduled_for = excluded.scheduled_for, started_at = excluded.started_at,"
+        + " finished_at = excluded.finished_at, record = excluded.record")) {
+      database.fence(connection);
+      bindRun(upsert, run);
+      upsert.executeUpdate();
+    } catch (SQLException e) {
+      throw failure("record nightly run " + run.id(), e);
+    }
   }
 
   /** Writes a pair as it is now (inserted or replaced). */
   public synchronized void putPair(ReproducibilityPair pair) {
-    putPairLocally(pair);
-    replicate(PAIR + pair.id(), pair, pair.hasVerdict());
+    try (PreparedStatement upsert = connection.prepareStatement("INSERT INTO reproducibility_pairs (id, run_id,"
+        + " created_at, judged_at, record) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+        + " run_id = excluded.run_id, created_at = excluded.created_at, judged_at = excluded.judged_at,"
+        + " record = excluded.record")) {
+      database.fence(connection);
+      upsert.setString(1, pair.id());
+      upsert.setString(2, pair.run());
+      upsert.setLong(3, Instant.parse(pair.createdAt()).toEpochMilli());
+      setInstant(upsert, 4, pair.judgedAt());
+      upsert.setString(5, WireJson.write(pair));
+      upsert.executeUpdate();
+    } catch (SQLException e) {
+      throw failure("record reproducibility pair " + pair.id(), e);
+    }
   }
 
   /** The run without its pairs. */
@@ -163,9 +160,11 @@ public final class NightlyStore implements AutoCloseable {
    * (the reproducibility gauge); computed in SQLite from the records' JSON, without reading them into Java.
    */
   public synchronized Map<String, Verdict.Outcome> latestOutcomes() {
-    String sql = "SELECT repo, target, outcome FROM (SELECT json_extract(record, '$.repo') AS repo,"
-        + " json_extract(record, '$.target') AS target, json_extract(record, '$.outcome') AS outcome,"
-        + " ROW_NUMBER() OVER (PARTITION BY json_extract(record, '$.repo'), json_extract(record, '$.target')"
+    StoreDatabase.Engine engine = database.engine();
+    String repo = engine.jsonText("record", "repo");
+    String target = engine.jsonText("record", "target");
+    String sql = "SELECT repo, target, outcome FROM (SELECT " + repo + " AS repo, " + target + " AS target, "
+        + engine.jsonText("record", "outcome") + " AS outcome, ROW_NUMBER() OVER (PARTITION BY " + repo + ", " + target
         + " ORDER BY judged_at DESC, id DESC) AS newness FROM reproducibility_pairs WHERE judged_at IS NOT NULL)"
         + " AS ranked WHERE newness = 1 AND outcome IS NOT NULL";
     Map<String, Verdict.Outcome> latest = new TreeMap<>();
@@ -186,8 +185,9 @@ public final class NightlyStore implements AutoCloseable {
   public synchronized List<ReproducibilityPair> earlierNightlyPairs(ReproducibilityPair pair, int limit) {
     List<ReproducibilityPair> pairs = new ArrayList<>();
     try (PreparedStatement query = connection.prepareStatement("SELECT record FROM reproducibility_pairs"
-        + " WHERE run_id IS NOT NULL AND run_id <> ? AND created_at <= ? AND json_extract(record, '$.repo') = ?"
-        + " AND json_extract(record, '$.target') = ? ORDER BY created_at DESC, id DESC LIMIT ?")) {
+        + " WHERE run_id IS NOT NULL AND run_id <> ? AND created_at <= ? AND "
+        + database.engine().jsonText("record", "repo") + " = ? AND " + database.engine().jsonText("record", "target")
+        + " = ? ORDER BY created_at DESC, id DESC LIMIT ?")) {
       query.setString(1, pair.run() == null ? "" : pair.run());
       query.setLong(2, Instant.parse(pair.createdAt()).toEpochMilli());
       query.setString(3, pair.repo());
@@ -209,86 +209,6 @@ public final class NightlyStore implements AutoCloseable {
     return pairs("SELECT record FROM reproducibility_pairs WHERE judged_at IS NULL ORDER BY created_at, id", null);
   }
 
-  /**
-   * Copies every record of the cluster map into the file (a coordinator becoming active does this
-   * before it schedules anything); returns how many records it copied.
-   */
-  public int copyFromMap() {
-    if (map == null) {
-      return 0;
-    }
-    int copied = 0;
-    for (Map.Entry<String, String> entry : map.entrySet()) {
-      Optional<String> value = records.open(MAP, entry.getKey(), entry.getValue());
-      if (value.isEmpty()) {
-        continue;
-      }
-      try {
-        if (entry.getKey().startsWith(RUN)) {
-          NightlyReport run = WireJson.read(value.get(), NightlyReport.class);
-          Optional<NightlyReport> mine = run(run.id());
-          if (mine.isEmpty() || !mine.get().ended()) {
-            putRunLocally(run);
-            copied++;
-          }
-        } else if (entry.getKey().startsWith(PAIR)) {
-          ReproducibilityPair pair = WireJson.read(value.get(), ReproducibilityPair.class);
-          Optional<ReproducibilityPair> mine = pair(pair.id());
-          if (mine.isEmpty() || !mine.get().hasVerdict()) {
-            putPairLocally(pair);
-            copied++;
-          }
-        }
-      } catch (WireJson.WireFormatException e) {
-        LOG.log(Level.WARNING, "bootfarm: skipped the unreadable nightly record " + entry.getKey() + " of map " + MAP
-            + ": " + e.getMessage());
-      }
-    }
-    return copied;
-  }
-
-  /** Writes a run into the file alone. */
-  private synchronized void putRunLocally(NightlyReport run) {
-    try (PreparedStatement upsert = connection.prepareStatement("INSERT OR REPLACE INTO nightly_runs (id,"
-        + " scheduled_for, started_at, finished_at, record) VALUES (?, ?, ?, ?, ?)")) {
-      bindRun(upsert, run);
-      upsert.executeUpdate();
-    } catch (SQLException e) {
-      throw failure("record nightly run " + run.id(), e);
-    }
-  }
-
-  /** Writes a pair into the file alone. */
-  private synchronized void putPairLocally(ReproducibilityPair pair) {
-    try (PreparedStatement upsert = connection.prepareStatement("INSERT OR REPLACE INTO reproducibility_pairs (id,"
-        + " run_id, created_at, judged_at, record) VALUES (?, ?, ?, ?, ?)")) {
-      upsert.setString(1, pair.id());
-      upsert.setString(2, pair.run());
-      upsert.setLong(3, Instant.parse(pair.createdAt()).toEpochMilli());
-      setInstant(upsert, 4, pair.judgedAt());
-      upsert.setString(5, WireJson.write(pair));
-      upsert.executeUpdate();
-    } catch (SQLException e) {
-      throw failure("record reproducibility pair " + pair.id(), e);
-    }
-  }
-
-  private void replicate(String key, Object record, boolean finished) {
-    if (map == null) {
-      return;
-    }
-    try {
-      if (finished) {
-        map.set(key, records.seal(MAP, key, WireJson.write(record)), historyTtl.toMillis(), TimeUnit.MILLISECONDS);
-      } else {
-        map.set(key, records.seal(MAP, key, WireJson.write(record)), 0, TimeUnit.SECONDS); // 0: never expires
-      }
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "bootfarm: nightly record " + key + " is recorded here but could not be written to the"
-          + " cluster map " + MAP + ": " + e, e);
-    }
-  }
-
   private static void bindRun(PreparedStatement statement, NightlyReport run) throws SQLException {
     statement.setString(1, run.id());
     setInstant(statement, 2, run.scheduledFor());
@@ -299,7 +219,7 @@ public final class NightlyStore implements AutoCloseable {
 
   private static void setInstant(PreparedStatement statement, int index, String instant) throws SQLException {
     if (instant == null) {
-      statement.setNull(index, Types.INTEGER);
+      statement.setNull(index, Types.BIGINT);
     } else {
       statement.setLong(index, Instant.parse(instant).toEpochMilli());
     }
@@ -341,8 +261,9 @@ public final class NightlyStore implements AutoCloseable {
     return pairs;
   }
 
-  private static BuildStoreException failure(String what, Exception e) {
-    return new BuildStoreException("cannot " + what + " in the build store: " + e.getMessage(), e);
+  private BuildStoreException failure(String what, Exception e) {
+    return e instanceof SQLException sql ? database.failure(what, sql)
+        : new BuildStoreException("cannot " + what + " in " + database.name() + ": " + e.getMessage(), e);
   }
 
   @Override

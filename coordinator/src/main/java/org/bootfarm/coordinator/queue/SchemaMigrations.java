@@ -18,7 +18,9 @@ import org.bootfarm.protocol.Sha256;
  * {@code 0002.sql}, ... in one resource folder, read until the first missing number), each applied
  * once, in its own transaction, and recorded in {@code schema_version} with its sha256. Migrations
  * are append-only: one that changed after it was applied, or a database newer than the resources,
- * is refused rather than guessed at.
+ * is refused rather than guessed at. The scripts are written once for both engines; PostgreSQL runs them with
+ * their column types mapped ({@link StoreDatabase.Engine#schemaSql}), and the recorded sha256 is that of the
+ * script as written, so one script has one hash on either engine.
  */
 public final class SchemaMigrations {
   /** The folder of the build store's migrations. */
@@ -46,9 +48,15 @@ public final class SchemaMigrations {
    * it was up to date). {@code connection} must be in auto-commit mode.
    */
   public List<Integer> apply(Connection connection, String databaseName, Clock clock) throws SQLException {
+    return apply(connection, databaseName, clock, StoreDatabase.Engine.SQLITE);
+  }
+
+  /** {@link #apply(Connection, String, Clock)} on a database of {@code engine}. */
+  public List<Integer> apply(Connection connection, String databaseName, Clock clock, StoreDatabase.Engine engine)
+      throws SQLException {
     try (Statement statement = connection.createStatement()) {
-      statement.executeUpdate("CREATE TABLE IF NOT EXISTS schema_version ("
-          + "version INTEGER PRIMARY KEY, sha256 TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+      statement.executeUpdate(engine.schemaSql("CREATE TABLE IF NOT EXISTS schema_version ("
+          + "version INTEGER PRIMARY KEY, sha256 TEXT NOT NULL, applied_at INTEGER NOT NULL)"));
     }
     List<String> applied = new ArrayList<>();
     try (Statement statement = connection.createStatement();
@@ -77,19 +85,20 @@ public final class SchemaMigrations {
     }
     List<Integer> now = new ArrayList<>();
     for (int version = applied.size() + 1; version <= scripts.size(); version++) {
-      applyOne(connection, version, clock);
+      applyOne(connection, version, clock, engine);
       now.add(version);
     }
     return now;
   }
 
-  private void applyOne(Connection connection, int version, Clock clock) throws SQLException {
+  private void applyOne(Connection connection, int version, Clock clock, StoreDatabase.Engine engine)
+      throws SQLException {
     String script = scripts.get(version - 1);
     connection.setAutoCommit(false);
     try {
       try (Statement statement = connection.createStatement()) {
         for (String sql : statements(script)) {
-          statement.executeUpdate(sql);
+          statement.executeUpdate(engine.schemaSql(sql));
         }
       }
       try (PreparedStatement insert =

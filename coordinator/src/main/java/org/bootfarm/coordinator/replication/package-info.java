@@ -1,6 +1,5 @@
 /**
- * Several coordinators in one cluster: the active one's live build state in a Hazelcast map that
- * standbys follow into their own stores, and artifacts copied between the coordinators' stores
- * (ADR 0018).
+ * Several coordinators in one cluster: artifacts copied between the coordinators' artifact stores (ADR 0018); the
+ * builds themselves are in the shared PostgreSQL store every coordinator reads (ADR 0039).
  */
 package org.bootfarm.coordinator.replication;

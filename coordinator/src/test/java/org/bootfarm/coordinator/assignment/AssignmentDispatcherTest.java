@@ -19,7 +19,7 @@ import org.bootfarm.coordinator.inputs.RecordedBuildInfos;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.queue.BuildPriority;
 import org.bootfarm.coordinator.queue.BuildRecord;
-import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.protocol.api.v1.BuildView;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
 import org.bootfarm.testkit.Eventually;
@@ -38,14 +38,14 @@ import org.junit.jupiter.api.io.TempDir;
 class AssignmentDispatcherTest {
   @TempDir Path dir;
   Vertx vertx;
-  SqliteBuildStore store;
+  SqlBuildStore store;
   ArtifactStore artifacts;
   BuildCoordinator coordinator;
 
   @BeforeEach
   void start() throws Exception {
     vertx = Vertx.vertx();
-    store = SqliteBuildStore.open(dir.resolve("builds.sqlite"), Clock.systemUTC());
+    store = SqlBuildStore.open(dir.resolve("builds.sqlite"), Clock.systemUTC());
     artifacts = ArtifactStore.openAt(dir.resolve("cas"), ArtifactStore.Options.defaults());
     RepoCatalog repos = RepoCatalog.read(ProjectTree.root().resolve("repos"), ProjectTree.sharedKeys());
     coordinator = new BuildCoordinator(store, artifacts, repos, new RendezvousPlacement(), Clock.systemUTC(),

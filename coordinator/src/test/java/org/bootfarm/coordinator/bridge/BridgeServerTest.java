@@ -23,7 +23,7 @@ import org.bootfarm.coordinator.bus.EventBusApi;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.queue.BuildFilter;
-import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.testkit.Eventually;
@@ -49,7 +49,7 @@ class BridgeServerTest {
 
   @TempDir static Path dir;
   static Vertx vertx;
-  static SqliteBuildStore store;
+  static SqlBuildStore store;
   static ArtifactStore artifacts;
   static BridgeServer bridge;
   static Path tokensFile;
@@ -57,7 +57,7 @@ class BridgeServerTest {
 
   @BeforeAll
   static void start() throws Exception {
-    store = SqliteBuildStore.open(dir.resolve("builds.sqlite"), Clock.systemUTC());
+    store = SqlBuildStore.open(dir.resolve("builds.sqlite"), Clock.systemUTC());
     artifacts = ArtifactStore.openAt(dir.resolve("cas"), ArtifactStore.Options.defaults());
     byte[] content = "tether".getBytes(StandardCharsets.UTF_8);
     tether = Sha256.of(content);

@@ -23,7 +23,7 @@ import org.bootfarm.coordinator.intake.HeartbeatConsumer;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.queue.BuildFilter;
 import org.bootfarm.coordinator.queue.BuildRecord;
-import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.WireJson;
@@ -44,14 +44,14 @@ import org.junit.jupiter.api.io.TempDir;
 class EventBusApiTest {
   @TempDir static Path dir;
   static Vertx vertx;
-  static SqliteBuildStore store;
+  static SqlBuildStore store;
   static ArtifactStore artifacts;
   static String tether;
   static final DeliveryOptions FAST = new DeliveryOptions().setSendTimeout(5000);
 
   @BeforeAll
   static void start() throws Exception {
-    store = SqliteBuildStore.open(dir.resolve("builds.sqlite"), Clock.systemUTC());
+    store = SqlBuildStore.open(dir.resolve("builds.sqlite"), Clock.systemUTC());
     artifacts = ArtifactStore.openAt(dir.resolve("cas"), ArtifactStore.Options.defaults());
     byte[] content = "tether".getBytes(StandardCharsets.UTF_8);
     tether = Sha256.of(content);

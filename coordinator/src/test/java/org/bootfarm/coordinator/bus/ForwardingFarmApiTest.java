@@ -18,7 +18,7 @@ import org.bootfarm.coordinator.ProjectTree;
 import org.bootfarm.coordinator.RepoCatalog;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
-import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.AccessRole;
 import org.bootfarm.protocol.api.v1.ApiError;
@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ForwardingFarmApiTest {
   @TempDir static Path dir;
   static Vertx vertx;
-  static SqliteBuildStore store;
+  static SqlBuildStore store;
   static ArtifactStore artifacts;
   static BuildCoordinator coordinator;
   static ForwardingFarmApi forwarding;
@@ -49,7 +49,7 @@ class ForwardingFarmApiTest {
 
   @BeforeAll
   static void start() throws Exception {
-    store = SqliteBuildStore.open(dir.resolve("builds.sqlite"), Clock.systemUTC());
+    store = SqlBuildStore.open(dir.resolve("builds.sqlite"), Clock.systemUTC());
     artifacts = ArtifactStore.openAt(dir.resolve("cas"), ArtifactStore.Options.defaults());
     byte[] content = "tether".getBytes(StandardCharsets.UTF_8);
     tether = Sha256.of(content);

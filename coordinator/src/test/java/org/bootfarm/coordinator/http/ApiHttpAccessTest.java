@@ -28,7 +28,7 @@ import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.queue.BuildFilter;
 import org.bootfarm.coordinator.queue.BuildRecord;
-import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.testkit.Eventually;
 import org.junit.jupiter.api.AfterAll;
@@ -52,7 +52,7 @@ class ApiHttpAccessTest {
       + " admin\n";
   @TempDir static Path dir;
   static Vertx vertx;
-  static SqliteBuildStore store;
+  static SqlBuildStore store;
   static ArtifactStore artifacts;
   static ApiRefusals refusals;
   static Path tokens;
@@ -63,7 +63,7 @@ class ApiHttpAccessTest {
 
   @BeforeAll
   static void start() throws Exception {
-    store = SqliteBuildStore.open(dir.resolve("builds.sqlite"), Clock.systemUTC());
+    store = SqlBuildStore.open(dir.resolve("builds.sqlite"), Clock.systemUTC());
     artifacts = ArtifactStore.openAt(dir.resolve("cas"), ArtifactStore.Options.defaults());
     BuildCoordinator coordinator = new BuildCoordinator(store, artifacts,
         RepoCatalog.read(ProjectTree.root().resolve("repos"), ProjectTree.sharedKeys()),

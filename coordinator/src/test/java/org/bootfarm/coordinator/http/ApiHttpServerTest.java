@@ -36,7 +36,7 @@ import org.bootfarm.coordinator.queue.BuildFilter;
 import org.bootfarm.coordinator.queue.BuildOutcome;
 import org.bootfarm.coordinator.queue.BuildPriority;
 import org.bootfarm.coordinator.queue.BuildRecord;
-import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.build.ArtifactRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -54,7 +54,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ApiHttpServerTest {
   @TempDir static Path dir;
   static Vertx vertx;
-  static SqliteBuildStore store;
+  static SqlBuildStore store;
   static ArtifactStore artifacts;
   static String base;
   static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -64,7 +64,7 @@ class ApiHttpServerTest {
   @BeforeAll
   static void start() throws Exception {
     Path root = ProjectTree.root();
-    store = SqliteBuildStore.open(dir.resolve("builds.sqlite"), Clock.systemUTC());
+    store = SqlBuildStore.open(dir.resolve("builds.sqlite"), Clock.systemUTC());
     artifacts = ArtifactStore.openAt(dir.resolve("cas"), ArtifactStore.Options.defaults());
     BuildCoordinator coordinator = new BuildCoordinator(store, artifacts,
         RepoCatalog.read(root.resolve("repos"), ProjectTree.sharedKeys()),

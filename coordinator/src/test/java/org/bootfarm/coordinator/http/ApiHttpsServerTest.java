@@ -33,7 +33,7 @@ import org.bootfarm.coordinator.access.LiveTokens;
 import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
-import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.transfer.ArtifactStoreClient;
 import org.bootfarm.protocol.transfer.ArtifactTransferException;
@@ -54,7 +54,7 @@ class ApiHttpsServerTest {
   static final String SUBMIT = "ci-0123456789abcdef";
   @TempDir static Path dir;
   static Vertx vertx;
-  static SqliteBuildStore store;
+  static SqlBuildStore store;
   static ArtifactStore artifacts;
   static Path caFile;
   static SSLContext farmTrust;
@@ -68,7 +68,7 @@ class ApiHttpsServerTest {
         dir.resolve("coordinator-1"), List.of("127.0.0.1"));
     caFile = coordinator.caFile();
     farmTrust = TlsTrust.withRoots(List.of(caFile));
-    store = SqliteBuildStore.open(dir.resolve("builds.sqlite"), Clock.systemUTC());
+    store = SqlBuildStore.open(dir.resolve("builds.sqlite"), Clock.systemUTC());
     artifacts = ArtifactStore.openAt(dir.resolve("cas"), ArtifactStore.Options.defaults());
     BuildCoordinator api = new BuildCoordinator(store, artifacts,
         RepoCatalog.read(ProjectTree.root().resolve("repos"), ProjectTree.sharedKeys()),

@@ -26,7 +26,7 @@ import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.queue.BuildOutcome;
 import org.bootfarm.coordinator.queue.BuildPriority;
 import org.bootfarm.coordinator.queue.BuildRecord;
-import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.coordinator.retention.RetentionPolicy;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.ApiError;
@@ -56,7 +56,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("unit")
 class RebuildFromRecordTest {
   @TempDir Path dir;
-  SqliteBuildStore store;
+  SqlBuildStore store;
   ArtifactStore artifacts;
   RepoCatalog repos;
   BuildCoordinator coordinator;
@@ -64,7 +64,7 @@ class RebuildFromRecordTest {
 
   @BeforeEach
   void start() throws Exception {
-    store = SqliteBuildStore.open(dir.resolve("builds.sqlite"), Clock.systemUTC());
+    store = SqlBuildStore.open(dir.resolve("builds.sqlite"), Clock.systemUTC());
     artifacts = ArtifactStore.openAt(dir.resolve("cas"), ArtifactStore.Options.defaults()
         .withCollectMinAge(Duration.ZERO));
     repos = RepoCatalog.read(ProjectTree.root().resolve("repos"), ProjectTree.sharedKeys());

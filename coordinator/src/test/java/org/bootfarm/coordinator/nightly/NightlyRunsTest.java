@@ -23,7 +23,8 @@ import org.bootfarm.coordinator.inputs.RecordedBuildInfos;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.queue.BuildOutcome;
 import org.bootfarm.coordinator.queue.ErrorKind;
-import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.coordinator.queue.SqlBuildStore;
+import org.bootfarm.coordinator.queue.StoreFixture;
 import org.bootfarm.coordinator.verdict.ReproducibilityJudge;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.BuildState;
@@ -42,17 +43,23 @@ import org.junit.jupiter.api.io.TempDir;
 import org.bootfarm.testkit.SteppingClock;
 
 /**
- * Nightly runs against the real SQLite store (its nightly tables included), the real artifact store,
+ * Nightly runs against the real build store (its nightly tables included), on each engine by a subclass
+ * ({@link SqliteNightlyRunsTest}, {@link PostgresNightlyRunsTest}), the real artifact store,
  * the real coordinator and placement, and the project's own repos/ definitions (debian-12 runs on apt,
  * the photons on tdnf, centos-6.9 is invalid here for want of its key). Workers are heartbeats told to
  * the coordinator; builds end through the store as a worker's report would end them. The clock is
  * moved by hand, so schedule instants are exact.
  */
 @Tag("unit")
-class NightlyRunsTest {
+abstract class NightlyRunsTest {
   @TempDir Path dir;
+  StoreFixture database;
+
+  /** This test's database (a fresh one). */
+  abstract StoreFixture database();
+
   SteppingClock clock = new SteppingClock(Instant.parse("2026-11-25T01:58:00Z"));
-  SqliteBuildStore builds;
+  SqlBuildStore builds;
   NightlyStore store;
   ArtifactStore artifacts;
   BuildCoordinator coordinator;
@@ -61,8 +68,9 @@ class NightlyRunsTest {
 
   @BeforeEach
   void start() throws Exception {
-    builds = SqliteBuildStore.open(dir.resolve("builds.sqlite"), clock);
-    store = NightlyStore.open(dir.resolve("builds.sqlite"), null, Duration.ofDays(7));
+    database = database();
+    builds = database.openBuilds(clock);
+    store = database.openNightly();
     artifacts = ArtifactStore.openAt(dir.resolve("cas"), ArtifactStore.Options.defaults());
     coordinator = new BuildCoordinator(builds, artifacts, RepoCatalog.read(ProjectTree.root().resolve("repos"),
         ProjectTree.sharedKeys()), new RendezvousPlacement(), clock, Duration.ofMinutes(10));
@@ -78,6 +86,7 @@ class NightlyRunsTest {
     store.close();
     builds.close();
     artifacts.close();
+    database.close();
   }
 
   NightlyRuns runs(String schedule) throws Exception {
@@ -111,7 +120,7 @@ class NightlyRunsTest {
     assertFalse(store.insertRun(new NightlyReport("sched-b", NightlyReport.SCHEDULE, instant.toString(),
         clock.instant().toString(), null, List.of(), List.of())));
     store.close();
-    store = NightlyStore.open(dir.resolve("builds.sqlite"), null, Duration.ofDays(7));
+    store = database.openNightly();
     assertTrue(store.hasScheduled(instant));
     assertEquals(List.of("sched-a"), store.runs(10).stream().map(NightlyReport::id).toList());
     assertEquals(List.of("sched-a"), store.openRuns().stream().map(NightlyReport::id).toList());

@@ -4,20 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.coordinator.queue.SqlBuildStore;
+import org.bootfarm.coordinator.queue.StoreFixture;
 import org.bootfarm.protocol.api.v1.ReproducibilityPair;
 import org.bootfarm.protocol.api.v1.Verdict;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The reproducibility gauge reads the latest judged pair of each repo and target from the nightly
- * tables (a real SQLite file): a newer verdict replaces an older one, pairs not judged yet are
- * ignored, and each target of a repo keeps its own.
+ * tables (a real SQLite file, and a real PostgreSQL database): a newer verdict replaces an older one, pairs
+ * not judged yet are ignored, and each target of a repo keeps its own.
  */
 @Tag("unit")
 class NightlyStoreOutcomesTest {
@@ -30,11 +31,13 @@ class NightlyStoreOutcomesTest {
         null, null).judged(verdict, at, "w1", "w2", 1.0, 1.0);
   }
 
-  @Test
-  void latestJudgedPairOfEachRepoAndTargetWins() {
-    Path file = dir.resolve("builds.sqlite");
-    try (SqliteBuildStore builds = SqliteBuildStore.open(file, Clock.systemUTC());
-        NightlyStore store = NightlyStore.open(file, null, Duration.ofDays(7))) {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void latestJudgedPairOfEachRepoAndTargetWins(String engine) {
+    try (StoreFixture database = engine.equals("sqlite") ? StoreFixture.sqlite(dir.resolve("builds.sqlite"))
+            : StoreFixture.postgres(getClass().getSimpleName());
+        SqlBuildStore builds = database.openBuilds(Clock.systemUTC());
+        NightlyStore store = database.openNightly()) {
       assertEquals(Map.of(), store.latestOutcomes(), "no verdict yet");
       store.putPair(judged("p1", "debian-12", "bootstrap", Verdict.Outcome.UNREPRODUCIBLE, "2026-01-01T02:00:00Z"));
       store.putPair(judged("p2", "debian-12", "bootstrap", Verdict.Outcome.REPRODUCIBLE, "2026-01-02T02:00:00Z"));

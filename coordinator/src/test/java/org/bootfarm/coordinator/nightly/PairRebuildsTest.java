@@ -26,7 +26,7 @@ import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.queue.BuildOutcome;
 import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.ErrorKind;
-import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.coordinator.verdict.ReproducibilityJudge;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.ApiError;
@@ -58,7 +58,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PairRebuildsTest {
   @TempDir Path dir;
   SteppingClock clock = new SteppingClock(Instant.parse("2026-11-25T01:58:00Z"));
-  SqliteBuildStore builds;
+  SqlBuildStore builds;
   NightlyStore store;
   ArtifactStore artifacts;
   BuildCoordinator coordinator;
@@ -67,8 +67,8 @@ class PairRebuildsTest {
 
   @BeforeEach
   void start() throws Exception {
-    builds = SqliteBuildStore.open(dir.resolve("builds.sqlite"), clock);
-    store = NightlyStore.open(dir.resolve("builds.sqlite"), null, Duration.ofDays(7));
+    builds = SqlBuildStore.open(dir.resolve("builds.sqlite"), clock);
+    store = NightlyStore.open(dir.resolve("builds.sqlite"));
     artifacts = ArtifactStore.openAt(dir.resolve("cas"), ArtifactStore.Options.defaults());
     coordinator = new BuildCoordinator(builds, artifacts, RepoCatalog.read(ProjectTree.root().resolve("repos"),
         ProjectTree.sharedKeys()), new RendezvousPlacement(), clock, Duration.ofMinutes(10));

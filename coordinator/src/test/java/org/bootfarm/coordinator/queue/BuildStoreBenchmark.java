@@ -34,7 +34,7 @@ public final class BuildStoreBenchmark {
     System.out.println("| operation | n | per second | p50 ms | p99 ms |");
     System.out.println("|---|---|---|---|---|");
 
-    try (SqliteBuildStore store = SqliteBuildStore.open(file, clock)) {
+    try (SqlBuildStore store = SqlBuildStore.open(file, clock)) {
       List<String> ids = new ArrayList<>();
       long[] nanos = new long[builds];
       long start = System.nanoTime();
@@ -111,7 +111,7 @@ public final class BuildStoreBenchmark {
       row("list 100 of one repo", lists, System.nanoTime() - start);
     }
     long t = System.nanoTime();
-    try (SqliteBuildStore store = SqliteBuildStore.open(file, clock)) {
+    try (SqlBuildStore store = SqlBuildStore.open(file, clock)) {
       long opened = System.nanoTime() - t;
       row("reopen (" + store.list(BuildFilter.newest(1_000_000)).size() + " builds)", new long[] {opened}, opened);
     }

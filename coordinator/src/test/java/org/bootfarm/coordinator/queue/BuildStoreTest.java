@@ -37,21 +37,27 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.bootfarm.testkit.SteppingClock;
 
-/** The SQLite build store on real database files: transitions and their refusals, order, durability. */
+/**
+ * The build store's contract, run on each engine by a subclass ({@link SqliteBuildStoreTest}, {@link
+ * PostgresBuildStoreTest}): transitions and their refusals, order, what survives a reopen.
+ */
 @Tag("unit")
-class BuildStoreTest {
+abstract class BuildStoreTest {
   private static final String TETHER = "11".repeat(32);
   private static final String UNPACK = "22".repeat(32);
   private static final ArtifactRecord ISO = new ArtifactRecord("bootstrap.iso", "33".repeat(32), 1234);
   private static final Duration LEASE = Duration.ofSeconds(15);
 
   @TempDir Path dir;
-  private final SteppingClock clock = new SteppingClock(Instant.parse("2026-01-01T00:00:00Z"));
-  private SqliteBuildStore store;
+  final SteppingClock clock = new SteppingClock(Instant.parse("2026-01-01T00:00:00Z"));
+  SqlBuildStore store;
+
+  /** Opens the store of this test's database: the same one each time within a test, a fresh one for each test. */
+  abstract SqlBuildStore reopen();
 
   @BeforeEach
   void open() {
-    store = SqliteBuildStore.open(dir.resolve("data/builds.sqlite"), clock);
+    store = reopen();
   }
 
   @AfterEach
@@ -59,7 +65,7 @@ class BuildStoreTest {
     store.close();
   }
 
-  private String submit(String repo, BuildPriority priority) {
+  String submit(String repo, BuildPriority priority) {
     String id = store.nextId();
     store.insert(BuildRecord.queued(id, repo, "bootstrap", Map.of("tether", TETHER, "unpack", UNPACK), priority,
         "{\"verbose\":true}", clock.instant()));
@@ -67,7 +73,7 @@ class BuildStoreTest {
     return id;
   }
 
-  private String submit() {
+  String submit() {
     return submit("photon-2.0", BuildPriority.INTERACTIVE);
   }
 
@@ -377,13 +383,13 @@ class BuildStoreTest {
         List.of(), log)).orElseThrow().log());
     assertNull(stored(submit()).log(), "a queued build has no log yet");
     store.close();
-    store = SqliteBuildStore.open(dir.resolve("data/builds.sqlite"), clock);
+    store = reopen();
     assertEquals(log, stored(succeeded).log());
     assertEquals(log, stored(failed).log());
   }
 
   @Test
-  void succeededBuildKeepsHowItUsedThePackageCacheAcrossAReopenAndACopy() {
+  void succeededBuildKeepsHowItUsedThePackageCacheAcrossAReopen() {
     PackageCacheUse warm = new PackageCacheUse(1, 4096, 81);
     String id = submit();
     running(id, "w1");
@@ -391,34 +397,26 @@ class BuildStoreTest {
         .packageCache());
     assertNull(stored(submit()).packageCache(), "a queued build has no cache figures");
     store.close();
-    store = SqliteBuildStore.open(dir.resolve("data/builds.sqlite"), clock);
+    store = reopen();
     assertEquals(warm, stored(id).packageCache());
     assertEquals(81.0 / 82, warm.hitRatio(), 1e-9);
-    BuildRecord copied = org.bootfarm.coordinator.replication.BuildRecordJson.read(
-        org.bootfarm.coordinator.replication.BuildRecordJson.write(stored(id)));
-    assertEquals(warm, copied.packageCache(), "a standby's copy keeps it too");
   }
 
   @Test
-  void whoSubmittedABuildIsKeptAcrossAReopenAndACopyAndOlderBuildsHaveNone() {
+  void whoSubmittedABuildIsKeptAcrossAReopenAndOlderBuildsHaveNone() {
     String id = store.nextId();
     store.insert(BuildRecord.queued(id, "photon-2.0", "bootstrap", Map.of(), BuildPriority.INTERACTIVE, "{}",
         clock.instant(), List.of(), "ci"));
     String older = submit();
     store.close();
-    store = SqliteBuildStore.open(dir.resolve("data/builds.sqlite"), clock);
+    store = reopen();
     assertEquals("ci", stored(id).submittedBy());
     assertEquals(null, stored(older).submittedBy(), "a build recorded without a submitter reads as none");
     assertEquals("(unknown)", org.bootfarm.coordinator.BuildCoordinator.view(stored(older)).submittedBy());
-    BuildRecord copied = org.bootfarm.coordinator.replication.BuildRecordJson.read(
-        org.bootfarm.coordinator.replication.BuildRecordJson.write(stored(id)));
-    assertEquals("ci", copied.submittedBy(), "a standby's copy keeps it too");
-    assertEquals(null, org.bootfarm.coordinator.replication.BuildRecordJson.read(
-        org.bootfarm.coordinator.replication.BuildRecordJson.write(stored(older))).submittedBy());
   }
 
   @Test
-  void whatABuildInstallsUncheckedIsKeptAcrossAReopenAndACopy() {
+  void whatABuildInstallsUncheckedIsKeptAcrossAReopen() {
     List<String> unsigned = List.of("fixture.repo [base]: gpgcheck=0", "repo-spec.json kernel: k.rpm");
     String id = store.nextId();
     store.insert(BuildRecord.queued(id, "fixture-allowed", "bootstrap", Map.of(), BuildPriority.INTERACTIVE, "{}",
@@ -429,12 +427,9 @@ class BuildStoreTest {
     assertEquals(unsigned, stored(id).unsigned(), "a finished build keeps what it was decided at submission");
     assertEquals(List.of(), stored(checked).unsigned());
     store.close();
-    store = SqliteBuildStore.open(dir.resolve("data/builds.sqlite"), clock);
+    store = reopen();
     assertEquals(unsigned, stored(id).unsigned());
     assertEquals(List.of(), stored(checked).unsigned());
-    BuildRecord copied = org.bootfarm.coordinator.replication.BuildRecordJson.read(
-        org.bootfarm.coordinator.replication.BuildRecordJson.write(stored(id)));
-    assertEquals(unsigned, copied.unsigned(), "a standby's copy keeps it too");
   }
 
   @Test
@@ -630,7 +625,7 @@ class BuildStoreTest {
     List<BuildRecord> before = store.list(BuildFilter.newest(10));
     store.close();
 
-    store = SqliteBuildStore.open(dir.resolve("data/builds.sqlite"), clock);
+    store = reopen();
     assertEquals(before, store.list(BuildFilter.newest(10)));
     assertEquals(queued, store.nextQueued(clock.instant()).orElseThrow().id());
     assertTrue(store.nextId().compareTo(runningId) > 0);
@@ -641,45 +636,10 @@ class BuildStoreTest {
     String last = submit();
     store.close();
     clock.set(Instant.parse("2025-06-01T00:00:00Z"));
-    store = SqliteBuildStore.open(dir.resolve("data/builds.sqlite"), clock);
+    store = reopen();
     assertTrue(store.nextId().compareTo(last) > 0);
   }
 
-  @Test
-  void migrationsAreAppliedOnceAndReopeningChangesNothing() throws Exception {
-    Path file = dir.resolve("data/builds.sqlite");
-    int latest = new SchemaMigrations(SchemaMigrations.BUILD_STORE).latestVersion();
-    List<Integer> all = new ArrayList<>();
-    for (int v = 1; v <= latest; v++) {
-      all.add(v);
-    }
-    assertEquals(all, store.migrationsApplied());
-    String id = submit();
-    store.close();
-    store = SqliteBuildStore.open(file, clock);
-    assertEquals(List.of(), store.migrationsApplied());
-    assertTrue(store.get(id).isPresent());
-    store.close();
-    try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + file);
-        Statement statement = db.createStatement();
-        ResultSet row = statement.executeQuery("SELECT COUNT(*), MAX(version) FROM schema_version")) {
-      assertTrue(row.next());
-      assertEquals(latest, row.getInt(1));
-      assertEquals(latest, row.getInt(2));
-    }
-    store = SqliteBuildStore.open(file, clock);
-  }
-
-  @Test
-  void secondStoreOnTheSameFileIsRefusedWithAMessageThatSaysWhy() {
-    BuildStoreException refused = assertThrows(BuildStoreException.class,
-        () -> SqliteBuildStore.open(dir.resolve("data/builds.sqlite"), clock));
-    assertTrue(refused.getMessage().contains("in use by another coordinator"), refused.getMessage());
-    assertTrue(refused.getMessage().contains("builds.sqlite"), refused.getMessage());
-    submit(); // the first store is unaffected
-  }
-
-  @Test
   void closedStoreSaysSo() {
     store.close();
     IllegalStateException closed = assertThrows(IllegalStateException.class, () -> store.get("x"));
@@ -715,49 +675,7 @@ class BuildStoreTest {
     assertEquals(queue.stream().sorted().toList(), queue, "same priority: FIFO by id");
   }
 
-  /**
-   * A child JVM inserts builds and prints each id once insert returned; it is killed with SIGKILL
-   * (Process.destroyForcibly) while still inserting. Every id it printed must be in the file, and the
-   * kernel has released its lock, so the file opens again at once.
-   */
-  @Test
-  @Tag("process")
-  void buildsReportedInsertedSurviveKillMinus9() throws Exception {
-    store.close();
-    Path file = dir.resolve("data/builds.sqlite");
-    Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), InsertingProcess.class.getName(), file.toString(), "100000")
-        .redirectError(dir.resolve("child.err").toFile())
-        .start();
-    List<String> printed = new ArrayList<>();
-    try (BufferedReader out =
-        new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line; printed.size() < 25 && (line = out.readLine()) != null; ) {
-        printed.add(line);
-      }
-      // a second coordinator (this JVM) cannot open the file the child holds
-      BuildStoreException busy = assertThrows(BuildStoreException.class, () -> SqliteBuildStore.open(file, clock));
-      assertTrue(busy.getMessage().contains("in use by another coordinator"), busy.getMessage());
-      child.destroyForcibly(); // SIGKILL, mid-insert: it is still inserting
-      assertTrue(child.waitFor(10, TimeUnit.SECONDS));
-    }
-    assertEquals(25, printed.size(), "the child printed fewer ids than expected; see " + dir.resolve("child.err"));
-    assertEquals(137, child.exitValue(), "killed by SIGKILL");
-
-    store = SqliteBuildStore.open(file, clock);
-    for (String id : printed) {
-      assertEquals(BuildState.QUEUED, store.get(id).map(BuildRecord::state).orElse(null), id + " lost");
-    }
-    try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + file);
-        Statement statement = db.createStatement();
-        ResultSet check = statement.executeQuery("PRAGMA integrity_check")) {
-      assertTrue(check.next());
-      assertEquals("ok", check.getString(1));
-    }
-    assertFalse(store.list(BuildFilter.newest(1)).isEmpty());
-  }
-
-  private static List<String> ids(List<BuildRecord> builds) {
+  static List<String> ids(List<BuildRecord> builds) {
     return builds.stream().map(BuildRecord::id).collect(Collectors.toList());
   }
 }

@@ -12,7 +12,7 @@ public final class InsertingProcess {
   private InsertingProcess() {}
 
   public static void main(String[] args) throws InterruptedException {
-    SqliteBuildStore store = SqliteBuildStore.open(Path.of(args[0]), Clock.systemUTC());
+    SqlBuildStore store = SqlBuildStore.open(Path.of(args[0]), Clock.systemUTC());
     int count = Integer.parseInt(args[1]);
     for (int i = 0; i < count; i++) {
       String id = store.nextId();

@@ -33,7 +33,7 @@ public final class LeaseReconcilerBenchmark {
     LeasePolicy lease = LeasePolicy.DEFAULT;
     System.out.println("| operation | n | per second | p50 ms | p99 ms |");
     System.out.println("|---|---|---|---|---|");
-    try (SqliteBuildStore store = SqliteBuildStore.open(file, clock)) {
+    try (SqlBuildStore store = SqlBuildStore.open(file, clock)) {
       LeaseReconciler reconciler = new LeaseReconciler(store, lease, new RetryPolicy(1000, Duration.ofSeconds(2),
           Duration.ofSeconds(60)));
       List<String> ids = new ArrayList<>();
@@ -84,7 +84,7 @@ public final class LeaseReconcilerBenchmark {
     }
   }
 
-  private static void claimAll(SqliteBuildStore store, SteppingClock clock, LeasePolicy lease, List<String> ids) {
+  private static void claimAll(SqlBuildStore store, SteppingClock clock, LeasePolicy lease, List<String> ids) {
     for (int i = 0; i < ids.size(); i++) {
       store.claim(ids.get(i), "w" + i / BUILDS_PER_WORKER, lease.leaseUntil(clock.instant()), "benchmark")
           .orElseThrow(() -> new IllegalStateException("a build the benchmark re-queued could not be claimed"));

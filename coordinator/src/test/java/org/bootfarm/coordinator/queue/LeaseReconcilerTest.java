@@ -25,12 +25,13 @@ import org.junit.jupiter.api.io.TempDir;
 import org.bootfarm.testkit.SteppingClock;
 
 /**
- * Leases and retries on a real SQLite build store, with a clock moved by hand: lost runs go back in
+ * Leases and retries on a real build store, SQLite or PostgreSQL by subclass ({@link SqliteLeaseReconcilerTest},
+ * {@link PostgresLeaseReconcilerTest}), with a clock moved by hand: lost runs go back in
  * the queue behind their backoff, the last one fails the build, deterministic failures are not retried,
  * and a worker that lost its lease can change nothing.
  */
 @Tag("unit")
-class LeaseReconcilerTest {
+abstract class LeaseReconcilerTest {
   private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
   private static final ArtifactRecord ISO = new ArtifactRecord("bootstrap.iso", "33".repeat(32), 1234);
   private static final ArtifactRecord LOG = new ArtifactRecord("build.log", "44".repeat(32), 99);
@@ -38,18 +39,24 @@ class LeaseReconcilerTest {
   @TempDir Path dir;
   private final SteppingClock clock = new SteppingClock(START);
   private final LeasePolicy lease = LeasePolicy.DEFAULT;
-  private SqliteBuildStore store;
+  private SqlBuildStore store;
   private LeaseReconciler reconciler;
+  private StoreFixture database;
+
+  /** This test's database, a fresh one. */
+  abstract StoreFixture database();
 
   @BeforeEach
   void open() {
-    store = SqliteBuildStore.open(dir.resolve("builds.sqlite"), clock);
+    database = database();
+    store = database.openBuilds(clock);
     reconciler = new LeaseReconciler(store, lease, RetryPolicy.DEFAULT);
   }
 
   @AfterEach
   void close() {
     store.close();
+    database.close();
   }
 
   private String submit() {
@@ -399,7 +406,7 @@ class LeaseReconcilerTest {
     claim(dead, "w2");
     store.close(); // the coordinator is killed; w1 keeps building, w2 dies
     clock.advance(Duration.ofMinutes(1));
-    store = SqliteBuildStore.open(dir.resolve("builds.sqlite"), clock);
+    store = database.openBuilds(clock);
     reconciler = new LeaseReconciler(store, lease, RetryPolicy.DEFAULT);
     assertEquals(Optional.empty(), renew(alive, "w1"), "without the grace w1 could not renew");
 
@@ -429,7 +436,7 @@ class LeaseReconcilerTest {
     claim(id, "w1");
     store.close();
     clock.advance(Duration.ofMinutes(1));
-    store = SqliteBuildStore.open(dir.resolve("builds.sqlite"), clock);
+    store = database.openBuilds(clock);
     reconciler = new LeaseReconciler(store, lease, RetryPolicy.DEFAULT);
     Duration grace = lease.duration().plusSeconds(30);
 

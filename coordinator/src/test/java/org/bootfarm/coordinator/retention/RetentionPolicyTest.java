@@ -29,7 +29,7 @@ import org.bootfarm.coordinator.queue.BuildOutcome;
 import org.bootfarm.coordinator.queue.ErrorKind;
 import org.bootfarm.coordinator.queue.BuildPriority;
 import org.bootfarm.coordinator.queue.BuildRecord;
-import org.bootfarm.coordinator.queue.SqliteBuildStore;
+import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.build.ArtifactRecord;
@@ -47,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("unit")
 class RetentionPolicyTest {
   @TempDir Path dir;
-  SqliteBuildStore builds;
+  SqlBuildStore builds;
   ArtifactStore artifacts;
   RetentionPolicy retention;
   BuildPins pins;
@@ -56,7 +56,7 @@ class RetentionPolicyTest {
 
   @BeforeEach
   void open() throws Exception {
-    builds = SqliteBuildStore.open(dir.resolve("builds.sqlite"), Clock.systemUTC());
+    builds = SqlBuildStore.open(dir.resolve("builds.sqlite"), Clock.systemUTC());
     artifacts = ArtifactStore.openAt(dir.resolve("cas"), ArtifactStore.Options.defaults()
         .withCollectMinAge(Duration.ZERO));
     retention = new RetentionPolicy(builds, artifacts, 10, logged::add);

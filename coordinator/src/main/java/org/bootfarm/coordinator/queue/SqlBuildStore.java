@@ -30,17 +30,19 @@ import org.bootfarm.protocol.build.ArtifactRecord;
 import org.bootfarm.protocol.build.PackageCacheUse;
 
 /**
- * The build store in one SQLite file in the coordinator's data dir (ADR 0010). WAL journal with
- * {@code synchronous=FULL}: a commit has reached the disk when it returns,
- * and a process killed at any moment leaves the last committed state. One JDBC connection serves
- * every thread in turn (SQLite has one writer anyway), concurrent inserts sharing one commit; every
- * transition is one conditional {@code UPDATE}, which is what makes it a compare-and-set.
+ * The build store in SQL, on one of two engines ({@link StoreDatabase}): by default one SQLite file in the
+ * coordinator's data dir (ADR 0010), WAL journal with {@code synchronous=FULL}, so a commit has reached the disk
+ * when it returns and a process killed at any moment leaves the last committed state; or a PostgreSQL database
+ * shared by the farm's coordinators (ADR 0039), where a commit is what the server (and its synchronous standbys)
+ * made durable, and every write carries the epoch of this coordinator's term, which the database checks. One JDBC
+ * connection serves every thread in turn, concurrent inserts sharing one commit; every transition is one
+ * conditional {@code UPDATE}, which is what makes it a compare-and-set. The SQL is the same on both engines.
  *
- * <p>One coordinator per file: {@link #open} takes an exclusive lock on {@code FILE.lock} beside it
- * and refuses to open a file another process (or another store in this JVM) holds. Two coordinators
- * sharing a file would each trust their own view of leases and ids; give each its own data dir.
+ * <p>On SQLite, one coordinator per file: {@link #open} takes an exclusive lock on {@code FILE.lock} beside it
+ * and refuses to open a file another process (or another store in this JVM) holds. Two coordinators sharing a
+ * file would each trust their own view of leases and ids; give each its own data dir, or share PostgreSQL.
  */
-public final class SqliteBuildStore implements BuildStore {
+public final class SqlBuildStore implements BuildStore {
   private static final String COLUMNS = "id, repo, target, priority, options, state, worker, attempts, placement,"
       + " error, error_kind, submitted_at, started_at, finished_at, not_before, lease_owner, lease_expires_at, pinned,"
       + " log_sha256, package_cache, unsigned, submitted_by, definition_digest, rebuild_of, pinned_buildinfo";
@@ -48,37 +50,50 @@ public final class SqliteBuildStore implements BuildStore {
   /** Build ids bound in one {@code IN (...)} when reading components and artifacts (SQLite allows 32766). */
   private static final int IDS_PER_QUERY = 500;
 
-  private final Path file;
+  private final StoreDatabase database;
+  private final String name;
   private final Clock clock;
-  private final StoreLock lock; // held on FILE.lock until closed
-  private final Connection connection;
+  private final StoreLock lock; // SQLite: held on FILE.lock until closed; null on PostgreSQL
+  private Connection connection; // null after a lost PostgreSQL session, until the next use reconnects
   private final BuildIdSequence ids;
   private final List<Integer> migrationsApplied;
   private final ConcurrentLinkedQueue<PendingInsert> pendingInserts = new ConcurrentLinkedQueue<>();
   private boolean closed;
 
-  private SqliteBuildStore(Path file, Clock clock, StoreLock lock, Connection connection,
+  private SqlBuildStore(StoreDatabase database, Clock clock, StoreLock lock, Connection connection,
       List<Integer> migrationsApplied) throws SQLException {
-    this.file = file;
+    this.database = database;
+    this.name = database.name();
     this.clock = clock;
     this.lock = lock;
     this.connection = connection;
     this.migrationsApplied = List.copyOf(migrationsApplied);
-    String greatest;
+    this.ids = new BuildIdSequence(clock, greatestId(connection));
+  }
+
+  private static String greatestId(Connection connection) throws SQLException {
     try (Statement statement = connection.createStatement();
         ResultSet row = statement.executeQuery("SELECT MAX(id) FROM builds")) {
-      greatest = row.next() ? row.getString(1) : null;
+      return row.next() ? row.getString(1) : null;
     }
-    this.ids = new BuildIdSequence(clock, greatest);
   }
 
   /**
-   * Opens (creating it and its directory when missing) the store at {@code file}, e.g.
+   * Opens (creating it and its directory when missing) the SQLite store at {@code file}, e.g.
    * {@code DATA_DIR/builds.sqlite}, and brings its schema up to date. {@code clock} stamps starts and
    * finishes and judges lease expiry.
    */
-  public static SqliteBuildStore open(Path file, Clock clock) {
-    Path absolute = file.toAbsolutePath();
+  public static SqlBuildStore open(Path file, Clock clock) {
+    return open(StoreDatabase.sqlite(file), clock);
+  }
+
+  /** Opens the store in {@code database} and brings its schema up to date (on PostgreSQL, and its fence). */
+  public static SqlBuildStore open(StoreDatabase database, Clock clock) {
+    return database.engine() == StoreDatabase.Engine.SQLITE ? openSqlite(database, clock) : openPostgres(database, clock);
+  }
+
+  private static SqlBuildStore openSqlite(StoreDatabase database, Clock clock) {
+    Path absolute = database.file();
     StoreLock lock = null;
     Connection connection = null;
     try {
@@ -87,7 +102,7 @@ public final class SqliteBuildStore implements BuildStore {
       lock = StoreLock.tryAcquire(lockFile).orElseThrow(() -> new BuildStoreException("the build store " + absolute
             + " is in use by another coordinator (it holds " + lockFile + "); one store file serves one coordinator:"
             + " stop the other or give this one its own --data-dir"));
-      connection = DriverManager.getConnection("jdbc:sqlite:" + absolute);
+      connection = database.connect();
       try (Statement statement = connection.createStatement()) {
         try (ResultSet mode = statement.executeQuery("PRAGMA journal_mode=WAL")) {
           String journal = mode.next() ? mode.getString(1) : "";
@@ -96,19 +111,15 @@ public final class SqliteBuildStore implements BuildStore {
                 + "'); put the data dir on a local file system");
           }
         }
-        statement.executeUpdate("PRAGMA synchronous=FULL"); // fsync the WAL at every commit
         try (ResultSet synchronous = statement.executeQuery("PRAGMA synchronous")) {
           if (!synchronous.next() || synchronous.getInt(1) != 2) {
             throw new BuildStoreException(absolute + ": SQLite did not take synchronous=FULL");
           }
         }
-        statement.executeUpdate("PRAGMA foreign_keys=ON");
-        // an operator's sqlite3 session may hold a lock for a moment: wait rather than fail
-        statement.executeUpdate("PRAGMA busy_timeout=5000");
       }
       List<Integer> applied = new SchemaMigrations(SchemaMigrations.BUILD_STORE)
           .apply(connection, absolute.toString(), clock);
-      return new SqliteBuildStore(absolute, clock, lock, connection, applied);
+      return new SqlBuildStore(database, clock, lock, connection, applied);
     } catch (IOException | SQLException | RuntimeException e) {
       closeQuietly(connection, lock);
       if (e instanceof BuildStoreException known) {
@@ -118,14 +129,62 @@ public final class SqliteBuildStore implements BuildStore {
     }
   }
 
-  /** The database file. */
+  private static SqlBuildStore openPostgres(StoreDatabase database, Clock clock) {
+    Connection connection = null;
+    try {
+      connection = database.connect();
+      List<Integer> applied;
+      // coordinators starting together migrate one after the other; the lock ends with this statement's session
+      try (PreparedStatement lock = connection.prepareStatement("SELECT pg_advisory_lock(?)")) {
+        lock.setLong(1, PostgresFencing.MIGRATION_LOCK);
+        lock.execute();
+      }
+      try {
+        applied = new SchemaMigrations(SchemaMigrations.BUILD_STORE)
+            .apply(connection, database.name(), clock, StoreDatabase.Engine.POSTGRESQL);
+        PostgresFencing.install(connection);
+      } finally {
+        try (PreparedStatement unlock = connection.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+          unlock.setLong(1, PostgresFencing.MIGRATION_LOCK);
+          unlock.execute();
+        }
+      }
+      return new SqlBuildStore(database, clock, null, connection, applied);
+    } catch (SQLException | RuntimeException e) {
+      closeQuietly(connection, null);
+      if (e instanceof BuildStoreException known) {
+        throw known;
+      }
+      throw new BuildStoreException("cannot open the build store " + database.name() + ": " + e.getMessage()
+          + (e instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")
+              ? "; is the PostgreSQL server running, and does --store name its host, port and database?" : ""), e);
+    }
+  }
+
+  /** The database this store is kept in. */
+  public StoreDatabase database() {
+    return database;
+  }
+
+  /** The SQLite database file; null on PostgreSQL. */
   public Path file() {
-    return file;
+    return database.file();
   }
 
   /** The schema versions this {@link #open} applied (empty when the file was already up to date). */
   public List<Integer> migrationsApplied() {
     return migrationsApplied;
+  }
+
+  /**
+   * Moves the id sequence past the greatest id the database holds: a coordinator that begins a term on the shared
+   * store issues ids after those the previous active one issued.
+   */
+  public synchronized void catchUpIds() {
+    String greatest = query("read the greatest build id", () -> greatestId(connection()));
+    if (greatest != null) {
+      ids.advancePast(greatest);
+    }
   }
 
   @Override
@@ -195,7 +254,7 @@ public final class SqliteBuildStore implements BuildStore {
         for (int b = 0; b < builds.size(); b++) {
           BuildRecord build = builds.get(b);
           if (!batchIds.add(build.id()) || exists(build.id())) {
-            outcomes.set(b, new IllegalArgumentException("build " + build.id() + " is already in " + file));
+            outcomes.set(b, new IllegalArgumentException("build " + build.id() + " is already in " + name));
           } else {
             writeBuild(build);
           }
@@ -209,7 +268,7 @@ public final class SqliteBuildStore implements BuildStore {
   }
 
   private boolean exists(String id) throws SQLException {
-    try (PreparedStatement exists = connection.prepareStatement("SELECT 1 FROM builds WHERE id = ?")) {
+    try (PreparedStatement exists = connection().prepareStatement("SELECT 1 FROM builds WHERE id = ?")) {
       exists.setString(1, id);
       try (ResultSet row = exists.executeQuery()) {
         return row.next();
@@ -218,7 +277,7 @@ public final class SqliteBuildStore implements BuildStore {
   }
 
   private void writeBuild(BuildRecord build) throws SQLException {
-    try (PreparedStatement insert = connection.prepareStatement(
+    try (PreparedStatement insert = connection().prepareStatement(
         "INSERT INTO builds (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       int i = 0;
       insert.setString(++i, build.id());
@@ -248,7 +307,7 @@ public final class SqliteBuildStore implements BuildStore {
       insert.setString(++i, build.pinnedBuildinfo());
       insert.executeUpdate();
     }
-    try (PreparedStatement component = connection.prepareStatement(
+    try (PreparedStatement component = connection().prepareStatement(
         "INSERT INTO build_components (build_id, name, sha256) VALUES (?, ?, ?)")) {
       for (Map.Entry<String, String> entry : build.components().entrySet()) {
         component.setString(1, build.id());
@@ -258,26 +317,6 @@ public final class SqliteBuildStore implements BuildStore {
       }
     }
     insertArtifacts(build.id(), build.artifacts());
-  }
-
-  /**
-   * Writes {@code build} as it is, replacing any record of that id with its components and artifacts,
-   * and moves the id sequence past it. Not a transition of this store's own: a standby copies in the
-   * records the active coordinator wrote (ADR 0018), which already passed the
-   * active one's compare-and-set.
-   */
-  public synchronized void upsert(BuildRecord build) {
-    if (!BuildIdSequence.isValid(build.id())) {
-      throw new IllegalArgumentException("build id '" + build.id() + "' is not a build id");
-    }
-    transaction("copy in build " + build.id(), () -> {
-      update("DELETE FROM build_components WHERE build_id = ?", build.id());
-      update("DELETE FROM build_artifacts WHERE build_id = ?", build.id());
-      update("DELETE FROM builds WHERE id = ?", build.id());
-      writeBuild(build);
-      return null;
-    });
-    ids.advancePast(build.id());
   }
 
   @Override
@@ -313,7 +352,7 @@ public final class SqliteBuildStore implements BuildStore {
         depth.put(priority, 0L);
       }
       Instant oldest = null;
-      try (PreparedStatement statement = connection.prepareStatement(
+      try (PreparedStatement statement = connection().prepareStatement(
           "SELECT priority, COUNT(*), MIN(submitted_at) FROM builds WHERE state = 'QUEUED' GROUP BY priority");
           ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
@@ -502,7 +541,7 @@ public final class SqliteBuildStore implements BuildStore {
         + " OR state IN ('QUEUED', 'RUNNING'))";
     return query("find the hashes retention keeps", () -> {
       Set<String> hashes = new HashSet<>();
-      try (PreparedStatement statement = connection.prepareStatement(sql)) {
+      try (PreparedStatement statement = connection().prepareStatement(sql)) {
         bind(statement, keepNewest, keepNewest); // the kept builds, and the failed builds whose logs stay
         try (ResultSet result = statement.executeQuery()) {
           while (result.next()) {
@@ -528,8 +567,8 @@ public final class SqliteBuildStore implements BuildStore {
   public synchronized void recordInputs(String id, Collection<String> sha256s) {
     transaction("record the inputs of build " + id, () -> {
       update("DELETE FROM build_inputs WHERE build_id = ?", id);
-      try (PreparedStatement insert = connection.prepareStatement(
-          "INSERT OR IGNORE INTO build_inputs (build_id, sha256) VALUES (?, ?)")) {
+      try (PreparedStatement insert = connection().prepareStatement(
+          "INSERT INTO build_inputs (build_id, sha256) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
         for (String sha256 : sha256s) {
           insert.setString(1, id);
           insert.setString(2, sha256);
@@ -544,7 +583,7 @@ public final class SqliteBuildStore implements BuildStore {
   public synchronized Set<String> recordedInputs() {
     return query("list the recorded inputs", () -> {
       Set<String> hashes = new HashSet<>();
-      try (PreparedStatement statement = connection.prepareStatement("SELECT DISTINCT sha256 FROM build_inputs");
+      try (PreparedStatement statement = connection().prepareStatement("SELECT DISTINCT sha256 FROM build_inputs");
           ResultSet result = statement.executeQuery()) {
         while (result.next()) {
           hashes.add(result.getString(1));
@@ -582,19 +621,24 @@ public final class SqliteBuildStore implements BuildStore {
   private <T> T transaction(String what, Work<T> work) {
     requireOpen();
     try {
-      connection.setAutoCommit(false);
+      Connection session = connection();
+      session.setAutoCommit(false);
       try {
+        database.fence(session);
         T result = work.run();
-        connection.commit();
+        session.commit();
         return result;
       } catch (SQLException | RuntimeException e) {
-        connection.rollback();
+        rollbackQuietly(session);
         throw e;
       } finally {
-        connection.setAutoCommit(true);
+        if (!session.isClosed()) {
+          session.setAutoCommit(true);
+        }
       }
     } catch (SQLException e) {
-      throw new BuildStoreException("cannot " + what + " in " + file + ": " + e.getMessage(), e);
+      lostSession(e);
+      throw database.failure(what, e);
     }
   }
 
@@ -603,25 +647,60 @@ public final class SqliteBuildStore implements BuildStore {
     try {
       return work.run();
     } catch (SQLException e) {
-      throw new BuildStoreException("cannot " + what + " in " + file + ": " + e.getMessage(), e);
+      lostSession(e);
+      throw database.failure(what, e);
+    }
+  }
+
+  /** The session, connected anew when the last one was lost (a PostgreSQL server restarted or failed over). */
+  private Connection connection() throws SQLException {
+    if (connection == null) {
+      connection = database.connect();
+    }
+    return connection;
+  }
+
+  /** Forgets a session the error says is lost (SQLSTATE class 08), so that the next use connects again. */
+  private void lostSession(SQLException e) {
+    if (connection != null && (e.getSQLState() != null && e.getSQLState().startsWith("08") || isClosed(connection))) {
+      closeQuietly(connection, null);
+      connection = null;
+    }
+  }
+
+  private static boolean isClosed(Connection connection) {
+    try {
+      return connection.isClosed();
+    } catch (SQLException e) {
+      return true;
+    }
+  }
+
+  private static void rollbackQuietly(Connection session) {
+    try {
+      if (!session.isClosed()) {
+        session.rollback();
+      }
+    } catch (SQLException ignored) {
+      // the transaction is lost with the session
     }
   }
 
   private void requireOpen() {
     if (closed) {
-      throw new IllegalStateException("the build store " + file + " is closed");
+      throw new IllegalStateException("the build store " + name + " is closed");
     }
   }
 
   private int update(String sql, Object... parameters) throws SQLException {
-    try (PreparedStatement statement = connection.prepareStatement(sql)) {
+    try (PreparedStatement statement = connection().prepareStatement(sql)) {
       bind(statement, parameters);
       return statement.executeUpdate();
     }
   }
 
   private void insertArtifacts(String id, List<ArtifactRecord> artifacts) throws SQLException {
-    try (PreparedStatement insert = connection.prepareStatement(
+    try (PreparedStatement insert = connection().prepareStatement(
         "INSERT INTO build_artifacts (build_id, name, sha256, size) VALUES (?, ?, ?, ?)")) {
       for (ArtifactRecord artifact : artifacts) {
         insert.setString(1, id);
@@ -635,7 +714,7 @@ public final class SqliteBuildStore implements BuildStore {
 
   private List<BuildRecord> select(String condition, Object... parameters) throws SQLException {
     List<Row> rows = new ArrayList<>();
-    try (PreparedStatement statement = connection.prepareStatement("SELECT " + COLUMNS + " FROM builds " + condition)) {
+    try (PreparedStatement statement = connection().prepareStatement("SELECT " + COLUMNS + " FROM builds " + condition)) {
       bind(statement, parameters);
       try (ResultSet result = statement.executeQuery()) {
         while (result.next()) {
@@ -648,7 +727,7 @@ public final class SqliteBuildStore implements BuildStore {
     for (int from = 0; from < rows.size(); from += IDS_PER_QUERY) {
       List<String> ids = rows.subList(from, Math.min(rows.size(), from + IDS_PER_QUERY)).stream().map(Row::id).toList();
       String in = " WHERE build_id IN (" + String.join(", ", Collections.nCopies(ids.size(), "?")) + ")";
-      try (PreparedStatement statement = connection.prepareStatement(
+      try (PreparedStatement statement = connection().prepareStatement(
           "SELECT build_id, name, sha256 FROM build_components" + in)) {
         bind(statement, ids.toArray());
         try (ResultSet result = statement.executeQuery()) {
@@ -658,7 +737,7 @@ public final class SqliteBuildStore implements BuildStore {
           }
         }
       }
-      try (PreparedStatement statement = connection.prepareStatement(
+      try (PreparedStatement statement = connection().prepareStatement(
           "SELECT build_id, name, sha256, size FROM build_artifacts" + in + " ORDER BY build_id, name")) {
         bind(statement, ids.toArray());
         try (ResultSet result = statement.executeQuery()) {
@@ -741,7 +820,7 @@ public final class SqliteBuildStore implements BuildStore {
     for (int i = 0; i < parameters.length; i++) {
       Object value = parameters[i];
       if (value == null) {
-        statement.setNull(i + 1, Types.VARCHAR);
+        statement.setNull(i + 1, Types.NULL); // typed by its place in the statement, on both engines
       } else if (value instanceof Long number) {
         statement.setLong(i + 1, number);
       } else if (value instanceof Integer number) {
