@@ -6,23 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Predicate;
-import org.bootfarm.coordinator.access.DefaultTokensFile;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
@@ -50,59 +42,21 @@ import org.junit.jupiter.api.io.TempDir;
 class CoordinatorFailoverTest {
   @TempDir static Path dir;
   static FixtureYumRepo repo;
-  static final List<Process> processes = new ArrayList<>();
   static Process active;
   static String activeApi;
   static String standbyApi;
   static String clusterName;
   static int secondClusterPort;
-  static final HttpClient HTTP = HttpClient.newHttpClient();
-  static final ObjectMapper JSON = new ObjectMapper();
-  /** The one tokens file every coordinator of this farm is given, as an operator gives coordinators one file. */
-  static Path tokens;
-  static String adminToken;
   static PostgresServer postgres;
+  static FailoverFarm farm;
   static String store;
-
-  /** Starts {@code bootfarm ARGS}; a coordinator gets the farm's tokens file, a worker its workers token. */
-  static Process start(String name, List<String> args) throws IOException {
-    if (tokens == null) {
-      tokens = DefaultTokensFile.prepare(Files.createDirectories(dir.resolve("access")));
-      adminToken = DefaultTokensFile.tokenOf(tokens, DefaultTokensFile.LOCAL_CLIENT).orElseThrow();
-      Files.writeString(dir.resolve("access").resolve("worker-token"),
-          DefaultTokensFile.tokenOf(tokens, DefaultTokensFile.WORKERS_CLIENT).orElseThrow());
-    }
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-    command.addAll(args);
-    if (args.get(0).equals("coordinator")) {
-      command.addAll(List.of("--tokens", tokens.toString()));
-    } else if (args.get(0).equals("worker")) {
-      command.addAll(List.of("--token-file", dir.resolve("access").resolve("worker-token").toString()));
-    }
-    Process process = SharedFarmCa.giveTo(new ProcessBuilder(command), dir).redirectErrorStream(true)
-        .redirectOutput(dir.resolve(name + ".log").toFile()).start();
-    processes.add(process);
-    return process;
-  }
-
-  static String awaitLine(String name, String text, int seconds) throws Exception {
-    Path log = dir.resolve(name + ".log");
-    java.util.Optional<String> line = Eventually.value(Duration.ofSeconds(seconds), Duration.ofMillis(50),
-        () -> Files.exists(log) ? Files.readAllLines(log).stream().filter(l -> l.contains(text)).findFirst()
-            : java.util.Optional.<String>empty(), java.util.Optional::isPresent);
-    if (line.isPresent()) {
-      return line.get();
-    }
-    throw new AssertionError(name + " never printed '" + text + "':\n" + Files.readString(log));
-  }
 
   /** Every build waits in staging.sh until the test lets it go on. */
   static final Gate GATE = new Gate("coordinator-failover");
 
   @BeforeAll
   static void startFarm() throws Exception {
+    farm = new FailoverFarm(dir);
     repo = FixtureYumRepo.start();
     postgres = PostgresServer.start();
     store = postgres.storeUrl(postgres.createDatabase());
@@ -119,27 +73,29 @@ class CoordinatorFailoverTest {
     String cluster = "failover-test-" + firstPort;
     clusterName = cluster;
     secondClusterPort = secondPort;
-    active = start("coordinator-1", List.of("coordinator", "--bridge-port", "0", "--data-dir", dir.resolve("c1").toString(),
+    active = farm.start("coordinator-1", List.of("coordinator", "--bridge-port", "0", "--data-dir", dir.resolve("c1").toString(),
         "--repos", repos.toString(), "--keys", keys.toString(), "--http-port", String.valueOf(firstHttp),
         "--cluster-name", cluster, "--cluster-port", String.valueOf(firstPort), "--store", store));
-    awaitLine("coordinator-1", " ready: ", 90);
-    start("coordinator-2", List.of("coordinator", "--bridge-port", "0", "--data-dir", dir.resolve("c2").toString(),
+    farm.awaitLine("coordinator-1", " ready: ", 90);
+    farm.start("coordinator-2", List.of("coordinator", "--bridge-port", "0", "--data-dir", dir.resolve("c2").toString(),
         "--repos", repos.toString(), "--keys", keys.toString(), "--http-port", String.valueOf(secondHttp),
         "--cluster-name", cluster, "--cluster-port", String.valueOf(secondPort),
         "--join", "127.0.0.1:" + firstPort, "--store", store));
-    awaitLine("coordinator-2", " ready: ", 90);
-    start("worker", List.of("worker", "--data-dir", dir.resolve("w").toString(), "--cache-dir",
+    farm.awaitLine("coordinator-2", " ready: ", 90);
+    farm.start("worker", List.of("worker", "--data-dir", dir.resolve("w").toString(), "--cache-dir",
         dir.resolve("w/cache").toString(), "--keys", keys.toString(), "--cluster-name", cluster,
         "--cluster-port", String.valueOf(FreePorts.one()), "--slots", "1", "--metrics-port", "0",
         "--join", "127.0.0.1:" + firstPort + ",127.0.0.1:" + secondPort));
-    awaitLine("worker", " ready: ", 90);
+    farm.awaitLine("worker", " ready: ", 90);
     activeApi = "http://127.0.0.1:" + firstHttp;
     standbyApi = "http://127.0.0.1:" + secondHttp;
   }
 
   @AfterAll
   static void stopFarm() throws Exception {
-    processes.forEach(Process::destroyForcibly);
+    if (farm != null) {
+      farm.close();
+    }
     if (System.getenv("KEEP_LOGS") != null) {
       for (String name : List.of("coordinator-1", "coordinator-2", "coordinator-3", "worker")) {
         if (Files.exists(dir.resolve(name + ".log"))) {
@@ -154,73 +110,29 @@ class CoordinatorFailoverTest {
     }
   }
 
-  static String upload(String api, String content) throws Exception {
-    byte[] bytes = content.getBytes();
-    String sha = Sha256.of(bytes);
-    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/artifacts/" + sha)).header("Authorization", "Bearer " + adminToken)
-        .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.ofString());
-    assertTrue(response.statusCode() == 201 || response.statusCode() == 200, response::body);
-    return sha;
-  }
-
-  static HttpResponse<String> send(String api, String method, String path, String body) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create(api + path)).header("Authorization", "Bearer " + adminToken).header("Content-Type", "application/json")
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-        .build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  static JsonNode get(String api, String path) throws Exception {
-    return JSON.readTree(send(api, "GET", path, null).body());
-  }
-
-  static String submit(String api, Map<String, String> components) throws Exception {
-    String body = JSON.writeValueAsString(Map.of("repo", FixtureDefinitions.TDNF, "components", components));
-    HttpResponse<String> submitted = send(api, "POST", "/api/v1/builds", body);
-    assertEquals(201, submitted.statusCode(), submitted.body());
-    return JSON.readTree(submitted.body()).get("id").asText();
-  }
-
-  /** Polls the build on {@code api} until {@code until} holds; a refused poll (503 while taking over) is retried. */
-  static JsonNode awaitBuild(String api, String id, Predicate<JsonNode> until) throws Exception {
-    java.util.concurrent.atomic.AtomicReference<JsonNode> build = new java.util.concurrent.atomic.AtomicReference<>();
-    Eventually.holds(Duration.ofMinutes(3), Duration.ofMillis(50), () -> {
-      HttpResponse<String> response = send(api, "GET", "/api/v1/builds/" + id, null);
-      if (response.statusCode() == 200) {
-        build.set(JSON.readTree(response.body()));
-        return until.test(build.get());
-      }
-      return false;
-    });
-    return build.get();
-  }
-
-  static boolean finished(JsonNode build) {
-    return !List.of("QUEUED", "RUNNING").contains(build.get("state").asText());
-  }
-
   @Test
   void killedActiveCoordinatorsBuildsCompleteOnTheStandby() throws Exception {
     assertTrue(Files.readString(dir.resolve("coordinator-1.log")).contains("is now active"));
-    awaitLine("coordinator-2", "is a standby", 5);
-    JsonNode workers = Eventually.value(Duration.ofSeconds(10), () -> get(standbyApi, "/api/v1/workers").get("workers"),
+    farm.awaitLine("coordinator-2", "is a standby", 5);
+    JsonNode workers = Eventually.value(Duration.ofSeconds(10), () -> farm.get(standbyApi, "/api/v1/workers").get("workers"),
         listed -> listed.size() >= 1);
     assertEquals(1, workers.size(), "the standby answers with the active coordinator's worker table: " + workers);
 
     // the standby's HTTP: errors as the active one gives them, then a build with components uploaded to it
-    HttpResponse<String> unknownOnStandby = send(standbyApi, "GET", "/api/v1/builds/01ARZ3NDEKTSV4RRFFQ69G5FAV", null);
-    HttpResponse<String> unknownOnActive = send(activeApi, "GET", "/api/v1/builds/01ARZ3NDEKTSV4RRFFQ69G5FAV", null);
+    HttpResponse<String> unknownOnStandby = farm.send(standbyApi, "GET", "/api/v1/builds/01ARZ3NDEKTSV4RRFFQ69G5FAV", null);
+    HttpResponse<String> unknownOnActive = farm.send(activeApi, "GET", "/api/v1/builds/01ARZ3NDEKTSV4RRFFQ69G5FAV", null);
     assertEquals(404, unknownOnStandby.statusCode(), unknownOnStandby.body());
     assertEquals(unknownOnActive.body(), unknownOnStandby.body());
     String badRepo = "{\"repo\": \"no-such-repo\"}";
-    HttpResponse<String> refusedOnStandby = send(standbyApi, "POST", "/api/v1/builds", badRepo);
-    HttpResponse<String> refusedOnActive = send(activeApi, "POST", "/api/v1/builds", badRepo);
+    HttpResponse<String> refusedOnStandby = farm.send(standbyApi, "POST", "/api/v1/builds", badRepo);
+    HttpResponse<String> refusedOnActive = farm.send(activeApi, "POST", "/api/v1/builds", badRepo);
     assertEquals(400, refusedOnStandby.statusCode(), refusedOnStandby.body());
     assertEquals(refusedOnActive.body(), refusedOnStandby.body());
-    Map<String, String> components = Map.of("tether", upload(standbyApi, "tether\n"),
-        "unpack", upload(standbyApi, "unpack\n"));
-    String firstId = submit(standbyApi, components);
+    Map<String, String> components = Map.of("tether", farm.upload(standbyApi, "tether\n"),
+        "unpack", farm.upload(standbyApi, "unpack\n"));
+    String firstId = farm.submit(standbyApi, components);
     GATE.pass(dir, Duration.ofMinutes(2));
-    JsonNode first = awaitBuild(standbyApi, firstId, CoordinatorFailoverTest::finished);
+    JsonNode first = farm.awaitBuild(standbyApi, firstId, FailoverFarm::finished);
     assertEquals("SUCCEEDED", first.get("state").asText(), first::toString);
     assertEquals(3, first.get("artifacts").size(), first::toString);
     // metrics: the active one counts the build; the standby says it is one, counts nothing, and reports the
@@ -228,10 +140,10 @@ class CoordinatorFailoverTest {
     // (the active one counts after its write, which the standby's copy may show first: wait for the count)
     String finishedCount = "\nbootfarm_builds_finished_total{outcome=\"succeeded\",repo=\""
         + FixtureDefinitions.TDNF + "\",target=\"bootstrap\"} 1.0\n";
-    await().atMost(Duration.ofSeconds(15)).until(() -> send(activeApi, "GET", "/metrics", null).body()
+    await().atMost(Duration.ofSeconds(15)).until(() -> farm.send(activeApi, "GET", "/metrics", null).body()
         .contains(finishedCount));
-    String activeMetrics = send(activeApi, "GET", "/metrics", null).body();
-    String standbyMetrics = send(standbyApi, "GET", "/metrics", null).body();
+    String activeMetrics = farm.send(activeApi, "GET", "/metrics", null).body();
+    String standbyMetrics = farm.send(standbyApi, "GET", "/metrics", null).body();
     assertTrue(activeMetrics.contains("\nbootfarm_coordinator_active 1.0\n"), activeMetrics);
     assertTrue(standbyMetrics.contains("\nbootfarm_coordinator_active 0.0\n"), standbyMetrics);
     assertTrue(activeMetrics.contains(finishedCount), activeMetrics);
@@ -240,28 +152,28 @@ class CoordinatorFailoverTest {
     assertTrue(standbyMetrics.contains("\nbootfarm_queue_depth{priority=\"interactive\"} 0.0\n"), standbyMetrics);
 
     // one build running on the worker's only slot, one queued behind it; then kill -9 of the active one
-    String runningId = submit(standbyApi, components);
+    String runningId = farm.submit(standbyApi, components);
     GATE.awaitReached(dir, Duration.ofMinutes(2));
-    JsonNode running = awaitBuild(standbyApi, runningId, b -> b.get("state").asText().equals("RUNNING") || finished(b));
+    JsonNode running = farm.awaitBuild(standbyApi, runningId, b -> b.get("state").asText().equals("RUNNING") || FailoverFarm.finished(b));
     assertEquals("RUNNING", running.get("state").asText(), running::toString);
-    String queuedId = submit(standbyApi, components);
+    String queuedId = farm.submit(standbyApi, components);
     // a few assign ticks: it may stay QUEUED or be leased to the busy worker, to wait for its slot
     await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10)).until(() -> List.of("QUEUED", "RUNNING")
-        .contains(get(standbyApi, "/api/v1/builds/" + queuedId).get("state").asText()));
-    JsonNode queued = get(standbyApi, "/api/v1/builds/" + queuedId);
+        .contains(farm.get(standbyApi, "/api/v1/builds/" + queuedId).get("state").asText()));
+    JsonNode queued = farm.get(standbyApi, "/api/v1/builds/" + queuedId);
     assertTrue(List.of("QUEUED", "RUNNING").contains(queued.get("state").asText()), queued::toString);
-    assertEquals("RUNNING", get(standbyApi, "/api/v1/builds/" + runningId).get("state").asText());
+    assertEquals("RUNNING", farm.get(standbyApi, "/api/v1/builds/" + runningId).get("state").asText());
     Instant killedAt = Instant.now();
     active.destroyForcibly().waitFor();
-    String takeover = awaitLine("coordinator-2", "is now active", 30);
+    String takeover = farm.awaitLine("coordinator-2", "is now active", 30);
     Instant activeAt = Instant.now();
     System.out.println(takeover);
 
     JsonNode rerun;
     JsonNode second;
     try (AutoCloseable open = GATE.keepOpening(dir)) {
-      rerun = awaitBuild(standbyApi, runningId, CoordinatorFailoverTest::finished);
-      second = awaitBuild(standbyApi, queuedId, CoordinatorFailoverTest::finished);
+      rerun = farm.awaitBuild(standbyApi, runningId, FailoverFarm::finished);
+      second = farm.awaitBuild(standbyApi, queuedId, FailoverFarm::finished);
     }
     assertEquals("SUCCEEDED", rerun.get("state").asText(), rerun::toString);
     assertEquals("SUCCEEDED", second.get("state").asText(), second::toString);
@@ -278,7 +190,7 @@ class CoordinatorFailoverTest {
         + " at the kill) after " + second.get("attempts").asInt());
 
     // the survivor's history holds all three builds, and every artifact downloads from it intact
-    JsonNode history = get(standbyApi, "/api/v1/builds?limit=10").get("builds");
+    JsonNode history = farm.get(standbyApi, "/api/v1/builds?limit=10").get("builds");
     Set<String> ids = new HashSet<>();
     history.forEach(b -> ids.add(b.get("id").asText()));
     assertEquals(Set.of(firstId, runningId, queuedId), ids, history::toString);
@@ -289,17 +201,17 @@ class CoordinatorFailoverTest {
     assertEveryArtifactDownloads(standbyApi, history);
 
     // a coordinator joining the survivor later copies the history and the objects stored before it came
-    start("coordinator-3", List.of("coordinator", "--bridge-port", "0", "--data-dir", dir.resolve("c3").toString(),
+    farm.start("coordinator-3", List.of("coordinator", "--bridge-port", "0", "--data-dir", dir.resolve("c3").toString(),
         "--repos", dir.resolve("repos").toString(), "--keys", dir.resolve("keys").toString(),
         "--http-port", String.valueOf(FreePorts.one()), "--cluster-name", clusterName,
         "--cluster-port", String.valueOf(FreePorts.one()), "--join", "127.0.0.1:" + secondClusterPort,
         "--store", store));
-    String following = awaitLine("coordinator-3", "is a standby", 90);
+    String following = farm.awaitLine("coordinator-3", "is a standby", 90);
     assertTrue(following.contains("reading the shared store"), following);
-    String caughtUp = awaitLine("coordinator-3", "missing artifacts from the active coordinator", 30);
-    String lateApi = awaitLine("coordinator-3", "ready: HTTP ", 5).replaceAll(".*ready: HTTP (\\S+),.*", "$1");
+    String caughtUp = farm.awaitLine("coordinator-3", "missing artifacts from the active coordinator", 30);
+    String lateApi = farm.awaitLine("coordinator-3", "ready: HTTP ", 5).replaceAll(".*ready: HTTP (\\S+),.*", "$1");
     assertEveryArtifactDownloads(lateApi, history);
-    assertEquals(history, get(lateApi, "/api/v1/builds?limit=10").get("builds"), "its HTTP forwards to the active one");
+    assertEquals(history, farm.get(lateApi, "/api/v1/builds?limit=10").get("builds"), "its HTTP forwards to the active one");
     System.out.println(caughtUp);
   }
 
@@ -308,8 +220,8 @@ class CoordinatorFailoverTest {
     for (JsonNode build : builds) {
       for (JsonNode artifact : build.get("artifacts")) {
         String sha = artifact.get("sha256").asText();
-        HttpResponse<byte[]> download = HTTP.send(HttpRequest.newBuilder(
-            URI.create(api + "/api/v1/artifacts/" + sha)).header("Authorization", "Bearer " + adminToken).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> download = FailoverFarm.HTTP.send(farm.request(api, "/api/v1/artifacts/" + sha).GET().build(),
+            HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, download.statusCode(), "artifact " + artifact + " of build " + build.get("id") + " on " + api);
         assertEquals(sha, Sha256.of(download.body()), "artifact " + artifact + " of build " + build.get("id"));
         assertEquals(artifact.get("size").asLong(), download.body().length);

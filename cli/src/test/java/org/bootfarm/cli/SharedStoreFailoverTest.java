@@ -4,22 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.URI;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.concurrent.TimeUnit;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Predicate;
-import org.bootfarm.coordinator.access.DefaultTokensFile;
-import org.bootfarm.protocol.Sha256;
 import org.bootfarm.testkit.Eventually;
 import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
@@ -49,12 +37,8 @@ import org.junit.jupiter.api.Test;
 @Tag("process")
 class SharedStoreFailoverTest {
   @TempDir static Path dir;
-  static final List<Process> processes = new ArrayList<>();
-  static final HttpClient HTTP = HttpClient.newHttpClient();
-  static final ObjectMapper JSON = new ObjectMapper();
-  static Path tokens;
-  static String adminToken;
   static PostgresServer postgres;
+  static FailoverFarm farm;
   static FixtureYumRepo repo;
   static String store;
   static String database;
@@ -66,7 +50,8 @@ class SharedStoreFailoverTest {
 
   @BeforeAll
   static void start() throws Exception {
-        postgres = PostgresServer.start();
+    farm = new FailoverFarm(dir);
+    postgres = PostgresServer.start();
     database = postgres.createDatabase();
     store = postgres.storeUrl(database);
     repo = FixtureYumRepo.start();
@@ -82,9 +67,8 @@ class SharedStoreFailoverTest {
 
   @AfterAll
   static void stop() throws Exception {
-    processes.forEach(Process::destroyForcibly);
-    for (Process process : processes) {
-      process.waitFor();
+    if (farm != null) {
+      farm.close();
     }
     if (repo != null) {
       repo.close();
@@ -94,83 +78,9 @@ class SharedStoreFailoverTest {
     }
   }
 
-  /** Starts {@code bootfarm ARGS}, its output in {@code name.log}; coordinators share one tokens file. */
-  static Process run(String name, List<String> args) throws Exception {
-    if (tokens == null) {
-      tokens = DefaultTokensFile.prepare(Files.createDirectories(dir.resolve("access")));
-      adminToken = DefaultTokensFile.tokenOf(tokens, DefaultTokensFile.LOCAL_CLIENT).orElseThrow();
-      Files.writeString(dir.resolve("access/worker-token"),
-          DefaultTokensFile.tokenOf(tokens, DefaultTokensFile.WORKERS_CLIENT).orElseThrow());
-    }
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-    command.addAll(args);
-    command.addAll(args.get(0).equals("coordinator") ? List.of("--tokens", tokens.toString())
-        : List.of("--token-file", dir.resolve("access/worker-token").toString()));
-    Process process = SharedFarmCa.giveTo(new ProcessBuilder(command), dir).redirectErrorStream(true)
-        .redirectOutput(dir.resolve(name + ".log").toFile()).start();
-    processes.add(process);
-    return process;
-  }
-
-  static String awaitLine(String name, String text, int seconds) throws Exception {
-    Path log = dir.resolve(name + ".log");
-    Optional<String> line = Eventually.value(Duration.ofSeconds(seconds), Duration.ofMillis(50),
-        () -> Files.exists(log) ? Files.readAllLines(log).stream().filter(l -> l.contains(text)).findFirst()
-            : Optional.<String>empty(), Optional::isPresent);
-    if (line.isPresent()) {
-      return line.get();
-    }
-    throw new AssertionError(name + " never printed '" + text + "':\n" + Files.readString(log));
-  }
-
-  static HttpResponse<String> send(String api, String method, String path, String body) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create(api + path)).header("Authorization", "Bearer " + adminToken)
-        .header("Content-Type", "application/json")
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-        .build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  static JsonNode get(String api, String path) throws Exception {
-    return JSON.readTree(send(api, "GET", path, null).body());
-  }
-
-  static String upload(String api, String content) throws Exception {
-    String sha = Sha256.of(content.getBytes(StandardCharsets.UTF_8));
-    HttpResponse<String> response = send(api, "PUT", "/api/v1/artifacts/" + sha, content);
-    assertTrue(response.statusCode() == 201 || response.statusCode() == 200, response::body);
-    return sha;
-  }
-
-  static String submit(String api, Map<String, String> components) throws Exception {
-    HttpResponse<String> submitted = send(api, "POST", "/api/v1/builds",
-        JSON.writeValueAsString(Map.of("repo", FixtureDefinitions.TDNF, "components", components)));
-    assertEquals(201, submitted.statusCode(), submitted.body());
-    return JSON.readTree(submitted.body()).get("id").asText();
-  }
-
-  /** Polls the build on {@code api} until {@code until} holds; a refused poll (while taking over) is retried. */
-  static JsonNode awaitBuild(String api, String id, Predicate<JsonNode> until) throws Exception {
-    AtomicReference<JsonNode> build = new AtomicReference<>();
-    Eventually.holds(Duration.ofMinutes(3), Duration.ofMillis(100), () -> {
-      HttpResponse<String> response = send(api, "GET", "/api/v1/builds/" + id, null);
-      if (response.statusCode() == 200) {
-        build.set(JSON.readTree(response.body()));
-        return until.test(build.get());
-      }
-      return false;
-    });
-    return build.get();
-  }
-
-  static boolean finished(JsonNode build) {
-    return !List.of("QUEUED", "RUNNING").contains(build.get("state").asText());
-  }
-
   /** Coordinator {@code n} (0 or 1), its log {@code name}, joining the other one's cluster port. */
   static Process coordinator(int n, String name) throws Exception {
-    return run(name, List.of("coordinator", "--bridge-port", "0", "--data-dir",
+    return farm.start(name, List.of("coordinator", "--bridge-port", "0", "--data-dir",
         dir.resolve("c" + n).toString(), "--repos", repos.toString(), "--keys",
         keys.toString(), "--http-port", String.valueOf(HTTP_PORTS[n]), "--cluster-name", cluster, "--cluster-port",
         String.valueOf(CLUSTER_PORTS[n]), "--join", "127.0.0.1:" + CLUSTER_PORTS[1 - n], "--store", store));
@@ -183,63 +93,63 @@ class SharedStoreFailoverTest {
   @Test
   void aSubmitAnsweredJustBeforeAKillRunsOnTheStandbyAndEveryBuildOutlivesAFullRestart() throws Exception {
     Process first = coordinator(0, "coordinator-1");
-    awaitLine("coordinator-1", "is now active", 90);
-    awaitLine("coordinator-1", "holds term", 5);
+    farm.awaitLine("coordinator-1", "is now active", 90);
+    farm.awaitLine("coordinator-1", "holds term", 5);
     Process second = coordinator(1, "coordinator-2");
-    String standing = awaitLine("coordinator-2", "is a standby", 90);
+    String standing = farm.awaitLine("coordinator-2", "is a standby", 90);
     assertTrue(standing.contains("reading the shared store"), standing);
     // a coordinator on its own SQLite file cannot join: the others would never see the builds it accepts
-    Process alone = run("coordinator-sqlite", List.of("coordinator", "--bridge-port", "0", "--data-dir",
+    Process alone = farm.start("coordinator-sqlite", List.of("coordinator", "--bridge-port", "0", "--data-dir",
         dir.resolve("c-sqlite").toString(), "--repos", repos.toString(), "--keys", keys.toString(), "--http-port",
         String.valueOf(FreePorts.one()), "--cluster-name", cluster, "--cluster-port", String.valueOf(FreePorts.one()),
         "--join", "127.0.0.1:" + CLUSTER_PORTS[0]));
     assertTrue(alone.waitFor(120, TimeUnit.SECONDS), "a second coordinator on SQLite exits");
     assertTrue(alone.exitValue() != 0, "exit code " + alone.exitValue());
-    String refusal = awaitLine("coordinator-sqlite", "--store postgresql://", 5);
+    String refusal = farm.awaitLine("coordinator-sqlite", "--store postgresql://", 5);
     assertTrue(refusal.contains("keeps its builds in its own SQLite file"), refusal);
-    run("worker", List.of("worker", "--data-dir",
+    farm.start("worker", List.of("worker", "--data-dir",
         dir.resolve("w").toString(), "--cache-dir",
         dir.resolve("w/cache").toString(), "--keys", keys.toString(), "--cluster-name",
         cluster, "--cluster-port", String.valueOf(FreePorts.one()), "--slots", "1", "--metrics-port", "0",
         "--join", "127.0.0.1:" + CLUSTER_PORTS[0] + ",127.0.0.1:" + CLUSTER_PORTS[1]));
-    awaitLine("worker", " ready: ", 90);
+    farm.awaitLine("worker", " ready: ", 90);
 
-    Map<String, String> components = Map.of("tether", upload(api(0), "tether\n"),
-        "unpack", upload(api(0), "unpack\n"));
-    String accepted = submit(api(0), components);
+    Map<String, String> components = Map.of("tether", farm.upload(api(0), "tether\n"),
+        "unpack", farm.upload(api(0), "unpack\n"));
+    String accepted = farm.submit(api(0), components);
     // the build's pinned definition and its components are artifacts, which a standby copies a moment later
     // (artifacts are not in the shared store): killed before that copy, the new active could not run the build
     // ("definition no longer held"). Only that copy is waited for; the build's row is committed already.
-    String definition = get(api(0), "/api/v1/builds/" + accepted).get("definitionDigest").asText();
+    String definition = farm.get(api(0), "/api/v1/builds/" + accepted).get("definitionDigest").asText();
     for (String sha : List.of(definition, components.get("tether"), components.get("unpack"))) {
       assertTrue(Eventually.holds(Duration.ofSeconds(30), Duration.ofMillis(20),
-          () -> send(api(1), "GET", "/api/v1/artifacts/" + sha, null).statusCode() == 200), sha + " copied");
+          () -> farm.send(api(1), "GET", "/api/v1/artifacts/" + sha, null).statusCode() == 200), sha + " copied");
     }
     first.destroyForcibly(); // SIGKILL, right after the answer and the copy
     first.waitFor();
-    String takeover = awaitLine("coordinator-2", "is now active", 30);
+    String takeover = farm.awaitLine("coordinator-2", "is now active", 30);
     System.out.println(takeover);
-    assertTrue(awaitLine("coordinator-2", "holds term", 5).contains("holds term 2"));
-    JsonNode ran = awaitBuild(api(1), accepted, SharedStoreFailoverTest::finished);
+    assertTrue(farm.awaitLine("coordinator-2", "holds term", 5).contains("holds term 2"));
+    JsonNode ran = farm.awaitBuild(api(1), accepted, FailoverFarm::finished);
     assertEquals("SUCCEEDED", ran.get("state").asText(), ran::toString);
-    String afterTakeover = submit(api(1), components);
+    String afterTakeover = farm.submit(api(1), components);
 
     // a full restart, in the other order: the second coordinator first, now holding term 3
     second.destroyForcibly();
     second.waitFor();
     Process secondAgain = coordinator(1, "coordinator-2-again");
-    awaitLine("coordinator-2-again", "is now active", 90);
-    assertTrue(awaitLine("coordinator-2-again", "holds term", 5).contains("holds term 3"));
+    farm.awaitLine("coordinator-2-again", "is now active", 90);
+    assertTrue(farm.awaitLine("coordinator-2-again", "holds term", 5).contains("holds term 3"));
     coordinator(0, "coordinator-1-again");
-    awaitLine("coordinator-1-again", "is a standby", 90);
+    farm.awaitLine("coordinator-1-again", "is a standby", 90);
     for (int n = 0; n < 2; n++) {
-      JsonNode builds = get(api(n), "/api/v1/builds?limit=10").get("builds");
+      JsonNode builds = farm.get(api(n), "/api/v1/builds?limit=10").get("builds");
       Set<String> ids = new HashSet<>();
       builds.forEach(b -> ids.add(b.get("id").asText()));
       assertEquals(Set.of(accepted, afterTakeover), ids, "every accepted build, read through " + api(n));
     }
-    JsonNode runAfterRestart = awaitBuild(api(0), afterTakeover,
-        SharedStoreFailoverTest::finished);
+    JsonNode runAfterRestart = farm.awaitBuild(api(0), afterTakeover,
+        FailoverFarm::finished);
     assertEquals("SUCCEEDED", runAfterRestart.get("state").asText(), runAfterRestart::toString);
     assertTrue(secondAgain.isAlive());
 
@@ -253,9 +163,9 @@ class SharedStoreFailoverTest {
     }
     assertTrue(secondAgain.waitFor(60, TimeUnit.SECONDS), "the coordinator that lost its term exits");
     assertEquals(75, secondAgain.exitValue());
-    assertTrue(awaitLine("coordinator-2-again", "lost its term", 5).contains("lost its term 3"));
-    assertTrue(awaitLine("coordinator-1-again", "holds term", 30).contains("holds term 4"));
-    JsonNode builds = get(api(0), "/api/v1/builds?limit=10").get("builds");
+    assertTrue(farm.awaitLine("coordinator-2-again", "lost its term", 5).contains("lost its term 3"));
+    assertTrue(farm.awaitLine("coordinator-1-again", "holds term", 30).contains("holds term 4"));
+    JsonNode builds = farm.get(api(0), "/api/v1/builds?limit=10").get("builds");
     assertEquals(2, builds.size(), builds::toString);
   }
 }
