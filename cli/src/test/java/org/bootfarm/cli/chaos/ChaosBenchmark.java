@@ -304,6 +304,8 @@ public final class ChaosBenchmark {
   /** One injected fault and what it did. */
   static final class Fault {
     final int number;
+    /** Whether its timing stopped because the next fault began (a coordinator fault). */
+    volatile boolean cutShort;
     final Kind kind;
     final String victim;
     final double at;
@@ -340,8 +342,15 @@ public final class ChaosBenchmark {
     }
   }
 
+  /**
+   * The number of the fault injected last: a coordinator fault's timing stops when the next fault begins, since
+   * killing the blocked coordinator next makes the other active for a reason of its own.
+   */
+  volatile int lastFault;
+
   /** Injects one fault, holds it, and undoes it; the measurement runs beside it. */
   Fault inject(int number, Kind kind) throws Exception {
+    lastFault = number;
     List<String> active = active();
     String victim = switch (kind) {
       case KILL_WORKER, CUT_WORKER -> "w" + (1 + random.nextInt(3));
@@ -415,7 +424,7 @@ public final class ChaosBenchmark {
           fault.measured = true;
           return;
         }
-        while (System.nanoTime() < deadline) {
+        while (System.nanoTime() < deadline && lastFault == fault.number) {
           List<String> active = active();
           if (active.stream().anyMatch(c -> !c.equals(fault.victim))) {
             fault.recovered = (System.nanoTime() - injected) / 1e9;
@@ -423,6 +432,7 @@ public final class ChaosBenchmark {
           }
           Thread.sleep(200);
         }
+        fault.cutShort = Double.isNaN(fault.recovered) && lastFault != fault.number;
       } else {
         Set<String> pending = ConcurrentHashMap.newKeySet();
         pending.addAll(fault.held);

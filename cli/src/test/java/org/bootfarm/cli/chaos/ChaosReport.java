@@ -140,7 +140,8 @@ final class ChaosReport {
     for (ChaosBenchmark.Fault f : bench.done) {
       String until;
       if (f.victim.startsWith("c")) {
-        until = f.note.startsWith("standby") ? "-" : Double.isNaN(f.recovered) ? "never (120 s)"
+        until = f.note.startsWith("standby") ? "-" : f.cutShort ? "none before the next fault"
+            : Double.isNaN(f.recovered) ? "never (120 s)"
             : String.format("%.1f (other coordinator active)", f.recovered);
       } else {
         until = f.held.isEmpty() ? "-" : Double.isNaN(f.recovered) ? "never (120 s)" : String.format("%.1f", f.recovered);
