@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -29,6 +27,7 @@ import org.bootfarm.coordinator.access.DefaultTokensFile;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
+import org.bootfarm.testkit.HttpAnswer;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
@@ -318,22 +317,6 @@ class MetricsProcessesTest {
     return socket;
   }
 
-  /** The status line, headers and body of the answer on {@code socket} (its body read by Content-Length). */
-  static String answer(Socket socket) throws IOException {
-    InputStream in = socket.getInputStream();
-    ByteArrayOutputStream head = new ByteArrayOutputStream();
-    while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-      int b = in.read();
-      if (b < 0) {
-        throw new IOException("connection closed before an answer: " + head);
-      }
-      head.write(b);
-    }
-    Matcher length = Pattern.compile("(?i)content-length: (\\d+)").matcher(head.toString(StandardCharsets.ISO_8859_1));
-    int bodyLength = length.find() ? Integer.parseInt(length.group(1)) : 0;
-    return head.toString(StandardCharsets.ISO_8859_1) + new String(in.readNBytes(bodyLength), StandardCharsets.UTF_8);
-  }
-
   @Test
   @Order(2)
   void uploadsAreBoundedAndABuildRunsAndKeepsItsLeaseWhileTwentyTrickleIn() throws Exception {
@@ -344,10 +327,11 @@ class MetricsProcessesTest {
     String huge = Sha256.of("not this".getBytes(StandardCharsets.UTF_8));
     try (Socket socket = openUpload(huge, 2L << 30)) {
       socket.getOutputStream().write(new byte[4096]);
-      String refused = answer(socket);
-      assertTrue(refused.startsWith("HTTP/1.1 507 "), refused);
-      assertTrue(refused.contains("of its 1 GiB quota (--store-quota)") && refused.contains("this one needs 2 GiB")
-          && refused.contains("Free space with 'bootfarm gc'"), refused);
+      HttpAnswer refused = HttpAnswer.read(socket);
+      assertEquals(507, refused.status(), refused::toString);
+      assertTrue(refused.body().contains("of its 1 GiB quota (--store-quota)")
+          && refused.body().contains("this one needs 2 GiB") && refused.body().contains("Free space with 'bootfarm gc'"),
+          refused::toString);
     }
     HttpResponse<String> head = FarmProcesses.HTTP.send(farm.request("/api/v1/artifacts/" + huge)
         .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
@@ -381,9 +365,10 @@ class MetricsProcessesTest {
     assertTrue(Eventually.holds(Duration.ofSeconds(10), Eventually.EVERY,
         () -> Double.valueOf(20.0).equals(coordinator().get("bootfarm_uploads_in_flight"))), "twenty slow uploads run");
     try (Socket socket = openUpload(Sha256.of("one too many".getBytes(StandardCharsets.UTF_8)), 12)) {
-      String refused = answer(socket);
-      assertTrue(refused.startsWith("HTTP/1.1 429 ") && refused.contains("Retry-After: 5")
-          && refused.contains("its limit (--uploads-per-client)"), refused);
+      HttpAnswer refused = HttpAnswer.read(socket);
+      assertEquals(429, refused.status(), refused::toString);
+      assertEquals("5", refused.headers().get("retry-after"), refused::toString);
+      assertTrue(refused.body().contains("its limit (--uploads-per-client)"), refused::toString);
     }
 
     // the submit, the worker's claim, its lease renewals and its report all go on meanwhile, through a build

@@ -9,9 +9,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -19,14 +17,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.bootfarm.protocol.Sha256;
+import org.bootfarm.testkit.HttpAnswer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -53,7 +49,6 @@ class BoundedUploadsTest {
   private final List<Thread> senders = new ArrayList<>();
 
   /** An HTTP answer read off a socket. */
-  private record Reply(int status, Map<String, String> headers, String body) {}
 
   @BeforeEach
   void startVertx() {
@@ -122,28 +117,7 @@ class BoundedUploadsTest {
     senders.add(sender);
   }
 
-  /** Reads one HTTP answer (status, headers, a Content-Length body). */
-  private static Reply read(Socket socket) throws IOException {
-    InputStream in = socket.getInputStream();
-    ByteArrayOutputStream head = new ByteArrayOutputStream();
-    while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-      int b = in.read();
-      if (b < 0) {
-        throw new IOException("connection closed before an answer: " + head);
-      }
-      head.write(b);
-    }
-    String[] lines = head.toString(StandardCharsets.ISO_8859_1).split("\r\n");
-    Map<String, String> headers = new LinkedHashMap<>();
-    for (int i = 1; i < lines.length; i++) {
-      int colon = lines[i].indexOf(':');
-      headers.put(lines[i].substring(0, colon).toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
-    }
-    byte[] body = in.readNBytes(Integer.parseInt(headers.getOrDefault("content-length", "0")));
-    return new Reply(Integer.parseInt(lines[0].split(" ")[1]), headers, new String(body, StandardCharsets.UTF_8));
-  }
-
-  private Reply upload(String client, byte[] content, boolean declareLength) throws IOException {
+  private HttpAnswer upload(String client, byte[] content, boolean declareLength) throws IOException {
     Socket socket = open(Sha256.of(content), client, declareLength ? (long) content.length : null);
     OutputStream out = socket.getOutputStream();
     if (declareLength) {
@@ -154,7 +128,7 @@ class BoundedUploadsTest {
       out.write("\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
     }
     out.flush();
-    return read(socket);
+    return HttpAnswer.read(socket);
   }
 
   private static byte[] bytes(int size, long seed) {
@@ -203,7 +177,7 @@ class BoundedUploadsTest {
     trickle(socket, content, Duration.ofMillis(100)); // 10 bytes a second
 
     long began = System.nanoTime();
-    Reply reply = read(socket);
+    HttpAnswer reply = HttpAnswer.read(socket);
 
     assertEquals(408, reply.status(), reply::toString);
     assertTrue(reply.body().contains("under the minimum of 100 bytes/s (--upload-min-rate)"), reply.body());
@@ -221,7 +195,7 @@ class BoundedUploadsTest {
     Socket socket = open(Sha256.of(content), "steady", (long) content.length);
     trickle(socket, content, Duration.ofMillis(20)); // 50 bytes a second: would take 200 s
 
-    Reply reply = read(socket);
+    HttpAnswer reply = HttpAnswer.read(socket);
 
     assertEquals(408, reply.status(), reply::toString);
     assertTrue(reply.body().contains("took longer than the 2 s an upload may take (--upload-deadline)"), reply.body());
@@ -238,7 +212,7 @@ class BoundedUploadsTest {
     }
     assertTrue(waitFor(() -> registry.get("bootfarm.uploads.in.flight").gauge().value() == 2), "alice's two run");
 
-    Reply third = upload("alice", bytes(100, 12), true);
+    HttpAnswer third = upload("alice", bytes(100, 12), true);
     assertEquals(429, third.status(), third::toString);
     assertEquals("5", third.headers().get("retry-after"));
     assertTrue(third.body().contains("client alice has 2 uploads running, its limit (--uploads-per-client)"),
@@ -247,7 +221,7 @@ class BoundedUploadsTest {
     byte[] bobs = bytes(100, 13);
     trickle(open(Sha256.of(bobs), "bob", (long) bobs.length), bobs, Duration.ofMillis(200));
     assertTrue(waitFor(() -> registry.get("bootfarm.uploads.in.flight").gauge().value() == 3), "bob's runs");
-    Reply carols = upload("carol", bytes(100, 14), true);
+    HttpAnswer carols = upload("carol", bytes(100, 14), true);
     assertEquals(503, carols.status(), carols::toString);
     assertEquals("5", carols.headers().get("retry-after"));
     assertTrue(carols.body().contains("all its upload threads (--upload-threads)"), carols.body());
@@ -258,16 +232,16 @@ class BoundedUploadsTest {
   @Test
   void anUploadThatWouldCrossTheQuotaGets507AndLeavesNothing() throws Exception {
     serve(UploadLimits.DEFAULTS, StoreSpace.DEFAULT.withQuota(10_000));
-    Reply first = upload("alice", bytes(6000, 20), true);
+    HttpAnswer first = upload("alice", bytes(6000, 20), true);
     assertEquals(201, first.status(), first::toString);
     ArtifactStore.Stats before = store.stats();
 
     byte[] declared = bytes(6000, 21);
-    Reply refusedDeclared = upload("alice", declared, true);
+    HttpAnswer refusedDeclared = upload("alice", declared, true);
     byte[] streamed = bytes(6000, 22);
-    Reply refusedStreamed = upload("alice", streamed, false);
+    HttpAnswer refusedStreamed = upload("alice", streamed, false);
 
-    for (Reply reply : List.of(refusedDeclared, refusedStreamed)) {
+    for (HttpAnswer reply : List.of(refusedDeclared, refusedStreamed)) {
       assertEquals(507, reply.status(), reply::toString);
       assertTrue(reply.body().contains("holds 5.9 KiB of its 9.8 KiB quota (--store-quota)"), reply.body());
       assertTrue(reply.body().contains("over; nothing was stored. Free space with 'bootfarm gc'"), reply.body());
@@ -277,7 +251,7 @@ class BoundedUploadsTest {
     assertFalse(store.exists(Sha256.of(streamed)));
     assertEquals(List.of(), incoming(), "no partial object");
     assertEquals(2.0, refused("quota"));
-    Reply fits = upload("alice", bytes(3000, 23), false);
+    HttpAnswer fits = upload("alice", bytes(3000, 23), false);
     assertEquals(201, fits.status(), "the refused uploads gave their claims back: " + fits);
   }
 
@@ -285,7 +259,7 @@ class BoundedUploadsTest {
   void anUploadThatWouldEatIntoTheReserveGets507NamingIt() throws Exception {
     serve(UploadLimits.DEFAULTS, new StoreSpace(0, 0, 100)); // keep the whole file system free: nothing fits
 
-    Reply reply = upload("alice", bytes(1000, 30), true);
+    HttpAnswer reply = upload("alice", bytes(1000, 30), true);
 
     assertEquals(507, reply.status(), reply::toString);
     assertTrue(reply.body().contains("(--store-reserve 0 B,100%)"), reply.body());
