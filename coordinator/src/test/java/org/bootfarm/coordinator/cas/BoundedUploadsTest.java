@@ -22,6 +22,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.bootfarm.protocol.Sha256;
+import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.HttpAnswer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -154,7 +155,7 @@ class BoundedUploadsTest {
       byte[] content = bytes(100, i);
       trickle(open(Sha256.of(content), "slow", (long) content.length), content, Duration.ofSeconds(1));
     }
-    assertTrue(waitFor(() -> registry.get("bootfarm.uploads.in.flight").gauge().value() == 20),
+    assertTrue(Eventually.holds(Duration.ofSeconds(10), Duration.ofMillis(50), () -> registry.get("bootfarm.uploads.in.flight").gauge().value() == 20),
         "twenty uploads run");
 
     // what leases, reports and the build store run on: Vert.x's 20 worker threads, all still free
@@ -184,7 +185,7 @@ class BoundedUploadsTest {
     assertTrue((System.nanoTime() - began) / 1_000_000 < 5000, "cut off after its first slow window");
     assertEquals(1.0, refused("too_slow"));
     assertFalse(store.exists(Sha256.of(content)));
-    assertTrue(waitFor(() -> incoming().isEmpty()), "no partial upload is left");
+    assertTrue(Eventually.holds(Duration.ofSeconds(10), Duration.ofMillis(50), () -> incoming().isEmpty()), "no partial upload is left");
   }
 
   @Test
@@ -210,7 +211,7 @@ class BoundedUploadsTest {
       byte[] content = bytes(100, 10 + i);
       trickle(open(Sha256.of(content), "alice", (long) content.length), content, Duration.ofMillis(200));
     }
-    assertTrue(waitFor(() -> registry.get("bootfarm.uploads.in.flight").gauge().value() == 2), "alice's two run");
+    assertTrue(Eventually.holds(Duration.ofSeconds(10), Duration.ofMillis(50), () -> registry.get("bootfarm.uploads.in.flight").gauge().value() == 2), "alice's two run");
 
     HttpAnswer third = upload("alice", bytes(100, 12), true);
     assertEquals(429, third.status(), third::toString);
@@ -220,7 +221,7 @@ class BoundedUploadsTest {
 
     byte[] bobs = bytes(100, 13);
     trickle(open(Sha256.of(bobs), "bob", (long) bobs.length), bobs, Duration.ofMillis(200));
-    assertTrue(waitFor(() -> registry.get("bootfarm.uploads.in.flight").gauge().value() == 3), "bob's runs");
+    assertTrue(Eventually.holds(Duration.ofSeconds(10), Duration.ofMillis(50), () -> registry.get("bootfarm.uploads.in.flight").gauge().value() == 3), "bob's runs");
     HttpAnswer carols = upload("carol", bytes(100, 14), true);
     assertEquals(503, carols.status(), carols::toString);
     assertEquals("5", carols.headers().get("retry-after"));
@@ -279,22 +280,5 @@ class BoundedUploadsTest {
     ArtifactStore.PutResult kept = store.putOwn(Sha256.of(definition), new java.io.ByteArrayInputStream(definition));
 
     assertTrue(kept.created() && store.exists(Sha256.of(definition)), "a submission's pinned definition is kept");
-  }
-
-  /** A condition that may take a moment. */
-  @FunctionalInterface
-  private interface Condition {
-    boolean holds() throws Exception;
-  }
-
-  private static boolean waitFor(Condition condition) throws Exception {
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (System.nanoTime() < until) {
-      if (condition.holds()) {
-        return true;
-      }
-      Thread.sleep(50);
-    }
-    return condition.holds();
   }
 }
