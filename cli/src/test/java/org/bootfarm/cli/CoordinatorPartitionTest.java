@@ -129,7 +129,7 @@ class CoordinatorPartitionTest {
       // the first coordinator, active, runs in the namespace; it reaches PostgreSQL through the veth
       farm.start(n == 0 ? Network.inNamespace(ns) : List.of(), "c" + n, args);
       if (n == 0) {
-        farm.awaitLine("c0", "is now active", 90);
+        farm.awaitLine("c0", "is now active", 180);
       }
     }
     String term = farm.awaitLine("c0", "holds term", 5);
@@ -137,8 +137,8 @@ class CoordinatorPartitionTest {
         dir.resolve("w/cache").toString(), "--keys", keys.toString(), "--cluster-name", name, "--cluster-host", host,
         "--cluster-port", String.valueOf(cluster[2]), "--event-bus-port", String.valueOf(bus[2]), "--slots", "2",
         "--metrics-port", "0", "--join", join));
-    farm.awaitLine("c1", "is a standby", 90);
-    farm.awaitLine("worker", " ready: ", 90);
+    farm.awaitLine("c1", "is a standby", 180);
+    farm.awaitLine("worker", " ready: ", 180);
 
     Map<String, String> components = Map.of("tether", farm.upload(api[0], "tether\n"),
         "unpack", farm.upload(api[0], "unpack\n"));
