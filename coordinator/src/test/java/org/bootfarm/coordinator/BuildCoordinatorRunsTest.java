@@ -124,12 +124,19 @@ class BuildCoordinatorRunsTest {
   }
 
   @Test
-  void aDepartedWorkersRunGoesBackToTheQueue() throws Exception {
+  void aDepartedWorkersRunGoesBackToTheQueueOnceOtherWorkersAreHeard() throws Exception {
     String id = runningOnW1();
     coordinator.workerLeft("w1");
-    assertEquals(1, coordinator.takeBackRunsOf("w1"));
+    assertEquals(0, coordinator.takeBackRunsOf("w1"), "nothing heard since w1 left: this coordinator may be cut off");
+    assertEquals(BuildState.RUNNING, coordinator.get(id).state());
+    clock.advance(Duration.ofSeconds(1));
+    coordinator.workerSeen(worker("w2", List.of()));
+    assertEquals(0, coordinator.reconcileLeases(), "w1 gets one renewal period to be heard too");
+    clock.advance(Duration.ofSeconds(4));
+    assertEquals(1, coordinator.reconcileLeases(), "w2 is heard and w1 is not: w1 is gone");
     assertEquals(BuildState.QUEUED, coordinator.get(id).state());
     assertEquals(LeaseAction.Decision.REQUEUED, decided.get(0).decision(), decided::toString);
+    assertTrue(decided.get(0).reason().contains("run 1 of 3 lost: worker w1 left the cluster"), decided::toString);
   }
 
   @Test
