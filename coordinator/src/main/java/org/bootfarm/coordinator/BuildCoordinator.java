@@ -27,7 +27,6 @@ import org.bootfarm.coordinator.queue.LeaseAction;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.LeaseReconciler;
 import org.bootfarm.coordinator.queue.RetryPolicy;
-import org.bootfarm.coordinator.queue.WorkerHearing;
 import org.bootfarm.coordinator.retention.BuildPins;
 import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.BuildQuery;
@@ -74,7 +73,6 @@ public final class BuildCoordinator implements FarmApi {
   private final Clock clock;
   private final Duration lease;
   private final LeaseReconciler leases;
-  private final WorkerHearing hearing;
   private final BuildStateListener stateListener;
   private final LiveWorkers workers = new LiveWorkers();
   private final BuildPins pins;
@@ -125,8 +123,7 @@ public final class BuildCoordinator implements FarmApi {
     this.repos = repos;
     this.clock = clock;
     this.lease = lease.duration();
-    this.hearing = WorkerHearing.forLeases(lease);
-    this.leases = new LeaseReconciler(store, lease, retry, hearing);
+    this.leases = LeaseReconciler.hearing(store, lease, retry);
     this.stateListener = stateListener;
     this.pins = new BuildPins(store, artifacts);
     this.submissions = new SubmissionCheck(repos, artifacts, applianceRepo);
@@ -288,7 +285,7 @@ public final class BuildCoordinator implements FarmApi {
 
   /** A worker's heartbeat: it is alive, with these capabilities and caches, and this coordinator hears (ADR 0043). */
   public void workerSeen(WorkerInfo info) {
-    hearing.heard(info.id(), clock.instant());
+    leases.heard(info.id(), clock.instant());
     workers.seen(info);
   }
 
@@ -324,7 +321,7 @@ public final class BuildCoordinator implements FarmApi {
    */
   public LeaseAction report(BuildReport report) {
     Instant now = clock.instant();
-    hearing.heard(report.workerId(), now);
+    leases.heard(report.workerId(), now);
     Optional<LeaseAction> refused = reports.refused(report, now);
     if (refused.isPresent()) {
       return refused.get();
@@ -347,11 +344,7 @@ public final class BuildCoordinator implements FarmApi {
     return told(leases.reconcile(clock.instant()));
   }
 
-  /**
-   * Membership said {@code workerId} left: its runs are lost, re-queued or failed as if their leases ran out, once
-   * this coordinator hears other workers after the departure ({@link LeaseReconciler#workerLeft}); returns how many
-   * it changed now.
-   */
+  /** Membership said {@code workerId} left: its runs are lost when workers are heard (LeaseReconciler#workerLeft). */
   public int takeBackRunsOf(String workerId) {
     return told(leases.workerLeft(workerId, clock.instant()));
   }

@@ -51,6 +51,16 @@ public final class LeaseReconciler {
     this.hearing = Objects.requireNonNull(hearing, "hearing");
   }
 
+  /** A reconciler with its own {@link WorkerHearing}, told of workers through {@link #heard}: the coordinator's. */
+  public static LeaseReconciler hearing(BuildStore store, LeasePolicy lease, RetryPolicy retry) {
+    return new LeaseReconciler(store, lease, retry, WorkerHearing.forLeases(lease));
+  }
+
+  /** This coordinator heard worker {@code worker} at {@code at}: a heartbeat (which renews leases) or a report. */
+  public void heard(String worker, Instant at) {
+    hearing.heard(worker, at);
+  }
+
   /**
    * How long before a lease runs out the coordinator must have heard from some worker for the loss to count
    * against the build: two of the holder's renewal periods. A worker renews every third of a lease, so a
