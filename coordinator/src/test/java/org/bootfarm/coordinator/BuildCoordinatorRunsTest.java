@@ -100,6 +100,25 @@ class BuildCoordinatorRunsTest {
   }
 
   @Test
+  void aOneSlotWorkerIsLeasedOneBuildAtATimeAndTheRestWaitQueued() throws Exception {
+    List<String> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      ids.add(coordinator.submit(MEMBER, new SubmitRequest("debian-12", "bootstrap", Map.of("tether", tether,
+          "unpack", tether), Priority.INTERACTIVE, null)));
+    }
+    coordinator.workerSeen(worker("w1", List.of()));
+    assertEquals(List.of(ids.get(0)), coordinator.assign(16).stream().map(a -> a.build().id()).toList());
+    assertEquals(List.of(), coordinator.assign(16), "w1's one slot is taken: nothing more is leased to it");
+    assertEquals(BuildState.QUEUED, store.get(ids.get(1)).orElseThrow().state());
+    assertEquals(BuildState.QUEUED, store.get(ids.get(2)).orElseThrow().state());
+    coordinator.report(new BuildReport(ids.get(0), "w1", 0, BuildState.SUCCEEDED, List.of(), List.of(), null, null,
+        false, null));
+    coordinator.workerSeen(worker("w1", List.of()));
+    assertEquals(List.of(ids.get(1)), coordinator.assign(16).stream().map(a -> a.build().id()).toList(),
+        "the report freed the slot: the next build is leased");
+  }
+
+  @Test
   void aHeartbeatRenewsOnlyTheLeasesItsWorkerHolds() throws Exception {
     String id = runningOnW1();
     Instant claimed = store.get(id).orElseThrow().leaseExpiry();
