@@ -123,7 +123,7 @@ public final class BuildCoordinator implements FarmApi {
     this.repos = repos;
     this.clock = clock;
     this.lease = lease.duration();
-    this.leases = new LeaseReconciler(store, lease, retry);
+    this.leases = LeaseReconciler.hearing(store, lease, retry);
     this.stateListener = stateListener;
     this.pins = new BuildPins(store, artifacts);
     this.submissions = new SubmissionCheck(repos, artifacts, applianceRepo);
@@ -283,8 +283,9 @@ public final class BuildCoordinator implements FarmApi {
     return applianceRepo;
   }
 
-  /** A worker's heartbeat: it is alive, with these capabilities and caches. */
+  /** A worker's heartbeat: it is alive, with these capabilities and caches, and this coordinator hears (ADR 0043). */
   public void workerSeen(WorkerInfo info) {
+    leases.heard(info.id(), clock.instant());
     workers.seen(info);
   }
 
@@ -320,6 +321,7 @@ public final class BuildCoordinator implements FarmApi {
    */
   public LeaseAction report(BuildReport report) {
     Instant now = clock.instant();
+    leases.heard(report.workerId(), now);
     Optional<LeaseAction> refused = reports.refused(report, now);
     if (refused.isPresent()) {
       return refused.get();
@@ -342,7 +344,7 @@ public final class BuildCoordinator implements FarmApi {
     return told(leases.reconcile(clock.instant()));
   }
 
-  /** Membership said {@code workerId} left: its runs are lost now, re-queued or failed as if their leases ran out. */
+  /** Membership said {@code workerId} left: its runs are lost when workers are heard (LeaseReconciler#workerLeft). */
   public int takeBackRunsOf(String workerId) {
     return told(leases.workerLeft(workerId, clock.instant()));
   }

@@ -100,6 +100,25 @@ class BuildCoordinatorRunsTest {
   }
 
   @Test
+  void aOneSlotWorkerIsLeasedOneBuildAtATimeAndTheRestWaitQueued() throws Exception {
+    List<String> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      ids.add(coordinator.submit(MEMBER, new SubmitRequest("debian-12", "bootstrap", Map.of("tether", tether,
+          "unpack", tether), Priority.INTERACTIVE, null)));
+    }
+    coordinator.workerSeen(worker("w1", List.of()));
+    assertEquals(List.of(ids.get(0)), coordinator.assign(16).stream().map(a -> a.build().id()).toList());
+    assertEquals(List.of(), coordinator.assign(16), "w1's one slot is taken: nothing more is leased to it");
+    assertEquals(BuildState.QUEUED, store.get(ids.get(1)).orElseThrow().state());
+    assertEquals(BuildState.QUEUED, store.get(ids.get(2)).orElseThrow().state());
+    coordinator.report(new BuildReport(ids.get(0), "w1", 0, BuildState.SUCCEEDED, List.of(), List.of(), null, null,
+        false, null));
+    coordinator.workerSeen(worker("w1", List.of()));
+    assertEquals(List.of(ids.get(1)), coordinator.assign(16).stream().map(a -> a.build().id()).toList(),
+        "the report freed the slot: the next build is leased");
+  }
+
+  @Test
   void aHeartbeatRenewsOnlyTheLeasesItsWorkerHolds() throws Exception {
     String id = runningOnW1();
     Instant claimed = store.get(id).orElseThrow().leaseExpiry();
@@ -124,12 +143,19 @@ class BuildCoordinatorRunsTest {
   }
 
   @Test
-  void aDepartedWorkersRunGoesBackToTheQueue() throws Exception {
+  void aDepartedWorkersRunGoesBackToTheQueueOnceOtherWorkersAreHeard() throws Exception {
     String id = runningOnW1();
     coordinator.workerLeft("w1");
-    assertEquals(1, coordinator.takeBackRunsOf("w1"));
+    assertEquals(0, coordinator.takeBackRunsOf("w1"), "nothing heard since w1 left: this coordinator may be cut off");
+    assertEquals(BuildState.RUNNING, coordinator.get(id).state());
+    clock.advance(Duration.ofSeconds(1));
+    coordinator.workerSeen(worker("w2", List.of()));
+    assertEquals(0, coordinator.reconcileLeases(), "w1 gets one renewal period to be heard too");
+    clock.advance(Duration.ofSeconds(4));
+    assertEquals(1, coordinator.reconcileLeases(), "w2 is heard and w1 is not: w1 is gone");
     assertEquals(BuildState.QUEUED, coordinator.get(id).state());
     assertEquals(LeaseAction.Decision.REQUEUED, decided.get(0).decision(), decided::toString);
+    assertTrue(decided.get(0).reason().contains("run 1 of 3 lost: worker w1 left the cluster"), decided::toString);
   }
 
   @Test

@@ -136,7 +136,7 @@ class ClientRequestLimitsTest {
       coordinator.submit(MEMBER, build("debian-12", null));
       photons.add(coordinator.submit(MEMBER, build("photon-2.0", null)));
     }
-    coordinator.workerSeen(worker("tdnf-box", List.of("tdnf"), 64));
+    coordinator.workerSeen(worker("tdnf-box", List.of("tdnf"), PlacingPass.QUEUE_PAGE + 3)); // a slot for each (ADR 0043)
     List<String> placed = coordinator.assign(PlacingPass.QUEUE_PAGE + 3).stream().map(a -> a.build().id()).toList();
     assertEquals(photons, placed);
   }

@@ -24,6 +24,7 @@ import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.Assignment;
+import org.bootfarm.protocol.api.v1.BuildReport;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.BuildView;
 import org.bootfarm.protocol.api.v1.RepoInfo;
@@ -150,8 +151,9 @@ class PinnedDefinitionsTest {
     aptWorker();
     assertEquals(before, assignmentOf(id).definitionDigest());
     edit();
-    // the worker left: its run is lost and the build queued again behind a backoff
-    coordinator.takeBackRunsOf("w1");
+    // the worker's run failed transiently: the build is queued again behind a backoff
+    coordinator.report(new BuildReport(id, "w1", 0, BuildState.FAILED, List.of(), List.of(), "mirror unreachable",
+        null, false, null));
     BuildView requeued = coordinator.get(id);
     assertEquals(BuildState.QUEUED, requeued.state(), requeued::toString);
     assertEquals(before, requeued.definitionDigest());

@@ -13,9 +13,12 @@ import org.bootfarm.protocol.api.v1.BuildView;
 /**
  * Where the {@link org.bootfarm.coordinator.BuildCoordinator}'s state changes go: published on the build's
  * event address, counted in the farm's metrics, a run cancelled while running is told to stop on its
- * worker's inbox, and a submitted build's pinned definition is announced to the other coordinators.
+ * worker's inbox, and a submitted build's pinned definition is announced to the other coordinators. A lease
+ * extended because this coordinator heard no worker (ADR 0043) is logged: it is the operator's sign of a
+ * coordinator cut off from its workers.
  */
 final class BuildStateFanout implements BuildStateListener {
+  private static final System.Logger LOG = System.getLogger(BuildStateFanout.class.getName());
   private final BuildStatePublisher states;
   private final FarmMetrics metrics;
   private final WorkerInbox inbox;
@@ -48,6 +51,9 @@ final class BuildStateFanout implements BuildStateListener {
 
   @Override
   public void leaseDecided(LeaseAction action) {
+    if (action.cause() == LeaseAction.Cause.COORDINATOR_DEAF) {
+      LOG.log(System.Logger.Level.WARNING, "bootfarm coordinator: build " + action.buildId() + ": " + action.reason());
+    }
     states.changed(action);
     metrics.changed(action);
   }

@@ -236,7 +236,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
     ArtifactReplication[] announcer = new ArtifactReplication[1];
     ForwardingFarmApi forwarding = new ForwardingFarmApi(vertx, FORWARD_TIMEOUT);
     http = new ApiHttpServer(vertx, new ActiveOrForwardedApi(this::active, coordinator, forwarding, artifacts,
-        this::replication, FORWARD_TIMEOUT),
+        this::replication, FORWARD_TIMEOUT, stores.shared()),
         intake.endpoint(stored -> {
           if (announcer[0] != null) {
             announcer[0].announce(stored);

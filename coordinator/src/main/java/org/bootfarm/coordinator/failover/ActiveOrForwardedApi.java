@@ -21,7 +21,9 @@ import org.bootfarm.protocol.api.v1.WorkerInfo;
 /**
  * The HTTP server's calls: answered by this coordinator when it is active, forwarded to the active
  * coordinator when it is a standby. A submission to a standby first copies the components uploaded to
- * it to the active one, which checks them.
+ * it to the active one, which checks them. On the farm's shared store a standby answers the reads of builds
+ * (get, list) itself, from that store: they need no term, and so still answer while the standby cannot reach
+ * the active coordinator over the event bus (before, they answered 503).
  */
 public final class ActiveOrForwardedApi implements FarmApi {
   private final BooleanSupplier active;
@@ -30,6 +32,7 @@ public final class ActiveOrForwardedApi implements FarmApi {
   private final ArtifactStore artifacts;
   private final Supplier<ArtifactReplication> replication;
   private final Duration timeout;
+  private final boolean sharedStore;
 
   /**
    * @param local this coordinator's own answers
@@ -40,6 +43,16 @@ public final class ActiveOrForwardedApi implements FarmApi {
    */
   public ActiveOrForwardedApi(BooleanSupplier active, FarmApi local, FarmApi forwarding, ArtifactStore artifacts,
       Supplier<ArtifactReplication> replication, Duration timeout) {
+    this(active, local, forwarding, artifacts, replication, timeout, false);
+  }
+
+  /**
+   * @param sharedStore whether {@code local} reads the farm's shared store (PostgreSQL), which a standby reads
+   *     as well as the active coordinator: builds are then read locally
+   */
+  public ActiveOrForwardedApi(BooleanSupplier active, FarmApi local, FarmApi forwarding, ArtifactStore artifacts,
+      Supplier<ArtifactReplication> replication, Duration timeout, boolean sharedStore) {
+    this.sharedStore = sharedStore;
     this.active = active;
     this.local = local;
     this.forwarding = forwarding;
@@ -50,6 +63,11 @@ public final class ActiveOrForwardedApi implements FarmApi {
 
   private FarmApi target() {
     return active.getAsBoolean() ? local : forwarding;
+  }
+
+  /** Where a read of builds goes: this coordinator's store when it is the shared one. */
+  private FarmApi reader() {
+    return sharedStore ? local : target();
   }
 
   @Override
@@ -71,12 +89,12 @@ public final class ActiveOrForwardedApi implements FarmApi {
 
   @Override
   public BuildView get(String id) throws ApiException {
-    return target().get(id);
+    return reader().get(id);
   }
 
   @Override
   public List<BuildView> list(BuildQuery query) throws ApiException {
-    return target().list(query);
+    return reader().list(query);
   }
 
   @Override

@@ -53,18 +53,21 @@ public final class RendezvousPlacement {
   public static final double DEFAULT_EPSILON = 0.25;
 
   /**
-   * At most this many builds (running plus waiting) per slot on one worker by default: high enough
-   * that in a nightly burst (about 4 builds per slot in the simulation) the bound, not the cap,
-   * decides; see bench/placement-simulation.sh.
+   * At most this many builds (running plus waiting) per slot on one worker by default: one, so a worker is
+   * never leased more builds than it has slots (ADR 0043). Builds that waited on a busy worker's slot held
+   * leases there: a worker that died or was cut off lost all of them at once (up to 8 per slot in the chaos
+   * benchmark), and they could not run on another worker's idle slot meanwhile. A build no worker has a free
+   * slot for stays QUEUED in the coordinator and is placed when one frees. The constructor takes more for a
+   * farm that prefers keeping a repo's builds home (warm cache) to starting them at once elsewhere.
    */
-  public static final int DEFAULT_MAX_BUILDS_PER_SLOT = 8;
+  public static final int DEFAULT_MAX_BUILDS_PER_SLOT = 1;
 
   private static final int LISTED_IN_REASONS = 3;
 
   private final double epsilon;
   private final int maxBuildsPerSlot;
 
-  /** Placement with epsilon 0.25 and at most 8 builds per slot. */
+  /** Placement with epsilon 0.25 and at most one build per slot ({@link #DEFAULT_MAX_BUILDS_PER_SLOT}). */
   public RendezvousPlacement() {
     this(DEFAULT_EPSILON, DEFAULT_MAX_BUILDS_PER_SLOT);
   }

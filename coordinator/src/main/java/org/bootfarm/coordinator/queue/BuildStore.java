@@ -67,6 +67,13 @@ public interface BuildStore extends AutoCloseable {
   Optional<BuildRecord> renewLease(String id, String worker, Instant until);
 
   /**
+   * Moves the lease of RUNNING build {@code id}, held by {@code worker}, to {@code until}, expired or not, when it
+   * ends before that: the reconciler's grace for a lease that ran out while the coordinator heard from no worker
+   * (ADR 0043). Refused (empty) for any other holder or state.
+   */
+  Optional<BuildRecord> extendLease(String id, String worker, Instant until);
+
+  /**
    * RUNNING → SUCCEEDED or FAILED with the outcome's artifacts; only by the holder of an unexpired
    * lease, so a worker that lost its lease (expired, re-queued, cancelled) cannot publish.
    */

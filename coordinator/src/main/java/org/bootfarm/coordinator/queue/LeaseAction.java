@@ -30,6 +30,11 @@ public record LeaseAction(String buildId, String worker, Cause cause, Decision d
     DETERMINISTIC_FAILURE,
     /** The coordinator started again; leases that ran out (or would soon) while it was down get one more. */
     COORDINATOR_RESTARTED,
+    /**
+     * The lease ran out while this coordinator heard from no worker at all: it may be the one cut off, so the
+     * lease gets one more and the run is not charged (ADR 0043).
+     */
+    COORDINATOR_DEAF,
     /** The worker reported that its run succeeded. */
     SUCCESS_REPORTED
   }

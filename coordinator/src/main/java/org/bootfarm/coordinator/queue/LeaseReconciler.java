@@ -4,7 +4,9 @@ import org.bootfarm.protocol.api.v1.BuildState;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.bootfarm.protocol.build.ArtifactRecord;
@@ -29,11 +31,44 @@ public final class LeaseReconciler {
   private final BuildStore store;
   private final LeasePolicy lease;
   private final RetryPolicy retry;
+  private final WorkerHearing hearing;
+  /** Workers membership said left while this coordinator had heard from no worker since: when each left. */
+  private final Map<String, Instant> departures = new LinkedHashMap<>();
 
+  /** A reconciler that takes every lost run for the worker's fault, as if the coordinator always heard. */
   public LeaseReconciler(BuildStore store, LeasePolicy lease, RetryPolicy retry) {
+    this(store, lease, retry, WorkerHearing.ALWAYS);
+  }
+
+  /**
+   * @param hearing when this coordinator heard from any worker: a run lost while it heard from none costs the
+   *     build nothing (ADR 0043)
+   */
+  public LeaseReconciler(BuildStore store, LeasePolicy lease, RetryPolicy retry, WorkerHearing hearing) {
     this.store = Objects.requireNonNull(store, "store");
     this.lease = Objects.requireNonNull(lease, "lease");
     this.retry = Objects.requireNonNull(retry, "retry");
+    this.hearing = Objects.requireNonNull(hearing, "hearing");
+  }
+
+  /** A reconciler with its own {@link WorkerHearing}, told of workers through {@link #heard}: the coordinator's. */
+  public static LeaseReconciler hearing(BuildStore store, LeasePolicy lease, RetryPolicy retry) {
+    return new LeaseReconciler(store, lease, retry, WorkerHearing.forLeases(lease));
+  }
+
+  /** This coordinator heard worker {@code worker} at {@code at}: a heartbeat (which renews leases) or a report. */
+  public void heard(String worker, Instant at) {
+    hearing.heard(worker, at);
+  }
+
+  /**
+   * How long before a lease runs out the coordinator must have heard from some worker for the loss to count
+   * against the build: two of the holder's renewal periods. A worker renews every third of a lease, so a
+   * coordinator that hears has heard every live worker at least once in that stretch; and the holder's own last
+   * renewal lies before it, so the holder's silence alone never makes the coordinator look deaf.
+   */
+  public Duration hearingWindow() {
+    return lease.duration().minus(lease.renewEvery());
   }
 
   public LeasePolicy leasePolicy() {
@@ -44,26 +79,78 @@ public final class LeaseReconciler {
     return retry;
   }
 
-  /** Re-queues (or, with no runs left, fails) every RUNNING build whose lease ran out at or before {@code now}. */
+  /**
+   * Re-queues (or, with no runs left, fails) every RUNNING build whose lease ran out at or before {@code now},
+   * and takes back the runs of workers whose departure waited for the coordinator to hear again ({@link
+   * #workerLeft}). A lease that ran out while this coordinator heard from no worker in the {@link
+   * #hearingWindow()} before its end is extended by one lease instead, costing the build nothing: the
+   * coordinator, not the worker, may be the one cut off (ADR 0043).
+   */
   public List<LeaseAction> reconcile(Instant now) {
     List<LeaseAction> actions = new ArrayList<>();
     for (BuildRecord build : store.expiredLeases(now)) {
-      String what = "worker " + build.leaseOwner() + " stopped renewing its lease, which ran out at "
-          + build.leaseExpiry();
+      Instant expiry = build.leaseExpiry();
+      if (!hearing.heardBetween(expiry.minus(hearingWindow()), expiry)) {
+        actions.add(spare(build, now));
+        continue;
+      }
+      String what = "worker " + build.leaseOwner() + " stopped renewing its lease, which ran out at " + expiry;
       actions.add(runLost(build, build.leaseOwner(), Cause.LEASE_EXPIRED, what, now));
+    }
+    for (var departed = departures.entrySet().iterator(); departed.hasNext(); ) {
+      Map.Entry<String, Instant> departure = departed.next();
+      String worker = departure.getKey();
+      Instant leftAt = departure.getValue();
+      Instant firstHeard = hearing.firstHeardAfter(leftAt);
+      if (hearing.heardFromSince(worker, leftAt)) {
+        departed.remove(); // it is back (or never left): its leases are the lease rule's, above
+      } else if (firstHeard != null && !firstHeard.plus(lease.renewEvery()).isAfter(now)) {
+        departed.remove(); // others are heard and it has had a renewal period to be heard too: it is gone
+        actions.addAll(takeBack(worker, leftAt, now));
+      } else if (leftAt.plus(lease.duration()).isBefore(now)) {
+        departed.remove(); // its leases have run out meanwhile: the lease rule, above, decides them
+      }
     }
     return actions;
   }
 
+  /** A lease that ran out while the coordinator was deaf: one more lease for the same worker, no run charged. */
+  private LeaseAction spare(BuildRecord build, Instant now) {
+    String worker = build.leaseOwner();
+    Instant until = lease.leaseUntil(now);
+    Instant last = hearing.lastHeard();
+    String reason = "the lease of worker " + worker + " ran out at " + build.leaseExpiry() + " while this"
+        + " coordinator heard from no worker at all (" + (last == null ? "none heard since it started"
+        : "the last one at " + last) + "), so it cannot tell a lost worker from its own deafness: the lease now"
+        + " runs until " + until + " and no run is charged (run " + (build.attempts() + 1) + " of "
+        + retry.maxAttempts() + " goes on)";
+    return store.extendLease(build.id(), worker, until)
+        .map(extended -> new LeaseAction(build.id(), worker, Cause.COORDINATOR_DEAF, Decision.LEASE_EXTENDED,
+            extended.attempts(), null, reason))
+        .orElseGet(() -> refused(build.id(), worker, Cause.COORDINATOR_DEAF, store.get(build.id()), now));
+  }
+
   /**
-   * Ends at once every lease {@code worker} holds, because membership said it is gone, and re-queues
-   * (or fails) those builds as if the leases had run out. Should the worker come back, it holds none
-   * of them and cannot publish their results.
+   * Membership said {@code worker} is gone: ends every lease it holds and re-queues (or fails) those builds
+   * as if the leases had run out. Should the worker come back, it holds none of them and cannot publish their
+   * results. With a real {@link WorkerHearing} this waits (ADR 0043): a coordinator cut off from the cluster
+   * sees every worker leave, so the leases are taken back only once other workers are heard after the
+   * departure and this one has had a renewal period to be heard too; if it is heard, or its leases run out
+   * first, the lease rule of {@link #reconcile} decides them instead. Returns what it did now.
    */
   public List<LeaseAction> workerLeft(String worker, Instant now) {
+    if (hearing != WorkerHearing.ALWAYS) {
+      // a coordinator cut off from the cluster sees every worker leave: decide once it hears workers again
+      departures.putIfAbsent(worker, now);
+      return List.of();
+    }
+    return takeBack(worker, now, now);
+  }
+
+  private List<LeaseAction> takeBack(String worker, Instant leftAt, Instant now) {
     List<LeaseAction> actions = new ArrayList<>();
     for (BuildRecord build : store.leasesHeldBy(worker)) {
-      String what = "worker " + worker + " left the cluster at " + now + " while running it";
+      String what = "worker " + worker + " left the cluster at " + leftAt + " while running it";
       actions.add(runLost(build, worker, Cause.WORKER_LEFT, what, now));
     }
     return actions;

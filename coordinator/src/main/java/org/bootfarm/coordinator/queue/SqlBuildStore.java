@@ -423,6 +423,14 @@ public final class SqlBuildStore implements BuildStore {
   }
 
   @Override
+  public synchronized Optional<BuildRecord> extendLease(String id, String worker, Instant until) {
+    requireFuture(until, clock.instant(), "lease extension of " + id + " held by " + worker);
+    return transition(id, "extend lease", "UPDATE builds SET lease_expires_at = ?"
+        + " WHERE id = ? AND state = 'RUNNING' AND lease_owner = ? AND lease_expires_at < ?",
+        until.toEpochMilli(), id, worker, until.toEpochMilli());
+  }
+
+  @Override
   public Optional<BuildRecord> finish(String id, String worker, BuildOutcome outcome) {
     return finish(id, worker, null, outcome);
   }

@@ -448,6 +448,221 @@ abstract class LeaseReconcilerTest {
     assertEquals("w1", stored(id).leaseOwner());
   }
 
+  // --- a coordinator that hears no worker (ADR 0043)
+
+  /** A reconciler that knows when this coordinator heard workers, with nothing heard yet. */
+  private WorkerHearing hearing() {
+    WorkerHearing hearing = WorkerHearing.forLeases(lease);
+    reconciler = new LeaseReconciler(store, lease, RetryPolicy.DEFAULT, hearing);
+    return hearing;
+  }
+
+  /** {@code worker}'s heartbeat reaches the coordinator now, renewing the leases of {@code builds}. */
+  private void heartbeat(WorkerHearing hearing, String worker, String... builds) {
+    hearing.heard(worker, now());
+    for (String id : builds) {
+      renew(id, worker);
+    }
+  }
+
+  /** Moves the clock by {@code duration}, a reconcile every second, and returns what the reconciler did. */
+  private List<LeaseAction> reconcileFor(Duration duration) {
+    List<LeaseAction> actions = new java.util.ArrayList<>();
+    Instant end = now().plus(duration);
+    while (now().isBefore(end)) {
+      clock.advance(lease.reconcileEvery());
+      actions.addAll(reconciler.reconcile(now()));
+    }
+    return actions;
+  }
+
+  @Test
+  void leasesThatRunOutWhileTheCoordinatorHearsNoWorkerAreExtendedAndChargeNoRun() {
+    WorkerHearing hearing = hearing();
+    String first = submit();
+    String second = submit();
+    claim(first, "w1");
+    claim(second, "w2");
+    for (int beat = 0; beat < 6; beat++) { // both renew every third of the lease
+      clock.advance(lease.renewEvery());
+      heartbeat(hearing, "w1", first);
+      heartbeat(hearing, "w2", second);
+      assertEquals(List.of(), reconciler.reconcile(now()));
+    }
+    // the coordinator's cluster ports are blocked for two minutes: it hears nothing, the workers keep building
+    List<LeaseAction> deaf = reconcileFor(Duration.ofMinutes(2));
+    assertFalse(deaf.isEmpty());
+    for (LeaseAction action : deaf) {
+      assertEquals(Cause.COORDINATOR_DEAF, action.cause(), action::toString);
+      assertEquals(Decision.LEASE_EXTENDED, action.decision(), action::toString);
+      assertEquals(0, action.attempts());
+      assertTrue(action.reason().contains("heard from no worker at all") && action.reason().contains("no run is"
+          + " charged (run 1 of 3 goes on)"), action.reason());
+    }
+    for (String id : List.of(first, second)) {
+      assertEquals(BuildState.RUNNING, stored(id).state());
+      assertEquals(0, stored(id).attempts(), "a deaf coordinator charges no run");
+    }
+    // the block heals: w1 is heard again and renews; w2 died meanwhile and is never heard
+    heartbeat(hearing, "w1", first);
+    List<LeaseAction> afterwards = new java.util.ArrayList<>();
+    for (int beat = 0; beat < 6; beat++) {
+      afterwards.addAll(reconcileFor(lease.renewEvery()));
+      heartbeat(hearing, "w1", first);
+    }
+    LeaseAction lost = only(afterwards);
+    assertEquals(second, lost.buildId());
+    assertEquals(Cause.LEASE_EXPIRED, lost.cause());
+    assertEquals(Decision.REQUEUED, lost.decision());
+    assertTrue(lost.reason().startsWith("run 1 of 3 lost: worker w2 stopped renewing"), lost.reason());
+    assertEquals(BuildState.RUNNING, stored(first).state());
+    assertEquals(0, stored(first).attempts());
+    assertTrue(reconciler.onSuccess(first, "w1", 0, List.of(ISO), now()).decision() == Decision.SUCCEEDED,
+        "w1 kept its run through the block and publishes it");
+  }
+
+  @Test
+  void aWorkerThatVanishesWhileOthersRenewIsChargedUntilTheBuildFails() {
+    WorkerHearing hearing = hearing();
+    String other = submit();
+    claim(other, "w9");
+    String killer = submit();
+    for (int run = 1; run <= 3; run++) {
+      claim(killer, "w" + run);
+      List<LeaseAction> actions = new java.util.ArrayList<>();
+      while (actions.isEmpty()) { // w9 keeps renewing; the worker running the killer build is never heard again
+        clock.advance(lease.renewEvery());
+        heartbeat(hearing, "w9", other);
+        actions.addAll(reconciler.reconcile(now()));
+      }
+      LeaseAction action = only(actions);
+      assertEquals(Cause.LEASE_EXPIRED, action.cause(), action::toString);
+      assertEquals(run < 3 ? Decision.REQUEUED : Decision.FAILED, action.decision(), action::toString);
+      if (run < 3) {
+        clock.set(action.notBefore());
+        heartbeat(hearing, "w9", other);
+      }
+    }
+    assertTrue(stored(killer).error().startsWith("run 3 of 3 lost: worker w3 stopped renewing"), stored(killer).error());
+    assertEquals(BuildState.RUNNING, stored(other).state());
+  }
+
+  @Test
+  void inAOneWorkerFarmABuildThatKillsItsWorkerStillFailsAfterThreeRuns() {
+    WorkerHearing hearing = hearing();
+    String killer = submit();
+    for (int run = 1; run <= 3; run++) {
+      heartbeat(hearing, "w1");
+      claim(killer, "w1");
+      // the build kills w1: nothing is heard, so its lease is only extended ...
+      List<LeaseAction> silent = reconcileFor(lease.duration().multipliedBy(3));
+      assertFalse(silent.isEmpty());
+      assertTrue(silent.stream().allMatch(a -> a.decision() == Decision.LEASE_EXTENDED), silent::toString);
+      // ... until w1 is back (restarted, running nothing): now the coordinator hears, and the run is charged
+      List<LeaseAction> back = new java.util.ArrayList<>();
+      while (back.isEmpty()) {
+        heartbeat(hearing, "w1");
+        back.addAll(reconcileFor(lease.renewEvery()));
+      }
+      LeaseAction action = only(back);
+      assertEquals(Cause.LEASE_EXPIRED, action.cause(), action::toString);
+      assertEquals(run, action.attempts());
+      assertEquals(run < 3 ? Decision.REQUEUED : Decision.FAILED, action.decision(), action::toString);
+      if (run < 3) {
+        clock.set(action.notBefore());
+      }
+    }
+    assertEquals(BuildState.FAILED, stored(killer).state());
+  }
+
+  @Test
+  void aNewTermGivesRunningLeasesAGraceAndChargesNothingUntilItHearsWorkers() {
+    String alive = submit();
+    String dead = submit();
+    claim(alive, "w1");
+    claim(dead, "w2");
+    store.close(); // the active coordinator dies; another takes over its term with nothing heard yet
+    clock.advance(Duration.ofMinutes(1));
+    store = database.openBuilds(clock);
+    WorkerHearing hearing = hearing();
+    Duration grace = lease.duration().plusSeconds(30);
+    assertEquals(2, reconciler.afterRestart(now(), grace).size());
+    Instant takeover = now();
+    quietUntil(takeover.plus(grace).minusMillis(1)); // the workers are still joining: nothing taken
+    List<LeaseAction> deaf = reconcileFor(lease.duration());
+    assertEquals(java.util.Set.of(alive, dead), deaf.stream().map(LeaseAction::buildId).collect(
+        java.util.stream.Collectors.toSet()));
+    assertTrue(deaf.stream().allMatch(a -> a.cause() == Cause.COORDINATOR_DEAF), deaf::toString);
+    // w1 joins and renews; w2 never comes: its run is charged once the coordinator hears
+    List<LeaseAction> heard = new java.util.ArrayList<>();
+    for (int beat = 0; beat < 6; beat++) {
+      heartbeat(hearing, "w1", alive);
+      heard.addAll(reconcileFor(lease.renewEvery()));
+    }
+    LeaseAction lost = only(heard);
+    assertEquals(dead, lost.buildId());
+    assertEquals(Decision.REQUEUED, lost.decision());
+    assertEquals(1, stored(dead).attempts());
+    assertEquals(0, stored(alive).attempts());
+    assertEquals(BuildState.RUNNING, stored(alive).state());
+  }
+
+  @Test
+  void departuresSeenByACutOffCoordinatorWaitAndWorkersHeardAgainKeepTheirRuns() {
+    WorkerHearing hearing = hearing();
+    String first = submit();
+    String second = submit();
+    claim(first, "w1");
+    claim(second, "w2");
+    heartbeat(hearing, "w1", first);
+    heartbeat(hearing, "w2", second);
+    // cut off, the coordinator's membership says both workers left, five seconds after it last heard them
+    clock.advance(Duration.ofSeconds(5));
+    assertEquals(List.of(), reconciler.workerLeft("w1", now()));
+    assertEquals(List.of(), reconciler.workerLeft("w2", now()));
+    assertEquals(List.of(), reconcileFor(Duration.ofSeconds(2)));
+    // healed: both are heard again within a renewal period, renewing
+    heartbeat(hearing, "w2", second);
+    clock.advance(Duration.ofSeconds(2));
+    heartbeat(hearing, "w1", first);
+    for (int beat = 0; beat < 6; beat++) {
+      assertEquals(List.of(), reconcileFor(lease.renewEvery()));
+      heartbeat(hearing, "w1", first);
+      heartbeat(hearing, "w2", second);
+    }
+    assertEquals(0, stored(first).attempts());
+    assertEquals(0, stored(second).attempts());
+  }
+
+  @Test
+  void aDepartureWhileOtherWorkersAreHeardTakesItsRunsBackWithinARenewalPeriod() {
+    WorkerHearing hearing = hearing();
+    String gone = submit();
+    String kept = submit();
+    claim(gone, "w1");
+    claim(kept, "w2");
+    heartbeat(hearing, "w1", gone);
+    heartbeat(hearing, "w2", kept);
+    clock.advance(Duration.ofSeconds(1));
+    Instant left = now();
+    assertEquals(List.of(), reconciler.workerLeft("w1", left)); // SIGKILL: membership knows at once
+    clock.advance(Duration.ofSeconds(1));
+    heartbeat(hearing, "w2", kept);
+    List<LeaseAction> actions = new java.util.ArrayList<>();
+    while (actions.isEmpty()) {
+      clock.advance(lease.reconcileEvery());
+      actions.addAll(reconciler.reconcile(now()));
+    }
+    LeaseAction action = only(actions);
+    assertEquals(gone, action.buildId());
+    assertEquals(Cause.WORKER_LEFT, action.cause());
+    assertEquals(Decision.REQUEUED, action.decision());
+    assertTrue(action.reason().contains("worker w1 left the cluster at " + left), action.reason());
+    assertTrue(Duration.between(left, now()).compareTo(Duration.ofSeconds(1).plus(lease.renewEvery())
+        .plus(lease.reconcileEvery())) <= 0, "taken back " + Duration.between(left, now()) + " after it left");
+    assertEquals(BuildState.RUNNING, stored(kept).state());
+  }
+
   // --- the queue honours the backoff
 
   @Test
