@@ -50,7 +50,13 @@ final class FailoverFarm implements AutoCloseable {
 
   /** Starts {@code bootfarm ARGS}; a coordinator gets the farm's tokens file, a worker its workers token. */
   Process start(String name, List<String> args) throws IOException {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    return start(List.of(), name, args);
+  }
+
+  /** {@link #start(String, List)} behind {@code prefix}, say {@link org.bootfarm.cli.chaos.Network#inNamespace}. */
+  Process start(List<String> prefix, String name, List<String> args) throws IOException {
+    List<String> command = new ArrayList<>(prefix);
+    command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
         "-cp", System.getProperty("java.class.path"), Main.class.getName()));
     command.addAll(args);

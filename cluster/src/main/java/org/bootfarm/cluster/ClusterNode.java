@@ -43,6 +43,8 @@ public final class ClusterNode implements AutoCloseable {
   static final String ROLE_ATTRIBUTE = "bootfarm.role";
   /** Longer than Hazelcast's own join and Vert.x's map set-up take even on a busy 2-core machine. */
   static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+  /** How often a member looks for another cluster of the same name to merge with (a healed partition). */
+  static final Duration MERGE_EVERY = Duration.ofSeconds(5);
 
   private final ClusterSettings settings;
   private final Vertx vertx;
@@ -195,6 +197,10 @@ public final class ClusterNode implements AutoCloseable {
     config.setProperty("hazelcast.heartbeat.interval.seconds",
         Long.toString(settings.heartbeatInterval().toSeconds()));
     config.setProperty("hazelcast.max.no.heartbeat.seconds", Long.toString(settings.maxNoHeartbeat().toSeconds()));
+    // a healed partition joins its two halves again within seconds, not Hazelcast's 300 s: until then the active
+    // coordinator cannot reach the workers on the other side, and builds it places there are lost (issue 15)
+    config.setProperty("hazelcast.merge.first.run.delay.seconds", Long.toString(MERGE_EVERY.toSeconds()));
+    config.setProperty("hazelcast.merge.next.run.delay.seconds", Long.toString(MERGE_EVERY.toSeconds()));
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(settings.clusterPort()).setPortAutoIncrement(false);
     network.setPublicAddress(new JoinMember(host, settings.clusterPort()).hazelcastMember());

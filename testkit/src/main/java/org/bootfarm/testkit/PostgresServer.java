@@ -47,6 +47,18 @@ public final class PostgresServer implements AutoCloseable {
 
   /** Initializes and starts a server; fails naming what is missing when PostgreSQL is not installed. */
   public static PostgresServer start() {
+    return start(null);
+  }
+
+  /**
+   * {@link #start()}, listening on {@code extraAddress} too (say a veth's host side, for a coordinator in a
+   * network namespace) and trusting clients from its /24.
+   */
+  public static PostgresServer startAlsoOn(String extraAddress) {
+    return start(extraAddress);
+  }
+
+  private static PostgresServer start(String extraAddress) {
     Path bin = binaries();
     boolean root = "root".equals(System.getProperty("user.name"));
     Path dir;
@@ -62,14 +74,19 @@ public final class PostgresServer implements AutoCloseable {
     try {
       server.command(Duration.ofSeconds(60), bin.resolve("initdb").toString(), "-D", server.data.toString(),
           "-U", USER, "--auth=trust", "--no-locale", "--encoding=UTF8", "--no-sync");
+      if (extraAddress != null) {
+        String net = extraAddress.substring(0, extraAddress.lastIndexOf('.')) + ".0/24";
+        Files.writeString(server.data.resolve("pg_hba.conf"), "host all all " + net + " trust\n",
+            java.nio.file.StandardOpenOption.APPEND);
+      }
       Files.createDirectories(dir.resolve("socket"));
       if (root) {
         run(List.of("chown", "postgres:postgres", dir.resolve("socket").toString()), Duration.ofSeconds(10));
       }
       server.command(Duration.ofSeconds(60), bin.resolve("pg_ctl").toString(), "-D", server.data.toString(),
           "-l", dir.resolve("server.log").toString(), "-w", "-t", "50", "-o",
-          "-c listen_addresses=127.0.0.1 -p " + server.port + " -c unix_socket_directories=" + dir.resolve("socket")
-              + " -c fsync=off -c full_page_writes=off -c max_connections=200", "start");
+          "-c listen_addresses=127.0.0.1" + (extraAddress == null ? "" : "," + extraAddress) + " -p " + server.port
+              + " -c unix_socket_directories=" + dir.resolve("socket") + " -c fsync=off -c full_page_writes=off -c max_connections=200", "start");
       return server;
     } catch (IOException e) {
       server.close();
@@ -137,6 +154,11 @@ public final class PostgresServer implements AutoCloseable {
   /** The store URL a coordinator takes ({@code --store}) for {@code database}. */
   public String storeUrl(String database) {
     return "postgresql://127.0.0.1:" + port + "/" + database + "?user=" + USER;
+  }
+
+  /** The store URL of {@code database} on {@code host}, an address given to {@link #startAlsoOn}. */
+  public String storeUrl(String database, String host) {
+    return "postgresql://" + host + ":" + port + "/" + database + "?user=" + USER;
   }
 
   /** A superuser connection to {@code database}. */

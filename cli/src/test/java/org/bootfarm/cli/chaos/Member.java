@@ -39,8 +39,8 @@ final class Member {
   synchronized void start() throws IOException {
     wanted = true;
     readyLinesBefore = readyLines();
-    List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", bench.nsPrefix + name,
-        "env", "--default-signal=HUP", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    List<String> command = new ArrayList<>(Network.inNamespace(bench.nsPrefix + name));
+    command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
         "-Xmx384m", "-cp", System.getProperty("java.class.path"), "org.bootfarm.cli.Main"));
     command.addAll(args);

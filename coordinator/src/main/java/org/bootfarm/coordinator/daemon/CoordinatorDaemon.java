@@ -228,7 +228,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
         line -> LOG.log(System.Logger.Level.INFO, "bootfarm coordinator: " + line),
         NightlyComponents.store(settings.nightlyComponents(), artifacts));
     nightly.listen(metrics);
-    heartbeats = new HeartbeatConsumer(vertx, coordinator, metrics::workerSeen, this::active, senders);
+    heartbeats = new HeartbeatConsumer(vertx, coordinator, metrics::workerSeen, this::active, senders,
+        node -> membership == null || membership.isLive(node));
     reports = new ReportConsumer(vertx, coordinator, senders);
     heartbeats.register();
     RetentionPolicy retention = RetentionPolicy.logging(store, artifacts, settings.retention(), LOG);

@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import io.vertx.core.eventbus.Message;
 import org.bootfarm.cluster.identity.SenderCheck;
 import org.bootfarm.coordinator.BuildCoordinator;
@@ -19,7 +20,10 @@ import org.bootfarm.protocol.api.v1.WorkerInfo;
  * coordinator, renews the leases of the builds the worker runs. A malformed heartbeat is dropped; the
  * worker's next one is read on its own. In a farm with certificates a heartbeat counts only when the
  * certificate of the worker it describes (or a coordinator's) signed it: a stranger can neither
- * invent a worker that attracts builds nor speak for a real one.
+ * invent a worker that attracts builds nor speak for a real one. A heartbeat from a node that is not a
+ * member of this coordinator's cluster is dropped: after a partition heals, heartbeats reach the coordinator
+ * before the two halves of the cluster have merged, while its assignments cannot reach that worker yet, and
+ * every build placed there would be a run lost (issue 15).
  */
 public final class HeartbeatConsumer {
   private final Vertx vertx;
@@ -27,6 +31,7 @@ public final class HeartbeatConsumer {
   private final Consumer<WorkerInfo> seen;
   private final BooleanSupplier active;
   private final SenderCheck senders;
+  private final Predicate<String> member;
   private MessageConsumer<Object> consumer;
 
   /**
@@ -35,6 +40,16 @@ public final class HeartbeatConsumer {
    */
   public HeartbeatConsumer(Vertx vertx, BuildCoordinator coordinator, Consumer<WorkerInfo> seen,
       BooleanSupplier active, SenderCheck senders) {
+    this(vertx, coordinator, seen, active, senders, nodeId -> true);
+  }
+
+  /**
+   * @param member whether a cluster node id is a member of this coordinator's cluster now; a heartbeat from
+   *     any other node is dropped
+   */
+  public HeartbeatConsumer(Vertx vertx, BuildCoordinator coordinator, Consumer<WorkerInfo> seen,
+      BooleanSupplier active, SenderCheck senders, Predicate<String> member) {
+    this.member = member;
     this.senders = senders;
     this.vertx = vertx;
     this.coordinator = coordinator;
@@ -61,6 +76,9 @@ public final class HeartbeatConsumer {
     }
     if (!senders.fromCoordinatorOr(message, info.id(), "a heartbeat of worker '" + info.id() + "'")) {
       return;
+    }
+    if (info.nodeId() != null && !member.test(info.nodeId())) {
+      return; // its node is not in this coordinator's cluster (yet): assignments could not reach it
     }
     coordinator.workerSeen(info);
     seen.accept(info);
