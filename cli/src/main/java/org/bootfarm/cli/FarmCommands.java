@@ -110,6 +110,12 @@ final class FarmCommands {
     @Option(names = "--protect-metrics", description = "GET /metrics needs a token of role read too (default: open)")
     boolean protectMetrics;
 
+    @Option(names = "--signing-key", paramLabel = "FILE",
+        description = "the farm's provenance signing key, PEM (PKCS#8 private key and its public key), the same file on"
+            + " every coordinator of the farm; retired public keys in retired/*.pub beside it (default: <data-dir>/"
+            + "coordinator/signing/signing.key, made on the first start)")
+    Path signingKey;
+
     @Mixin UploadOptions uploads;
     @Mixin StoreFlags.Options store = new StoreFlags.Options();
 
@@ -118,7 +124,7 @@ final class FarmCommands {
           repos.toAbsolutePath(), Defaults.keysDir(farm.keys), httpHost, httpPort, Duration.ofMillis(500), LeasePolicy.DEFAULT, RetryPolicy.DEFAULT,
           new RetentionPolicy.Settings(keepBuilds, collectEvery), nightly, nightlyComponents, applianceRepo,
           Set.copyOf(allowUnsigned), tokens == null ? null : tokens.toAbsolutePath(), protectMetrics,
-          uploads.limits(), store.flags().database());
+          uploads.limits(), store.flags().database(), signingKey == null ? null : signingKey.toAbsolutePath());
     }
 
     /**

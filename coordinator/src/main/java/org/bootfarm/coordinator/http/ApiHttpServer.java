@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.bootfarm.cluster.NodeMetrics;
 import org.bootfarm.coordinator.ApiException;
@@ -33,6 +34,7 @@ import org.bootfarm.protocol.api.v1.BuildQuery;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.Caller;
 import org.bootfarm.protocol.api.v1.PinRequest;
+import org.bootfarm.protocol.api.v1.SigningKeyInfo;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.protocol.api.v1.WireJson;
 
@@ -72,6 +74,7 @@ public final class ApiHttpServer {
   private ApiRefusals refusals = ApiRefusals.uncounted();
   private boolean protectMetrics;
   private StoreCollection collection;
+  private Supplier<List<SigningKeyInfo>> keys;
 
   public ApiHttpServer(Vertx vertx, FarmApi coordinator, ArtifactHttpEndpoint artifacts) {
     this(vertx, coordinator, artifacts, null);
@@ -105,6 +108,12 @@ public final class ApiHttpServer {
    */
   public ApiHttpServer withCollection(StoreCollection collection) {
     this.collection = collection;
+    return this;
+  }
+
+  /** Serves {@code GET /api/v1/keys}: the farm's provenance public keys, current and retired (ADR 0044). */
+  public ApiHttpServer withKeys(Supplier<List<SigningKeyInfo>> publicKeys) {
+    this.keys = publicKeys;
     return this;
   }
 
@@ -166,6 +175,10 @@ public final class ApiHttpServer {
     if (collection != null) {
       exactly(router, HttpMethod.POST, "/api/v1/gc").handler(context -> answer(context.request(), 200,
           () -> collection.collect("true".equals(context.request().getParam("dryRun")))));
+    }
+    if (keys != null) {
+      exactly(router, HttpMethod.GET, "/api/v1/keys").handler(context -> reply(context.request(), 200,
+          Map.of("keys", keys.get())));
     }
     exactly(router, HttpMethod.GET, "/health").handler(context -> reply(context.request(), 200, Map.of("ok", true)));
     exactly(router, HttpMethod.POST, BUILDS).handler(this::submit);

@@ -1,0 +1,43 @@
+package org.bootfarm.coordinator.daemon;
+
+import java.io.IOException;
+import java.util.List;
+import org.bootfarm.coordinator.BuildCoordinator;
+import org.bootfarm.coordinator.cas.ArtifactStore;
+import org.bootfarm.coordinator.provenance.ProvenanceStatement;
+import org.bootfarm.coordinator.provenance.ProvenanceWriter;
+import org.bootfarm.coordinator.provenance.SigningKeys;
+import org.bootfarm.protocol.api.v1.SigningKeyInfo;
+
+/**
+ * The coordinator's provenance signing, wired (ADR 0044): opens the farm's key ({@code --signing-key}, else the
+ * data dir's, made on the first start), serves its public keys, and has {@link BuildCoordinator} sign every
+ * success it records with a {@link ProvenanceWriter}.
+ */
+final class ProvenanceSigning {
+  private static final System.Logger LOG = System.getLogger(ProvenanceSigning.class.getName());
+
+  private final SigningKeys keys;
+
+  private ProvenanceSigning(SigningKeys keys) {
+    this.keys = keys;
+  }
+
+  static ProvenanceSigning open(CoordinatorDaemon.Settings settings) throws IOException {
+    SigningKeys keys = SigningKeys.open(settings.dataDir(), settings.signingKey());
+    LOG.log(System.Logger.Level.INFO, "bootfarm coordinator: signs provenance with key " + keys.current().keyid()
+        + " (" + keys.keyFile() + "); " + (keys.keys().size() - 1) + " retired key(s) served at GET /api/v1/keys");
+    return new ProvenanceSigning(keys);
+  }
+
+  /** The public keys, current and retired, for {@code GET /api/v1/keys}. */
+  List<SigningKeyInfo> keys() {
+    return keys.keys();
+  }
+
+  /** From now on {@code coordinator} signs each success, naming the farm by {@code farmUrl} and bootfarm {@code version}. */
+  void start(BuildCoordinator coordinator, ArtifactStore artifacts, String farmUrl, String version) {
+    coordinator.signProvenanceWith(new ProvenanceWriter(keys, artifacts,
+        new ProvenanceStatement.Builder(farmUrl, version)));
+  }
+}
