@@ -110,10 +110,8 @@ final class FarmCommands {
     @Option(names = "--protect-metrics", description = "GET /metrics needs a token of role read too (default: open)")
     boolean protectMetrics;
 
-    @Option(names = "--signing-key", paramLabel = "FILE",
-        description = "the farm's provenance signing key, PEM (PKCS#8 private key and its public key), the same file on"
-            + " every coordinator of the farm; retired public keys in retired/*.pub beside it (default: <data-dir>/"
-            + "coordinator/signing/signing.key, made on the first start)")
+    @Option(names = "--signing-key", paramLabel = "FILE", description = "the farm's provenance signing key, the same"
+        + " on every coordinator; retired keys in retired/*.pub beside it (default: <data-dir>/coordinator/signing/)")
     Path signingKey;
 
     @Mixin UploadOptions uploads;

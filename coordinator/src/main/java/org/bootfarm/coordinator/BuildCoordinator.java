@@ -17,7 +17,6 @@ import org.bootfarm.coordinator.inputs.RecordedBuildInfos;
 import org.bootfarm.coordinator.nightly.PairSide;
 import org.bootfarm.coordinator.placement.LiveWorkers;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
-import org.bootfarm.coordinator.provenance.BuildProvenance;
 import org.bootfarm.coordinator.queue.BuildFilter;
 import org.bootfarm.coordinator.queue.BuildOutcome;
 import org.bootfarm.coordinator.queue.BuildPriority;
@@ -84,7 +83,7 @@ public final class BuildCoordinator implements FarmApi {
   private final String applianceRepo;
   private final RebuildCheck rebuilds;
   private final BuildInputIndex inputs;
-  private volatile BuildProvenance provenance = BuildProvenance.NONE;
+  private volatile BuildProvenance provenance = BuildProvenance.NONE; // signs successes, ADR 0044
 
   /** A coordinator whose state changes nobody hears (tests of the decisions alone). */
   public BuildCoordinator(BuildStore store, ArtifactStore artifacts, RepoCatalog repos,
@@ -314,10 +313,7 @@ public final class BuildCoordinator implements FarmApi {
     }
   }
 
-  /** From now on a success's artifacts are recorded with what {@code signer} adds: its signed provenance (ADR 0044). */
-  public void signProvenanceWith(BuildProvenance signer) {
-    this.provenance = signer;
-  }
+  public void signProvenanceWith(BuildProvenance signer) { this.provenance = signer; }
 
   /**
    * A worker's report of one run: the build SUCCEEDED or FAILED, or, for a transient failure with runs
@@ -333,8 +329,7 @@ public final class BuildCoordinator implements FarmApi {
     }
     LeaseAction action = report.state() == BuildState.SUCCEEDED
         ? leases.onSuccess(report.buildId(), report.workerId(), report.attempt(),
-            BuildOutcome.succeeded(provenance.artifacts(store.get(report.buildId()), report, now), report.log(),
-                report.packageCache()), now)
+            BuildOutcome.succeeded(provenance.artifacts(report, now), report.log(), report.packageCache()), now)
         : leases.onFailure(report.buildId(), report.workerId(), report.attempt(), BuildOutcome.failed(
             report.error(), report.deterministic() ? ErrorKind.DETERMINISTIC : ErrorKind.TRANSIENT,
             report.artifacts(), report.log()), now);

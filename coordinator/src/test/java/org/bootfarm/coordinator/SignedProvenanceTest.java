@@ -70,7 +70,7 @@ class SignedProvenanceTest {
         new LeasePolicy(Duration.ofSeconds(10), Duration.ofSeconds(1)), RetryPolicy.DEFAULT, BuildStateListener.NONE,
         "photon-2.0");
     keys = SigningKeys.open(dir.resolve("data"), null);
-    coordinator.signProvenanceWith(new ProvenanceWriter(keys, artifacts,
+    coordinator.signProvenanceWith(new ProvenanceWriter(keys, store, artifacts,
         new ProvenanceStatement.Builder("https://farm.example:8080", "1.2.3")));
     tether = put("tether stand-in");
   }

@@ -7,6 +7,7 @@ import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.provenance.ProvenanceStatement;
 import org.bootfarm.coordinator.provenance.ProvenanceWriter;
 import org.bootfarm.coordinator.provenance.SigningKeys;
+import org.bootfarm.coordinator.queue.BuildStore;
 import org.bootfarm.protocol.api.v1.SigningKeyInfo;
 
 /**
@@ -36,8 +37,8 @@ final class ProvenanceSigning {
   }
 
   /** From now on {@code coordinator} signs each success, naming the farm by {@code farmUrl} and bootfarm {@code version}. */
-  void start(BuildCoordinator coordinator, ArtifactStore artifacts, String farmUrl, String version) {
-    coordinator.signProvenanceWith(new ProvenanceWriter(keys, artifacts,
+  void start(BuildCoordinator coordinator, BuildStore builds, ArtifactStore artifacts, String farmUrl, String version) {
+    coordinator.signProvenanceWith(new ProvenanceWriter(keys, builds, artifacts,
         new ProvenanceStatement.Builder(farmUrl, version)));
   }
 }

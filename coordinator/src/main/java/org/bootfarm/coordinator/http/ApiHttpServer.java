@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.bootfarm.cluster.NodeMetrics;
 import org.bootfarm.coordinator.ApiException;
@@ -44,7 +43,7 @@ import org.bootfarm.protocol.api.v1.WireJson;
  * {@code PUT} and {@code DELETE /api/v1/builds/{id}/pin}, {@code POST /api/v1/builds/{id}/rebuild} (201 and the
  * new build, ADR 0037), {@code POST /api/v1/builds/{id}/cancel} (a running
  * build's worker is told to stop it), {@code GET /api/v1/workers},
- * {@code GET /api/v1/repos}, the artifact endpoint and
+ * {@code GET /api/v1/repos}, {@code GET /api/v1/keys} (the provenance public keys, ADR 0044), the artifact endpoint and
  * {@code GET /health}. Every call but {@code GET /health} (and {@code GET /metrics}, unless protected) needs
  * a token of the tokens file whose role allows it ({@link BearerAuthentication}), checked after the Host and
  * before any body is read. It only translates: every decision is {@link BuildCoordinator}'s, run on a
@@ -74,7 +73,7 @@ public final class ApiHttpServer {
   private ApiRefusals refusals = ApiRefusals.uncounted();
   private boolean protectMetrics;
   private StoreCollection collection;
-  private Supplier<List<SigningKeyInfo>> keys;
+  private Callable<List<SigningKeyInfo>> keys = List::of;
 
   public ApiHttpServer(Vertx vertx, FarmApi coordinator, ArtifactHttpEndpoint artifacts) {
     this(vertx, coordinator, artifacts, null);
@@ -112,10 +111,7 @@ public final class ApiHttpServer {
   }
 
   /** Serves {@code GET /api/v1/keys}: the farm's provenance public keys, current and retired (ADR 0044). */
-  public ApiHttpServer withKeys(Supplier<List<SigningKeyInfo>> publicKeys) {
-    this.keys = publicKeys;
-    return this;
-  }
+  public ApiHttpServer withKeys(Callable<List<SigningKeyInfo>> publicKeys) { this.keys = publicKeys; return this; }
 
   /**
    * Checks every call's token against {@code tokens} (required before {@link #listen}), counts refusals in
@@ -176,10 +172,8 @@ public final class ApiHttpServer {
       exactly(router, HttpMethod.POST, "/api/v1/gc").handler(context -> answer(context.request(), 200,
           () -> collection.collect("true".equals(context.request().getParam("dryRun")))));
     }
-    if (keys != null) {
-      exactly(router, HttpMethod.GET, "/api/v1/keys").handler(context -> reply(context.request(), 200,
-          Map.of("keys", keys.get())));
-    }
+    exactly(router, HttpMethod.GET, "/api/v1/keys")
+        .handler(context -> answer(context.request(), 200, () -> Map.of("keys", keys.call())));
     exactly(router, HttpMethod.GET, "/health").handler(context -> reply(context.request(), 200, Map.of("ok", true)));
     exactly(router, HttpMethod.POST, BUILDS).handler(this::submit);
     exactly(router, HttpMethod.GET, BUILDS).handler(context -> list(context.request()));

@@ -115,7 +115,8 @@ public final class ProvenanceStatement {
     }
   }
 
-  private static Map<String, Object> descriptor(String name, String uri, String sha256, Map<String, Object> annotations) {
+  private static Map<String, Object> descriptor(String name, String uri, String sha256,
+      Map<String, Object> annotations) {
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("name", name);
     if (uri != null) {

@@ -13,7 +13,9 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.bootfarm.coordinator.BuildProvenance;
 import org.bootfarm.coordinator.cas.ArtifactStore;
+import org.bootfarm.coordinator.queue.BuildStore;
 import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.BuildReport;
@@ -29,8 +31,8 @@ import org.bootfarm.protocol.provenance.Dsse;
  * signs DSSE's PAE of its exact bytes with the farm key, stores the envelope (one JSON line) in the artifact store
  * and adds it to the build's artifacts as {@link #FILE_NAME}. Nothing else reaches the key: no API takes bytes to
  * sign. A buildinfo that contradicts the build record (another repo, target, definition or components) gets no
- * statement (nor does one that cannot be read), and the coordinator's log says why; a failure to sign or store fails the report, which the worker
- * sends again.
+ * statement (nor does one that cannot be read), and the coordinator's log says why; a failure to sign or store
+ * fails the report, which the worker sends again.
  */
 public final class ProvenanceWriter implements BuildProvenance {
   /** The artifact name of a build's signed provenance; a worker may not report an artifact of that name. */
@@ -39,17 +41,22 @@ public final class ProvenanceWriter implements BuildProvenance {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final SigningKeys keys;
+  private final BuildStore builds;
   private final ArtifactStore store;
   private final ProvenanceStatement.Builder builder;
 
-  public ProvenanceWriter(SigningKeys keys, ArtifactStore store, ProvenanceStatement.Builder builder) {
+  /** @param builds where the reported build's record is read (the coordinator's own, checked at submission) */
+  public ProvenanceWriter(SigningKeys keys, BuildStore builds, ArtifactStore store,
+      ProvenanceStatement.Builder builder) {
     this.keys = Objects.requireNonNull(keys, "keys");
+    this.builds = Objects.requireNonNull(builds, "builds");
     this.store = Objects.requireNonNull(store, "store");
     this.builder = Objects.requireNonNull(builder, "builder");
   }
 
   @Override
-  public List<ArtifactRecord> artifacts(Optional<BuildRecord> current, BuildReport report, Instant now) {
+  public List<ArtifactRecord> artifacts(BuildReport report, Instant now) {
+    Optional<BuildRecord> current = builds.get(report.buildId());
     if (report.state() != BuildState.SUCCEEDED || current.isEmpty() || !holds(current.get(), report)) {
       return report.artifacts(); // the store refuses this report: nothing is signed for it
     }

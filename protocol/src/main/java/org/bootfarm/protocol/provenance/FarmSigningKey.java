@@ -67,7 +67,8 @@ public record FarmSigningKey(PublicKey key) {
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("PEM block " + (keys.size() + 1) + " is not base64: " + e.getMessage());
       }
-      if (der.length != SPKI_PREFIX.length + 32 || !Arrays.equals(Arrays.copyOf(der, SPKI_PREFIX.length), SPKI_PREFIX)) {
+      if (der.length != SPKI_PREFIX.length + 32
+          || !Arrays.equals(Arrays.copyOf(der, SPKI_PREFIX.length), SPKI_PREFIX)) {
         throw new IllegalArgumentException("PEM block " + (keys.size() + 1) + " is not an Ed25519 public key"
             + " (an X.509 SubjectPublicKeyInfo of 44 bytes starting 302a300506032b6570)");
       }
