@@ -2,12 +2,14 @@ package org.bootfarm.coordinator.daemon;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.function.Supplier;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.provenance.ProvenanceStatement;
 import org.bootfarm.coordinator.provenance.ProvenanceWriter;
 import org.bootfarm.coordinator.provenance.SigningKeys;
 import org.bootfarm.coordinator.queue.BuildStore;
+import org.bootfarm.coordinator.replication.ArtifactReplication;
 import org.bootfarm.protocol.api.v1.SigningKeyInfo;
 
 /**
@@ -36,9 +38,19 @@ final class ProvenanceSigning {
     return keys.keys();
   }
 
-  /** From now on {@code coordinator} signs each success, naming the farm by {@code farmUrl} and bootfarm {@code version}. */
-  void start(BuildCoordinator coordinator, BuildStore builds, ArtifactStore artifacts, String farmUrl, String version) {
+  /**
+   * From now on {@code coordinator} signs each success, naming the farm by {@code farmUrl} and bootfarm {@code
+   * version}; each envelope stored is announced to the standby coordinators through {@code replication} (null
+   * until it starts), as a submission's pinned definition is ({@link BuildStateFanout}).
+   */
+  void start(BuildCoordinator coordinator, BuildStore builds, ArtifactStore artifacts, String farmUrl, String version,
+      Supplier<ArtifactReplication> replication) {
     coordinator.signProvenanceWith(new ProvenanceWriter(keys, builds, artifacts,
-        new ProvenanceStatement.Builder(farmUrl, version)));
+        new ProvenanceStatement.Builder(farmUrl, version), stored -> {
+          ArtifactReplication replicating = replication.get();
+          if (replicating != null) {
+            replicating.announce(stored);
+          }
+        }));
   }
 }

@@ -13,6 +13,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.bootfarm.coordinator.BuildProvenance;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.queue.BuildStore;
@@ -44,10 +45,18 @@ public final class ProvenanceWriter implements BuildProvenance {
   private final BuildStore builds;
   private final ArtifactStore store;
   private final ProvenanceStatement.Builder builder;
+  private final Consumer<ArtifactStore.PutResult> stored;
 
   /** @param builds where the reported build's record is read (the coordinator's own, checked at submission) */
   public ProvenanceWriter(SigningKeys keys, BuildStore builds, ArtifactStore store,
       ProvenanceStatement.Builder builder) {
+    this(keys, builds, store, builder, put -> { });
+  }
+
+  /** @param stored told of each envelope stored, to announce it to the standby coordinators, which copy it */
+  public ProvenanceWriter(SigningKeys keys, BuildStore builds, ArtifactStore store,
+      ProvenanceStatement.Builder builder, Consumer<ArtifactStore.PutResult> stored) {
+    this.stored = Objects.requireNonNull(stored, "stored");
     this.keys = Objects.requireNonNull(keys, "keys");
     this.builds = Objects.requireNonNull(builds, "builds");
     this.store = Objects.requireNonNull(store, "store");
@@ -80,7 +89,7 @@ public final class ProvenanceWriter implements BuildProvenance {
     try {
       byte[] line = (envelope(payload) + "\n").getBytes(StandardCharsets.UTF_8);
       String sha256 = Sha256.of(line);
-      store.putOwn(sha256, new ByteArrayInputStream(line));
+      stored.accept(store.putOwn(sha256, new ByteArrayInputStream(line)));
       List<ArtifactRecord> artifacts = new ArrayList<>(report.artifacts());
       artifacts.add(new ArtifactRecord(FILE_NAME, sha256, line.length));
       return artifacts;
