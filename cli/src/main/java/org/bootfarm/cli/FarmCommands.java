@@ -110,6 +110,10 @@ final class FarmCommands {
     @Option(names = "--protect-metrics", description = "GET /metrics needs a token of role read too (default: open)")
     boolean protectMetrics;
 
+    @Option(names = "--signing-key", paramLabel = "FILE", description = "the farm's provenance signing key, the same"
+        + " on every coordinator; retired keys in retired/*.pub beside it (default: <data-dir>/coordinator/signing/)")
+    Path signingKey;
+
     @Mixin UploadOptions uploads;
     @Mixin StoreFlags.Options store = new StoreFlags.Options();
 
@@ -118,7 +122,7 @@ final class FarmCommands {
           repos.toAbsolutePath(), Defaults.keysDir(farm.keys), httpHost, httpPort, Duration.ofMillis(500), LeasePolicy.DEFAULT, RetryPolicy.DEFAULT,
           new RetentionPolicy.Settings(keepBuilds, collectEvery), nightly, nightlyComponents, applianceRepo,
           Set.copyOf(allowUnsigned), tokens == null ? null : tokens.toAbsolutePath(), protectMetrics,
-          uploads.limits(), store.flags().database());
+          uploads.limits(), store.flags().database(), signingKey == null ? null : signingKey.toAbsolutePath());
     }
 
     /**

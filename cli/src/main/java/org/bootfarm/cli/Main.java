@@ -18,7 +18,7 @@ import picocli.CommandLine.IVersionProvider;
         ClientCommands.Fetch.class, ClientCommands.Cancel.class, ClientCommands.Repos.class,
         ClientCommands.Workers.class, RecordCommands.Rebuild.class, RecordCommands.Pin.class,
         RecordCommands.Unpin.class, RecordCommands.Gc.class, NightlyCommands.Nightly.class, NightlyCommands.Verify.class,
-        CaCommands.class})
+        CaCommands.class, ProvenanceCommands.Keys.class, ProvenanceCommands.VerifyProvenance.class})
 public final class Main {
 
   /** The version recorded in the jar's manifest ("dev" when run from classes). */

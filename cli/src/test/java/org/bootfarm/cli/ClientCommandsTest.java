@@ -5,11 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.repo.RepoDefinitionLoader;
 import org.bootfarm.testkit.Eventually;
@@ -45,6 +55,8 @@ class ClientCommandsTest {
   static Path definition;
   /** Every build waits in staging.sh until the test lets it go on. */
   static final Gate GATE = new Gate("client-commands");
+  /** The build test 2 fetched into {@code <dir>/fetched}. */
+  static String succeeded;
 
   @BeforeAll
   static void startFarm() throws Exception {
@@ -115,6 +127,7 @@ class ClientCommandsTest {
     }
     assertTrue(run.stdout.contains("SUCCEEDED"), run::toString);
     String id = run.stdout.lines().filter(l -> l.startsWith("build ")).findFirst().orElseThrow().split("\\s+")[1];
+    succeeded = id;
 
     CliRun status = cli("status", id, "--json");
     JsonNode build = status.json();
@@ -138,8 +151,108 @@ class ClientCommandsTest {
     assertTrue(list.json().get("builds").toString().contains(id), list::toString);
   }
 
+  /**
+   * The build of test 2, fetched: its ISO verifies with {@code bootfarm verify-provenance} against the keys {@code
+   * bootfarm keys} printed, and its envelope with an independent verifier (Python, PAE from the DSSE specification,
+   * libsodium's Ed25519 through python3-nacl) against {@code GET /api/v1/keys}; the statement names what the build
+   * record says; tampering is refused; the worker holds no signing key.
+   */
   @Test
   @Order(3)
+  void theFetchedIsoVerifiesAgainstItsSignedProvenanceHereAndIndependently() throws Exception {
+    JsonNode build = cli("status", succeeded, "--json").json();
+    Path fetched = dir.resolve("fetched");
+    Path provenance = fetched.resolve("provenance.intoto.jsonl");
+    String isoName = StreamSupport.stream(build.get("artifacts").spliterator(), false)
+        .map(a -> a.get("name").asText()).filter(n -> n.endsWith(".iso")).findFirst().orElseThrow();
+    Path iso = fetched.resolve(isoName);
+
+    CliRun keys = cli("keys");
+    assertEquals(0, keys.exitCode, keys::toString);
+    assertTrue(keys.stdout.startsWith("# keyid ") && keys.stdout.contains(" Ed25519 current\n-----BEGIN PUBLIC KEY-----"),
+        keys::toString);
+    Path keyFile = Files.writeString(dir.resolve("farm-keys.pub"), keys.stdout);
+    CliRun verified = CliRun.inProcess("verify-provenance", iso.toString(), "--provenance", provenance.toString(),
+        "--key", keyFile.toString(), "--json");
+    assertEquals(0, verified.exitCode, verified::toString);
+    JsonNode facts = verified.json();
+    assertEquals(succeeded, facts.get("build").asText(), verified::toString);
+    assertEquals(FixtureDefinitions.TDNF, facts.get("repo").asText());
+    assertEquals("bootstrap", facts.get("target").asText());
+    assertEquals(isoName, facts.get("subject").asText());
+
+    HttpResponse<String> served = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+        "http://127.0.0.1:" + farm.httpPort + "/api/v1/keys")).header("Authorization", "Bearer " + TOKEN).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, served.statusCode(), served::body);
+    Path keysJson = Files.writeString(dir.resolve("keys.json"), served.body());
+    Path script = dir.resolve("dsse_verify.py");
+    try (InputStream in = ClientCommandsTest.class.getResourceAsStream("dsse_verify.py")) {
+      Files.write(script, in.readAllBytes());
+    }
+    Process python = new ProcessBuilder("/usr/bin/python3", script.toString(), provenance.toString(),
+        keysJson.toString()).redirectErrorStream(true).start();
+    String out = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, python.waitFor(), out);
+    assertTrue(out.startsWith("verified " + facts.get("keyid").asText() + "\n"), out);
+    JsonNode statement = new ObjectMapper().readTree(out.lines().skip(1).findFirst().orElseThrow());
+
+    // the statement says what the build record says
+    List<String> subjects = new ArrayList<>();
+    statement.get("subject").forEach(s -> subjects.add(s.get("name").asText() + " " + s.at("/digest/sha256").asText()));
+    List<String> outputs = new ArrayList<>();
+    FarmProcesses.outputs(build).forEach(a -> outputs.add(a.get("name").asText() + " " + a.get("sha256").asText()));
+    assertEquals(outputs, subjects);
+    JsonNode external = statement.at("/predicate/buildDefinition/externalParameters");
+    assertEquals(build.get("repo").asText(), external.get("repo").asText());
+    assertEquals(build.get("definitionDigest").asText(), external.get("definitionDigest").asText());
+    assertEquals(build.get("components"), external.get("components"));
+    assertEquals(succeeded, statement.at("/predicate/runDetails/metadata/invocationId").asText());
+    assertEquals(Instant.parse(build.get("startedAt").asText()),
+        Instant.parse(statement.at("/predicate/runDetails/metadata/startedOn").asText()));
+    Instant finishedOn = Instant.parse(statement.at("/predicate/runDetails/metadata/finishedOn").asText());
+    assertTrue(!finishedOn.isAfter(Instant.parse(build.get("finishedAt").asText())), statement::toString);
+    assertEquals(build.get("log").asText(), statement.at("/predicate/runDetails/byproducts/0/digest/sha256").asText());
+    JsonNode buildinfo = new ObjectMapper().readTree(fetched.resolve("buildinfo.json").toFile());
+    assertEquals(buildinfo.get("sourceDateEpoch"), external.get("sourceDateEpoch"));
+    List<String> dependencies = new ArrayList<>();
+    statement.at("/predicate/buildDefinition/resolvedDependencies")
+        .forEach(d -> dependencies.add(d.at("/digest/sha256").asText()));
+    for (JsonNode locked : buildinfo.at("/lock/packages")) {
+      assertTrue(dependencies.contains(locked.get("sha256").asText()), "package " + locked + " in " + dependencies);
+    }
+
+    // tampering
+    byte[] bytes = Files.readAllBytes(iso);
+    bytes[bytes.length / 2] ^= 1;
+    Path changed = Files.write(dir.resolve(isoName), bytes);
+    CliRun oneByte = CliRun.inProcess("verify-provenance", changed.toString(), "--provenance", provenance.toString(),
+        "--key", keyFile.toString());
+    assertEquals(1, oneByte.exitCode, oneByte::toString);
+    assertTrue(oneByte.stderr.contains("NOT VERIFIED: " + isoName + " has sha256"), oneByte::toString);
+    String envelope = Files.readString(provenance);
+    Path truncated = Files.writeString(dir.resolve("truncated.jsonl"), envelope.substring(0, envelope.length() / 3));
+    CliRun cut = CliRun.inProcess("verify-provenance", iso.toString(), "--provenance", truncated.toString(), "--key",
+        keyFile.toString());
+    assertEquals(2, cut.exitCode, cut::toString);
+    assertTrue(cut.stderr.contains("ends early") && cut.stderr.contains("truncated"), cut::toString);
+    Path otherKey = Files.writeString(dir.resolve("other.pub"), new org.bootfarm.protocol.provenance.FarmSigningKey(
+        java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPublic()).pem());
+    CliRun unknown = CliRun.inProcess("verify-provenance", iso.toString(), "--provenance", provenance.toString(),
+        "--key", otherKey.toString());
+    assertEquals(1, unknown.exitCode, unknown::toString);
+    assertTrue(unknown.stderr.contains("which is not among the keys given"), unknown::toString);
+
+    // only the coordinator holds a key
+    try (Stream<Path> files = Files.walk(dir.resolve("worker"))) {
+      assertEquals(List.of(), files.filter(f -> f.getFileName().toString().endsWith(".key")
+          && !f.toString().contains("/member")).toList(), "the worker holds no signing key");
+    }
+    assertTrue(Files.exists(dir.resolve("c/coordinator/signing/signing.key")), "the coordinator made its key");
+  }
+
+  @Test
+  @Order(4)
   void logsFollowsARunningBuildAndCancelStopsAQueuedOne() throws Exception {
     String running = submitted(cli("submit", FixtureDefinitions.TDNF, "--component", "tether=" + tether,
         "--component", "unpack=" + unpack));
@@ -165,7 +278,7 @@ class ClientCommandsTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void everyErrorIsOneLineAndItsExitCode() {
     CliRun unknownRepo = cli("submit", "no-such-repo");
     assertEquals(2, unknownRepo.exitCode, unknownRepo::toString);

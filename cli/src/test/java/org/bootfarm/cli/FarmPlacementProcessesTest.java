@@ -182,7 +182,7 @@ class FarmPlacementProcessesTest {
   }
 
   static void assertArtifactsMatchTheirHashes(JsonNode build) throws Exception {
-    assertEquals(3, build.get("artifacts").size(), build::toString);
+    assertEquals(4, build.get("artifacts").size(), "ISO, buildinfo, manifest, signed provenance: " + build);
     for (JsonNode artifact : build.get("artifacts")) {
       byte[] bytes = farm.download(artifact.get("sha256").asText());
       assertEquals(artifact.get("sha256").asText(), Sha256.of(bytes), artifact::toString);

@@ -265,6 +265,20 @@ final class FarmProcesses implements AutoCloseable {
     return build;
   }
 
+  /**
+   * A build's artifacts without its signed provenance, which names the build itself and its times (ADR 0044): what
+   * two builds of the same inputs have in common.
+   */
+  static List<JsonNode> outputs(JsonNode build) {
+    List<JsonNode> outputs = new java.util.ArrayList<>();
+    build.get("artifacts").forEach(a -> {
+      if (!a.get("name").asText().equals("provenance.intoto.jsonl")) {
+        outputs.add(a);
+      }
+    });
+    return outputs;
+  }
+
   static boolean finished(JsonNode build) {
     assertNotNull(build.get("state"), () -> "not a build record: " + build);
     return !List.of("QUEUED", "RUNNING").contains(build.get("state").asText());

@@ -91,7 +91,7 @@ class ReportWaitsForACoordinatorTest {
           assertEquals("SUCCEEDED", done.get("state").asText(), done::toString);
           assertEquals("w1", done.get("worker").asText(), done::toString);
           assertEquals(0, done.get("attempts").asInt(), "the build ran once: " + done);
-          assertEquals(3, done.get("artifacts").size(), done::toString);
+          assertEquals(4, done.get("artifacts").size(), "ISO, buildinfo, manifest, signed provenance: " + done);
           for (JsonNode artifact : done.get("artifacts")) {
             byte[] bytes = HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/artifacts/"
                 + artifact.get("sha256").asText())).header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofByteArray()).body();

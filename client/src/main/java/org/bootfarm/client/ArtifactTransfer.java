@@ -63,6 +63,15 @@ public final class ArtifactTransfer {
     }
   }
 
+  /** The body of {@code GET path} on the coordinator's HTTP API (a small JSON answer), sent with the token. */
+  public String get(String baseUrl, String path) throws IOException, InterruptedException {
+    try {
+      return store.get(requireUrl(baseUrl), path);
+    } catch (ArtifactTransferException e) {
+      throw refused("GET " + path, e);
+    }
+  }
+
   private static String requireUrl(String baseUrl) {
     if (baseUrl == null) {
       throw new ApiErrorException(new ApiError(ApiError.Code.UNAVAILABLE,

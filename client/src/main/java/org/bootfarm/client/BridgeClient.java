@@ -20,6 +20,7 @@ import org.bootfarm.protocol.api.v1.BuildView;
 import org.bootfarm.protocol.api.v1.FarmInfo;
 import org.bootfarm.protocol.api.v1.PinRequest;
 import org.bootfarm.protocol.api.v1.RepoInfo;
+import org.bootfarm.protocol.api.v1.SigningKeyInfo;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
@@ -212,6 +213,16 @@ public final class BridgeClient implements AutoCloseable {
   /** Downloads an artifact and checks its sha256 before keeping it. */
   public Path download(String sha256, Path file) throws IOException, InterruptedException {
     return transfer.download(artifactsUrl(), sha256, file);
+  }
+
+  /** The farm's provenance public keys, current and retired ({@code GET /api/v1/keys} over HTTP, ADR 0044). */
+  public List<SigningKeyInfo> keys() throws IOException, InterruptedException {
+    String body = transfer.get(artifactsUrl(), "/api/v1/keys");
+    try {
+      return all(WireJson.read(body, JsonNode.class).path("keys"), SigningKeyInfo.class);
+    } catch (WireJson.WireFormatException e) {
+      throw new IOException("GET /api/v1/keys answered what this client cannot read: " + e.getMessage(), e);
+    }
   }
 
   private String artifactsUrl() {

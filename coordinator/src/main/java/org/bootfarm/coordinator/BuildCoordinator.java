@@ -83,6 +83,7 @@ public final class BuildCoordinator implements FarmApi {
   private final String applianceRepo;
   private final RebuildCheck rebuilds;
   private final BuildInputIndex inputs;
+  private volatile BuildProvenance provenance = BuildProvenance.NONE; // signs successes, ADR 0044
 
   /** A coordinator whose state changes nobody hears (tests of the decisions alone). */
   public BuildCoordinator(BuildStore store, ArtifactStore artifacts, RepoCatalog repos,
@@ -313,6 +314,8 @@ public final class BuildCoordinator implements FarmApi {
     }
   }
 
+  public void signProvenanceWith(BuildProvenance signer) { this.provenance = signer; }
+
   /**
    * A worker's report of one run: the build SUCCEEDED or FAILED, or, for a transient failure with runs
    * left, QUEUED again behind a backoff; REFUSED, changing nothing, when that worker no longer holds that
@@ -328,7 +331,7 @@ public final class BuildCoordinator implements FarmApi {
     }
     LeaseAction action = report.state() == BuildState.SUCCEEDED
         ? leases.onSuccess(report.buildId(), report.workerId(), report.attempt(),
-            BuildOutcome.succeeded(report.artifacts(), report.log(), report.packageCache()), now)
+            BuildOutcome.succeeded(provenance.artifacts(report, now), report.log(), report.packageCache()), now)
         : leases.onFailure(report.buildId(), report.workerId(), report.attempt(), BuildOutcome.failed(
             report.error(), report.deterministic() ? ErrorKind.DETERMINISTIC : ErrorKind.TRANSIENT,
             report.artifacts(), report.log()), now);

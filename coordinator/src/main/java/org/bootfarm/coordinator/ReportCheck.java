@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.bootfarm.coordinator.cas.ArtifactStore;
+import org.bootfarm.coordinator.provenance.ProvenanceWriter;
 import org.bootfarm.coordinator.queue.BuildOutcome;
 import org.bootfarm.coordinator.queue.ErrorKind;
 import org.bootfarm.coordinator.queue.LeaseAction;
@@ -61,6 +62,11 @@ final class ReportCheck {
     for (ArtifactRecord artifact : report.artifacts()) {
       String what = "artifact " + artifact.name() + " (sha256 " + artifact.sha256() + ", " + artifact.size()
           + " bytes)";
+      if (ProvenanceWriter.FILE_NAME.equals(artifact.name())) {
+        problems.add(what + ": that name is the coordinator's own signed provenance (ADR 0044); a worker reports"
+            + " digests and signs nothing");
+        continue;
+      }
       if (!ArtifactStore.isValidId(artifact.sha256())) {
         problems.add(what + ": not a lower-case hex sha256");
         continue;

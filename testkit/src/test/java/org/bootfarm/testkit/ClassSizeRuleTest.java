@@ -32,7 +32,8 @@ class ClassSizeRuleTest {
       "RepoDefinitionLoader.java", "reading and checking a repo definition, field by field",
       "DnfDriver.java", "driving dnf/rpm for a root (one driver per package manager)",
       "AptDriver.java", "driving mmdebstrap/apt for a root (one driver per package manager)",
-      "ClientCommands.java", "the CLI's client subcommands (submit, status, logs, fetch, ...) as picocli classes");
+      "ClientCommands.java", "the CLI's client subcommands (submit, status, logs, fetch, ...) as picocli classes",
+      "ApiHttpServer.java", "the HTTP API's routes, each translated to one call of the farm's APIs");
 
   @Test
   void noMainClassIsLargeUnlessItOwnsOneConcern() throws IOException {

@@ -101,11 +101,12 @@ public final class CoordinatorDaemon implements AutoCloseable {
    * @param protectMetrics whether {@code GET /metrics} needs a {@code read} token ({@code --protect-metrics})
    * @param uploads how uploads are bounded and how much of its disk the artifact store may fill (ADR 0041)
    * @param store the farm's shared PostgreSQL store ({@code --store}); null: SQLite in the data dir
+   * @param signingKey the farm's provenance key ({@code --signing-key}); null: made in the data dir (ADR 0044)
    */
   public record Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
       Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention,
       NightlySchedule nightly, Map<String, Path> nightlyComponents, String applianceRepo, Set<String> allowUnsigned,
-      Path tokensFile, boolean protectMetrics, UploadLimits uploads, StoreDatabase store) {
+      Path tokensFile, boolean protectMetrics, UploadLimits uploads, StoreDatabase store, Path signingKey) {
     public Settings {
       nightlyComponents = Map.copyOf(nightlyComponents);
       allowUnsigned = allowUnsigned == null ? Set.of() : Set.copyOf(allowUnsigned);
@@ -120,7 +121,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
         LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention, NightlySchedule nightly, Map<String,
         Path> nightlyComponents, String applianceRepo, Set<String> allowUnsigned, Path tokensFile, boolean metrics) {
       this(dataDir, reposDir, keysDir, httpHost, httpPort, assignEvery, lease, retry, retention, nightly,
-          nightlyComponents, applianceRepo, allowUnsigned, tokensFile, metrics, UploadLimits.DEFAULTS, null);
+          nightlyComponents, applianceRepo, allowUnsigned, tokensFile, metrics, UploadLimits.DEFAULTS, null, null);
     }
 
     /** The default tokens file, metrics open. */
@@ -233,6 +234,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
     reports = new ReportConsumer(vertx, coordinator, senders);
     heartbeats.register();
     RetentionPolicy retention = RetentionPolicy.logging(store, artifacts, settings.retention(), LOG);
+    ProvenanceSigning signing = ProvenanceSigning.open(settings);
     ArtifactReplication[] announcer = new ArtifactReplication[1];
     ForwardingFarmApi forwarding = new ForwardingFarmApi(vertx, FORWARD_TIMEOUT);
     http = new ApiHttpServer(vertx, new ActiveOrForwardedApi(this::active, coordinator, forwarding, artifacts,
@@ -243,13 +245,14 @@ public final class CoordinatorDaemon implements AutoCloseable {
           }
         }), new ActiveOrForwardedNightlyApi(this::active, nightly, new ForwardingNightlyApi(forwarding)))
         .withAccess(access.tokens(), access.refusals(), access.protectMetrics())
-        .withCollection(StoreCollection.of(retention))
+        .withCollection(StoreCollection.of(retention)).withKeys(signing::keys)
         .withMetrics(() -> {
           metrics.refresh();
           return this.nodeMetrics.scrape();
         })
         .listen(settings.httpHost(), settings.httpPort(), https).await();
     artifactsUrl = (https == null ? "http://" : "https://") + settings.httpHost() + ":" + http.actualPort();
+    signing.start(coordinator, store, artifacts, artifactsUrl, VERSION, this::replication);
     replication = new ArtifactReplication(vertx, artifacts, artifactsUrl, access.coordinatorsToken(), peerTrust);
     replication.start().await();
     announcer[0] = replication;

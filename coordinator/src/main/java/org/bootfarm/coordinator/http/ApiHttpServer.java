@@ -33,6 +33,7 @@ import org.bootfarm.protocol.api.v1.BuildQuery;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.Caller;
 import org.bootfarm.protocol.api.v1.PinRequest;
+import org.bootfarm.protocol.api.v1.SigningKeyInfo;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.protocol.api.v1.WireJson;
 
@@ -42,7 +43,7 @@ import org.bootfarm.protocol.api.v1.WireJson;
  * {@code PUT} and {@code DELETE /api/v1/builds/{id}/pin}, {@code POST /api/v1/builds/{id}/rebuild} (201 and the
  * new build, ADR 0037), {@code POST /api/v1/builds/{id}/cancel} (a running
  * build's worker is told to stop it), {@code GET /api/v1/workers},
- * {@code GET /api/v1/repos}, the artifact endpoint and
+ * {@code GET /api/v1/repos}, {@code GET /api/v1/keys} (the provenance public keys, ADR 0044), the artifact endpoint and
  * {@code GET /health}. Every call but {@code GET /health} (and {@code GET /metrics}, unless protected) needs
  * a token of the tokens file whose role allows it ({@link BearerAuthentication}), checked after the Host and
  * before any body is read. It only translates: every decision is {@link BuildCoordinator}'s, run on a
@@ -72,6 +73,7 @@ public final class ApiHttpServer {
   private ApiRefusals refusals = ApiRefusals.uncounted();
   private boolean protectMetrics;
   private StoreCollection collection;
+  private Callable<List<SigningKeyInfo>> keys = List::of;
 
   public ApiHttpServer(Vertx vertx, FarmApi coordinator, ArtifactHttpEndpoint artifacts) {
     this(vertx, coordinator, artifacts, null);
@@ -107,6 +109,9 @@ public final class ApiHttpServer {
     this.collection = collection;
     return this;
   }
+
+  /** Serves {@code GET /api/v1/keys}: the farm's provenance public keys, current and retired (ADR 0044). */
+  public ApiHttpServer withKeys(Callable<List<SigningKeyInfo>> publicKeys) { this.keys = publicKeys; return this; }
 
   /**
    * Checks every call's token against {@code tokens} (required before {@link #listen}), counts refusals in
@@ -167,6 +172,8 @@ public final class ApiHttpServer {
       exactly(router, HttpMethod.POST, "/api/v1/gc").handler(context -> answer(context.request(), 200,
           () -> collection.collect("true".equals(context.request().getParam("dryRun")))));
     }
+    exactly(router, HttpMethod.GET, "/api/v1/keys")
+        .handler(context -> answer(context.request(), 200, () -> Map.of("keys", keys.call())));
     exactly(router, HttpMethod.GET, "/health").handler(context -> reply(context.request(), 200, Map.of("ok", true)));
     exactly(router, HttpMethod.POST, BUILDS).handler(this::submit);
     exactly(router, HttpMethod.GET, BUILDS).handler(context -> list(context.request()));

@@ -20,6 +20,7 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.bootfarm.coordinator.cas.ArtifactStore;
+import org.bootfarm.coordinator.provenance.ProvenanceWriter;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.BuildView;
@@ -179,7 +180,8 @@ public final class ReproducibilityJudge {
 
   private static Map<String, ArtifactRecord> byName(List<ArtifactRecord> artifacts) {
     Map<String, ArtifactRecord> map = new LinkedHashMap<>();
-    artifacts.forEach(a -> map.put(a.name(), a));
+    // each build's signed provenance names its own build and times: not an output to compare (ADR 0044)
+    artifacts.stream().filter(a -> !ProvenanceWriter.FILE_NAME.equals(a.name())).forEach(a -> map.put(a.name(), a));
     return map;
   }
 

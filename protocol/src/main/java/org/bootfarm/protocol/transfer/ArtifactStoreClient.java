@@ -231,6 +231,21 @@ public final class ArtifactStoreClient {
     }
   }
 
+  /**
+   * The body of {@code GET} {@code baseUrl + path}, a small JSON answer of the coordinator's HTTP API (such as
+   * {@code /api/v1/keys}), sent with the token.
+   */
+  public String get(String baseUrl, String path) throws IOException, InterruptedException {
+    URI uri = URI.create(baseUrl + path);
+    String what = "GET " + path;
+    HttpResponse<String> response = await(what, uri, new Progress(),
+        http.sendAsync(request(uri).GET().build(), HttpResponse.BodyHandlers.ofString()));
+    if (response.statusCode() != 200) {
+      throw ArtifactTransferException.answered(what, uri, response.statusCode(), response.body());
+    }
+    return response.body();
+  }
+
   /** Waits for the store's answer while the request makes progress, giving up after {@code idle} without any. */
   private <T> HttpResponse<T> await(String what, URI uri, Progress progress, CompletableFuture<HttpResponse<T>> sent)
       throws ArtifactTransferException, InterruptedException {

@@ -1,0 +1,56 @@
+package org.bootfarm.coordinator.daemon;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.function.Supplier;
+import org.bootfarm.coordinator.BuildCoordinator;
+import org.bootfarm.coordinator.cas.ArtifactStore;
+import org.bootfarm.coordinator.provenance.ProvenanceStatement;
+import org.bootfarm.coordinator.provenance.ProvenanceWriter;
+import org.bootfarm.coordinator.provenance.SigningKeys;
+import org.bootfarm.coordinator.queue.BuildStore;
+import org.bootfarm.coordinator.replication.ArtifactReplication;
+import org.bootfarm.protocol.api.v1.SigningKeyInfo;
+
+/**
+ * The coordinator's provenance signing, wired (ADR 0044): opens the farm's key ({@code --signing-key}, else the
+ * data dir's, made on the first start), serves its public keys, and has {@link BuildCoordinator} sign every
+ * success it records with a {@link ProvenanceWriter}.
+ */
+final class ProvenanceSigning {
+  private static final System.Logger LOG = System.getLogger(ProvenanceSigning.class.getName());
+
+  private final SigningKeys keys;
+
+  private ProvenanceSigning(SigningKeys keys) {
+    this.keys = keys;
+  }
+
+  static ProvenanceSigning open(CoordinatorDaemon.Settings settings) throws IOException {
+    SigningKeys keys = SigningKeys.open(settings.dataDir(), settings.signingKey());
+    LOG.log(System.Logger.Level.INFO, "bootfarm coordinator: signs provenance with key " + keys.current().keyid()
+        + " (" + keys.keyFile() + "); " + (keys.keys().size() - 1) + " retired key(s) served at GET /api/v1/keys");
+    return new ProvenanceSigning(keys);
+  }
+
+  /** The public keys, current and retired, for {@code GET /api/v1/keys}. */
+  List<SigningKeyInfo> keys() {
+    return keys.keys();
+  }
+
+  /**
+   * From now on {@code coordinator} signs each success, naming the farm by {@code farmUrl} and bootfarm {@code
+   * version}; each envelope stored is announced to the standby coordinators through {@code replication} (null
+   * until it starts), as a submission's pinned definition is ({@link BuildStateFanout}).
+   */
+  void start(BuildCoordinator coordinator, BuildStore builds, ArtifactStore artifacts, String farmUrl, String version,
+      Supplier<ArtifactReplication> replication) {
+    coordinator.signProvenanceWith(new ProvenanceWriter(keys, builds, artifacts,
+        new ProvenanceStatement.Builder(farmUrl, version), stored -> {
+          ArtifactReplication replicating = replication.get();
+          if (replicating != null) {
+            replicating.announce(stored);
+          }
+        }));
+  }
+}
