@@ -12,6 +12,9 @@ import java.util.stream.Collectors;
 import org.bootfarm.worker.build.EngineProcess;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * repos/debian-12 built by the bootfarm engine, downloading only the package files the warm cache lacks,
@@ -23,6 +26,8 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("boot")
 @Tag("network")
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock(SeedBootChecks.BOOT_CACHE)
 class DebianBootTest extends SeedBootChecks {
   private RebuildFromRecord rebuild;
   private EngineProcess.Run plain;
@@ -38,9 +43,14 @@ class DebianBootTest extends SeedBootChecks {
     Path definition = projectRoot().resolve("repos/debian-12");
     cachedBefore = fileNames(projectRoot().resolve("worker/target/boot-cache/repos/debian-12/apt/archives"));
     plain = engineBuild(work, "out", definition, plainEnvironmentWrapper(), Map.of("TZ", "UTC"));
-    rebuild = RebuildFromRecord.of(work, "out", plain, definition, "bootstrap",
-        Map.of("tether", component("tether"), "unpack", component("unpack")));
     return isoOf(work, "out", plain);
+  }
+
+  /** The rebuild (pinned to CPU 0) runs while the plain build's ISO boots: it reads that build's record alone. */
+  @Override
+  void whileBooting(Path work) throws IOException, InterruptedException {
+    rebuild = RebuildFromRecord.of(work, "out", plain, projectRoot().resolve("repos/debian-12"), "bootstrap",
+        Map.of("tether", component("tether"), "unpack", component("unpack")));
   }
 
   /**

@@ -10,6 +10,9 @@ import java.nio.file.Files;
 import org.bootfarm.worker.build.EngineProcess;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * A debian-12 bootstrap with systemd's udev in it gets the systemd flavour of /bin/init: udevd finds
@@ -18,6 +21,8 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("boot")
 @Tag("network")
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock(SeedBootChecks.BOOT_CACHE)
 class DebianSystemdFlavourBootTest extends SeedBootChecks {
 
   @Override

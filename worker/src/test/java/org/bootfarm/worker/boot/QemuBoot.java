@@ -154,6 +154,43 @@ public final class QemuBoot {
     return new Result(output, elapsed, timedOut, timedOut ? -1 : qemu.exitValue());
   }
 
+  /**
+   * A boot started on a thread of its own, so that a test does other work (a rebuild pinned to one CPU) while
+   * the guest runs under TCG, which keeps one CPU busy. {@link #result} waits for it.
+   */
+  public static final class Background {
+    private final java.util.concurrent.FutureTask<Result> task;
+
+    private Background(java.util.concurrent.FutureTask<Result> task) {
+      this.task = task;
+    }
+
+    /** The boot's result, once qemu is gone (at most the boot's timeout after it started). */
+    public Result result() throws IOException, InterruptedException {
+      try {
+        return task.get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (e.getCause() instanceof IOException io) {
+          throw io;
+        }
+        if (e.getCause() instanceof InterruptedException interrupted) {
+          throw interrupted;
+        }
+        throw new IllegalStateException("the qemu boot failed: " + e.getCause(), e.getCause());
+      }
+    }
+  }
+
+  /** {@link #boot(Path, Path, String, Duration, int)} on a thread of its own. */
+  public static Background start(Path iso, Path disk, String doneMarker, Duration timeout, int memoryMib) {
+    java.util.concurrent.FutureTask<Result> task =
+        new java.util.concurrent.FutureTask<>(() -> boot(iso, disk, doneMarker, timeout, memoryMib));
+    Thread thread = new Thread(task, "qemu-boot");
+    thread.setDaemon(true);
+    thread.start();
+    return new Background(task);
+  }
+
   private static void kill(Process qemu) throws InterruptedException {
     qemu.destroy();
     if (!qemu.waitFor(3, TimeUnit.SECONDS)) {
