@@ -60,6 +60,7 @@ import org.bootfarm.coordinator.queue.RetryPolicy;
 import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.coordinator.queue.StoreDatabase;
 import org.bootfarm.coordinator.replication.ArtifactReplication;
+import org.bootfarm.coordinator.replication.StandbyConfirmations;
 import org.bootfarm.coordinator.retention.RetentionPolicy;
 import org.bootfarm.coordinator.retention.StoreCollection;
 import org.bootfarm.coordinator.verdict.ReproducibilityJudge;
@@ -252,6 +253,9 @@ public final class CoordinatorDaemon implements AutoCloseable {
     replication = new ArtifactReplication(vertx, artifacts, artifactsUrl, access.coordinatorsToken(), peerTrust);
     replication.start().await();
     announcer[0] = replication;
+    if (stores.shared() && membership != null) { // submissions answer once a standby holds their inputs (ADR 0042)
+      coordinator.keepInputsWith(StandbyConfirmations.of(replication, membership, this.nodeMetrics.registry()));
+    }
     api = new EventBusApi(vertx, coordinator, new FarmInfo(VERSION, artifactsUrl), senders)
         .withCollection(StoreCollection.of(retention));
     nightlyApi = new NightlyBusApi(vertx, nightly, senders);
