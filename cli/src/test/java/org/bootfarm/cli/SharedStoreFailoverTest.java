@@ -114,18 +114,28 @@ class SharedStoreFailoverTest {
 
     Map<String, String> components = Map.of("tether", farm.upload(api(0), "tether\n"),
         "unpack", farm.upload(api(0), "unpack\n"));
+    String definition = null;
+    for (JsonNode repo : farm.get(api(0), "/api/v1/repos").get("repos")) {
+      definition = FixtureDefinitions.TDNF.equals(repo.get("name").asText()) ? repo.get("digest").asText() : definition;
+    }
     long submitting = System.nanoTime();
     String accepted = farm.submit(api(0), components);
     System.out.println("submit answered in " + (System.nanoTime() - submitting) / 1_000_000 + " ms");
     // the build's pinned definition and its components are artifacts, not rows of the shared store: the submit
-    // answered only once the standby confirmed it holds them (docs/adr/0042), so nothing is waited for here
-    first.destroyForcibly(); // SIGKILL, right after the answer
+    // answered only once the standby confirmed it holds them (docs/adr/0042). Read on its disk, not asked over HTTP,
+    // so the check opens no window of its own before the kill
+    for (String sha : List.of(definition, components.get("tether"), components.get("unpack"))) {
+      assertTrue(Files.exists(dir.resolve("c1/artifacts/objects").resolve(sha.substring(0, 2)).resolve(sha)),
+          "the standby held " + sha + " when the submit answered");
+    }
+    first.destroyForcibly(); // SIGKILL, right after the answer: no wait for any copy
     first.waitFor();
     String takeover = farm.awaitLine("coordinator-2", "is now active", 30);
     System.out.println(takeover);
     assertTrue(farm.awaitLine("coordinator-2", "holds term", 5).contains("holds term 2"));
     JsonNode ran = farm.awaitBuild(api(1), accepted, FailoverFarm::finished);
     assertEquals("SUCCEEDED", ran.get("state").asText(), ran::toString);
+    assertEquals(definition, ran.get("definitionDigest").asText(), "built with the definition it was pinned to");
     String afterTakeover = farm.submit(api(1), components);
 
     // a full restart, in the other order: the second coordinator first, now holding term 3
