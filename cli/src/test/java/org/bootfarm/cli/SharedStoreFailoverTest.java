@@ -84,6 +84,15 @@ class SharedStoreFailoverTest {
         String.valueOf(CLUSTER_PORTS[n]), "--join", "127.0.0.1:" + CLUSTER_PORTS[1 - n], "--store", store));
   }
 
+  /** The warnings of a coordinator's log, for a failure's message. */
+  static String warnings(Path log) {
+    try (var lines = Files.lines(log)) {
+      return String.join("\n", lines.filter(line -> line.contains("WARN") || line.contains("ERROR")).toList());
+    } catch (java.io.IOException e) {
+      return "(cannot read " + log + ": " + e + ")";
+    }
+  }
+
   static String api(int n) {
     return "http://127.0.0.1:" + HTTP_PORTS[n];
   }
@@ -125,8 +134,9 @@ class SharedStoreFailoverTest {
     // answered only once the standby confirmed it holds them (docs/adr/0042). Read on its disk, not asked over HTTP,
     // so the check opens no window of its own before the kill
     for (String sha : List.of(definition, components.get("tether"), components.get("unpack"))) {
-      assertTrue(Files.exists(dir.resolve("c1/artifacts/objects").resolve(sha.substring(0, 2)).resolve(sha)),
-          "the standby held " + sha + " when the submit answered");
+      assertTrue(Files.exists(dir.resolve("c1/coordinator/artifacts/objects").resolve(sha.substring(0, 2)).resolve(sha)),
+          () -> "the standby held " + sha + " when the submit answered; the active coordinator said: "
+              + warnings(dir.resolve("coordinator-1.log")));
     }
     first.destroyForcibly(); // SIGKILL, right after the answer: no wait for any copy
     first.waitFor();

@@ -5,11 +5,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import org.bootfarm.coordinator.access.ApiPermissions;
 import org.bootfarm.coordinator.cas.ArtifactStore;
@@ -85,7 +83,6 @@ public final class BuildCoordinator implements FarmApi {
   private final String applianceRepo;
   private final RebuildCheck rebuilds;
   private final BuildInputIndex inputs;
-  private volatile InputReplicas replicas = InputReplicas.NONE;
 
   /** A coordinator whose state changes nobody hears (tests of the decisions alone). */
   public BuildCoordinator(BuildStore store, ArtifactStore artifacts, RepoCatalog repos,
@@ -195,25 +192,10 @@ public final class BuildCoordinator implements FarmApi {
     BuildRecord queued = BuildRecord.queued(id, request.repo(), request.targetOrDefault(), request.components(),
         priority, WireJson.write(options), clock.instant(), unsigned, caller.name())
         .withDefinition(pin(entry));
-    awaitReplicas(queued);
+    stateListener.accepting(queued);
     store.insert(queued);
     stateListener.submitted(view(queued));
     return id;
-  }
-
-  /** Makes submissions wait until another coordinator holds their inputs ({@link InputReplicas}, ADR 0042). */
-  public void keepInputsWith(InputReplicas replicas) {
-    this.replicas = replicas;
-  }
-
-  /** Before a build is recorded: its definition, components and pinned buildinfo held by another coordinator. */
-  private void awaitReplicas(BuildRecord build) {
-    Set<String> inputs = new HashSet<>();
-    inputs.addAll(build.components().values());
-    inputs.add(build.definitionDigest());
-    inputs.add(build.pinnedBuildinfo());
-    inputs.remove(null);
-    replicas.awaitHeld(build.id(), inputs);
   }
 
   /** Keeps the definition's checked bytes in the artifact store under its digest, which the build records. */
@@ -272,7 +254,7 @@ public final class BuildCoordinator implements FarmApi {
   public BuildView rebuild(Caller caller, String id) throws ApiException {
     BuildRecord original = store.get(id).orElseThrow(() -> new ApiException(ApiError.Code.NOT_FOUND, "no build " + id));
     BuildRecord queued = rebuilds.rebuildOf(original, store.nextId(), clock.instant(), caller.name());
-    awaitReplicas(queued);
+    stateListener.accepting(queued);
     store.insert(queued);
     BuildView view = view(queued);
     stateListener.submitted(view);

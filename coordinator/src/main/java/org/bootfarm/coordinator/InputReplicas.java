@@ -1,6 +1,8 @@
 package org.bootfarm.coordinator;
 
+import java.util.HashSet;
 import java.util.Set;
+import org.bootfarm.coordinator.queue.BuildRecord;
 
 /**
  * Where a submission waits, before its build is recorded and its id answered, until the artifacts the build needs
@@ -17,6 +19,15 @@ public interface InputReplicas {
    * @param buildId the build the inputs are for, named in the log when they could not be copied in time
    */
   void awaitHeld(String buildId, Set<String> sha256s);
+
+  /** {@link #awaitHeld} for what {@code build} needs: its pinned definition, its components, its pinned buildinfo. */
+  default void awaitHeld(BuildRecord build) {
+    Set<String> inputs = new HashSet<>(build.components().values());
+    inputs.add(build.definitionDigest());
+    inputs.add(build.pinnedBuildinfo());
+    inputs.remove(null);
+    awaitHeld(build.id(), inputs);
+  }
 
   /** Nothing waited for: a coordinator without standbys. */
   InputReplicas NONE = (buildId, sha256s) -> { };

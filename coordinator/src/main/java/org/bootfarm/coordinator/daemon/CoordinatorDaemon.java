@@ -220,9 +220,9 @@ public final class CoordinatorDaemon implements AutoCloseable {
     access = FarmAccess.open(vertx, settings.tokensFile(), settings.dataDir(), settings.protectMetrics(),
         this.nodeMetrics.registry(), senders);
     inbox = new WorkerInbox(vertx);
+    BuildStateFanout fanout = new BuildStateFanout(new BuildStatePublisher(vertx), metrics, inbox, this::replication);
     coordinator = new BuildCoordinator(store, artifacts, catalog, new RendezvousPlacement(), clock, settings.lease(),
-        settings.retry(), new BuildStateFanout(new BuildStatePublisher(vertx), metrics, inbox, this::replication),
-        settings.applianceRepo());
+        settings.retry(), fanout, settings.applianceRepo());
     nightly = new NightlyRuns(coordinator, store, catalog, nightlyStore,
         new ReproducibilityJudge(artifacts, ReproducibilityJudge.Options.defaults()), new RecordedBuildInfos(artifacts),
         settings.nightly(), clock,
@@ -254,7 +254,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
     replication.start().await();
     announcer[0] = replication;
     if (stores.shared() && membership != null) { // submissions answer once a standby holds their inputs (ADR 0042)
-      coordinator.keepInputsWith(StandbyConfirmations.of(replication, membership, this.nodeMetrics.registry()));
+      fanout.keepInputsWith(StandbyConfirmations.of(replication, membership, this.nodeMetrics.registry()));
     }
     api = new EventBusApi(vertx, coordinator, new FarmInfo(VERSION, artifactsUrl), senders)
         .withCollection(StoreCollection.of(retention));
