@@ -193,6 +193,7 @@ public final class BuildCoordinator implements FarmApi {
     BuildRecord queued = BuildRecord.queued(id, request.repo(), request.targetOrDefault(), request.components(),
         priority, WireJson.write(options), clock.instant(), unsigned, caller.name())
         .withDefinition(pin(entry));
+    stateListener.accepting(queued);
     store.insert(queued);
     stateListener.submitted(view(queued));
     return id;
@@ -254,6 +255,7 @@ public final class BuildCoordinator implements FarmApi {
   public BuildView rebuild(Caller caller, String id) throws ApiException {
     BuildRecord original = store.get(id).orElseThrow(() -> new ApiException(ApiError.Code.NOT_FOUND, "no build " + id));
     BuildRecord queued = rebuilds.rebuildOf(original, store.nextId(), clock.instant(), caller.name());
+    stateListener.accepting(queued);
     store.insert(queued);
     BuildView view = view(queued);
     stateListener.submitted(view);

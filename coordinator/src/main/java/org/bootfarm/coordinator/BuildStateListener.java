@@ -1,5 +1,6 @@
 package org.bootfarm.coordinator;
 
+import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.LeaseAction;
 import org.bootfarm.protocol.api.v1.BuildView;
 
@@ -16,6 +17,14 @@ public interface BuildStateListener {
    * @param text  why, for a person: the placement reason, the error, who cancelled it
    */
   void changed(BuildView build, String text);
+
+  /**
+   * A build is about to be recorded and its id answered: returns once the artifacts it needs are held where they
+   * outlive this coordinator ({@link InputReplicas}, docs/adr/0042). Unlike the other calls it may block; it is
+   * called off the event loop, on the thread that records the build.
+   */
+  default void accepting(BuildRecord build) {
+  }
 
   /** A build was accepted and durably queued (no state event is published for it: followers subscribe after). */
   default void submitted(BuildView build) {

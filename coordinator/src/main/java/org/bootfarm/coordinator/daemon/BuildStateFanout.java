@@ -2,10 +2,12 @@ package org.bootfarm.coordinator.daemon;
 
 import java.util.function.Supplier;
 import org.bootfarm.coordinator.BuildStateListener;
+import org.bootfarm.coordinator.InputReplicas;
 import org.bootfarm.coordinator.assignment.WorkerInbox;
 import org.bootfarm.coordinator.bus.BuildStatePublisher;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.metrics.FarmMetrics;
+import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.LeaseAction;
 import org.bootfarm.coordinator.replication.ArtifactReplication;
 import org.bootfarm.protocol.api.v1.BuildView;
@@ -13,7 +15,8 @@ import org.bootfarm.protocol.api.v1.BuildView;
 /**
  * Where the {@link org.bootfarm.coordinator.BuildCoordinator}'s state changes go: published on the build's
  * event address, counted in the farm's metrics, a run cancelled while running is told to stop on its
- * worker's inbox, and a submitted build's pinned definition is announced to the other coordinators. A lease
+ * worker's inbox, and a submitted build's pinned definition is announced to the other coordinators; a build
+ * about to be accepted waits for its inputs to be held by a standby ({@link #keepInputsWith}, ADR 0042). A lease
  * extended because this coordinator heard no worker (ADR 0043) is logged: it is the operator's sign of a
  * coordinator cut off from its workers.
  */
@@ -23,6 +26,7 @@ final class BuildStateFanout implements BuildStateListener {
   private final FarmMetrics metrics;
   private final WorkerInbox inbox;
   private final Supplier<ArtifactReplication> replication;
+  private volatile InputReplicas replicas = InputReplicas.NONE;
 
   /** @param replication tells the other coordinators of a submitted build's pinned definition (null until started) */
   BuildStateFanout(BuildStatePublisher states, FarmMetrics metrics, WorkerInbox inbox,
@@ -31,6 +35,16 @@ final class BuildStateFanout implements BuildStateListener {
     this.metrics = metrics;
     this.inbox = inbox;
     this.replication = replication;
+  }
+
+  /** Builds about to be accepted wait for {@code replicas} (none until set: a coordinator alone). */
+  void keepInputsWith(InputReplicas replicas) {
+    this.replicas = replicas;
+  }
+
+  @Override
+  public void accepting(BuildRecord build) {
+    replicas.awaitHeld(build);
   }
 
   @Override

@@ -60,6 +60,7 @@ import org.bootfarm.coordinator.queue.RetryPolicy;
 import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.coordinator.queue.StoreDatabase;
 import org.bootfarm.coordinator.replication.ArtifactReplication;
+import org.bootfarm.coordinator.replication.StandbyConfirmations;
 import org.bootfarm.coordinator.retention.RetentionPolicy;
 import org.bootfarm.coordinator.retention.StoreCollection;
 import org.bootfarm.coordinator.verdict.ReproducibilityJudge;
@@ -220,9 +221,9 @@ public final class CoordinatorDaemon implements AutoCloseable {
     access = FarmAccess.open(vertx, settings.tokensFile(), settings.dataDir(), settings.protectMetrics(),
         this.nodeMetrics.registry(), senders);
     inbox = new WorkerInbox(vertx);
+    BuildStateFanout fanout = new BuildStateFanout(new BuildStatePublisher(vertx), metrics, inbox, this::replication);
     coordinator = new BuildCoordinator(store, artifacts, catalog, new RendezvousPlacement(), clock, settings.lease(),
-        settings.retry(), new BuildStateFanout(new BuildStatePublisher(vertx), metrics, inbox, this::replication),
-        settings.applianceRepo());
+        settings.retry(), fanout, settings.applianceRepo());
     nightly = new NightlyRuns(coordinator, store, catalog, nightlyStore,
         new ReproducibilityJudge(artifacts, ReproducibilityJudge.Options.defaults()), new RecordedBuildInfos(artifacts),
         settings.nightly(), clock,
@@ -256,6 +257,9 @@ public final class CoordinatorDaemon implements AutoCloseable {
     replication = new ArtifactReplication(vertx, artifacts, artifactsUrl, access.coordinatorsToken(), peerTrust);
     replication.start().await();
     announcer[0] = replication;
+    if (stores.shared() && membership != null) { // submissions answer once a standby holds their inputs (ADR 0042)
+      fanout.keepInputsWith(StandbyConfirmations.of(replication, membership, this.nodeMetrics.registry()));
+    }
     api = new EventBusApi(vertx, coordinator, new FarmInfo(VERSION, artifactsUrl), senders)
         .withCollection(StoreCollection.of(retention));
     nightlyApi = new NightlyBusApi(vertx, nightly, senders);

@@ -14,7 +14,8 @@ import org.bootfarm.coordinator.replication.ArtifactReplication;
 /**
  * A standby's following of the active coordinator on the shared store (ADR 0039): the builds are already where
  * it reads them, so it only copies, once in the background, the artifacts of the builds that were stored before
- * it joined (those stored later are announced to it, {@link ArtifactReplication}).
+ * it joined (those stored later are announced to it, {@link ArtifactReplication}), and confirms holding a
+ * submission's inputs when the active coordinator asks ({@link ArtifactReplication#HOLD}, ADR 0042).
  */
 public final class StandbyFollower implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(StandbyFollower.class.getName());
@@ -47,6 +48,7 @@ public final class StandbyFollower implements AutoCloseable {
   public void follow(String activeId) {
     LOG.log(System.Logger.Level.INFO, "bootfarm coordinator " + nodeId + " is a standby behind " + activeId
         + ", reading the shared store " + sqlite.database().name() + "; HTTP calls are forwarded to it");
+    replication.serveHolds(nodeId); // the active one's submissions wait for a standby to hold their inputs (ADR 0042)
     catchUpOnArtifacts(activeId);
   }
 

@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.time.Duration;
@@ -38,6 +39,11 @@ public final class ArtifactReplication implements AutoCloseable {
   public static final String STORED = "bootfarm.v1.coordinators.artifacts.stored";
   /** Request to the active coordinator: {@code {"sha256", "source"}}; answered once it holds the object. */
   public static final String FETCH = "bootfarm.v1.coordinators.artifacts.fetch";
+  /**
+   * Request to the standby coordinators (one answers): {@code {"sha256s": [...], "source"}}; the standby copies from
+   * {@code source} what it lacks and answers {@code {"node", "held": [...]}} once it holds them all (ADR 0042).
+   */
+  public static final String HOLD = "bootfarm.v1.coordinators.artifacts.hold";
   private static final System.Logger LOG = System.getLogger(ArtifactReplication.class.getName());
 
   private final Vertx vertx;
@@ -47,6 +53,7 @@ public final class ArtifactReplication implements AutoCloseable {
   private final ArtifactStoreClient artifacts;
   private MessageConsumer<Object> stored;
   private MessageConsumer<Object> fetch;
+  private volatile MessageConsumer<Object> hold;
 
   /**
    * @param ownUrl this coordinator's HTTP base URL, where the others copy its objects from
@@ -88,8 +95,54 @@ public final class ArtifactReplication implements AutoCloseable {
     vertx.eventBus().publish(STORED, new JsonObject().put("sha256", result.sha256()).put("source", ownUrl));
   }
 
-  /** Called when this coordinator becomes the active one: it answers {@link #FETCH}. */
+  /**
+   * Called when this coordinator becomes a standby ({@code nodeId}, its cluster node id): it answers {@link #HOLD},
+   * copying what it lacks through {@link ArtifactStore#put}, which checks the hash, before it says it holds it.
+   */
+  public Future<Void> serveHolds(String nodeId) {
+    if (hold != null) {
+      return Future.succeededFuture();
+    }
+    hold = vertx.eventBus().consumer(HOLD, message -> {
+      JsonObject body = message.body() instanceof JsonObject json ? json : new JsonObject();
+      String source = body.getString("source");
+      List<String> sha256s = body.getJsonArray("sha256s", new JsonArray()).stream()
+          .map(String::valueOf).toList();
+      if (ownUrl.equals(source)) {
+        message.fail(409, "coordinator " + nodeId + " is the one asking: it cannot be its own standby");
+        return;
+      }
+      vertx.executeBlocking(() -> {
+        for (String sha256 : sha256s) {
+          if (!store.touch(sha256)) { // held already: its age restarts, retention keeps it until a build names it
+            copy(sha256, source);
+          }
+        }
+        return sha256s;
+      }, false).onSuccess(held -> message.reply(new JsonObject().put("node", nodeId).put("held", held)))
+          .onFailure(e -> message.fail(502, "standby coordinator " + nodeId + " could not copy the inputs "
+              + sha256s + " from " + source + ": " + e.getMessage()));
+    });
+    return hold.completion();
+  }
+
+  /**
+   * Asks one standby coordinator to hold {@code sha256s}, copying them from this coordinator; the answer's {@code
+   * node} is the standby that holds them now. Fails with {@link io.vertx.core.eventbus.ReplyFailure#NO_HANDLERS}
+   * when no standby serves {@link #HOLD}, with a timeout after {@code timeout}.
+   */
+  public Future<JsonObject> askToHold(Collection<String> sha256s, Duration timeout) {
+    return vertx.eventBus().<Object>request(HOLD, new JsonObject().put("sha256s", new JsonArray(
+        List.copyOf(sha256s))).put("source", ownUrl), new DeliveryOptions().setSendTimeout(timeout.toMillis()))
+        .map(reply -> reply.body() instanceof JsonObject json ? json : new JsonObject());
+  }
+
+  /** Called when this coordinator becomes the active one: it answers {@link #FETCH} and no longer {@link #HOLD}. */
   public Future<Void> serveFetches() {
+    if (hold != null) {
+      hold.unregister();
+      hold = null;
+    }
     fetch = vertx.eventBus().consumer(FETCH, message -> {
       JsonObject body = message.body() instanceof JsonObject json ? json : new JsonObject();
       String sha256 = body.getString("sha256");
@@ -179,6 +232,9 @@ public final class ArtifactReplication implements AutoCloseable {
     }
     if (fetch != null) {
       fetch.unregister();
+    }
+    if (hold != null) {
+      hold.unregister();
     }
   }
 }
