@@ -91,11 +91,7 @@ public final class BuildCoordinator implements FarmApi {
     this(store, artifacts, repos, placement, clock, lease, BuildStateListener.NONE);
   }
 
-  /**
-   * @param clock the clock the store was opened with: leases are checked against the store's "now"
-   * @param lease how long a claimed build is held without a renewal
-   * @param stateListener told of the claims and cancellations this coordinator makes
-   */
+  /** On the store's own {@code clock} (leases are checked against its "now"), telling {@code stateListener}. */
   public BuildCoordinator(BuildStore store, ArtifactStore artifacts, RepoCatalog repos,
       RendezvousPlacement placement, Clock clock, Duration lease, BuildStateListener stateListener) {
     this(store, artifacts, repos, placement, clock, lease, stateListener, DEFAULT_APPLIANCE_REPO);

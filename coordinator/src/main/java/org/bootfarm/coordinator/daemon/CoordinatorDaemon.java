@@ -57,7 +57,6 @@ import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.queue.BuildStore;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.RetryPolicy;
-import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.coordinator.queue.StoreDatabase;
 import org.bootfarm.coordinator.replication.ArtifactReplication;
 import org.bootfarm.coordinator.replication.StandbyConfirmations;
@@ -204,8 +203,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
         .map(ClusterMember::nodeId).findFirst().orElse("local");
     Files.createDirectories(settings.dataDir());
     stores = CoordinatorStores.open(settings.store(), settings.dataDir(), clock);
-    SqlBuildStore sqlite = stores.sql();
-    store = sqlite;
+    store = stores.sql();
     intake = ArtifactIntake.open(vertx, settings.dataDir().resolve("artifacts"), settings.uploads(),
         this.nodeMetrics.registry());
     artifacts = intake.store();
@@ -216,7 +214,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
         .forEach(line -> System.out.println("bootfarm coordinator: " + line));
     nightlyStore = stores.nightly();
     metrics = new FarmMetrics(this.nodeMetrics.registry(), new FarmMetrics.Sources(
-        catalog.entries().stream().map(RepoCatalog.Entry::name).toList(), sqlite, store,
+        catalog.entries().stream().map(RepoCatalog.Entry::name).toList(), stores.sql(), store,
         this::workers, artifacts, nightlyStore, settings.nightly(), this::active, settings.lease().duration(), clock));
     access = FarmAccess.open(vertx, settings.tokensFile(), settings.dataDir(), settings.protectMetrics(),
         this.nodeMetrics.registry(), senders);
@@ -257,9 +255,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
     replication = new ArtifactReplication(vertx, artifacts, artifactsUrl, access.coordinatorsToken(), peerTrust);
     replication.start().await();
     announcer[0] = replication;
-    if (stores.shared() && membership != null) { // submissions answer once a standby holds their inputs (ADR 0042)
-      fanout.keepInputsWith(StandbyConfirmations.of(replication, membership, this.nodeMetrics.registry()));
-    }
+    fanout.keepInputsWith(StandbyConfirmations.forStore(stores.shared(), replication, membership,
+        this.nodeMetrics.registry())); // a submission answers once a standby holds its inputs (ADR 0042)
     api = new EventBusApi(vertx, coordinator, new FarmInfo(VERSION, artifactsUrl), senders)
         .withCollection(StoreCollection.of(retention));
     nightlyApi = new NightlyBusApi(vertx, nightly, senders);
@@ -268,7 +265,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
       coordinatorUrls.set(nodeId, records.seal(StandbyFollower.COORDINATORS_MAP, nodeId, artifactsUrl));
     }
     election = stores.election(vertx, membership, nodeId, clock, this::termLost);
-    standby = new StandbyFollower(vertx, nodeId, sqlite, artifacts, replication, coordinatorUrls, records);
+    standby = new StandbyFollower(vertx, nodeId, stores.sql(), artifacts, replication, coordinatorUrls, records);
     takeover = new Takeover(vertx, nodeId, election, coordinator,
         Takeover.Duties.of(this::serveAsActive, this::startActiveTimers));
     if (election.thisOneLeads()) {

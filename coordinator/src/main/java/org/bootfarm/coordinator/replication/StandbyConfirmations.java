@@ -52,6 +52,15 @@ public final class StandbyConfirmations implements InputReplicas {
   /** When the last warning was logged: at most one a second, the counter counts every one. */
   private volatile long loggedAt = System.nanoTime() - TimeUnit.SECONDS.toNanos(2);
 
+  /**
+   * What a coordinator's submissions wait for: the standbys' confirmations on a shared store in a cluster (ADR 0042);
+   * nothing otherwise, since without a shared store no standby could take over the build.
+   */
+  public static InputReplicas forStore(boolean sharedStore, ArtifactReplication replication,
+      ClusterMembership membership, MeterRegistry registry) {
+    return sharedStore && membership != null ? of(replication, membership, registry) : InputReplicas.NONE;
+  }
+
   /** Confirmations from the live standbys of the cluster's {@code membership}: every coordinator member but this one. */
   public static StandbyConfirmations of(ArtifactReplication replication, ClusterMembership membership,
       MeterRegistry registry) {
