@@ -126,8 +126,8 @@ public final class BuildCoordinator implements FarmApi {
     this.submissions = new SubmissionCheck(repos, artifacts, applianceRepo);
     this.reports = new ReportCheck(artifacts, leases, stateListener);
     this.definitions = new PinnedDefinitions(artifacts);
-    this.placing = new PlacingPass(new BuildPlacer(repos, definitions, placement, store, workers), store,
-        stateListener);
+    this.placing = new PlacingPass(new BuildPlacer(repos, definitions, new HeldComponents(artifacts),
+        placement, store, workers), store, stateListener);
     RecordedBuildInfos buildInfos = new RecordedBuildInfos(artifacts);
     this.rebuilds = new RebuildCheck(artifacts, buildInfos, repos);
     this.inputs = new BuildInputIndex(store, buildInfos);

@@ -20,7 +20,8 @@ import org.bootfarm.protocol.repo.RepoDefinition;
 /**
  * Where a queued build should go, by rendezvous hashing with bounded load over the live workers: a
  * worker, a reason to wait, or a reason to fail: for side B of a reproducibility pair whose side A did not
- * succeed or that can never find a second worker, and for a build whose pinned definition is no longer stored.
+ * succeed or that can never find a second worker, and for a build whose pinned definition or one of whose components
+ * is no longer stored.
  * Side B rebuilds side A's record: it waits for side A to succeed and is placed as a rebuild of side A's
  * buildinfo (ADR 0038). Only advises: {@link BuildCoordinator#assign} makes the transition it advises.
  */
@@ -53,14 +54,16 @@ final class BuildPlacer {
 
   private final RepoCatalog repos;
   private final PinnedDefinitions definitions;
+  private final HeldComponents components;
   private final RendezvousPlacement placement;
   private final BuildStore store;
   private final LiveWorkers workers;
 
-  BuildPlacer(RepoCatalog repos, PinnedDefinitions definitions, RendezvousPlacement placement, BuildStore store,
-      LiveWorkers workers) {
+  BuildPlacer(RepoCatalog repos, PinnedDefinitions definitions, HeldComponents components,
+      RendezvousPlacement placement, BuildStore store, LiveWorkers workers) {
     this.repos = repos;
     this.definitions = definitions;
+    this.components = components;
     this.placement = placement;
     this.store = store;
     this.workers = workers;
@@ -88,6 +91,10 @@ final class BuildPlacer {
       }
       if (manager.isEmpty()) {
         return new Wait("repo " + queued.repo() + " is no longer a valid definition here");
+      }
+      Optional<String> missing = components.missing(queued);
+      if (missing.isPresent()) {
+        return new Fail(missing.get());
       }
       PlacementRequest request = PlacementRequest.of(queued.repo(), manager.get(), BuildCoordinator.ARCH);
       PairSide side = PairSide.of(queued.options()).orElse(null);

@@ -190,6 +190,19 @@ class PinnedDefinitionsTest {
   }
 
   @Test
+  void buildWhoseComponentIsGoneBeforePlacementFailsNamingItAndWhatToDo() throws Exception {
+    String id = submit();
+    assertTrue(artifacts.delete(tether));
+    aptWorker();
+    assertTrue(coordinator.assign(16).isEmpty(), "no worker is leased a build it cannot download");
+    BuildView failed = coordinator.get(id);
+    assertEquals(BuildState.FAILED, failed.state(), failed::toString);
+    assertTrue(failed.error().contains("component tether (sha256 " + tether + ")"), failed.error());
+    assertTrue(failed.error().contains("bootfarm submit --component NAME=FILE"), failed.error());
+    assertEquals(0, failed.attempts(), "no run was spent on it");
+  }
+
+  @Test
   void damagedStoredDefinitionIsNotUsed() throws Exception {
     String digest = RepoDefinitionLoader.digest(definition);
     String id = submit();
