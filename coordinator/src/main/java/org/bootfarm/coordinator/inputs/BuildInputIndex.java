@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.BuildStore;
+import org.bootfarm.coordinator.queue.FencedWriteException;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.build.BuildInfo;
 import org.bootfarm.protocol.build.LockedPackage;
@@ -57,7 +58,8 @@ public final class BuildInputIndex {
   /**
    * Indexes every SUCCEEDED build whose inputs are not recorded yet and whose buildinfo this coordinator holds (a
    * standby that has not copied it yet indexes it at a later collection; a build whose buildinfo was collected
-   * has no inputs left to keep); returns the problems of the buildinfos that could not be read.
+   * has no inputs left to keep); returns the problems of the buildinfos that could not be read. A standby on the
+   * shared store, whose writes are fenced, stops at its first write: indexing is the active coordinator's.
    */
   public List<String> catchUp() {
     List<String> problems = new ArrayList<>();
@@ -67,6 +69,8 @@ public final class BuildInputIndex {
           continue;
         }
         index(build);
+      } catch (FencedWriteException e) {
+        return problems; // a standby on the shared store: the active coordinator indexes, nothing is wrong
       } catch (IOException | RuntimeException e) {
         problems.add("build " + build.id() + ": " + e.getMessage());
       }
