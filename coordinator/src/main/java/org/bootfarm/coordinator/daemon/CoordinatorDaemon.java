@@ -277,7 +277,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
     if (membership != null) {
       new DepartedWorkers(vertx, coordinator, metrics::workerLeft, this::active).watch(membership);
     }
-    election.onCoordinatorLeft(takeover::takeOverIfLeader); // alone without a shared store: never called
+    election.onLeaderMayHaveChanged(takeover::takeOverIfLeader); // alone without a shared store: never called
     // the active one may have left between the check above and the subscription
     vertx.runOnContext(v -> takeover.takeOverIfLeader("the active coordinator left while this one started"));
     timers.add(retention.schedule(vertx, settings.retention().collectEvery()));

@@ -14,5 +14,5 @@ public interface Election {
   String leader();
 
   /** Calls {@code why} with a reason each time the active coordinator may have changed (on the event loop). */
-  void onCoordinatorLeft(Consumer<String> why);
+  void onLeaderMayHaveChanged(Consumer<String> why);
 }

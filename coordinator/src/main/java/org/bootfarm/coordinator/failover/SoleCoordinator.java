@@ -44,7 +44,7 @@ public final class SoleCoordinator implements Election {
   }
 
   @Override
-  public void onCoordinatorLeft(Consumer<String> why) {
+  public void onLeaderMayHaveChanged(Consumer<String> why) {
     // alone: nobody to take over from
   }
 }

@@ -89,7 +89,7 @@ public final class TermElection implements Election {
 
   /** Every {@link #EVERY}: a standby tries for the term, and calls {@code why} once it holds it; the active one checks it. */
   @Override
-  public void onCoordinatorLeft(Consumer<String> why) {
+  public void onLeaderMayHaveChanged(Consumer<String> why) {
     timer = vertx.setPeriodic(EVERY.toMillis(), id -> vertx.executeBlocking(() -> {
       if (term == null) {
         return tryToLead();
