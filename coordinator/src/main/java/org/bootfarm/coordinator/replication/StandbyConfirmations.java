@@ -58,7 +58,12 @@ public final class StandbyConfirmations implements InputReplicas {
    */
   public static InputReplicas forStore(boolean sharedStore, ArtifactReplication replication,
       ClusterMembership membership, MeterRegistry registry) {
-    return sharedStore && membership != null ? of(replication, membership, registry) : InputReplicas.NONE;
+    if (sharedStore && membership != null) {
+      return of(replication, membership, registry);
+    }
+    unreplicated(registry); // at 0: every coordinator exports the farm's whole metric catalogue (docs/metrics.md)
+    asked(registry);
+    return InputReplicas.NONE;
   }
 
   /** Confirmations from the live standbys of the cluster's {@code membership}: every coordinator member but this one. */
@@ -83,10 +88,18 @@ public final class StandbyConfirmations implements InputReplicas {
     this.standbys = standbys;
     this.wait = wait;
     this.laggingFor = laggingFor;
-    this.unreplicated = Counter.builder("bootfarm.submits.unreplicated")
+    this.unreplicated = unreplicated(registry);
+    this.asked = asked(registry);
+  }
+
+  private static Counter unreplicated(MeterRegistry registry) {
+    return Counter.builder("bootfarm.submits.unreplicated")
         .description("builds accepted while a live standby coordinator had not confirmed holding their inputs")
         .register(registry);
-    this.asked = Counter.builder("bootfarm.standby.confirmations")
+  }
+
+  private static Counter asked(MeterRegistry registry) {
+    return Counter.builder("bootfarm.standby.confirmations")
         .description("round trips asking a standby coordinator to hold a submission's inputs").register(registry);
   }
 
