@@ -104,7 +104,7 @@ class ReproducibilityAttestationTest {
     assertEquals(1, predicate.at("/sideB/variation/cpus").asInt());
     assertEquals(BUILDINFO_A, predicate.at("/sideB/rebuiltFrom/buildinfo/sha256").asText());
     assertEquals("https://farm.example:8080", predicate.at("/attester/id").asText());
-    // only what both sides built alike is a subject: the buildinfos (which name their build) differ
+    // only what both sides built alike is signed: a side pair that differs (no REPRODUCIBLE verdict has one) is not
     assertEquals(1, verified.statement().path("subject").size(), verified.statement()::toString);
     ProvenanceVerifier.NotVerified notSubject = assertThrows(ProvenanceVerifier.NotVerified.class,
         () -> ProvenanceVerifier.verifyReproduced(envelope, List.of(keys.current()), "buildinfo.json", BUILDINFO_B));
