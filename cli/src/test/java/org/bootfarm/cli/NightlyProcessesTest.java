@@ -177,6 +177,9 @@ class NightlyProcessesTest {
     assertTrue(page.contains("<tr class=\"REPRODUCIBLE\"><td>" + SAME + "</td>"), page);
     assertTrue(page.contains("<tr class=\"UNREPRODUCIBLE\"><td>" + NOISE + "</td>"), page);
     assertTrue(page.contains("href=\"/verdicts/" + noise.get("id").asText() + "\""), page);
+    assertTrue(page.contains("<a href=\"/api/v1/artifacts/" + same.at("/attestation/sha256").asText() + "\""
+        + " download=\"reproducibility.intoto.jsonl\">signed attestation</a>"), page);
+    assertEquals(1, page.split("signed attestation").length - 1, "only the REPRODUCIBLE pair's row links one");
     assertEquals(page, html("/nightly/" + latest.get("id").asText()));
     // a browser sends no Bearer token: Chromium renders the page as fetched with one
     Path saved = Files.writeString(dir.resolve("latest.html"), page);
