@@ -246,6 +246,10 @@ final class NightlyCommands {
     if (pair.drift() != null) {
       out.println("inputs since the previous night: " + pair.drift().summary());
     }
+    if (pair.attestation() != null) {
+      out.println("signed attestation: " + pair.attestation().name() + " " + pair.attestation().sha256() + " ("
+          + reportUrl(farm, "/api/v1/artifacts/" + pair.attestation().sha256()) + ")");
+    }
     Verdict verdict = pair.verdict();
     if (verdict != null) {
       if (verdict.error() != null) {

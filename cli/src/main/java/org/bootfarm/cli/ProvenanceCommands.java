@@ -51,8 +51,8 @@ final class ProvenanceCommands {
 
   @Command(name = "verify-provenance", mixinStandardHelpOptions = true,
       description = "Verify FILE against the farm's signed provenance, offline: the DSSE signature by one of the"
-          + " given keys, the in-toto payload type, FILE's sha256 among the subjects. Exit 0 verified, 1 not"
-          + " verified, 2 bad input.")
+          + " given keys, the in-toto payload type, FILE's sha256 among the subjects; with --reproduced also the"
+          + " pair's signed reproducibility attestation. Exit 0 verified, 1 not verified, 2 bad input.")
   static final class VerifyProvenance implements Callable<Integer> {
     static final int VERIFIED = 0;
     static final int NOT_VERIFIED = 1;
@@ -73,15 +73,33 @@ final class ProvenanceCommands {
     @Option(names = "--json", description = "print the verified facts as JSON")
     boolean json;
 
+    @Option(names = "--reproduced", description = "also require a signed reproducibility attestation: two workers"
+        + " built FILE with the same sha256 (verdict REPRODUCIBLE)")
+    boolean reproduced;
+
+    @Option(names = "--attestation", paramLabel = "A", description = "the pair's reproducibility.intoto.jsonl"
+        + " (default: that name beside --provenance); with --reproduced")
+    Path attestation;
+
     @Override
     public Integer call() {
       String sha256;
       String envelope;
+      String attested = null;
       List<FarmSigningKey> keys;
+      if (attestation != null && !reproduced) {
+        System.err.println("bootfarm verify-provenance: --attestation is read only with --reproduced: add it");
+        return BAD_INPUT;
+      }
+      Path attestationFile = attestation != null ? attestation
+          : provenance.toAbsolutePath().resolveSibling("reproducibility.intoto.jsonl");
       try {
         sha256 = Sha256.of(readable(file, "FILE"));
         envelope = Files.readString(readable(provenance, "--provenance"), StandardCharsets.UTF_8);
         keys = keys(Files.readString(readable(key, "--key"), StandardCharsets.UTF_8));
+        if (reproduced) {
+          attested = Files.readString(readable(attestationFile, "--attestation"), StandardCharsets.UTF_8);
+        }
       } catch (IOException | IllegalArgumentException e) {
         System.err.println("bootfarm verify-provenance: " + e.getMessage());
         return BAD_INPUT;
@@ -96,6 +114,19 @@ final class ProvenanceCommands {
         System.err.println("bootfarm verify-provenance: NOT VERIFIED: " + e.getMessage());
         return NOT_VERIFIED;
       }
+      ProvenanceVerifier.Verified reproducedBy = null;
+      if (reproduced) {
+        try {
+          reproducedBy = ProvenanceVerifier.verifyReproduced(attested, keys, file.getFileName().toString(), sha256);
+        } catch (ProvenanceVerifier.BadInput e) {
+          System.err.println("bootfarm verify-provenance: " + attestationFile + ": " + e.getMessage());
+          return BAD_INPUT;
+        } catch (ProvenanceVerifier.NotVerified e) {
+          System.err.println("bootfarm verify-provenance: NOT VERIFIED (--reproduced): " + attestationFile + ": "
+              + e.getMessage());
+          return NOT_VERIFIED;
+        }
+      }
       Map<String, Object> facts = new LinkedHashMap<>();
       facts.put("verified", true);
       facts.put("file", file.toString());
@@ -109,6 +140,9 @@ final class ProvenanceCommands {
       facts.put("builderVersion", verified.builderVersion());
       facts.put("startedOn", verified.startedOn());
       facts.put("finishedOn", verified.finishedOn());
+      if (reproducedBy != null) {
+        facts.put("reproduced", reproducedFacts(reproducedBy));
+      }
       if (json) {
         System.out.println(WireJson.write(facts));
       } else {
@@ -119,8 +153,29 @@ final class ProvenanceCommands {
         System.out.println("  builder   " + verified.builder() + " " + verified.builderVersion());
         System.out.println("  started   " + verified.startedOn());
         System.out.println("  finished  " + verified.finishedOn());
+        if (reproducedBy != null) {
+          System.out.println("reproduced: " + reproducedBy.subject() + " judged REPRODUCIBLE on "
+              + reproducedBy.judgedOn() + ", signed by key " + reproducedBy.keyid());
+          System.out.println("  side A    build " + reproducedBy.side("sideA", "build") + " on worker "
+              + reproducedBy.side("sideA", "worker"));
+          System.out.println("  side B    build " + reproducedBy.side("sideB", "build") + " on worker "
+              + reproducedBy.side("sideB", "worker") + ", varied " + reproducedBy.statement()
+              .at("/predicate/sideB/variation"));
+        }
       }
       return VERIFIED;
+    }
+
+    private static Map<String, Object> reproducedFacts(ProvenanceVerifier.Verified reproduced) {
+      Map<String, Object> facts = new LinkedHashMap<>();
+      facts.put("keyid", reproduced.keyid());
+      facts.put("subject", reproduced.subject());
+      facts.put("judgedOn", reproduced.judgedOn());
+      for (String side : List.of("sideA", "sideB")) {
+        facts.put(side, Map.of("build", String.valueOf(reproduced.side(side, "build")),
+            "worker", String.valueOf(reproduced.side(side, "worker"))));
+      }
+      return facts;
     }
 
     private static Path readable(Path path, String what) throws IOException {

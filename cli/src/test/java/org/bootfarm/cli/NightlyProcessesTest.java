@@ -1,17 +1,21 @@
 package org.bootfarm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,8 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
  * two tdnf workers, the fixture yum repo): {@code bootfarm nightly --now --wait} builds every repo on
  * both workers and judges the pairs; the fixture definition stays REPRODUCIBLE, a copy whose base.sh
  * writes 16 random bytes into {@code /etc/noise} is UNREPRODUCIBLE naming that file and the {@code base}
- * stage, on the JSON API, the HTML report and its diff report pages. {@code bootfarm verify} rebuilds
- * a build on the other worker and prints REPRODUCIBLE.
+ * stage, on the JSON API, the HTML report and its diff report pages; only the REPRODUCIBLE pair carries a signed
+ * reproducibility attestation, which {@code verify-provenance --reproduced} verifies naming both workers.
+ * {@code bootfarm verify} rebuilds a build on the other worker and prints REPRODUCIBLE.
  */
 @Tag("process")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -151,6 +156,11 @@ class NightlyProcessesTest {
       namesNoise |= file.get("path").asText().equals("etc/noise") && file.get("image").asText().equals("initramfs");
     }
     assertTrue(namesNoise, () -> "etc/noise is not among the differing files: " + verdict.get("files"));
+    long attesting = System.nanoTime();
+    theReproduciblePairsAttestationVerifiesAndNamesBothWorkers(same);
+    assertFalse(noise.has("attestation"), () -> "an UNREPRODUCIBLE pair is attested: " + noise);
+    System.out.println("reproducibility attestation checked in " + (System.nanoTime() - attesting) / 1_000_000
+        + " ms");
     assertEquals(latest.get("id").asText(), farm.get("/api/v1/nightly/" + latest.get("id").asText()).get("id")
         .asText());
     for (JsonNode build : List.of(same, noise)) {
@@ -167,6 +177,9 @@ class NightlyProcessesTest {
     assertTrue(page.contains("<tr class=\"REPRODUCIBLE\"><td>" + SAME + "</td>"), page);
     assertTrue(page.contains("<tr class=\"UNREPRODUCIBLE\"><td>" + NOISE + "</td>"), page);
     assertTrue(page.contains("href=\"/verdicts/" + noise.get("id").asText() + "\""), page);
+    assertTrue(page.contains("<a href=\"/api/v1/artifacts/" + same.at("/attestation/sha256").asText() + "\""
+        + " download=\"reproducibility.intoto.jsonl\">signed attestation</a>"), page);
+    assertEquals(1, page.split("signed attestation").length - 1, "only the REPRODUCIBLE pair's row links one");
     assertEquals(page, html("/nightly/" + latest.get("id").asText()));
     // a browser sends no Bearer token: Chromium renders the page as fetched with one
     Path saved = Files.writeString(dir.resolve("latest.html"), page);
@@ -183,6 +196,62 @@ class NightlyProcessesTest {
     assertTrue(shown.stdout.lines().anyMatch(l -> l.startsWith(SAME) && l.contains("REPRODUCIBLE")), shown::toString);
     assertTrue(shown.stdout.lines().anyMatch(l -> l.startsWith(NOISE) && l.contains("UNREPRODUCIBLE")
         && l.contains("first differing stage base")), shown::toString);
+  }
+
+  /**
+   * The pair's signed reproducibility attestation (ADR 0044), downloaded as an artifact, with side A's ISO and
+   * provenance: {@code verify-provenance --reproduced} verifies it and names both workers; the independent Python
+   * verifier (python3-nacl) checks its signature against {@code GET /api/v1/keys}; an edited copy is refused.
+   */
+  static void theReproduciblePairsAttestationVerifiesAndNamesBothWorkers(JsonNode pair) throws Exception {
+    JsonNode attestation = pair.get("attestation");
+    assertNotNull(attestation, () -> "a REPRODUCIBLE pair carries its signed attestation: " + pair);
+    assertEquals("reproducibility.intoto.jsonl", attestation.get("name").asText());
+    Path got = Files.createDirectories(dir.resolve("attested"));
+    Path attested = Files.write(got.resolve("reproducibility.intoto.jsonl"),
+        farm.download(attestation.get("sha256").asText()));
+    Path iso = null;
+    for (JsonNode artifact : farm.get("/api/v1/builds/" + pair.get("left").asText()).get("artifacts")) {
+      Path file = Files.write(got.resolve(artifact.get("name").asText()),
+          farm.download(artifact.get("sha256").asText()));
+      iso = artifact.get("name").asText().endsWith(".iso") ? file : iso;
+    }
+    assertNotNull(iso, pair::toString);
+    CliRun keys = cli("keys");
+    assertEquals(0, keys.exitCode, keys::toString);
+    Path keyFile = Files.writeString(dir.resolve("farm-keys.pub"), keys.stdout);
+    CliRun verified = CliRun.inProcess("verify-provenance", iso.toString(), "--provenance",
+        got.resolve("provenance.intoto.jsonl").toString(), "--key", keyFile.toString(), "--reproduced", "--json");
+    assertEquals(0, verified.exitCode, verified::toString);
+    JsonNode reproduced = verified.json().get("reproduced");
+    assertEquals(Set.of("nightly-a", "nightly-b"), Set.of(reproduced.at("/sideA/worker").asText(),
+        reproduced.at("/sideB/worker").asText()), verified::toString);
+    assertEquals(pair.get("right").asText(), reproduced.at("/sideB/build").asText(), verified::toString);
+
+    Path keysJson = Files.writeString(dir.resolve("keys.json"), farm.get("/api/v1/keys").toString());
+    Path script = dir.resolve("dsse_verify.py");
+    try (InputStream in = NightlyProcessesTest.class.getResourceAsStream("dsse_verify.py")) {
+      Files.write(script, in.readAllBytes());
+    }
+    Process python = new ProcessBuilder("/usr/bin/python3", script.toString(), attested.toString(),
+        keysJson.toString()).redirectErrorStream(true).start();
+    String out = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, python.waitFor(), out);
+    assertTrue(out.contains("\"predicateType\":\"urn:bootfarm:attestation:reproducibility:v1\"")
+        && out.contains("\"verdict\":\"REPRODUCIBLE\""), out);
+
+    String line = Files.readString(attested);
+    JsonNode envelope = FarmProcesses.JSON.readTree(line);
+    String payload = new String(Base64.getDecoder().decode(envelope.get("payload").asText()),
+        StandardCharsets.UTF_8);
+    Path edited = Files.writeString(dir.resolve("edited.intoto.jsonl"), line.replace(envelope.get("payload").asText(),
+        Base64.getEncoder().encodeToString(payload.replace("nightly-b", "nightly-x")
+            .getBytes(StandardCharsets.UTF_8))));
+    CliRun refused = CliRun.inProcess("verify-provenance", iso.toString(), "--provenance",
+        got.resolve("provenance.intoto.jsonl").toString(), "--key", keyFile.toString(), "--reproduced",
+        "--attestation", edited.toString());
+    assertEquals(1, refused.exitCode, refused::toString);
+    assertTrue(refused.stderr.contains("NOT VERIFIED (--reproduced)"), refused::toString);
   }
 
   @Test

@@ -251,7 +251,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
         })
         .listen(settings.httpHost(), settings.httpPort(), https).await();
     artifactsUrl = (https == null ? "http://" : "https://") + settings.httpHost() + ":" + http.actualPort();
-    signing.start(coordinator, store, artifacts, artifactsUrl, VERSION, this::replication);
+    signing.start(coordinator, nightly, store, artifacts, artifactsUrl, VERSION, this::replication);
     replication = new ArtifactReplication(vertx, artifacts, artifactsUrl, access.coordinatorsToken(), peerTrust);
     replication.start().await();
     announcer[0] = replication;

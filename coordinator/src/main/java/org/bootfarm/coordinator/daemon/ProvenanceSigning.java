@@ -2,11 +2,14 @@ package org.bootfarm.coordinator.daemon;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.cas.ArtifactStore;
+import org.bootfarm.coordinator.nightly.NightlyRuns;
 import org.bootfarm.coordinator.provenance.ProvenanceStatement;
 import org.bootfarm.coordinator.provenance.ProvenanceWriter;
+import org.bootfarm.coordinator.provenance.ReproducibilityAttestation;
 import org.bootfarm.coordinator.provenance.SigningKeys;
 import org.bootfarm.coordinator.queue.BuildStore;
 import org.bootfarm.coordinator.replication.ArtifactReplication;
@@ -14,8 +17,9 @@ import org.bootfarm.protocol.api.v1.SigningKeyInfo;
 
 /**
  * The coordinator's provenance signing, wired (ADR 0044): opens the farm's key ({@code --signing-key}, else the
- * data dir's, made on the first start), serves its public keys, and has {@link BuildCoordinator} sign every
- * success it records with a {@link ProvenanceWriter}.
+ * data dir's, made on the first start), serves its public keys, has {@link BuildCoordinator} sign every
+ * success it records with a {@link ProvenanceWriter}, and {@link NightlyRuns} every REPRODUCIBLE pair with a {@link
+ * ReproducibilityAttestation}.
  */
 final class ProvenanceSigning {
   private static final System.Logger LOG = System.getLogger(ProvenanceSigning.class.getName());
@@ -39,18 +43,20 @@ final class ProvenanceSigning {
   }
 
   /**
-   * From now on {@code coordinator} signs each success, naming the farm by {@code farmUrl} and bootfarm {@code
+   * From now on {@code coordinator} signs each success and {@code nightly} each REPRODUCIBLE pair, naming the farm by {@code farmUrl} and bootfarm {@code
    * version}; each envelope stored is announced to the standby coordinators through {@code replication} (null
    * until it starts), as a submission's pinned definition is ({@link BuildStateFanout}).
    */
-  void start(BuildCoordinator coordinator, BuildStore builds, ArtifactStore artifacts, String farmUrl, String version,
-      Supplier<ArtifactReplication> replication) {
-    coordinator.signProvenanceWith(new ProvenanceWriter(keys, builds, artifacts,
-        new ProvenanceStatement.Builder(farmUrl, version), stored -> {
-          ArtifactReplication replicating = replication.get();
-          if (replicating != null) {
-            replicating.announce(stored);
-          }
-        }));
+  void start(BuildCoordinator coordinator, NightlyRuns nightly, BuildStore builds, ArtifactStore artifacts,
+      String farmUrl, String version, Supplier<ArtifactReplication> replication) {
+    Consumer<ArtifactStore.PutResult> announce = stored -> {
+      ArtifactReplication replicating = replication.get();
+      if (replicating != null) {
+        replicating.announce(stored);
+      }
+    };
+    ProvenanceStatement.Builder farm = new ProvenanceStatement.Builder(farmUrl, version);
+    coordinator.signProvenanceWith(new ProvenanceWriter(keys, builds, artifacts, farm, announce));
+    nightly.attestWith(new ReproducibilityAttestation(keys, artifacts, farm, announce));
   }
 }

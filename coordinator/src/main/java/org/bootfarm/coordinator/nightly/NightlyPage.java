@@ -59,10 +59,16 @@ public final class NightlyPage {
           .append("</td><td class=\"hash\">").append(escape(isoHashes(pair))).append("</td><td><a href=\"/verdicts/")
           .append(escape(URLEncoder.encode(pair.id(), StandardCharsets.UTF_8))).append("\">")
           .append(pair.verdict() != null && pair.verdict().error() != null ? escape(pair.verdict().error()) : "diff report")
-          .append("</a></td><td>").append(drift(pair)).append("</td></tr>\n");
+          .append("</a>").append(attestation(pair)).append("</td><td>").append(drift(pair)).append("</td></tr>\n");
     }
     html.append("</table>\n</body>\n</html>\n");
     return html.toString();
+  }
+
+  /** A REPRODUCIBLE pair's signed attestation, to download (ADR 0044); nothing for any other pair. */
+  private static String attestation(ReproducibilityPair pair) {
+    return pair.attestation() == null ? "" : "<br><a href=\"/api/v1/artifacts/" + escape(pair.attestation().sha256())
+        + "\" download=\"" + escape(pair.attestation().name()) + "\">signed attestation</a>";
   }
 
   /** The page of a pair not judged yet (its verdict's page once judged is a {@code VerdictPage}). */

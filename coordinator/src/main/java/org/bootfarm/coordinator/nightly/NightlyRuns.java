@@ -79,6 +79,7 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
   private ScheduledExecutorService ticker;
   private volatile Instant activeSince;
   private volatile NightlyListener listener = NightlyListener.NONE;
+  private volatile PairAttestation attestation = PairAttestation.NONE;
 
   public NightlyRuns(BuildCoordinator coordinator, BuildStore builds, RepoCatalog catalog, NightlyStore store,
       ReproducibilityJudge judge, RecordedBuildInfos buildInfos, NightlySchedule schedule, Clock clock,
@@ -109,6 +110,11 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
   /** From now on, tells {@code listener} of every run started and every pair judged here. */
   public void listen(NightlyListener listener) {
     this.listener = Objects.requireNonNull(listener, "listener");
+  }
+
+  /** From now on, has {@code signer} attest each pair judged REPRODUCIBLE before it is recorded (ADR 0044). */
+  public void attestWith(PairAttestation signer) {
+    this.attestation = Objects.requireNonNull(signer, "signer");
   }
 
   /** Records a pair as it is now; a judged one is told to the listener. */
@@ -325,7 +331,13 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
     ReproducibilityPair judged = pair.judged(verdict, clock.instant().toString(), left.worker(), right.worker(),
         seconds(left), seconds(right), left.packageCache(), right.packageCache());
     String rebuilt = builds.get(right.id()).map(BuildRecord::pinnedBuildinfo).orElse(null);
-    putPair(withDrift(rebuilt == null ? judged : judged.withRebuiltFrom(rebuilt)));
+    ReproducibilityPair recorded = withDrift(rebuilt == null ? judged : judged.withRebuiltFrom(rebuilt));
+    try {
+      recorded = attestation.attest(recorded);
+    } catch (IOException | RuntimeException e) {
+      log.accept("reproducibility pair " + pair.id() + " gets no signed attestation: " + e.getMessage());
+    }
+    putPair(recorded);
     log.accept("reproducibility pair " + pair.id() + " (" + pair.repo() + " " + pair.target() + ", builds "
         + left.id() + " on " + left.worker() + " and " + right.id() + " on " + right.worker() + "): "
         + verdict.outcome() + (verdict.firstDifferingStage() == null ? "" : ", first differing stage "

@@ -101,6 +101,11 @@ public final class ProvenanceWriter implements BuildProvenance {
 
   /** The DSSE envelope of {@code payload}, signed with the current key, as one line of JSON. */
   public String envelope(byte[] payload) throws IOException {
+    return envelope(keys, payload);
+  }
+
+  /** The DSSE envelope of {@code payload}, signed with {@code keys}' current key, as one line of JSON. */
+  static String envelope(SigningKeys keys, byte[] payload) throws IOException {
     byte[] signature = keys.sign(Dsse.pae(Dsse.IN_TOTO_PAYLOAD_TYPE, payload));
     Dsse.Envelope envelope = new Dsse.Envelope(Dsse.IN_TOTO_PAYLOAD_TYPE, Base64.getEncoder().encodeToString(payload),
         List.of(new Dsse.Signature(keys.current().keyid(), Base64.getEncoder().encodeToString(signature))));

@@ -20,6 +20,9 @@ import java.util.Optional;
 public final class ProvenanceVerifier {
   public static final String STATEMENT_TYPE = "https://in-toto.io/Statement/v1";
   public static final String PREDICATE_TYPE = "https://slsa.dev/provenance/v1";
+  /** bootfarm's predicate of a pair two workers reproduced (docs/reproducibility-attestation.md). */
+  public static final String REPRODUCIBILITY_TYPE = "urn:bootfarm:attestation:reproducibility:v1";
+  private static final String REPRODUCIBLE = "REPRODUCIBLE";
   private static final ObjectMapper JSON = new ObjectMapper()
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
@@ -71,6 +74,15 @@ public final class ProvenanceVerifier {
       return text(statement.at("/predicate/runDetails/metadata/finishedOn"));
     }
 
+    /** The reproducibility attestation's side {@code side} ({@code sideA} or {@code sideB}): build and worker. */
+    public String side(String side, String field) {
+      return text(statement.at("/predicate/" + side + "/" + field));
+    }
+
+    public String judgedOn() {
+      return text(statement.at("/predicate/judgedOn"));
+    }
+
     private static String text(JsonNode node) {
       return node.isMissingNode() || node.isNull() ? null : node.asText();
     }
@@ -82,6 +94,30 @@ public final class ProvenanceVerifier {
    */
   public static Verified verify(String envelopeText, List<FarmSigningKey> keys, String fileName, String fileSha256)
       throws BadInput, NotVerified {
+    return subject(signed(envelopeText, keys, PREDICATE_TYPE, "SLSA Provenance v1"), fileName, fileSha256,
+        "provenance");
+  }
+
+  /**
+   * Verifies a pair's {@code reproducibility.intoto.jsonl} for the file {@code fileName} whose sha256 is {@code
+   * fileSha256}: signed by one of {@code keys}, an in-toto Statement v1 with bootfarm's reproducibility predicate
+   * ({@link #REPRODUCIBILITY_TYPE}, docs/reproducibility-attestation.md), verdict REPRODUCIBLE, the file's sha256
+   * among its subjects.
+   */
+  public static Verified verifyReproduced(String envelopeText, List<FarmSigningKey> keys, String fileName,
+      String fileSha256) throws BadInput, NotVerified {
+    Verified signed = signed(envelopeText, keys, REPRODUCIBILITY_TYPE, "bootfarm's reproducibility attestation");
+    String verdict = signed.statement().at("/predicate/verdict").asText();
+    if (!REPRODUCIBLE.equals(verdict)) {
+      throw new NotVerified("the reproducibility attestation's verdict is '" + verdict + "', not " + REPRODUCIBLE
+          + ": no two workers reproduced it; do not rely on the file being reproducible");
+    }
+    return subject(signed, fileName, fileSha256, "reproducibility attestation");
+  }
+
+  /** The statement of a signed envelope whose predicateType is {@code predicateType}; no subject chosen yet. */
+  private static Verified signed(String envelopeText, List<FarmSigningKey> keys, String predicateType,
+      String predicateName) throws BadInput, NotVerified {
     Dsse.Envelope envelope = envelope(envelopeText);
     if (!Dsse.IN_TOTO_PAYLOAD_TYPE.equals(envelope.payloadType())) {
       throw new NotVerified("the envelope's payloadType is '" + envelope.payloadType() + "', not '"
@@ -102,19 +138,25 @@ public final class ProvenanceVerifier {
       throw new NotVerified("the signed payload is not JSON: " + e.getMessage());
     }
     if (!STATEMENT_TYPE.equals(statement.path("_type").asText())
-        || !PREDICATE_TYPE.equals(statement.path("predicateType").asText())) {
-      throw new NotVerified("the signed payload is not an in-toto Statement v1 with SLSA Provenance v1 (_type '"
+        || !predicateType.equals(statement.path("predicateType").asText())) {
+      throw new NotVerified("the signed payload is not an in-toto Statement v1 with " + predicateName + " (_type '"
           + statement.path("_type").asText() + "', predicateType '" + statement.path("predicateType").asText() + "')");
     }
+    return new Verified(keyid, null, statement);
+  }
+
+  /** {@code signed} with the subject that carries {@code fileSha256}. */
+  private static Verified subject(Verified signed, String fileName, String fileSha256, String what)
+      throws NotVerified {
     List<String> subjects = new ArrayList<>();
-    for (JsonNode subject : statement.path("subject")) {
+    for (JsonNode subject : signed.statement().path("subject")) {
       String sha256 = subject.path("digest").path("sha256").asText();
       if (sha256.equals(fileSha256)) {
-        return new Verified(keyid, subject.path("name").asText(), statement);
+        return new Verified(signed.keyid(), subject.path("name").asText(), signed.statement());
       }
       subjects.add(subject.path("name").asText() + " " + sha256);
     }
-    throw new NotVerified(fileName + " has sha256 " + fileSha256 + ", which is no subject of this provenance ("
+    throw new NotVerified(fileName + " has sha256 " + fileSha256 + ", which is no subject of this " + what + " ("
         + String.join(", ", subjects) + "): the file is not what the farm built (changed, or another build's);"
         + " download it again");
   }

@@ -3,6 +3,7 @@ package org.bootfarm.protocol.api.v1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.List;
+import org.bootfarm.protocol.build.ArtifactRecord;
 import org.bootfarm.protocol.build.PackageCacheUse;
 
 /**
@@ -35,19 +36,32 @@ import org.bootfarm.protocol.build.PackageCacheUse;
  *                     was placed, and for pairs recorded before side B rebuilt side A's record
  * @param drift        for a nightly pair whose side A succeeded, what changed in its resolved inputs since the
  *                     previous nightly run of that repo and target (apart from the verdict); null otherwise
+ * @param attestation  for a REPRODUCIBLE pair, the coordinator's signed reproducibility attestation (ADR 0044,
+ *                     docs/reproducibility-attestation.md): {@code reproducibility.intoto.jsonl}, downloadable as
+ *                     any artifact ({@code GET /api/v1/artifacts/{sha256}}); null for any other verdict
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"id", "run", "repo", "target", "left", "right", "leftWorker", "rightWorker", "leftSeconds",
     "rightSeconds", "outcome", "createdAt", "judgedAt", "verdict", "leftCache", "rightCache", "unsigned",
-    "rebuiltFrom", "drift"})
+    "rebuiltFrom", "drift", "attestation"})
 public record ReproducibilityPair(
     String id, String run, String repo, String target, String left, String right, String leftWorker,
     String rightWorker, Double leftSeconds, Double rightSeconds, Verdict.Outcome outcome, String createdAt,
     String judgedAt, Verdict verdict, PackageCacheUse leftCache, PackageCacheUse rightCache,
-    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> unsigned, String rebuiltFrom, InputDrift drift) {
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> unsigned, String rebuiltFrom, InputDrift drift,
+    ArtifactRecord attestation) {
 
   public ReproducibilityPair {
     unsigned = unsigned == null ? List.of() : List.copyOf(unsigned);
+  }
+
+  /** A pair without a reproducibility attestation. */
+  public ReproducibilityPair(String id, String run, String repo, String target, String left, String right,
+      String leftWorker, String rightWorker, Double leftSeconds, Double rightSeconds, Verdict.Outcome outcome,
+      String createdAt, String judgedAt, Verdict verdict, PackageCacheUse leftCache, PackageCacheUse rightCache,
+      List<String> unsigned, String rebuiltFrom, InputDrift drift) {
+    this(id, run, repo, target, left, right, leftWorker, rightWorker, leftSeconds, rightSeconds, outcome, createdAt,
+        judgedAt, verdict, leftCache, rightCache, unsigned, rebuiltFrom, drift, null);
   }
 
   /** A pair whose side B rebuilt nothing yet and whose drift is not known. */
@@ -86,25 +100,34 @@ public record ReproducibilityPair(
       Double leftRun, Double rightRun, PackageCacheUse leftCacheUse, PackageCacheUse rightCacheUse) {
     return new ReproducibilityPair(id, run, repo, target, left, right, leftWorkerId, rightWorkerId, leftRun,
         rightRun, value.outcome(), createdAt, instant, value, leftCacheUse, rightCacheUse, unsigned, rebuiltFrom,
-        drift);
+        drift, null);
   }
 
   /** The same pair, marked as installing {@code sources} without a signature check. */
   public ReproducibilityPair withUnsigned(List<String> sources) {
     return new ReproducibilityPair(id, run, repo, target, left, right, leftWorker, rightWorker, leftSeconds,
-        rightSeconds, outcome, createdAt, judgedAt, verdict, leftCache, rightCache, sources, rebuiltFrom, drift);
+        rightSeconds, outcome, createdAt, judgedAt, verdict, leftCache, rightCache, sources, rebuiltFrom, drift,
+        attestation);
   }
 
   /** The same pair, its side B a rebuild of side A's buildinfo {@code buildinfoSha256}. */
   public ReproducibilityPair withRebuiltFrom(String buildinfoSha256) {
     return new ReproducibilityPair(id, run, repo, target, left, right, leftWorker, rightWorker, leftSeconds,
-        rightSeconds, outcome, createdAt, judgedAt, verdict, leftCache, rightCache, unsigned, buildinfoSha256, drift);
+        rightSeconds, outcome, createdAt, judgedAt, verdict, leftCache, rightCache, unsigned, buildinfoSha256, drift,
+        attestation);
   }
 
   /** The same pair with {@code value} as its inputs' drift. */
   public ReproducibilityPair withDrift(InputDrift value) {
     return new ReproducibilityPair(id, run, repo, target, left, right, leftWorker, rightWorker, leftSeconds,
-        rightSeconds, outcome, createdAt, judgedAt, verdict, leftCache, rightCache, unsigned, rebuiltFrom, value);
+        rightSeconds, outcome, createdAt, judgedAt, verdict, leftCache, rightCache, unsigned, rebuiltFrom, value,
+        attestation);
+  }
+
+  /** The same pair with {@code value} as its signed reproducibility attestation. */
+  public ReproducibilityPair withAttestation(ArtifactRecord value) {
+    return new ReproducibilityPair(id, run, repo, target, left, right, leftWorker, rightWorker, leftSeconds,
+        rightSeconds, outcome, createdAt, judgedAt, verdict, leftCache, rightCache, unsigned, rebuiltFrom, drift, value);
   }
 
   /** Whether its builds install packages without a signature check (allowed by the operator). */
