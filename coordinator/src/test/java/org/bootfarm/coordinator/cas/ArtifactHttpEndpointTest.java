@@ -69,7 +69,19 @@ class ArtifactHttpEndpointTest {
   }
 
   private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      // an answer that never came (seen twice in whole-module runs, never alone): say where every thread was
+      StringBuilder threads = new StringBuilder("no answer in 30 s; the JVM's threads:\n");
+      Thread.getAllStackTraces().forEach((thread, stack) -> {
+        threads.append(thread).append(' ').append(thread.getState()).append('\n');
+        for (StackTraceElement frame : stack) {
+          threads.append("    at ").append(frame).append('\n');
+        }
+      });
+      throw new AssertionError(threads.toString(), e);
+    }
   }
 
   private Reply call(HttpMethod method, String path, byte[] body) throws Exception {
