@@ -18,6 +18,9 @@ import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * The rpm path, booted: fixture-busybox (tdnf, a Photon 2.0-layout repository made from Debian's
@@ -28,6 +31,8 @@ import org.junit.jupiter.api.Test;
  * the link once made every applet run the init script, and the VM fork-bombed.)
  */
 @Tag("boot")
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock(SeedBootChecks.BOOT_LANE)
 class BusyboxPhotonBootTest extends SeedBootChecks {
   private static final String INIT_RESOURCE = "/org/bootfarm/worker/assemble/init";
   private static final String BUSYBOX = BusyboxPhotonRepo.MULTI_CALL_BINARY.substring(1);

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.TestInstance;
 @Tag("network")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Execution(ExecutionMode.CONCURRENT)
-@ResourceLock(SeedBootChecks.BOOT_CACHE)
+@ResourceLock(SeedBootChecks.BOOT_LANE)
 class DebianApplianceBootTest {
   static final String DONE = "=== BOOTFARM-VIC-INIT-DONE ===";
   private static final Duration BOOT_TIMEOUT = Duration.ofMinutes(4);

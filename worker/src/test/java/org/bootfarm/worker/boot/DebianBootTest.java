@@ -27,7 +27,7 @@ import org.junit.jupiter.api.parallel.ResourceLock;
 @Tag("boot")
 @Tag("network")
 @Execution(ExecutionMode.CONCURRENT)
-@ResourceLock(SeedBootChecks.BOOT_CACHE)
+@ResourceLock(SeedBootChecks.BOOT_LANE)
 class DebianBootTest extends SeedBootChecks {
   private RebuildFromRecord rebuild;
   private EngineProcess.Run plain;

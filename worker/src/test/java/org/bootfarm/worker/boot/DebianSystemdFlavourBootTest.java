@@ -22,7 +22,7 @@ import org.junit.jupiter.api.parallel.ResourceLock;
 @Tag("boot")
 @Tag("network")
 @Execution(ExecutionMode.CONCURRENT)
-@ResourceLock(SeedBootChecks.BOOT_CACHE)
+@ResourceLock(SeedBootChecks.BOOT_LANE)
 class DebianSystemdFlavourBootTest extends SeedBootChecks {
 
   @Override

@@ -28,10 +28,11 @@ abstract class SeedBootChecks {
 
   static final String DONE = "=== BOOTFARM-TETHER-DONE ===";
   /**
-   * The lock the Debian boot tests take turns on: they share the package cache worker/target/boot-cache, and
-   * run beside the worker's other tests (junit-platform.properties), one at a time.
+   * The lock the qemu boot tests take turns on, in a lane beside the worker's other tests
+   * (junit-platform.properties): the Debian ones share the package cache worker/target/boot-cache, and no two
+   * VMs under TCG (one CPU each) compete for the machine's two CPUs with the other lane's work.
    */
-  static final String BOOT_CACHE = "worker/target/boot-cache";
+  static final String BOOT_LANE = "worker/target/boot-cache";
   private static final Duration PIPELINE_TIMEOUT = Duration.ofMinutes(20);
   private static final Duration BOOT_TIMEOUT = Duration.ofMinutes(4);
 
