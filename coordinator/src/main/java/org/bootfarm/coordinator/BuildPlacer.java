@@ -1,8 +1,10 @@
 package org.bootfarm.coordinator;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.bootfarm.coordinator.inputs.RecordedBuildInfos;
 import org.bootfarm.coordinator.nightly.PairSide;
 import org.bootfarm.coordinator.placement.LiveWorkers;
@@ -185,10 +187,10 @@ final class BuildPlacer {
 
   /** The live workers as placement sees them, counting builds leased to them but not yet started. */
   private Map<String, WorkerView> workerViews() {
-    Map<String, Integer> leased = new HashMap<>();
+    Map<String, Set<String>> leased = new HashMap<>();
     for (BuildRecord running : store.list(new BuildFilter(null, BuildState.RUNNING, 10_000))) {
       if (running.leaseOwner() != null) {
-        leased.merge(running.leaseOwner(), 1, Integer::sum);
+        leased.computeIfAbsent(running.leaseOwner(), owner -> new HashSet<>()).add(running.id());
       }
     }
     return workers.views(leased);

@@ -119,6 +119,26 @@ class BuildCoordinatorRunsTest {
   }
 
   @Test
+  void aReportedBuildFreesItsSlotBeforeTheWorkersNextHeartbeatSoTheRepoStaysOnItsWarmWorker() throws Exception {
+    SubmitRequest debian = new SubmitRequest("debian-12", "bootstrap", Map.of("tether", tether, "unpack", tether),
+        Priority.INTERACTIVE, null);
+    String first = coordinator.submit(MEMBER, debian);
+    coordinator.workerSeen(worker("w1", List.of()));
+    coordinator.workerSeen(worker("w2", List.of()));
+    String home = coordinator.assign(16).get(0).workerId();
+    String other = home.equals("w1") ? "w2" : "w1";
+    // the home worker's last heartbeat still counts the build busy on its one slot
+    coordinator.workerSeen(new WorkerInfo(home, "node-" + home, "test", "x86_64", List.of("apt"), 1, 1, 100L << 30,
+        List.of(), 1000, List.of(first)));
+    coordinator.report(new BuildReport(first, home, 0, BuildState.SUCCEEDED, List.of(), List.of(), null, null,
+        false, null));
+    String second = coordinator.submit(MEMBER, debian);
+    List<BuildCoordinator.Assignment> placed = coordinator.assign(16);
+    assertEquals(List.of(second), placed.stream().map(a -> a.build().id()).toList());
+    assertEquals(home, placed.get(0).workerId(), "not " + other + ": the reported build no longer holds the slot");
+  }
+
+  @Test
   void aHeartbeatRenewsOnlyTheLeasesItsWorkerHolds() throws Exception {
     String id = runningOnW1();
     Instant claimed = store.get(id).orElseThrow().leaseExpiry();

@@ -41,17 +41,22 @@ public final class LiveWorkers {
 
   /**
    * The live workers as placement sees them, counting the builds leased to each ({@code leased}: worker id
-   * to the RUNNING builds whose lease it holds) but not yet started there.
+   * to the RUNNING builds whose lease it holds) but not yet started there. A build a worker's last heartbeat
+   * listed whose lease it no longer holds (its report was recorded since) no longer takes a slot: with one build
+   * per slot, that heartbeat's stale count would send the repo's next build away from its warm worker.
    */
-  public Map<String, WorkerView> views(Map<String, Integer> leased) {
+  public Map<String, WorkerView> views(Map<String, Set<String>> leased) {
     Map<String, WorkerView> views = new HashMap<>();
     for (WorkerInfo info : workers.values()) {
       Map<String, WorkerView.WarmCache> caches = info.warmCaches().stream().collect(Collectors.toMap(
           WorkerInfo.WarmCache::repo, c -> new WorkerView.WarmCache(c.metadataRevision(), c.sizeBytes()),
           (a, b) -> a));
-      int waiting = Math.max(0, leased.getOrDefault(info.id(), 0) - info.busySlots());
+      Set<String> held = leased.getOrDefault(info.id(), Set.of());
+      long ended = info.running().stream().filter(build -> !held.contains(build)).count();
+      int busy = (int) Math.max(0, info.busySlots() - ended);
+      int waiting = Math.max(0, held.size() - busy);
       views.put(info.id(), new WorkerView(info.id(), Set.copyOf(info.packageManagers()), info.arch(),
-          info.slots(), info.busySlots(), waiting, info.freeDiskBytes(), caches, true));
+          info.slots(), busy, waiting, info.freeDiskBytes(), caches, true));
     }
     return views;
   }
