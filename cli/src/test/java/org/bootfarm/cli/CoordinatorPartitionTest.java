@@ -153,7 +153,9 @@ class CoordinatorPartitionTest {
     List<String> sampleErrors = new CopyOnWriteArrayList<>();
     Thread sampler = new Thread(() -> sample(database, api, samples, sampleErrors), "partition-sampler");
     sampler.start();
-    Thread.sleep(1000);
+    // a few samples of the farm before the cut: the baseline every later sample is compared with
+    assertTrue(Eventually.holds(Duration.ofSeconds(30), Duration.ofMillis(100), () -> samples.size() >= 5),
+        "no samples before the cut: " + sampleErrors);
     List<Integer> ports = List.of(cluster[0], cluster[1], cluster[2], bus[0], bus[1], bus[2]);
     Network.blockPorts(ns, ports);
     long cutAt = System.currentTimeMillis();
