@@ -21,6 +21,7 @@ import org.bootfarm.cluster.MetricsHttpServer;
 import org.bootfarm.cluster.NodeMetrics;
 import org.bootfarm.cluster.NodeRole;
 import org.bootfarm.cluster.identity.MemberCredential;
+import org.bootfarm.coordinator.provenance.SigningSettings;
 import org.bootfarm.coordinator.bridge.BridgeServer;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.access.DefaultTokensFile;
@@ -114,6 +115,11 @@ final class FarmCommands {
         + " on every coordinator; retired keys in retired/*.pub beside it (default: <data-dir>/coordinator/signing/)")
     Path signingKey;
 
+    @Option(names = "--builder-id", paramLabel = "URI", description = "the builder.id the farm's signed provenance"
+        + " names, the same on every coordinator (default: the farm's own urn:bootfarm:farm:KEYID, recorded in"
+        + " builder-id beside the signing key when the first key is made, kept across rotation)")
+    String builderId;
+
     @Mixin UploadOptions uploads;
     @Mixin StoreFlags.Options store = new StoreFlags.Options();
 
@@ -122,7 +128,8 @@ final class FarmCommands {
           repos.toAbsolutePath(), Defaults.keysDir(farm.keys), httpHost, httpPort, Duration.ofMillis(500), LeasePolicy.DEFAULT, RetryPolicy.DEFAULT,
           new RetentionPolicy.Settings(keepBuilds, collectEvery), nightly, nightlyComponents, applianceRepo,
           Set.copyOf(allowUnsigned), tokens == null ? null : tokens.toAbsolutePath(), protectMetrics,
-          uploads.limits(), store.flags().database(), signingKey == null ? null : signingKey.toAbsolutePath());
+          uploads.limits(), store.flags().database(), new SigningSettings(
+          signingKey == null ? null : signingKey.toAbsolutePath(), builderId));
     }
 
     /**
