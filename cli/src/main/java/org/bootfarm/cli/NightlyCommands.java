@@ -248,7 +248,8 @@ final class NightlyCommands {
     }
     if (pair.attestation() != null) {
       out.println("signed attestation: " + pair.attestation().name() + " " + pair.attestation().sha256() + " ("
-          + reportUrl(farm, "/api/v1/artifacts/" + pair.attestation().sha256()) + ")");
+          + reportUrl(farm, "/api/v1/artifacts/" + pair.attestation().sha256()) + "); with its build: bootfarm fetch"
+          + " --pair " + pair.id());
     }
     Verdict verdict = pair.verdict();
     if (verdict != null) {
