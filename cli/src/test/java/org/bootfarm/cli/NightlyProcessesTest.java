@@ -202,6 +202,9 @@ class NightlyProcessesTest {
     assertTrue(shown.stdout.lines().anyMatch(l -> l.startsWith(SAME) && l.contains("REPRODUCIBLE")), shown::toString);
     assertTrue(shown.stdout.lines().anyMatch(l -> l.startsWith(NOISE) && l.contains("UNREPRODUCIBLE")
         && l.contains("first differing stage base")), shown::toString);
+    assertTrue(shown.stdout.contains("  " + SAME + " bootstrap: bootfarm fetch --pair " + same.get("id").asText()),
+        shown::toString);
+    assertFalse(shown.stdout.contains("bootfarm fetch --pair " + noise.get("id").asText()), shown::toString);
   }
 
   /**
