@@ -144,7 +144,7 @@ if [ "$store" = postgresql ]; then
 fi
 
 # -am: the reactor's modules come from their target/classes (nothing is installed); cli writes cp.txt last
-if ! (cd "$here" && mvn -q -B -ntp -o -pl cli -am test-compile dependency:build-classpath \
+if ! (cd "$here" && mvn -q -B -ntp -pl cli -am test-compile dependency:build-classpath \
     -Dmdep.outputFile="$dir/run/cp.txt" -Dmdep.includeScope=test) >"$dir/run/mvn.log" 2>&1; then
   cat "$dir/run/mvn.log" >&2; echo "chaos.sh: building the driver failed" >&2; exit 2
 fi
