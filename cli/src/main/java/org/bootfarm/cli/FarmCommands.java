@@ -170,13 +170,7 @@ final class FarmCommands {
             + " and report before it leaves the cluster; a second signal leaves at once (default: ${DEFAULT-VALUE})")
     Duration drainTimeout;
 
-    @Option(names = "--metrics-host", paramLabel = "HOST", defaultValue = "127.0.0.1",
-        description = "address of the worker's Prometheus GET /metrics (default: ${DEFAULT-VALUE})")
-    String metricsHost;
-
-    @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "9101",
-        description = "port of the worker's GET /metrics, 0 to serve none (default: ${DEFAULT-VALUE})")
-    int metricsPort;
+    @Mixin MetricsAddress metrics = new MetricsAddress();
 
     @Option(names = "--token-file", paramLabel = "FILE", defaultValue = "${env:BOOTFARM_TOKEN_FILE}",
         description = "a file holding the token (of role submit) this worker uploads and downloads artifacts with;"
@@ -213,19 +207,6 @@ final class FarmCommands {
             + DefaultTokensFile.NAME + ")");
       }
       return agent;
-    }
-
-    /** Serves {@code metrics} at --metrics-host/--metrics-port; null with port 0. */
-    MetricsHttpServer serveMetrics(NodeMetrics metrics) {
-      if (metricsPort < 0 || metricsPort > 65535) {
-        throw new IllegalArgumentException("--metrics-port " + metricsPort + " is not in 0..65535 (0: no metrics)");
-      }
-      return metricsPort == 0 ? null : MetricsHttpServer.start(metrics, metricsHost, metricsPort);
-    }
-
-    /** Where the metrics are served, for the ready line. */
-    String describeMetrics(MetricsHttpServer server) {
-      return server == null ? "metrics off" : "metrics http://" + metricsHost + ":" + server.port() + "/metrics";
     }
   }
 
@@ -269,7 +250,7 @@ final class FarmCommands {
       NodeMetrics metrics = NodeMetrics.create("worker");
       MemberOptions.WorkerMember member = options.member(farm);
       WorkerAgent agent = options.agent(member.workerId(), farm, metrics, null, member.credential());
-      MetricsHttpServer metricsServer = options.serveMetrics(metrics);
+      MetricsHttpServer metricsServer = options.metrics.serve(metrics);
       ClusterSettings settings = farm.cluster(NodeRole.WORKER, member.credential());
       AtomicReference<ClusterNode> current = new AtomicReference<>();
       Runtime.getRuntime().addShutdownHook(new Thread(() -> drainAndLeave(agent, current, options.drainTimeout),
@@ -291,7 +272,7 @@ final class FarmCommands {
         agent.attach(node);
         System.out.println("bootfarm worker " + agent.workerId() + (first ? " ready: " : " rejoined: ")
             + options.slots + " slots, runs " + String.join(",", agent.packageManagers()) + ", node " + node.nodeId()
-            + ", " + options.describeMetrics(metricsServer));
+            + ", " + options.metrics.describe(metricsServer));
         if (node.membership().coordinators().isEmpty()) {
           noCoordinatorLeft.countDown();
         }
@@ -390,7 +371,7 @@ final class FarmCommands {
       WorkerAgent agent = workerOptions.agent(WorkerIdentity.resolve(workerOptions.workerId,
           farm.dataDir.toAbsolutePath()), farm, workerMetrics,
           workerOptions.tokenFile != null ? null : CoordinatorOptions.workersToken(settings), cluster.credential());
-      MetricsHttpServer metricsServer = workerOptions.serveMetrics(workerMetrics);
+      MetricsHttpServer metricsServer = workerOptions.metrics.serve(workerMetrics);
       ClusterNode node = ClusterNode.start(cluster);
       Vertx vertx = node.vertx();
       CoordinatorDaemon daemon = CoordinatorDaemon.start(node, settings,
@@ -399,7 +380,7 @@ final class FarmCommands {
       agent.attach(node);
       System.out.println("bootfarm standalone " + node.nodeId() + " ready: HTTP " + daemon.artifactsUrl()
           + ", bridge " + BridgeSetup.describe(bridgeServer, bridge) + ", worker "
-          + workerOptions.describeMetrics(metricsServer) + ", tokens " + daemon.access().tokens().file());
+          + workerOptions.metrics.describe(metricsServer) + ", tokens " + daemon.access().tokens().file());
       Thread.currentThread().join();
       return 0;
     }
