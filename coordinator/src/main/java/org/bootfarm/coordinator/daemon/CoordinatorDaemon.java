@@ -112,7 +112,6 @@ public final class CoordinatorDaemon implements AutoCloseable {
       nightlyComponents = Map.copyOf(nightlyComponents);
       allowUnsigned = allowUnsigned == null ? Set.of() : Set.copyOf(allowUnsigned);
       uploads = uploads == null ? UploadLimits.DEFAULTS : uploads;
-      signing = signing == null ? SigningSettings.DEFAULTS : signing;
       if (applianceRepo == null || applianceRepo.isBlank()) {
         throw new IllegalArgumentException("--appliance-repo needs the name of a repo definition");
       }

@@ -2,6 +2,7 @@ package org.bootfarm.coordinator.daemon;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.bootfarm.coordinator.BuildCoordinator;
@@ -12,6 +13,7 @@ import org.bootfarm.coordinator.provenance.ProvenanceStatement;
 import org.bootfarm.coordinator.provenance.ProvenanceWriter;
 import org.bootfarm.coordinator.provenance.ReproducibilityAttestation;
 import org.bootfarm.coordinator.provenance.SigningKeys;
+import org.bootfarm.coordinator.provenance.SigningSettings;
 import org.bootfarm.coordinator.queue.BuildStore;
 import org.bootfarm.coordinator.replication.ArtifactReplication;
 import org.bootfarm.protocol.api.v1.SigningKeyInfo;
@@ -34,8 +36,9 @@ final class ProvenanceSigning {
   }
 
   static ProvenanceSigning open(CoordinatorDaemon.Settings settings) throws IOException {
-    SigningKeys keys = SigningKeys.open(settings.dataDir(), settings.signing().keyFile());
-    String builderId = BuilderId.of(settings.signing().builderId(), keys);
+    SigningSettings given = Objects.requireNonNullElse(settings.signing(), SigningSettings.DEFAULTS);
+    SigningKeys keys = SigningKeys.open(settings.dataDir(), given.keyFile());
+    String builderId = BuilderId.of(given.builderId(), keys);
     LOG.log(System.Logger.Level.INFO, "bootfarm coordinator: signs provenance as builder " + builderId + " with key "
         + keys.current().keyid() + " (" + keys.keyFile() + "); " + (keys.keys().size() - 1)
         + " retired key(s) served at GET /api/v1/keys");
