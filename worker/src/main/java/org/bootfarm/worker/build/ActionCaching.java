@@ -15,6 +15,7 @@ import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.build.ArtifactRecord;
 import org.bootfarm.protocol.build.BuildInfo;
 import org.bootfarm.protocol.build.BuildResult;
+import org.bootfarm.protocol.build.PackageCacheUse;
 import org.bootfarm.protocol.build.StageRecord;
 import org.bootfarm.protocol.repo.RepoDefinitionLoader;
 import org.bootfarm.worker.BuildFailure;
@@ -107,8 +108,8 @@ final class ActionCaching {
         Boolean.TRUE)));
     ctx.log().line(STAGE, "action cache: served the outputs of " + entry.get().builtBy() + " (made "
         + entry.get().builtAt() + "); no stage ran");
-    return Optional.of(new BuildResult(BuildResult.SUCCEEDED, null, null, artifacts, stages, null, null,
-        entry.get().builtBy()));
+    return Optional.of(new BuildResult(BuildResult.SUCCEEDED, null, null, artifacts, stages,
+        PackageCacheUse.servedFrom(entry.get().builtBy()), null, entry.get().builtBy()));
   }
 
   /**
