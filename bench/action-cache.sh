@@ -13,17 +13,13 @@ pairs=${2:-3}
 rm -rf "$work"; mkdir -p "$work"
 export LC_ALL=C.UTF-8 LANG=C.UTF-8
 
-if [ -z "${SKIP_PACKAGE:-}" ]; then
-  echo "building the jar and the fixture classpath..." >&2
-  (cd "$here" && mvn -q -B -ntp -DskipTests package \
-    && mvn -q -B -ntp -DskipTests -pl worker -am package dependency:build-classpath \
-         -Dmdep.outputFile="$work/cp.txt" -Dmdep.includeScope=test)
-else # SKIP_PACKAGE=1: the jar is built; the fixture classpath is resolved offline
-  (cd "$here" && mvn -o -q -B -pl worker dependency:build-classpath -Dmdep.outputFile="$work/cp.txt" \
-    -Dmdep.includeScope=test)
+if [ -z "${SKIP_PACKAGE:-}" ]; then # SKIP_PACKAGE=1: the jar and the test classes are built already
+  echo "building the jar and the test classes..." >&2
+  (cd "$here" && mvn -q -B -ntp -DskipTests package)
 fi
-cp="$here/worker/target/test-classes:$here/worker/target/classes:$here/protocol/target/classes:$(cat "$work/cp.txt")"
 jar=$here/cli/target/bootfarm.jar
+# the fixture repository server is a test class; everything it needs besides the test classes is in the jar
+cp="$here/worker/target/test-classes:$here/testkit/target/classes:$jar"
 
 java -cp "$cp" org.bootfarm.worker.fixture.FixtureRepoServer "$work/defs" > "$work/server.txt" 2>&1 &
 server=$!

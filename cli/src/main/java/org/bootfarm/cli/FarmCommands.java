@@ -171,6 +171,10 @@ final class FarmCommands {
         description = "port of the worker's GET /metrics, 0 to serve none (default: ${DEFAULT-VALUE})")
     int metricsPort;
 
+    @Option(names = "--no-action-cache", description = "run every build, never serving an unchanged one from this"
+        + " worker's action cache (<cache-dir>/actions, ADR 0048) nor filling it (default: the cache is used)")
+    boolean noActionCache;
+
     @Option(names = "--token-file", paramLabel = "FILE", defaultValue = "${env:BOOTFARM_TOKEN_FILE}",
         description = "a file holding the token (of role submit) this worker uploads and downloads artifacts with;"
             + " never the token itself on the command line (default: $BOOTFARM_TOKEN_FILE)")
@@ -178,7 +182,7 @@ final class FarmCommands {
 
     WorkerAgent.Settings settings(FarmOptions farm, String storeToken) {
       return new WorkerAgent.Settings(Defaults.cacheDir(cacheDir), Defaults.keysDir(farm.keys), slots, 1000,
-          packageManagers, Duration.ofMinutes(5), storeToken);
+          packageManagers, Duration.ofMinutes(5), storeToken).withActionCache(!noActionCache);
     }
 
     /** The worker's id and farm certificate ({@link MemberOptions#worker}), before anything joins the cluster. */

@@ -129,7 +129,7 @@ final class EngineLauncher {
       result = new BuildEngine(drivers).run(pinnedTo(new BuildRequest(definition, assignment.target(), components,
           out, settings.cacheDir(), settings.keysDir(), false, Optional.empty(), OptionalLong.empty(), false)
           .withReuseStages(reuseStages).withAllowUnsigned(allowUnsigned)
-          .withActionCache(reuseStages, assignment.buildId()), assignment, pinned), buildLog);
+          .withActionCache(reuseStages && settings.actionCache(), assignment.buildId()), assignment, pinned), buildLog);
     } else {
       buildLog.line("build", "variation: " + variation.describe());
       buildLog.line("build", "from scratch: the stage cache is neither used nor filled");

@@ -96,12 +96,15 @@ final class ActionCaching {
       ctx.log().line(STAGE, "action cache: no entry for key " + key + "; the build runs");
       return Optional.empty();
     }
+    // in the order a build that runs publishes them: the ISO, then buildinfo.json and manifest.json
     List<ArtifactRecord> artifacts = new ArrayList<>();
     entry.get().outputs().forEach((name, output) -> {
       if (!name.startsWith("stages/")) {
         artifacts.add(new ArtifactRecord(name, output.sha256(), output.size()));
       }
     });
+    artifacts.sort(java.util.Comparator.comparing((ArtifactRecord a) -> !a.name().endsWith(".iso"))
+        .thenComparing(ArtifactRecord::name));
     List<StageRecord> stages = new ArrayList<>();
     JsonNode recorded = JSON.readTree(out.resolve(BuildInfo.FILE_NAME).toFile()).path("stages");
     recorded.fields().forEachRemaining(s -> stages.add(new StageRecord(s.getKey(), s.getValue().asText(), 0.0,
