@@ -154,8 +154,7 @@ final class FarmCommands {
     String workerId;
 
     @Option(names = "--package-managers", paramLabel = "LIST", split = ",",
-        description = "run (and advertise) only these of the package managers this machine can run, e.g. apt"
-            + " (default: all of them)")
+        description = "run (and advertise) only these package managers of this machine's, e.g. apt (default: all)")
     List<String> packageManagers = List.of();
 
     @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "30m", converter = DurationConverter.class,
@@ -171,10 +170,7 @@ final class FarmCommands {
         description = "port of the worker's GET /metrics, 0 to serve none (default: ${DEFAULT-VALUE})")
     int metricsPort;
 
-    @Option(names = "--no-action-cache", description = "run every build, never serving an unchanged one from this"
-        + " worker's action cache (<cache-dir>/actions, ADR 0048) nor filling it (default: the cache is used)")
-    boolean noActionCache;
-
+    @Mixin WorkerCacheFlags caches = new WorkerCacheFlags();
     @Option(names = "--token-file", paramLabel = "FILE", defaultValue = "${env:BOOTFARM_TOKEN_FILE}",
         description = "a file holding the token (of role submit) this worker uploads and downloads artifacts with;"
             + " never the token itself on the command line (default: $BOOTFARM_TOKEN_FILE)")
@@ -182,7 +178,7 @@ final class FarmCommands {
 
     WorkerAgent.Settings settings(FarmOptions farm, String storeToken) {
       return new WorkerAgent.Settings(Defaults.cacheDir(cacheDir), Defaults.keysDir(farm.keys), slots, 1000,
-          packageManagers, Duration.ofMinutes(5), storeToken).withActionCache(!noActionCache);
+          packageManagers, Duration.ofMinutes(5), storeToken).withActionCache(!caches.noActionCache);
     }
 
     /** The worker's id and farm certificate ({@link MemberOptions#worker}), before anything joins the cluster. */
