@@ -122,9 +122,8 @@ fi
 
 store_url=""
 if [ "$store" = postgresql ]; then
-  # PostgreSQL branch: assumes `bootfarm coordinator --store postgresql://HOST:PORT/DB?user=U` with the
-  # password in BOOTFARM_STORE_PASSWORD (issue 15, item 1) — not on main yet, so this mode fails at the
-  # coordinators' start until it lands.
+  # the shared store: `bootfarm coordinator --store postgresql://HOST:PORT/DB?user=U` with the password in
+  # BOOTFARM_STORE_PASSWORD (ADR 0039)
   pg_bin=/usr/lib/postgresql/15/bin
   [ -x "$pg_bin/initdb" ] || { echo "chaos.sh: PostgreSQL 15 missing: apt-get install -y postgresql-15" >&2; exit 2; }
   pg_home="$dir/run/postgresql" # owned by postgres: the data directory and the server's log
@@ -144,7 +143,7 @@ if [ "$store" = postgresql ]; then
 fi
 
 # -am: the reactor's modules come from their target/classes (nothing is installed); cli writes cp.txt last
-if ! (cd "$here" && mvn -q -B -ntp -o -pl cli -am test-compile dependency:build-classpath \
+if ! (cd "$here" && mvn -q -B -ntp -pl cli -am test-compile dependency:build-classpath \
     -Dmdep.outputFile="$dir/run/cp.txt" -Dmdep.includeScope=test) >"$dir/run/mvn.log" 2>&1; then
   cat "$dir/run/mvn.log" >&2; echo "chaos.sh: building the driver failed" >&2; exit 2
 fi

@@ -15,7 +15,7 @@ submissions=${2:-10000}
 runs=${3:-3}
 mkdir -p "$dir"
 # -am: the reactor's modules come from their target/classes (nothing is installed); cli writes cp.txt last
-(cd "$here" && mvn -q -B -ntp -o -pl cli -am test-compile dependency:build-classpath \
+(cd "$here" && mvn -q -B -ntp -pl cli -am test-compile dependency:build-classpath \
   -Dmdep.outputFile="$dir/cp.txt" -Dmdep.includeScope=test)
 cp="$here/cli/target/test-classes:$here/cli/target/classes:$(cat "$dir/cp.txt")"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)," \

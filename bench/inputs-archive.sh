@@ -17,8 +17,8 @@ rm -rf "$work"; mkdir -p "$work"
 export LC_ALL=C.UTF-8 LANG=C.UTF-8
 
 echo "building the jar and the fixture classpath..." >&2
-(cd "$here" && mvn -o -q -B -ntp -DskipTests package \
-  && mvn -o -q -B -ntp -DskipTests -pl worker -am package dependency:build-classpath \
+(cd "$here" && mvn -q -B -ntp -DskipTests package \
+  && mvn -q -B -ntp -DskipTests -pl worker -am package dependency:build-classpath \
        -Dmdep.outputFile="$work/cp.txt" -Dmdep.includeScope=test)
 cp="$here/worker/target/test-classes:$here/worker/target/classes:$here/protocol/target/classes:$(cat "$work/cp.txt")"
 jar=$here/cli/target/bootfarm.jar

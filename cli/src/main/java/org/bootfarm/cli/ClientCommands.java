@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.bootfarm.client.ApiErrorException;
 import org.bootfarm.client.BridgeClient;
+import org.bootfarm.coordinator.provenance.ReproducibilityAttestation;
 import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.BuildEvent;
 import org.bootfarm.protocol.api.v1.BuildQuery;
@@ -19,6 +20,7 @@ import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.BuildView;
 import org.bootfarm.protocol.api.v1.Priority;
 import org.bootfarm.protocol.api.v1.RepoInfo;
+import org.bootfarm.protocol.api.v1.ReproducibilityPair;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
@@ -318,8 +320,13 @@ final class ClientCommands {
       description = "Download a successful build's artifacts and log (with --inputs: its record and every input),"
           + " checking every sha256.")
   static final class Fetch extends ClientCommand {
-    @Parameters(index = "0", paramLabel = "ID")
+    @Parameters(index = "0", paramLabel = "ID", arity = "0..1", description = "the build")
     String id;
+
+    @Option(names = "--pair", paramLabel = "PAIR", description = "instead of ID: a REPRODUCIBLE pair's first build,"
+        + " and the pair's signed attestation as " + ReproducibilityAttestation.FILE_NAME + " (what"
+        + " verify-provenance --reproduced reads beside the provenance)")
+    String pair;
 
     @Option(names = "--out", defaultValue = "out", paramLabel = "DIR", description = "where they go (default: ${DEFAULT-VALUE})")
     Path out;
@@ -330,6 +337,23 @@ final class ClientCommands {
 
     @Override
     int run(BridgeClient farm) throws Exception {
+      if ((id == null) == (pair == null)) {
+        throw new ApiErrorException(new ApiError(ApiError.Code.BAD_REQUEST, "name a build ID or --pair PAIR (one of"
+            + " the two): bootfarm fetch ID, or bootfarm fetch --pair PAIR", List.of()));
+      }
+      ArtifactRecord attestation = null;
+      if (pair != null) {
+        ReproducibilityPair judged = farm.pair(pair);
+        if (judged.attestation() == null) {
+          throw new ApiErrorException(new ApiError(ApiError.Code.CONFLICT, "pair " + pair + " is "
+              + (judged.outcome() == null ? "not judged yet" : judged.outcome().name()) + ": only a REPRODUCIBLE"
+              + " pair has a signed attestation; fetch one of its builds with: bootfarm fetch " + judged.left(),
+              List.of()));
+        }
+        id = judged.left();
+        attestation = new ArtifactRecord(ReproducibilityAttestation.FILE_NAME, judged.attestation().sha256(),
+            judged.attestation().size());
+      }
       BuildView build = farm.get(id);
       if (build.state() != BuildState.SUCCEEDED) {
         throw new ApiErrorException(new ApiError(ApiError.Code.CONFLICT, "build " + id + " is " + build.state()
@@ -346,7 +370,11 @@ final class ClientCommands {
       }
       Files.createDirectories(out);
       List<Map<String, Object>> fetched = new java.util.ArrayList<>();
-      for (ArtifactRecord artifact : build.artifacts()) {
+      List<ArtifactRecord> artifacts = new java.util.ArrayList<>(build.artifacts());
+      if (attestation != null) {
+        artifacts.add(attestation);
+      }
+      for (ArtifactRecord artifact : artifacts) {
         Path file = out.resolve(Path.of(artifact.name()).getFileName());
         farm.download(artifact.sha256(), file);
         fetched.add(Map.of("name", artifact.name(), "sha256", artifact.sha256(), "path", file.toString()));

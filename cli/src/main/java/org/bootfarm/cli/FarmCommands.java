@@ -21,6 +21,7 @@ import org.bootfarm.cluster.MetricsHttpServer;
 import org.bootfarm.cluster.NodeMetrics;
 import org.bootfarm.cluster.NodeRole;
 import org.bootfarm.cluster.identity.MemberCredential;
+import org.bootfarm.coordinator.provenance.SigningSettings;
 import org.bootfarm.coordinator.bridge.BridgeServer;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.access.DefaultTokensFile;
@@ -114,6 +115,11 @@ final class FarmCommands {
         + " on every coordinator; retired keys in retired/*.pub beside it (default: <data-dir>/coordinator/signing/)")
     Path signingKey;
 
+    @Option(names = "--builder-id", paramLabel = "URI", description = "the builder.id the farm's signed provenance"
+        + " names, the same on every coordinator (default: the farm's own urn:bootfarm:farm:KEYID, recorded in"
+        + " builder-id beside the signing key when the first key is made, kept across rotation)")
+    String builderId;
+
     @Mixin UploadOptions uploads;
     @Mixin StoreFlags.Options store = new StoreFlags.Options();
 
@@ -122,7 +128,8 @@ final class FarmCommands {
           repos.toAbsolutePath(), Defaults.keysDir(farm.keys), httpHost, httpPort, Duration.ofMillis(500), LeasePolicy.DEFAULT, RetryPolicy.DEFAULT,
           new RetentionPolicy.Settings(keepBuilds, collectEvery), nightly, nightlyComponents, applianceRepo,
           Set.copyOf(allowUnsigned), tokens == null ? null : tokens.toAbsolutePath(), protectMetrics,
-          uploads.limits(), store.flags().database(), signingKey == null ? null : signingKey.toAbsolutePath());
+          uploads.limits(), store.flags().database(), new SigningSettings(
+          signingKey == null ? null : signingKey.toAbsolutePath(), builderId));
     }
 
     /**
@@ -162,13 +169,7 @@ final class FarmCommands {
             + " and report before it leaves the cluster; a second signal leaves at once (default: ${DEFAULT-VALUE})")
     Duration drainTimeout;
 
-    @Option(names = "--metrics-host", paramLabel = "HOST", defaultValue = "127.0.0.1",
-        description = "address of the worker's Prometheus GET /metrics (default: ${DEFAULT-VALUE})")
-    String metricsHost;
-
-    @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "9101",
-        description = "port of the worker's GET /metrics, 0 to serve none (default: ${DEFAULT-VALUE})")
-    int metricsPort;
+    @Mixin MetricsAddress metrics = new MetricsAddress();
 
     @Mixin WorkerCacheFlags caches = new WorkerCacheFlags();
     @Option(names = "--token-file", paramLabel = "FILE", defaultValue = "${env:BOOTFARM_TOKEN_FILE}",
@@ -206,19 +207,6 @@ final class FarmCommands {
             + DefaultTokensFile.NAME + ")");
       }
       return agent;
-    }
-
-    /** Serves {@code metrics} at --metrics-host/--metrics-port; null with port 0. */
-    MetricsHttpServer serveMetrics(NodeMetrics metrics) {
-      if (metricsPort < 0 || metricsPort > 65535) {
-        throw new IllegalArgumentException("--metrics-port " + metricsPort + " is not in 0..65535 (0: no metrics)");
-      }
-      return metricsPort == 0 ? null : MetricsHttpServer.start(metrics, metricsHost, metricsPort);
-    }
-
-    /** Where the metrics are served, for the ready line. */
-    String describeMetrics(MetricsHttpServer server) {
-      return server == null ? "metrics off" : "metrics http://" + metricsHost + ":" + server.port() + "/metrics";
     }
   }
 
@@ -262,7 +250,7 @@ final class FarmCommands {
       NodeMetrics metrics = NodeMetrics.create("worker");
       MemberOptions.WorkerMember member = options.member(farm);
       WorkerAgent agent = options.agent(member.workerId(), farm, metrics, null, member.credential());
-      MetricsHttpServer metricsServer = options.serveMetrics(metrics);
+      MetricsHttpServer metricsServer = options.metrics.serve(metrics);
       ClusterSettings settings = farm.cluster(NodeRole.WORKER, member.credential());
       AtomicReference<ClusterNode> current = new AtomicReference<>();
       Runtime.getRuntime().addShutdownHook(new Thread(() -> drainAndLeave(agent, current, options.drainTimeout),
@@ -284,7 +272,7 @@ final class FarmCommands {
         agent.attach(node);
         System.out.println("bootfarm worker " + agent.workerId() + (first ? " ready: " : " rejoined: ")
             + options.slots + " slots, runs " + String.join(",", agent.packageManagers()) + ", node " + node.nodeId()
-            + ", " + options.describeMetrics(metricsServer));
+            + ", " + options.metrics.describe(metricsServer));
         if (node.membership().coordinators().isEmpty()) {
           noCoordinatorLeft.countDown();
         }
@@ -383,7 +371,7 @@ final class FarmCommands {
       WorkerAgent agent = workerOptions.agent(WorkerIdentity.resolve(workerOptions.workerId,
           farm.dataDir.toAbsolutePath()), farm, workerMetrics,
           workerOptions.tokenFile != null ? null : CoordinatorOptions.workersToken(settings), cluster.credential());
-      MetricsHttpServer metricsServer = workerOptions.serveMetrics(workerMetrics);
+      MetricsHttpServer metricsServer = workerOptions.metrics.serve(workerMetrics);
       ClusterNode node = ClusterNode.start(cluster);
       Vertx vertx = node.vertx();
       CoordinatorDaemon daemon = CoordinatorDaemon.start(node, settings,
@@ -392,7 +380,7 @@ final class FarmCommands {
       agent.attach(node);
       System.out.println("bootfarm standalone " + node.nodeId() + " ready: HTTP " + daemon.artifactsUrl()
           + ", bridge " + BridgeSetup.describe(bridgeServer, bridge) + ", worker "
-          + workerOptions.describeMetrics(metricsServer) + ", tokens " + daemon.access().tokens().file());
+          + workerOptions.metrics.describe(metricsServer) + ", tokens " + daemon.access().tokens().file());
       Thread.currentThread().join();
       return 0;
     }

@@ -228,6 +228,15 @@ final class NightlyCommands {
         }
       }
     }
+    if (run.pairs().stream().anyMatch(pair -> pair.attestation() != null)) {
+      out.println("signed reproducibility attestations (ADR 0044), each with its build for verify-provenance"
+          + " --reproduced:");
+      for (ReproducibilityPair pair : run.pairs()) {
+        if (pair.attestation() != null) {
+          out.println("  " + pair.repo() + " " + pair.target() + ": bootfarm fetch --pair " + pair.id());
+        }
+      }
+    }
     out.println("report: " + reportUrl(farm, "/nightly/" + run.id()));
   }
 
@@ -248,7 +257,8 @@ final class NightlyCommands {
     }
     if (pair.attestation() != null) {
       out.println("signed attestation: " + pair.attestation().name() + " " + pair.attestation().sha256() + " ("
-          + reportUrl(farm, "/api/v1/artifacts/" + pair.attestation().sha256()) + ")");
+          + reportUrl(farm, "/api/v1/artifacts/" + pair.attestation().sha256()) + "); with its build: bootfarm fetch"
+          + " --pair " + pair.id());
     }
     Verdict verdict = pair.verdict();
     if (verdict != null) {

@@ -40,7 +40,7 @@ final class UploadOptions {
   @Option(names = "--store-reserve", paramLabel = "SIZE,PERCENT", defaultValue = "1G,5%",
       converter = ReserveConverter.class,
       description = "free space the artifact store's file system keeps: the larger of a size and a percent of the"
-          + " file system (1G,5%), or one of them (2G, 10%), or 0; an upload that would eat into it is refused with"
+          + " file system (1G,5%%), or one of them (2G, 10%%), or 0; an upload that would eat into it is refused with"
           + " 507 (default: ${DEFAULT-VALUE})")
   StoreSpace reserve;
 

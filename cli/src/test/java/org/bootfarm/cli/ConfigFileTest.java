@@ -81,12 +81,14 @@ class ConfigFileTest {
   @Test
   void workerMetricsAddressComesFromTheFileOrItsDefault() throws Exception {
     var defaults = (FarmCommands.Worker) parse("worker");
-    assertEquals("127.0.0.1", defaults.options.metricsHost);
-    assertEquals(9101, defaults.options.metricsPort);
+    assertEquals("127.0.0.1", defaults.options.metrics.host);
+    assertEquals(null, defaults.options.metrics.port, "no port given: the first free one from 9101 (MetricsAddress)");
     Path file = config("metrics-host = 0.0.0.0\nmetrics-port = 0\n");
     var configured = (FarmCommands.Standalone) parse("standalone", "--config", file.toString());
-    assertEquals("0.0.0.0", configured.workerOptions.metricsHost);
-    assertEquals(0, configured.workerOptions.metricsPort, "0 serves no metrics");
+    assertEquals("0.0.0.0", configured.workerOptions.metrics.host);
+    assertEquals(0, configured.workerOptions.metrics.port, "0 serves no metrics");
+    var fixed = (FarmCommands.Worker) parse("worker", "--config", config("metrics-port = 9105\n").toString());
+    assertEquals(9105, fixed.options.metrics.port, "a port in the file is given explicitly, as on the command line");
   }
 
   @Test

@@ -188,13 +188,25 @@ final class FarmProcesses implements AutoCloseable {
 
   /** Starts a worker joining this farm's coordinator, with its data and cache under {@code <dir>/<name>}. */
   Process startWorker(String name, List<String> extraArgs) throws IOException {
+    return startWorker(name, extraArgs, true);
+  }
+
+  /**
+   * {@link #startWorker(String, List)} without {@code --metrics-port}: the worker takes the first free port from
+   * 9101 up, as an operator's second worker on one machine does, and names it in its ready line.
+   */
+  Process startWorkerOnDefaultMetricsPort(String name, List<String> extraArgs) throws IOException {
+    return startWorker(name, extraArgs, false);
+  }
+
+  private Process startWorker(String name, List<String> extraArgs, boolean noMetricsPort) throws IOException {
     List<String> args = new ArrayList<>(List.of("worker", "--data-dir", dir.resolve(name).toString(), "--cache-dir",
         dir.resolve(name + "/cache").toString(), "--keys", dir.resolve("keys").toString(), "--cluster-name", cluster,
         "--cluster-port", String.valueOf(FreePorts.one()), "--join", "127.0.0.1:" + clusterPort));
     // the process tests expect the builds they submit to run; serving an unchanged one from the action cache is
-    // ActionCacheTest's (and the coordinator's unit tests') to show (docs/adr/0048)
+    // ActionCacheTest's and OneMachineFarmTest's to show (docs/adr/0048)
     args.add("--no-action-cache");
-    if (!extraArgs.contains("--metrics-port")) {
+    if (noMetricsPort && !extraArgs.contains("--metrics-port")) {
       args.addAll(List.of("--metrics-port", "0")); // several workers on one machine: no fixed metrics port
     }
     args.addAll(extraArgs);

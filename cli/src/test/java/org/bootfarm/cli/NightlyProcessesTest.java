@@ -19,6 +19,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.bootfarm.protocol.Sha256;
 import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
@@ -159,6 +160,11 @@ class NightlyProcessesTest {
     long attesting = System.nanoTime();
     theReproduciblePairsAttestationVerifiesAndNamesBothWorkers(same);
     assertFalse(noise.has("attestation"), () -> "an UNREPRODUCIBLE pair is attested: " + noise);
+    CliRun unattested = cli("fetch", "--pair", noise.get("id").asText(), "--out", dir.resolve("noise").toString());
+    assertEquals(2, unattested.exitCode, unattested::toString); // refused, as every client command exits
+    assertTrue(unattested.stderr.contains("is UNREPRODUCIBLE: only a REPRODUCIBLE pair has a signed attestation"),
+        unattested::toString);
+    assertTrue(Files.notExists(dir.resolve("noise")), "nothing is fetched for a pair without an attestation");
     System.out.println("reproducibility attestation checked in " + (System.nanoTime() - attesting) / 1_000_000
         + " ms");
     assertEquals(latest.get("id").asText(), farm.get("/api/v1/nightly/" + latest.get("id").asText()).get("id")
@@ -196,6 +202,9 @@ class NightlyProcessesTest {
     assertTrue(shown.stdout.lines().anyMatch(l -> l.startsWith(SAME) && l.contains("REPRODUCIBLE")), shown::toString);
     assertTrue(shown.stdout.lines().anyMatch(l -> l.startsWith(NOISE) && l.contains("UNREPRODUCIBLE")
         && l.contains("first differing stage base")), shown::toString);
+    assertTrue(shown.stdout.contains("  " + SAME + " bootstrap: bootfarm fetch --pair " + same.get("id").asText()),
+        shown::toString);
+    assertFalse(shown.stdout.contains("bootfarm fetch --pair " + noise.get("id").asText()), shown::toString);
   }
 
   /**
@@ -207,19 +216,22 @@ class NightlyProcessesTest {
     JsonNode attestation = pair.get("attestation");
     assertNotNull(attestation, () -> "a REPRODUCIBLE pair carries its signed attestation: " + pair);
     assertEquals("reproducibility.intoto.jsonl", attestation.get("name").asText());
-    Path got = Files.createDirectories(dir.resolve("attested"));
-    Path attested = Files.write(got.resolve("reproducibility.intoto.jsonl"),
-        farm.download(attestation.get("sha256").asText()));
+    Path got = dir.resolve("attested");
+    CliRun fetched = cli("fetch", "--pair", pair.get("id").asText(), "--out", got.toString());
+    assertEquals(0, fetched.exitCode, fetched::toString);
+    Path attested = got.resolve("reproducibility.intoto.jsonl");
+    assertEquals(attestation.get("sha256").asText(), Sha256.of(attested), "fetch --pair writes the attestation");
     Path iso = null;
     for (JsonNode artifact : farm.get("/api/v1/builds/" + pair.get("left").asText()).get("artifacts")) {
-      Path file = Files.write(got.resolve(artifact.get("name").asText()),
-          farm.download(artifact.get("sha256").asText()));
+      Path file = got.resolve(artifact.get("name").asText());
+      assertEquals(artifact.get("sha256").asText(), Sha256.of(file), "fetch --pair writes side A's artifacts");
       iso = artifact.get("name").asText().endsWith(".iso") ? file : iso;
     }
     assertNotNull(iso, pair::toString);
     CliRun keys = cli("keys");
     assertEquals(0, keys.exitCode, keys::toString);
     Path keyFile = Files.writeString(dir.resolve("farm-keys.pub"), keys.stdout);
+    // the README's path: the attestation beside the provenance, found without --attestation
     CliRun verified = CliRun.inProcess("verify-provenance", iso.toString(), "--provenance",
         got.resolve("provenance.intoto.jsonl").toString(), "--key", keyFile.toString(), "--reproduced", "--json");
     assertEquals(0, verified.exitCode, verified::toString);

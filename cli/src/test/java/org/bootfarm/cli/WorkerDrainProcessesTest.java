@@ -1,6 +1,7 @@
 package org.bootfarm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.bootfarm.coordinator.placement.PlacementRequest;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.placement.WorkerView;
@@ -26,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * build finish and report on the same worker in its first run, the worker advertises no slots
  * meanwhile so a build queued then goes to the other worker, and the drained worker exits 0. A second
  * SIGTERM ends the drain at once: the build goes back to the queue and runs again on the other worker.
+ * In the first test neither worker is given --metrics-port: both start on this one machine, on two ports.
  *
  * <p>Both workers have two slots and the slow repo's home (by the real placement) is the one stopped:
  * without the drain the second build would go there too, as its load (1) is under its bound (2).
@@ -50,10 +54,17 @@ class WorkerDrainProcessesTest {
       String home = new RendezvousPlacement().place(PlacementRequest.of(SLOW, "tdnf", "x86_64"), List.of(
           twoSlotWorker(ids.get(0)), twoSlotWorker(ids.get(1)))).workerId().orElseThrow();
       String other = home.equals(ids.get(0)) ? ids.get(1) : ids.get(0);
-      Process stopped = farm.startWorker(home, List.of("--worker-id", home, "--slots", "2"));
-      farm.startWorker(other, List.of("--worker-id", other, "--slots", "2"));
+      // two workers on one machine, neither given --metrics-port: both start, on two ports (issue 17)
+      Process stopped = farm.startWorkerOnDefaultMetricsPort(home, List.of("--worker-id", home, "--slots", "2"));
+      farm.startWorkerOnDefaultMetricsPort(other, List.of("--worker-id", other, "--slots", "2"));
       farm.awaitLine(home, " ready: ", 90);
       farm.awaitLine(other, " ready: ", 90);
+      String homeMetrics = metricsUrl(farm, home);
+      String otherMetrics = metricsUrl(farm, other);
+      System.out.printf("two workers without --metrics-port: %s and %s%n", homeMetrics, otherMetrics);
+      assertNotEquals(homeMetrics, otherMetrics, "each worker on a metrics port of its own");
+      assertTrue(MetricsProcessesTest.scrapeText(homeMetrics).contains("bootfarm_slots"), homeMetrics);
+      assertTrue(MetricsProcessesTest.scrapeText(otherMetrics).contains("bootfarm_slots"), otherMetrics);
       awaitWorkerSlots(farm, Map.of(home, 2, other, 2));
       Map<String, String> components = Map.of("tether", farm.upload("tether\n"), "unpack", farm.upload("unpack\n"));
 
@@ -132,6 +143,13 @@ class WorkerDrainProcessesTest {
       assertEquals(1, done.get("attempts").asInt(), done::toString);
       open.close();
     }
+  }
+
+  /** The /metrics URL the worker's ready line names. */
+  static String metricsUrl(FarmProcesses farm, String name) throws Exception {
+    Matcher url = Pattern.compile("metrics (http://[0-9.]+:\\d+/metrics)").matcher(farm.logText(name));
+    assertTrue(url.find(), () -> name + " names no metrics URL in its ready line:\n" + logOf(farm, name));
+    return url.group(1);
   }
 
   static WorkerView twoSlotWorker(String id) {

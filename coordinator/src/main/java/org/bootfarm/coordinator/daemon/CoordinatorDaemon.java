@@ -58,6 +58,7 @@ import org.bootfarm.coordinator.queue.BuildStore;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.RetryPolicy;
 import org.bootfarm.coordinator.queue.StoreDatabase;
+import org.bootfarm.coordinator.provenance.SigningSettings;
 import org.bootfarm.coordinator.replication.ArtifactReplication;
 import org.bootfarm.coordinator.replication.StandbyConfirmations;
 import org.bootfarm.coordinator.retention.RetentionPolicy;
@@ -101,16 +102,17 @@ public final class CoordinatorDaemon implements AutoCloseable {
    * @param protectMetrics whether {@code GET /metrics} needs a {@code read} token ({@code --protect-metrics})
    * @param uploads how uploads are bounded and how much of its disk the artifact store may fill (ADR 0041)
    * @param store the farm's shared PostgreSQL store ({@code --store}); null: SQLite in the data dir
-   * @param signingKey the farm's provenance key ({@code --signing-key}); null: made in the data dir (ADR 0044)
+   * @param signing the farm's provenance key and builder id ({@code --signing-key}, {@code --builder-id}; ADR 0044)
    */
   public record Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
       Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention,
       NightlySchedule nightly, Map<String, Path> nightlyComponents, String applianceRepo, Set<String> allowUnsigned,
-      Path tokensFile, boolean protectMetrics, UploadLimits uploads, StoreDatabase store, Path signingKey) {
+      Path tokensFile, boolean protectMetrics, UploadLimits uploads, StoreDatabase store, SigningSettings signing) {
     public Settings {
       nightlyComponents = Map.copyOf(nightlyComponents);
       allowUnsigned = allowUnsigned == null ? Set.of() : Set.copyOf(allowUnsigned);
       uploads = uploads == null ? UploadLimits.DEFAULTS : uploads;
+      signing = signing == null ? SigningSettings.DEFAULTS : signing;
       if (applianceRepo == null || applianceRepo.isBlank()) {
         throw new IllegalArgumentException("--appliance-repo needs the name of a repo definition");
       }
@@ -251,7 +253,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
         })
         .listen(settings.httpHost(), settings.httpPort(), https).await();
     artifactsUrl = (https == null ? "http://" : "https://") + settings.httpHost() + ":" + http.actualPort();
-    signing.start(coordinator, nightly, store, artifacts, artifactsUrl, VERSION, this::replication);
+    signing.start(coordinator, nightly, store, artifacts, VERSION, this::replication);
     replication = new ArtifactReplication(vertx, artifacts, artifactsUrl, access.coordinatorsToken(), peerTrust);
     replication.start().await();
     announcer[0] = replication;

@@ -7,6 +7,7 @@ import java.util.function.Supplier;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.nightly.NightlyRuns;
+import org.bootfarm.coordinator.provenance.BuilderId;
 import org.bootfarm.coordinator.provenance.ProvenanceStatement;
 import org.bootfarm.coordinator.provenance.ProvenanceWriter;
 import org.bootfarm.coordinator.provenance.ReproducibilityAttestation;
@@ -25,16 +26,20 @@ final class ProvenanceSigning {
   private static final System.Logger LOG = System.getLogger(ProvenanceSigning.class.getName());
 
   private final SigningKeys keys;
+  private final String builderId;
 
-  private ProvenanceSigning(SigningKeys keys) {
+  private ProvenanceSigning(SigningKeys keys, String builderId) {
     this.keys = keys;
+    this.builderId = builderId;
   }
 
   static ProvenanceSigning open(CoordinatorDaemon.Settings settings) throws IOException {
-    SigningKeys keys = SigningKeys.open(settings.dataDir(), settings.signingKey());
-    LOG.log(System.Logger.Level.INFO, "bootfarm coordinator: signs provenance with key " + keys.current().keyid()
-        + " (" + keys.keyFile() + "); " + (keys.keys().size() - 1) + " retired key(s) served at GET /api/v1/keys");
-    return new ProvenanceSigning(keys);
+    SigningKeys keys = SigningKeys.open(settings.dataDir(), settings.signing().keyFile());
+    String builderId = BuilderId.of(settings.signing().builderId(), keys);
+    LOG.log(System.Logger.Level.INFO, "bootfarm coordinator: signs provenance as builder " + builderId + " with key "
+        + keys.current().keyid() + " (" + keys.keyFile() + "); " + (keys.keys().size() - 1)
+        + " retired key(s) served at GET /api/v1/keys");
+    return new ProvenanceSigning(keys, builderId);
   }
 
   /** The public keys, current and retired, for {@code GET /api/v1/keys}. */
@@ -43,19 +48,19 @@ final class ProvenanceSigning {
   }
 
   /**
-   * From now on {@code coordinator} signs each success and {@code nightly} each REPRODUCIBLE pair, naming the farm by {@code farmUrl} and bootfarm {@code
-   * version}; each envelope stored is announced to the standby coordinators through {@code replication} (null
+   * From now on {@code coordinator} signs each success and {@code nightly} each REPRODUCIBLE pair, naming the farm by
+   * its builder id and bootfarm {@code version}; each envelope stored is announced to the standby coordinators through {@code replication} (null
    * until it starts), as a submission's pinned definition is ({@link BuildStateFanout}).
    */
   void start(BuildCoordinator coordinator, NightlyRuns nightly, BuildStore builds, ArtifactStore artifacts,
-      String farmUrl, String version, Supplier<ArtifactReplication> replication) {
+      String version, Supplier<ArtifactReplication> replication) {
     Consumer<ArtifactStore.PutResult> announce = stored -> {
       ArtifactReplication replicating = replication.get();
       if (replicating != null) {
         replicating.announce(stored);
       }
     };
-    ProvenanceStatement.Builder farm = new ProvenanceStatement.Builder(farmUrl, version);
+    ProvenanceStatement.Builder farm = new ProvenanceStatement.Builder(builderId, version);
     coordinator.signProvenanceWith(new ProvenanceWriter(keys, builds, artifacts, farm, announce));
     nightly.attestWith(new ReproducibilityAttestation(keys, artifacts, farm, announce));
   }

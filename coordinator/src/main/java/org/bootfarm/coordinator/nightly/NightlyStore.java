@@ -95,15 +95,16 @@ public final class NightlyStore implements AutoCloseable {
   /** Writes a pair as it is now (inserted or replaced). */
   public synchronized void putPair(ReproducibilityPair pair) {
     try (PreparedStatement upsert = connection.prepareStatement("INSERT INTO reproducibility_pairs (id, run_id,"
-        + " created_at, judged_at, record) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
-        + " run_id = excluded.run_id, created_at = excluded.created_at, judged_at = excluded.judged_at,"
-        + " record = excluded.record")) {
+        + " created_at, judged_at, record, attestation_sha256) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE"
+        + " SET run_id = excluded.run_id, created_at = excluded.created_at, judged_at = excluded.judged_at,"
+        + " record = excluded.record, attestation_sha256 = excluded.attestation_sha256")) {
       database.fence(connection);
       upsert.setString(1, pair.id());
       upsert.setString(2, pair.run());
       upsert.setLong(3, Instant.parse(pair.createdAt()).toEpochMilli());
       setInstant(upsert, 4, pair.judgedAt());
       upsert.setString(5, WireJson.write(pair));
+      upsert.setString(6, pair.attestation() == null ? null : pair.attestation().sha256());
       upsert.executeUpdate();
     } catch (SQLException e) {
       throw failure("record reproducibility pair " + pair.id(), e);

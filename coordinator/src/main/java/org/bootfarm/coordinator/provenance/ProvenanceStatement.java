@@ -31,7 +31,7 @@ public final class ProvenanceStatement {
 
   private ProvenanceStatement() {}
 
-  /** Who built it: the farm's URI (the signing coordinator's HTTP base URL) and bootfarm version. */
+  /** Who built it: the farm's builder id ({@link BuilderId}) and bootfarm version. */
   public record Builder(String id, String version) {}
 
   /**

@@ -546,7 +546,9 @@ public final class SqlBuildStore implements BuildStore {
         + " AS ranked WHERE newness <= ?))"
         // the definition a kept, pinned or unfinished build is pinned to (docs/adr/0034)
         + " UNION SELECT definition_digest FROM builds WHERE definition_digest IS NOT NULL AND (id IN (" + kept + ")"
-        + " OR state IN ('QUEUED', 'RUNNING'))";
+        + " OR state IN ('QUEUED', 'RUNNING'))"
+        // a REPRODUCIBLE pair's signed attestation, on every coordinator of the store (ADR 0044)
+        + " UNION SELECT attestation_sha256 FROM reproducibility_pairs WHERE attestation_sha256 IS NOT NULL";
     return query("find the hashes retention keeps", () -> {
       Set<String> hashes = new HashSet<>();
       try (PreparedStatement statement = connection().prepareStatement(sql)) {

@@ -1,6 +1,8 @@
 package org.bootfarm.coordinator.nightly;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -10,6 +12,7 @@ import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.coordinator.queue.StoreFixture;
 import org.bootfarm.protocol.api.v1.ReproducibilityPair;
 import org.bootfarm.protocol.api.v1.Verdict;
+import org.bootfarm.protocol.build.ArtifactRecord;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -48,6 +51,24 @@ class NightlyStoreOutcomesTest {
       assertEquals(Map.of("debian-12\0bootstrap", Verdict.Outcome.REPRODUCIBLE,
           "debian-12\0appliance", Verdict.Outcome.FAILED,
           "photon-2.0\0bootstrap", Verdict.Outcome.REPRODUCIBLE), store.latestOutcomes());
+    }
+  }
+
+  /** Retention reads the live set from the store, so a standby that becomes active keeps what it copied. */
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void retentionKeepsEveryPairsSignedAttestation(String engine) {
+    try (StoreFixture database = engine.equals("sqlite") ? StoreFixture.sqlite(dir.resolve("builds.sqlite"))
+            : StoreFixture.postgres(getClass().getSimpleName() + "Attestation");
+        SqlBuildStore builds = database.openBuilds(Clock.systemUTC());
+        NightlyStore store = database.openNightly()) {
+      String sha256 = "a".repeat(64);
+      ReproducibilityPair pair = judged("p1", "debian-12", "bootstrap", Verdict.Outcome.REPRODUCIBLE,
+          "2026-01-01T02:00:00Z");
+      store.putPair(pair);
+      assertFalse(builds.retainedHashes(0).contains(sha256));
+      store.putPair(pair.withAttestation(new ArtifactRecord("reproducibility.intoto.jsonl", sha256, 900)));
+      assertTrue(builds.retainedHashes(0).contains(sha256), "the attestation is in the live set");
     }
   }
 }
