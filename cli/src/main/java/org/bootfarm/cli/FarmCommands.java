@@ -161,7 +161,8 @@ final class FarmCommands {
     String workerId;
 
     @Option(names = "--package-managers", paramLabel = "LIST", split = ",",
-        description = "run (and advertise) only these package managers of this machine's, e.g. apt (default: all)")
+        description = "run (and advertise) only these of the package managers this machine can run, e.g. apt"
+            + " (default: all of them)")
     List<String> packageManagers = List.of();
 
     @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "30m", converter = DurationConverter.class,
@@ -172,6 +173,7 @@ final class FarmCommands {
     @Mixin MetricsAddress metrics = new MetricsAddress();
 
     @Mixin WorkerCacheFlags caches = new WorkerCacheFlags();
+
     @Option(names = "--token-file", paramLabel = "FILE", defaultValue = "${env:BOOTFARM_TOKEN_FILE}",
         description = "a file holding the token (of role submit) this worker uploads and downloads artifacts with;"
             + " never the token itself on the command line (default: $BOOTFARM_TOKEN_FILE)")
