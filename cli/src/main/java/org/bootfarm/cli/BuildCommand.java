@@ -85,6 +85,11 @@ final class BuildCommand implements Callable<Integer> {
       + " holds one for the same inputs, and put a base stage that ran there (default: every stage runs)")
   boolean reuseStages;
 
+  @Option(names = "--no-cache", description = "run every stage even when the cache dir's action cache holds the"
+      + " outputs of a build with the same inputs and package set (default: such a build publishes those outputs"
+      + " and runs nothing; a build that ran stores its outputs there)")
+  boolean noCache;
+
   @Option(names = "--allow-unsigned", paramLabel = "REPO", split = "\\s*,\\s*",
       description = "allow definition REPO (its directory name) to install packages without a signature check;"
           + " the buildinfo then lists what went unchecked (default: every package's signature is checked)")
@@ -106,7 +111,7 @@ final class BuildCommand implements Callable<Integer> {
         outDir.toAbsolutePath().normalize(), Defaults.cacheDir(cacheDir), Defaults.keysDir(keysDir), localRepos,
         Optional.ofNullable(aptSources).map(Path::toAbsolutePath), 
         sourceDateEpoch == null ? OptionalLong.empty() : OptionalLong.of(sourceDateEpoch), keepBuildDir)
-        .withReuseStages(reuseStages).withAllowUnsigned(allowUnsigned);
+        .withReuseStages(reuseStages).withAllowUnsigned(allowUnsigned).withActionCache(!noCache, null);
     return run(request);
   }
 
@@ -167,6 +172,9 @@ final class BuildCommand implements Callable<Integer> {
   private void printSummary(BuildResult result, PrintStream out) {
     for (StageRecord stage : result.stages()) {
       out.printf("stage %-20s %7.1f s  %s%n", stage.name(), stage.seconds(), stage.sha256());
+    }
+    if (result.cachedFrom() != null) {
+      out.println("served from the action cache: the outputs of " + result.cachedFrom() + "; no stage ran");
     }
     if (result.succeeded()) {
       for (ArtifactRecord artifact : result.artifacts()) {

@@ -108,6 +108,10 @@ final class ClientCommands {
         description = "INTERACTIVE or NIGHTLY (default: ${DEFAULT-VALUE}); interactive builds go first")
     Priority priority;
 
+    @Option(names = "--no-cache", description = "run every stage: the worker takes nothing from its action cache or"
+        + " stage cache (default: an unchanged build is served from the worker's action cache)")
+    boolean noCache;
+
     @Option(names = "--wait", description = "follow the build live and exit 0 only when it succeeded")
     boolean await;
 
@@ -127,7 +131,8 @@ final class ClientCommands {
         hashes.put(component.getKey(), farm.upload(component.getValue()));
         System.err.println("component " + component.getKey() + " " + hashes.get(component.getKey()));
       }
-      String id = farm.submit(new SubmitRequest(repo, target, hashes, priority, Map.of()));
+      String id = farm.submit(new SubmitRequest(repo, target, hashes, priority,
+          noCache ? Map.of("noCache", true) : Map.of()));
       if (!await) {
         if (client.json) {
           printJson(Map.of("id", id));
@@ -183,6 +188,10 @@ final class ClientCommands {
     }
     if (build.rebuildOf() != null) {
       out.println("rebuildOf " + build.rebuildOf() + "  (from its record: archived packages, no upstream read)");
+    }
+    if (build.packageCache() != null && build.packageCache().cachedFrom() != null) {
+      out.println("cached    served from the worker's action cache: the outputs of " + build.packageCache().cachedFrom()
+          + " (same inputs and package set; nothing ran)");
     }
     if (!build.unsigned().isEmpty()) {
       out.println("UNSIGNED  installed without a signature check (allowed by --allow-unsigned): "

@@ -172,6 +172,8 @@ final class FarmCommands {
 
     @Mixin MetricsAddress metrics = new MetricsAddress();
 
+    @Mixin WorkerCacheFlags caches = new WorkerCacheFlags();
+
     @Option(names = "--token-file", paramLabel = "FILE", defaultValue = "${env:BOOTFARM_TOKEN_FILE}",
         description = "a file holding the token (of role submit) this worker uploads and downloads artifacts with;"
             + " never the token itself on the command line (default: $BOOTFARM_TOKEN_FILE)")
@@ -179,7 +181,7 @@ final class FarmCommands {
 
     WorkerAgent.Settings settings(FarmOptions farm, String storeToken) {
       return new WorkerAgent.Settings(Defaults.cacheDir(cacheDir), Defaults.keysDir(farm.keys), slots, 1000,
-          packageManagers, Duration.ofMinutes(5), storeToken);
+          packageManagers, Duration.ofMinutes(5), storeToken).withActionCache(!caches.noActionCache);
     }
 
     /** The worker's id and farm certificate ({@link MemberOptions#worker}), before anything joins the cluster. */

@@ -203,6 +203,9 @@ final class FarmProcesses implements AutoCloseable {
     List<String> args = new ArrayList<>(List.of("worker", "--data-dir", dir.resolve(name).toString(), "--cache-dir",
         dir.resolve(name + "/cache").toString(), "--keys", dir.resolve("keys").toString(), "--cluster-name", cluster,
         "--cluster-port", String.valueOf(FreePorts.one()), "--join", "127.0.0.1:" + clusterPort));
+    // the process tests expect the builds they submit to run; serving an unchanged one from the action cache is
+    // ActionCacheTest's and OneMachineFarmTest's to show (docs/adr/0048)
+    args.add("--no-action-cache");
     if (noMetricsPort && !extraArgs.contains("--metrics-port")) {
       args.addAll(List.of("--metrics-port", "0")); // several workers on one machine: no fixed metrics port
     }

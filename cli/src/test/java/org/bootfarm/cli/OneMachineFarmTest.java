@@ -1,6 +1,7 @@
 package org.bootfarm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -33,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The coordinator daemon and a worker agent on one Vert.x instance: a build submitted over HTTP with
  * uploaded components is placed on the worker, built against the fixture yum repository, and its
  * outputs land in the artifact store under their sha256; a second build of the same repo goes to
- * the same worker and downloads no package.
+ * the same worker and downloads no package: the worker serves it from its action cache (ADR 0048), and its
+ * record names the first build as the one that made its outputs.
  */
 @Tag("tool")
 class OneMachineFarmTest {
@@ -120,5 +122,7 @@ class OneMachineFarmTest {
     assertEquals("w1", second.get("worker").asText());
     assertEquals(0, repo.rpmRequests(), "the second build of the repo downloads no package");
     assertEquals(FarmProcesses.outputs(first), FarmProcesses.outputs(second), "and gives the same outputs");
+    assertFalse(first.path("packageCache").has("cachedFrom"), first::toString);
+    assertEquals(first.get("id").asText(), second.at("/packageCache/cachedFrom").asText(), second::toString);
   }
 }

@@ -54,6 +54,16 @@ class WorkerFlagsTest {
   }
 
   @Test
+  void noActionCacheIsAWorkerFlag() throws Exception {
+    CliRun run = CliRun.inProcess("worker", "--data-dir", dir.toString(), "--no-action-cache", "--join",
+        "127.0.0.1:1", "--farm-ca", farmCa().toString());
+    assertEquals(1, run.exitCode, run::toString);
+    assertFalse(run.stderr.contains("Unknown option"), run::toString);
+    assertTrue(run.stderr.contains("--token-file FILE (or BOOTFARM_TOKEN_FILE)"), "parsed, then refused as without it: "
+        + run);
+  }
+
+  @Test
   void anEmptyOrMissingTokenFileIsRefusedNamingIt() throws Exception {
     Path empty = Files.writeString(dir.resolve("empty-token"), "\n# nothing\n");
     CliRun run = CliRun.inProcess("worker", "--data-dir", dir.toString(), "--join", "127.0.0.1:1",

@@ -136,11 +136,11 @@ public final class BuildCoordinator implements FarmApi {
   /**
    * A build handed to a worker: the build, where it goes, and, for a build of a reproducibility pair,
    * which side it is (side B is the one built under a varied environment); null for other builds; for a
-   * rebuild from a record, the sha256 of the buildinfo whose lock it installs ({@link BuildRecord#pinnedBuildinfo}).
+   * rebuild from a record, the sha256 of the buildinfo whose lock it installs ({@link BuildRecord#pinnedBuildinfo}); noCache: submitted with it (ADR 0048).
    */
-  public record Assignment(BuildView build, String workerId, PairSide pairSide, String pinnedBuildinfo) {
+  public record Assignment(BuildView build, String workerId, PairSide pairSide, String pinnedBuildinfo, boolean noCache) {
     public Assignment(BuildView build, String workerId, PairSide pairSide) {
-      this(build, workerId, pairSide, null);
+      this(build, workerId, pairSide, null, false);
     }
 
     public Assignment(BuildView build, String workerId) {

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.bootfarm.coordinator.assignment.NoCacheOption;
 import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.BuildStore;
 import org.bootfarm.coordinator.queue.ErrorKind;
@@ -71,7 +72,7 @@ final class PlacingPass {
         BuildView running = BuildCoordinator.view(claimed.get());
         stateListener.changed(running, "running on worker " + worker + ": " + place.placement().reason());
         return Optional.of(new BuildCoordinator.Assignment(running, worker, place.side(),
-            claimed.get().pinnedBuildinfo()));
+            claimed.get().pinnedBuildinfo(), NoCacheOption.of(claimed.get().options())));
       }
     }
     return Optional.empty();

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.bootfarm.coordinator.assignment.NoCacheOption;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.nightly.PairSide;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
@@ -44,6 +45,7 @@ final class SubmissionCheck {
     request.options().keySet().stream().filter(RESERVED_OPTIONS::contains).sorted().forEach(key -> problems.add(
         "options." + key + ": a reserved key: the farm sets it on its own nightly and verify builds, no client"
             + " may; remove it from the options (to rebuild and compare a build use bootfarm verify ID)"));
+    NoCacheOption.problem(request.options()).ifPresent(problems::add);
     RepoCatalog.Entry entry = repos.find(request.repo()).orElse(null);
     if (entry == null) {
       problems.add("repo: '" + request.repo() + "' is not a repo definition of this farm; known: "

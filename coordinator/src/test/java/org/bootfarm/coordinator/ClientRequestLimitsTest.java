@@ -93,6 +93,17 @@ class ClientRequestLimitsTest {
   }
 
   @Test
+  void noCacheIsAClientOptionKeptWithTheBuildAndMustBeABoolean() throws Exception {
+    String id = coordinator.submit(MEMBER, build("debian-12", Map.of("noCache", true)));
+    assertTrue(org.bootfarm.coordinator.assignment.NoCacheOption.of(store.get(id).orElseThrow().options()));
+    String cached = coordinator.submit(MEMBER, build("debian-12", null));
+    assertFalse(org.bootfarm.coordinator.assignment.NoCacheOption.of(store.get(cached).orElseThrow().options()));
+    ApiException e = assertThrows(ApiException.class, () -> coordinator.submit(MEMBER, build("debian-12",
+        Map.of("noCache", "yes"))));
+    assertTrue(e.error().problems().get(0).startsWith("options.noCache: 'yes' is not true or false"), e::getMessage);
+  }
+
+  @Test
   void submissionWithoutARequiredComponentIsRefusedNamingItAndHowToUploadIt() {
     ApiException e = assertThrows(ApiException.class, () -> coordinator.submit(MEMBER, new SubmitRequest(
         "debian-12", null, Map.of("tether", components.get("tether")), null, null)));

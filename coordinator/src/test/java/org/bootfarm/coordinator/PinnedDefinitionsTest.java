@@ -112,6 +112,21 @@ class PinnedDefinitionsTest {
   }
 
   @Test
+  void aBuildSubmittedWithNoCacheIsAssignedFromScratchAndOthersAreNot() throws Exception {
+    String noCache = coordinator.submit(MEMBER, new SubmitRequest("debian-12", "bootstrap",
+        Map.of("tether", tether, "unpack", tether), null, Map.of("noCache", true)));
+    String plain = submit();
+    aptWorker();
+    List<BuildCoordinator.Assignment> placed = coordinator.assign(16);
+    for (BuildCoordinator.Assignment p : placed) {
+      Assignment assignment = assignments.assignmentFor(p);
+      assertEquals(p.build().id().equals(noCache), assignment.mustBuildFromScratch(), assignment::toString);
+    }
+    assertEquals(java.util.Set.of(noCache, plain), placed.stream().map(p -> p.build().id())
+        .collect(java.util.stream.Collectors.toSet()));
+  }
+
+  @Test
   void submissionStoresTheDefinitionUnderItsDigestAndRecordsIt() throws Exception {
     String digest = RepoDefinitionLoader.digest(definition);
     BuildView build = coordinator.get(submit());

@@ -172,6 +172,29 @@ class SignedProvenanceTest {
   }
 
   @Test
+  void aBuildServedFromAnActionCacheIsRecordedSoAndItsProvenanceStillListsTheInputsAndSaysSo() throws Exception {
+    String id = runningOnW1();
+    BuildRecord running = store.get(id).orElseThrow();
+    ArtifactRecord iso = artifact("bootstrap-debian-12.iso", "iso bytes");
+    ArtifactRecord buildinfo = buildinfo(running, "debian-12");
+    String log = put("the log of a cache hit");
+    LeaseAction done = coordinator.report(new BuildReport(id, "w1", 0, BuildState.SUCCEEDED, List.of(iso, buildinfo),
+        List.of(), null, null, false, log, org.bootfarm.protocol.build.PackageCacheUse.servedFrom("20260101-000001")));
+    assertEquals(LeaseAction.Decision.SUCCEEDED, done.decision(), done::toString);
+    BuildRecord build = store.get(id).orElseThrow();
+    assertEquals("20260101-000001", build.packageCache().cachedFrom());
+    assertEquals("20260101-000001", BuildCoordinator.view(build).packageCache().cachedFrom());
+    JsonNode s = statement(build.artifacts().get(2));
+    List<String> dependencies = new ArrayList<>();
+    s.at("/predicate/buildDefinition/resolvedDependencies").forEach(d -> dependencies.add(d.get("name").asText()));
+    assertTrue(dependencies.contains("busybox-1:1.35.0-4+b3.amd64"), dependencies::toString);
+    JsonNode hit = s.at("/predicate/runDetails/byproducts/1");
+    assertEquals("action-cache/20260101-000001", hit.get("name").asText(), s::toString);
+    assertEquals(buildinfo.sha256(), hit.at("/digest/sha256").asText());
+    assertTrue(hit.at("/annotations/servedFromActionCache").asBoolean(), hit::toString);
+  }
+
+  @Test
   void aWorkerReportingAProvenanceOfItsOwnIsRefusedAndItsRunRetried() throws Exception {
     String id = runningOnW1();
     ArtifactRecord forged = artifact(ProvenanceWriter.FILE_NAME, "{\"payloadType\":\"forged\"}\n");

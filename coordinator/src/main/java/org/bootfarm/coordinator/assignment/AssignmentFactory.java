@@ -63,8 +63,9 @@ public final class AssignmentFactory {
       digest = RepoDefinitionLoader.digest(definition.directory());
       allowUnsigned = definition.unsignedAllowed() ? Boolean.TRUE : null;
     }
+    // a build submitted with --no-cache runs every stage, as a pair side does: no stage nor action cache (ADR 0048)
     Assignment assignment = new Assignment(build.id(), build.repo(), build.target(), build.components(), files,
-        digest, artifactsUrl, build.attempts(), null, null, allowUnsigned);
+        digest, artifactsUrl, build.attempts(), null, placed.noCache() ? Boolean.TRUE : null, allowUnsigned);
     return pinned(placed, forPairSide(placed, assignment));
   }
 

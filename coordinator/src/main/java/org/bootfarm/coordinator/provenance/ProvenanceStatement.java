@@ -44,6 +44,17 @@ public final class ProvenanceStatement {
    */
   public static byte[] of(BuildRecord build, List<ArtifactRecord> artifacts, BuildInfo buildInfo, String log,
       Builder builder, Instant finishedOn) {
+    return of(build, artifacts, buildInfo, log, builder, finishedOn, null);
+  }
+
+  /**
+   * The statement's bytes, for a build its worker served from its action cache when {@code cachedFrom} (the
+   * build that made the outputs) is not null: the resolved dependencies stay the buildinfo's (the same inputs),
+   * and a byproduct {@code action-cache/<cachedFrom>} (its digest the buildinfo's sha256) says the run built
+   * nothing (ADR 0048; docs/provenance-build-type.md).
+   */
+  public static byte[] of(BuildRecord build, List<ArtifactRecord> artifacts, BuildInfo buildInfo, String log,
+      Builder builder, Instant finishedOn, String cachedFrom) {
     Map<String, Object> statement = new TreeMap<>();
     statement.put("_type", ProvenanceVerifier.STATEMENT_TYPE);
     statement.put("predicateType", ProvenanceVerifier.PREDICATE_TYPE);
@@ -103,7 +114,17 @@ public final class ProvenanceStatement {
     Map<String, Object> run = new TreeMap<>();
     run.put("builder", Map.of("id", builder.id(), "version", Map.of("bootfarm", builder.version())));
     run.put("metadata", metadata);
-    run.put("byproducts", log == null ? List.of() : List.of(descriptor("build.log", null, log, Map.of())));
+    List<Object> byproducts = new ArrayList<>();
+    if (log != null) {
+      byproducts.add(descriptor("build.log", null, log, Map.of()));
+    }
+    if (cachedFrom != null) {
+      String buildinfo = artifacts.stream().filter(a -> BuildInfo.FILE_NAME.equals(a.name())).map(ArtifactRecord::sha256)
+          .findFirst().orElse(null);
+      byproducts.add(descriptor("action-cache/" + cachedFrom, null, buildinfo,
+          Map.of("servedFromActionCache", true, "cachedFrom", cachedFrom)));
+    }
+    run.put("byproducts", byproducts);
     Map<String, Object> predicate = new TreeMap<>();
     predicate.put("buildDefinition", definition);
     predicate.put("runDetails", run);

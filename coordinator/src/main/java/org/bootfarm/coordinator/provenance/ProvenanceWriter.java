@@ -85,7 +85,8 @@ public final class ProvenanceWriter implements BuildProvenance {
           + contradiction + "); check that worker's bootfarm version");
       return report.artifacts();
     }
-    byte[] payload = ProvenanceStatement.of(build, report.artifacts(), buildInfo, report.log(), builder, now);
+    byte[] payload = ProvenanceStatement.of(build, report.artifacts(), buildInfo, report.log(), builder, now,
+        report.packageCache() == null ? null : report.packageCache().cachedFrom());
     try {
       byte[] line = (envelope(payload) + "\n").getBytes(StandardCharsets.UTF_8);
       String sha256 = Sha256.of(line);

@@ -389,6 +389,22 @@ abstract class BuildStoreTest {
   }
 
   @Test
+  void buildServedFromAnActionCacheKeepsWhichBuildMadeItsOutputsAcrossAReopen() {
+    PackageCacheUse served = PackageCacheUse.servedFrom("b-0001");
+    String id = submit();
+    running(id, "w1");
+    assertEquals("b-0001", store.finish(id, "w1", BuildOutcome.succeeded(List.of(ISO), null, served)).orElseThrow()
+        .packageCache().cachedFrom());
+    String ran = submit();
+    running(ran, "w1");
+    store.finish(ran, "w1", BuildOutcome.succeeded(List.of(ISO), null, new PackageCacheUse(2, 10, 3)));
+    store.close();
+    store = reopen();
+    assertEquals(served, stored(id).packageCache());
+    assertNull(stored(ran).packageCache().cachedFrom(), "a build that ran was served from no cache");
+  }
+
+  @Test
   void succeededBuildKeepsHowItUsedThePackageCacheAcrossAReopen() {
     PackageCacheUse warm = new PackageCacheUse(1, 4096, 81);
     String id = submit();

@@ -117,7 +117,8 @@ final class EngineLauncher {
     Path out = work.resolve("out");
     BuildVariation variation = assignment.variation();
     BuildResult result;
-    // both sides of a reproducibility pair (and every varied build) rebuild every stage: no stage cache read or filled
+    // both sides of a reproducibility pair (and every varied build, and a build submitted with --no-cache) rebuild
+    // every stage: no stage cache nor action cache read or filled; a rebuild from a record never uses the latter
     boolean reuseStages = !assignment.mustBuildFromScratch() && (variation == null || variation.isStandard());
     // the coordinator's operator decides which repos may go unsigned; the assignment carries that decision
     List<String> allowUnsigned = assignment.allowsUnsigned() ? List.of(assignment.repo()) : List.of();
@@ -127,7 +128,8 @@ final class EngineLauncher {
       }
       result = new BuildEngine(drivers).run(pinnedTo(new BuildRequest(definition, assignment.target(), components,
           out, settings.cacheDir(), settings.keysDir(), false, Optional.empty(), OptionalLong.empty(), false)
-          .withReuseStages(reuseStages).withAllowUnsigned(allowUnsigned), assignment, pinned), buildLog);
+          .withReuseStages(reuseStages).withAllowUnsigned(allowUnsigned)
+          .withActionCache(reuseStages && settings.actionCache(), assignment.buildId()), assignment, pinned), buildLog);
     } else {
       buildLog.line("build", "variation: " + variation.describe());
       buildLog.line("build", "from scratch: the stage cache is neither used nor filled");

@@ -52,12 +52,26 @@ public final class WorkerAgent implements AutoCloseable {
    *     client of role {@code submit} in the coordinator's tokens file, {@code workers} by default; null: none
    * @param trustedCas PEM CA certificates an {@code https} artifact store may chain to besides the JDK's roots
    *     (the farm CA, {@code ca.pem} of the worker's member directory); host names are checked as always
+   * @param actionCache whether a standard build may be served from the worker's action cache and fill it
+   *     (docs/adr/0048); true unless the operator said {@code --no-action-cache}
    */
   public record Settings(Path cacheDir, Path keysDir, int slots, long heartbeatMillis, List<String> packageManagers,
-      Duration reportPatience, String storeToken, List<Path> trustedCas) {
+      Duration reportPatience, String storeToken, List<Path> trustedCas, boolean actionCache) {
     public Settings {
       packageManagers = List.copyOf(packageManagers);
       trustedCas = List.copyOf(trustedCas);
+    }
+
+    /** With the action cache. */
+    public Settings(Path cacheDir, Path keysDir, int slots, long heartbeatMillis, List<String> packageManagers,
+        Duration reportPatience, String storeToken, List<Path> trustedCas) {
+      this(cacheDir, keysDir, slots, heartbeatMillis, packageManagers, reportPatience, storeToken, trustedCas, true);
+    }
+
+    /** The same, with the action cache or without. */
+    public Settings withActionCache(boolean use) {
+      return new Settings(cacheDir, keysDir, slots, heartbeatMillis, packageManagers, reportPatience, storeToken,
+          trustedCas, use);
     }
 
     /** Trusting only the JDK's roots for an {@code https} store. */
@@ -75,13 +89,13 @@ public final class WorkerAgent implements AutoCloseable {
     /** The same, sending {@code token} to the artifact store. */
     public Settings withStoreToken(String token) {
       return new Settings(cacheDir, keysDir, slots, heartbeatMillis, packageManagers, reportPatience, token,
-          trustedCas);
+          trustedCas, actionCache);
     }
 
     /** The same, trusting the CA certificates {@code cas} (PEM files) for an {@code https} artifact store. */
     public Settings withTrustedCas(List<Path> cas) {
       return new Settings(cacheDir, keysDir, slots, heartbeatMillis, packageManagers, reportPatience, storeToken,
-          cas);
+          cas, actionCache);
     }
 
     /** Every package manager this machine can run, reports retried for five minutes. */

@@ -48,7 +48,9 @@ import org.bootfarm.worker.record.TreeManifest;
  * {@code assemble}) in a private build directory, records the buildinfo and manifest, and publishes the
  * outputs to the out directory only when everything succeeded. Nothing is published by a failed build.
  * With {@link BuildRequest#reuseStages()} the {@code base} stage comes from the worker's {@link StageCache}
- * when it holds one for the same inputs, and a base stage that ran is put there.
+ * when it holds one for the same inputs, and a base stage that ran is put there. With
+ * {@link BuildRequest#actionCache()} an unchanged build publishes the outputs of the earlier build with the
+ * same inputs, package set included, instead of running ({@link ActionCaching}).
  */
 public final class BuildEngine {
   /**
@@ -103,6 +105,12 @@ public final class BuildEngine {
       buildDir = request.buildsRoot().resolve(UUID.randomUUID().toString());
       makeBuildDirectory(buildDir);
       ctx = new StageContext(definition, request, buildDir, driver, sourceDateEpoch, log);
+      Optional<ActionCaching> caching = request.actionCache()
+          ? ActionCaching.prepare(ctx, target, drivers, unsigned) : Optional.empty();
+      Optional<BuildResult> served = caching.isPresent() ? caching.get().serve() : Optional.empty();
+      if (served.isPresent()) {
+        return served.get();
+      }
       ImageAssembly assemble = target.assembly(definition);
       Map<String, String> stageHashes = new LinkedHashMap<>();
       for (Stage stage : List.of(new BaseStage(), new StagingStage(target.id()), assemble)) {
@@ -133,6 +141,7 @@ public final class BuildEngine {
 
       List<ArtifactRecord> artifacts = publish(out, request.outDir(),
           List.of(assemble.isoName(), BUILDINFO, MANIFEST));
+      caching.ifPresent(c -> c.store(artifacts));
       log.line("build", "downloaded " + ctx.installTotals().downloaded() + " package files, "
           + ctx.installTotals().fromCache() + " from the warm cache");
       Map<String, String> inputFiles = new TreeMap<>();
@@ -287,7 +296,7 @@ public final class BuildEngine {
     return DEFAULT_SOURCE_DATE_EPOCH;
   }
 
-  private static TreeMap<String, String> componentDigests(BuildRequest request) throws IOException {
+  static TreeMap<String, String> componentDigests(BuildRequest request) throws IOException {
     TreeMap<String, String> digests = new TreeMap<>();
     for (Map.Entry<String, Path> c : request.components().entrySet()) {
       digests.put(c.getKey(), Sha256.of(c.getValue()));

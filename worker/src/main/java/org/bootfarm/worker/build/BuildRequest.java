@@ -31,6 +31,11 @@ import org.bootfarm.worker.pkg.PinnedInputs;
  *                        ({@code --allow-unsigned NAME}; on a farm the coordinator decides and the assignment says)
  * @param pinned          for a rebuild from a record: the exact package files to install (no upstream is read);
  *                        empty for a build that resolves its packages from the definition's repositories
+ * @param actionCache     whether an unchanged build may be served from the action cache under
+ *                        {@code <cacheDir>/actions}, and a build that ran put there ({@link ActionCaching}); false
+ *                        unless the caller asks ({@link #withActionCache}), and never for a pinned rebuild
+ * @param buildId         the farm's id of this build, which the action cache records as the maker of the
+ *                        outputs; null for a local build
  */
 public record BuildRequest(
     Path definitionDir,
@@ -46,12 +51,23 @@ public record BuildRequest(
     Path buildsDir,
     boolean reuseStages,
     Set<String> allowUnsigned,
-    Optional<PinnedInputs> pinned) {
+    Optional<PinnedInputs> pinned,
+    boolean actionCache,
+    String buildId) {
 
   public BuildRequest {
     components = Map.copyOf(components);
     allowUnsigned = allowUnsigned == null ? Set.of() : Set.copyOf(allowUnsigned);
     pinned = pinned == null ? Optional.empty() : pinned;
+    actionCache = actionCache && pinned.isEmpty();
+  }
+
+  /** A request without the action cache. */
+  public BuildRequest(Path definitionDir, String target, Map<String, Path> components, Path outDir, Path cacheDir,
+      Path keysDir, boolean localRepos, Optional<Path> aptSources, OptionalLong sourceDateEpoch, boolean keepBuildDir,
+      Path buildsDir, boolean reuseStages, Set<String> allowUnsigned, Optional<PinnedInputs> pinned) {
+    this(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources, sourceDateEpoch,
+        keepBuildDir, buildsDir, reuseStages, allowUnsigned, pinned, false, null);
   }
 
   /** A request that resolves its packages from the definition's repositories. */
@@ -88,13 +104,13 @@ public record BuildRequest(
   /** The same request, allowed (or not) to reuse cached stages. */
   public BuildRequest withReuseStages(boolean reuse) {
     return new BuildRequest(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources,
-        sourceDateEpoch, keepBuildDir, buildsDir, reuse, allowUnsigned, pinned);
+        sourceDateEpoch, keepBuildDir, buildsDir, reuse, allowUnsigned, pinned, actionCache, buildId);
   }
 
   /** The same request, allowing exactly these definitions to go unsigned. */
   public BuildRequest withAllowUnsigned(Collection<String> names) {
     return new BuildRequest(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources,
-        sourceDateEpoch, keepBuildDir, buildsDir, reuseStages, Set.copyOf(names), pinned);
+        sourceDateEpoch, keepBuildDir, buildsDir, reuseStages, Set.copyOf(names), pinned, actionCache, buildId);
   }
 
   /**
@@ -103,7 +119,21 @@ public record BuildRequest(
    */
   public BuildRequest pinnedTo(PinnedInputs inputs, long epoch) {
     return new BuildRequest(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources,
-        OptionalLong.of(epoch), keepBuildDir, buildsDir, false, allowUnsigned, Optional.of(inputs));
+        OptionalLong.of(epoch), keepBuildDir, buildsDir, false, allowUnsigned, Optional.of(inputs), false, buildId);
+  }
+
+  /**
+   * The same request, served from the action cache when it holds this build's outputs (and putting them there
+   * when it ran), or not; {@code id} is the farm's build id (null for a local build). A pinned rebuild never is.
+   */
+  public BuildRequest withActionCache(boolean use, String id) {
+    return new BuildRequest(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources,
+        sourceDateEpoch, keepBuildDir, buildsDir, reuseStages, allowUnsigned, pinned, use, id);
+  }
+
+  /** The action cache: {@code <cacheDir>/actions}. */
+  public Path actionCacheDir() {
+    return cacheDir.resolve("actions");
   }
 
   /** The worker's stage cache: {@code <cacheDir>/stages}. */

@@ -150,6 +150,12 @@ public final class DnfDriver implements PackageManagerDriver {
   }
 
   @Override
+  public Optional<List<String>> resolve(PackageSession session, List<List<String>> transactions)
+      throws BuildFailure {
+    return session.pinned().isPresent() ? Optional.empty() : DnfResolver.resolve(this, session, transactions);
+  }
+
+  @Override
   public void runScript(PackageSession session, String script) throws BuildFailure {
     List<String> words = script.isBlank() ? List.of() : List.of(script.trim().split("\\s+"));
     if (words.isEmpty()) {
@@ -341,7 +347,7 @@ public final class DnfDriver implements PackageManagerDriver {
   }
 
   /** Work on the package cache that may fail the build. */
-  private interface CacheWork<T> {
+  interface CacheWork<T> {
     T run() throws BuildFailure;
   }
 
@@ -350,7 +356,7 @@ public final class DnfDriver implements PackageManagerDriver {
    * one worker share the cache, and the cleanup after a failure must not delete a file another run
    * is verifying, nor may a lock be taken while files come and go.
    */
-  private static <T> T holdingCache(PackageSession session, CacheWork<T> work) throws BuildFailure {
+  static <T> T holdingCache(PackageSession session, CacheWork<T> work) throws BuildFailure {
     // beside the cache: the repo's warm cache, or a pinned session's own (the warm cache is not even locked)
     Path lockFile = packageCache(session).getParent().resolve("dnf.lock");
     ReentrantLock local = CACHE_LOCKS.computeIfAbsent(lockFile, f -> new ReentrantLock());

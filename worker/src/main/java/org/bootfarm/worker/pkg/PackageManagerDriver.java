@@ -27,6 +27,19 @@ public interface PackageManagerDriver {
    */
   InstallReport install(PackageSession session, List<String> packages) throws BuildFailure;
 
+  /**
+   * The package files installing each of {@code transactions} into an empty root would take from the
+   * session's repositories now, without downloading or installing anything: one line per file naming it and
+   * its checksum from the repository's metadata, in a stable order. The action cache keys a build by them
+   * (docs/adr/0048), so they must name what an install would really take: a package the repository
+   * published since changes them. Empty when this driver cannot tell, or the packages do not resolve (the
+   * action cache is then not used and the build runs). The session's rootfs is an empty scratch directory.
+   */
+  default Optional<List<String>> resolve(PackageSession session, List<List<String>> transactions)
+      throws BuildFailure {
+    return Optional.empty();
+  }
+
   /** Runs a {@code packages_script_staging} command such as {@code erase toybox}. */
   void runScript(PackageSession session, String script) throws BuildFailure;
 

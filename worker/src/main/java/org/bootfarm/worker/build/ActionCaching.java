@@ -1,0 +1,138 @@
+package org.bootfarm.worker.build;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import org.bootfarm.protocol.Sha256;
+import org.bootfarm.protocol.build.ArtifactRecord;
+import org.bootfarm.protocol.build.BuildInfo;
+import org.bootfarm.protocol.build.BuildResult;
+import org.bootfarm.protocol.build.PackageCacheUse;
+import org.bootfarm.protocol.build.StageRecord;
+import org.bootfarm.protocol.repo.RepoDefinitionLoader;
+import org.bootfarm.worker.BuildFailure;
+import org.bootfarm.worker.cache.ActionCache;
+import org.bootfarm.worker.cache.ActionKey;
+import org.bootfarm.worker.pkg.PackageDrivers;
+import org.bootfarm.worker.pkg.PackageSession;
+import org.bootfarm.worker.stage.StageContext;
+
+/**
+ * One build's use of the action cache (docs/adr/0048): its key, from the definition, target, epoch,
+ * components, tools and the package files its installs resolve to now; the outputs of an earlier build with
+ * the same key published instead of running (the result says from which build); the outputs of a build that
+ * ran stored under its key. A build whose packages cannot be resolved up front (a driver that cannot tell,
+ * a resolution that fails) runs without the cache.
+ */
+final class ActionCaching {
+  /** The stage the action cache's log lines are attributed to. */
+  static final String STAGE = "build";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final StageContext ctx;
+  private final String key;
+  private final ActionCache cache;
+
+  private ActionCaching(StageContext ctx, String key) {
+    this.ctx = ctx;
+    this.key = key;
+    this.cache = new ActionCache(ctx.request().actionCacheDir());
+  }
+
+  /**
+   * The action cache of this build, its key computed (which resolves the packages against the repositories'
+   * current metadata); empty when the build cannot use it.
+   */
+  static Optional<ActionCaching> prepare(StageContext ctx, Target target, PackageDrivers drivers,
+      List<String> unsigned) throws BuildFailure, IOException {
+    long start = System.nanoTime();
+    var spec = ctx.definition().spec();
+    List<String> base = new ArrayList<>(spec.packageList("base"));
+    base.add(spec.kernel());
+    List<List<String>> transactions = new ArrayList<>();
+    transactions.add(base);
+    if (!spec.packageList(target.id()).isEmpty()) {
+      List<String> all = new ArrayList<>(base);
+      all.addAll(spec.packageList(target.id()));
+      transactions.add(all);
+    }
+    Path scratch = ctx.workDir().resolve("resolve");
+    Files.createDirectories(scratch.resolve("root"));
+    PackageSession session = new PackageSession(ctx.definition(), scratch.resolve("root"), ctx.repoCacheDir(),
+        scratch.resolve("pkg"), ctx.aptSources(), ctx.sourceDateEpoch(), STAGE, ctx.log());
+    // the tools' versions (a process each) are asked while the packages resolve
+    CompletableFuture<Map<String, String>> tools = CompletableFuture.supplyAsync(
+        () -> drivers.toolVersions(ctx.driver()));
+    Optional<List<String>> resolved = ctx.driver().resolve(session, transactions);
+    if (resolved.isEmpty()) {
+      ctx.log().line(STAGE, "action cache: not used, " + ctx.driver().engine()
+          + " cannot name the package files this build would install before it installs them; the build runs");
+      return Optional.empty();
+    }
+    String listing = ActionKey.listing(ctx.definition(), RepoDefinitionLoader.digest(ctx.definition().directory()),
+        target.id(), ctx.sourceDateEpoch(), BuildEngine.componentDigests(ctx.request()), BuildEngine.builderVersion(),
+        tools.join(), unsigned, resolved.get());
+    String key = ActionKey.of(listing);
+    ctx.log().line(STAGE, String.format("action cache: key %s (%d package files resolved in %.1f s)", key,
+        resolved.get().stream().filter(l -> !l.startsWith("transaction ")).count(),
+        (System.nanoTime() - start) / 1e9));
+    return Optional.of(new ActionCaching(ctx, key));
+  }
+
+  /** The result of this build served from the cache, its outputs published; empty when the build must run. */
+  Optional<BuildResult> serve() throws IOException {
+    Path out = ctx.request().outDir();
+    Files.createDirectories(out.resolve("stages"));
+    Optional<ActionCache.Entry> entry = cache.serve(key, out, ctx.log());
+    if (entry.isEmpty()) {
+      ctx.log().line(STAGE, "action cache: no entry for key " + key + "; the build runs");
+      return Optional.empty();
+    }
+    // in the order a build that runs publishes them: the ISO, then buildinfo.json and manifest.json
+    List<ArtifactRecord> artifacts = new ArrayList<>();
+    entry.get().outputs().forEach((name, output) -> {
+      if (!name.startsWith("stages/")) {
+        artifacts.add(new ArtifactRecord(name, output.sha256(), output.size()));
+      }
+    });
+    artifacts.sort(java.util.Comparator.comparing((ArtifactRecord a) -> !a.name().endsWith(".iso"))
+        .thenComparing(ArtifactRecord::name));
+    List<StageRecord> stages = new ArrayList<>();
+    JsonNode recorded = JSON.readTree(out.resolve(BuildInfo.FILE_NAME).toFile()).path("stages");
+    recorded.fields().forEachRemaining(s -> stages.add(new StageRecord(s.getKey(), s.getValue().asText(), 0.0,
+        Boolean.TRUE)));
+    ctx.log().line(STAGE, "action cache: served the outputs of " + entry.get().builtBy() + " (made "
+        + entry.get().builtAt() + "); no stage ran");
+    return Optional.of(new BuildResult(BuildResult.SUCCEEDED, null, null, artifacts, stages,
+        PackageCacheUse.servedFrom(entry.get().builtBy()), null, entry.get().builtBy()));
+  }
+
+  /**
+   * Stores the outputs this build published under its key. A cache that cannot take them costs later builds
+   * time, not this build: the reason is logged.
+   */
+  void store(List<ArtifactRecord> artifacts) {
+    Path out = ctx.request().outDir();
+    try {
+      List<String> names = new ArrayList<>(artifacts.stream().map(ArtifactRecord::name).toList());
+      try (Stream<Path> stageFiles = Files.list(ctx.outputDir().resolve("stages"))) {
+        stageFiles.map(p -> "stages/" + p.getFileName()).sorted().forEach(names::add);
+      }
+      String builtBy = ctx.request().buildId() != null ? ctx.request().buildId()
+          : "buildinfo:" + Sha256.of(out.resolve(BuildInfo.FILE_NAME));
+      cache.publish(key, out, names, builtBy);
+      ctx.log().line(STAGE, "action cache: stored the outputs under key " + key + " as made by " + builtBy);
+    } catch (IOException e) {
+      ctx.log().line(STAGE, "action cache: outputs not stored, " + e.getMessage() + "; check "
+          + ctx.request().actionCacheDir());
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package org.bootfarm.worker.pkg;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.bootfarm.protocol.Sha256;
+import org.bootfarm.worker.BuildFailure;
+import org.bootfarm.worker.BuildFailure.Kind;
+import org.bootfarm.worker.process.ExternalCommand;
+
+/**
+ * Names the package files dnf would install for a build, without downloading or installing one: dnf's own
+ * command line, with the options a build's install runs with ({@link DnfDriver#dnfCommand}), against the
+ * repo's warm metadata (refreshed first, so a package the repository published since is seen) and an empty
+ * installroot, its transaction step replaced by a report of the transaction ({@code dnf-resolve.py}). The
+ * action cache keys a build by this report ({@code docs/adr/0048}); it runs in the download phase's sandbox.
+ */
+final class DnfResolver {
+  private static final String SCRIPT = "dnf-resolve.py";
+  private static final String MARK = "BOOTFARM-RESOLVED\t";
+  private static final String TRANSACTION = "BOOTFARM-TRANSACTION\t";
+
+  private DnfResolver() {}
+
+  /**
+   * One line per package file of each transaction, {@code name evr arch repo checksum-type checksum}, the
+   * transactions headed {@code transaction N}; empty when dnf could not resolve them (the build then runs
+   * and reports why). {@code session}'s rootfs must be an empty directory.
+   */
+  static Optional<List<String>> resolve(DnfDriver driver, PackageSession session, List<List<String>> transactions)
+      throws BuildFailure {
+    DnfDriver.DnfFiles files = driver.prepare(session);
+    Path script = files.config().getParent().resolve(SCRIPT);
+    try (InputStream in = DnfResolver.class.getResourceAsStream(SCRIPT)) {
+      Files.write(script, in.readAllBytes());
+    } catch (IOException | NullPointerException e) {
+      throw new BuildFailure(Kind.INTERNAL, "cannot write " + script + ": " + e.getMessage(), e);
+    }
+    List<String> program = new ArrayList<>(List.of("/usr/bin/python3", script.toString()));
+    List<String> options = driver.dnfCommand(session, files, List.of());
+    program.addAll(options.subList(1, options.size()));
+    program.add("--refresh");
+    for (List<String> packages : transactions) {
+      program.add("--");
+      program.addAll(packages);
+    }
+    // libdnf takes SOURCE_DATE_EPOCH as "now" when it judges the metadata's age: resolve without it
+    Map<String, String> environment = new HashMap<>(driver.environment(files));
+    environment.remove("SOURCE_DATE_EPOCH");
+    List<String> lines = new ArrayList<>();
+    return DnfDriver.holdingCache(session, () -> {
+      ExternalCommand.Result result;
+      try {
+        result = ExternalCommand.run(driver.sandbox(session, files, DnfDriver.Phase.DOWNLOAD, List.of("install"))
+            .command(program), environment, null, line -> {
+              if (line.startsWith(MARK)) {
+                lines.add(resolvedLine(line.substring(MARK.length())));
+              } else if (line.startsWith(TRANSACTION)) {
+                lines.add("transaction " + line.substring(TRANSACTION.length()));
+              } else {
+                session.log().line(session.stage(), line);
+              }
+            });
+      } catch (java.io.InterruptedIOException e) {
+        throw new BuildFailure(Kind.CANCELLED, "dnf was stopped while it resolved the packages", e);
+      } catch (IOException e) {
+        throw new BuildFailure(Kind.TOOL, "cannot run dnf to resolve the packages (" + e.getMessage()
+            + "); install Debian packages dnf, rpm and bubblewrap", e);
+      }
+      if (!result.succeeded()) {
+        session.log().line(session.stage(), "dnf could not resolve the packages (exit " + result.exitCode() + ")");
+        return Optional.<List<String>>empty();
+      }
+      return Optional.of(List.copyOf(lines));
+    });
+  }
+
+  /** A reported package; one given as a file (a kernel RPM) is named by its file's sha256 instead of its path. */
+  private static String resolvedLine(String reported) {
+    String[] fields = reported.split("\t", -1);
+    if (fields.length == 6 && "None".equals(fields[4]) && fields[5].startsWith("/")) {
+      try {
+        fields[4] = "sha256";
+        fields[5] = Sha256.of(Path.of(fields[5]));
+      } catch (IOException e) {
+        fields[5] = "unreadable " + fields[5];
+      }
+    }
+    return String.join(" ", fields);
+  }
+}

@@ -1,0 +1,177 @@
+package org.bootfarm.worker.build;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.stream.Stream;
+import org.bootfarm.protocol.Sha256;
+import org.bootfarm.protocol.build.ArtifactRecord;
+import org.bootfarm.protocol.build.BuildResult;
+import org.bootfarm.protocol.build.StageRecord;
+import org.bootfarm.worker.fixture.FixtureDefinitions;
+import org.bootfarm.worker.fixture.FixtureYumRepo;
+import org.bootfarm.worker.pkg.PackageDrivers;
+import org.bootfarm.worker.pkg.PinnedInputs;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The action cache against a fixture yum repository of the test's own (real dnf, real builds): a second build
+ * of the same definition is served from the cache with the same bytes and says from which build; a tampered
+ * entry is removed, not served; once the repository publishes a newer release of an installed package the next
+ * build runs (and installs it); {@code --no-cache} and a rebuild from a record never use the cache.
+ */
+@Tag("tool")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ActionCacheTest {
+  private FixtureYumRepo repo;
+  private Path dir;
+  private Path definition;
+  private Path cache;
+  private final Map<String, StringBuilder> logs = new java.util.TreeMap<>();
+  private final Map<String, BuildResult> results = new java.util.TreeMap<>();
+  private String newerRelease;
+
+  @BeforeAll
+  void buildFirstAgainTamperedUpdatedAndWithoutCache(@TempDir Path tempDir) throws Exception {
+    dir = tempDir;
+    repo = FixtureYumRepo.startOwnCopy();
+    definition = FixtureDefinitions.write(dir.resolve("defs"), FixtureDefinitions.TDNF, repo);
+    cache = dir.resolve("cache");
+    Files.createDirectories(dir.resolve("keys"));
+    build("first", true);
+    build("again", true);
+    try (Stream<Path> files = Files.list(cache.resolve("actions/files"))) {
+      Path iso = files.filter(f -> sha256Of("again", iso()).equals(f.getFileName().toString()))
+          .findFirst().orElseThrow();
+      byte[] bytes = Files.readAllBytes(iso);
+      bytes[bytes.length / 2] ^= 0x5a;
+      Files.write(iso, bytes);
+    }
+    build("tampered", true);
+    build("no-cache", false);
+    newerRelease = repo.publishNewerRelease("haveged");
+    build("updated", true);
+    build("updated-again", true);
+  }
+
+  @AfterAll
+  void stopRepository() {
+    repo.close();
+  }
+
+  @Test
+  void secondBuildIsServedFromTheCacheWithTheSameBytes() throws IOException {
+    BuildResult first = results.get("first");
+    BuildResult again = results.get("again");
+    assertTrue(first.succeeded(), () -> first.error() + "\n" + logs.get("first"));
+    assertNull(first.cachedFrom(), "the first build found an empty cache");
+    assertTrue(again.succeeded(), () -> again.error() + "\n" + logs.get("again"));
+    assertEquals("buildinfo:" + sha256Of("first", "buildinfo.json"), again.cachedFrom(), logs.get("again")::toString);
+    assertEquals(first.artifacts(), again.artifacts());
+    assertEquals(sha256Of("first", iso()), Sha256.of(dir.resolve("again-out").resolve(iso())));
+    assertEquals(Files.readString(dir.resolve("first-out/buildinfo.json")),
+        Files.readString(dir.resolve("again-out/buildinfo.json")));
+    assertTrue(Files.isRegularFile(dir.resolve("again-out/stages/base.tar.gz")));
+    assertTrue(again.stages().stream().allMatch(s -> Boolean.TRUE.equals(s.cached())), again.stages()::toString);
+    assertEquals(first.stages().stream().map(s -> s.name() + " " + s.sha256()).toList(),
+        again.stages().stream().map(s -> s.name() + " " + s.sha256()).toList());
+    assertFalse(logs.get("again").toString().contains("installing "), logs.get("again")::toString);
+    assertTrue(logs.get("again").toString().contains("no stage ran"), logs.get("again")::toString);
+  }
+
+  @Test
+  void tamperedEntryIsRemovedAndNotServed() {
+    BuildResult tampered = results.get("tampered");
+    String log = logs.get("tampered").toString();
+    assertTrue(tampered.succeeded(), () -> tampered.error() + "\n" + log);
+    assertNull(tampered.cachedFrom(), log);
+    assertTrue(log.contains("whose bytes hash to"), log);
+    assertTrue(log.contains("removed, not served"), log);
+    assertEquals(sha256Of("first", iso()), sha256Of("tampered", iso()));
+  }
+
+  @Test
+  void newerPackageInTheRepositoryMakesTheNextBuildRun() throws IOException {
+    BuildResult updated = results.get("updated");
+    String log = logs.get("updated").toString();
+    assertTrue(updated.succeeded(), () -> updated.error() + "\n" + log);
+    assertNull(updated.cachedFrom(), () -> "a build whose package set changed was served from the cache:\n" + log);
+    assertTrue(log.contains("no entry for key"), log);
+    assertTrue(Files.readString(dir.resolve("updated-out/buildinfo.json")).contains(newerRelease.split("-")[1]),
+        "the build did not install haveged " + newerRelease);
+    assertNotEquals(sha256Of("first", "buildinfo.json"), sha256Of("updated", "buildinfo.json"));
+    assertEquals("buildinfo:" + sha256Of("updated", "buildinfo.json"), results.get("updated-again").cachedFrom(),
+        logs.get("updated-again")::toString);
+  }
+
+  @Test
+  void noCacheRunsEveryStageAndLeavesTheCacheAlone() {
+    BuildResult noCache = results.get("no-cache");
+    assertTrue(noCache.succeeded(), () -> noCache.error() + "\n" + logs.get("no-cache"));
+    assertNull(noCache.cachedFrom());
+    assertFalse(logs.get("no-cache").toString().contains("action cache"), logs.get("no-cache")::toString);
+    assertTrue(noCache.stages().stream().map(StageRecord::cached).allMatch(c -> c == null || !c));
+  }
+
+  @Test
+  void aRebuildFromARecordNeverUsesTheCache() {
+    BuildRequest pinned = request("pinned", true).pinnedTo(new PinnedInputs(dir, List.of()), 1L);
+    assertFalse(pinned.actionCache());
+    assertFalse(pinned.withActionCache(true, "b-1").actionCache());
+  }
+
+  private void build(String name, boolean useCache) {
+    StringBuilder log = new StringBuilder();
+    logs.put(name, log);
+    long start = System.nanoTime();
+    BuildResult result = new BuildEngine(PackageDrivers.standard()).run(request(name, useCache),
+        (stage, text) -> log.append('[').append(stage).append("] ").append(text).append('\n'));
+    System.out.printf("%s: %.1f s, cachedFrom %s%n", name, (System.nanoTime() - start) / 1e9, result.cachedFrom());
+    results.put(name, result);
+  }
+
+  private BuildRequest request(String name, boolean useCache) {
+    return new BuildRequest(definition, "bootstrap", Map.of("tether", component("tether"), "unpack",
+        component("unpack")), dir.resolve(name + "-out"), cache, dir.resolve("keys"), false, Optional.empty(),
+        OptionalLong.of(FixtureYumRepo.SOURCE_DATE_EPOCH), false).withActionCache(useCache, null);
+  }
+
+  /** The ISO's name, as the first build published it. */
+  private String iso() {
+    return results.get("first").artifacts().stream().map(ArtifactRecord::name).filter(n -> n.endsWith(".iso"))
+        .findFirst().orElseThrow(() -> new AssertionError("no ISO:\n" + logs.get("first")));
+  }
+
+  private String sha256Of(String build, String file) {
+    try {
+      return Sha256.of(dir.resolve(build + "-out").resolve(file));
+    } catch (IOException e) {
+      throw new AssertionError("build " + build + " published no " + file + ":\n" + logs.get(build), e);
+    }
+  }
+
+  private static Path component(String name) {
+    for (Path candidate = Path.of("").toAbsolutePath(); candidate != null; candidate = candidate.getParent()) {
+      Path file = candidate.resolve("examples/components").resolve(name);
+      if (Files.isRegularFile(file)) {
+        return file;
+      }
+    }
+    throw new IllegalStateException("no examples/components/" + name);
+  }
+}
