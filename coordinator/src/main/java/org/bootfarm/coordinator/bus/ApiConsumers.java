@@ -94,6 +94,7 @@ final class ApiConsumers {
   Future<Void> unregister() {
     Future<Void> unregistered = Future.all(consumers.stream().map(MessageConsumer::unregister).toList()).mapEmpty();
     WorkerExecutor pool = commitWaiters;
+    commitWaiters = null; // registering again makes a new pool
     return pool == null ? unregistered : unregistered.eventually(pool::close);
   }
 
