@@ -88,7 +88,7 @@ for run in $(seq 1 "$runs"); do
       if [ "$store" = postgresql ]; then
         db="bench_${run}_${mode}_$n"
         as_postgres "$pg_bin/psql" -q -h "$pg_dir/socket" -p "$pg_port" -U postgres -d postgres \
-          -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+          -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
         store_url="postgresql://127.0.0.1:$pg_port/$db?user=postgres"
       fi
       cp="$checkout/cli/target/test-classes:$checkout/cli/target/classes:$(cat "$dir/cp-$n.txt")"
