@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import org.bootfarm.testkit.SteppingClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * #COMMIT_FAILS} ({@link #refuseCommitsOf}), as a full disk or a lost server would: the statements succeed, the
  * commit does not.
  */
+@Tag("unit")
 abstract class GroupCommitTest {
   /** Builds of this repo make the commit of their transaction fail. */
   static final String COMMIT_FAILS = "commit-fails";
