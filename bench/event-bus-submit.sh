@@ -17,6 +17,8 @@
 #                            each run, right before this one, so before and after see the same machine state
 #   BENCH_MODES="mtls plain" which modes to time
 #   BENCH_IN_FLIGHT="1 64"   how many requests are kept in flight, one table row each
+#   BENCH_COORDINATOR_OPTS   extra JVM options of the coordinator process, e.g. to see where its time goes:
+#                            -XX:StartFlightRecording=filename=/tmp/coordinator.jfr,settings=profile
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 dir=$(realpath -m "${1:-/var/tmp/bootfarm-bench-submit}")
