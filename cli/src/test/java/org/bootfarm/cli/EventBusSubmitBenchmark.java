@@ -68,9 +68,15 @@ public final class EventBusSubmitBenchmark {
           dir.resolve("client-member")));
     }
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-        "-cp", System.getProperty("java.class.path"), BenchCoordinator.class.getName(), dir.toString(), repos.toString(),
-        cluster, String.valueOf(clusterPort), String.valueOf(FreePorts.one()), memberDir));
+        "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED"));
+    // e.g. -XX:StartFlightRecording=...: to see where the coordinator's time goes
+    String coordinatorOptions = System.getenv().getOrDefault("BENCH_COORDINATOR_OPTS", "").strip();
+    if (!coordinatorOptions.isEmpty()) {
+      command.addAll(List.of(coordinatorOptions.split("\\s+")));
+    }
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchCoordinator.class.getName(),
+        dir.toString(), repos.toString(), cluster, String.valueOf(clusterPort), String.valueOf(FreePorts.one()),
+        memberDir, System.getenv().getOrDefault("BENCH_STORE", "-")));
     Process coordinator = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(dir.resolve("coordinator.log").toFile()).start();
     System.out.println("mode: " + (mtls ? "mutual TLS, signed messages" : "plain event bus (baseline)"));

@@ -3,7 +3,9 @@ package org.bootfarm.coordinator;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.bootfarm.coordinator.assignment.NoCacheOption;
 import org.bootfarm.coordinator.queue.BuildRecord;
@@ -16,7 +18,8 @@ import org.bootfarm.protocol.api.v1.BuildView;
  * placement order (priority, then submission) and does what {@link BuildPlacer} advises for each, so builds that
  * cannot be placed now, however many, never hide the ones behind them (ADR 0040). A pass ends when it placed as
  * many builds as asked, reached the queue's end, or every live worker holds its most builds. A build left waiting
- * keeps its reason in its record, written only when the reason changed, so a long queue costs reads, not writes.
+ * keeps its reason in its record, written only when the reason changed and in one transaction per page, so a long
+ * queue costs reads, and a page of new waiting builds one commit.
  */
 final class PlacingPass {
   /** How many queued builds a pass reads from the store at a time. */
@@ -38,12 +41,14 @@ final class PlacingPass {
     List<BuildCoordinator.Assignment> assignments = new ArrayList<>();
     List<BuildRecord> page = store.nextQueued(now, QUEUE_PAGE);
     while (!page.isEmpty() && assignments.size() < maxBuilds && !round.full()) {
+      Map<String, String> notes = new LinkedHashMap<>(); // one commit per page for the builds left waiting
       for (BuildRecord queued : page) {
         if (assignments.size() >= maxBuilds || round.full()) {
           break;
         }
-        place(queued, round, now, lease).ifPresent(assignments::add);
+        place(queued, round, now, lease, notes).ifPresent(assignments::add);
       }
+      store.notePlacements(notes);
       page = page.size() < QUEUE_PAGE ? List.of() : store.nextQueuedAfter(now, page.get(page.size() - 1), QUEUE_PAGE);
     }
     return assignments;
@@ -51,11 +56,11 @@ final class PlacingPass {
 
   /** Does what {@code round} advises for one queued build; the assignment when it was claimed. */
   private Optional<BuildCoordinator.Assignment> place(BuildRecord queued, BuildPlacer.Round round, Instant now,
-      Duration lease) {
+      Duration lease, Map<String, String> notes) {
     BuildPlacer.Advice advice = round.advise(queued);
     if (advice instanceof BuildPlacer.Wait wait) {
       if (!wait.reason().equals(queued.placement())) {
-        store.notePlacement(queued.id(), wait.reason());
+        notes.put(queued.id(), wait.reason());
       }
     } else if (advice instanceof BuildPlacer.Fail fail) {
       store.fail(queued.id(), fail.why(), ErrorKind.DETERMINISTIC).ifPresent(failed ->

@@ -96,6 +96,35 @@ class BuildCoordinatorTest {
   }
 
   @Test
+  void aBadSubmissionAmongConcurrentOnesIsRefusedAloneAndTheOthersAreQueued() throws Exception {
+    String missing = "c".repeat(64);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+    try {
+      List<java.util.concurrent.Future<String>> answers = new ArrayList<>();
+      for (int i = 0; i < 48; i++) {
+        SubmitRequest request = i % 8 == 5 ? new SubmitRequest("debian-12", null,
+            Map.of("tether", tether, "unpack", missing), null, null) : debian(null);
+        answers.add(pool.submit(() -> coordinator.submit(MEMBER, request)));
+      }
+      int queued = 0;
+      for (int i = 0; i < answers.size(); i++) {
+        if (i % 8 == 5) {
+          java.util.concurrent.ExecutionException refused = assertThrows(java.util.concurrent.ExecutionException.class,
+              answers.get(i)::get);
+          assertTrue(refused.getCause() instanceof ApiException e && e.error().code() == ApiError.Code.BAD_REQUEST
+              && e.getMessage().contains(missing), String.valueOf(refused.getCause()));
+        } else {
+          assertEquals(BuildState.QUEUED, coordinator.get(answers.get(i).get()).state());
+          queued++;
+        }
+      }
+      assertEquals(queued, coordinator.list(new BuildQuery(null, null, 100)).size());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void unknownRepoIsRefusedListingTheKnownOnesAndNothingIsQueued() {
     ApiException e = assertThrows(ApiException.class,
         () -> coordinator.submit(MEMBER, new SubmitRequest("gentoo-1", null, Map.of(), null, null)));

@@ -3,6 +3,7 @@ package org.bootfarm.coordinator.assignment;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.protocol.api.v1.Assignment;
 
@@ -19,6 +20,8 @@ public final class AssignmentDispatcher {
   private final BuildCoordinator coordinator;
   private final AssignmentFactory assignments;
   private final WorkerInbox inbox;
+  /** Passes asked for and not yet begun, plus the one running: 0 when none runs. */
+  private final AtomicInteger requested = new AtomicInteger();
 
   public AssignmentDispatcher(Vertx vertx, BuildCoordinator coordinator, AssignmentFactory assignments,
       WorkerInbox inbox) {
@@ -33,21 +36,48 @@ public final class AssignmentDispatcher {
     return vertx.setPeriodic(every.toMillis(), id -> assignQueued());
   }
 
-  /** Places queued builds (on a worker thread) and sends each to its worker. */
+  /**
+   * Places queued builds (on a worker thread) and sends each to its worker. One pass runs at a time: a call
+   * while one runs makes it run once more when it ends, so passes slower than the timer (a long queue on a
+   * busy store) never pile up on Vert.x's worker threads, which every API call needs too (ADR 0045).
+   */
   public void assignQueued() {
+    if (requested.getAndIncrement() > 0) {
+      return; // the running pass sees this request and passes again
+    }
     vertx.executeBlocking(() -> {
-      for (BuildCoordinator.Assignment placed : coordinator.assign(BUILDS_PER_TICK)) {
-        Assignment assignment;
-        try {
-          assignment = assignments.assignmentFor(placed);
-        } catch (IOException | RuntimeException e) {
-          // e.g. its pinned definition is gone: no run of it can ever start, so it fails now, not at lease expiry
-          coordinator.failUnassignable(placed.build().id(), e.getMessage());
-          continue;
+      boolean ended = false;
+      try {
+        int seen;
+        do {
+          seen = requested.get();
+          try {
+            pass();
+          } catch (RuntimeException e) {
+            // as a failed pass always was: dropped, the next one tries again
+          }
+        } while (requested.addAndGet(-seen) > 0);
+        ended = true;
+      } finally {
+        if (!ended) {
+          requested.set(0); // an Error: the next call starts a pass again
         }
-        inbox.assign(placed.workerId(), assignment);
       }
       return null;
     }, false);
+  }
+
+  private void pass() {
+    for (BuildCoordinator.Assignment placed : coordinator.assign(BUILDS_PER_TICK)) {
+      Assignment assignment;
+      try {
+        assignment = assignments.assignmentFor(placed);
+      } catch (IOException | RuntimeException e) {
+        // e.g. its pinned definition is gone: no run of it can ever start, so it fails now, not at lease expiry
+        coordinator.failUnassignable(placed.build().id(), e.getMessage());
+        continue;
+      }
+      inbox.assign(placed.workerId(), assignment);
+    }
   }
 }

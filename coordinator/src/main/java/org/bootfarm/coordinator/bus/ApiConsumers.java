@@ -2,6 +2,7 @@ package org.bootfarm.coordinator.bus;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
@@ -33,6 +34,12 @@ final class ApiConsumers {
   private final Vertx vertx;
   private final SenderCheck senders;
   private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
+  /**
+   * Threads of the pool whose calls wait for a group commit ({@link #onForCommit}): a parked thread costs memory,
+   * not CPU, and this bounds how many submissions one commit can carry.
+   */
+  static final int COMMIT_WAITERS = 256;
+  private WorkerExecutor commitWaiters;
 
   /**
    * @param senders who sent each call, by certificate: every call is answered only for a caller whose role
@@ -47,6 +54,20 @@ final class ApiConsumers {
   @FunctionalInterface
   interface CallerCall {
     Object apply(Caller caller, Object body) throws ApiException;
+  }
+
+  /**
+   * Answers {@code address} with {@code call} on the {@link #COMMIT_WAITERS} pool: for a call that mostly waits for
+   * its record's group commit ({@code SqlBuildStore#insert}), so that as many calls as are in flight can join one
+   * commit, not only as many as Vert.x has worker threads (20), and so that waiting calls never hold up the others.
+   */
+  void onForCommit(String address, CallerCall call) {
+    if (commitWaiters == null) {
+      commitWaiters = vertx.createSharedWorkerExecutor("bootfarm-commit-waiters", COMMIT_WAITERS);
+    }
+    WorkerExecutor pool = commitWaiters;
+    consumers.add(vertx.eventBus().consumer(address,
+        message -> answer(message, body -> call.apply(permitted(message), body), pool)));
   }
 
   /** Answers {@code address} with {@code call}. */
@@ -71,7 +92,10 @@ final class ApiConsumers {
   }
 
   Future<Void> unregister() {
-    return Future.all(consumers.stream().map(MessageConsumer::unregister).toList()).mapEmpty();
+    Future<Void> unregistered = Future.all(consumers.stream().map(MessageConsumer::unregister).toList()).mapEmpty();
+    WorkerExecutor pool = commitWaiters;
+    commitWaiters = null; // registering again makes a new pool
+    return pool == null ? unregistered : unregistered.eventually(pool::close);
   }
 
   /** The caller of {@code message} when its role may call that address; else refused, naming what is missing. */
@@ -86,8 +110,14 @@ final class ApiConsumers {
   }
 
   private void answer(Message<Object> message, Call call) {
+    answer(message, call, null);
+  }
+
+  /** Runs {@code call} on {@code pool} (null: Vert.x's worker threads), unordered, and replies with its result. */
+  private void answer(Message<Object> message, Call call, WorkerExecutor pool) {
     Object body = message.body();
-    vertx.executeBlocking(() -> call.apply(body), false).onComplete(result -> {
+    (pool == null ? vertx.executeBlocking(() -> call.apply(body), false)
+        : pool.executeBlocking(() -> call.apply(body), false)).onComplete(result -> {
       if (result.succeeded()) {
         message.reply(new JsonObject(WireJson.write(result.result())));
       } else if (result.cause() instanceof ApiException refused) {

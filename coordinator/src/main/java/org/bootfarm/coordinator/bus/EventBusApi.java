@@ -63,7 +63,7 @@ public final class EventBusApi {
       }
       return info;
     });
-    consumers.onFor(Addresses.SUBMIT, (caller, body) ->
+    consumers.onForCommit(Addresses.SUBMIT, (caller, body) ->
         Map.of("id", coordinator.submit(caller, read(body, SubmitRequest.class))));
     consumers.on(Addresses.GET, body -> coordinator.get(id(body)));
     consumers.on(Addresses.LIST, body -> Map.of("builds", coordinator.list(read(body, BuildQuery.class))));

@@ -3,6 +3,7 @@ package org.bootfarm.coordinator.queue;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -62,6 +63,18 @@ public interface BuildStore extends AutoCloseable {
 
   /** Records why a QUEUED build is still waiting (e.g. "no live worker runs yum"). Refused otherwise. */
   Optional<BuildRecord> notePlacement(String id, String reason);
+
+  /**
+   * {@link #notePlacement} for each build of {@code reasons} (id → reason), in one transaction where the store has
+   * them, so a placing pass over a long queue costs one commit, not one per build. Returns how many were noted.
+   */
+  default int notePlacements(Map<String, String> reasons) {
+    int noted = 0;
+    for (Map.Entry<String, String> reason : reasons.entrySet()) {
+      noted += notePlacement(reason.getKey(), reason.getValue()).isPresent() ? 1 : 0;
+    }
+    return noted;
+  }
 
   /** Extends the lease to {@code until}; only the holder, and only before its lease has expired. */
   Optional<BuildRecord> renewLease(String id, String worker, Instant until);

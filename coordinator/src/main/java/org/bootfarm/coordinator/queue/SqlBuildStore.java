@@ -55,6 +55,8 @@ public final class SqlBuildStore implements BuildStore {
   private final Clock clock;
   private final StoreLock lock; // SQLite: held on FILE.lock until closed; null on PostgreSQL
   private Connection connection; // null after a lost PostgreSQL session, until the next use reconnects
+  private Connection fencedSession; // the session that has fencedEpoch set, outside any transaction
+  private long fencedEpoch;
   private final BuildIdSequence ids;
   private final List<Integer> migrationsApplied;
   private final ConcurrentLinkedQueue<PendingInsert> pendingInserts = new ConcurrentLinkedQueue<>();
@@ -405,6 +407,21 @@ public final class SqlBuildStore implements BuildStore {
   }
 
   @Override
+  public synchronized int notePlacements(Map<String, String> reasons) {
+    if (reasons.isEmpty()) {
+      return 0;
+    }
+    return transaction("note placement of " + reasons.size() + " build(s)", () -> {
+      int noted = 0;
+      for (Map.Entry<String, String> reason : reasons.entrySet()) {
+        noted += update("UPDATE builds SET placement = ? WHERE id = ? AND state = 'QUEUED'", reason.getValue(),
+            reason.getKey());
+      }
+      return noted;
+    });
+  }
+
+  @Override
   public synchronized Optional<BuildRecord> pinAsRebuild(String id, String original, String buildinfoSha256,
       String definitionDigest) {
     return transition(id, "pin as a rebuild of " + original, "UPDATE builds SET rebuild_of = ?, pinned_buildinfo = ?,"
@@ -632,9 +649,9 @@ public final class SqlBuildStore implements BuildStore {
     requireOpen();
     try {
       Connection session = connection();
+      fence(session);
       session.setAutoCommit(false);
       try {
-        database.fence(session);
         T result = work.run();
         session.commit();
         return result;
@@ -649,6 +666,21 @@ public final class SqlBuildStore implements BuildStore {
     } catch (SQLException e) {
       lostSession(e);
       throw database.failure(what, e);
+    }
+  }
+
+  /**
+   * States this coordinator's epoch on {@code session} once per session and epoch, not before every transaction
+   * (a round trip each on PostgreSQL): the setting is made outside any transaction, in auto-commit, so no later
+   * rollback undoes it, and a new session or a new epoch states it again.
+   */
+  private void fence(Connection session) throws SQLException {
+    long epoch = database.epoch();
+    if (session != fencedSession || epoch != fencedEpoch) {
+      fencedSession = null;
+      database.fence(session, epoch);
+      fencedSession = session;
+      fencedEpoch = epoch;
     }
   }
 

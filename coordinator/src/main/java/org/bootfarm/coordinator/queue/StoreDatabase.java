@@ -149,6 +149,14 @@ public final class StoreDatabase {
    * write unless it is the current term's (nothing to do on SQLite, whose file one coordinator holds).
    */
   public void fence(Connection connection) throws SQLException {
+    fence(connection, epoch);
+  }
+
+  /**
+   * {@link #fence(Connection)} with {@code epoch}: the session-level setting lasts for the session when made in
+   * auto-commit, but a transaction that rolls back undoes it if it was made inside that transaction.
+   */
+  void fence(Connection connection, long epoch) throws SQLException {
     if (engine == Engine.POSTGRESQL) {
       try (PreparedStatement set = connection.prepareStatement("SELECT set_config('bootfarm.epoch', ?, false)")) {
         set.setString(1, Long.toString(epoch));

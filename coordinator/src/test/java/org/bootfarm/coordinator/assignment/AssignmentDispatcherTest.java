@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The placing loop against the real stores and the project's repos/: a placed build whose assignment cannot be
  * made (a rebuild whose pinned buildinfo is gone from the store) fails at once with the reason, instead of being
- * placed again each time its lease runs out.
+ * placed again each time its lease runs out; passes slower than their calls run one at a time.
  */
 @Tag("unit")
 class AssignmentDispatcherTest {
@@ -59,6 +59,32 @@ class AssignmentDispatcherTest {
     vertx.close().toCompletionStage().toCompletableFuture().get();
     store.close();
     artifacts.close();
+  }
+
+  @Test
+  void passesSlowerThanTheirCallsDoNotPileUpOnTheWorkerThreads() throws Exception {
+    AssignmentDispatcher dispatcher = new AssignmentDispatcher(vertx, coordinator,
+        new AssignmentFactory(RepoCatalog.read(ProjectTree.root().resolve("repos"), ProjectTree.sharedKeys()),
+            "http://127.0.0.1:1", new RecordedBuildInfos(artifacts), new PinnedDefinitions(artifacts)),
+        new WorkerInbox(vertx));
+    String id;
+    synchronized (store) { // every pass waits for the store: as slow as a long queue on a busy database
+      for (int i = 0; i < 100; i++) { // five times Vert.x's 20 worker threads
+        dispatcher.assignQueued();
+      }
+      // another call still finds a worker thread while the store is held
+      String answer = vertx.executeBlocking(() -> "a worker thread was free").toCompletionStage()
+          .toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals("a worker thread was free", answer);
+      id = store.nextId();
+    }
+    // passes go on once the store is free again
+    store.insert(BuildRecord.queued(id, "debian-12", "bootstrap", Map.of(), BuildPriority.INTERACTIVE, "{}",
+        Instant.now()));
+    dispatcher.assignQueued();
+    BuildView placed = Eventually.value(Duration.ofSeconds(20), () -> coordinator.get(id),
+        build -> !build.state().name().equals("QUEUED"));
+    assertTrue(placed.attempts() == 0, placed::toString); // placed by a pass: running, or failed if unassignable
   }
 
   @Test
