@@ -16,6 +16,8 @@ import org.bootfarm.protocol.api.v1.BuildView;
  * cannot be placed now, however many, never hide the ones behind them (ADR 0040). A pass ends when it placed as
  * many builds as asked, reached the queue's end, or every live worker holds its most builds. A build left waiting
  * keeps its reason in its record, written only when the reason changed, so a long queue costs reads, not writes.
+ * A build an idle worker would steal from its busy warm worker ({@link org.bootfarm.coordinator.placement.StealingRule})
+ * is advised again, in queue order, after the walk: a free slot goes first to a build whose cache is warm there.
  */
 final class PlacingPass {
   /** How many queued builds a pass reads from the store at a time. */
@@ -33,26 +35,38 @@ final class PlacingPass {
 
   /** Places up to {@code maxBuilds} builds whose backoff passed at {@code now}, each claimed for {@code lease}. */
   List<BuildCoordinator.Assignment> pass(int maxBuilds, Instant now, Duration lease) {
-    BuildPlacer.Round round = placer.round();
+    BuildPlacer.Round round = placer.round(now);
     List<BuildCoordinator.Assignment> assignments = new ArrayList<>();
+    List<BuildRecord> steals = new ArrayList<>();
     List<BuildRecord> page = store.nextQueued(now, QUEUE_PAGE);
     while (!page.isEmpty() && assignments.size() < maxBuilds && !round.full()) {
       for (BuildRecord queued : page) {
         if (assignments.size() >= maxBuilds || round.full()) {
           break;
         }
-        place(queued, round, now, lease).ifPresent(assignments::add);
+        place(queued, round, now, lease, steals).ifPresent(assignments::add);
       }
       page = page.size() < QUEUE_PAGE ? List.of() : store.nextQueuedAfter(now, page.get(page.size() - 1), QUEUE_PAGE);
+    }
+    for (BuildRecord queued : steals) {
+      if (assignments.size() >= maxBuilds || round.full()) {
+        break;
+      }
+      place(queued, round, now, lease, null).ifPresent(assignments::add);
     }
     return assignments;
   }
 
-  /** Does what {@code round} advises for one queued build; the assignment when it was claimed. */
+  /**
+   * Does what {@code round} advises for one queued build; the assignment when it was claimed. A steal is put
+   * in {@code steals} instead when that is not null.
+   */
   private Optional<BuildCoordinator.Assignment> place(BuildRecord queued, BuildPlacer.Round round, Instant now,
-      Duration lease) {
+      Duration lease, List<BuildRecord> steals) {
     BuildPlacer.Advice advice = round.advise(queued);
-    if (advice instanceof BuildPlacer.Wait wait) {
+    if (advice instanceof BuildPlacer.Place place && place.stolenFrom() != null && steals != null) {
+      steals.add(queued);
+    } else if (advice instanceof BuildPlacer.Wait wait) {
       if (!wait.reason().equals(queued.placement())) {
         store.notePlacement(queued.id(), wait.reason());
       }
@@ -70,6 +84,9 @@ final class PlacingPass {
         round.claimed(worker);
         BuildView running = BuildCoordinator.view(claimed.get());
         stateListener.changed(running, "running on worker " + worker + ": " + place.placement().reason());
+        if (place.stolenFrom() != null) {
+          stateListener.stolen(running, place.stolenFrom());
+        }
         return Optional.of(new BuildCoordinator.Assignment(running, worker, place.side(),
             claimed.get().pinnedBuildinfo()));
       }
