@@ -13,11 +13,14 @@ import java.util.stream.Collectors;
  * cost of a cold cache, then any capable worker with room takes it. The coordinator's placing pass and the
  * placement simulation both decide with this class.
  *
- * <p>The rule, over {@link RendezvousPlacement#place}'s answer: a build placed on a worker warm for its repo, on
- * its home (rank 1: a home within the bound beats a warm cache elsewhere, ADR 0011), or of a repo no capable
- * live worker is warm for, is placed as placement says. A build that placement would spill to a cold worker
- * while a capable warm one exists (busy: at its bound) waits for the warm one ({@link Kind#WAIT}) until its wait
- * reaches the threshold, and is then {@link Kind#STEAL}: a caller places it only with room no build warm there
+ * <p>The rule, over {@link RendezvousPlacement#place}'s answer: a build placed on a worker warm for its repo, or
+ * of a repo no capable live worker is warm for, is placed as placement says. A build placement would send to a
+ * cold worker (its home included) while a capable worker warm for its repo is within its load bound goes to that
+ * warm worker (the best-ranked of them): here a warm cache beats the home, unlike in ADR 0011, because a worker
+ * with room takes its share as steals instead. With every warm worker busy (at its bound) the build waits for
+ * them ({@link Kind#WAIT}) until its wait reaches the threshold, and is then {@link Kind#STEAL}, to
+ * placement's choice (the best-ranked worker with room, the home first): a caller places it only with room no
+ * build warm there
  * claimed in the same pass (a pass places every {@code PLACE} first, then decides again on its steals in queue
  * order), so an idle slot never takes a stranger's build before its own warm one. A threshold of zero spills at
  * once (the behaviour before this rule).
@@ -77,30 +80,32 @@ public final class StealingRule {
     }
     String chosenId = placed.workerId().orElseThrow();
     WorkerView chosen = null;
-    WorkerView home = null;
-    double homeScore = 0;
     List<WorkerView> warm = new ArrayList<>();
+    long totalLoad = 0;
+    long totalSlots = 0;
     for (WorkerView w : workers) {
-      if (!RendezvousPlacement.isCapable(w, request)) {
-        continue;
-      }
-      if (w.id().equals(chosenId)) {
-        chosen = w;
-      }
-      double score = RendezvousPlacement.score(request.repo(), w);
-      if (home == null || RendezvousPlacement.before(score, w.id(), homeScore, home.id())) {
-        home = w;
-        homeScore = score;
-      }
-      if (w.isWarmFor(request.repo())) {
-        warm.add(w);
+      if (RendezvousPlacement.isCapable(w, request)) {
+        totalLoad += w.load();
+        totalSlots += w.slots();
+        chosen = w.id().equals(chosenId) ? w : chosen;
+        if (w.isWarmFor(request.repo())) {
+          warm.add(w);
+        }
       }
     }
-    if (chosen == null || chosen.isWarmFor(request.repo()) || chosen == home || warm.isEmpty()) {
+    if (chosen == null || chosen.isWarmFor(request.repo()) || warm.isEmpty()) {
       return new Decision(Kind.PLACE, placed, null);
     }
-    warm.sort((a, b) -> Double.compare(RendezvousPlacement.score(request.repo(), b),
-        RendezvousPlacement.score(request.repo(), a)));
+    warm.sort((a, b) -> RendezvousPlacement.before(RendezvousPlacement.score(request.repo(), a), a.id(),
+        RendezvousPlacement.score(request.repo(), b), b.id()) ? -1 : 1);
+    for (WorkerView w : warm) {
+      long bound = placement.bound(w, totalLoad, totalSlots);
+      if (w.load() < bound) {
+        return new Decision(Kind.PLACE, Placement.on(w.id(), "worker " + w.id() + ": cache warm for "
+            + request.repo() + ", load " + (w.load() + 1) + "/" + bound + " (" + w.slots() + " slots); preferred"
+            + " over cold " + chosenId + " (" + placed.reason() + ")"), null);
+      }
+    }
     WorkerView busy = warm.get(0);
     String warmText = warm.stream().limit(3).map(w -> w.id() + " (load " + w.load() + ", " + w.slots() + " slots)")
         .collect(Collectors.joining(", ")) + (warm.size() > 3 ? " and " + (warm.size() - 3) + " more" : "");
