@@ -12,8 +12,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
+import org.bootfarm.coordinator.placement.WorkerView;
 import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.BuildState;
@@ -84,10 +86,22 @@ class StealingPlacementTest {
     return new WorkerInfo(id, "node-" + id, "test", "x86_64", managers, 1, 0, 100L << 30, caches, 1000, List.of());
   }
 
+  /** A worker id among {@code prefix-0, prefix-1, ...} that is not debian-12's home next to worker {@code home}. */
+  private static String notHomeNextTo(String home, String prefix) {
+    WorkerView homeView = new WorkerView(home, Set.of("apt"), "x86_64", 1, 0, 0, 0, Map.of(), true);
+    for (int i = 0; ; i++) {
+      WorkerView other = new WorkerView(prefix + "-" + i, Set.of("apt"), "x86_64", 1, 0, 0, 0, Map.of(), true);
+      if (RendezvousPlacement.score("debian-12", other) < RendezvousPlacement.score("debian-12", homeView)) {
+        return other.id();
+      }
+    }
+  }
+
   @Test
   void aBuildWaitsForItsBusyWarmWorkerUntilTheThresholdThenTheIdleWorkerStealsIt() throws Exception {
+    String idle = notHomeNextTo("warm", "idle");
     coordinator.workerSeen(worker("warm", List.of("apt"), "debian-12"));
-    coordinator.workerSeen(worker("idle", List.of("apt")));
+    coordinator.workerSeen(worker(idle, List.of("apt")));
     String first = submit("debian-12");
     String second = submit("debian-12");
 
@@ -95,7 +109,7 @@ class StealingPlacementTest {
     assertEquals(List.of(first + " warm"), now.stream().map(a -> a.build().id() + " " + a.workerId()).toList());
     BuildView waiting = coordinator.get(second);
     assertEquals(BuildState.QUEUED, waiting.state());
-    assertTrue(waiting.placement().startsWith("waiting for warm (load 1, 1 slots), warm for debian-12 and busy;"
+    assertTrue(waiting.placement().startsWith("waiting for warm (home, warm, load 1, 1 slots), busy;"
         + " after 30 s queued"), waiting.placement());
 
     clock.advance(AFTER.minusSeconds(1));
@@ -104,16 +118,17 @@ class StealingPlacementTest {
 
     clock.advance(Duration.ofSeconds(1));
     now = coordinator.assign(10);
-    assertEquals(List.of(second + " idle"), now.stream().map(a -> a.build().id() + " " + a.workerId()).toList());
-    assertTrue(coordinator.get(second).placement().startsWith("stolen from busy warm warm (load 1, 1 slots) after"
-        + " 30 s queued"), coordinator.get(second).placement());
+    assertEquals(List.of(second + " " + idle), now.stream().map(a -> a.build().id() + " " + a.workerId()).toList());
+    assertTrue(coordinator.get(second).placement().startsWith("stolen from busy warm (home, warm, load 1, 1 slots)"
+        + " after 30 s queued"), coordinator.get(second).placement());
     assertEquals(List.of(second + " from warm"), stolen);
   }
 
   @Test
   void aFreeSlotGoesToTheBuildWarmThereBeforeAStealEarlierInTheQueue() throws Exception {
+    String photonWarm = notHomeNextTo("debian-warm", "photon-warm");
     coordinator.workerSeen(worker("debian-warm", List.of("apt"), "debian-12"));
-    coordinator.workerSeen(worker("photon-warm", List.of("apt", "tdnf"), "photon-2.0"));
+    coordinator.workerSeen(worker(photonWarm, List.of("apt", "tdnf"), "photon-2.0"));
     String occupying = submit("debian-12");
     assertEquals("debian-warm", coordinator.assign(1).get(0).workerId());
     String debian = submit("debian-12");
@@ -121,7 +136,7 @@ class StealingPlacementTest {
     String photon = submit("photon-2.0");
 
     List<BuildCoordinator.Assignment> now = coordinator.assign(10);
-    assertEquals(List.of(photon + " photon-warm"),
+    assertEquals(List.of(photon + " " + photonWarm),
         now.stream().map(a -> a.build().id() + " " + a.workerId()).toList());
     assertEquals(BuildState.QUEUED, coordinator.get(debian).state());
     assertEquals(List.of(), stolen);

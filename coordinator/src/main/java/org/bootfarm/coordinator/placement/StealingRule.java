@@ -8,29 +8,26 @@ import java.util.Objects;
 import java.util.stream.Collectors;
 
 /**
- * Whether a queued build waits for the busy worker whose package cache for its repo is warm or is taken by an
- * idle one (ADR 0046): it waits until it has waited longer than {@link RendezvousPlacement#stealAfter()}, the
- * cost of a cold cache, then any capable worker with room takes it. The coordinator's placing pass and the
- * placement simulation both decide with this class.
+ * Whether a queued build waits for the busy workers it belongs on or is taken by an idle one (ADR 0046): it
+ * waits until it has waited {@link RendezvousPlacement#stealAfter()}, the cost of a cold cache, then any capable
+ * worker with room takes it. The coordinator's placing pass and the placement simulation both decide with this
+ * class.
  *
- * <p>The rule, over {@link RendezvousPlacement#place}'s answer: a build placed on a worker warm for its repo, or
- * of a repo no capable live worker is warm for, is placed as placement says. A build placement would send to a
- * cold worker (its home included) while a capable worker warm for its repo is within its load bound goes to that
- * warm worker (the best-ranked of them): here a warm cache beats the home, unlike in ADR 0011, because a worker
- * with room takes its share as steals instead. With every warm worker busy (at its bound) the build waits for
- * them ({@link Kind#WAIT}) until its wait reaches the threshold, and is then {@link Kind#STEAL}, to
- * placement's choice (the best-ranked worker with room, the home first): a caller places it only with room no
- * build warm there
- * claimed in the same pass (a pass places every {@code PLACE} first, then decides again on its steals in queue
- * order), so an idle slot never takes a stranger's build before its own warm one. A threshold of zero spills at
- * once (the behaviour before this rule).
+ * <p>The rule, over {@link RendezvousPlacement#place}'s answer: a build placed on its home (rank 1, warm or cold:
+ * ADR 0011) or on a worker whose cache for its repo is warm is placed as placement says. A build placement would
+ * spill to a cold worker that is not its home (its home and every warm worker are at their bound) waits for
+ * them ({@link Kind#WAIT}) until its wait reaches the threshold, and is then {@link Kind#STEAL}, to placement's
+ * choice (the best-ranked worker with room). A caller places a steal only with room no other build claimed in
+ * the same pass (a pass places every {@code PLACE} first, then decides again on its steals in queue order), so a
+ * free slot never goes to a stranger's build before a build that belongs there. A threshold of zero spills at
+ * once, as placement alone did before this rule.
  */
 public final class StealingRule {
   /** What a pass does with one queued build. */
   public enum Kind {
     /** Claim it for the placement's worker now. */
     PLACE,
-    /** Leave it queued: its warm worker is busy and it has not waited the cost of a cold cache yet. */
+    /** Leave it queued: its home and warm workers are busy and it has not waited the cost of a cold cache yet. */
     WAIT,
     /** It waited longer than a cold cache costs: claim it for the placement's worker with room left over. */
     STEAL
@@ -41,7 +38,8 @@ public final class StealingRule {
    *
    * @param kind what to do
    * @param placement the worker (PLACE, STEAL) or why it waits (WAIT, and placement's own waiting answers)
-   * @param warmWorker for WAIT and STEAL, the busy worker whose cache is warm; null otherwise
+   * @param warmWorker for WAIT and STEAL, the busy worker it waits for: the best-ranked warm one, else its home;
+   *     null otherwise
    */
   public record Decision(Kind kind, Placement placement, String warmWorker) {
     public Decision {
@@ -80,42 +78,42 @@ public final class StealingRule {
     }
     String chosenId = placed.workerId().orElseThrow();
     WorkerView chosen = null;
-    List<WorkerView> warm = new ArrayList<>();
-    long totalLoad = 0;
-    long totalSlots = 0;
+    WorkerView home = null;
+    double homeScore = 0;
+    List<WorkerView> preferred = new ArrayList<>();
     for (WorkerView w : workers) {
       if (RendezvousPlacement.isCapable(w, request)) {
-        totalLoad += w.load();
-        totalSlots += w.slots();
         chosen = w.id().equals(chosenId) ? w : chosen;
+        double score = RendezvousPlacement.score(request.repo(), w);
+        if (home == null || RendezvousPlacement.before(score, w.id(), homeScore, home.id())) {
+          home = w;
+          homeScore = score;
+        }
         if (w.isWarmFor(request.repo())) {
-          warm.add(w);
+          preferred.add(w);
         }
       }
     }
-    if (chosen == null || chosen.isWarmFor(request.repo()) || warm.isEmpty()) {
+    if (chosen == null || chosen == home || chosen.isWarmFor(request.repo())) {
       return new Decision(Kind.PLACE, placed, null);
     }
-    warm.sort((a, b) -> RendezvousPlacement.before(RendezvousPlacement.score(request.repo(), a), a.id(),
-        RendezvousPlacement.score(request.repo(), b), b.id()) ? -1 : 1);
-    for (WorkerView w : warm) {
-      long bound = placement.bound(w, totalLoad, totalSlots);
-      if (w.load() < bound) {
-        return new Decision(Kind.PLACE, Placement.on(w.id(), "worker " + w.id() + ": cache warm for "
-            + request.repo() + ", load " + (w.load() + 1) + "/" + bound + " (" + w.slots() + " slots); preferred"
-            + " over cold " + chosenId + " (" + placed.reason() + ")"), null);
-      }
+    String repo = request.repo();
+    preferred.sort((a, b) -> RendezvousPlacement.before(RendezvousPlacement.score(repo, a), a.id(),
+        RendezvousPlacement.score(repo, b), b.id()) ? -1 : 1);
+    if (!preferred.contains(home)) {
+      preferred.add(0, home);
     }
-    WorkerView busy = warm.get(0);
-    String warmText = warm.stream().limit(3).map(w -> w.id() + " (load " + w.load() + ", " + w.slots() + " slots)")
-        .collect(Collectors.joining(", ")) + (warm.size() > 3 ? " and " + (warm.size() - 3) + " more" : "");
+    WorkerView busy = preferred.get(0);
+    String homeId = home.id();
+    String warmText = preferred.stream().limit(3).map(w -> w.id() + " (" + (w.id().equals(homeId) ? "home, " : "")
+        + (w.isWarmFor(repo) ? "warm, " : "cold, ") + "load " + w.load() + ", " + w.slots() + " slots)")
+        .collect(Collectors.joining(", ")) + (preferred.size() > 3 ? " and " + (preferred.size() - 3) + " more" : "");
     Duration after = placement.stealAfter();
     if (waited.compareTo(after) < 0) {
-      return new Decision(Kind.WAIT, Placement.waiting("waiting for " + warmText + ", warm for " + request.repo()
-          + " and busy; after " + seconds(after) + " queued (the cost of a cold cache, --steal-after) an idle"
+      return new Decision(Kind.WAIT, Placement.waiting("waiting for " + warmText + ", busy; after " + seconds(after) + " queued (the cost of a cold cache, --steal-after) an idle"
           + " worker takes it; queued " + seconds(waited) + " so far"), busy.id());
     }
-    return new Decision(Kind.STEAL, Placement.on(chosenId, "stolen from busy warm " + warmText + " after "
+    return new Decision(Kind.STEAL, Placement.on(chosenId, "stolen from busy " + warmText + " after "
         + seconds(waited) + " queued (longer than a cold cache costs, " + seconds(after) + "): " + placed.reason()),
         busy.id());
   }

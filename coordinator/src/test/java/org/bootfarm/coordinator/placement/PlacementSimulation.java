@@ -30,8 +30,8 @@ import java.util.TreeSet;
  * free slot (only with more than one build per slot) waits on that worker. A build that runs where its repo's
  * cache is cold takes {@code coldMinutes} longer (-DcoldMinutes, default 1.5: 15 % of the median build).
  *
- * <p>The walk skips, without asking the rule, builds whose warm worker is full (the rule could only answer wait
- * or steal) and builds no worker with room can run; the answer is the same, the walk ~100× faster.
+ * <p>The walk skips, without asking the rule, builds whose home and warm worker are full (the rule could only
+ * answer wait or steal) and builds no worker with room can run; the answer is the same, the walk ~100× faster.
  *
  * <p>Run with {@code bench/placement-simulation.sh}; arguments {@code [workers] [repos] [max builds per slot]
  * [epsilons]}; {@code -DstealAfter=before,1.5,never} the thresholds in simulated minutes (default: before, no
@@ -294,6 +294,7 @@ public final class PlacementSimulation {
     private final TreeSet<Double> wakes = new TreeSet<>();
     private final Map<String, String> placedOn = new HashMap<>();
     private final Set<Build> everWaited = new HashSet<>();
+    private final Map<String, Integer> home = new HashMap<>();
     private int warmHits;
     private int atHome;
     private int stolen;
@@ -336,6 +337,7 @@ public final class PlacementSimulation {
         // the least this build can take: warm only where last night's cache survived
         double least = minutes + (index.containsKey(previousNight.get(r.name())) ? 0 : coldMinutes);
         totalWork += least;
+        home.put(r.name(), homeOf(r));
         longest = Math.max(longest, least);
       }
       double now = 0;
@@ -372,6 +374,23 @@ public final class PlacementSimulation {
           longest, placedOn);
     }
 
+    /** The repo's home among every capable worker of the night (capability does not depend on load). */
+    private int homeOf(Repo r) {
+      int best = -1;
+      double bestScore = 0;
+      for (int i = 0; i < n; i++) {
+        WorkerView w = views.get(i);
+        if (w.packageManagers().contains(r.packageManager())) {
+          double score = RendezvousPlacement.score(r.name(), w);
+          if (best < 0 || RendezvousPlacement.before(score, w.id(), bestScore, views.get(best).id())) {
+            best = i;
+            bestScore = score;
+          }
+        }
+      }
+      return best;
+    }
+
     private boolean open(int w) {
       return views.get(w).load() < (long) placement.maxBuildsPerSlot() * views.get(w).slots();
     }
@@ -395,8 +414,8 @@ public final class PlacementSimulation {
         }
         double waited = now - b.queuedAt();
         Integer warm = index.get(previousNight.get(b.repo().name()));
-        if (ruleOn && warm != null && !open(warm)) {
-          // its only warm worker is full: the rule answers wait, steal, or placement's "waiting"
+        if (ruleOn && !open(home.get(b.repo().name())) && (warm == null || !open(warm))) {
+          // its home and its warm worker are full: the rule answers wait, steal, or placement's "waiting"
           stillQueued.add(b);
           everWaited.add(b);
           if (minutesOf(placement.stealAfter()) <= waited) {

@@ -2,7 +2,6 @@ package org.bootfarm.coordinator.placement;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -38,25 +37,37 @@ class StealingRuleTest {
     return worker(id, Set.of("apt"), "x86_64", 2, 0, false);
   }
 
+  /** An idle 2-slot worker that is not the repo's home next to {@link #warmBusy}, which then is. */
+  private static WorkerView idleNotHome() {
+    for (int i = 0; ; i++) {
+      WorkerView idle = idle("idle-" + i);
+      if (RendezvousPlacement.score(REPO, idle) < RendezvousPlacement.score(REPO, warmBusy())) {
+        return idle;
+      }
+    }
+  }
+
   @Test
   void aBuildForABusyWarmWorkerWaitsUntilItWaitedTheColdCacheCost() {
-    StealingRule.Decision d = rule.decide(APT, List.of(warmBusy(), idle("idle")), Duration.ofSeconds(29));
+    StealingRule.Decision d = rule.decide(APT, List.of(warmBusy(), idleNotHome()), Duration.ofSeconds(29));
     assertEquals(StealingRule.Kind.WAIT, d.kind());
     assertFalse(d.claims());
     assertEquals("warm", d.warmWorker());
-    assertTrue(d.placement().reason().startsWith("waiting for warm (load 1, 1 slots), warm for debian-12 and busy;"
+    assertTrue(d.placement().reason().startsWith("waiting for warm (home, warm, load 1, 1 slots), busy;"
         + " after 30 s queued"), d.placement().reason());
   }
 
   @Test
   void afterTheThresholdAnIdleCapableWorkerStealsIt() {
-    StealingRule.Decision d = rule.decide(APT, List.of(warmBusy(), idle("idle")), Duration.ofSeconds(30));
+    WorkerView idle = idleNotHome();
+    StealingRule.Decision d = rule.decide(APT, List.of(warmBusy(), idle), Duration.ofSeconds(30));
     assertEquals(StealingRule.Kind.STEAL, d.kind());
     assertTrue(d.claims());
-    assertEquals(Optional.of("idle"), d.placement().workerId());
+    assertEquals(Optional.of(idle.id()), d.placement().workerId());
     assertEquals("warm", d.warmWorker());
-    assertTrue(d.placement().reason().startsWith("stolen from busy warm warm (load 1, 1 slots) after 30 s queued"
-        + " (longer than a cold cache costs, 30 s): worker idle: rank "), d.placement().reason());
+    assertTrue(d.placement().reason().startsWith("stolen from busy warm (home, warm, load 1, 1 slots) after 30 s"
+        + " queued (longer than a cold cache costs, 30 s): worker " + idle.id() + ": rank 2 of 2"),
+        d.placement().reason());
   }
 
   @Test
@@ -74,28 +85,40 @@ class StealingRuleTest {
   }
 
   @Test
-  void aWarmWorkerWithRoomTakesItAtOnceEvenOverAColdHome() {
+  void aHomeWithRoomTakesItAtOnceWarmOrColdAndAWarmWorkerWithRoomWhenTheHomeIsBusy() {
     WorkerView warm = worker("warm", Set.of("apt"), "x86_64", 2, 1, true);
-    for (int i = 0; i < 20; i++) { // whichever of them is the repo's home, the warm one gets the build
-      StealingRule.Decision d = rule.decide(APT, List.of(warm, idle("idle-" + i)), Duration.ZERO);
+    for (int i = 0; i < 20; i++) {
+      WorkerView other = idle("idle-" + i);
+      boolean otherIsHome = RendezvousPlacement.score(REPO, other) > RendezvousPlacement.score(REPO, warm);
+      StealingRule.Decision d = rule.decide(APT, List.of(warm, other), Duration.ZERO);
       assertEquals(StealingRule.Kind.PLACE, d.kind());
-      assertEquals(Optional.of("warm"), d.placement().workerId(), d.placement().reason());
-      assertNull(d.warmWorker());
+      assertEquals(Optional.of(otherIsHome ? other.id() : "warm"), d.placement().workerId(), d.placement().reason());
+      WorkerView busyOther = worker(other.id(), Set.of("apt"), "x86_64", 2, 2, false);
+      assertEquals(Optional.of("warm"), rule.decide(APT, List.of(warm, busyOther), Duration.ZERO).placement()
+          .workerId(), "the home is full: the warm worker with room");
     }
   }
 
   @Test
-  void aRepoNoWorkerIsWarmForGoesWherePlacementSaysWithoutWaiting() {
-    List<WorkerView> cold = List.of(worker("a", Set.of("apt"), "x86_64", 1, 1, false), idle("b"));
-    StealingRule.Decision d = rule.decide(APT, cold, Duration.ZERO);
-    assertEquals(StealingRule.Kind.PLACE, d.kind());
-    assertEquals(new RendezvousPlacement(0.25, 1).place(APT, cold), d.placement());
+  void aBuildNoWorkerIsWarmForWaitsForItsBusyHomeToo() {
+    WorkerView home = worker("home", Set.of("apt"), "x86_64", 1, 1, false);
+    WorkerView idle = null;
+    for (int i = 0; idle == null; i++) {
+      WorkerView candidate = idle("idle-" + i);
+      idle = RendezvousPlacement.score(REPO, candidate) < RendezvousPlacement.score(REPO, home) ? candidate : null;
+    }
+    StealingRule.Decision waiting = rule.decide(APT, List.of(home, idle), Duration.ofSeconds(1));
+    assertEquals(StealingRule.Kind.WAIT, waiting.kind());
+    assertEquals("home", waiting.warmWorker());
+    assertTrue(waiting.placement().reason().startsWith("waiting for home (home, cold, load 1, 1 slots), busy;"),
+        waiting.placement().reason());
+    assertEquals(StealingRule.Kind.STEAL, rule.decide(APT, List.of(home, idle), AFTER).kind());
   }
 
   @Test
   void aZeroThresholdStealsAtOnceAndANegativeOneIsRefused() {
     StealingRule zero = new StealingRule(new RendezvousPlacement(0.25, 1, Duration.ZERO));
-    assertEquals(StealingRule.Kind.STEAL, zero.decide(APT, List.of(warmBusy(), idle("idle")), Duration.ZERO).kind());
+    assertEquals(StealingRule.Kind.STEAL, zero.decide(APT, List.of(warmBusy(), idleNotHome()), Duration.ZERO).kind());
     IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> new RendezvousPlacement(0.25, 1, Duration.ofSeconds(-1)));
     assertTrue(e.getMessage().contains("steal-after must be a duration of zero or more"), e.getMessage());
