@@ -113,22 +113,16 @@ final class FarmCommands {
     @Option(names = "--signing-key", paramLabel = "FILE", description = "the farm's provenance signing key, the same"
         + " on every coordinator; retired keys in retired/*.pub beside it (default: <data-dir>/coordinator/signing/)")
     Path signingKey;
-
-    @Option(names = "--steal-after", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class,
-        description = "a build whose repo's warm worker is busy waits this long for it (the cost of a cold package"
-            + " cache), then an idle worker with a free slot takes it (default: ${DEFAULT-VALUE})")
-    Duration stealAfter;
-
     @Mixin UploadOptions uploads;
     @Mixin StoreFlags.Options store = new StoreFlags.Options();
+    @Mixin PlacementFlags placement = new PlacementFlags();
 
     CoordinatorDaemon.Settings settings(FarmOptions farm) {
       return new CoordinatorDaemon.Settings(farm.dataDir.resolve("coordinator").toAbsolutePath(),
           repos.toAbsolutePath(), Defaults.keysDir(farm.keys), httpHost, httpPort, Duration.ofMillis(500), LeasePolicy.DEFAULT, RetryPolicy.DEFAULT,
           new RetentionPolicy.Settings(keepBuilds, collectEvery), nightly, nightlyComponents, applianceRepo,
           Set.copyOf(allowUnsigned), tokens == null ? null : tokens.toAbsolutePath(), protectMetrics,
-          uploads.limits(), store.flags().database(), signingKey == null ? null : signingKey.toAbsolutePath(),
-          stealAfter);
+          uploads.limits(), store.flags().database(), signingKey == null ? null : signingKey.toAbsolutePath(), placement.stealAfter);
     }
 
     /**

@@ -104,11 +104,10 @@ public final class CoordinatorDaemon implements AutoCloseable {
    * @param signingKey the farm's provenance key ({@code --signing-key}); null: made in the data dir (ADR 0044)
    * @param stealAfter how long a build waits for its busy warm worker ({@code --steal-after}, ADR 0046); null: 30 s
    */
-  public record Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
-      Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention,
-      NightlySchedule nightly, Map<String, Path> nightlyComponents, String applianceRepo, Set<String> allowUnsigned,
-      Path tokensFile, boolean protectMetrics, UploadLimits uploads, StoreDatabase store, Path signingKey,
-      Duration stealAfter) {
+  public record Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort, Duration assignEvery,
+      LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention, NightlySchedule nightly,
+      Map<String, Path> nightlyComponents, String applianceRepo, Set<String> allowUnsigned, Path tokensFile,
+      boolean protectMetrics, UploadLimits uploads, StoreDatabase store, Path signingKey, Duration stealAfter) {
     public Settings {
       nightlyComponents = Map.copyOf(nightlyComponents);
       allowUnsigned = allowUnsigned == null ? Set.of() : Set.copyOf(allowUnsigned);
