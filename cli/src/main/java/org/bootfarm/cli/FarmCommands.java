@@ -122,6 +122,7 @@ final class FarmCommands {
 
     @Mixin UploadOptions uploads;
     @Mixin StoreFlags.Options store = new StoreFlags.Options();
+    @Mixin PlacementFlags placement = new PlacementFlags();
 
     CoordinatorDaemon.Settings settings(FarmOptions farm) {
       return new CoordinatorDaemon.Settings(farm.dataDir.resolve("coordinator").toAbsolutePath(),
@@ -129,7 +130,7 @@ final class FarmCommands {
           new RetentionPolicy.Settings(keepBuilds, collectEvery), nightly, nightlyComponents, applianceRepo,
           Set.copyOf(allowUnsigned), tokens == null ? null : tokens.toAbsolutePath(), protectMetrics,
           uploads.limits(), store.flags().database(), new SigningSettings(
-          signingKey == null ? null : signingKey.toAbsolutePath(), builderId));
+          signingKey == null ? null : signingKey.toAbsolutePath(), builderId), placement.stealAfter);
     }
 
     /**

@@ -41,7 +41,7 @@ public final class BenchCoordinator {
     CoordinatorDaemon.start(node, new CoordinatorDaemon.Settings(data.resolve("coordinator"), Path.of(args[1]),
         keys, "127.0.0.1", Integer.parseInt(args[4]), Duration.ofMillis(500), LeasePolicy.DEFAULT, RetryPolicy.DEFAULT,
         RetentionPolicy.Settings.DEFAULT, NightlySchedule.parse(NightlySchedule.OFF), Map.of(),
-        BuildCoordinator.DEFAULT_APPLIANCE_REPO, Set.of(), null, false, null, store, null));
+        BuildCoordinator.DEFAULT_APPLIANCE_REPO, Set.of(), null, false, null, store, null, null));
     System.out.println("bench coordinator ready (" + (settings.secured() ? "mutual TLS" : "plain event bus") + ")");
     Thread.currentThread().join();
   }

@@ -1,5 +1,7 @@
 package org.bootfarm.coordinator;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -11,6 +13,7 @@ import org.bootfarm.coordinator.placement.LiveWorkers;
 import org.bootfarm.coordinator.placement.Placement;
 import org.bootfarm.coordinator.placement.PlacementRequest;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
+import org.bootfarm.coordinator.placement.StealingRule;
 import org.bootfarm.coordinator.placement.WorkerView;
 import org.bootfarm.coordinator.queue.BuildFilter;
 import org.bootfarm.coordinator.queue.BuildRecord;
@@ -34,9 +37,11 @@ final class BuildPlacer {
 
   /**
    * Claim it for {@code placement}'s worker; {@code side} is its side of a reproducibility pair, or null; {@code
-   * rebuild}, for side B, the record it rebuilds (pinned on the build before it is claimed), else null.
+   * rebuild}, for side B, the record it rebuilds (pinned on the build before it is claimed), else null; {@code
+   * stolenFrom}, when an idle worker takes it from its busy warm worker ({@link StealingRule}), that worker, else
+   * null: the pass claims such a build only with room left once every build placed where it belongs was claimed.
    */
-  record Place(Placement placement, PairSide side, Rebuild rebuild) implements Advice {
+  record Place(Placement placement, PairSide side, Rebuild rebuild, String stolenFrom) implements Advice {
   }
 
   /**
@@ -58,6 +63,7 @@ final class BuildPlacer {
   private final PinnedDefinitions definitions;
   private final HeldComponents components;
   private final RendezvousPlacement placement;
+  private final StealingRule stealing;
   private final BuildStore store;
   private final LiveWorkers workers;
 
@@ -67,21 +73,24 @@ final class BuildPlacer {
     this.definitions = definitions;
     this.components = components;
     this.placement = placement;
+    this.stealing = new StealingRule(placement);
     this.store = store;
     this.workers = workers;
   }
 
-  /** One placing pass: advises on queued builds in turn over one view of the workers. */
-  Round round() {
-    return new Round(workerViews());
+  /** One placing pass at {@code now}: advises on queued builds in turn over one view of the workers. */
+  Round round(Instant now) {
+    return new Round(workerViews(), now);
   }
 
   /** A placing pass; {@link #claimed} counts each build claimed in it against its worker. */
   final class Round {
     private final Map<String, WorkerView> views;
+    private final Instant now;
 
-    private Round(Map<String, WorkerView> views) {
+    private Round(Map<String, WorkerView> views, Instant now) {
       this.views = views;
+      this.now = now;
     }
 
     Advice advise(BuildRecord queued) {
@@ -103,7 +112,18 @@ final class BuildPlacer {
       if (side != null && side.isSideB()) {
         return sideB(queued, side, request);
       }
-      return advice(placement.place(request, views.values()), side, null);
+      StealingRule.Decision decided = stealing.decide(request, views.values(), Duration.between(waitingSince(queued),
+          now));
+      return decided.kind() == StealingRule.Kind.WAIT ? new Wait(decided.placement().reason())
+          : decided.placement().placed() ? new Place(decided.placement(), side, null,
+              decided.kind() == StealingRule.Kind.STEAL ? decided.warmWorker() : null)
+          : new Wait(decided.placement().reason());
+    }
+
+    /** Since when a build has waited to be placed: its submission, or the end of its backoff when re-queued. */
+    private static Instant waitingSince(BuildRecord queued) {
+      Instant since = queued.submittedAt() == null ? Instant.EPOCH : queued.submittedAt();
+      return queued.notBefore() != null && queued.notBefore().isAfter(since) ? queued.notBefore() : since;
     }
 
     /**
@@ -181,7 +201,7 @@ final class BuildPlacer {
     }
 
     private Advice advice(Placement placed, PairSide side, Rebuild rebuild) {
-      return placed.placed() ? new Place(placed, side, rebuild) : new Wait(placed.reason());
+      return placed.placed() ? new Place(placed, side, rebuild, null) : new Wait(placed.reason());
     }
   }
 

@@ -54,6 +54,14 @@ public interface BuildStateListener {
   default void reportRefused(String buildId, String workerId, String why) {
   }
 
+  /**
+   * A build was claimed by a worker other than {@code warmWorker}, the busy one whose package cache for its repo
+   * is warm, because it waited longer than a cold cache costs (ADR 0046); called after {@link #changed} for the
+   * claim. Must not block.
+   */
+  default void stolen(BuildView build, String warmWorker) {
+  }
+
   /** A listener that ignores every change: a coordinator without an event bus. */
   BuildStateListener NONE = (build, text) -> { };
 }

@@ -20,6 +20,8 @@ import org.bootfarm.protocol.api.v1.BuildView;
  * many builds as asked, reached the queue's end, or every live worker holds its most builds. A build left waiting
  * keeps its reason in its record, written only when the reason changed and in one transaction per page, so a long
  * queue costs reads, and a page of new waiting builds one commit.
+ * A build an idle worker would steal from its busy warm worker ({@link org.bootfarm.coordinator.placement.StealingRule})
+ * is advised again, in queue order, after the walk: a free slot goes first to a build whose cache is warm there.
  */
 final class PlacingPass {
   /** How many queued builds a pass reads from the store at a time. */
@@ -37,8 +39,9 @@ final class PlacingPass {
 
   /** Places up to {@code maxBuilds} builds whose backoff passed at {@code now}, each claimed for {@code lease}. */
   List<BuildCoordinator.Assignment> pass(int maxBuilds, Instant now, Duration lease) {
-    BuildPlacer.Round round = placer.round();
+    BuildPlacer.Round round = placer.round(now);
     List<BuildCoordinator.Assignment> assignments = new ArrayList<>();
+    List<BuildRecord> steals = new ArrayList<>();
     List<BuildRecord> page = store.nextQueued(now, QUEUE_PAGE);
     while (!page.isEmpty() && assignments.size() < maxBuilds && !round.full()) {
       Map<String, String> notes = new LinkedHashMap<>(); // one commit per page for the builds left waiting
@@ -46,19 +49,32 @@ final class PlacingPass {
         if (assignments.size() >= maxBuilds || round.full()) {
           break;
         }
-        place(queued, round, now, lease, notes).ifPresent(assignments::add);
+        place(queued, round, now, lease, notes, steals).ifPresent(assignments::add);
       }
       store.notePlacements(notes);
       page = page.size() < QUEUE_PAGE ? List.of() : store.nextQueuedAfter(now, page.get(page.size() - 1), QUEUE_PAGE);
     }
+    Map<String, String> notes = new LinkedHashMap<>(); // a steal that must wait after all
+    for (BuildRecord queued : steals) {
+      if (assignments.size() >= maxBuilds || round.full()) {
+        break;
+      }
+      place(queued, round, now, lease, notes, null).ifPresent(assignments::add);
+    }
+    store.notePlacements(notes);
     return assignments;
   }
 
-  /** Does what {@code round} advises for one queued build; the assignment when it was claimed. */
+  /**
+   * Does what {@code round} advises for one queued build; the assignment when it was claimed. A steal is put
+   * in {@code steals} instead when that is not null.
+   */
   private Optional<BuildCoordinator.Assignment> place(BuildRecord queued, BuildPlacer.Round round, Instant now,
-      Duration lease, Map<String, String> notes) {
+      Duration lease, Map<String, String> notes, List<BuildRecord> steals) {
     BuildPlacer.Advice advice = round.advise(queued);
-    if (advice instanceof BuildPlacer.Wait wait) {
+    if (advice instanceof BuildPlacer.Place place && place.stolenFrom() != null && steals != null) {
+      steals.add(queued);
+    } else if (advice instanceof BuildPlacer.Wait wait) {
       if (!wait.reason().equals(queued.placement())) {
         notes.put(queued.id(), wait.reason());
       }
@@ -76,6 +92,9 @@ final class PlacingPass {
         round.claimed(worker);
         BuildView running = BuildCoordinator.view(claimed.get());
         stateListener.changed(running, "running on worker " + worker + ": " + place.placement().reason());
+        if (place.stolenFrom() != null) {
+          stateListener.stolen(running, place.stolenFrom());
+        }
         return Optional.of(new BuildCoordinator.Assignment(running, worker, place.side(),
             claimed.get().pinnedBuildinfo(), NoCacheOption.of(claimed.get().options())));
       }

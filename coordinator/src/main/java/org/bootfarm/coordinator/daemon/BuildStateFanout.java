@@ -54,6 +54,11 @@ final class BuildStateFanout implements BuildStateListener {
   }
 
   @Override
+  public void stolen(BuildView build, String warmWorker) {
+    metrics.stolen(build, warmWorker);
+  }
+
+  @Override
   public void submitted(BuildView build) {
     metrics.submitted(build);
     ArtifactReplication replicating = replication.get();

@@ -103,11 +103,12 @@ public final class CoordinatorDaemon implements AutoCloseable {
    * @param uploads how uploads are bounded and how much of its disk the artifact store may fill (ADR 0041)
    * @param store the farm's shared PostgreSQL store ({@code --store}); null: SQLite in the data dir
    * @param signing the farm's provenance key and builder id ({@code --signing-key}, {@code --builder-id}; ADR 0044)
+   * @param stealAfter how long a build waits for its busy warm worker ({@code --steal-after}, ADR 0046); null: 30 s
    */
-  public record Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
-      Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention,
-      NightlySchedule nightly, Map<String, Path> nightlyComponents, String applianceRepo, Set<String> allowUnsigned,
-      Path tokensFile, boolean protectMetrics, UploadLimits uploads, StoreDatabase store, SigningSettings signing) {
+  public record Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort, Duration assignEvery,
+      LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention, NightlySchedule nightly,
+      Map<String, Path> nightlyComponents, String applianceRepo, Set<String> allowUnsigned, Path tokensFile,
+      boolean protectMetrics, UploadLimits uploads, StoreDatabase store, SigningSettings signing, Duration stealAfter) {
     public Settings {
       nightlyComponents = Map.copyOf(nightlyComponents);
       allowUnsigned = allowUnsigned == null ? Set.of() : Set.copyOf(allowUnsigned);
@@ -122,7 +123,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
         LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention, NightlySchedule nightly, Map<String,
         Path> nightlyComponents, String applianceRepo, Set<String> allowUnsigned, Path tokensFile, boolean metrics) {
       this(dataDir, reposDir, keysDir, httpHost, httpPort, assignEvery, lease, retry, retention, nightly,
-          nightlyComponents, applianceRepo, allowUnsigned, tokensFile, metrics, UploadLimits.DEFAULTS, null, null);
+          nightlyComponents, applianceRepo, allowUnsigned, tokensFile, metrics, UploadLimits.DEFAULTS, null, null, null);
     }
 
     /** The default tokens file, metrics open. */
@@ -221,12 +222,11 @@ public final class CoordinatorDaemon implements AutoCloseable {
         this.nodeMetrics.registry(), senders);
     inbox = new WorkerInbox(vertx);
     BuildStateFanout fanout = new BuildStateFanout(new BuildStatePublisher(vertx), metrics, inbox, this::replication);
-    coordinator = new BuildCoordinator(store, artifacts, catalog, new RendezvousPlacement(), clock, settings.lease(),
-        settings.retry(), fanout, settings.applianceRepo());
+    coordinator = new BuildCoordinator(store, artifacts, catalog, RendezvousPlacement.stealingAfter(settings
+        .stealAfter()), clock, settings.lease(), settings.retry(), fanout, settings.applianceRepo());
     nightly = new NightlyRuns(coordinator, store, catalog, nightlyStore,
         new ReproducibilityJudge(artifacts, ReproducibilityJudge.Options.defaults()), new RecordedBuildInfos(artifacts),
-        settings.nightly(), clock,
-        line -> LOG.log(System.Logger.Level.INFO, "bootfarm coordinator: " + line),
+        settings.nightly(), clock, line -> LOG.log(System.Logger.Level.INFO, "bootfarm coordinator: " + line),
         NightlyComponents.store(settings.nightlyComponents(), artifacts));
     nightly.listen(metrics);
     heartbeats = new HeartbeatConsumer(vertx, coordinator, metrics::workerSeen, this::active, senders,

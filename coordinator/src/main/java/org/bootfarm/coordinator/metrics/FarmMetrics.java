@@ -190,6 +190,14 @@ public final class FarmMetrics implements BuildStateListener, NightlyListener {
         .register(registry).increment();
   }
 
+  /** A build an idle worker took from its busy warm worker after it waited longer than a cold cache costs. */
+  @Override
+  public void stolen(BuildView build, String warmWorker) {
+    Counter.builder("bootfarm.builds.stolen")
+        .description("builds an idle worker took from their busy warm worker (ADR 0046)")
+        .tags("repo", build.repo(), "target", build.target()).register(registry).increment();
+  }
+
   /** A state change made by the coordinator's own decisions: claimed, cancelled, failed without a run. */
   @Override
   public void changed(BuildView build, String text) {

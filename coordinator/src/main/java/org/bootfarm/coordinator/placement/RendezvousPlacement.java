@@ -1,14 +1,12 @@
 package org.bootfarm.coordinator.placement;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -62,32 +60,63 @@ public final class RendezvousPlacement {
    */
   public static final int DEFAULT_MAX_BUILDS_PER_SLOT = 1;
 
+  /**
+   * How long a build waits for its busy warm worker before an idle worker takes it ({@link StealingRule}): the
+   * cost of a cold package cache, which ADR 0046 estimates from this project's debian-12 builds (11–13 s more
+   * cold than warm on its 2-core machine), rounded up for a farm whose mirror is further away than a local one.
+   */
+  public static final Duration DEFAULT_STEAL_AFTER = Duration.ofSeconds(30);
+
   private static final int LISTED_IN_REASONS = 3;
 
   private final double epsilon;
   private final int maxBuildsPerSlot;
+  private final Duration stealAfter;
 
   /** Placement with epsilon 0.25 and at most one build per slot ({@link #DEFAULT_MAX_BUILDS_PER_SLOT}). */
   public RendezvousPlacement() {
     this(DEFAULT_EPSILON, DEFAULT_MAX_BUILDS_PER_SLOT);
   }
 
+  /** The default placement, stealing after {@code stealAfter}; null: {@link #DEFAULT_STEAL_AFTER}. */
+  public static RendezvousPlacement stealingAfter(Duration stealAfter) {
+    return new RendezvousPlacement(DEFAULT_EPSILON, DEFAULT_MAX_BUILDS_PER_SLOT,
+        stealAfter == null ? DEFAULT_STEAL_AFTER : stealAfter);
+  }
+
+  /** Placement stealing after {@link #DEFAULT_STEAL_AFTER}. */
+  public RendezvousPlacement(double epsilon, int maxBuildsPerSlot) {
+    this(epsilon, maxBuildsPerSlot, DEFAULT_STEAL_AFTER);
+  }
+
   /**
    * @param epsilon how far above the average load per slot a worker may go ({@code c = 1 +
    *     epsilon}); must be positive
    * @param maxBuildsPerSlot most builds (running plus waiting) one worker holds per slot; at least 1
+   * @param stealAfter how long a build waits for its busy warm worker before an idle one takes it; zero spills
+   *     it at once
    */
-  public RendezvousPlacement(double epsilon, int maxBuildsPerSlot) {
+  public RendezvousPlacement(double epsilon, int maxBuildsPerSlot, Duration stealAfter) {
     if (!(epsilon > 0) || Double.isInfinite(epsilon)) {
       throw new IllegalArgumentException(
           "placement epsilon must be a positive number (0.25 is the default), was " + epsilon);
     }
     if (maxBuildsPerSlot < 1) {
       throw new IllegalArgumentException(
-          "max builds per slot must be at least 1 (8 is the default), was " + maxBuildsPerSlot);
+          "max builds per slot must be at least 1 (1 is the default), was " + maxBuildsPerSlot);
+    }
+    if (stealAfter == null || stealAfter.isNegative()) {
+      throw new IllegalArgumentException("steal-after must be a duration of zero or more (e.g. PT30S, the default),"
+          + " was " + stealAfter);
     }
     this.epsilon = epsilon;
     this.maxBuildsPerSlot = maxBuildsPerSlot;
+    this.stealAfter = stealAfter;
+  }
+
+  /** How long a build waits for its busy warm worker before an idle one takes it ({@link StealingRule}). */
+  public Duration stealAfter() {
+    return stealAfter;
   }
 
   /** The {@code epsilon} of {@code c = 1 + epsilon}. */
@@ -170,7 +199,7 @@ public final class RendezvousPlacement {
       }
     }
     if (capable.isEmpty()) {
-      return Placement.nowhere(whyNoneCapable(request, workers));
+      return Placement.nowhere(NoCapableWorker.why(request, workers));
     }
     long totalLoad = 0;
     long totalSlots = 0;
@@ -267,7 +296,7 @@ public final class RendezvousPlacement {
     return Math.min(bounded, (long) maxBuildsPerSlot * w.slots());
   }
 
-  private static boolean isCapable(WorkerView w, PlacementRequest request) {
+  static boolean isCapable(WorkerView w, PlacementRequest request) {
     return w.alive()
         && w.packageManagers().contains(request.packageManager())
         && w.arch().equals(request.arch())
@@ -285,7 +314,7 @@ public final class RendezvousPlacement {
   }
 
   /** Whether score a (of worker id a) comes before score b in rendezvous order. */
-  private static boolean before(double scoreA, String idA, double scoreB, String idB) {
+  static boolean before(double scoreA, String idA, double scoreB, String idB) {
     int byScore = Double.compare(scoreA, scoreB);
     return byScore > 0 || (byScore == 0 && idA.compareTo(idB) < 0);
   }
@@ -316,7 +345,7 @@ public final class RendezvousPlacement {
   private static String runsText(PlacementRequest request) {
     String text = "run " + request.packageManager() + " on " + request.arch();
     return request.diskBytes() > 0
-        ? text + " with " + bytesText(request.diskBytes()) + " free"
+        ? text + " with " + NoCapableWorker.bytesText(request.diskBytes()) + " free"
         : text;
   }
 
@@ -343,50 +372,5 @@ public final class RendezvousPlacement {
     return ranked.size() > LISTED_IN_REASONS
         ? listed + " and " + (ranked.size() - LISTED_IN_REASONS) + " more"
         : listed;
-  }
-
-  private static String whyNoneCapable(PlacementRequest request, Collection<WorkerView> workers) {
-    String pm = request.packageManager();
-    List<WorkerView> live = workers.stream().filter(WorkerView::alive).toList();
-    if (live.isEmpty()) {
-      return "no live worker runs " + pm + ": " + (workers.isEmpty()
-          ? "no worker has joined" : "none of the " + workers.size() + " known workers is alive")
-          + "; waiting";
-    }
-    List<WorkerView> runsPm = live.stream().filter(w -> w.packageManagers().contains(pm)).toList();
-    if (runsPm.isEmpty()) {
-      Set<String> others = new TreeSet<>();
-      live.forEach(w -> others.addAll(w.packageManagers()));
-      return "no live worker runs " + pm + " (the " + live.size() + " live workers run "
-          + (others.isEmpty() ? "nothing" : String.join(", ", others))
-          + "); start a worker that runs " + pm;
-    }
-    List<WorkerView> onArch =
-        runsPm.stream().filter(w -> w.arch().equals(request.arch())).toList();
-    if (onArch.isEmpty()) {
-      Set<String> arches = new TreeSet<>();
-      runsPm.forEach(w -> arches.add(w.arch()));
-      return "no live worker runs " + pm + " on " + request.arch() + " (the " + runsPm.size()
-          + " that run " + pm + " are " + String.join(", ", arches) + "); start a "
-          + request.arch() + " worker that runs " + pm;
-    }
-    WorkerView roomiest = onArch.stream()
-        .max(Comparator.comparingLong(WorkerView::freeDiskBytes)
-            .thenComparing(WorkerView::id, Comparator.reverseOrder()))
-        .orElseThrow();
-    return "no live worker that runs " + pm + " on " + request.arch() + " has "
-        + bytesText(request.diskBytes()) + " free for " + request.repo() + " (most free: "
-        + roomiest.id() + " with " + bytesText(roomiest.freeDiskBytes())
-        + "); free disk on a worker or add one";
-  }
-
-  private static String bytesText(long bytes) {
-    if (bytes < 1024 * 1024) {
-      return bytes + " bytes";
-    }
-    double mib = bytes / (1024.0 * 1024);
-    return mib < 1024
-        ? String.format(Locale.ROOT, "%.1f MiB", mib)
-        : String.format(Locale.ROOT, "%.1f GiB", mib / 1024);
   }
 }

@@ -1,46 +1,62 @@
 package org.bootfarm.coordinator.placement;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * A discrete-event simulation of nightly builds that drives the real {@link RendezvousPlacement}:
- * 1,000 workers with a few slots, 10,000 repos each built once a night, two nights (the second
- * with the first night's caches), then the second night again with 10% of the workers gone.
- * Prints Markdown tables: cache-hit ratio, makespan against its lower bound, and the share of
- * repos that move. Every random draw comes from fixed seeds, so a run prints the same numbers.
+ * A discrete-event simulation of nightly builds that drives the real {@link RendezvousPlacement} through the
+ * real {@link StealingRule}: 1,000 workers with a few slots, 10,000 repos each built once a night, two nights
+ * (the second with the first night's caches), then the second night again with 10% of the workers gone.
+ * Prints Markdown tables: cache-hit ratio, makespan against its lower bound, and the share of repos that move.
+ * Every random draw comes from fixed seeds, so a run prints the same numbers.
  *
- * <p>The coordinator it models: at the start of the night every build is queued in a shuffled
- * order; the coordinator walks its queue and places each build; a placed build runs at once if
- * the worker has a free slot and otherwise waits on that worker (counting in its load); a build
- * that gets "waiting" stays in the coordinator's queue and is tried again whenever a build
- * finishes. Placement sees live loads, so the bound is the paper's bound on the builds held.
+ * <p>The coordinator it models is the placing pass ({@code PlacingPass}): every build of a night is queued at
+ * its start (time 0) in the night's order; a pass walks the queue in order and does what the stealing rule
+ * decides for each build (place it, leave it waiting for its busy warm worker, or, after it waited the
+ * threshold, let a worker with room take it once the walk has placed every other build: a steal). A pass runs
+ * whenever a build finishes and when a waiting build's threshold passes. A build placed on a worker with no
+ * free slot (only with more than one build per slot) waits on that worker. A build that runs where its repo's
+ * cache is cold takes {@code coldMinutes} longer (-DcoldMinutes, default 1.5: 15 % of the median build).
  *
- * <p>Run with {@code bench/placement-simulation.sh}; arguments {@code [workers] [repos]}.
+ * <p>The walk skips, without asking the rule, builds whose home and warm worker are full (the rule could only
+ * answer wait or steal) and builds no worker with room can run; the answer is the same, the walk ~100× faster.
+ *
+ * <p>Run with {@code bench/placement-simulation.sh}; arguments {@code [workers] [repos] [max builds per slot]
+ * [epsilons]}; {@code -DstealAfter=before,1.5,never} the thresholds in simulated minutes (default: before, no
+ * stealing rule, each build where placement alone says, as before ADR 0046; the cold cost; never).
  */
 public final class PlacementSimulation {
   private static final long SEED = 20261125L;
   private static final String ARCH = "x86_64";
   private static final long GIB = 1024L * 1024 * 1024;
+  /** Stands for "never steal": longer than any night. */
+  static final double NEVER = 1e9;
+  /** Stands for "no stealing rule": each build where {@link RendezvousPlacement#place} says (before ADR 0046). */
+  static final double BEFORE = -1;
 
-  /** A repo of the simulated farm, with its build time on each night. */
-  private record Repo(String name, String packageManager, double night1Minutes,
-      double night2Minutes) {}
+  /** A repo of the simulated farm, with its build time (warm cache) on each night. */
+  record Repo(String name, String packageManager, double night1Minutes, double night2Minutes) {}
 
   /** A worker as configured: what it runs and how many slots. */
-  private record WorkerSpec(String id, Set<String> packageManagers, int slots) {}
+  record WorkerSpec(String id, Set<String> packageManagers, int slots) {}
+
+  /** The simulated farm. */
+  record Farm(List<WorkerSpec> workers, List<Repo> repos) {}
 
   /** What one night produced. */
-  private record Night(
+  record Night(
       int builds,
       int warmHits,
       int atHome,
@@ -52,23 +68,24 @@ public final class PlacementSimulation {
       double longestMinutes,
       Map<String, String> placedOn) {
 
+    /** max(least total work / slots, longest least build time): no schedule ends earlier. */
     double lowerBound() {
       return Math.max(totalWorkMinutes / totalSlots, longestMinutes);
+    }
+
+    double ratio() {
+      return makespanMinutes / lowerBound();
+    }
+
+    double hitShare() {
+      return (double) warmHits / builds;
     }
   }
 
   private PlacementSimulation() {}
 
-  public static void main(String[] args) {
-    int workerCount = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
-    int repoCount = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
-    int maxBuildsPerSlot = args.length > 2 ? Integer.parseInt(args[2])
-        : RendezvousPlacement.DEFAULT_MAX_BUILDS_PER_SLOT;
-    double[] epsilons = args.length > 3
-        ? java.util.Arrays.stream(args[3].split(",")).mapToDouble(Double::parseDouble).toArray()
-        : new double[] {0.1, 0.25, 1.0};
-    long started = System.nanoTime();
-
+  /** The farm of {@code workerCount} workers and {@code repoCount} repos drawn from the fixed seed. */
+  static Farm farm(int workerCount, int repoCount) {
     Random random = new Random(SEED);
     List<WorkerSpec> workers = new ArrayList<>();
     for (int i = 0; i < workerCount; i++) {
@@ -99,13 +116,42 @@ public final class PlacementSimulation {
       double night2 = night1 * Math.exp(0.1 * random.nextGaussian());
       repos.add(new Repo(String.format(Locale.ROOT, "repo-%05d", i), managers[m], night1, night2));
     }
-    List<Repo> order1 = shuffled(repos, SEED + 1);
-    // The second night knows the first night's build times: longest first (LPT), which keeps
-    // the longest builds from starting last.
-    List<Repo> order2 = new ArrayList<>(shuffled(repos, SEED + 2));
+    return new Farm(workers, repos);
+  }
+
+  /** The first night's order: shuffled. */
+  static List<Repo> firstOrder(Farm farm) {
+    return shuffled(farm.repos(), SEED + 1);
+  }
+
+  /** The second night's order: longest first by the first night's times (LPT), unless -Dorder=shuffled. */
+  static List<Repo> secondOrder(Farm farm) {
+    List<Repo> order = new ArrayList<>(shuffled(farm.repos(), SEED + 2));
     if (!System.getProperty("order", "lpt").equals("shuffled")) {
-      order2.sort(java.util.Comparator.comparingDouble(Repo::night1Minutes).reversed());
+      order.sort(java.util.Comparator.comparingDouble(Repo::night1Minutes).reversed());
     }
+    return order;
+  }
+
+  public static void main(String[] args) {
+    int workerCount = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
+    int repoCount = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
+    int maxBuildsPerSlot = args.length > 2 ? Integer.parseInt(args[2])
+        : RendezvousPlacement.DEFAULT_MAX_BUILDS_PER_SLOT;
+    double[] epsilons = args.length > 3
+        ? java.util.Arrays.stream(args[3].split(",")).mapToDouble(Double::parseDouble).toArray()
+        : new double[] {0.1, 0.25, 0.5, 1.0};
+    double coldMinutes = Double.parseDouble(System.getProperty("coldMinutes", "1.5"));
+    double[] thresholds = java.util.Arrays.stream(System.getProperty("stealAfter", "before," + coldMinutes + ",never")
+        .split(",")).mapToDouble(t -> t.equals("never") ? NEVER : t.equals("before") ? BEFORE : Double.parseDouble(t))
+        .toArray();
+    long started = System.nanoTime();
+
+    Farm farm = farm(workerCount, repoCount);
+    List<WorkerSpec> workers = farm.workers();
+    List<Repo> repos = farm.repos();
+    List<Repo> order1 = firstOrder(farm);
+    List<Repo> order2 = secondOrder(farm);
     List<WorkerSpec> survivors = shuffled(workers, SEED + 3).subList(0, workerCount * 9 / 10);
     Set<String> departed = new HashSet<>();
     workers.forEach(w -> departed.add(w.id()));
@@ -113,24 +159,26 @@ public final class PlacementSimulation {
 
     System.out.printf(Locale.ROOT, "%d workers (%d slots; %d run dnf/tdnf/yum, %d run apt), "
             + "%d repos (dnf 35%%, tdnf 20%%, yum 15%%, apt 30%%), build time log-normal, "
-            + "median 10 min, sigma 0.4; seed %d%n%n",
+            + "median 10 min, sigma 0.4, %.1f min more on a cold cache; %d build(s) per slot; seed %d%n%n",
         workerCount, workers.stream().mapToLong(WorkerSpec::slots).sum(),
         workers.stream().filter(w -> w.packageManagers().contains("dnf")).count(),
         workers.stream().filter(w -> w.packageManagers().contains("apt")).count(),
-        repoCount, SEED);
+        repoCount, coldMinutes, maxBuildsPerSlot, SEED);
 
-    System.out.println("| epsilon | idle slots take waiting builds | night | workers | cache hits"
-        + " (warm from night 1) | placed at home (rank 1) | builds stolen | waited in queue"
-        + " | makespan | lower bound (work/slots, longest) | makespan / bound |");
+    System.out.println("| epsilon | steal after | night | workers | cache hits | placed at home (rank 1)"
+        + " | builds stolen | waited in queue | makespan | lower bound (work/slots, longest) | makespan / bound |");
     System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
-    Map<String, Night[]> nights = new java.util.LinkedHashMap<>();
+    Map<String, Night[]> nights = new LinkedHashMap<>();
     for (double epsilon : epsilons) {
-      RendezvousPlacement placement = new RendezvousPlacement(epsilon, maxBuildsPerSlot);
-      for (boolean stealing : new boolean[] {false, true}) {
-        Night first = runNight(placement, workers, order1, true, Map.of(), stealing);
-        Night second = runNight(placement, workers, order2, false, first.placedOn(), stealing);
-        Night shrunk = runNight(placement, survivors, order2, false, first.placedOn(), stealing);
-        String label = String.format(Locale.ROOT, "| %.2f | %s ", epsilon, stealing ? "yes" : "no");
+      for (double threshold : thresholds) {
+        RendezvousPlacement placement = new RendezvousPlacement(epsilon, maxBuildsPerSlot,
+            minutes(Math.max(0, threshold)));
+        boolean rule = threshold != BEFORE;
+        Night first = runNight(placement, rule, workers, order1, true, Map.of(), coldMinutes);
+        Night second = runNight(placement, rule, workers, order2, false, first.placedOn(), coldMinutes);
+        Night shrunk = runNight(placement, rule, survivors, order2, false, first.placedOn(), coldMinutes);
+        String label = String.format(Locale.ROOT, "| %.2f | %s ", epsilon, threshold >= NEVER ? "never"
+            : threshold == BEFORE ? "no rule (before)" : String.format(Locale.ROOT, "%.1f min", threshold));
         nights.put(label, new Night[] {first, second, shrunk});
         printRow(label, "1 (cold)", workerCount, first);
         printRow(label, "2", workerCount, second);
@@ -139,7 +187,7 @@ public final class PlacementSimulation {
     }
 
     System.out.println();
-    System.out.println("| epsilon | idle slots take waiting builds | repos that moved when 10% of"
+    System.out.println("| epsilon | steal after | repos that moved when 10% of"
         + " workers left (night 2) | were on a departed worker | moved though their worker"
         + " stayed | idle-farm homes that moved |");
     System.out.println("|---|---|---|---|---|---|");
@@ -171,13 +219,17 @@ public final class PlacementSimulation {
     System.out.printf(Locale.ROOT, "%nsimulated in %.1f s%n", (System.nanoTime() - started) / 1e9);
   }
 
+  /** Simulated minutes as the duration the rule compares waits with (one simulated minute, one minute). */
+  static Duration minutes(double minutes) {
+    return minutes >= NEVER ? Duration.ofDays(365 * 100) : Duration.ofMillis(Math.round(minutes * 60_000));
+  }
+
   private static void printRow(String label, String night, int workers, Night n) {
     System.out.printf(Locale.ROOT,
         "%s| %s | %d | %s | %s | %s | %d | %.1f min | %.1f min (%.1f, %.1f) | %.2f |%n",
         label, night, workers, percent(n.warmHits(), n.builds()), percent(n.atHome(), n.builds()),
         percent(n.stolen(), n.builds()), n.waitedInQueue(), n.makespanMinutes(), n.lowerBound(),
-        n.totalWorkMinutes() / n.totalSlots(), n.longestMinutes(),
-        n.makespanMinutes() / n.lowerBound());
+        n.totalWorkMinutes() / n.totalSlots(), n.longestMinutes(), n.ratio());
   }
 
   private static String percent(int part, int whole) {
@@ -191,8 +243,7 @@ public final class PlacementSimulation {
   }
 
   private static WorkerView idleView(WorkerSpec w) {
-    return new WorkerView(w.id(), w.packageManagers(), ARCH, w.slots(), 0, 0, 100 * GIB, Map.of(),
-        true);
+    return new WorkerView(w.id(), w.packageManagers(), ARCH, w.slots(), 0, 0, 100 * GIB, Map.of(), true);
   }
 
   private static Map<String, String> idleHomes(
@@ -206,8 +257,8 @@ public final class PlacementSimulation {
     return homes;
   }
 
-  /** One build running or waiting on a worker. */
-  private record Build(Repo repo, double minutes) {}
+  /** One build of a night: its repo, its time on a warm cache, and when it was queued. */
+  private record Build(Repo repo, double minutes, double queuedAt) {}
 
   /** A build finishing at a time on a worker; seq keeps equal times in a fixed order. */
   private record Finish(double time, long seq, int worker, Build build) {}
@@ -216,228 +267,253 @@ public final class PlacementSimulation {
    * Runs one night: all repos queued in {@code order} at time 0, until every build finished.
    *
    * @param previousNight repo to the worker it was built on the night before (its warm cache)
-   * @param stealing whether a worker with a free slot and nothing waiting takes a waiting build
-   *     from the capable worker with the most waiting builds per slot (the coordinator re-placing a
-   *     build that has not started; it then runs where it was stolen to, usually cold)
+   * @param coldMinutes how much longer a build takes on a worker whose cache for its repo is cold
+   * @param rule whether the pass decides with the {@link StealingRule}; false: where placement alone says
    */
-  private static Night runNight(RendezvousPlacement placement, List<WorkerSpec> specs,
-      List<Repo> order, boolean firstNight, Map<String, String> previousNight,
-      boolean stealing) {
-    int n = specs.size();
-    Map<String, Integer> index = new HashMap<>();
-    List<WorkerView> views = new ArrayList<>(n);
-    List<Map<String, WorkerView.WarmCache>> caches = new ArrayList<>(n);
-    int[] running = new int[n];
-    List<ArrayDeque<Build>> waiting = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      index.put(specs.get(i).id(), i);
-      caches.add(new HashMap<>());
-      waiting.add(new ArrayDeque<>());
-    }
-    previousNight.forEach((repo, worker) -> {
-      Integer i = index.get(worker);
-      if (i != null) {
-        caches.get(i).put(repo, new WorkerView.WarmCache("night-1", GIB));
-      }
-    });
-    for (int i = 0; i < n; i++) {
-      WorkerSpec w = specs.get(i);
-      views.add(new WorkerView(w.id(), w.packageManagers(), ARCH, w.slots(), 0, 0, 100 * GIB,
-          caches.get(i), true));
-    }
+  static Night runNight(RendezvousPlacement placement, boolean rule, List<WorkerSpec> specs, List<Repo> order,
+      boolean firstNight, Map<String, String> previousNight, double coldMinutes) {
+    return new NightRun(placement, rule, specs, previousNight, coldMinutes).run(order, firstNight);
+  }
 
-    List<Build> queue = new ArrayList<>();
-    double totalWork = 0;
-    double longest = 0;
-    for (Repo r : order) {
-      double minutes = firstNight ? r.night1Minutes() : r.night2Minutes();
-      queue.add(new Build(r, minutes));
-      totalWork += minutes;
-      longest = Math.max(longest, minutes);
-    }
-    PriorityQueue<Finish> finishes = new PriorityQueue<>((a, b) -> a.time() != b.time()
+  /** The state of one simulated night. */
+  private static final class NightRun {
+    private final RendezvousPlacement placement;
+    private final StealingRule rule;
+    private final boolean ruleOn;
+    private final List<WorkerSpec> specs;
+    private final Map<String, String> previousNight;
+    private final double coldMinutes;
+    private final int n;
+    private final Map<String, Integer> index = new HashMap<>();
+    private final List<WorkerView> views = new ArrayList<>();
+    private final List<Map<String, WorkerView.WarmCache>> caches = new ArrayList<>();
+    private final int[] running;
+    private final List<ArrayDeque<Build>> waiting = new ArrayList<>();
+    private final PriorityQueue<Finish> finishes = new PriorityQueue<>((a, b) -> a.time() != b.time()
         ? Double.compare(a.time(), b.time()) : Long.compare(a.seq(), b.seq()));
-    Map<String, String> placedOn = new HashMap<>();
-    int[] counters = new int[3]; // warm hits, at home, waited in queue
-    long[] seq = {0};
-    Set<Build> everWaited = new HashSet<>();
+    private final TreeSet<Double> wakes = new TreeSet<>();
+    private final Map<String, String> placedOn = new HashMap<>();
+    private final Set<Build> everWaited = new HashSet<>();
+    private final Map<String, Integer> home = new HashMap<>();
+    private int warmHits;
+    private int atHome;
+    private int stolen;
+    private long seq;
 
-    double now = 0;
-    int stolen = 0;
-    dispatch(placement, queue, views, index, running, waiting, finishes, placedOn, previousNight,
-        counters, seq, everWaited, now);
-    double makespan = 0;
-    while (!finishes.isEmpty()) {
-      Finish f = finishes.poll();
-      now = f.time();
-      makespan = now;
-      int w = f.worker();
-      running[w]--;
-      caches.get(w).put(f.build().repo().name(), new WorkerView.WarmCache("night", GIB));
-      Build next = waiting.get(w).poll();
-      if (next != null) {
-        start(w, next, now, running, finishes, seq);
+    NightRun(RendezvousPlacement placement, boolean ruleOn, List<WorkerSpec> specs, Map<String, String> previousNight,
+        double coldMinutes) {
+      this.placement = placement;
+      this.ruleOn = ruleOn;
+      this.rule = new StealingRule(placement);
+      this.specs = specs;
+      this.previousNight = previousNight;
+      this.coldMinutes = coldMinutes;
+      this.n = specs.size();
+      this.running = new int[n];
+      for (int i = 0; i < n; i++) {
+        index.put(specs.get(i).id(), i);
+        caches.add(new HashMap<>());
+        waiting.add(new ArrayDeque<>());
       }
-      views.set(w, refreshed(views.get(w), running[w], waiting.get(w).size(), caches.get(w)));
+      previousNight.forEach((repo, worker) -> {
+        Integer i = index.get(worker);
+        if (i != null) {
+          caches.get(i).put(repo, new WorkerView.WarmCache("night-1", GIB));
+        }
+      });
+      for (int i = 0; i < n; i++) {
+        WorkerSpec w = specs.get(i);
+        views.add(new WorkerView(w.id(), w.packageManagers(), ARCH, w.slots(), 0, 0, 100 * GIB, caches.get(i), true));
+      }
+    }
+
+    Night run(List<Repo> order, boolean firstNight) {
+      List<Build> queue = new ArrayList<>();
+      double totalWork = 0;
+      double longest = 0;
+      for (Repo r : order) {
+        double minutes = firstNight ? r.night1Minutes() : r.night2Minutes();
+        queue.add(new Build(r, minutes, 0));
+        // the least this build can take: warm only where last night's cache survived
+        double least = minutes + (index.containsKey(previousNight.get(r.name())) ? 0 : coldMinutes);
+        totalWork += least;
+        home.put(r.name(), homeOf(r));
+        longest = Math.max(longest, least);
+      }
+      double now = 0;
+      double makespan = 0;
+      pass(queue, now);
+      while (!finishes.isEmpty() || (!queue.isEmpty() && !wakes.isEmpty())) {
+        Double wake = wakes.isEmpty() ? null : wakes.first();
+        if (wake != null && (finishes.isEmpty() || wake < finishes.peek().time())) {
+          wakes.pollFirst();
+          now = Math.max(now, wake);
+        } else {
+          Finish f = finishes.poll();
+          now = f.time();
+          makespan = now;
+          int w = f.worker();
+          running[w]--;
+          caches.get(w).put(f.build().repo().name(), new WorkerView.WarmCache("night", GIB));
+          Build next = waiting.get(w).poll();
+          if (next != null) {
+            start(w, next, now);
+          }
+          refresh(w);
+        }
+        if (!queue.isEmpty()) {
+          pass(queue, now);
+        }
+      }
       if (!queue.isEmpty()) {
-        dispatch(placement, queue, views, index, running, waiting, finishes, placedOn,
-            previousNight, counters, seq, everWaited, now);
+        throw new IllegalStateException(queue.size() + " builds never placed, e.g. " + queue.get(0).repo() + ": "
+            + placement.place(request(queue.get(0)), views).reason());
       }
-      if (stealing) {
-        stolen += steal(views, running, waiting, finishes, placedOn, previousNight, counters,
-            seq, now);
+      long totalSlots = specs.stream().mapToLong(WorkerSpec::slots).sum();
+      return new Night(order.size(), warmHits, atHome, stolen, everWaited.size(), makespan, totalWork, totalSlots,
+          longest, placedOn);
+    }
+
+    /** The repo's home among every capable worker of the night (capability does not depend on load). */
+    private int homeOf(Repo r) {
+      int best = -1;
+      double bestScore = 0;
+      for (int i = 0; i < n; i++) {
+        WorkerView w = views.get(i);
+        if (w.packageManagers().contains(r.packageManager())) {
+          double score = RendezvousPlacement.score(r.name(), w);
+          if (best < 0 || RendezvousPlacement.before(score, w.id(), bestScore, views.get(best).id())) {
+            best = i;
+            bestScore = score;
+          }
+        }
+      }
+      return best;
+    }
+
+    private boolean open(int w) {
+      return views.get(w).load() < (long) placement.maxBuildsPerSlot() * views.get(w).slots();
+    }
+
+    /** One placing pass at {@code now}, as {@code PlacingPass}: the walk, then the steals in queue order. */
+    private void pass(List<Build> queue, double now) {
+      Set<String> openManagers = new HashSet<>();
+      for (int i = 0; i < n; i++) {
+        if (open(i)) {
+          openManagers.addAll(views.get(i).packageManagers());
+        }
+      }
+      List<Build> steals = new ArrayList<>();
+      List<Build> stillQueued = new ArrayList<>();
+      for (Build b : queue) {
+        String pm = b.repo().packageManager();
+        if (!openManagers.contains(pm)) {
+          stillQueued.add(b);
+          everWaited.add(b);
+          continue;
+        }
+        double waited = now - b.queuedAt();
+        Integer warm = index.get(previousNight.get(b.repo().name()));
+        if (ruleOn && !open(home.get(b.repo().name())) && (warm == null || !open(warm))) {
+          // its home and its warm worker are full: the rule answers wait, steal, or placement's "waiting"
+          stillQueued.add(b);
+          everWaited.add(b);
+          if (minutesOf(placement.stealAfter()) <= waited) {
+            steals.add(b);
+          } else {
+            wakes.add(b.queuedAt() + minutesOf(placement.stealAfter()));
+          }
+          continue;
+        }
+        StealingRule.Decision d = ruleOn ? rule.decide(request(b), views, minutes(waited))
+            : new StealingRule.Decision(StealingRule.Kind.PLACE, placement.place(request(b), views), null);
+        if (d.kind() == StealingRule.Kind.PLACE && d.placement().placed()) {
+          claim(b, d, now);
+          openManagers = stillOpen(openManagers);
+        } else {
+          stillQueued.add(b);
+          everWaited.add(b);
+          if (d.kind() == StealingRule.Kind.STEAL) {
+            steals.add(b);
+          } else if (d.kind() == StealingRule.Kind.WAIT) {
+            wakes.add(b.queuedAt() + minutesOf(placement.stealAfter()));
+          } else {
+            openManagers.remove(pm); // every worker with room is at its bound for it
+          }
+        }
+      }
+      Set<Build> claimed = new HashSet<>();
+      for (Build b : steals) {
+        if (!openManagers.contains(b.repo().packageManager())) {
+          continue;
+        }
+        StealingRule.Decision d = rule.decide(request(b), views, minutes(now - b.queuedAt()));
+        if (d.claims()) {
+          claim(b, d, now);
+          claimed.add(b);
+          openManagers = stillOpen(openManagers);
+        } else if (!d.placement().placed()) {
+          openManagers.remove(b.repo().packageManager());
+        }
+      }
+      queue.clear();
+      for (Build b : stillQueued) {
+        if (!claimed.contains(b)) {
+          queue.add(b);
+        }
       }
     }
-    if (!queue.isEmpty()) {
-      throw new IllegalStateException(queue.size() + " builds never placed, e.g. "
-          + queue.get(0).repo() + ": " + placement.place(request(queue.get(0)), views).reason());
+
+    private Set<String> stillOpen(Set<String> managers) {
+      Set<String> open = new HashSet<>();
+      for (int i = 0; i < n && open.size() < managers.size(); i++) {
+        if (open(i)) {
+          open.addAll(views.get(i).packageManagers());
+        }
+      }
+      open.retainAll(managers);
+      return open;
     }
-    long totalSlots = specs.stream().mapToLong(WorkerSpec::slots).sum();
-    return new Night(order.size(), counters[0], counters[1], stolen, everWaited.size(), makespan,
-        totalWork, totalSlots, longest, placedOn);
+
+    private void claim(Build b, StealingRule.Decision d, double now) {
+      String id = d.placement().workerId().orElseThrow();
+      int w = index.get(id);
+      placedOn.put(b.repo().name(), id);
+      if (d.kind() == StealingRule.Kind.STEAL) {
+        stolen++;
+      }
+      if (d.placement().reason().startsWith("worker ") && d.placement().reason().contains(": rank 1 of ")) {
+        atHome++;
+      }
+      if (running[w] < views.get(w).slots()) {
+        start(w, b, now);
+      } else {
+        waiting.get(w).add(b);
+      }
+      refresh(w);
+    }
+
+    private void start(int w, Build b, double now) {
+      boolean warm = caches.get(w).containsKey(b.repo().name());
+      if (warm) {
+        warmHits++;
+      }
+      running[w]++;
+      finishes.add(new Finish(now + b.minutes() + (warm ? 0 : coldMinutes), seq++, w, b));
+    }
+
+    private void refresh(int w) {
+      WorkerView v = views.get(w);
+      views.set(w, new WorkerView(v.id(), v.packageManagers(), v.arch(), v.slots(), running[w],
+          waiting.get(w).size(), v.freeDiskBytes(), caches.get(w), v.alive()));
+    }
   }
 
   private static PlacementRequest request(Build b) {
     return PlacementRequest.of(b.repo().name(), b.repo().packageManager(), ARCH);
   }
 
-  private static WorkerView refreshed(WorkerView v, int running, int waiting,
-      Map<String, WorkerView.WarmCache> caches) {
-    return new WorkerView(v.id(), v.packageManagers(), v.arch(), v.slots(), running, waiting,
-        v.freeDiskBytes(), caches, v.alive());
-  }
-
-  private static void start(int w, Build b, double now, int[] running,
-      PriorityQueue<Finish> finishes, long[] seq) {
-    running[w]++;
-    finishes.add(new Finish(now + b.minutes(), seq[0]++, w, b));
-  }
-
-  /**
-   * Lets every worker with a free slot and nothing waiting take a waiting build, until none can: a
-   * build whose repo's cache is warm on it if one waits anywhere, else the last waiting build of
-   * the capable worker with the most waiting builds per slot. Returns how many moved.
-   */
-  private static int steal(List<WorkerView> views, int[] running, List<ArrayDeque<Build>> waiting,
-      PriorityQueue<Finish> finishes, Map<String, String> placedOn,
-      Map<String, String> previousNight, int[] counters, long[] seq, double now) {
-    List<Integer> victims = new ArrayList<>();
-    for (int i = 0; i < views.size(); i++) {
-      if (!waiting.get(i).isEmpty()) {
-        victims.add(i);
-      }
-    }
-    if (victims.isEmpty()) {
-      return 0;
-    }
-    Map<String, Integer> waitingOn = null; // repo to the worker it waits on, built when needed
-    int moved = 0;
-    for (int thief = 0; thief < views.size(); thief++) {
-      WorkerView t = views.get(thief);
-      while (running[thief] < t.slots() && waiting.get(thief).isEmpty()) {
-        if (waitingOn == null) {
-          waitingOn = new HashMap<>();
-          for (int v : victims) {
-            for (Build b : waiting.get(v)) {
-              waitingOn.put(b.repo().name(), v);
-            }
-          }
-        }
-        int victim = -1;
-        Build b = null;
-        // Sorted: the iteration order of Map.copyOf varies from one JVM run to the next.
-        for (String repo : new java.util.TreeSet<>(t.warmCaches().keySet())) {
-          Integer v = waitingOn.get(repo);
-          if (v != null) {
-            victim = v;
-            for (Build candidate : waiting.get(v)) {
-              if (candidate.repo().name().equals(repo)) {
-                b = candidate;
-              }
-            }
-            waiting.get(v).remove(b);
-            break;
-          }
-        }
-        double worst = 0;
-        for (int v : b != null ? List.<Integer>of() : victims) {
-          ArrayDeque<Build> q = waiting.get(v);
-          double backlog = (double) q.size() / views.get(v).slots();
-          if (!q.isEmpty() && backlog > worst
-              && t.packageManagers().contains(q.peekLast().repo().packageManager())) {
-            victim = v;
-            worst = backlog;
-          }
-        }
-        if (victim < 0) {
-          break;
-        }
-        if (b == null) {
-          b = waiting.get(victim).pollLast();
-        }
-        waitingOn.remove(b.repo().name());
-        WorkerView v = views.get(victim);
-        views.set(victim, new WorkerView(v.id(), v.packageManagers(), v.arch(), v.slots(),
-            running[victim], waiting.get(victim).size(), v.freeDiskBytes(), v.warmCaches(),
-            v.alive()));
-        String repo = b.repo().name();
-        if (v.id().equals(previousNight.get(repo))) {
-          counters[0]--;
-        }
-        if (t.id().equals(previousNight.get(repo))) {
-          counters[0]++;
-        }
-        placedOn.put(repo, t.id());
-        start(thief, b, now, running, finishes, seq);
-        t = new WorkerView(t.id(), t.packageManagers(), t.arch(), t.slots(), running[thief], 0,
-            t.freeDiskBytes(), t.warmCaches(), t.alive());
-        views.set(thief, t);
-        moved++;
-      }
-    }
-    return moved;
-  }
-
-  /** Walks the coordinator's queue in order, placing what placement will place. */
-  private static void dispatch(RendezvousPlacement placement, List<Build> queue,
-      List<WorkerView> views, Map<String, Integer> index, int[] running,
-      List<ArrayDeque<Build>> waiting, PriorityQueue<Finish> finishes,
-      Map<String, String> placedOn, Map<String, String> previousNight, int[] counters,
-      long[] seq, Set<Build> everWaited, double now) {
-    Set<String> full = new HashSet<>(); // package managers whose capable workers are all at bound
-    List<Build> stillQueued = new ArrayList<>();
-    for (Build b : queue) {
-      if (full.contains(b.repo().packageManager())) {
-        stillQueued.add(b);
-        everWaited.add(b);
-        continue;
-      }
-      Placement p = placement.place(request(b), views);
-      if (!p.placed()) {
-        full.add(b.repo().packageManager());
-        stillQueued.add(b);
-        everWaited.add(b);
-        continue;
-      }
-      String id = p.workerId().orElseThrow();
-      int w = index.get(id);
-      placedOn.put(b.repo().name(), id);
-      if (id.equals(previousNight.get(b.repo().name()))) {
-        counters[0]++;
-      }
-      if (p.reason().contains(": rank 1 of ")) {
-        counters[1]++;
-      }
-      if (running[w] < views.get(w).slots()) {
-        start(w, b, now, running, finishes, seq);
-      } else {
-        waiting.get(w).add(b);
-      }
-      WorkerView v = views.get(w);
-      views.set(w, new WorkerView(v.id(), v.packageManagers(), v.arch(), v.slots(), running[w],
-          waiting.get(w).size(), v.freeDiskBytes(), v.warmCaches(), v.alive()));
-    }
-    queue.clear();
-    queue.addAll(stillQueued);
+  private static double minutesOf(Duration d) {
+    return d.toMillis() / 60_000.0;
   }
 }

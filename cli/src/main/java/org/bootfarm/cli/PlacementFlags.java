@@ -1,0 +1,12 @@
+package org.bootfarm.cli;
+
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/** The coordinator's placement flags: how long a build waits for its busy home or warm worker (ADR 0046). */
+final class PlacementFlags {
+  @Option(names = "--steal-after", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class,
+      description = "a build whose repo's home and warm workers are all busy waits this long for them (about what a"
+          + " cold package cache costs), then an idle worker takes it (default: ${DEFAULT-VALUE})")
+  Duration stealAfter;
+}
