@@ -1,54 +1,169 @@
 #!/bin/bash
-# Cold and warm build times of bootfarm against the plain tool pipeline, in the same run on the same
-# machine: the fixture-tdnf definition (served from the test-time fixture yum repository on
-# 127.0.0.1) and debian-12 (this machine's apt sources). Cold = empty cache directory; warm = the
-# same cache directory again. Prints a Markdown table for docs/benchmarks.md.
+# Cold and warm build times of bootfarm against the plain tool pipeline of the same tools, in the same
+# run on the same machine, interleaved A B A B: the fixture-tdnf definition (served from the test-time
+# fixture yum repository on 127.0.0.1) and debian-12 (this machine's apt sources).
+#   cold      = an empty cache directory (every package downloaded)
+#   warm      = the cache directory the round's cold build filled, a fresh out directory; bootfarm
+#               gets --no-cache when it has that option, so the whole build runs from warm caches
+#   unchanged = bootfarm again on the warm build's cache and out directories, nothing changed
+#               (what an action cache makes fast)
+# With BASELINE_JAR=path/to/older/bootfarm.jar a third column, that jar's cold and warm builds, runs in
+# the same rounds: the before/after figures of an engine change from one run.
+# Every measurement is appended to WORK_DIR/times.tsv as it is taken; the report (medians, ratios
+# bootfarm / plain, bootfarm's stage times, the distinct ISO sha256s) is printed at the end, and
+# `bench/build-times.sh --report WORK_DIR` prints it again from a run that was cut short.
 #
 # Usage: bench/build-times.sh [WORK_DIR]      (as root; default WORK_DIR /var/tmp/bootfarm-bench)
+# Environment: PAIRS (rounds, default 3), DEFINITIONS (default "fixture debian"), BASELINE_JAR.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
+
+report() { # WORK_DIR
+  local tsv=$1/times.tsv
+  [ -s "$tsv" ] || { echo "no measurements in $tsv" >&2; return 1; }
+  /usr/bin/python3 - "$tsv" <<'PY'
+import collections, statistics, sys
+rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1]) if line.strip()]
+# def, who, kind, round, seconds, stages, iso_sha256
+times = collections.defaultdict(list)
+stages = collections.defaultdict(lambda: collections.defaultdict(list))
+isos = collections.defaultdict(set)
+meta = [r for r in rows if r[0] == "#"]
+for r in rows:
+    if r[0] == "#":
+        continue
+    d, who, kind, rnd, sec = r[0], r[1], r[2], r[3], float(r[4])
+    times[d, who, kind].append(sec)
+    if len(r) > 5 and r[5]:
+        for part in r[5].split(","):
+            name, s = part.split("=")
+            stages[d, who, kind][name].append(float(s))
+    if len(r) > 6 and r[6] and kind in ("cold", "warm"):
+        isos[d, who].add(r[6])
+for m in meta:
+    print(" ".join(m[1:]))
+med = lambda xs: statistics.median(xs) if xs else float("nan")
+fmt = lambda xs: " ".join("%.1f" % x for x in xs)
+defs = sorted({k[0] for k in times}, key=lambda d: ["fixture", "debian"].index(d) if d in ("fixture", "debian") else 9)
+whos = [w for w in ("bootfarm", "baseline", "plain") if any(k[1] == w for k in times)]
+print()
+print("| definition | run | " + " | ".join(f"{w} median (runs)" for w in whos) + " | bootfarm / plain |"
+      + (" baseline / plain |" if "baseline" in whos else ""))
+print("|---|---|" + "---|" * len(whos) + "---|" + ("---|" if "baseline" in whos else ""))
+for d in defs:
+    for kind in ("cold", "warm", "unchanged"):
+        cells = []
+        for w in whos:
+            xs = times.get((d, w, kind), [])
+            cells.append(f"{med(xs):.1f} s ({fmt(xs)})" if xs else "—")
+        plain = med(times.get((d, "plain", kind), []))
+        ratio = lambda w: (f"{med(times[(d, w, kind)]) / plain:.2f}×" if times.get((d, w, kind)) and plain == plain else "—")
+        line = f"| {d} | {kind} | " + " | ".join(cells) + f" | {ratio('bootfarm')} |"
+        if "baseline" in whos:
+            line += f" {ratio('baseline')} |"
+        print(line)
+print()
+print("Stage medians (seconds, from --json):")
+for (d, who, kind), st in sorted(stages.items()):
+    print(f"  {d} {who} {kind}: " + ", ".join(f"{n} {med(v):.1f}" for n, v in st.items()))
+print()
+print("ISO sha256 of the cold and warm builds (one per column when the builds are reproducible):")
+for (d, who), shas in sorted(isos.items()):
+    print(f"  {d} {who}: " + " ".join(sorted(shas)))
+PY
+}
+
+if [ "${1:-}" = --report ]; then
+  report "$(realpath -m "${2:-/var/tmp/bootfarm-bench}")"
+  exit
+fi
+
 work=$(realpath -m "${1:-/var/tmp/bootfarm-bench}")
 rm -rf "$work"; mkdir -p "$work"
 export LC_ALL=C.UTF-8 LANG=C.UTF-8
+pairs=${PAIRS:-3}
+definitions=${DEFINITIONS:-fixture debian}
 
 echo "building the jar and the fixture classpath..." >&2
 (cd "$here" && mvn -q -B -ntp -DskipTests package \
   && mvn -q -B -ntp -DskipTests -pl worker -am package dependency:build-classpath \
        -Dmdep.outputFile="$work/cp.txt" -Dmdep.includeScope=test)
 cp="$here/worker/target/test-classes:$here/worker/target/classes:$here/protocol/target/classes:$(cat "$work/cp.txt")"
-jar=$here/cli/target/bootfarm.jar
+# a copy: the worktree's jar may be rebuilt while the benchmark runs
+cp "$here/cli/target/bootfarm.jar" "$work/bootfarm.jar"
+jar=$work/bootfarm.jar
 tether=$here/examples/components/tether
 unpack=$here/examples/components/unpack
+no_cache=()
+if java -jar "$jar" build --help 2>&1 | grep -q -- '--no-cache'; then
+  no_cache=(--no-cache)
+fi
 
 java -cp "$cp" org.bootfarm.worker.fixture.FixtureRepoServer "$work/defs" > "$work/server.txt" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do grep -q '^ready' "$work/server.txt" && break; sleep 0.5; done
 grep -q '^ready' "$work/server.txt" || { cat "$work/server.txt" >&2; exit 1; }
-fixture=$work/defs/fixture-tdnf
 
-seconds() { local start end; start=$(date +%s.%N); "$@" > "$work/last.log" 2>&1 || { tail -20 "$work/last.log" >&2; return 1; }; end=$(date +%s.%N); echo "$end - $start" | bc; }
-bootfarm_build() { # DEF CACHE
-  java -jar "$jar" build "$1" --component tether="$tether" --component unpack="$unpack" \
-    --out "$work/out-bootfarm" --cache-dir "$2" --keys "$work/defs" --json
+tsv=$work/times.tsv
+printf '#\tmachine: %s cores, %s GiB, %s, %s; load average at start %s\n' "$(nproc)" \
+  "$(free -g | awk '/Mem:/ {print $2}')" "$(. /etc/os-release; echo "$PRETTY_NAME")" "$(date -u +%Y-%m-%dT%H:%MZ)" \
+  "$(cut -d' ' -f1-3 /proc/loadavg)" >> "$tsv"
+printf '#\tbootfarm %s (%s)%s; %s rounds; warm bootfarm flags: %s\n' "$(cd "$here" && git rev-parse --short HEAD)" \
+  "$(cd "$here" && git log -1 --format=%s | cut -c1-60)" "${BASELINE_JAR:+; baseline $BASELINE_JAR}" "$pairs" \
+  "${no_cache[*]:-none}" >> "$tsv"
+
+def_dir() { case $1 in fixture) echo "$work/defs/fixture-tdnf" ;; debian) echo "$here/repos/debian-12" ;; esac; }
+
+# measure DEF WHO KIND ROUND LOG -- COMMAND...: runs it, appends its line to times.tsv
+measure() {
+  local def=$1 who=$2 kind=$3 round=$4 log=$5 start end seconds stages="" iso=""
+  shift 6
+  start=$(date +%s.%N)
+  "$@" > "$log" 2> "$log.err" || { tail -20 "$log" "$log.err" >&2; echo "$def $who $kind round $round failed" >&2; return 1; }
+  end=$(date +%s.%N)
+  seconds=$(echo "$end - $start" | bc)
+  if [ "$who" != plain ]; then
+    stages=$(jq -r '[.stages[] | "\(.name)=\(.seconds)"] | join(",")' "$log" 2>/dev/null || true)
+    iso=$(jq -r '[.artifacts[] | select(.name | endswith(".iso")) | .sha256][0] // ""' "$log" 2>/dev/null || true)
+  else
+    iso=$(sha256sum "$(grep -o '^ISO: [^ ]*' "$log" | cut -d' ' -f2)" 2>/dev/null | cut -d' ' -f1 || true)
+  fi
+  printf '%s\t%s\t%s\t%s\t%.2f\t%s\t%s\n' "$def" "$who" "$kind" "$round" "$seconds" "$stages" "$iso" >> "$tsv"
+  printf '%-8s %-9s %-9s round %s: %6.1f s  %s\n' "$def" "$who" "$kind" "$round" "$seconds" "$stages" >&2
 }
 
-declare -A t
-t[fixture,bootfarm,cold]=$(seconds bootfarm_build "$fixture" "$work/cache-bf-fixture")
-t[fixture,bootfarm,warm]=$(seconds bootfarm_build "$fixture" "$work/cache-bf-fixture")
-t[fixture,plain,cold]=$(seconds "$here/bench/plain-pipeline-rpm.sh" "$fixture" "$work/out-plain-rpm" "$work/cache-plain-fixture")
-t[fixture,plain,warm]=$(seconds "$here/bench/plain-pipeline-rpm.sh" "$fixture" "$work/out-plain-rpm" "$work/cache-plain-fixture")
-t[debian,bootfarm,cold]=$(seconds bootfarm_build "$here/repos/debian-12" "$work/cache-bf-debian")
-t[debian,bootfarm,warm]=$(seconds bootfarm_build "$here/repos/debian-12" "$work/cache-bf-debian")
-t[debian,plain,cold]=$(seconds "$here/bench/plain-pipeline.sh" "$work/out-plain-deb" "$tether" "$unpack" "$work/cache-plain-debian")
-t[debian,plain,warm]=$(seconds "$here/bench/plain-pipeline.sh" "$work/out-plain-deb" "$tether" "$unpack" "$work/cache-plain-debian")
+# bootfarm_build JAR DEF CACHE OUT [FLAGS...]
+bootfarm_build() {
+  local jar=$1 def=$2 cache=$3 out=$4
+  shift 4
+  java "@$here/deploy/jvm.options" -jar "$jar" build "$def" --component tether="$tether" --component unpack="$unpack" \
+    --out "$out" --cache-dir "$cache" --keys "$work/defs" --json "$@"
+}
+plain_build() { # DEF CACHE OUT
+  case $1 in
+    fixture) "$here/bench/plain-pipeline-rpm.sh" "$(def_dir fixture)" "$3" "$2" ;;
+    debian) "$here/bench/plain-pipeline.sh" "$3" "$tether" "$unpack" "$2" ;;
+  esac
+}
 
-echo
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(. /etc/os-release; echo "$PRETTY_NAME"), $(date -u +%Y-%m-%d)"
-echo
-echo "| definition | bootfarm cold | bootfarm warm | plain pipeline cold | plain pipeline warm |"
-echo "|---|---|---|---|---|"
-for d in fixture debian; do
-  printf '| %s | %.1f s | %.1f s | %.1f s | %.1f s |\n' "$d" "${t[$d,bootfarm,cold]}" "${t[$d,bootfarm,warm]}" \
-    "${t[$d,plain,cold]}" "${t[$d,plain,warm]}"
+for round in $(seq 1 "$pairs"); do
+  for def in $definitions; do
+    d=$(def_dir "$def"); r=$work/$def-$round
+    measure "$def" bootfarm cold "$round" "$r-bf-cold.json" -- bootfarm_build "$jar" "$d" "$r/cache-bf" "$r/out-bf-cold"
+    measure "$def" plain cold "$round" "$r-plain-cold.log" -- plain_build "$def" "$r/cache-plain" "$r/out-plain-cold"
+    if [ -n "${BASELINE_JAR:-}" ]; then
+      measure "$def" baseline cold "$round" "$r-base-cold.json" -- bootfarm_build "$BASELINE_JAR" "$d" "$r/cache-base" "$r/out-base-cold"
+    fi
+    measure "$def" bootfarm warm "$round" "$r-bf-warm.json" -- bootfarm_build "$jar" "$d" "$r/cache-bf" "$r/out-bf-warm" "${no_cache[@]}"
+    measure "$def" plain warm "$round" "$r-plain-warm.log" -- plain_build "$def" "$r/cache-plain" "$r/out-plain-warm"
+    if [ -n "${BASELINE_JAR:-}" ]; then
+      measure "$def" baseline warm "$round" "$r-base-warm.json" -- bootfarm_build "$BASELINE_JAR" "$d" "$r/cache-base" "$r/out-base-warm"
+    fi
+    measure "$def" bootfarm unchanged "$round" "$r-bf-unchanged.json" -- bootfarm_build "$jar" "$d" "$r/cache-bf" "$r/out-bf-warm"
+    # the trees and ISOs of a round are not needed any more; keep the disk from filling
+    rm -rf "$r"/out-* "$r"/cache-*/builds
+  done
 done
+printf '#\tload average at the end %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >> "$tsv"
+report "$work"

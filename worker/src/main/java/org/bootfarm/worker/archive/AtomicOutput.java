@@ -39,23 +39,34 @@ public final class AtomicOutput {
   }
 
   /**
-   * Writes {@code body} gzip'd at {@code gzipLevel} to {@code target} by way of a temporary
-   * file and returns the sha256 of the compressed file.
+   * Writes {@code body} gzip'd at {@code gzipLevel} on every core ({@link ParallelGzipOutputStream}) to
+   * {@code target} by way of a temporary file and returns the sha256 of the compressed file.
    */
   public static String writeGzip(Path target, int gzipLevel, Body body) throws IOException {
+    return writeGzip(target, gzipLevel, ParallelGzipOutputStream.defaultThreads(), body);
+  }
+
+  /**
+   * As {@link #writeGzip(Path, int, Body)} on {@code threads} threads (the bytes are the same for any
+   * number). The file is not synced: these are a build directory's files, which a worker that dies
+   * discards with the directory; what is published is copied or moved out of it afterwards.
+   */
+  public static String writeGzip(Path target, int gzipLevel, int threads, Body body) throws IOException {
     Path temp = temporaryBeside(target);
     try {
       DigestOutputStream hashing;
       try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-        hashing = Sha256.hashing(Channels.newOutputStream(channel));
-        ReproducibleGzipOutputStream gzip = new ReproducibleGzipOutputStream(hashing, gzipLevel);
-        OutputStream buffered = new BufferedOutputStream(gzip, 1 << 16);
-        body.writeTo(buffered);
-        buffered.flush();
-        gzip.finish();
-        hashing.flush();
-        channel.force(true);
-        gzip.close();
+        hashing = Sha256.hashing(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16));
+        ParallelGzipOutputStream gzip = new ParallelGzipOutputStream(hashing, gzipLevel, threads);
+        try {
+          OutputStream buffered = new BufferedOutputStream(gzip, 1 << 16);
+          body.writeTo(buffered);
+          buffered.flush();
+          gzip.finish();
+          hashing.flush();
+        } finally {
+          gzip.stopThreads();
+        }
       }
       moveIntoPlace(temp, target);
       return Sha256.hex(hashing.getMessageDigest());

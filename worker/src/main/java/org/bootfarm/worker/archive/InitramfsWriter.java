@@ -6,9 +6,12 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.bootfarm.protocol.Sha256;
 
 /**
  * Writes an initramfs: the tree as a "newc" (SVR4, no CRC) cpio archive, gzip'd, as the Linux
@@ -35,12 +38,33 @@ public final class InitramfsWriter {
    */
   public static String write(Path root, Path outCpioGz, long sourceDateEpoch, int gzipLevel)
       throws IOException {
+    return writeHashed(root, outCpioGz, sourceDateEpoch, gzipLevel).sha256();
+  }
+
+  /**
+   * What {@link #writeHashed} wrote: the sha256 of the .gz file, the entries archived, and the sha256
+   * of every regular file's content by path (a hard link's every path), taken while the file was read
+   * into the archive, so a manifest of the same tree need not read it again.
+   */
+  public record Written(String sha256, List<TreeEntry> entries, Map<String, String> fileSha256) {}
+
+  /** As {@link #write}, hashing every file's content while archiving it. */
+  public static Written writeHashed(Path root, Path outCpioGz, long sourceDateEpoch, int gzipLevel)
+      throws IOException {
     List<TreeEntry> entries = ImageTree.scan(root, sourceDateEpoch);
-    return AtomicOutput.writeGzip(outCpioGz, gzipLevel, out -> writeCpio(entries, out));
+    Map<String, String> hashes = new HashMap<>();
+    String sha256 = AtomicOutput.writeGzip(outCpioGz, gzipLevel, out -> writeCpio(entries, out, hashes));
+    return new Written(sha256, entries, Map.copyOf(hashes));
   }
 
   /** Writes the uncompressed newc archive of {@code entries} to {@code out}. */
   public static void writeCpio(List<TreeEntry> entries, OutputStream out) throws IOException {
+    writeCpio(entries, out, new HashMap<>());
+  }
+
+  /** As {@link #writeCpio(List, OutputStream)}, putting each regular file's sha256 by path into {@code hashes}. */
+  private static void writeCpio(List<TreeEntry> entries, OutputStream out, Map<String, String> hashes)
+      throws IOException {
     Map<String, Integer> linkCount = new HashMap<>();
     Map<String, String> lastPathOfFile = new HashMap<>();
     Map<String, Integer> subdirectories = new HashMap<>();
@@ -58,6 +82,7 @@ public final class InitramfsWriter {
     }
 
     Map<String, Long> inodeOfFile = new HashMap<>();
+    Map<String, String> hashOfFile = new HashMap<>();
     long nextInode = 1;
     CountingOutput counting = new CountingOutput(out);
     for (TreeEntry e : entries) {
@@ -113,10 +138,12 @@ public final class InitramfsWriter {
           e.rdevMajor(),
           e.rdevMinor());
       if (copyFile) {
+        MessageDigest digest = Sha256.newDigest();
         long copied;
         try (InputStream in = Files.newInputStream(e.source())) {
-          copied = in.transferTo(counting);
+          copied = in.transferTo(new DigestOutputStream(counting, digest));
         }
+        hashOfFile.put(e.isHardLink() ? e.hardLinkTo() : e.path(), Sha256.hex(digest));
         if (copied != size) {
           throw new IOException(
               e.source() + " changed size while being archived (" + size + " -> " + copied
@@ -126,6 +153,11 @@ public final class InitramfsWriter {
         counting.write(inlineData);
       }
       pad(counting, 4);
+    }
+    for (TreeEntry e : entries) {
+      if (e.type() == TreeEntry.Type.FILE) {
+        hashes.put(e.path(), hashOfFile.get(e.isHardLink() ? e.hardLinkTo() : e.path()));
+      }
     }
     header(counting, TRAILER, 0, 0, 0, 0, 1, 0, 0, 0, 0);
     pad(counting, 512);

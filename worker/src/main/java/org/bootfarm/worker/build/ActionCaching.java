@@ -123,7 +123,8 @@ final class ActionCaching {
     Path out = ctx.request().outDir();
     try {
       List<String> names = new ArrayList<>(artifacts.stream().map(ArtifactRecord::name).toList());
-      try (Stream<Path> stageFiles = Files.list(ctx.outputDir().resolve("stages"))) {
+      // as published: the engine moves its outputs out of the build directory (ADR 0047)
+      try (Stream<Path> stageFiles = Files.list(out.resolve("stages"))) {
         stageFiles.map(p -> "stages/" + p.getFileName()).sorted().forEach(names::add);
       }
       String builtBy = ctx.request().buildId() != null ? ctx.request().buildId()

@@ -140,7 +140,8 @@ public final class BuildEngine {
       TreeManifest.write(assemble.manifest(), out.resolve(MANIFEST));
 
       List<ArtifactRecord> artifacts = publish(out, request.outDir(),
-          List.of(assemble.isoName(), BUILDINFO, MANIFEST));
+          List.of(assemble.isoName(), BUILDINFO, MANIFEST), Map.of(assemble.isoName(), stageHashes.get(assemble.name())),
+          !request.keepBuildDir());
       caching.ifPresent(c -> c.store(artifacts));
       log.line("build", "downloaded " + ctx.installTotals().downloaded() + " package files, "
           + ctx.installTotals().fromCache() + " from the warm cache");
@@ -305,10 +306,13 @@ public final class BuildEngine {
   }
 
   /**
-   * Moves each output into the out directory under a temporary name, then renames it into place,
-   * so a reader never sees a half-written file. Stage archives go to {@code stages/}.
+   * Moves (or, when the build directory is kept, copies) each output into the out directory under a
+   * temporary name, then renames it into place, so a reader never sees a half-written file. Stage archives go
+   * to {@code stages/}. An output whose sha256 is {@code known} (the ISO, hashed as it was written) is not
+   * read again.
    */
-  private static List<ArtifactRecord> publish(Path from, Path to, List<String> names) throws IOException {
+  private static List<ArtifactRecord> publish(Path from, Path to, List<String> names, Map<String, String> known,
+      boolean move) throws IOException {
     List<ArtifactRecord> artifacts = new ArrayList<>();
     Files.createDirectories(to.resolve("stages"));
     List<String> all = new ArrayList<>(names);
@@ -318,10 +322,15 @@ public final class BuildEngine {
     for (String name : all) {
       Path source = from.resolve(name);
       Path partial = to.resolve(name + ".partial");
-      Files.copy(source, partial, StandardCopyOption.REPLACE_EXISTING);
+      if (move) {
+        Files.move(source, partial, StandardCopyOption.REPLACE_EXISTING);
+      } else {
+        Files.copy(source, partial, StandardCopyOption.REPLACE_EXISTING);
+      }
       Files.move(partial, to.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       if (names.contains(name)) {
-        artifacts.add(new ArtifactRecord(name, Sha256.of(to.resolve(name)), Files.size(to.resolve(name))));
+        String sha256 = known.containsKey(name) ? known.get(name) : Sha256.of(to.resolve(name));
+        artifacts.add(new ArtifactRecord(name, sha256, Files.size(to.resolve(name))));
       }
     }
     return artifacts;

@@ -3,12 +3,10 @@ package org.bootfarm.worker.iso;
 import org.bootfarm.worker.process.ExternalCommand;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
@@ -120,9 +118,7 @@ public final class IsoWriter {
           "making ISO " + outIso + " from " + isoTree,
           "xorriso");
       Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
-      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-        channel.force(true);
-      }
+      // not synced: it is a build directory's file, copied or moved out when the build publishes
       String sha = Sha256.of(temp);
       AtomicOutput.moveIntoPlace(temp, outIso);
       return sha;

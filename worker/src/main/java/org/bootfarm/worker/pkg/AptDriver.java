@@ -88,6 +88,9 @@ public final class AptDriver implements PackageManagerDriver {
       "path-include=/usr/share/doc/*/copyright",
       "path-exclude=/usr/share/lintian/*");
 
+  /** dpkg's default force flags (security-mac, downgrade) and unsafe-io: no fsync per unpacked file. */
+  static final String DPKG_FORCE = "security-mac,downgrade,unsafe-io";
+
   /** The worker's apt settings carried over to the build: how to treat its (e.g. snapshot) archive. */
   static final List<String> INHERITED_APT_SETTINGS = List.of("Acquire::Check-Valid-Until", "Acquire::Check-Date");
 
@@ -991,7 +994,9 @@ public final class AptDriver implements PackageManagerDriver {
   /**
    * Runs {@code command} (a sandboxed one) in the build environment (see {@link ExternalCommand}) plus
    * the build's SOURCE_DATE_EPOCH, {@code INITRD=No} (no initramfs is generated), a non-interactive
-   * debconf and HOME in the sandbox's private /tmp,
+   * debconf, HOME in the sandbox's private /tmp and dpkg's {@code unsafe-io} (beside its two default force
+   * flags): dpkg then does not fsync every file it unpacks into a root that is a build directory's, which a
+   * crash discards whole (docs/adr/0047); as an environment variable it is not written into the image,
    * streaming each output line and collecting apt's error and warning lines. With
    * {@code mergeErrors} false, only standard output reaches {@code out} (for queries).
    */
@@ -1003,6 +1008,7 @@ public final class AptDriver implements PackageManagerDriver {
     environment.put("INITRD", "No");
     environment.put("DEBIAN_FRONTEND", "noninteractive");
     environment.put("DEBCONF_NONINTERACTIVE_SEEN", "true");
+    environment.put("DPKG_FORCE", DPKG_FORCE);
     environment.putAll(env);
     if (!mergeErrors) {
       try {

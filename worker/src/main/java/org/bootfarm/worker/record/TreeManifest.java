@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.build.Manifest;
 import org.bootfarm.protocol.build.ManifestEntry;
@@ -23,9 +24,23 @@ public final class TreeManifest {
    * later paths are listed as files of their own, with the same sha256).
    */
   public static Manifest of(String image, List<TreeEntry> tree) throws IOException {
+    return of(image, tree, Map.of());
+  }
+
+  /**
+   * As {@link #of(String, List)}, taking a file's sha256 from {@code known} (by path in the image, as its
+   * writer hashed it while archiving it) instead of reading the file again.
+   */
+  public static Manifest of(String image, List<TreeEntry> tree, Map<String, String> known) throws IOException {
     List<ManifestEntry> entries = new ArrayList<>(tree.size());
     for (TreeEntry e : tree) {
-      String sha = e.type() == TreeEntry.Type.FILE ? Sha256.of(e.source()) : null;
+      String sha = null;
+      if (e.type() == TreeEntry.Type.FILE) {
+        sha = known.get(e.path());
+        if (sha == null) {
+          sha = Sha256.of(e.source());
+        }
+      }
       String target =
           switch (e.type()) {
             case SYMLINK -> e.symlinkTarget();

@@ -44,8 +44,9 @@ final class BootMedia {
     ImageDirectories.create(iso);
     ImageDirectories.create(iso.resolve("boot"));
     ctx.log().line(stage, "writing initramfs boot/core.gz");
-    String initramfsSha256 = InitramfsWriter.write(rootfs.hostPath(), iso.resolve("boot/core.gz"), ctx.sourceDateEpoch(),
-        INITRAMFS_GZIP_LEVEL);
+    InitramfsWriter.Written initramfs = InitramfsWriter.writeHashed(rootfs.hostPath(), iso.resolve("boot/core.gz"),
+        ctx.sourceDateEpoch(), INITRAMFS_GZIP_LEVEL);
+    String initramfsSha256 = initramfs.sha256();
     try (InputStream kernel = bootfs.open(KernelTree.BOOTFS_KERNEL)) {
       Files.copy(kernel, iso.resolve("boot/vmlinuz64"));
     }
@@ -56,8 +57,10 @@ final class BootMedia {
     BootConfig boot = new BootConfig("/boot/vmlinuz64", "/boot/core.gz", commandLine);
     String isoSha256 = IsoWriter.write(iso, out, boot, volumeId, ctx.sourceDateEpoch());
 
-    Manifest manifest = TreeManifest.of("initramfs", ImageTree.scan(rootfs.hostPath(), ctx.sourceDateEpoch()))
-        .merge(TreeManifest.of("iso", ImageTree.scan(iso, ctx.sourceDateEpoch())));
+    // the files were hashed while they were archived: the initramfs's and core.gz are not read again
+    Manifest manifest = TreeManifest.of("initramfs", initramfs.entries(), initramfs.fileSha256())
+        .merge(TreeManifest.of("iso", ImageTree.scan(iso, ctx.sourceDateEpoch()),
+            java.util.Map.of("boot/core.gz", initramfsSha256)));
     return new Written(isoSha256, initramfsSha256, manifest);
   }
 
