@@ -37,6 +37,7 @@ import org.bootfarm.protocol.api.v1.NightlyReport;
 import org.bootfarm.protocol.api.v1.ReproducibilityPair;
 import org.bootfarm.protocol.api.v1.Verdict;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
+import org.bootfarm.protocol.repo.RepoSpec;
 
 /**
  * The coordinator's meters of docs/metrics.md. Counters count the events this coordinator handles (the
@@ -52,7 +53,7 @@ public final class FarmMetrics implements BuildStateListener, NightlyListener {
   /**
    * What this coordinator's gauges read, besides the registry.
    *
-   * @param repos the catalog's repos: their retry counters exist from the start, at 0
+   * @param repos the catalog's repos: their retry and stolen counters exist from the start, at 0
    */
   public record Sources(Collection<String> repos, SqlBuildStore queue, BuildStore builds, Supplier<? extends Iterable<WorkerInfo>> workers,
       ArtifactStore artifacts, NightlyStore nightly, NightlySchedule schedule, BooleanSupplier active,
@@ -86,6 +87,7 @@ public final class FarmMetrics implements BuildStateListener, NightlyListener {
         .description("workers' reports refused for naming an artifact the store does not hold as reported")
         .register(registry);
     sources.repos().forEach(this::retries);
+    sources.repos().forEach(repo -> RepoSpec.TARGETS.forEach(target -> stolen(repo, target))); // at 0 from the start
     reproducible = MultiGauge.builder("bootfarm.repo.reproducible")
         .description("latest verdict of the repo: 1 reproducible, 0 not").register(registry);
     gauge("bootfarm.coordinator.active", "1 on the active coordinator, 0 on a standby",
@@ -193,9 +195,13 @@ public final class FarmMetrics implements BuildStateListener, NightlyListener {
   /** A build an idle worker took from its busy warm worker after it waited longer than a cold cache costs. */
   @Override
   public void stolen(BuildView build, String warmWorker) {
-    Counter.builder("bootfarm.builds.stolen")
+    stolen(build.repo(), build.target()).increment();
+  }
+
+  private Counter stolen(String repo, String target) {
+    return Counter.builder("bootfarm.builds.stolen")
         .description("builds an idle worker took from their busy warm worker (ADR 0046)")
-        .tags("repo", build.repo(), "target", build.target()).register(registry).increment();
+        .tags("repo", repo, "target", target).register(registry);
   }
 
   /** A state change made by the coordinator's own decisions: claimed, cancelled, failed without a run. */

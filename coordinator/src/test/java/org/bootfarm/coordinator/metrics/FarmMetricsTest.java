@@ -130,6 +130,8 @@ class FarmMetricsTest {
     assertTrue(value(empty, "bootfarm_artifact_store_capacity_bytes") > 0, "the temp dir's file system has a size");
     assertTrue(value(empty, "bootfarm_artifact_store_free_bytes") > 0);
     assertEquals(0.0, value(empty, "bootfarm_nightly_last_run_timestamp_seconds"));
+    assertEquals(0.0, value(empty, "bootfarm_builds_stolen_total{repo=\"debian-12\",target=\"bootstrap\"}"),
+        "a dashboard panel reads it before the first steal");
     assertTrue(value(empty, "bootfarm_nightly_next_run_timestamp_seconds") * 1000 > System.currentTimeMillis(),
         "the default schedule's next instant is ahead");
     assertTrue(empty.containsKey("jvm_memory_used_bytes{area=\"heap\",id=\"G1 Eden Space\"}")
