@@ -85,7 +85,7 @@ class CoordinatorFailoverTest {
     farm.start("worker", List.of("worker", "--data-dir", dir.resolve("w").toString(), "--cache-dir",
         dir.resolve("w/cache").toString(), "--keys", keys.toString(), "--cluster-name", cluster,
         "--cluster-port", String.valueOf(FreePorts.one()), "--slots", "1", "--metrics-port", "0",
-        "--join", "127.0.0.1:" + firstPort + ",127.0.0.1:" + secondPort));
+        "--no-action-cache", "--join", "127.0.0.1:" + firstPort + ",127.0.0.1:" + secondPort));
     farm.awaitLine("worker", " ready: ", 90);
     activeApi = "http://127.0.0.1:" + firstHttp;
     standbyApi = "http://127.0.0.1:" + secondHttp;

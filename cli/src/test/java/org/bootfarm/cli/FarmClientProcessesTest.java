@@ -105,7 +105,7 @@ class FarmClientProcessesTest {
     start("worker", List.of("worker", "--data-dir", dir.resolve("w").toString(), "--cache-dir",
         dir.resolve("w/cache").toString(), "--keys", keys.toString(), "--cluster-name", cluster,
         "--cluster-port", String.valueOf(FreePorts.one()), "--join", "127.0.0.1:" + clusterPort,
-        "--metrics-port", "0"));
+        "--metrics-port", "0", "--no-action-cache"));
     awaitLine("worker", " ready: ", 90);
   }
 

@@ -118,7 +118,7 @@ class SharedStoreFailoverTest {
         dir.resolve("w").toString(), "--cache-dir",
         dir.resolve("w/cache").toString(), "--keys", keys.toString(), "--cluster-name",
         cluster, "--cluster-port", String.valueOf(FreePorts.one()), "--slots", "1", "--metrics-port", "0",
-        "--join", "127.0.0.1:" + CLUSTER_PORTS[0] + ",127.0.0.1:" + CLUSTER_PORTS[1]));
+        "--no-action-cache", "--join", "127.0.0.1:" + CLUSTER_PORTS[0] + ",127.0.0.1:" + CLUSTER_PORTS[1]));
     farm.awaitLine("worker", " ready: ", 90);
 
     Map<String, String> components = Map.of("tether", farm.upload(api(0), "tether\n"),

@@ -138,7 +138,7 @@ public final class ChaosBenchmark {
           dir.resolve("w" + i).toString(), "--cache-dir", dir.resolve("w" + i + "/cache").toString(), "--keys",
           keys.toString(), "--cluster-name", cluster, "--cluster-host", address, "--cluster-port",
           String.valueOf(CLUSTER_PORT), "--event-bus-port", String.valueOf(EVENT_BUS_PORT), "--join", join,
-          "--slots", "1", "--metrics-port", "0", "--worker-id", "w" + i, "--token-file", workerToken.toString()),
+          "--slots", "1", "--metrics-port", "0", "--no-action-cache", "--worker-id", "w" + i, "--token-file", workerToken.toString()),
           farmCa));
     }
     members.get("c1").start();
