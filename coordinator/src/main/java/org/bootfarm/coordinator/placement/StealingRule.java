@@ -110,8 +110,10 @@ public final class StealingRule {
         .collect(Collectors.joining(", ")) + (preferred.size() > 3 ? " and " + (preferred.size() - 3) + " more" : "");
     Duration after = placement.stealAfter();
     if (waited.compareTo(after) < 0) {
-      return new Decision(Kind.WAIT, Placement.waiting("waiting for " + warmText + ", busy; after " + seconds(after) + " queued (the cost of a cold cache, --steal-after) an idle"
-          + " worker takes it; queued " + seconds(waited) + " so far"), busy.id());
+      // no running count of the time waited: the placing pass writes a waiting build's reason only when it
+      // changes, and a clock in it would write every waiting build on every pass
+      return new Decision(Kind.WAIT, Placement.waiting("waiting for " + warmText + ", busy; after " + seconds(after)
+          + " queued (the cost of a cold cache, --steal-after) an idle worker takes it"), busy.id());
     }
     return new Decision(Kind.STEAL, Placement.on(chosenId, "stolen from busy " + warmText + " after "
         + seconds(waited) + " queued (longer than a cold cache costs, " + seconds(after) + "): " + placed.reason()),

@@ -57,6 +57,14 @@ class StealingRuleTest {
         + " after 30 s queued"), d.placement().reason());
   }
 
+  /** The placing pass writes a waiting build's reason only when it changes: the reason holds no running clock. */
+  @Test
+  void aWaitingBuildsReasonStaysTheSameWhileItWaits() {
+    List<WorkerView> workers = List.of(warmBusy(), idleNotHome());
+    assertEquals(rule.decide(APT, workers, Duration.ofSeconds(1)).placement().reason(),
+        rule.decide(APT, workers, Duration.ofSeconds(29)).placement().reason());
+  }
+
   @Test
   void afterTheThresholdAnIdleCapableWorkerStealsIt() {
     WorkerView idle = idleNotHome();
