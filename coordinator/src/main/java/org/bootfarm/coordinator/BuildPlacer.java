@@ -114,9 +114,8 @@ final class BuildPlacer {
       }
       StealingRule.Decision decided = stealing.decide(request, views.values(), Duration.between(waitingSince(queued),
           now));
-      return decided.kind() == StealingRule.Kind.WAIT ? new Wait(decided.placement().reason())
-          : decided.placement().placed() ? new Place(decided.placement(), side, null,
-              decided.kind() == StealingRule.Kind.STEAL ? decided.warmWorker() : null)
+      return decided.claims() ? new Place(decided.placement(), side, null,
+          decided.kind() == StealingRule.Kind.STEAL ? decided.warmWorker() : null)
           : new Wait(decided.placement().reason());
     }
 

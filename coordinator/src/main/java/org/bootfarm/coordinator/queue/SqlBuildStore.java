@@ -400,10 +400,12 @@ public final class SqlBuildStore implements BuildStore {
         worker, worker, leaseUntil.toEpochMilli(), now.toEpochMilli(), placement, id);
   }
 
+  /** Why a QUEUED build is still waiting; no other state takes a note. */
+  private static final String NOTE_PLACEMENT = "UPDATE builds SET placement = ? WHERE id = ? AND state = 'QUEUED'";
+
   @Override
   public synchronized Optional<BuildRecord> notePlacement(String id, String reason) {
-    return transition(id, "note placement",
-        "UPDATE builds SET placement = ? WHERE id = ? AND state = 'QUEUED'", reason, id);
+    return transition(id, "note placement", NOTE_PLACEMENT, reason, id);
   }
 
   @Override
@@ -414,8 +416,7 @@ public final class SqlBuildStore implements BuildStore {
     return transaction("note placement of " + reasons.size() + " build(s)", () -> {
       int noted = 0;
       for (Map.Entry<String, String> reason : reasons.entrySet()) {
-        noted += update("UPDATE builds SET placement = ? WHERE id = ? AND state = 'QUEUED'", reason.getValue(),
-            reason.getKey());
+        noted += update(NOTE_PLACEMENT, reason.getValue(), reason.getKey());
       }
       return noted;
     });
