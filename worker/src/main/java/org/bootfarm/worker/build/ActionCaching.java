@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.bootfarm.protocol.Sha256;
@@ -17,7 +18,6 @@ import org.bootfarm.protocol.build.BuildInfo;
 import org.bootfarm.protocol.build.BuildResult;
 import org.bootfarm.protocol.build.PackageCacheUse;
 import org.bootfarm.protocol.build.StageRecord;
-import org.bootfarm.protocol.repo.RepoDefinitionLoader;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.cache.ActionCache;
 import org.bootfarm.worker.cache.ActionKey;
@@ -49,10 +49,12 @@ final class ActionCaching {
 
   /**
    * The action cache of this build, its key computed (which resolves the packages against the repositories'
-   * current metadata); empty when the build cannot use it.
+   * current metadata) with the definition's and components' digests as the buildinfo records them; empty when
+   * the build cannot use it.
    */
   static Optional<ActionCaching> prepare(StageContext ctx, Target target, PackageDrivers drivers,
-      List<String> unsigned) throws BuildFailure, IOException {
+      String definitionDigest, SortedMap<String, String> componentDigests, List<String> unsigned)
+      throws BuildFailure, IOException {
     long start = System.nanoTime();
     var spec = ctx.definition().spec();
     List<String> base = new ArrayList<>(spec.packageList("base"));
@@ -77,8 +79,8 @@ final class ActionCaching {
           + " cannot name the package files this build would install before it installs them; the build runs");
       return Optional.empty();
     }
-    String listing = ActionKey.listing(ctx.definition(), RepoDefinitionLoader.digest(ctx.definition().directory()),
-        target.id(), ctx.sourceDateEpoch(), BuildEngine.componentDigests(ctx.request()), BuildEngine.builderVersion(),
+    String listing = ActionKey.listing(ctx.definition(), definitionDigest,
+        target.id(), ctx.sourceDateEpoch(), componentDigests, BuildEngine.builderVersion(),
         tools.join(), unsigned, resolved.get());
     String key = ActionKey.of(listing);
     ctx.log().line(STAGE, String.format("action cache: key %s (%d package files resolved in %.1f s)", key,

@@ -105,8 +105,12 @@ public final class BuildEngine {
       buildDir = request.buildsRoot().resolve(UUID.randomUUID().toString());
       makeBuildDirectory(buildDir);
       ctx = new StageContext(definition, request, buildDir, driver, sourceDateEpoch, log);
+      // hashed once: the action cache's key and the buildinfo both name them
+      String definitionDigest = RepoDefinitionLoader.digest(definition.directory());
+      TreeMap<String, String> componentDigests = componentDigests(request);
       Optional<ActionCaching> caching = request.actionCache()
-          ? ActionCaching.prepare(ctx, target, drivers, unsigned) : Optional.empty();
+          ? ActionCaching.prepare(ctx, target, drivers, definitionDigest, componentDigests, unsigned)
+          : Optional.empty();
       Optional<BuildResult> served = caching.isPresent() ? caching.get().serve() : Optional.empty();
       if (served.isPresent()) {
         return served.get();
@@ -133,15 +137,15 @@ public final class BuildEngine {
       outputs.put("core.gz", assemble.initramfsSha256());
       outputs.put(assemble.isoName(), stageHashes.get(assemble.name()));
       BuildInfo info = new BuildInfo(BuildInfo.FORMAT, builderVersion(), definition.name(), target.id(),
-          RepoDefinitionLoader.digest(definition.directory()), sourceDateEpoch, componentDigests(request),
+          definitionDigest, sourceDateEpoch, componentDigests,
           drivers.toolVersions(driver), ctx.lock(), stageHashes, outputs, unsigned);
       Path out = ctx.outputDir();
       JSON.writeValue(out.resolve(BUILDINFO).toFile(), info);
       TreeManifest.write(assemble.manifest(), out.resolve(MANIFEST));
 
       List<ArtifactRecord> artifacts = publish(out, request.outDir(),
-          List.of(assemble.isoName(), BUILDINFO, MANIFEST), Map.of(assemble.isoName(), stageHashes.get(assemble.name())),
-          !request.keepBuildDir());
+          List.of(assemble.isoName(), BUILDINFO, MANIFEST),
+          Map.of(assemble.isoName(), stageHashes.get(assemble.name())), !request.keepBuildDir());
       caching.ifPresent(c -> c.store(artifacts));
       log.line("build", "downloaded " + ctx.installTotals().downloaded() + " package files, "
           + ctx.installTotals().fromCache() + " from the warm cache");
@@ -297,7 +301,7 @@ public final class BuildEngine {
     return DEFAULT_SOURCE_DATE_EPOCH;
   }
 
-  static TreeMap<String, String> componentDigests(BuildRequest request) throws IOException {
+  private static TreeMap<String, String> componentDigests(BuildRequest request) throws IOException {
     TreeMap<String, String> digests = new TreeMap<>();
     for (Map.Entry<String, Path> c : request.components().entrySet()) {
       digests.put(c.getKey(), Sha256.of(c.getValue()));
