@@ -149,6 +149,11 @@ final class BuildPlacer {
           .noneMatch(w -> w.alive() && w.load() < (long) placement.maxBuildsPerSlot() * w.slots());
     }
 
+    /** Whether no worker is alive: nothing can be placed, and each build waits for the same reason whenever asked. */
+    boolean noLiveWorker() {
+      return views.values().stream().noneMatch(WorkerView::alive);
+    }
+
     /** {@code worker} got a build in this pass: the next placements see it one build busier. */
     void claimed(String worker) {
       views.put(worker, views.get(worker).withOneMoreBuild());

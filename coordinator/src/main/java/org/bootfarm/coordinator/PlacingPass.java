@@ -22,14 +22,31 @@ import org.bootfarm.protocol.api.v1.BuildView;
  * queue costs reads, and a page of new waiting builds one commit.
  * A build an idle worker would steal from its busy warm worker ({@link org.bootfarm.coordinator.placement.StealingRule})
  * is advised again, in queue order, after the walk: a free slot goes first to a build whose cache is warm there.
+ * A pass that can place nothing reads little (ADR 0051): with every live worker full it reads nothing; with no live
+ * worker at all it advises only the builds no pass has noted yet (new submissions), and walks the whole queue
+ * again only when it last did so with live workers or {@link #IDLE_REWALK} ago, so a queue of any length that
+ * waits for its first worker costs the submissions that join it, not a walk of it every 500 ms.
  */
 final class PlacingPass {
   /** How many queued builds a pass reads from the store at a time. */
   static final int QUEUE_PAGE = 64;
+  /**
+   * How many new builds a pass with no live worker notes in one transaction: submissions arrive thousands a second,
+   * and each commit of notes holds the store (and an fsync) that their inserts wait for.
+   */
+  static final int NEW_PAGE = 500;
+  /**
+   * How often a pass with no live worker still walks the whole queue: what a waiting build is told can change
+   * without a worker (a catalogue reload, side A of a pair cancelled, a component deleted), and this bounds how
+   * long such a change goes unnoticed while no worker is there to take anything.
+   */
+  static final Duration IDLE_REWALK = Duration.ofSeconds(30);
 
   private final BuildPlacer placer;
   private final BuildStore store;
   private final BuildStateListener stateListener;
+  /** When a pass with no live worker last walked the whole queue; null after a pass with live workers. */
+  private Instant idleWalk;
 
   PlacingPass(BuildPlacer placer, BuildStore store, BuildStateListener stateListener) {
     this.placer = placer;
@@ -38,8 +55,20 @@ final class PlacingPass {
   }
 
   /** Places up to {@code maxBuilds} builds whose backoff passed at {@code now}, each claimed for {@code lease}. */
-  List<BuildCoordinator.Assignment> pass(int maxBuilds, Instant now, Duration lease) {
+  synchronized List<BuildCoordinator.Assignment> pass(int maxBuilds, Instant now, Duration lease) {
     BuildPlacer.Round round = placer.round(now);
+    if (round.noLiveWorker()) {
+      if (idleWalk != null && now.isBefore(idleWalk.plus(IDLE_REWALK)) && !now.isBefore(idleWalk)) {
+        noteNew(round, now, lease);
+        return List.of();
+      }
+      idleWalk = now;
+    } else {
+      idleWalk = null;
+      if (round.full()) {
+        return List.of(); // every live worker holds its most builds: nothing to place
+      }
+    }
     List<BuildCoordinator.Assignment> assignments = new ArrayList<>();
     List<BuildRecord> steals = new ArrayList<>();
     List<BuildRecord> page = store.nextQueued(now, QUEUE_PAGE);
@@ -63,6 +92,23 @@ final class PlacingPass {
     }
     store.notePlacements(notes);
     return assignments;
+  }
+
+  /**
+   * The pass with no live worker between two walks: advises, page by page, only the QUEUED builds no pass has
+   * noted yet ({@link BuildStore#unnotedQueued}), which writes each one's reason (or fails it) and so takes it out of
+   * the next such pass. Nothing is placed: no worker could take it.
+   */
+  private void noteNew(BuildPlacer.Round round, Instant now, Duration lease) {
+    List<BuildRecord> page = store.unnotedQueued(now, null, NEW_PAGE);
+    while (!page.isEmpty()) {
+      Map<String, String> notes = new LinkedHashMap<>();
+      for (BuildRecord queued : page) {
+        place(queued, round, now, lease, notes, null);
+      }
+      store.notePlacements(notes);
+      page = page.size() < NEW_PAGE ? List.of() : store.unnotedQueued(now, page.get(page.size() - 1), NEW_PAGE);
+    }
   }
 
   /**

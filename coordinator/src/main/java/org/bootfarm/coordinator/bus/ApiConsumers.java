@@ -34,11 +34,6 @@ final class ApiConsumers {
   private final Vertx vertx;
   private final SenderCheck senders;
   private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
-  /**
-   * Threads of the pool whose calls wait for a group commit ({@link #onForCommit}): a parked thread costs memory,
-   * not CPU, and this bounds how many submissions one commit can carry.
-   */
-  static final int COMMIT_WAITERS = 256;
   private WorkerExecutor commitWaiters;
 
   /**
@@ -57,13 +52,13 @@ final class ApiConsumers {
   }
 
   /**
-   * Answers {@code address} with {@code call} on the {@link #COMMIT_WAITERS} pool: for a call that mostly waits for
+   * Answers {@code address} with {@code call} on the {@link CommitWaiters} pool: for a call that mostly waits for
    * its record's group commit ({@code SqlBuildStore#insert}), so that as many calls as are in flight can join one
    * commit, not only as many as Vert.x has worker threads (20), and so that waiting calls never hold up the others.
    */
   void onForCommit(String address, CallerCall call) {
     if (commitWaiters == null) {
-      commitWaiters = vertx.createSharedWorkerExecutor("bootfarm-commit-waiters", COMMIT_WAITERS);
+      commitWaiters = CommitWaiters.open(vertx);
     }
     WorkerExecutor pool = commitWaiters;
     consumers.add(vertx.eventBus().consumer(address,
@@ -119,7 +114,8 @@ final class ApiConsumers {
     (pool == null ? vertx.executeBlocking(() -> call.apply(body), false)
         : pool.executeBlocking(() -> call.apply(body), false)).onComplete(result -> {
       if (result.succeeded()) {
-        message.reply(new JsonObject(WireJson.write(result.result())));
+        // a call that answers a JsonObject already (a submit's id) is not written as text and read back
+        message.reply(result.result() instanceof JsonObject json ? json : new JsonObject(WireJson.write(result.result())));
       } else if (result.cause() instanceof ApiException refused) {
         message.fail(refused.error().code().httpStatus(), WireJson.write(refused.error()));
       } else {

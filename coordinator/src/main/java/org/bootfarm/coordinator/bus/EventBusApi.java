@@ -64,7 +64,7 @@ public final class EventBusApi {
       return info;
     });
     consumers.onForCommit(Addresses.SUBMIT, (caller, body) ->
-        Map.of("id", coordinator.submit(caller, read(body, SubmitRequest.class))));
+        new JsonObject().put("id", coordinator.submit(caller, read(body, SubmitRequest.class))));
     consumers.on(Addresses.GET, body -> coordinator.get(id(body)));
     consumers.on(Addresses.LIST, body -> Map.of("builds", coordinator.list(read(body, BuildQuery.class))));
     consumers.onFor(Addresses.CANCEL, (caller, body) -> coordinator.cancel(caller, id(body)));

@@ -1,5 +1,8 @@
 package org.bootfarm.coordinator.daemon;
 
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.bootfarm.coordinator.BuildStateListener;
 import org.bootfarm.coordinator.InputReplicas;
@@ -27,6 +30,13 @@ final class BuildStateFanout implements BuildStateListener {
   private final WorkerInbox inbox;
   private final Supplier<ArtifactReplication> replication;
   private volatile InputReplicas replicas = InputReplicas.NONE;
+  /**
+   * How long a pinned definition, once announced, is not announced again: every submission of a repo pins the same
+   * digest, and one event-bus message per submission to say so again cost as much as the submission's own answer
+   * (ADR 0051); a standby that needs it before accepting a build is asked anyway (ADR 0042).
+   */
+  static final Duration ANNOUNCE_AGAIN_AFTER = Duration.ofSeconds(10);
+  private final Map<String, Long> announced = new ConcurrentHashMap<>(); // digest -> System.nanoTime() of it
 
   /** @param replication tells the other coordinators of a submitted build's pinned definition (null until started) */
   BuildStateFanout(BuildStatePublisher states, FarmMetrics metrics, WorkerInbox inbox,
@@ -62,10 +72,20 @@ final class BuildStateFanout implements BuildStateListener {
   public void submitted(BuildView build) {
     metrics.submitted(build);
     ArtifactReplication replicating = replication.get();
-    if (build.definitionDigest() != null && replicating != null) {
+    if (build.definitionDigest() != null && replicating != null && announceNow(build.definitionDigest())) {
       // stored by the submission, not uploaded: announced here so a standby copies it as it copies uploads
       replicating.announce(new ArtifactStore.PutResult(build.definitionDigest(), 0, false));
     }
+  }
+
+  /** Whether {@code digest} was not announced in the last {@link #ANNOUNCE_AGAIN_AFTER}; if so, it is from now. */
+  private boolean announceNow(String digest) {
+    long now = System.nanoTime();
+    Long last = announced.get(digest);
+    if (last != null && now - last < ANNOUNCE_AGAIN_AFTER.toNanos()) {
+      return false;
+    }
+    return last == null ? announced.putIfAbsent(digest, now) == null : announced.replace(digest, last, now);
   }
 
   @Override

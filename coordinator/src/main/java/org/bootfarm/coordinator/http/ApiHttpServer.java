@@ -2,6 +2,7 @@ package org.bootfarm.coordinator.http;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
@@ -19,6 +20,7 @@ import org.bootfarm.cluster.NodeMetrics;
 import org.bootfarm.coordinator.ApiException;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.FarmApi;
+import org.bootfarm.coordinator.bus.CommitWaiters;
 import org.bootfarm.coordinator.retention.StoreCollection;
 import org.bootfarm.coordinator.access.ApiRefusals;
 import org.bootfarm.coordinator.access.LiveTokens;
@@ -74,6 +76,7 @@ public final class ApiHttpServer {
   private boolean protectMetrics;
   private StoreCollection collection;
   private Callable<List<SigningKeyInfo>> keys = List::of;
+  private WorkerExecutor commitWaiters; // submissions wait for their group commit here, not on Vert.x's 20 workers
 
   public ApiHttpServer(Vertx vertx, FarmApi coordinator, ArtifactHttpEndpoint artifacts) {
     this(vertx, coordinator, artifacts, null);
@@ -134,6 +137,7 @@ public final class ApiHttpServer {
     if (tokens == null) {
       throw new IllegalStateException("the HTTP API needs a tokens file to check its callers: call withAccess");
     }
+    commitWaiters = commitWaiters == null ? CommitWaiters.open(vertx) : commitWaiters;
     return (https == null ? vertx.createHttpServer() : vertx.createHttpServer(https.serverOptions()))
         .requestHandler(router(RequestOrigin.isLoopbackBind(host))).listen(port, host);
   }
@@ -293,7 +297,8 @@ public final class ApiHttpServer {
   /** Reads the body up to {@link #MAX_BODY_BYTES}, then submits it for its caller. */
   private void submit(RoutingContext context) {
     readBody(context.request(), SubmitRequest.class, submission ->
-        answer(context.request(), 201, () -> Map.of("id", coordinator.submit(caller(context), submission))));
+        answer(context.request(), 201, () -> Map.of("id", coordinator.submit(caller(context), submission)),
+            commitWaiters));
   }
 
   /** Who the call is for, as {@link BearerAuthentication} let it through. */
@@ -382,7 +387,12 @@ public final class ApiHttpServer {
 
   /** Runs a coordinator call on a worker thread and answers its result or its refusal. */
   private void answer(HttpServerRequest request, int status, Callable<Object> call) {
-    vertx.executeBlocking(call, false).onComplete(result -> {
+    answer(request, status, call, null);
+  }
+
+  /** {@link #answer(HttpServerRequest, int, Callable)} on {@code pool} (null: Vert.x's worker threads). */
+  private void answer(HttpServerRequest request, int status, Callable<Object> call, WorkerExecutor pool) {
+    (pool == null ? vertx.executeBlocking(call, false) : pool.executeBlocking(call, false)).onComplete(result -> {
       if (result.succeeded()) {
         reply(request, status, result.result());
       } else if (result.cause() instanceof ApiException refused) {

@@ -55,6 +55,18 @@ public interface BuildStore extends AutoCloseable {
   }
 
   /**
+   * Up to {@code limit} QUEUED builds that no placing pass has noted or claimed yet (no placement reason: new
+   * submissions and rebuilds), whose not-before has passed at {@code now}, in placement order after {@code after}
+   * (null: from the head of the queue). A placing pass with no live worker advises only these (ADR 0051). This
+   * default filters the whole queue; a store answers it from an index.
+   */
+  default List<BuildRecord> unnotedQueued(Instant now, BuildRecord after, int limit) {
+    return nextQueued(now, Integer.MAX_VALUE).stream().filter(b -> b.placement() == null)
+        .filter(b -> after == null || b.priority().rank() > after.priority().rank()
+            || (b.priority() == after.priority() && b.id().compareTo(after.id()) > 0)).limit(limit).toList();
+  }
+
+  /**
    * QUEUED → RUNNING on {@code worker}, which holds the lease until {@code leaseUntil}; records why
    * it was placed there. Refused unless the build is QUEUED (a RUNNING build cannot be claimed twice).
    * Not-before is {@link #nextQueued}'s business: placement claims what it returned.

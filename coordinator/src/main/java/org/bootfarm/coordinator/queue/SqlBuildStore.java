@@ -24,6 +24,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import org.bootfarm.coordinator.StoreLock;
 import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.build.ArtifactRecord;
@@ -60,6 +62,7 @@ public final class SqlBuildStore implements BuildStore {
   private final BuildIdSequence ids;
   private final List<Integer> migrationsApplied;
   private final ConcurrentLinkedQueue<PendingInsert> pendingInserts = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean leading = new AtomicBoolean(); // a thread is writing a batch of pendingInserts
   private boolean closed;
 
   private SqlBuildStore(StoreDatabase database, Clock clock, StoreLock lock, Connection connection,
@@ -195,48 +198,77 @@ public final class SqlBuildStore implements BuildStore {
   }
 
   /**
-   * Group commit: the record joins the pending inserts, and whichever inserting thread gets the store
-   * next writes every pending one in one transaction (one fsync). A thread returns only once the
-   * transaction that holds its record has committed, so the contract of {@link BuildStore#insert} holds.
+   * Group commit: the record joins the pending inserts, and whichever inserting thread becomes the leader (no other
+   * is writing) writes every pending one in one transaction (one fsync) and wakes each thread whose record it
+   * wrote. A thread returns only once the transaction that holds its record has committed, so the contract of
+   * {@link BuildStore#insert} holds. The others wait parked on their own record, not on the store's monitor, so a
+   * commit that answers 64 submissions does not hand that monitor from thread to thread 64 times (ADR 0051); a
+   * leader that finishes wakes the thread of the oldest record still pending, which leads the next batch.
    */
   @Override
   public void insert(BuildRecord build) {
     if (!BuildIdSequence.isValid(build.id())) {
       throw new IllegalArgumentException("build id '" + build.id() + "' was not issued by BuildStore.nextId()");
     }
-    PendingInsert mine = new PendingInsert(build);
+    PendingInsert mine = new PendingInsert(build, Thread.currentThread());
     pendingInserts.add(mine);
-    synchronized (this) {
-      if (!mine.written) {
-        List<PendingInsert> batch = new ArrayList<>();
-        for (PendingInsert next; (next = pendingInserts.poll()) != null; ) {
-          batch.add(next);
-        }
-        List<RuntimeException> outcomes = null;
+    boolean interrupted = false; // the record's fate is its batch's: an interrupt is kept for after, not obeyed
+    while (!mine.written) {
+      if (leading.compareAndSet(false, true)) {
         try {
-          outcomes = insertAll(batch.stream().map(PendingInsert::build).toList());
-        } finally {
-          for (int i = 0; i < batch.size(); i++) { // also when an Error escaped: nobody may return as if written
-            batch.get(i).failure = outcomes != null ? outcomes.get(i) : new BuildStoreException(
-                "build " + batch.get(i).build.id() + " was not recorded: its insert batch failed; submit it again");
-            batch.get(i).written = true;
+          if (!mine.written) {
+            writePending();
           }
+        } finally {
+          leading.set(false);
         }
+        PendingInsert next = pendingInserts.peek(); // added while this batch was written: it needs a leader
+        if (next != null) {
+          LockSupport.unpark(next.waiter);
+        }
+      } else {
+        LockSupport.park(this);
+        interrupted |= Thread.interrupted();
       }
-      if (mine.failure != null) {
-        throw mine.failure;
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    if (mine.failure != null) {
+      throw mine.failure;
+    }
+  }
+
+  /** Writes every pending insert in one transaction and wakes the thread of each. */
+  private void writePending() {
+    List<PendingInsert> batch = new ArrayList<>();
+    for (PendingInsert next; (next = pendingInserts.poll()) != null; ) {
+      batch.add(next);
+    }
+    List<RuntimeException> outcomes = null;
+    try {
+      outcomes = insertAll(batch.stream().map(PendingInsert::build).toList());
+    } finally {
+      for (int i = 0; i < batch.size(); i++) { // also when an Error escaped: nobody may return as if written
+        PendingInsert done = batch.get(i);
+        done.failure = outcomes != null ? outcomes.get(i) : new BuildStoreException(
+            "build " + done.build.id() + " was not recorded: its insert batch failed; submit it again");
+        done.written = true;
+        LockSupport.unpark(done.waiter);
       }
     }
   }
 
-  /** One record waiting for the next group commit; its fields are read and written under the store's lock. */
+  /** One record waiting for the next group commit, and the thread that waits for it. */
   private static final class PendingInsert {
     final BuildRecord build;
-    boolean written;
-    RuntimeException failure;
+    final Thread waiter;
+    RuntimeException failure; // written before written, read after it
+    volatile boolean written;
 
-    PendingInsert(BuildRecord build) {
+    PendingInsert(BuildRecord build, Thread waiter) {
       this.build = build;
+      this.waiter = waiter;
     }
 
     BuildRecord build() {
@@ -246,21 +278,26 @@ public final class SqlBuildStore implements BuildStore {
 
   /**
    * Inserts the builds in one transaction; returns, per build, null when it was written or why it
-   * was not (a duplicate id fails alone; a database error fails the whole batch).
+   * was not (a duplicate id fails alone; a database error fails the whole batch). Each statement is prepared once
+   * per batch and sent as a JDBC batch (one round trip for the rows on PostgreSQL, ADR 0051), and the ids already
+   * stored are found with one query per {@value #IDS_PER_QUERY} ids.
    */
   synchronized List<RuntimeException> insertAll(List<BuildRecord> builds) {
     List<RuntimeException> outcomes = new ArrayList<>(Collections.nCopies(builds.size(), null));
     try {
       transaction("insert " + builds.size() + " build(s)", () -> {
+        Set<String> stored = existing(builds.stream().map(BuildRecord::id).toList());
         Set<String> batchIds = new HashSet<>();
+        List<BuildRecord> fresh = new ArrayList<>(builds.size());
         for (int b = 0; b < builds.size(); b++) {
           BuildRecord build = builds.get(b);
-          if (!batchIds.add(build.id()) || exists(build.id())) {
+          if (!batchIds.add(build.id()) || stored.contains(build.id())) {
             outcomes.set(b, new IllegalArgumentException("build " + build.id() + " is already in " + name));
           } else {
-            writeBuild(build);
+            fresh.add(build);
           }
         }
+        writeBuilds(fresh);
         return builds.size();
       });
     } catch (RuntimeException e) {
@@ -269,56 +306,78 @@ public final class SqlBuildStore implements BuildStore {
     return outcomes;
   }
 
-  private boolean exists(String id) throws SQLException {
-    try (PreparedStatement exists = connection().prepareStatement("SELECT 1 FROM builds WHERE id = ?")) {
-      exists.setString(1, id);
-      try (ResultSet row = exists.executeQuery()) {
-        return row.next();
+  /** Which of {@code ids} the store holds. */
+  private Set<String> existing(List<String> ids) throws SQLException {
+    Set<String> found = new HashSet<>();
+    for (int from = 0; from < ids.size(); from += IDS_PER_QUERY) {
+      List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IDS_PER_QUERY));
+      try (PreparedStatement exists = connection().prepareStatement("SELECT id FROM builds WHERE id IN ("
+          + String.join(", ", Collections.nCopies(chunk.size(), "?")) + ")")) {
+        bind(exists, chunk.toArray());
+        try (ResultSet rows = exists.executeQuery()) {
+          while (rows.next()) {
+            found.add(rows.getString(1));
+          }
+        }
       }
     }
+    return found;
   }
 
-  private void writeBuild(BuildRecord build) throws SQLException {
+  private void writeBuilds(List<BuildRecord> builds) throws SQLException {
+    if (builds.isEmpty()) {
+      return;
+    }
     try (PreparedStatement insert = connection().prepareStatement(
         "INSERT INTO builds (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-      int i = 0;
-      insert.setString(++i, build.id());
-      insert.setString(++i, build.repo());
-      insert.setString(++i, build.target());
-      insert.setInt(++i, build.priority().rank());
-      insert.setString(++i, build.options());
-      insert.setString(++i, build.state().name());
-      insert.setString(++i, build.worker());
-      insert.setInt(++i, build.attempts());
-      insert.setString(++i, build.placement());
-      insert.setString(++i, build.error());
-      insert.setString(++i, build.errorKind() == null ? null : build.errorKind().name());
-      setInstant(insert, ++i, build.submittedAt());
-      setInstant(insert, ++i, build.startedAt());
-      setInstant(insert, ++i, build.finishedAt());
-      setInstant(insert, ++i, build.notBefore());
-      insert.setString(++i, build.leaseOwner());
-      setInstant(insert, ++i, build.leaseExpiry());
-      insert.setInt(++i, build.pinned() ? 1 : 0);
-      insert.setString(++i, build.log());
-      insert.setString(++i, build.packageCache() == null ? null : WireJson.write(build.packageCache()));
-      insert.setString(++i, build.unsigned().isEmpty() ? null : WireJson.write(build.unsigned()));
-      insert.setString(++i, build.submittedBy());
-      insert.setString(++i, build.definitionDigest());
-      insert.setString(++i, build.rebuildOf());
-      insert.setString(++i, build.pinnedBuildinfo());
-      insert.executeUpdate();
+      for (BuildRecord build : builds) {
+        int i = 0;
+        insert.setString(++i, build.id());
+        insert.setString(++i, build.repo());
+        insert.setString(++i, build.target());
+        insert.setInt(++i, build.priority().rank());
+        insert.setString(++i, build.options());
+        insert.setString(++i, build.state().name());
+        insert.setString(++i, build.worker());
+        insert.setInt(++i, build.attempts());
+        insert.setString(++i, build.placement());
+        insert.setString(++i, build.error());
+        insert.setString(++i, build.errorKind() == null ? null : build.errorKind().name());
+        setInstant(insert, ++i, build.submittedAt());
+        setInstant(insert, ++i, build.startedAt());
+        setInstant(insert, ++i, build.finishedAt());
+        setInstant(insert, ++i, build.notBefore());
+        insert.setString(++i, build.leaseOwner());
+        setInstant(insert, ++i, build.leaseExpiry());
+        insert.setInt(++i, build.pinned() ? 1 : 0);
+        insert.setString(++i, build.log());
+        insert.setString(++i, build.packageCache() == null ? null : WireJson.write(build.packageCache()));
+        insert.setString(++i, build.unsigned().isEmpty() ? null : WireJson.write(build.unsigned()));
+        insert.setString(++i, build.submittedBy());
+        insert.setString(++i, build.definitionDigest());
+        insert.setString(++i, build.rebuildOf());
+        insert.setString(++i, build.pinnedBuildinfo());
+        insert.addBatch();
+      }
+      insert.executeBatch();
     }
-    try (PreparedStatement component = connection().prepareStatement(
-        "INSERT INTO build_components (build_id, name, sha256) VALUES (?, ?, ?)")) {
-      for (Map.Entry<String, String> entry : build.components().entrySet()) {
-        component.setString(1, build.id());
-        component.setString(2, entry.getKey());
-        component.setString(3, entry.getValue());
-        component.executeUpdate();
+    if (builds.stream().anyMatch(build -> !build.components().isEmpty())) {
+      try (PreparedStatement component = connection().prepareStatement(
+          "INSERT INTO build_components (build_id, name, sha256) VALUES (?, ?, ?)")) {
+        for (BuildRecord build : builds) {
+          for (Map.Entry<String, String> entry : build.components().entrySet()) {
+            component.setString(1, build.id());
+            component.setString(2, entry.getKey());
+            component.setString(3, entry.getValue());
+            component.addBatch();
+          }
+        }
+        component.executeBatch();
       }
     }
-    insertArtifacts(build.id(), build.artifacts());
+    for (BuildRecord build : builds) {
+      insertArtifacts(build.id(), build.artifacts());
+    }
   }
 
   @Override
@@ -392,6 +451,15 @@ public final class SqlBuildStore implements BuildStore {
   }
 
   @Override
+  public synchronized List<BuildRecord> unnotedQueued(Instant now, BuildRecord after, int limit) {
+    String unnoted = "WHERE state = 'QUEUED' AND placement IS NULL AND (not_before IS NULL OR not_before <= ?)";
+    return query("read the unnoted queue", () -> after == null
+        ? select(unnoted + " ORDER BY priority, id LIMIT ?", now.toEpochMilli(), limit)
+        : select(unnoted + " AND (priority > ? OR (priority = ? AND id > ?)) ORDER BY priority, id LIMIT ?",
+            now.toEpochMilli(), after.priority().rank(), after.priority().rank(), after.id(), limit));
+  }
+
+  @Override
   public synchronized Optional<BuildRecord> claim(String id, String worker, Instant leaseUntil, String placement) {
     Instant now = clock.instant();
     requireFuture(leaseUntil, now, "claim of " + id + " by " + worker);
@@ -413,10 +481,21 @@ public final class SqlBuildStore implements BuildStore {
     if (reasons.isEmpty()) {
       return 0;
     }
+    // builds waiting for the same reason (a page of new builds and no live worker: all of them) share a statement
+    Map<String, List<String>> byReason = new HashMap<>();
+    reasons.forEach((id, reason) -> byReason.computeIfAbsent(reason, r -> new ArrayList<>()).add(id));
     return transaction("note placement of " + reasons.size() + " build(s)", () -> {
       int noted = 0;
-      for (Map.Entry<String, String> reason : reasons.entrySet()) {
-        noted += update(NOTE_PLACEMENT, reason.getValue(), reason.getKey());
+      for (Map.Entry<String, List<String>> reason : byReason.entrySet()) {
+        List<String> ids = reason.getValue();
+        for (int from = 0; from < ids.size(); from += IDS_PER_QUERY) {
+          List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IDS_PER_QUERY));
+          List<Object> parameters = new ArrayList<>(chunk.size() + 1);
+          parameters.add(reason.getKey());
+          parameters.addAll(chunk);
+          noted += update("UPDATE builds SET placement = ? WHERE state = 'QUEUED' AND id IN ("
+              + String.join(", ", Collections.nCopies(chunk.size(), "?")) + ")", parameters.toArray());
+        }
       }
       return noted;
     });
@@ -743,6 +822,9 @@ public final class SqlBuildStore implements BuildStore {
   }
 
   private void insertArtifacts(String id, List<ArtifactRecord> artifacts) throws SQLException {
+    if (artifacts.isEmpty()) {
+      return;
+    }
     try (PreparedStatement insert = connection().prepareStatement(
         "INSERT INTO build_artifacts (build_id, name, sha256, size) VALUES (?, ?, ?, ?)")) {
       for (ArtifactRecord artifact : artifacts) {

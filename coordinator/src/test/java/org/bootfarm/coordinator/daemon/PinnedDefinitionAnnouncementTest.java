@@ -2,6 +2,7 @@ package org.bootfarm.coordinator.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A real daemon tells the other coordinators of a submitted build's pinned definition as it tells them of an
  * upload ({@link ArtifactReplication#STORED}), so a standby copies the definition before it may have to run
- * the build (ADR 0034).
+ * the build (ADR 0034), once per definition for a while, not once per submission (ADR 0051).
  */
 @Tag("unit")
 class PinnedDefinitionAnnouncementTest {
@@ -72,5 +73,14 @@ class PinnedDefinitionAnnouncementTest {
     assertNotNull(stored, "no announcement of the pinned definition");
     assertEquals(RepoDefinitionLoader.digest(ProjectTree.root().resolve("repos/debian-12")), stored.getString("sha256"));
     assertEquals(daemon.artifactsUrl(), stored.getString("source"));
+
+    // the same definition again, at once: announced already, not once more per submission (ADR 0051)
+    vertx.eventBus().request(Addresses.SUBMIT, new JsonObject(WireJson.write(Map.of("repo", "debian-12",
+        "components", components))), new DeliveryOptions().setSendTimeout(5000)).await();
+    JsonObject again;
+    do {
+      again = announced.poll(1, TimeUnit.SECONDS);
+    } while (again != null && components.containsValue(again.getString("sha256")));
+    assertNull(again, "the definition was announced again for the second submission");
   }
 }

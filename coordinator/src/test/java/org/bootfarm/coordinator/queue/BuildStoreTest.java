@@ -2,6 +2,7 @@ package org.bootfarm.coordinator.queue;
 
 import org.bootfarm.protocol.api.v1.BuildState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -247,6 +248,27 @@ abstract class BuildStoreTest {
     assertEquals("no live worker runs yum", store.notePlacement(id, "no live worker runs yum").orElseThrow().placement());
     running(id, "w1");
     assertTrue(store.notePlacement(id, "too late").isEmpty());
+  }
+
+  @Test
+  void unnotedQueuedIsTheQueuedBuildsNoPassHasNotedInPlacementOrderPageByPage() {
+    String nightly = submit("photon-2.0", BuildPriority.NIGHTLY);
+    String noted = submit();
+    String first = submit();
+    String running = submit();
+    String second = submit();
+    String third = submit();
+    store.notePlacement(noted, "no live worker runs tdnf");
+    running(running, "w1");
+    assertEquals(List.of(first, second, third, nightly), ids(store.unnotedQueued(clock.instant(), null, 10)));
+    List<BuildRecord> page = store.unnotedQueued(clock.instant(), null, 2);
+    assertEquals(List.of(first, second), ids(page));
+    assertEquals(List.of(third, nightly), ids(store.unnotedQueued(clock.instant(), page.get(1), 2)));
+    assertEquals(2, store.notePlacements(Map.of(first, "waiting", second, "waiting", running, "waiting")));
+    assertEquals(List.of(third, nightly), ids(store.unnotedQueued(clock.instant(), null, 10)));
+    assertEquals("waiting", store.get(first).orElseThrow().placement());
+    assertEquals("waiting", store.get(second).orElseThrow().placement());
+    assertNotEquals("waiting", store.get(running).orElseThrow().placement(), "a RUNNING build takes no note");
   }
 
   // --- leases
