@@ -4,7 +4,8 @@
 # the stage cache), whole `bootfarm build` processes, interleaved A B C A B C in one run (docs/adr/0048, 0049):
 # fixture-tdnf (served from the test-time fixture yum repository on 127.0.0.1; dnf resolves) and debian-12
 # (this machine's own apt sources; apt resolves, memoised while the indices stay the same).
-# Prints the load average and a Markdown table per definition (median of the runs) for docs/benchmarks.md.
+# Prints the load average and a Markdown table per definition (median of the runs) for docs/benchmarks.md;
+# WORK_DIR/times.txt keeps every time with the load average when it was taken.
 #
 # Usage: bench/action-cache.sh [WORK_DIR] [PAIRS]   (as root; defaults /var/tmp/bootfarm-action-cache, 3)
 # Environment: DEFINITIONS (default "fixture debian", as bench/build-times.sh), SKIP_PACKAGE=1 (jar built).
@@ -50,13 +51,20 @@ for def in $definitions; do
   echo "$def: cold build (fills the package, stage and action caches)..." >&2
   seconds build "$def" out-cold --reuse-stages > /dev/null
 done
+# each time is also appended to WORK_DIR/times.txt as it is taken, for a run cut short
+measure() { # DEFINITION KIND ROUND OUT [FLAGS...]
+  local def=$1 kind=$2 round=$3 t; shift 3
+  t=$(seconds build "$def" "$@")
+  echo "$def $kind $round $t $(cut -d' ' -f1 /proc/loadavg)" >> "$work/times.txt"
+  echo "$t"
+}
 for i in $(seq 1 "$pairs"); do
   for def in $definitions; do
-    hit[$def]+="$(seconds build "$def" out-hit) "
+    hit[$def]+="$(measure "$def" hit "$i" out-hit) "
     grep -q '"cachedFrom"' "$work/last.json" || { cp "$work/last.log" "$work/$def/not-served.log"
       echo "$def run $i was not served from the action cache: $work/$def/not-served.log" >&2; exit 1; }
-    nocache[$def]+="$(seconds build "$def" out-nocache --no-cache) "
-    reuse[$def]+="$(seconds build "$def" out-reuse --no-cache --reuse-stages) "
+    nocache[$def]+="$(measure "$def" no-cache "$i" out-nocache --no-cache) "
+    reuse[$def]+="$(measure "$def" reuse "$i" out-reuse --no-cache --reuse-stages) "
   done
 done
 for def in $definitions; do
