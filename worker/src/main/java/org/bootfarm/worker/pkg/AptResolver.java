@@ -70,9 +70,11 @@ final class AptResolver {
     try {
       Files.createDirectories(listsCache);
       aptDir = Files.createTempDirectory(Files.createDirectories(session.workDir()), "apt-resolve-");
-      Path lists = Files.createDirectories(session.rootfs().resolve(AptDriver.LISTS.substring(1)));
-      Files.createDirectories(lists.resolve("partial"));
-      Files.createDirectories(session.rootfs().resolve("var/cache/apt/archives/partial"));
+      Files.createDirectories(session.rootfs());
+      org.bootfarm.worker.image.ImageRoot image = session.image();
+      Path lists = image.createDirectories(AptDriver.LISTS);
+      image.createDirectories(AptDriver.LISTS + "/partial");
+      image.createDirectories("/var/cache/apt/archives/partial");
       AptDriver.linkOrCopyFiles(listsCache, lists, "");
       Path config = driver.bootstrapConfig(session, sources, aptDir);
       // apt's caches stay in memory: nothing reads them again
