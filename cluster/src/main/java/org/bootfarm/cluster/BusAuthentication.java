@@ -8,7 +8,10 @@ import io.vertx.core.eventbus.EventBus;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.bootfarm.cluster.identity.CoordinatorSessions;
 import org.bootfarm.cluster.identity.MemberCredential;
 import org.bootfarm.cluster.identity.MessageSignatures;
@@ -44,7 +47,9 @@ final class BusAuthentication {
       return new MessageSignatures(credential.trust(), clock, senders);
     }
     CoordinatorSessions coordinators = new CoordinatorSessions(credential, name);
-    Runnable refresh = () -> coordinators.coordinators(coordinatorKeys(settings, cluster));
+    // a member's attributes do not change while it lives: its claims are checked once, not at every join
+    Map<UUID, Optional<SessionKeyClaim.Vouched>> checked = new ConcurrentHashMap<>();
+    Runnable refresh = () -> coordinators.coordinators(coordinatorKeys(settings, cluster, checked));
     cluster.addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent event) {
@@ -53,6 +58,7 @@ final class BusAuthentication {
 
       @Override
       public void memberRemoved(MembershipEvent event) {
+        checked.remove(event.getMember().getUuid());
         refresh.run();
       }
     });
@@ -62,11 +68,12 @@ final class BusAuthentication {
   }
 
   /** The session keys of the live coordinators, each vouched for by a coordinator certificate. */
-  private static List<SessionKeyClaim.Vouched> coordinatorKeys(ClusterSettings settings, Cluster cluster) {
+  private static List<SessionKeyClaim.Vouched> coordinatorKeys(ClusterSettings settings, Cluster cluster,
+      Map<UUID, Optional<SessionKeyClaim.Vouched>> checked) {
     List<SessionKeyClaim.Vouched> keys = new ArrayList<>();
     for (Member m : cluster.getMembers()) {
       if (ClusterMembership.role(m) == NodeRole.COORDINATOR) {
-        vouched(m, settings).ifPresent(keys::add);
+        checked.computeIfAbsent(m.getUuid(), uuid -> vouched(m, settings)).ifPresent(keys::add);
       }
     }
     return keys;
