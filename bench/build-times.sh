@@ -140,11 +140,12 @@ measure() {
   local def=$1 who=$2 kind=$3 round=$4 log=$5 start end seconds stages="" iso=""
   shift 6
   start=$(date +%s.%N)
-  /usr/bin/time -f '%U %S' -o "$log.cpu" "$@" > "$log" 2> "$log.err" \
-    || { tail -20 "$log" "$log.err" >&2; echo "$def $who $kind round $round failed" >&2; return 1; }
+  # in a subshell whose `times` then reports the CPU of the processes it waited for: the command's
+  ( "$@" > "$log" 2> "$log.err"; status=$?; times > "$log.cpu"; exit $status ) \
+    || { tail -n 20 "$log" "$log.err" >&2; echo "$def $who $kind round $round failed" >&2; return 1; }
   end=$(date +%s.%N)
   seconds=$(echo "$end - $start" | bc)
-  cpu=$(awk 'NF == 2 {printf "%.2f", $1 + $2}' "$log.cpu")
+  cpu=$(awk 'NR == 2 {split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.2f", u[1] * 60 + u[2] + s[1] * 60 + s[2]}' "$log.cpu")
   if [ "$who" != plain ]; then
     stages=$(jq -r '[.stages[] | "\(.name)=\(.seconds)"] | join(",")' "$log" 2>/dev/null || true)
     iso=$(jq -r '[.artifacts[] | select(.name | endswith(".iso")) | .sha256][0] // ""' "$log" 2>/dev/null || true)
