@@ -118,6 +118,11 @@ no_cache=()
 if java -jar "$jar" build --help 2>&1 | grep -q -- '--no-cache'; then
   no_cache=(--no-cache)
 fi
+# the baseline's warm build too: a baseline with an action cache would serve it, not build it
+baseline_no_cache=()
+if [ -n "${BASELINE_JAR:-}" ] && java -jar "$BASELINE_JAR" build --help 2>&1 | grep -q -- '--no-cache'; then
+  baseline_no_cache=(--no-cache)
+fi
 
 java -cp "$cp" org.bootfarm.worker.fixture.FixtureRepoServer "$work/defs" > "$work/server.txt" 2>&1 &
 server=$!
@@ -194,7 +199,8 @@ for round in $(seq 1 "$pairs"); do
     measure "$def" bootfarm warm "$round" "$r-bf-warm.json" -- bootfarm_build "$jar" "$d" "$r/cache-bf" "$r/out-bf-warm" "${no_cache[@]}"
     measure "$def" plain warm "$round" "$r-plain-warm.log" -- plain_build "$def" "$r/cache-plain" "$r/out-plain-warm"
     if [ -n "${BASELINE_JAR:-}" ]; then
-      measure "$def" baseline warm "$round" "$r-base-warm.json" -- bootfarm_build "$BASELINE_JAR" "$d" "$r/cache-base" "$r/out-base-warm"
+      measure "$def" baseline warm "$round" "$r-base-warm.json" -- bootfarm_build "$BASELINE_JAR" "$d" "$r/cache-base" "$r/out-base-warm" \
+        "${baseline_no_cache[@]}"
     fi
     measure "$def" bootfarm unchanged "$round" "$r-bf-unchanged.json" -- bootfarm_build "$jar" "$d" "$r/cache-bf" "$r/out-bf-warm"
     # the trees and ISOs of a round are not needed any more; keep the disk from filling
