@@ -296,8 +296,11 @@ public final class PlacementSimulation {
     }
   }
 
-  /** One build of a night: its repo, its time on a warm cache, and when it was queued. */
-  private record Build(Repo repo, double minutes, double queuedAt) {}
+  /**
+   * One build of a night: its repo, its time on a warm cache, when it was queued, and how long it waits for its
+   * warm worker (its repo's threshold when queued: it changes only when the repo's run ends, once a night).
+   */
+  private record Build(Repo repo, double minutes, double queuedAt, double stealAfterMinutes) {}
 
   /** A build finishing at a time on a worker; seq keeps equal times in a fixed order. */
   private record Finish(double time, long seq, int worker, Build build, double startedAt, boolean warm) {}
@@ -377,7 +380,7 @@ public final class PlacementSimulation {
       double longest = 0;
       for (Repo r : order) {
         double minutes = firstNight ? r.night1Minutes() : r.night2Minutes();
-        queue.add(new Build(r, minutes, 0));
+        queue.add(new Build(r, minutes, 0, minutesOf(costs.stealAfter(r.name(), TARGET))));
         // the least this build can take: warm only where last night's cache survived
         double least = minutes + (index.containsKey(previousNight.get(r.name())) ? 0 : coldMinutes);
         totalWork += least;
@@ -458,16 +461,16 @@ public final class PlacementSimulation {
           continue;
         }
         double waited = now - b.queuedAt();
-        Duration after = costs.stealAfter(b.repo().name(), TARGET);
+        double after = b.stealAfterMinutes();
         Integer warm = index.get(previousNight.get(b.repo().name()));
         if (ruleOn && !open(home.get(b.repo().name())) && (warm == null || !open(warm))) {
           // its home and its warm worker are full: the rule answers wait, steal, or placement's "waiting"
           stillQueued.add(b);
           everWaited.add(b);
-          if (minutesOf(after) <= waited) {
+          if (after <= waited) {
             steals.add(b);
           } else {
-            wakes.add(b.queuedAt() + minutesOf(after));
+            wakes.add(b.queuedAt() + after);
           }
           continue;
         }
@@ -482,7 +485,7 @@ public final class PlacementSimulation {
           if (d.kind() == StealingRule.Kind.STEAL) {
             steals.add(b);
           } else if (d.kind() == StealingRule.Kind.WAIT) {
-            wakes.add(b.queuedAt() + minutesOf(after));
+            wakes.add(b.queuedAt() + after);
           } else {
             openManagers.remove(pm); // every worker with room is at its bound for it
           }
@@ -512,7 +515,7 @@ public final class PlacementSimulation {
 
     /** What the rule decides for {@code b} after it waited {@code waited} minutes. */
     private StealingRule.Decision decide(Build b, double waited) {
-      return rule.decide(request(b), views, minutes(waited), costs.stealAfter(b.repo().name(), TARGET));
+      return rule.decide(request(b), views, minutes(waited), minutes(b.stealAfterMinutes()));
     }
 
     private Set<String> stillOpen(Set<String> managers) {
