@@ -8,13 +8,19 @@
 #   unchanged = bootfarm again on the warm build's cache and out directories, nothing changed
 #               (what an action cache makes fast)
 # With BASELINE_JAR=path/to/older/bootfarm.jar a third column, that jar's cold and warm builds, runs in
-# the same rounds: the before/after figures of an engine change from one run.
+# the same rounds: the before/after figures of an engine change from one run. The bootfarm column runs its jar
+# through deploy/bootfarm-java (with its class-data archive, made by one untimed build before the rounds, in
+# WORK_DIR/jvm), the baseline through plain java as main ran it before ADR 0053 (BASELINE_LAUNCHER=bootfarm-java
+# runs it the same way as the new jar); each jar gets one untimed warm-up build first, so both start with the
+# jar in the page cache. Every row also records the CPU seconds (user + system) of the command and its children,
+# which another load on the machine inflates far less than the wall-clock time.
 # Every measurement is appended to WORK_DIR/times.tsv as it is taken; the report (medians, ratios
 # bootfarm / plain, bootfarm's stage times, the distinct ISO sha256s) is printed at the end, and
 # `bench/build-times.sh --report WORK_DIR` prints it again from a run that was cut short.
 #
 # Usage: bench/build-times.sh [WORK_DIR]      (as root; default WORK_DIR /var/tmp/bootfarm-bench)
-# Environment: PAIRS (rounds, default 3), DEFINITIONS (default "fixture debian"), BASELINE_JAR.
+# Environment: PAIRS (rounds, default 3), DEFINITIONS (default "fixture debian"), BASELINE_JAR, BASELINE_LAUNCHER,
+# PREBUILT_CLASSPATH (skip the mvn build; see below).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -24,8 +30,9 @@ report() { # WORK_DIR
   /usr/bin/python3 - "$tsv" <<'PY'
 import collections, statistics, sys
 rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1]) if line.strip()]
-# def, who, kind, round, seconds, stages, iso_sha256
+# def, who, kind, round, seconds, stages, iso_sha256, cpu_seconds
 times = collections.defaultdict(list)
+cpus = collections.defaultdict(list)
 stages = collections.defaultdict(lambda: collections.defaultdict(list))
 isos = collections.defaultdict(set)
 meta = [r for r in rows if r[0] == "#"]
@@ -34,6 +41,8 @@ for r in rows:
         continue
     d, who, kind, rnd, sec = r[0], r[1], r[2], r[3], float(r[4])
     times[d, who, kind].append(sec)
+    if len(r) > 7 and r[7]:
+        cpus[d, who, kind].append(float(r[7]))
     if len(r) > 5 and r[5]:
         for part in r[5].split(","):
             name, s = part.split("=")
@@ -62,6 +71,11 @@ for d in defs:
         if "baseline" in whos:
             line += f" {ratio('baseline')} |"
         print(line)
+if cpus:
+    print()
+    print("CPU seconds (user + system, the command and its children), medians (runs):")
+    for (d, who, kind), xs in sorted(cpus.items()):
+        print(f"  {d} {who} {kind}: {med(xs):.2f} ({' '.join('%.2f' % x for x in xs)})")
 print()
 print("Stage medians (seconds, from --json):")
 for (d, who, kind), st in sorted(stages.items()):
@@ -84,10 +98,16 @@ export LC_ALL=C.UTF-8 LANG=C.UTF-8
 pairs=${PAIRS:-3}
 definitions=${DEFINITIONS:-fixture debian}
 
-echo "building the jar and the fixture classpath..." >&2
-(cd "$here" && mvn -q -B -ntp -DskipTests package \
-  && mvn -q -B -ntp -DskipTests -pl worker -am package dependency:build-classpath \
-       -Dmdep.outputFile="$work/cp.txt" -Dmdep.includeScope=test)
+if [ -n "${PREBUILT_CLASSPATH:-}" ]; then
+  # the worktree's jar and test classes are built already (mvn -o -DskipTests package); PREBUILT_CLASSPATH is
+  # a file of the worker's test classpath (mvn dependency:build-classpath -Dmdep.includeScope=test)
+  cp "$PREBUILT_CLASSPATH" "$work/cp.txt"
+else
+  echo "building the jar and the fixture classpath..." >&2
+  (cd "$here" && mvn -q -B -ntp -DskipTests package \
+    && mvn -q -B -ntp -DskipTests -pl worker -am package dependency:build-classpath \
+         -Dmdep.outputFile="$work/cp.txt" -Dmdep.includeScope=test)
+fi
 cp="$here/worker/target/test-classes:$here/worker/target/classes:$here/protocol/target/classes:$(cat "$work/cp.txt")"
 # a copy: the worktree's jar may be rebuilt while the benchmark runs
 cp "$here/cli/target/bootfarm.jar" "$work/bootfarm.jar"
@@ -97,6 +117,11 @@ unpack=$here/examples/components/unpack
 no_cache=()
 if java -jar "$jar" build --help 2>&1 | grep -q -- '--no-cache'; then
   no_cache=(--no-cache)
+fi
+# the baseline's warm build too: a baseline with an action cache would serve it, not build it
+baseline_no_cache=()
+if [ -n "${BASELINE_JAR:-}" ] && java -jar "$BASELINE_JAR" build --help 2>&1 | grep -q -- '--no-cache'; then
+  baseline_no_cache=(--no-cache)
 fi
 
 java -cp "$cp" org.bootfarm.worker.fixture.FixtureRepoServer "$work/defs" > "$work/server.txt" 2>&1 &
@@ -120,24 +145,33 @@ measure() {
   local def=$1 who=$2 kind=$3 round=$4 log=$5 start end seconds stages="" iso=""
   shift 6
   start=$(date +%s.%N)
-  "$@" > "$log" 2> "$log.err" || { tail -20 "$log" "$log.err" >&2; echo "$def $who $kind round $round failed" >&2; return 1; }
+  # in a subshell whose `times` then reports the CPU of the processes it waited for: the command's
+  ( "$@" > "$log" 2> "$log.err"; status=$?; times > "$log.cpu"; exit $status ) \
+    || { tail -n 20 "$log" "$log.err" >&2; echo "$def $who $kind round $round failed" >&2; return 1; }
   end=$(date +%s.%N)
   seconds=$(echo "$end - $start" | bc)
+  cpu=$(awk 'NR == 2 {split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.2f", u[1] * 60 + u[2] + s[1] * 60 + s[2]}' "$log.cpu")
   if [ "$who" != plain ]; then
     stages=$(jq -r '[.stages[] | "\(.name)=\(.seconds)"] | join(",")' "$log" 2>/dev/null || true)
     iso=$(jq -r '[.artifacts[] | select(.name | endswith(".iso")) | .sha256][0] // ""' "$log" 2>/dev/null || true)
   else
     iso=$(sha256sum "$(grep -o '^ISO: [^ ]*' "$log" | cut -d' ' -f2)" 2>/dev/null | cut -d' ' -f1 || true)
   fi
-  printf '%s\t%s\t%s\t%s\t%.2f\t%s\t%s\n' "$def" "$who" "$kind" "$round" "$seconds" "$stages" "$iso" >> "$tsv"
+  printf '%s\t%s\t%s\t%s\t%.2f\t%s\t%s\t%s\n' "$def" "$who" "$kind" "$round" "$seconds" "$stages" "$iso" "$cpu" >> "$tsv"
   printf '%-8s %-9s %-9s round %s: %6.1f s  %s\n' "$def" "$who" "$kind" "$round" "$seconds" "$stages" >&2
 }
 
-# bootfarm_build JAR DEF CACHE OUT [FLAGS...]
+# bootfarm_build JAR DEF CACHE OUT [FLAGS...]: the new jar through deploy/bootfarm-java, the baseline through
+# plain java (or BASELINE_LAUNCHER=bootfarm-java)
+export BOOTFARM_CDS_DIR=$work/jvm
 bootfarm_build() {
-  local jar=$1 def=$2 cache=$3 out=$4
+  local jar=$1 def=$2 cache=$3 out=$4 launch
   shift 4
-  java "@$here/deploy/jvm.options" -jar "$jar" build "$def" --component tether="$tether" --component unpack="$unpack" \
+  launch=(java "@$here/deploy/jvm.options" -jar)
+  if [ "$jar" != "${BASELINE_JAR:-}" ] || [ "${BASELINE_LAUNCHER:-java}" = bootfarm-java ]; then
+    launch=("$here/deploy/bootfarm-java")
+  fi
+  "${launch[@]}" "$jar" build "$def" --component tether="$tether" --component unpack="$unpack" \
     --out "$out" --cache-dir "$cache" --keys "$work/defs" --json "$@"
 }
 plain_build() { # DEF CACHE OUT
@@ -146,6 +180,13 @@ plain_build() { # DEF CACHE OUT
     debian) "$here/bench/plain-pipeline.sh" "$3" "$tether" "$unpack" "$2" ;;
   esac
 }
+
+# untimed: each jar's first build (the class-data archive of the new one), the jars into the page cache
+for warm_jar in "$jar" ${BASELINE_JAR:+"$BASELINE_JAR"}; do
+  bootfarm_build "$warm_jar" "$(def_dir fixture)" "$work/warm-up/cache" "$work/warm-up/out" > "$work/warm-up.log" 2>&1 \
+    || { tail -20 "$work/warm-up.log" >&2; echo "warm-up build with $warm_jar failed" >&2; exit 1; }
+  rm -rf "$work/warm-up"
+done
 
 for round in $(seq 1 "$pairs"); do
   for def in $definitions; do
@@ -158,7 +199,8 @@ for round in $(seq 1 "$pairs"); do
     measure "$def" bootfarm warm "$round" "$r-bf-warm.json" -- bootfarm_build "$jar" "$d" "$r/cache-bf" "$r/out-bf-warm" "${no_cache[@]}"
     measure "$def" plain warm "$round" "$r-plain-warm.log" -- plain_build "$def" "$r/cache-plain" "$r/out-plain-warm"
     if [ -n "${BASELINE_JAR:-}" ]; then
-      measure "$def" baseline warm "$round" "$r-base-warm.json" -- bootfarm_build "$BASELINE_JAR" "$d" "$r/cache-base" "$r/out-base-warm"
+      measure "$def" baseline warm "$round" "$r-base-warm.json" -- bootfarm_build "$BASELINE_JAR" "$d" "$r/cache-base" "$r/out-base-warm" \
+        "${baseline_no_cache[@]}"
     fi
     measure "$def" bootfarm unchanged "$round" "$r-bf-unchanged.json" -- bootfarm_build "$jar" "$d" "$r/cache-bf" "$r/out-bf-warm"
     # the trees and ISOs of a round are not needed any more; keep the disk from filling

@@ -8,7 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.MultiMap;
+import io.vertx.core.eventbus.DeliveryContext;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -20,10 +23,17 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.bootfarm.cluster.ClusterNode;
 import org.bootfarm.cluster.ClusterSettings;
 import org.bootfarm.cluster.NodeRole;
+import org.bootfarm.cluster.identity.FarmCa;
+import org.bootfarm.cluster.identity.MemberCredential;
+import org.bootfarm.cluster.identity.MemberIdentity;
+import org.bootfarm.cluster.identity.MessageMacs;
+import org.bootfarm.cluster.identity.SessionKeyClaim;
 import org.bootfarm.testkit.PostgresServer;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.Addresses;
@@ -53,8 +63,10 @@ import org.junit.jupiter.api.io.TempDir;
  * publishes heartbeats as a new worker and as the real one, joins as a coordinator before the active one is
  * killed, and sends the worker an assignment whose repo is a path. Each is refused or ignored, logged and
  * counted in {@code bootfarm_cluster_refused_total}; the real build ends SUCCEEDED with its real hashes, and
- * the standby (both coordinators share one PostgreSQL store, ADR 0039) takes over, not the stranger. The
- * failover comes last: it kills the first coordinator.
+ * the standby (both coordinators share one PostgreSQL store, ADR 0039) takes over, not the stranger. A
+ * member with a worker certificate of the farm's CA tries the same report and assignment with its session
+ * MACs (ADR 0050): as itself, in the real worker's session, and with its MAC stripped; each is refused too.
+ * The failover comes last: it kills the first coordinator.
  */
 @Tag("process")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -111,6 +123,23 @@ class CertificatelessMemberProcessesTest {
     return node;
   }
 
+  /**
+   * A member with a worker certificate of this farm's CA (an insider, or a stolen worker key), joined from
+   * this JVM; {@code tamper} rewrites the headers of what it sends after its node has tagged them.
+   */
+  static ClusterNode insider(String name, AtomicReference<Consumer<MultiMap>> tamper) throws Exception {
+    MemberCredential credential = FarmCa.load(SharedFarmCa.of(dir)).issueOrLoad(
+        new MemberIdentity(name, NodeRole.WORKER), dir.resolve(name + "-member").toAbsolutePath());
+    ClusterNode node = ClusterNode.start(ClusterSettings.of(NodeRole.WORKER, "127.0.0.1", FreePorts.one(),
+        "127.0.0.1:" + farm.clusterPort, dir.resolve("insider-" + name)).withClusterName(farm.cluster)
+        .withCredential(credential));
+    node.vertx().eventBus().addOutboundInterceptor((DeliveryContext<Object> context) -> {
+      tamper.get().accept(context.message().headers());
+      context.next();
+    });
+    return node;
+  }
+
   @Test
   @Order(1)
   void aForgedSucceededReportForARunningBuildIsRefusedAndTheRealOneCounts() throws Exception {
@@ -132,6 +161,33 @@ class CertificatelessMemberProcessesTest {
     }
     assertEquals("RUNNING", farm.get("/api/v1/builds/" + id).get("state").asText(), "the forgery changed nothing");
     awaitMetric("coordinator", coordinatorMetrics(), "bootfarm_cluster_refused_total{reason=\"unverified_member\"}");
+
+    // a worker of this farm's CA reports in the real worker's name (ADR 0050): tagged in its own session it
+    // is not w-real; naming w-real's session its tags do not verify; with its MAC stripped it is unsigned
+    AtomicReference<Consumer<MultiMap>> tamper = new AtomicReference<>(h -> { });
+    try (ClusterNode insider = insider("w-insider", tamper)) {
+      String realSession = insider.hazelcast().getCluster().getMembers().stream()
+          .filter(m -> !m.localMember() && m.isLiteMember())
+          .flatMap(m -> SessionKeyClaim.publicKey(m.getAttribute(SessionKeyClaim.ATTRIBUTE)).stream())
+          .findFirst().orElseThrow();
+      List<Consumer<MultiMap>> attacks = List.of(h -> { },
+          h -> h.set(MessageMacs.SESSION, realSession),
+          h -> List.of(MessageMacs.MAC, MessageMacs.SESSION, MessageMacs.SEQUENCE).forEach(h::remove));
+      for (Consumer<MultiMap> attack : attacks) {
+        tamper.set(attack);
+        RuntimeException refused = assertThrows(RuntimeException.class, () -> insider.vertx().eventBus()
+            .request(Addresses.REPORT, new JsonObject(WireJson.write(forged)), new DeliveryOptions()
+                .setSendTimeout(10_000)).await());
+        assertTrue(refused instanceof ReplyException reply && reply.failureCode() == 403, refused::toString);
+      }
+    }
+    assertEquals("RUNNING", farm.get("/api/v1/builds/" + id).get("state").asText(), "the insider changed nothing");
+    String coordinatorLog = farm.logText("coordinator-a");
+    assertTrue(coordinatorLog.contains("came from worker 'w-insider', who may not send it"), coordinatorLog);
+    assertTrue(coordinatorLog.contains("its MAC does not verify"), coordinatorLog);
+    assertTrue(coordinatorLog.contains("its signature does not verify (unsigned"), coordinatorLog);
+    awaitMetric("coordinator", coordinatorMetrics(),
+        "bootfarm_cluster_refused_total{reason=\"unauthenticated_message\"}");
     assertTrue(farm.logText("coordinator-a").contains("refused (unverified_member)"), farm.logText("coordinator-a"));
 
     GATE.open(bundle);
@@ -189,6 +245,17 @@ class CertificatelessMemberProcessesTest {
     try (Stream<Path> all = Files.walk(dir)) {
       assertEquals(List.of(), all.filter(p -> p.getFileName().toString().equals("x")).toList());
     }
+    assertEquals(buildsBefore, farm.get("/api/v1/builds"), "no build recorded or changed");
+
+    // a worker of this farm's CA writes the assignment: its MAC, in a worker's session, makes no one a coordinator
+    try (ClusterNode insider = insider("w-insider-2", new AtomicReference<>(h -> { }))) {
+      insider.vertx().eventBus().send(Addresses.workerInbox(WORKER), new JsonObject(WireJson.write(forged)));
+      awaitMetric(WORKER, () -> scrape(workerMetricsPort),
+          "bootfarm_cluster_refused_total{reason=\"unauthenticated_message\"}");
+    }
+    log = farm.logText(WORKER);
+    assertFalse(log.contains("01ROGUE0000000000000000009"), "the worker never ran the assignment:\n" + log);
+    assertTrue(log.contains("its session is no live coordinator's"), log);
     assertEquals(buildsBefore, farm.get("/api/v1/builds"), "no build recorded or changed");
   }
 

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.bootfarm.testkit.ChildJvm;
 
 /** Runs {@code bootfarm} commands for tests, in-process or as a separate JVM, and captures what they print. */
 final class CliRun {
@@ -49,7 +50,7 @@ final class CliRun {
   static CliRun subprocess(List<String> wrapper, Map<String, String> env, String... args)
       throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(wrapper);
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(ChildJvm.command());
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(Main.class.getName());

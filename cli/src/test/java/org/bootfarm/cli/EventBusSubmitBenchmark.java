@@ -79,7 +79,7 @@ public final class EventBusSubmitBenchmark {
         memberDir, System.getenv().getOrDefault("BENCH_STORE", "-")));
     Process coordinator = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(dir.resolve("coordinator.log").toFile()).start();
-    System.out.println("mode: " + (mtls ? "mutual TLS, signed messages" : "plain event bus (baseline)"));
+    System.out.println("mode: " + (mtls ? "mutual TLS, authenticated messages" : "plain event bus (baseline)"));
     try (FarmClient client = FarmClient.connect(clientSettings, Duration.ofSeconds(120)).withToken(
         DefaultTokensFile.tokenOf(dir.resolve("coordinator").resolve(DefaultTokensFile.NAME),
             DefaultTokensFile.LOCAL_CLIENT).orElseThrow())) {

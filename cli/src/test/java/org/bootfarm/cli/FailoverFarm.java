@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.bootfarm.coordinator.access.DefaultTokensFile;
 import org.bootfarm.protocol.Sha256;
+import org.bootfarm.testkit.ChildJvm;
 import org.bootfarm.testkit.Eventually;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 
@@ -56,9 +57,9 @@ final class FailoverFarm implements AutoCloseable {
   /** {@link #start(String, List)} behind {@code prefix}, say {@link org.bootfarm.cli.chaos.Network#inNamespace}. */
   Process start(List<String> prefix, String name, List<String> args) throws IOException {
     List<String> command = new ArrayList<>(prefix);
-    command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    command.addAll(ChildJvm.command());
+    command.addAll(List.of("--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens",
+        "java.base/sun.nio.ch=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
     command.addAll(args);
     if (args.get(0).equals("coordinator")) {
       command.addAll(List.of("--tokens", tokens.toString()));

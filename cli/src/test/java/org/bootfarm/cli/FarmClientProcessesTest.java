@@ -26,6 +26,7 @@ import org.bootfarm.protocol.api.v1.BuildEvent;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.BuildView;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
+import org.bootfarm.testkit.ChildJvm;
 import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
@@ -62,9 +63,9 @@ class FarmClientProcessesTest {
       Files.writeString(dir.resolve("access").resolve("worker-token"),
           DefaultTokensFile.tokenOf(tokens, DefaultTokensFile.WORKERS_CLIENT).orElseThrow());
     }
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    List<String> command = new ArrayList<>(ChildJvm.command());
+    command.addAll(List.of("--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens",
+        "java.base/sun.nio.ch=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
     command.addAll(args);
     command.addAll(args.get(0).equals("coordinator") ? List.of("--tokens", tokens.toString())
         : List.of("--token-file", dir.resolve("access").resolve("worker-token").toString()));

@@ -21,6 +21,7 @@ import org.bootfarm.cluster.identity.FarmCa;
 import org.bootfarm.coordinator.access.DefaultTokensFile;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.transfer.TlsTrust;
+import org.bootfarm.testkit.ChildJvm;
 import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
 
@@ -43,6 +44,14 @@ import org.bootfarm.testkit.FreePorts;
 final class FarmProcesses implements AutoCloseable {
   static final HttpClient HTTP = HttpClient.newHttpClient();
   static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * The {@code --steal-after} of this farm's coordinators unless a test gives its own: a build waits this long for
+   * its busy home or warm worker before an idle one takes it (ADR 0046). The fixture builds take seconds, not the
+   * cold cache of a real mirror the 30 s default stands for, and no test here is about how long the wait is
+   * (StealingPlacementTest is): with the default, every build queued behind a busy home idled 30 s.
+   * {@code -Dbootfarm.test.stealAfter=30s} gives the default back, to compare a class's time with and without.
+   */
+  static final String STEAL_AFTER = System.getProperty("bootfarm.test.stealAfter", "2s");
 
   final Path dir;
   final String cluster;
@@ -117,9 +126,10 @@ final class FarmProcesses implements AutoCloseable {
 
   /**
    * {@code args} with the farm's tokens: a coordinator (or standalone) gets {@code --tokens} (or its own file
-   * gets the farm's workers line), a worker {@code --token-file}.
+   * gets the farm's workers line), a worker {@code --token-file}; a coordinator (or standalone) also gets {@link
+   * #STEAL_AFTER} unless {@code args} say {@code --steal-after}.
    */
-  private List<String> withTokens(List<String> args) throws IOException {
+  private List<String> withFarmFlags(List<String> args) throws IOException {
     List<String> all = new ArrayList<>(args);
     String command = args.isEmpty() ? "" : args.get(0);
     if ((command.equals("coordinator") || command.equals("standalone")) && tlsCert != null
@@ -141,6 +151,9 @@ final class FarmProcesses implements AutoCloseable {
         }
       }
     }
+    if ((command.equals("coordinator") || command.equals("standalone")) && !all.contains("--steal-after")) {
+      all.addAll(List.of("--steal-after", STEAL_AFTER));
+    }
     if (command.equals("worker") && !all.contains("--token-file")) {
       all.addAll(List.of("--token-file", workerTokenFile.toString()));
     }
@@ -151,11 +164,11 @@ final class FarmProcesses implements AutoCloseable {
   Process start(String name, List<String> args) throws IOException {
     // SIGHUP at its default, as systemd starts a daemon: a test run under nohup would otherwise hand its
     // processes an ignored SIGHUP, which the JVM keeps ignored (a coordinator reloads its repos on SIGHUP)
-    List<String> command = new ArrayList<>(List.of("env", "--default-signal=HUP",
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-    command.addAll(withTokens(args));
+    List<String> command = new ArrayList<>(List.of("env", "--default-signal=HUP"));
+    command.addAll(ChildJvm.command());
+    command.addAll(List.of("--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens",
+        "java.base/sun.nio.ch=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    command.addAll(withFarmFlags(args));
     Process process = SharedFarmCa.giveTo(new ProcessBuilder(command), dir).redirectErrorStream(true)
         .redirectOutput(log(name).toFile()).start();
     processes.add(process);

@@ -138,12 +138,12 @@ public final class ClusterMembership {
     return identity.map(who -> new ClusterMember(nodeId, address, role, m.localMember(), who.name()));
   }
 
-  private static String address(Member m) {
+  static String address(Member m) {
     return new JoinMember(m.getAddress().getHost(), m.getAddress().getPort()).hazelcastMember();
   }
 
   /** The role the member published (its {@code bootfarm.role} attribute), else what its lite flag says. */
-  private static NodeRole role(Member m) {
+  static NodeRole role(Member m) {
     String published = m.getAttribute(ClusterNode.ROLE_ATTRIBUTE);
     if (published != null) {
       try {

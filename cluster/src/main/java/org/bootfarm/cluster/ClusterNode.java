@@ -26,6 +26,7 @@ import org.bootfarm.cluster.identity.ClusterRefusals;
 import org.bootfarm.cluster.identity.MemberClaim;
 import org.bootfarm.cluster.identity.MessageSignatures;
 import org.bootfarm.cluster.identity.SenderCheck;
+import org.bootfarm.cluster.identity.SessionKeyClaim;
 import org.bootfarm.cluster.identity.SignedRecords;
 
 /**
@@ -34,7 +35,8 @@ import org.bootfarm.cluster.identity.SignedRecords;
  * ClusterMembership} view of who else is live. Coordinators are data members, workers lite members.
  * With a farm certificate ({@link ClusterSettings#credential()}, ADR 0031) the event bus runs over
  * mutual TLS with the farm CA as its only root, the node claims its role with a signed member
- * attribute, signs every message it sends, and counts the Hazelcast members it ignores.
+ * attribute, authenticates every message it sends ({@link BusAuthentication}), and counts the Hazelcast
+ * members it ignores.
  */
 public final class ClusterNode implements AutoCloseable {
   /** How long closing may take before the process goes on without it. */
@@ -66,10 +68,10 @@ public final class ClusterNode implements AutoCloseable {
     this.metrics = metrics;
     this.ownsMetrics = ownsMetrics;
     this.refusals = new ClusterRefusals(metrics.registry());
-    this.signatures = settings.secured()
-        ? new MessageSignatures(settings.credential().trust(), Clock.systemUTC()) : MessageSignatures.UNSECURED;
     this.membership = new ClusterMembership(vertx, clusterManager.getHazelcastInstance().getCluster(),
         settings.clusterName(), settings.secured() ? settings.credential().trust() : null);
+    this.signatures = BusAuthentication.start(settings, vertx.eventBus(),
+        clusterManager.getHazelcastInstance().getCluster(), Clock.systemUTC());
     this.shutdownHook = new Thread(this::closeVertx, "bootfarm-cluster-shutdown");
   }
 
@@ -134,9 +136,6 @@ public final class ClusterNode implements AutoCloseable {
       boolean noCoordinator = causedBy(e, NoDataMemberInClusterException.class);
       throw new ClusterStartException(startFailure(settings, host, e, noCoordinator), e, noCoordinator);
     }
-    if (settings.secured()) {
-      MessageSignatures.signOutgoing(vertx.eventBus(), settings.credential(), Clock.systemUTC());
-    }
     ClusterNode node = new ClusterNode(settings, vertx, clusterManager, metrics, ownsMetrics);
     Runtime.getRuntime().addShutdownHook(node.shutdownHook);
     if (settings.secured()) {
@@ -189,6 +188,8 @@ public final class ClusterNode implements AutoCloseable {
     if (settings.secured()) {
       config.getMemberAttributeConfig().setAttribute(MemberClaim.ATTRIBUTE, MemberClaim.make(settings.credential(),
           settings.clusterName(), new JoinMember(host, settings.clusterPort()).hazelcastMember(), settings.role()));
+      config.getMemberAttributeConfig().setAttribute(SessionKeyClaim.ATTRIBUTE,
+          BusAuthentication.claim(settings, new JoinMember(host, settings.clusterPort()).hazelcastMember()));
     }
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.socket.bind.any", "false");

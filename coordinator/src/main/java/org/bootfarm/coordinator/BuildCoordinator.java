@@ -278,9 +278,7 @@ public final class BuildCoordinator implements FarmApi {
   }
 
   /** The repo this farm builds its appliance from. */
-  public String applianceRepo() {
-    return applianceRepo;
-  }
+  public String applianceRepo() { return applianceRepo; }
 
   /** A worker's heartbeat: it is alive, with these capabilities and caches, and this coordinator hears (ADR 0043). */
   public void workerSeen(WorkerInfo info) {
@@ -335,6 +333,7 @@ public final class BuildCoordinator implements FarmApi {
             report.artifacts(), report.log()), now);
     if (report.state() == BuildState.SUCCEEDED) {
       inputs.succeeded(report.buildId()); // retention keeps a kept build's inputs from now on
+      placing.heard(action); // a recorded success's run: its repo's cold cache cost (ADR 0052)
     }
     stateListener.leaseDecided(action);
     return action;

@@ -18,6 +18,7 @@ import org.bootfarm.coordinator.placement.WorkerView;
 import org.bootfarm.coordinator.queue.BuildFilter;
 import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.BuildStore;
+import org.bootfarm.coordinator.queue.LeaseAction;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.build.BuildInfo;
 import org.bootfarm.protocol.repo.RepoDefinition;
@@ -64,6 +65,7 @@ final class BuildPlacer {
   private final HeldComponents components;
   private final RendezvousPlacement placement;
   private final StealingRule stealing;
+  private final ColdCacheHistory coldCache;
   private final BuildStore store;
   private final LiveWorkers workers;
 
@@ -74,8 +76,14 @@ final class BuildPlacer {
     this.components = components;
     this.placement = placement;
     this.stealing = new StealingRule(placement);
+    this.coldCache = new ColdCacheHistory(store, placement.stealAfter());
     this.store = store;
     this.workers = workers;
+  }
+
+  /** A report was decided: a recorded success counts towards its repo's cold cache cost ({@link ColdCacheHistory}). */
+  void heard(LeaseAction action) {
+    coldCache.heard(action);
   }
 
   /** One placing pass at {@code now}: advises on queued builds in turn over one view of the workers. */
@@ -113,7 +121,7 @@ final class BuildPlacer {
         return sideB(queued, side, request);
       }
       StealingRule.Decision decided = stealing.decide(request, views.values(), Duration.between(waitingSince(queued),
-          now));
+          now), coldCache.costs().stealAfter(queued.repo(), queued.target()));
       return decided.claims() ? new Place(decided.placement(), side, null,
           decided.kind() == StealingRule.Kind.STEAL ? decided.warmWorker() : null)
           : new Wait(decided.placement().reason());

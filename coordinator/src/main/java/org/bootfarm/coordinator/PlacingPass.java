@@ -11,6 +11,7 @@ import org.bootfarm.coordinator.assignment.NoCacheOption;
 import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.BuildStore;
 import org.bootfarm.coordinator.queue.ErrorKind;
+import org.bootfarm.coordinator.queue.LeaseAction;
 import org.bootfarm.protocol.api.v1.BuildView;
 
 /**
@@ -52,6 +53,11 @@ final class PlacingPass {
     this.placer = placer;
     this.store = store;
     this.stateListener = stateListener;
+  }
+
+  /** A report was decided: a recorded success counts towards its repo's steal threshold (ADR 0052). */
+  void heard(LeaseAction action) {
+    placer.heard(action);
   }
 
   /** Places up to {@code maxBuilds} builds whose backoff passed at {@code now}, each claimed for {@code lease}. */

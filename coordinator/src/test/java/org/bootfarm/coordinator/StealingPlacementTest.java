@@ -16,12 +16,15 @@ import java.util.Set;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.placement.WorkerView;
+import org.bootfarm.coordinator.queue.LeaseAction;
 import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.protocol.Sha256;
+import org.bootfarm.protocol.api.v1.BuildReport;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.BuildView;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
+import org.bootfarm.protocol.build.PackageCacheUse;
 import org.bootfarm.testkit.SteppingClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,7 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The coordinator's placing pass with the stealing rule (ADR 0046), against the real SQLite store and the
  * project's repos/: a build whose warm worker is busy stays queued until it has waited the threshold, then an
- * idle worker takes it and the listener hears of the steal; a free slot goes first to a build warm there.
+ * idle worker takes it and the listener hears of the steal; a free slot goes first to a build warm there. The
+ * threshold is the repo's cold cache cost as its recorded runs show (ADR 0052), read from the store at start and
+ * updated as builds succeed; a build queued longer than the setting takes a warm worker with room before its cold
+ * home (ADR 0052), a fresh one still goes home (ADR 0011).
  */
 @Tag("unit")
 class StealingPlacementTest {
@@ -42,6 +48,8 @@ class StealingPlacementTest {
   final List<String> stolen = new ArrayList<>();
   SqlBuildStore store;
   ArtifactStore artifacts;
+  RepoCatalog repos;
+  BuildStateListener listener;
   BuildCoordinator coordinator;
   String tether;
 
@@ -49,8 +57,8 @@ class StealingPlacementTest {
   void start() throws Exception {
     store = SqlBuildStore.open(dir.resolve("builds.sqlite"), clock);
     artifacts = ArtifactStore.openAt(dir.resolve("cas"), ArtifactStore.Options.defaults());
-    RepoCatalog repos = RepoCatalog.read(ProjectTree.root().resolve("repos"), ProjectTree.sharedKeys());
-    BuildStateListener listener = new BuildStateListener() {
+    repos = RepoCatalog.read(ProjectTree.root().resolve("repos"), ProjectTree.sharedKeys());
+    listener = new BuildStateListener() {
       @Override
       public void changed(BuildView build, String text) {
       }
@@ -141,5 +149,87 @@ class StealingPlacementTest {
     assertEquals(BuildState.QUEUED, coordinator.get(debian).state());
     assertEquals(List.of(), stolen);
     assertEquals(BuildState.RUNNING, coordinator.get(occupying).state());
+  }
+
+  private List<String> assigned(BuildCoordinator on) {
+    return on.assign(10).stream().map(a -> a.build().id() + " " + a.workerId()).toList();
+  }
+
+  /** Runs one build of debian-12 on worker "warm" to success in {@code took}, with {@code cache} as its report says. */
+  private void runs(Duration took, PackageCacheUse cache) throws Exception {
+    String id = submit("debian-12");
+    assertEquals(List.of(id + " warm"), assigned(coordinator));
+    clock.advance(took);
+    LeaseAction done = coordinator.report(new BuildReport(id, "warm", 0, BuildState.SUCCEEDED, List.of(), List.of(),
+        null, null, false, null, cache));
+    assertEquals(LeaseAction.Decision.SUCCEEDED, done.decision(), done::toString);
+  }
+
+  /** Workers "warm" (debian-12's home, warm) and an idle cold one; a warm run of 20 s and a cold one of 32 s. */
+  private String recordWarmAndColdRuns() throws Exception {
+    String idle = notHomeNextTo("warm", "idle");
+    coordinator.workerSeen(worker("warm", List.of("apt"), "debian-12"));
+    coordinator.workerSeen(worker(idle, List.of("apt")));
+    runs(Duration.ofSeconds(20), new PackageCacheUse(0, 0, 40));
+    runs(Duration.ofSeconds(32), new PackageCacheUse(40, 80L << 20, 0));
+    return idle;
+  }
+
+  private static final String RECORDED = "waiting for warm (home, warm, load 1, 1 slots), busy; after 12 s queued (the"
+      + " cost of a cold cache as its runs recorded, --steal-after 30 s at most) an idle worker takes it";
+
+  @Test
+  void aBuildWaitsTheColdCostItsReposRecordedRunsShowThenIsStolen() throws Exception {
+    String idle = recordWarmAndColdRuns();
+    String first = submit("debian-12");
+    String second = submit("debian-12");
+    assertEquals(List.of(first + " warm"), assigned(coordinator));
+    assertEquals(RECORDED, coordinator.get(second).placement());
+
+    clock.advance(Duration.ofSeconds(11));
+    assertEquals(List.of(), assigned(coordinator));
+    clock.advance(Duration.ofSeconds(1));
+    assertEquals(List.of(second + " " + idle), assigned(coordinator));
+    assertEquals(List.of(second + " from warm"), stolen);
+  }
+
+  @Test
+  void aRestartedCoordinatorReadsTheColdCostFromTheStore() throws Exception {
+    String idle = recordWarmAndColdRuns();
+    BuildCoordinator restarted = new BuildCoordinator(store, artifacts, repos, RendezvousPlacement.stealingAfter(AFTER),
+        clock, Duration.ofMinutes(10), listener);
+    restarted.workerSeen(worker("warm", List.of("apt"), "debian-12"));
+    restarted.workerSeen(worker(idle, List.of("apt")));
+    String first = restarted.submit(MEMBER, new SubmitRequest("debian-12", "bootstrap",
+        Map.of("tether", tether, "unpack", tether), null, null));
+    String second = submit("debian-12");
+    assertEquals(List.of(first + " warm"), assigned(restarted));
+    assertEquals(RECORDED, restarted.get(second).placement());
+  }
+
+  @Test
+  void anOverdueBuildTakesAWarmWorkerWithRoomBeforeItsColdHomeAFreshOneStillGoesHome() throws Exception {
+    String warm = notHomeNextTo("home", "warm");
+    coordinator.workerSeen(worker("home", List.of("apt")));
+    coordinator.workerSeen(worker(warm, List.of("apt"), "debian-12"));
+    String onHome = submit("debian-12");
+    assertEquals(List.of(onHome + " home"), assigned(coordinator), "first look: the cold home (ADR 0011)");
+    String onWarm = submit("debian-12");
+    assertEquals(List.of(onWarm + " " + warm), assigned(coordinator), "the home is busy: the warm worker");
+    String leftWaiting = submit("debian-12");
+    assertEquals(List.of(), assigned(coordinator));
+    assertEquals(BuildState.QUEUED, coordinator.get(leftWaiting).state());
+    for (String id : List.of(onHome, onWarm)) {
+      String worker = coordinator.get(id).worker();
+      assertEquals(LeaseAction.Decision.SUCCEEDED, coordinator.report(new BuildReport(id, worker, 0,
+          BuildState.SUCCEEDED, List.of(), List.of(), null, null, false, null)).decision());
+    }
+
+    clock.advance(AFTER);
+    String fresh = submit("debian-12");
+    assertEquals(List.of(leftWaiting + " " + warm, fresh + " home"), assigned(coordinator));
+    assertTrue(coordinator.get(leftWaiting).placement().endsWith("its warm cache preferred over cold home home"
+        + " (rank 1) for a build queued longer than 30 s (--steal-after)"), coordinator.get(leftWaiting).placement());
+    assertEquals(List.of(), stolen);
   }
 }

@@ -33,6 +33,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.bootfarm.cli.Main;
+import org.bootfarm.testkit.ChildJvm;
 import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.testkit.Gate;
@@ -145,7 +146,9 @@ class DashboardQueriesProcessesTest {
         "--bridge-port", String.valueOf(bridgePort), "--cluster-port", String.valueOf(clusterPort),
         "--worker-cluster-port", String.valueOf(workerClusterPorts), "--metrics-port", String.valueOf(metricsPorts),
         "--prometheus-port", String.valueOf(prometheusPort), "--timeout", "240",
-        "--", "--tokens", tokens.toString(), "--nightly", "0 2 1 1 *");
+        "--", "--tokens", tokens.toString(), "--nightly", "0 2 1 1 *",
+        // as FarmProcesses.STEAL_AFTER: the fixture builds take seconds, not the 30 s default's cold mirror
+        "--steal-after", System.getProperty("bootfarm.test.stealAfter", "2s"));
     assertEquals(0, start.exitCode, () -> "local-cluster.sh start failed:\n" + start);
     System.out.println("local-cluster.sh start: " + start.millis + " ms\n" + start.stdout);
     awaitWorkers(2);
@@ -498,11 +501,12 @@ class DashboardQueriesProcessesTest {
   static synchronized Path launcher() throws IOException {
     Path launcher = dir.resolve("bootfarm-from-classpath");
     if (Files.notExists(launcher)) {
-      Path argFile = Files.writeString(dir.resolve("java-args"), String.join("\n", "--add-opens",
-          "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "-cp",
-          "\"" + System.getProperty("java.class.path") + "\"", ""));
-      Files.writeString(launcher, "#!/bin/sh\nexec '" + Path.of(System.getProperty("java.home"), "bin", "java")
-          + "' @'" + argFile + "' " + Main.class.getName() + " \"$@\"\n");
+      List<String> javaArgs = new ArrayList<>(ChildJvm.options());
+      javaArgs.addAll(List.of("--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens",
+          "java.base/sun.nio.ch=ALL-UNNAMED", "-cp", "\"" + System.getProperty("java.class.path") + "\"", ""));
+      Path argFile = Files.writeString(dir.resolve("java-args"), String.join("\n", javaArgs));
+      Files.writeString(launcher, "#!/bin/sh\nexec '" + ChildJvm.java() + "' @'" + argFile + "' "
+          + Main.class.getName() + " \"$@\"\n");
       Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
     return launcher;

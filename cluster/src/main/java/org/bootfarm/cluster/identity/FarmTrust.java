@@ -138,6 +138,11 @@ public final class FarmTrust {
     }
   }
 
+  /** The certificate {@code encoded} (base64 DER) when the farm CA signed it and it is valid now; else empty. */
+  public Optional<X509Certificate> certificate(String encoded) {
+    return known(encoded).map(Known::certificate);
+  }
+
   private Optional<Known> known(String encoded) {
     if (encoded == null || encoded.isEmpty() || encoded.length() > 8192) {
       return Optional.empty();

@@ -50,6 +50,15 @@ public final class MemberClaim {
         .filter(identity -> identity.role() == role);
   }
 
+  /** The certificate (base64 DER) a claim carries, unchecked: {@link #verify} first. */
+  static Optional<String> certificate(String claim) {
+    if (claim == null) {
+      return Optional.empty();
+    }
+    String[] parts = claim.split("\\.", -1);
+    return parts.length == 3 && parts[0].equals(VERSION) ? Optional.of(parts[1]) : Optional.empty();
+  }
+
   private static byte[] signed(String clusterName, String address, NodeRole role) {
     return ("bootfarm-member-claim-v1\n" + clusterName + "\n" + address + "\n" + role.name())
         .getBytes(StandardCharsets.UTF_8);

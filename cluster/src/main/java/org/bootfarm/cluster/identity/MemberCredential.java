@@ -12,7 +12,11 @@ import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.concurrent.atomic.AtomicLong;
+import org.bouncycastle.crypto.agreement.X25519Agreement;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.bouncycastle.crypto.params.X25519PrivateKeyParameters;
+import org.bouncycastle.crypto.params.X25519PublicKeyParameters;
 import org.bouncycastle.crypto.signers.Ed25519Signer;
 
 /**
@@ -21,7 +25,10 @@ import org.bouncycastle.crypto.signers.Ed25519Signer;
  * member vouches for; {@link #trust()} checks what other members signed. Event-bus messages, many per
  * second, are signed with a message key of this process's own (Ed25519, several times cheaper than the
  * certificate's ECDSA key in the JDK), which the certificate's key vouches for once ({@link
- * #messageSigner()}: certificate, message key and that vouching travel with each message).
+ * #messageSigner()}: certificate, message key and that vouching travel with each message). A worker's or
+ * client's messages to coordinators are authenticated more cheaply still, with a MAC keyed by an X25519
+ * agreement between this process's session key and each coordinator's ({@link #sessionPublicKey()},
+ * {@link SessionKeyClaim}, {@link MessageMacs}, ADR 0050).
  */
 public final class MemberCredential {
   private final Path dir;
@@ -32,6 +39,10 @@ public final class MemberCredential {
   private final String encodedCertificate;
   private final Ed25519PrivateKeyParameters messageKey;
   private final String messageSigner;
+  private final X25519PrivateKeyParameters sessionKey;
+  private final String sessionPublicKey;
+  /** The numbers of messages MACed in this session: shared by every node using this credential, as its key is. */
+  private final AtomicLong messageNumbers = new AtomicLong();
 
   private MemberCredential(Path dir, MemberIdentity identity, X509Certificate certificate, PrivateKey key,
       FarmTrust trust) throws CertificateEncodingException {
@@ -45,6 +56,8 @@ public final class MemberCredential {
     String messagePublicKey = Base64.getEncoder().encodeToString(messageKey.generatePublicKey().getEncoded());
     this.messageSigner = encodedCertificate + "." + messagePublicKey + "."
         + sign(FarmTrust.messageKeyBinding(messagePublicKey));
+    this.sessionKey = new X25519PrivateKeyParameters(new SecureRandom());
+    this.sessionPublicKey = Base64.getEncoder().encodeToString(sessionKey.generatePublicKey().getEncoded());
   }
 
   /**
@@ -134,6 +147,36 @@ public final class MemberCredential {
     signer.init(true, messageKey);
     signer.update(data, 0, data.length);
     return Base64.getEncoder().encodeToString(signer.generateSignature());
+  }
+
+  /** This process's X25519 session public key, base64: what its {@link SessionKeyClaim} vouches for. */
+  public String sessionPublicKey() {
+    return sessionPublicKey;
+  }
+
+  /** The next sequence number of a message MACed with this credential's session key, from 0. */
+  public long nextMessageNumber() {
+    return messageNumbers.getAndIncrement();
+  }
+
+  /**
+   * The X25519 secret this process shares with the holder of {@code peerPublicKey} (raw, 32 bytes).
+   *
+   * @throws IllegalArgumentException when the key is not 32 bytes or gives no secret (a low-order point)
+   */
+  public byte[] agree(byte[] peerPublicKey) {
+    if (peerPublicKey.length != X25519PublicKeyParameters.KEY_SIZE) {
+      throw new IllegalArgumentException("an X25519 public key has 32 bytes, not " + peerPublicKey.length);
+    }
+    X25519Agreement agreement = new X25519Agreement();
+    agreement.init(sessionKey);
+    byte[] secret = new byte[agreement.getAgreementSize()];
+    try {
+      agreement.calculateAgreement(new X25519PublicKeyParameters(peerPublicKey, 0), secret, 0);
+    } catch (IllegalStateException lowOrder) {
+      throw new IllegalArgumentException("the X25519 public key gives no shared secret", lowOrder);
+    }
+    return secret;
   }
 
   /** This member's key and certificate for TLS. */

@@ -13,10 +13,13 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.WeakHashMap;
+import java.util.regex.Pattern;
 
 /**
  * Ties every event-bus message a member sends to that member's certificate, so that a receiver
@@ -25,7 +28,9 @@ import java.util.Optional;
  * certificate and the certificate's vouching for that key ({@link #signOutgoing}, {@link
  * MemberCredential#messageSigner}); a consumer that must know its sender asks {@link #sender}. Mutual TLS already keeps
  * processes without a farm certificate off the event bus; this tells one member from another (a
- * worker cannot report for another's build, nor a worker act as a coordinator).
+ * worker cannot report for another's build, nor a worker act as a coordinator). A worker's or client's
+ * messages carry, once it knows a coordinator, a MAC per coordinator instead of a signature, and a
+ * coordinator's reply to such a message a MAC for its requester ({@link MacSessions}, ADR 0050).
  */
 public final class MessageSignatures {
   public static final String SIGNER = "bootfarm-signer";
@@ -33,16 +38,46 @@ public final class MessageSignatures {
   public static final String SIGNATURE = "bootfarm-signature";
   /** How far a message's send time may lie from the receiver's clock: clocks of members drift a little. */
   static final Duration MAX_SKEW = Duration.ofMinutes(10);
+  /** The headers that authenticate a message, which neither a signature nor a MAC covers. */
+  private static final List<String> AUTHENTICATION = List.of(SIGNER, SENT, SIGNATURE, MessageMacs.SESSION,
+      MessageMacs.SEQUENCE, MessageMacs.MAC);
+  /** A send time or sequence number: decimal, short enough for a long. */
+  static final Pattern NUMBER = Pattern.compile("\\d{1,18}");
 
   /** For a cluster run without certificates (in-process test clusters): nothing is signed, no sender is known. */
   public static final MessageSignatures UNSECURED = new MessageSignatures(null, Clock.systemUTC());
 
   private final FarmTrust trust;
   private final Clock clock;
+  /** This node's side of the MAC sessions (ADR 0050); null where messages are only signed. */
+  private final MacSessions macs;
+  /** The verdict on each tagged message asked about: a second question must not find its number "replayed". */
+  private final Map<Message<?>, Verdict> answered = Collections.synchronizedMap(new WeakHashMap<>());
 
   public MessageSignatures(FarmTrust trust, Clock clock) {
+    this(trust, clock, null);
+  }
+
+  public MessageSignatures(FarmTrust trust, Clock clock, MacSessions macs) {
     this.trust = trust;
     this.clock = clock;
+    this.macs = macs;
+  }
+
+  /**
+   * Who sent a message, or why no sender is known.
+   *
+   * @param sender the verified sender; empty when refused or in an unsecured cluster
+   * @param refusal why it was refused, for the log; null when it was not
+   */
+  public record Verdict(Optional<MemberIdentity> sender, String refusal) {
+    static Verdict from(MemberIdentity who) {
+      return new Verdict(Optional.of(who), null);
+    }
+
+    static Verdict refused(String why) {
+      return new Verdict(Optional.empty(), why);
+    }
   }
 
   /**
@@ -55,13 +90,27 @@ public final class MessageSignatures {
 
   /** Makes {@code bus} sign every message this node sends, replies included, with {@code credential}. */
   public static void signOutgoing(EventBus bus, MemberCredential credential, Clock clock) {
+    signOutgoing(bus, credential, clock, null);
+  }
+
+  /**
+   * Makes {@code bus} authenticate every message this node sends, replies included: with MACs when this
+   * node's side of the sessions, {@code sessions}, has one for it, else with a signature of {@code
+   * credential}'s message key.
+   */
+  public static void signOutgoing(EventBus bus, MemberCredential credential, Clock clock, MacSessions sessions) {
     bus.addOutboundInterceptor((DeliveryContext<Object> context) -> {
       Message<Object> message = context.message();
       MultiMap headers = message.headers();
-      headers.remove(SIGNER);
-      headers.remove(SENT);
-      headers.remove(SIGNATURE);
+      for (String header : AUTHENTICATION) {
+        headers.remove(header);
+      }
       String sent = Long.toString(clock.millis());
+      headers.set(SENT, sent);
+      if (sessions != null && sessions.tag(message.address(), sent, headers, context.body())) {
+        context.next();
+        return;
+      }
       String signature = credential.signMessage(signed(message.address(), sent, headers, context.body()));
       headers.set(SIGNER, credential.messageSigner());
       headers.set(SENT, sent);
@@ -76,20 +125,41 @@ public final class MessageSignatures {
    * is unsigned, altered, too old, or signed by a certificate of another CA.
    */
   public Optional<MemberIdentity> sender(Message<?> message) {
+    return check(message).sender();
+  }
+
+  /**
+   * {@link #sender}, and why there is none: a message with a MAC is judged by its MAC alone, in this node's
+   * sessions (asked twice about one message, it answers the same), any other by its signature.
+   */
+  public Verdict check(Message<?> message) {
     if (trust == null) {
-      return Optional.empty();
+      return new Verdict(Optional.empty(), null);
     }
     MultiMap headers = message.headers();
     String sent = headers.get(SENT);
-    if (sent == null || !sent.matches("\\d{1,19}")) {
-      return Optional.empty();
+    if (sent == null || !NUMBER.matcher(sent).matches()) {
+      return Verdict.refused("it carries no farm member's signature or MAC (unsigned)");
     }
     long skew = Math.abs(clock.millis() - Long.parseLong(sent));
     if (skew > MAX_SKEW.toMillis()) {
-      return Optional.empty();
+      return Verdict.refused("it was sent " + skew / 1000 + " s from now by its own clock, more than "
+          + MAX_SKEW.toMinutes() + " minutes (stale, or the sender's clock is off)");
+    }
+    if (headers.contains(MessageMacs.MAC)) {
+      if (macs == null) {
+        return Verdict.refused("it carries a session MAC, which this node does not accept");
+      }
+      Verdict known = answered.get(message);
+      if (known == null) {
+        known = macs.verify(message, sent);
+        answered.put(message, known);
+      }
+      return known;
     }
     return trust.verifyMessage(headers.get(SIGNER), signed(message.address(), sent, headers, message.body()),
-        headers.get(SIGNATURE));
+        headers.get(SIGNATURE)).map(Verdict::from)
+        .orElseGet(() -> Verdict.refused("its signature does not verify (unsigned, altered or another CA's)"));
   }
 
   /** What a signature covers: the address, the send time, every other header (sorted) and the body's sha256. */
@@ -97,7 +167,7 @@ public final class MessageSignatures {
     List<String> covered = new ArrayList<>();
     for (Map.Entry<String, String> header : headers) {
       String name = header.getKey().toLowerCase(java.util.Locale.ROOT);
-      if (!name.equals(SIGNER) && !name.equals(SENT) && !name.equals(SIGNATURE)) {
+      if (!AUTHENTICATION.contains(name)) {
         covered.add(name + "=" + header.getValue());
       }
     }

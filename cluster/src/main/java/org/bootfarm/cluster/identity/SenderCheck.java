@@ -42,12 +42,12 @@ public final class SenderCheck {
     if (!secured()) {
       return Optional.empty();
     }
-    Optional<MemberIdentity> sender = signatures.sender(message);
-    if (sender.isEmpty()) {
+    MessageSignatures.Verdict verdict = signatures.check(message);
+    if (verdict.sender().isEmpty()) {
       refusals.refuse(ClusterRefusals.Reason.UNAUTHENTICATED_MESSAGE, what + " on " + message.address()
-          + " carries no valid farm member signature (unsigned, altered, stale or another CA's); ignored");
+          + " has no farm member's valid signature or MAC: " + verdict.refusal() + "; ignored");
     }
-    return sender;
+    return verdict.sender();
   }
 
   /**

@@ -64,6 +64,8 @@ public final class RendezvousPlacement {
    * How long a build waits for its busy warm worker before an idle worker takes it ({@link StealingRule}): the
    * cost of a cold package cache, which ADR 0046 estimates from this project's debian-12 builds (11–13 s more
    * cold than warm on its 2-core machine), rounded up for a farm whose mirror is further away than a local one.
+   * Since ADR 0052 the most a build waits: a repo whose recorded runs show a cheaper cold cache waits that
+   * ({@link ColdCacheCosts}).
    */
   public static final Duration DEFAULT_STEAL_AFTER = Duration.ofSeconds(30);
 
@@ -338,7 +340,7 @@ public final class RendezvousPlacement {
     return ranked;
   }
 
-  private static String describe(PlacementRequest request) {
+  static String describe(PlacementRequest request) {
     return request.repo() + " (" + request.packageManager() + ", " + request.arch() + ")";
   }
 
@@ -349,7 +351,7 @@ public final class RendezvousPlacement {
         : text;
   }
 
-  private static String cacheState(WorkerView w, String repo) {
+  static String cacheState(WorkerView w, String repo) {
     WorkerView.WarmCache cache = w.warmCaches().get(repo);
     if (cache == null) {
       return "cache cold";
@@ -359,7 +361,7 @@ public final class RendezvousPlacement {
         : "cache warm (revision " + cache.metadataRevision() + ")";
   }
 
-  private static String loadText(WorkerView w, long bound) {
+  static String loadText(WorkerView w, long bound) {
     return "load " + (w.load() + 1) + "/" + bound + " (" + w.slots() + " slots)";
   }
 

@@ -5,22 +5,25 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * Whether a queued build waits for the busy workers it belongs on or is taken by an idle one (ADR 0046): it
- * waits until it has waited {@link RendezvousPlacement#stealAfter()}, the cost of a cold cache, then any capable
- * worker with room takes it. The coordinator's placing pass and the placement simulation both decide with this
- * class.
+ * Whether a queued build waits for the busy workers it belongs on or is taken by an idle one (ADR 0046, 0052): it
+ * waits until it has waited the cost of a cold cache ({@link ColdCacheCosts}: the repo's recorded cost, at most
+ * {@link RendezvousPlacement#stealAfter()}), then any capable worker with room takes it. The coordinator's placing
+ * pass and the placement simulation both decide with this class.
  *
- * <p>The rule, over {@link RendezvousPlacement#place}'s answer: a build placed on its home (rank 1, warm or cold:
- * ADR 0011) or on a worker whose cache for its repo is warm is placed as placement says. A build placement would
- * spill to a cold worker that is not its home (its home and every warm worker are at their bound) waits for
- * them ({@link Kind#WAIT}) until its wait reaches the threshold, and is then {@link Kind#STEAL}, to placement's
- * choice (the best-ranked worker with room). A caller places a steal only with room no other build claimed in
- * the same pass (a pass places every {@code PLACE} first, then decides again on its steals in queue order), so a
- * free slot never goes to a stranger's build before a build that belongs there. A threshold of zero spills at
- * once, as placement alone did before this rule.
+ * <p>The rule, over {@link RendezvousPlacement#place}'s answer: a build placed on a worker whose cache for its repo
+ * is warm is placed as placement says, and so is one placed on its cold home (rank 1; ADR 0011: a joining worker
+ * takes its repos) until it is <i>overdue</i>: queued {@link RendezvousPlacement#stealAfter()} ({@code
+ * --steal-after}, the longest any build waits). An overdue build goes to the best-ranked warm worker with room
+ * rather than its cold home, and with every warm worker busy its cold home takes it as a steal (ADR 0052). A
+ * build placement would give a cold stranger (its home and every warm worker at their bound) waits for them
+ * ({@link Kind#WAIT}) until its wait reaches its threshold, and is then {@link Kind#STEAL}, to placement's choice.
+ * A caller places a steal only with room no other build claimed in the same pass (a pass places every {@code PLACE}
+ * first, then decides again on its steals in queue order), so a free slot never goes to a stranger's build before
+ * a build that belongs there. A threshold of zero spills at once, as placement alone did before ADR 0046.
  */
 public final class StealingRule {
   /** What a pass does with one queued build. */
@@ -57,21 +60,41 @@ public final class StealingRule {
   }
 
   private final RendezvousPlacement placement;
+  private final boolean overdueTakesWarm;
 
   public StealingRule(RendezvousPlacement placement) {
+    this(placement, true);
+  }
+
+  private StealingRule(RendezvousPlacement placement, boolean overdueTakesWarm) {
     this.placement = Objects.requireNonNull(placement, "placement");
+    this.overdueTakesWarm = overdueTakesWarm;
+  }
+
+  /** ADR 0046's rule: a cold home with room takes its build however long it waited (the simulation compares). */
+  static StealingRule beforeAdr0052(RendezvousPlacement placement) {
+    return new StealingRule(placement, false);
   }
 
   public RendezvousPlacement placement() {
     return placement;
   }
 
+  /** Decides with the configured threshold ({@link RendezvousPlacement#stealAfter()}) as the build's own. */
+  public Decision decide(PlacementRequest request, Collection<WorkerView> workers, Duration waited) {
+    return decide(request, workers, waited, placement.stealAfter());
+  }
+
   /**
    * Decides for a build of {@code request} that has been queued for {@code waited} (since its submission, or
    * since its backoff ended when it was re-queued), over the same {@code workers} {@link RendezvousPlacement#place}
    * takes.
+   *
+   * @param stealAfter how long it waits for its busy warm worker: {@link ColdCacheCosts#stealAfter}, at most
+   *     {@link RendezvousPlacement#stealAfter()}
    */
-  public Decision decide(PlacementRequest request, Collection<WorkerView> workers, Duration waited) {
+  public Decision decide(PlacementRequest request, Collection<WorkerView> workers, Duration waited,
+      Duration stealAfter) {
     Placement placed = placement.place(request, workers);
     if (!placed.placed()) {
       return new Decision(Kind.PLACE, placed, null);
@@ -94,13 +117,24 @@ public final class StealingRule {
         }
       }
     }
-    if (chosen == null || chosen == home || chosen.isWarmFor(request.repo())) {
+    String repo = request.repo();
+    if (chosen == null || chosen.isWarmFor(repo)) {
       return new Decision(Kind.PLACE, placed, null);
     }
-    String repo = request.repo();
+    boolean coldHome = chosen == home;
+    if (coldHome) {
+      if (!overdueTakesWarm || preferred.isEmpty() || waited.compareTo(placement.stealAfter()) < 0) {
+        return new Decision(Kind.PLACE, placed, null);
+      }
+      Optional<Placement> warm = warmBesideHome(request, workers, home, preferred);
+      if (warm.isPresent()) {
+        return new Decision(Kind.PLACE, warm.get(), null);
+      }
+      // overdue, every warm worker busy: past its own threshold too (at most the setting), so its home steals it
+    }
     preferred.sort((a, b) -> RendezvousPlacement.before(RendezvousPlacement.score(repo, a), a.id(),
         RendezvousPlacement.score(repo, b), b.id()) ? -1 : 1);
-    if (!preferred.contains(home)) {
+    if (!coldHome && !preferred.contains(home)) {
       preferred.add(0, home);
     }
     WorkerView busy = preferred.get(0);
@@ -108,16 +142,60 @@ public final class StealingRule {
     String warmText = preferred.stream().limit(3).map(w -> w.id() + " (" + (w.id().equals(homeId) ? "home, " : "")
         + (w.isWarmFor(repo) ? "warm, " : "cold, ") + "load " + w.load() + ", " + w.slots() + " slots)")
         .collect(Collectors.joining(", ")) + (preferred.size() > 3 ? " and " + (preferred.size() - 3) + " more" : "");
-    Duration after = placement.stealAfter();
-    if (waited.compareTo(after) < 0) {
+    Duration after = stealAfter;
+    String cost = after.equals(placement.stealAfter()) ? "the cost of a cold cache, --steal-after"
+        : "the cost of a cold cache as its runs recorded, --steal-after " + seconds(placement.stealAfter())
+            + " at most";
+    if (!coldHome && waited.compareTo(after) < 0) {
       // no running count of the time waited: the placing pass writes a waiting build's reason only when it
       // changes, and a clock in it would write every waiting build on every pass
       return new Decision(Kind.WAIT, Placement.waiting("waiting for " + warmText + ", busy; after " + seconds(after)
-          + " queued (the cost of a cold cache, --steal-after) an idle worker takes it"), busy.id());
+          + " queued (" + cost + ") an idle worker takes it"), busy.id());
     }
     return new Decision(Kind.STEAL, Placement.on(chosenId, "stolen from busy " + warmText + " after "
-        + seconds(waited) + " queued (longer than a cold cache costs, " + seconds(after) + "): " + placed.reason()),
-        busy.id());
+        + seconds(waited) + " queued (longer than " + (coldHome ? "--steal-after, " + seconds(placement.stealAfter())
+        : "a cold cache costs, " + seconds(after)) + "): " + placed.reason()), busy.id());
+  }
+
+  /** The best-ranked warm worker other than the cold {@code home} that is within its bound, placed; or none. */
+  private Optional<Placement> warmBesideHome(PlacementRequest request, Collection<WorkerView> workers,
+      WorkerView home, List<WorkerView> warm) {
+    long totalLoad = 0;
+    long totalSlots = 0;
+    int capable = 0;
+    for (WorkerView w : workers) {
+      if (RendezvousPlacement.isCapable(w, request)) {
+        capable++;
+        totalLoad += w.load();
+        totalSlots += w.slots();
+      }
+    }
+    String repo = request.repo();
+    WorkerView best = null;
+    double bestScore = 0;
+    for (WorkerView w : warm) {
+      double score = RendezvousPlacement.score(repo, w);
+      if (w.load() < placement.bound(w, totalLoad, totalSlots)
+          && (best == null || RendezvousPlacement.before(score, w.id(), bestScore, best.id()))) {
+        best = w;
+        bestScore = score;
+      }
+    }
+    if (best == null) {
+      return Optional.empty();
+    }
+    int rank = 1;
+    for (WorkerView w : workers) {
+      if (RendezvousPlacement.isCapable(w, request)
+          && RendezvousPlacement.before(RendezvousPlacement.score(repo, w), w.id(), bestScore, best.id())) {
+        rank++;
+      }
+    }
+    return Optional.of(Placement.on(best.id(), "worker " + best.id() + ": rank " + rank + " of " + capable + " for "
+        + RendezvousPlacement.describe(request) + ", " + RendezvousPlacement.cacheState(best, repo) + ", "
+        + RendezvousPlacement.loadText(best, placement.bound(best, totalLoad, totalSlots))
+        + "; its warm cache preferred over cold home " + home.id() + " (rank 1) for a build queued longer than "
+        + seconds(placement.stealAfter()) + " (--steal-after)"));
   }
 
   private static String seconds(Duration d) {

@@ -30,16 +30,24 @@ import java.util.TreeSet;
  * free slot (only with more than one build per slot) waits on that worker. A build that runs where its repo's
  * cache is cold takes {@code coldMinutes} longer (-DcoldMinutes, default 1.5: 15 % of the median build).
  *
+ * <p>Under ADR 0052 (the default, {@code -Drules=0052}) a build queued longer than the configured threshold goes to
+ * a warm worker with room rather than its cold home, and its threshold is its repo's cold cost as {@link
+ * ColdCacheCosts} estimates it from the runs simulated so far (at most the configured threshold; one history through the nights, in order: night 1,
+ * night 2, night 2 with 10% gone); {@code -Drules=0046} decides as ADR 0046 did (the home first, one threshold).
+ *
  * <p>The walk skips, without asking the rule, builds whose home and warm worker are full (the rule could only
  * answer wait or steal) and builds no worker with room can run; the answer is the same, the walk ~100× faster.
  *
  * <p>Run with {@code bench/placement-simulation.sh}; arguments {@code [workers] [repos] [max builds per slot]
  * [epsilons]}; {@code -DstealAfter=before,1.5,never} the thresholds in simulated minutes (default: before, no
- * stealing rule, each build where placement alone says, as before ADR 0046; the cold cost; never).
+ * stealing rule, each build where placement alone says, as before ADR 0046; the cold cost; never); {@code
+ * -Drules=0046,0052} which rules to compare, row by row.
  */
 public final class PlacementSimulation {
   private static final long SEED = 20261125L;
   private static final String ARCH = "x86_64";
+  /** The one target every simulated build builds. */
+  private static final String TARGET = "bootstrap";
   private static final long GIB = 1024L * 1024 * 1024;
   /** Stands for "never steal": longer than any night. */
   static final double NEVER = 1e9;
@@ -145,6 +153,7 @@ public final class PlacementSimulation {
     double[] thresholds = java.util.Arrays.stream(System.getProperty("stealAfter", "before," + coldMinutes + ",never")
         .split(",")).mapToDouble(t -> t.equals("never") ? NEVER : t.equals("before") ? BEFORE : Double.parseDouble(t))
         .toArray();
+    String[] rules = System.getProperty("rules", "0052").split(",");
     long started = System.nanoTime();
 
     Farm farm = farm(workerCount, repoCount);
@@ -165,32 +174,37 @@ public final class PlacementSimulation {
         workers.stream().filter(w -> w.packageManagers().contains("apt")).count(),
         repoCount, coldMinutes, maxBuildsPerSlot, SEED);
 
-    System.out.println("| epsilon | steal after | night | workers | cache hits | placed at home (rank 1)"
+    System.out.println("| epsilon | steal after | rule | night | workers | cache hits | placed at home (rank 1)"
         + " | builds stolen | waited in queue | makespan | lower bound (work/slots, longest) | makespan / bound |");
-    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
     Map<String, Night[]> nights = new LinkedHashMap<>();
     for (double epsilon : epsilons) {
       for (double threshold : thresholds) {
-        RendezvousPlacement placement = new RendezvousPlacement(epsilon, maxBuildsPerSlot,
-            minutes(Math.max(0, threshold)));
-        boolean rule = threshold != BEFORE;
-        Night first = runNight(placement, rule, workers, order1, true, Map.of(), coldMinutes);
-        Night second = runNight(placement, rule, workers, order2, false, first.placedOn(), coldMinutes);
-        Night shrunk = runNight(placement, rule, survivors, order2, false, first.placedOn(), coldMinutes);
-        String label = String.format(Locale.ROOT, "| %.2f | %s ", epsilon, threshold >= NEVER ? "never"
-            : threshold == BEFORE ? "no rule (before)" : String.format(Locale.ROOT, "%.1f min", threshold));
-        nights.put(label, new Night[] {first, second, shrunk});
-        printRow(label, "1 (cold)", workerCount, first);
-        printRow(label, "2", workerCount, second);
-        printRow(label, "2, 10% gone", survivors.size(), shrunk);
+        for (String ruleName : threshold == BEFORE ? new String[] {"none"} : rules) {
+          RendezvousPlacement placement = new RendezvousPlacement(epsilon, maxBuildsPerSlot,
+              minutes(Math.max(0, threshold)));
+          Rule rule = threshold == BEFORE ? Rule.NONE : Rule.named(ruleName);
+          // one history across the nights, as the coordinator's: night 2, 10% gone, comes after night 2
+          ColdCacheCosts costs = new ColdCacheCosts(placement.stealAfter());
+          Night first = runNight(placement, rule, costs, workers, order1, true, Map.of(), coldMinutes);
+          Night second = runNight(placement, rule, costs, workers, order2, false, first.placedOn(), coldMinutes);
+          Night shrunk = runNight(placement, rule, costs, survivors, order2, false, first.placedOn(), coldMinutes);
+          String label = String.format(Locale.ROOT, "| %.2f | %s | %s ", epsilon, threshold >= NEVER ? "never"
+              : threshold == BEFORE ? "no rule (before)" : String.format(Locale.ROOT, "%.1f min", threshold),
+              rule.label);
+          nights.put(label, new Night[] {first, second, shrunk});
+          printRow(label, "1 (cold)", workerCount, first);
+          printRow(label, "2", workerCount, second);
+          printRow(label, "2, 10% gone", survivors.size(), shrunk);
+        }
       }
     }
 
     System.out.println();
-    System.out.println("| epsilon | steal after | repos that moved when 10% of"
+    System.out.println("| epsilon | steal after | rule | repos that moved when 10% of"
         + " workers left (night 2) | were on a departed worker | moved though their worker"
         + " stayed | idle-farm homes that moved |");
-    System.out.println("|---|---|---|---|---|---|");
+    System.out.println("|---|---|---|---|---|---|---|");
     Map<String, String> idleHomesAll = idleHomes(new RendezvousPlacement(), workers, repos);
     Map<String, String> idleHomesSurvivors = idleHomes(new RendezvousPlacement(), survivors, repos);
     int idleMoved = 0;
@@ -257,22 +271,51 @@ public final class PlacementSimulation {
     return homes;
   }
 
-  /** One build of a night: its repo, its time on a warm cache, and when it was queued. */
-  private record Build(Repo repo, double minutes, double queuedAt) {}
+  /** Which rule a simulated placing pass decides with. */
+  enum Rule {
+    /** Placement alone: each build where {@link RendezvousPlacement#place} says (before ADR 0046). */
+    NONE("none"),
+    /** ADR 0046: one threshold; a home with room always takes its build. */
+    ADR_0046("0046"),
+    /** ADR 0052: per-repo thresholds ({@link ColdCacheCosts}); an overdue build takes a warm worker before its home. */
+    ADR_0052("0052");
+
+    final String label;
+
+    Rule(String label) {
+      this.label = label;
+    }
+
+    static Rule named(String name) {
+      for (Rule r : values()) {
+        if (r.label.equals(name.trim())) {
+          return r;
+        }
+      }
+      throw new IllegalArgumentException("-Drules takes 0046 and 0052, comma-separated; not " + name);
+    }
+  }
+
+  /**
+   * One build of a night: its repo, its time on a warm cache, when it was queued, and how long it waits for its
+   * warm worker (its repo's threshold when queued: it changes only when the repo's run ends, once a night).
+   */
+  private record Build(Repo repo, double minutes, double queuedAt, double stealAfterMinutes) {}
 
   /** A build finishing at a time on a worker; seq keeps equal times in a fixed order. */
-  private record Finish(double time, long seq, int worker, Build build) {}
+  private record Finish(double time, long seq, int worker, Build build, double startedAt, boolean warm) {}
 
   /**
    * Runs one night: all repos queued in {@code order} at time 0, until every build finished.
    *
    * @param previousNight repo to the worker it was built on the night before (its warm cache)
    * @param coldMinutes how much longer a build takes on a worker whose cache for its repo is cold
-   * @param rule whether the pass decides with the {@link StealingRule}; false: where placement alone says
+   * @param rule which rule the pass decides with
+   * @param costs the cold cost estimates, fed every run of the night (ADR 0052's thresholds)
    */
-  static Night runNight(RendezvousPlacement placement, boolean rule, List<WorkerSpec> specs, List<Repo> order,
-      boolean firstNight, Map<String, String> previousNight, double coldMinutes) {
-    return new NightRun(placement, rule, specs, previousNight, coldMinutes).run(order, firstNight);
+  static Night runNight(RendezvousPlacement placement, Rule rule, ColdCacheCosts costs, List<WorkerSpec> specs,
+      List<Repo> order, boolean firstNight, Map<String, String> previousNight, double coldMinutes) {
+    return new NightRun(placement, rule, costs, specs, previousNight, coldMinutes).run(order, firstNight);
   }
 
   /** The state of one simulated night. */
@@ -280,6 +323,7 @@ public final class PlacementSimulation {
     private final RendezvousPlacement placement;
     private final StealingRule rule;
     private final boolean ruleOn;
+    private final ColdCacheCosts costs;
     private final List<WorkerSpec> specs;
     private final Map<String, String> previousNight;
     private final double coldMinutes;
@@ -300,11 +344,14 @@ public final class PlacementSimulation {
     private int stolen;
     private long seq;
 
-    NightRun(RendezvousPlacement placement, boolean ruleOn, List<WorkerSpec> specs, Map<String, String> previousNight,
-        double coldMinutes) {
+    NightRun(RendezvousPlacement placement, Rule rule, ColdCacheCosts costs, List<WorkerSpec> specs,
+        Map<String, String> previousNight, double coldMinutes) {
       this.placement = placement;
-      this.ruleOn = ruleOn;
-      this.rule = new StealingRule(placement);
+      this.ruleOn = rule != Rule.NONE;
+      // "never" stays never: no estimate below it
+      this.costs = rule == Rule.ADR_0052 && !placement.stealAfter().equals(minutes(NEVER)) ? costs
+          : new ColdCacheCosts(placement.stealAfter());
+      this.rule = rule == Rule.ADR_0052 ? new StealingRule(placement) : StealingRule.beforeAdr0052(placement);
       this.specs = specs;
       this.previousNight = previousNight;
       this.coldMinutes = coldMinutes;
@@ -333,7 +380,7 @@ public final class PlacementSimulation {
       double longest = 0;
       for (Repo r : order) {
         double minutes = firstNight ? r.night1Minutes() : r.night2Minutes();
-        queue.add(new Build(r, minutes, 0));
+        queue.add(new Build(r, minutes, 0, minutesOf(costs.stealAfter(r.name(), TARGET))));
         // the least this build can take: warm only where last night's cache survived
         double least = minutes + (index.containsKey(previousNight.get(r.name())) ? 0 : coldMinutes);
         totalWork += least;
@@ -354,6 +401,7 @@ public final class PlacementSimulation {
           makespan = now;
           int w = f.worker();
           running[w]--;
+          costs.record(f.build().repo().name(), TARGET, f.warm(), minutes(f.time() - f.startedAt()));
           caches.get(w).put(f.build().repo().name(), new WorkerView.WarmCache("night", GIB));
           Build next = waiting.get(w).poll();
           if (next != null) {
@@ -413,19 +461,20 @@ public final class PlacementSimulation {
           continue;
         }
         double waited = now - b.queuedAt();
+        double after = b.stealAfterMinutes();
         Integer warm = index.get(previousNight.get(b.repo().name()));
         if (ruleOn && !open(home.get(b.repo().name())) && (warm == null || !open(warm))) {
           // its home and its warm worker are full: the rule answers wait, steal, or placement's "waiting"
           stillQueued.add(b);
           everWaited.add(b);
-          if (minutesOf(placement.stealAfter()) <= waited) {
+          if (after <= waited) {
             steals.add(b);
           } else {
-            wakes.add(b.queuedAt() + minutesOf(placement.stealAfter()));
+            wakes.add(b.queuedAt() + after);
           }
           continue;
         }
-        StealingRule.Decision d = ruleOn ? rule.decide(request(b), views, minutes(waited))
+        StealingRule.Decision d = ruleOn ? decide(b, waited)
             : new StealingRule.Decision(StealingRule.Kind.PLACE, placement.place(request(b), views), null);
         if (d.kind() == StealingRule.Kind.PLACE && d.placement().placed()) {
           claim(b, d, now);
@@ -436,7 +485,7 @@ public final class PlacementSimulation {
           if (d.kind() == StealingRule.Kind.STEAL) {
             steals.add(b);
           } else if (d.kind() == StealingRule.Kind.WAIT) {
-            wakes.add(b.queuedAt() + minutesOf(placement.stealAfter()));
+            wakes.add(b.queuedAt() + after);
           } else {
             openManagers.remove(pm); // every worker with room is at its bound for it
           }
@@ -447,7 +496,7 @@ public final class PlacementSimulation {
         if (!openManagers.contains(b.repo().packageManager())) {
           continue;
         }
-        StealingRule.Decision d = rule.decide(request(b), views, minutes(now - b.queuedAt()));
+        StealingRule.Decision d = decide(b, now - b.queuedAt());
         if (d.claims()) {
           claim(b, d, now);
           claimed.add(b);
@@ -462,6 +511,11 @@ public final class PlacementSimulation {
           queue.add(b);
         }
       }
+    }
+
+    /** What the rule decides for {@code b} after it waited {@code waited} minutes. */
+    private StealingRule.Decision decide(Build b, double waited) {
+      return rule.decide(request(b), views, minutes(waited), minutes(b.stealAfterMinutes()));
     }
 
     private Set<String> stillOpen(Set<String> managers) {
@@ -499,7 +553,7 @@ public final class PlacementSimulation {
         warmHits++;
       }
       running[w]++;
-      finishes.add(new Finish(now + b.minutes() + (warm ? 0 : coldMinutes), seq++, w, b));
+      finishes.add(new Finish(now + b.minutes() + (warm ? 0 : coldMinutes), seq++, w, b, now, warm));
     }
 
     private void refresh(int w) {

@@ -132,6 +132,71 @@ class StealingRuleTest {
     assertTrue(e.getMessage().contains("steal-after must be a duration of zero or more"), e.getMessage());
   }
 
+  /** A cold home next to {@link #warmIdle}, which is not the repo's home. */
+  private static WorkerView coldHome(int busy) {
+    return worker("home", Set.of("apt"), "x86_64", 1, busy, false);
+  }
+
+  /** A warm 1-slot worker that ranks after {@link #coldHome} for the repo. */
+  private static WorkerView warmIdle(int busy) {
+    for (int i = 0; ; i++) {
+      WorkerView warm = worker("warm-" + i, Set.of("apt"), "x86_64", 1, busy, true);
+      if (RendezvousPlacement.score(REPO, warm) < RendezvousPlacement.score(REPO, coldHome(0))) {
+        return warm;
+      }
+    }
+  }
+
+  @Test
+  void aBuildNotYetOverdueGoesToItsColdHomeThoughAWarmWorkerHasRoom() {
+    for (Duration waited : List.of(Duration.ZERO, AFTER.minusMillis(1))) {
+      StealingRule.Decision d = rule.decide(APT, List.of(coldHome(0), warmIdle(0)), waited, Duration.ZERO);
+      assertEquals(StealingRule.Kind.PLACE, d.kind());
+      assertEquals(Optional.of("home"), d.placement().workerId(), d.placement().reason());
+    }
+  }
+
+  @Test
+  void anOverdueBuildGoesToAWarmWorkerWithRoomBeforeItsColdHome() {
+    WorkerView warm = warmIdle(0);
+    StealingRule.Decision d = rule.decide(APT, List.of(coldHome(0), warm), AFTER, Duration.ofSeconds(12));
+    assertEquals(StealingRule.Kind.PLACE, d.kind());
+    assertEquals("worker " + warm.id() + ": rank 2 of 2 for debian-12 (apt, x86_64), cache warm (revision r1),"
+        + " load 1/1 (1 slots); its warm cache preferred over cold home home (rank 1) for a build queued longer than"
+        + " 30 s (--steal-after)", d.placement().reason());
+    assertEquals(Optional.of("home"), StealingRule.beforeAdr0052(rule.placement())
+        .decide(APT, List.of(coldHome(0), warm), AFTER, AFTER).placement().workerId(), "ADR 0046: the home");
+  }
+
+  @Test
+  void anOverdueBuildWhoseWarmWorkersAreBusyIsStolenByItsIdleColdHome() {
+    WorkerView warm = warmIdle(1);
+    StealingRule.Decision stolen = rule.decide(APT, List.of(coldHome(0), warm), AFTER, Duration.ofSeconds(12));
+    assertEquals(StealingRule.Kind.STEAL, stolen.kind());
+    assertEquals(Optional.of("home"), stolen.placement().workerId());
+    assertEquals(warm.id(), stolen.warmWorker());
+    assertTrue(stolen.placement().reason().startsWith("stolen from busy " + warm.id() + " (warm, load 1, 1 slots)"
+        + " after 30 s queued (longer than --steal-after, 30 s): worker home: rank 1 of 2"), stolen.placement().reason());
+  }
+
+  @Test
+  void anOverdueBuildThatNoWorkerIsWarmForGoesToItsColdHome() {
+    StealingRule.Decision d = rule.decide(APT, List.of(coldHome(0), idleNotHome()), Duration.ofHours(1), AFTER);
+    assertEquals(StealingRule.Kind.PLACE, d.kind());
+    assertEquals(Optional.of("home"), d.placement().workerId(), d.placement().reason());
+  }
+
+  @Test
+  void aRecordedColdCostShorterThanTheSettingIsTheThreshold() {
+    Duration recorded = Duration.ofSeconds(12);
+    List<WorkerView> workers = List.of(warmBusy(), idleNotHome());
+    StealingRule.Decision waiting = rule.decide(APT, workers, Duration.ofSeconds(11), recorded);
+    assertEquals(StealingRule.Kind.WAIT, waiting.kind());
+    assertTrue(waiting.placement().reason().endsWith("after 12 s queued (the cost of a cold cache as its runs"
+        + " recorded, --steal-after 30 s at most) an idle worker takes it"), waiting.placement().reason());
+    assertEquals(StealingRule.Kind.STEAL, rule.decide(APT, workers, recorded, recorded).kind());
+  }
+
   /**
    * The simulation decides with this rule: on a small farm its second night steals only because of the
    * threshold (none when it is never reached), keeps most builds on their warm workers, and ends sooner than
@@ -154,10 +219,11 @@ class StealingRuleTest {
   private static PlacementSimulation.Night[] nights(PlacementSimulation.Farm farm,
       List<PlacementSimulation.Repo> first, List<PlacementSimulation.Repo> second, double stealAfter) {
     RendezvousPlacement placement = new RendezvousPlacement(0.25, 1, PlacementSimulation.minutes(stealAfter));
-    PlacementSimulation.Night one = PlacementSimulation.runNight(placement, true, farm.workers(), first, true,
-        Map.of(), 1.5);
-    PlacementSimulation.Night two = PlacementSimulation.runNight(placement, true, farm.workers(), second, false,
-        one.placedOn(), 1.5);
+    ColdCacheCosts costs = new ColdCacheCosts(placement.stealAfter());
+    PlacementSimulation.Night one = PlacementSimulation.runNight(placement, PlacementSimulation.Rule.ADR_0052, costs,
+        farm.workers(), first, true, Map.of(), 1.5);
+    PlacementSimulation.Night two = PlacementSimulation.runNight(placement, PlacementSimulation.Rule.ADR_0052, costs,
+        farm.workers(), second, false, one.placedOn(), 1.5);
     return new PlacementSimulation.Night[] {one, two};
   }
 }

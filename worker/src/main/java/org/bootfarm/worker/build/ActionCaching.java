@@ -39,11 +39,13 @@ final class ActionCaching {
 
   private final StageContext ctx;
   private final String key;
+  private final List<String> resolved;
   private final ActionCache cache;
 
-  private ActionCaching(StageContext ctx, String key) {
+  private ActionCaching(StageContext ctx, String key, List<String> resolved) {
     this.ctx = ctx;
     this.key = key;
+    this.resolved = resolved;
     this.cache = new ActionCache(ctx.request().actionCacheDir());
   }
 
@@ -76,7 +78,7 @@ final class ActionCaching {
     Optional<List<String>> resolved = ctx.driver().resolve(session, transactions);
     if (resolved.isEmpty()) {
       ctx.log().line(STAGE, "action cache: not used, " + ctx.driver().engine()
-          + " cannot name the package files this build would install before it installs them; the build runs");
+          + " did not name the package files this build would install before installing them; the build runs");
       return Optional.empty();
     }
     String listing = ActionKey.listing(ctx.definition(), definitionDigest,
@@ -86,7 +88,7 @@ final class ActionCaching {
     ctx.log().line(STAGE, String.format("action cache: key %s (%d package files resolved in %.1f s)", key,
         resolved.get().stream().filter(l -> !l.startsWith("transaction ")).count(),
         (System.nanoTime() - start) / 1e9));
-    return Optional.of(new ActionCaching(ctx, key));
+    return Optional.of(new ActionCaching(ctx, key, resolved.get()));
   }
 
   /** The result of this build served from the cache, its outputs published; empty when the build must run. */
@@ -118,11 +120,17 @@ final class ActionCaching {
   }
 
   /**
-   * Stores the outputs this build published under its key. A cache that cannot take them costs later builds
-   * time, not this build: the reason is logged.
+   * Stores the outputs this build published under its key, when it installed what the key names
+   * ({@code PackageManagerDriver#installedAsResolved}, docs/adr/0049). A cache that cannot take them costs later
+   * builds time, not this build: the reason is logged.
    */
   void store(List<ArtifactRecord> artifacts) {
     Path out = ctx.request().outDir();
+    if (!ctx.driver().installedAsResolved(resolved, ctx.lock())) {
+      ctx.log().line(STAGE, "action cache: outputs not stored, the build installed other package files than were"
+          + " resolved before it ran (a base stage from the stage cache, or a repository that moved meanwhile)");
+      return;
+    }
     try {
       List<String> names = new ArrayList<>(artifacts.stream().map(ArtifactRecord::name).toList());
       // as published: the engine moves its outputs out of the build directory (ADR 0047)

@@ -295,6 +295,23 @@ public final class AptDriver implements PackageManagerDriver {
     }
   }
 
+  /**
+   * What installing each transaction into an empty root would take, resolved by apt without downloading or
+   * installing anything ({@link AptResolver}): the set {@link #downloadForBootstrap} fetches for a fresh root.
+   * Empty for a rebuild from a record, which never uses the action cache.
+   */
+  @Override
+  public Optional<List<String>> resolve(PackageSession session, List<List<String>> transactions)
+      throws BuildFailure {
+    return session.pinned().isPresent() ? Optional.empty() : AptResolver.resolve(this, session, transactions);
+  }
+
+  /** Whether the lock is, file for file (sha256 and origin), the resolution's last transaction. */
+  @Override
+  public boolean installedAsResolved(List<String> resolved, Lock lock) {
+    return AptResolver.lastTransaction(resolved).equals(AptResolver.lines(lock));
+  }
+
   @Override
   public void runScript(PackageSession session, String script) throws BuildFailure {
     for (String command : script.split("[;\n]")) {
@@ -568,22 +585,11 @@ public final class AptDriver implements PackageManagerDriver {
    */
   private void downloadForBootstrap(PackageSession session, AptSourcesFile sources, List<String> packages)
       throws BuildFailure, IOException {
-    Path root = session.rootfs();
     Path aptDir = Files.createTempDirectory(Files.createDirectories(session.workDir()), "apt-");
     try {
-      Path emptyDir = Files.createDirectories(aptDir.resolve("empty"));
-      Path logDir = Files.createDirectories(aptDir.resolve("log"));
-      Path status = Files.writeString(aptDir.resolve("status"), MERGED_USR_STATUS);
-      String architecture = hostArchitecture();
-      Path config = Files.writeString(aptDir.resolve("apt.conf"), aptConfig(root, sources.file(), emptyDir, logDir)
-          + "Dir::State::status \"" + status + "\";\n"
-          + "APT::Architectures \"" + architecture + "\";\n"
-          + "pkgCacheGen::ForceEssential \",\";\n");
-      String essential = "?narrow(?or(?archive(^" + sources.suite() + "$),?codename(^" + sources.suite() + "$)),"
-          + "?architecture(" + architecture + "),?essential)";
-      List<String> download = new ArrayList<>(List.of("apt-get", "-y", "--download-only", "install", essential));
-      download.addAll(packages);
-      download.add("usr-is-merged");
+      Path config = bootstrapConfig(session, sources, aptDir);
+      List<String> download = new ArrayList<>(List.of("apt-get", "-y", "--download-only", "install"));
+      download.addAll(bootstrapRequest(sources, packages));
       Sandbox sandbox = sandbox(session, sources, Phase.DOWNLOAD, aptDir);
       for (List<String> command : List.of(List.of("apt-get", "update", "--error-on=any"), download)) {
         runApt(session, sources, withoutPty(command), Map.of("APT_CONFIG", config.toString()), sandbox);
@@ -591,6 +597,35 @@ public final class AptDriver implements PackageManagerDriver {
     } finally {
       FileTrees.delete(aptDir);
     }
+  }
+
+  /**
+   * The apt configuration that resolves a fresh root as mmdebstrap does, written into {@code aptDir}: host apt on
+   * the session's root ({@link #aptConfig}), an empty status but for the merged-usr hook's dummy
+   * {@code usr-is-merged} ({@link #MERGED_USR_STATUS}), apt not forced essential, the native architecture only.
+   */
+  Path bootstrapConfig(PackageSession session, AptSourcesFile sources, Path aptDir) throws BuildFailure, IOException {
+    Path emptyDir = Files.createDirectories(aptDir.resolve("empty"));
+    Path logDir = Files.createDirectories(aptDir.resolve("log"));
+    Path status = Files.writeString(aptDir.resolve("status"), MERGED_USR_STATUS);
+    return Files.writeString(aptDir.resolve("apt.conf"), aptConfig(session.rootfs(), sources.file(), emptyDir, logDir)
+        + "Dir::State::status \"" + status + "\";\n"
+        + "APT::Architectures \"" + hostArchitecture() + "\";\n"
+        + "pkgCacheGen::ForceEssential \",\";\n");
+  }
+
+  /**
+   * What a fresh root installs, as {@code apt-get install} arguments: the essential set (mmdebstrap's own
+   * pattern for {@code --variant=essential}), {@code packages}, and the real {@code usr-is-merged} the merged-usr
+   * hook installs.
+   */
+  List<String> bootstrapRequest(AptSourcesFile sources, List<String> packages) throws BuildFailure {
+    List<String> request = new ArrayList<>();
+    request.add("?narrow(?or(?archive(^" + sources.suite() + "$),?codename(^" + sources.suite() + "$)),"
+        + "?architecture(" + hostArchitecture() + "),?essential)");
+    request.addAll(packages);
+    request.add("usr-is-merged");
+    return request;
   }
 
   /**
@@ -644,7 +679,7 @@ public final class AptDriver implements PackageManagerDriver {
     }
   }
 
-  private static List<String> withoutPty(List<String> aptGet) {
+  static List<String> withoutPty(List<String> aptGet) {
     List<String> cmd = new ArrayList<>(aptGet);
     cmd.addAll(1, List.of("-o", "Dpkg::Use-Pty=0", "-o", "APT::Color=0"));
     return cmd;
@@ -797,9 +832,9 @@ public final class AptDriver implements PackageManagerDriver {
 
   /** apt's package files and signed indices inside a root. */
   private static final String ARCHIVES = "/var/cache/apt/archives";
-  private static final String LISTS = "/var/lib/apt/lists";
+  static final String LISTS = "/var/lib/apt/lists";
 
-  private static void linkOrCopyFiles(Path from, Path to, String suffix) throws IOException {
+  static void linkOrCopyFiles(Path from, Path to, String suffix) throws IOException {
     try (Stream<Path> files = Files.list(from)) {
       for (Path file : files.filter(f -> isPublished(f, suffix)).toList()) {
         Path target = to.resolve(file.getFileName().toString());
@@ -893,7 +928,7 @@ public final class AptDriver implements PackageManagerDriver {
   }
 
   /** Replaces the cached indices with the ones apt just verified; drops cached ones apt no longer has. */
-  private static void publishLists(Path lists, Path listsCache) throws IOException {
+  static void publishLists(Path lists, Path listsCache) throws IOException {
     if (!Files.isDirectory(lists)) {
       return;
     }
@@ -978,7 +1013,7 @@ public final class AptDriver implements PackageManagerDriver {
   record ToolRun(int exitCode, List<String> tail, List<String> problems) {}
 
   /** Runs an apt tool and turns a failure into the BuildFailure an operator can act on. */
-  private void runApt(PackageSession session, AptSourcesFile sources, List<String> command, Map<String, String> env,
+  void runApt(PackageSession session, AptSourcesFile sources, List<String> command, Map<String, String> env,
       Sandbox sandbox) throws BuildFailure, IOException {
     ToolRun run = runTool(session, sandbox.command(command), env);
     if (run.exitCode() != 0) {
@@ -1000,7 +1035,7 @@ public final class AptDriver implements PackageManagerDriver {
    * streaming each output line and collecting apt's error and warning lines. With
    * {@code mergeErrors} false, only standard output reaches {@code out} (for queries).
    */
-  private ToolRun runTool(PackageSession session, List<String> command, Map<String, String> env,
+  ToolRun runTool(PackageSession session, List<String> command, Map<String, String> env,
       java.util.function.Consumer<String> out, boolean mergeErrors) throws IOException, BuildFailure {
     Map<String, String> environment = new LinkedHashMap<>();
     environment.put("HOME", "/tmp");
@@ -1031,7 +1066,7 @@ public final class AptDriver implements PackageManagerDriver {
 
   // ---------------------------------------------------------------- small things
 
-  private static void checkPackageNames(List<String> packages) throws BuildFailure {
+  static void checkPackageNames(List<String> packages) throws BuildFailure {
     for (String p : packages) {
       if (!PACKAGE_NAME.matcher(p).matches()) {
         throw new BuildFailure(Kind.PACKAGE, "apt: '" + p + "' is not a Debian package name"
@@ -1067,7 +1102,7 @@ public final class AptDriver implements PackageManagerDriver {
   }
 
   /** The worker's settings of {@link #INHERITED_APT_SETTINGS} (from apt-config) plus {@link #APT_OPTIONS}. */
-  private List<String> aptOptions() throws BuildFailure {
+  List<String> aptOptions() throws BuildFailure {
     List<String> options = inheritedAptOptions;
     if (options == null) {
       List<String> found = new ArrayList<>();
@@ -1090,7 +1125,7 @@ public final class AptDriver implements PackageManagerDriver {
     return options;
   }
 
-  private String hostArchitecture() throws BuildFailure {
+  String hostArchitecture() throws BuildFailure {
     String arch = hostArchitecture;
     if (arch == null) {
       try {

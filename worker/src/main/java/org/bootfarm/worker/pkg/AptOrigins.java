@@ -25,9 +25,11 @@ import org.bootfarm.protocol.build.PackageOrigin;
  */
 public final class AptOrigins {
   private final Map<String, PackageOrigin> byFile;
+  private final Map<String, String> sha256ByUrl;
 
-  private AptOrigins(Map<String, PackageOrigin> byFile) {
+  private AptOrigins(Map<String, PackageOrigin> byFile, Map<String, String> sha256ByUrl) {
     this.byFile = byFile;
+    this.sha256ByUrl = sha256ByUrl;
   }
 
   /**
@@ -38,8 +40,9 @@ public final class AptOrigins {
    */
   public static AptOrigins read(Path listsDir, List<String> uris, Set<String> wanted) throws IOException {
     Map<String, PackageOrigin> found = new HashMap<>();
+    Map<String, String> urls = new HashMap<>();
     if (!Files.isDirectory(listsDir)) {
-      return new AptOrigins(found);
+      return new AptOrigins(found, urls);
     }
     Set<String> names = new TreeSet<>();
     try (Stream<Path> files = Files.list(listsDir)) {
@@ -58,10 +61,16 @@ public final class AptOrigins {
         if (stanza.sha256() != null && stanza.filename() != null && wanted.contains(stanza.archiveName())) {
           found.putIfAbsent(key(stanza.archiveName(), stanza.sha256()),
               new PackageOrigin(source.get().repository(), source.get().uri() + stanza.filename()));
+          urls.putIfAbsent(source.get().uri() + stanza.filename(), stanza.sha256());
         }
       });
     }
-    return new AptOrigins(found);
+    return new AptOrigins(found, urls);
+  }
+
+  /** The SHA256 the first index (in name order) listing a wanted file at {@code url} states for it. */
+  public Optional<String> sha256At(String url) {
+    return Optional.ofNullable(sha256ByUrl.get(url));
   }
 
   /** The origin of the package file named {@code archiveName} whose sha256 is {@code sha256}, if an index lists it. */

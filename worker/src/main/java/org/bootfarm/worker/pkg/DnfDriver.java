@@ -938,36 +938,42 @@ public final class DnfDriver implements PackageManagerDriver {
   /**
    * With {@code --installroot}, dnf recreates its cachedir path inside the image (holding
    * {@code expired_repos.json}). Removes it, then each parent that is left empty and that no
-   * installed package owns.
+   * installed package owns. Who owns the parents is asked once for all of them ({@link RpmOwners}).
    */
   private void removeCacheInsideRoot(PackageSession session, ImageRoot image) throws IOException, BuildFailure {
     Path cache = packageCache(session);
     String inside = "/" + cache.getRoot().relativize(cache);
     image.delete(inside);
     DnfFiles files = prepare(session);
+    // the parents the loop below may reach: up to the first that is a link or not a directory
+    List<String> parents = new ArrayList<>();
     for (Path parent = Path.of(inside).getParent(); parent != null && parent.getNameCount() > 0; parent = parent.getParent()) {
       String path = parent.toString();
-      if (image.isSymbolicLink(path) || !image.isDirectory(path) || !image.list(path).isEmpty()
-          || ownedByPackage(session, image, path, files)) {
+      if (image.isSymbolicLink(path) || !image.isDirectory(path)) {
+        break;
+      }
+      parents.add(path);
+    }
+    if (parents.isEmpty() || !image.list(parents.get(0)).isEmpty()) {
+      return;
+    }
+    Set<String> owned = ownedByPackages(session, image, parents, files);
+    for (String path : parents) {
+      if (!image.list(path).isEmpty() || owned.contains(path)) {
         break;
       }
       image.delete(path);
     }
   }
 
-  /** Whether an installed package owns {@code directory}: asked of the image's rpm database, confined as the lock's queries. */
-  private boolean ownedByPackage(PackageSession session, ImageRoot image, String directory, DnfFiles files)
+  /** Which of {@code directories} an installed package owns: asked of the image's rpm database, confined as the lock's queries. */
+  private Set<String> ownedByPackages(PackageSession session, ImageRoot image, List<String> directories, DnfFiles files)
       throws IOException {
     if (!image.isDirectory(RPM_DBPATH)) {
-      return false;
+      return Set.of();
     }
-    try {
-      ExternalCommand.output(querySandbox(session, files).command(List.of("rpm", "--root",
-          image.hostPath().toString(), "--dbpath", RPM_DBPATH, "-qf", directory)), environment(files));
-      return true;
-    } catch (IOException e) {
-      return false; // "not owned by any package"
-    }
+    return RpmOwners.owned(querySandbox(session, files), image.hostPath().toString(), RPM_DBPATH, directories,
+        environment(files));
   }
 
   /** Deletes {@code directory} when it holds nothing but (empty) directories. */

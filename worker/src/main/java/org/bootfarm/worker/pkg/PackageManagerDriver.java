@@ -40,6 +40,17 @@ public interface PackageManagerDriver {
     return Optional.empty();
   }
 
+  /**
+   * Whether {@code lock}, what a build installed (removals included), is what {@code resolved}, this driver's
+   * {@link #resolve} of that build before it ran, named for its last transaction. The action cache stores a
+   * build's outputs under the key of that resolution only then (docs/adr/0049): a base stage restored from the
+   * stage cache, or a repository that moved while the build ran, installs other files than the key names. By
+   * default true, for a driver whose resolution cannot be compared with its lock (docs/adr/0048).
+   */
+  default boolean installedAsResolved(List<String> resolved, Lock lock) {
+    return true;
+  }
+
   /** Runs a {@code packages_script_staging} command such as {@code erase toybox}. */
   void runScript(PackageSession session, String script) throws BuildFailure;
 

@@ -8,11 +8,21 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.bootfarm.protocol.build.BuildInfo;
 import org.bootfarm.protocol.build.Manifest;
+import org.bootfarm.protocol.repo.LoadOptions;
+import org.bootfarm.protocol.repo.RepoDefinition;
+import org.bootfarm.protocol.repo.RepoDefinitionLoader;
+import org.bootfarm.worker.pkg.AptDriver;
+import org.bootfarm.worker.pkg.PackageSession;
 import org.bootfarm.worker.build.EngineProcess;
 import org.bootfarm.worker.build.Target;
 import org.junit.jupiter.api.BeforeAll;
@@ -98,6 +108,42 @@ class DebianApplianceBootTest {
     rebuild.assertBitIdentical();
     assertTrue(Manifest.readJson(work.resolve("out/manifest.json")).paths("initramfs").contains("var/lib/dpkg/status"),
         "the appliance has no dpkg database");
+  }
+
+  /**
+   * apt's resolution of debian-12's two transactions (packages.base and the kernel; that plus packages.appliance),
+   * downloading and installing nothing, names exactly the package files the appliance build installed, each with
+   * the sha256 and origin its lock records (docs/adr/0049): the action cache keys an apt build by what it really
+   * installs. It reads the warm cache the build left (about 5 s alone, the second transaction's solver included).
+   */
+  @Test
+  void aptResolutionNamesExactlyWhatTheApplianceBuildInstalled() throws Exception {
+    Path definitionDir = SeedBootChecks.projectRoot().resolve("repos/debian-12");
+    RepoDefinition definition = RepoDefinitionLoader.load(definitionDir, new LoadOptions(work.resolve("keys"), false));
+    List<String> base = new ArrayList<>(definition.spec().packageList("base"));
+    base.add(definition.spec().kernel());
+    List<String> appliance = new ArrayList<>(base);
+    appliance.addAll(definition.spec().packageList("appliance"));
+    Path scratch = Files.createTempDirectory(work, "resolve-");
+    List<String> log = Collections.synchronizedList(new ArrayList<>());
+    PackageSession session = new PackageSession(definition, scratch.resolve("root"),
+        SeedBootChecks.projectRoot().resolve("worker/target/boot-cache/repos/debian-12"), scratch.resolve("pkg"),
+        Optional.empty(), 0L, "build", (stage, text) -> log.add(text));
+    long start = System.nanoTime();
+    Optional<List<String>> resolved = new AptDriver().resolve(session, List.of(base, appliance));
+    System.out.printf("apt resolved debian-12's appliance in %.1f s%n", (System.nanoTime() - start) / 1e9);
+    assertTrue(resolved.isPresent(), () -> "not resolved:\n" + String.join("\n", log));
+    int second = resolved.get().indexOf("transaction 1");
+    assertEquals("transaction 0", resolved.get().get(0), resolved.get()::toString);
+    List<String> baseFiles = resolved.get().subList(1, second);
+    List<String> applianceFiles = resolved.get().subList(second + 1, resolved.get().size());
+    BuildInfo info = new ObjectMapper().readValue(work.resolve("out/buildinfo.json").toFile(), BuildInfo.class);
+    List<String> installed = info.lock().inputs().stream().map(p -> p.name() + " " + p.version() + " " + p.arch()
+        + " sha256 " + p.sha256() + " origin " + (p.origin() == null ? "unknown"
+            : p.origin().repository() + " " + p.origin().url())).sorted().toList();
+    assertEquals(installed, applianceFiles, "apt's resolution against the package files the appliance installed");
+    assertTrue(applianceFiles.containsAll(baseFiles), "the base transaction is part of the appliance's");
+    assertTrue(baseFiles.stream().anyMatch(l -> l.startsWith(definition.spec().kernel() + " ")), baseFiles::toString);
   }
 
   @Test

@@ -171,6 +171,61 @@ class AptDriverTest {
     assertEquals(cacheBefore, children(first.cacheDir().resolve("apt/archives")), "nothing published");
   }
 
+  /**
+   * apt's resolution of the bootstrap, downloading and installing nothing, names exactly the package files the
+   * bootstrap installed, each with the sha256 and the origin its lock records (docs/adr/0049); asked again with
+   * nothing changed, the memo answers with the same lines and apt's solver does not run; a memo altered on disk is
+   * not taken.
+   */
+  @Test
+  void resolutionNamesExactlyWhatTheBootstrapInstalledAndIsRememberedWhileTheIndicesStay() throws Exception {
+    Optional<List<String>> resolved = driver.resolve(session("resolve", first.cacheDir()), List.of(BASE));
+    assertTrue(resolved.isPresent(), () -> "not resolved:\n" + String.join("\n", log));
+    List<String> installed = new ArrayList<>(List.of("transaction 0"));
+    driver.lock(first).packages().stream().map(p -> p.name() + " " + p.version() + " " + p.arch() + " sha256 "
+        + p.sha256() + " origin " + (p.origin() == null ? "unknown" : p.origin().repository() + " " + p.origin().url()))
+        .sorted().forEach(installed::add);
+    assertEquals(installed, resolved.get());
+    long remembered = countLog("apt's solver does not run");
+    assertEquals(resolved, driver.resolve(session("resolve-again", first.cacheDir()), List.of(BASE)));
+    assertEquals(remembered + 1, countLog("apt's solver does not run"), () -> String.join("\n", log));
+
+    List<Path> memos;
+    try (Stream<Path> files = Files.list(first.cacheDir().resolve("apt/resolved"))) {
+      memos = files.toList();
+    }
+    assertEquals(1, memos.size(), memos::toString);
+    String busybox = resolved.get().stream().filter(l -> l.startsWith("busybox-static ")).findFirst().orElseThrow();
+    Files.writeString(memos.get(0), Files.readString(memos.get(0)).replace(busybox,
+        busybox.replaceFirst(" sha256 [0-9a-f]{64} ", " sha256 " + "0".repeat(64) + " ")));
+    assertEquals(resolved, driver.resolve(session("resolve-altered", first.cacheDir()), List.of(BASE)),
+        "an altered memo is not taken: apt resolves again");
+    assertEquals(remembered + 1, countLog("apt's solver does not run"), () -> String.join("\n", log));
+  }
+
+  /**
+   * A package that does not resolve gives no resolution (the action cache is then not used and the build runs into
+   * the install's own error), and the log says why; a name that is an option is refused as an install refuses it.
+   */
+  @Test
+  void packageThatDoesNotResolveGivesNoResolutionAndSaysWhy() throws Exception {
+    Optional<List<String>> resolved = driver.resolve(session("resolve-unknown", first.cacheDir()),
+        List.of(List.of("busybox-static", "bootfarm-no-such-package")));
+    assertEquals(Optional.empty(), resolved);
+    assertTrue(log.stream().anyMatch(l -> l.startsWith("apt could not resolve") && l.contains("bootfarm-no-such-package")),
+        () -> String.join("\n", log));
+    BuildFailure failure = assertThrows(BuildFailure.class, () -> driver.resolve(session("resolve-option",
+        first.cacheDir()), List.of(List.of("busybox-static", "-oDir::Etc=/tmp"))));
+    assertEquals(BuildFailure.Kind.PACKAGE, failure.kind(), failure.getMessage());
+    assertTrue(failure.getMessage().contains("'-oDir::Etc=/tmp'"), failure.getMessage());
+  }
+
+  private long countLog(String text) {
+    synchronized (log) {
+      return log.stream().filter(l -> l.contains(text)).count();
+    }
+  }
+
   @Test
   void unreachableSourceFailsNamingIt() throws Exception {
     Path sources = Files.writeString(dir.resolve("unreachable.list"),

@@ -499,6 +499,30 @@ class DnfDriverTest {
   }
 
   @Test
+  void oneRpmQueryOfManyPathsNamesTheOwnersThatAQueryPerPathNames() throws Exception {
+    RepoDefinition definition = FixtureDefinitions.create(dir.resolve("defs"), FixtureDefinitions.TDNF, repo);
+    PackageSession session = session(definition, "build", dir.resolve("cache"));
+    driver.install(session, basePlusKernel(definition));
+    Path root = session.rootfs();
+    Files.createDirectories(root.resolve("var/cache/made-by-dnf/deeper"));
+    List<String> paths = List.of("/var/cache/made-by-dnf/deeper", "/var/cache/made-by-dnf", "/var/log", "/tmp",
+        "/usr/bin/toybox", "/not-there");
+    Set<String> perPath = new java.util.HashSet<>();
+    for (String path : paths) {
+      if (ExternalCommand.run(List.of("rpm", "--root", root.toString(), "--dbpath", DnfDriver.RPM_DBPATH, "-qf", path),
+          Map.of(), null, line -> {}).succeeded()) {
+        perPath.add(path);
+      }
+    }
+
+    Set<String> owned = RpmOwners.owned(Sandbox.confined().writable(root), root.toString(), DnfDriver.RPM_DBPATH,
+        paths, Map.of("LC_ALL", "C"));
+
+    assertEquals(perPath, owned);
+    assertEquals(Set.of("/var/log", "/tmp", "/usr/bin/toybox"), owned, "the filesystem and toybox packages'");
+  }
+
+  @Test
   void cleanImageKeepingDatabaseLeavesAWorkingRpmdbWithoutLocksOrHistory() throws Exception {
     RepoDefinition definition = FixtureDefinitions.create(dir.resolve("defs"), FixtureDefinitions.TDNF, repo);
     PackageSession session = session(definition, "build", dir.resolve("cache"));
