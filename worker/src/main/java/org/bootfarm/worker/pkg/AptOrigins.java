@@ -164,7 +164,12 @@ public final class AptOrigins {
 
   /** A lists-name part back to its text: {@code _} is {@code /}, {@code %xx} a quoted byte. */
   static String unquote(String part) {
-    byte[] bytes = part.replace('_', '/').getBytes(StandardCharsets.UTF_8);
+    return percentDecoded(part.replace('_', '/'));
+  }
+
+  /** {@code %xx} sequences back to their bytes (UTF-8), as apt quotes names and URIs; a lone {@code %} is kept. */
+  static String percentDecoded(String quoted) {
+    byte[] bytes = quoted.getBytes(StandardCharsets.UTF_8);
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
     for (int i = 0; i < bytes.length; i++) {
       if (bytes[i] == '%' && i + 2 < bytes.length) {

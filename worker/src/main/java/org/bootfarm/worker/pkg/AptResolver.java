@@ -202,21 +202,7 @@ final class AptResolver {
   }
 
   private static String unquote(String quoted) {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    byte[] bytes = quoted.getBytes(StandardCharsets.UTF_8);
-    for (int i = 0; i < bytes.length; i++) {
-      if (bytes[i] == '%' && i + 2 < bytes.length) {
-        try {
-          out.write(Integer.parseInt(new String(bytes, i + 1, 2, StandardCharsets.US_ASCII), 16));
-          i += 2;
-          continue;
-        } catch (NumberFormatException e) {
-          // a lone %, kept
-        }
-      }
-      out.write(bytes[i]);
-    }
-    return out.toString(StandardCharsets.UTF_8);
+    return AptOrigins.percentDecoded(quoted);
   }
 
   /**

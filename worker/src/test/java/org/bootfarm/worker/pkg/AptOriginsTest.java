@@ -32,6 +32,14 @@ class AptOriginsTest {
   }
 
   @Test
+  void quotedNamesDecodeAsAptQuotesThem() {
+    assertEquals("busybox-static_1:1.35.0-4+b3_amd64.deb", AptOrigins.percentDecoded(BUSYBOX));
+    assertEquals("100% ä", AptOrigins.percentDecoded("100% %c3%a4"));
+    assertEquals("50%", AptOrigins.percentDecoded("50%"));
+    assertEquals("127.0.0.1/my_repo/", AptOrigins.unquote("127.0.0.1_my%5frepo_"));
+  }
+
+  @Test
   void sourceOfAnIndexIsSuiteAndComponentUnderItsUri() {
     Set<String> names = Set.of("127.0.0.1:8080_debian_dists_bookworm_InRelease",
         "127.0.0.1:8080_debian_dists_bookworm-updates_InRelease",
