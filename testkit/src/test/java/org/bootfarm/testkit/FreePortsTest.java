@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** Ports handed to tests are bindable and never ones the kernel hands out by itself. */
+/** Ports handed to tests are bindable, never ones the kernel hands out by itself, and never handed out twice. */
 @Tag("unit")
 class FreePortsTest {
   @Test
@@ -24,5 +24,18 @@ class FreePortsTest {
     }
     int base = FreePorts.consecutive(3);
     assertTrue(base + 2 < low, base + " + 2 reaches the kernel's ephemeral range from " + low);
+  }
+
+  @Test
+  void aPortIsHandedOutOncePerJvmEvenWhileNobodyListensOnIt() {
+    java.util.Set<Integer> seen = new java.util.HashSet<>();
+    for (int i = 0; i < 2_000; i++) {
+      int port = FreePorts.one();
+      assertTrue(seen.add(port), "port " + port + " handed out twice, before anything listened on it");
+    }
+    int base = FreePorts.consecutive(3);
+    for (int port = base; port < base + 3; port++) {
+      assertTrue(seen.add(port), "port " + port + " of a consecutive range was handed out before");
+    }
   }
 }
