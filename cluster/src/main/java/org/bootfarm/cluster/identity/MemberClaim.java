@@ -14,7 +14,8 @@ import org.bootfarm.cluster.NodeRole;
 public final class MemberClaim {
   /** The member attribute that carries the claim. */
   public static final String ATTRIBUTE = "bootfarm.claim";
-  private static final String VERSION = "v1";
+  /** The form of a claim, its first part (shared with {@link SessionKeyClaim}). */
+  static final String VERSION = "v1";
 
   private MemberClaim() {}
 
@@ -39,24 +40,25 @@ public final class MemberClaim {
    */
   public static Optional<MemberIdentity> verify(FarmTrust trust, String claim, String clusterName, String address,
       NodeRole role) {
-    if (claim == null) {
-      return Optional.empty();
-    }
-    String[] parts = claim.split("\\.", -1);
-    if (parts.length != 3 || !parts[0].equals(VERSION)) {
-      return Optional.empty();
-    }
-    return trust.verify(parts[1], signed(clusterName, address, role), parts[2])
+    return parts(claim).flatMap(parts -> trust.verify(parts[1], signed(clusterName, address, role), parts[2]))
         .filter(identity -> identity.role() == role);
   }
 
   /** The certificate (base64 DER) a claim carries, unchecked: {@link #verify} first. */
   static Optional<String> certificate(String claim) {
+    return parts(claim).map(parts -> parts[1]);
+  }
+
+  /**
+   * The three parts of a claim in this form, {@code v1.<what is vouched for>.<signature>} (a member claim's
+   * certificate, a {@link SessionKeyClaim}'s key), unchecked; empty when it has another form.
+   */
+  static Optional<String[]> parts(String claim) {
     if (claim == null) {
       return Optional.empty();
     }
     String[] parts = claim.split("\\.", -1);
-    return parts.length == 3 && parts[0].equals(VERSION) ? Optional.of(parts[1]) : Optional.empty();
+    return parts.length == 3 && parts[0].equals(VERSION) ? Optional.of(parts) : Optional.empty();
   }
 
   private static byte[] signed(String clusterName, String address, NodeRole role) {

@@ -15,14 +15,13 @@ import org.bootfarm.cluster.NodeRole;
 public final class SessionKeyClaim {
   /** The member attribute that carries the claim. */
   public static final String ATTRIBUTE = "bootfarm.session-key";
-  private static final String VERSION = "v1";
 
   private SessionKeyClaim() {}
 
   /** The claim of {@code credential}'s process, at {@code address} in cluster {@code clusterName}. */
   public static String make(MemberCredential credential, String clusterName, String address) {
     String key = credential.sessionPublicKey();
-    return VERSION + "." + key + "." + credential.sign(signed(clusterName, address, key));
+    return MemberClaim.VERSION + "." + key + "." + credential.sign(signed(clusterName, address, key));
   }
 
   /**
@@ -41,28 +40,24 @@ public final class SessionKeyClaim {
    */
   public static Optional<Vouched> verify(FarmTrust trust, String claim, String memberClaim, String clusterName,
       String address, NodeRole role) {
-    Optional<String> key = publicKey(claim);
+    Optional<String[]> parts = MemberClaim.parts(claim);
     Optional<String> certificate = MemberClaim.certificate(memberClaim);
-    if (key.isEmpty() || certificate.isEmpty()) {
+    if (parts.isEmpty() || certificate.isEmpty()) {
       return Optional.empty();
     }
+    String key = parts.get()[1];
     Optional<MemberIdentity> member = MemberClaim.verify(trust, memberClaim, clusterName, address, role);
-    String signature = claim.substring(claim.lastIndexOf('.') + 1);
     Optional<X509Certificate> vouching = trust.certificate(certificate.get());
     if (member.isEmpty() || vouching.isEmpty()
-        || trust.verify(certificate.get(), signed(clusterName, address, key.get()), signature).isEmpty()) {
+        || trust.verify(certificate.get(), signed(clusterName, address, key), parts.get()[2]).isEmpty()) {
       return Optional.empty();
     }
-    return Optional.of(new Vouched(member.get(), key.get(), vouching.get()));
+    return Optional.of(new Vouched(member.get(), key, vouching.get()));
   }
 
   /** The public key {@code claim} names, unchecked: to find a sender's member before checking its claims. */
   public static Optional<String> publicKey(String claim) {
-    if (claim == null) {
-      return Optional.empty();
-    }
-    String[] parts = claim.split("\\.", -1);
-    return parts.length == 3 && parts[0].equals(VERSION) ? Optional.of(parts[1]) : Optional.empty();
+    return MemberClaim.parts(claim).map(parts -> parts[1]);
   }
 
   private static byte[] signed(String clusterName, String address, String key) {
