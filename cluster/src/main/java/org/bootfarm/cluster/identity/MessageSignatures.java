@@ -113,7 +113,6 @@ public final class MessageSignatures {
       }
       String signature = credential.signMessage(signed(message.address(), sent, headers, context.body()));
       headers.set(SIGNER, credential.messageSigner());
-      headers.set(SENT, sent);
       headers.set(SIGNATURE, signature);
       context.next();
     });
