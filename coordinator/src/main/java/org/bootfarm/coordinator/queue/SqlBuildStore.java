@@ -309,10 +309,9 @@ public final class SqlBuildStore implements BuildStore {
   /** Which of {@code ids} the store holds. */
   private Set<String> existing(List<String> ids) throws SQLException {
     Set<String> found = new HashSet<>();
-    for (int from = 0; from < ids.size(); from += IDS_PER_QUERY) {
-      List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IDS_PER_QUERY));
+    for (List<String> chunk : inChunks(ids)) {
       try (PreparedStatement exists = connection().prepareStatement("SELECT id FROM builds WHERE id IN ("
-          + String.join(", ", Collections.nCopies(chunk.size(), "?")) + ")")) {
+          + placeholders(chunk.size()) + ")")) {
         bind(exists, chunk.toArray());
         try (ResultSet rows = exists.executeQuery()) {
           while (rows.next()) {
@@ -487,14 +486,12 @@ public final class SqlBuildStore implements BuildStore {
     return transaction("note placement of " + reasons.size() + " build(s)", () -> {
       int noted = 0;
       for (Map.Entry<String, List<String>> reason : byReason.entrySet()) {
-        List<String> ids = reason.getValue();
-        for (int from = 0; from < ids.size(); from += IDS_PER_QUERY) {
-          List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IDS_PER_QUERY));
+        for (List<String> chunk : inChunks(reason.getValue())) {
           List<Object> parameters = new ArrayList<>(chunk.size() + 1);
           parameters.add(reason.getKey());
           parameters.addAll(chunk);
           noted += update("UPDATE builds SET placement = ? WHERE state = 'QUEUED' AND id IN ("
-              + String.join(", ", Collections.nCopies(chunk.size(), "?")) + ")", parameters.toArray());
+              + placeholders(chunk.size()) + ")", parameters.toArray());
         }
       }
       return noted;
@@ -849,9 +846,8 @@ public final class SqlBuildStore implements BuildStore {
     }
     Map<String, Map<String, String>> components = new HashMap<>();
     Map<String, List<ArtifactRecord>> artifacts = new HashMap<>();
-    for (int from = 0; from < rows.size(); from += IDS_PER_QUERY) {
-      List<String> ids = rows.subList(from, Math.min(rows.size(), from + IDS_PER_QUERY)).stream().map(Row::id).toList();
-      String in = " WHERE build_id IN (" + String.join(", ", Collections.nCopies(ids.size(), "?")) + ")";
+    for (List<String> ids : inChunks(rows.stream().map(Row::id).toList())) {
+      String in = " WHERE build_id IN (" + placeholders(ids.size()) + ")";
       try (PreparedStatement statement = connection().prepareStatement(
           "SELECT build_id, name, sha256 FROM build_components" + in)) {
         bind(statement, ids.toArray());
@@ -878,6 +874,20 @@ public final class SqlBuildStore implements BuildStore {
       builds.add(row.toRecord(components.getOrDefault(row.id, Map.of()), artifacts.getOrDefault(row.id, List.of())));
     }
     return builds;
+  }
+
+  /** {@code ids} in runs of at most {@link #IDS_PER_QUERY}: the most one {@code IN (...)} list binds. */
+  private static List<List<String>> inChunks(List<String> ids) {
+    List<List<String>> chunks = new ArrayList<>();
+    for (int from = 0; from < ids.size(); from += IDS_PER_QUERY) {
+      chunks.add(ids.subList(from, Math.min(ids.size(), from + IDS_PER_QUERY)));
+    }
+    return chunks;
+  }
+
+  /** {@code ?, ?, …}: {@code count} parameters of an {@code IN (...)} list. */
+  private static String placeholders(int count) {
+    return String.join(", ", Collections.nCopies(count, "?"));
   }
 
   /** One row of {@code builds}, read before its components and artifacts (one open result set at a time). */
