@@ -50,8 +50,13 @@ public interface BuildStore extends AutoCloseable {
    * answers it from an index.
    */
   default List<BuildRecord> nextQueuedAfter(Instant now, BuildRecord after, int limit) {
-    return nextQueued(now, Integer.MAX_VALUE).stream().filter(b -> b.priority().rank() > after.priority().rank()
-        || (b.priority() == after.priority() && b.id().compareTo(after.id()) > 0)).limit(limit).toList();
+    return nextQueued(now, Integer.MAX_VALUE).stream().filter(b -> comesAfter(b, after)).limit(limit).toList();
+  }
+
+  /** Whether {@code build} comes after {@code after} in placement order: by priority, then by id (submission). */
+  private static boolean comesAfter(BuildRecord build, BuildRecord after) {
+    return build.priority().rank() > after.priority().rank()
+        || (build.priority() == after.priority() && build.id().compareTo(after.id()) > 0);
   }
 
   /**
@@ -62,8 +67,7 @@ public interface BuildStore extends AutoCloseable {
    */
   default List<BuildRecord> unnotedQueued(Instant now, BuildRecord after, int limit) {
     return nextQueued(now, Integer.MAX_VALUE).stream().filter(b -> b.placement() == null)
-        .filter(b -> after == null || b.priority().rank() > after.priority().rank()
-            || (b.priority() == after.priority() && b.id().compareTo(after.id()) > 0)).limit(limit).toList();
+        .filter(b -> after == null || comesAfter(b, after)).limit(limit).toList();
   }
 
   /**
