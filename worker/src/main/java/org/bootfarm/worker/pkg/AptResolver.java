@@ -150,9 +150,18 @@ final class AptResolver {
 
   /** A lock's package files (installed and removed) as {@link #resolve} names them, sorted. */
   static List<String> lines(Lock lock) {
-    return lock.inputs().stream().map(p -> p.name() + " " + p.version() + " " + p.arch() + " sha256 " + p.sha256()
-        + " origin " + (p.origin() == null ? "unknown" : p.origin().repository() + " " + p.origin().url()))
+    return lock.inputs().stream().map(p -> line(p.name(), p.version(), p.arch(), p.sha256(), p.origin()))
         .sorted().toList();
+  }
+
+  /**
+   * One package file as {@link #resolve} and {@link #lines(Lock)} name it, {@code name version arch sha256 HEX origin
+   * REPOSITORY URL} ({@code origin unknown} without one): the one form both are written in, since a build's lock is
+   * compared with its resolution line for line ({@code AptDriver#installedAsResolved}).
+   */
+  private static String line(String name, String version, String arch, String sha256, PackageOrigin origin) {
+    return name + " " + version + " " + arch + " sha256 " + sha256 + " origin "
+        + (origin == null ? "unknown" : origin.repository() + " " + origin.url());
   }
 
   /** A file {@code apt-get --print-uris} names: its package, version and architecture, and the URL apt fetches. */
@@ -226,9 +235,8 @@ final class AptResolver {
           unlisted.add(file.url());
           continue;
         }
-        Optional<PackageOrigin> origin = origins.of(file.archiveName(), sha256.get());
-        lines.add(file.name() + " " + file.version() + " " + file.arch() + " sha256 " + sha256.get() + " origin "
-            + origin.map(o -> o.repository() + " " + o.url()).orElse("unknown"));
+        lines.add(line(file.name(), file.version(), file.arch(), sha256.get(),
+            origins.of(file.archiveName(), sha256.get()).orElse(null)));
       }
       lines.stream().sorted().forEach(named::add);
     }
