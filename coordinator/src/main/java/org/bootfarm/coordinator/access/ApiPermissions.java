@@ -34,7 +34,8 @@ public final class ApiPermissions {
   private static final Permission READING_METRICS = new Permission(AccessRole.READ, "reading the metrics");
 
   private static final Map<String, Permission> BY_ADDRESS = Map.ofEntries(
-      Map.entry(Addresses.SUBMIT, SUBMITTING), Map.entry(Addresses.CANCEL, CANCELLING),
+      Map.entry(Addresses.SUBMIT, SUBMITTING), Map.entry(Addresses.SUBMIT_MANY, SUBMITTING),
+      Map.entry(Addresses.CANCEL, CANCELLING),
       Map.entry(Addresses.VERIFY, VERIFYING), Map.entry(Addresses.REBUILD, REBUILDING),
       Map.entry(Addresses.GC, COLLECTING), Map.entry(Addresses.PIN, PINNING),
       Map.entry(Addresses.UNPIN, UNPINNING), Map.entry(Addresses.NIGHTLY_RUN_NOW, NIGHTLY_NOW));

@@ -62,6 +62,8 @@ class ApiPermissionsTest {
   @Test
   void theBridgeAddressesNeedTheSameRolesAsTheirHttpCalls() {
     assertEquals(AccessRole.SUBMIT, ApiPermissions.forAddress(Addresses.SUBMIT).role());
+    assertEquals(AccessRole.SUBMIT, ApiPermissions.forAddress(Addresses.SUBMIT_MANY).role(),
+        "submitting several at once needs what submitting one does");
     assertEquals(AccessRole.SUBMIT, ApiPermissions.forAddress(Addresses.CANCEL).role());
     assertEquals(AccessRole.SUBMIT, ApiPermissions.forAddress(Addresses.VERIFY).role());
     assertEquals(AccessRole.SUBMIT, ApiPermissions.forAddress(Addresses.REBUILD).role());
