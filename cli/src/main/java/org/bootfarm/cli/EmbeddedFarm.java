@@ -16,6 +16,7 @@ import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.access.DefaultTokensFile;
 import org.bootfarm.coordinator.bridge.BridgeServer;
 import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
+import org.bootfarm.coordinator.daemon.CoordinatorSettings;
 import org.bootfarm.coordinator.nightly.NightlySchedule;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.RetryPolicy;
@@ -50,7 +51,7 @@ final class EmbeddedFarm implements AutoCloseable {
         dataDir.toAbsolutePath()).withClusterName("bootfarm-embedded-" + ProcessHandle.current().pid())
         .withCredential(MemberOptions.ownCa(dataDir, "embedded", "coordinator-embedded")));
     Path coordinatorDir = dataDir.resolve("coordinator").toAbsolutePath();
-    daemon = CoordinatorDaemon.start(node, new CoordinatorDaemon.Settings(coordinatorDir,
+    daemon = CoordinatorDaemon.start(node, new CoordinatorSettings(coordinatorDir,
         repos.toAbsolutePath(), keys, "127.0.0.1", 0, Duration.ofMillis(500), LeasePolicy.DEFAULT,
         RetryPolicy.DEFAULT, RetentionPolicy.Settings.DEFAULT, NightlySchedule.parse(NightlySchedule.OFF), components,
         BuildCoordinator.DEFAULT_APPLIANCE_REPO, allowUnsigned));

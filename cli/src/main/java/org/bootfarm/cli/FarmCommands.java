@@ -26,6 +26,7 @@ import org.bootfarm.coordinator.bridge.BridgeServer;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.access.DefaultTokensFile;
 import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
+import org.bootfarm.coordinator.daemon.CoordinatorSettings;
 import org.bootfarm.coordinator.http.HttpsIdentity;
 import org.bootfarm.coordinator.nightly.NightlySchedule;
 import org.bootfarm.coordinator.queue.LeasePolicy;
@@ -124,8 +125,8 @@ final class FarmCommands {
     @Mixin StoreFlags.Options store = new StoreFlags.Options();
     @Mixin PlacementFlags placement = new PlacementFlags();
 
-    CoordinatorDaemon.Settings settings(FarmOptions farm) {
-      return new CoordinatorDaemon.Settings(farm.dataDir.resolve("coordinator").toAbsolutePath(),
+    CoordinatorSettings settings(FarmOptions farm) {
+      return new CoordinatorSettings(farm.dataDir.resolve("coordinator").toAbsolutePath(),
           repos.toAbsolutePath(), Defaults.keysDir(farm.keys), httpHost, httpPort, Duration.ofMillis(500), LeasePolicy.DEFAULT, RetryPolicy.DEFAULT,
           new RetentionPolicy.Settings(keepBuilds, collectEvery), nightly, nightlyComponents, applianceRepo,
           Set.copyOf(allowUnsigned), tokens == null ? null : tokens.toAbsolutePath(), protectMetrics,
@@ -137,7 +138,7 @@ final class FarmCommands {
      * The token of the {@code workers} client in the tokens file these settings use (the default file is made
      * when missing): what a worker in this process sends to the artifact store.
      */
-    static String workersToken(CoordinatorDaemon.Settings settings) throws IOException {
+    static String workersToken(CoordinatorSettings settings) throws IOException {
       Path file = settings.tokensFile() != null ? settings.tokensFile()
           : DefaultTokensFile.prepare(settings.dataDir());
       return DefaultTokensFile.tokenOf(file, DefaultTokensFile.WORKERS_CLIENT).orElseThrow(() -> new IOException(
@@ -222,7 +223,7 @@ final class FarmCommands {
 
     @Override
     public Integer call() throws Exception {
-      CoordinatorDaemon.Settings settings = options.settings(farm); // a wrong --store is refused before joining
+      CoordinatorSettings settings = options.settings(farm); // a wrong --store is refused before joining
       ClusterNode node = ClusterNode.start(farm.coordinatorCluster());
       CoordinatorDaemon daemon = CoordinatorDaemon.start(node, settings, HttpsIdentity.of(options.tlsCert,
           options.tlsKey));
@@ -368,7 +369,7 @@ final class FarmCommands {
     public Integer call() throws Exception {
       // the worker's meters apart from the coordinator's, so each endpoint carries its own job's names
       NodeMetrics workerMetrics = NodeMetrics.create("worker");
-      CoordinatorDaemon.Settings settings = coordinatorOptions.settings(farm);
+      CoordinatorSettings settings = coordinatorOptions.settings(farm);
       ClusterSettings cluster = farm.coordinatorCluster();
       // the worker in this process uploads with the farm's 'workers' token, handed over in-process
       WorkerAgent agent = workerOptions.agent(WorkerIdentity.resolve(workerOptions.workerId,

@@ -11,6 +11,7 @@ import org.bootfarm.cluster.NodeRole;
 import org.bootfarm.cluster.identity.MemberCredential;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
+import org.bootfarm.coordinator.daemon.CoordinatorSettings;
 import org.bootfarm.coordinator.nightly.NightlySchedule;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.RetryPolicy;
@@ -38,7 +39,7 @@ public final class BenchCoordinator {
     ClusterNode node = ClusterNode.start(settings);
     Path keys = Files.createDirectories(data.resolve("keys"));
     StoreDatabase store = args.length > 6 && !args[6].equals("-") ? StoreDatabase.postgresql(args[6], null) : null;
-    CoordinatorDaemon.start(node, new CoordinatorDaemon.Settings(data.resolve("coordinator"), Path.of(args[1]),
+    CoordinatorDaemon.start(node, new CoordinatorSettings(data.resolve("coordinator"), Path.of(args[1]),
         keys, "127.0.0.1", Integer.parseInt(args[4]), Duration.ofMillis(500), LeasePolicy.DEFAULT, RetryPolicy.DEFAULT,
         RetentionPolicy.Settings.DEFAULT, NightlySchedule.parse(NightlySchedule.OFF), Map.of(),
         BuildCoordinator.DEFAULT_APPLIANCE_REPO, Set.of(), null, false, null, store, null, null));

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.Map;
 import org.bootfarm.coordinator.access.DefaultTokensFile;
 import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
+import org.bootfarm.coordinator.daemon.CoordinatorSettings;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.RetryPolicy;
 import org.bootfarm.protocol.Sha256;
@@ -57,7 +58,7 @@ class OneMachineFarmTest {
     FixtureDefinitions.write(repos, FixtureDefinitions.TDNF, repo);
     Path keys = Files.createDirectories(dir.resolve("keys"));
     vertx = Vertx.vertx();
-    coordinator = CoordinatorDaemon.start(vertx, new CoordinatorDaemon.Settings(dir.resolve("data"), repos, keys,
+    coordinator = CoordinatorDaemon.start(vertx, new CoordinatorSettings(dir.resolve("data"), repos, keys,
         "127.0.0.1", 0, Duration.ofMillis(200), LeasePolicy.DEFAULT, RetryPolicy.DEFAULT), null);
     Path tokens = coordinator.access().tokens().file();
     token = DefaultTokensFile.tokenOf(tokens, DefaultTokensFile.LOCAL_CLIENT).orElseThrow();

@@ -21,6 +21,7 @@ import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
 import org.bootfarm.coordinator.access.DefaultTokensFile;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
+import org.bootfarm.coordinator.daemon.CoordinatorSettings;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.RetryPolicy;
 import org.bootfarm.protocol.Sha256;
@@ -109,8 +110,8 @@ class ReportWaitsForACoordinatorTest {
     }
   }
 
-  private CoordinatorDaemon.Settings settings(Path repos, Path keys, int port) {
-    return new CoordinatorDaemon.Settings(dir.resolve("data"), repos, keys, "127.0.0.1", port, Duration.ofMillis(200),
+  private CoordinatorSettings settings(Path repos, Path keys, int port) {
+    return new CoordinatorSettings(dir.resolve("data"), repos, keys, "127.0.0.1", port, Duration.ofMillis(200),
         LeasePolicy.DEFAULT, RetryPolicy.DEFAULT);
   }
 

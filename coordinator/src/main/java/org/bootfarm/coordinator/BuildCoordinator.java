@@ -1,6 +1,5 @@
 package org.bootfarm.coordinator;
 
-import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -8,7 +7,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import org.bootfarm.coordinator.access.ApiPermissions;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.inputs.BuildInputIndex;
@@ -38,16 +36,14 @@ import org.bootfarm.protocol.api.v1.PinRequest;
 import org.bootfarm.protocol.api.v1.Priority;
 import org.bootfarm.protocol.api.v1.RepoInfo;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
-import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
-import org.bootfarm.protocol.repo.RepoDefinition;
 import org.bootfarm.protocol.repo.RepoSpec;
 
 /**
  * The owner of a build's life, without any transport: every change of a build's state is decided here
  * and made through the store's compare-and-set transitions. A submission is checked and QUEUED
- * (recorded durably before the id is answered); queued builds are placed on the live workers by
- * rendezvous hashing with bounded load and RUNNING under a lease; heartbeats renew the leases; a
+ * ({@link BuildAdmission}: recorded durably before the id is answered); queued builds are placed on the
+ * live workers by rendezvous hashing with bounded load and RUNNING under a lease; heartbeats renew the leases; a
  * worker's report finishes the build, or re-queues it behind a backoff ({@link LeaseReconciler} decides
  * lost, failed and reported runs for it); a cancel ends it. Also answers the queries of {@link FarmApi}.
  * The event bus, bridge, HTTP adapters and the daemon's timers call this and only translate; every
@@ -76,12 +72,10 @@ public final class BuildCoordinator implements FarmApi {
   private final BuildStateListener stateListener;
   private final LiveWorkers workers = new LiveWorkers();
   private final BuildPins pins;
-  private final SubmissionCheck submissions;
+  private final BuildAdmission admission;
   private final ReportCheck reports;
   private final PlacingPass placing;
-  private final PinnedDefinitions definitions;
   private final String applianceRepo;
-  private final RebuildCheck rebuilds;
   private final BuildInputIndex inputs;
   private volatile BuildProvenance provenance = BuildProvenance.NONE; // signs successes, ADR 0044
 
@@ -123,22 +117,24 @@ public final class BuildCoordinator implements FarmApi {
     this.leases = LeaseReconciler.hearing(store, lease, retry);
     this.stateListener = stateListener;
     this.pins = new BuildPins(store, artifacts);
-    this.submissions = new SubmissionCheck(repos, artifacts, applianceRepo);
     this.reports = new ReportCheck(artifacts, leases, stateListener);
-    this.definitions = new PinnedDefinitions(artifacts);
+    PinnedDefinitions definitions = new PinnedDefinitions(artifacts);
     this.placing = new PlacingPass(new BuildPlacer(repos, definitions, new HeldComponents(artifacts),
         placement, store, workers), store, stateListener);
     RecordedBuildInfos buildInfos = new RecordedBuildInfos(artifacts);
-    this.rebuilds = new RebuildCheck(artifacts, buildInfos, repos);
+    this.admission = new BuildAdmission(store, repos, new SubmissionCheck(repos, artifacts, applianceRepo),
+        new RebuildCheck(artifacts, buildInfos, repos), definitions, clock, stateListener);
     this.inputs = new BuildInputIndex(store, buildInfos);
   }
 
   /**
    * A build handed to a worker: the build, where it goes, and, for a build of a reproducibility pair,
    * which side it is (side B is the one built under a varied environment); null for other builds; for a
-   * rebuild from a record, the sha256 of the buildinfo whose lock it installs ({@link BuildRecord#pinnedBuildinfo}); noCache: submitted with it (ADR 0048).
+   * rebuild from a record, the sha256 of the buildinfo whose lock it installs ({@link
+   * BuildRecord#pinnedBuildinfo}); noCache: submitted with it (ADR 0048).
    */
-  public record Assignment(BuildView build, String workerId, PairSide pairSide, String pinnedBuildinfo, boolean noCache) {
+  public record Assignment(BuildView build, String workerId, PairSide pairSide, String pinnedBuildinfo,
+      boolean noCache) {
     public Assignment(BuildView build, String workerId, PairSide pairSide) {
       this(build, workerId, pairSide, null, false);
     }
@@ -150,11 +146,12 @@ public final class BuildCoordinator implements FarmApi {
 
   /**
    * Checks a submission against the catalog and the artifact store, records it as QUEUED and
-   * returns its id, with {@code caller} as its submitter. Nothing is recorded for a refused submission, among
-   * them every one whose options carry a key the farm reserves for itself ({@link SubmissionCheck#RESERVED_OPTIONS}).
+   * returns its id, with {@code caller} as its submitter ({@link BuildAdmission}). Nothing is recorded for a refused
+   * submission, among them every one whose options carry a key the farm reserves for itself ({@link
+   * SubmissionCheck#RESERVED_OPTIONS}).
    */
   public String submit(Caller caller, SubmitRequest request) throws ApiException {
-    return queue(caller, request, Map.of());
+    return admission.submitted(caller, request, Map.of()).id();
   }
 
   /**
@@ -167,43 +164,7 @@ public final class BuildCoordinator implements FarmApi {
     if (!SubmissionCheck.RESERVED_OPTIONS.containsAll(pairSide.keySet())) {
       throw new IllegalArgumentException("not a pair side's options: " + pairSide.keySet());
     }
-    return queue(caller, request, pairSide);
-  }
-
-  private String queue(Caller caller, SubmitRequest request, Map<String, Object> farmOptions) throws ApiException {
-    List<String> problems = submissions.problems(request);
-    if (!problems.isEmpty()) {
-      throw new ApiException(ApiError.Code.BAD_REQUEST, "build refused", problems);
-    }
-    Map<String, Object> options = new TreeMap<>(request.options());
-    options.putAll(farmOptions);
-    String id = store.nextId();
-    BuildPriority priority = request.priorityOrDefault() == Priority.NIGHTLY
-        ? BuildPriority.NIGHTLY : BuildPriority.INTERACTIVE;
-    // one snapshot's entry: the definition checked is the one pinned (the catalogue may reload meanwhile)
-    RepoCatalog.Entry entry = repos.find(request.repo()).filter(e -> e.definition().isPresent())
-        .orElseThrow(() -> new ApiException(ApiError.Code.CONFLICT, "repo " + request.repo()
-            + " changed while the build was submitted and is no longer valid: see bootfarm repos"));
-    // the operator's --allow-unsigned decided when the catalog was read; the submitter has no say in it
-    List<String> unsigned = entry.definition().map(RepoDefinition::unsigned).orElse(List.of());
-    BuildRecord queued = BuildRecord.queued(id, request.repo(), request.targetOrDefault(), request.components(),
-        priority, WireJson.write(options), clock.instant(), unsigned, caller.name())
-        .withDefinition(pin(entry));
-    stateListener.accepting(queued);
-    store.insert(queued);
-    stateListener.submitted(view(queued));
-    return id;
-  }
-
-  /** Keeps the definition's checked bytes in the artifact store under its digest, which the build records. */
-  private String pin(RepoCatalog.Entry entry) throws ApiException {
-    try {
-      return definitions.keep(entry);
-    } catch (IOException e) {
-      throw new ApiException(ApiError.Code.INTERNAL, "cannot keep definition " + entry.name() + " "
-          + entry.digest() + " in the coordinator's artifact store (" + e.getMessage() + "): the build is not"
-          + " recorded; free space in the coordinator's data directory and submit again");
-    }
+    return admission.submitted(caller, request, pairSide).id();
   }
 
   public BuildView get(String id) throws ApiException {
@@ -226,8 +187,8 @@ public final class BuildCoordinator implements FarmApi {
     }
     BuildView cancelled = store.cancel(id).map(BuildCoordinator::view).orElseThrow(() -> new ApiException(
         ApiError.Code.CONFLICT, "build " + id + " is " + current.state() + " and can no longer be cancelled"));
-    stateListener.changed(cancelled, "cancelled while " + current.state()
-        + (cancelled.worker() == null || current.state() == BuildState.QUEUED ? "" : " on worker " + cancelled.worker()));
+    stateListener.changed(cancelled, "cancelled while " + current.state() + (cancelled.worker() == null
+        || current.state() == BuildState.QUEUED ? "" : " on worker " + cancelled.worker()));
     if (current.state() == BuildState.RUNNING && current.worker() != null) {
       stateListener.cancelledWhileRunning(cancelled, current.worker(), current.attempts());
     }
@@ -250,12 +211,7 @@ public final class BuildCoordinator implements FarmApi {
    */
   public BuildView rebuild(Caller caller, String id) throws ApiException {
     BuildRecord original = store.get(id).orElseThrow(() -> new ApiException(ApiError.Code.NOT_FOUND, "no build " + id));
-    BuildRecord queued = rebuilds.rebuildOf(original, store.nextId(), clock.instant(), caller.name());
-    stateListener.accepting(queued);
-    store.insert(queued);
-    BuildView view = view(queued);
-    stateListener.submitted(view);
-    return view;
+    return view(admission.rebuildOf(caller, original));
   }
 
   /**
@@ -278,7 +234,9 @@ public final class BuildCoordinator implements FarmApi {
   }
 
   /** The repo this farm builds its appliance from. */
-  public String applianceRepo() { return applianceRepo; }
+  public String applianceRepo() {
+    return applianceRepo;
+  }
 
   /** A worker's heartbeat: it is alive, with these capabilities and caches, and this coordinator hears (ADR 0043). */
   public void workerSeen(WorkerInfo info) {
@@ -310,7 +268,10 @@ public final class BuildCoordinator implements FarmApi {
     }
   }
 
-  public void signProvenanceWith(BuildProvenance signer) { this.provenance = signer; }
+  /** Signs every success recorded from now on with {@code signer} (ADR 0044). */
+  public void signProvenanceWith(BuildProvenance signer) {
+    this.provenance = signer;
+  }
 
   /**
    * A worker's report of one run: the build SUCCEEDED or FAILED, or, for a transient failure with runs

@@ -7,15 +7,12 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import org.bootfarm.cluster.ClusterMember;
 import org.bootfarm.cluster.ClusterMembership;
 import org.bootfarm.cluster.NodeMetrics;
@@ -32,7 +29,6 @@ import org.bootfarm.coordinator.bus.ForwardingFarmApi;
 import org.bootfarm.coordinator.bus.ForwardingNightlyApi;
 import org.bootfarm.coordinator.bus.NightlyBusApi;
 import org.bootfarm.coordinator.cas.ArtifactStore;
-import org.bootfarm.coordinator.cas.UploadLimits;
 import org.bootfarm.coordinator.failover.Election;
 import org.bootfarm.coordinator.failover.ActiveOrForwardedApi;
 import org.bootfarm.coordinator.failover.ActiveOrForwardedNightlyApi;
@@ -51,14 +47,9 @@ import org.bootfarm.coordinator.intake.ReportConsumer;
 import org.bootfarm.coordinator.metrics.FarmMetrics;
 import org.bootfarm.coordinator.nightly.NightlyComponents;
 import org.bootfarm.coordinator.nightly.NightlyRuns;
-import org.bootfarm.coordinator.nightly.NightlySchedule;
 import org.bootfarm.coordinator.nightly.NightlyStore;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.queue.BuildStore;
-import org.bootfarm.coordinator.queue.LeasePolicy;
-import org.bootfarm.coordinator.queue.RetryPolicy;
-import org.bootfarm.coordinator.queue.StoreDatabase;
-import org.bootfarm.coordinator.provenance.SigningSettings;
 import org.bootfarm.coordinator.replication.ArtifactReplication;
 import org.bootfarm.coordinator.replication.StandbyConfirmations;
 import org.bootfarm.coordinator.retention.RetentionPolicy;
@@ -88,74 +79,6 @@ public final class CoordinatorDaemon implements AutoCloseable {
   static final String VERSION = Objects.requireNonNullElse(
       CoordinatorDaemon.class.getPackage().getImplementationVersion(), "dev");
 
-  /**
-   * Where and how the coordinator runs.
-   *
-   * @param nightly when nightly reproducibility runs start ({@link NightlySchedule#DEFAULT}: 02:00 UTC)
-   * @param nightlyComponents component name to file: stored (and pinned) at start, and used by nightly
-   *     builds instead of the components of the latest successful build
-   * @param applianceRepo the only repo the appliance target is built from ({@code --appliance-repo})
-   * @param allowUnsigned the repos the operator allows to install packages without a signature check
-   *     ({@code --allow-unsigned}); every other definition that would is refused
-   * @param tokensFile the clients of the HTTP API and the bridge ({@code --tokens}); null: {@code
-   *     <dataDir>/access-tokens}, made on first start ({@code access.DefaultTokensFile})
-   * @param protectMetrics whether {@code GET /metrics} needs a {@code read} token ({@code --protect-metrics})
-   * @param uploads how uploads are bounded and how much of its disk the artifact store may fill (ADR 0041)
-   * @param store the farm's shared PostgreSQL store ({@code --store}); null: SQLite in the data dir
-   * @param signing the farm's provenance key and builder id ({@code --signing-key}, {@code --builder-id}; ADR 0044)
-   * @param stealAfter how long a build waits for its busy warm worker ({@code --steal-after}, ADR 0046); null: 30 s
-   */
-  public record Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort, Duration assignEvery,
-      LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention, NightlySchedule nightly,
-      Map<String, Path> nightlyComponents, String applianceRepo, Set<String> allowUnsigned, Path tokensFile,
-      boolean protectMetrics, UploadLimits uploads, StoreDatabase store, SigningSettings signing, Duration stealAfter) {
-    public Settings {
-      nightlyComponents = Map.copyOf(nightlyComponents);
-      allowUnsigned = allowUnsigned == null ? Set.of() : Set.copyOf(allowUnsigned);
-      uploads = uploads == null ? UploadLimits.DEFAULTS : uploads;
-      if (applianceRepo == null || applianceRepo.isBlank()) {
-        throw new IllegalArgumentException("--appliance-repo needs the name of a repo definition");
-      }
-    }
-
-    /** With the default {@link UploadLimits}. */
-    public Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort, Duration assignEvery,
-        LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention, NightlySchedule nightly, Map<String,
-        Path> nightlyComponents, String applianceRepo, Set<String> allowUnsigned, Path tokensFile, boolean metrics) {
-      this(dataDir, reposDir, keysDir, httpHost, httpPort, assignEvery, lease, retry, retention, nightly,
-          nightlyComponents, applianceRepo, allowUnsigned, tokensFile, metrics, UploadLimits.DEFAULTS, null, null, null);
-    }
-
-    /** The default tokens file, metrics open. */
-    public Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
-        Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention,
-        NightlySchedule nightly, Map<String, Path> nightlyComponents, String applianceRepo, Set<String> allowUnsigned) {
-      this(dataDir, reposDir, keysDir, httpHost, httpPort, assignEvery, lease, retry, retention, nightly,
-          nightlyComponents, applianceRepo, allowUnsigned, null, false);
-    }
-
-    /** Every repo signed throughout; the appliance is built from {@link BuildCoordinator#DEFAULT_APPLIANCE_REPO}. */
-    public Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
-        Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention,
-        NightlySchedule nightly, Map<String, Path> nightlyComponents) {
-      this(dataDir, reposDir, keysDir, httpHost, httpPort, assignEvery, lease, retry, retention, nightly,
-          nightlyComponents, BuildCoordinator.DEFAULT_APPLIANCE_REPO, Set.of());
-    }
-
-    /** With the default nightly schedule, 02:00 UTC; nightly builds take the latest successful build's components. */
-    public Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
-        Duration assignEvery, LeasePolicy lease, RetryPolicy retry, RetentionPolicy.Settings retention) {
-      this(dataDir, reposDir, keysDir, httpHost, httpPort, assignEvery, lease, retry, retention,
-          NightlySchedule.parse(NightlySchedule.DEFAULT), Map.of());
-    }
-
-    /** With the default retention: the last 10 successful builds per repo and target, collected hourly. */
-    public Settings(Path dataDir, Path reposDir, Path keysDir, String httpHost, int httpPort,
-        Duration assignEvery, LeasePolicy lease, RetryPolicy retry) {
-      this(dataDir, reposDir, keysDir, httpHost, httpPort, assignEvery, lease, retry, RetentionPolicy.Settings.DEFAULT);
-    }
-  }
-
   private static final System.Logger LOG = System.getLogger(CoordinatorDaemon.class.getName());
   /** How often the active coordinator checks the nightly schedule and judges the pairs whose builds ended. */
   static final Duration NIGHTLY_TICK = Duration.ofSeconds(1);
@@ -163,7 +86,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
   static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(10);
 
   private final Vertx vertx;
-  private final Settings settings;
+  private final CoordinatorSettings settings;
   private final String nodeId;
   private final Clock clock = Clock.systemUTC();
   private final CoordinatorStores stores;
@@ -194,9 +117,9 @@ public final class CoordinatorDaemon implements AutoCloseable {
   private final EventBusApi api;
   private final NightlyBusApi nightlyApi;
 
-  private CoordinatorDaemon(Vertx vertx, Settings settings, ClusterMembership membership, HazelcastInstance hazelcast,
-      NodeMetrics nodeMetrics, SenderCheck senders, SignedRecords records, HttpsIdentity https,
-      javax.net.ssl.SSLContext peerTrust) throws IOException {
+  private CoordinatorDaemon(Vertx vertx, CoordinatorSettings settings, ClusterMembership membership,
+      HazelcastInstance hazelcast, NodeMetrics nodeMetrics, SenderCheck senders, SignedRecords records,
+      HttpsIdentity https, javax.net.ssl.SSLContext peerTrust) throws IOException {
     this.vertx = vertx;
     this.settings = settings;
     this.ownsNodeMetrics = nodeMetrics == null;
@@ -312,7 +235,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
   }
 
   /** Starts the coordinator on a clustered (or, for tests, local) Vert.x instance, alone: always active. */
-  public static CoordinatorDaemon start(Vertx vertx, Settings settings, ClusterMembership membership)
+  public static CoordinatorDaemon start(Vertx vertx, CoordinatorSettings settings, ClusterMembership membership)
       throws IOException {
     return start(vertx, settings, membership, null, null);
   }
@@ -322,7 +245,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
    * active if it holds the store's term, else a standby following the active one), without member certificates (one-JVM
    * tests), its farm meters in {@code nodeMetrics} (null: a registry of its own, without Vert.x's meters).
    */
-  public static CoordinatorDaemon start(Vertx vertx, Settings settings, ClusterMembership membership,
+  public static CoordinatorDaemon start(Vertx vertx, CoordinatorSettings settings, ClusterMembership membership,
       HazelcastInstance hazelcast, NodeMetrics nodeMetrics) throws IOException {
     if (hazelcast != null && membership == null) {
       throw new IllegalArgumentException("a coordinator sharing state through Hazelcast needs the cluster membership"
@@ -332,8 +255,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
         SignedRecords.UNSECURED, null, null);
   }
 
-  /** {@link #start(ClusterNode, Settings, HttpsIdentity)} serving plain HTTP. */
-  public static CoordinatorDaemon start(ClusterNode node, Settings settings) throws IOException {
+  /** {@link #start(ClusterNode, CoordinatorSettings, HttpsIdentity)} serving plain HTTP. */
+  public static CoordinatorDaemon start(ClusterNode node, CoordinatorSettings settings) throws IOException {
     return start(node, settings, null);
   }
 
@@ -344,7 +267,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
    * and seals what it puts into the shared maps, adopting only what a coordinator sealed (ADR 0031); it copies
    * other coordinators' artifacts trusting its farm CA for HTTPS.
    */
-  public static CoordinatorDaemon start(ClusterNode node, Settings settings, HttpsIdentity https) throws IOException {
+  public static CoordinatorDaemon start(ClusterNode node, CoordinatorSettings settings, HttpsIdentity https)
+      throws IOException {
     return new CoordinatorDaemon(node.vertx(), settings, node.membership(), node.hazelcast(), node.metrics(),
         node.senderCheck(), node.signedRecords(), https, ArtifactReplication.peerTrust(node.settings().credential()));
   }

@@ -35,7 +35,7 @@ final class ProvenanceSigning {
     this.builderId = builderId;
   }
 
-  static ProvenanceSigning open(CoordinatorDaemon.Settings settings) throws IOException {
+  static ProvenanceSigning open(CoordinatorSettings settings) throws IOException {
     SigningSettings given = Objects.requireNonNullElse(settings.signing(), SigningSettings.DEFAULTS);
     SigningKeys keys = SigningKeys.open(settings.dataDir(), given.keyFile());
     String builderId = BuilderId.of(given.builderId(), keys);

@@ -4,10 +4,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
+import java.util.Optional;
 import java.util.stream.Collectors;
+import org.bootfarm.coordinator.placement.CapableWorkers.Ranked;
 
 /**
  * Chooses the worker for a build: among capable live workers, the repo's rendezvous
@@ -171,19 +171,17 @@ public final class RendezvousPlacement {
 
   /** The capable workers for a request in the repo's rendezvous order, home first. */
   public List<WorkerView> rendezvousOrder(PlacementRequest request, Collection<WorkerView> workers) {
-    requireUniqueIds(workers);
-    List<WorkerView> capable = new ArrayList<>();
-    for (WorkerView w : workers) {
-      if (isCapable(w, request)) {
-        capable.add(w);
-      }
-    }
-    List<Ranked> ranked = rank(request.repo(), capable);
-    List<WorkerView> order = new ArrayList<>(ranked.size());
-    for (Ranked r : ranked) {
-      order.add(r.worker);
-    }
-    return order;
+    return capable(request, workers).ranked().stream().map(Ranked::worker).toList();
+  }
+
+  /**
+   * The workers of {@code workers} that can run {@code request}, with the totals their bounds come from: what
+   * {@link #place(CapableWorkers)} and {@link StealingRule} decide over.
+   *
+   * @throws IllegalArgumentException if two entries share a worker id
+   */
+  CapableWorkers capable(PlacementRequest request, Collection<WorkerView> workers) {
+    return new CapableWorkers(this, request, workers);
   }
 
   /**
@@ -193,52 +191,30 @@ public final class RendezvousPlacement {
    * @throws IllegalArgumentException if two entries share a worker id
    */
   public Placement place(PlacementRequest request, Collection<WorkerView> workers) {
-    requireUniqueIds(workers);
-    List<WorkerView> capable = new ArrayList<>();
-    for (WorkerView w : workers) {
-      if (isCapable(w, request)) {
-        capable.add(w);
-      }
-    }
+    return place(capable(request, workers));
+  }
+
+  /** {@link #place(PlacementRequest, Collection)} over workers already sorted out. */
+  Placement place(CapableWorkers capable) {
+    PlacementRequest request = capable.request();
     if (capable.isEmpty()) {
-      return Placement.nowhere(NoCapableWorker.why(request, workers));
+      return Placement.nowhere(NoCapableWorker.why(request, capable.all()));
     }
-    long totalLoad = 0;
-    long totalSlots = 0;
-    for (WorkerView w : capable) {
-      totalLoad += w.load();
-      totalSlots += w.slots();
-    }
-    String what = describe(request);
-
-    // The home, found without sorting: the common case.
-    WorkerView home = null;
-    double homeScore = 0;
-    for (WorkerView w : capable) {
-      double score = score(request.repo(), w);
-      if (home == null || before(score, w.id(), homeScore, home.id())) {
-        home = w;
-        homeScore = score;
-      }
-    }
-    long homeBound = bound(home, totalLoad, totalSlots);
-    if (home.load() < homeBound) {
-      return Placement.on(home.id(), "worker " + home.id() + ": rank 1 of " + capable.size()
-          + " for " + what + ", " + cacheState(home, request.repo()) + ", "
-          + loadText(home, homeBound));
+    WorkerView home = capable.home();
+    if (capable.withinBound(home)) {
+      return Placement.on(home.id(), chosenText(capable, home, 1));
     }
 
-    List<Ranked> ranked = rank(request.repo(), capable);
+    List<Ranked> ranked = capable.ranked();
     Ranked firstWithin = null;
     Ranked firstWarmWithin = null;
     List<Ranked> passedOver = new ArrayList<>();
     for (Ranked r : ranked) {
-      long bound = bound(r.worker, totalLoad, totalSlots);
-      if (r.worker.load() < bound) {
+      if (capable.withinBound(r.worker())) {
         if (firstWithin == null) {
           firstWithin = r;
         }
-        if (r.worker.isWarmFor(request.repo())) {
+        if (r.worker().isWarmFor(request.repo())) {
           firstWarmWithin = r;
           break;
         }
@@ -252,21 +228,32 @@ public final class RendezvousPlacement {
               + " is at its load bound ("
           : "all " + capable.size() + " live workers that " + runsText(request)
               + " are at their load bound (";
-      return Placement.waiting(who + listBounds(ranked, totalLoad, totalSlots) + "); waiting");
+      return Placement.waiting(who + listBounds(ranked, capable) + "); waiting");
     }
     Ranked chosen = firstWarmWithin != null ? firstWarmWithin : firstWithin;
-    long chosenBound = bound(chosen.worker, totalLoad, totalSlots);
-    StringBuilder reason = new StringBuilder()
-        .append("worker ").append(chosen.worker.id()).append(": rank ").append(chosen.rank)
-        .append(" of ").append(capable.size()).append(" for ").append(what).append(", ")
-        .append(cacheState(chosen.worker, request.repo())).append(", ")
-        .append(loadText(chosen.worker, chosenBound)).append("; passed over ")
-        .append(listBounds(passedOver, totalLoad, totalSlots));
+    StringBuilder reason = new StringBuilder(chosenText(capable, chosen.worker(), chosen.rank()))
+        .append("; passed over ").append(listBounds(passedOver, capable));
     if (chosen != firstWithin) {
-      reason.append("; its warm cache preferred over cold ").append(firstWithin.worker.id())
-          .append(" (rank ").append(firstWithin.rank).append(')');
+      reason.append("; its warm cache preferred over cold ").append(firstWithin.worker().id())
+          .append(" (rank ").append(firstWithin.rank()).append(')');
     }
-    return Placement.on(chosen.worker.id(), reason.toString());
+    return Placement.on(chosen.worker().id(), reason.toString());
+  }
+
+  /**
+   * The best-ranked capable worker whose cache for the repo is warm and that is within its bound, placed with the
+   * reason {@link #place} gives a worker it chooses followed by {@code why}; empty when there is none (ADR 0052:
+   * where an overdue build goes instead of its cold home).
+   */
+  Optional<Placement> bestWarmWithinBound(CapableWorkers capable, String why) {
+    List<WorkerView> warmWithin = new ArrayList<>();
+    for (WorkerView w : capable.warm()) {
+      if (capable.withinBound(w)) {
+        warmWithin.add(w);
+      }
+    }
+    return capable.best(warmWithin)
+        .map(w -> Placement.on(w.id(), chosenText(capable, w, capable.rank(w)) + why));
   }
 
   /**
@@ -275,7 +262,7 @@ public final class RendezvousPlacement {
    */
   public Placement secondChoice(
       PlacementRequest request, Collection<WorkerView> workers, String firstWorkerId) {
-    requireUniqueIds(workers);
+    CapableWorkers.requireUniqueIds(workers);
     List<WorkerView> others = new ArrayList<>(workers.size());
     for (WorkerView w : workers) {
       if (!w.id().equals(firstWorkerId)) {
@@ -298,49 +285,13 @@ public final class RendezvousPlacement {
     return Math.min(bounded, (long) maxBuildsPerSlot * w.slots());
   }
 
-  static boolean isCapable(WorkerView w, PlacementRequest request) {
-    return w.alive()
-        && w.packageManagers().contains(request.packageManager())
-        && w.arch().equals(request.arch())
-        && w.freeDiskBytes() >= request.diskBytes();
-  }
-
-  private static void requireUniqueIds(Collection<WorkerView> workers) {
-    Set<String> seen = new HashSet<>();
-    for (WorkerView w : workers) {
-      if (!seen.add(w.id())) {
-        throw new IllegalArgumentException("worker " + w.id()
-            + " is listed twice; pass each worker's latest view once");
-      }
-    }
-  }
-
   /** Whether score a (of worker id a) comes before score b in rendezvous order. */
   static boolean before(double scoreA, String idA, double scoreB, String idB) {
     int byScore = Double.compare(scoreA, scoreB);
     return byScore > 0 || (byScore == 0 && idA.compareTo(idB) < 0);
   }
 
-  private record Ranked(WorkerView worker, int rank) {}
-
-  private static List<Ranked> rank(String repo, List<WorkerView> capable) {
-    record Scored(WorkerView worker, double score) {}
-    List<Scored> scored = new ArrayList<>(capable.size());
-    for (WorkerView w : capable) {
-      scored.add(new Scored(w, score(repo, w)));
-    }
-    scored.sort((x, y) -> {
-      int byScore = Double.compare(y.score, x.score);
-      return byScore != 0 ? byScore : x.worker.id().compareTo(y.worker.id());
-    });
-    List<Ranked> ranked = new ArrayList<>(scored.size());
-    for (int i = 0; i < scored.size(); i++) {
-      ranked.add(new Ranked(scored.get(i).worker, i + 1));
-    }
-    return ranked;
-  }
-
-  static String describe(PlacementRequest request) {
+  private static String describe(PlacementRequest request) {
     return request.repo() + " (" + request.packageManager() + ", " + request.arch() + ")";
   }
 
@@ -351,7 +302,7 @@ public final class RendezvousPlacement {
         : text;
   }
 
-  static String cacheState(WorkerView w, String repo) {
+  private static String cacheState(WorkerView w, String repo) {
     WorkerView.WarmCache cache = w.warmCaches().get(repo);
     if (cache == null) {
       return "cache cold";
@@ -361,15 +312,21 @@ public final class RendezvousPlacement {
         : "cache warm (revision " + cache.metadataRevision() + ")";
   }
 
-  static String loadText(WorkerView w, long bound) {
+  private static String loadText(WorkerView w, long bound) {
     return "load " + (w.load() + 1) + "/" + bound + " (" + w.slots() + " slots)";
   }
 
-  private String listBounds(List<Ranked> ranked, long totalLoad, long totalSlots) {
+  /** How placement names the worker it chose: its rank, the request, its cache and its load after the build. */
+  private static String chosenText(CapableWorkers capable, WorkerView w, int rank) {
+    return "worker " + w.id() + ": rank " + rank + " of " + capable.size() + " for " + describe(capable.request())
+        + ", " + cacheState(w, capable.request().repo()) + ", " + loadText(w, capable.bound(w));
+  }
+
+  private static String listBounds(List<Ranked> ranked, CapableWorkers capable) {
     String listed = ranked.stream()
         .limit(LISTED_IN_REASONS)
-        .map(r -> r.worker.id() + " rank " + r.rank + " load " + r.worker.load() + "/"
-            + bound(r.worker, totalLoad, totalSlots))
+        .map(r -> r.worker().id() + " rank " + r.rank() + " load " + r.worker().load() + "/"
+            + capable.bound(r.worker()))
         .collect(Collectors.joining(", "));
     return ranked.size() > LISTED_IN_REASONS
         ? listed + " and " + (ranked.size() - LISTED_IN_REASONS) + " more"

@@ -24,6 +24,10 @@ import java.util.stream.Collectors;
  * A caller places a steal only with room no other build claimed in the same pass (a pass places every {@code PLACE}
  * first, then decides again on its steals in queue order), so a free slot never goes to a stranger's build before
  * a build that belongs there. A threshold of zero spills at once, as placement alone did before ADR 0046.
+ *
+ * <p>The rule counts nothing itself: the home, the warm workers, their bounds and ranks are read from the {@link
+ * CapableWorkers} placement decided over, and an overdue build's warm worker is chosen by {@link
+ * RendezvousPlacement#bestWarmWithinBound}.
  */
 public final class StealingRule {
   /** What a pass does with one queued build. */
@@ -95,45 +99,32 @@ public final class StealingRule {
    */
   public Decision decide(PlacementRequest request, Collection<WorkerView> workers, Duration waited,
       Duration stealAfter) {
-    Placement placed = placement.place(request, workers);
+    CapableWorkers capable = placement.capable(request, workers);
+    Placement placed = placement.place(capable);
     if (!placed.placed()) {
       return new Decision(Kind.PLACE, placed, null);
     }
     String chosenId = placed.workerId().orElseThrow();
-    WorkerView chosen = null;
-    WorkerView home = null;
-    double homeScore = 0;
-    List<WorkerView> preferred = new ArrayList<>();
-    for (WorkerView w : workers) {
-      if (RendezvousPlacement.isCapable(w, request)) {
-        chosen = w.id().equals(chosenId) ? w : chosen;
-        double score = RendezvousPlacement.score(request.repo(), w);
-        if (home == null || RendezvousPlacement.before(score, w.id(), homeScore, home.id())) {
-          home = w;
-          homeScore = score;
-        }
-        if (w.isWarmFor(request.repo())) {
-          preferred.add(w);
-        }
-      }
-    }
+    WorkerView chosen = capable.withId(chosenId).orElseThrow();
     String repo = request.repo();
-    if (chosen == null || chosen.isWarmFor(repo)) {
+    if (chosen.isWarmFor(repo)) {
       return new Decision(Kind.PLACE, placed, null);
     }
+    WorkerView home = capable.home();
+    List<WorkerView> preferred = new ArrayList<>(capable.warm());
     boolean coldHome = chosen == home;
     if (coldHome) {
       if (!overdueTakesWarm || preferred.isEmpty() || waited.compareTo(placement.stealAfter()) < 0) {
         return new Decision(Kind.PLACE, placed, null);
       }
-      Optional<Placement> warm = warmBesideHome(request, workers, home, preferred);
+      Optional<Placement> warm = placement.bestWarmWithinBound(capable, "; its warm cache preferred over cold home "
+          + home.id() + " (rank 1) for a build queued longer than " + seconds(placement.stealAfter())
+          + " (--steal-after)");
       if (warm.isPresent()) {
         return new Decision(Kind.PLACE, warm.get(), null);
       }
       // overdue, every warm worker busy: past its own threshold too (at most the setting), so its home steals it
     }
-    preferred.sort((a, b) -> RendezvousPlacement.before(RendezvousPlacement.score(repo, a), a.id(),
-        RendezvousPlacement.score(repo, b), b.id()) ? -1 : 1);
     if (!coldHome && !preferred.contains(home)) {
       preferred.add(0, home);
     }
@@ -155,47 +146,6 @@ public final class StealingRule {
     return new Decision(Kind.STEAL, Placement.on(chosenId, "stolen from busy " + warmText + " after "
         + seconds(waited) + " queued (longer than " + (coldHome ? "--steal-after, " + seconds(placement.stealAfter())
         : "a cold cache costs, " + seconds(after)) + "): " + placed.reason()), busy.id());
-  }
-
-  /** The best-ranked warm worker other than the cold {@code home} that is within its bound, placed; or none. */
-  private Optional<Placement> warmBesideHome(PlacementRequest request, Collection<WorkerView> workers,
-      WorkerView home, List<WorkerView> warm) {
-    long totalLoad = 0;
-    long totalSlots = 0;
-    int capable = 0;
-    for (WorkerView w : workers) {
-      if (RendezvousPlacement.isCapable(w, request)) {
-        capable++;
-        totalLoad += w.load();
-        totalSlots += w.slots();
-      }
-    }
-    String repo = request.repo();
-    WorkerView best = null;
-    double bestScore = 0;
-    for (WorkerView w : warm) {
-      double score = RendezvousPlacement.score(repo, w);
-      if (w.load() < placement.bound(w, totalLoad, totalSlots)
-          && (best == null || RendezvousPlacement.before(score, w.id(), bestScore, best.id()))) {
-        best = w;
-        bestScore = score;
-      }
-    }
-    if (best == null) {
-      return Optional.empty();
-    }
-    int rank = 1;
-    for (WorkerView w : workers) {
-      if (RendezvousPlacement.isCapable(w, request)
-          && RendezvousPlacement.before(RendezvousPlacement.score(repo, w), w.id(), bestScore, best.id())) {
-        rank++;
-      }
-    }
-    return Optional.of(Placement.on(best.id(), "worker " + best.id() + ": rank " + rank + " of " + capable + " for "
-        + RendezvousPlacement.describe(request) + ", " + RendezvousPlacement.cacheState(best, repo) + ", "
-        + RendezvousPlacement.loadText(best, placement.bound(best, totalLoad, totalSlots))
-        + "; its warm cache preferred over cold home " + home.id() + " (rank 1) for a build queued longer than "
-        + seconds(placement.stealAfter()) + " (--steal-after)"));
   }
 
   private static String seconds(Duration d) {

@@ -49,7 +49,7 @@ class BuildStateEventsTest {
   @BeforeEach
   void start() throws Exception {
     vertx = Vertx.vertx();
-    daemon = CoordinatorDaemon.start(vertx, new CoordinatorDaemon.Settings(dir.resolve("data"),
+    daemon = CoordinatorDaemon.start(vertx, new CoordinatorSettings(dir.resolve("data"),
         ProjectTree.root().resolve("repos"), ProjectTree.sharedKeys().trustedKeysDir(), "127.0.0.1", 0,
         Duration.ofMillis(100), LeasePolicy.DEFAULT, new RetryPolicy(3, Duration.ZERO, Duration.ZERO)), null);
     vertx.eventBus().<Object>consumer(Addresses.workerInbox("w1"), message -> {

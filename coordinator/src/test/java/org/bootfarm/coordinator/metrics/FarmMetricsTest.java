@@ -21,6 +21,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.bootfarm.coordinator.ProjectTree;
 import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
+import org.bootfarm.coordinator.daemon.CoordinatorSettings;
 import org.bootfarm.coordinator.daemon.DaemonComponents;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.RetryPolicy;
@@ -56,7 +57,7 @@ class FarmMetricsTest {
   @BeforeEach
   void start() throws Exception {
     vertx = Vertx.vertx();
-    daemon = CoordinatorDaemon.start(vertx, new CoordinatorDaemon.Settings(dir.resolve("data"),
+    daemon = CoordinatorDaemon.start(vertx, new CoordinatorSettings(dir.resolve("data"),
         ProjectTree.root().resolve("repos"), ProjectTree.sharedKeys().trustedKeysDir(), "127.0.0.1", 0,
         Duration.ofMillis(100), LeasePolicy.DEFAULT, new RetryPolicy(3, Duration.ZERO, Duration.ZERO)), null);
     vertx.eventBus().<Object>consumer(Addresses.workerInbox("w1"), message -> {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -166,6 +167,43 @@ class StealingRuleTest {
         + " 30 s (--steal-after)", d.placement().reason());
     assertEquals(Optional.of("home"), StealingRule.beforeAdr0052(rule.placement())
         .decide(APT, List.of(coldHome(0), warm), AFTER, AFTER).placement().workerId(), "ADR 0046: the home");
+  }
+
+  /**
+   * The warm worker an overdue build takes is ranked, counted and bounded as placement ranks, counts and bounds:
+   * over the capable workers only (a dead or dnf-only warm worker is neither a candidate nor counted).
+   */
+  @Test
+  void anOverdueBuildsWarmWorkerIsRankedAmongTheCapableWorkersAsPlacementRanksThem() {
+    WorkerView home = coldHome(0);
+    double homeScore = RendezvousPlacement.score(REPO, home);
+    WorkerView warm = warmIdle(0);
+    List<WorkerView> workers = new ArrayList<>(List.of(home, warm,
+        new WorkerView("warm-dead", Set.of("apt"), "x86_64", 8, 0, 0, 100 * GIB,
+            Map.of(REPO, new WorkerView.WarmCache("r1", GIB)), false),
+        worker("warm-dnf", Set.of("dnf"), "x86_64", 8, 0, true)));
+    for (int i = 0; workers.size() < 6; i++) {
+      WorkerView busy = worker("warm-busy-" + i, Set.of("apt"), "x86_64", 1, 1, true);
+      double score = RendezvousPlacement.score(REPO, busy);
+      if (score < homeScore && score > RendezvousPlacement.score(REPO, warm)) {
+        workers.add(busy);
+      }
+    }
+    for (int i = 0; workers.size() < 10; i++) {
+      if (RendezvousPlacement.score(REPO, idle("cold-" + i)) < homeScore) {
+        workers.add(idle("cold-" + i));
+      }
+    }
+    List<WorkerView> order = rule.placement().rendezvousOrder(APT, workers);
+    assertEquals(home, order.get(0));
+    int rank = order.indexOf(warm) + 1;
+    assertTrue(rank > 3, "the warm worker with room ranks behind the busy warm ones: " + rank);
+
+    StealingRule.Decision d = rule.decide(APT, workers, AFTER, Duration.ofSeconds(12));
+    assertEquals(StealingRule.Kind.PLACE, d.kind());
+    assertEquals("worker " + warm.id() + ": rank " + rank + " of " + order.size() + " for debian-12 (apt, x86_64),"
+        + " cache warm (revision r1), load 1/1 (1 slots); its warm cache preferred over cold home home (rank 1) for a"
+        + " build queued longer than 30 s (--steal-after)", d.placement().reason());
   }
 
   @Test

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.daemon.CoordinatorDaemon;
+import org.bootfarm.coordinator.daemon.CoordinatorSettings;
 import org.bootfarm.coordinator.queue.LeasePolicy;
 import org.bootfarm.coordinator.queue.RetryPolicy;
 import org.bootfarm.protocol.Sha256;
@@ -65,7 +66,7 @@ class RetentionScheduleTest {
     age(objectFile(artifacts, orphan));
     age(objectFile(artifacts, pinned));
     Vertx vertx = Vertx.vertx();
-    try (CoordinatorDaemon daemon = CoordinatorDaemon.start(vertx, new CoordinatorDaemon.Settings(data,
+    try (CoordinatorDaemon daemon = CoordinatorDaemon.start(vertx, new CoordinatorSettings(data,
         Files.createDirectories(dir.resolve("repos")), Files.createDirectories(dir.resolve("keys")), "127.0.0.1", 0,
         Duration.ofSeconds(1), LeasePolicy.DEFAULT, RetryPolicy.DEFAULT,
         new RetentionPolicy.Settings(10, Duration.ofMillis(300))), null)) {

@@ -23,6 +23,7 @@ import org.bootfarm.worker.cache.ActionCache;
 import org.bootfarm.worker.cache.ActionKey;
 import org.bootfarm.worker.pkg.PackageDrivers;
 import org.bootfarm.worker.pkg.PackageSession;
+import org.bootfarm.worker.pkg.ResolutionCheck;
 import org.bootfarm.worker.stage.StageContext;
 
 /**
@@ -120,15 +121,16 @@ final class ActionCaching {
   }
 
   /**
-   * Stores the outputs this build published under its key, when it installed what the key names
-   * ({@code PackageManagerDriver#installedAsResolved}, docs/adr/0049). A cache that cannot take them costs later
-   * builds time, not this build: the reason is logged.
+   * Stores the outputs this build published under its key, only when it installed what the key names
+   * ({@link ResolutionCheck}, docs/adr/0054). A cache that cannot take them costs later builds time, not this
+   * build: the reason is logged.
    */
   void store(List<ArtifactRecord> artifacts) {
     Path out = ctx.request().outDir();
-    if (!ctx.driver().installedAsResolved(resolved, ctx.lock())) {
-      ctx.log().line(STAGE, "action cache: outputs not stored, the build installed other package files than were"
-          + " resolved before it ran (a base stage from the stage cache, or a repository that moved meanwhile)");
+    Optional<String> mismatch = ResolutionCheck.mismatch(ctx.driver(), resolved, ctx.lock());
+    if (mismatch.isPresent()) {
+      ctx.log().line(STAGE, "action cache: outputs not stored under key " + key + ": " + mismatch.get()
+          + "; later builds with this key run");
       return;
     }
     try {

@@ -306,10 +306,10 @@ public final class AptDriver implements PackageManagerDriver {
     return session.pinned().isPresent() ? Optional.empty() : AptResolver.resolve(this, session, transactions);
   }
 
-  /** Whether the lock is, file for file (sha256 and origin), the resolution's last transaction. */
+  /** The lock's files as the resolution names them: name, version, arch, sha256 and origin (ADR 0054). */
   @Override
-  public boolean installedAsResolved(List<String> resolved, Lock lock) {
-    return AptResolver.lastTransaction(resolved).equals(AptResolver.lines(lock));
+  public Optional<List<String>> asResolvedLines(Lock lock) {
+    return Optional.of(AptResolver.lines(lock));
   }
 
   @Override

@@ -137,17 +137,6 @@ final class AptResolver {
     }
   }
 
-  /** The package lines of {@link #resolve}'s last transaction, sorted. */
-  static List<String> lastTransaction(List<String> resolved) {
-    int last = -1;
-    for (int i = 0; i < resolved.size(); i++) {
-      if (resolved.get(i).startsWith("transaction ")) {
-        last = i;
-      }
-    }
-    return resolved.subList(last + 1, resolved.size()).stream().sorted().toList();
-  }
-
   /** A lock's package files (installed and removed) as {@link #resolve} names them, sorted. */
   static List<String> lines(Lock lock) {
     return lock.inputs().stream().map(p -> line(p.name(), p.version(), p.arch(), p.sha256(), p.origin()))
@@ -157,7 +146,7 @@ final class AptResolver {
   /**
    * One package file as {@link #resolve} and {@link #lines(Lock)} name it, {@code name version arch sha256 HEX origin
    * REPOSITORY URL} ({@code origin unknown} without one): the one form both are written in, since a build's lock is
-   * compared with its resolution line for line ({@code AptDriver#installedAsResolved}).
+   * compared with its resolution line for line ({@link ResolutionCheck}).
    */
   private static String line(String name, String version, String arch, String sha256, PackageOrigin origin) {
     return name + " " + version + " " + arch + " sha256 " + sha256 + " origin "

@@ -155,6 +155,12 @@ public final class DnfDriver implements PackageManagerDriver {
     return session.pinned().isPresent() ? Optional.empty() : DnfResolver.resolve(this, session, transactions);
   }
 
+  /** The lock's files as the resolution names them, by repo id and sha256 ({@link DnfResolver#lines}, ADR 0054). */
+  @Override
+  public Optional<List<String>> asResolvedLines(Lock lock) {
+    return Optional.of(DnfResolver.lines(lock));
+  }
+
   @Override
   public void runScript(PackageSession session, String script) throws BuildFailure {
     List<String> words = script.isBlank() ? List.of() : List.of(script.trim().split("\\s+"));
@@ -745,7 +751,7 @@ public final class DnfDriver implements PackageManagerDriver {
       throw new BuildFailure(Kind.TOOL, "cannot read the rpm database of " + session.rootfs() + ": " + e.getMessage(), e);
     }
     List<Path> candidates = new ArrayList<>(session.pinned().isPresent()
-        ? pinnedRepositoryFiles(session)
+        ? DnfPinnedRepository.files(session)
         : cacheFiles(packageCache(session)).keySet().stream()
             .filter(p -> p.getFileName().toString().endsWith(".rpm")).sorted().toList());
     RepoSpec spec = session.definition().spec();
@@ -790,15 +796,6 @@ public final class DnfDriver implements PackageManagerDriver {
       return Map.copyOf(both);
     });
     return lock;
-  }
-
-  /** The package files of the pinned session's local repository. */
-  private static List<Path> pinnedRepositoryFiles(PackageSession session) throws BuildFailure {
-    try (Stream<Path> list = Files.list(DnfPinnedRepository.directory(session))) {
-      return list.filter(p -> p.getFileName().toString().endsWith(DnfPinnedRepository.SUFFIX)).sorted().toList();
-    } catch (IOException e) {
-      throw new BuildFailure(Kind.INTERNAL, "cannot list the pinned repository: " + e.getMessage(), e);
-    }
   }
 
   /**
@@ -881,7 +878,6 @@ public final class DnfDriver implements PackageManagerDriver {
       throw new BuildFailure(Kind.INTERNAL, "cannot hash " + file + ": " + e.getMessage(), e);
     }
   }
-
 
   @Override
   public Map<String, Path> packageFiles(PackageSession session, Lock lock) throws BuildFailure {

@@ -43,6 +43,16 @@ final class DnfPinnedRepository {
     return session.workDir().resolve("dnf-pinned").resolve("repo").toAbsolutePath();
   }
 
+  /** The package files of the pinned session's local repository, sorted. */
+  static List<Path> files(PackageSession session) throws BuildFailure {
+    try (java.util.stream.Stream<Path> list = Files.list(directory(session))) {
+      return list.filter(p -> p.getFileName().toString().endsWith(SUFFIX)).sorted().toList();
+    } catch (IOException e) {
+      throw new BuildFailure(Kind.INTERNAL, "cannot list the pinned repository " + directory(session) + ": "
+          + e.getMessage(), e);
+    }
+  }
+
   /** dnf's cache for the pinned session: in the work directory, so the repo's warm cache stays as it was. */
   static Path cache(PackageSession session) {
     return session.workDir().resolve("dnf-pinned").resolve("cache").toAbsolutePath();

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.bootfarm.protocol.Sha256;
+import org.bootfarm.protocol.build.Lock;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildFailure.Kind;
 import org.bootfarm.worker.process.ExternalCommand;
@@ -25,6 +26,8 @@ final class DnfResolver {
   private static final String SCRIPT = "dnf-resolve.py";
   private static final String MARK = "BOOTFARM-RESOLVED\t";
   private static final String TRANSACTION = "BOOTFARM-TRANSACTION\t";
+  /** The repository dnf names for a package given as a file on its command line. */
+  static final String COMMAND_LINE = "@commandline";
 
   private DnfResolver() {}
 
@@ -84,7 +87,10 @@ final class DnfResolver {
   /** A reported package; one given as a file (a kernel RPM) is named by its file's sha256 instead of its path. */
   private static String resolvedLine(String reported) {
     String[] fields = reported.split("\t", -1);
-    if (fields.length == 6 && "None".equals(fields[4]) && fields[5].startsWith("/")) {
+    if (fields.length != 6) {
+      return String.join(" ", fields);
+    }
+    if ("None".equals(fields[4]) && fields[5].startsWith("/")) {
       try {
         fields[4] = "sha256";
         fields[5] = Sha256.of(Path.of(fields[5]));
@@ -92,6 +98,27 @@ final class DnfResolver {
         fields[5] = "unreadable " + fields[5];
       }
     }
-    return String.join(" ", fields);
+    return line(fields[0], fields[1], fields[2], fields[3], fields[4], fields[5]);
+  }
+
+  /**
+   * A lock's package files (installed and removed) as {@link #resolve} names them, sorted: the repo id is the one
+   * {@link DnfOrigins} found the file under, and a package without an origin was installed from a file outside the
+   * cache (a kernel RPM), which dnf names repository {@value #COMMAND_LINE}. The checksum is the file's sha256, so
+   * a repository whose metadata states another checksum type never matches (docs/adr/0054).
+   */
+  static List<String> lines(Lock lock) {
+    return lock.inputs().stream().map(p -> line(p.name(), p.version(), p.arch(),
+        p.origin() == null ? COMMAND_LINE : p.origin().repository(), "sha256", p.sha256())).sorted().toList();
+  }
+
+  /**
+   * One package file as {@link #resolve} and {@link #lines} name it, {@code name evr arch repo checksum-type
+   * checksum}: the one form both are written in, since a build's lock is compared with its resolution line for
+   * line ({@link ResolutionCheck}). The evr is dnf's ({@code [epoch:]version-release}, no {@code 0:}), as the lock's.
+   */
+  private static String line(String name, String evr, String arch, String repo, String checksumType,
+      String checksum) {
+    return String.join(" ", name, evr, arch, repo, checksumType, checksum);
   }
 }

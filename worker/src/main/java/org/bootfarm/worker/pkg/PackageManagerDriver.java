@@ -41,14 +41,15 @@ public interface PackageManagerDriver {
   }
 
   /**
-   * Whether {@code lock}, what a build installed (removals included), is what {@code resolved}, this driver's
-   * {@link #resolve} of that build before it ran, named for its last transaction. The action cache stores a
-   * build's outputs under the key of that resolution only then (docs/adr/0049): a base stage restored from the
-   * stage cache, or a repository that moved while the build ran, installs other files than the key names. By
-   * default true, for a driver whose resolution cannot be compared with its lock (docs/adr/0048).
+   * {@code lock}, what a build installed (installed and removed, {@link Lock#inputs}), in the line form of
+   * {@link #resolve}: the same line for the same package file from the same repository. The action cache stores a
+   * build's outputs under the key of its resolution only when these are the lines of its last transaction
+   * ({@link ResolutionCheck}, docs/adr/0054): a base stage restored from the stage cache, or a repository that
+   * moved while the build ran, installs other files than the key names. Empty when this driver cannot state
+   * them: its outputs are then never stored, so a driver that resolves must override this too.
    */
-  default boolean installedAsResolved(List<String> resolved, Lock lock) {
-    return true;
+  default Optional<List<String>> asResolvedLines(Lock lock) {
+    return Optional.empty();
   }
 
   /** Runs a {@code packages_script_staging} command such as {@code erase toybox}. */

@@ -1,0 +1,99 @@
+package org.bootfarm.coordinator;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.bootfarm.coordinator.inputs.RebuildCheck;
+import org.bootfarm.coordinator.queue.BuildPriority;
+import org.bootfarm.coordinator.queue.BuildRecord;
+import org.bootfarm.coordinator.queue.BuildStore;
+import org.bootfarm.protocol.api.v1.ApiError;
+import org.bootfarm.protocol.api.v1.Caller;
+import org.bootfarm.protocol.api.v1.Priority;
+import org.bootfarm.protocol.api.v1.SubmitRequest;
+import org.bootfarm.protocol.api.v1.WireJson;
+import org.bootfarm.protocol.repo.RepoDefinition;
+
+/**
+ * How a build enters the queue: a submission that passes {@link SubmissionCheck}, recorded QUEUED with the
+ * definition it was checked against pinned by digest ({@link PinnedDefinitions}), or a rebuild of a recorded build
+ * that passes {@link RebuildCheck}. Either way the listener hears it before it is stored ({@link
+ * BuildStateListener#accepting}: its inputs are held where they outlive this coordinator) and after; nothing is
+ * recorded for a refused one. {@link BuildCoordinator} answers the API with it and owns every later transition.
+ */
+final class BuildAdmission {
+  private final BuildStore store;
+  private final RepoCatalog repos;
+  private final SubmissionCheck submissions;
+  private final RebuildCheck rebuilds;
+  private final PinnedDefinitions definitions;
+  private final Clock clock;
+  private final BuildStateListener stateListener;
+
+  BuildAdmission(BuildStore store, RepoCatalog repos, SubmissionCheck submissions, RebuildCheck rebuilds,
+      PinnedDefinitions definitions, Clock clock, BuildStateListener stateListener) {
+    this.store = store;
+    this.repos = repos;
+    this.submissions = submissions;
+    this.rebuilds = rebuilds;
+    this.definitions = definitions;
+    this.clock = clock;
+    this.stateListener = stateListener;
+  }
+
+  /**
+   * Records {@code request}, submitted by {@code caller}, as QUEUED with {@code farmOptions} (a pair side's, ADR 0040;
+   * empty for a client's) among its options, and returns the record.
+   *
+   * @throws ApiException BAD_REQUEST with every problem {@link SubmissionCheck} found; CONFLICT when the repo's
+   *     definition became invalid while it was checked; INTERNAL when its definition cannot be kept
+   */
+  BuildRecord submitted(Caller caller, SubmitRequest request, Map<String, Object> farmOptions) throws ApiException {
+    List<String> problems = submissions.problems(request);
+    if (!problems.isEmpty()) {
+      throw new ApiException(ApiError.Code.BAD_REQUEST, "build refused", problems);
+    }
+    Map<String, Object> options = new TreeMap<>(request.options());
+    options.putAll(farmOptions);
+    String id = store.nextId();
+    BuildPriority priority = request.priorityOrDefault() == Priority.NIGHTLY
+        ? BuildPriority.NIGHTLY : BuildPriority.INTERACTIVE;
+    // one snapshot's entry: the definition checked is the one pinned (the catalogue may reload meanwhile)
+    RepoCatalog.Entry entry = repos.find(request.repo()).filter(e -> e.definition().isPresent())
+        .orElseThrow(() -> new ApiException(ApiError.Code.CONFLICT, "repo " + request.repo()
+            + " changed while the build was submitted and is no longer valid: see bootfarm repos"));
+    // the operator's --allow-unsigned decided when the catalog was read; the submitter has no say in it
+    List<String> unsigned = entry.definition().map(RepoDefinition::unsigned).orElse(List.of());
+    return queued(BuildRecord.queued(id, request.repo(), request.targetOrDefault(), request.components(),
+        priority, WireJson.write(options), clock.instant(), unsigned, caller.name())
+        .withDefinition(pin(entry)));
+  }
+
+  /**
+   * Records a QUEUED rebuild of {@code original} for {@code caller} and returns it; refused, nothing recorded, when
+   * {@link RebuildCheck} finds something it pins gone.
+   */
+  BuildRecord rebuildOf(Caller caller, BuildRecord original) throws ApiException {
+    return queued(rebuilds.rebuildOf(original, store.nextId(), clock.instant(), caller.name()));
+  }
+
+  private BuildRecord queued(BuildRecord queued) {
+    stateListener.accepting(queued);
+    store.insert(queued);
+    stateListener.submitted(BuildCoordinator.view(queued));
+    return queued;
+  }
+
+  /** Keeps the definition's checked bytes in the artifact store under its digest, which the build records. */
+  private String pin(RepoCatalog.Entry entry) throws ApiException {
+    try {
+      return definitions.keep(entry);
+    } catch (IOException e) {
+      throw new ApiException(ApiError.Code.INTERNAL, "cannot keep definition " + entry.name() + " "
+          + entry.digest() + " in the coordinator's artifact store (" + e.getMessage() + "): the build is not"
+          + " recorded; free space in the coordinator's data directory and submit again");
+    }
+  }
+}
