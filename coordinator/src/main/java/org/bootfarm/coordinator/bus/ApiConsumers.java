@@ -69,42 +69,22 @@ final class ApiConsumers {
     List<I> items(Object body) throws ApiException;
   }
 
-  /** A coordinator call that records one item of a batch for a caller and answers its id. */
+  /** A coordinator call that records the items of a batch for a caller and answers each one's id or refusal. */
   @FunctionalInterface
-  interface ItemCall<I> {
-    String apply(Caller caller, I item) throws ApiException;
+  interface BatchCall<I> {
+    List<SubmitResults.Result> apply(Caller caller, List<I> items);
   }
 
   /**
-   * Answers {@code address}, whose body carries several items, with {@code call} once per item, all of them at once on
-   * the {@link CommitWaiters} pool so that they join one group commit, and one {@link SubmitResults} reply of each
-   * item's id or refusal in order (docs/adr/0057). The caller's permission and the batch's shape are checked once,
-   * for the whole message; each item is then accepted or refused on its own.
+   * Answers {@code address}, whose body carries several items, with one {@code call} for them all on the {@link
+   * CommitWaiters} pool (one commit records them, docs/adr/0057) and one {@link SubmitResults} reply of each item's
+   * id or refusal in order. The caller's permission and the batch's shape are checked once, for the whole message.
    */
-  <I> void onForCommitBatch(String address, Batch<I> batch, ItemCall<I> call) {
+  <I> void onForCommitBatch(String address, Batch<I> batch, BatchCall<I> call) {
     WorkerExecutor pool = commitWaiters();
-    consumers.add(vertx.eventBus().consumer(address, message -> pool.executeBlocking(() -> {
-      Caller caller = permitted(message);
-      return new Checked<>(caller, batch.items(message.body()));
-    }, false).onComplete(checked -> {
-      if (checked.failed()) {
-        ApiError error = errorOf(checked.cause());
-        message.fail(error.code().httpStatus(), WireJson.write(error));
-        return;
-      }
-      Caller caller = checked.result().caller();
-      List<Future<SubmitResults.Result>> answers = checked.result().items().stream()
-          .map(item -> pool.executeBlocking(() -> call.apply(caller, item), false)
-              .map(SubmitResults.Result::accepted)
-              .otherwise(failure -> SubmitResults.Result.refused(errorOf(failure))))
-          .toList();
-      Future.all(answers).onComplete(all -> message.reply(new JsonObject(WireJson.write(
-          new SubmitResults(answers.stream().map(Future::result).toList())))));
-    })));
+    consumers.add(vertx.eventBus().consumer(address, message -> answer(message,
+        body -> new SubmitResults(call.apply(permitted(message), batch.items(body))), pool)));
   }
-
-  /** A batch's caller (null on an unsecured bus that names none) and items, once both were checked. */
-  private record Checked<I>(Caller caller, List<I> items) {}
 
   private WorkerExecutor commitWaiters() {
     if (commitWaiters == null) {

@@ -67,7 +67,7 @@ public final class EventBusApi {
     });
     consumers.onForCommit(Addresses.SUBMIT, (caller, body) ->
         new JsonObject().put("id", coordinator.submit(caller, read(body, SubmitRequest.class))));
-    consumers.onForCommitBatch(Addresses.SUBMIT_MANY, EventBusApi::submissions, coordinator::submit);
+    consumers.onForCommitBatch(Addresses.SUBMIT_MANY, EventBusApi::submissions, coordinator::submitEach);
     consumers.on(Addresses.GET, body -> coordinator.get(id(body)));
     consumers.on(Addresses.LIST, body -> Map.of("builds", coordinator.list(read(body, BuildQuery.class))));
     consumers.onFor(Addresses.CANCEL, (caller, body) -> coordinator.cancel(caller, id(body)));
