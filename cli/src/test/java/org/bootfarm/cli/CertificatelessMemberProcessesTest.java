@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -33,6 +34,7 @@ import org.bootfarm.cluster.identity.FarmCa;
 import org.bootfarm.cluster.identity.MemberCredential;
 import org.bootfarm.cluster.identity.MemberIdentity;
 import org.bootfarm.cluster.identity.MessageMacs;
+import org.bootfarm.cluster.identity.MessageSignatures;
 import org.bootfarm.cluster.identity.SessionKeyClaim;
 import org.bootfarm.testkit.PostgresServer;
 import org.bootfarm.protocol.Sha256;
@@ -65,8 +67,10 @@ import org.junit.jupiter.api.io.TempDir;
  * counted in {@code bootfarm_cluster_refused_total}; the real build ends SUCCEEDED with its real hashes, and
  * the standby (both coordinators share one PostgreSQL store, ADR 0039) takes over, not the stranger. A
  * member with a worker certificate of the farm's CA tries the same report and assignment with its session
- * MACs (ADR 0050): as itself, in the real worker's session, and with its MAC stripped; each is refused too.
- * The failover comes last: it kills the first coordinator.
+ * MACs (ADR 0050): as itself, in the real worker's session, and with its MAC stripped; and, a legitimate
+ * session holder, with its own correctly MACed messages sent again, re-addressed, sent too late or with a too old
+ * sequence number, and with a MAC meant for the standby coordinator; each is refused too, counted once, and leaves
+ * the build as it was. The failover comes last: it kills the first coordinator.
  */
 @Tag("process")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -75,6 +79,7 @@ class CertificatelessMemberProcessesTest {
   static final String WORKER = "w-real";
   static final Gate GATE = new Gate("certificateless");
   static final String FORGED_SHA = "f".repeat(64);
+  static final String UNAUTHENTICATED = "bootfarm_cluster_refused_total{reason=\"unauthenticated_message\"}";
 
   @TempDir static Path dir;
   static FixtureYumRepo repo;
@@ -82,6 +87,10 @@ class CertificatelessMemberProcessesTest {
   static int workerMetricsPort;
   static final List<ClusterNode> rogues = new ArrayList<>();
   static PostgresServer postgres;
+  /** An address no member consumes. */
+  static final String NOWHERE = "bootfarm.v1.nowhere";
+  /** Coordinator-a's session key (ADR 0050), as the insider of the first test read it from its member claim. */
+  static String coordinatorKey;
   static String store;
 
   @BeforeAll
@@ -180,6 +189,7 @@ class CertificatelessMemberProcessesTest {
                 .setSendTimeout(10_000)).await());
         assertTrue(refused instanceof ReplyException reply && reply.failureCode() == 403, refused::toString);
       }
+      ownSessionAttacks(insider, tamper, id, attempt);
     }
     assertEquals("RUNNING", farm.get("/api/v1/builds/" + id).get("state").asText(), "the insider changed nothing");
     String coordinatorLog = farm.logText("coordinator-a");
@@ -199,6 +209,131 @@ class CertificatelessMemberProcessesTest {
       assertNotEquals(FORGED_SHA, sha);
       assertEquals(sha, Sha256.of(farm.download(sha)), "the recorded hash is the real bytes' hash");
     }
+  }
+
+  /**
+   * The insider, itself a legitimate session holder, attacks with its own correctly MACed messages (ADR 0050; in
+   * one JVM, SessionMacClusterTest): its genuine FAILED report of the held build, which passes the MAC check and
+   * which the lease refuses (w-insider holds no run), sent again with the same sequence number; a genuine message
+   * to an address no one consumes, re-addressed to the report address; a report validly tagged with a send time
+   * 11 minutes old; after a valid tag for a number far ahead, its next number, too old to tell. Each is refused
+   * with 403 before any lease is read, counted once, logged with its reason, and the build is what it was.
+   */
+  private static void ownSessionAttacks(ClusterNode insider, AtomicReference<Consumer<MultiMap>> tamper, String id,
+      int attempt) throws Exception {
+    coordinatorKey = insider.hazelcast().getCluster().getMembers().stream().filter(m -> !m.isLiteMember())
+        .flatMap(m -> SessionKeyClaim.publicKey(m.getAttribute(SessionKeyClaim.ATTRIBUTE)).stream())
+        .findFirst().orElseThrow();
+    JsonNode before = farm.get("/api/v1/builds/" + id);
+    double refusedBefore = metricValue(coordinatorMetrics().get(), UNAUTHENTICATED);
+    int unverifiedBefore = occurrences(farm.logText("coordinator-a"), "its MAC does not verify");
+    JsonObject own = new JsonObject(WireJson.write(new BuildReport(id, "w-insider", attempt, BuildState.FAILED,
+        List.of(), List.of(), "insider", "TRANSIENT", false, "insider")));
+    AtomicReference<MultiMap> captured = new AtomicReference<>();
+    Consumer<MultiMap> keep = h -> captured.set(MultiMap.caseInsensitiveMultiMap().addAll(h));
+
+    tamper.set(keep);
+    JsonObject genuine = insider.vertx().eventBus().<JsonObject>request(Addresses.REPORT, own).await().body();
+    assertEquals(false, genuine.getBoolean("recorded"), "the MAC passes, the lease refuses: " + genuine);
+    MultiMap report = captured.get();
+    tamper.set(h -> replace(h, report));
+    assertRefusedWith403(insider, Addresses.REPORT, own);
+    assertLogged("replayed: sequence " + report.get(MessageMacs.SEQUENCE) + " of its session was accepted already");
+
+    // tagged for the coordinator but sent where no one listens, so its number is fresh there: only the address differs
+    tamper.set(keep);
+    assertThrows(ReplyException.class, () -> insider.vertx().eventBus().request(NOWHERE, own).await());
+    MultiMap elsewhere = captured.get();
+    tamper.set(h -> replace(h, elsewhere));
+    assertRefusedWith403(insider, Addresses.REPORT, own);
+    assertEquals(unverifiedBefore + 1, occurrences(farm.logText("coordinator-a"), "its MAC does not verify"),
+        "the tag covered the address it was made for");
+
+    tamper.set(h -> {
+      h.set(MessageSignatures.SENT, Long.toString(System.currentTimeMillis() - Duration.ofMinutes(11).toMillis()));
+      retag(h, insider, coordinatorKey, coordinatorKey, Addresses.REPORT, own);
+    });
+    assertRefusedWith403(insider, Addresses.REPORT, own);
+    assertLogged("more than 10 minutes (stale");
+
+    tamper.set(h -> {
+      h.set(MessageMacs.SEQUENCE, "1000000");
+      retag(h, insider, coordinatorKey, coordinatorKey, Addresses.REPORT, own);
+    });
+    JsonObject ahead = insider.vertx().eventBus().<JsonObject>request(Addresses.REPORT, own).await().body();
+    assertEquals(false, ahead.getBoolean("recorded"), "a valid tag for a number far ahead passes: " + ahead);
+    tamper.set(h -> { });
+    assertRefusedWith403(insider, Addresses.REPORT, own);
+    assertLogged("more than 32768 behind the newest (1000000) of its session");
+
+    awaitMetricAtLeast(UNAUTHENTICATED, refusedBefore + 4);
+    assertEquals(refusedBefore + 4, metricValue(coordinatorMetrics().get(), UNAUTHENTICATED), "each counted once");
+    assertEquals(before, farm.get("/api/v1/builds/" + id), "the build is what it was");
+  }
+
+  /**
+   * Replaces the tags in {@code headers} by one: the insider's valid MAC of what they now say for the coordinator
+   * of session key {@code tagFor}, labelled as meant for the coordinator of {@code labelledFor}.
+   */
+  private static void retag(MultiMap headers, ClusterNode insider, String tagFor, String labelledFor,
+      String address, Object body) {
+    MemberCredential own = insider.settings().credential();
+    byte[] key = MessageMacs.messageKey(own.agree(Base64.getDecoder().decode(tagFor)), farm.cluster,
+        own.sessionPublicKey(), tagFor);
+    headers.set(MessageMacs.MAC, MessageMacs.keyId(labelledFor) + "=" + MessageMacs.tag(key,
+        headers.get(MessageMacs.SEQUENCE), own.sessionPublicKey(), MessageMacs.keyId(tagFor),
+        MessageSignatures.signed(address, headers.get(MessageSignatures.SENT), headers, body)));
+  }
+
+  /**
+   * A member with a worker certificate sends the active coordinator a report with a valid MAC meant for the
+   * standby (ADR 0050's keys are per sender and coordinator): as the standby's, and under the active one's key id.
+   * Each is refused with 403, counted, logged with its reason; the build is what it was.
+   */
+  private static void tagsForTheStandbyDoNotReachTheActiveOne(String id) throws Exception {
+    JsonNode before = farm.get("/api/v1/builds/" + id);
+    double refusedBefore = metricValue(coordinatorMetrics().get(), UNAUTHENTICATED);
+    int unverifiedBefore = occurrences(farm.logText("coordinator-a"), "its MAC does not verify");
+    AtomicReference<Consumer<MultiMap>> tamper = new AtomicReference<>(h -> { });
+    try (ClusterNode insider = insider("w-insider-3", tamper)) {
+      String standbyKey = insider.hazelcast().getCluster().getMembers().stream().filter(m -> !m.isLiteMember())
+          .flatMap(m -> SessionKeyClaim.publicKey(m.getAttribute(SessionKeyClaim.ATTRIBUTE)).stream())
+          .filter(key -> !key.equals(coordinatorKey)).findFirst().orElseThrow();
+      JsonObject own = new JsonObject(WireJson.write(new BuildReport(id, "w-insider-3", 1, BuildState.FAILED,
+          List.of(), List.of(), "insider", "TRANSIENT", false, "insider")));
+      tamper.set(h -> retag(h, insider, standbyKey, standbyKey, Addresses.REPORT, own));
+      assertRefusedWith403(insider, Addresses.REPORT, own);
+      assertLogged("no MAC for this coordinator (meant for another)");
+      tamper.set(h -> retag(h, insider, standbyKey, coordinatorKey, Addresses.REPORT, own));
+      assertRefusedWith403(insider, Addresses.REPORT, own);
+      assertEquals(unverifiedBefore + 1, occurrences(farm.logText("coordinator-a"), "its MAC does not verify"),
+          "the standby's tag is no tag of the active coordinator's");
+    }
+    awaitMetricAtLeast(UNAUTHENTICATED, refusedBefore + 2);
+    assertEquals(refusedBefore + 2, metricValue(coordinatorMetrics().get(), UNAUTHENTICATED), "each counted once");
+    assertEquals(before, farm.get("/api/v1/builds/" + id), "the build is what it was");
+  }
+
+  private static void replace(MultiMap headers, MultiMap with) {
+    headers.clear();
+    headers.addAll(with);
+  }
+
+  private static void assertRefusedWith403(ClusterNode from, String address, JsonObject body) {
+    RuntimeException refused = assertThrows(RuntimeException.class, () -> from.vertx().eventBus()
+        .request(address, body, new DeliveryOptions().setSendTimeout(10_000)).await());
+    assertTrue(refused instanceof ReplyException reply && reply.failureCode() == 403, refused::toString);
+  }
+
+  /** The coordinator logged a refusal of a report on the report address for {@code reason}. */
+  private static void assertLogged(String reason) throws Exception {
+    String log = farm.logText("coordinator-a");
+    assertTrue(log.lines().anyMatch(l -> l.contains("on " + Addresses.REPORT + " has no farm member's valid")
+        && l.contains(reason)), "no refusal for '" + reason + "' in:\n" + log);
+  }
+
+  private static int occurrences(String text, String part) {
+    return text.split(java.util.regex.Pattern.quote(part), -1).length - 1;
   }
 
   @Test
@@ -275,6 +410,7 @@ class CertificatelessMemberProcessesTest {
 
     JsonNode real = farm.get("/api/v1/builds").get("builds").get(0);
     String realId = real.get("id").asText();
+    tagsForTheStandbyDoNotReachTheActiveOne(realId);
     farm.kill("coordinator-a");
     farm.awaitLine("coordinator-b", "is now active", 60);
     String standbyApi = "http://127.0.0.1:" + standbyHttp;
@@ -294,6 +430,18 @@ class CertificatelessMemberProcessesTest {
   private static String scrape(int port) throws Exception {
     return FarmProcesses.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).GET()
         .build(), HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  private static void awaitMetricAtLeast(String series, double least) throws Exception {
+    boolean counted = Eventually.holds(Duration.ofSeconds(30), Eventually.EVERY,
+        () -> metricAtLeast(coordinatorMetrics().get(), series, least));
+    assertTrue(counted, "coordinator never counted " + least + " of " + series + ":\n" + coordinatorMetrics().get());
+  }
+
+  /** The value of {@code series} in a Prometheus scrape; 0 before it was first counted. */
+  static double metricValue(String metrics, String series) {
+    return metrics.lines().filter(l -> l.startsWith(series + " "))
+        .mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1).strip())).findFirst().orElse(0);
   }
 
   private static void awaitMetric(String who, FarmProcesses.Scrape scrape, String series) throws Exception {

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code deploy/bootfarm-java}, the launcher's class-data archive (docs/adr/0053): a jar's first build makes it,
  * later runs load their classes from it, a rewritten jar never runs with the archive of its former content (the
  * launcher names a new one, and the JVM itself refuses an archive of another jar), and an archive directory
- * others can write is not used. Runs a small probe jar ({@link CdsProbe}), not bootfarm's, in real JVMs.
+ * others can write is not used; a command (not a daemon) runs without the C2 compiler (docs/adr/0055). Runs a small probe jar ({@link CdsProbe}), not bootfarm's, in real JVMs.
  */
 @Tag("process")
 class ClassDataArchiveTest {
@@ -99,6 +99,27 @@ class ClassDataArchiveTest {
     assertTrue(refused.err.contains("not using class-data archives in " + archives) && refused.err.contains("chmod 700"),
         refused.err);
     assertEquals(List.of(), archives(archives));
+  }
+
+  @Test
+  void aCommandRunsWithoutTheC2CompilerAndADaemonWithIt() throws Exception {
+    Path jar = probeJar(dir.resolve("probe.jar"), "one");
+    Path archives = dir.resolve("jvm");
+    List<String> flags = List.of("-XX:+PrintFlagsFinal");
+
+    assertEquals("1", tieredStopAtLevel(run(jar, archives, flags, "build").out), "a build stops at C1");
+    assertEquals("1", tieredStopAtLevel(run(jar, archives, flags, "status").out), "so does any other command");
+    assertEquals("4", tieredStopAtLevel(run(jar, archives, flags, "worker").out), "a daemon keeps C2");
+    assertEquals("4", tieredStopAtLevel(run(jar, archives, List.of("-XX:+PrintFlagsFinal", "-XX:TieredStopAtLevel=4"),
+        "build").out), "BOOTFARM_JAVA_OPTS overrides it");
+  }
+
+  /** The value of TieredStopAtLevel in the JVM's -XX:+PrintFlagsFinal table. */
+  private static String tieredStopAtLevel(String flagsTable) {
+    // "     intx TieredStopAtLevel                        = 4        {product} {default}"
+    return flagsTable.lines().map(l -> l.trim().split("\\s+"))
+        .filter(words -> words.length > 3 && words[1].equals("TieredStopAtLevel"))
+        .map(words -> words[3]).findFirst().orElse("absent");
   }
 
   private record Run(String out, String err) {}

@@ -7,10 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.build.ArtifactRecord;
@@ -73,9 +71,6 @@ final class ActionCaching {
     Files.createDirectories(scratch.resolve("root"));
     PackageSession session = new PackageSession(ctx.definition(), scratch.resolve("root"), ctx.repoCacheDir(),
         scratch.resolve("pkg"), ctx.aptSources(), ctx.sourceDateEpoch(), STAGE, ctx.log());
-    // the tools' versions (a process each) are asked while the packages resolve
-    CompletableFuture<Map<String, String>> tools = CompletableFuture.supplyAsync(
-        () -> drivers.toolVersions(ctx.driver()));
     Optional<List<String>> resolved = ctx.driver().resolve(session, transactions);
     if (resolved.isEmpty()) {
       ctx.log().line(STAGE, "action cache: not used, " + ctx.driver().engine()
@@ -84,7 +79,8 @@ final class ActionCaching {
     }
     String listing = ActionKey.listing(ctx.definition(), definitionDigest,
         target.id(), ctx.sourceDateEpoch(), componentDigests, BuildEngine.builderVersion(),
-        tools.join(), unsigned, resolved.get());
+        // after the resolution, which reports the package manager's version (docs/adr/0055)
+        drivers.toolVersions(ctx.driver()), unsigned, resolved.get());
     String key = ActionKey.of(listing);
     ctx.log().line(STAGE, String.format("action cache: key %s (%d package files resolved in %.1f s)", key,
         resolved.get().stream().filter(l -> !l.startsWith("transaction ")).count(),

@@ -162,6 +162,11 @@ public final class DnfDriver implements PackageManagerDriver {
   }
 
   @Override
+  public Optional<String> reportedVersion() {
+    return DnfResolver.reportedVersion();
+  }
+
+  @Override
   public void runScript(PackageSession session, String script) throws BuildFailure {
     List<String> words = script.isBlank() ? List.of() : List.of(script.trim().split("\\s+"));
     if (words.isEmpty()) {
@@ -499,7 +504,7 @@ public final class DnfDriver implements PackageManagerDriver {
    * Shows the cache's entries read-only over an empty tmpfs: dnf writes its lock files into the tmpfs, and no
    * package script can change the cache.
    */
-  private static void cacheReadOnly(Sandbox sandbox, Path cache) throws BuildFailure {
+  static void cacheReadOnly(Sandbox sandbox, Path cache) throws BuildFailure {
     sandbox.emptyDirectory(cache);
     try (Stream<Path> entries = Files.list(cache)) {
       for (Path entry : entries.sorted().toList()) {
@@ -520,7 +525,7 @@ public final class DnfDriver implements PackageManagerDriver {
    * trusted-keys directory; {@link #realKeyFile}) and a kernel RPM file. A {@code file://} repository stays invisible: a .repo file could name any
    * directory of the worker; serve it over http.
    */
-  private static List<Path[]> readOnlyInputs(PackageSession session, DnfFiles files, List<String> arguments) {
+  static List<Path[]> readOnlyInputs(PackageSession session, DnfFiles files, List<String> arguments) {
     Map<Path, Path[]> inputs = new java.util.TreeMap<>();
     for (RepoDefinition.ResolvedKey key : session.definition().gpgKeys()) {
       Path named = key.file().toAbsolutePath().normalize();
@@ -787,7 +792,10 @@ public final class DnfDriver implements PackageManagerDriver {
       }
       filesBySha256 = pinnedFiles;
     } else {
-      lock = DnfOrigins.add(lock, filesBySha256, packageCache(session), originQuery(session, files));
+      // the resolution's URLs where the metadata has not changed since (docs/adr/0055), else repoquery
+      Path cache = packageCache(session);
+      lock = DnfOrigins.add(lock, filesBySha256, cache, DnfResolvedLocations.origins(cache, filesBySha256),
+          new DnfLocationQuery(this, session, files));
     }
     // a staging that removes packages reads the lock before and after: packageFiles wants the files of both
     LOCKED_FILES.merge(session.rootfs().toAbsolutePath(), Map.copyOf(filesBySha256), (earlier, now) -> {
@@ -796,42 +804,6 @@ public final class DnfDriver implements PackageManagerDriver {
       return Map.copyOf(both);
     });
     return lock;
-  }
-
-  /**
-   * How {@link DnfOrigins} asks dnf where a repository's packages are: {@code repoquery -C --location} with the
-   * build's configuration, from the cache only, against an empty scratch root (the image is not touched), in a
-   * sandbox without network that sees the cache read-only.
-   */
-  private DnfOrigins.Query originQuery(PackageSession session, DnfFiles files) {
-    return (repoId, nevras) -> {
-      Path scratch = session.workDir().resolve("dnf-query-root").toAbsolutePath();
-      try {
-        FileTrees.delete(scratch);
-        Files.createDirectories(scratch);
-      } catch (IOException e) {
-        throw new BuildFailure(Kind.INTERNAL, "cannot make " + scratch + ": " + e.getMessage(), e);
-      }
-      List<String> command = new ArrayList<>();
-      for (String word : dnfCommand(session, files, List.of())) {
-        command.add(word.startsWith("--installroot=") ? "--installroot=" + scratch : word);
-      }
-      command.addAll(List.of("-C", "-q", "repoquery", "--location", "--repo=" + repoId));
-      command.addAll(nevras);
-      Sandbox sandbox = Sandbox.confined().writable(scratch).readOnly(files.config().getParent());
-      cacheReadOnly(sandbox, packageCache(session));
-      for (Path[] input : readOnlyInputs(session, files, List.of())) {
-        sandbox.readOnly(input[0], input[1]);
-      }
-      Map<String, String> environment = new HashMap<>(environment(files));
-      environment.remove("SOURCE_DATE_EPOCH"); // libdnf would take it as "now"
-      try {
-        return ExternalCommand.output(sandbox.command(command), environment);
-      } catch (IOException e) {
-        throw new BuildFailure(Kind.TOOL, "cannot ask dnf where the packages of repository " + repoId
-            + " came from: " + e.getMessage(), e);
-      }
-    };
   }
 
   /** The files {@link #lock} found for each image, by sha256, until {@link #packageFiles} takes them. */

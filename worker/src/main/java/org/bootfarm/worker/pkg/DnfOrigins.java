@@ -31,18 +31,25 @@ final class DnfOrigins {
   private DnfOrigins() {}
 
   /**
-   * {@code lock} with the origin of every package whose file is in {@code cache}; a package installed from a
-   * file outside the cache (an operator's kernel RPM) keeps no origin.
+   * {@code lock} with the origin of every package whose file is in {@code cache}: from {@code known} (by sha256,
+   * what the resolution read, {@link DnfResolvedLocations}) or else from {@code query}, which is asked only for the
+   * repositories of the others; a package installed from a file outside the cache (an operator's kernel RPM)
+   * keeps no origin.
    *
    * @throws BuildFailure TOOL when dnf cannot answer, INTERNAL when it names no URL for a cached package
    */
-  static Lock add(Lock lock, Map<String, Path> filesBySha256, Path cache, Query query) throws BuildFailure {
+  static Lock add(Lock lock, Map<String, Path> filesBySha256, Path cache, Map<String, PackageOrigin> known,
+      Query query) throws BuildFailure {
     Map<String, List<LockedPackage>> byRepo = new TreeMap<>();
-    for (LockedPackage p : lock.packages()) {
-      repoId(cache, filesBySha256.get(p.sha256()))
-          .ifPresent(repo -> byRepo.computeIfAbsent(repo, r -> new ArrayList<>()).add(p));
-    }
     Map<String, PackageOrigin> origins = new HashMap<>();
+    for (LockedPackage p : lock.packages()) {
+      java.util.Optional<String> repo = repoId(cache, filesBySha256.get(p.sha256()));
+      if (repo.isPresent() && known.containsKey(p.sha256()) && known.get(p.sha256()).repository().equals(repo.get())) {
+        origins.put(p.sha256(), known.get(p.sha256()));
+      } else {
+        repo.ifPresent(r -> byRepo.computeIfAbsent(r, k -> new ArrayList<>()).add(p));
+      }
+    }
     for (Map.Entry<String, List<LockedPackage>> repo : byRepo.entrySet()) {
       Map<String, String> urlByFileName = new HashMap<>();
       for (String url : query.locations(repo.getKey(), repo.getValue().stream().map(LockedPackage::describe).toList())) {

@@ -28,6 +28,11 @@ final class DnfResolver {
   private static final String TRANSACTION = "BOOTFARM-TRANSACTION\t";
   /** The repository dnf names for a package given as a file on its command line. */
   static final String COMMAND_LINE = "@commandline";
+  private static final String LOCATION = "BOOTFARM-LOCATION\t";
+  private static final String VERSION = "BOOTFARM-DNF-VERSION\t";
+
+  /** The version dnf's Python last reported in this JVM (what {@code dnf --version} prints first); null before. */
+  private static volatile String reportedVersion;
 
   private DnfResolver() {}
 
@@ -57,6 +62,7 @@ final class DnfResolver {
     Map<String, String> environment = new HashMap<>(driver.environment(files));
     environment.remove("SOURCE_DATE_EPOCH");
     List<String> lines = new ArrayList<>();
+    Map<String, String[]> urlsBySha256 = new HashMap<>();
     return DnfDriver.holdingCache(session, () -> {
       ExternalCommand.Result result;
       try {
@@ -66,6 +72,14 @@ final class DnfResolver {
                 lines.add(resolvedLine(line.substring(MARK.length())));
               } else if (line.startsWith(TRANSACTION)) {
                 lines.add("transaction " + line.substring(TRANSACTION.length()));
+              } else if (line.startsWith(LOCATION)) {
+                // repo checksum-type checksum url: the lock's origin of that file (DnfResolvedLocations)
+                String[] f = line.substring(LOCATION.length()).split("\t", -1);
+                if (f.length == 4 && f[1].equals("sha256")) {
+                  urlsBySha256.put(f[2], new String[] {f[0], f[3]});
+                }
+              } else if (line.startsWith(VERSION)) {
+                reportedVersion = line.substring(VERSION.length()).strip();
               } else {
                 session.log().line(session.stage(), line);
               }
@@ -80,8 +94,14 @@ final class DnfResolver {
         session.log().line(session.stage(), "dnf could not resolve the packages (exit " + result.exitCode() + ")");
         return Optional.<List<String>>empty();
       }
+      DnfResolvedLocations.record(DnfDriver.packageCache(session), urlsBySha256);
       return Optional.of(List.copyOf(lines));
     });
+  }
+
+  /** The version dnf's own Python reported when it last resolved in this JVM ({@code dnf --version}'s first line). */
+  static Optional<String> reportedVersion() {
+    return Optional.ofNullable(reportedVersion).filter(v -> !v.isEmpty());
   }
 
   /** A reported package; one given as a file (a kernel RPM) is named by its file's sha256 instead of its path. */

@@ -96,7 +96,9 @@ public final class PackageDrivers {
       tools.put("dpkg", version("dpkg", "--version"));
       tools.put("apt", version("apt-get", "--version"));
     } else {
-      tools.put("dnf", version("dnf", "--version"));
+      // the resolution's dnf already said (docs/adr/0055); a build without one asks dnf
+      tools.put("dnf", versionCache.computeIfAbsent("dnf --version",
+          k -> dnf.reportedVersion().orElseGet(() -> ExternalCommand.firstLine(List.of("dnf", "--version")))));
       tools.put("rpm", version("rpm", "--version"));
     }
     tools.put("kmod", version("kmod", "--version"));

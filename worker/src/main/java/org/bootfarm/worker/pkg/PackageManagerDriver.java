@@ -52,6 +52,14 @@ public interface PackageManagerDriver {
     return Optional.empty();
   }
 
+  /**
+   * The engine's version as one of its own runs in this process reported it ({@link #resolve}), so the buildinfo
+   * need not start the engine again for {@code --version} (docs/adr/0055); empty when none did.
+   */
+  default Optional<String> reportedVersion() {
+    return Optional.empty();
+  }
+
   /** Runs a {@code packages_script_staging} command such as {@code erase toybox}. */
   void runScript(PackageSession session, String script) throws BuildFailure;
 
