@@ -19,6 +19,7 @@
 #   BENCH_IN_FLIGHT="1 64"   how many requests are kept in flight, one table row each
 #   BENCH_COORDINATOR_OPTS   extra JVM options of the coordinator process, e.g. to see where its time goes:
 #                            -XX:StartFlightRecording=filename=/tmp/coordinator.jfr,settings=profile
+#   BENCH_CLIENT_OPTS        extra JVM options of the client process
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 dir=$(realpath -m "${1:-/var/tmp/bootfarm-bench-submit}")
@@ -94,7 +95,7 @@ for run in $(seq 1 "$runs"); do
         store_url="postgresql://127.0.0.1:$pg_port/$db?user=postgres"
       fi
       cp="$checkout/cli/target/test-classes:$checkout/cli/target/classes:$(cat "$dir/cp-$n.txt")"
-      BENCH_STORE="$store_url" java --add-opens java.base/java.lang=ALL-UNNAMED \
+      BENCH_STORE="$store_url" java ${BENCH_CLIENT_OPTS:-} --add-opens java.base/java.lang=ALL-UNNAMED \
         --add-opens java.base/sun.nio.ch=ALL-UNNAMED -cp "$cp" \
         org.bootfarm.cli.EventBusSubmitBenchmark "$dir/run" "$checkout/repos" "$submissions" "$mode" $in_flight \
         2>"$dir/client-$run-$mode-$n.log"

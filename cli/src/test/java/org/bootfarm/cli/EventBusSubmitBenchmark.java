@@ -19,6 +19,7 @@ import org.bootfarm.cluster.NodeRole;
 import org.bootfarm.cluster.identity.FarmCa;
 import org.bootfarm.cluster.identity.MemberIdentity;
 import org.bootfarm.coordinator.access.DefaultTokensFile;
+import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.testkit.FreePorts;
 
@@ -89,6 +90,16 @@ public final class EventBusSubmitBenchmark {
           Map.of("tether", client.upload(tether).await(), "unpack", client.upload(unpack).await()), null, null);
       // warm-up: JIT, connections, SQLite pages
       run(() -> client.submit(request), Math.min(1000, submissions), 8, new long[Math.min(1000, submissions)]);
+      // how many event-bus messages carried the submissions (ADR 0057: those waiting at once travel together)
+      AtomicInteger submitMessages = new AtomicInteger();
+      client.vertx().eventBus().addOutboundInterceptor(context -> {
+        String address = context.message().address();
+        if (address.equals(Addresses.SUBMIT) || address.equals(Addresses.SUBMIT_MANY)) {
+          submitMessages.incrementAndGet();
+        }
+        context.next();
+      });
+      List<String> carried = new ArrayList<>();
       System.out.println("| request | in flight | requests | per second | p50 ms | p99 ms | max ms |");
       System.out.println("|---|---|---|---|---|---|---|");
       for (int n : inFlight) {
@@ -99,9 +110,13 @@ public final class EventBusSubmitBenchmark {
         String[] ids = new String[submissions];
         long[] latencies = new long[submissions];
         AtomicInteger next = new AtomicInteger();
+        int messagesBefore = submitMessages.get();
         double seconds = run(() -> client.submit(request).onSuccess(id -> ids[next.getAndIncrement()] = id),
             submissions, n, latencies);
         row("submit (durable insert)", n, submissions, seconds, latencies);
+        int messages = submitMessages.get() - messagesBefore;
+        carried.add(String.format("%d in flight: %,d submissions in %,d messages (%.1f per message)", n, submissions,
+            messages, (double) submissions / messages));
         long distinct = Arrays.stream(ids).distinct().count();
         String state = client.get(ids[submissions - 1]).await().state().name();
         if (distinct != submissions || !state.equals("QUEUED")) {
@@ -110,6 +125,7 @@ public final class EventBusSubmitBenchmark {
         }
       }
       System.out.println();
+      carried.forEach(System.out::println);
       System.out.println("every submission answered a distinct id; the last build read back QUEUED");
     } finally {
       coordinator.destroy();

@@ -51,6 +51,8 @@ public final class FarmClient implements AutoCloseable {
   private final ClusterNode node;
   private final Duration requestTimeout;
   private final DeliveryOptions delivery;
+  /** Carries submissions made at once in one message (docs/adr/0057). */
+  private final SubmitBatcher submissions;
   /** What an {@code https} artifact URL may chain to besides the JDK's roots: the farm CA of a client certificate. */
   private final SSLContext trust;
   private volatile ArtifactTransfer transfer;
@@ -63,6 +65,7 @@ public final class FarmClient implements AutoCloseable {
     this.transfer = new ArtifactTransfer(null, trust);
     this.requestTimeout = requestTimeout;
     this.delivery = new DeliveryOptions().setSendTimeout(requestTimeout.toMillis());
+    this.submissions = new SubmitBatcher(vertx, delivery, requestTimeout);
   }
 
   /**
@@ -155,9 +158,12 @@ public final class FarmClient implements AutoCloseable {
     return request(Addresses.PING, Map.of(), Pong.class).mapEmpty();
   }
 
-  /** Submits a build; completes with its id once the coordinator has durably recorded it. */
+  /**
+   * Submits a build; completes with its id once the coordinator has durably recorded it. Submissions made while the
+   * client's event loop is busy (many in flight) travel together in one message, each still answered on its own.
+   */
   public Future<String> submit(SubmitRequest request) {
-    return request(Addresses.SUBMIT, request, IdReply.class).map(IdReply::id);
+    return submissions.submit(request);
   }
 
   /** The build with this id (NOT_FOUND when there is none). */
@@ -267,8 +273,6 @@ public final class FarmClient implements AutoCloseable {
   /** The answer to a ping. */
   private record Pong(boolean ok) {}
 
-  /** The answer to a submission. */
-  private record IdReply(String id) {}
 
   /** The answer to a build listing. */
   private record BuildList(List<BuildView> builds) {}

@@ -2,6 +2,7 @@ package org.bootfarm.coordinator;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -13,6 +14,7 @@ import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.Caller;
 import org.bootfarm.protocol.api.v1.Priority;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
+import org.bootfarm.protocol.api.v1.SubmitResults;
 import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.repo.RepoDefinition;
 
@@ -51,6 +53,45 @@ final class BuildAdmission {
    *     definition became invalid while it was checked; INTERNAL when its definition cannot be kept
    */
   BuildRecord submitted(Caller caller, SubmitRequest request, Map<String, Object> farmOptions) throws ApiException {
+    return queued(checked(caller, request, farmOptions));
+  }
+
+  /**
+   * Records each of {@code requests}, submitted by {@code caller}, as {@link #submitted} records one, committed together
+   * (docs/adr/0057); per request in order, its build's id, or why it was refused (nothing recorded for that one). A
+   * record the store could not write is refused as INTERNAL.
+   */
+  List<SubmitResults.Result> submittedEach(Caller caller, List<SubmitRequest> requests) {
+    List<SubmitResults.Result> results = new ArrayList<>(requests.size());
+    List<BuildRecord> accepted = new ArrayList<>();
+    List<Integer> acceptedAt = new ArrayList<>();
+    for (SubmitRequest request : requests) {
+      try {
+        BuildRecord record = checked(caller, request, Map.of());
+        acceptedAt.add(results.size());
+        accepted.add(record);
+        results.add(SubmitResults.Result.accepted(record.id()));
+      } catch (ApiException refused) {
+        results.add(SubmitResults.Result.refused(refused.error()));
+      }
+    }
+    accepted.forEach(stateListener::accepting);
+    List<RuntimeException> stored = store.insertEach(accepted);
+    for (int a = 0; a < accepted.size(); a++) {
+      BuildRecord record = accepted.get(a);
+      if (stored.get(a) == null) {
+        stateListener.submitted(BuildCoordinator.view(record));
+      } else {
+        results.set(acceptedAt.get(a), SubmitResults.Result.refused(new ApiError(ApiError.Code.INTERNAL, "build "
+            + record.id() + " was not recorded (" + stored.get(a).getMessage() + "); submit it again", List.of())));
+      }
+    }
+    return results;
+  }
+
+  /** {@code request} as the QUEUED record it would be, not stored yet; refused as {@link #submitted} says. */
+  private BuildRecord checked(Caller caller, SubmitRequest request, Map<String, Object> farmOptions)
+      throws ApiException {
     List<String> problems = submissions.problems(request);
     if (!problems.isEmpty()) {
       throw new ApiException(ApiError.Code.BAD_REQUEST, "build refused", problems);
@@ -66,9 +107,9 @@ final class BuildAdmission {
             + " changed while the build was submitted and is no longer valid: see bootfarm repos"));
     // the operator's --allow-unsigned decided when the catalog was read; the submitter has no say in it
     List<String> unsigned = entry.definition().map(RepoDefinition::unsigned).orElse(List.of());
-    return queued(BuildRecord.queued(id, request.repo(), request.targetOrDefault(), request.components(),
+    return BuildRecord.queued(id, request.repo(), request.targetOrDefault(), request.components(),
         priority, WireJson.write(options), clock.instant(), unsigned, caller.name())
-        .withDefinition(pin(entry)));
+        .withDefinition(pin(entry));
   }
 
   /**

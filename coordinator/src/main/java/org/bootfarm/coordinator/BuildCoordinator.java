@@ -36,6 +36,7 @@ import org.bootfarm.protocol.api.v1.PinRequest;
 import org.bootfarm.protocol.api.v1.Priority;
 import org.bootfarm.protocol.api.v1.RepoInfo;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
+import org.bootfarm.protocol.api.v1.SubmitResults;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
 import org.bootfarm.protocol.repo.RepoSpec;
 
@@ -152,6 +153,14 @@ public final class BuildCoordinator implements FarmApi {
    */
   public String submit(Caller caller, SubmitRequest request) throws ApiException {
     return admission.submitted(caller, request, Map.of()).id();
+  }
+
+  /**
+   * {@link #submit} for several submissions of one caller, recorded in one commit (docs/adr/0057): per submission in
+   * order, its build's id, or why it was refused (nothing recorded for that one).
+   */
+  public List<SubmitResults.Result> submitEach(Caller caller, List<SubmitRequest> requests) {
+    return admission.submittedEach(caller, requests);
   }
 
   /**

@@ -3,6 +3,7 @@ package org.bootfarm.coordinator.access;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.bootfarm.protocol.api.v1.AccessRole;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.ApiError;
@@ -34,10 +35,16 @@ public final class ApiPermissions {
   private static final Permission READING_METRICS = new Permission(AccessRole.READ, "reading the metrics");
 
   private static final Map<String, Permission> BY_ADDRESS = Map.ofEntries(
-      Map.entry(Addresses.SUBMIT, SUBMITTING), Map.entry(Addresses.CANCEL, CANCELLING),
+      Map.entry(Addresses.SUBMIT, SUBMITTING), Map.entry(Addresses.SUBMIT_MANY, SUBMITTING),
+      Map.entry(Addresses.CANCEL, CANCELLING),
       Map.entry(Addresses.VERIFY, VERIFYING), Map.entry(Addresses.REBUILD, REBUILDING),
       Map.entry(Addresses.GC, COLLECTING), Map.entry(Addresses.PIN, PINNING),
       Map.entry(Addresses.UNPIN, UNPINNING), Map.entry(Addresses.NIGHTLY_RUN_NOW, NIGHTLY_NOW));
+
+  /** The calls that change nothing; every other address needs a row of {@link #BY_ADDRESS}. */
+  private static final Set<String> READ_ADDRESSES = Set.of(Addresses.GET, Addresses.LIST,
+      Addresses.REPOS, Addresses.WORKERS, Addresses.PING, Addresses.INFO, Addresses.NIGHTLY_LATEST,
+      Addresses.NIGHTLY_GET, Addresses.NIGHTLY_LIST, Addresses.PAIR_GET);
 
   private static final String BUILDS = "/api/v1/builds";
   private static final String ARTIFACTS = "/api/v1/artifacts/";
@@ -47,10 +54,20 @@ public final class ApiPermissions {
 
   /**
    * What a call to an event-bus address (a bridge {@code send}, or following a build's events) needs: the
-   * writes of the table, {@code read} for every other address a client may use.
+   * writes of the table, {@code read} for the read calls and a build's events, and {@code admin} for an address
+   * neither lists, so that a call added to the API is not open to readers by default.
    */
   public static Permission forAddress(String address) {
-    return BY_ADDRESS.getOrDefault(address, READING);
+    Permission needed = BY_ADDRESS.get(address);
+    if (needed != null) {
+      return needed;
+    }
+    if (READ_ADDRESSES.contains(address)
+        || (!Addresses.CLIENT_ADDRESSES.contains(address) && Addresses.clientMayUse(address))) {
+      return READING; // a read call, or following a build's events
+    }
+    // an address added to the API but to neither list: refused to all but admins until it is listed
+    return new Permission(AccessRole.ADMIN, "calling " + address + ", which ApiPermissions does not list yet");
   }
 
   /**

@@ -16,6 +16,7 @@ import org.bootfarm.coordinator.access.CallerHeader;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.Caller;
+import org.bootfarm.protocol.api.v1.SubmitResults;
 import org.bootfarm.protocol.api.v1.WireJson;
 
 /**
@@ -57,12 +58,39 @@ final class ApiConsumers {
    * commit, not only as many as Vert.x has worker threads (20), and so that waiting calls never hold up the others.
    */
   void onForCommit(String address, CallerCall call) {
+    WorkerExecutor pool = commitWaiters();
+    consumers.add(vertx.eventBus().consumer(address,
+        message -> answer(message, body -> call.apply(permitted(message), body), pool)));
+  }
+
+  /** The items of a batch body, refused whole (an {@link ApiException}) when the body is not a batch. */
+  @FunctionalInterface
+  interface Batch<I> {
+    List<I> items(Object body) throws ApiException;
+  }
+
+  /** A coordinator call that records the items of a batch for a caller and answers each one's id or refusal. */
+  @FunctionalInterface
+  interface BatchCall<I> {
+    List<SubmitResults.Result> apply(Caller caller, List<I> items);
+  }
+
+  /**
+   * Answers {@code address}, whose body carries several items, with one {@code call} for them all on the {@link
+   * CommitWaiters} pool (one commit records them, docs/adr/0057) and one {@link SubmitResults} reply of each item's
+   * id or refusal in order. The caller's permission and the batch's shape are checked once, for the whole message.
+   */
+  <I> void onForCommitBatch(String address, Batch<I> batch, BatchCall<I> call) {
+    WorkerExecutor pool = commitWaiters();
+    consumers.add(vertx.eventBus().consumer(address, message -> answer(message,
+        body -> new SubmitResults(call.apply(permitted(message), batch.items(body))), pool)));
+  }
+
+  private WorkerExecutor commitWaiters() {
     if (commitWaiters == null) {
       commitWaiters = CommitWaiters.open(vertx);
     }
-    WorkerExecutor pool = commitWaiters;
-    consumers.add(vertx.eventBus().consumer(address,
-        message -> answer(message, body -> call.apply(permitted(message), body), pool)));
+    return commitWaiters;
   }
 
   /** Answers {@code address} with {@code call}. */
@@ -116,13 +144,17 @@ final class ApiConsumers {
       if (result.succeeded()) {
         // a call that answers a JsonObject already (a submit's id) is not written as text and read back
         message.reply(result.result() instanceof JsonObject json ? json : new JsonObject(WireJson.write(result.result())));
-      } else if (result.cause() instanceof ApiException refused) {
-        message.fail(refused.error().code().httpStatus(), WireJson.write(refused.error()));
       } else {
-        message.fail(ApiError.Code.INTERNAL.httpStatus(), WireJson.write(
-            new ApiError(ApiError.Code.INTERNAL, String.valueOf(result.cause()), List.of())));
+        ApiError error = errorOf(result.cause());
+        message.fail(error.code().httpStatus(), WireJson.write(error));
       }
     });
+  }
+
+  /** The refusal a call's failure answers: its own for an {@link ApiException}, else INTERNAL naming the cause. */
+  private static ApiError errorOf(Throwable failure) {
+    return failure instanceof ApiException refused ? refused.error()
+        : new ApiError(ApiError.Code.INTERNAL, String.valueOf(failure), List.of());
   }
 
   /**

@@ -3,6 +3,7 @@ package org.bootfarm.coordinator.bus;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.Map;
 import org.bootfarm.cluster.identity.SenderCheck;
 import org.bootfarm.coordinator.ApiException;
@@ -13,6 +14,7 @@ import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.BuildQuery;
 import org.bootfarm.protocol.api.v1.PinRequest;
 import org.bootfarm.protocol.api.v1.FarmInfo;
+import org.bootfarm.protocol.api.v1.SubmitBatch;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
 
 /**
@@ -65,6 +67,7 @@ public final class EventBusApi {
     });
     consumers.onForCommit(Addresses.SUBMIT, (caller, body) ->
         new JsonObject().put("id", coordinator.submit(caller, read(body, SubmitRequest.class))));
+    consumers.onForCommitBatch(Addresses.SUBMIT_MANY, EventBusApi::submissions, coordinator::submitEach);
     consumers.on(Addresses.GET, body -> coordinator.get(id(body)));
     consumers.on(Addresses.LIST, body -> Map.of("builds", coordinator.list(read(body, BuildQuery.class))));
     consumers.onFor(Addresses.CANCEL, (caller, body) -> coordinator.cancel(caller, id(body)));
@@ -88,6 +91,17 @@ public final class EventBusApi {
   /** A message body as a version-1 type ({@link ApiConsumers#read}). */
   static <T> T read(Object body, Class<T> type) throws ApiException {
     return ApiConsumers.read(body, type);
+  }
+
+  /** The submissions of a {@link SubmitBatch} body; a body that is none, or an empty or too long one, is a BAD_REQUEST. */
+  private static List<SubmitRequest> submissions(Object body) throws ApiException {
+    SubmitBatch batch = read(body, SubmitBatch.class);
+    String problem = batch.problem();
+    if (problem != null) {
+      throw new ApiException(ApiError.Code.BAD_REQUEST, "the body must be {\"submissions\": [submit request...]}: "
+          + problem);
+    }
+    return batch.submissions();
   }
 
   private static String id(Object body) throws ApiException {

@@ -26,6 +26,24 @@ public interface BuildStore extends AutoCloseable {
    */
   void insert(BuildRecord build);
 
+  /**
+   * Records several new builds as {@link #insert} records one, each durable when this returns; returns, per build in
+   * order, null when it was recorded or why it was not (a duplicate id fails alone). A store may commit them
+   * together (docs/adr/0057): a batch of submissions then costs one commit, not one per build.
+   */
+  default List<RuntimeException> insertEach(List<BuildRecord> builds) {
+    List<RuntimeException> outcomes = new java.util.ArrayList<>(builds.size());
+    for (BuildRecord build : builds) {
+      try {
+        insert(build);
+        outcomes.add(null);
+      } catch (RuntimeException e) {
+        outcomes.add(e);
+      }
+    }
+    return outcomes;
+  }
+
   Optional<BuildRecord> get(String id);
 
   /** Builds matching the filter, newest submission first. */

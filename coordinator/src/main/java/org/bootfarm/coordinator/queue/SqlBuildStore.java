@@ -207,16 +207,33 @@ public final class SqlBuildStore implements BuildStore {
    */
   @Override
   public void insert(BuildRecord build) {
-    if (!BuildIdSequence.isValid(build.id())) {
-      throw new IllegalArgumentException("build id '" + build.id() + "' was not issued by BuildStore.nextId()");
+    RuntimeException failure = insertEach(List.of(build)).get(0);
+    if (failure != null) {
+      throw failure;
     }
-    PendingInsert mine = new PendingInsert(build, Thread.currentThread());
-    pendingInserts.add(mine);
-    boolean interrupted = false; // the record's fate is its batch's: an interrupt is kept for after, not obeyed
-    while (!mine.written) {
+  }
+
+  /**
+   * The group commit of {@link #insert} for several records of one thread at once: they join the pending inserts
+   * together, so one transaction usually holds them all (docs/adr/0057); returns when every one is written.
+   */
+  @Override
+  public List<RuntimeException> insertEach(List<BuildRecord> builds) {
+    for (BuildRecord build : builds) {
+      if (!BuildIdSequence.isValid(build.id())) {
+        throw new IllegalArgumentException("build id '" + build.id() + "' was not issued by BuildStore.nextId()");
+      }
+    }
+    if (builds.isEmpty()) {
+      return List.of();
+    }
+    List<PendingInsert> mine = builds.stream().map(build -> new PendingInsert(build, Thread.currentThread())).toList();
+    pendingInserts.addAll(mine);
+    boolean interrupted = false; // the records' fate is their batch's: an interrupt is kept for after, not obeyed
+    while (!mine.stream().allMatch(p -> p.written)) {
       if (leading.compareAndSet(false, true)) {
         try {
-          if (!mine.written) {
+          if (!mine.stream().allMatch(p -> p.written)) {
             writePending();
           }
         } finally {
@@ -234,9 +251,7 @@ public final class SqlBuildStore implements BuildStore {
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
-    if (mine.failure != null) {
-      throw mine.failure;
-    }
+    return mine.stream().map(p -> p.failure).toList();
   }
 
   /** Writes every pending insert in one transaction and wakes the thread of each. */

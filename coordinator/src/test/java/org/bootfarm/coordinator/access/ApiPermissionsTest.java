@@ -62,6 +62,8 @@ class ApiPermissionsTest {
   @Test
   void theBridgeAddressesNeedTheSameRolesAsTheirHttpCalls() {
     assertEquals(AccessRole.SUBMIT, ApiPermissions.forAddress(Addresses.SUBMIT).role());
+    assertEquals(AccessRole.SUBMIT, ApiPermissions.forAddress(Addresses.SUBMIT_MANY).role(),
+        "submitting several at once needs what submitting one does");
     assertEquals(AccessRole.SUBMIT, ApiPermissions.forAddress(Addresses.CANCEL).role());
     assertEquals(AccessRole.SUBMIT, ApiPermissions.forAddress(Addresses.VERIFY).role());
     assertEquals(AccessRole.SUBMIT, ApiPermissions.forAddress(Addresses.REBUILD).role());
@@ -69,6 +71,14 @@ class ApiPermissionsTest {
     assertEquals(AccessRole.ADMIN, ApiPermissions.forAddress(Addresses.PIN).role());
     assertEquals(AccessRole.ADMIN, ApiPermissions.forAddress(Addresses.UNPIN).role());
     assertEquals(AccessRole.ADMIN, ApiPermissions.forAddress(Addresses.NIGHTLY_RUN_NOW).role());
+    for (String address : Addresses.CLIENT_ADDRESSES) {
+      assertTrue(!ApiPermissions.forAddress(address).doing().contains("does not list"),
+          address + " is a client address without a row in ApiPermissions");
+    }
+    assertEquals(AccessRole.READ, ApiPermissions.forAddress(Addresses.buildEvents("01ABC")).role());
+    ApiPermissions.Permission unlisted = ApiPermissions.forAddress("bootfarm.v1.builds.something-new");
+    assertEquals(AccessRole.ADMIN, unlisted.role(), "an address nobody listed is not open to readers");
+    assertTrue(unlisted.doing().contains("bootfarm.v1.builds.something-new"), unlisted::doing);
     for (String read : new String[] {Addresses.GET, Addresses.LIST, Addresses.REPOS, Addresses.WORKERS, Addresses.PING,
         Addresses.INFO, Addresses.NIGHTLY_LATEST, Addresses.NIGHTLY_GET, Addresses.NIGHTLY_LIST, Addresses.PAIR_GET}) {
       assertEquals(AccessRole.READ, ApiPermissions.forAddress(read).role(), read);

@@ -131,6 +131,13 @@ class BridgeServerTest {
       assertEquals(403, err.getInteger("failureCode"), err::encode);
       assertTrue(err.getJsonObject("error").getString("message").startsWith("client 'viewer' has role read;"
           + " submitting needs submit"), err::encode);
+      // several at once need what one needs: a read token cannot submit by batching either
+      client.send(send(Addresses.SUBMIT_MANY, new JsonObject().put("submissions",
+          new io.vertx.core.json.JsonArray().add(submission()).add(submission())), VIEWER));
+      JsonObject many = client.read();
+      assertEquals(403, many.getInteger("failureCode"), many::encode);
+      assertTrue(many.getJsonObject("error").getString("message").startsWith("client 'viewer' has role read;"
+          + " submitting needs submit"), many::encode);
       client.send(send(Addresses.PIN, new JsonObject().put("id", "x").put("reason", "r"), TOKEN));
       JsonObject pin = client.read();
       assertEquals(403, pin.getInteger("failureCode"), pin::encode);
@@ -141,9 +148,24 @@ class BridgeServerTest {
       assertEquals(401, client.read().getInteger("failureCode"));
     }
     assertEquals(before, builds());
-    assertEquals(forbidden + 2, refusals.counted(ApiRefusals.Interface.BRIDGE, ApiRefusals.Reason.FORBIDDEN));
+    assertEquals(forbidden + 3, refusals.counted(ApiRefusals.Interface.BRIDGE, ApiRefusals.Reason.FORBIDDEN));
     assertEquals(unauthenticated + 1,
         refusals.counted(ApiRefusals.Interface.BRIDGE, ApiRefusals.Reason.UNAUTHENTICATED));
+  }
+
+  @Test
+  void aBatchThroughTheBridgeRecordsEachBuildForTheTokensClient() throws Exception {
+    try (FrameSocket client = FrameSocket.connect(bridge.actualPort())) {
+      client.send(send(Addresses.SUBMIT_MANY, new JsonObject().put("submissions",
+          new io.vertx.core.json.JsonArray().add(submission()).add(submission())), TOKEN));
+      JsonObject reply = client.read();
+      io.vertx.core.json.JsonArray results = reply.getJsonObject("body").getJsonArray("results");
+      assertEquals(2, results.size(), reply::encode);
+      for (int i = 0; i < 2; i++) {
+        client.send(send(Addresses.GET, new JsonObject().put("id", results.getJsonObject(i).getString("id")), VIEWER));
+        assertEquals("alice", client.read().getJsonObject("body").getString("submittedBy"));
+      }
+    }
   }
 
   @Test

@@ -146,6 +146,60 @@ class EventBusApiTest {
   }
 
   @Test
+  void aBatchAnswersEachSubmissionOnItsOwnInOrderAndRecordsOnlyTheAcceptedOnes() {
+    List<String> before = allBuilds();
+    JsonObject components = new JsonObject().put("tether", tether).put("unpack", tether);
+    JsonArray submissions = new JsonArray()
+        .add(new JsonObject().put("repo", "debian-12").put("components", components))
+        .add(new JsonObject().put("repo", "nosuch-2").put("components", components))
+        .add(new JsonObject().put("repo", "debian-12").put("components", components).put("priority", "NIGHTLY"))
+        .add(new JsonObject().put("repo", "debian-12").put("components", components.copy().put("unpack",
+            "0".repeat(64))));
+    JsonArray results = request(Addresses.SUBMIT_MANY, new JsonObject().put("submissions", submissions))
+        .getJsonArray("results");
+    assertEquals(4, results.size(), results::encode);
+    String first = results.getJsonObject(0).getString("id");
+    String third = results.getJsonObject(2).getString("id");
+    assertEquals("QUEUED", request(Addresses.GET, new JsonObject().put("id", first)).getString("state"));
+    assertEquals("NIGHTLY", request(Addresses.GET, new JsonObject().put("id", third)).getString("priority"));
+    JsonObject unknownRepo = results.getJsonObject(1).getJsonObject("error");
+    assertEquals("BAD_REQUEST", unknownRepo.getString("code"), results::encode);
+    assertTrue(unknownRepo.getJsonArray("problems").getString(0).startsWith("repo: 'nosuch-2'"), results::encode);
+    assertEquals(null, results.getJsonObject(1).getString("id"));
+    assertTrue(results.getJsonObject(3).getJsonObject("error").encode().contains("0".repeat(64)), results::encode);
+    List<String> after = allBuilds();
+    assertEquals(before.size() + 2, after.size(), "exactly the two accepted submissions were recorded");
+    assertTrue(after.containsAll(List.of(first, third)));
+  }
+
+  @Test
+  void aBatchThatIsEmptyTooLongOrNoBatchIsRefusedWholeAndNothingQueued() {
+    List<String> before = allBuilds();
+    ReplyException empty = refusal(Addresses.SUBMIT_MANY, new JsonObject().put("submissions", new JsonArray()));
+    assertEquals(400, empty.failureCode());
+    assertTrue(empty.getMessage().contains("submissions: required, a list of 1 to 128"), empty::getMessage);
+    JsonArray tooMany = new JsonArray();
+    for (int i = 0; i < 129; i++) {
+      tooMany.add(new JsonObject().put("repo", "debian-12"));
+    }
+    ReplyException overLong = refusal(Addresses.SUBMIT_MANY, new JsonObject().put("submissions", tooMany));
+    assertEquals(400, overLong.failureCode());
+    assertTrue(overLong.getMessage().contains("129 in one message, at most 128"), overLong::getMessage);
+    ReplyException single = refusal(Addresses.SUBMIT_MANY, new JsonObject().put("repo", "debian-12"));
+    assertEquals(400, single.failureCode(), "a lone submit request is not a batch: " + single.getMessage());
+    ReplyException nullEntry = refusal(Addresses.SUBMIT_MANY,
+        new JsonObject().put("submissions", new JsonArray().add(new JsonObject().put("repo", "debian-12")).addNull()));
+    assertEquals(400, nullEntry.failureCode(), nullEntry::getMessage);
+    JsonArray large = new JsonArray();
+    for (int i = 0; i < 100; i++) {
+      large.add(new JsonObject().put("repo", "debian-12").put("options", new JsonObject().put("pad", "x".repeat(700))));
+    }
+    ReplyException tooLarge = refusal(Addresses.SUBMIT_MANY, new JsonObject().put("submissions", large));
+    assertEquals(413, tooLarge.failureCode(), tooLarge::getMessage);
+    assertEquals(before, allBuilds(), "a refused batch queued a build");
+  }
+
+  @Test
   void bodiesOfTheWrongTypeAreRefusedAtOnceNotLeftToTimeOut() {
     for (Object wrong : List.of(new JsonArray().add("debian-12"), 42, "not json")) {
       refusedAndNothingQueued(400, wrong);

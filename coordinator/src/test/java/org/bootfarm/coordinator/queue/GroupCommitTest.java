@@ -108,6 +108,51 @@ abstract class GroupCommitTest {
   }
 
   @Test
+  void severalRecordsOfOneThreadJoinTheGroupCommitBesideOtherThreadsAndEachOutcomeIsItsOwn() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<?>> singles = new ArrayList<>();
+      List<BuildRecord> alone = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        BuildRecord build = queued("photon-1.0");
+        alone.add(build);
+        singles.add(pool.submit(() -> store.insert(build)));
+      }
+      List<BuildRecord> batch = new ArrayList<>();
+      for (int i = 0; i < 64; i++) {
+        batch.add(queued("photon-2.0"));
+      }
+      batch.add(batch.get(5)); // a duplicate fails alone
+      List<RuntimeException> outcomes = store.insertEach(batch);
+      assertEquals(65, outcomes.size());
+      for (int i = 0; i < 64; i++) {
+        assertNull(outcomes.get(i), "build " + i + " of the batch: " + outcomes.get(i));
+      }
+      assertTrue(outcomes.get(64) instanceof IllegalArgumentException, String.valueOf(outcomes.get(64)));
+      for (Future<?> single : singles) {
+        single.get(60, TimeUnit.SECONDS);
+      }
+      store.close();
+      store = reopen();
+      for (BuildRecord build : batch.subList(0, 64)) {
+        assertTrue(store.get(build.id()).isPresent(), "build " + build.id() + " answered as written is not stored");
+      }
+      for (BuildRecord build : alone) {
+        assertTrue(store.get(build.id()).isPresent(), "build " + build.id() + " answered as written is not stored");
+      }
+      List<BuildRecord> failing = List.of(queued("photon-2.0"), queued(COMMIT_FAILS));
+      List<RuntimeException> refused = store.insertEach(failing);
+      assertNotNull(refused.get(0), "a record committed with one the database refused was answered as written");
+      assertNotNull(refused.get(1));
+      assertFalse(store.get(failing.get(0).id()).isPresent());
+      assertEquals(List.of(), store.insertEach(List.of()));
+    } finally {
+      pool.shutdownNow();
+      assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
   void concurrentInsertsReturnOnlyForBuildsThatAreStoredAndFailOnlyForBuildsThatAreNot() throws Exception {
     int threads = 32;
     ExecutorService pool = Executors.newFixedThreadPool(threads);

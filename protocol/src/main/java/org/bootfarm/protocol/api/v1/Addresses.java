@@ -19,6 +19,11 @@ public final class Addresses {
 
   /** Request {@link SubmitRequest}; reply {@code {"id": ...}} once the build is durably recorded. */
   public static final String SUBMIT = PREFIX + "builds.submit";
+  /**
+   * Request {@link SubmitBatch}; reply {@link SubmitResults}, each submission's id or refusal in order, once every
+   * accepted one is durably recorded (what {@link #SUBMIT} does for one, for several in one message: docs/adr/0057).
+   */
+  public static final String SUBMIT_MANY = PREFIX + "builds.submit-many";
   /** Request {@code {"id": ...}}; reply a {@link BuildView}. */
   public static final String GET = PREFIX + "builds.get";
   /** Request {@link BuildQuery}; reply {@code {"builds": [BuildView...]}}. */
@@ -78,8 +83,8 @@ public final class Addresses {
   public static final String WORKER_HEARTBEAT = PREFIX + "workers.heartbeat";
 
   /** The addresses a client may use through the bridge; everything else is refused there. */
-  public static final List<String> CLIENT_ADDRESSES = List.of(SUBMIT, GET, LIST, CANCEL, PIN, UNPIN, REBUILD, GC, REPOS, WORKERS, PING, INFO,
-      NIGHTLY_LATEST, NIGHTLY_GET, NIGHTLY_LIST, NIGHTLY_RUN_NOW, VERIFY, PAIR_GET);
+  public static final List<String> CLIENT_ADDRESSES = List.of(SUBMIT, SUBMIT_MANY, GET, LIST, CANCEL, PIN,
+      UNPIN, REBUILD, GC, REPOS, WORKERS, PING, INFO, NIGHTLY_LATEST, NIGHTLY_GET, NIGHTLY_LIST, NIGHTLY_RUN_NOW, VERIFY, PAIR_GET);
 
   /**
    * Where the {@link BuildEvent}s of one build are published: the worker's stage, progress and log

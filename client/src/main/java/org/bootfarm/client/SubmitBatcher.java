@@ -1,0 +1,147 @@
+package org.bootfarm.client;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.bootfarm.protocol.api.v1.Addresses;
+import org.bootfarm.protocol.api.v1.ApiError;
+import org.bootfarm.protocol.api.v1.SubmitBatch;
+import org.bootfarm.protocol.api.v1.SubmitResults;
+import org.bootfarm.protocol.api.v1.WireJson;
+
+/**
+ * Carries the submissions a client makes while its event loop is busy to the coordinator in as few event-bus messages
+ * as fit ({@link Addresses#SUBMIT_MANY}, docs/adr/0057): the first submission schedules a send on the client's
+ * context, and every submission made before that send runs goes in the same message. Nothing waits for company: a
+ * lone submission leaves at the next turn of the event loop, on {@link Addresses#SUBMIT} as before. Each submission
+ * is still answered on its own, with its build's id once its record is durable or with its own refusal. A
+ * coordinator that does not serve {@link Addresses#SUBMIT_MANY} (an older version) is sent them one by one.
+ */
+final class SubmitBatcher {
+  /** Room left in {@link Addresses#MAX_REQUEST_BYTES} for the envelope {@code {"submissions":[...]}} and commas. */
+  private static final int ENVELOPE_BYTES = 64;
+
+  private final Vertx vertx;
+  private final DeliveryOptions delivery;
+  private final Duration timeout;
+  private final Context context;
+  /** Submissions made since the last send; guarded by {@code this}. */
+  private List<Waiting> waiting = new ArrayList<>();
+
+  private record Waiting(JsonObject body, int bytes, Promise<String> answer) {}
+
+  SubmitBatcher(Vertx vertx, DeliveryOptions delivery, Duration timeout) {
+    this.vertx = vertx;
+    this.delivery = delivery;
+    this.timeout = timeout;
+    this.context = vertx.getOrCreateContext();
+  }
+
+  /** Sends {@code body} (a submit request) with those made beside it; completes with the build's id. */
+  Future<String> submit(Object request) {
+    String text = WireJson.write(request);
+    Waiting submission = new Waiting(new JsonObject(text), text.getBytes(StandardCharsets.UTF_8).length,
+        Promise.promise());
+    boolean first;
+    synchronized (this) {
+      first = waiting.isEmpty();
+      waiting.add(submission);
+    }
+    if (first) {
+      context.runOnContext(nothing -> send());
+    }
+    return submission.answer().future();
+  }
+
+  /** Sends everything waiting, in messages within the request limits. */
+  private void send() {
+    List<Waiting> taken;
+    synchronized (this) {
+      taken = waiting;
+      waiting = new ArrayList<>();
+    }
+    List<Waiting> batch = new ArrayList<>();
+    int bytes = ENVELOPE_BYTES;
+    for (Waiting submission : taken) {
+      if (!batch.isEmpty() && (batch.size() == SubmitBatch.MAX_SUBMISSIONS
+          || bytes + submission.bytes() + 1 > Addresses.MAX_REQUEST_BYTES)) {
+        send(batch);
+        batch = new ArrayList<>();
+        bytes = ENVELOPE_BYTES;
+      }
+      batch.add(submission);
+      bytes += submission.bytes() + 1;
+    }
+    send(batch);
+  }
+
+  private void send(List<Waiting> batch) {
+    if (batch.size() == 1) {
+      sendAlone(batch.get(0));
+      return;
+    }
+    JsonArray submissions = new JsonArray();
+    batch.forEach(submission -> submissions.add(submission.body()));
+    vertx.eventBus().request(Addresses.SUBMIT_MANY, new JsonObject().put("submissions", submissions), delivery)
+        .onSuccess(reply -> answer(batch, String.valueOf(reply.body())))
+        .onFailure(failure -> {
+          if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS) {
+            batch.forEach(this::sendAlone); // a coordinator before docs/adr/0057, or none (then each says so)
+          } else {
+            ApiErrorException refused = ApiErrorException.of(Addresses.SUBMIT_MANY, failure, timeout);
+            batch.forEach(submission -> submission.answer().fail(refused));
+          }
+        });
+  }
+
+  /** Gives each submission of {@code batch} its own answer from a {@link SubmitResults} reply. */
+  private static void answer(List<Waiting> batch, String reply) {
+    List<SubmitResults.Result> results;
+    try {
+      results = WireJson.read(reply, SubmitResults.class).results();
+    } catch (WireJson.WireFormatException e) {
+      results = List.of();
+    }
+    if (results.size() != batch.size()) {
+      ApiErrorException wrong = new ApiErrorException(new ApiError(ApiError.Code.INTERNAL, "the answer on "
+          + Addresses.SUBMIT_MANY + " is not " + batch.size() + " submit results of API v1; client and coordinator"
+          + " versions differ? The submissions may have been recorded: list the builds before submitting again",
+          List.of()));
+      batch.forEach(submission -> submission.answer().fail(wrong));
+      return;
+    }
+    for (int i = 0; i < batch.size(); i++) {
+      SubmitResults.Result result = results.get(i);
+      if (result.id() != null) {
+        batch.get(i).answer().complete(result.id());
+      } else {
+        batch.get(i).answer().fail(new ApiErrorException(result.error() != null ? result.error()
+            : new ApiError(ApiError.Code.INTERNAL, "the coordinator answered neither an id nor a refusal", List.of())));
+      }
+    }
+  }
+
+  private void sendAlone(Waiting submission) {
+    vertx.eventBus().request(Addresses.SUBMIT, submission.body(), delivery)
+        .onSuccess(reply -> {
+          String id = reply.body() instanceof JsonObject json ? json.getString("id") : null;
+          if (id == null) {
+            submission.answer().fail(new ApiErrorException(new ApiError(ApiError.Code.INTERNAL, "the answer on "
+                + Addresses.SUBMIT + " carries no id; client and coordinator versions differ?", List.of())));
+          } else {
+            submission.answer().complete(id);
+          }
+        })
+        .onFailure(failure -> submission.answer().fail(ApiErrorException.of(Addresses.SUBMIT, failure, timeout)));
+  }
+}
