@@ -90,7 +90,7 @@ public final class EventBusSubmitBenchmark {
           Map.of("tether", client.upload(tether).await(), "unpack", client.upload(unpack).await()), null, null);
       // warm-up: JIT, connections, SQLite pages
       run(() -> client.submit(request), Math.min(1000, submissions), 8, new long[Math.min(1000, submissions)]);
-      // how many event-bus messages carried the submissions (ADR 0057: those waiting at once travel together)
+      // how many event-bus messages carried the submissions (ADR 0056: those waiting at once travel together)
       AtomicInteger submitMessages = new AtomicInteger();
       client.vertx().eventBus().addOutboundInterceptor(context -> {
         String address = context.message().address();

@@ -45,7 +45,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The client's submissions against the real coordinator API and store (docs/adr/0057): many in flight travel
+ * The client's submissions against the real coordinator API and store (docs/adr/0056): many in flight travel
  * several to a message, each answered with its own durable build or its own refusal; a lone one still goes alone.
  */
 @Tag("unit")

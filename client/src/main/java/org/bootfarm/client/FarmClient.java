@@ -51,7 +51,7 @@ public final class FarmClient implements AutoCloseable {
   private final ClusterNode node;
   private final Duration requestTimeout;
   private final DeliveryOptions delivery;
-  /** Carries submissions made at once in one message (docs/adr/0057). */
+  /** Carries submissions made at once in one message (docs/adr/0056). */
   private final SubmitBatcher submissions;
   /** What an {@code https} artifact URL may chain to besides the JDK's roots: the farm CA of a client certificate. */
   private final SSLContext trust;

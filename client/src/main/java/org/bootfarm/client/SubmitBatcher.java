@@ -21,7 +21,7 @@ import org.bootfarm.protocol.api.v1.WireJson;
 
 /**
  * Carries the submissions a client makes while its event loop is busy to the coordinator in as few event-bus messages
- * as fit ({@link Addresses#SUBMIT_MANY}, docs/adr/0057): the first submission schedules a send on the client's
+ * as fit ({@link Addresses#SUBMIT_MANY}, docs/adr/0056): the first submission schedules a send on the client's
  * context, and every submission made before that send runs goes in the same message. Nothing waits for company: a
  * lone submission leaves at the next turn of the event loop, on {@link Addresses#SUBMIT} as before. Each submission
  * is still answered on its own, with its build's id once its record is durable or with its own refusal. A
@@ -96,7 +96,7 @@ final class SubmitBatcher {
         .onSuccess(reply -> answer(batch, String.valueOf(reply.body())))
         .onFailure(failure -> {
           if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS) {
-            batch.forEach(this::sendAlone); // a coordinator before docs/adr/0057, or none (then each says so)
+            batch.forEach(this::sendAlone); // a coordinator before docs/adr/0056, or none (then each says so)
           } else {
             ApiErrorException refused = ApiErrorException.of(Addresses.SUBMIT_MANY, failure, timeout);
             batch.forEach(submission -> submission.answer().fail(refused));

@@ -58,7 +58,7 @@ final class BuildAdmission {
 
   /**
    * Records each of {@code requests}, submitted by {@code caller}, as {@link #submitted} records one, committed together
-   * (docs/adr/0057); per request in order, its build's id, or why it was refused (nothing recorded for that one). A
+   * (docs/adr/0056); per request in order, its build's id, or why it was refused (nothing recorded for that one). A
    * record the store could not write is refused as INTERNAL.
    */
   List<SubmitResults.Result> submittedEach(Caller caller, List<SubmitRequest> requests) {

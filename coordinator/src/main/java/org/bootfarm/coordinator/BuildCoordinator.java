@@ -156,7 +156,7 @@ public final class BuildCoordinator implements FarmApi {
   }
 
   /**
-   * {@link #submit} for several submissions of one caller, recorded in one commit (docs/adr/0057): per submission in
+   * {@link #submit} for several submissions of one caller, recorded in one commit (docs/adr/0056): per submission in
    * order, its build's id, or why it was refused (nothing recorded for that one).
    */
   public List<SubmitResults.Result> submitEach(Caller caller, List<SubmitRequest> requests) {

@@ -77,7 +77,7 @@ final class ApiConsumers {
 
   /**
    * Answers {@code address}, whose body carries several items, with one {@code call} for them all on the {@link
-   * CommitWaiters} pool (one commit records them, docs/adr/0057) and one {@link SubmitResults} reply of each item's
+   * CommitWaiters} pool (one commit records them, docs/adr/0056) and one {@link SubmitResults} reply of each item's
    * id or refusal in order. The caller's permission and the batch's shape are checked once, for the whole message.
    */
   <I> void onForCommitBatch(String address, Batch<I> batch, BatchCall<I> call) {

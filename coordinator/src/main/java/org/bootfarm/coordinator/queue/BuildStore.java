@@ -29,7 +29,7 @@ public interface BuildStore extends AutoCloseable {
   /**
    * Records several new builds as {@link #insert} records one, each durable when this returns; returns, per build in
    * order, null when it was recorded or why it was not (a duplicate id fails alone). A store may commit them
-   * together (docs/adr/0057): a batch of submissions then costs one commit, not one per build.
+   * together (docs/adr/0056): a batch of submissions then costs one commit, not one per build.
    */
   default List<RuntimeException> insertEach(List<BuildRecord> builds) {
     List<RuntimeException> outcomes = new java.util.ArrayList<>(builds.size());

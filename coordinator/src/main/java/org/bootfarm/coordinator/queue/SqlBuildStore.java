@@ -215,7 +215,7 @@ public final class SqlBuildStore implements BuildStore {
 
   /**
    * The group commit of {@link #insert} for several records of one thread at once: they join the pending inserts
-   * together, so one transaction usually holds them all (docs/adr/0057); returns when every one is written.
+   * together, so one transaction usually holds them all (docs/adr/0056); returns when every one is written.
    */
   @Override
   public List<RuntimeException> insertEach(List<BuildRecord> builds) {

@@ -21,7 +21,7 @@ public final class Addresses {
   public static final String SUBMIT = PREFIX + "builds.submit";
   /**
    * Request {@link SubmitBatch}; reply {@link SubmitResults}, each submission's id or refusal in order, once every
-   * accepted one is durably recorded (what {@link #SUBMIT} does for one, for several in one message: docs/adr/0057).
+   * accepted one is durably recorded (what {@link #SUBMIT} does for one, for several in one message: docs/adr/0056).
    */
   public static final String SUBMIT_MANY = PREFIX + "builds.submit-many";
   /** Request {@code {"id": ...}}; reply a {@link BuildView}. */

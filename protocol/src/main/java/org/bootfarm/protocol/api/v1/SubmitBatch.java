@@ -8,7 +8,7 @@ import java.util.Objects;
 /**
  * Several submissions in one event-bus message ({@link Addresses#SUBMIT_MANY}): what a client carries when it has
  * more than one submission waiting at once, so that one message, one signature and one reply carry them all
- * (docs/adr/0057). Each is the {@link SubmitRequest} it would be alone, and is accepted or refused on its own;
+ * (docs/adr/0056). Each is the {@link SubmitRequest} it would be alone, and is accepted or refused on its own;
  * the reply is a {@link SubmitResults} in the same order.
  *
  * @param submissions at least one and at most {@link #MAX_SUBMISSIONS}
