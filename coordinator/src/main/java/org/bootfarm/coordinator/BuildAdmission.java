@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.inputs.RebuildCheck;
 import org.bootfarm.coordinator.queue.BuildPriority;
 import org.bootfarm.coordinator.queue.BuildRecord;
@@ -27,6 +28,7 @@ import org.bootfarm.protocol.repo.RepoDefinition;
  */
 final class BuildAdmission {
   private final BuildStore store;
+  private final ArtifactStore artifacts;
   private final RepoCatalog repos;
   private final SubmissionCheck submissions;
   private final RebuildCheck rebuilds;
@@ -34,9 +36,10 @@ final class BuildAdmission {
   private final Clock clock;
   private final BuildStateListener stateListener;
 
-  BuildAdmission(BuildStore store, RepoCatalog repos, SubmissionCheck submissions, RebuildCheck rebuilds,
-      PinnedDefinitions definitions, Clock clock, BuildStateListener stateListener) {
+  BuildAdmission(BuildStore store, ArtifactStore artifacts, RepoCatalog repos, SubmissionCheck submissions,
+      RebuildCheck rebuilds, PinnedDefinitions definitions, Clock clock, BuildStateListener stateListener) {
     this.store = store;
+    this.artifacts = artifacts;
     this.repos = repos;
     this.submissions = submissions;
     this.rebuilds = rebuilds;
@@ -53,7 +56,7 @@ final class BuildAdmission {
    *     definition became invalid while it was checked; INTERNAL when its definition cannot be kept
    */
   BuildRecord submitted(Caller caller, SubmitRequest request, Map<String, Object> farmOptions) throws ApiException {
-    return queued(checked(caller, request, farmOptions));
+    return queued(checked(caller, request, farmOptions, new ArtifactTouches(artifacts)));
   }
 
   /**
@@ -65,9 +68,10 @@ final class BuildAdmission {
     List<SubmitResults.Result> results = new ArrayList<>(requests.size());
     List<BuildRecord> accepted = new ArrayList<>();
     List<Integer> acceptedAt = new ArrayList<>();
+    ArtifactTouches touches = new ArtifactTouches(artifacts); // one age reset per object for the batch
     for (SubmitRequest request : requests) {
       try {
-        BuildRecord record = checked(caller, request, Map.of());
+        BuildRecord record = checked(caller, request, Map.of(), touches);
         acceptedAt.add(results.size());
         accepted.add(record);
         results.add(SubmitResults.Result.accepted(record.id()));
@@ -90,9 +94,9 @@ final class BuildAdmission {
   }
 
   /** {@code request} as the QUEUED record it would be, not stored yet; refused as {@link #submitted} says. */
-  private BuildRecord checked(Caller caller, SubmitRequest request, Map<String, Object> farmOptions)
-      throws ApiException {
-    List<String> problems = submissions.problems(request);
+  private BuildRecord checked(Caller caller, SubmitRequest request, Map<String, Object> farmOptions,
+      ArtifactTouches touches) throws ApiException {
+    List<String> problems = submissions.problems(request, touches);
     if (!problems.isEmpty()) {
       throw new ApiException(ApiError.Code.BAD_REQUEST, "build refused", problems);
     }
@@ -109,7 +113,7 @@ final class BuildAdmission {
     List<String> unsigned = entry.definition().map(RepoDefinition::unsigned).orElse(List.of());
     return BuildRecord.queued(id, request.repo(), request.targetOrDefault(), request.components(),
         priority, WireJson.write(options), clock.instant(), unsigned, caller.name())
-        .withDefinition(pin(entry));
+        .withDefinition(pin(entry, touches));
   }
 
   /**
@@ -128,9 +132,14 @@ final class BuildAdmission {
   }
 
   /** Keeps the definition's checked bytes in the artifact store under its digest, which the build records. */
-  private String pin(RepoCatalog.Entry entry) throws ApiException {
+  private String pin(RepoCatalog.Entry entry, ArtifactTouches touches) throws ApiException {
+    if (touches.heldAlready(entry.digest())) {
+      return entry.digest(); // kept, its age reset, for an earlier submission of this batch
+    }
     try {
-      return definitions.keep(entry);
+      String digest = definitions.keep(entry);
+      touches.nowHeld(digest);
+      return digest;
     } catch (IOException e) {
       throw new ApiException(ApiError.Code.INTERNAL, "cannot keep definition " + entry.name() + " "
           + entry.digest() + " in the coordinator's artifact store (" + e.getMessage() + "): the build is not"

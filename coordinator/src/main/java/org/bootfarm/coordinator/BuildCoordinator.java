@@ -123,7 +123,7 @@ public final class BuildCoordinator implements FarmApi {
     this.placing = new PlacingPass(new BuildPlacer(repos, definitions, new HeldComponents(artifacts),
         placement, store, workers), store, stateListener);
     RecordedBuildInfos buildInfos = new RecordedBuildInfos(artifacts);
-    this.admission = new BuildAdmission(store, repos, new SubmissionCheck(repos, artifacts, applianceRepo),
+    this.admission = new BuildAdmission(store, artifacts, repos, new SubmissionCheck(repos, applianceRepo),
         new RebuildCheck(artifacts, buildInfos, repos), definitions, clock, stateListener);
     this.inputs = new BuildInputIndex(store, buildInfos);
   }

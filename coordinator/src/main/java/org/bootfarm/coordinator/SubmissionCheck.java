@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.bootfarm.coordinator.assignment.NoCacheOption;
-import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.nightly.PairSide;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.protocol.repo.RepoSpec;
@@ -27,17 +26,18 @@ final class SubmissionCheck {
   static final Set<String> RESERVED_OPTIONS = Set.of(PairSide.OPTION);
 
   private final RepoCatalog repos;
-  private final ArtifactStore artifacts;
   private final String applianceRepo;
 
-  SubmissionCheck(RepoCatalog repos, ArtifactStore artifacts, String applianceRepo) {
+  SubmissionCheck(RepoCatalog repos, String applianceRepo) {
     this.repos = repos;
-    this.artifacts = artifacts;
     this.applianceRepo = applianceRepo;
   }
 
-  /** What is wrong with {@code request}, one sentence each saying what to do; empty when it may be queued. */
-  List<String> problems(SubmitRequest request) {
+  /**
+   * What is wrong with {@code request}, one sentence each saying what to do; empty when it may be queued. Its
+   * components are asked of the store through {@code touches} (once per admission, ages reset).
+   */
+  List<String> problems(SubmitRequest request, ArtifactTouches touches) {
     List<String> problems = new ArrayList<>(request.problems());
     if (!problems.isEmpty()) {
       return problems;
@@ -75,7 +75,7 @@ final class SubmissionCheck {
       if (!required.contains(name)) {
         problems.add("components." + name + ": not a component of " + article(request.targetOrDefault())
             + ", which takes " + String.join(", ", required) + "; leave it out");
-      } else if (!touchComponent(sha256)) {
+      } else if (!touchComponent(touches, sha256)) {
         problems.add("components." + name + ": " + sha256
             + " is not in the artifact store; upload it first (bootfarm submit --component " + name
             + "=FILE uploads it, or PUT /api/v1/artifacts/" + sha256 + ")");
@@ -89,12 +89,12 @@ final class SubmissionCheck {
   }
 
   /**
-   * Whether a named component is stored; restarts its age so that a retention pass running now
-   * (whose live set does not yet hold this submission) cannot collect it under the new build.
+   * Whether a named component is stored; restarts its age (once per admission, {@link ArtifactTouches}) so that a
+   * retention pass running now (whose live set does not yet hold this submission) cannot collect it under the new build.
    */
-  private boolean touchComponent(String sha256) {
+  private static boolean touchComponent(ArtifactTouches touches, String sha256) {
     try {
-      return artifacts.touch(sha256);
+      return touches.touch(sha256);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read component " + sha256 + " in the artifact store", e);
     }

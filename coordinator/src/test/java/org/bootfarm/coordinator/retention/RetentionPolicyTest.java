@@ -15,6 +15,7 @@ import org.bootfarm.coordinator.ProjectTree;
 import org.bootfarm.coordinator.RepoCatalog;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
+import org.bootfarm.protocol.api.v1.SubmitResults;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -242,6 +243,35 @@ class RetentionPolicyTest {
     assertTrue(artifacts.exists(tether), "the submission restarted its component's age");
     assertFalse(artifacts.exists(forgotten));
     assertTrue(new RetentionPolicy(builds, artifacts, 10, logged::add).liveSet().contains(tether));
+  }
+
+  @Test
+  void componentsOfABatchOfSubmissionsSurviveACollectionThatReadItsLiveSetBefore() throws Exception {
+    artifacts.close();
+    artifacts = ArtifactStore.openAt(dir.resolve("cas"), ArtifactStore.Options.defaults()); // 1 h minimum age
+    String tether = stored("a tether uploaded long ago, named by a whole batch");
+    String unpack = stored("an unpack uploaded long ago, named by the batch's last submission");
+    for (String old : List.of(tether, unpack)) {
+      Files.setLastModifiedTime(artifacts.file(old), FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+    }
+    BuildCoordinator coordinator = new BuildCoordinator(builds, artifacts,
+        RepoCatalog.read(ProjectTree.root().resolve("repos"), ProjectTree.sharedKeys()), new RendezvousPlacement(),
+        Clock.systemUTC(), Duration.ofSeconds(10));
+    Set<String> liveBeforeTheSubmissions = new RetentionPolicy(builds, artifacts, 10, logged::add).liveSet();
+
+    // each object is touched once per batch (ADR 0056): the first submission resets the tether's age, the last the
+    // unpack's; a refused one between them changes nothing
+    List<SubmitResults.Result> results = coordinator.submitEach(MEMBER, List.of(
+        new SubmitRequest("debian-12", null, Map.of("tether", tether, "unpack", tether), null, null),
+        new SubmitRequest("nosuch-4", null, Map.of("tether", tether, "unpack", tether), null, null),
+        new SubmitRequest("debian-12", null, Map.of("tether", tether, "unpack", tether), null, null),
+        new SubmitRequest("debian-12", null, Map.of("tether", tether, "unpack", unpack), null, null)));
+    assertEquals(List.of(true, false, true, true), results.stream().map(r -> r.id() != null).toList());
+    artifacts.collect(liveBeforeTheSubmissions);
+
+    assertTrue(artifacts.exists(tether), "the batch restarted its component's age");
+    assertTrue(artifacts.exists(unpack), "the batch's last submission restarted its own component's age");
+    assertTrue(new RetentionPolicy(builds, artifacts, 10, logged::add).liveSet().containsAll(List.of(tether, unpack)));
   }
 
   @Test
