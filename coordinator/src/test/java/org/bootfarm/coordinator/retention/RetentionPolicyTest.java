@@ -223,18 +223,31 @@ class RetentionPolicyTest {
     assertTrue(artifacts.exists(shared.sha256()), "the 11th build names the same buildinfo");
   }
 
-  @Test
-  void componentOfASubmissionSurvivesACollectionThatReadItsLiveSetBefore() throws Exception {
+  /** Reopens the store with its default minimum age (1 h) and stores {@code contents}, each aged two hours. */
+  private List<String> uploadedTwoHoursAgo(String... contents) throws Exception {
     artifacts.close();
-    artifacts = ArtifactStore.openAt(dir.resolve("cas"), ArtifactStore.Options.defaults()); // 1 h minimum age
-    String tether = stored("a tether uploaded long ago");
-    String forgotten = stored("an upload nobody names");
-    for (String old : List.of(tether, forgotten)) {
-      Files.setLastModifiedTime(artifacts.file(old), FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+    artifacts = ArtifactStore.openAt(dir.resolve("cas"), ArtifactStore.Options.defaults());
+    List<String> ids = new java.util.ArrayList<>();
+    for (String content : contents) {
+      String id = stored(content);
+      Files.setLastModifiedTime(artifacts.file(id), FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+      ids.add(id);
     }
-    BuildCoordinator coordinator = new BuildCoordinator(builds, artifacts,
+    return ids;
+  }
+
+  private BuildCoordinator coordinator() throws Exception {
+    return new BuildCoordinator(builds, artifacts,
         RepoCatalog.read(ProjectTree.root().resolve("repos"), ProjectTree.sharedKeys()), new RendezvousPlacement(),
         Clock.systemUTC(), Duration.ofSeconds(10));
+  }
+
+  @Test
+  void componentOfASubmissionSurvivesACollectionThatReadItsLiveSetBefore() throws Exception {
+    List<String> uploads = uploadedTwoHoursAgo("a tether uploaded long ago", "an upload nobody names");
+    String tether = uploads.get(0);
+    String forgotten = uploads.get(1);
+    BuildCoordinator coordinator = coordinator();
     Set<String> liveBeforeTheSubmission = new RetentionPolicy(builds, artifacts, 10, logged::add).liveSet();
 
     coordinator.submit(MEMBER, new SubmitRequest("debian-12", null, Map.of("tether", tether, "unpack", tether), null, null));
@@ -247,16 +260,11 @@ class RetentionPolicyTest {
 
   @Test
   void componentsOfABatchOfSubmissionsSurviveACollectionThatReadItsLiveSetBefore() throws Exception {
-    artifacts.close();
-    artifacts = ArtifactStore.openAt(dir.resolve("cas"), ArtifactStore.Options.defaults()); // 1 h minimum age
-    String tether = stored("a tether uploaded long ago, named by a whole batch");
-    String unpack = stored("an unpack uploaded long ago, named by the batch's last submission");
-    for (String old : List.of(tether, unpack)) {
-      Files.setLastModifiedTime(artifacts.file(old), FileTime.from(Instant.now().minus(Duration.ofHours(2))));
-    }
-    BuildCoordinator coordinator = new BuildCoordinator(builds, artifacts,
-        RepoCatalog.read(ProjectTree.root().resolve("repos"), ProjectTree.sharedKeys()), new RendezvousPlacement(),
-        Clock.systemUTC(), Duration.ofSeconds(10));
+    List<String> uploads = uploadedTwoHoursAgo("a tether uploaded long ago, named by a whole batch",
+        "an unpack uploaded long ago, named by the batch's last submission");
+    String tether = uploads.get(0);
+    String unpack = uploads.get(1);
+    BuildCoordinator coordinator = coordinator();
     Set<String> liveBeforeTheSubmissions = new RetentionPolicy(builds, artifacts, 10, logged::add).liveSet();
 
     // each object is touched once per batch (ADR 0056): the first submission resets the tether's age, the last the
