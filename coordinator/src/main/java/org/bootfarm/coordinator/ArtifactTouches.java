@@ -31,12 +31,7 @@ final class ArtifactTouches {
     return known;
   }
 
-  /** Whether this admission already found or put {@code sha256} in the store (its age reset meanwhile). */
-  boolean heldAlready(String sha256) {
-    return Boolean.TRUE.equals(held.get(sha256));
-  }
-
-  /** Notes that {@code sha256} is in the store now, its age just reset by whoever put or touched it. */
+  /** Notes that {@code sha256} is in the store now, just put by this admission (so young). */
   void nowHeld(String sha256) {
     held.put(sha256, true);
   }

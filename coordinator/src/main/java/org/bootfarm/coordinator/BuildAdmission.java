@@ -133,13 +133,8 @@ final class BuildAdmission {
 
   /** Keeps the definition's checked bytes in the artifact store under its digest, which the build records. */
   private String pin(RepoCatalog.Entry entry, ArtifactTouches touches) throws ApiException {
-    if (touches.heldAlready(entry.digest())) {
-      return entry.digest(); // kept, its age reset, for an earlier submission of this batch
-    }
     try {
-      String digest = definitions.keep(entry);
-      touches.nowHeld(digest);
-      return digest;
+      return definitions.keep(entry, touches);
     } catch (IOException e) {
       throw new ApiException(ApiError.Code.INTERNAL, "cannot keep definition " + entry.name() + " "
           + entry.digest() + " in the coordinator's artifact store (" + e.getMessage() + "): the build is not"

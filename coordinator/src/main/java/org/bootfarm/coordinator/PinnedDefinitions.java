@@ -40,13 +40,14 @@ public final class PinnedDefinitions {
 
   /**
    * Keeps the catalogue entry's archive under its digest (stored once per digest; a digest already held only
-   * has its age restarted, so retention sees it as young until the build naming it is recorded); returns the
-   * digest.
+   * has its age restarted, once per admission through {@code touches}, so retention sees it as young until the
+   * build naming it is recorded); returns the digest.
    */
-  public String keep(RepoCatalog.Entry entry) throws IOException {
+  String keep(RepoCatalog.Entry entry, ArtifactTouches touches) throws IOException {
     String digest = entry.digest();
-    if (!artifacts.touch(digest)) {
+    if (!touches.touch(digest)) {
       artifacts.putOwn(digest, new ByteArrayInputStream(entry.archive()));
+      touches.nowHeld(digest);
     }
     return digest;
   }
