@@ -79,15 +79,12 @@ final class BuildAdmission {
         results.add(SubmitResults.Result.refused(refused.error()));
       }
     }
-    accepted.forEach(stateListener::accepting);
-    List<RuntimeException> stored = store.insertEach(accepted);
+    List<RuntimeException> stored = recorded(accepted);
     for (int a = 0; a < accepted.size(); a++) {
-      BuildRecord record = accepted.get(a);
-      if (stored.get(a) == null) {
-        stateListener.submitted(BuildCoordinator.view(record));
-      } else {
+      if (stored.get(a) != null) {
         results.set(acceptedAt.get(a), SubmitResults.Result.refused(new ApiError(ApiError.Code.INTERNAL, "build "
-            + record.id() + " was not recorded (" + stored.get(a).getMessage() + "); submit it again", List.of())));
+            + accepted.get(a).id() + " was not recorded (" + stored.get(a).getMessage() + "); submit it again",
+            List.of())));
       }
     }
     return results;
@@ -125,10 +122,26 @@ final class BuildAdmission {
   }
 
   private BuildRecord queued(BuildRecord queued) {
-    stateListener.accepting(queued);
-    store.insert(queued);
-    stateListener.submitted(BuildCoordinator.view(queued));
+    RuntimeException failure = recorded(List.of(queued)).get(0);
+    if (failure != null) {
+      throw failure;
+    }
     return queued;
+  }
+
+  /**
+   * Stores {@code builds} in one group commit ({@link BuildStore#insertEach}), the listener hearing each before and,
+   * once stored, after; returns per build null or why it was not stored.
+   */
+  private List<RuntimeException> recorded(List<BuildRecord> builds) {
+    builds.forEach(stateListener::accepting);
+    List<RuntimeException> stored = store.insertEach(builds);
+    for (int i = 0; i < builds.size(); i++) {
+      if (stored.get(i) == null) {
+        stateListener.submitted(BuildCoordinator.view(builds.get(i)));
+      }
+    }
+    return stored;
   }
 
   /** Keeps the definition's checked bytes in the artifact store under its digest, which the build records. */
