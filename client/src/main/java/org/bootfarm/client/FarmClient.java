@@ -65,7 +65,8 @@ public final class FarmClient implements AutoCloseable {
     this.transfer = new ArtifactTransfer(null, trust);
     this.requestTimeout = requestTimeout;
     this.delivery = new DeliveryOptions().setSendTimeout(requestTimeout.toMillis());
-    this.submissions = new SubmitBatcher(vertx, delivery, requestTimeout);
+    this.submissions = new SubmitBatcher(vertx, delivery, requestTimeout,
+        request -> request(Addresses.SUBMIT, request, IdReply.class).map(IdReply::id));
   }
 
   /**
@@ -273,6 +274,8 @@ public final class FarmClient implements AutoCloseable {
   /** The answer to a ping. */
   private record Pong(boolean ok) {}
 
+  /** The answer to a submission. */
+  private record IdReply(String id) {}
 
   /** The answer to a build listing. */
   private record BuildList(List<BuildView> builds) {}

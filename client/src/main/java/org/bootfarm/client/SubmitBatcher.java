@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.SubmitBatch;
@@ -34,23 +35,26 @@ final class SubmitBatcher {
   private final Vertx vertx;
   private final DeliveryOptions delivery;
   private final Duration timeout;
+  /** Sends one submit request on {@link Addresses#SUBMIT}, as the client sends any request. */
+  private final Function<Object, Future<String>> alone;
   private final Context context;
   /** Submissions made since the last send; guarded by {@code this}. */
   private List<Waiting> waiting = new ArrayList<>();
 
-  private record Waiting(JsonObject body, int bytes, Promise<String> answer) {}
+  private record Waiting(Object request, JsonObject body, int bytes, Promise<String> answer) {}
 
-  SubmitBatcher(Vertx vertx, DeliveryOptions delivery, Duration timeout) {
+  SubmitBatcher(Vertx vertx, DeliveryOptions delivery, Duration timeout, Function<Object, Future<String>> alone) {
     this.vertx = vertx;
     this.delivery = delivery;
     this.timeout = timeout;
+    this.alone = alone;
     this.context = vertx.getOrCreateContext();
   }
 
   /** Sends {@code body} (a submit request) with those made beside it; completes with the build's id. */
   Future<String> submit(Object request) {
     String text = WireJson.write(request);
-    Waiting submission = new Waiting(new JsonObject(text), text.getBytes(StandardCharsets.UTF_8).length,
+    Waiting submission = new Waiting(request, new JsonObject(text), text.getBytes(StandardCharsets.UTF_8).length,
         Promise.promise());
     boolean first;
     synchronized (this) {
@@ -132,16 +136,6 @@ final class SubmitBatcher {
   }
 
   private void sendAlone(Waiting submission) {
-    vertx.eventBus().request(Addresses.SUBMIT, submission.body(), delivery)
-        .onSuccess(reply -> {
-          String id = reply.body() instanceof JsonObject json ? json.getString("id") : null;
-          if (id == null) {
-            submission.answer().fail(new ApiErrorException(new ApiError(ApiError.Code.INTERNAL, "the answer on "
-                + Addresses.SUBMIT + " carries no id; client and coordinator versions differ?", List.of())));
-          } else {
-            submission.answer().complete(id);
-          }
-        })
-        .onFailure(failure -> submission.answer().fail(ApiErrorException.of(Addresses.SUBMIT, failure, timeout)));
+    alone.apply(submission.request()).onComplete(submission.answer());
   }
 }
