@@ -75,6 +75,7 @@ public final class BuildCoordinator implements FarmApi {
   private final BuildPins pins;
   private final BuildAdmission admission;
   private final ReportCheck reports;
+  private final ReportRepeats repeats;
   private final PlacingPass placing;
   private final String applianceRepo;
   private final BuildInputIndex inputs;
@@ -119,6 +120,7 @@ public final class BuildCoordinator implements FarmApi {
     this.stateListener = stateListener;
     this.pins = new BuildPins(store, artifacts);
     this.reports = new ReportCheck(artifacts, leases, stateListener);
+    this.repeats = new ReportRepeats(store);
     PinnedDefinitions definitions = new PinnedDefinitions(artifacts);
     this.placing = new PlacingPass(new BuildPlacer(repos, definitions, new HeldComponents(artifacts),
         placement, store, workers), store, stateListener);
@@ -286,11 +288,17 @@ public final class BuildCoordinator implements FarmApi {
    * A worker's report of one run: the build SUCCEEDED or FAILED, or, for a transient failure with runs
    * left, QUEUED again behind a backoff; REFUSED, changing nothing, when that worker no longer holds that
    * run of the build. A report naming an artifact the store does not hold as reported is not recorded: the run
-   * is retried as a transient failure ({@link ReportCheck}). Told to the listener either way.
+   * is retried as a transient failure ({@link ReportCheck}). Told to the listener either way. A report the store
+   * recorded already, sent again because its answer was lost, is REPEATED and changes nothing ({@link
+   * ReportRepeats}).
    */
   public LeaseAction report(BuildReport report) {
     Instant now = clock.instant();
     leases.heard(report.workerId(), now);
+    Optional<LeaseAction> repeated = repeats.repeated(report);
+    if (repeated.isPresent()) {
+      return repeated.get();
+    }
     Optional<LeaseAction> refused = reports.refused(report, now);
     if (refused.isPresent()) {
       return refused.get();

@@ -163,6 +163,35 @@ class BuildCoordinatorRunsTest {
   }
 
   @Test
+  void aReportSentAgainAfterItsAnswerWasLostIsAnsweredRecordedAndChangesNothing() throws Exception {
+    String id = runningOnW1();
+    long size = artifacts.size(tether);
+    BuildReport report = new BuildReport(id, "w1", 0, BuildState.SUCCEEDED,
+        List.of(new ArtifactRecord("tether-copy", tether, size)), List.of(), null, null, false, tether);
+    assertEquals(LeaseAction.Decision.SUCCEEDED, coordinator.report(report).decision());
+    BuildRecord recorded = store.get(id).orElseThrow();
+    clock.advance(Duration.ofSeconds(30)); // the worker's answer was lost; it sends the same report again
+    LeaseAction again = coordinator.report(report);
+    assertEquals(LeaseAction.Decision.REPEATED, again.decision(), again::toString);
+    assertTrue(again.reason().contains("recorded then as SUCCEEDED, and nothing changed now"), again::toString);
+    assertEquals(recorded, store.get(id).orElseThrow(), "the repeat changed the record");
+    assertEquals(1, decided.size(), "a repeat is not told as a second decision: " + decided);
+    // a report that differs from the recorded one in anything is no repeat: refused as too late
+    for (BuildReport other : List.of(
+        new BuildReport(id, "w2", 0, BuildState.SUCCEEDED, report.artifacts(), List.of(), null, null, false, tether),
+        new BuildReport(id, "w1", 1, BuildState.SUCCEEDED, report.artifacts(), List.of(), null, null, false, tether),
+        new BuildReport(id, "w1", 0, BuildState.SUCCEEDED, List.of(new ArtifactRecord("other", tether, size)),
+            List.of(), null, null, false, tether),
+        new BuildReport(id, "w1", 0, BuildState.SUCCEEDED, report.artifacts(), List.of(), null, null, false, null),
+        new BuildReport(id, "w1", 0, BuildState.FAILED, List.of(), List.of(), "boom", "PACKAGE", true, tether))) {
+      LeaseAction refused = coordinator.report(other);
+      assertEquals(LeaseAction.Decision.REFUSED, refused.decision(), () -> other + " -> " + refused);
+      assertTrue(refused.reason().contains("is already SUCCEEDED"), refused::toString);
+    }
+    assertEquals(recorded, store.get(id).orElseThrow(), "a refused late report changed the record");
+  }
+
+  @Test
   void aDepartedWorkersRunGoesBackToTheQueueOnceOtherWorkersAreHeard() throws Exception {
     String id = runningOnW1();
     coordinator.workerLeft("w1");

@@ -28,13 +28,13 @@ public final class BuildStatePublisher implements BuildStateListener {
     publish(build.id(), build.state(), text);
   }
 
-  /** Publishes what a lease reconciler decision did to its build; REFUSED and LEASE_EXTENDED change no state. */
+  /** Publishes what a lease reconciler decision did to its build; REFUSED, LEASE_EXTENDED and REPEATED change no state. */
   public void changed(LeaseAction action) {
     switch (action.decision()) {
       case REQUEUED -> publish(action.buildId(), BuildState.QUEUED, action.reason());
       case FAILED -> publish(action.buildId(), BuildState.FAILED, action.reason());
       case SUCCEEDED -> publish(action.buildId(), BuildState.SUCCEEDED, action.reason());
-      case REFUSED, LEASE_EXTENDED -> { }
+      case REFUSED, LEASE_EXTENDED, REPEATED -> { }
     }
   }
 

@@ -14,8 +14,9 @@ import org.bootfarm.protocol.api.v1.WireJson;
 
 /**
  * The active coordinator's intake of workers' {@link BuildReport}s ({@link Addresses#REPORT}): each is
- * handed to {@link BuildCoordinator#report}, which records or refuses it, and answered once the store has
- * decided, so the worker stops sending it. A store failure answers with an error, and the worker sends
+ * handed to {@link BuildCoordinator#report}, which records or refuses it (or knows it as a repeat of a
+ * report recorded before, answered as recorded), and answered once the store has decided, so the worker stops
+ * sending it. A store failure answers with an error, and the worker sends
  * the report again later. In a farm with certificates a report counts only when its worker's own
  * certificate (or a coordinator's) signed it: the {@code workerId} in the body names whose lease it
  * must match, the signature proves the sender is that worker.
@@ -58,17 +59,22 @@ public final class ReportConsumer {
           + report.workerId() + "''s farm certificate");
       return;
     }
-    vertx.executeBlocking(() -> {
-      LeaseAction action = coordinator.report(report);
-      return action.decision() == LeaseAction.Decision.REFUSED ? action.reason() : null;
-    }, false).onComplete(done -> {
+    vertx.executeBlocking(() -> coordinator.report(report), false).onComplete(done -> {
       if (done.failed()) {
         message.fail(500, "build report of " + report.buildId() + " not recorded: " + done.cause().getMessage());
-      } else if (done.result() != null) {
-        LOG.log(System.Logger.Level.WARNING, "bootfarm coordinator: refused a report: " + done.result());
-        message.reply(new JsonObject().put("recorded", false).put("reason", done.result()));
-      } else {
-        message.reply(new JsonObject().put("recorded", true));
+        return;
+      }
+      LeaseAction action = done.result();
+      switch (action.decision()) {
+        case REFUSED -> {
+          LOG.log(System.Logger.Level.WARNING, "bootfarm coordinator: refused a report: " + action.reason());
+          message.reply(new JsonObject().put("recorded", false).put("reason", action.reason()));
+        }
+        case REPEATED -> {
+          LOG.log(System.Logger.Level.INFO, "bootfarm coordinator: " + action.reason());
+          message.reply(new JsonObject().put("recorded", true).put("repeated", true));
+        }
+        default -> message.reply(new JsonObject().put("recorded", true));
       }
     });
   }

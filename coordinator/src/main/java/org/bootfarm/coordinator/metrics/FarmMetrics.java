@@ -228,7 +228,7 @@ public final class FarmMetrics implements BuildStateListener, NightlyListener {
    */
   public void changed(LeaseAction action) {
     switch (action.decision()) {
-      case REFUSED, LEASE_EXTENDED -> {
+      case REFUSED, LEASE_EXTENDED, REPEATED -> {
         return;
       }
       default -> { }

@@ -50,7 +50,12 @@ public record LeaseAction(String buildId, String worker, Cause cause, Decision d
     /** Still RUNNING on the same worker, whose lease was extended so it can renew. */
     LEASE_EXTENDED,
     /** SUCCEEDED with the worker's artifacts. */
-    SUCCEEDED
+    SUCCEEDED,
+    /**
+     * Nothing changed: the worker sent a report the store had recorded already, because the answer to the first
+     * was lost; it is answered as recorded.
+     */
+    REPEATED
   }
 
   public LeaseAction {

@@ -53,7 +53,9 @@ final class ReportSender {
       if (answer.succeeded()) {
         JsonObject body = answer.result().body() instanceof JsonObject json ? json : new JsonObject();
         log.info("report of build " + report.buildId() + " run " + (report.attempt() + 1) + " "
-            + (body.getBoolean("recorded", false) ? "recorded" : "refused: " + body.getString("reason"))
+            + (!body.getBoolean("recorded", false) ? "refused: " + body.getString("reason")
+                : body.getBoolean("repeated", false) ? "recorded (by an earlier try, whose answer was lost or late)"
+                : "recorded")
             + " after " + tries + " tr" + (tries == 1 ? "y" : "ies"));
         end(report);
       } else {

@@ -76,7 +76,11 @@ public final class Addresses {
   /** Request {@code {"id": ...}} of a pair; reply the {@link ReproducibilityPair}, with its verdict once judged. */
   public static final String PAIR_GET = PREFIX + "pairs.get";
 
-  /** Workers send a {@link BuildReport} here when a build ends. */
+  /**
+   * Workers send a {@link BuildReport} here when a build ends; reply {@code {"recorded": true}}, with {@code
+   * "repeated": true} when that report was recorded before (the worker sent it again after losing the answer), or
+   * {@code {"recorded": false, "reason": ...}}.
+   */
   public static final String REPORT = PREFIX + "builds.report";
 
   /** Workers publish {@link WorkerInfo} here on start and with every heartbeat. */
