@@ -1,6 +1,7 @@
 package org.bootfarm.cli;
 
 import io.vertx.core.Future;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +31,9 @@ import org.bootfarm.testkit.FreePorts;
  * coordinator's durable insert: first one at a time, then with many in flight. No worker runs, so
  * every build stays QUEUED; every id is checked to be distinct and the last build to read back QUEUED.
  * The same is timed for {@code ping}, the event-bus round trip without the store, for comparison.
+ * Nothing is timed before a warm-up of {@code -Dbench.warmUp} pings and submissions at the largest in-flight count
+ * (the JIT compilers of a fresh JVM otherwise take most of the CPU of a short timed phase), and each timed phase's
+ * CPU per request of both processes is printed, their compiler threads apart ({@link ProcessCpu}).
  * Prints one Markdown table row per request and mode. MODE {@code mtls} runs coordinator and client
  * with farm certificates (the event bus over mutual TLS, every message signed and checked, as every
  * command runs), {@code plain} without, for the baseline ({@link BenchCoordinator}).
@@ -88,8 +92,16 @@ public final class EventBusSubmitBenchmark {
       Path unpack = Files.writeString(dir.resolve("unpack"), "unpack\n");
       SubmitRequest request = new SubmitRequest("debian-12", null,
           Map.of("tether", client.upload(tether).await(), "unpack", client.upload(unpack).await()), null, null);
-      // warm-up: JIT, connections, SQLite pages
-      run(() -> client.submit(request), Math.min(1000, submissions), 8, new long[Math.min(1000, submissions)]);
+      // warm-up, until the JIT compilers have settled: connections, SQLite pages, the compiled code of both JVMs
+      // (a coordinator runs for days; a cold JVM's compilers took two thirds of the CPU of the timed submissions)
+      int warmUp = Integer.getInteger("bench.warmUp", Math.min(1000, submissions));
+      int warmInFlight = inFlight.stream().max(Integer::compare).orElseThrow();
+      for (int done = 0; done < warmUp; done += submissions) {
+        int count = Math.min(submissions, warmUp - done);
+        run(() -> client.ping(), count, warmInFlight, new long[count]);
+        run(() -> client.submit(request), count, warmInFlight, new long[count]);
+      }
+      System.out.printf("warm-up: %,d pings and %,d submissions, %d in flight%n", warmUp, warmUp, warmInFlight);
       // how many event-bus messages carried the submissions (ADR 0056: those waiting at once travel together)
       AtomicInteger submitMessages = new AtomicInteger();
       client.vertx().eventBus().addOutboundInterceptor(context -> {
@@ -102,18 +114,23 @@ public final class EventBusSubmitBenchmark {
       List<String> carried = new ArrayList<>();
       System.out.println("| request | in flight | requests | per second | p50 ms | p99 ms | max ms |");
       System.out.println("|---|---|---|---|---|---|---|");
+      List<String> cpu = new ArrayList<>();
       for (int n : inFlight) {
         long[] latencies = new long[submissions];
+        Cpu before = Cpu.now(coordinator);
         row("ping (event bus only)", n, submissions, run(() -> client.ping(), submissions, n, latencies), latencies);
+        cpu.add(Cpu.now(coordinator).since(before, "ping", n, submissions));
       }
       for (int n : inFlight) {
         String[] ids = new String[submissions];
         long[] latencies = new long[submissions];
         AtomicInteger next = new AtomicInteger();
         int messagesBefore = submitMessages.get();
+        Cpu before = Cpu.now(coordinator);
         double seconds = run(() -> client.submit(request).onSuccess(id -> ids[next.getAndIncrement()] = id),
             submissions, n, latencies);
         row("submit (durable insert)", n, submissions, seconds, latencies);
+        cpu.add(Cpu.now(coordinator).since(before, "submit", n, submissions));
         int messages = submitMessages.get() - messagesBefore;
         carried.add(String.format("%d in flight: %,d submissions in %,d messages (%.1f per message)", n, submissions,
             messages, (double) submissions / messages));
@@ -126,11 +143,37 @@ public final class EventBusSubmitBenchmark {
       }
       System.out.println();
       carried.forEach(System.out::println);
+      cpu.forEach(System.out::println);
       System.out.println("every submission answered a distinct id; the last build read back QUEUED");
     } finally {
       coordinator.destroy();
       coordinator.waitFor(15, TimeUnit.SECONDS);
       coordinator.destroyForcibly();
+    }
+  }
+
+  /** Both processes' CPU so far; empty where /proc cannot tell (not Linux). */
+  private record Cpu(ProcessCpu coordinator, ProcessCpu client) {
+    static Cpu now(Process coordinator) {
+      try {
+        return new Cpu(ProcessCpu.of(coordinator.pid()), ProcessCpu.of(ProcessHandle.current().pid()));
+      } catch (IOException | RuntimeException e) {
+        return new Cpu(null, null);
+      }
+    }
+
+    /** One line: CPU per request of each process in the phase since {@code before}, compilers apart. */
+    String since(Cpu before, String request, int inFlight, int count) {
+      if (coordinator == null || before.coordinator == null) {
+        return request + ", " + inFlight + " in flight: CPU not measured (no /proc)";
+      }
+      ProcessCpu server = coordinator.since(before.coordinator);
+      ProcessCpu caller = client.since(before.client);
+      long work = server.workNanos() + caller.workNanos();
+      return String.format("CPU per %s, %d in flight: coordinator %s, client %s; without the compilers %,d cores"
+          + " carry %,.0f/s", request, inFlight, server.perRequest(count), caller.perRequest(count),
+          Runtime.getRuntime().availableProcessors(),
+          Runtime.getRuntime().availableProcessors() * 1e9 * count / Math.max(1, work));
     }
   }
 
