@@ -73,8 +73,9 @@ class SubmitBatchingTest {
     vertx.eventBus().addOutboundInterceptor((DeliveryContext<Object> context) -> {
       String address = context.message().address();
       if (address.equals(Addresses.SUBMIT) || address.equals(Addresses.SUBMIT_MANY)) {
-        int carried = context.body() instanceof JsonObject json && json.getJsonArray("submissions") != null
-            ? json.getJsonArray("submissions").size() : 1;
+        // a batch travels as its JSON text (ADR 0056); a lone submission as a JSON object
+        int carried = context.body() instanceof String text ? new JsonObject(text).getJsonArray("submissions").size()
+            : 1;
         sent.computeIfAbsent(address, a -> new ConcurrentLinkedQueue<>()).add(carried);
       }
       context.next();

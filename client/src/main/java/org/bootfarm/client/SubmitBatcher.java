@@ -7,8 +7,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,7 +39,8 @@ final class SubmitBatcher {
   /** Submissions made since the last send; guarded by {@code this}. */
   private List<Waiting> waiting = new ArrayList<>();
 
-  private record Waiting(Object request, JsonObject body, int bytes, Promise<String> answer) {}
+  /** A submission not sent yet: its request, as the JSON text it travels as, and its size in UTF-8. */
+  private record Waiting(Object request, String text, int bytes, Promise<String> answer) {}
 
   SubmitBatcher(Vertx vertx, DeliveryOptions delivery, Duration timeout, Function<Object, Future<String>> alone) {
     this.vertx = vertx;
@@ -54,8 +53,7 @@ final class SubmitBatcher {
   /** Sends {@code body} (a submit request) with those made beside it; completes with the build's id. */
   Future<String> submit(Object request) {
     String text = WireJson.write(request);
-    Waiting submission = new Waiting(request, new JsonObject(text), text.getBytes(StandardCharsets.UTF_8).length,
-        Promise.promise());
+    Waiting submission = new Waiting(request, text, text.getBytes(StandardCharsets.UTF_8).length, Promise.promise());
     boolean first;
     synchronized (this) {
       first = waiting.isEmpty();
@@ -94,9 +92,13 @@ final class SubmitBatcher {
       sendAlone(batch.get(0));
       return;
     }
-    JsonArray submissions = new JsonArray();
-    batch.forEach(submission -> submissions.add(submission.body()));
-    vertx.eventBus().request(Addresses.SUBMIT_MANY, new JsonObject().put("submissions", submissions), delivery)
+    // the batch travels as its JSON text, written once from the requests' texts: as a JsonObject it was parsed from
+    // them, then written again to be signed and once more to be sent (and the coordinator did the same backwards)
+    StringBuilder body = new StringBuilder("{\"submissions\":[");
+    for (int i = 0; i < batch.size(); i++) {
+      body.append(i == 0 ? "" : ",").append(batch.get(i).text());
+    }
+    vertx.eventBus().request(Addresses.SUBMIT_MANY, body.append("]}").toString(), delivery)
         .onSuccess(reply -> answer(batch, String.valueOf(reply.body())))
         .onFailure(failure -> {
           if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS) {

@@ -284,8 +284,10 @@ public final class BridgeServer {
       }
       vertx.eventBus().request(address, request, options).onComplete(reply -> {
         if (reply.succeeded()) {
+          // every API answer is a JSON object; one sent as its text (a batch's results) reaches the client as one
+          Object answer = reply.result().body();
           write(new JsonObject().put("type", "message").put("address", replyAddress).put("send", true)
-              .put("body", reply.result().body()));
+              .put("body", answer instanceof String text ? new JsonObject(text) : answer));
         } else if (reply.cause() instanceof ReplyException failure) {
           write(new JsonObject().put("type", "err").put("address", replyAddress)
               .put("failureCode", failure.failureCode()).put("failureType", failure.failureType().name())
