@@ -327,10 +327,11 @@ public final class BuildCoordinator implements FarmApi {
   }
 
   /**
-   * On becoming the active coordinator: every RUNNING build's lease lasts one lease plus {@code rejoinGrace}
-   * from now, so its worker can join the cluster again and renew; returns how many leases were extended.
+   * On becoming the active coordinator: cold cache costs are read again (ADR 0052); every RUNNING build's lease
+   * lasts one lease plus {@code rejoinGrace} from now, so its worker can rejoin and renew; returns how many.
    */
   public int afterTakeover(Duration rejoinGrace) {
+    placing.tookOver();
     return told(leases.afterRestart(clock.instant(), lease.plus(rejoinGrace)));
   }
 

@@ -86,6 +86,14 @@ final class BuildPlacer {
     coldCache.heard(action);
   }
 
+  /**
+   * This coordinator became the active one: the cold cache costs are read again from the store, which holds the
+   * successes the previous active recorded since this one started ({@link ColdCacheHistory#reload}).
+   */
+  void tookOver() {
+    coldCache.reload();
+  }
+
   /** One placing pass at {@code now}: advises on queued builds in turn over one view of the workers. */
   Round round(Instant now) {
     return new Round(workerViews(), now);

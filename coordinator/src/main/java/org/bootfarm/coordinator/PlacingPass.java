@@ -60,6 +60,11 @@ final class PlacingPass {
     placer.heard(action);
   }
 
+  /** This coordinator became the active one: placement reads again what it learnt from the store at start. */
+  void tookOver() {
+    placer.tookOver();
+  }
+
   /** Places up to {@code maxBuilds} builds whose backoff passed at {@code now}, each claimed for {@code lease}. */
   synchronized List<BuildCoordinator.Assignment> pass(int maxBuilds, Instant now, Duration lease) {
     BuildPlacer.Round round = placer.round(now);
