@@ -74,8 +74,8 @@ public final class IdlePassBenchmark {
         }
       }
       System.out.println("| " + builds + " queued, " + passes + " ticks of 500 ms | passes that read the queue"
-          + " | CPU ms per tick, mean | CPU ms per tick, p99 | CPU s per hour |");
-      System.out.println("|---|---|---|---|---|");
+          + " | CPU ms per tick, mean | p50 | p99 | CPU s per hour |");
+      System.out.println("|---|---|---|---|---|---|");
       ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
       for (boolean changing : new boolean[] {false, true}) {
         coordinator.workerSeen(worker(false));
@@ -95,9 +95,10 @@ public final class IdlePassBenchmark {
         }
         Arrays.sort(nanos);
         double mean = Arrays.stream(nanos).average().orElse(0) / 1e6;
-        System.out.printf("| %s | %d of %d | %.2f | %.2f | %.0f |%n", changing
+        System.out.printf("| %s | %d of %d | %.2f | %.2f | %.2f | %.0f |%n", changing
             ? "a differing heartbeat every tick (every pass walks, as before ADR 0057)"
-            : "unchanged heartbeats (the farm at rest)", reading, passes, mean, nanos[(int) (passes * 0.99)] / 1e6,
+            : "unchanged heartbeats (the farm at rest)", reading, passes, mean, nanos[passes / 2] / 1e6,
+            nanos[(int) (passes * 0.99)] / 1e6,
             mean * 2 * 3600 / 1e3);
       }
     }
