@@ -77,7 +77,7 @@ public final class BuildCoordinator implements FarmApi {
   private final ReportCheck reports;
   private final ReportRepeats repeats;
   private final PlacingPass placing;
-  private final String applianceRepo;
+  private final ApplianceRule appliance;
   private final BuildInputIndex inputs;
   private volatile BuildProvenance provenance = BuildProvenance.NONE; // signs successes, ADR 0044
 
@@ -111,7 +111,7 @@ public final class BuildCoordinator implements FarmApi {
   public BuildCoordinator(BuildStore store, ArtifactStore artifacts, RepoCatalog repos,
       RendezvousPlacement placement, Clock clock, LeasePolicy lease, RetryPolicy retry,
       BuildStateListener stateListener, String applianceRepo) {
-    this.applianceRepo = applianceRepo;
+    this.appliance = new ApplianceRule(applianceRepo);
     this.store = store;
     this.repos = repos;
     this.clock = clock;
@@ -125,7 +125,7 @@ public final class BuildCoordinator implements FarmApi {
     this.placing = new PlacingPass(new BuildPlacer(repos, definitions, new HeldComponents(artifacts),
         placement, store, workers), store, stateListener);
     RecordedBuildInfos buildInfos = new RecordedBuildInfos(artifacts);
-    this.admission = new BuildAdmission(store, artifacts, repos, new SubmissionCheck(repos, applianceRepo),
+    this.admission = new BuildAdmission(store, artifacts, repos, new SubmissionCheck(repos, appliance),
         new RebuildCheck(artifacts, buildInfos, repos), definitions, clock, stateListener);
     this.inputs = new BuildInputIndex(store, buildInfos);
   }
@@ -240,13 +240,12 @@ public final class BuildCoordinator implements FarmApi {
 
   /** The targets this farm builds from a repo: its bootstrap, and the appliance only from the appliance repo. */
   public List<String> targets(String repo, RepoSpec spec) {
-    return RepoSpec.TARGETS.stream().filter(spec::supportsTarget)
-        .filter(target -> !APPLIANCE.equals(target) || applianceRepo.equals(repo)).toList();
+    return appliance.targets(repo, spec);
   }
 
   /** The repo this farm builds its appliance from. */
   public String applianceRepo() {
-    return applianceRepo;
+    return appliance.applianceRepo();
   }
 
   /** A worker's heartbeat: it is alive, with these capabilities and caches, and this coordinator hears (ADR 0043). */
@@ -328,10 +327,11 @@ public final class BuildCoordinator implements FarmApi {
   }
 
   /**
-   * On becoming the active coordinator: every RUNNING build's lease lasts one lease plus {@code rejoinGrace}
-   * from now, so its worker can join the cluster again and renew; returns how many leases were extended.
+   * On becoming the active coordinator: cold cache costs are read again (ADR 0052); every RUNNING build's lease
+   * lasts one lease plus {@code rejoinGrace} from now, so its worker can rejoin and renew; returns how many.
    */
   public int afterTakeover(Duration rejoinGrace) {
+    placing.tookOver();
     return told(leases.afterRestart(clock.instant(), lease.plus(rejoinGrace)));
   }
 

@@ -86,6 +86,19 @@ final class BuildPlacer {
     coldCache.heard(action);
   }
 
+  /**
+   * This coordinator became the active one: the cold cache costs are read again from the store, which holds the
+   * successes the previous active recorded since this one started ({@link ColdCacheHistory#reload}).
+   */
+  void tookOver() {
+    coldCache.reload();
+  }
+
+  /** The live workers' change count ({@link LiveWorkers#changes}): what a skipped pass compares ({@link LastIdlePass}). */
+  long workerChanges() {
+    return workers.changes();
+  }
+
   /** One placing pass at {@code now}: advises on queued builds in turn over one view of the workers. */
   Round round(Instant now) {
     return new Round(workerViews(), now);
@@ -95,6 +108,7 @@ final class BuildPlacer {
   final class Round {
     private final Map<String, WorkerView> views;
     private final Instant now;
+    private Instant timedChange; // see timedChange()
 
     private Round(Map<String, WorkerView> views, Instant now) {
       this.views = views;
@@ -120,11 +134,30 @@ final class BuildPlacer {
       if (side != null && side.isSideB()) {
         return sideB(queued, side, request);
       }
-      StealingRule.Decision decided = stealing.decide(request, views.values(), Duration.between(waitingSince(queued),
-          now), coldCache.costs().stealAfter(queued.repo(), queued.target()));
+      Instant since = waitingSince(queued);
+      Duration threshold = coldCache.costs().stealAfter(queued.repo(), queued.target());
+      StealingRule.Decision decided = stealing.decide(request, views.values(), Duration.between(since, now), threshold);
+      if (!decided.claims()) { // waiting: its threshold, or --steal-after's overdue rule, may place it later
+        changesAt(since.plus(threshold));
+        changesAt(since.plus(placement.stealAfter()));
+      }
       return decided.claims() ? new Place(decided.placement(), side, null,
           decided.kind() == StealingRule.Kind.STEAL ? decided.warmWorker() : null)
           : new Wait(decided.placement().reason());
+    }
+
+    /**
+     * The earliest instant after this pass's at which time alone may change the advice on a build it left waiting
+     * (ADR 0052: it reaches its steal threshold, or --steal-after's overdue rule); empty when none would change.
+     */
+    Optional<Instant> timedChange() {
+      return Optional.ofNullable(timedChange);
+    }
+
+    private void changesAt(Instant at) {
+      if (at.isAfter(now) && (timedChange == null || at.isBefore(timedChange))) {
+        timedChange = at;
+      }
     }
 
     /** Since when a build has waited to be placed: its submission, or the end of its backoff when re-queued. */

@@ -26,7 +26,9 @@ import org.bootfarm.protocol.api.v1.BuildView;
  * A pass that can place nothing reads little (ADR 0051): with every live worker full it reads nothing; with no live
  * worker at all it advises only the builds no pass has noted yet (new submissions), and walks the whole queue
  * again only when it last did so with live workers or {@link #IDLE_REWALK} ago, so a queue of any length that
- * waits for its first worker costs the submissions that join it, not a walk of it every 500 ms.
+ * waits for its first worker costs the submissions that join it, not a walk of it every 500 ms. With live workers,
+ * a pass that placed nothing is not repeated until something that could change that happened ({@link
+ * LastIdlePass}, ADR 0057), or {@link LastIdlePass#REREAD} passed.
  */
 final class PlacingPass {
   /** How many queued builds a pass reads from the store at a time. */
@@ -46,6 +48,7 @@ final class PlacingPass {
   private final BuildPlacer placer;
   private final BuildStore store;
   private final BuildStateListener stateListener;
+  private final LastIdlePass lastIdle;
   /** When a pass with no live worker last walked the whole queue; null after a pass with live workers. */
   private Instant idleWalk;
 
@@ -53,17 +56,30 @@ final class PlacingPass {
     this.placer = placer;
     this.store = store;
     this.stateListener = stateListener;
+    this.lastIdle = new LastIdlePass(store, placer::workerChanges);
   }
 
   /** A report was decided: a recorded success counts towards its repo's steal threshold (ADR 0052). */
   void heard(LeaseAction action) {
     placer.heard(action);
+    lastIdle.changed(); // a new cost may move a waiting build's threshold
+  }
+
+  /** This coordinator became the active one: placement reads again what it learnt from the store at start. */
+  void tookOver() {
+    placer.tookOver();
+    lastIdle.changed();
   }
 
   /** Places up to {@code maxBuilds} builds whose backoff passed at {@code now}, each claimed for {@code lease}. */
   synchronized List<BuildCoordinator.Assignment> pass(int maxBuilds, Instant now, Duration lease) {
+    if (lastIdle.holds(now)) {
+      return List.of(); // the last pass placed nothing and nothing that could change that happened since
+    }
+    LastIdlePass.Seen before = lastIdle.before(now);
     BuildPlacer.Round round = placer.round(now);
     if (round.noLiveWorker()) {
+      lastIdle.forget(); // ADR 0051's passes without workers stay as they were
       if (idleWalk != null && now.isBefore(idleWalk.plus(IDLE_REWALK)) && !now.isBefore(idleWalk)) {
         noteNew(round, now, lease);
         return List.of();
@@ -72,6 +88,7 @@ final class PlacingPass {
     } else {
       idleWalk = null;
       if (round.full()) {
+        lastIdle.placedNothing(before, Optional.empty());
         return List.of(); // every live worker holds its most builds: nothing to place
       }
     }
@@ -97,6 +114,11 @@ final class PlacingPass {
       place(queued, round, now, lease, notes, null).ifPresent(assignments::add);
     }
     store.notePlacements(notes);
+    if (assignments.isEmpty() && maxBuilds > 0 && !round.noLiveWorker()) {
+      lastIdle.placedNothing(before, round.timedChange()); // walked the whole queue: placed nothing
+    } else {
+      lastIdle.forget();
+    }
     return assignments;
   }
 

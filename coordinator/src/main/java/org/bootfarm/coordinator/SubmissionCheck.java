@@ -13,7 +13,7 @@ import org.bootfarm.protocol.repo.RepoSpec;
 
 /**
  * Whether a submission may be queued: its repo is a valid definition of this farm that builds the asked
- * target (the appliance only from the appliance repo), it names exactly the components that target boots
+ * target ({@link ApplianceRule}: the appliance only from the appliance repo), it names exactly the components that target boots
  * with and each is in the artifact store, and its options hold none of the farm's own keys ({@link
  * #RESERVED_OPTIONS}: only the coordinator's nightly and verify code sets them, never a client). Decides
  * nothing about the build's state; {@link BuildCoordinator} queues what passes.
@@ -26,11 +26,11 @@ final class SubmissionCheck {
   static final Set<String> RESERVED_OPTIONS = Set.of(PairSide.OPTION);
 
   private final RepoCatalog repos;
-  private final String applianceRepo;
+  private final ApplianceRule appliance;
 
-  SubmissionCheck(RepoCatalog repos, String applianceRepo) {
+  SubmissionCheck(RepoCatalog repos, ApplianceRule appliance) {
     this.repos = repos;
-    this.applianceRepo = applianceRepo;
+    this.appliance = appliance;
   }
 
   /**
@@ -53,15 +53,9 @@ final class SubmissionCheck {
     } else if (entry.definition().isEmpty()) {
       problems.add("repo: '" + request.repo() + "' is an invalid definition: "
           + entry.problems().stream().map(Object::toString).collect(Collectors.joining("; ")));
-    } else if (BuildCoordinator.APPLIANCE.equals(request.targetOrDefault()) && !applianceRepo.equals(request.repo())) {
-      problems.add("target: this farm builds the appliance only from its appliance repo '" + applianceRepo
-          + "', not from '" + request.repo() + "' (the appliance is never customised; the coordinator's"
-          + " --appliance-repo, config key appliance-repo, names that repo); build the bootstrap of '"
-          + request.repo() + "' or the appliance of '" + applianceRepo + "'");
-    } else if (!entry.definition().get().spec().supportsTarget(request.targetOrDefault())) {
-      problems.add("target: '" + request.repo() + "' cannot build " + request.targetOrDefault()
-          + (BuildCoordinator.APPLIANCE.equals(request.targetOrDefault())
-              ? ": its repo-spec.json has no packages.appliance" : ""));
+    } else {
+      appliance.refusal(request.repo(), entry.definition().get().spec(), request.targetOrDefault())
+          .ifPresent(problems::add);
     }
     List<String> required = RepoSpec.COMPONENTS.getOrDefault(request.targetOrDefault(), List.of());
     for (String name : required) {

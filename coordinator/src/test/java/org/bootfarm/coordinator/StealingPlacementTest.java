@@ -36,8 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The coordinator's placing pass with the stealing rule (ADR 0046), against the real SQLite store and the
  * project's repos/: a build whose warm worker is busy stays queued until it has waited the threshold, then an
  * idle worker takes it and the listener hears of the steal; a free slot goes first to a build warm there. The
- * threshold is the repo's cold cache cost as its recorded runs show (ADR 0052), read from the store at start and
- * updated as builds succeed; a build queued longer than the setting takes a warm worker with room before its cold
+ * threshold is the repo's cold cache cost as its recorded runs show (ADR 0052), read from the store at start and on
+ * taking over from another coordinator, and updated as builds succeed; a build queued longer than the setting takes a warm worker with room before its cold
  * home (ADR 0052), a fresh one still goes home (ADR 0011).
  */
 @Tag("unit")
@@ -205,6 +205,26 @@ class StealingPlacementTest {
     String second = submit("debian-12");
     assertEquals(List.of(first + " warm"), assigned(restarted));
     assertEquals(RECORDED, restarted.get(second).placement());
+  }
+
+  @Test
+  void aStandbyThatTakesOverReadsTheColdCostsTheOldActiveRecordedSinceItStarted() throws Exception {
+    BuildCoordinator standby = new BuildCoordinator(store, artifacts, repos, RendezvousPlacement.stealingAfter(AFTER),
+        clock, Duration.ofMinutes(10), listener);
+    String idle = recordWarmAndColdRuns(); // through the active, after the standby read the store
+    assertEquals(0, standby.afterTakeover(Duration.ofSeconds(30)));
+    standby.workerSeen(worker("warm", List.of("apt"), "debian-12"));
+    standby.workerSeen(worker(idle, List.of("apt")));
+    String first = standby.submit(MEMBER, new SubmitRequest("debian-12", "bootstrap",
+        Map.of("tether", tether, "unpack", tether), null, null));
+    String second = standby.submit(MEMBER, new SubmitRequest("debian-12", "bootstrap",
+        Map.of("tether", tether, "unpack", tether), null, null));
+    assertEquals(List.of(first + " warm"), assigned(standby));
+    assertEquals(RECORDED, standby.get(second).placement(), "12 s, the recorded cost, not --steal-after's 30 s");
+
+    clock.advance(Duration.ofSeconds(12));
+    assertEquals(List.of(second + " " + idle), assigned(standby), "stolen after the recorded cost");
+    assertEquals(List.of(second + " from warm"), stolen);
   }
 
   @Test

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.bootfarm.protocol.api.v1.WorkerInfo;
 
@@ -15,15 +16,36 @@ import org.bootfarm.protocol.api.v1.WorkerInfo;
  */
 public final class LiveWorkers {
   private final Map<String, WorkerInfo> workers = new ConcurrentHashMap<>();
+  private final AtomicLong changes = new AtomicLong();
 
   /** A worker's heartbeat: it is alive, with these capabilities and caches. */
   public void seen(WorkerInfo info) {
-    workers.put(info.id(), info);
+    WorkerInfo before = workers.put(info.id(), info);
+    if (before == null || !placedBy(before).equals(placedBy(info))) {
+      changes.incrementAndGet();
+    }
   }
 
   /** A worker left the cluster: it gets no more builds. */
   public void left(String workerId) {
-    workers.remove(workerId);
+    if (workers.remove(workerId) != null) {
+      changes.incrementAndGet();
+    }
+  }
+
+  /**
+   * A count that grows whenever a worker joins, leaves, or sends a heartbeat that differs from its last in what
+   * {@link #views} makes of it for placement (not its free disk, which no placing pass asks for, nor its node or
+   * cache sizes), after the change is in place: a placing pass that finds it unchanged sees the same workers.
+   */
+  public long changes() {
+    return changes.get();
+  }
+
+  /** What placement reads of a heartbeat ({@link #views}): a new heartbeat equal in this changes nothing placed. */
+  private static List<Object> placedBy(WorkerInfo info) {
+    return List.of(info.packageManagers(), info.arch(), info.slots(), info.busySlots(), info.running(),
+        info.warmCaches().stream().map(c -> c.repo() + '@' + c.metadataRevision()).toList());
   }
 
   /**

@@ -78,6 +78,17 @@ public interface BuildStore extends AutoCloseable {
   }
 
   /**
+   * A count that grows with every write of this store object that may change what a placing pass decides: a build
+   * recorded, claimed, re-queued, finished, failed, cancelled or pinned as a rebuild (not a placement note, not a
+   * lease renewal). It grows after the write committed, so a pass that read the count before it read the queue
+   * and finds it unchanged later has seen every such write; other processes' writes are not counted.
+   */
+  long queueChanges();
+
+  /** When the first QUEUED build held back by a backoff ({@link #requeue}'s notBefore) after {@code now} may go. */
+  Optional<Instant> nextBackoffEnd(Instant now);
+
+  /**
    * Up to {@code limit} QUEUED builds that no placing pass has noted or claimed yet (no placement reason: new
    * submissions and rebuilds), whose not-before has passed at {@code now}, in placement order after {@code after}
    * (null: from the head of the queue). A placing pass with no live worker advises only these (ADR 0051). This

@@ -25,6 +25,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import java.util.concurrent.locks.LockSupport;
 import org.bootfarm.coordinator.StoreLock;
 import org.bootfarm.protocol.api.v1.WireJson;
@@ -63,6 +65,7 @@ public final class SqlBuildStore implements BuildStore {
   private final List<Integer> migrationsApplied;
   private final ConcurrentLinkedQueue<PendingInsert> pendingInserts = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean leading = new AtomicBoolean(); // a thread is writing a batch of pendingInserts
+  private final AtomicLong queueChanges = new AtomicLong(); // see queueChanges()
   private boolean closed;
 
   private SqlBuildStore(StoreDatabase database, Clock clock, StoreLock lock, Connection connection,
@@ -271,6 +274,7 @@ public final class SqlBuildStore implements BuildStore {
         done.written = true;
         LockSupport.unpark(done.waiter);
       }
+      queueChanges.incrementAndGet();
     }
   }
 
@@ -473,13 +477,37 @@ public final class SqlBuildStore implements BuildStore {
             now.toEpochMilli(), after.priority().rank(), after.priority().rank(), after.id(), limit));
   }
 
+  /** Counted by the writes that record, claim, re-queue, end or pin a build as a rebuild, each after it committed. */
+  @Override
+  public long queueChanges() {
+    return queueChanges.get();
+  }
+
+  @Override
+  public synchronized Optional<Instant> nextBackoffEnd(Instant now) {
+    return query("find the next backoff's end", () -> {
+      try (PreparedStatement statement = connection().prepareStatement(
+          "SELECT MIN(not_before) FROM builds WHERE state = 'QUEUED' AND not_before > ?")) {
+        statement.setLong(1, now.toEpochMilli());
+        try (ResultSet rows = statement.executeQuery()) {
+          if (!rows.next()) {
+            return Optional.<Instant>empty();
+          }
+          long end = rows.getLong(1);
+          return rows.wasNull() ? Optional.<Instant>empty() : Optional.of(Instant.ofEpochMilli(end));
+        }
+      }
+    });
+  }
+
   @Override
   public synchronized Optional<BuildRecord> claim(String id, String worker, Instant leaseUntil, String placement) {
     Instant now = clock.instant();
     requireFuture(leaseUntil, now, "claim of " + id + " by " + worker);
-    return transition(id, "claim", "UPDATE builds SET state = 'RUNNING', worker = ?, lease_owner = ?,"
+    return queueChange(() -> transition(id, "claim",
+        "UPDATE builds SET state = 'RUNNING', worker = ?, lease_owner = ?,"
         + " lease_expires_at = ?, started_at = ?, placement = ? WHERE id = ? AND state = 'QUEUED'",
-        worker, worker, leaseUntil.toEpochMilli(), now.toEpochMilli(), placement, id);
+        worker, worker, leaseUntil.toEpochMilli(), now.toEpochMilli(), placement, id));
   }
 
   /** Why a QUEUED build is still waiting; no other state takes a note. */
@@ -516,10 +544,11 @@ public final class SqlBuildStore implements BuildStore {
   @Override
   public synchronized Optional<BuildRecord> pinAsRebuild(String id, String original, String buildinfoSha256,
       String definitionDigest) {
-    return transition(id, "pin as a rebuild of " + original, "UPDATE builds SET rebuild_of = ?, pinned_buildinfo = ?,"
+    return queueChange(() -> transition(id, "pin as a rebuild of " + original,
+        "UPDATE builds SET rebuild_of = ?, pinned_buildinfo = ?,"
         + " definition_digest = COALESCE(?, definition_digest) WHERE id = ? AND state = 'QUEUED'"
         + " AND ((rebuild_of IS NULL AND pinned_buildinfo IS NULL) OR (rebuild_of = ? AND pinned_buildinfo = ?))",
-        original, buildinfoSha256, definitionDigest, id, original, buildinfoSha256);
+        original, buildinfoSha256, definitionDigest, id, original, buildinfoSha256));
   }
 
   @Override
@@ -552,7 +581,7 @@ public final class SqlBuildStore implements BuildStore {
   /** Both finishes: {@code attempt} null means any attempt. */
   private synchronized Optional<BuildRecord> finish(String id, String worker, Integer attempt, BuildOutcome outcome) {
     long now = clock.millis();
-    return transaction("finish build " + id, () -> {
+    return queueChange(() -> transaction("finish build " + id, () -> {
       int changed = update("UPDATE builds SET state = ?, finished_at = ?, error = ?, error_kind = ?, log_sha256 = ?,"
           + " package_cache = ?, lease_owner = NULL, lease_expires_at = NULL"
           + " WHERE id = ? AND state = 'RUNNING' AND lease_owner = ? AND lease_expires_at > ?"
@@ -566,29 +595,32 @@ public final class SqlBuildStore implements BuildStore {
       update("DELETE FROM build_artifacts WHERE build_id = ?", id);
       insertArtifacts(id, outcome.artifacts());
       return select("WHERE id = ?", id).stream().findFirst();
-    });
+    }));
   }
 
   @Override
   public synchronized Optional<BuildRecord> requeue(String id, String worker, String reason, Instant notBefore) {
-    return transition(id, "requeue", "UPDATE builds SET state = 'QUEUED', attempts = attempts + 1, worker = NULL,"
+    return queueChange(() -> transition(id, "requeue",
+        "UPDATE builds SET state = 'QUEUED', attempts = attempts + 1, worker = NULL,"
         + " lease_owner = NULL, lease_expires_at = NULL, not_before = ?, error = ?, error_kind = 'TRANSIENT'"
         + " WHERE id = ? AND state = 'RUNNING' AND lease_owner = ?",
-        notBefore == null ? null : notBefore.toEpochMilli(), reason, id, worker);
+        notBefore == null ? null : notBefore.toEpochMilli(), reason, id, worker));
   }
 
   @Override
   public synchronized Optional<BuildRecord> fail(String id, String error, ErrorKind kind) {
-    return transition(id, "fail", "UPDATE builds SET state = 'FAILED', finished_at = ?, error = ?, error_kind = ?,"
+    return queueChange(() -> transition(id, "fail",
+        "UPDATE builds SET state = 'FAILED', finished_at = ?, error = ?, error_kind = ?,"
         + " lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND state IN ('QUEUED', 'RUNNING')",
-        clock.millis(), error, kind.name(), id);
+        clock.millis(), error, kind.name(), id));
   }
 
   @Override
   public synchronized Optional<BuildRecord> cancel(String id) {
-    return transition(id, "cancel", "UPDATE builds SET state = 'CANCELLED', finished_at = ?,"
+    return queueChange(() -> transition(id, "cancel",
+        "UPDATE builds SET state = 'CANCELLED', finished_at = ?,"
         + " lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND state IN ('QUEUED', 'RUNNING')",
-        clock.millis(), id);
+        clock.millis(), id));
   }
 
   @Override
@@ -729,6 +761,15 @@ public final class SqlBuildStore implements BuildStore {
 
   private interface Work<T> {
     T run() throws SQLException;
+  }
+
+  /** Runs {@code write}, one that may change which builds are QUEUED or RUNNING and where, then counts it. */
+  private <T> T queueChange(Supplier<T> write) {
+    try {
+      return write.get();
+    } finally {
+      queueChanges.incrementAndGet(); // after the commit: a pass that read before it sees a new count
+    }
   }
 
   private Optional<BuildRecord> transition(String id, String what, String sql, Object... parameters) {

@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -107,6 +108,32 @@ abstract class BuildStoreTest {
     assertNull(build.worker());
     assertNull(build.leaseOwner());
     assertTrue(build.artifacts().isEmpty());
+  }
+
+  @Test
+  void queueChangesCountStateWritesNotNotesNorRenewalsAndTheNextBackoffEndIsKnown() {
+    long start = store.queueChanges();
+    String first = submit();
+    String second = submit();
+    assertTrue(store.queueChanges() > start, "an insert counts");
+    long inserted = store.queueChanges();
+    store.notePlacements(Map.of(first, "no live worker runs tdnf"));
+    assertEquals(inserted, store.queueChanges(), "a note does not");
+    running(first, "w1");
+    long claimed = store.queueChanges();
+    assertEquals(inserted + 1, claimed, "a claim counts");
+    store.renewLease(first, "w1", leaseEnd().plusSeconds(5)).orElseThrow();
+    assertEquals(claimed, store.queueChanges(), "a renewal does not");
+    assertEquals(Optional.empty(), store.nextBackoffEnd(clock.instant()));
+    Instant notBefore = clock.instant().plusSeconds(30);
+    store.requeue(first, "w1", "lease of w1 expired", notBefore).orElseThrow();
+    assertEquals(claimed + 1, store.queueChanges(), "a re-queue counts");
+    assertEquals(Optional.of(notBefore), store.nextBackoffEnd(clock.instant()));
+    assertEquals(Optional.empty(), store.nextBackoffEnd(notBefore), "ended at its not-before");
+    store.cancel(second).orElseThrow();
+    store.fail(first, "no runs left", ErrorKind.DETERMINISTIC).orElseThrow();
+    assertEquals(claimed + 3, store.queueChanges(), "a cancel and a fail count");
+    assertEquals(Optional.empty(), store.nextBackoffEnd(clock.instant()), "a failed build waits for nothing");
   }
 
   @Test
