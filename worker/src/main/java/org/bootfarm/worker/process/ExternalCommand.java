@@ -71,8 +71,9 @@ public final class ExternalCommand {
    * {@link #run(List, Map, Path, Consumer)} for a tool that asks one question on its output and reads the answer
    * on its standard input: {@code answer} sees every output line after {@code lines} did, and the first non-null
    * it returns is written, with a newline, to the tool's standard input, which is then closed (as it is when
-   * {@code answer} throws, which fails the run once the tool ended, or the output ends unanswered: the tool reads
-   * end of input). Null: no standard input.
+   * {@code answer} throws, which fails the run once the tool ended: the tool reads end of input). {@code answer}
+   * must answer the line after which the tool waits: a tool left waiting is never stopped. Null: no standard
+   * input.
    */
   public static Result run(List<String> command, Map<String, String> environment, Path directory,
       Consumer<String> lines, java.util.function.Function<String, String> answer) throws IOException {
