@@ -399,7 +399,8 @@ public final class DnfDriver implements PackageManagerDriver {
     // files this build's resolution fetched for exactly this install: no download phase (docs/adr/0058)
     Optional<DnfPrefetch.Fetched> fetched = REMOVALS.contains(arguments.get(0)) ? Optional.empty()
         : DnfPrefetch.take(session, files, arguments);
-    Map<Path, FileState> before = fetched.isPresent() ? fetched.get().cacheBefore() : cacheFiles(cache);
+    Map<Path, DnfCacheFiles.FileState> before = fetched.isPresent() ? fetched.get().cacheBefore()
+        : DnfCacheFiles.snapshot(cache);
     Set<String> transaction = new LinkedHashSet<>();
     ExternalCommand.Result result;
     boolean installed = false;
@@ -432,21 +433,17 @@ public final class DnfDriver implements PackageManagerDriver {
       }
     } catch (java.io.InterruptedIOException e) {
       // the build was cancelled while dnf ran: what it wrote into the cache may be half-written
-      Map<Path, FileState> after = cacheFiles(cache);
-      discard(session, cache, after.keySet().stream().filter(p -> !after.get(p).equals(before.get(p))).sorted()
-          .toList(), Set.of());
+      DnfCacheFiles.discard(session, cache, DnfCacheFiles.added(DnfCacheFiles.snapshot(cache), before), Set.of());
       throw new BuildFailure(Kind.CANCELLED, "dnf was stopped: " + e.getMessage(), e);
     } catch (IOException e) {
       throw new BuildFailure(Kind.TOOL, "cannot run dnf (" + e.getMessage() + "); install Debian packages dnf, rpm"
           + " and bubblewrap", e);
     }
-    Map<Path, FileState> after = cacheFiles(cache);
-    List<Path> added = after.entrySet().stream()
-        .filter(e -> !e.getValue().equals(before.get(e.getKey())))
-        .map(Map.Entry::getKey).sorted().toList();
+    Map<Path, DnfCacheFiles.FileState> after = DnfCacheFiles.snapshot(cache);
+    List<Path> added = DnfCacheFiles.added(after, before);
     if (!result.succeeded()) {
       Classified failure = classify(session, files, result);
-      discard(session, cache, added, failure.badFiles());
+      DnfCacheFiles.discard(session, cache, added, failure.badFiles());
       if (session.pinned().isPresent() && failure.failure().kind() == Kind.PACKAGE) {
         throw new BuildFailure(Kind.PACKAGE, "a rebuild installs only the packages its record locked, and "
             + failure.failure().getMessage() + ". The record's lock holds what stayed installed: a package a"
@@ -596,53 +593,6 @@ public final class DnfDriver implements PackageManagerDriver {
           : Optional.empty();
     } catch (IOException e) {
       return Optional.empty();
-    }
-  }
-
-  /** Size and modification time of a cached file: a change means dnf (re)wrote it. */
-  record FileState(long size, long modified) {}
-
-  static Map<Path, FileState> cacheFiles(Path cache) throws BuildFailure {
-    Map<Path, FileState> files = new HashMap<>();
-    if (!Files.isDirectory(cache)) {
-      return files;
-    }
-    try (Stream<Path> paths = Files.walk(cache)) {
-      for (Path path : (Iterable<Path>) paths::iterator) {
-        if (Files.isRegularFile(path) && path.getParent() != null
-            && path.getParent().getFileName().toString().equals("packages")) {
-          files.put(path, new FileState(Files.size(path), Files.getLastModifiedTime(path).toMillis()));
-        }
-      }
-    } catch (IOException e) {
-      throw new BuildFailure(Kind.INTERNAL, "cannot read the package cache " + cache + ": " + e.getMessage(), e);
-    }
-    return files;
-  }
-
-  /**
-   * After a failed run: deletes every package file the run added or rewrote in the cache, and every
-   * cached file of a package named in an integrity failure, so only verified files stay.
-   */
-  static void discard(PackageSession session, Path cache, List<Path> added, Set<String> badFiles) {
-    Set<Path> doomed = new TreeSet<>(added);
-    doomed.addAll(cacheFiles(cache, badFiles));
-    for (Path path : doomed) {
-      try {
-        Files.deleteIfExists(path);
-        session.log().line(session.stage(), "dnf: removed " + path + " from the cache (unverified after a failed run)");
-      } catch (IOException e) {
-        session.log().line(session.stage(), "dnf: could not remove " + path + ": " + e.getMessage());
-      }
-    }
-  }
-
-  private static List<Path> cacheFiles(Path cache, Set<String> fileNames) {
-    try {
-      return cacheFiles(cache).keySet().stream()
-          .filter(p -> fileNames.contains(p.getFileName().toString())).toList();
-    } catch (BuildFailure e) {
-      return List.of();
     }
   }
 
@@ -797,7 +747,7 @@ public final class DnfDriver implements PackageManagerDriver {
     }
     List<Path> candidates = new ArrayList<>(session.pinned().isPresent()
         ? DnfPinnedRepository.files(session)
-        : cacheFiles(packageCache(session)).keySet().stream()
+        : DnfCacheFiles.snapshot(packageCache(session)).keySet().stream()
             .filter(p -> p.getFileName().toString().endsWith(".rpm")).sorted().toList());
     RepoSpec spec = session.definition().spec();
     if (spec.kernelIsFile()) {

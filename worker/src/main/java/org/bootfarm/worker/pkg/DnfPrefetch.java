@@ -32,7 +32,7 @@ final class DnfPrefetch {
    * package files before the fetch (so the install reports and, failing, discards what the fetch added), and each
    * repository cache directory's {@code repodata/repomd.xml} sha256 after it.
    */
-  record Fetched(BuildLog build, List<String> packages, Map<Path, DnfDriver.FileState> cacheBefore,
+  record Fetched(BuildLog build, List<String> packages, Map<Path, DnfCacheFiles.FileState> cacheBefore,
       Map<String, String> metadata) {}
 
   /** Per package cache: the last resolution's fetch; a resolution that fetched nothing removes it. */
@@ -44,7 +44,7 @@ final class DnfPrefetch {
   private DnfPrefetch() {}
 
   /** Keeps what a resolution of {@code build} fetched into {@code cache}; called while it holds the cache. */
-  static void record(Path cache, BuildLog build, List<String> packages, Map<Path, DnfDriver.FileState> before) {
+  static void record(Path cache, BuildLog build, List<String> packages, Map<Path, DnfCacheFiles.FileState> before) {
     Map<String, String> metadata = metadata(cache);
     if (metadata == null) {
       forget(cache);

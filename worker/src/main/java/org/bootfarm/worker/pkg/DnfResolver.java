@@ -78,7 +78,7 @@ final class DnfResolver {
     AtomicBoolean fetching = new AtomicBoolean();
     AtomicBoolean fetched = new AtomicBoolean();
     return DnfDriver.holdingCache(session, () -> {
-      Map<Path, DnfDriver.FileState> before = fetchNow == null ? Map.of() : DnfDriver.cacheFiles(cache);
+      Map<Path, DnfCacheFiles.FileState> before = fetchNow == null ? Map.of() : DnfCacheFiles.snapshot(cache);
       ExternalCommand.Result result;
       try {
         result = ExternalCommand.run(driver.sandbox(session, files, DnfDriver.Phase.DOWNLOAD, List.of("install"))
@@ -121,9 +121,8 @@ final class DnfResolver {
         DnfPrefetch.forget(cache);
         if (fetching.get()) {
           // what a fetch that did not finish left is not known to be whole: the base stage downloads it again
-          Map<Path, DnfDriver.FileState> after = DnfDriver.cacheFiles(cache);
-          DnfDriver.discard(session, cache, after.keySet().stream()
-              .filter(p -> !after.get(p).equals(before.get(p))).sorted().toList(), java.util.Set.of());
+          DnfCacheFiles.discard(session, cache, DnfCacheFiles.added(DnfCacheFiles.snapshot(cache), before),
+              java.util.Set.of());
         }
       }
       if (!result.succeeded()) {
