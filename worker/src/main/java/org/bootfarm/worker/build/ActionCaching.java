@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.stream.Stream;
@@ -71,21 +73,50 @@ final class ActionCaching {
     Files.createDirectories(scratch.resolve("root"));
     PackageSession session = new PackageSession(ctx.definition(), scratch.resolve("root"), ctx.repoCacheDir(),
         scratch.resolve("pkg"), ctx.aptSources(), ctx.sourceDateEpoch(), STAGE, ctx.log());
-    Optional<List<String>> resolved = ctx.driver().resolve(session, transactions);
+    ActionCache cache = new ActionCache(ctx.request().actionCacheDir());
+    // keyed while the resolution's run waits: on a miss it fetches the base's package files (docs/adr/0058)
+    Map<List<String>, String> keys = new HashMap<>();
+    List<Exception> failures = new ArrayList<>();
+    Optional<List<String>> resolved = ctx.driver().resolve(session, transactions, lines -> {
+      try {
+        String key = keyOf(ctx, target, drivers, definitionDigest, componentDigests, unsigned, lines);
+        keys.put(lines, key);
+        return !cache.holds(key);
+      } catch (BuildFailure | IOException | RuntimeException e) {
+        failures.add(e);
+        return false;
+      }
+    });
+    if (!failures.isEmpty()) {
+      Exception failure = failures.get(0);
+      if (failure instanceof BuildFailure b) {
+        throw b;
+      } else if (failure instanceof IOException io) {
+        throw io;
+      }
+      throw (RuntimeException) failure;
+    }
     if (resolved.isEmpty()) {
       ctx.log().line(STAGE, "action cache: not used, " + ctx.driver().engine()
           + " did not name the package files this build would install before installing them; the build runs");
       return Optional.empty();
     }
-    String listing = ActionKey.listing(ctx.definition(), definitionDigest,
-        target.id(), ctx.sourceDateEpoch(), componentDigests, BuildEngine.builderVersion(),
-        // after the resolution, which reports the package manager's version (docs/adr/0055)
-        drivers.toolVersions(ctx.driver()), unsigned, resolved.get());
-    String key = ActionKey.of(listing);
+    String key = keys.containsKey(resolved.get()) ? keys.get(resolved.get())
+        : keyOf(ctx, target, drivers, definitionDigest, componentDigests, unsigned, resolved.get());
     ctx.log().line(STAGE, String.format("action cache: key %s (%d package files resolved in %.1f s)", key,
         resolved.get().stream().filter(l -> !l.startsWith("transaction ")).count(),
         (System.nanoTime() - start) / 1e9));
     return Optional.of(new ActionCaching(ctx, key, resolved.get()));
+  }
+
+  /** The key of a build that resolved to {@code resolved}. */
+  private static String keyOf(StageContext ctx, Target target, PackageDrivers drivers, String definitionDigest,
+      SortedMap<String, String> componentDigests, List<String> unsigned, List<String> resolved)
+      throws BuildFailure, IOException {
+    return ActionKey.of(ActionKey.listing(ctx.definition(), definitionDigest, target.id(), ctx.sourceDateEpoch(),
+        componentDigests, BuildEngine.builderVersion(),
+        // after the resolution, which reports the package manager's version (docs/adr/0055)
+        drivers.toolVersions(ctx.driver()), unsigned, resolved));
   }
 
   /** The result of this build served from the cache, its outputs published; empty when the build must run. */

@@ -64,6 +64,11 @@ public final class ActionCache {
     return dir.resolve("files").resolve(sha256);
   }
 
+  /** Whether an entry of {@code key} is stored (whether it still verifies, only {@link #serve} finds out). */
+  public boolean holds(String key) {
+    return Files.isRegularFile(entryFile(key));
+  }
+
   /**
    * Publishes the entry of {@code key} into {@code outDir}: every output copied under a temporary name and
    * hashed while copied, then all renamed into place. Empty, with nothing published and the log saying why,

@@ -152,7 +152,15 @@ public final class DnfDriver implements PackageManagerDriver {
   @Override
   public Optional<List<String>> resolve(PackageSession session, List<List<String>> transactions)
       throws BuildFailure {
-    return session.pinned().isPresent() ? Optional.empty() : DnfResolver.resolve(this, session, transactions);
+    return resolve(session, transactions, null);
+  }
+
+  /** Resolves, and fetches the first transaction's files in the same dnf run when {@code fetchNow} says so ({@link DnfPrefetch}). */
+  @Override
+  public Optional<List<String>> resolve(PackageSession session, List<List<String>> transactions,
+      java.util.function.Predicate<List<String>> fetchNow) throws BuildFailure {
+    return session.pinned().isPresent() ? Optional.empty()
+        : DnfResolver.resolve(this, session, transactions, fetchNow);
   }
 
   /** The lock's files as the resolution names them, by repo id and sha256 ({@link DnfResolver#lines}, ADR 0054). */
@@ -388,11 +396,27 @@ public final class DnfDriver implements PackageManagerDriver {
    */
   private InstallReport runHoldingCache(PackageSession session, DnfFiles files, Path cache, List<String> arguments,
       int localFiles) throws BuildFailure {
-    Map<Path, FileState> before = cacheFiles(cache);
+    // files this build's resolution fetched for exactly this install: no download phase (docs/adr/0058)
+    Optional<DnfPrefetch.Fetched> fetched = REMOVALS.contains(arguments.get(0)) ? Optional.empty()
+        : DnfPrefetch.take(session, files, arguments);
+    Map<Path, DnfCacheFiles.FileState> before = fetched.isPresent() ? fetched.get().cacheBefore()
+        : DnfCacheFiles.snapshot(cache);
     Set<String> transaction = new LinkedHashSet<>();
     ExternalCommand.Result result;
+    boolean installed = false;
     try {
-      if (REMOVALS.contains(arguments.get(0))) {
+      if (fetched.isPresent()) {
+        session.log().line(session.stage(), "dnf: the resolution fetched these packages' files against the metadata"
+            + " still in the cache: no download phase");
+        result = installPhase(session, files, arguments, transaction,
+            DnfPrefetch.bothPhases(session, files, dnfCommand(session, files, Phase.DOWNLOAD, arguments),
+                dnfCommand(session, files, Phase.INSTALL, arguments)));
+        installed = result.succeeded() || result.tail().stream().noneMatch(l -> l.contains(NOT_IN_CACHE));
+        if (!installed) {
+          session.log().line(session.stage(), "dnf: a file the install needs was not fetched; downloading as usual");
+          result = runDnf(session, files, Phase.DOWNLOAD, arguments, environment(files), line -> {});
+        }
+      } else if (REMOVALS.contains(arguments.get(0))) {
         // nothing to download, but the install phase runs from the cache: make sure there is one.
         // libdnf takes SOURCE_DATE_EPOCH as "now" when it judges the metadata's age: refresh without it.
         Map<String, String> refreshEnvironment = new HashMap<>(environment(files));
@@ -403,32 +427,23 @@ public final class DnfDriver implements PackageManagerDriver {
         // checks every signature and imports the keys (a key URL is fetched here): no script runs
         result = runDnf(session, files, Phase.DOWNLOAD, arguments, environment(files), line -> {});
       }
-      if (result.succeeded()) {
-        result = runDnf(session, files, Phase.INSTALL, arguments, environment(files), line -> {
-          Matcher step = TRANSACTION_STEP.matcher(line);
-          if (step.matches()) {
-            transaction.add(step.group(2));
-            session.log().progress(session.stage(), Long.parseLong(step.group(3)), Long.parseLong(step.group(4)));
-          }
-        });
+      if (result.succeeded() && !installed) {
+        result = installPhase(session, files, arguments, transaction, dnfCommand(session, files, Phase.INSTALL,
+            arguments));
       }
     } catch (java.io.InterruptedIOException e) {
       // the build was cancelled while dnf ran: what it wrote into the cache may be half-written
-      Map<Path, FileState> after = cacheFiles(cache);
-      discard(session, cache, after.keySet().stream().filter(p -> !after.get(p).equals(before.get(p))).sorted()
-          .toList(), Set.of());
+      DnfCacheFiles.discard(session, cache, DnfCacheFiles.added(DnfCacheFiles.snapshot(cache), before), Set.of());
       throw new BuildFailure(Kind.CANCELLED, "dnf was stopped: " + e.getMessage(), e);
     } catch (IOException e) {
       throw new BuildFailure(Kind.TOOL, "cannot run dnf (" + e.getMessage() + "); install Debian packages dnf, rpm"
           + " and bubblewrap", e);
     }
-    Map<Path, FileState> after = cacheFiles(cache);
-    List<Path> added = after.entrySet().stream()
-        .filter(e -> !e.getValue().equals(before.get(e.getKey())))
-        .map(Map.Entry::getKey).sorted().toList();
+    Map<Path, DnfCacheFiles.FileState> after = DnfCacheFiles.snapshot(cache);
+    List<Path> added = DnfCacheFiles.added(after, before);
     if (!result.succeeded()) {
       Classified failure = classify(session, files, result);
-      discard(session, cache, added, failure.badFiles());
+      DnfCacheFiles.discard(session, cache, added, failure.badFiles());
       if (session.pinned().isPresent() && failure.failure().kind() == Kind.PACKAGE) {
         throw new BuildFailure(Kind.PACKAGE, "a rebuild installs only the packages its record locked, and "
             + failure.failure().getMessage() + ". The record's lock holds what stayed installed: a package a"
@@ -444,16 +459,38 @@ public final class DnfDriver implements PackageManagerDriver {
     return new InstallReport(downloaded.size(), bytes, fromCache);
   }
 
+  /** dnf's install phase ({@code command}), each package it installs added to {@code transaction} and reported as progress. */
+  private ExternalCommand.Result installPhase(PackageSession session, DnfFiles files, List<String> arguments,
+      Set<String> transaction, List<String> command) throws IOException, BuildFailure {
+    return runDnf(session, files, Phase.INSTALL, arguments, command, environment(files), line -> {
+      Matcher step = TRANSACTION_STEP.matcher(line);
+      if (step.matches()) {
+        transaction.add(step.group(2));
+        session.log().progress(session.stage(), Long.parseLong(step.group(3)), Long.parseLong(step.group(4)));
+      }
+    });
+  }
+
+  /** What dnf's install phase ({@code -C}) says when a package file it needs is not in the cache. */
+  private static final String NOT_IN_CACHE = "cannot be downloaded due to";
+
   /** The commands that only take packages away: they need nothing downloaded. */
   private static final Set<String> REMOVALS = Set.of("erase", "remove");
 
   /** Runs one dnf command of {@code phase} in its sandbox, every output line to the build log and to {@code lines}. */
   private ExternalCommand.Result runDnf(PackageSession session, DnfFiles files, Phase phase, List<String> arguments,
       Map<String, String> environment, java.util.function.Consumer<String> lines) throws IOException, BuildFailure {
+    return runDnf(session, files, phase, arguments, dnfCommand(session, files, phase, arguments), environment, lines);
+  }
+
+  /** {@link #runDnf(PackageSession, DnfFiles, Phase, List, Map, java.util.function.Consumer)} of another program. */
+  private ExternalCommand.Result runDnf(PackageSession session, DnfFiles files, Phase phase, List<String> arguments,
+      List<String> command, Map<String, String> environment, java.util.function.Consumer<String> lines)
+      throws IOException, BuildFailure {
     Sandbox sandbox = sandbox(session, files, phase, arguments);
     ImageDevices devices = phase == Phase.INSTALL ? ImageDevices.prepare(session.image(), false) : null;
     try {
-      return ExternalCommand.run(sandbox.command(dnfCommand(session, files, phase, arguments)), environment, null,
+      return ExternalCommand.run(sandbox.command(command), environment, null,
           line -> {
             session.log().line(session.stage(), line);
             lines.accept(line);
@@ -556,53 +593,6 @@ public final class DnfDriver implements PackageManagerDriver {
           : Optional.empty();
     } catch (IOException e) {
       return Optional.empty();
-    }
-  }
-
-  /** Size and modification time of a cached file: a change means dnf (re)wrote it. */
-  private record FileState(long size, long modified) {}
-
-  private static Map<Path, FileState> cacheFiles(Path cache) throws BuildFailure {
-    Map<Path, FileState> files = new HashMap<>();
-    if (!Files.isDirectory(cache)) {
-      return files;
-    }
-    try (Stream<Path> paths = Files.walk(cache)) {
-      for (Path path : (Iterable<Path>) paths::iterator) {
-        if (Files.isRegularFile(path) && path.getParent() != null
-            && path.getParent().getFileName().toString().equals("packages")) {
-          files.put(path, new FileState(Files.size(path), Files.getLastModifiedTime(path).toMillis()));
-        }
-      }
-    } catch (IOException e) {
-      throw new BuildFailure(Kind.INTERNAL, "cannot read the package cache " + cache + ": " + e.getMessage(), e);
-    }
-    return files;
-  }
-
-  /**
-   * After a failed run: deletes every package file the run added or rewrote in the cache, and every
-   * cached file of a package named in an integrity failure, so only verified files stay.
-   */
-  private static void discard(PackageSession session, Path cache, List<Path> added, Set<String> badFiles) {
-    Set<Path> doomed = new TreeSet<>(added);
-    doomed.addAll(cacheFiles(cache, badFiles));
-    for (Path path : doomed) {
-      try {
-        Files.deleteIfExists(path);
-        session.log().line(session.stage(), "dnf: removed " + path + " from the cache (unverified after a failed run)");
-      } catch (IOException e) {
-        session.log().line(session.stage(), "dnf: could not remove " + path + ": " + e.getMessage());
-      }
-    }
-  }
-
-  private static List<Path> cacheFiles(Path cache, Set<String> fileNames) {
-    try {
-      return cacheFiles(cache).keySet().stream()
-          .filter(p -> fileNames.contains(p.getFileName().toString())).toList();
-    } catch (BuildFailure e) {
-      return List.of();
     }
   }
 
@@ -757,7 +747,7 @@ public final class DnfDriver implements PackageManagerDriver {
     }
     List<Path> candidates = new ArrayList<>(session.pinned().isPresent()
         ? DnfPinnedRepository.files(session)
-        : cacheFiles(packageCache(session)).keySet().stream()
+        : DnfCacheFiles.snapshot(packageCache(session)).keySet().stream()
             .filter(p -> p.getFileName().toString().endsWith(".rpm")).sorted().toList());
     RepoSpec spec = session.definition().spec();
     if (spec.kernelIsFile()) {

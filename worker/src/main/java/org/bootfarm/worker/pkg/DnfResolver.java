@@ -9,6 +9,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.build.Lock;
 import org.bootfarm.worker.BuildFailure;
@@ -30,6 +32,9 @@ final class DnfResolver {
   static final String COMMAND_LINE = "@commandline";
   private static final String LOCATION = "BOOTFARM-LOCATION\t";
   private static final String VERSION = "BOOTFARM-DNF-VERSION\t";
+  private static final String ASK_FETCH = "--bootfarm-ask-fetch";
+  private static final String FETCH_QUESTION = "BOOTFARM-FETCH?";
+  private static final String FETCHED = "BOOTFARM-FETCHED\t";
 
   /** The version dnf's Python last reported in this JVM (what {@code dnf --version} prints first); null before. */
   private static volatile String reportedVersion;
@@ -39,10 +44,13 @@ final class DnfResolver {
   /**
    * One line per package file of each transaction, {@code name evr arch repo checksum-type checksum}, the
    * transactions headed {@code transaction N}; empty when dnf could not resolve them (the build then runs
-   * and reports why). {@code session}'s rootfs must be an empty directory.
+   * and reports why). {@code session}'s rootfs must be an empty directory. With {@code fetchNow} (else null), once
+   * every transaction is reported, the same dnf downloads the first transaction's package files into the cache when
+   * {@code fetchNow} accepts the lines, for the install of those packages in this build ({@link DnfPrefetch},
+   * docs/adr/0058).
    */
-  static Optional<List<String>> resolve(DnfDriver driver, PackageSession session, List<List<String>> transactions)
-      throws BuildFailure {
+  static Optional<List<String>> resolve(DnfDriver driver, PackageSession session, List<List<String>> transactions,
+      Predicate<List<String>> fetchNow) throws BuildFailure {
     DnfDriver.DnfFiles files = driver.prepare(session);
     Path script = files.config().getParent().resolve(SCRIPT);
     try (InputStream in = DnfResolver.class.getResourceAsStream(SCRIPT)) {
@@ -51,6 +59,9 @@ final class DnfResolver {
       throw new BuildFailure(Kind.INTERNAL, "cannot write " + script + ": " + e.getMessage(), e);
     }
     List<String> program = new ArrayList<>(List.of("/usr/bin/python3", script.toString()));
+    if (fetchNow != null) {
+      program.add(ASK_FETCH);
+    }
     List<String> options = driver.dnfCommand(session, files, List.of());
     program.addAll(options.subList(1, options.size()));
     program.add("--refresh");
@@ -63,7 +74,11 @@ final class DnfResolver {
     environment.remove("SOURCE_DATE_EPOCH");
     List<String> lines = new ArrayList<>();
     Map<String, String[]> urlsBySha256 = new HashMap<>();
+    Path cache = DnfDriver.packageCache(session);
+    AtomicBoolean fetching = new AtomicBoolean();
+    AtomicBoolean fetched = new AtomicBoolean();
     return DnfDriver.holdingCache(session, () -> {
+      Map<Path, DnfCacheFiles.FileState> before = fetchNow == null ? Map.of() : DnfCacheFiles.snapshot(cache);
       ExternalCommand.Result result;
       try {
         result = ExternalCommand.run(driver.sandbox(session, files, DnfDriver.Phase.DOWNLOAD, List.of("install"))
@@ -80,9 +95,19 @@ final class DnfResolver {
                 }
               } else if (line.startsWith(VERSION)) {
                 reportedVersion = line.substring(VERSION.length()).strip();
-              } else {
+              } else if (line.startsWith(FETCHED)) {
+                fetched.set(true);
+                session.log().line(session.stage(), "dnf: the action cache has no entry for this key: fetched the "
+                    + line.substring(FETCHED.length()) + " package files the base stage installs in this run");
+              } else if (!line.equals(FETCH_QUESTION)) {
                 session.log().line(session.stage(), line);
               }
+            }, line -> {
+              if (!line.equals(FETCH_QUESTION)) {
+                return null;
+              }
+              fetching.set(fetchNow.test(List.copyOf(lines)));
+              return fetching.get() ? "fetch" : "keep";
             });
       } catch (java.io.InterruptedIOException e) {
         throw new BuildFailure(Kind.CANCELLED, "dnf was stopped while it resolved the packages", e);
@@ -90,11 +115,21 @@ final class DnfResolver {
         throw new BuildFailure(Kind.TOOL, "cannot run dnf to resolve the packages (" + e.getMessage()
             + "); install Debian packages dnf, rpm and bubblewrap", e);
       }
+      if (fetched.get() && result.succeeded()) {
+        DnfPrefetch.record(cache, session.log(), transactions.get(0), before);
+      } else {
+        DnfPrefetch.forget(cache);
+        if (fetching.get()) {
+          // what a fetch that did not finish left is not known to be whole: the base stage downloads it again
+          DnfCacheFiles.discard(session, cache, DnfCacheFiles.added(DnfCacheFiles.snapshot(cache), before),
+              java.util.Set.of());
+        }
+      }
       if (!result.succeeded()) {
         session.log().line(session.stage(), "dnf could not resolve the packages (exit " + result.exitCode() + ")");
         return Optional.<List<String>>empty();
       }
-      DnfResolvedLocations.record(DnfDriver.packageCache(session), urlsBySha256);
+      DnfResolvedLocations.record(cache, urlsBySha256);
       return Optional.of(List.copyOf(lines));
     });
   }

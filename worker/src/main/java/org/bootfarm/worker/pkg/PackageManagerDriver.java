@@ -41,6 +41,17 @@ public interface PackageManagerDriver {
   }
 
   /**
+   * {@link #resolve}, then, for a driver whose resolution can download too, the files of the first transaction
+   * fetched into the session's cache by the same run when {@code fetchNow} accepts the resolved lines (the action
+   * cache's miss, docs/adr/0058), so this build's install of those packages needs no download run of its own.
+   * The default resolves and fetches nothing.
+   */
+  default Optional<List<String>> resolve(PackageSession session, List<List<String>> transactions,
+      java.util.function.Predicate<List<String>> fetchNow) throws BuildFailure {
+    return resolve(session, transactions);
+  }
+
+  /**
    * {@code lock}, what a build installed (installed and removed, {@link Lock#inputs}), in the line form of
    * {@link #resolve}: the same line for the same package file from the same repository. The action cache stores a
    * build's outputs under the key of its resolution only when these are the lines of its last transaction

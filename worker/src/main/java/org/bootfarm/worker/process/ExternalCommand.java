@@ -64,18 +64,35 @@ public final class ExternalCommand {
    */
   public static Result run(List<String> command, Map<String, String> environment, Path directory,
       Consumer<String> lines) throws IOException {
+    return run(command, environment, directory, lines, null);
+  }
+
+  /**
+   * {@link #run(List, Map, Path, Consumer)} for a tool that asks one question on its output and reads the answer
+   * on its standard input: {@code answer} sees every output line after {@code lines} did, and the first non-null
+   * it returns is written, with a newline, to the tool's standard input, which is then closed (as it is when
+   * {@code answer} throws, which fails the run once the tool ended: the tool reads end of input). {@code answer}
+   * must answer the line after which the tool waits: a tool left waiting is never stopped. Null: no standard
+   * input.
+   */
+  public static Result run(List<String> command, Map<String, String> environment, Path directory,
+      Consumer<String> lines, java.util.function.Function<String, String> answer) throws IOException {
     ProcessBuilder builder = builder(command, environment).redirectErrorStream(true);
     if (directory != null) {
       builder.directory(directory.toFile());
     }
+    if (answer != null) {
+      builder.redirectInput(ProcessBuilder.Redirect.PIPE);
+    }
     Process process = builder.start();
     Deque<String> tail = new ArrayDeque<>();
     AtomicReference<IOException> readFailure = new AtomicReference<>();
+    Consumer<String> reading = answer == null ? lines : answering(process, lines, answer, readFailure);
     Thread reader = new Thread(() -> {
       try (BufferedReader in = new BufferedReader(
           new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
         for (String line = in.readLine(); line != null; line = in.readLine()) {
-          lines.accept(line);
+          reading.accept(line);
           tail.addLast(line);
           if (tail.size() > TAIL_LINES) {
             tail.removeFirst();
@@ -83,6 +100,8 @@ public final class ExternalCommand {
         }
       } catch (IOException e) {
         readFailure.set(e);
+      } finally {
+        closeQuietly(process.getOutputStream()); // never leave the tool waiting for an answer
       }
     }, "output-of-" + Path.of(command.get(0)).getFileName());
     reader.setDaemon(true);
@@ -106,6 +125,43 @@ public final class ExternalCommand {
           + ": stopped it and its child processes");
       interrupted.initCause(e);
       throw interrupted;
+    }
+  }
+
+  /** {@code lines}, then {@code answer}'s first non-null reply written to the process's standard input, closed after. */
+  private static Consumer<String> answering(Process process, Consumer<String> lines,
+      java.util.function.Function<String, String> answer, AtomicReference<IOException> failure) {
+    java.util.concurrent.atomic.AtomicBoolean answered = new java.util.concurrent.atomic.AtomicBoolean();
+    return line -> {
+      lines.accept(line);
+      if (answered.get()) {
+        return;
+      }
+      try {
+        String reply = answer.apply(line);
+        if (reply != null) {
+          answered.set(true);
+          java.io.OutputStream stdin = process.getOutputStream();
+          stdin.write((reply + "\n").getBytes(StandardCharsets.UTF_8));
+          stdin.flush();
+          closeQuietly(stdin);
+        }
+      } catch (IOException e) {
+        closeQuietly(process.getOutputStream()); // the tool ended before it read the answer: it reads end of input
+      } catch (RuntimeException e) {
+        // reported when the tool has ended; the output is still read to its end, so the tool never blocks
+        answered.set(true);
+        closeQuietly(process.getOutputStream());
+        failure.compareAndSet(null, new IOException("cannot answer " + line + ": " + e, e));
+      }
+    };
+  }
+
+  private static void closeQuietly(java.io.OutputStream stream) {
+    try {
+      stream.close();
+    } catch (IOException e) {
+      // already closed, or the tool has ended
     }
   }
 

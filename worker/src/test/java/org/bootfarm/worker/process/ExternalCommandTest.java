@@ -28,6 +28,29 @@ class ExternalCommandTest {
   private record Outcome(Throwable thrown, boolean stillInterrupted, long endedNanos) {}
 
   @Test
+  void aToolsQuestionIsAnsweredOnItsStandardInputOnce() throws Exception {
+    List<String> lines = new CopyOnWriteArrayList<>();
+    ExternalCommand.Result result = ExternalCommand.run(List.of("/bin/sh", "-c",
+        "echo 'fetch?'; read answer; echo \"answer: $answer\"; echo 'fetch?'; read again || echo 'end of input'"),
+        Map.of(), null, lines::add, line -> line.equals("fetch?") ? "fetch" : null);
+    assertTrue(result.succeeded(), result.lastLines(10));
+    assertEquals(List.of("fetch?", "answer: fetch", "fetch?", "end of input"), lines);
+  }
+
+  @Test
+  void anAnswerThatFailsClosesTheToolsInputAndFailsTheRun() throws Exception {
+    List<String> lines = new CopyOnWriteArrayList<>();
+    IOException failed = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> ExternalCommand.run(
+        List.of("/bin/sh", "-c", "echo 'fetch?'; read answer || echo 'end of input'; seq 1 20000"), Map.of(), null,
+        lines::add, line -> {
+          throw new IllegalStateException("no key");
+        }));
+    assertTrue(failed.getMessage().contains("no key"), failed.getMessage());
+    assertEquals("end of input", lines.get(1));
+    assertEquals("20000", lines.get(lines.size() - 1), "the output was read to its end");
+  }
+
+  @Test
   void interruptStopsTheWholeProcessTree() throws Exception {
     String marker = "300.4711";
     Outcome outcome = interruptWhileRunning("sleep " + marker + " & sleep " + marker + " & echo started; sleep "
