@@ -49,7 +49,11 @@ for r in rows:
             stages[d, who, kind][name].append(float(s))
     if len(r) > 6 and r[6] and kind in ("cold", "warm"):
         isos[d, who].add(r[6])
+cpu_method = "user + system, the command and its children"
 for m in meta:
+    if m[1].startswith("cpu: "):
+        cpu_method = m[1][len("cpu: "):]
+        continue
     print(" ".join(m[1:]))
 med = lambda xs: statistics.median(xs) if xs else float("nan")
 fmt = lambda xs: " ".join("%.1f" % x for x in xs)
@@ -73,7 +77,7 @@ for d in defs:
         print(line)
 if cpus:
     print()
-    print("CPU seconds (user + system, the command and its children), medians (runs):")
+    print("CPU seconds (" + cpu_method + "), medians (runs):")
     for (d, who, kind), xs in sorted(cpus.items()):
         print(f"  {d} {who} {kind}: {med(xs):.2f} ({' '.join('%.2f' % x for x in xs)})")
 print()
@@ -138,6 +142,16 @@ printf '#\tbootfarm %s (%s)%s; %s rounds; warm bootfarm flags: %s\n' "$(cd "$her
   "$(cd "$here" && git log -1 --format=%s | cut -c1-60)" "${BASELINE_JAR:+; baseline $BASELINE_JAR}" "$pairs" \
   "${no_cache[*]:-none}" >> "$tsv"
 
+# CPU of a command: perf's task-clock where linux-perf is installed (every descendant), else the shell's `times`
+# (user + system of the processes it waited for: it misses whatever runs inside bwrap --unshare-pid, every sandboxed
+# dnf, rpm and depmod of a build, docs/adr/0058)
+perf=$(command -v perf || true)
+[ -n "$perf" ] && ! "$perf" stat -x, -e task-clock -o /dev/null -- true 2>/dev/null && perf=
+if [ -n "$perf" ]; then cpu_method="perf task-clock, the command and every descendant"
+else cpu_method="user + system of the processes the shell waited for (no linux-perf): misses sandboxed processes"
+fi
+printf '#\tcpu: %s\n' "$cpu_method" >> "$tsv"
+
 def_dir() { case $1 in fixture) echo "$work/defs/fixture-tdnf" ;; debian) echo "$here/repos/debian-12" ;; esac; }
 
 # measure DEF WHO KIND ROUND LOG -- COMMAND...: runs it, appends its line to times.tsv
@@ -145,12 +159,22 @@ measure() {
   local def=$1 who=$2 kind=$3 round=$4 log=$5 start end seconds stages="" iso=""
   shift 6
   start=$(date +%s.%N)
-  # in a subshell whose `times` then reports the CPU of the processes it waited for: the command's
-  ( "$@" > "$log" 2> "$log.err"; status=$?; times > "$log.cpu"; exit $status ) \
-    || { tail -n 20 "$log" "$log.err" >&2; echo "$def $who $kind round $round failed" >&2; return 1; }
+  if [ -n "$perf" ]; then
+    # perf's task-clock counts every descendant, also those in bwrap --unshare-pid, which the shell never waits for
+    "$perf" stat -x, -e task-clock -o "$log.cpu" -- "$@" > "$log" 2> "$log.err" \
+      || { tail -n 20 "$log" "$log.err" >&2; echo "$def $who $kind round $round failed" >&2; return 1; }
+  else
+    # in a subshell whose `times` then reports the CPU of the processes it waited for: the command's
+    ( "$@" > "$log" 2> "$log.err"; status=$?; times > "$log.cpu"; exit $status ) \
+      || { tail -n 20 "$log" "$log.err" >&2; echo "$def $who $kind round $round failed" >&2; return 1; }
+  fi
   end=$(date +%s.%N)
   seconds=$(echo "$end - $start" | bc)
-  cpu=$(awk 'NR == 2 {split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.2f", u[1] * 60 + u[2] + s[1] * 60 + s[2]}' "$log.cpu")
+  if [ -n "$perf" ]; then
+    cpu=$(awk -F, '$3 == "task-clock" {printf "%.2f", $1 / 1000}' "$log.cpu")
+  else
+    cpu=$(awk 'NR == 2 {split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.2f", u[1] * 60 + u[2] + s[1] * 60 + s[2]}' "$log.cpu")
+  fi
   if [ "$who" != plain ]; then
     stages=$(jq -r '[.stages[] | "\(.name)=\(.seconds)"] | join(",")' "$log" 2>/dev/null || true)
     iso=$(jq -r '[.artifacts[] | select(.name | endswith(".iso")) | .sha256][0] // ""' "$log" 2>/dev/null || true)
