@@ -161,7 +161,8 @@ measure() {
   start=$(date +%s.%N)
   if [ -n "$perf" ]; then
     # perf's task-clock counts every descendant, also those in bwrap --unshare-pid, which the shell never waits for
-    "$perf" stat -x, -e task-clock -o "$log.cpu" -- "$@" > "$log" 2> "$log.err" \
+    # perf runs programs, not this script's functions: a bash that has them (exported below) runs the command
+    "$perf" stat -x, -e task-clock -o "$log.cpu" -- bash -c '"$@"' measured "$@" > "$log" 2> "$log.err" \
       || { tail -n 20 "$log" "$log.err" >&2; echo "$def $who $kind round $round failed" >&2; return 1; }
   else
     # in a subshell whose `times` then reports the CPU of the processes it waited for: the command's
@@ -204,6 +205,9 @@ plain_build() { # DEF CACHE OUT
     debian) "$here/bench/plain-pipeline.sh" "$3" "$tether" "$unpack" "$2" ;;
   esac
 }
+
+export -f bootfarm_build plain_build def_dir
+export here work tether unpack
 
 # untimed: each jar's first build (the class-data archive of the new one), the jars into the page cache
 for warm_jar in "$jar" ${BASELINE_JAR:+"$BASELINE_JAR"}; do
