@@ -25,7 +25,7 @@ import org.bootfarm.protocol.api.v1.BuildView;
  * is advised again, in queue order, after the walk: a free slot goes first to a build whose cache is warm there.
  * A pass that can place nothing reads little (ADR 0051): with every live worker full it reads nothing; with no live
  * worker at all it advises only the builds no pass has noted yet (new submissions), and walks the whole queue
- * again only when it last did so with live workers or {@link #IDLE_REWALK} ago, so a queue of any length that
+ * again only when it last did so with live workers or when {@link IdleRewalk} says, so a queue of any length that
  * waits for its first worker costs the submissions that join it, not a walk of it every 500 ms. With live workers,
  * a pass that placed nothing is not repeated until something that could change that happened ({@link
  * LastIdlePass}, ADR 0057), or {@link LastIdlePass#REREAD} passed.
@@ -38,19 +38,13 @@ final class PlacingPass {
    * and each commit of notes holds the store (and an fsync) that their inserts wait for.
    */
   static final int NEW_PAGE = 500;
-  /**
-   * How often a pass with no live worker still walks the whole queue: what a waiting build is told can change
-   * without a worker (a catalogue reload, side A of a pair cancelled, a component deleted), and this bounds how
-   * long such a change goes unnoticed while no worker is there to take anything.
-   */
-  static final Duration IDLE_REWALK = Duration.ofSeconds(30);
 
   private final BuildPlacer placer;
   private final BuildStore store;
   private final BuildStateListener stateListener;
   private final LastIdlePass lastIdle;
-  /** When a pass with no live worker last walked the whole queue; null after a pass with live workers. */
-  private Instant idleWalk;
+  /** When a pass with no live worker walks the whole queue again. */
+  private final IdleRewalk idleWalk = new IdleRewalk();
 
   PlacingPass(BuildPlacer placer, BuildStore store, BuildStateListener stateListener) {
     this.placer = placer;
@@ -78,15 +72,15 @@ final class PlacingPass {
     }
     LastIdlePass.Seen before = lastIdle.before(now);
     BuildPlacer.Round round = placer.round(now);
+    long started = System.nanoTime();
     if (round.noLiveWorker()) {
       lastIdle.forget(); // ADR 0051's passes without workers stay as they were
-      if (idleWalk != null && now.isBefore(idleWalk.plus(IDLE_REWALK)) && !now.isBefore(idleWalk)) {
+      if (!idleWalk.due(now)) {
         noteNew(round, now, lease);
         return List.of();
       }
-      idleWalk = now;
     } else {
-      idleWalk = null;
+      idleWalk.forget();
       if (round.full()) {
         lastIdle.placedNothing(before, Optional.empty());
         return List.of(); // every live worker holds its most builds: nothing to place
@@ -114,6 +108,9 @@ final class PlacingPass {
       place(queued, round, now, lease, notes, null).ifPresent(assignments::add);
     }
     store.notePlacements(notes);
+    if (round.noLiveWorker()) {
+      idleWalk.walked(now, Duration.ofNanos(System.nanoTime() - started));
+    }
     if (assignments.isEmpty() && maxBuilds > 0 && !round.noLiveWorker()) {
       lastIdle.placedNothing(before, round.timedChange()); // walked the whole queue: placed nothing
     } else {

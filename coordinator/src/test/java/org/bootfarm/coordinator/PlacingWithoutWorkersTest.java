@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The placing pass while no worker is live (ADR 0051), against the real SQLite and artifact stores and the project's
  * repos/: it notes why each new build waits, once, without walking the builds it noted before (a note changed behind
- * its back stays changed) until {@link PlacingPass#IDLE_REWALK} has passed or a worker was seen; and the first worker
+ * its back stays changed) until {@link IdleRewalk#EVERY} has passed or a worker was seen; and the first worker
  * to join still gets the queue's builds in submission order.
  */
 @Tag("unit")
@@ -90,9 +90,9 @@ class PlacingWithoutWorkersTest {
     }
     assertEquals("a note no pass wrote", placement(old), "the pass read a build it had noted before");
 
-    clock.advance(PlacingPass.IDLE_REWALK);
+    clock.advance(IdleRewalk.EVERY);
     assertEquals(List.of(), coordinator.assign(16));
-    assertTrue(placement(old).startsWith(NO_WORKER), "after IDLE_REWALK the whole queue is walked: " + placement(old));
+    assertTrue(placement(old).startsWith(NO_WORKER), "after IdleRewalk.EVERY the whole queue is walked: " + placement(old));
   }
 
   @Test
