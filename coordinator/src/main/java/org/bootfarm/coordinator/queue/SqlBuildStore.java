@@ -470,11 +470,22 @@ public final class SqlBuildStore implements BuildStore {
 
   @Override
   public synchronized List<BuildRecord> unnotedQueued(Instant now, BuildRecord after, int limit) {
-    String unnoted = "WHERE state = 'QUEUED' AND placement IS NULL AND (not_before IS NULL OR not_before <= ?)";
+    String unnoted = unnotedCondition(database.engine(), after != null);
     return query("read the unnoted queue", () -> after == null
-        ? select(unnoted + " ORDER BY priority, id LIMIT ?", now.toEpochMilli(), limit)
-        : select(unnoted + " AND (priority > ? OR (priority = ? AND id > ?)) ORDER BY priority, id LIMIT ?",
-            now.toEpochMilli(), after.priority().rank(), after.priority().rank(), after.id(), limit));
+        ? select(unnoted, now.toEpochMilli(), limit)
+        : select(unnoted, now.toEpochMilli(), after.priority().rank(), after.priority().rank(), after.id(), limit));
+  }
+
+  /**
+   * The condition of {@link #unnotedQueued} after {@code FROM builds}: on SQLite it names the partial index
+   * {@code builds_unnoted}, which holds only the unnoted builds; left to itself SQLite's planner took {@code
+   * builds_queue} for its equality on {@code state} and read every QUEUED row to find the unnoted ones, each page
+   * again from the start: 130,000 queued builds made each pass without a worker seconds of CPU (issue 17).
+   */
+  static String unnotedCondition(StoreDatabase.Engine engine, boolean afterABuild) {
+    return (engine == StoreDatabase.Engine.SQLITE ? "INDEXED BY builds_unnoted " : "")
+        + "WHERE state = 'QUEUED' AND placement IS NULL AND (not_before IS NULL OR not_before <= ?)"
+        + (afterABuild ? " AND (priority > ? OR (priority = ? AND id > ?))" : "") + " ORDER BY priority, id LIMIT ?";
   }
 
   /** Counted by the writes that record, claim, re-queue, end or pin a build as a rebuild, each after it committed. */
