@@ -109,6 +109,8 @@ final class BuildPlacer {
     private final Map<String, WorkerView> views;
     private final Instant now;
     private Instant timedChange; // see timedChange()
+    /** Whether the artifact store holds each component this pass asked about: asked once per pass. */
+    private final Map<String, Boolean> heldComponents = new HashMap<>();
 
     private Round(Map<String, WorkerView> views, Instant now) {
       this.views = views;
@@ -125,7 +127,7 @@ final class BuildPlacer {
       if (manager.isEmpty()) {
         return new Wait("repo " + queued.repo() + " is no longer a valid definition here");
       }
-      Optional<String> missing = components.missing(queued);
+      Optional<String> missing = components.missing(queued, heldComponents);
       if (missing.isPresent()) {
         return new Fail(missing.get());
       }

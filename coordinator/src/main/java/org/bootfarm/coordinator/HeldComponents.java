@@ -18,10 +18,14 @@ final class HeldComponents {
     this.artifacts = artifacts;
   }
 
-  /** Why {@code build} can never run here: the first of its components the store lacks, with what to do; or empty. */
-  Optional<String> missing(BuildRecord build) {
+  /**
+   * Why {@code build} can never run here: the first of its components the store lacks, with what to do; or empty.
+   * The store is asked about each component once per {@code asked} (what one placing pass asked already: the builds
+   * of a queue share their components, and each question is a file system lookup).
+   */
+  Optional<String> missing(BuildRecord build, Map<String, Boolean> asked) {
     for (Map.Entry<String, String> component : build.components().entrySet()) {
-      if (!artifacts.exists(component.getValue())) {
+      if (!asked.computeIfAbsent(component.getValue(), artifacts::exists)) {
         return Optional.of("build " + build.id() + " needs component " + component.getKey() + " (sha256 "
             + component.getValue() + "), which this coordinator's artifact store no longer holds: submit the build"
             + " again with the component's file (bootfarm submit --component NAME=FILE uploads what the farm lacks)");
