@@ -18,6 +18,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bootfarm.protocol.build.BuildInfo;
 import org.bootfarm.protocol.build.BuildResult;
+import org.bootfarm.worker.fixture.ExampleComponents;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.bootfarm.worker.pkg.PackageDrivers;
@@ -108,8 +109,8 @@ class ActionCacheStaleBaseTest {
   private void build(String name, boolean reuseStages) {
     StringBuilder log = new StringBuilder();
     logs.put(name, log);
-    BuildRequest request = new BuildRequest(definition, "bootstrap", Map.of("tether", component("tether"), "unpack",
-        component("unpack")), dir.resolve(name + "-out"), cache, dir.resolve("keys"), false, Optional.empty(),
+    BuildRequest request = new BuildRequest(definition, "bootstrap", Map.of("tether", ExampleComponents.of("tether"), "unpack",
+        ExampleComponents.of("unpack")), dir.resolve(name + "-out"), cache, dir.resolve("keys"), false, Optional.empty(),
         OptionalLong.of(FixtureYumRepo.SOURCE_DATE_EPOCH), false, null, reuseStages)
         .withActionCache(true, null);
     results.put(name, new BuildEngine(PackageDrivers.standard()).run(request,
@@ -145,15 +146,5 @@ class ActionCacheStaleBaseTest {
       }
     }
     throw new AssertionError("no haveged in the lock of " + name);
-  }
-
-  private static Path component(String name) {
-    for (Path candidate = Path.of("").toAbsolutePath(); candidate != null; candidate = candidate.getParent()) {
-      Path file = candidate.resolve("examples/components").resolve(name);
-      if (Files.isRegularFile(file)) {
-        return file;
-      }
-    }
-    throw new IllegalStateException("no examples/components/" + name);
   }
 }

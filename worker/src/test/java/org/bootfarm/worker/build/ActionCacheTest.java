@@ -18,6 +18,7 @@ import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.build.ArtifactRecord;
 import org.bootfarm.protocol.build.BuildResult;
 import org.bootfarm.protocol.build.StageRecord;
+import org.bootfarm.worker.fixture.ExampleComponents;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.bootfarm.worker.pkg.PackageDrivers;
@@ -146,8 +147,8 @@ class ActionCacheTest {
   }
 
   private BuildRequest request(String name, boolean useCache) {
-    return new BuildRequest(definition, "bootstrap", Map.of("tether", component("tether"), "unpack",
-        component("unpack")), dir.resolve(name + "-out"), cache, dir.resolve("keys"), false, Optional.empty(),
+    return new BuildRequest(definition, "bootstrap", Map.of("tether", ExampleComponents.of("tether"), "unpack",
+        ExampleComponents.of("unpack")), dir.resolve(name + "-out"), cache, dir.resolve("keys"), false, Optional.empty(),
         OptionalLong.of(FixtureYumRepo.SOURCE_DATE_EPOCH), false).withActionCache(useCache, null);
   }
 
@@ -163,15 +164,5 @@ class ActionCacheTest {
     } catch (IOException e) {
       throw new AssertionError("build " + build + " published no " + file + ":\n" + logs.get(build), e);
     }
-  }
-
-  private static Path component(String name) {
-    for (Path candidate = Path.of("").toAbsolutePath(); candidate != null; candidate = candidate.getParent()) {
-      Path file = candidate.resolve("examples/components").resolve(name);
-      if (Files.isRegularFile(file)) {
-        return file;
-      }
-    }
-    throw new IllegalStateException("no examples/components/" + name);
   }
 }

@@ -18,6 +18,7 @@ import java.util.OptionalLong;
 import java.util.stream.Stream;
 import org.bootfarm.protocol.build.BuildResult;
 import org.bootfarm.protocol.build.StageRecord;
+import org.bootfarm.worker.fixture.ExampleComponents;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.bootfarm.worker.pkg.PackageDrivers;
@@ -172,7 +173,7 @@ class ApplianceAndStageCacheTest {
     assertEquals("INPUT", missing.errorKind());
     assertTrue(missing.error().contains("missing component 'vicadmin'"), missing.error());
     Map<String, Path> withTether = new HashMap<>(applianceComponents());
-    withTether.put("tether", component("tether"));
+    withTether.put("tether", ExampleComponents.of("tether"));
     BuildResult unknown = new BuildEngine(PackageDrivers.standard()).run(request(definition, cache, "appliance",
         withTether, dir.resolve("unknown-out"), false, false), (stage, text) -> { });
     assertTrue(unknown.error().contains("unknown component 'tether': an appliance takes"), unknown.error());
@@ -216,25 +217,14 @@ class ApplianceAndStageCacheTest {
   }
 
   private static Map<String, Path> bootstrapComponents() {
-    return Map.of("tether", component("tether"), "unpack", component("unpack"));
+    return Map.of("tether", ExampleComponents.of("tether"), "unpack", ExampleComponents.of("unpack"));
   }
 
   private static Map<String, Path> applianceComponents() {
     Map<String, Path> components = new HashMap<>();
     for (String name : Target.APPLIANCE.components()) {
-      components.put(name, component(name));
+      components.put(name, ExampleComponents.of(name));
     }
     return components;
-  }
-
-  private static Path component(String name) {
-    Path dir = Path.of("").toAbsolutePath();
-    for (Path candidate = dir; candidate != null; candidate = candidate.getParent()) {
-      Path file = candidate.resolve("examples/components").resolve(name);
-      if (Files.isRegularFile(file)) {
-        return file;
-      }
-    }
-    throw new IllegalStateException("no examples/components/" + name + " in " + dir + " or above");
   }
 }

@@ -17,6 +17,7 @@ import java.util.OptionalLong;
 import java.util.stream.Stream;
 import org.bootfarm.protocol.build.BuildInfo;
 import org.bootfarm.protocol.build.BuildResult;
+import org.bootfarm.worker.fixture.ExampleComponents;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.bootfarm.worker.pkg.PackageDrivers;
@@ -142,21 +143,11 @@ class ColdDnfBuildStartsDnfTwiceTest {
   }
 
   private BuildResult build(String name, boolean actionCache) {
-    BuildRequest request = new BuildRequest(definition, "bootstrap", Map.of("tether", component("tether"), "unpack",
-        component("unpack")), dir.resolve(name + "-out"), dir.resolve(name + "-cache"), dir.resolve("keys"), false,
+    BuildRequest request = new BuildRequest(definition, "bootstrap", Map.of("tether", ExampleComponents.of("tether"), "unpack",
+        ExampleComponents.of("unpack")), dir.resolve(name + "-out"), dir.resolve(name + "-cache"), dir.resolve("keys"), false,
         Optional.empty(), OptionalLong.of(FixtureYumRepo.SOURCE_DATE_EPOCH), false, null, false)
         .withActionCache(actionCache, null);
     return new BuildEngine(PackageDrivers.standard()).run(request,
         (stage, text) -> log.append(name).append(": [").append(stage).append("] ").append(text).append('\n'));
-  }
-
-  private static Path component(String name) {
-    for (Path candidate = Path.of("").toAbsolutePath(); candidate != null; candidate = candidate.getParent()) {
-      Path file = candidate.resolve("examples/components").resolve(name);
-      if (Files.isRegularFile(file)) {
-        return file;
-      }
-    }
-    throw new IllegalStateException("no examples/components/" + name);
   }
 }

@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
 import org.bootfarm.protocol.build.BuildResult;
+import org.bootfarm.worker.fixture.ExampleComponents;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.bootfarm.worker.pkg.PackageDrivers;
@@ -156,7 +157,7 @@ class PlantedLinksTest {
 
   private BuildResult build(Path definition, String name, StringBuilder log) {
     BuildRequest request = new BuildRequest(definition, "bootstrap",
-        Map.of("tether", component("tether"), "unpack", component("unpack")), dir.resolve("out-" + name),
+        Map.of("tether", ExampleComponents.of("tether"), "unpack", ExampleComponents.of("unpack")), dir.resolve("out-" + name),
         dir.resolve("cache-" + name), dir.resolve("keys"), false, Optional.empty(),
         OptionalLong.of(FixtureYumRepo.SOURCE_DATE_EPOCH), true);
     return new BuildEngine(PackageDrivers.standard()).run(request,
@@ -167,15 +168,5 @@ class PlantedLinksTest {
     Path hook = definition.resolve(name);
     Files.writeString(hook, "#!/bin/bash\n" + body + "\n");
     Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-xr-x"));
-  }
-
-  private static Path component(String name) {
-    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-      Path candidate = p.resolve("examples/components").resolve(name);
-      if (Files.isRegularFile(candidate)) {
-        return candidate;
-      }
-    }
-    throw new IllegalStateException("no examples/components/" + name + " above " + Path.of("").toAbsolutePath());
   }
 }
