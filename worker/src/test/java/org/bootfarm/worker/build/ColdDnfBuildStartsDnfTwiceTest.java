@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,7 @@ import java.util.OptionalLong;
 import java.util.stream.Stream;
 import org.bootfarm.protocol.build.BuildInfo;
 import org.bootfarm.protocol.build.BuildResult;
+import org.bootfarm.testkit.Eventually;
 import org.bootfarm.worker.fixture.ExampleComponents;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
@@ -131,15 +133,22 @@ class ColdDnfBuildStartsDnfTwiceTest {
     Process strace = new ProcessBuilder("strace", "-f", "-qq", "-v", "-s", "300", "-e", "trace=execve", "-o",
         output.toString(), "-p", String.join(",", threads)).redirectErrorStream(true)
         .redirectOutput(output.resolveSibling("strace.err").toFile()).start();
-    for (int i = 0; i < 200; i++) {
-      if (Files.readAllLines(Path.of("/proc/thread-self/status")).stream()
-          .anyMatch(l -> l.startsWith("TracerPid:") && !l.endsWith("\t0"))) {
-        Thread.sleep(200); // the other threads are attached in the same pass
-        return strace;
-      }
-      Thread.sleep(50);
+    if (!Eventually.holds(Duration.ofSeconds(10), Duration.ofMillis(50),
+        () -> threads.stream().allMatch(ColdDnfBuildStartsDnfTwiceTest::traced))) {
+      throw new IllegalStateException("strace did not attach: "
+          + Files.readString(output.resolveSibling("strace.err")));
     }
-    throw new IllegalStateException("strace did not attach: " + Files.readString(output.resolveSibling("strace.err")));
+    return strace;
+  }
+
+  /** Whether thread {@code tid} of this JVM is traced, or has ended (nothing of it left to trace). */
+  private static boolean traced(String tid) {
+    try {
+      return Files.readAllLines(Path.of("/proc/self/task", tid, "status")).stream()
+          .anyMatch(l -> l.startsWith("TracerPid:") && !l.endsWith("\t0"));
+    } catch (IOException ended) {
+      return true;
+    }
   }
 
   private BuildResult build(String name, boolean actionCache) {
