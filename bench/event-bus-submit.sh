@@ -20,9 +20,11 @@
 #   BENCH_COORDINATOR_OPTS   extra JVM options of the coordinator process, e.g. to see where its time goes:
 #                            -XX:StartFlightRecording=filename=/tmp/coordinator.jfr,settings=profile
 #   BENCH_CLIENT_OPTS        extra JVM options of the client process
-#   BENCH_WARMUP=40000       pings and submissions (at the largest in-flight count) before anything is timed, so
-#                            that both JVMs' JIT compilers have settled: each timed row is followed by a line of
-#                            CPU per request of each process, its compiler threads apart (near 0: steady state)
+#   BENCH_WARMUP=130000      pings and submissions (at the largest in-flight count) before anything is timed, so
+#                            that both JVMs' JIT compilers have settled (on 2 cores they still ran after 40,000):
+#                            each timed row is followed by a line of CPU per request of each process, its compiler
+#                            threads apart (near 0: steady state). The warm-up's builds stay QUEUED, so the timed
+#                            submissions join a queue that deep, as on a farm whose queue is long
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 dir=$(realpath -m "${1:-/var/tmp/bootfarm-bench-submit}")
@@ -98,7 +100,7 @@ for run in $(seq 1 "$runs"); do
         store_url="postgresql://127.0.0.1:$pg_port/$db?user=postgres"
       fi
       cp="$checkout/cli/target/test-classes:$checkout/cli/target/classes:$(cat "$dir/cp-$n.txt")"
-      BENCH_STORE="$store_url" java -Dbench.warmUp="${BENCH_WARMUP:-40000}" ${BENCH_CLIENT_OPTS:-} --add-opens java.base/java.lang=ALL-UNNAMED \
+      BENCH_STORE="$store_url" java -Dbench.warmUp="${BENCH_WARMUP:-130000}" ${BENCH_CLIENT_OPTS:-} --add-opens java.base/java.lang=ALL-UNNAMED \
         --add-opens java.base/sun.nio.ch=ALL-UNNAMED -cp "$cp" \
         org.bootfarm.cli.EventBusSubmitBenchmark "$dir/run" "$checkout/repos" "$submissions" "$mode" $in_flight \
         2>"$dir/client-$run-$mode-$n.log"
