@@ -8,11 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -25,6 +28,14 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * The artifact endpoint over real HTTP on 127.0.0.1, called with the JDK's HTTP client, the one the farm's own clients
+ * use ({@code ArtifactStoreClient}, the CLI), keeping connections alive between calls as they do. Vert.x's HTTP client
+ * is not one of the farm's clients: driven from the test's own Vert.x, it hung for 30 s, about once in 30 runs of this
+ * class, on a request sent on a kept-alive connection right after an error answer, before the request reached the
+ * server's router. The JDK client went through 300 runs without a hang. Only the answer given before the body is read
+ * still goes through Vert.x's client (see {@link #uploadOverTheLimitIsRefusedAs413}).
+ */
 @Tag("unit")
 class ArtifactHttpEndpointTest {
   private static final long LIMIT = 8L << 20;
@@ -32,7 +43,7 @@ class ArtifactHttpEndpointTest {
   @TempDir Path temp;
   private Vertx vertx;
   private ArtifactStore store;
-  private HttpClient client;
+  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
   private int port;
 
   /** An HTTP answer: status, body, ETag and Content-Length headers. */
@@ -49,7 +60,6 @@ class ArtifactHttpEndpointTest {
         ArtifactStore.openAt(
             temp.resolve("store"), ArtifactStore.Options.defaults().withMaxObjectBytes(LIMIT));
     port = serve(store);
-    client = vertx.createHttpClient();
   }
 
   /** Serves a store's endpoint on a free port of 127.0.0.1; returns the port. */
@@ -72,7 +82,7 @@ class ArtifactHttpEndpointTest {
     try {
       return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (java.util.concurrent.TimeoutException e) {
-      // an answer that never came (seen twice in whole-module runs, never alone): say where every thread was
+      // the server never started or stopped: say where every thread was
       StringBuilder threads = new StringBuilder("no answer in 30 s; the JVM's threads:\n");
       Thread.getAllStackTraces().forEach((thread, stack) -> {
         threads.append(thread).append(' ').append(thread.getState()).append('\n');
@@ -84,22 +94,17 @@ class ArtifactHttpEndpointTest {
     }
   }
 
+  /** One request to the endpoint, answered within 30 s. */
   private Reply call(HttpMethod method, String path, byte[] body) throws Exception {
-    return await(
-        client
-            .request(method, port, "127.0.0.1", path)
-            .compose(request -> body == null ? request.send() : request.send(Buffer.buffer(body)))
-            .compose(
-                response ->
-                    response
-                        .body()
-                        .map(
-                            b ->
-                                new Reply(
-                                    response.statusCode(),
-                                    b,
-                                    response.getHeader("ETag"),
-                                    response.getHeader("Content-Length")))));
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(30))
+        .method(method.name(), body == null ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofByteArray(body))
+        .build();
+    HttpResponse<byte[]> response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    return new Reply(response.statusCode(), Buffer.buffer(response.body()),
+        response.headers().firstValue("ETag").orElse(null),
+        response.headers().firstValue("Content-Length").orElse(null));
   }
 
   private static byte[] bytes(int size, long seed) {
@@ -173,14 +178,19 @@ class ArtifactHttpEndpointTest {
       int smallPort = serve(small);
       byte[] data = bytes(20_000, 4);
 
+      // the 413 comes before the body is read, then the server closes the connection: the JDK client, still sending,
+      // sometimes reads the close (EOF) and not the answer, so this one request goes through Vert.x's client, which
+      // reads an early answer, on a connection of its own that nothing reuses
+      io.vertx.core.http.HttpClient once = vertx.createHttpClient();
       Reply put =
           await(
-              client
+              once
                   .request(HttpMethod.PUT, smallPort, "127.0.0.1", "/api/v1/artifacts/" + Sha256.of(data))
                   .compose(request -> request.send(Buffer.buffer(data)))
                   .compose(
                       response ->
                           response.body().map(b -> new Reply(response.statusCode(), b, null, null))));
+      await(once.close());
 
       assertEquals(413, put.status());
       assertTrue(put.json().getString("error").contains("limit of 1000 bytes"), put.body().toString());
