@@ -296,22 +296,22 @@ public final class ArtifactHttpEndpoint {
     fail(request, status, e.getMessage(), closeAfter);
   }
 
-  /** Answers an error; closes the connection after it if the request body was not read. */
-  private static void fail(HttpServerRequest request, int status, String message, boolean closeAfter) {
+  /** Answers an error; closes the connection after it, and after the body, if the request body was not read. */
+  private void fail(HttpServerRequest request, int status, String message, boolean closeAfter) {
     HttpServerResponse response = request.response();
     if (response.ended() || response.closed()) {
       return;
     }
     response.setStatusCode(status).putHeader("Content-Type", "application/json");
-    if (closeAfter) {
-      response.putHeader("Connection", "close");
+    if (closeAfter && request.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+      response.putHeader("Connection", "close"); // a connection header, which HTTP/2 forbids (RFC 9113 8.2.2)
     }
     response
         .end(new JsonObject().put("error", message).encode())
         .onComplete(
             done -> {
               if (closeAfter) {
-                request.connection().close();
+                UnreadBodyClose.close(vertx, request);
               }
             });
   }
