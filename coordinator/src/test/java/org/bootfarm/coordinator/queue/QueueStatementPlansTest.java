@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,11 +39,7 @@ class QueueStatementPlansTest {
     List<String> unnoted = new ArrayList<>();
     try (SqlBuildStore store = SqlBuildStore.open(file, clock)) {
       Map<String, String> notes = new LinkedHashMap<>();
-      List<BuildRecord> builds = new ArrayList<>();
-      for (int i = 0; i < 3000; i++) {
-        builds.add(BuildRecord.queued(store.nextId(), "debian-12", "bootstrap", Map.of(), BuildPriority.NIGHTLY, "{}",
-            clock.instant()));
-      }
+      List<BuildRecord> builds = queued(store, clock, 3000, i -> BuildPriority.NIGHTLY);
       store.insertEach(builds);
       for (int i = 0; i < builds.size(); i++) {
         if (i < 2990) {
@@ -78,14 +75,12 @@ class QueueStatementPlansTest {
     Clock clock = Clock.systemUTC();
     List<String> expected = new ArrayList<>();
     try (SqlBuildStore store = SqlBuildStore.open(file, clock)) {
-      List<BuildRecord> interactive = new ArrayList<>();
-      List<BuildRecord> nightly = new ArrayList<>();
-      for (int i = 0; i < 30; i++) { // submitted interleaved: the walk gives all interactive ones first, by id
-        (i % 3 == 0 ? nightly : interactive).add(BuildRecord.queued(store.nextId(), "debian-12", "bootstrap", Map.of(),
-            i % 3 == 0 ? BuildPriority.NIGHTLY : BuildPriority.INTERACTIVE, "{}", clock.instant()));
-      }
-      List<BuildRecord> all = new ArrayList<>(interactive);
-      all.addAll(nightly);
+      // submitted interleaved: the walk gives all interactive ones first, by id
+      List<BuildRecord> submitted = queued(store, clock, 30,
+          i -> i % 3 == 0 ? BuildPriority.NIGHTLY : BuildPriority.INTERACTIVE);
+      List<BuildRecord> all = new ArrayList<>(submitted.stream()
+          .filter(b -> b.priority() == BuildPriority.INTERACTIVE).toList());
+      all.addAll(submitted.stream().filter(b -> b.priority() == BuildPriority.NIGHTLY).toList());
       store.insertEach(all);
       all.forEach(b -> expected.add(b.id()));
       List<String> walked = new ArrayList<>();
@@ -108,11 +103,7 @@ class QueueStatementPlansTest {
     Path file = dir.resolve("builds.sqlite");
     Clock clock = Clock.systemUTC();
     try (SqlBuildStore store = SqlBuildStore.open(file, clock)) {
-      List<BuildRecord> builds = new ArrayList<>();
-      for (int i = 0; i < 200; i++) {
-        builds.add(BuildRecord.queued(store.nextId(), "debian-12", "bootstrap", Map.of(), BuildPriority.INTERACTIVE,
-            "{}", clock.instant()));
-      }
+      List<BuildRecord> builds = queued(store, clock, 200, i -> BuildPriority.INTERACTIVE);
       store.insertEach(builds);
       BuildRecord running = builds.get(1);
       store.claim(running.id(), "worker-1", clock.instant().plusSeconds(60), "warm");
@@ -129,13 +120,8 @@ class QueueStatementPlansTest {
       for (int i = 1; i <= 65; i++) {
         explain.setString(i, "0");
       }
-      StringBuilder plan = new StringBuilder();
-      try (ResultSet rows = explain.executeQuery()) {
-        while (rows.next()) {
-          plan.append(rows.getString("detail")).append("; ");
-        }
-      }
-      assertTrue(plan.toString().contains("(id=?)") && !plan.toString().contains("builds_queue"),
+      String plan = planOf(explain);
+      assertTrue(plan.contains("(id=?)") && !plan.contains("builds_queue"),
           "a page's notes look each build up by id instead of reading every QUEUED row: " + plan);
     }
   }
@@ -149,13 +135,29 @@ class QueueStatementPlansTest {
         explain.setString(++i, "0");
       }
       explain.setInt(++i, 500);
-      StringBuilder text = new StringBuilder();
-      try (ResultSet rows = explain.executeQuery()) {
-        while (rows.next()) {
-          text.append(rows.getString("detail")).append("; ");
-        }
-      }
-      return text.toString();
+      return planOf(explain);
     }
+  }
+
+  /** SQLite's query plan of {@code explain}, an {@code EXPLAIN QUERY PLAN} statement with its parameters bound. */
+  private static String planOf(PreparedStatement explain) throws Exception {
+    StringBuilder text = new StringBuilder();
+    try (ResultSet rows = explain.executeQuery()) {
+      while (rows.next()) {
+        text.append(rows.getString("detail")).append("; ");
+      }
+    }
+    return text.toString();
+  }
+
+  /** {@code count} QUEUED records of debian-12, the i-th of priority {@code priority.apply(i)}, not stored yet. */
+  private static List<BuildRecord> queued(SqlBuildStore store, Clock clock, int count,
+      IntFunction<BuildPriority> priority) {
+    List<BuildRecord> builds = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      builds.add(BuildRecord.queued(store.nextId(), "debian-12", "bootstrap", Map.of(), priority.apply(i), "{}",
+          clock.instant()));
+    }
+    return builds;
   }
 }
