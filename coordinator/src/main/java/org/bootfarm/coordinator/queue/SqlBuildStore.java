@@ -23,11 +23,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
-import java.util.concurrent.locks.LockSupport;
 import org.bootfarm.coordinator.StoreLock;
 import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.build.ArtifactRecord;
@@ -63,9 +60,8 @@ public final class SqlBuildStore implements BuildStore {
   private long fencedEpoch;
   private final BuildIdSequence ids;
   private final List<Integer> migrationsApplied;
-  private final ConcurrentLinkedQueue<PendingInsert> pendingInserts = new ConcurrentLinkedQueue<>();
-  private final AtomicBoolean leading = new AtomicBoolean(); // a thread is writing a batch of pendingInserts
   private final AtomicLong queueChanges = new AtomicLong(); // see queueChanges()
+  private final GroupCommit inserts = new GroupCommit(this::insertAll, queueChanges::incrementAndGet);
   private boolean closed;
 
   private SqlBuildStore(StoreDatabase database, Clock clock, StoreLock lock, Connection connection,
@@ -200,14 +196,7 @@ public final class SqlBuildStore implements BuildStore {
     return ids.next();
   }
 
-  /**
-   * Group commit: the record joins the pending inserts, and whichever inserting thread becomes the leader (no other
-   * is writing) writes every pending one in one transaction (one fsync) and wakes each thread whose record it
-   * wrote. A thread returns only once the transaction that holds its record has committed, so the contract of
-   * {@link BuildStore#insert} holds. The others wait parked on their own record, not on the store's monitor, so a
-   * commit that answers 64 submissions does not hand that monitor from thread to thread 64 times (ADR 0051); a
-   * leader that finishes wakes the thread of the oldest record still pending, which leads the next batch.
-   */
+  /** Inserts {@code build} in the group commit ({@link GroupCommit}): returns once its transaction committed. */
   @Override
   public void insert(BuildRecord build) {
     RuntimeException failure = insertEach(List.of(build)).get(0);
@@ -227,72 +216,7 @@ public final class SqlBuildStore implements BuildStore {
         throw new IllegalArgumentException("build id '" + build.id() + "' was not issued by BuildStore.nextId()");
       }
     }
-    if (builds.isEmpty()) {
-      return List.of();
-    }
-    List<PendingInsert> mine = builds.stream().map(build -> new PendingInsert(build, Thread.currentThread())).toList();
-    pendingInserts.addAll(mine);
-    boolean interrupted = false; // the records' fate is their batch's: an interrupt is kept for after, not obeyed
-    while (!mine.stream().allMatch(p -> p.written)) {
-      if (leading.compareAndSet(false, true)) {
-        try {
-          if (!mine.stream().allMatch(p -> p.written)) {
-            writePending();
-          }
-        } finally {
-          leading.set(false);
-        }
-        PendingInsert next = pendingInserts.peek(); // added while this batch was written: it needs a leader
-        if (next != null) {
-          LockSupport.unpark(next.waiter);
-        }
-      } else {
-        LockSupport.park(this);
-        interrupted |= Thread.interrupted();
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
-    return mine.stream().map(p -> p.failure).toList();
-  }
-
-  /** Writes every pending insert in one transaction and wakes the thread of each. */
-  private void writePending() {
-    List<PendingInsert> batch = new ArrayList<>();
-    for (PendingInsert next; (next = pendingInserts.poll()) != null; ) {
-      batch.add(next);
-    }
-    List<RuntimeException> outcomes = null;
-    try {
-      outcomes = insertAll(batch.stream().map(PendingInsert::build).toList());
-    } finally {
-      for (int i = 0; i < batch.size(); i++) { // also when an Error escaped: nobody may return as if written
-        PendingInsert done = batch.get(i);
-        done.failure = outcomes != null ? outcomes.get(i) : new BuildStoreException(
-            "build " + done.build.id() + " was not recorded: its insert batch failed; submit it again");
-        done.written = true;
-        LockSupport.unpark(done.waiter);
-      }
-      queueChanges.incrementAndGet();
-    }
-  }
-
-  /** One record waiting for the next group commit, and the thread that waits for it. */
-  private static final class PendingInsert {
-    final BuildRecord build;
-    final Thread waiter;
-    RuntimeException failure; // written before written, read after it
-    volatile boolean written;
-
-    PendingInsert(BuildRecord build, Thread waiter) {
-      this.build = build;
-      this.waiter = waiter;
-    }
-
-    BuildRecord build() {
-      return build;
-    }
+    return inserts.insertEach(builds);
   }
 
   /**
