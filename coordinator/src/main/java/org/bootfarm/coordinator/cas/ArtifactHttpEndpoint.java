@@ -304,7 +304,9 @@ public final class ArtifactHttpEndpoint {
     }
     response.setStatusCode(status).putHeader("Content-Type", "application/json");
     if (closeAfter && request.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
-      response.putHeader("Connection", "close"); // a connection header, which HTTP/2 forbids (RFC 9113 8.2.2)
+      // a connection header, which HTTP/2 forbids (RFC 9113 8.2.2): the JDK client dropped such an answer ("EOF
+      // reached while reading", "Idle connection closed by HTTP/2 peer")
+      response.putHeader("Connection", "close");
     }
     response
         .end(new JsonObject().put("error", message).encode())

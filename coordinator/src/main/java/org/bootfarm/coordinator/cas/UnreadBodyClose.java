@@ -6,13 +6,13 @@ import io.vertx.core.http.HttpVersion;
 import java.time.Duration;
 
 /**
- * Closes the HTTP/1.1 connection of a request that was answered before its body was read, once the client has sent that body
- * (read here and dropped), or after {@link #DRAIN_BYTES} or {@link #DRAIN_TIME}, whichever comes first. A socket closed
- * with unread bytes in it makes the kernel answer with a reset, and a client still sending its body then loses the
- * answer it was sent: a 413 naming the store's limit reached the JDK's HTTP client (the farm's uploads) as "EOF reached
- * while reading" about once in ten. The refusal is what tells the client what to do, so it must arrive. On HTTP/2
- * (the JDK's client upgrades plain http to it) the connection carries other streams, so only the request's stream is
- * left to end, or reset after the same bounds.
+ * Closes the HTTP/1.1 connection of a request that was answered before its body was read, once the client has sent
+ * that body (read here and dropped), or after {@link #DRAIN_BYTES} or {@link #DRAIN_TIME}, whichever comes first. A
+ * socket closed with unread bytes in it makes the kernel answer with a reset, and a client still sending its body then
+ * loses the answer it was sent: a 413 naming the store's limit reached the JDK's HTTP client as "HTTP/1.1 header
+ * parser received no bytes". The refusal is what tells the client what to do, so it must arrive. On HTTP/2 (the JDK's
+ * client, which the farm's uploads use, upgrades plain http to it) the connection carries other streams, so only the
+ * request's stream is left to end, or reset after the same bounds.
  */
 final class UnreadBodyClose {
   /** Body bytes dropped at most before the connection is closed anyway. */
