@@ -303,10 +303,8 @@ public final class ArtifactHttpEndpoint {
       return;
     }
     response.setStatusCode(status).putHeader("Content-Type", "application/json");
-    if (closeAfter && request.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
-      // a connection header, which HTTP/2 forbids (RFC 9113 8.2.2): the JDK client dropped such an answer ("EOF
-      // reached while reading", "Idle connection closed by HTTP/2 peer")
-      response.putHeader("Connection", "close");
+    if (closeAfter) {
+      UnreadBodyClose.markLast(request);
     }
     response
         .end(new JsonObject().put("error", message).encode())

@@ -20,21 +20,22 @@ import org.bootfarm.cluster.NodeMetrics;
 import org.bootfarm.coordinator.ApiException;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.FarmApi;
-import org.bootfarm.coordinator.bus.CommitWaiters;
-import org.bootfarm.coordinator.retention.StoreCollection;
 import org.bootfarm.coordinator.access.ApiRefusals;
 import org.bootfarm.coordinator.access.LiveTokens;
+import org.bootfarm.coordinator.bus.CommitWaiters;
 import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
+import org.bootfarm.coordinator.cas.UnreadBodyClose;
 import org.bootfarm.coordinator.nightly.NightlyApi;
 import org.bootfarm.coordinator.nightly.NightlyPage;
+import org.bootfarm.coordinator.retention.StoreCollection;
 import org.bootfarm.coordinator.verdict.VerdictPage;
-import org.bootfarm.protocol.api.v1.ReproducibilityPair;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.BuildQuery;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.Caller;
 import org.bootfarm.protocol.api.v1.PinRequest;
+import org.bootfarm.protocol.api.v1.ReproducibilityPair;
 import org.bootfarm.protocol.api.v1.SigningKeyInfo;
 import org.bootfarm.protocol.api.v1.SubmitRequest;
 import org.bootfarm.protocol.api.v1.WireJson;
@@ -56,9 +57,6 @@ import org.bootfarm.protocol.api.v1.WireJson;
 public final class ApiHttpServer {
   /** Largest request body accepted outside the artifact endpoint. */
   public static final int MAX_BODY_BYTES = Addresses.MAX_REQUEST_BYTES;
-  /** What a refused oversized body may still send, discarded, before the connection is closed. */
-  static final long DISCARD_AFTER_REFUSAL_BYTES = 1 << 20;
-  static final long LINGER_MILLIS = 2_000;
   private static final String BUILDS = "/api/v1/builds";
   private static final String PIN = "/pin";
   private static final String CANCEL = "/cancel";
@@ -349,27 +347,20 @@ public final class ApiHttpServer {
   }
 
   /**
-   * Answers 413 and closes the connection without reading the rest of the body (Vert.x would
-   * otherwise receive all of it, however large, to reuse the connection). It lingers a little
-   * first, discarding at most {@link #DISCARD_AFTER_REFUSAL_BYTES} or for {@link #LINGER_MILLIS}:
-   * closing with unread bytes resets the connection, and a client still sending would lose the answer.
+   * Answers 413 and closes the connection without keeping the rest of the body (Vert.x would otherwise receive all of
+   * it, however large, to reuse the connection), once the client has sent it or after {@link UnreadBodyClose}'s
+   * bounds: closing with unread bytes resets the connection, and a client still sending would lose the answer.
    */
   private void tooLarge(HttpServerRequest request) {
     if (request.response().ended()) {
       return;
     }
-    long[] discarded = {0};
-    request.handler(chunk -> {
-      discarded[0] += chunk.length();
-      if (discarded[0] > DISCARD_AFTER_REFUSAL_BYTES) {
-        request.connection().close();
-      }
-    });
     ApiError error = new ApiError(ApiError.Code.TOO_LARGE,
         "request body over " + MAX_BODY_BYTES + " bytes; a request to this API is a small JSON object", List.of());
+    UnreadBodyClose.markLast(request);
     request.response().setStatusCode(error.code().httpStatus()).putHeader("Content-Type", "application/json")
-        .putHeader("Connection", "close").end(WireJson.write(error) + "\n")
-        .onComplete(done -> vertx.setTimer(LINGER_MILLIS, timer -> request.connection().close()));
+        .end(WireJson.write(error) + "\n")
+        .onComplete(done -> UnreadBodyClose.close(vertx, request));
   }
 
   private static BuildQuery query(HttpServerRequest request) throws ApiException {

@@ -184,8 +184,7 @@ class ArtifactHttpEndpointTest {
 
       // the 413 comes before the body is read. HTTP/1.1: the connection is closed only once the client has sent the
       // body, or it would read a reset in place of the answer; HTTP/2 (the JDK client's upgrade, as the farm's
-      // uploads): the answer carries no Connection header, which HTTP/2 forbids, and other streams live on
-      // (UnreadBodyClose)
+      // uploads): only the stream ends, and the connection's next requests go through (UnreadBodyClose)
       HttpClient http11 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build(); // as curl
       for (HttpClient each : List.of(client, http11)) {
         for (int attempt = 0; attempt < 40; attempt++) {

@@ -25,6 +25,7 @@ import org.bootfarm.coordinator.access.ApiRefusals;
 import org.bootfarm.coordinator.access.LiveTokens;
 import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
 import org.bootfarm.coordinator.cas.ArtifactStore;
+import org.bootfarm.coordinator.cas.UnreadBodyClose;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.queue.BuildFilter;
 import org.bootfarm.coordinator.queue.BuildRecord;
@@ -145,6 +146,64 @@ class ApiHttpAccessTest {
     assertEquals(counted + calls.size(),
         refusals.counted(ApiRefusals.Interface.HTTP, ApiRefusals.Reason.UNAUTHENTICATED));
     assertEquals(200, send(null, "GET", "/health", null).statusCode());
+  }
+
+  @Test
+  void anUploadRefusedBeforeItsBodyIsReadGetsItsRefusalNotAReset() throws Exception {
+    // the refusal comes before the body is read; closing over unread bytes resets the connection, and a client still
+    // sending loses the answer: both ways the JDK client speaks (its h2c upgrade, as the farm's uploads; HTTP/1.1, as
+    // curl), a body far larger than the first read, again and again
+    String body = "x".repeat(1 << 20);
+    String upload = "/api/v1/artifacts/" + Sha256.of(body.getBytes(StandardCharsets.UTF_8));
+    HttpClient http11 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    for (HttpClient client : List.of(HTTP, http11)) {
+      for (int attempt = 0; attempt < 15; attempt++) {
+        for (String token : java.util.Arrays.asList(null, READ)) {
+          HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + upload))
+              .PUT(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/octet-stream");
+          if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+          }
+          HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+          assertEquals(token == null ? 401 : 403, response.statusCode(), client.version() + ", try " + attempt);
+          assertTrue(json(response).get("message").asText().contains(token == null ? "no Authorization" : "role"),
+              response.body());
+        }
+      }
+    }
+    assertFalse(artifacts.exists(upload.substring(upload.lastIndexOf('/') + 1)), "a refused upload was stored");
+  }
+
+  @Test
+  void anUnauthenticatedEndlessUploadIsRefusedWithoutReadingItAll() throws Exception {
+    long offered = 256L << 20;
+    java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", URI.create(base).getPort())) {
+      socket.setSoTimeout(20_000);
+      java.io.OutputStream out = socket.getOutputStream();
+      out.write(("PUT /api/v1/artifacts/" + Sha256.of(new byte[0]) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+          + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      Thread sender = new Thread(() -> {
+        byte[] chunk = ("10000\r\n" + "x".repeat(0x10000) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        try {
+          while (sent.get() < offered) {
+            out.write(chunk);
+            sent.addAndGet(0x10000);
+          }
+          out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        } catch (java.io.IOException e) {
+          // the server closed the connection: what is expected
+        }
+      });
+      sender.start();
+      String statusLine = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+          StandardCharsets.US_ASCII)).readLine();
+      assertEquals("HTTP/1.1 401 Unauthorized", statusLine);
+      sender.join(30_000);
+      assertFalse(sender.isAlive(), "the server neither read nor refused the rest of the body");
+      assertTrue(sent.get() < UnreadBodyClose.DRAIN_BYTES + (32 << 20), "the server went on reading an"
+          + " unauthenticated body after its refusal: " + sent.get() + " bytes sent (socket buffers hold a few MiB)");
+    }
   }
 
   @Test

@@ -31,6 +31,7 @@ import org.bootfarm.coordinator.access.ApiRefusals;
 import org.bootfarm.coordinator.access.LiveTokens;
 import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
 import org.bootfarm.coordinator.cas.ArtifactStore;
+import org.bootfarm.coordinator.cas.UnreadBodyClose;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.queue.BuildFilter;
 import org.bootfarm.coordinator.queue.BuildOutcome;
@@ -273,7 +274,7 @@ class ApiHttpServerTest {
       sender.join(30_000);
       assertFalse(sender.isAlive(), "the server neither read nor refused the rest of the body");
       assertTrue(sent.get() < offered, "the server read the whole " + offered + "-byte body instead of closing");
-      assertTrue(sent.get() < ApiHttpServer.MAX_BODY_BYTES + ApiHttpServer.DISCARD_AFTER_REFUSAL_BYTES + (32 << 20),
+      assertTrue(sent.get() < ApiHttpServer.MAX_BODY_BYTES + UnreadBodyClose.DRAIN_BYTES + (32 << 20),
           "the server went on reading after its refusal: " + sent.get() + " bytes sent (socket buffers hold a few MiB)");
     }
     assertEquals(before, allBuilds());
