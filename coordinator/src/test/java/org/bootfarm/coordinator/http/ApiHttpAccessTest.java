@@ -176,34 +176,11 @@ class ApiHttpAccessTest {
 
   @Test
   void anUnauthenticatedEndlessUploadIsRefusedWithoutReadingItAll() throws Exception {
-    long offered = 256L << 20;
-    java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
-    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", URI.create(base).getPort())) {
-      socket.setSoTimeout(20_000);
-      java.io.OutputStream out = socket.getOutputStream();
-      out.write(("PUT /api/v1/artifacts/" + Sha256.of(new byte[0]) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-          + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      Thread sender = new Thread(() -> {
-        byte[] chunk = ("10000\r\n" + "x".repeat(0x10000) + "\r\n").getBytes(StandardCharsets.US_ASCII);
-        try {
-          while (sent.get() < offered) {
-            out.write(chunk);
-            sent.addAndGet(0x10000);
-          }
-          out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        } catch (java.io.IOException e) {
-          // the server closed the connection: what is expected
-        }
-      });
-      sender.start();
-      String statusLine = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
-          StandardCharsets.US_ASCII)).readLine();
-      assertEquals("HTTP/1.1 401 Unauthorized", statusLine);
-      sender.join(30_000);
-      assertFalse(sender.isAlive(), "the server neither read nor refused the rest of the body");
-      assertTrue(sent.get() < UnreadBodyClose.DRAIN_BYTES + (32 << 20), "the server went on reading an"
-          + " unauthenticated body after its refusal: " + sent.get() + " bytes sent (socket buffers hold a few MiB)");
-    }
+    EndlessChunkedBody.Outcome outcome = EndlessChunkedBody.send(URI.create(base).getPort(),
+        "PUT /api/v1/artifacts/" + Sha256.of(new byte[0]) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+    assertEquals("HTTP/1.1 401 Unauthorized", outcome.statusLine());
+    assertTrue(outcome.sent() < UnreadBodyClose.DRAIN_BYTES + (32 << 20), "the server went on reading an"
+        + " unauthenticated body after its refusal: " + outcome.sent() + " bytes sent (socket buffers hold a few MiB)");
   }
 
   @Test

@@ -7,10 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Vertx;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,7 +19,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.ProjectTree;
 import org.bootfarm.coordinator.RepoCatalog;
@@ -247,36 +242,14 @@ class ApiHttpServerTest {
   @Test
   void oversizedChunkedBodyIsRefusedWith413WithoutReadingItAll() throws Exception {
     List<String> before = allBuilds();
-    long offered = 256L << 20;
-    AtomicLong sent = new AtomicLong();
-    try (Socket socket = new Socket("127.0.0.1", URI.create(base).getPort())) {
-      socket.setSoTimeout(20_000);
-      OutputStream out = socket.getOutputStream();
-      out.write(("POST /api/v1/builds HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-          + "Authorization: Bearer " + ADMIN + "\r\n"
-          + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      Thread sender = new Thread(() -> {
-        byte[] chunk = ("10000\r\n" + "{".repeat(0x10000) + "\r\n").getBytes(StandardCharsets.US_ASCII);
-        try {
-          while (sent.get() < offered) {
-            out.write(chunk);
-            sent.addAndGet(0x10000);
-          }
-          out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        } catch (IOException e) {
-          // the server closed the connection: what is expected
-        }
-      });
-      sender.start();
-      String statusLine = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
-          .readLine();
-      assertEquals("HTTP/1.1 413 Request Entity Too Large", statusLine);
-      sender.join(30_000);
-      assertFalse(sender.isAlive(), "the server neither read nor refused the rest of the body");
-      assertTrue(sent.get() < offered, "the server read the whole " + offered + "-byte body instead of closing");
-      assertTrue(sent.get() < ApiHttpServer.MAX_BODY_BYTES + UnreadBodyClose.DRAIN_BYTES + (32 << 20),
-          "the server went on reading after its refusal: " + sent.get() + " bytes sent (socket buffers hold a few MiB)");
-    }
+    EndlessChunkedBody.Outcome outcome = EndlessChunkedBody.send(URI.create(base).getPort(),
+        "POST /api/v1/builds HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            + "Authorization: Bearer " + ADMIN + "\r\n");
+    assertEquals("HTTP/1.1 413 Request Entity Too Large", outcome.statusLine());
+    assertTrue(outcome.sent() < EndlessChunkedBody.OFFERED, "the server read the whole body instead of closing");
+    assertTrue(outcome.sent() < ApiHttpServer.MAX_BODY_BYTES + UnreadBodyClose.DRAIN_BYTES + (32 << 20),
+        "the server went on reading after its refusal: " + outcome.sent() + " bytes sent (socket buffers hold a few"
+            + " MiB)");
     assertEquals(before, allBuilds());
   }
 
