@@ -34,7 +34,6 @@ final class DnfPinnedRepository {
   static final String REPO_ID = "bootfarm-pinned";
   static final String SUFFIX = ".rpm";
 
-  private static final Pattern GPGKEY = Pattern.compile("^\\s*gpgkey\\s*=(.*)$");
 
   private DnfPinnedRepository() {}
 
@@ -182,29 +181,15 @@ final class DnfPinnedRepository {
   private static List<String> keyReferences(RepoDefinition definition) throws BuildFailure {
     List<String> references = new ArrayList<>();
     for (Path repoFile : definition.repoFiles()) {
-      boolean inKey = false;
       List<String> lines;
       try {
         lines = Files.readAllLines(repoFile);
       } catch (IOException e) {
         throw new BuildFailure(Kind.DEFINITION, "cannot read " + repoFile + ": " + e.getMessage(), e);
       }
-      for (String line : lines) {
-        Matcher key = GPGKEY.matcher(line);
-        String value;
-        if (key.matches()) {
-          inKey = true;
-          value = key.group(1);
-        } else if (inKey && !line.isBlank() && Character.isWhitespace(line.charAt(0))) {
-          value = line;
-        } else {
-          inKey = false;
-          continue;
-        }
-        for (String token : value.trim().split("[\\s,]+")) {
-          if (!token.isEmpty() && !references.contains(token)) {
-            references.add(token);
-          }
+      for (String token : RepoFileKeys.references(lines)) {
+        if (!references.contains(token)) {
+          references.add(token);
         }
       }
     }

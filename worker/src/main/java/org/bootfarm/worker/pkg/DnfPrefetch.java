@@ -11,8 +11,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.worker.BuildFailure;
@@ -39,7 +37,6 @@ final class DnfPrefetch {
   private static final Map<Path, Fetched> BY_CACHE = new ConcurrentHashMap<>();
 
   private static final String BOTH_PHASES = "dnf-install-fetched.py";
-  private static final Pattern GPGKEY = Pattern.compile("^\\s*gpgkey\\s*=(.*)$");
 
   private DnfPrefetch() {}
 
@@ -100,23 +97,9 @@ final class DnfPrefetch {
   static boolean keysAreLocalFiles(DnfDriver.DnfFiles files) {
     try (Stream<Path> repoFiles = Files.list(files.reposDir())) {
       for (Path file : repoFiles.sorted().toList()) {
-        boolean inGpgKey = false;
-        for (String line : Files.readAllLines(file)) {
-          Matcher key = GPGKEY.matcher(line);
-          String value;
-          if (key.matches()) {
-            inGpgKey = true;
-            value = key.group(1);
-          } else if (inGpgKey && !line.isBlank() && Character.isWhitespace(line.charAt(0))) {
-            value = line; // a continuation line of gpgkey=
-          } else {
-            inGpgKey = false;
-            continue;
-          }
-          for (String url : value.trim().split("[\\s,]+")) {
-            if (!url.isEmpty() && !url.startsWith("file://")) {
-              return false;
-            }
+        for (String url : RepoFileKeys.references(Files.readAllLines(file))) {
+          if (!url.startsWith("file://")) {
+            return false;
           }
         }
       }
