@@ -137,11 +137,8 @@ class DnfDriverInputsTest {
   @Test
   void aRebuildOfADefinitionWhoseKeyIsGivenByUrlIsRefusedBeforeDnfRuns() throws Exception {
     String keyUrl = "http://127.0.0.1:9/" + FixtureYumRepo.SERVED_KEY;
-    Path directory = FixtureDefinitions.write(dir.resolve("defs"), FixtureDefinitions.TDNF, "http://127.0.0.1:9/");
-    Path repoFile = directory.resolve("fixture.repo");
-    Files.writeString(repoFile, Files.readString(repoFile).replace(FixtureDefinitions.KEY_REFERENCE, keyUrl));
-    Files.delete(directory.resolve(FixtureDefinitions.KEY_FILE_NAME));
-    RepoDefinition definition = FixtureDefinitions.definition(directory);
+    RepoDefinition definition = FixtureDefinitions.keyByUrl(dir.resolve("defs"), FixtureDefinitions.TDNF,
+        "http://127.0.0.1:9/");
     PackageSession rebuild = session(definition, "rebuild", dir.resolve("cache"),
         Optional.of(new PinnedInputs(Files.createDirectories(dir.resolve("pinned")), List.of())));
 

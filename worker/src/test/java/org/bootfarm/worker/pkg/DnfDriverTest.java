@@ -181,12 +181,9 @@ class DnfDriverTest {
 
   @Test
   void keyGivenByUrlIsFetchedInTheDownloadPhaseSoTheInstallWithoutNetworkVerifiesWithIt() throws Exception {
-    Path directory = FixtureDefinitions.write(dir.resolve("defs"), FixtureDefinitions.TDNF, repo);
-    Path repoFile = directory.resolve("fixture.repo");
     String keyUrl = repo.baseUrl() + FixtureYumRepo.SERVED_KEY;
-    Files.writeString(repoFile, Files.readString(repoFile).replace(FixtureDefinitions.KEY_REFERENCE, keyUrl));
-    Files.delete(directory.resolve(FixtureDefinitions.KEY_FILE_NAME));
-    RepoDefinition definition = FixtureDefinitions.definition(directory);
+    RepoDefinition definition = FixtureDefinitions.keyByUrl(dir.resolve("defs"), FixtureDefinitions.TDNF,
+        repo.baseUrl());
     assertEquals(List.of(), definition.gpgKeys(), "no key file: dnf must fetch " + keyUrl);
     PackageSession session = session(definition, "build", dir.resolve("cache"));
     repo.resetCounts();

@@ -50,11 +50,7 @@ class DnfPrefetchTest {
       assertEquals(0, repo.requestCounts().values().stream().mapToInt(Integer::intValue).sum(),
           "the install asked the repository nothing: " + repo.requestCounts());
       assertEquals(6, report.downloaded(), "the fetch's files count as this install's downloads");
-      PackageSession plain = session(definition, "plain", (stage, text) -> { });
-      driver.install(plain, basePlusKernel(definition));
-      assertArrayEquals(Files.readAllBytes(plain.rootfs().resolve("var/lib/rpm/rpmdb.sqlite")),
-          Files.readAllBytes(dir.resolve("build/rootfs/var/lib/rpm/rpmdb.sqlite")),
-          "the rpm database of an install without a fetch");
+      assertRpmDatabaseOfAPlainInstall(definition, dir.resolve("build/rootfs"));
     }
   }
 
@@ -73,11 +69,7 @@ class DnfPrefetchTest {
       assertTrue(Files.isRegularFile(toybox), "downloaded again");
       assertEquals(6, driver.lock(build).packages().size());
       assertTrue(Files.isRegularFile(build.rootfs().resolve("usr/bin/toybox")));
-      PackageSession plain = session(definition, "plain", (stage, text) -> { });
-      driver.install(plain, basePlusKernel(definition));
-      assertArrayEquals(Files.readAllBytes(plain.rootfs().resolve("var/lib/rpm/rpmdb.sqlite")),
-          Files.readAllBytes(build.rootfs().resolve("var/lib/rpm/rpmdb.sqlite")),
-          "the rpm database of an install without a fetch");
+      assertRpmDatabaseOfAPlainInstall(definition, build.rootfs());
     }
   }
 
@@ -96,12 +88,8 @@ class DnfPrefetchTest {
   @Test
   void aKeyGivenByUrlNeedsTheDownloadPhase() throws Exception {
     try (FixtureYumRepo repo = FixtureYumRepo.startOwnCopy()) {
-      Path directory = FixtureDefinitions.write(dir.resolve("defs"), FixtureDefinitions.TDNF, repo);
-      Path repoFile = directory.resolve("fixture.repo");
-      String keyUrl = repo.baseUrl() + FixtureYumRepo.SERVED_KEY;
-      Files.writeString(repoFile, Files.readString(repoFile).replace(FixtureDefinitions.KEY_REFERENCE, keyUrl));
-      Files.delete(directory.resolve(FixtureDefinitions.KEY_FILE_NAME));
-      RepoDefinition definition = FixtureDefinitions.definition(directory);
+      RepoDefinition definition = FixtureDefinitions.keyByUrl(dir.resolve("defs"), FixtureDefinitions.TDNF,
+          repo.baseUrl());
       fetch(definition, log);
       repo.resetCounts();
 
@@ -125,6 +113,14 @@ class DnfPrefetchTest {
       return files.filter(p -> p.getFileName().toString().startsWith(prefix) && p.toString().endsWith(".rpm"))
           .findFirst().orElseThrow();
     }
+  }
+
+  /** The rpm database under {@code rootfs} is byte for byte that of an install of the same packages without a fetch. */
+  private void assertRpmDatabaseOfAPlainInstall(RepoDefinition definition, Path rootfs) throws Exception {
+    PackageSession plain = session(definition, "plain", (stage, text) -> { });
+    driver.install(plain, basePlusKernel(definition));
+    assertArrayEquals(Files.readAllBytes(plain.rootfs().resolve("var/lib/rpm/rpmdb.sqlite")),
+        Files.readAllBytes(rootfs.resolve("var/lib/rpm/rpmdb.sqlite")), "the rpm database of an install without a fetch");
   }
 
   private PackageSession session(RepoDefinition definition, String name, BuildLog build) throws IOException {
