@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -18,6 +19,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -588,12 +593,10 @@ public final class AptDriver implements PackageManagerDriver {
     Path aptDir = Files.createTempDirectory(Files.createDirectories(session.workDir()), "apt-");
     try {
       Path config = bootstrapConfig(session, sources, aptDir);
-      List<String> download = new ArrayList<>(List.of("apt-get", "-y", "--download-only", "install"));
-      download.addAll(bootstrapRequest(sources, packages));
+      Map<String, String> environment = Map.of("APT_CONFIG", config.toString());
       Sandbox sandbox = sandbox(session, sources, Phase.DOWNLOAD, aptDir);
-      for (List<String> command : List.of(List.of("apt-get", "update", "--error-on=any"), download)) {
-        runApt(session, sources, withoutPty(command), Map.of("APT_CONFIG", config.toString()), sandbox);
-      }
+      runApt(session, sources, withoutPty(List.of("apt-get", "update", "--error-on=any")), environment, sandbox);
+      downloadPackageFiles(session, sources, bootstrapRequest(sources, packages), environment, sandbox);
     } finally {
       FileTrees.delete(aptDir);
     }
@@ -658,12 +661,9 @@ public final class AptDriver implements PackageManagerDriver {
         ownPolicy = true;
       }
       if (!toDownload.isEmpty()) {
-        List<String> download = new ArrayList<>(List.of("apt-get", "-y", "--download-only", "install"));
-        download.addAll(toDownload);
         Sandbox sandbox = sandbox(session, sources, Phase.DOWNLOAD, aptDir);
-        for (List<String> step : List.of(List.of("apt-get", "update", "--error-on=any"), download)) {
-          runApt(session, sources, withoutPty(step), environment, sandbox);
-        }
+        runApt(session, sources, withoutPty(List.of("apt-get", "update", "--error-on=any")), environment, sandbox);
+        downloadPackageFiles(session, sources, toDownload, environment, sandbox);
       }
       ImageDevices devices = ImageDevices.prepare(session.image(), true);
       try {
@@ -676,6 +676,94 @@ public final class AptDriver implements PackageManagerDriver {
         image.delete(policy);
       }
       FileTrees.delete(aptDir);
+    }
+  }
+
+  /**
+   * {@code apt-get --download-only install ARGS} into the root's archives directory, the package files fetched on
+   * {@link AptFetchPlan#CONNECTIONS} connections at once ({@link AptFetchPlan}): apt-get lists them
+   * ({@code --print-uris}), each is fetched into {@code archives/partial} and checked against the SHA256 of the
+   * signed indices by apt-helper, then moved into place. A listing the plan cannot read, or fewer than two files,
+   * leaves the whole download to apt-get, as does nothing: its errors are the ones an operator knows.
+   * {@link #harvest} checks every file once more after the install, as for apt-get's own downloads.
+   */
+  private void downloadPackageFiles(PackageSession session, AptSourcesFile sources, List<String> install,
+      Map<String, String> environment, Sandbox sandbox) throws BuildFailure, IOException {
+    List<String> download = new ArrayList<>(List.of("apt-get", "-y", "--download-only", "install"));
+    download.addAll(install);
+    List<String> printUris = new ArrayList<>(List.of("apt-get", "-y", "-qq", "--print-uris", "install"));
+    printUris.addAll(install);
+    List<String> listing = new ArrayList<>();
+    ToolRun listed = runTool(session, sandbox.command(withoutPty(printUris)), environment, listing::add, false);
+    Optional<List<AptFetchPlan.PackageFile>> files = Optional.empty();
+    if (listed.exitCode() == 0 && AptFetchPlan.archiveNames(listing).size() > 1) {
+      AptPackageIndex index = AptPackageIndex.read(session.image().resolve(LISTS),
+          new HashSet<>(AptFetchPlan.archiveNames(listing)));
+      files = AptFetchPlan.read(listing, index);
+      if (files.isEmpty()) {
+        session.log().line(session.stage(), "apt: the package files are fetched on one connection: apt-get"
+            + " --print-uris listed a file the signed indices state no single SHA256 for, or a line not understood");
+      }
+    }
+    if (files.isEmpty() || files.get().size() < 2) {
+      runApt(session, sources, withoutPty(download), environment, sandbox);
+      return;
+    }
+    ImageRoot image = session.image();
+    String partial = ARCHIVES + "/partial";
+    Path partialDir = image.createDirectories(partial);
+    List<List<AptFetchPlan.PackageFile>> shards = AptFetchPlan.shards(files.get(), AptFetchPlan.CONNECTIONS);
+    long bytes = files.get().stream().mapToLong(AptFetchPlan.PackageFile::size).sum();
+    session.log().line(session.stage(), "apt: fetching " + files.get().size() + " package files (" + bytes
+        + " bytes) on " + shards.size() + " connections");
+    Object logLock = new Object();
+    java.util.function.Consumer<String> log = line -> {
+      synchronized (logLock) {
+        session.log().line(session.stage(), line);
+      }
+    };
+    ExecutorService fetchers = Executors.newFixedThreadPool(shards.size(), runnable -> {
+      Thread thread = new Thread(runnable, "apt-fetch");
+      thread.setDaemon(true);
+      return thread;
+    });
+    try {
+      List<Future<ToolRun>> runs = new ArrayList<>();
+      for (List<AptFetchPlan.PackageFile> shard : shards) {
+        List<String> command = sandbox.command(AptFetchPlan.helperCommand(shard, partialDir.toString()));
+        runs.add(fetchers.submit(() -> runTool(session, command, environment, log, true)));
+      }
+      for (int i = 0; i < runs.size(); i++) {
+        ToolRun result = runs.get(i).get();
+        if (result.exitCode() != 0) {
+          BuildFailure failure = AptFailure.classify("apt-helper", result.exitCode(), result.problems(), result.tail(),
+              sources);
+          List<String> notFetched = new ArrayList<>();
+          for (AptFetchPlan.PackageFile file : shards.get(i)) {
+            if (!image.isRegularFile(partial + "/" + file.archiveName())) {
+              notFetched.add(file.archiveName() + " from " + file.uri());
+            }
+          }
+          throw new BuildFailure(failure.kind(), "apt: could not fetch " + String.join(", ", notFetched) + ": "
+              + failure.getMessage(), failure);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while fetching package files", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof BuildFailure failure) {
+        throw failure;
+      }
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException("fetching package files failed: " + e.getCause(), e.getCause());
+    } finally {
+      fetchers.shutdownNow();
+    }
+    for (AptFetchPlan.PackageFile file : files.get()) {
+      image.moveTo(partial + "/" + file.archiveName(), image, ARCHIVES + "/" + file.archiveName());
     }
   }
 

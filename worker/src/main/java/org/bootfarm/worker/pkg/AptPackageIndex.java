@@ -122,6 +122,15 @@ public final class AptPackageIndex {
     return sha256ByArchiveName.getOrDefault(archiveName, Set.of()).contains(sha256);
   }
 
+  /**
+   * The one SHA256 the signed metadata states for the package file named {@code archiveName}; empty when it states
+   * none, or several (sources that disagree: apt then decides which one it fetched).
+   */
+  public java.util.Optional<String> sha256(String archiveName) {
+    Set<String> stated = sha256ByArchiveName.getOrDefault(archiveName, Set.of());
+    return stated.size() == 1 ? java.util.Optional.of(stated.iterator().next()) : java.util.Optional.empty();
+  }
+
   /** Whether the metadata mentions the package file at all. */
   public boolean knows(String archiveName) {
     return sha256ByArchiveName.containsKey(archiveName);

@@ -15,8 +15,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.build.Lock;
@@ -45,8 +43,6 @@ final class AptResolver {
   static final String FORMAT = "bootfarm-apt-resolve 1";
   /** Memo entries unused this long are deleted when the next one is written. */
   static final Duration MEMO_IDLE = Duration.ofDays(7);
-  /** A line of {@code apt-get --print-uris}: {@code 'URI' FILE SIZE HASH}, the hash possibly empty. */
-  private static final Pattern URI_LINE = Pattern.compile("^'([^']+)' (\\S+) (\\d+)( \\S*)?$");
 
   private AptResolver() {}
 
@@ -188,15 +184,17 @@ final class AptResolver {
    * other line.
    */
   static Optional<PrintedFile> printedFile(String line) {
-    Matcher m = URI_LINE.matcher(line.strip());
-    if (!m.matches() || !m.group(2).endsWith(".deb")) {
+    Optional<AptFetchPlan.PrintedUri> printed = AptFetchPlan.printedUri(line);
+    if (printed.isEmpty() || !printed.get().archiveName().endsWith(".deb")) {
       return Optional.empty();
     }
-    String[] parts = m.group(2).substring(0, m.group(2).length() - ".deb".length()).split("_", -1);
+    String file = printed.get().archiveName();
+    String[] parts = file.substring(0, file.length() - ".deb".length()).split("_", -1);
     if (parts.length != 3) {
       return Optional.empty();
     }
-    return Optional.of(new PrintedFile(unquote(parts[0]), unquote(parts[1]), unquote(parts[2]), unquote(m.group(1))));
+    return Optional.of(new PrintedFile(unquote(parts[0]), unquote(parts[1]), unquote(parts[2]),
+        unquote(printed.get().uri())));
   }
 
   private static String unquote(String quoted) {

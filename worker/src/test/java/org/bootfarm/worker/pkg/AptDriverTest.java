@@ -34,6 +34,7 @@ import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.fixture.EscapeProbe;
 import org.bootfarm.worker.fixture.HostCanaries;
 import org.bootfarm.worker.fixture.HostileDebRepo;
+import org.bootfarm.worker.fixture.TamperingDebRepo;
 import org.bootfarm.worker.process.ExternalCommand;
 import org.bootfarm.worker.sandbox.Sandbox;
 import org.junit.jupiter.api.AfterAll;
@@ -430,6 +431,48 @@ class AptDriverTest {
       canaries.assertNoSecretIn("the build log", String.join("\n", log));
       canaries.assertUntouched();
       assertTrue(Files.isExecutable(own.rootfs().resolve("usr/bin/" + EscapeProbe.PACKAGE)), "installed anyway");
+    }
+  }
+
+  /**
+   * A mirror (or a proxy) that hands out other bytes than its signed index states, on one of the connections the
+   * package files are fetched on (docs/adr/0059): the run fails as an integrity failure naming the file, nothing of
+   * the transaction is installed, and neither file reaches the root's archives or the warm cache.
+   */
+  @Test
+  void aMirrorServingOtherBytesThanItsSignedIndexStatesIsRefusedAndNothingIsInstalledOrCached() throws Exception {
+    assumeTrue(ExternalCommand.runningAsRoot(), "dpkg chroots into the root only as root");
+    PackageSession own = ownRoot("tampering-mirror");
+    Path worker = AptDriver.defaultSources();
+    assumeTrue(worker.getFileName().toString().endsWith(".sources"), "this worker's sources are deb822");
+    try (TamperingDebRepo mirror = TamperingDebRepo.start()) {
+      Path key = Files.copy(mirror.key(), definition.directory().resolve("bootfarm-tampering.asc"),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Path sources = Files.writeString(dir.resolve("with-tampering.sources"),
+          Files.readString(worker) + "\n" + mirror.sourcesStanza(key));
+      List<String> lines = Collections.synchronizedList(new ArrayList<>());
+      PackageSession session = new PackageSession(definition, own.rootfs(), own.cacheDir(), own.workDir(),
+          Optional.of(sources), SOURCE_DATE_EPOCH, "staging", (stage, text) -> {
+            lines.add(text);
+            record(stage, text);
+          });
+
+      BuildFailure failure = assertThrows(BuildFailure.class,
+          () -> driver.runScript(session, "install " + TamperingDebRepo.DEPENDENT));
+
+      assertTrue(lines.stream().anyMatch(l -> l.startsWith("apt: fetching 2 package files") && l.endsWith(" on 2 connections")),
+          "fetched on two connections: " + lines);
+      assertEquals(BuildFailure.Kind.INTEGRITY, failure.kind(), failure.getMessage());
+      assertTrue(failure.getMessage().contains(TamperingDebRepo.debName(TamperingDebRepo.TAMPERED))
+          && failure.getMessage().contains("Hash Sum mismatch"), failure.getMessage());
+      assertEquals(1, mirror.fetches(TamperingDebRepo.debName(TamperingDebRepo.TAMPERED)), "fetched once");
+      for (String name : List.of(TamperingDebRepo.TAMPERED, TamperingDebRepo.DEPENDENT)) {
+        assertFalse(Files.exists(own.rootfs().resolve("usr/share/bootfarm").resolve(name)), name + " was installed");
+        assertFalse(Files.exists(own.rootfs().resolve("var/cache/apt/archives").resolve(TamperingDebRepo.debName(name))),
+            name + " is in the root's archives");
+        assertFalse(Files.exists(own.cacheDir().resolve("apt/archives").resolve(TamperingDebRepo.debName(name))),
+            name + " reached the warm cache");
+      }
     }
   }
 
