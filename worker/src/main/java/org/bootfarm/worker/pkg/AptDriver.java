@@ -750,7 +750,8 @@ public final class AptDriver implements PackageManagerDriver {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IOException("interrupted while fetching package files", e);
+      throw new BuildFailure(Kind.CANCELLED, "apt-helper was stopped while it fetched the package files: the build"
+          + " was interrupted", e);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof BuildFailure failure) {
         throw failure;
