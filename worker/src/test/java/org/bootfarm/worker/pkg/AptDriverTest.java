@@ -395,15 +395,10 @@ class AptDriverTest {
   void maintainerScriptThatEscapesTheChrootFindsNothingOfTheHostAndNoNetwork() throws Exception {
     assumeTrue(ExternalCommand.runningAsRoot(), "dpkg chroots into the root only as root");
     PackageSession own = ownRoot("escape-probe");
-    Path worker = AptDriver.defaultSources();
-    assumeTrue(worker.getFileName().toString().endsWith(".sources"), "this worker's sources are deb822");
     try (HostileDebRepo hostile = HostileDebRepo.start();
         ServerSocket listener = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
         HostCanaries canaries = new HostCanaries()) {
-      Path key = Files.copy(HostileDebRepo.key(), definition.directory().resolve("bootfarm-fixture.asc"),
-          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      Path sources = Files.writeString(dir.resolve("with-hostile.sources"),
-          Files.readString(worker) + "\n" + hostile.sourcesStanza(key));
+      Path sources = workerSourcesWith(HostileDebRepo.key(), "bootfarm-fixture.asc", hostile::sourcesStanza);
       PackageSession session = new PackageSession(definition, own.rootfs(), own.cacheDir(), own.workDir(),
           Optional.of(sources), SOURCE_DATE_EPOCH, "staging", this::record);
       Path hostEtc = Path.of("/etc", HostCanaries.uniqueName());
@@ -443,13 +438,8 @@ class AptDriverTest {
   void aMirrorServingOtherBytesThanItsSignedIndexStatesIsRefusedAndNothingIsInstalledOrCached() throws Exception {
     assumeTrue(ExternalCommand.runningAsRoot(), "dpkg chroots into the root only as root");
     PackageSession own = ownRoot("tampering-mirror");
-    Path worker = AptDriver.defaultSources();
-    assumeTrue(worker.getFileName().toString().endsWith(".sources"), "this worker's sources are deb822");
     try (TamperingDebRepo mirror = TamperingDebRepo.start()) {
-      Path key = Files.copy(mirror.key(), definition.directory().resolve("bootfarm-tampering.asc"),
-          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      Path sources = Files.writeString(dir.resolve("with-tampering.sources"),
-          Files.readString(worker) + "\n" + mirror.sourcesStanza(key));
+      Path sources = workerSourcesWith(mirror.key(), "bootfarm-tampering.asc", mirror::sourcesStanza);
       List<String> lines = Collections.synchronizedList(new ArrayList<>());
       PackageSession session = new PackageSession(definition, own.rootfs(), own.cacheDir(), own.workDir(),
           Optional.of(sources), SOURCE_DATE_EPOCH, "staging", (stage, text) -> {
@@ -553,6 +543,20 @@ class AptDriverTest {
    * without another bootstrap. The shared roots stay as {@link #bootstrapOneRootCold} and {@link #secondRoot}
    * left them, whatever ran before.
    */
+  /**
+   * A copy of this worker's deb822 sources with a fixture repository's stanza appended, its key copied beside the
+   * definition as {@code keyName} (where the driver shows keys); skips the test on a worker whose sources are not
+   * deb822.
+   */
+  private Path workerSourcesWith(Path key, String keyName, java.util.function.Function<Path, String> stanza)
+      throws IOException, BuildFailure {
+    Path worker = AptDriver.defaultSources();
+    assumeTrue(worker.getFileName().toString().endsWith(".sources"), "this worker's sources are deb822");
+    Path shown = Files.copy(key, definition.directory().resolve(keyName), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    return Files.writeString(dir.resolve("with-" + keyName + ".sources"), Files.readString(worker) + "\n"
+        + stanza.apply(shown));
+  }
+
   private PackageSession ownRoot(String name) throws Exception {
     PackageSession session = session(name, first.cacheDir());
     Process copy = new ProcessBuilder("cp", "-a", "--", first.rootfs().toString(), session.rootfs().toString())
