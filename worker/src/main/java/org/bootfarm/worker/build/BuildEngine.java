@@ -95,6 +95,7 @@ public final class BuildEngine {
       Target target = Target.of(request.target());
       target.checkInputs(definition, request.components());
       PackageManagerDriver driver = drivers.forDefinition(definition);
+      drivers.startToolVersions(driver);
       List<String> unsigned = unsignedSources(definition, request);
       if (!unsigned.isEmpty()) {
         log.line("build", "UNSIGNED (allowed by the operator): packages installed without a signature check from "
