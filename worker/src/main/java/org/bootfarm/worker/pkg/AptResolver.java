@@ -22,7 +22,7 @@ import org.bootfarm.protocol.build.PackageOrigin;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildFailure.Kind;
 import org.bootfarm.worker.FileTrees;
-import org.bootfarm.worker.process.ExternalCommand;
+import org.bootfarm.worker.process.ToolVersions;
 
 /**
  * Names the package files apt would install for a build of an apt definition, without downloading or installing
@@ -244,7 +244,7 @@ final class AptResolver {
       Path lists) throws IOException, BuildFailure {
     List<String> lines = new ArrayList<>();
     lines.add(FORMAT);
-    lines.add("apt " + ExternalCommand.firstLine(List.of("apt-get", "--version")));
+    lines.add("apt " + ToolVersions.of(List.of("apt-get", "--version")));
     lines.add("architecture " + driver.hostArchitecture());
     driver.aptOptions().forEach(o -> lines.add("option " + o));
     lines.add("status " + Sha256.of(AptDriver.MERGED_USR_STATUS.getBytes(StandardCharsets.UTF_8)));

@@ -1,14 +1,10 @@
 package org.bootfarm.worker.pkg;
 
-import org.bootfarm.worker.process.ExternalCommand;
+import org.bootfarm.worker.process.ToolVersions;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
 import org.bootfarm.protocol.repo.RepoDefinition;
 import org.bootfarm.worker.BuildFailure;
 
@@ -20,15 +16,8 @@ import org.bootfarm.worker.BuildFailure;
 public final class PackageDrivers {
   private final PackageManagerDriver dnf;
   private final PackageManagerDriver apt;
-  /** Each version query's answer, asked at most once per process, by the command's words joined by spaces. */
-  private final Map<String, CompletableFuture<String>> versionCache = new ConcurrentHashMap<>();
-
-  /** Where version queries run while a build does other work: each is a process start and waits on nothing else. */
-  private static final Executor VERSION_QUERIES = Executors.newCachedThreadPool(runnable -> {
-    Thread thread = new Thread(runnable, "tool-version");
-    thread.setDaemon(true);
-    return thread;
-  });
+  /** dnf's version as the resolution's dnf reported it, or as dnf answers when no resolution ran. */
+  private volatile String dnfVersion;
 
   /** The package managers this worker was limited to ({@code --package-managers}); null when not limited. */
   private final List<String> limitedTo;
@@ -100,15 +89,13 @@ public final class PackageDrivers {
   }
 
   /**
-   * Starts asking the tools a build with this driver runs for their versions, each in its own process at once, so
-   * that the answers are there when the action cache's key or the buildinfo needs them: one after the other they
-   * took ~0.9 s of a cold debian-12 build (mmdebstrap's perl alone 0.34 s), spent while its first {@code apt-get
-   * update} waits on the network. dnf's own version comes from the resolution (docs/adr/0055) and is not asked here.
+   * Starts asking the tools a build with this driver runs for their versions ({@link ToolVersions}), so that the
+   * answers are there when the action cache's key or the buildinfo needs them, asked while the resolution's
+   * {@code apt-get update} waits on the network. dnf's own version comes from the resolution (docs/adr/0055) and is
+   * not asked here.
    */
   public void startToolVersions(PackageManagerDriver driver) {
-    for (List<String> command : versionCommands(driver)) {
-      versionQuery(command);
-    }
+    versionCommands(driver).forEach(ToolVersions::ask);
   }
 
   /** Versions of the tools a build with this driver runs, for the buildinfo. */
@@ -116,11 +103,13 @@ public final class PackageDrivers {
     TreeMap<String, String> tools = new TreeMap<>();
     if (driver != apt) {
       // the resolution's dnf already said (docs/adr/0055); a build without one asks dnf
-      tools.put("dnf", versionCache.computeIfAbsent("dnf --version", k -> CompletableFuture.completedFuture(
-          dnf.reportedVersion().orElseGet(() -> ExternalCommand.firstLine(List.of("dnf", "--version"))))).join());
+      if (dnfVersion == null) {
+        dnfVersion = dnf.reportedVersion().orElseGet(() -> ToolVersions.of(List.of("dnf", "--version")));
+      }
+      tools.put("dnf", dnfVersion);
     }
     for (List<String> command : versionCommands(driver)) {
-      tools.put(command.get(0).equals("apt-get") ? "apt" : command.get(0), versionQuery(command).join());
+      tools.put(command.get(0).equals("apt-get") ? "apt" : command.get(0), ToolVersions.of(command));
     }
     tools.put("java", System.getProperty("java.vendor") + " " + System.getProperty("java.version"));
     return tools;
@@ -139,10 +128,5 @@ public final class PackageDrivers {
     commands.add(List.of("kmod", "--version"));
     commands.add(List.of("xorriso", "-version"));
     return commands;
-  }
-
-  private CompletableFuture<String> versionQuery(List<String> command) {
-    return versionCache.computeIfAbsent(String.join(" ", command),
-        k -> CompletableFuture.supplyAsync(() -> ExternalCommand.firstLine(command), VERSION_QUERIES));
   }
 }

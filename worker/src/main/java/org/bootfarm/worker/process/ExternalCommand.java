@@ -245,10 +245,16 @@ public final class ExternalCommand {
     }
   }
 
-  /** The first non-blank line a tool prints (e.g. for {@code --version}), or "unknown". */
+  /**
+   * The first non-blank line a tool prints (e.g. for {@code --version}), or "unknown" when it prints none or fails
+   * (a tool that is not installed: the shell's "not found" is no version).
+   */
   public static String firstLine(List<String> command) {
     try {
       Result result = run(command, Map.of(), null, line -> {});
+      if (!result.succeeded()) {
+        return "unknown";
+      }
       return result.tail().stream().map(String::strip).filter(l -> !l.isEmpty()).findFirst().orElse("unknown");
     } catch (IOException e) {
       return "unknown";
