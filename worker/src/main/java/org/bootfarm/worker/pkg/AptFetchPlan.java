@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
  * fetched debian-12's 53 MB in 1.6 s against 4.2 s on one (docs/adr/0059). The plan reads what
  * {@code apt-get --print-uris install} would fetch, takes each file's SHA256 from the signed indices, and splits
  * the files into {@link #CONNECTIONS} shards of about equal size, each fetched by one {@code apt-helper
- * download-file}: apt's own transports, proxies, authentication and hash check, one connection per process.
+ * download-file}: apt's own transports (http, https, file, copy), the apt configuration the build generated and
+ * apt's hash check, one connection per process.
  */
 final class AptFetchPlan {
   /** Connections to the mirror at once: more gave no more here, and a mirror owes one client only so many. */
