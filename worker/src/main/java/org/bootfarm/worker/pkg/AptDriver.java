@@ -681,7 +681,7 @@ public final class AptDriver implements PackageManagerDriver {
 
   /**
    * {@code apt-get --download-only install ARGS} into the root's archives directory, the package files fetched on
-   * {@link AptFetchPlan#CONNECTIONS} connections at once ({@link AptFetchPlan}): apt-get lists them
+   * {@link AptFetchPlan#connections} connections at once ({@link AptFetchPlan}): apt-get lists them
    * ({@code --print-uris}), each is fetched into {@code archives/partial} and checked against the SHA256 of the
    * signed indices by apt-helper, then moved into place. A listing the plan cannot read, or fewer than two files,
    * leaves the whole download to apt-get, as does nothing: its errors are the ones an operator knows.
@@ -712,10 +712,11 @@ public final class AptDriver implements PackageManagerDriver {
     ImageRoot image = session.image();
     String partial = ARCHIVES + "/partial";
     Path partialDir = image.createDirectories(partial);
-    List<List<AptFetchPlan.PackageFile>> shards = AptFetchPlan.shards(files.get(), AptFetchPlan.CONNECTIONS);
+    List<List<AptFetchPlan.PackageFile>> shards = AptFetchPlan.shards(files.get(),
+        AptFetchPlan.connections(System.getenv()));
     long bytes = files.get().stream().mapToLong(AptFetchPlan.PackageFile::size).sum();
     session.log().line(session.stage(), "apt: fetching " + files.get().size() + " package files (" + bytes
-        + " bytes) on " + shards.size() + " connections");
+        + " bytes) on " + shards.size() + (shards.size() == 1 ? " connection" : " connections"));
     Object logLock = new Object();
     java.util.function.Consumer<String> log = line -> {
       synchronized (logLock) {

@@ -3,9 +3,11 @@ package org.bootfarm.worker.pkg;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.bootfarm.worker.BuildFailure;
 
 /**
  * How the package files of one apt install are fetched on several connections at once: apt-get fetches the files
@@ -19,6 +21,14 @@ import java.util.regex.Pattern;
 final class AptFetchPlan {
   /** Connections to the mirror at once: more gave no more here, and a mirror owes one client only so many. */
   static final int CONNECTIONS = 3;
+
+  /**
+   * The worker's environment variable that sets the connections a build opens to a mirror at once, 1 to
+   * {@link #MAX_CONNECTIONS}: 1 for a proxy or mirror that allows one connection per client.
+   */
+  static final String CONNECTIONS_VARIABLE = "BOOTFARM_APT_CONNECTIONS";
+
+  static final int MAX_CONNECTIONS = 16;
 
   /** apt's own downloader of given URIs, with a hash check (package apt). */
   static final String APT_HELPER = "/usr/lib/apt/apt-helper";
@@ -57,6 +67,31 @@ final class AptFetchPlan {
       files.add(new PackageFile(printed.get().uri(), printed.get().archiveName(), printed.get().size(), sha256.get()));
     }
     return Optional.of(List.copyOf(files));
+  }
+
+  /**
+   * The connections a build opens at once: {@link #CONNECTIONS_VARIABLE} of the worker's {@code environment}, else
+   * {@link #CONNECTIONS}.
+   *
+   * @throws BuildFailure TOOL (this worker's setting, another worker may do) when the value is no number from 1 to
+   *     {@link #MAX_CONNECTIONS}
+   */
+  static int connections(Map<String, String> environment) throws BuildFailure {
+    String value = environment.get(CONNECTIONS_VARIABLE);
+    if (value == null || value.isBlank()) {
+      return CONNECTIONS;
+    }
+    try {
+      int connections = Integer.parseInt(value.strip());
+      if (connections >= 1 && connections <= MAX_CONNECTIONS) {
+        return connections;
+      }
+    } catch (NumberFormatException e) {
+      // said below
+    }
+    throw new BuildFailure(BuildFailure.Kind.TOOL, CONNECTIONS_VARIABLE + "=" + value + " on this worker is no number"
+        + " from 1 to " + MAX_CONNECTIONS + ": set it to how many connections a build may open to an apt mirror at once"
+        + " (1 fetches one file after another, as apt-get does), or unset it for " + CONNECTIONS);
   }
 
   /** The archive file names a print-uris listing names, for reading only their entries of the indices. */

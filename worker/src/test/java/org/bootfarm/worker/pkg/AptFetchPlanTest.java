@@ -102,6 +102,22 @@ class AptFetchPlanTest {
   }
 
   @Test
+  void theWorkerSetsTheConnectionsFromOneToSixteenAndABadValueSaysWhatToDo() throws Exception {
+    assertEquals(3, AptFetchPlan.connections(java.util.Map.of()));
+    assertEquals(3, AptFetchPlan.connections(java.util.Map.of("BOOTFARM_APT_CONNECTIONS", " ")));
+    assertEquals(1, AptFetchPlan.connections(java.util.Map.of("BOOTFARM_APT_CONNECTIONS", "1")));
+    assertEquals(16, AptFetchPlan.connections(java.util.Map.of("BOOTFARM_APT_CONNECTIONS", " 16 ")));
+    for (String bad : List.of("0", "17", "three", "-2")) {
+      org.bootfarm.worker.BuildFailure failure = org.junit.jupiter.api.Assertions.assertThrows(
+          org.bootfarm.worker.BuildFailure.class,
+          () -> AptFetchPlan.connections(java.util.Map.of("BOOTFARM_APT_CONNECTIONS", bad)));
+      assertEquals(org.bootfarm.worker.BuildFailure.Kind.TOOL, failure.kind());
+      assertTrue(failure.getMessage().startsWith("BOOTFARM_APT_CONNECTIONS=" + bad + " on this worker is no number from 1"
+          + " to 16") && failure.getMessage().contains("or unset it for 3"), failure.getMessage());
+    }
+  }
+
+  @Test
   void eachShardIsOneAptHelperFetchingIntoPartialWithTheSha256Checked() {
     AptFetchPlan.PackageFile a = new AptFetchPlan.PackageFile("http://m.invalid/a%2b1.deb", "a_1+1_all.deb", 5, SHA_A);
     AptFetchPlan.PackageFile b = new AptFetchPlan.PackageFile("http://m.invalid/b.deb", "b_2_all.deb", 7, SHA_B);
