@@ -121,6 +121,7 @@ public final class WorkerAgent implements AutoCloseable {
   private WorkerAgent(String workerId, Settings settings, MeterRegistry registry) {
     this.workerId = WorkerInfo.requireValidId(workerId);
     this.log = new WorkerLog(workerId);
+    PackageDrivers.checkEnvironment(System.getenv());
     PackageDrivers standard = PackageDrivers.standard();
     this.drivers = settings.packageManagers().isEmpty() ? standard : standard.limitedTo(settings.packageManagers());
     this.slots = new BuildSlots(settings.slots(), log);
@@ -138,7 +139,8 @@ public final class WorkerAgent implements AutoCloseable {
    *
    * @param nodeId the cluster node id of this process, advertised so the coordinator can tell which
    *     workers a member leaving the cluster takes with it
-   * @throws IllegalArgumentException for an invalid worker id, or package managers it cannot run
+   * @throws IllegalArgumentException for an invalid worker id, package managers it cannot run, or a bad driver
+   *     setting in its environment ({@link PackageDrivers#checkEnvironment})
    */
   public static WorkerAgent start(Vertx vertx, String workerId, String nodeId, Settings settings) {
     WorkerAgent agent = create(workerId, settings);

@@ -52,6 +52,20 @@ public final class PackageDrivers {
     return new PackageDrivers(dnf, apt, List.copyOf(new java.util.LinkedHashSet<>(managers)));
   }
 
+  /**
+   * Checks the drivers' settings in a worker's {@code environment} ({@code BOOTFARM_APT_CONNECTIONS}), so that a bad
+   * one stops the worker's start instead of failing its first apt build.
+   *
+   * @throws IllegalArgumentException naming the variable, its value and what to set it to
+   */
+  public static void checkEnvironment(Map<String, String> environment) {
+    try {
+      AptFetchPlan.connections(environment);
+    } catch (BuildFailure e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+  }
+
   /** The drivers of a standard worker. */
   public static PackageDrivers standard() {
     return new PackageDrivers(new DnfDriver(), new AptDriver());

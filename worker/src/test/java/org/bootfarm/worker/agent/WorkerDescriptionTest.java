@@ -58,4 +58,14 @@ class WorkerDescriptionTest {
     assertTrue(unknown.getMessage().contains("cannot run pacman") && unknown.getMessage().contains("tdnf"),
         unknown.getMessage());
   }
+
+  @Test
+  void aBadDriverSettingInTheWorkersEnvironmentStopsItsStartNamingTheVariable() {
+    PackageDrivers.checkEnvironment(java.util.Map.of());
+    PackageDrivers.checkEnvironment(java.util.Map.of("BOOTFARM_APT_CONNECTIONS", "1"));
+    IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> PackageDrivers.checkEnvironment(java.util.Map.of("BOOTFARM_APT_CONNECTIONS", "many")));
+    assertTrue(bad.getMessage().startsWith("BOOTFARM_APT_CONNECTIONS=many on this worker is no number from 1 to 16"),
+        bad.getMessage());
+  }
 }
