@@ -696,9 +696,9 @@ public final class AptDriver implements PackageManagerDriver {
     List<String> listing = new ArrayList<>();
     ToolRun listed = runTool(session, sandbox.command(withoutPty(printUris)), environment, listing::add, false);
     Optional<List<AptFetchPlan.PackageFile>> files = Optional.empty();
-    if (listed.exitCode() == 0 && AptFetchPlan.archiveNames(listing).size() > 1) {
-      AptPackageIndex index = AptPackageIndex.read(session.image().resolve(LISTS),
-          new HashSet<>(AptFetchPlan.archiveNames(listing)));
+    List<String> names = listed.exitCode() == 0 ? AptFetchPlan.archiveNames(listing) : List.of();
+    if (names.size() > 1) {
+      AptPackageIndex index = AptPackageIndex.read(session.image().resolve(LISTS), new HashSet<>(names));
       files = AptFetchPlan.read(listing, index);
       if (files.isEmpty()) {
         session.log().line(session.stage(), "apt: the package files are fetched on one connection: apt-get"
