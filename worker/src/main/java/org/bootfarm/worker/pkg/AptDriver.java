@@ -238,12 +238,15 @@ public final class AptDriver implements PackageManagerDriver {
           session.log().line(session.stage(), "apt: bootstrapping " + root + " (suite " + sources.suite()
               + " from " + sources.file() + ") with " + String.join(" ", packages));
           downloadForBootstrap(session, sources, packages);
+          Path pathFilter = TarPathFilter.install(session.workDir());
           ImageDevices devices = ImageDevices.prepare(session.image(), true);
           try {
-            runApt(session, sources, mmdebstrapCommand(session, sources, packages), Map.of(),
-                sandbox(session, sources, Phase.INSTALL, null));
+            runApt(session, sources, mmdebstrapCommand(session, sources, packages),
+                Map.of("PATH", TarPathFilter.searchPath(pathFilter)),
+                sandbox(session, sources, Phase.INSTALL, null).readOnly(pathFilter.toAbsolutePath()));
           } finally {
             devices.removeMountPoints();
+            FileTrees.delete(pathFilter);
           }
           forgetTheWorker(session.image(), sources);
         } else {

@@ -30,7 +30,8 @@ public final class ExternalCommand {
   /** How many trailing output lines a {@link Result} keeps. */
   public static final int TAIL_LINES = 400;
 
-  static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  /** The search path of every tool the worker starts. */
+  public static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   private static final List<String> PASSED_THROUGH = List.of(
       "http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY");
 
