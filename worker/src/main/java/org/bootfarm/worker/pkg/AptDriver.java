@@ -598,7 +598,7 @@ public final class AptDriver implements PackageManagerDriver {
       Path config = bootstrapConfig(session, sources, aptDir);
       Map<String, String> environment = Map.of("APT_CONFIG", config.toString());
       Sandbox sandbox = sandbox(session, sources, Phase.DOWNLOAD, aptDir);
-      runApt(session, sources, withoutPty(List.of("apt-get", "update", "--error-on=any")), environment, sandbox);
+      refreshIndices(session, sources, environment, sandbox);
       downloadPackageFiles(session, sources, bootstrapRequest(sources, packages), environment, sandbox);
     } finally {
       FileTrees.delete(aptDir);
@@ -665,7 +665,7 @@ public final class AptDriver implements PackageManagerDriver {
       }
       if (!toDownload.isEmpty()) {
         Sandbox sandbox = sandbox(session, sources, Phase.DOWNLOAD, aptDir);
-        runApt(session, sources, withoutPty(List.of("apt-get", "update", "--error-on=any")), environment, sandbox);
+        refreshIndices(session, sources, environment, sandbox);
         downloadPackageFiles(session, sources, toDownload, environment, sandbox);
       }
       ImageDevices devices = ImageDevices.prepare(session.image(), true);
@@ -680,6 +680,26 @@ public final class AptDriver implements PackageManagerDriver {
       }
       FileTrees.delete(aptDir);
     }
+  }
+
+  /**
+   * {@code apt-get update} into the root, in the download phase's sandbox; skipped when the root's indices, linked
+   * from the warm cache, were refreshed from the same sources by a resolution moments ago ({@link AptIndexRefresh}):
+   * the install then takes the indices its build's resolution verified. A rebuild from pinned inputs always
+   * updates, from its own local repository.
+   */
+  private void refreshIndices(PackageSession session, AptSourcesFile sources, Map<String, String> environment,
+      Sandbox sandbox) throws BuildFailure, IOException {
+    if (session.pinned().isEmpty()) {
+      Optional<java.time.Duration> age = AptIndexRefresh.freshAge(session.cacheDir(), sources.file(),
+          java.time.Instant.now());
+      if (age.isPresent()) {
+        session.log().line(session.stage(), String.format("apt: the indices were refreshed from these sources"
+            + " %.1f s ago, by the resolution; they are not refreshed again", age.get().toMillis() / 1000.0));
+        return;
+      }
+    }
+    runApt(session, sources, withoutPty(List.of("apt-get", "update", "--error-on=any")), environment, sandbox);
   }
 
   /**

@@ -78,6 +78,7 @@ final class AptResolver {
           java.nio.file.StandardOpenOption.APPEND);
       Map<String, String> environment = Map.of("APT_CONFIG", config.toString());
       var sandbox = driver.sandbox(session, sources, AptDriver.Phase.DOWNLOAD, aptDir);
+      Instant refreshed = Instant.now();
       try {
         driver.runApt(session, sources, AptDriver.withoutPty(List.of("apt-get", "update", "--error-on=any",
             "-o", "pkgCacheFile::Generate=false")), environment, sandbox);
@@ -90,6 +91,7 @@ final class AptResolver {
         return Optional.empty();
       }
       AptDriver.publishLists(lists, listsCache);
+      AptIndexRefresh.noteRefreshed(session.cacheDir(), sources.file(), refreshed);
 
       List<List<String>> requests = new ArrayList<>();
       for (List<String> packages : transactions) {

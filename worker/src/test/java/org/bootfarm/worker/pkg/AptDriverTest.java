@@ -64,6 +64,8 @@ class AptDriverTest {
   private InstallReport firstReport;
   private PackageSession second;
   private InstallReport secondReport;
+  private List<String> secondResolution;
+  private List<String> secondLog;
 
   @BeforeAll
   void bootstrapOneRootCold() throws Exception {
@@ -133,6 +135,25 @@ class AptDriverTest {
     assertEquals(installed, report.fromCache(), "every installed package comes from the cache");
     assertEquals(cacheBefore, children(first.cacheDir().resolve("apt/archives")));
     assertFalse(children(first.cacheDir().resolve("apt/lists")).isEmpty(), "signed indices are cached too");
+  }
+
+  /**
+   * An install right after a resolution takes the indices the resolution refreshed and verified, without a second
+   * {@code apt-get update}, and installs what the resolution named; the bootstrap before it, with no resolution,
+   * refreshed them itself.
+   */
+  @Test
+  void anInstallRightAfterItsResolutionTakesTheResolvedIndicesWithoutRefreshingThem() throws Exception {
+    secondRoot();
+    assertTrue(secondLog.stream().anyMatch(l -> l.startsWith("apt: the indices were refreshed from these sources")
+        && l.endsWith("they are not refreshed again")), () -> String.join("\n", secondLog));
+    assertFalse(secondLog.stream().anyMatch(l -> l.contains("InRelease")), () -> "an index fetched again:\n"
+        + String.join("\n", secondLog));
+    List<String> installed = new ArrayList<>(List.of("transaction 0"));
+    driver.lock(second).packages().stream().map(p -> p.name() + " " + p.version() + " " + p.arch() + " sha256 "
+        + p.sha256() + " origin " + (p.origin() == null ? "unknown" : p.origin().repository() + " " + p.origin().url()))
+        .sorted().forEach(installed::add);
+    assertEquals(secondResolution, installed);
   }
 
   @Test
@@ -528,11 +549,18 @@ class AptDriverTest {
 
   // ---------------------------------------------------------------- fixtures
 
+  /**
+   * The second root, installed once, as a build installs: resolved first (which refreshes the indices), then
+   * installed into a fresh root with the same warm cache. What the install logged is {@link #secondLog}.
+   */
   private InstallReport secondRoot() throws Exception {
     if (second == null) {
+      secondResolution = driver.resolve(session("second-resolve", first.cacheDir()), List.of(BASE)).orElseThrow();
       second = session("second", first.cacheDir());
       plantBaseShFile(second.rootfs());
+      int before = log.size();
       secondReport = driver.install(second, BASE);
+      secondLog = List.copyOf(log.subList(before, log.size()));
     }
     return secondReport;
   }
