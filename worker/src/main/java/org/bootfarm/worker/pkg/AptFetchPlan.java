@@ -14,7 +14,7 @@ import org.bootfarm.worker.BuildFailure;
  * of a mirror one after the other on one connection (13 MB/s from Debian's mirror here), while three connections
  * fetched debian-12's 53 MB in 1.6 s against 4.2 s on one (docs/adr/0059). The plan reads what
  * {@code apt-get --print-uris install} would fetch, takes each file's SHA256 from the signed indices, and splits
- * the files into {@link #CONNECTIONS} shards of about equal size, each fetched by one {@code apt-helper
+ * the files into {@link #CONNECTIONS} shards of about equal cost, each fetched by one {@code apt-helper
  * download-file}: apt's own transports (http, https, file, copy), the apt configuration the build generated and
  * apt's hash check, one connection per process.
  */
@@ -109,9 +109,19 @@ final class AptFetchPlan {
   }
 
   /**
-   * {@code files} split into at most {@code connections} non-empty shards of about equal bytes: largest file first
-   * into the shard with the fewest bytes so far (ties to the first), so a big kernel package does not wait behind
-   * a shard of small ones. The same files always give the same shards.
+   * What a file costs a connection beyond its bytes: a request's round trip, counted in bytes. On Debian's mirror
+   * from the build machine a small file took 45-70 ms of a connection while the 26.7 MB kernel package came at
+   * more than 60 MB/s, so by bytes alone the kernel's shard finished in 0.4 s and the others in 2.2-2.8 s; with
+   * 4 MiB a file the three shards ended within 0.2 s of each other, 1.6-1.8 s in all (docs/benchmarks.md). On a
+   * mirror next door it costs a shard of small files a few files too many.
+   */
+  static final long FILE_COST_BYTES = 4L << 20;
+
+  /**
+   * {@code files} split into at most {@code connections} non-empty shards of about equal cost (bytes plus
+   * {@link #FILE_COST_BYTES} a file): largest file first into the cheapest shard so far (ties to the first), so a
+   * big kernel package does not wait behind a shard of small ones, nor its connection idle while they come. The
+   * same files always give the same shards.
    */
   static List<List<PackageFile>> shards(List<PackageFile> files, int connections) {
     int n = Math.max(1, Math.min(connections, files.size()));
@@ -130,7 +140,7 @@ final class AptFetchPlan {
         }
       }
       shards.get(lightest).add(file);
-      bytes[lightest] += file.size();
+      bytes[lightest] += file.size() + FILE_COST_BYTES;
     }
     shards.removeIf(List::isEmpty);
     return shards;
