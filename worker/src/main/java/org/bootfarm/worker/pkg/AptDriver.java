@@ -598,8 +598,15 @@ public final class AptDriver implements PackageManagerDriver {
       Path config = bootstrapConfig(session, sources, aptDir);
       Map<String, String> environment = Map.of("APT_CONFIG", config.toString());
       Sandbox sandbox = sandbox(session, sources, Phase.DOWNLOAD, aptDir);
-      refreshIndices(session, sources, environment, sandbox);
-      downloadPackageFiles(session, sources, bootstrapRequest(sources, packages), environment, sandbox);
+      Optional<AptIndexRefresh.Note> fresh = freshIndices(session, sources);
+      refreshIndices(session, sources, environment, sandbox, fresh);
+      List<String> request = bootstrapRequest(sources, packages);
+      Optional<List<String>> resolved = Optional.empty();
+      if (fresh.isPresent() && fresh.get().transactionOf(request).isPresent()) {
+        resolved = AptResolver.savedListing(session.cacheDir(), fresh.get().memoKey(),
+            fresh.get().transactionOf(request).getAsInt());
+      }
+      downloadPackageFiles(session, sources, request, environment, sandbox, resolved);
     } finally {
       FileTrees.delete(aptDir);
     }
@@ -665,8 +672,8 @@ public final class AptDriver implements PackageManagerDriver {
       }
       if (!toDownload.isEmpty()) {
         Sandbox sandbox = sandbox(session, sources, Phase.DOWNLOAD, aptDir);
-        refreshIndices(session, sources, environment, sandbox);
-        downloadPackageFiles(session, sources, toDownload, environment, sandbox);
+        refreshIndices(session, sources, environment, sandbox, freshIndices(session, sources));
+        downloadPackageFiles(session, sources, toDownload, environment, sandbox, Optional.empty());
       }
       ImageDevices devices = ImageDevices.prepare(session.image(), true);
       try {
@@ -683,43 +690,84 @@ public final class AptDriver implements PackageManagerDriver {
   }
 
   /**
+   * The resolution's note on the warm indices, when they were refreshed from {@code sources} moments ago
+   * ({@link AptIndexRefresh}); never for a rebuild from pinned inputs, which reads its own local repository.
+   */
+  private static Optional<AptIndexRefresh.Note> freshIndices(PackageSession session, AptSourcesFile sources) {
+    return session.pinned().isPresent() ? Optional.empty()
+        : AptIndexRefresh.fresh(session.cacheDir(), sources.file(), java.time.Instant.now());
+  }
+
+  /**
    * {@code apt-get update} into the root, in the download phase's sandbox; skipped when the root's indices, linked
-   * from the warm cache, were refreshed from the same sources by a resolution moments ago ({@link AptIndexRefresh}):
-   * the install then takes the indices its build's resolution verified. A rebuild from pinned inputs always
-   * updates, from its own local repository.
+   * from the warm cache, are {@code fresh}: refreshed from the same sources by a resolution moments ago. The
+   * install then takes the indices its build's resolution verified.
    */
   private void refreshIndices(PackageSession session, AptSourcesFile sources, Map<String, String> environment,
-      Sandbox sandbox) throws BuildFailure, IOException {
-    if (session.pinned().isEmpty()) {
-      Optional<java.time.Duration> age = AptIndexRefresh.freshAge(session.cacheDir(), sources.file(),
-          java.time.Instant.now());
-      if (age.isPresent()) {
-        session.log().line(session.stage(), String.format("apt: the indices were refreshed from these sources"
-            + " %.1f s ago, by the resolution; they are not refreshed again", age.get().toMillis() / 1000.0));
-        return;
-      }
+      Sandbox sandbox, Optional<AptIndexRefresh.Note> fresh) throws BuildFailure, IOException {
+    if (fresh.isPresent()) {
+      session.log().line(session.stage(), String.format("apt: the indices were refreshed from these sources"
+          + " %.1f s ago, by the resolution; they are not refreshed again",
+          fresh.get().age(java.time.Instant.now()).toMillis() / 1000.0));
+      return;
     }
     runApt(session, sources, withoutPty(List.of("apt-get", "update", "--error-on=any")), environment, sandbox);
   }
 
   /**
+   * The lines of a {@code --print-uris} listing made into an empty archives directory whose file is not in the
+   * root's archives at the size listed (the warm cache's files are linked there): what apt would list for this
+   * root. A line not understood stays, so the plan refuses the listing and apt-get downloads.
+   */
+  static List<String> notInArchives(ImageRoot image, List<String> listing) throws IOException {
+    List<String> missing = new ArrayList<>();
+    for (String line : listing) {
+      Optional<AptFetchPlan.PrintedUri> printed = AptFetchPlan.printedUri(line);
+      if (printed.isPresent() && !printed.get().archiveName().contains("/")) {
+        String path = ARCHIVES + "/" + printed.get().archiveName();
+        if (image.isRegularFile(path) && Files.size(image.resolve(path)) == printed.get().size()) {
+          continue;
+        }
+      }
+      missing.add(line);
+    }
+    return missing;
+  }
+
+  /**
    * {@code apt-get --download-only install ARGS} into the root's archives directory, the package files fetched on
    * {@link AptFetchPlan#connections} connections at once ({@link AptFetchPlan}): apt-get lists them
-   * ({@code --print-uris}), each is fetched into {@code archives/partial} and checked against the SHA256 of the
+   * ({@code --print-uris}), or, for a bootstrap of the request its build's resolution made from the same indices,
+   * {@code resolved} holds the resolution's listing ({@link AptResolver#savedListing}) and apt's solver does not run
+   * again; each is fetched into {@code archives/partial} and checked against the SHA256 of the
    * signed indices by apt-helper, then moved into place. A listing the plan cannot read, or fewer than two files,
    * leaves the whole download to apt-get, as does nothing: its errors are the ones an operator knows.
    * {@link #harvest} checks every file once more after the install, as for apt-get's own downloads.
    */
   private void downloadPackageFiles(PackageSession session, AptSourcesFile sources, List<String> install,
-      Map<String, String> environment, Sandbox sandbox) throws BuildFailure, IOException {
+      Map<String, String> environment, Sandbox sandbox, Optional<List<String>> resolved)
+      throws BuildFailure, IOException {
     List<String> download = new ArrayList<>(List.of("apt-get", "-y", "--download-only", "install"));
     download.addAll(install);
-    List<String> printUris = new ArrayList<>(List.of("apt-get", "-y", "-qq", "--print-uris", "install"));
-    printUris.addAll(install);
     List<String> listing = new ArrayList<>();
-    ToolRun listed = runTool(session, sandbox.command(withoutPty(printUris)), environment, listing::add, false);
+    boolean listed;
+    if (resolved.isPresent()) {
+      listing.addAll(notInArchives(session.image(), resolved.get()));
+      session.log().line(session.stage(), "apt: the package files are the ones the resolution listed for this"
+          + " request, " + listing.size() + " of " + resolved.get().size() + " not in the warm cache; apt's solver"
+          + " does not run again");
+      if (listing.isEmpty()) {
+        return;
+      }
+      listed = true;
+    } else {
+      List<String> printUris = new ArrayList<>(List.of("apt-get", "-y", "-qq", "--print-uris", "install"));
+      printUris.addAll(install);
+      listed = runTool(session, sandbox.command(withoutPty(printUris)), environment, listing::add, false)
+          .exitCode() == 0;
+    }
     Optional<List<AptFetchPlan.PackageFile>> files = Optional.empty();
-    List<String> names = listed.exitCode() == 0 ? AptFetchPlan.archiveNames(listing) : List.of();
+    List<String> names = listed ? AptFetchPlan.archiveNames(listing) : List.of();
     if (names.size() > 1) {
       AptPackageIndex index = AptPackageIndex.read(session.image().resolve(LISTS), new HashSet<>(names));
       files = AptFetchPlan.read(listing, index);

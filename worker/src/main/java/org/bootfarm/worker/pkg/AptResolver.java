@@ -91,31 +91,41 @@ final class AptResolver {
         return Optional.empty();
       }
       AptDriver.publishLists(lists, listsCache);
-      AptIndexRefresh.noteRefreshed(session.cacheDir(), sources.file(), refreshed);
 
       List<List<String>> requests = new ArrayList<>();
       for (List<String> packages : transactions) {
         requests.add(driver.bootstrapRequest(sources, packages));
       }
       String memoKey = Sha256.of(memoListing(driver, sources, requests, lists).getBytes(StandardCharsets.UTF_8));
+      AptIndexRefresh.noteRefreshed(session.cacheDir(), sources.file(), refreshed, memoKey, requests);
       Path memo = session.cacheDir().resolve("apt/resolved").resolve(memoKey);
       Optional<List<String>> remembered = readMemo(memo, memoKey);
       if (remembered.isPresent()) {
         session.log().line(session.stage(), "apt: the indices and the request are those of an earlier resolution"
             + " (memo " + memoKey + "): its package files are taken, apt's solver does not run");
+        for (int i = 0; i < requests.size(); i++) {
+          touch(listingFile(memo, i));
+        }
         return remembered;
       }
       List<List<PrintedFile>> printed = new ArrayList<>();
+      List<List<String>> listings = new ArrayList<>();
       for (List<String> request : requests) {
-        Optional<List<PrintedFile>> files = printUris(driver, session, sources, sandbox, environment, request);
+        List<String> listing = new ArrayList<>();
+        Optional<List<PrintedFile>> files = printUris(driver, session, sources, sandbox, environment, request,
+            listing);
         if (files.isEmpty()) {
           return Optional.empty();
         }
         printed.add(files.get());
+        listings.add(listing);
       }
       Optional<List<String>> named = named(printed, lists, sources, session);
       if (named.isPresent()) {
         try {
+          for (int i = 0; i < listings.size(); i++) {
+            writeMemo(listingFile(memo, i), memoKey, listings.get(i));
+          }
           writeMemo(memo, memoKey, named.get());
         } catch (IOException e) {
           session.log().line(session.stage(), "apt: resolution not remembered, " + e.getMessage() + "; check "
@@ -159,17 +169,20 @@ final class AptResolver {
   }
 
   /**
-   * {@code apt-get install --print-uris} of one request: the files it would fetch; empty (apt's errors logged)
-   * when apt cannot resolve it.
+   * {@code apt-get install --print-uris} of one request: the files it would fetch, their lines added to
+   * {@code listing} as apt printed them; empty (apt's errors logged) when apt cannot resolve it.
    */
   private static Optional<List<PrintedFile>> printUris(AptDriver driver, PackageSession session,
       AptSourcesFile sources, org.bootfarm.worker.sandbox.Sandbox sandbox, Map<String, String> environment,
-      List<String> request) throws IOException, BuildFailure {
+      List<String> request, List<String> listing) throws IOException, BuildFailure {
     List<String> command = new ArrayList<>(List.of("apt-get", "-y", "-qq", "--print-uris", "install"));
     command.addAll(request);
     List<PrintedFile> files = new ArrayList<>();
     AptDriver.ToolRun run = driver.runTool(session, sandbox.command(AptDriver.withoutPty(command)), environment,
-        line -> printedFile(line).ifPresentOrElse(files::add, () -> session.log().line(session.stage(), line)), true);
+        line -> printedFile(line).ifPresentOrElse(file -> {
+          files.add(file);
+          listing.add(line);
+        }, () -> session.log().line(session.stage(), line)), true);
     if (run.exitCode() != 0) {
       session.log().line(session.stage(), "apt could not resolve " + String.join(" ", request) + " (exit "
           + run.exitCode() + "): " + String.join("; ", run.problems()));
@@ -279,12 +292,38 @@ final class AptResolver {
     }
   }
 
+  /**
+   * The {@code --print-uris} lines of transaction {@code transaction} of the resolution remembered under
+   * {@code memoKey} in the warm cache {@code cacheDir}, as apt printed them into an empty archives directory: every
+   * package file that transaction installs, for a bootstrap of the same request from the same indices
+   * ({@link AptIndexRefresh}) to fetch without asking apt's solver again. Empty when there is none, or it was
+   * altered.
+   */
+  static Optional<List<String>> savedListing(Path cacheDir, String memoKey, int transaction) {
+    return readMemo(listingFile(cacheDir.resolve("apt/resolved").resolve(memoKey), transaction), memoKey);
+  }
+
+  private static Path listingFile(Path memo, int transaction) {
+    return memo.resolveSibling(memo.getFileName() + ".uris-" + transaction);
+  }
+
+  private static void touch(Path file) {
+    try {
+      Files.setLastModifiedTime(file, FileTime.from(Instant.now()));
+    } catch (IOException e) {
+      // none: a bootstrap then asks apt's solver
+    }
+  }
+
   /** A memo's first line: the format, its key and the sha256 of its other lines, so an altered memo is not taken. */
   private static String header(String memoKey, List<String> lines) {
     return FORMAT + " " + memoKey + " " + Sha256.of((String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
   }
 
-  /** Writes the memo under a temporary name, then renames it; deletes memos idle for {@link #MEMO_IDLE}. */
+  /**
+   * Writes a memo (or a transaction's listing) under a temporary name, then renames it; deletes memos idle for
+   * {@link #MEMO_IDLE}.
+   */
   private static void writeMemo(Path memo, String memoKey, List<String> lines) throws IOException {
     Path dir = Files.createDirectories(memo.getParent());
     Path temporary = Files.createTempFile(dir, "." + memoKey, ".partial");

@@ -139,8 +139,8 @@ class AptDriverTest {
 
   /**
    * An install right after a resolution takes the indices the resolution refreshed and verified, without a second
-   * {@code apt-get update}, and installs what the resolution named; the bootstrap before it, with no resolution,
-   * refreshed them itself.
+   * {@code apt-get update}, and the files the resolution listed, without asking apt's solver again; it installs
+   * what the resolution named.
    */
   @Test
   void anInstallRightAfterItsResolutionTakesTheResolvedIndicesWithoutRefreshingThem() throws Exception {
@@ -149,6 +149,9 @@ class AptDriverTest {
         && l.endsWith("they are not refreshed again")), () -> String.join("\n", secondLog));
     assertFalse(secondLog.stream().anyMatch(l -> l.contains("InRelease")), () -> "an index fetched again:\n"
         + String.join("\n", secondLog));
+    assertTrue(secondLog.stream().anyMatch(l -> l.startsWith("apt: the package files are the ones the resolution"
+        + " listed for this request, 0 of ") && l.endsWith("apt's solver does not run again")),
+        () -> "the warm cache holds every file, so nothing is listed or fetched:\n" + String.join("\n", secondLog));
     List<String> installed = new ArrayList<>(List.of("transaction 0"));
     driver.lock(second).packages().stream().map(p -> p.name() + " " + p.version() + " " + p.arch() + " sha256 "
         + p.sha256() + " origin " + (p.origin() == null ? "unknown" : p.origin().repository() + " " + p.origin().url()))
@@ -214,9 +217,12 @@ class AptDriverTest {
 
     List<Path> memos;
     try (Stream<Path> files = Files.list(first.cacheDir().resolve("apt/resolved"))) {
-      memos = files.toList();
+      memos = files.filter(f -> !f.getFileName().toString().contains(".uris-")).toList();
     }
     assertEquals(1, memos.size(), memos::toString);
+    // beside it, the transaction's --print-uris lines, for the bootstrap of the same request: one per file
+    assertEquals(resolved.get().size() - 1, AptResolver.savedListing(first.cacheDir(),
+        memos.get(0).getFileName().toString(), 0).orElseThrow().size());
     String busybox = resolved.get().stream().filter(l -> l.startsWith("busybox-static ")).findFirst().orElseThrow();
     Files.writeString(memos.get(0), Files.readString(memos.get(0)).replace(busybox,
         busybox.replaceFirst(" sha256 [0-9a-f]{64} ", " sha256 " + "0".repeat(64) + " ")));
