@@ -227,11 +227,15 @@ public final class AptDriver implements PackageManagerDriver {
       Files.createDirectories(archivesCache);
       Files.createDirectories(listsCache);
       Set<String> installedBefore = fresh ? Set.of() : installedArchiveNames(session);
-      Set<String> cachedBefore = fileNames(archivesCache);
+      Set<String> cachedBefore = new TreeSet<>();
       if (pinned) {
+        cachedBefore.addAll(fileNames(archivesCache));
         emptyRoot(session.image()); // apt would take a warm-cache file of the same name on its size alone
       } else {
-        seedRoot(session.image(), archivesCache, listsCache);
+        AptCacheLock.holding(session.cacheDir(), () -> {
+          cachedBefore.addAll(fileNames(archivesCache));
+          seedRoot(session.image(), archivesCache, listsCache);
+        });
       }
       try {
         if (fresh) {
@@ -1065,10 +1069,14 @@ public final class AptDriver implements PackageManagerDriver {
     }
     long bytes = 0;
     for (Map.Entry<String, Path> e : fetched.entrySet()) {
-      publish(e.getValue(), archivesCache.resolve(e.getKey()));
       bytes += Files.size(e.getValue());
     }
-    publishLists(lists, listsCache);
+    AptCacheLock.holding(session.cacheDir(), () -> {
+      for (Map.Entry<String, Path> e : fetched.entrySet()) {
+        publish(e.getValue(), archivesCache.resolve(e.getKey()));
+      }
+      publishLists(lists, listsCache);
+    });
 
     int fromCache = (int) added.stream().filter(n -> cachedBefore.contains(n) && !fetched.containsKey(n)).count();
     return new InstallReport(fetched.size(), bytes, fromCache);

@@ -71,7 +71,7 @@ final class AptResolver {
       Path lists = image.createDirectories(AptDriver.LISTS);
       image.createDirectories(AptDriver.LISTS + "/partial");
       image.createDirectories("/var/cache/apt/archives/partial");
-      AptDriver.linkOrCopyFiles(listsCache, lists, "");
+      AptCacheLock.holding(session.cacheDir(), () -> AptDriver.linkOrCopyFiles(listsCache, lists, ""));
       Path config = driver.bootstrapConfig(session, sources, aptDir);
       // apt's caches stay in memory: nothing reads them again
       Files.writeString(config, "Dir::Cache::pkgcache \"\";\nDir::Cache::srcpkgcache \"\";\n",
@@ -90,14 +90,16 @@ final class AptResolver {
             + " resolved (" + e.getMessage() + ")");
         return Optional.empty();
       }
-      AptDriver.publishLists(lists, listsCache);
-
       List<List<String>> requests = new ArrayList<>();
       for (List<String> packages : transactions) {
         requests.add(driver.bootstrapRequest(sources, packages));
       }
       String memoKey = Sha256.of(memoListing(driver, sources, requests, lists).getBytes(StandardCharsets.UTF_8));
-      AptIndexRefresh.noteRefreshed(session.cacheDir(), sources.file(), refreshed, memoKey, requests);
+      // the note vouches for the set published with it
+      AptCacheLock.holding(session.cacheDir(), () -> {
+        AptDriver.publishLists(lists, listsCache);
+        AptIndexRefresh.noteRefreshed(session.cacheDir(), sources.file(), refreshed, memoKey, requests);
+      });
       Path memo = session.cacheDir().resolve("apt/resolved").resolve(memoKey);
       Optional<List<String>> remembered = readMemo(memo, memoKey);
       if (remembered.isPresent()) {
