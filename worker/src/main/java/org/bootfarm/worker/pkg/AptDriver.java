@@ -605,11 +605,11 @@ public final class AptDriver implements PackageManagerDriver {
       Optional<AptIndexRefresh.Note> fresh = freshIndices(session, sources);
       refreshIndices(session, sources, environment, sandbox, fresh);
       List<String> request = bootstrapRequest(sources, packages);
-      Optional<List<String>> resolved = Optional.empty();
-      if (fresh.isPresent() && fresh.get().transactionOf(request).isPresent()) {
-        resolved = AptResolver.savedListing(session.cacheDir(), fresh.get().memoKey(),
-            fresh.get().transactionOf(request).getAsInt());
-      }
+      java.util.OptionalInt transaction = fresh.isPresent() ? fresh.get().transactionOf(request)
+          : java.util.OptionalInt.empty();
+      Optional<List<String>> resolved = transaction.isPresent()
+          ? AptResolver.savedListing(session.cacheDir(), fresh.get().memoKey(), transaction.getAsInt())
+          : Optional.empty();
       downloadPackageFiles(session, sources, request, environment, sandbox, resolved);
     } finally {
       FileTrees.delete(aptDir);

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import org.bootfarm.protocol.Sha256;
+import org.bootfarm.worker.archive.AtomicOutput;
 
 /**
  * Whether an apt install may take a repo's warm indices as they are, without its own {@code apt-get update}
@@ -68,9 +68,7 @@ final class AptIndexRefresh {
     for (List<String> request : requests) {
       text.append("request ").append(requestDigest(request)).append('\n');
     }
-    Path partial = note.resolveSibling(note.getFileName() + ".partial");
-    Files.writeString(partial, text);
-    Files.move(partial, note, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    AtomicOutput.writeBytes(note, text.toString().getBytes(StandardCharsets.UTF_8));
   }
 
   /**

@@ -4,13 +4,10 @@ import org.bootfarm.worker.FileTrees;
 import org.bootfarm.worker.process.ExternalCommand;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -23,7 +20,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -105,9 +101,6 @@ public final class DnfDriver implements PackageManagerDriver {
     /** {@code -C}: no network, rpm installs and runs the package scripts. */
     INSTALL
   }
-
-  /** One lock per cache within this JVM; the file lock covers other processes. */
-  private static final Map<Path, ReentrantLock> CACHE_LOCKS = new ConcurrentHashMap<>();
 
   @Override
   public String engine() {
@@ -378,17 +371,13 @@ public final class DnfDriver implements PackageManagerDriver {
   static <T> T holdingCache(PackageSession session, CacheWork<T> work) throws BuildFailure {
     // beside the cache: the repo's warm cache, or a pinned session's own (the warm cache is not even locked)
     Path lockFile = packageCache(session).getParent().resolve("dnf.lock");
-    ReentrantLock local = CACHE_LOCKS.computeIfAbsent(lockFile, f -> new ReentrantLock());
-    local.lock();
-    try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock held = channel.lock()) {
-      return work.run();
+    try {
+      return CacheLock.holding(lockFile, work::run);
     } catch (IOException e) {
       throw new BuildFailure(Kind.INTERNAL, "cannot lock the package cache " + lockFile + ": " + e.getMessage(), e);
-    } finally {
-      local.unlock();
     }
   }
+
 
   /**
    * Runs dnf, counts what it downloaded, and after a failure removes from the cache every file the
