@@ -152,10 +152,7 @@ class AptDriverTest {
     assertTrue(secondLog.stream().anyMatch(l -> l.startsWith("apt: the package files are the ones the resolution"
         + " listed for this request, 0 of ") && l.endsWith("apt's solver does not run again")),
         () -> "the warm cache holds every file, so nothing is listed or fetched:\n" + String.join("\n", secondLog));
-    List<String> installed = new ArrayList<>(List.of("transaction 0"));
-    driver.lock(second).packages().stream().map(p -> p.name() + " " + p.version() + " " + p.arch() + " sha256 "
-        + p.sha256() + " origin " + (p.origin() == null ? "unknown" : p.origin().repository() + " " + p.origin().url()))
-        .sorted().forEach(installed::add);
+    List<String> installed = asResolved(second);
     assertEquals(secondResolution, installed);
   }
 
@@ -206,10 +203,7 @@ class AptDriverTest {
   void resolutionNamesExactlyWhatTheBootstrapInstalledAndIsRememberedWhileTheIndicesStay() throws Exception {
     Optional<List<String>> resolved = driver.resolve(session("resolve", first.cacheDir()), List.of(BASE));
     assertTrue(resolved.isPresent(), () -> "not resolved:\n" + String.join("\n", log));
-    List<String> installed = new ArrayList<>(List.of("transaction 0"));
-    driver.lock(first).packages().stream().map(p -> p.name() + " " + p.version() + " " + p.arch() + " sha256 "
-        + p.sha256() + " origin " + (p.origin() == null ? "unknown" : p.origin().repository() + " " + p.origin().url()))
-        .sorted().forEach(installed::add);
+    List<String> installed = asResolved(first);
     assertEquals(installed, resolved.get());
     long remembered = countLog("apt's solver does not run");
     assertEquals(resolved, driver.resolve(session("resolve-again", first.cacheDir()), List.of(BASE)));
@@ -554,6 +548,19 @@ class AptDriverTest {
   }
 
   // ---------------------------------------------------------------- fixtures
+
+  /**
+   * What {@code session}'s root installed, in the form of a one-transaction resolution ({@code transaction 0}, then
+   * {@code name version arch sha256 HEX origin REPOSITORY URL} sorted), written out here rather than by the
+   * resolver's own code, so the comparison checks its form too.
+   */
+  private List<String> asResolved(PackageSession session) throws BuildFailure {
+    List<String> installed = new ArrayList<>(List.of("transaction 0"));
+    driver.lock(session).packages().stream().map(p -> p.name() + " " + p.version() + " " + p.arch() + " sha256 "
+        + p.sha256() + " origin " + (p.origin() == null ? "unknown" : p.origin().repository() + " " + p.origin().url()))
+        .sorted().forEach(installed::add);
+    return installed;
+  }
 
   /**
    * The second root, installed once, as a build installs: resolved first (which refreshes the indices), then
