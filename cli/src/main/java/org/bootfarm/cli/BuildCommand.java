@@ -85,6 +85,11 @@ final class BuildCommand implements Callable<Integer> {
       + " holds one for the same inputs, and put a base stage that ran there (default: every stage runs)")
   boolean reuseStages;
 
+  @Option(names = "--stage-archives", description = "publish each stage's tree as stages/STAGE.tar.gz in the out"
+      + " dir, to diff two builds stage by stage (default: each stage is hashed, not archived; its sha256 is the"
+      + " sha256 of that archive's tar, zcat stages/STAGE.tar.gz | sha256sum)")
+  boolean stageArchives;
+
   @Option(names = "--no-cache", description = "run every stage even when the cache dir's action cache holds the"
       + " outputs of a build with the same inputs and package set (default: such a build publishes those outputs"
       + " and runs nothing; a build that ran stores its outputs there)")
@@ -111,7 +116,8 @@ final class BuildCommand implements Callable<Integer> {
         outDir.toAbsolutePath().normalize(), Defaults.cacheDir(cacheDir), Defaults.keysDir(keysDir), localRepos,
         Optional.ofNullable(aptSources).map(Path::toAbsolutePath), 
         sourceDateEpoch == null ? OptionalLong.empty() : OptionalLong.of(sourceDateEpoch), keepBuildDir)
-        .withReuseStages(reuseStages).withAllowUnsigned(allowUnsigned).withActionCache(!noCache, null);
+        .withReuseStages(reuseStages).withAllowUnsigned(allowUnsigned).withActionCache(!noCache, null)
+        .withStageArchives(stageArchives);
     return run(request);
   }
 
@@ -137,7 +143,7 @@ final class BuildCommand implements Callable<Integer> {
       BuildRequest request = new BuildRequest(inputs.definition(), inputs.info().target(), inputs.components(),
           outDir.toAbsolutePath().normalize(), cache, Defaults.keysDir(keysDir), false,
           Optional.ofNullable(aptSources).map(Path::toAbsolutePath), OptionalLong.of(epoch), keepBuildDir)
-          .withAllowUnsigned(allowUnsigned).pinnedTo(inputs.pinned(), epoch);
+          .withAllowUnsigned(allowUnsigned).pinnedTo(inputs.pinned(), epoch).withStageArchives(stageArchives);
       return run(request);
     }
   }

@@ -2,6 +2,7 @@ package org.bootfarm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
@@ -32,14 +33,15 @@ class ReproducibilityTest {
       CliRun plain = CliRun.subprocess(
           List.of("/bin/sh", "-c", "umask 022; exec \"$@\"", "sh"),
           Map.of("TZ", "UTC", "LANG", "C", "LC_ALL", "C"),
-          FixtureBuilds.buildArgs(definition, components, dir.resolve("a/out"), dir.resolve("a/cache"), keys)
+          withStageArchives(FixtureBuilds.buildArgs(definition, components, dir.resolve("a/out"), dir.resolve("a/cache"), keys))
               .toArray(String[]::new));
       CliRun varied = CliRun.subprocess(
           List.of("unshare", "--uts", "/bin/sh", "-c",
               "hostname bootfarm-varied-host && umask 077 && exec taskset -c 0 \"$@\"", "sh"),
           Map.of("TZ", "Pacific/Kiritimati", "LANG", "de_DE.UTF-8", "LC_ALL", "de_DE.UTF-8"),
-          FixtureBuilds.buildArgs(definition, components, dir.resolve("elsewhere/deeper/out"),
-              dir.resolve("elsewhere/deeper/cache-dir"), keys).toArray(String[]::new));
+          withStageArchives(FixtureBuilds.buildArgs(definition, components, dir.resolve("elsewhere/deeper/out"),
+              dir.resolve("elsewhere/deeper/cache-dir"), keys))
+              .toArray(String[]::new));
       assertEquals(0, plain.exitCode, plain::toString);
       assertEquals(0, varied.exitCode, varied::toString);
 
@@ -59,8 +61,16 @@ class ReproducibilityTest {
         }
       }
       assertEquals(a.get("artifacts"), b.get("artifacts"), "ISO, buildinfo and manifest are identical");
+      assertTrue(Files.isRegularFile(dir.resolve("a/out/stages/base.tar.gz")), "--stage-archives published none");
       assertNotEquals(dir.resolve("a/out"), dir.resolve("elsewhere/deeper/out"));
     }
+  }
+
+  /** The build's arguments with {@code --stage-archives}: a stage that differs is explained from its archives. */
+  private static List<String> withStageArchives(List<String> args) {
+    List<String> all = new java.util.ArrayList<>(args);
+    all.add("--stage-archives");
+    return all;
   }
 
   /** The manifest entries (initramfs and ISO files) that differ between two outputs. */

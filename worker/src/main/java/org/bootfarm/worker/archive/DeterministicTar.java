@@ -3,6 +3,10 @@ package org.bootfarm.worker.archive;
 import java.util.Map;
 import org.bootfarm.worker.process.ExternalCommand;
 import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import org.bootfarm.protocol.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,9 +25,10 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
- * Stage archives: a directory tree as a gzip'd POSIX (pax) tar whose bytes depend only on the
- * tree's content, names, modes, numeric owners and clamped mtimes — not on where it lives, the
- * inode numbers, the device it is on, the user name table or the clock.
+ * Stage archives and stage hashes: a directory tree as a gzip'd POSIX (pax) tar whose bytes depend only on
+ * the tree's content, names, modes, numeric owners and clamped mtimes — not on where it lives, the
+ * inode numbers, the device it is on, the user name table or the clock. A stage's sha256 is its tar's
+ * ({@link #digest}, with no file written, or what {@link #write} returns; docs/adr/0062).
  *
  * <p>How: entries come from {@link ImageTree} (byte-sorted, mtimes clamped, hard links as
  * links to their first path); each header carries numeric uid/gid with empty user and group
@@ -47,11 +52,41 @@ public final class DeterministicTar {
 
   /**
    * Writes the tree under {@code root} to {@code outTarGz} (through a temporary name in the same
-   * directory, moved into place when complete) and returns the archive's sha256.
+   * directory, moved into place when complete) and returns the sha256 of its tar, the bytes the gzip holds:
+   * the same as {@link #digest} of the tree (docs/adr/0062).
    */
   public static String write(Path root, Path outTarGz, long sourceDateEpoch) throws IOException {
     List<TreeEntry> entries = ImageTree.scan(root, sourceDateEpoch);
-    return AtomicOutput.writeGzip(outTarGz, GZIP_LEVEL, out -> writeEntries(entries, out));
+    MessageDigest tarDigest = Sha256.newDigest();
+    AtomicOutput.writeGzip(outTarGz, GZIP_LEVEL, out -> {
+      DigestOutputStream hashing = new DigestOutputStream(out, tarDigest);
+      writeEntries(entries, hashing);
+      hashing.flush();
+    });
+    return Sha256.hex(tarDigest);
+  }
+
+  /**
+   * The sha256 of the tar {@link #write} would write for the tree under {@code root}, with no file written and
+   * nothing compressed: a stage's identity when nothing will read its archive (docs/adr/0062).
+   */
+  public static String digest(Path root, long sourceDateEpoch) throws IOException {
+    List<TreeEntry> entries = ImageTree.scan(root, sourceDateEpoch);
+    DigestOutputStream hashing = Sha256.hashing(OutputStream.nullOutputStream());
+    BufferedOutputStream buffered = new BufferedOutputStream(hashing, 1 << 16);
+    writeEntries(entries, buffered);
+    buffered.flush();
+    return Sha256.hex(hashing.getMessageDigest());
+  }
+
+  /**
+   * The sha256 of the tar inside the stage archive {@code tarGz}: what {@link #write} returned for it. Throws an
+   * {@link IOException} when the file is not a whole gzip stream.
+   */
+  public static String tarSha256(Path tarGz) throws IOException {
+    try (InputStream in = new GZIPInputStream(Files.newInputStream(tarGz), 1 << 16)) {
+      return Sha256.of(in);
+    }
   }
 
   /** Writes already-scanned entries as a (not yet gzip'd) tar to {@code out}. */

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
-import java.util.stream.Stream;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.build.ArtifactRecord;
 import org.bootfarm.protocol.build.BuildInfo;
@@ -37,6 +36,8 @@ final class ActionCaching {
   /** The stage the action cache's log lines are attributed to. */
   static final String STAGE = "build";
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Where the out directory holds stage archives, when the build publishes them. */
+  private static final String STAGE_ARCHIVES = "stages/";
 
   private final StageContext ctx;
   private final String key;
@@ -81,7 +82,7 @@ final class ActionCaching {
       try {
         String key = keyOf(ctx, target, drivers, definitionDigest, componentDigests, unsigned, lines);
         keys.put(lines, key);
-        return !cache.holds(key);
+        return !servable(cache, key, ctx.request().stageArchives());
       } catch (BuildFailure | IOException | RuntimeException e) {
         failures.add(e);
         return false;
@@ -109,6 +110,18 @@ final class ActionCaching {
     return Optional.of(new ActionCaching(ctx, key, resolved.get()));
   }
 
+  /**
+   * Whether {@code cache} holds an entry a build can be served from: any entry of {@code key}, and when the build
+   * publishes stage archives, one that holds them (a build without them stores none, docs/adr/0062).
+   */
+  private static boolean servable(ActionCache cache, String key, boolean stageArchives) {
+    if (!stageArchives) {
+      return cache.holds(key);
+    }
+    return cache.entry(key).map(e -> e.outputs().keySet().stream().anyMatch(n -> n.startsWith(STAGE_ARCHIVES)))
+        .orElse(false);
+  }
+
   /** The key of a build that resolved to {@code resolved}. */
   private static String keyOf(StageContext ctx, Target target, PackageDrivers drivers, String definitionDigest,
       SortedMap<String, String> componentDigests, List<String> unsigned, List<String> resolved)
@@ -122,7 +135,12 @@ final class ActionCaching {
   /** The result of this build served from the cache, its outputs published; empty when the build must run. */
   Optional<BuildResult> serve() throws IOException {
     Path out = ctx.request().outDir();
-    Files.createDirectories(out.resolve("stages"));
+    if (ctx.request().stageArchives() && cache.holds(key) && !servable(cache, key, true)) {
+      ctx.log().line(STAGE, "action cache: the entry of key " + key + " holds no stage archives, which this build"
+          + " publishes; the build runs");
+      return Optional.empty();
+    }
+    Files.createDirectories(out);
     Optional<ActionCache.Entry> entry = cache.serve(key, out, ctx.log());
     if (entry.isEmpty()) {
       ctx.log().line(STAGE, "action cache: no entry for key " + key + "; the build runs");
@@ -131,7 +149,7 @@ final class ActionCaching {
     // in the order a build that runs publishes them: the ISO, then buildinfo.json and manifest.json
     List<ArtifactRecord> artifacts = new ArrayList<>();
     entry.get().outputs().forEach((name, output) -> {
-      if (!name.startsWith("stages/")) {
+      if (!name.startsWith(STAGE_ARCHIVES)) {
         artifacts.add(new ArtifactRecord(name, output.sha256(), output.size()));
       }
     });
@@ -141,6 +159,8 @@ final class ActionCaching {
     JsonNode recorded = JSON.readTree(out.resolve(BuildInfo.FILE_NAME).toFile()).path("stages");
     recorded.fields().forEachRemaining(s -> stages.add(new StageRecord(s.getKey(), s.getValue().asText(), 0.0,
         Boolean.TRUE)));
+    BuildEngine.removeStageArchivesNotPublished(out, stages.stream().map(StageRecord::name).toList(),
+        List.copyOf(entry.get().outputs().keySet()));
     ctx.log().line(STAGE, "action cache: served the outputs of " + entry.get().builtBy() + " (made "
         + entry.get().builtAt() + "); no stage ran");
     return Optional.of(new BuildResult(BuildResult.SUCCEEDED, null, null, artifacts, stages,
@@ -148,11 +168,12 @@ final class ActionCaching {
   }
 
   /**
-   * Stores the outputs this build published under its key, only when it installed what the key names
+   * Stores the outputs this build published under its key ({@code artifacts}, and the stage archives among
+   * {@code published}, the names of every file it published), only when it installed what the key names
    * ({@link ResolutionCheck}, docs/adr/0054). A cache that cannot take them costs later builds time, not this
    * build: the reason is logged.
    */
-  void store(List<ArtifactRecord> artifacts) {
+  void store(List<ArtifactRecord> artifacts, List<String> published) {
     Path out = ctx.request().outDir();
     Optional<String> mismatch = ResolutionCheck.mismatch(ctx.driver(), resolved, ctx.lock());
     if (mismatch.isPresent()) {
@@ -163,9 +184,7 @@ final class ActionCaching {
     try {
       List<String> names = new ArrayList<>(artifacts.stream().map(ArtifactRecord::name).toList());
       // as published: the engine moves its outputs out of the build directory (ADR 0047)
-      try (Stream<Path> stageFiles = Files.list(out.resolve("stages"))) {
-        stageFiles.map(p -> "stages/" + p.getFileName()).sorted().forEach(names::add);
-      }
+      published.stream().filter(n -> n.startsWith(STAGE_ARCHIVES)).sorted().forEach(names::add);
       String builtBy = ctx.request().buildId() != null ? ctx.request().buildId()
           : "buildinfo:" + Sha256.of(out.resolve(BuildInfo.FILE_NAME));
       cache.publish(key, out, names, builtBy);

@@ -144,10 +144,12 @@ public final class BuildEngine {
       JSON.writeValue(out.resolve(BUILDINFO).toFile(), info);
       TreeManifest.write(assemble.manifest(), out.resolve(MANIFEST));
 
+      List<String> published = new ArrayList<>();
       List<ArtifactRecord> artifacts = publish(out, request.outDir(),
           List.of(assemble.isoName(), BUILDINFO, MANIFEST),
-          Map.of(assemble.isoName(), stageHashes.get(assemble.name())), !request.keepBuildDir());
-      caching.ifPresent(c -> c.store(artifacts));
+          Map.of(assemble.isoName(), stageHashes.get(assemble.name())), !request.keepBuildDir(), published);
+      removeStageArchivesNotPublished(request.outDir(), stageHashes.keySet(), published);
+      caching.ifPresent(c -> c.store(artifacts, published));
       log.line("build", "downloaded " + ctx.installTotals().downloaded() + " package files, "
           + ctx.installTotals().fromCache() + " from the warm cache");
       Map<String, String> inputFiles = new TreeMap<>();
@@ -193,10 +195,11 @@ public final class BuildEngine {
 
   /**
    * Restores the base stage's tree from the worker's stage cache when it holds a verified entry for this
-   * build's key: the archive is extracted into the stage tree and written again as this build's base stage
-   * archive, whose sha256 must be the entry's (the restored tree is then the one the archive captured:
-   * paths, contents, numeric owners, modes, links, device nodes, clamped mtimes). Returns that sha256, or
-   * empty when the stage must run (no entry, or one that did not restore identically, which is discarded).
+   * build's key: the archive is extracted into the stage tree, whose sha256 ({@link DeterministicTar#digest},
+   * or the archive written again when the request publishes stage archives) must be the entry's (the restored
+   * tree is then the one the archive captured: paths, contents, numeric owners, modes, links, device nodes,
+   * clamped mtimes). Returns that sha256, or empty when the stage must run (no entry, or one that did not
+   * restore identically, which is discarded).
    */
   private Optional<String> restoreBase(StageContext ctx, PackageManagerDriver driver) throws BuildFailure, IOException {
     String key = baseKey(ctx, driver);
@@ -209,20 +212,27 @@ public final class BuildEngine {
     ctx.log().line(BaseStage.NAME, "stage cache: restoring " + entry.get().archive().getFileName());
     DeterministicTar.extract(entry.get().archive(), ctx.stageTree());
     Files.createDirectories(ctx.workDir());
-    Path archive = baseArchive(ctx);
-    Files.createDirectories(archive.getParent());
-    String rewritten = DeterministicTar.write(ctx.stageTree(), archive, ctx.sourceDateEpoch());
-    if (!rewritten.equals(entry.get().sha256())) {
-      ctx.log().line(BaseStage.NAME, "stage cache: the restored tree archives to " + rewritten + ", not "
+    Optional<Path> published = ctx.request().stageArchives() ? ctx.archiveOf(BaseStage.NAME) : Optional.empty();
+    String restored;
+    if (published.isPresent()) {
+      Files.createDirectories(published.get().getParent());
+      restored = DeterministicTar.write(ctx.stageTree(), published.get(), ctx.sourceDateEpoch());
+    } else {
+      restored = DeterministicTar.digest(ctx.stageTree(), ctx.sourceDateEpoch());
+    }
+    if (!restored.equals(entry.get().sha256())) {
+      ctx.log().line(BaseStage.NAME, "stage cache: the restored tree hashes to " + restored + ", not "
           + entry.get().sha256() + "; entry discarded, the stage runs");
       Files.deleteIfExists(entry.get().archive());
       FileTrees.delete(ctx.stageTree());
-      Files.deleteIfExists(archive);
+      if (published.isPresent()) {
+        Files.deleteIfExists(published.get());
+      }
       return Optional.empty();
     }
-    ctx.log().line(BaseStage.NAME, "stage cache: base from cache (key " + key + ", sha256 " + rewritten
+    ctx.log().line(BaseStage.NAME, "stage cache: base from cache (key " + key + ", sha256 " + restored
         + "); the stage did not run");
-    return Optional.of(rewritten);
+    return Optional.of(restored);
   }
 
   /**
@@ -233,16 +243,12 @@ public final class BuildEngine {
     try {
       String key = baseKey(ctx, driver);
       StageCache.Entry entry = new StageCache(ctx.request().stageCacheDir())
-          .publish(BaseStage.NAME, key, baseArchive(ctx), sha256);
+          .publish(BaseStage.NAME, key, ctx.archiveOf(BaseStage.NAME).orElseThrow(), sha256);
       ctx.log().line(BaseStage.NAME, "stage cache: published " + entry.archive().getFileName() + " (key " + key + ")");
     } catch (IOException e) {
       ctx.log().line(BaseStage.NAME, "stage cache: not published, " + e.getMessage()
           + "; check " + ctx.request().stageCacheDir());
     }
-  }
-
-  private static Path baseArchive(StageContext ctx) {
-    return ctx.outputDir().resolve("stages").resolve(BaseStage.NAME + ".tar.gz");
   }
 
   /**
@@ -312,17 +318,20 @@ public final class BuildEngine {
 
   /**
    * Moves (or, when the build directory is kept, copies) each output into the out directory under a
-   * temporary name, then renames it into place, so a reader never sees a half-written file. Stage archives go
-   * to {@code stages/}. An output whose sha256 is {@code known} (the ISO, hashed as it was written) is not
+   * temporary name, then renames it into place, so a reader never sees a half-written file, and adds its name
+   * to {@code published}. Stage archives, when the build wrote them, go to {@code stages/}. An output whose sha256 is {@code known} (the ISO, hashed as it was written) is not
    * read again.
    */
   private static List<ArtifactRecord> publish(Path from, Path to, List<String> names, Map<String, String> known,
-      boolean move) throws IOException {
+      boolean move, List<String> published) throws IOException {
     List<ArtifactRecord> artifacts = new ArrayList<>();
-    Files.createDirectories(to.resolve("stages"));
+    Files.createDirectories(to);
     List<String> all = new ArrayList<>(names);
-    try (Stream<Path> stageFiles = Files.list(from.resolve("stages"))) {
-      stageFiles.map(p -> "stages/" + p.getFileName()).sorted().forEach(all::add);
+    if (Files.isDirectory(from.resolve("stages"))) {
+      Files.createDirectories(to.resolve("stages"));
+      try (Stream<Path> stageFiles = Files.list(from.resolve("stages"))) {
+        stageFiles.map(p -> "stages/" + p.getFileName()).sorted().forEach(all::add);
+      }
     }
     for (String name : all) {
       Path source = from.resolve(name);
@@ -333,12 +342,27 @@ public final class BuildEngine {
         Files.copy(source, partial, StandardCopyOption.REPLACE_EXISTING);
       }
       Files.move(partial, to.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      published.add(name);
       if (names.contains(name)) {
         String sha256 = known.containsKey(name) ? known.get(name) : Sha256.of(to.resolve(name));
         artifacts.add(new ArtifactRecord(name, sha256, Files.size(to.resolve(name))));
       }
     }
     return artifacts;
+  }
+
+  /**
+   * Deletes from {@code outDir} the archive of each of {@code stages} that {@code published} does not name: one an
+   * earlier build left there would sit beside outputs it did not make (docs/adr/0062).
+   */
+  static void removeStageArchivesNotPublished(Path outDir, Iterable<String> stages, List<String> published)
+      throws IOException {
+    for (String stage : stages) {
+      String name = "stages/" + stage + ".tar.gz";
+      if (!published.contains(name)) {
+        Files.deleteIfExists(outDir.resolve(name));
+      }
+    }
   }
 
   /** The version of bootfarm that is running, from the jar manifest; "dev" when run from classes. */

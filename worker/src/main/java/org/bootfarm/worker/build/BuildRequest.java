@@ -36,6 +36,8 @@ import org.bootfarm.worker.pkg.PinnedInputs;
  *                        unless the caller asks ({@link #withActionCache}), and never for a pinned rebuild
  * @param buildId         the farm's id of this build, which the action cache records as the maker of the
  *                        outputs; null for a local build
+ * @param stageArchives   whether each stage's tree is published as {@code stages/<stage>.tar.gz} beside the
+ *                        outputs; without it a stage is hashed, not archived (docs/adr/0062)
  */
 public record BuildRequest(
     Path definitionDir,
@@ -53,7 +55,8 @@ public record BuildRequest(
     Set<String> allowUnsigned,
     Optional<PinnedInputs> pinned,
     boolean actionCache,
-    String buildId) {
+    String buildId,
+    boolean stageArchives) {
 
   public BuildRequest {
     components = Map.copyOf(components);
@@ -67,7 +70,7 @@ public record BuildRequest(
       Path keysDir, boolean localRepos, Optional<Path> aptSources, OptionalLong sourceDateEpoch, boolean keepBuildDir,
       Path buildsDir, boolean reuseStages, Set<String> allowUnsigned, Optional<PinnedInputs> pinned) {
     this(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources, sourceDateEpoch,
-        keepBuildDir, buildsDir, reuseStages, allowUnsigned, pinned, false, null);
+        keepBuildDir, buildsDir, reuseStages, allowUnsigned, pinned, false, null, false);
   }
 
   /** A request that resolves its packages from the definition's repositories. */
@@ -104,13 +107,14 @@ public record BuildRequest(
   /** The same request, allowed (or not) to reuse cached stages. */
   public BuildRequest withReuseStages(boolean reuse) {
     return new BuildRequest(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources,
-        sourceDateEpoch, keepBuildDir, buildsDir, reuse, allowUnsigned, pinned, actionCache, buildId);
+        sourceDateEpoch, keepBuildDir, buildsDir, reuse, allowUnsigned, pinned, actionCache, buildId, stageArchives);
   }
 
   /** The same request, allowing exactly these definitions to go unsigned. */
   public BuildRequest withAllowUnsigned(Collection<String> names) {
     return new BuildRequest(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources,
-        sourceDateEpoch, keepBuildDir, buildsDir, reuseStages, Set.copyOf(names), pinned, actionCache, buildId);
+        sourceDateEpoch, keepBuildDir, buildsDir, reuseStages, Set.copyOf(names), pinned, actionCache, buildId,
+        stageArchives);
   }
 
   /**
@@ -119,7 +123,8 @@ public record BuildRequest(
    */
   public BuildRequest pinnedTo(PinnedInputs inputs, long epoch) {
     return new BuildRequest(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources,
-        OptionalLong.of(epoch), keepBuildDir, buildsDir, false, allowUnsigned, Optional.of(inputs), false, buildId);
+        OptionalLong.of(epoch), keepBuildDir, buildsDir, false, allowUnsigned, Optional.of(inputs), false, buildId,
+        stageArchives);
   }
 
   /**
@@ -128,7 +133,13 @@ public record BuildRequest(
    */
   public BuildRequest withActionCache(boolean use, String id) {
     return new BuildRequest(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources,
-        sourceDateEpoch, keepBuildDir, buildsDir, reuseStages, allowUnsigned, pinned, use, id);
+        sourceDateEpoch, keepBuildDir, buildsDir, reuseStages, allowUnsigned, pinned, use, id, stageArchives);
+  }
+
+  /** The same request, publishing each stage's archive beside the outputs, or not. */
+  public BuildRequest withStageArchives(boolean publish) {
+    return new BuildRequest(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources,
+        sourceDateEpoch, keepBuildDir, buildsDir, reuseStages, allowUnsigned, pinned, actionCache, buildId, publish);
   }
 
   /** The action cache: {@code <cacheDir>/actions}. */

@@ -69,6 +69,16 @@ public final class ActionCache {
     return Files.isRegularFile(entryFile(key));
   }
 
+  /** The entry of {@code key} as stored, not verified (only {@link #serve} verifies); empty when none is readable. */
+  public Optional<Entry> entry(String key) {
+    try {
+      return Files.isRegularFile(entryFile(key))
+          ? Optional.of(JSON.readValue(entryFile(key).toFile(), Entry.class)) : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
   /**
    * Publishes the entry of {@code key} into {@code outDir}: every output copied under a temporary name and
    * hashed while copied, then all renamed into place. Empty, with nothing published and the log saying why,

@@ -21,7 +21,7 @@ import org.bootfarm.protocol.repo.RepoDefinition;
  */
 public final class ActionKey {
   /** Changes whenever what a build does changes in a way its inputs do not show. */
-  static final String FORMAT = "bootfarm-action-key 2";
+  static final String FORMAT = "bootfarm-action-key 3";
 
   private ActionKey() {}
 

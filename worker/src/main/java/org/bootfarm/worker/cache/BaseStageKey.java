@@ -25,7 +25,7 @@ import org.bootfarm.protocol.repo.RepoSpec;
  */
 public final class BaseStageKey {
   /** Changes whenever what the base stage does changes in a way its inputs do not show. */
-  static final String FORMAT = "bootfarm-base-stage-key 3";
+  static final String FORMAT = "bootfarm-base-stage-key 4";
 
   private BaseStageKey() {}
 

@@ -10,18 +10,19 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.bootfarm.protocol.Sha256;
 import org.bootfarm.worker.BuildLog;
 import org.bootfarm.worker.archive.AtomicOutput;
+import org.bootfarm.worker.archive.DeterministicTar;
 
 /**
  * A worker's cache of stage archives, so that builds of the same repo share one {@code base} stage (the
  * bootstrap and the appliance of a repo, one after the other): {@code <cacheDir>/stages/<stage>/<key>-<sha256>.tar.gz},
  * where the key is the sha256 of everything the stage reads ({@link BaseStageKey}) and the second hash is the
- * archive's own. An entry is published only after its copy was verified against the archive's sha256, by an
- * atomic rename, so a reader never sees a partial one; on every reuse its bytes are hashed again, and an entry
- * that does not match its name, or is older than {@link #MAX_AGE}, is deleted and not used (each publication
- * also deletes every entry past that age, whatever its key).
+ * stage's, the sha256 of the tar the archive holds ({@link DeterministicTar#tarSha256}, docs/adr/0062). An entry
+ * is published only after its copy was verified against that sha256, by an atomic rename, so a reader never sees
+ * a partial one; on every reuse its tar is hashed again, and an entry that does not match its name, is not a
+ * whole gzip stream, or is older than {@link #MAX_AGE}, is deleted and not used (each publication also deletes
+ * every entry past that age, whatever its key).
  * Reproducibility pairs and varied builds never read or write it (ADR 0025).
  */
 public final class StageCache {
@@ -45,7 +46,7 @@ public final class StageCache {
     this.clock = clock;
   }
 
-  /** A verified entry: the archive's file and its sha256. */
+  /** A verified entry: the archive's file and the stage's sha256 (its tar's). */
   public record Entry(Path archive, String sha256) {}
 
   /**
@@ -62,9 +63,14 @@ public final class StageCache {
         Files.deleteIfExists(file);
         continue;
       }
-      String actual = Sha256.of(file);
+      String actual;
+      try {
+        actual = DeterministicTar.tarSha256(file);
+      } catch (IOException e) {
+        actual = "nothing: " + e.getMessage();
+      }
       if (!actual.equals(recorded)) {
-        log.line(stage, "stage cache: entry " + name + " is corrupt (its bytes hash to " + actual
+        log.line(stage, "stage cache: entry " + name + " is corrupt (its tar hashes to " + actual
             + "); discarded, the stage runs");
         Files.deleteIfExists(file);
         continue;
@@ -75,7 +81,7 @@ public final class StageCache {
   }
 
   /**
-   * Publishes {@code archive} (whose sha256 is {@code sha256}) as the entry of {@code stage} under
+   * Publishes {@code archive} (whose tar's sha256 is {@code sha256}) as the entry of {@code stage} under
    * {@code key}, replacing any other entry of that key: copied beside the entries, hashed again, then
    * renamed into place. A copy that does not hash to {@code sha256} is not published.
    *
@@ -87,7 +93,7 @@ public final class StageCache {
     Path temp = AtomicOutput.temporaryBeside(target);
     try {
       Files.copy(archive, temp, StandardCopyOption.REPLACE_EXISTING);
-      String copied = Sha256.of(temp);
+      String copied = DeterministicTar.tarSha256(temp);
       if (!copied.equals(sha256)) {
         throw new IOException("stage cache: the copy of " + archive + " hashes to " + copied + ", not " + sha256
             + "; not published");

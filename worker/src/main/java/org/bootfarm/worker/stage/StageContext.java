@@ -82,6 +82,22 @@ public final class StageContext {
     ImageRoot.create(buildDir, STAGE_TREE + "/bootfs");
   }
 
+  /**
+   * Where the archive of {@code stage}'s tree is written, or empty when nothing will read it and the stage is
+   * only hashed (docs/adr/0062): {@code out/stages/<stage>.tar.gz} when the request publishes stage archives;
+   * for the base stage of a build that puts it into the stage cache, {@code work/stages/base.tar.gz} otherwise.
+   */
+  public Optional<Path> archiveOf(String stage) {
+    String file = stage + ".tar.gz";
+    if (request.stageArchives()) {
+      return Optional.of(outputDir().resolve("stages").resolve(file));
+    }
+    if (request.reuseStages() && BaseStage.NAME.equals(stage)) {
+      return Optional.of(workDir().resolve("stages").resolve(file));
+    }
+    return Optional.empty();
+  }
+
   public Path isoTree() {
     return buildDir.resolve("iso");
   }

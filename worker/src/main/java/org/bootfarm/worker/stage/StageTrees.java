@@ -3,14 +3,15 @@ package org.bootfarm.worker.stage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.archive.DeterministicTar;
 import org.bootfarm.worker.hook.HookRunner;
 
 /**
  * What the stages do to their trees in the same way: run a definition hook with the environment the
- * original VIC scripts expect, and capture the stage tree as a deterministic archive. Files go into the
- * trees through {@link org.bootfarm.worker.image.ImageRoot}.
+ * original VIC scripts expect, and hash the stage tree as a deterministic tar (archived when something reads
+ * it). Files go into the trees through {@link org.bootfarm.worker.image.ImageRoot}.
  */
 final class StageTrees {
   private StageTrees() {}
@@ -31,11 +32,18 @@ final class StageTrees {
     }
   }
 
-  /** Writes the stage tree as {@code out/stages/<name>.tar.gz} and returns its sha256. */
+  /**
+   * Returns the stage tree's sha256, the sha256 of its deterministic tar, and writes that tar gzip'd where
+   * {@link StageContext#archiveOf} says something will read it (docs/adr/0062).
+   */
   static String archive(StageContext ctx, String name) throws IOException, BuildFailure {
-    Path archive = ctx.outputDir().resolve("stages").resolve(name + ".tar.gz");
-    Files.createDirectories(archive.getParent());
-    ctx.log().line(name, "writing stage archive " + archive.getFileName());
-    return DeterministicTar.write(ctx.stageTree(), archive, ctx.sourceDateEpoch());
+    Optional<Path> archive = ctx.archiveOf(name);
+    if (archive.isEmpty()) {
+      ctx.log().line(name, "hashing the stage tree (no archive: nothing reads one; --stage-archives writes them)");
+      return DeterministicTar.digest(ctx.stageTree(), ctx.sourceDateEpoch());
+    }
+    Files.createDirectories(archive.get().getParent());
+    ctx.log().line(name, "writing stage archive " + archive.get().getFileName());
+    return DeterministicTar.write(ctx.stageTree(), archive.get(), ctx.sourceDateEpoch());
   }
 }

@@ -39,7 +39,11 @@ class DeterministicTarTest {
     String tarB = DeterministicTar.write(b, temp.resolve("b.tar.gz"), SampleTree.SDE);
     assertEquals(listing(temp.resolve("a.tar.gz")), listing(temp.resolve("b.tar.gz")));
     assertEquals(tarA, tarB);
-    assertEquals(Sha256.of(temp.resolve("a.tar.gz")), tarA, "returned sha is the file's");
+    assertEquals(SampleTree.sh("gzip -dc " + temp.resolve("a.tar.gz") + " | sha256sum | cut -d' ' -f1").trim(), tarA,
+        "returned sha is the sha256 of the tar the file holds");
+    assertEquals(tarA, DeterministicTar.tarSha256(temp.resolve("b.tar.gz")));
+    assertEquals(tarA, DeterministicTar.digest(b, SampleTree.SDE), "the tree's digest is its archive's tar sha256");
+    assertFalse(temp.resolve("c.tar.gz").toFile().exists());
     String cpioA = InitramfsWriter.write(a, temp.resolve("a.cpio.gz"), SampleTree.SDE, 6);
     String cpioB = InitramfsWriter.write(b, temp.resolve("b.cpio.gz"), SampleTree.SDE, 6);
     assertEquals(cpioA, cpioB);
@@ -68,6 +72,7 @@ class DeterministicTarTest {
     SampleTree.sh("chmod 0700 " + a.resolve("bin/hello"));
     String after = DeterministicTar.write(a, temp.resolve("2.tar.gz"), SampleTree.SDE);
     assertFalse(before.equals(after), "a mode change must change the archive");
+    assertEquals(after, DeterministicTar.digest(a, SampleTree.SDE));
   }
 
   @Test
@@ -126,10 +131,11 @@ class DeterministicTarTest {
         Files.getAttribute(restored.resolve("usr/lib/big.dat"), "unix:ino"),
         Files.getAttribute(restored.resolve("usr/lib/big-link.dat"), "unix:ino"),
         "hard link restored as a hard link");
-    // and writing the restored tree again gives the same archive
-    assertEquals(
-        Sha256.of(temp.resolve("a.tar.gz")),
-        DeterministicTar.write(restored, temp.resolve("again.tar.gz"), SampleTree.SDE));
+    // and writing the restored tree again gives the same archive, and hashing it the same digest
+    String again = DeterministicTar.write(restored, temp.resolve("again.tar.gz"), SampleTree.SDE);
+    assertEquals(Sha256.of(temp.resolve("a.tar.gz")), Sha256.of(temp.resolve("again.tar.gz")));
+    assertEquals(DeterministicTar.digest(a, SampleTree.SDE), again);
+    assertEquals(again, DeterministicTar.digest(restored, SampleTree.SDE));
   }
 
   @Test

@@ -46,6 +46,8 @@ class ActionCacheTest {
   private final Map<String, StringBuilder> logs = new java.util.TreeMap<>();
   private final Map<String, BuildResult> results = new java.util.TreeMap<>();
   private String newerRelease;
+  /** The sha256 of the base stage archive the action cache served to "archives-again". */
+  private String servedBaseArchive;
 
   @BeforeAll
   void buildFirstAgainTamperedUpdatedAndWithoutCache(@TempDir Path tempDir) throws Exception {
@@ -56,6 +58,11 @@ class ActionCacheTest {
     Files.createDirectories(dir.resolve("keys"));
     build("first", true);
     build("again", true);
+    build("archives", true, true, "archives");
+    build("archives-again", true, true, "archives-again");
+    servedBaseArchive = Sha256.of(dir.resolve("archives-again-out/stages/base.tar.gz"));
+    // a build that runs, into the out directory of one that published stage archives: they are not this build's
+    build("archives-then-none", false, false, "archives-again");
     try (Stream<Path> files = Files.list(cache.resolve("actions/files"))) {
       Path iso = files.filter(f -> sha256Of("again", iso()).equals(f.getFileName().toString()))
           .findFirst().orElseThrow();
@@ -87,12 +94,53 @@ class ActionCacheTest {
     assertEquals(sha256Of("first", iso()), Sha256.of(dir.resolve("again-out").resolve(iso())));
     assertEquals(Files.readString(dir.resolve("first-out/buildinfo.json")),
         Files.readString(dir.resolve("again-out/buildinfo.json")));
-    assertTrue(Files.isRegularFile(dir.resolve("again-out/stages/base.tar.gz")));
+    assertFalse(Files.exists(dir.resolve("first-out/stages/base.tar.gz")), "a stage archive nothing reads");
+    assertTrue(logs.get("first").toString().contains("hashing the stage tree (no archive"), logs.get("first")::toString);
+    assertFalse(Files.exists(dir.resolve("again-out/stages/base.tar.gz")));
     assertTrue(again.stages().stream().allMatch(s -> Boolean.TRUE.equals(s.cached())), again.stages()::toString);
     assertEquals(first.stages().stream().map(s -> s.name() + " " + s.sha256()).toList(),
         again.stages().stream().map(s -> s.name() + " " + s.sha256()).toList());
     assertFalse(logs.get("again").toString().contains("installing "), logs.get("again")::toString);
     assertTrue(logs.get("again").toString().contains("no stage ran"), logs.get("again")::toString);
+  }
+
+  @Test
+  void aBuildThatPublishesStageArchivesIsServedOnlyByAnEntryHoldingThem() throws Exception {
+    BuildResult archives = results.get("archives");
+    String log = logs.get("archives").toString();
+    assertTrue(archives.succeeded(), () -> archives.error() + "\n" + log);
+    assertNull(archives.cachedFrom(), log);
+    assertTrue(log.contains("holds no stage archives, which this build publishes; the build runs"), log);
+    assertEquals(results.get("first").stages().stream().map(s -> s.name() + " " + s.sha256()).toList(),
+        archives.stages().stream().map(s -> s.name() + " " + s.sha256()).toList());
+    for (StageRecord stage : archives.stages()) {
+      if (!stage.name().equals("assemble")) {
+        Path archive = dir.resolve("archives-out/stages/" + stage.name() + ".tar.gz");
+        assertEquals(stage.sha256(), gunzippedSha256(archive), "a stage's sha256 is its archive's tar's");
+      }
+    }
+    assertEquals(sha256Of("first", iso()), sha256Of("archives", iso()));
+
+    BuildResult again = results.get("archives-again");
+    assertEquals("buildinfo:" + sha256Of("archives", "buildinfo.json"), again.cachedFrom(),
+        logs.get("archives-again")::toString);
+    assertEquals(Sha256.of(dir.resolve("archives-out/stages/base.tar.gz")), servedBaseArchive);
+
+    BuildResult none = results.get("archives-then-none");
+    assertTrue(none.succeeded(), () -> none.error() + "\n" + logs.get("archives-then-none"));
+    assertNull(none.cachedFrom());
+    try (Stream<Path> left = Files.list(dir.resolve("archives-again-out/stages"))) {
+      assertEquals(List.of(), left.toList(), "stage archives of another build were left beside the outputs");
+    }
+  }
+
+  /** The sha256 of a gzip file's content, by gzip and sha256sum. */
+  private static String gunzippedSha256(Path file) throws Exception {
+    Process p = new ProcessBuilder("bash", "-c", "gzip -dc \"$1\" | sha256sum", "-", file.toString())
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), out);
+    return out.split(" ")[0];
   }
 
   @Test
@@ -137,10 +185,15 @@ class ActionCacheTest {
   }
 
   private void build(String name, boolean useCache) {
+    build(name, useCache, false, name);
+  }
+
+  private void build(String name, boolean useCache, boolean stageArchives, String outName) {
     StringBuilder log = new StringBuilder();
     logs.put(name, log);
     long start = System.nanoTime();
-    BuildResult result = new BuildEngine(PackageDrivers.standard()).run(request(name, useCache),
+    BuildRequest request = request(outName, useCache).withStageArchives(stageArchives);
+    BuildResult result = new BuildEngine(PackageDrivers.standard()).run(request,
         (stage, text) -> log.append('[').append(stage).append("] ").append(text).append('\n'));
     System.out.printf("%s: %.1f s, cachedFrom %s%n", name, (System.nanoTime() - start) / 1e9, result.cachedFrom());
     results.put(name, result);

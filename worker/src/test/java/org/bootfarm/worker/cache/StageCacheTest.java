@@ -31,14 +31,25 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("unit")
 class StageCacheTest {
   private static final String KEY = "a".repeat(64);
+  /** The sha256 of the bytes {@link #gzipped} compresses, as {@code sha256sum} prints it for "archive bytes". */
+  private static final String TAR_SHA256 = Sha256.of("archive bytes".getBytes(java.nio.charset.StandardCharsets.UTF_8));
   @TempDir Path dir;
+
+  /** A gzip file holding {@code content}, standing in for a stage archive (the cache checks the tar's sha256). */
+  private Path gzipped(String content) throws IOException {
+    Path file = dir.resolve("base.tar.gz");
+    try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(file))) {
+      out.write(content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return file;
+  }
   private final StringBuilder log = new StringBuilder();
 
   @Test
   void publishedEntryIsFoundAndAnotherKeyIsNot() throws IOException {
-    Path archive = Files.writeString(dir.resolve("base.tar.gz"), "archive bytes");
+    Path archive = gzipped("archive bytes");
     StageCache cache = new StageCache(dir.resolve("stages"));
-    StageCache.Entry entry = cache.publish("base", KEY, archive, Sha256.of(archive));
+    StageCache.Entry entry = cache.publish("base", KEY, archive, TAR_SHA256);
     assertEquals(Optional.of(entry), cache.find("base", KEY, this::line));
     assertEquals(Optional.empty(), cache.find("base", "b".repeat(64), this::line));
     assertEquals(List.of(entry.archive()), files(dir.resolve("stages/base")));
@@ -46,7 +57,7 @@ class StageCacheTest {
 
   @Test
   void archiveThatDoesNotHashToItsSha256IsNotPublished() throws IOException {
-    Path archive = Files.writeString(dir.resolve("base.tar.gz"), "archive bytes");
+    Path archive = gzipped("archive bytes");
     StageCache cache = new StageCache(dir.resolve("stages"));
     IOException refused = assertThrows(IOException.class, () -> cache.publish("base", KEY, archive, "0".repeat(64)));
     assertTrue(refused.getMessage().contains("not published"), refused.getMessage());
@@ -54,9 +65,21 @@ class StageCacheTest {
   }
 
   @Test
+  void entryWhoseFileIsNotAWholeGzipIsDiscarded() throws IOException {
+    Path archive = gzipped("archive bytes");
+    StageCache cache = new StageCache(dir.resolve("stages"));
+    StageCache.Entry entry = cache.publish("base", KEY, archive, TAR_SHA256);
+    byte[] bytes = Files.readAllBytes(entry.archive());
+    Files.write(entry.archive(), java.util.Arrays.copyOf(bytes, bytes.length - 6));
+    assertEquals(Optional.empty(), cache.find("base", KEY, this::line));
+    assertTrue(log.toString().contains("is corrupt (its tar hashes to nothing"), log::toString);
+    assertEquals(List.of(), files(dir.resolve("stages/base")));
+  }
+
+  @Test
   void entryOlderThanADayIsDiscarded() throws IOException {
-    Path archive = Files.writeString(dir.resolve("base.tar.gz"), "archive bytes");
-    StageCache.Entry entry = new StageCache(dir.resolve("stages")).publish("base", KEY, archive, Sha256.of(archive));
+    Path archive = gzipped("archive bytes");
+    StageCache.Entry entry = new StageCache(dir.resolve("stages")).publish("base", KEY, archive, TAR_SHA256);
     Instant published = Files.getLastModifiedTime(entry.archive()).toInstant();
     StageCache later = new StageCache(dir.resolve("stages"),
         Clock.fixed(published.plus(StageCache.MAX_AGE).plusSeconds(1), ZoneOffset.UTC));
@@ -67,11 +90,11 @@ class StageCacheTest {
 
   @Test
   void publishingDeletesExpiredEntriesOfOtherKeys() throws IOException {
-    Path archive = Files.writeString(dir.resolve("base.tar.gz"), "archive bytes");
+    Path archive = gzipped("archive bytes");
     StageCache cache = new StageCache(dir.resolve("stages"));
-    StageCache.Entry old = cache.publish("base", "c".repeat(64), archive, Sha256.of(archive));
+    StageCache.Entry old = cache.publish("base", "c".repeat(64), archive, TAR_SHA256);
     Files.setLastModifiedTime(old.archive(), FileTime.from(Instant.now().minus(StageCache.MAX_AGE).minusSeconds(60)));
-    StageCache.Entry fresh = cache.publish("base", KEY, archive, Sha256.of(archive));
+    StageCache.Entry fresh = cache.publish("base", KEY, archive, TAR_SHA256);
     assertEquals(List.of(fresh.archive()), files(dir.resolve("stages/base")));
   }
 
