@@ -187,7 +187,10 @@ final class ActionCaching {
       published.stream().filter(n -> n.startsWith(STAGE_ARCHIVES)).sorted().forEach(names::add);
       String builtBy = ctx.request().buildId() != null ? ctx.request().buildId()
           : "buildinfo:" + Sha256.of(out.resolve(BuildInfo.FILE_NAME));
-      cache.publish(key, out, names, builtBy);
+      // the build hashed its outputs as it published them: they are linked into the store, not read again
+      Map<String, String> known = new HashMap<>();
+      artifacts.forEach(a -> known.put(a.name(), a.sha256()));
+      cache.publish(key, out, names, known, builtBy);
       ctx.log().line(STAGE, "action cache: stored the outputs under key " + key + " as made by " + builtBy);
     } catch (IOException e) {
       ctx.log().line(STAGE, "action cache: outputs not stored, " + e.getMessage() + "; check "

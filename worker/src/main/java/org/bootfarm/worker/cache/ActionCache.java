@@ -14,6 +14,7 @@ import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -134,30 +135,62 @@ public final class ActionCache {
 
   /**
    * Stores {@code outputs} (names relative to {@code outDir}, where the build published them) as the entry of
-   * {@code key}, made by {@code builtBy}. Each file is copied once into the store and checked against the hash
-   * taken while it was copied from the out directory.
+   * {@code key}, made by {@code builtBy}. An output whose sha256 the build already took ({@code known}, by name)
+   * is hard-linked into the store under that sha256 when the store is on the same file system: it is not read
+   * again, and {@link #serve} hashes every byte it copies out, so a published file written in place later is
+   * found there and the entry removed. Any other file is copied once into the store and checked against the
+   * hash taken while it was copied.
    */
-  public Entry publish(String key, Path outDir, List<String> outputs, String builtBy) throws IOException {
+  public Entry publish(String key, Path outDir, List<String> outputs, Map<String, String> known, String builtBy)
+      throws IOException {
     TreeMap<String, Output> recorded = new TreeMap<>();
     Files.createDirectories(dir.resolve("files"));
     for (String name : outputs) {
       Path source = outDir.resolve(name);
-      Path temp = AtomicOutput.temporaryBeside(dir.resolve("files").resolve("new"));
-      try {
-        String sha256 = copyHashing(source, temp);
-        if (!Files.isRegularFile(file(sha256))) {
-          AtomicOutput.moveIntoPlace(temp, file(sha256));
-        }
-        recorded.put(name, new Output(sha256, Files.size(file(sha256))));
-      } finally {
-        Files.deleteIfExists(temp);
-      }
+      String sha256 = known.containsKey(name) && linked(source, known.get(name)) ? known.get(name)
+          : copyIntoStore(source);
+      recorded.put(name, new Output(sha256, Files.size(file(sha256))));
     }
     Entry entry = new Entry(builtBy, clock.instant().toString(), recorded);
     Files.createDirectories(entryFile(key).getParent());
     AtomicOutput.writeBytes(entryFile(key), JSON.writeValueAsBytes(entry));
     prune();
     return entry;
+  }
+
+  /**
+   * Whether the store holds {@code sha256}'s file after this call: already, or as a new hard link to {@code source}
+   * (false when the link cannot be made, e.g. across file systems; the caller copies then).
+   */
+  private boolean linked(Path source, String sha256) throws IOException {
+    if (Files.isRegularFile(file(sha256))) {
+      return true;
+    }
+    Path temp = AtomicOutput.temporaryBeside(dir.resolve("files").resolve("new"));
+    try {
+      Files.delete(temp);
+      Files.createLink(temp, source);
+      AtomicOutput.moveIntoPlace(temp, file(sha256));
+      return true;
+    } catch (IOException | UnsupportedOperationException e) {
+      return false;
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+  }
+
+  /** Copies {@code source} into the store under the sha256 of the bytes copied, and returns it. */
+  private String copyIntoStore(Path source) throws IOException {
+    Path temp = AtomicOutput.temporaryBeside(dir.resolve("files").resolve("new"));
+    try {
+      String sha256 = copyHashing(source, temp);
+      if (!Files.isRegularFile(file(sha256))) {
+        AtomicOutput.moveIntoPlace(temp, file(sha256));
+      }
+      return sha256;
+    } finally {
+      Files.deleteIfExists(temp);
+    }
   }
 
   /** Removes the entries idle for longer than {@link #MAX_IDLE}, then the files no entry names. */

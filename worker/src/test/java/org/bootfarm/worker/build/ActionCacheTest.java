@@ -48,6 +48,9 @@ class ActionCacheTest {
   private String newerRelease;
   /** The sha256 of the base stage archive the action cache served to "archives-again". */
   private String servedBaseArchive;
+  /** The sha256 of the first build's ISO, taken before the stored copy is tampered with. */
+  private String firstIso;
+  private boolean firstIsoLinkedIntoStore;
 
   @BeforeAll
   void buildFirstAgainTamperedUpdatedAndWithoutCache(@TempDir Path tempDir) throws Exception {
@@ -63,13 +66,13 @@ class ActionCacheTest {
     servedBaseArchive = Sha256.of(dir.resolve("archives-again-out/stages/base.tar.gz"));
     // a build that runs, into the out directory of one that published stage archives: they are not this build's
     build("archives-then-none", false, false, "archives-again");
-    try (Stream<Path> files = Files.list(cache.resolve("actions/files"))) {
-      Path iso = files.filter(f -> sha256Of("again", iso()).equals(f.getFileName().toString()))
-          .findFirst().orElseThrow();
-      byte[] bytes = Files.readAllBytes(iso);
-      bytes[bytes.length / 2] ^= 0x5a;
-      Files.write(iso, bytes);
-    }
+    firstIso = sha256Of("first", iso());
+    Path storedIso = cache.resolve("actions/files").resolve(firstIso);
+    // the build hashed its ISO when it wrote it: the store holds the published file itself, not a copy
+    firstIsoLinkedIntoStore = Files.isSameFile(storedIso, dir.resolve("first-out").resolve(iso()));
+    byte[] bytes = Files.readAllBytes(storedIso);
+    bytes[bytes.length / 2] ^= 0x5a;
+    Files.write(storedIso, bytes);
     build("tampered", true);
     build("no-cache", false);
     newerRelease = repo.publishNewerRelease("haveged");
@@ -91,7 +94,8 @@ class ActionCacheTest {
     assertTrue(again.succeeded(), () -> again.error() + "\n" + logs.get("again"));
     assertEquals("buildinfo:" + sha256Of("first", "buildinfo.json"), again.cachedFrom(), logs.get("again")::toString);
     assertEquals(first.artifacts(), again.artifacts());
-    assertEquals(sha256Of("first", iso()), Sha256.of(dir.resolve("again-out").resolve(iso())));
+    assertEquals(firstIso, Sha256.of(dir.resolve("again-out").resolve(iso())));
+    assertTrue(firstIsoLinkedIntoStore, "the action cache copied the ISO the build had just hashed");
     assertEquals(Files.readString(dir.resolve("first-out/buildinfo.json")),
         Files.readString(dir.resolve("again-out/buildinfo.json")));
     assertFalse(Files.exists(dir.resolve("first-out/stages/base.tar.gz")), "a stage archive nothing reads");
@@ -119,7 +123,7 @@ class ActionCacheTest {
         assertEquals(stage.sha256(), gunzippedSha256(archive), "a stage's sha256 is its archive's tar's");
       }
     }
-    assertEquals(sha256Of("first", iso()), sha256Of("archives", iso()));
+    assertEquals(firstIso, sha256Of("archives", iso()));
 
     BuildResult again = results.get("archives-again");
     assertEquals("buildinfo:" + sha256Of("archives", "buildinfo.json"), again.cachedFrom(),
@@ -151,7 +155,7 @@ class ActionCacheTest {
     assertNull(tampered.cachedFrom(), log);
     assertTrue(log.contains("whose bytes hash to"), log);
     assertTrue(log.contains("removed, not served"), log);
-    assertEquals(sha256Of("first", iso()), sha256Of("tampered", iso()));
+    assertEquals(firstIso, sha256Of("tampered", iso()));
   }
 
   @Test
