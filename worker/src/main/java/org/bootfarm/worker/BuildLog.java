@@ -30,6 +30,34 @@ public interface BuildLog {
     return String.format("stage %s finished in %.1f s: %s", stage, seconds, sha256);
   }
 
+  /**
+   * {@code log}, its calls made one at a time whichever thread makes them: for a step that runs two tools at once
+   * (apt's fetch while mmdebstrap starts) into a log that may not be safe for that.
+   */
+  static BuildLog oneLineAtATime(BuildLog log) {
+    return new BuildLog() {
+      @Override
+      public synchronized void line(String stage, String text) {
+        log.line(stage, text);
+      }
+
+      @Override
+      public synchronized void progress(String stage, long done, long total) {
+        log.progress(stage, done, total);
+      }
+
+      @Override
+      public synchronized void stageStarted(String stage) {
+        log.stageStarted(stage);
+      }
+
+      @Override
+      public synchronized void stageFinished(String stage, String sha256, double seconds) {
+        log.stageFinished(stage, sha256, seconds);
+      }
+    };
+  }
+
   /** A log that drops everything. */
   BuildLog DISCARD = (stage, text) -> {};
 }

@@ -34,6 +34,7 @@ import org.bootfarm.protocol.build.PackageOrigin;
 import org.bootfarm.protocol.repo.AptSources;
 import org.bootfarm.protocol.repo.RepoSpec;
 import org.bootfarm.worker.BuildFailure;
+import org.bootfarm.worker.BuildLog;
 import org.bootfarm.worker.BuildFailure.Kind;
 import org.bootfarm.worker.image.ImageDirectories;
 import org.bootfarm.worker.image.ImageRoot;
@@ -63,7 +64,8 @@ import org.bootfarm.worker.sandbox.Sandbox;
  *       (temporary name, atomic rename). A failed run publishes nothing.</li>
  *   <li>Confinement: every tool runs in a {@link Sandbox}, in two phases. The download phase has the
  *       host's network and runs no package script: host apt fetches the indices and exactly the
- *       package files the install will need into the root's apt directories. The install phase
+ *       package files the install will need into the root's apt directories (for a fresh root, while
+ *       mmdebstrap starts and waits at hooks for them, {@link AptBootstrapFetch}). The install phase
  *       (mmdebstrap with {@code --skip=update}, or host apt with dpkg chrooted into the root) has no
  *       network. Both see the root writable and only the host files apt needs
  *       ({@link #sandbox}).</li>
@@ -241,14 +243,26 @@ public final class AptDriver implements PackageManagerDriver {
         if (fresh) {
           session.log().line(session.stage(), "apt: bootstrapping " + root + " (suite " + sources.suite()
               + " from " + sources.file() + ") with " + String.join(" ", packages));
-          downloadForBootstrap(session, sources, packages);
+          // the fetch's lines and mmdebstrap's come from two threads at once
+          PackageSession logged = session.withLog(BuildLog.oneLineAtATime(session.log()));
+          Optional<AptBootstrapFetch> fetch = downloadForBootstrap(logged, sources, packages);
           Path pathFilter = TarPathFilter.install(session.workDir());
           ImageDevices devices = ImageDevices.prepare(session.image(), true);
           try {
-            runApt(session, sources, mmdebstrapCommand(session, sources, packages),
-                Map.of("PATH", TarPathFilter.searchPath(pathFilter)),
-                sandbox(session, sources, Phase.INSTALL, null).readOnly(pathFilter.toAbsolutePath()));
+            Sandbox install = sandbox(session, sources, Phase.INSTALL, null).readOnly(pathFilter.toAbsolutePath());
+            fetch.ifPresent(f -> install.readOnly(f.gateDirectory().toAbsolutePath()));
+            try {
+              runApt(logged, sources, mmdebstrapCommand(session, sources, packages,
+                  fetch.map(AptBootstrapFetch::mmdebstrapOptions).orElse(List.of())),
+                  Map.of("PATH", TarPathFilter.searchPath(pathFilter)), install);
+            } catch (BuildFailure mmdebstrapFailure) {
+              throw fetch.isPresent() ? fetch.get().failureOr(mmdebstrapFailure) : mmdebstrapFailure;
+            }
+            if (fetch.isPresent()) {
+              fetch.get().finish();
+            }
           } finally {
+            fetch.ifPresent(AptBootstrapFetch::close);
             devices.removeMountPoints();
             FileTrees.delete(pathFilter);
           }
@@ -524,13 +538,16 @@ public final class AptDriver implements PackageManagerDriver {
   // ---------------------------------------------------------------- mmdebstrap
 
   /** The whole mmdebstrap command line of a fresh root. */
-  List<String> mmdebstrapCommand(PackageSession session, AptSourcesFile sources, List<String> packages)
-      throws BuildFailure {
+  List<String> mmdebstrapCommand(PackageSession session, AptSourcesFile sources, List<String> packages,
+      List<String> gateHooks) throws BuildFailure {
     List<String> cmd = new ArrayList<>(List.of(
         "mmdebstrap",
         "--mode=root",
         "--variant=essential",
-        "--verbose",
+        "--verbose"));
+    // before the merged-usr hooks: its essential hook installs a package file the second gate waits for
+    cmd.addAll(gateHooks);
+    cmd.addAll(List.of(
         // merged /usr set up by mmdebstrap itself: the usrmerge package would pull perl (~47 MB)
         // into a tree the guest unpacks into RAM
         "--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr",
@@ -593,11 +610,15 @@ public final class AptDriver implements PackageManagerDriver {
    * {@code usr-is-merged} its merged-usr hook installs, resolved as mmdebstrap resolves them (an
    * empty status but for the hook's dummy usr-is-merged, apt not forced essential, the native
    * architecture only), into the root's {@code var/lib/apt/lists} and {@code var/cache/apt/archives}.
-   * mmdebstrap then runs with {@code --skip=update} and no network, and finds every file present.
+   * mmdebstrap then runs with {@code --skip=update} and no network, and finds every file present. When bootfarm
+   * fetches the files itself ({@link #planDownload}) they are fetched while mmdebstrap starts: the returned
+   * {@link AptBootstrapFetch} holds mmdebstrap at its gates until they are in the root (docs/adr/0063); empty when
+   * the download is done on return.
    */
-  private void downloadForBootstrap(PackageSession session, AptSourcesFile sources, List<String> packages)
-      throws BuildFailure, IOException {
+  private Optional<AptBootstrapFetch> downloadForBootstrap(PackageSession session, AptSourcesFile sources,
+      List<String> packages) throws BuildFailure, IOException {
     Path aptDir = Files.createTempDirectory(Files.createDirectories(session.workDir()), "apt-");
+    boolean handedOver = false;
     try {
       Path config = bootstrapConfig(session, sources, aptDir);
       Map<String, String> environment = Map.of("APT_CONFIG", config.toString());
@@ -610,9 +631,36 @@ public final class AptDriver implements PackageManagerDriver {
       Optional<List<String>> resolved = transaction.isPresent()
           ? AptResolver.savedListing(session.cacheDir(), fresh.get().memoKey(), transaction.getAsInt())
           : Optional.empty();
-      downloadPackageFiles(session, sources, request, environment, sandbox, resolved);
+      Optional<Download> download = planDownload(session, request, environment, sandbox, resolved, true);
+      if (download.isEmpty()) {
+        downloadPackageFiles(session, sources, request, environment, sandbox, resolved);
+        return Optional.empty();
+      }
+      List<AptFetchPlan.PackageFile> files = download.get().files();
+      if (files.isEmpty()) {
+        return Optional.empty();
+      }
+      Set<String> essential = AptEssentialSet.of(download.get().index());
+      // what the essential phase may need of the files to fetch; the others in it are in the archives already
+      List<AptFetchPlan.PackageFile> early = files.stream().filter(f -> essential.contains(f.archiveName())).toList();
+      List<AptFetchPlan.PackageFile> late = files.stream().filter(f -> !essential.contains(f.archiveName())).toList();
+      int connections = AptFetchPlan.connections(System.getenv());
+      session.log().line(session.stage(), String.format("apt: fetching %d package files (%d bytes) on %d connections"
+          + " while mmdebstrap starts: first the %d its essential phase may need (%d bytes), then the other %d",
+          files.size(), files.stream().mapToLong(AptFetchPlan.PackageFile::size).sum(),
+          Math.min(connections, files.size()), early.size(),
+          early.stream().mapToLong(AptFetchPlan.PackageFile::size).sum(), late.size()));
+      Path partialDir = Files.createDirectories(aptDir.resolve("partial"));
+      AptBootstrapFetch fetch = AptBootstrapFetch.start(Files.createDirectories(session.workDir()).resolve("gates"),
+          aptDir,
+          () -> fetch(session, sources, environment, sandbox, early, connections, partialDir),
+          () -> fetch(session, sources, environment, sandbox, late, connections, partialDir));
+      handedOver = true;
+      return Optional.of(fetch);
     } finally {
-      FileTrees.delete(aptDir);
+      if (!handedOver) {
+        FileTrees.delete(aptDir);
+      }
     }
   }
 
@@ -751,8 +799,34 @@ public final class AptDriver implements PackageManagerDriver {
   private void downloadPackageFiles(PackageSession session, AptSourcesFile sources, List<String> install,
       Map<String, String> environment, Sandbox sandbox, Optional<List<String>> resolved)
       throws BuildFailure, IOException {
-    List<String> download = new ArrayList<>(List.of("apt-get", "-y", "--download-only", "install"));
-    download.addAll(install);
+    Optional<List<AptFetchPlan.PackageFile>> files = planDownload(session, install, environment, sandbox, resolved,
+        false).map(Download::files);
+    if (files.isEmpty()) {
+      List<String> download = new ArrayList<>(List.of("apt-get", "-y", "--download-only", "install"));
+      download.addAll(install);
+      runApt(session, sources, withoutPty(download), environment, sandbox);
+      return;
+    }
+    if (files.get().isEmpty()) {
+      return;
+    }
+    long bytes = files.get().stream().mapToLong(AptFetchPlan.PackageFile::size).sum();
+    int connections = AptFetchPlan.connections(System.getenv());
+    session.log().line(session.stage(), "apt: fetching " + files.get().size() + " package files (" + bytes
+        + " bytes) on " + Math.min(connections, files.get().size())
+        + (Math.min(connections, files.get().size()) == 1 ? " connection" : " connections"));
+    Path partialDir = session.image().createDirectories(ARCHIVES + "/partial");
+    fetch(session, sources, environment, sandbox, files.get(), connections, partialDir);
+  }
+
+  /**
+   * The package files a download of {@code install} fetches itself ({@link #downloadPackageFiles}): those of
+   * {@code resolved}, or of apt-get's {@code --print-uris}, that the root's archives lack; an empty list when it
+   * lacks none; empty when apt-get must download them (a listing the plan cannot read, fewer than two files).
+   */
+  private Optional<Download> planDownload(PackageSession session, List<String> install,
+      Map<String, String> environment, Sandbox sandbox, Optional<List<String>> resolved, boolean withRelations)
+      throws BuildFailure, IOException {
     List<String> listing = new ArrayList<>();
     boolean listed;
     if (resolved.isPresent()) {
@@ -761,7 +835,7 @@ public final class AptDriver implements PackageManagerDriver {
           + " request, " + listing.size() + " of " + resolved.get().size() + " not in the warm cache; apt's solver"
           + " does not run again");
       if (listing.isEmpty()) {
-        return;
+        return Optional.of(Download.NOTHING);
       }
       listed = true;
     } else {
@@ -769,29 +843,51 @@ public final class AptDriver implements PackageManagerDriver {
       printUris.addAll(install);
       listed = runTool(session, sandbox.command(withoutPty(printUris)), environment, listing::add, false)
           .exitCode() == 0;
+      if (listed && listing.isEmpty()) {
+        return Optional.of(Download.NOTHING);
+      }
     }
     Optional<List<AptFetchPlan.PackageFile>> files = Optional.empty();
+    AptPackageIndex index = null;
     List<String> names = listed ? AptFetchPlan.archiveNames(listing) : List.of();
     if (names.size() > 1) {
-      AptPackageIndex index = AptPackageIndex.read(session.image().resolve(LISTS), new HashSet<>(names));
+      if (withRelations) {
+        // the files already in the archives (the warm cache) are part of what mmdebstrap installs too: relations
+        // through them count (AptEssentialSet)
+        Set<String> inRoot = new HashSet<>(names);
+        session.image().list(ARCHIVES).stream().filter(n -> n.endsWith(".deb")).forEach(inRoot::add);
+        index = AptPackageIndex.readWithRelations(session.image().resolve(LISTS), inRoot);
+      } else {
+        index = AptPackageIndex.read(session.image().resolve(LISTS), new HashSet<>(names));
+      }
       files = AptFetchPlan.read(listing, index);
       if (files.isEmpty()) {
         session.log().line(session.stage(), "apt: the package files are fetched on one connection: apt-get"
             + " --print-uris listed a file the signed indices state no single SHA256 for, or a line not understood");
       }
     }
-    if (files.isEmpty() || files.get().size() < 2) {
-      runApt(session, sources, withoutPty(download), environment, sandbox);
+    return files.isEmpty() || files.get().size() < 2 ? Optional.empty() : Optional.of(new Download(files.get(), index));
+  }
+
+  /** The package files a download fetches itself, and the index their SHA256 (and relations, if asked) came from. */
+  private record Download(List<AptFetchPlan.PackageFile> files, AptPackageIndex index) {
+    static final Download NOTHING = new Download(List.of(), null);
+  }
+
+  /**
+   * Fetches {@code files} on up to {@code connections} connections at once ({@link AptFetchPlan#shards}), each
+   * with apt-helper into {@code partialDir} (writable in {@code sandbox}), checked against the SHA256 of the signed
+   * indices, then moves them into the root's archives. A shard that fails names the files it did not fetch.
+   */
+  private void fetch(PackageSession session, AptSourcesFile sources, Map<String, String> environment,
+      Sandbox sandbox, List<AptFetchPlan.PackageFile> files, int connections, Path partialDir)
+      throws BuildFailure, IOException {
+    if (files.isEmpty()) {
       return;
     }
     ImageRoot image = session.image();
-    String partial = ARCHIVES + "/partial";
-    Path partialDir = image.createDirectories(partial);
-    List<List<AptFetchPlan.PackageFile>> shards = AptFetchPlan.shards(files.get(),
-        AptFetchPlan.connections(System.getenv()));
-    long bytes = files.get().stream().mapToLong(AptFetchPlan.PackageFile::size).sum();
-    session.log().line(session.stage(), "apt: fetching " + files.get().size() + " package files (" + bytes
-        + " bytes) on " + shards.size() + (shards.size() == 1 ? " connection" : " connections"));
+    ImageRoot fetched = ImageRoot.of(partialDir);
+    List<List<AptFetchPlan.PackageFile>> shards = AptFetchPlan.shards(files, connections);
     Object logLock = new Object();
     java.util.function.Consumer<String> log = line -> {
       synchronized (logLock) {
@@ -816,7 +912,7 @@ public final class AptDriver implements PackageManagerDriver {
               sources);
           List<String> notFetched = new ArrayList<>();
           for (AptFetchPlan.PackageFile file : shards.get(i)) {
-            if (!image.isRegularFile(partial + "/" + file.archiveName())) {
+            if (!fetched.isRegularFile(file.archiveName())) {
               notFetched.add(file.archiveName() + " from " + file.uri());
             }
           }
@@ -839,8 +935,8 @@ public final class AptDriver implements PackageManagerDriver {
     } finally {
       fetchers.shutdownNow();
     }
-    for (AptFetchPlan.PackageFile file : files.get()) {
-      image.moveTo(partial + "/" + file.archiveName(), image, ARCHIVES + "/" + file.archiveName());
+    for (AptFetchPlan.PackageFile file : files) {
+      fetched.moveTo(file.archiveName(), image, ARCHIVES + "/" + file.archiveName());
     }
   }
 

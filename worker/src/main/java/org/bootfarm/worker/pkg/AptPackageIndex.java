@@ -24,9 +24,11 @@ import org.tukaani.xz.XZInputStream;
  */
 public final class AptPackageIndex {
   private final Map<String, Set<String>> sha256ByArchiveName;
+  private final Map<String, Relations> relationsByArchiveName;
 
-  private AptPackageIndex(Map<String, Set<String>> sha256ByArchiveName) {
+  private AptPackageIndex(Map<String, Set<String>> sha256ByArchiveName, Map<String, Relations> relations) {
     this.sha256ByArchiveName = sha256ByArchiveName;
+    this.relationsByArchiveName = relations;
   }
 
   /**
@@ -34,18 +36,45 @@ public final class AptPackageIndex {
    * (as apt names files in {@code archives/}) is in {@code wanted}.
    */
   public static AptPackageIndex read(Path listsDir, Set<String> wanted) throws IOException {
+    return read(listsDir, wanted, false);
+  }
+
+  /** As {@link #read}, keeping each wanted package's {@link #relations} too (in the same pass over the indices). */
+  static AptPackageIndex readWithRelations(Path listsDir, Set<String> wanted) throws IOException {
+    return read(listsDir, wanted, true);
+  }
+
+  private static AptPackageIndex read(Path listsDir, Set<String> wanted, boolean withRelations) throws IOException {
     Map<String, Set<String>> found = new HashMap<>();
+    Map<String, Relations> relations = new HashMap<>();
     if (!Files.isDirectory(listsDir)) {
-      return new AptPackageIndex(found);
+      return new AptPackageIndex(found, relations);
     }
     List<Path> indices;
     try (Stream<Path> files = Files.list(listsDir)) {
       indices = files.filter(AptPackageIndex::isPackagesIndex).sorted().toList();
     }
     for (Path index : indices) {
-      readIndex(index, wanted, found);
+      if (withRelations) {
+        read(index, ALL_FIELDS, v -> {
+          String name = archiveName(v[0], v[1], v[2]);
+          if (wanted.contains(name)) {
+            if (v[3] != null) {
+              found.computeIfAbsent(name, k -> new HashSet<>()).add(v[3]);
+            }
+            relations.putIfAbsent(name, new Relations(v[0], v[1], v[2], v[5], v[6], v[7], v[8], v[9]));
+          }
+        });
+      } else {
+        readIndex(index, wanted, found);
+      }
     }
-    return new AptPackageIndex(found);
+    return new AptPackageIndex(found, relations);
+  }
+
+  /** The relations of each wanted package, by archive name; empty unless read {@link #readWithRelations}. */
+  Map<String, Relations> relations() {
+    return relationsByArchiveName;
   }
 
   private static void readIndex(Path index, Set<String> wanted, Map<String, Set<String>> found)
@@ -72,29 +101,60 @@ public final class AptPackageIndex {
    * resolution's origins, the fetch plan, the harvest).
    */
   static void readStanzas(Path index, Consumer<Stanza> each) throws IOException {
+    read(index, STANZA_FIELDS, v -> each.accept(new Stanza(v[0], v[1], v[2], v[3], v[4])));
+  }
+
+  /**
+   * The fields of one package stanza that say what it needs installed with it ({@link AptEssentialSet}); a field the
+   * stanza lacks is null.
+   */
+  record Relations(String pkg, String version, String arch, String essential, String preDepends, String depends,
+      String recommends, String provides) {
+    /** {@link #archiveName(String, String, String)} of this package. */
+    String archiveName() {
+      return AptPackageIndex.archiveName(pkg, version, arch);
+    }
+  }
+
+  private static final byte[][] STANZA_FIELDS = fields("Package", "Version", "Architecture", "SHA256", "Filename");
+  private static final byte[][] ALL_FIELDS = fields("Package", "Version", "Architecture", "SHA256", "Filename",
+      "Essential", "Pre-Depends", "Depends", "Recommends", "Provides");
+
+  private static byte[][] fields(String... names) {
+    byte[][] fields = new byte[names.length][];
+    for (int i = 0; i < names.length; i++) {
+      fields[i] = (names[i] + ": ").getBytes(StandardCharsets.US_ASCII);
+    }
+    return fields;
+  }
+
+  /** Each stanza's values of {@code fields} (the first three: Package, Version, Architecture, which it must have). */
+  private static void read(Path index, byte[][] fields, Consumer<String[]> each) throws IOException {
     String name = index.getFileName().toString();
     InputStream raw = Files.newInputStream(index);
     try (InputStream in = name.endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16)
         : name.endsWith(".xz") ? new XZInputStream(raw) : raw) {
-      new StanzaReader(each).read(in);
+      new StanzaReader(fields, each).read(in);
     }
   }
 
   /**
    * Splits an index's bytes into lines (ending in LF, CR LF or CR, as {@code BufferedReader.readLine}) where they lie
-   * in its buffer, and lines into stanzas; a line becomes a string only when it is one of the five fields.
+   * in its buffer, and lines into stanzas; a line becomes a string only when it is one of the fields asked for.
    */
   private static final class StanzaReader {
-    private static final byte[][] FIELDS = {
-        "Package: ".getBytes(StandardCharsets.US_ASCII), "Version: ".getBytes(StandardCharsets.US_ASCII),
-        "Architecture: ".getBytes(StandardCharsets.US_ASCII), "SHA256: ".getBytes(StandardCharsets.US_ASCII),
-        "Filename: ".getBytes(StandardCharsets.US_ASCII)};
+    private final byte[][] fields;
+    private final boolean[] firstBytes = new boolean[256];
+    private final Consumer<String[]> each;
+    private final String[] values;
 
-    private final Consumer<Stanza> each;
-    private final String[] values = new String[FIELDS.length];
-
-    StanzaReader(Consumer<Stanza> each) {
+    StanzaReader(byte[][] fields, Consumer<String[]> each) {
+      this.fields = fields;
       this.each = each;
+      this.values = new String[fields.length];
+      for (byte[] field : fields) {
+        firstBytes[field[0] & 0xff] = true;
+      }
     }
 
     void read(InputStream in) throws IOException {
@@ -146,12 +206,11 @@ public final class AptPackageIndex {
         endStanza();
         return;
       }
-      byte first = bytes[from];
-      if (first != 'P' && first != 'V' && first != 'A' && first != 'S' && first != 'F') {
+      if (!firstBytes[bytes[from] & 0xff]) {
         return;
       }
-      for (int f = 0; f < FIELDS.length; f++) {
-        byte[] field = FIELDS[f];
+      for (int f = 0; f < fields.length; f++) {
+        byte[] field = fields[f];
         if (to - from >= field.length && java.util.Arrays.equals(bytes, from, from + field.length, field, 0, field.length)) {
           values[f] = new String(bytes, from + field.length, to - from - field.length, StandardCharsets.UTF_8).trim();
           return;
@@ -161,7 +220,7 @@ public final class AptPackageIndex {
 
     private void endStanza() {
       if (values[0] != null && values[1] != null && values[2] != null) {
-        each.accept(new Stanza(values[0], values[1], values[2], values[3], values[4]));
+        each.accept(values.clone());
       }
       java.util.Arrays.fill(values, null);
     }

@@ -47,6 +47,11 @@ public record PackageSession(
     return ImageRoot.of(rootfs);
   }
 
+  /** The same session writing to {@code other}. */
+  public PackageSession withLog(BuildLog other) {
+    return new PackageSession(definition, rootfs, cacheDir, workDir, aptSources, sourceDateEpoch, stage, other, pinned);
+  }
+
   /** The same session attributed to another stage. */
   public PackageSession inStage(String newStage) {
     return new PackageSession(definition, rootfs, cacheDir, workDir, aptSources, sourceDateEpoch, newStage, log,

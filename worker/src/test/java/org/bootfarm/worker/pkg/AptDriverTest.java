@@ -62,6 +62,7 @@ class AptDriverTest {
   private RepoDefinition definition;
   private PackageSession first;
   private InstallReport firstReport;
+  private List<String> firstLog;
   private PackageSession second;
   private InstallReport secondReport;
   private List<String> secondResolution;
@@ -75,6 +76,7 @@ class AptDriverTest {
     first = session("first", dir.resolve("cache"));
     plantBaseShFile(first.rootfs());
     firstReport = driver.install(first, BASE);
+    firstLog = List.copyOf(log);
   }
 
   @AfterAll
@@ -100,6 +102,81 @@ class AptDriverTest {
     assertEquals(List.of(), children(root.resolve("var/lib/apt/lists")), "no indices left in the image");
     assertFalse(Files.exists(root.resolve("usr/share/man/man1")), "manuals are path-excluded");
     assertTrue(Files.exists(root.resolve("usr/share/doc/busybox-static/copyright")), "copyright files stay");
+  }
+
+  /**
+   * A cold bootstrap fetches while mmdebstrap starts (docs/adr/0063): the files its essential phase may need first,
+   * then the others (busybox-static is not essential and nothing essential needs it); mmdebstrap waited at both
+   * gates, and what it installed is what was fetched.
+   */
+  @Test
+  void aColdBootstrapFetchesWhileMmdebstrapStartsAndMmdebstrapWaitsAtItsGates() {
+    String fetching = firstLog.stream().filter(l -> l.startsWith("apt: fetching ")).findFirst()
+        .orElseThrow(() -> new AssertionError("no fetch: " + firstLog));
+    java.util.regex.Matcher counts = java.util.regex.Pattern.compile(
+        "apt: fetching (\\d+) package files \\(\\d+ bytes\\) on \\d+ connections while mmdebstrap starts: first the"
+            + " (\\d+) its essential phase may need \\(\\d+ bytes\\), then the other (\\d+)").matcher(fetching);
+    assertTrue(counts.matches(), fetching);
+    int all = Integer.parseInt(counts.group(1));
+    int essential = Integer.parseInt(counts.group(2));
+    assertTrue(essential > 10 && essential < all, fetching);
+    assertEquals(all, essential + Integer.parseInt(counts.group(3)), fetching);
+    assertEquals(all, firstReport.downloaded(), "every file fetched was installed and downloaded once");
+    assertTrue(firstLog.stream().anyMatch(l -> l.contains("running --setup-hook in shell") && l.contains("gate' essential")),
+        "mmdebstrap ran the first gate: " + firstLog);
+    assertTrue(firstLog.stream().anyMatch(l -> l.contains("running --essential-hook in shell") && l.contains("gate' all")),
+        "mmdebstrap ran the second gate: " + firstLog);
+    int essentialGate = indexOf(firstLog, "gate' essential");
+    int secondGate = indexOf(firstLog, "gate' all");
+    int mergedUsrEssentialHook = indexOf(firstLog, "merged-usr/essential00.sh");
+    assertTrue(essentialGate < secondGate && secondGate < mergedUsrEssentialHook,
+        "the second gate runs before the merged-usr hook installs usr-is-merged: " + firstLog);
+  }
+
+  private static int indexOf(List<String> lines, String part) {
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).contains(part)) {
+        return i;
+      }
+    }
+    throw new AssertionError("no line with " + part + ": " + lines);
+  }
+
+  /**
+   * A bootstrap whose mirror hands out other bytes for a file mmdebstrap needs after its essential phase: the fetch
+   * fails while mmdebstrap runs, mmdebstrap stops at its gate, and the build fails as an integrity failure naming the
+   * file, not as mmdebstrap's; nothing of it is installed or cached.
+   */
+  @Test
+  void aBootstrapWhoseMirrorServesOtherBytesStopsMmdebstrapAtItsGateAndNamesTheFile() throws Exception {
+    assumeTrue(ExternalCommand.runningAsRoot(), "mmdebstrap --mode=root");
+    PackageSession fresh = session("tampering-bootstrap", first.cacheDir());
+    try (TamperingDebRepo mirror = TamperingDebRepo.start()) {
+      Path sources = workerSourcesWith(mirror.key(), "bootfarm-tampering.asc", mirror::sourcesStanza);
+      List<String> lines = Collections.synchronizedList(new ArrayList<>());
+      PackageSession session = new PackageSession(definition, fresh.rootfs(), fresh.cacheDir(), fresh.workDir(),
+          Optional.of(sources), SOURCE_DATE_EPOCH, "base", (stage, text) -> {
+            lines.add(text);
+            record(stage, text);
+          });
+
+      BuildFailure failure = assertThrows(BuildFailure.class,
+          () -> driver.install(session, List.of("busybox-static", TamperingDebRepo.DEPENDENT)));
+
+      assertEquals(BuildFailure.Kind.INTEGRITY, failure.kind(), failure.getMessage());
+      assertTrue(failure.getMessage().contains(TamperingDebRepo.debName(TamperingDebRepo.TAMPERED))
+          && failure.getMessage().contains("Hash Sum mismatch"), failure.getMessage());
+      assertTrue(lines.stream().anyMatch(l -> l.startsWith("bootfarm: apt: could not fetch ")),
+          "mmdebstrap's gate said why it stopped: " + lines);
+      assertFalse(lines.stream().anyMatch(l -> l.contains("installing remaining packages")),
+          "mmdebstrap went past its gate: " + lines);
+      for (String name : List.of(TamperingDebRepo.TAMPERED, TamperingDebRepo.DEPENDENT)) {
+        assertFalse(Files.exists(fresh.rootfs().resolve("usr/share/bootfarm").resolve(name)), name + " was installed");
+        assertFalse(Files.exists(fresh.cacheDir().resolve("apt/archives").resolve(TamperingDebRepo.debName(name))),
+            name + " reached the warm cache");
+      }
+      assertFalse(Files.exists(fresh.workDir().resolve("gates")), "the gates were left behind");
+    }
   }
 
   @Test
