@@ -246,25 +246,28 @@ public final class AptDriver implements PackageManagerDriver {
           // the fetch's lines and mmdebstrap's come from two threads at once
           PackageSession logged = session.withLog(BuildLog.oneLineAtATime(session.log()));
           Optional<AptBootstrapFetch> fetch = downloadForBootstrap(logged, sources, packages);
-          Path pathFilter = TarPathFilter.install(session.workDir());
-          ImageDevices devices = ImageDevices.prepare(session.image(), true);
           try {
-            Sandbox install = sandbox(session, sources, Phase.INSTALL, null).readOnly(pathFilter.toAbsolutePath());
-            fetch.ifPresent(f -> install.readOnly(f.gateDirectory().toAbsolutePath()));
+            Path pathFilter = TarPathFilter.install(session.workDir());
+            ImageDevices devices = ImageDevices.prepare(session.image(), true);
             try {
-              runApt(logged, sources, mmdebstrapCommand(session, sources, packages,
-                  fetch.map(AptBootstrapFetch::mmdebstrapOptions).orElse(List.of())),
-                  Map.of("PATH", TarPathFilter.searchPath(pathFilter)), install);
-            } catch (BuildFailure mmdebstrapFailure) {
-              throw fetch.isPresent() ? fetch.get().failureOr(mmdebstrapFailure) : mmdebstrapFailure;
-            }
-            if (fetch.isPresent()) {
-              fetch.get().finish();
+              Sandbox install = sandbox(session, sources, Phase.INSTALL, null).readOnly(pathFilter.toAbsolutePath());
+              fetch.ifPresent(f -> install.readOnly(f.gateDirectory().toAbsolutePath()));
+              try {
+                runApt(logged, sources, mmdebstrapCommand(session, sources, packages,
+                    fetch.map(AptBootstrapFetch::mmdebstrapOptions).orElse(List.of())),
+                    Map.of("PATH", TarPathFilter.searchPath(pathFilter)), install);
+              } catch (BuildFailure mmdebstrapFailure) {
+                throw fetch.isPresent() ? fetch.get().failureOr(mmdebstrapFailure) : mmdebstrapFailure;
+              }
+              if (fetch.isPresent()) {
+                fetch.get().finish();
+              }
+            } finally {
+              devices.removeMountPoints();
+              FileTrees.delete(pathFilter);
             }
           } finally {
             fetch.ifPresent(AptBootstrapFetch::close);
-            devices.removeMountPoints();
-            FileTrees.delete(pathFilter);
           }
           forgetTheWorker(session.image(), sources);
         } else {
@@ -633,7 +636,7 @@ public final class AptDriver implements PackageManagerDriver {
           : Optional.empty();
       Optional<Download> download = planDownload(session, request, environment, sandbox, resolved, true);
       if (download.isEmpty()) {
-        downloadPackageFiles(session, sources, request, environment, sandbox, resolved);
+        downloadWithAptGet(session, sources, request, environment, sandbox);
         return Optional.empty();
       }
       List<AptFetchPlan.PackageFile> files = download.get().files();
@@ -802,9 +805,7 @@ public final class AptDriver implements PackageManagerDriver {
     Optional<List<AptFetchPlan.PackageFile>> files = planDownload(session, install, environment, sandbox, resolved,
         false).map(Download::files);
     if (files.isEmpty()) {
-      List<String> download = new ArrayList<>(List.of("apt-get", "-y", "--download-only", "install"));
-      download.addAll(install);
-      runApt(session, sources, withoutPty(download), environment, sandbox);
+      downloadWithAptGet(session, sources, install, environment, sandbox);
       return;
     }
     if (files.get().isEmpty()) {
@@ -817,6 +818,14 @@ public final class AptDriver implements PackageManagerDriver {
         + (Math.min(connections, files.get().size()) == 1 ? " connection" : " connections"));
     Path partialDir = session.image().createDirectories(ARCHIVES + "/partial");
     fetch(session, sources, environment, sandbox, files.get(), connections, partialDir);
+  }
+
+  /** {@code apt-get --download-only install ARGS} into the root's archives: apt's own download, on one connection. */
+  private void downloadWithAptGet(PackageSession session, AptSourcesFile sources, List<String> install,
+      Map<String, String> environment, Sandbox sandbox) throws BuildFailure, IOException {
+    List<String> download = new ArrayList<>(List.of("apt-get", "-y", "--download-only", "install"));
+    download.addAll(install);
+    runApt(session, sources, withoutPty(download), environment, sandbox);
   }
 
   /**
