@@ -58,6 +58,9 @@ public final class ImageTree {
 
   private ImageTree() {}
 
+  /** The attributes an entry is made of, read with one lstat. */
+  private static final String ATTRIBUTES = "unix:mode,lastModifiedTime,uid,gid,size,nlink,dev,ino,rdev";
+
   /** The entries of the tree under {@code root}, sockets skipped. */
   public static List<TreeEntry> scan(Path root, long sourceDateEpoch) throws IOException {
     return walk(root, sourceDateEpoch).entries();
@@ -97,7 +100,9 @@ public final class ImageTree {
           private void visit(Path file) throws IOException {
             Map<String, Object> a;
             try {
-              a = Files.readAttributes(file, "unix:*", LinkOption.NOFOLLOW_LINKS);
+              // only what an entry is made of: "unix:*" would also look up owner and group names, a user database
+              // read per file (ImageTree scans took ~60 µs an entry)
+              a = Files.readAttributes(file, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
             } catch (IOException | UnsupportedOperationException e) {
               throw new IOException("cannot stat " + file + " in image tree: " + e.getMessage(), e);
             }
