@@ -152,13 +152,8 @@ class AptDriverTest {
     assumeTrue(ExternalCommand.runningAsRoot(), "mmdebstrap --mode=root");
     PackageSession fresh = session("tampering-bootstrap", first.cacheDir());
     try (TamperingDebRepo mirror = TamperingDebRepo.start()) {
-      Path sources = workerSourcesWith(mirror.key(), "bootfarm-tampering.asc", mirror::sourcesStanza);
       List<String> lines = Collections.synchronizedList(new ArrayList<>());
-      PackageSession session = new PackageSession(definition, fresh.rootfs(), fresh.cacheDir(), fresh.workDir(),
-          Optional.of(sources), SOURCE_DATE_EPOCH, "base", (stage, text) -> {
-            lines.add(text);
-            record(stage, text);
-          });
+      PackageSession session = fromTamperingMirror(fresh, mirror, "base", lines);
 
       BuildFailure failure = assertThrows(BuildFailure.class,
           () -> driver.install(session, List.of("busybox-static", TamperingDebRepo.DEPENDENT)));
@@ -537,13 +532,8 @@ class AptDriverTest {
     assumeTrue(ExternalCommand.runningAsRoot(), "dpkg chroots into the root only as root");
     PackageSession own = ownRoot("tampering-mirror");
     try (TamperingDebRepo mirror = TamperingDebRepo.start()) {
-      Path sources = workerSourcesWith(mirror.key(), "bootfarm-tampering.asc", mirror::sourcesStanza);
       List<String> lines = Collections.synchronizedList(new ArrayList<>());
-      PackageSession session = new PackageSession(definition, own.rootfs(), own.cacheDir(), own.workDir(),
-          Optional.of(sources), SOURCE_DATE_EPOCH, "staging", (stage, text) -> {
-            lines.add(text);
-            record(stage, text);
-          });
+      PackageSession session = fromTamperingMirror(own, mirror, "staging", lines);
 
       BuildFailure failure = assertThrows(BuildFailure.class,
           () -> driver.runScript(session, "install " + TamperingDebRepo.DEPENDENT));
@@ -673,6 +663,17 @@ class AptDriverTest {
     Path shown = Files.copy(key, definition.directory().resolve(keyName), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     return Files.writeString(dir.resolve("with-" + keyName + ".sources"), Files.readString(worker) + "\n"
         + stanza.apply(shown));
+  }
+
+  /** {@code root}'s session with this worker's sources and {@code mirror}'s, in {@code stage}, its lines kept in {@code lines}. */
+  private PackageSession fromTamperingMirror(PackageSession root, TamperingDebRepo mirror, String stage,
+      List<String> lines) throws IOException, BuildFailure {
+    Path sources = workerSourcesWith(mirror.key(), "bootfarm-tampering.asc", mirror::sourcesStanza);
+    return new PackageSession(definition, root.rootfs(), root.cacheDir(), root.workDir(), Optional.of(sources),
+        SOURCE_DATE_EPOCH, stage, (s, text) -> {
+          lines.add(text);
+          record(s, text);
+        });
   }
 
   private PackageSession ownRoot(String name) throws Exception {
