@@ -508,13 +508,19 @@ public final class RepoDefinitionLoader {
       return Optional.of(script);
     }
 
-    /** {@code bash -n}: reports syntax errors, silently skipped where there is no bash. */
+    /**
+     * {@code bash -n}: reports syntax errors, silently skipped where there is no bash. Debian's bash with Debian's
+     * PATH and nothing else of the caller's environment (no {@code BASH_ENV}), as every tool a worker runs.
+     */
     private void checkSyntax(Path script, String name) {
       Process process;
       try {
-        process = new ProcessBuilder("bash", "-n", script.toString())
-            .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-            .start();
+        ProcessBuilder bash = new ProcessBuilder("/bin/bash", "-n", script.toString())
+            .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        bash.environment().clear();
+        bash.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        bash.environment().put("LC_ALL", "C.UTF-8");
+        process = bash.start();
       } catch (IOException noBash) {
         return;
       }
