@@ -36,8 +36,6 @@ final class ActionCaching {
   /** The stage the action cache's log lines are attributed to. */
   static final String STAGE = "build";
   private static final ObjectMapper JSON = new ObjectMapper();
-  /** Where the out directory holds stage archives, when the build publishes them. */
-  private static final String STAGE_ARCHIVES = "stages/";
 
   private final StageContext ctx;
   private final String key;
@@ -118,7 +116,8 @@ final class ActionCaching {
     if (!stageArchives) {
       return cache.holds(key);
     }
-    return cache.entry(key).map(e -> e.outputs().keySet().stream().anyMatch(n -> n.startsWith(STAGE_ARCHIVES)))
+    return cache.entry(key)
+        .map(e -> e.outputs().keySet().stream().anyMatch(n -> n.startsWith(StageContext.STAGE_ARCHIVES)))
         .orElse(false);
   }
 
@@ -149,7 +148,7 @@ final class ActionCaching {
     // in the order a build that runs publishes them: the ISO, then buildinfo.json and manifest.json
     List<ArtifactRecord> artifacts = new ArrayList<>();
     entry.get().outputs().forEach((name, output) -> {
-      if (!name.startsWith(STAGE_ARCHIVES)) {
+      if (!name.startsWith(StageContext.STAGE_ARCHIVES)) {
         artifacts.add(new ArtifactRecord(name, output.sha256(), output.size()));
       }
     });
@@ -184,7 +183,7 @@ final class ActionCaching {
     try {
       List<String> names = new ArrayList<>(artifacts.stream().map(ArtifactRecord::name).toList());
       // as published: the engine moves its outputs out of the build directory (ADR 0047)
-      published.stream().filter(n -> n.startsWith(STAGE_ARCHIVES)).sorted().forEach(names::add);
+      published.stream().filter(n -> n.startsWith(StageContext.STAGE_ARCHIVES)).sorted().forEach(names::add);
       String builtBy = ctx.request().buildId() != null ? ctx.request().buildId()
           : "buildinfo:" + Sha256.of(out.resolve(BuildInfo.FILE_NAME));
       // the build hashed its outputs as it published them: they are linked into the store, not read again

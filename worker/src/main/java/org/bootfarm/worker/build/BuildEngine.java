@@ -358,7 +358,7 @@ public final class BuildEngine {
   static void removeStageArchivesNotPublished(Path outDir, Iterable<String> stages, List<String> published)
       throws IOException {
     for (String stage : stages) {
-      String name = "stages/" + stage + ".tar.gz";
+      String name = StageContext.publishedArchive(stage);
       if (!published.contains(name)) {
         Files.deleteIfExists(outDir.resolve(name));
       }

@@ -173,6 +173,7 @@ public final class ActionCache {
       AtomicOutput.moveIntoPlace(temp, file(sha256));
       return true;
     } catch (IOException | UnsupportedOperationException e) {
+      // no hard link here (another file system, or one without links): publish copies and hashes the file instead
       return false;
     } finally {
       Files.deleteIfExists(temp);

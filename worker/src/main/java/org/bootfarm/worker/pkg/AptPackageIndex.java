@@ -54,20 +54,21 @@ public final class AptPackageIndex {
     try (Stream<Path> files = Files.list(listsDir)) {
       indices = files.filter(AptPackageIndex::isPackagesIndex).sorted().toList();
     }
+    // the first five fields are the same in both lists
+    byte[][] fields = withRelations ? ALL_FIELDS : STANZA_FIELDS;
     for (Path index : indices) {
-      if (withRelations) {
-        read(index, ALL_FIELDS, v -> {
-          String name = archiveName(v[0], v[1], v[2]);
-          if (wanted.contains(name)) {
-            if (v[3] != null) {
-              found.computeIfAbsent(name, k -> new HashSet<>()).add(v[3]);
-            }
-            relations.putIfAbsent(name, new Relations(v[0], v[1], v[2], v[5], v[6], v[7], v[8], v[9]));
-          }
-        });
-      } else {
-        readIndex(index, wanted, found);
-      }
+      read(index, fields, v -> {
+        String name = archiveName(v[0], v[1], v[2]);
+        if (!wanted.contains(name)) {
+          return;
+        }
+        if (v[3] != null) {
+          found.computeIfAbsent(name, k -> new HashSet<>()).add(v[3]);
+        }
+        if (withRelations) {
+          relations.putIfAbsent(name, new Relations(v[0], v[1], v[2], v[5], v[6], v[7], v[8], v[9]));
+        }
+      });
     }
     return new AptPackageIndex(found, relations);
   }
@@ -75,15 +76,6 @@ public final class AptPackageIndex {
   /** The relations of each wanted package, by archive name; empty unless read {@link #readWithRelations}. */
   Map<String, Relations> relations() {
     return relationsByArchiveName;
-  }
-
-  private static void readIndex(Path index, Set<String> wanted, Map<String, Set<String>> found)
-      throws IOException {
-    readStanzas(index, stanza -> {
-      if (stanza.sha256() != null && wanted.contains(stanza.archiveName())) {
-        found.computeIfAbsent(stanza.archiveName(), k -> new HashSet<>()).add(stanza.sha256());
-      }
-    });
   }
 
   /** The fields of one package stanza of an index that the apt driver reads; a field the stanza lacks is null. */

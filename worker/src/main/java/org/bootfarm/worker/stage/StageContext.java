@@ -25,6 +25,8 @@ import org.bootfarm.worker.pkg.PackageSession;
  */
 public final class StageContext {
   private static final String STAGE_TREE = "stage";
+  /** The prefix of every stage archive's name in an out directory. */
+  public static final String STAGE_ARCHIVES = "stages/";
   private final RepoDefinition definition;
   private final BuildRequest request;
   private final Path buildDir;
@@ -88,15 +90,20 @@ public final class StageContext {
    * for the base stage of a build that puts it into the stage cache, {@code work/stages/base.tar.gz} otherwise.
    */
   public Optional<Path> archiveOf(String stage) {
-    String file = stage + ".tar.gz";
     if (request.stageArchives()) {
-      return Optional.of(outputDir().resolve("stages").resolve(file));
+      return Optional.of(outputDir().resolve(publishedArchive(stage)));
     }
     if (request.reuseStages() && BaseStage.NAME.equals(stage)) {
-      return Optional.of(workDir().resolve("stages").resolve(file));
+      return Optional.of(workDir().resolve(publishedArchive(stage)));
     }
     return Optional.empty();
   }
+
+  /** Where an out directory holds the archive of {@code stage}, when the build publishes it: {@code stages/<stage>.tar.gz}. */
+  public static String publishedArchive(String stage) {
+    return STAGE_ARCHIVES + stage + ".tar.gz";
+  }
+
 
   public Path isoTree() {
     return buildDir.resolve("iso");
