@@ -1,7 +1,9 @@
 package org.bootfarm.coordinator.queue;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -70,13 +72,18 @@ final class GroupCommit {
     try {
       outcomes = transaction.apply(batch.stream().map(p -> p.build).toList());
     } finally {
+      Set<Thread> waiters = new HashSet<>();
       for (int i = 0; i < batch.size(); i++) { // also when an Error escaped: nobody may return as if written
         PendingInsert done = batch.get(i);
         done.failure = outcomes != null ? outcomes.get(i) : new BuildStoreException(
             "build " + done.build.id() + " was not recorded: its insert batch failed; submit it again");
         done.written = true;
-        LockSupport.unpark(done.waiter);
+        waiters.add(done.waiter);
       }
+      // once per thread, after every record is marked, and not the leader's own: a permit left on the leader would
+      // make its next park return at once for nothing
+      waiters.remove(Thread.currentThread());
+      waiters.forEach(LockSupport::unpark);
       afterBatch.run();
     }
   }
