@@ -89,6 +89,16 @@ final class ClientCommands {
     void printJson(Object value) {
       System.out.println(WireJson.write(value));
     }
+
+    /** Prints {@code value} as JSON with --json, else the line {@code text} makes; the exit code of a success. */
+    int answer(Object value, java.util.function.Supplier<String> text) {
+      if (client.json) {
+        printJson(value);
+      } else {
+        System.out.println(text.get());
+      }
+      return 0;
+    }
   }
 
   @Command(name = "submit", mixinStandardHelpOptions = true,
@@ -134,12 +144,7 @@ final class ClientCommands {
       String id = farm.submit(new SubmitRequest(repo, target, hashes, priority,
           noCache ? Map.of("noCache", true) : Map.of()));
       if (!await) {
-        if (client.json) {
-          printJson(Map.of("id", id));
-        } else {
-          System.out.println(id);
-        }
-        return 0;
+        return answer(Map.of("id", id), () -> id);
       }
       notes.println("build " + id + " submitted; following it (Ctrl-C stops following, not the build)");
       BuildView build = follow(farm, id, patience, notes, client.json);
@@ -405,12 +410,7 @@ final class ClientCommands {
     @Override
     int run(BridgeClient farm) {
       BuildView build = farm.cancel(id);
-      if (client.json) {
-        printJson(build);
-      } else {
-        System.out.println(build.id() + " " + build.state());
-      }
-      return 0;
+      return answer(build, () -> build.id() + " " + build.state());
     }
   }
 

@@ -53,12 +53,7 @@ final class RecordCommands {
       PrintStream notes = client.json ? System.err : System.out;
       BuildView queued = farm.rebuild(id);
       if (!await) {
-        if (client.json) {
-          printJson(queued);
-        } else {
-          System.out.println(queued.id());
-        }
-        return 0;
+        return answer(queued, queued::id);
       }
       notes.println("build " + queued.id() + " rebuilds build " + id + " from its record; following it"
           + " (Ctrl-C stops following, not the build)");
@@ -84,12 +79,7 @@ final class RecordCommands {
     @Override
     int run(BridgeClient farm) {
       BuildView build = farm.pin(id, new PinRequest(reason));
-      if (client.json) {
-        printJson(build);
-      } else {
-        System.out.println(build.id() + " pinned");
-      }
-      return 0;
+      return answer(build, () -> build.id() + " pinned");
     }
   }
 
@@ -102,12 +92,7 @@ final class RecordCommands {
     @Override
     int run(BridgeClient farm) {
       BuildView build = farm.unpin(id);
-      if (client.json) {
-        printJson(build);
-      } else {
-        System.out.println(build.id() + " unpinned");
-      }
-      return 0;
+      return answer(build, () -> build.id() + " unpinned");
     }
   }
 
@@ -120,12 +105,7 @@ final class RecordCommands {
     @Override
     int run(BridgeClient farm) {
       CollectionReport report = farm.gc(dryRun);
-      if (client.json) {
-        printJson(report);
-      } else {
-        System.out.println(report.describe());
-      }
-      return 0;
+      return answer(report, report::describe);
     }
   }
 
