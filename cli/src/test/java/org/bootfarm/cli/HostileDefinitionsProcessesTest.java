@@ -55,12 +55,14 @@ class HostileDefinitionsProcessesTest {
   Path hostFile;
   Path hostEtc;
   int buildsBefore;
+  String corePatternBefore;
   final Map<String, JsonNode> builds = new LinkedHashMap<>();
   final Map<String, String> logs = new LinkedHashMap<>();
 
   @BeforeAll
   void submitEveryHostileDefinition(@TempDir Path tempDir) throws Exception {
     dir = tempDir;
+    corePatternBefore = Files.readString(Path.of("/proc/sys/kernel/core_pattern"));
     repo = FixtureYumRepo.start(FixtureYumRepo.Variant.HOSTILE_SCRIPTLET);
     farm = new FarmProcesses(dir);
     Path repos = Files.createDirectories(dir.resolve("repos"));
@@ -81,6 +83,10 @@ class HostileDefinitionsProcessesTest {
     hostile(repos, "hostile-reads-worker-data", "cat " + dataSecret);
     hostile(repos, "hostile-writes-outside", "echo pwned > " + hostDir.resolve("pwned"));
     hostile(repos, "hostile-remounts-host", "mount -o remount,rw / && echo pwned > " + hostDir.resolve("pwned"));
+    // the kernel's settings are the host's: the value read is written back, so a sandbox that lets it through
+    // changes nothing but fails the test
+    hostile(repos, "hostile-writes-kernel-settings", "cat /proc/sys/kernel/core_pattern > /tmp/setting"
+        + " && cat /tmp/setting > /proc/sys/kernel/core_pattern && echo 'kernel.core_pattern written'");
     hostile(repos, "hostile-reads-disk", "mknod \"$R/disk\" b " + major(device) + " " + minor(device)
         + " && head -c 4096 \"$R/disk\" > /dev/null");
     hostile(repos, "hostile-calls-the-farm", "exec 3<>/dev/tcp/127.0.0.1/" + farmPort() + " && printf '"
@@ -164,6 +170,18 @@ class HostileDefinitionsProcessesTest {
   void hooksCannotWriteOutsideTheirBuild() {
     assertRefused("hostile-writes-outside", "No such file or directory");
     assertRefused("hostile-remounts-host", "mount");
+  }
+
+  /**
+   * kernel.core_pattern names a program the kernel runs as root outside every namespace when a process dumps core:
+   * a hook that could set it to a file of its image would own the host. The sandbox keeps uid 0, and the kernel checks
+   * such writes by uid: /proc/sys is read-only in every sandbox.
+   */
+  @Test
+  void hooksCannotChangeTheKernelsSettings() throws IOException {
+    assertRefused("hostile-writes-kernel-settings", "Read-only file system");
+    assertEquals(corePatternBefore, Files.readString(Path.of("/proc/sys/kernel/core_pattern")),
+        "the host's kernel.core_pattern changed");
   }
 
   @Test

@@ -114,8 +114,27 @@ public final class Sandbox {
 
   /** Mounts the sandbox's own {@code /proc} at {@code root/proc} too, for package scripts chrooted there. */
   public Sandbox procIn(Path root) {
-    mounts.addAll(List.of("--proc", absolute(root.resolve("proc"))));
+    mounts.addAll(procArguments(absolute(root.resolve("proc"))));
     return this;
+  }
+
+  /**
+   * The entries of {@code /proc} that change the whole host, not the sandbox: the kernel's settings (a writable
+   * {@code kernel.core_pattern} names a program the kernel runs as root outside every namespace),
+   * {@code sysrq-trigger} (crash or reboot the host) and {@code fs}. The sandbox keeps uid 0, and the kernel checks
+   * writes there by uid, not by capability: they are bound read-only over a {@code /proc}. bwrap does the same for
+   * {@code irq} and {@code bus} itself.
+   */
+  private static final List<String> HOST_WIDE_PROC = List.of("sys", "sysrq-trigger", "fs");
+
+  /** A {@code /proc} of the sandbox's own at {@code mountPoint}, with {@link #HOST_WIDE_PROC} read-only. */
+  private static List<String> procArguments(String mountPoint) {
+    List<String> arguments = new ArrayList<>(List.of("--proc", mountPoint));
+    for (String entry : HOST_WIDE_PROC) {
+      arguments.addAll(List.of("sys".equals(entry) ? "--ro-bind" : "--ro-bind-try", "/proc/" + entry,
+          mountPoint + "/" + entry));
+    }
+    return arguments;
   }
 
   /**
@@ -158,7 +177,9 @@ public final class Sandbox {
     }
     cmd.addAll(HostView.programArguments());
     cmd.addAll(HostView.etcArguments(network == Network.HOST));
-    cmd.addAll(List.of("--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"));
+    cmd.addAll(List.of("--dev", "/dev"));
+    cmd.addAll(procArguments("/proc"));
+    cmd.addAll(List.of("--tmpfs", "/tmp"));
     cmd.addAll(mounts);
     // everything is in place: the sandbox's own root and /dev become read-only (mounts on them keep theirs)
     cmd.addAll(List.of("--remount-ro", "/dev", "--remount-ro", "/"));

@@ -80,6 +80,29 @@ class SandboxTest {
         "hostname: bootfarm"), lines);
   }
 
+  /**
+   * The kernel's settings, sysrq-trigger and /proc/fs are the whole host's, and uid 0 may write them whatever its
+   * capabilities: read-only in the sandbox's /proc and in the /proc it mounts in an image for package scripts. Each
+   * setting read is written back, so a sandbox that let the write through would change nothing on this host.
+   */
+  @Test
+  void theHostsKernelSettingsAreReadOnlyInEveryProc() throws Exception {
+    Path root = Files.createDirectories(tmp.resolve("build/rootfs"));
+    Files.createDirectories(root.resolve("proc"));
+    String before = Files.readString(Path.of("/proc/sys/kernel/core_pattern"));
+    String attempt = "for p in %1$s/sys/kernel/core_pattern %1$s/sys/vm/stat_interval; do"
+        + " v=$(cat $p) && (printf '%%s\\n' \"$v\" > $p) 2>/dev/null && echo \"written $p\" || echo \"refused $p\"; done;"
+        + " (printf 'h' > %1$s/sysrq-trigger) 2>/dev/null && echo 'written sysrq' || echo 'refused sysrq'";
+    List<String> inSandbox = run(Sandbox.confined().writable(root), String.format(attempt, "/proc"));
+    List<String> inImage = run(Sandbox.confined().writable(root).procIn(root), String.format(attempt, root + "/proc"));
+
+    assertEquals(List.of("refused /proc/sys/kernel/core_pattern", "refused /proc/sys/vm/stat_interval", "refused sysrq"),
+        inSandbox);
+    assertEquals(List.of("refused " + root + "/proc/sys/kernel/core_pattern",
+        "refused " + root + "/proc/sys/vm/stat_interval", "refused sysrq"), inImage);
+    assertEquals(before, Files.readString(Path.of("/proc/sys/kernel/core_pattern")));
+  }
+
   @Test
   void generatedEtcThatWasTamperedWithIsNotUsed() throws Exception {
     Path shared = HostView.generatedEtc();
