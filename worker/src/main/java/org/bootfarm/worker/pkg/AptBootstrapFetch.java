@@ -17,9 +17,13 @@ import org.bootfarm.worker.FileTrees;
  * The package files of a fresh root, fetched while mmdebstrap starts (docs/adr/0063): first the files its essential
  * phase may need ({@link AptEssentialSet}), then the others. Two gates hold mmdebstrap where it would first read
  * them: its setup hook waits for the first fetch, its first essential hook for both. A gate is a
- * file in {@link #gateDirectory}: {@code NAME.ok} once the files are in the root's archives, {@code NAME.failed}
+ * file in {@link #gateDirectory}: {@code NAME.ok} once the files are fetched, {@code NAME.failed}
  * (holding why) when a fetch failed, and the hook then fails mmdebstrap; {@link #failureOr} names the fetch's
- * failure rather than mmdebstrap's.
+ * failure rather than mmdebstrap's. The first fetch puts its files into the root's archives itself, before its gate
+ * opens, while no package script runs. The second fetch's files stay in {@link #lateDirectory}: by the time they
+ * are fetched the essential packages' scripts run in the root, and the worker touches no tree something else
+ * writes (docs/adr/0066), so the second gate copies them into the root from inside mmdebstrap's sandbox, where
+ * no link a script made leads anywhere but into the root.
  */
 final class AptBootstrapFetch implements AutoCloseable {
   /** The gate mmdebstrap's setup hook waits at: the essential phase's files are in the root's archives. */
@@ -35,13 +39,15 @@ final class AptBootstrapFetch implements AutoCloseable {
 
   private final Path gateDir;
   private final Path scratch;
+  private final Path lateDir;
   private final ExecutorService threads;
   private Future<?> fetches;
   private volatile BuildFailure failure;
 
-  private AptBootstrapFetch(Path gateDir, Path scratch) {
+  private AptBootstrapFetch(Path gateDir, Path scratch, Path lateDir) {
     this.gateDir = gateDir;
     this.scratch = scratch;
+    this.lateDir = lateDir;
     this.threads = Executors.newSingleThreadExecutor(runnable -> {
       Thread thread = new Thread(runnable, "apt-bootstrap-fetch");
       thread.setDaemon(true);
@@ -55,24 +61,37 @@ final class AptBootstrapFetch implements AutoCloseable {
   }
 
   /**
-   * Starts both fetches; the gate script goes into {@code gateDir} (created), and {@code scratch} (where they fetch
-   * to) is deleted by {@link #close}.
+   * Starts both fetches; the gate script goes into {@code gateDir} (created), {@code others} fetches into
+   * {@code lateDir} (inside {@code scratch}), and {@code scratch} (where they fetch to) is deleted by {@link #close}.
    */
-  static AptBootstrapFetch start(Path gateDir, Path scratch, Fetch essential, Fetch others) throws IOException {
+  static AptBootstrapFetch start(Path gateDir, Path scratch, Path lateDir, Fetch essential, Fetch others)
+      throws IOException {
     Files.createDirectories(gateDir);
     Path script = gateDir.resolve(GATE_SCRIPT);
     Files.writeString(script, """
         #!/bin/sh
-        # bootfarm: holds mmdebstrap until the package files it is about to read are fetched (docs/adr/0063)
+        # bootfarm: holds mmdebstrap until the package files it is about to read are fetched (docs/adr/0063); given
+        # a root and a directory, then copies the directory's package files into the root's archives, here in
+        # mmdebstrap's sandbox, where a link a package script made leads nowhere but into the root (docs/adr/0066)
         dir=$(dirname "$0")
         while :; do
-          [ -e "$dir/$1.ok" ] && exit 0
+          if [ -e "$dir/$1.ok" ]; then
+            [ $# -ge 3 ] || exit 0
+            n=0
+            for f in "$3"/*.deb; do
+              [ -f "$f" ] || continue
+              cp --remove-destination -- "$f" "$2/var/cache/apt/archives/" || exit 1
+              n=$((n + 1))
+            done
+            echo "bootfarm: $n package files put into the root's archives from inside mmdebstrap's sandbox" >&2
+            exit 0
+          fi
           if [ -e "$dir/$1.failed" ]; then cat "$dir/$1.failed" >&2; exit 1; fi
           sleep 0.05
         done
         """, StandardCharsets.UTF_8);
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-    AptBootstrapFetch fetch = new AptBootstrapFetch(gateDir, scratch);
+    AptBootstrapFetch fetch = new AptBootstrapFetch(gateDir, scratch, lateDir);
     fetch.begin(essential, others);
     return fetch;
   }
@@ -115,10 +134,22 @@ final class AptBootstrapFetch implements AutoCloseable {
     return gateDir;
   }
 
-  /** mmdebstrap's options for the two gates; they must come before its {@code --hook-dir} options. */
+  /** Where the second fetch leaves its files for the second gate: bound read-only into mmdebstrap's sandbox. */
+  Path lateDirectory() {
+    return lateDir;
+  }
+
+  /**
+   * mmdebstrap's options for the two gates; they must come before its {@code --hook-dir} options. mmdebstrap runs a
+   * hook with quotes in it as {@code sh -c HOOK exec ROOT}: {@code "$1"} is the root.
+   */
   List<String> mmdebstrapOptions() {
-    String script = "'" + gateDir.resolve(GATE_SCRIPT).toAbsolutePath().toString().replace("'", "'\\''") + "'";
-    return List.of("--setup-hook=" + script + " " + ESSENTIAL, "--essential-hook=" + script + " " + ALL);
+    return List.of("--setup-hook=" + quoted(gateDir.resolve(GATE_SCRIPT)) + " " + ESSENTIAL,
+        "--essential-hook=" + quoted(gateDir.resolve(GATE_SCRIPT)) + " " + ALL + " \"$1\" " + quoted(lateDir));
+  }
+
+  private static String quoted(Path path) {
+    return "'" + path.toAbsolutePath().toString().replace("'", "'\\''") + "'";
   }
 
   /** The fetch's failure when one failed (then mmdebstrap failed at a gate), else {@code mmdebstrapFailure}. */

@@ -230,28 +230,35 @@ public final class AptDriver implements PackageManagerDriver {
       Files.createDirectories(listsCache);
       Set<String> installedBefore = fresh ? Set.of() : installedArchiveNames(session);
       Set<String> cachedBefore = new TreeSet<>();
+      AptCacheLinks[] linked = {AptCacheLinks.NONE};
       if (pinned) {
         cachedBefore.addAll(fileNames(archivesCache));
         emptyRoot(session.image()); // apt would take a warm-cache file of the same name on its size alone
       } else {
         AptCacheLock.holding(session.cacheDir(), () -> {
           cachedBefore.addAll(fileNames(archivesCache));
-          seedRoot(session.image(), archivesCache, listsCache);
+          linked[0] = seedRoot(session.image(), archivesCache, listsCache);
         });
       }
+      // the signed indices as they were before any package script ran: what every file is checked against after
+      AptPackageIndex vouching = null;
+      boolean rechecked = false;
       try {
         if (fresh) {
           session.log().line(session.stage(), "apt: bootstrapping " + root + " (suite " + sources.suite()
               + " from " + sources.file() + ") with " + String.join(" ", packages));
           // the fetch's lines and mmdebstrap's come from two threads at once
           PackageSession logged = session.withLog(BuildLog.oneLineAtATime(session.log()));
-          Optional<AptBootstrapFetch> fetch = downloadForBootstrap(logged, sources, packages);
+          BootstrapDownload download = downloadForBootstrap(logged, sources, packages);
+          vouching = download.index();
+          Optional<AptBootstrapFetch> fetch = download.fetch();
           try {
             Path pathFilter = TarPathFilter.install(session.workDir());
             ImageDevices devices = ImageDevices.prepare(session.image(), true);
             try {
               Sandbox install = sandbox(session, sources, Phase.INSTALL, null).readOnly(pathFilter.toAbsolutePath());
-              fetch.ifPresent(f -> install.readOnly(f.gateDirectory().toAbsolutePath()));
+              fetch.ifPresent(f -> install.readOnly(f.gateDirectory().toAbsolutePath())
+                  .readOnly(f.lateDirectory().toAbsolutePath()));
               try {
                 runApt(logged, sources, mmdebstrapCommand(session, sources, packages,
                     fetch.map(AptBootstrapFetch::mmdebstrapOptions).orElse(List.of())),
@@ -274,7 +281,12 @@ public final class AptDriver implements PackageManagerDriver {
           session.log().line(session.stage(), "apt: adding " + String.join(" ", packages) + " to " + root);
           List<String> install = new ArrayList<>(List.of("apt-get", "-y", "install"));
           install.addAll(packages);
-          inRootWithHostApt(session, sources, packages, install);
+          vouching = inRootWithHostApt(session, sources, packages, install).orElse(null);
+        }
+        rechecked = true;
+        Optional<BuildFailure> tampered = linked[0].recheck(vouching, line -> session.log().line(session.stage(), line));
+        if (tampered.isPresent()) {
+          throw tampered.get();
         }
         if (pinned) {
           Set<String> added = new TreeSet<>(installedArchiveNames(session));
@@ -283,11 +295,20 @@ public final class AptDriver implements PackageManagerDriver {
               + " inputs, none downloaded");
           return InstallReport.NOTHING;
         }
-        InstallReport report = harvest(session, sources, archivesCache, listsCache, cachedBefore, installedBefore);
+        InstallReport report = harvest(session, sources, archivesCache, vouching, cachedBefore, installedBefore);
         session.log().line(session.stage(), "apt: " + report.downloaded() + " package files downloaded ("
             + report.bytesDownloaded() + " bytes), " + report.fromCache() + " from the warm cache");
         return report;
       } finally {
+        if (!rechecked) {
+          // a run that failed: its package scripts may have run all the same; what they changed leaves the cache
+          // (recheck logs it), and the run's own failure is the one reported
+          try {
+            linked[0].recheck(vouching, line -> session.log().line(session.stage(), line));
+          } catch (IOException e) {
+            session.log().line(session.stage(), "apt: cannot check the warm cache's linked files: " + e.getMessage());
+          }
+        }
         emptyAptState(session);
       }
     } catch (IOException e) {
@@ -618,7 +639,7 @@ public final class AptDriver implements PackageManagerDriver {
    * {@link AptBootstrapFetch} holds mmdebstrap at its gates until they are in the root (docs/adr/0063); empty when
    * the download is done on return.
    */
-  private Optional<AptBootstrapFetch> downloadForBootstrap(PackageSession session, AptSourcesFile sources,
+  private BootstrapDownload downloadForBootstrap(PackageSession session, AptSourcesFile sources,
       List<String> packages) throws BuildFailure, IOException {
     Path aptDir = Files.createTempDirectory(Files.createDirectories(session.workDir()), "apt-");
     boolean handedOver = false;
@@ -637,11 +658,11 @@ public final class AptDriver implements PackageManagerDriver {
       Optional<Download> download = planDownload(session, request, environment, sandbox, resolved, true);
       if (download.isEmpty()) {
         downloadWithAptGet(session, sources, request, environment, sandbox);
-        return Optional.empty();
+        return new BootstrapDownload(indexOfArchives(session), Optional.empty());
       }
       List<AptFetchPlan.PackageFile> files = download.get().files();
       if (files.isEmpty()) {
-        return Optional.empty();
+        return new BootstrapDownload(indexOfArchives(session), Optional.empty());
       }
       Set<String> essential = AptEssentialSet.of(download.get().index());
       // what the essential phase may need of the files to fetch; the others in it are in the archives already
@@ -654,12 +675,15 @@ public final class AptDriver implements PackageManagerDriver {
           Math.min(connections, files.size()), early.size(),
           early.stream().mapToLong(AptFetchPlan.PackageFile::size).sum(), late.size()));
       Path partialDir = Files.createDirectories(aptDir.resolve("partial"));
+      Path lateDir = Files.createDirectories(aptDir.resolve("late"));
+      // the essential phase's files are placed before its gate opens, while no package script runs; the others are
+      // placed by the second gate inside mmdebstrap's sandbox, as package scripts may run by then (docs/adr/0066)
       AptBootstrapFetch fetch = AptBootstrapFetch.start(Files.createDirectories(session.workDir()).resolve("gates"),
-          aptDir,
+          aptDir, lateDir,
           () -> fetch(session, sources, environment, sandbox, early, connections, partialDir),
-          () -> fetch(session, sources, environment, sandbox, late, connections, partialDir));
+          () -> fetchInto(session, sources, environment, sandbox, late, connections, lateDir));
       handedOver = true;
-      return Optional.of(fetch);
+      return new BootstrapDownload(download.get().index(), Optional.of(fetch));
     } finally {
       if (!handedOver) {
         FileTrees.delete(aptDir);
@@ -704,8 +728,8 @@ public final class AptDriver implements PackageManagerDriver {
    * nodes in the root for the maintainer scripts. Services are kept from starting by a
    * policy-rc.d, as mmdebstrap does.
    */
-  private void inRootWithHostApt(PackageSession session, AptSourcesFile sources, List<String> toDownload,
-      List<String> command) throws BuildFailure, IOException {
+  private Optional<AptPackageIndex> inRootWithHostApt(PackageSession session, AptSourcesFile sources,
+      List<String> toDownload, List<String> command) throws BuildFailure, IOException {
     Path root = session.rootfs();
     ImageRoot image = session.image();
     Path aptDir = Files.createTempDirectory(Files.createDirectories(session.workDir()), "apt-");
@@ -719,6 +743,7 @@ public final class AptDriver implements PackageManagerDriver {
 
     String policy = "/usr/sbin/policy-rc.d";
     boolean ownPolicy = false;
+    Optional<AptPackageIndex> vouching = Optional.empty();
     try {
       if (!image.isSymbolicLink(policy) && !image.exists(policy) && image.isDirectory("/usr/sbin")) {
         image.write(policy, "#!/bin/sh\n# written by bootfarm while installing: start no services\nexit 101\n"
@@ -728,7 +753,8 @@ public final class AptDriver implements PackageManagerDriver {
       if (!toDownload.isEmpty()) {
         Sandbox sandbox = sandbox(session, sources, Phase.DOWNLOAD, aptDir);
         refreshIndices(session, sources, environment, sandbox, freshIndices(session, sources));
-        downloadPackageFiles(session, sources, toDownload, environment, sandbox, Optional.empty());
+        vouching = Optional.of(downloadPackageFiles(session, sources, toDownload, environment, sandbox,
+            Optional.empty()));
       }
       ImageDevices devices = ImageDevices.prepare(session.image(), true);
       try {
@@ -742,6 +768,7 @@ public final class AptDriver implements PackageManagerDriver {
       }
       FileTrees.delete(aptDir);
     }
+    return vouching;
   }
 
   /**
@@ -767,6 +794,12 @@ public final class AptDriver implements PackageManagerDriver {
       return;
     }
     runApt(session, sources, withoutPty(List.of("apt-get", "update", "--error-on=any")), environment, sandbox);
+    if (session.pinned().isEmpty()) {
+      // published now, while no package script has run in the root: nothing that runs there later reaches the
+      // indices the next build trusts (docs/adr/0066)
+      Path lists = session.image().resolve(LISTS);
+      AptCacheLock.holding(session.cacheDir(), () -> publishLists(lists, session.cacheDir().resolve("apt/lists")));
+    }
   }
 
   /**
@@ -799,17 +832,17 @@ public final class AptDriver implements PackageManagerDriver {
    * leaves the whole download to apt-get, as does nothing: its errors are the ones an operator knows.
    * {@link #harvest} checks every file once more after the install, as for apt-get's own downloads.
    */
-  private void downloadPackageFiles(PackageSession session, AptSourcesFile sources, List<String> install,
+  private AptPackageIndex downloadPackageFiles(PackageSession session, AptSourcesFile sources, List<String> install,
       Map<String, String> environment, Sandbox sandbox, Optional<List<String>> resolved)
       throws BuildFailure, IOException {
-    Optional<List<AptFetchPlan.PackageFile>> files = planDownload(session, install, environment, sandbox, resolved,
-        false).map(Download::files);
+    Optional<Download> download = planDownload(session, install, environment, sandbox, resolved, false);
+    Optional<List<AptFetchPlan.PackageFile>> files = download.map(Download::files);
     if (files.isEmpty()) {
       downloadWithAptGet(session, sources, install, environment, sandbox);
-      return;
+      return indexOfArchives(session);
     }
     if (files.get().isEmpty()) {
-      return;
+      return indexOfArchives(session);
     }
     long bytes = files.get().stream().mapToLong(AptFetchPlan.PackageFile::size).sum();
     int connections = AptFetchPlan.connections(System.getenv());
@@ -818,6 +851,7 @@ public final class AptDriver implements PackageManagerDriver {
         + (Math.min(connections, files.get().size()) == 1 ? " connection" : " connections"));
     Path partialDir = session.image().createDirectories(ARCHIVES + "/partial");
     fetch(session, sources, environment, sandbox, files.get(), connections, partialDir);
+    return download.get().index();
   }
 
   /** {@code apt-get --download-only install ARGS} into the root's archives: apt's own download, on one connection. */
@@ -860,15 +894,12 @@ public final class AptDriver implements PackageManagerDriver {
     AptPackageIndex index = null;
     List<String> names = listed ? AptFetchPlan.archiveNames(listing) : List.of();
     if (names.size() > 1) {
-      if (withRelations) {
-        // the files already in the archives (the warm cache) are part of what mmdebstrap installs too: relations
-        // through them count (AptEssentialSet)
-        Set<String> inRoot = new HashSet<>(names);
-        session.image().list(ARCHIVES).stream().filter(n -> n.endsWith(".deb")).forEach(inRoot::add);
-        index = AptPackageIndex.readWithRelations(session.image().resolve(LISTS), inRoot);
-      } else {
-        index = AptPackageIndex.read(session.image().resolve(LISTS), new HashSet<>(names));
-      }
+      // the files already in the archives (the warm cache) are installed too: relations through them count
+      // (AptEssentialSet), and the harvest checks them against this index, read before any package script ran
+      Set<String> inRoot = new HashSet<>(names);
+      session.image().list(ARCHIVES).stream().filter(n -> n.endsWith(".deb")).forEach(inRoot::add);
+      Path lists = session.image().resolve(LISTS);
+      index = withRelations ? AptPackageIndex.readWithRelations(lists, inRoot) : AptPackageIndex.read(lists, inRoot);
       files = AptFetchPlan.read(listing, index);
       if (files.isEmpty()) {
         session.log().line(session.stage(), "apt: the package files are fetched on one connection: apt-get"
@@ -884,6 +915,22 @@ public final class AptDriver implements PackageManagerDriver {
   }
 
   /**
+   * A fresh root's download: the signed indices of every file it may install, read before any package script ran,
+   * and the fetch still under way while mmdebstrap starts, if there is one.
+   */
+  private record BootstrapDownload(AptPackageIndex index, Optional<AptBootstrapFetch> fetch) {}
+
+  /**
+   * The signed indices of the package files in the root's archives, read from the root's lists: called after a
+   * download and before the install, while no package script has run, for the harvest to check against.
+   */
+  private static AptPackageIndex indexOfArchives(PackageSession session) throws IOException {
+    Set<String> names = new HashSet<>();
+    session.image().list(ARCHIVES).stream().filter(n -> n.endsWith(".deb")).forEach(names::add);
+    return AptPackageIndex.read(session.image().resolve(LISTS), names);
+  }
+
+  /**
    * Fetches {@code files} on up to {@code connections} connections at once ({@link AptFetchPlan#shards}), each
    * with apt-helper into {@code partialDir} (writable in {@code sandbox}), checked against the SHA256 of the signed
    * indices, then moves them into the root's archives. A shard that fails names the files it did not fetch.
@@ -891,10 +938,24 @@ public final class AptDriver implements PackageManagerDriver {
   private void fetch(PackageSession session, AptSourcesFile sources, Map<String, String> environment,
       Sandbox sandbox, List<AptFetchPlan.PackageFile> files, int connections, Path partialDir)
       throws BuildFailure, IOException {
+    fetchInto(session, sources, environment, sandbox, files, connections, partialDir);
+    ImageRoot image = session.image();
+    ImageRoot fetched = ImageRoot.of(partialDir);
+    for (AptFetchPlan.PackageFile file : files) {
+      fetched.moveTo(file.archiveName(), image, ARCHIVES + "/" + file.archiveName());
+    }
+  }
+
+  /**
+   * Fetches {@code files} as {@link #fetch} does into {@code partialDir}, and leaves them there: for files something
+   * else places in the root (the second gate of {@link AptBootstrapFetch}).
+   */
+  private void fetchInto(PackageSession session, AptSourcesFile sources, Map<String, String> environment,
+      Sandbox sandbox, List<AptFetchPlan.PackageFile> files, int connections, Path partialDir)
+      throws BuildFailure, IOException {
     if (files.isEmpty()) {
       return;
     }
-    ImageRoot image = session.image();
     ImageRoot fetched = ImageRoot.of(partialDir);
     List<List<AptFetchPlan.PackageFile>> shards = AptFetchPlan.shards(files, connections);
     Object logLock = new Object();
@@ -943,9 +1004,6 @@ public final class AptDriver implements PackageManagerDriver {
       throw new IOException("fetching package files failed: " + e.getCause(), e.getCause());
     } finally {
       fetchers.shutdownNow();
-    }
-    for (AptFetchPlan.PackageFile file : files) {
-      fetched.moveTo(file.archiveName(), image, ARCHIVES + "/" + file.archiveName());
     }
   }
 
@@ -1077,7 +1135,12 @@ public final class AptDriver implements PackageManagerDriver {
    * Empties the root's apt archives and lists and links the warm cache into them (copies when the cache
    * is on another file system): what apt finds there is exactly the cache, whatever a hook left.
    */
-  private static void seedRoot(ImageRoot image, Path archivesCache, Path listsCache) throws IOException {
+  /**
+   * Puts the warm cache into the root: its package files hard-linked (noted in the returned {@link AptCacheLinks},
+   * since package scripts run in the root), its indices copied (nothing that runs in the root may reach the cached
+   * indices the next build trusts; docs/adr/0066).
+   */
+  private static AptCacheLinks seedRoot(ImageRoot image, Path archivesCache, Path listsCache) throws IOException {
     for (String dir : List.of(ARCHIVES, LISTS)) {
       if (image.isSymbolicLink(dir)) {
         image.delete(dir); // apt's own directory, never a link to somewhere else
@@ -1085,8 +1148,9 @@ public final class AptDriver implements PackageManagerDriver {
     }
     image.deleteChildren(ARCHIVES);
     image.deleteChildren(LISTS);
-    linkOrCopyFiles(archivesCache, image.createDirectories(ARCHIVES), ".deb");
-    linkOrCopyFiles(listsCache, image.createDirectories(LISTS), "");
+    Map<String, Path> linked = linkOrCopyFiles(archivesCache, image.createDirectories(ARCHIVES), ".deb");
+    copyFiles(listsCache, image.createDirectories(LISTS));
+    return AptCacheLinks.note(linked);
   }
 
   /** Empties the root's apt archives and lists for a run that takes nothing from the warm cache (a rebuild). */
@@ -1104,12 +1168,25 @@ public final class AptDriver implements PackageManagerDriver {
   private static final String ARCHIVES = "/var/cache/apt/archives";
   static final String LISTS = "/var/lib/apt/lists";
 
-  static void linkOrCopyFiles(Path from, Path to, String suffix) throws IOException {
+  /** Links (or copies) the published files of {@code from} ending in {@code suffix} into {@code to}; returns them. */
+  static Map<String, Path> linkOrCopyFiles(Path from, Path to, String suffix) throws IOException {
+    Map<String, Path> linked = new TreeMap<>();
     try (Stream<Path> files = Files.list(from)) {
       for (Path file : files.filter(f -> isPublished(f, suffix)).toList()) {
         Path target = to.resolve(file.getFileName().toString());
         Files.deleteIfExists(target);
         FileTrees.linkOrCopy(file, target);
+        linked.put(file.getFileName().toString(), file);
+      }
+    }
+    return linked;
+  }
+
+  /** Copies the published files of {@code from} into {@code to}: new inodes, whatever is done to them there. */
+  private static void copyFiles(Path from, Path to) throws IOException {
+    try (Stream<Path> files = Files.list(from)) {
+      for (Path file : files.filter(f -> isPublished(f, "")).toList()) {
+        Files.copy(file, to.resolve(file.getFileName().toString()), StandardCopyOption.REPLACE_EXISTING);
       }
     }
   }
@@ -1123,15 +1200,15 @@ public final class AptDriver implements PackageManagerDriver {
   /**
    * After a successful run: checks each package file installed by this run — fetched ones and
    * cached ones alike, since apt takes a file already in its archives directory on its size
-   * alone — against the SHA256 in the signed indices; publishes fetched files and the indices
+   * alone — against the SHA256 in {@code index}, the signed indices as read before any package script ran (the
+   * root's lists are the scripts' to write by now: never read again); publishes fetched files
    * into the cache; counts what was downloaded and what came from the cache. A cached file that
    * no longer matches is removed from the cache so that the next build fetches it again.
    */
   private InstallReport harvest(PackageSession session, AptSourcesFile sources, Path archivesCache,
-      Path listsCache, Set<String> cachedBefore, Set<String> installedBefore) throws IOException, BuildFailure {
+      AptPackageIndex index, Set<String> cachedBefore, Set<String> installedBefore) throws IOException, BuildFailure {
     ImageRoot image = session.image();
     Path archives = image.resolve(ARCHIVES);
-    Path lists = image.resolve(LISTS);
     Set<String> added = new TreeSet<>(installedArchiveNames(session));
     added.removeAll(installedBefore);
     Map<String, Path> fetched = new TreeMap<>();
@@ -1150,9 +1227,6 @@ public final class AptDriver implements PackageManagerDriver {
         }
       }
     }
-    Set<String> wanted = new TreeSet<>(fetched.keySet());
-    wanted.addAll(reused.keySet());
-    AptPackageIndex index = AptPackageIndex.read(lists, wanted);
     String sourcesName = sources.file().toString();
     for (Map.Entry<String, Path> e : reused.entrySet()) {
       String sha = sha256(e.getValue());
@@ -1180,7 +1254,6 @@ public final class AptDriver implements PackageManagerDriver {
       for (Map.Entry<String, Path> e : fetched.entrySet()) {
         publish(e.getValue(), archivesCache.resolve(e.getKey()));
       }
-      publishLists(lists, listsCache);
     });
 
     int fromCache = (int) added.stream().filter(n -> cachedBefore.contains(n) && !fetched.containsKey(n)).count();

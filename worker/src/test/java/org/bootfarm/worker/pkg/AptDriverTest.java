@@ -491,9 +491,7 @@ class AptDriverTest {
     try (HostileDebRepo hostile = HostileDebRepo.start();
         ServerSocket listener = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
         HostCanaries canaries = new HostCanaries()) {
-      Path sources = workerSourcesWith(HostileDebRepo.key(), "bootfarm-fixture.asc", hostile::sourcesStanza);
-      PackageSession session = new PackageSession(definition, own.rootfs(), own.cacheDir(), own.workDir(),
-          Optional.of(sources), SOURCE_DATE_EPOCH, "staging", this::record);
+      PackageSession session = withHostileRepo(own, hostile);
       Path hostEtc = Path.of("/etc", HostCanaries.uniqueName());
       Path rootSecret = canaries.plant(Path.of("/root", HostCanaries.uniqueName()));
       Path warmCache = own.cacheDir().resolve("apt/archives").resolve(HostCanaries.uniqueName());
@@ -520,6 +518,74 @@ class AptDriverTest {
       canaries.assertUntouched();
       assertTrue(Files.isExecutable(own.rootfs().resolve("usr/bin/" + EscapeProbe.PACKAGE)), "installed anyway");
     }
+  }
+
+  /**
+   * A package script writes what apt leaves in the root while it runs (docs/adr/0066): the package files of the warm
+   * cache are hard links there, the indices copies. It appends a forged package to every index, overwrites bytes of
+   * cpio's cached file in place, and gives another cached file a second name in the image (a link the worker's own
+   * steps or a later hook could write through). The run fails as an integrity failure naming cpio, cpio's file leaves
+   * the cache, no cached index holds the forged package, and the cache's copy of the linked file is a new inode with
+   * the same bytes, which the image's second name no longer reaches.
+   */
+  @Test
+  void aPackageScriptWritingAptsFilesInTheRootPoisonsNeitherTheCachedIndicesNorThePackageFiles() throws Exception {
+    assumeTrue(ExternalCommand.runningAsRoot(), "dpkg chroots into the root only as root");
+    PackageSession own = ownRootAndCache("cache-writer");
+    driver.runScript(own, "install cpio"); // cpio into this test's own cache
+    driver.runScript(own, "purge cpio");
+    Path archives = own.cacheDir().resolve("apt/archives");
+    Path cpio = cached(archives, "cpio_");
+    Path kept = cached(archives, "libc6_");
+    byte[] keptBytes = Files.readAllBytes(kept);
+    try (HostileDebRepo hostile = HostileDebRepo.start()) {
+      PackageSession session = withHostileRepo(own, hostile);
+      HostileDebRepo.orderCacheWriter(own.rootfs(), "LISTS=yes\nTAMPER='cpio_*.deb'\nLINK=" + kept.getFileName() + "\n");
+
+      BuildFailure failure = assertThrows(BuildFailure.class,
+          () -> driver.runScript(session, "install " + HostileDebRepo.CACHE_WRITER));
+
+      assertTrue(log.stream().anyMatch(l -> l.startsWith("bootfarm-cache-writer: wrote ")), "the script ran: " + log);
+      assertEquals(BuildFailure.Kind.INTEGRITY, failure.kind(), failure.getMessage());
+      assertTrue(failure.getMessage().contains(cpio.getFileName().toString()), failure.getMessage());
+      assertTrue(log.stream().anyMatch(l -> l.startsWith("apt: removed from the warm cache")), "logged: " + log);
+    }
+    assertFalse(Files.exists(cpio), "cpio's file, changed in the root, is still in the cache");
+    assertNoForgedIndex(own.cacheDir());
+    Path secondName = own.rootfs().resolve("etc/bootfarm-second-name");
+    assertTrue(Files.isRegularFile(secondName, LinkOption.NOFOLLOW_LINKS), "the script linked the file");
+    assertFalse(Files.isSameFile(secondName, kept), "a name in the image still reaches the cache's file");
+    assertArrayEquals(keptBytes, Files.readAllBytes(kept));
+  }
+
+  /**
+   * After the run the root's indices are the package scripts' to write: a link among them to a host FIFO would hang
+   * a worker that read them, and a forged index would vouch for any file. The harvest checks against the indices
+   * read before the run and never reads the root's again; the run ends, the hostile package's file is cached as the
+   * signed index states it, and no cached index holds the forged package.
+   */
+  @Test
+  void theHarvestReadsNoIndexAPackageScriptLeftInTheRoot() throws Exception {
+    assumeTrue(ExternalCommand.runningAsRoot(), "dpkg chroots into the root only as root");
+    PackageSession own = ownRootAndCache("lists-writer");
+    Path fifo = dir.resolve("host-fifo");
+    Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+    assertEquals(0, mkfifo.waitFor());
+    try (HostileDebRepo hostile = HostileDebRepo.start()) {
+      PackageSession session = withHostileRepo(own, hostile);
+      HostileDebRepo.orderCacheWriter(own.rootfs(), "LISTS=yes\nFIFO=" + fifo + "\n");
+
+      org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofMinutes(5),
+          () -> driver.runScript(session, "install " + HostileDebRepo.CACHE_WRITER));
+
+      assertTrue(log.stream().anyMatch(l -> l.startsWith("bootfarm-cache-writer: linked " + fifo)), "ran: " + log);
+      // harvested: checked against the index read before the run, and cached
+      cached(own.cacheDir().resolve("apt/archives"), HostileDebRepo.CACHE_WRITER + "_");
+    } finally {
+      // a reader stuck on the FIFO gets its end of file
+      new ProcessBuilder("sh", "-c", "exec 3<>'" + fifo + "'; exec 3>&-").start().waitFor();
+    }
+    assertNoForgedIndex(own.cacheDir());
   }
 
   /**
@@ -683,6 +749,43 @@ class AptDriverTest {
     String output = new String(copy.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(0, copy.waitFor(), () -> "cp -a " + first.rootfs() + " " + session.rootfs() + ": " + output);
     return session;
+  }
+
+  /** A bootstrapped root as {@link #ownRoot}, with a copy of the shared warm cache of its own. */
+  private PackageSession ownRootAndCache(String name) throws Exception {
+    Path cache = dir.resolve("cache-" + name);
+    Process copy = new ProcessBuilder("cp", "-a", "--", first.cacheDir().toString(), cache.toString())
+        .redirectErrorStream(true).start();
+    String output = new String(copy.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, copy.waitFor(), () -> "cp -a " + first.cacheDir() + " " + cache + ": " + output);
+    PackageSession shared = ownRoot(name);
+    return new PackageSession(definition, shared.rootfs(), cache, shared.workDir(), Optional.empty(),
+        SOURCE_DATE_EPOCH, "base", this::record);
+  }
+
+  /** {@code root}'s session in staging with this worker's sources and {@code hostile}'s. */
+  private PackageSession withHostileRepo(PackageSession root, HostileDebRepo hostile) throws Exception {
+    Path sources = workerSourcesWith(HostileDebRepo.key(), "bootfarm-fixture.asc", hostile::sourcesStanza);
+    return new PackageSession(definition, root.rootfs(), root.cacheDir(), root.workDir(), Optional.of(sources),
+        SOURCE_DATE_EPOCH, "staging", this::record);
+  }
+
+  /** The file in {@code archives} whose name starts with {@code prefix}. */
+  private static Path cached(Path archives, String prefix) throws IOException {
+    try (Stream<Path> files = Files.list(archives)) {
+      return files.filter(f -> f.getFileName().toString().startsWith(prefix)).findFirst()
+          .orElseThrow(() -> new AssertionError("no " + prefix + "* in " + archives));
+    }
+  }
+
+  /** No index of {@code cacheDir}'s lists names the package {@link HostileDebRepo#CACHE_WRITER} forges. */
+  private static void assertNoForgedIndex(Path cacheDir) throws IOException {
+    try (Stream<Path> lists = Files.list(cacheDir.resolve("apt/lists"))) {
+      for (Path list : lists.filter(Files::isRegularFile).toList()) {
+        assertFalse(Files.readString(list, StandardCharsets.ISO_8859_1).contains("Package: " + HostileDebRepo.FORGED),
+            list + " in the cache holds the forged package");
+      }
+    }
   }
 
   private Path cachedCpio() throws IOException {
