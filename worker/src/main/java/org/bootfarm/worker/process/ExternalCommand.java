@@ -32,7 +32,8 @@ public final class ExternalCommand {
 
   /** The search path of every tool the worker starts. */
   public static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  private static final List<String> PASSED_THROUGH = List.of(
+  /** The proxy settings every tool is passed (a proxy's URL may hold its credentials: only phases with network). */
+  public static final List<String> PASSED_THROUGH = List.of(
       "http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY");
 
   /** The outcome of one run: the exit code and the last {@link #TAIL_LINES} output lines. */

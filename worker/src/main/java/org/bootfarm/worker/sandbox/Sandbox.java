@@ -168,6 +168,10 @@ public final class Sandbox {
         "--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try", "--hostname", HOSTNAME));
     if (network == Network.NONE) {
       cmd.add("--unshare-net");
+      // no use without a network, and a proxy's URL may hold its credentials: no package script reads them
+      for (String proxy : ExternalCommand.PASSED_THROUGH) {
+        cmd.addAll(List.of("--unsetenv", proxy));
+      }
     }
     cmd.addAll(List.of("--cap-drop", "ALL"));
     if (ExternalCommand.runningAsRoot()) {

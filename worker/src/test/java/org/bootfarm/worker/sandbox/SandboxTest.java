@@ -174,6 +174,25 @@ class SandboxTest {
         "wrote rootfs", "rootfs nosuid,nodev", "node not opened"), lines);
   }
 
+  /**
+   * The worker passes its proxy settings to the tools; a proxy's URL may hold its credentials. A sandbox without
+   * network (every install phase, where package scripts run) has no use for them and does not see them.
+   */
+  @Test
+  void onlyASandboxWithNetworkSeesTheProxySettings() throws Exception {
+    String proxy = "http://builder:s3cret@127.0.0.1:3128";
+    String print = "echo \"http_proxy=${http_proxy-unset} HTTPS_PROXY=${HTTPS_PROXY-unset}\"";
+    Map<String, String> environment = Map.of("http_proxy", proxy, "HTTPS_PROXY", proxy);
+    List<String> without = new ArrayList<>();
+    List<String> with = new ArrayList<>();
+    ExternalCommand.run(Sandbox.confined().command(List.of("sh", "-c", print)), environment, null, without::add);
+    ExternalCommand.run(Sandbox.confined().network(Sandbox.Network.HOST).command(List.of("sh", "-c", print)),
+        environment, null, with::add);
+
+    assertEquals(List.of("http_proxy=unset HTTPS_PROXY=unset"), without);
+    assertEquals(List.of("http_proxy=" + proxy + " HTTPS_PROXY=" + proxy), with);
+  }
+
   @Test
   void withoutNetworkNothingOnTheHostAnswersAndWithTheHostsTheListenerDoes() throws Exception {
     try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
