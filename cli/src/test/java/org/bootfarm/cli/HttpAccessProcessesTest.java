@@ -123,7 +123,7 @@ class HttpAccessProcessesTest {
       }
       counts.put(labels.get("interface") + " " + labels.get("reason"), Double.parseDouble(line.group(2)));
     }
-    assertEquals(8, counts.size(), () -> "every reason on both interfaces is registered at 0:\n" + text);
+    assertEquals(10, counts.size(), () -> "every reason on both interfaces is registered at 0:\n" + text);
     return counts;
   }
 

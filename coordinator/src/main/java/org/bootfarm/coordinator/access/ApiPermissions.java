@@ -73,7 +73,9 @@ public final class ApiPermissions {
   /**
    * What an HTTP request needs, by method and path as sent; empty for what is open ({@code GET /health},
    * and {@code GET /metrics} unless {@code protectMetrics}). A path that is no call needs {@code read}, so
-   * that an unauthenticated client learns nothing of which paths exist.
+   * that an unauthenticated client learns nothing of which paths exist. The path must be the one the router
+   * dispatches on: the HTTP API refuses every path not in its canonical form before it asks, and its routes match
+   * the path as sent (ADR 0065); another spelling of a call's path would get a reader's permission here.
    */
   public static Optional<Permission> forHttp(String method, String path, boolean protectMetrics) {
     boolean get = method.equals("GET") || method.equals("HEAD");

@@ -102,10 +102,10 @@ public final class ArtifactHttpEndpoint {
   }
 
   /**
-   * Adds this endpoint's routes to {@code router}, ahead of whatever is added after: {@code PUT},
-   * {@code GET} and {@code HEAD} of any path under {@link #PREFIX} (matched as sent, not normalized;
-   * the id is the rest of the path, undecoded), and 405 for any other method there. The routes
-   * read no body before the handler streams it.
+   * Adds this endpoint's routes to {@code router}, ahead of whatever is added after: {@code POST} of exactly {@link
+   * #MISSING}, {@code PUT}, {@code GET} and {@code HEAD} of any path under {@link #PREFIX}, and 405 for any other
+   * method there; every path matched as sent, never normalized (the id is the rest of the path, undecoded), as the
+   * permission of the call was decided on it (ADR 0065). The routes read no body before the handler streams it.
    */
   public void mount(Router router) {
     mount(router, context -> String.valueOf(context.request().remoteAddress().hostAddress()));
@@ -116,7 +116,7 @@ public final class ArtifactHttpEndpoint {
    * per-client limit of {@link UploadLimits#perClient}).
    */
   public void mount(Router router, Function<RoutingContext, String> clientOf) {
-    router.post(MISSING).handler(this::missing);
+    router.routeWithRegex(HttpMethod.POST, Pattern.quote(MISSING)).useNormalizedPath(false).handler(this::missing);
     onAnyId(router).method(HttpMethod.PUT).handler(context -> put(context.request(), id(context),
         clientOf.apply(context)));
     onAnyId(router).method(HttpMethod.GET).handler(context -> get(context.request(), id(context), false));

@@ -236,6 +236,75 @@ class ApiHttpAccessTest {
         "an admin cancels anyone's build");
   }
 
+  /** A request written byte for byte on a socket (HTTP/1.1, then closed): its status code and body. */
+  record Raw(int status, String body) {}
+
+  static Raw raw(String method, String path, String token, String body) throws Exception {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", URI.create(base).getPort())) {
+      socket.setSoTimeout(20_000);
+      byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+      socket.getOutputStream().write((method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+          + (token == null ? "" : "Authorization: Bearer " + token + "\r\n")
+          + (body == null ? "" : "Content-Type: " + (path.contains("/artifacts/") && !path.contains("issing")
+              ? "application/octet-stream" : "application/json") + "\r\nContent-Length: " + content.length + "\r\n")
+          + "\r\n").getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().write(content);
+      String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      return new Raw(Integer.parseInt(answer.substring(9, 12)), answer.substring(answer.indexOf("\r\n\r\n") + 4));
+    }
+  }
+
+  /**
+   * Every other spelling of {@code path} that names the same call once normalized as Vert.x routes by (RFC 3986 dot
+   * segments, doubled slashes, a percent-encoded letter, a trailing slash): none of them is the path as sent.
+   */
+  static List<String> otherSpellings(String path) {
+    int last = path.lastIndexOf('/');
+    String head = path.substring(0, last);
+    String tail = path.substring(last + 1);
+    return List.of(path + "/", head + "//" + tail, head + "/./" + tail, head + "/x/../" + tail, "/" + path,
+        head + "/%" + Integer.toHexString(tail.charAt(0)).toUpperCase(java.util.Locale.ROOT) + tail.substring(1));
+  }
+
+  @Test
+  void aReadTokenReachesNoWriteCallThroughAnotherSpellingOfItsPath() throws Exception {
+    String submitted = json(send(SUBMIT, "POST", "/api/v1/builds", submission())).get("id").asText();
+    List<String> before = allBuilds();
+    String lacking = "[\"" + "0".repeat(64) + "\"]";
+    String body = "read cannot upload through another spelling";
+    String sha = Sha256.of(body.getBytes(StandardCharsets.UTF_8));
+    assertEquals(403, raw("POST", "/api/v1/artifacts/missing", READ, lacking).status(), "the plain path: 403");
+    assertEquals(200, raw("POST", "/api/v1/artifacts/missing", SUBMIT, lacking).status(), "the plain path: allowed");
+    double counted = refusals.counted(ApiRefusals.Interface.HTTP, ApiRefusals.Reason.NON_CANONICAL_PATH);
+    List<String[]> calls = List.of(new String[] {"POST", "/api/v1/artifacts/missing", lacking},
+        new String[] {"POST", "/api/v1/builds", submission()}, new String[] {"PUT", "/api/v1/artifacts/" + sha, body},
+        new String[] {"POST", "/api/v1/builds/" + submitted + "/cancel", null},
+        new String[] {"POST", "/api/v1/builds/" + submitted + "/rebuild", null},
+        new String[] {"PUT", "/api/v1/builds/" + submitted + "/pin", "{\"reason\": \"keep\"}"},
+        new String[] {"DELETE", "/api/v1/builds/" + submitted + "/pin", null});
+    int refused = 0;
+    for (String[] call : calls) {
+      List<String> spellings = new java.util.ArrayList<>(otherSpellings(call[1]));
+      if (call[1].endsWith("/missing")) {
+        spellings.add("/api/v1/builds/../artifacts/missing"); // as the review found it
+      }
+      for (String path : spellings) {
+        for (String token : List.of(READ, ADMIN)) {
+          Raw answer = raw(call[0], path, token, call[2]);
+          assertEquals(400, answer.status(), call[0] + " " + path + ": " + answer.body());
+          assertEquals("BAD_REQUEST", JSON.readTree(answer.body()).get("code").asText(), answer.body());
+          assertTrue(answer.body().contains("not in its canonical form"), answer.body());
+          refused++;
+        }
+      }
+    }
+    assertEquals(before, allBuilds(), "a refused call queued a build");
+    assertFalse(artifacts.exists(sha), "a refused upload was stored");
+    assertEquals("QUEUED", json(send(READ, "GET", "/api/v1/builds/" + submitted, null)).get("state").asText());
+    assertEquals(counted + refused, refusals.counted(ApiRefusals.Interface.HTTP,
+        ApiRefusals.Reason.NON_CANONICAL_PATH));
+  }
+
   @Test
   void metricsAreOpenUnlessProtectedAndThenNeedARead() throws Exception {
     assertEquals(200, send(null, "GET", "/metrics", null).statusCode());
