@@ -52,6 +52,11 @@ public final class ArtifactHttpEndpoint {
   public static final String MISSING = PREFIX + "missing";
   /** The most hashes one {@link #MISSING} query may ask about. */
   public static final int MISSING_MAX = 100_000;
+  /**
+   * The largest body of a {@link #MISSING} query: {@link #MISSING_MAX} hashes, each quoted and followed by a comma and a
+   * space ({@code "<64 hex>", }: 68 bytes), in brackets. One larger is refused with 413 before it is read.
+   */
+  public static final long MISSING_MAX_BYTES = MISSING_MAX * 68L + 2;
 
   /** What a refused upload is told to wait before it tries again, in seconds. */
   static final int RETRY_AFTER_SECONDS = 5;
@@ -131,7 +136,7 @@ public final class ArtifactHttpEndpoint {
 
   private void missing(RoutingContext context) {
     HttpServerRequest request = context.request();
-    request.bodyHandler(body -> {
+    BoundedRequestBody.read(request, MISSING_MAX_BYTES, body -> {
       io.vertx.core.json.JsonArray asked;
       try {
         asked = new io.vertx.core.json.JsonArray(body);
@@ -165,7 +170,8 @@ public final class ArtifactHttpEndpoint {
         return lacking;
       }, false).onSuccess(lacking -> request.response().putHeader("Content-Type", "application/json")
           .end(lacking.encode())).onFailure(e -> fail(request, e, false));
-    });
+    }, () -> fail(request, 413, "POST " + MISSING + " may send at most " + MISSING_MAX_BYTES + " bytes, "
+        + MISSING_MAX + " hashes; ask about fewer at a time", true));
   }
 
   private static Route onAnyId(Router router) {

@@ -3,7 +3,6 @@ package org.bootfarm.coordinator.http;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
@@ -24,6 +23,7 @@ import org.bootfarm.coordinator.access.ApiRefusals;
 import org.bootfarm.coordinator.access.LiveTokens;
 import org.bootfarm.coordinator.bus.CommitWaiters;
 import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
+import org.bootfarm.coordinator.cas.BoundedRequestBody;
 import org.bootfarm.coordinator.cas.UnreadBodyClose;
 import org.bootfarm.coordinator.nightly.NightlyApi;
 import org.bootfarm.coordinator.nightly.NightlyPage;
@@ -318,25 +318,7 @@ public final class ApiHttpServer {
           + "': send it with Content-Type: application/json", List.of()));
       return;
     }
-    String length = request.getHeader("Content-Length");
-    if (length != null && length.matches("\\d+") && Long.parseLong(length) > MAX_BODY_BYTES) {
-      tooLarge(request);
-      return;
-    }
-    Buffer body = Buffer.buffer();
-    request.handler(chunk -> {
-      if (body.length() + chunk.length() > MAX_BODY_BYTES) {
-        if (!request.response().ended()) {
-          tooLarge(request);
-        }
-        return;
-      }
-      body.appendBuffer(chunk);
-    });
-    request.endHandler(done -> {
-      if (request.response().ended()) {
-        return;
-      }
+    BoundedRequestBody.read(request, MAX_BODY_BYTES, body -> {
       T message;
       try {
         message = WireJson.read(body.toString(), type);
@@ -345,7 +327,7 @@ public final class ApiHttpServer {
         return;
       }
       then.accept(message);
-    });
+    }, () -> tooLarge(request));
   }
 
   /**

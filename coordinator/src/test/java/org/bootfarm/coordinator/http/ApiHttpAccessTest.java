@@ -306,6 +306,27 @@ class ApiHttpAccessTest {
   }
 
   @Test
+  void aMissingQueryLargerThanAnyAnswerIsRefusedBeforeItsBodyIsRead() throws Exception {
+    // declared: 413 at once, not a byte of the body sent
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", URI.create(base).getPort())) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(("POST /api/v1/artifacts/missing HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+          + "Authorization: Bearer " + SUBMIT + "\r\nContent-Type: application/json\r\nContent-Length: "
+          + (100L << 20) + "\r\n\r\n[").getBytes(StandardCharsets.US_ASCII));
+      String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+          StandardCharsets.US_ASCII)).readLine();
+      assertEquals("HTTP/1.1 413 Request Entity Too Large", status);
+    }
+    // chunked, without a length: refused once the bound is passed, and the rest is not read
+    EndlessChunkedBody.Outcome outcome = EndlessChunkedBody.send(URI.create(base).getPort(),
+        "POST /api/v1/artifacts/missing HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + SUBMIT
+            + "\r\nContent-Type: application/json\r\n");
+    assertEquals("HTTP/1.1 413 Request Entity Too Large", outcome.statusLine());
+    assertTrue(outcome.sent() < ArtifactHttpEndpoint.MISSING_MAX_BYTES + UnreadBodyClose.DRAIN_BYTES + (32 << 20),
+        "the server went on reading a missing query past its bound: " + outcome.sent() + " bytes sent");
+  }
+
+  @Test
   void metricsAreOpenUnlessProtectedAndThenNeedARead() throws Exception {
     assertEquals(200, send(null, "GET", "/metrics", null).statusCode());
     assertEquals(401, send(protectedBase, null, "GET", "/metrics", null).statusCode());
