@@ -142,8 +142,10 @@ class HttpAccessProcessesTest {
     Map<String, Double> countedBefore = refusals();
 
     HttpResponse<String> none = call(null, "POST", "/api/v1/builds", submission);
-    refused(none, 401, "UNAUTHORIZED", "no Authorization: Bearer token; give the token of a client in "
-        + farm.tokensFile);
+    refused(none, 401, "UNAUTHORIZED", "no Authorization: Bearer token; give the token of a client in the"
+        + " coordinator's tokens file");
+    assertTrue(!none.body().contains(dir.toString()), () -> "a caller without a token is told no server path: "
+        + none.body());
     assertEquals("Bearer realm=\"bootfarm\"", none.headers().firstValue("WWW-Authenticate").orElse(""));
     refused(call("wrong-token-0123456789abcdef", "PUT", "/api/v1/artifacts/" + sha, component), 401, "UNAUTHORIZED",
         "not in the tokens file");
@@ -162,7 +164,7 @@ class HttpAccessProcessesTest {
     assertEquals(countedBefore.get("http forbidden") + 4, counted.get("http forbidden"), counted::toString);
     String log = farm.logText("coordinator");
     assertTrue(log.contains("http POST /api/v1/builds from 127.0.0.1:"), log);
-    assertTrue(log.contains("refused: no Authorization: Bearer token"), log);
+    assertTrue(log.contains("refused: no Authorization: Bearer token (tokens file " + farm.tokensFile + ")"), log);
     assertTrue(log.contains("refused: a Bearer token that is not in the tokens file"), log);
     assertTrue(log.contains("http POST /api/v1/builds by client 'viewer'"), log);
     assertTrue(log.contains("http PUT /api/v1/artifacts/" + sha + " by client 'viewer'"), log);

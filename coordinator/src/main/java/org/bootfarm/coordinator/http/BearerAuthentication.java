@@ -66,13 +66,14 @@ final class BearerAuthentication implements Handler<RoutingContext> {
       String what = header == null ? "no Authorization: Bearer token"
           : token == null ? "an Authorization header that is not 'Bearer <token>'"
           : "a Bearer token that is not in the tokens file (revoked or mistyped)";
-      LOG.log(System.Logger.Level.WARNING, "http {0} {1} from {2} refused: {3}", request.method(), request.path(),
-          request.remoteAddress(), what);
+      // the tokens file's path is the operator's to read in the log, not a caller's without a credential
+      LOG.log(System.Logger.Level.WARNING, "http {0} {1} from {2} refused: {3} (tokens file {4})", request.method(),
+          request.path(), request.remoteAddress(), what, tokens.file());
       refusals.count(ApiRefusals.Interface.HTTP, ApiRefusals.Reason.UNAUTHENTICATED);
       request.response().putHeader("WWW-Authenticate", CHALLENGE);
-      ApiHttpServer.refuseUnread(context, new ApiError(ApiError.Code.UNAUTHORIZED, request.method() + " " + request.path() + " came with "
-          + what + "; give the token of a client in " + tokens.file() + " as 'Authorization: Bearer <token>'"
-          + " (ask the farm's operator for one)", List.of()));
+      ApiHttpServer.refuseUnread(context, new ApiError(ApiError.Code.UNAUTHORIZED, request.method() + " "
+          + request.path() + " came with " + what + "; give the token of a client in the coordinator's tokens file"
+          + " as 'Authorization: Bearer <token>' (ask the farm's operator for one)", List.of()));
       return;
     }
     if (!caller.get().may(needed.get().role())) {

@@ -139,7 +139,10 @@ class ApiHttpAccessTest {
       assertEquals("Bearer realm=\"bootfarm\"", response.headers().firstValue("WWW-Authenticate").orElse(null));
       assertEquals("UNAUTHORIZED", json(response).get("code").asText());
       String message = json(response).get("message").asText();
-      assertTrue(message.contains("no Authorization: Bearer token") && message.contains(tokens.toString()), message);
+      assertTrue(message.contains("no Authorization: Bearer token") && message.contains("the coordinator's tokens file"),
+          message);
+      assertFalse(response.body().contains(dir.toString()), "a caller without a token is told no server path: "
+          + response.body());
     }
     assertEquals(before, allBuilds(), "a refused call queued a build");
     assertFalse(artifacts.exists(upload.substring(upload.lastIndexOf('/') + 1)), "a refused upload was stored");
