@@ -103,15 +103,21 @@ public final class ApiPermissions {
     });
   }
 
-  /** Whether {@code caller} may cancel a build that {@code submittedBy} submitted (null: not recorded). */
+  /**
+   * Whether {@code caller} may cancel a build that {@code submittedBy} submitted, as recorded (null: not recorded):
+   * an admin may, and the submitter itself, by name and kind of credential, so that a farm certificate and a client
+   * of the tokens file that bear the same name are two clients (ADR 0065).
+   */
   public static boolean mayCancel(Caller caller, String submittedBy) {
-    return caller.may(AccessRole.ADMIN) || (caller.may(CANCELLING.role()) && caller.name().equals(submittedBy));
+    return caller.may(AccessRole.ADMIN) || (caller.may(CANCELLING.role()) && submittedBy != null
+        && caller.credential().equals(Caller.credentialOf(submittedBy)));
   }
 
   /** The refusal of a cancel that {@link #mayCancel} does not allow. */
   public static ApiError cancelRefused(Caller caller, String buildId, String submittedBy) {
     return forbidden(caller, CANCELLING_OTHERS, "build " + buildId + " was submitted by "
-        + (submittedBy == null ? "a client this coordinator did not record" : "'" + submittedBy + "'"));
+        + (submittedBy == null ? "a client this coordinator did not record" : Caller.describe(submittedBy))
+        + ", and this call came from " + Caller.describe(caller.credential()));
   }
 
   /** The 403 for a caller whose role is not enough: names the caller, its role, and the role needed. */
@@ -120,7 +126,7 @@ public final class ApiPermissions {
   }
 
   private static ApiError forbidden(Caller caller, Permission needed, String why) {
-    return new ApiError(ApiError.Code.FORBIDDEN, "client '" + caller.name() + "' has role " + caller.role().word()
+    return new ApiError(ApiError.Code.FORBIDDEN, "client '" + caller.client() + "' has role " + caller.role().word()
         + "; " + needed.doing() + " needs " + needed.role().word() + (why == null ? "" : " (" + why + ")")
         + ": give it a token of such a role in the coordinator's tokens file, or ask the farm's operator",
         List.of());

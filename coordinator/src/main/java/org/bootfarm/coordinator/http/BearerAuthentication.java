@@ -47,7 +47,7 @@ final class BearerAuthentication implements Handler<RoutingContext> {
   static String uploader(RoutingContext context) {
     Caller caller = caller(context);
     String address = context.request().remoteAddress() == null ? "?" : context.request().remoteAddress().hostAddress();
-    return caller == null ? address : "'" + caller.name() + "' at " + address;
+    return caller == null ? address : "'" + caller.client() + "' at " + address;
   }
 
   @Override
@@ -78,7 +78,7 @@ final class BearerAuthentication implements Handler<RoutingContext> {
     }
     if (!caller.get().may(needed.get().role())) {
       LOG.log(System.Logger.Level.WARNING, "http {0} {1} by client ''{2}'' ({3}) refused: role {4}, needs {5}",
-          request.method(), request.path(), caller.get().name(), request.remoteAddress(), caller.get().role().word(),
+          request.method(), request.path(), caller.get().client(), request.remoteAddress(), caller.get().role().word(),
           needed.get().role().word());
       refusals.count(ApiRefusals.Interface.HTTP, ApiRefusals.Reason.FORBIDDEN);
       ApiHttpServer.refuseUnread(context, ApiPermissions.forbidden(caller.get(), needed.get()));

@@ -222,7 +222,9 @@ class ApiHttpAccessTest {
     HttpResponse<String> submitted = send(SUBMIT, "POST", "/api/v1/builds", submission());
     assertEquals(201, submitted.statusCode(), submitted.body());
     String id = json(submitted).get("id").asText();
-    assertEquals("ci", json(send(READ, "GET", "/api/v1/builds/" + id, null)).get("submittedBy").asText());
+    JsonNode recorded = json(send(READ, "GET", "/api/v1/builds/" + id, null));
+    assertEquals("ci", recorded.get("submittedBy").asText());
+    assertEquals("token", recorded.get("submittedWith").asText(), "the name is a client of the tokens file's");
     HttpResponse<String> pin = send(SUBMIT, "PUT", "/api/v1/builds/" + id + "/pin", "{\"reason\": \"keep\"}");
     assertEquals(403, pin.statusCode(), pin.body());
     assertTrue(json(pin).get("message").asText().startsWith("client 'ci' has role submit; pinning needs admin"));
