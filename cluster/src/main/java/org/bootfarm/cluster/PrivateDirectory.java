@@ -48,9 +48,10 @@ public final class PrivateDirectory {
     int owner = (Integer) Files.getAttribute(absolute, "unix:uid");
     int self = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
     if (owner != self || ((Integer) Files.getAttribute(absolute, "unix:mode") & STICKY) != 0) {
-      LOG.log(System.Logger.Level.WARNING, "{0} {1} is {2}, which other local users may read, and is "
-          + (owner != self ? "owned by uid " + owner + ", not this process's " + self : "shared (sticky)")
-          + ": left as it is; give this process a directory of its own", what, absolute, was);
+      LOG.log(System.Logger.Level.WARNING, "{0} {1} is {2}, which other local users may read, and is {3}: left as it"
+          + " is; give this process a directory of its own", what, absolute, was,
+          owner != self ? "owned by uid " + owner + ", not by uid " + self + " that runs this process"
+          : "shared (sticky)");
       return absolute;
     }
     Files.setPosixFilePermissions(absolute, MODE);

@@ -52,7 +52,7 @@ public final class BoundedRequestBody {
       return;
     }
     LOG.log(System.Logger.Level.WARNING, "http {0} {1} from {2} refused: a body may have {4} bytes, and this one {3}",
-        request.method(), request.path(), request.remoteAddress(), what, maxBytes);
+        request.method(), request.path(), request.remoteAddress(), what, Long.toString(maxBytes));
     tooLarge.run();
   }
 }
