@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.ProjectTree;
 import org.bootfarm.coordinator.RepoCatalog;
@@ -32,6 +33,8 @@ import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.testkit.Eventually;
+import org.bootfarm.testkit.HttpAnswer;
+import org.bootfarm.testkit.PathSpellings;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -241,34 +244,17 @@ class ApiHttpAccessTest {
         "an admin cancels anyone's build");
   }
 
-  /** A request written byte for byte on a socket (HTTP/1.1, then closed): its status code and body. */
-  record Raw(int status, String body) {}
-
-  static Raw raw(String method, String path, String token, String body) throws Exception {
-    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", URI.create(base).getPort())) {
-      socket.setSoTimeout(20_000);
-      byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
-      socket.getOutputStream().write((method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-          + (token == null ? "" : "Authorization: Bearer " + token + "\r\n")
-          + (body == null ? "" : "Content-Type: " + (path.contains("/artifacts/") && !path.contains("issing")
-              ? "application/octet-stream" : "application/json") + "\r\nContent-Length: " + content.length + "\r\n")
-          + "\r\n").getBytes(StandardCharsets.US_ASCII));
-      socket.getOutputStream().write(content);
-      String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      return new Raw(Integer.parseInt(answer.substring(9, 12)), answer.substring(answer.indexOf("\r\n\r\n") + 4));
+  /** A request as written, its path never normalized, with {@code token} (null: none) and a JSON or octet body. */
+  static HttpAnswer raw(String method, String path, String token, String body) throws Exception {
+    Map<String, String> headers = new java.util.LinkedHashMap<>();
+    if (token != null) {
+      headers.put("Authorization", "Bearer " + token);
     }
-  }
-
-  /**
-   * Every other spelling of {@code path} that names the same call once normalized as Vert.x routes by (RFC 3986 dot
-   * segments, doubled slashes, a percent-encoded letter, a trailing slash): none of them is the path as sent.
-   */
-  static List<String> otherSpellings(String path) {
-    int last = path.lastIndexOf('/');
-    String head = path.substring(0, last);
-    String tail = path.substring(last + 1);
-    return List.of(path + "/", head + "//" + tail, head + "/./" + tail, head + "/x/../" + tail, "/" + path,
-        head + "/%" + Integer.toHexString(tail.charAt(0)).toUpperCase(java.util.Locale.ROOT) + tail.substring(1));
+    if (body != null) {
+      headers.put("Content-Type", path.contains("/artifacts/") && !path.contains("issing") ? "application/octet-stream"
+          : "application/json");
+    }
+    return HttpAnswer.exchange(URI.create(base).getPort(), method, path, headers, body);
   }
 
   @Test
@@ -289,13 +275,13 @@ class ApiHttpAccessTest {
         new String[] {"DELETE", "/api/v1/builds/" + submitted + "/pin", null});
     int refused = 0;
     for (String[] call : calls) {
-      List<String> spellings = new java.util.ArrayList<>(otherSpellings(call[1]));
+      List<String> spellings = new java.util.ArrayList<>(PathSpellings.otherThan(call[1]));
       if (call[1].endsWith("/missing")) {
         spellings.add("/api/v1/builds/../artifacts/missing"); // as the review found it
       }
       for (String path : spellings) {
         for (String token : List.of(READ, ADMIN)) {
-          Raw answer = raw(call[0], path, token, call[2]);
+          HttpAnswer answer = raw(call[0], path, token, call[2]);
           assertEquals(400, answer.status(), call[0] + " " + path + ": " + answer.body());
           assertEquals("BAD_REQUEST", JSON.readTree(answer.body()).get("code").asText(), answer.body());
           assertTrue(answer.body().contains("not in its canonical form"), answer.body());
