@@ -32,7 +32,6 @@ import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.testkit.HttpAnswer;
 import org.bootfarm.testkit.PathSpellings;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
-import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -57,18 +56,13 @@ class CoordinatorAttacksProcessesTest {
       "^bootfarm_api_refused_total\\{[^}]*interface=\"http\"[^}]*reason=\"non_canonical_path\"[^}]*\\} ([0-9.eE+-]+)$",
       Pattern.MULTILINE);
   @TempDir static Path dir;
-  static FixtureYumRepo repo;
   static FarmProcesses farm;
   static Path coordinatorData;
   static Map<String, String> components;
 
   @BeforeAll
   static void startCoordinator() throws Exception {
-    repo = FixtureYumRepo.start();
-    farm = new FarmProcesses(dir);
-    Path repos = Files.createDirectories(dir.resolve("repos"));
-    FixtureDefinitions.write(repos, FixtureDefinitions.TDNF, repo);
-    Path keys = Files.createDirectories(dir.resolve("keys"));
+    farm = FarmProcesses.withFixtureRepos(dir, FixtureDefinitions.TDNF);
     // what an older coordinator left: directories and records every local user could read
     coordinatorData = dir.resolve("c");
     Path own = Files.createDirectories(coordinatorData.resolve("coordinator"));
@@ -79,7 +73,7 @@ class CoordinatorAttacksProcessesTest {
         PosixFilePermissions.fromString("rw-r--r--")));
     Files.writeString(farm.tokensFile, "viewer " + READ + " read\nci " + SUBMIT + " submit\n",
         StandardOpenOption.APPEND);
-    farm.startCoordinator("coordinator", coordinatorData, repos, keys);
+    farm.startCoordinator("coordinator", coordinatorData, farm.repos(), farm.keys());
     components = Map.of("tether", farm.upload("#!/bin/sh\necho tether of the attacks\n"),
         "unpack", farm.upload("#!/bin/sh\necho unpack of the attacks\n"));
   }
@@ -88,9 +82,6 @@ class CoordinatorAttacksProcessesTest {
   static void stop() {
     if (farm != null) {
       farm.close();
-    }
-    if (repo != null) {
-      repo.close();
     }
   }
 
@@ -241,7 +232,7 @@ class CoordinatorAttacksProcessesTest {
       Files.setPosixFilePermissions(opened, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
     farm.start("worker", List.of("worker", "--data-dir", workerData.toString(), "--cache-dir", cache.toString(),
-        "--keys", dir.resolve("keys").toString(), "--cluster-name", "nobody-" + farm.cluster, "--cluster-port",
+        "--keys", farm.keys().toString(), "--cluster-name", "nobody-" + farm.cluster, "--cluster-port",
         String.valueOf(FreePorts.one()), "--join", "127.0.0.1:" + FreePorts.one(), "--metrics-port", "0"));
     farm.awaitLine("worker", "the worker's cache directory " + cache + " was rwxr-xr-x", 90);
     assertEquals("rwx------", mode(cache));

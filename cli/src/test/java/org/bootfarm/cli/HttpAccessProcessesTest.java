@@ -22,7 +22,6 @@ import org.bootfarm.protocol.Sha256;
 import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
-import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -46,23 +45,18 @@ class HttpAccessProcessesTest {
       Pattern.MULTILINE);
   static final Pattern LABEL = Pattern.compile("(\\w+)=\"(\\w+)\"");
   @TempDir static Path dir;
-  static FixtureYumRepo repo;
   static FarmProcesses farm;
   static Path coordinatorData;
   static String bridge;
 
   @BeforeAll
   static void startFarm() throws Exception {
-    repo = FixtureYumRepo.start();
-    farm = new FarmProcesses(dir);
-    Path repos = Files.createDirectories(dir.resolve("repos"));
-    FixtureDefinitions.write(repos, FixtureDefinitions.TDNF, repo);
-    Path keys = Files.createDirectories(dir.resolve("keys"));
+    farm = FarmProcesses.withFixtureRepos(dir, FixtureDefinitions.TDNF);
     coordinatorData = dir.resolve("c");
     int bridgePort = FreePorts.one();
     bridge = "127.0.0.1:" + bridgePort;
     farm.start("coordinator", List.of("coordinator", "--nightly", "off", "--bridge-port", String.valueOf(bridgePort),
-        "--data-dir", coordinatorData.toString(), "--repos", repos.toString(), "--keys", keys.toString(),
+        "--data-dir", coordinatorData.toString(), "--repos", farm.repos().toString(), "--keys", farm.keys().toString(),
         "--http-port", String.valueOf(farm.httpPort), "--cluster-name", farm.cluster, "--cluster-port",
         String.valueOf(farm.clusterPort)));
     farm.awaitLine("coordinator", " ready: ", 90);
@@ -74,9 +68,6 @@ class HttpAccessProcessesTest {
   static void stopFarm() {
     if (farm != null) {
       farm.close();
-    }
-    if (repo != null) {
-      repo.close();
     }
   }
 
