@@ -18,6 +18,7 @@ import org.bootfarm.protocol.api.v1.BuildEvent;
 import org.bootfarm.protocol.api.v1.BuildQuery;
 import org.bootfarm.protocol.api.v1.BuildState;
 import org.bootfarm.protocol.api.v1.BuildView;
+import org.bootfarm.protocol.api.v1.Caller;
 import org.bootfarm.protocol.api.v1.Priority;
 import org.bootfarm.protocol.api.v1.RepoInfo;
 import org.bootfarm.protocol.api.v1.ReproducibilityPair;
@@ -202,7 +203,9 @@ final class ClientCommands {
       out.println("UNSIGNED  installed without a signature check (allowed by --allow-unsigned): "
           + String.join("; ", build.unsigned()));
     }
-    out.println("submitted " + build.submittedAt() + (build.startedAt() == null ? "" : "  started "
+    out.println("submitted " + build.submittedAt() + (build.submittedWith() == null ? ""
+        : "  by " + Caller.describe(build.submittedWith() + ":" + build.submittedBy()))
+        + (build.startedAt() == null ? "" : "  started "
         + build.startedAt()) + (build.finishedAt() == null ? "" : "  finished " + build.finishedAt()));
     for (ArtifactRecord artifact : build.artifacts()) {
       out.printf("artifact  %s  %s  %d bytes%n", artifact.sha256(), artifact.name(), artifact.size());

@@ -2,7 +2,6 @@ package org.bootfarm.cli;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,6 +11,7 @@ import java.util.Set;
 import org.bootfarm.cluster.ClusterNode;
 import org.bootfarm.cluster.ClusterSettings;
 import org.bootfarm.cluster.NodeRole;
+import org.bootfarm.cluster.PrivateDirectory;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.access.DefaultTokensFile;
 import org.bootfarm.coordinator.bridge.BridgeServer;
@@ -45,7 +45,7 @@ final class EmbeddedFarm implements AutoCloseable {
   private EmbeddedFarm(Path dataDir, Path repos, Path keys, Path cacheDir, Map<String, Path> components,
       Set<String> allowUnsigned) throws Exception {
     HAZELCAST_LOG.setLevel(java.util.logging.Level.WARNING);
-    Files.createDirectories(dataDir);
+    PrivateDirectory.ensure(dataDir, "the embedded farm's data directory");
     // its CA and certificate are made under the data dir on the first run and reused after (ADR 0031)
     node = ClusterNode.start(ClusterSettings.of(NodeRole.COORDINATOR, "127.0.0.1", freePort(), "",
         dataDir.toAbsolutePath()).withClusterName("bootfarm-embedded-" + ProcessHandle.current().pid())

@@ -223,6 +223,7 @@ final class FarmCommands {
 
     @Override
     public Integer call() throws Exception {
+      farm.privateDataDir();
       CoordinatorSettings settings = options.settings(farm); // a wrong --store is refused before joining
       ClusterNode node = ClusterNode.start(farm.coordinatorCluster());
       CoordinatorDaemon daemon = CoordinatorDaemon.start(node, settings, HttpsIdentity.of(options.tlsCert,
@@ -252,6 +253,7 @@ final class FarmCommands {
     public Integer call() throws Exception {
       // one registry for the process: every cluster node it joins on reports into it, and it serves on meanwhile
       NodeMetrics metrics = NodeMetrics.create("worker");
+      farm.privateDataDir();
       MemberOptions.WorkerMember member = options.member(farm);
       WorkerAgent agent = options.agent(member.workerId(), farm, metrics, null, member.credential());
       MetricsHttpServer metricsServer = options.metrics.serve(metrics);
@@ -369,6 +371,7 @@ final class FarmCommands {
     public Integer call() throws Exception {
       // the worker's meters apart from the coordinator's, so each endpoint carries its own job's names
       NodeMetrics workerMetrics = NodeMetrics.create("worker");
+      farm.privateDataDir();
       CoordinatorSettings settings = coordinatorOptions.settings(farm);
       ClusterSettings cluster = farm.coordinatorCluster();
       // the worker in this process uploads with the farm's 'workers' token, handed over in-process

@@ -3,6 +3,7 @@ package org.bootfarm.cli;
 import java.nio.file.Path;
 import org.bootfarm.cluster.ClusterSettings;
 import org.bootfarm.cluster.NodeRole;
+import org.bootfarm.cluster.PrivateDirectory;
 import org.bootfarm.cluster.identity.IdentityException;
 import org.bootfarm.cluster.identity.MemberCredential;
 import picocli.CommandLine.ITypeConverter;
@@ -23,6 +24,14 @@ final class FarmOptions {
   @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${env:BOOTFARM_DATA_DIR:-/var/lib/bootfarm}",
       description = "where this process keeps its state (default: $BOOTFARM_DATA_DIR, else ${DEFAULT-VALUE})")
   Path dataDir;
+
+  /**
+   * Makes the data dir readable by this process's user alone (0700; an existing one is set so, and the change logged:
+   * ADR 0065) before the process writes its state there.
+   */
+  void privateDataDir() throws java.io.IOException {
+    PrivateDirectory.ensure(dataDir, "the data directory (--data-dir)");
+  }
 
   @Option(names = "--cluster-name", defaultValue = "bootfarm", description = "the cluster to join (default: ${DEFAULT-VALUE})")
   String clusterName;

@@ -24,6 +24,8 @@ import org.bootfarm.protocol.transfer.TlsTrust;
 import org.bootfarm.testkit.ChildJvm;
 import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
+import org.bootfarm.worker.fixture.FixtureDefinitions;
+import org.bootfarm.worker.fixture.FixtureYumRepo;
 
 /**
  * Farm processes for tests: {@code bootfarm coordinator} and {@code bootfarm worker} started as
@@ -69,6 +71,8 @@ final class FarmProcesses implements AutoCloseable {
   final Path workerTokenFile;
   private final String adminToken;
   private final List<Process> processes = new ArrayList<>();
+  /** The fixture repository {@link #withFixtureRepos} started, closed with the farm; null otherwise. */
+  private FixtureYumRepo fixtureRepo;
   private final java.util.Map<String, Process> byName = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** Reads a metrics page (or any text) for an await. */
@@ -79,6 +83,30 @@ final class FarmProcesses implements AutoCloseable {
 
   FarmProcesses(Path dir) throws IOException {
     this(dir, null, null);
+  }
+
+  /**
+   * A farm that builds {@code definitions} of {@link FixtureDefinitions} from a {@link FixtureYumRepo} it starts now and
+   * stops with {@link #close}: their definitions in {@link #repos()}, an empty trusted-keys directory {@link #keys()}.
+   */
+  static FarmProcesses withFixtureRepos(Path dir, String... definitions) throws Exception {
+    FarmProcesses farm = new FarmProcesses(dir);
+    farm.fixtureRepo = FixtureYumRepo.start();
+    for (String definition : definitions) {
+      FixtureDefinitions.write(Files.createDirectories(farm.repos()), definition, farm.fixtureRepo);
+    }
+    Files.createDirectories(farm.keys());
+    return farm;
+  }
+
+  /** {@code <dir>/repos}: the definitions of a farm made {@link #withFixtureRepos}. */
+  Path repos() {
+    return dir.resolve("repos");
+  }
+
+  /** {@code <dir>/keys}: the trusted-keys directory of this farm's workers. */
+  Path keys() {
+    return dir.resolve("keys");
   }
 
   /**
@@ -214,7 +242,7 @@ final class FarmProcesses implements AutoCloseable {
 
   private Process startWorker(String name, List<String> extraArgs, boolean noMetricsPort) throws IOException {
     List<String> args = new ArrayList<>(List.of("worker", "--data-dir", dir.resolve(name).toString(), "--cache-dir",
-        dir.resolve(name + "/cache").toString(), "--keys", dir.resolve("keys").toString(), "--cluster-name", cluster,
+        dir.resolve(name + "/cache").toString(), "--keys", keys().toString(), "--cluster-name", cluster,
         "--cluster-port", String.valueOf(FreePorts.one()), "--join", "127.0.0.1:" + clusterPort));
     // the process tests expect the builds they submit to run; serving an unchanged one from the action cache is
     // ActionCacheTest's and OneMachineFarmTest's to show (docs/adr/0048)
@@ -315,5 +343,8 @@ final class FarmProcesses implements AutoCloseable {
   @Override
   public void close() {
     processes.forEach(Process::destroyForcibly);
+    if (fixtureRepo != null) {
+      fixtureRepo.close();
+    }
   }
 }

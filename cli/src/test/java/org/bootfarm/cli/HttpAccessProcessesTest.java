@@ -22,7 +22,6 @@ import org.bootfarm.protocol.Sha256;
 import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
 import org.bootfarm.worker.fixture.FixtureDefinitions;
-import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -46,23 +45,18 @@ class HttpAccessProcessesTest {
       Pattern.MULTILINE);
   static final Pattern LABEL = Pattern.compile("(\\w+)=\"(\\w+)\"");
   @TempDir static Path dir;
-  static FixtureYumRepo repo;
   static FarmProcesses farm;
   static Path coordinatorData;
   static String bridge;
 
   @BeforeAll
   static void startFarm() throws Exception {
-    repo = FixtureYumRepo.start();
-    farm = new FarmProcesses(dir);
-    Path repos = Files.createDirectories(dir.resolve("repos"));
-    FixtureDefinitions.write(repos, FixtureDefinitions.TDNF, repo);
-    Path keys = Files.createDirectories(dir.resolve("keys"));
+    farm = FarmProcesses.withFixtureRepos(dir, FixtureDefinitions.TDNF);
     coordinatorData = dir.resolve("c");
     int bridgePort = FreePorts.one();
     bridge = "127.0.0.1:" + bridgePort;
     farm.start("coordinator", List.of("coordinator", "--nightly", "off", "--bridge-port", String.valueOf(bridgePort),
-        "--data-dir", coordinatorData.toString(), "--repos", repos.toString(), "--keys", keys.toString(),
+        "--data-dir", coordinatorData.toString(), "--repos", farm.repos().toString(), "--keys", farm.keys().toString(),
         "--http-port", String.valueOf(farm.httpPort), "--cluster-name", farm.cluster, "--cluster-port",
         String.valueOf(farm.clusterPort)));
     farm.awaitLine("coordinator", " ready: ", 90);
@@ -74,9 +68,6 @@ class HttpAccessProcessesTest {
   static void stopFarm() {
     if (farm != null) {
       farm.close();
-    }
-    if (repo != null) {
-      repo.close();
     }
   }
 
@@ -123,7 +114,7 @@ class HttpAccessProcessesTest {
       }
       counts.put(labels.get("interface") + " " + labels.get("reason"), Double.parseDouble(line.group(2)));
     }
-    assertEquals(8, counts.size(), () -> "every reason on both interfaces is registered at 0:\n" + text);
+    assertEquals(10, counts.size(), () -> "every reason on both interfaces is registered at 0:\n" + text);
     return counts;
   }
 
@@ -142,8 +133,10 @@ class HttpAccessProcessesTest {
     Map<String, Double> countedBefore = refusals();
 
     HttpResponse<String> none = call(null, "POST", "/api/v1/builds", submission);
-    refused(none, 401, "UNAUTHORIZED", "no Authorization: Bearer token; give the token of a client in "
-        + farm.tokensFile);
+    refused(none, 401, "UNAUTHORIZED", "no Authorization: Bearer token; give the token of a client in the"
+        + " coordinator's tokens file");
+    assertTrue(!none.body().contains(dir.toString()), () -> "a caller without a token is told no server path: "
+        + none.body());
     assertEquals("Bearer realm=\"bootfarm\"", none.headers().firstValue("WWW-Authenticate").orElse(""));
     refused(call("wrong-token-0123456789abcdef", "PUT", "/api/v1/artifacts/" + sha, component), 401, "UNAUTHORIZED",
         "not in the tokens file");
@@ -162,7 +155,7 @@ class HttpAccessProcessesTest {
     assertEquals(countedBefore.get("http forbidden") + 4, counted.get("http forbidden"), counted::toString);
     String log = farm.logText("coordinator");
     assertTrue(log.contains("http POST /api/v1/builds from 127.0.0.1:"), log);
-    assertTrue(log.contains("refused: no Authorization: Bearer token"), log);
+    assertTrue(log.contains("refused: no Authorization: Bearer token (tokens file " + farm.tokensFile + ")"), log);
     assertTrue(log.contains("refused: a Bearer token that is not in the tokens file"), log);
     assertTrue(log.contains("http POST /api/v1/builds by client 'viewer'"), log);
     assertTrue(log.contains("http PUT /api/v1/artifacts/" + sha + " by client 'viewer'"), log);

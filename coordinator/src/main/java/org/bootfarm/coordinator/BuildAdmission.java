@@ -109,7 +109,7 @@ final class BuildAdmission {
     // the operator's --allow-unsigned decided when the catalog was read; the submitter has no say in it
     List<String> unsigned = entry.definition().map(RepoDefinition::unsigned).orElse(List.of());
     return BuildRecord.queued(id, request.repo(), request.targetOrDefault(), request.components(),
-        priority, WireJson.write(options), clock.instant(), unsigned, caller.name())
+        priority, WireJson.write(options), clock.instant(), unsigned, caller.credential())
         .withDefinition(pin(entry, touches));
   }
 
@@ -118,7 +118,7 @@ final class BuildAdmission {
    * {@link RebuildCheck} finds something it pins gone.
    */
   BuildRecord rebuildOf(Caller caller, BuildRecord original) throws ApiException {
-    return queued(rebuilds.rebuildOf(original, store.nextId(), clock.instant(), caller.name()));
+    return queued(rebuilds.rebuildOf(original, store.nextId(), clock.instant(), caller.credential()));
   }
 
   private BuildRecord queued(BuildRecord queued) {

@@ -64,6 +64,7 @@ public final class BuildCoordinator implements FarmApi {
   public static final String DEFAULT_APPLIANCE_REPO = "photon-2.0";
   /** The appliance target's name. */
   public static final String APPLIANCE = "appliance";
+  private static final System.Logger LOG = System.getLogger(BuildCoordinator.class.getName());
 
   private final BuildStore store;
   private final RepoCatalog repos;
@@ -193,6 +194,9 @@ public final class BuildCoordinator implements FarmApi {
     BuildView current = get(id);
     String submittedBy = store.get(id).map(BuildRecord::submittedBy).orElse(null);
     if (!ApiPermissions.mayCancel(caller, submittedBy)) {
+      LOG.log(System.Logger.Level.WARNING, "cancel of build {0} by {1} (role {2}) refused: it was submitted by {3}",
+          id, caller.credential(), caller.role().word(), submittedBy == null ? "a client not recorded"
+          : Caller.credentialOf(submittedBy));
       ApiError refused = ApiPermissions.cancelRefused(caller, id, submittedBy);
       throw new ApiException(refused.code(), refused.message());
     }
@@ -367,8 +371,9 @@ public final class BuildCoordinator implements FarmApi {
         r.priority() == BuildPriority.NIGHTLY ? Priority.NIGHTLY : Priority.INTERACTIVE,
         r.state(), r.worker(), r.attempts(), r.placement(), r.artifacts(), r.error(),
         r.errorKind() == null ? null : r.errorKind().name(), text(r.submittedAt()), text(r.startedAt()),
-        text(r.finishedAt()), r.log(), r.pinned(), r.packageCache(), r.unsigned(), r.submittedBy(),
-        r.definitionDigest(), r.rebuildOf());
+        text(r.finishedAt()), r.log(), r.pinned(), r.packageCache(), r.unsigned(),
+        r.submittedBy() == null ? null : Caller.clientOf(r.submittedBy()),
+        r.submittedBy() == null ? null : Caller.kindOf(r.submittedBy()), r.definitionDigest(), r.rebuildOf());
   }
 
   private static String text(Instant instant) {

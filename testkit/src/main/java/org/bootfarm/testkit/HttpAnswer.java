@@ -16,6 +16,27 @@ import java.util.Map;
  */
 public record HttpAnswer(int status, Map<String, String> headers, String body) {
 
+  /**
+   * Sends one request to 127.0.0.1:{@code port} as written, its path byte for byte (an HTTP client normalizes or
+   * refuses some), with {@code Host: 127.0.0.1}, {@code Connection: close}, {@code headers} and {@code body} (null: none,
+   * else with its {@code Content-Length}), and reads the answer.
+   */
+  public static HttpAnswer exchange(int port, String method, String path, Map<String, String> headers, String body)
+      throws IOException {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(20_000);
+      byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+      StringBuilder head = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+      headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+      if (body != null) {
+        head.append("Content-Length: ").append(content.length).append("\r\n");
+      }
+      socket.getOutputStream().write(head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
+      socket.getOutputStream().write(content);
+      return read(socket);
+    }
+  }
+
   /** Reads the next answer on {@code socket}; fails when the connection closes before the head ends. */
   public static HttpAnswer read(Socket socket) throws IOException {
     InputStream in = socket.getInputStream();

@@ -90,7 +90,7 @@ public final class AccessTokens {
       if (earlier != null) {
         problems.add(file + ":" + number + ": name '" + name + "' is already used on line " + earlier);
       }
-      if (callers.putIfAbsent(Sha256.of(token.getBytes(StandardCharsets.UTF_8)), new Caller(name, role.get())) != null) {
+      if (callers.putIfAbsent(Sha256.of(token.getBytes(StandardCharsets.UTF_8)), Caller.ofToken(name, role.get())) != null) {
         problems.add(file + ":" + number + ": the token of '" + name + "' is also another client's token;"
             + " every client needs its own");
       }

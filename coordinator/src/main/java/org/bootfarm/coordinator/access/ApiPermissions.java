@@ -73,7 +73,9 @@ public final class ApiPermissions {
   /**
    * What an HTTP request needs, by method and path as sent; empty for what is open ({@code GET /health},
    * and {@code GET /metrics} unless {@code protectMetrics}). A path that is no call needs {@code read}, so
-   * that an unauthenticated client learns nothing of which paths exist.
+   * that an unauthenticated client learns nothing of which paths exist. The path must be the one the router
+   * dispatches on: the HTTP API refuses every path not in its canonical form before it asks, and its routes match
+   * the path as sent (ADR 0065); another spelling of a call's path would get a reader's permission here.
    */
   public static Optional<Permission> forHttp(String method, String path, boolean protectMetrics) {
     boolean get = method.equals("GET") || method.equals("HEAD");
@@ -101,15 +103,21 @@ public final class ApiPermissions {
     });
   }
 
-  /** Whether {@code caller} may cancel a build that {@code submittedBy} submitted (null: not recorded). */
+  /**
+   * Whether {@code caller} may cancel a build that {@code submittedBy} submitted, as recorded (null: not recorded):
+   * an admin may, and the submitter itself, by name and kind of credential, so that a farm certificate and a client
+   * of the tokens file that bear the same name are two clients (ADR 0065).
+   */
   public static boolean mayCancel(Caller caller, String submittedBy) {
-    return caller.may(AccessRole.ADMIN) || (caller.may(CANCELLING.role()) && caller.name().equals(submittedBy));
+    return caller.may(AccessRole.ADMIN) || (caller.may(CANCELLING.role()) && submittedBy != null
+        && caller.credential().equals(Caller.credentialOf(submittedBy)));
   }
 
   /** The refusal of a cancel that {@link #mayCancel} does not allow. */
   public static ApiError cancelRefused(Caller caller, String buildId, String submittedBy) {
     return forbidden(caller, CANCELLING_OTHERS, "build " + buildId + " was submitted by "
-        + (submittedBy == null ? "a client this coordinator did not record" : "'" + submittedBy + "'"));
+        + (submittedBy == null ? "a client this coordinator did not record" : Caller.describe(submittedBy))
+        + ", and this call came from " + Caller.describe(caller.credential()));
   }
 
   /** The 403 for a caller whose role is not enough: names the caller, its role, and the role needed. */
@@ -118,7 +126,7 @@ public final class ApiPermissions {
   }
 
   private static ApiError forbidden(Caller caller, Permission needed, String why) {
-    return new ApiError(ApiError.Code.FORBIDDEN, "client '" + caller.name() + "' has role " + caller.role().word()
+    return new ApiError(ApiError.Code.FORBIDDEN, "client '" + caller.client() + "' has role " + caller.role().word()
         + "; " + needed.doing() + " needs " + needed.role().word() + (why == null ? "" : " (" + why + ")")
         + ": give it a token of such a role in the coordinator's tokens file, or ask the farm's operator",
         List.of());

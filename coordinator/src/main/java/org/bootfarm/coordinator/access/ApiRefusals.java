@@ -13,7 +13,7 @@ import java.util.Map;
  */
 public final class ApiRefusals {
   /** Why a call was refused. */
-  public enum Reason { UNAUTHENTICATED, FORBIDDEN, MISDIRECTED, UNSUPPORTED_MEDIA_TYPE }
+  public enum Reason { UNAUTHENTICATED, FORBIDDEN, MISDIRECTED, UNSUPPORTED_MEDIA_TYPE, NON_CANONICAL_PATH }
 
   /** Where it came in. */
   public enum Interface { HTTP, BRIDGE }

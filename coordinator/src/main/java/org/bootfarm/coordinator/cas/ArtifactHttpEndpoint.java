@@ -52,6 +52,11 @@ public final class ArtifactHttpEndpoint {
   public static final String MISSING = PREFIX + "missing";
   /** The most hashes one {@link #MISSING} query may ask about. */
   public static final int MISSING_MAX = 100_000;
+  /**
+   * The largest body of a {@link #MISSING} query: {@link #MISSING_MAX} hashes, each quoted and followed by a comma and a
+   * space ({@code "<64 hex>", }: 68 bytes), in brackets. One larger is refused with 413 before it is read.
+   */
+  public static final long MISSING_MAX_BYTES = MISSING_MAX * 68L + 2;
 
   /** What a refused upload is told to wait before it tries again, in seconds. */
   static final int RETRY_AFTER_SECONDS = 5;
@@ -102,10 +107,10 @@ public final class ArtifactHttpEndpoint {
   }
 
   /**
-   * Adds this endpoint's routes to {@code router}, ahead of whatever is added after: {@code PUT},
-   * {@code GET} and {@code HEAD} of any path under {@link #PREFIX} (matched as sent, not normalized;
-   * the id is the rest of the path, undecoded), and 405 for any other method there. The routes
-   * read no body before the handler streams it.
+   * Adds this endpoint's routes to {@code router}, ahead of whatever is added after: {@code POST} of exactly {@link
+   * #MISSING}, {@code PUT}, {@code GET} and {@code HEAD} of any path under {@link #PREFIX}, and 405 for any other
+   * method there; every path matched as sent, never normalized (the id is the rest of the path, undecoded), as the
+   * permission of the call was decided on it (ADR 0065). The routes read no body before the handler streams it.
    */
   public void mount(Router router) {
     mount(router, context -> String.valueOf(context.request().remoteAddress().hostAddress()));
@@ -116,7 +121,7 @@ public final class ArtifactHttpEndpoint {
    * per-client limit of {@link UploadLimits#perClient}).
    */
   public void mount(Router router, Function<RoutingContext, String> clientOf) {
-    router.post(MISSING).handler(this::missing);
+    router.routeWithRegex(HttpMethod.POST, Pattern.quote(MISSING)).useNormalizedPath(false).handler(this::missing);
     onAnyId(router).method(HttpMethod.PUT).handler(context -> put(context.request(), id(context),
         clientOf.apply(context)));
     onAnyId(router).method(HttpMethod.GET).handler(context -> get(context.request(), id(context), false));
@@ -131,7 +136,7 @@ public final class ArtifactHttpEndpoint {
 
   private void missing(RoutingContext context) {
     HttpServerRequest request = context.request();
-    request.bodyHandler(body -> {
+    BoundedRequestBody.read(request, MISSING_MAX_BYTES, body -> {
       io.vertx.core.json.JsonArray asked;
       try {
         asked = new io.vertx.core.json.JsonArray(body);
@@ -165,7 +170,8 @@ public final class ArtifactHttpEndpoint {
         return lacking;
       }, false).onSuccess(lacking -> request.response().putHeader("Content-Type", "application/json")
           .end(lacking.encode())).onFailure(e -> fail(request, e, false));
-    });
+    }, () -> fail(request, 413, "POST " + MISSING + " may send at most " + MISSING_MAX_BYTES + " bytes, "
+        + MISSING_MAX + " hashes; ask about fewer at a time", true));
   }
 
   private static Route onAnyId(Router router) {

@@ -120,6 +120,9 @@ public final class ArtifactStore implements Closeable {
   private static final int STRIPES = 256;
   private static final int BUFFER_BYTES = 256 * 1024;
   private static final String TEMP_SUFFIX = ".part";
+  /** A published object: read-only, and for the coordinator's user alone (ADR 0065; 0444 before). */
+  private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> OBJECT_MODE =
+      PosixFilePermissions.fromString("r--------");
   private static final int MAX_REASON_CHARS = 1000;
 
   private final Path root;
@@ -342,7 +345,7 @@ public final class ArtifactStore implements Closeable {
       try (claim) {
         claim.cover(Math.max(declaredSize, 1)); // before a byte is written: all of it when its size is known
         long size = writeVerified(id, content, temp, claim);
-        Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("r--r--r--"));
+        Files.setPosixFilePermissions(temp, OBJECT_MODE);
         synchronized (stripe(id)) {
           Optional<Long> existing = touchIfPresent(target);
           if (existing.isPresent()) {

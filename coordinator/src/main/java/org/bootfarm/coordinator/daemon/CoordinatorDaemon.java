@@ -6,7 +6,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +15,7 @@ import java.util.Objects;
 import org.bootfarm.cluster.ClusterMember;
 import org.bootfarm.cluster.ClusterMembership;
 import org.bootfarm.cluster.NodeMetrics;
+import org.bootfarm.cluster.PrivateDirectory;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.PinnedDefinitions;
 import org.bootfarm.coordinator.RepoCatalog;
@@ -126,7 +126,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
     this.nodeMetrics = ownsNodeMetrics ? NodeMetrics.create("coordinator") : nodeMetrics;
     this.nodeId = membership == null ? "local" : membership.members().stream().filter(ClusterMember::local)
         .map(ClusterMember::nodeId).findFirst().orElse("local");
-    Files.createDirectories(settings.dataDir());
+    PrivateDirectory.ensure(settings.dataDir(), "the coordinator's data directory");
     stores = CoordinatorStores.open(settings.store(), settings.dataDir(), clock);
     store = stores.sql();
     intake = ArtifactIntake.open(vertx, settings.dataDir().resolve("artifacts"), settings.uploads(),

@@ -1,8 +1,14 @@
 package org.bootfarm.coordinator.daemon;
 
 import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.util.List;
+import java.util.Set;
 import org.bootfarm.cluster.ClusterMembership;
 import org.bootfarm.coordinator.failover.SoleCoordinator;
 import org.bootfarm.coordinator.failover.Election;
@@ -18,11 +24,33 @@ import org.bootfarm.coordinator.queue.StoreDatabase;
  * others are standbys reading the same rows (ADR 0039).
  */
 record CoordinatorStores(SqlBuildStore sql, NightlyStore nightly) {
-  /** Opens the stores: in {@code store} when given (PostgreSQL), else in {@code dataDir/builds.sqlite}. */
-  static CoordinatorStores open(StoreDatabase store, Path dataDir, Clock clock) {
+  /** What the files of the SQLite store are: readable and writable by the coordinator's user alone (ADR 0065). */
+  static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
+
+  /**
+   * Opens the stores: in {@code store} when given (PostgreSQL), else in {@code dataDir/builds.sqlite}, made (or set)
+   * mode 0600 before SQLite opens it, which gives its journal, WAL and shared-memory files the same mode.
+   */
+  static CoordinatorStores open(StoreDatabase store, Path dataDir, Clock clock) throws IOException {
     StoreDatabase database = store != null ? store : StoreDatabase.sqlite(dataDir.resolve("builds.sqlite"));
+    if (database.file() != null) {
+      ownerOnly(database.file());
+    }
     SqlBuildStore sql = SqlBuildStore.open(database, clock);
     return new CoordinatorStores(sql, NightlyStore.open(database));
+  }
+
+  /** Makes the SQLite file {@code file} (empty: an empty database) or sets it and its companions to {@link #FILE_MODE}. */
+  private static void ownerOnly(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      Files.createFile(file, PosixFilePermissions.asFileAttribute(FILE_MODE));
+    }
+    for (String suffix : List.of("", "-journal", "-wal", "-shm")) {
+      Path part = file.resolveSibling(file.getFileName() + suffix);
+      if (Files.exists(part) && !Files.getPosixFilePermissions(part).equals(FILE_MODE)) {
+        Files.setPosixFilePermissions(part, FILE_MODE);
+      }
+    }
   }
 
   /** Whether the store is the farm's shared PostgreSQL one. */

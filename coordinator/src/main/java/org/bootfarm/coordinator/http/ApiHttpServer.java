@@ -3,7 +3,6 @@ package org.bootfarm.coordinator.http;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
@@ -24,6 +23,7 @@ import org.bootfarm.coordinator.access.ApiRefusals;
 import org.bootfarm.coordinator.access.LiveTokens;
 import org.bootfarm.coordinator.bus.CommitWaiters;
 import org.bootfarm.coordinator.cas.ArtifactHttpEndpoint;
+import org.bootfarm.coordinator.cas.BoundedRequestBody;
 import org.bootfarm.coordinator.cas.UnreadBodyClose;
 import org.bootfarm.coordinator.nightly.NightlyApi;
 import org.bootfarm.coordinator.nightly.NightlyPage;
@@ -141,9 +141,10 @@ public final class ApiHttpServer {
   }
 
   /**
-   * Every call this server answers, tried in this order; the first route that matches answers. Paths
-   * match as the client sent them (not normalized; a trailing slash counts), and an id is the text
-   * between a path's fixed parts, undecoded. Any other method or path is a {@code NOT_FOUND} naming it.
+   * Every call this server answers, tried in this order; the first route that matches answers. A path that is not
+   * in its canonical form is refused first ({@link CanonicalPath}); then paths match as the client sent them,
+   * exactly as {@link BearerAuthentication} decided their permission on them, and an id is the text between a
+   * path's fixed parts, undecoded. Any other method or path is a {@code NOT_FOUND} naming it.
    */
   private Router router(boolean loopbackOnly) {
     Router router = Router.router(vertx);
@@ -155,13 +156,14 @@ public final class ApiHttpServer {
           context.next();
         } else {
           refusals.count(ApiRefusals.Interface.HTTP, ApiRefusals.Reason.MISDIRECTED);
-          refuse(context.request(), new ApiError(ApiError.Code.MISDIRECTED, "this coordinator listens on a loopback"
+          refuseUnread(context, new ApiError(ApiError.Code.MISDIRECTED, "this coordinator listens on a loopback"
               + " address and answers only requests addressed to it (localhost, 127.0.0.1, [::1]), not to Host '"
               + host + "'; to serve other machines start it with --http-host set to their network's address",
               List.of()));
         }
       });
     }
+    router.route().handler(new CanonicalPath(refusals));
     router.route().handler(new BearerAuthentication(tokens, refusals, protectMetrics));
     artifacts.mount(router, BearerAuthentication::uploader);
     if (nightly != null) {
@@ -316,25 +318,7 @@ public final class ApiHttpServer {
           + "': send it with Content-Type: application/json", List.of()));
       return;
     }
-    String length = request.getHeader("Content-Length");
-    if (length != null && length.matches("\\d+") && Long.parseLong(length) > MAX_BODY_BYTES) {
-      tooLarge(request);
-      return;
-    }
-    Buffer body = Buffer.buffer();
-    request.handler(chunk -> {
-      if (body.length() + chunk.length() > MAX_BODY_BYTES) {
-        if (!request.response().ended()) {
-          tooLarge(request);
-        }
-        return;
-      }
-      body.appendBuffer(chunk);
-    });
-    request.endHandler(done -> {
-      if (request.response().ended()) {
-        return;
-      }
+    BoundedRequestBody.read(request, MAX_BODY_BYTES, body -> {
       T message;
       try {
         message = WireJson.read(body.toString(), type);
@@ -343,7 +327,7 @@ public final class ApiHttpServer {
         return;
       }
       then.accept(message);
-    });
+    }, () -> tooLarge(request));
   }
 
   /**
@@ -392,6 +376,27 @@ public final class ApiHttpServer {
         refuse(request, new ApiError(ApiError.Code.INTERNAL, String.valueOf(result.cause()), List.of()));
       }
     });
+  }
+
+  /**
+   * Answers a refusal given before the request's body is read (by the Host, the path, the token); a request that came
+   * with a body ends its connection once the client has sent that body ({@link UnreadBodyClose}), so that the server
+   * does not go on receiving a body it will never read, and the client, still sending, reads the refusal rather than a
+   * reset.
+   */
+  static void refuseUnread(RoutingContext context, ApiError error) {
+    HttpServerRequest request = context.request();
+    String length = request.getHeader("Content-Length");
+    boolean body = request.getHeader("Transfer-Encoding") != null || (length != null && !length.equals("0"));
+    if (body) {
+      UnreadBodyClose.markLast(request);
+    }
+    request.response().setStatusCode(error.code().httpStatus()).putHeader("Content-Type", "application/json")
+        .end(WireJson.write(error) + "\n").onComplete(done -> {
+          if (body) {
+            UnreadBodyClose.close(context.vertx(), request);
+          }
+        });
   }
 
   private static void refuse(HttpServerRequest request, ApiError error) {

@@ -8,10 +8,8 @@ import java.util.Optional;
 import org.bootfarm.coordinator.access.ApiPermissions;
 import org.bootfarm.coordinator.access.ApiRefusals;
 import org.bootfarm.coordinator.access.LiveTokens;
-import org.bootfarm.coordinator.cas.UnreadBodyClose;
 import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.Caller;
-import org.bootfarm.protocol.api.v1.WireJson;
 
 /**
  * The HTTP API's check of who calls, ahead of every route and before any body is read: the request's
@@ -49,7 +47,7 @@ final class BearerAuthentication implements Handler<RoutingContext> {
   static String uploader(RoutingContext context) {
     Caller caller = caller(context);
     String address = context.request().remoteAddress() == null ? "?" : context.request().remoteAddress().hostAddress();
-    return caller == null ? address : "'" + caller.name() + "' at " + address;
+    return caller == null ? address : "'" + caller.client() + "' at " + address;
   }
 
   @Override
@@ -68,21 +66,22 @@ final class BearerAuthentication implements Handler<RoutingContext> {
       String what = header == null ? "no Authorization: Bearer token"
           : token == null ? "an Authorization header that is not 'Bearer <token>'"
           : "a Bearer token that is not in the tokens file (revoked or mistyped)";
-      LOG.log(System.Logger.Level.WARNING, "http {0} {1} from {2} refused: {3}", request.method(), request.path(),
-          request.remoteAddress(), what);
+      // the tokens file's path is the operator's to read in the log, not a caller's without a credential
+      LOG.log(System.Logger.Level.WARNING, "http {0} {1} from {2} refused: {3} (tokens file {4})", request.method(),
+          request.path(), request.remoteAddress(), what, tokens.file());
       refusals.count(ApiRefusals.Interface.HTTP, ApiRefusals.Reason.UNAUTHENTICATED);
       request.response().putHeader("WWW-Authenticate", CHALLENGE);
-      refuse(context, new ApiError(ApiError.Code.UNAUTHORIZED, request.method() + " " + request.path() + " came with "
-          + what + "; give the token of a client in " + tokens.file() + " as 'Authorization: Bearer <token>'"
-          + " (ask the farm's operator for one)", List.of()));
+      ApiHttpServer.refuseUnread(context, new ApiError(ApiError.Code.UNAUTHORIZED, request.method() + " "
+          + request.path() + " came with " + what + "; give the token of a client in the coordinator's tokens file"
+          + " as 'Authorization: Bearer <token>' (ask the farm's operator for one)", List.of()));
       return;
     }
     if (!caller.get().may(needed.get().role())) {
       LOG.log(System.Logger.Level.WARNING, "http {0} {1} by client ''{2}'' ({3}) refused: role {4}, needs {5}",
-          request.method(), request.path(), caller.get().name(), request.remoteAddress(), caller.get().role().word(),
+          request.method(), request.path(), caller.get().client(), request.remoteAddress(), caller.get().role().word(),
           needed.get().role().word());
       refusals.count(ApiRefusals.Interface.HTTP, ApiRefusals.Reason.FORBIDDEN);
-      refuse(context, ApiPermissions.forbidden(caller.get(), needed.get()));
+      ApiHttpServer.refuseUnread(context, ApiPermissions.forbidden(caller.get(), needed.get()));
       return;
     }
     context.put(CALLER, caller.get());
@@ -96,25 +95,5 @@ final class BearerAuthentication implements Handler<RoutingContext> {
     }
     String token = header.substring(7).strip();
     return token.isEmpty() ? null : token;
-  }
-
-  /**
-   * Answers the refusal; a request that came with a body (an upload) ends its connection once the client has sent that
-   * body ({@link UnreadBodyClose}), so that the server does not go on receiving a body it will never read, and the
-   * client, still sending, reads the refusal rather than a reset.
-   */
-  private static void refuse(RoutingContext context, ApiError error) {
-    HttpServerRequest request = context.request();
-    String length = request.getHeader("Content-Length");
-    boolean body = request.getHeader("Transfer-Encoding") != null || (length != null && !length.equals("0"));
-    if (body) {
-      UnreadBodyClose.markLast(request);
-    }
-    request.response().setStatusCode(error.code().httpStatus()).putHeader("Content-Type", "application/json")
-        .end(WireJson.write(error) + "\n").onComplete(done -> {
-          if (body) {
-            UnreadBodyClose.close(context.vertx(), request);
-          }
-        });
   }
 }

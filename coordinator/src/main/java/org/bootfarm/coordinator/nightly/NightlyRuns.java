@@ -60,7 +60,7 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
    */
   public static final Duration CATCH_UP = Duration.ofMinutes(10);
   /** Who a nightly run's builds are submitted by, whoever started the run: the farm itself. */
-  public static final Caller NIGHTLY = new Caller("nightly", AccessRole.ADMIN);
+  public static final Caller NIGHTLY = Caller.ofFarm("nightly", AccessRole.ADMIN);
   private static final DateTimeFormatter COMPACT =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(ZoneOffset.UTC);
   private static final DateTimeFormatter COMPACT_MILLIS =
@@ -188,7 +188,7 @@ public final class NightlyRuns implements NightlyApi, AutoCloseable {
   @Override
   public NightlyReport runNow(Caller caller) throws ApiException {
     NightlyReport run = startRun(NightlyReport.ON_DEMAND, null);
-    log.accept("nightly run " + run.id() + " was asked for by client '" + caller.name() + "'");
+    log.accept("nightly run " + run.id() + " was asked for by client '" + caller.client() + "'");
     return get(run.id());
   }
 

@@ -34,8 +34,9 @@ import org.bootfarm.protocol.build.PackageCacheUse;
  * @param unsigned what the build installs without a signature check, as the coordinator decided at submission
  *     (its definition's unsigned sources, allowed by the operator's {@code --allow-unsigned}); empty when every
  *     package is checked
- * @param submittedBy the client that submitted the build (its name in the tokens file, or {@code
- *     cluster-member}); null for builds recorded before submitters were
+ * @param submittedBy the client that submitted the build with the kind of its credential ({@code token:ci},
+ *     {@code cert:build-7}, {@code farm:nightly}: {@code Caller.credential}); a name without a kind was recorded
+ *     before kinds were, by a client of the tokens file; null for builds recorded before submitters were
  * @param definitionDigest the digest of the definition the build builds, pinned at submission: its files are
  *     in the artifact store under that digest ({@code DefinitionArchive}); null for builds recorded before
  * @param rebuildOf the build whose record this one rebuilds; null for every other build

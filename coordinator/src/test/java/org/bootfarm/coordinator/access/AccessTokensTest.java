@@ -23,7 +23,8 @@ class AccessTokensTest {
     Path file = Files.writeString(dir.resolve("tokens"), "# ops\n\nci    ci-0123456789abcdef\nalice\talice-0123456789abcdef\n");
     AccessTokens tokens = AccessTokens.read(file);
     assertEquals(2, tokens.size());
-    assertEquals(Optional.of("alice"), tokens.callerOf("alice-0123456789abcdef").map(Caller::name));
+    assertEquals(Optional.of("token:alice"), tokens.callerOf("alice-0123456789abcdef").map(Caller::name),
+        "a client of the tokens file, by name and kind");
     assertEquals(Optional.empty(), tokens.callerOf("alice-0123456789abcdeF"));
     assertEquals(Optional.empty(), tokens.callerOf(""));
     assertEquals(Optional.empty(), tokens.callerOf(null));
@@ -34,10 +35,10 @@ class AccessTokensTest {
     Path file = Files.writeString(dir.resolve("tokens"), "old old-0123456789abcdef\n"
         + "viewer viewer-0123456789abcdef read\nci ci-0123456789abcdef submit\nops ops-0123456789abcdef admin\n");
     AccessTokens tokens = AccessTokens.read(file);
-    assertEquals(Optional.of(new Caller("old", AccessRole.SUBMIT)), tokens.callerOf("old-0123456789abcdef"));
-    assertEquals(Optional.of(new Caller("viewer", AccessRole.READ)), tokens.callerOf("viewer-0123456789abcdef"));
-    assertEquals(Optional.of(new Caller("ci", AccessRole.SUBMIT)), tokens.callerOf("ci-0123456789abcdef"));
-    assertEquals(Optional.of(new Caller("ops", AccessRole.ADMIN)), tokens.callerOf("ops-0123456789abcdef"));
+    assertEquals(Optional.of(Caller.ofToken("old", AccessRole.SUBMIT)), tokens.callerOf("old-0123456789abcdef"));
+    assertEquals(Optional.of(Caller.ofToken("viewer", AccessRole.READ)), tokens.callerOf("viewer-0123456789abcdef"));
+    assertEquals(Optional.of(Caller.ofToken("ci", AccessRole.SUBMIT)), tokens.callerOf("ci-0123456789abcdef"));
+    assertEquals(Optional.of(Caller.ofToken("ops", AccessRole.ADMIN)), tokens.callerOf("ops-0123456789abcdef"));
   }
 
   @Test

@@ -87,20 +87,45 @@ class ApiPermissionsTest {
 
   @Test
   void aBuildIsCancelledByItsSubmitterOrAnAdminOnly() {
-    assertTrue(ApiPermissions.mayCancel(new Caller("ci", AccessRole.SUBMIT), "ci"));
-    assertFalse(ApiPermissions.mayCancel(new Caller("bob", AccessRole.SUBMIT), "ci"));
-    assertFalse(ApiPermissions.mayCancel(new Caller("ci", AccessRole.READ), "ci"), "read never cancels");
-    assertTrue(ApiPermissions.mayCancel(new Caller("ops", AccessRole.ADMIN), "ci"));
-    assertFalse(ApiPermissions.mayCancel(new Caller("bob", AccessRole.SUBMIT), null), "an unrecorded submitter");
-    ApiError refused = ApiPermissions.cancelRefused(new Caller("bob", AccessRole.SUBMIT), "b-1", "ci");
+    Caller ci = Caller.ofToken("ci", AccessRole.SUBMIT);
+    assertEquals("token:ci", ci.credential(), "what a build records");
+    assertTrue(ApiPermissions.mayCancel(ci, ci.credential()));
+    assertFalse(ApiPermissions.mayCancel(Caller.ofToken("bob", AccessRole.SUBMIT), "token:ci"));
+    assertFalse(ApiPermissions.mayCancel(Caller.ofToken("ci", AccessRole.READ), "token:ci"), "read never cancels");
+    assertTrue(ApiPermissions.mayCancel(Caller.ofToken("ops", AccessRole.ADMIN), "token:ci"));
+    assertFalse(ApiPermissions.mayCancel(Caller.ofToken("bob", AccessRole.SUBMIT), null), "an unrecorded submitter");
+    Caller bot = new Caller("ci-bot", AccessRole.SUBMIT); // a clustered client, by its certificate
+    assertTrue(ApiPermissions.mayCancel(bot, bot.credential()));
+    assertEquals("cert:ci-bot", bot.credential());
+    ApiError refused = ApiPermissions.cancelRefused(Caller.ofToken("bob", AccessRole.SUBMIT), "b-1", "token:ci");
     assertEquals(ApiError.Code.FORBIDDEN, refused.code());
     assertTrue(refused.message().startsWith("client 'bob' has role submit; cancelling another client's build needs"
-        + " admin (build b-1 was submitted by 'ci')"), refused.message());
+        + " admin (build b-1 was submitted by 'ci' with a token, and this call came from 'bob' with a token)"),
+        refused.message());
+  }
+
+  @Test
+  void aCertificateAndATokenClientOfOneNameAreTwoSubmitters() {
+    // a client certificate issued as `ca issue --role client local` is not the tokens file's admin 'local'
+    Caller certificate = new Caller("local", AccessRole.SUBMIT);
+    Caller token = Caller.ofToken("local", AccessRole.SUBMIT);
+    assertFalse(ApiPermissions.mayCancel(certificate, token.credential()), "the certificate cancels the token's");
+    assertFalse(ApiPermissions.mayCancel(token, certificate.credential()), "the token cancels the certificate's");
+    assertTrue(ApiPermissions.mayCancel(token, "local"), "a record from before kinds names a token client");
+    assertFalse(ApiPermissions.mayCancel(certificate, "local"), "which a certificate of that name is not");
+    Caller nightly = Caller.ofFarm("nightly", AccessRole.ADMIN);
+    assertFalse(ApiPermissions.mayCancel(new Caller("nightly", AccessRole.SUBMIT), nightly.credential()),
+        "a certificate named nightly does not own the farm's nightly builds");
+    assertFalse(ApiPermissions.mayCancel(Caller.ofToken("nightly", AccessRole.SUBMIT), nightly.credential()));
+    assertTrue(ApiPermissions.cancelRefused(certificate, "b-1", token.credential()).message().contains(
+        "build b-1 was submitted by 'local' with a token, and this call came from 'local' with a certificate"));
+    assertTrue(ApiPermissions.forbidden(token, ApiPermissions.forAddress(Addresses.PIN)).message()
+        .startsWith("client 'local' has role submit"), "messages name the client without its kind");
   }
 
   @Test
   void aForbiddenCallNamesTheCallerItsRoleAndTheRoleNeeded() {
-    ApiError error = ApiPermissions.forbidden(new Caller("viewer", AccessRole.READ),
+    ApiError error = ApiPermissions.forbidden(Caller.ofToken("viewer", AccessRole.READ),
         ApiPermissions.forAddress(Addresses.SUBMIT));
     assertEquals(403, error.code().httpStatus());
     assertTrue(error.message().startsWith("client 'viewer' has role read; submitting needs submit"), error.message());

@@ -27,8 +27,8 @@ class DefaultTokensFileTest {
     AccessTokens tokens = AccessTokens.read(file);
     String local = DefaultTokensFile.tokenOf(file, "local").orElseThrow();
     String workers = DefaultTokensFile.tokenOf(file, "workers").orElseThrow();
-    assertEquals(Optional.of(new Caller("local", AccessRole.ADMIN)), tokens.callerOf(local));
-    assertEquals(Optional.of(new Caller("workers", AccessRole.SUBMIT)), tokens.callerOf(workers));
+    assertEquals(Optional.of(Caller.ofToken("local", AccessRole.ADMIN)), tokens.callerOf(local));
+    assertEquals(Optional.of(Caller.ofToken("workers", AccessRole.SUBMIT)), tokens.callerOf(workers));
     assertEquals(workers, Files.readString(dir.resolve("workers-token")).strip(),
         "the workers token alone, for a worker's --token-file");
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("workers-token"))));
@@ -43,8 +43,8 @@ class DefaultTokensFileTest {
     Path file = DefaultTokensFile.prepare(dir);
     assertFalse(Files.exists(dir.resolve("bridge-tokens")));
     AccessTokens tokens = AccessTokens.read(file);
-    assertEquals(Optional.of(new Caller("local", AccessRole.ADMIN)), tokens.callerOf("local-0123456789abcdef"));
-    assertEquals(Optional.of(new Caller("ci", AccessRole.SUBMIT)), tokens.callerOf("ci-0123456789abcdef"),
+    assertEquals(Optional.of(Caller.ofToken("local", AccessRole.ADMIN)), tokens.callerOf("local-0123456789abcdef"));
+    assertEquals(Optional.of(Caller.ofToken("ci", AccessRole.SUBMIT)), tokens.callerOf("ci-0123456789abcdef"),
         "a line the operator wrote keeps the role it had");
     assertTrue(DefaultTokensFile.tokenOf(file, "workers").isPresent(), "a workers client is added");
     assertTrue(Files.readString(file).startsWith("# old\n"), "comments stay");

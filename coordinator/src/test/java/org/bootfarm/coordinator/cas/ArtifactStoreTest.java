@@ -81,7 +81,8 @@ class ArtifactStoreTest {
     }
     Path file = temp.resolve("store/objects").resolve(sha.substring(0, 2)).resolve(sha);
     assertEquals(file, store.file(sha));
-    assertEquals("r--r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+    assertEquals("r--------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)), "read-only, and only"
+        + " for the coordinator's user");
     assertEquals(new ArtifactStore.Stats(1, data.length), store.stats());
     assertEquals(List.of(), filesUnder("incoming"), "no temporary file left");
   }

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.ProjectTree;
 import org.bootfarm.coordinator.RepoCatalog;
@@ -32,6 +33,8 @@ import org.bootfarm.coordinator.queue.BuildRecord;
 import org.bootfarm.coordinator.queue.SqlBuildStore;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.testkit.Eventually;
+import org.bootfarm.testkit.HttpAnswer;
+import org.bootfarm.testkit.PathSpellings;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -139,7 +142,10 @@ class ApiHttpAccessTest {
       assertEquals("Bearer realm=\"bootfarm\"", response.headers().firstValue("WWW-Authenticate").orElse(null));
       assertEquals("UNAUTHORIZED", json(response).get("code").asText());
       String message = json(response).get("message").asText();
-      assertTrue(message.contains("no Authorization: Bearer token") && message.contains(tokens.toString()), message);
+      assertTrue(message.contains("no Authorization: Bearer token") && message.contains("the coordinator's tokens file"),
+          message);
+      assertFalse(response.body().contains(dir.toString()), "a caller without a token is told no server path: "
+          + response.body());
     }
     assertEquals(before, allBuilds(), "a refused call queued a build");
     assertFalse(artifacts.exists(upload.substring(upload.lastIndexOf('/') + 1)), "a refused upload was stored");
@@ -219,7 +225,9 @@ class ApiHttpAccessTest {
     HttpResponse<String> submitted = send(SUBMIT, "POST", "/api/v1/builds", submission());
     assertEquals(201, submitted.statusCode(), submitted.body());
     String id = json(submitted).get("id").asText();
-    assertEquals("ci", json(send(READ, "GET", "/api/v1/builds/" + id, null)).get("submittedBy").asText());
+    JsonNode recorded = json(send(READ, "GET", "/api/v1/builds/" + id, null));
+    assertEquals("ci", recorded.get("submittedBy").asText());
+    assertEquals("token", recorded.get("submittedWith").asText(), "the name is a client of the tokens file's");
     HttpResponse<String> pin = send(SUBMIT, "PUT", "/api/v1/builds/" + id + "/pin", "{\"reason\": \"keep\"}");
     assertEquals(403, pin.statusCode(), pin.body());
     assertTrue(json(pin).get("message").asText().startsWith("client 'ci' has role submit; pinning needs admin"));
@@ -234,6 +242,79 @@ class ApiHttpAccessTest {
     String second = json(send(SUBMIT, "POST", "/api/v1/builds", submission())).get("id").asText();
     assertEquals(200, send(ADMIN, "POST", "/api/v1/builds/" + second + "/cancel", null).statusCode(),
         "an admin cancels anyone's build");
+  }
+
+  /** A request as written, its path never normalized, with {@code token} (null: none) and a JSON or octet body. */
+  static HttpAnswer raw(String method, String path, String token, String body) throws Exception {
+    Map<String, String> headers = new java.util.LinkedHashMap<>();
+    if (token != null) {
+      headers.put("Authorization", "Bearer " + token);
+    }
+    if (body != null) {
+      headers.put("Content-Type", path.contains("/artifacts/") && !path.contains("issing") ? "application/octet-stream"
+          : "application/json");
+    }
+    return HttpAnswer.exchange(URI.create(base).getPort(), method, path, headers, body);
+  }
+
+  @Test
+  void aReadTokenReachesNoWriteCallThroughAnotherSpellingOfItsPath() throws Exception {
+    String submitted = json(send(SUBMIT, "POST", "/api/v1/builds", submission())).get("id").asText();
+    List<String> before = allBuilds();
+    String lacking = "[\"" + "0".repeat(64) + "\"]";
+    String body = "read cannot upload through another spelling";
+    String sha = Sha256.of(body.getBytes(StandardCharsets.UTF_8));
+    assertEquals(403, raw("POST", "/api/v1/artifacts/missing", READ, lacking).status(), "the plain path: 403");
+    assertEquals(200, raw("POST", "/api/v1/artifacts/missing", SUBMIT, lacking).status(), "the plain path: allowed");
+    double counted = refusals.counted(ApiRefusals.Interface.HTTP, ApiRefusals.Reason.NON_CANONICAL_PATH);
+    List<String[]> calls = List.of(new String[] {"POST", "/api/v1/artifacts/missing", lacking},
+        new String[] {"POST", "/api/v1/builds", submission()}, new String[] {"PUT", "/api/v1/artifacts/" + sha, body},
+        new String[] {"POST", "/api/v1/builds/" + submitted + "/cancel", null},
+        new String[] {"POST", "/api/v1/builds/" + submitted + "/rebuild", null},
+        new String[] {"PUT", "/api/v1/builds/" + submitted + "/pin", "{\"reason\": \"keep\"}"},
+        new String[] {"DELETE", "/api/v1/builds/" + submitted + "/pin", null});
+    int refused = 0;
+    for (String[] call : calls) {
+      List<String> spellings = new java.util.ArrayList<>(PathSpellings.otherThan(call[1]));
+      if (call[1].endsWith("/missing")) {
+        spellings.add("/api/v1/builds/../artifacts/missing"); // as the review found it
+      }
+      for (String path : spellings) {
+        for (String token : List.of(READ, ADMIN)) {
+          HttpAnswer answer = raw(call[0], path, token, call[2]);
+          assertEquals(400, answer.status(), call[0] + " " + path + ": " + answer.body());
+          assertEquals("BAD_REQUEST", JSON.readTree(answer.body()).get("code").asText(), answer.body());
+          assertTrue(answer.body().contains("not in its canonical form"), answer.body());
+          refused++;
+        }
+      }
+    }
+    assertEquals(before, allBuilds(), "a refused call queued a build");
+    assertFalse(artifacts.exists(sha), "a refused upload was stored");
+    assertEquals("QUEUED", json(send(READ, "GET", "/api/v1/builds/" + submitted, null)).get("state").asText());
+    assertEquals(counted + refused, refusals.counted(ApiRefusals.Interface.HTTP,
+        ApiRefusals.Reason.NON_CANONICAL_PATH));
+  }
+
+  @Test
+  void aMissingQueryLargerThanAnyAnswerIsRefusedBeforeItsBodyIsRead() throws Exception {
+    // declared: 413 at once, not a byte of the body sent
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", URI.create(base).getPort())) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(("POST /api/v1/artifacts/missing HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+          + "Authorization: Bearer " + SUBMIT + "\r\nContent-Type: application/json\r\nContent-Length: "
+          + (100L << 20) + "\r\n\r\n[").getBytes(StandardCharsets.US_ASCII));
+      String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+          StandardCharsets.US_ASCII)).readLine();
+      assertEquals("HTTP/1.1 413 Request Entity Too Large", status);
+    }
+    // chunked, without a length: refused once the bound is passed, and the rest is not read
+    EndlessChunkedBody.Outcome outcome = EndlessChunkedBody.send(URI.create(base).getPort(),
+        "POST /api/v1/artifacts/missing HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + SUBMIT
+            + "\r\nContent-Type: application/json\r\n");
+    assertEquals("HTTP/1.1 413 Request Entity Too Large", outcome.statusLine());
+    assertTrue(outcome.sent() < ArtifactHttpEndpoint.MISSING_MAX_BYTES + UnreadBodyClose.DRAIN_BYTES + (32 << 20),
+        "the server went on reading a missing query past its bound: " + outcome.sent() + " bytes sent");
   }
 
   @Test

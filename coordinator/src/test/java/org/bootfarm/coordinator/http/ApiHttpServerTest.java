@@ -308,15 +308,19 @@ class ApiHttpServerTest {
   }
 
   @Test
-  void pathsMatchAsSentAndOddOnesAreRefusedWithAnAnswer() throws Exception {
+  void pathsMatchAsSentAndOtherSpellingsAreRefusedWithAnAnswer() throws Exception {
     HttpResponse<String> slash = send("GET", "/health/", null);
-    assertEquals(404, slash.statusCode(), "a trailing slash is another path");
-    assertEquals("GET /health/ is not an API call; see GET /api/v1/builds, /api/v1/repos, /api/v1/workers, /health",
+    assertEquals(400, slash.statusCode(), "a trailing slash is another spelling of a path, which no route answers");
+    assertEquals("the path '/health/' is not in its canonical form '/health': this API answers a path only as it is"
+        + " written, without '.' or '..' segments, doubled or trailing slashes, or percent-encoded letters and digits",
         json(slash).get("message").asText());
-    assertEquals(404, send("GET", "/api/v1/../v1/repos", null).statusCode(), "paths are not normalized");
+    assertEquals(400, send("GET", "/api/v1/../v1/repos", null).statusCode(), "paths are not normalized but refused");
+    HttpResponse<String> unknown = send("GET", "/api/v1/nothing", null);
+    assertEquals(404, unknown.statusCode());
+    assertEquals("GET /api/v1/nothing is not an API call; see GET /api/v1/builds, /api/v1/repos, /api/v1/workers,"
+        + " /health", json(unknown).get("message").asText());
     assertEquals("no build a%2Fb", json(send("GET", "/api/v1/builds/a%2Fb", null)).get("message").asText(),
         "an id is taken as sent, undecoded");
     assertEquals(404, send("PUT", "/api/v1/builds/pin", "{}").statusCode(), "no id between the fixed parts");
   }
-
 }

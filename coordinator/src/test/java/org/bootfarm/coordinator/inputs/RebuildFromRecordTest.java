@@ -138,7 +138,7 @@ class RebuildFromRecordTest {
     BuildRecord record = store.get(rebuild.id()).orElseThrow();
     assertEquals(RecordedBuildInfos.buildinfoOf(store.get(original).orElseThrow()).orElseThrow(),
         record.pinnedBuildinfo());
-    assertEquals(MEMBER.name(), record.submittedBy());
+    assertEquals(MEMBER.credential(), record.submittedBy());
   }
 
   @Test

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.bootfarm.cluster.ClusterNode;
+import org.bootfarm.cluster.PrivateDirectory;
 import org.bootfarm.cluster.identity.SenderCheck;
 import org.bootfarm.protocol.api.v1.Assignment;
 import org.bootfarm.protocol.api.v1.BuildReport;
@@ -121,6 +122,13 @@ public final class WorkerAgent implements AutoCloseable {
   private WorkerAgent(String workerId, Settings settings, MeterRegistry registry) {
     this.workerId = WorkerInfo.requireValidId(workerId);
     this.log = new WorkerLog(workerId);
+    try {
+      // package caches, action cache, stage archives, build trees: the user this worker runs as reads them alone
+      PrivateDirectory.ensure(settings.cacheDir(), "the worker's cache directory");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot make the worker's cache directory " + settings.cacheDir()
+          + ": " + e.getMessage() + "; give --cache-dir a directory this user may create and own", e);
+    }
     PackageDrivers.checkEnvironment(System.getenv());
     PackageDrivers standard = PackageDrivers.standard();
     this.drivers = settings.packageManagers().isEmpty() ? standard : standard.limitedTo(settings.packageManagers());
