@@ -44,7 +44,7 @@ final class BusAuthentication {
     if (settings.role() == NodeRole.COORDINATOR) {
       SenderSessions senders = new SenderSessions(credential, name, key -> memberOf(key, settings, cluster), clock);
       MessageSignatures.signOutgoing(bus, credential, clock, senders);
-      return new MessageSignatures(credential.trust(), clock, senders);
+      return new MessageSignatures(credential, clock, senders);
     }
     CoordinatorSessions coordinators = new CoordinatorSessions(credential, name);
     // a member's attributes do not change while it lives: its claims are checked once, not at every join
@@ -64,7 +64,7 @@ final class BusAuthentication {
     });
     refresh.run();
     MessageSignatures.signOutgoing(bus, credential, clock, coordinators);
-    return new MessageSignatures(credential.trust(), clock, coordinators);
+    return new MessageSignatures(credential, clock, coordinators);
   }
 
   /** The session keys of the live coordinators, each vouched for by a coordinator certificate. */

@@ -121,4 +121,65 @@ class SecuredClusterTest {
       assertEquals(true, fromCoordinator.get());
     }
   }
+  /**
+   * A coordinator's signed message (ADR 0064): taken once; the same message sent again by a worker that captured it
+   * (it consumes the address too) is refused as a replay, and with its nonce changed or stripped its signature no
+   * longer verifies. Each refusal is counted; the receiver kept the coordinator's message once.
+   */
+  @Test
+  void aCoordinatorsSignedMessageIsTakenOnceWhoeverSendsItAgain() throws Exception {
+    FarmCa ca = FarmCa.init(dir.resolve("ca"), "test");
+    int port = FreePorts.one();
+    String cluster = "replays-" + port;
+    try (ClusterNode coordinator = ClusterNode.start(ClusterSettings.of(NodeRole.COORDINATOR, "127.0.0.1", port, "",
+        dir.resolve("c")).withClusterName(cluster)
+        .withCredential(ca.issue(new MemberIdentity("c1", NodeRole.COORDINATOR), dir.resolve("c1"))));
+        ClusterNode insider = ClusterNode.start(ClusterSettings.of(NodeRole.WORKER, "127.0.0.1", FreePorts.one(),
+            "127.0.0.1:" + port, dir.resolve("w2")).withClusterName(cluster)
+            .withCredential(ca.issue(new MemberIdentity("w2", NodeRole.WORKER), dir.resolve("w2-member"))));
+        ClusterNode worker = ClusterNode.start(ClusterSettings.of(NodeRole.WORKER, "127.0.0.1", FreePorts.one(),
+            "127.0.0.1:" + port, dir.resolve("w1")).withClusterName(cluster)
+            .withCredential(ca.issue(new MemberIdentity("w1", NodeRole.WORKER), dir.resolve("w1-member"))))) {
+      List<JsonObject> kept = new java.util.concurrent.CopyOnWriteArrayList<>();
+      AtomicReference<String> why = new AtomicReference<>();
+      worker.vertx().eventBus().<JsonObject>consumer("farm.cancel", m -> {
+        if (worker.senderCheck().fromCoordinator(m, "a cancel")) {
+          kept.add(m.body());
+        }
+        why.set(worker.signatures().check(m).refusal());
+        m.reply("seen");
+      }).completion().await();
+      AtomicReference<io.vertx.core.MultiMap> captured = new AtomicReference<>();
+      var listening = insider.vertx().eventBus().<JsonObject>consumer("farm.cancel", m -> captured.set(
+          io.vertx.core.MultiMap.caseInsensitiveMultiMap().addAll(m.headers())));
+      listening.completion().await();
+      JsonObject cancel = new JsonObject().put("buildId", "b-1");
+      coordinator.vertx().eventBus().publish("farm.cancel", cancel);
+      assertTrue(Eventually.holds(Duration.ofSeconds(10), Eventually.EVERY,
+          () -> kept.size() == 1 && captured.get() != null));
+      listening.unregister().await(); // from now on the insider's sends go to the worker alone
+      io.vertx.core.MultiMap genuine = captured.get();
+      String nonce = genuine.get(MessageSignatures.NONCE);
+      assertTrue(nonce != null && nonce.matches("\\d+"), "a signed message carries a nonce: " + genuine);
+
+      AtomicReference<java.util.function.Consumer<io.vertx.core.MultiMap>> tamper = new AtomicReference<>();
+      insider.vertx().eventBus().addOutboundInterceptor((io.vertx.core.eventbus.DeliveryContext<Object> c) -> {
+        tamper.get().accept(c.message().headers());
+        c.next();
+      });
+      long refused = worker.refusals().count(ClusterRefusals.Reason.UNAUTHENTICATED_MESSAGE);
+      tamper.set(h -> h.clear().addAll(genuine));
+      insider.vertx().eventBus().request("farm.cancel", cancel).await();
+      assertTrue(why.get().startsWith("replayed: nonce " + nonce + " of its signing process was accepted already"),
+          why.get());
+      tamper.set(h -> h.clear().addAll(genuine).set(MessageSignatures.NONCE, "999999"));
+      insider.vertx().eventBus().request("farm.cancel", cancel).await();
+      assertTrue(why.get().contains("signature does not verify"), why.get());
+      tamper.set(h -> h.clear().addAll(genuine).remove(MessageSignatures.NONCE));
+      insider.vertx().eventBus().request("farm.cancel", cancel).await();
+      assertTrue(why.get().contains("signature does not verify"), why.get());
+      assertEquals(List.of(cancel), kept, "the coordinator's message kept once");
+      assertEquals(refused + 3, worker.refusals().count(ClusterRefusals.Reason.UNAUTHENTICATED_MESSAGE));
+    }
+  }
 }
