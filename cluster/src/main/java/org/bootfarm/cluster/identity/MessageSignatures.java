@@ -5,6 +5,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryContext;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -64,6 +66,11 @@ public final class MessageSignatures {
   private final SignatureReplays replays;
   /** The verdict on each message asked about: a second question must not find its number or nonce "replayed". */
   private final Map<Message<?>, Verdict> answered = Collections.synchronizedMap(new WeakHashMap<>());
+  /**
+   * The verdict on each refusal that answered one of this node's requests ({@link #rememberRefusals}), by the
+   * failure a requester is handed instead of the reply message: who refused must be known as who answered.
+   */
+  private final Map<ReplyException, Verdict> refusals = Collections.synchronizedMap(new WeakHashMap<>());
 
   public MessageSignatures(FarmTrust trust, Clock clock) {
     this(trust, clock, null);
@@ -219,6 +226,33 @@ public final class MessageSignatures {
    */
   public String nextNonce() {
     return own == null ? null : Long.toString(own.nextNonce());
+  }
+
+  /**
+   * Makes this node remember who sent each refusal that answers one of its requests ({@link Message#fail}): Vert.x
+   * hands the requester only the {@link ReplyException}, so the verdict on the message that carried it is kept here
+   * for {@link #refusedBy}. Call once per node.
+   */
+  public void rememberRefusals(EventBus bus) {
+    bus.addInboundInterceptor((DeliveryContext<Object> context) -> {
+      if (context.message().isSend() && context.message().body() instanceof ReplyException refusal
+          && refusal.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
+        refusals.put(refusal, check(context.message()));
+      }
+      context.next();
+    });
+  }
+
+  /**
+   * Who sent the refusal {@code failure} that answered a request of this node: as {@link #check} says of the
+   * message that carried it ({@link #rememberRefusals}); refused when no message carried it here.
+   */
+  public Verdict refusedBy(ReplyException failure) {
+    if (trust == null) {
+      return new Verdict(Optional.empty(), null);
+    }
+    Verdict known = refusals.get(failure);
+    return known != null ? known : Verdict.refused("no message of a farm member carried it");
   }
 
   /** What a signature covers: the address, the send time, every other header (sorted) and the body's sha256. */
