@@ -14,6 +14,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import org.bootfarm.cluster.ClusterMember;
+import org.bootfarm.cluster.CoordinatorRequests;
 import org.bootfarm.cluster.ClusterMembership;
 import org.bootfarm.cluster.NodeMetrics;
 import org.bootfarm.coordinator.BuildCoordinator;
@@ -108,6 +109,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
   private final String artifactsUrl;
   private final ArtifactReplication replication;
   private final IMap<String, String> coordinatorUrls;
+  /** This coordinator's requests to the active one or the standbys, answered only by a coordinator (ADR 0064). */
+  private final CoordinatorRequests requests;
   private final StandbyFollower standby;
   private final Takeover takeover;
   private final Election election;
@@ -119,9 +122,10 @@ public final class CoordinatorDaemon implements AutoCloseable {
 
   private CoordinatorDaemon(Vertx vertx, CoordinatorSettings settings, ClusterMembership membership,
       HazelcastInstance hazelcast, NodeMetrics nodeMetrics, SenderCheck senders, SignedRecords records,
-      HttpsIdentity https, javax.net.ssl.SSLContext peerTrust) throws IOException {
+      CoordinatorRequests requests, HttpsIdentity https, javax.net.ssl.SSLContext peerTrust) throws IOException {
     this.vertx = vertx;
     this.settings = settings;
+    this.requests = requests;
     this.ownsNodeMetrics = nodeMetrics == null;
     this.nodeMetrics = ownsNodeMetrics ? NodeMetrics.create("coordinator") : nodeMetrics;
     this.nodeId = membership == null ? "local" : membership.members().stream().filter(ClusterMember::local)
@@ -159,7 +163,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
     RetentionPolicy retention = RetentionPolicy.logging(store, artifacts, settings.retention(), LOG);
     ProvenanceSigning signing = ProvenanceSigning.open(settings);
     ArtifactReplication[] announcer = new ArtifactReplication[1];
-    ForwardingFarmApi forwarding = new ForwardingFarmApi(vertx, FORWARD_TIMEOUT);
+    ForwardingFarmApi forwarding = new ForwardingFarmApi(requests, FORWARD_TIMEOUT);
     http = new ApiHttpServer(vertx, new ActiveOrForwardedApi(this::active, coordinator, forwarding, artifacts,
         this::replication, FORWARD_TIMEOUT, stores.shared()),
         intake.endpoint(stored -> {
@@ -252,7 +256,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
           + " to know which coordinator is active");
     }
     return new CoordinatorDaemon(vertx, settings, membership, hazelcast, nodeMetrics, SenderCheck.UNSECURED,
-        SignedRecords.UNSECURED, null, null);
+        SignedRecords.UNSECURED, CoordinatorRequests.unsecured(vertx), null, null);
   }
 
   /** {@link #start(ClusterNode, CoordinatorSettings, HttpsIdentity)} serving plain HTTP. */
@@ -270,7 +274,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
   public static CoordinatorDaemon start(ClusterNode node, CoordinatorSettings settings, HttpsIdentity https)
       throws IOException {
     return new CoordinatorDaemon(node.vertx(), settings, node.membership(), node.hazelcast(), node.metrics(),
-        node.senderCheck(), node.signedRecords(), https, ArtifactReplication.peerTrust(node.settings().credential()));
+        node.senderCheck(), node.signedRecords(), node.coordinatorRequests(), https,
+        ArtifactReplication.peerTrust(node.settings().credential()));
   }
 
   /** The HTTP port it listens on (useful with port 0). */
@@ -285,6 +290,14 @@ public final class CoordinatorDaemon implements AutoCloseable {
   /** The tokens, refusal counter and coordinators' token this coordinator checks callers with (the bridge too). */
   public FarmAccess access() {
     return access;
+  }
+
+  /**
+   * How this coordinator sends a request only a coordinator may answer (the bridge's calls too): another member's
+   * answer is refused and the request sent again (ADR 0064).
+   */
+  public CoordinatorRequests coordinatorRequests() {
+    return requests;
   }
 
   /** Whether this coordinator is the active one now (a standby forwards and follows). */
