@@ -1,7 +1,6 @@
 package org.bootfarm.coordinator.daemon;
 
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.map.IMap;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -13,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import org.bootfarm.cluster.ClusterMember;
 import org.bootfarm.cluster.CoordinatorRequests;
 import org.bootfarm.cluster.ClusterMembership;
@@ -52,6 +52,7 @@ import org.bootfarm.coordinator.nightly.NightlyStore;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.queue.BuildStore;
 import org.bootfarm.coordinator.replication.ArtifactReplication;
+import org.bootfarm.coordinator.replication.CoordinatorUrls;
 import org.bootfarm.coordinator.replication.StandbyConfirmations;
 import org.bootfarm.coordinator.retention.RetentionPolicy;
 import org.bootfarm.coordinator.retention.StoreCollection;
@@ -108,7 +109,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
   private final HttpServer http;
   private final String artifactsUrl;
   private final ArtifactReplication replication;
-  private final IMap<String, String> coordinatorUrls;
+  /** Where this coordinator published its URL, and the only place it reads the others' (ADR 0064). */
+  private final CoordinatorUrls coordinatorUrls;
   /** This coordinator's requests to the active one or the standbys, answered only by a coordinator (ADR 0064). */
   private final CoordinatorRequests requests;
   private final StandbyFollower standby;
@@ -180,7 +182,10 @@ public final class CoordinatorDaemon implements AutoCloseable {
         .listen(settings.httpHost(), settings.httpPort(), https).await();
     artifactsUrl = (https == null ? "http://" : "https://") + settings.httpHost() + ":" + http.actualPort();
     signing.start(coordinator, nightly, store, artifacts, VERSION, this::replication);
-    replication = new ArtifactReplication(vertx, artifacts, artifactsUrl, access.coordinatorsToken(), peerTrust);
+    coordinatorUrls = CoordinatorUrls.publish(hazelcast == null ? new ConcurrentHashMap<>()
+        : hazelcast.getMap(CoordinatorUrls.MAP), records, nodeId, artifactsUrl);
+    replication = new ArtifactReplication(vertx, artifacts, coordinatorUrls, senders, requests,
+        access.coordinatorsToken(), peerTrust);
     replication.start().await();
     announcer[0] = replication;
     fanout.keepInputsWith(StandbyConfirmations.forStore(stores.shared(), replication, membership,
@@ -188,12 +193,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
     api = new EventBusApi(vertx, coordinator, new FarmInfo(VERSION, artifactsUrl), senders)
         .withCollection(StoreCollection.of(retention));
     nightlyApi = new NightlyBusApi(vertx, nightly, senders);
-    coordinatorUrls = hazelcast == null ? null : hazelcast.getMap(StandbyFollower.COORDINATORS_MAP);
-    if (coordinatorUrls != null) {
-      coordinatorUrls.set(nodeId, records.seal(StandbyFollower.COORDINATORS_MAP, nodeId, artifactsUrl));
-    }
     election = stores.election(vertx, membership, nodeId, clock, this::termLost);
-    standby = new StandbyFollower(vertx, nodeId, stores.sql(), artifacts, replication, coordinatorUrls, records);
+    standby = new StandbyFollower(vertx, nodeId, stores.sql(), artifacts, replication);
     takeover = new Takeover(vertx, nodeId, election, coordinator,
         Takeover.Duties.of(this::serveAsActive, this::startActiveTimers));
     if (election.thisOneLeads()) {
@@ -318,13 +319,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
     reports.unregister();
     standby.close();
     replication.close();
-    if (coordinatorUrls != null) {
-      try {
-        coordinatorUrls.remove(nodeId);
-      } catch (RuntimeException e) {
-        // the cluster is going away with this process
-      }
-    }
+    coordinatorUrls.withdraw();
     http.close().await();
     access.close();
     stores.close(election);
