@@ -46,7 +46,8 @@ final class BusAuthentication {
       MessageSignatures.signOutgoing(bus, credential, clock, senders);
       return remembering(bus, new MessageSignatures(credential, clock, senders));
     }
-    CoordinatorSessions coordinators = new CoordinatorSessions(credential, name);
+    CoordinatorSessions coordinators = new CoordinatorSessions(credential, name,
+        key -> memberOf(key, settings, cluster).map(SessionKeyClaim.Vouched::identity));
     // a member's attributes do not change while it lives: its claims are checked once, not at every join
     Map<UUID, Optional<SessionKeyClaim.Vouched>> checked = new ConcurrentHashMap<>();
     Runnable refresh = () -> coordinators.coordinators(coordinatorKeys(settings, cluster, checked));

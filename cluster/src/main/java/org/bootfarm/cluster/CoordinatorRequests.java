@@ -76,14 +76,16 @@ public final class CoordinatorRequests {
         if (senders.fromCoordinator(answer, "the answer to a request on " + address)) {
           return Future.succeededFuture(answer);
         }
-        impostors.add(senders.sender(answer).map(Object::toString).orElse("a member without a valid signature"));
+        impostors.add(senders.sender(answer).map(Object::toString)
+            .orElseGet(() -> "an answer that does not verify: " + senders.refusal(answer)));
       } else if (result.cause() instanceof ReplyException refusal
           && refusal.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
         if (senders.refusedByCoordinator(refusal, "a refusal (" + refusal.failureCode()
             + ") answering a request on " + address)) {
           return Future.failedFuture(refusal);
         }
-        impostors.add(senders.refuser(refusal).map(Object::toString).orElse("a member without a valid signature"));
+        impostors.add(senders.refuser(refusal).map(Object::toString)
+            .orElseGet(() -> "a refusal that does not verify: " + senders.refusalOf(refusal)));
       } else {
         return Future.failedFuture(result.cause());
       }

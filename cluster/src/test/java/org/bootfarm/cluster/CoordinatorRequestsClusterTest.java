@@ -1,7 +1,6 @@
 package org.bootfarm.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * worker's {@link CoordinatorRequests} never take its answers nor its refusals, count and log each, and get the
  * coordinator's answer; the request the rogue captured, sent again with its captured headers, is refused as a
  * replay, and the coordinator ran it once. A coordinator's signed messages carry a nonce each, so two alike are both
- * taken; a request only the rogue answers fails naming it.
+ * taken; a request only the rogue answers fails naming it, to a coordinator and to a worker.
  */
 @Tag("unit")
 class CoordinatorRequestsClusterTest {
@@ -136,6 +135,7 @@ class CoordinatorRequestsClusterTest {
     int port = FreePorts.one();
     String cluster = "alike-" + port;
     try (ClusterNode active = node(ca, cluster, NodeRole.COORDINATOR, "active", port, "");
+        ClusterNode worker = node(ca, cluster, NodeRole.WORKER, "worker", FreePorts.one(), "127.0.0.1:" + port);
         ClusterNode rogue = node(ca, cluster, NodeRole.WORKER, "rogue", FreePorts.one(), "127.0.0.1:" + port)) {
       List<String> nonces = new CopyOnWriteArrayList<>();
       active.vertx().eventBus().<JsonObject>consumer("farm.seen", m -> {
@@ -158,7 +158,12 @@ class CoordinatorRequestsClusterTest {
       assertEquals(ReplyFailure.ERROR, failed.failureType());
       assertEquals(CoordinatorRequests.ANSWERED_BY_IMPOSTORS, failed.failureCode());
       assertTrue(failed.getMessage().contains("worker 'rogue'"), failed.getMessage());
-      assertInstanceOf(ReplyException.class, failed);
+      // a worker cannot check the rogue's MAC (it is meant for coordinators), yet the rogue's claim names it
+      ReplyException fromWorker = assertThrows(ReplyException.class, () -> worker.coordinatorRequests()
+          .request("farm.only.rogue", new JsonObject(), new DeliveryOptions().setSendTimeout(10_000)).await());
+      assertEquals(CoordinatorRequests.ANSWERED_BY_IMPOSTORS, fromWorker.failureCode());
+      assertTrue(fromWorker.getMessage().contains("its session is no live coordinator's but worker 'rogue''s"),
+          fromWorker.getMessage());
     }
   }
 

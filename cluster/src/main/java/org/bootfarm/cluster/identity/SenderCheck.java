@@ -115,6 +115,11 @@ public final class SenderCheck {
     return !secured() || fromCoordinatorOr(signatures.refusedBy(failure), null, what);
   }
 
+  /** Why the refusal {@code failure} has no verified sender ({@link #refusedByCoordinator}); null when it has one. */
+  public String refusalOf(ReplyException failure) {
+    return secured() ? signatures.refusedBy(failure).refusal() : null;
+  }
+
   /** Who sent the refusal {@code failure}, when known; for the log of a requester that does not believe it. */
   public Optional<MemberIdentity> refuser(ReplyException failure) {
     return secured() ? signatures.refusedBy(failure).sender() : Optional.empty();
