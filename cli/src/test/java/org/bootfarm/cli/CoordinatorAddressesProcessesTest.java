@@ -107,15 +107,7 @@ class CoordinatorAddressesProcessesTest {
   @AfterAll
   static void stopFarm() throws Exception {
     insiders.forEach(ClusterNode::close);
-    if (farm != null) {
-      farm.close();
-    }
-    if (repo != null) {
-      repo.close();
-    }
-    if (postgres != null) {
-      postgres.close();
-    }
+    FarmProcesses.closeAll(farm, repo, postgres);
   }
 
   /** A member with a worker certificate of this farm's CA, joined from this JVM. */

@@ -17,10 +17,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.bootfarm.cluster.identity.ClusterRefusals;
-import org.bootfarm.cluster.identity.FarmCa;
-import org.bootfarm.cluster.identity.MemberIdentity;
 import org.bootfarm.cluster.identity.MessageSignatures;
-import org.bootfarm.testkit.FreePorts;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,13 +38,11 @@ class CoordinatorRequestsClusterTest {
 
   @Test
   void answersOfAMemberThatIsNoCoordinatorAreNeverTakenAndWhatItCapturedRunsOnce() throws Exception {
-    FarmCa ca = FarmCa.init(dir.resolve("ca"), "test");
-    int port = FreePorts.one();
-    String cluster = "answers-" + port;
-    try (ClusterNode active = node(ca, cluster, NodeRole.COORDINATOR, "active", port, "");
-        ClusterNode bridge = node(ca, cluster, NodeRole.COORDINATOR, "bridge", FreePorts.one(), "127.0.0.1:" + port);
-        ClusterNode worker = node(ca, cluster, NodeRole.WORKER, "worker", FreePorts.one(), "127.0.0.1:" + port);
-        ClusterNode rogue = node(ca, cluster, NodeRole.WORKER, "rogue", FreePorts.one(), "127.0.0.1:" + port)) {
+    FarmMembers farm = FarmMembers.of(dir, "answers");
+    try (ClusterNode active = farm.first(NodeRole.COORDINATOR, "active");
+        ClusterNode bridge = farm.join(NodeRole.COORDINATOR, "bridge");
+        ClusterNode worker = farm.join(NodeRole.WORKER, "worker");
+        ClusterNode rogue = farm.join(NodeRole.WORKER, "rogue")) {
       List<JsonObject> ran = new CopyOnWriteArrayList<>();
       active.vertx().eventBus().<JsonObject>consumer(API, m -> {
         if (active.senderCheck().fromCoordinatorOr(m, "worker", "a pin")) {
@@ -131,12 +126,10 @@ class CoordinatorRequestsClusterTest {
   @Test
   void twoAlikeSignedMessagesAreBothTakenAndARequestOnlyImpostorsAnswerFailsNamingThem()
       throws Exception {
-    FarmCa ca = FarmCa.init(dir.resolve("ca"), "test");
-    int port = FreePorts.one();
-    String cluster = "alike-" + port;
-    try (ClusterNode active = node(ca, cluster, NodeRole.COORDINATOR, "active", port, "");
-        ClusterNode worker = node(ca, cluster, NodeRole.WORKER, "worker", FreePorts.one(), "127.0.0.1:" + port);
-        ClusterNode rogue = node(ca, cluster, NodeRole.WORKER, "rogue", FreePorts.one(), "127.0.0.1:" + port)) {
+    FarmMembers farm = FarmMembers.of(dir, "alike");
+    try (ClusterNode active = farm.first(NodeRole.COORDINATOR, "active");
+        ClusterNode worker = farm.join(NodeRole.WORKER, "worker");
+        ClusterNode rogue = farm.join(NodeRole.WORKER, "rogue")) {
       List<String> nonces = new CopyOnWriteArrayList<>();
       active.vertx().eventBus().<JsonObject>consumer("farm.seen", m -> {
         if (active.senderCheck().fromCoordinator(m, "a ping")) {
@@ -165,11 +158,5 @@ class CoordinatorRequestsClusterTest {
       assertTrue(fromWorker.getMessage().contains("its session is no live coordinator's but worker 'rogue''s"),
           fromWorker.getMessage());
     }
-  }
-
-  private ClusterNode node(FarmCa ca, String cluster, NodeRole role, String name, int port, String join)
-      throws Exception {
-    return ClusterNode.start(ClusterSettings.of(role, "127.0.0.1", port, join, dir.resolve(name))
-        .withClusterName(cluster).withCredential(ca.issue(new MemberIdentity(name, role), dir.resolve(name + "-m"))));
   }
 }

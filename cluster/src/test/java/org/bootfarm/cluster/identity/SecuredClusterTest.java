@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.bootfarm.cluster.ClusterNode;
 import org.bootfarm.cluster.ClusterSettings;
+import org.bootfarm.cluster.FarmMembers;
 import org.bootfarm.cluster.NodeRole;
 import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
@@ -88,18 +89,10 @@ class SecuredClusterTest {
 
   @Test
   void aWorkerSpeaksOnlyForItselfAndOnlyCoordinatorsSpeakForAnyone() throws Exception {
-    FarmCa ca = FarmCa.init(dir.resolve("ca"), "test");
-    int port = FreePorts.one();
-    String cluster = "senders-" + port;
-    try (ClusterNode coordinator = ClusterNode.start(ClusterSettings.of(NodeRole.COORDINATOR, "127.0.0.1", port, "",
-        dir.resolve("c")).withClusterName(cluster)
-        .withCredential(ca.issue(new MemberIdentity("c1", NodeRole.COORDINATOR), dir.resolve("c1"))));
-        ClusterNode other = ClusterNode.start(ClusterSettings.of(NodeRole.WORKER, "127.0.0.1", FreePorts.one(),
-            "127.0.0.1:" + port, dir.resolve("w2")).withClusterName(cluster)
-            .withCredential(ca.issue(new MemberIdentity("w2", NodeRole.WORKER), dir.resolve("w2-member"))));
-        ClusterNode worker = ClusterNode.start(ClusterSettings.of(NodeRole.WORKER, "127.0.0.1", FreePorts.one(),
-            "127.0.0.1:" + port, dir.resolve("w1")).withClusterName(cluster)
-            .withCredential(ca.issue(new MemberIdentity("w1", NodeRole.WORKER), dir.resolve("w1-member"))))) {
+    FarmMembers farm = FarmMembers.of(dir, "senders");
+    try (ClusterNode coordinator = farm.first(NodeRole.COORDINATOR, "c1");
+        ClusterNode other = farm.join(NodeRole.WORKER, "w2");
+        ClusterNode worker = farm.join(NodeRole.WORKER, "w1")) {
       SenderCheck check = coordinator.senderCheck();
       coordinator.vertx().eventBus().<JsonObject>consumer("farm.report", m -> {
         String claimed = m.body().getString("workerId");
@@ -132,18 +125,10 @@ class SecuredClusterTest {
    */
   @Test
   void aCoordinatorsSignedMessageIsTakenOnceWhoeverSendsItAgain() throws Exception {
-    FarmCa ca = FarmCa.init(dir.resolve("ca"), "test");
-    int port = FreePorts.one();
-    String cluster = "replays-" + port;
-    try (ClusterNode coordinator = ClusterNode.start(ClusterSettings.of(NodeRole.COORDINATOR, "127.0.0.1", port, "",
-        dir.resolve("c")).withClusterName(cluster)
-        .withCredential(ca.issue(new MemberIdentity("c1", NodeRole.COORDINATOR), dir.resolve("c1"))));
-        ClusterNode insider = ClusterNode.start(ClusterSettings.of(NodeRole.WORKER, "127.0.0.1", FreePorts.one(),
-            "127.0.0.1:" + port, dir.resolve("w2")).withClusterName(cluster)
-            .withCredential(ca.issue(new MemberIdentity("w2", NodeRole.WORKER), dir.resolve("w2-member"))));
-        ClusterNode worker = ClusterNode.start(ClusterSettings.of(NodeRole.WORKER, "127.0.0.1", FreePorts.one(),
-            "127.0.0.1:" + port, dir.resolve("w1")).withClusterName(cluster)
-            .withCredential(ca.issue(new MemberIdentity("w1", NodeRole.WORKER), dir.resolve("w1-member"))))) {
+    FarmMembers farm = FarmMembers.of(dir, "replays");
+    try (ClusterNode coordinator = farm.first(NodeRole.COORDINATOR, "c1");
+        ClusterNode insider = farm.join(NodeRole.WORKER, "w2");
+        ClusterNode worker = farm.join(NodeRole.WORKER, "w1")) {
       List<JsonObject> kept = new CopyOnWriteArrayList<>();
       AtomicReference<String> why = new AtomicReference<>();
       worker.vertx().eventBus().<JsonObject>consumer("farm.cancel", m -> {

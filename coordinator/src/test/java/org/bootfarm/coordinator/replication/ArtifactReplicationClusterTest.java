@@ -21,17 +21,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.bootfarm.cluster.ClusterNode;
-import org.bootfarm.cluster.ClusterSettings;
+import org.bootfarm.cluster.FarmMembers;
 import org.bootfarm.cluster.NodeRole;
 import org.bootfarm.cluster.identity.ClusterRefusals;
-import org.bootfarm.cluster.identity.FarmCa;
-import org.bootfarm.cluster.identity.MemberIdentity;
 import org.bootfarm.coordinator.cas.ArtifactNotFoundException;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.transfer.ArtifactStoreClient;
 import org.bootfarm.testkit.Eventually;
-import org.bootfarm.testkit.FreePorts;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,15 +52,13 @@ class ArtifactReplicationClusterTest {
 
   @Test
   void copiesComeOnlyFromTheUrlTheAskingCoordinatorSealedForItself() throws Exception {
-    FarmCa ca = FarmCa.init(dir.resolve("ca"), "test");
-    int port = FreePorts.one();
-    String cluster = "replication-" + port;
+    FarmMembers farm = FarmMembers.of(dir, "replication");
     List<String> heard = new CopyOnWriteArrayList<>();
     HttpServer listener = serve(null, heard);
     String trap = "http://127.0.0.1:" + listener.getAddress().getPort();
-    try (ClusterNode one = node(ca, cluster, NodeRole.COORDINATOR, "c1", port, "");
-        ClusterNode two = node(ca, cluster, NodeRole.COORDINATOR, "c2", FreePorts.one(), "127.0.0.1:" + port);
-        ClusterNode insider = node(ca, cluster, NodeRole.WORKER, "w-insider", FreePorts.one(), "127.0.0.1:" + port);
+    try (ClusterNode one = farm.first(NodeRole.COORDINATOR, "c1");
+        ClusterNode two = farm.join(NodeRole.COORDINATOR, "c2");
+        ClusterNode insider = farm.join(NodeRole.WORKER, "w-insider");
         ArtifactStore activeStore = ArtifactStore.openAt(dir.resolve("active"), ArtifactStore.Options.defaults());
         ArtifactStore standbyStore = ArtifactStore.openAt(dir.resolve("standby"), ArtifactStore.Options.defaults())) {
       activeStore.putOwn(SHA, new ByteArrayInputStream(OBJECT));
@@ -160,11 +155,5 @@ class ArtifactReplicationClusterTest {
     });
     server.start();
     return server;
-  }
-
-  private ClusterNode node(FarmCa ca, String cluster, NodeRole role, String name, int port, String join)
-      throws Exception {
-    return ClusterNode.start(ClusterSettings.of(role, "127.0.0.1", port, join, dir.resolve(name))
-        .withClusterName(cluster).withCredential(ca.issue(new MemberIdentity(name, role), dir.resolve(name + "-m"))));
   }
 }
