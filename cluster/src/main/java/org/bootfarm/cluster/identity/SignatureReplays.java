@@ -4,20 +4,22 @@ import java.time.Clock;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.bootfarm.cluster.NodeRole;
 
 /**
  * Which signed messages a member has accepted, so that each is accepted once (ADR 0064): a signed message
  * carries a nonce, the next number of its signing process ({@link MemberCredential#nextNonce}), which its
- * signature covers, and each signing process (its message key) gets a {@link ReplayWindow} of {@link #WINDOW}
- * nonces here. A window unused for {@link #FORGET_AFTER_MILLIS} is forgotten: what it accepted is refused as
+ * signature covers, and each signing process (its message key) gets a {@link ReplayWindow} here: {@link #WINDOW}
+ * nonces for a coordinator's, a MAC session's {@link ReplayWindow#SIZE} for any other member's (a worker or client
+ * signs only until it knows a coordinator). A window unused for {@link #FORGET_AFTER_MILLIS} is forgotten: what it accepted is refused as
  * stale by then. One certificate keeps at most {@link #PER_CERTIFICATE} windows, the least recently used going
  * first, so a member minting message keys costs memory only its own windows hold, never another member's.
  */
 final class SignatureReplays {
   /**
-   * How far behind the newest nonce of its process one may arrive: a process's nonces count everything it signs
-   * (a coordinator's build events too), and a request sent again keeps its first nonce, so about 26 s of 10,000
-   * signed messages a second; 32 KiB a window.
+   * How far behind the newest nonce of a coordinator's process one may arrive: its nonces count everything it signs
+   * (build events too), and a request sent again keeps its first nonce, so about 26 s of 10,000 signed messages a
+   * second; 32 KiB a window.
    */
   static final int WINDOW = 1 << 18;
   /** Windows one certificate keeps: its process restarted this often within {@link #FORGET_AFTER_MILLIS}. */
@@ -27,11 +29,13 @@ final class SignatureReplays {
 
   private static final class Signer {
     final MemberIdentity identity;
-    final ReplayWindow window = new ReplayWindow(WINDOW, "nonce", "its signing process");
+    final ReplayWindow window;
     volatile long used;
 
     Signer(MemberIdentity identity, long now) {
       this.identity = identity;
+      this.window = new ReplayWindow(identity.role() == NodeRole.COORDINATOR ? WINDOW : ReplayWindow.SIZE, "nonce",
+          "its signing process");
       this.used = now;
     }
   }
