@@ -321,7 +321,7 @@ class CoordinatorAddressesProcessesTest {
     assertEquals(recorded, builds(), "the captured submission ran once, no replay recorded a build");
   }
 
-  /** The build once it ended: a cold build on a busy machine takes longer than {@link FarmProcesses#awaitBuild} waits. */
+  /** The build once it ended: a cold build on a busy machine may take longer than {@link FarmProcesses#awaitBuild}. */
   private static JsonNode awaitFinished(String id) {
     return Eventually.value(Duration.ofMinutes(6), Duration.ofMillis(200), () -> farm.get("/api/v1/builds/" + id),
         b -> b.has("state") && FarmProcesses.finished(b));

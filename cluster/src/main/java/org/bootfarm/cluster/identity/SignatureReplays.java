@@ -7,13 +7,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.bootfarm.cluster.NodeRole;
 
 /**
- * Which signed messages a member has accepted, so that each is accepted once (ADR 0064): a signed message
- * carries a nonce, the next number of its signing process ({@link MemberCredential#nextNonce}), which its
- * signature covers, and each signing process (its message key) gets a {@link ReplayWindow} here: {@link #WINDOW}
- * nonces for a coordinator's, a MAC session's {@link ReplayWindow#SIZE} for any other member's (a worker or client
- * signs only until it knows a coordinator). A window unused for {@link #FORGET_AFTER_MILLIS} is forgotten: what it accepted is refused as
- * stale by then. One certificate keeps at most {@link #PER_CERTIFICATE} windows, the least recently used going
- * first, so a member minting message keys costs memory only its own windows hold, never another member's.
+ * Which signed messages a member has accepted, so that each is accepted once (ADR 0064): a signed message carries a
+ * nonce, the next number of its signing process ({@link MemberCredential#nextNonce}), which its signature covers,
+ * and each signing process (its message key) gets a {@link ReplayWindow} here: {@link #WINDOW} nonces for a
+ * coordinator's, a MAC session's {@link ReplayWindow#SIZE} for any other member's (a worker or client signs only
+ * until it knows a coordinator). A window unused for {@link #FORGET_AFTER_MILLIS} is forgotten: what it accepted is
+ * refused as stale by then. One certificate keeps at most {@link #PER_CERTIFICATE} windows, the least recently used
+ * going first, so a member minting message keys costs memory only its own windows hold, never another member's.
  */
 final class SignatureReplays {
   /**
@@ -24,7 +24,7 @@ final class SignatureReplays {
   static final int WINDOW = 1 << 18;
   /** Windows one certificate keeps: its process restarted this often within {@link #FORGET_AFTER_MILLIS}. */
   static final int PER_CERTIFICATE = 8;
-  /** As a MAC session's (ADR 0050): an accepted message is stale {@link MessageSignatures#MAX_SKEW} after its sending. */
+  /** As a MAC session's (ADR 0050): an accepted message is stale {@link MessageSignatures#MAX_SKEW} after it left. */
   static final long FORGET_AFTER_MILLIS = 2 * MessageSignatures.MAX_SKEW.toMillis() + 60_000;
 
   private static final class Signer {

@@ -48,7 +48,7 @@ import org.bootfarm.protocol.transfer.TlsTrust;
 public final class ArtifactReplication implements AutoCloseable {
   /** Published: {@code {"sha256", "coordinator", "source"}} after an upload; coordinator to coordinator only. */
   public static final String STORED = "bootfarm.v1.coordinators.artifacts.stored";
-  /** Request to the active coordinator: {@code {"sha256", "coordinator", "source"}}; answered once it holds the object. */
+  /** Request to the active coordinator: {@code {"sha256", "coordinator", "source"}}; answered once it holds it. */
   public static final String FETCH = "bootfarm.v1.coordinators.artifacts.fetch";
   /**
    * Request to the standby coordinators (one answers): {@code {"sha256s": [...], "coordinator", "source"}}; the standby

@@ -88,17 +88,19 @@ class ArtifactReplicationClusterTest {
         }
         // a coordinator naming a URL it did not seal (as one of an earlier version does), or the other one's entry
         ReplyException claimed = assertThrows(ReplyException.class, () -> two.vertx().eventBus()
-            .request(ArtifactReplication.FETCH, new JsonObject().put("sha256", MISSING).put("source", trap), timeout())
-            .await());
-        assertEquals(502, claimed.failureCode(), claimed.getMessage());
-        assertTrue(claimed.getMessage().contains("nothing is fetched from a URL a message names"), claimed.getMessage());
-        ReplyException others = assertThrows(ReplyException.class, () -> two.vertx().eventBus()
-            .request(ArtifactReplication.FETCH, new JsonObject().put("sha256", MISSING).put("coordinator", one.nodeId()),
+            .request(ArtifactReplication.FETCH, new JsonObject().put("sha256", MISSING).put("source", trap),
                 timeout()).await());
+        assertEquals(502, claimed.failureCode(), claimed.getMessage());
+        assertTrue(claimed.getMessage().contains("nothing is fetched from a URL a message names"),
+            claimed.getMessage());
+        ReplyException others = assertThrows(ReplyException.class, () -> two.vertx().eventBus()
+            .request(ArtifactReplication.FETCH, new JsonObject().put("sha256", MISSING)
+                .put("coordinator", one.nodeId()), timeout()).await());
         assertEquals(502, others.failureCode(), others.getMessage());
 
-        // counted once each: at the active one 2 fetches, the announcement naming the listener (one naming the
-        // active coordinator itself is its own, ignored) and the two coordinator's; at the standby 2 holds, 2 announcements
+        // counted once each: at the active one 2 fetches, the announcement naming the listener (the one naming the
+        // active coordinator itself is its own, ignored) and the two of coordinator c2; at the standby 2 holds and
+        // 2 announcements
         assertTrue(Eventually.holds(Duration.ofSeconds(10), Eventually.EVERY,
             () -> two.refusals().count(ClusterRefusals.Reason.UNAUTHENTICATED_MESSAGE) == standbyRefused + 4
                 && one.refusals().count(ClusterRefusals.Reason.UNAUTHENTICATED_MESSAGE) == activeRefused + 5));
