@@ -40,7 +40,7 @@ final class BridgeSetup {
     }
     return BridgeServer.start(vertx, new BridgeServer.Settings(host, port, daemon.access().tokens().file(),
         maxFrameBytes, 5, Duration.ofSeconds(30), tlsCert, tlsKey), daemon.access().tokens(),
-        daemon.access().refusals()).await();
+        daemon.access().refusals(), daemon.coordinatorRequests()).await();
   }
 
   /** The bridge's address for the ready line, or "off". */

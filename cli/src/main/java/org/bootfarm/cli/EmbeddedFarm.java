@@ -57,7 +57,7 @@ final class EmbeddedFarm implements AutoCloseable {
         BuildCoordinator.DEFAULT_APPLIANCE_REPO, allowUnsigned));
     Path tokens = daemon.access().tokens().file();
     bridge = BridgeServer.start(node.vertx(), BridgeServer.Settings.loopback(0, tokens), daemon.access().tokens(),
-        daemon.access().refusals()).await();
+        daemon.access().refusals(), daemon.coordinatorRequests()).await();
     token = tokenOf(tokens, DefaultTokensFile.LOCAL_CLIENT);
     String workersToken = tokenOf(tokens, DefaultTokensFile.WORKERS_CLIENT);
     for (int i = 1; i <= 2; i++) {

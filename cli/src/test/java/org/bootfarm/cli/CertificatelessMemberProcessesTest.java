@@ -30,9 +30,7 @@ import java.util.stream.Stream;
 import org.bootfarm.cluster.ClusterNode;
 import org.bootfarm.cluster.ClusterSettings;
 import org.bootfarm.cluster.NodeRole;
-import org.bootfarm.cluster.identity.FarmCa;
 import org.bootfarm.cluster.identity.MemberCredential;
-import org.bootfarm.cluster.identity.MemberIdentity;
 import org.bootfarm.cluster.identity.MessageMacs;
 import org.bootfarm.cluster.identity.MessageSignatures;
 import org.bootfarm.cluster.identity.SessionKeyClaim;
@@ -137,8 +135,7 @@ class CertificatelessMemberProcessesTest {
    * this JVM; {@code tamper} rewrites the headers of what it sends after its node has tagged them.
    */
   static ClusterNode insider(String name, AtomicReference<Consumer<MultiMap>> tamper) throws Exception {
-    MemberCredential credential = FarmCa.load(SharedFarmCa.of(dir)).issueOrLoad(
-        new MemberIdentity(name, NodeRole.WORKER), dir.resolve(name + "-member").toAbsolutePath());
+    MemberCredential credential = SharedFarmCa.member(dir, name, NodeRole.WORKER);
     ClusterNode node = ClusterNode.start(ClusterSettings.of(NodeRole.WORKER, "127.0.0.1", FreePorts.one(),
         "127.0.0.1:" + farm.clusterPort, dir.resolve("insider-" + name)).withClusterName(farm.cluster)
         .withCredential(credential));

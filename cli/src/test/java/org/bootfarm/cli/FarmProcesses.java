@@ -347,4 +347,13 @@ final class FarmProcesses implements AutoCloseable {
       fixtureRepo.close();
     }
   }
+
+  /** Closes each of {@code things} a test made (null: it never got that far), in order: members, the farm, fixtures. */
+  static void closeAll(AutoCloseable... things) throws Exception {
+    for (AutoCloseable thing : things) {
+      if (thing != null) {
+        thing.close();
+      }
+    }
+  }
 }

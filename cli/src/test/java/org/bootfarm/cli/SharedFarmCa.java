@@ -34,7 +34,15 @@ final class SharedFarmCa {
 
   /** A client certificate named {@code name} of the test farm's CA, in {@code <test dir>/<name>-member}. */
   static MemberCredential client(Path testDir, String name) throws IOException, IdentityException {
-    return FarmCa.load(of(testDir)).issueOrLoad(new MemberIdentity(name, NodeRole.CLIENT),
+    return member(testDir, name, NodeRole.CLIENT);
+  }
+
+  /**
+   * A certificate of {@code role} named {@code name} of the test farm's CA, in {@code <test dir>/<name>-member}: a
+   * worker's for an insider the test plays (or a stolen worker key).
+   */
+  static MemberCredential member(Path testDir, String name, NodeRole role) throws IOException, IdentityException {
+    return FarmCa.load(of(testDir)).issueOrLoad(new MemberIdentity(name, role),
         testDir.resolve(name + "-member").toAbsolutePath());
   }
 }

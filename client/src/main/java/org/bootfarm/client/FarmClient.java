@@ -19,6 +19,7 @@ import javax.net.ssl.SSLContext;
 import org.bootfarm.cluster.ClusterNode;
 import org.bootfarm.cluster.ClusterSettings;
 import org.bootfarm.cluster.ClusterStartException;
+import org.bootfarm.cluster.CoordinatorRequests;
 import org.bootfarm.cluster.NodeRole;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.ApiError;
@@ -39,7 +40,7 @@ import org.bootfarm.protocol.transfer.TlsTrust;
  * (block on it with {@code await()} outside an event loop); a refusal fails it with an {@link
  * ApiErrorException} carrying the coordinator's {@link ApiError}. Components are uploaded, and
  * artifacts and logs downloaded, over the coordinator's HTTP API, whose address the client learns on
- * {@link Addresses#INFO}.
+ * {@link Addresses#INFO}. Only a coordinator's answers are taken ({@link CoordinatorRequests}, ADR 0064).
  */
 public final class FarmClient implements AutoCloseable {
   /** How long a request waits for the coordinator's answer unless told otherwise. */
@@ -49,6 +50,8 @@ public final class FarmClient implements AutoCloseable {
 
   private final Vertx vertx;
   private final ClusterNode node;
+  /** Its requests: a member answering on the API's addresses in a coordinator's place is refused. */
+  private final CoordinatorRequests requests;
   private final Duration requestTimeout;
   private final DeliveryOptions delivery;
   /** Carries submissions made at once in one message (docs/adr/0056). */
@@ -61,11 +64,12 @@ public final class FarmClient implements AutoCloseable {
   private FarmClient(Vertx vertx, ClusterNode node, Duration requestTimeout) {
     this.vertx = vertx;
     this.node = node;
+    this.requests = node != null ? node.coordinatorRequests() : CoordinatorRequests.unsecured(vertx);
     this.trust = farmTrust(node);
     this.transfer = new ArtifactTransfer(null, trust);
     this.requestTimeout = requestTimeout;
     this.delivery = new DeliveryOptions().setSendTimeout(requestTimeout.toMillis());
-    this.submissions = new SubmitBatcher(vertx, delivery, requestTimeout,
+    this.submissions = new SubmitBatcher(vertx, requests, delivery, requestTimeout,
         request -> request(Addresses.SUBMIT, request, IdReply.class).map(IdReply::id));
   }
 
@@ -133,7 +137,7 @@ public final class FarmClient implements AutoCloseable {
     DeliveryOptions ping = new DeliveryOptions().setSendTimeout(1000);
     while (true) {
       try {
-        vertx.eventBus().request(Addresses.PING, new JsonObject(), ping).await();
+        requests.request(Addresses.PING, new JsonObject(), ping).await();
         return;
       } catch (ReplyException e) {
         if (e.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
@@ -257,7 +261,7 @@ public final class FarmClient implements AutoCloseable {
   }
 
   private <T> Future<T> request(String address, Object body, Class<T> type) {
-    return vertx.eventBus().request(address, new JsonObject(WireJson.write(body)), delivery)
+    return requests.request(address, new JsonObject(WireJson.write(body)), delivery)
         .recover(failure -> Future.failedFuture(ApiErrorException.of(address, failure, requestTimeout)))
         .map(message -> {
           try {

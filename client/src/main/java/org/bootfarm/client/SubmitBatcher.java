@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import org.bootfarm.cluster.CoordinatorRequests;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.ApiError;
 import org.bootfarm.protocol.api.v1.SubmitBatch;
@@ -30,7 +31,8 @@ final class SubmitBatcher {
   /** Room left in {@link Addresses#MAX_REQUEST_BYTES} for the envelope {@code {"submissions":[...]}} and commas. */
   private static final int ENVELOPE_BYTES = 64;
 
-  private final Vertx vertx;
+  /** How a batch is sent: only a coordinator's answer is taken (ADR 0064). */
+  private final CoordinatorRequests requests;
   private final DeliveryOptions delivery;
   private final Duration timeout;
   /** Sends one submit request on {@link Addresses#SUBMIT}, as the client sends any request. */
@@ -42,8 +44,9 @@ final class SubmitBatcher {
   /** A submission not sent yet: its request, as the JSON text it travels as, and its size in UTF-8. */
   private record Waiting(Object request, String text, int bytes, Promise<String> answer) {}
 
-  SubmitBatcher(Vertx vertx, DeliveryOptions delivery, Duration timeout, Function<Object, Future<String>> alone) {
-    this.vertx = vertx;
+  SubmitBatcher(Vertx vertx, CoordinatorRequests requests, DeliveryOptions delivery, Duration timeout,
+      Function<Object, Future<String>> alone) {
+    this.requests = requests;
     this.delivery = delivery;
     this.timeout = timeout;
     this.alone = alone;
@@ -98,7 +101,7 @@ final class SubmitBatcher {
     for (int i = 0; i < batch.size(); i++) {
       body.append(i == 0 ? "" : ",").append(batch.get(i).text());
     }
-    vertx.eventBus().request(Addresses.SUBMIT_MANY, body.append("]}").toString(), delivery)
+    requests.request(Addresses.SUBMIT_MANY, body.append("]}").toString(), delivery)
         .onSuccess(reply -> answer(batch, String.valueOf(reply.body())))
         .onFailure(failure -> {
           if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS) {

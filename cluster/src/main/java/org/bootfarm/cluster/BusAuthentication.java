@@ -44,9 +44,10 @@ final class BusAuthentication {
     if (settings.role() == NodeRole.COORDINATOR) {
       SenderSessions senders = new SenderSessions(credential, name, key -> memberOf(key, settings, cluster), clock);
       MessageSignatures.signOutgoing(bus, credential, clock, senders);
-      return new MessageSignatures(credential.trust(), clock, senders);
+      return remembering(bus, new MessageSignatures(credential, clock, senders));
     }
-    CoordinatorSessions coordinators = new CoordinatorSessions(credential, name);
+    CoordinatorSessions coordinators = new CoordinatorSessions(credential, name,
+        key -> memberOf(key, settings, cluster).map(SessionKeyClaim.Vouched::identity));
     // a member's attributes do not change while it lives: its claims are checked once, not at every join
     Map<UUID, Optional<SessionKeyClaim.Vouched>> checked = new ConcurrentHashMap<>();
     Runnable refresh = () -> coordinators.coordinators(coordinatorKeys(settings, cluster, checked));
@@ -64,7 +65,13 @@ final class BusAuthentication {
     });
     refresh.run();
     MessageSignatures.signOutgoing(bus, credential, clock, coordinators);
-    return new MessageSignatures(credential.trust(), clock, coordinators);
+    return remembering(bus, new MessageSignatures(credential, clock, coordinators));
+  }
+
+  /** {@code signatures}, remembering who sent each refusal that answers this node's requests (ADR 0064). */
+  private static MessageSignatures remembering(EventBus bus, MessageSignatures signatures) {
+    signatures.rememberRefusals(bus);
+    return signatures;
   }
 
   /** The session keys of the live coordinators, each vouched for by a coordinator certificate. */

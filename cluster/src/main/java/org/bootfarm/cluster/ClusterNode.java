@@ -270,6 +270,12 @@ public final class ClusterNode implements AutoCloseable {
     return settings.secured() ? new SenderCheck(signatures, refusals) : SenderCheck.UNSECURED;
   }
 
+  /** Requests only a coordinator may answer, sent from this node: other members' answers are refused (ADR 0064). */
+  public CoordinatorRequests coordinatorRequests() {
+    return settings.secured() ? new CoordinatorRequests(vertx, senderCheck(), signatures::nextNonce)
+        : CoordinatorRequests.unsecured(vertx);
+  }
+
   /**
    * Logs and counts every Hazelcast member that joins (or is there) without a claim a farm
    * certificate signed; the membership leaves such members out of everything the farm does.

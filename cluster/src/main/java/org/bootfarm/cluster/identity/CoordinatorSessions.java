@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * A worker's or client's sessions with the live coordinators (ADR 0050): for each coordinator whose
@@ -25,13 +26,25 @@ public final class CoordinatorSessions implements MacSessions {
   private final MemberCredential credential;
   private final String clusterName;
   private final String ownKeyId;
+  /** The live member whose vouched claim names a session key: who a refused MAC says it is, for the log. */
+  private final Function<String, Optional<MemberIdentity>> claimedBy;
   private volatile Map<String, Session> sessions = Map.of();
   private volatile List<Session> targets = List.of();
 
   public CoordinatorSessions(MemberCredential credential, String clusterName) {
+    this(credential, clusterName, key -> Optional.empty());
+  }
+
+  /**
+   * @param claimedBy the live member whose verified {@link SessionKeyClaim} names a session key (base64): a refusal of
+   *     a MAC in another member's session names that member (ADR 0064)
+   */
+  public CoordinatorSessions(MemberCredential credential, String clusterName,
+      Function<String, Optional<MemberIdentity>> claimedBy) {
     this.credential = credential;
     this.clusterName = clusterName;
     this.ownKeyId = MessageMacs.keyId(credential.sessionPublicKey());
+    this.claimedBy = claimedBy;
   }
 
   /** The live coordinators now, each with its vouched session key; sessions of coordinators gone are dropped. */
@@ -95,8 +108,10 @@ public final class CoordinatorSessions implements MacSessions {
     }
     Session session = sessions.get(sender);
     if (session == null) {
-      return MessageSignatures.Verdict.refused("its session is no live coordinator's (only a coordinator's reply"
-          + " to this node may carry a MAC here)");
+      String whose = sender.length() > 64 ? ""
+          : claimedBy.apply(sender).map(member -> " but " + member + "'s, as that member's claim says").orElse("");
+      return MessageSignatures.Verdict.refused("its session is no live coordinator's" + whose + " (only a"
+          + " coordinator's reply to this node may carry a MAC here)");
     }
     Optional<String> tag = MessageMacs.entry(headers.get(MessageMacs.MAC), ownKeyId);
     if (tag.isEmpty()) {

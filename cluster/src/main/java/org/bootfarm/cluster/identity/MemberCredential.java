@@ -43,6 +43,8 @@ public final class MemberCredential {
   private final String sessionPublicKey;
   /** The numbers of messages MACed in this session: shared by every node using this credential, as its key is. */
   private final AtomicLong messageNumbers = new AtomicLong();
+  /** The nonces of messages signed with this process's message key (ADR 0064): shared as the key is. */
+  private final AtomicLong nonces = new AtomicLong();
 
   private MemberCredential(Path dir, MemberIdentity identity, X509Certificate certificate, PrivateKey key,
       FarmTrust trust) throws CertificateEncodingException {
@@ -157,6 +159,14 @@ public final class MemberCredential {
   /** The next sequence number of a message MACed with this credential's session key, from 0. */
   public long nextMessageNumber() {
     return messageNumbers.getAndIncrement();
+  }
+
+  /**
+   * The next nonce of a message signed with this process's message key, from 0 ({@link MessageSignatures#NONCE}):
+   * each receiver accepts each nonce of one message key once (ADR 0064).
+   */
+  public long nextNonce() {
+    return nonces.getAndIncrement();
   }
 
   /**

@@ -5,6 +5,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryContext;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -30,12 +32,20 @@ import java.util.regex.Pattern;
  * processes without a farm certificate off the event bus; this tells one member from another (a
  * worker cannot report for another's build, nor a worker act as a coordinator). A worker's or client's
  * messages carry, once it knows a coordinator, a MAC per coordinator instead of a signature, and a
- * coordinator's reply to such a message a MAC for its requester ({@link MacSessions}, ADR 0050).
+ * coordinator's reply to such a message a MAC for its requester ({@link MacSessions}, ADR 0050). A signed
+ * message carries a nonce its signature covers, and each is accepted once ({@link SignatureReplays}, ADR 0064).
  */
 public final class MessageSignatures {
   public static final String SIGNER = "bootfarm-signer";
   public static final String SENT = "bootfarm-sent";
   public static final String SIGNATURE = "bootfarm-signature";
+  /**
+   * A signed message's nonce, its signing process's next number ({@link MemberCredential#nextNonce}), an ordinary
+   * header the signature covers: each receiver accepts each nonce of one signing process once (ADR 0064). A request
+   * sent again after someone else answered it keeps its first nonce ({@code cluster.CoordinatorRequests}), so a
+   * coordinator runs it at most once however often it travels.
+   */
+  public static final String NONCE = "bootfarm-nonce";
   /** How far a message's send time may lie from the receiver's clock: clocks of members drift a little. */
   static final Duration MAX_SKEW = Duration.ofMinutes(10);
   /** The headers that authenticate a message, which neither a signature nor a MAC covers. */
@@ -51,17 +61,36 @@ public final class MessageSignatures {
   private final Clock clock;
   /** This node's side of the MAC sessions (ADR 0050); null where messages are only signed. */
   private final MacSessions macs;
-  /** The verdict on each tagged message asked about: a second question must not find its number "replayed". */
+  /** This node's own credential, whose nonces {@link #nextNonce} hands out; null where this node only receives. */
+  private final MemberCredential own;
+  private final SignatureReplays replays;
+  /** The verdict on each message asked about: a second question must not find its number or nonce "replayed". */
   private final Map<Message<?>, Verdict> answered = Collections.synchronizedMap(new WeakHashMap<>());
+  /**
+   * The verdict on each refusal that answered one of this node's requests ({@link #rememberRefusals}), by the
+   * failure a requester is handed instead of the reply message: who refused must be known as who answered.
+   */
+  private final Map<ReplyException, Verdict> refusals = Collections.synchronizedMap(new WeakHashMap<>());
 
   public MessageSignatures(FarmTrust trust, Clock clock) {
     this(trust, clock, null);
   }
 
   public MessageSignatures(FarmTrust trust, Clock clock, MacSessions macs) {
+    this(trust, clock, macs, null);
+  }
+
+  /** The signatures of a node holding {@code own}, which also hands out its nonces ({@link #nextNonce}). */
+  public MessageSignatures(MemberCredential own, Clock clock, MacSessions macs) {
+    this(own.trust(), clock, macs, own);
+  }
+
+  private MessageSignatures(FarmTrust trust, Clock clock, MacSessions macs, MemberCredential own) {
     this.trust = trust;
     this.clock = clock;
     this.macs = macs;
+    this.own = own;
+    this.replays = new SignatureReplays(clock);
   }
 
   /**
@@ -111,6 +140,9 @@ public final class MessageSignatures {
         context.next();
         return;
       }
+      if (!headers.contains(NONCE)) { // a request sent again keeps the nonce its requester gave it (nextNonce)
+        headers.set(NONCE, Long.toString(credential.nextNonce()));
+      }
       String signature = credential.signMessage(signed(message.address(), sent, headers, context.body()));
       headers.set(SIGNER, credential.messageSigner());
       headers.set(SIGNATURE, signature);
@@ -156,9 +188,71 @@ public final class MessageSignatures {
       }
       return known;
     }
-    return trust.verifyMessage(headers.get(SIGNER), signed(message.address(), sent, headers, message.body()),
-        headers.get(SIGNATURE)).map(Verdict::from)
-        .orElseGet(() -> Verdict.refused("its signature does not verify (unsigned, altered or another CA's)"));
+    Verdict known = answered.get(message);
+    if (known == null) {
+      known = verifySignature(message, sent);
+      answered.put(message, known);
+    }
+    return known;
+  }
+
+  /**
+   * A signed message's signer, its nonce accepted once; a message without a nonce is a node's of a version before
+   * ADR 0064 (this version always sends one, and the signature covers it): believed as before, during an upgrade.
+   */
+  private Verdict verifySignature(Message<?> message, String sent) {
+    MultiMap headers = message.headers();
+    String signer = headers.get(SIGNER);
+    Optional<MemberIdentity> who = trust.verifyMessage(signer, signed(message.address(), sent, headers,
+        message.body()), headers.get(SIGNATURE));
+    if (who.isEmpty()) {
+      return Verdict.refused("its signature does not verify (unsigned, altered or another CA's)");
+    }
+    String nonce = headers.get(NONCE);
+    if (nonce == null) {
+      return Verdict.from(who.get());
+    }
+    if (!NUMBER.matcher(nonce).matches() || headers.getAll(NONCE).size() != 1) {
+      return Verdict.refused("its nonce '" + nonce + "' is not one number");
+    }
+    String replay = replays.accept(signer.split("\\.", 3)[1], who.get(), Long.parseLong(nonce));
+    return replay != null ? Verdict.refused("replayed: " + replay) : Verdict.from(who.get());
+  }
+
+  /**
+   * A nonce of this node's signing process for a request it will send more than once, each time re-signed
+   * ({@link #NONCE}): a coordinator accepts the request once, whichever of its sendings arrives first. Null where
+   * this node signs nothing (a cluster without certificates).
+   */
+  public String nextNonce() {
+    return own == null ? null : Long.toString(own.nextNonce());
+  }
+
+  /**
+   * Makes this node remember who sent each refusal that answers one of its requests ({@link Message#fail}): Vert.x
+   * hands the requester only the {@link ReplyException}, so the verdict on the message that carried it is kept here
+   * for {@link #refusedBy}. Call once per node.
+   */
+  public void rememberRefusals(EventBus bus) {
+    bus.addInboundInterceptor((DeliveryContext<Object> context) -> {
+      if (context.message().isSend() && context.message().body() instanceof ReplyException refusal
+          && refusal.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
+        refusals.put(refusal, check(context.message()));
+      }
+      context.next();
+    });
+  }
+
+  /**
+   * Who sent the refusal {@code failure} that answered a request of this node: as {@link #check} says of the
+   * message that carried it ({@link #rememberRefusals}); refused when no message carried it here.
+   */
+  public Verdict refusedBy(ReplyException failure) {
+    if (trust == null) {
+      return new Verdict(Optional.empty(), null);
+    }
+    Verdict known = refusals.get(failure);
+    return known != null ? known : Verdict.refused("no message of a farm member carried it");
   }
 
   /** What a signature covers: the address, the send time, every other header (sorted) and the body's sha256. */

@@ -1,6 +1,7 @@
 package org.bootfarm.cluster.identity;
 
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
 import java.util.Optional;
 import org.bootfarm.cluster.NodeRole;
 
@@ -42,12 +43,24 @@ public final class SenderCheck {
     if (!secured()) {
       return Optional.empty();
     }
-    MessageSignatures.Verdict verdict = signatures.check(message);
+    return identify(signatures.check(message), what + " on " + message.address());
+  }
+
+  /** The sender {@code verdict} names; when none, the refusal of {@code what} is logged and counted. */
+  private Optional<MemberIdentity> identify(MessageSignatures.Verdict verdict, String what) {
     if (verdict.sender().isEmpty()) {
-      refusals.refuse(ClusterRefusals.Reason.UNAUTHENTICATED_MESSAGE, what + " on " + message.address()
+      refusals.refuse(ClusterRefusals.Reason.UNAUTHENTICATED_MESSAGE, what
           + " has no farm member's valid signature or MAC: " + verdict.refusal() + "; ignored");
     }
     return verdict.sender();
+  }
+
+  /**
+   * Why {@code message} has no verified sender, as its refusal was logged ({@link #identify}); null when it has one
+   * or in an unsecured cluster. For an answer that says what was refused.
+   */
+  public String refusal(Message<?> message) {
+    return secured() ? signatures.check(message).refusal() : null;
   }
 
   /**
@@ -55,8 +68,12 @@ public final class SenderCheck {
    * says who may.
    */
   public void refuse(Message<?> message, MemberIdentity who, String what, String rule) {
-    refusals.refuse(ClusterRefusals.Reason.UNAUTHENTICATED_MESSAGE, what + " on " + message.address() + " came from "
-        + who + ", who may not send it (" + rule + "); ignored");
+    refuse(who, what + " on " + message.address(), rule);
+  }
+
+  private void refuse(MemberIdentity who, String what, String rule) {
+    refusals.refuse(ClusterRefusals.Reason.UNAUTHENTICATED_MESSAGE, what + " came from " + who
+        + ", who may not send it (" + rule + "); ignored");
   }
 
   /**
@@ -67,7 +84,11 @@ public final class SenderCheck {
     if (!secured()) {
       return true;
     }
-    Optional<MemberIdentity> sender = identify(message, what);
+    return fromCoordinatorOr(signatures.check(message), worker, what + " on " + message.address());
+  }
+
+  private boolean fromCoordinatorOr(MessageSignatures.Verdict verdict, String worker, String what) {
+    Optional<MemberIdentity> sender = identify(verdict, what);
     if (sender.isEmpty()) {
       return false;
     }
@@ -76,7 +97,7 @@ public final class SenderCheck {
         && who.name().equals(worker))) {
       return true;
     }
-    refuse(message, who, what, worker == null ? "only a coordinator may" : "only worker '" + worker
+    refuse(who, what, worker == null ? "only a coordinator may" : "only worker '" + worker
         + "' or a coordinator may");
     return false;
   }
@@ -84,5 +105,23 @@ public final class SenderCheck {
   /** Whether {@code message} came from a coordinator of this farm. */
   public boolean fromCoordinator(Message<?> message, String what) {
     return fromCoordinatorOr(message, null, what);
+  }
+
+  /**
+   * Whether the refusal {@code failure} that answered one of this node's requests (described by {@code what} in the
+   * log) came from a coordinator of this farm ({@link MessageSignatures#refusedBy}); else it is logged and counted.
+   */
+  public boolean refusedByCoordinator(ReplyException failure, String what) {
+    return !secured() || fromCoordinatorOr(signatures.refusedBy(failure), null, what);
+  }
+
+  /** Why the refusal {@code failure} has no verified sender ({@link #refusedByCoordinator}); null when it has one. */
+  public String refusalOf(ReplyException failure) {
+    return secured() ? signatures.refusedBy(failure).refusal() : null;
+  }
+
+  /** Who sent the refusal {@code failure}, when known; for the log of a requester that does not believe it. */
+  public Optional<MemberIdentity> refuser(ReplyException failure) {
+    return secured() ? signatures.refusedBy(failure).sender() : Optional.empty();
   }
 }

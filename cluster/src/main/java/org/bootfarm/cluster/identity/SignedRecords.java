@@ -38,12 +38,25 @@ public final class SignedRecords {
   }
 
   /**
+   * A value a coordinator sealed, opened.
+   *
+   * @param payload what it sealed
+   * @param by the coordinator whose certificate sealed it; null in a cluster without certificates
+   */
+  public record Sealed(String payload, MemberIdentity by) {}
+
+  /**
    * The payload of {@code value} found under {@code key} in {@code map}, when a coordinator of this
    * farm sealed it for exactly that map and key; else empty, logged and counted.
    */
   public Optional<String> open(String map, String key, String value) {
+    return openSealed(map, key, value).map(Sealed::payload);
+  }
+
+  /** {@link #open}, saying which coordinator sealed the value. */
+  public Optional<Sealed> openSealed(String map, String key, String value) {
     if (credential == null) {
-      return Optional.ofNullable(value);
+      return Optional.ofNullable(value).map(payload -> new Sealed(payload, null));
     }
     if (value == null) {
       return Optional.empty();
@@ -55,7 +68,7 @@ public final class SignedRecords {
         Optional<MemberIdentity> by = credential.trust().verify(sealed.getString("by"), signed(map, key, payload),
             sealed.getString("signature"));
         if (by.isPresent() && by.get().role() == NodeRole.COORDINATOR) {
-          return Optional.of(payload);
+          return Optional.of(new Sealed(payload, by.get()));
         }
       }
     } catch (DecodeException | ClassCastException e) {

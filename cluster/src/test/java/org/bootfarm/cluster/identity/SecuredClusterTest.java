@@ -4,15 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.MultiMap;
+import io.vertx.core.eventbus.DeliveryContext;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.bootfarm.cluster.ClusterNode;
 import org.bootfarm.cluster.ClusterSettings;
+import org.bootfarm.cluster.FarmMembers;
 import org.bootfarm.cluster.NodeRole;
 import org.bootfarm.testkit.Eventually;
 import org.bootfarm.testkit.FreePorts;
@@ -84,18 +89,10 @@ class SecuredClusterTest {
 
   @Test
   void aWorkerSpeaksOnlyForItselfAndOnlyCoordinatorsSpeakForAnyone() throws Exception {
-    FarmCa ca = FarmCa.init(dir.resolve("ca"), "test");
-    int port = FreePorts.one();
-    String cluster = "senders-" + port;
-    try (ClusterNode coordinator = ClusterNode.start(ClusterSettings.of(NodeRole.COORDINATOR, "127.0.0.1", port, "",
-        dir.resolve("c")).withClusterName(cluster)
-        .withCredential(ca.issue(new MemberIdentity("c1", NodeRole.COORDINATOR), dir.resolve("c1"))));
-        ClusterNode other = ClusterNode.start(ClusterSettings.of(NodeRole.WORKER, "127.0.0.1", FreePorts.one(),
-            "127.0.0.1:" + port, dir.resolve("w2")).withClusterName(cluster)
-            .withCredential(ca.issue(new MemberIdentity("w2", NodeRole.WORKER), dir.resolve("w2-member"))));
-        ClusterNode worker = ClusterNode.start(ClusterSettings.of(NodeRole.WORKER, "127.0.0.1", FreePorts.one(),
-            "127.0.0.1:" + port, dir.resolve("w1")).withClusterName(cluster)
-            .withCredential(ca.issue(new MemberIdentity("w1", NodeRole.WORKER), dir.resolve("w1-member"))))) {
+    FarmMembers farm = FarmMembers.of(dir, "senders");
+    try (ClusterNode coordinator = farm.first(NodeRole.COORDINATOR, "c1");
+        ClusterNode other = farm.join(NodeRole.WORKER, "w2");
+        ClusterNode worker = farm.join(NodeRole.WORKER, "w1")) {
       SenderCheck check = coordinator.senderCheck();
       coordinator.vertx().eventBus().<JsonObject>consumer("farm.report", m -> {
         String claimed = m.body().getString("workerId");
@@ -119,6 +116,59 @@ class SecuredClusterTest {
       assertEquals(false, fromCoordinator.get());
       coordinator.vertx().eventBus().request("farm.inbox.w1", new JsonObject()).await();
       assertEquals(true, fromCoordinator.get());
+    }
+  }
+  /**
+   * A coordinator's signed message (ADR 0064): taken once; the same message sent again by a worker that captured it
+   * (it consumes the address too) is refused as a replay, and with its nonce changed or stripped its signature no
+   * longer verifies. Each refusal is counted; the receiver kept the coordinator's message once.
+   */
+  @Test
+  void aCoordinatorsSignedMessageIsTakenOnceWhoeverSendsItAgain() throws Exception {
+    FarmMembers farm = FarmMembers.of(dir, "replays");
+    try (ClusterNode coordinator = farm.first(NodeRole.COORDINATOR, "c1");
+        ClusterNode insider = farm.join(NodeRole.WORKER, "w2");
+        ClusterNode worker = farm.join(NodeRole.WORKER, "w1")) {
+      List<JsonObject> kept = new CopyOnWriteArrayList<>();
+      AtomicReference<String> why = new AtomicReference<>();
+      worker.vertx().eventBus().<JsonObject>consumer("farm.cancel", m -> {
+        if (worker.senderCheck().fromCoordinator(m, "a cancel")) {
+          kept.add(m.body());
+        }
+        why.set(worker.signatures().check(m).refusal());
+        m.reply("seen");
+      }).completion().await();
+      AtomicReference<MultiMap> captured = new AtomicReference<>();
+      var listening = insider.vertx().eventBus().<JsonObject>consumer("farm.cancel", m -> captured.set(
+          MultiMap.caseInsensitiveMultiMap().addAll(m.headers())));
+      listening.completion().await();
+      JsonObject cancel = new JsonObject().put("buildId", "b-1");
+      coordinator.vertx().eventBus().publish("farm.cancel", cancel);
+      assertTrue(Eventually.holds(Duration.ofSeconds(10), Eventually.EVERY,
+          () -> kept.size() == 1 && captured.get() != null));
+      listening.unregister().await(); // from now on the insider's sends go to the worker alone
+      MultiMap genuine = captured.get();
+      String nonce = genuine.get(MessageSignatures.NONCE);
+      assertTrue(nonce != null && nonce.matches("\\d+"), "a signed message carries a nonce: " + genuine);
+
+      AtomicReference<Consumer<MultiMap>> tamper = new AtomicReference<>();
+      insider.vertx().eventBus().addOutboundInterceptor((DeliveryContext<Object> c) -> {
+        tamper.get().accept(c.message().headers());
+        c.next();
+      });
+      long refused = worker.refusals().count(ClusterRefusals.Reason.UNAUTHENTICATED_MESSAGE);
+      tamper.set(h -> h.clear().addAll(genuine));
+      insider.vertx().eventBus().request("farm.cancel", cancel).await();
+      assertTrue(String.valueOf(why.get()).startsWith("replayed: nonce " + nonce + " of its signing process was"
+          + " accepted already"), "the captured message sent again was taken: " + kept);
+      tamper.set(h -> h.clear().addAll(genuine).set(MessageSignatures.NONCE, "999999"));
+      insider.vertx().eventBus().request("farm.cancel", cancel).await();
+      assertTrue(why.get().contains("signature does not verify"), why.get());
+      tamper.set(h -> h.clear().addAll(genuine).remove(MessageSignatures.NONCE));
+      insider.vertx().eventBus().request("farm.cancel", cancel).await();
+      assertTrue(why.get().contains("signature does not verify"), why.get());
+      assertEquals(List.of(cancel), kept, "the coordinator's message kept once");
+      assertEquals(refused + 3, worker.refusals().count(ClusterRefusals.Reason.UNAUTHENTICATED_MESSAGE));
     }
   }
 }

@@ -17,9 +17,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.bootfarm.cluster.ClusterNode;
-import org.bootfarm.cluster.ClusterSettings;
+import org.bootfarm.cluster.FarmMembers;
 import org.bootfarm.cluster.NodeRole;
-import org.bootfarm.testkit.FreePorts;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,13 +40,12 @@ class SessionMacClusterTest {
 
   @Test
   void workersTagTheirMessagesAndEveryForgeryReplayAndDowngradeIsRefused() throws Exception {
-    FarmCa ca = FarmCa.init(dir.resolve("ca"), "test");
-    int port = FreePorts.one();
-    String cluster = "macs-" + port;
-    try (ClusterNode c1 = node(ca, cluster, NodeRole.COORDINATOR, "c1", port, "");
-        ClusterNode c2 = node(ca, cluster, NodeRole.COORDINATOR, "c2", FreePorts.one(), "127.0.0.1:" + port);
-        ClusterNode w2 = node(ca, cluster, NodeRole.WORKER, "w2", FreePorts.one(), "127.0.0.1:" + port);
-        ClusterNode w1 = node(ca, cluster, NodeRole.WORKER, "w1", FreePorts.one(), "127.0.0.1:" + port)) {
+    FarmMembers farm = FarmMembers.of(dir, "macs");
+    String cluster = farm.cluster();
+    try (ClusterNode c1 = farm.first(NodeRole.COORDINATOR, "c1");
+        ClusterNode c2 = farm.join(NodeRole.COORDINATOR, "c2");
+        ClusterNode w2 = farm.join(NodeRole.WORKER, "w2");
+        ClusterNode w1 = farm.join(NodeRole.WORKER, "w1")) {
       Desk one = desk(c1, "farm.report.c1");
       Desk two = desk(c2, "farm.report.c2");
       AtomicReference<Consumer<DeliveryContext<Object>>> tamper = new AtomicReference<>(c -> {});
@@ -159,12 +157,6 @@ class SessionMacClusterTest {
       assertEquals(List.of(2, 11), two.accepted().stream().map(b -> b.getInteger("n")).toList());
       assertEquals(refused + 9, c1.refusals().count(ClusterRefusals.Reason.UNAUTHENTICATED_MESSAGE));
     }
-  }
-
-  private ClusterNode node(FarmCa ca, String cluster, NodeRole role, String name, int port, String join)
-      throws Exception {
-    return ClusterNode.start(ClusterSettings.of(role, "127.0.0.1", port, join, dir.resolve(name))
-        .withClusterName(cluster).withCredential(ca.issue(new MemberIdentity(name, role), dir.resolve(name + "-member"))));
   }
 
   /** A coordinator's report consumer on {@code address}: a worker's report for itself, or anyone's from a coordinator. */

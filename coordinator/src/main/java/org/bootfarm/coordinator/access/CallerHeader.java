@@ -20,7 +20,8 @@ import org.bootfarm.protocol.api.v1.Caller;
  * <p>Who may name a caller is decided by the sender's farm certificate ({@link #read(Message, SenderCheck)},
  * ADR 0031): only a coordinator relays a caller (the bridge and a standby run on coordinators); any other
  * member calls for itself, a clustered client with role {@code submit}, a worker with {@code read}, a
- * coordinator's own call with {@code admin}; an unsigned call is refused. In a cluster without
+ * coordinator's own call with {@code admin}; an unsigned call is refused, and so is a signed one sent again (its
+ * nonce seen already, ADR 0064), so a caller a coordinator named is believed for one call. In a cluster without
  * certificates (one-JVM tests) a call without the headers is {@link #MEMBER}.
  */
 public final class CallerHeader {
@@ -51,7 +52,8 @@ public final class CallerHeader {
     Optional<MemberIdentity> sender = senders.identify(message, "an API call");
     if (sender.isEmpty()) {
       throw new ApiException(ApiError.Code.UNAUTHORIZED, "an event-bus API call must be signed with a farm member's"
-          + " certificate (ADR 0031); clients without one use the bridge or HTTP with a token");
+          + " certificate (ADR 0031), each message once (ADR 0064); this one was refused: " + senders.refusal(message)
+          + "; clients without a certificate use the bridge or HTTP with a token");
     }
     MemberIdentity who = sender.get();
     boolean relayed = message.headers() != null && message.headers().contains(NAME);

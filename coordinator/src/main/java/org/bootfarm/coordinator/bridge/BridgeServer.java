@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import org.bootfarm.cluster.CoordinatorRequests;
 import org.bootfarm.coordinator.access.AccessTokens;
 import org.bootfarm.coordinator.access.ApiPermissions;
 import org.bootfarm.coordinator.access.ApiRefusals;
@@ -34,7 +35,9 @@ import org.bootfarm.protocol.api.v1.WireJson;
  * of vertx-tcp-eventbus-bridge (4-byte length, JSON frame {@code {type, address, replyAddress,
  * headers, body}}). Every frame must carry a token of the tokens file in {@code headers.token}, whose role
  * must allow the address ({@link ApiPermissions}, the table the HTTP API uses too); the call then goes to the
- * coordinator for that token's client ({@link CallerHeader}).
+ * coordinator for that token's client ({@link CallerHeader}), and only a coordinator's answer goes back ({@link
+ * CoordinatorRequests}, ADR 0064): a member answering on a coordinator's address in its place is refused and the call
+ * sent again; when only such members answer, the client gets an {@code err} frame saying so.
  *
  * <p>It is bootfarm's own server rather than the shipped bridge because the shipped one wedges a
  * connection on a frame of unknown type, has no frame-size limit and leaves a client waiting when a
@@ -87,13 +90,16 @@ public final class BridgeServer {
   private final LiveTokens tokens;
   private final boolean ownsTokens;
   private final ApiRefusals refusals;
+  private final CoordinatorRequests requests;
 
-  private BridgeServer(Vertx vertx, Settings settings, LiveTokens tokens, boolean ownsTokens, ApiRefusals refusals) {
+  private BridgeServer(Vertx vertx, Settings settings, LiveTokens tokens, boolean ownsTokens, ApiRefusals refusals,
+      CoordinatorRequests requests) {
     this.vertx = vertx;
     this.settings = settings;
     this.tokens = tokens;
     this.ownsTokens = ownsTokens;
     this.refusals = refusals;
+    this.requests = requests;
     NetServerOptions options = new NetServerOptions().setHost(settings.host()).setPort(settings.port());
     if (settings.tlsCert() != null) {
       options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
@@ -103,19 +109,23 @@ public final class BridgeServer {
   }
 
   /**
-   * Reads the tokens file of {@code settings} (kept current until {@link #close}) and listens; refusals are
-   * not counted.
+   * Reads the tokens file of {@code settings} (kept current until {@link #close}) and listens, on a Vert.x of a
+   * cluster without certificates (every answer taken); refusals are not counted.
    *
    * @throws AccessTokens.TokensFileException when the tokens file is missing or wrong
    */
   public static Future<BridgeServer> start(Vertx vertx, Settings settings) throws AccessTokens.TokensFileException {
     return listen(new BridgeServer(vertx, settings, LiveTokens.watch(vertx, settings.tokensFile()), true,
-        ApiRefusals.uncounted()));
+        ApiRefusals.uncounted(), CoordinatorRequests.unsecured(vertx)));
   }
 
-  /** Listens, checking tokens against the coordinator's {@code tokens} and counting refusals in {@code refusals}. */
-  public static Future<BridgeServer> start(Vertx vertx, Settings settings, LiveTokens tokens, ApiRefusals refusals) {
-    return listen(new BridgeServer(vertx, settings, tokens, false, refusals));
+  /**
+   * Listens, checking tokens against the coordinator's {@code tokens}, counting refusals in {@code refusals} and
+   * sending the calls through {@code requests} (the coordinator's: only a coordinator's answer is taken).
+   */
+  public static Future<BridgeServer> start(Vertx vertx, Settings settings, LiveTokens tokens, ApiRefusals refusals,
+      CoordinatorRequests requests) {
+    return listen(new BridgeServer(vertx, settings, tokens, false, refusals, requests));
   }
 
   private static Future<BridgeServer> listen(BridgeServer bridge) {
@@ -282,7 +292,7 @@ public final class BridgeServer {
         vertx.eventBus().send(address, request, options);
         return;
       }
-      vertx.eventBus().request(address, request, options).onComplete(reply -> {
+      requests.request(address, request, options).onComplete(reply -> {
         if (reply.succeeded()) {
           // every API answer is a JSON object; one sent as its text (a batch's results) reaches the client as one
           Object answer = reply.result().body();

@@ -1,6 +1,5 @@
 package org.bootfarm.coordinator.bus;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
@@ -14,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.bootfarm.cluster.CoordinatorRequests;
 import org.bootfarm.coordinator.ApiException;
 import org.bootfarm.coordinator.FarmApi;
 import org.bootfarm.coordinator.access.CallerHeader;
@@ -34,14 +34,15 @@ import org.bootfarm.protocol.api.v1.WorkerInfo;
  * {@link ApiError}; no active coordinator (a takeover under way) is UNAVAILABLE, to be retried.
  * Blocks the calling thread: call it off the event loop, as the HTTP server does. A call that changes
  * something carries its caller ({@link CallerHeader}), so that the active coordinator records and checks the
- * client of the HTTP request, not this standby.
+ * client of the HTTP request, not this standby. Only a coordinator's answer is taken ({@link CoordinatorRequests},
+ * ADR 0064): a member answering in its place is refused, and when no coordinator answers the call is UNAVAILABLE.
  */
 public final class ForwardingFarmApi implements FarmApi {
-  private final Vertx vertx;
+  private final CoordinatorRequests requests;
   private final Duration timeout;
 
-  public ForwardingFarmApi(Vertx vertx, Duration timeout) {
-    this.vertx = vertx;
+  public ForwardingFarmApi(CoordinatorRequests requests, Duration timeout) {
+    this.requests = requests;
     this.timeout = timeout;
   }
 
@@ -103,7 +104,7 @@ public final class ForwardingFarmApi implements FarmApi {
       CallerHeader.write(options, caller);
     }
     try {
-      Message<Object> reply = vertx.eventBus().request(address, body, options).toCompletionStage().toCompletableFuture()
+      Message<Object> reply = requests.<Object>request(address, body, options).toCompletionStage().toCompletableFuture()
           .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
       Object answer = reply.body();
       return answer instanceof JsonObject json ? json : new JsonObject(String.valueOf(answer));

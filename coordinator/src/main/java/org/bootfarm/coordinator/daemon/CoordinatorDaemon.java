@@ -1,7 +1,6 @@
 package org.bootfarm.coordinator.daemon;
 
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.map.IMap;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -12,7 +11,9 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import org.bootfarm.cluster.ClusterMember;
+import org.bootfarm.cluster.CoordinatorRequests;
 import org.bootfarm.cluster.ClusterMembership;
 import org.bootfarm.cluster.NodeMetrics;
 import org.bootfarm.cluster.PrivateDirectory;
@@ -51,6 +52,7 @@ import org.bootfarm.coordinator.nightly.NightlyStore;
 import org.bootfarm.coordinator.placement.RendezvousPlacement;
 import org.bootfarm.coordinator.queue.BuildStore;
 import org.bootfarm.coordinator.replication.ArtifactReplication;
+import org.bootfarm.coordinator.replication.CoordinatorUrls;
 import org.bootfarm.coordinator.replication.StandbyConfirmations;
 import org.bootfarm.coordinator.retention.RetentionPolicy;
 import org.bootfarm.coordinator.retention.StoreCollection;
@@ -107,7 +109,10 @@ public final class CoordinatorDaemon implements AutoCloseable {
   private final HttpServer http;
   private final String artifactsUrl;
   private final ArtifactReplication replication;
-  private final IMap<String, String> coordinatorUrls;
+  /** Where this coordinator published its URL, and the only place it reads the others' (ADR 0064). */
+  private final CoordinatorUrls coordinatorUrls;
+  /** This coordinator's requests to the active one or the standbys, answered only by a coordinator (ADR 0064). */
+  private final CoordinatorRequests requests;
   private final StandbyFollower standby;
   private final Takeover takeover;
   private final Election election;
@@ -119,9 +124,10 @@ public final class CoordinatorDaemon implements AutoCloseable {
 
   private CoordinatorDaemon(Vertx vertx, CoordinatorSettings settings, ClusterMembership membership,
       HazelcastInstance hazelcast, NodeMetrics nodeMetrics, SenderCheck senders, SignedRecords records,
-      HttpsIdentity https, javax.net.ssl.SSLContext peerTrust) throws IOException {
+      CoordinatorRequests requests, HttpsIdentity https, javax.net.ssl.SSLContext peerTrust) throws IOException {
     this.vertx = vertx;
     this.settings = settings;
+    this.requests = requests;
     this.ownsNodeMetrics = nodeMetrics == null;
     this.nodeMetrics = ownsNodeMetrics ? NodeMetrics.create("coordinator") : nodeMetrics;
     this.nodeId = membership == null ? "local" : membership.members().stream().filter(ClusterMember::local)
@@ -159,7 +165,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
     RetentionPolicy retention = RetentionPolicy.logging(store, artifacts, settings.retention(), LOG);
     ProvenanceSigning signing = ProvenanceSigning.open(settings);
     ArtifactReplication[] announcer = new ArtifactReplication[1];
-    ForwardingFarmApi forwarding = new ForwardingFarmApi(vertx, FORWARD_TIMEOUT);
+    ForwardingFarmApi forwarding = new ForwardingFarmApi(requests, FORWARD_TIMEOUT);
     http = new ApiHttpServer(vertx, new ActiveOrForwardedApi(this::active, coordinator, forwarding, artifacts,
         this::replication, FORWARD_TIMEOUT, stores.shared()),
         intake.endpoint(stored -> {
@@ -176,7 +182,10 @@ public final class CoordinatorDaemon implements AutoCloseable {
         .listen(settings.httpHost(), settings.httpPort(), https).await();
     artifactsUrl = (https == null ? "http://" : "https://") + settings.httpHost() + ":" + http.actualPort();
     signing.start(coordinator, nightly, store, artifacts, VERSION, this::replication);
-    replication = new ArtifactReplication(vertx, artifacts, artifactsUrl, access.coordinatorsToken(), peerTrust);
+    coordinatorUrls = CoordinatorUrls.publish(hazelcast == null ? new ConcurrentHashMap<>()
+        : hazelcast.getMap(CoordinatorUrls.MAP), records, nodeId, artifactsUrl);
+    replication = new ArtifactReplication(vertx, artifacts, coordinatorUrls, senders, requests,
+        access.coordinatorsToken(), peerTrust);
     replication.start().await();
     announcer[0] = replication;
     fanout.keepInputsWith(StandbyConfirmations.forStore(stores.shared(), replication, membership,
@@ -184,12 +193,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
     api = new EventBusApi(vertx, coordinator, new FarmInfo(VERSION, artifactsUrl), senders)
         .withCollection(StoreCollection.of(retention));
     nightlyApi = new NightlyBusApi(vertx, nightly, senders);
-    coordinatorUrls = hazelcast == null ? null : hazelcast.getMap(StandbyFollower.COORDINATORS_MAP);
-    if (coordinatorUrls != null) {
-      coordinatorUrls.set(nodeId, records.seal(StandbyFollower.COORDINATORS_MAP, nodeId, artifactsUrl));
-    }
     election = stores.election(vertx, membership, nodeId, clock, this::termLost);
-    standby = new StandbyFollower(vertx, nodeId, stores.sql(), artifacts, replication, coordinatorUrls, records);
+    standby = new StandbyFollower(vertx, nodeId, stores.sql(), artifacts, replication);
     takeover = new Takeover(vertx, nodeId, election, coordinator,
         Takeover.Duties.of(this::serveAsActive, this::startActiveTimers));
     if (election.thisOneLeads()) {
@@ -252,7 +257,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
           + " to know which coordinator is active");
     }
     return new CoordinatorDaemon(vertx, settings, membership, hazelcast, nodeMetrics, SenderCheck.UNSECURED,
-        SignedRecords.UNSECURED, null, null);
+        SignedRecords.UNSECURED, CoordinatorRequests.unsecured(vertx), null, null);
   }
 
   /** {@link #start(ClusterNode, CoordinatorSettings, HttpsIdentity)} serving plain HTTP. */
@@ -270,7 +275,8 @@ public final class CoordinatorDaemon implements AutoCloseable {
   public static CoordinatorDaemon start(ClusterNode node, CoordinatorSettings settings, HttpsIdentity https)
       throws IOException {
     return new CoordinatorDaemon(node.vertx(), settings, node.membership(), node.hazelcast(), node.metrics(),
-        node.senderCheck(), node.signedRecords(), https, ArtifactReplication.peerTrust(node.settings().credential()));
+        node.senderCheck(), node.signedRecords(), node.coordinatorRequests(), https,
+        ArtifactReplication.peerTrust(node.settings().credential()));
   }
 
   /** The HTTP port it listens on (useful with port 0). */
@@ -285,6 +291,14 @@ public final class CoordinatorDaemon implements AutoCloseable {
   /** The tokens, refusal counter and coordinators' token this coordinator checks callers with (the bridge too). */
   public FarmAccess access() {
     return access;
+  }
+
+  /**
+   * How this coordinator sends a request only a coordinator may answer (the bridge's calls too): another member's
+   * answer is refused and the request sent again (ADR 0064).
+   */
+  public CoordinatorRequests coordinatorRequests() {
+    return requests;
   }
 
   /** Whether this coordinator is the active one now (a standby forwards and follows). */
@@ -305,13 +319,7 @@ public final class CoordinatorDaemon implements AutoCloseable {
     reports.unregister();
     standby.close();
     replication.close();
-    if (coordinatorUrls != null) {
-      try {
-        coordinatorUrls.remove(nodeId);
-      } catch (RuntimeException e) {
-        // the cluster is going away with this process
-      }
-    }
+    coordinatorUrls.withdraw();
     http.close().await();
     access.close();
     stores.close(election);

@@ -1,9 +1,7 @@
 package org.bootfarm.coordinator.failover;
 
-import org.bootfarm.cluster.identity.SignedRecords;
 import io.vertx.core.Vertx;
 import java.util.HashSet;
-import java.util.Map;
 import java.util.Set;
 import org.bootfarm.coordinator.cas.ArtifactStore;
 import org.bootfarm.coordinator.queue.BuildFilter;
@@ -21,27 +19,20 @@ public final class StandbyFollower implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(StandbyFollower.class.getName());
   /** How many of the newest builds a standby joining later fetches the artifacts of. */
   static final int CATCH_UP_BUILDS = 10_000;
-  /** The cluster map of coordinator node ids to their HTTP base URLs, each value sealed by its coordinator. */
-  public static final String COORDINATORS_MAP = "bootfarm.v1.coordinators";
 
   private final Vertx vertx;
   private final String nodeId;
   private final SqlBuildStore sqlite;
   private final ArtifactStore artifacts;
   private final ArtifactReplication replication;
-  private final Map<String, String> coordinatorUrls;
-  private final SignedRecords records;
 
-  /** @param coordinatorUrls coordinator node id to its HTTP base URL (null without a cluster) */
   public StandbyFollower(Vertx vertx, String nodeId, SqlBuildStore sqlite, ArtifactStore artifacts,
-      ArtifactReplication replication, Map<String, String> coordinatorUrls, SignedRecords records) {
-    this.records = records;
+      ArtifactReplication replication) {
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.sqlite = sqlite;
     this.artifacts = artifacts;
     this.replication = replication;
-    this.coordinatorUrls = coordinatorUrls;
   }
 
   /** Starts following {@code activeId}: catching up on the artifacts of the builds it stored before this one came. */
@@ -57,11 +48,6 @@ public final class StandbyFollower implements AutoCloseable {
    * the builds this standby holds but whose objects it lacks: those stored before it joined, never announced to it.
    */
   private void catchUpOnArtifacts(String activeId) {
-    String source = coordinatorUrls == null ? null
-        : records.open(COORDINATORS_MAP, activeId, coordinatorUrls.get(activeId)).orElse(null);
-    if (source == null) {
-      return;
-    }
     vertx.executeBlocking(() -> {
       Set<String> wanted = new HashSet<>();
       for (BuildRecord build : sqlite.list(BuildFilter.newest(CATCH_UP_BUILDS))) {
@@ -72,10 +58,10 @@ public final class StandbyFollower implements AutoCloseable {
         }
       }
       wanted.removeIf(artifacts::exists);
-      int copied = replication.copyMissing(wanted, source);
+      int copied = wanted.isEmpty() ? 0 : replication.copyMissing(wanted, activeId); // from its sealed URL (ADR 0064)
       if (copied > 0) {
         LOG.log(System.Logger.Level.INFO, "bootfarm coordinator " + nodeId + " copied " + copied + " of "
-            + wanted.size() + " missing artifacts from the active coordinator " + activeId + " at " + source);
+            + wanted.size() + " missing artifacts from the active coordinator " + activeId);
       }
       return copied;
     }, false);

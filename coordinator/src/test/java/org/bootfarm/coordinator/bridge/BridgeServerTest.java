@@ -72,7 +72,8 @@ class BridgeServerTest {
         + VIEWER + " read\nops " + OPS + " admin\n");
     refusals = new ApiRefusals(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     bridge = BridgeServer.start(vertx, BridgeServer.Settings.loopback(0, tokensFile).withMaxFrameBytes(4096),
-        LiveTokens.watch(vertx, tokensFile), refusals).await();
+        LiveTokens.watch(vertx, tokensFile), refusals, org.bootfarm.cluster.CoordinatorRequests.unsecured(vertx))
+        .await();
   }
 
   @AfterAll

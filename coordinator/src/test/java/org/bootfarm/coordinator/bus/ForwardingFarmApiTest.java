@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import org.bootfarm.cluster.CoordinatorRequests;
 import org.bootfarm.coordinator.ApiException;
 import org.bootfarm.coordinator.BuildCoordinator;
 import org.bootfarm.coordinator.ProjectTree;
@@ -59,7 +60,7 @@ class ForwardingFarmApiTest {
         new RendezvousPlacement(), Clock.systemUTC(), Duration.ofSeconds(10));
     vertx = Vertx.vertx();
     new EventBusApi(vertx, coordinator).register().await();
-    forwarding = new ForwardingFarmApi(vertx, Duration.ofSeconds(5));
+    forwarding = new ForwardingFarmApi(CoordinatorRequests.unsecured(vertx), Duration.ofSeconds(5));
   }
 
   @AfterAll
@@ -106,7 +107,7 @@ class ForwardingFarmApiTest {
     try {
       long started = System.nanoTime();
       ApiException refused = assertThrows(ApiException.class,
-          () -> new ForwardingFarmApi(alone, Duration.ofSeconds(60)).workers());
+          () -> new ForwardingFarmApi(CoordinatorRequests.unsecured(alone), Duration.ofSeconds(60)).workers());
       assertEquals(ApiError.Code.UNAVAILABLE, refused.error().code());
       assertTrue(refused.getMessage().contains("try again"), refused.getMessage());
       assertTrue(System.nanoTime() - started < Duration.ofSeconds(30).toNanos(),

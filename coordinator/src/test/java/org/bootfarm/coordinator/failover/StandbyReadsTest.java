@@ -74,7 +74,8 @@ class StandbyReadsTest {
   }
 
   private ActiveOrForwardedApi standbyApi(boolean sharedStore) {
-    return new ActiveOrForwardedApi(() -> false, standby, new ForwardingFarmApi(unreachable, Duration.ofSeconds(30)),
+    return new ActiveOrForwardedApi(() -> false, standby, new ForwardingFarmApi(
+        org.bootfarm.cluster.CoordinatorRequests.unsecured(unreachable), Duration.ofSeconds(30)),
         artifacts, () -> null, Duration.ofSeconds(5), sharedStore);
   }
 

@@ -27,6 +27,8 @@ import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.transfer.ArtifactStoreClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.bootfarm.cluster.identity.SenderCheck;
+import org.bootfarm.cluster.identity.SignedRecords;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,6 +50,8 @@ class ArtifactReplicationTest {
   private final Map<String, byte[]> served = new ConcurrentHashMap<>();
   private ArtifactStore store;
   private ArtifactReplication replication;
+  /** The cluster's map of coordinator URLs, as a one-JVM test has it. */
+  private final Map<String, String> urls = new ConcurrentHashMap<>();
 
   @BeforeEach
   void start() throws IOException {
@@ -66,7 +70,14 @@ class ArtifactReplicationTest {
     other.start();
     otherUrl = "http://127.0.0.1:" + other.getAddress().getPort();
     store = ArtifactStore.openAt(dir.resolve("store"), ArtifactStore.Options.defaults());
-    replication = new ArtifactReplication(null, store, "http://127.0.0.1:1", null, null);
+    replication = replication(null);
+  }
+
+  /** This coordinator's replication, the other coordinator (node id "other") published in the same map. */
+  private ArtifactReplication replication(javax.net.ssl.SSLContext trust) {
+    CoordinatorUrls.publish(urls, SignedRecords.UNSECURED, "other", otherUrl);
+    return new ArtifactReplication(null, store, CoordinatorUrls.publish(urls, SignedRecords.UNSECURED, "this",
+        "http://127.0.0.1:1"), SenderCheck.UNSECURED, null, null, trust);
   }
 
   @AfterEach
@@ -89,8 +100,7 @@ class ArtifactReplicationTest {
           .actualPort();
       String peerUrl = "https://127.0.0.1:" + port;
       assertThrows(IOException.class, () -> replication.copy(SHA, peerUrl), "the JDK's roots alone refuse it");
-      ArtifactReplication trusting = new ArtifactReplication(null, store, "http://127.0.0.1:1", null,
-          ArtifactReplication.peerTrust(peer));
+      ArtifactReplication trusting = replication(ArtifactReplication.peerTrust(peer));
       assertTrue(trusting.copy(SHA, peerUrl));
       try (var in = store.open(SHA)) {
         assertArrayEquals(OBJECT, in.readAllBytes());
@@ -115,14 +125,14 @@ class ArtifactReplicationTest {
     served.put(OTHER, OBJECT);
     assertThrows(IOException.class, () -> replication.copy(OTHER, otherUrl));
     assertFalse(store.exists(OTHER));
-    assertEquals(0, replication.copyMissing(List.of(OTHER), otherUrl));
+    assertEquals(0, replication.copyMissing(List.of(OTHER), "other"));
     assertFalse(store.exists(OTHER));
   }
 
   @Test
   void anObjectTheOtherLacksIsSkippedByTheCatchUp() throws Exception {
     served.put(SHA, OBJECT);
-    assertEquals(1, replication.copyMissing(List.of(SHA, OTHER), otherUrl));
+    assertEquals(1, replication.copyMissing(List.of(SHA, OTHER), "other"));
     assertTrue(store.exists(SHA));
   }
 }

@@ -14,7 +14,9 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.bootfarm.coordinator.cas.ArtifactNotFoundException;
 import org.bootfarm.coordinator.cas.ArtifactStore;
@@ -22,6 +24,9 @@ import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.transfer.ArtifactStoreClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.bootfarm.cluster.CoordinatorRequests;
+import org.bootfarm.cluster.identity.SenderCheck;
+import org.bootfarm.cluster.identity.SignedRecords;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,9 +71,12 @@ class StandbyConfirmationsTest {
       }
     });
     activeHttp.start();
-    active = new ArtifactReplication(vertx, activeStore, "http://127.0.0.1:" + activeHttp.getAddress().getPort(),
-        null, null);
-    standby = new ArtifactReplication(vertx, standbyStore, "http://127.0.0.1:1", null, null);
+    Map<String, String> urls = new ConcurrentHashMap<>(); // the cluster's map, as a one-JVM test has it
+    active = new ArtifactReplication(vertx, activeStore, CoordinatorUrls.publish(urls, SignedRecords.UNSECURED,
+        "active", "http://127.0.0.1:" + activeHttp.getAddress().getPort()), SenderCheck.UNSECURED,
+        CoordinatorRequests.unsecured(vertx), null, null);
+    standby = new ArtifactReplication(vertx, standbyStore, CoordinatorUrls.publish(urls, SignedRecords.UNSECURED,
+        "standby-1", "http://127.0.0.1:1"), SenderCheck.UNSECURED, CoordinatorRequests.unsecured(vertx), null, null);
   }
 
   @AfterEach

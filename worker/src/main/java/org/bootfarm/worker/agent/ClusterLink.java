@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.bootfarm.cluster.CoordinatorRequests;
 import org.bootfarm.protocol.api.v1.Addresses;
 import org.bootfarm.protocol.api.v1.BuildEvent;
 import org.bootfarm.protocol.api.v1.FarmInfo;
@@ -21,8 +22,11 @@ import org.bootfarm.protocol.api.v1.WireJson;
  * event bus goes through here and copes with there being no node.
  */
 final class ClusterLink {
-  /** One attached cluster node: its Vert.x, node id and the worker's inbox consumer on it. */
-  record Node(Vertx vertx, String nodeId, MessageConsumer<Object> inbox) {}
+  /**
+   * One attached cluster node: its Vert.x, node id, the worker's inbox consumer on it, and how it sends requests only
+   * a coordinator may answer (ADR 0064).
+   */
+  record Node(Vertx vertx, String nodeId, MessageConsumer<Object> inbox, CoordinatorRequests requests) {}
 
   private volatile Node node;
 
@@ -56,14 +60,18 @@ final class ClusterLink {
     }
   }
 
-  /** Sends a request; a failed future when no node is attached or the node is closing. */
+  /**
+   * Sends a request to the coordinators, whose answer is taken only from a coordinator (another member's is refused,
+   * logged, and the request sent again, {@link CoordinatorRequests}); a failed future when no node is attached or
+   * the node is closing.
+   */
   Future<Message<Object>> request(String address, JsonObject body, Duration timeout) {
     Node current = node;
     if (current == null) {
       return Future.failedFuture("no cluster connection");
     }
     try {
-      return current.vertx().eventBus().request(address, body, new DeliveryOptions().setSendTimeout(timeout.toMillis()));
+      return current.requests().request(address, body, new DeliveryOptions().setSendTimeout(timeout.toMillis()));
     } catch (RuntimeException e) { // a closing Vert.x may throw instead of failing the future
       return Future.failedFuture(e);
     }

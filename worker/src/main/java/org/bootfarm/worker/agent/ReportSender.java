@@ -18,7 +18,9 @@ import org.bootfarm.protocol.transfer.Backoff;
  * Delivers how each build ended: a report is a request to {@link Addresses#REPORT}, sent again with
  * {@link Backoff} while no coordinator answers (none consumes now, or it timed out), until the
  * report patience has passed. A coordinator's answer, recorded or refused, ends the sending; so does
- * giving up, after which the coordinator takes the build back when its lease runs out.
+ * giving up, after which the coordinator takes the build back when its lease runs out. Only a coordinator's
+ * answer counts ({@link ClusterLink#request}, ADR 0064): another member's {@code {"recorded": true}} is refused,
+ * logged, and the report sent again.
  */
 final class ReportSender {
   /** How long one report waits for the coordinator's answer. */

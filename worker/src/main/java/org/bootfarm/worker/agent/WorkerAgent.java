@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.bootfarm.cluster.ClusterNode;
+import org.bootfarm.cluster.CoordinatorRequests;
 import org.bootfarm.cluster.PrivateDirectory;
 import org.bootfarm.cluster.identity.SenderCheck;
 import org.bootfarm.protocol.api.v1.Assignment;
@@ -190,21 +191,21 @@ public final class WorkerAgent implements AutoCloseable {
    * from its coordinators, as their certificates say (ADR 0031): what the commands do.
    */
   public void attach(ClusterNode node) {
-    attach(node.vertx(), node.nodeId(), node.senderCheck());
+    attach(node.vertx(), node.nodeId(), node.senderCheck(), node.coordinatorRequests());
   }
 
   /** Takes work from the cluster node {@code vertx} of a cluster run without certificates (one-JVM tests). */
   public void attach(Vertx vertx, String nodeId) {
-    attach(vertx, nodeId, SenderCheck.UNSECURED);
+    attach(vertx, nodeId, SenderCheck.UNSECURED, CoordinatorRequests.unsecured(vertx));
   }
 
-  private synchronized void attach(Vertx vertx, String nodeId, SenderCheck senders) {
+  private synchronized void attach(Vertx vertx, String nodeId, SenderCheck senders, CoordinatorRequests requests) {
     ClusterLink.Node attached = link.node();
     if (attached != null) {
       throw new IllegalStateException("worker " + workerId + " is attached to node " + attached.nodeId()
           + " already: detach first");
     }
-    link.attached(new ClusterLink.Node(vertx, nodeId, inbox.listen(vertx, senders)));
+    link.attached(new ClusterLink.Node(vertx, nodeId, inbox.listen(vertx, senders), requests));
     heartbeat.start(vertx);
   }
 
