@@ -365,10 +365,12 @@ public final class BuildEngine {
     }
   }
 
-  /** The version of bootfarm that is running, from the jar manifest; "dev" when run from classes. */
+  /**
+   * The bootfarm that is running, as the buildinfo's {@code builder} names it: the jar manifest's version and the
+   * digest of its code ({@link EngineCode#builder}), {@code bootfarm-dev+engine.DIGEST} when run from classes.
+   */
   public static String builderVersion() {
-    String version = BuildEngine.class.getPackage().getImplementationVersion();
-    return version == null ? "bootfarm-dev" : "bootfarm-" + version;
+    return EngineCode.builder();
   }
 
 }
