@@ -61,6 +61,11 @@ final class FixtureBuilds {
     return args;
   }
 
+  /** A JSON file a build wrote (buildinfo.json). */
+  static JsonNode json(Path file) throws IOException {
+    return new ObjectMapper().readTree(file.toFile());
+  }
+
   /** manifest.json as image:path → entry. */
   static Map<String, JsonNode> manifest(Path out) throws IOException {
     JsonNode root = new ObjectMapper().readTree(out.resolve("manifest.json").toFile());

@@ -11,12 +11,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.bootfarm.worker.FileTrees;
 import org.bootfarm.protocol.build.ArtifactRecord;
 import org.bootfarm.protocol.build.BuildInfo;
+import org.bootfarm.protocol.build.HostFile;
 import org.bootfarm.protocol.build.BuildResult;
 import org.bootfarm.protocol.build.PackageCacheUse;
 import org.bootfarm.protocol.build.Manifest;
@@ -33,6 +35,7 @@ import org.bootfarm.worker.pkg.PackageManagerDriver;
 import org.bootfarm.worker.archive.DeterministicTar;
 import org.bootfarm.worker.cache.BaseStageKey;
 import org.bootfarm.worker.cache.StageCache;
+import org.bootfarm.worker.iso.HostBootFiles;
 import org.bootfarm.worker.pkg.AptDriver;
 import org.bootfarm.worker.pkg.AptSourcesFile;
 import org.bootfarm.worker.stage.BaseStage;
@@ -109,8 +112,11 @@ public final class BuildEngine {
       // hashed once: the action cache's key and the buildinfo both name them
       String definitionDigest = RepoDefinitionLoader.digest(definition.directory());
       TreeMap<String, String> componentDigests = componentDigests(request);
+      SortedMap<String, HostFile> hostFiles = HostBootFiles.read();
+      Map<String, String> hostFileDigests = new TreeMap<>();
+      hostFiles.forEach((path, file) -> hostFileDigests.put(path, file.sha256()));
       Optional<ActionCaching> caching = request.actionCache()
-          ? ActionCaching.prepare(ctx, target, drivers, definitionDigest, componentDigests, unsigned)
+          ? ActionCaching.prepare(ctx, target, drivers, definitionDigest, componentDigests, hostFileDigests, unsigned)
           : Optional.empty();
       Optional<BuildResult> served = caching.isPresent() ? caching.get().serve() : Optional.empty();
       if (served.isPresent()) {
@@ -134,12 +140,13 @@ public final class BuildEngine {
         log.stageFinished(stage.name(), sha256, seconds);
       }
 
+      HostBootFiles.checkCopied(ctx.isoTree(), hostFiles);
       TreeMap<String, String> outputs = new TreeMap<>();
       outputs.put("core.gz", assemble.initramfsSha256());
       outputs.put(assemble.isoName(), stageHashes.get(assemble.name()));
       BuildInfo info = new BuildInfo(BuildInfo.FORMAT, builderVersion(), definition.name(), target.id(),
-          definitionDigest, sourceDateEpoch, componentDigests,
-          drivers.toolVersions(driver), ctx.lock(), stageHashes, outputs, unsigned);
+          definitionDigest, sourceDateEpoch, componentDigests, drivers.toolVersions(driver), hostFiles, null,
+          ctx.lock(), stageHashes, outputs, unsigned, null);
       Path out = ctx.outputDir();
       JSON.writeValue(out.resolve(BUILDINFO).toFile(), info);
       TreeManifest.write(assemble.manifest(), out.resolve(MANIFEST));
