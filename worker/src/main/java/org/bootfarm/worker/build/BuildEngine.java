@@ -105,6 +105,10 @@ public final class BuildEngine {
             + String.join("; ", unsigned));
       }
       long sourceDateEpoch = sourceDateEpoch(request);
+      SortedMap<String, HostFile> hostFiles = HostBootFiles.read();
+      List<String> machineDifferences = request.recordCheck().isPresent()
+          ? request.recordCheck().get().compare(builderVersion(), drivers.toolVersions(driver), hostFiles, log)
+          : List.of();
 
       buildDir = request.buildsRoot().resolve(UUID.randomUUID().toString());
       makeBuildDirectory(buildDir);
@@ -112,7 +116,6 @@ public final class BuildEngine {
       // hashed once: the action cache's key and the buildinfo both name them
       String definitionDigest = RepoDefinitionLoader.digest(definition.directory());
       TreeMap<String, String> componentDigests = componentDigests(request);
-      SortedMap<String, HostFile> hostFiles = HostBootFiles.read();
       Map<String, String> hostFileDigests = new TreeMap<>();
       hostFiles.forEach((path, file) -> hostFileDigests.put(path, file.sha256()));
       Optional<ActionCaching> caching = request.actionCache()
@@ -146,7 +149,7 @@ public final class BuildEngine {
       outputs.put(assemble.isoName(), stageHashes.get(assemble.name()));
       BuildInfo info = new BuildInfo(BuildInfo.FORMAT, builderVersion(), definition.name(), target.id(),
           definitionDigest, sourceDateEpoch, componentDigests, drivers.toolVersions(driver), hostFiles, null,
-          ctx.lock(), stageHashes, outputs, unsigned, null);
+          ctx.lock(), stageHashes, outputs, unsigned, machineDifferences);
       Path out = ctx.outputDir();
       JSON.writeValue(out.resolve(BUILDINFO).toFile(), info);
       TreeManifest.write(assemble.manifest(), out.resolve(MANIFEST));
