@@ -21,6 +21,7 @@ import org.bootfarm.protocol.build.ArtifactRecord;
 import org.bootfarm.protocol.build.BuildInfo;
 import org.bootfarm.protocol.build.LockedPackage;
 import org.bootfarm.protocol.repo.DefinitionArchive;
+import org.bootfarm.protocol.repo.DefinitionFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -132,11 +133,8 @@ final class RecordCommands {
     try {
       farm.download(digest, archive);
       Path definition = out.resolve("definition");
-      for (Map.Entry<String, byte[]> file : DefinitionArchive.unpack(Files.readAllBytes(archive)).entrySet()) {
-        Path target = definition.resolve(file.getKey());
-        Files.createDirectories(target.getParent());
-        Files.write(target, file.getValue());
-      }
+      // with the modes a worker gives them, not this umask's (a build normalises them anyway, ADR 0067)
+      DefinitionFiles.write(DefinitionArchive.definitionFiles(Files.readAllBytes(archive)), definition);
       written.put("definition", definition.toString());
       say(quiet, digest + "  " + definition + "/");
     } catch (ApiErrorException | java.io.IOException e) {

@@ -58,4 +58,16 @@ public record RepoDefinition(
   public String name() {
     return spec.name();
   }
+
+  /**
+   * This definition as a copy of its directory in {@code to} ({@link DefinitionFiles#normalizedCopy}): every path
+   * inside the directory moved there, keys found elsewhere (the trusted-keys directory) left where they are.
+   */
+  public RepoDefinition relocatedTo(Path to) {
+    java.util.function.UnaryOperator<Path> move = p -> p.startsWith(directory) ? to.resolve(directory.relativize(p)) : p;
+    return new RepoDefinition(to, spec, repoFiles.stream().map(move).toList(),
+        gpgKeys.stream().map(k -> new ResolvedKey(k.reference(), move.apply(k.file()))).toList(),
+        aptSources.map(move), move.apply(initScript), baseHook.map(move), stagingHook.map(move), unsignedAllowed,
+        unsigned, notes);
+  }
 }

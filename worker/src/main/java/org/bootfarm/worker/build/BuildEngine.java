@@ -24,6 +24,7 @@ import org.bootfarm.protocol.build.PackageCacheUse;
 import org.bootfarm.protocol.build.Manifest;
 import org.bootfarm.protocol.build.StageRecord;
 import org.bootfarm.protocol.repo.DefinitionException;
+import org.bootfarm.protocol.repo.DefinitionFiles;
 import org.bootfarm.protocol.repo.LoadOptions;
 import org.bootfarm.protocol.repo.RepoDefinition;
 import org.bootfarm.protocol.repo.RepoDefinitionLoader;
@@ -65,6 +66,8 @@ public final class BuildEngine {
   public static final List<String> BOOTSTRAP_COMPONENTS = Target.BOOTSTRAP.components();
   public static final String BUILDINFO = BuildInfo.FILE_NAME;
   public static final String MANIFEST = Manifest.FILE_NAME;
+  /** The build directory's copy of the definition, as every step of the build reads it. */
+  static final String DEFINITION = "definition";
 
   /**
    * Writes buildinfo.json. Map keys are not sorted by the mapper: every map of a buildinfo is a
@@ -112,6 +115,9 @@ public final class BuildEngine {
 
       buildDir = request.buildsRoot().resolve(UUID.randomUUID().toString());
       makeBuildDirectory(buildDir);
+      // hooks and every later step read a copy whose modes and mtimes follow from the digest alone (ADR 0067)
+      definition = DefinitionFiles.normalizedCopy(definition,
+          buildDir.resolve(DEFINITION).resolve(definition.directory().getFileName().toString()), sourceDateEpoch);
       ctx = new StageContext(definition, request, buildDir, driver, sourceDateEpoch, log);
       // hashed once: the action cache's key and the buildinfo both name them
       String definitionDigest = RepoDefinitionLoader.digest(definition.directory());
