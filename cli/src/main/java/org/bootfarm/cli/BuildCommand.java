@@ -45,7 +45,8 @@ final class BuildCommand implements Callable<Integer> {
 
   @Option(names = "--inputs", paramLabel = "DIR",
       description = "with --from-buildinfo: the build's inputs as bootfarm fetch --inputs writes them:"
-          + " DIR/definition/, DIR/components/NAME, DIR/packages/ (package files, found by sha256)")
+          + " DIR/definition/, DIR/components/NAME, DIR/packages/ (package files, found by sha256) and DIR/keys/"
+          + " (the trusted keys the record names, found by sha256, else looked up in --keys)")
   Path inputsDir;
 
   @Option(names = "--allow-machine-differences",
@@ -143,14 +144,15 @@ final class BuildCommand implements Callable<Integer> {
     RebuildInputs inputs;
     try {
       inputs = RebuildInputs.prepare(fromBuildinfo.toAbsolutePath(), inputsDir.toAbsolutePath(),
-          definitionDir == null ? null : definitionDir.toAbsolutePath(), cache.resolve("rebuilds"));
+          definitionDir == null ? null : definitionDir.toAbsolutePath(), cache.resolve("rebuilds"),
+          Defaults.keysDir(keysDir));
     } catch (BuildFailure failure) {
       return refuse(failure.getMessage());
     }
     try (inputs) {
       long epoch = inputs.info().sourceDateEpoch();
       BuildRequest request = new BuildRequest(inputs.definition(), inputs.info().target(), inputs.components(),
-          outDir.toAbsolutePath().normalize(), cache, Defaults.keysDir(keysDir), false,
+          outDir.toAbsolutePath().normalize(), cache, inputs.keysDir(), false,
           Optional.ofNullable(aptSources).map(Path::toAbsolutePath), OptionalLong.of(epoch), keepBuildDir)
           .withAllowUnsigned(allowUnsigned).pinnedTo(inputs.pinned(), epoch).withStageArchives(stageArchives)
           .checkedAgainst(new RecordCheck(inputs.info(), allowMachineDifferences));

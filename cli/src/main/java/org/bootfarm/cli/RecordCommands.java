@@ -22,6 +22,7 @@ import org.bootfarm.protocol.build.BuildInfo;
 import org.bootfarm.protocol.build.LockedPackage;
 import org.bootfarm.protocol.repo.DefinitionArchive;
 import org.bootfarm.protocol.repo.DefinitionFiles;
+import org.bootfarm.protocol.repo.RepoDefinition;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -113,7 +114,8 @@ final class RecordCommands {
   /**
    * Downloads what rebuilding {@code build} needs into {@code out}, each file checked against its sha256:
    * {@code buildinfo.json}, the pinned definition unpacked into {@code definition/}, the components into
-   * {@code components/<name>} and every locked package into {@code packages/<sha256>.<rpm|deb>}.
+   * {@code components/<name>}, every locked package into {@code packages/<sha256>.<rpm|deb>} and every trusted key
+   * the record names into {@code keys/<the file name its reference finds>}.
    *
    * @return what was written, for {@code --json}
    */
@@ -166,6 +168,22 @@ final class RecordCommands {
     }
     say(quiet, packages.size() + " package(s) in " + out.resolve("packages"));
     written.put("packages", packages);
+    // the trusted keys the build checked signatures with, under the name its gpgkey= references find (ADR 0067)
+    List<String> keys = new ArrayList<>();
+    for (Map.Entry<String, String> key : info.gpgKeys().entrySet()) {
+      Path file = out.resolve("keys").resolve(RepoDefinition.ResolvedKey.fileName(key.getKey()));
+      try {
+        farm.download(key.getValue(), file);
+      } catch (ApiErrorException | java.io.IOException e) {
+        throw refused("key " + key.getKey() + " (sha256 " + key.getValue() + ") of build " + build.id()
+            + " cannot be fetched: " + e.getMessage() + "; pin the builds you may rebuild (bootfarm pin ID)");
+      }
+      keys.add(file.toString());
+      say(quiet, key.getValue() + "  " + file);
+    }
+    if (!keys.isEmpty()) {
+      written.put("keys", keys);
+    }
     say(quiet, "rebuild it on this machine with: bootfarm build --from-buildinfo " + infoFile + " --inputs " + out);
     return written;
   }

@@ -61,6 +61,20 @@ final class FixtureBuilds {
     return args;
   }
 
+  /** Copies a directory tree (files and directories) to {@code to}. */
+  static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> walk = Files.walk(from)) {
+      for (Path p : walk.toList()) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target);
+        }
+      }
+    }
+  }
+
   /** A JSON file a build wrote (buildinfo.json). */
   static JsonNode json(Path file) throws IOException {
     return new ObjectMapper().readTree(file.toFile());

@@ -64,7 +64,7 @@ class RebuildFromBuildinfoTest {
     }
     // the inputs as bootfarm fetch --inputs lays them out; package files under their upstream names
     inputs = shared.resolve("inputs");
-    copyTree(definition, inputs.resolve("definition"));
+    FixtureBuilds.copyTree(definition, inputs.resolve("definition"));
     for (Map.Entry<String, Path> c : components.entrySet()) {
       Files.createDirectories(inputs.resolve("components"));
       Files.copy(c.getValue(), inputs.resolve("components").resolve(c.getKey()));
@@ -103,7 +103,7 @@ class RebuildFromBuildinfoTest {
   @Test
   void aPackageFileChangedAfterTheBuildIsRefusedNamingThePackageAndBothDigests() throws Exception {
     Path tampered = shared.resolve("tampered");
-    copyTree(inputs, tampered);
+    FixtureBuilds.copyTree(inputs, tampered);
     Path haveged;
     try (Stream<Path> list = Files.list(tampered.resolve("packages"))) {
       haveged = list.filter(p -> p.getFileName().toString().startsWith("haveged-")).findFirst().orElseThrow();
@@ -126,7 +126,7 @@ class RebuildFromBuildinfoTest {
   @Test
   void aMissingPackageOrAnotherDefinitionIsAClearInputError() throws Exception {
     Path partial = shared.resolve("partial");
-    copyTree(inputs, partial);
+    FixtureBuilds.copyTree(inputs, partial);
     try (Stream<Path> list = Files.list(partial.resolve("packages"))) {
       Files.delete(list.filter(p -> p.getFileName().toString().startsWith("kmod-")).findFirst().orElseThrow());
     }
@@ -136,7 +136,7 @@ class RebuildFromBuildinfoTest {
         + partial.resolve("packages")), missing::toString);
 
     Path edited = shared.resolve("edited");
-    copyTree(inputs, edited);
+    FixtureBuilds.copyTree(inputs, edited);
     Files.writeString(edited.resolve("definition/base.sh"), "\n# edited\n", java.nio.file.StandardOpenOption.APPEND);
     CliRun other = CliRun.inProcess(rebuildArgs(edited, shared.resolve("out-edited")));
     assertEquals(2, other.exitCode, other::toString);
@@ -222,18 +222,5 @@ class RebuildFromBuildinfoTest {
         "--cache-dir", cache.toString(), "--keys", keys.toString()));
     args.addAll(List.of(more));
     return args.toArray(String[]::new);
-  }
-
-  private static void copyTree(Path from, Path to) throws IOException {
-    try (Stream<Path> walk = Files.walk(from)) {
-      for (Path p : walk.toList()) {
-        Path target = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(p, target);
-        }
-      }
-    }
   }
 }

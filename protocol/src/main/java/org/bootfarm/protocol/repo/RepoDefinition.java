@@ -53,7 +53,16 @@ public record RepoDefinition(
   }
 
   /** A {@code gpgkey=file:///...} reference and the key file it was resolved to. */
-  public record ResolvedKey(String reference, Path file) {}
+  public record ResolvedKey(String reference, Path file) {
+    /**
+     * The file name a {@code file:} reference is found by, in the definition directory or the trusted-keys directory
+     * ({@code VMWARE-RPM-GPG-KEY} for {@code file:///etc/pki/rpm-gpg/VMWARE-RPM-GPG-KEY}); null when it names none.
+     */
+    public static String fileName(String reference) {
+      Path name = Path.of(reference.replaceFirst("^file:(//)?", "")).getFileName();
+      return name == null ? null : name.toString();
+    }
+  }
 
   public String name() {
     return spec.name();
