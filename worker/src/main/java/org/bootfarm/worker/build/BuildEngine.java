@@ -18,7 +18,6 @@ import java.util.stream.Stream;
 import org.bootfarm.worker.FileTrees;
 import org.bootfarm.protocol.build.ArtifactRecord;
 import org.bootfarm.protocol.build.BuildInfo;
-import org.bootfarm.protocol.build.HostFile;
 import org.bootfarm.protocol.build.BuildResult;
 import org.bootfarm.protocol.build.PackageCacheUse;
 import org.bootfarm.protocol.build.Manifest;
@@ -102,15 +101,15 @@ public final class BuildEngine {
       target.checkInputs(definition, request.components());
       PackageManagerDriver driver = drivers.forDefinition(definition);
       drivers.startToolVersions(driver);
+      HostBootFiles.Read hostFiles = HostBootFiles.read();
       List<String> unsigned = unsignedSources(definition, request);
       if (!unsigned.isEmpty()) {
         log.line("build", "UNSIGNED (allowed by the operator): packages installed without a signature check from "
             + String.join("; ", unsigned));
       }
       long sourceDateEpoch = sourceDateEpoch(request);
-      SortedMap<String, HostFile> hostFiles = HostBootFiles.read();
       List<String> machineDifferences = request.recordCheck().isPresent()
-          ? request.recordCheck().get().compare(builderVersion(), drivers.toolVersions(driver), hostFiles, log)
+          ? request.recordCheck().get().compare(builderVersion(), drivers.toolVersions(driver), hostFiles.files(), log)
           : List.of();
 
       buildDir = request.buildsRoot().resolve(UUID.randomUUID().toString());
@@ -123,10 +122,9 @@ public final class BuildEngine {
       // hashed once: the action cache's key and the buildinfo both name them
       String definitionDigest = RepoDefinitionLoader.digest(definition.directory());
       TreeMap<String, String> componentDigests = componentDigests(request);
-      Map<String, String> hostFileDigests = new TreeMap<>();
-      hostFiles.forEach((path, file) -> hostFileDigests.put(path, file.sha256()));
       Optional<ActionCaching> caching = request.actionCache()
-          ? ActionCaching.prepare(ctx, target, drivers, definitionDigest, componentDigests, hostFileDigests, unsigned)
+          ? ActionCaching.prepare(ctx, target, drivers, definitionDigest, componentDigests, hostFiles.digests(),
+              unsigned)
           : Optional.empty();
       Optional<BuildResult> served = caching.isPresent() ? caching.get().serve() : Optional.empty();
       if (served.isPresent()) {
@@ -150,12 +148,12 @@ public final class BuildEngine {
         log.stageFinished(stage.name(), sha256, seconds);
       }
 
-      HostBootFiles.checkCopied(ctx.isoTree(), hostFiles);
+      HostBootFiles.checkCopied(ctx.isoTree(), hostFiles.digests());
       TreeMap<String, String> outputs = new TreeMap<>();
       outputs.put("core.gz", assemble.initramfsSha256());
       outputs.put(assemble.isoName(), stageHashes.get(assemble.name()));
       BuildInfo info = new BuildInfo(BuildInfo.FORMAT, builderVersion(), definition.name(), target.id(),
-          definitionDigest, sourceDateEpoch, componentDigests, drivers.toolVersions(driver), hostFiles,
+          definitionDigest, sourceDateEpoch, componentDigests, drivers.toolVersions(driver), hostFiles.files(),
           digests(trustedKeys), ctx.lock(), stageHashes, outputs, unsigned, machineDifferences);
       Path out = ctx.outputDir();
       JSON.writeValue(out.resolve(BUILDINFO).toFile(), info);

@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.build.HostFile;
 import org.bootfarm.worker.BuildFailure;
@@ -29,39 +32,67 @@ public final class HostBootFiles {
   private HostBootFiles() {}
 
   /**
-   * Each host file an ISO carries, by path, with its sha256 and the package that shipped those bytes.
+   * The host files of this machine, read at a build's start: each one's sha256 ({@link #digests}, what the action
+   * cache's key needs), and the Debian package that shipped those bytes, asked meanwhile on threads of their own
+   * ({@link #files} waits for them: only a build that runs or a rebuild's check needs them).
+   */
+  public static final class Read {
+    private final SortedMap<String, String> digests;
+    private final Map<String, CompletableFuture<Optional<String>>> packages;
+
+    private Read(SortedMap<String, String> digests, Map<String, CompletableFuture<Optional<String>>> packages) {
+      this.digests = digests;
+      this.packages = packages;
+    }
+
+    /** Path to sha256. */
+    public SortedMap<String, String> digests() {
+      return digests;
+    }
+
+    /** Path to sha256 and package, as the buildinfo records them. */
+    public SortedMap<String, HostFile> files() {
+      SortedMap<String, HostFile> files = new TreeMap<>();
+      digests.forEach((path, sha256) -> files.put(path, new HostFile(sha256, packages.get(path).join().orElse(null))));
+      return files;
+    }
+  }
+
+  /**
+   * Hashes each host file an ISO carries and starts asking which package shipped it.
    *
    * @throws BuildFailure TOOL naming the file and the Debian package to install when one is missing
    */
-  public static SortedMap<String, HostFile> read() throws BuildFailure {
-    SortedMap<String, HostFile> files = new TreeMap<>();
+  public static Read read() throws BuildFailure {
+    SortedMap<String, String> digests = new TreeMap<>();
+    Map<String, CompletableFuture<Optional<String>>> packages = new TreeMap<>();
     for (Source source : SOURCES) {
       IsoWriter.requireTool(source.path(), source.debianPackage());
+      packages.put(source.path().toString(), DebianPackages.shippingLater(source.debianPackage(), source.path(), true));
       try {
-        files.put(source.path().toString(), new HostFile(Sha256.of(source.path()),
-            DebianPackages.shipping(source.debianPackage(), source.path(), true).orElse(null)));
+        digests.put(source.path().toString(), Sha256.of(source.path()));
       } catch (IOException e) {
         throw new BuildFailure(BuildFailure.Kind.TOOL, "cannot read " + source.path() + " (isolinux boot files): "
             + e.getMessage() + "; reinstall the Debian package '" + source.debianPackage() + "'", e);
       }
     }
-    return files;
+    return new Read(digests, packages);
   }
 
   /**
-   * Checks that the ISO tree {@code isoTree} holds the {@code recorded} bytes of each host file.
+   * Checks that the ISO tree {@code isoTree} holds the {@code recorded} bytes (path to sha256) of each host file.
    *
    * @throws BuildFailure TOOL naming the file, both sha256s and what to do, when one changed during the build
    */
-  public static void checkCopied(Path isoTree, SortedMap<String, HostFile> recorded) throws BuildFailure, IOException {
+  public static void checkCopied(Path isoTree, Map<String, String> recorded) throws BuildFailure, IOException {
     for (Source source : SOURCES) {
-      HostFile expected = recorded.get(source.path().toString());
+      String expected = recorded.get(source.path().toString());
       Path copy = isoTree.resolve(source.inIso());
       String sha256 = Files.isRegularFile(copy) ? Sha256.of(copy) : "none";
-      if (expected == null || !expected.sha256().equals(sha256)) {
+      if (!sha256.equals(expected)) {
         throw new BuildFailure(BuildFailure.Kind.TOOL, source.path() + " changed while the build ran: the build"
-            + " recorded sha256 " + (expected == null ? "none" : expected.sha256()) + " but the ISO holds " + sha256
-            + " (a package upgrade of '" + source.debianPackage() + "'?); build again once it is done");
+            + " recorded sha256 " + expected + " but the ISO holds " + sha256 + " (a package upgrade of '"
+            + source.debianPackage() + "'?); build again once it is done");
       }
     }
   }

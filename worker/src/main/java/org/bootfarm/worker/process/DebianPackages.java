@@ -12,6 +12,9 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 
 /**
  * What this machine's dpkg says of one of its files: the installed Debian package that ships it and that package's
@@ -25,7 +28,19 @@ import java.util.Optional;
 public final class DebianPackages {
   private static final Path INFO = Path.of("/var/lib/dpkg/info");
 
+  /** Where {@link #shippingLater} asks: each question reads dpkg's files and starts dpkg-query. */
+  private static final Executor QUESTIONS = Executors.newCachedThreadPool(runnable -> {
+    Thread thread = new Thread(runnable, "debian-package");
+    thread.setDaemon(true);
+    return thread;
+  });
+
   private DebianPackages() {}
+
+  /** {@link #shipping}, asked on a thread of its own: a build starts it and takes the answer when it writes it. */
+  public static CompletableFuture<Optional<String>> shippingLater(String name, Path file, boolean unchangedBytes) {
+    return CompletableFuture.supplyAsync(() -> shipping(name, file, unchangedBytes), QUESTIONS);
+  }
 
   /**
    * {@code PACKAGE VERSION} of installed package {@code name} when it ships {@code file} (and, with
