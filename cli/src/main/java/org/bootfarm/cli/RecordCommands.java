@@ -157,27 +157,16 @@ final class RecordCommands {
     String suffix = "." + family(farm, build.repo());
     List<String> packages = new ArrayList<>();
     for (LockedPackage p : info.lock().inputs()) { // installed and removed by the staging: a rebuild needs both
-      Path file = out.resolve("packages").resolve(p.sha256() + suffix);
-      try {
-        farm.download(p.sha256(), file);
-      } catch (ApiErrorException | java.io.IOException e) {
-        throw refused("package " + p.describe() + " (sha256 " + p.sha256() + ") of build " + build.id()
-            + " cannot be fetched: " + e.getMessage() + "; pin the builds you may rebuild (bootfarm pin ID)");
-      }
-      packages.add(file.toString());
+      packages.add(fetchInput(farm, build, "package " + p.describe(), p.sha256(),
+          out.resolve("packages").resolve(p.sha256() + suffix)).toString());
     }
     say(quiet, packages.size() + " package(s) in " + out.resolve("packages"));
     written.put("packages", packages);
     // the trusted keys the build checked signatures with, under the name its gpgkey= references find (ADR 0067)
     List<String> keys = new ArrayList<>();
     for (Map.Entry<String, String> key : info.gpgKeys().entrySet()) {
-      Path file = out.resolve("keys").resolve(RepoDefinition.ResolvedKey.fileName(key.getKey()));
-      try {
-        farm.download(key.getValue(), file);
-      } catch (ApiErrorException | java.io.IOException e) {
-        throw refused("key " + key.getKey() + " (sha256 " + key.getValue() + ") of build " + build.id()
-            + " cannot be fetched: " + e.getMessage() + "; pin the builds you may rebuild (bootfarm pin ID)");
-      }
+      Path file = fetchInput(farm, build, "key " + key.getKey(), key.getValue(),
+          out.resolve("keys").resolve(RepoDefinition.ResolvedKey.fileName(key.getKey())));
       keys.add(file.toString());
       say(quiet, key.getValue() + "  " + file);
     }
@@ -186,6 +175,17 @@ final class RecordCommands {
     }
     say(quiet, "rebuild it on this machine with: bootfarm build --from-buildinfo " + infoFile + " --inputs " + out);
     return written;
+  }
+
+  /** Downloads archived input {@code what} of {@code build} into {@code file}, checked; refused naming it if gone. */
+  private static Path fetchInput(BridgeClient farm, BuildView build, String what, String sha256, Path file)
+      throws InterruptedException {
+    try {
+      return farm.download(sha256, file);
+    } catch (ApiErrorException | java.io.IOException e) {
+      throw refused(what + " (sha256 " + sha256 + ") of build " + build.id() + " cannot be fetched: "
+          + e.getMessage() + "; pin the builds you may rebuild (bootfarm pin ID)");
+    }
   }
 
   /** {@code deb} for a repo the farm builds with apt, {@code rpm} for every other. */

@@ -13,7 +13,6 @@ import org.bootfarm.testkit.Tripwire;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -64,18 +63,8 @@ class RebuildFromBuildinfoTest {
     }
     // the inputs as bootfarm fetch --inputs lays them out; package files under their upstream names
     inputs = shared.resolve("inputs");
-    FixtureBuilds.copyTree(definition, inputs.resolve("definition"));
-    for (Map.Entry<String, Path> c : components.entrySet()) {
-      Files.createDirectories(inputs.resolve("components"));
-      Files.copy(c.getValue(), inputs.resolve("components").resolve(c.getKey()));
-    }
-    Path packages = Files.createDirectories(inputs.resolve("packages"));
-    JsonNode files = result.get("inputFiles");
-    assertEquals(6, files.size(), result::toString);
-    for (Iterator<Map.Entry<String, JsonNode>> it = files.fields(); it.hasNext(); ) {
-      Path file = Path.of(it.next().getValue().asText());
-      Files.copy(file, packages.resolve(file.getFileName()));
-    }
+    assertEquals(6, result.get("inputFiles").size(), result::toString);
+    FixtureBuilds.writeInputs(inputs, definition, components, result.get("inputFiles"), java.util.Set.of());
     tripwire = Tripwire.on(port);
   }
 

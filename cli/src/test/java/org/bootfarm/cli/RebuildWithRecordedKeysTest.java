@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.bootfarm.protocol.Sha256;
@@ -56,19 +55,7 @@ class RebuildWithRecordedKeysTest {
     }
     // the inputs as bootfarm fetch --inputs lays them out, the key under a name of its own
     inputs = dir.resolve("inputs");
-    FixtureBuilds.copyTree(definition, inputs.resolve("definition"));
-    for (Map.Entry<String, Path> c : components.entrySet()) {
-      Files.createDirectories(inputs.resolve("components"));
-      Files.copy(c.getValue(), inputs.resolve("components").resolve(c.getKey()));
-    }
-    Path packages = Files.createDirectories(inputs.resolve("packages"));
-    Files.createDirectories(inputs.resolve("keys"));
-    for (Iterator<Map.Entry<String, JsonNode>> it = result.get("inputFiles").fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> input = it.next();
-      Path file = Path.of(input.getValue().asText());
-      Files.copy(file, (input.getKey().equals(keySha256) ? inputs.resolve("keys") : packages)
-          .resolve(file.getFileName()));
-    }
+    FixtureBuilds.writeInputs(inputs, definition, components, result.get("inputFiles"), java.util.Set.of(keySha256));
   }
 
   private static CliRun rebuild(Path inputDir, Path keys, String out) {
