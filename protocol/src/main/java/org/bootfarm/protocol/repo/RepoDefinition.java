@@ -69,6 +69,14 @@ public record RepoDefinition(
   }
 
   /**
+   * The {@code gpgkey=file:} keys found outside the definition directory (in the trusted-keys directory): inputs the
+   * digest does not cover, which a buildinfo records by sha256 ({@code BuildInfo.gpgKeys}, ADR 0067).
+   */
+  public List<ResolvedKey> keysFromOutside() {
+    return gpgKeys.stream().filter(k -> !k.file().startsWith(directory)).toList();
+  }
+
+  /**
    * This definition as a copy of its directory in {@code to} ({@link DefinitionFiles#normalizedCopy}): every path
    * inside the directory moved there, keys found elsewhere (the trusted-keys directory) left where they are.
    */

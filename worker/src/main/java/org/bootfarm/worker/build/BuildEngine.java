@@ -118,7 +118,11 @@ public final class BuildEngine {
       definition = DefinitionFiles.normalizedCopy(definition,
           buildDir.resolve(DEFINITION).resolve(definition.directory().getFileName().toString()), sourceDateEpoch);
       ctx = new StageContext(definition, request, buildDir, driver, sourceDateEpoch, log);
-      SortedMap<String, Path> trustedKeys = trustedKeys(definition);
+      // keys from the trusted-keys directory are inputs: recorded, and archived with the packages (ADR 0067)
+      SortedMap<String, String> trustedKeys = new TreeMap<>();
+      for (RepoDefinition.ResolvedKey key : definition.keysFromOutside()) {
+        trustedKeys.put(key.reference(), Sha256.of(key.file()));
+      }
       // hashed once: the action cache's key and the buildinfo both name them
       String definitionDigest = RepoDefinitionLoader.digest(definition.directory());
       TreeMap<String, String> componentDigests = componentDigests(request);
@@ -154,7 +158,7 @@ public final class BuildEngine {
       outputs.put(assemble.isoName(), stageHashes.get(assemble.name()));
       BuildInfo info = new BuildInfo(BuildInfo.FORMAT, builderVersion(), definition.name(), target.id(),
           definitionDigest, sourceDateEpoch, componentDigests, drivers.toolVersions(driver), hostFiles.files(),
-          digests(trustedKeys), ctx.lock(), stageHashes, outputs, unsigned, machineDifferences);
+          trustedKeys, ctx.lock(), stageHashes, outputs, unsigned, machineDifferences);
       Path out = ctx.outputDir();
       JSON.writeValue(out.resolve(BUILDINFO).toFile(), info);
       TreeManifest.write(assemble.manifest(), out.resolve(MANIFEST));
@@ -169,10 +173,7 @@ public final class BuildEngine {
           + ctx.installTotals().fromCache() + " from the warm cache");
       Map<String, String> inputFiles = new TreeMap<>();
       ctx.inputFiles().forEach((sha256, file) -> inputFiles.put(sha256, file.toAbsolutePath().toString()));
-      // archived with the packages, so that a rebuild from the record needs no key of the rebuilding machine
-      for (Path key : trustedKeys.values()) {
-        inputFiles.put(Sha256.of(key), key.toAbsolutePath().toString());
-      }
+      definition.keysFromOutside().forEach(k -> inputFiles.put(trustedKeys.get(k.reference()), k.file().toString()));
       return new BuildResult(BuildResult.SUCCEEDED, null, null, artifacts, stages, cacheUse(ctx), inputFiles);
     } catch (BuildFailure failure) {
       log.line("build", "FAILED: " + failure.getMessage());
@@ -187,25 +188,6 @@ public final class BuildEngine {
         FileTrees.deleteQuietly(buildDir);
       }
     }
-  }
-
-  /**
-   * The {@code gpgkey=file:} keys the definition takes from the trusted-keys directory (not its own directory, whose
-   * files its digest covers), by reference: the buildinfo records their sha256 and the farm archives them (ADR 0067).
-   */
-  private static SortedMap<String, Path> trustedKeys(RepoDefinition definition) {
-    SortedMap<String, Path> keys = new TreeMap<>();
-    definition.gpgKeys().stream().filter(k -> !k.file().startsWith(definition.directory()))
-        .forEach(k -> keys.put(k.reference(), k.file()));
-    return keys;
-  }
-
-  private static SortedMap<String, String> digests(SortedMap<String, Path> files) throws IOException {
-    SortedMap<String, String> digests = new TreeMap<>();
-    for (Map.Entry<String, Path> file : files.entrySet()) {
-      digests.put(file.getKey(), Sha256.of(file.getValue()));
-    }
-    return digests;
   }
 
   /**
