@@ -11,6 +11,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -173,10 +174,11 @@ public final class EngineCode {
         Files.createDirectory(dir);
       }
       Files.write(entry, (value + "\n").getBytes(StandardCharsets.US_ASCII));
+      made.add(entry);
       for (Path p : made) {
-        Files.setLastModifiedTime(p, time);
+        // all three: the zip file system writes access and creation times of a new entry too, else the clock's
+        Files.getFileAttributeView(p, BasicFileAttributeView.class).setTimes(time, time, time);
       }
-      Files.setLastModifiedTime(entry, time);
     }
     System.out.println("engine digest " + value + " written into " + jar + " as " + RESOURCE);
   }
