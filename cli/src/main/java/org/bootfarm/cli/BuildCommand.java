@@ -17,6 +17,7 @@ import org.bootfarm.protocol.build.StageRecord;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.build.BuildEngine;
 import org.bootfarm.worker.build.BuildRequest;
+import org.bootfarm.worker.build.RecordCheck;
 import org.bootfarm.worker.pkg.PackageDrivers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,7 +27,8 @@ import picocli.CommandLine.Parameters;
  * {@code bootfarm build}: builds one repo definition on this machine and writes the ISO,
  * buildinfo.json, manifest.json and the stage archives to the out directory. Exit 0 on success,
  * 2 for a definition or input error, 1 for a build failure. With {@code --from-buildinfo FILE --inputs DIR}
- * it builds again exactly what a recorded buildinfo names, from archived inputs only ({@link RebuildInputs}).
+ * it builds again exactly what a recorded buildinfo names, from archived inputs only ({@link RebuildInputs}), on a
+ * machine whose builder, tools and host files are the record's ({@link RecordCheck}).
  */
 @Command(name = "build", mixinStandardHelpOptions = true,
     description = "Build a bootstrap or appliance ISO from a repo definition on this machine.")
@@ -43,8 +45,15 @@ final class BuildCommand implements Callable<Integer> {
 
   @Option(names = "--inputs", paramLabel = "DIR",
       description = "with --from-buildinfo: the build's inputs as bootfarm fetch --inputs writes them:"
-          + " DIR/definition/, DIR/components/NAME, DIR/packages/ (package files, found by sha256)")
+          + " DIR/definition/, DIR/components/NAME, DIR/packages/ (package files, found by sha256) and DIR/keys/"
+          + " (the trusted keys the record names, found by sha256, else looked up in --keys)")
   Path inputsDir;
+
+  @Option(names = "--allow-machine-differences",
+      description = "with --from-buildinfo: build even when this machine's bootfarm (builder), tools or host files"
+          + " (isolinux.bin, ldlinux.c32) are not the record's; the new buildinfo.json lists each difference under"
+          + " machineDifferences (default: refused, exit 2, naming each difference)")
+  boolean allowMachineDifferences;
 
   @Option(names = "--target", defaultValue = "bootstrap",
       description = "what to build: bootstrap or appliance (default: ${DEFAULT-VALUE})")
@@ -108,9 +117,10 @@ final class BuildCommand implements Callable<Integer> {
     if (fromBuildinfo != null) {
       return rebuild();
     }
-    if (inputsDir != null || definitionDir == null) {
+    if (inputsDir != null || allowMachineDifferences || definitionDir == null) {
       return refuse(definitionDir == null ? "give the repo definition directory (REPO-DIR), e.g. repos/photon-2.0"
-          : "--inputs is for a rebuild: give --from-buildinfo FILE too");
+          : (inputsDir != null ? "--inputs" : "--allow-machine-differences")
+          + " is for a rebuild: give --from-buildinfo FILE too");
     }
     BuildRequest request = new BuildRequest(definitionDir.toAbsolutePath().normalize(), target, components,
         outDir.toAbsolutePath().normalize(), Defaults.cacheDir(cacheDir), Defaults.keysDir(keysDir), localRepos,
@@ -134,16 +144,18 @@ final class BuildCommand implements Callable<Integer> {
     RebuildInputs inputs;
     try {
       inputs = RebuildInputs.prepare(fromBuildinfo.toAbsolutePath(), inputsDir.toAbsolutePath(),
-          definitionDir == null ? null : definitionDir.toAbsolutePath(), cache.resolve("rebuilds"));
+          definitionDir == null ? null : definitionDir.toAbsolutePath(), cache.resolve("rebuilds"),
+          Defaults.keysDir(keysDir));
     } catch (BuildFailure failure) {
       return refuse(failure.getMessage());
     }
     try (inputs) {
       long epoch = inputs.info().sourceDateEpoch();
       BuildRequest request = new BuildRequest(inputs.definition(), inputs.info().target(), inputs.components(),
-          outDir.toAbsolutePath().normalize(), cache, Defaults.keysDir(keysDir), false,
+          outDir.toAbsolutePath().normalize(), cache, inputs.keysDir(), false,
           Optional.ofNullable(aptSources).map(Path::toAbsolutePath), OptionalLong.of(epoch), keepBuildDir)
-          .withAllowUnsigned(allowUnsigned).pinnedTo(inputs.pinned(), epoch).withStageArchives(stageArchives);
+          .withAllowUnsigned(allowUnsigned).pinnedTo(inputs.pinned(), epoch).withStageArchives(stageArchives)
+          .checkedAgainst(new RecordCheck(inputs.info(), allowMachineDifferences));
       return run(request);
     }
   }

@@ -340,7 +340,7 @@ final class ClientCommands {
     Path out;
 
     @Option(names = "--inputs", description = "instead: the build's record and every input (buildinfo.json,"
-        + " definition/, components/, packages/), the layout bootfarm build --from-buildinfo reads")
+        + " definition/, components/, packages/, keys/), the layout bootfarm build --from-buildinfo reads")
     boolean inputs;
 
     @Override

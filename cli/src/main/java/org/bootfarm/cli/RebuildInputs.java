@@ -18,6 +18,7 @@ import org.bootfarm.protocol.Sha256;
 import org.bootfarm.protocol.api.v1.WireJson;
 import org.bootfarm.protocol.build.BuildInfo;
 import org.bootfarm.protocol.build.LockedPackage;
+import org.bootfarm.protocol.repo.RepoDefinition;
 import org.bootfarm.protocol.repo.RepoDefinitionLoader;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.FileTrees;
@@ -31,8 +32,13 @@ import org.bootfarm.worker.pkg.PinnedInputs;
  * A file whose bytes do not hash to the recorded sha256 is never used. The definition is copied there too, under
  * the directory name its spec requires (the repo's name), and its copy's digest checked.
  *
+ * <p>The trusted keys the record names ({@code gpgKeys}: keys the definition took from outside its directory) are
+ * inputs too (ADR 0067): each is found by its sha256 in {@code DIR/keys} (any file name), else in the operator's
+ * trusted-keys directory under the name its reference finds, and copied (hashed again) into a private keys
+ * directory the rebuild reads instead; a key with other bytes is never used.
+ *
  * <p>{@code DIR} is what {@code bootfarm fetch --inputs BUILD_ID --out DIR} writes: {@code definition/},
- * {@code components/<name>} and {@code packages/} (any file names).
+ * {@code components/<name>}, {@code packages/} (any file names) and {@code keys/}.
  */
 final class RebuildInputs implements AutoCloseable {
   private static final Set<String> RPM_ENGINES = Set.of("dnf", "tdnf", "yum");
@@ -42,15 +48,22 @@ final class RebuildInputs implements AutoCloseable {
   private final Path definition;
   private final Map<String, Path> components;
   private final PinnedInputs pinned;
+  private final Path keysDir;
   private final Path root;
 
   private RebuildInputs(Path root, BuildInfo info, Path definition, Map<String, Path> components,
-      PinnedInputs pinned) {
+      PinnedInputs pinned, Path keysDir) {
     this.root = root;
     this.info = info;
     this.definition = definition;
     this.components = components;
     this.pinned = pinned;
+    this.keysDir = keysDir;
+  }
+
+  /** The trusted-keys directory the rebuild reads: the recorded keys alone, or the operator's when it names none. */
+  Path keysDir() {
+    return keysDir;
   }
 
   BuildInfo info() {
@@ -71,12 +84,12 @@ final class RebuildInputs implements AutoCloseable {
 
   /**
    * Reads {@code buildinfoFile} and checks {@code inputs} against it; {@code definitionDir} (may be null) is used
-   * instead of {@code inputs/definition}. The package files go into a new directory under {@code workRoot}, removed
-   * by {@link #close}.
+   * instead of {@code inputs/definition}; {@code trustedKeys} is the operator's trusted-keys directory. The package
+   * files and keys go into a new directory under {@code workRoot}, removed by {@link #close}.
    *
-   * @throws BuildFailure INPUT naming the file, package or digest that does not match the record, and what to do
+   * @throws BuildFailure INPUT naming the file, package, key or digest that does not match the record, and what to do
    */
-  static RebuildInputs prepare(Path buildinfoFile, Path inputs, Path definitionDir, Path workRoot)
+  static RebuildInputs prepare(Path buildinfoFile, Path inputs, Path definitionDir, Path workRoot, Path trustedKeys)
       throws BuildFailure {
     BuildInfo info = read(buildinfoFile);
     Path definition = (definitionDir != null ? definitionDir : inputs.resolve("definition")).toAbsolutePath().normalize();
@@ -136,15 +149,51 @@ final class RebuildInputs implements AutoCloseable {
               + ", recorded " + p.sha256() + ") and is refused");
         }
       }
+      Path keys = info.gpgKeys().isEmpty() ? trustedKeys : copyKeys(info, inputs.resolve("keys"), trustedKeys,
+          Files.createDirectories(root.resolve("keys")), problems);
       if (!problems.isEmpty()) {
         throw input(String.join("; ", problems) + ". Nothing was built; " + FETCH_HINT);
       }
       return new RebuildInputs(root, info, definitionCopy, components,
-          new PinnedInputs(pinnedDir, info.lock().inputs()));
+          new PinnedInputs(pinnedDir, info.lock().inputs()), keys);
+    } catch (IOException e) {
+      FileTrees.deleteQuietly(root);
+      throw input("cannot copy the rebuild's keys under " + workRoot + ": " + e.getMessage()
+          + "; give a writable --cache-dir");
     } catch (BuildFailure | RuntimeException e) {
       FileTrees.deleteQuietly(root);
       throw e;
     }
+  }
+
+  /**
+   * Copies each key the record names into {@code to} under the name its reference finds, from {@code offered} (found
+   * by sha256) or else {@code trustedKeys}; adds a problem for each key with no file of its bytes. Returns {@code to}.
+   */
+  private static Path copyKeys(BuildInfo info, Path offered, Path trustedKeys, Path to, List<String> problems)
+      throws BuildFailure {
+    Map<String, Path> bySha256 = packageFiles(offered);
+    for (Map.Entry<String, String> key : info.gpgKeys().entrySet()) {
+      String name = RepoDefinition.ResolvedKey.fileName(key.getKey());
+      Path source = bySha256.get(key.getValue());
+      Path trusted = trustedKeys.resolve(name).toAbsolutePath();
+      String trustedSha256 = Files.isRegularFile(trusted) ? sha256(trusted) : null;
+      if (source == null && key.getValue().equals(trustedSha256)) {
+        source = trusted;
+      }
+      if (source == null) {
+        problems.add("key " + key.getKey() + " (sha256 " + key.getValue() + ") is not in " + offered
+            + (trustedSha256 == null ? " nor in the trusted-keys directory " + trustedKeys
+                : ", and " + trusted + " has sha256 " + trustedSha256 + " (another key, refused)"));
+        continue;
+      }
+      String copied = copyHashing(source, to.resolve(name));
+      if (!copied.equals(key.getValue())) {
+        problems.add("key " + key.getKey() + ": " + source + " changed while it was read (sha256 " + copied
+            + ", recorded " + key.getValue() + ") and is refused");
+      }
+    }
+    return to;
   }
 
   /** Copies a definition directory: its files and links as they are, nothing followed out of it. */
@@ -175,7 +224,7 @@ final class RebuildInputs implements AutoCloseable {
     return "package " + p.describe() + " (sha256 " + p.sha256() + ") is not in " + packages;
   }
 
-  /** Every regular file under {@code dir} (links are not followed) by its sha256. */
+  /** Every regular file under {@code dir} (links are not followed) by its sha256; none when there is no {@code dir}. */
   private static Map<String, Path> packageFiles(Path dir) throws BuildFailure {
     Map<String, Path> bySha256 = new HashMap<>();
     if (!Files.isDirectory(dir)) {

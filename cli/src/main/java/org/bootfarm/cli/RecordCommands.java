@@ -21,6 +21,8 @@ import org.bootfarm.protocol.build.ArtifactRecord;
 import org.bootfarm.protocol.build.BuildInfo;
 import org.bootfarm.protocol.build.LockedPackage;
 import org.bootfarm.protocol.repo.DefinitionArchive;
+import org.bootfarm.protocol.repo.DefinitionFiles;
+import org.bootfarm.protocol.repo.RepoDefinition;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -112,7 +114,8 @@ final class RecordCommands {
   /**
    * Downloads what rebuilding {@code build} needs into {@code out}, each file checked against its sha256:
    * {@code buildinfo.json}, the pinned definition unpacked into {@code definition/}, the components into
-   * {@code components/<name>} and every locked package into {@code packages/<sha256>.<rpm|deb>}.
+   * {@code components/<name>}, every locked package into {@code packages/<sha256>.<rpm|deb>} and every trusted key
+   * the record names into {@code keys/<the file name its reference finds>}.
    *
    * @return what was written, for {@code --json}
    */
@@ -132,11 +135,8 @@ final class RecordCommands {
     try {
       farm.download(digest, archive);
       Path definition = out.resolve("definition");
-      for (Map.Entry<String, byte[]> file : DefinitionArchive.unpack(Files.readAllBytes(archive)).entrySet()) {
-        Path target = definition.resolve(file.getKey());
-        Files.createDirectories(target.getParent());
-        Files.write(target, file.getValue());
-      }
+      // with the modes a worker gives them, not this umask's (a build normalises them anyway, ADR 0067)
+      DefinitionFiles.write(DefinitionArchive.definitionFiles(Files.readAllBytes(archive)), definition);
       written.put("definition", definition.toString());
       say(quiet, digest + "  " + definition + "/");
     } catch (ApiErrorException | java.io.IOException e) {
@@ -157,19 +157,35 @@ final class RecordCommands {
     String suffix = "." + family(farm, build.repo());
     List<String> packages = new ArrayList<>();
     for (LockedPackage p : info.lock().inputs()) { // installed and removed by the staging: a rebuild needs both
-      Path file = out.resolve("packages").resolve(p.sha256() + suffix);
-      try {
-        farm.download(p.sha256(), file);
-      } catch (ApiErrorException | java.io.IOException e) {
-        throw refused("package " + p.describe() + " (sha256 " + p.sha256() + ") of build " + build.id()
-            + " cannot be fetched: " + e.getMessage() + "; pin the builds you may rebuild (bootfarm pin ID)");
-      }
-      packages.add(file.toString());
+      packages.add(fetchInput(farm, build, "package " + p.describe(), p.sha256(),
+          out.resolve("packages").resolve(p.sha256() + suffix)).toString());
     }
     say(quiet, packages.size() + " package(s) in " + out.resolve("packages"));
     written.put("packages", packages);
+    // the trusted keys the build checked signatures with, under the name its gpgkey= references find (ADR 0067)
+    List<String> keys = new ArrayList<>();
+    for (Map.Entry<String, String> key : info.gpgKeys().entrySet()) {
+      Path file = fetchInput(farm, build, "key " + key.getKey(), key.getValue(),
+          out.resolve("keys").resolve(RepoDefinition.ResolvedKey.fileName(key.getKey())));
+      keys.add(file.toString());
+      say(quiet, key.getValue() + "  " + file);
+    }
+    if (!keys.isEmpty()) {
+      written.put("keys", keys);
+    }
     say(quiet, "rebuild it on this machine with: bootfarm build --from-buildinfo " + infoFile + " --inputs " + out);
     return written;
+  }
+
+  /** Downloads archived input {@code what} of {@code build} into {@code file}, checked; refused naming it if gone. */
+  private static Path fetchInput(BridgeClient farm, BuildView build, String what, String sha256, Path file)
+      throws InterruptedException {
+    try {
+      return farm.download(sha256, file);
+    } catch (ApiErrorException | java.io.IOException e) {
+      throw refused(what + " (sha256 " + sha256 + ") of build " + build.id() + " cannot be fetched: "
+          + e.getMessage() + "; pin the builds you may rebuild (bootfarm pin ID)");
+    }
   }
 
   /** {@code deb} for a repo the farm builds with apt, {@code rpm} for every other. */

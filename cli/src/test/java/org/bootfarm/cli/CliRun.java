@@ -49,10 +49,19 @@ final class CliRun {
    */
   static CliRun subprocess(List<String> wrapper, Map<String, String> env, String... args)
       throws IOException, InterruptedException {
+    return subprocess(wrapper, env, null, args);
+  }
+
+  /**
+   * As {@link #subprocess(List, Map, String...)}, with {@code codeFirst} (null for none) before the test's classpath:
+   * its classes and resources replace bootfarm's own of the same name, as another build of the code would.
+   */
+  static CliRun subprocess(List<String> wrapper, Map<String, String> env, Path codeFirst, String... args)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(wrapper);
     command.addAll(ChildJvm.command());
     command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    command.add((codeFirst == null ? "" : codeFirst + java.io.File.pathSeparator) + System.getProperty("java.class.path"));
     command.add(Main.class.getName());
     command.addAll(List.of(args));
     Path out = Files.createTempFile("bootfarm-out", ".txt");

@@ -61,6 +61,46 @@ final class FixtureBuilds {
     return args;
   }
 
+  /** Copies a directory tree (files and directories) to {@code to}. */
+  static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> walk = Files.walk(from)) {
+      for (Path p : walk.toList()) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target);
+        }
+      }
+    }
+  }
+
+  /**
+   * Writes a build's inputs into {@code inputs} as {@code bootfarm fetch --inputs} lays them out: the definition, the
+   * components, and each file the build's {@code inputFiles} (sha256 → path) name under its own name, in
+   * {@code keys/} when its sha256 is one of {@code keys}, else in {@code packages/}.
+   */
+  static void writeInputs(Path inputs, Path definition, Map<String, Path> components, JsonNode inputFiles,
+      java.util.Set<String> keys) throws IOException {
+    copyTree(definition, inputs.resolve("definition"));
+    Files.createDirectories(inputs.resolve("components"));
+    for (Map.Entry<String, Path> c : components.entrySet()) {
+      Files.copy(c.getValue(), inputs.resolve("components").resolve(c.getKey()));
+    }
+    Files.createDirectories(inputs.resolve("packages"));
+    for (java.util.Iterator<Map.Entry<String, JsonNode>> it = inputFiles.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> input = it.next();
+      Path file = Path.of(input.getValue().asText());
+      Path into = Files.createDirectories(inputs.resolve(keys.contains(input.getKey()) ? "keys" : "packages"));
+      Files.copy(file, into.resolve(file.getFileName()));
+    }
+  }
+
+  /** A JSON file a build wrote (buildinfo.json). */
+  static JsonNode json(Path file) throws IOException {
+    return new ObjectMapper().readTree(file.toFile());
+  }
+
   /** manifest.json as image:path → entry. */
   static Map<String, JsonNode> manifest(Path out) throws IOException {
     JsonNode root = new ObjectMapper().readTree(out.resolve("manifest.json").toFile());

@@ -30,8 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The farm keeps its own inputs (ADR 0037), on a coordinator and a worker as separate JVMs: a build of the
  * fixture yum repository archives every package it installed; with the fixture server stopped and a tripwire
  * listening on its port, {@code bootfarm rebuild ID --wait} builds the same ISO, bit for bit, from the archive
- * alone, and nothing connects to the upstream; {@code fetch --inputs} writes the record that {@code build
- * --from-buildinfo} turns into the same ISO on one machine. Then the bad inputs: an archived package whose bytes were
+ * alone, and nothing connects to the upstream; {@code fetch --inputs} writes the record, with the trusted key the
+ * definition named, that {@code build --from-buildinfo} turns into the same ISO on one machine without the farm's keys. Then the bad inputs: an archived package whose bytes were
  * overwritten in the coordinator's store fails the rebuild naming the hash mismatch, unused; one deleted
  * from the store refuses the rebuild, naming the package and how to pin builds.
  */
@@ -53,8 +53,12 @@ class RebuildFromRecordProcessesTest {
     repo = FixtureYumRepo.start();
     farm = new FarmProcesses(dir);
     Path repos = Files.createDirectories(dir.resolve("repos"));
-    FixtureDefinitions.write(repos, FixtureDefinitions.TDNF, repo);
+    Path definition = FixtureDefinitions.write(repos, FixtureDefinitions.TDNF, repo);
+    // the key in the farm's trusted-keys directory, as the Photon definitions' VMWARE-RPM-GPG-KEY: an input the
+    // record names and the farm archives (ADR 0067)
     Files.createDirectories(dir.resolve("keys"));
+    Files.move(definition.resolve(FixtureDefinitions.KEY_FILE_NAME), dir.resolve("keys")
+        .resolve(FixtureDefinitions.KEY_FILE_NAME));
     Path tokens = Files.writeString(dir.resolve("tokens"), "ci " + TOKEN + " admin\n");
     int bridgePort = FreePorts.one();
     bridge = "127.0.0.1:" + bridgePort;
@@ -138,8 +142,8 @@ class RebuildFromRecordProcessesTest {
     int packages = lock().size();
     assertTrue(log.contains("rebuild of build " + original + " from its record: " + packages
         + " archived packages, no upstream repository read"), log);
-    assertTrue(log.lines().anyMatch(l -> l.contains("archived 0 new input(s), 0 bytes; " + packages
-        + " already held")), "the rebuild installed only what the store holds: " + log);
+    assertTrue(log.lines().anyMatch(l -> l.contains("archived 0 new input(s), 0 bytes; " + (packages + 1)
+        + " already held")), "the rebuild installed only what the store holds (and read its key): " + log);
   }
 
   @Test
@@ -157,10 +161,14 @@ class RebuildFromRecordProcessesTest {
     for (Path p : packages) {
       assertEquals(p.getFileName().toString(), org.bootfarm.protocol.Sha256.of(p) + ".rpm", "named by its sha256");
     }
+    assertEquals(org.bootfarm.protocol.Sha256.of(dir.resolve("keys").resolve(FixtureDefinitions.KEY_FILE_NAME)),
+        org.bootfarm.protocol.Sha256.of(inputs.resolve("keys").resolve(FixtureDefinitions.KEY_FILE_NAME)),
+        "the trusted key the record names, under the name its reference finds");
     Path out = dir.resolve("one-machine");
+    // a machine without the farm's keys: the record's key is the one it checks signatures with
     CliRun build = CliRun.inProcess("build", "--from-buildinfo", inputs.resolve("buildinfo.json").toString(),
         "--inputs", inputs.toString(), "--out", out.toString(), "--cache-dir", dir.resolve("one-machine-cache")
-        .toString(), "--keys", dir.resolve("keys").toString());
+        .toString(), "--keys", Files.createDirectories(dir.resolve("no-keys")).toString());
     assertEquals(0, build.exitCode, build::toString);
     try (Stream<Path> isos = Files.list(out)) {
       Path iso = isos.filter(f -> f.toString().endsWith(".iso")).findFirst().orElseThrow();

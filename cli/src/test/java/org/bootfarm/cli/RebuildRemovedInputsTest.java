@@ -11,7 +11,6 @@ import org.bootfarm.testkit.Tripwire;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -66,16 +65,7 @@ class RebuildRemovedInputsTest {
 
     // the inputs as bootfarm fetch --inputs lays them out
     Path inputs = dir.resolve("inputs");
-    copyTree(definition, inputs.resolve("definition"));
-    Files.createDirectories(inputs.resolve("components"));
-    for (Map.Entry<String, Path> c : components.entrySet()) {
-      Files.copy(c.getValue(), inputs.resolve("components").resolve(c.getKey()));
-    }
-    Path packages = Files.createDirectories(inputs.resolve("packages"));
-    for (Iterator<Map.Entry<String, JsonNode>> it = files.fields(); it.hasNext(); ) {
-      Path file = Path.of(it.next().getValue().asText());
-      Files.copy(file, packages.resolve(file.getFileName()));
-    }
+    FixtureBuilds.writeInputs(inputs, definition, components, files, java.util.Set.of());
 
     try (Tripwire tripwire = Tripwire.on(port)) {
       Path out = dir.resolve("rebuilt");
@@ -88,7 +78,7 @@ class RebuildRemovedInputsTest {
 
       // without the removed package's file the rebuild is refused before anything is built, naming it
       Path partial = dir.resolve("partial");
-      copyTree(inputs, partial);
+      FixtureBuilds.copyTree(inputs, partial);
       try (Stream<Path> list = Files.list(partial.resolve("packages"))) {
         Files.delete(list.filter(p -> p.getFileName().toString().startsWith("toybox-")).findFirst().orElseThrow());
       }
@@ -121,18 +111,5 @@ class RebuildRemovedInputsTest {
       }
     }
     return components;
-  }
-
-  private static void copyTree(Path from, Path to) throws IOException {
-    try (Stream<Path> walk = Files.walk(from)) {
-      for (Path p : walk.toList()) {
-        Path target = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(p, target);
-        }
-      }
-    }
   }
 }

@@ -13,7 +13,8 @@ import org.bootfarm.protocol.build.LockedPackage;
 
 /**
  * Records which package files each SUCCEEDED build installed ({@link BuildStore#recordInputs}), those its staging
- * removed again included ({@code Lock.inputs()}), read from the lock of its buildinfo artifact, so that
+ * removed again included ({@code Lock.inputs()}), and the trusted keys it read ({@code BuildInfo.gpgKeys}), from its
+ * buildinfo artifact, so that
  * retention keeps the inputs of the builds it keeps. Every coordinator indexes on its own, before each
  * collection, from the buildinfo artifacts it holds: a standby derives the same list from the replicated record
  * and artifact, so nothing more needs replicating (ADR 0037).
@@ -34,7 +35,9 @@ public final class BuildInputIndex {
       return 0;
     }
     BuildInfo info = buildInfos.read(buildinfo.get());
-    List<String> inputs = info.lock().inputs().stream().map(LockedPackage::sha256).distinct().toList();
+    // the trusted keys it checked signatures with are inputs too: fetch --inputs hands them to a rebuild (ADR 0067)
+    List<String> inputs = java.util.stream.Stream.concat(info.lock().inputs().stream().map(LockedPackage::sha256),
+        info.gpgKeys().values().stream()).distinct().toList();
     builds.recordInputs(build.id(), inputs);
     return inputs.size();
   }

@@ -53,9 +53,38 @@ public record RepoDefinition(
   }
 
   /** A {@code gpgkey=file:///...} reference and the key file it was resolved to. */
-  public record ResolvedKey(String reference, Path file) {}
+  public record ResolvedKey(String reference, Path file) {
+    /**
+     * The file name a {@code file:} reference is found by, in the definition directory or the trusted-keys directory
+     * ({@code VMWARE-RPM-GPG-KEY} for {@code file:///etc/pki/rpm-gpg/VMWARE-RPM-GPG-KEY}); null when it names none.
+     */
+    public static String fileName(String reference) {
+      Path name = Path.of(reference.replaceFirst("^file:(//)?", "")).getFileName();
+      return name == null ? null : name.toString();
+    }
+  }
 
   public String name() {
     return spec.name();
+  }
+
+  /**
+   * The {@code gpgkey=file:} keys found outside the definition directory (in the trusted-keys directory): inputs the
+   * digest does not cover, which a buildinfo records by sha256 ({@code BuildInfo.gpgKeys}, ADR 0067).
+   */
+  public List<ResolvedKey> keysFromOutside() {
+    return gpgKeys.stream().filter(k -> !k.file().startsWith(directory)).toList();
+  }
+
+  /**
+   * This definition as a copy of its directory in {@code to} ({@link DefinitionFiles#normalizedCopy}): every path
+   * inside the directory moved there, keys found elsewhere (the trusted-keys directory) left where they are.
+   */
+  public RepoDefinition relocatedTo(Path to) {
+    java.util.function.UnaryOperator<Path> move = p -> p.startsWith(directory) ? to.resolve(directory.relativize(p)) : p;
+    return new RepoDefinition(to, spec, repoFiles.stream().map(move).toList(),
+        gpgKeys.stream().map(k -> new ResolvedKey(k.reference(), move.apply(k.file()))).toList(),
+        aptSources.map(move), move.apply(initScript), baseHook.map(move), stagingHook.map(move), unsignedAllowed,
+        unsigned, notes);
   }
 }

@@ -657,12 +657,12 @@ public final class RepoDefinitionLoader {
             + " file:///etc/pki/rpm-gpg/<KEY>");
         return;
       }
-      Path keyName = Path.of(path).getFileName();
+      String keyName = RepoDefinition.ResolvedKey.fileName(reference);
       if (keyName == null) {
         problem(fileName, field, "\"" + reference + "\" names no file");
         return;
       }
-      Path found = findKey(keyName.toString());
+      Path found = findKey(keyName);
       if (found == null) {
         missingKeys.computeIfAbsent(reference, r -> new ArrayList<>()).add(id);
       } else if (keys.stream().noneMatch(k -> k.reference().equals(reference))) {
@@ -682,7 +682,7 @@ public final class RepoDefinitionLoader {
 
     /** One problem per missing key and file, naming the first section and any others using it. */
     private void reportMissingKey(String fileName, String reference, List<String> sections) {
-      String keyName = Path.of(reference.replaceFirst("^file:(//)?", "")).getFileName().toString();
+      String keyName = RepoDefinition.ResolvedKey.fileName(reference);
       String others = sections.size() > 1
           ? " (also used by " + String.join(", ", sections.subList(1, sections.size())) + ")" : "";
       problem(fileName, sections.get(0) + " gpgkey", "key " + reference + " not found" + others

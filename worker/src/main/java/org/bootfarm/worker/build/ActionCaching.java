@@ -27,7 +27,8 @@ import org.bootfarm.worker.stage.StageContext;
 
 /**
  * One build's use of the action cache (docs/adr/0048): its key, from the definition, target, epoch,
- * components, tools and the package files its installs resolve to now; the outputs of an earlier build with
+ * components, builder (the engine's code), tools, host files (ADR 0067) and the package files its installs resolve
+ * to now; the outputs of an earlier build with
  * the same key published instead of running (the result says from which build); the outputs of a build that
  * ran stored under its key. A build whose packages cannot be resolved up front (a driver that cannot tell,
  * a resolution that fails) runs without the cache.
@@ -55,8 +56,8 @@ final class ActionCaching {
    * the build cannot use it.
    */
   static Optional<ActionCaching> prepare(StageContext ctx, Target target, PackageDrivers drivers,
-      String definitionDigest, SortedMap<String, String> componentDigests, List<String> unsigned)
-      throws BuildFailure, IOException {
+      String definitionDigest, SortedMap<String, String> componentDigests, Map<String, String> hostFiles,
+      List<String> unsigned) throws BuildFailure, IOException {
     long start = System.nanoTime();
     var spec = ctx.definition().spec();
     List<String> base = new ArrayList<>(spec.packageList("base"));
@@ -78,7 +79,7 @@ final class ActionCaching {
     List<Exception> failures = new ArrayList<>();
     Optional<List<String>> resolved = ctx.driver().resolve(session, transactions, lines -> {
       try {
-        String key = keyOf(ctx, target, drivers, definitionDigest, componentDigests, unsigned, lines);
+        String key = keyOf(ctx, target, drivers, definitionDigest, componentDigests, hostFiles, unsigned, lines);
         keys.put(lines, key);
         return !servable(cache, key, ctx.request().stageArchives());
       } catch (BuildFailure | IOException | RuntimeException e) {
@@ -101,7 +102,7 @@ final class ActionCaching {
       return Optional.empty();
     }
     String key = keys.containsKey(resolved.get()) ? keys.get(resolved.get())
-        : keyOf(ctx, target, drivers, definitionDigest, componentDigests, unsigned, resolved.get());
+        : keyOf(ctx, target, drivers, definitionDigest, componentDigests, hostFiles, unsigned, resolved.get());
     ctx.log().line(STAGE, String.format("action cache: key %s (%d package files resolved in %.1f s)", key,
         resolved.get().stream().filter(l -> !l.startsWith("transaction ")).count(),
         (System.nanoTime() - start) / 1e9));
@@ -123,12 +124,12 @@ final class ActionCaching {
 
   /** The key of a build that resolved to {@code resolved}. */
   private static String keyOf(StageContext ctx, Target target, PackageDrivers drivers, String definitionDigest,
-      SortedMap<String, String> componentDigests, List<String> unsigned, List<String> resolved)
-      throws BuildFailure, IOException {
+      SortedMap<String, String> componentDigests, Map<String, String> hostFiles, List<String> unsigned,
+      List<String> resolved) throws BuildFailure, IOException {
     return ActionKey.of(ActionKey.listing(ctx.definition(), definitionDigest, target.id(), ctx.sourceDateEpoch(),
         componentDigests, BuildEngine.builderVersion(),
         // after the resolution, which reports the package manager's version (docs/adr/0055)
-        drivers.toolVersions(ctx.driver()), unsigned, resolved));
+        drivers.toolVersions(ctx.driver()), hostFiles, unsigned, resolved));
   }
 
   /** The result of this build served from the cache, its outputs published; empty when the build must run. */

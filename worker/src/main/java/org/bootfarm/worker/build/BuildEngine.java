@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -22,6 +23,7 @@ import org.bootfarm.protocol.build.PackageCacheUse;
 import org.bootfarm.protocol.build.Manifest;
 import org.bootfarm.protocol.build.StageRecord;
 import org.bootfarm.protocol.repo.DefinitionException;
+import org.bootfarm.protocol.repo.DefinitionFiles;
 import org.bootfarm.protocol.repo.LoadOptions;
 import org.bootfarm.protocol.repo.RepoDefinition;
 import org.bootfarm.protocol.repo.RepoDefinitionLoader;
@@ -33,6 +35,7 @@ import org.bootfarm.worker.pkg.PackageManagerDriver;
 import org.bootfarm.worker.archive.DeterministicTar;
 import org.bootfarm.worker.cache.BaseStageKey;
 import org.bootfarm.worker.cache.StageCache;
+import org.bootfarm.worker.iso.HostBootFiles;
 import org.bootfarm.worker.pkg.AptDriver;
 import org.bootfarm.worker.pkg.AptSourcesFile;
 import org.bootfarm.worker.stage.BaseStage;
@@ -62,6 +65,8 @@ public final class BuildEngine {
   public static final List<String> BOOTSTRAP_COMPONENTS = Target.BOOTSTRAP.components();
   public static final String BUILDINFO = BuildInfo.FILE_NAME;
   public static final String MANIFEST = Manifest.FILE_NAME;
+  /** The build directory's copy of the definition, as every step of the build reads it. */
+  static final String DEFINITION = "definition";
 
   /**
    * Writes buildinfo.json. Map keys are not sorted by the mapper: every map of a buildinfo is a
@@ -96,21 +101,34 @@ public final class BuildEngine {
       target.checkInputs(definition, request.components());
       PackageManagerDriver driver = drivers.forDefinition(definition);
       drivers.startToolVersions(driver);
+      HostBootFiles.Read hostFiles = HostBootFiles.read();
       List<String> unsigned = unsignedSources(definition, request);
       if (!unsigned.isEmpty()) {
         log.line("build", "UNSIGNED (allowed by the operator): packages installed without a signature check from "
             + String.join("; ", unsigned));
       }
       long sourceDateEpoch = sourceDateEpoch(request);
+      List<String> machineDifferences = request.recordCheck().isPresent()
+          ? request.recordCheck().get().compare(builderVersion(), drivers.toolVersions(driver), hostFiles.files(), log)
+          : List.of();
 
       buildDir = request.buildsRoot().resolve(UUID.randomUUID().toString());
       makeBuildDirectory(buildDir);
+      // hooks and every later step read a copy whose modes and mtimes follow from the digest alone (ADR 0067)
+      definition = DefinitionFiles.normalizedCopy(definition,
+          buildDir.resolve(DEFINITION).resolve(definition.directory().getFileName().toString()), sourceDateEpoch);
       ctx = new StageContext(definition, request, buildDir, driver, sourceDateEpoch, log);
+      // keys from the trusted-keys directory are inputs: recorded, and archived with the packages (ADR 0067)
+      SortedMap<String, String> trustedKeys = new TreeMap<>();
+      for (RepoDefinition.ResolvedKey key : definition.keysFromOutside()) {
+        trustedKeys.put(key.reference(), Sha256.of(key.file()));
+      }
       // hashed once: the action cache's key and the buildinfo both name them
       String definitionDigest = RepoDefinitionLoader.digest(definition.directory());
       TreeMap<String, String> componentDigests = componentDigests(request);
       Optional<ActionCaching> caching = request.actionCache()
-          ? ActionCaching.prepare(ctx, target, drivers, definitionDigest, componentDigests, unsigned)
+          ? ActionCaching.prepare(ctx, target, drivers, definitionDigest, componentDigests, hostFiles.digests(),
+              unsigned)
           : Optional.empty();
       Optional<BuildResult> served = caching.isPresent() ? caching.get().serve() : Optional.empty();
       if (served.isPresent()) {
@@ -134,12 +152,13 @@ public final class BuildEngine {
         log.stageFinished(stage.name(), sha256, seconds);
       }
 
+      HostBootFiles.checkCopied(ctx.isoTree(), hostFiles.digests());
       TreeMap<String, String> outputs = new TreeMap<>();
       outputs.put("core.gz", assemble.initramfsSha256());
       outputs.put(assemble.isoName(), stageHashes.get(assemble.name()));
       BuildInfo info = new BuildInfo(BuildInfo.FORMAT, builderVersion(), definition.name(), target.id(),
-          definitionDigest, sourceDateEpoch, componentDigests,
-          drivers.toolVersions(driver), ctx.lock(), stageHashes, outputs, unsigned);
+          definitionDigest, sourceDateEpoch, componentDigests, drivers.toolVersions(driver), hostFiles.files(),
+          trustedKeys, ctx.lock(), stageHashes, outputs, unsigned, machineDifferences);
       Path out = ctx.outputDir();
       JSON.writeValue(out.resolve(BUILDINFO).toFile(), info);
       TreeManifest.write(assemble.manifest(), out.resolve(MANIFEST));
@@ -154,6 +173,7 @@ public final class BuildEngine {
           + ctx.installTotals().fromCache() + " from the warm cache");
       Map<String, String> inputFiles = new TreeMap<>();
       ctx.inputFiles().forEach((sha256, file) -> inputFiles.put(sha256, file.toAbsolutePath().toString()));
+      definition.keysFromOutside().forEach(k -> inputFiles.put(trustedKeys.get(k.reference()), k.file().toString()));
       return new BuildResult(BuildResult.SUCCEEDED, null, null, artifacts, stages, cacheUse(ctx), inputFiles);
     } catch (BuildFailure failure) {
       log.line("build", "FAILED: " + failure.getMessage());
@@ -365,10 +385,12 @@ public final class BuildEngine {
     }
   }
 
-  /** The version of bootfarm that is running, from the jar manifest; "dev" when run from classes. */
+  /**
+   * The bootfarm that is running, as the buildinfo's {@code builder} names it: the jar manifest's version and the
+   * digest of its code ({@link EngineCode#builder}), {@code bootfarm-dev+engine.DIGEST} when run from classes.
+   */
   public static String builderVersion() {
-    String version = BuildEngine.class.getPackage().getImplementationVersion();
-    return version == null ? "bootfarm-dev" : "bootfarm-" + version;
+    return EngineCode.builder();
   }
 
 }

@@ -38,6 +38,9 @@ import org.bootfarm.worker.pkg.PinnedInputs;
  *                        outputs; null for a local build
  * @param stageArchives   whether each stage's tree is published as {@code stages/<stage>.tar.gz} beside the
  *                        outputs; without it a stage is hashed, not archived (docs/adr/0062)
+ * @param recordCheck     for a rebuild from a record on one machine ({@code build --from-buildinfo}): the record whose
+ *                        builder, tools and host files this machine must have ({@link RecordCheck}, ADR 0067); empty
+ *                        for every other build
  */
 public record BuildRequest(
     Path definitionDir,
@@ -56,13 +59,15 @@ public record BuildRequest(
     Optional<PinnedInputs> pinned,
     boolean actionCache,
     String buildId,
-    boolean stageArchives) {
+    boolean stageArchives,
+    Optional<RecordCheck> recordCheck) {
 
   public BuildRequest {
     components = Map.copyOf(components);
     allowUnsigned = allowUnsigned == null ? Set.of() : Set.copyOf(allowUnsigned);
     pinned = pinned == null ? Optional.empty() : pinned;
     actionCache = actionCache && pinned.isEmpty();
+    recordCheck = recordCheck == null ? Optional.empty() : recordCheck;
   }
 
   /** A request without the action cache. */
@@ -70,7 +75,7 @@ public record BuildRequest(
       Path keysDir, boolean localRepos, Optional<Path> aptSources, OptionalLong sourceDateEpoch, boolean keepBuildDir,
       Path buildsDir, boolean reuseStages, Set<String> allowUnsigned, Optional<PinnedInputs> pinned) {
     this(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources, sourceDateEpoch,
-        keepBuildDir, buildsDir, reuseStages, allowUnsigned, pinned, false, null, false);
+        keepBuildDir, buildsDir, reuseStages, allowUnsigned, pinned, false, null, false, Optional.empty());
   }
 
   /** A request that resolves its packages from the definition's repositories. */
@@ -107,14 +112,15 @@ public record BuildRequest(
   /** The same request, allowed (or not) to reuse cached stages. */
   public BuildRequest withReuseStages(boolean reuse) {
     return new BuildRequest(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources,
-        sourceDateEpoch, keepBuildDir, buildsDir, reuse, allowUnsigned, pinned, actionCache, buildId, stageArchives);
+        sourceDateEpoch, keepBuildDir, buildsDir, reuse, allowUnsigned, pinned, actionCache, buildId, stageArchives,
+        recordCheck);
   }
 
   /** The same request, allowing exactly these definitions to go unsigned. */
   public BuildRequest withAllowUnsigned(Collection<String> names) {
     return new BuildRequest(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources,
         sourceDateEpoch, keepBuildDir, buildsDir, reuseStages, Set.copyOf(names), pinned, actionCache, buildId,
-        stageArchives);
+        stageArchives, recordCheck);
   }
 
   /**
@@ -124,7 +130,7 @@ public record BuildRequest(
   public BuildRequest pinnedTo(PinnedInputs inputs, long epoch) {
     return new BuildRequest(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources,
         OptionalLong.of(epoch), keepBuildDir, buildsDir, false, allowUnsigned, Optional.of(inputs), false, buildId,
-        stageArchives);
+        stageArchives, recordCheck);
   }
 
   /**
@@ -133,13 +139,22 @@ public record BuildRequest(
    */
   public BuildRequest withActionCache(boolean use, String id) {
     return new BuildRequest(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources,
-        sourceDateEpoch, keepBuildDir, buildsDir, reuseStages, allowUnsigned, pinned, use, id, stageArchives);
+        sourceDateEpoch, keepBuildDir, buildsDir, reuseStages, allowUnsigned, pinned, use, id, stageArchives,
+        recordCheck);
   }
 
   /** The same request, publishing each stage's archive beside the outputs, or not. */
   public BuildRequest withStageArchives(boolean publish) {
     return new BuildRequest(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources,
-        sourceDateEpoch, keepBuildDir, buildsDir, reuseStages, allowUnsigned, pinned, actionCache, buildId, publish);
+        sourceDateEpoch, keepBuildDir, buildsDir, reuseStages, allowUnsigned, pinned, actionCache, buildId, publish,
+        recordCheck);
+  }
+
+  /** The same request, refused unless this machine is the one {@code check}'s record names (or it allows that). */
+  public BuildRequest checkedAgainst(RecordCheck check) {
+    return new BuildRequest(definitionDir, target, components, outDir, cacheDir, keysDir, localRepos, aptSources,
+        sourceDateEpoch, keepBuildDir, buildsDir, reuseStages, allowUnsigned, pinned, actionCache, buildId,
+        stageArchives, Optional.of(check));
   }
 
   /** The action cache: {@code <cacheDir>/actions}. */

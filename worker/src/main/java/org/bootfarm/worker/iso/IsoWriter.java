@@ -19,7 +19,8 @@ import org.bootfarm.worker.archive.ImageTree;
 /**
  * Makes the bootable ISO from a prepared tree (kernel and initramfs in it): adds isolinux from
  * Debian's packages with a generated {@code isolinux.cfg}, then runs xorriso in mkisofs mode
- * with an El Torito no-emulation boot record.
+ * with an El Torito no-emulation boot record. The isolinux files are this machine's: a build records them
+ * ({@link HostBootFiles}).
  *
  * <p>Reproducibility: every mtime in the tree is clamped to SOURCE_DATE_EPOCH first; xorriso
  * runs with {@code SOURCE_DATE_EPOCH} in its environment (it then fixes the volume dates and
@@ -137,7 +138,7 @@ public final class IsoWriter {
     return out.stream().filter(l -> l.startsWith("xorriso ")).findFirst().orElse(String.join("\n", out).strip());
   }
 
-  private static void requireTool(Path file, String debianPackage) throws BuildFailure {
+  static void requireTool(Path file, String debianPackage) throws BuildFailure {
     if (!Files.isRegularFile(file)) {
       throw new BuildFailure(
           BuildFailure.Kind.TOOL,

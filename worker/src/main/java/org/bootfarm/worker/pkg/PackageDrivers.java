@@ -116,16 +116,19 @@ public final class PackageDrivers {
   public TreeMap<String, String> toolVersions(PackageManagerDriver driver) {
     TreeMap<String, String> tools = new TreeMap<>();
     if (driver != apt) {
-      // the resolution's dnf already said (docs/adr/0055); a build without one asks dnf
+      // dpkg's full version of the dnf package (ADR 0067), else what the resolution's dnf said (docs/adr/0055),
+      // else what dnf answers
       if (dnfVersion == null) {
-        dnfVersion = dnf.reportedVersion().orElseGet(() -> ToolVersions.of(List.of("dnf", "--version")));
+        dnfVersion = ToolVersions.packaged("dnf").orElseGet(() -> dnf.reportedVersion()
+            .orElseGet(() -> ToolVersions.of(List.of("dnf", "--version"))));
       }
       tools.put("dnf", dnfVersion);
     }
     for (List<String> command : versionCommands(driver)) {
       tools.put(command.get(0).equals("apt-get") ? "apt" : command.get(0), ToolVersions.of(command));
     }
-    tools.put("java", System.getProperty("java.vendor") + " " + System.getProperty("java.version"));
+    // the runtime version carries the distribution's build (17.0.21.1+2-1-deb12u1-Debian), java.version does not
+    tools.put("java", System.getProperty("java.vendor") + " " + System.getProperty("java.runtime.version"));
     return tools;
   }
 

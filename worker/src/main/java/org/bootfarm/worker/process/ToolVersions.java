@@ -17,8 +17,11 @@ import java.util.concurrent.Executors;
  * asked in a thread of its own, so a build starts the questions when it knows its tools and takes the answers when
  * a key or a buildinfo needs them: one after the other they took ~0.9 s of a cold debian-12 build (mmdebstrap's perl
  * alone 0.34 s). An answer is kept while the tool's executable on the PATH is the same file (its file key, size and
- * modification time): a worker that lives through a package upgrade asks again. An answer is the first non-blank
- * line the tool printed, or "unknown" ({@link ExternalCommand#firstLine}).
+ * modification time): a worker that lives through a package upgrade asks again. An answer is the Debian package
+ * that ships the executable and its full version ({@code xorriso 1.5.4-4}, {@link DebianPackages}) for the tools
+ * bootfarm drives ({@link #DEBIAN_PACKAGES}): the first line of {@code xorriso -version} says 1.5.4 for every
+ * Debian revision (ADR 0067). Any other executable answers the first non-blank line it printed, or "unknown"
+ * ({@link ExternalCommand#firstLine}).
  */
 public final class ToolVersions {
   private static final Map<String, CompletableFuture<String>> ASKED = new ConcurrentHashMap<>();
@@ -30,13 +33,35 @@ public final class ToolVersions {
     return thread;
   });
 
+  /** The Debian package that ships each tool bootfarm drives, by the tool's executable name. */
+  static final Map<String, String> DEBIAN_PACKAGES = Map.of("xorriso", "xorriso", "kmod", "kmod",
+      "mmdebstrap", "mmdebstrap", "dpkg", "dpkg", "apt-get", "apt", "rpm", "rpm", "dnf", "dnf");
+
   private ToolVersions() {}
 
-  /** Asks {@code command} (e.g. {@code [apt-get, --version]}) unless it was asked already; returns at once. */
+  /**
+   * {@code PACKAGE VERSION} of the Debian package that ships {@code tool} as the build PATH finds it, for a tool of
+   * {@link #DEBIAN_PACKAGES}; empty for another tool or an executable no installed package ships (a build of its
+   * own in /usr/local).
+   */
+  public static Optional<String> packaged(String tool) {
+    String name = Path.of(tool).getFileName().toString();
+    Optional<Path> path = ExternalCommand.onPath(tool);
+    if (!DEBIAN_PACKAGES.containsKey(name) || path.isEmpty()) {
+      return Optional.empty();
+    }
+    return DebianPackages.shipping(DEBIAN_PACKAGES.get(name), path.get(), false);
+  }
+
+  /**
+   * Asks {@code command} (e.g. {@code [apt-get, --version]}), or dpkg for a tool of {@link #DEBIAN_PACKAGES}, unless
+   * it was asked already; returns at once.
+   */
   public static CompletableFuture<String> ask(List<String> command) {
     List<String> asked = List.copyOf(command);
     return ASKED.computeIfAbsent(String.join(" ", asked) + " @ " + executable(asked.get(0)),
-        k -> CompletableFuture.supplyAsync(() -> ExternalCommand.firstLine(asked), QUESTIONS));
+        k -> CompletableFuture.supplyAsync(
+            () -> packaged(asked.get(0)).orElseGet(() -> ExternalCommand.firstLine(asked)), QUESTIONS));
   }
 
   /** Which file {@code tool} is now: its path on the PATH, file key, size and modification time; or "absent". */
