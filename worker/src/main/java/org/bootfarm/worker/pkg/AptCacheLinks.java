@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,7 +78,7 @@ final class AptCacheLinks {
       }
       String sha256 = AptDriver.sha256(before.cached());
       if (index != null && index.vouchesFor(e.getKey(), sha256)) {
-        republish(before.cached());
+        AptDriver.publish(before.cached(), before.cached()); // a new inode, no name in any image
         republished++;
       } else {
         Files.deleteIfExists(before.cached());
@@ -103,16 +102,5 @@ final class AptCacheLinks {
         + " cache's package file(s) " + what + " through their links in the root; they are removed from the cache"
         + " and the build fails. A package this definition installs writes into /var/cache/apt/archives: find it"
         + " in the build log and drop it or its repository"));
-  }
-
-  /** Replaces {@code cached} by a copy of itself: a new inode that no link in any image shares. */
-  private static void republish(Path cached) throws IOException {
-    Path temporary = Files.createTempFile(cached.getParent(), "." + cached.getFileName(), ".partial");
-    try {
-      Files.copy(cached, temporary, StandardCopyOption.REPLACE_EXISTING);
-      Files.move(temporary, cached, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(temporary);
-    }
   }
 }

@@ -1262,9 +1262,10 @@ public final class AptDriver implements PackageManagerDriver {
 
   /**
    * Copies {@code file} to a temporary name of its own beside {@code target} (two builds of one
-   * repo may publish the same file at once), then renames it into place.
+   * repo may publish the same file at once), then renames it into place: a new inode, also when {@code file} is
+   * {@code target}.
    */
-  private static void publish(Path file, Path target) throws IOException {
+  static void publish(Path file, Path target) throws IOException {
     Path temporary = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".partial");
     try {
       Files.copy(file, temporary, StandardCopyOption.REPLACE_EXISTING);
