@@ -297,7 +297,7 @@ class CoordinatorAddressesProcessesTest {
     catching.unregister().await();
     assertFalse(caught.isEmpty(), "the insider caught a submission");
     Message<Object> stolen = caught.get(0);
-    assertEquals("local", stolen.headers().get("bootfarm-caller"), "the admin's, relayed by the bridge");
+    assertEquals("token:local", stolen.headers().get("bootfarm-caller"), "the admin's token, relayed by the bridge");
     List<String> recorded = builds();
     assertEquals(before + submitted.size(), recorded.size(), "each bridge submission recorded once: " + recorded);
     assertTrue(recorded.containsAll(submitted), recorded + " lacks " + submitted);
