@@ -20,8 +20,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.bootfarm.worker.process.ExternalCommand;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildLog;
-import org.bootfarm.worker.sandbox.Capability;
-import org.bootfarm.worker.sandbox.Sandbox;
+import org.bootfarm.sandbox.Capability;
+import org.bootfarm.sandbox.Sandbox;
 
 /**
  * Runs a repo definition's {@code base.sh} or {@code staging.sh} on the host side, the way the

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildLog;
-import org.bootfarm.worker.sandbox.Sandbox;
+import org.bootfarm.sandbox.Sandbox;
 import org.tukaani.xz.XZInputStream;
 
 /**

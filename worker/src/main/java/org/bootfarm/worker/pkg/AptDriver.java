@@ -39,9 +39,9 @@ import org.bootfarm.worker.BuildFailure.Kind;
 import org.bootfarm.worker.image.ImageDirectories;
 import org.bootfarm.worker.image.ImageRoot;
 import org.bootfarm.worker.process.ExternalCommand;
-import org.bootfarm.worker.sandbox.Capability;
+import org.bootfarm.sandbox.Capability;
 import org.bootfarm.worker.sandbox.ImageDevices;
-import org.bootfarm.worker.sandbox.Sandbox;
+import org.bootfarm.sandbox.Sandbox;
 
 /**
  * The driver for {@code apt} definitions: bootstraps a Debian root with mmdebstrap and adds,

@@ -175,7 +175,7 @@ final class AptResolver {
    * {@code listing} as apt printed them; empty (apt's errors logged) when apt cannot resolve it.
    */
   private static Optional<List<PrintedFile>> printUris(AptDriver driver, PackageSession session,
-      AptSourcesFile sources, org.bootfarm.worker.sandbox.Sandbox sandbox, Map<String, String> environment,
+      AptSourcesFile sources, org.bootfarm.sandbox.Sandbox sandbox, Map<String, String> environment,
       List<String> request, List<String> listing) throws IOException, BuildFailure {
     List<String> command = new ArrayList<>(List.of("apt-get", "-y", "-qq", "--print-uris", "install"));
     command.addAll(request);

@@ -32,9 +32,9 @@ import org.bootfarm.protocol.repo.RepoSpec;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildFailure.Kind;
 import org.bootfarm.worker.image.ImageRoot;
-import org.bootfarm.worker.sandbox.Capability;
+import org.bootfarm.sandbox.Capability;
 import org.bootfarm.worker.sandbox.ImageDevices;
-import org.bootfarm.worker.sandbox.Sandbox;
+import org.bootfarm.sandbox.Sandbox;
 
 /**
  * Installs RPM definitions (package manager tdnf, yum or dnf) into an image root with the host's

@@ -11,7 +11,7 @@ import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildFailure.Kind;
 import org.bootfarm.worker.FileTrees;
 import org.bootfarm.worker.process.ExternalCommand;
-import org.bootfarm.worker.sandbox.Sandbox;
+import org.bootfarm.sandbox.Sandbox;
 
 /**
  * How {@link DnfOrigins} asks dnf where a repository's packages are, for those the resolution's report does not

@@ -20,7 +20,7 @@ import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildFailure.Kind;
 import org.bootfarm.worker.FileTrees;
 import org.bootfarm.worker.process.ExternalCommand;
-import org.bootfarm.worker.sandbox.Sandbox;
+import org.bootfarm.sandbox.Sandbox;
 
 /**
  * The local repository a pinned dnf session (a rebuild from a record) installs from: the pinned package

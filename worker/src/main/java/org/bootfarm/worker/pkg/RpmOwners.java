@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.bootfarm.worker.process.ExternalCommand;
-import org.bootfarm.worker.sandbox.Sandbox;
+import org.bootfarm.sandbox.Sandbox;
 
 /**
  * Which of some paths an installed package owns, asked of an image's rpm database with one {@code rpm -qf} for

@@ -14,6 +14,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.bootfarm.sandbox.Sandbox;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -33,8 +34,7 @@ public final class ExternalCommand {
   /** The search path of every tool the worker starts. */
   public static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   /** The proxy settings every tool is passed (a proxy's URL may hold its credentials: only phases with network). */
-  public static final List<String> PASSED_THROUGH = List.of(
-      "http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY");
+  public static final List<String> PASSED_THROUGH = Sandbox.PROXY_VARIABLES;
 
   /** The outcome of one run: the exit code and the last {@link #TAIL_LINES} output lines. */
   public record Result(List<String> command, int exitCode, List<String> tail) {
@@ -283,11 +283,7 @@ public final class ExternalCommand {
 
   /** Whether this process (and so every tool it starts) runs as root, as chroot, mknod and mmdebstrap need. */
   public static boolean runningAsRoot() {
-    try {
-      return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
-    } catch (IOException | UnsupportedOperationException e) {
-      return "root".equals(System.getProperty("user.name"));
-    }
+    return Sandbox.runningAsRoot();
   }
 
   /** The environment every tool starts from, before the caller's additions. */

@@ -2,16 +2,16 @@ package org.bootfarm.worker.sandbox;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import org.bootfarm.sandbox.Sandbox;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.image.ImageRoot;
 
 /**
- * The device nodes package scripts chrooted into an image get while a package manager runs: the
+ * The device nodes package scripts chrooted into an image get while a package manager runs
+ * ({@link Sandbox#devicesIn}), checked and cleaned up in the image: the
  * host's {@code null}, {@code zero}, {@code full}, {@code random}, {@code urandom} and {@code tty},
  * each bound over {@code <root>/dev/<name>} for that run. The image tree itself is {@code nodev} in
  * the sandbox, so a node the image holds (centos-6.9's base.sh makes {@code /dev/null}) cannot be
@@ -25,7 +25,7 @@ import org.bootfarm.worker.image.ImageRoot;
 public final class ImageDevices {
 
   /** The host device nodes bound into the image. */
-  public static final List<String> NODES = List.of("null", "zero", "full", "random", "urandom", "tty");
+  public static final List<String> NODES = Sandbox.IMAGE_DEVICE_NODES;
 
   private final ImageRoot image;
   private final Set<String> madeBySandbox;
@@ -57,15 +57,6 @@ public final class ImageDevices {
       }
     }
     return new ImageDevices(image, missing);
-  }
-
-  /** The bwrap arguments binding the host's nodes over {@code root/dev/<name>}. */
-  static List<String> bindArguments(Path root) {
-    List<String> args = new ArrayList<>();
-    for (String node : NODES) {
-      args.addAll(List.of("--dev-bind", "/dev/" + node, root.toAbsolutePath().resolve("dev").resolve(node).toString()));
-    }
-    return args;
   }
 
   /**

@@ -18,7 +18,7 @@ import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildLog;
 import org.bootfarm.worker.fixture.HostCanaries;
 import org.bootfarm.worker.process.ExternalCommand;
-import org.bootfarm.worker.sandbox.Capability;
+import org.bootfarm.sandbox.Capability;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

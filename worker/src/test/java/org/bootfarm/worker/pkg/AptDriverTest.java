@@ -36,7 +36,7 @@ import org.bootfarm.worker.fixture.HostCanaries;
 import org.bootfarm.worker.fixture.HostileDebRepo;
 import org.bootfarm.worker.fixture.TamperingDebRepo;
 import org.bootfarm.worker.process.ExternalCommand;
-import org.bootfarm.worker.sandbox.Sandbox;
+import org.bootfarm.sandbox.Sandbox;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;

@@ -32,7 +32,7 @@ import org.bootfarm.worker.fixture.FixtureDefinitions;
 import org.bootfarm.worker.fixture.FixtureYumRepo;
 import org.bootfarm.worker.fixture.HostCanaries;
 import org.bootfarm.worker.fixture.YumRepoServer;
-import org.bootfarm.worker.sandbox.Sandbox;
+import org.bootfarm.sandbox.Sandbox;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;

@@ -1,4 +1,4 @@
-package org.bootfarm.worker.sandbox;
+package org.bootfarm.sandbox;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,7 +1,7 @@
-package org.bootfarm.worker.sandbox;
+package org.bootfarm.sandbox;
 
 /**
- * The Linux capabilities a {@link Sandbox} may keep when the worker runs as root, each with the
+ * The Linux capabilities a {@link Sandbox} may keep when the process starting it runs as root, each with the
  * program of a build that needs it. A sandbox starts from none of them.
  *
  * <p>The capabilities that would let a program leave its mount namespace or get past its read-only

@@ -1,4 +1,4 @@
-package org.bootfarm.worker.sandbox;
+package org.bootfarm.sandbox;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -106,7 +106,7 @@ final class HostView {
 
   /**
    * The directory holding the {@link #GENERATED_ETC} files: {@code <tmpdir>/bootfarm-sandbox-etc-<digest
-   * of their content>}, made once per machine (worker processes share it; a killed one leaves nothing
+   * of their content>}, made once per machine (the processes of a machine share it; a killed one leaves nothing
    * behind) and trusted only when it is a directory of this user's with mode 0700 holding exactly
    * these files. One that is not (someone else's) is left alone for a private one of this process.
    */
@@ -122,7 +122,7 @@ final class HostView {
         try {
           Files.move(made, shared, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException taken) {
-          // another worker process was first (or something else holds the name): keep ours if theirs is not right
+          // another process was first (or something else holds the name): keep ours if theirs is not right
           if (!trusted(shared)) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(made)));
             generatedEtc = made;
@@ -135,7 +135,7 @@ final class HostView {
       return shared;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the sandbox's /etc files under " + System.getProperty("java.io.tmpdir")
-          + ": " + e.getMessage() + "; the worker needs a writable temporary directory", e);
+          + ": " + e.getMessage() + "; a process that starts sandboxes needs a writable temporary directory", e);
     }
   }
 

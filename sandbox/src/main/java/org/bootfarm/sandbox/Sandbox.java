@@ -1,5 +1,7 @@
-package org.bootfarm.worker.sandbox;
+package org.bootfarm.sandbox;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -9,11 +11,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.bootfarm.worker.process.ExternalCommand;
 
 /**
  * One bubblewrap sandbox, as the command line that runs a program in it: every hook, package
- * manager and depmod run of a build goes through one. Whatever the caller adds, a sandbox always
+ * manager and depmod run of a build goes through one, and so does every tool the coordinator's
+ * verdict runs over two untrusted ISOs. Whatever the caller adds, a sandbox always
  *
  * <ul>
  *   <li>has its own mount namespace whose root is read-only: the host's programs and a minimal
@@ -28,7 +30,7 @@ import org.bootfarm.worker.process.ExternalCommand;
  *   <li>has no network ({@code --unshare-net}: only a loopback of its own) unless the caller asks
  *       for the host's, which only download phases do, never one that runs package scripts;</li>
  *   <li>has its own pid, IPC, UTS (hostname {@code bootfarm}) and cgroup namespaces, a new session
- *       (no terminal to push input into), and dies with the worker: when its first process exits,
+ *       (no terminal to push input into), and dies with the process that started it: when its first process exits,
  *       the kernel kills everything else in the pid namespace, so nothing it started outlives it.</li>
  * </ul>
  */
@@ -36,6 +38,19 @@ public final class Sandbox {
 
   /** The sandbox program (Debian package {@code bubblewrap}). */
   public static final String BWRAP = "bwrap";
+
+  /**
+   * The proxy settings a program may be passed from the host's environment. A proxy's URL may hold its
+   * credentials: a sandbox without network unsets every one of them.
+   */
+  public static final List<String> PROXY_VARIABLES = List.of(
+      "http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY");
+
+  /**
+   * The host's device nodes {@link #devicesIn} binds into an image for its package scripts: the harmless ones
+   * bwrap's own {@code /dev} holds too.
+   */
+  public static final List<String> IMAGE_DEVICE_NODES = List.of("null", "zero", "full", "random", "urandom", "tty");
 
   /** The hostname inside every sandbox. */
   public static final String HOSTNAME = "bootfarm";
@@ -67,7 +82,7 @@ public final class Sandbox {
     return this;
   }
 
-  /** Keeps these capabilities when the worker runs as root (each says why it is needed). */
+  /** Keeps these capabilities when this process runs as root (each says why it is needed). */
   public Sandbox capabilities(Collection<Capability> kept) {
     capabilities.addAll(kept);
     return this;
@@ -104,11 +119,13 @@ public final class Sandbox {
 
   /**
    * Gives package scripts chrooted into {@code root} the host's harmless device nodes
-   * ({@link ImageDevices}); call {@link ImageDevices#check} before and
-   * {@link ImageDevices#removeMountPoints} after the run.
+   * ({@link #IMAGE_DEVICE_NODES}). The caller checks first that none of their mount points in the image is a
+   * link (the worker's {@code ImageDevices}) and removes the empty files bwrap made for them afterwards.
    */
   public Sandbox devicesIn(Path root) {
-    mounts.addAll(ImageDevices.bindArguments(root));
+    for (String node : IMAGE_DEVICE_NODES) {
+      mounts.addAll(List.of("--dev-bind", "/dev/" + node, absolute(root.resolve("dev").resolve(node))));
+    }
     return this;
   }
 
@@ -139,7 +156,7 @@ public final class Sandbox {
 
   /**
    * Starts the program with exactly this environment instead of the one the sandbox process
-   * inherits (hooks; the tools get {@link ExternalCommand}'s).
+   * inherits (hooks, the verdict's tools; the worker's tools get the worker's build environment).
    */
   public Sandbox environment(Map<String, String> variables) {
     this.environment = new LinkedHashMap<>(variables);
@@ -169,12 +186,12 @@ public final class Sandbox {
     if (network == Network.NONE) {
       cmd.add("--unshare-net");
       // no use without a network, and a proxy's URL may hold its credentials: no package script reads them
-      for (String proxy : ExternalCommand.PASSED_THROUGH) {
+      for (String proxy : PROXY_VARIABLES) {
         cmd.addAll(List.of("--unsetenv", proxy));
       }
     }
     cmd.addAll(List.of("--cap-drop", "ALL"));
-    if (ExternalCommand.runningAsRoot()) {
+    if (runningAsRoot()) {
       for (Capability capability : capabilities) {
         cmd.addAll(List.of("--cap-add", capability.bwrapName()));
       }
@@ -197,6 +214,18 @@ public final class Sandbox {
     cmd.add("--");
     cmd.addAll(program);
     return cmd;
+  }
+
+  /**
+   * Whether this process runs as root: then every program it starts in a sandbox does too, keeping uid 0 but
+   * only the {@link Capability}s named.
+   */
+  public static boolean runningAsRoot() {
+    try {
+      return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+    } catch (IOException | UnsupportedOperationException e) {
+      return "root".equals(System.getProperty("user.name"));
+    }
   }
 
   private static String absolute(Path path) {
