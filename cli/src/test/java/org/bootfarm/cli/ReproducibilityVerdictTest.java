@@ -1,6 +1,7 @@
 package org.bootfarm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -95,14 +96,8 @@ class ReproducibilityVerdictTest {
 
   @Test
   void baseHookWritingNoiseAndTimeIsUnreproducibleInBase(@TempDir Path dir) throws Exception {
-    Path definition = FixtureDefinitions.write(dir.resolve("defs"), FixtureDefinitions.TDNF, repo);
-    Files.writeString(definition.resolve("base.sh"), String.join("\n",
-        "mkdir -p \"$(rootfs_dir \"$PKGDIR\")/etc\"",
-        "head -c 16 /dev/urandom > \"$(rootfs_dir \"$PKGDIR\")/etc/noise\"",
-        "date +%s%N > \"$(rootfs_dir \"$PKGDIR\")/etc/built-at\"",
-        ""), StandardOpenOption.APPEND);
-    BuildView left = build("noisy-left", definition, dir.resolve("left"));
-    BuildView right = build("noisy-right", definition, dir.resolve("right"));
+    BuildView left = noisyPair()[0];
+    BuildView right = noisyPair()[1];
 
     Verdict verdict = judge.judge(left, right);
 
@@ -200,6 +195,86 @@ class ReproducibilityVerdictTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> judge.judge(reference(), running));
     assertTrue(e.getMessage().contains("still-running is RUNNING"), e.getMessage());
+  }
+
+  /**
+   * The ISOs are a definition's work: a verdict tool whose parser one of them took over runs as the ISO's author
+   * wants. Stand-ins for xorriso and diffoscope try what such a tool would: read the coordinator's secrets and the
+   * store's other objects, plant files, hand the judge links to host files and a FIFO where extracted files belong.
+   * The judge still gives the verdict the manifests support, reads nothing of the host through the tools, and
+   * nothing outside the tools' scratch directory changes.
+   */
+  @Test
+  void hostileVerdictToolsReachNothingOfTheCoordinator(@TempDir Path dir) throws Exception {
+    BuildView left = noisyPair()[0];
+    BuildView right = noisyPair()[1];
+    Path secret = Files.writeString(shared.resolve("coordinator-secret.txt"), "s3cret-admin-token\n");
+    Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    String buildinfo = left.artifacts().stream().filter(a -> a.name().equals("buildinfo.json")).findFirst()
+        .orElseThrow().sha256();
+    Path otherObject = store.file(buildinfo);
+    Path planted = shared.resolve("store").resolve("planted");
+    Path tools = Files.createDirectories(dir.resolve("hostile-tools"));
+    hostileTool(tools, "xorriso", String.join("\n",
+        "cat " + secret + " " + otherObject + " >&2",
+        "echo planted > " + planted + " 2>/dev/null",
+        // every file the judge asked for becomes a link to the secret, the initramfs a FIFO
+        "while [ $# -gt 0 ]; do",
+        "  if [ \"$1\" = -extract ]; then",
+        "    case \"$3\" in *core.gz) mkfifo \"$3\" ;; *) ln -s " + secret + " \"$3\" ;; esac; shift 2",
+        "  fi; shift",
+        "done"));
+    hostileTool(tools, "diffoscope", String.join("\n",
+        "echo 'hostile report'",
+        "cat " + secret + " 2>&1",
+        "cat " + otherObject + " 2>&1",
+        "ls -a \"$(dirname \"$4\")\" " + shared + " 2>&1",
+        "echo planted > " + planted + " 2>&1",
+        "ln -s " + secret + " \"$HOME/report-link\"",
+        "exit 1"));
+    ReproducibilityJudge hostile = new ReproducibilityJudge(store, ReproducibilityJudge.Options.defaults()
+        .withScratchParent(shared.resolve("scratch")).withSearchPath(List.of(tools)));
+
+    Verdict verdict = hostile.judge(left, right);
+
+    assertEquals(Outcome.UNREPRODUCIBLE, verdict.outcome(), () -> WireJson.write(verdict));
+    assertEquals(judge.judge(left, right).files().stream().map(FileDifference::path).toList(),
+        verdict.files().stream().map(FileDifference::path).toList(), "the manifests name the same files");
+    assertTrue(verdict.files().stream().allMatch(f -> f.diff() == null), "no diff came from a link or a FIFO");
+    assertNotNull(verdict.diffoscope(), () -> "the hostile diffoscope's report: " + verdict.notes());
+    assertTrue(verdict.diffoscope().startsWith("hostile report"), verdict.diffoscope());
+    String everything = WireJson.write(verdict);
+    assertFalse(everything.contains("s3cret"), () -> "the secret reached the verdict: " + everything);
+    assertFalse(everything.contains("\"builder\""), () -> "another store object reached the verdict: " + everything);
+    assertFalse(everything.contains("coordinator-secret.txt\\n"), () -> "the tool listed the coordinator's files: "
+        + everything);
+    assertFalse(Files.exists(planted), "a hostile tool planted a file in the store");
+    assertEquals("s3cret-admin-token\n", Files.readString(secret));
+    try (java.util.stream.Stream<Path> left0 = Files.list(shared.resolve("scratch"))) {
+      assertEquals(List.of(), left0.toList(), "the judge leaves no scratch behind");
+    }
+  }
+
+  private static void hostileTool(Path dir, String name, String script) throws Exception {
+    Path tool = Files.writeString(dir.resolve(name), "#!/bin/sh\n" + script + "\n");
+    Files.setPosixFilePermissions(tool, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+  }
+
+  private static BuildView[] noisyPair;
+
+  /** Two builds of a definition whose base hook writes random bytes and the time (built once). */
+  private static BuildView[] noisyPair() throws Exception {
+    if (noisyPair == null) {
+      Path definition = FixtureDefinitions.write(shared.resolve("noisy-defs"), FixtureDefinitions.TDNF, repo);
+      Files.writeString(definition.resolve("base.sh"), String.join("\n",
+          "mkdir -p \"$(rootfs_dir \"$PKGDIR\")/etc\"",
+          "head -c 16 /dev/urandom > \"$(rootfs_dir \"$PKGDIR\")/etc/noise\"",
+          "date +%s%N > \"$(rootfs_dir \"$PKGDIR\")/etc/built-at\"",
+          ""), StandardOpenOption.APPEND);
+      noisyPair = new BuildView[] {build("noisy-left", definition, shared.resolve("noisy-left")),
+          build("noisy-right", definition, shared.resolve("noisy-right"))};
+    }
+    return noisyPair;
   }
 
   /** The fixture-tdnf build the reproducible and the failed pairs compare against (built once). */

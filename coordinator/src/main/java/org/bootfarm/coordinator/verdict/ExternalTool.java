@@ -9,17 +9,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
+import org.bootfarm.sandbox.Sandbox;
 
 /**
- * A program the verdict runs on the coordinator (xorriso, diffoscope), found on a search path and
- * run with a cleared environment, a timeout that kills its whole process tree, and a cap on how
- * much of its output is kept, so that a slow or chatty tool cannot stall or flood a report.
+ * A program the verdict runs on the coordinator over two untrusted ISOs (xorriso, diffoscope), found
+ * on a search path and run in a {@link Sandbox}: no network, no capability, nothing of the host but its
+ * programs, the input files named (read-only) and one scratch directory (writable); the coordinator's
+ * data (the store, tokens, the farm CA's key) and every other file are absent. An ISO is made by a
+ * definition's hooks and carried by a worker, so a parser bug in the tool must not become the
+ * coordinator's. The run has a cleared environment, a timeout that kills the whole sandbox, and a cap
+ * on how much of its output is kept, so a slow or chatty tool cannot stall or flood a report either.
  *
  * @param name       the program's name, e.g. {@code xorriso}
  * @param executable where it was found
@@ -38,7 +44,24 @@ record ExternalTool(String name, Path executable) {
    * @param timedOut  true when it was killed at its timeout
    * @param stderrTail the last characters of standard error, for error messages
    */
-  record Run(int exitCode, String stdout, boolean truncated, boolean timedOut, String stderrTail) {}
+  record Run(int exitCode, String stdout, boolean truncated, boolean timedOut, String stderrTail) {
+
+    /**
+     * Whether bubblewrap could not make the sandbox, so the tool never ran: bwrap's own error (exit 1, a
+     * {@code bwrap:} line, nothing on standard output), e.g. in a container whose seccomp profile refuses new
+     * namespaces.
+     */
+    boolean sandboxRefused() {
+      return exitCode == 1 && stdout.isEmpty() && stderrTail.startsWith("bwrap: ");
+    }
+
+    /** What a verdict note says when {@link #sandboxRefused}: bwrap's reason and what to do. */
+    String sandboxRefusedNote(String what) {
+      return "the coordinator could not make the sandbox its tools run in (" + stderrTail.lines().findFirst()
+          .orElse("") + "): " + what + ". Run the coordinator where it may create namespaces (deploy/images/README.md,"
+          + " \"The verdict's sandbox\").";
+    }
+  }
 
   /** The executable {@code name} in the first directory of {@code searchPath} that has it. */
   static Optional<ExternalTool> find(String name, List<Path> searchPath) {
@@ -49,6 +72,24 @@ record ExternalTool(String name, Path executable) {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * bubblewrap, which every run needs, from the system directories; absent, the caller says so in the verdict and
+   * runs no tool (none runs outside a sandbox).
+   */
+  static Optional<Path> sandboxProgram() {
+    return find(Sandbox.BWRAP, systemSearchPath()).map(ExternalTool::executable);
+  }
+
+  /** The note a verdict carries when {@link #sandboxProgram} found nothing. */
+  static String noSandboxNote(String what) {
+    return "bubblewrap is not installed on the coordinator (Debian package bubblewrap): " + what + " (the verdict"
+        + " runs no tool over the ISOs outside a sandbox).";
+  }
+
+  private static List<Path> systemSearchPath() {
+    return Arrays.stream(SYSTEM_PATH.split(":")).map(Path::of).toList();
   }
 
   /** The directories of this process's PATH, or the system directories when it has none. */
@@ -64,47 +105,94 @@ record ExternalTool(String name, Path executable) {
   }
 
   /**
-   * Runs the tool with {@code args} in {@code directory}, in an environment holding only
-   * {@code environment}, with no standard input.
+   * Runs the tool with {@code args} in a sandbox ({@code bwrap}, found by {@link #sandboxProgram}), in
+   * {@code directory}, in an environment holding only {@code environment}, with no standard input. Inside, the
+   * tool sees the host's programs, {@code inputs} read-only at their own paths and {@code directory} writable;
+   * nothing else of the host. What it leaves in {@code directory} is the caller's to read, without following
+   * links.
    *
    * @param maxOutputChars standard output kept; the rest is read and dropped
+   * @throws IOException when bubblewrap is not installed, naming its package
    */
-  Run run(List<String> args, Map<String, String> environment, Path directory, Duration timeout,
-      int maxOutputChars) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>();
-    command.add(executable.toString());
-    command.addAll(args);
-    Path stderrFile = Files.createTempFile(directory, name + "-stderr", ".txt");
+  Run run(List<String> args, List<Path> inputs, Map<String, String> environment, Path directory,
+      Duration timeout, int maxOutputChars) throws IOException, InterruptedException {
+    Path bwrap = sandboxProgram().orElseThrow(() -> new IOException(noSandboxNote("cannot run " + name)));
+    Sandbox sandbox = Sandbox.confined().environment(environment).workingDirectory(directory);
+    sandbox.readOnly(executable);
+    for (Path input : inputs) {
+      sandbox.readOnly(input);
+    }
+    sandbox.writable(directory);
+    List<String> program = new ArrayList<>();
+    program.add(executable.toString());
+    program.addAll(args);
+    List<String> command = new ArrayList<>(sandbox.command(program));
+    command.set(0, bwrap.toString());
     ProcessBuilder builder = new ProcessBuilder(command)
         .directory(directory.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-        .redirectError(stderrFile.toFile());
+        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+    // bwrap itself gets nothing of this process's environment either; the tool's is set inside
     builder.environment().clear();
-    builder.environment().putAll(environment);
+    builder.environment().put("PATH", SYSTEM_PATH);
     Process process = builder.start();
-    FutureTask<Captured> stdout = new FutureTask<>(() -> capture(process.getInputStream(), maxOutputChars));
-    Thread reader = new Thread(stdout, name + "-stdout");
-    reader.setDaemon(true);
-    reader.start();
+    // both streams are pipes: a file the tool could reach (its scratch directory) could be swapped for a link
+    FutureTask<Captured> stdout = read(() -> capture(process.getInputStream(), maxOutputChars), "-stdout");
+    FutureTask<Captured> stderr = read(() -> captureTail(process.getErrorStream(), STDERR_KEPT), "-stderr");
     boolean finished = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
     if (!finished) {
       process.descendants().forEach(ProcessHandle::destroyForcibly);
       process.destroyForcibly();
       process.waitFor(10, TimeUnit.SECONDS);
     }
-    Captured captured;
+    Captured out = collected(stdout);
+    Captured err = collected(stderr);
+    String tail = err.truncated ? "..." + err.text : err.text;
+    return new Run(finished ? process.exitValue() : -1, out.text, out.truncated, !finished, tail.strip());
+  }
+
+  /** How much of standard error a run keeps: its end, where most tools say what went wrong. */
+  private static final int STDERR_KEPT = 2000;
+
+  private FutureTask<Captured> read(java.util.concurrent.Callable<Captured> reading, String suffix) {
+    FutureTask<Captured> task = new FutureTask<>(reading);
+    Thread reader = new Thread(task, name + suffix);
+    reader.setDaemon(true);
+    reader.start();
+    return task;
+  }
+
+  private static Captured collected(FutureTask<Captured> task) throws InterruptedException {
     try {
-      captured = stdout.get(10, TimeUnit.SECONDS);
+      return task.get(10, TimeUnit.SECONDS);
     } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-      captured = new Captured("", false);
+      return new Captured("", false);
     }
-    String stderr = Files.readString(stderrFile, StandardCharsets.UTF_8);
-    Files.deleteIfExists(stderrFile);
-    String tail = stderr.length() > 2000 ? "..." + stderr.substring(stderr.length() - 2000) : stderr;
-    return new Run(finished ? process.exitValue() : -1, captured.text, captured.truncated, !finished, tail.strip());
   }
 
   private record Captured(String text, boolean truncated) {}
+
+  /** The last {@code maxChars} characters of the stream, and whether there were more. */
+  private static Captured captureTail(InputStream in, int maxChars) {
+    StringBuilder kept = new StringBuilder();
+    boolean truncated = false;
+    try (Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8)) {
+      char[] buffer = new char[8192];
+      for (int n; (n = reader.read(buffer)) != -1; ) {
+        kept.append(buffer, 0, n);
+        if (kept.length() > 2 * maxChars) {
+          kept.delete(0, kept.length() - maxChars);
+          truncated = true;
+        }
+      }
+    } catch (IOException e) {
+      // the process was killed: keep what came
+    }
+    if (kept.length() > maxChars) {
+      kept.delete(0, kept.length() - maxChars);
+      truncated = true;
+    }
+    return new Captured(kept.toString(), truncated);
+  }
 
   private static Captured capture(InputStream in, int maxChars) {
     StringBuilder kept = new StringBuilder();

@@ -19,8 +19,9 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 /**
  * Reads chosen small files out of a built ISO: files of the ISO itself, and files of its initramfs
  * ({@code /boot/core.gz}, a gzip-compressed newc cpio, see the worker's {@code assemble/LAYOUT.md}).
- * The ISO is opened by {@code xorriso -osirrox on -indev ISO -extract ...}, run with a cleared
- * environment into a scratch directory; the initramfs is read with Commons Compress.
+ * The ISO is opened by {@code xorriso -osirrox on -indev ISO -extract ...}, run in a sandbox that sees only
+ * the ISO and a scratch directory ({@link ExternalTool}); what it leaves there is read without following a
+ * link. The initramfs is read with Commons Compress.
  */
 final class IsoContents {
 
@@ -64,9 +65,12 @@ final class IsoContents {
     }
     // xorriso stops at the first failed -extract, and a path differing in type may be no file:
     // it still extracts what came before, so read whatever landed.
-    ExternalTool.Run run = xorriso.run(args,
+    ExternalTool.Run run = xorriso.run(args, List.of(iso),
         Map.of("PATH", ExternalTool.SYSTEM_PATH, "LC_ALL", "C", "TZ", "UTC", "HOME", scratch.toString()),
         scratch, XORRISO_TIMEOUT, 64 * 1024);
+    if (run.sandboxRefused()) {
+      throw new IOException(run.sandboxRefusedNote("xorriso did not read " + iso));
+    }
     if (run.timedOut()) {
       throw new IOException("xorriso did not finish reading " + iso + " within " + XORRISO_TIMEOUT.toSeconds()
           + " s; is the file an ISO 9660 image?");

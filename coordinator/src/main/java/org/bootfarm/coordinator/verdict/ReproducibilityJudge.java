@@ -39,8 +39,9 @@ import org.bootfarm.protocol.build.Manifest;
  * otherwise UNREPRODUCIBLE with the first stage (in run order) whose archive differs, the files of
  * the initramfs and the ISO that differ according to the manifests, a unified diff of each pair of
  * small text files (read out of the ISOs with xorriso), and diffoscope's report on the two ISOs
- * when diffoscope is installed. A tool that is missing is named in the verdict's notes; nothing is
- * installed.
+ * when diffoscope is installed. Both tools run in a sandbox that sees the two ISOs and a scratch
+ * directory only ({@link ExternalTool}): the ISOs are made by a definition's hooks. A tool that is missing,
+ * bubblewrap included, is named in the verdict's notes; nothing is installed, and nothing runs unsandboxed.
  *
  * <p>Thread-safe; a judgement of an unreproducible pair spawns xorriso twice and diffoscope once,
  * so call it off the event loop.
@@ -242,14 +243,27 @@ public final class ReproducibilityJudge {
       if (xorriso.isEmpty()) {
         notes.add("xorriso is not installed on the coordinator (Debian package xorriso), so the files"
             + " could not be read out of the ISOs: no unified diffs of text files.");
+      } else if (ExternalTool.sandboxProgram().isEmpty()) {
+        notes.add(ExternalTool.noSandboxNote("the files could not be read out of the ISOs, no unified diffs of"
+            + " text files"));
       } else {
         IsoContents contents = new IsoContents(xorriso.get());
         Set<String> isoPaths = paths(diffable, "iso");
         Set<String> initramfsPaths = paths(diffable, "initramfs");
-        IsoContents.Extracted a = contents.read(leftIso.get(), isoPaths, initramfsPaths,
-            options.maxTextDiffBytes(), Files.createDirectory(scratch.resolve("left")));
-        IsoContents.Extracted b = contents.read(rightIso.get(), isoPaths, initramfsPaths,
-            options.maxTextDiffBytes(), Files.createDirectory(scratch.resolve("right")));
+        IsoContents.Extracted a;
+        IsoContents.Extracted b;
+        try {
+          a = contents.read(leftIso.get(), isoPaths, initramfsPaths, options.maxTextDiffBytes(),
+              Files.createDirectory(scratch.resolve("left")));
+          b = contents.read(rightIso.get(), isoPaths, initramfsPaths, options.maxTextDiffBytes(),
+              Files.createDirectory(scratch.resolve("right")));
+        } catch (IOException e) {
+          // the manifests still name every differing file; only the diffs are lost
+          notes.add("The files could not be read out of the ISOs, so there are no unified diffs of text files: "
+              + e.getMessage());
+          a = new IsoContents.Extracted(Map.of(), Map.of());
+          b = a;
+        }
         for (Manifest.Difference d : diffable) {
           Map<String, byte[]> l = d.image().equals("iso") ? a.iso() : a.initramfs();
           Map<String, byte[]> r = d.image().equals("iso") ? b.iso() : b.initramfs();
@@ -296,13 +310,21 @@ public final class ReproducibilityJudge {
           + " report.");
       return null;
     }
+    if (ExternalTool.sandboxProgram().isEmpty()) {
+      notes.add(ExternalTool.noSandboxNote("no diffoscope report"));
+      return null;
+    }
     Path home = Files.createDirectory(scratch.resolve("diffoscope-home"));
     String path = options.searchPath().stream().map(Path::toString).collect(Collectors.joining(":"));
     ExternalTool.Run run = diffoscope.get().run(
-        List.of("--text", "-", "--no-progress", leftIso.toString(), rightIso.toString()),
+        List.of("--text", "-", "--no-progress", leftIso.toString(), rightIso.toString()), List.of(leftIso, rightIso),
         Map.of("PATH", path, "LC_ALL", "C.UTF-8", "TZ", "UTC", "HOME", home.toString(),
             "TMPDIR", home.toString()),
         scratch, options.diffoscopeTimeout(), options.diffoscopeMaxChars());
+    if (run.sandboxRefused()) {
+      notes.add(run.sandboxRefusedNote("no diffoscope report"));
+      return null;
+    }
     if (run.timedOut()) {
       notes.add("diffoscope did not finish within " + options.diffoscopeTimeout().toSeconds()
           + " s and was stopped; its report is what it wrote until then.");
