@@ -133,13 +133,14 @@ class RebuildFromBuildinfoTest {
   }
 
   /**
-   * The record edited as if another machine had made it: another bootfarm, another xorriso, another isolinux.bin
-   * (ADR 0067).
+   * The record edited as if another machine had made it: another bootfarm, another xorriso, another zlib (which
+   * compresses the initramfs), another isolinux.bin (ADR 0067).
    */
   private static Path recordOfAnotherMachine() throws IOException {
     ObjectNode record = (ObjectNode) new ObjectMapper().readTree(original.resolve("buildinfo.json").toFile());
     record.put("builder", "bootfarm-9.9.9+engine." + "e".repeat(64));
     ((ObjectNode) record.get("tools")).put("xorriso", "xorriso 0.0.1-1");
+    ((ObjectNode) record.get("tools")).put("zlib", "zlib1g 1:0.0.1-1");
     if (record.path("hostFiles").path(IsoWriter.ISOLINUX_BIN.toString()) instanceof ObjectNode isolinux) {
       isolinux.put("sha256", "b".repeat(64)).put("package", "isolinux 3:0.0.1-1");
     }
@@ -155,13 +156,16 @@ class RebuildFromBuildinfoTest {
     CliRun run = CliRun.inProcess(rebuildArgs(recordOfAnotherMachine(), inputs, out, "--json"));
     assertEquals(2, run.exitCode, () -> "a record of another machine was rebuilt here without a word:\n" + run);
     String error = run.json().get("error").asText();
-    String xorriso = new ObjectMapper().readTree(original.resolve("buildinfo.json").toFile()).get("tools")
-        .get("xorriso").asText();
+    JsonNode tools = new ObjectMapper().readTree(original.resolve("buildinfo.json").toFile()).get("tools");
+    String xorriso = tools.get("xorriso").asText();
+    String zlib = tools.get("zlib").asText();
+    assertTrue(zlib.startsWith("zlib1g "), () -> "the build records the zlib its initramfs was deflated by: " + tools);
     for (String part : List.of("builder: recorded bootfarm-9.9.9+engine." + "e".repeat(64) + ", here bootfarm-",
         "tool xorriso: recorded xorriso 0.0.1-1, here " + xorriso,
+        "tool zlib: recorded zlib1g 1:0.0.1-1, here " + zlib,
         "host file " + IsoWriter.ISOLINUX_BIN + ": recorded sha256 " + "b".repeat(64) + " (isolinux 3:0.0.1-1), here "
             + Sha256.of(IsoWriter.ISOLINUX_BIN),
-        "apt-get install isolinux=3:0.0.1-1 xorriso=0.0.1-1", "--allow-machine-differences", "Nothing was built")) {
+        "apt-get install isolinux=3:0.0.1-1 xorriso=0.0.1-1 zlib1g=1:0.0.1-1", "--allow-machine-differences", "Nothing was built")) {
       assertTrue(error.contains(part), () -> part + " not in: " + error);
     }
     assertFalse(Files.exists(out.resolve(ISO)), "nothing built");
@@ -175,10 +179,11 @@ class RebuildFromBuildinfoTest {
     assertTrue(run.stdout.contains("MACHINE DIFFERS from the record (allowed by the operator"), run::toString);
     assertEquals(Sha256.of(original.resolve(ISO)), Sha256.of(out.resolve(ISO)), "only the record was edited");
     JsonNode differences = new ObjectMapper().readTree(out.resolve("buildinfo.json").toFile()).get("machineDifferences");
-    assertEquals(3, differences.size(), differences::toString);
+    assertEquals(4, differences.size(), differences::toString);
     assertTrue(differences.get(0).asText().startsWith("builder: recorded bootfarm-9.9.9"), differences::toString);
     assertTrue(differences.get(1).asText().startsWith("tool xorriso: recorded xorriso 0.0.1-1"), differences::toString);
-    assertTrue(differences.get(2).asText().startsWith("host file " + IsoWriter.ISOLINUX_BIN), differences::toString);
+    assertTrue(differences.get(2).asText().startsWith("tool zlib: recorded zlib1g 1:0.0.1-1"), differences::toString);
+    assertTrue(differences.get(3).asText().startsWith("host file " + IsoWriter.ISOLINUX_BIN), differences::toString);
     assertFalse(Files.readString(original.resolve("buildinfo.json")).contains("machineDifferences"));
   }
 

@@ -90,8 +90,9 @@ public record RecordCheck(BuildInfo recorded, boolean allowMachineDifferences) {
   private String whatToDo(Map<String, String> tools, Map<String, HostFile> hostFiles) {
     SortedMap<String, String> packages = new TreeMap<>();
     recorded.tools().forEach((tool, version) -> {
+      // "PACKAGE VERSION" of a Debian package (xorriso 1.5.4-4, zlib1g 1:1.2.13.dfsg-1; not java's "Debian 17...")
       String[] words = version.split(" ");
-      if (words.length == 2 && words[0].equals(tool) && !version.equals(tools.get(tool))) {
+      if (words.length == 2 && DEBIAN_PACKAGE_NAME.matcher(words[0]).matches() && !version.equals(tools.get(tool))) {
         packages.put(words[0], words[1]);
       }
     });
@@ -110,6 +111,9 @@ public record RecordCheck(BuildInfo recorded, boolean allowMachineDifferences) {
     }
     return todo.append(" and run the bootfarm jar whose builder is ").append(recorded.builder()).toString();
   }
+
+  /** Debian policy's package name: lower-case letters, digits, +, - and ., at least two, starting alphanumeric. */
+  private static final java.util.regex.Pattern DEBIAN_PACKAGE_NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9+.-]+");
 
   private static java.util.Set<String> union(java.util.Set<String> a, java.util.Set<String> b) {
     java.util.Set<String> all = new TreeSet<>(a);

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.bootfarm.worker.archive.DeflateLibrary;
 import org.bootfarm.protocol.repo.RepoDefinition;
 import org.bootfarm.worker.BuildFailure;
 
@@ -110,6 +111,7 @@ public final class PackageDrivers {
    */
   public void startToolVersions(PackageManagerDriver driver) {
     versionCommands(driver).forEach(ToolVersions::ask);
+    DeflateLibrary.ask();
   }
 
   /** Versions of the tools a build with this driver runs, for the buildinfo. */
@@ -129,6 +131,8 @@ public final class PackageDrivers {
     }
     // the runtime version carries the distribution's build (17.0.21.1+2-1-deb12u1-Debian), java.version does not
     tools.put("java", System.getProperty("java.vendor") + " " + System.getProperty("java.runtime.version"));
+    // the initramfs's deflate bytes are the zlib's the JVM runs: Debian's system zlib (ADR 0067)
+    tools.put("zlib", DeflateLibrary.version());
     return tools;
   }
 
