@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import org.bootfarm.protocol.build.ArtifactRecord;
 import org.bootfarm.protocol.build.BuildResult;
 import org.bootfarm.protocol.build.StageRecord;
+import org.bootfarm.cluster.PrivateDirectory;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.build.BuildEngine;
 import org.bootfarm.worker.build.BuildRequest;
@@ -172,6 +173,8 @@ final class BuildCommand implements Callable<Integer> {
   }
 
   private Integer run(BuildRequest request) throws Exception {
+    // package files, indices and the action cache: readable by this user alone, as a worker's cache is (ADR 0065)
+    PrivateDirectory.ensure(request.cacheDir(), "the build's cache directory (--cache-dir)");
     PrintStream logOut = json ? System.err : System.out;
     BuildProgress progress = new BuildProgress(logOut, System.console() != null && !json);
     BuildResult result = new BuildEngine(PackageDrivers.standard()).run(request, progress);

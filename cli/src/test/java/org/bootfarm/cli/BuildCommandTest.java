@@ -51,6 +51,8 @@ class BuildCommandTest {
     List<String> stageNames = new ArrayList<>();
     result.get("stages").forEach(s -> stageNames.add(s.get("name").asText()));
     assertEquals(List.of("base", "staging-bootstrap", "assemble"), stageNames);
+    assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(cache)),
+        "a build without a farm makes its cache directory for its user alone, as a worker does");
 
     Path out = dir.resolve("out1");
     assertTrue(Files.isRegularFile(out.resolve("bootstrap-fixture-tdnf.iso")));
