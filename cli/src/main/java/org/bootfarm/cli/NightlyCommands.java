@@ -271,6 +271,9 @@ final class NightlyCommands {
       for (Verdict.FileDifference file : verdict.files()) {
         out.println("  differs: " + file.image() + ":" + file.path() + " (" + file.what() + ")");
       }
+      for (String machine : verdict.machineDifferences()) {
+        out.println("  machines differ: " + machine);
+      }
       for (String note : verdict.notes()) {
         out.println("  note: " + note);
       }

@@ -90,6 +90,7 @@ class ReproducibilityVerdictTest {
     assertNull(verdict.firstDifferingStage());
     assertEquals(List.of(), verdict.files());
     assertNull(verdict.error());
+    assertEquals(List.of(), verdict.machineDifferences(), "both sides built on this machine");
     assertEquals(verdict, WireJson.read(WireJson.write(verdict), Verdict.class), "the verdict survives the wire");
     assertTrue(VerdictPage.render(verdict).contains("REPRODUCIBLE"));
   }
@@ -195,6 +196,34 @@ class ReproducibilityVerdictTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> judge.judge(reference(), running));
     assertTrue(e.getMessage().contains("still-running is RUNNING"), e.getMessage());
+  }
+
+  /**
+   * A side that recorded another machine (here its buildinfo names another xorriso) is named in the verdict: the
+   * first suspect of an unreproducible pair, and what a reproducible one was reproduced across.
+   */
+  @Test
+  void theSidesMachineDifferencesAreNamed() throws Exception {
+    BuildView left = reference();
+    ArtifactRecord info = left.artifacts().stream().filter(a -> a.name().equals("buildinfo.json")).findFirst()
+        .orElseThrow();
+    com.fasterxml.jackson.databind.node.ObjectNode edited = (com.fasterxml.jackson.databind.node.ObjectNode)
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(store.file(info.sha256()).toFile());
+    String xorriso = edited.get("tools").get("xorriso").asText();
+    ((com.fasterxml.jackson.databind.node.ObjectNode) edited.get("tools")).put("xorriso", "xorriso 0.0.1-1");
+    byte[] bytes = edited.toString().getBytes(StandardCharsets.UTF_8);
+    store.put(Sha256.of(bytes), new java.io.ByteArrayInputStream(bytes));
+    List<ArtifactRecord> artifacts = left.artifacts().stream().map(a -> a == info
+        ? new ArtifactRecord(a.name(), Sha256.of(bytes), bytes.length) : a).toList();
+    BuildView right = new BuildView("other-machine", left.repo(), left.target(), Map.of(), Priority.NIGHTLY,
+        BuildState.SUCCEEDED, "worker-other", 0, null, artifacts, null, null, null, null, null, null, false);
+
+    Verdict verdict = judge.judge(left, right);
+
+    assertEquals(Outcome.UNREPRODUCIBLE, verdict.outcome(), "the buildinfos differ");
+    assertEquals(List.of("tool xorriso: left " + xorriso + ", right xorriso 0.0.1-1"), verdict.machineDifferences());
+    assertTrue(VerdictPage.render(verdict).contains("<li>tool xorriso: left " + xorriso + ", right xorriso 0.0.1-1</li>"));
+    assertEquals(verdict, WireJson.read(WireJson.write(verdict), Verdict.class), "the verdict survives the wire");
   }
 
   /**

@@ -30,6 +30,7 @@ import org.bootfarm.protocol.api.v1.Verdict.Outcome;
 import org.bootfarm.protocol.api.v1.Verdict.SidePair;
 import org.bootfarm.protocol.build.ArtifactRecord;
 import org.bootfarm.protocol.build.BuildInfo;
+import org.bootfarm.protocol.build.BuildMachine;
 import org.bootfarm.protocol.build.Manifest;
 
 /**
@@ -124,9 +125,11 @@ public final class ReproducibilityJudge {
     BuildInfo leftInfo = buildInfo(left);
     BuildInfo rightInfo = buildInfo(right);
     List<SidePair> stages = stagePairs(leftInfo, rightInfo);
+    // the machines as each side recorded its own (ADR 0067): an UNREPRODUCIBLE pair's first suspects
+    List<String> machines = BuildMachine.of(leftInfo).differences("left", BuildMachine.of(rightInfo), "right", "none");
     if (artifacts.stream().allMatch(SidePair::same)) {
       return new Verdict(Outcome.REPRODUCIBLE, left.id(), right.id(), left.repo(), left.target(), artifacts,
-          stages, null, List.of(), null, List.of(), null);
+          stages, null, List.of(), null, List.of(), null, machines);
     }
     String firstDifferingStage = stages.stream().filter(s -> !s.same()).map(SidePair::name)
         .findFirst().orElse(null);
@@ -140,7 +143,7 @@ public final class ReproducibilityJudge {
       String diffoscope = leftIso.isPresent() && rightIso.isPresent()
           ? diffoscope(leftIso.get(), rightIso.get(), scratch, notes) : null;
       return new Verdict(Outcome.UNREPRODUCIBLE, left.id(), right.id(), left.repo(), left.target(), artifacts,
-          stages, firstDifferingStage, files, diffoscope, notes, null);
+          stages, firstDifferingStage, files, diffoscope, notes, null, machines);
     } finally {
       deleteTree(scratch);
     }

@@ -47,6 +47,13 @@ public final class VerdictPage {
     for (String note : verdict.notes()) {
       html.append("<p class=\"note\">").append(escape(note)).append("</p>\n");
     }
+    if (!verdict.machineDifferences().isEmpty()) {
+      html.append("<h2>The sides' machines differ</h2>\n<ul class=\"machines\">\n");
+      for (String difference : verdict.machineDifferences()) {
+        html.append("<li>").append(escape(difference)).append("</li>\n");
+      }
+      html.append("</ul>\n");
+    }
     pairs(html, "Artifacts", verdict.artifacts(), true);
     pairs(html, "Stages", verdict.stages(), false);
     files(html, verdict.files());

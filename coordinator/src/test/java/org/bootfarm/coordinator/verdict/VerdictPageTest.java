@@ -65,4 +65,16 @@ class VerdictPageTest {
     assertEquals("", VerdictPage.escape(null));
     assertEquals("plain/path-1.0", VerdictPage.escape("plain/path-1.0"));
   }
+
+  @Test
+  void theSidesMachineDifferencesAreListedEscaped() {
+    Verdict plain = verdictWithFile("etc/x", null, null);
+    Verdict verdict = new Verdict(plain.outcome(), plain.left(), plain.right(), plain.repo(), plain.target(),
+        plain.artifacts(), plain.stages(), plain.firstDifferingStage(), plain.files(), null, plain.notes(), null,
+        List.of("tool xorriso: left xorriso 1.5.4-4, right xorriso <1.5.6>"));
+    String page = VerdictPage.render(verdict);
+    assertTrue(page.contains("<h2>The sides' machines differ</h2>"), page);
+    assertTrue(page.contains("<li>tool xorriso: left xorriso 1.5.4-4, right xorriso &lt;1.5.6&gt;</li>"), page);
+    assertFalse(VerdictPage.render(plain).contains("machines differ"), "no section when the machines are the same");
+  }
 }

@@ -7,6 +7,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.bootfarm.protocol.build.BuildInfo;
+import org.bootfarm.protocol.build.BuildMachine;
 import org.bootfarm.protocol.build.HostFile;
 import org.bootfarm.worker.BuildFailure;
 import org.bootfarm.worker.BuildLog;
@@ -34,28 +35,8 @@ public record RecordCheck(BuildInfo recorded, boolean allowMachineDifferences) {
    */
   static List<String> differences(BuildInfo recorded, String builder, Map<String, String> tools,
       Map<String, HostFile> hostFiles) {
-    List<String> differences = new ArrayList<>();
-    if (!recorded.builder().equals(builder)) {
-      differences.add("builder: recorded " + recorded.builder() + ", here " + builder);
-    }
-    for (String tool : new TreeSet<>(union(recorded.tools().keySet(), tools.keySet()))) {
-      String was = recorded.tools().get(tool);
-      String is = tools.get(tool);
-      if (was == null || !was.equals(is)) {
-        differences.add("tool " + tool + ": recorded " + (was == null ? "none" : was) + ", here "
-            + (is == null ? "none" : is));
-      }
-    }
-    for (String path : new TreeSet<>(union(recorded.hostFiles().keySet(), hostFiles.keySet()))) {
-      HostFile was = recorded.hostFiles().get(path);
-      HostFile is = hostFiles.get(path);
-      if (was == null || is == null || !was.sha256().equals(is.sha256())) {
-        differences.add("host file " + path + ": recorded sha256 " + (was == null ? "none (the record, of format "
-            + recorded.format() + ", names no host files)" : was.describe()) + ", here "
-            + (is == null ? "none" : is.describe()));
-      }
-    }
-    return differences;
+    return BuildMachine.of(recorded).differences("recorded", BuildMachine.of(builder, tools, hostFiles), "here",
+        "none (the record, of format " + recorded.format() + ", names no host files)");
   }
 
   /**
@@ -114,10 +95,4 @@ public record RecordCheck(BuildInfo recorded, boolean allowMachineDifferences) {
 
   /** Debian policy's package name: lower-case letters, digits, +, - and ., at least two, starting alphanumeric. */
   private static final java.util.regex.Pattern DEBIAN_PACKAGE_NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9+.-]+");
-
-  private static java.util.Set<String> union(java.util.Set<String> a, java.util.Set<String> b) {
-    java.util.Set<String> all = new TreeSet<>(a);
-    all.addAll(b);
-    return all;
-  }
 }

@@ -25,10 +25,14 @@ import java.util.List;
  * @param notes               what the report could not do and why (a tool not installed, a
  *                            timeout, output cut at its size cap), one sentence each
  * @param error               for FAILED: which side failed and its error
+ * @param machineDifferences  how the two sides' machines differ as their buildinfos record them (builder, tools,
+ *                            host files; {@code tool xorriso: left xorriso 1.5.4-4, right xorriso 1.5.5-1}), one
+ *                            line each; empty when they are the same or a side failed. Shown for REPRODUCIBLE pairs
+ *                            too: the bytes were reproduced across those differences.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"outcome", "left", "right", "repo", "target", "artifacts", "stages",
-    "firstDifferingStage", "files", "diffoscope", "notes", "error"})
+    "firstDifferingStage", "files", "diffoscope", "notes", "error", "machineDifferences"})
 public record Verdict(
     Outcome outcome,
     String left,
@@ -41,7 +45,8 @@ public record Verdict(
     List<FileDifference> files,
     String diffoscope,
     List<String> notes,
-    String error) {
+    String error,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> machineDifferences) {
 
   /** What two builds' comparison came to. */
   public enum Outcome {
@@ -58,6 +63,15 @@ public record Verdict(
     stages = stages == null ? List.of() : List.copyOf(stages);
     files = files == null ? List.of() : List.copyOf(files);
     notes = notes == null ? List.of() : List.copyOf(notes);
+    machineDifferences = machineDifferences == null ? List.of() : List.copyOf(machineDifferences);
+  }
+
+  /** A verdict that names no machine differences (a side failed, or the sides' machines were not compared). */
+  public Verdict(Outcome outcome, String left, String right, String repo, String target, List<SidePair> artifacts,
+      List<SidePair> stages, String firstDifferingStage, List<FileDifference> files, String diffoscope,
+      List<String> notes, String error) {
+    this(outcome, left, right, repo, target, artifacts, stages, firstDifferingStage, files, diffoscope, notes, error,
+        List.of());
   }
 
   /**
