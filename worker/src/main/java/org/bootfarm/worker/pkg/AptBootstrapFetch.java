@@ -74,8 +74,16 @@ final class AptBootstrapFetch implements AutoCloseable {
         # a root and a directory, then copies the directory's package files into the root's archives, here in
         # mmdebstrap's sandbox, where a link a package script made leads nowhere but into the root (docs/adr/0066)
         dir=$(dirname "$0")
+        caches=
+        if [ $# -eq 1 ] && [ -n "${MMDEBSTRAP_APT_CONFIG:-}" ]; then
+          # apt's caches of the root's indices, built with mmdebstrap's own configuration while the files are
+          # fetched: its apt reads them next instead of parsing the indices then (docs/adr/0063)
+          APT_CONFIG=$MMDEBSTRAP_APT_CONFIG apt-cache gencaches >/dev/null 2>&1 &
+          caches=$!
+        fi
         while :; do
           if [ -e "$dir/$1.ok" ]; then
+            [ -z "$caches" ] || wait "$caches" || true
             [ $# -ge 3 ] || exit 0
             n=0
             for f in "$3"/*.deb; do
