@@ -136,8 +136,8 @@ record ExternalTool(String name, Path executable) {
     builder.environment().put("PATH", SYSTEM_PATH);
     Process process = builder.start();
     // both streams are pipes: a file the tool could reach (its scratch directory) could be swapped for a link
-    FutureTask<Captured> stdout = read(() -> capture(process.getInputStream(), maxOutputChars), "-stdout");
-    FutureTask<Captured> stderr = read(() -> captureTail(process.getErrorStream(), STDERR_KEPT), "-stderr");
+    FutureTask<Captured> stdout = read(() -> capture(process.getInputStream(), maxOutputChars, false), "-stdout");
+    FutureTask<Captured> stderr = read(() -> capture(process.getErrorStream(), STDERR_KEPT, true), "-stderr");
     boolean finished = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
     if (!finished) {
       process.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -171,17 +171,21 @@ record ExternalTool(String name, Path executable) {
 
   private record Captured(String text, boolean truncated) {}
 
-  /** The last {@code maxChars} characters of the stream, and whether there were more. */
-  private static Captured captureTail(InputStream in, int maxChars) {
+  /**
+   * At most {@code maxChars} characters of the stream, its start or (with {@code keepEnd}) its end, and whether
+   * there were more; the rest is read and dropped, so the tool never blocks on a full pipe.
+   */
+  private static Captured capture(InputStream in, int maxChars, boolean keepEnd) {
     StringBuilder kept = new StringBuilder();
     boolean truncated = false;
     try (Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8)) {
       char[] buffer = new char[8192];
       for (int n; (n = reader.read(buffer)) != -1; ) {
-        kept.append(buffer, 0, n);
-        if (kept.length() > 2 * maxChars) {
+        int room = keepEnd ? n : Math.max(0, maxChars - kept.length());
+        kept.append(buffer, 0, Math.min(n, room));
+        truncated |= n > room || keepEnd && kept.length() > maxChars;
+        if (keepEnd && kept.length() > 2 * maxChars) {
           kept.delete(0, kept.length() - maxChars);
-          truncated = true;
         }
       }
     } catch (IOException e) {
@@ -189,25 +193,6 @@ record ExternalTool(String name, Path executable) {
     }
     if (kept.length() > maxChars) {
       kept.delete(0, kept.length() - maxChars);
-      truncated = true;
-    }
-    return new Captured(kept.toString(), truncated);
-  }
-
-  private static Captured capture(InputStream in, int maxChars) {
-    StringBuilder kept = new StringBuilder();
-    boolean truncated = false;
-    try (Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8)) {
-      char[] buffer = new char[8192];
-      for (int n; (n = reader.read(buffer)) != -1; ) {
-        int room = maxChars - kept.length();
-        if (n > room) {
-          truncated = true;
-        }
-        kept.append(buffer, 0, Math.max(0, Math.min(n, room)));
-      }
-    } catch (IOException e) {
-      // the process was killed: keep what came
     }
     return new Captured(kept.toString(), truncated);
   }

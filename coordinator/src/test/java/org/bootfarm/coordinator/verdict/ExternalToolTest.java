@@ -98,6 +98,17 @@ class ExternalToolTest {
   }
 
   @Test
+  void standardErrorKeepsItsEndWhereToolsSayWhatWentWrong() throws Exception {
+    ExternalTool.Run run = tool("sh").run(List.of("-c", "yes noise | head -c 100000 >&2; echo 'the last words' >&2;"
+        + " echo out; exit 3"), List.of(), Map.of("PATH", "/usr/bin:/bin"), dir, Duration.ofSeconds(30), 1000);
+    assertEquals(3, run.exitCode());
+    assertEquals("out\n", run.stdout());
+    assertTrue(run.stderrTail().startsWith("..."), run.stderrTail());
+    assertTrue(run.stderrTail().endsWith("the last words"), run.stderrTail());
+    assertTrue(run.stderrTail().length() <= 2003, "cut to its last 2,000 characters: " + run.stderrTail().length());
+  }
+
+  @Test
   void missingToolIsNotFound() {
     assertTrue(ExternalTool.find("xorriso", List.of(dir)).isEmpty());
     assertTrue(ExternalTool.find("sh", List.of(dir, Path.of("/bin"))).isPresent());
