@@ -101,6 +101,19 @@ class UnsignedNightlyEmbeddedTest {
         + " (allowed by --allow-unsigned): sources.list line 2: trusted=yes"), verdict::toString);
   }
 
+  @Test
+  void aVerdictPrintsHowTheSidesMachinesDiffered() {
+    Verdict differing = new Verdict(Verdict.Outcome.REPRODUCIBLE, "b1", "b2", "r", "bootstrap", List.of(), List.of(),
+        null, List.of(), null, List.of(), null, List.of("tool xorriso: left xorriso 1.5.4-4, right xorriso 1.5.6-1"));
+    ReproducibilityPair pair = new ReproducibilityPair("p1", "now-1", "fixture-signed", "bootstrap", "b1", "b2", "w1",
+        "w2", 1.0, 1.0, null, "2026-11-25T02:00:00Z", null, null).judged(differing, "2026-11-25T02:10:00Z", "w1", "w2",
+        1.0, 1.0);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    NightlyCommands.printVerdict(pair, null, new PrintStream(out, true, StandardCharsets.UTF_8));
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains(
+        "  machines differ: tool xorriso: left xorriso 1.5.4-4, right xorriso 1.5.6-1"), out::toString);
+  }
+
   /** The text {@code bootfarm nightly} prints for a run (the report URL falls back to a path without a farm). */
   static String textReport(NightlyReport run) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
