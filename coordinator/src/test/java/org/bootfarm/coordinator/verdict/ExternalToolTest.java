@@ -109,6 +109,19 @@ class ExternalToolTest {
   }
 
   @Test
+  void aSandboxBwrapCannotMakeIsReportedAndTheToolNeverRuns() throws Exception {
+    // bwrap refuses an input that does not exist, as it refuses namespaces under a strict seccomp profile
+    Path marker = dir.resolve("ran");
+    ExternalTool.Run run = tool("sh").run(List.of("-c", "touch " + marker), List.of(dir.resolve("missing.iso")),
+        Map.of("PATH", "/usr/bin:/bin"), dir, Duration.ofSeconds(30), 1000);
+    assertTrue(run.sandboxRefused(), run::toString);
+    assertFalse(Files.exists(marker), "the tool ran although its sandbox was not made");
+    String note = run.sandboxRefusedNote("no diffoscope report");
+    assertTrue(note.startsWith("the coordinator could not make the sandbox its tools run in (bwrap: "), note);
+    assertTrue(note.contains("missing.iso") && note.contains("deploy/images/README.md"), note);
+  }
+
+  @Test
   void missingToolIsNotFound() {
     assertTrue(ExternalTool.find("xorriso", List.of(dir)).isEmpty());
     assertTrue(ExternalTool.find("sh", List.of(dir, Path.of("/bin"))).isPresent());
