@@ -28,16 +28,12 @@ public final class DeflateLibrary {
   private DeflateLibrary() {}
 
   /**
-   * Starts finding out, on a thread of its own (dpkg's answer is a process start), unless it was asked already;
-   * returns at once.
+   * Starts finding out unless it was asked already, dpkg's answer on {@link DebianPackages}' threads (it is a process
+   * start); returns at once.
    */
   public static synchronized CompletableFuture<String> ask() {
     if (asked == null) {
-      asked = CompletableFuture.supplyAsync(() -> describe(mapped(readMaps())), runnable -> {
-        Thread thread = new Thread(runnable, "zlib-version");
-        thread.setDaemon(true);
-        thread.start();
-      });
+      asked = describe(mapped(readMaps()));
     }
     return asked;
   }
@@ -63,20 +59,19 @@ public final class DeflateLibrary {
     return Optional.empty();
   }
 
-  static String describe(Optional<Path> library) {
+  /** What {@code library} (the mapped zlib, if any) is, as {@link #version} says it. */
+  static CompletableFuture<String> describe(Optional<Path> library) {
     if (library.isEmpty()) {
-      return "bundled with java";
+      return CompletableFuture.completedFuture("bundled with java");
     }
     Path file = library.get();
-    Optional<String> packaged = DebianPackages.shipping(DEBIAN_PACKAGE, file, true);
-    if (packaged.isPresent()) {
-      return packaged.get();
-    }
-    try {
-      return file + " sha256:" + Sha256.of(file);
-    } catch (IOException e) {
-      return file + " unreadable: " + e.getMessage();
-    }
+    return DebianPackages.shippingLater(DEBIAN_PACKAGE, file, true).thenApply(packaged -> packaged.orElseGet(() -> {
+      try {
+        return file + " sha256:" + Sha256.of(file);
+      } catch (IOException e) {
+        return file + " unreadable: " + e.getMessage();
+      }
+    }));
   }
 
   private static List<String> readMaps() {

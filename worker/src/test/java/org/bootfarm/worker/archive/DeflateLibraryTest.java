@@ -26,7 +26,7 @@ class DeflateLibraryTest {
         "7ffd8a1e4000-7ffd8a205000 rw-p 00000000 00:00 0 [stack]");
     assertEquals(Optional.of(Path.of("/usr/lib/x86_64-linux-gnu/libz.so.1.2.13")), DeflateLibrary.mapped(maps));
     assertEquals(Optional.empty(), DeflateLibrary.mapped(maps.subList(0, 2)));
-    assertEquals("bundled with java", DeflateLibrary.describe(Optional.empty()));
+    assertEquals("bundled with java", DeflateLibrary.describe(Optional.empty()).join());
   }
 
   @Test
@@ -41,7 +41,7 @@ class DeflateLibraryTest {
   @Test
   void aZlibNoPackageShipsIsNamedByPathAndDigest(@TempDir Path dir) throws Exception {
     Path own = Files.write(dir.resolve("libz.so.1"), new byte[] {0x7f, 'E', 'L', 'F', 1, 2, 3});
-    String described = DeflateLibrary.describe(Optional.of(own));
+    String described = DeflateLibrary.describe(Optional.of(own)).join();
     assertEquals(own + " sha256:" + Sha256.of(own), described);
   }
 }
