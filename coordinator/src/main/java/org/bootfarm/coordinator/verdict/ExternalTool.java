@@ -88,20 +88,19 @@ record ExternalTool(String name, Path executable) {
         + " runs no tool over the ISOs outside a sandbox).";
   }
 
-  private static List<Path> systemSearchPath() {
-    return Arrays.stream(SYSTEM_PATH.split(":")).map(Path::of).toList();
-  }
-
   /** The directories of this process's PATH, or the system directories when it has none. */
   static List<Path> processSearchPath() {
     String path = System.getenv("PATH");
-    List<Path> dirs = new ArrayList<>();
-    for (String dir : (path == null || path.isBlank() ? SYSTEM_PATH : path).split(":")) {
-      if (!dir.isEmpty()) {
-        dirs.add(Path.of(dir));
-      }
-    }
-    return dirs;
+    return directories(path == null || path.isBlank() ? SYSTEM_PATH : path);
+  }
+
+  private static List<Path> systemSearchPath() {
+    return directories(SYSTEM_PATH);
+  }
+
+  /** The directories of a PATH-style list, empty entries left out. */
+  private static List<Path> directories(String path) {
+    return Arrays.stream(path.split(":")).filter(dir -> !dir.isEmpty()).map(Path::of).toList();
   }
 
   /**
