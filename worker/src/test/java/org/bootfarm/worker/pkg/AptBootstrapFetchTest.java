@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Map;
 import org.bootfarm.worker.process.ExternalCommand;
@@ -14,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * mmdebstrap's first gate, run as mmdebstrap runs it (a setup hook given {@code MMDEBSTRAP_APT_CONFIG}): it holds
- * until the essential files are fetched and meanwhile builds apt's caches of the root's indices with that
+ * until the essential files are fetched (here at once, so the gate must also wait for the caches) and meanwhile builds
+ * apt's caches of the root's indices with that
  * configuration, so mmdebstrap's own apt reads them instead of parsing the indices after the gate.
  */
 @Tag("tool")
@@ -44,7 +46,7 @@ class AptBootstrapFetchTest {
 
     Path gates = dir.resolve("gates");
     try (AptBootstrapFetch fetch = AptBootstrapFetch.start(gates, dir.resolve("scratch"), dir.resolve("scratch/late"),
-        () -> Thread.sleep(300), () -> { })) {
+        () -> { }, () -> { })) {
       List<String> hook = fetch.mmdebstrapOptions().stream().filter(o -> o.startsWith("--setup-hook="))
           .map(o -> o.substring("--setup-hook=".length())).toList();
       assertEquals(1, hook.size(), fetch.mmdebstrapOptions()::toString);
@@ -55,14 +57,14 @@ class AptBootstrapFetchTest {
     }
 
     assertTrue(Files.size(caches.resolve("srcpkgcache.bin")) > 0, "the gate built apt's source cache");
-    // mmdebstrap's apt finds the cache valid: it reads it and does not write another
-    long built = Files.getLastModifiedTime(caches.resolve("srcpkgcache.bin")).toMillis();
-    Thread.sleep(20);
+    // mmdebstrap's apt finds the cache valid: it reads it and does not write another (apt writes a new file and
+    // renames it over the old one, so a rewrite is another inode)
+    Object built = Files.readAttributes(caches.resolve("srcpkgcache.bin"), BasicFileAttributes.class).fileKey();
     ExternalCommand.Result policy = ExternalCommand.run(List.of("apt-cache", "policy", "hello"),
         Map.of("APT_CONFIG", config.toString()), null, line -> { });
     assertEquals(0, policy.exitCode(), () -> policy.lastLines(20));
     assertTrue(policy.lastLines(20).contains("1.0"), () -> policy.lastLines(20));
-    assertEquals(built, Files.getLastModifiedTime(caches.resolve("srcpkgcache.bin")).toMillis(),
+    assertEquals(built, Files.readAttributes(caches.resolve("srcpkgcache.bin"), BasicFileAttributes.class).fileKey(),
         "apt rebuilt the cache the gate made");
   }
 }
